@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { SparkflowErrorCode } from './errors';
+
+export const STAGES = ['ingestion', 'enrichment', 'persistence'] as const;
+export const Stage = z.enum(STAGES);
+export type Stage = z.infer<typeof Stage>;
+
+export const DeadLetterReason = z.object({
+  code: z.enum(SparkflowErrorCode),
+  message: z.string(),
+  /** Dotted path of the offending field (`location.postcode`), when the reason is about one field. */
+  path: z.string().nullable(),
+});
+export type DeadLetterReason = z.infer<typeof DeadLetterReason>;
+
+/**
+ * What `users.dlq` holds: enough to explain the failure and to replay the record unchanged.
+ * The payload is kept exactly as received; bytes that are not UTF-8 are kept as base64.
+ */
+export const DeadLetter = z.object({
+  stage: Stage,
+  reasons: z.array(DeadLetterReason).min(1),
+  originalTopic: z.string(),
+  partition: z.number().int().min(0),
+  offset: z.string().regex(/^\d+$/),
+  key: z.string().nullable(),
+  /** The envelope's event id when the record had a readable envelope. */
+  originalEventId: z.string().nullable(),
+  originalBatchId: z.string().nullable(),
+  payload: z.string(),
+  payloadEncoding: z.enum(['utf8', 'base64']),
+  attempts: z.number().int().min(1),
+  failedAt: z.iso.datetime({ offset: true }),
+});
+export type DeadLetter = z.infer<typeof DeadLetter>;

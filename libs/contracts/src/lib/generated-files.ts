@@ -1,0 +1,13 @@
+import { jsonSchemas } from './json-schemas';
+import { TOPIC_SPECS, TOPICS } from './topics';
+import { HEADERS } from './headers';
+import { SCHEMA_VERSION } from './envelope';
+
+/** File name → exact content of everything under `libs/contracts/generated/`. */
+export function generatedFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  files['topics.json'] = json({ schemaVersion: SCHEMA_VERSION, topics: TOPICS, specs: TOPIC_SPECS, headers: HEADERS });
+  for (const [name, schema] of Object.entries(jsonSchemas())) files[name] = json(schema);
+  return files;
+}
