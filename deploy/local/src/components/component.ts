@@ -1,0 +1,30 @@
+import type { StackConfig } from '../config';
+
+export type ComponentName = 'kafka' | 'cassandra' | 'postgres';
+
+/**
+ * One server of the native stack. `up` runs prepare → start → wait for probe; a component owns its
+ * data folder (`<home>/<name>`), its log file and its pid file, and nothing else.
+ */
+export interface Component {
+  readonly name: ComponentName;
+  /** Ports the server binds; `up` refuses to start when another process holds one. */
+  ports(cfg: StackConfig): number[];
+  /** The port people connect to, for `status`. */
+  mainPort(cfg: StackConfig): number;
+  startTimeoutMs(cfg: StackConfig): number;
+  /** Resolve binaries, write config, format storage. Idempotent. */
+  prepare(cfg: StackConfig): Promise<void>;
+  /** Launch the server detached; returns its pid. */
+  start(cfg: StackConfig): number;
+  /** A real request (metadata, CQL, SQL). Resolves with a one-line description; throws when not ready. */
+  probe(cfg: StackConfig): Promise<string>;
+  /** Signal that shuts the server down cleanly. */
+  readonly stopSignal: NodeJS.Signals;
+  /** After the whole stack is healthy: topics, schemas, roles. Idempotent. */
+  bootstrap?(cfg: StackConfig): Promise<string[]>;
+}
+
+export const dataDir = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/${c}`;
+export const logFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/logs/${c}.log`;
+export const pidFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/run/${c}.pid`;

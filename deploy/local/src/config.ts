@@ -1,0 +1,67 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from './errors';
+
+/**
+ * Settings of the native stack, read once from the environment. Every port and credential has a
+ * default for a developer machine and can be overridden; the services read the same variable names.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const seconds = z.coerce.number().int().min(1);
+
+const Env = z.object({
+  SPARKFLOW_HOME: z.string().optional(),
+  SPARKFLOW_CACHE: z.string().optional(),
+  JAVA_HOME: z.string().optional(),
+
+  KAFKA_PORT: port.default(9092),
+  KAFKA_CONTROLLER_PORT: port.default(9093),
+  KAFKA_HEAP: z.string().default('-Xms256m -Xmx1g'),
+  KAFKA_START_TIMEOUT_S: seconds.default(60),
+
+  CASSANDRA_PORT: port.default(9042),
+  CASSANDRA_STORAGE_PORT: port.default(7000),
+  CASSANDRA_JMX_PORT: port.default(7199),
+  CASSANDRA_HEAP: z.string().default('-Xms256m -Xmx1g'),
+  CASSANDRA_START_TIMEOUT_S: seconds.default(180),
+  CASSANDRA_ADMIN_USER: z.string().min(1).default('cassandra'),
+  CASSANDRA_ADMIN_PASSWORD: z.string().min(1).default('cassandra'),
+  CASSANDRA_USERNAME: z.string().min(1).default('sparkflow_app'),
+  CASSANDRA_PASSWORD: z.string().min(1).default('sparkflow-app-dev'),
+  CASSANDRA_KEYSPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,47}$/, 'a lower-case CQL identifier')
+    .default('sparkflow'),
+
+  POSTGRES_PORT: port.default(5432),
+  POSTGRES_START_TIMEOUT_S: seconds.default(60),
+  POSTGRES_ADMIN_PASSWORD: z.string().min(1).default('sparkflow-admin-dev'),
+  POSTGRES_USER: z.string().min(1).default('sparkflow_app'),
+  POSTGRES_PASSWORD: z.string().min(1).default('sparkflow-app-dev'),
+  POSTGRES_DB: z.string().min(1).default('sparkflow'),
+  /** Unix user that owns the PostgreSQL cluster when the stack runs as root (initdb refuses root). */
+  POSTGRES_OS_USER: z.string().default('postgres'),
+});
+
+export type StackConfig = Readonly<
+  z.infer<typeof Env> & { repoRoot: string; home: string; cache: string; deployDir: string }
+>;
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+
+export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new UsageError(`invalid stack settings in the environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    ...e,
+    repoRoot: REPO_ROOT,
+    deployDir: join(REPO_ROOT, 'deploy', 'local'),
+    home: resolve(e.SPARKFLOW_HOME ?? join(REPO_ROOT, '.sparkflow')),
+    cache: resolve(e.SPARKFLOW_CACHE ?? join(homedir(), '.cache', 'sparkflow')),
+  });
+}

@@ -1,0 +1,123 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './config';
+
+/**
+ * Drives the real `stack` command against a second, throw-away Kafka (its own data folder and ports),
+ * so the shared stack the other integration tests use is never touched.
+ */
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function stack(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      ['--tsconfig', join(REPO_ROOT, 'tsconfig.base.json'), join(REPO_ROOT, 'deploy/local/src/main.ts'), ...args],
+      { env: { ...process.env, ...env }, cwd: REPO_ROOT },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+const processesUsing = (marker: string) =>
+  spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+
+describe('npm run stack (bad setups and recovery)', () => {
+  const home = mkdtempSync(join(tmpdir(), 'sparkflow-stack-it-'));
+  const env = { SPARKFLOW_HOME: home, KAFKA_PORT: '19192', KAFKA_CONTROLLER_PORT: '19193' };
+
+  afterAll(async () => {
+    await stack(['down'], env);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('rejects a malformed setting with exit code 2, naming the variable', async () => {
+    const run = await stack(['up', 'kafka'], { ...env, KAFKA_PORT: 'ninety-two' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('KAFKA_PORT');
+  });
+
+  it('rejects an unknown component with exit code 2', async () => {
+    const run = await stack(['up', 'zookeeper'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown component "zookeeper"');
+  });
+
+  it('says how to get Java when there is none', async () => {
+    const run = await stack(['up', 'kafka'], { ...env, JAVA_HOME: join(home, 'no-such-jdk') });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Java 17 or newer is required.*JAVA_HOME=.*no-such-jdk has no bin\/java/);
+  });
+
+  it('names the component and the port when the port is taken', async () => {
+    const squatter = await listenOn(19192);
+    try {
+      const run = await stack(['up', 'kafka'], env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/kafka: port 19192 is already in use/);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('names the component, the time limit and the log when it is not healthy in time, and leaves nothing behind on down', async () => {
+    const run = await stack(['up', 'kafka'], { ...env, KAFKA_START_TIMEOUT_S: '1' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/kafka: not healthy within 1s/);
+    expect(run.stderr).toContain(join(home, 'logs', 'kafka.log'));
+    await stack(['down', 'kafka'], env);
+    expect(processesUsing(home)).toEqual([]);
+  });
+
+  it('starts, reports status, and after its data folder is damaged fails clearly until reset fixes it', async () => {
+    const first = await stack(['up', 'kafka'], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/kafka: healthy on port 19192/);
+    expect(first.stdout).toContain('created topic users.raw');
+
+    const again = await stack(['up', 'kafka'], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/kafka: already running/);
+
+    const status = await stack(['status', 'kafka', '--json'], env);
+    const [row] = JSON.parse(status.stdout) as { component: string; port: number; pid: number; state: string }[];
+    expect(row).toMatchObject({ component: 'kafka', port: 19192, state: 'healthy' });
+    expect(row.pid).toBeGreaterThan(0);
+
+    expect((await stack(['down', 'kafka'], env)).code).toBe(0);
+    expect(processesUsing(home)).toEqual([]);
+
+    const meta = join(home, 'kafka', 'data', 'meta.properties');
+    // A log dir that belongs to another node: Kafka refuses to start on it.
+    writeFileSync(meta, readFileSync(meta, 'utf8').replace(/node\.id=\d+/, 'node.id=99'));
+    const broken = await stack(['up', 'kafka'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/kafka: the process \(pid \d+\) exited during start-up/);
+    expect(broken.stderr).toContain('npm run stack -- reset kafka');
+
+    expect((await stack(['reset', 'kafka'], env)).code).toBe(0);
+    const fixed = await stack(['up', 'kafka'], env);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toMatch(/kafka: healthy on port 19192/);
+  });
+});

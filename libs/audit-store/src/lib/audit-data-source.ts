@@ -1,0 +1,45 @@
+import { DataSource } from 'typeorm';
+import { AuditEventEntity } from './entities/audit-event.entity';
+import { BatchEntity } from './entities/batch.entity';
+import { CreateAuditTables1764129600000 } from './migrations/1764129600000-create-audit-tables';
+
+export interface PostgresSettings {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+}
+
+export const AUDIT_ENTITIES = [AuditEventEntity, BatchEntity];
+/** In order. Append new migrations here; never reorder or edit one that has shipped. */
+export const AUDIT_MIGRATIONS = [CreateAuditTables1764129600000];
+
+/** The audit store's DataSource: schema only ever changes through migrations (`synchronize` stays off). */
+export function createAuditDataSource(s: PostgresSettings): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    host: s.host,
+    port: s.port,
+    username: s.username,
+    password: s.password,
+    database: s.database,
+    entities: AUDIT_ENTITIES,
+    migrations: AUDIT_MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: 10 },
+  });
+}
+
+/** Applies pending migrations; returns the names applied (empty when up to date). */
+export async function migrateAuditStore(s: PostgresSettings): Promise<string[]> {
+  const ds = await createAuditDataSource(s).initialize();
+  try {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}

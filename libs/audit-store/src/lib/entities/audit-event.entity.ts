@@ -1,0 +1,47 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export const AUDIT_OUTCOMES = ['ingested', 'enriched', 'dead-lettered', 'persisted'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/**
+ * One row per event per topic it was seen on: the fate of every event, step by step.
+ * The key (event_id, topic) makes recording idempotent, so a redelivered message is counted once.
+ */
+@Entity({ name: 'audit_events' })
+@Index('audit_events_batch_idx', ['batchId', 'outcome'])
+@Index('audit_events_user_idx', ['userId'])
+export class AuditEventEntity {
+  @PrimaryColumn({ name: 'event_id', type: 'uuid' })
+  eventId!: string;
+
+  @PrimaryColumn({ type: 'text' })
+  topic!: string;
+
+  @Column({ type: 'text' })
+  outcome!: AuditOutcome;
+
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId!: string | null;
+
+  @Column({ name: 'batch_id', type: 'text', nullable: true })
+  batchId!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  source!: string | null;
+
+  @Column({ type: 'int' })
+  partition!: number;
+
+  @Column({ type: 'bigint' })
+  offset!: string;
+
+  @Column({ name: 'produced_at', type: 'timestamptz', nullable: true })
+  producedAt!: Date | null;
+
+  @Column({ name: 'recorded_at', type: 'timestamptz', default: () => 'now()' })
+  recordedAt!: Date;
+
+  /** Dead-letter reasons (code, message, path) when the outcome is `dead-lettered`. */
+  @Column({ type: 'jsonb', nullable: true })
+  reasons!: unknown[] | null;
+}

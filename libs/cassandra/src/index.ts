@@ -1,0 +1,2 @@
+export * from './lib/cql-migrations';
+export * from './lib/cassandra-client';

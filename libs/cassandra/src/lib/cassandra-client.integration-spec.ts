@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'cassandra-driver';
+import { integrationSettings } from '@sparkflow/testing';
+import { createCassandraClient } from './cassandra-client';
+
+const s = integrationSettings();
+
+const UPSERT = 'INSERT INTO users (user_id, email, postcode, full_name, updated_at) VALUES (?, ?, ?, ?, ?)';
+const SELECT = 'SELECT user_id, email, postcode, full_name FROM users WHERE user_id = ?';
+
+describe('Cassandra on the local stack, as the application role', () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = createCassandraClient({
+      contactPoints: s.CASSANDRA_CONTACT_POINTS.split(','),
+      localDataCenter: s.CASSANDRA_LOCAL_DC,
+      username: s.CASSANDRA_USERNAME,
+      password: s.CASSANDRA_PASSWORD,
+      keyspace: s.CASSANDRA_KEYSPACE,
+    });
+    await client.connect();
+  });
+  afterAll(() => client.shutdown());
+
+  it('upserts a user twice under one key and reads back one row with the last values', async () => {
+    const id = randomUUID();
+    await client.execute(UPSERT, [id, 'a@example.com', 'EC1A 1BB', 'Olivia Harris', new Date()], { prepare: true });
+    await client.execute(UPSERT, [id, 'a@example.com', 'K1A 0B1', 'Olivia Harris', new Date()], { prepare: true });
+    const rs = await client.execute(SELECT, [id], { prepare: true });
+    expect(rs.rowLength).toBe(1);
+    expect(rs.first()['postcode']).toBe('K1A 0B1');
+    expect(rs.first()['user_id'].toString()).toBe(id);
+  });
+
+  it('stores injection-looking strings verbatim through bound parameters', async () => {
+    const id = randomUUID();
+    const name = "Robert'); DROP TABLE users;--";
+    await client.execute(UPSERT, [id, 'bobby@example.com', '0000', name, new Date()], { prepare: true });
+    expect((await client.execute(SELECT, [id], { prepare: true })).first()['full_name']).toBe(name);
+  });
+
+  it('is not allowed to change the schema', async () => {
+    await expect(client.execute('CREATE TABLE not_allowed (id int PRIMARY KEY)')).rejects.toThrow(/permission/i);
+  });
+});

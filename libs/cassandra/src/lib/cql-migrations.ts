@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from 'cassandra-driver';
+
+/**
+ * Where the numbered CQL files live: `NNNN_name.cql`, CREATE/ALTER only, never edited once merged.
+ * Tables are written `{{keyspace}}.name` so one set of files serves any configured keyspace.
+ */
+export const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations');
+
+const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version int PRIMARY KEY, name text, checksum text, applied_at timestamp)`;
+const SELECT_APPLIED = 'SELECT version, name, checksum FROM schema_migrations';
+const INSERT_APPLIED = 'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)';
+
+export interface CqlMigration {
+  version: number;
+  name: string;
+  checksum: string;
+  statements: string[];
+}
+
+/** Splits a CQL file into statements: `--` comments dropped, one statement per `;`. */
+export function parseCql(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/--.*$/, ''))
+    .join('\n')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function loadMigrations(dir = MIGRATIONS_DIR): CqlMigration[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cql'))
+    .sort()
+    .map((file) => {
+      const match = /^(\d+)_([\w-]+)\.cql$/.exec(file);
+      if (!match) throw new Error(`CQL migration "${file}" must be named NNNN_name.cql`);
+      const text = readFileSync(join(dir, file), 'utf8');
+      return {
+        version: Number(match[1]),
+        name: match[2],
+        checksum: createHash('sha256').update(text).digest('hex'),
+        statements: parseCql(text),
+      };
+    });
+}
+
+/**
+ * Creates the keyspace if needed and applies, in order, the migrations the keyspace has not seen.
+ * A migration whose file changed after it was applied is an error: history is append-only.
+ * The client must be connected as a role allowed to create tables (the stack's admin role).
+ */
+export async function migrateKeyspace(
+  client: Client,
+  keyspace: string,
+  options: { replicationFactor?: number; dir?: string } = {},
+): Promise<string[]> {
+  if (!/^[a-z][a-z0-9_]{0,47}$/.test(keyspace)) throw new Error(`invalid keyspace name "${keyspace}"`);
+  const rf = options.replicationFactor ?? 1;
+  await client.execute(
+    `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': ${rf}}`,
+  );
+  const q = (cql: string) => cql.replace(/\b(schema_migrations)\b/, `${keyspace}.$1`);
+  await client.execute(q(CREATE_LEDGER));
+  const applied = new Map(
+    (await client.execute(q(SELECT_APPLIED))).rows.map((r) => [r['version'] as number, r['checksum'] as string]),
+  );
+  const done: string[] = [];
+  for (const m of loadMigrations(options.dir)) {
+    const seen = applied.get(m.version);
+    if (seen !== undefined) {
+      if (seen !== m.checksum) {
+        throw new Error(`CQL migration ${m.version}_${m.name} changed after it was applied; add a new migration instead`);
+      }
+      continue;
+    }
+    for (const statement of m.statements) {
+      await client.execute(statement.replaceAll('{{keyspace}}', keyspace));
+    }
+    await client.execute(q(INSERT_APPLIED), [m.version, m.name, m.checksum, new Date()], { prepare: true });
+    done.push(`applied CQL migration ${m.version}_${m.name}`);
+  }
+  return done;
+}

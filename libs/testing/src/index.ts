@@ -1,0 +1,2 @@
+export * from './lib/integration.config';
+export * from './lib/unique';

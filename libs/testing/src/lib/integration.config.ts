@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * Where integration tests find the real servers: the variables and defaults the services use,
+ * which match what `npm run stack -- up` starts.
+ */
+const Env = z.object({
+  KAFKA_BROKERS: z.string().default('127.0.0.1:9092'),
+  CASSANDRA_CONTACT_POINTS: z.string().default('127.0.0.1:9042'),
+  CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
+  CASSANDRA_KEYSPACE: z.string().default('sparkflow'),
+  CASSANDRA_USERNAME: z.string().default('sparkflow_app'),
+  CASSANDRA_PASSWORD: z.string().default('sparkflow-app-dev'),
+  POSTGRES_HOST: z.string().default('127.0.0.1'),
+  POSTGRES_PORT: z.coerce.number().int().default(5432),
+  POSTGRES_USER: z.string().default('sparkflow_app'),
+  POSTGRES_PASSWORD: z.string().default('sparkflow-app-dev'),
+  POSTGRES_DB: z.string().default('sparkflow'),
+});
+
+export type IntegrationSettings = Readonly<z.infer<typeof Env>>;
+
+export function integrationSettings(env: NodeJS.ProcessEnv = process.env): IntegrationSettings {
+  // The stack is configured by port (KAFKA_PORT, CASSANDRA_PORT); the clients by address list.
+  const derived = {
+    KAFKA_BROKERS: env['KAFKA_PORT'] ? `127.0.0.1:${env['KAFKA_PORT']}` : undefined,
+    CASSANDRA_CONTACT_POINTS: env['CASSANDRA_PORT'] ? `127.0.0.1:${env['CASSANDRA_PORT']}` : undefined,
+  };
+  return Object.freeze(Env.parse({ ...derived, ...env }));
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm start`: brings the native stack up and runs SparkFlow on its default synthetic source.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash deploy/local/bin/stack up
+exec node_modules/.bin/tsx --tsconfig tsconfig.base.json deploy/local/src/smoke.ts

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `npm test`: every test SparkFlow has, on a fresh clone. Installs what is missing, runs the offline
+# checks (lint, typecheck, unit), brings the real stack up, runs the integration tests against it, and
+# stops the stack again if this script started it.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/ensure-node-deps.sh
+nx=(node_modules/.bin/nx)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "lint, typecheck and unit tests (no servers)"
+"${nx[@]}" run-many -t lint typecheck test --outputStyle=static
+
+step "the native stack"
+started_here=false
+if ! bash deploy/local/bin/stack status >/dev/null 2>&1; then
+  started_here=true
+  trap 'step "stopping the stack"; bash deploy/local/bin/stack down' EXIT
+fi
+bash deploy/local/bin/stack up
+
+step "integration tests against the real Kafka, Cassandra and PostgreSQL"
+"${nx[@]}" run-many -t integration --parallel=1 --outputStyle=static
+
+step "all tests passed"
