@@ -7,14 +7,17 @@ import { Kafka, logLevel } from 'kafkajs';
 import { RawUserEvent, SCHEMA_VERSION, TOPICS, HEADERS, type RandomUser } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { integrationSettings } from '@sparkflow/testing';
-import fixture from '../../../libs/contracts/src/fixtures/randomuser-response.json';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './config';
 
 const UPSERT = 'INSERT INTO users (user_id, username, full_name, email, postcode, country, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
 const SELECT = 'SELECT user_id, full_name, email, postcode, country FROM users WHERE user_id = ?';
 
 async function main(): Promise<void> {
   const s = integrationSettings();
-  const user = fixture.results[0] as RandomUser;
+  const fixture = join(REPO_ROOT, 'libs/contracts/src/fixtures/randomuser-response.json');
+  const user = (JSON.parse(readFileSync(fixture, 'utf8')) as { results: RandomUser[] }).results[0];
   const event = RawUserEvent.parse({
     eventId: randomUUID(),
     schemaVersion: SCHEMA_VERSION,

@@ -81,13 +81,13 @@ export const postgres: Component = {
     const initdb = pgBin('initdb');
     for (const d of [p.dir, p.socket]) {
       mkdirSync(d, { recursive: true });
-      if (owner.uid !== undefined) chownSync(d, owner.uid, owner.gid!);
+      if (owner.uid !== undefined) chownSync(d, owner.uid, owner.gid ?? owner.uid);
     }
     if (existsSync(join(p.data, 'PG_VERSION'))) return;
     rmSync(p.data, { recursive: true, force: true });
     const pwfile = join(p.dir, '.initdb-pw');
     writeFileSync(pwfile, `${cfg.POSTGRES_ADMIN_PASSWORD}\n`, { mode: 0o600 });
-    if (owner.uid !== undefined) chownSync(pwfile, owner.uid, owner.gid!);
+    if (owner.uid !== undefined) chownSync(pwfile, owner.uid, owner.gid ?? owner.uid);
     try {
       run(initdb, ['-D', p.data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C.UTF-8'], {
         ...owner,
