@@ -1,0 +1,69 @@
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import type { Kafka } from 'kafkajs';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { Stage } from '@sparkflow/contracts';
+import { BatchConsumer, type ConsumerObserver, type RetryPolicy } from '../consumer/batch-consumer';
+import type { InboundMessage, MessageOutcome } from '../consumer/inbound-message';
+import type { EventProducer } from '../producer/event-producer';
+
+export interface KafkaBatchServerOptions {
+  kafka: Kafka;
+  producer: EventProducer;
+  groupId: string;
+  stage: Stage;
+  retry?: Partial<RetryPolicy>;
+  partitionsConsumedConcurrently?: number;
+  observer?: ConsumerObserver;
+}
+
+/**
+ * A NestJS transport strategy that hands `@EventPattern(topic)` handlers whole partition batches
+ * (`InboundMessage[]`) and expects one outcome per record back. Offsets, retries and dead letters are
+ * the transport's job (see BatchConsumer), so handlers stay one call into a use case.
+ */
+export class KafkaBatchServer extends Server implements CustomTransportStrategy {
+  private consumer?: BatchConsumer;
+
+  constructor(private readonly options: KafkaBatchServerOptions) {
+    super();
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => unknown): void {
+    const topics = [...this.getHandlers().keys()];
+    this.consumer = new BatchConsumer({
+      ...this.options,
+      topics,
+      handler: async (messages) => {
+        const handler = this.getHandlerByPattern(messages[0].topic);
+        if (!handler) throw new Error(`no handler for topic ${messages[0].topic}`);
+        const result = await handler(messages);
+        return this.resolveOutcomes(result);
+      },
+    });
+    this.consumer.start().then(
+      () => callback(),
+      (err: unknown) => callback(err),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  on(): void {
+    /* no transport events to subscribe to */
+  }
+
+  unwrap<T>(): T {
+    if (!this.consumer) throw new Error('not listening yet');
+    return this.consumer.kafkaConsumer as T;
+  }
+
+  private async resolveOutcomes(result: unknown): Promise<readonly MessageOutcome[]> {
+    // Nest wraps handler results in an Observable; take its (single) value.
+    const value = isObservable(result) ? await lastValueFrom(result) : await result;
+    return value as readonly MessageOutcome[];
+  }
+}
+
+export type { InboundMessage };

@@ -1,0 +1,60 @@
+import { context, propagation } from '@opentelemetry/api';
+import { CompressionTypes, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+import { HEADERS, type Envelope } from '@sparkflow/contracts';
+
+export interface OutboundEvent {
+  key: string | null;
+  /** The full event: envelope fields plus `payload`. */
+  event: Envelope & { payload: unknown };
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one way SparkFlow writes events: idempotent producer, acks from all in-sync replicas, GZIP
+ * batches, and the envelope plus W3C trace context in headers so consumers continue the trace.
+ */
+export class EventProducer {
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+
+  /** Resolves once the broker acknowledged every event (acks=all). */
+  async send(topic: string, events: readonly OutboundEvent[]): Promise<RecordMetadata[]> {
+    if (!events.length) return [];
+    await this.connect();
+    const trace: Record<string, string> = {};
+    propagation.inject(context.active(), trace);
+    return this.producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.GZIP,
+      messages: events.map((e) => ({
+        key: e.key,
+        value: JSON.stringify(e.event),
+        headers: {
+          [HEADERS.eventId]: e.event.eventId,
+          [HEADERS.schemaVersion]: String(e.event.schemaVersion),
+          [HEADERS.source]: e.event.source,
+          [HEADERS.batchId]: e.event.batchId,
+          ...trace,
+          ...e.headers,
+        },
+      })),
+    });
+  }
+}
