@@ -122,7 +122,8 @@ export class BatchConsumer {
 
     const last = batch.messages[batch.messages.length - 1].offset;
     payload.resolveOffset(last);
-    await payload.commitOffsetsIfNecessary();
+    // Explicit commit (autoCommit is off, so commitOffsetsIfNecessary would not): the next offset to read.
+    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
     this.options.observer?.processed?.(topic, total, Date.now() - started);
   }
 

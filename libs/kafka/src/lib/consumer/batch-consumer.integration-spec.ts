@@ -1,0 +1,142 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { DeadLetterEvent, SparkflowErrorCode, TOPICS, type TopicName } from '@sparkflow/contracts';
+import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { ensureTopics } from '../topics/ensure-topics';
+import { SparkflowException } from '../errors/sparkflow-exception';
+import { EventProducer } from '../producer/event-producer';
+import { BatchConsumer } from './batch-consumer';
+import { OK, failed, type InboundMessage } from './inbound-message';
+
+const settings = integrationSettings();
+const kafka = new Kafka({ clientId: 'batch-consumer-it', brokers: settings.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+
+/** Reads users.dlq from the start and returns the dead letters whose original topic is `topic`. */
+async function deadLettersFrom(topic: string, expected: number): Promise<DeadLetterEvent[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
+  const found: DeadLetterEvent[] = [];
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const event = DeadLetterEvent.parse(JSON.parse(message.value!.toString()));
+        if (event.payload.originalTopic === topic) found.push(event);
+        if (found.length === expected) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return found;
+}
+
+describe('BatchConsumer on the real broker', () => {
+  it('retries a transient failure, dead-letters a poison record with its reason, and commits past both', async () => {
+    const topic = uniqueName('it-consume');
+    const groupId = uniqueName('it-consume-group');
+    await ensureTopics(kafka.admin(), [
+      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', description: 'test' },
+    ]);
+    const raw = kafka.producer();
+    await raw.connect();
+    const values = ['{"n":1}', '{"n":2}', 'not json {', '{"n":4}', '{"n":5}'];
+    await raw.send({ topic, messages: values.map((value, i) => ({ key: `k${i}`, value })) });
+    await raw.disconnect();
+
+    const handled: number[] = [];
+    const attemptsOf4: number[] = [];
+    let attempt = 0;
+    const producer = new EventProducer(kafka);
+    let markDone!: () => void;
+    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId,
+      topics: [topic],
+      stage: 'enrichment',
+      producer,
+      retry: { maxAttempts: 4, initialBackoffMs: 10, maxBackoffMs: 50 },
+      observer: { processed: () => markDone() },
+      handler: async (messages: readonly InboundMessage[]) => {
+        attempt++;
+        return messages.map((m) => {
+          let n: number;
+          try {
+            n = (JSON.parse(m.value!.toString()) as { n: number }).n;
+          } catch (cause) {
+            return failed(new SparkflowException(SparkflowErrorCode.MalformedJson, 'not JSON', { cause }));
+          }
+          if (n === 4) {
+            attemptsOf4.push(attempt);
+            if (attemptsOf4.length < 3) return failed(new Error('Cassandra timed out'));
+          }
+          handled.push(n);
+          return OK;
+        });
+      },
+    });
+    await consumer.start();
+    await done;
+    await consumer.stop();
+    await producer.disconnect();
+
+    expect(handled.sort()).toEqual([1, 2, 4, 5]);
+    expect(attemptsOf4).toEqual([1, 2, 3]);
+
+    const [dead] = await deadLettersFrom(topic, 1);
+    expect(dead.payload).toMatchObject({
+      stage: 'enrichment',
+      originalTopic: topic,
+      partition: 0,
+      offset: '2',
+      key: 'k2',
+      payload: 'not json {',
+      payloadEncoding: 'utf8',
+      attempts: 1,
+    });
+    expect(dead.payload.reasons[0].code).toBe('MALFORMED_JSON');
+
+    const admin = kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    await admin.disconnect();
+    expect(committed.partitions[0].offset).toBe('5');
+  });
+
+  it('dead-letters a record that keeps failing after the attempt budget, with the attempt count', async () => {
+    const topic = uniqueName('it-exhaust');
+    await ensureTopics(kafka.admin(), [
+      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', description: 'test' },
+    ]);
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({ topic, messages: [{ key: 'stuck', value: '{"n":1}' }, { key: 'fine', value: '{"n":2}' }] });
+    await raw.disconnect();
+
+    const producer = new EventProducer(kafka);
+    let markDone!: () => void;
+    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId: uniqueName('it-exhaust-group'),
+      topics: [topic],
+      stage: 'persistence',
+      producer,
+      retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 20 },
+      observer: { processed: () => markDone() },
+      handler: async (messages) =>
+        messages.map((m) =>
+          m.key === 'stuck'
+            ? failed(new SparkflowException(SparkflowErrorCode.CassandraUnavailable, 'no replicas'))
+            : OK,
+        ),
+    });
+    await consumer.start();
+    await done;
+    await consumer.stop();
+    await producer.disconnect();
+
+    const [dead] = await deadLettersFrom(topic, 1);
+    expect(dead.payload).toMatchObject({ stage: 'persistence', key: 'stuck', attempts: 3 });
+    expect(dead.payload.reasons).toEqual([{ code: 'CASSANDRA_UNAVAILABLE', message: 'no replicas', path: null }]);
+  });
+});
