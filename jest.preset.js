@@ -17,7 +17,11 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
+    // @faker-js/faker 10 ships only ES modules. Node 20.19+ require()s them natively, Jest's CommonJS
+    // runtime cannot (before Node 24.9), so SWC rewrites faker to CommonJS for tests.
+    '^.+/node_modules/@faker-js/faker/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: ['/node_modules/(?!@faker-js/faker/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/../../' }),
 };

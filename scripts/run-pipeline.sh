@@ -3,5 +3,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash deploy/local/bin/stack up
-exec node_modules/.bin/tsx --tsconfig tsconfig.base.json deploy/local/src/smoke.ts
+bash scripts/ensure-node-deps.sh
+exec node_modules/.bin/tsx --tsconfig tsconfig.base.json deploy/local/src/run-pipeline.ts "$@"

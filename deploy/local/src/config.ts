@@ -40,6 +40,12 @@ const Env = z.object({
   POSTGRES_USER: z.string().min(1).default('sparkflow_app'),
   POSTGRES_PASSWORD: z.string().min(1).default('sparkflow-app-dev'),
   POSTGRES_DB: z.string().min(1).default('sparkflow'),
+  INGESTION_HTTP_PORT: port.default(3000),
+  ENRICHMENT_HTTP_PORT: port.default(3001),
+  PERSISTENCE_HTTP_PORT: port.default(3002),
+  AUDIT_HTTP_PORT: port.default(3003),
+  /** Keys ingestion accepts in `x-api-key`; the first is the one `npm start` sends. */
+  INGESTION_API_KEYS: z.string().min(8).default('dev-ingestion-key'),
   /** Unix user that owns the PostgreSQL cluster when the stack runs as root (initdb refuses root). */
   POSTGRES_OS_USER: z.string().default('postgres'),
 });

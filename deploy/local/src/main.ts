@@ -17,7 +17,8 @@ Commands:
   logs [c…]     the last lines of each component's log (-f to follow)
   reset [c…]    stop and wipe the data of components (fixes a damaged data folder)
 
-Components: kafka, cassandra, postgres (default: all).
+Components: kafka, cassandra, postgres (engines); ingestion, enrichment, persistence, audit (services).
+Default: all of them; engines start first, services once the engines are ready.
 Exit codes: 0 ok, 1 a component failed, 2 bad usage or settings.`;
 
 async function main(argv: string[]): Promise<number> {

@@ -5,10 +5,19 @@ import { type Component, type ComponentName, dataDir, logFile, pidFile } from '.
 import { kafka } from './components/kafka';
 import { cassandra } from './components/cassandra';
 import { postgres } from './components/postgres';
+import { service } from './components/service';
 import { SetupError, UsageError } from './errors';
 import { portInUse, portOwner, removePidFile, runningPid, stopProcess, tail } from './processes';
 
-export const COMPONENTS: readonly Component[] = [kafka, cassandra, postgres];
+export const COMPONENTS: readonly Component[] = [
+  kafka,
+  cassandra,
+  postgres,
+  service('ingestion'),
+  service('enrichment'),
+  service('persistence'),
+  service('audit'),
+];
 
 export function selectComponents(names: string[]): Component[] {
   if (!names.length) return [...COMPONENTS];
@@ -90,20 +99,33 @@ async function upOne(cfg: StackConfig, c: Component, log: (line: string) => void
   log(`${c.name}: healthy on port ${c.mainPort(cfg)} after ${((Date.now() - started) / 1000).toFixed(1)}s — ${health}`);
 }
 
-export async function up(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
+async function upAll(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
   // Components start in parallel; any failure is reported with the others' outcome.
   const results = await Promise.allSettled(components.map((c) => upOne(cfg, c, log)));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   if (failures.length) {
     throw new SetupError(failures.map((f) => f.message).join('\n'));
   }
-  for (const c of components) {
+}
+
+/** Engines first (in parallel), then their topics, schemas and roles, then the services (in parallel). */
+export async function up(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
+  const engines = components.filter((c) => c.kind === 'engine');
+  await upAll(cfg, engines, log);
+  for (const c of engines) {
     if (!c.bootstrap) continue;
     for (const change of await c.bootstrap(cfg)) log(`${c.name}: ${change}`);
   }
+  await upAll(cfg, components.filter((c) => c.kind === 'service'), log);
 }
 
 export async function down(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
+  // Services first, so they finish their in-flight work while Kafka and the databases are still there.
+  await stopAll(cfg, components.filter((c) => c.kind === 'service'), log);
+  await stopAll(cfg, components.filter((c) => c.kind === 'engine'), log);
+}
+
+async function stopAll(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
   await Promise.all(
     components.map(async (c) => {
       const pid = pidOf(cfg, c);

@@ -2,6 +2,7 @@ export * from './lib/topics/ensure-topics';
 export * from './lib/errors/sparkflow-exception';
 export * from './lib/consumer/inbound-message';
 export * from './lib/consumer/by-key';
+export * from './lib/consumer/parse-event';
 export * from './lib/consumer/dead-letters';
 export * from './lib/consumer/batch-consumer';
 export * from './lib/producer/event-producer';

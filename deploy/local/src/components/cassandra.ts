@@ -70,6 +70,7 @@ const cqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 export const cassandra: Component = {
   name: 'cassandra',
+  kind: 'engine',
   stopSignal: 'SIGTERM',
   ports: (cfg) => [cfg.CASSANDRA_PORT, cfg.CASSANDRA_STORAGE_PORT, cfg.CASSANDRA_JMX_PORT],
   mainPort: (cfg) => cfg.CASSANDRA_PORT,

@@ -1,6 +1,8 @@
 import type { StackConfig } from '../config';
 
-export type ComponentName = 'kafka' | 'cassandra' | 'postgres';
+export type EngineName = 'kafka' | 'cassandra' | 'postgres';
+export type ServiceName = 'ingestion' | 'enrichment' | 'persistence' | 'audit';
+export type ComponentName = EngineName | ServiceName;
 
 /**
  * One server of the native stack. `up` runs prepare → start → wait for probe; a component owns its
@@ -8,6 +10,8 @@ export type ComponentName = 'kafka' | 'cassandra' | 'postgres';
  */
 export interface Component {
   readonly name: ComponentName;
+  /** Engines start first and are bootstrapped; services start once every engine is ready. */
+  readonly kind: 'engine' | 'service';
   /** Ports the server binds; `up` refuses to start when another process holds one. */
   ports(cfg: StackConfig): number[];
   /** The port people connect to, for `status`. */

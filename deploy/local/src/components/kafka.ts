@@ -30,6 +30,7 @@ export const brokers = (cfg: StackConfig) => `127.0.0.1:${cfg.KAFKA_PORT}`;
 
 export const kafka: Component = {
   name: 'kafka',
+  kind: 'engine',
   stopSignal: 'SIGTERM',
   ports: (cfg) => [cfg.KAFKA_PORT, cfg.KAFKA_CONTROLLER_PORT],
   mainPort: (cfg) => cfg.KAFKA_PORT,

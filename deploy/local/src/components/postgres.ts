@@ -69,6 +69,7 @@ const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 export const postgres: Component = {
   name: 'postgres',
+  kind: 'engine',
   // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
   stopSignal: 'SIGINT',
   ports: (cfg) => [cfg.POSTGRES_PORT],

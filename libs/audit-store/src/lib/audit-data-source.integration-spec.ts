@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
 import { integrationSettings, uniqueName } from '@sparkflow/testing';
 import { createAuditDataSource, migrateAuditStore, AUDIT_MIGRATIONS } from './audit-data-source';
 import { AuditEventEntity } from './entities/audit-event.entity';
@@ -42,7 +43,7 @@ describe('audit store on the local PostgreSQL', () => {
       partition: 2,
       offset: '9007199254740993',
       producedAt: new Date('2026-11-26T04:00:00.000Z'),
-      reasons: [{ code: 'SCHEMA_INVALID', message: "name.first: O'Brien; DROP TABLE users", path: 'name.first' }],
+      reasons: [{ code: SparkflowErrorCode.SchemaInvalid, message: "name.first: O'Brien; DROP TABLE users", path: 'name.first' }],
     });
 
     const event = await ds.getRepository(AuditEventEntity).findOneByOrFail({ eventId, topic: 'users.dlq' });

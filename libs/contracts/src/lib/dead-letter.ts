@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SparkflowErrorCode } from './errors';
 
-export const STAGES = ['ingestion', 'enrichment', 'persistence'] as const;
+export const STAGES = ['ingestion', 'enrichment', 'persistence', 'audit'] as const;
 export const Stage = z.enum(STAGES);
 export type Stage = z.infer<typeof Stage>;
 

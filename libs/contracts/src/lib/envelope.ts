@@ -7,7 +7,10 @@ export const EVENT_SOURCES = ['randomuser-api', 'http-push', 'synthetic', 'backf
 export const EventSource = z.enum(EVENT_SOURCES);
 export type EventSource = z.infer<typeof EventSource>;
 
-/** Every event on every topic carries this envelope; the payload varies by topic. */
+/**
+ * Every event on every topic carries this envelope; the payload varies by topic. A person's event keeps
+ * its `eventId` on every topic it crosses (raw, enriched, persisted), which is what the audit's lineage joins on.
+ */
 export const Envelope = z.object({
   eventId: z.uuid(),
   schemaVersion: z.literal(SCHEMA_VERSION),

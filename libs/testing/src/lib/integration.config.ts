@@ -16,6 +16,10 @@ const Env = z.object({
   POSTGRES_USER: z.string().default('sparkflow_app'),
   POSTGRES_PASSWORD: z.string().default('sparkflow-app-dev'),
   POSTGRES_DB: z.string().default('sparkflow'),
+  INGESTION_HTTP_PORT: z.coerce.number().int().default(3000),
+  AUDIT_HTTP_PORT: z.coerce.number().int().default(3003),
+  /** The first of ingestion's accepted keys is the one tests send. */
+  INGESTION_API_KEYS: z.string().default('dev-ingestion-key'),
 });
 
 export type IntegrationSettings = Readonly<z.infer<typeof Env>>;

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { DeadLetterReason } from '@sparkflow/contracts';
 
 export const AUDIT_OUTCOMES = ['ingested', 'enriched', 'dead-lettered', 'persisted'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -43,5 +44,5 @@ export class AuditEventEntity {
 
   /** Dead-letter reasons (code, message, path) when the outcome is `dead-lettered`. */
   @Column({ type: 'jsonb', nullable: true })
-  reasons!: unknown[] | null;
+  reasons!: DeadLetterReason[] | null;
 }

@@ -1,0 +1,29 @@
+import { Controller, Get, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
+import { AuditEventsRepository } from '@sparkflow/audit-store';
+
+@Controller('v1')
+export class AuditQueryController {
+  constructor(private readonly audit: AuditEventsRepository) {}
+
+  /** The event's path across topics: ingested → enriched → persisted, or → dead-lettered with reasons. */
+  @Get('events/:eventId')
+  async event(@Param('eventId', new ParseUUIDPipe()) eventId: string) {
+    const stages = await this.audit.lineage(eventId);
+    if (!stages.length) throw new NotFoundException(`no event ${eventId} in the audit`);
+    return { eventId, stages };
+  }
+
+  @Get('batches/:batchId')
+  async batch(@Param('batchId') batchId: string) {
+    const counts = await this.audit.batchCounts(batchId);
+    if (!counts) throw new NotFoundException(`no batch ${batchId} in the audit`);
+    return { ...counts, timing: await this.audit.batchTiming(batchId), sampleUserId: await this.audit.sampleUser(batchId) };
+  }
+
+  @Get('users/:userId/history')
+  async history(@Param('userId', new ParseUUIDPipe()) userId: string) {
+    const events = await this.audit.userHistory(userId.toLowerCase());
+    if (!events.length) throw new NotFoundException(`no events for user ${userId} in the audit`);
+    return { userId, events };
+  }
+}

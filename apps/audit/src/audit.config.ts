@@ -1,0 +1,11 @@
+import { KafkaEnv, PostgresEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import { z } from 'zod';
+
+const Env = KafkaEnv.extend(PostgresEnv.shape).extend({
+  AUDIT_HTTP_PORT: httpPort(3003),
+  AUDIT_GROUP_ID: z.string().min(1).default('sparkflow-audit'),
+});
+export type AuditConfig = Readonly<z.infer<typeof Env>>;
+export const AUDIT_CONFIG = Symbol('AUDIT_CONFIG');
+
+export const loadAuditConfig = (): AuditConfig => parseEnv('audit', Env, process.env);

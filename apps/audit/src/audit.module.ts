@@ -1,0 +1,55 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { Kafka } from 'kafkajs';
+import { AuditEventsRepository, RecordEventsUseCase, createAuditDataSource } from '@sparkflow/audit-store';
+import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { HealthController, READINESS_CHECKS, splitList } from '@sparkflow/service-kit';
+import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
+import { RecordEventsHandler } from './record-events.handler';
+import { AuditQueryController } from './audit-query.controller';
+
+export const KAFKA = Symbol('KAFKA');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+
+@Module({
+  controllers: [RecordEventsHandler, AuditQueryController, HealthController],
+  providers: [
+    { provide: AUDIT_CONFIG, useFactory: loadAuditConfig },
+    {
+      provide: KAFKA,
+      inject: [AUDIT_CONFIG],
+      useFactory: (c: AuditConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'audit' }),
+    },
+    { provide: EventProducer, inject: [KAFKA], useFactory: (k: Kafka) => new EventProducer(k) },
+    {
+      provide: DATA_SOURCE,
+      inject: [AUDIT_CONFIG],
+      useFactory: (c: AuditConfig) =>
+        createAuditDataSource({
+          host: c.POSTGRES_HOST,
+          port: c.POSTGRES_PORT,
+          username: c.POSTGRES_USER,
+          password: c.POSTGRES_PASSWORD,
+          database: c.POSTGRES_DB,
+        }).initialize(),
+    },
+    { provide: AuditEventsRepository, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new AuditEventsRepository(ds) },
+    { provide: RecordEventsUseCase, inject: [AuditEventsRepository], useFactory: (r: AuditEventsRepository) => new RecordEventsUseCase(r) },
+    {
+      provide: READINESS_CHECKS,
+      inject: [DATA_SOURCE],
+      useFactory: (ds: DataSource) => ({ postgres: () => ds.query('SELECT 1') }),
+    },
+  ],
+})
+export class AuditModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly producer: EventProducer,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect();
+    await this.ds.destroy();
+  }
+}

@@ -1,0 +1,31 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { TOPICS } from '@sparkflow/contracts';
+import { RecordEventsUseCase } from '@sparkflow/audit-store';
+import type { InboundMessage, MessageOutcome } from '@sparkflow/kafka';
+
+/** Every topic's records land in the audit; one use case handles them all. */
+@Controller()
+export class RecordEventsHandler {
+  constructor(private readonly recordEvents: RecordEventsUseCase) {}
+
+  @EventPattern(TOPICS.usersRaw)
+  raw(@Payload() batch: InboundMessage[]): Promise<MessageOutcome[]> {
+    return this.recordEvents.execute(batch);
+  }
+
+  @EventPattern(TOPICS.usersEnriched)
+  enriched(@Payload() batch: InboundMessage[]): Promise<MessageOutcome[]> {
+    return this.recordEvents.execute(batch);
+  }
+
+  @EventPattern(TOPICS.usersDlq)
+  deadLettered(@Payload() batch: InboundMessage[]): Promise<MessageOutcome[]> {
+    return this.recordEvents.execute(batch);
+  }
+
+  @EventPattern(TOPICS.usersPersisted)
+  persisted(@Payload() batch: InboundMessage[]): Promise<MessageOutcome[]> {
+    return this.recordEvents.execute(batch);
+  }
+}

@@ -1,0 +1,37 @@
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { EnrichBatchUseCase } from '@sparkflow/enrichment';
+import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { HealthController, READINESS_CHECKS, kafkaReady, splitList } from '@sparkflow/service-kit';
+import { ENRICHMENT_CONFIG, type EnrichmentConfig, loadEnrichmentConfig } from './enrichment.config';
+import { EnrichUsersHandler } from './enrich-users.handler';
+
+export const KAFKA = Symbol('KAFKA');
+
+@Module({
+  controllers: [EnrichUsersHandler, HealthController],
+  providers: [
+    { provide: ENRICHMENT_CONFIG, useFactory: loadEnrichmentConfig },
+    {
+      provide: KAFKA,
+      inject: [ENRICHMENT_CONFIG],
+      useFactory: (c: EnrichmentConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'enrichment' }),
+    },
+    { provide: EventProducer, inject: [KAFKA], useFactory: (k: Kafka) => new EventProducer(k) },
+    { provide: EnrichBatchUseCase, inject: [EventProducer], useFactory: (p: EventProducer) => new EnrichBatchUseCase(p) },
+    {
+      provide: READINESS_CHECKS,
+      inject: [KAFKA],
+      useFactory: (k: Kafka) => ({
+        kafka: kafkaReady(k),
+      }),
+    },
+  ],
+})
+export class EnrichmentModule implements OnApplicationShutdown {
+  constructor(private readonly producer: EventProducer) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import type { Kafka } from 'kafkajs';
+import { EventProducer, KafkaBatchServer } from '@sparkflow/kafka';
+import { bootstrapService } from '@sparkflow/service-kit';
+import { EnrichmentModule, KAFKA } from './enrichment.module';
+import { loadEnrichmentConfig } from './enrichment.config';
+
+const config = loadEnrichmentConfig();
+
+void bootstrapService({
+  name: 'enrichment',
+  module: EnrichmentModule,
+  port: config.ENRICHMENT_HTTP_PORT,
+  transport: (app) =>
+    new KafkaBatchServer({
+      kafka: app.get<Kafka>(KAFKA),
+      producer: app.get(EventProducer),
+      groupId: config.ENRICHMENT_GROUP_ID,
+      stage: 'enrichment',
+    }),
+}).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

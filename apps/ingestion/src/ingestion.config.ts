@@ -1,0 +1,21 @@
+import { KafkaEnv, httpPort, parseEnv, splitList } from '@sparkflow/service-kit';
+import { z } from 'zod';
+
+const Env = KafkaEnv.extend({
+  INGESTION_HTTP_PORT: httpPort(3000),
+  /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */
+  INGESTION_API_KEYS: z
+    .string()
+    .default('dev-ingestion-key')
+    .transform(splitList)
+    .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 8), 'one or more keys of at least 8 characters'),
+  INGESTION_MAX_BODY: z.string().regex(/^\d+(kb|mb)$/, 'a size such as 5mb or 512kb').default('5mb'),
+  INGESTION_MAX_USERS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(5000),
+  RANDOMUSER_URL: z.url().default('https://randomuser.me/api/'),
+  RANDOMUSER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  RANDOMUSER_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+});
+export type IngestionConfig = Readonly<z.infer<typeof Env>>;
+export const INGESTION_CONFIG = Symbol('INGESTION_CONFIG');
+
+export const loadIngestionConfig = (): IngestionConfig => parseEnv('ingestion', Env, process.env);

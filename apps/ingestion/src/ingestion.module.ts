@@ -1,0 +1,61 @@
+import { Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { BackfillsService, IngestUsersUseCase } from '@sparkflow/ingestion';
+import { HealthController, READINESS_CHECKS, kafkaReady, splitList } from '@sparkflow/service-kit';
+import { RandomUserClient, generateUsers } from '@sparkflow/sources';
+import { ApiKeyGuard } from './api-key.guard';
+import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
+import { SourcesController } from './sources.controller';
+import { UsersController } from './users.controller';
+
+export const KAFKA = Symbol('KAFKA');
+
+@Module({
+  controllers: [UsersController, SourcesController, HealthController],
+  providers: [
+    { provide: INGESTION_CONFIG, useFactory: loadIngestionConfig },
+    {
+      provide: KAFKA,
+      inject: [INGESTION_CONFIG],
+      useFactory: (c: IngestionConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'ingestion' }),
+    },
+    {
+      provide: EventProducer,
+      inject: [KAFKA],
+      useFactory: async (k: Kafka) => {
+        const producer = new EventProducer(k);
+        await producer.connect();
+        return producer;
+      },
+    },
+    { provide: IngestUsersUseCase, inject: [EventProducer], useFactory: (p: EventProducer) => new IngestUsersUseCase(p) },
+    {
+      provide: BackfillsService,
+      inject: [IngestUsersUseCase],
+      useFactory: (i: IngestUsersUseCase) =>
+        new BackfillsService(i, (seed, day, count) => generateUsers({ seed: `${seed}-${day}`, count, day })),
+    },
+    {
+      provide: RandomUserClient,
+      inject: [INGESTION_CONFIG],
+      useFactory: (c: IngestionConfig) =>
+        new RandomUserClient({ baseUrl: c.RANDOMUSER_URL, timeoutMs: c.RANDOMUSER_TIMEOUT_MS, minIntervalMs: c.RANDOMUSER_MIN_INTERVAL_MS }),
+    },
+    ApiKeyGuard,
+    {
+      provide: READINESS_CHECKS,
+      inject: [KAFKA],
+      useFactory: (k: Kafka) => ({
+        kafka: kafkaReady(k),
+      }),
+    },
+  ],
+})
+export class IngestionModule implements OnApplicationShutdown {
+  constructor(private readonly producer: EventProducer) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}

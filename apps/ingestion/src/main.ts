@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { bootstrapService } from '@sparkflow/service-kit';
+import { IngestionModule } from './ingestion.module';
+import { loadIngestionConfig } from './ingestion.config';
+
+const config = loadIngestionConfig();
+
+void bootstrapService({
+  name: 'ingestion',
+  module: IngestionModule,
+  port: config.INGESTION_HTTP_PORT,
+  bodyLimit: config.INGESTION_MAX_BODY,
+}).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { KafkaBatchServer, EventProducer } from '@sparkflow/kafka';
+import { bootstrapService } from '@sparkflow/service-kit';
+import type { Kafka } from 'kafkajs';
+import { PersistenceModule, KAFKA } from './persistence.module';
+import { loadPersistenceConfig } from './persistence.config';
+
+const config = loadPersistenceConfig();
+
+void bootstrapService({
+  name: 'persistence',
+  module: PersistenceModule,
+  port: config.PERSISTENCE_HTTP_PORT,
+  transport: (app) =>
+    new KafkaBatchServer({
+      kafka: app.get<Kafka>(KAFKA),
+      producer: app.get(EventProducer),
+      groupId: config.PERSISTENCE_GROUP_ID,
+      stage: 'persistence',
+    }),
+}).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

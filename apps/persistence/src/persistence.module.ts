@@ -1,0 +1,66 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Client } from 'cassandra-driver';
+import type { Kafka } from 'kafkajs';
+import { createCassandraClient } from '@sparkflow/cassandra';
+import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence';
+import { HealthController, READINESS_CHECKS, kafkaReady, splitList } from '@sparkflow/service-kit';
+import { PERSISTENCE_CONFIG, type PersistenceConfig, loadPersistenceConfig } from './persistence.config';
+import { PersistUsersHandler } from './persist-users.handler';
+
+export const KAFKA = Symbol('KAFKA');
+export const CASSANDRA = Symbol('CASSANDRA');
+
+@Module({
+  controllers: [PersistUsersHandler, HealthController],
+  providers: [
+    { provide: PERSISTENCE_CONFIG, useFactory: loadPersistenceConfig },
+    {
+      provide: KAFKA,
+      inject: [PERSISTENCE_CONFIG],
+      useFactory: (c: PersistenceConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'persistence' }),
+    },
+    { provide: EventProducer, inject: [KAFKA], useFactory: (k: Kafka) => new EventProducer(k) },
+    {
+      provide: CASSANDRA,
+      inject: [PERSISTENCE_CONFIG],
+      useFactory: async (c: PersistenceConfig) => {
+        const client = createCassandraClient({
+          contactPoints: splitList(c.CASSANDRA_CONTACT_POINTS),
+          localDataCenter: c.CASSANDRA_LOCAL_DC,
+          username: c.CASSANDRA_USERNAME,
+          password: c.CASSANDRA_PASSWORD,
+          keyspace: c.CASSANDRA_KEYSPACE,
+        });
+        await client.connect();
+        return client;
+      },
+    },
+    { provide: UsersRepository, inject: [CASSANDRA], useFactory: (c: Client) => new UsersRepository(c) },
+    {
+      provide: PersistUsersUseCase,
+      inject: [UsersRepository, EventProducer, PERSISTENCE_CONFIG],
+      useFactory: (r: UsersRepository, p: EventProducer, c: PersistenceConfig) =>
+        new PersistUsersUseCase(r, p, c.PERSISTENCE_WRITE_CONCURRENCY),
+    },
+    {
+      provide: READINESS_CHECKS,
+      inject: [CASSANDRA, KAFKA],
+      useFactory: (c: Client, k: Kafka) => ({
+        cassandra: () => c.execute('SELECT now() FROM system.local'),
+        kafka: kafkaReady(k),
+      }),
+    },
+  ],
+})
+export class PersistenceModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(CASSANDRA) private readonly cassandra: Client,
+    private readonly producer: EventProducer,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer.disconnect();
+    await this.cassandra.shutdown();
+  }
+}

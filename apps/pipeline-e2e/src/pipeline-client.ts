@@ -1,0 +1,98 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
+import { createCassandraClient } from '@sparkflow/cassandra';
+import { integrationSettings, uniqueName } from '@sparkflow/testing';
+
+/** Talks to the running pipeline the way its users do: ingestion's and audit's HTTP APIs, Kafka, Cassandra. */
+export const settings = integrationSettings();
+export const INGESTION = `http://127.0.0.1:${settings.INGESTION_HTTP_PORT}`;
+export const AUDIT = `http://127.0.0.1:${settings.AUDIT_HTTP_PORT}`;
+export const API_KEY = settings.INGESTION_API_KEYS.split(',')[0];
+
+export const kafka = new Kafka({ clientId: 'pipeline-e2e', brokers: settings.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+
+export function cassandra() {
+  return createCassandraClient({
+    contactPoints: settings.CASSANDRA_CONTACT_POINTS.split(','),
+    localDataCenter: settings.CASSANDRA_LOCAL_DC,
+    username: settings.CASSANDRA_USERNAME,
+    password: settings.CASSANDRA_PASSWORD,
+    keyspace: settings.CASSANDRA_KEYSPACE,
+  });
+}
+
+export async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${INGESTION}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, json: json as Record<string, unknown> };
+}
+
+export interface BatchCounts {
+  ingested: number;
+  enriched: number;
+  deadLettered: number;
+  persisted: number;
+  expected: number | null;
+  complete: boolean;
+}
+
+/** Polls the audit until the batch settles (every event persisted or dead-lettered), bounded in time. */
+export async function waitForBatch(batchId: string, timeoutMs = 180_000): Promise<BatchCounts> {
+  const deadline = Date.now() + timeoutMs;
+  let last: BatchCounts | null = null;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${AUDIT}/v1/batches/${encodeURIComponent(batchId)}`);
+    if (res.ok) {
+      last = (await res.json()) as BatchCounts;
+      if (last.complete) return last;
+    }
+    await sleep(250);
+  }
+  throw new Error(`batch ${batchId} not complete within ${timeoutMs} ms; last counts ${JSON.stringify(last)}`);
+}
+
+/** Reads users.dlq from the beginning and keeps the dead letters of one batch, until `expected` arrived. */
+export async function deadLettersOfBatch(batchId: string, expected: number, timeoutMs = 60_000): Promise<DeadLetterEvent[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('e2e-dlq-reader'), maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
+  const found: DeadLetterEvent[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${found.length}/${expected} dead letters of ${batchId}`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const parsed = DeadLetterEvent.safeParse(JSON.parse(message.value?.toString() ?? 'null'));
+          if (parsed.success && parsed.data.payload.originalBatchId === batchId) found.push(parsed.data);
+          if (found.length >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return found;
+}
+
+export async function userIdsPresent(client: ReturnType<typeof cassandra>, ids: string[]): Promise<Set<string>> {
+  const present = new Set<string>();
+  for (let i = 0; i < ids.length; i += 100) {
+    const rs = await client.execute('SELECT user_id FROM users WHERE user_id IN ?', [ids.slice(i, i + 100)], { prepare: true });
+    for (const row of rs.rows) present.add(String(row['user_id']));
+  }
+  return present;
+}

@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StackConfig } from '../config';
+import { launch } from '../processes';
+import { type Component, type ServiceName, dataDir, logFile, pidFile } from './component';
+
+const PORTS: Record<ServiceName, (cfg: StackConfig) => number> = {
+  ingestion: (cfg) => cfg.INGESTION_HTTP_PORT,
+  enrichment: (cfg) => cfg.ENRICHMENT_HTTP_PORT,
+  persistence: (cfg) => cfg.PERSISTENCE_HTTP_PORT,
+  audit: (cfg) => cfg.AUDIT_HTTP_PORT,
+};
+
+/** Environment the services read: the addresses of what this stack started, and the service's port. */
+function serviceEnv(cfg: StackConfig): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    KAFKA_BROKERS: `127.0.0.1:${cfg.KAFKA_PORT}`,
+    CASSANDRA_CONTACT_POINTS: `127.0.0.1:${cfg.CASSANDRA_PORT}`,
+    CASSANDRA_USERNAME: cfg.CASSANDRA_USERNAME,
+    CASSANDRA_PASSWORD: cfg.CASSANDRA_PASSWORD,
+    CASSANDRA_KEYSPACE: cfg.CASSANDRA_KEYSPACE,
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_PORT: String(cfg.POSTGRES_PORT),
+    POSTGRES_USER: cfg.POSTGRES_USER,
+    POSTGRES_PASSWORD: cfg.POSTGRES_PASSWORD,
+    POSTGRES_DB: cfg.POSTGRES_DB,
+    INGESTION_API_KEYS: cfg.INGESTION_API_KEYS,
+    INGESTION_HTTP_PORT: String(cfg.INGESTION_HTTP_PORT),
+    ENRICHMENT_HTTP_PORT: String(cfg.ENRICHMENT_HTTP_PORT),
+    PERSISTENCE_HTTP_PORT: String(cfg.PERSISTENCE_HTTP_PORT),
+    AUDIT_HTTP_PORT: String(cfg.AUDIT_HTTP_PORT),
+  };
+}
+
+/** One of the four NestJS services, run from its TypeScript entry point and probed on /health/ready. */
+export function service(name: ServiceName): Component {
+  return {
+    name,
+    kind: 'service',
+    stopSignal: 'SIGTERM',
+    ports: (cfg) => [PORTS[name](cfg)],
+    mainPort: (cfg) => PORTS[name](cfg),
+    startTimeoutMs: () => 60_000,
+    async prepare(cfg) {
+      mkdirSync(dataDir(cfg, name), { recursive: true });
+    },
+    start(cfg) {
+      return launch({
+        command: process.execPath,
+        args: [join(cfg.repoRoot, 'scripts', 'run-service.js'), join(cfg.repoRoot, 'apps', name, 'src', 'main.ts'), `--home=${dataDir(cfg, name)}`],
+        cwd: cfg.repoRoot,
+        env: serviceEnv(cfg),
+        logFile: logFile(cfg, name),
+        pidFile: pidFile(cfg, name),
+      });
+    },
+    async probe(cfg) {
+      const res = await fetch(`http://127.0.0.1:${PORTS[name](cfg)}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      const body = await res.text();
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${body}`);
+      return `ready ${body}`;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { DataSource } from 'typeorm';
+import { AuditEventEntity, type AuditOutcome } from '../entities/audit-event.entity';
+import { BatchEntity } from '../entities/batch.entity';
+
+export type AuditRow = Omit<AuditEventEntity, 'recordedAt'>;
+
+export interface BatchCounts {
+  batchId: string;
+  source: string | null;
+  expected: number | null;
+  ingested: number;
+  enriched: number;
+  deadLettered: number;
+  persisted: number;
+  complete: boolean;
+}
+
+export interface BatchTiming {
+  firstIngestedAt: string | null;
+  lastPersistedAt: string | null;
+  /** Persisted events per second, from the first ingest to the last persisted acknowledgement. */
+  throughputPerSec: number | null;
+  /** Ingest (raw event produced) → persisted (acknowledgement produced), per event. */
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+}
+
+const BATCH_TIMING = `
+  SELECT min(r.produced_at) AS first_ingested, max(p.produced_at) AS last_persisted, count(*)::int AS persisted,
+    percentile_cont(0.50) WITHIN GROUP (ORDER BY extract(epoch FROM p.produced_at - r.produced_at) * 1000) AS p50,
+    percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM p.produced_at - r.produced_at) * 1000) AS p95,
+    percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM p.produced_at - r.produced_at) * 1000) AS p99
+  FROM audit_events r
+  JOIN audit_events p ON p.event_id = r.event_id AND p.topic = 'users.persisted'
+  WHERE r.batch_id = $1 AND r.topic = 'users.raw'`;
+
+const COUNT_OUTCOMES = `SELECT outcome, count(*)::int AS n FROM audit_events WHERE batch_id = $1 GROUP BY outcome`;
+
+/** All SQL of the audit store. Inserts are idempotent on (event_id, topic), so redelivery counts once. */
+export class AuditEventsRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /** One multi-row INSERT … ON CONFLICT DO NOTHING per call, plus the batches they name. */
+  async record(rows: AuditRow[], batches: { batchId: string; source: string; expectedCount: number | null }[]): Promise<void> {
+    if (!rows.length) return;
+    await this.ds.transaction(async (tx) => {
+      if (batches.length) {
+        await tx.createQueryBuilder().insert().into(BatchEntity).values(batches).orIgnore().execute();
+      }
+      await tx.createQueryBuilder().insert().into(AuditEventEntity).values(rows).orIgnore().execute();
+    });
+  }
+
+  async lineage(eventId: string): Promise<AuditEventEntity[]> {
+    return this.ds.getRepository(AuditEventEntity).find({ where: { eventId }, order: { recordedAt: 'ASC' } });
+  }
+
+  async userHistory(userId: string): Promise<AuditEventEntity[]> {
+    return this.ds.getRepository(AuditEventEntity).find({ where: { userId }, order: { recordedAt: 'ASC' } });
+  }
+
+  /** Any one user of the batch that reached Cassandra, to show people where to look. */
+  async sampleUser(batchId: string): Promise<string | null> {
+    const rows: { user_id: string }[] = await this.ds.query(
+      `SELECT user_id FROM audit_events WHERE batch_id = $1 AND topic = 'users.persisted' LIMIT 1`,
+      [batchId],
+    );
+    return rows[0]?.user_id ?? null;
+  }
+
+  async batchTiming(batchId: string): Promise<BatchTiming> {
+    const [row]: {
+      first_ingested: Date | null;
+      last_persisted: Date | null;
+      persisted: number;
+      p50: number | null;
+      p95: number | null;
+      p99: number | null;
+    }[] = await this.ds.query(BATCH_TIMING, [batchId]);
+    const seconds =
+      row.first_ingested && row.last_persisted ? (row.last_persisted.getTime() - row.first_ingested.getTime()) / 1000 : null;
+    const round = (v: number | null) => (v === null ? null : Math.round(Number(v)));
+    return {
+      firstIngestedAt: row.first_ingested?.toISOString() ?? null,
+      lastPersistedAt: row.last_persisted?.toISOString() ?? null,
+      throughputPerSec: seconds && seconds > 0 ? Math.round(row.persisted / seconds) : null,
+      latencyMs: { p50: round(row.p50), p95: round(row.p95), p99: round(row.p99) },
+    };
+  }
+
+  async batchCounts(batchId: string): Promise<BatchCounts | null> {
+    const batch = await this.ds.getRepository(BatchEntity).findOneBy({ batchId });
+    const rows: { outcome: AuditOutcome; n: number }[] = await this.ds.query(COUNT_OUTCOMES, [batchId]);
+    if (!batch && !rows.length) return null;
+    const n = (o: AuditOutcome) => rows.find((r) => r.outcome === o)?.n ?? 0;
+    const counts = {
+      batchId,
+      source: batch?.source ?? null,
+      expected: batch?.expectedCount ?? null,
+      ingested: n('ingested'),
+      enriched: n('enriched'),
+      deadLettered: n('dead-lettered'),
+      persisted: n('persisted'),
+    };
+    const settled = counts.persisted + counts.deadLettered;
+    const allArrived = counts.expected === null || counts.ingested >= counts.expected;
+    return { ...counts, complete: counts.ingested > 0 && allArrived && settled >= counts.ingested };
+  }
+}

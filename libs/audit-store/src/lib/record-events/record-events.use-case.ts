@@ -1,0 +1,109 @@
+import {
+  DeadLetterEvent,
+  EnrichedUserEvent,
+  Envelope,
+  HEADERS,
+  PersistedEvent,
+  RawUserEvent,
+  TOPICS,
+  type DeadLetterReason,
+} from '@sparkflow/contracts';
+import { type InboundMessage, type MessageOutcome, OK, failed } from '@sparkflow/kafka';
+import type { AuditOutcome } from '../entities/audit-event.entity';
+import type { AuditEventsRepository, AuditRow } from './audit-events.repository';
+
+const OUTCOME_BY_TOPIC: Record<string, AuditOutcome> = {
+  [TOPICS.usersRaw]: 'ingested',
+  [TOPICS.usersEnriched]: 'enriched',
+  [TOPICS.usersDlq]: 'dead-lettered',
+  [TOPICS.usersPersisted]: 'persisted',
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function json(m: InboundMessage): unknown {
+  try {
+    return JSON.parse(m.value?.toString('utf8') ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The audit's view of one record. The event id is the same on every topic a person's event crosses
+ * (raw → enriched → persisted, or → dlq), so (event_id, topic) rows form its lineage. A raw record
+ * too broken to parse is still audited from its headers; its dead letter explains it.
+ */
+export function auditRowOf(m: InboundMessage): AuditRow | null {
+  const outcome = OUTCOME_BY_TOPIC[m.topic];
+  if (!outcome) return null;
+  const value = json(m);
+  const envelope = Envelope.safeParse(value);
+  const base = {
+    topic: m.topic,
+    outcome,
+    partition: m.partition,
+    offset: m.offset,
+    batchId: envelope.success ? envelope.data.batchId : (m.headers[HEADERS.batchId] ?? null),
+    source: envelope.success ? envelope.data.source : (m.headers[HEADERS.source] ?? null),
+    producedAt: envelope.success ? new Date(envelope.data.producedAt) : null,
+    userId: null as string | null,
+    reasons: null as DeadLetterReason[] | null,
+  };
+  const headerId = m.headers[HEADERS.eventId];
+  switch (m.topic) {
+    case TOPICS.usersRaw: {
+      const raw = RawUserEvent.safeParse(value);
+      const eventId = raw.success ? raw.data.eventId : headerId;
+      if (!eventId || !UUID.test(eventId)) return null;
+      return { ...base, eventId, userId: raw.success ? raw.data.payload.login.uuid.toLowerCase() : null };
+    }
+    case TOPICS.usersEnriched: {
+      const e = EnrichedUserEvent.safeParse(value);
+      return e.success ? { ...base, eventId: e.data.eventId, userId: e.data.payload.userId } : null;
+    }
+    case TOPICS.usersPersisted: {
+      const p = PersistedEvent.safeParse(value);
+      return p.success ? { ...base, eventId: p.data.payload.enrichedEventId, userId: p.data.payload.userId } : null;
+    }
+    case TOPICS.usersDlq: {
+      const d = DeadLetterEvent.safeParse(value);
+      if (!d.success) return null;
+      const original = d.data.payload.originalEventId;
+      return {
+        ...base,
+        eventId: original && UUID.test(original) ? original : d.data.eventId,
+        batchId: d.data.payload.originalBatchId ?? d.data.batchId,
+        reasons: d.data.payload.reasons,
+        userId: d.data.payload.key && UUID.test(d.data.payload.key) ? d.data.payload.key.toLowerCase() : null,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+export class RecordEventsUseCase {
+  constructor(private readonly repository: AuditEventsRepository) {}
+
+  async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
+    const rows = messages.map(auditRowOf).filter((r): r is AuditRow => r !== null);
+    const batches = new Map<string, { batchId: string; source: string; expectedCount: number | null }>();
+    for (const m of messages) {
+      const batchId = m.headers[HEADERS.batchId];
+      if (m.topic !== TOPICS.usersRaw || !batchId || batches.has(batchId)) continue;
+      const size = Number(m.headers[HEADERS.batchSize]);
+      batches.set(batchId, {
+        batchId,
+        source: m.headers[HEADERS.source] ?? 'unknown',
+        expectedCount: Number.isInteger(size) && size >= 0 ? size : null,
+      });
+    }
+    try {
+      await this.repository.record(rows, [...batches.values()]);
+      return messages.map(() => OK);
+    } catch (error) {
+      return messages.map(() => failed(error));
+    }
+  }
+}

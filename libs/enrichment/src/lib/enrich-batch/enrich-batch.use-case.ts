@@ -1,0 +1,82 @@
+import {
+  Envelope,
+  HEADERS,
+  SCHEMA_VERSION,
+  SparkflowErrorCode,
+  TOPICS,
+  type EnrichedUserEvent,
+} from '@sparkflow/contracts';
+import {
+  type EventProducer,
+  type InboundMessage,
+  type MessageOutcome,
+  OK,
+  SparkflowException,
+  failed,
+  parseEvent,
+  reasonsFromZod,
+} from '@sparkflow/kafka';
+import { z } from 'zod';
+import { enrichUser } from '../enrich-user/enrich-user.use-case';
+
+/** The envelope with the payload left unparsed: the payload's own faults are enrichUser's to name. */
+const RawEnvelope = Envelope.extend({ payload: z.unknown() });
+
+/**
+ * users.raw → users.enriched, or users.dlq with every reason. The event keeps its id, so the audit
+ * follows it across topics. Valid records of a batch are produced in one request and acknowledged
+ * before any offset of the batch is committed.
+ */
+export class EnrichBatchUseCase {
+  constructor(
+    private readonly producer: EventProducer,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
+    const now = this.clock();
+    const out: EnrichedUserEvent[] = [];
+    const outcomes = messages.map((m): MessageOutcome => {
+      try {
+        const raw = parseEvent(RawEnvelope, m);
+        const result = enrichUser(raw.payload, now);
+        if (!result.ok) {
+          return failed(
+            new SparkflowException(
+              result.reasons[0]?.code ?? SparkflowErrorCode.SchemaInvalid,
+              `${result.reasons.length} problem(s) with the record`,
+              { reasons: result.reasons.map((r) => ({ ...r, path: r.path ? `payload.${r.path}` : r.path })) },
+            ),
+          );
+        }
+        out.push({
+          eventId: raw.eventId,
+          schemaVersion: SCHEMA_VERSION,
+          source: raw.source,
+          batchId: raw.batchId,
+          producedAt: raw.producedAt,
+          payload: result.user,
+        });
+        return OK;
+      } catch (error) {
+        if (error instanceof z.ZodError) {
+          return failed(
+            new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'invalid', {
+              reasons: reasonsFromZod(error),
+            }),
+          );
+        }
+        return failed(error);
+      }
+    });
+    await this.producer.send(
+      TOPICS.usersEnriched,
+      out.map((event) => ({
+        key: event.payload.userId,
+        event,
+        headers: { [HEADERS.eventId]: event.eventId },
+      })),
+    );
+    return outcomes;
+  }
+}

@@ -1,0 +1,112 @@
+import { RandomUserDated, SparkflowErrorCode, type DeadLetterReason } from '@sparkflow/contracts';
+import { yearsBefore } from '../derive/calendar';
+import { hasControlCharacter, normaliseEmail } from '../normalise/text';
+import { stringAt } from './payload-path';
+
+export const MAX_TEXT_LENGTH = 1000;
+export const MAX_AGE_YEARS = 130;
+
+// Free text a sender controls; capped so one record cannot bloat every store and index downstream.
+const LENGTH_CAPPED_PATHS = [
+  'name.title',
+  'name.first',
+  'name.last',
+  'email',
+  'location.street.name',
+  'location.city',
+  'location.state',
+  'location.country',
+  'location.postcode',
+  'location.coordinates.latitude',
+  'location.coordinates.longitude',
+  'location.timezone.offset',
+  'location.timezone.description',
+] as const;
+
+// The contract only says min(1); "   " passes it but is empty once trimmed, and EnrichedUser needs these non-empty.
+const NON_BLANK_PATHS = ['name.first', 'name.last', 'email', 'login.username', 'location.country'] as const;
+
+const CONTROL_CHECKED_PATHS = ['name.title', 'name.first', 'name.last', 'email'] as const;
+
+// Exactly one "@", a non-empty local part, and a domain of at least two non-empty dot-separated labels.
+const EMAIL = /^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$/;
+
+const schemaInvalid = (path: string, message: string): DeadLetterReason => ({
+  code: SparkflowErrorCode.SchemaInvalid,
+  message,
+  path,
+});
+const semanticInvalid = (path: string, message: string): DeadLetterReason => ({
+  code: SparkflowErrorCode.SemanticInvalid,
+  message,
+  path,
+});
+
+/** A date the contract accepts, or undefined (the schema reasons already report a malformed one). */
+function dateAt(payload: unknown, path: string): Date | undefined {
+  const value = stringAt(payload, path);
+  return value !== undefined && RandomUserDated.shape.date.safeParse(value).success
+    ? new Date(value)
+    : undefined;
+}
+
+/**
+ * Checks the schema cannot express: lengths, blanks, control characters, e-mail shape, and dates against
+ * each other and `now`. Runs on the raw payload so a record with schema faults still gets these reported.
+ */
+export function recordReasons(payload: unknown, now: Date): DeadLetterReason[] {
+  const reasons: DeadLetterReason[] = [];
+
+  for (const path of LENGTH_CAPPED_PATHS) {
+    const value = stringAt(payload, path);
+    if (value !== undefined && value.length > MAX_TEXT_LENGTH) {
+      reasons.push(schemaInvalid(path, `Longer than ${MAX_TEXT_LENGTH} characters (${value.length})`));
+    }
+  }
+
+  for (const path of NON_BLANK_PATHS) {
+    const value = stringAt(payload, path);
+    // An empty string is already a schema issue (min 1); only whitespace-only values are new here.
+    if (value !== undefined && value.length > 0 && value.trim() === '') {
+      reasons.push(schemaInvalid(path, 'Blank: only whitespace'));
+    }
+  }
+
+  const nat = stringAt(payload, 'nat');
+  if (nat !== undefined && nat.length === 2 && !/^[A-Za-z]{2}$/.test(nat)) {
+    reasons.push(schemaInvalid('nat', 'Nationality must be two letters'));
+  }
+
+  for (const path of CONTROL_CHECKED_PATHS) {
+    const value = stringAt(payload, path);
+    if (value !== undefined && hasControlCharacter(value)) {
+      reasons.push(semanticInvalid(path, 'Contains a control character (U+0000–U+001F or U+007F)'));
+    }
+  }
+
+  const email = stringAt(payload, 'email');
+  if (email !== undefined && email.trim() !== '' && !EMAIL.test(normaliseEmail(email))) {
+    reasons.push(
+      semanticInvalid('email', 'Not an e-mail address: needs exactly one "@" and a dotted domain'),
+    );
+  }
+
+  const dob = dateAt(payload, 'dob.date');
+  const registered = dateAt(payload, 'registered.date');
+  if (dob !== undefined && dob.getTime() > now.getTime()) {
+    reasons.push(semanticInvalid('dob.date', `Date of birth is in the future (after ${now.toISOString()})`));
+  }
+  if (dob !== undefined && dob.getTime() < yearsBefore(now, MAX_AGE_YEARS).getTime()) {
+    reasons.push(semanticInvalid('dob.date', `Date of birth is more than ${MAX_AGE_YEARS} years ago`));
+  }
+  if (registered !== undefined && registered.getTime() > now.getTime()) {
+    reasons.push(
+      semanticInvalid('registered.date', `Registration date is in the future (after ${now.toISOString()})`),
+    );
+  }
+  if (dob !== undefined && registered !== undefined && registered.getTime() < dob.getTime()) {
+    reasons.push(semanticInvalid('registered.date', 'Registered before the date of birth'));
+  }
+
+  return reasons;
+}

@@ -1,0 +1,2 @@
+export * from './lib/users/users.repository';
+export * from './lib/persist-users/persist-users.use-case';

@@ -1,0 +1,76 @@
+import type { Client } from 'cassandra-driver';
+import { types } from 'cassandra-driver';
+import type { EnrichedUser } from '@sparkflow/contracts';
+
+const UPSERT_USER = `INSERT INTO users (user_id, username, title, first_name, last_name, full_name, gender, email,
+  email_domain, dob, age, age_band, registered_at, registration_cohort, nationality, country_code, country, state,
+  city, street, postcode, latitude, longitude, geohash, timezone_offset_minutes, timezone_description, phone,
+  phone_e164, cell, cell_e164, national_id_name, national_id_value, picture_url, quality_score, quality_reasons,
+  source, batch_id, event_id, event_day, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  USING TIMESTAMP ?`;
+const UPSERT_BY_EMAIL = `INSERT INTO users_by_email (email, user_id, full_name, updated_at) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`;
+const UPSERT_BY_COUNTRY_DAY = `INSERT INTO users_by_country_day (country_code, event_day, user_id, full_name, gender,
+  age_band, email_domain, quality_score, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
+const SELECT_USER = 'SELECT * FROM users WHERE user_id = ?';
+const COUNT_BY_IDS = 'SELECT user_id FROM users WHERE user_id IN ?';
+
+export interface UserWrite {
+  user: EnrichedUser;
+  source: string;
+  batchId: string;
+  eventId: string;
+  /** When the event was produced; it becomes the write timestamp, so an older event never overwrites a newer one. */
+  producedAt: Date;
+}
+
+/** Country partition for users whose country was not recognised. */
+export const UNKNOWN_COUNTRY = 'ZZ';
+
+/**
+ * Every write is an upsert keyed by the user id (login.uuid) with the event's own time as the cell
+ * timestamp: redelivery, replay and reordering all converge to the newest event's values.
+ */
+export class UsersRepository {
+  constructor(private readonly client: Client) {}
+
+  async upsert(w: UserWrite): Promise<void> {
+    const u = w.user;
+    const micros = types.Long.fromNumber(w.producedAt.getTime()).multiply(1000);
+    const day = types.LocalDate.fromDate(w.producedAt);
+    const now = new Date();
+    await this.client.batch(
+      [
+        {
+          query: UPSERT_USER,
+          params: [
+            u.userId, u.username, u.title, u.firstName, u.lastName, u.fullName, u.gender, u.email,
+            u.emailDomain, new Date(u.dob), u.age, u.ageBand, new Date(u.registeredAt), u.registrationCohort,
+            u.nationality, u.countryCode, u.country, u.state, u.city, u.street, u.postcode, u.latitude,
+            u.longitude, u.geohash, u.timezoneOffsetMinutes, u.timezoneDescription, u.phone, u.phoneE164, u.cell,
+            u.cellE164, u.nationalIdName, u.nationalIdValue, u.pictureUrl, u.qualityScore, u.qualityReasons,
+            w.source, w.batchId, w.eventId, day, now, micros,
+          ],
+        },
+        { query: UPSERT_BY_EMAIL, params: [u.email, u.userId, u.fullName, now, micros] },
+        {
+          query: UPSERT_BY_COUNTRY_DAY,
+          params: [u.countryCode ?? UNKNOWN_COUNTRY, day, u.userId, u.fullName, u.gender, u.ageBand, u.emailDomain, u.qualityScore, now, micros],
+        },
+      ],
+      // A logged batch: the three views of one user are written all or nothing.
+      { prepare: true, logged: true },
+    );
+  }
+
+  async findById(userId: string): Promise<Record<string, unknown> | null> {
+    const rs = await this.client.execute(SELECT_USER, [userId], { prepare: true });
+    return (rs.first() as Record<string, unknown> | null) ?? null;
+  }
+
+  /** Which of these ids have a row (at most a few hundred ids per call). */
+  async existing(userIds: string[]): Promise<Set<string>> {
+    const rs = await this.client.execute(COUNT_BY_IDS, [userIds], { prepare: true });
+    return new Set(rs.rows.map((r) => String(r['user_id'])));
+  }
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** Environment fragments every service's `<app>.config.ts` composes; parsing happens there, once. */
+export const KafkaEnv = z.object({
+  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+});
+
+export const CassandraEnv = z.object({
+  CASSANDRA_CONTACT_POINTS: z.string().min(1).default('127.0.0.1:9042'),
+  CASSANDRA_LOCAL_DC: z.string().min(1).default('datacenter1'),
+  CASSANDRA_KEYSPACE: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case CQL identifier').default('sparkflow'),
+  CASSANDRA_USERNAME: z.string().min(1).default('sparkflow_app'),
+  CASSANDRA_PASSWORD: z.string().min(1).default('sparkflow-app-dev'),
+});
+
+export const PostgresEnv = z.object({
+  POSTGRES_HOST: z.string().min(1).default('127.0.0.1'),
+  POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(5432),
+  POSTGRES_USER: z.string().min(1).default('sparkflow_app'),
+  POSTGRES_PASSWORD: z.string().min(1).default('sparkflow-app-dev'),
+  POSTGRES_DB: z.string().min(1).default('sparkflow'),
+});
+
+export const httpPort = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+/**
+ * Parses the environment once and freezes it. A bad or missing variable stops the process at boot
+ * with every offending name and what it expects.
+ */
+export function parseEnv<S extends z.ZodType>(service: string, schema: S, raw: Record<string, unknown>): Readonly<z.infer<S>> {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`${service}: invalid configuration\n${lines.join('\n')}`);
+  }
+  return Object.freeze(result.data);
+}
+
+export const splitList = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import type { RandomUser, RandomUserResponse } from '@sparkflow/contracts';
+import { allLocales, base, en, Faker } from '@faker-js/faker';
+import {
+  asciiLocalPart,
+  type Gender,
+  NATIONALITIES,
+  type Nationality,
+  passwordFor,
+  PROFILES,
+  TIMEZONES,
+  titleFor,
+  usernameFor,
+} from './nationalities';
+import { SeededRandomizer, seedWords } from './seeded.randomizer';
+
+export interface SyntheticOptions {
+  seed: string;
+  count: number;
+  /** Default 1. */
+  page?: number;
+  /** Default: every nationality randomuser serves. */
+  nat?: string[];
+  /** 'YYYY-MM-DD': when given, every registered.date falls on this UTC day. */
+  day?: string;
+}
+
+const DAY_MS = 86_400_000;
+const YEAR_MS = 365.2425 * DAY_MS;
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+// Reference "now" for ages: a seed-derived instant in [2024-01-01, 2026-01-01), never the wall clock,
+// so the same seed yields byte-identical users on every machine and every day.
+const REFERENCE_FROM = Date.UTC(2024, 0, 1);
+const REFERENCE_SPAN_MS = 2 * 365 * DAY_MS;
+
+// One randomizer shared by one Faker per nationality. Generation is synchronous, so reseeding it
+// per user cannot interleave with another caller.
+const randomizer = new SeededRandomizer();
+const fakers = new Map<Nationality, Faker>();
+
+function fakerFor(nat: Nationality): Faker {
+  let faker = fakers.get(nat);
+  if (!faker) {
+    const locale = allLocales[PROFILES[nat].locale as keyof typeof allLocales];
+    faker = new Faker({ locale: [locale, en, base], randomizer });
+    fakers.set(nat, faker);
+  }
+  return faker;
+}
+
+/**
+ * Users shaped and quirked like randomuser.me 1.4. User `index` of a page depends only on
+ * (seed, page, index, nat list, day): the same inputs give deep-equal output, a page of 10 is the
+ * prefix of a page of 5000, and different pages give different people. Ages are counted at a
+ * reference instant derived from the seed, or at the last millisecond of `day` when one is given
+ * (so those users registered "today" and registered.age is 0).
+ */
+export function generateUsers(opts: SyntheticOptions): RandomUser[] {
+  const { seed, count, page, nats, day } = validate(opts);
+  const reference = day === undefined ? referenceInstant(seed) : day + DAY_MS - 1;
+  const users: RandomUser[] = [];
+  for (let index = 0; index < count; index++) {
+    const words = seedWords(seed, page, index);
+    const nat = nats[words[0] % nats.length];
+    randomizer.seed(words);
+    users.push(generateUser(fakerFor(nat), nat, reference, day));
+  }
+  return users;
+}
+
+export function generateResponse(opts: SyntheticOptions): RandomUserResponse {
+  const results = generateUsers(opts);
+  return {
+    results,
+    info: { seed: opts.seed, results: results.length, page: opts.page ?? 1, version: '1.4' },
+  };
+}
+
+function generateUser(f: Faker, nat: Nationality, reference: number, day: number | undefined): RandomUser {
+  // Localised text comes from the nationality's faker; everything else straight from the shared
+  // randomizer it draws from, which is the same seeded stream.
+  const r = randomizer;
+  const profile = PROFILES[nat];
+  const gender = r.pick<Gender>(['female', 'male']);
+  const first = f.person.firstName(gender);
+  const last = f.person.lastName(gender);
+  const title = titleFor(r, profile, gender);
+
+  const location: RandomUser['location'] = {
+    street: { number: r.int(1, 9999), name: f.location.street() },
+    city: profile.cities ? r.pick(profile.cities) : f.location.city(),
+    state: profile.states ? r.pick(profile.states) : f.location.state(),
+    country: profile.country,
+    postcode: profile.postcode(r),
+    coordinates: { latitude: fixed4(r, 90), longitude: fixed4(r, 180) },
+    timezone: { ...r.pick(TIMEZONES) },
+  };
+
+  const password = passwordFor(r);
+  const salt = r.alphanumeric(8);
+  const login: RandomUser['login'] = {
+    uuid: r.uuid(),
+    username: usernameFor(r),
+    password,
+    salt,
+    md5: digest('md5', password + salt),
+    sha1: digest('sha1', password + salt),
+    sha256: digest('sha256', password + salt),
+  };
+
+  // Both instants are drawn whether or not `day` is set, so `day` moves dates and nothing else.
+  const dob = reference - r.int(Math.ceil(21 * YEAR_MS), Math.floor(77 * YEAR_MS));
+  const registeredOffset = r.int(0, Math.floor(20 * YEAR_MS));
+  const registered = day === undefined ? reference - registeredOffset : day + msOfDay(registeredOffset);
+
+  const phone = r.fill(profile.phone);
+  const cell = r.fill(profile.cell);
+  const id = profile.id(r, gender);
+  // Beyond the nationalities that never have one, the API also leaves out ~10% of ids at random.
+  const idMissing = r.int(0, 9) === 0;
+  const portrait = `${gender === 'male' ? 'men' : 'women'}/${r.int(0, 99)}.jpg`;
+
+  return {
+    gender,
+    name: { title, first, last },
+    location,
+    email: `${asciiLocalPart(first)}.${asciiLocalPart(last)}@example.com`,
+    login,
+    dob: { date: new Date(dob).toISOString(), age: fullYears(dob, reference) },
+    registered: { date: new Date(registered).toISOString(), age: fullYears(registered, reference) },
+    phone,
+    cell,
+    id: idMissing ? { name: id.name, value: null } : id,
+    picture: {
+      large: `https://randomuser.me/api/portraits/${portrait}`,
+      medium: `https://randomuser.me/api/portraits/med/${portrait}`,
+      thumbnail: `https://randomuser.me/api/portraits/thumb/${portrait}`,
+    },
+    nat,
+  };
+}
+
+interface Validated {
+  seed: string;
+  count: number;
+  page: number;
+  nats: readonly Nationality[];
+  day: number | undefined;
+}
+
+function validate(opts: SyntheticOptions): Validated {
+  const page = opts.page ?? 1;
+  if (!Number.isInteger(opts.count) || opts.count < 0)
+    throw new RangeError(`count must be an integer >= 0, got ${opts.count}`);
+  if (!Number.isInteger(page) || page < 1) throw new RangeError(`page must be an integer >= 1, got ${page}`);
+  return { seed: opts.seed, count: opts.count, page, nats: parseNats(opts.nat), day: parseDay(opts.day) };
+}
+
+export function parseNats(nat: readonly string[] | undefined): readonly Nationality[] {
+  if (nat === undefined || nat.length === 0) return NATIONALITIES;
+  const wanted = nat.map((n) => n.trim().toUpperCase());
+  const unknown = wanted.filter((n) => !isNationality(n));
+  if (unknown.length > 0) {
+    throw new RangeError(`unknown nat ${unknown.join(',')}; randomuser serves ${NATIONALITIES.join(',')}`);
+  }
+  // Canonical order and no duplicates, so ['us','gb'] and ['GB','US','GB'] draw the same people.
+  return NATIONALITIES.filter((n) => wanted.includes(n));
+}
+
+export const isNationality = (n: string): n is Nationality =>
+  (NATIONALITIES as readonly string[]).includes(n);
+
+function parseDay(day: string | undefined): number | undefined {
+  if (day === undefined) return undefined;
+  const start = DAY_PATTERN.test(day) ? Date.parse(`${day}T00:00:00.000Z`) : NaN;
+  if (Number.isNaN(start) || new Date(start).toISOString().slice(0, 10) !== day) {
+    throw new RangeError(`day must be a calendar date YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  }
+  return start;
+}
+
+function referenceInstant(seed: string): number {
+  const [high, low] = seedWords('reference', seed);
+  return REFERENCE_FROM + ((high * 65_536 + (low & 0xffff)) % REFERENCE_SPAN_MS);
+}
+
+/** Completed years from `from` to `to`, calendar-correct (birthdays, leap days). */
+function fullYears(from: number, to: number): number {
+  const a = new Date(from);
+  const b = new Date(to);
+  const beforeAnniversary =
+    b.getUTCMonth() < a.getUTCMonth() ||
+    (b.getUTCMonth() === a.getUTCMonth() &&
+      (b.getUTCDate() < a.getUTCDate() ||
+        (b.getUTCDate() === a.getUTCDate() && msOfDay(to) < msOfDay(from))));
+  return b.getUTCFullYear() - a.getUTCFullYear() - (beforeAnniversary ? 1 : 0);
+}
+
+const msOfDay = (t: number): number => ((t % DAY_MS) + DAY_MS) % DAY_MS;
+const fixed4 = (r: SeededRandomizer, bound: number): string =>
+  (r.int(-bound * 10_000, bound * 10_000) / 10_000).toFixed(4);
+const digest = (algorithm: string, text: string): string => createHash(algorithm).update(text).digest('hex');
