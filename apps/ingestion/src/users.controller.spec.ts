@@ -1,0 +1,70 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
+import { generateUsers } from '@sparkflow/sources';
+import { IngestionModule } from './ingestion.module';
+
+/** The HTTP contract of ingestion, with the Kafka producer replaced by one that records what it was asked to send. */
+describe('POST /v1/users', () => {
+  let app: INestApplication;
+  let url: string;
+  const sent: { topic: string; events: readonly OutboundEvent[] }[] = [];
+
+  beforeAll(async () => {
+    const producer = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      send: async (topic: string, events: readonly OutboundEvent[]) => {
+        sent.push({ topic, events });
+        return [];
+      },
+    };
+    const module = await Test.createTestingModule({ imports: [IngestionModule] })
+      .overrideProvider(EventProducer)
+      .useValue(producer)
+      .compile();
+    const express = module.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+    express.useBodyParser('json', { limit: '64kb' });
+    app = express;
+    await app.listen(0, '127.0.0.1');
+    url = `${await app.getUrl()}/v1/users`;
+  });
+  afterAll(() => app.close());
+  beforeEach(() => (sent.length = 0));
+
+  const post = (body: string, key = 'dev-ingestion-key') =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body });
+
+  it('answers 202 with the batch id after producing each user keyed by login.uuid', async () => {
+    const users = generateUsers({ seed: 'unit', count: 3 });
+    const res = await post(JSON.stringify(users));
+    expect(res.status).toBe(202);
+    const receipt = (await res.json()) as { batchId: string; accepted: number };
+    expect(receipt.accepted).toBe(3);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].topic).toBe('users.raw');
+    expect(sent[0].events.map((e) => e.key)).toEqual(users.map((u) => u.login.uuid.toLowerCase()));
+    expect(sent[0].events.every((e) => e.event.batchId === receipt.batchId && e.headers?.['sparkflow-batch-size'] === '3')).toBe(true);
+  });
+
+  it('answers 401 and produces nothing without a valid key', async () => {
+    const res = await post(JSON.stringify(generateUsers({ seed: 'unit', count: 1 })), 'not-the-key');
+    expect(res.status).toBe(401);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('answers 400 listing every bad field, and produces nothing', async () => {
+    const [user] = generateUsers({ seed: 'unit', count: 1 });
+    const res = await post(JSON.stringify({ ...user, email: null, nat: 'GBR' }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { path: string }[] };
+    expect(body.errors.map((e) => e.path).sort()).toEqual(['email', 'nat']);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('answers 400 for malformed JSON and 413 above the body limit', async () => {
+    expect((await post('{"results": [')).status).toBe(400);
+    expect((await post(JSON.stringify({ padding: 'x'.repeat(100_000) }))).status).toBe(413);
+  });
+});
