@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Kafka } from 'kafkajs';
 import { AuditEventsRepository, RecordEventsUseCase, createAuditDataSource } from '@sparkflow/audit-store';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
-import { HealthController, READINESS_CHECKS, splitList } from '@sparkflow/service-kit';
+import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, splitList } from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
 import { RecordEventsHandler } from './record-events.handler';
 import { AuditQueryController } from './audit-query.controller';
@@ -12,8 +12,9 @@ export const KAFKA = Symbol('KAFKA');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 @Module({
-  controllers: [RecordEventsHandler, AuditQueryController, HealthController],
+  controllers: [RecordEventsHandler, AuditQueryController, HealthController, MetricsController],
   providers: [
+    TelemetryLifecycle,
     { provide: AUDIT_CONFIG, useFactory: loadAuditConfig },
     {
       provide: KAFKA,

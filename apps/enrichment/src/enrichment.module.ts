@@ -2,15 +2,16 @@ import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { EnrichBatchUseCase } from '@sparkflow/enrichment';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
-import { HealthController, READINESS_CHECKS, kafkaReady, splitList } from '@sparkflow/service-kit';
+import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
 import { ENRICHMENT_CONFIG, type EnrichmentConfig, loadEnrichmentConfig } from './enrichment.config';
 import { EnrichUsersHandler } from './enrich-users.handler';
 
 export const KAFKA = Symbol('KAFKA');
 
 @Module({
-  controllers: [EnrichUsersHandler, HealthController],
+  controllers: [EnrichUsersHandler, HealthController, MetricsController],
   providers: [
+    TelemetryLifecycle,
     { provide: ENRICHMENT_CONFIG, useFactory: loadEnrichmentConfig },
     {
       provide: KAFKA,

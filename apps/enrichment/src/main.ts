@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 import type { Kafka } from 'kafkajs';
 import { EventProducer, KafkaBatchServer } from '@sparkflow/kafka';

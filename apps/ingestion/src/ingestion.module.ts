@@ -2,7 +2,7 @@ import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
 import { BackfillsService, IngestUsersUseCase } from '@sparkflow/ingestion';
-import { HealthController, READINESS_CHECKS, kafkaReady, splitList } from '@sparkflow/service-kit';
+import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
 import { ApiKeyGuard } from './api-key.guard';
 import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
@@ -12,8 +12,9 @@ import { UsersController } from './users.controller';
 export const KAFKA = Symbol('KAFKA');
 
 @Module({
-  controllers: [UsersController, SourcesController, HealthController],
+  controllers: [UsersController, SourcesController, HealthController, MetricsController],
   providers: [
+    TelemetryLifecycle,
     { provide: INGESTION_CONFIG, useFactory: loadIngestionConfig },
     {
       provide: KAFKA,

@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 import { bootstrapService } from '@sparkflow/service-kit';
 import { IngestionModule } from './ingestion.module';

@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 import { KafkaBatchServer, EventProducer } from '@sparkflow/kafka';
 import { bootstrapService } from '@sparkflow/service-kit';

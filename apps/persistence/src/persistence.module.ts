@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
 import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence';
-import { HealthController, READINESS_CHECKS, kafkaReady, splitList } from '@sparkflow/service-kit';
+import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
 import { PERSISTENCE_CONFIG, type PersistenceConfig, loadPersistenceConfig } from './persistence.config';
 import { PersistUsersHandler } from './persist-users.handler';
 
@@ -12,8 +12,9 @@ export const KAFKA = Symbol('KAFKA');
 export const CASSANDRA = Symbol('CASSANDRA');
 
 @Module({
-  controllers: [PersistUsersHandler, HealthController],
+  controllers: [PersistUsersHandler, HealthController, MetricsController],
   providers: [
+    TelemetryLifecycle,
     { provide: PERSISTENCE_CONFIG, useFactory: loadPersistenceConfig },
     {
       provide: KAFKA,

@@ -12,9 +12,12 @@ const PORTS: Record<ServiceName, (cfg: StackConfig) => number> = {
 };
 
 /** Environment the services read: the addresses of what this stack started, and the service's port. */
-function serviceEnv(cfg: StackConfig): NodeJS.ProcessEnv {
+function serviceEnv(cfg: StackConfig, name: ServiceName): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    OTEL_SERVICE_NAME: name,
+    // Sampled spans (a sampled traceparent, or SPARKFLOW_TRACE_RATIO of new traces) as JSON lines.
+    SPARKFLOW_TRACE_FILE: join(cfg.home, 'traces', `${name}.jsonl`),
     KAFKA_BROKERS: `127.0.0.1:${cfg.KAFKA_PORT}`,
     CASSANDRA_CONTACT_POINTS: `127.0.0.1:${cfg.CASSANDRA_PORT}`,
     CASSANDRA_USERNAME: cfg.CASSANDRA_USERNAME,
@@ -50,7 +53,7 @@ export function service(name: ServiceName): Component {
         command: process.execPath,
         args: [join(cfg.repoRoot, 'scripts', 'run-service.js'), join(cfg.repoRoot, 'apps', name, 'src', 'main.ts'), `--home=${dataDir(cfg, name)}`],
         cwd: cfg.repoRoot,
-        env: serviceEnv(cfg),
+        env: serviceEnv(cfg, name),
         logFile: logFile(cfg, name),
         pidFile: pidFile(cfg, name),
       });

@@ -43,7 +43,13 @@ describe('audit store on the local PostgreSQL', () => {
       partition: 2,
       offset: '9007199254740993',
       producedAt: new Date('2026-11-26T04:00:00.000Z'),
-      reasons: [{ code: SparkflowErrorCode.SchemaInvalid, message: "name.first: O'Brien; DROP TABLE users", path: 'name.first' }],
+      reasons: [
+        {
+          code: SparkflowErrorCode.SchemaInvalid,
+          message: "name.first: O'Brien; DROP TABLE users",
+          path: 'name.first',
+        },
+      ],
     });
 
     const event = await ds.getRepository(AuditEventEntity).findOneByOrFail({ eventId, topic: 'users.dlq' });
@@ -52,7 +58,9 @@ describe('audit store on the local PostgreSQL', () => {
       batchId,
       partition: 2,
       offset: '9007199254740993',
-      reasons: [{ code: 'SCHEMA_INVALID', message: "name.first: O'Brien; DROP TABLE users", path: 'name.first' }],
+      reasons: [
+        { code: 'SCHEMA_INVALID', message: "name.first: O'Brien; DROP TABLE users", path: 'name.first' },
+      ],
     });
     expect(event.producedAt?.toISOString()).toBe('2026-11-26T04:00:00.000Z');
     expect((await ds.getRepository(BatchEntity).findOneByOrFail({ batchId })).expectedCount).toBe(3);

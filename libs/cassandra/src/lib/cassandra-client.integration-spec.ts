@@ -24,8 +24,12 @@ describe('Cassandra on the local stack, as the application role', () => {
 
   it('upserts a user twice under one key and reads back one row with the last values', async () => {
     const id = randomUUID();
-    await client.execute(UPSERT, [id, 'a@example.com', 'EC1A 1BB', 'Olivia Harris', new Date()], { prepare: true });
-    await client.execute(UPSERT, [id, 'a@example.com', 'K1A 0B1', 'Olivia Harris', new Date()], { prepare: true });
+    await client.execute(UPSERT, [id, 'a@example.com', 'EC1A 1BB', 'Olivia Harris', new Date()], {
+      prepare: true,
+    });
+    await client.execute(UPSERT, [id, 'a@example.com', 'K1A 0B1', 'Olivia Harris', new Date()], {
+      prepare: true,
+    });
     const rs = await client.execute(SELECT, [id], { prepare: true });
     expect(rs.rowLength).toBe(1);
     expect(rs.first()['postcode']).toBe('K1A 0B1');
@@ -40,6 +44,8 @@ describe('Cassandra on the local stack, as the application role', () => {
   });
 
   it('is not allowed to change the schema', async () => {
-    await expect(client.execute('CREATE TABLE not_allowed (id int PRIMARY KEY)')).rejects.toThrow(/permission/i);
+    await expect(client.execute('CREATE TABLE not_allowed (id int PRIMARY KEY)')).rejects.toThrow(
+      /permission/i,
+    );
   });
 });

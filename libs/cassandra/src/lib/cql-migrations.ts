@@ -12,7 +12,8 @@ export const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations');
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version int PRIMARY KEY, name text, checksum text, applied_at timestamp)`;
 const SELECT_APPLIED = 'SELECT version, name, checksum FROM schema_migrations';
-const INSERT_APPLIED = 'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)';
+const INSERT_APPLIED =
+  'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)';
 
 export interface CqlMigration {
   version: number;
@@ -67,14 +68,19 @@ export async function migrateKeyspace(
   const q = (cql: string) => cql.replace(/\b(schema_migrations)\b/, `${keyspace}.$1`);
   await client.execute(q(CREATE_LEDGER));
   const applied = new Map(
-    (await client.execute(q(SELECT_APPLIED))).rows.map((r) => [r['version'] as number, r['checksum'] as string]),
+    (await client.execute(q(SELECT_APPLIED))).rows.map((r) => [
+      r['version'] as number,
+      r['checksum'] as string,
+    ]),
   );
   const done: string[] = [];
   for (const m of loadMigrations(options.dir)) {
     const seen = applied.get(m.version);
     if (seen !== undefined) {
       if (seen !== m.checksum) {
-        throw new Error(`CQL migration ${m.version}_${m.name} changed after it was applied; add a new migration instead`);
+        throw new Error(
+          `CQL migration ${m.version}_${m.name} changed after it was applied; add a new migration instead`,
+        );
       }
       continue;
     }

@@ -3,7 +3,14 @@ import { z } from 'zod';
 export const SCHEMA_VERSION = 1 as const;
 
 /** `unknown` marks a dead letter whose original record carried no readable source. */
-export const EVENT_SOURCES = ['randomuser-api', 'http-push', 'synthetic', 'backfill', 'replay', 'unknown'] as const;
+export const EVENT_SOURCES = [
+  'randomuser-api',
+  'http-push',
+  'synthetic',
+  'backfill',
+  'replay',
+  'unknown',
+] as const;
 export const EventSource = z.enum(EVENT_SOURCES);
 export type EventSource = z.infer<typeof EventSource>;
 

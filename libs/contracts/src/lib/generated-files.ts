@@ -7,7 +7,12 @@ import { SCHEMA_VERSION } from './envelope';
 export function generatedFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-  files['topics.json'] = json({ schemaVersion: SCHEMA_VERSION, topics: TOPICS, specs: TOPIC_SPECS, headers: HEADERS });
+  files['topics.json'] = json({
+    schemaVersion: SCHEMA_VERSION,
+    topics: TOPICS,
+    specs: TOPIC_SPECS,
+    headers: HEADERS,
+  });
   for (const [name, schema] of Object.entries(jsonSchemas())) files[name] = json(schema);
   return files;
 }

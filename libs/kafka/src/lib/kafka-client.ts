@@ -6,7 +6,10 @@ export interface KafkaSettings {
 }
 
 /** A kafkajs client whose log lines go to the given logger instead of the console. */
-export function createKafka(s: KafkaSettings, log?: (level: 'error' | 'warn' | 'info', message: string, extra: object) => void): Kafka {
+export function createKafka(
+  s: KafkaSettings,
+  log?: (level: 'error' | 'warn' | 'info', message: string, extra: object) => void,
+): Kafka {
   return new Kafka({
     clientId: s.clientId,
     brokers: s.brokers,

@@ -16,7 +16,10 @@ export interface ServiceBootstrap {
 /** Starts a service: JSON logs, HTTP on its port, the Kafka transport, and a clean stop on SIGTERM. */
 export async function bootstrapService(b: ServiceBootstrap): Promise<INestApplication> {
   const logger: LoggerService = new JsonLogger(b.name);
-  const app = await NestFactory.create<NestExpressApplication>(b.module as never, { logger, bodyParser: !b.bodyLimit });
+  const app = await NestFactory.create<NestExpressApplication>(b.module as never, {
+    logger,
+    bodyParser: !b.bodyLimit,
+  });
   if (b.bodyLimit) {
     app.useBodyParser('json', { limit: b.bodyLimit });
   }

@@ -36,7 +36,9 @@ export class HealthController {
 }
 
 /** Readiness probe of a Kafka client: a metadata round trip to the cluster. */
-export function kafkaReady(kafka: { admin(): { connect(): Promise<void>; describeCluster(): Promise<unknown>; disconnect(): Promise<void> } }) {
+export function kafkaReady(kafka: {
+  admin(): { connect(): Promise<void>; describeCluster(): Promise<unknown>; disconnect(): Promise<void> };
+}) {
   return async () => {
     const admin = kafka.admin();
     await admin.connect();

@@ -8,7 +8,10 @@ export const KafkaEnv = z.object({
 export const CassandraEnv = z.object({
   CASSANDRA_CONTACT_POINTS: z.string().min(1).default('127.0.0.1:9042'),
   CASSANDRA_LOCAL_DC: z.string().min(1).default('datacenter1'),
-  CASSANDRA_KEYSPACE: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case CQL identifier').default('sparkflow'),
+  CASSANDRA_KEYSPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'a lower-case CQL identifier')
+    .default('sparkflow'),
   CASSANDRA_USERNAME: z.string().min(1).default('sparkflow_app'),
   CASSANDRA_PASSWORD: z.string().min(1).default('sparkflow-app-dev'),
 });
@@ -27,7 +30,11 @@ export const httpPort = (fallback: number) => z.coerce.number().int().min(1).max
  * Parses the environment once and freezes it. A bad or missing variable stops the process at boot
  * with every offending name and what it expects.
  */
-export function parseEnv<S extends z.ZodType>(service: string, schema: S, raw: Record<string, unknown>): Readonly<z.infer<S>> {
+export function parseEnv<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  raw: Record<string, unknown>,
+): Readonly<z.infer<S>> {
   const result = schema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

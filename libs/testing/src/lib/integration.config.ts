@@ -1,4 +1,7 @@
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 
 /**
  * Where integration tests find the real servers: the variables and defaults the services use,
@@ -20,6 +23,7 @@ const Env = z.object({
   AUDIT_HTTP_PORT: z.coerce.number().int().default(3003),
   /** The first of ingestion's accepted keys is the one tests send. */
   INGESTION_API_KEYS: z.string().default('dev-ingestion-key'),
+  SPARKFLOW_HOME: z.string().default(join(REPO_ROOT, '.sparkflow')),
 });
 
 export type IntegrationSettings = Readonly<z.infer<typeof Env>>;

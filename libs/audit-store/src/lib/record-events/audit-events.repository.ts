@@ -40,7 +40,10 @@ export class AuditEventsRepository {
   constructor(private readonly ds: DataSource) {}
 
   /** One multi-row INSERT … ON CONFLICT DO NOTHING per call, plus the batches they name. */
-  async record(rows: AuditRow[], batches: { batchId: string; source: string; expectedCount: number | null }[]): Promise<void> {
+  async record(
+    rows: AuditRow[],
+    batches: { batchId: string; source: string; expectedCount: number | null }[],
+  ): Promise<void> {
     if (!rows.length) return;
     await this.ds.transaction(async (tx) => {
       if (batches.length) {
@@ -77,7 +80,9 @@ export class AuditEventsRepository {
       p99: number | null;
     }[] = await this.ds.query(BATCH_TIMING, [batchId]);
     const seconds =
-      row.first_ingested && row.last_persisted ? (row.last_persisted.getTime() - row.first_ingested.getTime()) / 1000 : null;
+      row.first_ingested && row.last_persisted
+        ? (row.last_persisted.getTime() - row.first_ingested.getTime()) / 1000
+        : null;
     const round = (v: number | null) => (v === null ? null : Math.round(Number(v)));
     return {
       firstIngestedAt: row.first_ingested?.toISOString() ?? null,

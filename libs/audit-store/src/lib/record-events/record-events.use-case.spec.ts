@@ -17,9 +17,12 @@ const msg = (topic: string, value: unknown, headers: Record<string, string> = {}
   partition: 1,
   offset: '42',
   key: null,
-  value: Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+  value: Buffer.isBuffer(value)
+    ? value
+    : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
   headers,
   timestamp: 0,
+  traceHeaders: {},
 });
 
 describe('auditRowOf', () => {
@@ -27,22 +30,51 @@ describe('auditRowOf', () => {
   const userId = randomUUID();
 
   it('records a persisted acknowledgement under the event id it acknowledges', () => {
-    const ack = env(randomUUID(), { userId, enrichedEventId: eventId, writtenAt: '2026-11-26T04:00:01.000Z' });
-    expect(auditRowOf(msg('users.persisted', ack))).toMatchObject({ eventId, userId, outcome: 'persisted', batchId: 'b-1' });
+    const ack = env(randomUUID(), {
+      userId,
+      enrichedEventId: eventId,
+      writtenAt: '2026-11-26T04:00:01.000Z',
+    });
+    expect(auditRowOf(msg('users.persisted', ack))).toMatchObject({
+      eventId,
+      userId,
+      outcome: 'persisted',
+      batchId: 'b-1',
+    });
   });
 
   it('records a dead letter under the original event id, with its reasons and batch', () => {
     const reasons = [{ code: 'SCHEMA_INVALID', message: 'Required', path: 'payload.email' }];
     const dead = env(randomUUID(), {
-      stage: 'enrichment', reasons, originalTopic: 'users.raw', partition: 0, offset: '7', key: userId,
-      originalEventId: eventId, originalBatchId: 'b-7', payload: '{}', payloadEncoding: 'utf8', attempts: 1,
+      stage: 'enrichment',
+      reasons,
+      originalTopic: 'users.raw',
+      partition: 0,
+      offset: '7',
+      key: userId,
+      originalEventId: eventId,
+      originalBatchId: 'b-7',
+      payload: '{}',
+      payloadEncoding: 'utf8',
+      attempts: 1,
       failedAt: '2026-11-26T04:00:01.000Z',
     });
-    expect(auditRowOf(msg('users.dlq', dead))).toMatchObject({ eventId, outcome: 'dead-lettered', batchId: 'b-7', reasons, userId });
+    expect(auditRowOf(msg('users.dlq', dead))).toMatchObject({
+      eventId,
+      outcome: 'dead-lettered',
+      batchId: 'b-7',
+      reasons,
+      userId,
+    });
   });
 
   it('still records a raw record too broken to parse, from its headers', () => {
-    const row = auditRowOf(msg('users.raw', Buffer.from([0xff, 0x00]), { 'sparkflow-event-id': eventId, 'sparkflow-batch-id': 'b-9' }));
+    const row = auditRowOf(
+      msg('users.raw', Buffer.from([0xff, 0x00]), {
+        'sparkflow-event-id': eventId,
+        'sparkflow-batch-id': 'b-9',
+      }),
+    );
     expect(row).toMatchObject({ eventId, outcome: 'ingested', batchId: 'b-9', userId: null });
   });
 
@@ -56,8 +88,16 @@ describe('RecordEventsUseCase', () => {
   it('registers each raw batch with its expected size and stores the rows in one call', async () => {
     const record = jest.fn().mockResolvedValue(undefined);
     const useCase = new RecordEventsUseCase({ record } as unknown as AuditEventsRepository);
-    const headers = { 'sparkflow-event-id': randomUUID(), 'sparkflow-batch-id': 'b-1', 'sparkflow-batch-size': '2', 'sparkflow-source': 'synthetic' };
-    const outcomes = await useCase.execute([msg('users.raw', 'x', headers), msg('users.raw', 'y', { ...headers, 'sparkflow-event-id': randomUUID() })]);
+    const headers = {
+      'sparkflow-event-id': randomUUID(),
+      'sparkflow-batch-id': 'b-1',
+      'sparkflow-batch-size': '2',
+      'sparkflow-source': 'synthetic',
+    };
+    const outcomes = await useCase.execute([
+      msg('users.raw', 'x', headers),
+      msg('users.raw', 'y', { ...headers, 'sparkflow-event-id': randomUUID() }),
+    ]);
     expect(outcomes).toEqual([{ status: 'ok' }, { status: 'ok' }]);
     expect(record).toHaveBeenCalledTimes(1);
     expect(record.mock.calls[0][1]).toEqual([{ batchId: 'b-1', source: 'synthetic', expectedCount: 2 }]);
@@ -65,7 +105,9 @@ describe('RecordEventsUseCase', () => {
   });
 
   it('fails every record of the batch when the store is down, so the transport retries them', async () => {
-    const useCase = new RecordEventsUseCase({ record: jest.fn().mockRejectedValue(new Error('ECONNREFUSED')) } as unknown as AuditEventsRepository);
+    const useCase = new RecordEventsUseCase({
+      record: jest.fn().mockRejectedValue(new Error('ECONNREFUSED')),
+    } as unknown as AuditEventsRepository);
     const outcomes = await useCase.execute([msg('users.raw', 'x', { 'sparkflow-event-id': randomUUID() })]);
     expect(outcomes[0].status).toBe('failed');
   });

@@ -64,7 +64,9 @@ export function auditRowOf(m: InboundMessage): AuditRow | null {
     }
     case TOPICS.usersPersisted: {
       const p = PersistedEvent.safeParse(value);
-      return p.success ? { ...base, eventId: p.data.payload.enrichedEventId, userId: p.data.payload.userId } : null;
+      return p.success
+        ? { ...base, eventId: p.data.payload.enrichedEventId, userId: p.data.payload.userId }
+        : null;
     }
     case TOPICS.usersDlq: {
       const d = DeadLetterEvent.safeParse(value);

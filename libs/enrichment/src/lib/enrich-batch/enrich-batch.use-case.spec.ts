@@ -8,7 +8,10 @@ const NOW = new Date('2026-11-26T00:00:00.000Z');
 
 function recordingProducer() {
   const sent: { topic: string; events: readonly OutboundEvent[] }[] = [];
-  return { sent, send: async (topic: string, events: readonly OutboundEvent[]) => (sent.push({ topic, events }), []) };
+  return {
+    sent,
+    send: async (topic: string, events: readonly OutboundEvent[]) => (sent.push({ topic, events }), []),
+  };
 }
 
 const message = (value: unknown, offset: string): InboundMessage => ({
@@ -16,9 +19,12 @@ const message = (value: unknown, offset: string): InboundMessage => ({
   partition: 0,
   offset,
   key: null,
-  value: Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+  value: Buffer.isBuffer(value)
+    ? value
+    : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
   headers: {},
   timestamp: 0,
+  traceHeaders: {},
 });
 
 const envelope = (payload: unknown) => ({
@@ -57,13 +63,17 @@ describe('EnrichBatchUseCase', () => {
     expect(outcomes[0].status).toBe('failed');
     const error = (outcomes[0] as { error: SparkflowException }).error;
     expect(error).toBeInstanceOf(SparkflowException);
-    expect(error.reasons.map((r) => r.path)).toEqual(expect.arrayContaining(['payload.email', 'payload.dob.date']));
+    expect(error.reasons.map((r) => r.path)).toEqual(
+      expect.arrayContaining(['payload.email', 'payload.dob.date']),
+    );
     expect(producer.sent[0].events).toHaveLength(1);
   });
 
   it('fails bytes that are not JSON as MALFORMED_JSON', async () => {
     const producer = recordingProducer();
-    const [outcome] = await new EnrichBatchUseCase(producer as never, () => NOW).execute([message('{"oops"', '0')]);
+    const [outcome] = await new EnrichBatchUseCase(producer as never, () => NOW).execute([
+      message('{"oops"', '0'),
+    ]);
     expect((outcome as { error: SparkflowException }).error.code).toBe(SparkflowErrorCode.MalformedJson);
   });
 });

@@ -35,7 +35,7 @@ export class EnrichBatchUseCase {
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
     const now = this.clock();
-    const out: EnrichedUserEvent[] = [];
+    const out: { event: EnrichedUserEvent; trace: Readonly<Record<string, string>> }[] = [];
     const outcomes = messages.map((m): MessageOutcome => {
       try {
         const raw = parseEvent(RawEnvelope, m);
@@ -50,12 +50,15 @@ export class EnrichBatchUseCase {
           );
         }
         out.push({
-          eventId: raw.eventId,
-          schemaVersion: SCHEMA_VERSION,
-          source: raw.source,
-          batchId: raw.batchId,
-          producedAt: raw.producedAt,
-          payload: result.user,
+          trace: m.traceHeaders,
+          event: {
+            eventId: raw.eventId,
+            schemaVersion: SCHEMA_VERSION,
+            source: raw.source,
+            batchId: raw.batchId,
+            producedAt: raw.producedAt,
+            payload: result.user,
+          },
         });
         return OK;
       } catch (error) {
@@ -71,10 +74,10 @@ export class EnrichBatchUseCase {
     });
     await this.producer.send(
       TOPICS.usersEnriched,
-      out.map((event) => ({
+      out.map(({ event, trace }) => ({
         key: event.payload.userId,
         event,
-        headers: { [HEADERS.eventId]: event.eventId },
+        headers: { ...trace, [HEADERS.eventId]: event.eventId },
       })),
     );
     return outcomes;

@@ -2,7 +2,12 @@ import { BackfillRequest, backfillBatchId, daysBetween } from './backfills.servi
 
 describe('backfills', () => {
   it('lists every UTC day from `from` to `to`, both included, across a month end', () => {
-    expect(daysBetween('2026-02-27', '2026-03-02')).toEqual(['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02']);
+    expect(daysBetween('2026-02-27', '2026-03-02')).toEqual([
+      '2026-02-27',
+      '2026-02-28',
+      '2026-03-01',
+      '2026-03-02',
+    ]);
   });
 
   it('names the same batch for the same seed and day, so a rerun is the same batch', () => {

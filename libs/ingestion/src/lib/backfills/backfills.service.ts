@@ -4,7 +4,8 @@ import type { RandomUser } from '@sparkflow/contracts';
 import { z } from 'zod';
 
 const isoDay = z.iso.date();
-const bothDays = (r: { from: string; to: string }) => isoDay.safeParse(r.from).success && isoDay.safeParse(r.to).success;
+const bothDays = (r: { from: string; to: string }) =>
+  isoDay.safeParse(r.from).success && isoDay.safeParse(r.to).success;
 
 export const BackfillRequest = z
   .object({
@@ -39,7 +40,11 @@ export interface Backfill {
 
 export function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
-  for (let d = new Date(`${from}T00:00:00Z`); d <= new Date(`${to}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + 1)) {
+  for (
+    let d = new Date(`${from}T00:00:00Z`);
+    d <= new Date(`${to}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + 1)
+  ) {
     days.push(d.toISOString().slice(0, 10));
   }
   return days;

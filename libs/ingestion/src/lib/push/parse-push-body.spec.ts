@@ -20,7 +20,10 @@ describe('parsePushBody', () => {
     (bad.results[3]['login'] as Record<string, unknown>)['uuid'] = 'nope';
     const parsed = parsePushBody(bad, 10);
     expect(parsed.ok).toBe(false);
-    expect(!parsed.ok && parsed.errors.map((e) => e.path)).toEqual(['results.1.email', 'results.3.login.uuid']);
+    expect(!parsed.ok && parsed.errors.map((e) => e.path)).toEqual([
+      'results.1.email',
+      'results.3.login.uuid',
+    ]);
   });
 
   it('refuses more users than the per-request limit', () => {

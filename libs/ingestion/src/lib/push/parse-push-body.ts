@@ -9,7 +9,11 @@ export interface FieldError {
 
 export type PushParse = { ok: true; users: RandomUser[] } | { ok: false; errors: FieldError[] };
 
-const Body = z.union([z.object({ results: z.array(z.unknown()) }).loose(), z.array(z.unknown()), z.object({}).loose()]);
+const Body = z.union([
+  z.object({ results: z.array(z.unknown()) }).loose(),
+  z.array(z.unknown()),
+  z.object({}).loose(),
+]);
 
 /**
  * `POST /v1/users` takes one user, an array of users, or a whole `{results:[…]}` API response.
@@ -18,14 +22,24 @@ const Body = z.union([z.object({ results: z.array(z.unknown()) }).loose(), z.arr
 export function parsePushBody(body: unknown, maxUsers: number): PushParse {
   const shape = Body.safeParse(body);
   if (!shape.success || body === null) {
-    return { ok: false, errors: [{ path: '', message: 'expected a user object, an array of users or {"results": [...]}' }] };
+    return {
+      ok: false,
+      errors: [{ path: '', message: 'expected a user object, an array of users or {"results": [...]}' }],
+    };
   }
   const isResponse = !Array.isArray(body) && Array.isArray((body as { results?: unknown }).results);
-  const items: unknown[] = Array.isArray(body) ? body : isResponse ? (body as { results: unknown[] }).results : [body];
+  const items: unknown[] = Array.isArray(body)
+    ? body
+    : isResponse
+      ? (body as { results: unknown[] }).results
+      : [body];
   const prefix = Array.isArray(body) ? '' : isResponse ? 'results.' : null;
   if (!items.length) return { ok: false, errors: [{ path: '', message: 'no users in the request' }] };
   if (items.length > maxUsers) {
-    return { ok: false, errors: [{ path: '', message: `at most ${maxUsers} users per request, got ${items.length}` }] };
+    return {
+      ok: false,
+      errors: [{ path: '', message: `at most ${maxUsers} users per request, got ${items.length}` }],
+    };
   }
   const users: RandomUser[] = [];
   const errors: FieldError[] = [];
@@ -34,7 +48,9 @@ export function parsePushBody(body: unknown, maxUsers: number): PushParse {
     if (parsed.success) users.push(parsed.data);
     else {
       for (const issue of parsed.error.issues) {
-        const at = [prefix === null ? null : `${prefix}${index}`, ...issue.path.map(String)].filter((p) => p !== null);
+        const at = [prefix === null ? null : `${prefix}${index}`, ...issue.path.map(String)].filter(
+          (p) => p !== null,
+        );
         errors.push({ path: at.join('.'), message: issue.message });
       }
     }

@@ -8,7 +8,11 @@ import { BatchConsumer } from './batch-consumer';
 import { OK, failed, type InboundMessage } from './inbound-message';
 
 const settings = integrationSettings();
-const kafka = new Kafka({ clientId: 'batch-consumer-it', brokers: settings.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  clientId: 'batch-consumer-it',
+  brokers: settings.KAFKA_BROKERS.split(','),
+  logLevel: logLevel.NOTHING,
+});
 
 /** Reads users.dlq from the start and returns the dead letters whose original topic is `topic`. */
 async function deadLettersFrom(topic: string, expected: number): Promise<DeadLetterEvent[]> {
@@ -34,7 +38,13 @@ describe('BatchConsumer on the real broker', () => {
     const topic = uniqueName('it-consume');
     const groupId = uniqueName('it-consume-group');
     await ensureTopics(kafka.admin(), [
-      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', description: 'test' },
+      {
+        name: topic as TopicName,
+        partitions: 1,
+        retentionMs: 3_600_000,
+        cleanupPolicy: 'delete',
+        description: 'test',
+      },
     ]);
     const raw = kafka.producer();
     await raw.connect();
@@ -105,11 +115,23 @@ describe('BatchConsumer on the real broker', () => {
   it('dead-letters a record that keeps failing after the attempt budget, with the attempt count', async () => {
     const topic = uniqueName('it-exhaust');
     await ensureTopics(kafka.admin(), [
-      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', description: 'test' },
+      {
+        name: topic as TopicName,
+        partitions: 1,
+        retentionMs: 3_600_000,
+        cleanupPolicy: 'delete',
+        description: 'test',
+      },
     ]);
     const raw = kafka.producer();
     await raw.connect();
-    await raw.send({ topic, messages: [{ key: 'stuck', value: '{"n":1}' }, { key: 'fine', value: '{"n":2}' }] });
+    await raw.send({
+      topic,
+      messages: [
+        { key: 'stuck', value: '{"n":1}' },
+        { key: 'fine', value: '{"n":2}' },
+      ],
+    });
     await raw.disconnect();
 
     const producer = new EventProducer(kafka);
@@ -137,6 +159,8 @@ describe('BatchConsumer on the real broker', () => {
 
     const [dead] = await deadLettersFrom(topic, 1);
     expect(dead.payload).toMatchObject({ stage: 'persistence', key: 'stuck', attempts: 3 });
-    expect(dead.payload.reasons).toEqual([{ code: 'CASSANDRA_UNAVAILABLE', message: 'no replicas', path: null }]);
+    expect(dead.payload.reasons).toEqual([
+      { code: 'CASSANDRA_UNAVAILABLE', message: 'no replicas', path: null },
+    ]);
   });
 });

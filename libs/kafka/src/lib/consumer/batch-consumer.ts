@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { Stage } from '@sparkflow/contracts';
+import { HEADERS, type Stage } from '@sparkflow/contracts';
+import { endSpan, headersFromContext, startProcessSpan } from '@sparkflow/telemetry';
 import { disposition, errorCode } from '../errors/sparkflow-exception';
 import type { EventProducer } from '../producer/event-producer';
 import { DLQ_TOPIC, deadLetterFor } from './dead-letters';
-import { type BatchHandler, type InboundMessage, toInbound } from './inbound-message';
+import { type BatchHandler, type InboundMessage, type MessageOutcome, toInbound } from './inbound-message';
 
 export interface RetryPolicy {
   /** Attempts per record, the first included, before a retriable failure is dead-lettered. */
@@ -35,6 +36,7 @@ export interface ConsumerObserver {
   processed?(topic: string, count: number, durationMs: number): void;
   retried?(topic: string, count: number, attempt: number): void;
   deadLettered?(topic: string, count: number): void;
+  lag?(topic: string, partition: number, lag: number): void;
 }
 
 export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.random): number {
@@ -70,7 +72,10 @@ export class BatchConsumer {
   async start(): Promise<void> {
     await this.options.producer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.subscribe({
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -101,7 +106,8 @@ export class BatchConsumer {
       pending.forEach((message, i) => {
         const outcome = outcomes[i];
         if (outcome.status === 'ok') return;
-        const giveUp = disposition(errorCode(outcome.error)) === 'dead-letter' || attempt >= this.retry.maxAttempts;
+        const giveUp =
+          disposition(errorCode(outcome.error)) === 'dead-letter' || attempt >= this.retry.maxAttempts;
         if (giveUp) dead.push({ message, error: outcome.error });
         else retry.push(message);
       });
@@ -125,17 +131,30 @@ export class BatchConsumer {
     // Explicit commit (autoCommit is off, so commitOffsetsIfNecessary would not): the next offset to read.
     await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
     this.options.observer?.processed?.(topic, total, Date.now() - started);
+    this.options.observer?.lag?.(topic, partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
   }
 
-  private async run(messages: InboundMessage[]) {
+  /** Runs the handler with one `process <topic>` span per record, each continuing the record's own trace. */
+  private async run(messages: InboundMessage[]): Promise<readonly MessageOutcome[]> {
+    const spans = messages.map((m) =>
+      startProcessSpan(m.topic, m.headers, {
+        'messaging.kafka.partition': m.partition,
+        'messaging.kafka.offset': m.offset,
+        'sparkflow.event_id': m.headers[HEADERS.eventId] ?? '',
+        'sparkflow.stage': this.options.stage,
+      }),
+    );
+    const traced = messages.map((m, i) => ({ ...m, traceHeaders: headersFromContext(spans[i].ctx) }));
+    let outcomes: readonly MessageOutcome[];
     try {
-      const outcomes = await this.options.handler(messages);
+      outcomes = await this.options.handler(traced);
       if (outcomes.length !== messages.length) {
         throw new Error(`handler returned ${outcomes.length} outcomes for ${messages.length} records`);
       }
-      return outcomes;
     } catch (error) {
-      return messages.map(() => ({ status: 'failed' as const, error }));
+      outcomes = messages.map(() => ({ status: 'failed' as const, error }));
     }
+    outcomes.forEach((o, i) => endSpan(spans[i].span, o.status === 'failed' ? o.error : undefined));
+    return outcomes;
   }
 }

@@ -10,11 +10,16 @@ describe('mapByKey', () => {
       { key: 'b', n: 4, delay: 1 },
     ];
     const started: number[] = [];
-    const results = await mapByKey(items, (i) => i.key, 4, async (i) => {
-      started.push(i.n);
-      await sleep(i.delay);
-      return i.n * 10;
-    });
+    const results = await mapByKey(
+      items,
+      (i) => i.key,
+      4,
+      async (i) => {
+        started.push(i.n);
+        await sleep(i.delay);
+        return i.n * 10;
+      },
+    );
     expect(results).toEqual([10, 20, 30, 40]);
     expect(started.indexOf(3)).toBeGreaterThan(started.indexOf(1));
     expect(started.indexOf(4)).toBeGreaterThan(started.indexOf(2));
@@ -23,11 +28,16 @@ describe('mapByKey', () => {
   it('never runs more than `concurrency` items at once', async () => {
     let inFlight = 0;
     let peak = 0;
-    await mapByKey(Array.from({ length: 20 }, (_, i) => i), (i) => String(i), 3, async () => {
-      peak = Math.max(peak, ++inFlight);
-      await sleep(2);
-      inFlight--;
-    });
+    await mapByKey(
+      Array.from({ length: 20 }, (_, i) => i),
+      (i) => String(i),
+      3,
+      async () => {
+        peak = Math.max(peak, ++inFlight);
+        await sleep(2);
+        inFlight--;
+      },
+    );
     expect(peak).toBe(3);
   });
 });

@@ -11,6 +11,7 @@ const message = (value: Buffer | null, headers: Record<string, string> = {}): In
   value,
   headers,
   timestamp: 0,
+  traceHeaders: {},
 });
 
 describe('deadLetterFor', () => {
@@ -22,7 +23,10 @@ describe('deadLetterFor', () => {
       ],
     });
     const out = deadLetterFor(
-      message(Buffer.from('{"name":"Zoé"}'), { 'sparkflow-source': 'http-push', 'sparkflow-batch-id': 'b-1' }),
+      message(Buffer.from('{"name":"Zoé"}'), {
+        'sparkflow-source': 'http-push',
+        'sparkflow-batch-id': 'b-1',
+      }),
       'enrichment',
       error,
       1,
@@ -47,7 +51,9 @@ describe('deadLetterFor', () => {
 
   it('keeps bytes that are not UTF-8 as base64 so a replay sends the very same bytes', () => {
     const poison = Buffer.from([0xff, 0xfe, 0x00, 0x41]);
-    const dlq = DeadLetterEvent.parse(deadLetterFor(message(poison), 'enrichment', new Error('bad'), 1).event);
+    const dlq = DeadLetterEvent.parse(
+      deadLetterFor(message(poison), 'enrichment', new Error('bad'), 1).event,
+    );
     expect(dlq.payload.payloadEncoding).toBe('base64');
     expect(Buffer.from(dlq.payload.payload, 'base64').equals(poison)).toBe(true);
     expect(dlq.source).toBe('unknown');

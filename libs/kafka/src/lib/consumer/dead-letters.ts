@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { EventSource, HEADERS, SCHEMA_VERSION, TOPICS, type DeadLetterEvent, type Stage } from '@sparkflow/contracts';
+import {
+  EventSource,
+  HEADERS,
+  SCHEMA_VERSION,
+  TOPICS,
+  type DeadLetterEvent,
+  type Stage,
+} from '@sparkflow/contracts';
 import { reasonsOf } from '../errors/sparkflow-exception';
 import type { OutboundEvent } from '../producer/event-producer';
 import type { InboundMessage } from './inbound-message';
@@ -44,7 +51,7 @@ export function deadLetterFor(
       failedAt: now.toISOString(),
     },
   };
-  return { key: message.key, event };
+  return { key: message.key, event, headers: { ...message.traceHeaders } };
 }
 
 export const DLQ_TOPIC = TOPICS.usersDlq;

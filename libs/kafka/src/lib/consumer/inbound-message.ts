@@ -10,9 +10,15 @@ export interface InboundMessage {
   readonly headers: Readonly<Record<string, string>>;
   /** Broker timestamp (ms since epoch) of the record. */
   readonly timestamp: number;
+  /**
+   * W3C trace headers of this record's `process` span: put them on every record produced on its
+   * behalf so the trace continues in the next service. Empty when tracing is off.
+   */
+  readonly traceHeaders: Readonly<Record<string, string>>;
 }
 
-export type MessageOutcome = { readonly status: 'ok' } | { readonly status: 'failed'; readonly error: unknown };
+export type MessageOutcome =
+  { readonly status: 'ok' } | { readonly status: 'failed'; readonly error: unknown };
 
 export const OK: MessageOutcome = Object.freeze({ status: 'ok' });
 export const failed = (error: unknown): MessageOutcome => ({ status: 'failed', error });
@@ -37,5 +43,6 @@ export function toInbound(topic: string, partition: number, m: KafkaMessage): In
     value: m.value,
     headers,
     timestamp: Number(m.timestamp),
+    traceHeaders: {},
   };
 }

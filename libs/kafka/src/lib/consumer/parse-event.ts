@@ -4,7 +4,10 @@ import { SparkflowException } from '../errors/sparkflow-exception';
 import type { InboundMessage } from './inbound-message';
 
 /** Zod issues as dead-letter reasons, one per issue, each naming its field. */
-export function reasonsFromZod(error: z.ZodError, code = SparkflowErrorCode.SchemaInvalid): DeadLetterReason[] {
+export function reasonsFromZod(
+  error: z.ZodError,
+  code = SparkflowErrorCode.SchemaInvalid,
+): DeadLetterReason[] {
   return error.issues.map((issue) => ({
     code,
     message: issue.message,
@@ -28,22 +31,36 @@ export function parseEvent<S extends z.ZodType>(schema: S, message: InboundMessa
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new SparkflowException(SparkflowErrorCode.MalformedJson, `the value is not JSON: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new SparkflowException(
+      SparkflowErrorCode.MalformedJson,
+      `the value is not JSON: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
   const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (version !== undefined && version !== SCHEMA_VERSION) {
     throw new SparkflowException(
       SparkflowErrorCode.UnsupportedSchemaVersion,
       `schema version ${JSON.stringify(version)} is not supported (this build reads ${SCHEMA_VERSION})`,
-      { reasons: [{ code: SparkflowErrorCode.UnsupportedSchemaVersion, message: `schemaVersion ${JSON.stringify(version)}`, path: 'schemaVersion' }] },
+      {
+        reasons: [
+          {
+            code: SparkflowErrorCode.UnsupportedSchemaVersion,
+            message: `schemaVersion ${JSON.stringify(version)}`,
+            path: 'schemaVersion',
+          },
+        ],
+      },
     );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const reasons = reasonsFromZod(parsed.error);
-    throw new SparkflowException(SparkflowErrorCode.SchemaInvalid, `${reasons.length} invalid field(s)`, { reasons });
+    throw new SparkflowException(SparkflowErrorCode.SchemaInvalid, `${reasons.length} invalid field(s)`, {
+      reasons,
+    });
   }
   return parsed.data;
 }

@@ -10,7 +10,8 @@ describe('error disposition', () => {
   });
 
   it('places every code', () => {
-    for (const code of Object.values(SparkflowErrorCode)) expect(['retry', 'dead-letter']).toContain(disposition(code));
+    for (const code of Object.values(SparkflowErrorCode))
+      expect(['retry', 'dead-letter']).toContain(disposition(code));
   });
 
   it('treats an error without a code as UNKNOWN and keeps its message as the reason', () => {
@@ -24,6 +25,8 @@ describe('error disposition', () => {
       { code: SparkflowErrorCode.SchemaInvalid, message: 'Required', path: 'email' },
       { code: SparkflowErrorCode.SemanticInvalid, message: 'born in the future', path: 'dob.date' },
     ];
-    expect(reasonsOf(new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'invalid', { reasons }))).toEqual(reasons);
+    expect(
+      reasonsOf(new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'invalid', { reasons })),
+    ).toEqual(reasons);
   });
 });

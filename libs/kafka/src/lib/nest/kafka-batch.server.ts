@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Stage } from '@sparkflow/contracts';
 import { BatchConsumer, type ConsumerObserver, type RetryPolicy } from '../consumer/batch-consumer';
+import { consumerMetrics } from '../consumer/consumer-metrics';
 import type { InboundMessage, MessageOutcome } from '../consumer/inbound-message';
 import type { EventProducer } from '../producer/event-producer';
 
@@ -31,6 +32,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
     const topics = [...this.getHandlers().keys()];
     this.consumer = new BatchConsumer({
+      observer: consumerMetrics(this.options.stage),
       ...this.options,
       topics,
       handler: async (messages) => {

@@ -4,7 +4,11 @@ import { integrationSettings, uniqueName } from '@sparkflow/testing';
 import { ensureTopics } from './ensure-topics';
 
 const settings = integrationSettings();
-const kafka = new Kafka({ clientId: 'kafka-integration', brokers: settings.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  clientId: 'kafka-integration',
+  brokers: settings.KAFKA_BROKERS.split(','),
+  logLevel: logLevel.NOTHING,
+});
 
 const specFor = (name: string, overrides: Partial<TopicSpec> = {}): TopicSpec => ({
   name: name as TopicName,
@@ -31,7 +35,9 @@ describe('Kafka on the local stack', () => {
   it('adds partitions and fixes drifted retention on an existing topic', async () => {
     const name = uniqueName('it-drift');
     await ensureTopics(kafka.admin(), [specFor(name)]);
-    const changes = await ensureTopics(kafka.admin(), [specFor(name, { partitions: 4, retentionMs: 7_200_000 })]);
+    const changes = await ensureTopics(kafka.admin(), [
+      specFor(name, { partitions: 4, retentionMs: 7_200_000 }),
+    ]);
     expect(changes).toEqual([`topic ${name}: partitions 3 -> 4`, `topic ${name}: retention.ms=7200000`]);
   });
 
@@ -42,7 +48,10 @@ describe('Kafka on the local stack', () => {
 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const sent = Array.from({ length: 30 }, (_, i) => ({ key: `user-${i % 7}`, value: JSON.stringify({ i }) }));
+    const sent = Array.from({ length: 30 }, (_, i) => ({
+      key: `user-${i % 7}`,
+      value: JSON.stringify({ i }),
+    }));
     await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: sent });
     await producer.disconnect();
 

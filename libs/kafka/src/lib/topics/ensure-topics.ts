@@ -59,7 +59,9 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
         // alterConfigs replaces the topic's whole override set, so send every declared entry.
         await admin.alterConfigs({
           validateOnly: false,
-          resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.name, configEntries: configEntries(spec) }],
+          resources: [
+            { type: ConfigResourceTypes.TOPIC, name: spec.name, configEntries: configEntries(spec) },
+          ],
         });
         changes.push(`topic ${spec.name}: ${drifted.map((d) => `${d.name}=${d.value}`).join(', ')}`);
       }

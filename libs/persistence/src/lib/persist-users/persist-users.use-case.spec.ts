@@ -11,23 +11,60 @@ const enriched = (userId: string) => ({
   batchId: 'b-1',
   producedAt: '2026-11-25T12:00:00.000Z',
   payload: {
-    userId, username: 'u', title: 'Ms', firstName: 'A', lastName: 'B', fullName: 'A B', gender: 'female',
-    email: 'a@example.com', emailDomain: 'example.com', dob: '1990-01-01T00:00:00.000Z', age: 36, ageBand: '35-44',
-    registeredAt: '2020-01-01T00:00:00.000Z', registrationCohort: '2020-01', nationality: 'GB', countryCode: 'GB',
-    country: 'United Kingdom', state: 'S', city: 'C', street: '1 Road', postcode: 'EC1A 1BB', latitude: 1, longitude: 2,
-    geohash: 's00twy0', timezoneOffsetMinutes: 0, timezoneDescription: 'London', phone: '1', phoneE164: null, cell: '2',
-    cellE164: null, nationalIdName: null, nationalIdValue: null, pictureUrl: null, qualityScore: 0.8, qualityReasons: [],
+    userId,
+    username: 'u',
+    title: 'Ms',
+    firstName: 'A',
+    lastName: 'B',
+    fullName: 'A B',
+    gender: 'female',
+    email: 'a@example.com',
+    emailDomain: 'example.com',
+    dob: '1990-01-01T00:00:00.000Z',
+    age: 36,
+    ageBand: '35-44',
+    registeredAt: '2020-01-01T00:00:00.000Z',
+    registrationCohort: '2020-01',
+    nationality: 'GB',
+    countryCode: 'GB',
+    country: 'United Kingdom',
+    state: 'S',
+    city: 'C',
+    street: '1 Road',
+    postcode: 'EC1A 1BB',
+    latitude: 1,
+    longitude: 2,
+    geohash: 's00twy0',
+    timezoneOffsetMinutes: 0,
+    timezoneDescription: 'London',
+    phone: '1',
+    phoneE164: null,
+    cell: '2',
+    cellE164: null,
+    nationalIdName: null,
+    nationalIdValue: null,
+    pictureUrl: null,
+    qualityScore: 0.8,
+    qualityReasons: [],
   },
 });
 
 const message = (value: unknown): InboundMessage => ({
-  topic: 'users.enriched', partition: 0, offset: '0', key: null,
-  value: Buffer.from(JSON.stringify(value)), headers: {}, timestamp: 0,
+  topic: 'users.enriched',
+  partition: 0,
+  offset: '0',
+  key: null,
+  value: Buffer.from(JSON.stringify(value)),
+  headers: {},
+  timestamp: 0,
+  traceHeaders: {},
 });
 
 function setup(upsert: (w: UserWrite) => Promise<void>) {
   const sent: OutboundEvent[] = [];
-  const producer = { send: async (_t: string, events: readonly OutboundEvent[]) => (sent.push(...events), []) };
+  const producer = {
+    send: async (_t: string, events: readonly OutboundEvent[]) => (sent.push(...events), []),
+  };
   const useCase = new PersistUsersUseCase({ upsert } as unknown as UsersRepository, producer as never, 4);
   return { sent, useCase };
 }
@@ -37,7 +74,10 @@ describe('PersistUsersUseCase', () => {
     const written: string[] = [];
     const ok = randomUUID();
     const { sent, useCase } = setup(async (w) => {
-      if (w.user.userId !== ok) throw Object.assign(new Error('All host(s) tried for query failed'), { name: 'NoHostAvailableError' });
+      if (w.user.userId !== ok)
+        throw Object.assign(new Error('All host(s) tried for query failed'), {
+          name: 'NoHostAvailableError',
+        });
       written.push(w.user.userId);
     });
     const outcomes = await useCase.execute([message(enriched(ok)), message(enriched(randomUUID()))]);
@@ -58,7 +98,9 @@ describe('PersistUsersUseCase', () => {
   it('fails a record that does not match the contract as SCHEMA_INVALID without writing it', async () => {
     const upsert = jest.fn();
     const { useCase } = setup(upsert);
-    const [outcome] = await useCase.execute([message({ ...enriched(randomUUID()), payload: { userId: 'x' } })]);
+    const [outcome] = await useCase.execute([
+      message({ ...enriched(randomUUID()), payload: { userId: 'x' } }),
+    ]);
     expect((outcome as { error: SparkflowException }).error.code).toBe(SparkflowErrorCode.SchemaInvalid);
     expect(upsert).not.toHaveBeenCalled();
   });

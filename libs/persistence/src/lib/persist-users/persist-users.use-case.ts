@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   EnrichedUserEvent,
   SCHEMA_VERSION,
@@ -16,9 +15,11 @@ import {
   mapByKey,
   parseEvent,
 } from '@sparkflow/kafka';
+import { SpanKind, contextFromHeaders, inSpan } from '@sparkflow/telemetry';
 import type { UsersRepository } from '../users/users.repository';
 
-const CASSANDRA_OUTAGE = /NoHostAvailable|OperationTimedOut|Unavailable|WriteTimeout|ECONNREFUSED|Connection/i;
+const CASSANDRA_OUTAGE =
+  /NoHostAvailable|OperationTimedOut|Unavailable|WriteTimeout|ECONNREFUSED|Connection/i;
 
 /**
  * users.enriched → Cassandra → users.persisted. The acknowledgement is produced only after the
@@ -32,42 +33,61 @@ export class PersistUsersUseCase {
   ) {}
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
-    const written: PersistedEvent[] = [];
-    const outcomes = await mapByKey(messages, (m) => m.key, this.concurrency, async (m) => {
-      let event: EnrichedUserEvent;
-      try {
-        event = parseEvent(EnrichedUserEvent, m);
-      } catch (error) {
-        return failed(error);
-      }
-      try {
-        await this.users.upsert({
-          user: event.payload,
-          source: event.source,
-          batchId: event.batchId,
-          eventId: event.eventId,
-          producedAt: new Date(event.producedAt),
+    const written: { event: PersistedEvent; trace: Readonly<Record<string, string>> }[] = [];
+    const outcomes = await mapByKey(
+      messages,
+      (m) => m.key,
+      this.concurrency,
+      async (m) => {
+        let event: EnrichedUserEvent;
+        try {
+          event = parseEvent(EnrichedUserEvent, m);
+        } catch (error) {
+          return failed(error);
+        }
+        try {
+          const write = {
+            user: event.payload,
+            source: event.source,
+            batchId: event.batchId,
+            eventId: event.eventId,
+            producedAt: new Date(event.producedAt),
+          };
+          await inSpan('upsert users', SpanKind.CLIENT, contextFromHeaders(m.traceHeaders), () =>
+            this.users.upsert(write),
+          );
+        } catch (cause) {
+          const code = CASSANDRA_OUTAGE.test(
+            String((cause as Error)?.name) + String((cause as Error)?.message),
+          )
+            ? SparkflowErrorCode.CassandraUnavailable
+            : SparkflowErrorCode.Unknown;
+          return failed(
+            new SparkflowException(code, `Cassandra write failed: ${(cause as Error).message}`, { cause }),
+          );
+        }
+        written.push({
+          trace: m.traceHeaders,
+          event: {
+            eventId: event.eventId,
+            schemaVersion: SCHEMA_VERSION,
+            source: event.source,
+            batchId: event.batchId,
+            producedAt: new Date().toISOString(),
+            payload: {
+              userId: event.payload.userId,
+              enrichedEventId: event.eventId,
+              writtenAt: new Date().toISOString(),
+            },
+          },
         });
-      } catch (cause) {
-        const code = CASSANDRA_OUTAGE.test(String((cause as Error)?.name) + String((cause as Error)?.message))
-          ? SparkflowErrorCode.CassandraUnavailable
-          : SparkflowErrorCode.Unknown;
-        return failed(new SparkflowException(code, `Cassandra write failed: ${(cause as Error).message}`, { cause }));
-      }
-      written.push({
-        eventId: randomUUID(),
-        schemaVersion: SCHEMA_VERSION,
-        source: event.source,
-        batchId: event.batchId,
-        producedAt: new Date().toISOString(),
-        payload: { userId: event.payload.userId, enrichedEventId: event.eventId, writtenAt: new Date().toISOString() },
-      });
-      return OK;
-    });
+        return OK;
+      },
+    );
     // If this send fails the whole batch is retried: upserts are idempotent, acks are deduplicated by the audit.
     await this.producer.send(
       TOPICS.usersPersisted,
-      written.map((event) => ({ key: event.payload.userId, event })),
+      written.map(({ event, trace }) => ({ key: event.payload.userId, event, headers: { ...trace } })),
     );
     return outcomes;
   }

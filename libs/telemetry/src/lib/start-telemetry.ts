@@ -1,0 +1,62 @@
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { FileSpanExporter } from './file-span-exporter';
+import { loadTelemetryConfig } from './telemetry.config';
+
+let sdk: NodeSDK | undefined;
+let prometheus: PrometheusExporter | undefined;
+
+/** The exporter behind a service's `/metrics` endpoint (undefined when telemetry is off). */
+export function prometheusExporter(): PrometheusExporter | undefined {
+  return prometheus;
+}
+
+/**
+ * Starts the OpenTelemetry SDK for a service. Sampling is parent-based: a sampled `traceparent`
+ * arriving over HTTP or in Kafka headers is always followed, so one sampled request is traced through
+ * all four services; new traces are sampled at SPARKFLOW_TRACE_RATIO.
+ */
+export function startTelemetry(service: string): void {
+  if (sdk) return;
+  const cfg = loadTelemetryConfig();
+  if (cfg.SPARKFLOW_TELEMETRY === 'off') return;
+  const name = cfg.OTEL_SERVICE_NAME ?? service;
+  const processors: SpanProcessor[] = [];
+  if (cfg.SPARKFLOW_TRACE_FILE)
+    processors.push(new BatchSpanProcessor(new FileSpanExporter(cfg.SPARKFLOW_TRACE_FILE, name)));
+  if (cfg.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    processors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: cfg.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT })),
+    );
+  }
+  // Served by the service's own HTTP server on /metrics rather than a second port.
+  prometheus = new PrometheusExporter({ preventServerStart: true });
+  sdk = new NodeSDK({
+    resource: resourceFromAttributes({ 'service.name': name }),
+    metricReader: prometheus,
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.SPARKFLOW_TRACE_RATIO) }),
+    spanProcessors: processors,
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => req.url?.startsWith('/health') ?? false,
+      }),
+    ],
+  });
+  sdk.start();
+}
+
+/** Flushes spans still buffered; called on shutdown. */
+export async function stopTelemetry(): Promise<void> {
+  await sdk?.shutdown();
+  sdk = undefined;
+  prometheus = undefined;
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/**
+ * Telemetry settings. The OpenTelemetry SDK reads its own standard variables too (OTEL_TRACES_SAMPLER,
+ * OTEL_EXPORTER_OTLP_ENDPOINT, …); these are SparkFlow's additions.
+ */
+const Env = z.object({
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** Append finished spans as JSON lines to this file (the native stack sets one per service). */
+  SPARKFLOW_TRACE_FILE: z.string().min(1).optional(),
+  /** Send spans over OTLP/HTTP (Jaeger in Compose), e.g. http://jaeger:4318/v1/traces. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  /** Share of traces started here (HTTP requests without a sampled parent) that are recorded. */
+  SPARKFLOW_TRACE_RATIO: z.coerce.number().min(0).max(1).default(0.01),
+  SPARKFLOW_TELEMETRY: z.enum(['on', 'off']).default('on'),
+});
+export type TelemetryConfig = Readonly<z.infer<typeof Env>>;
+
+export function loadTelemetryConfig(env: NodeJS.ProcessEnv = process.env): TelemetryConfig {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`telemetry: invalid configuration\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}
