@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateUsers } from '@sparkflow/sources';
+import { uniqueName } from '@sparkflow/testing';
+import { cassandra, deadLettersOfBatch, post, userIdsPresent, waitForBatch } from './pipeline-client';
+
+const REPO = resolve(__dirname, '..', '..', '..');
+
+function stack(...args: string[]): void {
+  const run = spawnSync('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`stack ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
+}
+
+describe('a Cassandra outage while users flow', () => {
+  afterAll(() => stack('up', 'cassandra'));
+
+  it('ends every user either in Cassandra or on users.dlq with stage persistence — none vanish', async () => {
+    const seed = uniqueName('e2e-outage');
+    const users = generateUsers({ seed, count: 300 });
+    stack('down', 'cassandra');
+    const res = await post('/v1/synthetic', { count: 300, seed });
+    expect(res.status).toBe(202);
+    const batchId = res.json['batchId'] as string;
+    // Long enough for persistence to exhaust its retries on part of the batch.
+    await sleep(8000);
+    stack('up', 'cassandra');
+
+    const counts = await waitForBatch(batchId);
+    expect(counts.ingested).toBe(300);
+    expect(counts.persisted + counts.deadLettered).toBe(300);
+
+    const client = cassandra();
+    await client.connect();
+    try {
+      const present = await userIdsPresent(client, users.map((u) => u.login.uuid.toLowerCase()));
+      expect(present.size).toBe(counts.persisted);
+      if (counts.deadLettered) {
+        const dead = await deadLettersOfBatch(batchId, counts.deadLettered);
+        expect(new Set(dead.map((d) => d.payload.stage))).toEqual(new Set(['persistence']));
+        expect(dead.every((d) => d.payload.reasons[0].code === 'CASSANDRA_UNAVAILABLE' && d.payload.attempts === 5)).toBe(true);
+        // Every user is accounted for exactly once: written, or explained on the DLQ.
+        const deadIds = new Set(dead.map((d) => d.payload.key));
+        expect(users.filter((u) => !present.has(u.login.uuid.toLowerCase()) && !deadIds.has(u.login.uuid.toLowerCase()))).toEqual([]);
+      }
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
