@@ -48,6 +48,25 @@ const Env = z.object({
   INGESTION_API_KEYS: z.string().min(8).default('dev-ingestion-key'),
   /** Unix user that owns the PostgreSQL cluster when the stack runs as root (initdb refuses root). */
   POSTGRES_OS_USER: z.string().default('postgres'),
+
+  /** Airflow's api-server (UI and REST API); the scheduler's log server needs a port of its own. */
+  AIRFLOW_PORT: port.default(8080),
+  AIRFLOW_LOG_SERVER_PORT: port.default(8793),
+  /** Includes `airflow db migrate` on the first start. */
+  AIRFLOW_START_TIMEOUT_S: seconds.default(300),
+  AIRFLOW_ADMIN_USER: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -')
+    .default('admin'),
+  AIRFLOW_ADMIN_PASSWORD: z.string().min(1).default('sparkflow-airflow-dev'),
+  /** Airflow's metadata database and its role on the stack's PostgreSQL. */
+  AIRFLOW_DB: z.string().min(1).default('airflow'),
+  AIRFLOW_DB_USER: z.string().min(1).default('airflow'),
+  AIRFLOW_DB_PASSWORD: z.string().min(1).default('airflow-dev'),
+  /** A folder holding `spark-submit` for the Spark DAG; by default spark-jobs' cached venv, when one exists. */
+  AIRFLOW_SPARK_BIN: z.string().optional(),
+  /** The randomuser-compatible API `user_automation` pulls from (ingestion's RANDOMUSER_URL default). */
+  AIRFLOW_RANDOMUSER_URL: z.url().default('https://randomuser.me/api/'),
 });
 
 export type StackConfig = Readonly<

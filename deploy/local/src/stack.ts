@@ -6,6 +6,7 @@ import { kafka } from './components/kafka';
 import { cassandra } from './components/cassandra';
 import { postgres } from './components/postgres';
 import { service } from './components/service';
+import { airflow } from './components/airflow';
 import { SetupError, UsageError } from './errors';
 import { portInUse, portOwner, removePidFile, runningPid, stopProcess, tail } from './processes';
 
@@ -17,6 +18,7 @@ export const COMPONENTS: readonly Component[] = [
   service('enrichment'),
   service('persistence'),
   service('audit'),
+  airflow,
 ];
 
 export function selectComponents(names: string[]): Component[] {

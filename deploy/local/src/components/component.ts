@@ -2,7 +2,7 @@ import type { StackConfig } from '../config';
 
 export type EngineName = 'kafka' | 'cassandra' | 'postgres';
 export type ServiceName = 'ingestion' | 'enrichment' | 'persistence' | 'audit';
-export type ComponentName = EngineName | ServiceName;
+export type ComponentName = EngineName | ServiceName | 'airflow';
 
 /**
  * One server of the native stack. `up` runs prepare → start → wait for probe; a component owns its

@@ -1,0 +1,127 @@
+"""Backfill synthetic users day by day through the real pipeline, and wait until the audit reconciles.
+
+One mapped task per day asks ingestion for that day's deterministic batch (`backfill-<seed>-<day>`,
+generated from seed `<seed>-<day>`), then one sensor per batch polls the audit until every event of the
+batch is persisted or dead-lettered. Rerunning with the same params sends the same people again, and
+persistence upserts by login.uuid, so Cassandra ends up exactly as before.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import Param, PokeReturnValue, dag, task
+
+# Read from the environment (never the metadata DB) so tests can poll every few seconds.
+POKE_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_POKE_SECONDS", "15"))
+SENSOR_TIMEOUT_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_TIMEOUT_SECONDS", str(60 * 60)))
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "sparkflow",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=10),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=5),
+}
+
+
+@dag(
+    schedule=None,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["sparkflow", "backfill"],
+    params={
+        "from": Param(type="string", format="date", title="First day (UTC)"),
+        "to": Param(type="string", format="date", title="Last day (UTC), inclusive"),
+        "per_day": Param(100, type="integer", minimum=1, maximum=100_000, title="Users per day"),
+        "seed": Param(
+            "sparkflow",
+            type="string",
+            minLength=1,
+            maxLength=100,
+            title="Seed: the same seed and day always generate the same people",
+        ),
+        "source": Param("synthetic", type="string", enum=["synthetic"], title="Generator"),
+        "max_dead_letter_ratio": Param(
+            0.05,
+            type="number",
+            minimum=0,
+            maximum=1,
+            title="Fail a day when dead-lettered / ingested exceeds this",
+        ),
+    },
+    doc_md=__doc__,
+)
+def users_backfill():
+    @task
+    def plan_days(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        from sparkflow_airflow.backfill import plan_days as days_between
+
+        assert params is not None
+        return [
+            {"day": day, "per_day": params["per_day"], "seed": params["seed"], "source": params["source"]}
+            for day in days_between(params["from"], params["to"])
+        ]
+
+    @task(map_index_template="{{ request['day'] }}")
+    def request_day(request: dict[str, Any]) -> dict[str, Any]:
+        from sparkflow_airflow.backfill import Baseline, batch_id
+        from sparkflow_airflow.clients import AuditClient, IngestionClient
+
+        expected_batch = batch_id(request["seed"], request["day"])
+        # Counted before asking, so the sensor waits for this run's events, not a previous run's.
+        baseline = Baseline.from_counts(AuditClient().batch(expected_batch))
+        accepted = IngestionClient().start_backfill(
+            day=request["day"], per_day=request["per_day"], seed=request["seed"], source=request["source"]
+        )
+        [batch] = accepted["batches"]
+        if batch["batchId"] != expected_batch:
+            raise ValueError(f"ingestion named the batch {batch['batchId']!r}, expected {expected_batch!r}")
+        return {
+            "backfill_id": accepted["id"],
+            "day": batch["day"],
+            "batch_id": batch["batchId"],
+            "expected": batch["expected"],
+            "baseline": {"ingested": baseline.ingested, "dead_lettered": baseline.dead_lettered},
+        }
+
+    @task.sensor(
+        poke_interval=POKE_SECONDS,
+        timeout=SENSOR_TIMEOUT_SECONDS,
+        mode="reschedule",
+        map_index_template="{{ requested['day'] }}",
+    )
+    def wait_for_batch(requested: dict[str, Any], params: dict[str, Any] | None = None) -> PokeReturnValue:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from sparkflow_airflow import contracts
+        from sparkflow_airflow.backfill import Baseline, judge_batch
+        from sparkflow_airflow.clients import AuditClient, IngestionClient
+
+        assert params is not None
+        progress = IngestionClient().backfill(requested["backfill_id"])
+        if progress and progress.get("status") == "failed":
+            raise AirflowFailException(
+                f"ingestion failed to produce {requested['batch_id']}: {progress.get('error', 'no reason given')}"
+            )
+        state = judge_batch(
+            AuditClient().batch(requested["batch_id"]),
+            expected=requested["expected"],
+            baseline=Baseline(**requested["baseline"]),
+            max_dead_letter_ratio=float(params["max_dead_letter_ratio"]),
+        )
+        print(state.message)
+        if state.verdict == "fail":
+            raise AirflowFailException(
+                f"{state.message}. The reasons are on topic {contracts.topic('usersDlq')} "
+                f"(`sparkflow dlq inspect`) and in the audit."
+            )
+        return PokeReturnValue(is_done=state.verdict == "done", xcom_value=state.message)
+
+    wait_for_batch.expand(requested=request_day.expand(request=plan_days()))
+
+
+users_backfill()

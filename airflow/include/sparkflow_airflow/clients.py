@@ -1,0 +1,78 @@
+"""HTTP clients of the SparkFlow services, built on Airflow connections (never literal hosts or keys).
+
+Connections come from the environment the stack sets (`AIRFLOW_CONN_SPARKFLOW_INGESTION`, …) and are
+only looked up when a task runs: constructing a client at DAG parse time would query the secrets
+backends on every parse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+INGESTION_CONN_ID = "sparkflow_ingestion"
+AUDIT_CONN_ID = "sparkflow_audit"
+RANDOMUSER_CONN_ID = "sparkflow_randomuser"
+
+_TIMEOUT = {"timeout": 30}
+
+
+def _hook(method: str, conn_id: str):
+    from airflow.providers.http.hooks.http import HttpHook
+
+    return HttpHook(method=method, http_conn_id=conn_id)
+
+
+class IngestionClient:
+    """ingestion's write API; the api key travels as the `x-api-key` extra of the connection."""
+
+    def __init__(self, conn_id: str = INGESTION_CONN_ID) -> None:
+        self.conn_id = conn_id
+
+    def start_backfill(self, *, day: str, per_day: int, seed: str, source: str) -> dict[str, Any]:
+        body = {"from": day, "to": day, "perDay": per_day, "seed": seed, "source": source}
+        return _hook("POST", self.conn_id).run("/v1/backfills", json=body, extra_options=_TIMEOUT).json()
+
+    def backfill(self, backfill_id: str) -> dict[str, Any] | None:
+        """Ingestion keeps backfills in memory: None after a restart, which is not an error."""
+        res = _hook("GET", self.conn_id).run(
+            f"/v1/backfills/{backfill_id}", extra_options={**_TIMEOUT, "check_response": False}
+        )
+        if res.status_code == 404:
+            return None
+        res.raise_for_status()
+        return res.json()
+
+    def push_users(self, results: list[dict[str, Any]]) -> dict[str, Any]:
+        return _hook("POST", self.conn_id).run("/v1/users", json={"results": results}, extra_options=_TIMEOUT).json()
+
+
+class AuditClient:
+    def __init__(self, conn_id: str = AUDIT_CONN_ID) -> None:
+        self.conn_id = conn_id
+
+    def batch(self, batch_id: str) -> dict[str, Any] | None:
+        """The batch's reconciliation counts, or None while the audit has not recorded any of its events."""
+        res = _hook("GET", self.conn_id).run(
+            f"/v1/batches/{batch_id}", extra_options={**_TIMEOUT, "check_response": False}
+        )
+        if res.status_code == 404:
+            return None
+        res.raise_for_status()
+        return res.json()
+
+
+class RandomUserClient:
+    """A randomuser-compatible API: `?results=N&seed=S&page=P` returns the same people for the same
+    (seed, page), which is what makes a rerun of user_automation land on the same login.uuid keys."""
+
+    def __init__(self, conn_id: str = RANDOMUSER_CONN_ID) -> None:
+        self.conn_id = conn_id
+
+    def page(self, *, seed: str, page: int, size: int, nat: str | None = None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"results": size, "seed": seed, "page": page}
+        if nat:
+            params["nat"] = nat
+        body = _hook("GET", self.conn_id).run("", data=params, extra_options=_TIMEOUT).json()
+        if body.get("error"):
+            raise RuntimeError(f"randomuser API error: {body['error']}")
+        return list(body.get("results") or [])

@@ -1,0 +1,13 @@
+"""Shared by unit and integration tests: the include path, and the DAGs folder."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+AIRFLOW_DIR = Path(__file__).resolve().parents[1]
+DAGS_DIR = AIRFLOW_DIR / "dags"
+REPO_ROOT = AIRFLOW_DIR.parent
+
+if str(AIRFLOW_DIR / "include") not in sys.path:
+    sys.path.insert(0, str(AIRFLOW_DIR / "include"))

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+from sparkflow_airflow.automation import missing_required, plan_pages
+from sparkflow_airflow.backfill import Baseline, batch_id, judge_batch, plan_days
+
+
+def counts(ingested, persisted, dead=0, expected=None, complete=None):
+    settled = persisted + dead
+    if complete is None:
+        complete = ingested > 0 and settled >= ingested and (expected is None or ingested >= expected)
+    return {"batchId": "b", "expected": expected, "ingested": ingested, "enriched": persisted + dead,
+            "deadLettered": dead, "persisted": persisted, "complete": complete}
+
+
+def test_plan_days_is_inclusive():
+    assert plan_days("2026-02-27", "2026-03-01") == ["2026-02-27", "2026-02-28", "2026-03-01"]
+    assert plan_days("2026-01-01", "2026-01-01") == ["2026-01-01"]
+
+
+@pytest.mark.parametrize("start,end", [("2026-01-02", "2026-01-01"), ("2025-01-01", "2026-01-05")])
+def test_plan_days_refuses_reversed_or_too_long_ranges(start, end):
+    with pytest.raises(ValueError):
+        plan_days(start, end)
+
+
+def test_batch_id_matches_ingestion():
+    assert batch_id("s1", "2026-01-01") == "backfill-s1-2026-01-01"
+
+
+def test_waits_until_the_audit_has_the_batch():
+    assert judge_batch(None, expected=10, baseline=Baseline(), max_dead_letter_ratio=0.1).verdict == "wait"
+
+
+def test_waits_while_events_are_in_flight():
+    state = judge_batch(counts(10, 7, expected=10), expected=10, baseline=Baseline(), max_dead_letter_ratio=0.1)
+    assert state.verdict == "wait"
+
+
+def test_done_when_every_event_settled():
+    state = judge_batch(counts(10, 9, dead=1, expected=10), expected=10, baseline=Baseline(), max_dead_letter_ratio=0.1)
+    assert state.verdict == "done"
+
+
+def test_fails_with_a_clear_message_over_the_threshold():
+    state = judge_batch(counts(10, 7, dead=3, expected=10), expected=10, baseline=Baseline(), max_dead_letter_ratio=0.1)
+    assert state.verdict == "fail"
+    assert "dead-letter ratio 30.0% exceeds the threshold 10.0%" in state.message
+
+
+def test_rerun_waits_for_its_own_events_not_the_previous_runs():
+    before = Baseline.from_counts(counts(10, 10, expected=10))
+    # The first run's events alone say complete; this run's have not arrived yet.
+    assert judge_batch(counts(10, 10, expected=10), expected=10, baseline=before, max_dead_letter_ratio=0).verdict == "wait"
+    assert judge_batch(counts(20, 15, expected=10), expected=10, baseline=before, max_dead_letter_ratio=0).verdict == "wait"
+    assert judge_batch(counts(20, 20, expected=10), expected=10, baseline=before, max_dead_letter_ratio=0).verdict == "done"
+
+
+def test_rerun_judges_dead_letters_of_this_run_only():
+    before = Baseline.from_counts(counts(10, 5, dead=5, expected=10))
+    state = judge_batch(counts(20, 15, dead=5, expected=10), expected=10, baseline=before, max_dead_letter_ratio=0)
+    assert state.verdict == "done"
+
+
+def test_plan_pages_bounds_the_request_count():
+    assert plan_pages(250, 100) == [{"page": 1, "size": 100}, {"page": 2, "size": 100}, {"page": 3, "size": 50}]
+    assert plan_pages(5, 100) == [{"page": 1, "size": 5}]
+    with pytest.raises(ValueError):
+        plan_pages(0, 100)
+
+
+def test_missing_required_names_the_natural_id():
+    assert "login.uuid" in missing_required({"login": {"username": "x"}})
+    assert "name" in missing_required({})

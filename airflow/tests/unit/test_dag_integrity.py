@@ -1,0 +1,204 @@
+"""The DagBag loads every DAG file without errors, without touching a database or a connection, and each
+DAG has the shape the runbook relies on: tasks, dependencies, schedule, retries and typed params."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from conftest import DAGS_DIR
+
+EXPECTED_DAGS = {"users_backfill", "users_daily_aggregates", "user_automation"}
+
+
+class _ParseGuard:
+    """Counts SQL statements and connection/variable lookups made while the DAG files are parsed."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.lookups: list[str] = []
+
+    def __enter__(self) -> "_ParseGuard":
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        self._event = event
+        self._engine = Engine
+
+        def on_execute(conn, cursor, statement, *args):  # noqa: ANN001
+            self.statements.append(statement)
+
+        self._listener = on_execute
+        event.listen(Engine, "before_cursor_execute", on_execute)
+
+        def refuse(what: str):
+            def _refuse(*args, **kwargs):
+                self.lookups.append(f"{what}{args}")
+                raise AssertionError(f"{what} called while parsing DAGs")
+
+            return _refuse
+
+        from airflow.sdk import BaseHook, Connection, Variable
+
+        self._patches = [
+            mock.patch.object(BaseHook, "get_connection", side_effect=refuse("BaseHook.get_connection")),
+            mock.patch.object(Connection, "get", side_effect=refuse("Connection.get")),
+            mock.patch.object(Variable, "get", side_effect=refuse("Variable.get")),
+        ]
+        for p in self._patches:
+            p.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for p in self._patches:
+            p.stop()
+        self._event.remove(self._engine, "before_cursor_execute", self._listener)
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    from airflow.dag_processing.dagbag import DagBag
+
+    with _ParseGuard() as guard:
+        bag = DagBag(dag_folder=str(DAGS_DIR))
+    return bag, guard
+
+
+@pytest.fixture(scope="module")
+def bag(parsed):
+    return parsed[0]
+
+
+def test_no_import_errors(bag):
+    assert bag.import_errors == {}
+
+
+def test_expected_dag_ids_one_per_file(bag):
+    assert set(bag.dag_ids) == EXPECTED_DAGS
+    for dag_id in EXPECTED_DAGS:
+        assert bag.dags[dag_id].fileloc.endswith(f"/{dag_id}.py"), "DAG id = file stem"
+
+
+def test_parsing_makes_no_db_queries_or_connection_lookups(parsed):
+    _, guard = parsed
+    assert guard.statements == []
+    assert guard.lookups == []
+
+
+def _deps(dag):
+    return {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
+
+
+def _param_schema(dag, name):
+    return dag.params.get_param(name).schema
+
+
+def _default(dag, name):
+    return dag.params.get_param(name).value if dag.params.get_param(name).has_value else None
+
+
+class TestUsersBackfill:
+    @pytest.fixture
+    def dag(self, bag):
+        return bag.dags["users_backfill"]
+
+    def test_tasks_and_dependencies(self, dag):
+        assert _deps(dag) == {"plan_days": ["request_day"], "request_day": ["wait_for_batch"], "wait_for_batch": []}
+
+    def test_one_request_and_one_sensor_per_day(self, dag):
+        from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+        assert isinstance(dag.get_task("request_day"), MappedOperator)
+        sensor = dag.get_task("wait_for_batch")
+        assert isinstance(sensor, MappedOperator)
+        assert sensor.operator_class.__name__ == "DecoratedSensorOperator"
+        # Reschedule frees the worker slot between pokes; the timeout bounds a batch that never settles.
+        assert sensor.partial_kwargs["mode"] == "reschedule"
+        assert sensor.partial_kwargs["poke_interval"] > 0
+        assert sensor.partial_kwargs["timeout"] >= 600
+
+    def test_manual_only_with_retries_and_backoff(self, dag):
+        assert dag.schedule is None and type(dag.timetable).__name__ == "NullTimetable"
+        assert dag.catchup is False
+        for t in dag.tasks:
+            assert t.retries == 3, t.task_id
+            assert t.retry_exponential_backoff, t.task_id
+            assert t.retry_delay == timedelta(seconds=10)
+
+    def test_typed_params(self, dag):
+        assert set(dag.params.keys()) == {"from", "to", "per_day", "seed", "source", "max_dead_letter_ratio"}
+        for day in ("from", "to"):
+            assert _param_schema(dag, day) == {"type": "string", "format": "date", "title": mock.ANY}
+            assert not dag.params.get_param(day).has_value, "no default day: a backfill names its range"
+        assert _param_schema(dag, "per_day")["type"] == "integer" and _default(dag, "per_day") == 100
+        assert _param_schema(dag, "seed")["type"] == "string" and _default(dag, "seed") == "sparkflow"
+        assert _param_schema(dag, "source")["enum"] == ["synthetic"]
+        ratio = _param_schema(dag, "max_dead_letter_ratio")
+        assert (ratio["type"], ratio["minimum"], ratio["maximum"]) == ("number", 0, 1)
+
+    def test_params_accept_a_range_and_reject_bad_input(self, dag):
+        import copy
+
+        from airflow.sdk.exceptions import ParamValidationError
+
+        def validate(conf):
+            params = copy.deepcopy(dag.params)
+            for k, v in conf.items():
+                params[k] = v
+            return params.validate()
+
+        good = {"from": "2026-01-01", "to": "2026-01-03"}
+        assert validate(good)["per_day"] == 100
+        for bad in ({}, {"per_day": 0}, {"source": "kafka"}, {"max_dead_letter_ratio": 2}, {"from": "yesterday"}):
+            with pytest.raises(ParamValidationError):
+                validate({**({} if bad == {} else good), **bad})
+
+
+class TestUsersDailyAggregates:
+    @pytest.fixture
+    def dag(self, bag):
+        return bag.dags["users_daily_aggregates"]
+
+    def test_tasks_dependencies_and_schedule(self, dag):
+        assert _deps(dag) == {"aggregate_day": ["check_rows"], "check_rows": []}
+        assert dag.schedule == "@daily" and type(dag.timetable).__name__ == "CronTriggerTimetable"
+        assert dag.catchup is False and dag.max_active_runs == 1
+
+    def test_spark_submit_of_the_job_for_the_logical_date(self, dag):
+        from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+        op = dag.get_task("aggregate_day")
+        assert isinstance(op, SparkSubmitOperator)
+        assert op._conn_id == "sparkflow_spark"
+        assert op.application.endswith("airflow/scripts/spark_job.py")
+        assert op.application_args == ["daily_user_aggregates", "--date", "{{ ds }}"]
+        assert op.env_vars["PYTHONPATH"].endswith("spark-jobs/src")
+
+    def test_retries(self, dag):
+        assert dag.get_task("aggregate_day").retries == 2
+        assert dag.get_task("check_rows").retries == 3
+        assert all(t.retry_exponential_backoff for t in dag.tasks)
+
+
+class TestUserAutomation:
+    @pytest.fixture
+    def dag(self, bag):
+        return bag.dags["user_automation"]
+
+    def test_tasks_dependencies_and_schedule(self, dag):
+        assert _deps(dag) == {"plan_pages": ["pull_page"], "pull_page": ["summarize"], "summarize": []}
+        assert dag.schedule == "@daily" and type(dag.timetable).__name__ == "CronTriggerTimetable"
+        assert dag.catchup is False
+
+    def test_pages_are_mapped_and_retried(self, dag):
+        from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+        assert isinstance(dag.get_task("pull_page"), MappedOperator)
+        assert all(t.retries == 3 and t.retry_exponential_backoff for t in dag.tasks)
+
+    def test_count_is_bounded(self, dag):
+        count = _param_schema(dag, "count")
+        assert (count["type"], count["minimum"], count["maximum"]) == ("integer", 1, 5000)
+        assert _param_schema(dag, "page_size")["type"] == "integer"
+        assert set(dag.params.keys()) == {"count", "page_size", "seed", "nat"}
