@@ -24,6 +24,10 @@ const Env = z.object({
   /** The first of ingestion's accepted keys is the one tests send. */
   INGESTION_API_KEYS: z.string().default('dev-ingestion-key'),
   SPARKFLOW_HOME: z.string().default(join(REPO_ROOT, '.sparkflow')),
+  POSTGRES_ADMIN_PASSWORD: z.string().default('sparkflow-admin-dev'),
+  CASSANDRA_ADMIN_PASSWORD: z.string().default('cassandra'),
+  AIRFLOW_ADMIN_PASSWORD: z.string().default('sparkflow-airflow-dev'),
+  AIRFLOW_DB_PASSWORD: z.string().default('airflow-dev'),
 });
 
 export type IntegrationSettings = Readonly<z.infer<typeof Env>>;
