@@ -13,6 +13,8 @@ function stack(...args: string[]): void {
 }
 
 describe('a Cassandra outage while users flow', () => {
+  // Outages are waited out (RetryPolicy.outageBudgetMs), so normally every user is persisted; a dead
+  // letter is only acceptable with stage persistence and CASSANDRA_UNAVAILABLE, and nobody may vanish.
   afterAll(() => stack('up', 'cassandra'));
 
   it('ends every user either in Cassandra or on users.dlq with stage persistence — none vanish', async () => {
@@ -22,7 +24,7 @@ describe('a Cassandra outage while users flow', () => {
     const res = await post('/v1/synthetic', { count: 300, seed });
     expect(res.status).toBe(202);
     const batchId = res.json['batchId'] as string;
-    // Long enough for persistence to exhaust its retries on part of the batch.
+    // Long enough for persistence to fail and back off several times.
     await sleep(8000);
     stack('up', 'cassandra');
 
@@ -38,7 +40,7 @@ describe('a Cassandra outage while users flow', () => {
       if (counts.deadLettered) {
         const dead = await deadLettersOfBatch(batchId, counts.deadLettered);
         expect(new Set(dead.map((d) => d.payload.stage))).toEqual(new Set(['persistence']));
-        expect(dead.every((d) => d.payload.reasons[0].code === 'CASSANDRA_UNAVAILABLE' && d.payload.attempts === 5)).toBe(true);
+        expect(dead.every((d) => d.payload.reasons[0].code === 'CASSANDRA_UNAVAILABLE')).toBe(true);
         // Every user is accounted for exactly once: written, or explained on the DLQ.
         const deadIds = new Set(dead.map((d) => d.payload.key));
         expect(users.filter((u) => !present.has(u.login.uuid.toLowerCase()) && !deadIds.has(u.login.uuid.toLowerCase()))).toEqual([]);

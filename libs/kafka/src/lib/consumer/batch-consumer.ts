@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { HEADERS, type Stage } from '@sparkflow/contracts';
 import { endSpan, headersFromContext, startProcessSpan } from '@sparkflow/telemetry';
-import { disposition, errorCode } from '../errors/sparkflow-exception';
+import { assertNever } from '@sparkflow/contracts';
+import { type Disposition, disposition, errorCode } from '../errors/sparkflow-exception';
 import type { EventProducer } from '../producer/event-producer';
 import { DLQ_TOPIC, deadLetterFor } from './dead-letters';
 import { type BatchHandler, type InboundMessage, type MessageOutcome, toInbound } from './inbound-message';
@@ -10,11 +11,22 @@ import { type BatchHandler, type InboundMessage, type MessageOutcome, toInbound 
 export interface RetryPolicy {
   /** Attempts per record, the first included, before a retriable failure is dead-lettered. */
   maxAttempts: number;
+  /**
+   * How long a record failing because a dependency is down (Cassandra, the broker) keeps being retried
+   * before it is dead-lettered. Outages are waited out rather than turned into dead letters: a valid
+   * record must not land on the DLQ because a database restarted.
+   */
+  outageBudgetMs: number;
   initialBackoffMs: number;
   maxBackoffMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 200, maxBackoffMs: 5000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 5,
+  outageBudgetMs: 10 * 60_000,
+  initialBackoffMs: 200,
+  maxBackoffMs: 5000,
+};
 
 export interface BatchConsumerOptions {
   kafka: Kafka;
@@ -47,7 +59,8 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.ra
 /**
  * Consumes topics in partition batches and guarantees, for every record, one of two ends before its
  * offset is committed: the handler reported it done, or its dead letter was acknowledged by the broker.
- * Retriable failures are retried with exponential backoff up to `maxAttempts`, then dead-lettered, so
+ * Retriable failures are retried with exponential backoff up to `maxAttempts` (outages: up to
+ * `outageBudgetMs`), then dead-lettered, so
  * one bad record delays its partition by a bounded time and never stops it.
  */
 export class BatchConsumer {
@@ -106,8 +119,7 @@ export class BatchConsumer {
       pending.forEach((message, i) => {
         const outcome = outcomes[i];
         if (outcome.status === 'ok') return;
-        const giveUp =
-          disposition(errorCode(outcome.error)) === 'dead-letter' || attempt >= this.retry.maxAttempts;
+        const giveUp = this.exhausted(disposition(errorCode(outcome.error)), attempt, started);
         if (giveUp) dead.push({ message, error: outcome.error });
         else retry.push(message);
       });
@@ -132,6 +144,19 @@ export class BatchConsumer {
     await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
     this.options.observer?.processed?.(topic, total, Date.now() - started);
     this.options.observer?.lag?.(topic, partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
+  }
+
+  private exhausted(d: Disposition, attempt: number, started: number): boolean {
+    switch (d) {
+      case 'dead-letter':
+        return true;
+      case 'retry':
+        return attempt >= this.retry.maxAttempts;
+      case 'wait':
+        return Date.now() - started >= this.retry.outageBudgetMs;
+      default:
+        return assertNever(d);
+    }
   }
 
   /** Runs the handler with one `process <topic>` span per record, each continuing the record's own trace. */

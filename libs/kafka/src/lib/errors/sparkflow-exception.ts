@@ -18,7 +18,8 @@ export class SparkflowException extends Error {
   }
 }
 
-export type Disposition = 'retry' | 'dead-letter';
+/** Dead-letter now; retry a few times; or wait out an outage of a dependency. */
+export type Disposition = 'retry' | 'wait' | 'dead-letter';
 
 /** What the consumer does with a failed record: try again later, or explain it on the DLQ now. */
 export function disposition(code: SparkflowErrorCode): Disposition {
@@ -30,6 +31,7 @@ export function disposition(code: SparkflowErrorCode): Disposition {
       return 'dead-letter';
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.BrokerUnavailable:
+      return 'wait';
     case SparkflowErrorCode.SourceUnavailable:
     case SparkflowErrorCode.Unknown:
       return 'retry';
@@ -40,7 +42,10 @@ export function disposition(code: SparkflowErrorCode): Disposition {
 
 /** The code of any thrown value: ours carry one; anything else is `UNKNOWN` (retried, then dead-lettered). */
 export function errorCode(error: unknown): SparkflowErrorCode {
-  return error instanceof SparkflowException ? error.code : SparkflowErrorCode.Unknown;
+  if (error instanceof SparkflowException) return error.code;
+  // kafkajs names all its errors KafkaJS…; a failed produce means the broker is unreachable or busy.
+  if (error instanceof Error && error.name.startsWith('KafkaJS')) return SparkflowErrorCode.BrokerUnavailable;
+  return SparkflowErrorCode.Unknown;
 }
 
 export function reasonsOf(error: unknown): DeadLetterReason[] {
