@@ -1,7 +1,7 @@
-import { KafkaEnv, PostgresEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import { HttpEnv, KafkaEnv, PostgresEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 
-const Env = KafkaEnv.extend(PostgresEnv.shape).extend({
+const Env = KafkaEnv.extend(HttpEnv.shape).extend(PostgresEnv.shape).extend({
   AUDIT_HTTP_PORT: httpPort(3003),
   AUDIT_GROUP_ID: z.string().min(1).default('sparkflow-audit'),
 });

@@ -12,6 +12,7 @@ void bootstrapService({
   name: 'audit',
   module: AuditModule,
   port: config.AUDIT_HTTP_PORT,
+  host: config.HTTP_HOST,
   transport: (app) =>
     new KafkaBatchServer({
       kafka: app.get<Kafka>(KAFKA),

@@ -1,7 +1,7 @@
-import { KafkaEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import { HttpEnv, KafkaEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 
-const Env = KafkaEnv.extend({
+const Env = KafkaEnv.extend(HttpEnv.shape).extend({
   ENRICHMENT_HTTP_PORT: httpPort(3001),
   ENRICHMENT_GROUP_ID: z.string().min(1).default('sparkflow-enrichment'),
 });

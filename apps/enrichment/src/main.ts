@@ -12,6 +12,7 @@ void bootstrapService({
   name: 'enrichment',
   module: EnrichmentModule,
   port: config.ENRICHMENT_HTTP_PORT,
+  host: config.HTTP_HOST,
   transport: (app) =>
     new KafkaBatchServer({
       kafka: app.get<Kafka>(KAFKA),

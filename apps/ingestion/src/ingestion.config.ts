@@ -1,7 +1,7 @@
-import { KafkaEnv, httpPort, parseEnv, splitList } from '@sparkflow/service-kit';
+import { HttpEnv, KafkaEnv, httpPort, parseEnv, splitList } from '@sparkflow/service-kit';
 import { z } from 'zod';
 
-const Env = KafkaEnv.extend({
+const Env = KafkaEnv.extend(HttpEnv.shape).extend({
   INGESTION_HTTP_PORT: httpPort(3000),
   /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */
   INGESTION_API_KEYS: z

@@ -10,6 +10,7 @@ void bootstrapService({
   name: 'ingestion',
   module: IngestionModule,
   port: config.INGESTION_HTTP_PORT,
+  host: config.HTTP_HOST,
   bodyLimit: config.INGESTION_MAX_BODY,
 }).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -12,6 +12,7 @@ void bootstrapService({
   name: 'persistence',
   module: PersistenceModule,
   port: config.PERSISTENCE_HTTP_PORT,
+  host: config.HTTP_HOST,
   transport: (app) =>
     new KafkaBatchServer({
       kafka: app.get<Kafka>(KAFKA),

@@ -1,7 +1,7 @@
-import { CassandraEnv, KafkaEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import { HttpEnv, CassandraEnv, KafkaEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 
-const Env = KafkaEnv.extend(CassandraEnv.shape).extend({
+const Env = KafkaEnv.extend(HttpEnv.shape).extend(CassandraEnv.shape).extend({
   PERSISTENCE_HTTP_PORT: httpPort(3002),
   PERSISTENCE_GROUP_ID: z.string().min(1).default('sparkflow-persistence'),
   PERSISTENCE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),

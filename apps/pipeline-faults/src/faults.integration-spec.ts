@@ -38,6 +38,11 @@ function kill9(service: string): void {
   note(`kill -9 ${service} (pid ${pid})`);
 }
 
+function restartKilled(service: string): void {
+  kill9(service);
+  stack('up', service);
+}
+
 /** POSTs one batch, retrying while ingestion is down (a client of an at-least-once API retries). */
 async function ingest(seed: string, count: number): Promise<string> {
   for (let attempt = 1; ; attempt++) {
@@ -93,12 +98,11 @@ describe(`faults while ${USERS} users flow`, () => {
     for (const [i, seed] of seeds.entries()) {
       batchIds.push(await ingest(seed, per));
       note(`batch ${i + 1}/${BATCHES} accepted`);
-      if (i === 1) kill9('enrichment'), stack('up', 'enrichment');
-      if (i === 2) kill9('persistence'), stack('up', 'persistence');
-      if (i === 3) kill9('audit'), stack('up', 'audit');
+      if (i === 1) restartKilled('enrichment');
+      if (i === 2) restartKilled('persistence');
+      if (i === 3) restartKilled('audit');
       if (i === 4) {
-        kill9('ingestion');
-        stack('up', 'ingestion');
+        restartKilled('ingestion');
       }
       if (i === 5) {
         note('restarting the Kafka broker');

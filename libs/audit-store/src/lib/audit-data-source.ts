@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { BatchEntity } from './entities/batch.entity';
 import { CreateAuditTables1764129600000 } from './migrations/1764129600000-create-audit-tables';
+import { CreateAnalyticsTables1795667700000 } from './migrations/1795667700000-create-analytics-tables';
 
 export interface PostgresSettings {
   host: string;
@@ -13,7 +14,7 @@ export interface PostgresSettings {
 
 export const AUDIT_ENTITIES = [AuditEventEntity, BatchEntity];
 /** In order. Append new migrations here; never reorder or edit one that has shipped. */
-export const AUDIT_MIGRATIONS = [CreateAuditTables1764129600000];
+export const AUDIT_MIGRATIONS = [CreateAuditTables1764129600000, CreateAnalyticsTables1795667700000];
 
 /** The audit store's DataSource: schema only ever changes through migrations (`synchronize` stays off). */
 export function createAuditDataSource(s: PostgresSettings): DataSource {

@@ -8,6 +8,8 @@ export interface ServiceBootstrap {
   name: string;
   module: unknown;
   port: number;
+  /** Interface to bind (HTTP_HOST). */
+  host: string;
   /** The Kafka consumer side, when the service consumes. */
   transport?: (app: INestApplication) => CustomTransportStrategy;
   bodyLimit?: string;
@@ -28,7 +30,7 @@ export async function bootstrapService(b: ServiceBootstrap): Promise<INestApplic
     app.connectMicroservice({ strategy: b.transport(app) }, { inheritAppConfig: true });
     await app.startAllMicroservices();
   }
-  await app.listen(b.port, '127.0.0.1');
-  logger.log(`${b.name} listening on http://127.0.0.1:${b.port}`);
+  await app.listen(b.port, b.host);
+  logger.log(`${b.name} listening on http://${b.host}:${b.port}`);
   return app;
 }

@@ -24,6 +24,11 @@ export const PostgresEnv = z.object({
   POSTGRES_DB: z.string().min(1).default('sparkflow'),
 });
 
+/** Where a service's HTTP server binds: loopback natively; 0.0.0.0 in a container or pod. */
+export const HttpEnv = z.object({
+  HTTP_HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),
+});
+
 export const httpPort = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 /**

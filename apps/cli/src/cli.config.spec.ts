@@ -1,0 +1,62 @@
+import { loadCliConfig } from './cli.config';
+
+describe('loadCliConfig', () => {
+  it('defaults to the native stack on this machine', () => {
+    const cfg = loadCliConfig({});
+    expect(cfg).toMatchObject({
+      kafkaBrokers: ['127.0.0.1:9092'],
+      ingestionUrl: 'http://127.0.0.1:3000',
+      auditUrl: 'http://127.0.0.1:3003',
+      apiKey: 'dev-ingestion-key',
+      color: 'auto',
+    });
+    expect(cfg.cassandra).toEqual({
+      contactPoints: ['127.0.0.1:9042'],
+      localDataCenter: 'datacenter1',
+      keyspace: 'sparkflow',
+      username: 'sparkflow_app',
+      password: 'sparkflow-app-dev',
+    });
+  });
+
+  it('follows the ports a stack on other ports was started with', () => {
+    const cfg = loadCliConfig({
+      KAFKA_PORT: '39092',
+      CASSANDRA_PORT: '39042',
+      INGESTION_HTTP_PORT: '33000',
+      AUDIT_HTTP_PORT: '33003',
+    });
+    expect(cfg.kafkaBrokers).toEqual(['127.0.0.1:39092']);
+    expect(cfg.cassandra.contactPoints).toEqual(['127.0.0.1:39042']);
+    expect(cfg.ingestionUrl).toBe('http://127.0.0.1:33000');
+    expect(cfg.auditUrl).toBe('http://127.0.0.1:33003');
+  });
+
+  it('prefers explicit address lists and URLs over ports', () => {
+    const cfg = loadCliConfig({
+      KAFKA_BROKERS: 'kafka-0:9092, kafka-1:9092',
+      KAFKA_PORT: '39092',
+      AUDIT_URL: 'http://audit.sparkflow.svc:3003/',
+    });
+    expect(cfg.kafkaBrokers).toEqual(['kafka-0:9092', 'kafka-1:9092']);
+    expect(cfg.auditUrl).toBe('http://audit.sparkflow.svc:3003');
+  });
+
+  it('sends the first of several API keys', () => {
+    expect(loadCliConfig({ INGESTION_API_KEYS: 'first-key-1234,second-key-5678' }).apiKey).toBe(
+      'first-key-1234',
+    );
+  });
+
+  it('names every bad variable', () => {
+    expect(() => loadCliConfig({ AUDIT_HTTP_PORT: 'http', INGESTION_API_KEYS: 'short' })).toThrow(
+      /AUDIT_HTTP_PORT[\s\S]*INGESTION_API_KEYS/,
+    );
+  });
+
+  it('turns colour off for NO_COLOR and on for FORCE_COLOR', () => {
+    expect(loadCliConfig({ NO_COLOR: '1' }).color).toBe('never');
+    expect(loadCliConfig({ FORCE_COLOR: '1' }).color).toBe('always');
+    expect(loadCliConfig({ FORCE_COLOR: '0' }).color).toBe('auto');
+  });
+});

@@ -1,0 +1,65 @@
+import { CassandraEnv, KafkaEnv, httpPort, parseEnv, splitList } from '@sparkflow/service-kit';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+/**
+ * The CLI reads the variables the services and the native stack read, so `KAFKA_PORT=39092 npx sparkflow …`
+ * talks to the stack `KAFKA_PORT=39092 npm run stack -- up` started. Explicit address lists win over ports.
+ */
+const Env = KafkaEnv.extend(CassandraEnv.shape).extend({
+  KAFKA_PORT: port.optional(),
+  CASSANDRA_PORT: port.optional(),
+  INGESTION_HTTP_PORT: httpPort(3000),
+  AUDIT_HTTP_PORT: httpPort(3003),
+  /** Base URLs when the APIs are not on this machine (Compose, Kubernetes); default http://127.0.0.1:<port>. */
+  INGESTION_URL: z.url().optional(),
+  AUDIT_URL: z.url().optional(),
+  /** Comma-separated; the CLI sends the first in `x-api-key`. */
+  INGESTION_API_KEYS: z
+    .string()
+    .default('dev-ingestion-key')
+    .transform(splitList)
+    .pipe(z.array(z.string().min(8)).min(1)),
+  /** https://no-color.org: any non-empty value turns colour off. */
+  NO_COLOR: z.string().optional(),
+  FORCE_COLOR: z.string().optional(),
+});
+
+export interface CliConfig {
+  readonly kafkaBrokers: string[];
+  readonly cassandra: {
+    readonly contactPoints: string[];
+    readonly localDataCenter: string;
+    readonly keyspace: string;
+    readonly username: string;
+    readonly password: string;
+  };
+  readonly ingestionUrl: string;
+  readonly auditUrl: string;
+  readonly apiKey: string;
+  readonly color: 'auto' | 'never' | 'always';
+}
+
+export function loadCliConfig(raw: Record<string, string | undefined> = process.env): CliConfig {
+  const derived: Record<string, string | undefined> = {};
+  if (!raw['KAFKA_BROKERS'] && raw['KAFKA_PORT']) derived['KAFKA_BROKERS'] = `127.0.0.1:${raw['KAFKA_PORT']}`;
+  if (!raw['CASSANDRA_CONTACT_POINTS'] && raw['CASSANDRA_PORT']) {
+    derived['CASSANDRA_CONTACT_POINTS'] = `127.0.0.1:${raw['CASSANDRA_PORT']}`;
+  }
+  const e = parseEnv('sparkflow', Env, { ...raw, ...derived });
+  return Object.freeze({
+    kafkaBrokers: splitList(e.KAFKA_BROKERS),
+    cassandra: Object.freeze({
+      contactPoints: splitList(e.CASSANDRA_CONTACT_POINTS),
+      localDataCenter: e.CASSANDRA_LOCAL_DC,
+      keyspace: e.CASSANDRA_KEYSPACE,
+      username: e.CASSANDRA_USERNAME,
+      password: e.CASSANDRA_PASSWORD,
+    }),
+    ingestionUrl: (e.INGESTION_URL ?? `http://127.0.0.1:${e.INGESTION_HTTP_PORT}`).replace(/\/$/, ''),
+    auditUrl: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
+    apiKey: e.INGESTION_API_KEYS[0],
+    color: e.NO_COLOR ? 'never' : e.FORCE_COLOR && e.FORCE_COLOR !== '0' ? 'always' : 'auto',
+  });
+}

@@ -1,0 +1,464 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { HEADERS, SCHEMA_VERSION, TOPICS, TOPIC_SPECS } from '@sparkflow/contracts';
+import { createCassandraClient } from '@sparkflow/cassandra';
+import { integrationSettings, uniqueName } from '@sparkflow/testing';
+
+/**
+ * The real `sparkflow` command, as a child process with real argv and exit codes, against the real stack
+ * (`npm run stack -- up`; the same KAFKA_PORT/… overrides the stack was started with).
+ */
+const BIN = join(__dirname, '..', 'bin', 'sparkflow');
+const settings = integrationSettings();
+const kafka = new Kafka({
+  clientId: 'cli-it',
+  brokers: settings.KAFKA_BROKERS.split(','),
+  logLevel: logLevel.NOTHING,
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sparkflow(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, {
+      env: { ...process.env, ...env, FORCE_COLOR: '', NO_COLOR: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function json<T>(args: string[]): Promise<T> {
+  const r = await sparkflow([...args, '--json']);
+  if (r.code !== 0) throw new Error(`sparkflow ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined>,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1000);
+  }
+}
+
+interface TopicDetail {
+  messages: number;
+  partitionDetails: { partition: number; low: string; high: string; messages: number }[];
+  groups: {
+    groupId: string;
+    lag: number;
+    lagSeconds: number;
+    partitions: { partition: number; committed: string | null; lag: number; lagSeconds: number }[];
+  }[];
+}
+interface Shown {
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  value: { kind: string; envelope?: Record<string, unknown>; payload?: unknown; json?: unknown };
+}
+
+describe('sparkflow topics on a test topic', () => {
+  const topic = uniqueName('cli-it-topic');
+  const groupId = uniqueName('cli-it-group');
+  const base = Date.parse('2026-01-01T00:00:00Z');
+  // Partition 0: 7 records one second apart; partition 1: 3 records two seconds apart. N = 10.
+  const p0 = Array.from({ length: 7 }, (_, i) => ({ partition: 0, key: `k-p0-${i}`, ts: base + i * 1000 }));
+  const p1 = Array.from({ length: 3 }, (_, i) => ({ partition: 1, key: `k-p1-${i}`, ts: base + i * 2000 }));
+  // The group reads M = 4: three of partition 0, one of partition 1.
+  const consumed = new Map([
+    [0, 3],
+    [1, 1],
+  ]);
+
+  beforeAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 2, replicationFactor: 1 }],
+    });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [...p0, ...p1].map((r) => ({
+        partition: r.partition,
+        key: r.key,
+        timestamp: String(r.ts),
+        value: JSON.stringify({
+          eventId: randomUUID(),
+          batchId: 'cli-it',
+          payload: { key: r.key, note: r.key === 'k-p0-5' ? 'needle' : 'hay' },
+        }),
+        headers: { [HEADERS.source]: 'synthetic' },
+      })),
+    });
+    await producer.disconnect();
+
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const committed = new Set<number>();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('test consumer did not commit')), 60_000);
+      void consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const n = consumed.get(batch.partition) ?? 0;
+          if (committed.has(batch.partition) || batch.messages.length < n) return;
+          await consumer.commitOffsets([{ topic, partition: batch.partition, offset: String(n) }]);
+          committed.add(batch.partition);
+          if (committed.size === consumed.size) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+  });
+
+  afterAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('lists the pipeline topics with their declared partitions and retention, and counts messages', async () => {
+    const rows = await json<{ topic: string; partitions: number; messages: number; retentionMs: number }[]>([
+      'topics',
+      'list',
+    ]);
+    for (const spec of TOPIC_SPECS) {
+      expect(rows.find((r) => r.topic === spec.name)).toMatchObject({
+        partitions: spec.partitions,
+        retentionMs: spec.retentionMs,
+      });
+    }
+    expect(rows.find((r) => r.topic === topic)).toMatchObject({ partitions: 2, messages: 10 });
+  });
+
+  it('prints an aligned table without colour when piped', async () => {
+    const r = await sparkflow(['topics', 'list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^TOPIC\s+PARTITIONS\s+MESSAGES\s+RETENTION/);
+    expect(r.stdout).toMatch(new RegExp(`${topic}\\s+2\\s+10\\s`));
+    expect(r.stdout).not.toContain('\u001b[');
+  });
+
+  it('describes lag as produced minus consumed, in messages and in seconds behind the newest record', async () => {
+    const d = await json<TopicDetail>(['topics', 'describe', topic]);
+    expect(d.partitionDetails.map((p) => [p.partition, p.low, p.high])).toEqual([
+      [0, '0', '7'],
+      [1, '0', '3'],
+    ]);
+    const g = d.groups.find((x) => x.groupId === groupId)!;
+    expect(g.lag).toBe(10 - 4);
+    expect(g.partitions).toEqual([
+      { partition: 0, committed: '3', high: '7', lag: 4, lagSeconds: (p0[6].ts - p0[3].ts) / 1000 },
+      { partition: 1, committed: '1', high: '3', lag: 2, lagSeconds: (p1[2].ts - p1[1].ts) / 1000 },
+    ]);
+    expect(g.lagSeconds).toBe(3);
+  });
+
+  it('tails from the beginning in time order, with key, headers and the envelope split from the payload', async () => {
+    const rows = await json<Shown[]>(['topics', 'tail', topic, '--from-beginning', '--limit', '3']);
+    expect(rows.map((r) => `${r.partition}@${r.offset}`)).toEqual(['0@0', '1@0', '0@1']);
+    expect(rows[0]).toMatchObject({
+      key: 'k-p0-0',
+      headers: { [HEADERS.source]: 'synthetic' },
+      value: { kind: 'envelope', payload: { key: 'k-p0-0' } },
+    });
+  });
+
+  it('tails the newest records by default, one partition from an offset, by key and by text', async () => {
+    const newest = await json<Shown[]>(['topics', 'tail', topic, '--limit', '2']);
+    expect(newest.map((r) => r.key)).toEqual(['k-p0-5', 'k-p0-6']);
+    const at = await json<Shown[]>(['topics', 'tail', topic, '--offset', '1:2']);
+    expect(at.map((r) => r.key)).toEqual(['k-p1-2']);
+    const byKey = await json<Shown[]>(['topics', 'tail', topic, '--key', 'k-p1-1']);
+    expect(byKey.map((r) => `${r.partition}@${r.offset}`)).toEqual(['1@1']);
+    const byText = await json<Shown[]>(['topics', 'tail', topic, '--from-beginning', '--grep', 'needle']);
+    expect(byText.map((r) => r.key)).toEqual(['k-p0-5']);
+    const followed = await sparkflow([
+      'topics',
+      'tail',
+      topic,
+      '--from-beginning',
+      '--follow',
+      '--limit',
+      '4',
+      '--json',
+    ]);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('prints records readably when piped', async () => {
+    const r = await sparkflow(['topics', 'tail', topic, '--offset', '0:5']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${topic}[0]@5`);
+    expect(r.stdout).toMatch(/envelope\.batchId\s+cli-it/);
+    expect(r.stdout).toMatch(/header sparkflow-source\s+synthetic/);
+    expect(r.stdout).toContain('"note": "needle"');
+  });
+
+  it('exits 2 naming a topic that does not exist', async () => {
+    const r = await sparkflow(['topics', 'describe', 'no.such.topic']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no topic "no.such.topic"');
+  });
+});
+
+describe('sparkflow stack', () => {
+  it('passes status through to the native stack command, JSON and exit code included', async () => {
+    const r = await sparkflow(['stack', 'status', 'kafka', '--json']);
+    const rows = JSON.parse(r.stdout) as { component: string; state: string }[];
+    expect(rows).toEqual([expect.objectContaining({ component: 'kafka', state: 'healthy' })]);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('sparkflow when parts of the stack are down', () => {
+  it('names Kafka, its address, and how to start it; exit 1', async () => {
+    const r = await sparkflow(['topics', 'list'], { KAFKA_PORT: '1', KAFKA_BROKERS: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Kafka is not reachable at 127.0.0.1:1');
+    expect(r.stderr).toContain('npx sparkflow stack up');
+  });
+
+  it('names the ingestion API when it does not answer', async () => {
+    const r = await sparkflow(['backfill', '--from', '2026-11-01', '--to', '2026-11-01', '--per-day', '1'], {
+      INGESTION_HTTP_PORT: '1',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ingestion API is not reachable at http://127.0.0.1:1');
+  });
+
+  it('names Cassandra when it does not answer', async () => {
+    const r = await sparkflow(['users', 'get', randomUUID()], {
+      CASSANDRA_PORT: '1',
+      CASSANDRA_CONTACT_POINTS: '',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Cassandra is not reachable at 127.0.0.1:1');
+  });
+
+  it('exits 2 on bad usage and bad settings', async () => {
+    expect((await sparkflow(['topics', 'lsit'])).code).toBe(2);
+    expect(
+      (await sparkflow(['backfill', '--from', 'yesterday', '--to', '2026-11-01', '--per-day', '1'])).code,
+    ).toBe(2);
+    const bad = await sparkflow(['topics', 'list'], { AUDIT_HTTP_PORT: 'not-a-port' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('AUDIT_HTTP_PORT');
+  });
+
+  it('explains itself with --help, exit 0', async () => {
+    const r = await sparkflow(['dlq', 'replay', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--payload-file');
+  });
+});
+
+describe('backfill, dead letters and users on the running pipeline', () => {
+  const seed = uniqueName('cli-it');
+  let rawUser: Record<string, unknown>;
+
+  it('backfill follows every batch until the audit reports it complete', async () => {
+    const r = await json<{
+      batches: { day: string; batchId: string; expected: number; persisted: number; complete: boolean }[];
+    }>(['backfill', '--from', '2026-10-01', '--to', '2026-10-02', '--per-day', '20', '--seed', seed]);
+    expect(r.batches).toEqual([
+      expect.objectContaining({ day: '2026-10-01', expected: 20, persisted: 20, complete: true }),
+      expect.objectContaining({ day: '2026-10-02', expected: 20, persisted: 20, complete: true }),
+    ]);
+    const [sample] = await json<Shown[]>([
+      'topics',
+      'tail',
+      TOPICS.usersRaw,
+      '--grep',
+      `backfill-${seed}-2026-10-01`,
+      '--limit',
+      '1',
+    ]);
+    rawUser = sample.value.payload as Record<string, unknown>;
+    expect(rawUser).toHaveProperty('login.uuid');
+  });
+
+  it('replays a dead letter with a corrected payload into Cassandra, audited, marked as a replay', async () => {
+    // A person whose e-mail is broken, pushed straight to users.raw as a producer would.
+    const userId = randomUUID();
+    const batchId = uniqueName('cli-it-dlq');
+    const eventId = randomUUID();
+    const broken = {
+      ...rawUser,
+      email: 'not-an-email',
+      login: { ...(rawUser['login'] as object), uuid: userId },
+    };
+    const envelope = {
+      eventId,
+      schemaVersion: SCHEMA_VERSION,
+      source: 'http-push',
+      batchId,
+      producedAt: new Date().toISOString(),
+      payload: broken,
+    };
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: TOPICS.usersRaw,
+      acks: -1,
+      messages: [
+        {
+          key: userId,
+          value: JSON.stringify(envelope),
+          headers: { [HEADERS.eventId]: eventId, [HEADERS.batchId]: batchId, [HEADERS.source]: 'http-push' },
+        },
+      ],
+    });
+    await producer.disconnect();
+
+    interface Listed {
+      dlqEventId: string;
+      deadLetter: {
+        stage: string;
+        key: string;
+        originalEventId: string;
+        reasons: { code: string; path: string }[];
+      };
+    }
+    const [dead] = await eventually('the dead letter', async () => {
+      const rows = await json<Listed[]>(['dlq', 'list', '--batch', batchId, '--since', '10m']);
+      return rows.length ? rows : null;
+    });
+    expect(dead.deadLetter).toMatchObject({ stage: 'enrichment', key: userId, originalEventId: eventId });
+    expect(dead.deadLetter.reasons).toContainEqual(expect.objectContaining({ path: 'payload.email' }));
+
+    // The person fixes the record they were shown …
+    const shown = await sparkflow(['dlq', 'show', dead.dlqEventId, '--original']);
+    expect(shown.code).toBe(0);
+    const fixed = JSON.parse(shown.stdout) as typeof envelope;
+    expect(fixed.payload.email).toBe('not-an-email');
+    const dir = mkdtempSync(join(tmpdir(), 'sparkflow-cli-'));
+    writeFileSync(
+      join(dir, 'still-broken.json'),
+      JSON.stringify({ ...fixed, payload: { ...fixed.payload, email: 42 } }),
+    );
+    fixed.payload.email = `fixed.${userId.slice(0, 8)}@example.com`;
+    writeFileSync(join(dir, 'fixed.json'), JSON.stringify(fixed));
+
+    // … a correction that would fail again is refused, a dry run publishes nothing …
+    const refused = await sparkflow([
+      'dlq',
+      'replay',
+      '--event',
+      dead.dlqEventId,
+      '--payload-file',
+      join(dir, 'still-broken.json'),
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('payload.email');
+    const dry = await json<{ dryRun: boolean; replayed: { partition: number | null }[] }>([
+      'dlq',
+      'replay',
+      '--event',
+      dead.dlqEventId,
+      '--dry-run',
+    ]);
+    expect(dry).toEqual({ dryRun: true, replayed: [expect.objectContaining({ partition: null })] });
+
+    // … and the fixed one is replayed under the original key, keeping the event id.
+    const replay = await json<{
+      replayed: {
+        dlqEventId: string;
+        topic: string;
+        key: string;
+        eventId: string;
+        partition: number;
+        offset: string;
+      }[];
+    }>(['dlq', 'replay', '--event', dead.dlqEventId, '--payload-file', join(dir, 'fixed.json')]);
+    expect(replay.replayed).toEqual([
+      expect.objectContaining({ dlqEventId: dead.dlqEventId, topic: TOPICS.usersRaw, key: userId, eventId }),
+    ]);
+    const { partition, offset } = replay.replayed[0];
+    const [onRaw] = await json<Shown[]>([
+      'topics',
+      'tail',
+      TOPICS.usersRaw,
+      '--offset',
+      `${partition}:${offset}`,
+      '--limit',
+      '1',
+    ]);
+    expect(onRaw.headers[HEADERS.replayOf]).toBe(dead.dlqEventId);
+    expect(onRaw.key).toBe(userId);
+
+    // It ends in Cassandra …
+    const client = createCassandraClient({
+      contactPoints: settings.CASSANDRA_CONTACT_POINTS.split(','),
+      localDataCenter: settings.CASSANDRA_LOCAL_DC,
+      username: settings.CASSANDRA_USERNAME,
+      password: settings.CASSANDRA_PASSWORD,
+      keyspace: settings.CASSANDRA_KEYSPACE,
+    });
+    try {
+      const row = await eventually('the row in sparkflow.users', async () =>
+        (
+          await client.execute('SELECT email FROM users WHERE user_id = ?', [userId], { prepare: true })
+        ).first(),
+      );
+      expect(row['email']).toBe(fixed.payload.email);
+    } finally {
+      await client.shutdown();
+    }
+
+    // … and `users get` shows the row beside its audited history.
+    interface UserView {
+      cassandra: { user_id: string; email: string } | null;
+      history: { eventId: string; outcome: string }[];
+    }
+    const view = await eventually('the persisted event in the audit', async () => {
+      const v = await json<UserView>(['users', 'get', userId]);
+      return v.history.some((e) => e.outcome === 'persisted') ? v : null;
+    });
+    expect(view.cassandra).toMatchObject({ user_id: userId, email: fixed.payload.email });
+    expect(view.history.filter((e) => e.eventId === eventId).map((e) => e.outcome)).toEqual(
+      expect.arrayContaining(['enriched', 'persisted']),
+    );
+  });
+
+  it('users get exits 1 for a person nobody has seen', async () => {
+    const r = await sparkflow(['users', 'get', randomUUID()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no user');
+  });
+});

@@ -1,0 +1,247 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { STAGES } from '@sparkflow/contracts';
+import { contextOf } from '../context';
+import { CliError, UsageError } from '../errors';
+import { cliKafka, explainKafkaError } from '../kafka/connection';
+import {
+  contractIssues,
+  originalValue,
+  readDeadLetters,
+  replayMessage,
+  type DeadLetterFilter,
+  type DeadLetterRecord,
+} from '../kafka/dead-letters';
+import { decodeValue } from '../kafka/records';
+import { parseSince } from './options';
+
+interface FilterOptions {
+  stage?: string;
+  since?: string;
+  batch?: string;
+}
+
+const filterOf = (o: FilterOptions, eventIds?: string[]): DeadLetterFilter => ({
+  stage: o.stage,
+  since: o.since === undefined ? undefined : parseSince(o.since),
+  batchId: o.batch,
+  eventIds,
+});
+
+const stageOption = () =>
+  new Option('--stage <stage>', 'only dead letters of this stage').choices([...STAGES]);
+
+const reasonsText = (d: DeadLetterRecord) =>
+  d.deadLetter.reasons.map((r) => (r.path ? `${r.code} ${r.path}` : r.code)).join('; ');
+
+export function dlqCommand(): Command {
+  const dlq = new Command('dlq').description('inspect and replay dead letters (users.dlq)');
+
+  dlq
+    .command('list')
+    .description('dead letters with their stage, origin and reasons, oldest first')
+    .addOption(stageOption())
+    .option('--since <time>', 'failed within 10m, 2h, 1d, or after an ISO date-time')
+    .option('--batch <batchId>', 'only dead letters of this batch')
+    .action(async (opts: FilterOptions, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      const { records, unreadable } = await readDeadLetters(cfg, cliKafka(cfg), filterOf(opts)).catch(
+        (e: unknown) => explainKafkaError(cfg, e),
+      );
+      if (out.json) return out.data(records);
+      if (unreadable)
+        out.note(
+          out.paint('yellow', `${unreadable} record(s) of users.dlq are not dead letters and were skipped`),
+        );
+      if (!records.length) return out.note('no dead letters match');
+      out.table(records, [
+        { header: 'DLQ EVENT ID', value: (d) => d.dlqEventId },
+        { header: 'FAILED AT', value: (d) => d.deadLetter.failedAt },
+        { header: 'STAGE', value: (d) => d.deadLetter.stage, style: () => 'yellow' },
+        {
+          header: 'ORIGIN',
+          value: (d) => `${d.deadLetter.originalTopic}[${d.deadLetter.partition}]@${d.deadLetter.offset}`,
+        },
+        { header: 'KEY', value: (d) => d.deadLetter.key },
+        { header: 'REASONS', value: reasonsText, style: () => 'red' },
+      ]);
+    });
+
+  dlq
+    .command('show')
+    .description('one dead letter in full: reasons, origin and the original record decoded')
+    .argument('<dlqEventId>', 'the event id of the users.dlq record (first column of `dlq list`)')
+    .option(
+      '--original',
+      'print only the original record value, ready to edit and pass to `dlq replay --payload-file`',
+    )
+    .action(async (eventId: string, opts: { original?: boolean }, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      const { records } = await readDeadLetters(cfg, cliKafka(cfg), { eventIds: [eventId] }).catch(
+        (e: unknown) => explainKafkaError(cfg, e),
+      );
+      const d = records[0];
+      if (!d) throw new CliError(`no dead letter ${eventId} in users.dlq; \`sparkflow dlq list\` shows them`);
+      const value = originalValue(d.deadLetter);
+      const decoded = decodeValue(value);
+      if (opts.original) {
+        if (decoded.kind === 'base64')
+          throw new CliError('the original value is not UTF-8; `dlq show --json` has it as base64');
+        const text = value.toString('utf8');
+        try {
+          return out.line(JSON.stringify(JSON.parse(text), null, 2));
+        } catch {
+          return out.line(text);
+        }
+      }
+      if (out.json) return out.data({ ...d, original: decoded });
+      out.fields([
+        ['dlq event', `${d.dlqEventId} (users.dlq[${d.partition}]@${d.offset})`],
+        ['stage', d.deadLetter.stage],
+        ['failed at', d.deadLetter.failedAt],
+        ['attempts', d.deadLetter.attempts],
+        ['origin', `${d.deadLetter.originalTopic}[${d.deadLetter.partition}]@${d.deadLetter.offset}`],
+        ['key', d.deadLetter.key],
+        ['event id', d.deadLetter.originalEventId],
+        ['batch id', d.deadLetter.originalBatchId],
+        ['source', d.source],
+      ]);
+      out.line(out.paint('bold', 'reasons'));
+      for (const r of d.deadLetter.reasons)
+        out.line(`  ${out.paint('red', r.code)} ${r.path ?? ''} ${r.message}`);
+      out.line(out.paint('bold', `original (${d.deadLetter.payloadEncoding})`));
+      const body = decoded.kind === 'envelope' ? { ...decoded.envelope, payload: decoded.payload } : decoded;
+      for (const l of JSON.stringify(body, null, 2).split('\n')) out.line(`  ${l}`);
+    });
+
+  dlq
+    .command('replay')
+    .description(
+      're-publish dead letters to their original topic, under their original key, marked sparkflow-replay-of',
+    )
+    .option('--event <dlqEventId...>', 'replay these dead letters')
+    .addOption(stageOption())
+    .option('--since <time>', 'dead letters that failed within 10m, 2h, 1d, or after an ISO date-time')
+    .option('--batch <batchId>', 'dead letters of this batch')
+    .option('--all', 'every dead letter (a selector is required so a bare `replay` does nothing by accident)')
+    .option(
+      '--payload-file <file>',
+      'with one --event: publish this corrected record value (JSON) instead of the original',
+    )
+    .option('--no-validate', 'publish a corrected value even when it fails the topic contract')
+    .option('--dry-run', 'say what would be replayed, publish nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sparkflow dlq replay --stage persistence --since 1h --dry-run
+  $ sparkflow dlq show 2f0c…e9 --original > fixed.json     # edit fixed.json, then:
+  $ sparkflow dlq replay --event 2f0c…e9 --payload-file fixed.json`,
+    )
+    .action(async (opts: ReplayOptions, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      if (!opts.event?.length && !opts.stage && !opts.since && !opts.batch && !opts.all) {
+        throw new UsageError(
+          'say which dead letters to replay: --event, --stage, --since, --batch, or --all',
+        );
+      }
+      let corrected: Buffer | null = null;
+      if (opts.payloadFile !== undefined) {
+        if (opts.event?.length !== 1)
+          throw new UsageError('--payload-file replaces one record: give exactly one --event');
+        try {
+          corrected = readFileSync(opts.payloadFile);
+        } catch (err) {
+          throw new UsageError(`--payload-file: cannot read ${opts.payloadFile}: ${(err as Error).message}`);
+        }
+      }
+      const kafka = cliKafka(cfg);
+      const { records } = await readDeadLetters(cfg, kafka, filterOf(opts, opts.event)).catch((e: unknown) =>
+        explainKafkaError(cfg, e),
+      );
+      const missing = (opts.event ?? []).filter((id) => !records.some((r) => r.dlqEventId === id));
+      if (missing.length) throw new CliError(`no dead letter ${missing.join(', ')} in users.dlq`);
+      if (corrected && opts.validate !== false) {
+        const issues = contractIssues(records[0].deadLetter.originalTopic, corrected);
+        if (issues.length) {
+          throw new UsageError(
+            `the corrected record would fail again:\n${issues.map((i) => `  ${i}`).join('\n')}\n(--no-validate publishes it anyway)`,
+          );
+        }
+      }
+
+      const replayed: ReplayResult[] = [];
+      const producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      try {
+        if (!opts.dryRun && records.length) await producer.connect();
+        for (const d of records) {
+          const message = replayMessage(d, corrected ?? originalValue(d.deadLetter));
+          const result: ReplayResult = {
+            dlqEventId: d.dlqEventId,
+            topic: d.deadLetter.originalTopic,
+            key: d.deadLetter.key,
+            eventId: message.headers?.['sparkflow-event-id']?.toString() ?? null,
+            corrected: corrected !== null,
+            partition: null,
+            offset: null,
+          };
+          if (!opts.dryRun) {
+            const [meta] = await producer.send({
+              topic: d.deadLetter.originalTopic,
+              acks: -1,
+              messages: [message],
+            });
+            result.partition = meta.partition;
+            result.offset = meta.baseOffset ?? null;
+          }
+          replayed.push(result);
+        }
+      } catch (err) {
+        explainKafkaError(cfg, err);
+      } finally {
+        await producer.disconnect().catch(() => undefined);
+      }
+
+      if (out.json) return out.data({ dryRun: Boolean(opts.dryRun), replayed });
+      if (!replayed.length) return out.note('no dead letters match; nothing replayed');
+      out.table(replayed, [
+        { header: 'DLQ EVENT ID', value: (r) => r.dlqEventId },
+        {
+          header: 'TO',
+          value: (r) => (r.partition === null ? r.topic : `${r.topic}[${r.partition}]@${r.offset}`),
+        },
+        { header: 'KEY', value: (r) => r.key },
+        { header: 'EVENT ID', value: (r) => r.eventId },
+        { header: 'VALUE', value: (r) => (r.corrected ? 'corrected' : 'original') },
+      ]);
+      out.note(
+        opts.dryRun
+          ? `${replayed.length} dead letter(s) would be replayed (dry run)`
+          : `replayed ${replayed.length} dead letter(s)`,
+      );
+    });
+
+  return dlq;
+}
+
+interface ReplayOptions extends FilterOptions {
+  event?: string[];
+  all?: boolean;
+  payloadFile?: string;
+  validate?: boolean;
+  dryRun?: boolean;
+}
+
+interface ReplayResult {
+  dlqEventId: string;
+  topic: string;
+  key: string | null;
+  eventId: string | null;
+  corrected: boolean;
+  partition: number | null;
+  offset: string | null;
+}

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { CliError } from '../errors';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+export const STACK_SCRIPT = join(REPO_ROOT, 'deploy', 'local', 'bin', 'stack');
+
+/** Runs the native stack's own command (an ops app: spawned, never imported) and passes its exit code on. */
+export function runStack(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [STACK_SCRIPT, ...args], { stdio: 'inherit', cwd: REPO_ROOT });
+    child.on('error', (err) => reject(new CliError(`cannot run ${STACK_SCRIPT}: ${err.message}`)));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+export function stackCommand(setExitCode: (code: number) => void): Command {
+  const stack = new Command('stack')
+    .description(
+      'start, stop and inspect the native stack (deploy/local: Kafka, Cassandra, PostgreSQL, the four services)',
+    )
+    .addHelpText(
+      'after',
+      `
+Components: kafka, cassandra, postgres, ingestion, enrichment, persistence, audit (default: all).
+Ports and data folder come from the environment (KAFKA_PORT, CASSANDRA_PORT, …, SPARKFLOW_HOME); see deploy/local/README.md.`,
+    );
+  const pass = (name: string, description: string, extra: string[] = []) =>
+    stack
+      .command(name)
+      .description(description)
+      .argument('[component...]')
+      .action(async (components: string[], _opts: object, cmd: Command) => {
+        const json = cmd.optsWithGlobals<{ json?: boolean }>().json && name === 'status' ? ['--json'] : [];
+        const follow = (cmd.opts<{ follow?: boolean }>().follow ? ['-f'] : []).filter(() => name === 'logs');
+        setExitCode(await runStack([name, ...components, ...json, ...follow, ...extra]));
+      });
+  pass('up', 'start what is not running, wait until healthy, apply topics and schemas');
+  pass('down', 'stop components');
+  pass('status', "each component's state, port, pid and health (exit 0 only when all are healthy)");
+  pass('logs', 'the last lines of each log').option('-f, --follow', 'keep following');
+  return stack;
+}

@@ -1,0 +1,280 @@
+import { Command, Option } from 'commander';
+import type { KafkaMessage } from 'kafkajs';
+import { contextOf, type Context } from '../context';
+import { UsageError } from '../errors';
+import { cliKafka, explainKafkaError, withAdmin } from '../kafka/connection';
+import { readRanges, type PartitionRange } from '../kafka/reader';
+import { searchableText, showRecord, type ShownRecord } from '../kafka/records';
+import { describeTopic, listTopics, topicExists } from '../kafka/topics';
+import { humanDuration, type Output } from '../output/output';
+import { parseOffsetSpec, parsePositiveInt, parseSince } from './options';
+
+export function topicsCommand(): Command {
+  const topics = new Command('topics').description('inspect Kafka topics: sizes, consumer lag, records');
+
+  topics
+    .command('list')
+    .description('every topic with its partitions, retained messages and retention')
+    .action(async (_opts: object, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      const rows = await withAdmin(cfg, cliKafka(cfg), (admin) => listTopics(admin));
+      if (out.json) return out.data(rows);
+      out.table(rows, [
+        {
+          header: 'TOPIC',
+          value: (r) => r.topic,
+          style: (r) => (r.topic.endsWith('.dlq') && r.messages > 0 ? 'yellow' : undefined),
+        },
+        { header: 'PARTITIONS', value: (r) => r.partitions, align: 'right' },
+        { header: 'MESSAGES', value: (r) => r.messages, align: 'right' },
+        {
+          header: 'RETENTION',
+          value: (r) => (r.retentionMs === null ? '-' : humanDuration(r.retentionMs)),
+          align: 'right',
+        },
+        { header: 'CLEANUP', value: (r) => r.cleanupPolicy },
+      ]);
+    });
+
+  topics
+    .command('describe')
+    .description(
+      'per-partition offsets and every consumer group: lag in messages and in seconds behind the newest record',
+    )
+    .argument('<topic>')
+    .action(async (topic: string, _opts: object, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      const kafka = cliKafka(cfg);
+      const detail = await withAdmin(cfg, kafka, async (admin) => {
+        if (!(await topicExists(admin, topic)))
+          throw new UsageError(`no topic "${topic}"; \`sparkflow topics list\` shows them`);
+        return describeTopic(admin, kafka, topic);
+      });
+      if (out.json) return out.data(detail);
+      out.fields([
+        ['topic', detail.topic],
+        ['partitions', detail.partitions],
+        ['messages', detail.messages],
+        ['retention', detail.retentionMs === null ? '-' : humanDuration(detail.retentionMs)],
+        ['cleanup', detail.cleanupPolicy],
+      ]);
+      out.line();
+      out.table(detail.partitionDetails, [
+        { header: 'PARTITION', value: (p) => p.partition, align: 'right' },
+        { header: 'LEADER', value: (p) => p.leader, align: 'right' },
+        { header: 'LOW', value: (p) => p.low, align: 'right' },
+        { header: 'HIGH', value: (p) => p.high, align: 'right' },
+        { header: 'MESSAGES', value: (p) => p.messages, align: 'right' },
+      ]);
+      out.line();
+      if (!detail.groups.length)
+        return out.line(out.paint('dim', 'no consumer group has committed offsets on this topic'));
+      out.table(
+        detail.groups.flatMap((g) => g.partitions.map((p) => ({ g, p }))),
+        [
+          { header: 'GROUP', value: ({ g }) => g.groupId },
+          { header: 'STATE', value: ({ g }) => g.state },
+          { header: 'PARTITION', value: ({ p }) => p.partition, align: 'right' },
+          { header: 'COMMITTED', value: ({ p }) => p.committed, align: 'right' },
+          { header: 'HIGH', value: ({ p }) => p.high, align: 'right' },
+          {
+            header: 'LAG',
+            value: ({ p }) => p.lag,
+            align: 'right',
+            style: ({ p }) => (p.lag > 0 ? 'yellow' : 'green'),
+          },
+          {
+            header: 'LAG (s)',
+            value: ({ p }) => (p.lagSeconds === null ? '?' : p.lagSeconds.toFixed(1)),
+            align: 'right',
+          },
+        ],
+      );
+      out.line();
+      for (const g of detail.groups) {
+        out.line(
+          `${out.paint('bold', g.groupId)}: ${g.lag} message(s) behind` +
+            (g.lagSeconds === null ? '' : `, ${g.lagSeconds.toFixed(1)} s behind the newest record`) +
+            ` (${g.members} member(s), ${g.state})`,
+        );
+      }
+    });
+
+  topics
+    .command('tail')
+    .description('print records: envelope, headers and payload (default: the newest --limit records)')
+    .argument('<topic>')
+    .addOption(
+      new Option('--from-beginning', 'start at the oldest retained record').conflicts(['since', 'offset']),
+    )
+    .addOption(
+      new Option('--since <time>', 'start at records newer than 10m, 2h, 1d or an ISO date-time').conflicts(
+        'offset',
+      ),
+    )
+    .option('--offset <partition:offset>', 'read one partition from an offset, e.g. 0:42')
+    .option(
+      '--limit <n>',
+      'print at most n records (default 20; unlimited with --follow)',
+      parsePositiveInt('--limit'),
+    )
+    .option('-f, --follow', 'keep printing new records until Ctrl-C (or --limit)')
+    .option('--key <key>', 'only records with this key')
+    .option('--grep <text>', 'only records whose key, headers or value contain text')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sparkflow topics tail users.dlq --limit 5
+  $ sparkflow topics tail users.raw --since 10m --grep @example.com
+  $ sparkflow topics tail users.enriched --offset 3:1200 --limit 1 --json
+  $ sparkflow topics tail users.persisted --follow
+
+With --json: a JSON array, or one JSON object per line with --follow.`,
+    )
+    .action(async (topic: string, opts: TailOptions, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      await tail(ctx, topic, opts);
+    });
+
+  return topics;
+}
+
+interface TailOptions {
+  fromBeginning?: boolean;
+  since?: string;
+  offset?: string;
+  limit?: number;
+  follow?: boolean;
+  key?: string;
+  grep?: string;
+}
+
+async function tail({ cfg, out }: Context, topic: string, opts: TailOptions): Promise<void> {
+  const limit = opts.limit ?? (opts.follow ? Infinity : 20);
+  const since = opts.since === undefined ? undefined : parseSince(opts.since);
+  const at = opts.offset === undefined ? undefined : parseOffsetSpec(opts.offset);
+  const kafka = cliKafka(cfg);
+  const { ranges, partitions } = await withAdmin(cfg, kafka, async (admin) => {
+    if (!(await topicExists(admin, topic)))
+      throw new UsageError(`no topic "${topic}"; \`sparkflow topics list\` shows them`);
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const partitions = offsets.map((o) => o.partition);
+    const bySince = since === undefined ? null : await admin.fetchTopicOffsetsByTimestamp(topic, since);
+    const ranges: PartitionRange[] = [];
+    for (const o of offsets) {
+      const low = BigInt(o.low);
+      const high = BigInt(o.high);
+      const to = opts.follow ? undefined : high;
+      if (at) {
+        if (at.partition !== o.partition) continue;
+        ranges.push({ partition: o.partition, from: at.offset < low ? low : at.offset, to });
+      } else if (opts.fromBeginning) {
+        ranges.push({ partition: o.partition, from: low, to });
+      } else if (bySince) {
+        const found = bySince.find((b) => b.partition === o.partition);
+        // Kafka answers -1 when no record is that new: start at the end.
+        const from = found && BigInt(found.offset) >= 0n ? BigInt(found.offset) : high;
+        ranges.push({ partition: o.partition, from, to });
+      } else {
+        // Default: the newest records. Filters may need to look further back, so they read everything.
+        const back =
+          opts.key || opts.grep || !Number.isFinite(limit) ? (opts.follow ? 0n : high - low) : BigInt(limit);
+        ranges.push({ partition: o.partition, from: high - back > low ? high - back : low, to });
+      }
+    }
+    if (at && !ranges.length)
+      throw new UsageError(
+        `--offset: ${topic} has no partition ${at.partition} (it has ${partitions.length})`,
+      );
+    return { ranges, partitions };
+  });
+
+  const matches = (r: ShownRecord) =>
+    (opts.key === undefined || r.key === opts.key) &&
+    (opts.grep === undefined || searchableText(r).includes(opts.grep));
+
+  if (opts.follow) {
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let printed = 0;
+    try {
+      await readRanges(
+        kafka,
+        topic,
+        ranges,
+        (partition, m) => {
+          const r = showRecord(topic, partition, m);
+          if (!matches(r)) return 'continue';
+          if (out.json) out.ndjson(r);
+          else printRecord(out, r);
+          printed++;
+          return printed >= limit ? 'stop' : 'continue';
+        },
+        { signal: abort.signal, allPartitions: partitions },
+      );
+    } catch (err) {
+      explainKafkaError(cfg, err);
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    return;
+  }
+
+  // Bounded read: collect, order by time, keep the newest `limit` (or the first `limit` from a start point).
+  const collected: { r: ShownRecord; m: KafkaMessage }[] = [];
+  try {
+    await readRanges(
+      kafka,
+      topic,
+      ranges,
+      (partition, m) => {
+        const r = showRecord(topic, partition, m);
+        if (matches(r)) collected.push({ r, m });
+        return 'continue';
+      },
+      { timeoutMs: 120_000, allPartitions: partitions },
+    );
+  } catch (err) {
+    explainKafkaError(cfg, err);
+  }
+  collected.sort((a, b) => Number(a.m.timestamp) - Number(b.m.timestamp) || a.r.partition - b.r.partition);
+  const explicitStart = opts.fromBeginning || since !== undefined || at !== undefined;
+  const shown = (explicitStart ? collected.slice(0, limit) : collected.slice(-limit)).map((c) => c.r);
+  if (out.json) return out.data(shown);
+  if (!shown.length) out.note(out.paint('dim', `no records in ${topic} match`));
+  for (const r of shown) printRecord(out, r);
+}
+
+export function printRecord(out: Output, r: ShownRecord): void {
+  out.line(
+    `${out.paint('bold', `${r.topic}[${r.partition}]@${r.offset}`)}  ${out.paint('dim', r.timestamp)}  key=${out.paint('cyan', r.key ?? '-')}`,
+  );
+  const v = r.value;
+  if (v.kind === 'envelope')
+    out.fields(
+      Object.entries(v.envelope).map(([k, x]) => [`envelope.${k}`, x]),
+      '  ',
+    );
+  if (Object.keys(r.headers).length)
+    out.fields(
+      Object.entries(r.headers).map(([k, x]) => [`header ${k}`, x]),
+      '  ',
+    );
+  const body =
+    v.kind === 'envelope'
+      ? JSON.stringify(v.payload, null, 2)
+      : v.kind === 'json'
+        ? JSON.stringify(v.json, null, 2)
+        : v.kind === 'text'
+          ? v.text
+          : v.kind === 'base64'
+            ? `(not UTF-8, base64) ${v.base64}`
+            : '(empty)';
+  out.line(`  ${out.paint('dim', 'payload')}`);
+  for (const l of body.split('\n')) out.line(`    ${l}`);
+  out.line();
+}

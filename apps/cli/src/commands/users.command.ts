@@ -1,0 +1,104 @@
+import { Command } from 'commander';
+import { createCassandraClient } from '@sparkflow/cassandra';
+import { contextOf } from '../context';
+import { CliError, ComponentDownError, UsageError, rootReason } from '../errors';
+import type { CliConfig } from '../cli.config';
+import { callApi } from '../http/api';
+import { format, visibleLength } from '../output/output';
+
+// The persistence service's table, keyed by the person's natural id (randomuser's login.uuid).
+const SELECT_USER = 'SELECT * FROM users WHERE user_id = ?';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface HistoryEvent {
+  eventId: string;
+  topic: string;
+  outcome: string;
+  batchId: string | null;
+  source: string | null;
+  producedAt: string | null;
+  recordedAt: string;
+  reasons: { code: string; path: string | null; message: string }[] | null;
+}
+
+/** Driver values (Uuid, LocalDate, Long, …) as plain JSON. */
+function plain(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === 'object') return String(value);
+  return value;
+}
+
+async function cassandraRow(cfg: CliConfig, userId: string): Promise<Record<string, unknown> | null> {
+  const client = createCassandraClient({ ...cfg.cassandra });
+  try {
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new ComponentDownError(
+        'Cassandra',
+        cfg.cassandra.contactPoints.join(','),
+        rootReason(err).split('\n')[0].slice(0, 300),
+      );
+    }
+    const rs = await client.execute(SELECT_USER, [userId], { prepare: true });
+    const row = rs.first();
+    if (!row) return null;
+    return Object.fromEntries(row.keys().map((k) => [k, plain(row.get(k))]));
+  } finally {
+    await client.shutdown().catch(() => undefined);
+  }
+}
+
+export function usersCommand(): Command {
+  const users = new Command('users').description('look up people');
+  users
+    .command('get')
+    .description("a person's Cassandra row and audit history side by side")
+    .argument('<userId>', "the person's login.uuid")
+    .action(async (raw: string, _opts: object, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      if (!UUID.test(raw)) throw new UsageError(`"${raw}" is not a user id (a login.uuid such as 3f1e…-…)`);
+      const userId = raw.toLowerCase();
+      const [row, history] = await Promise.all([
+        cassandraRow(cfg, userId),
+        callApi<{ events: HistoryEvent[] }>('audit API', cfg.auditUrl, `/v1/users/${userId}/history`, {
+          okStatuses: [200, 404],
+        }).then((r) => (r.status === 404 ? [] : r.body.events)),
+      ]);
+      if (out.json) {
+        out.data({ userId, cassandra: row, history });
+      } else {
+        const left = [out.paint('bold', 'Cassandra (sparkflow.users)')];
+        if (row) {
+          const width = Math.max(...Object.keys(row).map((k) => k.length));
+          for (const [k, v] of Object.entries(row))
+            if (v !== null) left.push(`${out.paint('dim', k.padEnd(width))}  ${format(v)}`);
+        } else left.push(out.paint('yellow', 'no row'));
+        const right = [out.paint('bold', 'Audit history')];
+        if (!history.length) right.push(out.paint('yellow', 'no events'));
+        for (const e of history) {
+          const style = e.outcome === 'dead-lettered' ? 'red' : e.outcome === 'persisted' ? 'green' : 'cyan';
+          right.push(`${out.paint(style, e.outcome.padEnd(13))} ${e.topic.padEnd(15)} ${e.recordedAt}`);
+          right.push(`  ${out.paint('dim', `event ${e.eventId} batch ${e.batchId ?? '-'}`)}`);
+          for (const r of e.reasons ?? [])
+            right.push(`  ${out.paint('red', r.code)} ${r.path ?? ''} ${r.message}`);
+        }
+        const columns = process.stdout.columns ?? 0;
+        const leftWidth = Math.min(70, Math.max(...left.map(visibleLength)));
+        if (out.options.tty && columns >= leftWidth + 60) {
+          for (let i = 0; i < Math.max(left.length, right.length); i++) {
+            const l = (left[i] ?? '').slice(0, 400);
+            out.line(`${l}${' '.repeat(Math.max(1, leftWidth - visibleLength(l) + 3))}│ ${right[i] ?? ''}`);
+          }
+        } else {
+          for (const l of left) out.line(l);
+          out.line();
+          for (const r of right) out.line(r);
+        }
+      }
+      if (!row && !history.length) throw new CliError(`no user ${userId} in Cassandra or in the audit`);
+    });
+  return users;
+}

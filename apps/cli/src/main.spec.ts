@@ -1,0 +1,56 @@
+import { CommanderError } from 'commander';
+import { buildProgram } from './main';
+import { UsageError } from './errors';
+
+describe('the sparkflow program', () => {
+  const run = (args: string[]) => {
+    const program = buildProgram(() => undefined);
+    const quiet = (c: typeof program): void => {
+      c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+      c.commands.forEach(quiet);
+    };
+    quiet(program);
+    return program.parseAsync(args, { from: 'user' });
+  };
+
+  it('rejects an unknown command as a usage error', async () => {
+    await expect(run(['topics', 'lsit'])).rejects.toBeInstanceOf(CommanderError);
+  });
+
+  it('refuses a replay that selects nothing, before touching Kafka', async () => {
+    await expect(run(['dlq', 'replay'])).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('refuses a corrected payload without exactly one --event', async () => {
+    await expect(run(['dlq', 'replay', '--all', '--payload-file', 'fixed.json'])).rejects.toThrow(
+      /exactly one --event/,
+    );
+  });
+
+  it('refuses conflicting start positions for tail', async () => {
+    await expect(
+      run(['topics', 'tail', 'users.raw', '--from-beginning', '--offset', '0:1']),
+    ).rejects.toBeInstanceOf(CommanderError);
+  });
+
+  it('documents every command', () => {
+    const names = buildProgram(() => undefined).commands.flatMap((c) => [
+      c.name(),
+      ...c.commands.map((s) => `${c.name()} ${s.name()}`),
+    ]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'stack up',
+        'stack status',
+        'topics list',
+        'topics describe',
+        'topics tail',
+        'dlq list',
+        'dlq show',
+        'dlq replay',
+        'backfill',
+        'users get',
+      ]),
+    );
+  });
+});

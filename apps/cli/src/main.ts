@@ -1,0 +1,77 @@
+import { Command, CommanderError } from 'commander';
+import { backfillCommand } from './commands/backfill.command';
+import { dlqCommand } from './commands/dlq.command';
+import { stackCommand } from './commands/stack.command';
+import { topicsCommand } from './commands/topics.command';
+import { usersCommand } from './commands/users.command';
+import { CliError, EXIT } from './errors';
+
+const ENVIRONMENT_HELP = `
+Environment (the same variables the services and \`npm run stack\` read):
+  KAFKA_BROKERS or KAFKA_PORT           Kafka, default 127.0.0.1:9092
+  CASSANDRA_CONTACT_POINTS or _PORT     Cassandra, default 127.0.0.1:9042 (CASSANDRA_USERNAME, _PASSWORD, _KEYSPACE, _LOCAL_DC)
+  INGESTION_HTTP_PORT, AUDIT_HTTP_PORT  the APIs on 127.0.0.1, default 3000 and 3003 (or INGESTION_URL, AUDIT_URL)
+  INGESTION_API_KEYS                    the first key is sent as x-api-key, default dev-ingestion-key
+  NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal
+
+Output: tables and colour on a terminal, plain text when piped, JSON with --json.
+Exit codes: 0 ok, 1 failure (including a component that is down), 2 bad usage or settings.`;
+
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('sparkflow')
+    .description(
+      'Operate the SparkFlow pipeline: the stack, Kafka topics and lag, dead letters, backfills, users.',
+    )
+    .option('--json', 'machine-readable JSON on stdout')
+    .option('--no-color', 'no colour, even on a terminal')
+    .addHelpText('after', ENVIRONMENT_HELP)
+    .addCommand(stackCommand(setExitCode))
+    .addCommand(topicsCommand())
+    .addCommand(dlqCommand())
+    .addCommand(backfillCommand())
+    .addCommand(usersCommand());
+  const configure = (cmd: Command) => {
+    cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);
+    cmd.commands.forEach(configure);
+  };
+  configure(program);
+  return program;
+}
+
+function report(err: unknown, color: boolean): number {
+  const paint = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
+  if (err instanceof CommanderError) {
+    // Commander already printed the message (or the help); only the exit code is ours to decide.
+    return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+      ? EXIT.ok
+      : EXIT.usage;
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`${paint('sparkflow:')} ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof Error && /invalid configuration/.test(err.message)) {
+    process.stderr.write(`${paint('sparkflow:')} ${err.message}\n`);
+    return EXIT.usage;
+  }
+  process.stderr.write(
+    `${paint('sparkflow: unexpected error')}\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  return EXIT.failure;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    return report(err, Boolean(process.stderr.isTTY));
+  }
+}
+
+if (require.main === module) {
+  // kafkajs and the Cassandra driver keep sockets and timers; exit explicitly once the command is done.
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

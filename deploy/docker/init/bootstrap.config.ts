@@ -1,0 +1,22 @@
+import { CassandraEnv, KafkaEnv, PostgresEnv, parseEnv } from '@sparkflow/service-kit';
+import { z } from 'zod';
+
+/**
+ * The one-shot bootstrap's settings: the services' variables plus the admin credentials the native
+ * stack uses (`CASSANDRA_ADMIN_*`, `POSTGRES_ADMIN_*`), so Compose and `npm run stack` share one vocabulary.
+ */
+export const BootstrapEnv = KafkaEnv.extend(CassandraEnv.shape)
+  .extend(PostgresEnv.shape)
+  .extend({
+    CASSANDRA_ADMIN_USER: z.string().min(1).default('cassandra'),
+    CASSANDRA_ADMIN_PASSWORD: z.string().min(1).default('cassandra'),
+    CASSANDRA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+    POSTGRES_ADMIN_USER: z.string().min(1).default('postgres'),
+    POSTGRES_ADMIN_PASSWORD: z.string().min(1).default('sparkflow-admin-dev'),
+    POSTGRES_ADMIN_DB: z.string().min(1).default('postgres'),
+    /** How long to wait for each engine to answer before giving up. */
+    BOOTSTRAP_TIMEOUT_S: z.coerce.number().int().min(1).default(300),
+  });
+export type BootstrapConfig = Readonly<z.infer<typeof BootstrapEnv>>;
+
+export const loadBootstrapConfig = (): BootstrapConfig => parseEnv('bootstrap', BootstrapEnv, process.env);

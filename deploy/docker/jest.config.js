@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'docker',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  testTimeout: 30000,
+};

@@ -1,0 +1,205 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import { loadTelemetryConfig } from '@sparkflow/telemetry';
+import { BootstrapEnv } from '../init/bootstrap.config';
+import {
+  ENV_EXAMPLE,
+  REPO_ROOT,
+  composeVariables,
+  environmentOf,
+  interpolate,
+  loadCompose,
+  loadRawCompose,
+  parseDotEnv,
+  type ComposeService,
+} from './compose-file';
+import { nativeComponents } from './native-components';
+
+/**
+ * No Docker engine runs on these machines, so the Compose file is checked statically: against the
+ * Compose Specification's JSON Schema, against the apps' configuration schemas, and against the
+ * native stack's component list, so the two stacks stay one design.
+ */
+const env = parseDotEnv(readFileSync(ENV_EXAMPLE, 'utf8'));
+const raw = loadRawCompose();
+const compose = loadCompose(env);
+const services = Object.entries(compose.services);
+
+/** Services that exist only in Compose, and why the native stack has no such process. */
+const COMPOSE_ONLY: Record<string, string> = {
+  init: '`npm run stack -- up` applies topics, CQL and migrations itself after the engines answer',
+  'spark-master': 'natively the Spark jobs run in local mode inside spark-submit',
+  'spark-worker': 'natively the Spark jobs run in local mode inside spark-submit',
+  'kafka-ui': 'a browser view of topics; natively `npx sparkflow topics …` serves',
+  jaeger: 'natively the services write spans to files (SPARKFLOW_TRACE_FILE)',
+};
+
+/** Native components that are several containers in Compose (natively one supervised process group). */
+const SPLIT_COMPONENTS: Record<string, string[]> = {
+  airflow: ['airflow-init', 'airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor'],
+};
+
+/**
+ * Variables Compose must set that no app schema declares yet, each with the library change it waits for.
+ * The test fails once the schema has the key, so the entry is removed with the change.
+ */
+const PENDING_LIB_KEYS: Record<string, string> = {};
+
+const built = services.filter(([, s]) => s.build?.dockerfile === 'deploy/docker/Dockerfile');
+const appServices = built.filter(([name]) => name !== 'init');
+
+/** The environment keys an app's own config module keeps after parsing `values` (zod drops unknown keys). */
+async function appConfigKeys(app: string, values: Record<string, string>): Promise<Set<string>> {
+  const modulePath = join(REPO_ROOT, 'apps', app, 'src', `${app}.config.ts`);
+  const mod = (await import(modulePath)) as Record<string, unknown>;
+  const load = Object.entries(mod).find(
+    ([k, v]) => /^load\w*Config$/.test(k) && typeof v === 'function',
+  )?.[1] as (() => Record<string, unknown>) | undefined;
+  if (!load) throw new Error(`${modulePath} exports no load…Config()`);
+  const saved = process.env;
+  process.env = { ...values };
+  try {
+    return new Set(Object.keys(load()));
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification schema (bundled by dclint) once .env.example is interpolated', () => {
+    const schemaPath = join(require.resolve('dclint'), '..', '..', 'schemas', 'compose.schema.json');
+    // Its `$schema` is draft-07 under an https URL Ajv does not register; the keywords are plain draft-07.
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
+    delete schema['$schema'];
+    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+    const validate = ajv.compile(schema);
+    const ok = validate(compose);
+    expect(
+      ok
+        ? []
+        : (validate.errors ?? []).map(
+            (e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+          ),
+    ).toEqual([]);
+  });
+
+  it('passes dclint without errors (style warnings aside)', () => {
+    const bin = join(REPO_ROOT, 'node_modules', '.bin', 'dclint');
+    const run = spawnSync(bin, ['--quiet', join(REPO_ROOT, 'docker-compose.yml')], { encoding: 'utf8' });
+    expect({ status: run.status, output: `${run.stdout}${run.stderr}`.trim() }).toEqual({
+      status: 0,
+      output: '',
+    });
+  });
+
+  it('interpolates only variables .env.example declares, and .env.example declares none it does not use', () => {
+    const used = composeVariables(raw);
+    expect([...used].filter((v) => !(v in env)).sort()).toEqual([]);
+    expect(
+      Object.keys(env)
+        .filter((v) => !used.has(v))
+        .sort(),
+    ).toEqual([]);
+    expect(() => interpolate(JSON.stringify(raw), {})).not.toThrow();
+  });
+
+  it('builds every service image from an existing app, with a Dockerfile that runs as a non-root user', () => {
+    expect(built.length).toBeGreaterThanOrEqual(5);
+    for (const [name, s] of built) {
+      const app = s.build?.args?.['APP'];
+      expect({
+        name,
+        app,
+        exists: existsSync(join(REPO_ROOT, 'apps', String(app), 'src', 'main.ts')),
+      }).toEqual({ name, app, exists: true });
+    }
+    const dockerfile = readFileSync(join(REPO_ROOT, 'deploy', 'docker', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ARG APP$/m);
+    expect(dockerfile).toMatch(/^USER (?!root)\w+$/m);
+    const init = compose.services['init'];
+    expect(init.command).toEqual(['node', 'deploy/docker/init/bootstrap.js']);
+    expect(existsSync(join(REPO_ROOT, 'deploy', 'docker', 'init', 'bootstrap.ts'))).toBe(true);
+  });
+
+  it.each(['ingestion', 'enrichment', 'persistence', 'audit'])(
+    'runs %s with environment keys its config schema declares',
+    async (app) => {
+      const entry = appServices.find(([, s]) => s.build?.args?.['APP'] === app);
+      expect(entry).toBeDefined();
+      const values = environmentOf(entry![1]);
+      const appKeys = await appConfigKeys(app, values);
+      const telemetryKeys = new Set(Object.keys(loadTelemetryConfig(values)));
+      const unknown = Object.keys(values).filter(
+        (k) => !appKeys.has(k) && !telemetryKeys.has(k) && !(k in PENDING_LIB_KEYS),
+      );
+      expect(unknown).toEqual([]);
+      // Defaults point at 127.0.0.1, which inside a container is the container itself: every address the app reads is set.
+      for (const address of ['KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'POSTGRES_HOST']) {
+        if (appKeys.has(address))
+          expect({ app, address, set: address in values }).toEqual({ app, address, set: true });
+      }
+    },
+  );
+
+  it("runs the init service with its bootstrap's own variables", () => {
+    const values = environmentOf(compose.services['init']);
+    const declared = new Set(Object.keys(BootstrapEnv.shape));
+    expect(Object.keys(values).filter((k) => !declared.has(k))).toEqual([]);
+    expect(BootstrapEnv.safeParse(values).success).toBe(true);
+  });
+
+  it('has the components of the native stack, and only Compose-only extras besides', () => {
+    const native = nativeComponents();
+    expect(native).toEqual(
+      expect.arrayContaining([
+        'kafka',
+        'cassandra',
+        'postgres',
+        'ingestion',
+        'enrichment',
+        'persistence',
+        'audit',
+      ]),
+    );
+    const names = Object.keys(compose.services);
+    const expected = native.flatMap((c) => SPLIT_COMPONENTS[c] ?? [c]);
+    expect(expected.filter((n) => !names.includes(n))).toEqual([]);
+    expect(names.filter((n) => !expected.includes(n) && !(n in COMPOSE_ONLY))).toEqual([]);
+  });
+
+  it('waits on health: every long-running service has a healthcheck, and every service_healthy dependency has one', () => {
+    const withoutCheck = new Set(['jaeger']); // its image has no shell or HTTP client to probe with
+    const oneShot = (s: ComposeService) => s.restart === 'no';
+    for (const [name, s] of services) {
+      if (oneShot(s) || withoutCheck.has(name)) continue;
+      expect({ name, healthcheck: Boolean(s.healthcheck?.test) }).toEqual({ name, healthcheck: true });
+    }
+    for (const [name, s] of services) {
+      const deps = Array.isArray(s.depends_on) ? {} : (s.depends_on ?? {});
+      for (const [dep, { condition }] of Object.entries(deps)) {
+        expect(compose.services[dep]).toBeDefined();
+        if (condition === 'service_healthy')
+          expect({ name, dep, healthcheck: Boolean(compose.services[dep].healthcheck?.test) }).toEqual({
+            name,
+            dep,
+            healthcheck: true,
+          });
+        if (condition === 'service_completed_successfully')
+          expect({ name, dep, oneShot: oneShot(compose.services[dep]) }).toEqual({
+            name,
+            dep,
+            oneShot: true,
+          });
+      }
+    }
+  });
+
+  it('keeps data in named volumes', () => {
+    for (const engine of ['kafka', 'cassandra', 'postgres']) {
+      const mounts = (compose.services[engine]['volumes'] as string[]).map((v) => v.split(':')[0]);
+      expect(mounts.some((m) => m in (compose.volumes ?? {}))).toBe(true);
+    }
+  });
+});

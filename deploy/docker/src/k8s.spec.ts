@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { TOPIC_SPECS, TOPICS, type TopicName } from '@sparkflow/contracts';
+import { loadTelemetryConfig } from '@sparkflow/telemetry';
+import { REPO_ROOT } from './compose-file';
+
+/** The Kubernetes manifests, checked statically against the apps' config schemas and the topic contracts. */
+const K8S = join(REPO_ROOT, 'deploy', 'k8s');
+
+interface Doc {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  data?: Record<string, string>;
+  spec: Record<string, unknown>;
+}
+const docs = (file: string) =>
+  parseAllDocuments(readFileSync(join(K8S, file), 'utf8')).map((d) => d.toJS() as Doc);
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    configMapKeyRef?: { name: string; key: string };
+    secretKeyRef?: { name: string; key: string };
+  };
+}
+interface Container {
+  name: string;
+  image: string;
+  ports: { name: string; containerPort: number }[];
+  env: EnvVar[];
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  resources: { requests?: Record<string, string>; limits?: Record<string, string> };
+}
+
+/** The topics each consumer's group reads: a replica beyond the largest partition count would idle. */
+const CONSUMES: Record<string, TopicName[]> = {
+  enrichment: [TOPICS.usersRaw],
+  persistence: [TOPICS.usersEnriched],
+  audit: [TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersDlq, TOPICS.usersPersisted],
+};
+const PENDING_LIB_KEYS = new Set<string>(); // see compose.spec.ts
+
+const config = docs('config.yaml').find((d) => d.kind === 'ConfigMap')!;
+const kustomization = docs('kustomization.yaml')[0] as unknown as { resources: string[] };
+
+async function appConfigKeys(app: string, values: Record<string, string>): Promise<Set<string>> {
+  const mod = (await import(join(REPO_ROOT, 'apps', app, 'src', `${app}.config.ts`))) as Record<
+    string,
+    unknown
+  >;
+  const load = Object.entries(mod).find(([k]) => /^load\w*Config$/.test(k))?.[1] as () => Record<
+    string,
+    unknown
+  >;
+  const saved = process.env;
+  process.env = { ...values };
+  try {
+    return new Set(Object.keys(load()));
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe.each(['ingestion', 'enrichment', 'persistence', 'audit'])('deploy/k8s %s', (app) => {
+  const all = docs(`${app}.yaml`);
+  const deployment = all.find((d) => d.kind === 'Deployment')!;
+  const hpa = all.find((d) => d.kind === 'HorizontalPodAutoscaler')!;
+  const container = (deployment.spec['template'] as { spec: { containers: Container[] } }).spec.containers[0];
+  const port = `${app.toUpperCase()}_HTTP_PORT`;
+
+  it('is listed in kustomization.yaml and runs the image built for it', () => {
+    expect(kustomization.resources).toContain(`${app}.yaml`);
+    expect(container.image).toBe(`sparkflow/${app}`);
+  });
+
+  it('sets only variables its config schema declares, from the ConfigMap and Secret that hold them', async () => {
+    const values: Record<string, string> = {};
+    for (const e of container.env) {
+      const ref = e.valueFrom?.configMapKeyRef;
+      if (ref) {
+        expect({ key: ref.key, inConfigMap: ref.key in (config.data ?? {}) }).toEqual({
+          key: ref.key,
+          inConfigMap: true,
+        });
+        values[e.name] = config.data![ref.key];
+      } else values[e.name] = e.value ?? 'from-a-secret';
+    }
+    const keys = await appConfigKeys(app, values);
+    const telemetry = new Set(Object.keys(loadTelemetryConfig(values)));
+    expect(
+      Object.keys(values).filter((k) => !keys.has(k) && !telemetry.has(k) && !PENDING_LIB_KEYS.has(k)),
+    ).toEqual([]);
+    for (const address of ['KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'POSTGRES_HOST']) {
+      if (keys.has(address)) expect(Object.keys(values)).toContain(address);
+    }
+    for (const secret of ['CASSANDRA_PASSWORD', 'POSTGRES_PASSWORD', 'INGESTION_API_KEYS']) {
+      const e = container.env.find((x) => x.name === secret);
+      if (e) expect(e.valueFrom?.secretKeyRef?.name).toBe('sparkflow-credentials');
+    }
+  });
+
+  it('probes /health/live and /health/ready on the port the app listens on, with resources set', () => {
+    const value = container.env.find((e) => e.name === port)?.value;
+    expect(container.ports).toEqual([{ name: 'http', containerPort: Number(value) }]);
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+    expect(container.resources.requests).toEqual(
+      expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }),
+    );
+    expect(container.resources.limits).toEqual(expect.objectContaining({ memory: expect.any(String) }));
+  });
+
+  it('autoscales no further than the partitions it can be given', () => {
+    expect(hpa.spec['scaleTargetRef']).toMatchObject({ kind: 'Deployment', name: app });
+    const topics = CONSUMES[app];
+    if (!topics) return;
+    const partitions = Math.max(...topics.map((t) => TOPIC_SPECS.find((s) => s.name === t)!.partitions));
+    expect(hpa.spec['maxReplicas']).toBeLessThanOrEqual(partitions);
+  });
+});
+
+describe('deploy/k8s/strimzi', () => {
+  it('declares every contract topic with its partitions, retention and cleanup policy', () => {
+    const topics = docs('strimzi/kafka-topics.yaml').filter((d) => d.kind === 'KafkaTopic');
+    const declared = topics.map((t) => {
+      const spec = t.spec as { partitions: number; config: Record<string, string> };
+      return {
+        name: t.metadata.name,
+        partitions: spec.partitions,
+        retentionMs: Number(spec.config['retention.ms']),
+        cleanupPolicy: spec.config['cleanup.policy'],
+      };
+    });
+    expect(declared.sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      TOPIC_SPECS.map((s) => ({
+        name: s.name,
+        partitions: s.partitions,
+        retentionMs: s.retentionMs,
+        cleanupPolicy: s.cleanupPolicy,
+      })).sort((a, b) => a.name.localeCompare(b.name)),
+    );
+  });
+});

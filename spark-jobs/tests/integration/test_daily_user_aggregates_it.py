@@ -1,0 +1,138 @@
+"""daily_user_aggregates on the real stack: users written straight to Cassandra for a test day, the
+job's PostgreSQL and Cassandra rows compared with numbers computed here from that input, twice."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import uuid
+from collections import defaultdict
+
+import pytest
+
+from sparkflow_jobs.jobs import daily_user_aggregates as job
+
+from .conftest import run_cli
+
+INSERT_BY_DAY = """INSERT INTO users_by_country_day (country_code, event_day, user_id, full_name, gender, age_band,
+  email_domain, quality_score, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"""
+INSERT_USER = "INSERT INTO users (user_id, country_code, gender, age_band, email_domain, quality_score, event_day, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+
+
+def make_input(day: dt.date, rnd: random.Random):
+    """Rows (country, event_day, user_id, gender, age_band, domain, quality, updated_at) around `day`."""
+    countries, genders = ["GB", "FR", "DE", "NL", "ZZ"], ["female", "male", None]
+    bands, domains = ["18-24", "25-34", "35-44", "75+"], ["gmail.com", "example.org", "mail.fr"]
+    rows = []
+
+    def user(event_day, uid=None, country=None, hour=None):
+        uid = uid or uuid.UUID(int=rnd.getrandbits(128), version=4)
+        quality = None if rnd.random() < 0.1 else round(rnd.random(), 2)
+        rows.append((country or rnd.choice(countries), event_day, uid, rnd.choice(genders), rnd.choice(bands),
+                     rnd.choice(domains), quality, dt.datetime.combine(event_day, dt.time(hour if hour is not None else rnd.randrange(24)))))
+        return uid
+
+    on_day = [user(day) for _ in range(24)]
+    for uid in on_day[:8]:  # seen three days earlier too -> re-seen
+        user(day - dt.timedelta(days=3), uid)
+    for _ in range(5):  # only the day before: not counted
+        user(day - dt.timedelta(days=1))
+    for _ in range(3):  # the day after: not read
+        user(day + dt.timedelta(days=1))
+    mover = on_day[10]  # also in another country on D, earlier that day: counted once, in the newer country
+    newest = next(r for r in rows if r[2] == mover and r[1] == day)
+    rows.append(("DE" if newest[0] != "DE" else "FR", day, mover, "male", "18-24", "gmail.com", 0.01,
+                 newest[7] - dt.timedelta(minutes=1)))
+    return rows
+
+
+def expected_from(rows, day):
+    """Recomputed in plain Python: the test's own reading of the definitions in the job's docstring."""
+    latest = {}
+    for r in sorted((r for r in rows if r[1] == day), key=lambda r: (r[7], [-ord(c) for c in r[0]])):
+        latest[r[2]] = r  # newest updated_at wins; on a tie the smaller country code (sorted last) wins
+    earlier = {r[2] for r in rows if r[1] < day}
+    groups = defaultdict(list)
+    for uid, r in latest.items():
+        seen = "re-seen" if uid in earlier else "new"
+        for dim, val in (("country", r[0]), ("gender", r[3]), ("age_band", r[4]), ("email_domain", r[5]), ("seen", seen)):
+            groups[(dim, val or "unknown")].append(r[6])
+
+    def avg(xs):
+        xs = [x for x in xs if x is not None]
+        return round(sum(xs) / len(xs), 6) if xs else None
+
+    counts = {k: (len(v), avg(v)) for k, v in groups.items()}
+    summary = (len(latest), len({r[0] for r in latest.values() if r[0] != "ZZ"}), avg([r[6] for r in latest.values()]),
+               sum(1 for u in latest if u not in earlier), sum(1 for u in latest if u in earlier))
+    return counts, summary
+
+
+def read_pg(pg, day):
+    counts = {(d, v): (u, q) for d, v, u, q in pg.execute(
+        "SELECT dimension, value, users, avg_quality FROM analytics.daily_user_counts WHERE day = %s", (day,))}
+    summary = pg.execute("SELECT users, countries, avg_quality, new_users, reseen_users FROM analytics.daily_user_summary WHERE day = %s",
+                         (day,)).fetchone()
+    return counts, summary
+
+
+def approx_equal(got, want):
+    assert got.keys() == want.keys()
+    for k in want:
+        assert got[k][0] == want[k][0], k
+        assert got[k][1] == pytest.approx(want[k][1], abs=1e-6), k
+
+
+@pytest.fixture
+def test_day(cql, pg):
+    rnd = random.Random()
+    day = dt.date(1975, 1, 1) + dt.timedelta(days=rnd.randrange(9000))  # far from real traffic (event_day = today)
+    rows = make_input(day, rnd)
+    for r in rows:
+        cql.execute(INSERT_BY_DAY, (r[0], r[1], r[2], "Test User", r[3], r[4], r[5], r[6], r[7]))
+        cql.execute(INSERT_USER, (r[2], r[0], r[3], r[4], r[5], r[6], r[1], r[7]))
+    yield day, rows
+    for country, event_day in {(r[0], r[1]) for r in rows}:
+        cql.execute("DELETE FROM users_by_country_day WHERE country_code = %s AND event_day = %s", (country, event_day))
+    for uid in {r[2] for r in rows}:
+        cql.execute("DELETE FROM users WHERE user_id = %s", (uid,))
+    cql.execute("DELETE FROM daily_summary WHERE day = %s", (day,))
+    pg.execute("DELETE FROM analytics.daily_user_counts WHERE day = %s", (day,))
+    pg.execute("DELETE FROM analytics.daily_user_summary WHERE day = %s", (day,))
+
+
+def test_aggregates_match_the_input_and_a_rerun_changes_nothing(spark, cfg, cql, pg, test_day):
+    day, rows = test_day
+    want_counts, want_summary = expected_from(rows, day)
+    # a stale row for D from an "earlier run" must be replaced, not kept
+    pg.execute("INSERT INTO analytics.daily_user_counts VALUES (%s, 'country', 'XX', 99, NULL, now())", (day,))
+
+    result = job.run(spark, cfg, day)
+    assert result["users"] == want_summary[0]
+
+    counts, summary = read_pg(pg, day)
+    approx_equal(counts, want_counts)
+    assert summary[:2] == want_summary[:2] and summary[3:] == want_summary[3:]
+    assert summary[2] == pytest.approx(want_summary[2], abs=1e-6)
+
+    c = cql.execute("SELECT users, countries, avg_quality, new_users FROM daily_summary WHERE day = %s", (day,)).one()
+    assert (c.users, c.countries, c.new_users) == (want_summary[0], want_summary[1], want_summary[3])
+    assert c.avg_quality == pytest.approx(want_summary[2], abs=1e-6)
+
+    # Second run, through the runner in its own JVM: the same rows, bit for bit (computed_at aside).
+    out = run_cli("daily_user_aggregates", "--date", day.isoformat())
+    assert json.loads(out.strip().splitlines()[-1])["users"] == want_summary[0]
+    assert read_pg(pg, day) == (counts, summary)
+    c2 = cql.execute("SELECT users, countries, avg_quality, new_users FROM daily_summary WHERE day = %s", (day,)).one()
+    assert tuple(c2) == tuple(c)
+
+    # The PostgreSQL JDBC jar from deploy/local/spark/pom.xml is on Spark's classpath and reads the same rows.
+    via_jdbc = (
+        spark.read.format("jdbc")
+        .option("url", f"jdbc:postgresql://{cfg.postgres_host}:{cfg.postgres_port}/{cfg.postgres_db}")
+        .option("driver", "org.postgresql.Driver")  # jars from spark.jars are not visible to DriverManager
+        .option("user", cfg.postgres_user).option("password", cfg.postgres_password)
+        .option("query", f"SELECT users, new_users FROM analytics.daily_user_summary WHERE day = DATE '{day.isoformat()}'")
+        .load().collect()
+    )
+    assert [(r.users, r.new_users) for r in via_jdbc] == [(want_summary[0], want_summary[3])]

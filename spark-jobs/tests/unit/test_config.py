@@ -1,0 +1,43 @@
+from pathlib import Path
+
+import pytest
+
+from sparkflow_jobs.config import REPO_ROOT, ConfigError, JobConfig
+
+
+def test_defaults_match_the_stack():
+    c = JobConfig.from_env({})
+    assert c.master == "local[*]"
+    assert (c.cassandra_hosts, c.cassandra_port) == (("127.0.0.1",), 9042)
+    assert (c.cassandra_username, c.cassandra_password, c.cassandra_keyspace) == ("sparkflow_app", "sparkflow-app-dev", "sparkflow")
+    assert c.kafka_brokers == "127.0.0.1:9092"
+    assert c.postgres_conninfo == {"host": "127.0.0.1", "port": 5432, "user": "sparkflow_app", "password": "sparkflow-app-dev", "dbname": "sparkflow"}
+    assert c.checkpoint_dir("j") == str(REPO_ROOT / ".sparkflow" / "spark" / "checkpoints" / "j")
+
+
+def test_stack_port_overrides_are_honoured():
+    c = JobConfig.from_env({"CASSANDRA_PORT": "29042", "KAFKA_PORT": "29092", "POSTGRES_PORT": "25432", "SPARKFLOW_HOME": "/data/sf"})
+    assert c.cassandra_port == 29042
+    assert c.kafka_brokers == "127.0.0.1:29092"
+    assert c.postgres_port == 25432
+    assert c.checkpoint_dir("stream_user_stats") == str(Path("/data/sf/spark/checkpoints/stream_user_stats"))
+
+
+def test_explicit_endpoints_win_over_ports():
+    c = JobConfig.from_env({"CASSANDRA_CONTACT_POINTS": "cassandra:9042,cassandra2:9042", "CASSANDRA_PORT": "1",
+                            "KAFKA_BROKERS": "kafka:9092", "SPARK_MASTER_URL": "spark://spark-master:7077"})
+    assert (c.cassandra_hosts, c.cassandra_port) == (("cassandra", "cassandra2"), 9042)
+    assert c.kafka_brokers == "kafka:9092"
+    assert c.master == "spark://spark-master:7077"
+
+
+@pytest.mark.parametrize("env", [
+    {"CASSANDRA_PORT": "x"},
+    {"POSTGRES_PORT": "70000"},
+    {"CASSANDRA_CONTACT_POINTS": "a:1,b:2"},
+    {"CASSANDRA_KEYSPACE": "Bad-Name"},
+    {"SPARKFLOW_SPARK_JARS": "/nonexistent-dir"},
+])
+def test_bad_settings_fail_loudly(env):
+    with pytest.raises(ConfigError):
+        JobConfig.from_env(env)
