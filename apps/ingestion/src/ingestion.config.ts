@@ -10,6 +10,8 @@ const Env = KafkaEnv.extend(HttpEnv.shape).extend({
     .transform(splitList)
     .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 8), 'one or more keys of at least 8 characters'),
   INGESTION_MAX_BODY: z.string().regex(/^\d+(kb|mb)$/, 'a size such as 5mb or 512kb').default('5mb'),
+  INGESTION_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(200),
+  INGESTION_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
   INGESTION_MAX_USERS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(5000),
   RANDOMUSER_URL: z.url().default('https://randomuser.me/api/'),
   RANDOMUSER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),

@@ -5,6 +5,7 @@ import { BackfillsService, IngestUsersUseCase } from '@sparkflow/ingestion';
 import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
 import { ApiKeyGuard } from './api-key.guard';
+import { RateLimitGuard } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
 import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
@@ -44,6 +45,7 @@ export const KAFKA = Symbol('KAFKA');
         new RandomUserClient({ baseUrl: c.RANDOMUSER_URL, timeoutMs: c.RANDOMUSER_TIMEOUT_MS, minIntervalMs: c.RANDOMUSER_MIN_INTERVAL_MS }),
     },
     ApiKeyGuard,
+    RateLimitGuard,
     {
       provide: READINESS_CHECKS,
       inject: [KAFKA],

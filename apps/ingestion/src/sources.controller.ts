@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BackfillRequest, BackfillsService, IngestUsersUseCase } from '@sparkflow/ingestion';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
 import { ApiKeyGuard } from './api-key.guard';
+import { RateLimitGuard } from './rate-limit.guard';
 
 const SyntheticRequest = z.object({
   count: z.number().int().min(1).max(1_000_000),
@@ -28,7 +29,7 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
 
 /** The other ways users enter: the seeded generator, a randomuser-compatible API, and backfills. */
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, RateLimitGuard)
 export class SourcesController {
   constructor(
     private readonly ingest: IngestUsersUseCase,

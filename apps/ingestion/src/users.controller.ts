@@ -1,10 +1,11 @@
 import { BadRequestException, Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { IngestUsersUseCase, parsePushBody, type IngestReceipt } from '@sparkflow/ingestion';
 import { ApiKeyGuard } from './api-key.guard';
+import { RateLimitGuard } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig } from './ingestion.config';
 
 @Controller('v1/users')
-@UseGuards(ApiKeyGuard)
+@UseGuards(ApiKeyGuard, RateLimitGuard)
 export class UsersController {
   constructor(
     private readonly ingest: IngestUsersUseCase,
