@@ -22,6 +22,10 @@ fi
 bash deploy/local/bin/stack up
 
 step "integration tests against the real Kafka, Cassandra and PostgreSQL"
-"${nx[@]}" run-many -t integration --parallel=1 --outputStyle=static
+"${nx[@]}" run-many -t integration --parallel=1 --outputStyle=static --exclude=pipeline-faults
+
+# Last, because it breaks the stack on purpose (it restores it before it ends).
+step "fault tests: kills, broker restart, Cassandra and PostgreSQL outages"
+"${nx[@]}" run pipeline-faults:integration --outputStyle=static
 
 step "all tests passed"

@@ -199,6 +199,11 @@ describe(`faults while ${USERS} users flow`, () => {
       expect({ group, lag: await lagOf(group, topic) }).toEqual({ group, lag: 0 });
     }
 
+    // The whole stack comes back: anything that gave up during the outages (Airflow's scheduler exits
+    // when its database goes away) is started again, and every component answers.
+    stack('up');
+    stack('status');
+
     const report = join(s.SPARKFLOW_HOME, 'reports');
     mkdirSync(report, { recursive: true });
     writeFileSync(

@@ -1,0 +1,94 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { integrationSettings, type IntegrationSettings } from '@sparkflow/testing';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export interface BenchOptions {
+  quick: boolean;
+  /** How many users every stage measures (the same users: one seed, one generator). */
+  records: number;
+  seed: string;
+  /** Records in the 50 %-load latency stage (all `records` unless capped). */
+  latencyRecords: number;
+  /** Users per POST in the saturation stage, and how many POSTs are in flight. */
+  pushChunk: number;
+  pushConcurrency: number;
+  /** Cassandra concurrencies tried on a slice before the full raw-write run. */
+  cassandraConcurrencies: number[];
+  /** Also time the baseline job on an empty topic, to separate JVM/Spark start-up from processing. */
+  baselineStartup: boolean;
+  resultsDir: string;
+  /** Stages to skip (kafka-limit also feeds the baseline its topic, so it always runs). */
+  skip: Set<string>;
+  settings: IntegrationSettings;
+  /** What the spark-jobs scripts need from the environment (they read KAFKA_PORT, CASSANDRA_PORT, …). */
+  env: NodeJS.ProcessEnv;
+}
+
+const USAGE = `npm run bench [-- options]
+  --quick                 a smoke test of the harness: ${3000} records, under 3 minutes
+  --records N             records per stage (default 200000)
+  --seed S                generator seed (default sparkflow-bench)
+  --latency-records N     records offered at 50 % load (default: all)
+  --push-chunk N          users per POST when saturating ingestion (default 1000)
+  --push-concurrency N    POSTs in flight when saturating ingestion (default 4)
+  --no-baseline-startup   skip timing the Spark job on an empty topic
+  --skip a,b              skip stages: cassandra-limit, baseline, sparkflow
+  --results-dir D         where the .json and .md go (default bench/results)`;
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive integer, got ${raw}\n${USAGE}`);
+  return n;
+}
+
+export function benchOptions(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      records: { type: 'string' },
+      seed: { type: 'string', default: 'sparkflow-bench' },
+      'latency-records': { type: 'string' },
+      'push-chunk': { type: 'string' },
+      'push-concurrency': { type: 'string' },
+      'no-baseline-startup': { type: 'boolean', default: false },
+      skip: { type: 'string', default: '' },
+      'results-dir': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  const records = positive('records', values.records, quick ? 3000 : 200_000);
+  const skip = new Set((values.skip ?? '').split(',').filter(Boolean));
+  for (const s of skip) {
+    if (!['cassandra-limit', 'baseline', 'sparkflow'].includes(s))
+      throw new Error(`--skip: unknown stage ${s}\n${USAGE}`);
+  }
+  return {
+    quick,
+    records,
+    seed: values.seed ?? 'sparkflow-bench',
+    latencyRecords: Math.min(records, positive('latency-records', values['latency-records'], records)),
+    pushChunk: positive('push-chunk', values['push-chunk'], quick ? 250 : 1000),
+    pushConcurrency: positive('push-concurrency', values['push-concurrency'], 4),
+    // Each in-flight upsert is 3 requests on the driver's one connection, which takes at most 2,048.
+    cassandraConcurrencies: quick ? [32, 256] : [16, 64, 256, 512],
+    // On --quick the empty-topic run would double the Spark time; the full run separates start-up.
+    baselineStartup: !values['no-baseline-startup'] && !quick,
+    resultsDir: resolve(values['results-dir'] ?? resolve(REPO_ROOT, 'bench', 'results')),
+    skip,
+    settings: integrationSettings(env),
+    env,
+  };
+}

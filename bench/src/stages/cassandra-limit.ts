@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'cassandra-driver';
+import { createCassandraClient } from '@sparkflow/cassandra';
+import { enrichUser } from '@sparkflow/enrichment';
+import { UsersRepository, type UserWrite } from '@sparkflow/persistence';
+import { forEachConcurrent, perSecond, type RunContext } from '../run-context';
+
+export interface CassandraLimitResult {
+  records: number;
+  /** Statements per record: the three upserts persistence makes (users, users_by_email, users_by_country_day). */
+  statementsPerRecord: number;
+  probes: { concurrency: number; records: number; recordsPerSec: number }[];
+  concurrency: number;
+  wallMs: number;
+  recordsPerSec: number;
+}
+
+export function benchCassandra(ctx: RunContext): Client {
+  const s = ctx.opts.settings;
+  return createCassandraClient({
+    contactPoints: s.CASSANDRA_CONTACT_POINTS.split(','),
+    localDataCenter: s.CASSANDRA_LOCAL_DC,
+    username: s.CASSANDRA_USERNAME,
+    password: s.CASSANDRA_PASSWORD,
+    keyspace: s.CASSANDRA_KEYSPACE,
+  });
+}
+
+/** The rows persistence would write for these users: enriched by the same use case, written by the same repository. */
+function userWrites(ctx: RunContext): UserWrite[] {
+  const now = new Date();
+  const batchId = `bench-${ctx.runId}-cassandra`;
+  return ctx.users.map((payload) => {
+    const r = enrichUser(payload, now);
+    if (!r.ok)
+      throw new Error(`generated user ${payload.login.uuid} does not enrich: ${JSON.stringify(r.reasons)}`);
+    return { user: r.user, source: 'synthetic', batchId, eventId: randomUUID(), producedAt: now };
+  });
+}
+
+async function timedWrites(
+  repo: UsersRepository,
+  writes: readonly UserWrite[],
+  concurrency: number,
+): Promise<number> {
+  const started = performance.now();
+  await forEachConcurrent(writes, concurrency, (w) => repo.upsert(w));
+  return performance.now() - started;
+}
+
+/**
+ * Raw write rate of the enriched rows with cassandra-driver, no Kafka: a short probe of each
+ * concurrency on a slice, then all N at the best one. These are the same people the pipeline writes
+ * later, so the rows converge to the pipeline's (newer write timestamps win).
+ */
+export async function cassandraLimit(ctx: RunContext): Promise<CassandraLimitResult> {
+  const writes = userWrites(ctx);
+  const client = benchCassandra(ctx);
+  await client.connect();
+  try {
+    const repo = new UsersRepository(client);
+    await timedWrites(repo, writes.slice(0, 200), 32); // prepares the statements, opens the pool
+    const probeSize = Math.min(writes.length, ctx.opts.quick ? 1000 : 10_000);
+    const probes: CassandraLimitResult['probes'] = [];
+    for (const concurrency of ctx.opts.cassandraConcurrencies) {
+      const ms = await timedWrites(repo, writes.slice(0, probeSize), concurrency);
+      probes.push({ concurrency, records: probeSize, recordsPerSec: perSecond(probeSize, ms) });
+      ctx.log(`cassandra-limit: probe concurrency ${concurrency}: ${perSecond(probeSize, ms)} records/s`);
+    }
+    const best = probes.reduce((a, b) => (b.recordsPerSec > a.recordsPerSec ? b : a));
+    const wallMs = await timedWrites(repo, writes, best.concurrency);
+    ctx.log(
+      `cassandra-limit: ${writes.length} records at concurrency ${best.concurrency} in ${Math.round(wallMs)} ms`,
+    );
+    return {
+      records: writes.length,
+      statementsPerRecord: 3,
+      probes,
+      concurrency: best.concurrency,
+      wallMs: Math.round(wallMs),
+      recordsPerSec: perSecond(writes.length, wallMs),
+    };
+  } finally {
+    await client.shutdown();
+  }
+}

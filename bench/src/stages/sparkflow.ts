@@ -1,0 +1,216 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RandomUser } from '@sparkflow/contracts';
+import { AuditTimingRepository, type BatchesTiming } from '../audit-timing.repository';
+import { chunks, forEachConcurrent, perSecond, type RunContext } from '../run-context';
+import { SERVICES, ServiceProcess, type Service } from '../service-process';
+
+export interface ServiceUsage {
+  pid: number;
+  /** VmHWM since the service started (includes its start-up), read before the stage. */
+  peakRssMbSinceStart: number;
+  /** VmHWM during the SparkFlow stages (reset to the current RSS first), or since start when the reset was refused. */
+  peakRssMb: number;
+  peakRssResetBeforeStage: boolean;
+  /** utime + stime during the saturation stage, per 1,000 records. */
+  cpuSecondsPer1000: number;
+}
+
+export interface SaturationResult {
+  records: number;
+  usersPerPost: number;
+  postsInFlight: number;
+  batches: number;
+  /** First POST sent → last POST answered (every user acknowledged by Kafka). */
+  acceptMs: number;
+  acceptedPerSec: number;
+  /** First POST sent → the audit shows every batch complete (includes the audit writing PostgreSQL). */
+  wallToCompleteMs: number;
+  deadLettered: number;
+  audit: BatchesTiming;
+  /** GET /v1/batches/:id of the last batch, as the audit API reports it. */
+  lastBatchFromApi: unknown;
+}
+
+export interface LatencyResult {
+  targetPerSec: number;
+  offeredPerSec: number;
+  records: number;
+  usersPerPost: number;
+  /** How far the sender fell behind its schedule at worst (open loop: a late POST is sent at once). */
+  maxSendLagMs: number;
+  deadLettered: number;
+  audit: BatchesTiming;
+}
+
+export interface SparkflowResult {
+  saturation: SaturationResult;
+  latency: LatencyResult;
+  services: Record<Service, ServiceUsage>;
+}
+
+interface Pushed {
+  batchIds: string[];
+  maxSendLagMs: number;
+}
+
+async function postUsers(ctx: RunContext, users: RandomUser[]): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${ctx.opts.settings.INGESTION_HTTP_PORT}/v1/users`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': ctx.opts.settings.INGESTION_API_KEYS.split(',')[0],
+    },
+    body: JSON.stringify(users),
+  });
+  const text = await res.text();
+  if (res.status !== 202) throw new Error(`POST /v1/users answered ${res.status}: ${text.slice(0, 300)}`);
+  return (JSON.parse(text) as { batchId: string }).batchId;
+}
+
+/** As fast as ingestion accepts: `concurrency` POSTs in flight, each sent as soon as one is answered. */
+async function pushSaturating(ctx: RunContext, size: number, concurrency: number): Promise<Pushed> {
+  const batchIds: string[] = [];
+  await forEachConcurrent(chunks(ctx.users, size), concurrency, async (chunk) => {
+    batchIds.push(await postUsers(ctx, chunk));
+  });
+  return { batchIds, maxSendLagMs: 0 };
+}
+
+/** Open loop at `perSec`: POST i is due at start + i·size/perSec, whether or not earlier ones were answered. */
+async function pushPaced(
+  ctx: RunContext,
+  users: readonly RandomUser[],
+  size: number,
+  perSec: number,
+): Promise<Pushed> {
+  const batchIds: string[] = [];
+  const pending = new Set<Promise<void>>();
+  const failures: unknown[] = [];
+  const intervalMs = (size / perSec) * 1000;
+  const started = performance.now();
+  let maxSendLagMs = 0;
+  const all = chunks(users, size);
+  for (let i = 0; i < all.length && failures.length === 0; i++) {
+    const wait = started + i * intervalMs - performance.now();
+    if (wait > 0) await sleep(wait);
+    else maxSendLagMs = Math.max(maxSendLagMs, -wait);
+    const p: Promise<void> = postUsers(ctx, all[i]).then(
+      (id) => void batchIds.push(id),
+      (e: unknown) => void failures.push(e),
+    );
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  }
+  await Promise.all(pending);
+  if (failures.length) throw failures[0];
+  return { batchIds, maxSendLagMs: Math.round(maxSendLagMs) };
+}
+
+/** Polls the audit until every event of these batches is persisted or dead-lettered; fails after a minute without progress. */
+async function waitComplete(
+  ctx: RunContext,
+  audit: AuditTimingRepository,
+  batchIds: string[],
+  expected: number,
+) {
+  let last = -1;
+  let progressAt = Date.now();
+  for (;;) {
+    const s = await audit.status(batchIds);
+    const settled = s.persisted + s.deadLettered;
+    if (s.ingested >= expected && settled >= s.ingested) return s;
+    if (settled !== last) {
+      last = settled;
+      progressAt = Date.now();
+    } else if (Date.now() - progressAt > 60_000) {
+      throw new Error(`pipeline stalled: ${JSON.stringify(s)} of ${expected} for a minute`);
+    }
+    await sleep(500);
+  }
+}
+
+/**
+ * The four running services, end to end (ingestion's HTTP API → Kafka → enrichment → persistence →
+ * Cassandra, and the audit's account in PostgreSQL): first saturated, then at half the measured rate.
+ */
+export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
+  const home = ctx.opts.settings.SPARKFLOW_HOME;
+  const procs = await Promise.all(SERVICES.map((s) => ServiceProcess.find(home, s)));
+  const sinceStart = await Promise.all(procs.map((p) => p.peakRssMb()));
+  const reset = await Promise.all(procs.map((p) => p.resetPeak()));
+  const audit = await AuditTimingRepository.connect(ctx.opts.settings);
+  try {
+    // Saturation.
+    const { pushChunk, pushConcurrency } = ctx.opts;
+    const cpuBefore = await Promise.all(procs.map((p) => p.cpuSeconds()));
+    const started = performance.now();
+    const sat = await pushSaturating(ctx, pushChunk, pushConcurrency);
+    const acceptMs = performance.now() - started;
+    ctx.log(
+      `sparkflow: ${ctx.users.length} users accepted in ${Math.round(acceptMs)} ms, waiting for the audit`,
+    );
+    const satStatus = await waitComplete(ctx, audit, sat.batchIds, ctx.users.length);
+    const wallToCompleteMs = performance.now() - started;
+    const cpuAfter = await Promise.all(procs.map((p) => p.cpuSeconds()));
+    const satTiming = await audit.timing(sat.batchIds);
+    const lastBatch = sat.batchIds[sat.batchIds.length - 1];
+    const api = await fetch(
+      `http://127.0.0.1:${ctx.opts.settings.AUDIT_HTTP_PORT}/v1/batches/${encodeURIComponent(lastBatch)}`,
+    );
+    const lastBatchFromApi: unknown = await api.json();
+    ctx.log(`sparkflow: saturated ${satTiming.throughputPerSec} records/s end to end`);
+
+    // Latency at 50 % of the measured maximum, in small paced POSTs (~50 a second).
+    const targetPerSec = Math.max(1, Math.round(satTiming.throughputPerSec / 2));
+    const size = Math.max(1, Math.min(100, Math.round(targetPerSec / 50)));
+    const users = ctx.users.slice(0, ctx.opts.latencyRecords);
+    const latStarted = performance.now();
+    const lat = await pushPaced(ctx, users, size, targetPerSec);
+    const offeredMs = performance.now() - latStarted;
+    const latStatus = await waitComplete(ctx, audit, lat.batchIds, users.length);
+    const latTiming = await audit.timing(lat.batchIds);
+    ctx.log(
+      `sparkflow: at ${targetPerSec}/s p50 ${latTiming.latencyMs.p50} p95 ${latTiming.latencyMs.p95} p99 ${latTiming.latencyMs.p99} ms`,
+    );
+
+    const peaks = await Promise.all(procs.map((p) => p.peakRssMb()));
+    const services = Object.fromEntries(
+      procs.map((p, i) => [
+        p.service,
+        {
+          pid: p.pid,
+          peakRssMbSinceStart: sinceStart[i],
+          peakRssMb: peaks[i],
+          peakRssResetBeforeStage: reset[i],
+          cpuSecondsPer1000: Number((((cpuAfter[i] - cpuBefore[i]) / ctx.users.length) * 1000).toFixed(3)),
+        },
+      ]),
+    ) as Record<Service, ServiceUsage>;
+    return {
+      saturation: {
+        records: ctx.users.length,
+        usersPerPost: pushChunk,
+        postsInFlight: pushConcurrency,
+        batches: sat.batchIds.length,
+        acceptMs: Math.round(acceptMs),
+        acceptedPerSec: perSecond(ctx.users.length, acceptMs),
+        wallToCompleteMs: Math.round(wallToCompleteMs),
+        deadLettered: satStatus.deadLettered,
+        audit: satTiming,
+        lastBatchFromApi,
+      },
+      latency: {
+        targetPerSec,
+        offeredPerSec: perSecond(users.length, offeredMs),
+        records: users.length,
+        usersPerPost: size,
+        maxSendLagMs: lat.maxSendLagMs,
+        deadLettered: latStatus.deadLettered,
+        audit: latTiming,
+      },
+      services,
+    };
+  } finally {
+    await audit.close();
+  }
+}
