@@ -300,15 +300,22 @@ describe('backfill, dead letters and users on the running pipeline', () => {
       expect.objectContaining({ day: '2026-10-01', expected: 20, persisted: 20, complete: true }),
       expect.objectContaining({ day: '2026-10-02', expected: 20, persisted: 20, complete: true }),
     ]);
+    // One of the batch's people, found through the audit, then its raw record read back at its offset.
+    const batch = (await (
+      await fetch(`http://127.0.0.1:${settings.AUDIT_HTTP_PORT}/v1/batches/${r.batches[0].batchId}`)
+    ).json()) as { sampleUserId: string };
+    const view = await json<{ history: { topic: string; partition: number; offset: string }[] }>([
+      'users',
+      'get',
+      batch.sampleUserId,
+    ]);
+    const ingested = view.history.find((e) => e.topic === TOPICS.usersRaw)!;
     const [sample] = await json<Shown[]>([
       'topics',
       'tail',
       TOPICS.usersRaw,
-      // Bounded to the last minutes: a --grep reads every record in its range.
-      '--since',
-      '3m',
-      '--grep',
-      `backfill-${seed}-2026-10-01`,
+      '--offset',
+      `${ingested.partition}:${ingested.offset}`,
       '--limit',
       '1',
     ]);
