@@ -23,6 +23,11 @@ export function createKafka(
         const { message, ...extra } = entry;
         const name = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
         if (log) log(name, `kafkajs: ${message}`, extra);
+        // Without a logger, warnings and errors still reach the service's log as JSON lines.
+        else
+          process.stderr.write(
+            `${JSON.stringify({ level: name, time: new Date().toISOString(), msg: `kafkajs: ${message}`, ...extra })}\n`,
+          );
       },
   });
 }
