@@ -90,3 +90,22 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     cache: resolve(e.SPARKFLOW_CACHE ?? join(homedir(), '.cache', 'sparkflow')),
   });
 }
+
+/**
+ * How a client reaches the engines this stack started, in the variable names the services, the Spark
+ * jobs and the tests read (KAFKA_BROKERS, CASSANDRA_*, POSTGRES_*).
+ */
+export function engineClientEnv(cfg: StackConfig): Record<string, string> {
+  return {
+    KAFKA_BROKERS: `127.0.0.1:${cfg.KAFKA_PORT}`,
+    CASSANDRA_CONTACT_POINTS: `127.0.0.1:${cfg.CASSANDRA_PORT}`,
+    CASSANDRA_USERNAME: cfg.CASSANDRA_USERNAME,
+    CASSANDRA_PASSWORD: cfg.CASSANDRA_PASSWORD,
+    CASSANDRA_KEYSPACE: cfg.CASSANDRA_KEYSPACE,
+    POSTGRES_HOST: '127.0.0.1',
+    POSTGRES_PORT: String(cfg.POSTGRES_PORT),
+    POSTGRES_USER: cfg.POSTGRES_USER,
+    POSTGRES_PASSWORD: cfg.POSTGRES_PASSWORD,
+    POSTGRES_DB: cfg.POSTGRES_DB,
+  };
+}

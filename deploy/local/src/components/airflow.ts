@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import type { StackConfig } from '../config';
+import { engineClientEnv, type StackConfig } from '../config';
 import { SetupError } from '../errors';
 import { launch } from '../processes';
 import { type Component, type ComponentName, dataDir, logFile, pidFile } from './component';
@@ -178,16 +178,7 @@ export function airflowEnv(cfg: StackConfig): NodeJS.ProcessEnv {
     }),
     // What the Spark job reads (same names as the services').
     SPARKFLOW_HOME: cfg.home,
-    KAFKA_BROKERS: `127.0.0.1:${cfg.KAFKA_PORT}`,
-    CASSANDRA_CONTACT_POINTS: `127.0.0.1:${cfg.CASSANDRA_PORT}`,
-    CASSANDRA_USERNAME: cfg.CASSANDRA_USERNAME,
-    CASSANDRA_PASSWORD: cfg.CASSANDRA_PASSWORD,
-    CASSANDRA_KEYSPACE: cfg.CASSANDRA_KEYSPACE,
-    POSTGRES_HOST: '127.0.0.1',
-    POSTGRES_PORT: String(cfg.POSTGRES_PORT),
-    POSTGRES_USER: cfg.POSTGRES_USER,
-    POSTGRES_PASSWORD: cfg.POSTGRES_PASSWORD,
-    POSTGRES_DB: cfg.POSTGRES_DB,
+    ...engineClientEnv(cfg),
   };
 }
 

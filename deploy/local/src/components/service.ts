@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StackConfig } from '../config';
+import { engineClientEnv, type StackConfig } from '../config';
 import { launch } from '../processes';
 import { type Component, type ServiceName, dataDir, logFile, pidFile } from './component';
 
@@ -18,16 +18,7 @@ function serviceEnv(cfg: StackConfig, name: ServiceName): NodeJS.ProcessEnv {
     OTEL_SERVICE_NAME: name,
     // Sampled spans (a sampled traceparent, or SPARKFLOW_TRACE_RATIO of new traces) as JSON lines.
     SPARKFLOW_TRACE_FILE: join(cfg.home, 'traces', `${name}.jsonl`),
-    KAFKA_BROKERS: `127.0.0.1:${cfg.KAFKA_PORT}`,
-    CASSANDRA_CONTACT_POINTS: `127.0.0.1:${cfg.CASSANDRA_PORT}`,
-    CASSANDRA_USERNAME: cfg.CASSANDRA_USERNAME,
-    CASSANDRA_PASSWORD: cfg.CASSANDRA_PASSWORD,
-    CASSANDRA_KEYSPACE: cfg.CASSANDRA_KEYSPACE,
-    POSTGRES_HOST: '127.0.0.1',
-    POSTGRES_PORT: String(cfg.POSTGRES_PORT),
-    POSTGRES_USER: cfg.POSTGRES_USER,
-    POSTGRES_PASSWORD: cfg.POSTGRES_PASSWORD,
-    POSTGRES_DB: cfg.POSTGRES_DB,
+    ...engineClientEnv(cfg),
     INGESTION_API_KEYS: cfg.INGESTION_API_KEYS,
     INGESTION_HTTP_PORT: String(cfg.INGESTION_HTTP_PORT),
     ENRICHMENT_HTTP_PORT: String(cfg.ENRICHMENT_HTTP_PORT),
@@ -51,7 +42,11 @@ export function service(name: ServiceName): Component {
     start(cfg) {
       return launch({
         command: process.execPath,
-        args: [join(cfg.repoRoot, 'scripts', 'run-service.js'), join(cfg.repoRoot, 'apps', name, 'src', 'main.ts'), `--home=${dataDir(cfg, name)}`],
+        args: [
+          join(cfg.repoRoot, 'scripts', 'run-service.js'),
+          join(cfg.repoRoot, 'apps', name, 'src', 'main.ts'),
+          `--home=${dataDir(cfg, name)}`,
+        ],
         cwd: cfg.repoRoot,
         env: serviceEnv(cfg, name),
         logFile: logFile(cfg, name),
@@ -59,7 +54,9 @@ export function service(name: ServiceName): Component {
       });
     },
     async probe(cfg) {
-      const res = await fetch(`http://127.0.0.1:${PORTS[name](cfg)}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`http://127.0.0.1:${PORTS[name](cfg)}/health/ready`, {
+        signal: AbortSignal.timeout(2000),
+      });
       const body = await res.text();
       if (!res.ok) throw new Error(`HTTP ${res.status}: ${body}`);
       return `ready ${body}`;
