@@ -1,7 +1,10 @@
-import { Controller, Get, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
 import { AuditEventsRepository } from '@sparkflow/audit-store';
+import { ApiKeyGuard } from '@sparkflow/service-kit';
 
+/** Lineage and batch reports name people and their events: every route needs an `x-api-key` (health and /metrics stay open). */
 @Controller('v1')
+@UseGuards(ApiKeyGuard)
 export class AuditQueryController {
   constructor(private readonly audit: AuditEventsRepository) {}
 

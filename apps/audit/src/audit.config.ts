@@ -1,9 +1,11 @@
-import { HttpEnv, KafkaEnv, PostgresEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import { HttpEnv, KafkaEnv, PostgresEnv, apiKeysEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 
 const Env = KafkaEnv.extend(HttpEnv.shape).extend(PostgresEnv.shape).extend({
   AUDIT_HTTP_PORT: httpPort(3003),
   AUDIT_GROUP_ID: z.string().min(1).default('sparkflow-audit'),
+  /** Comma-separated keys accepted in the `x-api-key` header of the query API (/v1/…). */
+  AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
 });
 export type AuditConfig = Readonly<z.infer<typeof Env>>;
 export const AUDIT_CONFIG = Symbol('AUDIT_CONFIG');

@@ -3,7 +3,15 @@ import type { DataSource } from 'typeorm';
 import type { Kafka } from 'kafkajs';
 import { AuditEventsRepository, RecordEventsUseCase, createAuditDataSource } from '@sparkflow/audit-store';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
-import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, splitList } from '@sparkflow/service-kit';
+import {
+  API_KEYS,
+  ApiKeyGuard,
+  HealthController,
+  MetricsController,
+  READINESS_CHECKS,
+  TelemetryLifecycle,
+  splitList,
+} from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
 import { RecordEventsHandler } from './record-events.handler';
 import { AuditQueryController } from './audit-query.controller';
@@ -16,6 +24,8 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
   providers: [
     TelemetryLifecycle,
     { provide: AUDIT_CONFIG, useFactory: loadAuditConfig },
+    { provide: API_KEYS, inject: [AUDIT_CONFIG], useFactory: (c: AuditConfig) => c.AUDIT_API_KEYS },
+    ApiKeyGuard,
     {
       provide: KAFKA,
       inject: [AUDIT_CONFIG],

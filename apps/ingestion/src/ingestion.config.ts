@@ -1,14 +1,10 @@
-import { HttpEnv, KafkaEnv, httpPort, parseEnv, splitList } from '@sparkflow/service-kit';
+import { HttpEnv, KafkaEnv, apiKeysEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 
 const Env = KafkaEnv.extend(HttpEnv.shape).extend({
   INGESTION_HTTP_PORT: httpPort(3000),
   /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */
-  INGESTION_API_KEYS: z
-    .string()
-    .default('dev-ingestion-key')
-    .transform(splitList)
-    .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 8), 'one or more keys of at least 8 characters'),
+  INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
   INGESTION_MAX_BODY: z.string().regex(/^\d+(kb|mb)$/, 'a size such as 5mb or 512kb').default('5mb'),
   INGESTION_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(200),
   INGESTION_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),

@@ -2,9 +2,17 @@ import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
 import { BackfillsService, IngestUsersUseCase } from '@sparkflow/ingestion';
-import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
+import {
+  API_KEYS,
+  ApiKeyGuard,
+  HealthController,
+  MetricsController,
+  READINESS_CHECKS,
+  TelemetryLifecycle,
+  kafkaReady,
+  splitList,
+} from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
-import { ApiKeyGuard } from './api-key.guard';
 import { RateLimitGuard } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
 import { SourcesController } from './sources.controller';
@@ -44,6 +52,7 @@ export const KAFKA = Symbol('KAFKA');
       useFactory: (c: IngestionConfig) =>
         new RandomUserClient({ baseUrl: c.RANDOMUSER_URL, timeoutMs: c.RANDOMUSER_TIMEOUT_MS, minIntervalMs: c.RANDOMUSER_MIN_INTERVAL_MS }),
     },
+    { provide: API_KEYS, inject: [INGESTION_CONFIG], useFactory: (c: IngestionConfig) => c.INGESTION_API_KEYS },
     ApiKeyGuard,
     RateLimitGuard,
     {

@@ -1,5 +1,6 @@
 import { type CanActivate, type ExecutionContext, HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { API_KEY_HEADER } from '@sparkflow/service-kit';
 import { INGESTION_CONFIG, type IngestionConfig } from './ingestion.config';
 
 /**
@@ -18,7 +19,7 @@ export class RateLimitGuard implements CanActivate {
 
   canActivate(ctx: ExecutionContext): boolean {
     const http = ctx.switchToHttp();
-    const key = http.getRequest<Request>().header('x-api-key') ?? '';
+    const key = http.getRequest<Request>().header(API_KEY_HEADER) ?? '';
     const rate = this.config.INGESTION_RATE_LIMIT_PER_SECOND;
     const burst = this.config.INGESTION_RATE_LIMIT_BURST;
     const now = this.now();

@@ -2,7 +2,7 @@ import { BadRequestException, Body, Controller, Get, HttpCode, NotFoundException
 import { z } from 'zod';
 import { BackfillRequest, BackfillsService, IngestUsersUseCase } from '@sparkflow/ingestion';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard } from '@sparkflow/service-kit';
 import { RateLimitGuard } from './rate-limit.guard';
 
 const SyntheticRequest = z.object({

@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { IngestUsersUseCase, parsePushBody, type IngestReceipt } from '@sparkflow/ingestion';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard } from '@sparkflow/service-kit';
 import { RateLimitGuard } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig } from './ingestion.config';
 

@@ -4,3 +4,4 @@ export * from './lib/bootstrap';
 export * from './lib/json-logger';
 export * from './lib/metrics.controller';
 export * from './lib/telemetry-lifecycle';
+export * from './lib/api-key.guard';
