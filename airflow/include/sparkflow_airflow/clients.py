@@ -22,6 +22,15 @@ def _hook(method: str, conn_id: str):
     return HttpHook(method=method, http_conn_id=conn_id)
 
 
+def _raise_for_status(res, conn_id: str) -> None:
+    """A refused key names the connection to fix instead of a bare 401 (the key itself is never shown)."""
+    if res.status_code == 401:
+        raise PermissionError(
+            f"{res.url} answered 401: connection {conn_id!r} needs a valid `x-api-key` in its extra ({res.text})"
+        )
+    res.raise_for_status()
+
+
 class IngestionClient:
     """ingestion's write API; the api key travels as the `x-api-key` extra of the connection."""
 
@@ -39,7 +48,7 @@ class IngestionClient:
         )
         if res.status_code == 404:
             return None
-        res.raise_for_status()
+        _raise_for_status(res, self.conn_id)
         return res.json()
 
     def push_users(self, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -47,6 +56,8 @@ class IngestionClient:
 
 
 class AuditClient:
+    """The audit's query API; like ingestion's, it needs the `x-api-key` extra of the connection."""
+
     def __init__(self, conn_id: str = AUDIT_CONN_ID) -> None:
         self.conn_id = conn_id
 
@@ -57,7 +68,7 @@ class AuditClient:
         )
         if res.status_code == 404:
             return None
-        res.raise_for_status()
+        _raise_for_status(res, self.conn_id)
         return res.json()
 
 

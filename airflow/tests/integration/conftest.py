@@ -43,6 +43,11 @@ def http_base(name: str) -> str:
     return f"{c.get('schema') or 'http'}://{c['host']}:{c['port']}"
 
 
+def http_headers(name: str) -> dict[str, str]:
+    """The headers Airflow's HttpHook sends for a connection: its extra (the `x-api-key`)."""
+    return dict(conn(name).get("extra") or {})
+
+
 def wait_for(what: str, fn, timeout: float = 60, interval: float = 1.0):
     deadline = time.monotonic() + timeout
     last: Any = None

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from conftest import REPO_ROOT, conn, http_base
+from conftest import REPO_ROOT, conn, http_base, http_headers
 
 PER_DAY = 20
 DAYS = ["2026-01-05", "2026-01-06", "2026-01-07"]
@@ -50,7 +50,9 @@ def audit_users(audit_db, outcome: str) -> set[str]:
 
 
 def batch_counts(batch_id: str) -> dict:
-    res = requests.get(f"{http_base('sparkflow_audit')}/v1/batches/{batch_id}", timeout=10)
+    res = requests.get(
+        f"{http_base('sparkflow_audit')}/v1/batches/{batch_id}", headers=http_headers("sparkflow_audit"), timeout=10
+    )
     res.raise_for_status()
     return res.json()
 

@@ -8,6 +8,7 @@ describe('loadCliConfig', () => {
       ingestionUrl: 'http://127.0.0.1:3000',
       auditUrl: 'http://127.0.0.1:3003',
       apiKey: 'dev-ingestion-key',
+      auditKey: 'dev-audit-key',
       color: 'auto',
     });
     expect(cfg.cassandra).toEqual({
@@ -46,6 +47,17 @@ describe('loadCliConfig', () => {
     expect(loadCliConfig({ INGESTION_API_KEYS: 'first-key-1234,second-key-5678' }).apiKey).toBe(
       'first-key-1234',
     );
+  });
+
+  it("sends the first of AUDIT_API_KEYS to the audit, unless --audit-key names another", () => {
+    expect(loadCliConfig({ AUDIT_API_KEYS: 'audit-key-0001,audit-key-0002' }).auditKey).toBe('audit-key-0001');
+    expect(loadCliConfig({ AUDIT_API_KEYS: 'audit-key-0001' }, { auditKey: 'flag-key-0003' }).auditKey).toBe(
+      'flag-key-0003',
+    );
+  });
+
+  it('refuses a short --audit-key as it refuses a short AUDIT_API_KEYS', () => {
+    expect(() => loadCliConfig({}, { auditKey: 'short' })).toThrow(/AUDIT_API_KEYS/);
   });
 
   it('names every bad variable', () => {

@@ -1,4 +1,4 @@
-import { CassandraEnv, KafkaEnv, httpPort, parseEnv, splitList } from '@sparkflow/service-kit';
+import { CassandraEnv, KafkaEnv, apiKeysEnv, httpPort, parseEnv, splitList } from '@sparkflow/service-kit';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -16,11 +16,9 @@ const Env = KafkaEnv.extend(CassandraEnv.shape).extend({
   INGESTION_URL: z.url().optional(),
   AUDIT_URL: z.url().optional(),
   /** Comma-separated; the CLI sends the first in `x-api-key`. */
-  INGESTION_API_KEYS: z
-    .string()
-    .default('dev-ingestion-key')
-    .transform(splitList)
-    .pipe(z.array(z.string().min(8)).min(1)),
+  INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
+  /** Comma-separated; the CLI sends the first in `x-api-key` to the audit (`--audit-key` wins). */
+  AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
   /** https://no-color.org: any non-empty value turns colour off. */
   NO_COLOR: z.string().optional(),
   FORCE_COLOR: z.string().optional(),
@@ -38,11 +36,18 @@ export interface CliConfig {
   readonly ingestionUrl: string;
   readonly auditUrl: string;
   readonly apiKey: string;
+  readonly auditKey: string;
   readonly color: 'auto' | 'never' | 'always';
 }
 
-export function loadCliConfig(raw: Record<string, string | undefined> = process.env): CliConfig {
+/** Flags that override a variable; they are validated as that variable. */
+export interface CliFlags {
+  auditKey?: string;
+}
+
+export function loadCliConfig(raw: Record<string, string | undefined> = process.env, flags: CliFlags = {}): CliConfig {
   const derived: Record<string, string | undefined> = {};
+  if (flags.auditKey !== undefined) derived['AUDIT_API_KEYS'] = flags.auditKey;
   if (!raw['KAFKA_BROKERS'] && raw['KAFKA_PORT']) derived['KAFKA_BROKERS'] = `127.0.0.1:${raw['KAFKA_PORT']}`;
   if (!raw['CASSANDRA_CONTACT_POINTS'] && raw['CASSANDRA_PORT']) {
     derived['CASSANDRA_CONTACT_POINTS'] = `127.0.0.1:${raw['CASSANDRA_PORT']}`;
@@ -60,6 +65,7 @@ export function loadCliConfig(raw: Record<string, string | undefined> = process.
     ingestionUrl: (e.INGESTION_URL ?? `http://127.0.0.1:${e.INGESTION_HTTP_PORT}`).replace(/\/$/, ''),
     auditUrl: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
     apiKey: e.INGESTION_API_KEYS[0],
+    auditKey: e.AUDIT_API_KEYS[0],
     color: e.NO_COLOR ? 'never' : e.FORCE_COLOR && e.FORCE_COLOR !== '0' ? 'always' : 'auto',
   });
 }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { HEADERS, SCHEMA_VERSION, TOPICS, TOPIC_SPECS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { auditHeaders, integrationSettings, uniqueName } from '@sparkflow/testing';
 
 /**
  * The real `sparkflow` command, as a child process with real argv and exit codes, against the real stack
@@ -302,7 +302,9 @@ describe('backfill, dead letters and users on the running pipeline', () => {
     ]);
     // One of the batch's people, found through the audit, then its raw record read back at its offset.
     const batch = (await (
-      await fetch(`http://127.0.0.1:${settings.AUDIT_HTTP_PORT}/v1/batches/${r.batches[0].batchId}`)
+      await fetch(`http://127.0.0.1:${settings.AUDIT_HTTP_PORT}/v1/batches/${r.batches[0].batchId}`, {
+        headers: auditHeaders(settings),
+      })
     ).json()) as { sampleUserId: string };
     const view = await json<{ history: { topic: string; partition: number; offset: string }[] }>([
       'users',
@@ -470,5 +472,18 @@ describe('backfill, dead letters and users on the running pipeline', () => {
     const r = await sparkflow(['users', 'get', randomUUID()]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('no user');
+  });
+
+  it('users get exits 1 naming the setting when the audit refuses the key, from the variable or --audit-key', async () => {
+    for (const [args, env] of [
+      [['users', 'get', randomUUID()], { AUDIT_API_KEYS: 'not-the-audit-key' }],
+      [['--audit-key', 'not-the-audit-key', 'users', 'get', randomUUID()], {}],
+    ] as const) {
+      const r = await sparkflow([...args], env);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({
+        code: 1,
+        stderr: expect.stringMatching(/audit API answered GET .* with HTTP 401[\s\S]*set AUDIT_API_KEYS or --audit-key/),
+      });
+    }
   });
 });

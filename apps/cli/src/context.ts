@@ -9,8 +9,8 @@ export interface Context {
 }
 
 export function contextOf(cmd: Command): Context {
-  const cfg = loadCliConfig();
-  const opts = cmd.optsWithGlobals<{ json?: boolean; color?: boolean }>();
+  const opts = cmd.optsWithGlobals<{ json?: boolean; color?: boolean; auditKey?: string }>();
+  const cfg = loadCliConfig(undefined, { auditKey: opts.auditKey });
   const tty = Boolean(process.stdout.isTTY);
   const color = opts.color !== false && cfg.color !== 'never' && (cfg.color === 'always' || tty);
   return { cfg, out: new Output({ json: Boolean(opts.json), color, tty }) };

@@ -11,7 +11,8 @@ Environment (the same variables the services and \`npm run stack\` read):
   KAFKA_BROKERS or KAFKA_PORT           Kafka, default 127.0.0.1:9092
   CASSANDRA_CONTACT_POINTS or _PORT     Cassandra, default 127.0.0.1:9042 (CASSANDRA_USERNAME, _PASSWORD, _KEYSPACE, _LOCAL_DC)
   INGESTION_HTTP_PORT, AUDIT_HTTP_PORT  the APIs on 127.0.0.1, default 3000 and 3003 (or INGESTION_URL, AUDIT_URL)
-  INGESTION_API_KEYS                    the first key is sent as x-api-key, default dev-ingestion-key
+  INGESTION_API_KEYS                    the first key is sent to ingestion as x-api-key, default dev-ingestion-key
+  AUDIT_API_KEYS                        the first key is sent to the audit as x-api-key, default dev-audit-key
   NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal
 
 Output: tables and colour on a terminal, plain text when piped, JSON with --json.
@@ -24,6 +25,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     )
     .option('--json', 'machine-readable JSON on stdout')
     .option('--no-color', 'no colour, even on a terminal')
+    .option('--audit-key <key>', "the audit API's x-api-key, instead of the first of AUDIT_API_KEYS")
     .addHelpText('after', ENVIRONMENT_HELP)
     .addCommand(stackCommand(setExitCode))
     .addCommand(topicsCommand())

@@ -2,13 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { auditHeaders, integrationSettings, uniqueName } from '@sparkflow/testing';
 
 /** Talks to the running pipeline the way its users do: ingestion's and audit's HTTP APIs, Kafka, Cassandra. */
 export const settings = integrationSettings();
 export const INGESTION = `http://127.0.0.1:${settings.INGESTION_HTTP_PORT}`;
 export const AUDIT = `http://127.0.0.1:${settings.AUDIT_HTTP_PORT}`;
 export const API_KEY = settings.INGESTION_API_KEYS.split(',')[0];
+export const AUDIT_HEADERS = auditHeaders(settings);
 
 export const kafka = new Kafka({ clientId: 'pipeline-e2e', brokers: settings.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
 
@@ -52,7 +53,8 @@ export async function waitForBatch(batchId: string, timeoutMs = 180_000): Promis
   const deadline = Date.now() + timeoutMs;
   let last: BatchCounts | null = null;
   while (Date.now() < deadline) {
-    const res = await fetch(`${AUDIT}/v1/batches/${encodeURIComponent(batchId)}`);
+    const res = await fetch(`${AUDIT}/v1/batches/${encodeURIComponent(batchId)}`, { headers: AUDIT_HEADERS });
+    if (res.status === 401) throw new Error(`the audit refused the key (AUDIT_API_KEYS): ${await res.text()}`);
     if (res.ok) {
       last = (await res.json()) as BatchCounts;
       if (last.complete) return last;

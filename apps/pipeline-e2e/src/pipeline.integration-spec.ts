@@ -4,6 +4,7 @@ import { generateUsers } from '@sparkflow/sources';
 import { uniqueName } from '@sparkflow/testing';
 import {
   AUDIT,
+  AUDIT_HEADERS,
   cassandra,
   deadLettersOfBatch,
   kafka,
@@ -94,7 +95,7 @@ describe('the pipeline on the real stack', () => {
       expect(counts).toMatchObject({ ingested: 20_000, persisted: 20_000, deadLettered: 0 });
       const after = await client.execute('SELECT user_id, email, postcode FROM users WHERE user_id IN ?', [sample], { prepare: true });
       expect(after.rows.map((r) => ({ ...r }))).toEqual(before.rows.map((r) => ({ ...r })));
-      const history = (await (await fetch(`${AUDIT}/v1/users/${ids[0]}/history`)).json()) as { events: { outcome: string }[] };
+      const history = (await (await fetch(`${AUDIT}/v1/users/${ids[0]}/history`, { headers: AUDIT_HEADERS })).json()) as { events: { outcome: string }[] };
       expect(history.events.filter((e) => e.outcome === 'persisted')).toHaveLength(2);
     });
 

@@ -12,6 +12,8 @@ function outputFiles(dir: string): string[] {
   });
 }
 
+const keys = (name: string, list: string) => Object.fromEntries(list.split(',').map((k, i) => [`${name}[${i}]`, k.trim()]));
+
 describe('secrets', () => {
   it('never appear in any log or trace the stack wrote', () => {
     const secrets = {
@@ -20,7 +22,8 @@ describe('secrets', () => {
       POSTGRES_ADMIN_PASSWORD: settings.POSTGRES_ADMIN_PASSWORD,
       AIRFLOW_ADMIN_PASSWORD: settings.AIRFLOW_ADMIN_PASSWORD,
       AIRFLOW_DB_PASSWORD: settings.AIRFLOW_DB_PASSWORD,
-      ...Object.fromEntries(settings.INGESTION_API_KEYS.split(',').map((k, i) => [`INGESTION_API_KEYS[${i}]`, k])),
+      ...keys('INGESTION_API_KEYS', settings.INGESTION_API_KEYS),
+      ...keys('AUDIT_API_KEYS', settings.AUDIT_API_KEYS),
     };
     const files = outputFiles(settings.SPARKFLOW_HOME);
     expect(files.length).toBeGreaterThan(5);

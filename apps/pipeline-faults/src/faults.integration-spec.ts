@@ -64,7 +64,7 @@ async function ingest(seed: string, count: number): Promise<string> {
 
 async function batch(batchId: string): Promise<{ complete: boolean; persisted: number; deadLettered: number; ingested: number } | null> {
   try {
-    const res = await fetch(`${AUDIT}/v1/batches/${encodeURIComponent(batchId)}`);
+    const res = await fetch(`${AUDIT}/v1/batches/${encodeURIComponent(batchId)}`, { headers: { 'x-api-key': s.AUDIT_API_KEYS.split(',')[0] } });
     return res.ok ? ((await res.json()) as never) : null;
   } catch {
     return null;

@@ -156,6 +156,7 @@ export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
     const lastBatch = sat.batchIds[sat.batchIds.length - 1];
     const api = await fetch(
       `http://127.0.0.1:${ctx.opts.settings.AUDIT_HTTP_PORT}/v1/batches/${encodeURIComponent(lastBatch)}`,
+      { headers: { 'x-api-key': ctx.opts.settings.AUDIT_API_KEYS.split(',')[0] } },
     );
     const lastBatchFromApi: unknown = await api.json();
     ctx.log(`sparkflow: saturated ${satTiming.throughputPerSec} records/s end to end`);

@@ -96,7 +96,7 @@ describe.each(['ingestion', 'enrichment', 'persistence', 'audit'])('deploy/k8s %
     for (const address of ['KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'POSTGRES_HOST']) {
       if (keys.has(address)) expect(Object.keys(values)).toContain(address);
     }
-    for (const secret of ['CASSANDRA_PASSWORD', 'POSTGRES_PASSWORD', 'INGESTION_API_KEYS']) {
+    for (const secret of ['CASSANDRA_PASSWORD', 'POSTGRES_PASSWORD', 'INGESTION_API_KEYS', 'AUDIT_API_KEYS']) {
       const e = container.env.find((x) => x.name === secret);
       if (e) expect(e.valueFrom?.secretKeyRef?.name).toBe('sparkflow-credentials');
     }

@@ -46,6 +46,8 @@ const Env = z.object({
   AUDIT_HTTP_PORT: port.default(3003),
   /** Keys ingestion accepts in `x-api-key`; the first is the one `npm start` sends. */
   INGESTION_API_KEYS: z.string().min(8).default('dev-ingestion-key'),
+  /** Keys the audit's query API accepts in `x-api-key`; the first is the one `npm start` and Airflow send. */
+  AUDIT_API_KEYS: z.string().min(8).default('dev-audit-key'),
   /** Unix user that owns the PostgreSQL cluster when the stack runs as root (initdb refuses root). */
   POSTGRES_OS_USER: z.string().default('postgres'),
 
@@ -90,6 +92,9 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     cache: resolve(e.SPARKFLOW_CACHE ?? join(homedir(), '.cache', 'sparkflow')),
   });
 }
+
+/** The key a client of the stack sends: the first of a comma-separated `*_API_KEYS` list. */
+export const firstKey = (keys: string) => keys.split(',')[0].trim();
 
 /**
  * How a client reaches the engines this stack started, in the variable names the services, the Spark

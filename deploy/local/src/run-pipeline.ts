@@ -4,7 +4,7 @@
  * prints what happened to every user.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadStackConfig } from './config';
+import { firstKey, loadStackConfig } from './config';
 import { selectComponents, up } from './stack';
 import { SetupError } from './errors';
 
@@ -58,7 +58,8 @@ async function main(): Promise<void> {
 
   const ingestion = `http://127.0.0.1:${cfg.INGESTION_HTTP_PORT}`;
   const audit = `http://127.0.0.1:${cfg.AUDIT_HTTP_PORT}`;
-  const apiKey = cfg.INGESTION_API_KEYS.split(',')[0];
+  const apiKey = firstKey(cfg.INGESTION_API_KEYS);
+  const auditHeaders = { 'x-api-key': firstKey(cfg.AUDIT_API_KEYS) };
 
   console.log(`\ningesting ${opts.users} synthetic users (seed "${opts.seed}")…`);
   const started = Date.now();
@@ -76,7 +77,8 @@ async function main(): Promise<void> {
   let lastPrint = 0;
   const deadline = Date.now() + opts.timeout * 1000;
   while (Date.now() < deadline) {
-    const r = await fetch(`${audit}/v1/batches/${encodeURIComponent(batchId)}`);
+    const r = await fetch(`${audit}/v1/batches/${encodeURIComponent(batchId)}`, { headers: auditHeaders });
+    if (r.status === 401) throw new SetupError(`the audit refused the key: ${await r.text()} (set AUDIT_API_KEYS for both)`);
     if (r.ok) batch = (await r.json()) as Batch;
     if (batch) {
       const settled = batch.persisted + batch.deadLettered;
@@ -110,9 +112,9 @@ SparkFlow run complete — batch ${batchId}
   throughput      ${t?.throughputPerSec ?? 'n/a'} users/s (first ingest → last persisted)
   latency         p50 ${ms(t?.latencyMs.p50)} · p95 ${ms(t?.latencyMs.p95)} · p99 ${ms(t?.latencyMs.p99)} (ingest → persisted)
 
-Look a user up:
-  curl -s ${audit}/v1/users/${batch.sampleUserId ?? '<userId>'}/history
-  curl -s ${audit}/v1/batches/${batchId}
+Look a user up (the key is the first of AUDIT_API_KEYS, dev-audit-key on a developer's stack):
+  curl -s -H "x-api-key: $AUDIT_KEY" ${audit}/v1/users/${batch.sampleUserId ?? '<userId>'}/history
+  curl -s -H "x-api-key: $AUDIT_KEY" ${audit}/v1/batches/${batchId}
 The stack keeps running; stop it with: npm run stack -- down`);
 }
 

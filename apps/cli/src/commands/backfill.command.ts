@@ -98,6 +98,7 @@ Exit code 0 once the audit reports every batch complete (each user persisted or 
               cfg.auditUrl,
               `/v1/batches/${encodeURIComponent(p.batchId)}`,
               {
+                headers: { 'x-api-key': cfg.auditKey },
                 okStatuses: [200, 404],
               },
             );

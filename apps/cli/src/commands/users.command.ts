@@ -64,6 +64,7 @@ export function usersCommand(): Command {
       const [row, history] = await Promise.all([
         cassandraRow(cfg, userId),
         callApi<{ events: HistoryEvent[] }>('audit API', cfg.auditUrl, `/v1/users/${userId}/history`, {
+          headers: { 'x-api-key': cfg.auditKey },
           okStatuses: [200, 404],
         }).then((r) => (r.status === 404 ? [] : r.body.events)),
       ]);

@@ -1,5 +1,11 @@
 import { CliError, ComponentDownError, rootReason, type ComponentLabel } from '../errors';
 
+/** Where the key an API refused comes from, so a 401 says what to change. */
+const KEY_SETTING: Partial<Record<ComponentLabel, string>> = {
+  'ingestion API': 'INGESTION_API_KEYS',
+  'audit API': 'AUDIT_API_KEYS or --audit-key',
+};
+
 export interface ApiResponse<T> {
   status: number;
   body: T;
@@ -37,8 +43,9 @@ export async function callApi<T>(
   const ok = init.okStatuses ?? [200, 201, 202];
   if (!ok.includes(res.status)) {
     const detail = typeof body === 'string' ? body : JSON.stringify(body);
+    const hint = res.status === 401 && KEY_SETTING[component] ? `\n  The key sent is not one it accepts: set ${KEY_SETTING[component]}.` : '';
     throw new CliError(
-      `${component} answered ${init.method ?? 'GET'} ${path} with HTTP ${res.status}: ${detail}`,
+      `${component} answered ${init.method ?? 'GET'} ${path} with HTTP ${res.status}: ${detail}${hint}`,
     );
   }
   return { status: res.status, body: body as T };

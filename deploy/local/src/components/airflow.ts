@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { engineClientEnv, type StackConfig } from '../config';
+import { engineClientEnv, firstKey, type StackConfig } from '../config';
 import { SetupError } from '../errors';
 import { launch } from '../processes';
 import { type Component, type ComponentName, dataDir, logFile, pidFile } from './component';
@@ -135,7 +135,7 @@ export function airflowEnv(cfg: StackConfig): NodeJS.ProcessEnv {
   const spark = sparkBin(cfg);
   const jars = newestSparkDir(cfg, 'jars', (d) => readdirSync(d).some((f) => f.endsWith('.jar')));
   const db = `postgresql+psycopg2://${encodeURIComponent(cfg.AIRFLOW_DB_USER)}:${encodeURIComponent(cfg.AIRFLOW_DB_PASSWORD)}@127.0.0.1:${cfg.POSTGRES_PORT}/${encodeURIComponent(cfg.AIRFLOW_DB)}`;
-  const apiKey = cfg.INGESTION_API_KEYS.split(',')[0].trim();
+  const ingestionKey = firstKey(cfg.INGESTION_API_KEYS);
   return {
     ...process.env,
     PATH: spark ? `${spark}:${process.env.PATH ?? ''}` : process.env.PATH,
@@ -161,8 +161,8 @@ export function airflowEnv(cfg: StackConfig): NodeJS.ProcessEnv {
     AIRFLOW__API_AUTH__JWT_SECRET: s.jwtSecret,
     AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(cfg.AIRFLOW_LOG_SERVER_PORT),
     AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: '30',
-    AIRFLOW_CONN_SPARKFLOW_INGESTION: httpConn('127.0.0.1', cfg.INGESTION_HTTP_PORT, { 'x-api-key': apiKey }),
-    AIRFLOW_CONN_SPARKFLOW_AUDIT: httpConn('127.0.0.1', cfg.AUDIT_HTTP_PORT),
+    AIRFLOW_CONN_SPARKFLOW_INGESTION: httpConn('127.0.0.1', cfg.INGESTION_HTTP_PORT, { 'x-api-key': ingestionKey }),
+    AIRFLOW_CONN_SPARKFLOW_AUDIT: httpConn('127.0.0.1', cfg.AUDIT_HTTP_PORT, { 'x-api-key': firstKey(cfg.AUDIT_API_KEYS) }),
     AIRFLOW_CONN_SPARKFLOW_RANDOMUSER: JSON.stringify({
       conn_type: 'http',
       host: cfg.AIRFLOW_RANDOMUSER_URL,

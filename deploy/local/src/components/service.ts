@@ -20,6 +20,7 @@ function serviceEnv(cfg: StackConfig, name: ServiceName): NodeJS.ProcessEnv {
     SPARKFLOW_TRACE_FILE: join(cfg.home, 'traces', `${name}.jsonl`),
     ...engineClientEnv(cfg),
     INGESTION_API_KEYS: cfg.INGESTION_API_KEYS,
+    AUDIT_API_KEYS: cfg.AUDIT_API_KEYS,
     INGESTION_HTTP_PORT: String(cfg.INGESTION_HTTP_PORT),
     ENRICHMENT_HTTP_PORT: String(cfg.ENRICHMENT_HTTP_PORT),
     PERSISTENCE_HTTP_PORT: String(cfg.PERSISTENCE_HTTP_PORT),

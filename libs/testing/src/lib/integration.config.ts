@@ -23,6 +23,8 @@ const Env = z.object({
   AUDIT_HTTP_PORT: z.coerce.number().int().default(3003),
   /** The first of ingestion's accepted keys is the one tests send. */
   INGESTION_API_KEYS: z.string().default('dev-ingestion-key'),
+  /** The first of the audit's accepted keys is the one tests send. */
+  AUDIT_API_KEYS: z.string().default('dev-audit-key'),
   SPARKFLOW_HOME: z.string().default(join(REPO_ROOT, '.sparkflow')),
   POSTGRES_ADMIN_PASSWORD: z.string().default('sparkflow-admin-dev'),
   CASSANDRA_ADMIN_PASSWORD: z.string().default('cassandra'),
@@ -40,3 +42,8 @@ export function integrationSettings(env: NodeJS.ProcessEnv = process.env): Integ
   };
   return Object.freeze(Env.parse({ ...derived, ...env }));
 }
+
+/** The headers a call to the audit's query API needs: the first of AUDIT_API_KEYS in `x-api-key`. */
+export const auditHeaders = (s: IntegrationSettings): Record<string, string> => ({
+  'x-api-key': s.AUDIT_API_KEYS.split(',')[0].trim(),
+});
