@@ -14,6 +14,9 @@ export const BootstrapEnv = KafkaEnv.extend(CassandraEnv.shape)
     POSTGRES_ADMIN_USER: z.string().min(1).default('postgres'),
     POSTGRES_ADMIN_PASSWORD: z.string().min(1).default('sparkflow-admin-dev'),
     POSTGRES_ADMIN_DB: z.string().min(1).default('postgres'),
+    /** Owns the audit database and runs its migrations; POSTGRES_USER (the services') only reads and writes rows. */
+    POSTGRES_OWNER_USER: z.string().min(1).default('sparkflow_owner'),
+    POSTGRES_OWNER_PASSWORD: z.string().min(1).default('sparkflow-owner-dev'),
     /** How long to wait for each engine to answer before giving up. */
     BOOTSTRAP_TIMEOUT_S: z.coerce.number().int().min(1).default(300),
   });

@@ -1,23 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client as PgClient } from 'pg';
 import { TOPIC_SPECS } from '@sparkflow/contracts';
 import { ensureTopics } from '@sparkflow/kafka';
 import { createCassandraClient, migrateKeyspace } from '@sparkflow/cassandra';
-import { migrateAuditStore } from '@sparkflow/audit-store';
+import { provisionAuditStore } from '@sparkflow/audit-store';
 import { splitList } from '@sparkflow/service-kit';
 import { loadBootstrapConfig, type BootstrapConfig } from './bootstrap.config';
 
 /**
  * Compose's one-shot `init` service: what `npm run stack -- up` does after the engines answer —
  * Kafka topics from libs/contracts, the Cassandra keyspace, migrations and the app role, the audit
- * database, its role and TypeORM migrations. Idempotent; exits 0 when everything is in place.
- * (It repeats deploy/local's bootstrap steps because that ops app cannot be imported; see deploy/docker/README.md.)
+ * database with its owner and app roles and TypeORM migrations (libs/audit-store's provisionAuditStore,
+ * the same call as the native stack's). Idempotent; exits 0 when everything is in place.
+ * (The Kafka and Cassandra steps repeat deploy/local's because that ops app cannot be imported; see deploy/docker/README.md.)
  */
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 const cqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const sqlLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const sqlIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 async function retry<T>(what: string, timeoutS: number, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + timeoutS * 1000;
@@ -76,42 +74,20 @@ async function cassandraSchema(cfg: BootstrapConfig): Promise<string[]> {
 }
 
 async function auditDatabase(cfg: BootstrapConfig): Promise<string[]> {
-  const changes: string[] = [];
-  await retry('postgres', cfg.BOOTSTRAP_TIMEOUT_S, async () => {
-    const admin = new PgClient({
+  return retry('postgres', cfg.BOOTSTRAP_TIMEOUT_S, () =>
+    provisionAuditStore({
       host: cfg.POSTGRES_HOST,
       port: cfg.POSTGRES_PORT,
-      user: cfg.POSTGRES_ADMIN_USER,
-      password: cfg.POSTGRES_ADMIN_PASSWORD,
-      database: cfg.POSTGRES_ADMIN_DB,
-    });
-    await admin.connect();
-    try {
-      const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [cfg.POSTGRES_USER]);
-      const verb = role.rowCount ? 'ALTER' : 'CREATE';
-      await admin.query(
-        `${verb} ROLE ${sqlIdent(cfg.POSTGRES_USER)} LOGIN PASSWORD ${sqlLiteral(cfg.POSTGRES_PASSWORD)}`,
-      );
-      if (verb === 'CREATE') changes.push(`created role ${cfg.POSTGRES_USER}`);
-      const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.POSTGRES_DB]);
-      if (!db.rowCount) {
-        await admin.query(
-          `CREATE DATABASE ${sqlIdent(cfg.POSTGRES_DB)} OWNER ${sqlIdent(cfg.POSTGRES_USER)}`,
-        );
-        changes.push(`created database ${cfg.POSTGRES_DB}`);
-      }
-    } finally {
-      await admin.end();
-    }
-  });
-  const applied = await migrateAuditStore({
-    host: cfg.POSTGRES_HOST,
-    port: cfg.POSTGRES_PORT,
-    username: cfg.POSTGRES_USER,
-    password: cfg.POSTGRES_PASSWORD,
-    database: cfg.POSTGRES_DB,
-  });
-  return [...changes, ...applied.map((m) => `applied migration ${m}`)];
+      database: cfg.POSTGRES_DB,
+      admin: {
+        username: cfg.POSTGRES_ADMIN_USER,
+        password: cfg.POSTGRES_ADMIN_PASSWORD,
+        maintenanceDatabase: cfg.POSTGRES_ADMIN_DB,
+      },
+      owner: { username: cfg.POSTGRES_OWNER_USER, password: cfg.POSTGRES_OWNER_PASSWORD },
+      app: { username: cfg.POSTGRES_USER, password: cfg.POSTGRES_PASSWORD },
+    }),
+  );
 }
 
 async function main(): Promise<void> {

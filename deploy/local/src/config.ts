@@ -37,6 +37,10 @@ const Env = z.object({
   POSTGRES_PORT: port.default(5432),
   POSTGRES_START_TIMEOUT_S: seconds.default(60),
   POSTGRES_ADMIN_PASSWORD: z.string().min(1).default('sparkflow-admin-dev'),
+  /** Owns the database, its schemas and tables; runs the migrations at `up`. The services never see it. */
+  POSTGRES_OWNER_USER: z.string().min(1).default('sparkflow_owner'),
+  POSTGRES_OWNER_PASSWORD: z.string().min(1).default('sparkflow-owner-dev'),
+  /** The services' and the Spark job's role: rows in existing tables only. */
   POSTGRES_USER: z.string().min(1).default('sparkflow_app'),
   POSTGRES_PASSWORD: z.string().min(1).default('sparkflow-app-dev'),
   POSTGRES_DB: z.string().min(1).default('sparkflow'),

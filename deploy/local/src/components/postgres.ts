@@ -1,7 +1,7 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { migrateAuditStore } from '@sparkflow/audit-store';
+import { provisionAuditStore } from '@sparkflow/audit-store';
 import type { StackConfig } from '../config';
 import { SetupError } from '../errors';
 import { launch, run } from '../processes';
@@ -46,14 +46,6 @@ export const adminConnection = (cfg: StackConfig, database = 'postgres') => ({
   database,
 });
 
-export const appConnection = (cfg: StackConfig) => ({
-  host: '127.0.0.1',
-  port: cfg.POSTGRES_PORT,
-  user: cfg.POSTGRES_USER,
-  password: cfg.POSTGRES_PASSWORD,
-  database: cfg.POSTGRES_DB,
-});
-
 async function withClient<T>(conn: ReturnType<typeof adminConnection>, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client({ ...conn, connectionTimeoutMillis: 2000 });
   await client.connect();
@@ -63,9 +55,6 @@ async function withClient<T>(conn: ReturnType<typeof adminConnection>, fn: (c: C
     await client.end();
   }
 }
-
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 export const postgres: Component = {
   name: 'postgres',
@@ -126,24 +115,17 @@ export const postgres: Component = {
     });
   },
 
+  // Idempotent, and it upgrades a data folder from before the owner role: the app role's tables pass to the owner.
   async bootstrap(cfg) {
-    const changes: string[] = [];
-    await withClient(adminConnection(cfg), async (c) => {
-      const role = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [cfg.POSTGRES_USER]);
-      if (!role.rowCount) {
-        await c.query(`CREATE ROLE ${ident(cfg.POSTGRES_USER)} LOGIN PASSWORD ${literal(cfg.POSTGRES_PASSWORD)}`);
-        changes.push(`created role ${cfg.POSTGRES_USER}`);
-      } else {
-        await c.query(`ALTER ROLE ${ident(cfg.POSTGRES_USER)} LOGIN PASSWORD ${literal(cfg.POSTGRES_PASSWORD)}`);
-      }
-      const db = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.POSTGRES_DB]);
-      if (!db.rowCount) {
-        await c.query(`CREATE DATABASE ${ident(cfg.POSTGRES_DB)} OWNER ${ident(cfg.POSTGRES_USER)}`);
-        changes.push(`created database ${cfg.POSTGRES_DB}`);
-      }
+    const admin = adminConnection(cfg);
+    const changes = await provisionAuditStore({
+      host: admin.host,
+      port: admin.port,
+      database: cfg.POSTGRES_DB,
+      admin: { username: admin.user, password: admin.password, maintenanceDatabase: admin.database },
+      owner: { username: cfg.POSTGRES_OWNER_USER, password: cfg.POSTGRES_OWNER_PASSWORD },
+      app: { username: cfg.POSTGRES_USER, password: cfg.POSTGRES_PASSWORD },
     });
-    const { user, ...conn } = appConnection(cfg);
-    for (const name of await migrateAuditStore({ ...conn, username: user })) changes.push(`applied migration ${name}`);
-    return changes.length ? changes : ['roles, databases and migrations up to date'];
+    return changes.length ? changes : ['roles, databases, privileges and migrations up to date'];
   },
 };

@@ -14,11 +14,13 @@ const conn = {
   password: s.POSTGRES_PASSWORD,
   database: s.POSTGRES_DB,
 };
+/** Migrations run as the database's owner; the services' role cannot change the schema. */
+const owner = { ...conn, username: s.POSTGRES_OWNER_USER, password: s.POSTGRES_OWNER_PASSWORD };
 
 describe('audit store on the local PostgreSQL', () => {
   let ds: DataSource;
   beforeAll(async () => {
-    await migrateAuditStore(conn);
+    await migrateAuditStore(owner);
     ds = await createAuditDataSource(conn).initialize();
   });
   afterAll(() => ds.destroy());
@@ -26,7 +28,7 @@ describe('audit store on the local PostgreSQL', () => {
   it('has applied every migration, recorded in typeorm_migrations', async () => {
     const rows: { name: string }[] = await ds.query('SELECT name FROM typeorm_migrations ORDER BY id');
     expect(rows.map((r) => r.name)).toEqual(AUDIT_MIGRATIONS.map((m) => m.name));
-    expect(await migrateAuditStore(conn)).toEqual([]);
+    expect(await migrateAuditStore(owner)).toEqual([]);
   });
 
   it('round-trips an audit event and a batch through the entities', async () => {

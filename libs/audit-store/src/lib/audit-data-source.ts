@@ -13,6 +13,7 @@ export interface PostgresSettings {
 }
 
 export const AUDIT_ENTITIES = [AuditEventEntity, BatchEntity];
+export const AUDIT_MIGRATIONS_TABLE = 'typeorm_migrations';
 /** In order. Append new migrations here; never reorder or edit one that has shipped. */
 export const AUDIT_MIGRATIONS = [CreateAuditTables1764129600000, CreateAnalyticsTables1795667700000];
 
@@ -27,14 +28,14 @@ export function createAuditDataSource(s: PostgresSettings): DataSource {
     database: s.database,
     entities: AUDIT_ENTITIES,
     migrations: AUDIT_MIGRATIONS,
-    migrationsTableName: 'typeorm_migrations',
+    migrationsTableName: AUDIT_MIGRATIONS_TABLE,
     synchronize: false,
     migrationsRun: false,
     extra: { max: 10 },
   });
 }
 
-/** Applies pending migrations; returns the names applied (empty when up to date). */
+/** Applies pending migrations as `s`, which must be the database's owner role; returns the names applied. */
 export async function migrateAuditStore(s: PostgresSettings): Promise<string[]> {
   const ds = await createAuditDataSource(s).initialize();
   try {

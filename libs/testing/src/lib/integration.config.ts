@@ -19,6 +19,9 @@ const Env = z.object({
   POSTGRES_USER: z.string().default('sparkflow_app'),
   POSTGRES_PASSWORD: z.string().default('sparkflow-app-dev'),
   POSTGRES_DB: z.string().default('sparkflow'),
+  /** Owns the database and runs the migrations; the services' POSTGRES_USER only reads and writes rows. */
+  POSTGRES_OWNER_USER: z.string().default('sparkflow_owner'),
+  POSTGRES_OWNER_PASSWORD: z.string().default('sparkflow-owner-dev'),
   INGESTION_HTTP_PORT: z.coerce.number().int().default(3000),
   AUDIT_HTTP_PORT: z.coerce.number().int().default(3003),
   /** The first of ingestion's accepted keys is the one tests send. */
@@ -26,6 +29,7 @@ const Env = z.object({
   /** The first of the audit's accepted keys is the one tests send. */
   AUDIT_API_KEYS: z.string().default('dev-audit-key'),
   SPARKFLOW_HOME: z.string().default(join(REPO_ROOT, '.sparkflow')),
+  POSTGRES_ADMIN_USER: z.string().default('postgres'),
   POSTGRES_ADMIN_PASSWORD: z.string().default('sparkflow-admin-dev'),
   CASSANDRA_ADMIN_PASSWORD: z.string().default('cassandra'),
   AIRFLOW_ADMIN_PASSWORD: z.string().default('sparkflow-airflow-dev'),
