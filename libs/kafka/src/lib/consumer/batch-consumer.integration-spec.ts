@@ -164,4 +164,61 @@ describe('BatchConsumer on the real broker', () => {
       { code: 'CASSANDRA_UNAVAILABLE', message: 'no replicas', path: null },
     ]);
   });
+
+  it('replaces a consumer that stopped making progress with records waiting, and leaves an idle one alone', async () => {
+    const topic = uniqueName('it-stall');
+    const groupId = uniqueName('it-stall-group');
+    await ensureTopics(kafka.admin(), [
+      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', description: 'test' },
+    ]);
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })) });
+    await raw.disconnect();
+
+    // The first call does not return until the end of the test, as a consumer that silently stopped
+    // would not; later calls succeed.
+    let calls = 0;
+    let release!: () => void;
+    const stuck = new Promise<never>((_, reject) => (release = () => reject(new Error('released'))));
+    const handled = new Set<string>();
+    const reasons: string[] = [];
+    const producer = new EventProducer(kafka);
+    let markDone!: () => void;
+    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId,
+      topics: [topic],
+      stage: 'enrichment',
+      producer,
+      sessionTimeoutMs: 10_000,
+      watchdog: { checkEveryMs: 250, stallAfterMs: 1500, disconnectTimeoutMs: 1000 },
+      observer: {
+        restarted: (reason) => reasons.push(reason),
+        processed: () => handled.size === 20 && markDone(),
+      },
+      handler: async (messages) => {
+        if (++calls === 1) return stuck;
+        messages.forEach((m) => handled.add(m.key!));
+        return messages.map(() => OK);
+      },
+    });
+    await consumer.start();
+    await done;
+    // Idle with nothing to read: several stall periods pass without another restart.
+    await new Promise((resolve) => setTimeout(resolve, 3 * 1500));
+    release(); // the abandoned batch returns without committing
+    await consumer.stop();
+    await producer.disconnect();
+
+    expect(handled.size).toBe(20);
+    expect(consumer.restarts).toBe(1);
+    expect(reasons[0]).toMatch(/^no batch for \d+ s while 20 records wait$/);
+    const admin = kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    await admin.disconnect();
+    expect(committed.partitions[0].offset).toBe('20');
+  });
 });

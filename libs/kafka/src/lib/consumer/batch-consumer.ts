@@ -28,6 +28,26 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxBackoffMs: 5000,
 };
 
+/**
+ * When the consumer is considered stuck and rebuilt. kafkajs has been seen to stop fetching after a
+ * broker restart without crashing or logging, and a consumer that crashed with a non-retriable error
+ * does not restart itself; either way the process stays up while its partitions stall. The watchdog
+ * notices both: no batch activity for `stallAfterMs` while the group has lag, or a crash that kafkajs
+ * will not recover from, and replaces the kafkajs consumer with a fresh one.
+ */
+export interface WatchdogPolicy {
+  checkEveryMs: number;
+  stallAfterMs: number;
+  /** How long the stuck consumer gets to leave the group before it is abandoned. */
+  disconnectTimeoutMs: number;
+}
+
+export const DEFAULT_WATCHDOG: WatchdogPolicy = {
+  checkEveryMs: 10_000,
+  stallAfterMs: 60_000,
+  disconnectTimeoutMs: 30_000,
+};
+
 export interface BatchConsumerOptions {
   kafka: Kafka;
   groupId: string;
@@ -41,6 +61,9 @@ export interface BatchConsumerOptions {
   partitionsConsumedConcurrently?: number;
   fromBeginning?: boolean;
   observer?: ConsumerObserver;
+  watchdog?: Partial<WatchdogPolicy>;
+  /** The group session timeout; a member that stops heartbeating is removed after it. */
+  sessionTimeoutMs?: number;
 }
 
 /** Hooks for metrics and logs; every method optional. */
@@ -49,6 +72,8 @@ export interface ConsumerObserver {
   retried?(topic: string, count: number, attempt: number): void;
   deadLettered?(topic: string, count: number): void;
   lag?(topic: string, partition: number, lag: number): void;
+  /** The kafkajs consumer was replaced; `reason` says why. */
+  restarted?(reason: string): void;
 }
 
 export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.random): number {
@@ -64,56 +89,144 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.ra
  * one bad record delays its partition by a bounded time and never stops it.
  */
 export class BatchConsumer {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly retry: RetryPolicy;
+  private readonly watchdog: WatchdogPolicy;
+  private watchdogTimer?: NodeJS.Timeout;
+  private lastActivity = Date.now();
+  /** Set when kafkajs gave up on the consumer (a crash it does not restart from). */
+  private crashed: unknown = null;
+  private restarting = false;
+  private stopped = false;
+  private restartCount = 0;
 
   constructor(private readonly options: BatchConsumerOptions) {
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      maxWaitTimeInMs: 250,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      maxBytesPerPartition: 1_048_576,
-    });
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.watchdog = { ...DEFAULT_WATCHDOG, ...options.watchdog };
+    this.consumer = this.createConsumer();
   }
 
   get kafkaConsumer(): Consumer {
     return this.consumer;
   }
 
+  /** How many times the watchdog replaced the kafkajs consumer. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
   async start(): Promise<void> {
     await this.options.producer.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: this.options.topics,
-      fromBeginning: this.options.fromBeginning ?? true,
-    });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachBatch: (payload) => this.processBatch(payload),
-    });
+    await this.run(this.consumer);
+    this.watchdogTimer = setInterval(() => void this.check(), this.watchdog.checkEveryMs);
+    this.watchdogTimer.unref();
   }
 
   /** Stops fetching, lets the batch in flight finish and commit, then leaves the group. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.watchdogTimer);
     await this.consumer.disconnect();
   }
 
-  private async processBatch(payload: EachBatchPayload): Promise<void> {
+  private createConsumer(): Consumer {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      maxWaitTimeInMs: 250,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 1_048_576,
+    });
+    const touch = () => (this.lastActivity = Date.now());
+    consumer.on(consumer.events.GROUP_JOIN, touch);
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart && consumer === this.consumer) this.crashed = payload.error;
+    });
+    return consumer;
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.processBatch(consumer, payload),
+    });
+    this.lastActivity = Date.now();
+  }
+
+  /** One watchdog round: rebuild the consumer if kafkajs gave up on it or it stalled with work waiting. */
+  private async check(): Promise<void> {
+    if (this.stopped || this.restarting) return;
+    if (this.crashed) {
+      const error = this.crashed;
+      await this.restart(`kafkajs stopped the consumer after: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const idleMs = Date.now() - this.lastActivity;
+    if (idleMs < this.watchdog.stallAfterMs) return;
+    const lag = await this.groupLag().catch(() => null); // broker unreachable: an outage, not a stall
+    if (lag) await this.restart(`no batch for ${Math.round(idleMs / 1000)} s while ${lag} records wait`);
+  }
+
+  private async restart(reason: string): Promise<void> {
+    this.restarting = true;
+    this.restartCount++;
+    this.options.observer?.restarted?.(reason);
+    const old = this.consumer;
+    this.consumer = this.createConsumer();
+    this.crashed = null;
+    try {
+      await withTimeout(old.disconnect(), this.watchdog.disconnectTimeoutMs).catch(() => undefined);
+      if (!this.stopped) await this.run(this.consumer);
+    } catch (error) {
+      // Broker still away: the next round tries again.
+      this.crashed = error;
+    } finally {
+      this.lastActivity = Date.now();
+      this.restarting = false;
+    }
+  }
+
+  /** Records between the group's committed offsets and the end of its topics. */
+  private async groupLag(): Promise<number> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      let lag = 0;
+      const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics: this.options.topics });
+      for (const { topic, partitions } of committed) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const end of ends) {
+          const at = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          lag += Number(end.high) - (at < 0 ? Number(end.low) : at);
+        }
+      }
+      return lag;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async processBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload;
     if (!batch.messages.length) return;
     const started = Date.now();
+    this.lastActivity = started;
     const { topic, partition } = batch;
     let pending: InboundMessage[] = batch.messages.map((m) => toInbound(topic, partition, m));
     const total = pending.length;
 
+    // After a rebalance the partition may belong to someone else, and a consumer the watchdog replaced
+    // has no partitions at all: either way, stop without committing.
+    const revoked = () => !isRunning() || isStale() || consumer !== this.consumer;
     for (let attempt = 1; pending.length; attempt++) {
-      // After a rebalance the partition may belong to someone else: stop without committing.
-      if (!isRunning() || isStale()) return;
-      const outcomes = await this.run(pending);
+      if (revoked()) return;
+      this.lastActivity = Date.now();
+      const outcomes = await this.handle(pending);
+      if (revoked()) return;
       const retry: InboundMessage[] = [];
       const dead: { message: InboundMessage; error: unknown }[] = [];
       pending.forEach((message, i) => {
@@ -141,7 +254,8 @@ export class BatchConsumer {
     const last = batch.messages[batch.messages.length - 1].offset;
     payload.resolveOffset(last);
     // Explicit commit (autoCommit is off, so commitOffsetsIfNecessary would not): the next offset to read.
-    await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+    this.lastActivity = Date.now();
     this.options.observer?.processed?.(topic, total, Date.now() - started);
     this.options.observer?.lag?.(topic, partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
   }
@@ -160,7 +274,7 @@ export class BatchConsumer {
   }
 
   /** Runs the handler with one `process <topic>` span per record, each continuing the record's own trace. */
-  private async run(messages: InboundMessage[]): Promise<readonly MessageOutcome[]> {
+  private async handle(messages: InboundMessage[]): Promise<readonly MessageOutcome[]> {
     const spans = messages.map((m) =>
       startProcessSpan(m.topic, m.headers, {
         'messaging.kafka.partition': m.partition,
@@ -182,4 +296,12 @@ export class BatchConsumer {
     outcomes.forEach((o, i) => endSpan(spans[i].span, o.status === 'failed' ? o.error : undefined));
     return outcomes;
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -3,7 +3,7 @@ import type { ConsumerObserver } from './batch-consumer';
 
 /**
  * Prometheus-facing metrics of a consumer: records processed, retried and dead-lettered, batch
- * latency, and lag (messages behind the partition's high watermark after each batch).
+ * latency, lag (messages behind the partition's high watermark after each batch) and watchdog restarts.
  */
 export function consumerMetrics(stage: string): ConsumerObserver {
   const meter = metrics.getMeter('sparkflow-kafka');
@@ -14,6 +14,9 @@ export function consumerMetrics(stage: string): ConsumerObserver {
     description: 'Time to settle one partition batch',
     unit: 'ms',
     advice: { explicitBucketBoundaries: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] },
+  });
+  const restarts = meter.createCounter('sparkflow_consumer_restarts', {
+    description: 'Times the watchdog replaced a stalled or crashed Kafka consumer',
   });
   const lagByPartition = new Map<string, { topic: string; partition: number; lag: number }>();
   meter
@@ -29,5 +32,6 @@ export function consumerMetrics(stage: string): ConsumerObserver {
     retried: (topic, count) => retried.add(count, { stage, topic }),
     deadLettered: (topic, count) => dead.add(count, { stage, topic }),
     lag: (topic, partition, lag) => lagByPartition.set(`${topic}/${partition}`, { topic, partition, lag }),
+    restarted: () => restarts.add(1, { stage }),
   };
 }

@@ -31,9 +31,16 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
 
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
     const topics = [...this.getHandlers().keys()];
+    const metrics = this.options.observer ?? consumerMetrics(this.options.stage);
     this.consumer = new BatchConsumer({
-      observer: consumerMetrics(this.options.stage),
       ...this.options,
+      observer: {
+        ...metrics,
+        restarted: (reason) => {
+          this.logger.warn(`restarting the Kafka consumer of ${topics.join(', ')}: ${reason}`);
+          metrics.restarted?.(reason);
+        },
+      },
       topics,
       handler: async (messages) => {
         const handler = this.getHandlerByPattern(messages[0].topic);
