@@ -21,6 +21,9 @@ describe('a Cassandra outage while users flow', () => {
     const seed = uniqueName('e2e-outage');
     const users = generateUsers({ seed, count: 300 });
     stack('down', 'cassandra');
+    // spawnSync blocked the event loop for seconds: let fetch notice the keep-alive sockets ingestion closed
+    // meanwhile, or the POST reuses one and fails with "other side closed".
+    await sleep(100);
     const res = await post('/v1/synthetic', { count: 300, seed });
     expect(res.status).toBe(202);
     const batchId = res.json['batchId'] as string;
