@@ -24,7 +24,9 @@ bash deploy/local/bin/stack up
 step "integration tests against the real Kafka, Cassandra and PostgreSQL"
 "${nx[@]}" run-many -t integration --parallel=1 --outputStyle=static --exclude=pipeline-faults
 
-# The fault tests (npm run test:faults) are not part of this run yet: after a broker restart the
-# enrichment consumer has been seen to stop consuming while its process stays up (docs/RELIABILITY.md).
+# Last, because it breaks the stack on purpose (kills services, restarts the broker, stops the
+# databases) and brings it back up at the end.
+step "fault tests: 50,000 users through kills and outages"
+"${nx[@]}" run pipeline-faults:integration --outputStyle=static
 
 step "all tests passed"
