@@ -3,15 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Kafka } from 'kafkajs';
 import { AuditEventsRepository, RecordEventsUseCase, createAuditDataSource } from '@sparkflow/audit-store';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
-import {
-  API_KEYS,
-  ApiKeyGuard,
-  HealthController,
-  MetricsController,
-  READINESS_CHECKS,
-  TelemetryLifecycle,
-  splitList,
-} from '@sparkflow/service-kit';
+import { API_KEYS, ApiKeyGuard, HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, splitList } from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
 import { RecordEventsHandler } from './record-events.handler';
 import { AuditQueryController } from './audit-query.controller';

@@ -2,16 +2,7 @@ import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
 import { BackfillsService, IngestUsersUseCase } from '@sparkflow/ingestion';
-import {
-  API_KEYS,
-  ApiKeyGuard,
-  HealthController,
-  MetricsController,
-  READINESS_CHECKS,
-  TelemetryLifecycle,
-  kafkaReady,
-  splitList,
-} from '@sparkflow/service-kit';
+import { API_KEYS, ApiKeyGuard, HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
 import { RateLimitGuard } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
