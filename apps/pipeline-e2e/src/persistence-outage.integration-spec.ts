@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateUsers } from '@sparkflow/sources';
@@ -7,9 +8,17 @@ import { cassandra, deadLettersOfBatch, post, userIdsPresent, waitForBatch } fro
 
 const REPO = resolve(__dirname, '..', '..', '..');
 
-function stack(...args: string[]): void {
-  const run = spawnSync('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`stack ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
+/**
+ * Runs `stack <args>` without blocking the event loop: a blocked loop misses ingestion closing idle
+ * keep-alive sockets, and the next POST would go out on a closed one ("other side closed").
+ */
+async function stack(...args: string[]): Promise<void> {
+  try {
+    await promisify(execFile)('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8' });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    throw new Error(`stack ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
 }
 
 describe('a Cassandra outage while users flow', () => {
@@ -20,16 +29,13 @@ describe('a Cassandra outage while users flow', () => {
   it('ends every user either in Cassandra or on users.dlq with stage persistence — none vanish', async () => {
     const seed = uniqueName('e2e-outage');
     const users = generateUsers({ seed, count: 300 });
-    stack('down', 'cassandra');
-    // spawnSync blocked the event loop for seconds: let fetch notice the keep-alive sockets ingestion closed
-    // meanwhile, or the POST reuses one and fails with "other side closed".
-    await sleep(100);
+    await stack('down', 'cassandra');
     const res = await post('/v1/synthetic', { count: 300, seed });
     expect(res.status).toBe(202);
     const batchId = res.json['batchId'] as string;
     // Long enough for persistence to fail and back off several times.
     await sleep(8000);
-    stack('up', 'cassandra');
+    await stack('up', 'cassandra');
 
     const counts = await waitForBatch(batchId);
     expect(counts.ingested).toBe(300);
