@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
+import { AuditEventsRepository, type AuditRow } from './audit-events.repository';
+
+const s = integrationSettings();
+const conn = {
+  host: s.POSTGRES_HOST,
+  port: s.POSTGRES_PORT,
+  username: s.POSTGRES_USER,
+  password: s.POSTGRES_PASSWORD,
+  database: s.POSTGRES_DB,
+};
+
+describe('AuditEventsRepository.record on the local PostgreSQL', () => {
+  let ds: DataSource;
+  let repo: AuditEventsRepository;
+  beforeAll(async () => {
+    await migrateAuditStore({ ...conn, username: s.POSTGRES_OWNER_USER, password: s.POSTGRES_OWNER_PASSWORD });
+    ds = await createAuditDataSource(conn).initialize();
+    repo = new AuditEventsRepository(ds);
+  });
+  afterAll(() => ds.destroy());
+
+  it('stores every column verbatim, counts a redelivered event once, and reconciles the batch', async () => {
+    const batchId = uniqueName('batch');
+    const [a, b] = [randomUUID(), randomUUID()];
+    const userId = randomUUID();
+    const base = { batchId, source: 'synthetic', partition: 3, userId, reasons: null };
+    const rows: AuditRow[] = [
+      { ...base, eventId: a, topic: 'users.raw', outcome: 'ingested', offset: '9007199254740993', producedAt: new Date('2026-11-26T04:00:00.123Z') },
+      { ...base, eventId: a, topic: 'users.enriched', outcome: 'enriched', offset: '7', producedAt: null },
+      { ...base, eventId: a, topic: 'users.persisted', outcome: 'persisted', offset: '8', producedAt: new Date('2026-11-26T04:00:00.456Z') },
+      { ...base, eventId: b, topic: 'users.raw', outcome: 'ingested', offset: '9', producedAt: null, userId: null },
+      {
+        ...base,
+        eventId: b,
+        topic: 'users.dlq',
+        outcome: 'dead-lettered',
+        offset: '10',
+        producedAt: null,
+        userId: null,
+        reasons: [
+          { code: SparkflowErrorCode.SchemaInvalid, message: `name: "O'Brien", {a,b} \\ é ✓ NULL`, path: 'name.first' },
+          { code: SparkflowErrorCode.MalformedJson, message: 'not JSON', path: null },
+        ],
+      },
+    ];
+    // The first raw row again in the same call, then the whole set redelivered.
+    await repo.record([...rows, rows[0]], [{ batchId, source: 'synthetic', expectedCount: 2 }]);
+    await repo.record(rows, [{ batchId, source: 'synthetic', expectedCount: 2 }]);
+
+    expect(await repo.batchCounts(batchId)).toEqual({
+      batchId,
+      source: 'synthetic',
+      expected: 2,
+      ingested: 2,
+      enriched: 1,
+      deadLettered: 1,
+      persisted: 1,
+      complete: true,
+    });
+    const lineage = await repo.lineage(a);
+    expect(lineage.map((e) => [e.topic, e.offset, e.partition, e.userId, e.producedAt?.toISOString() ?? null])).toEqual(
+      expect.arrayContaining([
+        ['users.raw', '9007199254740993', 3, userId, '2026-11-26T04:00:00.123Z'],
+        ['users.enriched', '7', 3, userId, null],
+        ['users.persisted', '8', 3, userId, '2026-11-26T04:00:00.456Z'],
+      ]),
+    );
+    const dead = (await repo.lineage(b)).find((e) => e.topic === 'users.dlq');
+    expect(dead?.reasons).toEqual(rows[4].reasons);
+    expect(dead?.userId).toBeNull();
+  });
+
+  it('leaves a batch without a declared size with a null expected count', async () => {
+    const batchId = uniqueName('batch');
+    await repo.record(
+      [{ eventId: randomUUID(), topic: 'users.raw', outcome: 'ingested', batchId, source: 'push', partition: 0, offset: '1', producedAt: null, userId: null, reasons: null }],
+      [{ batchId, source: 'push', expectedCount: null }],
+    );
+    expect(await repo.batchCounts(batchId)).toMatchObject({ expected: null, source: 'push', ingested: 1 });
+  });
+});
