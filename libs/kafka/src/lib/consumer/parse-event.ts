@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { SCHEMA_VERSION, SparkflowErrorCode, type DeadLetterReason } from '@sparkflow/contracts';
 import { SparkflowException } from '../errors/sparkflow-exception';
@@ -23,10 +24,10 @@ export function parseEvent<S extends z.ZodType>(schema: S, message: InboundMessa
   if (!message.value?.length) {
     throw new SparkflowException(SparkflowErrorCode.MalformedJson, 'the record has no value');
   }
-  const text = message.value.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(message.value)) {
+  if (!isUtf8(message.value)) {
     throw new SparkflowException(SparkflowErrorCode.MalformedJson, 'the value is not valid UTF-8');
   }
+  const text = message.value.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
