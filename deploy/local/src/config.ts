@@ -48,6 +48,8 @@ const Env = z.object({
   ENRICHMENT_HTTP_PORT: port.default(3001),
   PERSISTENCE_HTTP_PORT: port.default(3002),
   AUDIT_HTTP_PORT: port.default(3003),
+  /** Extra `node` flags for the four services, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
+  SERVICE_NODE_ARGS: z.string().default(''),
   /** Keys ingestion accepts in `x-api-key`; the first is the one `npm start` sends. */
   INGESTION_API_KEYS: z.string().min(8).default('dev-ingestion-key'),
   /** Keys the audit's query API accepts in `x-api-key`; the first is the one `npm start` and Airflow send. */
