@@ -23,7 +23,11 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
       inject: [AUDIT_CONFIG],
       useFactory: (c: AuditConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'audit' }),
     },
-    { provide: EventProducer, inject: [KAFKA], useFactory: (k: Kafka) => new EventProducer(k) },
+    {
+      provide: EventProducer,
+      inject: [KAFKA, AUDIT_CONFIG],
+      useFactory: (k: Kafka, c: AuditConfig) => new EventProducer(k, { compression: c.KAFKA_COMPRESSION }),
+    },
     {
       provide: DATA_SOURCE,
       inject: [AUDIT_CONFIG],

@@ -18,7 +18,11 @@ export const KAFKA = Symbol('KAFKA');
       inject: [ENRICHMENT_CONFIG],
       useFactory: (c: EnrichmentConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'enrichment' }),
     },
-    { provide: EventProducer, inject: [KAFKA], useFactory: (k: Kafka) => new EventProducer(k) },
+    {
+      provide: EventProducer,
+      inject: [KAFKA, ENRICHMENT_CONFIG],
+      useFactory: (k: Kafka, c: EnrichmentConfig) => new EventProducer(k, { compression: c.KAFKA_COMPRESSION }),
+    },
     { provide: EnrichBatchUseCase, inject: [EventProducer], useFactory: (p: EventProducer) => new EnrichBatchUseCase(p) },
     {
       provide: READINESS_CHECKS,

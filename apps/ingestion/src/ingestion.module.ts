@@ -23,9 +23,9 @@ export const KAFKA = Symbol('KAFKA');
     },
     {
       provide: EventProducer,
-      inject: [KAFKA],
-      useFactory: async (k: Kafka) => {
-        const producer = new EventProducer(k);
+      inject: [KAFKA, INGESTION_CONFIG],
+      useFactory: async (k: Kafka, c: IngestionConfig) => {
+        const producer = new EventProducer(k, { compression: c.KAFKA_COMPRESSION });
         await producer.connect();
         return producer;
       },

@@ -21,7 +21,11 @@ export const CASSANDRA = Symbol('CASSANDRA');
       inject: [PERSISTENCE_CONFIG],
       useFactory: (c: PersistenceConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'persistence' }),
     },
-    { provide: EventProducer, inject: [KAFKA], useFactory: (k: Kafka) => new EventProducer(k) },
+    {
+      provide: EventProducer,
+      inject: [KAFKA, PERSISTENCE_CONFIG],
+      useFactory: (k: Kafka, c: PersistenceConfig) => new EventProducer(k, { compression: c.KAFKA_COMPRESSION }),
+    },
     {
       provide: CASSANDRA,
       inject: [PERSISTENCE_CONFIG],

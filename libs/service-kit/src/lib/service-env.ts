@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** Environment fragments every service's `<app>.config.ts` composes; parsing happens there, once. */
 export const KafkaEnv = z.object({
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /** Compression of the record batches the service produces (see EventProducer). */
+  KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
 });
 
 export const CassandraEnv = z.object({

@@ -10,14 +10,28 @@ export interface OutboundEvent {
 }
 
 /**
- * The one way SparkFlow writes events: idempotent producer, acks from all in-sync replicas, GZIP
- * batches, and the envelope plus W3C trace context in headers so consumers continue the trace.
+ * Record-batch compression. `none` by default: on one machine or a LAN, GZIP (the only codec kafkajs
+ * ships) cost the producing and consuming services more CPU than the bytes it saved — measured in
+ * bench/README.md. Choose `gzip` where the network, not the CPU, is the scarce resource.
+ */
+export type KafkaCompression = 'none' | 'gzip';
+
+const CODECS: Record<KafkaCompression, CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+};
+
+/**
+ * The one way SparkFlow writes events: idempotent producer, acks from all in-sync replicas, optional
+ * compression, and the envelope plus W3C trace context in headers so consumers continue the trace.
  */
 export class EventProducer {
   private readonly producer: Producer;
+  private readonly compression: CompressionTypes;
   private connected = false;
 
-  constructor(kafka: Kafka) {
+  constructor(kafka: Kafka, options: { compression?: KafkaCompression } = {}) {
+    this.compression = CODECS[options.compression ?? 'none'];
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 5,
@@ -46,7 +60,7 @@ export class EventProducer {
     return this.producer.send({
       topic,
       acks: -1,
-      compression: CompressionTypes.GZIP,
+      compression: this.compression,
       messages: events.map((e) => ({
         key: e.key,
         value: JSON.stringify(e.event),
