@@ -100,7 +100,7 @@ export function markdown(r: BenchResults): string {
       `p50 ${n(sf?.latency.audit.latencyMs.p50, ' ms')} · p95 ${n(sf?.latency.audit.latencyMs.p95, ' ms')} · p99 ${n(sf?.latency.audit.latencyMs.p99, ' ms')} ` +
       `— target p99 ${r.targets['p99AtHalfLoadMs'].target} (${met(r.targets['p99AtHalfLoadMs'].met)})`,
     '',
-    '| service | peak RSS during the run | peak RSS since start | CPU s / 1,000 records |',
+    '| service | peak RSS during the run | peak RSS before the run (start-up, earlier work) | CPU s / 1,000 records |',
     '|---|---:|---:|---:|',
     ...SERVICES.map((s) => {
       const u = sf?.services[s];
