@@ -135,7 +135,9 @@ export class BatchConsumer {
       maxWaitTimeInMs: 250,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
-      maxBytesPerPartition: 1_048_576,
+      // Bounded fetches bound the memory a batch takes: records arrive decoded, several times their size.
+      maxBytesPerPartition: 512 * 1024,
+      maxBytes: 2 * 1024 * 1024,
     });
     const touch = () => (this.lastActivity = Date.now());
     consumer.on(consumer.events.GROUP_JOIN, touch);
