@@ -1,11 +1,12 @@
+import { z } from 'zod';
 import {
   DeadLetterEvent,
-  EnrichedUserEvent,
+  EnrichedUser,
   Envelope,
   HEADERS,
   PersistedEvent,
-  RawUserEvent,
   TOPICS,
+  eventOf,
   type DeadLetterReason,
 } from '@sparkflow/contracts';
 import { type InboundMessage, type MessageOutcome, OK, failed } from '@sparkflow/kafka';
@@ -18,6 +19,14 @@ const OUTCOME_BY_TOPIC: Record<string, AuditOutcome> = {
   [TOPICS.usersDlq]: 'dead-lettered',
   [TOPICS.usersPersisted]: 'persisted',
 };
+
+/**
+ * Only what the audit keeps of raw and enriched records: their envelope and whose they are. Validating
+ * the whole person is enrichment's job (a raw record it rejects reaches the audit again as a dead
+ * letter), and doing it a second time here was most of the audit's parsing cost.
+ */
+const RawUserKey = eventOf(z.object({ login: z.object({ uuid: z.string() }) }));
+const EnrichedUserKey = eventOf(EnrichedUser.pick({ userId: true }));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -53,13 +62,14 @@ export function auditRowOf(m: InboundMessage): AuditRow | null {
   const headerId = m.headers[HEADERS.eventId];
   switch (m.topic) {
     case TOPICS.usersRaw: {
-      const raw = RawUserEvent.safeParse(value);
+      const raw = RawUserKey.safeParse(value);
       const eventId = raw.success ? raw.data.eventId : headerId;
       if (!eventId || !UUID.test(eventId)) return null;
-      return { ...base, eventId, userId: raw.success ? raw.data.payload.login.uuid.toLowerCase() : null };
+      const uuid = raw.success ? raw.data.payload.login.uuid : '';
+      return { ...base, eventId, userId: UUID.test(uuid) ? uuid.toLowerCase() : null };
     }
     case TOPICS.usersEnriched: {
-      const e = EnrichedUserEvent.safeParse(value);
+      const e = EnrichedUserKey.safeParse(value);
       return e.success ? { ...base, eventId: e.data.eventId, userId: e.data.payload.userId } : null;
     }
     case TOPICS.usersPersisted: {
