@@ -71,6 +71,20 @@ async function batch(batchId: string): Promise<{ complete: boolean; persisted: n
   }
 }
 
+/** Times a service's watchdog replaced its Kafka consumer since `since` (from the services' logs). */
+function consumerRestarts(since: number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const service of ['enrichment', 'persistence', 'audit']) {
+    const lines = readFileSync(join(s.SPARKFLOW_HOME, 'logs', `${service}.log`), 'utf8').split('\n');
+    counts[service] = lines.filter((line) => {
+      if (!line.startsWith('{') || !line.includes('restarting the Kafka consumer')) return false;
+      const time = Date.parse((JSON.parse(line) as { time?: string }).time ?? '');
+      return time >= since;
+    }).length;
+  }
+  return counts;
+}
+
 async function lagOf(groupId: string, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
@@ -204,11 +218,13 @@ describe(`faults while ${USERS} users flow`, () => {
     stack('up');
     stack('status');
 
+    const restarts = consumerRestarts(started);
+    note(`consumer watchdog restarts: ${JSON.stringify(restarts)}`);
     const report = join(s.SPARKFLOW_HOME, 'reports');
     mkdirSync(report, { recursive: true });
     writeFileSync(
       join(report, 'faults-last-run.json'),
-      JSON.stringify({ users: USERS, kills: 4, brokerRestarts: 1, cassandraOutageS: 20, postgresOutageS: 20, lost, duplicateRows: Math.max(0, present - new Set(expected).size), deadLettered: 0, seconds: Math.round((Date.now() - started) / 1000), log }, null, 2),
+      JSON.stringify({ users: USERS, kills: 4, brokerRestarts: 1, cassandraOutageS: 20, postgresOutageS: 20, lost, duplicateRows: Math.max(0, present - new Set(expected).size), deadLettered: 0, consumerRestarts: restarts, seconds: Math.round((Date.now() - started) / 1000), log }, null, 2),
     );
   });
 });
