@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { integrationSettings, type IntegrationSettings } from '@sparkflow/testing';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -37,19 +37,30 @@ const USAGE = `npm run bench [-- options]
   --skip a,b              skip stages: cassandra-limit, baseline, sparkflow
   --results-dir D         where the .json and .md go (default bench/results)`;
 
+/** Bad options: the harness prints the message and its usage and exits 2. */
+export class BenchUsageError extends Error {}
+
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--${name} must be a positive integer, got ${raw}\n${USAGE}`);
+    throw new BenchUsageError(`--${name} must be a positive integer, got ${raw}\n${USAGE}`);
   return n;
+}
+
+function parseOrExplain<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new BenchUsageError(`${(e as Error).message}\n${USAGE}`);
+  }
 }
 
 export function benchOptions(
   argv: string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
 ): BenchOptions {
-  const { values } = parseArgs({
+  const { values } = parseOrExplain({
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
@@ -73,7 +84,7 @@ export function benchOptions(
   const skip = new Set((values.skip ?? '').split(',').filter(Boolean));
   for (const s of skip) {
     if (!['cassandra-limit', 'baseline', 'sparkflow'].includes(s))
-      throw new Error(`--skip: unknown stage ${s}\n${USAGE}`);
+      throw new BenchUsageError(`--skip: unknown stage ${s}\n${USAGE}`);
   }
   return {
     quick,

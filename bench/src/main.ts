@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { generateUsers } from '@sparkflow/sources';
-import { benchOptions } from './bench.config';
+import { BenchUsageError, benchOptions } from './bench.config';
 import { describeMachine } from './machine';
 import { markdown, ratiosAndTargets, type BenchResults } from './report';
 import type { RunContext } from './run-context';
@@ -103,6 +103,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
+    if (e instanceof BenchUsageError) {
+      console.error(e.message);
+      process.exit(2);
+    }
     console.error(e);
     process.exit(1);
   },

@@ -165,6 +165,15 @@ describe('sparkflow topics on a test topic', () => {
     expect(rows.find((r) => r.topic === topic)).toMatchObject({ partitions: 2, messages: 10 });
   });
 
+  it('runs the benchmark harness with its own options, and exits 2 naming a bad one', async () => {
+    const help = await sparkflow(['bench', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--quick');
+    const bad = await sparkflow(['bench', '--records', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--records must be a positive integer, got 0');
+  });
+
   it('prints an aligned table without colour when piped', async () => {
     const r = await sparkflow(['topics', 'list']);
     expect(r.code).toBe(0);

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { backfillCommand } from './commands/backfill.command';
 import { dlqCommand } from './commands/dlq.command';
-import { stackCommand } from './commands/stack.command';
+import { benchCommand, stackCommand } from './commands/stack.command';
 import { topicsCommand } from './commands/topics.command';
 import { usersCommand } from './commands/users.command';
 import { CliError, EXIT } from './errors';
@@ -31,7 +31,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addCommand(topicsCommand())
     .addCommand(dlqCommand())
     .addCommand(backfillCommand())
-    .addCommand(usersCommand());
+    .addCommand(usersCommand())
+    .addCommand(benchCommand(setExitCode));
   const configure = (cmd: Command) => {
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);
     cmd.commands.forEach(configure);

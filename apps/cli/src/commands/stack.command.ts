@@ -5,14 +5,27 @@ import { CliError } from '../errors';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 export const STACK_SCRIPT = join(REPO_ROOT, 'deploy', 'local', 'bin', 'stack');
+export const BENCH_SCRIPT = join(REPO_ROOT, 'bench', 'run.sh');
 
-/** Runs the native stack's own command (an ops app: spawned, never imported) and passes its exit code on. */
-export function runStack(args: string[]): Promise<number> {
+/** Runs one of the repository's scripts (ops code: spawned, never imported) and passes its exit code on. */
+export function runScript(script: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [STACK_SCRIPT, ...args], { stdio: 'inherit', cwd: REPO_ROOT });
-    child.on('error', (err) => reject(new CliError(`cannot run ${STACK_SCRIPT}: ${err.message}`)));
+    const child = spawn('bash', [script, ...args], { stdio: 'inherit', cwd: REPO_ROOT });
+    child.on('error', (err) => reject(new CliError(`cannot run ${script}: ${err.message}`)));
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+}
+
+const runStack = (args: string[]) => runScript(STACK_SCRIPT, args);
+
+/** `sparkflow bench [options]`: the benchmark harness (bench/run.sh) with its own options, e.g. --quick. */
+export function benchCommand(setExitCode: (code: number) => void): Command {
+  return new Command('bench')
+    .description('measure the running stack against its limits and the tutorial design (npm run bench)')
+    .argument('[options...]', "the harness's options: --quick, --records N, … (sparkflow bench --help lists them)")
+    .helpOption(false)
+    .allowUnknownOption()
+    .action(async (options: string[]) => setExitCode(await runScript(BENCH_SCRIPT, options)));
 }
 
 export function stackCommand(setExitCode: (code: number) => void): Command {
