@@ -1,5 +1,6 @@
 // @confluentinc/kafka-javascript through its KafkaJS-compatible API (librdkafka underneath).
 import confluent from '@confluentinc/kafka-javascript';
+import { commitEachBatch } from './kafkajs-api.mjs';
 
 const { Kafka, logLevel, CompressionTypes } = confluent.KafkaJS;
 
@@ -47,15 +48,7 @@ export async function consume(opts, topic, onBatch) {
   await consumer.run({
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: opts.partitions,
-    eachBatch: async ({ batch, resolveOffset }) => {
-      const last = batch.messages[batch.messages.length - 1];
-      if (!last) return;
-      resolveOffset(last.offset);
-      await consumer.commitOffsets([
-        { topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-      ]);
-      onBatch(batch.messages.length);
-    },
+    eachBatch: commitEachBatch(consumer, topic, onBatch),
   });
   return { close: () => consumer.disconnect() };
 }

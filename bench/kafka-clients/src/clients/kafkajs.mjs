@@ -1,5 +1,6 @@
 // kafkajs 2.2.4 from the repo root's node_modules, configured as libs/kafka configures it.
 import kafkajs from 'kafkajs';
+import { commitEachBatch } from './kafkajs-api.mjs';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -41,15 +42,7 @@ export async function consume(opts, topic, onBatch) {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: opts.partitions,
-    eachBatch: async ({ batch, resolveOffset }) => {
-      const last = batch.messages[batch.messages.length - 1];
-      if (!last) return;
-      resolveOffset(last.offset);
-      await consumer.commitOffsets([
-        { topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-      ]);
-      onBatch(batch.messages.length);
-    },
+    eachBatch: commitEachBatch(consumer, topic, onBatch),
   });
   return { close: () => consumer.disconnect() };
 }

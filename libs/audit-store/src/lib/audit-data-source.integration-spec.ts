@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, postgresConnection, uniqueName } from '@sparkflow/testing';
 import { createAuditDataSource, migrateAuditStore, AUDIT_MIGRATIONS } from './audit-data-source';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { BatchEntity } from './entities/batch.entity';
 
 const s = integrationSettings();
-const conn = {
-  host: s.POSTGRES_HOST,
-  port: s.POSTGRES_PORT,
-  username: s.POSTGRES_USER,
-  password: s.POSTGRES_PASSWORD,
-  database: s.POSTGRES_DB,
-};
+const conn = postgresConnection(s);
 /** Migrations run as the database's owner; the services' role cannot change the schema. */
-const owner = { ...conn, username: s.POSTGRES_OWNER_USER, password: s.POSTGRES_OWNER_PASSWORD };
+const owner = postgresConnection(s, 'owner');
 
 describe('audit store on the local PostgreSQL', () => {
   let ds: DataSource;

@@ -51,3 +51,14 @@ export function integrationSettings(env: NodeJS.ProcessEnv = process.env): Integ
 export const auditHeaders = (s: IntegrationSettings): Record<string, string> => ({
   'x-api-key': s.AUDIT_API_KEYS.split(',')[0].trim(),
 });
+
+/** How the audit store's tests connect to the stack's PostgreSQL: as the services' role, or as the owner. */
+export function postgresConnection(s: IntegrationSettings, role: 'app' | 'owner' = 'app') {
+  return {
+    host: s.POSTGRES_HOST,
+    port: s.POSTGRES_PORT,
+    username: role === 'owner' ? s.POSTGRES_OWNER_USER : s.POSTGRES_USER,
+    password: role === 'owner' ? s.POSTGRES_OWNER_PASSWORD : s.POSTGRES_PASSWORD,
+    database: s.POSTGRES_DB,
+  };
+}

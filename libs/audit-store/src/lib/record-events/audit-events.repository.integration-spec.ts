@@ -1,25 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, postgresConnection, uniqueName } from '@sparkflow/testing';
 import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
 import { AuditEventsRepository, type AuditRow } from './audit-events.repository';
 
 const s = integrationSettings();
-const conn = {
-  host: s.POSTGRES_HOST,
-  port: s.POSTGRES_PORT,
-  username: s.POSTGRES_USER,
-  password: s.POSTGRES_PASSWORD,
-  database: s.POSTGRES_DB,
-};
 
 describe('AuditEventsRepository.record on the local PostgreSQL', () => {
   let ds: DataSource;
   let repo: AuditEventsRepository;
   beforeAll(async () => {
-    await migrateAuditStore({ ...conn, username: s.POSTGRES_OWNER_USER, password: s.POSTGRES_OWNER_PASSWORD });
-    ds = await createAuditDataSource(conn).initialize();
+    await migrateAuditStore(postgresConnection(s, 'owner'));
+    ds = await createAuditDataSource(postgresConnection(s)).initialize();
     repo = new AuditEventsRepository(ds);
   });
   afterAll(() => ds.destroy());

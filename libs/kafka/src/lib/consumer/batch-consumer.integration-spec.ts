@@ -14,6 +14,13 @@ const kafka = new Kafka({
   logLevel: logLevel.NOTHING,
 });
 
+/** A promise and the function that resolves it. */
+function latch(): { done: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const done = new Promise<void>((resolve) => (open = resolve));
+  return { done, open };
+}
+
 /** Reads users.dlq from the start and returns the dead letters whose original topic is `topic`. */
 async function deadLettersFrom(topic: string, expected: number): Promise<DeadLetterEvent[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
@@ -56,8 +63,7 @@ describe('BatchConsumer on the real broker', () => {
     const attemptsOf4: number[] = [];
     let attempt = 0;
     const producer = new EventProducer(kafka);
-    let markDone!: () => void;
-    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const { done, open: markDone } = latch();
     const consumer = new BatchConsumer({
       kafka,
       groupId,
@@ -135,8 +141,7 @@ describe('BatchConsumer on the real broker', () => {
     await raw.disconnect();
 
     const producer = new EventProducer(kafka);
-    let markDone!: () => void;
-    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const { done, open: markDone } = latch();
     const consumer = new BatchConsumer({
       kafka,
       groupId: uniqueName('it-exhaust-group'),
@@ -184,8 +189,7 @@ describe('BatchConsumer on the real broker', () => {
     const handled = new Set<string>();
     const reasons: string[] = [];
     const producer = new EventProducer(kafka);
-    let markDone!: () => void;
-    const done = new Promise<void>((resolve) => (markDone = resolve));
+    const { done, open: markDone } = latch();
     const consumer = new BatchConsumer({
       kafka,
       groupId,
