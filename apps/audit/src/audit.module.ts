@@ -2,7 +2,7 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Kafka } from 'kafkajs';
 import { AuditEventsRepository, RecordEventsUseCase, createAuditDataSource } from '@sparkflow/audit-store';
-import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer, createKafka } from '@sparkflow/kafka';
 import { API_KEYS, ApiKeyGuard, HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, splitList } from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
 import { RecordEventsHandler } from './record-events.handler';
@@ -15,6 +15,7 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
   controllers: [RecordEventsHandler, AuditQueryController, HealthController, MetricsController],
   providers: [
     TelemetryLifecycle,
+    { provide: ConsumerHealth, useValue: new ConsumerHealth() },
     { provide: AUDIT_CONFIG, useFactory: loadAuditConfig },
     { provide: API_KEYS, inject: [AUDIT_CONFIG], useFactory: (c: AuditConfig) => c.AUDIT_API_KEYS },
     ApiKeyGuard,
@@ -44,8 +45,11 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
     { provide: RecordEventsUseCase, inject: [AuditEventsRepository], useFactory: (r: AuditEventsRepository) => new RecordEventsUseCase(r) },
     {
       provide: READINESS_CHECKS,
-      inject: [DATA_SOURCE],
-      useFactory: (ds: DataSource) => ({ postgres: () => ds.query('SELECT 1') }),
+      inject: [DATA_SOURCE, ConsumerHealth],
+      useFactory: (ds: DataSource, consumer: ConsumerHealth) => ({
+        postgres: () => ds.query('SELECT 1'),
+        consumer: () => consumer.check(),
+      }),
     },
   ],
 })

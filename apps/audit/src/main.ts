@@ -1,7 +1,7 @@
 import './telemetry';
 import 'reflect-metadata';
 import type { Kafka } from 'kafkajs';
-import { EventProducer, KafkaBatchServer } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer, KafkaBatchServer } from '@sparkflow/kafka';
 import { bootstrapService } from '@sparkflow/service-kit';
 import { AuditModule, KAFKA } from './audit.module';
 import { loadAuditConfig } from './audit.config';
@@ -17,6 +17,7 @@ void bootstrapService({
     new KafkaBatchServer({
       kafka: app.get<Kafka>(KAFKA),
       producer: app.get(EventProducer),
+      health: app.get(ConsumerHealth),
       groupId: config.AUDIT_GROUP_ID,
       stage: 'audit',
       // The audit is the record of last resort: it never dead-letters (its own input includes the DLQ),

@@ -1,7 +1,7 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { EnrichBatchUseCase } from '@sparkflow/enrichment';
-import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer, createKafka } from '@sparkflow/kafka';
 import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
 import { ENRICHMENT_CONFIG, type EnrichmentConfig, loadEnrichmentConfig } from './enrichment.config';
 import { EnrichUsersHandler } from './enrich-users.handler';
@@ -12,6 +12,7 @@ export const KAFKA = Symbol('KAFKA');
   controllers: [EnrichUsersHandler, HealthController, MetricsController],
   providers: [
     TelemetryLifecycle,
+    { provide: ConsumerHealth, useValue: new ConsumerHealth() },
     { provide: ENRICHMENT_CONFIG, useFactory: loadEnrichmentConfig },
     {
       provide: KAFKA,
@@ -26,9 +27,10 @@ export const KAFKA = Symbol('KAFKA');
     { provide: EnrichBatchUseCase, inject: [EventProducer], useFactory: (p: EventProducer) => new EnrichBatchUseCase(p) },
     {
       provide: READINESS_CHECKS,
-      inject: [KAFKA],
-      useFactory: (k: Kafka) => ({
+      inject: [KAFKA, ConsumerHealth],
+      useFactory: (k: Kafka, consumer: ConsumerHealth) => ({
         kafka: kafkaReady(k),
+        consumer: () => consumer.check(),
       }),
     },
   ],

@@ -1,7 +1,7 @@
 import './telemetry';
 import 'reflect-metadata';
 import type { Kafka } from 'kafkajs';
-import { EventProducer, KafkaBatchServer } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer, KafkaBatchServer } from '@sparkflow/kafka';
 import { bootstrapService } from '@sparkflow/service-kit';
 import { EnrichmentModule, KAFKA } from './enrichment.module';
 import { loadEnrichmentConfig } from './enrichment.config';
@@ -17,6 +17,7 @@ void bootstrapService({
     new KafkaBatchServer({
       kafka: app.get<Kafka>(KAFKA),
       producer: app.get(EventProducer),
+      health: app.get(ConsumerHealth),
       groupId: config.ENRICHMENT_GROUP_ID,
       stage: 'enrichment',
     }),

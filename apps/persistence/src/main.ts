@@ -1,6 +1,6 @@
 import './telemetry';
 import 'reflect-metadata';
-import { KafkaBatchServer, EventProducer } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer, KafkaBatchServer } from '@sparkflow/kafka';
 import { bootstrapService } from '@sparkflow/service-kit';
 import type { Kafka } from 'kafkajs';
 import { PersistenceModule, KAFKA } from './persistence.module';
@@ -17,6 +17,7 @@ void bootstrapService({
     new KafkaBatchServer({
       kafka: app.get<Kafka>(KAFKA),
       producer: app.get(EventProducer),
+      health: app.get(ConsumerHealth),
       groupId: config.PERSISTENCE_GROUP_ID,
       stage: 'persistence',
     }),

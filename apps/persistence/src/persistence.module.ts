@@ -2,7 +2,7 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer, createKafka } from '@sparkflow/kafka';
 import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence';
 import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
 import { PERSISTENCE_CONFIG, type PersistenceConfig, loadPersistenceConfig } from './persistence.config';
@@ -15,6 +15,7 @@ export const CASSANDRA = Symbol('CASSANDRA');
   controllers: [PersistUsersHandler, HealthController, MetricsController],
   providers: [
     TelemetryLifecycle,
+    { provide: ConsumerHealth, useValue: new ConsumerHealth() },
     { provide: PERSISTENCE_CONFIG, useFactory: loadPersistenceConfig },
     {
       provide: KAFKA,
@@ -50,10 +51,11 @@ export const CASSANDRA = Symbol('CASSANDRA');
     },
     {
       provide: READINESS_CHECKS,
-      inject: [CASSANDRA, KAFKA],
-      useFactory: (c: Client, k: Kafka) => ({
+      inject: [CASSANDRA, KAFKA, ConsumerHealth],
+      useFactory: (c: Client, k: Kafka, consumer: ConsumerHealth) => ({
         cassandra: () => c.execute('SELECT now() FROM system.local'),
         kafka: kafkaReady(k),
+        consumer: () => consumer.check(),
       }),
     },
   ],

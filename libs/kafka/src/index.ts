@@ -5,6 +5,7 @@ export * from './lib/consumer/by-key';
 export * from './lib/consumer/parse-event';
 export * from './lib/consumer/dead-letters';
 export * from './lib/consumer/batch-consumer';
+export * from './lib/consumer/consumer-health';
 export * from './lib/consumer/consumer-metrics';
 export * from './lib/producer/event-producer';
 export * from './lib/kafka-client';

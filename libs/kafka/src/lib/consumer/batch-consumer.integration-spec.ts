@@ -5,6 +5,7 @@ import { ensureTopics } from '../topics/ensure-topics';
 import { SparkflowException } from '../errors/sparkflow-exception';
 import { EventProducer } from '../producer/event-producer';
 import { BatchConsumer } from './batch-consumer';
+import { ConsumerHealth } from './consumer-health';
 import { OK, failed, type InboundMessage } from './inbound-message';
 
 const settings = integrationSettings();
@@ -188,6 +189,8 @@ describe('BatchConsumer on the real broker', () => {
     const stuck = new Promise<never>((_, reject) => (release = () => reject(new Error('released'))));
     const handled = new Set<string>();
     const reasons: string[] = [];
+    const health = new ConsumerHealth();
+    const reported = jest.spyOn(health, 'report');
     const producer = new EventProducer(kafka);
     const { done, open: markDone } = latch();
     const consumer = new BatchConsumer({
@@ -198,6 +201,7 @@ describe('BatchConsumer on the real broker', () => {
       producer,
       sessionTimeoutMs: 10_000,
       watchdog: { checkEveryMs: 250, stallAfterMs: 1500, disconnectTimeoutMs: 1000 },
+      health,
       observer: {
         restarted: (reason) => reasons.push(reason),
         processed: () => handled.size === 20 && markDone(),
@@ -212,8 +216,17 @@ describe('BatchConsumer on the real broker', () => {
     await done;
     // Idle with nothing to read: several stall periods pass without another restart.
     await new Promise((resolve) => setTimeout(resolve, 3 * 1500));
+    await expect(health.check()).resolves.toBeUndefined();
     release(); // the abandoned batch returns without committing
     await consumer.stop();
+    await expect(health.check()).rejects.toThrow('stopped');
+    // Readiness said why while the consumer was being replaced, and recovered after.
+    expect(reported.mock.calls.map(([problem]) => problem?.replace(/\d+/g, 'N') ?? 'consuming')).toEqual([
+      'consuming',
+      'restarting the consumer: no batch for N s while N records wait',
+      'consuming',
+      'stopped',
+    ]);
     await producer.disconnect();
 
     expect(handled.size).toBe(20);

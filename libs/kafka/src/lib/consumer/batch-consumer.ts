@@ -5,6 +5,7 @@ import { endSpan, headersFromContext, startProcessSpan } from '@sparkflow/teleme
 import { assertNever } from '@sparkflow/contracts';
 import { type Disposition, disposition, errorCode } from '../errors/sparkflow-exception';
 import type { EventProducer } from '../producer/event-producer';
+import type { ConsumerHealth } from './consumer-health';
 import { DLQ_TOPIC, deadLetterFor } from './dead-letters';
 import { type BatchHandler, type InboundMessage, type MessageOutcome, toInbound } from './inbound-message';
 
@@ -62,6 +63,8 @@ export interface BatchConsumerOptions {
   fromBeginning?: boolean;
   observer?: ConsumerObserver;
   watchdog?: Partial<WatchdogPolicy>;
+  /** Told whether the consumer is consuming, for the service's readiness probe. */
+  health?: ConsumerHealth;
   /** The group session timeout; a member that stops heartbeating is removed after it. */
   sessionTimeoutMs?: number;
 }
@@ -118,6 +121,7 @@ export class BatchConsumer {
   async start(): Promise<void> {
     await this.options.producer.connect();
     await this.run(this.consumer);
+    this.options.health?.report(null);
     this.watchdogTimer = setInterval(() => void this.check(), this.watchdog.checkEveryMs);
     this.watchdogTimer.unref();
   }
@@ -125,6 +129,7 @@ export class BatchConsumer {
   /** Stops fetching, lets the batch in flight finish and commit, then leaves the group. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.options.health?.report('stopped');
     clearInterval(this.watchdogTimer);
     await this.consumer.disconnect();
   }
@@ -142,7 +147,9 @@ export class BatchConsumer {
     const touch = () => (this.lastActivity = Date.now());
     consumer.on(consumer.events.GROUP_JOIN, touch);
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart && consumer === this.consumer) this.crashed = payload.error;
+      if (payload.restart || consumer !== this.consumer) return;
+      this.crashed = payload.error;
+      this.options.health?.report(`kafkajs stopped the consumer: ${describe(payload.error)}`);
     });
     return consumer;
   }
@@ -164,7 +171,7 @@ export class BatchConsumer {
     if (this.stopped || this.restarting) return;
     if (this.crashed) {
       const error = this.crashed;
-      await this.restart(`kafkajs stopped the consumer after: ${error instanceof Error ? error.message : String(error)}`);
+      await this.restart(`kafkajs stopped the consumer after: ${describe(error)}`);
       return;
     }
     const idleMs = Date.now() - this.lastActivity;
@@ -177,15 +184,20 @@ export class BatchConsumer {
     this.restarting = true;
     this.restartCount++;
     this.options.observer?.restarted?.(reason);
+    this.options.health?.report(`restarting the consumer: ${reason}`);
     const old = this.consumer;
     this.consumer = this.createConsumer();
     this.crashed = null;
     try {
       await withTimeout(old.disconnect(), this.watchdog.disconnectTimeoutMs).catch(() => undefined);
-      if (!this.stopped) await this.run(this.consumer);
+      if (!this.stopped) {
+        await this.run(this.consumer);
+        this.options.health?.report(null);
+      }
     } catch (error) {
       // Broker still away: the next round tries again.
       this.crashed = error;
+      this.options.health?.report(`the consumer could not be restarted (${describe(error)}); retrying`);
     } finally {
       this.lastActivity = Date.now();
       this.restarting = false;
@@ -306,4 +318,8 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Stage } from '@sparkflow/contracts';
 import { BatchConsumer, type ConsumerObserver, type RetryPolicy } from '../consumer/batch-consumer';
+import type { ConsumerHealth } from '../consumer/consumer-health';
 import { consumerMetrics } from '../consumer/consumer-metrics';
 import type { InboundMessage, MessageOutcome } from '../consumer/inbound-message';
 import type { EventProducer } from '../producer/event-producer';
@@ -15,6 +16,8 @@ export interface KafkaBatchServerOptions {
   retry?: Partial<RetryPolicy>;
   partitionsConsumedConcurrently?: number;
   observer?: ConsumerObserver;
+  /** Reported to while consuming; the service's readiness check reads it. */
+  health?: ConsumerHealth;
 }
 
 /**
