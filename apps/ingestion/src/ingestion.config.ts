@@ -6,6 +6,8 @@ const Env = KafkaEnv.extend(HttpEnv.shape).extend({
   /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */
   INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
   INGESTION_MAX_BODY: z.string().regex(/^\d+(kb|mb)$/, 'a size such as 5mb or 512kb').default('5mb'),
+  /** Request bodies read and parsed at once (their heap is several times their size); beyond it 503. */
+  INGESTION_BODIES_IN_FLIGHT: z.string().regex(/^\d+(kb|mb)$/, 'a size such as 20mb').default('20mb'),
   INGESTION_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(200),
   INGESTION_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
   INGESTION_MAX_USERS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(5000),

@@ -12,6 +12,7 @@ void bootstrapService({
   port: config.INGESTION_HTTP_PORT,
   host: config.HTTP_HOST,
   bodyLimit: config.INGESTION_MAX_BODY,
+  bodiesInFlight: config.INGESTION_BODIES_IN_FLIGHT,
 }).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);

@@ -5,3 +5,4 @@ export * from './lib/json-logger';
 export * from './lib/metrics.controller';
 export * from './lib/telemetry-lifecycle';
 export * from './lib/api-key.guard';
+export * from './lib/body-budget';

@@ -2,6 +2,7 @@ import type { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
+import { bodyBudget, sizeInBytes } from './body-budget';
 import { JsonLogger } from './json-logger';
 
 export interface ServiceBootstrap {
@@ -13,6 +14,8 @@ export interface ServiceBootstrap {
   /** The Kafka consumer side, when the service consumes. */
   transport?: (app: INestApplication) => CustomTransportStrategy;
   bodyLimit?: string;
+  /** Request bodies read and parsed at once, at most (e.g. `20mb`); beyond it 503 + Retry-After. */
+  bodiesInFlight?: string;
 }
 
 /** Starts a service: JSON logs, HTTP on its port, the Kafka transport, and a clean stop on SIGTERM. */
@@ -23,6 +26,8 @@ export async function bootstrapService(b: ServiceBootstrap): Promise<INestApplic
     bodyParser: !b.bodyLimit,
   });
   if (b.bodyLimit) {
+    // Registered before the parser, so a request over the budget is refused before its body is read.
+    if (b.bodiesInFlight) app.use(bodyBudget(sizeInBytes(b.bodiesInFlight), sizeInBytes(b.bodyLimit)));
     app.useBodyParser('json', { limit: b.bodyLimit });
   }
   app.enableShutdownHooks();

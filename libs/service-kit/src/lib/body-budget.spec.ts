@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bodyBudget, sizeInBytes } from './body-budget';
+
+describe('sizeInBytes', () => {
+  it('reads kb and mb, and names a size it cannot read', () => {
+    expect(sizeInBytes('512kb')).toBe(524_288);
+    expect(sizeInBytes('5mb')).toBe(5_242_880);
+    expect(() => sizeInBytes('5 MB')).toThrow('not a size such as 5mb or 512kb: 5 MB');
+  });
+});
+
+describe('bodyBudget over real HTTP', () => {
+  let server: Server;
+  let url: string;
+  const held: (() => void)[] = [];
+
+  beforeAll(async () => {
+    const budget = bodyBudget(10_000, 8_000);
+    // The handler holds each request until the test lets it go, so requests overlap for certain.
+    server = createServer((req, res) =>
+      budget(req, res, () => {
+        req.resume();
+        held.push(() => res.end('ok'));
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const post = (bytes: number) => fetch(url, { method: 'POST', body: 'x'.repeat(bytes) });
+  const whenHeld = async (n: number) => {
+    while (held.length < n) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('lets bodies in up to the budget, refuses the next with 503 and Retry-After, and frees the budget as responses finish', async () => {
+    const first = post(6_000);
+    await whenHeld(1);
+    const refused = await post(6_000);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { message: string }).message).toMatch(/^busy: 6 KB of request bodies/);
+
+    const small = post(3_000); // 6,000 + 3,000 fits in 10,000
+    await whenHeld(2);
+    held.splice(0).forEach((release) => release());
+    expect((await first).status).toBe(200);
+    expect((await small).status).toBe(200);
+
+    const after = post(6_000); // the budget is free again
+    await whenHeld(1);
+    held.splice(0).forEach((release) => release());
+    expect((await after).status).toBe(200);
+  });
+
+  it('lets requests without a body through without counting them against the budget', async () => {
+    const get = fetch(url);
+    await whenHeld(1);
+    const lone = post(9_000); // would not fit if the GET had counted
+    await whenHeld(2);
+    held.splice(0).forEach((release) => release());
+    expect((await get).status).toBe(200);
+    expect((await lone).status).toBe(200);
+  });
+});
