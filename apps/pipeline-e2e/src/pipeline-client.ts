@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
+import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { auditHeaders, integrationSettings, uniqueName } from '@sparkflow/testing';
 
@@ -39,14 +39,7 @@ export async function post(path: string, body: unknown, headers: Record<string, 
   return { status: res.status, json: json as Record<string, unknown> };
 }
 
-export interface BatchCounts {
-  ingested: number;
-  enriched: number;
-  deadLettered: number;
-  persisted: number;
-  expected: number | null;
-  complete: boolean;
-}
+export type { BatchCounts };
 
 /** Polls the audit until the batch settles (every event persisted or dead-lettered), bounded in time. */
 export async function waitForBatch(batchId: string, timeoutMs = 180_000): Promise<BatchCounts> {

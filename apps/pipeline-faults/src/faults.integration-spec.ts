@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
+import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { generateUsers } from '@sparkflow/sources';
 import { integrationSettings, uniqueName } from '@sparkflow/testing';
@@ -62,7 +62,7 @@ async function ingest(seed: string, count: number): Promise<string> {
   }
 }
 
-async function batch(batchId: string): Promise<{ complete: boolean; persisted: number; deadLettered: number; ingested: number } | null> {
+async function batch(batchId: string): Promise<BatchCounts | null> {
   try {
     const res = await fetch(`${AUDIT}/v1/batches/${encodeURIComponent(batchId)}`, { headers: { 'x-api-key': s.AUDIT_API_KEYS.split(',')[0] } });
     return res.ok ? ((await res.json()) as never) : null;

@@ -7,18 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { firstKey, loadStackConfig } from './config';
 import { selectComponents, up } from './stack';
 import { SetupError } from './errors';
+import type { BatchReport } from '@sparkflow/contracts';
 
-interface Batch {
-  batchId: string;
-  expected: number | null;
-  ingested: number;
-  enriched: number;
-  deadLettered: number;
-  persisted: number;
-  complete: boolean;
-  sampleUserId?: string | null;
-  timing?: { throughputPerSec: number | null; latencyMs: { p50: number | null; p95: number | null; p99: number | null } };
-}
+type Batch = BatchReport;
 
 const USAGE = `Usage: npm start -- [--users N] [--seed S] [--timeout SECONDS]
 

@@ -9,3 +9,4 @@ export * from './lib/persisted';
 export * from './lib/events';
 export * from './lib/json-schemas';
 export * from './lib/generated-files';
+export * from './lib/audit-api';

@@ -4,22 +4,13 @@ import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { callApi } from '../http/api';
 import { parseDay, parsePositiveInt } from './options';
+import type { BatchCounts } from '@sparkflow/contracts';
 
 interface BackfillResponse {
   id: string;
   status: 'running' | 'produced' | 'failed';
   error?: string;
   batches: { day: string; batchId: string; expected: number; produced: number }[];
-}
-
-interface BatchCounts {
-  batchId: string;
-  expected: number | null;
-  ingested: number;
-  enriched: number;
-  deadLettered: number;
-  persisted: number;
-  complete: boolean;
 }
 
 interface BatchProgress {

@@ -1,28 +1,9 @@
 import type { DataSource } from 'typeorm';
+import type { BatchCounts, BatchTiming } from '@sparkflow/contracts';
 import { AuditEventEntity, type AuditOutcome } from '../entities/audit-event.entity';
 import { BatchEntity } from '../entities/batch.entity';
 
 export type AuditRow = Omit<AuditEventEntity, 'recordedAt'>;
-
-export interface BatchCounts {
-  batchId: string;
-  source: string | null;
-  expected: number | null;
-  ingested: number;
-  enriched: number;
-  deadLettered: number;
-  persisted: number;
-  complete: boolean;
-}
-
-export interface BatchTiming {
-  firstIngestedAt: string | null;
-  lastPersistedAt: string | null;
-  /** Persisted events per second, from the first ingest to the last persisted acknowledgement. */
-  throughputPerSec: number | null;
-  /** Ingest (raw event produced) → persisted (acknowledgement produced), per event. */
-  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
-}
 
 const BATCH_TIMING = `
   SELECT min(r.produced_at) AS first_ingested, max(p.produced_at) AS last_persisted, count(*)::int AS persisted,
