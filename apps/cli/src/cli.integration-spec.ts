@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { HEADERS, SCHEMA_VERSION, TOPICS, TOPIC_SPECS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { auditHeaders, integrationSettings, uniqueName } from '@sparkflow/testing';
+import { auditHeaders, cassandraConnection, integrationSettings, uniqueName } from '@sparkflow/testing';
 
 /**
  * The real `sparkflow` command, as a child process with real argv and exit codes, against the real stack
@@ -444,13 +444,7 @@ describe('backfill, dead letters and users on the running pipeline', () => {
     expect(onRaw.key).toBe(userId);
 
     // It ends in Cassandra …
-    const client = createCassandraClient({
-      contactPoints: settings.CASSANDRA_CONTACT_POINTS.split(','),
-      localDataCenter: settings.CASSANDRA_LOCAL_DC,
-      username: settings.CASSANDRA_USERNAME,
-      password: settings.CASSANDRA_PASSWORD,
-      keyspace: settings.CASSANDRA_KEYSPACE,
-    });
+    const client = createCassandraClient(cassandraConnection(settings));
     try {
       const row = await eventually('the row in sparkflow.users', async () =>
         (

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { auditHeaders, integrationSettings, uniqueName } from '@sparkflow/testing';
+import { auditHeaders, cassandraConnection, integrationSettings, uniqueName } from '@sparkflow/testing';
 
 /** Talks to the running pipeline the way its users do: ingestion's and audit's HTTP APIs, Kafka, Cassandra. */
 export const settings = integrationSettings();
@@ -14,13 +14,7 @@ export const AUDIT_HEADERS = auditHeaders(settings);
 export const kafka = new Kafka({ clientId: 'pipeline-e2e', brokers: settings.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
 
 export function cassandra() {
-  return createCassandraClient({
-    contactPoints: settings.CASSANDRA_CONTACT_POINTS.split(','),
-    localDataCenter: settings.CASSANDRA_LOCAL_DC,
-    username: settings.CASSANDRA_USERNAME,
-    password: settings.CASSANDRA_PASSWORD,
-    keyspace: settings.CASSANDRA_KEYSPACE,
-  });
+  return createCassandraClient(cassandraConnection(settings));
 }
 
 export async function post(path: string, body: unknown, headers: Record<string, string> = {}) {

@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { generateUsers } from '@sparkflow/sources';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { cassandraConnection, integrationSettings, uniqueName } from '@sparkflow/testing';
 
 /**
  * Breaks the running stack while 50,000 users flow through it — every service killed with SIGKILL and
@@ -159,13 +159,7 @@ describe(`faults while ${USERS} users flow`, () => {
 
     // Cassandra holds exactly the users generated, once each.
     const expected = seeds.flatMap((seed) => generateUsers({ seed, count: per }).map((u) => u.login.uuid.toLowerCase()));
-    const client = createCassandraClient({
-      contactPoints: s.CASSANDRA_CONTACT_POINTS.split(','),
-      localDataCenter: s.CASSANDRA_LOCAL_DC,
-      username: s.CASSANDRA_USERNAME,
-      password: s.CASSANDRA_PASSWORD,
-      keyspace: s.CASSANDRA_KEYSPACE,
-    });
+    const client = createCassandraClient(cassandraConnection(s));
     await client.connect();
     let present = 0;
     try {

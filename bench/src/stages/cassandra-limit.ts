@@ -3,6 +3,7 @@ import type { Client } from 'cassandra-driver';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { enrichUser } from '@sparkflow/enrichment';
 import { UsersRepository, type UserWrite } from '@sparkflow/persistence';
+import { cassandraConnection } from '@sparkflow/testing';
 import { forEachConcurrent, perSecond, type RunContext } from '../run-context';
 
 export interface CassandraLimitResult {
@@ -17,13 +18,7 @@ export interface CassandraLimitResult {
 
 export function benchCassandra(ctx: RunContext): Client {
   const s = ctx.opts.settings;
-  return createCassandraClient({
-    contactPoints: s.CASSANDRA_CONTACT_POINTS.split(','),
-    localDataCenter: s.CASSANDRA_LOCAL_DC,
-    username: s.CASSANDRA_USERNAME,
-    password: s.CASSANDRA_PASSWORD,
-    keyspace: s.CASSANDRA_KEYSPACE,
-  });
+  return createCassandraClient(cassandraConnection(s));
 }
 
 /** The rows persistence would write for these users: enriched by the same use case, written by the same repository. */

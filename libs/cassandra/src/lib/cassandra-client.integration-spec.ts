@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'cassandra-driver';
-import { integrationSettings } from '@sparkflow/testing';
+import { cassandraConnection, integrationSettings } from '@sparkflow/testing';
 import { createCassandraClient } from './cassandra-client';
 
 const s = integrationSettings();
@@ -11,13 +11,7 @@ const SELECT = 'SELECT user_id, email, postcode, full_name FROM users WHERE user
 describe('Cassandra on the local stack, as the application role', () => {
   let client: Client;
   beforeAll(async () => {
-    client = createCassandraClient({
-      contactPoints: s.CASSANDRA_CONTACT_POINTS.split(','),
-      localDataCenter: s.CASSANDRA_LOCAL_DC,
-      username: s.CASSANDRA_USERNAME,
-      password: s.CASSANDRA_PASSWORD,
-      keyspace: s.CASSANDRA_KEYSPACE,
-    });
+    client = createCassandraClient(cassandraConnection(s));
     await client.connect();
   });
   afterAll(() => client.shutdown());

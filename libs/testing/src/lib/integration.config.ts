@@ -62,3 +62,14 @@ export function postgresConnection(s: IntegrationSettings, role: 'app' | 'owner'
     database: s.POSTGRES_DB,
   };
 }
+
+/** How tests and the bench reach the stack's Cassandra: as the services' application role. */
+export function cassandraConnection(s: IntegrationSettings) {
+  return {
+    contactPoints: s.CASSANDRA_CONTACT_POINTS.split(','),
+    localDataCenter: s.CASSANDRA_LOCAL_DC,
+    username: s.CASSANDRA_USERNAME,
+    password: s.CASSANDRA_PASSWORD,
+    keyspace: s.CASSANDRA_KEYSPACE,
+  };
+}

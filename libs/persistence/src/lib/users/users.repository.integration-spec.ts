@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from 'cassandra-driver';
 import type { EnrichedUser } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { integrationSettings } from '@sparkflow/testing';
+import { cassandraConnection, integrationSettings } from '@sparkflow/testing';
 import { UsersRepository } from './users.repository';
 
 const s = integrationSettings();
@@ -50,13 +50,7 @@ describe('UsersRepository on the local Cassandra', () => {
   let client: Client;
   let users: UsersRepository;
   beforeAll(async () => {
-    client = createCassandraClient({
-      contactPoints: s.CASSANDRA_CONTACT_POINTS.split(','),
-      localDataCenter: s.CASSANDRA_LOCAL_DC,
-      username: s.CASSANDRA_USERNAME,
-      password: s.CASSANDRA_PASSWORD,
-      keyspace: s.CASSANDRA_KEYSPACE,
-    });
+    client = createCassandraClient(cassandraConnection(s));
     await client.connect();
     users = new UsersRepository(client);
   });
