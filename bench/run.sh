@@ -4,4 +4,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source scripts/node-runtime.sh
 exec node_modules/.bin/tsx --tsconfig tsconfig.base.json bench/src/main.ts "$@"

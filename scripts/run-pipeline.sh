@@ -3,5 +3,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source scripts/node-runtime.sh
 bash scripts/ensure-node-deps.sh
 exec node_modules/.bin/tsx --tsconfig tsconfig.base.json deploy/local/src/run-pipeline.ts "$@"

@@ -5,7 +5,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+source scripts/node-runtime.sh
 bash scripts/ensure-node-deps.sh
+echo "node $(node --version), npm $(npm --version)"
 nx=(node_modules/.bin/nx)
 
 step() { printf '\n=== %s\n' "$*"; }

@@ -4,6 +4,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
+source ../../scripts/node-runtime.sh
 if [ ! -f node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node ] ||
   [ ! -f node_modules/@platformatic/kafka/package.json ]; then
   # The confluent package's prebuilt binary comes from GitHub releases and its default source build

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { TracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { FileSpanExporter, type SpanRecord } from './file-span-exporter';
 import { contextFromHeaders, headersFromContext } from './messaging-spans';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -11,7 +11,7 @@ import { propagation } from '@opentelemetry/api';
 describe('FileSpanExporter', () => {
   it('writes one JSON line per span with its trace, parent and service', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'spans-')), 'svc.jsonl');
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new FileSpanExporter(file, 'enrichment'))] });
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: new FileSpanExporter(file, 'enrichment') })] });
     const tracer = provider.getTracer('test');
     const parent = tracer.startSpan('process users.raw', { kind: SpanKind.CONSUMER });
     const child = tracer.startSpan('send users.enriched', {}, trace.setSpan(ROOT_CONTEXT, parent));

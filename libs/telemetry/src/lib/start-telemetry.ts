@@ -6,7 +6,7 @@ import {
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { FileSpanExporter } from './file-span-exporter';
@@ -32,17 +32,17 @@ export function startTelemetry(service: string): void {
   const name = cfg.OTEL_SERVICE_NAME ?? service;
   const processors: SpanProcessor[] = [];
   if (cfg.SPARKFLOW_TRACE_FILE)
-    processors.push(new BatchSpanProcessor(new FileSpanExporter(cfg.SPARKFLOW_TRACE_FILE, name)));
+    processors.push(new BatchSpanProcessor({ exporter: new FileSpanExporter(cfg.SPARKFLOW_TRACE_FILE, name) }));
   if (cfg.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     processors.push(
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: cfg.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT })),
+      new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: cfg.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT }) }),
     );
   }
   // Served by the service's own HTTP server on /metrics rather than a second port.
   prometheus = new PrometheusExporter({ preventServerStart: true });
   sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': name }),
-    metricReader: prometheus,
+    metricReaders: [prometheus],
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.SPARKFLOW_TRACE_RATIO) }),
     spanProcessors: processors,
     instrumentations: [
