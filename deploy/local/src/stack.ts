@@ -75,14 +75,12 @@ const indent = (s: string) =>
     .map((l) => `    ${l}`)
     .join('\n');
 
-/** Starts one component, or confirms the one already running answers. */
-async function upOne(cfg: StackConfig, c: Component, log: (line: string) => void): Promise<void> {
-  const existing = pidOf(cfg, c);
-  if (existing) {
-    const health = await waitHealthy(cfg, c, existing);
-    log(`${c.name}: already running (pid ${existing}, port ${c.mainPort(cfg)}) — ${health}`);
-    return;
-  }
+/**
+ * A component `up` has to start: its ports are free and it is prepared (jars resolved, storage formatted,
+ * service compiled). Null when it already runs.
+ */
+async function prepareOne(cfg: StackConfig, c: Component): Promise<Component | null> {
+  if (pidOf(cfg, c)) return null;
   for (const port of c.ports(cfg)) {
     if (await portInUse(port)) {
       throw new ComponentFailure(
@@ -93,18 +91,44 @@ async function upOne(cfg: StackConfig, c: Component, log: (line: string) => void
       );
     }
   }
-  const started = Date.now();
   await c.prepare(cfg);
+  return c;
+}
+
+/** Starts one prepared component, or confirms the one already running answers. */
+async function startOne(cfg: StackConfig, c: Component, prepared: boolean, log: (line: string) => void): Promise<void> {
+  if (!prepared) {
+    const existing = pidOf(cfg, c);
+    if (!existing) throw new ComponentFailure(c.name, 'stopped while the others were being prepared', logFile(cfg, c.name));
+    const health = await waitHealthy(cfg, c, existing);
+    log(`${c.name}: already running (pid ${existing}, port ${c.mainPort(cfg)}) — ${health}`);
+    return;
+  }
+  const started = Date.now();
   const pid = c.start(cfg);
   log(`${c.name}: started (pid ${pid}), waiting for it to answer…`);
   const health = await waitHealthy(cfg, c, pid);
   log(`${c.name}: healthy on port ${c.mainPort(cfg)} after ${((Date.now() - started) / 1000).toFixed(1)}s — ${health}`);
 }
 
+const failuresOf = (results: PromiseSettledResult<unknown>[]) =>
+  results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+
 async function upAll(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
-  // Components start in parallel; any failure is reported with the others' outcome.
-  const results = await Promise.allSettled(components.map((c) => upOne(cfg, c, log)));
-  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  // Every component is prepared before any starts: preparing runs Maven, initdb, the Kafka storage tool
+  // and the compiler, some of them synchronously, and that time must never count against another
+  // component's start-up timeout (a first run that downloads Cassandra's jars takes minutes).
+  const prepared = await Promise.allSettled(components.map((c) => prepareOne(cfg, c)));
+  const prepareFailures = failuresOf(prepared);
+  if (prepareFailures.length) throw new SetupError(prepareFailures.map((f) => f.message).join('\n'));
+  // Then they start in parallel; any failure is reported with the others' outcome.
+  const results = await Promise.allSettled(
+    components.map((c, i) => {
+      const p = prepared[i];
+      return startOne(cfg, c, p.status === 'fulfilled' && p.value !== null, log);
+    }),
+  );
+  const failures = failuresOf(results);
   if (failures.length) {
     throw new SetupError(failures.map((f) => f.message).join('\n'));
   }
