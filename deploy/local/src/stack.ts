@@ -57,6 +57,10 @@ const pidOf = (cfg: StackConfig, c: Component) =>
 /** A supervised server's own pid, while it runs. */
 const serverPidOf = (cfg: StackConfig, c: Component) => runningPid(pidFile(cfg, c.name), dataDir(cfg, c.name));
 
+const UNSUPERVISED = (c: Component) =>
+  `runs without its supervisor (started by an older stack, or the supervisor was killed); ` +
+  `\`npm run stack -- down ${c.name}\` and \`up ${c.name}\` put it under one`;
+
 /** What the supervisor of a running supervised component recorded; null for the others. */
 const supervision = (cfg: StackConfig, c: Component): SupervisorState | null =>
   c.supervised ? readState(stateFile(cfg, c.name)) : null;
@@ -116,6 +120,7 @@ const indent = (s: string) =>
  */
 async function prepareOne(cfg: StackConfig, c: Component): Promise<Component | null> {
   if (pidOf(cfg, c)) return null;
+  if (c.supervised && serverPidOf(cfg, c)) throw new ComponentFailure(c.name, UNSUPERVISED(c), logFile(cfg, c.name));
   for (const port of c.ports(cfg)) {
     if (await portInUse(port)) {
       throw new ComponentFailure(
@@ -241,6 +246,8 @@ export async function status(cfg: StackConfig, components: Component[]): Promise
     components.map(async (c): Promise<ComponentStatus> => {
       const pid = pidOf(cfg, c);
       const base = { component: c.name, port: c.mainPort(cfg), log: logFile(cfg, c.name) };
+      const orphan = c.supervised && !pid ? serverPidOf(cfg, c) : null;
+      if (orphan) return { ...base, pid: orphan, state: 'unhealthy', detail: UNSUPERVISED(c) };
       if (!pid) {
         return { ...base, pid: null, state: 'stopped', detail: `start it with \`npm run stack -- up ${c.name}\`` };
       }
