@@ -38,6 +38,7 @@ function kill9(service: string): void {
   note(`kill -9 ${service} (pid ${pid})`);
 }
 
+/** The stack's supervisor restarts the service; `stack up` returns once it answers again. */
 function restartKilled(service: string): void {
   kill9(service);
   stack('up', service);

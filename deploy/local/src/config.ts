@@ -50,6 +50,10 @@ const Env = z.object({
   AUDIT_HTTP_PORT: port.default(3003),
   /** Extra `node` flags for the four services, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
   SERVICE_NODE_ARGS: z.string().default(''),
+  /** How the supervisor restarts a service that exited: first delay, ceiling of the doubling, run that resets it. */
+  SERVICE_RESTART_INITIAL_MS: z.coerce.number().int().min(100).default(1000),
+  SERVICE_RESTART_MAX_MS: z.coerce.number().int().min(100).default(30_000),
+  SERVICE_RESTART_STABLE_S: seconds.default(60),
   /** Keys ingestion accepts in `x-api-key`; the first is the one `npm start` sends. */
   INGESTION_API_KEYS: z.string().min(8).default('dev-ingestion-key'),
   /** Keys the audit's query API accepts in `x-api-key`; the first is the one `npm start` and Airflow send. */

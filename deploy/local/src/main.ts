@@ -17,7 +17,8 @@ Commands:
   logs [c…]     the last lines of each component's log (-f to follow)
   reset [c…]    stop and wipe the data of components (fixes a damaged data folder)
 
-Components: kafka, cassandra, postgres (engines); ingestion, enrichment, persistence, audit (services).
+Components: kafka, cassandra, postgres (engines); ingestion, enrichment, persistence, audit (services,
+each run by a supervisor that restarts it when it exits; status shows restarts and crash loops).
 Default: all of them; engines start first, services once the engines are ready.
 Exit codes: 0 ok, 1 a component failed, 2 bad usage or settings.`;
 
@@ -46,9 +47,11 @@ async function main(argv: string[]): Promise<number> {
       if (flags.has('--json')) console.log(JSON.stringify(rows, null, 2));
       else {
         for (const r of rows) {
+          const restarts = r.supervision ? `restarts ${r.supervision.restarts}` : '';
           console.log(
-            `${r.component.padEnd(10)} ${r.state.padEnd(9)} port ${String(r.port).padEnd(6)} pid ${String(r.pid ?? '-').padEnd(8)} ${r.detail}`,
+            `${r.component.padEnd(10)} ${r.state.padEnd(9)} port ${String(r.port).padEnd(6)} pid ${String(r.pid ?? '-').padEnd(8)} ${restarts.padEnd(11)} ${r.detail}`,
           );
+          if (r.supervision?.lastExit) console.log(`${''.padEnd(10)} last exit: ${r.supervision.lastExit}`);
         }
       }
       return rows.every((r) => r.state === 'healthy') ? 0 : 1;

@@ -63,10 +63,19 @@ export function runningPid(pidFile: string, marker: string): number | null {
   }
 }
 
-/** SIGTERM (or the given signal) to the process group, then SIGKILL after the grace period. */
-export async function stopProcess(pid: number, graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  const signalGroup = (sig: NodeJS.Signals) => {
+/**
+ * SIGTERM (or the given signal) to the process group — or to the process alone with `group: false` —,
+ * then SIGKILL to the group after the grace period.
+ */
+export async function stopProcess(
+  pid: number,
+  graceMs: number,
+  signal: NodeJS.Signals = 'SIGTERM',
+  { group = true }: { group?: boolean } = {},
+): Promise<void> {
+  const signalGroup = (sig: NodeJS.Signals, toGroup = true) => {
     try {
+      if (!toGroup) throw new Error('the process alone');
       process.kill(-pid, sig);
     } catch {
       try {
@@ -76,7 +85,7 @@ export async function stopProcess(pid: number, graceMs: number, signal: NodeJS.S
       }
     }
   };
-  signalGroup(signal);
+  signalGroup(signal, group);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return;

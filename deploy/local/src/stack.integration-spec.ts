@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './config';
+import { readState } from './supervisor/supervisor-state';
 
 /**
  * Drives the real `stack` command against a second, throw-away Kafka (its own data folder and ports),
@@ -41,9 +42,12 @@ function listenOn(port: number): Promise<Server> {
 const processesUsing = (marker: string) =>
   spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
 
+// Ports of its own, offset from the stack's KAFKA_PORT, so two stacks on one machine run it side by side.
+const KAFKA_PORT = Number(process.env['KAFKA_PORT'] ?? 9092) + 1100;
+
 describe('npm run stack (bad setups and recovery)', () => {
   const home = mkdtempSync(join(tmpdir(), 'sparkflow-stack-it-'));
-  const env = { SPARKFLOW_HOME: home, KAFKA_PORT: '19192', KAFKA_CONTROLLER_PORT: '19193' };
+  const env = { SPARKFLOW_HOME: home, KAFKA_PORT: String(KAFKA_PORT), KAFKA_CONTROLLER_PORT: String(KAFKA_PORT + 1) };
 
   afterAll(async () => {
     await stack(['down'], env);
@@ -69,11 +73,11 @@ describe('npm run stack (bad setups and recovery)', () => {
   });
 
   it('names the component and the port when the port is taken', async () => {
-    const squatter = await listenOn(19192);
+    const squatter = await listenOn(KAFKA_PORT);
     try {
       const run = await stack(['up', 'kafka'], env);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/kafka: port 19192 is already in use/);
+      expect(run.stderr).toContain(`kafka: port ${KAFKA_PORT} is already in use`);
     } finally {
       squatter.close();
     }
@@ -92,7 +96,7 @@ describe('npm run stack (bad setups and recovery)', () => {
     const first = await stack(['up', 'kafka'], env);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/kafka: healthy on port 19192/);
+    expect(first.stdout).toContain(`kafka: healthy on port ${KAFKA_PORT}`);
     expect(first.stdout).toContain('created topic users.raw');
 
     const again = await stack(['up', 'kafka'], env);
@@ -101,7 +105,7 @@ describe('npm run stack (bad setups and recovery)', () => {
 
     const status = await stack(['status', 'kafka', '--json'], env);
     const [row] = JSON.parse(status.stdout) as { component: string; port: number; pid: number; state: string }[];
-    expect(row).toMatchObject({ component: 'kafka', port: 19192, state: 'healthy' });
+    expect(row).toMatchObject({ component: 'kafka', port: KAFKA_PORT, state: 'healthy' });
     expect(row.pid).toBeGreaterThan(0);
 
     expect((await stack(['down', 'kafka'], env)).code).toBe(0);
@@ -118,6 +122,95 @@ describe('npm run stack (bad setups and recovery)', () => {
     expect((await stack(['reset', 'kafka'], env)).code).toBe(0);
     const fixed = await stack(['up', 'kafka'], env);
     expect(fixed.code).toBe(0);
-    expect(fixed.stdout).toMatch(/kafka: healthy on port 19192/);
+    expect(fixed.stdout).toContain(`kafka: healthy on port ${KAFKA_PORT}`);
+  });
+});
+
+interface StatusRow {
+  component: string;
+  pid: number | null;
+  state: string;
+  detail: string;
+  supervision?: { supervisorPid: number; restarts: number; crashLooping: boolean; lastExit: string | null };
+}
+
+describe('npm run stack (supervised services)', () => {
+  const home = mkdtempSync(join(tmpdir(), 'sparkflow-supervisor-it-'));
+  const env = {
+    SPARKFLOW_HOME: home,
+    KAFKA_PORT: String(KAFKA_PORT + 100),
+    KAFKA_CONTROLLER_PORT: String(KAFKA_PORT + 101),
+    ENRICHMENT_HTTP_PORT: String(KAFKA_PORT + 102),
+    SERVICE_RESTART_INITIAL_MS: '500',
+  };
+  const statusOf = async (component: string): Promise<StatusRow> => {
+    const run = await stack(['status', component, '--json'], env);
+    return (JSON.parse(run.stdout) as StatusRow[])[0];
+  };
+  /** Asks `stack status` once a second until `done` holds; the last row either way. */
+  const statusUntil = async (component: string, done: (r: StatusRow) => boolean, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    let row = await statusOf(component);
+    while (!done(row) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      row = await statusOf(component);
+    }
+    return row;
+  };
+
+  beforeAll(async () => {
+    const run = await stack(['up', 'kafka'], env);
+    if (run.code !== 0) throw new Error(`kafka did not start:\n${run.stdout}${run.stderr}`);
+  });
+
+  afterAll(async () => {
+    await stack(['down'], env);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('restarts a service killed with SIGKILL under a new pid, counts one restart, and does not count `down` as one', async () => {
+    const up = await stack(['up', 'enrichment'], env);
+    expect(up.code).toBe(0);
+    const before = await statusOf('enrichment');
+    expect(before).toMatchObject({ state: 'healthy', supervision: { restarts: 0, crashLooping: false } });
+    const pid = before.pid ?? 0;
+    expect(pid).toBeGreaterThan(0);
+
+    process.kill(pid, 'SIGKILL');
+    const after = await statusUntil('enrichment', (r) => r.state === 'healthy' && r.pid !== pid, 90_000);
+    expect(after.state).toBe('healthy');
+    expect(after.pid).not.toBe(pid);
+    expect(after.supervision).toMatchObject({
+      supervisorPid: before.supervision?.supervisorPid,
+      restarts: 1,
+      crashLooping: false,
+    });
+    expect(after.supervision?.lastExit).toMatch(/^signal SIGKILL at /);
+    const text = await stack(['status', 'enrichment'], env);
+    expect(text.stdout).toMatch(/enrichment +healthy .* restarts 1 /);
+
+    expect((await stack(['down', 'enrichment'], env)).code).toBe(0);
+    expect(readState(join(home, 'run', 'enrichment.state.json'))).toMatchObject({ state: 'stopped', restarts: 1 });
+    expect(processesUsing(join(home, 'enrichment'))).toEqual([]);
+  });
+
+  it('reports a service that exits at once on every start as crash-looping, in `up` and in `status`', async () => {
+    // A setting the service refuses at boot: it exits with code 1 every time it is started.
+    const badEnv = { ...env, KAFKA_COMPRESSION: 'bogus' };
+    const up = await stack(['up', 'enrichment'], badEnv);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toMatch(/enrichment: crash-looping: \d+ restarts within 5 min, last exit code 1/);
+    expect(up.stderr).toContain('KAFKA_COMPRESSION');
+
+    const row = await statusOf('enrichment');
+    expect(row.state).toBe('unhealthy');
+    expect(row.supervision?.crashLooping).toBe(true);
+    expect(row.supervision?.restarts).toBeGreaterThanOrEqual(3);
+    const text = await stack(['status', 'enrichment'], env);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('crash-looping');
+
+    expect((await stack(['down', 'enrichment'], env)).code).toBe(0);
+    expect(processesUsing(join(home, 'enrichment'))).toEqual([]);
   });
 });

@@ -1,7 +1,15 @@
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StackConfig } from './config';
-import { type Component, type ComponentName, dataDir, logFile, pidFile } from './components/component';
+import {
+  type Component,
+  type ComponentName,
+  dataDir,
+  logFile,
+  pidFile,
+  stateFile,
+  supervisorPidFile,
+} from './components/component';
 import { kafka } from './components/kafka';
 import { cassandra } from './components/cassandra';
 import { postgres } from './components/postgres';
@@ -9,6 +17,8 @@ import { service } from './components/service';
 import { airflow } from './components/airflow';
 import { SetupError, UsageError } from './errors';
 import { portInUse, portOwner, removePidFile, runningPid, stopProcess, tail } from './processes';
+import { CRASH_LOOP, describeExit, isCrashLooping, recentRestarts } from './supervisor/restart-policy';
+import { type SupervisorState, readState } from './supervisor/supervisor-state';
 
 export const COMPONENTS: readonly Component[] = [
   kafka,
@@ -40,7 +50,27 @@ export class ComponentFailure extends SetupError {
   }
 }
 
-const pidOf = (cfg: StackConfig, c: Component) => runningPid(pidFile(cfg, c.name), dataDir(cfg, c.name));
+/** The component's process: the server itself, or the supervisor of a supervised one. */
+const pidOf = (cfg: StackConfig, c: Component) =>
+  runningPid(c.supervised ? supervisorPidFile(cfg, c.name) : pidFile(cfg, c.name), dataDir(cfg, c.name));
+
+/** A supervised server's own pid, while it runs. */
+const serverPidOf = (cfg: StackConfig, c: Component) => runningPid(pidFile(cfg, c.name), dataDir(cfg, c.name));
+
+const UNSUPERVISED = (c: Component) =>
+  `runs without its supervisor (started by an older stack, or the supervisor was killed); ` +
+  `\`npm run stack -- down ${c.name}\` and \`up ${c.name}\` put it under one`;
+
+/** What the supervisor of a running supervised component recorded; null for the others. */
+const supervision = (cfg: StackConfig, c: Component): SupervisorState | null =>
+  c.supervised ? readState(stateFile(cfg, c.name)) : null;
+
+/** `crash-looping: 4 restarts within 5 min, last exit code 1`, or null. */
+function crashLoop(s: SupervisorState | null, now = Date.now()): string | null {
+  if (!s || !isCrashLooping(s.restartTimes, now)) return null;
+  const last = s.lastExit ? `, last ${describeExit(s.lastExit)} after ${Math.round(s.lastExit.uptimeMs / 1000)} s` : '';
+  return `crash-looping: ${recentRestarts(s.restartTimes, now)} restarts within ${CRASH_LOOP.windowMs / 60_000} min${last}`;
+}
 
 async function waitHealthy(cfg: StackConfig, c: Component, pid: number): Promise<string> {
   const deadline = Date.now() + c.startTimeoutMs(cfg);
@@ -51,6 +81,15 @@ async function waitHealthy(cfg: StackConfig, c: Component, pid: number): Promise
         c.name,
         `the process (pid ${pid}) exited during start-up. Last log lines:\n${indent(tail(logFile(cfg, c.name), 15))}\n` +
           `  If its data folder is damaged, \`npm run stack -- reset ${c.name}\` wipes it.`,
+        logFile(cfg, c.name),
+      );
+    }
+    const looping = crashLoop(supervision(cfg, c));
+    if (looping) {
+      throw new ComponentFailure(
+        c.name,
+        `${looping}; its supervisor keeps restarting it (\`npm run stack -- down ${c.name}\` stops it). Last log lines:\n` +
+          indent(tail(logFile(cfg, c.name), 15)),
         logFile(cfg, c.name),
       );
     }
@@ -75,14 +114,13 @@ const indent = (s: string) =>
     .map((l) => `    ${l}`)
     .join('\n');
 
-/** Starts one component, or confirms the one already running answers. */
-async function upOne(cfg: StackConfig, c: Component, log: (line: string) => void): Promise<void> {
-  const existing = pidOf(cfg, c);
-  if (existing) {
-    const health = await waitHealthy(cfg, c, existing);
-    log(`${c.name}: already running (pid ${existing}, port ${c.mainPort(cfg)}) — ${health}`);
-    return;
-  }
+/**
+ * A component `up` has to start: its ports are free and it is prepared (jars resolved, storage formatted,
+ * service compiled). Null when it already runs.
+ */
+async function prepareOne(cfg: StackConfig, c: Component): Promise<Component | null> {
+  if (pidOf(cfg, c)) return null;
+  if (c.supervised && serverPidOf(cfg, c)) throw new ComponentFailure(c.name, UNSUPERVISED(c), logFile(cfg, c.name));
   for (const port of c.ports(cfg)) {
     if (await portInUse(port)) {
       throw new ComponentFailure(
@@ -93,18 +131,45 @@ async function upOne(cfg: StackConfig, c: Component, log: (line: string) => void
       );
     }
   }
-  const started = Date.now();
   await c.prepare(cfg);
+  return c;
+}
+
+/** Starts one prepared component, or confirms the one already running answers. */
+async function startOne(cfg: StackConfig, c: Component, prepared: boolean, log: (line: string) => void): Promise<void> {
+  if (!prepared) {
+    const existing = pidOf(cfg, c);
+    if (!existing) throw new ComponentFailure(c.name, 'stopped while the others were being prepared', logFile(cfg, c.name));
+    const health = await waitHealthy(cfg, c, existing);
+    const server = c.supervised ? `pid ${serverPidOf(cfg, c) ?? '-'}, supervisor pid ${existing}` : `pid ${existing}`;
+    log(`${c.name}: already running (${server}, port ${c.mainPort(cfg)}) — ${health}`);
+    return;
+  }
+  const started = Date.now();
   const pid = c.start(cfg);
-  log(`${c.name}: started (pid ${pid}), waiting for it to answer…`);
+  log(`${c.name}: started (${c.supervised ? 'supervisor ' : ''}pid ${pid}), waiting for it to answer…`);
   const health = await waitHealthy(cfg, c, pid);
   log(`${c.name}: healthy on port ${c.mainPort(cfg)} after ${((Date.now() - started) / 1000).toFixed(1)}s — ${health}`);
 }
 
+const failuresOf = (results: PromiseSettledResult<unknown>[]) =>
+  results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+
 async function upAll(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
-  // Components start in parallel; any failure is reported with the others' outcome.
-  const results = await Promise.allSettled(components.map((c) => upOne(cfg, c, log)));
-  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  // Every component is prepared before any starts: preparing runs Maven, initdb, the Kafka storage tool
+  // and the compiler, some of them synchronously, and that time must never count against another
+  // component's start-up timeout (a first run that downloads Cassandra's jars takes minutes).
+  const prepared = await Promise.allSettled(components.map((c) => prepareOne(cfg, c)));
+  const prepareFailures = failuresOf(prepared);
+  if (prepareFailures.length) throw new SetupError(prepareFailures.map((f) => f.message).join('\n'));
+  // Then they start in parallel; any failure is reported with the others' outcome.
+  const results = await Promise.allSettled(
+    components.map((c, i) => {
+      const p = prepared[i];
+      return startOne(cfg, c, p.status === 'fulfilled' && p.value !== null, log);
+    }),
+  );
+  const failures = failuresOf(results);
   if (failures.length) {
     throw new SetupError(failures.map((f) => f.message).join('\n'));
   }
@@ -131,14 +196,21 @@ async function stopAll(cfg: StackConfig, components: Component[], log: (line: st
   await Promise.all(
     components.map(async (c) => {
       const pid = pidOf(cfg, c);
-      if (!pid) {
+      // A server whose supervisor is gone (killed by hand) is stopped all the same.
+      const orphan = c.supervised && !pid ? serverPidOf(cfg, c) : null;
+      if (!pid && !orphan) {
         removePidFile(pidFile(cfg, c.name));
+        if (c.supervised) removePidFile(supervisorPidFile(cfg, c.name));
         log(`${c.name}: not running`);
         return;
       }
-      await stopProcess(pid, 60_000, c.stopSignal);
+      // A supervisor is asked alone: it passes SIGTERM on to its server and, seeing it asked, does not
+      // count the exit as a crash. Its process group gets SIGKILL after the grace period.
+      if (pid) await stopProcess(pid, 60_000, c.stopSignal, { group: !c.supervised });
+      if (orphan) await stopProcess(orphan, 60_000, c.stopSignal);
       removePidFile(pidFile(cfg, c.name));
-      log(`${c.name}: stopped (pid ${pid})`);
+      if (c.supervised) removePidFile(supervisorPidFile(cfg, c.name));
+      log(`${c.name}: stopped (${c.supervised && pid ? `supervisor pid ${pid}` : `pid ${pid ?? orphan}`})`);
     }),
   );
 }
@@ -155,22 +227,49 @@ export async function reset(cfg: StackConfig, components: Component[], log: (lin
 export interface ComponentStatus {
   component: ComponentName;
   port: number;
+  /** The server's pid (for a supervised service, the service's, not its supervisor's). */
   pid: number | null;
   state: 'healthy' | 'unhealthy' | 'stopped';
   detail: string;
   log: string;
+  /** Supervised services only. */
+  supervision?: {
+    supervisorPid: number;
+    restarts: number;
+    crashLooping: boolean;
+    lastExit: string | null;
+  };
 }
 
 export async function status(cfg: StackConfig, components: Component[]): Promise<ComponentStatus[]> {
   return Promise.all(
-    components.map(async (c) => {
+    components.map(async (c): Promise<ComponentStatus> => {
       const pid = pidOf(cfg, c);
-      const base = { component: c.name, port: c.mainPort(cfg), pid, log: logFile(cfg, c.name) };
-      if (!pid) return { ...base, state: 'stopped' as const, detail: `start it with \`npm run stack -- up ${c.name}\`` };
+      const base = { component: c.name, port: c.mainPort(cfg), log: logFile(cfg, c.name) };
+      const orphan = c.supervised && !pid ? serverPidOf(cfg, c) : null;
+      if (orphan) return { ...base, pid: orphan, state: 'unhealthy', detail: UNSUPERVISED(c) };
+      if (!pid) {
+        return { ...base, pid: null, state: 'stopped', detail: `start it with \`npm run stack -- up ${c.name}\`` };
+      }
+      const s = supervision(cfg, c);
+      const serverPid = c.supervised ? serverPidOf(cfg, c) : pid;
+      const supervised = s && {
+        supervision: {
+          supervisorPid: pid,
+          restarts: s.restarts,
+          crashLooping: crashLoop(s) !== null,
+          lastExit: s.lastExit ? `${describeExit(s.lastExit)} at ${new Date(s.lastExit.at).toISOString()}` : null,
+        },
+      };
+      const looping = crashLoop(s);
+      if (looping || (c.supervised && !serverPid)) {
+        const waiting = s?.nextStartAt ? `; restarting in ${Math.max(0, Math.ceil((s.nextStartAt - Date.now()) / 1000))} s` : '';
+        return { ...base, pid: serverPid, ...supervised, state: 'unhealthy', detail: `${looping ?? 'not running'}${waiting}` };
+      }
       try {
-        return { ...base, state: 'healthy' as const, detail: await c.probe(cfg) };
+        return { ...base, pid: serverPid, ...supervised, state: 'healthy', detail: await c.probe(cfg) };
       } catch (err) {
-        return { ...base, state: 'unhealthy' as const, detail: (err as Error).message };
+        return { ...base, pid: serverPid, ...supervised, state: 'unhealthy', detail: (err as Error).message };
       }
     }),
   );

@@ -25,6 +25,11 @@ export interface Component {
   probe(cfg: StackConfig): Promise<string>;
   /** Signal that shuts the server down cleanly. */
   readonly stopSignal: NodeJS.Signals;
+  /**
+   * Run under a supervisor (`supervisor/supervisor.ts`) that restarts the server when it exits: `start`
+   * launches the supervisor, whose pid is in `supervisorPidFile`; the server's own pid stays in `pidFile`.
+   */
+  readonly supervised?: boolean;
   /** After the whole stack is healthy: topics, schemas, roles. Idempotent. */
   bootstrap?(cfg: StackConfig): Promise<string[]>;
 }
@@ -32,3 +37,5 @@ export interface Component {
 export const dataDir = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/${c}`;
 export const logFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/logs/${c}.log`;
 export const pidFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/run/${c}.pid`;
+export const supervisorPidFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/run/${c}.supervisor.pid`;
+export const stateFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/run/${c}.state.json`;

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { engineClientEnv, type StackConfig } from '../config';
 import { launch } from '../processes';
-import { type Component, type ServiceName, dataDir, logFile, pidFile } from './component';
+import type { SupervisorSpec } from '../supervisor/supervisor-state';
+import { type Component, type ServiceName, dataDir, logFile, pidFile, stateFile, supervisorPidFile } from './component';
 
 const PORTS: Record<ServiceName, (cfg: StackConfig) => number> = {
   ingestion: (cfg) => cfg.INGESTION_HTTP_PORT,
@@ -39,10 +40,12 @@ function serviceEnv(cfg: StackConfig, name: ServiceName): NodeJS.ProcessEnv {
  */
 const HEAP_MB: Record<ServiceName, number> = { ingestion: 192, enrichment: 160, persistence: 160, audit: 160 };
 
+const SUPERVISOR_SRC = join('deploy', 'local', 'src', 'supervisor');
+
 const buildDir = (cfg: StackConfig, name: ServiceName) => join(dataDir(cfg, name), 'build');
 
 /**
- * Compiles the service and the libs to CommonJS with SWC (the same compiler the Docker image uses), so
+ * Compiles the service, the libs and the supervisor to CommonJS with SWC (the same compiler the Docker image uses), so
  * the running service carries no TypeScript compiler: running the sources through @swc-node/register
  * cost each service about 75 MB of resident memory. Takes well under a second.
  */
@@ -51,13 +54,16 @@ function compile(cfg: StackConfig, name: ServiceName): void {
   rmSync(out, { recursive: true, force: true });
   const run = spawnSync(
     process.execPath,
-    [join(cfg.repoRoot, 'deploy', 'docker', 'compile.js'), out, join('apps', name), 'libs'],
+    [join(cfg.repoRoot, 'deploy', 'docker', 'compile.js'), out, join('apps', name), 'libs', SUPERVISOR_SRC],
     { cwd: cfg.repoRoot, encoding: 'utf8' },
   );
   if (run.status !== 0) throw new Error(`${name}: compiling the service failed:\n${run.stdout}${run.stderr}`);
 }
 
-/** One of the four NestJS services, compiled from its TypeScript and probed on /health/ready. */
+/**
+ * One of the four NestJS services, compiled from its TypeScript, run under a supervisor that restarts it
+ * when it exits, and probed on /health/ready.
+ */
 export function service(name: ServiceName): Component {
   return {
     name,
@@ -70,8 +76,10 @@ export function service(name: ServiceName): Component {
       mkdirSync(dataDir(cfg, name), { recursive: true });
       compile(cfg, name);
     },
+    supervised: true,
     start(cfg) {
-      return launch({
+      const spec: SupervisorSpec = {
+        service: name,
         command: process.execPath,
         args: [
           `--max-old-space-size=${HEAP_MB[name]}`,
@@ -80,9 +88,26 @@ export function service(name: ServiceName): Component {
           `--home=${dataDir(cfg, name)}`,
         ],
         cwd: cfg.repoRoot,
+        logFile: logFile(cfg, name),
+        childPidFile: pidFile(cfg, name),
+        stateFile: stateFile(cfg, name),
+        policy: {
+          initialBackoffMs: cfg.SERVICE_RESTART_INITIAL_MS,
+          maxBackoffMs: cfg.SERVICE_RESTART_MAX_MS,
+          stableAfterMs: cfg.SERVICE_RESTART_STABLE_S * 1000,
+        },
+      };
+      // The spec holds no settings: the supervisor passes its own environment on to the service.
+      const specFile = join(dataDir(cfg, name), 'supervisor.json');
+      writeFileSync(specFile, JSON.stringify(spec, null, 2));
+      rmSync(stateFile(cfg, name), { force: true });
+      return launch({
+        command: process.execPath,
+        args: [join(buildDir(cfg, name), SUPERVISOR_SRC, 'supervisor.js'), specFile],
+        cwd: cfg.repoRoot,
         env: serviceEnv(cfg, name),
         logFile: logFile(cfg, name),
-        pidFile: pidFile(cfg, name),
+        pidFile: supervisorPidFile(cfg, name),
       });
     },
     async probe(cfg) {
