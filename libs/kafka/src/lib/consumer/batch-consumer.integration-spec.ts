@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DeadLetterEvent, SparkflowErrorCode, TOPICS, type TopicName } from '@sparkflow/contracts';
 import { integrationSettings, uniqueName } from '@sparkflow/testing';
 import { ensureTopics } from '../topics/ensure-topics';
-import { SparkflowException } from '../errors/sparkflow-exception';
+import { SparkflowException } from '@sparkflow/errors';
 import { EventProducer } from '../producer/event-producer';
 import { BatchConsumer } from './batch-consumer';
 import { ConsumerHealth } from './consumer-health';

@@ -1,5 +1,5 @@
 import { DeadLetterEvent, SparkflowErrorCode } from '@sparkflow/contracts';
-import { SparkflowException } from '../errors/sparkflow-exception';
+import { SparkflowException } from '@sparkflow/errors';
 import { deadLetterFor } from './dead-letters';
 import type { InboundMessage } from './inbound-message';
 

@@ -7,7 +7,7 @@ import {
   type DeadLetterEvent,
   type Stage,
 } from '@sparkflow/contracts';
-import { reasonsOf } from '../errors/sparkflow-exception';
+import { reasonsOf } from '@sparkflow/errors';
 import type { OutboundEvent } from '../producer/event-producer';
 import type { InboundMessage } from './inbound-message';
 
