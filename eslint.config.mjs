@@ -12,6 +12,7 @@ const depConstraints = [
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util'] },
   // An empty "only" list is ignored by Nx, so "depends on nothing of ours" is spelled as a ban on everything.
   { sourceTag: 'scope:contracts', notDependOnLibsWithTags: ['*'] },
+  // libs/errors (type:util, scope:shared) is held by these two: it may import only contracts, and every layer may import it.
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts'] },
   { sourceTag: 'scope:ingestion', onlyDependOnLibsWithTags: ['scope:ingestion', 'scope:shared', 'scope:contracts'] },
   { sourceTag: 'scope:enrichment', onlyDependOnLibsWithTags: ['scope:enrichment', 'scope:shared', 'scope:contracts'] },

@@ -1,2 +1,3 @@
 export * from './lib/cql-migrations';
 export * from './lib/cassandra-client';
+export * from './lib/cassandra-errors';

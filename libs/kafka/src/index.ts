@@ -1,5 +1,5 @@
 export * from './lib/topics/ensure-topics';
-export * from './lib/errors/sparkflow-exception';
+export * from './lib/errors';
 export * from './lib/consumer/inbound-message';
 export * from './lib/consumer/by-key';
 export * from './lib/consumer/parse-event';

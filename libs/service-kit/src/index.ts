@@ -6,3 +6,4 @@ export * from './lib/metrics.controller';
 export * from './lib/telemetry-lifecycle';
 export * from './lib/api-key.guard';
 export * from './lib/body-budget';
+export * from './lib/sparkflow-exception.filter';

@@ -161,6 +161,17 @@ Examples:
       );
       const missing = (opts.event ?? []).filter((id) => !records.some((r) => r.dlqEventId === id));
       if (missing.length) throw new CliError(`no dead letter ${missing.join(', ')} in users.dlq`);
+      // A cut payload is not the record: replaying it would publish a different, broken value.
+      const truncated = corrected ? [] : records.filter((r) => r.deadLetter.payloadTruncated);
+      if (truncated.length) {
+        throw new CliError(
+          `${truncated.length} dead letter(s) keep only the beginning of their record, which was too large for users.dlq:\n` +
+            truncated
+              .map((r) => `  ${r.dlqEventId}: ${r.deadLetter.payloadBytes ?? '?'} bytes, sha256 ${r.deadLetter.payloadSha256 ?? '?'}`)
+              .join('\n') +
+            '\nreplay each with --event <id> --payload-file <corrected value>',
+        );
+      }
       if (corrected && opts.validate !== false) {
         const issues = contractIssues(records[0].deadLetter.originalTopic, corrected);
         if (issues.length) {

@@ -15,7 +15,11 @@ export type DeadLetterReason = z.infer<typeof DeadLetterReason>;
 
 /**
  * What `users.dlq` holds: enough to explain the failure and to replay the record unchanged.
- * The payload is kept exactly as received; bytes that are not UTF-8 are kept as base64.
+ * The payload is kept exactly as received; bytes that are not UTF-8 are kept as base64. A dead letter
+ * always fits `users.dlq`'s `max.message.bytes`: when the payload would not, it is cut
+ * (`payloadTruncated`) and `payloadBytes`/`payloadSha256` identify the original, so a replay needs a
+ * corrected value (`dlq replay --payload-file`). Ids and reasons are escaped (NUL, lone surrogates) and
+ * clamped, so any store can record the dead letter itself.
  */
 export const DeadLetter = z.object({
   stage: Stage,
@@ -29,6 +33,12 @@ export const DeadLetter = z.object({
   originalBatchId: z.string().nullable(),
   payload: z.string(),
   payloadEncoding: z.enum(['utf8', 'base64']),
+  /** True when `payload` is only the beginning of the record's value. */
+  payloadTruncated: z.boolean().optional(),
+  /** Size in bytes of the record's value as received. */
+  payloadBytes: z.number().int().min(0).optional(),
+  /** SHA-256 (hex) of the record's value as received. */
+  payloadSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   attempts: z.number().int().min(1),
   failedAt: z.iso.datetime({ offset: true }),
 });

@@ -1,6 +1,7 @@
 /**
  * Every failure SparkFlow explains has one of these codes. A DLQ record lists them as reasons; the
- * HTTP layer maps them to statuses. New codes must be placed in both mappers (they switch exhaustively).
+ * HTTP layer maps them to statuses. New codes must be placed in both mappers of `@sparkflow/errors`
+ * (they switch exhaustively, so the build fails until they are).
  */
 export enum SparkflowErrorCode {
   /** The bytes are not JSON (or not UTF-8). */
@@ -11,12 +12,24 @@ export enum SparkflowErrorCode {
   UnsupportedSchemaVersion = 'UNSUPPORTED_SCHEMA_VERSION',
   /** Valid shape, but the values contradict each other or the calendar (birth in the future, …). */
   SemanticInvalid = 'SEMANTIC_INVALID',
-  /** Cassandra did not answer or had too few replicas; retried, then dead-lettered. */
+  /** Cassandra did not answer, timed out or had too few replicas: an outage, waited out. */
   CassandraUnavailable = 'CASSANDRA_UNAVAILABLE',
-  /** The Kafka broker did not accept a produce in time; retried. */
+  /** Cassandra refused the statement for this record's values (invalid request): it never will. */
+  CassandraRejected = 'CASSANDRA_REJECTED',
+  /** PostgreSQL was unreachable, shutting down or timed out: an outage, waited out. */
+  PostgresUnavailable = 'POSTGRES_UNAVAILABLE',
+  /** PostgreSQL refused this record's values (data exception, program limit): it never will. */
+  PostgresRejected = 'POSTGRES_REJECTED',
+  /** The Kafka broker did not accept a produce in time or was unreachable: an outage, waited out. */
   BrokerUnavailable = 'BROKER_UNAVAILABLE',
-  /** The upstream randomuser-compatible API failed or returned something unusable. */
+  /** The record is larger than the topic accepts (`max.message.bytes`). */
+  RecordTooLarge = 'RECORD_TOO_LARGE',
+  /** The broker refused the record for another reason it calls not retriable. */
+  BrokerRejected = 'BROKER_REJECTED',
+  /** The upstream randomuser-compatible API failed or timed out (asking again may help). */
   SourceUnavailable = 'SOURCE_UNAVAILABLE',
+  /** The upstream API answered something unusable (not JSON, not a randomuser response, a 4xx). */
+  SourceInvalidResponse = 'SOURCE_INVALID_RESPONSE',
   /** Anything without a code: retried within the attempt budget, then dead-lettered. */
   Unknown = 'UNKNOWN',
 }

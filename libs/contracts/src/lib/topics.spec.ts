@@ -17,4 +17,8 @@ describe('topics', () => {
   it('keeps dead letters longer than the data they explain', () => {
     expect(topicSpec(TOPICS.usersDlq).retentionMs).toBeGreaterThan(topicSpec(TOPICS.usersRaw).retentionMs);
   });
+
+  it('states the largest record each topic accepts', () => {
+    for (const spec of TOPIC_SPECS) expect(spec.maxMessageBytes).toBeGreaterThanOrEqual(1024 * 1024);
+  });
 });

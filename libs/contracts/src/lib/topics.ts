@@ -18,10 +18,17 @@ export interface TopicSpec {
   readonly partitions: number;
   readonly retentionMs: number;
   readonly cleanupPolicy: 'delete' | 'compact';
+  /**
+   * The topic's `max.message.bytes`: the largest record batch the broker accepts. Producers build what
+   * they write to fit it (a dead letter cuts its preserved payload), and ensure-topics sets it.
+   */
+  readonly maxMessageBytes: number;
   readonly description: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The broker's default (1 MiB, plus the 12-byte log overhead it allows), stated so it is ours to change. */
+const ONE_MB = 1024 * 1024 + 12;
 
 export const TOPIC_SPECS: readonly TopicSpec[] = [
   {
@@ -29,6 +36,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     partitions: 6,
     retentionMs: 7 * DAY_MS,
     cleanupPolicy: 'delete',
+    maxMessageBytes: ONE_MB,
     description: 'Raw randomuser-shaped records as ingested, keyed by login.uuid.',
   },
   {
@@ -36,6 +44,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     partitions: 6,
     retentionMs: 7 * DAY_MS,
     cleanupPolicy: 'delete',
+    maxMessageBytes: ONE_MB,
     description: 'Validated, normalised users with derived fields, keyed by user id.',
   },
   {
@@ -44,6 +53,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     // Dead letters are evidence: they are kept long enough for a person to look at them and replay.
     retentionMs: 30 * DAY_MS,
     cleanupPolicy: 'delete',
+    maxMessageBytes: ONE_MB,
     description: 'Records that failed a stage, with every reason and where they came from.',
   },
   {
@@ -51,6 +61,7 @@ export const TOPIC_SPECS: readonly TopicSpec[] = [
     partitions: 6,
     retentionMs: 7 * DAY_MS,
     cleanupPolicy: 'delete',
+    maxMessageBytes: ONE_MB,
     description: 'Acknowledgements written after a user is durable in Cassandra.',
   },
 ];

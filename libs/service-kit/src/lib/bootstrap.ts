@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { bodyBudget, sizeInBytes } from './body-budget';
 import { JsonLogger } from './json-logger';
+import { SparkflowExceptionFilter } from './sparkflow-exception.filter';
 
 export interface ServiceBootstrap {
   name: string;
@@ -30,6 +31,8 @@ export async function bootstrapService(b: ServiceBootstrap): Promise<INestApplic
     if (b.bodiesInFlight) app.use(bodyBudget(sizeInBytes(b.bodiesInFlight), sizeInBytes(b.bodyLimit)));
     app.useBodyParser('json', { limit: b.bodyLimit });
   }
+  // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500.
+  app.useGlobalFilters(new SparkflowExceptionFilter());
   app.enableShutdownHooks();
   if (b.transport) {
     app.connectMicroservice({ strategy: b.transport(app) }, { inheritAppConfig: true });

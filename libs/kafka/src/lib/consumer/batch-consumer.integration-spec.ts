@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { DeadLetterEvent, SparkflowErrorCode, TOPICS, type TopicName } from '@sparkflow/contracts';
 import { integrationSettings, uniqueName } from '@sparkflow/testing';
 import { ensureTopics } from '../topics/ensure-topics';
-import { SparkflowException } from '../errors/sparkflow-exception';
+import { SparkflowException } from '@sparkflow/errors';
 import { EventProducer } from '../producer/event-producer';
 import { BatchConsumer } from './batch-consumer';
 import { ConsumerHealth } from './consumer-health';
@@ -51,6 +51,7 @@ describe('BatchConsumer on the real broker', () => {
         partitions: 1,
         retentionMs: 3_600_000,
         cleanupPolicy: 'delete',
+        maxMessageBytes: 1_048_588,
         description: 'test',
       },
     ]);
@@ -127,6 +128,7 @@ describe('BatchConsumer on the real broker', () => {
         partitions: 1,
         retentionMs: 3_600_000,
         cleanupPolicy: 'delete',
+        maxMessageBytes: 1_048_588,
         description: 'test',
       },
     ]);
@@ -175,7 +177,7 @@ describe('BatchConsumer on the real broker', () => {
     const topic = uniqueName('it-stall');
     const groupId = uniqueName('it-stall-group');
     await ensureTopics(kafka.admin(), [
-      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', description: 'test' },
+      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', maxMessageBytes: 1_048_588, description: 'test' },
     ]);
     const raw = kafka.producer();
     await raw.connect();

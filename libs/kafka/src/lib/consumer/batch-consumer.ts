@@ -3,7 +3,8 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { HEADERS, type Stage } from '@sparkflow/contracts';
 import { endSpan, headersFromContext, startProcessSpan } from '@sparkflow/telemetry';
 import { assertNever } from '@sparkflow/contracts';
-import { type Disposition, disposition, errorCode } from '../errors/sparkflow-exception';
+import { type Disposition, disposition } from '@sparkflow/errors';
+import { failureCode } from '../errors/kafka-errors';
 import type { EventProducer } from '../producer/event-producer';
 import type { ConsumerHealth } from './consumer-health';
 import { DLQ_TOPIC, deadLetterFor } from './dead-letters';
@@ -246,7 +247,7 @@ export class BatchConsumer {
       pending.forEach((message, i) => {
         const outcome = outcomes[i];
         if (outcome.status === 'ok') return;
-        const giveUp = this.exhausted(disposition(errorCode(outcome.error)), attempt, started);
+        const giveUp = this.exhausted(disposition(failureCode(outcome.error)), attempt, started);
         if (giveUp) dead.push({ message, error: outcome.error });
         else retry.push(message);
       });

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { DeadLetterEvent, SparkflowErrorCode } from '@sparkflow/contracts';
-import { SparkflowException } from '../errors/sparkflow-exception';
+import { SparkflowException } from '@sparkflow/errors';
 import { deadLetterFor } from './dead-letters';
 import type { InboundMessage } from './inbound-message';
 
@@ -58,5 +59,85 @@ describe('deadLetterFor', () => {
     expect(Buffer.from(dlq.payload.payload, 'base64').equals(poison)).toBe(true);
     expect(dlq.source).toBe('unknown');
     expect(dlq.payload.reasons[0].code).toBe('UNKNOWN');
+  });
+});
+
+/** A small seeded generator (mulberry32): the same seed gives the same cases on every run. */
+function seeded(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)];
+  return { next, int, pick };
+}
+
+const ALPHABETS = ['a', '"', '\\', '\u0000', '\n', 'é', '😀', '\u202e', 'ß', '{}'] as const;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+describe('deadLetterFor fits any record into users.dlq', () => {
+  const rnd = seeded(20261130);
+  const cases = Array.from({ length: 60 }, (_, i) => {
+    const maxBytes = rnd.pick([8 * 1024, 20 * 1024, 64 * 1024]);
+    const size = rnd.pick([0, 10, maxBytes / 4, maxBytes - 5000, maxBytes, maxBytes * 2, maxBytes * 5].map(Math.floor));
+    const binary = rnd.next() < 0.25;
+    let value: Buffer;
+    if (binary) {
+      value = Buffer.alloc(size);
+      for (let j = 0; j < size; j++) value[j] = rnd.int(0, 255);
+    } else {
+      const alphabet = Array.from({ length: rnd.int(1, 3) }, () => rnd.pick(ALPHABETS));
+      let text = '';
+      while (Buffer.byteLength(text) < size) text += rnd.pick(alphabet).repeat(rnd.int(1, 50));
+      value = Buffer.from(text);
+    }
+    const hostile = rnd.pick(['b-1', 'seed\u0000x', '\ud800lone', 'x'.repeat(5000), '']);
+    return { i, maxBytes, value, hostile };
+  });
+
+  it.each(cases)('case $i: within max.message.bytes, valid, and the original identifiable', ({ maxBytes, value, hostile }) => {
+    const error = new SparkflowException(SparkflowErrorCode.SchemaInvalid, `bad ${hostile}`, {
+      reasons: [{ code: SparkflowErrorCode.SchemaInvalid, message: `bad value ${hostile}`, path: `name.${hostile}` }],
+    });
+    const out = deadLetterFor(
+      { ...message(value, { 'sparkflow-batch-id': hostile, 'sparkflow-event-id': hostile }), key: hostile },
+      'enrichment',
+      error,
+      1,
+      new Date(),
+      maxBytes,
+    );
+    const bytes = Buffer.byteLength(JSON.stringify(out.event)) + Buffer.byteLength(out.key ?? '');
+    expect(bytes).toBeLessThanOrEqual(maxBytes);
+    const dl = DeadLetterEvent.parse(out.event);
+    const kept = Buffer.from(dl.payload.payload, dl.payload.payloadEncoding === 'base64' ? 'base64' : 'utf8');
+    if (dl.payload.payloadTruncated) {
+      expect(value.subarray(0, kept.length).equals(kept)).toBe(true);
+      expect(dl.payload.payloadBytes).toBe(value.length);
+      expect(dl.payload.payloadSha256).toBe(createHash('sha256').update(value).digest('hex'));
+      // Cut, not dropped: what room the explanation leaves goes to the payload.
+      if (maxBytes >= 20 * 1024) expect(kept.length).toBeGreaterThan(0);
+    } else {
+      expect(kept.equals(value)).toBe(true);
+    }
+    const stored = [dl.batchId, dl.payload.key ?? '', dl.payload.originalEventId ?? '', ...dl.payload.reasons.flatMap((r) => [r.message, r.path ?? ''])];
+    for (const text of stored) {
+      expect(text).not.toContain('\u0000');
+      expect(LONE_SURROGATE.test(text)).toBe(false);
+    }
+    expect(dl.batchId.length).toBeLessThanOrEqual(200);
+  });
+
+  it('fits the incident: a ~900 KB name of `"` escaped twice on its way to users.dlq', () => {
+    const raw = Buffer.from(JSON.stringify({ name: { first: '"'.repeat(900_000) } }));
+    const out = deadLetterFor(message(raw), 'enrichment', new Error('too long'), 1);
+    const dl = DeadLetterEvent.parse(out.event);
+    expect(Buffer.byteLength(JSON.stringify(out.event))).toBeLessThanOrEqual(1024 * 1024);
+    expect(dl.payload).toMatchObject({ payloadTruncated: true, payloadBytes: raw.length });
   });
 });

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import { SCHEMA_VERSION, SparkflowErrorCode, type DeadLetterReason } from '@sparkflow/contracts';
-import { SparkflowException } from '../errors/sparkflow-exception';
+import { SparkflowException } from '@sparkflow/errors';
 import type { InboundMessage } from './inbound-message';
 
 /** Zod issues as dead-letter reasons, one per issue, each naming its field. */

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, CompressionTypes, type EachBatchPayload } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, CompressionTypes, type EachBatchPayload } from 'kafkajs';
 import type { TopicSpec, TopicName } from '@sparkflow/contracts';
 import { integrationSettings, uniqueName } from '@sparkflow/testing';
 import { ensureTopics } from './ensure-topics';
@@ -15,6 +15,7 @@ const specFor = (name: string, overrides: Partial<TopicSpec> = {}): TopicSpec =>
   partitions: 3,
   retentionMs: 3_600_000,
   cleanupPolicy: 'delete',
+  maxMessageBytes: 1_048_588,
   description: 'integration test topic',
   ...overrides,
 });
@@ -39,6 +40,19 @@ describe('Kafka on the local stack', () => {
       specFor(name, { partitions: 4, retentionMs: 7_200_000 }),
     ]);
     expect(changes).toEqual([`topic ${name}: partitions 3 -> 4`, `topic ${name}: retention.ms=7200000`]);
+  });
+
+  it('sets max.message.bytes from the spec and fixes it when it drifts', async () => {
+    const name = uniqueName('it-max-bytes');
+    await ensureTopics(kafka.admin(), [specFor(name)]);
+    const changes = await ensureTopics(kafka.admin(), [specFor(name, { maxMessageBytes: 2_000_000 })]);
+    expect(changes).toEqual([`topic ${name}: max.message.bytes=2000000`]);
+    await admin.connect();
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] }],
+    });
+    expect(described.resources[0].configEntries[0].configValue).toBe('2000000');
   });
 
   it('round-trips messages through an idempotent producer and a consumer group, committing offsets', async () => {

@@ -4,12 +4,14 @@ import type { TopicSpec } from '@sparkflow/contracts';
 const configEntries = (spec: TopicSpec) => [
   { name: 'retention.ms', value: String(spec.retentionMs) },
   { name: 'cleanup.policy', value: spec.cleanupPolicy },
+  // What producers build their records to fit (dead letters cut their payload to it), stated on the topic.
+  { name: 'max.message.bytes', value: String(spec.maxMessageBytes) },
 ];
 
 /**
  * Makes the broker's topics match their declared specs and says what it changed. Idempotent:
  * missing topics are created, partitions are only ever added (Kafka cannot remove them),
- * retention and cleanup policy are altered in place.
+ * retention, cleanup policy and max.message.bytes are altered in place.
  */
 export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<string[]> {
   const changes: string[] = [];
@@ -47,7 +49,7 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
       resources: present.map((s) => ({
         type: ConfigResourceTypes.TOPIC,
         name: s.name,
-        configNames: ['retention.ms', 'cleanup.policy'],
+        configNames: configEntries(s).map((e) => e.name),
       })),
     });
     for (const spec of present) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { errors, types } from 'cassandra-driver';
 import { PersistedEvent, SparkflowErrorCode } from '@sparkflow/contracts';
 import { SparkflowException, type InboundMessage, type OutboundEvent } from '@sparkflow/kafka';
 import type { UserWrite, UsersRepository } from '../users/users.repository';
@@ -75,9 +76,7 @@ describe('PersistUsersUseCase', () => {
     const ok = randomUUID();
     const { sent, useCase } = setup(async (w) => {
       if (w.user.userId !== ok)
-        throw Object.assign(new Error('All host(s) tried for query failed'), {
-          name: 'NoHostAvailableError',
-        });
+        throw new errors.NoHostAvailableError({});
       written.push(w.user.userId);
     });
     const outcomes = await useCase.execute([message(enriched(ok)), message(enriched(randomUUID()))]);
@@ -86,6 +85,14 @@ describe('PersistUsersUseCase', () => {
     expect(error.code).toBe(SparkflowErrorCode.CassandraUnavailable);
     expect(written).toEqual([ok]);
     expect(sent.map((e) => PersistedEvent.parse(e.event).payload.userId)).toEqual([ok]);
+  });
+
+  it('fails a record Cassandra refuses as CASSANDRA_REJECTED, dead-lettered at once', async () => {
+    const { useCase } = setup(async () => {
+      throw new errors.ResponseError(types.responseErrorCodes.invalid, 'Key may not be empty');
+    });
+    const [outcome] = await useCase.execute([message(enriched(randomUUID()))]);
+    expect((outcome as { error: SparkflowException }).error.code).toBe(SparkflowErrorCode.CassandraRejected);
   });
 
   it('uses the event time as the write time, so an older event never overwrites a newer one', async () => {

@@ -1,7 +1,6 @@
 import {
   EnrichedUserEvent,
   SCHEMA_VERSION,
-  SparkflowErrorCode,
   TOPICS,
   type PersistedEvent,
 } from '@sparkflow/contracts';
@@ -10,16 +9,13 @@ import {
   type InboundMessage,
   type MessageOutcome,
   OK,
-  SparkflowException,
   failed,
   mapByKey,
   parseEvent,
 } from '@sparkflow/kafka';
+import { fromCassandraError } from '@sparkflow/cassandra';
 import { SpanKind, contextFromHeaders, inSpan } from '@sparkflow/telemetry';
 import type { UsersRepository } from '../users/users.repository';
-
-const CASSANDRA_OUTAGE =
-  /NoHostAvailable|OperationTimedOut|Unavailable|WriteTimeout|ECONNREFUSED|Connection/i;
 
 /**
  * users.enriched → Cassandra → users.persisted. The acknowledgement is produced only after the
@@ -57,14 +53,8 @@ export class PersistUsersUseCase {
             this.users.upsert(write),
           );
         } catch (cause) {
-          const code = CASSANDRA_OUTAGE.test(
-            String((cause as Error)?.name) + String((cause as Error)?.message),
-          )
-            ? SparkflowErrorCode.CassandraUnavailable
-            : SparkflowErrorCode.Unknown;
-          return failed(
-            new SparkflowException(code, `Cassandra write failed: ${(cause as Error).message}`, { cause }),
-          );
+          // From the driver's typed errors: an invalid request is dead-lettered at once, an outage waited out.
+          return failed(fromCassandraError(cause, 'Cassandra write failed'));
         }
         written.push({
           trace: m.traceHeaders,

@@ -1,0 +1,2 @@
+export * from './lib/sparkflow-exception';
+export * from './lib/error-tables';

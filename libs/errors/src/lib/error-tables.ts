@@ -1,0 +1,66 @@
+import { SparkflowErrorCode, assertNever } from '@sparkflow/contracts';
+
+/**
+ * What a consumer does with a record that failed with a code:
+ * - `dead-letter` now: the downstream will never accept it (bad input, a value a database refuses);
+ * - `retry` a few times (`RetryPolicy.maxAttempts`), then dead-letter: the cause is unknown;
+ * - `wait`: a dependency is down; retry for up to `RetryPolicy.outageBudgetMs`, since a valid record
+ *   must not land on the DLQ because a database restarted.
+ */
+export type Disposition = 'retry' | 'wait' | 'dead-letter';
+
+export function disposition(code: SparkflowErrorCode): Disposition {
+  switch (code) {
+    case SparkflowErrorCode.MalformedJson:
+    case SparkflowErrorCode.SchemaInvalid:
+    case SparkflowErrorCode.UnsupportedSchemaVersion:
+    case SparkflowErrorCode.SemanticInvalid:
+    case SparkflowErrorCode.CassandraRejected:
+    case SparkflowErrorCode.PostgresRejected:
+    case SparkflowErrorCode.RecordTooLarge:
+    case SparkflowErrorCode.BrokerRejected:
+    case SparkflowErrorCode.SourceInvalidResponse:
+      return 'dead-letter';
+    case SparkflowErrorCode.CassandraUnavailable:
+    case SparkflowErrorCode.PostgresUnavailable:
+    case SparkflowErrorCode.BrokerUnavailable:
+      return 'wait';
+    case SparkflowErrorCode.SourceUnavailable:
+    case SparkflowErrorCode.Unknown:
+      return 'retry';
+    default:
+      return assertNever(code);
+  }
+}
+
+/**
+ * The HTTP status of a code, for the exception filter every service registers: the caller's input
+ * is 4xx, a dependency that is down is 503 (worth retrying later), an upstream API that failed or
+ * answered garbage is 502, anything unexplained 500.
+ */
+export function httpStatus(code: SparkflowErrorCode): number {
+  switch (code) {
+    case SparkflowErrorCode.MalformedJson:
+    case SparkflowErrorCode.SchemaInvalid:
+    case SparkflowErrorCode.UnsupportedSchemaVersion:
+      return 400;
+    case SparkflowErrorCode.RecordTooLarge:
+      return 413;
+    case SparkflowErrorCode.SemanticInvalid:
+    case SparkflowErrorCode.CassandraRejected:
+    case SparkflowErrorCode.PostgresRejected:
+      return 422;
+    case SparkflowErrorCode.SourceUnavailable:
+    case SparkflowErrorCode.SourceInvalidResponse:
+      return 502;
+    case SparkflowErrorCode.CassandraUnavailable:
+    case SparkflowErrorCode.PostgresUnavailable:
+    case SparkflowErrorCode.BrokerUnavailable:
+      return 503;
+    case SparkflowErrorCode.BrokerRejected:
+    case SparkflowErrorCode.Unknown:
+      return 500;
+    default:
+      return assertNever(code);
+  }
+}
