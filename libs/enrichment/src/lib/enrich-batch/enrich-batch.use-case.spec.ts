@@ -83,7 +83,9 @@ describe('EnrichBatchUseCase and event time', () => {
     const producer = recordingProducer();
     const raw = { ...envelope(aRandomUser('GB')), producedAt: '2026-11-25T12:00:00.123456Z' };
     await new EnrichBatchUseCase(producer as never, () => NOW).execute([message(raw, '0')]);
-    expect(EnrichedUserEvent.parse(producer.sent[0].events[0].event).producedAt).toBe('2026-11-25T12:00:00.123456Z');
+    expect(EnrichedUserEvent.parse(producer.sent[0].events[0].event).producedAt).toBe(
+      '2026-11-25T12:00:00.123456Z',
+    );
   });
 
   it('derives the same person the same way whenever the event is replayed', async () => {

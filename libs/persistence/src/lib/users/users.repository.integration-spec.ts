@@ -128,8 +128,18 @@ describe('UsersRepository on the local Cassandra', () => {
 
   it('keeps the later of two versions a microsecond apart whole, in whichever order they arrive', async () => {
     const id = randomUUID();
-    const older = user(id, { firstName: 'Ann', lastName: 'Older', fullName: 'Ann Older', qualityReasons: [] });
-    const newer = user(id, { firstName: 'Zoe', lastName: 'Newer', fullName: 'Zoe Newer', qualityReasons: ['phone-not-e164'] });
+    const older = user(id, {
+      firstName: 'Ann',
+      lastName: 'Older',
+      fullName: 'Ann Older',
+      qualityReasons: [],
+    });
+    const newer = user(id, {
+      firstName: 'Zoe',
+      lastName: 'Newer',
+      fullName: 'Zoe Newer',
+      qualityReasons: ['phone-not-e164'],
+    });
     await write(newer, '2026-11-25T10:00:00.000002Z');
     await write(older, '2026-11-25T10:00:00.000001Z');
     expect(await users.findById(id)).toMatchObject({
