@@ -31,3 +31,25 @@ export type Envelope = z.infer<typeof Envelope>;
 export function eventOf<P extends z.ZodType>(payload: P) {
   return Envelope.extend({ payload });
 }
+
+const FRACTION = /\.(\d+)(?=Z|[+-]\d)/i;
+
+/**
+ * An envelope's `producedAt` in microseconds since the epoch: its event time, which persistence writes
+ * as the Cassandra write timestamp. Digits after the third of the fraction are the microseconds
+ * ingestion adds so that events of one request never share a timestamp; a `producedAt` in plain
+ * milliseconds reads as `ms * 1000`.
+ */
+export function eventTimeMicros(producedAt: string): bigint {
+  const ms = Date.parse(producedAt);
+  if (Number.isNaN(ms)) throw new RangeError(`producedAt "${producedAt}" is not an ISO date-time`);
+  const fraction = FRACTION.exec(producedAt)?.[1] ?? '';
+  return BigInt(ms) * 1000n + BigInt(fraction.slice(3, 6).padEnd(3, '0'));
+}
+
+/** `micros` as the envelope writes it: UTC, six fraction digits (`2026-11-30T03:00:00.123456Z`). */
+export function formatEventTime(micros: bigint): string {
+  const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);
+  const sub = micros - ms * 1000n;
+  return new Date(Number(ms)).toISOString().replace('Z', `${String(sub).padStart(3, '0')}Z`);
+}

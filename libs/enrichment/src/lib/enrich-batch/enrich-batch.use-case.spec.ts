@@ -77,3 +77,24 @@ describe('EnrichBatchUseCase', () => {
     expect((outcome as { error: SparkflowException }).error.code).toBe(SparkflowErrorCode.MalformedJson);
   });
 });
+
+describe('EnrichBatchUseCase and event time', () => {
+  it('carries the raw event time forward unchanged, microseconds included', async () => {
+    const producer = recordingProducer();
+    const raw = { ...envelope(aRandomUser('GB')), producedAt: '2026-11-25T12:00:00.123456Z' };
+    await new EnrichBatchUseCase(producer as never, () => NOW).execute([message(raw, '0')]);
+    expect(EnrichedUserEvent.parse(producer.sent[0].events[0].event).producedAt).toBe(
+      '2026-11-25T12:00:00.123456Z',
+    );
+  });
+
+  it('derives the same person the same way whenever the event is replayed', async () => {
+    const raw = envelope(aRandomUser('GB'));
+    const enrichAt = async (clock: Date) => {
+      const producer = recordingProducer();
+      await new EnrichBatchUseCase(producer as never, () => clock).execute([message(raw, '0')]);
+      return EnrichedUserEvent.parse(producer.sent[0].events[0].event);
+    };
+    expect(await enrichAt(new Date('2046-11-26T00:00:00.000Z'))).toEqual(await enrichAt(NOW));
+  });
+});

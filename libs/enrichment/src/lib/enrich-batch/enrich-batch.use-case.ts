@@ -39,7 +39,10 @@ export class EnrichBatchUseCase {
     const outcomes = messages.map((m): MessageOutcome => {
       try {
         const raw = parseEvent(RawEnvelope, m);
-        const result = enrichUser(raw.payload, now);
+        // Derived at the event's own time (never later than now), not at the clock: a replay of the
+        // event derives the same age and band, so it rewrites identical cells.
+        const eventTime = new Date(raw.producedAt);
+        const result = enrichUser(raw.payload, eventTime < now ? eventTime : now);
         if (!result.ok) {
           return failed(
             new SparkflowException(
@@ -56,6 +59,8 @@ export class EnrichBatchUseCase {
             schemaVersion: SCHEMA_VERSION,
             source: raw.source,
             batchId: raw.batchId,
+            // The raw event's time, unchanged (microseconds included): persistence writes it as the
+            // write timestamp, so every version of a person keeps the order ingestion gave it.
             producedAt: raw.producedAt,
             payload: result.user,
           },

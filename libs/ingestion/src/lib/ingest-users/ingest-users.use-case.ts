@@ -3,6 +3,7 @@ import {
   HEADERS,
   SCHEMA_VERSION,
   TOPICS,
+  formatEventTime,
   type EventSource,
   type RandomUser,
   type RawUserEvent,
@@ -22,6 +23,34 @@ export interface IngestReceipt {
   eventIds: string[];
 }
 
+/**
+ * Event times in microseconds, strictly increasing within this process: each call reserves one
+ * microsecond per event, starting after the last one handed out and never before the wall clock.
+ * `producedAt` becomes the Cassandra write timestamp, so two events of one person never tie: a later
+ * event in the same request, backfill or partition wins whole, instead of Cassandra merging two
+ * versions cell by cell.
+ */
+export class EventClock {
+  private last = 0n;
+
+  constructor(private readonly nowMicros: () => bigint = wallClockMicros) {}
+
+  /** The first of `count` consecutive microseconds reserved for one request's events. */
+  reserve(count: number): bigint {
+    const now = this.nowMicros();
+    const first = now > this.last ? now : this.last + 1n;
+    this.last = first + BigInt(Math.max(count, 1)) - 1n;
+    return first;
+  }
+}
+
+function wallClockMicros(): bigint {
+  return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+}
+
+/** One clock per process: every request of this process draws from it. */
+const PROCESS_CLOCK = new EventClock();
+
 /** Kafka accepts at most ~1 MB per request by default; a few hundred users fit comfortably. */
 const CHUNK = 500;
 
@@ -30,17 +59,21 @@ const CHUNK = 500;
  * events stay in order on one partition. Resolves only when the broker acknowledged every event.
  */
 export class IngestUsersUseCase {
-  constructor(private readonly producer: EventProducer) {}
+  constructor(
+    private readonly producer: EventProducer,
+    private readonly clock: EventClock = PROCESS_CLOCK,
+  ) {}
 
   async execute(req: IngestRequest): Promise<IngestReceipt> {
     const batchId = req.batchId ?? `${req.source}-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
-    const producedAt = new Date().toISOString();
-    const events: RawUserEvent[] = req.users.map((payload) => ({
+    // One distinct event time per event, in request order: the last version of a person in a request wins.
+    const first = this.clock.reserve(req.users.length);
+    const events: RawUserEvent[] = req.users.map((payload, i) => ({
       eventId: randomUUID(),
       schemaVersion: SCHEMA_VERSION,
       source: req.source,
       batchId,
-      producedAt,
+      producedAt: formatEventTime(first + BigInt(i)),
       payload,
     }));
     for (let i = 0; i < events.length; i += CHUNK) {

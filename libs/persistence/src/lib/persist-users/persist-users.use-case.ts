@@ -47,7 +47,7 @@ export class PersistUsersUseCase {
             source: event.source,
             batchId: event.batchId,
             eventId: event.eventId,
-            producedAt: new Date(event.producedAt),
+            producedAt: event.producedAt,
           };
           await inSpan('upsert users', SpanKind.CLIENT, contextFromHeaders(m.traceHeaders), () =>
             this.users.upsert(write),

@@ -1,27 +1,33 @@
 import type { Client } from 'cassandra-driver';
 import { types } from 'cassandra-driver';
-import type { EnrichedUser } from '@sparkflow/contracts';
+import { eventTimeMicros, type EnrichedUser } from '@sparkflow/contracts';
 
 const UPSERT_USER = `INSERT INTO users (user_id, username, title, first_name, last_name, full_name, gender, email,
   email_domain, dob, age, age_band, registered_at, registration_cohort, nationality, country_code, country, state,
   city, street, postcode, latitude, longitude, geohash, timezone_offset_minutes, timezone_description, phone,
-  phone_e164, cell, cell_e164, national_id_name, national_id_value, picture_url, quality_score, quality_reasons,
+  phone_e164, cell, cell_e164, national_id_name, national_id_value, picture_url, quality_score, quality_reason_codes,
   source, batch_id, event_id, event_day, updated_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   USING TIMESTAMP ?`;
-const UPSERT_BY_EMAIL = `INSERT INTO users_by_email (email, user_id, full_name, updated_at) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`;
 const UPSERT_BY_COUNTRY_DAY = `INSERT INTO users_by_country_day (country_code, event_day, user_id, full_name, gender,
   age_band, email_domain, quality_score, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
 const SELECT_USER = 'SELECT * FROM users WHERE user_id = ?';
 const COUNT_BY_IDS = 'SELECT user_id FROM users WHERE user_id IN ?';
+// Answered by the Storage-Attached Index users_email_sai (migration 0003), which follows each row's
+// current e-mail: an address a person no longer has finds nobody.
+const SELECT_BY_EMAIL = 'SELECT user_id, full_name, email, updated_at FROM users WHERE email = ?';
 
 export interface UserWrite {
   user: EnrichedUser;
   source: string;
   batchId: string;
   eventId: string;
-  /** When the event was produced; it becomes the write timestamp, so an older event never overwrites a newer one. */
-  producedAt: Date;
+  /**
+   * The envelope's `producedAt`, the event time, in microseconds (ingestion stamps every event of a
+   * person distinctly). It is the write timestamp of every cell and `updated_at`, so an older event
+   * never overwrites a newer one and a redelivery or replay rewrites identical cells.
+   */
+  producedAt: string;
 }
 
 /** Country partition for users whose country was not recognised. */
@@ -29,18 +35,21 @@ export const UNKNOWN_COUNTRY = 'ZZ';
 
 /**
  * Every write is an upsert keyed by the user id (login.uuid) with the event's own time as the cell
- * timestamp: redelivery, replay and reordering all converge to the newest event's values.
+ * timestamp and nothing taken from the clock: redelivery, replay and reordering all converge to the
+ * newest event's values, whole. Collections are frozen (one cell), so a rewrite replaces, never appends.
  */
 export class UsersRepository {
   constructor(private readonly client: Client) {}
 
   async upsert(w: UserWrite): Promise<void> {
     const u = w.user;
-    const micros = types.Long.fromNumber(w.producedAt.getTime()).multiply(1000);
-    const day = types.LocalDate.fromDate(w.producedAt);
-    const now = new Date();
-    // Three idempotent upserts in parallel rather than a logged batch: the batchlog doubled the write
+    const eventMicros = eventTimeMicros(w.producedAt);
+    const micros = types.Long.fromString(String(eventMicros));
+    const eventTime = new Date(Number(eventMicros / 1000n));
+    const day = types.LocalDate.fromDate(eventTime);
+    // Two idempotent upserts in parallel rather than a logged batch: the batchlog doubled the write
     // cost, and a partial failure is harmless because the record is retried (or dead-lettered) whole.
+    // Look-up by e-mail is the users table's own index, so there is no third table to keep in step.
     const options = { prepare: true };
     await Promise.all([
       this.client.execute(
@@ -85,12 +94,11 @@ export class UsersRepository {
           w.batchId,
           w.eventId,
           day,
-          now,
+          eventTime,
           micros,
         ],
         options,
       ),
-      this.client.execute(UPSERT_BY_EMAIL, [u.email, u.userId, u.fullName, now, micros], options),
       this.client.execute(
         UPSERT_BY_COUNTRY_DAY,
         [
@@ -102,7 +110,7 @@ export class UsersRepository {
           u.ageBand,
           u.emailDomain,
           u.qualityScore,
-          now,
+          eventTime,
           micros,
         ],
         options,
@@ -113,6 +121,12 @@ export class UsersRepository {
   async findById(userId: string): Promise<Record<string, unknown> | null> {
     const rs = await this.client.execute(SELECT_USER, [userId], { prepare: true });
     return (rs.first() as Record<string, unknown> | null) ?? null;
+  }
+
+  /** The people whose current e-mail is `email` (two people may share an address). */
+  async findByEmail(email: string): Promise<Record<string, unknown>[]> {
+    const rs = await this.client.execute(SELECT_BY_EMAIL, [email], { prepare: true });
+    return rs.rows.map((r) => ({ ...r }) as Record<string, unknown>);
   }
 
   /** Which of these ids have a row (at most a few hundred ids per call). */

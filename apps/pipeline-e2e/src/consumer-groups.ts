@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { IHeaders } from 'kafkajs';
+import { TOPICS } from '@sparkflow/contracts';
+import { uniqueName } from '@sparkflow/testing';
+import { kafka } from './pipeline-client';
+
+const REPO = resolve(__dirname, '..', '..', '..');
+
+/** The services' consumer groups (their defaults) and the topics each reads. */
+export const PIPELINE_GROUPS: readonly { service: string; groupId: string; topics: string[] }[] = [
+  { service: 'enrichment', groupId: 'sparkflow-enrichment', topics: [TOPICS.usersRaw] },
+  { service: 'persistence', groupId: 'sparkflow-persistence', topics: [TOPICS.usersEnriched] },
+  {
+    service: 'audit',
+    groupId: 'sparkflow-audit',
+    topics: [TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersDlq, TOPICS.usersPersisted],
+  },
+];
+
+/** Runs `stack <args>` without blocking the event loop (a blocked loop breaks ingestion's keep-alive sockets). */
+export async function stack(...args: string[]): Promise<void> {
+  try {
+    await promisify(execFile)('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8' });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    throw new Error(`stack ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+/** Records a group has not committed yet, over its topics. */
+export async function lagOf(groupId: string, topics: readonly string[]): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    let lag = 0;
+    for (const topic of topics) {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      for (const end of await admin.fetchTopicOffsets(topic)) {
+        const committed = Number(
+          offsets.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1',
+        );
+        lag += Number(end.high) - (committed < 0 ? Number(end.low) : committed);
+      }
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until every pipeline group has committed everything on its topics. Upstream groups first:
+ * enrichment has produced all it will to users.enriched once it has no lag, and so on down the line.
+ */
+export async function waitForNoLag(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const g of PIPELINE_GROUPS) {
+    let lag = await lagOf(g.groupId, g.topics);
+    while (lag > 0) {
+      if (Date.now() > deadline)
+        throw new Error(`${g.groupId} still ${lag} records behind after ${timeoutMs} ms`);
+      await sleep(500);
+      lag = await lagOf(g.groupId, g.topics);
+    }
+  }
+}
+
+/** Moves every pipeline group back to the earliest offset of each of its topics (the groups must be empty). */
+export async function resetPipelineGroupsToEarliest(): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const g of PIPELINE_GROUPS) {
+      for (const topic of g.topics) await admin.resetOffsets({ groupId: g.groupId, topic, earliest: true });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface StoredRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  value: Buffer;
+  headers: IHeaders;
+}
+
+/**
+ * The records of `topic` under `key` written since `sinceMs`, read with a throw-away group, in offset
+ * order; waits until `expected` of them arrived.
+ */
+export async function recordsOf(
+  topic: string,
+  key: string,
+  sinceMs: number,
+  expected: number,
+): Promise<StoredRecord[]> {
+  const groupId = uniqueName('e2e-records');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    // A partition with nothing written since then answers -1: start it at its end.
+    const partitions = (await admin.fetchTopicOffsetsByTimestamp(topic, sinceMs)).map((p) => ({
+      partition: p.partition,
+      offset: Number(p.offset) < 0 ? ends.find((e) => e.partition === p.partition)!.high : p.offset,
+    }));
+    await admin.setOffsets({ groupId, topic, partitions });
+  } finally {
+    await admin.disconnect();
+  }
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic });
+  const found: StoredRecord[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${found.length}/${expected} records of ${key} on ${topic}`)),
+        60_000,
+      );
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          if (message.key?.toString() !== key || !message.value) return;
+          found.push({
+            topic,
+            partition,
+            offset: message.offset,
+            key,
+            value: message.value,
+            headers: message.headers ?? {},
+          });
+          if (found.length >= expected) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return found.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
+}
