@@ -79,6 +79,27 @@ const Env = z.object({
   AIRFLOW_SPARK_BIN: z.string().optional(),
   /** The randomuser-compatible API `user_automation` pulls from (ingestion's RANDOMUSER_URL default). */
   AIRFLOW_RANDOMUSER_URL: z.url().default('https://randomuser.me/api/'),
+
+  /** The standalone Spark master and worker (pyspark's spark-class); the master's UI is off Airflow's 8080. */
+  SPARK_MASTER_PORT: port.default(7077),
+  SPARK_MASTER_UI_PORT: port.default(8081),
+  SPARK_WORKER_PORT: port.default(7078),
+  SPARK_WORKER_UI_PORT: port.default(8084),
+  SPARK_WORKER_CORES: z.coerce.number().int().min(1).default(2),
+  SPARK_WORKER_MEMORY: z
+    .string()
+    .regex(/^\d+[mg]$/, 'a JVM size such as 2g')
+    .default('2g'),
+  SPARK_DAEMON_MEMORY: z
+    .string()
+    .regex(/^\d+[mg]$/, 'a JVM size such as 256m')
+    .default('256m'),
+  SPARK_START_TIMEOUT_S: seconds.default(120),
+  /** Where Airflow submits the Spark jobs: the stack's spark-master unless set (e.g. `local[*]`). */
+  SPARK_MASTER_URL: z
+    .string()
+    .regex(/^(local(\[(\*|\d+)\])?|spark:\/\/.+)$/, 'local[*] or spark://host:port')
+    .optional(),
 });
 
 export type StackConfig = Readonly<

@@ -17,8 +17,9 @@ Commands:
   logs [c…]     the last lines of each component's log (-f to follow)
   reset [c…]    stop and wipe the data of components (fixes a damaged data folder)
 
-Components: kafka, cassandra, postgres (engines); ingestion, enrichment, persistence, audit (services,
-each run by a supervisor that restarts it when it exits; status shows restarts and crash loops).
+Components: kafka, cassandra, postgres, spark-master (engines); ingestion, enrichment, persistence, audit
+(services, each run by a supervisor that restarts it when it exits; status shows restarts and crash loops),
+spark-worker, airflow.
 Default: all of them; engines start first, services once the engines are ready.
 Exit codes: 0 ok, 1 a component failed, 2 bad usage or settings.`;
 

@@ -15,6 +15,7 @@ import { cassandra } from './components/cassandra';
 import { postgres } from './components/postgres';
 import { service } from './components/service';
 import { airflow } from './components/airflow';
+import { sparkMaster, sparkWorker } from './components/spark';
 import { SetupError, UsageError } from './errors';
 import { portInUse, portOwner, removePidFile, runningPid, stopProcess, tail } from './processes';
 import { CRASH_LOOP, describeExit, isCrashLooping, recentRestarts } from './supervisor/restart-policy';
@@ -24,10 +25,12 @@ export const COMPONENTS: readonly Component[] = [
   kafka,
   cassandra,
   postgres,
+  sparkMaster,
   service('ingestion'),
   service('enrichment'),
   service('persistence'),
   service('audit'),
+  sparkWorker,
   airflow,
 ];
 

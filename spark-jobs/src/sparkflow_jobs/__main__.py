@@ -1,8 +1,11 @@
-"""The one runner: `python -m sparkflow_jobs <job> [job options]` (spark-submit the same module in Compose).
+"""The one runner: `python -m sparkflow_jobs <job> [job options]`, and, through scripts/spark_app.py, the
+application every `spark-submit` runs (`python -m sparkflow_jobs.submit <job> …` builds that command).
 
-Every job starts the same way: settings from the environment (JobConfig), one SparkSession from
-session.build_session (master local[*] or $SPARK_MASTER_URL, connector jars, store credentials),
-then the job's main(spark, cfg, argv). It prints one JSON line with the job's result.
+Every job starts the same way: settings from the environment (JobConfig), its arguments checked, one
+SparkSession from session.build_session, then the job's main(spark, cfg, argv). It prints one JSON line
+with the job's result. A job that no rerun can fix (bad arguments or settings, a connector missing from
+the class path) ends with one `sparkflow_jobs: cannot run …` line on stderr and exit code 2 or 3
+(launch.EXIT_*), which Airflow turns into a failed task without retries.
 """
 from __future__ import annotations
 
@@ -10,23 +13,50 @@ import importlib
 import json
 import sys
 
-from .config import JobConfig
-from .session import build_session
+from .config import ConfigError, JobConfig
+from .launch import EXIT_MISSING_CLASS, EXIT_USAGE, FATAL_PREFIX, submit_settings, under_spark_submit
 
 JOBS = ("daily_user_aggregates", "stream_user_stats", "tutorial_baseline_stream")
+
+# What the JVM says when a connector's classes are not on the class path.
+_MISSING_CLASS_MARKERS = ("DATA_SOURCE_NOT_FOUND", "java.lang.ClassNotFoundException", "No suitable driver")
+
+
+def _fatal(job: str, cause: str, code: int) -> int:
+    print(f"{FATAL_PREFIX} {job}: {cause}", file=sys.stderr, flush=True)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] not in JOBS:
         print(f"usage: python -m sparkflow_jobs {{{'|'.join(JOBS)}}} [options]", file=sys.stderr)
-        return 2
-    job = importlib.import_module(f"sparkflow_jobs.jobs.{argv[0]}")
-    cfg = JobConfig.from_env()
-    spark = build_session(cfg, argv[0])
+        return _fatal(argv[0] if argv else "(none)", f"the job must be one of {', '.join(JOBS)}", EXIT_USAGE)
+    name, job_args = argv[0], argv[1:]
+    job = importlib.import_module(f"sparkflow_jobs.jobs.{name}")
+    try:
+        cfg = JobConfig.from_env()
+        if not under_spark_submit():
+            submit_settings(cfg)  # the same checks spark-submit's launchers make: jars present, settings sane
+        job.parse_args(job_args)
+    except ConfigError as err:
+        return _fatal(name, f"bad configuration: {err}", EXIT_USAGE)
+    except SystemExit as err:  # argparse has printed the help, or what is wrong with the arguments
+        return _fatal(name, f"bad arguments {job_args}", EXIT_USAGE) if err.code else 0
+
+    from .session import build_session  # pyspark only once the job will run
+
+    spark = build_session(cfg, name)
     spark.sparkContext.setLogLevel("WARN")
     try:
-        result = job.main(spark, cfg, argv[1:])
+        result = job.main(spark, cfg, job_args)
+    except Exception as err:  # noqa: BLE001 - classified, then re-raised unless no rerun can help
+        marker = next((m for m in _MISSING_CLASS_MARKERS if m in str(err)), None)
+        if marker is None:
+            raise
+        first = next((line for line in str(err).splitlines() if marker in line), marker)
+        return _fatal(name, f"a connector is missing from the class path ({first.strip()}); "
+                      "spark-submit needs --jars from sparkflow_jobs.launch", EXIT_MISSING_CLASS)
     finally:
         spark.stop()
     print(json.dumps(result, default=str))

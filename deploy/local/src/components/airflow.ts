@@ -1,15 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { engineClientEnv, firstKey, type StackConfig } from '../config';
@@ -17,6 +8,7 @@ import { SetupError } from '../errors';
 import { launch } from '../processes';
 import { type Component, type ComponentName, dataDir, logFile, pidFile } from './component';
 import { adminConnection } from './postgres';
+import { type SparkEnv, sparkEnv, sparkMasterUrl } from './spark-env';
 
 const NAME: ComponentName = 'airflow';
 
@@ -30,11 +22,13 @@ const files = (cfg: StackConfig) => {
     supervisor: join(cfg.repoRoot, 'airflow', 'scripts', 'supervise.py'),
     dags: join(cfg.repoRoot, 'airflow', 'dags'),
     include: join(cfg.repoRoot, 'airflow', 'include'),
+    sparkJobsSrc: join(cfg.repoRoot, 'spark-jobs', 'src'),
   };
 };
 
-/** Set by prepare (which `up` always runs before start): the cached venv scripts/venv.sh resolved. */
+/** Set by prepare (which `up` always runs before start): the cached venvs scripts/venv.sh and spark-jobs resolved. */
 let venvDir: string | null = null;
+let spark: SparkEnv | null = null;
 
 /** Runs a command without blocking the event loop (the other components are being probed meanwhile). */
 function runAsync(
@@ -99,49 +93,33 @@ function secrets(cfg: StackConfig): Secrets {
   return s;
 }
 
-/** The newest folder `<cache>/<kind>/spark-*` that `ready` accepts (spark-jobs' venvs and jars, keyed by hash). */
-function newestSparkDir(
-  cfg: StackConfig,
-  kind: 'venvs' | 'jars',
-  ready: (dir: string) => boolean,
-): string | null {
-  const root = join(cfg.cache, kind);
-  if (!existsSync(root)) return null;
-  const dirs = readdirSync(root)
-    .map((d) => join(root, d))
-    .filter((d) => /\/spark-[0-9a-f]+$/.test(d) && ready(d))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  return dirs[0] ?? null;
-}
-
-/** `spark-submit` for users_daily_aggregates: AIRFLOW_SPARK_BIN, else spark-jobs' cached venv when one exists. */
-function sparkBin(cfg: StackConfig): string | null {
-  if (cfg.AIRFLOW_SPARK_BIN) return cfg.AIRFLOW_SPARK_BIN;
-  const venv = newestSparkDir(
-    cfg,
-    'venvs',
-    (d) => existsSync(join(d, '.complete')) && existsSync(join(d, 'bin', 'spark-submit')),
-  );
-  return venv ? join(venv, 'bin') : null;
+/** SparkSubmitHook builds the master from host and port: `spark://h` + 7077, or `local[*]` alone. */
+function sparkConnection(master: string): Record<string, unknown> {
+  const m = /^(spark:\/\/[^:/]+):(\d+)$/.exec(master);
+  return m ? { conn_type: 'spark', host: m[1], port: Number(m[2]) } : { conn_type: 'spark', host: master };
 }
 
 const httpConn = (host: string, port: number, extra: Record<string, string> = {}) =>
   JSON.stringify({ conn_type: 'http', host, port, schema: 'http', extra });
 
 /** Airflow's settings and the `AIRFLOW_CONN_*` connections the DAGs use, all derived from the stack's. */
-export function airflowEnv(cfg: StackConfig): NodeJS.ProcessEnv {
+export function airflowEnv(cfg: StackConfig, spark: SparkEnv): NodeJS.ProcessEnv {
   const f = files(cfg);
   const s = secrets(cfg);
-  const spark = sparkBin(cfg);
-  const jars = newestSparkDir(cfg, 'jars', (d) => readdirSync(d).some((f) => f.endsWith('.jar')));
+  const sparkBin = cfg.AIRFLOW_SPARK_BIN ?? spark.bin;
+  const master = sparkMasterUrl(cfg);
   const db = `postgresql+psycopg2://${encodeURIComponent(cfg.AIRFLOW_DB_USER)}:${encodeURIComponent(cfg.AIRFLOW_DB_PASSWORD)}@127.0.0.1:${cfg.POSTGRES_PORT}/${encodeURIComponent(cfg.AIRFLOW_DB)}`;
   const ingestionKey = firstKey(cfg.INGESTION_API_KEYS);
   return {
     ...process.env,
-    PATH: spark ? `${spark}:${process.env.PATH ?? ''}` : process.env.PATH,
-    ...(spark ? { PYSPARK_PYTHON: join(spark, 'python') } : {}),
-    ...(jars ? { SPARKFLOW_SPARK_JARS: jars } : {}),
-    PYTHONPATH: f.include,
+    // spark-submit, the driver's Python and the jars: what spark-jobs/scripts/ensure-env.sh resolved.
+    PATH: `${sparkBin}:${process.env.PATH ?? ''}`,
+    PYSPARK_PYTHON: spark.python,
+    SPARK_HOME: spark.sparkHome,
+    SPARKFLOW_SPARK_JARS: spark.jars,
+    SPARK_MASTER_URL: master,
+    // The DAGs' helpers, and spark-jobs' launcher (sparkflow_jobs.launch) the Spark operator asks for its settings.
+    PYTHONPATH: `${f.include}:${f.sparkJobsSrc}`,
     AIRFLOW_HOME: f.home,
     AIRFLOW__CORE__DAGS_FOLDER: f.dags,
     AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
@@ -161,13 +139,17 @@ export function airflowEnv(cfg: StackConfig): NodeJS.ProcessEnv {
     AIRFLOW__API_AUTH__JWT_SECRET: s.jwtSecret,
     AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT: String(cfg.AIRFLOW_LOG_SERVER_PORT),
     AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL: '30',
-    AIRFLOW_CONN_SPARKFLOW_INGESTION: httpConn('127.0.0.1', cfg.INGESTION_HTTP_PORT, { 'x-api-key': ingestionKey }),
-    AIRFLOW_CONN_SPARKFLOW_AUDIT: httpConn('127.0.0.1', cfg.AUDIT_HTTP_PORT, { 'x-api-key': firstKey(cfg.AUDIT_API_KEYS) }),
+    AIRFLOW_CONN_SPARKFLOW_INGESTION: httpConn('127.0.0.1', cfg.INGESTION_HTTP_PORT, {
+      'x-api-key': ingestionKey,
+    }),
+    AIRFLOW_CONN_SPARKFLOW_AUDIT: httpConn('127.0.0.1', cfg.AUDIT_HTTP_PORT, {
+      'x-api-key': firstKey(cfg.AUDIT_API_KEYS),
+    }),
     AIRFLOW_CONN_SPARKFLOW_RANDOMUSER: JSON.stringify({
       conn_type: 'http',
       host: cfg.AIRFLOW_RANDOMUSER_URL,
     }),
-    AIRFLOW_CONN_SPARKFLOW_SPARK: JSON.stringify({ conn_type: 'spark', host: 'local[*]' }),
+    AIRFLOW_CONN_SPARKFLOW_SPARK: JSON.stringify(sparkConnection(master)),
     AIRFLOW_CONN_SPARKFLOW_ANALYTICS: JSON.stringify({
       conn_type: 'postgres',
       host: '127.0.0.1',
@@ -204,6 +186,7 @@ export const airflow: Component = {
     if (!venvDir || !existsSync(join(venvDir, 'bin', 'airflow'))) {
       throw new SetupError(`the Airflow venv was not created (${f.venvScript}); see ${log}`);
     }
+    spark = await sparkEnv(cfg, log);
     await ensureDatabase(cfg);
     // The simple auth manager's users come from AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS, their passwords from here.
     writeFileSync(
@@ -215,12 +198,12 @@ export const airflow: Component = {
 
   start(cfg) {
     const f = files(cfg);
-    if (!venvDir) throw new SetupError('airflow: start before prepare');
+    if (!venvDir || !spark) throw new SetupError('airflow: start before prepare');
     return launch({
       command: join(venvDir, 'bin', 'python'),
       args: [f.supervisor, `--home=${f.home}`, `--port=${cfg.AIRFLOW_PORT}`],
       cwd: f.home,
-      env: airflowEnv(cfg),
+      env: airflowEnv(cfg, spark),
       logFile: logFile(cfg, NAME),
       pidFile: pidFile(cfg, NAME),
     });

@@ -2,7 +2,7 @@ import type { StackConfig } from '../config';
 
 export type EngineName = 'kafka' | 'cassandra' | 'postgres';
 export type ServiceName = 'ingestion' | 'enrichment' | 'persistence' | 'audit';
-export type ComponentName = EngineName | ServiceName | 'airflow';
+export type ComponentName = EngineName | ServiceName | 'airflow' | 'spark-master' | 'spark-worker';
 
 /**
  * One server of the native stack. `up` runs prepare → start → wait for probe; a component owns its
