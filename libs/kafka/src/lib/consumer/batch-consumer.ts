@@ -335,6 +335,7 @@ export class BatchConsumer {
     const byCode = new Map<SparkflowErrorCode, typeof failures[number][]>();
     for (const f of failures) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
     let outage: string | null = null;
+    const notices: RetryNotice[] = [];
     for (const [code, group] of byCode) {
       const notice: RetryNotice = {
         topic: group[0].message.topic,
@@ -348,10 +349,12 @@ export class BatchConsumer {
         disposition: disposition(code),
         waitMs,
       };
-      this.options.observer?.retrying?.(notice);
+      notices.push(notice);
       if (notice.disposition !== 'retry') outage ??= `waiting out an outage: ${where} ${code}: ${notice.reason}`;
     }
+    // Readiness first, so whoever hears of the retry already sees it there.
     this.options.health?.outage(where, outage);
+    for (const notice of notices) this.options.observer?.retrying?.(notice);
   }
 
   /**
