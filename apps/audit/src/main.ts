@@ -20,9 +20,10 @@ void bootstrapService({
       health: app.get(ConsumerHealth),
       groupId: config.AUDIT_GROUP_ID,
       stage: 'audit',
-      // The audit is the record of last resort: it never dead-letters (its own input includes the DLQ),
-      // it waits for PostgreSQL instead, holding its offsets until the rows are stored.
-      retry: { maxAttempts: Number.POSITIVE_INFINITY, maxBackoffMs: 10_000 },
+      // The audit is the record of last resort: while PostgreSQL is down it waits (said at warn and in
+      // readiness), holding its offsets until the rows are stored; a dead letter for an outage would only
+      // come back to it. Rows PostgreSQL refuses are quarantined on users.dlq by the use case's outcome.
+      retry: { outageBudgetMs: Number.POSITIVE_INFINITY, maxBackoffMs: 10_000 },
       partitionsConsumedConcurrently: 4,
     }),
 }).catch((err: unknown) => {

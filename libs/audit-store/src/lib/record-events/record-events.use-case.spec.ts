@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DatabaseError } from 'pg';
 import type { InboundMessage } from '@sparkflow/kafka';
 import { auditRowOf, RecordEventsUseCase } from './record-events.use-case';
 import type { AuditEventsRepository } from './audit-events.repository';
@@ -110,5 +111,27 @@ describe('RecordEventsUseCase', () => {
     } as unknown as AuditEventsRepository);
     const outcomes = await useCase.execute([msg('users.raw', 'x', { 'sparkflow-event-id': randomUUID() })]);
     expect(outcomes[0].status).toBe('failed');
+  });
+
+  it('stores the rows PostgreSQL accepts and fails only the ones it refuses, as POSTGRES_REJECTED', async () => {
+    const stored: string[] = [];
+    const record = jest.fn(async (rows: { batchId: string | null; eventId: string }[]) => {
+      if (rows.some((r) => r.batchId?.includes('\u0000'))) {
+        throw Object.assign(new DatabaseError('invalid byte sequence for encoding "UTF8": 0x00', 0, 'error'), {
+          code: '22021',
+        });
+      }
+      stored.push(...rows.map((r) => r.eventId));
+    });
+    const useCase = new RecordEventsUseCase({ record } as unknown as AuditEventsRepository);
+    const ids = Array.from({ length: 7 }, () => randomUUID());
+    const outcomes = await useCase.execute(
+      ids.map((id, i) =>
+        msg('users.raw', 'x', { 'sparkflow-event-id': id, 'sparkflow-batch-id': i === 4 ? 'seed\u0000-p1' : 'b-1' }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'failed', 'ok', 'ok']);
+    expect((outcomes[4] as { error: { code: string } }).error.code).toBe('POSTGRES_REJECTED');
+    expect(stored.sort()).toEqual(ids.filter((_, i) => i !== 4).sort());
   });
 });

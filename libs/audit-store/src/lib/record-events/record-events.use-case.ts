@@ -5,6 +5,7 @@ import {
   Envelope,
   HEADERS,
   PersistedEvent,
+  SparkflowErrorCode,
   TOPICS,
   eventOf,
   type DeadLetterReason,
@@ -12,6 +13,7 @@ import {
 import { type InboundMessage, type MessageOutcome, OK, failed } from '@sparkflow/kafka';
 import type { AuditOutcome } from '../entities/audit-event.entity';
 import type { AuditEventsRepository, AuditRow } from './audit-events.repository';
+import { fromPostgresError, postgresErrorCode } from './postgres-errors';
 
 const OUTCOME_BY_TOPIC: Record<string, AuditOutcome> = {
   [TOPICS.usersRaw]: 'ingested',
@@ -95,27 +97,67 @@ export function auditRowOf(m: InboundMessage): AuditRow | null {
   }
 }
 
+type BatchRow = { batchId: string; source: string; expectedCount: number | null };
+
+/** What one record asks the store to keep: its audit row and, for the first raw record of a batch, the batch. */
+interface Unit {
+  index: number;
+  row: AuditRow | null;
+  batch: BatchRow | null;
+}
+
+/**
+ * Records every topic's records in the audit. When PostgreSQL refuses a batch's values (a NUL byte in
+ * a batch id, an index row too large, …), the rows it refuses are found by splitting the batch in
+ * halves, the others are stored, and each refused record fails as POSTGRES_REJECTED: the consumer
+ * publishes it at once as a quarantine dead letter on users.dlq (stage `audit`), built storable, which
+ * the audit then records as the event's dead-lettered row. An outage fails every record alike and is
+ * waited out; a refused value is never retried.
+ */
 export class RecordEventsUseCase {
   constructor(private readonly repository: AuditEventsRepository) {}
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
-    const rows = messages.map(auditRowOf).filter((r): r is AuditRow => r !== null);
-    const batches = new Map<string, { batchId: string; source: string; expectedCount: number | null }>();
-    for (const m of messages) {
+    const seen = new Set<string>();
+    const units: Unit[] = messages.map((m, index) => {
       const batchId = m.headers[HEADERS.batchId];
-      if (m.topic !== TOPICS.usersRaw || !batchId || batches.has(batchId)) continue;
-      const size = Number(m.headers[HEADERS.batchSize]);
-      batches.set(batchId, {
-        batchId,
-        source: m.headers[HEADERS.source] ?? 'unknown',
-        expectedCount: Number.isInteger(size) && size >= 0 ? size : null,
-      });
-    }
+      let batch: BatchRow | null = null;
+      if (m.topic === TOPICS.usersRaw && batchId && !seen.has(batchId)) {
+        seen.add(batchId);
+        const size = Number(m.headers[HEADERS.batchSize]);
+        batch = {
+          batchId,
+          source: m.headers[HEADERS.source] ?? 'unknown',
+          expectedCount: Number.isInteger(size) && size >= 0 ? size : null,
+        };
+      }
+      return { index, row: auditRowOf(m), batch };
+    });
+    const outcomes: MessageOutcome[] = messages.map(() => OK);
     try {
-      await this.repository.record(rows, [...batches.values()]);
-      return messages.map(() => OK);
+      await this.store(units, outcomes);
+      return outcomes;
     } catch (error) {
-      return messages.map(() => failed(error));
+      const outage = fromPostgresError(error, 'PostgreSQL did not store the audit rows');
+      return messages.map(() => failed(outage));
+    }
+  }
+
+  /** Stores the units, or the ones PostgreSQL accepts, marking the refused ones; rethrows anything else. */
+  private async store(units: Unit[], outcomes: MessageOutcome[]): Promise<void> {
+    const rows = units.flatMap((u) => (u.row ? [u.row] : []));
+    if (!rows.length) return;
+    try {
+      await this.repository.record(rows, units.flatMap((u) => (u.batch ? [u.batch] : [])));
+    } catch (error) {
+      if (postgresErrorCode(error) !== SparkflowErrorCode.PostgresRejected) throw error;
+      if (units.length === 1) {
+        outcomes[units[0].index] = failed(fromPostgresError(error, 'PostgreSQL refused the audit row'));
+        return;
+      }
+      const half = Math.ceil(units.length / 2);
+      await this.store(units.slice(0, half), outcomes);
+      await this.store(units.slice(half), outcomes);
     }
   }
 }

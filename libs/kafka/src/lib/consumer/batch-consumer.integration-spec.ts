@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { DeadLetterEvent, SparkflowErrorCode, TOPICS, type TopicName } from '@sparkflow/contracts';
+import { DeadLetterEvent, SparkflowErrorCode, TOPICS, topicSpec, type TopicName } from '@sparkflow/contracts';
 import { integrationSettings, uniqueName } from '@sparkflow/testing';
 import { ensureTopics } from '../topics/ensure-topics';
 import { SparkflowException } from '@sparkflow/errors';
 import { EventProducer } from '../producer/event-producer';
-import { BatchConsumer } from './batch-consumer';
+import { BatchConsumer, type RetryNotice, describeRetry } from './batch-consumer';
 import { ConsumerHealth } from './consumer-health';
 import { OK, failed, type InboundMessage } from './inbound-message';
 
@@ -171,6 +172,118 @@ describe('BatchConsumer on the real broker', () => {
     expect(dead.payload.reasons).toEqual([
       { code: 'CASSANDRA_UNAVAILABLE', message: 'no replicas', path: null },
     ]);
+  });
+
+  it('dead-letters a record whose dead letter would exceed max.message.bytes, cut with its size and SHA-256, and keeps consuming', async () => {
+    const topic = uniqueName('it-too-large');
+    const groupId = uniqueName('it-too-large-group');
+    await ensureTopics(kafka.admin(), [
+      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', maxMessageBytes: 1_048_588, description: 'test' },
+    ]);
+    // The incident: a name of `"` characters fits users.raw once escaped, but not users.dlq escaped twice.
+    const huge = Buffer.from(JSON.stringify({ name: { first: '"'.repeat(480_000) } }));
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({
+      topic,
+      messages: [{ key: 'huge', value: huge }, ...Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` }))],
+    });
+    await raw.disconnect();
+
+    const handled: string[] = [];
+    const notices: RetryNotice[] = [];
+    const producer = new EventProducer(kafka);
+    const { done, open: markDone } = latch();
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId,
+      topics: [topic],
+      stage: 'enrichment',
+      producer,
+      observer: { processed: () => handled.length === 5 && markDone(), retrying: (n) => notices.push(n) },
+      handler: async (messages) =>
+        messages.map((m) => {
+          if (m.key === 'huge') {
+            return failed(
+              new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'name too long', {
+                reasons: [{ code: SparkflowErrorCode.SchemaInvalid, message: 'too long', path: 'name.first' }],
+              }),
+            );
+          }
+          handled.push(m.key!);
+          return OK;
+        }),
+    });
+    await consumer.start();
+    await done;
+    await consumer.stop();
+    await producer.disconnect();
+
+    expect(handled).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    expect(notices).toEqual([]);
+    const [dead] = await deadLettersFrom(topic, 1);
+    expect(dead.payload).toMatchObject({
+      key: 'huge',
+      payloadTruncated: true,
+      payloadBytes: huge.length,
+      payloadSha256: createHash('sha256').update(huge).digest('hex'),
+      reasons: [{ code: 'SCHEMA_INVALID', message: 'too long', path: 'name.first' }],
+    });
+    expect(huge.toString('utf8').startsWith(dead.payload.payload)).toBe(true);
+    expect(dead.payload.payload.length).toBeGreaterThan(100_000);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    await admin.disconnect();
+    expect(committed.partitions[0].offset).toBe('6');
+  });
+
+  it('rebuilds a dead letter the broker refuses as too large and keeps consuming, never crashing', async () => {
+    const topic = uniqueName('it-dlq-refused');
+    await ensureTopics(kafka.admin(), [
+      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', maxMessageBytes: 1_048_588, description: 'test' },
+    ]);
+    const big = Buffer.from(JSON.stringify({ name: 'x'.repeat(300_000) }));
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({ topic, messages: [{ key: 'big', value: big }, { key: 'next', value: '{"n":1}' }] });
+    await raw.disconnect();
+
+    // users.dlq configured smaller than its spec declares: the broker refuses the dead letter built to the spec.
+    await ensureTopics(kafka.admin(), [{ ...topicSpec(TOPICS.usersDlq), maxMessageBytes: 64 * 1024 }]);
+    const notices: RetryNotice[] = [];
+    const handled: string[] = [];
+    const producer = new EventProducer(kafka);
+    const { done, open: markDone } = latch();
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId: uniqueName('it-dlq-refused-group'),
+      topics: [topic],
+      stage: 'enrichment',
+      producer,
+      retry: { initialBackoffMs: 10, maxBackoffMs: 50 },
+      observer: { processed: () => markDone(), retrying: (n) => notices.push(n) },
+      handler: async (messages) =>
+        messages.map((m) =>
+          m.key === 'big' ? failed(new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'too long')) : (handled.push(m.key!), OK),
+        ),
+    });
+    try {
+      await consumer.start();
+      await done;
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+      await ensureTopics(kafka.admin(), [topicSpec(TOPICS.usersDlq)]);
+    }
+
+    expect(handled).toEqual(['next']);
+    expect(notices.map((n) => [n.what, n.code])).toEqual([['dead letters', 'RECORD_TOO_LARGE']]);
+    expect(describeRetry(notices[0])).toMatch(/^retrying: 1 dead letters of it-dlq-refused.*\[0\] from offset 0, attempt 1, next in \d+ ms: RECORD_TOO_LARGE: /);
+    const [dead] = await deadLettersFrom(topic, 1);
+    expect(dead.payload).toMatchObject({ key: 'big', payloadTruncated: true, payloadBytes: big.length });
+    expect(Buffer.byteLength(JSON.stringify(dead))).toBeLessThan(16 * 1024);
   });
 
   it('replaces a consumer that stopped making progress with records waiting, and leaves an idle one alone', async () => {

@@ -1,22 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { HEADERS, type Stage } from '@sparkflow/contracts';
+import { HEADERS, type SparkflowErrorCode, type Stage } from '@sparkflow/contracts';
 import { endSpan, headersFromContext, startProcessSpan } from '@sparkflow/telemetry';
 import { assertNever } from '@sparkflow/contracts';
-import { type Disposition, disposition } from '@sparkflow/errors';
+import { type Disposition, disposition, reasonsOf } from '@sparkflow/errors';
 import { failureCode } from '../errors/kafka-errors';
-import type { EventProducer } from '../producer/event-producer';
+import type { EventProducer, OutboundEvent } from '../producer/event-producer';
 import type { ConsumerHealth } from './consumer-health';
-import { DLQ_TOPIC, deadLetterFor } from './dead-letters';
-import { type BatchHandler, type InboundMessage, type MessageOutcome, toInbound } from './inbound-message';
+import { DLQ_MAX_MESSAGE_BYTES, DLQ_TOPIC, deadLetterFor } from './dead-letters';
+import { type BatchHandler, type InboundMessage, type MessageOutcome, failed, toInbound } from './inbound-message';
 
 export interface RetryPolicy {
-  /** Attempts per record, the first included, before a retriable failure is dead-lettered. */
+  /** Attempts per record, the first included, before a failure without a known cause (`retry`) is dead-lettered. */
   maxAttempts: number;
   /**
-   * How long a record failing because a dependency is down (Cassandra, the broker) keeps being retried
-   * before it is dead-lettered. Outages are waited out rather than turned into dead letters: a valid
-   * record must not land on the DLQ because a database restarted.
+   * How long a record failing because a dependency is down (`wait`: Cassandra, PostgreSQL, the broker)
+   * keeps being retried before it is dead-lettered. Outages are waited out rather than turned into dead
+   * letters: a valid record must not land on the DLQ because a database restarted. Poison (`dead-letter`)
+   * is never retried.
    */
   outageBudgetMs: number;
   initialBackoffMs: number;
@@ -78,6 +79,34 @@ export interface ConsumerObserver {
   lag?(topic: string, partition: number, lag: number): void;
   /** The kafkajs consumer was replaced; `reason` says why. */
   restarted?(reason: string): void;
+  /** Records are about to be tried again (or a dead letter sent again): said every time, with code and reason. */
+  retrying?(notice: RetryNotice): void;
+}
+
+/** One round of retries of one partition batch, for one failure code. */
+export interface RetryNotice {
+  topic: string;
+  partition: number;
+  /** What is retried: the records' processing, or the sending of their dead letters. */
+  what: 'records' | 'dead letters';
+  records: number;
+  /** Offset of the first record retried. */
+  offset: string;
+  attempt: number;
+  code: SparkflowErrorCode;
+  reason: string;
+  /** `wait`: a dependency is down; `retry`: cause unknown, bounded by maxAttempts. */
+  disposition: Disposition;
+  waitMs: number;
+}
+
+/** The warn line a retry is logged with. */
+export function describeRetry(n: RetryNotice): string {
+  const kind = n.disposition === 'wait' ? 'waiting out an outage' : 'retrying';
+  return (
+    `${kind}: ${n.records} ${n.what} of ${n.topic}[${n.partition}] from offset ${n.offset}, attempt ${n.attempt}, ` +
+    `next in ${n.waitMs} ms: ${n.code}: ${n.reason}`
+  );
 }
 
 export function backoffMs(policy: RetryPolicy, attempt: number, random = Math.random): number {
@@ -237,33 +266,37 @@ export class BatchConsumer {
     // After a rebalance the partition may belong to someone else, and a consumer the watchdog replaced
     // has no partitions at all: either way, stop without committing.
     const revoked = () => !isRunning() || isStale() || consumer !== this.consumer;
-    for (let attempt = 1; pending.length; attempt++) {
-      if (revoked()) return;
-      this.lastActivity = Date.now();
-      const outcomes = await this.handle(pending);
-      if (revoked()) return;
-      const retry: InboundMessage[] = [];
-      const dead: { message: InboundMessage; error: unknown }[] = [];
-      pending.forEach((message, i) => {
-        const outcome = outcomes[i];
-        if (outcome.status === 'ok') return;
-        const giveUp = this.exhausted(disposition(failureCode(outcome.error)), attempt, started);
-        if (giveUp) dead.push({ message, error: outcome.error });
-        else retry.push(message);
-      });
-      if (dead.length) {
-        await this.options.producer.send(
-          DLQ_TOPIC,
-          dead.map((d) => deadLetterFor(d.message, this.options.stage, d.error, attempt)),
-        );
-        this.options.observer?.deadLettered?.(topic, dead.length);
+    const where = `${topic}[${partition}]`;
+    try {
+      for (let attempt = 1; pending.length; attempt++) {
+        if (revoked()) return;
+        this.lastActivity = Date.now();
+        const outcomes = await this.handle(pending);
+        if (revoked()) return;
+        const retry: { message: InboundMessage; code: SparkflowErrorCode; error: unknown }[] = [];
+        const dead: { message: InboundMessage; error: unknown }[] = [];
+        pending.forEach((message, i) => {
+          const outcome = outcomes[i];
+          if (outcome.status === 'ok') return;
+          const code = failureCode(outcome.error);
+          if (this.exhausted(disposition(code), attempt, started)) dead.push({ message, error: outcome.error });
+          else retry.push({ message, code, error: outcome.error });
+        });
+        if (dead.length) {
+          if (!(await this.sendDeadLetters(dead, attempt, payload, revoked))) return;
+          this.options.observer?.deadLettered?.(topic, dead.length);
+        }
+        pending = retry.map((r) => r.message);
+        if (pending.length) {
+          const waitMs = backoffMs(this.retry, attempt);
+          this.options.observer?.retried?.(topic, pending.length, attempt);
+          this.noticeRetries(where, 'records', retry, attempt, waitMs);
+          await sleep(waitMs);
+          await heartbeat();
+        }
       }
-      pending = retry;
-      if (pending.length) {
-        this.options.observer?.retried?.(topic, pending.length, attempt);
-        await sleep(backoffMs(this.retry, attempt));
-        await heartbeat();
-      }
+    } finally {
+      this.options.health?.outage(where, null);
     }
 
     const last = batch.messages[batch.messages.length - 1].offset;
@@ -288,6 +321,79 @@ export class BatchConsumer {
     }
   }
 
+  /**
+   * Tells the observer (warn log, retries-by-code metric) about every retry round, one notice per
+   * failure code, and readiness while a dependency is down.
+   */
+  private noticeRetries(
+    where: string,
+    what: RetryNotice['what'],
+    failures: readonly { message: InboundMessage; code: SparkflowErrorCode; error: unknown }[],
+    attempt: number,
+    waitMs: number,
+  ): void {
+    const byCode = new Map<SparkflowErrorCode, typeof failures[number][]>();
+    for (const f of failures) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
+    let outage: string | null = null;
+    const notices: RetryNotice[] = [];
+    for (const [code, group] of byCode) {
+      const notice: RetryNotice = {
+        topic: group[0].message.topic,
+        partition: group[0].message.partition,
+        what,
+        records: group.length,
+        offset: group[0].message.offset,
+        attempt,
+        code,
+        reason: reasonsOf(group[0].error)[0]?.message ?? String(group[0].error),
+        disposition: disposition(code),
+        waitMs,
+      };
+      notices.push(notice);
+      if (notice.disposition !== 'retry') outage ??= `waiting out an outage: ${where} ${code}: ${notice.reason}`;
+    }
+    // Readiness first, so whoever hears of the retry already sees it there.
+    this.options.health?.outage(where, outage);
+    for (const notice of notices) this.options.observer?.retrying?.(notice);
+  }
+
+  /**
+   * Sends the dead letters of a batch and resolves once the broker acknowledged them all; false when
+   * the partition was revoked meanwhile (nothing is committed, the records come back). Dead letters are
+   * built to fit users.dlq and sent in requests that stay under its limit; should the broker still refuse
+   * one as too large (a topic configured smaller than declared), they are rebuilt with a payload cut
+   * to a few KB. A broker that is down is waited for, said at warn and in readiness every round: a
+   * failed dead letter never crashes the consumer.
+   */
+  private async sendDeadLetters(
+    dead: readonly { message: InboundMessage; error: unknown }[],
+    attempt: number,
+    payload: EachBatchPayload,
+    revoked: () => boolean,
+  ): Promise<boolean> {
+    const { topic, partition } = payload.batch;
+    const where = `${topic}[${partition}]`;
+    let maxBytes = DLQ_MAX_MESSAGE_BYTES;
+    for (let round = 1; ; round++) {
+      const letters = dead.map((d) => deadLetterFor(d.message, this.options.stage, d.error, attempt, new Date(), maxBytes));
+      try {
+        for (const chunk of bySize(letters, DLQ_MAX_MESSAGE_BYTES)) await this.options.producer.send(DLQ_TOPIC, chunk);
+        return true;
+      } catch (error) {
+        const code = failureCode(error);
+        if (disposition(code) === 'dead-letter' && maxBytes > MINIMAL_DEAD_LETTER_BYTES) {
+          maxBytes = MINIMAL_DEAD_LETTER_BYTES;
+        }
+        const waitMs = backoffMs(this.retry, Math.min(round, 10));
+        this.noticeRetries(where, 'dead letters', dead.map((d) => ({ ...d, code })), round, waitMs);
+        if (revoked()) return false;
+        await sleep(waitMs);
+        if (revoked()) return false;
+        await payload.heartbeat();
+      }
+    }
+  }
+
   /** Runs the handler with one `process <topic>` span per record, each continuing the record's own trace. */
   private async handle(messages: InboundMessage[]): Promise<readonly MessageOutcome[]> {
     const spans = messages.map((m) =>
@@ -306,11 +412,53 @@ export class BatchConsumer {
         throw new Error(`handler returned ${outcomes.length} outcomes for ${messages.length} records`);
       }
     } catch (error) {
-      outcomes = messages.map(() => ({ status: 'failed' as const, error }));
+      outcomes = await this.isolate(traced, error);
     }
     outcomes.forEach((o, i) => endSpan(spans[i].span, o.status === 'failed' ? o.error : undefined));
     return outcomes;
   }
+
+  /**
+   * The handler failed a whole batch at once. When the failure is one that dead-letters (the broker
+   * refused the batch's output as too large, say), one record is to blame: each record is run alone so
+   * that only it is dead-lettered, not the healthy records beside it. Any other failure (an outage)
+   * fails every record alike.
+   */
+  private async isolate(messages: readonly InboundMessage[], error: unknown): Promise<MessageOutcome[]> {
+    if (messages.length < 2 || disposition(failureCode(error)) !== 'dead-letter') return messages.map(() => failed(error));
+    const outcomes: MessageOutcome[] = [];
+    for (const m of messages) {
+      try {
+        const [one] = await this.options.handler([m]);
+        outcomes.push(one ?? failed(new Error('the handler returned no outcome')));
+      } catch (e) {
+        outcomes.push(failed(e));
+      }
+    }
+    return outcomes;
+  }
+}
+
+/**
+ * Dead letters rebuilt this small when the broker refused one built to the declared limit: the
+ * explanation, the original's size and SHA-256, and the first few KB of the payload.
+ */
+const MINIMAL_DEAD_LETTER_BYTES = 16 * 1024;
+
+/** Groups events into sends whose values add up to at most `maxBytes`, each a record batch the topic accepts. */
+function bySize(events: readonly OutboundEvent[], maxBytes: number): OutboundEvent[][] {
+  const chunks: OutboundEvent[][] = [];
+  let size = Number.POSITIVE_INFINITY;
+  for (const e of events) {
+    const bytes = Buffer.byteLength(JSON.stringify(e.event)) + 4096;
+    if (size + bytes > maxBytes) {
+      chunks.push([]);
+      size = 0;
+    }
+    chunks[chunks.length - 1].push(e);
+    size += bytes;
+  }
+  return chunks;
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -3,7 +3,8 @@ import type { ConsumerObserver } from './batch-consumer';
 
 /**
  * Prometheus-facing metrics of a consumer: records processed, retried and dead-lettered, batch
- * latency, lag (messages behind the partition's high watermark after each batch) and watchdog restarts.
+ * latency, lag (messages behind the partition's high watermark after each batch), watchdog restarts
+ * and retries by failure code.
  */
 export function consumerMetrics(stage: string): ConsumerObserver {
   const meter = metrics.getMeter('sparkflow-kafka');
@@ -14,6 +15,9 @@ export function consumerMetrics(stage: string): ConsumerObserver {
     description: 'Time to settle one partition batch',
     unit: 'ms',
     advice: { explicitBucketBoundaries: [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] },
+  });
+  const retriesByCode = meter.createCounter('sparkflow_consumer_retries', {
+    description: 'Retry rounds of records or dead letters, by failure code (every one is also logged at warn)',
   });
   const restarts = meter.createCounter('sparkflow_consumer_restarts', {
     description: 'Times the watchdog replaced a stalled or crashed Kafka consumer',
@@ -33,5 +37,6 @@ export function consumerMetrics(stage: string): ConsumerObserver {
     deadLettered: (topic, count) => dead.add(count, { stage, topic }),
     lag: (topic, partition, lag) => lagByPartition.set(`${topic}/${partition}`, { topic, partition, lag }),
     restarted: () => restarts.add(1, { stage }),
+    retrying: (n) => retriesByCode.add(n.records, { stage, topic: n.topic, code: n.code, disposition: n.disposition }),
   };
 }

@@ -18,7 +18,7 @@ export function cutAt(text: string, n: number): string {
  */
 export function storableText(text: string, max = 200): string {
   const escaped = text
-    .replace(/\u0000/g, '\\u0000')
+    .replaceAll('\u0000', '\\u0000')
     .replace(LONE_SURROGATE, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
   if (escaped.length <= max) return escaped;
   const tail = `…#${sha256Hex(text).slice(0, 16)}`;

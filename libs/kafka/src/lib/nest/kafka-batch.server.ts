@@ -2,7 +2,7 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Stage } from '@sparkflow/contracts';
-import { BatchConsumer, type ConsumerObserver, type RetryPolicy } from '../consumer/batch-consumer';
+import { BatchConsumer, type ConsumerObserver, type RetryPolicy, describeRetry } from '../consumer/batch-consumer';
 import type { ConsumerHealth } from '../consumer/consumer-health';
 import { consumerMetrics } from '../consumer/consumer-metrics';
 import type { InboundMessage, MessageOutcome } from '../consumer/inbound-message';
@@ -42,6 +42,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
         restarted: (reason) => {
           this.logger.warn(`restarting the Kafka consumer of ${topics.join(', ')}: ${reason}`);
           metrics.restarted?.(reason);
+        },
+        // Nothing retries silently: every round, with its code and reason.
+        retrying: (notice) => {
+          this.logger.warn(describeRetry(notice));
+          metrics.retrying?.(notice);
         },
       },
       topics,

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { DeadLetterEvent, HEADERS, TOPICS } from '@sparkflow/contracts';
+import { BatchConsumer, EventProducer, type RetryNotice } from '@sparkflow/kafka';
+import { integrationSettings, postgresConnection, uniqueName } from '@sparkflow/testing';
+import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
+import { AuditEventsRepository } from './audit-events.repository';
+import { RecordEventsUseCase } from './record-events.use-case';
+
+const s = integrationSettings();
+const kafka = new Kafka({ clientId: 'audit-poison-it', brokers: s.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+const TOPICS_READ = [TOPICS.usersRaw, TOPICS.usersDlq];
+
+/** A raw event as ingestion writes it: envelope in the value, the same ids in headers. */
+function rawRecord(batchId: string, batchSize: number) {
+  const eventId = randomUUID();
+  const userId = randomUUID();
+  const value = JSON.stringify({
+    eventId,
+    schemaVersion: 1,
+    source: 'synthetic',
+    batchId,
+    producedAt: new Date().toISOString(),
+    payload: { login: { uuid: userId } },
+  });
+  const headers = {
+    [HEADERS.eventId]: eventId,
+    [HEADERS.batchId]: batchId,
+    [HEADERS.batchSize]: String(batchSize),
+    [HEADERS.source]: 'synthetic',
+    [HEADERS.schemaVersion]: '1',
+  };
+  // One key: every record in one partition, the healthy batch behind the poison.
+  return { eventId, message: { key: 'audit-poison-it', value, headers } };
+}
+
+/** Starts a new group at the current end of its topics, so the test reads only what it writes. */
+async function startAtEnd(groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of TOPICS_READ) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function until<T>(probe: () => Promise<T | null | undefined | false>, what: string, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('the audit on the real broker and PostgreSQL', () => {
+  let ds: DataSource;
+  let repo: AuditEventsRepository;
+  beforeAll(async () => {
+    await migrateAuditStore(postgresConnection(s, 'owner'));
+    ds = await createAuditDataSource(postgresConnection(s)).initialize();
+    repo = new AuditEventsRepository(ds);
+  });
+  afterAll(() => ds.destroy());
+
+  it('quarantines a record PostgreSQL refuses (a NUL byte in its batch id), commits it, and completes the healthy batch behind it', async () => {
+    const groupId = uniqueName('audit-poison');
+    await startAtEnd(groupId);
+    const poisonBatch = `synthetic-seed\u0000-${uniqueName('p')}`;
+    const healthyBatch = uniqueName('healthy');
+    const poison = rawRecord(poisonBatch, 1);
+    const healthy = Array.from({ length: 3 }, () => rawRecord(healthyBatch, 3));
+
+    const notices: RetryNotice[] = [];
+    const producer = new EventProducer(kafka);
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId,
+      topics: TOPICS_READ,
+      stage: 'audit',
+      producer,
+      fromBeginning: false,
+      retry: { outageBudgetMs: Number.POSITIVE_INFINITY, initialBackoffMs: 50, maxBackoffMs: 200 },
+      observer: { retrying: (n) => notices.push(n) },
+      handler: (messages) => new RecordEventsUseCase(repo).execute(messages),
+    });
+    await consumer.start();
+    try {
+      const raw = kafka.producer();
+      await raw.connect();
+      await raw.send({ topic: TOPICS.usersRaw, acks: -1, messages: [poison.message, ...healthy.map((h) => h.message)] });
+      await raw.disconnect();
+
+      // The healthy batch behind the poison completes.
+      const counts = await until(async () => {
+        const c = await repo.batchCounts(healthyBatch);
+        return c && c.ingested === 3 ? c : null;
+      }, 'the healthy batch in the audit');
+      expect(counts).toMatchObject({ expected: 3, ingested: 3 });
+
+      // The poison event is accounted for in the audit as dead-lettered, with PostgreSQL's reason …
+      const [row] = await until(async () => {
+        const rows = await repo.lineage(poison.eventId);
+        return rows.length ? rows : null;
+      }, 'the quarantined event in the audit');
+      expect(row).toMatchObject({ topic: TOPICS.usersDlq, outcome: 'dead-lettered' });
+      expect(row.batchId).toBe(poisonBatch.replace('\u0000', '\\u0000'));
+      expect(row.reasons?.[0].code).toBe('POSTGRES_REJECTED');
+      expect(row.reasons?.[0].message).toMatch(/^PostgreSQL refused the audit row: 22021 /);
+
+      // … and on users.dlq, as a quarantine dead letter of stage audit, dead-lettered at once.
+      const dead = await readDeadLetter(poison.eventId);
+      expect(dead.payload).toMatchObject({ stage: 'audit', originalTopic: TOPICS.usersRaw, attempts: 1 });
+      expect(dead.payload.originalBatchId).toBe(poisonBatch.replace('\u0000', '\\u0000'));
+      expect(JSON.parse(dead.payload.payload)).toMatchObject({ batchId: poisonBatch });
+
+      // Every record of users.raw is committed: nothing is retried forever, nothing was retried at all.
+      const committed = await until(async () => {
+        const a = kafka.admin();
+        await a.connect();
+        const [offsets] = await a.fetchOffsets({ groupId, topics: [TOPICS.usersRaw] });
+        const ends = await a.fetchTopicOffsets(TOPICS.usersRaw);
+        await a.disconnect();
+        return ends.every((e) => offsets.partitions.find((p) => p.partition === e.partition)?.offset === e.high) ? offsets : null;
+      }, 'the group to commit users.raw to its end');
+      expect(committed).toBeTruthy();
+      expect(notices).toEqual([]);
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+    }
+  });
+});
+
+/** The audit's dead letter for `eventId`, read from users.dlq. */
+async function readDeadLetter(eventId: string): Promise<DeadLetterEvent> {
+  const reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
+  await reader.connect();
+  await reader.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
+  try {
+    return await new Promise<DeadLetterEvent>((resolve) => {
+      void reader.run({
+        eachMessage: async ({ message }) => {
+          const parsed = DeadLetterEvent.safeParse(JSON.parse(message.value?.toString() ?? 'null'));
+          if (parsed.success && parsed.data.payload.stage === 'audit' && parsed.data.payload.originalEventId === eventId) {
+            resolve(parsed.data);
+          }
+        },
+      });
+    });
+  } finally {
+    await reader.disconnect();
+  }
+}

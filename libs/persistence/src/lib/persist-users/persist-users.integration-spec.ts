@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Client } from 'cassandra-driver';
+import { DeadLetterEvent, TOPICS, type EnrichedUser, type TopicName } from '@sparkflow/contracts';
+import { createCassandraClient } from '@sparkflow/cassandra';
+import {
+  BatchConsumer,
+  ConsumerHealth,
+  EventProducer,
+  describeRetry,
+  ensureTopics,
+  type BatchHandler,
+  type RetryNotice,
+} from '@sparkflow/kafka';
+import { cassandraConnection, integrationSettings, uniqueName } from '@sparkflow/testing';
+import { UsersRepository } from '../users/users.repository';
+import { PersistUsersUseCase } from './persist-users.use-case';
+
+const s = integrationSettings();
+const kafka = new Kafka({ clientId: 'persist-users-it', brokers: s.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+
+const user = (userId: string, overrides: Partial<EnrichedUser> = {}): EnrichedUser => ({
+  userId,
+  username: 'u',
+  title: 'Ms',
+  firstName: 'Olivia',
+  lastName: 'Harris',
+  fullName: 'Olivia Harris',
+  gender: 'female',
+  email: `${userId}@example.com`,
+  emailDomain: 'example.com',
+  dob: '1979-03-14T06:24:46.611Z',
+  age: 47,
+  ageBand: '45-54',
+  registeredAt: '2012-08-02T22:01:53.512Z',
+  registrationCohort: '2012-08',
+  nationality: 'GB',
+  countryCode: 'GB',
+  country: 'United Kingdom',
+  state: 'Merseyside',
+  city: 'Sheffield',
+  street: '4021 Victoria Road',
+  postcode: 'EC1A 1BB',
+  latitude: -51.2386,
+  longitude: -126.5837,
+  geohash: 'p2j3xkz',
+  timezoneOffsetMinutes: 330,
+  timezoneDescription: 'Bombay',
+  phone: '015396 12345',
+  phoneE164: null,
+  cell: '07700 900461',
+  cellE164: '+447700900461',
+  nationalIdName: 'NINO',
+  nationalIdValue: 'AB 12 34 56 C',
+  pictureUrl: null,
+  qualityScore: 0.9,
+  qualityReasons: ['missing-picture'],
+  ...overrides,
+});
+
+const enrichedEvent = (u: EnrichedUser) =>
+  JSON.stringify({
+    eventId: randomUUID(),
+    schemaVersion: 1,
+    source: 'synthetic',
+    batchId: 'persist-users-it',
+    producedAt: new Date().toISOString(),
+    payload: u,
+  });
+
+/** A one-partition topic holding `users`, keyed by their ids, in order. */
+async function topicWith(users: EnrichedUser[]): Promise<string> {
+  const topic = uniqueName('it-persist');
+  await ensureTopics(kafka.admin(), [
+    { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', maxMessageBytes: 1_048_588, description: 'test' },
+  ]);
+  const raw = kafka.producer();
+  await raw.connect();
+  await raw.send({ topic, messages: users.map((u) => ({ key: u.userId, value: enrichedEvent(u) })) });
+  await raw.disconnect();
+  return topic;
+}
+
+/** Runs a persistence consumer over `topic` until its one batch is committed. */
+async function consume(topic: string, handler: BatchHandler, options: { health?: ConsumerHealth; outageBudgetMs?: number; onRetry?: (n: RetryNotice) => void }) {
+  const producer = new EventProducer(kafka);
+  let committed!: () => void;
+  const done = new Promise<void>((resolve) => (committed = resolve));
+  const consumer = new BatchConsumer({
+    kafka,
+    groupId: uniqueName('it-persist-group'),
+    topics: [topic],
+    stage: 'persistence',
+    producer,
+    health: options.health,
+    retry: { outageBudgetMs: options.outageBudgetMs ?? 600_000, initialBackoffMs: 50, maxBackoffMs: 200 },
+    observer: { processed: () => committed(), retrying: (n) => options.onRetry?.(n) },
+    handler,
+  });
+  await consumer.start();
+  await done;
+  await consumer.stop();
+  await producer.disconnect();
+}
+
+async function deadLetterOf(topic: string): Promise<DeadLetterEvent> {
+  const reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
+  await reader.connect();
+  await reader.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
+  try {
+    return await new Promise<DeadLetterEvent>((resolve) => {
+      void reader.run({
+        eachMessage: async ({ message }) => {
+          const parsed = DeadLetterEvent.safeParse(JSON.parse(message.value?.toString() ?? 'null'));
+          if (parsed.success && parsed.data.payload.originalTopic === topic) resolve(parsed.data);
+        },
+      });
+    });
+  } finally {
+    await reader.disconnect();
+  }
+}
+
+describe('PersistUsersUseCase behind a BatchConsumer, on the real broker and Cassandra', () => {
+  let client: Client;
+  let users: UsersRepository;
+  beforeAll(async () => {
+    client = createCassandraClient(cassandraConnection(s));
+    await client.connect();
+    users = new UsersRepository(client);
+  });
+  afterAll(() => client.shutdown());
+
+  it('dead-letters at once a user Cassandra refuses (an e-mail longer than a partition key may be) and writes the next', async () => {
+    const refused = user(randomUUID(), { email: `${'x'.repeat(70_000)}@example.com` });
+    const fine = user(randomUUID());
+    const topic = await topicWith([refused, fine]);
+    const notices: RetryNotice[] = [];
+    const producer = new EventProducer(kafka);
+    const useCase = new PersistUsersUseCase(users, producer);
+    await consume(topic, (m) => useCase.execute(m), { onRetry: (n) => notices.push(n) });
+    await producer.disconnect();
+
+    expect(notices).toEqual([]);
+    const dead = await deadLetterOf(topic);
+    expect(dead.payload).toMatchObject({ stage: 'persistence', key: refused.userId, attempts: 1 });
+    expect(dead.payload.reasons[0].code).toBe('CASSANDRA_REJECTED');
+    expect(dead.payload.reasons[0].message).toMatch(/^Cassandra write failed: ResponseError \(server code 0x2200\)/);
+    expect((await client.execute('SELECT user_id FROM users WHERE user_id = ?', [fine.userId], { prepare: true })).rowLength).toBe(1);
+  });
+
+  it('waits out Cassandra being unreachable: every round logged with its code, readiness says so, the budget bounds it', async () => {
+    const u = user(randomUUID());
+    const topic = await topicWith([u]);
+    // A cluster nobody listens on: the driver answers NoHostAvailableError, an outage.
+    const down = createCassandraClient({ ...cassandraConnection(s), contactPoints: ['127.0.0.1:1'] });
+    const producer = new EventProducer(kafka);
+    const useCase = new PersistUsersUseCase(new UsersRepository(down), producer);
+    const health = new ConsumerHealth();
+    const notices: RetryNotice[] = [];
+    const readiness: string[] = [];
+    await consume(topic, (m) => useCase.execute(m), {
+      health,
+      outageBudgetMs: 1500,
+      onRetry: (n) => {
+        notices.push(n);
+        health.check().catch((e: Error) => readiness.push(e.message));
+      },
+    });
+    await producer.disconnect();
+    await down.shutdown();
+
+    expect(notices.length).toBeGreaterThan(1);
+    for (const n of notices) {
+      expect(n).toMatchObject({ code: 'CASSANDRA_UNAVAILABLE', disposition: 'wait', records: 1 });
+      expect(describeRetry(n)).toMatch(/^waiting out an outage: 1 records of it-persist.*\[0\] from offset 0, attempt \d+, next in \d+ ms: CASSANDRA_UNAVAILABLE: Cassandra write failed: NoHostAvailableError/);
+    }
+    expect(readiness).toHaveLength(notices.length);
+    expect(readiness[0]).toMatch(/^waiting out an outage: it-persist.*\[0\] CASSANDRA_UNAVAILABLE: /);
+    await expect(health.check()).rejects.toThrow('stopped');
+    const dead = await deadLetterOf(topic);
+    expect(dead.payload.attempts).toBe(notices.length + 1);
+    expect(dead.payload.reasons[0].code).toBe('CASSANDRA_UNAVAILABLE');
+  });
+});
