@@ -69,7 +69,15 @@ interface TopicDetail {
     groupId: string;
     lag: number;
     lagSeconds: number;
-    partitions: { partition: number; committed: string | null; lag: number; lagSeconds: number }[];
+    stalled: boolean;
+    partitions: {
+      partition: number;
+      committed: string | null;
+      high: string;
+      lag: number;
+      lagSeconds: number;
+      stalled: boolean;
+    }[];
   }[];
 }
 interface Shown {
@@ -83,7 +91,8 @@ interface Shown {
 describe('sparkflow topics on a test topic', () => {
   const topic = uniqueName('cli-it-topic');
   const groupId = uniqueName('cli-it-group');
-  const base = Date.parse('2026-01-01T00:00:00Z');
+  // Recent timestamps: records older than the topic's retention (1 day) are deleted by the broker.
+  const base = Math.floor(Date.now() / 1000) * 1000 - 10 * 60_000;
   // Partition 0: 7 records one second apart; partition 1: 3 records two seconds apart. N = 10.
   const p0 = Array.from({ length: 7 }, (_, i) => ({ partition: 0, key: `k-p0-${i}`, ts: base + i * 1000 }));
   const p1 = Array.from({ length: 3 }, (_, i) => ({ partition: 1, key: `k-p1-${i}`, ts: base + i * 2000 }));
@@ -182,19 +191,82 @@ describe('sparkflow topics on a test topic', () => {
     expect(r.stdout).not.toContain('\u001b[');
   });
 
-  it('describes lag as produced minus consumed, in messages and in seconds behind the newest record', async () => {
+  it('describes lag in messages, and in seconds as the age of the oldest unread record, not the newest', async () => {
+    const before = Date.now();
     const d = await json<TopicDetail>(['topics', 'describe', topic]);
+    const after = Date.now();
     expect(d.partitionDetails.map((p) => [p.partition, p.low, p.high])).toEqual([
       [0, '0', '7'],
       [1, '0', '3'],
     ]);
     const g = d.groups.find((x) => x.groupId === groupId)!;
     expect(g.lag).toBe(10 - 4);
-    expect(g.partitions).toEqual([
-      { partition: 0, committed: '3', high: '7', lag: 4, lagSeconds: (p0[6].ts - p0[3].ts) / 1000 },
-      { partition: 1, committed: '1', high: '3', lag: 2, lagSeconds: (p1[2].ts - p1[1].ts) / 1000 },
+    expect(g.partitions.map((p) => [p.partition, p.committed, p.high, p.lag])).toEqual([
+      [0, '3', '7', 4],
+      [1, '1', '3', 2],
     ]);
-    expect(g.lagSeconds).toBe(3);
+    // The oldest unread records are p0[3] and p1[1]; their age is now minus their timestamps.
+    const oldest = [p0[3], p1[1]];
+    g.partitions.forEach((p, i) => {
+      expect(p.lagSeconds).toBeGreaterThanOrEqual((before - oldest[i].ts) / 1000);
+      expect(p.lagSeconds).toBeLessThanOrEqual((after - oldest[i].ts) / 1000);
+    });
+    expect(g.lagSeconds).toBe(Math.max(...g.partitions.map((p) => p.lagSeconds)));
+  });
+
+  it('reports a frozen consumer as STALLED once its committed offset stood still for --stall-after, and fails with --fail-on-stall', async () => {
+    const frozenGroup = uniqueName('cli-it-frozen');
+    const consumer = kafka.consumer({ groupId: frozenGroup, maxWaitTimeInMs: 100 });
+    let thaw!: () => void;
+    const thawed = new Promise<void>((resolve) => (thaw = resolve));
+    let frozeAt = 0;
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    try {
+      // Reads one record of partition 0, commits it, then hangs in its handler with the rest waiting.
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          autoCommit: false,
+          partitionsConsumedConcurrently: 2,
+          eachBatch: async ({ batch }) => {
+            if (batch.partition !== 0) return thawed;
+            await consumer.commitOffsets([{ topic, partition: 0, offset: '1' }]);
+            frozeAt = Date.now();
+            resolve();
+            return thawed;
+          },
+        });
+      });
+      const first = await eventually('the frozen group in describe', async () => {
+        const d = await json<TopicDetail>(['topics', 'describe', topic, '--stall-after', '3']);
+        return d.groups.find((x) => x.groupId === frozenGroup);
+      });
+      const stalled = await eventually('the frozen group reported stalled', async () => {
+        const d = await json<TopicDetail>(['topics', 'describe', topic, '--stall-after', '3']);
+        const g = d.groups.find((x) => x.groupId === frozenGroup);
+        return g?.partitions[0].stalled ? g : null;
+      });
+      expect(Date.now() - frozeAt).toBeGreaterThanOrEqual(3000);
+      expect(stalled.partitions[0]).toMatchObject({ committed: '1', lag: 6, stalled: true });
+      // The age of the oldest unread record keeps growing while the consumer stays frozen.
+      expect(stalled.partitions[0].lagSeconds).toBeGreaterThan(first.partitions[0].lagSeconds);
+
+      const text = await sparkflow(['topics', 'describe', topic, '--stall-after', '3']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(new RegExp(`${frozenGroup}\\s.*\\s0\\s+1\\s+7\\s+6\\s+[\\d.]+\\s+STALLED`));
+      const failing = await sparkflow(['topics', 'describe', topic, '--stall-after', '3', '--fail-on-stall']);
+      expect(failing.code).toBe(1);
+      expect(failing.stderr).toContain(`${frozenGroup} (partitions 0`);
+      // The long-stopped test group from beforeAll is stalled too (records wait, its offsets never moved).
+      expect(failing.stderr).toContain(groupId);
+    } finally {
+      thaw();
+      await consumer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([frozenGroup]).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 
   it('tails from the beginning in time order, with key, headers and the envelope split from the payload', async () => {

@@ -9,4 +9,5 @@ export * from './lib/consumer/consumer-health';
 export * from './lib/consumer/consumer-metrics';
 export * from './lib/producer/event-producer';
 export * from './lib/kafka-client';
+export * from './lib/lag';
 export * from './lib/nest/kafka-batch.server';

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { KafkaMessage } from 'kafkajs';
 import { contextOf, type Context } from '../context';
-import { UsageError } from '../errors';
+import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError, withAdmin } from '../kafka/connection';
 import { readRanges, type PartitionRange } from '../kafka/reader';
 import { searchableText, showRecord, type ShownRecord } from '../kafka/records';
@@ -39,18 +39,39 @@ export function topicsCommand(): Command {
   topics
     .command('describe')
     .description(
-      'per-partition offsets and every consumer group: lag in messages and in seconds behind the newest record',
+      'per-partition offsets and every consumer group: lag in messages, lag in seconds (the age of the ' +
+        'oldest unread record) and STALLED when records wait behind a committed offset that has not moved',
     )
     .argument('<topic>')
-    .action(async (topic: string, _opts: object, cmd: Command) => {
+    .option(
+      '--stall-after <seconds>',
+      'a group with lag whose committed offset has not moved for this long is stalled',
+      parsePositiveInt('--stall-after'),
+      60,
+    )
+    .option('--fail-on-stall', 'exit 1 when a group is stalled (for scripts and probes)')
+    .action(async (topic: string, opts: { stallAfter: number; failOnStall?: boolean }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const kafka = cliKafka(cfg);
       const detail = await withAdmin(cfg, kafka, async (admin) => {
         if (!(await topicExists(admin, topic)))
           throw new UsageError(`no topic "${topic}"; \`sparkflow topics list\` shows them`);
-        return describeTopic(admin, kafka, topic);
+        return describeTopic(admin, kafka, topic, opts.stallAfter * 1000);
       });
-      if (out.json) return out.data(detail);
+      const stalled = detail.groups.filter((g) => g.stalled);
+      const failOnStall = () => {
+        if (opts.failOnStall && stalled.length) {
+          throw new CliError(
+            `stalled on ${topic}: ${stalled
+              .map((g) => `${g.groupId} (partitions ${g.partitions.filter((p) => p.stalled).map((p) => p.partition).join(', ')})`)
+              .join('; ')}: records wait behind committed offsets that have not moved for ${opts.stallAfter} s or more`,
+          );
+        }
+      };
+      if (out.json) {
+        out.data(detail);
+        return failOnStall();
+      }
       out.fields([
         ['topic', detail.topic],
         ['partitions', detail.partitions],
@@ -88,16 +109,24 @@ export function topicsCommand(): Command {
             value: ({ p }) => (p.lagSeconds === null ? '?' : p.lagSeconds.toFixed(1)),
             align: 'right',
           },
+          {
+            header: 'STATUS',
+            value: ({ p }) => (p.stalled ? 'STALLED' : p.lag > 0 ? 'lagging' : 'ok'),
+            style: ({ p }) => (p.stalled ? 'red' : p.lag > 0 ? 'yellow' : 'green'),
+          },
         ],
       );
       out.line();
       for (const g of detail.groups) {
+        const worst = Math.max(0, ...g.partitions.map((p) => (p.stalled ? (p.stalledSeconds ?? 0) : 0)));
         out.line(
           `${out.paint('bold', g.groupId)}: ${g.lag} message(s) behind` +
-            (g.lagSeconds === null ? '' : `, ${g.lagSeconds.toFixed(1)} s behind the newest record`) +
-            ` (${g.members} member(s), ${g.state})`,
+            (g.lagSeconds === null || g.lag === 0 ? '' : `, the oldest unread record is ${g.lagSeconds.toFixed(1)} s old`) +
+            ` (${g.members} member(s), ${g.state})` +
+            (g.stalled ? ` — ${out.paint('red', 'STALLED')}: committed offset unmoved for ${worst.toFixed(0)} s` : ''),
         );
       }
+      failOnStall();
     });
 
   topics

@@ -1,6 +1,17 @@
 import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
-import { lagMessages, lagSeconds, nextUnread } from './lag';
-import { CLI_GROUP_PREFIX, recordsAt } from './reader';
+import {
+  OFFSETS_TOPIC,
+  type OffsetCommit,
+  committedSince,
+  isStalled,
+  lagMessages,
+  lagSeconds,
+  nextUnread,
+  offsetsPartitionFor,
+  parseOffsetCommit,
+  stalledForMs,
+} from '@sparkflow/kafka';
+import { CLI_GROUP_PREFIX, readRanges, recordsAt } from './reader';
 
 export interface TopicSummary {
   topic: string;
@@ -25,7 +36,11 @@ export interface GroupPartitionLag {
   committed: string | null;
   high: string;
   lag: number;
+  /** Age of the oldest unread record: now minus its timestamp. */
   lagSeconds: number | null;
+  /** How long records have waited behind a committed offset that has not moved; null when caught up or unknown. */
+  stalledSeconds: number | null;
+  stalled: boolean;
 }
 
 export interface GroupLag {
@@ -33,14 +48,79 @@ export interface GroupLag {
   state: string;
   members: number;
   lag: number;
-  /** The worst partition: how many seconds of records the group has yet to read. */
+  /** The worst partition: the age of the oldest record the group has yet to read. */
   lagSeconds: number | null;
+  /** Some partition has had records waiting behind an unmoved committed offset for the stall time. */
+  stalled: boolean;
   partitions: GroupPartitionLag[];
 }
 
 export interface TopicDetail extends TopicSummary {
   partitionDetails: PartitionDetail[];
   groups: GroupLag[];
+  /** The stall time the groups were judged by. */
+  stallAfterSeconds: number;
+}
+
+/** Commits read from the tail of a group's `__consumer_offsets` partition (the newest ones matter). */
+const COMMIT_LOG_TAIL = 50_000n;
+
+/**
+ * Since when each group's committed offset on `topic` has stood still, from the coordinator's commit
+ * log (`__consumer_offsets`, whose record timestamps are the commit times), keyed `group` → `partition`.
+ * A commit older than the tail read is at least as old as the tail's first record.
+ */
+async function commitTimes(
+  admin: Admin,
+  kafka: Kafka,
+  topic: string,
+  groups: ReadonlyMap<string, ReadonlyMap<number, bigint>>,
+): Promise<Map<string, Map<number, number>>> {
+  const out = new Map<string, Map<number, number>>();
+  if (!groups.size) return out;
+  const [meta] = (await admin.fetchTopicMetadata({ topics: [OFFSETS_TOPIC] })).topics;
+  const count = meta.partitions.length;
+  const ends = new Map((await admin.fetchTopicOffsets(OFFSETS_TOPIC)).map((o) => [o.partition, o]));
+  const partitions = new Set([...groups.keys()].map((g) => offsetsPartitionFor(g, count)));
+  const ranges = [...partitions].flatMap((partition) => {
+    const end = ends.get(partition);
+    if (!end) return [];
+    const low = BigInt(end.low);
+    const high = BigInt(end.high);
+    const from = high - COMMIT_LOG_TAIL > low ? high - COMMIT_LOG_TAIL : low;
+    return from < high ? [{ partition, from, to: high, truncated: from > low }] : [];
+  });
+  const commits = new Map<string, { commit: OffsetCommit; timestampMs: number }[]>();
+  const firstSeen = new Map<number, number>();
+  await readRanges(
+    kafka,
+    OFFSETS_TOPIC,
+    ranges,
+    (partition, m) => {
+      if (!firstSeen.has(partition)) firstSeen.set(partition, Number(m.timestamp));
+      const commit = parseOffsetCommit(m.key, m.value);
+      if (commit && commit.topic === topic && groups.has(commit.groupId)) {
+        const list = commits.get(commit.groupId) ?? [];
+        list.push({ commit, timestampMs: Number(m.timestamp) });
+        commits.set(commit.groupId, list);
+      }
+      return 'continue';
+    },
+    { timeoutMs: 30_000, allPartitions: [...ends.keys()] },
+  );
+  for (const [groupId, committed] of groups) {
+    const home = offsetsPartitionFor(groupId, count);
+    const truncated = ranges.find((r) => r.partition === home)?.truncated ?? false;
+    const since = committedSince(commits.get(groupId) ?? []);
+    const times = new Map<number, number>();
+    for (const [partition, offset] of committed) {
+      const seen = since.get(`${topic}:${partition}`);
+      if (seen && seen.offset === offset) times.set(partition, seen.sinceMs);
+      else if (!seen && truncated && firstSeen.has(home)) times.set(partition, firstSeen.get(home) ?? 0);
+    }
+    out.set(groupId, times);
+  }
+  return out;
 }
 
 async function configsOf(admin: Admin, topics: string[]): Promise<Map<string, Map<string, string>>> {
@@ -89,8 +169,17 @@ export async function topicExists(admin: Admin, topic: string): Promise<boolean>
   return (await admin.listTopics()).includes(topic);
 }
 
-/** Offsets per partition, and every consumer group with offsets on the topic: lag in messages and in seconds. */
-export async function describeTopic(admin: Admin, kafka: Kafka, topic: string): Promise<TopicDetail> {
+/**
+ * Offsets per partition, and every consumer group with offsets on the topic: lag in messages, lag in
+ * seconds (the age of the oldest unread record) and whether it is stalled (records waiting behind a
+ * committed offset that has not moved for `stallAfterMs`).
+ */
+export async function describeTopic(
+  admin: Admin,
+  kafka: Kafka,
+  topic: string,
+  stallAfterMs: number,
+): Promise<TopicDetail> {
   const [summary] = await summaries(admin, [topic]);
   const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
   const offsets = await admin.fetchTopicOffsets(topic);
@@ -122,9 +211,8 @@ export async function describeTopic(admin: Admin, kafka: Kafka, topic: string): 
     if ([...committed.values()].some((o) => o >= 0n)) committedByGroup.set(groupId, committed);
   }
 
-  // One read fetches the newest record of every partition and the first unread record of every group.
+  // One read fetches the oldest unread record of every group.
   const wanted: { partition: number; offset: bigint }[] = [];
-  for (const [p, h] of high) if (h > (low.get(p) ?? 0n)) wanted.push({ partition: p, offset: h - 1n });
   for (const committed of committedByGroup.values()) {
     for (const [p, h] of high) {
       const next = nextUnread(committed.get(p) ?? -1n, low.get(p) ?? 0n, h);
@@ -138,6 +226,9 @@ export async function describeTopic(admin: Admin, kafka: Kafka, topic: string): 
     return m ? Number(m.timestamp) : null;
   };
 
+  const since = await commitTimes(admin, kafka, topic, committedByGroup);
+  const now = Date.now();
+
   const described = committedByGroup.size
     ? await admin.describeGroups([...committedByGroup.keys()])
     : { groups: [] };
@@ -148,12 +239,16 @@ export async function describeTopic(admin: Admin, kafka: Kafka, topic: string): 
         const c = committed.get(p) ?? -1n;
         const l = low.get(p) ?? 0n;
         const lag = lagMessages(c, l, h);
+        const oldestUnread = ts(p, nextUnread(c, l, h));
+        const stalledMs = stalledForMs(now, lag, since.get(groupId)?.get(p) ?? null, oldestUnread);
         return {
           partition: p,
           committed: c < 0n ? null : c.toString(),
           high: h.toString(),
           lag: Number(lag),
-          lagSeconds: lagSeconds(ts(p, h - 1n), ts(p, nextUnread(c, l, h)), lag),
+          lagSeconds: lagSeconds(now, oldestUnread, lag),
+          stalledSeconds: stalledMs === null ? null : stalledMs / 1000,
+          stalled: isStalled(stalledMs, stallAfterMs),
         };
       });
     const g = described.groups.find((d) => d.groupId === groupId);
@@ -164,8 +259,14 @@ export async function describeTopic(admin: Admin, kafka: Kafka, topic: string): 
       members: g?.members.length ?? 0,
       lag: partitions.reduce((n, p) => n + p.lag, 0),
       lagSeconds: seconds.includes(null) ? null : Math.max(0, ...(seconds as number[])),
+      stalled: partitions.some((p) => p.stalled),
       partitions,
     };
   });
-  return { ...summary, partitionDetails, groups: groups.sort((a, b) => a.groupId.localeCompare(b.groupId)) };
+  return {
+    ...summary,
+    partitionDetails,
+    groups: groups.sort((a, b) => a.groupId.localeCompare(b.groupId)),
+    stallAfterSeconds: stallAfterMs / 1000,
+  };
 }

@@ -1,0 +1,3 @@
+export * from './lag';
+export * from './offset-commits';
+export * from './partition-progress';
