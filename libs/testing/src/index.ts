@@ -1,2 +1,3 @@
 export * from './lib/integration.config';
 export * from './lib/unique';
+export * from './lib/hostile';
