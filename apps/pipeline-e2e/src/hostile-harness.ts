@@ -31,6 +31,13 @@ export const REPLAY_PATH = env['SPARKFLOW_PROPERTY_PATH'];
 
 /** How long one run may wait for its records to be accounted for and its partitions consumed. */
 export const RUN_WAIT_MS = 20_000;
+/** More for accepted batches: 2 ms a user (a pipeline slower than 500 users/s is slow), at most 100 s more. */
+export const runWaitMs = (items: readonly Tracked[]): number =>
+  RUN_WAIT_MS +
+  Math.min(
+    100_000,
+    2 * items.reduce((n, t) => n + (t.type === 'batch' || t.type === 'backfill' ? t.accepted : 0), 0),
+  );
 /** One HTTP request's whole answer. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -185,8 +192,8 @@ export function note(what: string): void {
 export type Tracked =
   | { type: 'record'; record: HostileRecord; partition: number; offset: string }
   | { type: 'event'; eventId: string; via: string }
-  | { type: 'batch'; batchId: string; via: string }
-  | { type: 'backfill'; id: string; batchIds: string[] };
+  | { type: 'batch'; batchId: string; via: string; accepted: number }
+  | { type: 'backfill'; id: string; batchIds: string[]; accepted: number };
 
 export function describeTracked(t: Tracked): string {
   switch (t.type) {

@@ -20,7 +20,7 @@ import {
 import {
   type Answer,
   Ledger,
-  RUN_WAIT_MS,
+  runWaitMs,
   SEED,
   type Tracked,
   changedPids,
@@ -63,18 +63,19 @@ afterAll(async () => {
 /** After one run: its items accounted for, its records consumed by every group, and no service replaced. */
 async function settleRun(items: Tracked[]): Promise<void> {
   const started = Date.now();
-  const missing = await ledger.settle(items, RUN_WAIT_MS);
+  const waitMs = runWaitMs(items);
+  const missing = await ledger.settle(items, waitMs);
   const records = items.filter((t): t is Extract<Tracked, { type: 'record' }> => t.type === 'record');
   // A group that has not committed past a record is what a stalled partition looks like from outside.
   let behind = await ledger.unconsumed(records);
-  while (behind.length && Date.now() - started < RUN_WAIT_MS) {
+  while (behind.length && Date.now() - started < waitMs) {
     await sleep(500);
     behind = await ledger.unconsumed(records);
   }
   const crashed = changedPids(pidsAtStart);
   const problems = [
     ...crashed.map((c) => `(a) service replaced or gone: ${c}`),
-    ...missing.map((m) => `(c) not accounted for within ${RUN_WAIT_MS} ms: ${m}`),
+    ...missing.map((m) => `(c) not accounted for within ${waitMs} ms: ${m}`),
     ...behind.map((b) => `(d) not consumed: ${b}`),
   ];
   if (problems.length) throw new Error(problems.join('\n'));
@@ -105,7 +106,10 @@ function acceptedBy(via: string) {
     const body = a.json as { batchId?: unknown; eventIds?: unknown };
     if (via === 'POST /v1/users' && Array.isArray(body.eventIds))
       return body.eventIds.map((eventId) => ({ type: 'event', eventId: String(eventId), via }));
-    return typeof body.batchId === 'string' ? [{ type: 'batch', batchId: body.batchId, via }] : [];
+    const accepted = Number((a.json as { accepted?: unknown }).accepted);
+    return typeof body.batchId === 'string'
+      ? [{ type: 'batch', batchId: body.batchId, via, accepted: Number.isFinite(accepted) ? accepted : 0 }]
+      : [];
   };
 }
 
@@ -280,7 +284,10 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
         call(
           () => request('POST', INGESTION, '/v1/backfills', b),
           (a) => {
-            const backfill = a.json as { id?: unknown; batches?: { batchId?: unknown }[] };
+            const backfill = a.json as {
+              id?: unknown;
+              batches?: { batchId?: unknown; expected?: unknown }[];
+            };
             if (typeof backfill.id !== 'string') return [];
             started.push(backfill.id);
             return [
@@ -288,6 +295,7 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
                 type: 'backfill',
                 id: backfill.id,
                 batchIds: (backfill.batches ?? []).map((x) => String(x.batchId)),
+                accepted: (backfill.batches ?? []).reduce((n, x) => n + (Number(x.expected) || 0), 0),
               },
             ];
           },
