@@ -121,6 +121,9 @@ const hostileField = () =>
     { weight: 1, arbitrary: hostileJsonValue(2) },
   );
 
+/** A field an endpoint reads: half the time a small valid value (so the rest of the request gets through), else hostile. */
+const plausibleOr = (plausible: fc.Arbitrary<unknown>) => fc.oneof(plausible, hostileField());
+
 const requestBody = (shape: fc.Arbitrary<Record<string, unknown>>) =>
   fc.oneof(
     { weight: 6, arbitrary: shape.map(asText) },
@@ -218,7 +221,11 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
 
   it('POST /v1/synthetic answers any request with 202 or a 4xx naming the problem, and what it accepts settles', async () => {
     const shape = fc.record(
-      { count: hostileField(), seed: fc.oneof(hostileString(), hostileField()), page: hostileField() },
+      {
+        count: plausibleOr(fc.integer({ min: 1, max: 20 })),
+        seed: fc.oneof(hostileString(), hostileField()),
+        page: plausibleOr(fc.integer({ min: 1, max: 3 })),
+      },
       { requiredKeys: [] },
     );
     await checkProperty(
@@ -232,9 +239,10 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
   it('POST /v1/pulls answers any request with 202, a 4xx naming the problem or the upstream that failed', async () => {
     const shape = fc.record(
       {
-        count: hostileField(),
+        count: plausibleOr(fc.integer({ min: 1, max: 5 })),
         seed: fc.oneof(hostileString(), hostileField()),
         nat: fc.oneof(
+          fc.constantFrom(['GB'], ['gb', 'CA']),
           fc.array(fc.oneof(hostileString(), fc.constantFrom('GB', 'gb', 'ZZ', '\u0000A')), { maxLength: 4 }),
           hostileField(),
         ),
@@ -266,16 +274,27 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
       hostileString(),
       hostileNumber(),
     );
-    const shape = fc.record(
-      {
-        from: day,
-        to: day,
-        perDay: hostileField(),
-        seed: fc.oneof(hostileString(), hostileField()),
-        source: fc.oneof(fc.constantFrom('synthetic', 'randomuser-api'), hostileField()),
-      },
-      { requiredKeys: [] },
+    // A short valid range most of the time, so that the other fields' hostility reaches the pipeline.
+    const range = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 })).map(([start, span]) => ({
+        from: new Date(Date.UTC(2026, 0, 1 + start)).toISOString().slice(0, 10),
+        to: new Date(Date.UTC(2026, 0, 1 + start + span)).toISOString().slice(0, 10),
+      })),
+      fc.record({ from: day, to: day }, { requiredKeys: [] }),
     );
+    const shape = fc
+      .tuple(
+        range,
+        fc.record(
+          {
+            perDay: plausibleOr(fc.integer({ min: 1, max: 10 })),
+            seed: fc.oneof(hostileString(), hostileField()),
+            source: fc.oneof(fc.constantFrom('synthetic', 'randomuser-api'), hostileField()),
+          },
+          { requiredKeys: [] },
+        ),
+      )
+      .map(([dates, rest]) => ({ ...dates, ...rest }));
     const started: string[] = [];
     await checkProperty(
       'POST /v1/backfills',
