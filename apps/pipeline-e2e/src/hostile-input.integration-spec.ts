@@ -234,7 +234,7 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
       (b) => call(() => request('POST', INGESTION, '/v1/synthetic', b), acceptedBy('POST /v1/synthetic')),
       { numRuns: 20, timeLimitMs: 20_000 },
     );
-  }, 150_000);
+  }, 240_000);
 
   it('POST /v1/pulls answers any request with 202, a 4xx naming the problem or the upstream that failed', async () => {
     const shape = fc.record(
@@ -255,7 +255,7 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
       (b) => call(() => request('POST', INGESTION, '/v1/pulls', b), acceptedBy('POST /v1/pulls')),
       { numRuns: 10, timeLimitMs: 15_000 },
     );
-  }, 150_000);
+  }, 240_000);
 
   it('POST /v1/backfills and GET /v1/backfills/:id answer any request with 2xx or a 4xx naming the problem, and what they accept settles', async () => {
     const day = fc.oneof(
@@ -332,7 +332,7 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
       (id) => call(() => request('GET', INGESTION, `/v1/backfills/${encodeSegment(id)}`)),
       { numRuns: 30, timeLimitMs: 8_000 },
     );
-  }, 200_000);
+  }, 300_000);
 
   describe('afterwards', () => {
     it('(a) every service keeps the pid it had before the hostile input', () => {
