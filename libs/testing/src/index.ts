@@ -1,3 +1,4 @@
 export * from './lib/integration.config';
 export * from './lib/unique';
 export * from './lib/cassandra-rows';
+export * from './lib/hostile';

@@ -1,0 +1,371 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as fc from 'fast-check';
+import { Partitioners } from 'kafkajs';
+import { TOPICS, type TopicName } from '@sparkflow/contracts';
+import { generateUsers } from '@sparkflow/sources';
+import {
+  aPerson,
+  anyHostileString,
+  brokenJsonText,
+  deepJsonText,
+  hostileJsonValue,
+  hostileNumber,
+  hostilePerson,
+  hostileRecord,
+  hostileString,
+  invalidUtf8,
+  jsonNumberLiteral,
+  uniqueName,
+} from '@sparkflow/testing';
+import {
+  type Answer,
+  Ledger,
+  runWaitMs,
+  SEED,
+  type Tracked,
+  changedPids,
+  checkProperty,
+  encodeSegment,
+  httpViolation,
+  note,
+  request,
+  servicePids,
+} from './hostile-harness';
+import { AUDIT, INGESTION, kafka, post, waitForBatch } from './pipeline-client';
+
+/**
+ * Hostile input, generated: strings with NUL, lone surrogates, combining marks, RTL, emoji and
+ * megabytes; numbers out of every range; deep nesting; bytes that are not UTF-8; envelopes and
+ * headers written straight onto each topic. Each is pushed through every HTTP entry point and onto
+ * every topic; after each run, and again at the end: (a) every service keeps its pid, (b) a healthy
+ * canary batch completes within 60 s, (c) each hostile record is in Cassandra or accounted for on
+ * users.dlq and in the audit with a reason, (d) no partition is stalled.
+ *
+ * Seeded (SPARKFLOW_PROPERTY_SEED, default in hostile-harness.ts) and bounded in time; see docs/RELIABILITY.md.
+ */
+
+const ledger = new Ledger();
+const pidsAtStart = servicePids();
+const producer = kafka.producer({
+  createPartitioner: Partitioners.DefaultPartitioner,
+  allowAutoTopicCreation: false,
+});
+
+beforeAll(async () => {
+  process.stdout.write(`hostile-input properties: seed ${SEED} (set SPARKFLOW_PROPERTY_SEED to change it)\n`);
+  await Promise.all([ledger.start(), producer.connect()]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled([ledger.stop(), producer.disconnect()]);
+});
+
+/** After one run: its items accounted for, its records consumed by every group, and no service replaced. */
+async function settleRun(items: Tracked[]): Promise<void> {
+  const started = Date.now();
+  const waitMs = runWaitMs(items);
+  const missing = await ledger.settle(items, waitMs);
+  const records = items.filter((t): t is Extract<Tracked, { type: 'record' }> => t.type === 'record');
+  // A group that has not committed past a record is what a stalled partition looks like from outside.
+  let behind = await ledger.unconsumed(records);
+  while (behind.length && Date.now() - started < waitMs) {
+    await sleep(500);
+    behind = await ledger.unconsumed(records);
+  }
+  const crashed = changedPids(pidsAtStart);
+  const problems = [
+    ...crashed.map((c) => `(a) service replaced or gone: ${c}`),
+    ...missing.map((m) => `(c) not accounted for within ${waitMs} ms: ${m}`),
+    ...behind.map((b) => `(d) not consumed: ${b}`),
+  ];
+  if (problems.length) throw new Error(problems.join('\n'));
+}
+
+/** One HTTP call: its answer must keep the contract; what it accepted is tracked and must settle. */
+async function call(send: () => Promise<Answer>, track: (a: Answer) => Tracked[] = () => []): Promise<void> {
+  const answer = await send();
+  note(`HTTP ${answer.status ?? 'no answer'}`);
+  const violation = httpViolation(answer);
+  const items = answer.status !== null && answer.status >= 200 && answer.status < 300 ? track(answer) : [];
+  for (const item of items) ledger.track(item);
+  const problems: string[] = violation ? [violation] : [];
+  try {
+    await settleRun(items);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length) throw new Error(problems.join('\n'));
+}
+
+const asText = (v: unknown) => JSON.stringify(v) ?? 'null';
+const bytes = (u: Uint8Array) => Buffer.from(u);
+
+/** What an accepted ingestion request produced: its event ids, or its batch. */
+function acceptedBy(via: string) {
+  return (a: Answer): Tracked[] => {
+    const body = a.json as { batchId?: unknown; eventIds?: unknown };
+    if (via === 'POST /v1/users' && Array.isArray(body.eventIds))
+      return body.eventIds.map((eventId) => ({ type: 'event', eventId: String(eventId), via }));
+    const accepted = Number((a.json as { accepted?: unknown }).accepted);
+    return typeof body.batchId === 'string'
+      ? [{ type: 'batch', batchId: body.batchId, via, accepted: Number.isFinite(accepted) ? accepted : 0 }]
+      : [];
+  };
+}
+
+/** Any JSON-ish body, hostile at any depth; the keys an endpoint reads get hostile values more often. */
+const hostileField = () =>
+  fc.oneof(
+    { weight: 3, arbitrary: hostileNumber() },
+    { weight: 3, arbitrary: hostileString() },
+    { weight: 1, arbitrary: hostileJsonValue(2) },
+  );
+
+/** A field an endpoint reads: half the time a small valid value (so the rest of the request gets through), else hostile. */
+const plausibleOr = (plausible: fc.Arbitrary<unknown>) => fc.oneof(plausible, hostileField());
+
+const requestBody = (shape: fc.Arbitrary<Record<string, unknown>>) =>
+  fc.oneof(
+    { weight: 6, arbitrary: shape.map(asText) },
+    { weight: 1, arbitrary: hostileJsonValue().map(asText) },
+    { weight: 1, arbitrary: brokenJsonText() },
+    { weight: 1, arbitrary: deepJsonText(1, 200_000) },
+    { weight: 1, arbitrary: invalidUtf8().map(bytes) },
+    // Number literals JSON.stringify never writes (1e400, 400 digits) in every numeric field.
+    {
+      weight: 1,
+      arbitrary: jsonNumberLiteral().map(
+        (n) => `{"count":${n},"page":${n},"perDay":${n},"seed":"s","from":"2026-01-01","to":"2026-01-02"}`,
+      ),
+    },
+  );
+
+describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
+  it('the audit query API answers any id with a 2xx or 4xx naming the problem', async () => {
+    const id = fc.oneof(hostileString(), fc.uuid({ version: 4 }), anyHostileString(3_000));
+    const route = fc.constantFrom('/v1/batches/', '/v1/events/', '/v1/users/');
+    await checkProperty(
+      'audit query API',
+      fc.tuple(route, id),
+      ([r, value]) =>
+        call(() =>
+          request('GET', AUDIT, `${r}${encodeSegment(value)}${r === '/v1/users/' ? '/history' : ''}`),
+        ),
+      { numRuns: 40, timeLimitMs: 10_000 },
+    );
+  }, 120_000);
+
+  const topics: TopicName[] = [TOPICS.usersPersisted, TOPICS.usersDlq, TOPICS.usersEnriched, TOPICS.usersRaw];
+  it.each(topics)(
+    'any bytes written onto %s end stored or dead-lettered with a reason, and every group moves past them',
+    async (topic) => {
+      await checkProperty(
+        `raw records on ${topic}`,
+        fc.array(hostileRecord(topic), { minLength: 1, maxLength: 4 }),
+        async (records) => {
+          const items: Tracked[] = [];
+          for (const record of records) {
+            const [meta] = await producer.send({
+              topic,
+              acks: -1,
+              messages: [{ key: record.key, value: record.value, headers: record.headers }],
+            });
+            const item: Tracked = {
+              type: 'record',
+              record,
+              partition: meta.partition,
+              offset: String(meta.baseOffset),
+            };
+            ledger.track(item);
+            items.push(item);
+          }
+          await settleRun(items);
+        },
+        { numRuns: 12, timeLimitMs: 20_000 },
+      );
+    },
+    150_000,
+  );
+
+  it('POST /v1/users answers any body with 202 or a 4xx naming the problem, and what it accepts settles', async () => {
+    const people = fc.oneof(
+      hostilePerson(),
+      fc.array(fc.oneof(hostilePerson(), aPerson()), { minLength: 1, maxLength: 5 }),
+      fc.record({ results: fc.array(fc.oneof(hostilePerson(), aPerson()), { minLength: 0, maxLength: 5 }) }),
+    );
+    const body = fc.oneof(
+      { weight: 6, arbitrary: people.map(asText) },
+      { weight: 1, arbitrary: hostileJsonValue().map(asText) },
+      { weight: 1, arbitrary: brokenJsonText() },
+      { weight: 1, arbitrary: deepJsonText(1, 200_000) },
+      { weight: 1, arbitrary: invalidUtf8().map(bytes) },
+    );
+    const contentType = fc.constantFrom(
+      'application/json',
+      'application/json',
+      'application/json; charset=utf-16',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+    );
+    await checkProperty(
+      'POST /v1/users',
+      fc.tuple(body, contentType),
+      ([b, type]) =>
+        call(
+          () => request('POST', INGESTION, '/v1/users', b, { 'content-type': type }),
+          acceptedBy('POST /v1/users'),
+        ),
+      { numRuns: 25, timeLimitMs: 25_000 },
+    );
+  }, 150_000);
+
+  it('POST /v1/synthetic answers any request with 202 or a 4xx naming the problem, and what it accepts settles', async () => {
+    const shape = fc.record(
+      {
+        count: plausibleOr(fc.integer({ min: 1, max: 20 })),
+        seed: fc.oneof(hostileString(), hostileField()),
+        page: plausibleOr(fc.integer({ min: 1, max: 3 })),
+      },
+      { requiredKeys: [] },
+    );
+    await checkProperty(
+      'POST /v1/synthetic',
+      requestBody(shape),
+      (b) => call(() => request('POST', INGESTION, '/v1/synthetic', b), acceptedBy('POST /v1/synthetic')),
+      { numRuns: 20, timeLimitMs: 20_000 },
+    );
+  }, 240_000);
+
+  it('POST /v1/pulls answers any request with 202, a 4xx naming the problem or the upstream that failed', async () => {
+    const shape = fc.record(
+      {
+        count: plausibleOr(fc.integer({ min: 1, max: 5 })),
+        seed: fc.oneof(hostileString(), hostileField()),
+        nat: fc.oneof(
+          fc.constantFrom(['GB'], ['gb', 'CA']),
+          fc.array(fc.oneof(hostileString(), fc.constantFrom('GB', 'gb', 'ZZ', '\u0000A')), { maxLength: 4 }),
+          hostileField(),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    await checkProperty(
+      'POST /v1/pulls',
+      requestBody(shape),
+      (b) => call(() => request('POST', INGESTION, '/v1/pulls', b), acceptedBy('POST /v1/pulls')),
+      { numRuns: 10, timeLimitMs: 15_000 },
+    );
+  }, 240_000);
+
+  it('POST /v1/backfills and GET /v1/backfills/:id answer any request with 2xx or a 4xx naming the problem, and what they accept settles', async () => {
+    const day = fc.oneof(
+      fc
+        .date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 10)),
+      fc.constantFrom(
+        '0000-01-01',
+        '9999-12-31',
+        '2026-02-30',
+        '2026-13-01',
+        '2026-1-1',
+        '+275760-09-13',
+        '2026-11-30T00:00:00Z',
+      ),
+      hostileString(),
+      hostileNumber(),
+    );
+    // A short valid range most of the time, so that the other fields' hostility reaches the pipeline.
+    const range = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2 })).map(([start, span]) => ({
+        from: new Date(Date.UTC(2026, 0, 1 + start)).toISOString().slice(0, 10),
+        to: new Date(Date.UTC(2026, 0, 1 + start + span)).toISOString().slice(0, 10),
+      })),
+      fc.record({ from: day, to: day }, { requiredKeys: [] }),
+    );
+    const shape = fc
+      .tuple(
+        range,
+        fc.record(
+          {
+            perDay: plausibleOr(fc.integer({ min: 1, max: 10 })),
+            seed: fc.oneof(hostileString(), hostileField()),
+            source: fc.oneof(fc.constantFrom('synthetic', 'randomuser-api'), hostileField()),
+          },
+          { requiredKeys: [] },
+        ),
+      )
+      .map(([dates, rest]) => ({ ...dates, ...rest }));
+    const started: string[] = [];
+    await checkProperty(
+      'POST /v1/backfills',
+      requestBody(shape),
+      (b) =>
+        call(
+          () => request('POST', INGESTION, '/v1/backfills', b),
+          (a) => {
+            const backfill = a.json as {
+              id?: unknown;
+              batches?: { batchId?: unknown; expected?: unknown }[];
+            };
+            if (typeof backfill.id !== 'string') return [];
+            started.push(backfill.id);
+            return [
+              {
+                type: 'backfill',
+                id: backfill.id,
+                batchIds: (backfill.batches ?? []).map((x) => String(x.batchId)),
+                accepted: (backfill.batches ?? []).reduce((n, x) => n + (Number(x.expected) || 0), 0),
+              },
+            ];
+          },
+        ),
+      { numRuns: 15, timeLimitMs: 20_000 },
+    );
+    await checkProperty(
+      'GET /v1/backfills/:id',
+      fc.oneof(
+        hostileString(),
+        fc.uuid({ version: 4 }),
+        anyHostileString(3_000),
+        fc.constantFrom(...(started.length ? started : ['none'])),
+      ),
+      (id) => call(() => request('GET', INGESTION, `/v1/backfills/${encodeSegment(id)}`)),
+      { numRuns: 30, timeLimitMs: 8_000 },
+    );
+  }, 300_000);
+
+  describe('afterwards', () => {
+    it('(a) every service keeps the pid it had before the hostile input', () => {
+      expect(changedPids(pidsAtStart)).toEqual([]);
+    });
+
+    it('(b) a healthy canary batch completes within 60 s', async () => {
+      const users = generateUsers({ seed: uniqueName('canary'), count: 25 });
+      const res = await post('/v1/users', users);
+      expect(res.status).toBe(202);
+      const counts = await waitForBatch(String(res.json['batchId']), 60_000);
+      expect({ persisted: counts.persisted, deadLettered: counts.deadLettered }).toEqual({
+        persisted: 25,
+        deadLettered: 0,
+      });
+    }, 90_000);
+
+    it('(c) every hostile record is in Cassandra, or on users.dlq and in the audit with a reason', async () => {
+      const missing = await ledger.settle(ledger.tracked, 60_000);
+      expect({ tracked: ledger.tracked.length, unaccounted: missing }).toEqual({
+        tracked: ledger.tracked.length,
+        unaccounted: [],
+      });
+    }, 150_000);
+
+    it('(d) no partition is stalled: every group commits up to the end of its topics', async () => {
+      let behind: string[] = [];
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+        behind = await ledger.lagging();
+        if (!behind.length) break;
+        await sleep(1_000);
+      }
+      expect(behind).toEqual([]);
+    }, 90_000);
+  });
+});

@@ -1,0 +1,6 @@
+export * from './strings';
+export * from './numbers';
+export * from './json';
+export * from './people';
+export * from './records';
+export * from './describe';
