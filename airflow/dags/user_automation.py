@@ -35,6 +35,12 @@ DEFAULT_ARGS: dict[str, Any] = {
         "page_size": Param(100, type="integer", minimum=1, maximum=5000, title="Users per request"),
         "seed": Param("sparkflow", type="string", minLength=1, maxLength=80, title="Seed prefix (the logical date is appended)"),
         "nat": Param(None, type=["null", "string"], title="Nationalities, e.g. gb,fr (optional)"),
+        "randomuser_conn_id": Param(
+            "sparkflow_randomuser",
+            type="string",
+            pattern="^[A-Za-z0-9_.-]+$",
+            title="Airflow connection of the randomuser-compatible API (another one: a mirror, a fixture server)",
+        ),
     },
     doc_md=__doc__,
 )
@@ -45,14 +51,17 @@ def user_automation():
 
         assert params is not None
         seed = f"{params['seed']}-{ds}"
-        return [{**p, "seed": seed, "nat": params["nat"]} for p in pages_of(params["count"], params["page_size"])]
+        return [
+            {**p, "seed": seed, "nat": params["nat"], "conn_id": params["randomuser_conn_id"]}
+            for p in pages_of(params["count"], params["page_size"])
+        ]
 
     @task(map_index_template="{{ page['page'] }}")
     def pull_page(page: dict[str, Any]) -> dict[str, Any]:
         from sparkflow_airflow.automation import missing_required, natural_ids
         from sparkflow_airflow.clients import IngestionClient, RandomUserClient
 
-        users = RandomUserClient().page(seed=page["seed"], page=page["page"], size=page["size"], nat=page["nat"])
+        users = RandomUserClient(page["conn_id"]).page(seed=page["seed"], page=page["page"], size=page["size"], nat=page["nat"])
         if len(users) != page["size"]:
             raise ValueError(f"page {page['page']}: asked for {page['size']} users, got {len(users)}")
         broken = {i: m for i, u in enumerate(users) if (m := missing_required(u))}

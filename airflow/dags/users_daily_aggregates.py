@@ -1,26 +1,26 @@
 """Daily aggregates: the Spark job reads one UTC day of users from Cassandra and replaces that day's rows
 in PostgreSQL (`analytics.daily_user_counts`); the second task proves the rows are there.
 
-The Spark job is spark-jobs' `daily_user_aggregates` (`python -m sparkflow_jobs daily_user_aggregates
---date D`), submitted in local mode through the `sparkflow_spark` connection with airflow/scripts/spark_job.py
-as the application file; `spark-submit` comes from PATH (the stack puts spark-jobs' venv there).
+`aggregate_day` is `spark-submit` of spark-jobs' `daily_user_aggregates --date {{ ds }}` on the
+`sparkflow_spark` connection (deploy/local: its standalone master; Compose: spark-master). Its jars and
+Spark settings come from spark-jobs' own launcher (`sparkflow_airflow.spark.SparkJobOperator`), so it runs
+exactly what `bash spark-jobs/scripts/submit-job.sh daily_user_aggregates --date D` runs. `spark-submit`
+comes from PATH (the stack puts pyspark's venv there).
+
+A task that cannot succeed (jars or settings missing, a connector not on the class path) fails at once
+with the cause in its log's last lines; other failures (a store or the master away) are retried.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import dag, task
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SPARK_JOBS = Path(os.environ.get("SPARKFLOW_SPARK_JOBS_DIR", REPO_ROOT / "spark-jobs"))
-LAUNCHER = Path(__file__).resolve().parents[1] / "scripts" / "spark_job.py"
+from sparkflow_airflow.spark import SparkJobOperator
+
 ANALYTICS_CONN_ID = "sparkflow_analytics"
-SPARK_CONN_ID = "sparkflow_spark"
 COUNTS_TABLE = "analytics.daily_user_counts"
 
 DEFAULT_ARGS: dict[str, Any] = {
@@ -42,28 +42,26 @@ DEFAULT_ARGS: dict[str, Any] = {
     doc_md=__doc__,
 )
 def users_daily_aggregates():
-    aggregate_day = SparkSubmitOperator(
+    aggregate_day = SparkJobOperator(
         task_id="aggregate_day",
-        conn_id=SPARK_CONN_ID,
-        application=str(LAUNCHER),
-        application_args=["daily_user_aggregates", "--date", "{{ ds }}"],
+        job="daily_user_aggregates",
+        job_args=["--date", "{{ ds }}"],
         name="daily_user_aggregates_{{ ds_nodash }}",
-        # The job's package; its settings (CASSANDRA_*, POSTGRES_*, SPARKFLOW_SPARK_JARS) are inherited
-        # from the environment the stack gives Airflow.
-        env_vars={"PYTHONPATH": str(SPARK_JOBS / "src")},
         execution_timeout=timedelta(minutes=30),
     )
 
     @task(retries=3, retry_delay=timedelta(seconds=30))
     def check_rows(ds: str | None = None) -> int:
         from airflow.providers.postgres.hooks.postgres import PostgresHook
+        from airflow.sdk.exceptions import AirflowFailException
 
         row = PostgresHook(postgres_conn_id=ANALYTICS_CONN_ID).get_first(
             f"SELECT count(*) FROM {COUNTS_TABLE} WHERE day = %s", parameters=(ds,)
         )
         rows = int(row[0]) if row else 0
         if rows == 0:
-            raise ValueError(f"{COUNTS_TABLE} has no rows for {ds} after the Spark job ran")
+            # The job has just run and succeeded: asking again cannot make rows appear.
+            raise AirflowFailException(f"{COUNTS_TABLE} has no rows for {ds} after the Spark job ran")
         print(f"{COUNTS_TABLE}: {rows} rows for {ds}")
         return rows
 

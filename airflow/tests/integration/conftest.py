@@ -91,3 +91,15 @@ def cassandra():
     session = cluster.connect(os.environ["CASSANDRA_KEYSPACE"])
     yield session
     cluster.shutdown()
+
+
+@pytest.fixture(scope="session")
+def analytics_db():
+    """PostgreSQL as the DAGs' `sparkflow_analytics` connection reaches it (the app role)."""
+    import psycopg2
+
+    c = conn("sparkflow_analytics")
+    db = psycopg2.connect(host=c["host"], port=c["port"], user=c["login"], password=c["password"], dbname=c["schema"])
+    db.autocommit = True
+    yield db
+    db.close()

@@ -4,63 +4,27 @@ in Cassandra under their own login.uuid, and a rerun of the same day adds no one
 
 from __future__ import annotations
 
-import copy
 import json
 import os
-import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from conftest import REPO_ROOT, wait_for
+from randomuser_fixture import RandomUserServer, person
 
-FIXTURE = json.loads((REPO_ROOT / "libs/contracts/src/fixtures/randomuser-response.json").read_text())["results"]
 COUNT, PAGE_SIZE = 25, 10
 SEED = f"it-auto-{int(time.time())}"
 LOGICAL_DATE = datetime(2026, 11, 2, tzinfo=timezone.utc)  # on or after the DAG's start_date
 
 
-def person(seed: str, page: int, i: int) -> dict:
-    """The same (seed, page, index) is always the same person, like randomuser.me with `seed`."""
-    p = copy.deepcopy(FIXTURE[(page * 7 + i) % len(FIXTURE)])
-    key = f"{seed}-{page}-{i}"
-    p["login"]["uuid"] = str(uuid.uuid5(uuid.NAMESPACE_URL, key))
-    p["login"]["username"] = f"u{uuid.uuid5(uuid.NAMESPACE_URL, key).hex[:10]}"
-    p["email"] = f"{p['name']['first'].lower()}.{p['login']['username']}@example.com"
-    return p
-
-
-class FakeRandomUser(BaseHTTPRequestHandler):
-    requests: list[dict] = []
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        q = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
-        FakeRandomUser.requests.append(q)
-        n, page = int(q["results"]), int(q.get("page", 1))
-        body = json.dumps({"results": [person(q["seed"], page, i) for i in range(n)],
-                           "info": {"seed": q["seed"], "results": n, "page": page, "version": "1.4"}}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def randomuser():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRandomUser)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    os.environ["AIRFLOW_CONN_SPARKFLOW_RANDOMUSER"] = json.dumps(
-        {"conn_type": "http", "host": f"http://127.0.0.1:{server.server_port}/api/"}
-    )
-    yield FakeRandomUser.requests
-    server.shutdown()
+    server = RandomUserServer()
+    os.environ["AIRFLOW_CONN_SPARKFLOW_RANDOMUSER"] = json.dumps({"conn_type": "http", "host": server.url})
+    yield server.requests
+    server.close()
 
 
 @pytest.fixture(scope="module")

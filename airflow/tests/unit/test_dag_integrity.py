@@ -168,12 +168,16 @@ class TestUsersDailyAggregates:
     def test_spark_submit_of_the_job_for_the_logical_date(self, dag):
         from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
+        from sparkflow_airflow.spark import SparkJobOperator
+
         op = dag.get_task("aggregate_day")
-        assert isinstance(op, SparkSubmitOperator)
+        assert isinstance(op, SparkJobOperator) and isinstance(op, SparkSubmitOperator)
         assert op._conn_id == "sparkflow_spark"
-        assert op.application.endswith("airflow/scripts/spark_job.py")
+        # The same application file spark-jobs' own `submit` runs, not a copy of it in airflow/.
+        assert op.application.endswith("spark-jobs/scripts/spark_app.py")
         assert op.application_args == ["daily_user_aggregates", "--date", "{{ ds }}"]
-        assert op.env_vars["PYTHONPATH"].endswith("spark-jobs/src")
+        # Jars and settings are filled in at run time from sparkflow_jobs.launch, never written in the DAG.
+        assert op.jars is None and not op.conf
 
     def test_retries(self, dag):
         assert dag.get_task("aggregate_day").retries == 2
@@ -201,4 +205,4 @@ class TestUserAutomation:
         count = _param_schema(dag, "count")
         assert (count["type"], count["minimum"], count["maximum"]) == ("integer", 1, 5000)
         assert _param_schema(dag, "page_size")["type"] == "integer"
-        assert set(dag.params.keys()) == {"count", "page_size", "seed", "nat"}
+        assert set(dag.params.keys()) == {"count", "page_size", "seed", "nat", "randomuser_conn_id"}

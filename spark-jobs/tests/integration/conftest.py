@@ -58,9 +58,38 @@ def produce(cfg: JobConfig):
     return send
 
 
-def run_cli(*args: str, timeout: int = 300) -> str:
+# The ways a job is started: the module runner in its own JVM (run-job.sh), and spark-submit (submit-job.sh,
+# Airflow, Compose) in local mode or on the stack's standalone master (`npm run stack -- up spark-master spark-worker`).
+LAUNCHERS = ("module", "submit-local", "submit-standalone")
+
+
+def standalone_master() -> str:
+    return os.environ.get("SPARK_MASTER_URL_STANDALONE") or f"spark://127.0.0.1:{os.environ.get('SPARK_MASTER_PORT') or 7077}"
+
+
+def run_job(launcher: str, *args: str, timeout: int = 900, expect: int = 0,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Runs `<launcher> <job> [options]` as operators do and returns the finished process."""
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", **(env or {})}
+    if launcher == "module":
+        cmd = [sys.executable, "-m", "sparkflow_jobs", *args]
+    elif launcher in ("submit-local", "submit-standalone"):
+        env["SPARK_MASTER_URL"] = "local[*]" if launcher == "submit-local" else standalone_master()
+        cmd = [sys.executable, "-m", "sparkflow_jobs.submit", *args]
+    else:
+        raise ValueError(launcher)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == expect, f"{launcher} {args}: exit {proc.returncode}, expected {expect}:\n{proc.stderr[-4000:]}"
+    return proc
+
+
+def run_cli(*args: str, timeout: int = 900) -> str:
     """Runs a job the way operators do: `python -m sparkflow_jobs <job> …` in its own JVM."""
-    env = {**os.environ}
-    proc = subprocess.run([sys.executable, "-m", "sparkflow_jobs", *args], env=env, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f"job failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
-    return proc.stdout
+    return run_job("module", *args, timeout=timeout).stdout
+
+
+def result_of(proc: subprocess.CompletedProcess) -> dict:
+    """The job's one JSON line (its result), the last line on stdout whichever launcher ran it."""
+    import json
+
+    return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -118,6 +118,8 @@ export function airflowEnv(cfg: StackConfig, spark: SparkEnv): NodeJS.ProcessEnv
     SPARK_HOME: spark.sparkHome,
     SPARKFLOW_SPARK_JARS: spark.jars,
     SPARK_MASTER_URL: master,
+    // The driver binds loopback, like every process of the stack (else Spark picks the host's address).
+    SPARK_LOCAL_IP: '127.0.0.1',
     // The DAGs' helpers, and spark-jobs' launcher (sparkflow_jobs.launch) the Spark operator asks for its settings.
     PYTHONPATH: `${f.include}:${f.sparkJobsSrc}`,
     AIRFLOW_HOME: f.home,
