@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DeadLetterEvent, SparkflowErrorCode } from '@sparkflow/contracts';
 import { SparkflowException } from '@sparkflow/errors';
-import { deadLetterFor } from './dead-letters';
+import { deadLetterFor, deadLetterId } from './dead-letters';
 import type { InboundMessage } from './inbound-message';
 
 const message = (value: Buffer | null, headers: Record<string, string> = {}): InboundMessage => ({
@@ -139,5 +139,27 @@ describe('deadLetterFor fits any record into users.dlq', () => {
     const dl = DeadLetterEvent.parse(out.event);
     expect(Buffer.byteLength(JSON.stringify(out.event))).toBeLessThanOrEqual(1024 * 1024);
     expect(dl.payload).toMatchObject({ payloadTruncated: true, payloadBytes: raw.length });
+  });
+});
+
+describe('deadLetterId', () => {
+  it('is the same for the same failure and differs by stage, topic, partition and offset', () => {
+    const a = deadLetterId('enrichment', 'users.raw', 4, '1234');
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(deadLetterId('enrichment', 'users.raw', 4, '1234')).toBe(a);
+    const others = [
+      deadLetterId('audit', 'users.raw', 4, '1234'),
+      deadLetterId('enrichment', 'users.enriched', 4, '1234'),
+      deadLetterId('enrichment', 'users.raw', 5, '1234'),
+      deadLetterId('enrichment', 'users.raw', 4, '1235'),
+    ];
+    expect(new Set([a, ...others]).size).toBe(5);
+  });
+
+  it('names a redelivered record that fails again with the same dead-letter id', () => {
+    const error = new SparkflowException(SparkflowErrorCode.MalformedJson, 'not JSON');
+    const first = deadLetterFor(message(Buffer.from('{')), 'enrichment', error, 1);
+    const again = deadLetterFor(message(Buffer.from('{')), 'enrichment', error, 3, new Date(0));
+    expect(again.event.eventId).toBe(first.event.eventId);
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   DeadLetterReason,
   EventSource,
@@ -29,6 +29,19 @@ const MAX_REASONS = 50;
 const MAX_REASON_CHARS = 1000;
 /** Ids (event, batch, key) longer than this are not ids: kept as a prefix and a hash. */
 const MAX_ID_CHARS = 200;
+
+/**
+ * The dead letter's event id, derived from where the record failed (stage, topic, partition, offset):
+ * a redelivered or replayed record that fails again gets the same id, so the audit (which keys a dead
+ * letter without an original event id by this id) counts it once. A name-based UUID (RFC 9562 v5 layout).
+ */
+export function deadLetterId(stage: Stage, topic: string, partition: number, offset: string): string {
+  const h = createHash('sha1').update(`sparkflow-dead-letter:${stage}:${topic}:${partition}:${offset}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 
 /** The payload exactly as received: text when it is valid UTF-8, base64 otherwise. */
 function preserve(value: Buffer | null): { payload: string; payloadEncoding: 'utf8' | 'base64' } {
@@ -78,7 +91,7 @@ export function deadLetterFor(
   const originalBatchId = optionalId(message.headers[HEADERS.batchId]);
   const key = optionalId(message.key);
   const event: DeadLetterEvent = {
-    eventId: randomUUID(),
+    eventId: deadLetterId(stage, message.topic, message.partition, message.offset),
     schemaVersion: SCHEMA_VERSION,
     source: source.success ? source.data : 'unknown',
     batchId: originalBatchId || 'unknown',
