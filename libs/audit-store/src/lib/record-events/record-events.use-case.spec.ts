@@ -134,4 +134,20 @@ describe('RecordEventsUseCase', () => {
     expect((outcomes[4] as { error: { code: string } }).error.code).toBe('POSTGRES_REJECTED');
     expect(stored.sort()).toEqual(ids.filter((_, i) => i !== 4).sort());
   });
+
+  it('dead-letters a users.persisted or users.dlq record it cannot identify, and leaves an unreadable raw record to enrichment', async () => {
+    const record = jest.fn().mockResolvedValue(undefined);
+    const useCase = new RecordEventsUseCase({ record } as unknown as AuditEventsRepository);
+    const outcomes = await useCase.execute([
+      msg('users.persisted', Buffer.from([0xe3])),
+      msg('users.dlq', JSON.stringify({ eventId: 2, payload: '\u0000' })),
+      msg('users.raw', 'garbage'),
+    ]);
+    expect(outcomes.map((o) => (o.status === 'failed' ? (o.error as { code: string }).code : o.status))).toEqual([
+      'SCHEMA_INVALID',
+      'SCHEMA_INVALID',
+      'ok',
+    ]);
+    expect(record).not.toHaveBeenCalled();
+  });
 });

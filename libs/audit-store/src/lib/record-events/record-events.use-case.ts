@@ -10,7 +10,7 @@ import {
   eventOf,
   type DeadLetterReason,
 } from '@sparkflow/contracts';
-import { type InboundMessage, type MessageOutcome, OK, failed } from '@sparkflow/kafka';
+import { type InboundMessage, type MessageOutcome, OK, SparkflowException, failed } from '@sparkflow/kafka';
 import type { AuditOutcome } from '../entities/audit-event.entity';
 import type { AuditEventsRepository, AuditRow } from './audit-events.repository';
 import { fromPostgresError, postgresErrorCode } from './postgres-errors';
@@ -38,6 +38,21 @@ function json(m: InboundMessage): unknown {
   } catch {
     return null;
   }
+}
+
+/**
+ * Topics whose records nobody but the audit reads: one the audit cannot identify is dead-lettered by the
+ * audit itself (its quarantine letter on users.dlq is well-formed, so the audit records that instead).
+ * An unreadable users.raw or users.enriched record is explained by the dead letter of the service that
+ * consumes it (enrichment, persistence), so the audit leaves it to them rather than count it twice.
+ */
+const ONLY_THE_AUDIT_READS = new Set<string>([TOPICS.usersPersisted, TOPICS.usersDlq]);
+
+function unidentified(m: InboundMessage): SparkflowException {
+  return new SparkflowException(
+    SparkflowErrorCode.SchemaInvalid,
+    `the audit cannot identify this ${m.topic} record: no readable envelope with an event id`,
+  );
 }
 
 /**
@@ -133,7 +148,9 @@ export class RecordEventsUseCase {
       }
       return { index, row: auditRowOf(m), batch };
     });
-    const outcomes: MessageOutcome[] = messages.map(() => OK);
+    const outcomes: MessageOutcome[] = messages.map((m, i) =>
+      units[i].row === null && ONLY_THE_AUDIT_READS.has(m.topic) ? failed(unidentified(m)) : OK,
+    );
     try {
       await this.store(units, outcomes);
       return outcomes;
