@@ -55,10 +55,10 @@ export class UsersRepository {
           u.gender,
           u.email,
           u.emailDomain,
-          new Date(u.dob),
+          u.dob === null ? null : new Date(u.dob),
           u.age,
           u.ageBand,
-          new Date(u.registeredAt),
+          u.registeredAt === null ? null : new Date(u.registeredAt),
           u.registrationCohort,
           u.nationality,
           u.countryCode,
@@ -90,7 +90,8 @@ export class UsersRepository {
         ],
         options,
       ),
-      this.client.execute(UPSERT_BY_EMAIL, [u.email, u.userId, u.fullName, now, micros], options),
+      // A person sent without an e-mail (randomuser's inc/exc) has no row to look it up by.
+      u.email === null ? null : this.client.execute(UPSERT_BY_EMAIL, [u.email, u.userId, u.fullName, now, micros], options),
       this.client.execute(
         UPSERT_BY_COUNTRY_DAY,
         [
