@@ -95,11 +95,25 @@ export function auditRowOf(m: InboundMessage): AuditRow | null {
   }
 }
 
+function refusedAtIngestion(m: InboundMessage): boolean {
+  if (m.topic !== TOPICS.usersDlq) return false;
+  const d = DeadLetterEvent.safeParse(json(m));
+  return d.success && d.data.payload.stage === 'ingestion';
+}
+
 export class RecordEventsUseCase {
   constructor(private readonly repository: AuditEventsRepository) {}
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
-    const rows = messages.map(auditRowOf).filter((r): r is AuditRow => r !== null);
+    const rows = messages.flatMap((m) => {
+      const row = auditRowOf(m);
+      if (!row) return [];
+      // A person ingestion refused never reached users.raw, yet it was received and its batch counts it:
+      // recorded as ingested and dead-lettered, so the batch's account still adds up.
+      return refusedAtIngestion(m)
+        ? [{ ...row, topic: TOPICS.usersRaw, outcome: 'ingested' as const, reasons: null }, row]
+        : [row];
+    });
     const batches = new Map<string, { batchId: string; source: string; expectedCount: number | null }>();
     for (const m of messages) {
       const batchId = m.headers[HEADERS.batchId];

@@ -32,7 +32,12 @@ const CHUNK = 500;
 export class IngestUsersUseCase {
   constructor(private readonly producer: EventProducer) {}
 
-  async execute(req: IngestRequest): Promise<IngestReceipt> {
+  /**
+   * `batchSize` is what the audit is told the whole batch holds (the `sparkflow-batch-size` header): a
+   * batch produced in several calls, or one whose refused people are dead-lettered instead, declares its
+   * full size on every call so the audit's `complete` waits for all of it.
+   */
+  async execute(req: IngestRequest, batchSize: number = req.users.length): Promise<IngestReceipt> {
     const batchId = req.batchId ?? `${req.source}-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
     const producedAt = new Date().toISOString();
     const events: RawUserEvent[] = req.users.map((payload) => ({
@@ -49,7 +54,7 @@ export class IngestUsersUseCase {
         events.slice(i, i + CHUNK).map((event) => ({
           key: event.payload.login.uuid.toLowerCase(),
           event,
-          headers: { [HEADERS.batchSize]: String(events.length) },
+          headers: { [HEADERS.batchSize]: String(batchSize) },
         })),
       );
     }
