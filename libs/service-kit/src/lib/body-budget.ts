@@ -83,22 +83,21 @@ export function bodyBudget(budgetBytes: number, maxBodyBytes: number, bodyIdleTi
  * body has arrived it is switched off, so a long response (a large synthetic batch) is not cut.
  */
 function cutOffWhenIdle(req: IncomingMessage, res: ServerResponse, ms: number): void {
-  const socket = req.socket;
+  // A 'timeout' listener on the request, not the socket: without one Node destroys the socket unanswered.
   const onTimeout = () => {
-    if (!res.headersSent) {
-      res.writeHead(408, { 'content-type': 'application/json', connection: 'close' });
-      res.end(
-        JSON.stringify({ statusCode: 408, message: `request body idle for ${ms} ms; connection closed` }),
-      );
-    }
-    socket.destroy();
+    if (res.headersSent) return void req.socket.destroy();
+    res.writeHead(408, { 'content-type': 'application/json', connection: 'close' });
+    // Destroyed once the answer is flushed: the rest of the body is never read.
+    res.end(
+      JSON.stringify({ statusCode: 408, message: `request body idle for ${ms} ms; connection closed` }),
+      () => req.socket.destroy(),
+    );
   };
   const stop = () => {
-    socket.setTimeout(0);
-    socket.removeListener('timeout', onTimeout);
+    req.setTimeout(0);
+    req.removeListener('timeout', onTimeout);
   };
-  socket.setTimeout(ms);
-  socket.on('timeout', onTimeout);
+  req.setTimeout(ms, onTimeout);
   req.once('end', stop);
   res.once('close', stop);
 }
