@@ -41,6 +41,15 @@ const refused = (status: 400 | 413, message: string, errors: FieldError[] = []):
   errors,
 });
 
+/** Bytes of the item's JSON, or null when it is nested too deeply to serialise (stack exhausted). */
+function jsonBytes(item: unknown): number | null {
+  try {
+    return Buffer.byteLength(JSON.stringify(item) ?? '');
+  } catch {
+    return null;
+  }
+}
+
 function loginUuidOf(item: unknown): string | null {
   const login = (item as { login?: unknown } | null)?.login;
   const uuid = typeof login === 'object' && login !== null ? (login as { uuid?: unknown }).uuid : undefined;
@@ -74,7 +83,8 @@ export function parsePushBody(body: unknown, limits: PushLimits): PushParse {
     return refused(400, message, [{ path: '', message }]);
   }
   for (const [index, item] of items.entries()) {
-    const bytes = Buffer.byteLength(JSON.stringify(item) ?? '');
+    const bytes = jsonBytes(item);
+    if (bytes === null) return refused(400, `person ${index} is nested too deeply to read`);
     if (bytes > limits.maxPersonBytes) {
       const uuid = loginUuidOf(item);
       return refused(
