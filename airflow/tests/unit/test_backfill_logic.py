@@ -71,4 +71,6 @@ def test_plan_pages_bounds_the_request_count():
 
 def test_missing_required_names_the_natural_id():
     assert "login.uuid" in missing_required({"login": {"username": "x"}})
-    assert "name" in missing_required({})
+    # Responses filtered with inc/exc may omit any top-level field but login (libs/contracts randomuser.ts).
+    assert missing_required({}) == ["login", "login.uuid"]
+    assert missing_required({"login": {"uuid": "5f0c8a8e-1d3c-4a7b-9a53-0c8f9b6a2e11"}}) == []

@@ -1,20 +1,47 @@
 import { HttpEnv, KafkaEnv, apiKeysEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
+import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflow/ingestion';
 
-const Env = KafkaEnv.extend(HttpEnv.shape).extend({
-  INGESTION_HTTP_PORT: httpPort(3000),
-  /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */
-  INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
-  INGESTION_MAX_BODY: z.string().regex(/^\d+(kb|mb)$/, 'a size such as 5mb or 512kb').default('5mb'),
-  /** Request bodies read and parsed at once (their heap is several times their size); beyond it 503. */
-  INGESTION_BODIES_IN_FLIGHT: z.string().regex(/^\d+(kb|mb)$/, 'a size such as 20mb').default('20mb'),
-  INGESTION_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(200),
-  INGESTION_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
-  INGESTION_MAX_USERS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(5000),
-  RANDOMUSER_URL: z.url().default('https://randomuser.me/api/'),
-  RANDOMUSER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  RANDOMUSER_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
-});
+const Env = KafkaEnv.extend(HttpEnv.shape)
+  .extend({
+    INGESTION_HTTP_PORT: httpPort(3000),
+    /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */
+    INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
+    INGESTION_MAX_BODY: z
+      .string()
+      .regex(/^\d+(kb|mb)$/, 'a size such as 5mb or 512kb')
+      .default('5mb'),
+    /** Request bodies read and parsed at once (their heap is several times their size); beyond it 503. */
+    INGESTION_BODIES_IN_FLIGHT: z
+      .string()
+      .regex(/^\d+(kb|mb)$/, 'a size such as 20mb')
+      .default('20mb'),
+    INGESTION_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(200),
+    INGESTION_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
+    INGESTION_MAX_USERS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(5000),
+    /** Bytes of JSON one person may take (default 256 KB, a quarter of Kafka's 1 MB message); beyond it 413. */
+    INGESTION_MAX_PERSON_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1_048_576)
+      .default(DEFAULT_MAX_PERSON_BYTES),
+    /** People one `synthetic` or `pulls` request makes, produced in chunks of 500; beyond it 400 (backfills do more). */
+    INGESTION_MAX_GENERATED_USERS: z.coerce.number().int().min(1).default(DEFAULT_MAX_GENERATED_USERS),
+    /** Time a client has to send its request headers (Node's `headersTimeout`); then 408 and the connection closes. */
+    INGESTION_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+    /** Time a client has to send its whole request (Node's `requestTimeout`, checked every 30 s). */
+    INGESTION_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+    /** A body that stays silent this long is cut off (408) and its share of the body budget released. */
+    INGESTION_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    RANDOMUSER_URL: z.url().default('https://randomuser.me/api/'),
+    RANDOMUSER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    RANDOMUSER_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  })
+  .refine((c) => c.INGESTION_HEADERS_TIMEOUT_MS <= c.INGESTION_REQUEST_TIMEOUT_MS, {
+    message: 'must not be longer than INGESTION_REQUEST_TIMEOUT_MS',
+    path: ['INGESTION_HEADERS_TIMEOUT_MS'],
+  });
 export type IngestionConfig = Readonly<z.infer<typeof Env>>;
 export const INGESTION_CONFIG = Symbol('INGESTION_CONFIG');
 

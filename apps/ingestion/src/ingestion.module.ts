@@ -1,8 +1,23 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
-import { BackfillsService, IngestUsersUseCase } from '@sparkflow/ingestion';
-import { API_KEYS, ApiKeyGuard, HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
+import {
+  BackfillsService,
+  IngestUsersUseCase,
+  PullUsersUseCase,
+  PushUsersUseCase,
+  SyntheticUsersUseCase,
+} from '@sparkflow/ingestion';
+import {
+  API_KEYS,
+  ApiKeyGuard,
+  HealthController,
+  MetricsController,
+  READINESS_CHECKS,
+  TelemetryLifecycle,
+  kafkaReady,
+  splitList,
+} from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
 import { RateLimitGuard } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
@@ -19,7 +34,8 @@ export const KAFKA = Symbol('KAFKA');
     {
       provide: KAFKA,
       inject: [INGESTION_CONFIG],
-      useFactory: (c: IngestionConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'ingestion' }),
+      useFactory: (c: IngestionConfig) =>
+        createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'ingestion' }),
     },
     {
       provide: EventProducer,
@@ -30,20 +46,55 @@ export const KAFKA = Symbol('KAFKA');
         return producer;
       },
     },
-    { provide: IngestUsersUseCase, inject: [EventProducer], useFactory: (p: EventProducer) => new IngestUsersUseCase(p) },
+    {
+      provide: IngestUsersUseCase,
+      inject: [EventProducer],
+      useFactory: (p: EventProducer) => new IngestUsersUseCase(p),
+    },
     {
       provide: BackfillsService,
       inject: [IngestUsersUseCase],
       useFactory: (i: IngestUsersUseCase) =>
-        new BackfillsService(i, (seed, day, count) => generateUsers({ seed: `${seed}-${day}`, count, day })),
+        new BackfillsService(i, (seed, day, from, count) =>
+          generateUsers({ seed: `${seed}-${day}`, from, count, day }),
+        ),
+    },
+    {
+      provide: PushUsersUseCase,
+      inject: [IngestUsersUseCase, EventProducer, INGESTION_CONFIG],
+      useFactory: (i: IngestUsersUseCase, p: EventProducer, c: IngestionConfig) =>
+        new PushUsersUseCase(i, p, {
+          maxUsers: c.INGESTION_MAX_USERS_PER_REQUEST,
+          maxPersonBytes: c.INGESTION_MAX_PERSON_BYTES,
+        }),
+    },
+    {
+      provide: SyntheticUsersUseCase,
+      inject: [IngestUsersUseCase, INGESTION_CONFIG],
+      useFactory: (i: IngestUsersUseCase, c: IngestionConfig) =>
+        new SyntheticUsersUseCase(i, c.INGESTION_MAX_GENERATED_USERS),
+    },
+    {
+      provide: PullUsersUseCase,
+      inject: [IngestUsersUseCase, RandomUserClient, INGESTION_CONFIG],
+      useFactory: (i: IngestUsersUseCase, r: RandomUserClient, c: IngestionConfig) =>
+        new PullUsersUseCase(i, r, c.INGESTION_MAX_GENERATED_USERS),
     },
     {
       provide: RandomUserClient,
       inject: [INGESTION_CONFIG],
       useFactory: (c: IngestionConfig) =>
-        new RandomUserClient({ baseUrl: c.RANDOMUSER_URL, timeoutMs: c.RANDOMUSER_TIMEOUT_MS, minIntervalMs: c.RANDOMUSER_MIN_INTERVAL_MS }),
+        new RandomUserClient({
+          baseUrl: c.RANDOMUSER_URL,
+          timeoutMs: c.RANDOMUSER_TIMEOUT_MS,
+          minIntervalMs: c.RANDOMUSER_MIN_INTERVAL_MS,
+        }),
     },
-    { provide: API_KEYS, inject: [INGESTION_CONFIG], useFactory: (c: IngestionConfig) => c.INGESTION_API_KEYS },
+    {
+      provide: API_KEYS,
+      inject: [INGESTION_CONFIG],
+      useFactory: (c: IngestionConfig) => c.INGESTION_API_KEYS,
+    },
     ApiKeyGuard,
     RateLimitGuard,
     {

@@ -13,6 +13,10 @@ void bootstrapService({
   host: config.HTTP_HOST,
   bodyLimit: config.INGESTION_MAX_BODY,
   bodiesInFlight: config.INGESTION_BODIES_IN_FLIGHT,
+  apiKeys: config.INGESTION_API_KEYS,
+  headersTimeoutMs: config.INGESTION_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: config.INGESTION_REQUEST_TIMEOUT_MS,
+  bodyIdleTimeoutMs: config.INGESTION_BODY_IDLE_TIMEOUT_MS,
 }).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);

@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
+import type { DeadLetterEvent } from '@sparkflow/contracts';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of ingestion, with the Kafka producer replaced by one that records what it was asked to send. */
@@ -24,7 +25,10 @@ describe('POST /v1/users', () => {
       .overrideProvider(EventProducer)
       .useValue(producer)
       .compile();
-    const express = module.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+    const express = module.createNestApplication<NestExpressApplication>({
+      bodyParser: false,
+      logger: false,
+    });
     express.useBodyParser('json', { limit: '64kb' });
     app = express;
     await app.listen(0, '127.0.0.1');
@@ -45,7 +49,42 @@ describe('POST /v1/users', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0].topic).toBe('users.raw');
     expect(sent[0].events.map((e) => e.key)).toEqual(users.map((u) => u.login.uuid.toLowerCase()));
-    expect(sent[0].events.every((e) => e.event.batchId === receipt.batchId && e.headers?.['sparkflow-batch-size'] === '3')).toBe(true);
+    expect(
+      sent[0].events.every(
+        (e) => e.event.batchId === receipt.batchId && e.headers?.['sparkflow-batch-size'] === '3',
+      ),
+    ).toBe(true);
+  });
+
+  it('ingests the valid people of a request and dead-letters the invalid ones in the same batch, saying which and why', async () => {
+    const users: Record<string, unknown>[] = generateUsers({ seed: 'unit-mixed', count: 3 });
+    users[1] = { ...users[1], email: 42 };
+    const res = await post(JSON.stringify({ results: users }));
+    expect(res.status).toBe(202);
+    const receipt = (await res.json()) as {
+      batchId: string;
+      accepted: number;
+      rejected: { index: number; loginUuid: string; reasons: { path: string }[] }[];
+    };
+    expect(receipt.accepted).toBe(2);
+    expect(receipt.rejected).toEqual([
+      expect.objectContaining({
+        index: 1,
+        loginUuid: (users[1]['login'] as { uuid: string }).uuid,
+        reasons: [expect.objectContaining({ path: 'email' })],
+      }),
+    ]);
+    const raw = sent.find((s) => s.topic === 'users.raw')!;
+    expect(raw.events.map((e) => e.headers?.['sparkflow-batch-size'])).toEqual(['3', '3']);
+    const dlq = sent.find((s) => s.topic === 'users.dlq')!;
+    const letter = dlq.events[0].event as DeadLetterEvent;
+    expect(letter.payload).toMatchObject({
+      stage: 'ingestion',
+      originalTopic: 'users.raw',
+      originalBatchId: receipt.batchId,
+      reasons: [expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'payload.email' })],
+    });
+    expect((JSON.parse(letter.payload.payload) as { payload: unknown }).payload).toEqual(users[1]);
   });
 
   it('answers 401 and produces nothing without a valid key', async () => {

@@ -1,23 +1,19 @@
-import { BadRequestException, Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
-import { IngestUsersUseCase, parsePushBody, type IngestReceipt } from '@sparkflow/ingestion';
+import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { PushUsersUseCase } from '@sparkflow/ingestion';
 import { ApiKeyGuard } from '@sparkflow/service-kit';
 import { RateLimitGuard } from './rate-limit.guard';
-import { INGESTION_CONFIG, type IngestionConfig } from './ingestion.config';
+import { reply } from './reply';
 
 @Controller('v1/users')
 @UseGuards(ApiKeyGuard, RateLimitGuard)
 export class UsersController {
-  constructor(
-    private readonly ingest: IngestUsersUseCase,
-    @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
-  ) {}
+  constructor(private readonly pushUsers: PushUsersUseCase) {}
 
-  /** 202 once Kafka has acknowledged every user; 400 listing every invalid field. */
+  /** 202 once Kafka has acknowledged every valid person and the dead letter of every invalid one. */
   @Post()
   @HttpCode(202)
-  async push(@Body() body: unknown): Promise<Omit<IngestReceipt, 'eventIds'> & { eventIds: string[] }> {
-    const parsed = parsePushBody(body, this.config.INGESTION_MAX_USERS_PER_REQUEST);
-    if (!parsed.ok) throw new BadRequestException({ message: 'invalid users', errors: parsed.errors });
-    return this.ingest.execute({ users: parsed.users, source: 'http-push' });
+  async push(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+    return reply(res, await this.pushUsers.execute(body));
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HEADERS, SCHEMA_VERSION, TOPICS, type RandomUser } from '@sparkflow/contracts';
+import { HEADERS, SCHEMA_VERSION, TOPICS, type FullRandomUser } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
 import { uniqueName } from '@sparkflow/testing';
 import {
@@ -35,14 +35,14 @@ interface BadRecord {
   path?: string;
 }
 
-function badCorpus(valid: RandomUser): BadRecord[] {
+function badCorpus(valid: FullRandomUser): BadRecord[] {
   const clone = () => structuredClone(valid) as unknown as Record<string, Record<string, unknown>>;
   const withLogin = (r: Record<string, Record<string, unknown>>) => {
     r['login']['uuid'] = randomUUID();
     return r;
   };
   const missingEmail = withLogin(clone());
-  delete (missingEmail as Record<string, unknown>)['email'];
+  (missingEmail as Record<string, unknown>)['email'] = '';
   const mistypedAge = withLogin(clone());
   mistypedAge['dob'] = { date: valid.dob.date, age: 'forty' };
   const futureDob = withLogin(clone());
@@ -54,7 +54,7 @@ function badCorpus(valid: RandomUser): BadRecord[] {
   return [
     { name: 'malformed JSON', bytes: '{"eventId": "x", "payload": {', code: 'MALFORMED_JSON' },
     { name: 'not UTF-8', bytes: Buffer.from([0xc3, 0x28, 0xff, 0xfe]), code: 'MALFORMED_JSON' },
-    { name: 'missing e-mail', user: missingEmail, code: 'SCHEMA_INVALID', path: 'payload.email' },
+    { name: 'empty e-mail', user: missingEmail, code: 'SCHEMA_INVALID', path: 'payload.email' },
     { name: 'mistyped age', user: mistypedAge, code: 'SCHEMA_INVALID', path: 'payload.dob.age' },
     { name: 'birth in the future', user: futureDob, code: 'SEMANTIC_INVALID', path: 'payload.dob.date' },
     { name: 'impossible date', user: impossibleDate, code: 'SCHEMA_INVALID', path: 'payload.registered.date' },

@@ -25,8 +25,12 @@ export const DeadLetter = z.object({
   stage: Stage,
   reasons: z.array(DeadLetterReason).min(1),
   originalTopic: z.string(),
-  partition: z.number().int().min(0),
-  offset: z.string().regex(/^\d+$/),
+  /** Null when ingestion refused the record before it reached `originalTopic` (stage `ingestion`). */
+  partition: z.number().int().min(0).nullable(),
+  offset: z
+    .string()
+    .regex(/^\d+$/)
+    .nullable(),
   key: z.string().nullable(),
   /** The envelope's event id when the record had a readable envelope. */
   originalEventId: z.string().nullable(),

@@ -41,11 +41,30 @@ describe('RandomUser (randomuser.me API 1.4 shape)', () => {
     const bad = byNat('GB') as Record<string, unknown> & { login: Record<string, unknown> };
     bad.login.uuid = 'not-a-uuid';
     bad.dob = { date: 'yesterday', age: 'old' };
-    delete bad.email;
+    bad.email = '';
     const result = RandomUser.safeParse(bad);
     expect(result.success).toBe(false);
     const paths = result.error!.issues.map((i) => i.path.join('.')).sort();
     expect(paths).toEqual(['dob.age', 'dob.date', 'email', 'login.uuid']);
+  });
+
+  it('accepts a person filtered with inc/exc: every top-level field but login may be absent', () => {
+    const user = byNat('GB');
+    const onlyLogin = { login: { uuid: user.login.uuid } };
+    expect(RandomUser.parse(onlyLogin)).toEqual(onlyLogin);
+    const noRegistered: Record<string, unknown> = byNat('US');
+    delete noRegistered['registered'];
+    delete noRegistered['picture'];
+    expect(RandomUser.safeParse(noRegistered).success).toBe(true);
+  });
+
+  it('requires login.uuid, the key a person is stored under', () => {
+    const user = byNat('GB') as Record<string, unknown>;
+    delete user['login'];
+    expect(RandomUser.safeParse(user).error!.issues.map((i) => i.path.join('.'))).toEqual(['login']);
+    expect(
+      RandomUser.safeParse({ login: { username: 'x' } }).error!.issues.map((i) => i.path.join('.')),
+    ).toEqual(['login.uuid']);
   });
 
   it('rejects a postcode that is neither a string nor an integer', () => {

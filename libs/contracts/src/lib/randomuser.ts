@@ -8,6 +8,10 @@ import { z } from 'zod';
  * - coordinates and the timezone offset are strings ("-45.1234", "+5:30").
  * - dates are ISO-8601 strings.
  * The schema accepts what the API sends and nothing it never sends; cleaning up is enrichment's job.
+ *
+ * The API's `inc`/`exc` filters drop whole top-level fields (`?exc=registered`), so every top-level field
+ * except `login` is optional, and within `login` only `uuid` is required: it is the person's natural key,
+ * the one thing a person cannot be stored without. A field that is present is checked whole.
  */
 const nonEmpty = z.string().min(1);
 const isoDate = z.iso.datetime({ offset: true });
@@ -26,7 +30,7 @@ export const RandomUserLocation = z.object({
 
 export const RandomUserLogin = z.object({
   uuid: z.uuid(),
-  username: nonEmpty,
+  username: nonEmpty.optional(),
   // Credentials the API invents for demo users. Optional because pushed records rarely carry them;
   // enrichment drops them so they are never stored.
   password: z.string().optional(),
@@ -39,18 +43,18 @@ export const RandomUserLogin = z.object({
 export const RandomUserDated = z.object({ date: isoDate, age: z.number().int() });
 
 export const RandomUser = z.object({
-  gender: z.string(),
-  name: RandomUserName,
-  location: RandomUserLocation,
-  email: nonEmpty,
+  gender: z.string().optional(),
+  name: RandomUserName.optional(),
+  location: RandomUserLocation.optional(),
+  email: nonEmpty.optional(),
   login: RandomUserLogin,
-  dob: RandomUserDated,
-  registered: RandomUserDated,
-  phone: z.string(),
-  cell: z.string(),
-  id: z.object({ name: z.string(), value: z.string().nullable() }),
-  picture: z.object({ large: z.string(), medium: z.string(), thumbnail: z.string() }),
-  nat: z.string().length(2),
+  dob: RandomUserDated.optional(),
+  registered: RandomUserDated.optional(),
+  phone: z.string().optional(),
+  cell: z.string().optional(),
+  id: z.object({ name: z.string(), value: z.string().nullable() }).optional(),
+  picture: z.object({ large: z.string(), medium: z.string(), thumbnail: z.string() }).optional(),
+  nat: z.string().length(2).optional(),
 });
 export type RandomUser = z.infer<typeof RandomUser>;
 
@@ -65,3 +69,8 @@ export const RandomUserResponse = z.object({
   }),
 });
 export type RandomUserResponse = z.infer<typeof RandomUserResponse>;
+
+/** A user as the API sends it without `inc`/`exc`: every field present (what the synthetic generator makes). */
+export type FullRandomUser = Required<RandomUser> & {
+  login: RandomUser['login'] & { username: string };
+};

@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bodyBudget, sizeInBytes } from './body-budget';
+import { bodyBudget, keyBeforeBody, sizeInBytes } from './body-budget';
 
 describe('sizeInBytes', () => {
   it('reads kb and mb, and names a size it cannot read', () => {
@@ -62,5 +62,63 @@ describe('bodyBudget over real HTTP', () => {
     held.splice(0).forEach((release) => release());
     expect((await get).status).toBe(200);
     expect((await lone).status).toBe(200);
+  });
+});
+
+describe('keyBeforeBody over real HTTP', () => {
+  let server: Server;
+  let port: number;
+  let bodiesRead = 0;
+
+  beforeAll(async () => {
+    const gate = keyBeforeBody(['the-right-key']);
+    server = createServer((req, res) =>
+      gate(req, res, () => {
+        req.on('data', () => (bodiesRead += 1));
+        req.on('end', () => res.end('ok'));
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** Sends the headers of a 10 MB body and nothing of the body itself, then waits for the answer. */
+  const headersOnly = (key?: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        headers: { 'content-length': String(10 * 1024 * 1024), ...(key ? { 'x-api-key': key } : {}) },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+
+  it('answers 401 to a request with a body and no valid key before a byte of the body is sent', async () => {
+    expect(await headersOnly()).toEqual({
+      status: 401,
+      body: expect.stringContaining('a valid x-api-key header is required'),
+    });
+    expect((await headersOnly('a-wrong-key')).status).toBe(401);
+    expect(bodiesRead).toBe(0);
+  });
+
+  it('lets a request with the right key through to read its body', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'the-right-key' },
+      body: 'hello',
+    });
+    expect(await res.text()).toBe('ok');
   });
 });

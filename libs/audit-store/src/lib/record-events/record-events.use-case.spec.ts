@@ -105,6 +105,33 @@ describe('RecordEventsUseCase', () => {
     expect(record.mock.calls[0][0]).toHaveLength(2);
   });
 
+  it('records a person refused at ingestion as ingested and dead-lettered, so its batch adds up', async () => {
+    const record = jest.fn().mockResolvedValue(undefined);
+    const original = randomUUID();
+    const refused = env(randomUUID(), {
+      stage: 'ingestion',
+      reasons: [{ code: 'SCHEMA_INVALID', message: 'Invalid email', path: 'payload.email' }],
+      originalTopic: 'users.raw',
+      partition: null,
+      offset: null,
+      key: null,
+      originalEventId: original,
+      originalBatchId: 'b-1',
+      payload: '{}',
+      payloadEncoding: 'utf8',
+      attempts: 1,
+      failedAt: '2026-11-26T04:00:01.000Z',
+    });
+    await new RecordEventsUseCase({ record } as unknown as AuditEventsRepository).execute([
+      msg('users.dlq', refused),
+    ]);
+    const rows = record.mock.calls[0][0] as { eventId: string; topic: string; outcome: string }[];
+    expect(rows.map((r) => [r.eventId, r.topic, r.outcome])).toEqual([
+      [original, 'users.raw', 'ingested'],
+      [original, 'users.dlq', 'dead-lettered'],
+    ]);
+  });
+
   it('fails every record of the batch when the store is down, so the transport retries them', async () => {
     const useCase = new RecordEventsUseCase({
       record: jest.fn().mockRejectedValue(new Error('ECONNREFUSED')),

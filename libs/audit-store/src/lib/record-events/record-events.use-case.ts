@@ -112,12 +112,31 @@ export function auditRowOf(m: InboundMessage): AuditRow | null {
   }
 }
 
+function refusedAtIngestion(m: InboundMessage): boolean {
+  if (m.topic !== TOPICS.usersDlq) return false;
+  const d = DeadLetterEvent.safeParse(json(m));
+  return d.success && d.data.payload.stage === 'ingestion';
+}
+
+/**
+ * A person ingestion refused never reached users.raw, yet it was received and its batch counts it:
+ * recorded as ingested and dead-lettered, so the batch's account still adds up.
+ */
+function auditRowsOf(m: InboundMessage): AuditRow[] | null {
+  const row = auditRowOf(m);
+  if (!row) return null;
+  return refusedAtIngestion(m)
+    ? [{ ...row, topic: TOPICS.usersRaw, outcome: 'ingested' as const, reasons: null }, row]
+    : [row];
+}
+
 type BatchRow = { batchId: string; source: string; expectedCount: number | null };
 
 /** What one record asks the store to keep: its audit row and, for the first raw record of a batch, the batch. */
 interface Unit {
   index: number;
-  row: AuditRow | null;
+  /** Its audit rows: none when the audit cannot identify it, two for a person ingestion refused. */
+  rows: AuditRow[] | null;
   batch: BatchRow | null;
 }
 
@@ -146,10 +165,10 @@ export class RecordEventsUseCase {
           expectedCount: Number.isInteger(size) && size >= 0 ? size : null,
         };
       }
-      return { index, row: auditRowOf(m), batch };
+      return { index, rows: auditRowsOf(m), batch };
     });
     const outcomes: MessageOutcome[] = messages.map((m, i) =>
-      units[i].row === null && ONLY_THE_AUDIT_READS.has(m.topic) ? failed(unidentified(m)) : OK,
+      units[i].rows === null && ONLY_THE_AUDIT_READS.has(m.topic) ? failed(unidentified(m)) : OK,
     );
     try {
       await this.store(units, outcomes);
@@ -162,7 +181,7 @@ export class RecordEventsUseCase {
 
   /** Stores the units, or the ones PostgreSQL accepts, marking the refused ones; rethrows anything else. */
   private async store(units: Unit[], outcomes: MessageOutcome[]): Promise<void> {
-    const rows = units.flatMap((u) => (u.row ? [u.row] : []));
+    const rows = units.flatMap((u) => u.rows ?? []);
     if (!rows.length) return;
     try {
       await this.repository.record(rows, units.flatMap((u) => (u.batch ? [u.batch] : [])));

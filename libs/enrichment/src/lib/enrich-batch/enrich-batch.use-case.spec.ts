@@ -53,7 +53,7 @@ describe('EnrichBatchUseCase', () => {
   it('fails an invalid record with every reason, paths inside the envelope, and still produces the valid ones', async () => {
     const producer = recordingProducer();
     const bad = aRandomUser('US') as unknown as Record<string, unknown>;
-    delete bad['email'];
+    bad['email'] = 'no-at-sign';
     bad['dob'] = { date: '2999-01-01T00:00:00.000Z', age: 1 };
     const outcomes = await new EnrichBatchUseCase(producer as never, () => NOW).execute([
       message(envelope(bad), '0'),

@@ -101,6 +101,63 @@ describe('enrichUser', () => {
     });
   });
 
+  describe('a record filtered with inc/exc (top-level fields absent)', () => {
+    it('without registered: registration fields are null and missing-registered says why', () => {
+      const user = enriched(without(aRandomUser('GB'), 'registered'));
+      expect(user).toMatchObject({ registeredAt: null, registrationCohort: null, firstName: 'Olivia' });
+      expect(user.qualityReasons).toContain('missing-registered');
+    });
+
+    it('with only login.uuid: every derived field is null, each absent field named once', () => {
+      const uuid = aRandomUser('CA').login.uuid;
+      const user = enriched({ login: { uuid } });
+      expect(user.userId).toBe(uuid.toLowerCase());
+      const nulls = Object.entries(user)
+        .filter(([, v]) => v === null)
+        .map(([k]) => k);
+      expect(nulls).toEqual(
+        expect.arrayContaining([
+          'email',
+          'emailDomain',
+          'dob',
+          'age',
+          'ageBand',
+          'country',
+          'geohash',
+          'phoneE164',
+        ]),
+      );
+      expect(user.qualityReasons).toEqual([
+        'missing-cell',
+        'missing-dob',
+        'missing-email',
+        'missing-gender',
+        'missing-location',
+        'missing-name',
+        'missing-national-id',
+        'missing-nationality',
+        'missing-phone',
+        'missing-picture',
+        'missing-registered',
+        'missing-username',
+      ]);
+      expect(user.qualityScore).toBe(0);
+    });
+
+    it('still rejects a field that is present but malformed', () => {
+      const reasons = rejected(withValue(without(aRandomUser('US'), 'registered'), 'dob.date', 'yesterday'));
+      expect(codesAndPaths(reasons)).toEqual([[SchemaInvalid, 'dob.date']]);
+    });
+
+    it('without nat: phones are kept as sent, not read as E.164 against a guessed country', () => {
+      const user = enriched(without(aRandomUser('US'), 'nat'));
+      expect(user).toMatchObject({ nationality: null, phoneE164: null, cellE164: null });
+      expect(user.phone).not.toBeNull();
+      expect(user.qualityReasons).toContain('missing-nationality');
+      expect(user.qualityReasons).not.toContain('phone-not-e164');
+    });
+  });
+
   describe('postcodes', () => {
     it.each([
       ['GB', 'EC1A 1BB'],

@@ -36,71 +36,91 @@ export function enrichUser(payload: unknown, now: Date): EnrichResult {
 /** Only called on a record that passed every check, so the output satisfies EnrichedUser. */
 function toEnrichedUser(raw: RandomUser, now: Date): EnrichedUser {
   const quality: QualityReason[] = [];
+  // A top-level field the sender filtered out (randomuser's inc/exc) leaves what derives from it null,
+  // and says so once in the quality reasons rather than once per derived field.
+  const present = <T>(value: T | undefined, reason: QualityReason): value is T => {
+    if (value === undefined) quality.push(reason);
+    return value !== undefined;
+  };
 
-  const firstName = normaliseName(raw.name.first);
-  const lastName = normaliseName(raw.name.last);
-  const email = normaliseEmail(raw.email);
-  const dob = new Date(raw.dob.date);
-  const registeredAt = new Date(raw.registered.date);
-  const age = ageInYears(dob, now);
-  const nationality = raw.nat.toUpperCase();
+  const name = present(raw.name, 'missing-name') ? raw.name : null;
+  const firstName = name && normaliseName(name.first);
+  const lastName = name && normaliseName(name.last);
+  const email = present(raw.email, 'missing-email') ? normaliseEmail(raw.email) : null;
+  const username = present(raw.login.username, 'missing-username') ? normaliseText(raw.login.username) : null;
+  const gender = present(raw.gender, 'missing-gender') ? normaliseText(raw.gender) : null;
+  const dob = present(raw.dob, 'missing-dob') ? new Date(raw.dob.date) : null;
+  const registeredAt = present(raw.registered, 'missing-registered') ? new Date(raw.registered.date) : null;
+  const age = dob && ageInYears(dob, now);
+  const nationality = present(raw.nat, 'missing-nationality') ? raw.nat.toUpperCase() : null;
 
-  const country = normaliseName(raw.location.country);
-  const countryCode = countryCodeOf(country);
-  if (countryCode === null) quality.push('unknown-country');
+  const location = present(raw.location, 'missing-location') ? raw.location : null;
+  const country = location && normaliseName(location.country);
+  const countryCode = country === null ? null : countryCodeOf(country);
+  if (country !== null && countryCode === null) quality.push('unknown-country');
 
-  const postcode = normalisePostcode(raw.location.postcode);
-  if (postcode === null) quality.push('missing-postcode');
+  const postcode = location && normalisePostcode(location.postcode);
+  if (location && postcode === null) quality.push('missing-postcode');
 
-  const coordinates = parseCoordinates(raw.location.coordinates.latitude, raw.location.coordinates.longitude);
+  const coordinates = location
+    ? parseCoordinates(location.coordinates.latitude, location.coordinates.longitude)
+    : { latitude: null, longitude: null, reason: null };
   if (coordinates.reason !== null) quality.push(coordinates.reason);
   const geohash =
-    coordinates.reason === null
+    coordinates.latitude !== null && coordinates.longitude !== null
       ? encodeGeohash(coordinates.latitude, coordinates.longitude, GEOHASH_PRECISION)
       : null;
 
-  const phoneE164 = toE164(raw.phone, nationality);
-  const cellE164 = toE164(raw.cell, nationality);
-  if (phoneE164 === null || cellE164 === null) quality.push('phone-not-e164');
+  // Without a nationality there is no default country code to read a national number with.
+  const phone = present(raw.phone, 'missing-phone') ? raw.phone : null;
+  const cell = present(raw.cell, 'missing-cell') ? raw.cell : null;
+  const phoneE164 = phone === null || nationality === null ? null : toE164(phone, nationality);
+  const cellE164 = cell === null || nationality === null ? null : toE164(cell, nationality);
+  if (
+    nationality !== null &&
+    ((phone !== null && phoneE164 === null) || (cell !== null && cellE164 === null))
+  ) {
+    quality.push('phone-not-e164');
+  }
 
-  const nationalIdName = normaliseText(raw.id.name) || null;
-  const nationalIdValue = raw.id.value === null ? null : normaliseText(raw.id.value) || null;
+  const nationalIdName = (raw.id && normaliseText(raw.id.name)) || null;
+  const nationalIdValue = raw.id?.value ? normaliseText(raw.id.value) || null : null;
   if (nationalIdValue === null) quality.push('missing-national-id');
 
-  const pictureUrl = raw.picture.medium.trim() || null;
+  const pictureUrl = raw.picture?.medium.trim() || null;
   if (pictureUrl === null) quality.push('missing-picture');
 
   // login.password/salt/md5/sha1/sha256 are deliberately not read: credentials are never stored.
   return {
     userId: raw.login.uuid.toLowerCase(),
-    username: normaliseText(raw.login.username),
-    title: normaliseName(raw.name.title),
+    username,
+    title: name && normaliseName(name.title),
     firstName,
     lastName,
-    fullName: `${firstName} ${lastName}`,
-    gender: normaliseText(raw.gender),
+    fullName: name && `${firstName} ${lastName}`,
+    gender,
     email,
-    emailDomain: email.slice(email.indexOf('@') + 1),
-    dob: dob.toISOString(),
+    emailDomain: email && email.slice(email.indexOf('@') + 1),
+    dob: dob && dob.toISOString(),
     age,
-    ageBand: ageBand(age),
-    registeredAt: registeredAt.toISOString(),
-    registrationCohort: monthCohort(registeredAt),
+    ageBand: age === null ? null : ageBand(age),
+    registeredAt: registeredAt && registeredAt.toISOString(),
+    registrationCohort: registeredAt && monthCohort(registeredAt),
     nationality,
     countryCode,
     country,
-    state: normaliseText(raw.location.state),
-    city: normaliseText(raw.location.city),
-    street: `${raw.location.street.number} ${normaliseText(raw.location.street.name)}`.trim(),
+    state: location && normaliseText(location.state),
+    city: location && normaliseText(location.city),
+    street: location && `${location.street.number} ${normaliseText(location.street.name)}`.trim(),
     postcode,
     latitude: coordinates.latitude,
     longitude: coordinates.longitude,
     geohash,
-    timezoneOffsetMinutes: parseTimezoneOffset(raw.location.timezone.offset),
-    timezoneDescription: normaliseText(raw.location.timezone.description),
-    phone: normaliseText(raw.phone),
+    timezoneOffsetMinutes: location && parseTimezoneOffset(location.timezone.offset),
+    timezoneDescription: location && normaliseText(location.timezone.description),
+    phone: phone === null ? null : normaliseText(phone),
     phoneE164,
-    cell: normaliseText(raw.cell),
+    cell: cell === null ? null : normaliseText(cell),
     cellE164,
     nationalIdName,
     nationalIdValue,

@@ -1,17 +1,23 @@
-import { RandomUserResponse, type RandomUser } from '@sparkflow/contracts';
+import { RandomUserResponse, type FullRandomUser } from '@sparkflow/contracts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Read, not imported: an import into libs/contracts by relative path breaks @nx/enforce-module-boundaries,
 // and the contracts package does not export its fixture.
 const FIXTURE = join(__dirname, '../../../../contracts/src/fixtures/randomuser-response.json');
-let fixtureUsers: RandomUser[] | undefined;
+let fixtureUsers: FullRandomUser[] | undefined;
+
+/** A record as randomuser.me sends it unfiltered: every field present (the contract makes most optional). */
+export type FullRandomUser = Required<RandomUser> & {
+  login: Required<Pick<RandomUser['login'], 'username'>>;
+};
 
 export type FixtureNat = 'GB' | 'CA' | 'US' | 'IE' | 'CH';
 
 /** A fresh, mutable copy of one fixture record (randomuser.me 1.4 as sent), for specs to build variants from. */
-export function aRandomUser(nat: FixtureNat = 'GB'): RandomUser {
-  fixtureUsers ??= RandomUserResponse.parse(JSON.parse(readFileSync(FIXTURE, 'utf8'))).results;
+export function aRandomUser(nat: FixtureNat = 'GB'): FullRandomUser {
+  fixtureUsers ??= RandomUserResponse.parse(JSON.parse(readFileSync(FIXTURE, 'utf8')))
+    .results as FullRandomUser[];
   const user = fixtureUsers.find((candidate) => candidate.nat === nat);
   if (!user) throw new Error(`no ${nat} user in the randomuser fixture`);
   return structuredClone(user);

@@ -5,7 +5,7 @@ describe('schemaReasons', () => {
   it('turns every zod issue into a SCHEMA_INVALID reason with its dotted path', () => {
     const result = RandomUser.pick({ nat: true, login: true }).safeParse({
       nat: 'GBR',
-      login: { uuid: 'x' },
+      login: { uuid: 'x', username: '' },
     });
     if (result.success) throw new Error('expected a schema failure');
     const reasons = schemaReasons(result.error);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import type { RandomUser } from '@sparkflow/contracts';
+import { ingestInChunks, slices } from '../sources/ingest-in-chunks';
+import { parseRequest, type RequestOutcome } from '../request/request-outcome';
 import { z } from 'zod';
 
 const isoDay = z.iso.date();
@@ -53,11 +55,13 @@ export function daysBetween(from: string, to: string): string[] {
 /** The batch id of one backfill day: the same request always names (and generates) the same batch. */
 export const backfillBatchId = (seed: string, day: string) => `backfill-${seed}-${day}`;
 
-export type DayGenerator = (seed: string, day: string, count: number) => RandomUser[];
+/** People `from`..`from + count - 1` of one backfill day; the same arguments always give the same people. */
+export type DayGenerator = (seed: string, day: string, from: number, count: number) => RandomUser[];
 
 /**
- * Produces one deterministic batch per day. Progress here is what ingestion produced; whether each
- * batch went all the way through is the audit's answer (`GET /v1/batches/:batchId`).
+ * Produces one deterministic batch per day, generated and produced in chunks so memory stays flat
+ * whatever `perDay` is. Progress here is what ingestion produced; whether each batch went all the way
+ * through is the audit's answer (`GET /v1/batches/:batchId`).
  */
 export class BackfillsService {
   private readonly backfills = new Map<string, Backfill>();
@@ -66,6 +70,12 @@ export class BackfillsService {
     private readonly ingest: IngestUsersUseCase,
     private readonly generate: DayGenerator,
   ) {}
+
+  /** `POST /v1/backfills`: 202 with the backfill it started, or 400 naming every bad field. */
+  request(body: unknown): RequestOutcome<Backfill> {
+    const parsed = parseRequest(BackfillRequest, body);
+    return parsed.ok ? { status: 202, body: this.start(parsed.data) } : parsed.refusal;
+  }
 
   start(request: BackfillRequest): Backfill {
     const backfill: Backfill = {
@@ -91,9 +101,16 @@ export class BackfillsService {
   private async run(b: Backfill): Promise<void> {
     try {
       for (const batch of b.batches) {
-        const users = this.generate(b.request.seed, batch.day, batch.expected);
-        const receipt = await this.ingest.execute({ users, source: 'backfill', batchId: batch.batchId });
-        batch.produced = receipt.accepted;
+        await ingestInChunks(
+          this.ingest,
+          {
+            source: 'backfill',
+            batchId: batch.batchId,
+            total: batch.expected,
+            chunks: slices(batch.expected, (from, n) => this.generate(b.request.seed, batch.day, from, n)),
+          },
+          (produced) => (batch.produced = produced),
+        );
       }
       b.status = 'produced';
     } catch (err) {

@@ -64,7 +64,12 @@ export class IngestUsersUseCase {
     private readonly clock: EventClock = PROCESS_CLOCK,
   ) {}
 
-  async execute(req: IngestRequest): Promise<IngestReceipt> {
+  /**
+   * `batchSize` is what the audit is told the whole batch holds (the `sparkflow-batch-size` header): a
+   * batch produced in several calls, or one whose refused people are dead-lettered instead, declares its
+   * full size on every call so the audit's `complete` waits for all of it.
+   */
+  async execute(req: IngestRequest, batchSize: number = req.users.length): Promise<IngestReceipt> {
     const batchId = req.batchId ?? `${req.source}-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
     // One distinct event time per event, in request order: the last version of a person in a request wins.
     const first = this.clock.reserve(req.users.length);
@@ -82,7 +87,7 @@ export class IngestUsersUseCase {
         events.slice(i, i + CHUNK).map((event) => ({
           key: event.payload.login.uuid.toLowerCase(),
           event,
-          headers: { [HEADERS.batchSize]: String(events.length) },
+          headers: { [HEADERS.batchSize]: String(batchSize) },
         })),
       );
     }

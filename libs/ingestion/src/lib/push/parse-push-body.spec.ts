@@ -1,37 +1,150 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { parsePushBody } from './parse-push-body';
 
 const response = JSON.parse(
   readFileSync(join(__dirname, '../../../../contracts/src/fixtures/randomuser-response.json'), 'utf8'),
 ) as { results: Record<string, unknown>[] };
 
+const limits = (maxUsers = 10, maxPersonBytes = 256 * 1024) => ({ maxUsers, maxPersonBytes });
+
 describe('parsePushBody', () => {
   it('accepts one user, an array of users, or a whole API response', () => {
-    expect(parsePushBody(response.results[0], 10)).toMatchObject({ ok: true, users: [expect.anything()] });
-    expect(parsePushBody(response.results, 10)).toMatchObject({ ok: true });
-    const whole = parsePushBody(response, 10);
+    expect(parsePushBody(response.results[0], limits())).toMatchObject({
+      ok: true,
+      users: [expect.anything()],
+    });
+    expect(parsePushBody(response.results, limits())).toMatchObject({ ok: true, rejected: [] });
+    const whole = parsePushBody(response, limits());
     expect(whole.ok && whole.users.map((u) => u.nat)).toEqual(['GB', 'CA', 'US', 'IE', 'CH']);
   });
 
-  it('names every invalid field of every user, with its index in the request', () => {
+  it('accepts people filtered with inc/exc: only login.uuid is required', () => {
+    const filtered = structuredClone(response);
+    delete filtered.results[0]['registered'];
+    filtered.results[1] = { login: { uuid: (filtered.results[1]['login'] as { uuid: string }).uuid } };
+    const parsed = parsePushBody(filtered, limits());
+    expect(parsed.ok && [parsed.users.length, parsed.rejected.length]).toEqual([5, 0]);
+  });
+
+  it('keeps the valid people and rejects each invalid one with its index, login.uuid and every bad field', () => {
     const bad = structuredClone(response);
-    delete bad.results[1]['email'];
+    bad.results[1]['email'] = 42;
     (bad.results[3]['login'] as Record<string, unknown>)['uuid'] = 'nope';
-    const parsed = parsePushBody(bad, 10);
-    expect(parsed.ok).toBe(false);
-    expect(!parsed.ok && parsed.errors.map((e) => e.path)).toEqual([
-      'results.1.email',
-      'results.3.login.uuid',
+    bad.results[3]['nat'] = 'GBR';
+    const parsed = parsePushBody(bad, limits());
+    if (!parsed.ok) throw new Error('expected the valid people to be kept');
+    expect(parsed.users.map((u) => u.nat)).toEqual(['GB', 'US', 'CH']);
+    expect(parsed.rejected.map((r) => [r.index, r.loginUuid, r.reasons.map((e) => e.path)])).toEqual([
+      [1, (bad.results[1]['login'] as { uuid: string }).uuid, ['email']],
+      [3, 'nope', ['login.uuid', 'nat']],
+    ]);
+    expect(parsed.rejected[0].person).toBe(bad.results[1]);
+  });
+
+  it('refuses with 400 naming every bad field when nobody in the request can be ingested', () => {
+    const bad = structuredClone(response.results.slice(0, 2));
+    delete bad[0]['login'];
+    bad[1]['email'] = '';
+    const parsed = parsePushBody(bad, limits());
+    expect(!parsed.ok && [parsed.status, parsed.errors.map((e) => e.path)]).toEqual([
+      400,
+      ['0.login', '1.email'],
     ]);
   });
 
   it('refuses more users than the per-request limit', () => {
-    const parsed = parsePushBody(response.results, 2);
-    expect(!parsed.ok && parsed.errors[0].message).toBe('at most 2 users per request, got 5');
+    const parsed = parsePushBody(response.results, limits(2));
+    expect(!parsed.ok && parsed.message).toBe('at most 2 users per request, got 5');
   });
 
-  it.each([[null], ['a string'], [42], [[]]])('rejects %j with a message saying what it expects', (body) => {
-    expect(parsePushBody(body, 10).ok).toBe(false);
+  it('refuses with 413 a person too large to cross the pipeline, naming its index, login.uuid and the limit', () => {
+    const big = structuredClone(response.results);
+    (big[2]['name'] as Record<string, unknown>)['first'] = '"'.repeat(5000);
+    const parsed = parsePushBody(big, limits(10, 4000));
+    const uuid = (big[2]['login'] as { uuid: string }).uuid;
+    expect(!parsed.ok && [parsed.status, parsed.message]).toEqual([
+      413,
+      expect.stringMatching(
+        new RegExp(
+          `^person 2 \\(login.uuid ${uuid}\\) is \\d+ bytes of JSON; at most 4000 bytes per person .*INGESTION_MAX_PERSON_BYTES`,
+        ),
+      ),
+    ]);
+  });
+
+  it.each([[null], ['a string'], [42], [[]], [{ results: [] }]])(
+    'rejects %j with a 400 saying what it expects',
+    (body) => {
+      expect(parsePushBody(body, limits())).toMatchObject({ ok: false, status: 400 });
+    },
+  );
+
+  describe('whatever each person is', () => {
+    const valid = () => fc.constantFrom(...response.results).map((u) => structuredClone(u));
+    const hostileValue = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.string({ unit: 'grapheme-composite', maxLength: 40 }),
+      fc.constantFrom('\u0000', '\ud800', '\u202e', '🦄', 'x'.repeat(5000), '', ' '),
+      fc.double(),
+      fc.integer(),
+      fc.constant(null),
+      fc.boolean(),
+      fc.object({ maxDepth: 4 }),
+      fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 3 }),
+    );
+    const paths = [
+      'email',
+      'nat',
+      'gender',
+      'name',
+      'name.first',
+      'login',
+      'login.uuid',
+      'login.username',
+      'dob',
+      'dob.date',
+      'registered',
+      'location',
+      'location.postcode',
+      'location.coordinates',
+      'phone',
+      'id',
+      'picture',
+    ];
+    const damaged = fc
+      .tuple(valid(), fc.constantFrom(...paths), fc.oneof(hostileValue, fc.constant(undefined)))
+      .map(([person, path, value]) => {
+        const keys = path.split('.');
+        const last = keys.pop() as string;
+        let target = person as Record<string, unknown>;
+        for (const k of keys) target = target[k] as Record<string, unknown>;
+        if (value === undefined) delete target[last];
+        else target[last] = value;
+        return person;
+      });
+    const anyPerson = fc.oneof(valid(), damaged, hostileValue);
+
+    it('each person is either ingested or rejected with a reason, never both, never lost, in order', () => {
+      fc.assert(
+        fc.property(fc.array(anyPerson, { minLength: 1, maxLength: 8 }), (people) => {
+          const parsed = parsePushBody(people, limits(10, 1_000_000));
+          if (!parsed.ok) {
+            // Refused whole only when nobody could be ingested, and then every bad field is named.
+            expect(parsed.status).toBe(400);
+            expect(parsed.errors.length).toBeGreaterThan(0);
+            return;
+          }
+          const rejected = new Set(parsed.rejected.map((r) => r.index));
+          expect(parsed.users.length + rejected.size).toBe(people.length);
+          expect(parsed.rejected.every((r) => r.reasons.length > 0 && r.person === people[r.index])).toBe(
+            true,
+          );
+          expect(parsed.users.every((u) => typeof u.login.uuid === 'string')).toBe(true);
+        }),
+        { seed: 1414, numRuns: 300 },
+      );
+    });
   });
 });

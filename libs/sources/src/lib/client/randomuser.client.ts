@@ -97,16 +97,22 @@ export class RandomUserClient {
    * seed and pages 1..n, so a rerun with the same seed returns the same people.
    */
   async fetchUsers(q: { count: number; seed: string; nat?: string[] }): Promise<RandomUser[]> {
+    const users: RandomUser[] = [];
+    for await (const page of this.pages(q)) users.push(...page);
+    return users;
+  }
+
+  /** The same pages as fetchUsers, one at a time, so a caller holds one page in memory, not all of them. */
+  async *pages(q: { count: number; seed: string; nat?: string[] }): AsyncGenerator<RandomUser[]> {
     if (!Number.isInteger(q.count) || q.count < 0)
       throw new RangeError(`count must be an integer >= 0, got ${q.count}`);
     const perPage = this.options.maxResultsPerRequest;
-    const users: RandomUser[] = [];
-    for (let page = 1; users.length < q.count; page++) {
-      const results = Math.min(perPage, q.count - users.length);
+    for (let page = 1, fetched = 0; fetched < q.count; page++) {
+      const results = Math.min(perPage, q.count - fetched);
       const body = await this.fetchPage({ results, seed: q.seed, page, nat: q.nat });
-      users.push(...body.results);
+      fetched += body.results.length;
+      yield body.results;
     }
-    return users;
   }
 
   private urlFor(q: PageQuery): URL {

@@ -65,6 +65,15 @@ describe('generateUsers', () => {
     );
   });
 
+  it('generates a page in slices (`from`) that join into the same people as the whole page', () => {
+    const whole = generateUsers({ seed: 'slices', page: 2, count: 30 });
+    const slices = [0, 10, 20].flatMap((from) => generateUsers({ seed: 'slices', page: 2, from, count: 10 }));
+    expect(slices).toEqual(whole);
+    expect(() => generateUsers({ seed: 's', count: 1, from: -1 })).toThrow(
+      'from must be an integer >= 0, got -1',
+    );
+  });
+
   it('keeps login.uuid unique across 10,000 users', () => {
     const uuids = many.map((u) => u.login.uuid);
     expect(new Set(uuids).size).toBe(10_000);

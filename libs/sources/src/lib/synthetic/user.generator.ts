@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RandomUser, RandomUserResponse } from '@sparkflow/contracts';
+import type { FullRandomUser, RandomUserResponse } from '@sparkflow/contracts';
 import { allLocales, base, en, Faker } from '@faker-js/faker';
 import {
   asciiLocalPart,
@@ -19,6 +19,8 @@ export interface SyntheticOptions {
   count: number;
   /** Default 1. */
   page?: number;
+  /** Index within the page of the first user, default 0: `from: 500, count: 500` is users 500–999 of the page. */
+  from?: number;
   /** Default: every nationality randomuser serves. */
   nat?: string[];
   /** 'YYYY-MM-DD': when given, every registered.date falls on this UTC day. */
@@ -53,13 +55,14 @@ function fakerFor(nat: Nationality): Faker {
  * (seed, page, index, nat list, day): the same inputs give deep-equal output, a page of 10 is the
  * prefix of a page of 5000, and different pages give different people. Ages are counted at a
  * reference instant derived from the seed, or at the last millisecond of `day` when one is given
- * (so those users registered "today" and registered.age is 0).
+ * (so those users registered "today" and registered.age is 0). Because a user depends on its index
+ * alone, a large page can be generated in slices (`from`) with constant memory.
  */
-export function generateUsers(opts: SyntheticOptions): RandomUser[] {
-  const { seed, count, page, nats, day } = validate(opts);
+export function generateUsers(opts: SyntheticOptions): FullRandomUser[] {
+  const { seed, count, page, from, nats, day } = validate(opts);
   const reference = day === undefined ? referenceInstant(seed) : day + DAY_MS - 1;
-  const users: RandomUser[] = [];
-  for (let index = 0; index < count; index++) {
+  const users: FullRandomUser[] = [];
+  for (let index = from; index < from + count; index++) {
     const words = seedWords(seed, page, index);
     const nat = nats[words[0] % nats.length];
     randomizer.seed(words);
@@ -76,7 +79,12 @@ export function generateResponse(opts: SyntheticOptions): RandomUserResponse {
   };
 }
 
-function generateUser(f: Faker, nat: Nationality, reference: number, day: number | undefined): RandomUser {
+function generateUser(
+  f: Faker,
+  nat: Nationality,
+  reference: number,
+  day: number | undefined,
+): FullRandomUser {
   // Localised text comes from the nationality's faker; everything else straight from the shared
   // randomizer it draws from, which is the same seeded stream.
   const r = randomizer;
@@ -86,7 +94,7 @@ function generateUser(f: Faker, nat: Nationality, reference: number, day: number
   const last = f.person.lastName(gender);
   const title = titleFor(r, profile, gender);
 
-  const location: RandomUser['location'] = {
+  const location: FullRandomUser['location'] = {
     street: { number: r.int(1, 9999), name: f.location.street() },
     city: profile.cities ? r.pick(profile.cities) : f.location.city(),
     state: profile.states ? r.pick(profile.states) : f.location.state(),
@@ -98,7 +106,7 @@ function generateUser(f: Faker, nat: Nationality, reference: number, day: number
 
   const password = passwordFor(r);
   const salt = r.alphanumeric(8);
-  const login: RandomUser['login'] = {
+  const login: FullRandomUser['login'] = {
     uuid: r.uuid(),
     username: usernameFor(r),
     password,
@@ -144,6 +152,7 @@ interface Validated {
   seed: string;
   count: number;
   page: number;
+  from: number;
   nats: readonly Nationality[];
   day: number | undefined;
 }
@@ -153,7 +162,16 @@ function validate(opts: SyntheticOptions): Validated {
   if (!Number.isInteger(opts.count) || opts.count < 0)
     throw new RangeError(`count must be an integer >= 0, got ${opts.count}`);
   if (!Number.isInteger(page) || page < 1) throw new RangeError(`page must be an integer >= 1, got ${page}`);
-  return { seed: opts.seed, count: opts.count, page, nats: parseNats(opts.nat), day: parseDay(opts.day) };
+  const from = opts.from ?? 0;
+  if (!Number.isInteger(from) || from < 0) throw new RangeError(`from must be an integer >= 0, got ${from}`);
+  return {
+    seed: opts.seed,
+    count: opts.count,
+    page,
+    from,
+    nats: parseNats(opts.nat),
+    day: parseDay(opts.day),
+  };
 }
 
 export function parseNats(nat: readonly string[] | undefined): readonly Nationality[] {

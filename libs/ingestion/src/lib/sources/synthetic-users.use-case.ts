@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { generateUsers } from '@sparkflow/sources';
+import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
+import { parseRequest, type RequestOutcome } from '../request/request-outcome';
+import { ingestInChunks, slices, type ChunkedReceipt } from './ingest-in-chunks';
+
+/** Default cap on the people one synthetic or pull request makes; more is a backfill's job. */
+export const DEFAULT_MAX_GENERATED_USERS = 200_000;
+
+export const syntheticRequest = (maxUsers: number) =>
+  z.object({
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(maxUsers, {
+        message: `at most ${maxUsers} users per request (INGESTION_MAX_GENERATED_USERS); send several pages, or POST /v1/backfills for more`,
+      }),
+    seed: z.string().min(1).max(100).default('sparkflow'),
+    page: z.number().int().min(1).default(1),
+  });
+
+/** The batch of one synthetic request: the same seed, page and count always name the same batch. */
+export const syntheticBatchId = (seed: string, page: number, count: number) =>
+  `synthetic-${seed}-p${page}-n${count}`;
+
+/**
+ * `POST /v1/synthetic`: seeded people generated and produced in chunks, so memory stays flat whatever the
+ * count; at most `maxUsers` per request.
+ */
+export class SyntheticUsersUseCase {
+  private readonly request: ReturnType<typeof syntheticRequest>;
+
+  constructor(
+    private readonly ingest: IngestUsersUseCase,
+    maxUsers: number,
+  ) {
+    this.request = syntheticRequest(maxUsers);
+  }
+
+  async execute(body: unknown): Promise<RequestOutcome<ChunkedReceipt>> {
+    const parsed = parseRequest(this.request, body);
+    if (!parsed.ok) return parsed.refusal;
+    const { seed, page, count } = parsed.data;
+    const receipt = await ingestInChunks(this.ingest, {
+      source: 'synthetic',
+      batchId: syntheticBatchId(seed, page, count),
+      total: count,
+      chunks: slices(count, (from, n) => generateUsers({ seed, page, from, count: n })),
+    });
+    return { status: 202, body: receipt };
+  }
+}
