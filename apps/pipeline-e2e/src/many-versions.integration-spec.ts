@@ -49,7 +49,7 @@ async function expectOnlyCurrentEmail(
   current: string,
 ) {
   expect(await usersWithEmail(client, current)).toContain(userId);
-  for (const email of new Set(versions.map((v) => v.email.trim().toLowerCase()))) {
+  for (const email of new Set(versions.map((v) => (v.email ?? '').trim().toLowerCase()))) {
     if (email !== current)
       expect({ email, users: await usersWithEmail(client, email) }).toEqual({ email, users: [] });
   }

@@ -16,21 +16,21 @@ describe('RandomUser (randomuser.me API 1.4 shape)', () => {
     ['CA', 'K1A 0B1'],
     ['IE', 'D02 X285'],
   ])('keeps the alphanumeric %s postcode as a string', (nat, postcode) => {
-    expect(RandomUser.parse(byNat(nat)).location.postcode).toBe(postcode);
+    expect(RandomUser.parse(byNat(nat)).location?.postcode).toBe(postcode);
   });
 
   it('keeps a numeric postcode as a number', () => {
-    expect(RandomUser.parse(byNat('US')).location.postcode).toBe(94306);
+    expect(RandomUser.parse(byNat('US')).location?.postcode).toBe(94306);
   });
 
   it('accepts a null id.value', () => {
-    expect(RandomUser.parse(byNat('IE')).id.value).toBeNull();
+    expect(RandomUser.parse(byNat('IE')).id?.value).toBeNull();
   });
 
   it('reads coordinates and timezone offset as strings', () => {
     const user = RandomUser.parse(byNat('CA'));
-    expect(user.location.coordinates.latitude).toBe('45.4215');
-    expect(user.location.timezone.offset).toBe('-5:00');
+    expect(user.location?.coordinates?.latitude).toBe('45.4215');
+    expect(user.location?.timezone?.offset).toBe('-5:00');
   });
 
   it('keeps non-ASCII names as given', () => {

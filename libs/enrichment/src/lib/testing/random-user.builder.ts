@@ -7,11 +7,6 @@ import { join } from 'node:path';
 const FIXTURE = join(__dirname, '../../../../contracts/src/fixtures/randomuser-response.json');
 let fixtureUsers: FullRandomUser[] | undefined;
 
-/** A record as randomuser.me sends it unfiltered: every field present (the contract makes most optional). */
-export type FullRandomUser = Required<RandomUser> & {
-  login: Required<Pick<RandomUser['login'], 'username'>>;
-};
-
 export type FixtureNat = 'GB' | 'CA' | 'US' | 'IE' | 'CH';
 
 /** A fresh, mutable copy of one fixture record (randomuser.me 1.4 as sent), for specs to build variants from. */

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import type { RandomUser } from '@sparkflow/contracts';
+import type { FullRandomUser } from '@sparkflow/contracts';
 import { hostileJsonValue } from './json';
 import { hostileNumber } from './numbers';
 import { anyHostileString, hostileString, hugeString } from './strings';
@@ -67,7 +67,7 @@ const DAY_MS = 86_400_000;
  * A randomuser.me 1.4 person that the contract and enrichment accept: ordinary values, a fresh
  * `login.uuid` each, dates in the past and in order. The base the hostile people are cut from.
  */
-export const aPerson = (): fc.Arbitrary<RandomUser> =>
+export const aPerson = (): fc.Arbitrary<FullRandomUser> =>
   fc
     .record({
       uuid: fc.uuid({ version: 4 }),
@@ -110,7 +110,7 @@ export const aPerson = (): fc.Arbitrary<RandomUser> =>
           thumbnail: 'https://randomuser.me/api/portraits/thumb/women/1.jpg',
         },
         nat: place.nat,
-      } satisfies RandomUser;
+      } satisfies FullRandomUser;
     });
 
 /** Every leaf (and object) of a randomuser person, by dotted path: where a mutation can land. */
@@ -194,7 +194,7 @@ export const personMutation = (): fc.Arbitrary<Mutation> =>
   );
 
 /** Applies mutations to a copy; `__proto__` is set as an own property, as JSON.parse would. */
-export function mutated(person: RandomUser, mutations: readonly Mutation[]): Record<string, unknown> {
+export function mutated(person: FullRandomUser, mutations: readonly Mutation[]): Record<string, unknown> {
   const copy = structuredClone(person) as unknown as Record<string, unknown>;
   for (const m of mutations) {
     const keys = m.path.split('.');
