@@ -18,6 +18,7 @@ void bootstrapService({
       kafka: app.get<Kafka>(KAFKA),
       producer: app.get(EventProducer),
       health: app.get(ConsumerHealth),
+      watchdog: { stallAfterMs: config.KAFKA_STALL_AFTER_S * 1000 },
       groupId: config.AUDIT_GROUP_ID,
       stage: 'audit',
       // The audit is the record of last resort: while PostgreSQL is down it waits (said at warn and in

@@ -18,6 +18,7 @@ void bootstrapService({
       kafka: app.get<Kafka>(KAFKA),
       producer: app.get(EventProducer),
       health: app.get(ConsumerHealth),
+      watchdog: { stallAfterMs: config.KAFKA_STALL_AFTER_S * 1000 },
       groupId: config.PERSISTENCE_GROUP_ID,
       stage: 'persistence',
     }),

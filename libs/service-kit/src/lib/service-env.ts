@@ -5,6 +5,8 @@ export const KafkaEnv = z.object({
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
   /** Compression of the record batches the service produces (see EventProducer). */
   KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  /** A partition whose committed offset has not moved for this long while records wait is stalled (readiness 503, /metrics). */
+  KAFKA_STALL_AFTER_S: z.coerce.number().int().min(5).default(60),
 });
 
 export const CassandraEnv = z.object({

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { HEADERS, type SparkflowErrorCode, type Stage } from '@sparkflow/contracts';
 import { endSpan, headersFromContext, startProcessSpan } from '@sparkflow/telemetry';
 import { assertNever } from '@sparkflow/contracts';
 import { type Disposition, disposition, reasonsOf } from '@sparkflow/errors';
 import { failureCode } from '../errors/kafka-errors';
 import type { EventProducer, OutboundEvent } from '../producer/event-producer';
+import { DEFAULT_STALL_AFTER_MS } from '../lag/lag';
+import { type PartitionLag, PartitionProgress } from '../lag/partition-progress';
 import type { ConsumerHealth } from './consumer-health';
 import { DLQ_MAX_MESSAGE_BYTES, DLQ_TOPIC, deadLetterFor } from './dead-letters';
 import { type BatchHandler, type InboundMessage, type MessageOutcome, failed, toInbound } from './inbound-message';
@@ -35,8 +37,12 @@ export const DEFAULT_RETRY: RetryPolicy = {
  * When the consumer is considered stuck and rebuilt. kafkajs has been seen to stop fetching after a
  * broker restart without crashing or logging, and a consumer that crashed with a non-retriable error
  * does not restart itself; either way the process stays up while its partitions stall. The watchdog
- * notices both: no batch activity for `stallAfterMs` while the group has lag, or a crash that kafkajs
- * will not recover from, and replaces the kafkajs consumer with a fresh one.
+ * notices both: no batch activity for `stallAfterMs` while this member's partitions have lag, or a crash
+ * that kafkajs will not recover from, and replaces the kafkajs consumer with a fresh one.
+ *
+ * Every round it also measures this member's partitions (lag in messages, age of the oldest unread
+ * record) and reports a partition whose committed offset has not moved for `stallAfterMs` while records
+ * wait as stalled: to the observer (`/metrics`) and to readiness, until it moves again.
  */
 export interface WatchdogPolicy {
   checkEveryMs: number;
@@ -47,7 +53,7 @@ export interface WatchdogPolicy {
 
 export const DEFAULT_WATCHDOG: WatchdogPolicy = {
   checkEveryMs: 10_000,
-  stallAfterMs: 60_000,
+  stallAfterMs: DEFAULT_STALL_AFTER_MS,
   disconnectTimeoutMs: 30_000,
 };
 
@@ -81,6 +87,8 @@ export interface ConsumerObserver {
   restarted?(reason: string): void;
   /** Records are about to be tried again (or a dead letter sent again): said every time, with code and reason. */
   retrying?(notice: RetryNotice): void;
+  /** Every watchdog round: lag, age of the oldest unread record and stall of each partition this member owns. */
+  partitionLag?(partitions: readonly PartitionLag[]): void;
 }
 
 /** One round of retries of one partition batch, for one failure code. */
@@ -132,10 +140,17 @@ export class BatchConsumer {
   private restarting = false;
   private stopped = false;
   private restartCount = 0;
+  /** Partitions the current consumer was given at its last join, by topic; null before it joined. */
+  private assignment: Record<string, number[]> | null = null;
+  /** The first record of each batch being processed, by `topic:partition`: the oldest unread one in hand. */
+  private readonly inFlight = new Map<string, { offset: bigint; timestampMs: number }>();
+  private readonly progress: PartitionProgress;
+  private admin?: Admin;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.watchdog = { ...DEFAULT_WATCHDOG, ...options.watchdog };
+    this.progress = new PartitionProgress(this.watchdog.stallAfterMs);
     this.consumer = this.createConsumer();
   }
 
@@ -162,6 +177,7 @@ export class BatchConsumer {
     this.options.health?.report('stopped');
     clearInterval(this.watchdogTimer);
     await this.consumer.disconnect();
+    await this.admin?.disconnect().catch(() => undefined);
   }
 
   private createConsumer(): Consumer {
@@ -174,8 +190,10 @@ export class BatchConsumer {
       maxBytesPerPartition: 512 * 1024,
       maxBytes: 2 * 1024 * 1024,
     });
-    const touch = () => (this.lastActivity = Date.now());
-    consumer.on(consumer.events.GROUP_JOIN, touch);
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.lastActivity = Date.now();
+      if (consumer === this.consumer) this.assignment = payload.memberAssignment;
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart || consumer !== this.consumer) return;
       this.crashed = payload.error;
@@ -191,12 +209,25 @@ export class BatchConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachBatch: (payload) => this.processBatch(consumer, payload),
+      eachBatch: async (payload) => {
+        const key = `${payload.batch.topic}:${payload.batch.partition}`;
+        const first = payload.batch.messages[0];
+        const entry = first && { offset: BigInt(first.offset), timestampMs: Number(first.timestamp) };
+        if (entry) this.inFlight.set(key, entry);
+        try {
+          await this.processBatch(consumer, payload);
+        } finally {
+          if (entry && this.inFlight.get(key) === entry) this.inFlight.delete(key);
+        }
+      },
     });
     this.lastActivity = Date.now();
   }
 
-  /** One watchdog round: rebuild the consumer if kafkajs gave up on it or it stalled with work waiting. */
+  /**
+   * One watchdog round: rebuild the consumer if kafkajs gave up on it or it stalled with work waiting on
+   * its own partitions; measure and report those partitions' lag and stalls.
+   */
   private async check(): Promise<void> {
     if (this.stopped || this.restarting) return;
     if (this.crashed) {
@@ -204,10 +235,15 @@ export class BatchConsumer {
       await this.restart(`kafkajs stopped the consumer after: ${describe(error)}`);
       return;
     }
+    const lags = await this.partitionLag().catch(() => null); // broker unreachable: an outage, not a stall
+    if (lags) {
+      this.options.observer?.partitionLag?.(lags);
+      this.options.health?.reportStalled(lags.filter((l) => l.stalled).map(describeStall));
+    }
     const idleMs = Date.now() - this.lastActivity;
-    if (idleMs < this.watchdog.stallAfterMs) return;
-    const lag = await this.groupLag().catch(() => null); // broker unreachable: an outage, not a stall
-    if (lag) await this.restart(`no batch for ${Math.round(idleMs / 1000)} s while ${lag} records wait`);
+    if (idleMs < this.watchdog.stallAfterMs || !lags) return;
+    const waiting = lags.reduce((n, l) => n + l.lag, 0);
+    if (waiting) await this.restart(`no batch for ${Math.round(idleMs / 1000)} s while ${waiting} records wait`);
   }
 
   private async restart(reason: string): Promise<void> {
@@ -234,24 +270,44 @@ export class BatchConsumer {
     }
   }
 
-  /** Records between the group's committed offsets and the end of its topics. */
-  private async groupLag(): Promise<number> {
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    try {
-      let lag = 0;
-      const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics: this.options.topics });
-      for (const { topic, partitions } of committed) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        for (const end of ends) {
-          const at = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
-          lag += Number(end.high) - (at < 0 ? Number(end.low) : at);
-        }
-      }
-      return lag;
-    } finally {
-      await admin.disconnect();
+  /**
+   * Lag of the partitions this member owns — a quiet replica with no partitions has none, whatever the
+   * rest of the group does. Before its first join it answers for every partition of its topics.
+   */
+  private async partitionLag(): Promise<PartitionLag[]> {
+    if (!this.admin) {
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
     }
+    const admin = this.admin;
+    const now = Date.now();
+    const out: PartitionLag[] = [];
+    const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics: this.options.topics });
+    for (const { topic, partitions } of committed) {
+      const owned = this.assignment ? new Set(this.assignment[topic] ?? []) : null;
+      for (const end of await admin.fetchTopicOffsets(topic)) {
+        if (owned && !owned.has(end.partition)) continue;
+        const at = BigInt(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+        const inHand = this.inFlight.get(`${topic}:${end.partition}`);
+        const low = BigInt(end.low);
+        out.push(
+          this.progress.observe(
+            {
+              topic,
+              partition: end.partition,
+              committed: at,
+              low,
+              high: BigInt(end.high),
+              oldestUnreadTimestampMs: inHand && inHand.offset === (at < low ? low : at) ? inHand.timestampMs : null,
+            },
+            now,
+          ),
+        );
+      }
+    }
+    this.progress.retain(new Set(out.map((l) => `${l.topic}:${l.partition}`)));
+    return out;
   }
 
   private async processBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
@@ -467,6 +523,14 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `users.raw[3]: 17 records wait, committed offset 42 has not moved for 75 s` */
+function describeStall(l: PartitionLag): string {
+  return (
+    `${l.topic}[${l.partition}]: ${l.lag} records wait, committed offset ${l.committed ?? 'none'} ` +
+    `has not moved for ${Math.round((l.stalledForMs ?? 0) / 1000)} s`
+  );
 }
 
 function describe(error: unknown): string {

@@ -1,10 +1,12 @@
 import { metrics } from '@opentelemetry/api';
+import type { PartitionLag } from '../lag/partition-progress';
 import type { ConsumerObserver } from './batch-consumer';
 
 /**
  * Prometheus-facing metrics of a consumer: records processed, retried and dead-lettered, batch
- * latency, lag (messages behind the partition's high watermark after each batch), watchdog restarts
- * and retries by failure code.
+ * latency, watchdog restarts, retries by failure code, and per partition this member owns: lag in
+ * messages (after each batch and every watchdog round), the age of the oldest unread record in seconds,
+ * and whether it is stalled.
  */
 export function consumerMetrics(stage: string): ConsumerObserver {
   const meter = metrics.getMeter('sparkflow-kafka');
@@ -24,11 +26,35 @@ export function consumerMetrics(stage: string): ConsumerObserver {
   });
   const lagByPartition = new Map<string, { topic: string; partition: number; lag: number }>();
   meter
-    .createObservableGauge('sparkflow_consumer_lag', { description: 'Messages behind the high watermark after the last batch' })
+    .createObservableGauge('sparkflow_consumer_lag', { description: 'Messages behind the high watermark, per owned partition (after each batch and every watchdog round)' })
     .addCallback((result) => {
       for (const v of lagByPartition.values()) result.observe(v.lag, { stage, topic: v.topic, partition: v.partition });
     });
+  let owned: readonly PartitionLag[] = [];
+  meter
+    .createObservableGauge('sparkflow_consumer_lag_seconds', {
+      description: 'Age of the oldest unread record (now minus its timestamp), per owned partition',
+      unit: 's',
+    })
+    .addCallback((result) => {
+      for (const l of owned) {
+        if (l.lagSeconds !== null) result.observe(l.lagSeconds, { stage, topic: l.topic, partition: l.partition });
+      }
+    });
+  meter
+    .createObservableGauge('sparkflow_consumer_stalled', {
+      description: '1 while records wait behind a committed offset that has not moved for the stall time',
+    })
+    .addCallback((result) => {
+      for (const l of owned) result.observe(l.stalled ? 1 : 0, { stage, topic: l.topic, partition: l.partition });
+    });
   return {
+    partitionLag: (partitions) => {
+      owned = partitions;
+      // The watchdog's view replaces the per-batch one: partitions this member lost disappear.
+      lagByPartition.clear();
+      for (const l of partitions) lagByPartition.set(`${l.topic}/${l.partition}`, { topic: l.topic, partition: l.partition, lag: l.lag });
+    },
     processed: (topic, count, durationMs) => {
       processed.add(count, { stage, topic });
       latency.record(durationMs, { stage, topic });

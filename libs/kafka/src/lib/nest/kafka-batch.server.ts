@@ -2,7 +2,13 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Stage } from '@sparkflow/contracts';
-import { BatchConsumer, type ConsumerObserver, type RetryPolicy, describeRetry } from '../consumer/batch-consumer';
+import {
+  BatchConsumer,
+  type ConsumerObserver,
+  type RetryPolicy,
+  type WatchdogPolicy,
+  describeRetry,
+} from '../consumer/batch-consumer';
 import type { ConsumerHealth } from '../consumer/consumer-health';
 import { consumerMetrics } from '../consumer/consumer-metrics';
 import type { InboundMessage, MessageOutcome } from '../consumer/inbound-message';
@@ -18,6 +24,8 @@ export interface KafkaBatchServerOptions {
   observer?: ConsumerObserver;
   /** Reported to while consuming; the service's readiness check reads it. */
   health?: ConsumerHealth;
+  /** The consumer watchdog: when a partition with records waiting counts as stalled (`stallAfterMs`). */
+  watchdog?: Partial<WatchdogPolicy>;
 }
 
 /**
