@@ -51,6 +51,14 @@ export async function waitForBatch(batchId: string, timeoutMs = 180_000): Promis
   throw new Error(`batch ${batchId} not complete within ${timeoutMs} ms; last counts ${JSON.stringify(last)}`);
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 /** Reads users.dlq from the beginning and keeps the dead letters of one batch, until `expected` arrived. */
 export async function deadLettersOfBatch(batchId: string, expected: number, timeoutMs = 60_000): Promise<DeadLetterEvent[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('e2e-dlq-reader'), maxWaitTimeInMs: 100 });
@@ -62,7 +70,8 @@ export async function deadLettersOfBatch(batchId: string, expected: number, time
       const timer = setTimeout(() => reject(new Error(`only ${found.length}/${expected} dead letters of ${batchId}`)), timeoutMs);
       void consumer.run({
         eachMessage: async ({ message }) => {
-          const parsed = DeadLetterEvent.safeParse(JSON.parse(message.value?.toString() ?? 'null'));
+          // users.dlq may hold anything a producer wrote (the hostile-input spec writes raw bytes onto it).
+          const parsed = DeadLetterEvent.safeParse(parseJson(message.value?.toString() ?? 'null'));
           if (parsed.success && parsed.data.payload.originalBatchId === batchId) found.push(parsed.data);
           if (found.length >= expected) {
             clearTimeout(timer);

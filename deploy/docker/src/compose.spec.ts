@@ -30,8 +30,6 @@ const services = Object.entries(compose.services);
 /** Services that exist only in Compose, and why the native stack has no such process. */
 const COMPOSE_ONLY: Record<string, string> = {
   init: '`npm run stack -- up` applies topics, CQL and migrations itself after the engines answer',
-  'spark-master': 'natively the Spark jobs run in local mode inside spark-submit',
-  'spark-worker': 'natively the Spark jobs run in local mode inside spark-submit',
   'kafka-ui': 'a browser view of topics; natively `npx sparkflow topics …` serves',
   jaeger: 'natively the services write spans to files (SPARKFLOW_TRACE_FILE)',
 };

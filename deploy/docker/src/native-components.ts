@@ -7,7 +7,8 @@ const STACK_DIR = join(REPO_ROOT, 'deploy', 'local', 'src');
 /**
  * The component names of the native stack, read from `COMPONENTS` in deploy/local/src/stack.ts.
  * deploy/local is an ops app and cannot be imported, so its source is read: each entry is either
- * `service('<name>')` or an imported component object whose file declares `name: '<name>'`.
+ * `service('<name>')` or an imported component object whose file declares `name: '<name>'` or builds it
+ * with a factory called on the name (`export const sparkMaster: Component = daemon('spark-master', …)`).
  */
 export function nativeComponents(): string[] {
   const source = readFileSync(join(STACK_DIR, 'stack.ts'), 'utf8');
@@ -27,6 +28,8 @@ export function nativeComponents(): string[] {
       ).exec(source);
       if (!from) throw new Error(`COMPONENTS entry ${entry} is not imported from a local file`);
       const file = readFileSync(join(STACK_DIR, `${from[1]}.ts`), 'utf8');
+      const built = new RegExp(`export const ${entry}\\b[^=]*=\\s*\\w+\\(\\s*['"]([\\w-]+)['"]`).exec(file);
+      if (built) return built[1];
       const name = /^\s*name:\s*(?:['"]([\w-]+)['"]|(\w+)),?\s*$/m.exec(file);
       if (!name) throw new Error(`${from[1]}.ts declares no component name`);
       if (name[1]) return name[1];

@@ -1,3 +1,4 @@
+import { Seed } from '../sources/seed';
 import { randomUUID } from 'node:crypto';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import type { RandomUser } from '@sparkflow/contracts';
@@ -14,7 +15,7 @@ export const BackfillRequest = z
     from: isoDay,
     to: isoDay,
     perDay: z.number().int().min(1).max(100_000),
-    seed: z.string().min(1).max(100).default('sparkflow'),
+    seed: Seed.default('sparkflow'),
     source: z.enum(['synthetic']).default('synthetic'),
   })
   // Range checks only speak when both ends are dates; a malformed end is already reported on its own.

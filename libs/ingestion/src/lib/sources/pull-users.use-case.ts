@@ -1,3 +1,4 @@
+import { Seed } from './seed';
 import { z } from 'zod';
 import type { RandomUserClient } from '@sparkflow/sources';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
@@ -13,7 +14,7 @@ export const pullRequest = (maxUsers: number) =>
       .max(maxUsers, {
         message: `at most ${maxUsers} users per request (INGESTION_MAX_GENERATED_USERS); pull with several seeds for more`,
       }),
-    seed: z.string().min(1).max(100),
+    seed: Seed,
     nat: z.array(z.string().length(2)).optional(),
   });
 

@@ -1,3 +1,4 @@
+import { Seed } from './seed';
 import { z } from 'zod';
 import { generateUsers } from '@sparkflow/sources';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
@@ -16,7 +17,7 @@ export const syntheticRequest = (maxUsers: number) =>
       .max(maxUsers, {
         message: `at most ${maxUsers} users per request (INGESTION_MAX_GENERATED_USERS); send several pages, or POST /v1/backfills for more`,
       }),
-    seed: z.string().min(1).max(100).default('sparkflow'),
+    seed: Seed.default('sparkflow'),
     page: z.number().int().min(1).default(1),
   });
 
