@@ -2,3 +2,4 @@ export * from './lib/integration.config';
 export * from './lib/unique';
 export * from './lib/cassandra-rows';
 export * from './lib/hostile';
+export * from './lib/builders/enriched-user.builder';
