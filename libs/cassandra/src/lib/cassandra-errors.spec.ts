@@ -36,6 +36,12 @@ describe('cassandraErrorCode', () => {
     );
   });
 
+  it('waits out a connection closed under its requests (the driver flags it isSocketError), not any DriverError', () => {
+    const closed = Object.assign(new errors.DriverError('Socket was closed'), { isSocketError: true });
+    expect(cassandraErrorCode(closed)).toBe(SparkflowErrorCode.CassandraUnavailable);
+    expect(cassandraErrorCode(new errors.DriverError('Socket was closed'))).toBeNull();
+  });
+
   it('does not guess from messages: an unrelated error mentioning Unavailable is not an outage', () => {
     expect(cassandraErrorCode(new Error('Unavailable: NoHostAvailable ECONNREFUSED'))).toBeNull();
     expect(fromCassandraError(new Error('Unavailable'), 'upsert').code).toBe(SparkflowErrorCode.Unknown);

@@ -38,6 +38,11 @@ export function cassandraErrorCode(error: unknown): SparkflowErrorCode | null {
   ) {
     return SparkflowErrorCode.CassandraUnavailable;
   }
+  // The driver fails the requests in flight on a connection that closed (a node killed or restarting)
+  // with a plain DriverError it flags `isSocketError`: the node went away, the statement was fine.
+  if (error instanceof errors.DriverError && (error as { isSocketError?: unknown }).isSocketError === true) {
+    return SparkflowErrorCode.CassandraUnavailable;
+  }
   return null;
 }
 
