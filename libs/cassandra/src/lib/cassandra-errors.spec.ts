@@ -37,9 +37,11 @@ describe('cassandraErrorCode', () => {
   });
 
   it('waits out a connection closed under its requests (the driver flags it isSocketError), not any DriverError', () => {
-    const closed = Object.assign(new errors.DriverError('Socket was closed'), { isSocketError: true });
+    // The driver throws a plain DriverError here; its typings declare the class abstract.
+    class PlainDriverError extends errors.DriverError {}
+    const closed = Object.assign(new PlainDriverError('Socket was closed'), { isSocketError: true });
     expect(cassandraErrorCode(closed)).toBe(SparkflowErrorCode.CassandraUnavailable);
-    expect(cassandraErrorCode(new errors.DriverError('Socket was closed'))).toBeNull();
+    expect(cassandraErrorCode(new PlainDriverError('Socket was closed'))).toBeNull();
   });
 
   it('does not guess from messages: an unrelated error mentioning Unavailable is not an outage', () => {
