@@ -18,4 +18,12 @@ if [[ "$(node --version 2>/dev/null || true)" != "v$_sparkflow_node" ]]; then
   fi
   export PATH="$_sparkflow_dir/node_modules/node/bin:$PATH"
 fi
+# kafkajs 2.2.4, the Kafka client of the services, the stack command, the CLI and the tests, schedules a
+# request-queue check with a delay that can come out negative; Node 24 clamps it to 1 ms (what kafkajs
+# meant) and prints TimeoutNegativeWarning on stderr. Only that warning is turned off, for every process
+# the entry scripts start; every other warning still prints.
+case " ${NODE_OPTIONS:-} " in
+  *" --disable-warning=TimeoutNegativeWarning "*) ;;
+  *) export NODE_OPTIONS="--disable-warning=TimeoutNegativeWarning${NODE_OPTIONS:+ $NODE_OPTIONS}" ;;
+esac
 unset _sparkflow_root _sparkflow_node _sparkflow_dir

@@ -147,8 +147,21 @@ async function readDeadLetter(eventId: string): Promise<DeadLetterEvent> {
     return await new Promise<DeadLetterEvent>((resolve) => {
       void reader.run({
         eachMessage: async ({ message }) => {
-          const parsed = DeadLetterEvent.safeParse(JSON.parse(message.value?.toString() ?? 'null'));
-          if (parsed.success && parsed.data.payload.stage === 'audit' && parsed.data.payload.originalEventId === eventId) {
+          let json: unknown = null;
+          try {
+            json = JSON.parse(message.value?.toString() ?? 'null');
+          } catch {
+            return; // users.dlq may hold raw bytes other specs wrote onto it
+          }
+          const parsed = DeadLetterEvent.safeParse(json);
+          // The running stack's enrichment enriches the same raw record and its audit quarantines the
+          // enriched one too: the letter under test is the one for users.raw.
+          if (
+            parsed.success &&
+            parsed.data.payload.stage === 'audit' &&
+            parsed.data.payload.originalEventId === eventId &&
+            parsed.data.payload.originalTopic === TOPICS.usersRaw
+          ) {
             resolve(parsed.data);
           }
         },

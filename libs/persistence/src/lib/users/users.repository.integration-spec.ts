@@ -19,12 +19,12 @@ describe('UsersRepository on the local Cassandra', () => {
   });
   afterAll(() => client.shutdown());
 
-  const write = (u: EnrichedUser, producedAt: string) =>
+  const write = (u: EnrichedUser, producedAt: string, eventId: string = randomUUID()) =>
     users.upsert({
       user: u,
       source: 'synthetic',
       batchId: 'b',
-      eventId: randomUUID(),
+      eventId,
       producedAt,
     });
 
@@ -74,9 +74,11 @@ describe('UsersRepository on the local Cassandra', () => {
   it('rewrites identical cells on redelivery: collections are not appended again, updated_at is the event time', async () => {
     const id = randomUUID();
     const reasons: EnrichedUser['qualityReasons'] = ['missing-national-id', 'phone-not-e164'];
-    await write(user(id, { qualityReasons: reasons }), '2026-11-25T10:00:00.123456Z');
+    // A redelivery is the same event: same event id, same event time.
+    const eventId = randomUUID();
+    await write(user(id, { qualityReasons: reasons }), '2026-11-25T10:00:00.123456Z', eventId);
     const first = await users.findById(id);
-    await write(user(id, { qualityReasons: reasons }), '2026-11-25T10:00:00.123456Z');
+    await write(user(id, { qualityReasons: reasons }), '2026-11-25T10:00:00.123456Z', eventId);
     const second = await users.findById(id);
     expect(second).toEqual(first);
     expect(second!['quality_reason_codes']).toEqual(reasons);
