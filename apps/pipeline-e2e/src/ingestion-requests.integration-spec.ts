@@ -80,16 +80,16 @@ describe('ingestion requests on the real stack', () => {
     await waitForBatch(String(res.json['batchId']), 120_000);
 
     const rs = await client.execute(
-      'SELECT user_id, first_name, registered_at, registration_cohort, dob, age_band, country_code, quality_reasons FROM users WHERE user_id IN ?',
+      'SELECT user_id, first_name, registered_at, registration_cohort, dob, age_band, country_code, quality_reason_codes FROM users WHERE user_id IN ?',
       [[noRegistered.login.uuid, onlyNameAndEmail.login.uuid]],
       { prepare: true },
     );
     const row = (id: string) => rs.rows.find((r) => String(r['user_id']) === id)!;
     expect(row(noRegistered.login.uuid)).toMatchObject({ registered_at: null, registration_cohort: null });
     expect(row(noRegistered.login.uuid)['dob']).not.toBeNull();
-    expect(row(noRegistered.login.uuid)['quality_reasons']).toContain('missing-registered');
+    expect(row(noRegistered.login.uuid)['quality_reason_codes']).toContain('missing-registered');
     expect(row(onlyNameAndEmail.login.uuid)).toMatchObject({ dob: null, age_band: null, country_code: null });
-    expect(row(onlyNameAndEmail.login.uuid)['quality_reasons']).toEqual(
+    expect(row(onlyNameAndEmail.login.uuid)['quality_reason_codes']).toEqual(
       expect.arrayContaining([
         'missing-dob',
         'missing-registered',

@@ -41,7 +41,10 @@ async function usersWithEmail(client: Client, email: string): Promise<string[]> 
   return rs.rows.map((r) => String(r['user_id']));
 }
 
-/** The e-mails the person no longer has must find nobody; the current one exactly them. */
+/**
+ * The e-mails the person no longer has must not find them; the current one does. (Other specs' people,
+ * made by the same seeded generator, may share an address: only this person's stale entries matter.)
+ */
 async function expectOnlyCurrentEmail(
   client: Client,
   userId: string,
@@ -51,7 +54,10 @@ async function expectOnlyCurrentEmail(
   expect(await usersWithEmail(client, current)).toContain(userId);
   for (const email of new Set(versions.map((v) => (v.email ?? '').trim().toLowerCase()))) {
     if (email !== current)
-      expect({ email, users: await usersWithEmail(client, email) }).toEqual({ email, users: [] });
+      expect({ email, users: await usersWithEmail(client, email) }).toEqual({
+        email,
+        users: expect.not.arrayContaining([userId]),
+      });
   }
 }
 

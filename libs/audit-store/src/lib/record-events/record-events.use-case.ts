@@ -152,12 +152,13 @@ export class RecordEventsUseCase {
   constructor(private readonly repository: AuditEventsRepository) {}
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
-    const seen = new Set<string>();
+    // Every identified raw record carries its batch, so whether a batch is registered never depends on
+    // how the records happened to be grouped into Kafka batches (a replay groups them differently).
     const units: Unit[] = messages.map((m, index) => {
       const batchId = m.headers[HEADERS.batchId];
+      const rows = auditRowsOf(m);
       let batch: BatchRow | null = null;
-      if (m.topic === TOPICS.usersRaw && batchId && !seen.has(batchId)) {
-        seen.add(batchId);
+      if (m.topic === TOPICS.usersRaw && batchId && rows !== null) {
         const size = Number(m.headers[HEADERS.batchSize]);
         batch = {
           batchId,
@@ -165,7 +166,7 @@ export class RecordEventsUseCase {
           expectedCount: Number.isInteger(size) && size >= 0 ? size : null,
         };
       }
-      return { index, rows: auditRowsOf(m), batch };
+      return { index, rows, batch };
     });
     const outcomes: MessageOutcome[] = messages.map((m, i) =>
       units[i].rows === null && ONLY_THE_AUDIT_READS.has(m.topic) ? failed(unidentified(m)) : OK,
@@ -184,7 +185,9 @@ export class RecordEventsUseCase {
     const rows = units.flatMap((u) => u.rows ?? []);
     if (!rows.length) return;
     try {
-      await this.repository.record(rows, units.flatMap((u) => (u.batch ? [u.batch] : [])));
+      const batches = new Map<string, BatchRow>();
+      for (const u of units) if (u.batch && !batches.has(u.batch.batchId)) batches.set(u.batch.batchId, u.batch);
+      await this.repository.record(rows, [...batches.values()]);
     } catch (error) {
       if (postgresErrorCode(error) !== SparkflowErrorCode.PostgresRejected) throw error;
       if (units.length === 1) {
