@@ -449,7 +449,7 @@ describe('backfill, dead letters and users on the running pipeline', () => {
       };
     }
     const [dead] = await eventually('the dead letter', async () => {
-      const rows = await json<Listed[]>(['dlq', 'list', '--batch', batchId, '--since', '10m']);
+      const rows = await json<Listed[]>(['dlq', 'list', '--batch', batchId, '--since', '2m']);
       return rows.length ? rows : null;
     });
     expect(dead.deadLetter).toMatchObject({ stage: 'enrichment', key: userId, originalEventId: eventId });
