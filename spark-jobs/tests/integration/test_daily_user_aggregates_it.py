@@ -12,7 +12,7 @@ import pytest
 
 from sparkflow_jobs.jobs import daily_user_aggregates as job
 
-from .conftest import run_cli
+from .conftest import result_of, run_cli, run_job
 
 INSERT_BY_DAY = """INSERT INTO users_by_country_day (country_code, event_day, user_id, full_name, gender, age_band,
   email_domain, quality_score, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"""
@@ -125,6 +125,10 @@ def test_aggregates_match_the_input_and_a_rerun_changes_nothing(spark, cfg, cql,
     assert read_pg(pg, day) == (counts, summary)
     c2 = cql.execute("SELECT users, countries, avg_quality, new_users FROM daily_summary WHERE day = %s", (day,)).one()
     assert tuple(c2) == tuple(c)
+
+    # Third run, by spark-submit on the standalone master, as Airflow and Compose run it: the same rows again.
+    assert result_of(run_job("submit-standalone", "daily_user_aggregates", "--date", day.isoformat()))["users"] == want_summary[0]
+    assert read_pg(pg, day) == (counts, summary)
 
     # The PostgreSQL JDBC jar from deploy/local/spark/pom.xml is on Spark's classpath and reads the same rows.
     via_jdbc = (
