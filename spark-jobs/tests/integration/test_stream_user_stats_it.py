@@ -12,6 +12,8 @@ from collections import Counter
 
 from sparkflow_jobs.jobs import stream_user_stats as job
 
+from .conftest import result_of, run_job
+
 COUNTRIES, BANDS = ["GB", "FR", None], ["18-24", "25-34"]
 
 
@@ -78,6 +80,23 @@ def test_counts_survive_restart_and_redelivery_without_double_counting(spark, cf
     run_available_now(spark, cfg, kafka_topic, checkpoint)
     try:
         assert stored(cql, windows) == expected(first + second)
+    finally:
+        for w in windows:
+            cql.execute("DELETE FROM user_stats_by_minute WHERE window_start = %s", (w,))
+
+
+def test_spark_submit_on_the_standalone_master_counts_the_same(cql, kafka_topic, produce, tmp_path):
+    """The job as Compose and a cluster run it: spark-submit to the stack's standalone master."""
+    rnd = random.Random()
+    base = dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=rnd.randrange(500_000) * 5)
+    windows = [base.replace(tzinfo=None) + dt.timedelta(minutes=m) for m in range(3)]
+    events = make_events(base, 30, rnd)
+    produce(kafka_topic, [(e["payload"]["userId"], json.dumps(e)) for e in events + events[:4]])
+    try:
+        proc = run_job("submit-standalone", "stream_user_stats", "--topic", kafka_topic,
+                       "--checkpoint", str(tmp_path / "checkpoint"), "--available-now")
+        assert result_of(proc)["job"] == "stream_user_stats"
+        assert stored(cql, windows) == expected(events)
     finally:
         for w in windows:
             cql.execute("DELETE FROM user_stats_by_minute WHERE window_start = %s", (w,))
