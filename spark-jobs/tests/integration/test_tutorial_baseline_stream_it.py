@@ -1,11 +1,14 @@
-"""tutorial_baseline_stream on the real stack, run through the runner with --available-now: one row
-per login.uuid, string postcodes intact, registered_date filled (the tutorial's defects, gone)."""
+"""tutorial_baseline_stream on the real stack, run with --available-now through the module runner and
+through spark-submit: one row per login.uuid, string postcodes intact, registered_date filled (the
+tutorial's defects, gone), the same result either way."""
 from __future__ import annotations
 
 import json
 import uuid
 
-from .conftest import run_cli
+import pytest
+
+from .conftest import run_job
 
 
 def raw(login_uuid: str, postcode, email: str) -> str:
@@ -23,7 +26,8 @@ def raw(login_uuid: str, postcode, email: str) -> str:
     })
 
 
-def test_baseline_keys_by_login_uuid_and_keeps_postcodes(cfg, cql, kafka_topic, produce, tmp_path):
+@pytest.mark.parametrize("launcher", ["module", "submit-local"])
+def test_baseline_keys_by_login_uuid_and_keeps_postcodes(launcher, cfg, cql, kafka_topic, produce, tmp_path):
     ids = {"gb": str(uuid.uuid4()), "ca": str(uuid.uuid4()), "us": str(uuid.uuid4())}
     records = [
         (ids["gb"], raw(ids["gb"], "EC1A 1BB", "old@example.org")),
@@ -34,7 +38,7 @@ def test_baseline_keys_by_login_uuid_and_keeps_postcodes(cfg, cql, kafka_topic, 
     produce(kafka_topic, records)
     checkpoint = str(tmp_path / "baseline-checkpoint")
     try:
-        run_cli("tutorial_baseline_stream", "--topic", kafka_topic, "--checkpoint", checkpoint, "--available-now")
+        run_job(launcher, "tutorial_baseline_stream", "--topic", kafka_topic, "--checkpoint", checkpoint, "--available-now")
         rows = {r.id: r for r in (cql.execute("SELECT * FROM tutorial_users WHERE id = %s", (i,)).one() for i in ids.values()) if r}
         assert set(rows) == set(ids.values())
         assert {i: rows[i].postcode for i in ids.values()} == {ids["gb"]: "EC1A 1BB", ids["ca"]: "K1A 0B1", ids["us"]: "90210"}
