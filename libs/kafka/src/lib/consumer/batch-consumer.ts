@@ -138,6 +138,10 @@ export class BatchConsumer {
   /** Set when kafkajs gave up on the consumer (a crash it does not restart from). */
   private crashed: unknown = null;
   private restarting = false;
+  /** Settles when the replacement the watchdog is making (if any) has started or given up. */
+  private restartInFlight: Promise<void> = Promise.resolve();
+  /** Disconnects of replaced consumers that have not finished (their batch still hangs). */
+  private readonly abandoned = new Set<Promise<void>>();
   private stopped = false;
   private restartCount = 0;
   /** Partitions the current consumer was given at its last join, by topic; null before it joined. */
@@ -176,7 +180,12 @@ export class BatchConsumer {
     this.stopped = true;
     this.options.health?.report('stopped');
     clearInterval(this.watchdogTimer);
+    // A replacement the watchdog is starting right now would otherwise join the group after we left it.
+    await this.restartInFlight;
     await this.consumer.disconnect();
+    // A consumer the watchdog gave up on leaves once its hung batch returns (kafkajs may rejoin it first):
+    // wait for that, bounded, so nothing of ours is left in the group or on the event loop.
+    await withTimeout(Promise.all(this.abandoned), this.watchdog.disconnectTimeoutMs).catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
   }
 
@@ -246,7 +255,13 @@ export class BatchConsumer {
     if (waiting) await this.restart(`no batch for ${Math.round(idleMs / 1000)} s while ${waiting} records wait`);
   }
 
-  private async restart(reason: string): Promise<void> {
+  private restart(reason: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.restartInFlight = this.replaceConsumer(reason);
+    return this.restartInFlight;
+  }
+
+  private async replaceConsumer(reason: string): Promise<void> {
     this.restarting = true;
     this.restartCount++;
     this.options.observer?.restarted?.(reason);
@@ -255,7 +270,10 @@ export class BatchConsumer {
     this.consumer = this.createConsumer();
     this.crashed = null;
     try {
-      await withTimeout(old.disconnect(), this.watchdog.disconnectTimeoutMs).catch(() => undefined);
+      const leaving = old.disconnect().catch(() => undefined);
+      this.abandoned.add(leaving);
+      void leaving.finally(() => this.abandoned.delete(leaving));
+      await withTimeout(leaving, this.watchdog.disconnectTimeoutMs).catch(() => undefined);
       if (!this.stopped) {
         await this.run(this.consumer);
         this.options.health?.report(null);

@@ -33,12 +33,13 @@ describe('BatchConsumer stall reporting on the real broker', () => {
     let markStalled!: () => void;
     const stalled = new Promise<void>((resolve) => (markStalled = resolve));
     const health = new ConsumerHealth();
+    const producer = new EventProducer(kafka);
     const consumer = new BatchConsumer({
       kafka,
       groupId: uniqueName('it-frozen-group'),
       topics: [topic],
       stage: 'enrichment',
-      producer: new EventProducer(kafka),
+      producer,
       sessionTimeoutMs: 10_000,
       watchdog: { checkEveryMs: 250, stallAfterMs: 2000, disconnectTimeoutMs: 500 },
       health,
@@ -70,6 +71,7 @@ describe('BatchConsumer stall reporting on the real broker', () => {
     } finally {
       release();
       await consumer.stop();
+      await producer.disconnect();
     }
   });
 });
