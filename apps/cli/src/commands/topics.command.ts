@@ -265,7 +265,7 @@ async function tail({ cfg, out }: Context, topic: string, opts: TailOptions): Pr
         if (matches(r)) collected.push({ r, m });
         return 'continue';
       },
-      { timeoutMs: 120_000, allPartitions: partitions },
+      { idleTimeoutMs: 120_000, allPartitions: partitions },
     );
   } catch (err) {
     explainKafkaError(cfg, err);

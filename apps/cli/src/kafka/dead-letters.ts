@@ -11,7 +11,7 @@ import type { Kafka, Message } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError } from '../errors';
 import { withAdmin } from './connection';
-import { readRanges } from './reader';
+import { readRanges, type PartitionRange } from './reader';
 
 /** One record of `users.dlq`, with where it sits. */
 export interface DeadLetterRecord {
@@ -41,36 +41,47 @@ export function matchesFilter(d: DeadLetterRecord, f: DeadLetterFilter): boolean
   return true;
 }
 
-/** Reads `users.dlq` up to its current end (from `since`, when given, to skip older records) and keeps the matches. */
-export async function readDeadLetters(
-  cfg: CliConfig,
-  kafka: Kafka,
-  filter: DeadLetterFilter,
-): Promise<{ records: DeadLetterRecord[]; unreadable: number }> {
+interface PartitionBounds {
+  partition: number;
+  low: bigint;
+  high: bigint;
+  /** The first offset at or after `since`, when asked for; `high` when no record is that recent. */
+  since?: bigint;
+}
+
+async function dlqBounds(cfg: CliConfig, kafka: Kafka, since?: number): Promise<PartitionBounds[]> {
   const topic = TOPICS.usersDlq;
-  const { ranges, partitions } = await withAdmin(cfg, kafka, async (admin) => {
+  return withAdmin(cfg, kafka, async (admin) => {
     if (!(await admin.listTopics()).includes(topic)) {
       throw new CliError(
         `Kafka at ${cfg.kafkaBrokers.join(',')} has no ${topic} topic; \`npx sparkflow stack up\` creates the topics`,
       );
     }
     const offsets = await admin.fetchTopicOffsets(topic);
-    const starts =
-      filter.since === undefined ? null : await admin.fetchTopicOffsetsByTimestamp(topic, filter.since);
-    return {
-      partitions: offsets.map((o) => o.partition),
-      ranges: offsets.map((o) => {
-        const s = starts?.find((x) => x.partition === o.partition);
-        const from = s && BigInt(s.offset) >= 0n ? BigInt(s.offset) : starts ? BigInt(o.high) : BigInt(o.low);
-        return { partition: o.partition, from, to: BigInt(o.high) };
-      }),
-    };
+    const starts = since === undefined ? null : await admin.fetchTopicOffsetsByTimestamp(topic, since);
+    return offsets.map((o) => {
+      const s = starts?.find((x) => x.partition === o.partition);
+      const bounds: PartitionBounds = { partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) };
+      if (starts) bounds.since = s && BigInt(s.offset) >= 0n ? BigInt(s.offset) : bounds.high;
+      return bounds;
+    });
   });
-  const records: DeadLetterRecord[] = [];
+}
+
+/**
+ * Reads the given offset ranges of `users.dlq` and hands each dead letter to `keep`, counting the
+ * records that are not dead letters. `keep` returning true stops the read.
+ */
+async function scanDeadLetters(
+  kafka: Kafka,
+  ranges: readonly PartitionRange[],
+  partitions: readonly number[],
+  keep: (d: DeadLetterRecord) => boolean,
+): Promise<number> {
   let unreadable = 0;
   await readRanges(
     kafka,
-    topic,
+    TOPICS.usersDlq,
     ranges,
     (partition, m) => {
       let json: unknown = null;
@@ -94,11 +105,75 @@ export async function readDeadLetters(
         producedAt,
         deadLetter: payload,
       };
-      if (matchesFilter(record, filter)) records.push(record);
-      return 'continue';
+      return keep(record) ? 'stop' : 'continue';
     },
-    { timeoutMs: 120_000, allPartitions: partitions },
+    { idleTimeoutMs: 30_000, allPartitions: partitions },
   );
+  return unreadable;
+}
+
+/** Reads `users.dlq` up to its current end (from `since`, when given, to skip older records) and keeps the matches. */
+export async function readDeadLetters(
+  cfg: CliConfig,
+  kafka: Kafka,
+  filter: DeadLetterFilter,
+): Promise<{ records: DeadLetterRecord[]; unreadable: number }> {
+  if (filter.eventIds?.length && filter.since === undefined) return findDeadLetters(cfg, kafka, filter);
+  const bounds = await dlqBounds(cfg, kafka, filter.since);
+  const records: DeadLetterRecord[] = [];
+  const unreadable = await scanDeadLetters(
+    kafka,
+    bounds.map((b) => ({ partition: b.partition, from: b.since ?? b.low, to: b.high })),
+    bounds.map((b) => b.partition),
+    (d) => {
+      if (matchesFilter(d, filter)) records.push(d);
+      return false;
+    },
+  );
+  records.sort((a, b) => a.deadLetter.failedAt.localeCompare(b.deadLetter.failedAt));
+  return { records, unreadable };
+}
+
+/** Records per partition in the newest window `findDeadLetters` reads first; each next window is 8× larger. */
+export const FIRST_SEARCH_WINDOW = 512n;
+
+/**
+ * Dead letters by id, newest first: the last FIRST_SEARCH_WINDOW records of every partition, then the
+ * 8× larger window before them, and so on, stopping once every id is found. Ids usually come from a
+ * recent `dlq list`, so a topic holding gigabytes of old letters is not read from its start.
+ */
+async function findDeadLetters(
+  cfg: CliConfig,
+  kafka: Kafka,
+  filter: DeadLetterFilter,
+): Promise<{ records: DeadLetterRecord[]; unreadable: number }> {
+  const wanted = new Set(filter.eventIds);
+  const records: DeadLetterRecord[] = [];
+  let unreadable = 0;
+  const bounds = await dlqBounds(cfg, kafka);
+  const upper = new Map(bounds.map((b) => [b.partition, b.high]));
+  for (let size = FIRST_SEARCH_WINDOW; wanted.size; size *= 8n) {
+    const ranges = bounds
+      .filter((b) => (upper.get(b.partition) ?? b.low) > b.low)
+      .map((b) => {
+        const to = upper.get(b.partition) ?? b.low;
+        const from = to - size > b.low ? to - size : b.low;
+        upper.set(b.partition, from);
+        return { partition: b.partition, from, to };
+      });
+    if (!ranges.length) break;
+    unreadable += await scanDeadLetters(
+      kafka,
+      ranges,
+      bounds.map((b) => b.partition),
+      (d) => {
+        if (!wanted.has(d.dlqEventId) || !matchesFilter(d, filter)) return false;
+        wanted.delete(d.dlqEventId);
+        records.push(d);
+        return wanted.size === 0;
+      },
+    );
+  }
   records.sort((a, b) => a.deadLetter.failedAt.localeCompare(b.deadLetter.failedAt));
   return { records, unreadable };
 }

@@ -27,7 +27,11 @@ export async function readRanges(
   topic: string,
   ranges: readonly PartitionRange[],
   handle: RecordHandler,
-  opts: { signal?: AbortSignal; timeoutMs?: number; allPartitions?: readonly number[] } = {},
+  /**
+   * `idleTimeoutMs`: fail when no partition moved forward for that long (a read that keeps moving is
+   * never cut off, however large the topic).
+   */
+  opts: { signal?: AbortSignal; idleTimeoutMs?: number; allPartitions?: readonly number[] } = {},
 ): Promise<void> {
   const position = new Map<number, bigint>();
   const end = new Map<number, bigint | undefined>();
@@ -60,12 +64,16 @@ export async function readRanges(
   };
   const onAbort = () => finish();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = opts.timeoutMs
-    ? setTimeout(
-        () => fail(new Error(`reading ${topic} took longer than ${opts.timeoutMs} ms`)),
-        opts.timeoutMs,
-      )
-    : undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const stillMoving = () => {
+    if (!opts.idleTimeoutMs) return;
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => fail(new Error(`reading ${topic}: no record arrived for ${opts.idleTimeoutMs} ms`)),
+      opts.idleTimeoutMs,
+    );
+  };
+  stillMoving();
 
   const offCrash = consumer.on(consumer.events.CRASH, (e) => {
     // kafkajs restarts itself after retriable errors; only a crash it gives up on ends the read.
@@ -77,16 +85,20 @@ export async function readRanges(
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, isRunning }) => {
+      eachBatch: async ({ batch, isRunning, resolveOffset }) => {
         const p = batch.partition;
         if (!open.has(p)) return;
         for (const m of batch.messages) {
           if (!isRunning() || !open.has(p)) return;
           const offset = BigInt(m.offset);
+          // Resolved, read or not: kafkajs fetches from the first unresolved offset, so without this it
+          // would hand the same batch back forever (auto-resolve is off to keep seeks in our hands).
+          resolveOffset(m.offset);
           if (offset < (position.get(p) ?? 0n)) continue; // fetched before our seek took effect
           const to = end.get(p);
           if (to !== undefined && offset >= to) return close(p);
           position.set(p, offset + 1n);
+          stillMoving();
           const directive = await handle(p, m);
           if (directive === 'stop') return finish();
           if (directive === 'stop-partition') return close(p);
@@ -98,7 +110,11 @@ export async function readRanges(
         }
         // An empty or fully read batch still tells how far the partition goes.
         const last = BigInt(batch.lastOffset());
-        if (last + 1n > (position.get(p) ?? 0n) && !batch.isEmpty()) position.set(p, last + 1n);
+        if (last + 1n > (position.get(p) ?? 0n) && !batch.isEmpty()) {
+          position.set(p, last + 1n);
+          resolveOffset(batch.lastOffset());
+          stillMoving();
+        }
         const to = end.get(p);
         if (to !== undefined && (position.get(p) ?? 0n) >= to) close(p);
       },
@@ -125,7 +141,7 @@ export async function recordsAt(
   topic: string,
   wanted: readonly { partition: number; offset: bigint }[],
   high: ReadonlyMap<number, bigint>,
-  timeoutMs = 30_000,
+  idleTimeoutMs = 30_000,
 ): Promise<Map<string, KafkaMessage>> {
   const found = new Map<string, KafkaMessage>();
   const queues = new Map<number, bigint[]>();
@@ -148,7 +164,7 @@ export async function recordsAt(
       if (!q.length) return 'stop-partition';
       return q[0] > offset + 1n ? { seek: q[0] } : 'continue';
     },
-    { timeoutMs, allPartitions: [...high.keys()] },
+    { idleTimeoutMs, allPartitions: [...high.keys()] },
   );
   return found;
 }

@@ -106,7 +106,7 @@ async function commitTimes(
       }
       return 'continue';
     },
-    { timeoutMs: 30_000, allPartitions: [...ends.keys()] },
+    { idleTimeoutMs: 30_000, allPartitions: [...ends.keys()] },
   );
   for (const [groupId, committed] of groups) {
     const home = offsetsPartitionFor(groupId, count);
