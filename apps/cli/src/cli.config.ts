@@ -19,6 +19,10 @@ const Env = KafkaEnv.extend(CassandraEnv.shape).extend({
   INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
   /** Comma-separated; the CLI sends the first in `x-api-key` to the audit (`--audit-key` wins). */
   AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
+  /** The services' consumer groups (their own defaults), to tell which stage holds a batch. */
+  ENRICHMENT_GROUP_ID: z.string().min(1).default('sparkflow-enrichment'),
+  PERSISTENCE_GROUP_ID: z.string().min(1).default('sparkflow-persistence'),
+  AUDIT_GROUP_ID: z.string().min(1).default('sparkflow-audit'),
   /** https://no-color.org: any non-empty value turns colour off. */
   NO_COLOR: z.string().optional(),
   FORCE_COLOR: z.string().optional(),
@@ -38,6 +42,7 @@ export interface CliConfig {
   readonly apiKey: string;
   readonly auditKey: string;
   readonly color: 'auto' | 'never' | 'always';
+  readonly groups: { readonly enrichment: string; readonly persistence: string; readonly audit: string };
 }
 
 /** Flags that override a variable; they are validated as that variable. */
@@ -66,6 +71,11 @@ export function loadCliConfig(raw: Record<string, string | undefined> = process.
     auditUrl: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
     apiKey: e.INGESTION_API_KEYS[0],
     auditKey: e.AUDIT_API_KEYS[0],
+    groups: Object.freeze({
+      enrichment: e.ENRICHMENT_GROUP_ID,
+      persistence: e.PERSISTENCE_GROUP_ID,
+      audit: e.AUDIT_GROUP_ID,
+    }),
     color: e.NO_COLOR ? 'never' : e.FORCE_COLOR && e.FORCE_COLOR !== '0' ? 'always' : 'auto',
   });
 }
