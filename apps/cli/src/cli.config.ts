@@ -12,9 +12,13 @@ const Env = KafkaEnv.extend(CassandraEnv.shape).extend({
   CASSANDRA_PORT: port.optional(),
   INGESTION_HTTP_PORT: httpPort(3000),
   AUDIT_HTTP_PORT: httpPort(3003),
+  ENRICHMENT_HTTP_PORT: httpPort(3001),
+  PERSISTENCE_HTTP_PORT: httpPort(3002),
   /** Base URLs when the APIs are not on this machine (Compose, Kubernetes); default http://127.0.0.1:<port>. */
   INGESTION_URL: z.url().optional(),
   AUDIT_URL: z.url().optional(),
+  ENRICHMENT_URL: z.url().optional(),
+  PERSISTENCE_URL: z.url().optional(),
   /** Comma-separated; the CLI sends the first in `x-api-key`. */
   INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
   /** Comma-separated; the CLI sends the first in `x-api-key` to the audit (`--audit-key` wins). */
@@ -39,6 +43,8 @@ export interface CliConfig {
   };
   readonly ingestionUrl: string;
   readonly auditUrl: string;
+  /** Every service's base URL, for `/metrics` and `/health/ready` (`sparkflow top`). */
+  readonly serviceUrls: { readonly ingestion: string; readonly enrichment: string; readonly persistence: string; readonly audit: string };
   readonly apiKey: string;
   readonly auditKey: string;
   readonly color: 'auto' | 'never' | 'always';
@@ -69,6 +75,12 @@ export function loadCliConfig(raw: Record<string, string | undefined> = process.
     }),
     ingestionUrl: (e.INGESTION_URL ?? `http://127.0.0.1:${e.INGESTION_HTTP_PORT}`).replace(/\/$/, ''),
     auditUrl: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
+    serviceUrls: Object.freeze({
+      ingestion: (e.INGESTION_URL ?? `http://127.0.0.1:${e.INGESTION_HTTP_PORT}`).replace(/\/$/, ''),
+      enrichment: (e.ENRICHMENT_URL ?? `http://127.0.0.1:${e.ENRICHMENT_HTTP_PORT}`).replace(/\/$/, ''),
+      persistence: (e.PERSISTENCE_URL ?? `http://127.0.0.1:${e.PERSISTENCE_HTTP_PORT}`).replace(/\/$/, ''),
+      audit: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
+    }),
     apiKey: e.INGESTION_API_KEYS[0],
     auditKey: e.AUDIT_API_KEYS[0],
     groups: Object.freeze({
