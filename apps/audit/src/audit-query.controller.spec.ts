@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AuditEventsRepository } from '@sparkflow/audit-store';
-import { API_KEYS, ApiKeyGuard, HealthController, READINESS_CHECKS } from '@sparkflow/service-kit';
+import { AuditEventsRepository, ListBatchesUseCase } from '@sparkflow/audit-store';
+import { API_KEYS, ApiKeyGuard, HealthController, READINESS_CHECKS, SparkflowExceptionFilter } from '@sparkflow/service-kit';
 import { AuditQueryController } from './audit-query.controller';
 
 /** The query API's HTTP contract; the repository (PostgreSQL) is not what this is about, so it answers from memory. */
@@ -29,18 +29,20 @@ describe('audit query API', () => {
       controllers: [AuditQueryController, HealthController],
       providers: [
         { provide: AuditEventsRepository, useValue: audit },
+        { provide: ListBatchesUseCase, useValue: new ListBatchesUseCase({ batchesSince: async () => [] }) },
         { provide: API_KEYS, useValue: ['dev-audit-key'] },
         { provide: READINESS_CHECKS, useValue: {} },
         ApiKeyGuard,
       ],
     }).compile();
     app = module.createNestApplication({ logger: false });
+    app.useGlobalFilters(new SparkflowExceptionFilter());
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
   });
   afterAll(() => app.close());
 
-  const routes = ['/v1/batches/b1', `/v1/events/${eventId}`, `/v1/users/${userId}/history`];
+  const routes = ['/v1/batches', '/v1/batches/b1', `/v1/events/${eventId}`, `/v1/users/${userId}/history`];
 
   it.each(routes)('answers %s only with a valid x-api-key', async (path) => {
     expect((await fetch(`${base}${path}`)).status).toBe(401);
@@ -48,6 +50,12 @@ describe('audit query API', () => {
       401,
     );
     expect((await fetch(`${base}${path}`, { headers: { 'x-api-key': 'dev-audit-key' } })).status).toBe(200);
+  });
+
+  it('answers a bad batch-list parameter with 400 naming it', async () => {
+    const res = await fetch(`${base}/v1/batches?since=yesterday`, { headers: { 'x-api-key': 'dev-audit-key' } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain('since');
   });
 
   it('keeps the health endpoints open for probes', async () => {

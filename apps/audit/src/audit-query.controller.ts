@@ -1,12 +1,22 @@
-import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
-import { AuditEventsRepository } from '@sparkflow/audit-store';
+import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
+import { AuditEventsRepository, ListBatchesUseCase } from '@sparkflow/audit-store';
+import type { BatchList } from '@sparkflow/contracts';
 import { ApiKeyGuard } from '@sparkflow/service-kit';
 
 /** Lineage and batch reports name people and their events: every route needs an `x-api-key` (health and /metrics stay open). */
 @Controller('v1')
 @UseGuards(ApiKeyGuard)
 export class AuditQueryController {
-  constructor(private readonly audit: AuditEventsRepository) {}
+  constructor(
+    private readonly audit: AuditEventsRepository,
+    private readonly listBatches: ListBatchesUseCase,
+  ) {}
+
+  /** Batches registered since `since` (default: the last 24 hours), newest first; `incomplete=true` for those in flight. */
+  @Get('batches')
+  batches(@Query() query: Record<string, unknown>): Promise<BatchList> {
+    return this.listBatches.execute(query);
+  }
 
   /** The event's path across topics: ingested → enriched → persisted, or → dead-lettered with reasons. */
   @Get('events/:eventId')

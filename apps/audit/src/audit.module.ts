@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Kafka } from 'kafkajs';
-import { AuditEventsRepository, RecordEventsUseCase, createAuditDataSource } from '@sparkflow/audit-store';
+import { AuditEventsRepository, ListBatchesUseCase, RecordEventsUseCase, createAuditDataSource } from '@sparkflow/audit-store';
 import { ConsumerHealth, EventProducer, createKafka } from '@sparkflow/kafka';
 import { API_KEYS, ApiKeyGuard, HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, splitList } from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
@@ -42,6 +42,7 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
         }).initialize(),
     },
     { provide: AuditEventsRepository, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new AuditEventsRepository(ds) },
+    { provide: ListBatchesUseCase, inject: [AuditEventsRepository], useFactory: (r: AuditEventsRepository) => new ListBatchesUseCase(r) },
     { provide: RecordEventsUseCase, inject: [AuditEventsRepository], useFactory: (r: AuditEventsRepository) => new RecordEventsUseCase(r) },
     {
       provide: READINESS_CHECKS,

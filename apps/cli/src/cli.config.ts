@@ -12,13 +12,21 @@ const Env = KafkaEnv.extend(CassandraEnv.shape).extend({
   CASSANDRA_PORT: port.optional(),
   INGESTION_HTTP_PORT: httpPort(3000),
   AUDIT_HTTP_PORT: httpPort(3003),
+  ENRICHMENT_HTTP_PORT: httpPort(3001),
+  PERSISTENCE_HTTP_PORT: httpPort(3002),
   /** Base URLs when the APIs are not on this machine (Compose, Kubernetes); default http://127.0.0.1:<port>. */
   INGESTION_URL: z.url().optional(),
   AUDIT_URL: z.url().optional(),
+  ENRICHMENT_URL: z.url().optional(),
+  PERSISTENCE_URL: z.url().optional(),
   /** Comma-separated; the CLI sends the first in `x-api-key`. */
   INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
   /** Comma-separated; the CLI sends the first in `x-api-key` to the audit (`--audit-key` wins). */
   AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
+  /** The services' consumer groups (their own defaults), to tell which stage holds a batch. */
+  ENRICHMENT_GROUP_ID: z.string().min(1).default('sparkflow-enrichment'),
+  PERSISTENCE_GROUP_ID: z.string().min(1).default('sparkflow-persistence'),
+  AUDIT_GROUP_ID: z.string().min(1).default('sparkflow-audit'),
   /** https://no-color.org: any non-empty value turns colour off. */
   NO_COLOR: z.string().optional(),
   FORCE_COLOR: z.string().optional(),
@@ -35,9 +43,12 @@ export interface CliConfig {
   };
   readonly ingestionUrl: string;
   readonly auditUrl: string;
+  /** Every service's base URL, for `/metrics` and `/health/ready` (`sparkflow top`). */
+  readonly serviceUrls: { readonly ingestion: string; readonly enrichment: string; readonly persistence: string; readonly audit: string };
   readonly apiKey: string;
   readonly auditKey: string;
   readonly color: 'auto' | 'never' | 'always';
+  readonly groups: { readonly enrichment: string; readonly persistence: string; readonly audit: string };
 }
 
 /** Flags that override a variable; they are validated as that variable. */
@@ -64,8 +75,19 @@ export function loadCliConfig(raw: Record<string, string | undefined> = process.
     }),
     ingestionUrl: (e.INGESTION_URL ?? `http://127.0.0.1:${e.INGESTION_HTTP_PORT}`).replace(/\/$/, ''),
     auditUrl: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
+    serviceUrls: Object.freeze({
+      ingestion: (e.INGESTION_URL ?? `http://127.0.0.1:${e.INGESTION_HTTP_PORT}`).replace(/\/$/, ''),
+      enrichment: (e.ENRICHMENT_URL ?? `http://127.0.0.1:${e.ENRICHMENT_HTTP_PORT}`).replace(/\/$/, ''),
+      persistence: (e.PERSISTENCE_URL ?? `http://127.0.0.1:${e.PERSISTENCE_HTTP_PORT}`).replace(/\/$/, ''),
+      audit: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
+    }),
     apiKey: e.INGESTION_API_KEYS[0],
     auditKey: e.AUDIT_API_KEYS[0],
+    groups: Object.freeze({
+      enrichment: e.ENRICHMENT_GROUP_ID,
+      persistence: e.PERSISTENCE_GROUP_ID,
+      audit: e.AUDIT_GROUP_ID,
+    }),
     color: e.NO_COLOR ? 'never' : e.FORCE_COLOR && e.FORCE_COLOR !== '0' ? 'always' : 'auto',
   });
 }

@@ -48,8 +48,14 @@ describe('the sparkflow program', () => {
         'dlq list',
         'dlq show',
         'dlq replay',
+        'dlq stats',
+        'batches list',
+        'batches get',
+        'batches watch',
+        'events get',
         'backfill',
         'users get',
+        'top',
       ]),
     );
   });

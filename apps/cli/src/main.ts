@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { backfillCommand } from './commands/backfill.command';
+import { batchesCommand } from './commands/batches.command';
 import { dlqCommand } from './commands/dlq.command';
+import { eventsCommand } from './commands/events.command';
 import { benchCommand, stackCommand } from './commands/stack.command';
+import { topCommand } from './commands/top.command';
 import { topicsCommand } from './commands/topics.command';
 import { usersCommand } from './commands/users.command';
 import { CliError, EXIT } from './errors';
@@ -13,6 +16,8 @@ Environment (the same variables the services and \`npm run stack\` read):
   INGESTION_HTTP_PORT, AUDIT_HTTP_PORT  the APIs on 127.0.0.1, default 3000 and 3003 (or INGESTION_URL, AUDIT_URL)
   INGESTION_API_KEYS                    the first key is sent to ingestion as x-api-key, default dev-ingestion-key
   AUDIT_API_KEYS                        the first key is sent to the audit as x-api-key, default dev-audit-key
+  ENRICHMENT_HTTP_PORT, PERSISTENCE_HTTP_PORT  the other services' /metrics and health (top), default 3001, 3002
+  ENRICHMENT_GROUP_ID, PERSISTENCE_GROUP_ID, AUDIT_GROUP_ID   the services' consumer groups (batches watch, top)
   NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal
 
 Output: tables and colour on a terminal, plain text when piped, JSON with --json.
@@ -21,7 +26,7 @@ Exit codes: 0 ok, 1 failure (including a component that is down), 2 bad usage or
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sparkflow')
     .description(
-      'Operate the SparkFlow pipeline: the stack, Kafka topics and lag, dead letters, backfills, users.',
+      'Operate the SparkFlow pipeline: the stack, Kafka topics and lag, batches, events, dead letters, backfills, users.',
     )
     .option('--json', 'machine-readable JSON on stdout')
     .option('--no-color', 'no colour, even on a terminal')
@@ -29,9 +34,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addHelpText('after', ENVIRONMENT_HELP)
     .addCommand(stackCommand(setExitCode))
     .addCommand(topicsCommand())
+    .addCommand(batchesCommand())
+    .addCommand(eventsCommand())
     .addCommand(dlqCommand())
     .addCommand(backfillCommand())
     .addCommand(usersCommand())
+    .addCommand(topCommand())
     .addCommand(benchCommand(setExitCode));
   const configure = (cmd: Command) => {
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);

@@ -5,6 +5,7 @@ import { createCassandraClient } from '@sparkflow/cassandra';
 import { ConsumerHealth, EventProducer, createKafka } from '@sparkflow/kafka';
 import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence';
 import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
+import { ingestToPersistedRecorder } from '@sparkflow/telemetry';
 import { PERSISTENCE_CONFIG, type PersistenceConfig, loadPersistenceConfig } from './persistence.config';
 import { PersistUsersHandler } from './persist-users.handler';
 
@@ -47,7 +48,7 @@ export const CASSANDRA = Symbol('CASSANDRA');
       provide: PersistUsersUseCase,
       inject: [UsersRepository, EventProducer, PERSISTENCE_CONFIG],
       useFactory: (r: UsersRepository, p: EventProducer, c: PersistenceConfig) =>
-        new PersistUsersUseCase(r, p, c.PERSISTENCE_WRITE_CONCURRENCY),
+        new PersistUsersUseCase(r, p, c.PERSISTENCE_WRITE_CONCURRENCY, ingestToPersistedRecorder()),
     },
     {
       provide: READINESS_CHECKS,

@@ -32,6 +32,8 @@ const COMPOSE_ONLY: Record<string, string> = {
   init: '`npm run stack -- up` applies topics, CQL and migrations itself after the engines answer',
   'kafka-ui': 'a browser view of topics; natively `npx sparkflow topics …` serves',
   jaeger: 'natively the services write spans to files (SPARKFLOW_TRACE_FILE)',
+  prometheus: 'natively each service serves /metrics and `npx sparkflow topics describe` shows lag',
+  grafana: 'a browser view of the metrics; natively `npx sparkflow` commands serve',
 };
 
 /** Native components that are several containers in Compose (natively one supervised process group). */

@@ -13,6 +13,7 @@ import {
   type DeadLetterRecord,
 } from '../kafka/dead-letters';
 import { decodeValue } from '../kafka/records';
+import { deadLetterStats } from '../pipeline/dead-letter-stats';
 import { parseSince } from './options';
 
 interface FilterOptions {
@@ -64,6 +65,44 @@ export function dlqCommand(): Command {
         },
         { header: 'KEY', value: (d) => d.deadLetter.key },
         { header: 'REASONS', value: reasonsText, style: () => 'red' },
+      ]);
+    });
+
+  dlq
+    .command('stats')
+    .description('dead letters counted by stage and by reason code, with the fields each reason named most')
+    .option('--since <time>', 'failed within 10m, 2h, 1d, or after an ISO date-time (default 1h)', '1h')
+    .addOption(stageOption())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sparkflow dlq stats --since 24h
+  $ sparkflow dlq stats --stage enrichment --json | jq '.reasons[0]'`,
+    )
+    .action(async (opts: FilterOptions, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      const since = parseSince(opts.since ?? '1h');
+      const { records, unreadable } = await readDeadLetters(cfg, cliKafka(cfg), { ...filterOf(opts), since }).catch(
+        (e: unknown) => explainKafkaError(cfg, e),
+      );
+      const stats = deadLetterStats(records);
+      if (out.json) return out.data({ since: new Date(since).toISOString(), unreadable, ...stats });
+      if (unreadable)
+        out.note(out.paint('yellow', `${unreadable} record(s) of users.dlq are not dead letters and were skipped`));
+      if (!stats.total) return out.note(`no dead letters since ${new Date(since).toISOString()}`);
+      out.fields([
+        ['since', new Date(since).toISOString()],
+        ['dead letters', stats.total],
+        ...Object.entries(stats.byStage).map(([stage, n]) => [`  ${stage}`, n] as const),
+      ]);
+      out.line();
+      out.table(stats.reasons, [
+        { header: 'STAGE', value: (r) => r.stage, style: () => 'yellow' },
+        { header: 'REASON', value: (r) => r.code, style: () => 'red' },
+        { header: 'COUNT', value: (r) => r.count, align: 'right' },
+        { header: 'LAST', value: (r) => r.lastFailedAt },
+        { header: 'FIELDS', value: (r) => r.paths.join(', ') },
       ]);
     });
 

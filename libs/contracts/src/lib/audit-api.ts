@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The audit's answer to `GET /v1/batches/:batchId`: what became of a batch's events. The audit produces
  * it; the CLI, `npm start`, Airflow's sensor and the tests read it.
@@ -28,4 +30,27 @@ export interface BatchReport extends BatchCounts {
   timing: BatchTiming;
   /** One user of the batch that reached Cassandra, to show where to look. */
   sampleUserId: string | null;
+}
+
+/** `GET /v1/batches?since=&incomplete=&limit=`: the batches the audit registered since a time, newest first. */
+export const BatchListQuery = z.object({
+  /** ISO date-time; default 24 hours before the request. */
+  since: z.iso.datetime({ offset: true }).optional(),
+  /** `true`: only batches that are not complete yet. */
+  incomplete: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type BatchListQuery = z.infer<typeof BatchListQuery>;
+
+export interface BatchSummary extends BatchCounts {
+  /** When the audit registered the batch (its first raw record). */
+  createdAt: string;
+}
+
+export interface BatchList {
+  since: string;
+  incompleteOnly: boolean;
+  batches: BatchSummary[];
+  /** More batches matched than `limit`; ask again with a later `since`. */
+  truncated: boolean;
 }

@@ -10,6 +10,7 @@ import {
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { FileSpanExporter } from './file-span-exporter';
+import { registerProcessStart } from './service-metrics';
 import { loadTelemetryConfig } from './telemetry.config';
 
 let sdk: NodeSDK | undefined;
@@ -52,6 +53,7 @@ export function startTelemetry(service: string): void {
     ],
   });
   sdk.start();
+  registerProcessStart();
 }
 
 /** Flushes spans still buffered; called on shutdown. */

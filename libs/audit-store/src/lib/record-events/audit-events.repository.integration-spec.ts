@@ -76,4 +76,26 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
     );
     expect(await repo.batchCounts(batchId)).toMatchObject({ expected: null, source: 'push', ingested: 1 });
   });
+
+  it('lists the batches registered since a time, newest first, each with its counts by outcome', async () => {
+    const since = new Date(Date.now() - 1000);
+    const [older, newer] = [uniqueName('batch-older'), uniqueName('batch-newer')];
+    const row = (batchId: string, topic: string, outcome: AuditRow['outcome'], eventId = randomUUID()): AuditRow => ({
+      eventId, topic, outcome, batchId, source: 'synthetic', partition: 0, offset: '1', producedAt: null, userId: null, reasons: null,
+    });
+    const e = randomUUID();
+    await repo.record([row(older, 'users.raw', 'ingested', e), row(older, 'users.persisted', 'persisted', e)], [
+      { batchId: older, source: 'synthetic', expectedCount: 1 },
+    ]);
+    await repo.record([row(newer, 'users.raw', 'ingested'), row(newer, 'users.raw', 'ingested')], [
+      { batchId: newer, source: 'synthetic', expectedCount: 3 },
+    ]);
+    const listed = (await repo.batchesSince(since, 1000)).filter((b) => b.batchId === older || b.batchId === newer);
+    expect(listed).toEqual([
+      expect.objectContaining({ batchId: newer, expected: 3, ingested: 2, enriched: 0, persisted: 0, deadLettered: 0 }),
+      expect.objectContaining({ batchId: older, expected: 1, ingested: 1, enriched: 0, persisted: 1, deadLettered: 0 }),
+    ]);
+    expect(Date.parse(listed[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(listed[1].createdAt));
+    expect((await repo.batchesSince(new Date(Date.now() + 60_000), 1000)).map((b) => b.batchId)).not.toContain(newer);
+  });
 });

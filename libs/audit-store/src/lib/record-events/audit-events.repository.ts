@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { BatchCounts, BatchTiming } from '@sparkflow/contracts';
+import type { BatchCounts, BatchSummary, BatchTiming } from '@sparkflow/contracts';
+import { isBatchComplete } from '../batches/batch-complete';
 import { AuditEventEntity, type AuditOutcome } from '../entities/audit-event.entity';
 import { BatchEntity } from '../entities/batch.entity';
 
@@ -24,6 +25,23 @@ const INSERT_BATCHES = `
   INSERT INTO batches (batch_id, source, expected_count)
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
   ON CONFLICT DO NOTHING`;
+
+/** Each batch registered since $1 with its counts by outcome (one index range per batch), newest first. */
+const BATCHES_SINCE = `
+  SELECT b.batch_id, b.source, b.expected_count, b.created_at,
+    coalesce(c.ingested, 0) AS ingested, coalesce(c.enriched, 0) AS enriched,
+    coalesce(c.dead_lettered, 0) AS dead_lettered, coalesce(c.persisted, 0) AS persisted
+  FROM batches b
+  LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE outcome = 'ingested')::int AS ingested,
+      count(*) FILTER (WHERE outcome = 'enriched')::int AS enriched,
+      count(*) FILTER (WHERE outcome = 'dead-lettered')::int AS dead_lettered,
+      count(*) FILTER (WHERE outcome = 'persisted')::int AS persisted
+    FROM audit_events e WHERE e.batch_id = b.batch_id
+  ) c ON true
+  WHERE b.created_at >= $1
+  ORDER BY b.created_at DESC, b.batch_id
+  LIMIT $2`;
 
 const COUNT_OUTCOMES = `SELECT outcome, count(*)::int AS n FROM audit_events WHERE batch_id = $1 GROUP BY outcome`;
 
@@ -119,8 +137,30 @@ export class AuditEventsRepository {
       deadLettered: n('dead-lettered'),
       persisted: n('persisted'),
     };
-    const settled = counts.persisted + counts.deadLettered;
-    const allArrived = counts.expected === null || counts.ingested >= counts.expected;
-    return { ...counts, complete: counts.ingested > 0 && allArrived && settled >= counts.ingested };
+    return { ...counts, complete: isBatchComplete(counts) };
+  }
+
+  /** Batches registered at or after `since`, newest first, at most `limit`; `complete` is left to the caller. */
+  async batchesSince(since: Date, limit: number): Promise<Omit<BatchSummary, 'complete'>[]> {
+    const rows: {
+      batch_id: string;
+      source: string;
+      expected_count: number | null;
+      created_at: Date;
+      ingested: number;
+      enriched: number;
+      dead_lettered: number;
+      persisted: number;
+    }[] = await this.ds.query(BATCHES_SINCE, [since.toISOString(), limit]);
+    return rows.map((r) => ({
+      batchId: r.batch_id,
+      source: r.source,
+      expected: r.expected_count,
+      createdAt: r.created_at.toISOString(),
+      ingested: r.ingested,
+      enriched: r.enriched,
+      deadLettered: r.dead_lettered,
+      persisted: r.persisted,
+    }));
   }
 }

@@ -81,7 +81,8 @@ export interface BatchConsumerOptions {
 export interface ConsumerObserver {
   processed?(topic: string, count: number, durationMs: number): void;
   retried?(topic: string, count: number, attempt: number): void;
-  deadLettered?(topic: string, count: number): void;
+  /** `codes`: the failure code of each record dead-lettered, so dead letters can be counted by reason. */
+  deadLettered?(topic: string, count: number, codes: readonly SparkflowErrorCode[]): void;
   lag?(topic: string, partition: number, lag: number): void;
   /** The kafkajs consumer was replaced; `reason` says why. */
   restarted?(reason: string): void;
@@ -358,7 +359,7 @@ export class BatchConsumer {
         });
         if (dead.length) {
           if (!(await this.sendDeadLetters(dead, attempt, payload, revoked))) return;
-          this.options.observer?.deadLettered?.(topic, dead.length);
+          this.options.observer?.deadLettered?.(topic, dead.length, dead.map((d) => failureCode(d.error)));
         }
         pending = retry.map((r) => r.message);
         if (pending.length) {

@@ -12,7 +12,7 @@ export function consumerMetrics(stage: string): ConsumerObserver {
   const meter = metrics.getMeter('sparkflow-kafka');
   const processed = meter.createCounter('sparkflow_records_processed', { description: 'Records whose offsets were committed' });
   const retried = meter.createCounter('sparkflow_records_retried', { description: 'Record attempts that failed and were retried' });
-  const dead = meter.createCounter('sparkflow_records_dead_lettered', { description: 'Records sent to users.dlq' });
+  const dead = meter.createCounter('sparkflow_records_dead_lettered', { description: 'Records sent to users.dlq, by failure code' });
   const latency = meter.createHistogram('sparkflow_batch_duration_ms', {
     description: 'Time to settle one partition batch',
     unit: 'ms',
@@ -24,6 +24,8 @@ export function consumerMetrics(stage: string): ConsumerObserver {
   const restarts = meter.createCounter('sparkflow_consumer_restarts', {
     description: 'Times the watchdog replaced a stalled or crashed Kafka consumer',
   });
+  // Counters start at zero, so a rate or an increase alert sees the series before the first event.
+  for (const c of [processed, retried, dead, restarts, retriesByCode]) c.add(0, { stage });
   const lagByPartition = new Map<string, { topic: string; partition: number; lag: number }>();
   meter
     .createObservableGauge('sparkflow_consumer_lag', { description: 'Messages behind the high watermark, per owned partition (after each batch and every watchdog round)' })
@@ -60,7 +62,11 @@ export function consumerMetrics(stage: string): ConsumerObserver {
       latency.record(durationMs, { stage, topic });
     },
     retried: (topic, count) => retried.add(count, { stage, topic }),
-    deadLettered: (topic, count) => dead.add(count, { stage, topic }),
+    deadLettered: (topic, _count, codes) => {
+      const byCode = new Map<string, number>();
+      for (const code of codes) byCode.set(code, (byCode.get(code) ?? 0) + 1);
+      for (const [code, n] of byCode) dead.add(n, { stage, topic, code });
+    },
     lag: (topic, partition, lag) => lagByPartition.set(`${topic}/${partition}`, { topic, partition, lag }),
     restarted: () => restarts.add(1, { stage }),
     retrying: (n) => retriesByCode.add(n.records, { stage, topic: n.topic, code: n.code, disposition: n.disposition }),

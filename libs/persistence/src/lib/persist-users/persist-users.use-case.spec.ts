@@ -61,12 +61,12 @@ const message = (value: unknown): InboundMessage => ({
   traceHeaders: {},
 });
 
-function setup(upsert: (w: UserWrite) => Promise<void>) {
+function setup(upsert: (w: UserWrite) => Promise<void>, onWritten?: (ingestedAt: string) => void) {
   const sent: OutboundEvent[] = [];
   const producer = {
     send: async (_t: string, events: readonly OutboundEvent[]) => (sent.push(...events), []),
   };
-  const useCase = new PersistUsersUseCase({ upsert } as unknown as UsersRepository, producer as never, 4);
+  const useCase = new PersistUsersUseCase({ upsert } as unknown as UsersRepository, producer as never, 4, onWritten);
   return { sent, useCase };
 }
 
@@ -85,6 +85,16 @@ describe('PersistUsersUseCase', () => {
     expect(error.code).toBe(SparkflowErrorCode.CassandraUnavailable);
     expect(written).toEqual([ok]);
     expect(sent.map((e) => PersistedEvent.parse(e.event).payload.userId)).toEqual([ok]);
+  });
+
+  it('reports the ingestion time of each event it wrote, and none of those it could not write', async () => {
+    const ok = randomUUID();
+    const times: string[] = [];
+    const { useCase } = setup(async (w) => {
+      if (w.user.userId !== ok) throw new errors.NoHostAvailableError({});
+    }, (t) => times.push(t));
+    await useCase.execute([message(enriched(ok)), message(enriched(randomUUID()))]);
+    expect(times).toEqual(['2026-11-25T12:00:00.000Z']);
   });
 
   it('fails a record Cassandra refuses as CASSANDRA_REJECTED, dead-lettered at once', async () => {

@@ -26,6 +26,8 @@ export class PersistUsersUseCase {
     private readonly users: UsersRepository,
     private readonly producer: EventProducer,
     private readonly concurrency = 32,
+    /** Told the ingestion time of each event written (for the ingest → persisted latency metric). */
+    private readonly onWritten: (ingestedAt: string) => void = () => undefined,
   ) {}
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
@@ -56,6 +58,7 @@ export class PersistUsersUseCase {
           // From the driver's typed errors: an invalid request is dead-lettered at once, an outage waited out.
           return failed(fromCassandraError(cause, 'Cassandra write failed'));
         }
+        this.onWritten(event.producedAt);
         written.push({
           trace: m.traceHeaders,
           event: {

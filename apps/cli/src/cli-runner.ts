@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Runs the real `sparkflow` command (bin/sparkflow) as a child process with real argv, pipes and exit
+ * codes, for the integration specs. Not part of the command itself.
+ */
+export const CLI_BIN = join(__dirname, '..', 'bin', 'sparkflow');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(CLI_BIN, [...args], {
+      // The child gets the stack's variables, as a person's shell would.
+      env: { ...process.env, ...env, FORCE_COLOR: '', NO_COLOR: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export async function runCliJson<T>(args: readonly string[]): Promise<T> {
+  const r = await runCli([...args, '--json']);
+  if (r.code !== 0) throw new Error(`sparkflow ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+export async function eventually<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1000);
+  }
+}

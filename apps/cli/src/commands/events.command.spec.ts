@@ -1,0 +1,35 @@
+import { inPipelineOrder, type LineageStep } from './events.command';
+
+const step = (topic: string, timestamp: string | null, producedAt: string | null = null): LineageStep => ({
+  topic,
+  outcome: 'x',
+  batchId: null,
+  partition: 0,
+  offset: '0',
+  producedAt,
+  recordedAt: '2026-11-30T10:00:09.000Z',
+  reasons: null,
+  timestamp,
+  traceId: null,
+  deadLetterStage: null,
+});
+
+describe('an event lineage', () => {
+  it('is ordered by record time, not by when the audit recorded each topic', () => {
+    const steps = [
+      step('users.persisted', '2026-11-30T10:00:02.000Z'),
+      step('users.raw', '2026-11-30T10:00:00.000Z'),
+      step('users.enriched', '2026-11-30T10:00:01.000Z'),
+    ];
+    expect(inPipelineOrder(steps).map((s) => s.topic)).toEqual(['users.raw', 'users.enriched', 'users.persisted']);
+  });
+
+  it('falls back to the envelope time, and to pipeline order on equal times', () => {
+    const steps = [
+      step('users.dlq', null, '2026-11-30T10:00:00.000Z'),
+      step('users.enriched', '2026-11-30T10:00:00.000Z'),
+      step('users.raw', '2026-11-30T10:00:00.000Z'),
+    ];
+    expect(inPipelineOrder(steps).map((s) => s.topic)).toEqual(['users.raw', 'users.enriched', 'users.dlq']);
+  });
+});

@@ -1,0 +1,140 @@
+import { Command } from 'commander';
+import type { KafkaMessage } from 'kafkajs';
+import { DeadLetterEvent, HEADERS, TOPICS } from '@sparkflow/contracts';
+import type { CliConfig } from '../cli.config';
+import { contextOf } from '../context';
+import { CliError, UsageError } from '../errors';
+import { callApi } from '../http/api';
+import { cliKafka, withAdmin } from '../kafka/connection';
+import { recordsAt } from '../kafka/reader';
+import { headersOf } from '../kafka/records';
+import { traceIdOf } from '../pipeline/stages';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface AuditStage {
+  topic: string;
+  outcome: string;
+  batchId: string | null;
+  partition: number;
+  offset: string;
+  producedAt: string | null;
+  recordedAt: string;
+  reasons: { code: string; path: string | null; message: string }[] | null;
+}
+
+export interface LineageStep extends AuditStage {
+  /** The record's Kafka timestamp, read from the topic (null when retention removed it). */
+  timestamp: string | null;
+  traceId: string | null;
+  /** For a dead letter: the stage that failed it. */
+  deadLetterStage: string | null;
+}
+
+/** The records of the lineage as Kafka still holds them, keyed `topic:partition:offset`. */
+async function kafkaRecords(cfg: CliConfig, steps: readonly AuditStage[]): Promise<Map<string, KafkaMessage>> {
+  const kafka = cliKafka(cfg);
+  const found = new Map<string, KafkaMessage>();
+  const byTopic = new Map<string, AuditStage[]>();
+  for (const s of steps) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
+  const highs = await withAdmin(cfg, kafka, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const out = new Map<string, Map<number, bigint>>();
+    for (const topic of byTopic.keys()) {
+      if (existing.has(topic)) out.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)])));
+    }
+    return out;
+  });
+  for (const [topic, list] of byTopic) {
+    const high = highs.get(topic);
+    if (!high) continue;
+    const got = await recordsAt(kafka, topic, list.map((s) => ({ partition: s.partition, offset: BigInt(s.offset) })), high);
+    for (const s of list) {
+      const m = got.get(`${s.partition}:${s.offset}`);
+      // recordsAt answers the first record at or after the offset; only the exact one is this event's.
+      if (m && m.offset === s.offset) found.set(`${topic}:${s.partition}:${s.offset}`, m);
+    }
+  }
+  return found;
+}
+
+function stepOf(s: AuditStage, m: KafkaMessage | undefined): LineageStep {
+  let deadLetterStage: string | null = null;
+  if (m && s.outcome === 'dead-lettered') {
+    try {
+      const d = DeadLetterEvent.safeParse(JSON.parse(m.value?.toString('utf8') ?? 'null'));
+      if (d.success) deadLetterStage = d.data.payload.stage;
+    } catch {
+      /* not JSON: the audit's reasons still explain it */
+    }
+  }
+  return {
+    ...s,
+    timestamp: m ? new Date(Number(m.timestamp)).toISOString() : null,
+    traceId: m ? traceIdOf(headersOf(m)[HEADERS.traceparent]) : null,
+    deadLetterStage,
+  };
+}
+
+const TOPIC_RANK: Record<string, number> = {
+  [TOPICS.usersRaw]: 0,
+  [TOPICS.usersEnriched]: 1,
+  [TOPICS.usersDlq]: 2,
+  [TOPICS.usersPersisted]: 3,
+};
+
+/**
+ * The audit records topics in parallel, so its order is not the event's. Each record is produced after
+ * the one it came from: order by record time, then by the topics' place in the pipeline.
+ */
+export function inPipelineOrder(steps: readonly LineageStep[]): LineageStep[] {
+  const time = (s: LineageStep) => Date.parse(s.timestamp ?? s.producedAt ?? s.recordedAt);
+  return [...steps].sort((a, b) => time(a) - time(b) || (TOPIC_RANK[a.topic] ?? 9) - (TOPIC_RANK[b.topic] ?? 9));
+}
+
+export function eventsCommand(): Command {
+  const events = new Command('events').description("follow one event through the pipeline");
+  events
+    .command('get')
+    .description(
+      "an event's lineage across topics: each record's topic, partition, offset, time and trace id, and the reasons where it was dead-lettered",
+    )
+    .argument('<eventId>', 'the event id (the same on every topic the event crosses)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sparkflow events get 0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40
+  $ sparkflow events get <eventId> --json | jq '.lineage[] | {topic, traceId}'
+
+The trace id is read from the record's traceparent header, where Kafka still holds the record.
+Exit codes: 0 found, 1 the audit has no such event, 2 not an event id.`,
+    )
+    .action(async (eventId: string, _opts: object, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      if (!UUID.test(eventId)) throw new UsageError(`"${eventId}" is not an event id (a UUID)`);
+      const { status, body } = await callApi<{ stages: AuditStage[] }>('audit API', cfg.auditUrl, `/v1/events/${eventId.toLowerCase()}`, {
+        headers: { 'x-api-key': cfg.auditKey },
+        okStatuses: [200, 404],
+      });
+      if (status === 404) throw new CliError(`no event ${eventId} in the audit`);
+      const records = await kafkaRecords(cfg, body.stages);
+      const lineage = inPipelineOrder(body.stages.map((s) => stepOf(s, records.get(`${s.topic}:${s.partition}:${s.offset}`))));
+      if (out.json) return out.data({ eventId, lineage });
+      out.table(lineage, [
+        { header: 'TOPIC', value: (s) => s.topic, style: (s) => (s.outcome === 'dead-lettered' ? 'yellow' : undefined) },
+        { header: 'OUTCOME', value: (s) => s.outcome },
+        { header: 'PARTITION', value: (s) => s.partition, align: 'right' },
+        { header: 'OFFSET', value: (s) => s.offset, align: 'right' },
+        { header: 'TIME', value: (s) => s.timestamp ?? s.producedAt },
+        { header: 'TRACE ID', value: (s) => s.traceId },
+        { header: 'BATCH', value: (s) => s.batchId },
+      ]);
+      for (const s of lineage.filter((x) => x.reasons?.length)) {
+        out.line();
+        out.line(out.paint('yellow', `dead-lettered${s.deadLetterStage ? ` by ${s.deadLetterStage}` : ''} (${s.topic}[${s.partition}]@${s.offset}):`));
+        for (const r of s.reasons ?? []) out.line(`  ${r.code}${r.path ? ` ${r.path}` : ''}: ${r.message}`);
+      }
+    });
+  return events;
+}

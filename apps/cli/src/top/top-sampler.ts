@@ -1,0 +1,179 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { TOPICS, type BatchList } from '@sparkflow/contracts';
+import type { CliConfig } from '../cli.config';
+import { rootReason } from '../errors';
+import { recordsAt } from '../kafka/reader';
+import { parsePrometheusText } from './prometheus-text';
+import { SERVICES, type PartitionOffsets, type Sample, type ServiceName, type ServiceProbe } from './top-model';
+
+const PIPELINE_TOPICS = [TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersDlq, TOPICS.usersPersisted];
+
+/** A busy service answers in well under this; a frozen one (or a saturated machine) not at all. */
+const PROBE_TIMEOUT_MS = 1500;
+
+async function probe(base: string): Promise<ServiceProbe> {
+  const get = async (path: string) => {
+    const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    return { status: res.status, text: await res.text() };
+  };
+  try {
+    const [ready, metrics] = await Promise.all([get('/health/ready'), get('/metrics').catch(() => null)]);
+    let detail: string | null = null;
+    if (ready.status !== 200) {
+      try {
+        const body = JSON.parse(ready.text) as { checks?: Record<string, string> };
+        detail = Object.entries(body.checks ?? {})
+          .filter(([, v]) => v !== 'up')
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; ');
+      } catch {
+        detail = `HTTP ${ready.status}`;
+      }
+    }
+    return {
+      health: ready.status === 200 ? 'ready' : 'not ready',
+      detail,
+      metrics: metrics?.status === 200 ? parsePrometheusText(metrics.text) : null,
+    };
+  } catch (err) {
+    // Timed out: the process is there but does not answer (frozen, or starved). Anything else: down.
+    return err instanceof Error && err.name === 'TimeoutError'
+      ? { health: 'no answer', detail: `no answer within ${PROBE_TIMEOUT_MS} ms at ${base}`, metrics: null }
+      : { health: 'down', detail: `${base}: ${rootReason(err)}`, metrics: null };
+  }
+}
+
+/**
+ * Reads what one refresh of `sparkflow top` shows: topic ends and the stage groups' committed offsets
+ * from Kafka (one admin connection for the session), each service's readiness and /metrics, and the
+ * audit's batches in flight (every few seconds). The age of the oldest unread record of each lagging
+ * partition is read in the background (a read joins a throw-away group, too slow for every second),
+ * and kept per offset: while a group stands still, its lag in seconds grows with the clock.
+ */
+export class TopSampler {
+  private admin: Admin | null = null;
+  private readonly recordTimes = new Map<string, number>();
+  private wantedTimes: { topic: string; partition: number; offset: bigint; high: bigint }[] = [];
+  private timesBusy = false;
+  private batches: { atMs: number; value: number | null } = { atMs: 0, value: null };
+
+  constructor(
+    private readonly cfg: CliConfig,
+    private readonly kafka: Kafka,
+  ) {}
+
+  private groupTopics(): [string, string[]][] {
+    return [
+      [this.cfg.groups.enrichment, [TOPICS.usersRaw]],
+      [this.cfg.groups.persistence, [TOPICS.usersEnriched]],
+      [this.cfg.groups.audit, PIPELINE_TOPICS],
+    ];
+  }
+
+  private async readKafka(): Promise<Sample['kafka']> {
+    try {
+      if (!this.admin) {
+        const admin = this.kafka.admin({ retry: { retries: 0 } });
+        await admin.connect();
+        this.admin = admin;
+      }
+      const admin = this.admin;
+      const ends = new Map<string, Map<number, { low: bigint; high: bigint }>>();
+      const highs = new Map<string, bigint>();
+      for (const topic of PIPELINE_TOPICS) {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        ends.set(topic, new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }])));
+        highs.set(topic, offsets.reduce((n, o) => n + BigInt(o.high), 0n));
+      }
+      const groups = new Map<string, PartitionOffsets[]>();
+      const wanted: typeof this.wantedTimes = [];
+      for (const [groupId, topics] of this.groupTopics()) {
+        const fetched = await admin.fetchOffsets({ groupId, topics });
+        const parts: PartitionOffsets[] = [];
+        for (const t of fetched) {
+          for (const p of t.partitions) {
+            const end = ends.get(t.topic)?.get(p.partition);
+            if (!end) continue;
+            const committed = BigInt(p.offset);
+            parts.push({ topic: t.topic, partition: p.partition, committed, ...end });
+            const from = committed < end.low ? end.low : committed;
+            if (end.high > from) wanted.push({ topic: t.topic, partition: p.partition, offset: from, high: end.high });
+          }
+        }
+        groups.set(groupId, parts);
+      }
+      this.wantedTimes = wanted;
+      return { ok: true, highs, groups };
+    } catch (err) {
+      await this.admin?.disconnect().catch(() => undefined);
+      this.admin = null;
+      return { ok: false, reason: rootReason(err) };
+    }
+  }
+
+  /** Reads the timestamps of oldest unread records not known yet; one read at a time, in the background. */
+  private refreshRecordTimes(): void {
+    if (this.timesBusy) return;
+    const missing = this.wantedTimes.filter((w) => !this.recordTimes.has(`${w.topic}:${w.partition}:${w.offset}`));
+    if (!missing.length) return;
+    this.timesBusy = true;
+    void (async () => {
+      try {
+        for (const topic of new Set(missing.map((m) => m.topic))) {
+          const list = missing.filter((m) => m.topic === topic);
+          const high = new Map(list.map((m) => [m.partition, m.high]));
+          const found = await recordsAt(this.kafka, topic, list, high, 10_000);
+          for (const m of list) {
+            const rec = found.get(`${m.partition}:${m.offset}`);
+            if (rec) this.recordTimes.set(`${topic}:${m.partition}:${m.offset}`, Number(rec.timestamp));
+          }
+        }
+        // Keep only what is still wanted, so the map does not grow for ever.
+        const keep = new Set(this.wantedTimes.map((w) => `${w.topic}:${w.partition}:${w.offset}`));
+        for (const k of this.recordTimes.keys()) if (!keep.has(k)) this.recordTimes.delete(k);
+      } catch {
+        /* Kafka's state is reported by the next sample */
+      } finally {
+        this.timesBusy = false;
+      }
+    })();
+  }
+
+  private async batchesInFlight(now: number): Promise<number | null> {
+    if (now - this.batches.atMs < 5000) return this.batches.value;
+    this.batches.atMs = now;
+    try {
+      const since = new Date(now - 3_600_000).toISOString();
+      const res = await fetch(`${this.cfg.auditUrl}/v1/batches?incomplete=true&limit=1000&since=${since}`, {
+        headers: { 'x-api-key': this.cfg.auditKey },
+        signal: AbortSignal.timeout(1500),
+      });
+      this.batches.value = res.ok ? ((await res.json()) as BatchList).batches.length : null;
+    } catch {
+      this.batches.value = null;
+    }
+    return this.batches.value;
+  }
+
+  async sample(): Promise<Sample> {
+    const atMs = Date.now();
+    const [kafka, probes, batchesInFlight] = await Promise.all([
+      this.readKafka(),
+      Promise.all(SERVICES.map(async (s) => [s, await probe(this.cfg.serviceUrls[s])] as const)),
+      this.batchesInFlight(atMs),
+    ]);
+    this.refreshRecordTimes();
+    return {
+      atMs,
+      kafka,
+      services: Object.fromEntries(probes) as Record<ServiceName, ServiceProbe>,
+      batchesInFlight,
+      recordTimes: new Map(this.recordTimes),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = null;
+  }
+}

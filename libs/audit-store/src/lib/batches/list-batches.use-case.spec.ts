@@ -1,0 +1,72 @@
+import { SparkflowException } from '@sparkflow/errors';
+import { isBatchComplete } from './batch-complete';
+import { ListBatchesUseCase } from './list-batches.use-case';
+
+const counts = (o: Partial<Parameters<typeof isBatchComplete>[0]> = {}) => ({
+  expected: 3,
+  ingested: 3,
+  enriched: 3,
+  deadLettered: 0,
+  persisted: 3,
+  ...o,
+});
+
+describe('a batch is complete', () => {
+  it('when every declared event arrived and each is persisted or dead-lettered', () => {
+    expect(isBatchComplete(counts())).toBe(true);
+    expect(isBatchComplete(counts({ persisted: 2, deadLettered: 1 }))).toBe(true);
+  });
+
+  it('not while declared events are still to arrive, or arrived ones are unsettled', () => {
+    expect(isBatchComplete(counts({ ingested: 2, persisted: 2 }))).toBe(false);
+    expect(isBatchComplete(counts({ persisted: 2 }))).toBe(false);
+  });
+
+  it('by what arrived when the batch declared no size, and never when nothing arrived', () => {
+    expect(isBatchComplete(counts({ expected: null }))).toBe(true);
+    expect(isBatchComplete(counts({ expected: null, ingested: 0, enriched: 0, persisted: 0 }))).toBe(false);
+  });
+});
+
+describe('listing batches', () => {
+  const now = Date.parse('2026-11-30T12:00:00Z');
+  const rows = [
+    { batchId: 'b3', source: 'synthetic', createdAt: '2026-11-30T11:59:00.000Z', ...counts({ persisted: 1 }) },
+    { batchId: 'b2', source: 'synthetic', createdAt: '2026-11-30T11:58:00.000Z', ...counts() },
+    { batchId: 'b1', source: 'http-push', createdAt: '2026-11-30T11:57:00.000Z', ...counts({ ingested: 1, persisted: 1 }) },
+  ];
+  let asked: Date | undefined;
+  const useCase = new ListBatchesUseCase(
+    {
+      batchesSince: async (since: Date) => {
+        asked = since;
+        return rows;
+      },
+    },
+    () => now,
+  );
+
+  it('looks back 24 hours by default and marks each batch complete or not', async () => {
+    const list = await useCase.execute({});
+    expect(asked?.toISOString()).toBe('2026-11-29T12:00:00.000Z');
+    expect(list.batches.map((b) => [b.batchId, b.complete])).toEqual([
+      ['b3', false],
+      ['b2', true],
+      ['b1', false],
+    ]);
+    expect(list).toMatchObject({ since: '2026-11-29T12:00:00.000Z', incompleteOnly: false, truncated: false });
+  });
+
+  it('keeps only the incomplete ones with incomplete=true, and says when the limit cut the list', async () => {
+    const list = await useCase.execute({ incomplete: 'true', limit: '1', since: '2026-11-30T11:00:00Z' });
+    expect(asked?.toISOString()).toBe('2026-11-30T11:00:00.000Z');
+    expect(list.batches.map((b) => b.batchId)).toEqual(['b3']);
+    expect(list.truncated).toBe(true);
+  });
+
+  it('refuses a bad parameter by name', async () => {
+    await expect(useCase.execute({ since: 'yesterday' })).rejects.toThrow(SparkflowException);
+    await expect(useCase.execute({ limit: '0' })).rejects.toThrow(/limit/);
+    await expect(useCase.execute({ incomplete: 'yes' })).rejects.toThrow(/incomplete/);
+  });
+});
