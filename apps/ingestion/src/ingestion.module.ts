@@ -1,6 +1,8 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
+import { TOPICS } from '@sparkflow/contracts';
 import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { deadLetteredAtIngestion } from '@sparkflow/telemetry';
 import {
   BackfillsService,
   IngestUsersUseCase,
@@ -63,10 +65,12 @@ export const KAFKA = Symbol('KAFKA');
       provide: PushUsersUseCase,
       inject: [IngestUsersUseCase, EventProducer, INGESTION_CONFIG],
       useFactory: (i: IngestUsersUseCase, p: EventProducer, c: IngestionConfig) =>
-        new PushUsersUseCase(i, p, {
-          maxUsers: c.INGESTION_MAX_USERS_PER_REQUEST,
-          maxPersonBytes: c.INGESTION_MAX_PERSON_BYTES,
-        }),
+        new PushUsersUseCase(
+          i,
+          p,
+          { maxUsers: c.INGESTION_MAX_USERS_PER_REQUEST, maxPersonBytes: c.INGESTION_MAX_PERSON_BYTES },
+          deadLetteredAtIngestion(TOPICS.usersRaw),
+        ),
     },
     {
       provide: SyntheticUsersUseCase,

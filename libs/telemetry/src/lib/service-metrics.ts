@@ -19,13 +19,31 @@ export function registerProcessStart(startedAtMs = Date.now() - process.uptime()
  * `producedAt`, kept by every stage) to now. Persistence records it once the row is written.
  */
 export function ingestToPersistedRecorder(): (ingestedAt: string, nowMs?: number) => void {
-  const histogram = metrics.getMeter('sparkflow-service').createHistogram('sparkflow_ingest_to_persisted_ms', {
-    description: 'Time from ingestion (the raw event produced) to the Cassandra write acknowledged, per event',
-    unit: 'ms',
-    advice: { explicitBucketBoundaries: [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000] },
-  });
+  const histogram = metrics
+    .getMeter('sparkflow-service')
+    .createHistogram('sparkflow_ingest_to_persisted_ms', {
+      description:
+        'Time from ingestion (the raw event produced) to the Cassandra write acknowledged, per event',
+      unit: 'ms',
+      advice: { explicitBucketBoundaries: [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000] },
+    });
   return (ingestedAt, nowMs = Date.now()) => {
     const t = Date.parse(ingestedAt);
     if (Number.isFinite(t)) histogram.record(Math.max(0, nowMs - t));
+  };
+}
+
+/**
+ * Counts the people ingestion refuses and dead-letters itself (it has no consumer whose metrics would),
+ * in the consumers' `sparkflow_records_dead_lettered` series: stage `ingestion`, the topic they were
+ * bound for, one count per dead letter under its failure code. Starts at zero, like the consumers' counters.
+ */
+export function deadLetteredAtIngestion(topic: string): (codes: readonly string[]) => void {
+  const counter = metrics.getMeter('sparkflow-service').createCounter('sparkflow_records_dead_lettered', {
+    description: 'Records sent to users.dlq, by failure code',
+  });
+  counter.add(0, { stage: 'ingestion', topic });
+  return (codes) => {
+    for (const code of codes) counter.add(1, { stage: 'ingestion', topic, code });
   };
 }

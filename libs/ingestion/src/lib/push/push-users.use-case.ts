@@ -42,6 +42,8 @@ export class PushUsersUseCase {
     private readonly ingest: IngestUsersUseCase,
     private readonly producer: EventProducer,
     private readonly limits: PushLimits,
+    /** Told the failure code of each dead letter once the broker acknowledged them (the metrics). */
+    private readonly deadLettered: (codes: readonly string[]) => void = () => undefined,
   ) {}
 
   async execute(body: unknown): Promise<PushOutcome> {
@@ -55,7 +57,12 @@ export class PushUsersUseCase {
     const { users, rejected } = parsed;
     const receipt = await this.ingest.execute({ users, source: 'http-push' }, users.length + rejected.length);
     const deadLetters = rejected.map((r) => deadLetterOf(r, receipt.batchId));
-    if (deadLetters.length) await this.producer.send(TOPICS.usersDlq, deadLetters);
+    if (deadLetters.length) {
+      await this.producer.send(TOPICS.usersDlq, deadLetters);
+      this.deadLettered(
+        deadLetters.map((d) => d.event.payload.reasons[0]?.code ?? SparkflowErrorCode.SchemaInvalid),
+      );
+    }
     return {
       status: 202,
       body: {
