@@ -1,6 +1,6 @@
 import { DeadLetterReason, EnrichedUser, SparkflowErrorCode } from '@sparkflow/contracts';
 import { aRandomUser, withValue, without, type FixtureNat } from '../testing/random-user.builder';
-import { enrichUser, type EnrichResult } from './enrich-user.use-case';
+import { enrichUser, type EnrichResult } from './enrich-user';
 
 const NOW = new Date('2026-05-01T00:00:00.000Z');
 const { SchemaInvalid, SemanticInvalid } = SparkflowErrorCode;
