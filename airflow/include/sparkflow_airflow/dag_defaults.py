@@ -9,8 +9,11 @@ from typing import Any
 DAILY_START = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
-def default_args(*, retries: int, retry_delay: timedelta, max_retry_delay: timedelta) -> dict[str, Any]:
-    """`default_args` of a SparkFlow DAG: owned by sparkflow, retried with exponential backoff."""
+def default_args(
+    *, retries: int = 3, retry_delay: timedelta, max_retry_delay: timedelta = timedelta(minutes=5)
+) -> dict[str, Any]:
+    """`default_args` of a SparkFlow DAG: owned by sparkflow, retried with exponential backoff (3 times, at most
+    5 minutes apart, unless said otherwise)."""
     return {
         "owner": "sparkflow",
         "retries": retries,
