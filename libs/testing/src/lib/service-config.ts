@@ -1,4 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
+/// <reference types="jest" />
+// Used only by specs; the reference gives every project that compiles this lib the jest globals it calls.
 
 /** Runs a config loader against exactly `env` (never the developer's environment) and restores process.env. */
 export function loadWithEnv<T>(load: () => T, env: Record<string, string>): T {
