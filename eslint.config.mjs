@@ -23,6 +23,9 @@ const depConstraints = [
   { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts', 'scope:ingestion', 'scope:enrichment'] },
   // bench/ measures each stage with the libs the services use (generator, enrichment, the users repository).
   { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts', 'scope:ingestion', 'scope:enrichment', 'scope:persistence'] },
+  // airflow/ and spark-jobs/ are Python: they read libs/contracts/generated/ as files and import no TypeScript project.
+  { sourceTag: 'scope:airflow', notDependOnLibsWithTags: ['*'] },
+  { sourceTag: 'scope:spark', notDependOnLibsWithTags: ['*'] },
   { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:ops', 'scope:shared', 'scope:contracts', 'scope:audit'] },
 ];
 

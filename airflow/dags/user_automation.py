@@ -9,27 +9,16 @@ upserts downstream never duplicate anyone.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Param, dag, task
 
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": "sparkflow",
-    "retries": 3,
-    "retry_delay": timedelta(seconds=20),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=5),
-}
+from sparkflow_airflow.dag_defaults import dag_settings
 
 
 @dag(
-    schedule="@daily",
-    start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["sparkflow", "randomuser"],
+    **dag_settings(daily=True, tags=["randomuser"], retry_delay=timedelta(seconds=20)),
     params={
         "count": Param(500, type="integer", minimum=1, maximum=5000, title="Users to pull"),
         "page_size": Param(100, type="integer", minimum=1, maximum=5000, title="Users per request"),

@@ -14,25 +14,15 @@ from typing import Any
 
 from airflow.sdk import Param, PokeReturnValue, dag, task
 
+from sparkflow_airflow.dag_defaults import dag_settings
+
 # Read from the environment (never the metadata DB) so tests can poll every few seconds.
 POKE_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_POKE_SECONDS", "15"))
 SENSOR_TIMEOUT_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_TIMEOUT_SECONDS", str(60 * 60)))
 
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": "sparkflow",
-    "retries": 3,
-    "retry_delay": timedelta(seconds=10),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=5),
-}
-
 
 @dag(
-    schedule=None,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["sparkflow", "backfill"],
+    **dag_settings(daily=False, tags=["backfill"], retry_delay=timedelta(seconds=10)),
     params={
         "from": Param(type="string", format="date", title="First day (UTC)"),
         "to": Param(type="string", format="date", title="Last day (UTC), inclusive"),

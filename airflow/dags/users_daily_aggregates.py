@@ -13,32 +13,25 @@ with the cause in its log's last lines; other failures (a store or the master aw
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import timedelta
 
 from airflow.sdk import dag, task
 
+from sparkflow_airflow.dag_defaults import dag_settings
 from sparkflow_airflow.spark import SparkJobOperator
 
 ANALYTICS_CONN_ID = "sparkflow_analytics"
 COUNTS_TABLE = "analytics.daily_user_counts"
 
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": "sparkflow",
-    "retries": 2,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=10),
-}
-
 
 @dag(
-    schedule="@daily",
-    start_date=datetime(2026, 11, 1, tzinfo=timezone.utc),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=["sparkflow", "spark", "analytics"],
+    **dag_settings(
+        daily=True,
+        tags=["spark", "analytics"],
+        retries=2,
+        retry_delay=timedelta(minutes=1),
+        max_retry_delay=timedelta(minutes=10),
+    ),
     doc_md=__doc__,
 )
 def users_daily_aggregates():

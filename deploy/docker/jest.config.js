@@ -1,5 +1,5 @@
 module.exports = {
-  displayName: 'docker',
+  displayName: 'deploy-docker',
   preset: '../../jest.preset.js',
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   testTimeout: 30000,

@@ -1,5 +1,5 @@
 module.exports = {
-  displayName: 'docker:integration',
+  displayName: 'deploy-docker:integration',
   preset: '../../jest.preset.js',
   testMatch: ['<rootDir>/src/**/*.integration-spec.ts'],
   testTimeout: 180000,

@@ -1,5 +1,5 @@
 module.exports = {
-  displayName: 'stack',
+  displayName: 'deploy-local',
   preset: '../../jest.preset.js',
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
 };

@@ -1,5 +1,5 @@
 module.exports = {
-  displayName: 'stack:integration',
+  displayName: 'deploy-local:integration',
   preset: '../../jest.preset.js',
   testMatch: ['<rootDir>/src/**/*.integration-spec.ts'],
   testTimeout: 240000,

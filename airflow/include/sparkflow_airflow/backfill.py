@@ -24,7 +24,7 @@ def plan_days(start: str, end: str) -> list[str]:
 
 
 def batch_id(seed: str, day: str) -> str:
-    """Ingestion's deterministic batch id for one backfill day (backfillBatchId in libs/ingestion)."""
+    """Ingestion's deterministic batch id for one backfill day (backfillBatchId in libs/ingestion-core)."""
     return f"backfill-{seed}-{day}"
 
 

@@ -31,6 +31,15 @@ def _raise_for_status(res, conn_id: str) -> None:
     res.raise_for_status()
 
 
+def _get_or_none(conn_id: str, path: str) -> dict[str, Any] | None:
+    """GET `path`: its JSON body, None on 404 (not there, or not yet), and any other failure raised."""
+    res = _hook("GET", conn_id).run(path, extra_options={**_TIMEOUT, "check_response": False})
+    if res.status_code == 404:
+        return None
+    _raise_for_status(res, conn_id)
+    return res.json()
+
+
 class IngestionClient:
     """ingestion's write API; the api key travels as the `x-api-key` extra of the connection."""
 
@@ -43,13 +52,7 @@ class IngestionClient:
 
     def backfill(self, backfill_id: str) -> dict[str, Any] | None:
         """Ingestion keeps backfills in memory: None after a restart, which is not an error."""
-        res = _hook("GET", self.conn_id).run(
-            f"/v1/backfills/{backfill_id}", extra_options={**_TIMEOUT, "check_response": False}
-        )
-        if res.status_code == 404:
-            return None
-        _raise_for_status(res, self.conn_id)
-        return res.json()
+        return _get_or_none(self.conn_id, f"/v1/backfills/{backfill_id}")
 
     def push_users(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         return _hook("POST", self.conn_id).run("/v1/users", json={"results": results}, extra_options=_TIMEOUT).json()
@@ -63,13 +66,7 @@ class AuditClient:
 
     def batch(self, batch_id: str) -> dict[str, Any] | None:
         """The batch's reconciliation counts, or None while the audit has not recorded any of its events."""
-        res = _hook("GET", self.conn_id).run(
-            f"/v1/batches/{batch_id}", extra_options={**_TIMEOUT, "check_response": False}
-        )
-        if res.status_code == 404:
-            return None
-        _raise_for_status(res, self.conn_id)
-        return res.json()
+        return _get_or_none(self.conn_id, f"/v1/batches/{batch_id}")
 
 
 class RandomUserClient:

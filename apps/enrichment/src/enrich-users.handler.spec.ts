@@ -1,5 +1,5 @@
 import { Test } from '@nestjs/testing';
-import { EnrichBatchUseCase } from '@sparkflow/enrichment';
+import { EnrichBatchUseCase } from '@sparkflow/enrichment-core';
 import { OK, type InboundMessage } from '@sparkflow/kafka';
 import { EnrichUsersHandler } from './enrich-users.handler';
 

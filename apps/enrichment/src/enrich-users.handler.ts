@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { TOPICS } from '@sparkflow/contracts';
-import { EnrichBatchUseCase } from '@sparkflow/enrichment';
+import { EnrichBatchUseCase } from '@sparkflow/enrichment-core';
 import type { InboundMessage, MessageOutcome } from '@sparkflow/kafka';
 
 @Controller()

@@ -1,22 +1,14 @@
+import { describeServiceConfig } from '@sparkflow/testing';
 import { loadEnrichmentConfig } from './enrichment.config';
 
-describe('enrichment configuration', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
-  });
-
-  it('defaults to the local stack', () => {
-    process.env = {};
-    expect(loadEnrichmentConfig()).toMatchObject({
-      KAFKA_BROKERS: '127.0.0.1:9092',
-      ENRICHMENT_HTTP_PORT: 3001,
-      ENRICHMENT_GROUP_ID: 'sparkflow-enrichment',
-    });
-  });
-
-  it('stops at boot naming each bad variable and what it expects', () => {
-    process.env = { ENRICHMENT_HTTP_PORT: 'http', ENRICHMENT_GROUP_ID: '' };
-    expect(() => loadEnrichmentConfig()).toThrow(/ENRICHMENT_HTTP_PORT[\s\S]*ENRICHMENT_GROUP_ID/);
-  });
+describeServiceConfig('enrichment', loadEnrichmentConfig, {
+  defaults: {
+    KAFKA_BROKERS: '127.0.0.1:9092',
+    ENRICHMENT_HTTP_PORT: 3001,
+    ENRICHMENT_GROUP_ID: 'sparkflow-enrichment',
+  },
+  invalid: {
+    env: { ENRICHMENT_HTTP_PORT: 'http', ENRICHMENT_GROUP_ID: '' },
+    says: [/ENRICHMENT_HTTP_PORT[\s\S]*ENRICHMENT_GROUP_ID/],
+  },
 });

@@ -1,6 +1,6 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { EnrichBatchUseCase } from '@sparkflow/enrichment';
+import { EnrichBatchUseCase } from '@sparkflow/enrichment-core';
 import { ConsumerHealth, EventProducer, createKafka } from '@sparkflow/kafka';
 import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
 import { ENRICHMENT_CONFIG, type EnrichmentConfig, loadEnrichmentConfig } from './enrichment.config';

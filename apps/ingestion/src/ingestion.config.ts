@@ -1,6 +1,6 @@
 import { HttpEnv, KafkaEnv, apiKeysEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
-import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflow/ingestion';
+import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflow/ingestion-core';
 
 const Env = KafkaEnv.extend(HttpEnv.shape)
   .extend({

@@ -9,7 +9,7 @@ import {
   PullUsersUseCase,
   PushUsersUseCase,
   SyntheticUsersUseCase,
-} from '@sparkflow/ingestion';
+} from '@sparkflow/ingestion-core';
 import {
   API_KEYS,
   ApiKeyGuard,

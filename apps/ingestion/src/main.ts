@@ -1,12 +1,12 @@
 import './telemetry';
 import 'reflect-metadata';
-import { bootstrapService } from '@sparkflow/service-kit';
+import { runService } from '@sparkflow/service-kit';
 import { IngestionModule } from './ingestion.module';
 import { loadIngestionConfig } from './ingestion.config';
 
 const config = loadIngestionConfig();
 
-void bootstrapService({
+runService({
   name: 'ingestion',
   module: IngestionModule,
   port: config.INGESTION_HTTP_PORT,
@@ -17,7 +17,4 @@ void bootstrapService({
   headersTimeoutMs: config.INGESTION_HEADERS_TIMEOUT_MS,
   requestTimeoutMs: config.INGESTION_REQUEST_TIMEOUT_MS,
   bodyIdleTimeoutMs: config.INGESTION_BODY_IDLE_TIMEOUT_MS,
-}).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
 });

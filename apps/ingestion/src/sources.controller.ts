@@ -10,7 +10,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { BackfillsService, PullUsersUseCase, SyntheticUsersUseCase } from '@sparkflow/ingestion';
+import { BackfillsService, PullUsersUseCase, SyntheticUsersUseCase } from '@sparkflow/ingestion-core';
 import { ApiKeyGuard } from '@sparkflow/service-kit';
 import { RateLimitGuard } from './rate-limit.guard';
 import { reply } from './reply';

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { PushUsersUseCase } from '@sparkflow/ingestion';
+import { PushUsersUseCase } from '@sparkflow/ingestion-core';
 import { ApiKeyGuard } from '@sparkflow/service-kit';
 import { RateLimitGuard } from './rate-limit.guard';
 import { reply } from './reply';

@@ -1,5 +1,5 @@
 import { Test } from '@nestjs/testing';
-import { PersistUsersUseCase } from '@sparkflow/persistence';
+import { PersistUsersUseCase } from '@sparkflow/persistence-core';
 import { OK, type InboundMessage } from '@sparkflow/kafka';
 import { PersistUsersHandler } from './persist-users.handler';
 

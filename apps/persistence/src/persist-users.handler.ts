@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { TOPICS } from '@sparkflow/contracts';
 import type { InboundMessage, MessageOutcome } from '@sparkflow/kafka';
-import { PersistUsersUseCase } from '@sparkflow/persistence';
+import { PersistUsersUseCase } from '@sparkflow/persistence-core';
 
 @Controller()
 export class PersistUsersHandler {

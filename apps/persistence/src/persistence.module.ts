@@ -3,7 +3,7 @@ import type { Client } from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { ConsumerHealth, EventProducer, createKafka } from '@sparkflow/kafka';
-import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence';
+import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence-core';
 import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
 import { ingestToPersistedRecorder } from '@sparkflow/telemetry';
 import { PERSISTENCE_CONFIG, type PersistenceConfig, loadPersistenceConfig } from './persistence.config';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RawUserEvent, TOPICS, eventTimeMicros, type RandomUser } from '@sparkflow/contracts';
-import { enrichUser } from '@sparkflow/enrichment';
+import { enrichUser } from '@sparkflow/enrichment-core';
 import { generateUsers } from '@sparkflow/sources';
 import { expectedUsersRow, plainRow } from '@sparkflow/testing';
 import { cassandra, kafka, post, waitForBatch } from './pipeline-client';

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { enrichUser } from '@sparkflow/enrichment';
+import { enrichUser } from '@sparkflow/enrichment-core';
 import { generateUsers } from '@sparkflow/sources';
 import { cassandraConnection, expectedUsersRow, integrationSettings, plainRow, uniqueName } from '@sparkflow/testing';
 

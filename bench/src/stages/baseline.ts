@@ -25,11 +25,12 @@ export interface BaselineResult {
   log: string;
 }
 
-function runJob(ctx: RunContext, args: string[], logFile: string): Promise<number> {
+/** Runs `bash <args…>` from the repo root with its output appended to `logFile`; resolves with the wall time in ms. */
+function runLogged(ctx: RunContext, args: string[], logFile: string, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const out = createWriteStream(logFile, { flags: 'a' });
     const started = performance.now();
-    const child = spawn('bash', [join(REPO_ROOT, 'spark-jobs/scripts/run-job.sh'), ...args], {
+    const child = spawn('bash', args, {
       cwd: REPO_ROOT,
       env: ctx.opts.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,29 +42,28 @@ function runJob(ctx: RunContext, args: string[], logFile: string): Promise<numbe
       const ms = performance.now() - started;
       out.end();
       if (code === 0) resolve(ms);
-      else reject(new Error(`run-job.sh ${args.join(' ')} exited ${code}; see ${logFile}`));
+      else reject(new Error(`${what} exited ${code}; see ${logFile}`));
     });
   });
 }
 
+function runJob(ctx: RunContext, args: string[], logFile: string): Promise<number> {
+  return runLogged(
+    ctx,
+    [join(REPO_ROOT, 'spark-jobs/scripts/run-job.sh'), ...args],
+    logFile,
+    `run-job.sh ${args.join(' ')}`,
+  );
+}
+
 /** Builds the venv and jars if missing (a first-time download is not the job's speed). */
-function ensureSparkEnv(ctx: RunContext, logFile: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const out = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn('bash', ['-c', 'source spark-jobs/scripts/ensure-env.sh'], {
-      cwd: REPO_ROOT,
-      env: ctx.opts.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout.pipe(out, { end: false });
-    child.stderr.pipe(out, { end: false });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      out.end();
-      if (code === 0) resolve();
-      else reject(new Error(`spark-jobs/scripts/ensure-env.sh exited ${code}; see ${logFile}`));
-    });
-  });
+async function ensureSparkEnv(ctx: RunContext, logFile: string): Promise<void> {
+  await runLogged(
+    ctx,
+    ['-c', 'source spark-jobs/scripts/ensure-env.sh'],
+    logFile,
+    'spark-jobs/scripts/ensure-env.sh',
+  );
 }
 
 /**

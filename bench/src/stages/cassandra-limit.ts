@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'cassandra-driver';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { enrichUser } from '@sparkflow/enrichment';
-import { UsersRepository, type UserWrite } from '@sparkflow/persistence';
+import { enrichUser } from '@sparkflow/enrichment-core';
+import { UsersRepository, type UserWrite } from '@sparkflow/persistence-core';
 import { cassandraConnection } from '@sparkflow/testing';
 import { forEachConcurrent, perSecond, type RunContext } from '../run-context';
 

@@ -15,6 +15,7 @@ import {
   parseDotEnv,
   type ComposeService,
 } from './compose-file';
+import { appConfigKeys } from './app-config-keys';
 import { nativeComponents } from './native-components';
 
 /**
@@ -49,23 +50,6 @@ const PENDING_LIB_KEYS: Record<string, string> = {};
 
 const built = services.filter(([, s]) => s.build?.dockerfile === 'deploy/docker/Dockerfile');
 const appServices = built.filter(([name]) => name !== 'init');
-
-/** The environment keys an app's own config module keeps after parsing `values` (zod drops unknown keys). */
-async function appConfigKeys(app: string, values: Record<string, string>): Promise<Set<string>> {
-  const modulePath = join(REPO_ROOT, 'apps', app, 'src', `${app}.config.ts`);
-  const mod = (await import(modulePath)) as Record<string, unknown>;
-  const load = Object.entries(mod).find(
-    ([k, v]) => /^load\w*Config$/.test(k) && typeof v === 'function',
-  )?.[1] as (() => Record<string, unknown>) | undefined;
-  if (!load) throw new Error(`${modulePath} exports no load…Config()`);
-  const saved = process.env;
-  process.env = { ...values };
-  try {
-    return new Set(Object.keys(load()));
-  } finally {
-    process.env = saved;
-  }
-}
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema (bundled by dclint) once .env.example is interpolated', () => {

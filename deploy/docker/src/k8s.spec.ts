@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { TOPIC_SPECS, TOPICS, type TopicName } from '@sparkflow/contracts';
 import { loadTelemetryConfig } from '@sparkflow/telemetry';
+import { appConfigKeys } from './app-config-keys';
 import { REPO_ROOT } from './compose-file';
 
 /** The Kubernetes manifests, checked statically against the apps' config schemas and the topic contracts. */
@@ -45,24 +46,6 @@ const PENDING_LIB_KEYS = new Set<string>(); // see compose.spec.ts
 
 const config = docs('config.yaml').find((d) => d.kind === 'ConfigMap')!;
 const kustomization = docs('kustomization.yaml')[0] as unknown as { resources: string[] };
-
-async function appConfigKeys(app: string, values: Record<string, string>): Promise<Set<string>> {
-  const mod = (await import(join(REPO_ROOT, 'apps', app, 'src', `${app}.config.ts`))) as Record<
-    string,
-    unknown
-  >;
-  const load = Object.entries(mod).find(([k]) => /^load\w*Config$/.test(k))?.[1] as () => Record<
-    string,
-    unknown
-  >;
-  const saved = process.env;
-  process.env = { ...values };
-  try {
-    return new Set(Object.keys(load()));
-  } finally {
-    process.env = saved;
-  }
-}
 
 describe.each(['ingestion', 'enrichment', 'persistence', 'audit'])('deploy/k8s %s', (app) => {
   const all = docs(`${app}.yaml`);

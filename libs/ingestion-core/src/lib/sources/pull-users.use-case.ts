@@ -2,18 +2,13 @@ import { Seed } from './seed';
 import { z } from 'zod';
 import type { RandomUserClient } from '@sparkflow/sources';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import { parseRequest, type RequestOutcome } from '../request/request-outcome';
-import { ingestInChunks, type ChunkedReceipt } from './ingest-in-chunks';
+import type { RequestOutcome } from '../request/request-outcome';
+import { generatedCount, ingestGeneratingRequest } from './generating-request';
+import type { ChunkedReceipt } from './ingest-in-chunks';
 
 export const pullRequest = (maxUsers: number) =>
   z.object({
-    count: z
-      .number()
-      .int()
-      .min(1)
-      .max(maxUsers, {
-        message: `at most ${maxUsers} users per request (INGESTION_MAX_GENERATED_USERS); pull with several seeds for more`,
-      }),
+    count: generatedCount(maxUsers, 'pull with several seeds for more'),
     seed: Seed,
     nat: z.array(z.string().length(2)).optional(),
   });
@@ -35,16 +30,12 @@ export class PullUsersUseCase {
     this.request = pullRequest(maxUsers);
   }
 
-  async execute(body: unknown): Promise<RequestOutcome<ChunkedReceipt>> {
-    const parsed = parseRequest(this.request, body);
-    if (!parsed.ok) return parsed.refusal;
-    const { seed, count, nat } = parsed.data;
-    const receipt = await ingestInChunks(this.ingest, {
+  execute(body: unknown): Promise<RequestOutcome<ChunkedReceipt>> {
+    return ingestGeneratingRequest(this.ingest, this.request, body, ({ seed, count, nat }) => ({
       source: 'randomuser-api',
       batchId: pullBatchId(seed, count),
       total: count,
       chunks: this.client.pages({ count, seed, nat }),
-    });
-    return { status: 202, body: receipt };
+    }));
   }
 }

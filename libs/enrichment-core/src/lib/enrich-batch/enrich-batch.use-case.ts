@@ -17,7 +17,7 @@ import {
   reasonsFromZod,
 } from '@sparkflow/kafka';
 import { z } from 'zod';
-import { enrichUser } from '../enrich-user/enrich-user.use-case';
+import { enrichUser } from '../enrich-user/enrich-user';
 
 /** The envelope with the payload left unparsed: the payload's own faults are enrichUser's to name. */
 const RawEnvelope = Envelope.extend({ payload: z.unknown() });

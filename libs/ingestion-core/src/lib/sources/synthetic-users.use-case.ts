@@ -2,21 +2,16 @@ import { Seed } from './seed';
 import { z } from 'zod';
 import { generateUsers } from '@sparkflow/sources';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import { parseRequest, type RequestOutcome } from '../request/request-outcome';
-import { ingestInChunks, slices, type ChunkedReceipt } from './ingest-in-chunks';
+import type { RequestOutcome } from '../request/request-outcome';
+import { generatedCount, ingestGeneratingRequest } from './generating-request';
+import { slices, type ChunkedReceipt } from './ingest-in-chunks';
 
 /** Default cap on the people one synthetic or pull request makes; more is a backfill's job. */
 export const DEFAULT_MAX_GENERATED_USERS = 200_000;
 
 export const syntheticRequest = (maxUsers: number) =>
   z.object({
-    count: z
-      .number()
-      .int()
-      .min(1)
-      .max(maxUsers, {
-        message: `at most ${maxUsers} users per request (INGESTION_MAX_GENERATED_USERS); send several pages, or POST /v1/backfills for more`,
-      }),
+    count: generatedCount(maxUsers, 'send several pages, or POST /v1/backfills for more'),
     seed: Seed.default('sparkflow'),
     page: z.number().int().min(1).default(1),
   });
@@ -39,16 +34,12 @@ export class SyntheticUsersUseCase {
     this.request = syntheticRequest(maxUsers);
   }
 
-  async execute(body: unknown): Promise<RequestOutcome<ChunkedReceipt>> {
-    const parsed = parseRequest(this.request, body);
-    if (!parsed.ok) return parsed.refusal;
-    const { seed, page, count } = parsed.data;
-    const receipt = await ingestInChunks(this.ingest, {
+  execute(body: unknown): Promise<RequestOutcome<ChunkedReceipt>> {
+    return ingestGeneratingRequest(this.ingest, this.request, body, ({ seed, page, count }) => ({
       source: 'synthetic',
       batchId: syntheticBatchId(seed, page, count),
       total: count,
       chunks: slices(count, (from, n) => generateUsers({ seed, page, from, count: n })),
-    });
-    return { status: 202, body: receipt };
+    }));
   }
 }

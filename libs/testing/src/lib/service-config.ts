@@ -1,0 +1,43 @@
+/// <reference types="jest" />
+// Used only by specs; the reference gives every project that compiles this lib the jest globals it calls.
+
+/** Runs a config loader against exactly `env` (never the developer's environment) and restores process.env. */
+export function loadWithEnv<T>(load: () => T, env: Record<string, string>): T {
+  const saved = process.env;
+  process.env = { ...env };
+  try {
+    return load();
+  } finally {
+    process.env = saved;
+  }
+}
+
+export interface ServiceConfigCases<T> {
+  /** What an empty environment gives: the local stack's settings. */
+  defaults: Partial<T>;
+  /** An environment with bad values, and what the error must say about each. */
+  invalid: { env: Record<string, string>; says: RegExp[] };
+}
+
+/**
+ * The cases every service's `<app>.config.ts` must pass, plus the service's own in `more`
+ * (given a loader that reads only the environment it is handed).
+ */
+export function describeServiceConfig<T>(
+  service: string,
+  load: () => T,
+  cases: ServiceConfigCases<T>,
+  more?: (loadWith: (env: Record<string, string>) => T) => void,
+): void {
+  describe(`${service} configuration`, () => {
+    it('defaults to the local stack', () => {
+      expect(loadWithEnv(load, {})).toMatchObject(cases.defaults);
+    });
+
+    it('stops at boot naming each bad variable and what it expects', () => {
+      for (const says of cases.invalid.says) expect(() => loadWithEnv(load, cases.invalid.env)).toThrow(says);
+    });
+
+    more?.((env) => loadWithEnv(load, env));
+  });
+}
