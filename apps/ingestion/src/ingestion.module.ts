@@ -1,6 +1,6 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { EventProducer, createKafka, kafkaCredentials } from '@sparkflow/kafka';
 import {
   BackfillsService,
   IngestUsersUseCase,
@@ -35,7 +35,11 @@ export const KAFKA = Symbol('KAFKA');
       provide: KAFKA,
       inject: [INGESTION_CONFIG],
       useFactory: (c: IngestionConfig) =>
-        createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'ingestion' }),
+        createKafka({
+          brokers: splitList(c.KAFKA_BROKERS),
+          clientId: 'ingestion',
+          credentials: kafkaCredentials(c),
+        }),
     },
     {
       provide: EventProducer,
