@@ -67,6 +67,9 @@ export function loadCliConfig(
 ): CliConfig {
   const derived: Record<string, string | undefined> = {};
   if (flags.auditKey !== undefined) derived['AUDIT_API_KEYS'] = flags.auditKey;
+  // The native stack keeps the CLI's password in KAFKA_CLI_PASSWORD; KAFKA_PASSWORD wins when both are set.
+  if (!raw['KAFKA_PASSWORD'] && raw['KAFKA_CLI_PASSWORD'])
+    derived['KAFKA_PASSWORD'] = raw['KAFKA_CLI_PASSWORD'];
   if (!raw['KAFKA_BROKERS'] && raw['KAFKA_PORT']) derived['KAFKA_BROKERS'] = `127.0.0.1:${raw['KAFKA_PORT']}`;
   if (!raw['CASSANDRA_CONTACT_POINTS'] && raw['CASSANDRA_PORT']) {
     derived['CASSANDRA_CONTACT_POINTS'] = `127.0.0.1:${raw['CASSANDRA_PORT']}`;

@@ -334,6 +334,13 @@ describe('sparkflow stack', () => {
 });
 
 describe('sparkflow when parts of the stack are down', () => {
+  it('names KAFKA_USERNAME and KAFKA_PASSWORD when Kafka refuses its login', async () => {
+    const r = await sparkflow(['topics', 'list'], { KAFKA_PASSWORD: 'not-the-password' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refused the login of sparkflow-cli/);
+    expect(r.stderr).toMatch(/KAFKA_USERNAME and KAFKA_PASSWORD/);
+  });
+
   it('names Kafka, its address, and how to start it; exit 1', async () => {
     const r = await sparkflow(['topics', 'list'], { KAFKA_PORT: '1', KAFKA_BROKERS: '' });
     expect(r.code).toBe(1);

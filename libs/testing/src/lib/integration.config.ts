@@ -1,7 +1,12 @@
 import { join, resolve } from 'node:path';
 import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
-import { KAFKA_ADMIN_USER, devKafkaPassword } from '@sparkflow/contracts';
+import {
+  KAFKA_ADMIN_USER,
+  KAFKA_PRINCIPALS,
+  devKafkaPassword,
+  kafkaPasswordVariable,
+} from '@sparkflow/contracts';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 
@@ -92,4 +97,14 @@ export function kafkaConnection(s: IntegrationSettings) {
     password: s.KAFKA_ADMIN_PASSWORD,
   };
   return { brokers: s.KAFKA_BROKERS.split(','), sasl: sasl as SASLOptions };
+}
+
+/** Each Kafka principal's password on the stack, by its variable (KAFKA_<ROLE>_PASSWORD), defaults included. */
+export function kafkaPrincipalPasswords(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(
+    KAFKA_PRINCIPALS.map((p) => {
+      const name = kafkaPasswordVariable(p.role);
+      return [name, env[name] ?? devKafkaPassword(p.user)];
+    }),
+  );
 }
