@@ -38,7 +38,7 @@ async function kafkaTopics(cfg: BootstrapConfig): Promise<string[]> {
   });
   return retry('kafka', cfg.BOOTSTRAP_TIMEOUT_S, async () => [
     ...(await ensureTopics(kafka.admin(), TOPIC_SPECS)),
-    ...(await ensureAcls(kafka.admin(), KAFKA_PRINCIPALS)),
+    ...(cfg.BOOTSTRAP_KAFKA_ACLS === 'true' ? await ensureAcls(kafka.admin(), KAFKA_PRINCIPALS) : []),
   ]);
 }
 
