@@ -1,12 +1,24 @@
-import { HttpEnv, KafkaEnv, PostgresEnv, apiKeysEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import {
+  HttpEnv,
+  KafkaEnv,
+  kafkaAuthEnv,
+  PostgresEnv,
+  apiKeysEnv,
+  httpPort,
+  parseEnv,
+} from '@sparkflow/service-kit';
 import { z } from 'zod';
+import { CONSUMER_GROUPS } from '@sparkflow/contracts';
 
-const Env = KafkaEnv.extend(HttpEnv.shape).extend(PostgresEnv.shape).extend({
-  AUDIT_HTTP_PORT: httpPort(3003),
-  AUDIT_GROUP_ID: z.string().min(1).default('sparkflow-audit'),
-  /** Comma-separated keys accepted in the `x-api-key` header of the query API (/v1/…). */
-  AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
-});
+const Env = KafkaEnv.extend(kafkaAuthEnv('audit').shape)
+  .extend(HttpEnv.shape)
+  .extend(PostgresEnv.shape)
+  .extend({
+    AUDIT_HTTP_PORT: httpPort(3003),
+    AUDIT_GROUP_ID: z.string().min(1).default(CONSUMER_GROUPS.audit),
+    /** Comma-separated keys accepted in the `x-api-key` header of the query API (/v1/…). */
+    AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
+  });
 export type AuditConfig = Readonly<z.infer<typeof Env>>;
 export const AUDIT_CONFIG = Symbol('AUDIT_CONFIG');
 

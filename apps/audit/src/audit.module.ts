@@ -1,9 +1,22 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Kafka } from 'kafkajs';
-import { AuditEventsRepository, ListBatchesUseCase, RecordEventsUseCase, createAuditDataSource } from '@sparkflow/audit-store';
-import { ConsumerHealth, EventProducer, createKafka } from '@sparkflow/kafka';
-import { API_KEYS, ApiKeyGuard, HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, splitList } from '@sparkflow/service-kit';
+import {
+  AuditEventsRepository,
+  ListBatchesUseCase,
+  RecordEventsUseCase,
+  createAuditDataSource,
+} from '@sparkflow/audit-store';
+import { ConsumerHealth, EventProducer, createKafka, kafkaCredentials } from '@sparkflow/kafka';
+import {
+  API_KEYS,
+  ApiKeyGuard,
+  HealthController,
+  MetricsController,
+  READINESS_CHECKS,
+  TelemetryLifecycle,
+  splitList,
+} from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
 import { RecordEventsHandler } from './record-events.handler';
 import { AuditQueryController } from './audit-query.controller';
@@ -22,7 +35,12 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
     {
       provide: KAFKA,
       inject: [AUDIT_CONFIG],
-      useFactory: (c: AuditConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'audit' }),
+      useFactory: (c: AuditConfig) =>
+        createKafka({
+          brokers: splitList(c.KAFKA_BROKERS),
+          clientId: 'audit',
+          credentials: kafkaCredentials(c),
+        }),
     },
     {
       provide: EventProducer,
@@ -41,9 +59,21 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
           database: c.POSTGRES_DB,
         }).initialize(),
     },
-    { provide: AuditEventsRepository, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new AuditEventsRepository(ds) },
-    { provide: ListBatchesUseCase, inject: [AuditEventsRepository], useFactory: (r: AuditEventsRepository) => new ListBatchesUseCase(r) },
-    { provide: RecordEventsUseCase, inject: [AuditEventsRepository], useFactory: (r: AuditEventsRepository) => new RecordEventsUseCase(r) },
+    {
+      provide: AuditEventsRepository,
+      inject: [DATA_SOURCE],
+      useFactory: (ds: DataSource) => new AuditEventsRepository(ds),
+    },
+    {
+      provide: ListBatchesUseCase,
+      inject: [AuditEventsRepository],
+      useFactory: (r: AuditEventsRepository) => new ListBatchesUseCase(r),
+    },
+    {
+      provide: RecordEventsUseCase,
+      inject: [AuditEventsRepository],
+      useFactory: (r: AuditEventsRepository) => new RecordEventsUseCase(r),
+    },
     {
       provide: READINESS_CHECKS,
       inject: [DATA_SOURCE, ConsumerHealth],

@@ -11,6 +11,11 @@ describe('loadCliConfig', () => {
       auditKey: 'dev-audit-key',
       color: 'auto',
     });
+    expect(cfg.kafkaLogin).toEqual({
+      mechanism: 'scram-sha-512',
+      username: 'sparkflow-cli',
+      password: 'sparkflow-cli-dev',
+    });
     expect(cfg.cassandra).toEqual({
       contactPoints: ['127.0.0.1:9042'],
       localDataCenter: 'datacenter1',
@@ -49,8 +54,10 @@ describe('loadCliConfig', () => {
     );
   });
 
-  it("sends the first of AUDIT_API_KEYS to the audit, unless --audit-key names another", () => {
-    expect(loadCliConfig({ AUDIT_API_KEYS: 'audit-key-0001,audit-key-0002' }).auditKey).toBe('audit-key-0001');
+  it('sends the first of AUDIT_API_KEYS to the audit, unless --audit-key names another', () => {
+    expect(loadCliConfig({ AUDIT_API_KEYS: 'audit-key-0001,audit-key-0002' }).auditKey).toBe(
+      'audit-key-0001',
+    );
     expect(loadCliConfig({ AUDIT_API_KEYS: 'audit-key-0001' }, { auditKey: 'flag-key-0003' }).auditKey).toBe(
       'flag-key-0003',
     );

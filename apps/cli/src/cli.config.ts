@@ -1,4 +1,12 @@
-import { CassandraEnv, KafkaEnv, apiKeysEnv, httpPort, parseEnv, splitList } from '@sparkflow/service-kit';
+import {
+  CassandraEnv,
+  KafkaEnv,
+  apiKeysEnv,
+  httpPort,
+  kafkaAuthEnv,
+  parseEnv,
+  splitList,
+} from '@sparkflow/service-kit';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -7,33 +15,41 @@ const port = z.coerce.number().int().min(1).max(65535);
  * The CLI reads the variables the services and the native stack read, so `KAFKA_PORT=39092 npx sparkflow …`
  * talks to the stack `KAFKA_PORT=39092 npm run stack -- up` started. Explicit address lists win over ports.
  */
-const Env = KafkaEnv.extend(CassandraEnv.shape).extend({
-  KAFKA_PORT: port.optional(),
-  CASSANDRA_PORT: port.optional(),
-  INGESTION_HTTP_PORT: httpPort(3000),
-  AUDIT_HTTP_PORT: httpPort(3003),
-  ENRICHMENT_HTTP_PORT: httpPort(3001),
-  PERSISTENCE_HTTP_PORT: httpPort(3002),
-  /** Base URLs when the APIs are not on this machine (Compose, Kubernetes); default http://127.0.0.1:<port>. */
-  INGESTION_URL: z.url().optional(),
-  AUDIT_URL: z.url().optional(),
-  ENRICHMENT_URL: z.url().optional(),
-  PERSISTENCE_URL: z.url().optional(),
-  /** Comma-separated; the CLI sends the first in `x-api-key`. */
-  INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
-  /** Comma-separated; the CLI sends the first in `x-api-key` to the audit (`--audit-key` wins). */
-  AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
-  /** The services' consumer groups (their own defaults), to tell which stage holds a batch. */
-  ENRICHMENT_GROUP_ID: z.string().min(1).default('sparkflow-enrichment'),
-  PERSISTENCE_GROUP_ID: z.string().min(1).default('sparkflow-persistence'),
-  AUDIT_GROUP_ID: z.string().min(1).default('sparkflow-audit'),
-  /** https://no-color.org: any non-empty value turns colour off. */
-  NO_COLOR: z.string().optional(),
-  FORCE_COLOR: z.string().optional(),
-});
+const Env = KafkaEnv.extend(kafkaAuthEnv('cli').shape)
+  .extend(CassandraEnv.shape)
+  .extend({
+    KAFKA_PORT: port.optional(),
+    CASSANDRA_PORT: port.optional(),
+    INGESTION_HTTP_PORT: httpPort(3000),
+    AUDIT_HTTP_PORT: httpPort(3003),
+    ENRICHMENT_HTTP_PORT: httpPort(3001),
+    PERSISTENCE_HTTP_PORT: httpPort(3002),
+    /** Base URLs when the APIs are not on this machine (Compose, Kubernetes); default http://127.0.0.1:<port>. */
+    INGESTION_URL: z.url().optional(),
+    AUDIT_URL: z.url().optional(),
+    ENRICHMENT_URL: z.url().optional(),
+    PERSISTENCE_URL: z.url().optional(),
+    /** Comma-separated; the CLI sends the first in `x-api-key`. */
+    INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
+    /** Comma-separated; the CLI sends the first in `x-api-key` to the audit (`--audit-key` wins). */
+    AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
+    /** The services' consumer groups (their own defaults), to tell which stage holds a batch. */
+    ENRICHMENT_GROUP_ID: z.string().min(1).default('sparkflow-enrichment'),
+    PERSISTENCE_GROUP_ID: z.string().min(1).default('sparkflow-persistence'),
+    AUDIT_GROUP_ID: z.string().min(1).default('sparkflow-audit'),
+    /** https://no-color.org: any non-empty value turns colour off. */
+    NO_COLOR: z.string().optional(),
+    FORCE_COLOR: z.string().optional(),
+  });
 
 export interface CliConfig {
   readonly kafkaBrokers: string[];
+  /** The operator's Kafka login (KAFKA_USERNAME, KAFKA_PASSWORD, KAFKA_SASL_MECHANISM). */
+  readonly kafkaLogin: {
+    readonly mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain';
+    readonly username: string;
+    readonly password: string;
+  };
   readonly cassandra: {
     readonly contactPoints: string[];
     readonly localDataCenter: string;
@@ -44,7 +60,12 @@ export interface CliConfig {
   readonly ingestionUrl: string;
   readonly auditUrl: string;
   /** Every service's base URL, for `/metrics` and `/health/ready` (`sparkflow top`). */
-  readonly serviceUrls: { readonly ingestion: string; readonly enrichment: string; readonly persistence: string; readonly audit: string };
+  readonly serviceUrls: {
+    readonly ingestion: string;
+    readonly enrichment: string;
+    readonly persistence: string;
+    readonly audit: string;
+  };
   readonly apiKey: string;
   readonly auditKey: string;
   readonly color: 'auto' | 'never' | 'always';
@@ -56,9 +77,15 @@ export interface CliFlags {
   auditKey?: string;
 }
 
-export function loadCliConfig(raw: Record<string, string | undefined> = process.env, flags: CliFlags = {}): CliConfig {
+export function loadCliConfig(
+  raw: Record<string, string | undefined> = process.env,
+  flags: CliFlags = {},
+): CliConfig {
   const derived: Record<string, string | undefined> = {};
   if (flags.auditKey !== undefined) derived['AUDIT_API_KEYS'] = flags.auditKey;
+  // The native stack keeps the CLI's password in KAFKA_CLI_PASSWORD; KAFKA_PASSWORD wins when both are set.
+  if (!raw['KAFKA_PASSWORD'] && raw['KAFKA_CLI_PASSWORD'])
+    derived['KAFKA_PASSWORD'] = raw['KAFKA_CLI_PASSWORD'];
   if (!raw['KAFKA_BROKERS'] && raw['KAFKA_PORT']) derived['KAFKA_BROKERS'] = `127.0.0.1:${raw['KAFKA_PORT']}`;
   if (!raw['CASSANDRA_CONTACT_POINTS'] && raw['CASSANDRA_PORT']) {
     derived['CASSANDRA_CONTACT_POINTS'] = `127.0.0.1:${raw['CASSANDRA_PORT']}`;
@@ -66,6 +93,11 @@ export function loadCliConfig(raw: Record<string, string | undefined> = process.
   const e = parseEnv('sparkflow', Env, { ...raw, ...derived });
   return Object.freeze({
     kafkaBrokers: splitList(e.KAFKA_BROKERS),
+    kafkaLogin: Object.freeze({
+      mechanism: e.KAFKA_SASL_MECHANISM,
+      username: e.KAFKA_USERNAME,
+      password: e.KAFKA_PASSWORD,
+    }),
     cassandra: Object.freeze({
       contactPoints: splitList(e.CASSANDRA_CONTACT_POINTS),
       localDataCenter: e.CASSANDRA_LOCAL_DC,

@@ -7,7 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { HEADERS, SCHEMA_VERSION, TOPICS, TOPIC_SPECS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { auditHeaders, cassandraConnection, integrationSettings, uniqueName } from '@sparkflow/testing';
+import {
+  auditHeaders,
+  cassandraConnection,
+  integrationSettings,
+  kafkaConnection,
+  uniqueName,
+} from '@sparkflow/testing';
 
 /**
  * The real `sparkflow` command, as a child process with real argv and exit codes, against the real stack
@@ -17,7 +23,7 @@ const BIN = join(__dirname, '..', 'bin', 'sparkflow');
 const settings = integrationSettings();
 const kafka = new Kafka({
   clientId: 'cli-it',
-  brokers: settings.KAFKA_BROKERS.split(','),
+  ...kafkaConnection(settings),
   logLevel: logLevel.NOTHING,
 });
 
@@ -328,6 +334,13 @@ describe('sparkflow stack', () => {
 });
 
 describe('sparkflow when parts of the stack are down', () => {
+  it('names KAFKA_USERNAME and KAFKA_PASSWORD when Kafka refuses its login', async () => {
+    const r = await sparkflow(['topics', 'list'], { KAFKA_PASSWORD: 'not-the-password' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refused the login of sparkflow-cli/);
+    expect(r.stderr).toMatch(/KAFKA_USERNAME and KAFKA_PASSWORD/);
+  });
+
   it('names Kafka, its address, and how to start it; exit 1', async () => {
     const r = await sparkflow(['topics', 'list'], { KAFKA_PORT: '1', KAFKA_BROKERS: '' });
     expect(r.code).toBe(1);
@@ -557,7 +570,9 @@ describe('backfill, dead letters and users on the running pipeline', () => {
       const r = await sparkflow([...args], env);
       expect({ code: r.code, stderr: r.stderr }).toEqual({
         code: 1,
-        stderr: expect.stringMatching(/audit API answered GET .* with HTTP 401[\s\S]*set AUDIT_API_KEYS or --audit-key/),
+        stderr: expect.stringMatching(
+          /audit API answered GET .* with HTTP 401[\s\S]*set AUDIT_API_KEYS or --audit-key/,
+        ),
       });
     }
   });

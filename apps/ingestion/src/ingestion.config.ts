@@ -1,8 +1,9 @@
-import { HttpEnv, KafkaEnv, apiKeysEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import { HttpEnv, KafkaEnv, kafkaAuthEnv, apiKeysEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflow/ingestion-core';
 
-const Env = KafkaEnv.extend(HttpEnv.shape)
+const Env = KafkaEnv.extend(kafkaAuthEnv('ingestion').shape)
+  .extend(HttpEnv.shape)
   .extend({
     INGESTION_HTTP_PORT: httpPort(3000),
     /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */

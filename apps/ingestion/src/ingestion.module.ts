@@ -1,7 +1,7 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { TOPICS } from '@sparkflow/contracts';
-import { EventProducer, createKafka } from '@sparkflow/kafka';
+import { EventProducer, createKafka, kafkaCredentials } from '@sparkflow/kafka';
 import { deadLetteredAtIngestion } from '@sparkflow/telemetry';
 import {
   BackfillsService,
@@ -37,7 +37,11 @@ export const KAFKA = Symbol('KAFKA');
       provide: KAFKA,
       inject: [INGESTION_CONFIG],
       useFactory: (c: IngestionConfig) =>
-        createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'ingestion' }),
+        createKafka({
+          brokers: splitList(c.KAFKA_BROKERS),
+          clientId: 'ingestion',
+          credentials: kafkaCredentials(c),
+        }),
     },
     {
       provide: EventProducer,

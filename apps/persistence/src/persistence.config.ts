@@ -1,11 +1,15 @@
-import { HttpEnv, CassandraEnv, KafkaEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import { HttpEnv, CassandraEnv, KafkaEnv, kafkaAuthEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
+import { CONSUMER_GROUPS } from '@sparkflow/contracts';
 
-const Env = KafkaEnv.extend(HttpEnv.shape).extend(CassandraEnv.shape).extend({
-  PERSISTENCE_HTTP_PORT: httpPort(3002),
-  PERSISTENCE_GROUP_ID: z.string().min(1).default('sparkflow-persistence'),
-  PERSISTENCE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
-});
+const Env = KafkaEnv.extend(kafkaAuthEnv('persistence').shape)
+  .extend(HttpEnv.shape)
+  .extend(CassandraEnv.shape)
+  .extend({
+    PERSISTENCE_HTTP_PORT: httpPort(3002),
+    PERSISTENCE_GROUP_ID: z.string().min(1).default(CONSUMER_GROUPS.persistence),
+    PERSISTENCE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
+  });
 export type PersistenceConfig = Readonly<z.infer<typeof Env>>;
 export const PERSISTENCE_CONFIG = Symbol('PERSISTENCE_CONFIG');
 

@@ -2,9 +2,16 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { ConsumerHealth, EventProducer, createKafka } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer, createKafka, kafkaCredentials } from '@sparkflow/kafka';
 import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence-core';
-import { HealthController, MetricsController, READINESS_CHECKS, TelemetryLifecycle, kafkaReady, splitList } from '@sparkflow/service-kit';
+import {
+  HealthController,
+  MetricsController,
+  READINESS_CHECKS,
+  TelemetryLifecycle,
+  kafkaReady,
+  splitList,
+} from '@sparkflow/service-kit';
 import { ingestToPersistedRecorder } from '@sparkflow/telemetry';
 import { PERSISTENCE_CONFIG, type PersistenceConfig, loadPersistenceConfig } from './persistence.config';
 import { PersistUsersHandler } from './persist-users.handler';
@@ -21,12 +28,18 @@ export const CASSANDRA = Symbol('CASSANDRA');
     {
       provide: KAFKA,
       inject: [PERSISTENCE_CONFIG],
-      useFactory: (c: PersistenceConfig) => createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId: 'persistence' }),
+      useFactory: (c: PersistenceConfig) =>
+        createKafka({
+          brokers: splitList(c.KAFKA_BROKERS),
+          clientId: 'persistence',
+          credentials: kafkaCredentials(c),
+        }),
     },
     {
       provide: EventProducer,
       inject: [KAFKA, PERSISTENCE_CONFIG],
-      useFactory: (k: Kafka, c: PersistenceConfig) => new EventProducer(k, { compression: c.KAFKA_COMPRESSION }),
+      useFactory: (k: Kafka, c: PersistenceConfig) =>
+        new EventProducer(k, { compression: c.KAFKA_COMPRESSION }),
     },
     {
       provide: CASSANDRA,

@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { auditHeaders, cassandraConnection, integrationSettings, uniqueName } from '@sparkflow/testing';
+import {
+  auditHeaders,
+  cassandraConnection,
+  integrationSettings,
+  kafkaConnection,
+  uniqueName,
+} from '@sparkflow/testing';
 
 /** Talks to the running pipeline the way its users do: ingestion's and audit's HTTP APIs, Kafka, Cassandra. */
 export const settings = integrationSettings();
@@ -11,7 +17,11 @@ export const AUDIT = `http://127.0.0.1:${settings.AUDIT_HTTP_PORT}`;
 export const API_KEY = settings.INGESTION_API_KEYS.split(',')[0];
 export const AUDIT_HEADERS = auditHeaders(settings);
 
-export const kafka = new Kafka({ clientId: 'pipeline-e2e', brokers: settings.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+export const kafka = new Kafka({
+  clientId: 'pipeline-e2e',
+  ...kafkaConnection(settings),
+  logLevel: logLevel.NOTHING,
+});
 
 export function cassandra() {
   return createCassandraClient(cassandraConnection(settings));
@@ -41,14 +51,17 @@ export async function waitForBatch(batchId: string, timeoutMs = 180_000): Promis
   let last: BatchCounts | null = null;
   while (Date.now() < deadline) {
     const res = await fetch(`${AUDIT}/v1/batches/${encodeURIComponent(batchId)}`, { headers: AUDIT_HEADERS });
-    if (res.status === 401) throw new Error(`the audit refused the key (AUDIT_API_KEYS): ${await res.text()}`);
+    if (res.status === 401)
+      throw new Error(`the audit refused the key (AUDIT_API_KEYS): ${await res.text()}`);
     if (res.ok) {
       last = (await res.json()) as BatchCounts;
       if (last.complete) return last;
     }
     await sleep(250);
   }
-  throw new Error(`batch ${batchId} not complete within ${timeoutMs} ms; last counts ${JSON.stringify(last)}`);
+  throw new Error(
+    `batch ${batchId} not complete within ${timeoutMs} ms; last counts ${JSON.stringify(last)}`,
+  );
 }
 
 function parseJson(text: string): unknown {
@@ -60,14 +73,21 @@ function parseJson(text: string): unknown {
 }
 
 /** Reads users.dlq from the beginning and keeps the dead letters of one batch, until `expected` arrived. */
-export async function deadLettersOfBatch(batchId: string, expected: number, timeoutMs = 60_000): Promise<DeadLetterEvent[]> {
+export async function deadLettersOfBatch(
+  batchId: string,
+  expected: number,
+  timeoutMs = 60_000,
+): Promise<DeadLetterEvent[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('e2e-dlq-reader'), maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
   const found: DeadLetterEvent[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${found.length}/${expected} dead letters of ${batchId}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`only ${found.length}/${expected} dead letters of ${batchId}`)),
+        timeoutMs,
+      );
       void consumer.run({
         eachMessage: async ({ message }) => {
           // users.dlq may hold anything a producer wrote (the hostile-input spec writes raw bytes onto it).
@@ -86,10 +106,15 @@ export async function deadLettersOfBatch(batchId: string, expected: number, time
   return found;
 }
 
-export async function userIdsPresent(client: ReturnType<typeof cassandra>, ids: string[]): Promise<Set<string>> {
+export async function userIdsPresent(
+  client: ReturnType<typeof cassandra>,
+  ids: string[],
+): Promise<Set<string>> {
   const present = new Set<string>();
   for (let i = 0; i < ids.length; i += 100) {
-    const rs = await client.execute('SELECT user_id FROM users WHERE user_id IN ?', [ids.slice(i, i + 100)], { prepare: true });
+    const rs = await client.execute('SELECT user_id FROM users WHERE user_id IN ?', [ids.slice(i, i + 100)], {
+      prepare: true,
+    });
     for (const row of rs.rows) present.add(String(row['user_id']));
   }
   return present;

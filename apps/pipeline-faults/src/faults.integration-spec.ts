@@ -7,7 +7,14 @@ import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts'
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { enrichUser } from '@sparkflow/enrichment-core';
 import { generateUsers } from '@sparkflow/sources';
-import { cassandraConnection, expectedUsersRow, integrationSettings, plainRow, uniqueName } from '@sparkflow/testing';
+import {
+  cassandraConnection,
+  expectedUsersRow,
+  integrationSettings,
+  kafkaConnection,
+  plainRow,
+  uniqueName,
+} from '@sparkflow/testing';
 
 /**
  * Breaks the running stack while 50,000 users flow through it — every service, the Kafka broker and
@@ -22,7 +29,7 @@ const BATCHES = 10;
 const INGESTION = `http://127.0.0.1:${s.INGESTION_HTTP_PORT}`;
 const AUDIT = `http://127.0.0.1:${s.AUDIT_HTTP_PORT}`;
 const API_KEY = s.INGESTION_API_KEYS.split(',')[0];
-const kafka = new Kafka({ clientId: 'faults', brokers: s.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+const kafka = new Kafka({ clientId: 'faults', ...kafkaConnection(s), logLevel: logLevel.NOTHING });
 const log: string[] = [];
 const note = (line: string) => {
   log.push(`${new Date().toISOString()} ${line}`);
@@ -77,7 +84,9 @@ async function ingest(seed: string, count: number): Promise<string> {
 
 async function batch(batchId: string): Promise<BatchCounts | null> {
   try {
-    const res = await fetch(`${AUDIT}/v1/batches/${encodeURIComponent(batchId)}`, { headers: { 'x-api-key': s.AUDIT_API_KEYS.split(',')[0] } });
+    const res = await fetch(`${AUDIT}/v1/batches/${encodeURIComponent(batchId)}`, {
+      headers: { 'x-api-key': s.AUDIT_API_KEYS.split(',')[0] },
+    });
     return res.ok ? ((await res.json()) as never) : null;
   } catch {
     return null;
@@ -160,14 +169,18 @@ describe(`faults while ${USERS} users flow`, () => {
       if (settled.every((b) => b?.complete)) break;
       await sleep(2000);
     }
-    note(`settled after ${Math.round((Date.now() - started) / 1000)} s: ${JSON.stringify(settled.map((b) => b && [b.ingested, b.persisted, b.deadLettered]))}`);
+    note(
+      `settled after ${Math.round((Date.now() - started) / 1000)} s: ${JSON.stringify(settled.map((b) => b && [b.ingested, b.persisted, b.deadLettered]))}`,
+    );
     expect(settled.every((b) => b?.complete)).toBe(true);
     expect(settled.reduce((n, b) => n + (b?.deadLettered ?? 0), 0)).toBe(0);
 
     // Cassandra holds exactly the users generated, once each, every column as a run without faults
     // stores it: enrichment's own function computes each row here. The event id and time are the
     // pipeline's (ingestion assigns them); they must belong to this run.
-    const generated = seeds.flatMap((seed, b) => generateUsers({ seed, count: per }).map((user) => ({ user, batchId: batchIds[b] })));
+    const generated = seeds.flatMap((seed, b) =>
+      generateUsers({ seed, count: per }).map((user) => ({ user, batchId: batchIds[b] })),
+    );
     const byId = new Map(generated.map((g) => [g.user.login.uuid.toLowerCase(), g]));
     const expected = [...byId.keys()];
     const client = createCassandraClient(cassandraConnection(s));
@@ -176,7 +189,11 @@ describe(`faults while ${USERS} users flow`, () => {
     const mismatched: { userId: string; column: string; stored: unknown; expected: unknown }[] = [];
     try {
       for (let i = 0; i < expected.length; i += 200) {
-        const rs = await client.execute('SELECT * FROM users WHERE user_id IN ?', [expected.slice(i, i + 200)], { prepare: true });
+        const rs = await client.execute(
+          'SELECT * FROM users WHERE user_id IN ?',
+          [expected.slice(i, i + 200)],
+          { prepare: true },
+        );
         present += rs.rowLength;
         for (const r of rs.rows) {
           const row = plainRow(r);
@@ -184,12 +201,24 @@ describe(`faults while ${USERS} users flow`, () => {
           const eventTime = String(row['updated_at']);
           const enriched = enrichUser(user, new Date(eventTime));
           const want = enriched.ok
-            ? expectedUsersRow(enriched.user, { source: 'synthetic', batchId, eventId: String(row['event_id']), producedAt: eventTime })
+            ? expectedUsersRow(enriched.user, {
+                source: 'synthetic',
+                batchId,
+                eventId: String(row['event_id']),
+                producedAt: eventTime,
+              })
             : { enrichment: enriched.reasons };
           const inRun = Date.parse(eventTime) >= started && Date.parse(eventTime) <= Date.now();
           for (const column of new Set([...Object.keys(row), ...Object.keys(want), 'updated_at'])) {
-            const ok = column === 'updated_at' ? inRun : JSON.stringify(row[column]) === JSON.stringify(want[column]);
-            if (!ok) mismatched.push({ userId: String(row['user_id']), column, stored: row[column], expected: want[column] });
+            const ok =
+              column === 'updated_at' ? inRun : JSON.stringify(row[column]) === JSON.stringify(want[column]);
+            if (!ok)
+              mismatched.push({
+                userId: String(row['user_id']),
+                column,
+                stored: row[column],
+                expected: want[column],
+              });
           }
         }
       }
@@ -197,7 +226,9 @@ describe(`faults while ${USERS} users flow`, () => {
       await client.shutdown();
     }
     const lost = expected.length - present;
-    note(`Cassandra: ${present} of ${expected.length} users present, ${lost} lost, ${mismatched.length} cells differ from a run without faults`);
+    note(
+      `Cassandra: ${present} of ${expected.length} users present, ${lost} lost, ${mismatched.length} cells differ from a run without faults`,
+    );
     expect(lost).toBe(0);
     expect(mismatched.slice(0, 5)).toEqual([]);
 
@@ -251,7 +282,24 @@ describe(`faults while ${USERS} users flow`, () => {
     mkdirSync(report, { recursive: true });
     writeFileSync(
       join(report, 'faults-last-run.json'),
-      JSON.stringify({ users: USERS, kills: 6, sigkilled: ['enrichment', 'persistence', 'audit', 'ingestion', 'kafka', 'cassandra'], cassandraOutageS: 20, postgresOutageS: 20, lost, duplicateRows: Math.max(0, present - expected.length), mismatchedCells: mismatched.length, deadLettered: 0, consumerRestarts: restarts, seconds: Math.round((Date.now() - started) / 1000), log }, null, 2),
+      JSON.stringify(
+        {
+          users: USERS,
+          kills: 6,
+          sigkilled: ['enrichment', 'persistence', 'audit', 'ingestion', 'kafka', 'cassandra'],
+          cassandraOutageS: 20,
+          postgresOutageS: 20,
+          lost,
+          duplicateRows: Math.max(0, present - expected.length),
+          mismatchedCells: mismatched.length,
+          deadLettered: 0,
+          consumerRestarts: restarts,
+          seconds: Math.round((Date.now() - started) / 1000),
+          log,
+        },
+        null,
+        2,
+      ),
     );
   });
 });

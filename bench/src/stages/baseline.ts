@@ -6,7 +6,7 @@ import { REPO_ROOT } from '../bench.config';
 import { perSecond, type RunContext } from '../run-context';
 import { benchCassandra } from './cassandra-limit';
 import { TOPICS, topicSpec } from '@sparkflow/contracts';
-import { benchKafka, deleteTopic } from './kafka-limit';
+import { benchKafka, benchKafkaLogin, deleteTopic } from './kafka-limit';
 
 export interface BaselineResult {
   job: 'tutorial_baseline_stream';
@@ -32,7 +32,8 @@ function runLogged(ctx: RunContext, args: string[], logFile: string, what: strin
     const started = performance.now();
     const child = spawn('bash', args, {
       cwd: REPO_ROOT,
-      env: ctx.opts.env,
+      // The job reads the bench's own topic, so it signs in as the bench.
+      env: { ...ctx.opts.env, ...benchKafkaLogin(ctx) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(out, { end: false });

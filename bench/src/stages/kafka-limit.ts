@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
-import { HEADERS, SCHEMA_VERSION, TOPICS, topicSpec, type RawUserEvent } from '@sparkflow/contracts';
+import { CompressionTypes, Kafka, logLevel, type Message, type SASLOptions } from 'kafkajs';
+import {
+  HEADERS,
+  SCHEMA_VERSION,
+  TOPICS,
+  devKafkaPassword,
+  kafkaPrincipal,
+  topicSpec,
+  type RawUserEvent,
+} from '@sparkflow/contracts';
 import { chunks, forEachConcurrent, perSecond, type RunContext } from '../run-context';
 
 export interface KafkaLimitResult {
@@ -34,10 +42,29 @@ export function rawEnvelopes(ctx: RunContext, batchId: string): Message[] {
   });
 }
 
+/**
+ * The bench signs in as its own principal, which may create, write, read and delete only `bench.` topics
+ * (KAFKA_BENCH_PASSWORD, the stack's development password by default). The baseline's Spark job reads
+ * those topics with the same login.
+ */
+export function benchKafkaLogin(ctx: RunContext): { KAFKA_USERNAME: string; KAFKA_PASSWORD: string } {
+  const user = kafkaPrincipal('bench').user;
+  return {
+    KAFKA_USERNAME: user,
+    KAFKA_PASSWORD: ctx.opts.env['KAFKA_BENCH_PASSWORD'] ?? devKafkaPassword(user),
+  };
+}
+
 export function benchKafka(ctx: RunContext): Kafka {
+  const login = benchKafkaLogin(ctx);
   return new Kafka({
     clientId: `bench-${ctx.runId}`,
     brokers: ctx.opts.settings.KAFKA_BROKERS.split(','),
+    sasl: {
+      mechanism: ctx.opts.settings.KAFKA_SASL_MECHANISM,
+      username: login.KAFKA_USERNAME,
+      password: login.KAFKA_PASSWORD,
+    } as SASLOptions,
     logLevel: logLevel.NOTHING,
   });
 }

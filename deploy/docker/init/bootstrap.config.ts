@@ -1,4 +1,5 @@
 import { CassandraEnv, KafkaEnv, PostgresEnv, parseEnv } from '@sparkflow/service-kit';
+import { KAFKA_ADMIN_USER, devKafkaPassword } from '@sparkflow/contracts';
 import { z } from 'zod';
 
 /**
@@ -8,6 +9,11 @@ import { z } from 'zod';
 export const BootstrapEnv = KafkaEnv.extend(CassandraEnv.shape)
   .extend(PostgresEnv.shape)
   .extend({
+    /** Kafka's super user: creates the topics and grants the ACLs of libs/contracts' KAFKA_PRINCIPALS. */
+    KAFKA_USERNAME: z.string().min(1).default(KAFKA_ADMIN_USER),
+    KAFKA_PASSWORD: z.string().min(1).default(devKafkaPassword(KAFKA_ADMIN_USER)),
+    /** Grant the ACLs of KAFKA_PRINCIPALS (off where an operator owns them, as Strimzi's user operator does). */
+    BOOTSTRAP_KAFKA_ACLS: z.enum(['true', 'false']).default('true'),
     CASSANDRA_ADMIN_USER: z.string().min(1).default('cassandra'),
     CASSANDRA_ADMIN_PASSWORD: z.string().min(1).default('cassandra'),
     CASSANDRA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
-import { TOPIC_SPECS } from '@sparkflow/contracts';
-import { ensureTopics } from '@sparkflow/kafka';
+import { KAFKA_PRINCIPALS, TOPIC_SPECS } from '@sparkflow/contracts';
+import { createKafka, ensureAcls, ensureTopics, kafkaCredentials } from '@sparkflow/kafka';
 import { createCassandraClient, migrateKeyspace } from '@sparkflow/cassandra';
 import { provisionAuditStore } from '@sparkflow/audit-store';
 import { splitList } from '@sparkflow/service-kit';
@@ -32,12 +31,15 @@ async function retry<T>(what: string, timeoutS: number, fn: () => Promise<T>): P
 }
 
 async function kafkaTopics(cfg: BootstrapConfig): Promise<string[]> {
-  const kafka = new Kafka({
+  const kafka = createKafka({
     clientId: 'sparkflow-bootstrap',
     brokers: splitList(cfg.KAFKA_BROKERS),
-    logLevel: logLevel.ERROR,
+    credentials: kafkaCredentials(cfg),
   });
-  return retry('kafka', cfg.BOOTSTRAP_TIMEOUT_S, () => ensureTopics(kafka.admin(), TOPIC_SPECS));
+  return retry('kafka', cfg.BOOTSTRAP_TIMEOUT_S, async () => [
+    ...(await ensureTopics(kafka.admin(), TOPIC_SPECS)),
+    ...(cfg.BOOTSTRAP_KAFKA_ACLS === 'true' ? await ensureAcls(kafka.admin(), KAFKA_PRINCIPALS) : []),
+  ]);
 }
 
 async function cassandraSchema(cfg: BootstrapConfig): Promise<string[]> {

@@ -30,7 +30,8 @@ const services = Object.entries(compose.services);
 
 /** Services that exist only in Compose, and why the native stack has no such process. */
 const COMPOSE_ONLY: Record<string, string> = {
-  init: '`npm run stack -- up` applies topics, CQL and migrations itself after the engines answer',
+  init: '`npm run stack -- up` applies topics, ACLs, CQL and migrations itself after the engines answer',
+  'kafka-users': '`npm run stack -- up` writes the SCRAM users at format time, or with kafka-configs for an older data folder',
   'kafka-ui': 'a browser view of topics; natively `npx sparkflow topics …` serves',
   jaeger: 'natively the services write spans to files (SPARKFLOW_TRACE_FILE)',
   prometheus: 'natively each service serves /metrics and `npx sparkflow topics describe` shows lag',

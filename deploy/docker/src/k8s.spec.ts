@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { TOPIC_SPECS, TOPICS, type TopicName } from '@sparkflow/contracts';
+import { AclOperationTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
+import {
+  KAFKA_ADMIN_USER,
+  KAFKA_PRINCIPALS,
+  TOPIC_SPECS,
+  TOPICS,
+  type TopicName,
+} from '@sparkflow/contracts';
+import { aclBindings } from '@sparkflow/kafka';
 import { loadTelemetryConfig } from '@sparkflow/telemetry';
 import { appConfigKeys } from './app-config-keys';
 import { REPO_ROOT } from './compose-file';
@@ -79,7 +87,12 @@ describe.each(['ingestion', 'enrichment', 'persistence', 'audit'])('deploy/k8s %
     for (const address of ['KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'POSTGRES_HOST']) {
       if (keys.has(address)) expect(Object.keys(values)).toContain(address);
     }
-    for (const secret of ['CASSANDRA_PASSWORD', 'POSTGRES_PASSWORD', 'INGESTION_API_KEYS', 'AUDIT_API_KEYS']) {
+    for (const secret of [
+      'CASSANDRA_PASSWORD',
+      'POSTGRES_PASSWORD',
+      'INGESTION_API_KEYS',
+      'AUDIT_API_KEYS',
+    ]) {
       const e = container.env.find((x) => x.name === secret);
       if (e) expect(e.valueFrom?.secretKeyRef?.name).toBe('sparkflow-credentials');
     }
@@ -105,7 +118,51 @@ describe.each(['ingestion', 'enrichment', 'persistence', 'audit'])('deploy/k8s %
   });
 });
 
+/** kafkajs' enums are plain objects at run time. */
+const nameOf = (e: object, v: number) => Object.entries(e).find(([, x]) => x === v)?.[0] ?? String(v);
+
 describe('deploy/k8s/strimzi', () => {
+  it("declares one KafkaUser per principal with exactly the ACLs of libs/contracts' KAFKA_PRINCIPALS", () => {
+    interface UserSpec {
+      authentication: { type: string };
+      authorization?: {
+        type: string;
+        acls: { resource: { type: string; name: string; patternType: string }; operations: string[] }[];
+      };
+    }
+    const users = docs('strimzi/kafka-users.yaml').filter((d) => d.kind === 'KafkaUser');
+    const declared = Object.fromEntries(
+      users.map((u) => {
+        const spec = u.spec as unknown as UserSpec;
+        expect({ user: u.metadata.name, auth: spec.authentication.type }).toEqual({
+          user: u.metadata.name,
+          auth: 'scram-sha-512',
+        });
+        const acls = (spec.authorization?.acls ?? []).flatMap((a) =>
+          a.operations.map(
+            (op) => `${a.resource.type}:${a.resource.name}:${a.resource.patternType}:${op.toLowerCase()}`,
+          ),
+        );
+        return [u.metadata.name, acls.sort()];
+      }),
+    );
+    const expected = Object.fromEntries([
+      [KAFKA_ADMIN_USER, []],
+      ...KAFKA_PRINCIPALS.map((p) => [
+        p.user,
+        aclBindings(p)
+          .map(
+            (a) =>
+              `${nameOf(AclResourceTypes, a.resourceType).toLowerCase()}:${a.resourceName}:` +
+              `${a.resourcePatternType === ResourcePatternTypes.PREFIXED ? 'prefix' : 'literal'}:` +
+              nameOf(AclOperationTypes, a.operation).replace(/_/g, '').toLowerCase(),
+          )
+          .sort(),
+      ]),
+    ]);
+    expect(declared).toEqual(expected);
+  });
+
   it('declares every contract topic with its partitions, retention and cleanup policy', () => {
     const topics = docs('strimzi/kafka-topics.yaml').filter((d) => d.kind === 'KafkaTopic');
     const declared = topics.map((t) => {

@@ -1,4 +1,4 @@
-import { loadStackConfig } from './config';
+import { kafkaClientEnv, loadStackConfig } from './config';
 import { UsageError } from './errors';
 
 describe('stack settings', () => {
@@ -18,5 +18,21 @@ describe('stack settings', () => {
     expect(() => loadStackConfig({ KAFKA_PORT: 'ninety', CASSANDRA_KEYSPACE: 'Bad-Name' })).toThrow(
       /KAFKA_PORT[\s\S]*CASSANDRA_KEYSPACE/,
     );
+  });
+
+  it('gives each Kafka principal its own password, the development default unless set', () => {
+    const cfg = loadStackConfig({ KAFKA_ENRICHMENT_PASSWORD: 'enrichment-secret-1' });
+    expect(cfg.kafkaPasswords.admin).toBe('sparkflow-admin-dev');
+    expect(cfg.kafkaPasswords.enrichment).toBe('enrichment-secret-1');
+    expect(kafkaClientEnv(cfg, 'enrichment')).toEqual({
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_USERNAME: 'sparkflow-enrichment',
+      KAFKA_PASSWORD: 'enrichment-secret-1',
+    });
+  });
+
+  it('refuses a Kafka password the JAAS line or the SCRAM tools cannot carry, naming it', () => {
+    expect(() => loadStackConfig({ KAFKA_ADMIN_PASSWORD: 'has"quote-and,comma' })).toThrow(/KAFKA_ADMIN_PASSWORD/);
+    expect(() => loadStackConfig({ KAFKA_AUDIT_PASSWORD: 'short' })).toThrow(/KAFKA_AUDIT_PASSWORD/);
   });
 });

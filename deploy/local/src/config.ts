@@ -1,6 +1,13 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import {
+  KAFKA_ADMIN_USER,
+  KAFKA_PRINCIPALS,
+  devKafkaPassword,
+  kafkaPasswordVariable,
+  type KafkaRole,
+} from '@sparkflow/contracts';
 import { UsageError } from './errors';
 
 /**
@@ -9,6 +16,24 @@ import { UsageError } from './errors';
  */
 const port = z.coerce.number().int().min(1).max(65535);
 const seconds = z.coerce.number().int().min(1);
+
+/**
+ * A password that goes into the broker's JAAS line and the SCRAM tools' `[name=…,password=…]` lists
+ * unquoted, so it excludes the characters those syntaxes use.
+ */
+const kafkaPassword = (user: string) =>
+  z
+    .string()
+    .regex(/^[^\s"'\\,=[\];]{8,}$/, 'at least 8 characters, none of: space " \' \\ , = [ ] ;')
+    .default(devKafkaPassword(user));
+
+/** KAFKA_ADMIN_PASSWORD and one KAFKA_<ROLE>_PASSWORD per principal of libs/contracts' KAFKA_PRINCIPALS. */
+const KafkaPasswords = z.object(
+  Object.fromEntries([
+    [kafkaPasswordVariable('admin'), kafkaPassword(KAFKA_ADMIN_USER)],
+    ...KAFKA_PRINCIPALS.map((p) => [kafkaPasswordVariable(p.role), kafkaPassword(p.user)]),
+  ]),
+);
 
 const Env = z.object({
   SPARKFLOW_HOME: z.string().optional(),
@@ -103,20 +128,37 @@ const Env = z.object({
 });
 
 export type StackConfig = Readonly<
-  z.infer<typeof Env> & { repoRoot: string; home: string; cache: string; deployDir: string }
+  z.infer<typeof Env> & {
+    repoRoot: string;
+    home: string;
+    cache: string;
+    deployDir: string;
+    /** SCRAM passwords of the admin and of each principal, by role. */
+    kafkaPasswords: Readonly<Record<KafkaRole | 'admin', string>>;
+  }
 >;
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
   const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  const passwords = KafkaPasswords.safeParse(env);
+  const issues = [...(parsed.error?.issues ?? []), ...(passwords.error?.issues ?? [])];
+  if (!parsed.success || !passwords.success || issues.length) {
+    const lines = issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new UsageError(`invalid stack settings in the environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const byVariable = passwords.data as Record<string, string>;
+  const kafkaPasswords = Object.fromEntries(
+    (['admin', ...KAFKA_PRINCIPALS.map((p) => p.role)] as const).map((r) => [
+      r,
+      byVariable[kafkaPasswordVariable(r)],
+    ]),
+  ) as Record<KafkaRole | 'admin', string>;
   return Object.freeze({
     ...e,
+    kafkaPasswords: Object.freeze(kafkaPasswords),
     repoRoot: REPO_ROOT,
     deployDir: join(REPO_ROOT, 'deploy', 'local'),
     home: resolve(e.SPARKFLOW_HOME ?? join(REPO_ROOT, '.sparkflow')),
@@ -134,6 +176,7 @@ export const firstKey = (keys: string) => keys.split(',')[0].trim();
 export function engineClientEnv(cfg: StackConfig): Record<string, string> {
   return {
     KAFKA_BROKERS: `127.0.0.1:${cfg.KAFKA_PORT}`,
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
     CASSANDRA_CONTACT_POINTS: `127.0.0.1:${cfg.CASSANDRA_PORT}`,
     CASSANDRA_USERNAME: cfg.CASSANDRA_USERNAME,
     CASSANDRA_PASSWORD: cfg.CASSANDRA_PASSWORD,
@@ -143,5 +186,16 @@ export function engineClientEnv(cfg: StackConfig): Record<string, string> {
     POSTGRES_USER: cfg.POSTGRES_USER,
     POSTGRES_PASSWORD: cfg.POSTGRES_PASSWORD,
     POSTGRES_DB: cfg.POSTGRES_DB,
+  };
+}
+
+/** How one principal of KAFKA_PRINCIPALS signs in to this stack's Kafka (KAFKA_USERNAME, KAFKA_PASSWORD). */
+export function kafkaClientEnv(cfg: StackConfig, role: KafkaRole): Record<string, string> {
+  const p = KAFKA_PRINCIPALS.find((x) => x.role === role);
+  if (!p) throw new Error(`no Kafka principal for ${role}`);
+  return {
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_USERNAME: p.user,
+    KAFKA_PASSWORD: cfg.kafkaPasswords[role],
   };
 }

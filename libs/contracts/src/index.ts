@@ -10,3 +10,4 @@ export * from './lib/events';
 export * from './lib/json-schemas';
 export * from './lib/generated-files';
 export * from './lib/audit-api';
+export * from './lib/kafka-access';

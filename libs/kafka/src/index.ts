@@ -11,3 +11,4 @@ export * from './lib/producer/event-producer';
 export * from './lib/kafka-client';
 export * from './lib/lag';
 export * from './lib/nest/kafka-batch.server';
+export * from './lib/access/kafka-acls';

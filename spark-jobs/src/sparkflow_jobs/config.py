@@ -10,6 +10,13 @@ from typing import Mapping
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
+_JAAS_MODULES = {
+    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
+}
+
+
 class ConfigError(ValueError):
     """A setting in the environment is missing or malformed."""
 
@@ -48,6 +55,9 @@ class JobConfig:
     cassandra_password: str
     cassandra_keyspace: str
     kafka_brokers: str
+    kafka_sasl_mechanism: str
+    kafka_username: str
+    kafka_password: str
     postgres_host: str
     postgres_port: int
     postgres_user: str
@@ -74,6 +84,12 @@ class JobConfig:
         jars = tuple(sorted(glob.glob(os.path.join(jars_dir, "*.jar")))) if jars_dir else ()
         if jars_dir and not jars:
             raise ConfigError(f"SPARKFLOW_SPARK_JARS={jars_dir} holds no jar; run spark-jobs/scripts/ensure-env.sh")
+        mechanism = (env.get("KAFKA_SASL_MECHANISM") or "scram-sha-512").upper()
+        if mechanism not in _JAAS_MODULES:
+            raise ConfigError(f"KAFKA_SASL_MECHANISM must be one of {sorted(m.lower() for m in _JAAS_MODULES)}, got {mechanism.lower()!r}")
+        kafka_password = env.get("KAFKA_PASSWORD") or "sparkflow-spark-dev"
+        if '"' in kafka_password or "\\" in kafka_password:
+            raise ConfigError("KAFKA_PASSWORD must not contain a double quote or a backslash (it goes into a JAAS line)")
         return cls(
             master=env.get("SPARK_MASTER_URL") or "local[*]",
             cassandra_hosts=tuple(h for h, _ in cassandra),
@@ -82,6 +98,10 @@ class JobConfig:
             cassandra_password=env.get("CASSANDRA_PASSWORD") or "sparkflow-app-dev",
             cassandra_keyspace=keyspace,
             kafka_brokers=env.get("KAFKA_BROKERS") or f"127.0.0.1:{_port(env, 'KAFKA_PORT', 9092)}",
+            # The broker refuses anonymous clients; the jobs sign in as the stack's spark principal by default.
+            kafka_sasl_mechanism=mechanism,
+            kafka_username=env.get("KAFKA_USERNAME") or "sparkflow-spark",
+            kafka_password=kafka_password,
             postgres_host=env.get("POSTGRES_HOST") or "127.0.0.1",
             postgres_port=_port(env, "POSTGRES_PORT", 5432),
             postgres_user=env.get("POSTGRES_USER") or "sparkflow_app",
@@ -91,6 +111,16 @@ class JobConfig:
             jars=jars,
             shuffle_partitions=int(env.get("SPARK_SHUFFLE_PARTITIONS") or 4),
         )
+
+    def kafka_options(self) -> dict[str, str]:
+        """Options of Spark's Kafka source and sink: the brokers and the SASL login (`kafka.`-prefixed client settings)."""
+        jaas = f'{_JAAS_MODULES[self.kafka_sasl_mechanism]} required username="{self.kafka_username}" password="{self.kafka_password}";'
+        return {
+            "kafka.bootstrap.servers": self.kafka_brokers,
+            "kafka.security.protocol": "SASL_PLAINTEXT",
+            "kafka.sasl.mechanism": self.kafka_sasl_mechanism,
+            "kafka.sasl.jaas.config": jaas,
+        }
 
     def checkpoint_dir(self, job: str) -> str:
         """Durable, per-job checkpoint folder in the data folder (never /tmp: a reboot must not lose the place)."""

@@ -15,6 +15,22 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from sparkflow_jobs.config import JobConfig
 
+# These tests make and delete topics of their own, which no service principal may read: they and the jobs
+# they start sign in as the stack's admin (KAFKA_ADMIN_PASSWORD, the stack's development default otherwise).
+os.environ["KAFKA_USERNAME"] = "sparkflow-admin"
+os.environ["KAFKA_PASSWORD"] = os.environ.get("KAFKA_ADMIN_PASSWORD") or "sparkflow-admin-dev"
+
+
+def kafka_client_conf(cfg: JobConfig) -> dict[str, str]:
+    """librdkafka's settings for the same login the jobs use."""
+    return {
+        "bootstrap.servers": cfg.kafka_brokers,
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanisms": cfg.kafka_sasl_mechanism,
+        "sasl.username": cfg.kafka_username,
+        "sasl.password": cfg.kafka_password,
+    }
+
 
 @pytest.fixture(scope="module")
 def cql(cfg: JobConfig):
@@ -39,7 +55,7 @@ def pg(cfg: JobConfig):
 @pytest.fixture
 def kafka_topic(cfg: JobConfig, request):
     """A fresh topic for one test, deleted afterwards."""
-    admin = AdminClient({"bootstrap.servers": cfg.kafka_brokers})
+    admin = AdminClient(kafka_client_conf(cfg))
     name = f"it.spark.{request.node.name[:40]}.{uuid.uuid4().hex[:8]}".replace("[", "_").replace("]", "_")
     admin.create_topics([NewTopic(name, num_partitions=2, replication_factor=1)])[name].result(timeout=30)
     yield name
@@ -48,7 +64,7 @@ def kafka_topic(cfg: JobConfig, request):
 
 @pytest.fixture
 def produce(cfg: JobConfig):
-    producer = Producer({"bootstrap.servers": cfg.kafka_brokers, "enable.idempotence": True})
+    producer = Producer({**kafka_client_conf(cfg), "enable.idempotence": True})
 
     def send(topic: str, records: list[tuple[str, str]]) -> None:
         for key, value in records:

@@ -15,6 +15,22 @@ def test_defaults_match_the_stack():
     assert c.checkpoint_dir("j") == str(REPO_ROOT / ".sparkflow" / "spark" / "checkpoints" / "j")
 
 
+def test_jobs_sign_in_to_kafka_as_the_spark_principal_by_default():
+    options = JobConfig.from_env({}).kafka_options()
+    assert options["kafka.bootstrap.servers"] == "127.0.0.1:9092"
+    assert options["kafka.security.protocol"] == "SASL_PLAINTEXT"
+    assert options["kafka.sasl.mechanism"] == "SCRAM-SHA-512"
+    assert options["kafka.sasl.jaas.config"] == (
+        'org.apache.kafka.common.security.scram.ScramLoginModule required username="sparkflow-spark" password="sparkflow-spark-dev";'
+    )
+
+
+def test_kafka_login_comes_from_the_environment():
+    c = JobConfig.from_env({"KAFKA_USERNAME": "etl", "KAFKA_PASSWORD": "s3cret-pw", "KAFKA_SASL_MECHANISM": "plain"})
+    assert c.kafka_options()["kafka.sasl.mechanism"] == "PLAIN"
+    assert 'username="etl" password="s3cret-pw"' in c.kafka_options()["kafka.sasl.jaas.config"]
+
+
 def test_stack_port_overrides_are_honoured():
     c = JobConfig.from_env({"CASSANDRA_PORT": "29042", "KAFKA_PORT": "29092", "POSTGRES_PORT": "25432", "SPARKFLOW_HOME": "/data/sf"})
     assert c.cassandra_port == 29042
@@ -37,6 +53,8 @@ def test_explicit_endpoints_win_over_ports():
     {"CASSANDRA_CONTACT_POINTS": "a:1,b:2"},
     {"CASSANDRA_KEYSPACE": "Bad-Name"},
     {"SPARKFLOW_SPARK_JARS": "/nonexistent-dir"},
+    {"KAFKA_SASL_MECHANISM": "gssapi"},
+    {"KAFKA_PASSWORD": 'has"quote'},
 ])
 def test_bad_settings_fail_loudly(env):
     with pytest.raises(ConfigError):

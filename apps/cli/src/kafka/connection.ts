@@ -1,6 +1,6 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
-import { ComponentDownError, rootReason } from '../errors';
+import { CliError, ComponentDownError, rootReason } from '../errors';
 
 /**
  * A kafkajs client for a person waiting at a prompt: short timeouts and few retries, so a stopped broker
@@ -10,6 +10,7 @@ export function cliKafka(cfg: CliConfig): Kafka {
   return new Kafka({
     clientId: 'sparkflow-cli',
     brokers: cfg.kafkaBrokers,
+    sasl: { ...cfg.kafkaLogin } as SASLOptions,
     connectionTimeout: 2000,
     requestTimeout: 15000,
     retry: { initialRetryTime: 200, retries: 2 },
@@ -38,8 +39,40 @@ function isConnectionError(err: unknown): boolean {
   return false;
 }
 
-/** Rethrows a broker that cannot be reached as the error that says how to start it. */
+function causes(err: unknown): Error[] {
+  const out: Error[] = [];
+  for (
+    let e: unknown = err, i = 0;
+    e instanceof Error && i < 5;
+    e = e.cause ?? (e as { originalError?: unknown }).originalError, i++
+  )
+    out.push(e);
+  return out;
+}
+
+const isAuthenticationError = (err: unknown) =>
+  causes(err).some((e) => e.name === 'KafkaJSSASLAuthenticationError');
+
+const isAuthorizationError = (err: unknown) =>
+  causes(err).some((e) => /_AUTHORIZATION_FAILED$/.test((e as { type?: string }).type ?? ''));
+
+/**
+ * Rethrows a broker that cannot be reached as the error that says how to start it, and a refused login
+ * or a refused operation as one that names the settings to check.
+ */
 export function explainKafkaError(cfg: CliConfig, err: unknown): never {
+  if (isAuthenticationError(err))
+    throw new CliError(
+      `Kafka at ${cfg.kafkaBrokers.join(',')} refused the login of ${cfg.kafkaLogin.username} ` +
+        `(${cfg.kafkaLogin.mechanism.toUpperCase()}: ${rootReason(err)}).\n` +
+        '  Check KAFKA_USERNAME and KAFKA_PASSWORD (and KAFKA_SASL_MECHANISM); on the native stack the CLI ' +
+        "signs in as sparkflow-cli with the stack's KAFKA_CLI_PASSWORD.",
+    );
+  if (isAuthorizationError(err))
+    throw new CliError(
+      `Kafka refused ${cfg.kafkaLogin.username} this operation (${rootReason(err)}): its ACLs do not allow it. ` +
+        'Check KAFKA_USERNAME; the principals and their ACLs are declared in libs/contracts (kafka-access.ts).',
+    );
   if (isConnectionError(err))
     throw new ComponentDownError('Kafka', cfg.kafkaBrokers.join(','), rootReason(err));
   throw err;

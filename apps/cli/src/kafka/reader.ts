@@ -1,3 +1,4 @@
+import { CLI_GROUP_PREFIX } from '@sparkflow/contracts';
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 
@@ -13,8 +14,8 @@ export type Directive = 'continue' | 'stop-partition' | 'stop' | { seek: bigint 
 
 export type RecordHandler = (partition: number, message: KafkaMessage) => Directive | Promise<Directive>;
 
-/** Consumer groups the CLI uses to read; `topics describe` hides them. They never commit offsets. */
-export const CLI_GROUP_PREFIX = 'sparkflow-cli-';
+/** Consumer groups the CLI uses to read (prefix from libs/contracts, which grants them); `topics describe` hides them. They never commit offsets. */
+export { CLI_GROUP_PREFIX };
 
 /**
  * Reads chosen partitions of a topic between offsets, without committing anything. kafkajs has no

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { engineClientEnv, firstKey, type StackConfig } from '../config';
+import { engineClientEnv, firstKey, kafkaClientEnv, type StackConfig } from '../config';
 import { SetupError } from '../errors';
 import { launch } from '../processes';
 import { type Component, type ComponentName, dataDir, logFile, pidFile } from './component';
@@ -163,6 +163,8 @@ export function airflowEnv(cfg: StackConfig, spark: SparkEnv): NodeJS.ProcessEnv
     // What the Spark job reads (same names as the services').
     SPARKFLOW_HOME: cfg.home,
     ...engineClientEnv(cfg),
+    // Airflow itself never talks to Kafka; the Spark jobs it submits sign in as the spark principal.
+    ...kafkaClientEnv(cfg, 'spark'),
   };
 }
 

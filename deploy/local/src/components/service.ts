@@ -1,10 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { engineClientEnv, type StackConfig } from '../config';
+import { engineClientEnv, kafkaClientEnv, type StackConfig } from '../config';
 import { launch } from '../processes';
 import type { SupervisorSpec } from '../supervisor/supervisor-state';
-import { type Component, type ServiceName, dataDir, logFile, pidFile, stateFile, supervisorPidFile } from './component';
+import {
+  type Component,
+  type ServiceName,
+  dataDir,
+  logFile,
+  pidFile,
+  stateFile,
+  supervisorPidFile,
+} from './component';
 
 const PORTS: Record<ServiceName, (cfg: StackConfig) => number> = {
   ingestion: (cfg) => cfg.INGESTION_HTTP_PORT,
@@ -21,6 +29,8 @@ function serviceEnv(cfg: StackConfig, name: ServiceName): NodeJS.ProcessEnv {
     // Sampled spans (a sampled traceparent, or SPARKFLOW_TRACE_RATIO of new traces) as JSON lines.
     SPARKFLOW_TRACE_FILE: join(cfg.home, 'traces', `${name}.jsonl`),
     ...engineClientEnv(cfg),
+    // Each service signs in to Kafka as its own principal, whose ACLs cover exactly its topics and group.
+    ...kafkaClientEnv(cfg, name),
     // The compiled build lives under the stack's home; its packages are the repository's.
     NODE_PATH: join(cfg.repoRoot, 'node_modules'),
     INGESTION_API_KEYS: cfg.INGESTION_API_KEYS,
@@ -38,7 +48,12 @@ function serviceEnv(cfg: StackConfig, name: ServiceName): NodeJS.ProcessEnv {
  * near 160 MB for about 10 % less throughput. Ingestion keeps more room, since it parses request bodies
  * of up to INGESTION_MAX_BODY several at a time. SERVICE_NODE_ARGS comes after and can override it.
  */
-const HEAP_MB: Record<ServiceName, number> = { ingestion: 192, enrichment: 160, persistence: 160, audit: 160 };
+const HEAP_MB: Record<ServiceName, number> = {
+  ingestion: 192,
+  enrichment: 160,
+  persistence: 160,
+  audit: 160,
+};
 
 const SUPERVISOR_SRC = join('deploy', 'local', 'src', 'supervisor');
 

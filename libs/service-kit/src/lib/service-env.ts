@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { devKafkaPassword, kafkaPrincipal, type KafkaRole } from '@sparkflow/contracts';
 
 /** Environment fragments every service's `<app>.config.ts` composes; parsing happens there, once. */
 export const KafkaEnv = z.object({
@@ -7,7 +8,21 @@ export const KafkaEnv = z.object({
   KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   /** A partition whose committed offset has not moved for this long while records wait is stalled (readiness 503, /metrics). */
   KAFKA_STALL_AFTER_S: z.coerce.number().int().min(5).default(60),
+  /** The broker refuses anonymous clients: every client authenticates with SASL (SCRAM on the stack). */
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'scram-sha-256', 'plain']).default('scram-sha-512'),
 });
+
+/**
+ * A client's Kafka principal: by default its own user from `KAFKA_PRINCIPALS` with the native stack's
+ * development password (`<user>-dev`); any shared environment sets KAFKA_USERNAME and KAFKA_PASSWORD.
+ */
+export const kafkaAuthEnv = (role: KafkaRole) => {
+  const user = kafkaPrincipal(role).user;
+  return z.object({
+    KAFKA_USERNAME: z.string().min(1).default(user),
+    KAFKA_PASSWORD: z.string().min(1).default(devKafkaPassword(user)),
+  });
+};
 
 export const CassandraEnv = z.object({
   CASSANDRA_CONTACT_POINTS: z.string().min(1).default('127.0.0.1:9042'),

@@ -1,5 +1,12 @@
 import { join, resolve } from 'node:path';
+import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
+import {
+  KAFKA_ADMIN_USER,
+  KAFKA_PRINCIPALS,
+  devKafkaPassword,
+  kafkaPasswordVariable,
+} from '@sparkflow/contracts';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 
@@ -9,6 +16,14 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
  */
 const Env = z.object({
   KAFKA_BROKERS: z.string().default('127.0.0.1:9092'),
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-512', 'scram-sha-256', 'plain']).default('scram-sha-512'),
+  /**
+   * Tests sign in as the stack's admin: they make and delete topics of their own and reset the services'
+   * groups. The stack's KAFKA_ADMIN_PASSWORD is this password; each service's own principal is checked
+   * by the authentication spec.
+   */
+  KAFKA_USERNAME: z.string().default(KAFKA_ADMIN_USER),
+  KAFKA_ADMIN_PASSWORD: z.string().default(devKafkaPassword(KAFKA_ADMIN_USER)),
   CASSANDRA_CONTACT_POINTS: z.string().default('127.0.0.1:9042'),
   CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
   CASSANDRA_KEYSPACE: z.string().default('sparkflow'),
@@ -72,4 +87,24 @@ export function cassandraConnection(s: IntegrationSettings) {
     password: s.CASSANDRA_PASSWORD,
     keyspace: s.CASSANDRA_KEYSPACE,
   };
+}
+
+/** How tests and the bench reach the stack's Kafka: brokers and SASL login, spread into `new Kafka({...})`. */
+export function kafkaConnection(s: IntegrationSettings) {
+  const sasl = {
+    mechanism: s.KAFKA_SASL_MECHANISM,
+    username: s.KAFKA_USERNAME,
+    password: s.KAFKA_ADMIN_PASSWORD,
+  };
+  return { brokers: s.KAFKA_BROKERS.split(','), sasl: sasl as SASLOptions };
+}
+
+/** Each Kafka principal's password on the stack, by its variable (KAFKA_<ROLE>_PASSWORD), defaults included. */
+export function kafkaPrincipalPasswords(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(
+    KAFKA_PRINCIPALS.map((p) => {
+      const name = kafkaPasswordVariable(p.role);
+      return [name, env[name] ?? devKafkaPassword(p.user)];
+    }),
+  );
 }

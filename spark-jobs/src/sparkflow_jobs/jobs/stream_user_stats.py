@@ -28,7 +28,7 @@ UNKNOWN_BAND = "unknown"
 def extract(spark: SparkSession, cfg: JobConfig, topic: str, starting_offsets: str) -> DataFrame:
     return (
         spark.readStream.format("kafka")
-        .option("kafka.bootstrap.servers", cfg.kafka_brokers)
+        .options(**cfg.kafka_options())
         .option("subscribe", topic)
         .option("startingOffsets", starting_offsets)
         # Retention (7 days) may delete offsets an old checkpoint still points at: continue from the

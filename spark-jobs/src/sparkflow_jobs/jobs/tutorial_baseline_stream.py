@@ -25,7 +25,7 @@ TABLE = "tutorial_users"
 def extract(spark: SparkSession, cfg: JobConfig, topic: str) -> DataFrame:
     return (
         spark.readStream.format("kafka")
-        .option("kafka.bootstrap.servers", cfg.kafka_brokers)
+        .options(**cfg.kafka_options())
         .option("subscribe", topic)
         .option("startingOffsets", "earliest")
         .option("failOnDataLoss", "false")

@@ -3,13 +3,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { DeadLetterEvent, HEADERS, TOPICS } from '@sparkflow/contracts';
 import { BatchConsumer, EventProducer, type RetryNotice } from '@sparkflow/kafka';
-import { integrationSettings, postgresConnection, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, postgresConnection, uniqueName } from '@sparkflow/testing';
 import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
 import { AuditEventsRepository } from './audit-events.repository';
 import { RecordEventsUseCase } from './record-events.use-case';
 
 const s = integrationSettings();
-const kafka = new Kafka({ clientId: 'audit-poison-it', brokers: s.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+const kafka = new Kafka({ clientId: 'audit-poison-it', ...kafkaConnection(s), logLevel: logLevel.NOTHING });
 const TOPICS_READ = [TOPICS.usersRaw, TOPICS.usersDlq];
 
 /** A raw event as ingestion writes it: envelope in the value, the same ids in headers. */
@@ -42,14 +42,22 @@ async function startAtEnd(groupId: string): Promise<void> {
   try {
     for (const topic of TOPICS_READ) {
       const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
     }
   } finally {
     await admin.disconnect();
   }
 }
 
-async function until<T>(probe: () => Promise<T | null | undefined | false>, what: string, ms = 60_000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  what: string,
+  ms = 60_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -94,7 +102,11 @@ describe('the audit on the real broker and PostgreSQL', () => {
     try {
       const raw = kafka.producer();
       await raw.connect();
-      await raw.send({ topic: TOPICS.usersRaw, acks: -1, messages: [poison.message, ...healthy.map((h) => h.message)] });
+      await raw.send({
+        topic: TOPICS.usersRaw,
+        acks: -1,
+        messages: [poison.message, ...healthy.map((h) => h.message)],
+      });
       await raw.disconnect();
 
       // The healthy batch behind the poison completes.
@@ -127,7 +139,11 @@ describe('the audit on the real broker and PostgreSQL', () => {
         const [offsets] = await a.fetchOffsets({ groupId, topics: [TOPICS.usersRaw] });
         const ends = await a.fetchTopicOffsets(TOPICS.usersRaw);
         await a.disconnect();
-        return ends.every((e) => offsets.partitions.find((p) => p.partition === e.partition)?.offset === e.high) ? offsets : null;
+        return ends.every(
+          (e) => offsets.partitions.find((p) => p.partition === e.partition)?.offset === e.high,
+        )
+          ? offsets
+          : null;
       }, 'the group to commit users.raw to its end');
       expect(committed).toBeTruthy();
       expect(notices).toEqual([]);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { DeadLetterEvent, SparkflowErrorCode, TOPICS, topicSpec, type TopicName } from '@sparkflow/contracts';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
 import { ensureTopics } from '../topics/ensure-topics';
 import { SparkflowException } from '@sparkflow/errors';
 import { EventProducer } from '../producer/event-producer';
@@ -12,7 +12,7 @@ import { OK, failed, type InboundMessage } from './inbound-message';
 const settings = integrationSettings();
 const kafka = new Kafka({
   clientId: 'batch-consumer-it',
-  brokers: settings.KAFKA_BROKERS.split(','),
+  ...kafkaConnection(settings),
   logLevel: logLevel.NOTHING,
 });
 
@@ -178,7 +178,14 @@ describe('BatchConsumer on the real broker', () => {
     const topic = uniqueName('it-too-large');
     const groupId = uniqueName('it-too-large-group');
     await ensureTopics(kafka.admin(), [
-      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', maxMessageBytes: 1_048_588, description: 'test' },
+      {
+        name: topic as TopicName,
+        partitions: 1,
+        retentionMs: 3_600_000,
+        cleanupPolicy: 'delete',
+        maxMessageBytes: 1_048_588,
+        description: 'test',
+      },
     ]);
     // The incident: a name of `"` characters fits users.raw once escaped, but not users.dlq escaped twice.
     const huge = Buffer.from(JSON.stringify({ name: { first: '"'.repeat(480_000) } }));
@@ -186,7 +193,10 @@ describe('BatchConsumer on the real broker', () => {
     await raw.connect();
     await raw.send({
       topic,
-      messages: [{ key: 'huge', value: huge }, ...Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` }))],
+      messages: [
+        { key: 'huge', value: huge },
+        ...Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })),
+      ],
     });
     await raw.disconnect();
 
@@ -206,7 +216,9 @@ describe('BatchConsumer on the real broker', () => {
           if (m.key === 'huge') {
             return failed(
               new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'name too long', {
-                reasons: [{ code: SparkflowErrorCode.SchemaInvalid, message: 'too long', path: 'name.first' }],
+                reasons: [
+                  { code: SparkflowErrorCode.SchemaInvalid, message: 'too long', path: 'name.first' },
+                ],
               }),
             );
           }
@@ -242,12 +254,25 @@ describe('BatchConsumer on the real broker', () => {
   it('rebuilds a dead letter the broker refuses as too large and keeps consuming, never crashing', async () => {
     const topic = uniqueName('it-dlq-refused');
     await ensureTopics(kafka.admin(), [
-      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', maxMessageBytes: 1_048_588, description: 'test' },
+      {
+        name: topic as TopicName,
+        partitions: 1,
+        retentionMs: 3_600_000,
+        cleanupPolicy: 'delete',
+        maxMessageBytes: 1_048_588,
+        description: 'test',
+      },
     ]);
     const big = Buffer.from(JSON.stringify({ name: 'x'.repeat(300_000) }));
     const raw = kafka.producer();
     await raw.connect();
-    await raw.send({ topic, messages: [{ key: 'big', value: big }, { key: 'next', value: '{"n":1}' }] });
+    await raw.send({
+      topic,
+      messages: [
+        { key: 'big', value: big },
+        { key: 'next', value: '{"n":1}' },
+      ],
+    });
     await raw.disconnect();
 
     // users.dlq configured smaller than its spec declares: the broker refuses the dead letter built to the spec.
@@ -266,7 +291,9 @@ describe('BatchConsumer on the real broker', () => {
       observer: { processed: () => markDone(), retrying: (n) => notices.push(n) },
       handler: async (messages) =>
         messages.map((m) =>
-          m.key === 'big' ? failed(new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'too long')) : (handled.push(m.key!), OK),
+          m.key === 'big'
+            ? failed(new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'too long'))
+            : (handled.push(m.key!), OK),
         ),
     });
     try {
@@ -280,7 +307,9 @@ describe('BatchConsumer on the real broker', () => {
 
     expect(handled).toEqual(['next']);
     expect(notices.map((n) => [n.what, n.code])).toEqual([['dead letters', 'RECORD_TOO_LARGE']]);
-    expect(describeRetry(notices[0])).toMatch(/^retrying: 1 dead letters of it-dlq-refused.*\[0\] from offset 0, attempt 1, next in \d+ ms: RECORD_TOO_LARGE: /);
+    expect(describeRetry(notices[0])).toMatch(
+      /^retrying: 1 dead letters of it-dlq-refused.*\[0\] from offset 0, attempt 1, next in \d+ ms: RECORD_TOO_LARGE: /,
+    );
     const [dead] = await deadLettersFrom(topic, 1);
     expect(dead.payload).toMatchObject({ key: 'big', payloadTruncated: true, payloadBytes: big.length });
     expect(Buffer.byteLength(JSON.stringify(dead))).toBeLessThan(16 * 1024);
@@ -290,11 +319,21 @@ describe('BatchConsumer on the real broker', () => {
     const topic = uniqueName('it-stall');
     const groupId = uniqueName('it-stall-group');
     await ensureTopics(kafka.admin(), [
-      { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', maxMessageBytes: 1_048_588, description: 'test' },
+      {
+        name: topic as TopicName,
+        partitions: 1,
+        retentionMs: 3_600_000,
+        cleanupPolicy: 'delete',
+        maxMessageBytes: 1_048_588,
+        description: 'test',
+      },
     ]);
     const raw = kafka.producer();
     await raw.connect();
-    await raw.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })) });
+    await raw.send({
+      topic,
+      messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })),
+    });
     await raw.disconnect();
 
     // The first call does not return until the end of the test, as a consumer that silently stopped

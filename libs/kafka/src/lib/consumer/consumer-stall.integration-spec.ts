@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { TopicName } from '@sparkflow/contracts';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
 import type { PartitionLag } from '../lag/partition-progress';
 import { ensureTopics } from '../topics/ensure-topics';
 import { EventProducer } from '../producer/event-producer';
@@ -10,7 +10,7 @@ import { ConsumerHealth } from './consumer-health';
 const settings = integrationSettings();
 const kafka = new Kafka({
   clientId: 'consumer-stall-it',
-  brokers: settings.KAFKA_BROKERS.split(','),
+  ...kafkaConnection(settings),
   logLevel: logLevel.NOTHING,
 });
 
@@ -18,12 +18,22 @@ describe('BatchConsumer stall reporting on the real broker', () => {
   it('reports a frozen consumer: lag seconds keep growing, the metrics observer and readiness name the stalled partition', async () => {
     const topic = uniqueName('it-frozen');
     await ensureTopics(kafka.admin(), [
-      { name: topic as TopicName, partitions: 2, retentionMs: 3_600_000, cleanupPolicy: 'delete', maxMessageBytes: 1_048_576, description: 'test' },
+      {
+        name: topic as TopicName,
+        partitions: 2,
+        retentionMs: 3_600_000,
+        cleanupPolicy: 'delete',
+        maxMessageBytes: 1_048_576,
+        description: 'test',
+      },
     ]);
     const raw = kafka.producer();
     await raw.connect();
     const producedAt = Date.now();
-    await raw.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ partition: 0, key: `k${i}`, value: '{}' })) });
+    await raw.send({
+      topic,
+      messages: Array.from({ length: 5 }, (_, i) => ({ partition: 0, key: `k${i}`, value: '{}' })),
+    });
     await raw.disconnect();
 
     // Every batch hangs until the end of the test: a consumer frozen with five records waiting on partition 0.
@@ -55,18 +65,33 @@ describe('BatchConsumer stall reporting on the real broker', () => {
       await consumer.start();
       await stalled;
 
-      const p0 = rounds.map((r) => r.find((p) => p.partition === 0)).filter((p) => p && p.lag > 0) as PartitionLag[];
+      const p0 = rounds
+        .map((r) => r.find((p) => p.partition === 0))
+        .filter((p) => p && p.lag > 0) as PartitionLag[];
       const first = p0.find((p) => p.lagSecondsExact)!;
       const last = p0[p0.length - 1];
-      expect(last).toMatchObject({ topic, partition: 0, committed: null, lag: 5, stalled: true, lagSecondsExact: true });
+      expect(last).toMatchObject({
+        topic,
+        partition: 0,
+        committed: null,
+        lag: 5,
+        stalled: true,
+        lagSecondsExact: true,
+      });
       // The age of the oldest unread record, measured from its own timestamp, and growing while frozen.
       expect(last.lagSeconds!).toBeGreaterThan(first.lagSeconds!);
       expect(last.lagSeconds!).toBeGreaterThanOrEqual((Date.now() - producedAt) / 1000 - 5);
       // Partition 1 has nothing waiting: neither lagging nor stalled.
-      expect(rounds[rounds.length - 1].find((p) => p.partition === 1)).toMatchObject({ lag: 0, lagSeconds: 0, stalled: false });
+      expect(rounds[rounds.length - 1].find((p) => p.partition === 1)).toMatchObject({
+        lag: 0,
+        lagSeconds: 0,
+        stalled: false,
+      });
 
       await expect(health.check()).rejects.toThrow(
-        new RegExp(`stalled: ${topic}\\[0\\]: 5 records wait, committed offset none has not moved for \\d+ s`),
+        new RegExp(
+          `stalled: ${topic}\\[0\\]: 5 records wait, committed offset none has not moved for \\d+ s`,
+        ),
       );
     } finally {
       release();

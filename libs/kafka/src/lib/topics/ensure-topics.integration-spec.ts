@@ -1,12 +1,12 @@
 import { ConfigResourceTypes, Kafka, logLevel, CompressionTypes, type EachBatchPayload } from 'kafkajs';
 import type { TopicSpec, TopicName } from '@sparkflow/contracts';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
 import { ensureTopics } from './ensure-topics';
 
 const settings = integrationSettings();
 const kafka = new Kafka({
   clientId: 'kafka-integration',
-  brokers: settings.KAFKA_BROKERS.split(','),
+  ...kafkaConnection(settings),
   logLevel: logLevel.NOTHING,
 });
 

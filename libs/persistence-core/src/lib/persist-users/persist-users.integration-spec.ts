@@ -12,12 +12,18 @@ import {
   type BatchHandler,
   type RetryNotice,
 } from '@sparkflow/kafka';
-import { buildEnrichedUser, cassandraConnection, integrationSettings, uniqueName } from '@sparkflow/testing';
+import {
+  buildEnrichedUser,
+  cassandraConnection,
+  integrationSettings,
+  kafkaConnection,
+  uniqueName,
+} from '@sparkflow/testing';
 import { UsersRepository } from '../users/users.repository';
 import { PersistUsersUseCase } from './persist-users.use-case';
 
 const s = integrationSettings();
-const kafka = new Kafka({ clientId: 'persist-users-it', brokers: s.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+const kafka = new Kafka({ clientId: 'persist-users-it', ...kafkaConnection(s), logLevel: logLevel.NOTHING });
 
 const user = buildEnrichedUser;
 
@@ -35,7 +41,14 @@ const enrichedEvent = (u: EnrichedUser) =>
 async function topicWith(users: EnrichedUser[]): Promise<string> {
   const topic = uniqueName('it-persist');
   await ensureTopics(kafka.admin(), [
-    { name: topic as TopicName, partitions: 1, retentionMs: 3_600_000, cleanupPolicy: 'delete', maxMessageBytes: 1_048_588, description: 'test' },
+    {
+      name: topic as TopicName,
+      partitions: 1,
+      retentionMs: 3_600_000,
+      cleanupPolicy: 'delete',
+      maxMessageBytes: 1_048_588,
+      description: 'test',
+    },
   ]);
   const raw = kafka.producer();
   await raw.connect();
@@ -45,7 +58,11 @@ async function topicWith(users: EnrichedUser[]): Promise<string> {
 }
 
 /** Runs a persistence consumer over `topic` until its one batch is committed. */
-async function consume(topic: string, handler: BatchHandler, options: { health?: ConsumerHealth; outageBudgetMs?: number; onRetry?: (n: RetryNotice) => void }) {
+async function consume(
+  topic: string,
+  handler: BatchHandler,
+  options: { health?: ConsumerHealth; outageBudgetMs?: number; onRetry?: (n: RetryNotice) => void },
+) {
   const producer = new EventProducer(kafka);
   let committed!: () => void;
   const done = new Promise<void>((resolve) => (committed = resolve));
@@ -108,8 +125,13 @@ describe('PersistUsersUseCase behind a BatchConsumer, on the real broker and Cas
     const dead = await deadLetterOf(topic);
     expect(dead.payload).toMatchObject({ stage: 'persistence', key: refused.userId, attempts: 1 });
     expect(dead.payload.reasons[0].code).toBe('CASSANDRA_REJECTED');
-    expect(dead.payload.reasons[0].message).toMatch(/^Cassandra write failed: ResponseError \(server code 0x2200\)/);
-    expect((await client.execute('SELECT user_id FROM users WHERE user_id = ?', [fine.userId], { prepare: true })).rowLength).toBe(1);
+    expect(dead.payload.reasons[0].message).toMatch(
+      /^Cassandra write failed: ResponseError \(server code 0x2200\)/,
+    );
+    expect(
+      (await client.execute('SELECT user_id FROM users WHERE user_id = ?', [fine.userId], { prepare: true }))
+        .rowLength,
+    ).toBe(1);
   });
 
   it('waits out Cassandra being unreachable: every round logged with its code, readiness says so, the budget bounds it', async () => {
@@ -136,7 +158,9 @@ describe('PersistUsersUseCase behind a BatchConsumer, on the real broker and Cas
     expect(notices.length).toBeGreaterThan(1);
     for (const n of notices) {
       expect(n).toMatchObject({ code: 'CASSANDRA_UNAVAILABLE', disposition: 'wait', records: 1 });
-      expect(describeRetry(n)).toMatch(/^waiting out an outage: 1 records of it-persist.*\[0\] from offset 0, attempt \d+, next in \d+ ms: CASSANDRA_UNAVAILABLE: Cassandra write failed: NoHostAvailableError/);
+      expect(describeRetry(n)).toMatch(
+        /^waiting out an outage: 1 records of it-persist.*\[0\] from offset 0, attempt \d+, next in \d+ ms: CASSANDRA_UNAVAILABLE: Cassandra write failed: NoHostAvailableError/,
+      );
     }
     expect(readiness).toHaveLength(notices.length);
     expect(readiness[0]).toMatch(/^waiting out an outage: it-persist.*\[0\] CASSANDRA_UNAVAILABLE: /);
