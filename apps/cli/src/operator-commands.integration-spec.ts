@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import type { BatchList, BatchReport } from '@sparkflow/contracts';
 import { HEADERS, SCHEMA_VERSION, TOPICS } from '@sparkflow/contracts';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
 import { eventually, runCli, runCliJson } from './cli-runner';
 
 /**
@@ -14,7 +14,7 @@ import { eventually, runCli, runCliJson } from './cli-runner';
  */
 const settings = integrationSettings();
 const REPO = join(__dirname, '..', '..', '..');
-const kafka = new Kafka({ clientId: 'cli-ops-it', brokers: settings.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+const kafka = new Kafka({ clientId: 'cli-ops-it', ...kafkaConnection(settings), logLevel: logLevel.NOTHING });
 
 async function synthetic(count: number, seed: string, traceparent?: string): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${settings.INGESTION_HTTP_PORT}/v1/synthetic`, {

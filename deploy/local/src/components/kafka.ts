@@ -68,7 +68,11 @@ export const adminClientConfig = (
 ): KafkaConfig => ({
   clientId: 'sparkflow-stack',
   brokers: [brokers(cfg)],
-  sasl: { mechanism, username: KAFKA_ADMIN_USER, password: cfg.kafkaPasswords.admin },
+  // One branch per mechanism, so each literal narrows to one of kafkajs's SASL option types.
+  sasl:
+    mechanism === 'plain'
+      ? { mechanism, username: KAFKA_ADMIN_USER, password: cfg.kafkaPasswords.admin }
+      : { mechanism, username: KAFKA_ADMIN_USER, password: cfg.kafkaPasswords.admin },
 });
 
 /**
