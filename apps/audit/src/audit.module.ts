@@ -1,13 +1,12 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { Kafka } from 'kafkajs';
 import {
   AuditEventsRepository,
   ListBatchesUseCase,
   RecordEventsUseCase,
   createAuditDataSource,
 } from '@sparkflow/audit-store';
-import { ConsumerHealth, EventProducer, createKafka, kafkaCredentials } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
 import {
   API_KEYS,
   ApiKeyGuard,
@@ -15,13 +14,12 @@ import {
   MetricsController,
   READINESS_CHECKS,
   TelemetryLifecycle,
-  splitList,
+  kafkaProviders,
 } from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
 import { RecordEventsHandler } from './record-events.handler';
 import { AuditQueryController } from './audit-query.controller';
 
-export const KAFKA = Symbol('KAFKA');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 @Module({
@@ -32,21 +30,7 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
     { provide: AUDIT_CONFIG, useFactory: loadAuditConfig },
     { provide: API_KEYS, inject: [AUDIT_CONFIG], useFactory: (c: AuditConfig) => c.AUDIT_API_KEYS },
     ApiKeyGuard,
-    {
-      provide: KAFKA,
-      inject: [AUDIT_CONFIG],
-      useFactory: (c: AuditConfig) =>
-        createKafka({
-          brokers: splitList(c.KAFKA_BROKERS),
-          clientId: 'audit',
-          credentials: kafkaCredentials(c),
-        }),
-    },
-    {
-      provide: EventProducer,
-      inject: [KAFKA, AUDIT_CONFIG],
-      useFactory: (k: Kafka, c: AuditConfig) => new EventProducer(k, { compression: c.KAFKA_COMPRESSION }),
-    },
+    ...kafkaProviders(AUDIT_CONFIG, 'audit'),
     {
       provide: DATA_SOURCE,
       inject: [AUDIT_CONFIG],

@@ -1,7 +1,7 @@
 import './telemetry';
 import 'reflect-metadata';
-import { runConsumerService } from '@sparkflow/service-kit';
-import { AuditModule, KAFKA } from './audit.module';
+import { KAFKA, runConsumerService } from '@sparkflow/service-kit';
+import { AuditModule } from './audit.module';
 import { loadAuditConfig } from './audit.config';
 
 const config = loadAuditConfig();

@@ -1,19 +1,18 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { EnrichBatchUseCase } from '@sparkflow/enrichment-core';
-import { ConsumerHealth, EventProducer, createKafka, kafkaCredentials } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
 import {
   HealthController,
   MetricsController,
   READINESS_CHECKS,
   TelemetryLifecycle,
+  KAFKA,
+  kafkaProviders,
   kafkaReady,
-  splitList,
 } from '@sparkflow/service-kit';
-import { ENRICHMENT_CONFIG, type EnrichmentConfig, loadEnrichmentConfig } from './enrichment.config';
+import { ENRICHMENT_CONFIG, loadEnrichmentConfig } from './enrichment.config';
 import { EnrichUsersHandler } from './enrich-users.handler';
-
-export const KAFKA = Symbol('KAFKA');
 
 @Module({
   controllers: [EnrichUsersHandler, HealthController, MetricsController],
@@ -21,22 +20,7 @@ export const KAFKA = Symbol('KAFKA');
     TelemetryLifecycle,
     { provide: ConsumerHealth, useValue: new ConsumerHealth() },
     { provide: ENRICHMENT_CONFIG, useFactory: loadEnrichmentConfig },
-    {
-      provide: KAFKA,
-      inject: [ENRICHMENT_CONFIG],
-      useFactory: (c: EnrichmentConfig) =>
-        createKafka({
-          brokers: splitList(c.KAFKA_BROKERS),
-          clientId: 'enrichment',
-          credentials: kafkaCredentials(c),
-        }),
-    },
-    {
-      provide: EventProducer,
-      inject: [KAFKA, ENRICHMENT_CONFIG],
-      useFactory: (k: Kafka, c: EnrichmentConfig) =>
-        new EventProducer(k, { compression: c.KAFKA_COMPRESSION }),
-    },
+    ...kafkaProviders(ENRICHMENT_CONFIG, 'enrichment'),
     {
       provide: EnrichBatchUseCase,
       inject: [EventProducer],

@@ -1,7 +1,7 @@
 import './telemetry';
 import 'reflect-metadata';
-import { runConsumerService } from '@sparkflow/service-kit';
-import { EnrichmentModule, KAFKA } from './enrichment.module';
+import { KAFKA, runConsumerService } from '@sparkflow/service-kit';
+import { EnrichmentModule } from './enrichment.module';
 import { loadEnrichmentConfig } from './enrichment.config';
 
 const config = loadEnrichmentConfig();

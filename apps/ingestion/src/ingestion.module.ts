@@ -1,7 +1,7 @@
 import { Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { TOPICS } from '@sparkflow/contracts';
-import { EventProducer, createKafka, kafkaCredentials } from '@sparkflow/kafka';
+import { EventProducer } from '@sparkflow/kafka';
 import { deadLetteredAtIngestion } from '@sparkflow/telemetry';
 import {
   BackfillsService,
@@ -17,8 +17,9 @@ import {
   MetricsController,
   READINESS_CHECKS,
   TelemetryLifecycle,
+  KAFKA,
+  kafkaProviders,
   kafkaReady,
-  splitList,
 } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
 import { RateLimitGuard } from './rate-limit.guard';
@@ -26,32 +27,12 @@ import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './i
 import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
 
-export const KAFKA = Symbol('KAFKA');
-
 @Module({
   controllers: [UsersController, SourcesController, HealthController, MetricsController],
   providers: [
     TelemetryLifecycle,
     { provide: INGESTION_CONFIG, useFactory: loadIngestionConfig },
-    {
-      provide: KAFKA,
-      inject: [INGESTION_CONFIG],
-      useFactory: (c: IngestionConfig) =>
-        createKafka({
-          brokers: splitList(c.KAFKA_BROKERS),
-          clientId: 'ingestion',
-          credentials: kafkaCredentials(c),
-        }),
-    },
-    {
-      provide: EventProducer,
-      inject: [KAFKA, INGESTION_CONFIG],
-      useFactory: async (k: Kafka, c: IngestionConfig) => {
-        const producer = new EventProducer(k, { compression: c.KAFKA_COMPRESSION });
-        await producer.connect();
-        return producer;
-      },
-    },
+    ...kafkaProviders(INGESTION_CONFIG, 'ingestion', { connectProducer: true }),
     {
       provide: IngestUsersUseCase,
       inject: [EventProducer],

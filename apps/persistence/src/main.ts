@@ -1,7 +1,7 @@
 import './telemetry';
 import 'reflect-metadata';
-import { runConsumerService } from '@sparkflow/service-kit';
-import { PersistenceModule, KAFKA } from './persistence.module';
+import { KAFKA, runConsumerService } from '@sparkflow/service-kit';
+import { PersistenceModule } from './persistence.module';
 import { loadPersistenceConfig } from './persistence.config';
 
 const config = loadPersistenceConfig();

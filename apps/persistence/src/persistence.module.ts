@@ -2,13 +2,15 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { ConsumerHealth, EventProducer, createKafka, kafkaCredentials } from '@sparkflow/kafka';
+import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
 import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence-core';
 import {
   HealthController,
   MetricsController,
   READINESS_CHECKS,
   TelemetryLifecycle,
+  KAFKA,
+  kafkaProviders,
   kafkaReady,
   splitList,
 } from '@sparkflow/service-kit';
@@ -16,7 +18,6 @@ import { ingestToPersistedRecorder } from '@sparkflow/telemetry';
 import { PERSISTENCE_CONFIG, type PersistenceConfig, loadPersistenceConfig } from './persistence.config';
 import { PersistUsersHandler } from './persist-users.handler';
 
-export const KAFKA = Symbol('KAFKA');
 export const CASSANDRA = Symbol('CASSANDRA');
 
 @Module({
@@ -25,22 +26,7 @@ export const CASSANDRA = Symbol('CASSANDRA');
     TelemetryLifecycle,
     { provide: ConsumerHealth, useValue: new ConsumerHealth() },
     { provide: PERSISTENCE_CONFIG, useFactory: loadPersistenceConfig },
-    {
-      provide: KAFKA,
-      inject: [PERSISTENCE_CONFIG],
-      useFactory: (c: PersistenceConfig) =>
-        createKafka({
-          brokers: splitList(c.KAFKA_BROKERS),
-          clientId: 'persistence',
-          credentials: kafkaCredentials(c),
-        }),
-    },
-    {
-      provide: EventProducer,
-      inject: [KAFKA, PERSISTENCE_CONFIG],
-      useFactory: (k: Kafka, c: PersistenceConfig) =>
-        new EventProducer(k, { compression: c.KAFKA_COMPRESSION }),
-    },
+    ...kafkaProviders(PERSISTENCE_CONFIG, 'persistence'),
     {
       provide: CASSANDRA,
       inject: [PERSISTENCE_CONFIG],
