@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { HEADERS, SCHEMA_VERSION, TOPICS, TOPIC_SPECS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
@@ -14,12 +12,12 @@ import {
   kafkaConnection,
   uniqueName,
 } from '@sparkflow/testing';
+import { eventually, runCli, runCliJson } from './cli-runner';
 
 /**
  * The real `sparkflow` command, as a child process with real argv and exit codes, against the real stack
  * (`npm run stack -- up`; the same KAFKA_PORT/… overrides the stack was started with).
  */
-const BIN = join(__dirname, '..', 'bin', 'sparkflow');
 const settings = integrationSettings();
 const kafka = new Kafka({
   clientId: 'cli-it',
@@ -27,46 +25,8 @@ const kafka = new Kafka({
   logLevel: logLevel.NOTHING,
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function sparkflow(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, {
-      env: { ...process.env, ...env, FORCE_COLOR: '', NO_COLOR: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function json<T>(args: string[]): Promise<T> {
-  const r = await sparkflow([...args, '--json']);
-  if (r.code !== 0) throw new Error(`sparkflow ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
-async function eventually<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(1000);
-  }
-}
+const sparkflow = runCli;
+const json = runCliJson;
 
 interface TopicDetail {
   messages: number;

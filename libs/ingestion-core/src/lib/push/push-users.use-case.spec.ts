@@ -15,16 +15,22 @@ function recordingProducer() {
   return { sent, producer };
 }
 
+/** The use case over a recording producer, with the failure codes it reports kept in `counted`. */
+function pushUseCase() {
+  const { sent, producer } = recordingProducer();
+  const counted: string[] = [];
+  const push = new PushUsersUseCase(
+    new IngestUsersUseCase(producer),
+    producer,
+    { maxUsers: 100, maxPersonBytes: 256 * 1024 },
+    (codes) => counted.push(...codes),
+  );
+  return { push, sent, counted };
+}
+
 describe('PushUsersUseCase', () => {
   it('ingests the valid people, dead-letters each refused one with its reasons, and counts them by code', async () => {
-    const { sent, producer } = recordingProducer();
-    const counted: string[] = [];
-    const push = new PushUsersUseCase(
-      new IngestUsersUseCase(producer),
-      producer,
-      { maxUsers: 100, maxPersonBytes: 256 * 1024 },
-      (codes) => counted.push(...codes),
-    );
+    const { push, sent, counted } = pushUseCase();
     const [good, bad] = generateUsers({ seed: 'push-spec', count: 2 });
     const outcome = await push.execute([good, { ...bad, email: 42 }]);
 
@@ -53,14 +59,7 @@ describe('PushUsersUseCase', () => {
   });
 
   it('counts nothing when everyone is valid', async () => {
-    const { producer } = recordingProducer();
-    const counted: string[] = [];
-    const push = new PushUsersUseCase(
-      new IngestUsersUseCase(producer),
-      producer,
-      { maxUsers: 100, maxPersonBytes: 256 * 1024 },
-      (c) => counted.push(...c),
-    );
+    const { push, counted } = pushUseCase();
     const outcome = await push.execute(generateUsers({ seed: 'push-spec', count: 3 }));
     expect(outcome).toMatchObject({ status: 202, body: { accepted: 3, rejected: [] } });
     expect(counted).toEqual([]);
