@@ -4,3 +4,4 @@ export * from './lib/cassandra-rows';
 export * from './lib/hostile';
 export * from './lib/builders/enriched-user.builder';
 export * from './lib/service-config';
+export * from './lib/test-topics';

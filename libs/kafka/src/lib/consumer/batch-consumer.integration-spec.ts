@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { DeadLetterEvent, SparkflowErrorCode, TOPICS, topicSpec, type TopicName } from '@sparkflow/contracts';
-import { integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
+import { DeadLetterEvent, SparkflowErrorCode, TOPICS, topicSpec } from '@sparkflow/contracts';
+import { integrationSettings, kafkaConnection, topicHolding, uniqueName } from '@sparkflow/testing';
 import { ensureTopics } from '../topics/ensure-topics';
 import { SparkflowException } from '@sparkflow/errors';
 import { EventProducer } from '../producer/event-producer';
@@ -44,23 +44,13 @@ async function deadLettersFrom(topic: string, expected: number): Promise<DeadLet
 
 describe('BatchConsumer on the real broker', () => {
   it('retries a transient failure, dead-letters a poison record with its reason, and commits past both', async () => {
-    const topic = uniqueName('it-consume');
     const groupId = uniqueName('it-consume-group');
-    await ensureTopics(kafka.admin(), [
-      {
-        name: topic as TopicName,
-        partitions: 1,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete',
-        maxMessageBytes: 1_048_588,
-        description: 'test',
-      },
-    ]);
-    const raw = kafka.producer();
-    await raw.connect();
     const values = ['{"n":1}', '{"n":2}', 'not json {', '{"n":4}', '{"n":5}'];
-    await raw.send({ topic, messages: values.map((value, i) => ({ key: `k${i}`, value })) });
-    await raw.disconnect();
+    const topic = await topicHolding(
+      kafka,
+      'it-consume',
+      values.map((value, i) => ({ key: `k${i}`, value })),
+    );
 
     const handled: number[] = [];
     const attemptsOf4: number[] = [];
@@ -122,27 +112,10 @@ describe('BatchConsumer on the real broker', () => {
   });
 
   it('waits out an outage for its budget, then dead-letters the record with the attempt count', async () => {
-    const topic = uniqueName('it-exhaust');
-    await ensureTopics(kafka.admin(), [
-      {
-        name: topic as TopicName,
-        partitions: 1,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete',
-        maxMessageBytes: 1_048_588,
-        description: 'test',
-      },
+    const topic = await topicHolding(kafka, 'it-exhaust', [
+      { key: 'stuck', value: '{"n":1}' },
+      { key: 'fine', value: '{"n":2}' },
     ]);
-    const raw = kafka.producer();
-    await raw.connect();
-    await raw.send({
-      topic,
-      messages: [
-        { key: 'stuck', value: '{"n":1}' },
-        { key: 'fine', value: '{"n":2}' },
-      ],
-    });
-    await raw.disconnect();
 
     const producer = new EventProducer(kafka);
     const { done, open: markDone } = latch();
@@ -175,30 +148,13 @@ describe('BatchConsumer on the real broker', () => {
   });
 
   it('dead-letters a record whose dead letter would exceed max.message.bytes, cut with its size and SHA-256, and keeps consuming', async () => {
-    const topic = uniqueName('it-too-large');
     const groupId = uniqueName('it-too-large-group');
-    await ensureTopics(kafka.admin(), [
-      {
-        name: topic as TopicName,
-        partitions: 1,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete',
-        maxMessageBytes: 1_048_588,
-        description: 'test',
-      },
-    ]);
     // The incident: a name of `"` characters fits users.raw once escaped, but not users.dlq escaped twice.
     const huge = Buffer.from(JSON.stringify({ name: { first: '"'.repeat(480_000) } }));
-    const raw = kafka.producer();
-    await raw.connect();
-    await raw.send({
-      topic,
-      messages: [
-        { key: 'huge', value: huge },
-        ...Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })),
-      ],
-    });
-    await raw.disconnect();
+    const topic = await topicHolding(kafka, 'it-too-large', [
+      { key: 'huge', value: huge },
+      ...Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })),
+    ]);
 
     const handled: string[] = [];
     const notices: RetryNotice[] = [];
@@ -252,28 +208,11 @@ describe('BatchConsumer on the real broker', () => {
   });
 
   it('rebuilds a dead letter the broker refuses as too large and keeps consuming, never crashing', async () => {
-    const topic = uniqueName('it-dlq-refused');
-    await ensureTopics(kafka.admin(), [
-      {
-        name: topic as TopicName,
-        partitions: 1,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete',
-        maxMessageBytes: 1_048_588,
-        description: 'test',
-      },
-    ]);
     const big = Buffer.from(JSON.stringify({ name: 'x'.repeat(300_000) }));
-    const raw = kafka.producer();
-    await raw.connect();
-    await raw.send({
-      topic,
-      messages: [
-        { key: 'big', value: big },
-        { key: 'next', value: '{"n":1}' },
-      ],
-    });
-    await raw.disconnect();
+    const topic = await topicHolding(kafka, 'it-dlq-refused', [
+      { key: 'big', value: big },
+      { key: 'next', value: '{"n":1}' },
+    ]);
 
     // users.dlq configured smaller than its spec declares: the broker refuses the dead letter built to the spec.
     await ensureTopics(kafka.admin(), [{ ...topicSpec(TOPICS.usersDlq), maxMessageBytes: 64 * 1024 }]);
@@ -316,25 +255,12 @@ describe('BatchConsumer on the real broker', () => {
   });
 
   it('replaces a consumer that stopped making progress with records waiting, and leaves an idle one alone', async () => {
-    const topic = uniqueName('it-stall');
     const groupId = uniqueName('it-stall-group');
-    await ensureTopics(kafka.admin(), [
-      {
-        name: topic as TopicName,
-        partitions: 1,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete',
-        maxMessageBytes: 1_048_588,
-        description: 'test',
-      },
-    ]);
-    const raw = kafka.producer();
-    await raw.connect();
-    await raw.send({
-      topic,
-      messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })),
-    });
-    await raw.disconnect();
+    const topic = await topicHolding(
+      kafka,
+      'it-stall',
+      Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })),
+    );
 
     // The first call does not return until the end of the test, as a consumer that silently stopped
     // would not; later calls succeed.

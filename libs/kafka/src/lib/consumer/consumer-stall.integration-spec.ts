@@ -1,8 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type { TopicName } from '@sparkflow/contracts';
-import { integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, topicHolding, uniqueName } from '@sparkflow/testing';
 import type { PartitionLag } from '../lag/partition-progress';
-import { ensureTopics } from '../topics/ensure-topics';
 import { EventProducer } from '../producer/event-producer';
 import { BatchConsumer } from './batch-consumer';
 import { ConsumerHealth } from './consumer-health';
@@ -16,25 +14,13 @@ const kafka = new Kafka({
 
 describe('BatchConsumer stall reporting on the real broker', () => {
   it('reports a frozen consumer: lag seconds keep growing, the metrics observer and readiness name the stalled partition', async () => {
-    const topic = uniqueName('it-frozen');
-    await ensureTopics(kafka.admin(), [
-      {
-        name: topic as TopicName,
-        partitions: 2,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete',
-        maxMessageBytes: 1_048_576,
-        description: 'test',
-      },
-    ]);
-    const raw = kafka.producer();
-    await raw.connect();
-    const producedAt = Date.now();
-    await raw.send({
-      topic,
-      messages: Array.from({ length: 5 }, (_, i) => ({ partition: 0, key: `k${i}`, value: '{}' })),
-    });
-    await raw.disconnect();
+    const topic = await topicHolding(
+      kafka,
+      'it-frozen',
+      Array.from({ length: 5 }, (_, i) => ({ partition: 0, key: `k${i}`, value: '{}' })),
+      { partitions: 2 },
+    );
+    const producedAt = Date.now(); // just after the records were acknowledged: a lower bound of their age
 
     // Every batch hangs until the end of the test: a consumer frozen with five records waiting on partition 0.
     let release!: () => void;

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Client } from 'cassandra-driver';
-import { DeadLetterEvent, TOPICS, type EnrichedUser, type TopicName } from '@sparkflow/contracts';
+import { DeadLetterEvent, TOPICS, type EnrichedUser } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import {
   BatchConsumer,
   ConsumerHealth,
   EventProducer,
   describeRetry,
-  ensureTopics,
   type BatchHandler,
   type RetryNotice,
 } from '@sparkflow/kafka';
@@ -17,6 +16,7 @@ import {
   cassandraConnection,
   integrationSettings,
   kafkaConnection,
+  topicHolding,
   uniqueName,
 } from '@sparkflow/testing';
 import { UsersRepository } from '../users/users.repository';
@@ -39,22 +39,11 @@ const enrichedEvent = (u: EnrichedUser) =>
 
 /** A one-partition topic holding `users`, keyed by their ids, in order. */
 async function topicWith(users: EnrichedUser[]): Promise<string> {
-  const topic = uniqueName('it-persist');
-  await ensureTopics(kafka.admin(), [
-    {
-      name: topic as TopicName,
-      partitions: 1,
-      retentionMs: 3_600_000,
-      cleanupPolicy: 'delete',
-      maxMessageBytes: 1_048_588,
-      description: 'test',
-    },
-  ]);
-  const raw = kafka.producer();
-  await raw.connect();
-  await raw.send({ topic, messages: users.map((u) => ({ key: u.userId, value: enrichedEvent(u) })) });
-  await raw.disconnect();
-  return topic;
+  return topicHolding(
+    kafka,
+    'it-persist',
+    users.map((u) => ({ key: u.userId, value: enrichedEvent(u) })),
+  );
 }
 
 /** Runs a persistence consumer over `topic` until its one batch is committed. */
