@@ -10,11 +10,9 @@ import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
 import {
   API_KEYS,
   ApiKeyGuard,
-  HealthController,
-  MetricsController,
   READINESS_CHECKS,
-  TelemetryLifecycle,
-  kafkaProviders,
+  SERVICE_CONTROLLERS,
+  serviceProviders,
 } from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
 import { RecordEventsHandler } from './record-events.handler';
@@ -23,14 +21,11 @@ import { AuditQueryController } from './audit-query.controller';
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 @Module({
-  controllers: [RecordEventsHandler, AuditQueryController, HealthController, MetricsController],
+  controllers: [RecordEventsHandler, AuditQueryController, ...SERVICE_CONTROLLERS],
   providers: [
-    TelemetryLifecycle,
-    { provide: ConsumerHealth, useValue: new ConsumerHealth() },
-    { provide: AUDIT_CONFIG, useFactory: loadAuditConfig },
+    ...serviceProviders({ config: AUDIT_CONFIG, load: loadAuditConfig, clientId: 'audit', consumer: true }),
     { provide: API_KEYS, inject: [AUDIT_CONFIG], useFactory: (c: AuditConfig) => c.AUDIT_API_KEYS },
     ApiKeyGuard,
-    ...kafkaProviders(AUDIT_CONFIG, 'audit'),
     {
       provide: DATA_SOURCE,
       inject: [AUDIT_CONFIG],

@@ -3,24 +3,24 @@ import type { Kafka } from 'kafkajs';
 import { EnrichBatchUseCase } from '@sparkflow/enrichment-core';
 import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
 import {
-  HealthController,
-  MetricsController,
   READINESS_CHECKS,
-  TelemetryLifecycle,
   KAFKA,
-  kafkaProviders,
   kafkaReady,
+  SERVICE_CONTROLLERS,
+  serviceProviders,
 } from '@sparkflow/service-kit';
 import { ENRICHMENT_CONFIG, loadEnrichmentConfig } from './enrichment.config';
 import { EnrichUsersHandler } from './enrich-users.handler';
 
 @Module({
-  controllers: [EnrichUsersHandler, HealthController, MetricsController],
+  controllers: [EnrichUsersHandler, ...SERVICE_CONTROLLERS],
   providers: [
-    TelemetryLifecycle,
-    { provide: ConsumerHealth, useValue: new ConsumerHealth() },
-    { provide: ENRICHMENT_CONFIG, useFactory: loadEnrichmentConfig },
-    ...kafkaProviders(ENRICHMENT_CONFIG, 'enrichment'),
+    ...serviceProviders({
+      config: ENRICHMENT_CONFIG,
+      load: loadEnrichmentConfig,
+      clientId: 'enrichment',
+      consumer: true,
+    }),
     {
       provide: EnrichBatchUseCase,
       inject: [EventProducer],

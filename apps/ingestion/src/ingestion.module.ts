@@ -13,13 +13,11 @@ import {
 import {
   API_KEYS,
   ApiKeyGuard,
-  HealthController,
-  MetricsController,
   READINESS_CHECKS,
-  TelemetryLifecycle,
   KAFKA,
-  kafkaProviders,
   kafkaReady,
+  SERVICE_CONTROLLERS,
+  serviceProviders,
 } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
 import { RateLimitGuard } from './rate-limit.guard';
@@ -28,11 +26,15 @@ import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
 
 @Module({
-  controllers: [UsersController, SourcesController, HealthController, MetricsController],
+  controllers: [UsersController, SourcesController, ...SERVICE_CONTROLLERS],
   providers: [
-    TelemetryLifecycle,
-    { provide: INGESTION_CONFIG, useFactory: loadIngestionConfig },
-    ...kafkaProviders(INGESTION_CONFIG, 'ingestion', { connectProducer: true }),
+    ...serviceProviders({
+      config: INGESTION_CONFIG,
+      load: loadIngestionConfig,
+      clientId: 'ingestion',
+      consumer: false,
+      connectProducer: true,
+    }),
     {
       provide: IngestUsersUseCase,
       inject: [EventProducer],

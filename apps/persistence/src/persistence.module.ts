@@ -5,14 +5,12 @@ import { createCassandraClient } from '@sparkflow/cassandra';
 import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
 import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence-core';
 import {
-  HealthController,
-  MetricsController,
   READINESS_CHECKS,
-  TelemetryLifecycle,
   KAFKA,
-  kafkaProviders,
   kafkaReady,
   splitList,
+  SERVICE_CONTROLLERS,
+  serviceProviders,
 } from '@sparkflow/service-kit';
 import { ingestToPersistedRecorder } from '@sparkflow/telemetry';
 import { PERSISTENCE_CONFIG, type PersistenceConfig, loadPersistenceConfig } from './persistence.config';
@@ -21,12 +19,14 @@ import { PersistUsersHandler } from './persist-users.handler';
 export const CASSANDRA = Symbol('CASSANDRA');
 
 @Module({
-  controllers: [PersistUsersHandler, HealthController, MetricsController],
+  controllers: [PersistUsersHandler, ...SERVICE_CONTROLLERS],
   providers: [
-    TelemetryLifecycle,
-    { provide: ConsumerHealth, useValue: new ConsumerHealth() },
-    { provide: PERSISTENCE_CONFIG, useFactory: loadPersistenceConfig },
-    ...kafkaProviders(PERSISTENCE_CONFIG, 'persistence'),
+    ...serviceProviders({
+      config: PERSISTENCE_CONFIG,
+      load: loadPersistenceConfig,
+      clientId: 'persistence',
+      consumer: true,
+    }),
     {
       provide: CASSANDRA,
       inject: [PERSISTENCE_CONFIG],

@@ -2,7 +2,7 @@ export * from './lib/service-env';
 export * from './lib/health.controller';
 export * from './lib/bootstrap';
 export * from './lib/run-service';
-export * from './lib/kafka-providers';
+export * from './lib/service-providers';
 export * from './lib/json-logger';
 export * from './lib/metrics.controller';
 export * from './lib/telemetry-lifecycle';

@@ -1,7 +1,16 @@
 import type { Provider } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { EventProducer, createKafka, kafkaCredentials, type KafkaSaslMechanism } from '@sparkflow/kafka';
+import {
+  ConsumerHealth,
+  EventProducer,
+  createKafka,
+  kafkaCredentials,
+  type KafkaSaslMechanism,
+} from '@sparkflow/kafka';
+import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { splitList } from './service-env';
+import { TelemetryLifecycle } from './telemetry-lifecycle';
 
 /** The Nest token of a service's kafkajs client: its transport, producer and readiness check share it. */
 export const KAFKA = Symbol('KAFKA');
@@ -41,5 +50,27 @@ export function kafkaProviders(
         return producer;
       },
     },
+  ];
+}
+
+/** The controllers every service serves beside its own: `/health/live`, `/health/ready` and `/metrics`. */
+export const SERVICE_CONTROLLERS = [HealthController, MetricsController];
+
+/**
+ * The providers every service's module starts from: telemetry, its configuration (parsed once, under
+ * `config`), its Kafka client and producer, and for a service that consumes, its consumer's health.
+ */
+export function serviceProviders(s: {
+  config: symbol;
+  load: () => unknown;
+  clientId: string;
+  consumer: boolean;
+  connectProducer?: boolean;
+}): Provider[] {
+  return [
+    TelemetryLifecycle,
+    { provide: s.config, useFactory: s.load },
+    ...(s.consumer ? [{ provide: ConsumerHealth, useValue: new ConsumerHealth() }] : []),
+    ...kafkaProviders(s.config, s.clientId, { connectProducer: s.connectProducer }),
   ];
 }
