@@ -3,7 +3,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { contextOf, type Context } from '../context';
 import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError, withAdmin } from '../kafka/connection';
-import { readRanges, type PartitionRange } from '../kafka/reader';
+import { readRanges, type Directive, type PartitionRange } from '../kafka/reader';
 import { searchableText, showRecord, type ShownRecord } from '../kafka/records';
 import { describeTopic, listTopics, topicExists } from '../kafka/topics';
 import { humanDuration, type Output } from '../output/output';
@@ -63,8 +63,16 @@ export function topicsCommand(): Command {
         if (opts.failOnStall && stalled.length) {
           throw new CliError(
             `stalled on ${topic}: ${stalled
-              .map((g) => `${g.groupId} (partitions ${g.partitions.filter((p) => p.stalled).map((p) => p.partition).join(', ')})`)
-              .join('; ')}: records wait behind committed offsets that have not moved for ${opts.stallAfter} s or more`,
+              .map(
+                (g) =>
+                  `${g.groupId} (partitions ${g.partitions
+                    .filter((p) => p.stalled)
+                    .map((p) => p.partition)
+                    .join(', ')})`,
+              )
+              .join(
+                '; ',
+              )}: records wait behind committed offsets that have not moved for ${opts.stallAfter} s or more`,
           );
         }
       };
@@ -121,9 +129,13 @@ export function topicsCommand(): Command {
         const worst = Math.max(0, ...g.partitions.map((p) => (p.stalled ? (p.stalledSeconds ?? 0) : 0)));
         out.line(
           `${out.paint('bold', g.groupId)}: ${g.lag} message(s) behind` +
-            (g.lagSeconds === null || g.lag === 0 ? '' : `, the oldest unread record is ${g.lagSeconds.toFixed(1)} s old`) +
+            (g.lagSeconds === null || g.lag === 0
+              ? ''
+              : `, the oldest unread record is ${g.lagSeconds.toFixed(1)} s old`) +
             ` (${g.members} member(s), ${g.state})` +
-            (g.stalled ? ` — ${out.paint('red', 'STALLED')}: committed offset unmoved for ${worst.toFixed(0)} s` : ''),
+            (g.stalled
+              ? ` — ${out.paint('red', 'STALLED')}: committed offset unmoved for ${worst.toFixed(0)} s`
+              : ''),
         );
       }
       failOnStall();
@@ -222,6 +234,21 @@ async function tail({ cfg, out }: Context, topic: string, opts: TailOptions): Pr
   const matches = (r: ShownRecord) =>
     (opts.key === undefined || r.key === opts.key) &&
     (opts.grep === undefined || searchableText(r).includes(opts.grep));
+  /** Reads the ranges and hands each record that passes the filters to `onMatch`; a Kafka failure is explained. */
+  const readMatching = (
+    onMatch: (r: ShownRecord, m: KafkaMessage) => Directive,
+    readOpts: { signal?: AbortSignal; idleTimeoutMs?: number },
+  ) =>
+    readRanges(
+      kafka,
+      topic,
+      ranges,
+      (partition, m) => {
+        const r = showRecord(topic, partition, m);
+        return matches(r) ? onMatch(r, m) : 'continue';
+      },
+      { ...readOpts, allPartitions: partitions },
+    ).catch((err: unknown) => explainKafkaError(cfg, err));
 
   if (opts.follow) {
     const abort = new AbortController();
@@ -230,22 +257,15 @@ async function tail({ cfg, out }: Context, topic: string, opts: TailOptions): Pr
     process.once('SIGTERM', stop);
     let printed = 0;
     try {
-      await readRanges(
-        kafka,
-        topic,
-        ranges,
-        (partition, m) => {
-          const r = showRecord(topic, partition, m);
-          if (!matches(r)) return 'continue';
+      await readMatching(
+        (r) => {
           if (out.json) out.ndjson(r);
           else printRecord(out, r);
           printed++;
           return printed >= limit ? 'stop' : 'continue';
         },
-        { signal: abort.signal, allPartitions: partitions },
+        { signal: abort.signal },
       );
-    } catch (err) {
-      explainKafkaError(cfg, err);
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -255,21 +275,13 @@ async function tail({ cfg, out }: Context, topic: string, opts: TailOptions): Pr
 
   // Bounded read: collect, order by time, keep the newest `limit` (or the first `limit` from a start point).
   const collected: { r: ShownRecord; m: KafkaMessage }[] = [];
-  try {
-    await readRanges(
-      kafka,
-      topic,
-      ranges,
-      (partition, m) => {
-        const r = showRecord(topic, partition, m);
-        if (matches(r)) collected.push({ r, m });
-        return 'continue';
-      },
-      { idleTimeoutMs: 120_000, allPartitions: partitions },
-    );
-  } catch (err) {
-    explainKafkaError(cfg, err);
-  }
+  await readMatching(
+    (r, m) => {
+      collected.push({ r, m });
+      return 'continue';
+    },
+    { idleTimeoutMs: 120_000 },
+  );
   collected.sort((a, b) => Number(a.m.timestamp) - Number(b.m.timestamp) || a.r.partition - b.r.partition);
   const explicitStart = opts.fromBeginning || since !== undefined || at !== undefined;
   const shown = (explicitStart ? collected.slice(0, limit) : collected.slice(-limit)).map((c) => c.r);
