@@ -1,11 +1,17 @@
-export * from './lib/service-env';
-export * from './lib/health.controller';
-export * from './lib/bootstrap';
-export * from './lib/run-service';
-export * from './lib/service-providers';
-export * from './lib/json-logger';
-export * from './lib/metrics.controller';
-export * from './lib/telemetry-lifecycle';
-export * from './lib/api-key.guard';
-export * from './lib/body-budget';
-export * from './lib/sparkflow-exception.filter';
+// What every SparkFlow service is built from, by role:
+// configuration — the environment fragments each service's config composes;
+export * from './lib/config/service-env';
+// http — the API key guard, the request-body budget and the error model's exception filter;
+export * from './lib/http/api-key.guard';
+export * from './lib/http/body-budget';
+export * from './lib/http/sparkflow-exception.filter';
+// health — /health/live and /health/ready over the service's readiness checks;
+export * from './lib/health/health.controller';
+// observability — JSON log lines, /metrics and the telemetry's shutdown;
+export * from './lib/observability/json-logger';
+export * from './lib/observability/metrics.controller';
+export * from './lib/observability/telemetry-lifecycle';
+// bootstrap — a service's start, its Kafka transport and the providers every module starts from.
+export * from './lib/bootstrap/bootstrap';
+export * from './lib/bootstrap/run-service';
+export * from './lib/bootstrap/service-providers';

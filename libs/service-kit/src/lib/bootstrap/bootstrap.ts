@@ -3,9 +3,9 @@ import type { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
-import { bodyBudget, keyBeforeBody, sizeInBytes } from './body-budget';
-import { JsonLogger } from './json-logger';
-import { SparkflowExceptionFilter } from './sparkflow-exception.filter';
+import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
+import { JsonLogger } from '../observability/json-logger';
+import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
 
 export interface ServiceBootstrap {
   name: string;

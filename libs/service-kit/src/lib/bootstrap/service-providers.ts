@@ -7,10 +7,10 @@ import {
   kafkaCredentials,
   type KafkaSaslMechanism,
 } from '@sparkflow/kafka';
-import { HealthController } from './health.controller';
-import { MetricsController } from './metrics.controller';
-import { splitList } from './service-env';
-import { TelemetryLifecycle } from './telemetry-lifecycle';
+import { HealthController } from '../health/health.controller';
+import { MetricsController } from '../observability/metrics.controller';
+import { splitList } from '../config/service-env';
+import { TelemetryLifecycle } from '../observability/telemetry-lifecycle';
 
 /** The Nest token of a service's kafkajs client: its transport, producer and readiness check share it. */
 export const KAFKA = Symbol('KAFKA');

@@ -8,7 +8,7 @@ import {
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { splitList } from './service-env';
+import { splitList } from '../config/service-env';
 
 export const API_KEY_HEADER = 'x-api-key';
 
