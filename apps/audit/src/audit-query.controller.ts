@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
-import { AuditEventsRepository, ListBatchesUseCase } from '@sparkflow/audit-store';
-import type { BatchList } from '@sparkflow/contracts';
+import { AuditQueriesUseCase, ListBatchesUseCase } from '@sparkflow/audit-store';
+import type { BatchList, BatchReport, EventLineage, UserHistory } from '@sparkflow/contracts';
 import { ApiKeyGuard } from '@sparkflow/service-kit';
 
 /** Lineage and batch reports name people and their events: every route needs an `x-api-key` (health and /metrics stay open). */
@@ -8,7 +8,7 @@ import { ApiKeyGuard } from '@sparkflow/service-kit';
 @UseGuards(ApiKeyGuard)
 export class AuditQueryController {
   constructor(
-    private readonly audit: AuditEventsRepository,
+    private readonly queries: AuditQueriesUseCase,
     private readonly listBatches: ListBatchesUseCase,
   ) {}
 
@@ -20,23 +20,22 @@ export class AuditQueryController {
 
   /** The event's path across topics: ingested → enriched → persisted, or → dead-lettered with reasons. */
   @Get('events/:eventId')
-  async event(@Param('eventId', new ParseUUIDPipe()) eventId: string) {
-    const stages = await this.audit.lineage(eventId);
-    if (!stages.length) throw new NotFoundException(`no event ${eventId} in the audit`);
-    return { eventId, stages };
+  async event(@Param('eventId', new ParseUUIDPipe()) eventId: string): Promise<EventLineage> {
+    return found(await this.queries.eventLineage(eventId), `no event ${eventId} in the audit`);
   }
 
   @Get('batches/:batchId')
-  async batch(@Param('batchId') batchId: string) {
-    const counts = await this.audit.batchCounts(batchId);
-    if (!counts) throw new NotFoundException(`no batch ${batchId} in the audit`);
-    return { ...counts, timing: await this.audit.batchTiming(batchId), sampleUserId: await this.audit.sampleUser(batchId) };
+  async batch(@Param('batchId') batchId: string): Promise<BatchReport> {
+    return found(await this.queries.batchReport(batchId), `no batch ${batchId} in the audit`);
   }
 
   @Get('users/:userId/history')
-  async history(@Param('userId', new ParseUUIDPipe()) userId: string) {
-    const events = await this.audit.userHistory(userId.toLowerCase());
-    if (!events.length) throw new NotFoundException(`no events for user ${userId} in the audit`);
-    return { userId, events };
+  async history(@Param('userId', new ParseUUIDPipe()) userId: string): Promise<UserHistory> {
+    return found(await this.queries.userHistory(userId), `no events for user ${userId} in the audit`);
   }
+}
+
+function found<T>(value: T | null, notFound: string): T {
+  if (value === null) throw new NotFoundException(notFound);
+  return value;
 }

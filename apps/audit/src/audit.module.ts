@@ -2,6 +2,7 @@ import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import {
   AuditEventsRepository,
+  AuditQueriesUseCase,
   ListBatchesUseCase,
   RecordEventsUseCase,
   createAuditDataSource,
@@ -42,6 +43,11 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
       provide: AuditEventsRepository,
       inject: [DATA_SOURCE],
       useFactory: (ds: DataSource) => new AuditEventsRepository(ds),
+    },
+    {
+      provide: AuditQueriesUseCase,
+      inject: [AuditEventsRepository],
+      useFactory: (r: AuditEventsRepository) => new AuditQueriesUseCase(r),
     },
     {
       provide: ListBatchesUseCase,

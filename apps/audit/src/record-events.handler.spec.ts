@@ -9,7 +9,13 @@ describe('RecordEventsHandler', () => {
   it('subscribes to all four topics', () => {
     const patterns = Object.getOwnPropertyNames(RecordEventsHandler.prototype)
       .filter((name) => name !== 'constructor')
-      .flatMap((name) => Reflect.getMetadata(PATTERN_METADATA, RecordEventsHandler.prototype[name as keyof RecordEventsHandler]) as string[]);
+      .flatMap(
+        (name) =>
+          Reflect.getMetadata(
+            PATTERN_METADATA,
+            RecordEventsHandler.prototype[name as keyof RecordEventsHandler],
+          ) as string[],
+      );
     expect(patterns.sort()).toEqual(Object.values(TOPICS).sort());
   });
 

@@ -12,10 +12,15 @@ import { batchProgress, waitingFor, type StalledStage } from '../pipeline/stages
 import { parsePositiveInt, parseSince } from './options';
 
 async function fetchBatch(cfg: CliConfig, batchId: string): Promise<BatchReport | null> {
-  const { status, body } = await callApi<BatchReport>('audit API', cfg.auditUrl, `/v1/batches/${encodeURIComponent(batchId)}`, {
-    headers: { 'x-api-key': cfg.auditKey },
-    okStatuses: [200, 404],
-  });
+  const { status, body } = await callApi<BatchReport>(
+    'audit API',
+    cfg.auditUrl,
+    `/v1/batches/${encodeURIComponent(batchId)}`,
+    {
+      headers: { 'x-api-key': cfg.auditKey },
+      okStatuses: [200, 404],
+    },
+  );
   return status === 404 ? null : body;
 }
 
@@ -33,7 +38,12 @@ function printBatch(out: Output, b: BatchReport): void {
     ['complete', b.complete ? out.paint('green', 'yes') : out.paint('yellow', 'no')],
     ['first ingested', b.timing.firstIngestedAt],
     ['last persisted', b.timing.lastPersistedAt],
-    ['throughput', b.timing.throughputPerSec === null ? '-' : `${b.timing.throughputPerSec} users/s (first ingest → last persisted)`],
+    [
+      'throughput',
+      b.timing.throughputPerSec === null
+        ? '-'
+        : `${b.timing.throughputPerSec} users/s (first ingest → last persisted)`,
+    ],
     [
       'latency',
       `p50 ${ms(b.timing.latencyMs.p50)} · p95 ${ms(b.timing.latencyMs.p95)} · p99 ${ms(b.timing.latencyMs.p99)} (ingest → persisted)`,
@@ -42,7 +52,12 @@ function printBatch(out: Output, b: BatchReport): void {
   ]);
 }
 
-function stallMessage(batchId: string, b: BatchReport | null, stalled: readonly StalledStage[], stallAfter: number): string {
+function stallMessage(
+  batchId: string,
+  b: BatchReport | null,
+  stalled: readonly StalledStage[],
+  stallAfter: number,
+): string {
   const where = stalled
     .map(
       (s) =>
@@ -61,11 +76,15 @@ interface WatchOptions {
 }
 
 export function batchesCommand(): Command {
-  const batches = new Command('batches').description('batches as the audit accounts for them: list, one batch, follow one to completion');
+  const batches = new Command('batches').description(
+    'batches as the audit accounts for them: list, one batch, follow one to completion',
+  );
 
   batches
     .command('list')
-    .description('batches the audit registered since a time, newest first, with their counts and whether each is complete')
+    .description(
+      'batches the audit registered since a time, newest first, with their counts and whether each is complete',
+    )
     .option('--since <time>', 'registered within 30m, 2h, 1d, or after an ISO date-time (default 1d)')
     .option('--incomplete', 'only batches not complete yet (in flight or stuck)')
     .option('--limit <n>', 'at most n batches (default 100, at most 1000)', parsePositiveInt('--limit'))
@@ -82,9 +101,14 @@ Examples:
       if (opts.since !== undefined) query.set('since', new Date(parseSince(opts.since)).toISOString());
       if (opts.incomplete) query.set('incomplete', 'true');
       if (opts.limit !== undefined) query.set('limit', String(opts.limit));
-      const { body } = await callApi<BatchList>('audit API', cfg.auditUrl, `/v1/batches?${query.toString()}`, {
-        headers: { 'x-api-key': cfg.auditKey },
-      });
+      const { body } = await callApi<BatchList>(
+        'audit API',
+        cfg.auditUrl,
+        `/v1/batches?${query.toString()}`,
+        {
+          headers: { 'x-api-key': cfg.auditKey },
+        },
+      );
       if (out.json) return out.data(body);
       if (!body.batches.length)
         return out.note(`no ${body.incompleteOnly ? 'incomplete ' : ''}batches since ${body.since}`);
@@ -96,7 +120,12 @@ Examples:
         { header: 'INGESTED', value: (b) => b.ingested, align: 'right' },
         { header: 'ENRICHED', value: (b) => b.enriched, align: 'right' },
         { header: 'PERSISTED', value: (b) => b.persisted, align: 'right' },
-        { header: 'DEAD', value: (b) => b.deadLettered, align: 'right', style: (b) => (b.deadLettered ? 'yellow' : undefined) },
+        {
+          header: 'DEAD',
+          value: (b) => b.deadLettered,
+          align: 'right',
+          style: (b) => (b.deadLettered ? 'yellow' : undefined),
+        },
         {
           header: 'STATUS',
           value: (b) => (b.complete ? 'complete' : 'in flight'),
@@ -108,7 +137,9 @@ Examples:
 
   batches
     .command('get')
-    .description('one batch: ingested, enriched, persisted, dead-lettered, complete, throughput and latency percentiles')
+    .description(
+      'one batch: ingested, enriched, persisted, dead-lettered, complete, throughput and latency percentiles',
+    )
     .argument('<batchId>')
     .addHelpText(
       'after',
@@ -122,7 +153,8 @@ Exit codes: 0 found, 1 the audit has no such batch.`,
     .action(async (batchId: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const b = await fetchBatch(cfg, batchId);
-      if (!b) throw new CliError(`no batch ${batchId} in the audit; \`sparkflow batches list\` shows recent ones`);
+      if (!b)
+        throw new CliError(`no batch ${batchId} in the audit; \`sparkflow batches list\` shows recent ones`);
       if (out.json) return out.data(b);
       printBatch(out, b);
     });
@@ -130,7 +162,7 @@ Exit codes: 0 found, 1 the audit has no such batch.`,
   batches
     .command('watch')
     .description(
-      'follow a batch until it is complete (exit 0), or until it stops moving and a stage\'s consumer group is stalled ' +
+      "follow a batch until it is complete (exit 0), or until it stops moving and a stage's consumer group is stalled " +
         '(exit 1, naming the stage that holds it)',
     )
     .argument('<batchId>')
@@ -140,7 +172,12 @@ Exit codes: 0 found, 1 the audit has no such batch.`,
       parsePositiveInt('--stall-after'),
       60,
     )
-    .option('--timeout <seconds>', 'give up (exit 1) after this long even without a stalled group', parsePositiveInt('--timeout'), 3600)
+    .option(
+      '--timeout <seconds>',
+      'give up (exit 1) after this long even without a stalled group',
+      parsePositiveInt('--timeout'),
+      3600,
+    )
     .option('--interval <ms>', 'how often to ask the audit', parsePositiveInt('--interval'), 1000)
     .addHelpText(
       'after',
@@ -212,6 +249,11 @@ async function watch(cfg: CliConfig, out: Output, batchId: string, opts: WatchOp
   }
   if (!out.json && out.options.tty) out.endProgress();
   if (out.json) return out.data(b);
-  out.line(out.paint('green', `batch ${batchId} complete in ${((Date.now() - started) / 1000).toFixed(1)} s of watching`));
+  out.line(
+    out.paint(
+      'green',
+      `batch ${batchId} complete in ${((Date.now() - started) / 1000).toFixed(1)} s of watching`,
+    ),
+  );
   printBatch(out, b);
 }

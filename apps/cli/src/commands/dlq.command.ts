@@ -83,13 +83,16 @@ Examples:
     .action(async (opts: FilterOptions, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const since = parseSince(opts.since ?? '1h');
-      const { records, unreadable } = await readDeadLetters(cfg, cliKafka(cfg), { ...filterOf(opts), since }).catch(
-        (e: unknown) => explainKafkaError(cfg, e),
-      );
+      const { records, unreadable } = await readDeadLetters(cfg, cliKafka(cfg), {
+        ...filterOf(opts),
+        since,
+      }).catch((e: unknown) => explainKafkaError(cfg, e));
       const stats = deadLetterStats(records);
       if (out.json) return out.data({ since: new Date(since).toISOString(), unreadable, ...stats });
       if (unreadable)
-        out.note(out.paint('yellow', `${unreadable} record(s) of users.dlq are not dead letters and were skipped`));
+        out.note(
+          out.paint('yellow', `${unreadable} record(s) of users.dlq are not dead letters and were skipped`),
+        );
       if (!stats.total) return out.note(`no dead letters since ${new Date(since).toISOString()}`);
       out.fields([
         ['since', new Date(since).toISOString()],
@@ -206,7 +209,10 @@ Examples:
         throw new CliError(
           `${truncated.length} dead letter(s) keep only the beginning of their record, which was too large for users.dlq:\n` +
             truncated
-              .map((r) => `  ${r.dlqEventId}: ${r.deadLetter.payloadBytes ?? '?'} bytes, sha256 ${r.deadLetter.payloadSha256 ?? '?'}`)
+              .map(
+                (r) =>
+                  `  ${r.dlqEventId}: ${r.deadLetter.payloadBytes ?? '?'} bytes, sha256 ${r.deadLetter.payloadSha256 ?? '?'}`,
+              )
               .join('\n') +
             '\nreplay each with --event <id> --payload-file <corrected value>',
         );

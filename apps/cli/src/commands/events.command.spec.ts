@@ -1,9 +1,12 @@
 import { inPipelineOrder, type LineageStep } from './events.command';
 
 const step = (topic: string, timestamp: string | null, producedAt: string | null = null): LineageStep => ({
+  eventId: '0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40',
   topic,
-  outcome: 'x',
+  outcome: 'enriched',
+  userId: null,
   batchId: null,
+  source: null,
   partition: 0,
   offset: '0',
   producedAt,
@@ -21,7 +24,11 @@ describe('an event lineage', () => {
       step('users.raw', '2026-11-30T10:00:00.000Z'),
       step('users.enriched', '2026-11-30T10:00:01.000Z'),
     ];
-    expect(inPipelineOrder(steps).map((s) => s.topic)).toEqual(['users.raw', 'users.enriched', 'users.persisted']);
+    expect(inPipelineOrder(steps).map((s) => s.topic)).toEqual([
+      'users.raw',
+      'users.enriched',
+      'users.persisted',
+    ]);
   });
 
   it('falls back to the envelope time, and to pipeline order on equal times', () => {

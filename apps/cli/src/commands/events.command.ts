@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { KafkaMessage } from 'kafkajs';
-import { DeadLetterEvent, HEADERS, TOPICS } from '@sparkflow/contracts';
+import { DeadLetterEvent, HEADERS, TOPICS, type AuditTrailEvent } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
@@ -12,18 +12,7 @@ import { traceIdOf } from '../pipeline/stages';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface AuditStage {
-  topic: string;
-  outcome: string;
-  batchId: string | null;
-  partition: number;
-  offset: string;
-  producedAt: string | null;
-  recordedAt: string;
-  reasons: { code: string; path: string | null; message: string }[] | null;
-}
-
-export interface LineageStep extends AuditStage {
+export interface LineageStep extends AuditTrailEvent {
   /** The record's Kafka timestamp, read from the topic (null when retention removed it). */
   timestamp: string | null;
   traceId: string | null;
@@ -32,23 +21,35 @@ export interface LineageStep extends AuditStage {
 }
 
 /** The records of the lineage as Kafka still holds them, keyed `topic:partition:offset`. */
-async function kafkaRecords(cfg: CliConfig, steps: readonly AuditStage[]): Promise<Map<string, KafkaMessage>> {
+async function kafkaRecords(
+  cfg: CliConfig,
+  steps: readonly AuditTrailEvent[],
+): Promise<Map<string, KafkaMessage>> {
   const kafka = cliKafka(cfg);
   const found = new Map<string, KafkaMessage>();
-  const byTopic = new Map<string, AuditStage[]>();
+  const byTopic = new Map<string, AuditTrailEvent[]>();
   for (const s of steps) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
   const highs = await withAdmin(cfg, kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const out = new Map<string, Map<number, bigint>>();
     for (const topic of byTopic.keys()) {
-      if (existing.has(topic)) out.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)])));
+      if (existing.has(topic))
+        out.set(
+          topic,
+          new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, BigInt(o.high)])),
+        );
     }
     return out;
   });
   for (const [topic, list] of byTopic) {
     const high = highs.get(topic);
     if (!high) continue;
-    const got = await recordsAt(kafka, topic, list.map((s) => ({ partition: s.partition, offset: BigInt(s.offset) })), high);
+    const got = await recordsAt(
+      kafka,
+      topic,
+      list.map((s) => ({ partition: s.partition, offset: BigInt(s.offset) })),
+      high,
+    );
     for (const s of list) {
       const m = got.get(`${s.partition}:${s.offset}`);
       // recordsAt answers the first record at or after the offset; only the exact one is this event's.
@@ -58,7 +59,7 @@ async function kafkaRecords(cfg: CliConfig, steps: readonly AuditStage[]): Promi
   return found;
 }
 
-function stepOf(s: AuditStage, m: KafkaMessage | undefined): LineageStep {
+function stepOf(s: AuditTrailEvent, m: KafkaMessage | undefined): LineageStep {
   let deadLetterStage: string | null = null;
   if (m && s.outcome === 'dead-lettered') {
     try {
@@ -89,11 +90,13 @@ const TOPIC_RANK: Record<string, number> = {
  */
 export function inPipelineOrder(steps: readonly LineageStep[]): LineageStep[] {
   const time = (s: LineageStep) => Date.parse(s.timestamp ?? s.producedAt ?? s.recordedAt);
-  return [...steps].sort((a, b) => time(a) - time(b) || (TOPIC_RANK[a.topic] ?? 9) - (TOPIC_RANK[b.topic] ?? 9));
+  return [...steps].sort(
+    (a, b) => time(a) - time(b) || (TOPIC_RANK[a.topic] ?? 9) - (TOPIC_RANK[b.topic] ?? 9),
+  );
 }
 
 export function eventsCommand(): Command {
-  const events = new Command('events').description("follow one event through the pipeline");
+  const events = new Command('events').description('follow one event through the pipeline');
   events
     .command('get')
     .description(
@@ -113,16 +116,27 @@ Exit codes: 0 found, 1 the audit has no such event, 2 not an event id.`,
     .action(async (eventId: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       if (!UUID.test(eventId)) throw new UsageError(`"${eventId}" is not an event id (a UUID)`);
-      const { status, body } = await callApi<{ stages: AuditStage[] }>('audit API', cfg.auditUrl, `/v1/events/${eventId.toLowerCase()}`, {
-        headers: { 'x-api-key': cfg.auditKey },
-        okStatuses: [200, 404],
-      });
+      const { status, body } = await callApi<{ stages: AuditTrailEvent[] }>(
+        'audit API',
+        cfg.auditUrl,
+        `/v1/events/${eventId.toLowerCase()}`,
+        {
+          headers: { 'x-api-key': cfg.auditKey },
+          okStatuses: [200, 404],
+        },
+      );
       if (status === 404) throw new CliError(`no event ${eventId} in the audit`);
       const records = await kafkaRecords(cfg, body.stages);
-      const lineage = inPipelineOrder(body.stages.map((s) => stepOf(s, records.get(`${s.topic}:${s.partition}:${s.offset}`))));
+      const lineage = inPipelineOrder(
+        body.stages.map((s) => stepOf(s, records.get(`${s.topic}:${s.partition}:${s.offset}`))),
+      );
       if (out.json) return out.data({ eventId, lineage });
       out.table(lineage, [
-        { header: 'TOPIC', value: (s) => s.topic, style: (s) => (s.outcome === 'dead-lettered' ? 'yellow' : undefined) },
+        {
+          header: 'TOPIC',
+          value: (s) => s.topic,
+          style: (s) => (s.outcome === 'dead-lettered' ? 'yellow' : undefined),
+        },
         { header: 'OUTCOME', value: (s) => s.outcome },
         { header: 'PARTITION', value: (s) => s.partition, align: 'right' },
         { header: 'OFFSET', value: (s) => s.offset, align: 'right' },
@@ -132,7 +146,12 @@ Exit codes: 0 found, 1 the audit has no such event, 2 not an event id.`,
       ]);
       for (const s of lineage.filter((x) => x.reasons?.length)) {
         out.line();
-        out.line(out.paint('yellow', `dead-lettered${s.deadLetterStage ? ` by ${s.deadLetterStage}` : ''} (${s.topic}[${s.partition}]@${s.offset}):`));
+        out.line(
+          out.paint(
+            'yellow',
+            `dead-lettered${s.deadLetterStage ? ` by ${s.deadLetterStage}` : ''} (${s.topic}[${s.partition}]@${s.offset}):`,
+          ),
+        );
         for (const r of s.reasons ?? []) out.line(`  ${r.code}${r.path ? ` ${r.path}` : ''}: ${r.message}`);
       }
     });

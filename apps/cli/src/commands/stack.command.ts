@@ -22,7 +22,10 @@ const runStack = (args: string[]) => runScript(STACK_SCRIPT, args);
 export function benchCommand(setExitCode: (code: number) => void): Command {
   return new Command('bench')
     .description('measure the running stack against its limits and the tutorial design (npm run bench)')
-    .argument('[options...]', "the harness's options: --quick, --records N, … (sparkflow bench --help lists them)")
+    .argument(
+      '[options...]',
+      "the harness's options: --quick, --records N, … (sparkflow bench --help lists them)",
+    )
     .helpOption(false)
     .allowUnknownOption()
     .action(async (options: string[]) => setExitCode(await runScript(BENCH_SCRIPT, options)));

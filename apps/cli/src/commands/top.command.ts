@@ -7,7 +7,15 @@ import { renderTop } from '../top/top-render';
 import { TopSampler } from '../top/top-sampler';
 import { parsePositiveInt } from './options';
 
-const CODES = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39], inverse: [7, 27] } as const;
+const CODES = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+  inverse: [7, 27],
+} as const;
 
 interface TopOptions {
   interval: number;
@@ -19,7 +27,7 @@ export function topCommand(): Command {
   return new Command('top')
     .description(
       'a live view of the pipeline, refreshed every second: records/s per stage, lag in messages and seconds, ' +
-        'dead letters per minute, batches in flight, each service\'s health and restarts; a stalled group stands out',
+        "dead letters per minute, batches in flight, each service's health and restarts; a stalled group stands out",
     )
     .option('--interval <ms>', 'refresh every this many milliseconds', parsePositiveInt('--interval'), 1000)
     .option(
@@ -28,7 +36,10 @@ export function topCommand(): Command {
       parsePositiveInt('--stall-after'),
       60,
     )
-    .option('--once', 'print one view (two samples, --interval apart) and exit; the default when not on a terminal')
+    .option(
+      '--once',
+      'print one view (two samples, --interval apart) and exit; the default when not on a terminal',
+    )
     .addHelpText(
       'after',
       `
@@ -47,7 +58,8 @@ Examples:
       const paint = (style: keyof typeof CODES, text: string) =>
         color ? `\u001b[${CODES[style][0]}m${text}\u001b[${CODES[style][1]}m` : text;
       const context = { kafka: cfg.kafkaBrokers.join(','), stallAfterSeconds: opts.stallAfter };
-      const interactive = !opts.once && !out.json && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY);
+      const interactive =
+        !opts.once && !out.json && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY);
       try {
         if (!interactive) {
           state.next(await sampler.sample());
@@ -57,7 +69,9 @@ Examples:
           for (const l of renderTop(view, process.stdout.columns || 120, paint, context)) out.line(l);
           return;
         }
-        await live(sampler, state, opts.interval, (view) => renderTop(view, process.stdout.columns || 80, paint, context));
+        await live(sampler, state, opts.interval, (view) =>
+          renderTop(view, process.stdout.columns || 80, paint, context),
+        );
       } finally {
         await sampler.close();
       }
@@ -65,7 +79,12 @@ Examples:
 }
 
 /** The full-screen loop: the alternate screen, no cursor, keys read raw; everything restored on the way out. */
-async function live(sampler: TopSampler, state: TopState, intervalMs: number, render: (v: TopView) => string[]): Promise<void> {
+async function live(
+  sampler: TopSampler,
+  state: TopState,
+  intervalMs: number,
+  render: (v: TopView) => string[],
+): Promise<void> {
   const stdin = process.stdin;
   const write = (s: string) => process.stdout.write(s);
   let quit!: () => void;
@@ -90,7 +109,9 @@ async function live(sampler: TopSampler, state: TopState, intervalMs: number, re
   try {
     while (!done) {
       const started = Date.now();
-      const view = state.next(await Promise.race([sampler.sample(), quitting.then(() => null)]) ?? (await sampler.sample()));
+      const view = state.next(
+        (await Promise.race([sampler.sample(), quitting.then(() => null)])) ?? (await sampler.sample()),
+      );
       if (done) break;
       const rows = process.stdout.rows || 24;
       const lines = render(view).slice(0, rows - 1);

@@ -1,25 +1,13 @@
 import { Command } from 'commander';
-import { createCassandraClient } from '@sparkflow/cassandra';
+import { createCassandraClient, findUserRow } from '@sparkflow/cassandra';
+import type { UserHistory } from '@sparkflow/contracts';
 import { contextOf } from '../context';
 import { CliError, ComponentDownError, UsageError, rootReason } from '../errors';
 import type { CliConfig } from '../cli.config';
 import { callApi } from '../http/api';
 import { format, visibleLength } from '../output/output';
 
-// The persistence service's table, keyed by the person's natural id (randomuser's login.uuid).
-const SELECT_USER = 'SELECT * FROM users WHERE user_id = ?';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface HistoryEvent {
-  eventId: string;
-  topic: string;
-  outcome: string;
-  batchId: string | null;
-  source: string | null;
-  producedAt: string | null;
-  recordedAt: string;
-  reasons: { code: string; path: string | null; message: string }[] | null;
-}
 
 /** Driver values (Uuid, LocalDate, Long, …) as plain JSON. */
 function plain(value: unknown): unknown {
@@ -42,10 +30,8 @@ async function cassandraRow(cfg: CliConfig, userId: string): Promise<Record<stri
         rootReason(err).split('\n')[0].slice(0, 300),
       );
     }
-    const rs = await client.execute(SELECT_USER, [userId], { prepare: true });
-    const row = rs.first();
-    if (!row) return null;
-    return Object.fromEntries(row.keys().map((k) => [k, plain(row.get(k))]));
+    const row = await findUserRow(client, userId);
+    return row && Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)]));
   } finally {
     await client.shutdown().catch(() => undefined);
   }
@@ -63,7 +49,7 @@ export function usersCommand(): Command {
       const userId = raw.toLowerCase();
       const [row, history] = await Promise.all([
         cassandraRow(cfg, userId),
-        callApi<{ events: HistoryEvent[] }>('audit API', cfg.auditUrl, `/v1/users/${userId}/history`, {
+        callApi<UserHistory>('audit API', cfg.auditUrl, `/v1/users/${userId}/history`, {
           headers: { 'x-api-key': cfg.auditKey },
           okStatuses: [200, 404],
         }).then((r) => (r.status === 404 ? [] : r.body.events)),

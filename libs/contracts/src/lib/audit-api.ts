@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeadLetterReason } from './dead-letter';
 
 /**
  * The audit's answer to `GET /v1/batches/:batchId`: what became of a batch's events. The audit produces
@@ -53,4 +54,33 @@ export interface BatchList {
   batches: BatchSummary[];
   /** More batches matched than `limit`; ask again with a later `since`. */
   truncated: boolean;
+}
+
+/** What the audit recorded of one event on one topic: a step of its lineage or of a person's history. */
+export interface AuditTrailEvent {
+  eventId: string;
+  topic: string;
+  outcome: 'ingested' | 'enriched' | 'dead-lettered' | 'persisted';
+  userId: string | null;
+  batchId: string | null;
+  source: string | null;
+  partition: number;
+  /** The record's offset on `topic` (a 64-bit integer, as text). */
+  offset: string;
+  producedAt: string | null;
+  recordedAt: string;
+  /** Why it was dead-lettered, when `outcome` is `dead-lettered`. */
+  reasons: DeadLetterReason[] | null;
+}
+
+/** `GET /v1/events/:eventId`: the event's path across topics, oldest first. */
+export interface EventLineage {
+  eventId: string;
+  stages: AuditTrailEvent[];
+}
+
+/** `GET /v1/users/:userId/history`: every event of one person, oldest first. */
+export interface UserHistory {
+  userId: string;
+  events: AuditTrailEvent[];
 }

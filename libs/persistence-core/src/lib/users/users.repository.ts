@@ -1,6 +1,7 @@
 import type { Client } from 'cassandra-driver';
 import { types } from 'cassandra-driver';
 import { eventTimeMicros, type EnrichedUser } from '@sparkflow/contracts';
+import { findUserRow } from '@sparkflow/cassandra';
 
 const UPSERT_USER = `INSERT INTO users (user_id, username, title, first_name, last_name, full_name, gender, email,
   email_domain, dob, age, age_band, registered_at, registration_cohort, nationality, country_code, country, state,
@@ -11,7 +12,6 @@ const UPSERT_USER = `INSERT INTO users (user_id, username, title, first_name, la
   USING TIMESTAMP ?`;
 const UPSERT_BY_COUNTRY_DAY = `INSERT INTO users_by_country_day (country_code, event_day, user_id, full_name, gender,
   age_band, email_domain, quality_score, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
-const SELECT_USER = 'SELECT * FROM users WHERE user_id = ?';
 const COUNT_BY_IDS = 'SELECT user_id FROM users WHERE user_id IN ?';
 // Answered by the Storage-Attached Index users_email_sai (migration 0003), which follows each row's
 // current e-mail: an address a person no longer has finds nobody.
@@ -118,9 +118,8 @@ export class UsersRepository {
     ]);
   }
 
-  async findById(userId: string): Promise<Record<string, unknown> | null> {
-    const rs = await this.client.execute(SELECT_USER, [userId], { prepare: true });
-    return (rs.first() as Record<string, unknown> | null) ?? null;
+  findById(userId: string): Promise<Record<string, unknown> | null> {
+    return findUserRow(this.client, userId);
   }
 
   /** The people whose current e-mail is `email` (two people may share an address). */
