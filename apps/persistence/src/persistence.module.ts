@@ -1,7 +1,7 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
-import { createCassandraClient } from '@sparkflow/cassandra';
+import { cassandraReady, createCassandraClient } from '@sparkflow/cassandra';
 import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
 import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence-core';
 import {
@@ -53,7 +53,7 @@ export const CASSANDRA = Symbol('CASSANDRA');
       provide: READINESS_CHECKS,
       inject: [CASSANDRA, KAFKA, ConsumerHealth],
       useFactory: (c: Client, k: Kafka, consumer: ConsumerHealth) => ({
-        cassandra: () => c.execute('SELECT now() FROM system.local'),
+        cassandra: cassandraReady(c),
         kafka: kafkaReady(k),
         consumer: () => consumer.check(),
       }),

@@ -19,3 +19,8 @@ export function createCassandraClient(s: CassandraSettings): Client {
     queryOptions: { prepare: true },
   });
 }
+
+/** A readiness check: Cassandra answers a query on this client's connection (system.local, any keyspace). */
+export function cassandraReady(client: Pick<Client, 'execute'>): () => Promise<unknown> {
+  return () => client.execute('SELECT now() FROM system.local');
+}
