@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Param, dag, task
-
 from sparkflow_airflow.dag_defaults import dag_settings
 
 

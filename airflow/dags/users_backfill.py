@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import Param, PokeReturnValue, dag, task
-
 from sparkflow_airflow.dag_defaults import dag_settings
 
 # Read from the environment (never the metadata DB) so tests can poll every few seconds.
@@ -86,7 +85,6 @@ def users_backfill():
     )
     def wait_for_batch(requested: dict[str, Any], params: dict[str, Any] | None = None) -> PokeReturnValue:
         from airflow.sdk.exceptions import AirflowFailException
-
         from sparkflow_airflow import contracts
         from sparkflow_airflow.backfill import Baseline, judge_batch
         from sparkflow_airflow.clients import AuditClient, IngestionClient

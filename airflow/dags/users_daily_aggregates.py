@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from airflow.sdk import dag, task
-
 from sparkflow_airflow.dag_defaults import dag_settings
 from sparkflow_airflow.spark import SparkJobOperator
 

@@ -5,7 +5,6 @@ import os
 
 import pytest
 from pyspark.sql import SparkSession
-
 from sparkflow_jobs.config import JobConfig
 from sparkflow_jobs.session import build_session
 

@@ -37,7 +37,7 @@ class Baseline:
     dead_lettered: int = 0
 
     @classmethod
-    def from_counts(cls, counts: dict[str, Any] | None) -> "Baseline":
+    def from_counts(cls, counts: dict[str, Any] | None) -> Baseline:
         if not counts:
             return cls()
         return cls(ingested=int(counts.get("ingested") or 0), dead_lettered=int(counts.get("deadLettered") or 0))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ def generated_dir() -> Path:
     return Path(os.environ.get("SPARKFLOW_CONTRACTS_DIR", _DEFAULT_DIR))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> dict[str, Any]:
     path = generated_dir() / name
     try:

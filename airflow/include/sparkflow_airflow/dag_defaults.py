@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # The first logical date of the daily DAGs; catchup is off, so only the latest day runs on deploy.
-DAILY_START = datetime(2026, 11, 1, tzinfo=timezone.utc)
+DAILY_START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def default_args(

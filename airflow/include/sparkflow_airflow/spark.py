@@ -61,11 +61,12 @@ class SparkJobOperator(SparkSubmitOperator):
         except config.ConfigError as err:
             raise AirflowFailException(f"{launch.FATAL_PREFIX} {self.job}: bad configuration: {err}") from err
         self.jars = ",".join(settings.jars)
-        self.conf = {**settings.conf, **(self.conf or {})}
+        # conf and env_vars are SparkSubmitOperator's; a DAG's own values win over the launcher's.
+        self.conf = {**settings.conf, **(getattr(self, "conf", None) or {})}
         # The driver's Python must be pyspark's venv, not Airflow's.
         python = os.environ.get("PYSPARK_PYTHON")
         if python:
-            self.env_vars = {"PYSPARK_PYTHON": python, **(self.env_vars or {})}
+            self.env_vars = {"PYSPARK_PYTHON": python, **(getattr(self, "env_vars", None) or {})}
         self.log.info("%s on %s with %d jars (sparkflow_jobs.launch)", self.job, self._conn_id, len(settings.jars))
         try:
             super().execute(context)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from randomuser_fixture import RandomUserServer, person
 
 TERMINAL = {"success", "failed"}
 SEED = f"sched-{int(time.time())}"
-TODAY = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 # A backfill of today would generate people registered later today, which enrichment rightly refuses as
 # registered in the future; yesterday's batch is as good: its events, like every event, land on today's
 # event day (the day they were produced), the day the scheduled aggregation counts.
@@ -158,7 +158,7 @@ def independent_counts(cassandra, day) -> tuple[int, Counter]:
 
 def test_users_daily_aggregates_unpaused_runs_spark_for_today_and_counts_every_user(api, unpaused, cassandra, analytics_db):
     dag_id = "users_daily_aggregates"
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
 
     def todays_run():
         return next((r for r in api.runs(dag_id) if r["logical_date"] and
@@ -210,7 +210,7 @@ def test_user_automation_triggered_through_the_api_pulls_from_the_fixture_server
         # Today's logical date takes the slot of today's scheduled run, so unpausing starts only this one
         # (a scheduled run would pull from randomuser.me); on a stack that ran it today, a fresh date.
         triggered = api.trigger("user_automation", conf, logical_date=TODAY) or api.trigger(
-            "user_automation", conf, logical_date=datetime.now(timezone.utc))
+            "user_automation", conf, logical_date=datetime.now(UTC))
         assert triggered is not None
         run_id, ds = triggered["dag_run_id"], triggered["logical_date"][:10]
         unpaused("user_automation")

@@ -8,7 +8,7 @@ import json
 import os
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from conftest import REPO_ROOT, wait_for
@@ -16,7 +16,7 @@ from randomuser_fixture import RandomUserServer, person
 
 COUNT, PAGE_SIZE = 25, 10
 SEED = f"it-auto-{int(time.time())}"
-LOGICAL_DATE = datetime(2026, 11, 2, tzinfo=timezone.utc)  # on or after the DAG's start_date
+LOGICAL_DATE = datetime(2026, 11, 2, tzinfo=UTC)  # on or after the DAG's start_date
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ people in Cassandra and the audit, and a second identical run changes nothing in
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import date, timedelta
 

@@ -19,7 +19,7 @@ class _ParseGuard:
         self.statements: list[str] = []
         self.lookups: list[str] = []
 
-    def __enter__(self) -> "_ParseGuard":
+    def __enter__(self) -> _ParseGuard:
         from sqlalchemy import event
         from sqlalchemy.engine import Engine
 
@@ -167,7 +167,6 @@ class TestUsersDailyAggregates:
 
     def test_spark_submit_of_the_job_for_the_logical_date(self, dag):
         from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-
         from sparkflow_airflow.spark import SparkJobOperator
 
         op = dag.get_task("aggregate_day")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -68,7 +68,7 @@ class JobConfig:
     shuffle_partitions: int
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "JobConfig":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> JobConfig:
         env = os.environ if env is None else env
         cassandra = _host_ports(
             env.get("CASSANDRA_CONTACT_POINTS") or f"127.0.0.1:{_port(env, 'CASSANDRA_PORT', 9042)}", 9042

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from pyspark.sql.types import (
     ArrayType,
@@ -35,12 +36,12 @@ def contracts_dir() -> Path:
     return Path(os.environ.get("SPARKFLOW_CONTRACTS_DIR") or REPO_ROOT / "libs" / "contracts" / "generated")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_json_schema(name: str) -> dict[str, Any]:
     return json.loads((contracts_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def topics() -> dict[str, str]:
     """Topic names by key (usersRaw, usersEnriched, ...) from the generated topics file."""
     return dict(json.loads((contracts_dir() / "topics.json").read_text(encoding="utf-8"))["topics"])

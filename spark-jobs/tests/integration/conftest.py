@@ -12,7 +12,6 @@ from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
-
 from sparkflow_jobs.config import JobConfig
 
 # These tests make and delete topics of their own, which no service principal may read: they and the jobs

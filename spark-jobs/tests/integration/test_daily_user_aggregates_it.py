@@ -9,7 +9,6 @@ import uuid
 from collections import defaultdict
 
 import pytest
-
 from sparkflow_jobs.jobs import daily_user_aggregates as job
 
 from .conftest import result_of, run_cli, run_job

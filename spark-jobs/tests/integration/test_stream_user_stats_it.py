@@ -58,7 +58,7 @@ def run_available_now(spark, cfg, topic, checkpoint):
 def test_counts_survive_restart_and_redelivery_without_double_counting(spark, cfg, cql, kafka_topic, produce, tmp_path):
     rnd = random.Random()
     # A minute in the past nobody else writes (window_start is the partition key).
-    base = dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=rnd.randrange(500_000) * 5)
+    base = dt.datetime(2001, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=rnd.randrange(500_000) * 5)
     windows = [base.replace(tzinfo=None) + dt.timedelta(minutes=m) for m in range(3)]
     checkpoint = str(tmp_path / "checkpoint")
     send = lambda evs: produce(kafka_topic, [(e["payload"]["userId"], json.dumps(e)) for e in evs])  # noqa: E731
@@ -88,7 +88,7 @@ def test_counts_survive_restart_and_redelivery_without_double_counting(spark, cf
 def test_spark_submit_on_the_standalone_master_counts_the_same(cql, kafka_topic, produce, tmp_path):
     """The job as Compose and a cluster run it: spark-submit to the stack's standalone master."""
     rnd = random.Random()
-    base = dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=rnd.randrange(500_000) * 5)
+    base = dt.datetime(2001, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=rnd.randrange(500_000) * 5)
     windows = [base.replace(tzinfo=None) + dt.timedelta(minutes=m) for m in range(3)]
     events = make_events(base, 30, rnd)
     produce(kafka_topic, [(e["payload"]["userId"], json.dumps(e)) for e in events + events[:4]])

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from sparkflow_jobs.config import REPO_ROOT, ConfigError, JobConfig
 
 

@@ -1,9 +1,7 @@
 import datetime as dt
-
 from functools import partial
 
 from chispa import assert_df_equality
-
 from sparkflow_jobs.jobs.daily_user_aggregates import daily_summary, dimension_counts, transform, users_of_day
 
 D = dt.date(2026, 11, 20)

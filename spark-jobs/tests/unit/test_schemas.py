@@ -3,7 +3,6 @@ import copy
 
 import pytest
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StringType, StructField, StructType
-
 from sparkflow_jobs import schemas
 from sparkflow_jobs.schemas import READS, ContractError, envelope_schema, flat_types, load_json_schema, struct_for
 

@@ -1,10 +1,8 @@
 import datetime as dt
 import json
-
 from functools import partial
 
 from chispa import assert_df_equality
-
 from sparkflow_jobs.jobs.stream_user_stats import parse_events, windowed_counts
 
 # Row order is Spark's business; nullability differs between createDataFrame and computed columns.

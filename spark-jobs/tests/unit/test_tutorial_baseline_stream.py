@@ -1,9 +1,7 @@
 import json
-
 from functools import partial
 
 from chispa import assert_df_equality
-
 from sparkflow_jobs.jobs.tutorial_baseline_stream import flatten, latest_per_id
 
 # Row order is Spark's business; nullability differs between createDataFrame and computed columns.

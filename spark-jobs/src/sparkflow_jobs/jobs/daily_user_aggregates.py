@@ -134,7 +134,7 @@ def load(spark: SparkSession, counts: list[Row], summary: Row, cfg: JobConfig, d
 
 
 def run(spark: SparkSession, cfg: JobConfig, day: dt.date) -> dict[str, object]:
-    computed_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    computed_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     counts, summary = transform(extract(spark, cfg, day), day)
     count_rows = sorted(counts.collect(), key=lambda r: (r.dimension, r.value))
     summary_row = summary.collect()[0]
