@@ -123,13 +123,15 @@ describe('RandomUserClient against the fixture server', () => {
   });
 
   it('abandons a request after timeoutMs and retries it', async () => {
-    const { client } = await setUp({ faults: ['timeout'] }, { timeoutMs: 200 });
+    // The timeout is real (a hung socket): 1 s leaves the healthy second answer time even on a loaded
+    // machine, where 200 ms once timed it out too and made a third request.
+    const { client } = await setUp({ faults: ['timeout'] }, { timeoutMs: 1000 });
     const started = performance.now();
     const body = await client.fetchPage({ results: 1, seed: 'slow' });
 
     expect(body.results).toHaveLength(1);
     expect(server.requests).toHaveLength(2);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
   });
 
   it('names a timeout when every attempt times out', async () => {
