@@ -30,10 +30,20 @@ const STACK_VARS = [
   'AUDIT_API_KEYS',
 ];
 
-async function startTop(session: string, width: number, extraEnv: Record<string, string> = {}, args: string[] = []) {
+async function startTop(
+  session: string,
+  width: number,
+  extraEnv: Record<string, string> = {},
+  args: string[] = [],
+) {
   const exitFile = join(tmpdir(), `${session}.exit`);
-  const env = { ...Object.fromEntries(STACK_VARS.filter((k) => process.env[k]).map((k) => [k, process.env[k] ?? ''])), ...extraEnv };
-  const assignments = Object.entries(env).map(([k, v]) => `${k}='${v}'`).join(' ');
+  const env = {
+    ...Object.fromEntries(STACK_VARS.filter((k) => process.env[k]).map((k) => [k, process.env[k] ?? ''])),
+    ...extraEnv,
+  };
+  const assignments = Object.entries(env)
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' ');
   const command = `env ${assignments} ${CLI_BIN} top ${args.join(' ')}; echo $? > ${exitFile}`;
   await tmux('new-session', '-d', '-s', session, '-x', String(width), '-y', '30', command);
   return {
@@ -41,8 +51,20 @@ async function startTop(session: string, width: number, extraEnv: Record<string,
     /** Presses q and resolves with top's exit code once it has gone (and the session with it). */
     quit: async () => {
       await tmux('send-keys', '-t', session, 'q');
-      const code = await eventually('top to exit', async () => (existsSync(exitFile) ? readFileSync(exitFile, 'utf8').trim() : null), 15_000);
-      await eventually('the session to end', async () => tmux('has-session', '-t', session).then(() => null, () => true), 15_000);
+      const code = await eventually(
+        'top to exit',
+        async () => (existsSync(exitFile) ? readFileSync(exitFile, 'utf8').trim() : null),
+        15_000,
+      );
+      await eventually(
+        'the session to end',
+        async () =>
+          tmux('has-session', '-t', session).then(
+            () => null,
+            () => true,
+          ),
+        15_000,
+      );
       return Number(code);
     },
     kill: () => tmux('kill-session', '-t', session).catch(() => undefined),
@@ -64,14 +86,21 @@ function stageRows(screen: string): Map<string, string[]> {
 async function synthetic(count: number): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${settings.INGESTION_HTTP_PORT}/v1/synthetic`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': settings.INGESTION_API_KEYS.split(',')[0].trim() },
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': settings.INGESTION_API_KEYS.split(',')[0].trim(),
+    },
     body: JSON.stringify({ count, seed: uniqueName('top-it') }),
   });
   if (res.status !== 202) throw new Error(`synthetic answered ${res.status}`);
 }
 
 async function enrichmentPid(): Promise<number> {
-  const { stdout } = await run('bash', [join(REPO, 'deploy/local/bin/stack'), 'status', 'enrichment', '--json'], { encoding: 'utf8' });
+  const { stdout } = await run(
+    'bash',
+    [join(REPO, 'deploy/local/bin/stack'), 'status', 'enrichment', '--json'],
+    { encoding: 'utf8' },
+  );
   const [row] = JSON.parse(stdout) as { pid: number | null }[];
   if (!row?.pid) throw new Error(`enrichment is not running: ${stdout}`);
   return row.pid;
@@ -95,7 +124,7 @@ function keep(name: string, screen: string): void {
 }
 
 describe('sparkflow top in a terminal', () => {
-  it('shows every stage moving during a run, a frozen consumer\'s lag in seconds growing until it is STALLED, and quits on q', async () => {
+  it("shows every stage moving during a run, a frozen consumer's lag in seconds growing until it is STALLED, and quits on q", async () => {
     const top = await startTop(uniqueName('top-it'), 120, {}, ['--stall-after', '15']);
     let traffic = true;
     const load = (async () => {
@@ -106,12 +135,18 @@ describe('sparkflow top in a terminal', () => {
     })();
     let pid = 0;
     try {
-      const moving = await eventually('every stage with records/s above zero', async () => {
-        const screen = await top.screen();
-        const rows = stageRows(screen);
-        const rates = ['ingestion', 'enrichment', 'persistence', 'audit'].map((s) => Number(rows.get(s)?.[2] ?? 0));
-        return rates.every((r) => r > 0) ? screen : null;
-      }, 90_000);
+      const moving = await eventually(
+        'every stage with records/s above zero',
+        async () => {
+          const screen = await top.screen();
+          const rows = stageRows(screen);
+          const rates = ['ingestion', 'enrichment', 'persistence', 'audit'].map((s) =>
+            Number(rows.get(s)?.[2] ?? 0),
+          );
+          return rates.every((r) => r > 0) ? screen : null;
+        },
+        90_000,
+      );
       keep('running', moving);
       traffic = false;
       await load;
@@ -120,17 +155,32 @@ describe('sparkflow top in a terminal', () => {
       process.kill(pid, 'SIGSTOP');
       await synthetic(200);
       const lagOf = (screen: string) => Number(stageRows(screen).get('enrichment')?.[4]);
-      const first = await eventually('enrichment lag in seconds', async () => {
-        const screen = await top.screen();
-        return lagOf(screen) > 0 ? screen : null;
-      }, 60_000);
-      await sleep(3000);
-      const second = await top.screen();
+      const first = await eventually(
+        'enrichment lag in seconds',
+        async () => {
+          const screen = await top.screen();
+          return lagOf(screen) > 0 ? screen : null;
+        },
+        60_000,
+      );
+      // Polled, not read once: a refresh may land mid-capture or show `?` while Kafka is slow to answer.
+      const second = await eventually(
+        'enrichment lag in seconds growing',
+        async () => {
+          const screen = await top.screen();
+          return lagOf(screen) > lagOf(first) ? screen : null;
+        },
+        30_000,
+      );
       expect(lagOf(second)).toBeGreaterThan(lagOf(first));
-      const stalled = await eventually('enrichment STALLED', async () => {
-        const screen = await top.screen();
-        return stageRows(screen).get('enrichment')?.[6]?.startsWith('STALLED') ? screen : null;
-      }, 60_000);
+      const stalled = await eventually(
+        'enrichment STALLED',
+        async () => {
+          const screen = await top.screen();
+          return stageRows(screen).get('enrichment')?.[6]?.startsWith('STALLED') ? screen : null;
+        },
+        60_000,
+      );
       expect(lagOf(stalled)).toBeGreaterThan(lagOf(second));
       expect(stageRows(stalled).get('enrichment')?.[2]).toBe('0.0');
       expect(stalled).toMatch(/^enrichment\s+no answer/m);
@@ -149,12 +199,20 @@ describe('sparkflow top in a terminal', () => {
 
   it('drops columns on a narrow terminal and says which component is down, still quitting on q', async () => {
     const closed = await closedPort();
-    const top = await startTop(uniqueName('top-it-narrow'), 50, { KAFKA_PORT: '1', KAFKA_BROKERS: '', AUDIT_HTTP_PORT: String(closed) });
+    const top = await startTop(uniqueName('top-it-narrow'), 50, {
+      KAFKA_PORT: '1',
+      KAFKA_BROKERS: '',
+      AUDIT_HTTP_PORT: String(closed),
+    });
     try {
-      const screen = await eventually('a frame', async () => {
-        const s = await top.screen();
-        return s.includes('SERVICE') ? s : null;
-      }, 30_000);
+      const screen = await eventually(
+        'a frame',
+        async () => {
+          const s = await top.screen();
+          return s.includes('SERVICE') ? s : null;
+        },
+        30_000,
+      );
       const lines = screen.split('\n');
       for (const l of lines) expect(l.length).toBeLessThanOrEqual(50);
       expect(lines.find((l) => l.startsWith('STAGE'))).toMatch(/^STAGE\s+RECORDS\/S\s+LAG\s+LAG \(S\)/);
