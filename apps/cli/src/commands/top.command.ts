@@ -5,17 +5,8 @@ import { cliKafka } from '../kafka/connection';
 import { TopState, type TopView } from '../top/top-model';
 import { renderTop } from '../top/top-render';
 import { TopSampler } from '../top/top-sampler';
+import type { Style } from '../output/output';
 import { parsePositiveInt } from './options';
-
-const CODES = {
-  bold: [1, 22],
-  dim: [2, 22],
-  red: [31, 39],
-  green: [32, 39],
-  yellow: [33, 39],
-  cyan: [36, 39],
-  inverse: [7, 27],
-} as const;
 
 interface TopOptions {
   interval: number;
@@ -54,9 +45,7 @@ Examples:
       const { cfg, out } = contextOf(cmd);
       const sampler = new TopSampler(cfg, cliKafka(cfg));
       const state = new TopState(cfg.groups, opts.stallAfter * 1000);
-      const color = out.options.color;
-      const paint = (style: keyof typeof CODES, text: string) =>
-        color ? `\u001b[${CODES[style][0]}m${text}\u001b[${CODES[style][1]}m` : text;
+      const paint = (style: Style, text: string) => out.paint(style, text);
       const context = { kafka: cfg.kafkaBrokers.join(','), stallAfterSeconds: opts.stallAfter };
       const interactive =
         !opts.once && !out.json && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY);

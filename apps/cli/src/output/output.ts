@@ -8,7 +8,7 @@ export interface OutputOptions {
   tty: boolean;
 }
 
-export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'magenta';
+export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'magenta' | 'inverse';
 const CODES: Record<Style, [number, number]> = {
   bold: [1, 22],
   dim: [2, 22],
@@ -17,6 +17,7 @@ const CODES: Record<Style, [number, number]> = {
   yellow: [33, 39],
   cyan: [36, 39],
   magenta: [35, 39],
+  inverse: [7, 27],
 };
 
 // eslint-disable-next-line no-control-regex
