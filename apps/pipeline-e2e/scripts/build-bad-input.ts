@@ -7,24 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateUsers } from '@sparkflow/sources';
+import type { BadInputCase } from '../src/bad-input-case';
 
 type Json = Record<string, unknown>;
-interface Case {
-  name: string;
-  channel: 'http' | 'users.raw' | 'users.enriched';
-  /** JSON body or record value; `bytesBase64` when the bytes are not text. */
-  body?: unknown;
-  text?: string;
-  bytesBase64?: string;
-  /** Wrap `body` in a valid envelope (Kafka channels). */
-  envelope?: boolean;
-  headers?: Record<string, string>;
-  /** Built at send time to keep the fixture small: a body nested this deep … */
-  nestingDepth?: number;
-  /** … or `body` with a first name of this many characters. */
-  padFirstNameTo?: number;
-  expect: { status: number } | { deadLetter: { code: string; path?: string; stage: string } } | { stored: Json };
-}
+type Case = BadInputCase;
 
 const users = generateUsers({ seed: 'bad-input-corpus', count: 80, page: 1 }) as unknown as Json[];
 let next = 0;

@@ -4,20 +4,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEADERS, SCHEMA_VERSION, TOPICS } from '@sparkflow/contracts';
 import { uniqueName } from '@sparkflow/testing';
+import type { BadInputCase } from './bad-input-case';
 import { API_KEY, INGESTION, cassandra, deadLettersOfBatch, kafka, settings } from './pipeline-client';
 
-interface Case {
-  name: string;
-  channel: 'http' | 'users.raw' | 'users.enriched';
-  body?: unknown;
-  text?: string;
-  bytesBase64?: string;
-  envelope?: boolean;
-  headers?: Record<string, string>;
-  nestingDepth?: number;
-  padFirstNameTo?: number;
-  expect: { status?: number; deadLetter?: { code: string; path?: string; stage: string }; stored?: Record<string, unknown> };
-}
+type Case = BadInputCase;
 
 const { cases } = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'bad-input.json'), 'utf8')) as { cases: Case[] };
 const SERVICES = ['ingestion', 'enrichment', 'persistence', 'audit'];
