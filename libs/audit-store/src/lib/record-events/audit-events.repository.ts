@@ -124,8 +124,11 @@ export class AuditEventsRepository {
   }
 
   async batchCounts(batchId: string): Promise<BatchCounts | null> {
-    const batch = await this.ds.getRepository(BatchEntity).findOneBy({ batchId });
+    // Counts first: a batch's row is written once, in the transaction of its first events, so when the
+    // counts see those events the later read sees the row too. The other order could pair a batch row not
+    // yet committed (no `expected`) with counts committed just after it.
     const rows: { outcome: AuditOutcome; n: number }[] = await this.ds.query(COUNT_OUTCOMES, [batchId]);
+    const batch = await this.ds.getRepository(BatchEntity).findOneBy({ batchId });
     if (!batch && !rows.length) return null;
     const n = (o: AuditOutcome) => rows.find((r) => r.outcome === o)?.n ?? 0;
     const counts = {
