@@ -1,35 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './config';
 import { readState } from './supervisor/supervisor-state';
-
-/**
- * Drives the real `stack` command against a second, throw-away Kafka (its own data folder and ports),
- * so the shared stack the other integration tests use is never touched.
- */
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function stack(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
-      ['--tsconfig', join(REPO_ROOT, 'tsconfig.base.json'), join(REPO_ROOT, 'deploy/local/src/main.ts'), ...args],
-      { env: { ...process.env, ...env }, cwd: REPO_ROOT },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+import { runStack as stack } from './testing/run-stack';
 
 function listenOn(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -42,6 +17,10 @@ function listenOn(port: number): Promise<Server> {
 const processesUsing = (marker: string) =>
   spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
 
+/**
+ * Drives the real `stack` command against a second, throw-away Kafka (its own data folder and ports),
+ * so the shared stack the other integration tests use is never touched.
+ */
 // Ports of its own, offset from the stack's KAFKA_PORT, so two stacks on one machine run it side by side.
 const KAFKA_PORT = Number(process.env['KAFKA_PORT'] ?? 9092) + 1100;
 
