@@ -43,6 +43,7 @@ const PHASE_TIMEOUT_MS = 300_000;
 const runId = `${Date.now().toString(36)}-${randomUUID().slice(0, 4)}`;
 const common = {
   brokers: args.brokers.split(','),
+  sasl: benchLogin(),
   runId,
   partitions: PARTITIONS,
   messagesPerSend: 500,
@@ -53,13 +54,32 @@ const common = {
   maxBatch: 500,
 };
 
-/** users.raw envelopes as ingestion writes them: key login.uuid, the envelope as JSON, the four headers. */
-function buildWorkload() {
+/** The repository's TypeScript libs, loaded through the same SWC register the tools use. */
+function requireLib(name) {
   process.env.SWC_NODE_PROJECT = join(root, 'tsconfig.base.json');
   const require = createRequire(join(root, 'package.json'));
   require('@swc-node/register');
-  const { generateUsers } = require(join(root, 'libs/sources/src/index.ts'));
-  const { HEADERS, SCHEMA_VERSION } = require(join(root, 'libs/contracts/src/index.ts'));
+  return require(join(root, 'libs', name, 'src/index.ts'));
+}
+
+/**
+ * Every client signs in as the bench's own Kafka principal (KAFKA_BENCH_PASSWORD, the stack's
+ * development password by default), which may create, use and delete only `bench.` topics and groups.
+ */
+function benchLogin() {
+  const { kafkaPrincipal, devKafkaPassword } = requireLib('contracts');
+  const username = kafkaPrincipal('bench').user;
+  return {
+    mechanism: (process.env.KAFKA_SASL_MECHANISM ?? 'scram-sha-512').toLowerCase(),
+    username,
+    password: process.env.KAFKA_BENCH_PASSWORD ?? devKafkaPassword(username),
+  };
+}
+
+/** users.raw envelopes as ingestion writes them: key login.uuid, the envelope as JSON, the four headers. */
+function buildWorkload() {
+  const { generateUsers } = requireLib('sources');
+  const { HEADERS, SCHEMA_VERSION } = requireLib('contracts');
   const batchId = `bench-kafka-clients-${runId}`;
   const producedAt = new Date().toISOString();
   return generateUsers({ seed: SEED, count }).map((payload) => {
@@ -116,6 +136,7 @@ async function main() {
   const kafka = new kafkajs.Kafka({
     clientId: `bench-kc-admin-${runId}`,
     brokers: common.brokers,
+    sasl: common.sasl,
     logLevel: kafkajs.logLevel.NOTHING,
   });
   const admin = kafka.admin();
@@ -151,7 +172,7 @@ async function main() {
         });
         try {
           const produce = await runPhase(client, 'produce', { ...common, topic, workload }, dir);
-          const groupId = `bench-kc-${client}-${runId}-${run}`;
+          const groupId = topic; // a `bench.` group, as the bench principal's ACLs require
           const consume = await runPhase(
             client,
             'consume',
@@ -181,7 +202,7 @@ async function main() {
       seed: SEED,
       meanValueBytes: Math.round(bytes / count),
       meanRecordBytes: Math.round(recordBytes / count),
-      settings: { ...common, brokers: undefined, runId: undefined },
+      settings: { ...common, brokers: undefined, runId: undefined, sasl: common.sasl.mechanism },
       clients: Object.fromEntries(
         CLIENTS.filter((c) => clients.includes(c)).map((c) => [c, summarise(results[c], errors[c])]),
       ),
@@ -295,8 +316,8 @@ ${rows.join('\n')}
 
 Every consumer fetches at most ${r.settings.maxBytesPerPartition / 1024} KB per partition and ${r.settings.maxBytes / 1024 / 1024} MB per request (libs/kafka's BatchConsumer limits) and waits at most 250 ms per fetch.
 - **kafkajs**: libs/kafka's settings: \`eachBatch\`, \`partitionsConsumedConcurrently: ${r.settings.partitions}\`, \`resolveOffset\` + \`commitOffsets\` per batch; producer \`idempotent\`, \`maxInFlightRequests: 5\`, \`acks: -1\` per send.
-- **confluent**: its KafkaJS-compatible API (\`KafkaJS.Kafka\`) with the same calls; \`acks\`, compression and \`fromBeginning\` are per client there, and \`eachBatch\` holds at most \`js.consumer.max.batch.size\` messages (default 32, set to ${r.settings.maxBatch}). librdkafka's own producer batching (\`linger.ms\`) and prefetch queue keep their defaults. Built from the npm tarball with \`CKJS_LINKING=dynamic\` (see bench/kafka-clients/run.sh): the bundled librdkafka against the system's zlib and OpenSSL, no zstd, curl or SASL.
-- **platformatic**: no \`eachBatch\`; one message stream, cut into runs of one partition's records (at most ${r.settings.maxBatch}, or where the stream's buffer runs dry), each committed once and awaited before the next, so batches are handled one at a time. It declares node ≥ 22.22; on node 20 its process gets a \`Promise.withResolvers\` polyfill; with it every phase ran here.
+- **confluent**: its KafkaJS-compatible API (\`KafkaJS.Kafka\`) with the same calls; \`acks\`, compression and \`fromBeginning\` are per client there, and \`eachBatch\` holds at most \`js.consumer.max.batch.size\` messages (default 32, set to ${r.settings.maxBatch}). librdkafka's own producer batching (\`linger.ms\`) and prefetch queue keep their defaults. Built from the npm tarball with \`CKJS_LINKING=dynamic\` (see bench/kafka-clients/run.sh): the bundled librdkafka against the system's zlib and OpenSSL (SCRAM logins work; no zstd, curl or Cyrus SASL).
+- **platformatic**: no \`eachBatch\`; one message stream, cut into runs of one partition's records (at most ${r.settings.maxBatch}, or where the stream's buffer runs dry), each committed once and awaited before the next, so batches are handled one at a time. It declares node ≥ 22.22, which SparkFlow's node 24 meets.
 
 Versions: kafkajs ${r.versions.kafkajs}, @confluentinc/kafka-javascript ${r.versions.confluent} (librdkafka ${r.versions.librdkafka}), @platformatic/kafka ${r.versions.platformatic}.
 

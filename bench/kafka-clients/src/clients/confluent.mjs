@@ -11,6 +11,7 @@ function client(opts) {
     kafkaJS: {
       clientId: `bench-kc-confluent-${opts.runId}`,
       brokers: opts.brokers,
+      sasl: opts.sasl,
       logLevel: logLevel.ERROR,
     },
   });

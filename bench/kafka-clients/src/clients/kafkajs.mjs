@@ -10,6 +10,7 @@ function client(opts) {
   return new Kafka({
     clientId: `bench-kc-kafkajs-${opts.runId}`,
     brokers: opts.brokers,
+    sasl: opts.sasl,
     logLevel: logLevel.ERROR,
   });
 }

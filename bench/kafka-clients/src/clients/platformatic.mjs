@@ -2,20 +2,13 @@
 // partition, so a batch is a run of one partition's records (at most maxBatch), committed once.
 import { Consumer, MessagesStreamModes, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 
-// @platformatic/kafka 2.x declares node >= 22.22 and calls Promise.withResolvers (node 22); SparkFlow runs
-// node 20, so the one missing builtin is supplied here, in this client's process only.
-Promise.withResolvers ??= function withResolvers() {
-  let resolve, reject;
-  const promise = new this((res, rej) => ((resolve = res), (reject = rej)));
-  return { promise, resolve, reject };
-};
-
 export const name = 'platformatic';
 
 export async function openProducer(opts) {
   const producer = new Producer({
     clientId: `bench-kc-platformatic-${opts.runId}`,
     bootstrapBrokers: opts.brokers,
+    sasl: { ...opts.sasl, mechanism: opts.sasl.mechanism.toUpperCase() },
     idempotent: true,
     acks: ProduceAcks.ALL,
     compression: 'none',
@@ -35,6 +28,7 @@ export async function consume(opts, topic, onBatch) {
     clientId: `bench-kc-platformatic-${opts.runId}`,
     groupId: opts.groupId,
     bootstrapBrokers: opts.brokers,
+    sasl: { ...opts.sasl, mechanism: opts.sasl.mechanism.toUpperCase() },
   });
   const stream = await consumer.consume({
     topics: [topic],

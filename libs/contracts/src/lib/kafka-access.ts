@@ -95,7 +95,12 @@ export const KAFKA_PRINCIPALS: readonly KafkaPrincipal[] = [
     consumes: [TOPICS.usersRaw, TOPICS.usersEnriched],
     groupPrefixes: [SPARK_GROUP_PREFIX],
   }),
-  principal({ role: 'bench', ownedTopicPrefixes: [BENCH_TOPIC_PREFIX], groupPrefixes: [SPARK_GROUP_PREFIX] }),
+  // Its client comparison consumes with groups named after its own topics.
+  principal({
+    role: 'bench',
+    ownedTopicPrefixes: [BENCH_TOPIC_PREFIX],
+    groupPrefixes: [SPARK_GROUP_PREFIX, BENCH_TOPIC_PREFIX],
+  }),
 ];
 
 export function kafkaPrincipal(role: KafkaRole): KafkaPrincipal {
