@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -46,6 +47,15 @@ def http_base(name: str) -> str:
 def http_headers(name: str) -> dict[str, str]:
     """The headers Airflow's HttpHook sends for a connection: its extra (the `x-api-key`)."""
     return dict(conn(name).get("extra") or {})
+
+
+def batch_counts(batch_id: str) -> dict:
+    """The audit's report of one batch (`GET /v1/batches/:id`), as the CLI and Airflow's clients read it."""
+    res = requests.get(
+        f"{http_base('sparkflow_audit')}/v1/batches/{batch_id}", headers=http_headers("sparkflow_audit"), timeout=10
+    )
+    res.raise_for_status()
+    return res.json()
 
 
 def wait_for(what: str, fn, timeout: float = 60, interval: float = 1.0):

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from conftest import REPO_ROOT, wait_for
+from conftest import REPO_ROOT, batch_counts, wait_for
 from randomuser_fixture import RandomUserServer, person
 
 COUNT, PAGE_SIZE = 25, 10
@@ -36,13 +36,22 @@ def dag():
     return bag.dags["user_automation"]
 
 
-def run(dag):
+def run(dag) -> list[str]:
+    """One run of the DAG; the batch ids ingestion gave the pages it pushed (the pull_page task's XComs)."""
     from airflow.utils.state import DagRunState
 
     dr = dag.test(logical_date=LOGICAL_DATE, run_conf={"count": COUNT, "page_size": PAGE_SIZE, "seed": SEED})
-    states = {(ti.task_id, ti.map_index): ti.state for ti in dr.get_task_instances()}
+    tis = dr.get_task_instances()
+    states = {(ti.task_id, ti.map_index): ti.state for ti in tis}
     assert dr.state == DagRunState.SUCCESS, states
     assert sorted(k for k in states if k[0] == "pull_page") == [("pull_page", i) for i in range(3)]
+    receipts = list(tis[0].xcom_pull(task_ids="pull_page"))
+    assert [r["page"] for r in receipts] == [1, 2, 3], receipts
+    return [r["batch_id"] for r in receipts]
+
+
+def batches_complete(batch_ids: list[str]) -> bool:
+    return all(batch_counts(b)["complete"] for b in batch_ids)
 
 
 def test_pull_in_pages_into_ingestion_then_rerun_adds_no_one(randomuser, dag, cassandra):
@@ -54,14 +63,17 @@ def test_pull_in_pages_into_ingestion_then_rerun_adds_no_one(randomuser, dag, ca
         rows = {r.user_id: r.email for r in cassandra.execute(query, (list(expected),))}
         return rows if len(rows) == COUNT else None
 
-    run(dag)
+    first_batches = run(dag)
     assert sorted((int(r["page"]), int(r["results"])) for r in randomuser) == [(1, 10), (2, 10), (3, 5)]
     assert {r["seed"] for r in randomuser} == {day_seed}
-    first = wait_for("25 users in Cassandra", stored, timeout=90, interval=2)
+    wait_for("the first run's batches complete in the audit", lambda: batches_complete(first_batches), timeout=90)
+    first = stored()
+    assert first is not None, "the audit reports the batches complete but Cassandra lacks some of the 25 users"
     total = cassandra.execute("SELECT count(*) FROM users").one()[0]
 
-    run(dag)
+    second_batches = run(dag)
     assert len(randomuser) == 6
-    time.sleep(5)  # let the second run's events go through before counting
-    assert wait_for("the same 25 users", stored, timeout=60, interval=2) == first
+    assert set(second_batches).isdisjoint(first_batches)
+    wait_for("the second run's batches complete in the audit", lambda: batches_complete(second_batches), timeout=90)
+    assert stored() == first
     assert cassandra.execute("SELECT count(*) FROM users").one()[0] == total

@@ -7,8 +7,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
-import requests
-from conftest import REPO_ROOT, conn, http_base, http_headers
+from conftest import REPO_ROOT, batch_counts, conn
 
 PER_DAY = 20
 DAYS = ["2026-01-05", "2026-01-06", "2026-01-07"]
@@ -46,14 +45,6 @@ def audit_users(audit_db, outcome: str) -> set[str]:
             (BATCHES, outcome),
         )
         return {r[0] for r in cur.fetchall()}
-
-
-def batch_counts(batch_id: str) -> dict:
-    res = requests.get(
-        f"{http_base('sparkflow_audit')}/v1/batches/{batch_id}", headers=http_headers("sparkflow_audit"), timeout=10
-    )
-    res.raise_for_status()
-    return res.json()
 
 
 def cassandra_rows(session, ids: set[str]) -> dict[str, dict]:
