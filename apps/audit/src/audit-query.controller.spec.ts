@@ -112,6 +112,15 @@ describe('audit query API', () => {
     expect(JSON.stringify(await res.json())).toContain('since');
   });
 
+  it.each([
+    ['a NUL', encodeURIComponent('b\u00001'), 'NUL'],
+    ['201 characters', 'b'.repeat(201), '1–200 characters'],
+  ])('answers a batch id with %s, which no batch can have, with 400 naming it', async (_, id, problem) => {
+    const res = await fetch(`${base}/v1/batches/${id}`, { headers: { 'x-api-key': 'dev-audit-key' } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain(problem);
+  });
+
   it('keeps the health endpoints open for probes', async () => {
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);

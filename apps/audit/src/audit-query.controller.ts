@@ -1,6 +1,21 @@
-import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, Query, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { AuditQueriesUseCase, ListBatchesUseCase } from '@sparkflow/audit-store';
-import type { BatchList, BatchReport, EventLineage, UserHistory } from '@sparkflow/contracts';
+import {
+  type BatchList,
+  type BatchReport,
+  type EventLineage,
+  type UserHistory,
+  batchIdProblem,
+} from '@sparkflow/contracts';
 import { ApiKeyGuard } from '@sparkflow/service-kit';
 
 /** Lineage and batch reports name people and their events: every route needs an `x-api-key` (health and /metrics stay open). */
@@ -26,6 +41,8 @@ export class AuditQueryController {
 
   @Get('batches/:batchId')
   async batch(@Param('batchId') batchId: string): Promise<BatchReport> {
+    const problem = batchIdProblem(batchId);
+    if (problem) throw new BadRequestException(problem);
     return found(await this.queries.batchReport(batchId), `no batch ${batchId} in the audit`);
   }
 

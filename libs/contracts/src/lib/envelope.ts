@@ -14,6 +14,20 @@ export const EVENT_SOURCES = [
 export const EventSource = z.enum(EVENT_SOURCES);
 export type EventSource = z.infer<typeof EventSource>;
 
+export const BATCH_ID_MAX_LENGTH = 200;
+
+/**
+ * Why no stored batch can have this id, or null when one may: the envelope allows 1–200 characters, and
+ * the audit (PostgreSQL text) holds no NUL, so a batch id with one was quarantined, never recorded.
+ * Lets a look-up answer 400 naming the problem instead of asking the database.
+ */
+export function batchIdProblem(batchId: string): string | null {
+  if (batchId.length < 1 || batchId.length > BATCH_ID_MAX_LENGTH)
+    return `batchId: a batch id has 1–${BATCH_ID_MAX_LENGTH} characters, this one ${batchId.length}`;
+  if (batchId.includes('\u0000')) return 'batchId: a batch id never contains NUL (U+0000)';
+  return null;
+}
+
 /**
  * Every event on every topic carries this envelope; the payload varies by topic. A person's event keeps
  * its `eventId` on every topic it crosses (raw, enriched, persisted), which is what the audit's lineage joins on.
@@ -22,7 +36,7 @@ export const Envelope = z.object({
   eventId: z.uuid(),
   schemaVersion: z.literal(SCHEMA_VERSION),
   source: EventSource,
-  batchId: z.string().min(1).max(200),
+  batchId: z.string().min(1).max(BATCH_ID_MAX_LENGTH),
   producedAt: z.iso.datetime({ offset: true }),
 });
 export type Envelope = z.infer<typeof Envelope>;
