@@ -266,7 +266,7 @@ export const hostilePerson = (): fc.Arbitrary<Record<string, unknown>> =>
         .map(([p, ms]) => mutated(p, ms)),
     },
     {
-      weight: 1,
+      weight: 2,
       arbitrary: fc
         .tuple(
           aPerson(),
