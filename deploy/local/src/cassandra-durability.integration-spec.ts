@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, auth } from 'cassandra-driver';
 import { LOCAL_DATA_CENTER } from './components/cassandra';
+import { loadStackConfig } from './config';
 import { runStack } from './testing/run-stack';
 
 /**
@@ -16,13 +17,14 @@ import { runStack } from './testing/run-stack';
  * with SIGKILL while writes are in flight, starts it again and reads back every acknowledged write.
  */
 const PORT_OFFSET = 1100;
-const CQL_PORT = Number(process.env['CASSANDRA_PORT'] ?? 9042) + PORT_OFFSET;
 const env = {
   SPARKFLOW_HOME: mkdtempSync(join(tmpdir(), 'sparkflow-cassandra-durability-it-')),
-  CASSANDRA_PORT: String(CQL_PORT),
+  CASSANDRA_PORT: String(Number(process.env['CASSANDRA_PORT'] ?? 9042) + PORT_OFFSET),
   CASSANDRA_STORAGE_PORT: String(Number(process.env['CASSANDRA_STORAGE_PORT'] ?? 7000) + PORT_OFFSET),
   CASSANDRA_JMX_PORT: String(Number(process.env['CASSANDRA_JMX_PORT'] ?? 7199) + PORT_OFFSET),
 };
+/** What the `stack` command makes of that environment: the node's port and its superuser. */
+const cfg = loadStackConfig({ ...process.env, ...env });
 const WRITERS = 64;
 /** Acknowledged writes before the kill: long enough for the commit log to be mid-way between syncs. */
 const ACKED_BEFORE_KILL = 4000;
@@ -34,9 +36,9 @@ async function up(): Promise<void> {
 
 function admin(): Client {
   return new Client({
-    contactPoints: [`127.0.0.1:${CQL_PORT}`],
+    contactPoints: [`127.0.0.1:${cfg.CASSANDRA_PORT}`],
     localDataCenter: LOCAL_DATA_CENTER,
-    authProvider: new auth.PlainTextAuthProvider('cassandra', 'cassandra'),
+    authProvider: new auth.PlainTextAuthProvider(cfg.CASSANDRA_ADMIN_USER, cfg.CASSANDRA_ADMIN_PASSWORD),
     // A dead node must fail the in-flight writes quickly, not hold them for the default 12 s.
     socketOptions: { readTimeout: 5000 },
   });
