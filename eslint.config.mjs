@@ -14,23 +14,68 @@ const depConstraints = [
   { sourceTag: 'scope:contracts', notDependOnLibsWithTags: ['*'] },
   // libs/errors (type:util, scope:shared) is held by these two: it may import only contracts, and every layer may import it.
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts'] },
-  { sourceTag: 'scope:ingestion', onlyDependOnLibsWithTags: ['scope:ingestion', 'scope:shared', 'scope:contracts'] },
-  { sourceTag: 'scope:enrichment', onlyDependOnLibsWithTags: ['scope:enrichment', 'scope:shared', 'scope:contracts'] },
-  { sourceTag: 'scope:persistence', onlyDependOnLibsWithTags: ['scope:persistence', 'scope:shared', 'scope:contracts'] },
+  {
+    sourceTag: 'scope:ingestion',
+    onlyDependOnLibsWithTags: ['scope:ingestion', 'scope:shared', 'scope:contracts'],
+  },
+  {
+    sourceTag: 'scope:enrichment',
+    onlyDependOnLibsWithTags: ['scope:enrichment', 'scope:shared', 'scope:contracts'],
+  },
+  {
+    sourceTag: 'scope:persistence',
+    onlyDependOnLibsWithTags: ['scope:persistence', 'scope:shared', 'scope:contracts'],
+  },
   { sourceTag: 'scope:audit', onlyDependOnLibsWithTags: ['scope:audit', 'scope:shared', 'scope:contracts'] },
-  { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:shared', 'scope:contracts', 'scope:ops'] },
+  {
+    sourceTag: 'scope:cli',
+    onlyDependOnLibsWithTags: ['scope:cli', 'scope:shared', 'scope:contracts', 'scope:ops'],
+  },
   // End-to-end specs compute what Cassandra must hold with enrichment's own function.
-  { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts', 'scope:ingestion', 'scope:enrichment'] },
+  {
+    sourceTag: 'scope:e2e',
+    onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts', 'scope:ingestion', 'scope:enrichment'],
+  },
   // bench/ measures each stage with the libs the services use (generator, enrichment, the users repository).
-  { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts', 'scope:ingestion', 'scope:enrichment', 'scope:persistence'] },
+  {
+    sourceTag: 'scope:bench',
+    onlyDependOnLibsWithTags: [
+      'scope:shared',
+      'scope:contracts',
+      'scope:ingestion',
+      'scope:enrichment',
+      'scope:persistence',
+    ],
+  },
   // airflow/ and spark-jobs/ are Python: they read libs/contracts/generated/ as files and import no TypeScript project.
   { sourceTag: 'scope:airflow', notDependOnLibsWithTags: ['*'] },
   { sourceTag: 'scope:spark', notDependOnLibsWithTags: ['*'] },
-  { sourceTag: 'scope:ops', onlyDependOnLibsWithTags: ['scope:ops', 'scope:shared', 'scope:contracts', 'scope:audit'] },
+  // The analytics schema's migrations: read by the provisioning of the database (scope:ops) only.
+  { sourceTag: 'scope:analytics', notDependOnLibsWithTags: ['*'] },
+  {
+    sourceTag: 'scope:ops',
+    onlyDependOnLibsWithTags: [
+      'scope:ops',
+      'scope:shared',
+      'scope:contracts',
+      'scope:audit',
+      'scope:analytics',
+    ],
+  },
 ];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules', '**/dist', '**/.nx', '.sparkflow/**', '**/*.js', '**/*.mjs', '**/generated/**'] },
+  {
+    ignores: [
+      '**/node_modules',
+      '**/dist',
+      '**/.nx',
+      '.sparkflow/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/generated/**',
+    ],
+  },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {

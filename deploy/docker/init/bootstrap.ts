@@ -2,14 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KAFKA_PRINCIPALS, TOPIC_SPECS } from '@sparkflow/contracts';
 import { createKafka, ensureAcls, ensureTopics, kafkaCredentials } from '@sparkflow/kafka';
 import { createCassandraClient, migrateKeyspace } from '@sparkflow/cassandra';
-import { provisionAuditStore } from '@sparkflow/audit-store';
+import { provisionPostgres } from '@sparkflow/postgres';
 import { splitList } from '@sparkflow/service-kit';
 import { loadBootstrapConfig, type BootstrapConfig } from './bootstrap.config';
 
 /**
  * Compose's one-shot `init` service: what `npm run stack -- up` does after the engines answer —
  * Kafka topics from libs/contracts, the Cassandra keyspace, migrations and the app role, the audit
- * database with its owner and app roles and TypeORM migrations (libs/audit-store's provisionAuditStore,
+ * database with its owner and app roles and TypeORM migrations (libs/postgres's provisionPostgres,
  * the same call as the native stack's). Idempotent; exits 0 when everything is in place.
  * (The Kafka and Cassandra steps repeat deploy/local's because that ops app cannot be imported; see deploy/docker/README.md.)
  */
@@ -77,7 +77,7 @@ async function cassandraSchema(cfg: BootstrapConfig): Promise<string[]> {
 
 async function auditDatabase(cfg: BootstrapConfig): Promise<string[]> {
   return retry('postgres', cfg.BOOTSTRAP_TIMEOUT_S, () =>
-    provisionAuditStore({
+    provisionPostgres({
       host: cfg.POSTGRES_HOST,
       port: cfg.POSTGRES_PORT,
       database: cfg.POSTGRES_DB,

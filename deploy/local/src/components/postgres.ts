@@ -1,7 +1,7 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { provisionAuditStore } from '@sparkflow/audit-store';
+import { provisionPostgres } from '@sparkflow/postgres';
 import type { StackConfig } from '../config';
 import { SetupError } from '../errors';
 import { launch, run } from '../processes';
@@ -118,7 +118,7 @@ export const postgres: Component = {
   // Idempotent, and it upgrades a data folder from before the owner role: the app role's tables pass to the owner.
   async bootstrap(cfg) {
     const admin = adminConnection(cfg);
-    const changes = await provisionAuditStore({
+    const changes = await provisionPostgres({
       host: admin.host,
       port: admin.port,
       database: cfg.POSTGRES_DB,

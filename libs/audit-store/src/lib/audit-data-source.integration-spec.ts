@@ -19,9 +19,13 @@ describe('audit store on the local PostgreSQL', () => {
   });
   afterAll(() => ds.destroy());
 
-  it('has applied every migration, recorded in typeorm_migrations', async () => {
+  it('has applied every migration of the audit store, in order, recorded in typeorm_migrations', async () => {
     const rows: { name: string }[] = await ds.query('SELECT name FROM typeorm_migrations ORDER BY id');
-    expect(rows.map((r) => r.name)).toEqual(AUDIT_MIGRATIONS.map((m) => m.name));
+    const audit = new Set(AUDIT_MIGRATIONS.map((m) => m.name));
+    // The history is shared with the analytics schema's migrations, which provisioning runs too.
+    expect(rows.map((r) => r.name).filter((name) => audit.has(name))).toEqual(
+      AUDIT_MIGRATIONS.map((m) => m.name),
+    );
     expect(await migrateAuditStore(owner)).toEqual([]);
   });
 

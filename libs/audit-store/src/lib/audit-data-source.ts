@@ -2,7 +2,6 @@ import { DataSource } from 'typeorm';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { BatchEntity } from './entities/batch.entity';
 import { CreateAuditTables1764129600000 } from './migrations/1764129600000-create-audit-tables';
-import { CreateAnalyticsTables1795667700000 } from './migrations/1795667700000-create-analytics-tables';
 
 export interface PostgresSettings {
   host: string;
@@ -13,9 +12,10 @@ export interface PostgresSettings {
 }
 
 export const AUDIT_ENTITIES = [AuditEventEntity, BatchEntity];
+/** The database's one migration history, shared with the `analytics` schema's migrations (`@sparkflow/postgres`). */
 export const AUDIT_MIGRATIONS_TABLE = 'typeorm_migrations';
 /** In order. Append new migrations here; never reorder or edit one that has shipped. */
-export const AUDIT_MIGRATIONS = [CreateAuditTables1764129600000, CreateAnalyticsTables1795667700000];
+export const AUDIT_MIGRATIONS = [CreateAuditTables1764129600000];
 
 /** The audit store's DataSource: schema only ever changes through migrations (`synchronize` stays off). */
 export function createAuditDataSource(s: PostgresSettings): DataSource {
@@ -35,7 +35,10 @@ export function createAuditDataSource(s: PostgresSettings): DataSource {
   });
 }
 
-/** Applies pending migrations as `s`, which must be the database's owner role; returns the names applied. */
+/**
+ * Applies the audit store's pending migrations as `s`, which must be the database's owner role; returns the
+ * names applied. A deployment runs `provisionPostgres` (`@sparkflow/postgres`), which migrates both schemas.
+ */
 export async function migrateAuditStore(s: PostgresSettings): Promise<string[]> {
   const ds = await createAuditDataSource(s).initialize();
   try {

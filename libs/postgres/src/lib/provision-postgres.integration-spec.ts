@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
 import { integrationSettings, uniqueName } from '@sparkflow/testing';
-import { provisionAuditStore, type AuditStoreProvisioning } from './provision-audit-store';
+import { provisionPostgres, type PostgresProvisioning } from './provision-postgres';
 
 const s = integrationSettings();
-const provisioning: AuditStoreProvisioning = {
+const provisioning: PostgresProvisioning = {
   host: s.POSTGRES_HOST,
   port: s.POSTGRES_PORT,
   database: s.POSTGRES_DB,
@@ -93,7 +93,7 @@ describe('the services’ PostgreSQL role (the stack’s, after `stack up`)', ()
   });
 });
 
-describe('provisionAuditStore on a database from before the owner role', () => {
+describe('provisionPostgres on a database from before the owner role', () => {
   const legacy = uniqueName('legacy_probe').replaceAll('-', '_');
   let admin: DataSource;
   beforeAll(
@@ -110,7 +110,7 @@ describe('provisionAuditStore on a database from before the owner role', () => {
     await admin.query(`CREATE TABLE ${legacy} (id int PRIMARY KEY)`);
     await admin.query(`ALTER TABLE ${legacy} OWNER TO ${s.POSTGRES_USER}`);
 
-    expect(await provisionAuditStore(provisioning)).toEqual([
+    expect(await provisionPostgres(provisioning)).toEqual([
       `re-owned 1 table(s)/schema(s) of ${s.POSTGRES_USER} to ${s.POSTGRES_OWNER_USER}`,
     ]);
     expect(await admin.query(`SELECT tableowner FROM pg_tables WHERE tablename = $1`, [legacy])).toEqual([
@@ -123,6 +123,6 @@ describe('provisionAuditStore on a database from before the owner role', () => {
     } finally {
       await app.destroy();
     }
-    expect(await provisionAuditStore(provisioning)).toEqual([]);
+    expect(await provisionPostgres(provisioning)).toEqual([]);
   });
 });

@@ -1,15 +1,16 @@
 import { DataSource } from 'typeorm';
-import { AUDIT_MIGRATIONS_TABLE, migrateAuditStore } from '../audit-data-source';
+import { AUDIT_MIGRATIONS_TABLE } from '@sparkflow/audit-store';
+import { migratePostgres } from './postgres-migrations';
 
 export interface PostgresCredentials {
   username: string;
   password: string;
 }
 
-export interface AuditStoreProvisioning {
+export interface PostgresProvisioning {
   host: string;
   port: number;
-  /** The database holding the audit tables and the `analytics` schema. */
+  /** The database holding the audit tables (`public`) and the Spark jobs' tables (`analytics`). */
   database: string;
   /** A superuser, and the database it connects to for cluster-wide statements (roles, databases). */
   admin: PostgresCredentials & { maintenanceDatabase: string };
@@ -29,7 +30,7 @@ const LOGIN_ONLY = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBY
 const DML = 'SELECT, INSERT, UPDATE, DELETE';
 
 async function withConnection<T>(
-  s: AuditStoreProvisioning,
+  s: PostgresProvisioning,
   who: PostgresCredentials,
   database: string,
   fn: (query: Query) => Promise<T>,
@@ -59,7 +60,7 @@ async function ensureRole(query: Query, role: PostgresCredentials): Promise<stri
 }
 
 /** Cluster level: both roles, and the database owned by the owner role; only the app role may connect besides. */
-async function rolesAndDatabase(query: Query, s: AuditStoreProvisioning): Promise<string[]> {
+async function rolesAndDatabase(query: Query, s: PostgresProvisioning): Promise<string[]> {
   const changes = [...(await ensureRole(query, s.owner)), ...(await ensureRole(query, s.app))];
   const db = ident(s.database);
   const [current] = await query(
@@ -83,7 +84,7 @@ async function rolesAndDatabase(query: Query, s: AuditStoreProvisioning): Promis
  * it) passes to the owner; the app role gets DML on every table, now and — through default privileges —
  * in every later migration, and CREATE nowhere.
  */
-async function appPrivileges(query: Query, s: AuditStoreProvisioning): Promise<string[]> {
+async function appPrivileges(query: Query, s: PostgresProvisioning): Promise<string[]> {
   const owner = ident(s.owner.username);
   const app = ident(s.app.username);
   const changes: string[] = [];
@@ -117,10 +118,11 @@ async function appPrivileges(query: Query, s: AuditStoreProvisioning): Promise<s
 }
 
 /**
- * The audit store's PostgreSQL, idempotently: the owner and app roles, the database, the app role's
- * privileges, then pending migrations run as the owner. `npm run stack -- up` and Compose's init both run it.
+ * SparkFlow's PostgreSQL, idempotently: the owner and app roles, the database, the app role's privileges,
+ * then the pending migrations of both schemas run as the owner. `npm run stack -- up` and Compose's init
+ * both run it.
  */
-export async function provisionAuditStore(s: AuditStoreProvisioning): Promise<string[]> {
+export async function provisionPostgres(s: PostgresProvisioning): Promise<string[]> {
   const names = new Set([s.admin.username, s.owner.username, s.app.username]);
   if (names.size !== 3) {
     throw new Error(
@@ -131,7 +133,7 @@ export async function provisionAuditStore(s: AuditStoreProvisioning): Promise<st
     rolesAndDatabase(q, s),
   );
   changes.push(...(await withConnection(s, s.admin, s.database, (q) => appPrivileges(q, s))));
-  const applied = await migrateAuditStore({ host: s.host, port: s.port, database: s.database, ...s.owner });
+  const applied = await migratePostgres({ host: s.host, port: s.port, database: s.database, ...s.owner });
   changes.push(...applied.map((name) => `applied migration ${name}`));
   // The migration history is the owner's record: the app role may read it, never rewrite it.
   await withConnection(s, s.owner, s.database, (q) =>
