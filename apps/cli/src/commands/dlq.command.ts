@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { STAGES } from '@sparkflow/contracts';
+import {
+  contractIssues,
+  EventProducer,
+  originalValue,
+  replayDeadLetters,
+  type ReplayResult,
+} from '@sparkflow/kafka';
 import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError } from '../kafka/connection';
-import {
-  contractIssues,
-  originalValue,
-  readDeadLetters,
-  replayMessage,
-  type DeadLetterFilter,
-  type DeadLetterRecord,
-} from '../kafka/dead-letters';
+import { readDeadLetters, type DeadLetterFilter, type DeadLetterRecord } from '../kafka/dead-letters';
 import { decodeValue } from '../kafka/records';
 import { deadLetterStats } from '../pipeline/dead-letter-stats';
 import { parseSince } from './options';
@@ -226,36 +226,10 @@ Examples:
         }
       }
 
-      const replayed: ReplayResult[] = [];
-      const producer = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-      });
+      const producer = new EventProducer(kafka);
+      let replayed: ReplayResult[] = [];
       try {
-        if (!opts.dryRun && records.length) await producer.connect();
-        for (const d of records) {
-          const message = replayMessage(d, corrected ?? originalValue(d.deadLetter));
-          const result: ReplayResult = {
-            dlqEventId: d.dlqEventId,
-            topic: d.deadLetter.originalTopic,
-            key: d.deadLetter.key,
-            eventId: message.headers?.['sparkflow-event-id']?.toString() ?? null,
-            corrected: corrected !== null,
-            partition: null,
-            offset: null,
-          };
-          if (!opts.dryRun) {
-            const [meta] = await producer.send({
-              topic: d.deadLetter.originalTopic,
-              acks: -1,
-              messages: [message],
-            });
-            result.partition = meta.partition;
-            result.offset = meta.baseOffset ?? null;
-          }
-          replayed.push(result);
-        }
+        replayed = await replayDeadLetters(producer, records, { corrected, dryRun: opts.dryRun });
       } catch (err) {
         explainKafkaError(cfg, err);
       } finally {
@@ -290,14 +264,4 @@ interface ReplayOptions extends FilterOptions {
   payloadFile?: string;
   validate?: boolean;
   dryRun?: boolean;
-}
-
-interface ReplayResult {
-  dlqEventId: string;
-  topic: string;
-  key: string | null;
-  eventId: string | null;
-  corrected: boolean;
-  partition: number | null;
-  offset: string | null;
 }

@@ -1,13 +1,5 @@
-import {
-  DeadLetterEvent,
-  EnrichedUserEvent,
-  Envelope,
-  HEADERS,
-  RawUserEvent,
-  TOPICS,
-  type DeadLetter,
-} from '@sparkflow/contracts';
-import type { Kafka, Message } from 'kafkajs';
+import { DeadLetterEvent, TOPICS, type DeadLetter } from '@sparkflow/contracts';
+import type { Kafka } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError } from '../errors';
 import { withAdmin } from './connection';
@@ -176,48 +168,4 @@ async function findDeadLetters(
   }
   records.sort((a, b) => a.deadLetter.failedAt.localeCompare(b.deadLetter.failedAt));
   return { records, unreadable };
-}
-
-/** The bytes the failed stage received, exactly: UTF-8 text or base64-decoded. */
-export function originalValue(d: DeadLetter): Buffer {
-  return d.payloadEncoding === 'base64' ? Buffer.from(d.payload, 'base64') : Buffer.from(d.payload, 'utf8');
-}
-
-/**
- * The record a replay publishes: the original (or corrected) value to the original topic under the
- * original key, marked with the dead letter it replays. Envelope headers come from the value when it
- * has a readable envelope (it keeps its event id, so the audit joins it to its history), else from the
- * dead letter. No batch-size header: a replay must not redefine how big the original batch was.
- */
-export function replayMessage(d: DeadLetterRecord, value: Buffer): Message {
-  let envelope: Envelope | null = null;
-  try {
-    const e = Envelope.safeParse(JSON.parse(value.toString('utf8')));
-    if (e.success) envelope = e.data;
-  } catch {
-    /* not JSON: replayed as bytes */
-  }
-  const headers: Record<string, string> = { [HEADERS.replayOf]: d.dlqEventId };
-  const eventId = envelope?.eventId ?? d.deadLetter.originalEventId;
-  const batchId = envelope?.batchId ?? d.deadLetter.originalBatchId;
-  if (eventId) headers[HEADERS.eventId] = eventId;
-  if (batchId) headers[HEADERS.batchId] = batchId;
-  headers[HEADERS.source] = envelope?.source ?? d.source;
-  if (envelope) headers[HEADERS.schemaVersion] = String(envelope.schemaVersion);
-  return { key: d.deadLetter.key, value, headers };
-}
-
-/** Issues of a corrected value against its topic's contract; empty when it passes (or the topic has none). */
-export function contractIssues(topic: string, value: Buffer): string[] {
-  const schema =
-    topic === TOPICS.usersRaw ? RawUserEvent : topic === TOPICS.usersEnriched ? EnrichedUserEvent : null;
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch (err) {
-    return [`not JSON: ${(err as Error).message}`];
-  }
-  if (!schema) return [];
-  const r = schema.safeParse(json);
-  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
 }

@@ -9,6 +9,13 @@ export interface OutboundEvent {
   headers?: Record<string, string>;
 }
 
+/** A record published as it is: a replayed dead letter's value is bytes that may not be an event at all. */
+export interface OutboundRecord {
+  key: string | null;
+  value: Buffer | string;
+  headers?: Record<string, string>;
+}
+
 /**
  * Record-batch compression. `none` by default: on one machine or a LAN, GZIP (the only codec kafkajs
  * ships) cost the producing and consuming services more CPU than the bytes it saved — measured in
@@ -53,15 +60,9 @@ export class EventProducer {
 
   /** Resolves once the broker acknowledged every event (acks=all). */
   async send(topic: string, events: readonly OutboundEvent[]): Promise<RecordMetadata[]> {
-    if (!events.length) return [];
-    await this.connect();
-    const trace: Record<string, string> = {};
-    propagation.inject(context.active(), trace);
-    return this.producer.send({
+    return this.sendRecords(
       topic,
-      acks: -1,
-      compression: this.compression,
-      messages: events.map((e) => ({
+      events.map((e) => ({
         key: e.key,
         value: JSON.stringify(e.event),
         headers: {
@@ -69,10 +70,23 @@ export class EventProducer {
           [HEADERS.schemaVersion]: String(e.event.schemaVersion),
           [HEADERS.source]: e.event.source,
           [HEADERS.batchId]: e.event.batchId,
-          ...trace,
           ...e.headers,
         },
       })),
+    );
+  }
+
+  /** Publishes records whose value and headers are already made; the trace context is added. Acks=all. */
+  async sendRecords(topic: string, records: readonly OutboundRecord[]): Promise<RecordMetadata[]> {
+    if (!records.length) return [];
+    await this.connect();
+    const trace: Record<string, string> = {};
+    propagation.inject(context.active(), trace);
+    return this.producer.send({
+      topic,
+      acks: -1,
+      compression: this.compression,
+      messages: records.map((r) => ({ key: r.key, value: r.value, headers: { ...trace, ...r.headers } })),
     });
   }
 }
