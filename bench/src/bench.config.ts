@@ -11,6 +11,8 @@ export interface BenchOptions {
   seed: string;
   /** Records in the 50 %-load latency stage (all `records` unless capped). */
   latencyRecords: number;
+  /** Users per POST in the latency stage, offered at a steady rate. */
+  latencyChunk: number;
   /** Users per POST in the saturation stage, and how many POSTs are in flight. */
   pushChunk: number;
   pushConcurrency: number;
@@ -31,6 +33,7 @@ const USAGE = `npm run bench [-- options]
   --records N             records per stage (default 200000)
   --seed S                generator seed (default sparkflow-bench)
   --latency-records N     records offered at 50 % load (default: all)
+  --latency-chunk N       users per POST at 50 % load, sent at a steady rate (default 100)
   --push-chunk N          users per POST when saturating ingestion (default 1000)
   --push-concurrency N    POSTs in flight when saturating ingestion (default 4)
   --no-baseline-startup   skip timing the Spark job on an empty topic
@@ -67,6 +70,7 @@ export function benchOptions(
       records: { type: 'string' },
       seed: { type: 'string', default: 'sparkflow-bench' },
       'latency-records': { type: 'string' },
+      'latency-chunk': { type: 'string' },
       'push-chunk': { type: 'string' },
       'push-concurrency': { type: 'string' },
       'no-baseline-startup': { type: 'boolean', default: false },
@@ -91,6 +95,7 @@ export function benchOptions(
     records,
     seed: values.seed ?? 'sparkflow-bench',
     latencyRecords: Math.min(records, positive('latency-records', values['latency-records'], records)),
+    latencyChunk: positive('latency-chunk', values['latency-chunk'], 100),
     pushChunk: positive('push-chunk', values['push-chunk'], quick ? 250 : 1000),
     pushConcurrency: positive('push-concurrency', values['push-concurrency'], 4),
     // Each in-flight upsert is 3 requests on the driver's one connection, which takes at most 2,048.

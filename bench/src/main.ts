@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     machine: null,
     loadAverage1mAtEnd: 0,
     stages: { cassandraLimit: null, kafkaLimit: null, baseline: null, sparkflow: null },
-    ratios: { sparkflowOverBaseline: null, sparkflowOverCassandraLimit: null },
+    ratios: { sparkflowOverBaseline: null, sparkflowOverCassandraLimit: null, cpuPerUserOverBaseline: null },
     targets: {},
     errors: [],
   };

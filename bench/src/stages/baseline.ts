@@ -7,6 +7,7 @@ import { perSecond, type RunContext } from '../run-context';
 import { benchCassandra } from './cassandra-limit';
 import { TOPICS, topicSpec } from '@sparkflow/contracts';
 import { benchKafka, benchKafkaLogin, deleteTopic } from './kafka-limit';
+import { CpuMeter, ProcessTreeCpu, StackProcess, cpuMsPerRecord, sumOf } from '../stack-process';
 
 export interface BaselineResult {
   job: 'tutorial_baseline_stream';
@@ -23,10 +24,22 @@ export interface BaselineResult {
   sampleFound: number;
   sampleSize: number;
   log: string;
+  /**
+   * CPU-ms per user of the full run: the Spark job as a user runs it (JVM and SparkSession start
+   * included, like the wall time) and the engines it reads and writes. The records were produced to
+   * Kafka by the kafka-limit stage before, so producing them is not in here.
+   */
+  cpuMsPerUser: { total: number; spark: number; kafka: number; cassandra: number };
 }
 
-/** Runs `bash <args…>` from the repo root with its output appended to `logFile`; resolves with the wall time in ms. */
-function runLogged(ctx: RunContext, args: string[], logFile: string, what: string): Promise<number> {
+interface Ran {
+  wallMs: number;
+  /** CPU seconds of the whole process tree (bash, Python, the Spark JVM). */
+  cpuSeconds: number;
+}
+
+/** Runs `bash <args…>` from the repo root with its output appended to `logFile`; resolves with its wall time and CPU. */
+function runLogged(ctx: RunContext, args: string[], logFile: string, what: string): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const out = createWriteStream(logFile, { flags: 'a' });
     const started = performance.now();
@@ -36,19 +49,25 @@ function runLogged(ctx: RunContext, args: string[], logFile: string, what: strin
       env: { ...ctx.opts.env, ...benchKafkaLogin(ctx) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const cpu = child.pid === undefined ? null : new ProcessTreeCpu(child.pid).start();
     child.stdout.pipe(out, { end: false });
     child.stderr.pipe(out, { end: false });
-    child.on('error', reject);
+    child.on('error', (err) => {
+      void cpu?.stop();
+      reject(err);
+    });
     child.on('close', (code) => {
-      const ms = performance.now() - started;
+      const wallMs = performance.now() - started;
       out.end();
-      if (code === 0) resolve(ms);
-      else reject(new Error(`${what} exited ${code}; see ${logFile}`));
+      void (cpu?.stop() ?? Promise.resolve(0)).then((cpuSeconds) => {
+        if (code === 0) resolve({ wallMs, cpuSeconds });
+        else reject(new Error(`${what} exited ${code}; see ${logFile}`));
+      });
     });
   });
 }
 
-function runJob(ctx: RunContext, args: string[], logFile: string): Promise<number> {
+function runJob(ctx: RunContext, args: string[], logFile: string): Promise<Ran> {
   return runLogged(
     ctx,
     [join(REPO_ROOT, 'spark-jobs/scripts/run-job.sh'), ...args],
@@ -82,6 +101,7 @@ export async function baseline(ctx: RunContext, topic: string): Promise<Baseline
 
   let emptyTopicWallMs: number | null = null;
   let wallMs: number;
+  let cpuMsPerUser: BaselineResult['cpuMsPerUser'];
   // The checkpoints are this run's alone: removed whether the job succeeded or not.
   try {
     if (ctx.opts.baselineStartup) {
@@ -95,7 +115,7 @@ export async function baseline(ctx: RunContext, topic: string): Promise<Baseline
           ],
           waitForLeaders: true,
         });
-        emptyTopicWallMs = await runJob(
+        ({ wallMs: emptyTopicWallMs } = await runJob(
           ctx,
           [
             'tutorial_baseline_stream',
@@ -106,7 +126,7 @@ export async function baseline(ctx: RunContext, topic: string): Promise<Baseline
             join(checkpoints, 'empty'),
           ],
           log,
-        );
+        ));
       } finally {
         await admin.disconnect();
         await deleteTopic(ctx, empty);
@@ -114,7 +134,12 @@ export async function baseline(ctx: RunContext, topic: string): Promise<Baseline
       ctx.log(`baseline: empty topic in ${Math.round(emptyTopicWallMs)} ms`);
     }
 
-    wallMs = await runJob(
+    const engines = await CpuMeter.start(
+      await Promise.all(
+        (['kafka', 'cassandra'] as const).map((e) => StackProcess.find(ctx.opts.settings.SPARKFLOW_HOME, e)),
+      ),
+    );
+    const full = await runJob(
       ctx,
       [
         'tutorial_baseline_stream',
@@ -126,7 +151,18 @@ export async function baseline(ctx: RunContext, topic: string): Promise<Baseline
       ],
       log,
     );
-    ctx.log(`baseline: ${ctx.users.length} records in ${Math.round(wallMs)} ms (log ${log})`);
+    wallMs = full.wallMs;
+    const engineMs = await engines.perRecord(ctx.users.length);
+    const spark = cpuMsPerRecord(full.cpuSeconds, ctx.users.length);
+    cpuMsPerUser = {
+      total: sumOf({ spark, ...engineMs }),
+      spark,
+      kafka: engineMs.kafka ?? 0,
+      cassandra: engineMs.cassandra ?? 0,
+    };
+    ctx.log(
+      `baseline: ${ctx.users.length} records in ${Math.round(wallMs)} ms, ${cpuMsPerUser.total} CPU-ms per user (log ${log})`,
+    );
   } finally {
     await rm(checkpoints, { recursive: true, force: true });
   }
@@ -162,5 +198,6 @@ export async function baseline(ctx: RunContext, topic: string): Promise<Baseline
     sampleFound,
     sampleSize: sample.length,
     log,
+    cpuMsPerUser,
   };
 }

@@ -29,7 +29,13 @@ function userWrites(ctx: RunContext): UserWrite[] {
     const r = enrichUser(payload, now);
     if (!r.ok)
       throw new Error(`generated user ${payload.login.uuid} does not enrich: ${JSON.stringify(r.reasons)}`);
-    return { user: r.user, source: 'synthetic', batchId, eventId: randomUUID(), producedAt: now.toISOString() };
+    return {
+      user: r.user,
+      source: 'synthetic',
+      batchId,
+      eventId: randomUUID(),
+      producedAt: now.toISOString(),
+    };
   });
 }
 

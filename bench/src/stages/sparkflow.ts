@@ -2,7 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RandomUser } from '@sparkflow/contracts';
 import { AuditTimingRepository, type BatchesTiming } from '../audit-timing.repository';
 import { chunks, forEachConcurrent, perSecond, type RunContext } from '../run-context';
-import { SERVICES, ServiceProcess, type Service } from '../service-process';
+import {
+  CpuMeter,
+  ENGINES,
+  SERVICES,
+  StackProcess,
+  sumOf,
+  type Engine,
+  type Service,
+} from '../stack-process';
 
 export interface ServiceUsage {
   pid: number;
@@ -11,8 +19,17 @@ export interface ServiceUsage {
   /** VmHWM during the SparkFlow stages (reset to the current RSS first), or since start when the reset was refused. */
   peakRssMb: number;
   peakRssResetBeforeStage: boolean;
-  /** utime + stime during the saturation stage, per 1,000 records. */
-  cpuSecondsPer1000: number;
+  /** utime + stime during the saturation stage, in CPU-ms per user. */
+  cpuMsPerUser: number;
+}
+
+/** Where the pipeline's CPU went during the saturation stage, in CPU-ms per user. */
+export interface CpuPerUser {
+  /** The four services and the three engines together: the pipeline's cost per user. */
+  total: number;
+  services: number;
+  engines: number;
+  byEngine: Record<Engine, number>;
 }
 
 export interface SaturationResult {
@@ -46,6 +63,7 @@ export interface SparkflowResult {
   saturation: SaturationResult;
   latency: LatencyResult;
   services: Record<Service, ServiceUsage>;
+  cpuMsPerUser: CpuPerUser;
 }
 
 interface Pushed {
@@ -135,14 +153,15 @@ async function waitComplete(
  */
 export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
   const home = ctx.opts.settings.SPARKFLOW_HOME;
-  const procs = await Promise.all(SERVICES.map((s) => ServiceProcess.find(home, s)));
+  const procs = await Promise.all(SERVICES.map((s) => StackProcess.find(home, s)));
+  const engines = await Promise.all(ENGINES.map((e) => StackProcess.find(home, e)));
   const sinceStart = await Promise.all(procs.map((p) => p.peakRssMb()));
   const reset = await Promise.all(procs.map((p) => p.resetPeak()));
   const audit = await AuditTimingRepository.connect(ctx.opts.settings);
   try {
     // Saturation.
     const { pushChunk, pushConcurrency } = ctx.opts;
-    const cpuBefore = await Promise.all(procs.map((p) => p.cpuSeconds()));
+    const cpu = await CpuMeter.start([...procs, ...engines]);
     const started = performance.now();
     const sat = await pushSaturating(ctx, pushChunk, pushConcurrency);
     const acceptMs = performance.now() - started;
@@ -151,7 +170,7 @@ export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
     );
     const satStatus = await waitComplete(ctx, audit, sat.batchIds, ctx.users.length);
     const wallToCompleteMs = performance.now() - started;
-    const cpuAfter = await Promise.all(procs.map((p) => p.cpuSeconds()));
+    const cpuMs = await cpu.perRecord(ctx.users.length);
     const satTiming = await audit.timing(sat.batchIds);
     const lastBatch = sat.batchIds[sat.batchIds.length - 1];
     const api = await fetch(
@@ -161,9 +180,9 @@ export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
     const lastBatchFromApi: unknown = await api.json();
     ctx.log(`sparkflow: saturated ${satTiming.throughputPerSec} records/s end to end`);
 
-    // Latency at 50 % of the measured maximum, in small paced POSTs (~50 a second).
+    // Latency at 50 % of the measured maximum, offered at a steady rate in POSTs of `latencyChunk` users.
     const targetPerSec = Math.max(1, Math.round(satTiming.throughputPerSec / 2));
-    const size = Math.max(1, Math.min(100, Math.round(targetPerSec / 50)));
+    const size = ctx.opts.latencyChunk;
     const users = ctx.users.slice(0, ctx.opts.latencyRecords);
     const latStarted = performance.now();
     const lat = await pushPaced(ctx, users, size, targetPerSec);
@@ -177,16 +196,20 @@ export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
     const peaks = await Promise.all(procs.map((p) => p.peakRssMb()));
     const services = Object.fromEntries(
       procs.map((p, i) => [
-        p.service,
+        p.name,
         {
           pid: p.pid,
           peakRssMbSinceStart: sinceStart[i],
           peakRssMb: peaks[i],
           peakRssResetBeforeStage: reset[i],
-          cpuSecondsPer1000: Number((((cpuAfter[i] - cpuBefore[i]) / ctx.users.length) * 1000).toFixed(3)),
+          cpuMsPerUser: cpuMs[p.name] ?? 0,
         },
       ]),
     ) as Record<Service, ServiceUsage>;
+    const byEngine = Object.fromEntries(ENGINES.map((e) => [e, cpuMs[e] ?? 0])) as Record<Engine, number>;
+    const servicesCpu = sumOf(Object.fromEntries(SERVICES.map((s) => [s, cpuMs[s]])));
+    const enginesCpu = sumOf(byEngine);
+    ctx.log(`sparkflow: ${sumOf(cpuMs)} CPU-ms per user (services ${servicesCpu}, engines ${enginesCpu})`);
     return {
       saturation: {
         records: ctx.users.length,
@@ -210,6 +233,7 @@ export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
         audit: latTiming,
       },
       services,
+      cpuMsPerUser: { total: sumOf(cpuMs), services: servicesCpu, engines: enginesCpu, byEngine },
     };
   } finally {
     await audit.close();
