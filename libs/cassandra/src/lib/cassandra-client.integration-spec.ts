@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from 'cassandra-driver';
+import { types, type Client } from 'cassandra-driver';
 import { cassandraConnection, integrationSettings } from '@sparkflow/testing';
 import { createCassandraClient } from './cassandra-client';
 
@@ -28,6 +28,16 @@ describe('Cassandra on the local stack, as the application role', () => {
     expect(rs.rowLength).toBe(1);
     expect(rs.first()['postcode']).toBe('K1A 0B1');
     expect(rs.first()['user_id'].toString()).toBe(id);
+  });
+
+  it('writes and reads at LOCAL_QUORUM unless a query says otherwise', async () => {
+    const id = randomUUID();
+    const write = await client.execute(UPSERT, [id, 'q@example.com', '1000', 'Quorum', new Date()]);
+    const read = await client.execute(SELECT, [id]);
+    expect([write.info.achievedConsistency, read.info.achievedConsistency]).toEqual([
+      types.consistencies.localQuorum,
+      types.consistencies.localQuorum,
+    ]);
   });
 
   it('stores injection-looking strings verbatim through bound parameters', async () => {

@@ -1,4 +1,4 @@
-import { Client, auth } from 'cassandra-driver';
+import { Client, auth, types } from 'cassandra-driver';
 
 export interface CassandraSettings {
   contactPoints: string[];
@@ -8,6 +8,15 @@ export interface CassandraSettings {
   keyspace?: string;
 }
 
+/**
+ * Every read and write of SparkFlow's clients: a majority of the replicas in the local data centre. On one
+ * node (replication factor 1) that is the node; with three replicas a write is acknowledged by two, so it
+ * survives one node going down (or losing its unsynced commit log), and a read always meets the latest
+ * acknowledged write. The driver's default, LOCAL_ONE, would acknowledge a write one replica holds.
+ */
+export const CASSANDRA_CONSISTENCY = types.consistencies.localQuorum;
+export const CASSANDRA_SERIAL_CONSISTENCY = types.consistencies.localSerial;
+
 /** One shared Client per process (the driver pools connections itself); prepared statements everywhere. */
 export function createCassandraClient(s: CassandraSettings): Client {
   return new Client({
@@ -16,7 +25,11 @@ export function createCassandraClient(s: CassandraSettings): Client {
     keyspace: s.keyspace,
     authProvider: new auth.PlainTextAuthProvider(s.username, s.password),
     socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
-    queryOptions: { prepare: true },
+    queryOptions: {
+      prepare: true,
+      consistency: CASSANDRA_CONSISTENCY,
+      serialConsistency: CASSANDRA_SERIAL_CONSISTENCY,
+    },
   });
 }
 
