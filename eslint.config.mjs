@@ -60,6 +60,8 @@ const depConstraints = [
       'scope:contracts',
       'scope:audit',
       'scope:analytics',
+      // Provisioning runs the migrations of libs/backfill-store, which ingestion owns.
+      'scope:ingestion',
     ],
   },
 ];

@@ -1,13 +1,14 @@
 import { ANALYTICS_MIGRATIONS } from '@sparkflow/analytics-store';
 import { AUDIT_MIGRATIONS } from '@sparkflow/audit-store';
+import { BACKFILL_MIGRATIONS } from '@sparkflow/backfill-store';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations';
 
 const names = (ms: readonly { name: string }[]) => ms.map((m) => m.name);
 
 describe('POSTGRES_MIGRATIONS', () => {
-  it('holds every migration of the audit store and of the analytics schema, once', () => {
+  it('holds every migration of the audit store, the analytics schema and the backfills, once', () => {
     expect([...names(POSTGRES_MIGRATIONS)].sort()).toEqual(
-      [...names(AUDIT_MIGRATIONS), ...names(ANALYTICS_MIGRATIONS)].sort(),
+      [...names(AUDIT_MIGRATIONS), ...names(ANALYTICS_MIGRATIONS), ...names(BACKFILL_MIGRATIONS)].sort(),
     );
   });
 

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { BACKFILL_MIGRATIONS } from './backfill-migrations';
+import { BackfillStore, createBackfillDataSource } from './backfill-store';
+
+const s = integrationSettings();
+const admin = {
+  host: s.POSTGRES_HOST,
+  port: s.POSTGRES_PORT,
+  username: s.POSTGRES_ADMIN_USER,
+  password: s.POSTGRES_ADMIN_PASSWORD,
+};
+// A database of its own: the stack's ingestion would take over the backfills these tests release.
+const database = uniqueName('backfill_it').replaceAll('-', '_');
+
+const batches = [
+  { day: '2026-01-05', batchId: 'backfill-it-2026-01-05', expected: 1000 },
+  { day: '2026-01-06', batchId: 'backfill-it-2026-01-06', expected: 1000 },
+];
+
+describe('BackfillStore on the stack’s PostgreSQL', () => {
+  let maintenance: DataSource;
+  let ds: DataSource;
+  const replica = (name: string, leaseSeconds = 30) => new BackfillStore(ds, name, leaseSeconds);
+  const newBackfill = async (store: BackfillStore) => {
+    const id = randomUUID();
+    await store.create({ id, request: { from: '2026-01-05', to: '2026-01-06', perDay: 1000 }, batches });
+    return id;
+  };
+
+  beforeAll(async () => {
+    maintenance = await new DataSource({ type: 'postgres', ...admin, database: 'postgres' }).initialize();
+    await maintenance.query(`CREATE DATABASE ${database}`);
+    ds = await new DataSource({
+      type: 'postgres',
+      ...admin,
+      database,
+      migrations: BACKFILL_MIGRATIONS,
+    }).initialize();
+    await ds.runMigrations();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await maintenance?.query(`DROP DATABASE IF EXISTS ${database}`);
+    await maintenance?.destroy();
+  });
+
+  it('stores a backfill with its batches in order, its lease held by the replica that created it', async () => {
+    const a = replica('replica-a');
+    const id = await newBackfill(a);
+    const stored = await a.get(id);
+    expect(stored).toMatchObject({
+      id,
+      request: { from: '2026-01-05', to: '2026-01-06', perDay: 1000 },
+      status: 'running',
+      error: null,
+      leaseOwner: 'replica-a',
+      batches: batches.map((b) => ({ ...b, produced: 0 })),
+    });
+    // Any replica reads the same backfill.
+    expect(await replica('replica-b').get(id)).toEqual(stored);
+    expect(await a.get(randomUUID())).toBeNull();
+  });
+
+  it('lets no other replica take a backfill while its lease is live, and exactly one once it is released', async () => {
+    const a = replica('replica-a');
+    const id = await newBackfill(a);
+    const others = Array.from({ length: 8 }, (_, i) => replica(`replica-${i}`));
+    expect((await Promise.all(others.map((o) => o.claimExpired()))).filter((c) => c?.id === id)).toEqual([]);
+
+    await a.recordProgress(id, 0, 500);
+    expect(await a.release(id)).toBe(true);
+    const claims = (await Promise.all(others.map((o) => o.claimExpired()))).filter((c) => c?.id === id);
+    expect(claims).toHaveLength(1);
+    // The new holder resumes from the progress the old one recorded.
+    expect(claims[0]?.batches.map((b) => b.produced)).toEqual([500, 0]);
+    expect(claims[0]?.leaseOwner).toMatch(/^replica-\d$/);
+  });
+
+  it('takes over a backfill whose lease ran out without renewal, and the old holder can no longer record progress', async () => {
+    const a = replica('replica-a', 0.5);
+    const b = replica('replica-b');
+    const id = await newBackfill(a);
+    let taken = null;
+    for (const started = Date.now(); !taken && Date.now() - started < 10_000;) {
+      taken = await b.claimExpired();
+      if (taken && taken.id !== id) throw new Error(`took another backfill ${taken.id}`);
+    }
+    expect(taken?.leaseOwner).toBe('replica-b');
+
+    expect(await a.recordProgress(id, 0, 1000)).toBe(false);
+    expect(await a.renew(id)).toBe(false);
+    expect(await a.finish(id, 'produced')).toBe(false);
+    expect((await b.get(id))?.batches[0].produced).toBe(0);
+    expect(await b.recordProgress(id, 0, 500)).toBe(true);
+  });
+
+  it('never moves progress backwards, and a finished backfill is nobody’s to take', async () => {
+    const a = replica('replica-a');
+    const id = await newBackfill(a);
+    expect(await a.recordProgress(id, 1, 1000)).toBe(true);
+    expect(await a.recordProgress(id, 1, 500)).toBe(true);
+    expect((await a.get(id))?.batches[1].produced).toBe(1000);
+
+    expect(await a.finish(id, 'failed', 'Kafka refused the batch')).toBe(true);
+    expect(await a.get(id)).toMatchObject({
+      status: 'failed',
+      error: 'Kafka refused the batch',
+      leaseOwner: null,
+    });
+    expect(await a.recordProgress(id, 0, 1)).toBe(false);
+    const claim = await replica('replica-b').claimExpired();
+    expect(claim?.id).not.toBe(id);
+  });
+
+  it('refuses progress beyond what a batch expects (a bug, not data to keep)', async () => {
+    const a = replica('replica-a');
+    const id = await newBackfill(a);
+    await expect(a.recordProgress(id, 0, 1001)).rejects.toThrow(/check constraint/);
+  });
+
+  it('connects as the services’ role through createBackfillDataSource', async () => {
+    const app = await createBackfillDataSource({
+      host: s.POSTGRES_HOST,
+      port: s.POSTGRES_PORT,
+      username: s.POSTGRES_USER,
+      password: s.POSTGRES_PASSWORD,
+      database: s.POSTGRES_DB,
+    }).initialize();
+    try {
+      // The stack's database has the schema (provisioned by `stack up`) and the app role may use it.
+      expect(await app.query('SELECT count(*) >= 0 AS ok FROM ingestion.backfills')).toEqual([{ ok: true }]);
+    } finally {
+      await app.destroy();
+    }
+  });
+});

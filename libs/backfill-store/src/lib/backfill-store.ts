@@ -1,0 +1,166 @@
+import { DataSource } from 'typeorm';
+
+export interface StoredBatch {
+  day: string;
+  batchId: string;
+  expected: number;
+  produced: number;
+}
+
+/** A backfill as every replica reads it. `request` is stored as the JSON ingestion validated. */
+export interface StoredBackfill {
+  id: string;
+  request: unknown;
+  status: 'running' | 'produced' | 'failed';
+  error: string | null;
+  batches: StoredBatch[];
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+}
+
+export interface PostgresSettings {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+}
+
+/** A data source for the backfill store only: no entities, the schema comes from `provisionPostgres`. */
+export function createBackfillDataSource(s: PostgresSettings): DataSource {
+  return new DataSource({ type: 'postgres', ...s, synchronize: false, extra: { max: 4 } });
+}
+
+type Row = Record<string, unknown>;
+
+const SELECT_BACKFILL = `
+  SELECT id, request, status, error, lease_owner, lease_until FROM ingestion.backfills WHERE id = $1`;
+const SELECT_BATCHES = `
+  SELECT to_char(day, 'YYYY-MM-DD') AS day, batch_id, expected, produced
+  FROM ingestion.backfill_batches WHERE backfill_id = $1 ORDER BY position`;
+
+/** Takes the oldest running backfill whose lease ran out (or was released); skips one another replica is taking. */
+const CLAIM_EXPIRED = `
+  UPDATE ingestion.backfills SET lease_owner = $1, lease_until = now() + make_interval(secs => $2), updated_at = now()
+  WHERE id = (
+    SELECT id FROM ingestion.backfills
+    WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now())
+    ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+  RETURNING id`;
+
+/** Progress and lease renewal in one statement: nothing changes unless this replica still holds the lease. */
+const RECORD_PROGRESS = `
+  WITH lease AS (
+    UPDATE ingestion.backfills SET lease_until = now() + make_interval(secs => $5), updated_at = now()
+    WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id)
+  UPDATE ingestion.backfill_batches SET produced = greatest(produced, $4)
+  WHERE backfill_id = (SELECT id FROM lease) AND position = $3
+  RETURNING backfill_id`;
+
+const RENEW = `
+  UPDATE ingestion.backfills SET lease_until = now() + make_interval(secs => $3), updated_at = now()
+  WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
+
+const FINISH = `
+  UPDATE ingestion.backfills SET status = $3, error = $4, lease_owner = NULL, lease_until = NULL, updated_at = now()
+  WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
+
+const RELEASE = `
+  UPDATE ingestion.backfills SET lease_until = NULL, updated_at = now()
+  WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
+
+/**
+ * Backfills in PostgreSQL, shared by every ingestion replica: any replica answers for any backfill, and
+ * the replica holding a backfill's lease is the only one working it. Times are PostgreSQL's `now()`, so
+ * the replicas' clocks never disagree about a lease.
+ */
+export class BackfillStore {
+  /**
+   * @param owner this replica's name in leases (unique per process)
+   * @param leaseSeconds how long a lease lasts without progress or renewal
+   */
+  constructor(
+    private readonly ds: DataSource,
+    readonly owner: string,
+    readonly leaseSeconds: number,
+  ) {}
+
+  /** Stores a new backfill, its lease already held by this replica. */
+  async create(b: { id: string; request: unknown; batches: readonly Omit<StoredBatch, 'produced'>[] }) {
+    await this.ds.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO ingestion.backfills (id, request, status, lease_owner, lease_until)
+         VALUES ($1, $2, 'running', $3, now() + make_interval(secs => $4))`,
+        [b.id, JSON.stringify(b.request), this.owner, this.leaseSeconds],
+      );
+      await tx.query(
+        `INSERT INTO ingestion.backfill_batches (backfill_id, position, day, batch_id, expected)
+         SELECT $1, p - 1, d, id, n FROM unnest($2::date[], $3::text[], $4::int[]) WITH ORDINALITY AS t(d, id, n, p)`,
+        [
+          b.id,
+          b.batches.map((x) => x.day),
+          b.batches.map((x) => x.batchId),
+          b.batches.map((x) => x.expected),
+        ],
+      );
+    });
+  }
+
+  async get(id: string): Promise<StoredBackfill | null> {
+    const [row] = (await this.ds.query(SELECT_BACKFILL, [id])) as Row[];
+    if (!row) return null;
+    const batches = (await this.ds.query(SELECT_BATCHES, [id])) as Row[];
+    return {
+      id: String(row['id']),
+      request: row['request'],
+      status: row['status'] as StoredBackfill['status'],
+      error: (row['error'] as string | null) ?? null,
+      batches: batches.map((r) => ({
+        day: String(r['day']),
+        batchId: String(r['batch_id']),
+        expected: Number(r['expected']),
+        produced: Number(r['produced']),
+      })),
+      leaseOwner: (row['lease_owner'] as string | null) ?? null,
+      leaseUntil: (row['lease_until'] as Date | null) ?? null,
+    };
+  }
+
+  /** Takes over the oldest running backfill nobody holds a live lease on; null when there is none. */
+  async claimExpired(): Promise<StoredBackfill | null> {
+    const rows = (await this.ds.query(CLAIM_EXPIRED, [this.owner, this.leaseSeconds])) as Row[][] | Row[];
+    const id = firstReturned(rows);
+    return id === null ? null : this.get(id);
+  }
+
+  /** Records that batch `position` has `produced` people acknowledged by Kafka; false when the lease is lost. */
+  async recordProgress(id: string, position: number, produced: number): Promise<boolean> {
+    return this.changed(RECORD_PROGRESS, [id, this.owner, position, produced, this.leaseSeconds]);
+  }
+
+  /** Extends the lease; false when another replica holds it now. */
+  async renew(id: string): Promise<boolean> {
+    return this.changed(RENEW, [id, this.owner, this.leaseSeconds]);
+  }
+
+  async finish(id: string, status: 'produced' | 'failed', error: string | null = null): Promise<boolean> {
+    return this.changed(FINISH, [id, this.owner, status, error]);
+  }
+
+  /** Gives the lease up at once (on shutdown), so another replica — or this one restarted — resumes it. */
+  async release(id: string): Promise<boolean> {
+    return this.changed(RELEASE, [id, this.owner]);
+  }
+
+  private async changed(sql: string, params: unknown[]): Promise<boolean> {
+    return firstReturned((await this.ds.query(sql, params)) as Row[][] | Row[]) !== null;
+  }
+}
+
+/** TypeORM answers an UPDATE … RETURNING with [rows, count] on postgres; a SELECT with rows. */
+function firstReturned(result: Row[][] | Row[]): string | null {
+  const rows = (Array.isArray(result[0]) ? result[0] : result) as Row[];
+  const first = rows[0];
+  if (!first) return null;
+  return String(Object.values(first)[0]);
+}
