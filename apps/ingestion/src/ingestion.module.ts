@@ -17,6 +17,7 @@ import {
   KAFKA,
   kafkaReady,
   SERVICE_CONTROLLERS,
+  ServiceHealthModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
@@ -26,6 +27,7 @@ import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
 
 @Module({
+  imports: [ServiceHealthModule],
   controllers: [UsersController, SourcesController, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({
