@@ -21,7 +21,7 @@ import {
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
-import { RateLimitGuard } from './rate-limit.guard';
+import { RATE_LIMIT_PROVIDERS } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
 import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
@@ -89,7 +89,7 @@ import { UsersController } from './users.controller';
       useFactory: (c: IngestionConfig) => c.INGESTION_API_KEYS,
     },
     ApiKeyGuard,
-    RateLimitGuard,
+    ...RATE_LIMIT_PROVIDERS,
     {
       provide: READINESS_CHECKS,
       inject: [KAFKA],
