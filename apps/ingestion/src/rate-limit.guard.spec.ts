@@ -30,7 +30,10 @@ describe('RateLimitGuard', () => {
 
   async function serve(perSecond: number, burst: number) {
     jest.spyOn(Date, 'now').mockImplementation(() => now);
-    const config = { INGESTION_RATE_LIMIT_PER_SECOND: perSecond, INGESTION_RATE_LIMIT_BURST: burst } as IngestionConfig;
+    const config = {
+      INGESTION_RATE_LIMIT_PER_SECOND: perSecond,
+      INGESTION_RATE_LIMIT_BURST: burst,
+    } as IngestionConfig;
     const module = await Test.createTestingModule({
       controllers: [LimitedController],
       providers: [{ provide: INGESTION_CONFIG, useValue: config }, ...RATE_LIMIT_PROVIDERS],
@@ -41,7 +44,10 @@ describe('RateLimitGuard', () => {
   }
 
   const send = (key: string, path = '/v1/users') =>
-    fetch(`${base}${path}`, { method: path === '/v1/users' ? 'POST' : 'GET', headers: { [API_KEY_HEADER]: key } });
+    fetch(`${base}${path}`, {
+      method: path === '/v1/users' ? 'POST' : 'GET',
+      headers: { [API_KEY_HEADER]: key },
+    });
   const statuses = async (n: number, key = 'k', path?: string) => {
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push((await send(key, path)).status);

@@ -25,7 +25,9 @@ import { INGESTION_CONFIG, type IngestionConfig } from './ingestion.config';
 export function rateLimitOptions(perSecond: number, burst: number): ThrottlerModuleOptions {
   return {
     // blockDuration 0: a refused request neither counts nor blocks the key beyond the window.
-    throttlers: [{ name: 'default', limit: burst, ttl: Math.ceil((burst / perSecond) * 1000), blockDuration: 0 }],
+    throttlers: [
+      { name: 'default', limit: burst, ttl: Math.ceil((burst / perSecond) * 1000), blockDuration: 0 },
+    ],
     getTracker: (req) => String((req as { headers: Record<string, unknown> }).headers[API_KEY_HEADER] ?? ''),
     // Only a digest of the key is kept.
     generateKey: (_ctx, tracker, name) => createHash('sha256').update(`${name}:${tracker}`).digest('hex'),

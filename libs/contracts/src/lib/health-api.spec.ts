@@ -2,7 +2,12 @@ import { readinessProblems } from './health-api';
 
 describe('readinessProblems', () => {
   it('is empty for a ready service', () => {
-    const ready = { status: 'ok', info: { kafka: { status: 'up' } }, error: {}, details: { kafka: { status: 'up' } } };
+    const ready = {
+      status: 'ok',
+      info: { kafka: { status: 'up' } },
+      error: {},
+      details: { kafka: { status: 'up' } },
+    };
     expect(readinessProblems(JSON.stringify(ready))).toBe('');
   });
 
@@ -10,18 +15,25 @@ describe('readinessProblems', () => {
     const down = {
       status: 'error',
       info: { kafka: { status: 'up' } },
-      error: { cassandra: { status: 'down', message: 'All host(s) tried' }, consumer: { status: 'down', message: 'not started' } },
+      error: {
+        cassandra: { status: 'down', message: 'All host(s) tried' },
+        consumer: { status: 'down', message: 'not started' },
+      },
       details: {
         kafka: { status: 'up' },
         cassandra: { status: 'down', message: 'All host(s) tried' },
         consumer: { status: 'down', message: 'not started' },
       },
     };
-    expect(readinessProblems(JSON.stringify(down))).toBe('cassandra: All host(s) tried; consumer: not started');
+    expect(readinessProblems(JSON.stringify(down))).toBe(
+      'cassandra: All host(s) tried; consumer: not started',
+    );
   });
 
   it('says a stopping service is shutting down', () => {
-    expect(readinessProblems('{"status":"shutting_down","info":{},"error":{},"details":{}}')).toBe('shutting down');
+    expect(readinessProblems('{"status":"shutting_down","info":{},"error":{},"details":{}}')).toBe(
+      'shutting down',
+    );
   });
 
   it('gives back a body that is not a readiness answer, cut short', () => {

@@ -20,7 +20,10 @@ describe('HealthController', () => {
   }
 
   it('answers ready with every check up', async () => {
-    const base = await serve({ kafka: async () => ({ brokers: [] }), postgres: async () => [{ '?column?': 1 }] });
+    const base = await serve({
+      kafka: async () => ({ brokers: [] }),
+      postgres: async () => [{ '?column?': 1 }],
+    });
     const res = await fetch(`${base}/health/ready`);
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
@@ -58,7 +61,9 @@ describe('HealthController', () => {
     const base = await serve({ kafka: async () => undefined, consumer: () => new ConsumerHealth().check() });
     const res = await fetch(`${base}/health/ready`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ error: { consumer: { status: 'down', message: 'not started' } } });
+    expect(await res.json()).toMatchObject({
+      error: { consumer: { status: 'down', message: 'not started' } },
+    });
   });
 
   it('answers live without asking any dependency', async () => {

@@ -42,7 +42,11 @@ export class HealthController {
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   ready(): Promise<HealthCheckResult> {
     return this.health.check(
-      Object.entries(this.checks).map(([name, probe]) => () => this.readiness.check(name, probe)),
+      Object.entries(this.checks).map(
+        ([name, probe]) =>
+          () =>
+            this.readiness.check(name, probe),
+      ),
     );
   }
 }
