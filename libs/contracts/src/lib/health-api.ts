@@ -4,8 +4,9 @@ const IndicatorResult = z.looseObject({ status: z.string(), message: z.string().
 
 /**
  * Every service's `GET /health/ready` (Terminus's health check result): 200 with `status: 'ok'`, or 503
- * with `status: 'error'` and, under `error`, each readiness check that is down with its `message`, or
- * 503 with `status: 'shutting_down'` while the service stops. `sparkflow top`, the native stack's
+ * with `status: 'error'` and, under `error`, each readiness check that is down with its `message`
+ * (Terminus may also answer `status: 'shutting_down'` once its own shutdown hook has run, late in a
+ * stop: after the service's own hooks, before the HTTP server closes). `sparkflow top`, the native stack's
  * `status` and the bench read it through `readinessProblems`.
  */
 export const ReadinessBody = z.looseObject({

@@ -24,9 +24,9 @@ export class HealthController {
   ) {}
 
   /**
-   * The process answers HTTP. Deliberately not a HealthCheckService check: those turn 503 while the
-   * application shuts down, and a failing liveness probe would have Kubernetes kill a pod that is
-   * finishing its batch.
+   * The process answers HTTP. It asks no dependency: a dependency that is down makes the service
+   * unready, not dead, and restarting the process (what a failed liveness probe does) would not bring
+   * Cassandra back.
    */
   @Get('live')
   live(): { status: 'ok' } {
@@ -36,7 +36,7 @@ export class HealthController {
   /**
    * 200 `{status: 'ok', info, error: {}, details}` when every readiness check is up; otherwise 503
    * `{status: 'error', …, error: {<check>: {status: 'down', message}}}` naming each dependency that is
-   * down and why, and 503 `{status: 'shutting_down'}` once the service has begun to stop.
+   * down and why.
    */
   @Get('ready')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
