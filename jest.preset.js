@@ -17,11 +17,15 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
-    // @faker-js/faker 10 ships only ES modules. Node 20.19+ require()s them natively, Jest's CommonJS
-    // runtime cannot (before Node 24.9), so SWC rewrites faker to CommonJS for tests.
-    '^.+/node_modules/@faker-js/faker/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+    // @faker-js/faker 10 and p-retry 9 (with its is-network-error) ship only ES modules. Node 24 require()s
+    // them natively (the services' CommonJS build does), Jest's CommonJS runtime does not without
+    // --experimental-vm-modules, so SWC rewrites them to CommonJS for tests.
+    '^.+/node_modules/(@faker-js/faker|p-retry|is-network-error)/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@faker-js/faker/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@faker-js/faker|p-retry|is-network-error)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/../../' }),
 };

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { readinessProblems } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
 import { BenchUsageError, benchOptions } from './bench.config';
 import { describeMachine } from './machine';
@@ -24,7 +25,7 @@ async function stackIsUp(ctx: RunContext): Promise<void> {
         `${name} does not answer on port ${port} (${String(e)}): start the stack with npm run stack -- up`,
       );
     });
-    if (!res.ok) throw new Error(`${name} on port ${port} is not ready: ${res.status} ${await res.text()}`);
+    if (!res.ok) throw new Error(`${name} on port ${port} is not ready: ${res.status} ${readinessProblems(await res.text())}`);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   ApiKeyGuard,
   HealthController,
   READINESS_CHECKS,
+  ServiceHealthModule,
   SparkflowExceptionFilter,
 } from '@sparkflow/service-kit';
 import { AuditQueryController } from './audit-query.controller';
@@ -53,6 +54,7 @@ describe('audit query API', () => {
       userHistory: async () => [row('users.raw', 'ingested'), row('users.persisted', 'persisted')],
     };
     const module = await Test.createTestingModule({
+      imports: [ServiceHealthModule],
       controllers: [AuditQueryController, HealthController],
       providers: [
         { provide: AuditQueriesUseCase, useValue: new AuditQueriesUseCase(audit) },

@@ -13,6 +13,7 @@ import {
   ApiKeyGuard,
   READINESS_CHECKS,
   SERVICE_CONTROLLERS,
+  ServiceHealthModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
@@ -22,6 +23,7 @@ import { AuditQueryController } from './audit-query.controller';
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 @Module({
+  imports: [ServiceHealthModule],
   controllers: [RecordEventsHandler, AuditQueryController, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({ config: AUDIT_CONFIG, load: loadAuditConfig, clientId: 'audit', consumer: true }),

@@ -7,12 +7,14 @@ import {
   KAFKA,
   kafkaReady,
   SERVICE_CONTROLLERS,
+  ServiceHealthModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { ENRICHMENT_CONFIG, loadEnrichmentConfig } from './enrichment.config';
 import { EnrichUsersHandler } from './enrich-users.handler';
 
 @Module({
+  imports: [ServiceHealthModule],
   controllers: [EnrichUsersHandler, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({

@@ -17,15 +17,17 @@ import {
   KAFKA,
   kafkaReady,
   SERVICE_CONTROLLERS,
+  ServiceHealthModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
-import { RateLimitGuard } from './rate-limit.guard';
+import { RATE_LIMIT_PROVIDERS } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
 import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
 
 @Module({
+  imports: [ServiceHealthModule],
   controllers: [UsersController, SourcesController, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({
@@ -87,7 +89,7 @@ import { UsersController } from './users.controller';
       useFactory: (c: IngestionConfig) => c.INGESTION_API_KEYS,
     },
     ApiKeyGuard,
-    RateLimitGuard,
+    ...RATE_LIMIT_PROVIDERS,
     {
       provide: READINESS_CHECKS,
       inject: [KAFKA],

@@ -10,6 +10,7 @@ import {
   kafkaReady,
   splitList,
   SERVICE_CONTROLLERS,
+  ServiceHealthModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { ingestToPersistedRecorder } from '@sparkflow/telemetry';
@@ -19,6 +20,7 @@ import { PersistUsersHandler } from './persist-users.handler';
 export const CASSANDRA = Symbol('CASSANDRA');
 
 @Module({
+  imports: [ServiceHealthModule],
   controllers: [PersistUsersHandler, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({

@@ -10,4 +10,5 @@ export * from './lib/events';
 export * from './lib/json-schemas';
 export * from './lib/generated-files';
 export * from './lib/audit-api';
+export * from './lib/health-api';
 export * from './lib/kafka-access';

@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import { TOPICS, type BatchList } from '@sparkflow/contracts';
+import { TOPICS, readinessProblems, type BatchList } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import { rootReason } from '../errors';
 import { recordsAt } from '../kafka/reader';
@@ -18,18 +18,8 @@ async function probe(base: string): Promise<ServiceProbe> {
   };
   try {
     const [ready, metrics] = await Promise.all([get('/health/ready'), get('/metrics').catch(() => null)]);
-    let detail: string | null = null;
-    if (ready.status !== 200) {
-      try {
-        const body = JSON.parse(ready.text) as { checks?: Record<string, string> };
-        detail = Object.entries(body.checks ?? {})
-          .filter(([, v]) => v !== 'up')
-          .map(([k, v]) => `${k}: ${v}`)
-          .join('; ');
-      } catch {
-        detail = `HTTP ${ready.status}`;
-      }
-    }
+    // A 503 names each check that is down and why; anything else unready is shown by its status.
+    const detail = ready.status === 200 ? null : readinessProblems(ready.text) || `HTTP ${ready.status}`;
     return {
       health: ready.status === 200 ? 'ready' : 'not ready',
       detail,

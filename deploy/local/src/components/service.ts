@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ReadinessBody, readinessProblems } from '@sparkflow/contracts';
 import { engineClientEnv, kafkaClientEnv, type StackConfig } from '../config';
 import { launch } from '../processes';
 import type { SupervisorSpec } from '../supervisor/supervisor-state';
@@ -139,8 +140,9 @@ export function service(name: ServiceName): Component {
         signal: AbortSignal.timeout(2000),
       });
       const body = await res.text();
-      if (!res.ok) throw new Error(`HTTP ${res.status}: ${body}`);
-      return `ready ${body}`;
+      if (!res.ok) throw new Error(`HTTP ${res.status}: ${readinessProblems(body)}`);
+      const checks = ReadinessBody.safeParse(JSON.parse(body)).data?.details ?? {};
+      return `ready (${Object.keys(checks).join(', ')} up)`;
     },
   };
 }

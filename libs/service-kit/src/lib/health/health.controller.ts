@@ -1,51 +1,52 @@
-import { Controller, Get, HttpCode, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Module } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, TerminusModule, type HealthCheckResult } from '@nestjs/terminus';
+import { READINESS_CHECKS, ReadinessIndicator, type ReadinessChecks } from './readiness.indicator';
 
-export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
-
-/** Named probes of the connections a service needs; each resolves when its dependency answers. */
-export type ReadinessChecks = Record<string, () => Promise<unknown>>;
+/**
+ * What every service's module imports for its `HealthController`: Terminus's HealthCheckService and the
+ * readiness indicator. Terminus's own logger is off: a 503 answers a probe, it is not an error, and what
+ * takes a dependency down is logged where it happens (the consumer's watchdog and retry notices), not
+ * once per probe.
+ */
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false })],
+  providers: [ReadinessIndicator],
+  exports: [TerminusModule, ReadinessIndicator],
+})
+export class ServiceHealthModule {}
 
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessChecks) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly readiness: ReadinessIndicator,
+    @Inject(READINESS_CHECKS) private readonly checks: ReadinessChecks,
+  ) {}
 
+  /**
+   * The process answers HTTP. It asks no dependency: a dependency that is down makes the service
+   * unready, not dead, and restarting the process (what a failed liveness probe does) would not bring
+   * Cassandra back.
+   */
   @Get('live')
-  @HttpCode(200)
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
+  /**
+   * 200 `{status: 'ok', info, error: {}, details}` when every readiness check is up; otherwise 503
+   * `{status: 'error', …, error: {<check>: {status: 'down', message}}}` naming each dependency that is
+   * down and why.
+   */
   @Get('ready')
-  async ready(): Promise<{ status: 'ok'; checks: Record<string, 'up'> }> {
-    const entries = await Promise.all(
-      Object.entries(this.checks).map(async ([name, check]) => {
-        try {
-          await check();
-          return [name, 'up'] as const;
-        } catch (err) {
-          return [name, `down: ${(err as Error).message}`] as const;
-        }
-      }),
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check(
+      Object.entries(this.checks).map(
+        ([name, probe]) =>
+          () =>
+            this.readiness.check(name, probe),
+      ),
     );
-    const checks = Object.fromEntries(entries);
-    if (entries.some(([, state]) => state !== 'up')) {
-      throw new HttpException({ status: 'unavailable', checks }, HttpStatus.SERVICE_UNAVAILABLE);
-    }
-    return { status: 'ok', checks: checks as Record<string, 'up'> };
   }
-}
-
-/** Readiness probe of a Kafka client: a metadata round trip to the cluster. */
-export function kafkaReady(kafka: {
-  admin(): { connect(): Promise<void>; describeCluster(): Promise<unknown>; disconnect(): Promise<void> };
-}) {
-  return async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      return await admin.describeCluster();
-    } finally {
-      await admin.disconnect();
-    }
-  };
 }

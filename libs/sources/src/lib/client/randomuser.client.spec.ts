@@ -220,6 +220,30 @@ describe('RandomUserClient with a scripted fetch', () => {
     expect(time.sleeps).toEqual([7000]);
   });
 
+  it('honours a Retry-After in seconds even beyond the backoff cap', async () => {
+    const { client, time } = clientWith([respond(429, '', { 'retry-after': '120' }), respond(200, valid)]);
+    await client.fetchPage({ results: 2 });
+    expect(time.sleeps).toEqual([120_000]);
+  });
+
+  it('caps the exponential backoff at 30 s, still jittered within its upper half', async () => {
+    const failures = Array.from({ length: 11 }, () => respond(503, 'busy'));
+    const { client, time, calls } = clientWith(failures, { maxRetries: 10 });
+    await expect(client.fetchPage({ results: 2 })).rejects.toThrow(/HTTP 503 .*gave up after 11 attempts/);
+    expect(calls).toHaveLength(11);
+    expect(time.sleeps).toHaveLength(10);
+    for (const ms of time.sleeps.slice(7)) {
+      expect(ms).toBeGreaterThanOrEqual(15_000);
+      expect(ms).toBeLessThanOrEqual(30_000);
+    }
+  });
+
+  it('makes one attempt and no wait with maxRetries 0', async () => {
+    const { client, time } = clientWith([respond(500, 'boom')], { maxRetries: 0 });
+    await expect(client.fetchPage({ results: 2 })).rejects.toThrow(/HTTP 500 .*gave up after 1 attempts/);
+    expect(time.sleeps).toEqual([]);
+  });
+
   it.each([401, 403, 404])('does not retry a %i', async (status) => {
     const { client, calls } = clientWith([respond(status, { error: 'nope' }), respond(200, valid)]);
     await expect(client.fetchPage({ results: 2 })).rejects.toThrow(`HTTP ${status}`);

@@ -1,3 +1,4 @@
+import pRetry, { AbortError } from 'p-retry';
 import { type RandomUser, RandomUserResponse } from '@sparkflow/contracts';
 import { SourceError } from './source.error';
 
@@ -67,9 +68,9 @@ export class RandomUserClient {
 
   /**
    * One request: GET baseUrl?results=N&seed=S&page=P&nat=a,b, validated with RandomUserResponse.
-   * Retries 429, 5xx, timeouts and network errors with exponential backoff and jitter (at least
-   * Retry-After when the server sends it); never other 4xx or an unusable body, which would only
-   * come back the same.
+   * Retries 429, 5xx, timeouts and network errors (p-retry, `maxRetries` times) with exponential
+   * backoff and jitter capped at 30 s (at least Retry-After when the server sends it); never other 4xx
+   * or an unusable body (an AbortError), which would only come back the same.
    */
   async fetchPage(q: PageQuery): Promise<RandomUserResponse> {
     const { maxResultsPerRequest, maxRetries } = this.options;
@@ -77,18 +78,40 @@ export class RandomUserClient {
       throw new RangeError(`results must be an integer in 1..${maxResultsPerRequest}, got ${q.results}`);
     }
     const url = this.urlFor(q);
-    for (let attempt = 0; ; attempt++) {
-      await this.waitForSlot();
-      const outcome = await this.attempt(url, q.results);
-      if (outcome.ok) return outcome.body;
-      const { error } = outcome;
-      if (!error.retriable) throw error;
-      if (attempt === maxRetries) {
-        throw new SourceError(`${error.message} (gave up after ${attempt + 1} attempts)`, true, {
-          cause: error,
-        });
+    let attempts = 0;
+    let retryAfterMs: number | undefined;
+    try {
+      return await pRetry(
+        async (attempt) => {
+          attempts = attempt;
+          await this.waitForSlot();
+          let outcome: Attempt;
+          try {
+            outcome = await this.attempt(url, q.results);
+          } catch (unexpected) {
+            // Not a failure of the source (those come back as outcomes): nothing to retry.
+            throw new AbortError(unexpected instanceof Error ? unexpected : String(unexpected));
+          }
+          if (outcome.ok) return outcome.body;
+          retryAfterMs = outcome.retryAfterMs;
+          throw outcome.error.retriable ? outcome.error : new AbortError(outcome.error);
+        },
+        {
+          retries: maxRetries,
+          // p-retry decides whether another attempt follows; the wait goes through the client's own
+          // `sleep` and clock (the ones that space requests), so p-retry's timer is not used.
+          minTimeout: 0,
+          onFailedAttempt: async ({ retriesConsumed, retriesLeft }) => {
+            if (retriesLeft > 0) await this.sleep(Math.max(backoffMs(retriesConsumed), retryAfterMs ?? 0));
+          },
+        },
+      );
+    } catch (err) {
+      // A retriable failure only gets out of p-retry once every attempt was spent.
+      if (err instanceof SourceError && err.retriable) {
+        throw new SourceError(`${err.message} (gave up after ${attempts} attempts)`, true, { cause: err });
       }
-      await this.sleep(Math.max(backoffMs(attempt), outcome.retryAfterMs ?? 0));
+      throw err;
     }
   }
 
