@@ -44,3 +44,31 @@ def raw_event(
     }
     contracts.validate("users.raw", event)
     return json.dumps(event)
+
+
+# users.enriched: what the stream jobs read, and the nullable rest as enrichment writes a sparse person.
+_ENRICHED_NULLS = (
+    "username", "title", "firstName", "lastName", "fullName", "gender", "email", "emailDomain", "dob", "age",
+    "registeredAt", "registrationCohort", "nationality", "country", "state", "city", "street", "postcode",
+    "latitude", "longitude", "geohash", "timezoneOffsetMinutes", "timezoneDescription", "phone", "phoneE164",
+    "cell", "cellE164", "nationalIdName", "nationalIdValue", "pictureUrl",
+)
+
+
+def event_id(label: str) -> str:
+    """A stable event id for a test's label ("e1"): the same label, the same id, as a redelivery has."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sparkflow-test-event-{label}"))
+
+
+def enriched_event(
+    user_id: str, country_code: str | None, age_band: str | None, produced_at: str, *, event: str | None = None
+) -> dict[str, Any]:
+    """One users.enriched record's value, checked against the contract; `event` labels its id (event_id)."""
+    payload: dict[str, Any] = dict.fromkeys(_ENRICHED_NULLS)
+    payload.update(userId=user_id, countryCode=country_code, ageBand=age_band, qualityScore=1, qualityReasons=[])
+    value = {
+        "eventId": event_id(event) if event else str(uuid.uuid4()), "schemaVersion": 1, "source": "synthetic",
+        "batchId": "b1", "producedAt": produced_at, "payload": payload,
+    }
+    contracts.validate("users.enriched", value)
+    return value
