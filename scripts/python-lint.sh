@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The lint step of SparkFlow's Python: `bash scripts/python-lint.sh airflow|spark-jobs` runs ruff
-# (rules in ruff.toml) over every Python file of the project and mypy over its packages and DAGs.
+# The lint step of SparkFlow's Python: `bash scripts/python-lint.sh airflow|spark-jobs|contracts-python`
+# runs ruff (rules in ruff.toml) over every Python file of the project and mypy over its packages and DAGs.
 # The two tools come from PyPI into a venv of their own, outside the repo, keyed by their pinned
 # versions: ${SPARKFLOW_CACHE:-~/.cache/sparkflow}/venvs/python-lint-<versions>.
 set -euo pipefail
@@ -28,19 +28,25 @@ fi
 
 # Airflow and PySpark are not installed here: mypy checks SparkFlow's own code and types what it
 # imports from them as Any.
+# sparkflow_contracts (libs/contracts/python) is on both projects' path, so mypy checks their calls into it.
 mypy=("$venv/bin/mypy" --ignore-missing-imports --python-version 3.11 --no-error-summary)
+contracts=libs/contracts/python
 case "${1:-}" in
   airflow)
     "$venv/bin/ruff" check airflow
-    MYPYPATH=airflow/include "${mypy[@]}" airflow/include
-    MYPYPATH=airflow/include "${mypy[@]}" airflow/dags
+    MYPYPATH="airflow/include:$contracts" "${mypy[@]}" airflow/include
+    MYPYPATH="airflow/include:$contracts" "${mypy[@]}" airflow/dags
     ;;
   spark-jobs)
     "$venv/bin/ruff" check spark-jobs
-    "${mypy[@]}" spark-jobs/src
+    MYPYPATH="$contracts" "${mypy[@]}" spark-jobs/src
+    ;;
+  contracts-python)
+    "$venv/bin/ruff" check "$contracts"
+    "${mypy[@]}" "$contracts/sparkflow_contracts"
     ;;
   *)
-    echo "usage: bash scripts/python-lint.sh airflow|spark-jobs" >&2
+    echo "usage: bash scripts/python-lint.sh airflow|spark-jobs|contracts-python" >&2
     exit 2
     ;;
 esac

@@ -85,9 +85,9 @@ def users_backfill():
     )
     def wait_for_batch(requested: dict[str, Any], params: dict[str, Any] | None = None) -> PokeReturnValue:
         from airflow.sdk.exceptions import AirflowFailException
-        from sparkflow_airflow import contracts
         from sparkflow_airflow.backfill import Baseline, judge_batch
         from sparkflow_airflow.clients import AuditClient, IngestionClient
+        from sparkflow_contracts import topic
 
         assert params is not None
         progress = IngestionClient().backfill(requested["backfill_id"])
@@ -104,7 +104,7 @@ def users_backfill():
         print(state.message)
         if state.verdict == "fail":
             raise AirflowFailException(
-                f"{state.message}. The reasons are on topic {contracts.topic('usersDlq')} "
+                f"{state.message}. The reasons are on topic {topic('usersDlq')} "
                 f"(`sparkflow dlq inspect`) and in the audit."
             )
         return PokeReturnValue(is_done=state.verdict == "done", xcom_value=state.message)

@@ -12,7 +12,8 @@ venv="$(bash "$airflow_dir/scripts/venv.sh")"
 home="$(mktemp -d "${TMPDIR:-/tmp}/sparkflow-airflow-$suite.XXXXXX")"
 trap 'rm -rf "$home"' EXIT
 
-export PYTHONPATH="$airflow_dir/include${PYTHONPATH:+:$PYTHONPATH}"
+# The DAGs' helpers and the contracts' reader, as deploy/local's Airflow has them.
+export PYTHONPATH="$airflow_dir/include:$airflow_dir/../libs/contracts/python${PYTHONPATH:+:$PYTHONPATH}"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__DAGS_FOLDER="$airflow_dir/dags"
 if [[ "$suite" == unit ]]; then

@@ -1,4 +1,4 @@
-"""Shared by unit and integration tests: the include path, and the DAGs folder."""
+"""Shared by unit and integration tests: the include and contracts paths, and the DAGs folder."""
 
 from __future__ import annotations
 
@@ -9,5 +9,6 @@ AIRFLOW_DIR = Path(__file__).resolve().parents[1]
 DAGS_DIR = AIRFLOW_DIR / "dags"
 REPO_ROOT = AIRFLOW_DIR.parent
 
-if str(AIRFLOW_DIR / "include") not in sys.path:
-    sys.path.insert(0, str(AIRFLOW_DIR / "include"))
+for path in (AIRFLOW_DIR / "include", REPO_ROOT / "libs" / "contracts" / "python"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))

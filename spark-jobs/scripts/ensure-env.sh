@@ -63,4 +63,5 @@ if [[ "${1:-}" != "--no-jars" ]]; then
   fi
   export SPARKFLOW_SPARK_JARS="$_sf_jars"
 fi
-export PYTHONPATH="$_sf_root/spark-jobs/src${PYTHONPATH:+:$PYTHONPATH}"
+# The jobs' package and the contracts' reader it imports (sparkflow_contracts).
+export PYTHONPATH="$_sf_root/spark-jobs/src:$_sf_root/libs/contracts/python${PYTHONPATH:+:$PYTHONPATH}"

@@ -1,1 +1,1 @@
-"""Helpers the SparkFlow DAGs import inside their tasks: contracts mirror, HTTP clients, pure planning logic."""
+"""Helpers the SparkFlow DAGs import inside their tasks: HTTP clients, pure planning logic."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import sparkflow_contracts as contracts
+
 INGESTION_CONN_ID = "sparkflow_ingestion"
 AUDIT_CONN_ID = "sparkflow_audit"
 RANDOMUSER_CONN_ID = "sparkflow_randomuser"
@@ -29,6 +31,16 @@ def _raise_for_status(res, conn_id: str) -> None:
             f"{res.url} answered 401: connection {conn_id!r} needs a valid `x-api-key` in its extra ({res.text})"
         )
     res.raise_for_status()
+
+
+def randomuser_people(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The people of a randomuser answer, once the whole body matches the `randomuser-response` contract
+    (the check ingestion's own randomuser client makes): ContractViolation names every bad field, e.g.
+    `results.3.login.uuid: is required`, so a page that is not randomuser-shaped is never pushed."""
+    if isinstance(body, dict) and body.get("error"):
+        raise RuntimeError(f"randomuser API error: {body['error']}")
+    contracts.validate("randomuser-response", body)
+    return list(body["results"])
 
 
 def _get_or_none(conn_id: str, path: str) -> dict[str, Any] | None:
@@ -80,7 +92,4 @@ class RandomUserClient:
         params: dict[str, Any] = {"results": size, "seed": seed, "page": page}
         if nat:
             params["nat"] = nat
-        body = _hook("GET", self.conn_id).run("", data=params, extra_options=_TIMEOUT).json()
-        if body.get("error"):
-            raise RuntimeError(f"randomuser API error: {body['error']}")
-        return list(body.get("results") or [])
+        return randomuser_people(_hook("GET", self.conn_id).run("", data=params, extra_options=_TIMEOUT).json())

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from tenacity import RetryError, Retrying, retry_if_exception_type, retry_if_result, stop_after_delay, wait_fixed
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -59,17 +59,18 @@ def batch_counts(batch_id: str) -> dict:
 
 
 def wait_for(what: str, fn, timeout: float = 60, interval: float = 1.0):
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = fn()
-            if last:
-                return last
-        except Exception as err:  # noqa: BLE001 - reported below with the last state
-            last = err
-        time.sleep(interval)
-    raise AssertionError(f"{what}: not true within {timeout}s (last: {last!r})")
+    """fn() until it answers something truthy, every `interval` s; an exception counts as "not yet". After
+    `timeout` s, an AssertionError with what fn last answered or raised."""
+    retrying = Retrying(
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(interval),
+        retry=retry_if_exception_type(Exception) | retry_if_result(lambda answer: not answer),
+    )
+    try:
+        return retrying(fn)
+    except RetryError as gave_up:
+        last = gave_up.last_attempt
+        raise AssertionError(f"{what}: not true within {timeout}s (last: {last.exception() or last.result()!r})") from None
 
 
 @pytest.fixture(scope="session")

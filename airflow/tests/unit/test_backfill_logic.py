@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from sparkflow_airflow.automation import missing_required, plan_pages
+from sparkflow_airflow.automation import plan_pages
 from sparkflow_airflow.backfill import Baseline, batch_id, judge_batch, plan_days
 
 
@@ -68,9 +68,3 @@ def test_plan_pages_bounds_the_request_count():
     with pytest.raises(ValueError):
         plan_pages(0, 100)
 
-
-def test_missing_required_names_the_natural_id():
-    assert "login.uuid" in missing_required({"login": {"username": "x"}})
-    # Responses filtered with inc/exc may omit any top-level field but login (libs/contracts randomuser.ts).
-    assert missing_required({}) == ["login", "login.uuid"]
-    assert missing_required({"login": {"uuid": "5f0c8a8e-1d3c-4a7b-9a53-0c8f9b6a2e11"}}) == []

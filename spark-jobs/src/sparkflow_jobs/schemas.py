@@ -1,19 +1,18 @@
 """Spark schemas of the Kafka topics, built from the contracts in libs/contracts/generated.
 
-The contracts' JSON Schemas are the one source of truth (STYLE §8). Each job declares the fields it
-reads (`*_FIELDS`: dotted path -> the Spark type the job expects); the StructType is built from the
-JSON Schema, restricted to those paths, so a field the job reads that disappears from the contract
+The contracts' JSON Schemas are the one source of truth (STYLE §8), read through sparkflow_contracts
+(libs/contracts/python), the reader Airflow uses too. Each job declares the fields it reads
+(`*_FIELDS`: dotted path -> the Spark type the job expects); the StructType is built from the JSON
+Schema, restricted to those paths, so a field the job reads that disappears from the contract
 raises here, and tests/unit/test_schemas.py fails when its type drifts from what the job expects.
 """
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from functools import cache
-from pathlib import Path
 from typing import Any
 
+import sparkflow_contracts as contracts
 from pyspark.sql.types import (
     ArrayType,
     BooleanType,
@@ -25,26 +24,9 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from .config import REPO_ROOT
-
 
 class ContractError(ValueError):
     """The contract does not have a field a job reads, or has it with a type Spark cannot take."""
-
-
-def contracts_dir() -> Path:
-    return Path(os.environ.get("SPARKFLOW_CONTRACTS_DIR") or REPO_ROOT / "libs" / "contracts" / "generated")
-
-
-@cache
-def load_json_schema(name: str) -> dict[str, Any]:
-    return json.loads((contracts_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
-
-
-@cache
-def topics() -> dict[str, str]:
-    """Topic names by key (usersRaw, usersEnriched, ...) from the generated topics file."""
-    return dict(json.loads((contracts_dir() / "topics.json").read_text(encoding="utf-8"))["topics"])
 
 
 _SCALARS: dict[str, DataType] = {
@@ -180,4 +162,4 @@ READS: dict[str, dict[str, DataType]] = {
 
 def envelope_schema(contract: str) -> StructType:
     """The StructType a job passes to from_json for `contract` (e.g. "users.enriched")."""
-    return struct_for(load_json_schema(contract), list(READS[contract]))
+    return struct_for(contracts.schema(contract), list(READS[contract]))

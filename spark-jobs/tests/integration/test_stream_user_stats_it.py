@@ -12,6 +12,7 @@ from collections import Counter
 
 from sparkflow_jobs.jobs import stream_user_stats as job
 
+from ..events import enriched_event
 from .conftest import result_of, run_job
 
 COUNTRIES, BANDS = ["GB", "FR", None], ["18-24", "25-34"]
@@ -21,11 +22,8 @@ def make_events(base: dt.datetime, n: int, rnd: random.Random):
     out = []
     for _ in range(n):
         at = base + dt.timedelta(seconds=rnd.randrange(180), milliseconds=rnd.randrange(1000))  # three windows
-        out.append({
-            "eventId": str(uuid.uuid4()), "schemaVersion": 1, "source": "synthetic", "batchId": "it-stats",
-            "producedAt": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "payload": {"userId": str(uuid.uuid4()), "countryCode": rnd.choice(COUNTRIES), "ageBand": rnd.choice(BANDS)},
-        })
+        produced_at = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        out.append(enriched_event(str(uuid.uuid4()), rnd.choice(COUNTRIES), rnd.choice(BANDS), produced_at))
     return out
 
 

@@ -3,27 +3,18 @@ through spark-submit: one row per login.uuid, string postcodes intact, registere
 tutorial's defects, gone), the same result either way."""
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 
+from ..events import raw_event
 from .conftest import run_job
 
 
-def raw(login_uuid: str, postcode, email: str) -> str:
-    return json.dumps({
-        "eventId": str(uuid.uuid4()), "schemaVersion": 1, "source": "randomuser-api", "batchId": "it-baseline",
-        "producedAt": "2026-11-26T10:00:00.000Z",
-        "payload": {
-            "gender": "female", "name": {"title": "Ms", "first": "Ada", "last": "Lovelace"},
-            "location": {"street": {"number": 1, "name": "Main St"}, "city": "Town", "state": "State", "country": "Country",
-                         "postcode": postcode},
-            "email": email, "login": {"uuid": login_uuid, "username": "ada"},
-            "dob": {"date": "1990-01-02T00:00:00.000Z", "age": 36}, "registered": {"date": "2010-05-06T07:08:09.000Z", "age": 16},
-            "phone": "1", "picture": {"medium": "https://example.org/m.jpg"}, "nat": "GB",
-        },
-    })
+def raw(login_uuid: str, postcode: str | int, email: str) -> str:
+    return raw_event(login_uuid, postcode, email=email, street=(1, "Main St"), place=("Town", "State", "Country"),
+                     registered="2010-05-06T07:08:09.000Z", phone="1", batch_id="it-baseline",
+                     produced_at="2026-11-26T10:00:00.000Z")
 
 
 @pytest.mark.parametrize("launcher", ["module", "submit-local"])

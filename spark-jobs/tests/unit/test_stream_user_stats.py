@@ -5,14 +5,14 @@ from functools import partial
 from chispa import assert_df_equality
 from sparkflow_jobs.jobs.stream_user_stats import parse_events, windowed_counts
 
+from ..events import enriched_event, event_id
+
 # Row order is Spark's business; nullability differs between createDataFrame and computed columns.
 assertDataFrameEqual = partial(assert_df_equality, ignore_row_order=True, ignore_nullable=True)
 
 
-def envelope(event_id, produced_at, country, band, user="7d1e2f60-0000-4000-8000-000000000001"):
-    return json.dumps({"eventId": event_id, "schemaVersion": 1, "source": "synthetic", "batchId": "b1",
-                       "producedAt": produced_at,
-                       "payload": {"userId": user, "countryCode": country, "ageBand": band, "email": "a@b.c"}})
+def envelope(event, produced_at, country, band, user="7d1e2f60-0000-4000-8000-000000000001"):
+    return json.dumps(enriched_event(user, country, band, produced_at, event=event))
 
 
 def kafka_rows(spark, values):
@@ -27,8 +27,8 @@ def test_parse_events_reads_the_envelope_and_drops_garbage(spark):
         json.dumps({"eventId": "e3"}),  # no producedAt: no event time, dropped
     ])).select("event_id", "event_time", "country_code", "age_band")
     expected = spark.createDataFrame([
-        ("e1", dt.datetime(2026, 11, 20, 10, 0, 30, 500000), "GB", "25-34"),
-        ("e2", dt.datetime(2026, 11, 20, 10, 0, 59), "ZZ", "18-24"),
+        (event_id("e1"), dt.datetime(2026, 11, 20, 10, 0, 30, 500000), "GB", "25-34"),
+        (event_id("e2"), dt.datetime(2026, 11, 20, 10, 0, 59), "ZZ", "18-24"),
     ], "event_id string, event_time timestamp, country_code string, age_band string")
     assertDataFrameEqual(got, expected)
 

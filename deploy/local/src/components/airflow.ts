@@ -23,6 +23,7 @@ const files = (cfg: StackConfig) => {
     dags: join(cfg.repoRoot, 'airflow', 'dags'),
     include: join(cfg.repoRoot, 'airflow', 'include'),
     sparkJobsSrc: join(cfg.repoRoot, 'spark-jobs', 'src'),
+    contractsPython: join(cfg.repoRoot, 'libs', 'contracts', 'python'),
   };
 };
 
@@ -120,8 +121,9 @@ export function airflowEnv(cfg: StackConfig, spark: SparkEnv): NodeJS.ProcessEnv
     SPARK_MASTER_URL: master,
     // The driver binds loopback, like every process of the stack (else Spark picks the host's address).
     SPARK_LOCAL_IP: '127.0.0.1',
-    // The DAGs' helpers, and spark-jobs' launcher (sparkflow_jobs.launch) the Spark operator asks for its settings.
-    PYTHONPATH: `${f.include}:${f.sparkJobsSrc}`,
+    // The DAGs' helpers, spark-jobs' launcher (sparkflow_jobs.launch) the Spark operator asks for its settings,
+    // and the contracts' reader (sparkflow_contracts) both use.
+    PYTHONPATH: `${f.include}:${f.sparkJobsSrc}:${f.contractsPython}`,
     AIRFLOW_HOME: f.home,
     AIRFLOW__CORE__DAGS_FOLDER: f.dags,
     AIRFLOW__CORE__LOAD_EXAMPLES: 'False',

@@ -14,10 +14,11 @@ import argparse
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from sparkflow_contracts import topic
 
 from ..cassandra_io import upsert
 from ..config import JobConfig
-from ..schemas import envelope_schema, topics
+from ..schemas import envelope_schema
 
 JOB = "stream_user_stats"
 TABLE = "user_stats_by_minute"
@@ -97,7 +98,7 @@ def start(spark: SparkSession, cfg: JobConfig, args: argparse.Namespace):
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0])
-    p.add_argument("--topic", default=topics()["usersEnriched"])
+    p.add_argument("--topic", default=topic("usersEnriched"))
     p.add_argument("--starting-offsets", default="earliest", help="for a new checkpoint only")
     p.add_argument("--watermark", default="10 minutes", help="how late an event may arrive and still count")
     p.add_argument("--checkpoint", default=None, help="default $SPARKFLOW_HOME/spark/checkpoints/" + JOB)

@@ -13,10 +13,11 @@ import argparse
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
+from sparkflow_contracts import topic
 
 from ..cassandra_io import upsert
 from ..config import JobConfig
-from ..schemas import envelope_schema, topics
+from ..schemas import envelope_schema
 
 JOB = "tutorial_baseline_stream"
 TABLE = "tutorial_users"
@@ -88,7 +89,7 @@ def start(spark: SparkSession, cfg: JobConfig, args: argparse.Namespace):
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0])
-    p.add_argument("--topic", default=topics()["usersRaw"])
+    p.add_argument("--topic", default=topic("usersRaw"))
     p.add_argument("--checkpoint", default=None, help="default $SPARKFLOW_HOME/spark/checkpoints/" + JOB)
     p.add_argument("--available-now", action="store_true", help="process what is in the topic, then stop")
     p.add_argument("--interval", default="5 seconds")
