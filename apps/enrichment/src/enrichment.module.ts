@@ -7,17 +7,18 @@ import {
   KAFKA,
   kafkaReady,
   SERVICE_CONTROLLERS,
+  serviceConfigModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
-import { ENRICHMENT_CONFIG, loadEnrichmentConfig } from './enrichment.config';
+import { ENRICHMENT_CONFIG, validateEnrichmentConfig } from './enrichment.config';
 import { EnrichUsersHandler } from './enrich-users.handler';
 
 @Module({
+  imports: [serviceConfigModule(ENRICHMENT_CONFIG, validateEnrichmentConfig)],
   controllers: [EnrichUsersHandler, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({
       config: ENRICHMENT_CONFIG,
-      load: loadEnrichmentConfig,
       clientId: 'enrichment',
       consumer: true,
     }),

@@ -17,20 +17,21 @@ import {
   KAFKA,
   kafkaReady,
   SERVICE_CONTROLLERS,
+  serviceConfigModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
 import { RateLimitGuard } from './rate-limit.guard';
-import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
+import { INGESTION_CONFIG, type IngestionConfig, validateIngestionConfig } from './ingestion.config';
 import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
 
 @Module({
+  imports: [serviceConfigModule(INGESTION_CONFIG, validateIngestionConfig)],
   controllers: [UsersController, SourcesController, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({
       config: INGESTION_CONFIG,
-      load: loadIngestionConfig,
       clientId: 'ingestion',
       consumer: false,
       connectProducer: true,
