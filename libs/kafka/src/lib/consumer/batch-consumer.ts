@@ -105,7 +105,7 @@ export interface DeadLetterNotice {
   /** Attempts made, the last included. */
   attempts: number;
   code: SparkflowErrorCode;
-  /** Every reason, each with the field it names. */
+  /** The reasons (the first five), each with the field it names. */
   reason: string;
 }
 
@@ -424,9 +424,10 @@ export class BatchConsumer {
     const observe = this.options.observer?.recordDeadLettered;
     if (!observe) return;
     for (const { traced, error } of dead) {
-      const reason = reasonsOf(error)
-        .map((r) => (r.path ? `${r.path}: ${r.message}` : r.message))
-        .join('; ');
+      // The first few reasons keep the line short; the dead letter itself holds every one.
+      const reasons = reasonsOf(error).map((r) => (r.path ? `${r.path}: ${r.message}` : r.message));
+      const more = reasons.length > 5 ? ` (and ${reasons.length - 5} more)` : '';
+      const reason = reasons.slice(0, 5).join('; ') + more;
       inRecord(traced, () =>
         observe({
           topic: traced.topic,
