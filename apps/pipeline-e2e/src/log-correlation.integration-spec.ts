@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HEADERS, TOPICS } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
 import type { SpanRecord } from '@sparkflow/telemetry';
 import { uniqueName } from '@sparkflow/testing';
-import { post, settings, waitForBatch } from './pipeline-client';
+import { deadLettersOfBatch, kafka, post, settings, waitForBatch } from './pipeline-client';
 
 type LogLine = Record<string, unknown>;
 
@@ -75,5 +76,54 @@ describe('log lines and traces of one record lead to each other', () => {
     expect(logLines('ingestion', traceId)).toContainEqual(
       expect.objectContaining({ service: 'ingestion', trace_id: traceId, msg: 'request completed', res: { statusCode: 202 } }),
     );
+  });
+
+  it("writes a dead letter's warn line with the record's ids and the span of the attempt that gave it up", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const eventId = randomUUID();
+    const batchId = uniqueName('e2e-logs-dlq');
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: TOPICS.usersRaw,
+        messages: [
+          {
+            key: `bad-${eventId}`,
+            value: '<not json/>',
+            headers: {
+              [HEADERS.eventId]: eventId,
+              [HEADERS.batchId]: batchId,
+              traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+            },
+          },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    await deadLettersOfBatch(batchId, 1);
+
+    const find = () => ({
+      span: spans('enrichment', traceId).find((s) => s.name === 'process users.raw'),
+      lines: logLines('enrichment', eventId).filter((l) => String(l['msg']).startsWith('dead-lettered')),
+    });
+    let found = find();
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
+      if (found.span && found.lines.length) break;
+      found = find();
+    }
+    expect(found.span).toBeDefined();
+    expect(found.lines).toEqual([
+      expect.objectContaining({
+        service: 'enrichment',
+        level: 40,
+        event_id: eventId,
+        batch_id: batchId,
+        trace_id: traceId,
+        span_id: found.span?.spanId,
+        msg: expect.stringMatching(/^dead-lettered users\.raw\[\d+\] offset \d+ after 1 attempt\(s\): MALFORMED_JSON: /),
+      }),
+    ]);
   });
 });
