@@ -1,9 +1,9 @@
 import { describeServiceConfig } from '@sparkflow/testing';
-import { loadAuditConfig } from './audit.config';
+import { validateAuditConfig } from './audit.config';
 
 describeServiceConfig(
   'audit',
-  loadAuditConfig,
+  validateAuditConfig,
   {
     defaults: {
       KAFKA_BROKERS: '127.0.0.1:9092',

@@ -1,5 +1,6 @@
 import {
   HttpEnv,
+  LogEnv,
   KafkaEnv,
   kafkaAuthEnv,
   PostgresEnv,
@@ -12,6 +13,7 @@ import { CONSUMER_GROUPS } from '@sparkflow/contracts';
 
 const Env = KafkaEnv.extend(kafkaAuthEnv('audit').shape)
   .extend(HttpEnv.shape)
+  .extend(LogEnv.shape)
   .extend(PostgresEnv.shape)
   .extend({
     AUDIT_HTTP_PORT: httpPort(3003),
@@ -22,4 +24,5 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('audit').shape)
 export type AuditConfig = Readonly<z.infer<typeof Env>>;
 export const AUDIT_CONFIG = Symbol('AUDIT_CONFIG');
 
-export const loadAuditConfig = (): AuditConfig => parseEnv('audit', Env, process.env);
+/** `ConfigModule.forRoot`'s `validate`: the one parse of the environment, frozen; throws naming each bad variable. */
+export const validateAuditConfig = (raw: Record<string, unknown>): AuditConfig => parseEnv('audit', Env, raw);

@@ -14,19 +14,20 @@ import {
   READINESS_CHECKS,
   SERVICE_CONTROLLERS,
   ServiceHealthModule,
+  serviceConfigModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
-import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
+import { AUDIT_CONFIG, type AuditConfig, validateAuditConfig } from './audit.config';
 import { RecordEventsHandler } from './record-events.handler';
 import { AuditQueryController } from './audit-query.controller';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 @Module({
-  imports: [ServiceHealthModule],
+  imports: [serviceConfigModule(AUDIT_CONFIG, validateAuditConfig), ServiceHealthModule],
   controllers: [RecordEventsHandler, AuditQueryController, ...SERVICE_CONTROLLERS],
   providers: [
-    ...serviceProviders({ config: AUDIT_CONFIG, load: loadAuditConfig, clientId: 'audit', consumer: true }),
+    ...serviceProviders({ config: AUDIT_CONFIG, clientId: 'audit', consumer: true }),
     { provide: API_KEYS, inject: [AUDIT_CONFIG], useFactory: (c: AuditConfig) => c.AUDIT_API_KEYS },
     ApiKeyGuard,
     {

@@ -1,9 +1,9 @@
 import { describeServiceConfig } from '@sparkflow/testing';
-import { loadEnrichmentConfig } from './enrichment.config';
+import { validateEnrichmentConfig } from './enrichment.config';
 
 describeServiceConfig(
   'enrichment',
-  loadEnrichmentConfig,
+  validateEnrichmentConfig,
   {
     defaults: {
       KAFKA_BROKERS: '127.0.0.1:9092',

@@ -1,9 +1,10 @@
-import { HttpEnv, KafkaEnv, kafkaAuthEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import { HttpEnv, LogEnv, KafkaEnv, kafkaAuthEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { CONSUMER_GROUPS } from '@sparkflow/contracts';
 
 const Env = KafkaEnv.extend(kafkaAuthEnv('enrichment').shape)
   .extend(HttpEnv.shape)
+  .extend(LogEnv.shape)
   .extend({
     ENRICHMENT_HTTP_PORT: httpPort(3001),
     ENRICHMENT_GROUP_ID: z.string().min(1).default(CONSUMER_GROUPS.enrichment),
@@ -11,4 +12,6 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('enrichment').shape)
 export type EnrichmentConfig = Readonly<z.infer<typeof Env>>;
 export const ENRICHMENT_CONFIG = Symbol('ENRICHMENT_CONFIG');
 
-export const loadEnrichmentConfig = (): EnrichmentConfig => parseEnv('enrichment', Env, process.env);
+/** `ConfigModule.forRoot`'s `validate`: the one parse of the environment, frozen; throws naming each bad variable. */
+export const validateEnrichmentConfig = (raw: Record<string, unknown>): EnrichmentConfig =>
+  parseEnv('enrichment', Env, raw);

@@ -8,18 +8,18 @@ import {
   kafkaReady,
   SERVICE_CONTROLLERS,
   ServiceHealthModule,
+  serviceConfigModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
-import { ENRICHMENT_CONFIG, loadEnrichmentConfig } from './enrichment.config';
+import { ENRICHMENT_CONFIG, validateEnrichmentConfig } from './enrichment.config';
 import { EnrichUsersHandler } from './enrich-users.handler';
 
 @Module({
-  imports: [ServiceHealthModule],
+  imports: [serviceConfigModule(ENRICHMENT_CONFIG, validateEnrichmentConfig), ServiceHealthModule],
   controllers: [EnrichUsersHandler, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({
       config: ENRICHMENT_CONFIG,
-      load: loadEnrichmentConfig,
       clientId: 'enrichment',
       consumer: true,
     }),

@@ -2,16 +2,13 @@ import './telemetry';
 import 'reflect-metadata';
 import { KAFKA, runConsumerService } from '@sparkflow/service-kit';
 import { EnrichmentModule } from './enrichment.module';
-import { loadEnrichmentConfig } from './enrichment.config';
+import { ENRICHMENT_CONFIG, type EnrichmentConfig } from './enrichment.config';
 
-const config = loadEnrichmentConfig();
-
-runConsumerService({
+runConsumerService<EnrichmentConfig>({
   name: 'enrichment',
   module: EnrichmentModule,
-  port: config.ENRICHMENT_HTTP_PORT,
-  host: config.HTTP_HOST,
+  config: ENRICHMENT_CONFIG,
+  settings: (c) => ({ port: c.ENRICHMENT_HTTP_PORT, host: c.HTTP_HOST }),
   kafka: KAFKA,
-  stallAfterS: config.KAFKA_STALL_AFTER_S,
-  consumer: { groupId: config.ENRICHMENT_GROUP_ID, stage: 'enrichment' },
+  consumer: (c) => ({ groupId: c.ENRICHMENT_GROUP_ID, stage: 'enrichment' }),
 });

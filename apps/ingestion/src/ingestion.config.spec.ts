@@ -1,7 +1,7 @@
 import { describeServiceConfig } from '@sparkflow/testing';
-import { loadIngestionConfig } from './ingestion.config';
+import { validateIngestionConfig } from './ingestion.config';
 
-describeServiceConfig('ingestion', loadIngestionConfig, {
+describeServiceConfig('ingestion', validateIngestionConfig, {
   defaults: {
     KAFKA_BROKERS: '127.0.0.1:9092',
     INGESTION_HTTP_PORT: 3000,

@@ -1,9 +1,18 @@
-import { HttpEnv, KafkaEnv, kafkaAuthEnv, apiKeysEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import {
+  HttpEnv,
+  LogEnv,
+  KafkaEnv,
+  kafkaAuthEnv,
+  apiKeysEnv,
+  httpPort,
+  parseEnv,
+} from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflow/ingestion-core';
 
 const Env = KafkaEnv.extend(kafkaAuthEnv('ingestion').shape)
   .extend(HttpEnv.shape)
+  .extend(LogEnv.shape)
   .extend({
     INGESTION_HTTP_PORT: httpPort(3000),
     /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */
@@ -46,4 +55,6 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('ingestion').shape)
 export type IngestionConfig = Readonly<z.infer<typeof Env>>;
 export const INGESTION_CONFIG = Symbol('INGESTION_CONFIG');
 
-export const loadIngestionConfig = (): IngestionConfig => parseEnv('ingestion', Env, process.env);
+/** `ConfigModule.forRoot`'s `validate`: the one parse of the environment, frozen; throws naming each bad variable. */
+export const validateIngestionConfig = (raw: Record<string, unknown>): IngestionConfig =>
+  parseEnv('ingestion', Env, raw);

@@ -18,21 +18,21 @@ import {
   kafkaReady,
   SERVICE_CONTROLLERS,
   ServiceHealthModule,
+  serviceConfigModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
 import { RATE_LIMIT_PROVIDERS } from './rate-limit.guard';
-import { INGESTION_CONFIG, type IngestionConfig, loadIngestionConfig } from './ingestion.config';
+import { INGESTION_CONFIG, type IngestionConfig, validateIngestionConfig } from './ingestion.config';
 import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
 
 @Module({
-  imports: [ServiceHealthModule],
+  imports: [serviceConfigModule(INGESTION_CONFIG, validateIngestionConfig), ServiceHealthModule],
   controllers: [UsersController, SourcesController, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({
       config: INGESTION_CONFIG,
-      load: loadIngestionConfig,
       clientId: 'ingestion',
       consumer: false,
       connectProducer: true,

@@ -2,16 +2,13 @@ import './telemetry';
 import 'reflect-metadata';
 import { KAFKA, runConsumerService } from '@sparkflow/service-kit';
 import { PersistenceModule } from './persistence.module';
-import { loadPersistenceConfig } from './persistence.config';
+import { PERSISTENCE_CONFIG, type PersistenceConfig } from './persistence.config';
 
-const config = loadPersistenceConfig();
-
-runConsumerService({
+runConsumerService<PersistenceConfig>({
   name: 'persistence',
   module: PersistenceModule,
-  port: config.PERSISTENCE_HTTP_PORT,
-  host: config.HTTP_HOST,
+  config: PERSISTENCE_CONFIG,
+  settings: (c) => ({ port: c.PERSISTENCE_HTTP_PORT, host: c.HTTP_HOST }),
   kafka: KAFKA,
-  stallAfterS: config.KAFKA_STALL_AFTER_S,
-  consumer: { groupId: config.PERSISTENCE_GROUP_ID, stage: 'persistence' },
+  consumer: (c) => ({ groupId: c.PERSISTENCE_GROUP_ID, stage: 'persistence' }),
 });

@@ -1,7 +1,7 @@
 import { describeServiceConfig } from '@sparkflow/testing';
-import { loadPersistenceConfig } from './persistence.config';
+import { validatePersistenceConfig } from './persistence.config';
 
-describeServiceConfig('persistence', loadPersistenceConfig, {
+describeServiceConfig('persistence', validatePersistenceConfig, {
   defaults: {
     KAFKA_BROKERS: '127.0.0.1:9092',
     CASSANDRA_CONTACT_POINTS: '127.0.0.1:9042',

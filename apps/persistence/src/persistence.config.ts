@@ -1,9 +1,18 @@
-import { HttpEnv, CassandraEnv, KafkaEnv, kafkaAuthEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import {
+  HttpEnv,
+  LogEnv,
+  CassandraEnv,
+  KafkaEnv,
+  kafkaAuthEnv,
+  httpPort,
+  parseEnv,
+} from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { CONSUMER_GROUPS } from '@sparkflow/contracts';
 
 const Env = KafkaEnv.extend(kafkaAuthEnv('persistence').shape)
   .extend(HttpEnv.shape)
+  .extend(LogEnv.shape)
   .extend(CassandraEnv.shape)
   .extend({
     PERSISTENCE_HTTP_PORT: httpPort(3002),
@@ -13,4 +22,6 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('persistence').shape)
 export type PersistenceConfig = Readonly<z.infer<typeof Env>>;
 export const PERSISTENCE_CONFIG = Symbol('PERSISTENCE_CONFIG');
 
-export const loadPersistenceConfig = (): PersistenceConfig => parseEnv('persistence', Env, process.env);
+/** `ConfigModule.forRoot`'s `validate`: the one parse of the environment, frozen; throws naming each bad variable. */
+export const validatePersistenceConfig = (raw: Record<string, unknown>): PersistenceConfig =>
+  parseEnv('persistence', Env, raw);

@@ -11,21 +11,21 @@ import {
   splitList,
   SERVICE_CONTROLLERS,
   ServiceHealthModule,
+  serviceConfigModule,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { ingestToPersistedRecorder } from '@sparkflow/telemetry';
-import { PERSISTENCE_CONFIG, type PersistenceConfig, loadPersistenceConfig } from './persistence.config';
+import { PERSISTENCE_CONFIG, type PersistenceConfig, validatePersistenceConfig } from './persistence.config';
 import { PersistUsersHandler } from './persist-users.handler';
 
 export const CASSANDRA = Symbol('CASSANDRA');
 
 @Module({
-  imports: [ServiceHealthModule],
+  imports: [serviceConfigModule(PERSISTENCE_CONFIG, validatePersistenceConfig), ServiceHealthModule],
   controllers: [PersistUsersHandler, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({
       config: PERSISTENCE_CONFIG,
-      load: loadPersistenceConfig,
       clientId: 'persistence',
       consumer: true,
     }),

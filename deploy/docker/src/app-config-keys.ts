@@ -1,14 +1,13 @@
 import { join } from 'node:path';
-import { loadWithEnv } from '@sparkflow/testing';
 import { REPO_ROOT } from './compose-file';
 
 /** The environment keys an app's own config module keeps after parsing `values` (zod drops unknown keys). */
 export async function appConfigKeys(app: string, values: Record<string, string>): Promise<Set<string>> {
   const modulePath = join(REPO_ROOT, 'apps', app, 'src', `${app}.config.ts`);
   const mod = (await import(modulePath)) as Record<string, unknown>;
-  const load = Object.entries(mod).find(
-    ([k, v]) => /^load\w*Config$/.test(k) && typeof v === 'function',
-  )?.[1] as (() => Record<string, unknown>) | undefined;
-  if (!load) throw new Error(`${modulePath} exports no load…Config()`);
-  return new Set(Object.keys(loadWithEnv(load, values)));
+  const validate = Object.entries(mod).find(
+    ([k, v]) => /^validate\w*Config$/.test(k) && typeof v === 'function',
+  )?.[1] as ((raw: Record<string, unknown>) => Record<string, unknown>) | undefined;
+  if (!validate) throw new Error(`${modulePath} exports no validate…Config()`);
+  return new Set(Object.keys(validate(values)));
 }

@@ -1,6 +1,7 @@
 export * from './lib/topics/ensure-topics';
 export * from './lib/errors';
 export * from './lib/consumer/inbound-message';
+export * from './lib/consumer/record-context';
 export * from './lib/consumer/by-key';
 export * from './lib/consumer/parse-event';
 export * from './lib/consumer/dead-letters';

@@ -1,6 +1,7 @@
 // What every SparkFlow service is built from, by role:
-// configuration — the environment fragments each service's config composes;
+// configuration — the environment fragments each service's config composes, and the module that parses it once;
 export * from './lib/config/service-env';
+export * from './lib/config/service-config.module';
 // http — the API key guard, the request-body budget and the error model's exception filter;
 export * from './lib/http/api-key.guard';
 export * from './lib/http/body-budget';
@@ -8,8 +9,8 @@ export * from './lib/http/sparkflow-exception.filter';
 // health — /health/live and /health/ready (Terminus) over the service's readiness checks;
 export * from './lib/health/health.controller';
 export * from './lib/health/readiness.indicator';
-// observability — JSON log lines, /metrics and the telemetry's shutdown;
-export * from './lib/observability/json-logger';
+// observability — the pino logger (JSON lines with trace and record ids), /metrics and the telemetry's shutdown;
+export * from './lib/observability/service-logger';
 export * from './lib/observability/metrics.controller';
 export * from './lib/observability/telemetry-lifecycle';
 // bootstrap — a service's start, its Kafka transport and the providers every module starts from.

@@ -3,3 +3,4 @@ export * from './lib/file-span-exporter';
 export * from './lib/start-telemetry';
 export * from './lib/messaging-spans';
 export * from './lib/service-metrics';
+export * from './lib/log-context';

@@ -1,17 +1,6 @@
 /// <reference types="jest" />
 // Used only by specs; the reference gives every project that compiles this lib the jest globals it calls.
 
-/** Runs a config loader against exactly `env` (never the developer's environment) and restores process.env. */
-export function loadWithEnv<T>(load: () => T, env: Record<string, string>): T {
-  const saved = process.env;
-  process.env = { ...env };
-  try {
-    return load();
-  } finally {
-    process.env = saved;
-  }
-}
-
 export interface ServiceConfigCases<T> {
   /** What an empty environment gives: the local stack's settings. */
   defaults: Partial<T>;
@@ -25,19 +14,20 @@ export interface ServiceConfigCases<T> {
  */
 export function describeServiceConfig<T>(
   service: string,
-  load: () => T,
+  /** The config's `validate` (what `ConfigModule.forRoot` calls), handed exactly the environment under test. */
+  validate: (raw: Record<string, unknown>) => T,
   cases: ServiceConfigCases<T>,
   more?: (loadWith: (env: Record<string, string>) => T) => void,
 ): void {
   describe(`${service} configuration`, () => {
     it('defaults to the local stack', () => {
-      expect(loadWithEnv(load, {})).toMatchObject(cases.defaults);
+      expect(validate({})).toMatchObject(cases.defaults);
     });
 
     it('stops at boot naming each bad variable and what it expects', () => {
-      for (const says of cases.invalid.says) expect(() => loadWithEnv(load, cases.invalid.env)).toThrow(says);
+      for (const says of cases.invalid.says) expect(() => validate(cases.invalid.env)).toThrow(says);
     });
 
-    more?.((env) => loadWithEnv(load, env));
+    more?.((env) => validate(env));
   });
 }

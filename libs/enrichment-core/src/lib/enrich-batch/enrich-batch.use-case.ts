@@ -13,6 +13,7 @@ import {
   OK,
   SparkflowException,
   failed,
+  inRecord,
   parseEvent,
   reasonsFromZod,
 } from '@sparkflow/kafka';
@@ -36,47 +37,52 @@ export class EnrichBatchUseCase {
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
     const now = this.clock();
     const out: { event: EnrichedUserEvent; trace: Readonly<Record<string, string>> }[] = [];
-    const outcomes = messages.map((m): MessageOutcome => {
-      try {
-        const raw = parseEvent(RawEnvelope, m);
-        // Derived at the event's own time (never later than now), not at the clock: a replay of the
-        // event derives the same age and band, so it rewrites identical cells.
-        const eventTime = new Date(raw.producedAt);
-        const result = enrichUser(raw.payload, eventTime < now ? eventTime : now);
-        if (!result.ok) {
-          return failed(
-            new SparkflowException(
-              result.reasons[0]?.code ?? SparkflowErrorCode.SchemaInvalid,
-              `${result.reasons.length} problem(s) with the record`,
-              { reasons: result.reasons.map((r) => ({ ...r, path: r.path ? `payload.${r.path}` : r.path })) },
-            ),
-          );
+    // Each record is worked in its own context: whatever is logged meanwhile carries its trace and ids.
+    const outcomes = messages.map((m) =>
+      inRecord(m, (): MessageOutcome => {
+        try {
+          const raw = parseEvent(RawEnvelope, m);
+          // Derived at the event's own time (never later than now), not at the clock: a replay of the
+          // event derives the same age and band, so it rewrites identical cells.
+          const eventTime = new Date(raw.producedAt);
+          const result = enrichUser(raw.payload, eventTime < now ? eventTime : now);
+          if (!result.ok) {
+            return failed(
+              new SparkflowException(
+                result.reasons[0]?.code ?? SparkflowErrorCode.SchemaInvalid,
+                `${result.reasons.length} problem(s) with the record`,
+                {
+                  reasons: result.reasons.map((r) => ({ ...r, path: r.path ? `payload.${r.path}` : r.path })),
+                },
+              ),
+            );
+          }
+          out.push({
+            trace: m.traceHeaders,
+            event: {
+              eventId: raw.eventId,
+              schemaVersion: SCHEMA_VERSION,
+              source: raw.source,
+              batchId: raw.batchId,
+              // The raw event's time, unchanged (microseconds included): persistence writes it as the
+              // write timestamp, so every version of a person keeps the order ingestion gave it.
+              producedAt: raw.producedAt,
+              payload: result.user,
+            },
+          });
+          return OK;
+        } catch (error) {
+          if (error instanceof z.ZodError) {
+            return failed(
+              new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'invalid', {
+                reasons: reasonsFromZod(error),
+              }),
+            );
+          }
+          return failed(error);
         }
-        out.push({
-          trace: m.traceHeaders,
-          event: {
-            eventId: raw.eventId,
-            schemaVersion: SCHEMA_VERSION,
-            source: raw.source,
-            batchId: raw.batchId,
-            // The raw event's time, unchanged (microseconds included): persistence writes it as the
-            // write timestamp, so every version of a person keeps the order ingestion gave it.
-            producedAt: raw.producedAt,
-            payload: result.user,
-          },
-        });
-        return OK;
-      } catch (error) {
-        if (error instanceof z.ZodError) {
-          return failed(
-            new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'invalid', {
-              reasons: reasonsFromZod(error),
-            }),
-          );
-        }
-        return failed(error);
-      }
-    });
+      }),
+    );
     await this.producer.send(
       TOPICS.usersEnriched,
       out.map(({ event, trace }) => ({

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { HEADERS, type SparkflowErrorCode, type Stage } from '@sparkflow/contracts';
-import { endSpan, headersFromContext, startProcessSpan } from '@sparkflow/telemetry';
+import { endSpan, headersFromContext, startProcessSpan, withLogIds } from '@sparkflow/telemetry';
 import { assertNever } from '@sparkflow/contracts';
 import { type Disposition, disposition, reasonsOf } from '@sparkflow/errors';
 import { failureCode } from '../errors/kafka-errors';
@@ -11,6 +11,7 @@ import { type PartitionLag, PartitionProgress } from '../lag/partition-progress'
 import type { ConsumerHealth } from './consumer-health';
 import { DLQ_MAX_MESSAGE_BYTES, DLQ_TOPIC, deadLetterFor } from './dead-letters';
 import { type BatchHandler, type InboundMessage, type MessageOutcome, failed, toInbound } from './inbound-message';
+import { batchLogIds, inRecord } from './record-context';
 
 export interface RetryPolicy {
   /** Attempts per record, the first included, before a failure without a known cause (`retry`) is dead-lettered. */
@@ -90,6 +91,27 @@ export interface ConsumerObserver {
   retrying?(notice: RetryNotice): void;
   /** Every watchdog round: lag, age of the oldest unread record and stall of each partition this member owns. */
   partitionLag?(partitions: readonly PartitionLag[]): void;
+  /** A record the handler reported done; called inside the record's context (its span and ids). */
+  recordProcessed?(message: InboundMessage): void;
+  /** A record whose dead letter the broker acknowledged; called inside the record's context. */
+  recordDeadLettered?(notice: DeadLetterNotice): void;
+}
+
+/** One record sent to the dead-letter topic instead of being processed. */
+export interface DeadLetterNotice {
+  topic: string;
+  partition: number;
+  offset: string;
+  /** Attempts made, the last included. */
+  attempts: number;
+  code: SparkflowErrorCode;
+  /** The reasons (the first five), each with the field it names. */
+  reason: string;
+}
+
+/** The warn line a dead letter is logged with. */
+export function describeDeadLetter(n: DeadLetterNotice): string {
+  return `dead-lettered ${n.topic}[${n.partition}] offset ${n.offset} after ${n.attempts} attempt(s): ${n.code}: ${n.reason}`;
 }
 
 /** One round of retries of one partition batch, for one failure code. */
@@ -330,12 +352,25 @@ export class BatchConsumer {
   }
 
   private async processBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale } = payload;
+    const { batch } = payload;
     if (!batch.messages.length) return;
     const started = Date.now();
     this.lastActivity = started;
     const { topic, partition } = batch;
-    let pending: InboundMessage[] = batch.messages.map((m) => toInbound(topic, partition, m));
+    const records = batch.messages.map((m) => toInbound(topic, partition, m));
+    // Lines about the batch as a whole carry the batch id and trace its records share, if they share one.
+    return withLogIds(batchLogIds(records), () => this.processRecords(consumer, payload, records, started));
+  }
+
+  private async processRecords(
+    consumer: Consumer,
+    payload: EachBatchPayload,
+    records: InboundMessage[],
+    started: number,
+  ): Promise<void> {
+    const { batch, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    let pending = records;
     const total = pending.length;
 
     // After a rebalance the partition may belong to someone else, and a consumer the watchdog replaced
@@ -346,20 +381,21 @@ export class BatchConsumer {
       for (let attempt = 1; pending.length; attempt++) {
         if (revoked()) return;
         this.lastActivity = Date.now();
-        const outcomes = await this.handle(pending);
+        const { outcomes, traced } = await this.handle(pending);
         if (revoked()) return;
         const retry: { message: InboundMessage; code: SparkflowErrorCode; error: unknown }[] = [];
-        const dead: { message: InboundMessage; error: unknown }[] = [];
+        const dead: { message: InboundMessage; traced: InboundMessage; error: unknown }[] = [];
         pending.forEach((message, i) => {
           const outcome = outcomes[i];
           if (outcome.status === 'ok') return;
           const code = failureCode(outcome.error);
-          if (this.exhausted(disposition(code), attempt, started)) dead.push({ message, error: outcome.error });
+          if (this.exhausted(disposition(code), attempt, started)) dead.push({ message, traced: traced[i], error: outcome.error });
           else retry.push({ message, code, error: outcome.error });
         });
         if (dead.length) {
           if (!(await this.sendDeadLetters(dead, attempt, payload, revoked))) return;
           this.options.observer?.deadLettered?.(topic, dead.length, dead.map((d) => failureCode(d.error)));
+          this.noticeDeadLetters(dead, attempt);
         }
         pending = retry.map((r) => r.message);
         if (pending.length) {
@@ -381,6 +417,28 @@ export class BatchConsumer {
     this.lastActivity = Date.now();
     this.options.observer?.processed?.(topic, total, Date.now() - started);
     this.options.observer?.lag?.(topic, partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
+  }
+
+  /** One notice per dead letter, in the context of the attempt that gave the record up (its span, its ids). */
+  private noticeDeadLetters(dead: readonly { traced: InboundMessage; error: unknown }[], attempts: number): void {
+    const observe = this.options.observer?.recordDeadLettered;
+    if (!observe) return;
+    for (const { traced, error } of dead) {
+      // The first few reasons keep the line short; the dead letter itself holds every one.
+      const reasons = reasonsOf(error).map((r) => (r.path ? `${r.path}: ${r.message}` : r.message));
+      const more = reasons.length > 5 ? ` (and ${reasons.length - 5} more)` : '';
+      const reason = reasons.slice(0, 5).join('; ') + more;
+      inRecord(traced, () =>
+        observe({
+          topic: traced.topic,
+          partition: traced.partition,
+          offset: traced.offset,
+          attempts,
+          code: failureCode(error),
+          reason: reason || String(error),
+        }),
+      );
+    }
   }
 
   private exhausted(d: Disposition, attempt: number, started: number): boolean {
@@ -470,7 +528,9 @@ export class BatchConsumer {
   }
 
   /** Runs the handler with one `process <topic>` span per record, each continuing the record's own trace. */
-  private async handle(messages: InboundMessage[]): Promise<readonly MessageOutcome[]> {
+  private async handle(
+    messages: InboundMessage[],
+  ): Promise<{ outcomes: readonly MessageOutcome[]; traced: readonly InboundMessage[] }> {
     const spans = messages.map((m) =>
       startProcessSpan(m.topic, m.headers, {
         'messaging.kafka.partition': m.partition,
@@ -489,8 +549,12 @@ export class BatchConsumer {
     } catch (error) {
       outcomes = await this.isolate(traced, error);
     }
-    outcomes.forEach((o, i) => endSpan(spans[i].span, o.status === 'failed' ? o.error : undefined));
-    return outcomes;
+    const processed = this.options.observer?.recordProcessed;
+    outcomes.forEach((o, i) => {
+      if (processed && o.status === 'ok') inRecord(traced[i], () => processed(traced[i]));
+      endSpan(spans[i].span, o.status === 'failed' ? o.error : undefined);
+    });
+    return { outcomes, traced };
   }
 
   /**

@@ -2,11 +2,13 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Stage } from '@sparkflow/contracts';
+import { traceSampled } from '@sparkflow/telemetry';
 import {
   BatchConsumer,
   type ConsumerObserver,
   type RetryPolicy,
   type WatchdogPolicy,
+  describeDeadLetter,
   describeRetry,
 } from '../consumer/batch-consumer';
 import type { ConsumerHealth } from '../consumer/consumer-health';
@@ -56,6 +58,19 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
           this.logger.warn(describeRetry(notice));
           metrics.retrying?.(notice);
         },
+        // The lines below are written inside the record's (or batch's) context, so the logger's mixin adds
+        // its trace_id, span_id, event_id and batch_id. One per record only at debug, or at info when the
+        // record's trace is sampled (so every exported trace has its lines); a batch is one debug line.
+        processed: (topic, count, durationMs) => {
+          this.logger.debug?.(`processed ${count} records of ${topic} in ${durationMs} ms`);
+          metrics.processed?.(topic, count, durationMs);
+        },
+        recordProcessed: (m) => {
+          const line = `processed ${m.topic}[${m.partition}] offset ${m.offset}`;
+          if (traceSampled()) this.logger.log(line);
+          else this.logger.debug?.(line);
+        },
+        recordDeadLettered: (notice) => this.logger.warn(describeDeadLetter(notice)),
       },
       topics,
       handler: async (messages) => {

@@ -1,15 +1,11 @@
-import {
-  EnrichedUserEvent,
-  SCHEMA_VERSION,
-  TOPICS,
-  type PersistedEvent,
-} from '@sparkflow/contracts';
+import { EnrichedUserEvent, SCHEMA_VERSION, TOPICS, type PersistedEvent } from '@sparkflow/contracts';
 import {
   type EventProducer,
   type InboundMessage,
   type MessageOutcome,
   OK,
   failed,
+  inRecord,
   mapByKey,
   parseEvent,
 } from '@sparkflow/kafka';
@@ -36,46 +32,48 @@ export class PersistUsersUseCase {
       messages,
       (m) => m.key,
       this.concurrency,
-      async (m) => {
-        let event: EnrichedUserEvent;
-        try {
-          event = parseEvent(EnrichedUserEvent, m);
-        } catch (error) {
-          return failed(error);
-        }
-        try {
-          const write = {
-            user: event.payload,
-            source: event.source,
-            batchId: event.batchId,
-            eventId: event.eventId,
-            producedAt: event.producedAt,
-          };
-          await inSpan('upsert users', SpanKind.CLIENT, contextFromHeaders(m.traceHeaders), () =>
-            this.users.upsert(write),
-          );
-        } catch (cause) {
-          // From the driver's typed errors: an invalid request is dead-lettered at once, an outage waited out.
-          return failed(fromCassandraError(cause, 'Cassandra write failed'));
-        }
-        this.onWritten(event.producedAt);
-        written.push({
-          trace: m.traceHeaders,
-          event: {
-            eventId: event.eventId,
-            schemaVersion: SCHEMA_VERSION,
-            source: event.source,
-            batchId: event.batchId,
-            producedAt: new Date().toISOString(),
-            payload: {
-              userId: event.payload.userId,
-              enrichedEventId: event.eventId,
-              writtenAt: new Date().toISOString(),
+      // Each record is worked in its own context: whatever is logged meanwhile carries its trace and ids.
+      (m) =>
+        inRecord(m, async (): Promise<MessageOutcome> => {
+          let event: EnrichedUserEvent;
+          try {
+            event = parseEvent(EnrichedUserEvent, m);
+          } catch (error) {
+            return failed(error);
+          }
+          try {
+            const write = {
+              user: event.payload,
+              source: event.source,
+              batchId: event.batchId,
+              eventId: event.eventId,
+              producedAt: event.producedAt,
+            };
+            await inSpan('upsert users', SpanKind.CLIENT, contextFromHeaders(m.traceHeaders), () =>
+              this.users.upsert(write),
+            );
+          } catch (cause) {
+            // From the driver's typed errors: an invalid request is dead-lettered at once, an outage waited out.
+            return failed(fromCassandraError(cause, 'Cassandra write failed'));
+          }
+          this.onWritten(event.producedAt);
+          written.push({
+            trace: m.traceHeaders,
+            event: {
+              eventId: event.eventId,
+              schemaVersion: SCHEMA_VERSION,
+              source: event.source,
+              batchId: event.batchId,
+              producedAt: new Date().toISOString(),
+              payload: {
+                userId: event.payload.userId,
+                enrichedEventId: event.eventId,
+                writtenAt: new Date().toISOString(),
+              },
             },
-          },
-        });
-        return OK;
-      },
+          });
+          return OK;
+        }),
     );
     // If this send fails the whole batch is retried: upserts are idempotent, acks are deduplicated by the audit.
     await this.producer.send(

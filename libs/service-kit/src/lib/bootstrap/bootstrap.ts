@@ -1,20 +1,19 @@
 import type { Server } from 'node:http';
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import { type INestApplication, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
+import { Logger } from 'nestjs-pino';
 import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
-import { JsonLogger } from '../observability/json-logger';
+import { serviceLoggerModule } from '../observability/service-logger';
 import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
 
-export interface ServiceBootstrap {
-  name: string;
-  module: unknown;
+/** How a service serves HTTP, read from its parsed configuration. */
+export interface ServiceSettings {
   port: number;
   /** Interface to bind (HTTP_HOST). */
   host: string;
-  /** The Kafka consumer side, when the service consumes. */
-  transport?: (app: INestApplication) => CustomTransportStrategy;
+  /** Largest JSON body accepted (default 100kb). */
   bodyLimit?: string;
   /** Request bodies read and parsed at once, at most (e.g. `20mb`); beyond it 503 + Retry-After. */
   bodiesInFlight?: string;
@@ -27,32 +26,50 @@ export interface ServiceBootstrap {
   requestTimeoutMs?: number;
 }
 
+export interface ServiceBootstrap<C> {
+  name: string;
+  module: Type;
+  /** The token under which the module provides its configuration (see `serviceConfigModule`). */
+  config: symbol;
+  settings: (config: C) => ServiceSettings;
+  /** The Kafka consumer side, when the service consumes. */
+  transport?: (app: INestApplication, config: C) => CustomTransportStrategy;
+}
+
+@Module({})
+class ServiceRootModule {}
+
 /** Starts a service: JSON logs, HTTP on its port, the Kafka transport, and a clean stop on SIGTERM. */
-export async function bootstrapService(b: ServiceBootstrap): Promise<INestApplication> {
-  const logger: LoggerService = new JsonLogger(b.name);
-  const app = await NestFactory.create<NestExpressApplication>(b.module as never, {
-    logger,
-    bodyParser: !b.bodyLimit,
-  });
-  if (b.bodyLimit) {
-    // Registered before the parser, so a request without a key or over the budget is refused before its body is read.
-    if (b.apiKeys) app.use(keyBeforeBody(b.apiKeys));
-    if (b.bodiesInFlight) {
-      app.use(bodyBudget(sizeInBytes(b.bodiesInFlight), sizeInBytes(b.bodyLimit), b.bodyIdleTimeoutMs));
-    }
-    app.useBodyParser('json', { limit: b.bodyLimit });
+export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    { module: ServiceRootModule, imports: [b.module, serviceLoggerModule(b.name, b.config)] },
+    // Lines from the start are held for the pino logger; a failed start (a bad variable) is thrown to
+    // the caller, which says why on stderr, instead of aborting the process or printing Nest's own lines.
+    { logger: false, bufferLogs: true, bodyParser: false, abortOnError: false },
+  );
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  const config = app.get<C>(b.config);
+  const s = b.settings(config);
+  // Registered before the parser, so a request without a key or over the budget is refused before its body is read.
+  if (s.apiKeys) app.use(keyBeforeBody(s.apiKeys));
+  if (s.bodiesInFlight) {
+    app.use(
+      bodyBudget(sizeInBytes(s.bodiesInFlight), sizeInBytes(s.bodyLimit ?? '100kb'), s.bodyIdleTimeoutMs),
+    );
   }
+  app.useBodyParser('json', { limit: s.bodyLimit ?? '100kb' });
   // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500.
   app.useGlobalFilters(new SparkflowExceptionFilter());
   app.enableShutdownHooks();
   if (b.transport) {
-    app.connectMicroservice({ strategy: b.transport(app) }, { inheritAppConfig: true });
+    app.connectMicroservice({ strategy: b.transport(app, config) }, { inheritAppConfig: true });
     await app.startAllMicroservices();
   }
   const server = app.getHttpServer() as Server;
-  if (b.headersTimeoutMs !== undefined) server.headersTimeout = b.headersTimeoutMs;
-  if (b.requestTimeoutMs !== undefined) server.requestTimeout = b.requestTimeoutMs;
-  await app.listen(b.port, b.host);
-  logger.log(`${b.name} listening on http://${b.host}:${b.port}`);
+  if (s.headersTimeoutMs !== undefined) server.headersTimeout = s.headersTimeoutMs;
+  if (s.requestTimeoutMs !== undefined) server.requestTimeout = s.requestTimeoutMs;
+  await app.listen(s.port, s.host);
+  logger.log(`${b.name} listening on http://${s.host}:${s.port}`);
   return app;
 }

@@ -8,38 +8,39 @@ import {
 import { bootstrapService, type ServiceBootstrap } from './bootstrap';
 
 /** A service's `main.ts`: starts it, or says why it could not on stderr and exits 1 for its supervisor. */
-export function runService(b: ServiceBootstrap): void {
+export function runService<C>(b: ServiceBootstrap<C>): void {
   bootstrapService(b).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   });
 }
 
-export interface ConsumerServiceBootstrap extends Omit<ServiceBootstrap, 'transport'> {
+export interface ConsumerServiceBootstrap<C extends { KAFKA_STALL_AFTER_S: number }> extends Omit<
+  ServiceBootstrap<C>,
+  'transport'
+> {
   /** The provider token under which the service's module holds its Kafka client. */
   kafka: symbol;
-  /** KAFKA_STALL_AFTER_S: a partition with records waiting this long counts as stalled. */
-  stallAfterS: number;
-  /** The consumer's own settings; the producer and consumer health come from the module. */
-  consumer: Omit<KafkaBatchServerOptions, 'kafka' | 'producer' | 'health' | 'watchdog'>;
+  /** The consumer's own settings; the producer, consumer health and watchdog come from the module and KafkaEnv. */
+  consumer: (config: C) => Omit<KafkaBatchServerOptions, 'kafka' | 'producer' | 'health' | 'watchdog'>;
 }
 
 /** A consuming service's `main.ts`: HTTP plus the Kafka batch transport, wired the same way in every service. */
-export function runConsumerService({
+export function runConsumerService<C extends { KAFKA_STALL_AFTER_S: number }>({
   kafka,
-  stallAfterS,
   consumer,
   ...service
-}: ConsumerServiceBootstrap): void {
-  runService({
+}: ConsumerServiceBootstrap<C>): void {
+  runService<C>({
     ...service,
-    transport: (app) =>
+    transport: (app, config) =>
       new KafkaBatchServer({
         kafka: app.get<Kafka>(kafka),
         producer: app.get(EventProducer),
         health: app.get(ConsumerHealth),
-        watchdog: { stallAfterMs: stallAfterS * 1000 },
-        ...consumer,
+        // KAFKA_STALL_AFTER_S: a partition with records waiting this long counts as stalled.
+        watchdog: { stallAfterMs: config.KAFKA_STALL_AFTER_S * 1000 },
+        ...consumer(config),
       }),
   });
 }

@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import {
   ConsumerHealth,
@@ -14,6 +14,11 @@ import { TelemetryLifecycle } from '../observability/telemetry-lifecycle';
 
 /** The Nest token of a service's kafkajs client: its transport, producer and readiness check share it. */
 export const KAFKA = Symbol('KAFKA');
+
+/** kafkajs's own warnings and errors, as the service's log lines (its `service`, and ids of the record in hand). */
+const kafkajsLogger = new Logger('kafkajs');
+const kafkajsLog = (level: 'error' | 'warn' | 'info', message: string, extra: object): void =>
+  kafkajsLogger[level === 'info' ? 'log' : level]({ msg: message, ...extra });
 
 /** The settings of `KafkaEnv` and `kafkaAuthEnv` a service's parsed configuration carries. */
 interface KafkaServiceConfig {
@@ -39,7 +44,7 @@ export function kafkaProviders(
       provide: KAFKA,
       inject: [config],
       useFactory: (c: KafkaServiceConfig) =>
-        createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId, credentials: kafkaCredentials(c) }),
+        createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId, credentials: kafkaCredentials(c) }, kafkajsLog),
     },
     {
       provide: EventProducer,
@@ -57,19 +62,17 @@ export function kafkaProviders(
 export const SERVICE_CONTROLLERS = [HealthController, MetricsController];
 
 /**
- * The providers every service's module starts from: telemetry, its configuration (parsed once, under
- * `config`), its Kafka client and producer, and for a service that consumes, its consumer's health.
+ * The providers every service's module starts from: telemetry, its Kafka client and producer (from the
+ * configuration under `config`, see `serviceConfigModule`), and for a service that consumes, its consumer's health.
  */
 export function serviceProviders(s: {
   config: symbol;
-  load: () => unknown;
   clientId: string;
   consumer: boolean;
   connectProducer?: boolean;
 }): Provider[] {
   return [
     TelemetryLifecycle,
-    { provide: s.config, useFactory: s.load },
     ...(s.consumer ? [{ provide: ConsumerHealth, useValue: new ConsumerHealth() }] : []),
     ...kafkaProviders(s.config, s.clientId, { connectProducer: s.connectProducer }),
   ];

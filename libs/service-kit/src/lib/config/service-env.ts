@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { devKafkaPassword, kafkaPrincipal, type KafkaRole } from '@sparkflow/contracts';
 
-/** Environment fragments every service's `<app>.config.ts` composes; parsing happens there, once. */
+/**
+ * Environment fragments every service's `<app>.config.ts` composes into its schema; the environment is
+ * parsed once, by `ConfigModule.forRoot({ validate })` (see `serviceConfigModule`).
+ */
 export const KafkaEnv = z.object({
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
   /** Compression of the record batches the service produces (see EventProducer). */
@@ -46,6 +49,17 @@ export const PostgresEnv = z.object({
 /** Where a service's HTTP server binds: loopback natively; 0.0.0.0 in a container or pod. */
 export const HttpEnv = z.object({
   HTTP_HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),
+});
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The service's log level. At `info` a record's work is logged only when it goes wrong (retries, dead
+ * letters) or its trace is sampled; `debug` adds a line per record and per batch.
+ */
+export const LogEnv = z.object({
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
 export const httpPort = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
