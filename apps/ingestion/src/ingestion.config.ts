@@ -3,6 +3,7 @@ import {
   LogEnv,
   KafkaEnv,
   kafkaAuthEnv,
+  PostgresEnv,
   apiKeysEnv,
   httpPort,
   parseEnv,
@@ -13,7 +14,13 @@ import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflo
 const Env = KafkaEnv.extend(kafkaAuthEnv('ingestion').shape)
   .extend(HttpEnv.shape)
   .extend(LogEnv.shape)
+  // Backfills and their progress live in PostgreSQL, where every replica reads and resumes them.
+  .extend(PostgresEnv.shape)
   .extend({
+    /** How long a replica's hold on a backfill lasts without progress; then another replica takes it over. */
+    INGESTION_BACKFILL_LEASE_S: z.coerce.number().min(1).max(3600).default(15),
+    /** How often a replica looks for a backfill whose replica is gone. */
+    INGESTION_BACKFILL_POLL_MS: z.coerce.number().int().min(100).default(2000),
     INGESTION_HTTP_PORT: httpPort(3000),
     /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */
     INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),

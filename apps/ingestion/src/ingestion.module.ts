@@ -1,5 +1,15 @@
-import { Module, type OnApplicationShutdown } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { BackfillStore, createBackfillDataSource } from '@sparkflow/backfill-store';
 import { TOPICS } from '@sparkflow/contracts';
 import { EventProducer } from '@sparkflow/kafka';
 import { deadLetteredAtIngestion } from '@sparkflow/telemetry';
@@ -27,6 +37,9 @@ import { INGESTION_CONFIG, type IngestionConfig, validateIngestionConfig } from 
 import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
 
+export const BACKFILL_DATA_SOURCE = Symbol('BACKFILL_DATA_SOURCE');
+const backfillLog = new Logger('backfills');
+
 @Module({
   imports: [serviceConfigModule(INGESTION_CONFIG, validateIngestionConfig), ServiceHealthModule],
   controllers: [UsersController, SourcesController, ...SERVICE_CONTROLLERS],
@@ -43,11 +56,31 @@ import { UsersController } from './users.controller';
       useFactory: (p: EventProducer) => new IngestUsersUseCase(p),
     },
     {
+      provide: BACKFILL_DATA_SOURCE,
+      inject: [INGESTION_CONFIG],
+      useFactory: (c: IngestionConfig) =>
+        createBackfillDataSource({
+          host: c.POSTGRES_HOST,
+          port: c.POSTGRES_PORT,
+          username: c.POSTGRES_USER,
+          password: c.POSTGRES_PASSWORD,
+          database: c.POSTGRES_DB,
+        }).initialize(),
+    },
+    {
       provide: BackfillsService,
-      inject: [IngestUsersUseCase],
-      useFactory: (i: IngestUsersUseCase) =>
-        new BackfillsService(i, (seed, day, from, count) =>
-          generateUsers({ seed: `${seed}-${day}`, from, count, day }),
+      inject: [IngestUsersUseCase, BACKFILL_DATA_SOURCE, INGESTION_CONFIG],
+      useFactory: (i: IngestUsersUseCase, ds: DataSource, c: IngestionConfig) =>
+        new BackfillsService(
+          i,
+          (seed, day, from, count) => generateUsers({ seed: `${seed}-${day}`, from, count, day }),
+          // This process's name in leases: a restarted process is another holder.
+          new BackfillStore(
+            ds,
+            `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
+            c.INGESTION_BACKFILL_LEASE_S,
+          ),
+          { pollMs: c.INGESTION_BACKFILL_POLL_MS, log: (m) => backfillLog.log(m) },
         ),
     },
     {
@@ -92,17 +125,30 @@ import { UsersController } from './users.controller';
     ...RATE_LIMIT_PROVIDERS,
     {
       provide: READINESS_CHECKS,
-      inject: [KAFKA],
-      useFactory: (k: Kafka) => ({
+      inject: [KAFKA, BACKFILL_DATA_SOURCE],
+      useFactory: (k: Kafka, ds: DataSource) => ({
         kafka: kafkaReady(k),
+        // Backfills are read and worked from PostgreSQL.
+        postgres: () => ds.query('SELECT 1'),
       }),
     },
   ],
 })
-export class IngestionModule implements OnApplicationShutdown {
-  constructor(private readonly producer: EventProducer) {}
+export class IngestionModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly producer: EventProducer,
+    private readonly backfills: BackfillsService,
+    @Inject(BACKFILL_DATA_SOURCE) private readonly ds: DataSource,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.backfills.startWorker();
+  }
 
   async onApplicationShutdown(): Promise<void> {
+    // Hand the backfills in progress over before the producer they need goes away.
+    await this.backfills.stop();
     await this.producer.disconnect();
+    await this.ds.destroy();
   }
 }

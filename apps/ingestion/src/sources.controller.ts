@@ -39,13 +39,14 @@ export class SourcesController {
 
   @Post('backfills')
   @HttpCode(202)
-  backfill(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    return reply(res, this.backfills.request(body));
+  async backfill(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+    return reply(res, await this.backfills.request(body));
   }
 
+  /** Answered from PostgreSQL, so every replica answers for every backfill. */
   @Get('backfills/:id')
-  progress(@Param('id') id: string) {
-    const backfill = this.backfills.get(id);
+  async progress(@Param('id') id: string) {
+    const backfill = await this.backfills.get(id);
     if (!backfill) throw new NotFoundException(`no backfill ${id}`);
     return backfill;
   }

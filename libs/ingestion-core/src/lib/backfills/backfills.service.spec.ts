@@ -1,4 +1,17 @@
-import { BackfillRequest, backfillBatchId, daysBetween } from './backfills.service';
+import type { RandomUser, RawUserEvent } from '@sparkflow/contracts';
+import type { EventProducer } from '@sparkflow/kafka';
+import { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
+import { batchEventId } from '../sources/ingest-in-chunks';
+import {
+  BackfillRequest,
+  BackfillsService,
+  backfillBatchId,
+  daysBetween,
+  type BackfillBatch,
+  type BackfillRepository,
+  type DayGenerator,
+  type StoredBackfill,
+} from './backfills.service';
 
 describe('backfills', () => {
   it('lists every UTC day from `from` to `to`, both included, across a month end', () => {
@@ -24,5 +37,169 @@ describe('backfills', () => {
   it('rejects a non-date and a non-positive per-day count', () => {
     const r = BackfillRequest.safeParse({ from: 'yesterday', to: '2026-11-01', perDay: 0 });
     expect(r.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['from', 'perDay']);
+  });
+});
+
+/** Records every event ingestion would produce, in order; `failAfter` sends make the next one throw. */
+function recordingIngest(failAfter = Infinity) {
+  const sent: RawUserEvent[] = [];
+  let sends = 0;
+  const producer = {
+    send: (_topic: string, messages: { event: RawUserEvent }[]) => {
+      if (sends++ >= failAfter) return Promise.reject(new Error('broker unreachable'));
+      sent.push(...messages.map((m) => m.event));
+      return Promise.resolve();
+    },
+  } as unknown as EventProducer;
+  return { ingest: new IngestUsersUseCase(producer), sent };
+}
+
+/**
+ * The repository's lease rules on one process's memory: enough to drive the service's decisions. The
+ * rules themselves are tested against PostgreSQL in libs/backfill-store.
+ */
+class LeaseBook implements BackfillRepository {
+  static readonly rows = new Map<string, StoredBackfill & { holder: string | null }>();
+  readonly leaseSeconds = 30;
+  progress: [number, number][] = [];
+  constructor(readonly owner: string) {}
+  async create(b: { id: string; request: unknown; batches: readonly Omit<BackfillBatch, 'produced'>[] }) {
+    const batches = b.batches.map((x) => ({ ...x, produced: 0 }));
+    LeaseBook.rows.set(b.id, {
+      id: b.id,
+      request: b.request,
+      status: 'running',
+      error: null,
+      batches,
+      holder: this.owner,
+    });
+  }
+  async get(id: string) {
+    const row = LeaseBook.rows.get(id);
+    return row ? structuredClone({ ...row, holder: undefined }) : null;
+  }
+  async claimExpired() {
+    const row = [...LeaseBook.rows.values()].find((r) => r.status === 'running' && r.holder === null);
+    if (!row) return null;
+    row.holder = this.owner;
+    return this.get(row.id);
+  }
+  private mine(id: string) {
+    const row = LeaseBook.rows.get(id);
+    return row && row.status === 'running' && row.holder === this.owner ? row : undefined;
+  }
+  async recordProgress(id: string, position: number, produced: number) {
+    const row = this.mine(id);
+    if (row) {
+      row.batches[position].produced = produced;
+      this.progress.push([position, produced]);
+    }
+    return row !== undefined;
+  }
+  async renew(id: string) {
+    return this.mine(id) !== undefined;
+  }
+  async finish(id: string, status: 'produced' | 'failed', error: string | null = null) {
+    const row = this.mine(id);
+    if (row) Object.assign(row, { status, error, holder: null });
+    return row !== undefined;
+  }
+  async release(id: string) {
+    const row = this.mine(id);
+    if (row) row.holder = null;
+    return row !== undefined;
+  }
+  /** What happens to a replica's leases when it dies: they run out. */
+  static expireAllOf(owner: string) {
+    for (const row of LeaseBook.rows.values()) if (row.holder === owner) row.holder = null;
+  }
+}
+
+const people: DayGenerator = (seed, day, from, count) =>
+  Array.from(
+    { length: count },
+    (_, i) => ({ login: { uuid: `${seed}-${day}-${from + i}` } }) as unknown as RandomUser,
+  );
+const request = {
+  from: '2026-01-05',
+  to: '2026-01-06',
+  perDay: 1200,
+  seed: 'resume',
+  source: 'synthetic',
+} as const;
+
+describe('BackfillsService', () => {
+  it('produces every person of every day once, with event ids that depend only on batch and position', async () => {
+    const { ingest, sent } = recordingIngest();
+    const repo = new LeaseBook('a');
+    const service = new BackfillsService(ingest, people, repo);
+    const b = await service.start(request);
+    await service.settled(b.id);
+
+    expect(sent).toHaveLength(2400);
+    expect(new Set(sent.map((e) => e.payload.login.uuid)).size).toBe(2400);
+    expect(sent[0].eventId).toBe(batchEventId(backfillBatchId('resume', '2026-01-05'), 0));
+    expect(sent[2399].eventId).toBe(batchEventId(backfillBatchId('resume', '2026-01-06'), 1199));
+    // Progress after each chunk Kafka acknowledged (chunks of 500).
+    expect(repo.progress).toEqual([
+      [0, 500],
+      [0, 1000],
+      [0, 1200],
+      [1, 500],
+      [1, 1000],
+      [1, 1200],
+    ]);
+    expect(await service.get(b.id)).toMatchObject({
+      status: 'produced',
+      batches: [{ produced: 1200 }, { produced: 1200 }],
+    });
+  });
+
+  it('resumes a backfill its replica died in from the recorded progress: together, the same events as a run without the crash', async () => {
+    const clean = recordingIngest();
+    const cleanService = new BackfillsService(clean.ingest, people, new LeaseBook('clean'));
+    await cleanService.settled((await cleanService.start(request)).id);
+
+    // Replica a dies after its third send was acknowledged (the fourth never is).
+    const a = recordingIngest(3);
+    const first = new BackfillsService(a.ingest, people, new LeaseBook('a'));
+    const b = await first.start(request);
+    await first.settled(b.id);
+    expect(await first.get(b.id)).toMatchObject({ status: 'failed', error: 'broker unreachable' });
+    // A crash is not a failure: model the process dying instead, whose lease runs out.
+    const row = LeaseBook.rows.get(b.id)!;
+    Object.assign(row, { status: 'running', error: null, holder: null });
+
+    const r = recordingIngest();
+    const second = new BackfillsService(r.ingest, people, new LeaseBook('b'));
+    expect(await second.takeOverOne()).toBe(b.id);
+    await second.settled(b.id);
+
+    expect(r.sent.map((e) => e.eventId)[0]).toBe(batchEventId(backfillBatchId('resume', '2026-01-06'), 0));
+    const together = new Set([...a.sent, ...r.sent].map((e) => e.eventId));
+    expect(together).toEqual(new Set(clean.sent.map((e) => e.eventId)));
+    expect(await second.get(b.id)).toMatchObject({ status: 'produced' });
+  });
+
+  it('stops working a backfill after the chunk in flight once another replica holds it', async () => {
+    const { ingest, sent } = recordingIngest();
+    const repo = new LeaseBook('a');
+    const service = new BackfillsService(ingest, people, repo);
+    const b = await service.start(request);
+    LeaseBook.expireAllOf('a');
+    await new LeaseBook('b').claimExpired();
+    await service.settled(b.id);
+    expect(sent).toHaveLength(500);
+    expect(LeaseBook.rows.get(b.id)).toMatchObject({ status: 'running', holder: 'b' });
+  });
+
+  it('on stop lets the chunk in flight finish and gives the lease up for the next replica', async () => {
+    const { ingest } = recordingIngest();
+    const service = new BackfillsService(ingest, people, new LeaseBook('a'));
+    const b = await service.start(request);
+    await service.stop();
+    const row = LeaseBook.rows.get(b.id)!;
+    expect(row).toMatchObject({ status: 'running', holder: null });
+    expect(row.batches[0].produced).toBe(500);
   });
 });

@@ -15,6 +15,11 @@ export interface IngestRequest {
   source: EventSource;
   /** Given for reproducible batches (backfills); generated otherwise. */
   batchId?: string;
+  /**
+   * The event id of the request's i-th person, for batches produced again after a crash (backfills):
+   * the same person gets the same event id, so the audit counts a re-produced event once. Random otherwise.
+   */
+  eventIdAt?: (i: number) => string;
 }
 
 export interface IngestReceipt {
@@ -74,7 +79,7 @@ export class IngestUsersUseCase {
     // One distinct event time per event, in request order: the last version of a person in a request wins.
     const first = this.clock.reserve(req.users.length);
     const events: RawUserEvent[] = req.users.map((payload, i) => ({
-      eventId: randomUUID(),
+      eventId: req.eventIdAt?.(i) ?? randomUUID(),
       schemaVersion: SCHEMA_VERSION,
       source: req.source,
       batchId,

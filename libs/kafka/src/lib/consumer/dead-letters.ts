@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import {
   DeadLetterReason,
   EventSource,
   HEADERS,
+  nameBasedEventId,
   SCHEMA_VERSION,
   TOPICS,
   topicSpec,
@@ -36,11 +36,7 @@ const MAX_ID_CHARS = 200;
  * letter without an original event id by this id) counts it once. A name-based UUID (RFC 9562 v5 layout).
  */
 export function deadLetterId(stage: Stage, topic: string, partition: number, offset: string): string {
-  const h = createHash('sha1').update(`sparkflow-dead-letter:${stage}:${topic}:${partition}:${offset}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  return nameBasedEventId(`sparkflow-dead-letter:${stage}:${topic}:${partition}:${offset}`);
 }
 
 /** The payload exactly as received: text when it is valid UTF-8, base64 otherwise. */
