@@ -1,19 +1,8 @@
-import {
-  HttpEnv,
-  LogEnv,
-  KafkaEnv,
-  kafkaAuthEnv,
-  PostgresEnv,
-  apiKeysEnv,
-  httpPort,
-  parseEnv,
-} from '@sparkflow/service-kit';
+import { apiKeysEnv, httpPort, parseEnv, PostgresEnv, serviceBaseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { CONSUMER_GROUPS } from '@sparkflow/contracts';
 
-const Env = KafkaEnv.extend(kafkaAuthEnv('audit').shape)
-  .extend(HttpEnv.shape)
-  .extend(LogEnv.shape)
+const Env = serviceBaseEnv('audit')
   .extend(PostgresEnv.shape)
   .extend({
     AUDIT_HTTP_PORT: httpPort(3003),

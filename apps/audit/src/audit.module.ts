@@ -13,8 +13,8 @@ import {
   ApiKeyGuard,
   READINESS_CHECKS,
   SERVICE_CONTROLLERS,
-  ServiceHealthModule,
-  serviceConfigModule,
+  serviceImports,
+  postgresSettings,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { AUDIT_CONFIG, type AuditConfig, validateAuditConfig } from './audit.config';
@@ -24,7 +24,7 @@ import { AuditQueryController } from './audit-query.controller';
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 @Module({
-  imports: [serviceConfigModule(AUDIT_CONFIG, validateAuditConfig), ServiceHealthModule],
+  imports: serviceImports(AUDIT_CONFIG, validateAuditConfig),
   controllers: [RecordEventsHandler, AuditQueryController, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({ config: AUDIT_CONFIG, clientId: 'audit', consumer: true }),
@@ -33,14 +33,7 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
     {
       provide: DATA_SOURCE,
       inject: [AUDIT_CONFIG],
-      useFactory: (c: AuditConfig) =>
-        createAuditDataSource({
-          host: c.POSTGRES_HOST,
-          port: c.POSTGRES_PORT,
-          username: c.POSTGRES_USER,
-          password: c.POSTGRES_PASSWORD,
-          database: c.POSTGRES_DB,
-        }).initialize(),
+      useFactory: (c: AuditConfig) => createAuditDataSource(postgresSettings(c)).initialize(),
     },
     {
       provide: AuditEventsRepository,

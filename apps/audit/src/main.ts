@@ -1,6 +1,6 @@
 import './telemetry';
 import 'reflect-metadata';
-import { KAFKA, runConsumerService } from '@sparkflow/service-kit';
+import { runConsumerService } from '@sparkflow/service-kit';
 import { AuditModule } from './audit.module';
 import { AUDIT_CONFIG, type AuditConfig } from './audit.config';
 
@@ -9,7 +9,6 @@ runConsumerService<AuditConfig>({
   module: AuditModule,
   config: AUDIT_CONFIG,
   settings: (c) => ({ port: c.AUDIT_HTTP_PORT, host: c.HTTP_HOST }),
-  kafka: KAFKA,
   consumer: (c) => ({
     groupId: c.AUDIT_GROUP_ID,
     stage: 'audit',

@@ -1,14 +1,11 @@
-import { HttpEnv, LogEnv, KafkaEnv, kafkaAuthEnv, httpPort, parseEnv } from '@sparkflow/service-kit';
+import { httpPort, parseEnv, serviceBaseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { CONSUMER_GROUPS } from '@sparkflow/contracts';
 
-const Env = KafkaEnv.extend(kafkaAuthEnv('enrichment').shape)
-  .extend(HttpEnv.shape)
-  .extend(LogEnv.shape)
-  .extend({
-    ENRICHMENT_HTTP_PORT: httpPort(3001),
-    ENRICHMENT_GROUP_ID: z.string().min(1).default(CONSUMER_GROUPS.enrichment),
-  });
+const Env = serviceBaseEnv('enrichment').extend({
+  ENRICHMENT_HTTP_PORT: httpPort(3001),
+  ENRICHMENT_GROUP_ID: z.string().min(1).default(CONSUMER_GROUPS.enrichment),
+});
 export type EnrichmentConfig = Readonly<z.infer<typeof Env>>;
 export const ENRICHMENT_CONFIG = Symbol('ENRICHMENT_CONFIG');
 

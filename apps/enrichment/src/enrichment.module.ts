@@ -7,15 +7,14 @@ import {
   KAFKA,
   kafkaReady,
   SERVICE_CONTROLLERS,
-  ServiceHealthModule,
-  serviceConfigModule,
+  serviceImports,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { ENRICHMENT_CONFIG, validateEnrichmentConfig } from './enrichment.config';
 import { EnrichUsersHandler } from './enrich-users.handler';
 
 @Module({
-  imports: [serviceConfigModule(ENRICHMENT_CONFIG, validateEnrichmentConfig), ServiceHealthModule],
+  imports: serviceImports(ENRICHMENT_CONFIG, validateEnrichmentConfig),
   controllers: [EnrichUsersHandler, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({

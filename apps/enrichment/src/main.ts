@@ -1,6 +1,6 @@
 import './telemetry';
 import 'reflect-metadata';
-import { KAFKA, runConsumerService } from '@sparkflow/service-kit';
+import { runConsumerService } from '@sparkflow/service-kit';
 import { EnrichmentModule } from './enrichment.module';
 import { ENRICHMENT_CONFIG, type EnrichmentConfig } from './enrichment.config';
 
@@ -9,6 +9,5 @@ runConsumerService<EnrichmentConfig>({
   module: EnrichmentModule,
   config: ENRICHMENT_CONFIG,
   settings: (c) => ({ port: c.ENRICHMENT_HTTP_PORT, host: c.HTTP_HOST }),
-  kafka: KAFKA,
   consumer: (c) => ({ groupId: c.ENRICHMENT_GROUP_ID, stage: 'enrichment' }),
 });

@@ -1,19 +1,8 @@
-import {
-  HttpEnv,
-  LogEnv,
-  KafkaEnv,
-  kafkaAuthEnv,
-  PostgresEnv,
-  apiKeysEnv,
-  httpPort,
-  parseEnv,
-} from '@sparkflow/service-kit';
+import { apiKeysEnv, httpPort, parseEnv, PostgresEnv, serviceBaseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflow/ingestion-core';
 
-const Env = KafkaEnv.extend(kafkaAuthEnv('ingestion').shape)
-  .extend(HttpEnv.shape)
-  .extend(LogEnv.shape)
+const Env = serviceBaseEnv('ingestion')
   // Backfills and their progress live in PostgreSQL, where every replica reads and resumes them.
   .extend(PostgresEnv.shape)
   .extend({

@@ -27,8 +27,8 @@ import {
   KAFKA,
   kafkaReady,
   SERVICE_CONTROLLERS,
-  ServiceHealthModule,
-  serviceConfigModule,
+  serviceImports,
+  postgresSettings,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
@@ -41,7 +41,7 @@ export const BACKFILL_DATA_SOURCE = Symbol('BACKFILL_DATA_SOURCE');
 const backfillLog = new Logger('backfills');
 
 @Module({
-  imports: [serviceConfigModule(INGESTION_CONFIG, validateIngestionConfig), ServiceHealthModule],
+  imports: serviceImports(INGESTION_CONFIG, validateIngestionConfig),
   controllers: [UsersController, SourcesController, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({
@@ -58,14 +58,7 @@ const backfillLog = new Logger('backfills');
     {
       provide: BACKFILL_DATA_SOURCE,
       inject: [INGESTION_CONFIG],
-      useFactory: (c: IngestionConfig) =>
-        createBackfillDataSource({
-          host: c.POSTGRES_HOST,
-          port: c.POSTGRES_PORT,
-          username: c.POSTGRES_USER,
-          password: c.POSTGRES_PASSWORD,
-          database: c.POSTGRES_DB,
-        }).initialize(),
+      useFactory: (c: IngestionConfig) => createBackfillDataSource(postgresSettings(c)).initialize(),
     },
     {
       provide: BackfillsService,

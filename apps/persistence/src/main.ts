@@ -1,6 +1,6 @@
 import './telemetry';
 import 'reflect-metadata';
-import { KAFKA, runConsumerService } from '@sparkflow/service-kit';
+import { runConsumerService } from '@sparkflow/service-kit';
 import { PersistenceModule } from './persistence.module';
 import { PERSISTENCE_CONFIG, type PersistenceConfig } from './persistence.config';
 
@@ -9,6 +9,5 @@ runConsumerService<PersistenceConfig>({
   module: PersistenceModule,
   config: PERSISTENCE_CONFIG,
   settings: (c) => ({ port: c.PERSISTENCE_HTTP_PORT, host: c.HTTP_HOST }),
-  kafka: KAFKA,
   consumer: (c) => ({ groupId: c.PERSISTENCE_GROUP_ID, stage: 'persistence' }),
 });

@@ -1,18 +1,8 @@
-import {
-  HttpEnv,
-  LogEnv,
-  CassandraEnv,
-  KafkaEnv,
-  kafkaAuthEnv,
-  httpPort,
-  parseEnv,
-} from '@sparkflow/service-kit';
+import { CassandraEnv, httpPort, parseEnv, serviceBaseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { CONSUMER_GROUPS } from '@sparkflow/contracts';
 
-const Env = KafkaEnv.extend(kafkaAuthEnv('persistence').shape)
-  .extend(HttpEnv.shape)
-  .extend(LogEnv.shape)
+const Env = serviceBaseEnv('persistence')
   .extend(CassandraEnv.shape)
   .extend({
     PERSISTENCE_HTTP_PORT: httpPort(3002),

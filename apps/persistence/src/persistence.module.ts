@@ -10,8 +10,7 @@ import {
   kafkaReady,
   splitList,
   SERVICE_CONTROLLERS,
-  ServiceHealthModule,
-  serviceConfigModule,
+  serviceImports,
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { ingestToPersistedRecorder } from '@sparkflow/telemetry';
@@ -21,7 +20,7 @@ import { PersistUsersHandler } from './persist-users.handler';
 export const CASSANDRA = Symbol('CASSANDRA');
 
 @Module({
-  imports: [serviceConfigModule(PERSISTENCE_CONFIG, validatePersistenceConfig), ServiceHealthModule],
+  imports: serviceImports(PERSISTENCE_CONFIG, validatePersistenceConfig),
   controllers: [PersistUsersHandler, ...SERVICE_CONTROLLERS],
   providers: [
     ...serviceProviders({

@@ -9,9 +9,12 @@ import { API_KEY, INGESTION, cassandra, deadLettersOfBatch, kafka, settings } fr
 
 type Case = BadInputCase;
 
-const { cases } = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'bad-input.json'), 'utf8')) as { cases: Case[] };
+const { cases } = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'bad-input.json'), 'utf8')) as {
+  cases: Case[];
+};
 const SERVICES = ['ingestion', 'enrichment', 'persistence', 'audit'];
-const pids = () => SERVICES.map((s) => readFileSync(join(settings.SPARKFLOW_HOME, 'run', `${s}.pid`), 'utf8').trim());
+const pids = () =>
+  SERVICES.map((s) => readFileSync(join(settings.SPARKFLOW_HOME, 'run', `${s}.pid`), 'utf8').trim());
 
 function httpBody(c: Case): string | Buffer {
   if (c.bytesBase64) return Buffer.from(c.bytesBase64, 'base64');
@@ -42,14 +45,17 @@ function recordValue(c: Case, batchId: string): string | Buffer {
 describe(`the bad-input corpus (${cases.length} cases)`, () => {
   const before = pids();
 
-  it.each(cases.filter((c) => c.channel === 'http').map((c) => [c.name, c] as const))('%s → its 4xx', async (_name, c) => {
-    const res = await fetch(`${INGESTION}/v1/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...c.headers },
-      body: httpBody(c),
-    });
-    expect(res.status).toBe(c.expect.status);
-  });
+  it.each(cases.filter((c) => c.channel === 'http').map((c) => [c.name, c] as const))(
+    '%s → its 4xx',
+    async (_name, c) => {
+      const res = await fetch(`${INGESTION}/v1/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...c.headers },
+        body: httpBody(c),
+      });
+      expect(res.status).toBe(c.expect.status);
+    },
+  );
 
   it('dead-letters every bad record written to the topics with its reason, and stores the hostile-but-valid ones verbatim', async () => {
     const batchId = uniqueName('bad-input');
@@ -64,7 +70,11 @@ describe(`the bad-input corpus (${cases.length} cases)`, () => {
           {
             key,
             value: recordValue(c, batchId),
-            headers: { [HEADERS.eventId]: randomUUID(), [HEADERS.batchId]: batchId, [HEADERS.source]: 'http-push' },
+            headers: {
+              [HEADERS.eventId]: randomUUID(),
+              [HEADERS.batchId]: batchId,
+              [HEADERS.source]: 'http-push',
+            },
           },
         ],
       });
@@ -80,8 +90,20 @@ describe(`the bad-input corpus (${cases.length} cases)`, () => {
       const ok =
         letter &&
         letter.payload.stage === want.stage &&
-        letter.payload.reasons.some((r) => r.code === want.code && (want.path === undefined || r.path === want.path));
-      return ok ? [] : [{ case: c.name, want, got: letter ? { stage: letter.payload.stage, reasons: letter.payload.reasons } : 'no dead letter' }];
+        letter.payload.reasons.some(
+          (r) => r.code === want.code && (want.path === undefined || r.path === want.path),
+        );
+      return ok
+        ? []
+        : [
+            {
+              case: c.name,
+              want,
+              got: letter
+                ? { stage: letter.payload.stage, reasons: letter.payload.reasons }
+                : 'no dead letter',
+            },
+          ];
     });
     expect(missing).toEqual([]);
 
@@ -92,9 +114,14 @@ describe(`the bad-input corpus (${cases.length} cases)`, () => {
         const id = (c.body as { login: { uuid: string } }).login.uuid.toLowerCase();
         let row: Record<string, unknown> | null = null;
         for (const deadline = Date.now() + 30_000; !row && Date.now() < deadline; await sleep(250)) {
-          row = (await client.execute('SELECT * FROM users WHERE user_id = ?', [id], { prepare: true })).first();
+          row = (
+            await client.execute('SELECT * FROM users WHERE user_id = ?', [id], { prepare: true })
+          ).first();
         }
-        expect({ case: c.name, row: row && Object.fromEntries(Object.keys(c.expect.stored!).map((k) => [k, row![k]])) }).toEqual({
+        expect({
+          case: c.name,
+          row: row && Object.fromEntries(Object.keys(c.expect.stored!).map((k) => [k, row![k]])),
+        }).toEqual({
           case: c.name,
           row: c.expect.stored,
         });

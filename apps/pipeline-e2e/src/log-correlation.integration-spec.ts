@@ -1,41 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEADERS, TOPICS } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
-import type { SpanRecord } from '@sparkflow/telemetry';
 import { uniqueName } from '@sparkflow/testing';
-import { deadLettersOfBatch, kafka, post, settings, waitForBatch } from './pipeline-client';
-
-type LogLine = Record<string, unknown>;
-
-/** The JSON lines of a service's log (the native stack writes `<home>/logs/<service>.log`) that mention `text`. */
-function logLines(service: string, text: string): LogLine[] {
-  const file = join(settings.SPARKFLOW_HOME, 'logs', `${service}.log`);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{') && line.includes(text))
-    .map((line) => JSON.parse(line) as LogLine);
-}
-
-/** The spans a service exported for a trace (`<home>/traces/<service>.jsonl`). */
-function spans(service: string, traceId: string): SpanRecord[] {
-  const file = join(settings.SPARKFLOW_HOME, 'traces', `${service}.jsonl`);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.includes(traceId))
-    .map((line) => JSON.parse(line) as SpanRecord);
-}
+import { deadLettersOfBatch, kafka, post, waitForBatch } from './pipeline-client';
+import { exportedSpans as spans, logLines } from './stack-files';
 
 describe('log lines and traces of one record lead to each other', () => {
   it("writes the record's trace_id, span_id, event_id and batch_id on its lines in enrichment and persistence, the span ids its trace holds", async () => {
     const traceId = randomBytes(16).toString('hex');
     const users = generateUsers({ seed: uniqueName('e2e-logs'), count: 1 });
     // A sampled traceparent: the record's trace is exported, and its work is logged at info.
-    const res = await post('/v1/users', users, { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` });
+    const res = await post('/v1/users', users, {
+      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+    });
     expect(res.status).toBe(202);
     const { batchId, eventIds } = res.json as { batchId: string; eventIds: string[] };
     expect(eventIds).toHaveLength(1);
@@ -50,7 +28,9 @@ describe('log lines and traces of one record lead to each other', () => {
     const find = () =>
       hops.map(({ service, span }) => ({
         service,
-        span: spans(service, traceId).find((s) => s.name === span && s.attributes['sparkflow.event_id'] === eventId),
+        span: spans(service, traceId).find(
+          (s) => s.name === span && s.attributes['sparkflow.event_id'] === eventId,
+        ),
         lines: logLines(service, eventId).filter((l) => l['msg'] !== undefined),
       }));
     // Log lines are written at once, spans exported every few seconds: wait for both, bounded.
@@ -74,7 +54,12 @@ describe('log lines and traces of one record lead to each other', () => {
     }
     // Ingestion's request line carries the same trace.
     expect(logLines('ingestion', traceId)).toContainEqual(
-      expect.objectContaining({ service: 'ingestion', trace_id: traceId, msg: 'request completed', res: { statusCode: 202 } }),
+      expect.objectContaining({
+        service: 'ingestion',
+        trace_id: traceId,
+        msg: 'request completed',
+        res: { statusCode: 202 },
+      }),
     );
   });
 
@@ -122,7 +107,9 @@ describe('log lines and traces of one record lead to each other', () => {
         batch_id: batchId,
         trace_id: traceId,
         span_id: found.span?.spanId,
-        msg: expect.stringMatching(/^dead-lettered users\.raw\[\d+\] offset \d+ after 1 attempt\(s\): MALFORMED_JSON: /),
+        msg: expect.stringMatching(
+          /^dead-lettered users\.raw\[\d+\] offset \d+ after 1 attempt\(s\): MALFORMED_JSON: /,
+        ),
       }),
     ]);
   });

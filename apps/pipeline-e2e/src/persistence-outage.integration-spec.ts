@@ -44,7 +44,10 @@ describe('a Cassandra outage while users flow', () => {
     const client = cassandra();
     await client.connect();
     try {
-      const present = await userIdsPresent(client, users.map((u) => u.login.uuid.toLowerCase()));
+      const present = await userIdsPresent(
+        client,
+        users.map((u) => u.login.uuid.toLowerCase()),
+      );
       expect(present.size).toBe(counts.persisted);
       if (counts.deadLettered) {
         const dead = await deadLettersOfBatch(batchId, counts.deadLettered);
@@ -52,7 +55,11 @@ describe('a Cassandra outage while users flow', () => {
         expect(dead.every((d) => d.payload.reasons[0].code === 'CASSANDRA_UNAVAILABLE')).toBe(true);
         // Every user is accounted for exactly once: written, or explained on the DLQ.
         const deadIds = new Set(dead.map((d) => d.payload.key));
-        expect(users.filter((u) => !present.has(u.login.uuid.toLowerCase()) && !deadIds.has(u.login.uuid.toLowerCase()))).toEqual([]);
+        expect(
+          users.filter(
+            (u) => !present.has(u.login.uuid.toLowerCase()) && !deadIds.has(u.login.uuid.toLowerCase()),
+          ),
+        ).toEqual([]);
       }
     } finally {
       await client.shutdown();

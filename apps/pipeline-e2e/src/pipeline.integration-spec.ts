@@ -57,7 +57,12 @@ function badCorpus(valid: FullRandomUser): BadRecord[] {
     { name: 'empty e-mail', user: missingEmail, code: 'SCHEMA_INVALID', path: 'payload.email' },
     { name: 'mistyped age', user: mistypedAge, code: 'SCHEMA_INVALID', path: 'payload.dob.age' },
     { name: 'birth in the future', user: futureDob, code: 'SEMANTIC_INVALID', path: 'payload.dob.date' },
-    { name: 'impossible date', user: impossibleDate, code: 'SCHEMA_INVALID', path: 'payload.registered.date' },
+    {
+      name: 'impossible date',
+      user: impossibleDate,
+      code: 'SCHEMA_INVALID',
+      path: 'payload.registered.date',
+    },
     { name: 'oversized name', user: hugeName, code: 'SCHEMA_INVALID', path: 'payload.name.first' },
   ];
 }
@@ -81,26 +86,44 @@ describe('the pipeline on the real stack', () => {
       expect(res.status).toBe(202);
       batchId = res.json['batchId'] as string;
       const counts = await waitForBatch(batchId);
-      expect(counts).toMatchObject({ expected: 10_000, ingested: 10_000, enriched: 10_000, persisted: 10_000, deadLettered: 0 });
+      expect(counts).toMatchObject({
+        expected: 10_000,
+        ingested: 10_000,
+        enriched: 10_000,
+        persisted: 10_000,
+        deadLettered: 0,
+      });
       expect((await userIdsPresent(client, ids)).size).toBe(new Set(ids).size);
     });
 
     it('keeps one row per person when the same batch is ingested again (tutorial: a fresh uuid4 per pull duplicated people)', async () => {
       const sample = ids.slice(0, 50);
-      const before = await client.execute('SELECT user_id, email, postcode FROM users WHERE user_id IN ?', [sample], { prepare: true });
+      const before = await client.execute(
+        'SELECT user_id, email, postcode FROM users WHERE user_id IN ?',
+        [sample],
+        { prepare: true },
+      );
       const again = await post('/v1/synthetic', { count: 10_000, seed });
       expect(again.json['batchId']).toBe(batchId);
       const counts = await waitForBatch(batchId);
       // The audit shows both passes: every person was ingested and persisted twice.
       expect(counts).toMatchObject({ ingested: 20_000, persisted: 20_000, deadLettered: 0 });
-      const after = await client.execute('SELECT user_id, email, postcode FROM users WHERE user_id IN ?', [sample], { prepare: true });
+      const after = await client.execute(
+        'SELECT user_id, email, postcode FROM users WHERE user_id IN ?',
+        [sample],
+        { prepare: true },
+      );
       expect(after.rows.map((r) => ({ ...r }))).toEqual(before.rows.map((r) => ({ ...r })));
-      const history = (await (await fetch(`${AUDIT}/v1/users/${ids[0]}/history`, { headers: AUDIT_HEADERS })).json()) as { events: { outcome: string }[] };
+      const history = (await (
+        await fetch(`${AUDIT}/v1/users/${ids[0]}/history`, { headers: AUDIT_HEADERS })
+      ).json()) as { events: { outcome: string }[] };
       expect(history.events.filter((e) => e.outcome === 'persisted')).toHaveLength(2);
     });
 
     it('stores every postcode and registration date (tutorial: post_code/registered_date were always null, INT lost "EC1A 1BB")', async () => {
-      const alphanumeric = expected.filter((u) => typeof u.location.postcode === 'string' && /[A-Z]/i.test(u.location.postcode)).slice(0, 50);
+      const alphanumeric = expected
+        .filter((u) => typeof u.location.postcode === 'string' && /[A-Z]/i.test(u.location.postcode))
+        .slice(0, 50);
       expect(alphanumeric.length).toBeGreaterThan(0);
       const rs = await client.execute(
         'SELECT user_id, postcode, registered_at FROM users WHERE user_id IN ?',
@@ -110,8 +133,12 @@ describe('the pipeline on the real stack', () => {
       expect(rs.rowLength).toBe(alphanumeric.length);
       for (const row of rs.rows) {
         const source = alphanumeric.find((u) => u.login.uuid.toLowerCase() === String(row['user_id']))!;
-        expect(row['postcode']).toBe(String(source.location.postcode).trim().toUpperCase().replace(/\s+/g, ' '));
-        expect((row['registered_at'] as Date).toISOString()).toBe(new Date(source.registered.date).toISOString());
+        expect(row['postcode']).toBe(
+          String(source.location.postcode).trim().toUpperCase().replace(/\s+/g, ' '),
+        );
+        expect((row['registered_at'] as Date).toISOString()).toBe(
+          new Date(source.registered.date).toISOString(),
+        );
       }
     });
   });
@@ -125,7 +152,10 @@ describe('the pipeline on the real stack', () => {
       const records = [
         ...good.map((u) => ({ key: u.login.uuid, value: JSON.stringify(envelope(batchId, u)) })),
         { key: duplicate.login.uuid, value: JSON.stringify(envelope(batchId, duplicate)) },
-        ...bad.map((b) => ({ key: randomUUID(), value: b.bytes ?? JSON.stringify(envelope(batchId, b.user)) })),
+        ...bad.map((b) => ({
+          key: randomUUID(),
+          value: b.bytes ?? JSON.stringify(envelope(batchId, b.user)),
+        })),
       ];
       const producer = kafka.producer({ idempotent: true });
       await producer.connect();
@@ -157,7 +187,10 @@ describe('the pipeline on the real stack', () => {
         expect({ record: b.name, found: Boolean(match) }).toEqual({ record: b.name, found: true });
         expect(match!.payload).toMatchObject({ stage: 'enrichment', originalTopic: TOPICS.usersRaw });
       }
-      const present = await userIdsPresent(client, good.map((u) => u.login.uuid.toLowerCase()));
+      const present = await userIdsPresent(
+        client,
+        good.map((u) => u.login.uuid.toLowerCase()),
+      );
       expect(present.size).toBe(200);
     });
   });
@@ -173,10 +206,18 @@ describe('the pipeline on the real stack', () => {
 
     it('answers 400 naming every bad field of every user', async () => {
       const [a, b] = generateUsers({ seed: uniqueName('e2e-bad'), count: 2 });
-      const body = { results: [{ ...a, email: 42 }, { ...b, login: { ...b.login, uuid: 'nope' } }] };
+      const body = {
+        results: [
+          { ...a, email: 42 },
+          { ...b, login: { ...b.login, uuid: 'nope' } },
+        ],
+      };
       const res = await post('/v1/users', body);
       expect(res.status).toBe(400);
-      expect((res.json['errors'] as { path: string }[]).map((e) => e.path)).toEqual(['results.0.email', 'results.1.login.uuid']);
+      expect((res.json['errors'] as { path: string }[]).map((e) => e.path)).toEqual([
+        'results.0.email',
+        'results.1.login.uuid',
+      ]);
     });
 
     it('answers 413 above the size limit', async () => {
@@ -185,10 +226,20 @@ describe('the pipeline on the real stack', () => {
 
     it('answers 202 only after Kafka has the users, and they reach Cassandra', async () => {
       const users = generateUsers({ seed: uniqueName('e2e-push'), count: 3 });
-      const res = await post('/v1/users', { results: users, info: { seed: 'x', results: 3, page: 1, version: '1.4' } });
+      const res = await post('/v1/users', {
+        results: users,
+        info: { seed: 'x', results: 3, page: 1, version: '1.4' },
+      });
       expect(res.status).toBe(202);
       await waitForBatch(res.json['batchId'] as string);
-      expect((await userIdsPresent(client, users.map((u) => u.login.uuid.toLowerCase()))).size).toBe(3);
+      expect(
+        (
+          await userIdsPresent(
+            client,
+            users.map((u) => u.login.uuid.toLowerCase()),
+          )
+        ).size,
+      ).toBe(3);
     });
   });
 });

@@ -1,6 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchCounts } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
@@ -14,6 +11,7 @@ import {
   plainRow,
   uniqueName,
 } from '@sparkflow/testing';
+import { kill9, stack } from './stack-control';
 
 /**
  * A backfill outlives the ingestion process working it: kill -9 while it produces, and the restarted
@@ -22,18 +20,12 @@ import {
  * stores, each audit batch exactly its size (a chunk produced twice is one set of events, not two).
  */
 const s = integrationSettings();
-const REPO = resolve(__dirname, '..', '..', '..');
 const INGESTION = `http://127.0.0.1:${s.INGESTION_HTTP_PORT}`;
 const AUDIT = `http://127.0.0.1:${s.AUDIT_HTTP_PORT}`;
 const headers = { 'content-type': 'application/json', 'x-api-key': s.INGESTION_API_KEYS.split(',')[0] };
 const PER_DAY = 4000;
 const FROM = '2025-03-01';
 const TO = '2025-03-04';
-
-function stack(...args: string[]): void {
-  const run = spawnSync('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`stack ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
-}
 
 async function backfill(id: string): Promise<{ status: number; body: Backfill | null }> {
   try {
@@ -73,8 +65,7 @@ describe('a backfill whose ingestion process is killed mid-way', () => {
       if (before && produced(before) > 0) break;
       await sleep(50);
     }
-    const pid = Number(readFileSync(join(s.SPARKFLOW_HOME, 'run', 'ingestion.pid'), 'utf8'));
-    process.kill(pid, 'SIGKILL');
+    const pid = await kill9(s.SPARKFLOW_HOME, 'ingestion');
     expect(before).not.toBeNull();
     // The test means something only when the kill lands mid-way.
     expect({ status: before?.status, midway: produced(before!) < total }).toEqual({

@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
@@ -15,6 +14,7 @@ import {
   plainRow,
   uniqueName,
 } from '@sparkflow/testing';
+import { kill9 as killStackProcess, stack } from './stack-control';
 
 /**
  * Breaks the running stack while 50,000 users flow through it — every service, the Kafka broker and
@@ -23,7 +23,6 @@ import {
  * faults stores, every batch reconciled in the audit, nothing on the DLQ, no lag.
  */
 const s = integrationSettings();
-const REPO = resolve(__dirname, '..', '..', '..');
 const USERS = Number(process.env['FAULT_TEST_USERS'] ?? 50_000);
 const BATCHES = 10;
 const INGESTION = `http://127.0.0.1:${s.INGESTION_HTTP_PORT}`;
@@ -36,25 +35,9 @@ const note = (line: string) => {
   console.log(line);
 };
 
-function stack(...args: string[]): void {
-  const run = spawnSync('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`stack ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
-}
-
 async function kill9(component: string): Promise<void> {
-  const pid = Number(readFileSync(join(s.SPARKFLOW_HOME, 'run', `${component}.pid`), 'utf8'));
-  process.kill(pid, 'SIGKILL');
+  const pid = await killStackProcess(s.SPARKFLOW_HOME, component);
   note(`kill -9 ${component} (pid ${pid})`);
-  // Gone once /proc no longer lists it as running (a killed process is a zombie until it is reaped).
-  while (/^State:\s+[^Z]/m.test(statusOf(pid))) await sleep(100);
-}
-
-function statusOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /** A killed service comes back through its supervisor; `stack up` returns once the component answers again. */

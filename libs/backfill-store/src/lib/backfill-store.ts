@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 
 export interface StoredBatch {
   day: string;
@@ -18,13 +18,13 @@ export interface StoredBackfill {
   leaseUntil: Date | null;
 }
 
-export interface PostgresSettings {
-  host: string;
-  port: number;
-  username: string;
-  password: string;
-  database: string;
-}
+/** Where the store connects: the services' PostgreSQL role on the stack's database. */
+export type PostgresSettings = Required<
+  Pick<
+    Extract<DataSourceOptions, { type: 'postgres' }>,
+    'host' | 'port' | 'username' | 'password' | 'database'
+  >
+>;
 
 /** A data source for the backfill store only: no entities, the schema comes from `provisionPostgres`. */
 export function createBackfillDataSource(s: PostgresSettings): DataSource {

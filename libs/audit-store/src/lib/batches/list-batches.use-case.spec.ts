@@ -31,9 +31,19 @@ describe('a batch is complete', () => {
 describe('listing batches', () => {
   const now = Date.parse('2026-11-30T12:00:00Z');
   const rows = [
-    { batchId: 'b3', source: 'synthetic', createdAt: '2026-11-30T11:59:00.000Z', ...counts({ persisted: 1 }) },
+    {
+      batchId: 'b3',
+      source: 'synthetic',
+      createdAt: '2026-11-30T11:59:00.000Z',
+      ...counts({ persisted: 1 }),
+    },
     { batchId: 'b2', source: 'synthetic', createdAt: '2026-11-30T11:58:00.000Z', ...counts() },
-    { batchId: 'b1', source: 'http-push', createdAt: '2026-11-30T11:57:00.000Z', ...counts({ ingested: 1, persisted: 1 }) },
+    {
+      batchId: 'b1',
+      source: 'http-push',
+      createdAt: '2026-11-30T11:57:00.000Z',
+      ...counts({ ingested: 1, persisted: 1 }),
+    },
   ];
   let asked: Date | undefined;
   const useCase = new ListBatchesUseCase(
@@ -54,7 +64,11 @@ describe('listing batches', () => {
       ['b2', true],
       ['b1', false],
     ]);
-    expect(list).toMatchObject({ since: '2026-11-29T12:00:00.000Z', incompleteOnly: false, truncated: false });
+    expect(list).toMatchObject({
+      since: '2026-11-29T12:00:00.000Z',
+      incompleteOnly: false,
+      truncated: false,
+    });
   });
 
   it('keeps only the incomplete ones with incomplete=true, and says when the limit cut the list', async () => {

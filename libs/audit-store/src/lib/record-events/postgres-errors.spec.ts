@@ -48,8 +48,8 @@ describe('postgresErrorCode', () => {
   });
 
   it('keeps the SQLSTATE in the reason', () => {
-    expect(fromPostgresError(wrapped(pgError('22021', 'invalid byte sequence')), 'audit insert').message).toBe(
-      'audit insert: 22021 invalid byte sequence',
-    );
+    expect(
+      fromPostgresError(wrapped(pgError('22021', 'invalid byte sequence')), 'audit insert').message,
+    ).toBe('audit insert: 22021 invalid byte sequence');
   });
 });

@@ -10,13 +10,16 @@ import { SparkflowException } from '@sparkflow/errors';
  * 54000 an index row too large), and the constraint checks our values can fail (not-null, check).
  */
 function refusesTheData(sqlstate: string): boolean {
-  return sqlstate.startsWith('22') || sqlstate.startsWith('54') || sqlstate === '23502' || sqlstate === '23514';
+  return (
+    sqlstate.startsWith('22') || sqlstate.startsWith('54') || sqlstate === '23502' || sqlstate === '23514'
+  );
 }
 
 /** TypeORM wraps the driver's error; the SQLSTATE is on pg's own `DatabaseError`. */
 function databaseErrorOf(error: unknown): DatabaseError | null {
   if (error instanceof DatabaseError) return error;
-  if (error instanceof QueryFailedError && error.driverError instanceof DatabaseError) return error.driverError;
+  if (error instanceof QueryFailedError && error.driverError instanceof DatabaseError)
+    return error.driverError;
   return null;
 }
 

@@ -144,9 +144,12 @@ describe('RecordEventsUseCase', () => {
     const stored: string[] = [];
     const record = jest.fn(async (rows: { batchId: string | null; eventId: string }[]) => {
       if (rows.some((r) => r.batchId?.includes('\u0000'))) {
-        throw Object.assign(new DatabaseError('invalid byte sequence for encoding "UTF8": 0x00', 0, 'error'), {
-          code: '22021',
-        });
+        throw Object.assign(
+          new DatabaseError('invalid byte sequence for encoding "UTF8": 0x00', 0, 'error'),
+          {
+            code: '22021',
+          },
+        );
       }
       stored.push(...rows.map((r) => r.eventId));
     });
@@ -154,7 +157,10 @@ describe('RecordEventsUseCase', () => {
     const ids = Array.from({ length: 7 }, () => randomUUID());
     const outcomes = await useCase.execute(
       ids.map((id, i) =>
-        msg('users.raw', 'x', { 'sparkflow-event-id': id, 'sparkflow-batch-id': i === 4 ? 'seed\u0000-p1' : 'b-1' }),
+        msg('users.raw', 'x', {
+          'sparkflow-event-id': id,
+          'sparkflow-batch-id': i === 4 ? 'seed\u0000-p1' : 'b-1',
+        }),
       ),
     );
     expect(outcomes.map((o) => o.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'failed', 'ok', 'ok']);
@@ -170,11 +176,9 @@ describe('RecordEventsUseCase', () => {
       msg('users.dlq', JSON.stringify({ eventId: 2, payload: '\u0000' })),
       msg('users.raw', 'garbage'),
     ]);
-    expect(outcomes.map((o) => (o.status === 'failed' ? (o.error as { code: string }).code : o.status))).toEqual([
-      'SCHEMA_INVALID',
-      'SCHEMA_INVALID',
-      'ok',
-    ]);
+    expect(
+      outcomes.map((o) => (o.status === 'failed' ? (o.error as { code: string }).code : o.status)),
+    ).toEqual(['SCHEMA_INVALID', 'SCHEMA_INVALID', 'ok']);
     expect(record).not.toHaveBeenCalled();
   });
 });

@@ -186,7 +186,8 @@ export class RecordEventsUseCase {
     if (!rows.length) return;
     try {
       const batches = new Map<string, BatchRow>();
-      for (const u of units) if (u.batch && !batches.has(u.batch.batchId)) batches.set(u.batch.batchId, u.batch);
+      for (const u of units)
+        if (u.batch && !batches.has(u.batch.batchId)) batches.set(u.batch.batchId, u.batch);
       await this.repository.record(rows, [...batches.values()]);
     } catch (error) {
       if (postgresErrorCode(error) !== SparkflowErrorCode.PostgresRejected) throw error;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HEADERS } from '@sparkflow/contracts';
+import { aDeadLetterRecord } from '@sparkflow/testing';
 import type { OutboundRecord } from '../producer/event-producer';
 import {
   contractIssues,
@@ -10,27 +11,8 @@ import {
   type ReplayableDeadLetter,
 } from './replay-dead-letters';
 
-function aDeadLetter(over: Partial<ReplayableDeadLetter['deadLetter']> = {}): ReplayableDeadLetter {
-  return {
-    dlqEventId: randomUUID(),
-    source: 'http-push',
-    deadLetter: {
-      stage: 'enrichment',
-      reasons: [{ code: 'SCHEMA_INVALID' as never, message: 'Invalid email', path: 'payload.email' }],
-      originalTopic: 'users.raw',
-      partition: 4,
-      offset: '99',
-      key: 'user-key',
-      originalEventId: 'header-event-id',
-      originalBatchId: 'batch-1',
-      payload: '{"not":"an envelope"}',
-      payloadEncoding: 'utf8',
-      attempts: 1,
-      failedAt: '2026-11-26T10:00:00.000Z',
-      ...over,
-    },
-  };
-}
+const aDeadLetter = (over: Partial<ReplayableDeadLetter['deadLetter']> = {}): ReplayableDeadLetter =>
+  aDeadLetterRecord(over);
 
 /** Records what would reach the broker, and answers with consecutive offsets per topic. */
 class RecordingPublisher implements RecordPublisher {

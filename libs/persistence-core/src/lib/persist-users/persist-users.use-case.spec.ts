@@ -66,7 +66,12 @@ function setup(upsert: (w: UserWrite) => Promise<void>, onWritten?: (ingestedAt:
   const producer = {
     send: async (_t: string, events: readonly OutboundEvent[]) => (sent.push(...events), []),
   };
-  const useCase = new PersistUsersUseCase({ upsert } as unknown as UsersRepository, producer as never, 4, onWritten);
+  const useCase = new PersistUsersUseCase(
+    { upsert } as unknown as UsersRepository,
+    producer as never,
+    4,
+    onWritten,
+  );
   return { sent, useCase };
 }
 
@@ -75,8 +80,7 @@ describe('PersistUsersUseCase', () => {
     const written: string[] = [];
     const ok = randomUUID();
     const { sent, useCase } = setup(async (w) => {
-      if (w.user.userId !== ok)
-        throw new errors.NoHostAvailableError({});
+      if (w.user.userId !== ok) throw new errors.NoHostAvailableError({});
       written.push(w.user.userId);
     });
     const outcomes = await useCase.execute([message(enriched(ok)), message(enriched(randomUUID()))]);
@@ -90,9 +94,12 @@ describe('PersistUsersUseCase', () => {
   it('reports the ingestion time of each event it wrote, and none of those it could not write', async () => {
     const ok = randomUUID();
     const times: string[] = [];
-    const { useCase } = setup(async (w) => {
-      if (w.user.userId !== ok) throw new errors.NoHostAvailableError({});
-    }, (t) => times.push(t));
+    const { useCase } = setup(
+      async (w) => {
+        if (w.user.userId !== ok) throw new errors.NoHostAvailableError({});
+      },
+      (t) => times.push(t),
+    );
     await useCase.execute([message(enriched(ok)), message(enriched(randomUUID()))]);
     expect(times).toEqual(['2026-11-25T12:00:00.000Z']);
   });

@@ -6,6 +6,7 @@ import {
   type KafkaBatchServerOptions,
 } from '@sparkflow/kafka';
 import { bootstrapService, type ServiceBootstrap } from './bootstrap';
+import { KAFKA } from './service-providers';
 
 /** A service's `main.ts`: starts it, or says why it could not on stderr and exits 1 for its supervisor. */
 export function runService<C>(b: ServiceBootstrap<C>): void {
@@ -19,15 +20,15 @@ export interface ConsumerServiceBootstrap<C extends { KAFKA_STALL_AFTER_S: numbe
   ServiceBootstrap<C>,
   'transport'
 > {
-  /** The provider token under which the service's module holds its Kafka client. */
-  kafka: symbol;
+  /** The provider token under which the service's module holds its Kafka client; `serviceProviders`' KAFKA by default. */
+  kafka?: symbol;
   /** The consumer's own settings; the producer, consumer health and watchdog come from the module and KafkaEnv. */
   consumer: (config: C) => Omit<KafkaBatchServerOptions, 'kafka' | 'producer' | 'health' | 'watchdog'>;
 }
 
 /** A consuming service's `main.ts`: HTTP plus the Kafka batch transport, wired the same way in every service. */
 export function runConsumerService<C extends { KAFKA_STALL_AFTER_S: number }>({
-  kafka,
+  kafka = KAFKA,
   consumer,
   ...service
 }: ConsumerServiceBootstrap<C>): void {

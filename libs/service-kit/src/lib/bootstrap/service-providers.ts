@@ -1,4 +1,4 @@
-import { Logger, type Provider } from '@nestjs/common';
+import { type DynamicModule, Logger, type Provider } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import {
   ConsumerHealth,
@@ -7,7 +7,8 @@ import {
   kafkaCredentials,
   type KafkaSaslMechanism,
 } from '@sparkflow/kafka';
-import { HealthController } from '../health/health.controller';
+import { HealthController, ServiceHealthModule } from '../health/health.controller';
+import { serviceConfigModule } from '../config/service-config.module';
 import { MetricsController } from '../observability/metrics.controller';
 import { splitList } from '../config/service-env';
 import { TelemetryLifecycle } from '../observability/telemetry-lifecycle';
@@ -44,7 +45,10 @@ export function kafkaProviders(
       provide: KAFKA,
       inject: [config],
       useFactory: (c: KafkaServiceConfig) =>
-        createKafka({ brokers: splitList(c.KAFKA_BROKERS), clientId, credentials: kafkaCredentials(c) }, kafkajsLog),
+        createKafka(
+          { brokers: splitList(c.KAFKA_BROKERS), clientId, credentials: kafkaCredentials(c) },
+          kafkajsLog,
+        ),
     },
     {
       provide: EventProducer,
@@ -57,6 +61,18 @@ export function kafkaProviders(
     },
   ];
 }
+
+/**
+ * The modules every service's module imports: its configuration, parsed once by `validate` and provided
+ * under `config` (`serviceConfigModule`), and Terminus for its health controller (`ServiceHealthModule`).
+ */
+export const serviceImports = <C extends object>(
+  config: symbol,
+  validate: (raw: Record<string, unknown>) => C,
+): [DynamicModule, typeof ServiceHealthModule] => [
+  serviceConfigModule(config, validate),
+  ServiceHealthModule,
+];
 
 /** The controllers every service serves beside its own: `/health/live`, `/health/ready` and `/metrics`. */
 export const SERVICE_CONTROLLERS = [HealthController, MetricsController];

@@ -46,6 +46,8 @@ describe('serviceConfigModule', () => {
   });
 
   it('stops the boot naming the bad variable and what it expects', async () => {
-    await expect(boot('http')).rejects.toThrow(/spec: invalid configuration\n {2}SPEC_SERVICE_PORT: .*number/);
+    await expect(boot('http')).rejects.toThrow(
+      /spec: invalid configuration\n {2}SPEC_SERVICE_PORT: .*number/,
+    );
   });
 });

@@ -62,6 +62,22 @@ export const LogEnv = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
+/**
+ * What every service's environment starts from: its Kafka connection signed in as its own principal,
+ * where its HTTP server binds, and its log level. An app extends it with what it alone needs.
+ */
+export const serviceBaseEnv = (role: KafkaRole) =>
+  KafkaEnv.extend(kafkaAuthEnv(role).shape).extend(HttpEnv.shape).extend(LogEnv.shape);
+
+/** A service's PostgreSQL connection settings, as the data sources of `@sparkflow/audit-store` and `@sparkflow/backfill-store` take them. */
+export const postgresSettings = (c: z.infer<typeof PostgresEnv>) => ({
+  host: c.POSTGRES_HOST,
+  port: c.POSTGRES_PORT,
+  username: c.POSTGRES_USER,
+  password: c.POSTGRES_PASSWORD,
+  database: c.POSTGRES_DB,
+});
+
 export const httpPort = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 /**

@@ -23,7 +23,10 @@ describe('SparkflowExceptionFilter', () => {
   it('answers an upstream failure with 502 and its code, message and reasons', () => {
     const { host, sent } = httpHost();
     new SparkflowExceptionFilter().catch(
-      new SparkflowException(SparkflowErrorCode.SourceUnavailable, 'GET https://randomuser.me/api/ answered HTTP 503'),
+      new SparkflowException(
+        SparkflowErrorCode.SourceUnavailable,
+        'GET https://randomuser.me/api/ answered HTTP 503',
+      ),
       host,
     );
     expect(sent.status).toBe(502);
@@ -31,13 +34,22 @@ describe('SparkflowExceptionFilter', () => {
       statusCode: 502,
       code: 'SOURCE_UNAVAILABLE',
       message: 'GET https://randomuser.me/api/ answered HTTP 503',
-      reasons: [{ code: 'SOURCE_UNAVAILABLE', message: 'GET https://randomuser.me/api/ answered HTTP 503', path: null }],
+      reasons: [
+        {
+          code: 'SOURCE_UNAVAILABLE',
+          message: 'GET https://randomuser.me/api/ answered HTTP 503',
+          path: null,
+        },
+      ],
     });
   });
 
   it('answers each code with the status the table maps it to', () => {
     const { host, sent } = httpHost();
-    new SparkflowExceptionFilter().catch(new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'bad'), host);
+    new SparkflowExceptionFilter().catch(
+      new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'bad'),
+      host,
+    );
     expect(sent.status).toBe(400);
   });
 

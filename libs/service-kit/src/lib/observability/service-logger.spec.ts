@@ -17,9 +17,16 @@ describe('serviceLoggerOptions', () => {
   beforeEach(() => (lines.length = 0));
 
   it("writes one JSON line per entry with the service and the record's ids", () => {
-    inRecordContext(context.active(), { event_id: 'ev-1', batch_id: 'batch-1' }, () => log.warn('dead-lettered'));
+    inRecordContext(context.active(), { event_id: 'ev-1', batch_id: 'batch-1' }, () =>
+      log.warn('dead-lettered'),
+    );
     expect(lines).toEqual([
-      expect.objectContaining({ service: 'enrichment', msg: 'dead-lettered', event_id: 'ev-1', batch_id: 'batch-1' }),
+      expect.objectContaining({
+        service: 'enrichment',
+        msg: 'dead-lettered',
+        event_id: 'ev-1',
+        batch_id: 'batch-1',
+      }),
     ]);
     expect(lines[0]['time']).toMatch(/^\d{4}-\d\d-\d\dT/);
   });

@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const REPO = resolve(__dirname, '..', '..', '..');
+
+/** Runs the native stack's own command (`stack up kafka`, `stack down postgres`, …); throws with its output. */
+export function stack(...args: string[]): void {
+  const run = spawnSync('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`stack ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
+}
+
+function statusOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** SIGKILLs a component of the stack whose home is `home`; resolves with its pid once the process is gone. */
+export async function kill9(home: string, component: string): Promise<number> {
+  const pid = Number(readFileSync(join(home, 'run', `${component}.pid`), 'utf8'));
+  process.kill(pid, 'SIGKILL');
+  // Gone once /proc no longer lists it as running (a killed process is a zombie until it is reaped).
+  while (/^State:\s+[^Z]/m.test(statusOf(pid))) await sleep(100);
+  return pid;
+}
