@@ -104,11 +104,11 @@ export async function recordsOf(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, e.high]));
     // A partition with nothing written since then answers -1: start it at its end.
     const partitions = (await admin.fetchTopicOffsetsByTimestamp(topic, sinceMs)).map((p) => ({
       partition: p.partition,
-      offset: Number(p.offset) < 0 ? ends.find((e) => e.partition === p.partition)!.high : p.offset,
+      offset: Number(p.offset) < 0 ? (ends.get(p.partition) ?? p.offset) : p.offset,
     }));
     await admin.setOffsets({ groupId, topic, partitions });
   } finally {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import type { Client } from 'cassandra-driver';
+import { randomUserResponse } from '@sparkflow/testing';
 import {
   API_KEY,
   INGESTION,
@@ -14,9 +15,7 @@ import {
 } from './pipeline-client';
 
 /** randomuser.me responses as its `inc`/`exc` filters shape them, mixed requests, and hostile senders. */
-const fixture = JSON.parse(
-  readFileSync(join(__dirname, '../../../libs/contracts/src/fixtures/randomuser-response.json'), 'utf8'),
-) as { results: Record<string, unknown>[] };
+const fixture = randomUserResponse() as unknown as { results: Record<string, unknown>[] };
 
 /** A fixture person under a fresh login.uuid, so runs never share rows. */
 function aPerson(i: number): Record<string, unknown> & { login: { uuid: string } } {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EnrichedUserEvent, SparkflowErrorCode } from '@sparkflow/contracts';
 import { SparkflowException, type InboundMessage, type OutboundEvent } from '@sparkflow/kafka';
-import { aRandomUser } from '../testing/random-user.builder';
+import { aRandomUser } from '@sparkflow/testing';
 import { EnrichBatchUseCase } from './enrich-batch.use-case';
 
 const NOW = new Date('2026-11-26T00:00:00.000Z');

@@ -1,6 +1,5 @@
 import { DeadLetterReason, EnrichedUser, SparkflowErrorCode } from '@sparkflow/contracts';
-import { buildEnrichedUser } from '@sparkflow/testing';
-import { aRandomUser, withValue, without, type FixtureNat } from '../testing/random-user.builder';
+import { aRandomUser, buildEnrichedUser, withValue, without, type FixtureNat } from '@sparkflow/testing';
 import { enrichUser, type EnrichResult } from './enrich-user';
 
 const NOW = new Date('2026-05-01T00:00:00.000Z');

@@ -1,5 +1,5 @@
 import { SparkflowErrorCode } from '@sparkflow/contracts';
-import { aRandomUser, withValue } from '../testing/random-user.builder';
+import { aRandomUser, withValue } from '@sparkflow/testing';
 import { recordReasons } from './record-checks';
 
 const NOW = new Date('2026-05-01T00:00:00.000Z');

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
+import { randomUserResponse } from '@sparkflow/testing';
 import { parsePushBody } from './parse-push-body';
 
-const response = JSON.parse(
-  readFileSync(join(__dirname, '../../../../contracts/src/fixtures/randomuser-response.json'), 'utf8'),
-) as { results: Record<string, unknown>[] };
+const response = randomUserResponse() as unknown as { results: Record<string, unknown>[] };
 
 const limits = (maxUsers = 10, maxPersonBytes = 256 * 1024) => ({ maxUsers, maxPersonBytes });
 

@@ -1,19 +1,31 @@
-import { RandomUserResponse, type FullRandomUser } from '@sparkflow/contracts';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { RandomUserResponse, type FullRandomUser } from '@sparkflow/contracts';
 
-// Read, not imported: an import into libs/contracts by relative path breaks @nx/enforce-module-boundaries,
-// and the contracts package does not export its fixture.
-const FIXTURE = join(__dirname, '../../../../contracts/src/fixtures/randomuser-response.json');
-let fixtureUsers: FullRandomUser[] | undefined;
+/**
+ * The contract's own sample, five people exactly as randomuser.me 1.4 sends them, which libs/contracts'
+ * specs read too. Read here, in one place, not imported: the contracts package does not export it.
+ */
+const FIXTURE = join(
+  resolve(__dirname, '..', '..', '..', '..', '..'),
+  'libs/contracts/src/fixtures/randomuser-response.json',
+);
+let fixture: RandomUserResponse | undefined;
+const sample = () => (fixture ??= RandomUserResponse.parse(JSON.parse(readFileSync(FIXTURE, 'utf8'))));
+
+/**
+ * A whole randomuser.me answer (`{results: [5 people], info}`), a fresh copy each call so a spec may
+ * change it: what ingestion accepts on `POST /v1/users` and from `RANDOMUSER_URL`.
+ */
+export function randomUserResponse(): RandomUserResponse {
+  return structuredClone(sample());
+}
 
 export type FixtureNat = 'GB' | 'CA' | 'US' | 'IE' | 'CH';
 
 /** A fresh, mutable copy of one fixture record (randomuser.me 1.4 as sent), for specs to build variants from. */
 export function aRandomUser(nat: FixtureNat = 'GB'): FullRandomUser {
-  fixtureUsers ??= RandomUserResponse.parse(JSON.parse(readFileSync(FIXTURE, 'utf8')))
-    .results as FullRandomUser[];
-  const user = fixtureUsers.find((candidate) => candidate.nat === nat);
+  const user = (sample().results as FullRandomUser[]).find((candidate) => candidate.nat === nat);
   if (!user) throw new Error(`no ${nat} user in the randomuser fixture`);
   return structuredClone(user);
 }
