@@ -91,7 +91,13 @@ def users_backfill():
 
         assert params is not None
         progress = IngestionClient().backfill(requested["backfill_id"])
-        if progress and progress.get("status") == "failed":
+        if progress is None:
+            # Ingestion keeps backfills in PostgreSQL, where every replica reads them: one it started and
+            # no longer knows is lost, not late.
+            raise AirflowFailException(
+                f"ingestion does not know backfill {requested['backfill_id']} it started for {requested['batch_id']}"
+            )
+        if progress.get("status") == "failed":
             raise AirflowFailException(
                 f"ingestion failed to produce {requested['batch_id']}: {progress.get('error', 'no reason given')}"
             )

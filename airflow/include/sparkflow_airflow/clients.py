@@ -63,7 +63,7 @@ class IngestionClient:
         return _hook("POST", self.conn_id).run("/v1/backfills", json=body, extra_options=_TIMEOUT).json()
 
     def backfill(self, backfill_id: str) -> dict[str, Any] | None:
-        """Ingestion keeps backfills in memory: None after a restart, which is not an error."""
+        """The backfill as every ingestion replica reads it (they keep backfills in PostgreSQL); None on 404."""
         return _get_or_none(self.conn_id, f"/v1/backfills/{backfill_id}")
 
     def push_users(self, results: list[dict[str, Any]]) -> dict[str, Any]:

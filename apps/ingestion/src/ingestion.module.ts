@@ -1,14 +1,13 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import {
-  Inject,
+  type BeforeApplicationShutdown,
   Logger,
   Module,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import type { DataSource } from 'typeorm';
 import { BackfillStore, createBackfillDataSource } from '@sparkflow/backfill-store';
 import { TOPICS } from '@sparkflow/contracts';
 import { EventProducer } from '@sparkflow/kafka';
@@ -37,7 +36,6 @@ import { INGESTION_CONFIG, type IngestionConfig, validateIngestionConfig } from 
 import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
 
-export const BACKFILL_DATA_SOURCE = Symbol('BACKFILL_DATA_SOURCE');
 const backfillLog = new Logger('backfills');
 
 @Module({
@@ -56,23 +54,25 @@ const backfillLog = new Logger('backfills');
       useFactory: (p: EventProducer) => new IngestUsersUseCase(p),
     },
     {
-      provide: BACKFILL_DATA_SOURCE,
+      provide: BackfillStore,
       inject: [INGESTION_CONFIG],
-      useFactory: (c: IngestionConfig) => createBackfillDataSource(postgresSettings(c)).initialize(),
+      useFactory: (c: IngestionConfig) =>
+        new BackfillStore(
+          // Connected on first use: ingestion starts, and takes pushes, while PostgreSQL is down.
+          createBackfillDataSource(postgresSettings(c)),
+          // This process's name in leases: a restarted process is another holder.
+          `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
+          c.INGESTION_BACKFILL_LEASE_S,
+        ),
     },
     {
       provide: BackfillsService,
-      inject: [IngestUsersUseCase, BACKFILL_DATA_SOURCE, INGESTION_CONFIG],
-      useFactory: (i: IngestUsersUseCase, ds: DataSource, c: IngestionConfig) =>
+      inject: [IngestUsersUseCase, BackfillStore, INGESTION_CONFIG],
+      useFactory: (i: IngestUsersUseCase, store: BackfillStore, c: IngestionConfig) =>
         new BackfillsService(
           i,
           (seed, day, from, count) => generateUsers({ seed: `${seed}-${day}`, from, count, day }),
-          // This process's name in leases: a restarted process is another holder.
-          new BackfillStore(
-            ds,
-            `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
-            c.INGESTION_BACKFILL_LEASE_S,
-          ),
+          store,
           { pollMs: c.INGESTION_BACKFILL_POLL_MS, log: (m) => backfillLog.log(m) },
         ),
     },
@@ -118,30 +118,35 @@ const backfillLog = new Logger('backfills');
     ...RATE_LIMIT_PROVIDERS,
     {
       provide: READINESS_CHECKS,
-      inject: [KAFKA, BACKFILL_DATA_SOURCE],
-      useFactory: (k: Kafka, ds: DataSource) => ({
+      inject: [KAFKA],
+      // PostgreSQL holds backfills only: while it is down the backfill routes answer 503 and backfills
+      // wait, but pushes go on, so it does not make ingestion unready.
+      useFactory: (k: Kafka) => ({
         kafka: kafkaReady(k),
-        // Backfills are read and worked from PostgreSQL.
-        postgres: () => ds.query('SELECT 1'),
       }),
     },
   ],
 })
-export class IngestionModule implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IngestionModule
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   constructor(
     private readonly producer: EventProducer,
     private readonly backfills: BackfillsService,
-    @Inject(BACKFILL_DATA_SOURCE) private readonly ds: DataSource,
+    private readonly store: BackfillStore,
   ) {}
 
   onApplicationBootstrap(): void {
     this.backfills.startWorker();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    // Hand the backfills in progress over before the producer they need goes away.
+  /** Before anything shuts down (the producer, telemetry): finish each backfill's chunk and hand it over. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.backfills.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.producer.disconnect();
-    await this.ds.destroy();
+    await this.store.close();
   }
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchCounts } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { enrichUser } from '@sparkflow/enrichment-core';
-import { type Backfill, backfillBatchId, batchEventId, daysBetween } from '@sparkflow/ingestion-core';
+import { type Backfill, backfillBatchId, backfillEventId, daysBetween } from '@sparkflow/ingestion-core';
 import { generateUsers } from '@sparkflow/sources';
 import {
   cassandraConnection,
@@ -68,8 +68,13 @@ describe('a backfill whose ingestion process is killed mid-way', () => {
     const pid = await kill9(s.SPARKFLOW_HOME, 'ingestion');
     expect(before).not.toBeNull();
     // The test means something only when the kill lands mid-way.
-    expect({ status: before?.status, midway: produced(before!) < total }).toEqual({
+    expect({
+      status: before?.status,
+      started: produced(before!) > 0,
+      midway: produced(before!) < total,
+    }).toEqual({
       status: 'running',
+      started: true,
       midway: true,
     });
     console.log(`killed ingestion (pid ${pid}) with ${produced(before!)} of ${total} produced`);
@@ -131,7 +136,7 @@ describe('a backfill whose ingestion process is killed mid-way', () => {
               ? expectedUsersRow(enriched.user, {
                   source: 'backfill',
                   batchId: batchIds[d],
-                  eventId: batchEventId(batchIds[d], position),
+                  eventId: backfillEventId(id, batchIds[d], position),
                   producedAt: eventTime,
                 })
               : { enrichment: enriched.reasons };

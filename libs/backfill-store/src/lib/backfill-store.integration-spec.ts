@@ -55,6 +55,7 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
       request: { from: '2026-01-05', to: '2026-01-06', perDay: 1000 },
       status: 'running',
       error: null,
+      attempts: 1,
       leaseOwner: 'replica-a',
       batches: batches.map((b) => ({ ...b, produced: 0 })),
     });
@@ -71,11 +72,14 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
 
     await a.recordProgress(id, 0, 500);
     expect(await a.release(id)).toBe(true);
+    // Released: nobody holds it, and a renewal of the old holder still in flight finds nothing to extend.
+    expect(await a.get(id)).toMatchObject({ leaseOwner: null, leaseUntil: null });
+    expect(await a.renew(id)).toBe(false);
     const claims = (await Promise.all(others.map((o) => o.claimExpired()))).filter((c) => c?.id === id);
     expect(claims).toHaveLength(1);
     // The new holder resumes from the progress the old one recorded.
     expect(claims[0]?.batches.map((b) => b.produced)).toEqual([500, 0]);
-    expect(claims[0]?.leaseOwner).toMatch(/^replica-\d$/);
+    expect(claims[0]).toMatchObject({ leaseOwner: expect.stringMatching(/^replica-\d$/), attempts: 2 });
   });
 
   it('takes over a backfill whose lease ran out without renewal, and the old holder can no longer record progress', async () => {
@@ -110,8 +114,20 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
       leaseOwner: null,
     });
     expect(await a.recordProgress(id, 0, 1)).toBe(false);
-    const claim = await replica('replica-b').claimExpired();
-    expect(claim?.id).not.toBe(id);
+    // Take every backfill there is to take: the failed one is never among them.
+    const b = replica('replica-b');
+    const taken: string[] = [];
+    for (let claim = await b.claimExpired(); claim; claim = await b.claimExpired()) taken.push(claim.id);
+    expect(taken).not.toContain(id);
+    expect(await a.get(id)).toMatchObject({ status: 'failed', leaseOwner: null });
+  });
+
+  it('never hands a replica back its own lapsed lease: its run of the backfill may still be going', async () => {
+    const a = replica('replica-a', 0.3);
+    const id = await newBackfill(a);
+    const lapsed = Date.now() + 1000;
+    while (Date.now() < lapsed) expect((await a.claimExpired())?.id).not.toBe(id);
+    expect((await replica('replica-b').claimExpired())?.id).toBe(id);
   });
 
   it('refuses progress beyond what a batch expects (a bug, not data to keep)', async () => {

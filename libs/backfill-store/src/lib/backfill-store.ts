@@ -13,6 +13,8 @@ export interface StoredBackfill {
   request: unknown;
   status: 'running' | 'produced' | 'failed';
   error: string | null;
+  /** How many times a replica took it up: 1 for its start, one more for each takeover. */
+  attempts: number;
   batches: StoredBatch[];
   leaseOwner: string | null;
   leaseUntil: Date | null;
@@ -26,25 +28,38 @@ export type PostgresSettings = Required<
   >
 >;
 
-/** A data source for the backfill store only: no entities, the schema comes from `provisionPostgres`. */
+/**
+ * A data source for the backfill store only: no entities, the schema comes from `provisionPostgres`. A
+ * connection attempt or a statement that hangs fails within seconds, so a partition between ingestion and
+ * PostgreSQL ends a backfill's work (its lease then lapses) instead of holding it.
+ */
 export function createBackfillDataSource(s: PostgresSettings): DataSource {
-  return new DataSource({ type: 'postgres', ...s, synchronize: false, extra: { max: 4 } });
+  return new DataSource({
+    type: 'postgres',
+    ...s,
+    synchronize: false,
+    extra: { max: 4, connectionTimeoutMillis: 5000, query_timeout: 10_000, keepAlive: true },
+  });
 }
 
 type Row = Record<string, unknown>;
 
 const SELECT_BACKFILL = `
-  SELECT id, request, status, error, lease_owner, lease_until FROM ingestion.backfills WHERE id = $1`;
+  SELECT id, request, status, error, attempts, lease_owner, lease_until FROM ingestion.backfills WHERE id = $1`;
 const SELECT_BATCHES = `
   SELECT to_char(day, 'YYYY-MM-DD') AS day, batch_id, expected, produced
   FROM ingestion.backfill_batches WHERE backfill_id = $1 ORDER BY position`;
 
-/** Takes the oldest running backfill whose lease ran out (or was released); skips one another replica is taking. */
+/**
+ * Takes the oldest running backfill whose lease ran out (or was released); skips one another replica is
+ * taking, and one whose lapsed lease is still this replica's (its own run of it may not have ended yet).
+ */
 const CLAIM_EXPIRED = `
-  UPDATE ingestion.backfills SET lease_owner = $1, lease_until = now() + make_interval(secs => $2), updated_at = now()
+  UPDATE ingestion.backfills SET lease_owner = $1, lease_until = now() + make_interval(secs => $2),
+    attempts = attempts + 1, updated_at = now()
   WHERE id = (
     SELECT id FROM ingestion.backfills
-    WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now())
+    WHERE status = 'running' AND (lease_until IS NULL OR lease_until < now()) AND lease_owner IS DISTINCT FROM $1
     ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING id`;
 
@@ -65,8 +80,9 @@ const FINISH = `
   UPDATE ingestion.backfills SET status = $3, error = $4, lease_owner = NULL, lease_until = NULL, updated_at = now()
   WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
 
+// The owner goes too: a renewal of the old holder still in flight then finds no lease to extend.
 const RELEASE = `
-  UPDATE ingestion.backfills SET lease_until = NULL, updated_at = now()
+  UPDATE ingestion.backfills SET lease_owner = NULL, lease_until = NULL, updated_at = now()
   WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
 
 /**
@@ -85,9 +101,32 @@ export class BackfillStore {
     readonly leaseSeconds: number,
   ) {}
 
+  private connecting: Promise<DataSource> | undefined;
+
+  /**
+   * The data source, connected on first use and again after a failed attempt: ingestion starts, and takes
+   * pushes, while PostgreSQL is down; only backfills wait for it.
+   */
+  private db(): Promise<DataSource> {
+    if (this.ds.isInitialized) return Promise.resolve(this.ds);
+    this.connecting ??= this.ds.initialize().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  /** Answers once PostgreSQL does (a readiness probe of the backfill routes). */
+  async ping(): Promise<void> {
+    await (await this.db()).query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+
   /** Stores a new backfill, its lease already held by this replica. */
   async create(b: { id: string; request: unknown; batches: readonly Omit<StoredBatch, 'produced'>[] }) {
-    await this.ds.transaction(async (tx) => {
+    await (
+      await this.db()
+    ).transaction(async (tx) => {
       await tx.query(
         `INSERT INTO ingestion.backfills (id, request, status, lease_owner, lease_until)
          VALUES ($1, $2, 'running', $3, now() + make_interval(secs => $4))`,
@@ -107,14 +146,15 @@ export class BackfillStore {
   }
 
   async get(id: string): Promise<StoredBackfill | null> {
-    const [row] = (await this.ds.query(SELECT_BACKFILL, [id])) as Row[];
+    const [row] = (await (await this.db()).query(SELECT_BACKFILL, [id])) as Row[];
     if (!row) return null;
-    const batches = (await this.ds.query(SELECT_BATCHES, [id])) as Row[];
+    const batches = (await (await this.db()).query(SELECT_BATCHES, [id])) as Row[];
     return {
       id: String(row['id']),
       request: row['request'],
       status: row['status'] as StoredBackfill['status'],
       error: (row['error'] as string | null) ?? null,
+      attempts: Number(row['attempts']),
       batches: batches.map((r) => ({
         day: String(r['day']),
         batchId: String(r['batch_id']),
@@ -128,7 +168,8 @@ export class BackfillStore {
 
   /** Takes over the oldest running backfill nobody holds a live lease on; null when there is none. */
   async claimExpired(): Promise<StoredBackfill | null> {
-    const rows = (await this.ds.query(CLAIM_EXPIRED, [this.owner, this.leaseSeconds])) as Row[][] | Row[];
+    const rows = (await (await this.db()).query(CLAIM_EXPIRED, [this.owner, this.leaseSeconds])) as
+      Row[][] | Row[];
     const id = firstReturned(rows);
     return id === null ? null : this.get(id);
   }
@@ -153,7 +194,7 @@ export class BackfillStore {
   }
 
   private async changed(sql: string, params: unknown[]): Promise<boolean> {
-    return firstReturned((await this.ds.query(sql, params)) as Row[][] | Row[]) !== null;
+    return firstReturned((await (await this.db()).query(sql, params)) as Row[][] | Row[]) !== null;
   }
 }
 

@@ -19,6 +19,8 @@ export class CreateBackfillTables1796083200000 implements MigrationInterface {
         error text,
         lease_owner text,
         lease_until timestamptz,
+        -- How many times a replica took the backfill up (its start, then each takeover after a crash or error).
+        attempts int NOT NULL DEFAULT 1 CHECK (attempts >= 1),
         requested_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);

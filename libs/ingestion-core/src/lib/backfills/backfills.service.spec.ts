@@ -1,11 +1,11 @@
 import type { RandomUser, RawUserEvent } from '@sparkflow/contracts';
 import type { EventProducer } from '@sparkflow/kafka';
 import { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import { batchEventId } from '../sources/ingest-in-chunks';
 import {
   BackfillRequest,
   BackfillsService,
   backfillBatchId,
+  backfillEventId,
   daysBetween,
   type BackfillBatch,
   type BackfillRepository,
@@ -62,6 +62,8 @@ class LeaseBook implements BackfillRepository {
   static readonly rows = new Map<string, StoredBackfill & { holder: string | null }>();
   readonly leaseSeconds = 30;
   progress: [number, number][] = [];
+  /** Progress writes that fail after the chunk was produced, as when PostgreSQL goes away mid-backfill. */
+  failProgressAfter = Infinity;
   constructor(readonly owner: string) {}
   async create(b: { id: string; request: unknown; batches: readonly Omit<BackfillBatch, 'produced'>[] }) {
     const batches = b.batches.map((x) => ({ ...x, produced: 0 }));
@@ -70,6 +72,7 @@ class LeaseBook implements BackfillRepository {
       request: b.request,
       status: 'running',
       error: null,
+      attempts: 1,
       batches,
       holder: this.owner,
     });
@@ -82,6 +85,7 @@ class LeaseBook implements BackfillRepository {
     const row = [...LeaseBook.rows.values()].find((r) => r.status === 'running' && r.holder === null);
     if (!row) return null;
     row.holder = this.owner;
+    row.attempts += 1;
     return this.get(row.id);
   }
   private mine(id: string) {
@@ -89,6 +93,7 @@ class LeaseBook implements BackfillRepository {
     return row && row.status === 'running' && row.holder === this.owner ? row : undefined;
   }
   async recordProgress(id: string, position: number, produced: number) {
+    if (this.progress.length >= this.failProgressAfter) throw new Error('PostgreSQL went away');
     const row = this.mine(id);
     if (row) {
       row.batches[position].produced = produced;
@@ -129,7 +134,7 @@ const request = {
 } as const;
 
 describe('BackfillsService', () => {
-  it('produces every person of every day once, with event ids that depend only on batch and position', async () => {
+  it('produces every person of every day once, with event ids that depend only on backfill, batch and position', async () => {
     const { ingest, sent } = recordingIngest();
     const repo = new LeaseBook('a');
     const service = new BackfillsService(ingest, people, repo);
@@ -138,8 +143,8 @@ describe('BackfillsService', () => {
 
     expect(sent).toHaveLength(2400);
     expect(new Set(sent.map((e) => e.payload.login.uuid)).size).toBe(2400);
-    expect(sent[0].eventId).toBe(batchEventId(backfillBatchId('resume', '2026-01-05'), 0));
-    expect(sent[2399].eventId).toBe(batchEventId(backfillBatchId('resume', '2026-01-06'), 1199));
+    expect(sent[0].eventId).toBe(backfillEventId(b.id, backfillBatchId('resume', '2026-01-05'), 0));
+    expect(sent[2399].eventId).toBe(backfillEventId(b.id, backfillBatchId('resume', '2026-01-06'), 1199));
     // Progress after each chunk Kafka acknowledged (chunks of 500).
     expect(repo.progress).toEqual([
       [0, 500],
@@ -155,30 +160,79 @@ describe('BackfillsService', () => {
     });
   });
 
-  it('resumes a backfill its replica died in from the recorded progress: together, the same events as a run without the crash', async () => {
-    const clean = recordingIngest();
-    const cleanService = new BackfillsService(clean.ingest, people, new LeaseBook('clean'));
-    await cleanService.settled((await cleanService.start(request)).id);
+  /** Every event id a whole run of backfill `id` produces, in order. */
+  const allEventIds = (id: string) =>
+    daysBetween(request.from, request.to).flatMap((day) =>
+      Array.from({ length: request.perDay }, (_, i) =>
+        backfillEventId(id, backfillBatchId('resume', day), i),
+      ),
+    );
 
-    // Replica a dies after its third send was acknowledged (the fourth never is).
+  it('hands a backfill back when Kafka fails, and the next replica resumes it from the recorded progress', async () => {
+    // Replica a's fourth send fails (the broker went away): three chunks are recorded, the rest is not sent.
     const a = recordingIngest(3);
     const first = new BackfillsService(a.ingest, people, new LeaseBook('a'));
     const b = await first.start(request);
     await first.settled(b.id);
-    expect(await first.get(b.id)).toMatchObject({ status: 'failed', error: 'broker unreachable' });
-    // A crash is not a failure: model the process dying instead, whose lease runs out.
-    const row = LeaseBook.rows.get(b.id)!;
-    Object.assign(row, { status: 'running', error: null, holder: null });
+    expect(LeaseBook.rows.get(b.id)).toMatchObject({ status: 'running', holder: null, attempts: 1 });
 
     const r = recordingIngest();
     const second = new BackfillsService(r.ingest, people, new LeaseBook('b'));
     expect(await second.takeOverOne()).toBe(b.id);
     await second.settled(b.id);
 
-    expect(r.sent.map((e) => e.eventId)[0]).toBe(batchEventId(backfillBatchId('resume', '2026-01-06'), 0));
-    const together = new Set([...a.sent, ...r.sent].map((e) => e.eventId));
-    expect(together).toEqual(new Set(clean.sent.map((e) => e.eventId)));
-    expect(await second.get(b.id)).toMatchObject({ status: 'produced' });
+    expect(r.sent[0].eventId).toBe(backfillEventId(b.id, backfillBatchId('resume', '2026-01-06'), 0));
+    expect([...a.sent, ...r.sent].map((e) => e.eventId)).toEqual(allEventIds(b.id));
+    expect(await second.get(b.id)).toMatchObject({ status: 'produced', attempts: 2 });
+  });
+
+  it('produces a chunk whose progress was never recorded again under the same event ids', async () => {
+    // The fourth chunk reaches Kafka, then recording it fails: the replica stops and hands the backfill back.
+    const a = recordingIngest();
+    const bookA = new LeaseBook('a');
+    bookA.failProgressAfter = 3;
+    const first = new BackfillsService(a.ingest, people, bookA);
+    const b = await first.start(request);
+    await first.settled(b.id);
+    expect(a.sent).toHaveLength(1700);
+
+    const r = recordingIngest();
+    const second = new BackfillsService(r.ingest, people, new LeaseBook('b'));
+    await second.settled((await second.takeOverOne())!);
+
+    // Together: every event of the run, the chunk produced twice with the same ids, nothing else twice.
+    const ids = [...a.sent, ...r.sent].map((e) => e.eventId);
+    expect(ids).toHaveLength(2400 + 500);
+    expect(new Set(ids)).toEqual(new Set(allEventIds(b.id)));
+    expect(r.sent.slice(0, 500).map((e) => e.eventId)).toEqual(a.sent.slice(1200).map((e) => e.eventId));
+  });
+
+  it('fails a backfill whose error keeps coming back, once it was taken up maxAttempts times', async () => {
+    const book = new LeaseBook('a');
+    const service = new BackfillsService(recordingIngest(0).ingest, people, book, {
+      pollMs: 60_000,
+      maxAttempts: 3,
+    });
+    const b = await service.start(request);
+    await service.settled(b.id);
+    for (let attempt = 2; attempt <= 3; attempt++) {
+      expect(LeaseBook.rows.get(b.id)).toMatchObject({ status: 'running', attempts: attempt - 1 });
+      await service.settled((await service.takeOverOne())!);
+    }
+    expect(await service.get(b.id)).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      error: 'gave up after 3 attempts: broker unreachable',
+    });
+  });
+
+  it('gives each backfill its own event ids: a rerun of the same days is a new set of events', async () => {
+    const service = new BackfillsService(recordingIngest().ingest, people, new LeaseBook('a'));
+    const [one, two] = [await service.start(request), await service.start(request)];
+    await Promise.all([service.settled(one.id), service.settled(two.id)]);
+    expect(one.batches.map((x) => x.batchId)).toEqual(two.batches.map((x) => x.batchId));
+    const second = new Set(allEventIds(two.id));
+    expect(allEventIds(one.id).filter((id) => second.has(id))).toEqual([]);
   });
 
   it('stops working a backfill after the chunk in flight once another replica holds it', async () => {

@@ -1,8 +1,9 @@
 import { Seed } from '../sources/seed';
 import { randomUUID } from 'node:crypto';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import type { RandomUser } from '@sparkflow/contracts';
-import { batchEventId, ingestInChunks, slices } from '../sources/ingest-in-chunks';
+import { nameBasedEventId, SparkflowErrorCode, type RandomUser } from '@sparkflow/contracts';
+import { SparkflowException } from '@sparkflow/errors';
+import { ingestInChunks, slices } from '../sources/ingest-in-chunks';
 import { parseRequest, type RequestOutcome } from '../request/request-outcome';
 import { z } from 'zod';
 
@@ -38,6 +39,8 @@ export interface Backfill {
   id: string;
   request: BackfillRequest;
   status: 'running' | 'produced' | 'failed';
+  /** How many times a replica took it up: 1 for its start, one more for each takeover after a crash or error. */
+  attempts: number;
   batches: BackfillBatch[];
   error?: string;
 }
@@ -67,6 +70,7 @@ export interface StoredBackfill {
   request: unknown;
   status: Backfill['status'];
   error: string | null;
+  attempts: number;
   batches: BackfillBatch[];
 }
 
@@ -85,6 +89,14 @@ export function daysBetween(from: string, to: string): string[] {
 /** The batch id of one backfill day: the same request always names (and generates) the same batch. */
 export const backfillBatchId = (seed: string, day: string) => `backfill-${seed}-${day}`;
 
+/**
+ * The event id of a backfill batch's `index`-th person: the same each time this backfill produces them (a
+ * chunk produced again after a crash is counted once), another for another backfill of the same days (a
+ * rerun is a new set of events, as the audit and Airflow's count of "this run" expect).
+ */
+export const backfillEventId = (backfillId: string, batchId: string, index: number) =>
+  nameBasedEventId(`sparkflow-backfill-event:${backfillId}:${batchId}:${index}`);
+
 /** People `from`..`from + count - 1` of one backfill day; the same arguments always give the same people. */
 export type DayGenerator = (seed: string, day: string, from: number, count: number) => RandomUser[];
 
@@ -100,6 +112,7 @@ function toBackfill(stored: StoredBackfill): Backfill {
     id: stored.id,
     request: request.data,
     status: stored.status,
+    attempts: stored.attempts,
     batches: stored.batches,
     ...(stored.error === null ? {} : { error: stored.error }),
   };
@@ -108,7 +121,20 @@ function toBackfill(stored: StoredBackfill): Backfill {
 export interface BackfillWorkerOptions {
   /** How often a replica looks for a backfill whose lease ran out. */
   pollMs: number;
+  /** Backfills one replica works at once; beyond it, it leaves abandoned ones to other replicas. Default 2. */
+  maxConcurrent?: number;
+  /** Times a backfill is taken up before an error that keeps coming back fails it. Default 5. */
+  maxAttempts?: number;
   log?: (message: string) => void;
+}
+
+/** The store did not answer: 503, so a client (Airflow) retries instead of treating it as a bug. */
+function storeUnavailable(err: unknown): never {
+  throw new SparkflowException(
+    SparkflowErrorCode.PostgresUnavailable,
+    `backfills are kept in PostgreSQL, which did not answer: ${(err as Error).message}`,
+    { cause: err },
+  );
 }
 
 /**
@@ -119,8 +145,9 @@ export interface BackfillWorkerOptions {
  * Backfills live in the repository, not in this process: any replica answers `GET /v1/backfills/:id`, and
  * the replica holding a backfill's lease works it, recording progress after each chunk Kafka acknowledged.
  * When that replica dies, its lease runs out and another one (or it, restarted) resumes from the recorded
- * progress. The chunk that was in flight is produced again with the same event ids (`batchEventId`), so
- * the audit counts each person once and Cassandra's row is rewritten with the same cells.
+ * progress. The chunk that was in flight is produced again with the same event ids (`backfillEventId`),
+ * so the audit counts each person once and Cassandra's row is rewritten with the same cells. An error
+ * hands the backfill back the same way, up to `maxAttempts` times.
  */
 export class BackfillsService {
   private readonly working = new Map<string, Promise<void>>();
@@ -147,6 +174,7 @@ export class BackfillsService {
       id: randomUUID(),
       request,
       status: 'running',
+      attempts: 1,
       batches: daysBetween(request.from, request.to).map((day) => ({
         day,
         batchId: backfillBatchId(request.seed, day),
@@ -154,7 +182,7 @@ export class BackfillsService {
         produced: 0,
       })),
     };
-    await this.repository.create(backfill);
+    await this.repository.create(backfill).catch(storeUnavailable);
     this.work(backfill);
     return backfill;
   }
@@ -162,7 +190,7 @@ export class BackfillsService {
   async get(id: string): Promise<Backfill | undefined> {
     // Backfill ids are UUIDs: anything else names no backfill (and is never sent to the store).
     if (!BACKFILL_ID.safeParse(id).success) return undefined;
-    const stored = await this.repository.get(id);
+    const stored = await this.repository.get(id).catch(storeUnavailable);
     return stored ? toBackfill(stored) : undefined;
   }
 
@@ -194,18 +222,23 @@ export class BackfillsService {
 
   /** Resumes the oldest backfill whose lease ran out, if any; resolves with its id. */
   async takeOverOne(): Promise<string | null> {
-    if (this.stopping) return null;
+    if (this.stopping || this.working.size >= (this.options.maxConcurrent ?? 2)) return null;
     const stored = await this.repository.claimExpired();
     if (!stored) return null;
     let backfill: Backfill;
     try {
       backfill = toBackfill(stored);
     } catch (err) {
-      await this.repository.finish(stored.id, 'failed', (err as Error).message);
+      // Perhaps a newer ingestion's request, during a rolling upgrade: leave it to a replica that reads it.
+      await this.giveUpOrRelease(stored, err);
       return stored.id;
     }
+    if (this.stopping) {
+      await this.repository.release(backfill.id);
+      return backfill.id;
+    }
     this.options.log?.(
-      `backfills: resuming ${backfill.id} (${backfill.batches.reduce((n, b) => n + b.produced, 0)} produced) from a replica that stopped holding it`,
+      `resuming backfill ${backfill.id} (attempt ${backfill.attempts}, ${backfill.batches.reduce((n, b) => n + b.produced, 0)} produced) from a replica that stopped holding it`,
     );
     this.work(backfill);
     return backfill.id;
@@ -217,8 +250,29 @@ export class BackfillsService {
   }
 
   private work(b: Backfill): void {
-    const run = this.run(b).finally(() => this.working.delete(b.id));
+    const run: Promise<void> = this.run(b).finally(() => {
+      if (this.working.get(b.id) === run) this.working.delete(b.id);
+    });
     this.working.set(b.id, run);
+  }
+
+  /**
+   * After an error: hand the backfill back (released, so any replica — this one too — takes it up again
+   * at once), or fail it once it was taken up `maxAttempts` times. A crash or an outage of Kafka or
+   * PostgreSQL is waited out this way; only an error that keeps coming back fails a backfill.
+   */
+  private async giveUpOrRelease(b: { id: string; attempts: number }, err: unknown): Promise<void> {
+    const message = (err as Error).message;
+    const max = this.options.maxAttempts ?? 5;
+    if (b.attempts >= max) {
+      this.options.log?.(`backfill ${b.id} failed after ${b.attempts} attempts: ${message}`);
+      await this.repository.finish(b.id, 'failed', `gave up after ${b.attempts} attempts: ${message}`);
+    } else {
+      this.options.log?.(
+        `backfill ${b.id} stopped (attempt ${b.attempts} of ${max}), handed back: ${message}`,
+      );
+      await this.repository.release(b.id);
+    }
   }
 
   private async run(b: Backfill): Promise<void> {
@@ -244,7 +298,7 @@ export class BackfillsService {
             batchId: batch.batchId,
             total: batch.expected,
             startAt: batch.produced,
-            eventIdOf: (index) => batchEventId(batch.batchId, index),
+            eventIdOf: (index) => backfillEventId(b.id, batch.batchId, index),
             chunks: slices(
               batch.expected,
               (from, n) => this.generate(b.request.seed, batch.day, from, n),
@@ -261,14 +315,15 @@ export class BackfillsService {
         if (!held || this.stopping) break;
       }
       if (!held) {
-        this.options.log?.(`backfills: ${b.id} is held by another replica now; stopped working it`);
+        this.options.log?.(`backfill ${b.id} is held by another replica now; stopped working it`);
       } else if (this.stopping) {
         await repo.release(b.id);
       } else {
         await repo.finish(b.id, 'produced');
       }
     } catch (err) {
-      await repo.finish(b.id, 'failed', (err as Error).message).catch(() => undefined);
+      // When PostgreSQL is what failed, this fails too and the lease lapses: the same hand-back, later.
+      await this.giveUpOrRelease(b, err).catch(() => undefined);
     } finally {
       clearInterval(renewal);
     }

@@ -1,4 +1,4 @@
-import { nameBasedEventId, type EventSource, type RandomUser } from '@sparkflow/contracts';
+import type { EventSource, RandomUser } from '@sparkflow/contracts';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 
 /** People generated or fetched at a time: memory stays at one chunk whatever the request's count. */
@@ -12,13 +12,8 @@ export interface ChunkedBatch {
   chunks: AsyncIterable<readonly RandomUser[]> | Iterable<readonly RandomUser[]>;
   /** The index in the batch of the chunks' first person (after a resume, how many were produced). Default 0. */
   startAt?: number;
-  /** Event ids by a person's index in the batch (`batchEventId`); random when absent. */
+  /** Event ids by a person's index in the batch (a backfill's `backfillEventId`); random when absent. */
   eventIdOf?: (index: number) => string;
-}
-
-/** The event id of the `index`-th person of a reproducible batch: the same each time the batch is produced. */
-export function batchEventId(batchId: string, index: number): string {
-  return nameBasedEventId(`sparkflow-batch-event:${batchId}:${index}`);
 }
 
 export interface ChunkedReceipt {
