@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { HEADERS, TOPICS, type EnrichedUserEvent } from '@sparkflow/contracts';
 import { EnrichBatchUseCase } from '@sparkflow/enrichment-core';
 import { SparkflowException, type EventProducer, type InboundMessage } from '@sparkflow/kafka';
-import { aRandomUser, withValue } from '@sparkflow/testing';
+import { aRandomUser, recordingProducer, withValue } from '@sparkflow/testing';
 import { EnrichUsersHandler } from './enrich-users.handler';
 
 /** A users.raw record as the consumer hands it over: the envelope in the value, its ids in headers. */
@@ -30,16 +30,15 @@ function rawRecord(offset: number, payload: unknown): InboundMessage {
 
 describe('EnrichUsersHandler', () => {
   it('produces the enriched person to users.enriched under the same event id, and fails the bad one with its reasons', async () => {
-    const sent: { topic: string; events: { key: string | null; event: EnrichedUserEvent }[] }[] = [];
-    const producer = {
-      send: async (topic: string, events: { key: string | null; event: EnrichedUserEvent }[]) => {
-        sent.push({ topic, events });
-        return [];
-      },
-    } as unknown as EventProducer;
+    const { producer, sent } = recordingProducer<EnrichedUserEvent>();
     const module = await Test.createTestingModule({
       controllers: [EnrichUsersHandler],
-      providers: [{ provide: EnrichBatchUseCase, useValue: new EnrichBatchUseCase(producer) }],
+      providers: [
+        {
+          provide: EnrichBatchUseCase,
+          useValue: new EnrichBatchUseCase(producer as unknown as EventProducer),
+        },
+      ],
     }).compile();
 
     const person = aRandomUser('GB');

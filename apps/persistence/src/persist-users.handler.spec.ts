@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { HEADERS, TOPICS, type PersistedEvent } from '@sparkflow/contracts';
 import type { EventProducer, InboundMessage } from '@sparkflow/kafka';
 import { PersistUsersUseCase, type UserWrite, type UsersRepository } from '@sparkflow/persistence-core';
-import { buildEnrichedUser } from '@sparkflow/testing';
+import { buildEnrichedUser, recordingProducer } from '@sparkflow/testing';
 import { PersistUsersHandler } from './persist-users.handler';
 
 /** A users.enriched record as the consumer hands it over. */
@@ -24,16 +24,15 @@ describe('PersistUsersHandler', () => {
   it('writes each valid person once, acknowledges it on users.persisted, and fails a record it cannot read', async () => {
     const writes: UserWrite[] = [];
     const users = { upsert: async (w: UserWrite) => void writes.push(w) } as unknown as UsersRepository;
-    const sent: { topic: string; events: { key: string | null; event: PersistedEvent }[] }[] = [];
-    const producer = {
-      send: async (topic: string, events: { key: string | null; event: PersistedEvent }[]) => {
-        sent.push({ topic, events });
-        return [];
-      },
-    } as unknown as EventProducer;
+    const { producer, sent } = recordingProducer<PersistedEvent>();
     const module = await Test.createTestingModule({
       controllers: [PersistUsersHandler],
-      providers: [{ provide: PersistUsersUseCase, useValue: new PersistUsersUseCase(users, producer) }],
+      providers: [
+        {
+          provide: PersistUsersUseCase,
+          useValue: new PersistUsersUseCase(users, producer as unknown as EventProducer),
+        },
+      ],
     }).compile();
 
     const userId = randomUUID();

@@ -5,5 +5,6 @@ export * from './lib/hostile';
 export * from './lib/builders/enriched-user.builder';
 export * from './lib/builders/dead-letter.builder';
 export * from './lib/builders/random-user.builder';
+export * from './lib/builders/recording-producer';
 export * from './lib/service-config';
 export * from './lib/test-topics';
