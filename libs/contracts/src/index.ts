@@ -12,3 +12,4 @@ export * from './lib/generated-files';
 export * from './lib/audit-api';
 export * from './lib/health-api';
 export * from './lib/kafka-access';
+export * from './lib/topology';

@@ -1,0 +1,43 @@
+/**
+ * The two shapes SparkFlow runs in, declared once. The native stack (`npm run stack -- up --topology
+ * cluster`), the Compose file and the Kubernetes manifests are checked against these numbers, so the
+ * three cannot drift apart.
+ */
+export interface Topology {
+  /** Kafka nodes, each a combined KRaft broker and controller. */
+  readonly kafkaNodes: number;
+  /** Copies of every topic partition, and how many must have a write before the broker acknowledges it. */
+  readonly topicReplicationFactor: number;
+  readonly minInsyncReplicas: number;
+  /** Cassandra nodes in the one data centre, and copies of every row (NetworkTopologyStrategy). */
+  readonly cassandraNodes: number;
+  readonly keyspaceReplicationFactor: number;
+  /** Processes of each of the four services. */
+  readonly serviceReplicas: number;
+}
+
+export type TopologyName = 'single' | 'cluster';
+
+export const TOPOLOGIES: Readonly<Record<TopologyName, Topology>> = Object.freeze({
+  /** One machine, one of everything: the default of `npm start` and `npm test`. */
+  single: {
+    kafkaNodes: 1,
+    topicReplicationFactor: 1,
+    minInsyncReplicas: 1,
+    cassandraNodes: 1,
+    keyspaceReplicationFactor: 1,
+    serviceReplicas: 1,
+  },
+  /**
+   * Survives any one node or replica down: with three copies and two needed in sync, a broker can be lost
+   * without refusing a write; LOCAL_QUORUM (2 of 3) still reads what it wrote with one Cassandra node down.
+   */
+  cluster: {
+    kafkaNodes: 3,
+    topicReplicationFactor: 3,
+    minInsyncReplicas: 2,
+    cassandraNodes: 3,
+    keyspaceReplicationFactor: 3,
+    serviceReplicas: 2,
+  },
+});
