@@ -4,11 +4,13 @@ import { z } from 'zod';
 import {
   KAFKA_ADMIN_USER,
   KAFKA_PRINCIPALS,
+  TOPOLOGIES,
   devKafkaPassword,
   kafkaPasswordVariable,
   type KafkaRole,
 } from '@sparkflow/contracts';
 import { UsageError } from './errors';
+import { nodeHost, ordinals } from './topology';
 
 /**
  * Settings of the native stack, read once from the environment. Every port and credential has a
@@ -39,6 +41,8 @@ const Env = z.object({
   SPARKFLOW_HOME: z.string().optional(),
   SPARKFLOW_CACHE: z.string().optional(),
   JAVA_HOME: z.string().optional(),
+  /** `single` (one of everything) or `cluster` (libs/contracts TOPOLOGIES); `up --topology` sets it too. */
+  SPARKFLOW_TOPOLOGY: z.enum(['single', 'cluster']).default('single'),
 
   KAFKA_PORT: port.default(9092),
   KAFKA_CONTROLLER_PORT: port.default(9093),
@@ -73,6 +77,8 @@ const Env = z.object({
   ENRICHMENT_HTTP_PORT: port.default(3001),
   PERSISTENCE_HTTP_PORT: port.default(3002),
   AUDIT_HTTP_PORT: port.default(3003),
+  /** HAProxy's statistics page and health of its backends (cluster topology only). */
+  HAPROXY_STATS_PORT: port.default(8404),
   /** Extra `node` flags for the four services, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
   SERVICE_NODE_ARGS: z.string().default(''),
   /** How the supervisor restarts a service that exited: first delay, ceiling of the doubling, run that resets it. */
@@ -174,10 +180,15 @@ export const firstKey = (keys: string) => keys.split(',')[0].trim();
  * jobs and the tests read (KAFKA_BROKERS, CASSANDRA_*, POSTGRES_*).
  */
 export function engineClientEnv(cfg: StackConfig): Record<string, string> {
+  const topology = TOPOLOGIES[cfg.SPARKFLOW_TOPOLOGY];
+  const hosts = (nodes: number, port: number) =>
+    ordinals(nodes)
+      .map((n) => `${nodeHost(n)}:${port}`)
+      .join(',');
   return {
-    KAFKA_BROKERS: `127.0.0.1:${cfg.KAFKA_PORT}`,
+    KAFKA_BROKERS: hosts(topology.kafkaNodes, cfg.KAFKA_PORT),
     KAFKA_SASL_MECHANISM: 'scram-sha-512',
-    CASSANDRA_CONTACT_POINTS: `127.0.0.1:${cfg.CASSANDRA_PORT}`,
+    CASSANDRA_CONTACT_POINTS: hosts(topology.cassandraNodes, cfg.CASSANDRA_PORT),
     CASSANDRA_USERNAME: cfg.CASSANDRA_USERNAME,
     CASSANDRA_PASSWORD: cfg.CASSANDRA_PASSWORD,
     CASSANDRA_KEYSPACE: cfg.CASSANDRA_KEYSPACE,

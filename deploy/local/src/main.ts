@@ -3,8 +3,9 @@ import { loadStackConfig } from './config';
 import { logFile } from './components/component';
 import { SetupError, UsageError } from './errors';
 import { down, reset, selectComponents, status, up } from './stack';
+import { forgetTopology, settleTopology } from './topology';
 
-const USAGE = `Usage: npm run stack -- <command> [component…] [--json]
+const USAGE = `Usage: npm run stack -- <command> [component…] [--topology single|cluster] [--json]
 
 Runs SparkFlow's servers natively on this machine (no Docker): Kafka (KRaft), Cassandra, PostgreSQL.
 Data lives in $SPARKFLOW_HOME (default .sparkflow/ in the repo); jars are cached in $SPARKFLOW_CACHE
@@ -21,17 +22,41 @@ Components: kafka, cassandra, postgres, spark-master (engines); ingestion, enric
 (services, each run by a supervisor that restarts it when it exits; status shows restarts and crash loops),
 spark-worker, airflow.
 Default: all of them; engines start first, services once the engines are ready.
+
+Topologies (--topology on the first \`up\` of a home, or SPARKFLOW_TOPOLOGY; later commands read it from the home):
+  single        one of everything (default)
+  cluster       three Kafka nodes (kafka-1…3 on 127.0.0.1–127.0.0.3, topics at 3 replicas, 2 in sync),
+                three Cassandra nodes (cassandra-1…3, keyspace at 3 copies, LOCAL_QUORUM), two replicas of each
+                service (ingestion-1, ingestion-2, …) and haproxy in front of ingestion and the audit.
+                A name without its number (kafka, ingestion) selects all of its nodes or replicas.
 Exit codes: 0 ok, 1 a component failed, 2 bad usage or settings.`;
 
+/** `--topology cluster` or `--topology=cluster`, taken out of the arguments. */
+function takeTopology(argv: string[]): { rest: string[]; topology?: 'single' | 'cluster' } {
+  const at = argv.findIndex((a) => a === '--topology' || a.startsWith('--topology='));
+  if (at < 0) return { rest: argv };
+  const value = argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1];
+  if (value !== 'single' && value !== 'cluster') {
+    throw new UsageError(
+      `--topology: expected single or cluster, got ${value === undefined ? 'nothing' : `"${value}"`}`,
+    );
+  }
+  return {
+    rest: argv.filter((_, i) => i !== at && (argv[at].includes('=') || i !== at + 1)),
+    topology: value,
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const flags = new Set(argv.filter((a) => a.startsWith('-')));
-  const [command, ...names] = argv.filter((a) => !a.startsWith('-'));
+  const { rest, topology } = takeTopology(argv);
+  const flags = new Set(rest.filter((a) => a.startsWith('-')));
+  const [command, ...names] = rest.filter((a) => !a.startsWith('-'));
   if (!command || flags.has('--help') || flags.has('-h')) {
     console.log(USAGE);
     return command || flags.size ? 0 : 2;
   }
-  const cfg = loadStackConfig();
-  const components = selectComponents(names);
+  const cfg = settleTopology(loadStackConfig(), topology, command);
+  const components = selectComponents(cfg, names);
   const log = (line: string) => console.log(line);
   switch (command) {
     case 'up':
@@ -42,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'reset':
       await reset(cfg, components, log);
+      if (!names.length) forgetTopology(cfg);
       return 0;
     case 'status': {
       const rows = await status(cfg, components);
@@ -50,16 +76,18 @@ async function main(argv: string[]): Promise<number> {
         for (const r of rows) {
           const restarts = r.supervision ? `restarts ${r.supervision.restarts}` : '';
           console.log(
-            `${r.component.padEnd(10)} ${r.state.padEnd(9)} port ${String(r.port).padEnd(6)} pid ${String(r.pid ?? '-').padEnd(8)} ${restarts.padEnd(11)} ${r.detail}`,
+            `${r.component.padEnd(14)} ${r.state.padEnd(9)} port ${String(r.port).padEnd(6)} pid ${String(r.pid ?? '-').padEnd(8)} ${restarts.padEnd(11)} ${r.detail}`,
           );
-          if (r.supervision?.lastExit) console.log(`${''.padEnd(10)} last exit: ${r.supervision.lastExit}`);
+          if (r.supervision?.lastExit) console.log(`${''.padEnd(14)} last exit: ${r.supervision.lastExit}`);
         }
       }
       return rows.every((r) => r.state === 'healthy') ? 0 : 1;
     }
     case 'logs': {
       const files = components.map((c) => logFile(cfg, c.name));
-      const child = spawn('tail', ['-n', '60', ...(flags.has('-f') ? ['-F'] : []), ...files], { stdio: 'inherit' });
+      const child = spawn('tail', ['-n', '60', ...(flags.has('-f') ? ['-F'] : []), ...files], {
+        stdio: 'inherit',
+      });
       return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
     }
     default:

@@ -95,13 +95,13 @@ export async function stopProcess(
   while (isAlive(pid)) await sleep(100);
 }
 
-/** True when something already listens on 127.0.0.1:port. */
-export function portInUse(port: number): Promise<boolean> {
+/** True when something already listens on host:port. */
+export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolvePromise) => {
     const server = createServer();
     server.once('error', () => resolvePromise(true));
     server.once('listening', () => server.close(() => resolvePromise(false)));
-    server.listen(port, '127.0.0.1');
+    server.listen(port, host);
   });
 }
 
@@ -122,7 +122,11 @@ export function removePidFile(pidFile: string): void {
   rmSync(pidFile, { force: true });
 }
 
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): string {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {},
+): string {
   const result = spawnSync(command, args, { encoding: 'utf8', ...options, maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new Error(`${command}: ${result.error.message}`);
   if (result.status !== 0) {

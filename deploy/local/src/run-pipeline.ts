@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstKey, loadStackConfig } from './config';
 import { selectComponents, up } from './stack';
+import { settleTopology } from './topology';
 import { SetupError } from './errors';
 import type { BatchReport } from '@sparkflow/contracts';
 
@@ -29,7 +30,9 @@ function args(argv: string[]) {
     else if (flag === '--seed' && value) opts.seed = value;
     else if (flag === '--timeout' && /^\d+$/.test(value ?? '')) opts.timeout = Number(value);
     else {
-      console.error(`unknown or malformed option ${flag}${value === undefined ? '' : ` ${value}`}\n\n${USAGE}`);
+      console.error(
+        `unknown or malformed option ${flag}${value === undefined ? '' : ` ${value}`}\n\n${USAGE}`,
+      );
       process.exit(2);
     }
     i++;
@@ -44,8 +47,8 @@ function bar(done: number, total: number, width = 30): string {
 
 async function main(): Promise<void> {
   const opts = args(process.argv.slice(2));
-  const cfg = loadStackConfig();
-  await up(cfg, selectComponents([]), (line) => console.log(line));
+  const cfg = settleTopology(loadStackConfig(), undefined, 'up');
+  await up(cfg, selectComponents(cfg, []), (line) => console.log(line));
 
   const ingestion = `http://127.0.0.1:${cfg.INGESTION_HTTP_PORT}`;
   const audit = `http://127.0.0.1:${cfg.AUDIT_HTTP_PORT}`;
@@ -69,7 +72,8 @@ async function main(): Promise<void> {
   const deadline = Date.now() + opts.timeout * 1000;
   while (Date.now() < deadline) {
     const r = await fetch(`${audit}/v1/batches/${encodeURIComponent(batchId)}`, { headers: auditHeaders });
-    if (r.status === 401) throw new SetupError(`the audit refused the key: ${await r.text()} (set AUDIT_API_KEYS for both)`);
+    if (r.status === 401)
+      throw new SetupError(`the audit refused the key: ${await r.text()} (set AUDIT_API_KEYS for both)`);
     if (r.ok) batch = (await r.json()) as Batch;
     if (batch) {
       const settled = batch.persisted + batch.deadLettered;

@@ -10,10 +10,11 @@ import {
   stateFile,
   supervisorPidFile,
 } from './components/component';
-import { kafka } from './components/kafka';
-import { cassandra } from './components/cassandra';
+import { kafka, kafkaNodes } from './components/kafka';
+import { cassandra, cassandraNodes } from './components/cassandra';
 import { postgres } from './components/postgres';
 import { service } from './components/service';
+import { haproxy } from './components/haproxy';
 import { airflow } from './components/airflow';
 import { sparkMaster, sparkWorker } from './components/spark';
 import { SetupError, UsageError } from './errors';
@@ -21,6 +22,9 @@ import { portInUse, portOwner, removePidFile, runningPid, stopProcess, tail } fr
 import { CRASH_LOOP, describeExit, isCrashLooping, recentRestarts } from './supervisor/restart-policy';
 import { type SupervisorState, readState } from './supervisor/supervisor-state';
 
+import { ordinals, topologyOf } from './topology';
+
+/** The single topology: one of everything. */
 export const COMPONENTS: readonly Component[] = [
   kafka,
   cassandra,
@@ -34,12 +38,38 @@ export const COMPONENTS: readonly Component[] = [
   airflow,
 ];
 
-export function selectComponents(names: string[]): Component[] {
-  if (!names.length) return [...COMPONENTS];
-  return names.map((n) => {
-    const c = COMPONENTS.find((x) => x.name === n);
-    if (!c) throw new UsageError(`unknown component "${n}"; expected one of ${COMPONENTS.map((x) => x.name).join(', ')}`);
-    return c;
+/**
+ * The components of the stack's topology. The cluster has three Kafka and three Cassandra nodes, each
+ * service's replicas and HAProxy in front of ingestion and the audit; PostgreSQL, Spark and Airflow stay one.
+ */
+export function componentsOf(cfg: StackConfig): Component[] {
+  if (cfg.SPARKFLOW_TOPOLOGY === 'single') return [...COMPONENTS];
+  const replicas = ordinals(topologyOf(cfg).serviceReplicas);
+  const services = (['ingestion', 'enrichment', 'persistence', 'audit'] as const).flatMap((name) =>
+    replicas.map((r) => service(name, r)),
+  );
+  const topology = topologyOf(cfg);
+  return [
+    ...kafkaNodes(topology),
+    ...cassandraNodes(topology),
+    postgres,
+    sparkMaster,
+    ...services,
+    haproxy,
+    sparkWorker,
+    airflow,
+  ];
+}
+
+/** By name (`kafka-2`), or all nodes and replicas of one (`kafka`, `ingestion`); none selects every one. */
+export function selectComponents(cfg: StackConfig, names: string[]): Component[] {
+  const all = componentsOf(cfg);
+  if (!names.length) return all;
+  return names.flatMap((n) => {
+    const chosen = all.filter((x) => x.name === n || x.base === n);
+    if (!chosen.length)
+      throw new UsageError(`unknown component "${n}"; expected one of ${all.map((x) => x.name).join(', ')}`);
+    return chosen;
   });
 }
 
@@ -58,7 +88,8 @@ const pidOf = (cfg: StackConfig, c: Component) =>
   runningPid(c.supervised ? supervisorPidFile(cfg, c.name) : pidFile(cfg, c.name), dataDir(cfg, c.name));
 
 /** A supervised server's own pid, while it runs. */
-const serverPidOf = (cfg: StackConfig, c: Component) => runningPid(pidFile(cfg, c.name), dataDir(cfg, c.name));
+const serverPidOf = (cfg: StackConfig, c: Component) =>
+  runningPid(pidFile(cfg, c.name), dataDir(cfg, c.name));
 
 const UNSUPERVISED = (c: Component) =>
   `runs without its supervisor (started by an older stack, or the supervisor was killed); ` +
@@ -71,7 +102,9 @@ const supervision = (cfg: StackConfig, c: Component): SupervisorState | null =>
 /** `crash-looping: 4 restarts within 5 min, last exit code 1`, or null. */
 function crashLoop(s: SupervisorState | null, now = Date.now()): string | null {
   if (!s || !isCrashLooping(s.restartTimes, now)) return null;
-  const last = s.lastExit ? `, last ${describeExit(s.lastExit)} after ${Math.round(s.lastExit.uptimeMs / 1000)} s` : '';
+  const last = s.lastExit
+    ? `, last ${describeExit(s.lastExit)} after ${Math.round(s.lastExit.uptimeMs / 1000)} s`
+    : '';
   return `crash-looping: ${recentRestarts(s.restartTimes, now)} restarts within ${CRASH_LOOP.windowMs / 60_000} min${last}`;
 }
 
@@ -123,13 +156,14 @@ const indent = (s: string) =>
  */
 async function prepareOne(cfg: StackConfig, c: Component): Promise<Component | null> {
   if (pidOf(cfg, c)) return null;
-  if (c.supervised && serverPidOf(cfg, c)) throw new ComponentFailure(c.name, UNSUPERVISED(c), logFile(cfg, c.name));
+  if (c.supervised && serverPidOf(cfg, c))
+    throw new ComponentFailure(c.name, UNSUPERVISED(c), logFile(cfg, c.name));
   for (const port of c.ports(cfg)) {
-    if (await portInUse(port)) {
+    if (await portInUse(port, c.host)) {
       throw new ComponentFailure(
         c.name,
-        `port ${port} is already in use by ${portOwner(port)}. Stop that process or choose another port ` +
-          `(see deploy/local/README.md for the ${c.name.toUpperCase()}_* variables).`,
+        `port ${port} on ${c.host ?? '127.0.0.1'} is already in use by ${portOwner(port)}. Stop that process or choose another port ` +
+          `(see deploy/local/README.md for the ${c.base.toUpperCase()}_* variables).`,
         logFile(cfg, c.name),
       );
     }
@@ -139,12 +173,24 @@ async function prepareOne(cfg: StackConfig, c: Component): Promise<Component | n
 }
 
 /** Starts one prepared component, or confirms the one already running answers. */
-async function startOne(cfg: StackConfig, c: Component, prepared: boolean, log: (line: string) => void): Promise<void> {
+async function startOne(
+  cfg: StackConfig,
+  c: Component,
+  prepared: boolean,
+  log: (line: string) => void,
+): Promise<void> {
   if (!prepared) {
     const existing = pidOf(cfg, c);
-    if (!existing) throw new ComponentFailure(c.name, 'stopped while the others were being prepared', logFile(cfg, c.name));
+    if (!existing)
+      throw new ComponentFailure(
+        c.name,
+        'stopped while the others were being prepared',
+        logFile(cfg, c.name),
+      );
     const health = await waitHealthy(cfg, c, existing);
-    const server = c.supervised ? `pid ${serverPidOf(cfg, c) ?? '-'}, supervisor pid ${existing}` : `pid ${existing}`;
+    const server = c.supervised
+      ? `pid ${serverPidOf(cfg, c) ?? '-'}, supervisor pid ${existing}`
+      : `pid ${existing}`;
     log(`${c.name}: already running (${server}, port ${c.mainPort(cfg)}) — ${health}`);
     return;
   }
@@ -152,7 +198,9 @@ async function startOne(cfg: StackConfig, c: Component, prepared: boolean, log: 
   const pid = c.start(cfg);
   log(`${c.name}: started (${c.supervised ? 'supervisor ' : ''}pid ${pid}), waiting for it to answer…`);
   const health = await waitHealthy(cfg, c, pid);
-  log(`${c.name}: healthy on port ${c.mainPort(cfg)} after ${((Date.now() - started) / 1000).toFixed(1)}s — ${health}`);
+  log(
+    `${c.name}: healthy on port ${c.mainPort(cfg)} after ${((Date.now() - started) / 1000).toFixed(1)}s — ${health}`,
+  );
 }
 
 const failuresOf = (results: PromiseSettledResult<unknown>[]) =>
@@ -179,23 +227,47 @@ async function upAll(cfg: StackConfig, components: Component[], log: (line: stri
 }
 
 /** Engines first (in parallel), then their topics, schemas and roles, then the services (in parallel). */
-export async function up(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
+export async function up(
+  cfg: StackConfig,
+  components: Component[],
+  log: (line: string) => void,
+): Promise<void> {
   const engines = components.filter((c) => c.kind === 'engine');
   await upAll(cfg, engines, log);
   for (const c of engines) {
     if (!c.bootstrap) continue;
     for (const change of await c.bootstrap(cfg)) log(`${c.name}: ${change}`);
   }
-  await upAll(cfg, components.filter((c) => c.kind === 'service'), log);
+  await upAll(
+    cfg,
+    components.filter((c) => c.kind === 'service'),
+    log,
+  );
 }
 
-export async function down(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
+export async function down(
+  cfg: StackConfig,
+  components: Component[],
+  log: (line: string) => void,
+): Promise<void> {
   // Services first, so they finish their in-flight work while Kafka and the databases are still there.
-  await stopAll(cfg, components.filter((c) => c.kind === 'service'), log);
-  await stopAll(cfg, components.filter((c) => c.kind === 'engine'), log);
+  await stopAll(
+    cfg,
+    components.filter((c) => c.kind === 'service'),
+    log,
+  );
+  await stopAll(
+    cfg,
+    components.filter((c) => c.kind === 'engine'),
+    log,
+  );
 }
 
-async function stopAll(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
+async function stopAll(
+  cfg: StackConfig,
+  components: Component[],
+  log: (line: string) => void,
+): Promise<void> {
   await Promise.all(
     components.map(async (c) => {
       const pid = pidOf(cfg, c);
@@ -218,7 +290,11 @@ async function stopAll(cfg: StackConfig, components: Component[], log: (line: st
   );
 }
 
-export async function reset(cfg: StackConfig, components: Component[], log: (line: string) => void): Promise<void> {
+export async function reset(
+  cfg: StackConfig,
+  components: Component[],
+  log: (line: string) => void,
+): Promise<void> {
   await down(cfg, components, log);
   for (const c of components) {
     rmSync(dataDir(cfg, c.name), { recursive: true, force: true });
@@ -252,7 +328,12 @@ export async function status(cfg: StackConfig, components: Component[]): Promise
       const orphan = c.supervised && !pid ? serverPidOf(cfg, c) : null;
       if (orphan) return { ...base, pid: orphan, state: 'unhealthy', detail: UNSUPERVISED(c) };
       if (!pid) {
-        return { ...base, pid: null, state: 'stopped', detail: `start it with \`npm run stack -- up ${c.name}\`` };
+        return {
+          ...base,
+          pid: null,
+          state: 'stopped',
+          detail: `start it with \`npm run stack -- up ${c.name}\``,
+        };
       }
       const s = supervision(cfg, c);
       const serverPid = c.supervised ? serverPidOf(cfg, c) : pid;
@@ -261,13 +342,23 @@ export async function status(cfg: StackConfig, components: Component[]): Promise
           supervisorPid: pid,
           restarts: s.restarts,
           crashLooping: crashLoop(s) !== null,
-          lastExit: s.lastExit ? `${describeExit(s.lastExit)} at ${new Date(s.lastExit.at).toISOString()}` : null,
+          lastExit: s.lastExit
+            ? `${describeExit(s.lastExit)} at ${new Date(s.lastExit.at).toISOString()}`
+            : null,
         },
       };
       const looping = crashLoop(s);
       if (looping || (c.supervised && !serverPid)) {
-        const waiting = s?.nextStartAt ? `; restarting in ${Math.max(0, Math.ceil((s.nextStartAt - Date.now()) / 1000))} s` : '';
-        return { ...base, pid: serverPid, ...supervised, state: 'unhealthy', detail: `${looping ?? 'not running'}${waiting}` };
+        const waiting = s?.nextStartAt
+          ? `; restarting in ${Math.max(0, Math.ceil((s.nextStartAt - Date.now()) / 1000))} s`
+          : '';
+        return {
+          ...base,
+          pid: serverPid,
+          ...supervised,
+          state: 'unhealthy',
+          detail: `${looping ?? 'not running'}${waiting}`,
+        };
       }
       try {
         return { ...base, pid: serverPid, ...supervised, state: 'healthy', detail: await c.probe(cfg) };

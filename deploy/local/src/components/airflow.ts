@@ -10,7 +10,7 @@ import { type Component, type ComponentName, dataDir, logFile, pidFile } from '.
 import { adminConnection } from './postgres';
 import { type SparkEnv, sparkEnv, sparkMasterUrl } from './spark-env';
 
-const NAME: ComponentName = 'airflow';
+const NAME = 'airflow' satisfies ComponentName;
 
 const files = (cfg: StackConfig) => {
   const home = dataDir(cfg, NAME);
@@ -176,6 +176,7 @@ export function airflowEnv(cfg: StackConfig, spark: SparkEnv): NodeJS.ProcessEnv
  */
 export const airflow: Component = {
   name: NAME,
+  base: NAME,
   kind: 'service',
   stopSignal: 'SIGTERM',
   ports: (cfg) => [cfg.AIRFLOW_PORT, cfg.AIRFLOW_LOG_SERVER_PORT],

@@ -1,18 +1,33 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, auth } from 'cassandra-driver';
-import { migrateKeyspace } from '@sparkflow/cassandra';
-import type { StackConfig } from '../config';
+import { Client, auth, policies } from 'cassandra-driver';
+import { keyspaceReplication, migrateKeyspace } from '@sparkflow/cassandra';
+import { engineClientEnv, type StackConfig } from '../config';
 import { findJava, jarMatching, resolveJars } from '../java';
 import { launch } from '../processes';
-import { type Component, dataDir, logFile, pidFile } from './component';
+import { TOPOLOGIES, type Topology } from '@sparkflow/contracts';
+import { nodeHost, ordinals, topologyOf } from '../topology';
+import { type Component, type ComponentName, dataDir, logFile, pidFile } from './component';
 
 export const LOCAL_DATA_CENTER = 'datacenter1';
 const DEFAULT_SUPERUSER_PASSWORD = 'cassandra';
 
-const files = (cfg: StackConfig) => {
-  const dir = dataDir(cfg, 'cassandra');
+/** `cassandra` in the single topology; `cassandra-1`… in the cluster. */
+const nodeName = (topology: Topology, node: number): ComponentName =>
+  topology.cassandraNodes === 1 ? 'cassandra' : `cassandra-${node}`;
+
+/** Node n's one token, the ring split evenly (Murmur3 tokens span −2⁶³ … 2⁶³−1); a single node keeps 0. */
+export function initialToken(node: number, nodes: number): string {
+  if (nodes === 1) return '0';
+  return String(-(2n ** 63n) + (2n ** 64n / BigInt(nodes)) * BigInt(node - 1));
+}
+
+/** Each node's JMX listens on 127.0.0.1, so the nodes take consecutive ports. */
+const jmxPort = (cfg: StackConfig, node: number) => cfg.CASSANDRA_JMX_PORT + node - 1;
+
+const files = (cfg: StackConfig, node = 1) => {
+  const dir = dataDir(cfg, nodeName(topologyOf(cfg), node));
   const conf = join(cfg.deployDir, 'cassandra');
   return {
     dir,
@@ -26,10 +41,21 @@ const files = (cfg: StackConfig) => {
   };
 };
 
-function client(cfg: StackConfig, user: string, password: string): Client {
+/** A client of the whole cluster, or with `onlyNode` of that node alone (a probe must not be answered by another). */
+function client(cfg: StackConfig, user: string, password: string, onlyNode?: number): Client {
+  const all = engineClientEnv(cfg).CASSANDRA_CONTACT_POINTS.split(',');
+  const contactPoints = onlyNode ? [`${nodeHost(onlyNode)}:${cfg.CASSANDRA_PORT}`] : all;
   return new Client({
-    contactPoints: [`127.0.0.1:${cfg.CASSANDRA_PORT}`],
+    contactPoints,
     localDataCenter: LOCAL_DATA_CENTER,
+    ...(onlyNode && {
+      policies: {
+        loadBalancing: new policies.loadBalancing.AllowListPolicy(
+          new policies.loadBalancing.DCAwareRoundRobinPolicy(LOCAL_DATA_CENTER),
+          contactPoints,
+        ),
+      },
+    }),
     authProvider: new auth.PlainTextAuthProvider(user, password),
     socketOptions: { connectTimeout: 3000, readTimeout: 20000 },
   });
@@ -49,7 +75,8 @@ async function withAdmin<T>(cfg: StackConfig, fn: (c: Client) => Promise<T>): Pr
   try {
     return await withClient(client(cfg, cfg.CASSANDRA_ADMIN_USER, cfg.CASSANDRA_ADMIN_PASSWORD), fn);
   } catch (err) {
-    const authFailed = (err as Error).message.includes('Provided username') || (err as Error).name === 'AuthenticationError';
+    const authFailed =
+      (err as Error).message.includes('Provided username') || (err as Error).name === 'AuthenticationError';
     if (!authFailed || cfg.CASSANDRA_ADMIN_PASSWORD === DEFAULT_SUPERUSER_PASSWORD) throw err;
     await withClient(client(cfg, 'cassandra', DEFAULT_SUPERUSER_PASSWORD), (c) =>
       c.execute(`ALTER ROLE cassandra WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`),
@@ -68,93 +95,147 @@ async function withAdmin<T>(cfg: StackConfig, fn: (c: Client) => Promise<T>): Pr
 
 const cqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
-export const cassandra: Component = {
-  name: 'cassandra',
-  kind: 'engine',
-  stopSignal: 'SIGTERM',
-  ports: (cfg) => [cfg.CASSANDRA_PORT, cfg.CASSANDRA_STORAGE_PORT, cfg.CASSANDRA_JMX_PORT],
-  mainPort: (cfg) => cfg.CASSANDRA_PORT,
-  startTimeoutMs: (cfg) => cfg.CASSANDRA_START_TIMEOUT_S * 1000,
+/** One Cassandra node: the only one in the single topology, node 1–3 of the cluster. */
+export function cassandraNode(name: ComponentName, node: number, topology: Topology): Component {
+  const host = nodeHost(node);
+  return {
+    name,
+    base: 'cassandra',
+    host,
+    kind: 'engine',
+    stopSignal: 'SIGTERM',
+    ports: (c) => [c.CASSANDRA_PORT, c.CASSANDRA_STORAGE_PORT, jmxPort(c, node)],
+    mainPort: (c) => c.CASSANDRA_PORT,
+    startTimeoutMs: (c) => c.CASSANDRA_START_TIMEOUT_S * 1000,
 
-  async prepare(cfg) {
-    const f = files(cfg);
-    findJava(cfg);
-    resolveJars(cfg, 'cassandra', f.pom);
-    mkdirSync(f.logs, { recursive: true });
-    mkdirSync(f.triggers, { recursive: true });
-    const yaml = readFileSync(f.template, 'utf8')
-      .replaceAll('@@DATA_DIR@@', f.dir)
-      .replaceAll('@@CQL_PORT@@', String(cfg.CASSANDRA_PORT))
-      .replaceAll('@@STORAGE_PORT@@', String(cfg.CASSANDRA_STORAGE_PORT));
-    writeFileSync(f.yaml, yaml);
-  },
+    async prepare(c) {
+      const f = files(c, node);
+      findJava(c);
+      resolveJars(c, 'cassandra', f.pom);
+      mkdirSync(f.logs, { recursive: true });
+      mkdirSync(f.triggers, { recursive: true });
+      const seeds = ordinals(topology.cassandraNodes).map(
+        (n) => `${nodeHost(n)}:${c.CASSANDRA_STORAGE_PORT}`,
+      );
+      const yaml = readFileSync(f.template, 'utf8')
+        .replaceAll('@@DATA_DIR@@', f.dir)
+        .replaceAll('@@HOST@@', host)
+        .replaceAll('@@SEEDS@@', seeds.join(','))
+        .replaceAll('@@INITIAL_TOKEN@@', initialToken(node, topology.cassandraNodes))
+        .replaceAll('@@HINTED_HANDOFF@@', String(topology.cassandraNodes > 1))
+        .replaceAll('@@CQL_PORT@@', String(c.CASSANDRA_PORT))
+        .replaceAll('@@STORAGE_PORT@@', String(c.CASSANDRA_STORAGE_PORT));
+      writeFileSync(f.yaml, yaml);
+    },
 
-  start(cfg) {
-    const f = files(cfg);
-    const jars = resolveJars(cfg, 'cassandra', f.pom);
-    const jvmOptions = readFileSync(f.jvmOptions, 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
-    return launch({
-      command: findJava(cfg),
-      args: [
-        ...cfg.CASSANDRA_HEAP.split(/\s+/),
-        ...jvmOptions,
-        `-javaagent:${jarMatching(jars, /^jamm-.*\.jar$/)}`,
-        '-Dcassandra-foreground=yes',
-        `-Dcassandra.config=file://${f.yaml}`,
-        `-Dcassandra.storagedir=${f.dir}`,
-        `-Dcassandra.logdir=${f.logs}`,
-        `-Dcassandra.triggers_dir=${f.triggers}`,
-        `-Dlogback.configurationFile=file://${f.logback}`,
-        `-Dcassandra.jmx.local.port=${cfg.CASSANDRA_JMX_PORT}`,
-        // Without this the JMX RMI server takes a random second port.
-        `-Dcom.sun.management.jmxremote.rmi.port=${cfg.CASSANDRA_JMX_PORT}`,
-        '-cp',
-        `${jars}/*`,
-        'org.apache.cassandra.service.CassandraDaemon',
-      ],
-      cwd: f.dir,
-      logFile: logFile(cfg, 'cassandra'),
-      pidFile: pidFile(cfg, 'cassandra'),
-    });
-  },
-
-  async probe(cfg) {
-    // The default superuser appears a moment after CQL opens; a fresh node answers as cassandra/cassandra,
-    // a bootstrapped one only with the configured password.
-    const attempt = (password: string) =>
-      withClient(client(cfg, cfg.CASSANDRA_ADMIN_USER, password), async (c) => {
-        const rs = await c.execute('SELECT release_version FROM system.local');
-        return `Cassandra ${rs.first()['release_version'] as string}`;
+    start(c) {
+      const f = files(c, node);
+      const jars = resolveJars(c, 'cassandra', f.pom);
+      const jvmOptions = readFileSync(f.jvmOptions, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'));
+      return launch({
+        command: findJava(c),
+        args: [
+          ...c.CASSANDRA_HEAP.split(/\s+/),
+          ...jvmOptions,
+          `-javaagent:${jarMatching(jars, /^jamm-.*\.jar$/)}`,
+          '-Dcassandra-foreground=yes',
+          `-Dcassandra.config=file://${f.yaml}`,
+          `-Dcassandra.storagedir=${f.dir}`,
+          `-Dcassandra.logdir=${f.logs}`,
+          `-Dcassandra.triggers_dir=${f.triggers}`,
+          `-Dlogback.configurationFile=file://${f.logback}`,
+          `-Dcassandra.jmx.local.port=${jmxPort(c, node)}`,
+          // Without this the JMX RMI server takes a random second port.
+          `-Dcom.sun.management.jmxremote.rmi.port=${jmxPort(c, node)}`,
+          '-cp',
+          `${jars}/*`,
+          'org.apache.cassandra.service.CassandraDaemon',
+        ],
+        cwd: f.dir,
+        logFile: logFile(c, name),
+        pidFile: pidFile(c, name),
       });
-    try {
-      return await attempt(cfg.CASSANDRA_ADMIN_PASSWORD);
-    } catch (err) {
-      if (cfg.CASSANDRA_ADMIN_PASSWORD === DEFAULT_SUPERUSER_PASSWORD) throw err;
-      return attempt(DEFAULT_SUPERUSER_PASSWORD);
-    }
-  },
+    },
 
-  async bootstrap(cfg) {
-    return withAdmin(cfg, async (c) => {
-      const changes = await migrateKeyspace(c, cfg.CASSANDRA_KEYSPACE);
-      const role = cfg.CASSANDRA_USERNAME;
-      const existing = await c.execute('SELECT role FROM system_auth.roles WHERE role = ?', [role], { prepare: true });
-      // Role DDL takes no bind markers; names are validated identifiers and the password is quoted.
-      if (!/^[a-z][a-z0-9_]*$/.test(role)) throw new Error(`CASSANDRA_USERNAME "${role}" must be a lower-case identifier`);
-      if (existing.rowLength === 0) {
-        await c.execute(`CREATE ROLE ${role} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_PASSWORD)} AND LOGIN = true AND SUPERUSER = false`);
-        changes.push(`created role ${role}`);
-      } else {
-        await c.execute(`ALTER ROLE ${role} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_PASSWORD)} AND LOGIN = true`);
+    async probe(c) {
+      // The default superuser appears a moment after CQL opens; a fresh node answers as cassandra/cassandra,
+      // a bootstrapped one only with the configured password.
+      const attempt = (password: string) =>
+        withClient(client(c, c.CASSANDRA_ADMIN_USER, password, node), async (cl) => {
+          const rs = await cl.execute('SELECT release_version FROM system.local');
+          const where = topology.cassandraNodes === 1 ? '' : ` on ${host}`;
+          return `Cassandra ${rs.first()['release_version'] as string}${where}`;
+        });
+      try {
+        return await attempt(c.CASSANDRA_ADMIN_PASSWORD);
+      } catch (err) {
+        if (c.CASSANDRA_ADMIN_PASSWORD === DEFAULT_SUPERUSER_PASSWORD) throw err;
+        return attempt(DEFAULT_SUPERUSER_PASSWORD);
       }
-      // Least privilege: the services read and write rows; only the stack's admin role changes schema.
-      for (const permission of ['SELECT', 'MODIFY']) {
-        await c.execute(`GRANT ${permission} ON KEYSPACE ${cfg.CASSANDRA_KEYSPACE} TO ${role}`);
-      }
-      return changes.length ? changes : ['schema and roles up to date'];
+    },
+
+    // Keyspace, roles and grants are cluster-wide: the first node applies them, through all nodes.
+    bootstrap: node === 1 ? bootstrapCassandra : undefined,
+  };
+}
+
+/**
+ * The keyspace at the topology's replication in the one data centre, and the roles. In a cluster the
+ * roles' own keyspace (system_auth, one copy by default) gets as many copies as the data: otherwise a
+ * sign-in fails whenever the one node holding the role is down. Each role is then written again, which
+ * puts it on every replica.
+ */
+async function bootstrapCassandra(cfg: StackConfig): Promise<string[]> {
+  const topology = topologyOf(cfg);
+  return withAdmin(cfg, async (c) => {
+    const changes: string[] = [];
+    if (topology.cassandraNodes > 1) {
+      const replication = keyspaceReplication(topology.keyspaceReplicationFactor, LOCAL_DATA_CENTER);
+      const map = Object.entries(replication)
+        .map(([k, v]) => `'${k}': '${v}'`)
+        .join(', ');
+      await c.execute(`ALTER KEYSPACE system_auth WITH replication = {${map}}`);
+      await c.execute(
+        `ALTER ROLE ${cfg.CASSANDRA_ADMIN_USER} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`,
+      );
+    }
+    changes.push(
+      ...(await migrateKeyspace(c, cfg.CASSANDRA_KEYSPACE, {
+        replicationFactor: topology.keyspaceReplicationFactor,
+        dataCenter: LOCAL_DATA_CENTER,
+      })),
+    );
+    const role = cfg.CASSANDRA_USERNAME;
+    const existing = await c.execute('SELECT role FROM system_auth.roles WHERE role = ?', [role], {
+      prepare: true,
     });
-  },
-};
+    // Role DDL takes no bind markers; names are validated identifiers and the password is quoted.
+    if (!/^[a-z][a-z0-9_]*$/.test(role))
+      throw new Error(`CASSANDRA_USERNAME "${role}" must be a lower-case identifier`);
+    if (existing.rowLength === 0) {
+      await c.execute(
+        `CREATE ROLE ${role} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_PASSWORD)} AND LOGIN = true AND SUPERUSER = false`,
+      );
+      changes.push(`created role ${role}`);
+    } else {
+      await c.execute(
+        `ALTER ROLE ${role} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_PASSWORD)} AND LOGIN = true`,
+      );
+    }
+    // Least privilege: the services read and write rows; only the stack's admin role changes schema.
+    for (const permission of ['SELECT', 'MODIFY']) {
+      await c.execute(`GRANT ${permission} ON KEYSPACE ${cfg.CASSANDRA_KEYSPACE} TO ${role}`);
+    }
+    return changes.length ? changes : ['schema and roles up to date'];
+  });
+}
+
+/** Every Cassandra node of the stack's topology. */
+export const cassandraNodes = (topology: Topology): Component[] =>
+  ordinals(topology.cassandraNodes).map((n) => cassandraNode(nodeName(topology, n), n, topology));
+
+/** The single topology's node. */
+export const cassandra: Component = cassandraNode('cassandra', 1, TOPOLOGIES.single);

@@ -2,7 +2,9 @@ import type { StackConfig } from '../config';
 
 export type EngineName = 'kafka' | 'cassandra' | 'postgres';
 export type ServiceName = 'ingestion' | 'enrichment' | 'persistence' | 'audit';
-export type ComponentName = EngineName | ServiceName | 'airflow' | 'spark-master' | 'spark-worker';
+export type BaseName = EngineName | ServiceName | 'airflow' | 'spark-master' | 'spark-worker' | 'haproxy';
+/** A component, or in the cluster topology one node or replica of it: `kafka-2`, `ingestion-1`. */
+export type ComponentName = BaseName | `${EngineName | ServiceName}-${number}`;
 
 /**
  * One server of the native stack. `up` runs prepare → start → wait for probe; a component owns its
@@ -12,6 +14,10 @@ export interface Component {
   readonly name: ComponentName;
   /** Engines start first and are bootstrapped; services start once every engine is ready. */
   readonly kind: 'engine' | 'service';
+  /** What the name is one node or replica of (`kafka` for `kafka-2`); `npm run stack -- down kafka` selects all. */
+  readonly base: BaseName;
+  /** The loopback address it binds (127.0.0.1 unless it is a node of a cluster). */
+  readonly host?: string;
   /** Ports the server binds; `up` refuses to start when another process holds one. */
   ports(cfg: StackConfig): number[];
   /** The port people connect to, for `status`. */
@@ -37,5 +43,6 @@ export interface Component {
 export const dataDir = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/${c}`;
 export const logFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/logs/${c}.log`;
 export const pidFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/run/${c}.pid`;
-export const supervisorPidFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/run/${c}.supervisor.pid`;
+export const supervisorPidFile = (cfg: StackConfig, c: ComponentName) =>
+  `${cfg.home}/run/${c}.supervisor.pid`;
 export const stateFile = (cfg: StackConfig, c: ComponentName) => `${cfg.home}/run/${c}.state.json`;

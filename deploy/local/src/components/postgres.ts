@@ -46,7 +46,10 @@ export const adminConnection = (cfg: StackConfig, database = 'postgres') => ({
   database,
 });
 
-async function withClient<T>(conn: ReturnType<typeof adminConnection>, fn: (c: Client) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  conn: ReturnType<typeof adminConnection>,
+  fn: (c: Client) => Promise<T>,
+): Promise<T> {
   const client = new Client({ ...conn, connectionTimeoutMillis: 2000 });
   await client.connect();
   try {
@@ -58,6 +61,7 @@ async function withClient<T>(conn: ReturnType<typeof adminConnection>, fn: (c: C
 
 export const postgres: Component = {
   name: 'postgres',
+  base: 'postgres',
   kind: 'engine',
   // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
   stopSignal: 'SIGINT',
@@ -79,10 +83,24 @@ export const postgres: Component = {
     writeFileSync(pwfile, `${cfg.POSTGRES_ADMIN_PASSWORD}\n`, { mode: 0o600 });
     if (owner.uid !== undefined) chownSync(pwfile, owner.uid, owner.gid ?? owner.uid);
     try {
-      run(initdb, ['-D', p.data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C.UTF-8'], {
-        ...owner,
-        cwd: p.dir,
-      });
+      run(
+        initdb,
+        [
+          '-D',
+          p.data,
+          '-U',
+          'postgres',
+          '--auth=scram-sha-256',
+          `--pwfile=${pwfile}`,
+          '-E',
+          'UTF8',
+          '--locale=C.UTF-8',
+        ],
+        {
+          ...owner,
+          cwd: p.dir,
+        },
+      );
     } finally {
       rmSync(pwfile, { force: true });
     }
@@ -93,13 +111,20 @@ export const postgres: Component = {
     return launch({
       command: pgBin('postgres'),
       args: [
-        '-D', p.data,
-        '-p', String(cfg.POSTGRES_PORT),
-        '-k', p.socket,
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'max_connections=200',
-        '-c', 'shared_buffers=128MB',
-        '-c', 'fsync=on',
+        '-D',
+        p.data,
+        '-p',
+        String(cfg.POSTGRES_PORT),
+        '-k',
+        p.socket,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=128MB',
+        '-c',
+        'fsync=on',
       ],
       cwd: p.dir,
       logFile: logFile(cfg, 'postgres'),

@@ -5,8 +5,10 @@ import { ReadinessBody, readinessProblems } from '@sparkflow/contracts';
 import { engineClientEnv, kafkaClientEnv, type StackConfig } from '../config';
 import { launch } from '../processes';
 import type { SupervisorSpec } from '../supervisor/supervisor-state';
+import { replicaPort } from '../topology';
 import {
   type Component,
+  type ComponentName,
   type ServiceName,
   dataDir,
   logFile,
@@ -22,13 +24,22 @@ const PORTS: Record<ServiceName, (cfg: StackConfig) => number> = {
   audit: (cfg) => cfg.AUDIT_HTTP_PORT,
 };
 
-/** Environment the services read: the addresses of what this stack started, and the service's port. */
-function serviceEnv(cfg: StackConfig, name: ServiceName): NodeJS.ProcessEnv {
+/**
+ * Environment the services read: the addresses of what this stack started, and the service's port (a
+ * replica's own, see `replicaPort`).
+ */
+function serviceEnv(
+  cfg: StackConfig,
+  name: ServiceName,
+  instance: ComponentName,
+  port: number,
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
     OTEL_SERVICE_NAME: name,
+    OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${instance}`,
     // Sampled spans (a sampled traceparent, or SPARKFLOW_TRACE_RATIO of new traces) as JSON lines.
-    SPARKFLOW_TRACE_FILE: join(cfg.home, 'traces', `${name}.jsonl`),
+    SPARKFLOW_TRACE_FILE: join(cfg.home, 'traces', `${instance}.jsonl`),
     ...engineClientEnv(cfg),
     // Each service signs in to Kafka as its own principal, whose ACLs cover exactly its topics and group.
     ...kafkaClientEnv(cfg, name),
@@ -40,6 +51,7 @@ function serviceEnv(cfg: StackConfig, name: ServiceName): NodeJS.ProcessEnv {
     ENRICHMENT_HTTP_PORT: String(cfg.ENRICHMENT_HTTP_PORT),
     PERSISTENCE_HTTP_PORT: String(cfg.PERSISTENCE_HTTP_PORT),
     AUDIT_HTTP_PORT: String(cfg.AUDIT_HTTP_PORT),
+    [`${name.toUpperCase()}_HTTP_PORT`]: String(port),
   };
 }
 
@@ -66,15 +78,15 @@ const SEMI_SPACE_MB = 8;
 
 const SUPERVISOR_SRC = join('deploy', 'local', 'src', 'supervisor');
 
-const buildDir = (cfg: StackConfig, name: ServiceName) => join(dataDir(cfg, name), 'build');
+const buildDir = (cfg: StackConfig, instance: ComponentName) => join(dataDir(cfg, instance), 'build');
 
 /**
  * Compiles the service, the libs and the supervisor to CommonJS with SWC (the same compiler the Docker image uses), so
  * the running service carries no TypeScript compiler: running the sources through @swc-node/register
  * cost each service about 75 MB of resident memory. Takes well under a second.
  */
-function compile(cfg: StackConfig, name: ServiceName): void {
-  const out = buildDir(cfg, name);
+function compile(cfg: StackConfig, name: ServiceName, instance: ComponentName): void {
+  const out = buildDir(cfg, instance);
   rmSync(out, { recursive: true, force: true });
   const run = spawnSync(
     process.execPath,
@@ -86,36 +98,40 @@ function compile(cfg: StackConfig, name: ServiceName): void {
 
 /**
  * One of the four NestJS services, compiled from its TypeScript, run under a supervisor that restarts it
- * when it exits, and probed on /health/ready.
+ * when it exits, and probed on /health/ready. In the cluster topology `replica` numbers one of its
+ * processes (`ingestion-2`), each with its own port, data folder and log.
  */
-export function service(name: ServiceName): Component {
+export function service(name: ServiceName, replica?: number): Component {
+  const instance: ComponentName = replica ? `${name}-${replica}` : name;
+  const port = (cfg: StackConfig) => (replica ? replicaPort(PORTS[name](cfg), replica) : PORTS[name](cfg));
   return {
-    name,
+    name: instance,
+    base: name,
     kind: 'service',
     stopSignal: 'SIGTERM',
-    ports: (cfg) => [PORTS[name](cfg)],
-    mainPort: (cfg) => PORTS[name](cfg),
+    ports: (cfg) => [port(cfg)],
+    mainPort: port,
     startTimeoutMs: () => 60_000,
     async prepare(cfg) {
-      mkdirSync(dataDir(cfg, name), { recursive: true });
-      compile(cfg, name);
+      mkdirSync(dataDir(cfg, instance), { recursive: true });
+      compile(cfg, name, instance);
     },
     supervised: true,
     start(cfg) {
       const spec: SupervisorSpec = {
-        service: name,
+        service: instance,
         command: process.execPath,
         args: [
           `--max-old-space-size=${HEAP_MB[name]}`,
           `--max-semi-space-size=${SEMI_SPACE_MB}`,
           ...cfg.SERVICE_NODE_ARGS.split(/\s+/).filter(Boolean),
-          join(buildDir(cfg, name), 'apps', name, 'src', 'main.js'),
-          `--home=${dataDir(cfg, name)}`,
+          join(buildDir(cfg, instance), 'apps', name, 'src', 'main.js'),
+          `--home=${dataDir(cfg, instance)}`,
         ],
         cwd: cfg.repoRoot,
-        logFile: logFile(cfg, name),
-        childPidFile: pidFile(cfg, name),
-        stateFile: stateFile(cfg, name),
+        logFile: logFile(cfg, instance),
+        childPidFile: pidFile(cfg, instance),
+        stateFile: stateFile(cfg, instance),
         policy: {
           initialBackoffMs: cfg.SERVICE_RESTART_INITIAL_MS,
           maxBackoffMs: cfg.SERVICE_RESTART_MAX_MS,
@@ -123,20 +139,20 @@ export function service(name: ServiceName): Component {
         },
       };
       // The spec holds no settings: the supervisor passes its own environment on to the service.
-      const specFile = join(dataDir(cfg, name), 'supervisor.json');
+      const specFile = join(dataDir(cfg, instance), 'supervisor.json');
       writeFileSync(specFile, JSON.stringify(spec, null, 2));
-      rmSync(stateFile(cfg, name), { force: true });
+      rmSync(stateFile(cfg, instance), { force: true });
       return launch({
         command: process.execPath,
-        args: [join(buildDir(cfg, name), SUPERVISOR_SRC, 'supervisor.js'), specFile],
+        args: [join(buildDir(cfg, instance), SUPERVISOR_SRC, 'supervisor.js'), specFile],
         cwd: cfg.repoRoot,
-        env: serviceEnv(cfg, name),
-        logFile: logFile(cfg, name),
-        pidFile: supervisorPidFile(cfg, name),
+        env: serviceEnv(cfg, name, instance, port(cfg)),
+        logFile: logFile(cfg, instance),
+        pidFile: supervisorPidFile(cfg, instance),
       });
     },
     async probe(cfg) {
-      const res = await fetch(`http://127.0.0.1:${PORTS[name](cfg)}/health/ready`, {
+      const res = await fetch(`http://127.0.0.1:${port(cfg)}/health/ready`, {
         signal: AbortSignal.timeout(2000),
       });
       const body = await res.text();

@@ -30,7 +30,7 @@ async function masterState(cfg: StackConfig): Promise<MasterJson> {
 }
 
 function daemon(
-  name: ComponentName,
+  name: 'spark-master' | 'spark-worker',
   kind: Component['kind'],
   mainClass: string,
   args: (cfg: StackConfig) => string[],
@@ -44,6 +44,7 @@ function daemon(
   let sparkHome: string | null = null;
   return {
     name,
+    base: name,
     kind,
     stopSignal: 'SIGTERM',
     ports: extra.ports,

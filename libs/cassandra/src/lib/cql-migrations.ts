@@ -51,20 +51,49 @@ export function loadMigrations(dir = MIGRATIONS_DIR): CqlMigration[] {
 }
 
 /**
- * Creates the keyspace if needed and applies, in order, the migrations the keyspace has not seen.
+ * A keyspace's replication: `rf` copies in the named data centre (NetworkTopologyStrategy, what a
+ * cluster needs), or without one SimpleStrategy.
+ */
+export function keyspaceReplication(rf: number, dataCenter?: string): Record<string, string> {
+  return dataCenter
+    ? { class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', [dataCenter]: String(rf) }
+    : { class: 'org.apache.cassandra.locator.SimpleStrategy', replication_factor: String(rf) };
+}
+
+const cqlMap = (m: Record<string, string>) =>
+  `{${Object.entries(m)
+    .map(([k, v]) => `'${k}': '${v}'`)
+    .join(', ')}}`;
+
+const sameReplication = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v);
+
+/**
+ * Creates the keyspace if needed (or alters its replication when it differs) and applies, in order, the migrations the keyspace has not seen.
  * A migration whose file changed after it was applied is an error: history is append-only.
  * The client must be connected as a role allowed to create tables (the stack's admin role).
  */
 export async function migrateKeyspace(
   client: Client,
   keyspace: string,
-  options: { replicationFactor?: number; dir?: string } = {},
+  options: { replicationFactor?: number; dataCenter?: string; dir?: string } = {},
 ): Promise<string[]> {
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(keyspace)) throw new Error(`invalid keyspace name "${keyspace}"`);
-  const rf = options.replicationFactor ?? 1;
-  await client.execute(
-    `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': ${rf}}`,
+  const done: string[] = [];
+  const replication = keyspaceReplication(options.replicationFactor ?? 1, options.dataCenter);
+  const current = await client.execute(
+    'SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?',
+    [keyspace],
   );
+  if (!current.rowLength) {
+    await client.execute(
+      `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${cqlMap(replication)}`,
+    );
+  } else if (!sameReplication(current.first()['replication'] as Record<string, string>, replication)) {
+    // The new copies fill in as rows are read and written; `nodetool repair` copies the rest at once.
+    await client.execute(`ALTER KEYSPACE ${keyspace} WITH replication = ${cqlMap(replication)}`);
+    done.push(`keyspace ${keyspace}: replication ${cqlMap(replication)}`);
+  }
   const q = (cql: string) => cql.replace(/\b(schema_migrations)\b/, `${keyspace}.$1`);
   await client.execute(q(CREATE_LEDGER));
   const applied = new Map(
@@ -73,7 +102,6 @@ export async function migrateKeyspace(
       r['checksum'] as string,
     ]),
   );
-  const done: string[] = [];
   for (const m of loadMigrations(options.dir)) {
     const seen = applied.get(m.version);
     if (seen !== undefined) {

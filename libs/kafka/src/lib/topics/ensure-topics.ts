@@ -1,8 +1,18 @@
 import { type Admin, ConfigResourceTypes } from 'kafkajs';
 import type { TopicSpec } from '@sparkflow/contracts';
 
-const configEntries = (spec: TopicSpec) => [
+/** How many brokers hold each partition, and how many must have a write before it is acknowledged. */
+export interface TopicReplication {
+  replicationFactor: number;
+  minInsyncReplicas: number;
+}
+
+const SINGLE_COPY: TopicReplication = { replicationFactor: 1, minInsyncReplicas: 1 };
+
+const configEntries = (spec: TopicSpec, replication: TopicReplication) => [
   { name: 'retention.ms', value: String(spec.retentionMs) },
+  // With producers at acks=all, a write is acknowledged once this many replicas have it.
+  { name: 'min.insync.replicas', value: String(replication.minInsyncReplicas) },
   { name: 'cleanup.policy', value: spec.cleanupPolicy },
   // What producers build their records to fit (dead letters cut their payload to it), stated on the topic.
   { name: 'max.message.bytes', value: String(spec.maxMessageBytes) },
@@ -11,9 +21,14 @@ const configEntries = (spec: TopicSpec) => [
 /**
  * Makes the broker's topics match their declared specs and says what it changed. Idempotent:
  * missing topics are created, partitions are only ever added (Kafka cannot remove them),
- * retention, cleanup policy and max.message.bytes are altered in place.
+ * retention, cleanup policy, min.insync.replicas and max.message.bytes are altered in place. The
+ * replication factor is set at creation (raising it later is a partition reassignment).
  */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  replication: TopicReplication = SINGLE_COPY,
+): Promise<string[]> {
   const changes: string[] = [];
   await admin.connect();
   try {
@@ -25,11 +40,15 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
         topics: missing.map((s) => ({
           topic: s.name,
           numPartitions: s.partitions,
-          replicationFactor: 1,
-          configEntries: configEntries(s),
+          replicationFactor: replication.replicationFactor,
+          configEntries: configEntries(s, replication),
         })),
       });
-      for (const s of missing) changes.push(`created topic ${s.name} (${s.partitions} partitions)`);
+      for (const s of missing) {
+        const copies =
+          replication.replicationFactor === 1 ? '' : `, ${replication.replicationFactor} replicas`;
+        changes.push(`created topic ${s.name} (${s.partitions} partitions${copies})`);
+      }
     }
 
     const present = specs.filter((s) => existing.has(s.name));
@@ -49,12 +68,12 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
       resources: present.map((s) => ({
         type: ConfigResourceTypes.TOPIC,
         name: s.name,
-        configNames: configEntries(s).map((e) => e.name),
+        configNames: configEntries(s, replication).map((e) => e.name),
       })),
     });
     for (const spec of present) {
       const entries = described.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
-      const drifted = configEntries(spec).filter(
+      const drifted = configEntries(spec, replication).filter(
         (want) => entries.find((e) => e.configName === want.name)?.configValue !== want.value,
       );
       if (drifted.length) {
@@ -62,7 +81,11 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
         await admin.alterConfigs({
           validateOnly: false,
           resources: [
-            { type: ConfigResourceTypes.TOPIC, name: spec.name, configEntries: configEntries(spec) },
+            {
+              type: ConfigResourceTypes.TOPIC,
+              name: spec.name,
+              configEntries: configEntries(spec, replication),
+            },
           ],
         });
         changes.push(`topic ${spec.name}: ${drifted.map((d) => `${d.name}=${d.value}`).join(', ')}`);

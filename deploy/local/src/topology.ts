@@ -1,0 +1,61 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOPOLOGIES, type Topology, type TopologyName } from '@sparkflow/contracts';
+import type { StackConfig } from './config';
+import { UsageError } from './errors';
+
+/**
+ * Where the nodes and replicas of a topology live on this machine. Every Kafka and Cassandra node has a
+ * loopback address of its own (127.0.0.1–127.0.0.3) and the usual ports, as on separate machines;
+ * Cassandra needs that, since a cluster shares one storage port. A service replica cannot take the usual
+ * port (HAProxy holds it in front of ingestion and the audit), so replica i listens 100·i above it.
+ */
+export const nodeHost = (node: number) => `127.0.0.${node}`;
+export const replicaPort = (port: number, replica: number) => port + 100 * replica;
+
+/** 1…n. */
+export const ordinals = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+export const topologyOf = (cfg: StackConfig): Topology => TOPOLOGIES[cfg.SPARKFLOW_TOPOLOGY];
+
+/** The file in the stack's home recording which topology its data folders were made for. */
+const topologyFile = (cfg: StackConfig) => join(cfg.home, 'topology');
+
+/** The topology the home's data folders were made for; a home older than the record is told by its folders. */
+export function recordedTopology(cfg: StackConfig): TopologyName | null {
+  if (existsSync(topologyFile(cfg))) {
+    const name = readFileSync(topologyFile(cfg), 'utf8').trim();
+    if (name === 'single' || name === 'cluster') return name;
+  }
+  if (existsSync(join(cfg.home, 'kafka'))) return 'single';
+  if (existsSync(join(cfg.home, 'kafka-1'))) return 'cluster';
+  return null;
+}
+
+/**
+ * The topology a command works on: the one asked for, else the one the home was made for, else single.
+ * A home's data folders fit one topology (a single broker's metadata log cannot join a three-node quorum),
+ * so asking `up` for the other one is refused with the way out.
+ */
+export function settleTopology(
+  cfg: StackConfig,
+  asked: TopologyName | undefined,
+  command: string,
+): StackConfig {
+  const recorded = recordedTopology(cfg);
+  const chosen = asked ?? recorded ?? cfg.SPARKFLOW_TOPOLOGY;
+  if (recorded && chosen !== recorded) {
+    throw new UsageError(
+      `${cfg.home} holds a ${recorded} stack; \`npm run stack -- reset\` wipes it before \`up --topology ${chosen}\`, ` +
+        'or set SPARKFLOW_HOME to another folder',
+    );
+  }
+  if (command === 'up' && !existsSync(topologyFile(cfg))) {
+    mkdirSync(cfg.home, { recursive: true });
+    writeFileSync(topologyFile(cfg), `${chosen}\n`);
+  }
+  return Object.freeze({ ...cfg, SPARKFLOW_TOPOLOGY: chosen });
+}
+
+/** After `reset` of every component the home holds no data, so it fits either topology again. */
+export const forgetTopology = (cfg: StackConfig) => rmSync(topologyFile(cfg), { force: true });
