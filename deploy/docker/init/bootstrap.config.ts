@@ -1,5 +1,5 @@
 import { CassandraEnv, KafkaEnv, PostgresEnv, parseEnv } from '@sparkflow/service-kit';
-import { KAFKA_ADMIN_USER, devKafkaPassword } from '@sparkflow/contracts';
+import { KAFKA_ADMIN_USER, TOPOLOGIES, devKafkaPassword } from '@sparkflow/contracts';
 import { z } from 'zod';
 
 /**
@@ -12,11 +12,24 @@ export const BootstrapEnv = KafkaEnv.extend(CassandraEnv.shape)
     /** Kafka's super user: creates the topics and grants the ACLs of libs/contracts' KAFKA_PRINCIPALS. */
     KAFKA_USERNAME: z.string().min(1).default(KAFKA_ADMIN_USER),
     KAFKA_PASSWORD: z.string().min(1).default(devKafkaPassword(KAFKA_ADMIN_USER)),
+    /** Create the topics of TOPIC_SPECS (off where an operator owns them, as Strimzi's topic operator does). */
+    BOOTSTRAP_KAFKA_TOPICS: z.enum(['true', 'false']).default('true'),
+    /** Copies of each partition of a topic this creates: TOPOLOGIES' topicReplicationFactor (3 on a cluster). */
+    KAFKA_TOPIC_REPLICATION_FACTOR: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(TOPOLOGIES.single.topicReplicationFactor),
     /** Grant the ACLs of KAFKA_PRINCIPALS (off where an operator owns them, as Strimzi's user operator does). */
     BOOTSTRAP_KAFKA_ACLS: z.enum(['true', 'false']).default('true'),
     CASSANDRA_ADMIN_USER: z.string().min(1).default('cassandra'),
     CASSANDRA_ADMIN_PASSWORD: z.string().min(1).default('cassandra'),
-    CASSANDRA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+    /** Copies of each row in the keyspace it creates: TOPOLOGIES' keyspaceReplicationFactor (3 on a cluster). */
+    CASSANDRA_REPLICATION_FACTOR: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(TOPOLOGIES.single.keyspaceReplicationFactor),
     POSTGRES_ADMIN_USER: z.string().min(1).default('postgres'),
     POSTGRES_ADMIN_PASSWORD: z.string().min(1).default('sparkflow-admin-dev'),
     POSTGRES_ADMIN_DB: z.string().min(1).default('postgres'),

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kafka } from 'kafkajs';
 import { KAFKA_PRINCIPALS, TOPIC_SPECS } from '@sparkflow/contracts';
 import { createKafka, ensureAcls, ensureTopics, kafkaCredentials } from '@sparkflow/kafka';
 import { createCassandraClient, migrateKeyspace } from '@sparkflow/cassandra';
@@ -37,9 +38,39 @@ async function kafkaTopics(cfg: BootstrapConfig): Promise<string[]> {
     credentials: kafkaCredentials(cfg),
   });
   return retry('kafka', cfg.BOOTSTRAP_TIMEOUT_S, async () => [
-    ...(await ensureTopics(kafka.admin(), TOPIC_SPECS)),
+    ...(cfg.BOOTSTRAP_KAFKA_TOPICS === 'true' ? await topics(kafka, cfg.KAFKA_TOPIC_REPLICATION_FACTOR) : []),
     ...(cfg.BOOTSTRAP_KAFKA_ACLS === 'true' ? await ensureAcls(kafka.admin(), KAFKA_PRINCIPALS) : []),
   ]);
+}
+
+/**
+ * ensureTopics creates a missing topic with a single replica, and a topic's replication cannot change once it
+ * exists without reassigning its partitions. On a cluster the missing topics are therefore created here first,
+ * with every partition on `replicationFactor` brokers; ensureTopics then adds their settings. Their
+ * min.insync.replicas is the brokers' default (docker-compose.cluster.yml).
+ */
+async function topics(kafka: Kafka, replicationFactor: number): Promise<string[]> {
+  const created: string[] = [];
+  if (replicationFactor > 1) {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = TOPIC_SPECS.filter((s) => !existing.has(s.name));
+      if (missing.length) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor })),
+        });
+      }
+      for (const s of missing) {
+        created.push(`created topic ${s.name} (${s.partitions} partitions, ${replicationFactor} replicas)`);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  return [...created, ...(await ensureTopics(kafka.admin(), TOPIC_SPECS))];
 }
 
 async function cassandraSchema(cfg: BootstrapConfig): Promise<string[]> {

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { dirname, join, resolve } from 'node:path';
+import { parse, type CollectionTag, type YAMLMap, type YAMLSeq } from 'yaml';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
+/** The `cluster` topology, merged over COMPOSE_FILE: `docker compose -f docker-compose.yml -f docker-compose.cluster.yml`. */
+export const COMPOSE_CLUSTER_FILE = join(REPO_ROOT, 'docker-compose.cluster.yml');
 export const ENV_EXAMPLE = join(REPO_ROOT, '.env.example');
 
 /** `.env` syntax as Compose reads it: KEY=VALUE per line, `#` comments, the rest of the line is the value. */
@@ -57,8 +59,25 @@ export function interpolate(text: string, env: Record<string, string | undefined
   );
 }
 
+/** A value an override file marks with Compose's `!reset` (drop the earlier value) or `!override` (replace it). */
+export class MergeTagged {
+  constructor(
+    readonly tag: '!reset' | '!override',
+    readonly value: unknown,
+  ) {}
+}
+
+const MERGE_TAGS: CollectionTag[] = (['!reset', '!override'] as const).flatMap((tag) =>
+  (['seq', 'map'] as const).map((collection) => ({
+    tag,
+    collection,
+    resolve: (node: YAMLMap.Parsed | YAMLSeq.Parsed) => new MergeTagged(tag, node.toJSON()),
+  })),
+);
+
 function mapStrings(value: unknown, fn: (s: string) => string): unknown {
   if (typeof value === 'string') return fn(value);
+  if (value instanceof MergeTagged) return new MergeTagged(value.tag, mapStrings(value.value, fn));
   if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
@@ -68,6 +87,7 @@ function mapStrings(value: unknown, fn: (s: string) => string): unknown {
 
 function collectStrings(value: unknown, into: string[] = []): string[] {
   if (typeof value === 'string') into.push(value);
+  else if (value instanceof MergeTagged) collectStrings(value.value, into);
   else if (Array.isArray(value)) value.forEach((v) => collectStrings(v, into));
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => collectStrings(v, into));
   return into;
@@ -81,6 +101,10 @@ export interface ComposeService {
   depends_on?: Record<string, { condition?: string }> | string[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
   restart?: string;
+  extends?: { file?: string; service: string };
+  deploy?: { replicas?: number };
+  ports?: string[];
+  volumes?: string[];
   [key: string]: unknown;
 }
 
@@ -93,7 +117,7 @@ export interface ComposeFile {
 
 /** The file as YAML (anchors and `<<` merges resolved), before interpolation. */
 export function loadRawCompose(path = COMPOSE_FILE): ComposeFile {
-  return parse(readFileSync(path, 'utf8'), { merge: true }) as ComposeFile;
+  return parse(readFileSync(path, 'utf8'), { merge: true, customTags: MERGE_TAGS }) as ComposeFile;
 }
 
 /** Every variable name the file interpolates. */
@@ -104,6 +128,74 @@ export function composeVariables(raw: ComposeFile): Set<string> {
 /** The file as Compose sees it with the given environment: YAML parsed, then every string interpolated. */
 export function loadCompose(env: Record<string, string | undefined>, path = COMPOSE_FILE): ComposeFile {
   return mapStrings(loadRawCompose(path), (s) => interpolate(s, env)) as ComposeFile;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof MergeTagged);
+
+/** What makes an entry of a service's sequence unique (Compose merges these by key, the rest by appending). */
+const UNIQUE_BY: Record<string, (entry: unknown) => string> = {
+  ports: (p) => String(p),
+  volumes: (v) => String(v).split(':')[1] ?? String(v),
+};
+
+/**
+ * A later Compose file merged into an earlier one, by the Compose Specification's merge rules for what
+ * SparkFlow's files use: mappings merge key by key, `command`, `entrypoint` and `healthcheck.test` are
+ * replaced, a service's `ports` and `volumes` are unique by published port and by target, other sequences
+ * append; `!reset` drops the earlier value and `!override` replaces it.
+ */
+export function mergeCompose(earlier: unknown, later: unknown, path: readonly string[] = []): unknown {
+  if (later instanceof MergeTagged) return later.tag === '!reset' ? undefined : later.value;
+  if (isMap(later)) {
+    const out: Record<string, unknown> = isMap(earlier) ? { ...earlier } : {};
+    for (const [key, value] of Object.entries(later)) {
+      const merged = mergeCompose(out[key], value, [...path, key]);
+      if (merged === undefined) delete out[key];
+      else out[key] = merged;
+    }
+    return out;
+  }
+  const key = path[path.length - 1];
+  const replaced =
+    key === 'command' || key === 'entrypoint' || (key === 'test' && path[path.length - 2] === 'healthcheck');
+  if (Array.isArray(earlier) && Array.isArray(later) && !replaced) {
+    const uniqueBy = path.length === 3 && path[0] === 'services' ? UNIQUE_BY[key] : undefined;
+    if (!uniqueBy) return [...(earlier as unknown[]), ...(later as unknown[])];
+    const byKey = new Map((earlier as unknown[]).map((e) => [uniqueBy(e), e]));
+    for (const e of later as unknown[]) byKey.set(uniqueBy(e), e);
+    return [...byKey.values()];
+  }
+  return later;
+}
+
+/** A service with its `extends` resolved: the service it names (in its own file, or in `extends.file`) merged under it. */
+function resolveExtends(file: string, name: string, env: Record<string, string | undefined>): ComposeService {
+  const service = loadCompose(env, file).services[name];
+  if (!service) throw new Error(`${file} has no service ${name}`);
+  if (!service.extends) return service;
+  const { extends: from, ...own } = service;
+  const baseFile = from.file ? resolve(dirname(file), from.file) : file;
+  const base = resolveExtends(baseFile, from.service, env);
+  return mergeCompose(base, own, ['services', name]) as ComposeService;
+}
+
+/**
+ * Several Compose files as `docker compose -f a -f b` sees them: each interpolated, its services' `extends`
+ * resolved, then merged in order.
+ */
+export function loadComposeStack(
+  env: Record<string, string | undefined>,
+  files: readonly string[] = [COMPOSE_FILE, COMPOSE_CLUSTER_FILE],
+): ComposeFile {
+  const resolved = files.map((file) => {
+    const compose = loadCompose(env, file);
+    const services = Object.fromEntries(
+      Object.keys(compose.services ?? {}).map((name) => [name, resolveExtends(file, name, env)]),
+    );
+    return { ...compose, services };
+  });
+  return resolved.reduce((earlier, later) => mergeCompose(earlier, later) as ComposeFile);
 }
 
 /** A service's environment as a map, whichever of the two Compose syntaxes it uses. */

@@ -5,14 +5,18 @@ import Ajv from 'ajv';
 import { loadTelemetryConfig } from '@sparkflow/telemetry';
 import { BootstrapEnv } from '../init/bootstrap.config';
 import {
+  COMPOSE_CLUSTER_FILE,
+  COMPOSE_FILE,
   ENV_EXAMPLE,
   REPO_ROOT,
   composeVariables,
   environmentOf,
   interpolate,
   loadCompose,
+  loadComposeStack,
   loadRawCompose,
   parseDotEnv,
+  type ComposeFile,
   type ComposeService,
 } from './compose-file';
 import { appConfigKeys } from './app-config-keys';
@@ -25,13 +29,15 @@ import { nativeComponents } from './native-components';
  */
 const env = parseDotEnv(readFileSync(ENV_EXAMPLE, 'utf8'));
 const raw = loadRawCompose();
+const rawCluster = loadRawCompose(COMPOSE_CLUSTER_FILE);
 const compose = loadCompose(env);
 const services = Object.entries(compose.services);
 
 /** Services that exist only in Compose, and why the native stack has no such process. */
 const COMPOSE_ONLY: Record<string, string> = {
   init: '`npm run stack -- up` applies topics, ACLs, CQL and migrations itself after the engines answer',
-  'kafka-users': '`npm run stack -- up` writes the SCRAM users at format time, or with kafka-configs for an older data folder',
+  'kafka-users':
+    '`npm run stack -- up` writes the SCRAM users at format time, or with kafka-configs for an older data folder',
   'kafka-ui': 'a browser view of topics; natively `npx sparkflow topics …` serves',
   jaeger: 'natively the services write spans to files (SPARKFLOW_TRACE_FILE)',
   prometheus: 'natively each service serves /metrics and `npx sparkflow topics describe` shows lag',
@@ -50,9 +56,19 @@ const SPLIT_COMPONENTS: Record<string, string[]> = {
 const PENDING_LIB_KEYS: Record<string, string> = {};
 
 const built = services.filter(([, s]) => s.build?.dockerfile === 'deploy/docker/Dockerfile');
-const appServices = built.filter(([name]) => name !== 'init');
 
-describe('docker-compose.yml', () => {
+/** The single-node file alone, and the cluster topology merged over it, as `docker compose` would run them. */
+const STACKS: [string, string, ComposeFile][] = [
+  ['docker-compose.yml', COMPOSE_FILE, compose],
+  ['docker-compose.yml + docker-compose.cluster.yml', COMPOSE_CLUSTER_FILE, loadComposeStack(env)],
+];
+
+describe.each(STACKS)('%s', (_name, file, stack) => {
+  const stackServices = Object.entries(stack.services);
+  const stackApps = stackServices.filter(
+    ([name, s]) => s.build?.dockerfile === 'deploy/docker/Dockerfile' && name !== 'init',
+  );
+
   it('is valid against the Compose Specification schema (bundled by dclint) once .env.example is interpolated', () => {
     const schemaPath = join(require.resolve('dclint'), '..', '..', 'schemas', 'compose.schema.json');
     // Its `$schema` is draft-07 under an https URL Ajv does not register; the keywords are plain draft-07.
@@ -60,7 +76,7 @@ describe('docker-compose.yml', () => {
     delete schema['$schema'];
     const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
     const validate = ajv.compile(schema);
-    const ok = validate(compose);
+    const ok = validate(stack);
     expect(
       ok
         ? []
@@ -72,15 +88,83 @@ describe('docker-compose.yml', () => {
 
   it('passes dclint without errors (style warnings aside)', () => {
     const bin = join(REPO_ROOT, 'node_modules', '.bin', 'dclint');
-    const run = spawnSync(bin, ['--quiet', join(REPO_ROOT, 'docker-compose.yml')], { encoding: 'utf8' });
+    const run = spawnSync(bin, ['--quiet', file], { encoding: 'utf8' });
     expect({ status: run.status, output: `${run.stdout}${run.stderr}`.trim() }).toEqual({
       status: 0,
       output: '',
     });
   });
 
+  it.each(['ingestion', 'enrichment', 'persistence', 'audit'])(
+    'runs %s with environment keys its config schema declares',
+    async (app) => {
+      const entry = stackApps.find(([, s]) => s.build?.args?.['APP'] === app);
+      expect(entry).toBeDefined();
+      const values = environmentOf(entry![1]);
+      const appKeys = await appConfigKeys(app, values);
+      const telemetryKeys = new Set(Object.keys(loadTelemetryConfig(values)));
+      const unknown = Object.keys(values).filter(
+        (k) => !appKeys.has(k) && !telemetryKeys.has(k) && !(k in PENDING_LIB_KEYS),
+      );
+      expect(unknown).toEqual([]);
+      // Defaults point at 127.0.0.1, which inside a container is the container itself: every address the app reads is set.
+      for (const address of ['KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'POSTGRES_HOST']) {
+        if (appKeys.has(address))
+          expect({ app, address, set: address in values }).toEqual({ app, address, set: true });
+      }
+    },
+  );
+
+  it("runs the init service with its bootstrap's own variables", () => {
+    const values = environmentOf(stack.services['init']);
+    const declared = new Set(Object.keys(BootstrapEnv.shape));
+    expect(Object.keys(values).filter((k) => !declared.has(k))).toEqual([]);
+    expect(BootstrapEnv.safeParse(values).success).toBe(true);
+  });
+
+  it('waits on health: every long-running service has a healthcheck, and every service_healthy dependency has one', () => {
+    const withoutCheck = new Set(['jaeger']); // its image has no shell or HTTP client to probe with
+    const oneShot = (s: ComposeService) => s.restart === 'no';
+    for (const [name, s] of stackServices) {
+      if (oneShot(s) || withoutCheck.has(name)) continue;
+      expect({ name, healthcheck: Boolean(s.healthcheck?.test) }).toEqual({ name, healthcheck: true });
+    }
+    for (const [name, s] of stackServices) {
+      const deps = Array.isArray(s.depends_on) ? {} : (s.depends_on ?? {});
+      for (const [dep, { condition }] of Object.entries(deps)) {
+        expect({ name, dep, defined: dep in stack.services }).toEqual({ name, dep, defined: true });
+        if (condition === 'service_healthy')
+          expect({ name, dep, healthcheck: Boolean(stack.services[dep].healthcheck?.test) }).toEqual({
+            name,
+            dep,
+            healthcheck: true,
+          });
+        if (condition === 'service_completed_successfully')
+          expect({ name, dep, oneShot: oneShot(stack.services[dep]) }).toEqual({
+            name,
+            dep,
+            oneShot: true,
+          });
+      }
+    }
+  });
+
+  it("keeps every engine node's data in a named volume of its own", () => {
+    const engines = stackServices.filter(([, s]) =>
+      ['apache/kafka', 'cassandra:', 'postgres:'].some((i) => s.image?.startsWith(i) && s.healthcheck),
+    );
+    const mounts = engines.map(([name, s]) => ({
+      name,
+      volume: (s.volumes ?? []).map((v) => v.split(':')[0]).find((m) => m in (stack.volumes ?? {})),
+    }));
+    expect(mounts.filter((m) => !m.volume)).toEqual([]);
+    expect(new Set(mounts.map((m) => m.volume)).size).toBe(mounts.length);
+  });
+});
+
+describe('docker-compose.yml', () => {
   it('interpolates only variables .env.example declares, and .env.example declares none it does not use', () => {
-    const used = composeVariables(raw);
+    const used = new Set([...composeVariables(raw), ...composeVariables(rawCluster)]);
     expect([...used].filter((v) => !(v in env)).sort()).toEqual([]);
     expect(
       Object.keys(env)
@@ -108,33 +192,6 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(REPO_ROOT, 'deploy', 'docker', 'init', 'bootstrap.ts'))).toBe(true);
   });
 
-  it.each(['ingestion', 'enrichment', 'persistence', 'audit'])(
-    'runs %s with environment keys its config schema declares',
-    async (app) => {
-      const entry = appServices.find(([, s]) => s.build?.args?.['APP'] === app);
-      expect(entry).toBeDefined();
-      const values = environmentOf(entry![1]);
-      const appKeys = await appConfigKeys(app, values);
-      const telemetryKeys = new Set(Object.keys(loadTelemetryConfig(values)));
-      const unknown = Object.keys(values).filter(
-        (k) => !appKeys.has(k) && !telemetryKeys.has(k) && !(k in PENDING_LIB_KEYS),
-      );
-      expect(unknown).toEqual([]);
-      // Defaults point at 127.0.0.1, which inside a container is the container itself: every address the app reads is set.
-      for (const address of ['KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'POSTGRES_HOST']) {
-        if (appKeys.has(address))
-          expect({ app, address, set: address in values }).toEqual({ app, address, set: true });
-      }
-    },
-  );
-
-  it("runs the init service with its bootstrap's own variables", () => {
-    const values = environmentOf(compose.services['init']);
-    const declared = new Set(Object.keys(BootstrapEnv.shape));
-    expect(Object.keys(values).filter((k) => !declared.has(k))).toEqual([]);
-    expect(BootstrapEnv.safeParse(values).success).toBe(true);
-  });
-
   it('has the components of the native stack, and only Compose-only extras besides', () => {
     const native = nativeComponents();
     expect(native).toEqual(
@@ -152,39 +209,5 @@ describe('docker-compose.yml', () => {
     const expected = native.flatMap((c) => SPLIT_COMPONENTS[c] ?? [c]);
     expect(expected.filter((n) => !names.includes(n))).toEqual([]);
     expect(names.filter((n) => !expected.includes(n) && !(n in COMPOSE_ONLY))).toEqual([]);
-  });
-
-  it('waits on health: every long-running service has a healthcheck, and every service_healthy dependency has one', () => {
-    const withoutCheck = new Set(['jaeger']); // its image has no shell or HTTP client to probe with
-    const oneShot = (s: ComposeService) => s.restart === 'no';
-    for (const [name, s] of services) {
-      if (oneShot(s) || withoutCheck.has(name)) continue;
-      expect({ name, healthcheck: Boolean(s.healthcheck?.test) }).toEqual({ name, healthcheck: true });
-    }
-    for (const [name, s] of services) {
-      const deps = Array.isArray(s.depends_on) ? {} : (s.depends_on ?? {});
-      for (const [dep, { condition }] of Object.entries(deps)) {
-        expect(compose.services[dep]).toBeDefined();
-        if (condition === 'service_healthy')
-          expect({ name, dep, healthcheck: Boolean(compose.services[dep].healthcheck?.test) }).toEqual({
-            name,
-            dep,
-            healthcheck: true,
-          });
-        if (condition === 'service_completed_successfully')
-          expect({ name, dep, oneShot: oneShot(compose.services[dep]) }).toEqual({
-            name,
-            dep,
-            oneShot: true,
-          });
-      }
-    }
-  });
-
-  it('keeps data in named volumes', () => {
-    for (const engine of ['kafka', 'cassandra', 'postgres']) {
-      const mounts = (compose.services[engine]['volumes'] as string[]).map((v) => v.split(':')[0]);
-      expect(mounts.some((m) => m in (compose.volumes ?? {}))).toBe(true);
-    }
   });
 });
