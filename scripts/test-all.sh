@@ -31,4 +31,14 @@ step "integration tests against the real Kafka, Cassandra and PostgreSQL"
 step "fault tests: 50,000 users through kills and outages"
 "${nx[@]}" run pipeline-faults:integration --outputStyle=static
 
+# The cluster fault test starts a three-broker, three-node cluster of its own (own home and ports) and
+# stops it at the end; the single-node stack started here is stopped first, so the two cores are its.
+if $started_here; then
+  step "stopping the single-node stack"
+  bash deploy/local/bin/stack down
+  trap - EXIT
+fi
+step "cluster fault test: 50,000 users and a backfill through a broker, a Cassandra node and a replica of each service killed"
+"${nx[@]}" run pipeline-faults:cluster --outputStyle=static
+
 step "all tests passed"

@@ -7,8 +7,14 @@ const REPO = resolve(__dirname, '..', '..', '..');
 
 /** Runs the native stack's own command (`stack up kafka`, `stack down postgres`, …); throws with its output. */
 export function stack(...args: string[]): void {
-  const run = spawnSync('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8' });
+  stackWith(process.env, ...args);
+}
+
+/** The same, for the stack the given environment describes (its own SPARKFLOW_HOME and ports). */
+export function stackWith(env: NodeJS.ProcessEnv, ...args: string[]): string {
+  const run = spawnSync('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8', env });
   if (run.status !== 0) throw new Error(`stack ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
+  return run.stdout;
 }
 
 function statusOf(pid: number): string {

@@ -20,6 +20,8 @@ export const BootstrapEnv = KafkaEnv.extend(CassandraEnv.shape)
       .int()
       .min(1)
       .default(TOPOLOGIES.single.topicReplicationFactor),
+    /** Replicas that must have a write before it is acknowledged, set on each topic: TOPOLOGIES' minInsyncReplicas. */
+    KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).default(TOPOLOGIES.single.minInsyncReplicas),
     /** Grant the ACLs of KAFKA_PRINCIPALS (off where an operator owns them, as Strimzi's user operator does). */
     BOOTSTRAP_KAFKA_ACLS: z.enum(['true', 'false']).default('true'),
     CASSANDRA_ADMIN_USER: z.string().min(1).default('cassandra'),

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka } from 'kafkajs';
 import { KAFKA_PRINCIPALS, TOPIC_SPECS } from '@sparkflow/contracts';
 import { createKafka, ensureAcls, ensureTopics, kafkaCredentials } from '@sparkflow/kafka';
-import { createCassandraClient, migrateKeyspace } from '@sparkflow/cassandra';
+import { cqlMap, createCassandraClient, keyspaceReplication, migrateKeyspace } from '@sparkflow/cassandra';
 import { provisionPostgres } from '@sparkflow/postgres';
 import { splitList } from '@sparkflow/service-kit';
 import { loadBootstrapConfig, type BootstrapConfig } from './bootstrap.config';
@@ -38,39 +37,14 @@ async function kafkaTopics(cfg: BootstrapConfig): Promise<string[]> {
     credentials: kafkaCredentials(cfg),
   });
   return retry('kafka', cfg.BOOTSTRAP_TIMEOUT_S, async () => [
-    ...(cfg.BOOTSTRAP_KAFKA_TOPICS === 'true' ? await topics(kafka, cfg.KAFKA_TOPIC_REPLICATION_FACTOR) : []),
+    ...(cfg.BOOTSTRAP_KAFKA_TOPICS === 'true'
+      ? await ensureTopics(kafka.admin(), TOPIC_SPECS, {
+          replicationFactor: cfg.KAFKA_TOPIC_REPLICATION_FACTOR,
+          minInsyncReplicas: cfg.KAFKA_MIN_INSYNC_REPLICAS,
+        })
+      : []),
     ...(cfg.BOOTSTRAP_KAFKA_ACLS === 'true' ? await ensureAcls(kafka.admin(), KAFKA_PRINCIPALS) : []),
   ]);
-}
-
-/**
- * ensureTopics creates a missing topic with a single replica, and a topic's replication cannot change once it
- * exists without reassigning its partitions. On a cluster the missing topics are therefore created here first,
- * with every partition on `replicationFactor` brokers; ensureTopics then adds their settings. Their
- * min.insync.replicas is the brokers' default (docker-compose.cluster.yml).
- */
-async function topics(kafka: Kafka, replicationFactor: number): Promise<string[]> {
-  const created: string[] = [];
-  if (replicationFactor > 1) {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = TOPIC_SPECS.filter((s) => !existing.has(s.name));
-      if (missing.length) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor })),
-        });
-      }
-      for (const s of missing) {
-        created.push(`created topic ${s.name} (${s.partitions} partitions, ${replicationFactor} replicas)`);
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  }
-  return [...created, ...(await ensureTopics(kafka.admin(), TOPIC_SPECS))];
 }
 
 async function cassandraSchema(cfg: BootstrapConfig): Promise<string[]> {
@@ -84,9 +58,22 @@ async function cassandraSchema(cfg: BootstrapConfig): Promise<string[]> {
       password: cfg.CASSANDRA_ADMIN_PASSWORD,
     });
     try {
-      const changes = await migrateKeyspace(client, cfg.CASSANDRA_KEYSPACE, {
-        replicationFactor: cfg.CASSANDRA_REPLICATION_FACTOR,
-      });
+      const changes: string[] = [];
+      if (cfg.CASSANDRA_REPLICATION_FACTOR > 1) {
+        // The roles' own keyspace as many times over as the data, or a sign-in fails whenever the one
+        // node holding the role is down; each role written below then lands on every replica.
+        const copies = keyspaceReplication(cfg.CASSANDRA_REPLICATION_FACTOR, cfg.CASSANDRA_LOCAL_DC);
+        await client.execute(`ALTER KEYSPACE system_auth WITH replication = ${cqlMap(copies)}`);
+        await client.execute(
+          `ALTER ROLE ${cfg.CASSANDRA_ADMIN_USER} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`,
+        );
+      }
+      changes.push(
+        ...(await migrateKeyspace(client, cfg.CASSANDRA_KEYSPACE, {
+          replicationFactor: cfg.CASSANDRA_REPLICATION_FACTOR,
+          dataCenter: cfg.CASSANDRA_LOCAL_DC,
+        })),
+      );
       const existing = await client.execute('SELECT role FROM system_auth.roles WHERE role = ?', [role], {
         prepare: true,
       });

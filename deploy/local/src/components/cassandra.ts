@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, auth, policies } from 'cassandra-driver';
-import { keyspaceReplication, migrateKeyspace } from '@sparkflow/cassandra';
+import { cqlMap, keyspaceReplication, migrateKeyspace } from '@sparkflow/cassandra';
 import { engineClientEnv, type StackConfig } from '../config';
 import { findJava, jarMatching, resolveJars } from '../java';
 import { launch } from '../processes';
@@ -194,10 +194,7 @@ async function bootstrapCassandra(cfg: StackConfig): Promise<string[]> {
     const changes: string[] = [];
     if (topology.cassandraNodes > 1) {
       const replication = keyspaceReplication(topology.keyspaceReplicationFactor, LOCAL_DATA_CENTER);
-      const map = Object.entries(replication)
-        .map(([k, v]) => `'${k}': '${v}'`)
-        .join(', ');
-      await c.execute(`ALTER KEYSPACE system_auth WITH replication = {${map}}`);
+      await c.execute(`ALTER KEYSPACE system_auth WITH replication = ${cqlMap(replication)}`);
       await c.execute(
         `ALTER ROLE ${cfg.CASSANDRA_ADMIN_USER} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`,
       );

@@ -227,7 +227,7 @@ export function kafkaNode(name: ComponentName, node: number, topology: Topology)
         await admin.connect();
         const cluster = await admin.describeCluster();
         const count = cluster.brokers.length;
-        return `cluster ${cluster.clusterId}, ${count} broker${count === 1 ? '' : 's'}, controller ${cluster.controller ?? '-'}`;
+        return `cluster ${cluster.clusterId}, ${count} broker${count === 1 ? '' : 's'}`;
       } finally {
         await admin.disconnect();
       }

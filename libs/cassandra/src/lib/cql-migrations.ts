@@ -60,7 +60,8 @@ export function keyspaceReplication(rf: number, dataCenter?: string): Record<str
     : { class: 'org.apache.cassandra.locator.SimpleStrategy', replication_factor: String(rf) };
 }
 
-const cqlMap = (m: Record<string, string>) =>
+/** A CQL map literal: `{'class': '…', 'datacenter1': '3'}`. */
+export const cqlMap = (m: Record<string, string>) =>
   `{${Object.entries(m)
     .map(([k, v]) => `'${k}': '${v}'`)
     .join(', ')}}`;

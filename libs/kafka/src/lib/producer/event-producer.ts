@@ -1,6 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import { CompressionTypes, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 import { HEADERS, type Envelope } from '@sparkflow/contracts';
+import { kafkaProtocolErrorType } from '../errors/kafka-errors';
 
 export interface OutboundEvent {
   key: string | null;
@@ -29,17 +30,43 @@ const CODECS: Record<KafkaCompression, CompressionTypes> = {
 };
 
 /**
+ * Broker answers that mean the idempotent producer's session (its producer id and per-partition sequence
+ * numbers) no longer matches the partition's leader, as after a broker failover: kafkajs keeps the
+ * session and every later send to that partition fails the same way, for good.
+ */
+const SESSION_LOST = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+/**
  * The one way SparkFlow writes events: idempotent producer, acks from all in-sync replicas, optional
  * compression, and the envelope plus W3C trace context in headers so consumers continue the trace.
+ *
+ * A send the broker refuses because the producer's session was lost is sent again on a new session (a
+ * new producer id, sequences from 0). Records the old session had written may then be written twice;
+ * every consumer is idempotent by event id (the audit's key, Cassandra's row), so a copy changes no count
+ * and no cell, where giving up would fail the request or the backfill.
  */
 export class EventProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly compression: CompressionTypes;
   private connected = false;
+  /** Sessions begun so far; a send that failed on an older one retries on the current without starting another. */
+  private session = 0;
+  private renewal: Promise<void> | null = null;
 
-  constructor(kafka: Kafka, options: { compression?: KafkaCompression } = {}) {
+  constructor(
+    private readonly kafka: Kafka,
+    options: { compression?: KafkaCompression } = {},
+  ) {
     this.compression = CODECS[options.compression ?? 'none'];
-    this.producer = kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 5,
       allowAutoTopicCreation: false,
@@ -56,6 +83,22 @@ export class EventProducer {
     if (!this.connected) return;
     this.connected = false;
     await this.producer.disconnect();
+  }
+
+  /**
+   * Replaces a producer whose session the broker no longer knows, once for all the sends that failed on
+   * it (they wait for the same connection); the old producer is closed in the background.
+   */
+  private renewSession(failedOn: number): Promise<void> {
+    if (failedOn === this.session) {
+      this.session++;
+      const old = this.producer;
+      this.producer = this.newProducer();
+      this.connected = false;
+      void old.disconnect().catch(() => undefined);
+      this.renewal = this.connect();
+    }
+    return this.renewal ?? Promise.resolve();
   }
 
   /** Resolves once the broker acknowledged every event (acks=all). */
@@ -82,11 +125,20 @@ export class EventProducer {
     await this.connect();
     const trace: Record<string, string> = {};
     propagation.inject(context.active(), trace);
-    return this.producer.send({
-      topic,
-      acks: -1,
-      compression: this.compression,
-      messages: records.map((r) => ({ key: r.key, value: r.value, headers: { ...trace, ...r.headers } })),
-    });
+    const send = () =>
+      this.producer.send({
+        topic,
+        acks: -1,
+        compression: this.compression,
+        messages: records.map((r) => ({ key: r.key, value: r.value, headers: { ...trace, ...r.headers } })),
+      });
+    const session = this.session;
+    try {
+      return await send();
+    } catch (err) {
+      if (!SESSION_LOST.has(kafkaProtocolErrorType(err) ?? '')) throw err;
+      await this.renewSession(session);
+      return send();
+    }
   }
 }

@@ -1,0 +1,298 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client as PgClient } from 'pg';
+import { type BatchCounts, TOPICS } from '@sparkflow/contracts';
+import { createCassandraClient } from '@sparkflow/cassandra';
+import { type Backfill, backfillBatchId, backfillEventId, daysBetween } from '@sparkflow/ingestion-core';
+import { generateUsers } from '@sparkflow/sources';
+import { auditHeaders, cassandraConnection, kafkaConnection, uniqueName } from '@sparkflow/testing';
+import { kill9 as killProcess, stackWith } from '../stack-control';
+import { type SentPerson, compareStoredUsers } from '../stored-users';
+import { CLUSTER_COMPONENTS, CLUSTER_ENV, CLUSTER_HOME as HOME, clusterSettings } from './cluster-stack';
+
+/**
+ * The cluster topology's promise, on a real three-broker, three-node cluster with two replicas of every
+ * service behind HAProxy: while 50,000 users and a backfill flow, one Kafka broker, one Cassandra node
+ * (down for a minute) and one replica of each service are killed with SIGKILL, among them the ingestion
+ * replica working the backfill. Afterwards every person is in Cassandra once with every column as a run
+ * without faults stores it, every batch and the backfill are complete, no group has lag, and the
+ * pipeline went on persisting while the Cassandra node was down.
+ */
+const s = clusterSettings();
+const USERS = Number(process.env['CLUSTER_FAULT_TEST_USERS'] ?? 50_000);
+const BATCHES = 10;
+const PER_DAY = 2500;
+const FROM = '2025-04-01';
+const TO = '2025-04-04';
+const CASSANDRA_OUTAGE_MS = 60_000;
+const INGESTION = `http://127.0.0.1:${s.INGESTION_HTTP_PORT}`;
+const AUDIT = `http://127.0.0.1:${s.AUDIT_HTTP_PORT}`;
+const ingestHeaders = { 'content-type': 'application/json', 'x-api-key': s.INGESTION_API_KEYS.split(',')[0] };
+const kafka = new Kafka({ clientId: 'cluster-faults', ...kafkaConnection(s), logLevel: logLevel.NOTHING });
+const log: string[] = [];
+const note = (line: string) => {
+  log.push(`${new Date().toISOString()} ${line}`);
+  console.log(line);
+};
+const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
+
+async function kill9(component: string): Promise<void> {
+  note(`kill -9 ${component} (pid ${await killProcess(HOME, component)})`);
+}
+
+/** POSTs through HAProxy, retrying what did not reach a replica at all (a client of an at-least-once API retries). */
+async function post<T>(path: string, body: unknown): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${INGESTION}${path}`, {
+        method: 'POST',
+        headers: ingestHeaders,
+        body: JSON.stringify(body),
+      });
+      if (res.status === 202) return (await res.json()) as T;
+      note(`POST ${path}: HTTP ${res.status}, retrying`);
+    } catch (err) {
+      note(`POST ${path}: ${(err as Error).message}, retrying`);
+    }
+    if (attempt > 60) throw new Error(`POST ${path} never accepted`);
+    await sleep(1000);
+  }
+}
+
+async function get<T>(url: string, headers: Record<string, string>): Promise<T | null> {
+  try {
+    const res = await fetch(url, { headers });
+    return res.ok ? ((await res.json()) as T) : null;
+  } catch {
+    return null;
+  }
+}
+const batch = (id: string) =>
+  get<BatchCounts>(`${AUDIT}/v1/batches/${encodeURIComponent(id)}`, auditHeaders(s));
+const backfill = (id: string) => get<Backfill>(`${INGESTION}/v1/backfills/${id}`, ingestHeaders);
+const persistedOf = async (ids: string[]) =>
+  (await Promise.all(ids.map(batch))).reduce((n, b) => n + (b?.persisted ?? 0), 0);
+
+/** The ingestion replica holding the backfill's lease, from its owner (`host/pid/…`) and the replicas' pid files. */
+async function leaseHolder(id: string): Promise<string | null> {
+  const pg = new PgClient({
+    host: s.POSTGRES_HOST,
+    port: s.POSTGRES_PORT,
+    user: s.POSTGRES_USER,
+    password: s.POSTGRES_PASSWORD,
+    database: s.POSTGRES_DB,
+  });
+  await pg.connect();
+  try {
+    const rs = await pg.query<{ lease_owner: string | null }>(
+      'SELECT lease_owner FROM ingestion.backfills WHERE id = $1',
+      [id],
+    );
+    const pid = rs.rows[0]?.lease_owner?.split('/')[1];
+    for (const replica of ['ingestion-1', 'ingestion-2']) {
+      const file = join(HOME, 'run', `${replica}.pid`);
+      if (pid && readFileSync(file, 'utf8').trim() === pid) return replica;
+    }
+    return null;
+  } finally {
+    await pg.end();
+  }
+}
+
+async function lagOf(groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    return ends.reduce((sum, end) => {
+      const committed = offsets.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      return sum + Number(end.high) - Math.max(0, Number(committed));
+    }, 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function waitFor<T>(
+  what: string,
+  minutes: number,
+  probe: () => Promise<T>,
+  done: (t: T) => boolean,
+): Promise<T> {
+  const deadline = Date.now() + minutes * 60_000;
+  let last = await probe();
+  while (!done(last) && Date.now() < deadline) {
+    await sleep(1000);
+    last = await probe();
+  }
+  note(`${what}: ${done(last) ? 'done' : 'NOT done'}`);
+  return last;
+}
+
+beforeAll(() => {
+  note(
+    stack('up', '--topology', 'cluster', ...CLUSTER_COMPONENTS)
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join('\n'),
+  );
+});
+
+afterAll(() => {
+  // The two cores go back to whatever runs next.
+  stack('down');
+});
+
+describe(`the cluster while ${USERS} users and a backfill flow`, () => {
+  it('loses nobody, duplicates nobody, leaves no lag, and persists through a Cassandra node down', async () => {
+    const started = Date.now();
+    const runId = uniqueName('cluster');
+    const faults: Promise<void>[] = [];
+    let persistingWhileDown = { before: 0, after: 0 };
+
+    // A backfill, and the replica working it killed mid-way.
+    const seed = `${runId}-backfill`;
+    const { id } = await post<Backfill>('/v1/backfills', { from: FROM, to: TO, perDay: PER_DAY, seed });
+    const days = daysBetween(FROM, TO);
+    const backfillBatches = days.map((day) => backfillBatchId(seed, day));
+    const midway = await waitFor(
+      'backfill under way',
+      2,
+      async () => ({ b: await backfill(id), holder: await leaseHolder(id) }),
+      ({ b, holder }) => holder !== null && (b?.batches.reduce((n, x) => n + x.produced, 0) ?? 0) > 0,
+    );
+    const holder = midway.holder;
+    if (!holder || !midway.b)
+      throw new Error(`backfill ${id} never got under way: ${JSON.stringify(midway.b)}`);
+    const producedBefore = midway.b.batches.reduce((n, x) => n + x.produced, 0);
+    expect({ status: midway.b?.status, midway: producedBefore < days.length * PER_DAY }).toEqual({
+      status: 'running',
+      midway: true,
+    });
+    await kill9(holder);
+    note(`${holder} held the backfill with ${producedBefore} of ${days.length * PER_DAY} produced`);
+
+    const per = USERS / BATCHES;
+    const seeds = Array.from({ length: BATCHES }, (_, i) => `${runId}-${i}`);
+    const batchIds: string[] = [];
+    for (const [i, batchSeed] of seeds.entries()) {
+      batchIds.push(
+        (await post<{ batchId: string }>('/v1/synthetic', { count: per, seed: batchSeed })).batchId,
+      );
+      note(`batch ${i + 1}/${BATCHES} accepted`);
+      if (i === 0) await kill9('kafka-2');
+      if (i === 1) {
+        faults.push(
+          (async () => {
+            await kill9('cassandra-3');
+            const before = await persistedOf(batchIds);
+            await sleep(CASSANDRA_OUTAGE_MS);
+            persistingWhileDown = { before, after: await persistedOf(batchIds) };
+            note(`while cassandra-3 was down: persisted ${before} -> ${persistingWhileDown.after}`);
+            stack('up', 'cassandra-3');
+            note('cassandra-3 back');
+          })(),
+        );
+      }
+      if (i === 2) await kill9('enrichment-1');
+      if (i === 3) await kill9('persistence-2');
+      if (i === 4) await kill9('audit-1');
+      if (i === 5) {
+        stack('up', 'kafka-2');
+        note('kafka-2 back');
+      }
+      if (i === 6) await kill9(holder === 'ingestion-1' ? 'ingestion-2' : 'ingestion-1');
+    }
+    await Promise.all(faults);
+
+    // Every batch, and the backfill with its batches, settles.
+    const all = [...batchIds, ...backfillBatches];
+    const settled = await waitFor(
+      'every batch complete',
+      15,
+      () => Promise.all(all.map(batch)),
+      (bs) => bs.every((b) => b?.complete),
+    );
+    note(`settled after ${Math.round((Date.now() - started) / 1000)} s`);
+    const finished = await backfill(id);
+    expect(finished).toMatchObject({ status: 'produced' });
+    expect(settled.map((b) => b && [b.ingested, b.persisted, b.deadLettered])).toEqual([
+      ...batchIds.map(() => [per, per, 0]),
+      ...backfillBatches.map(() => [PER_DAY, PER_DAY, 0]),
+    ]);
+    expect(persistingWhileDown.after).toBeGreaterThan(persistingWhileDown.before);
+
+    // Cassandra, at LOCAL_QUORUM: every person once, every column as a run without faults stores it.
+    const people: SentPerson[] = [
+      ...seeds.flatMap((batchSeed, b) =>
+        generateUsers({ seed: batchSeed, count: per }).map((user): SentPerson => ({
+          user,
+          source: 'synthetic',
+          batchId: batchIds[b],
+          eventId: null,
+        })),
+      ),
+      ...days.flatMap((day, d) =>
+        generateUsers({ seed: `${seed}-${day}`, from: 0, count: PER_DAY, day }).map(
+          (user, position): SentPerson => ({
+            user,
+            source: 'backfill',
+            batchId: backfillBatches[d],
+            eventId: backfillEventId(id, backfillBatches[d], position),
+          }),
+        ),
+      ),
+    ];
+    const client = createCassandraClient(cassandraConnection(s));
+    await client.connect();
+    const { present, differences } = await compareStoredUsers(client, people, {
+      from: started,
+      to: Date.now(),
+    }).finally(() => client.shutdown());
+    note(
+      `Cassandra: ${present} of ${people.length} present, ${differences.length} cells differ from a run without faults`,
+    );
+    expect({ present, differences: differences.slice(0, 5) }).toEqual({
+      present: people.length,
+      differences: [],
+    });
+
+    // No group is left behind.
+    for (const [group, topic] of [
+      ['sparkflow-enrichment', TOPICS.usersRaw],
+      ['sparkflow-persistence', TOPICS.usersEnriched],
+      ['sparkflow-audit', TOPICS.usersPersisted],
+    ]) {
+      expect({ group, lag: await lagOf(group, topic) }).toEqual({ group, lag: 0 });
+    }
+
+    // Every node and replica answers again (the killed replicas came back through their supervisors).
+    stack('up', ...CLUSTER_COMPONENTS);
+    note(stack('status'));
+
+    const reports = join(HOME, 'reports');
+    mkdirSync(reports, { recursive: true });
+    writeFileSync(
+      join(reports, 'cluster-faults-last-run.json'),
+      JSON.stringify(
+        {
+          users: USERS,
+          backfillPeople: days.length * PER_DAY,
+          sigkilled: ['kafka-2', 'cassandra-3', holder, 'enrichment-1', 'persistence-2', 'audit-1'],
+          cassandraOutageS: CASSANDRA_OUTAGE_MS / 1000,
+          persistedWhileCassandraNodeDown: persistingWhileDown.after - persistingWhileDown.before,
+          lost: people.length - present,
+          mismatchedCells: differences.length,
+          seconds: Math.round((Date.now() - started) / 1000),
+          log,
+        },
+        null,
+        2,
+      ),
+    );
+  });
+});

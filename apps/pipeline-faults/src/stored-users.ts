@@ -1,0 +1,70 @@
+import type { Client } from 'cassandra-driver';
+import { enrichUser } from '@sparkflow/enrichment-core';
+import type { RandomUser } from '@sparkflow/contracts';
+import { expectedUsersRow, plainRow } from '@sparkflow/testing';
+
+/** A person a run sent, and what the pipeline's envelope around them must say. */
+export interface SentPerson {
+  user: RandomUser;
+  source: 'synthetic' | 'backfill';
+  batchId: string;
+  /** Null when ingestion made it at random: then any stored id is accepted, and the others are checked. */
+  eventId: string | null;
+}
+
+export interface CellDifference {
+  userId: string;
+  column: string;
+  stored: unknown;
+  expected: unknown;
+}
+
+/**
+ * Reads every sent person's row from Cassandra (at the clients' LOCAL_QUORUM) and compares every column
+ * with what a run without faults stores: enrichment's own function computes each expected row, at the
+ * event time the row carries, which must fall within the run.
+ */
+export async function compareStoredUsers(
+  client: Client,
+  people: readonly SentPerson[],
+  run: { from: number; to: number },
+): Promise<{ present: number; differences: CellDifference[] }> {
+  const byId = new Map(people.map((p) => [p.user.login.uuid.toLowerCase(), p]));
+  const ids = [...byId.keys()];
+  let present = 0;
+  const differences: CellDifference[] = [];
+  for (let i = 0; i < ids.length; i += 200) {
+    const rs = await client.execute('SELECT * FROM users WHERE user_id IN ?', [ids.slice(i, i + 200)], {
+      prepare: true,
+    });
+    present += rs.rowLength;
+    for (const r of rs.rows) {
+      const row = plainRow(r);
+      const sent = byId.get(String(row['user_id']));
+      if (!sent) throw new Error(`Cassandra answered for ${String(row['user_id'])}, which was not asked for`);
+      const eventTime = String(row['updated_at']);
+      const enriched = enrichUser(sent.user, new Date(eventTime));
+      const want = enriched.ok
+        ? expectedUsersRow(enriched.user, {
+            source: sent.source,
+            batchId: sent.batchId,
+            eventId: sent.eventId ?? String(row['event_id']),
+            producedAt: eventTime,
+          })
+        : { enrichment: enriched.reasons };
+      const inRun = Date.parse(eventTime) >= run.from && Date.parse(eventTime) <= run.to;
+      for (const column of new Set([...Object.keys(row), ...Object.keys(want), 'updated_at'])) {
+        const same =
+          column === 'updated_at' ? inRun : JSON.stringify(row[column]) === JSON.stringify(want[column]);
+        if (!same)
+          differences.push({
+            userId: String(row['user_id']),
+            column,
+            stored: row[column],
+            expected: want[column],
+          });
+      }
+    }
+  }
+  return { present, differences };
+}
