@@ -363,7 +363,9 @@ export async function status(cfg: StackConfig, components: Component[]): Promise
       try {
         return { ...base, pid: serverPid, ...supervised, state: 'healthy', detail: await c.probe(cfg) };
       } catch (err) {
-        return { ...base, pid: serverPid, ...supervised, state: 'unhealthy', detail: (err as Error).message };
+        // A driver's error can run to a stack trace; status keeps one line per component.
+        const detail = (err as Error).message.split('\n')[0];
+        return { ...base, pid: serverPid, ...supervised, state: 'unhealthy', detail };
       }
     }),
   );
