@@ -76,7 +76,7 @@ function config(cfg: StackConfig): string {
     '  http-check expect status 200',
     ...replicas.map(
       (r) =>
-        `  server ${service}-${r} 127.0.0.1:${replicaPort(PORT[service](cfg), r)} check inter 1s fall 2 rise 2`,
+        `  server ${service}-${r} 127.0.0.1:${replicaPort(PORT[service](cfg), r)} check inter 2s fall 3 rise 2`,
     ),
     '',
   ]);
@@ -95,6 +95,9 @@ function config(cfg: StackConfig): string {
     '  timeout client 120s',
     '  timeout server 120s',
     '  timeout http-request 30s',
+    // A replica is out after three checks in a row failed or took over 5 s: one slow answer on a busy
+    // machine must not take both replicas out at once.
+    '  timeout check 5s',
     // Only a connection the replica refused is tried again (on the other one): the request never reached
     // it. A POST that reached a replica is never sent twice.
     '  retries 2',
