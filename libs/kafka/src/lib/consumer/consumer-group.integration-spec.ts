@@ -1,0 +1,154 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { integrationSettings, kafkaConnection, topicHolding, uniqueName } from '@sparkflow/testing';
+import type { PartitionLag } from '../lag/partition-progress';
+import { EventProducer } from '../producer/event-producer';
+import { BatchConsumer, type BatchConsumerOptions } from './batch-consumer';
+import { ConsumerHealth } from './consumer-health';
+import { OK } from './inbound-message';
+
+const settings = integrationSettings();
+const kafka = new Kafka({
+  clientId: 'consumer-group-it',
+  ...kafkaConnection(settings),
+  logLevel: logLevel.NOTHING,
+});
+
+/** A promise and the function that resolves it. */
+function latch<T = void>(): { done: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const done = new Promise<T>((resolve) => (open = resolve));
+  return { done, open };
+}
+
+/** Partitions each member was given at its latest join, by member name. */
+type Assignments = Map<string, number[]>;
+
+/** Resolves once the members' latest assignments share out every partition of `topic`, none empty. */
+function sharedOut(
+  topic: string,
+  partitions: number,
+  members: Record<string, BatchConsumer>,
+): Promise<Assignments> {
+  const latest: Assignments = new Map();
+  const { done, open } = latch<Assignments>();
+  for (const [name, member] of Object.entries(members)) {
+    const consumer = member.kafkaConsumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      latest.set(name, payload.memberAssignment[topic] ?? []);
+      const all = [...latest.values()];
+      const owned = all.flat();
+      if (
+        latest.size === Object.keys(members).length &&
+        all.every((p) => p.length > 0) &&
+        owned.length === partitions &&
+        new Set(owned).size === partitions
+      ) {
+        open(new Map(latest));
+      }
+    });
+  }
+  return done;
+}
+
+async function produce(
+  topic: string,
+  messages: { partition: number; key: string; value: string }[],
+): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+describe('BatchConsumer members of one group on the real broker', () => {
+  const producer = new EventProducer(kafka);
+  afterAll(() => producer.disconnect());
+
+  function member(
+    options: Partial<BatchConsumerOptions> & Pick<BatchConsumerOptions, 'groupId' | 'topics' | 'handler'>,
+  ) {
+    return new BatchConsumer({ kafka, stage: 'enrichment', producer, sessionTimeoutMs: 10_000, ...options });
+  }
+
+  it("judges each member on its own partitions: a quiet member stays ready while another member's partitions stall", async () => {
+    const partitions = 4;
+    const topic = await topicHolding(kafka, 'it-group-judge', [], { partitions });
+    const groupId = uniqueName('it-group-judge-group');
+    // The quiet member would call itself stuck sooner than the busy one stalls, were it judged on the
+    // group's lag: idle for longer than its stallAfterMs while records wait (on the other's partitions).
+    const quietWatchdog = { checkEveryMs: 250, stallAfterMs: 1000, disconnectTimeoutMs: 500 };
+    const busyWatchdog = { checkEveryMs: 250, stallAfterMs: 3000, disconnectTimeoutMs: 500 };
+
+    let release!: () => void;
+    const blocked = new Promise<never>((_, reject) => (release = () => reject(new Error('released'))));
+    const busyHealth = new ConsumerHealth();
+    const quietHealth = new ConsumerHealth();
+    let quietRounds: PartitionLag[][] | null = null; // collected while records wait
+    const { done: busyStalled, open: markStalled } = latch<{
+      lags: PartitionLag[];
+      quiet: PartitionLag[][];
+    }>();
+    const busy = member({
+      groupId,
+      topics: [topic],
+      watchdog: busyWatchdog,
+      health: busyHealth,
+      observer: {
+        partitionLag: (lags) => {
+          // Judged here, before this member's own watchdog replaces it and the group rebalances.
+          if (lags.some((l) => l.stalled)) markStalled({ lags: [...lags], quiet: [...(quietRounds ?? [])] });
+        },
+      },
+      handler: () => blocked,
+    });
+    const quiet = member({
+      groupId,
+      topics: [topic],
+      watchdog: quietWatchdog,
+      health: quietHealth,
+      observer: { partitionLag: (lags) => quietRounds?.push([...lags]) },
+      handler: async (messages) => messages.map(() => OK),
+    });
+    const assigned = sharedOut(topic, partitions, { busy, quiet });
+    try {
+      await busy.start();
+      await quiet.start();
+      const assignments = await assigned;
+      const busyPartitions = assignments.get('busy')!;
+      const quietPartitions = assignments.get('quiet')!;
+
+      // Records wait on the busy member's partitions only; its handler never returns.
+      quietRounds = [];
+      await produce(
+        topic,
+        busyPartitions.flatMap((partition) =>
+          Array.from({ length: 3 }, (_, i) => ({ partition, key: `p${partition}-${i}`, value: '{}' })),
+        ),
+      );
+      const { lags, quiet: rounds } = await busyStalled;
+      await expect(quietHealth.check()).resolves.toBeUndefined();
+      expect(quiet.restarts).toBe(0);
+      await expect(busyHealth.check()).rejects.toThrow(
+        new RegExp(`stalled: ${topic}\\[\\d\\]: 3 records wait`),
+      );
+
+      expect(lags.filter((l) => l.stalled).map((l) => l.partition)).toEqual(
+        expect.arrayContaining([busyPartitions[0]]),
+      );
+      expect(lags.every((l) => busyPartitions.includes(l.partition))).toBe(true);
+      // The quiet member judged itself for longer than its stallAfterMs while the group had lag.
+      expect(rounds.length).toBeGreaterThan(quietWatchdog.stallAfterMs / quietWatchdog.checkEveryMs);
+      for (const round of rounds) {
+        expect(round.map((l) => l.partition).sort()).toEqual([...quietPartitions].sort());
+        expect(round.every((l) => l.lag === 0 && !l.stalled)).toBe(true);
+      }
+    } finally {
+      release();
+      await quiet.stop();
+      await busy.stop();
+    }
+  });
+});
