@@ -4,7 +4,7 @@ import type { PartitionLag } from '../lag/partition-progress';
 import { EventProducer } from '../producer/event-producer';
 import { BatchConsumer, type BatchConsumerOptions } from './batch-consumer';
 import { ConsumerHealth } from './consumer-health';
-import { OK } from './inbound-message';
+import { OK, type InboundMessage } from './inbound-message';
 
 const settings = integrationSettings();
 const kafka = new Kafka({
@@ -61,6 +61,50 @@ async function produce(
   } finally {
     await producer.disconnect();
   }
+}
+
+/** How many times each record (`partition:offset`) was handed to a handler, by any member. */
+class Deliveries {
+  private readonly counts = new Map<string, number>();
+  private readonly waiters: { key: string; open: () => void }[] = [];
+
+  record(messages: readonly InboundMessage[]): void {
+    for (const m of messages) {
+      const key = `${m.partition}:${m.offset}`;
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+      for (const w of this.waiters.filter((x) => x.key === key)) w.open();
+    }
+  }
+
+  /** Resolves once the record at `partition:offset` was delivered. */
+  reached(partition: number, offset: string): Promise<void> {
+    const key = `${partition}:${offset}`;
+    if (this.counts.has(key)) return Promise.resolve();
+    const { done, open } = latch();
+    this.waiters.push({ key, open });
+    return done;
+  }
+
+  get total(): number {
+    return this.counts.size;
+  }
+
+  /** The records delivered more than once, with how many times. */
+  twice(): Record<string, number> {
+    return Object.fromEntries([...this.counts].filter(([, n]) => n > 1));
+  }
+}
+
+/** Ends the records written so far with one marker per partition; resolves when every marker was delivered. */
+async function drained(topic: string, partitions: number, deliveries: Deliveries): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  await produce(
+    topic,
+    Array.from({ length: partitions }, (_, partition) => ({ partition, key: 'marker', value: '{}' })),
+  );
+  await Promise.all(ends.map((end) => deliveries.reached(end.partition, end.high)));
 }
 
 describe('BatchConsumer members of one group on the real broker', () => {
@@ -149,6 +193,69 @@ describe('BatchConsumer members of one group on the real broker', () => {
       release();
       await quiet.stop();
       await busy.stop();
+    }
+  });
+
+  it('keeps the membership of a member whose handler runs longer than the session timeout while another joins: no record is handled twice', async () => {
+    const partitions = 2;
+    const perPartition = 10;
+    const sessionTimeoutMs = 6_000; // the broker's group.min.session.timeout.ms
+    const handlerMs = 1.5 * sessionTimeoutMs;
+    const topic = await topicHolding(
+      kafka,
+      'it-group-long',
+      Array.from({ length: partitions * perPartition }, (_, i) => ({
+        partition: i % partitions,
+        key: `k${i}`,
+        value: '{}',
+      })),
+      { partitions },
+    );
+    const groupId = uniqueName('it-group-long-group');
+    const deliveries = new Deliveries();
+    const { done: working, open: startedWork } = latch();
+
+    const slow = member({
+      groupId,
+      topics: [topic],
+      sessionTimeoutMs,
+      handler: async (messages) => {
+        deliveries.record(messages);
+        startedWork();
+        await new Promise((resolve) => setTimeout(resolve, handlerMs)); // the long handler under test
+        return messages.map(() => OK);
+      },
+    });
+    const joiner = member({
+      groupId,
+      topics: [topic],
+      sessionTimeoutMs,
+      handler: async (messages) => {
+        deliveries.record(messages);
+        return messages.map(() => OK);
+      },
+    });
+    const slowMembers: string[] = [];
+    slow.kafkaConsumer.on(slow.kafkaConsumer.events.GROUP_JOIN, ({ payload }) =>
+      slowMembers.push(payload.memberId),
+    );
+    const assigned = sharedOut(topic, partitions, { slow, joiner });
+    try {
+      await slow.start();
+      await working;
+      await joiner.start(); // a rebalance starts while the slow member's batches are in hand
+      await assigned;
+      await drained(topic, partitions, deliveries);
+
+      expect(deliveries.twice()).toEqual({});
+      expect(deliveries.total).toBe(partitions * (perPartition + 1));
+      // The slow member rejoined under the same member id: the coordinator never dropped it.
+      expect(slowMembers.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(slowMembers).size).toBe(1);
+      expect(slow.restarts + joiner.restarts).toBe(0);
+    } finally {
+      await joiner.stop();
+      await slow.stop();
     }
   });
 });
