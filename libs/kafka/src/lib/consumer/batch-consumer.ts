@@ -385,8 +385,10 @@ export class BatchConsumer {
     const total = pending.length;
 
     // After a rebalance the partition may belong to someone else, and a consumer the watchdog replaced
-    // has no partitions at all: either way, stop without committing.
-    const revoked = () => !isRunning() || isStale() || consumer !== this.consumer;
+    // has no partitions at all: either way, stop without committing. A consumer kafkajs stopped is
+    // revoked too, unless we are stopping it: then the batch in hand finishes and commits before the
+    // member leaves, so the next owner does not work it again.
+    const revoked = () => (!isRunning() && !this.stopped) || isStale() || consumer !== this.consumer;
     const where = `${topic}[${partition}]`;
     // The member keeps its session, and so its partitions, however long the handler runs.
     const heartbeat = new BatchHeartbeat(payload.heartbeat, HEARTBEAT_INTERVAL_MS, revoked);
@@ -411,8 +413,8 @@ export class BatchConsumer {
           this.noticeDeadLetters(dead, attempt);
         }
         pending = retry.map((r) => r.message);
-        if (pending.length && heartbeat.rebalancing) {
-          // Retrying could outlast the rebalance: keep what is done, hand the rest to the next owner.
+        if (pending.length && (heartbeat.rebalancing || this.stopped)) {
+          // Retrying could outlast the rebalance or the shutdown: keep what is done, hand the rest on.
           await this.commitBefore(consumer, payload, pending[0].offset);
           return;
         }
@@ -438,13 +440,16 @@ export class BatchConsumer {
 
   /**
    * Commits the partition up to `next` (the next offset to read): every record before it is done.
-   * Explicit, since autoCommit is off (so commitOffsetsIfNecessary would not).
+   * Explicit, since autoCommit is off. kafkajs's `consumer.commitOffsets` retries, but silently commits
+   * nothing once the consumer is stopping; then the batch's own commit, which goes to the coordinator
+   * whatever the consumer's state, takes the batch in hand to the group before the member leaves it.
    */
   private async commitBefore(consumer: Consumer, payload: EachBatchPayload, next: string): Promise<void> {
     const { topic, partition, messages } = payload.batch;
     if (BigInt(next) <= BigInt(messages[0].offset)) return;
     payload.resolveOffset((BigInt(next) - 1n).toString());
-    await consumer.commitOffsets([{ topic, partition, offset: next }]);
+    if (payload.isRunning()) await consumer.commitOffsets([{ topic, partition, offset: next }]);
+    else await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
   }
 
   /** One notice per dead letter, in the context of the attempt that gave the record up (its span, its ids). */

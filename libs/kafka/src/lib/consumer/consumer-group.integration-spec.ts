@@ -258,4 +258,52 @@ describe('BatchConsumer members of one group on the real broker', () => {
       await slow.stop();
     }
   });
+
+  it('hands the partitions of a member stopped mid-batch over without redelivering a record: the batch in hand finishes and commits, then the member leaves', async () => {
+    const partitions = 2;
+    const perPartition = 150;
+    const topic = await topicHolding(kafka, 'it-group-stop', [], { partitions });
+    const groupId = uniqueName('it-group-stop-group');
+    const deliveries = new Deliveries();
+    const handle = async (messages: readonly InboundMessage[]) => {
+      deliveries.record(messages);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // work that takes a while
+      return messages.map(() => OK);
+    };
+    let stopping: Promise<void> | undefined;
+    let calls = 0;
+    const leaving = member({
+      groupId,
+      topics: [topic],
+      handler: (messages) => {
+        // SIGTERM arrives while this member's second batch is in hand.
+        if (++calls === 2) stopping = leaving.stop();
+        return handle(messages);
+      },
+    });
+    const staying = member({ groupId, topics: [topic], handler: handle });
+    const assigned = sharedOut(topic, partitions, { leaving, staying });
+    try {
+      await leaving.start();
+      await staying.start();
+      await assigned;
+      // Records of 20 KB: fetches of at most 512 KB a partition make batches of about 25.
+      const pad = 'x'.repeat(20 * 1024);
+      for (let i = 0; i < perPartition; i += 10) {
+        await produce(
+          topic,
+          Array.from({ length: 2 * 10 }, (_, j) => ({ partition: j % 2, key: `k${i}-${j}`, value: pad })),
+        );
+      }
+      await drained(topic, partitions, deliveries);
+      await stopping;
+
+      expect(calls).toBeGreaterThanOrEqual(2);
+      expect(deliveries.twice()).toEqual({});
+      expect(deliveries.total).toBe(partitions * (perPartition + 1));
+    } finally {
+      await staying.stop();
+      await leaving.stop();
+    }
+  });
 });
