@@ -8,6 +8,7 @@ import { failureCode } from '../errors/kafka-errors';
 import type { EventProducer, OutboundEvent } from '../producer/event-producer';
 import { DEFAULT_STALL_AFTER_MS } from '../lag/lag';
 import { type PartitionLag, PartitionProgress } from '../lag/partition-progress';
+import { BatchHeartbeat } from './batch-heartbeat';
 import type { ConsumerHealth } from './consumer-health';
 import { DLQ_MAX_MESSAGE_BYTES, DLQ_TOPIC, deadLetterFor } from './dead-letters';
 import { type BatchHandler, type InboundMessage, type MessageOutcome, failed, toInbound } from './inbound-message';
@@ -76,7 +77,16 @@ export interface BatchConsumerOptions {
   health?: ConsumerHealth;
   /** The group session timeout; a member that stops heartbeating is removed after it. */
   sessionTimeoutMs?: number;
+  /**
+   * How long the group waits for its members to rejoin a rebalance. A member finishes and commits the
+   * batch in hand before it rejoins, so a batch that takes longer than this loses its partition to
+   * another member, which works it again.
+   */
+  rebalanceTimeoutMs?: number;
 }
+
+/** How often a member heartbeats, between batches (kafkajs) and while one is worked (BatchHeartbeat). */
+const HEARTBEAT_INTERVAL_MS = 3_000;
 
 /** Hooks for metrics and logs; every method optional. */
 export interface ConsumerObserver {
@@ -217,7 +227,8 @@ export class BatchConsumer {
       groupId: this.options.groupId,
       maxWaitTimeInMs: 250,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3_000,
+      rebalanceTimeout: this.options.rebalanceTimeoutMs ?? 60_000,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       // Bounded fetches bound the memory a batch takes: records arrive decoded, several times their size.
       maxBytesPerPartition: 512 * 1024,
       maxBytes: 2 * 1024 * 1024,
@@ -368,15 +379,19 @@ export class BatchConsumer {
     records: InboundMessage[],
     started: number,
   ): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale } = payload;
+    const { batch, isRunning, isStale } = payload;
     const { topic, partition } = batch;
     let pending = records;
     const total = pending.length;
 
     // After a rebalance the partition may belong to someone else, and a consumer the watchdog replaced
-    // has no partitions at all: either way, stop without committing.
-    const revoked = () => !isRunning() || isStale() || consumer !== this.consumer;
+    // has no partitions at all: either way, stop without committing. A consumer kafkajs stopped is
+    // revoked too, unless we are stopping it: then the batch in hand finishes and commits before the
+    // member leaves, so the next owner does not work it again.
+    const revoked = () => (!isRunning() && !this.stopped) || isStale() || consumer !== this.consumer;
     const where = `${topic}[${partition}]`;
+    // The member keeps its session, and so its partitions, however long the handler runs.
+    const heartbeat = new BatchHeartbeat(payload.heartbeat, HEARTBEAT_INTERVAL_MS, revoked);
     try {
       for (let attempt = 1; pending.length; attempt++) {
         if (revoked()) return;
@@ -393,30 +408,48 @@ export class BatchConsumer {
           else retry.push({ message, code, error: outcome.error });
         });
         if (dead.length) {
-          if (!(await this.sendDeadLetters(dead, attempt, payload, revoked))) return;
+          if (!(await this.sendDeadLetters(dead, attempt, payload, revoked, heartbeat))) return;
           this.options.observer?.deadLettered?.(topic, dead.length, dead.map((d) => failureCode(d.error)));
           this.noticeDeadLetters(dead, attempt);
         }
         pending = retry.map((r) => r.message);
+        if (pending.length && (heartbeat.rebalancing || this.stopped)) {
+          // Retrying could outlast the rebalance or the shutdown: keep what is done, hand the rest on.
+          await this.commitBefore(consumer, payload, pending[0].offset);
+          return;
+        }
         if (pending.length) {
           const waitMs = backoffMs(this.retry, attempt);
           this.options.observer?.retried?.(topic, pending.length, attempt);
           this.noticeRetries(where, 'records', retry, attempt, waitMs);
           await sleep(waitMs);
-          await heartbeat();
+          await heartbeat.beat();
         }
       }
     } finally {
+      heartbeat.stop();
       this.options.health?.outage(where, null);
     }
 
     const last = batch.messages[batch.messages.length - 1].offset;
-    payload.resolveOffset(last);
-    // Explicit commit (autoCommit is off, so commitOffsetsIfNecessary would not): the next offset to read.
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+    await this.commitBefore(consumer, payload, (BigInt(last) + 1n).toString());
     this.lastActivity = Date.now();
     this.options.observer?.processed?.(topic, total, Date.now() - started);
     this.options.observer?.lag?.(topic, partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
+  }
+
+  /**
+   * Commits the partition up to `next` (the next offset to read): every record before it is done.
+   * Explicit, since autoCommit is off. kafkajs's `consumer.commitOffsets` retries, but silently commits
+   * nothing once the consumer is stopping; then the batch's own commit, which goes to the coordinator
+   * whatever the consumer's state, takes the batch in hand to the group before the member leaves it.
+   */
+  private async commitBefore(consumer: Consumer, payload: EachBatchPayload, next: string): Promise<void> {
+    const { topic, partition, messages } = payload.batch;
+    if (BigInt(next) <= BigInt(messages[0].offset)) return;
+    payload.resolveOffset((BigInt(next) - 1n).toString());
+    if (payload.isRunning()) await consumer.commitOffsets([{ topic, partition, offset: next }]);
+    else await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
   }
 
   /** One notice per dead letter, in the context of the attempt that gave the record up (its span, its ids). */
@@ -503,6 +536,7 @@ export class BatchConsumer {
     attempt: number,
     payload: EachBatchPayload,
     revoked: () => boolean,
+    heartbeat: BatchHeartbeat,
   ): Promise<boolean> {
     const { topic, partition } = payload.batch;
     const where = `${topic}[${partition}]`;
@@ -522,7 +556,7 @@ export class BatchConsumer {
         if (revoked()) return false;
         await sleep(waitMs);
         if (revoked()) return false;
-        await payload.heartbeat();
+        await heartbeat.beat();
       }
     }
   }
