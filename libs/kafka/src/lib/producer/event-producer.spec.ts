@@ -23,13 +23,11 @@ function scriptedKafka(script: (Error | 'ok')[]) {
   return { kafka, producers };
 }
 
+/** What kafkajs throws after its retries: the broker's error (kafkajs copies `type` and `code` from it) inside. */
 const brokerSays = (type: string) =>
   new KafkaJSNumberOfRetriesExceeded(
-    new KafkaJSProtocolError({ message: type, type, code: 45, retriable: false }),
-    {
-      retryCount: 5,
-      retryTime: 1000,
-    },
+    new KafkaJSProtocolError(Object.assign(new Error(type), { type, code: 45, retriable: false })),
+    { retryCount: 5, retryTime: 1000 },
   );
 
 const record = { key: 'k', value: 'v' };
