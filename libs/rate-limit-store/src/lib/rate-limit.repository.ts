@@ -19,9 +19,6 @@ export interface RateLimitHit {
   msUntilFirstLeaves: number;
 }
 
-/** PostgreSQL's clock in milliseconds since the epoch, one value for the whole statement. */
-const NOW_MS = `(extract(epoch FROM statement_timestamp()) * 1000)::bigint`;
-
 /**
  * One request against key $1's window of $2 ms, at most $3 requests in it: ONE statement, atomic per key.
  * The row keeps when each counted request leaves the window (a sliding log, as @nestjs/throttler's own
@@ -30,21 +27,34 @@ const NOW_MS = `(extract(epoch FROM statement_timestamp()) * 1000)::bigint`;
  * - a token bucket gives one request back every $2 / $3 ms, so up to 2 × $3 in one window of $2 ms;
  * both would change what clients see today. The cost is an array of at most $3 numbers per key.
  *
- * The first request of a key inserts its row; every later one takes the row's lock (ON CONFLICT DO UPDATE
- * waits for a concurrent writer and then reads its row), drops what left the window and appends itself
- * only while fewer than $3 remain. A refused request is not counted, as with `blockDuration: 0`.
- * Times are PostgreSQL's, so the replicas' clocks never disagree about a window.
+ * The first request of a key inserts its row. Every later one takes the row's lock (ON CONFLICT DO
+ * UPDATE waits for a concurrent writer, then judges the row it wrote): while fewer than $3 requests are
+ * still in the window it drops the ones that left and appends itself; otherwise it writes nothing (a
+ * refused request is not counted, as with `blockDuration: 0`) and the second branch reads how long until
+ * the oldest one leaves, for Retry-After. Times are PostgreSQL's, so the replicas' clocks never disagree.
  */
 const HIT = `
-  INSERT INTO ingestion.rate_limit_hits AS r (key, hits, blocked, expires_at)
-  SELECT $1, ARRAY[t.now_ms + $2::bigint], false, t.now_ms + $2::bigint FROM (SELECT ${NOW_MS} AS now_ms) t
-  ON CONFLICT (key) DO UPDATE SET (hits, blocked, expires_at) = (
-    SELECT CASE WHEN cardinality(w.live) < $3 THEN w.live || EXCLUDED.expires_at ELSE w.live END,
-           cardinality(w.live) >= $3,
-           CASE WHEN cardinality(w.live) < $3 THEN EXCLUDED.expires_at ELSE r.expires_at END
-    FROM (SELECT ARRAY(SELECT h FROM unnest(r.hits) AS h WHERE h > EXCLUDED.expires_at - $2::bigint) AS live) w)
-  RETURNING NOT blocked AS allowed, cardinality(hits) AS counted,
-    (SELECT min(h) FROM unnest(hits) AS h) - ${NOW_MS} AS ms_until_first_leaves`;
+  WITH clock AS (SELECT (extract(epoch FROM statement_timestamp()) * 1000)::bigint AS now_ms),
+  counted AS (
+    INSERT INTO ingestion.rate_limit_hits AS r (key, hits, expires_at)
+    SELECT $1, ARRAY[now_ms + $2::bigint], now_ms + $2::bigint FROM clock
+    ON CONFLICT (key) DO UPDATE
+      SET hits = ARRAY(SELECT h FROM unnest(r.hits) AS h WHERE h > EXCLUDED.expires_at - $2::bigint)
+                 || EXCLUDED.expires_at,
+          expires_at = EXCLUDED.expires_at
+      WHERE (SELECT count(*) FROM unnest(r.hits) AS h WHERE h > EXCLUDED.expires_at - $2::bigint) < $3
+    RETURNING hits)
+  SELECT true AS allowed, cardinality(c.hits) AS in_window,
+    (SELECT min(h) FROM unnest(c.hits) AS h) - now_ms AS ms_until_first_leaves
+  FROM counted c, clock
+  UNION ALL
+  SELECT false, (SELECT count(*) FROM unnest(r.hits) AS h WHERE h > now_ms)::int,
+    (SELECT min(h) FROM unnest(r.hits) AS h WHERE h > now_ms) - now_ms
+  FROM ingestion.rate_limit_hits r, clock
+  WHERE r.key = $1 AND NOT EXISTS (SELECT FROM counted)`;
+
+/** PostgreSQL's clock in milliseconds since the epoch. */
+const NOW_MS = `(extract(epoch FROM statement_timestamp()) * 1000)::bigint`;
 
 /** Rows whose every request left the window; run on a timer, never per request. */
 const SWEEP = `DELETE FROM ingestion.rate_limit_hits WHERE expires_at <= ${NOW_MS}`;
@@ -70,6 +80,10 @@ export class RateLimitRepository {
       statement_timeout: timeoutMs,
       query_timeout: timeoutMs,
       keepAlive: true,
+      // A hit need not survive a crash of PostgreSQL (a lost one is a request not counted, once), so its
+      // commit does not wait for the WAL to reach the disk: the key's row lock is held for the statement
+      // only, not for a flush, which is what serialised concurrent requests of one key.
+      options: '-c synchronous_commit=off',
     });
     // An idle connection PostgreSQL closed (a restart) is reported here; unheard, it would end the process.
     this.pool.on('error', onIdleError);
@@ -78,14 +92,17 @@ export class RateLimitRepository {
   async hit(key: string, windowMs: number, limit: number): Promise<RateLimitHit> {
     const { rows } = await this.pool.query<{
       allowed: boolean;
-      counted: number;
-      ms_until_first_leaves: string;
-    }>(HIT, [key, windowMs, limit]);
+      in_window: number;
+      ms_until_first_leaves: string | null;
+    }>({ name: 'rate-limit-hit', text: HIT, values: [key, windowMs, limit] }); // named: parsed and planned once per connection
     const row = rows[0];
+    // No row at all: refused while the key's first request was being inserted (a limit of 1), unseen yet.
+    if (!row) return { allowed: false, total: limit + 1, msUntilFirstLeaves: windowMs };
     return {
       allowed: row.allowed,
-      total: row.counted + (row.allowed ? 0 : 1),
-      msUntilFirstLeaves: Math.max(0, Number(row.ms_until_first_leaves)),
+      // A refusal reads the window as the statement began: at least `limit` were in it when it was judged.
+      total: row.allowed ? row.in_window : Math.max(row.in_window, limit) + 1,
+      msUntilFirstLeaves: Math.max(0, Number(row.ms_until_first_leaves ?? windowMs)),
     };
   }
 

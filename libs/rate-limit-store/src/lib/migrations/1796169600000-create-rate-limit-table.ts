@@ -12,16 +12,16 @@ export class CreateRateLimitTable1796169600000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE SCHEMA IF NOT EXISTS ingestion`);
+    // toast_tuple_target at its maximum keeps a window of up to ~1,000 requests (8 bytes each) in the row,
+    // uncompressed: no request compresses the array or moves it out of line to TOAST and back.
     await q.query(`
       CREATE TABLE ingestion.rate_limit_hits (
         key text PRIMARY KEY,
         -- When each request counted in the window leaves it, in ms since the epoch on PostgreSQL's clock.
         hits bigint[] NOT NULL,
-        -- Whether the request that last touched the row was refused.
-        blocked boolean NOT NULL DEFAULT false,
         -- When the last counted request leaves the window: from then on the row limits nothing.
         expires_at bigint NOT NULL
-      ) WITH (fillfactor = 50)`);
+      ) WITH (fillfactor = 50, toast_tuple_target = 8160)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
