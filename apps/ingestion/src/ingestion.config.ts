@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflow/ingestion-core';
 
 const Env = serviceBaseEnv('ingestion')
-  // Backfills and their progress live in PostgreSQL, where every replica reads and resumes them.
+  // Backfills and their progress, and the rate limit, live in PostgreSQL, where every replica reads them.
   .extend(PostgresEnv.shape)
   .extend({
     /** How long a replica's hold on a backfill lasts without progress; then another replica takes it over. */
@@ -24,6 +24,11 @@ const Env = serviceBaseEnv('ingestion')
       .default('20mb'),
     INGESTION_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(200),
     INGESTION_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
+    /**
+     * The limit is kept in PostgreSQL, shared by every replica; a statement (or a connection) taking longer
+     * than this is abandoned and the request limited in process instead.
+     */
+    INGESTION_RATE_LIMIT_STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(500),
     INGESTION_MAX_USERS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(5000),
     /** Bytes of JSON one person may take (default 256 KB, a quarter of Kafka's 1 MB message); beyond it 413. */
     INGESTION_MAX_PERSON_BYTES: z.coerce

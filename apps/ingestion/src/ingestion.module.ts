@@ -31,7 +31,7 @@ import {
   serviceProviders,
 } from '@sparkflow/service-kit';
 import { RandomUserClient, generateUsers } from '@sparkflow/sources';
-import { RATE_LIMIT_PROVIDERS } from './rate-limit.guard';
+import { RATE_LIMIT_PROVIDERS, RATE_LIMIT_STORE_PROVIDERS } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig, validateIngestionConfig } from './ingestion.config';
 import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
@@ -116,11 +116,13 @@ const backfillLog = new Logger('backfills');
     },
     ApiKeyGuard,
     ...RATE_LIMIT_PROVIDERS,
+    ...RATE_LIMIT_STORE_PROVIDERS,
     {
       provide: READINESS_CHECKS,
       inject: [KAFKA],
-      // PostgreSQL holds backfills only: while it is down the backfill routes answer 503 and backfills
-      // wait, but pushes go on, so it does not make ingestion unready.
+      // PostgreSQL holds backfills and the shared rate limit: while it is down the backfill routes answer
+      // 503, backfills wait and the limit is kept per replica, but pushes go on, so it does not make
+      // ingestion unready.
       useFactory: (k: Kafka) => ({
         kafka: kafkaReady(k),
       }),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable, type Provider } from '@nestjs/common';
+import { Injectable, Logger, type Provider } from '@nestjs/common';
 import {
   ThrottlerGuard,
   ThrottlerStorageService,
@@ -7,8 +7,11 @@ import {
   getStorageToken,
   type ThrottlerModuleOptions,
 } from '@nestjs/throttler';
-import { API_KEY_HEADER } from '@sparkflow/service-kit';
+import { RateLimitRepository, SharedThrottlerStorage } from '@sparkflow/rate-limit-store';
+import { API_KEY_HEADER, postgresSettings } from '@sparkflow/service-kit';
 import { INGESTION_CONFIG, type IngestionConfig } from './ingestion.config';
+
+const rateLimitLog = new Logger('rate-limit');
 
 /**
  * INGESTION_RATE_LIMIT_PER_SECOND requests a second on average per API key, bursts up to
@@ -20,7 +23,8 @@ import { INGESTION_CONFIG, type IngestionConfig } from './ingestion.config';
  * That keeps both the burst (BURST at once) and the average (BURST per BURST / RATE s = RATE per s); what
  * differs is the recovery: a key that spent its whole burst gets requests back as its oldest ones leave
  * the window (Retry-After: up to BURST / RATE s, 2 s at the defaults), where a bucket gave one back every
- * 1 / RATE s. One window per key across every route: the key is the API key, never the route.
+ * 1 / RATE s. One window per key across every route: the key is the API key, never the route. The window
+ * is kept in PostgreSQL, so it is one per key across every ingestion replica (ADR 9).
  */
 export function rateLimitOptions(perSecond: number, burst: number): ThrottlerModuleOptions {
   return {
@@ -41,10 +45,10 @@ export function rateLimitOptions(perSecond: number, burst: number): ThrottlerMod
 export class RateLimitGuard extends ThrottlerGuard {}
 
 /**
- * The guard, its options from the ingestion's configuration, and where the hits are stored. The storage
- * is the one place to change to share the limit between replicas: today Throttler's in-memory
- * `ThrottlerStorageService`, so each ingestion replica limits on its own; any `ThrottlerStorage` (e.g.
- * one over Redis) plugs in here without touching the guard or the routes.
+ * The guard, its options from the ingestion's configuration, and where the hits are stored: PostgreSQL
+ * (`SharedThrottlerStorage`), so the limit is one per key across every ingestion replica, when the module
+ * provides a `RateLimitRepository` (ingestion's does, see `RATE_LIMIT_STORE_PROVIDERS`); Throttler's
+ * in-memory storage otherwise, which is what a test of the limit's arithmetic alone runs on.
  */
 export const RATE_LIMIT_PROVIDERS: Provider[] = [
   RateLimitGuard,
@@ -54,5 +58,27 @@ export const RATE_LIMIT_PROVIDERS: Provider[] = [
     useFactory: (c: IngestionConfig) =>
       rateLimitOptions(c.INGESTION_RATE_LIMIT_PER_SECOND, c.INGESTION_RATE_LIMIT_BURST),
   },
-  { provide: getStorageToken(), useClass: ThrottlerStorageService },
+  {
+    provide: getStorageToken(),
+    inject: [{ token: RateLimitRepository, optional: true }],
+    useFactory: (repository?: RateLimitRepository) =>
+      repository
+        ? new SharedThrottlerStorage(repository, {
+            warn: (m) => rateLimitLog.warn(m),
+            log: (m) => rateLimitLog.log(m),
+          })
+        : new ThrottlerStorageService(),
+  },
+];
+
+/** The PostgreSQL rows the limit is shared through; connected on first use, so ingestion starts without it. */
+export const RATE_LIMIT_STORE_PROVIDERS: Provider[] = [
+  {
+    provide: RateLimitRepository,
+    inject: [INGESTION_CONFIG],
+    useFactory: (c: IngestionConfig) =>
+      new RateLimitRepository(postgresSettings(c), c.INGESTION_RATE_LIMIT_STORE_TIMEOUT_MS, (err) =>
+        rateLimitLog.warn(`rate limit: an idle PostgreSQL connection failed: ${err.message}`),
+      ),
+  },
 ];

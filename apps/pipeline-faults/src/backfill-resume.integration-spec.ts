@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchCounts } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { enrichUser } from '@sparkflow/enrichment-core';
-import { type Backfill, backfillBatchId, backfillEventId, daysBetween } from '@sparkflow/ingestion-core';
+import {
+  type Backfill,
+  backfillBatchId,
+  backfillEventId,
+  backfillEventTime,
+  daysBetween,
+} from '@sparkflow/ingestion-core';
 import { generateUsers } from '@sparkflow/sources';
 import {
   cassandraConnection,
@@ -113,8 +119,9 @@ describe('a backfill whose ingestion process is killed mid-way', () => {
       days.map(() => [PER_DAY, PER_DAY, PER_DAY, 0]),
     );
 
-    // Cassandra: every person once, every column what enrichment makes of them, with the event id their
-    // position in the batch gives them.
+    // Cassandra: every person once, every column what enrichment makes of them, with the event id and the
+    // event time (the write timestamp, `updated_at`, `event_day`) their position in the backfill gives them.
+    const requestedAt = new Date(finished!.requestedAt);
     const client = createCassandraClient(cassandraConnection(s));
     await client.connect();
     const mismatched: unknown[] = [];
@@ -143,7 +150,8 @@ describe('a backfill whose ingestion process is killed mid-way', () => {
             for (const column of new Set([...Object.keys(row), ...Object.keys(want)])) {
               const ok =
                 column === 'updated_at'
-                  ? Date.parse(eventTime) >= started
+                  ? Date.parse(eventTime) ===
+                    Number(backfillEventTime(requestedAt, PER_DAY, d, position) / 1000n)
                   : JSON.stringify(row[column]) === JSON.stringify(want[column]);
               if (!ok)
                 mismatched.push({ user: row['user_id'], column, stored: row[column], want: want[column] });

@@ -14,6 +14,7 @@ const admin = {
 // A database of its own: the stack's ingestion would take over the backfills these tests release.
 const database = uniqueName('backfill_it').replaceAll('-', '_');
 
+const REQUESTED_AT = new Date('2026-01-07T23:59:59.999Z');
 const batches = [
   { day: '2026-01-05', batchId: 'backfill-it-2026-01-05', expected: 1000 },
   { day: '2026-01-06', batchId: 'backfill-it-2026-01-06', expected: 1000 },
@@ -25,7 +26,12 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
   const replica = (name: string, leaseSeconds = 30) => new BackfillStore(ds, name, leaseSeconds);
   const newBackfill = async (store: BackfillStore) => {
     const id = randomUUID();
-    await store.create({ id, request: { from: '2026-01-05', to: '2026-01-06', perDay: 1000 }, batches });
+    await store.create({
+      id,
+      request: { from: '2026-01-05', to: '2026-01-06', perDay: 1000 },
+      requestedAt: REQUESTED_AT,
+      batches,
+    });
     return id;
   };
 
@@ -58,6 +64,8 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
       attempts: 1,
       leaseOwner: 'replica-a',
       batches: batches.map((b) => ({ ...b, produced: 0 })),
+      // To the millisecond, as recorded: its people's event times are computed from it on every replica.
+      requestedAt: REQUESTED_AT,
     });
     // Any replica reads the same backfill.
     expect(await replica('replica-b').get(id)).toEqual(stored);

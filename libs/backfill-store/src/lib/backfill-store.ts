@@ -18,6 +18,11 @@ export interface StoredBackfill {
   batches: StoredBatch[];
   leaseOwner: string | null;
   leaseUntil: Date | null;
+  /**
+   * When it was requested, as the replica that took the request recorded it (whole milliseconds): its
+   * people's event times follow from it, so a chunk produced again after a crash carries the same ones.
+   */
+  requestedAt: Date;
 }
 
 /** Where the store connects: the services' PostgreSQL role on the stack's database. */
@@ -45,7 +50,8 @@ export function createBackfillDataSource(s: PostgresSettings): DataSource {
 type Row = Record<string, unknown>;
 
 const SELECT_BACKFILL = `
-  SELECT id, request, status, error, attempts, lease_owner, lease_until FROM ingestion.backfills WHERE id = $1`;
+  SELECT id, request, status, error, attempts, lease_owner, lease_until, requested_at
+  FROM ingestion.backfills WHERE id = $1`;
 const SELECT_BATCHES = `
   SELECT to_char(day, 'YYYY-MM-DD') AS day, batch_id, expected, produced
   FROM ingestion.backfill_batches WHERE backfill_id = $1 ORDER BY position`;
@@ -123,14 +129,19 @@ export class BackfillStore {
   }
 
   /** Stores a new backfill, its lease already held by this replica. */
-  async create(b: { id: string; request: unknown; batches: readonly Omit<StoredBatch, 'produced'>[] }) {
+  async create(b: {
+    id: string;
+    request: unknown;
+    requestedAt: Date;
+    batches: readonly Omit<StoredBatch, 'produced'>[];
+  }) {
     await (
       await this.db()
     ).transaction(async (tx) => {
       await tx.query(
-        `INSERT INTO ingestion.backfills (id, request, status, lease_owner, lease_until)
-         VALUES ($1, $2, 'running', $3, now() + make_interval(secs => $4))`,
-        [b.id, JSON.stringify(b.request), this.owner, this.leaseSeconds],
+        `INSERT INTO ingestion.backfills (id, request, status, lease_owner, lease_until, requested_at)
+         VALUES ($1, $2, 'running', $3, now() + make_interval(secs => $4), $5)`,
+        [b.id, JSON.stringify(b.request), this.owner, this.leaseSeconds, b.requestedAt],
       );
       await tx.query(
         `INSERT INTO ingestion.backfill_batches (backfill_id, position, day, batch_id, expected)
@@ -163,6 +174,7 @@ export class BackfillStore {
       })),
       leaseOwner: (row['lease_owner'] as string | null) ?? null,
       leaseUntil: (row['lease_until'] as Date | null) ?? null,
+      requestedAt: row['requested_at'] as Date,
     };
   }
 

@@ -1,11 +1,12 @@
-import type { RandomUser, RawUserEvent } from '@sparkflow/contracts';
+import { formatEventTime, type RandomUser, type RawUserEvent } from '@sparkflow/contracts';
 import type { EventProducer } from '@sparkflow/kafka';
-import { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
+import { EventClock, IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import {
   BackfillRequest,
   BackfillsService,
   backfillBatchId,
   backfillEventId,
+  backfillEventTime,
   daysBetween,
   type BackfillBatch,
   type BackfillRepository,
@@ -40,8 +41,11 @@ describe('backfills', () => {
   });
 });
 
-/** Records every event ingestion would produce, in order; `failAfter` sends make the next one throw. */
-function recordingIngest(failAfter = Infinity) {
+/**
+ * Records every event ingestion would produce, in order; `failAfter` sends make the next one throw.
+ * `clock` is the process's event clock (µs), which a backfill's events must not depend on.
+ */
+function recordingIngest(failAfter = Infinity, clock?: () => bigint) {
   const sent: RawUserEvent[] = [];
   let sends = 0;
   const producer = {
@@ -51,7 +55,7 @@ function recordingIngest(failAfter = Infinity) {
       return Promise.resolve();
     },
   } as unknown as EventProducer;
-  return { ingest: new IngestUsersUseCase(producer), sent };
+  return { ingest: new IngestUsersUseCase(producer, clock && new EventClock(clock)), sent };
 }
 
 /**
@@ -65,7 +69,12 @@ class LeaseBook implements BackfillRepository {
   /** Progress writes that fail after the chunk was produced, as when PostgreSQL goes away mid-backfill. */
   failProgressAfter = Infinity;
   constructor(readonly owner: string) {}
-  async create(b: { id: string; request: unknown; batches: readonly Omit<BackfillBatch, 'produced'>[] }) {
+  async create(b: {
+    id: string;
+    request: unknown;
+    requestedAt: Date;
+    batches: readonly Omit<BackfillBatch, 'produced'>[];
+  }) {
     const batches = b.batches.map((x) => ({ ...x, produced: 0 }));
     LeaseBook.rows.set(b.id, {
       id: b.id,
@@ -73,6 +82,7 @@ class LeaseBook implements BackfillRepository {
       status: 'running',
       error: null,
       attempts: 1,
+      requestedAt: b.requestedAt,
       batches,
       holder: this.owner,
     });
@@ -205,6 +215,47 @@ describe('BackfillsService', () => {
     expect(ids).toHaveLength(2400 + 500);
     expect(new Set(ids)).toEqual(new Set(allEventIds(b.id)));
     expect(r.sent.slice(0, 500).map((e) => e.eventId)).toEqual(a.sent.slice(1200).map((e) => e.eventId));
+  });
+
+  it('produces a chunk again after a crash byte for byte as the first time, whenever and wherever it runs', async () => {
+    const requestedAt = Date.parse('2026-11-30T23:59:58.123Z');
+    // Replica a records three chunks, produces the fourth, and dies before recording it.
+    const a = recordingIngest(Infinity, () => 1_796_083_198_000_000n);
+    const bookA = new LeaseBook('a');
+    bookA.failProgressAfter = 3;
+    const first = new BackfillsService(a.ingest, people, bookA, { pollMs: 60_000, now: () => requestedAt });
+    const b = await first.start(request);
+    await first.settled(b.id);
+
+    // Replica b takes it over past midnight, its own event clock a day on.
+    const r = recordingIngest(Infinity, () => 1_796_169_600_000_000n);
+    const second = new BackfillsService(r.ingest, people, new LeaseBook('b'));
+    await second.settled((await second.takeOverOne())!);
+
+    // The chunk produced twice: the same events, every field (the event time Cassandra writes at included).
+    expect(JSON.stringify(r.sent.slice(0, 500))).toBe(JSON.stringify(a.sent.slice(1200)));
+    // Each time is the request's, plus the person's place in the backfill, microsecond by microsecond.
+    const all = [...a.sent.slice(0, 1200), ...r.sent];
+    expect(all.map((e) => e.producedAt)).toEqual(
+      [0, 1].flatMap((position) =>
+        Array.from({ length: request.perDay }, (_, i) =>
+          formatEventTime(backfillEventTime(new Date(requestedAt), request.perDay, position, i)),
+        ),
+      ),
+    );
+    expect(all[0].producedAt).toBe('2026-11-30T23:59:58.123000Z');
+    expect(all[2399].producedAt).toBe('2026-11-30T23:59:58.125399Z');
+    expect((await second.get(b.id))?.requestedAt).toBe('2026-11-30T23:59:58.123Z');
+  });
+
+  it('times a rerun of the same days after the first run, so its versions win whole', () => {
+    const one = backfillEventTime(new Date('2026-11-30T10:00:00.000Z'), 100_000, 365, 99_999);
+    const rerun = backfillEventTime(new Date('2026-11-30T10:00:00.001Z'), 100_000, 0, 0);
+    expect(one).toBe(1_796_032_800_000_000n + 36_599_999n);
+    expect(rerun).toBe(1_796_032_800_001_000n);
+    // Within one backfill, every person its own microsecond, in order of day and place.
+    const at = new Date('2026-11-30T10:00:00.000Z');
+    expect(backfillEventTime(at, 10, 0, 9) < backfillEventTime(at, 10, 1, 0)).toBe(true);
   });
 
   it('fails a backfill whose error keeps coming back, once it was taken up maxAttempts times', async () => {

@@ -41,6 +41,8 @@ export interface Backfill {
   status: 'running' | 'produced' | 'failed';
   /** How many times a replica took it up: 1 for its start, one more for each takeover after a crash or error. */
   attempts: number;
+  /** When it was requested (ISO, whole milliseconds): its people's event times follow from it. */
+  requestedAt: string;
   batches: BackfillBatch[];
   error?: string;
 }
@@ -55,6 +57,7 @@ export interface BackfillRepository {
   create(b: {
     id: string;
     request: unknown;
+    requestedAt: Date;
     batches: readonly Omit<BackfillBatch, 'produced'>[];
   }): Promise<void>;
   get(id: string): Promise<StoredBackfill | null>;
@@ -71,6 +74,7 @@ export interface StoredBackfill {
   status: Backfill['status'];
   error: string | null;
   attempts: number;
+  requestedAt: Date;
   batches: BackfillBatch[];
 }
 
@@ -97,6 +101,21 @@ export const backfillBatchId = (seed: string, day: string) => `backfill-${seed}-
 export const backfillEventId = (backfillId: string, batchId: string, index: number) =>
   nameBasedEventId(`sparkflow-backfill-event:${backfillId}:${batchId}:${index}`);
 
+/**
+ * The event time, in microseconds, of a backfill batch's `index`-th person: the time the backfill was
+ * requested, as recorded with it, plus the person's place in the whole backfill (batch `position` of
+ * `perDay` people each) in microseconds. It is what persistence writes every Cassandra cell at and takes
+ * `users_by_country_day`'s day from, so it must not come from the clock at production: a chunk produced
+ * again after a crash would be written later than the first time — over a push of the same person made
+ * since, or into the next day's partition past midnight. From the recorded request it is the same on every
+ * replica and every attempt, and distinct and in order within the backfill; a rerun is requested later,
+ * so its versions win whole. The backfill's events land on the day it was requested (the day the daily
+ * aggregation counts them), not on the day they stand for, which their registration dates carry: an event
+ * time at the start of that day would come before those dates, and enrichment refuses a registration after it.
+ */
+export const backfillEventTime = (requestedAt: Date, perDay: number, position: number, index: number) =>
+  BigInt(requestedAt.getTime()) * 1000n + BigInt(position * perDay + index);
+
 /** People `from`..`from + count - 1` of one backfill day; the same arguments always give the same people. */
 export type DayGenerator = (seed: string, day: string, from: number, count: number) => RandomUser[];
 
@@ -113,6 +132,7 @@ function toBackfill(stored: StoredBackfill): Backfill {
     request: request.data,
     status: stored.status,
     attempts: stored.attempts,
+    requestedAt: stored.requestedAt.toISOString(),
     batches: stored.batches,
     ...(stored.error === null ? {} : { error: stored.error }),
   };
@@ -126,6 +146,8 @@ export interface BackfillWorkerOptions {
   /** Times a backfill is taken up before an error that keeps coming back fails it. Default 5. */
   maxAttempts?: number;
   log?: (message: string) => void;
+  /** The clock a request's time is read from (ms since the epoch). */
+  now?: () => number;
 }
 
 /** The store did not answer: 503, so a client (Airflow) retries instead of treating it as a bug. */
@@ -145,8 +167,9 @@ function storeUnavailable(err: unknown): never {
  * Backfills live in the repository, not in this process: any replica answers `GET /v1/backfills/:id`, and
  * the replica holding a backfill's lease works it, recording progress after each chunk Kafka acknowledged.
  * When that replica dies, its lease runs out and another one (or it, restarted) resumes from the recorded
- * progress. The chunk that was in flight is produced again with the same event ids (`backfillEventId`),
- * so the audit counts each person once and Cassandra's row is rewritten with the same cells. An error
+ * progress. The chunk that was in flight is produced again with the same event ids (`backfillEventId`)
+ * and event times (`backfillEventTime`), so the audit counts each person once and Cassandra's row is
+ * rewritten with the same cells. An error
  * hands the backfill back the same way, up to `maxAttempts` times.
  */
 export class BackfillsService {
@@ -170,11 +193,13 @@ export class BackfillsService {
 
   /** Stores the backfill with this replica's lease and starts working it. */
   async start(request: BackfillRequest): Promise<Backfill> {
+    const requestedAt = new Date((this.options.now ?? Date.now)());
     const backfill: Backfill = {
       id: randomUUID(),
       request,
       status: 'running',
       attempts: 1,
+      requestedAt: requestedAt.toISOString(),
       batches: daysBetween(request.from, request.to).map((day) => ({
         day,
         batchId: backfillBatchId(request.seed, day),
@@ -182,7 +207,7 @@ export class BackfillsService {
         produced: 0,
       })),
     };
-    await this.repository.create(backfill).catch(storeUnavailable);
+    await this.repository.create({ ...backfill, requestedAt }).catch(storeUnavailable);
     this.work(backfill);
     return backfill;
   }
@@ -277,6 +302,7 @@ export class BackfillsService {
 
   private async run(b: Backfill): Promise<void> {
     const repo = this.repository;
+    const requestedAt = new Date(b.requestedAt);
     let held = true;
     // A chunk may take longer than the lease when Kafka is slow: renew on a timer as well as on progress.
     const renewal = setInterval(
@@ -299,6 +325,7 @@ export class BackfillsService {
             total: batch.expected,
             startAt: batch.produced,
             eventIdOf: (index) => backfillEventId(b.id, batch.batchId, index),
+            eventTimeOf: (index) => backfillEventTime(requestedAt, b.request.perDay, position, index),
             chunks: slices(
               batch.expected,
               (from, n) => this.generate(b.request.seed, batch.day, from, n),

@@ -20,6 +20,12 @@ export interface IngestRequest {
    * the same person gets the same event id, so the audit counts a re-produced event once. Random otherwise.
    */
   eventIdAt?: (i: number) => string;
+  /**
+   * The event time (µs) of the request's i-th person, for batches produced again after a crash
+   * (backfills): the same person gets the same time, so every cell Cassandra writes for it is the same.
+   * From this process's event clock otherwise.
+   */
+  eventTimeAt?: (i: number) => bigint;
 }
 
 export interface IngestReceipt {
@@ -77,13 +83,13 @@ export class IngestUsersUseCase {
   async execute(req: IngestRequest, batchSize: number = req.users.length): Promise<IngestReceipt> {
     const batchId = req.batchId ?? `${req.source}-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
     // One distinct event time per event, in request order: the last version of a person in a request wins.
-    const first = this.clock.reserve(req.users.length);
+    const eventTimeAt = req.eventTimeAt ?? this.clockTimes(req.users.length);
     const events: RawUserEvent[] = req.users.map((payload, i) => ({
       eventId: req.eventIdAt?.(i) ?? randomUUID(),
       schemaVersion: SCHEMA_VERSION,
       source: req.source,
       batchId,
-      producedAt: formatEventTime(first + BigInt(i)),
+      producedAt: formatEventTime(eventTimeAt(i)),
       payload,
     }));
     for (let i = 0; i < events.length; i += CHUNK) {
@@ -97,5 +103,10 @@ export class IngestUsersUseCase {
       );
     }
     return { batchId, accepted: events.length, eventIds: events.map((e) => e.eventId) };
+  }
+
+  private clockTimes(count: number): (i: number) => bigint {
+    const first = this.clock.reserve(count);
+    return (i) => first + BigInt(i);
   }
 }

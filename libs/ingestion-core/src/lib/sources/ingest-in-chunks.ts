@@ -14,6 +14,8 @@ export interface ChunkedBatch {
   startAt?: number;
   /** Event ids by a person's index in the batch (a backfill's `backfillEventId`); random when absent. */
   eventIdOf?: (index: number) => string;
+  /** Event times (µs) by a person's index in the batch (a backfill's `backfillEventTime`); the clock's when absent. */
+  eventTimeOf?: (index: number) => bigint;
 }
 
 export interface ChunkedReceipt {
@@ -35,13 +37,14 @@ export async function ingestInChunks(
   let accepted = 0;
   for await (const users of b.chunks) {
     const first = startAt + accepted;
-    const eventIdOf = b.eventIdOf;
+    const { eventIdOf, eventTimeOf } = b;
     const receipt = await ingest.execute(
       {
         users,
         source: b.source,
         batchId: b.batchId,
         eventIdAt: eventIdOf && ((i) => eventIdOf(first + i)),
+        eventTimeAt: eventTimeOf && ((i) => eventTimeOf(first + i)),
       },
       b.total,
     );
