@@ -24,7 +24,7 @@ const rateLimitLog = new Logger('rate-limit');
  * differs is the recovery: a key that spent its whole burst gets requests back as its oldest ones leave
  * the window (Retry-After: up to BURST / RATE s, 2 s at the defaults), where a bucket gave one back every
  * 1 / RATE s. One window per key across every route: the key is the API key, never the route. The window
- * is kept in PostgreSQL, so it is one per key across every ingestion replica (ADR 9).
+ * is kept in PostgreSQL, so it is one per key across every ingestion replica (ADR 10).
  */
 export function rateLimitOptions(perSecond: number, burst: number): ThrottlerModuleOptions {
   return {
