@@ -4,17 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
-import { enrichUser } from '@sparkflow/enrichment-core';
 import { generateUsers } from '@sparkflow/sources';
-import {
-  cassandraConnection,
-  expectedUsersRow,
-  integrationSettings,
-  kafkaConnection,
-  plainRow,
-  uniqueName,
-} from '@sparkflow/testing';
+import { cassandraConnection, integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
 import { kill9 as killStackProcess, stack } from './stack-control';
+import { type SentPerson, compareStoredUsers } from './stored-users';
 
 /**
  * Breaks the running stack while 50,000 users flow through it — every service, the Kafka broker and
@@ -161,56 +154,24 @@ describe(`faults while ${USERS} users flow`, () => {
     // Cassandra holds exactly the users generated, once each, every column as a run without faults
     // stores it: enrichment's own function computes each row here. The event id and time are the
     // pipeline's (ingestion assigns them); they must belong to this run.
-    const generated = seeds.flatMap((seed, b) =>
-      generateUsers({ seed, count: per }).map((user) => ({ user, batchId: batchIds[b] })),
+    const people = seeds.flatMap((seed, b) =>
+      generateUsers({ seed, count: per }).map((user): SentPerson => ({
+        user,
+        source: 'synthetic',
+        batchId: batchIds[b],
+        eventId: null,
+      })),
     );
-    const byId = new Map(generated.map((g) => [g.user.login.uuid.toLowerCase(), g]));
-    const expected = [...byId.keys()];
+    const expected = new Set(people.map((p) => p.user.login.uuid.toLowerCase()));
     const client = createCassandraClient(cassandraConnection(s));
     await client.connect();
-    let present = 0;
-    const mismatched: { userId: string; column: string; stored: unknown; expected: unknown }[] = [];
-    try {
-      for (let i = 0; i < expected.length; i += 200) {
-        const rs = await client.execute(
-          'SELECT * FROM users WHERE user_id IN ?',
-          [expected.slice(i, i + 200)],
-          { prepare: true },
-        );
-        present += rs.rowLength;
-        for (const r of rs.rows) {
-          const row = plainRow(r);
-          const { user, batchId } = byId.get(String(row['user_id']))!;
-          const eventTime = String(row['updated_at']);
-          const enriched = enrichUser(user, new Date(eventTime));
-          const want = enriched.ok
-            ? expectedUsersRow(enriched.user, {
-                source: 'synthetic',
-                batchId,
-                eventId: String(row['event_id']),
-                producedAt: eventTime,
-              })
-            : { enrichment: enriched.reasons };
-          const inRun = Date.parse(eventTime) >= started && Date.parse(eventTime) <= Date.now();
-          for (const column of new Set([...Object.keys(row), ...Object.keys(want), 'updated_at'])) {
-            const ok =
-              column === 'updated_at' ? inRun : JSON.stringify(row[column]) === JSON.stringify(want[column]);
-            if (!ok)
-              mismatched.push({
-                userId: String(row['user_id']),
-                column,
-                stored: row[column],
-                expected: want[column],
-              });
-          }
-        }
-      }
-    } finally {
-      await client.shutdown();
-    }
-    const lost = expected.length - present;
+    const { present, differences: mismatched } = await compareStoredUsers(client, people, {
+      from: started,
+      to: Date.now(),
+    }).finally(() => client.shutdown());
+    const lost = expected.size - present;
     note(
-      `Cassandra: ${present} of ${expected.length} users present, ${lost} lost, ${mismatched.length} cells differ from a run without faults`,
+      `Cassandra: ${present} of ${expected.size} users present, ${lost} lost, ${mismatched.length} cells differ from a run without faults`,
     );
     expect(lost).toBe(0);
     expect(mismatched.slice(0, 5)).toEqual([]);
@@ -273,7 +234,7 @@ describe(`faults while ${USERS} users flow`, () => {
           cassandraOutageS: 20,
           postgresOutageS: 20,
           lost,
-          duplicateRows: Math.max(0, present - expected.length),
+          duplicateRows: Math.max(0, present - expected.size),
           mismatchedCells: mismatched.length,
           deadLettered: 0,
           consumerRestarts: restarts,

@@ -1,4 +1,4 @@
-import type { Client } from 'cassandra-driver';
+import { type Client, errors, types } from 'cassandra-driver';
 import { enrichUser } from '@sparkflow/enrichment-core';
 import type { RandomUser } from '@sparkflow/contracts';
 import { expectedUsersRow, plainRow } from '@sparkflow/testing';
@@ -19,6 +19,26 @@ export interface CellDifference {
   expected: unknown;
 }
 
+/** Keys per read: each one is a quorum read on two of three nodes, which a busy two-core machine can time out. */
+const PAGE = 50;
+
+/**
+ * One page of rows, the read tried again when the coordinator timed out waiting for its replicas
+ * (`readTimeout`, or the driver's own): a check that gives up on a slow read would prove nothing.
+ */
+async function readPage(client: Client, ids: string[]) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.execute('SELECT * FROM users WHERE user_id IN ?', [ids], { prepare: true });
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      const timedOut =
+        code === types.responseErrorCodes.readTimeout || err instanceof errors.OperationTimedOutError;
+      if (!timedOut || attempt >= 5) throw err;
+    }
+  }
+}
+
 /**
  * Reads every sent person's row from Cassandra (at the clients' LOCAL_QUORUM) and compares every column
  * with what a run without faults stores: enrichment's own function computes each expected row, at the
@@ -33,10 +53,8 @@ export async function compareStoredUsers(
   const ids = [...byId.keys()];
   let present = 0;
   const differences: CellDifference[] = [];
-  for (let i = 0; i < ids.length; i += 200) {
-    const rs = await client.execute('SELECT * FROM users WHERE user_id IN ?', [ids.slice(i, i + 200)], {
-      prepare: true,
-    });
+  for (let i = 0; i < ids.length; i += PAGE) {
+    const rs = await readPage(client, ids.slice(i, i + PAGE));
     present += rs.rowLength;
     for (const r of rs.rows) {
       const row = plainRow(r);
