@@ -97,6 +97,13 @@ export interface ConsumerObserver {
   lag?(topic: string, partition: number, lag: number): void;
   /** The kafkajs consumer was replaced; `reason` says why. */
   restarted?(reason: string): void;
+  /**
+   * A replaced kafkajs consumer did not leave the group (its disconnect did not finish, or it joined the
+   * group again afterwards): it keeps its partitions without working them, and no member's watchdog sees
+   * them, since each judges its own. Nothing in-process can remove it; the service ends the process so
+   * its sockets close and the coordinator hands the partitions on.
+   */
+  replacedConsumerStayed?(reason: string): void;
   /** Records are about to be tried again (or a dead letter sent again): said every time, with code and reason. */
   retrying?(notice: RetryNotice): void;
   /** Every watchdog round: lag, age of the oldest unread record and stall of each partition this member owns. */
@@ -175,6 +182,8 @@ export class BatchConsumer {
   private restartInFlight: Promise<void> = Promise.resolve();
   /** Disconnects of replaced consumers that have not finished (their batch still hangs). */
   private readonly abandoned = new Set<Promise<void>>();
+  /** Consumers the watchdog replaced: none of them may hold partitions again. */
+  private readonly replaced = new WeakSet<Consumer>();
   private stopped = false;
   private restartCount = 0;
   /** Partitions the current consumer was given at its last join, by topic; null before it joined. */
@@ -236,6 +245,11 @@ export class BatchConsumer {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.lastActivity = Date.now();
       if (consumer === this.consumer) this.assignment = payload.memberAssignment;
+      else if (this.replaced.has(consumer)) {
+        this.options.observer?.replacedConsumerStayed?.(
+          `a replaced consumer joined the group again, holding ${JSON.stringify(payload.memberAssignment)}`,
+        );
+      }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart || consumer !== this.consumer) return;
@@ -301,13 +315,22 @@ export class BatchConsumer {
     this.options.observer?.restarted?.(reason);
     this.options.health?.report(`restarting the consumer: ${reason}`);
     const old = this.consumer;
+    this.replaced.add(old);
     this.consumer = this.createConsumer();
     this.crashed = null;
     try {
       const leaving = old.disconnect().catch(() => undefined);
       this.abandoned.add(leaving);
       void leaving.finally(() => this.abandoned.delete(leaving));
-      await withTimeout(leaving, this.watchdog.disconnectTimeoutMs).catch(() => undefined);
+      const left = await withTimeout(leaving, this.watchdog.disconnectTimeoutMs).then(
+        () => true,
+        () => false,
+      );
+      if (!left && !this.stopped) {
+        this.options.observer?.replacedConsumerStayed?.(
+          `the replaced consumer did not leave the group within ${this.watchdog.disconnectTimeoutMs / 1000} s`,
+        );
+      }
       if (!this.stopped) {
         await this.run(this.consumer);
         this.options.health?.report(null);

@@ -53,6 +53,12 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
           this.logger.warn(`restarting the Kafka consumer of ${topics.join(', ')}: ${reason}`);
           metrics.restarted?.(reason);
         },
+        // Crash-only: the process ends (a graceful SIGTERM) and its supervisor or orchestrator starts it
+        // again; its closed sockets are what take the stale member out of the group.
+        replacedConsumerStayed: (reason) => {
+          this.logger.error(`${reason}; ending the process so the group can hand its partitions on`);
+          process.kill(process.pid, 'SIGTERM');
+        },
         // Nothing retries silently: every round, with its code and reason.
         retrying: (notice) => {
           this.logger.warn(describeRetry(notice));
