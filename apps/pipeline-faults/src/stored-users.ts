@@ -21,6 +21,7 @@ export interface CellDifference {
 
 /** Keys per read: each one is a quorum read on two of three nodes, which a busy two-core machine can time out. */
 const PAGE = 50;
+const READS_IN_FLIGHT = 4;
 
 /**
  * One page of rows, the read tried again when the coordinator timed out waiting for its replicas
@@ -53,34 +54,43 @@ export async function compareStoredUsers(
   const ids = [...byId.keys()];
   let present = 0;
   const differences: CellDifference[] = [];
-  for (let i = 0; i < ids.length; i += PAGE) {
-    const rs = await readPage(client, ids.slice(i, i + PAGE));
-    present += rs.rowLength;
-    for (const r of rs.rows) {
-      const row = plainRow(r);
-      const sent = byId.get(String(row['user_id']));
-      if (!sent) throw new Error(`Cassandra answered for ${String(row['user_id'])}, which was not asked for`);
-      const eventTime = String(row['updated_at']);
-      const enriched = enrichUser(sent.user, new Date(eventTime));
-      const want = enriched.ok
-        ? expectedUsersRow(enriched.user, {
-            source: sent.source,
-            batchId: sent.batchId,
-            eventId: sent.eventId ?? String(row['event_id']),
-            producedAt: eventTime,
-          })
-        : { enrichment: enriched.reasons };
-      const inRun = Date.parse(eventTime) >= run.from && Date.parse(eventTime) <= run.to;
-      for (const column of new Set([...Object.keys(row), ...Object.keys(want), 'updated_at'])) {
-        const same =
-          column === 'updated_at' ? inRun : JSON.stringify(row[column]) === JSON.stringify(want[column]);
-        if (!same)
-          differences.push({
-            userId: String(row['user_id']),
-            column,
-            stored: row[column],
-            expected: want[column],
-          });
+  const pages = Array.from({ length: Math.ceil(ids.length / PAGE) }, (_, p) =>
+    ids.slice(p * PAGE, (p + 1) * PAGE),
+  );
+  // A few pages at a time: the nodes answer in parallel, the check does not take minutes.
+  for (let p = 0; p < pages.length; p += READS_IN_FLIGHT) {
+    const pageRows = await Promise.all(
+      pages.slice(p, p + READS_IN_FLIGHT).map((page) => readPage(client, page)),
+    );
+    for (const rs of pageRows) {
+      present += rs.rowLength;
+      for (const r of rs.rows) {
+        const row = plainRow(r);
+        const sent = byId.get(String(row['user_id']));
+        if (!sent)
+          throw new Error(`Cassandra answered for ${String(row['user_id'])}, which was not asked for`);
+        const eventTime = String(row['updated_at']);
+        const enriched = enrichUser(sent.user, new Date(eventTime));
+        const want = enriched.ok
+          ? expectedUsersRow(enriched.user, {
+              source: sent.source,
+              batchId: sent.batchId,
+              eventId: sent.eventId ?? String(row['event_id']),
+              producedAt: eventTime,
+            })
+          : { enrichment: enriched.reasons };
+        const inRun = Date.parse(eventTime) >= run.from && Date.parse(eventTime) <= run.to;
+        for (const column of new Set([...Object.keys(row), ...Object.keys(want), 'updated_at'])) {
+          const same =
+            column === 'updated_at' ? inRun : JSON.stringify(row[column]) === JSON.stringify(want[column]);
+          if (!same)
+            differences.push({
+              userId: String(row['user_id']),
+              column,
+              stored: row[column],
+              expected: want[column],
+            });
+        }
       }
     }
   }

@@ -272,7 +272,7 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
 
     // Every node and replica answers again (the killed replicas came back through their supervisors).
     stack('up', ...CLUSTER_COMPONENTS);
-    note(stack('status'));
+    note(stack('status', ...CLUSTER_COMPONENTS));
 
     const reports = join(HOME, 'reports');
     mkdirSync(reports, { recursive: true });
