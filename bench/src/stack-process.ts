@@ -187,9 +187,7 @@ export class CpuMeter {
   /** CPU-ms per record of each process since start(), rounded to 3 decimals. */
   async perRecord(records: number): Promise<Partial<Record<PidFileName, number>>> {
     const seconds = await this.seconds();
-    return Object.fromEntries(
-      Object.entries(seconds).map(([name, s]) => [name, cpuMsPerRecord(s, records)]),
-    );
+    return Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, cpuMsPerRecord(s, records)]));
   }
 
   /** CPU seconds of each process since start(). */

@@ -176,7 +176,9 @@ export async function measurePipeline(
     const started = performance.now();
     const sat = await pushSaturating(settings, ctx.users, pushChunk, pushConcurrency);
     const acceptMs = performance.now() - started;
-    ctx.log(`${label}: ${ctx.users.length} users accepted in ${Math.round(acceptMs)} ms, waiting for the audit`);
+    ctx.log(
+      `${label}: ${ctx.users.length} users accepted in ${Math.round(acceptMs)} ms, waiting for the audit`,
+    );
     const satStatus = await waitComplete(audit, sat.batchIds, ctx.users.length);
     const wallToCompleteMs = performance.now() - started;
     const cpuMsPerProcess = await cpu.perRecord(ctx.users.length);
@@ -237,12 +239,11 @@ export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
   const engines = await Promise.all(ENGINES.map((e) => StackProcess.find(home, e)));
   const sinceStart = await Promise.all(procs.map((p) => p.peakRssMb()));
   const reset = await Promise.all(procs.map((p) => p.resetPeak()));
-  const { saturation, latency, cpuMsPerProcess: cpuMs } = await measurePipeline(
-    ctx,
-    'sparkflow',
-    ctx.opts.settings,
-    [...procs, ...engines],
-  );
+  const {
+    saturation,
+    latency,
+    cpuMsPerProcess: cpuMs,
+  } = await measurePipeline(ctx, 'sparkflow', ctx.opts.settings, [...procs, ...engines]);
   const peaks = await Promise.all(procs.map((p) => p.peakRssMb()));
   const services = Object.fromEntries(
     procs.map((p, i) => [
