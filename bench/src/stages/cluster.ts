@@ -50,7 +50,13 @@ async function measure(ctx: RunContext, clusterEnv: NodeJS.ProcessEnv, upMs: num
   const idle = single ? await CpuMeter.start(single) : null;
   const started = performance.now();
   const m = await measurePipeline(ctx, 'cluster', settings, procs);
-  const idleSeconds = idle ? Object.values(await idle.seconds()).reduce((a, b) => a + b, 0) : null;
+  // A single-stack process that exits meanwhile leaves that figure unknown, not the cluster's.
+  const idleSeconds = idle
+    ? await idle.seconds().then(
+        (s) => Object.values(s).reduce((a, b) => a + b, 0),
+        () => null,
+      )
+    : null;
   const wallSeconds = (performance.now() - started) / 1000;
   const peaks = await Promise.all(procs.map((p) => p.peakRssMb()));
   const cpuMsPerUser = clusterCpuPerUser(m.cpuMsPerProcess);
@@ -78,6 +84,13 @@ async function measure(ctx: RunContext, clusterEnv: NodeJS.ProcessEnv, upMs: num
 export async function cluster(ctx: RunContext): Promise<ClusterResult> {
   const env = benchClusterEnv(ctx.opts.env);
   ctx.log(`cluster: starting ${CLUSTER_COMPONENTS.join(', ')} on ${env['SPARKFLOW_HOME']}`);
+  // Interrupted, the harness still stops the cluster it started: six JVMs, eight services and HAProxy left
+  // running would take the machine's two cores from whatever runs next.
+  const interrupted = (signal: NodeJS.Signals) => {
+    ctx.log(`cluster: ${signal}, stopping the cluster`);
+    void clusterStack(['down'], env).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   const upStarted = performance.now();
   let result: ClusterResult;
   try {
@@ -88,6 +101,8 @@ export async function cluster(ctx: RunContext): Promise<ClusterResult> {
       ctx.log(`cluster: stack down after the failure failed too: ${String(down)}`),
     );
     throw e;
+  } finally {
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted);
   }
   await clusterStack(['down'], env);
   return result;
