@@ -5,6 +5,7 @@ import {
   benchClusterSettings,
   clusterCpuPerUser,
   clusterProcessNames,
+  replicasUp,
 } from './cluster-stack';
 
 describe('the cluster stage’s own stack', () => {
@@ -89,5 +90,23 @@ describe('clusterCpuPerUser', () => {
 
   it('reports 0 for a component with no figure', () => {
     expect(clusterCpuPerUser({ 'kafka-1': 0.5 }).byEngine.haproxy).toBe(0);
+  });
+});
+
+describe('replicasUp', () => {
+  it("counts each fronted service's replicas HAProxy finds UP", () => {
+    const csv = [
+      '# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status',
+      'ingestion,FRONTEND,,,0,1,4096,1,0,0,0,0,0,,,,,OPEN',
+      'ingestion,ingestion-1,0,0,0,1,,1,0,0,,0,,0,0,0,0,UP',
+      'ingestion,ingestion-2,0,0,0,1,,1,0,0,,0,,0,0,0,0,DOWN 1/2',
+      'ingestion,BACKEND,0,0,0,1,410,1,0,0,0,0,,0,0,0,0,UP',
+      'audit,audit-1,0,0,0,1,,1,0,0,,0,,0,0,0,0,UP',
+      'audit,audit-2,0,0,0,1,,1,0,0,,0,,0,0,0,0,UP 1/2',
+    ].join('\n');
+    expect(replicasUp(csv, ['ingestion', 'audit'])).toEqual({
+      ingestion: { up: 1, of: 2 },
+      audit: { up: 2, of: 2 },
+    });
   });
 });

@@ -140,3 +140,18 @@ export function clusterCpuPerUser(perProcess: Partial<Record<PidFileName, number
     byProcess,
   };
 }
+
+/** HAProxy's stats CSV (`/stats;csv`): per fronted service, how many of its replicas HAProxy's checks find UP. */
+export function replicasUp(
+  csv: string,
+  services: readonly string[],
+): Record<string, { up: number; of: number }> {
+  const rows = csv.split('\n').map((l) => l.split(','));
+  const servers = rows.filter((r) => services.includes(r[0]) && r[1] !== 'FRONTEND' && r[1] !== 'BACKEND');
+  return Object.fromEntries(
+    services.map((s) => {
+      const own = servers.filter((r) => r[0] === s);
+      return [s, { up: own.filter((r) => r[17]?.startsWith('UP')).length, of: own.length }];
+    }),
+  );
+}

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TOPOLOGIES, type Topology } from '@sparkflow/contracts';
 import {
   CLUSTER_COMPONENTS,
@@ -6,6 +7,7 @@ import {
   clusterCpuPerUser,
   clusterProcessNames,
   clusterStack,
+  replicasUp,
   type ClusterCpuPerUser,
 } from '../cluster-stack';
 import type { RunContext } from '../run-context';
@@ -41,8 +43,28 @@ async function singleStack(ctx: RunContext): Promise<StackProcess[] | null> {
   }
 }
 
+/**
+ * `stack up` returns once HAProxy finds one replica of each fronted service ready; the cluster is measured
+ * with all of them, so this waits until HAProxy's checks find every replica up (3 minutes at most).
+ */
+async function everyReplicaUp(ctx: RunContext, statsPort: string | undefined): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const csv = await fetch(`http://127.0.0.1:${statsPort}/stats;csv`).then((r) => r.text());
+    const up = replicasUp(csv, ['ingestion', 'audit']);
+    const text = Object.entries(up)
+      .map(([s, u]) => `${s} ${u.up}/${u.of}`)
+      .join(', ');
+    if (Object.values(up).every((u) => u.of > 0 && u.up === u.of))
+      return ctx.log(`cluster: HAProxy finds ${text} replicas up`);
+    if (Date.now() > deadline) throw new Error(`HAProxy finds only ${text} replicas up after 3 minutes`);
+    await sleep(1000);
+  }
+}
+
 async function measure(ctx: RunContext, clusterEnv: NodeJS.ProcessEnv, upMs: number): Promise<ClusterResult> {
   const settings = benchClusterSettings(clusterEnv);
+  await everyReplicaUp(ctx, clusterEnv['HAPROXY_STATS_PORT']);
   const home = settings.SPARKFLOW_HOME;
   const procs = await Promise.all(clusterProcessNames().map((n) => StackProcess.find(home, n)));
   const reset = await Promise.all(procs.map((p) => p.resetPeak()));
