@@ -21,8 +21,10 @@ export interface BenchOptions {
   /** Also time the baseline job on an empty topic, to separate JVM/Spark start-up from processing. */
   baselineStartup: boolean;
   resultsDir: string;
-  /** Stages to skip (kafka-limit also feeds the baseline its topic, so it always runs). */
+  /** Stages to skip (kafka-limit also feeds the baseline its topic: skipping it skips the baseline). */
   skip: Set<string>;
+  /** Also start a cluster of its own, measure it end to end, and stop it (bench/README.md, "The cluster stage"). */
+  cluster: boolean;
   settings: IntegrationSettings;
   /** What the spark-jobs scripts need from the environment (they read KAFKA_PORT, CASSANDRA_PORT, …). */
   env: NodeJS.ProcessEnv;
@@ -37,8 +39,13 @@ const USAGE = `npm run bench [-- options]
   --push-chunk N          users per POST when saturating ingestion (default 1000)
   --push-concurrency N    POSTs in flight when saturating ingestion (default 4)
   --no-baseline-startup   skip timing the Spark job on an empty topic
-  --skip a,b              skip stages: cassandra-limit, baseline, sparkflow
+  --skip a,b              skip stages: cassandra-limit, kafka-limit (and with it baseline), baseline, sparkflow
+  --cluster               then start a cluster topology on its own home and ports (33xxx), measure it
+                          as the sparkflow stage measures the single stack, and stop it
   --results-dir D         where the .json and .md go (default bench/results)`;
+
+/** The stages that measure the running single-node stack, each of which --skip may leave out. */
+export const SINGLE_STACK_STAGES = ['cassandra-limit', 'kafka-limit', 'baseline', 'sparkflow'];
 
 /** Bad options: the harness prints the message and its usage and exits 2. */
 export class BenchUsageError extends Error {}
@@ -76,6 +83,7 @@ export function benchOptions(
       'no-baseline-startup': { type: 'boolean', default: false },
       skip: { type: 'string', default: '' },
       'results-dir': { type: 'string' },
+      cluster: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -87,9 +95,10 @@ export function benchOptions(
   const records = positive('records', values.records, quick ? 3000 : 200_000);
   const skip = new Set((values.skip ?? '').split(',').filter(Boolean));
   for (const s of skip) {
-    if (!['cassandra-limit', 'baseline', 'sparkflow'].includes(s))
-      throw new BenchUsageError(`--skip: unknown stage ${s}\n${USAGE}`);
+    if (!SINGLE_STACK_STAGES.includes(s)) throw new BenchUsageError(`--skip: unknown stage ${s}\n${USAGE}`);
   }
+  // The baseline reads the topic kafka-limit fills.
+  if (skip.has('kafka-limit')) skip.add('baseline');
   return {
     quick,
     records,
@@ -104,6 +113,7 @@ export function benchOptions(
     baselineStartup: !values['no-baseline-startup'] && !quick,
     resultsDir: resolve(values['results-dir'] ?? resolve(REPO_ROOT, 'bench', 'results')),
     skip,
+    cluster: values.cluster ?? false,
     settings: integrationSettings(env),
     env,
   };

@@ -41,7 +41,8 @@ async function cassandraVersion(ctx: RunContext): Promise<string> {
   }
 }
 
-export async function describeMachine(ctx: RunContext): Promise<Machine> {
+/** `askCassandra` false: the run measures no single-node stack, whose Cassandra says its version. */
+export async function describeMachine(ctx: RunContext, askCassandra = true): Promise<Machine> {
   return {
     host: hostname(),
     cores: cpus().length,
@@ -54,7 +55,7 @@ export async function describeMachine(ctx: RunContext): Promise<Machine> {
       java: await javaVersion(),
       // The broker jars the stack runs (deploy/local/kafka/pom.xml); the broker API does not report its version.
       kafka: await pinned('deploy/local/kafka/pom.xml', /<kafka\.version>([^<]+)</),
-      cassandra: await cassandraVersion(ctx),
+      cassandra: askCassandra ? await cassandraVersion(ctx) : 'unknown',
       pyspark: await pinned('spark-jobs/requirements.txt', /^pyspark==(\S+)/m),
     },
   };

@@ -3,11 +3,12 @@ import { hostname, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { readinessProblems } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
-import { BenchUsageError, benchOptions } from './bench.config';
+import { BenchUsageError, SINGLE_STACK_STAGES, benchOptions } from './bench.config';
 import { describeMachine } from './machine';
 import { markdown, ratiosAndTargets, type BenchResults } from './report';
 import type { RunContext } from './run-context';
 import { baseline } from './stages/baseline';
+import { cluster } from './stages/cluster';
 import { cassandraLimit } from './stages/cassandra-limit';
 import { deleteTopic, kafkaLimit } from './stages/kafka-limit';
 import { sparkflow } from './stages/sparkflow';
@@ -25,7 +26,10 @@ async function stackIsUp(ctx: RunContext): Promise<void> {
         `${name} does not answer on port ${port} (${String(e)}): start the stack with npm run stack -- up`,
       );
     });
-    if (!res.ok) throw new Error(`${name} on port ${port} is not ready: ${res.status} ${readinessProblems(await res.text())}`);
+    if (!res.ok)
+      throw new Error(
+        `${name} on port ${port} is not ready: ${res.status} ${readinessProblems(await res.text())}`,
+      );
   }
 }
 
@@ -67,18 +71,26 @@ async function main(): Promise<number> {
     }
   };
 
-  await stage('stack', () => stackIsUp(ctx));
-  if (results.errors.length === 0) {
-    results.machine = await stage('machine', () => describeMachine(ctx));
+  // The single-node stages need the running stack; a run of the cluster stage alone does not.
+  const singleStages = SINGLE_STACK_STAGES.some((s) => !opts.skip.has(s));
+  const stackUp = !singleStages || (await stage('stack', () => stackIsUp(ctx).then(() => true))) === true;
+  if (stackUp) results.machine = await stage('machine', () => describeMachine(ctx, singleStages));
+  if (singleStages && stackUp) {
     if (!opts.skip.has('cassandra-limit'))
       results.stages.cassandraLimit = await stage('cassandra-limit', () => cassandraLimit(ctx));
-    const topic = `bench.users-raw.${runId}`;
-    results.stages.kafkaLimit = await stage('kafka-limit', () => kafkaLimit(ctx, topic));
-    if (results.stages.kafkaLimit && !opts.skip.has('baseline'))
-      results.stages.baseline = await stage('baseline', () => baseline(ctx, topic));
-    await stage('cleanup', () => deleteTopic(ctx, topic));
+    if (!opts.skip.has('kafka-limit')) {
+      const topic = `bench.users-raw.${runId}`;
+      results.stages.kafkaLimit = await stage('kafka-limit', () => kafkaLimit(ctx, topic));
+      if (results.stages.kafkaLimit && !opts.skip.has('baseline'))
+        results.stages.baseline = await stage('baseline', () => baseline(ctx, topic));
+      await stage('cleanup', () => deleteTopic(ctx, topic));
+    }
     if (!opts.skip.has('sparkflow'))
       results.stages.sparkflow = await stage('sparkflow', () => sparkflow(ctx));
+  }
+  // Last, after the single stack's stages: the cluster then shares the machine only with that stack idle.
+  if (opts.cluster && stackUp) {
+    results.stages.cluster = await stage('cluster', () => cluster(ctx));
   }
 
   results.finishedAt = new Date().toISOString();
@@ -89,7 +101,7 @@ async function main(): Promise<number> {
     await mkdir(opts.resultsDir, { recursive: true });
     const base = join(
       opts.resultsDir,
-      `${startedAt.slice(0, 10)}-${hostname()}${opts.quick ? '-quick' : ''}`,
+      `${startedAt.slice(0, 10)}-${hostname()}${opts.cluster ? '-cluster' : ''}${opts.quick ? '-quick' : ''}`,
     );
     await writeFile(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
     const md = markdown(results);

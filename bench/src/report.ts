@@ -1,6 +1,8 @@
 import type { Machine } from './machine';
 import type { BaselineResult } from './stages/baseline';
+import { CLUSTER_ENGINES } from './cluster-stack';
 import type { CassandraLimitResult } from './stages/cassandra-limit';
+import type { ClusterResult } from './stages/cluster';
 import type { KafkaLimitResult } from './stages/kafka-limit';
 import { ENGINES, SERVICES } from './stack-process';
 import type { SparkflowResult } from './stages/sparkflow';
@@ -28,18 +30,43 @@ export interface BenchResults {
     kafkaLimit: KafkaLimitResult | null;
     baseline: BaselineResult | null;
     sparkflow: SparkflowResult | null;
+    /** Only on `--cluster`: the same measurement on the cluster topology. */
+    cluster?: ClusterResult | null;
   };
   ratios: {
     sparkflowOverBaseline: number | null;
     sparkflowOverCassandraLimit: number | null;
     cpuPerUserOverBaseline: number | null;
+    /** Only on `--cluster`: the cost of replication, cluster over single node. */
+    clusterOverSingle?: ClusterOverSingle;
   };
   /** Reported against the targets, never asserted. */
   targets: Record<string, { target: string; value: number | null; met: boolean | null }>;
   errors: { stage: string; message: string }[];
 }
 
+/** The cluster's figures over the single node's, measured the same way on the same machine. */
+export interface ClusterOverSingle {
+  /** Users per second end to end (saturation stage): below 1 is what replication costs in throughput. */
+  usersPerSec: number | null;
+  /** p99 ingest → persisted at 50 % of each one's own maximum. */
+  p99AtHalfLoad: number | null;
+  /** CPU-ms per user, every process of each pipeline. */
+  cpuPerUser: number | null;
+}
+
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? Number((a / b).toFixed(2)) : null);
+
+export function clusterOverSingle(
+  single: SparkflowResult | null,
+  cluster: ClusterResult | null,
+): ClusterOverSingle {
+  return {
+    usersPerSec: ratio(cluster?.saturation.audit.throughputPerSec, single?.saturation.audit.throughputPerSec),
+    p99AtHalfLoad: ratio(cluster?.latency.audit.latencyMs.p99, single?.latency.audit.latencyMs.p99),
+    cpuPerUser: ratio(cluster?.cpuMsPerUser.total, single?.cpuMsPerUser.total),
+  };
+}
 
 export function ratiosAndTargets(r: Pick<BenchResults, 'stages'>): Pick<BenchResults, 'ratios' | 'targets'> {
   const sf = r.stages.sparkflow;
@@ -48,6 +75,7 @@ export function ratiosAndTargets(r: Pick<BenchResults, 'stages'>): Pick<BenchRes
     sparkflowOverBaseline: ratio(sfRate, r.stages.baseline?.recordsPerSec),
     sparkflowOverCassandraLimit: ratio(sfRate, r.stages.cassandraLimit?.recordsPerSec),
     cpuPerUserOverBaseline: ratio(sf?.cpuMsPerUser.total, r.stages.baseline?.cpuMsPerUser.total),
+    ...(r.stages.cluster === undefined ? {} : { clusterOverSingle: clusterOverSingle(sf, r.stages.cluster) }),
   };
   const maxRss = sf ? Math.max(...SERVICES.map((s) => sf.services[s].peakRssMb)) : null;
   const p99 = sf?.latency.audit.latencyMs.p99 ?? null;
@@ -137,8 +165,50 @@ export function markdown(r: BenchResults): string {
         `Kafka ${m.versions.kafka}, Cassandra ${m.versions.cassandra}, pyspark ${m.versions.pyspark}. Load average (1 min) ${m.loadAverage1m} at start, ${r.loadAverage1mAtEnd} at end.`
       : 'Machine: not described (the stage failed).',
   ];
+  if (r.stages.cluster !== undefined) lines.push('', ...clusterSection(r));
   if (r.errors.length) {
     lines.push('', '## Errors', '', ...r.errors.map((e) => `- **${e.stage}**: ${e.message.split('\n')[0]}`));
   }
   return lines.join('\n') + '\n';
+}
+
+const x = (v: number | null | undefined) => n(v, '×');
+
+/** The cluster beside the single node: the cost of replication, measured. */
+export function clusterSection(r: Pick<BenchResults, 'stages' | 'ratios'>): string[] {
+  const sf = r.stages.sparkflow;
+  const cl = r.stages.cluster ?? null;
+  const q = r.ratios.clusterOverSingle ?? clusterOverSingle(sf, cl);
+  const t = cl?.topology;
+  return [
+    '## Cluster beside the single node (the cost of replication)',
+    '',
+    t
+      ? `Cluster: ${t.kafkaNodes} Kafka nodes (RF ${t.topicReplicationFactor}, min.insync.replicas ${t.minInsyncReplicas}, acks=all), ` +
+        `${t.cassandraNodes} Cassandra nodes (RF ${t.keyspaceReplicationFactor}, LOCAL_QUORUM), ${t.serviceReplicas} replicas of each service behind HAProxy, ` +
+        `on the same machine as the single node, measured the same way (\`stack up\` took ${n(cl?.upMs, ' ms')}, outside every figure).`
+      : 'Cluster: not measured (the stage failed).',
+    '',
+    '| measurement | single node | cluster | cluster / single |',
+    '|---|---:|---:|---:|',
+    `| users/s end to end (saturation) | ${n(sf?.saturation.audit.throughputPerSec)} | ${n(cl?.saturation.audit.throughputPerSec)} | ${x(q.usersPerSec)} |`,
+    `| p99 ingest → persisted at 50 % load | ${n(sf?.latency.audit.latencyMs.p99, ' ms')} | ${n(cl?.latency.audit.latencyMs.p99, ' ms')} | ${x(q.p99AtHalfLoad)} |`,
+    `| p50 at 50 % load | ${n(sf?.latency.audit.latencyMs.p50, ' ms')} | ${n(cl?.latency.audit.latencyMs.p50, ' ms')} | — |`,
+    `| 50 % load offered | ${n(sf?.latency.targetPerSec, '/s')} | ${n(cl?.latency.targetPerSec, '/s')} | — |`,
+    `| CPU-ms per user, every process | ${n(sf?.cpuMsPerUser.total)} | ${n(cl?.cpuMsPerUser.total)} | ${x(q.cpuPerUser)} |`,
+    `| CPU-ms per user, services | ${n(sf?.cpuMsPerUser.services)} | ${n(cl?.cpuMsPerUser.services)} | — |`,
+    `| CPU-ms per user, engines | ${n(sf?.cpuMsPerUser.engines)} | ${n(cl?.cpuMsPerUser.engines)} | — |`,
+    '',
+    cl
+      ? `Cluster CPU-ms per user by component (nodes and replicas summed): ` +
+        [
+          ...SERVICES.map((s) => `${s} ${n(cl.cpuMsPerUser.byService[s])}`),
+          ...CLUSTER_ENGINES.map((e) => `${e} ${n(cl.cpuMsPerUser.byEngine[e])}`),
+        ].join(', ') +
+        `. Largest peak RSS of a node or replica: ${n(Math.max(0, ...Object.values(cl.peakRssMbByProcess)), ' MB')}. ` +
+        (cl.idleSingleStackCores === null
+          ? 'No single-node stack ran beside it.'
+          : `The single-node stack, idle beside it, used ${cl.idleSingleStackCores} cores meanwhile.`)
+      : '',
+  ];
 }

@@ -8,6 +8,28 @@ export const ENGINES = ['kafka', 'cassandra', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
 export type StackProcessName = Service | Engine;
 
+/**
+ * The process a pid file names: `kafka`, `ingestion` on the single topology; a node or replica of one
+ * (`kafka-2`, `ingestion-1`) or the load balancer (`haproxy`) on the cluster topology.
+ */
+export type PidFileName = string;
+
+/** `kafka-2` → `kafka`, `ingestion-1` → `ingestion`; a name without a number is its own base. */
+export const baseName = (name: PidFileName): string => name.replace(/-\d+$/, '');
+
+/**
+ * Per-process figures summed by base name, in first-seen order: the three brokers' CPU is Kafka's, the
+ * two replicas' is the service's. Rounded as cpuMsPerRecord rounds.
+ */
+export function sumByBase(perProcess: Partial<Record<PidFileName, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, v] of Object.entries(perProcess)) {
+    const base = baseName(name);
+    out[base] = Number(((out[base] ?? 0) + (v ?? 0)).toFixed(3));
+  }
+  return out;
+}
+
 // USER_HZ: Linux reports utime/stime in 1/100 s on every architecture Node runs on.
 const TICKS_PER_SECOND = 100;
 
@@ -101,16 +123,16 @@ export class ProcessTreeCpu {
  */
 export class StackProcess {
   private constructor(
-    readonly name: StackProcessName,
+    readonly name: PidFileName,
     readonly pid: number,
     private readonly withChildren: boolean,
   ) {}
 
-  static async find(home: string, name: StackProcessName): Promise<StackProcess> {
+  static async find(home: string, name: PidFileName): Promise<StackProcess> {
     const file = join(home, 'run', `${name}.pid`);
     const pid = Number((await readFile(file, 'utf8')).trim());
     if (!Number.isInteger(pid) || pid < 1) throw new Error(`${file} holds no pid`);
-    const p = new StackProcess(name, pid, name === 'postgres');
+    const p = new StackProcess(name, pid, baseName(name) === 'postgres');
     await p.cpuSeconds(); // throws when the process is gone
     return p;
   }
@@ -163,11 +185,15 @@ export class CpuMeter {
   }
 
   /** CPU-ms per record of each process since start(), rounded to 3 decimals. */
-  async perRecord(records: number): Promise<Partial<Record<StackProcessName, number>>> {
+  async perRecord(records: number): Promise<Partial<Record<PidFileName, number>>> {
+    const seconds = await this.seconds();
+    return Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, cpuMsPerRecord(s, records)]));
+  }
+
+  /** CPU seconds of each process since start(). */
+  async seconds(): Promise<Record<PidFileName, number>> {
     const after = await Promise.all(this.procs.map((p) => p.cpuSeconds()));
-    return Object.fromEntries(
-      this.procs.map((p, i) => [p.name, cpuMsPerRecord(after[i] - this.before[i], records)]),
-    );
+    return Object.fromEntries(this.procs.map((p, i) => [p.name, after[i] - this.before[i]]));
   }
 }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RandomUser } from '@sparkflow/contracts';
+import type { IntegrationSettings } from '@sparkflow/testing';
 import { AuditTimingRepository, type BatchesTiming } from '../audit-timing.repository';
 import { chunks, forEachConcurrent, perSecond, type RunContext } from '../run-context';
 import {
@@ -9,6 +10,7 @@ import {
   StackProcess,
   sumOf,
   type Engine,
+  type PidFileName,
   type Service,
 } from '../stack-process';
 
@@ -71,12 +73,20 @@ interface Pushed {
   maxSendLagMs: number;
 }
 
-async function postUsers(ctx: RunContext, users: RandomUser[]): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${ctx.opts.settings.INGESTION_HTTP_PORT}/v1/users`, {
+/** The saturation and 50 %-load figures of one pipeline, and the CPU of each of its processes. */
+export interface PipelineMeasurement {
+  saturation: SaturationResult;
+  latency: LatencyResult;
+  /** CPU-ms per user of each process during the saturation stage, by pid-file name. */
+  cpuMsPerProcess: Partial<Record<PidFileName, number>>;
+}
+
+async function postUsers(settings: IntegrationSettings, users: RandomUser[]): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${settings.INGESTION_HTTP_PORT}/v1/users`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      'x-api-key': ctx.opts.settings.INGESTION_API_KEYS.split(',')[0],
+      'x-api-key': settings.INGESTION_API_KEYS.split(',')[0],
     },
     body: JSON.stringify(users),
   });
@@ -86,17 +96,22 @@ async function postUsers(ctx: RunContext, users: RandomUser[]): Promise<string> 
 }
 
 /** As fast as ingestion accepts: `concurrency` POSTs in flight, each sent as soon as one is answered. */
-async function pushSaturating(ctx: RunContext, size: number, concurrency: number): Promise<Pushed> {
+async function pushSaturating(
+  settings: IntegrationSettings,
+  users: readonly RandomUser[],
+  size: number,
+  concurrency: number,
+): Promise<Pushed> {
   const batchIds: string[] = [];
-  await forEachConcurrent(chunks(ctx.users, size), concurrency, async (chunk) => {
-    batchIds.push(await postUsers(ctx, chunk));
+  await forEachConcurrent(chunks(users, size), concurrency, async (chunk) => {
+    batchIds.push(await postUsers(settings, chunk));
   });
   return { batchIds, maxSendLagMs: 0 };
 }
 
 /** Open loop at `perSec`: POST i is due at start + i·size/perSec, whether or not earlier ones were answered. */
 async function pushPaced(
-  ctx: RunContext,
+  settings: IntegrationSettings,
   users: readonly RandomUser[],
   size: number,
   perSec: number,
@@ -112,7 +127,7 @@ async function pushPaced(
     const wait = started + i * intervalMs - performance.now();
     if (wait > 0) await sleep(wait);
     else maxSendLagMs = Math.max(maxSendLagMs, -wait);
-    const p: Promise<void> = postUsers(ctx, all[i]).then(
+    const p: Promise<void> = postUsers(settings, all[i]).then(
       (id) => void batchIds.push(id),
       (e: unknown) => void failures.push(e),
     );
@@ -125,12 +140,7 @@ async function pushPaced(
 }
 
 /** Polls the audit until every event of these batches is persisted or dead-lettered; fails after a minute without progress. */
-async function waitComplete(
-  ctx: RunContext,
-  audit: AuditTimingRepository,
-  batchIds: string[],
-  expected: number,
-) {
+async function waitComplete(audit: AuditTimingRepository, batchIds: string[], expected: number) {
   let last = -1;
   let progressAt = Date.now();
   for (;;) {
@@ -148,68 +158,51 @@ async function waitComplete(
 }
 
 /**
- * The four running services, end to end (ingestion's HTTP API → Kafka → enrichment → persistence →
- * Cassandra, and the audit's account in PostgreSQL): first saturated, then at half the measured rate.
+ * A running pipeline end to end, reached through `settings` (ingestion's HTTP API → Kafka → enrichment →
+ * persistence → Cassandra, and the audit's account in PostgreSQL): first saturated, then at half the
+ * measured rate. The CPU of `procs` is metered over the saturation stage. `label` prefixes the log lines.
  */
-export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
-  const home = ctx.opts.settings.SPARKFLOW_HOME;
-  const procs = await Promise.all(SERVICES.map((s) => StackProcess.find(home, s)));
-  const engines = await Promise.all(ENGINES.map((e) => StackProcess.find(home, e)));
-  const sinceStart = await Promise.all(procs.map((p) => p.peakRssMb()));
-  const reset = await Promise.all(procs.map((p) => p.resetPeak()));
-  const audit = await AuditTimingRepository.connect(ctx.opts.settings);
+export async function measurePipeline(
+  ctx: RunContext,
+  label: string,
+  settings: IntegrationSettings,
+  procs: readonly StackProcess[],
+): Promise<PipelineMeasurement> {
+  const audit = await AuditTimingRepository.connect(settings);
   try {
     // Saturation.
     const { pushChunk, pushConcurrency } = ctx.opts;
-    const cpu = await CpuMeter.start([...procs, ...engines]);
+    const cpu = await CpuMeter.start(procs);
     const started = performance.now();
-    const sat = await pushSaturating(ctx, pushChunk, pushConcurrency);
+    const sat = await pushSaturating(settings, ctx.users, pushChunk, pushConcurrency);
     const acceptMs = performance.now() - started;
     ctx.log(
-      `sparkflow: ${ctx.users.length} users accepted in ${Math.round(acceptMs)} ms, waiting for the audit`,
+      `${label}: ${ctx.users.length} users accepted in ${Math.round(acceptMs)} ms, waiting for the audit`,
     );
-    const satStatus = await waitComplete(ctx, audit, sat.batchIds, ctx.users.length);
+    const satStatus = await waitComplete(audit, sat.batchIds, ctx.users.length);
     const wallToCompleteMs = performance.now() - started;
-    const cpuMs = await cpu.perRecord(ctx.users.length);
+    const cpuMsPerProcess = await cpu.perRecord(ctx.users.length);
     const satTiming = await audit.timing(sat.batchIds);
     const lastBatch = sat.batchIds[sat.batchIds.length - 1];
     const api = await fetch(
-      `http://127.0.0.1:${ctx.opts.settings.AUDIT_HTTP_PORT}/v1/batches/${encodeURIComponent(lastBatch)}`,
-      { headers: { 'x-api-key': ctx.opts.settings.AUDIT_API_KEYS.split(',')[0] } },
+      `http://127.0.0.1:${settings.AUDIT_HTTP_PORT}/v1/batches/${encodeURIComponent(lastBatch)}`,
+      { headers: { 'x-api-key': settings.AUDIT_API_KEYS.split(',')[0] } },
     );
     const lastBatchFromApi: unknown = await api.json();
-    ctx.log(`sparkflow: saturated ${satTiming.throughputPerSec} records/s end to end`);
+    ctx.log(`${label}: saturated ${satTiming.throughputPerSec} records/s end to end`);
 
     // Latency at 50 % of the measured maximum, offered at a steady rate in POSTs of `latencyChunk` users.
     const targetPerSec = Math.max(1, Math.round(satTiming.throughputPerSec / 2));
     const size = ctx.opts.latencyChunk;
     const users = ctx.users.slice(0, ctx.opts.latencyRecords);
     const latStarted = performance.now();
-    const lat = await pushPaced(ctx, users, size, targetPerSec);
+    const lat = await pushPaced(settings, users, size, targetPerSec);
     const offeredMs = performance.now() - latStarted;
-    const latStatus = await waitComplete(ctx, audit, lat.batchIds, users.length);
+    const latStatus = await waitComplete(audit, lat.batchIds, users.length);
     const latTiming = await audit.timing(lat.batchIds);
     ctx.log(
-      `sparkflow: at ${targetPerSec}/s p50 ${latTiming.latencyMs.p50} p95 ${latTiming.latencyMs.p95} p99 ${latTiming.latencyMs.p99} ms`,
+      `${label}: at ${targetPerSec}/s p50 ${latTiming.latencyMs.p50} p95 ${latTiming.latencyMs.p95} p99 ${latTiming.latencyMs.p99} ms`,
     );
-
-    const peaks = await Promise.all(procs.map((p) => p.peakRssMb()));
-    const services = Object.fromEntries(
-      procs.map((p, i) => [
-        p.name,
-        {
-          pid: p.pid,
-          peakRssMbSinceStart: sinceStart[i],
-          peakRssMb: peaks[i],
-          peakRssResetBeforeStage: reset[i],
-          cpuMsPerUser: cpuMs[p.name] ?? 0,
-        },
-      ]),
-    ) as Record<Service, ServiceUsage>;
-    const byEngine = Object.fromEntries(ENGINES.map((e) => [e, cpuMs[e] ?? 0])) as Record<Engine, number>;
-    const servicesCpu = sumOf(Object.fromEntries(SERVICES.map((s) => [s, cpuMs[s]])));
-    const enginesCpu = sumOf(byEngine);
-    ctx.log(`sparkflow: ${sumOf(cpuMs)} CPU-ms per user (services ${servicesCpu}, engines ${enginesCpu})`);
     return {
       saturation: {
         records: ctx.users.length,
@@ -232,10 +225,46 @@ export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
         deadLettered: latStatus.deadLettered,
         audit: latTiming,
       },
-      services,
-      cpuMsPerUser: { total: sumOf(cpuMs), services: servicesCpu, engines: enginesCpu, byEngine },
+      cpuMsPerProcess,
     };
   } finally {
     await audit.close();
   }
+}
+
+/** The running single-node stack (ctx.opts.settings), measured by measurePipeline. */
+export async function sparkflow(ctx: RunContext): Promise<SparkflowResult> {
+  const home = ctx.opts.settings.SPARKFLOW_HOME;
+  const procs = await Promise.all(SERVICES.map((s) => StackProcess.find(home, s)));
+  const engines = await Promise.all(ENGINES.map((e) => StackProcess.find(home, e)));
+  const sinceStart = await Promise.all(procs.map((p) => p.peakRssMb()));
+  const reset = await Promise.all(procs.map((p) => p.resetPeak()));
+  const {
+    saturation,
+    latency,
+    cpuMsPerProcess: cpuMs,
+  } = await measurePipeline(ctx, 'sparkflow', ctx.opts.settings, [...procs, ...engines]);
+  const peaks = await Promise.all(procs.map((p) => p.peakRssMb()));
+  const services = Object.fromEntries(
+    procs.map((p, i) => [
+      p.name,
+      {
+        pid: p.pid,
+        peakRssMbSinceStart: sinceStart[i],
+        peakRssMb: peaks[i],
+        peakRssResetBeforeStage: reset[i],
+        cpuMsPerUser: cpuMs[p.name] ?? 0,
+      },
+    ]),
+  ) as Record<Service, ServiceUsage>;
+  const byEngine = Object.fromEntries(ENGINES.map((e) => [e, cpuMs[e] ?? 0])) as Record<Engine, number>;
+  const servicesCpu = sumOf(Object.fromEntries(SERVICES.map((s) => [s, cpuMs[s]])));
+  const enginesCpu = sumOf(byEngine);
+  ctx.log(`sparkflow: ${sumOf(cpuMs)} CPU-ms per user (services ${servicesCpu}, engines ${enginesCpu})`);
+  return {
+    saturation,
+    latency,
+    services,
+    cpuMsPerUser: { total: sumOf(cpuMs), services: servicesCpu, engines: enginesCpu, byEngine },
+  };
 }

@@ -1,0 +1,17 @@
+import { BenchUsageError, benchOptions } from './bench.config';
+
+describe('benchOptions', () => {
+  it('leaves the cluster stage out unless --cluster asks for it', () => {
+    expect(benchOptions([], {}).cluster).toBe(false);
+    expect(benchOptions(['--cluster', '--quick'], {}).cluster).toBe(true);
+  });
+
+  it('skips the baseline with kafka-limit, whose topic it reads', () => {
+    expect([...benchOptions(['--skip', 'kafka-limit'], {}).skip].sort()).toEqual(['baseline', 'kafka-limit']);
+  });
+
+  it('names the stage it does not know', () => {
+    expect(() => benchOptions(['--skip', 'cluster'], {})).toThrow(BenchUsageError);
+    expect(() => benchOptions(['--skip', 'cluster'], {})).toThrow(/unknown stage cluster/);
+  });
+});
