@@ -176,6 +176,7 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
     await kill9(holder);
     note(`${holder} held the backfill with ${producedBefore} of ${days.length * PER_DAY} produced`);
 
+    const otherIngestion = holder === 'ingestion-1' ? 'ingestion-2' : 'ingestion-1';
     const per = USERS / BATCHES;
     const seeds = Array.from({ length: BATCHES }, (_, i) => `${runId}-${i}`);
     const batchIds: string[] = [];
@@ -205,7 +206,7 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
         stack('up', 'kafka-2');
         note('kafka-2 back');
       }
-      if (i === 6) await kill9(holder === 'ingestion-1' ? 'ingestion-2' : 'ingestion-1');
+      if (i === 6) await kill9(otherIngestion);
     }
     await Promise.all(faults);
 
@@ -282,7 +283,7 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
         {
           users: USERS,
           backfillPeople: days.length * PER_DAY,
-          sigkilled: ['kafka-2', 'cassandra-3', holder, 'enrichment-1', 'persistence-2', 'audit-1'],
+          sigkilled: ['kafka-2', 'cassandra-3', holder, otherIngestion, 'enrichment-1', 'persistence-2', 'audit-1'],
           cassandraOutageS: CASSANDRA_OUTAGE_MS / 1000,
           persistedWhileCassandraNodeDown: persistingWhileDown.after - persistingWhileDown.before,
           lost: people.length - present,
