@@ -283,7 +283,15 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
         {
           users: USERS,
           backfillPeople: days.length * PER_DAY,
-          sigkilled: ['kafka-2', 'cassandra-3', holder, otherIngestion, 'enrichment-1', 'persistence-2', 'audit-1'],
+          sigkilled: [
+            'kafka-2',
+            'cassandra-3',
+            holder,
+            otherIngestion,
+            'enrichment-1',
+            'persistence-2',
+            'audit-1',
+          ],
           cassandraOutageS: CASSANDRA_OUTAGE_MS / 1000,
           persistedWhileCassandraNodeDown: persistingWhileDown.after - persistingWhileDown.before,
           lost: people.length - present,
