@@ -162,7 +162,7 @@ async function prepareOne(cfg: StackConfig, c: Component): Promise<Component | n
     if (await portInUse(port, c.host)) {
       throw new ComponentFailure(
         c.name,
-        `port ${port} on ${c.host ?? '127.0.0.1'} is already in use by ${portOwner(port)}. Stop that process or choose another port ` +
+        `port ${port} is already in use on ${c.host ?? '127.0.0.1'} by ${portOwner(port)}. Stop that process or choose another port ` +
           `(see deploy/local/README.md for the ${c.base.toUpperCase()}_* variables).`,
         logFile(cfg, c.name),
       );
