@@ -34,13 +34,6 @@ export function kafkaErrorCode(error: unknown): SparkflowErrorCode | null {
   return SparkflowErrorCode.BrokerUnavailable;
 }
 
-/** The broker's error type at the root of a kafkajs failure (`OUT_OF_ORDER_SEQUENCE_NUMBER`), or null. */
-export function kafkaProtocolErrorType(error: unknown): string | null {
-  if (!(error instanceof KafkaJSError)) return null;
-  const root = rootOf(error);
-  return root instanceof KafkaJSProtocolError ? root.type : null;
-}
-
 /** A kafkajs failure as a SparkflowException with its code; any other value passes through. */
 export function fromKafkaError(error: unknown, doing: string): unknown {
   const code = kafkaErrorCode(error);

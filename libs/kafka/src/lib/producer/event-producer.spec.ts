@@ -1,62 +1,94 @@
-import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, type Kafka, type Producer } from 'kafkajs';
+import { type Kafka, type Message, Partitioners, type PartitionMetadata, type ProducerRecord } from 'kafkajs';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { kafkaErrorCode } from '../errors/kafka-errors';
 import { EventProducer } from './event-producer';
 
-/** A kafkajs producer whose sends answer from a script: an error to throw, or success. */
-function scriptedKafka(script: (Error | 'ok')[]) {
-  const producers: { connects: number; disconnects: number; sends: number }[] = [];
+const PARTITIONS = 6;
+
+/**
+ * A kafkajs client whose producer answers each send for every partition in it except the ones the script
+ * names for that send: kafkajs's answer after a leader moved to a broker that had already answered.
+ */
+function kafkaLeavingOut(script: number[][]) {
+  const sends: Message[][] = [];
+  let metadataReads = 0;
   const kafka = {
-    producer: () => {
-      const p = { connects: 0, disconnects: 0, sends: 0 };
-      producers.push(p);
-      return {
-        connect: async () => void p.connects++,
-        disconnect: async () => void p.disconnects++,
-        send: async () => {
-          p.sends++;
-          const next = script.shift() ?? 'ok';
-          if (next !== 'ok') throw next;
-          return [{ topicName: 't', partition: 0, errorCode: 0 }];
-        },
-      } as unknown as Producer;
-    },
+    producer: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      send: async ({ topic, messages }: ProducerRecord) => {
+        sends.push(messages);
+        const leftOut = script.shift() ?? [];
+        const partitions = [...new Set(messages.map((m) => m.partition as number))];
+        return partitions
+          .filter((p) => !leftOut.includes(p))
+          .map((partition) => ({ topicName: topic, partition, errorCode: 0, baseOffset: '0' }));
+      },
+    }),
+    admin: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      fetchTopicMetadata: async ({ topics }: { topics: string[] }) => {
+        metadataReads++;
+        return {
+          topics: topics.map((name) => ({
+            name,
+            partitions: Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId })),
+          })),
+        };
+      },
+    }),
   } as unknown as Kafka;
-  return { kafka, producers };
+  return { kafka, sends, metadataReads: () => metadataReads };
 }
 
-/** What kafkajs throws after its retries: the broker's error (kafkajs copies `type` and `code` from it) inside. */
-const brokerSays = (type: string) =>
-  new KafkaJSNumberOfRetriesExceeded(
-    new KafkaJSProtocolError(Object.assign(new Error(type), { type, code: 45, retriable: false })),
-    { retryCount: 5, retryTime: 1000 },
-  );
+const records = Array.from({ length: 60 }, (_, i) => ({ key: `person-${i}`, value: `v${i}` }));
 
-const record = { key: 'k', value: 'v' };
-
-describe('EventProducer after the broker lost its session', () => {
-  it('sends again on a new producer session when the broker answers OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {
-    const { kafka, producers } = scriptedKafka([brokerSays('OUT_OF_ORDER_SEQUENCE_NUMBER'), 'ok']);
-    const producer = new EventProducer(kafka);
-    await expect(producer.sendRecords('t', [record])).resolves.toHaveLength(1);
-    expect(producers).toEqual([
-      { connects: 1, disconnects: 1, sends: 1 },
-      { connects: 1, disconnects: 0, sends: 1 },
-    ]);
+describe('EventProducer', () => {
+  it('puts each record where kafkajs would have put its key', async () => {
+    const { kafka, sends } = kafkaLeavingOut([]);
+    await new EventProducer(kafka).sendRecords('t', records);
+    const partitioner = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: PARTITIONS }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+    })) as PartitionMetadata[];
+    expect(sends[0].map((m) => m.partition)).toEqual(
+      records.map((r) => partitioner({ topic: 't', partitionMetadata, message: { ...r } })),
+    );
+    expect(new Set(sends[0].map((m) => m.partition)).size).toBe(PARTITIONS);
   });
 
-  it('starts one new session for all the sends that failed on the old one', async () => {
-    const lost = () => brokerSays('UNKNOWN_PRODUCER_ID');
-    const { kafka, producers } = scriptedKafka([lost(), lost(), lost()]);
-    const producer = new EventProducer(kafka);
-    await producer.connect();
-    await Promise.all([1, 2, 3].map(() => producer.sendRecords('t', [record])));
-    expect(producers).toHaveLength(2);
-    expect(producers[1]).toEqual({ connects: 1, disconnects: 0, sends: 3 });
+  it('sends again the records of the partitions an answer left out, and only those', async () => {
+    const { kafka, sends } = kafkaLeavingOut([[1, 4], [4]]);
+    const warnings: string[] = [];
+    const producer = new EventProducer(kafka, { warn: (m) => warnings.push(m) });
+    const answers = await producer.sendRecords('t', records);
+
+    expect(answers.map((a) => a.partition).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    const partitionsOf = (messages: Message[]) => [...new Set(messages.map((m) => m.partition))].sort();
+    expect(sends.map(partitionsOf)).toEqual([[0, 1, 2, 3, 4, 5], [1, 4], [4]]);
+    expect(sends[1].map((m) => m.value)).toEqual(
+      sends[0].filter((m) => m.partition === 1 || m.partition === 4).map((m) => m.value),
+    );
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/partitions 1, 4; sending them again/);
   });
 
-  it('passes any other refusal on, on the same session', async () => {
-    const { kafka, producers } = scriptedKafka([brokerSays('TOPIC_AUTHORIZATION_FAILED')]);
+  it('fails as a broker outage, naming the partitions, when one is never acknowledged', async () => {
+    const { kafka, sends } = kafkaLeavingOut(Array.from({ length: 10 }, () => [2]));
+    const failure = await new EventProducer(kafka).sendRecords('t', records).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/records of t partitions 2 were not acknowledged after 5 sends/);
+    expect(kafkaErrorCode(failure)).toBe(SparkflowErrorCode.BrokerUnavailable);
+    expect(sends).toHaveLength(5);
+  });
+
+  it('reads a topic’s partition count once, not per send', async () => {
+    const { kafka, metadataReads } = kafkaLeavingOut([]);
     const producer = new EventProducer(kafka);
-    await expect(producer.sendRecords('t', [record])).rejects.toThrow(KafkaJSNumberOfRetriesExceeded);
-    expect(producers).toHaveLength(1);
+    await producer.sendRecords('t', records);
+    await producer.sendRecords('t', records);
+    expect(metadataReads()).toBe(1);
   });
 });

@@ -1,7 +1,16 @@
 import { context, propagation } from '@opentelemetry/api';
-import { CompressionTypes, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+import {
+  type Admin,
+  CompressionTypes,
+  type Kafka,
+  KafkaJSError,
+  type Message,
+  type PartitionMetadata,
+  Partitioners,
+  type Producer,
+  type RecordMetadata,
+} from 'kafkajs';
 import { HEADERS, type Envelope } from '@sparkflow/contracts';
-import { kafkaProtocolErrorType } from '../errors/kafka-errors';
 
 export interface OutboundEvent {
   key: string | null;
@@ -29,79 +38,64 @@ const CODECS: Record<KafkaCompression, CompressionTypes> = {
   gzip: CompressionTypes.GZIP,
 };
 
-/**
- * Broker answers that mean the idempotent producer's session (its producer id and per-partition sequence
- * numbers) no longer matches the partition's leader, as after a broker failover: kafkajs keeps the
- * session and every later send to that partition fails the same way, for good.
- */
-const SESSION_LOST = new Set([
-  'OUT_OF_ORDER_SEQUENCE_NUMBER',
-  'UNKNOWN_PRODUCER_ID',
-  'INVALID_PRODUCER_ID_MAPPING',
-]);
+/** How long a topic's partition count is trusted before it is read again: kafkajs's own metadata age. */
+const PARTITION_COUNT_TTL_MS = 5 * 60_000;
+/** Sends of the records a send's answers left out (kafkajs has retried each one already) before giving up. */
+const MAX_SENDS = 5;
+
+export interface EventProducerOptions {
+  compression?: KafkaCompression;
+  /** Told when a send is repeated for records whose partitions went unacknowledged. */
+  warn?: (message: string, extra: object) => void;
+}
 
 /**
- * The one way SparkFlow writes events: idempotent producer, acks from all in-sync replicas, optional
- * compression, and the envelope plus W3C trace context in headers so consumers continue the trace.
+ * The one way SparkFlow writes events: acks from all in-sync replicas, optional compression, and the
+ * envelope plus W3C trace context in headers so consumers continue the trace. It resolves only once every
+ * record's partition acknowledged it.
  *
- * A send the broker refuses because the producer's session was lost is sent again on a new session (a
- * new producer id, sequences from 0). Records the old session had written may then be written twice;
- * every consumer is idempotent by event id (the audit's key, Cassandra's row), so a copy changes no count
- * and no cell, where giving up would fail the request or the backfill.
+ * Two kafkajs faults, both seen under a broker killed with SIGKILL (`producer-failover.cluster-spec.ts`),
+ * shape it — see docs/adr/0011-producer-acknowledges-every-partition.md:
+ * - kafkajs resolves a send without writing the records of partitions whose leader moved, mid-send, to a
+ *   broker that had already answered for other partitions. So each record's partition is chosen here,
+ *   with kafkajs's own partitioner (the same key goes where it always went), every partition is checked in
+ *   the answers, and the records of a partition missing from them are sent again.
+ * - kafkajs's idempotent producer hands a failed request's sequence numbers back even when the broker
+ *   wrote it; the next batch of that partition then reuses them, and the broker answers
+ *   OUT_OF_ORDER_SEQUENCE_NUMBER, or, when the record counts match, acknowledges it as a duplicate without
+ *   writing it. So the producer is not idempotent: a retry may write a record twice, which every consumer
+ *   absorbs by event id (the audit's key, Cassandra's row at the event's own time), and loses none.
  */
 export class EventProducer {
-  private producer: Producer;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
   private readonly compression: CompressionTypes;
+  private readonly partitionOf = Partitioners.DefaultPartitioner();
+  private readonly partitionCounts = new Map<string, { count: Promise<number>; readAt: number }>();
   private connected = false;
-  /** Sessions begun so far; a send that failed on an older one retries on the current without starting another. */
-  private session = 0;
-  private renewal: Promise<void> | null = null;
 
   constructor(
-    private readonly kafka: Kafka,
-    options: { compression?: KafkaCompression } = {},
+    kafka: Kafka,
+    private readonly options: EventProducerOptions = {},
   ) {
     this.compression = CODECS[options.compression ?? 'none'];
-    this.producer = this.newProducer();
-  }
-
-  private newProducer(): Producer {
-    return this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 5,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = kafka.producer({ idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+    this.admin = kafka.admin();
   }
 
   async connect(): Promise<void> {
     if (this.connected) return;
-    await this.producer.connect();
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
     this.connected = true;
   }
 
   async disconnect(): Promise<void> {
     if (!this.connected) return;
     this.connected = false;
-    await this.producer.disconnect();
+    await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
-  /**
-   * Replaces a producer whose session the broker no longer knows, once for all the sends that failed on
-   * it (they wait for the same connection); the old producer is closed in the background.
-   */
-  private renewSession(failedOn: number): Promise<void> {
-    if (failedOn === this.session) {
-      this.session++;
-      const old = this.producer;
-      this.producer = this.newProducer();
-      this.connected = false;
-      void old.disconnect().catch(() => undefined);
-      this.renewal = this.connect();
-    }
-    return this.renewal ?? Promise.resolve();
-  }
-
-  /** Resolves once the broker acknowledged every event (acks=all). */
+  /** Resolves once every event's partition acknowledged it (acks=all). */
   async send(topic: string, events: readonly OutboundEvent[]): Promise<RecordMetadata[]> {
     return this.sendRecords(
       topic,
@@ -119,26 +113,70 @@ export class EventProducer {
     );
   }
 
-  /** Publishes records whose value and headers are already made; the trace context is added. Acks=all. */
+  /**
+   * Publishes records whose value and headers are already made; the trace context is added. Resolves with
+   * one answer per partition written, once every record's partition acknowledged it (acks=all).
+   */
   async sendRecords(topic: string, records: readonly OutboundRecord[]): Promise<RecordMetadata[]> {
     if (!records.length) return [];
     await this.connect();
     const trace: Record<string, string> = {};
     propagation.inject(context.active(), trace);
-    const send = () =>
-      this.producer.send({
+    const partitionMetadata = partitionList(await this.partitionCount(topic));
+    let pending = records.map((r) => {
+      const message: Message = { key: r.key, value: r.value, headers: { ...trace, ...r.headers } };
+      return { ...message, partition: this.partitionOf({ topic, partitionMetadata, message }) };
+    });
+    const acknowledged: RecordMetadata[] = [];
+    for (let sends = 1; ; sends++) {
+      const answers = await this.producer.send({
         topic,
         acks: -1,
         compression: this.compression,
-        messages: records.map((r) => ({ key: r.key, value: r.value, headers: { ...trace, ...r.headers } })),
+        messages: pending,
       });
-    const session = this.session;
-    try {
-      return await send();
-    } catch (err) {
-      if (!SESSION_LOST.has(kafkaProtocolErrorType(err) ?? '')) throw err;
-      await this.renewSession(session);
-      return send();
+      const written = answers.filter((a) => a.topicName === topic && a.errorCode === 0);
+      const partitions = new Set(written.map((a) => a.partition));
+      acknowledged.push(...written);
+      pending = pending.filter((m) => !partitions.has(m.partition));
+      if (!pending.length) return acknowledged;
+
+      const missing = [...new Set(pending.map((m) => m.partition))].sort((a, b) => a - b);
+      const what = `${pending.length} records of ${topic} partitions ${missing.join(', ')}`;
+      if (sends === MAX_SENDS)
+        throw new KafkaJSError(`${what} were not acknowledged after ${sends} sends`, { retriable: true });
+      this.options.warn?.(`kafkajs answered without ${what}; sending them again`, {
+        topic,
+        partitions: missing,
+        records: pending.length,
+      });
     }
   }
+
+  /** The topic's partition count from the broker, read again after kafkajs's metadata age; a failed read is not kept. */
+  private partitionCount(topic: string): Promise<number> {
+    const known = this.partitionCounts.get(topic);
+    if (known && Date.now() - known.readAt < PARTITION_COUNT_TTL_MS) return known.count;
+    const count = this.admin.fetchTopicMetadata({ topics: [topic] }).then(({ topics }) => {
+      const n = topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+      if (!n) throw new KafkaJSError(`the broker knows no partitions of topic ${topic}`, { retriable: true });
+      return n;
+    });
+    const entry = { count, readAt: Date.now() };
+    this.partitionCounts.set(topic, entry);
+    count.catch(() => {
+      if (this.partitionCounts.get(topic) === entry) this.partitionCounts.delete(topic);
+    });
+    return count;
+  }
 }
+
+/** What kafkajs's partitioner reads of a topic: its partitions, each with a leader (any will do here). */
+const partitionList = (count: number): PartitionMetadata[] =>
+  Array.from({ length: count }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [],
+    isr: [],
+  }));

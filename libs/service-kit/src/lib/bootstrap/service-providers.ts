@@ -54,7 +54,10 @@ export function kafkaProviders(
       provide: EventProducer,
       inject: [KAFKA, config],
       useFactory: async (k: Kafka, c: KafkaServiceConfig) => {
-        const producer = new EventProducer(k, { compression: c.KAFKA_COMPRESSION });
+        const producer = new EventProducer(k, {
+          compression: c.KAFKA_COMPRESSION,
+          warn: (message, extra) => kafkajsLogger.warn({ msg: message, ...extra }),
+        });
         if (opts.connectProducer) await producer.connect();
         return producer;
       },

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TOPOLOGIES, type TopicSpec } from '@sparkflow/contracts';
+import { EventProducer, createKafka, ensureTopics } from '@sparkflow/kafka';
+import { uniqueName } from '@sparkflow/testing';
+import { kill9, stackWith } from '../stack-control';
+import { CLUSTER_ENV, CLUSTER_HOME, clusterSettings } from './cluster-stack';
+
+/**
+ * The producer's promise through a broker failover, on the cluster's three real brokers: every record
+ * `EventProducer` acknowledged is in the topic afterwards. Several sends of 500 records run at once, as in
+ * an ingestion replica serving requests beside a backfill, while the broker leading a third of the
+ * partitions is killed with SIGKILL and later restarted. A send may fail (the caller retries it); none
+ * may resolve without its records being written.
+ */
+const s = clusterSettings();
+const SENDERS = 4;
+const CHUNK = 500;
+const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
+const kafka = createKafka(
+  {
+    brokers: s.KAFKA_BROKERS.split(','),
+    clientId: 'producer-failover',
+    credentials: { mechanism: s.KAFKA_SASL_MECHANISM, username: s.KAFKA_USERNAME, password: s.KAFKA_ADMIN_PASSWORD },
+  },
+  () => undefined,
+);
+
+const spec = (name: string): TopicSpec => ({
+  // A topic of the test's own, so no service meets its records.
+  name: name as TopicSpec['name'],
+  partitions: 6,
+  retentionMs: 3_600_000,
+  cleanupPolicy: 'delete',
+  maxMessageBytes: 1_048_576,
+  description: 'records of the producer failover test',
+});
+
+/** Every record id in the topic, read from the start to each partition's end, and how many records that took. */
+async function idsIn(topic: string): Promise<{ ids: Set<string>; records: number }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const left = new Map(ends.map((e) => [e.partition, Number(e.high)]));
+  const ids = new Set<string>();
+  let records = 0;
+  const consumer = kafka.consumer({ groupId: uniqueName('producer-failover-read') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      if ([...left.values()].every((high) => high <= 0)) resolve();
+    };
+    check();
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) ids.add(String(m.value));
+        records += batch.messages.length;
+        const high = Number(ends.find((e) => e.partition === batch.partition)?.high);
+        left.set(batch.partition, high - Number(batch.lastOffset()) - 1);
+        check();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return { ids, records };
+}
+
+beforeAll(() => {
+  stack('up', '--topology', 'cluster', 'kafka');
+});
+
+afterAll(() => {
+  stack('down');
+});
+
+describe('a producer while a broker leading a third of the partitions is killed', () => {
+  it('has every record it acknowledged in the topic', async () => {
+    expect(TOPOLOGIES.cluster.kafkaNodes).toBe(3);
+    const topic = uniqueName('producer-failover');
+    const admin = kafka.admin();
+    await ensureTopics(admin, [spec(topic)], { replicationFactor: 3, minInsyncReplicas: 2 });
+
+    let resends = 0;
+    const producer = new EventProducer(kafka, { warn: () => void resends++ });
+    const acknowledged: string[] = [];
+    const failures: string[] = [];
+    let sendsAfterKill = 0;
+    let killed = false;
+    let stop = false;
+    const sender = async () => {
+      while (!stop) {
+        const ids = Array.from({ length: CHUNK }, () => randomUUID());
+        try {
+          await producer.sendRecords(
+            topic,
+            ids.map((id) => ({ key: id, value: id })),
+          );
+          acknowledged.push(...ids);
+          if (killed) sendsAfterKill++;
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      }
+    };
+    const senders = Array.from({ length: SENDERS }, sender);
+
+    await sleep(3000);
+    const pid = await kill9(CLUSTER_HOME, 'kafka-2');
+    killed = true;
+    console.log(`kill -9 kafka-2 (pid ${pid}) with ${acknowledged.length} records acknowledged`);
+    // Past the broker session timeout, so the controller moves kafka-2's partitions to the others.
+    await sleep(20_000);
+    stack('up', 'kafka-2');
+    console.log('kafka-2 back');
+    await sleep(5000);
+    stop = true;
+    await Promise.all(senders);
+    await producer.disconnect();
+
+    const present = await idsIn(topic);
+    const missing = acknowledged.filter((id) => !present.ids.has(id));
+    console.log(
+      `${acknowledged.length} acknowledged (${sendsAfterKill} sends after the kill), ` +
+        `${failures.length} sends failed, ${resends} sends repeated for partitions left unanswered, ` +
+        `${present.records - present.ids.size} records written twice, ` +
+        `${missing.length} acknowledged but not in the topic`,
+    );
+    expect(sendsAfterKill).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
+  });
+});
