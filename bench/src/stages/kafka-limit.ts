@@ -69,8 +69,8 @@ export function benchKafka(ctx: RunContext): Kafka {
   });
 }
 
-// kafkajs has no linger: its best batching is large sendBatch calls, several in flight. acks=all with
-// the idempotent producer, as ingestion produces, so the limit buys no durability the pipeline lacks.
+// kafkajs has no linger: its best batching is large sendBatch calls, several in flight. acks=all and not
+// idempotent, as `EventProducer` produces (ADR 11), so the limit buys no durability the pipeline lacks.
 const MESSAGES_PER_SEND = 2000;
 const SENDS_IN_FLIGHT = 4;
 
@@ -95,7 +95,7 @@ export async function kafkaLimit(ctx: RunContext, topic: string): Promise<KafkaL
   const messages = rawEnvelopes(ctx, `bench-${ctx.runId}-kafka`);
   const bytes = messages.reduce((n, m) => n + Buffer.byteLength(m.value as string), 0);
   const producer = kafka.producer({
-    idempotent: true,
+    idempotent: false,
     maxInFlightRequests: 5,
     allowAutoTopicCreation: false,
   });

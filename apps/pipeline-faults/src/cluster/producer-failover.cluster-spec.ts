@@ -21,7 +21,11 @@ const kafka = createKafka(
   {
     brokers: s.KAFKA_BROKERS.split(','),
     clientId: 'producer-failover',
-    credentials: { mechanism: s.KAFKA_SASL_MECHANISM, username: s.KAFKA_USERNAME, password: s.KAFKA_ADMIN_PASSWORD },
+    credentials: {
+      mechanism: s.KAFKA_SASL_MECHANISM,
+      username: s.KAFKA_USERNAME,
+      password: s.KAFKA_ADMIN_PASSWORD,
+    },
   },
   () => undefined,
 );

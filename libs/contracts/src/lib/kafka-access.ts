@@ -13,7 +13,7 @@ export interface KafkaPrincipal {
   readonly user: string;
   /** Topics it reads (Read, which implies Describe). */
   readonly consumes: readonly TopicName[];
-  /** Topics it writes (Write). An idempotent producer needs nothing more since Kafka 3.0 (KIP-679). */
+  /** Topics it writes (Write, which lets it read the topic's metadata too). */
   readonly produces: readonly TopicName[];
   /** Consumer groups it joins or commits for (Read on the group). */
   readonly groups: readonly string[];

@@ -79,7 +79,9 @@ describe('EventProducer', () => {
     const { kafka, sends } = kafkaLeavingOut(Array.from({ length: 10 }, () => [2]));
     const failure = await new EventProducer(kafka).sendRecords('t', records).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toMatch(/records of t partitions 2 were not acknowledged after 5 sends/);
+    expect((failure as Error).message).toMatch(
+      /records of t partitions 2 were not acknowledged after 5 sends/,
+    );
     expect(kafkaErrorCode(failure)).toBe(SparkflowErrorCode.BrokerUnavailable);
     expect(sends).toHaveLength(5);
   });

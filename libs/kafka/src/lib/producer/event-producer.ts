@@ -79,7 +79,11 @@ export class EventProducer {
     private readonly options: EventProducerOptions = {},
   ) {
     this.compression = CODECS[options.compression ?? 'none'];
-    this.producer = kafka.producer({ idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: false,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+    });
     this.admin = kafka.admin();
   }
 

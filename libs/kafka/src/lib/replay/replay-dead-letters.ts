@@ -15,7 +15,7 @@ export interface ReplayableDeadLetter {
   deadLetter: DeadLetter;
 }
 
-/** Where a replay publishes: `EventProducer` (idempotent, acks from all in-sync replicas). */
+/** Where a replay publishes: `EventProducer` (acks from all in-sync replicas, every partition checked). */
 export interface RecordPublisher {
   sendRecords(
     topic: string,
