@@ -1,7 +1,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { TOPOLOGIES, type Topology } from '@sparkflow/contracts';
-import { integrationSettings, type IntegrationSettings } from '@sparkflow/testing';
+import {
+  CLUSTER_PIPELINE_COMPONENTS,
+  integrationSettings,
+  ownClusterEnv,
+  type IntegrationSettings,
+} from '@sparkflow/testing';
 import { REPO_ROOT } from './bench.config';
 import { SERVICES, sumByBase, sumOf, type PidFileName, type Service } from './stack-process';
 
@@ -11,52 +16,15 @@ import { SERVICES, sumByBase, sumOf, type PidFileName, type Service } from './st
  */
 export const BENCH_CLUSTER_HOME = join(REPO_ROOT, '.sparkflow-bench-cluster');
 
-export function benchClusterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return {
-    ...env,
-    SPARKFLOW_HOME: BENCH_CLUSTER_HOME,
-    SPARKFLOW_TOPOLOGY: 'cluster',
-    KAFKA_PORT: '33092',
-    KAFKA_CONTROLLER_PORT: '33093',
-    CASSANDRA_PORT: '33042',
-    CASSANDRA_STORAGE_PORT: '33700',
-    CASSANDRA_JMX_PORT: '33199',
-    POSTGRES_PORT: '33432',
-    // HAProxy holds these two; replica i of a service listens 100·i above its port (33400, 33500, …).
-    INGESTION_HTTP_PORT: '33300',
-    ENRICHMENT_HTTP_PORT: '33301',
-    PERSISTENCE_HTTP_PORT: '33302',
-    AUDIT_HTTP_PORT: '33303',
-    HAPROXY_STATS_PORT: '33980',
-    // Three JVMs of each engine start at once on two cores.
-    KAFKA_START_TIMEOUT_S: '300',
-    CASSANDRA_START_TIMEOUT_S: '600',
-  };
-}
-
-const hosts = (nodes: number, port: string | undefined) =>
-  Array.from({ length: nodes }, (_, i) => `127.0.0.${i + 1}:${port}`).join(',');
+export const benchClusterEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  ownClusterEnv(env, BENCH_CLUSTER_HOME, 33);
 
 /** How the harness reaches that cluster: HAProxy's ingestion and audit ports, every broker and Cassandra node. */
-export function benchClusterSettings(clusterEnv: NodeJS.ProcessEnv): IntegrationSettings {
-  return integrationSettings({
-    ...clusterEnv,
-    KAFKA_BROKERS: hosts(TOPOLOGIES.cluster.kafkaNodes, clusterEnv['KAFKA_PORT']),
-    CASSANDRA_CONTACT_POINTS: hosts(TOPOLOGIES.cluster.cassandraNodes, clusterEnv['CASSANDRA_PORT']),
-  });
-}
+export const benchClusterSettings = (clusterEnv: NodeJS.ProcessEnv): IntegrationSettings =>
+  integrationSettings(clusterEnv);
 
-/** What the stage starts: the pipeline and its engines, no Airflow or Spark, whose CPU the pipeline needs. */
-export const CLUSTER_COMPONENTS = [
-  'kafka',
-  'cassandra',
-  'postgres',
-  'ingestion',
-  'enrichment',
-  'persistence',
-  'audit',
-  'haproxy',
-] as const;
+/** What the stage starts. */
+export const CLUSTER_COMPONENTS = CLUSTER_PIPELINE_COMPONENTS;
 
 const numbered = (name: string, n: number) => Array.from({ length: n }, (_, i) => `${name}-${i + 1}`);
 

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IHeaders } from 'kafkajs';
 import { TOPICS } from '@sparkflow/contracts';
+import { groupLag } from '@sparkflow/kafka';
 import { uniqueName } from '@sparkflow/testing';
 import { kafka } from './pipeline-client';
 
@@ -31,25 +32,8 @@ export async function stack(...args: string[]): Promise<void> {
 }
 
 /** Records a group has not committed yet, over its topics. */
-export async function lagOf(groupId: string, topics: readonly string[]): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    let lag = 0;
-    for (const topic of topics) {
-      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      for (const end of await admin.fetchTopicOffsets(topic)) {
-        const committed = Number(
-          offsets.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1',
-        );
-        lag += Number(end.high) - (committed < 0 ? Number(end.low) : committed);
-      }
-    }
-    return lag;
-  } finally {
-    await admin.disconnect();
-  }
-}
+export const lagOf = (groupId: string, topics: readonly string[]): Promise<number> =>
+  groupLag(kafka, groupId, topics);
 
 /**
  * Waits until every pipeline group has committed everything on its topics. Upstream groups first:

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
+import { groupLag } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
 import { cassandraConnection, integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
 import { kill9 as killStackProcess, stack } from './stack-control';
@@ -83,20 +84,7 @@ function consumerRestarts(since: number): Record<string, number> {
   return counts;
 }
 
-async function lagOf(groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const ends = await admin.fetchTopicOffsets(topic);
-    return ends.reduce((sum, end) => {
-      const committed = offsets.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-      return sum + Number(end.high) - Math.max(0, Number(committed));
-    }, 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const lagOf = (groupId: string, topic: string) => groupLag(kafka, groupId, [topic]);
 
 describe(`faults while ${USERS} users flow`, () => {
   it('loses nobody, duplicates nobody, dead-letters nobody valid, and leaves no lag', async () => {

@@ -8,3 +8,4 @@ export * from './lib/builders/random-user.builder';
 export * from './lib/builders/recording-producer';
 export * from './lib/service-config';
 export * from './lib/test-topics';
+export * from './lib/cluster-stack';

@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import { type BatchCounts, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
+import { groupLag } from '@sparkflow/kafka';
 import { type Backfill, backfillBatchId, backfillEventId, daysBetween } from '@sparkflow/ingestion-core';
 import { generateUsers } from '@sparkflow/sources';
 import { auditHeaders, cassandraConnection, kafkaConnection, uniqueName } from '@sparkflow/testing';
@@ -101,20 +102,7 @@ async function leaseHolder(id: string): Promise<string | null> {
   }
 }
 
-async function lagOf(groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const ends = await admin.fetchTopicOffsets(topic);
-    return ends.reduce((sum, end) => {
-      const committed = offsets.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-      return sum + Number(end.high) - Math.max(0, Number(committed));
-    }, 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const lagOf = (groupId: string, topic: string) => groupLag(kafka, groupId, [topic]);
 
 async function waitFor<T>(
   what: string,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   KAFKA_ADMIN_USER,
   KAFKA_PRINCIPALS,
+  TOPOLOGIES,
   devKafkaPassword,
   kafkaPasswordVariable,
 } from '@sparkflow/contracts';
@@ -53,11 +54,20 @@ const Env = z.object({
 
 export type IntegrationSettings = Readonly<z.infer<typeof Env>>;
 
+/** Node i of an engine on the native stack listens on 127.0.0.i, on the same port as the others. */
+const nodes = (count: number, port: string) =>
+  Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}:${port}`).join(',');
+
 export function integrationSettings(env: NodeJS.ProcessEnv = process.env): IntegrationSettings {
-  // The stack is configured by port (KAFKA_PORT, CASSANDRA_PORT); the clients by address list.
+  // The stack is configured by port (KAFKA_PORT, CASSANDRA_PORT) and topology; the clients by the address
+  // of every node.
+  const cluster = env['SPARKFLOW_TOPOLOGY'] === 'cluster';
+  const { kafkaNodes, cassandraNodes } = TOPOLOGIES[cluster ? 'cluster' : 'single'];
+  const kafkaPort = env['KAFKA_PORT'] ?? (cluster ? '9092' : undefined);
+  const cassandraPort = env['CASSANDRA_PORT'] ?? (cluster ? '9042' : undefined);
   const derived = {
-    KAFKA_BROKERS: env['KAFKA_PORT'] ? `127.0.0.1:${env['KAFKA_PORT']}` : undefined,
-    CASSANDRA_CONTACT_POINTS: env['CASSANDRA_PORT'] ? `127.0.0.1:${env['CASSANDRA_PORT']}` : undefined,
+    KAFKA_BROKERS: kafkaPort ? nodes(kafkaNodes, kafkaPort) : undefined,
+    CASSANDRA_CONTACT_POINTS: cassandraPort ? nodes(cassandraNodes, cassandraPort) : undefined,
   };
   return Object.freeze(Env.parse({ ...derived, ...env }));
 }

@@ -1,3 +1,4 @@
 export * from './lag';
 export * from './offset-commits';
 export * from './partition-progress';
+export * from './group-lag';
