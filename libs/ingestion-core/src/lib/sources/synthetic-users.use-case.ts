@@ -1,5 +1,6 @@
 import { Seed } from './seed';
 import { z } from 'zod';
+import { nameBasedEventId } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import type { RequestOutcome } from '../request/request-outcome';
@@ -21,8 +22,20 @@ export const syntheticBatchId = (seed: string, page: number, count: number) =>
   `synthetic-${seed}-p${page}-n${count}`;
 
 /**
+ * The event id of a synthetic batch's `index`-th person. The same seed, page and count make the same people
+ * in the same order, so they get the same events: a request sent again changes no audit count.
+ */
+export const syntheticEventId = (batchId: string, index: number) =>
+  nameBasedEventId(`sparkflow-synthetic-event:${batchId}:${index}`);
+
+/**
  * `POST /v1/synthetic`: seeded people generated and produced in chunks, so memory stays flat whatever the
  * count; at most `maxUsers` per request.
+ *
+ * Idempotent. The same seed, page and count are the same batch of the same people under the same event
+ * ids. A client may retry a request that failed half-way (a 503, or a connection cut after some chunks
+ * were produced), and the audit still counts each person once; Cassandra keeps one row per person either
+ * way. To make new people, change the seed or the page.
  */
 export class SyntheticUsersUseCase {
   private readonly request: ReturnType<typeof syntheticRequest>;
@@ -35,11 +48,15 @@ export class SyntheticUsersUseCase {
   }
 
   execute(body: unknown): Promise<RequestOutcome<ChunkedReceipt>> {
-    return ingestGeneratingRequest(this.ingest, this.request, body, ({ seed, page, count }) => ({
-      source: 'synthetic',
-      batchId: syntheticBatchId(seed, page, count),
-      total: count,
-      chunks: slices(count, (from, n) => generateUsers({ seed, page, from, count: n })),
-    }));
+    return ingestGeneratingRequest(this.ingest, this.request, body, ({ seed, page, count }) => {
+      const batchId = syntheticBatchId(seed, page, count);
+      return {
+        source: 'synthetic',
+        batchId,
+        total: count,
+        chunks: slices(count, (from, n) => generateUsers({ seed, page, from, count: n })),
+        eventIdOf: (index) => syntheticEventId(batchId, index),
+      };
+    });
   }
 }
