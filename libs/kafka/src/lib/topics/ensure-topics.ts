@@ -1,4 +1,5 @@
-import { type Admin, ConfigResourceTypes } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Admin, ConfigResourceTypes, KafkaJSError } from 'kafkajs';
 import type { TopicSpec } from '@sparkflow/contracts';
 
 /** How many brokers hold each partition, and how many must have a write before it is acknowledged. */
@@ -18,6 +19,37 @@ const configEntries = (spec: TopicSpec, replication: TopicReplication) => [
   { name: 'max.message.bytes', value: String(spec.maxMessageBytes) },
 ];
 
+/** How long new topics may take to have a leader for every partition. */
+const LEADERS_TIMEOUT_MS = 60_000;
+
+/**
+ * Resolves once the brokers' metadata has every topic with a leader for each partition. A broker learns
+ * of a new topic from the controller a moment after it is created, and answers UNKNOWN_TOPIC_OR_PARTITION
+ * or LEADER_NOT_AVAILABLE until then; those and other retriable answers are asked again until the timeout.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = LEADERS_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      const waiting = topics.filter((name) => {
+        const partitions = found.find((t) => t.name === name)?.partitions ?? [];
+        return !partitions.length || partitions.some((p) => p.leader < 0);
+      });
+      if (!waiting.length) return;
+      last = `no leader yet for every partition of ${waiting.join(', ')}`;
+    } catch (e) {
+      if (!(e instanceof KafkaJSError) || !e.retriable) throw e;
+      last = e.message;
+    }
+    await sleep(250);
+  }
+  throw new KafkaJSError(`new topics ${topics.join(', ')} not ready after ${timeoutMs / 1000} s: ${last}`, {
+    retriable: true,
+  });
+}
+
 /**
  * Makes the broker's topics match their declared specs and says what it changed. Idempotent:
  * missing topics are created, partitions are only ever added (Kafka cannot remove them),
@@ -36,7 +68,9 @@ export async function ensureTopics(
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length) {
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs waits by asking one broker, and fails when that broker has not yet heard of the topic
+        // (UNKNOWN_TOPIC_OR_PARTITION, seen on a fresh three-broker cluster); waitForLeaders asks again.
+        waitForLeaders: false,
         topics: missing.map((s) => ({
           topic: s.name,
           numPartitions: s.partitions,
@@ -44,6 +78,10 @@ export async function ensureTopics(
           configEntries: configEntries(s, replication),
         })),
       });
+      await waitForLeaders(
+        admin,
+        missing.map((s) => s.name),
+      );
       for (const s of missing) {
         const copies =
           replication.replicationFactor === 1 ? '' : `, ${replication.replicationFactor} replicas`;
