@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { DataSource } from 'typeorm';
 import { BACKFILL_MIGRATIONS } from '@sparkflow/backfill-store';
 import { RATE_LIMIT_MIGRATIONS } from '@sparkflow/rate-limit-store';
 import { API_KEY_HEADER } from '@sparkflow/service-kit';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import { type ScratchDatabase, integrationSettings, scratchPostgresDatabase } from '@sparkflow/testing';
 import { INGESTION_CONFIG, validateIngestionConfig } from './ingestion.config';
 
 /**
@@ -13,19 +12,12 @@ import { INGESTION_CONFIG, validateIngestionConfig } from './ingestion.config';
  * them, and the limit is the one limit, not one per replica.
  */
 const s = integrationSettings();
-const admin = {
-  host: s.POSTGRES_HOST,
-  port: s.POSTGRES_PORT,
-  username: s.POSTGRES_ADMIN_USER,
-  password: s.POSTGRES_ADMIN_PASSWORD,
-};
-// A database of its own: these replicas look for abandoned backfills too, and must find none of the stack's.
-const database = uniqueName('ingestion_rl_it').replaceAll('-', '_');
 const RATE = 1;
 const BURST = 6; // a window of 6 s: the test's requests all fall inside it
 
 describe('the rate limit of two ingestion replicas', () => {
-  let maintenance: DataSource;
+  // A database of its own: these replicas look for abandoned backfills too, and must find none of the stack's.
+  let scratch: ScratchDatabase;
   const replicas: INestApplication[] = [];
   const urls: string[] = [];
 
@@ -34,9 +26,9 @@ describe('the rate limit of two ingestion replicas', () => {
       KAFKA_BROKERS: s.KAFKA_BROKERS,
       POSTGRES_HOST: s.POSTGRES_HOST,
       POSTGRES_PORT: String(s.POSTGRES_PORT),
-      POSTGRES_USER: admin.username,
-      POSTGRES_PASSWORD: admin.password,
-      POSTGRES_DB: database,
+      POSTGRES_USER: scratch.admin.username,
+      POSTGRES_PASSWORD: scratch.admin.password,
+      POSTGRES_DB: scratch.database,
       INGESTION_API_KEYS: 'rate-limit-key-one,rate-limit-key-two',
       INGESTION_RATE_LIMIT_PER_SECOND: String(RATE),
       INGESTION_RATE_LIMIT_BURST: String(BURST),
@@ -56,22 +48,16 @@ describe('the rate limit of two ingestion replicas', () => {
   }
 
   beforeAll(async () => {
-    maintenance = await new DataSource({ type: 'postgres', ...admin, database: 'postgres' }).initialize();
-    await maintenance.query(`CREATE DATABASE ${database}`);
-    const ds = await new DataSource({
-      type: 'postgres',
-      ...admin,
-      database,
-      migrations: [...BACKFILL_MIGRATIONS, ...RATE_LIMIT_MIGRATIONS],
-    }).initialize();
-    await ds.runMigrations();
-    await ds.destroy();
+    scratch = await scratchPostgresDatabase('ingestion_rl_it', [
+      ...BACKFILL_MIGRATIONS,
+      ...RATE_LIMIT_MIGRATIONS,
+    ]);
+    await scratch.ds.destroy();
     urls.push(await replica(), await replica());
   });
   afterAll(async () => {
     for (const app of replicas) await app.close();
-    await maintenance?.query(`DROP DATABASE IF EXISTS ${database}`);
-    await maintenance?.destroy();
+    await scratch?.drop();
   });
 
   // An empty list is refused (400) by the route, after the limit counted it: nothing reaches Kafka.

@@ -9,3 +9,4 @@ export * from './lib/builders/recording-producer';
 export * from './lib/service-config';
 export * from './lib/test-topics';
 export * from './lib/cluster-stack';
+export * from './lib/scratch-database';

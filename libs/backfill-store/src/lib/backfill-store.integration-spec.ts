@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import type { DataSource } from 'typeorm';
+import { type ScratchDatabase, integrationSettings, scratchPostgresDatabase } from '@sparkflow/testing';
 import { BACKFILL_MIGRATIONS } from './backfill-migrations';
 import { BackfillStore, createBackfillDataSource } from './backfill-store';
 
 const s = integrationSettings();
-const admin = {
-  host: s.POSTGRES_HOST,
-  port: s.POSTGRES_PORT,
-  username: s.POSTGRES_ADMIN_USER,
-  password: s.POSTGRES_ADMIN_PASSWORD,
-};
-// A database of its own: the stack's ingestion would take over the backfills these tests release.
-const database = uniqueName('backfill_it').replaceAll('-', '_');
 
 const REQUESTED_AT = new Date('2026-01-07T23:59:59.999Z');
 const batches = [
@@ -21,7 +13,8 @@ const batches = [
 ];
 
 describe('BackfillStore on the stack’s PostgreSQL', () => {
-  let maintenance: DataSource;
+  // A database of its own: the stack's ingestion would take over the backfills these tests release.
+  let scratch: ScratchDatabase;
   let ds: DataSource;
   const replica = (name: string, leaseSeconds = 30) => new BackfillStore(ds, name, leaseSeconds);
   const newBackfill = async (store: BackfillStore) => {
@@ -36,21 +29,10 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
   };
 
   beforeAll(async () => {
-    maintenance = await new DataSource({ type: 'postgres', ...admin, database: 'postgres' }).initialize();
-    await maintenance.query(`CREATE DATABASE ${database}`);
-    ds = await new DataSource({
-      type: 'postgres',
-      ...admin,
-      database,
-      migrations: BACKFILL_MIGRATIONS,
-    }).initialize();
-    await ds.runMigrations();
+    scratch = await scratchPostgresDatabase('backfill_it', BACKFILL_MIGRATIONS);
+    ds = scratch.ds;
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await maintenance?.query(`DROP DATABASE IF EXISTS ${database}`);
-    await maintenance?.destroy();
-  });
+  afterAll(() => scratch?.drop());
 
   it('stores a backfill with its batches in order, its lease held by the replica that created it', async () => {
     const a = replica('replica-a');

@@ -1,19 +1,10 @@
 import { createServer } from 'node:net';
-import { DataSource } from 'typeorm';
-import { integrationSettings, uniqueName } from '@sparkflow/testing';
+import type { DataSource } from 'typeorm';
+import { type ScratchDatabase, scratchPostgresDatabase } from '@sparkflow/testing';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit-migrations';
 import { RateLimitRepository } from './rate-limit.repository';
 import { SharedThrottlerStorage } from './shared-throttler-storage';
 
-const s = integrationSettings();
-const admin = {
-  host: s.POSTGRES_HOST,
-  port: s.POSTGRES_PORT,
-  username: s.POSTGRES_ADMIN_USER,
-  password: s.POSTGRES_ADMIN_PASSWORD,
-};
-// A database of its own, so the keys and the sweep touch nothing of the stack's ingestion.
-const database = uniqueName('rate_limit_it').replaceAll('-', '_');
 const noWarnings = (m: string | Error) => {
   throw new Error(`unexpected warning: ${String(m)}`);
 };
@@ -28,11 +19,12 @@ async function closedPort(): Promise<number> {
 }
 
 describe('the rate limit on the stack’s PostgreSQL', () => {
-  let maintenance: DataSource;
+  // A database of its own, so the keys and the sweep touch nothing of the stack's ingestion.
+  let scratch: ScratchDatabase;
   let ds: DataSource;
   const replicas: RateLimitRepository[] = [];
   const replica = () => {
-    const r = new RateLimitRepository({ ...admin, database }, 2000, noWarnings);
+    const r = new RateLimitRepository({ ...scratch.admin, database: scratch.database }, 2000, noWarnings);
     replicas.push(r);
     return r;
   };
@@ -45,21 +37,12 @@ describe('the rate limit on the stack’s PostgreSQL', () => {
     )[0];
 
   beforeAll(async () => {
-    maintenance = await new DataSource({ type: 'postgres', ...admin, database: 'postgres' }).initialize();
-    await maintenance.query(`CREATE DATABASE ${database}`);
-    ds = await new DataSource({
-      type: 'postgres',
-      ...admin,
-      database,
-      migrations: RATE_LIMIT_MIGRATIONS,
-    }).initialize();
-    await ds.runMigrations();
+    scratch = await scratchPostgresDatabase('rate_limit_it', RATE_LIMIT_MIGRATIONS);
+    ds = scratch.ds;
   });
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.close()));
-    await ds?.destroy();
-    await maintenance?.query(`DROP DATABASE IF EXISTS ${database}`);
-    await maintenance?.destroy();
+    await scratch?.drop();
   });
 
   it('lets exactly `limit` of many concurrent requests through from two replicas, and counts only those', async () => {
@@ -110,7 +93,11 @@ describe('the rate limit on the stack’s PostgreSQL', () => {
 
   it('limits in process, with one warn line, while PostgreSQL does not answer', async () => {
     const warnings: string[] = [];
-    const down = new RateLimitRepository({ ...admin, database, port: await closedPort() }, 500, noWarnings);
+    const down = new RateLimitRepository(
+      { ...scratch.admin, database: scratch.database, port: await closedPort() },
+      500,
+      noWarnings,
+    );
     const storage = new SharedThrottlerStorage(down, { warn: (m) => warnings.push(m), log: noWarnings });
     try {
       const answers = [];
@@ -125,7 +112,7 @@ describe('the rate limit on the stack’s PostgreSQL', () => {
   });
 
   it('answers through PostgreSQL as Throttler expects: the refusal blocked, with the wait in seconds', async () => {
-    const own = new RateLimitRepository({ ...admin, database }, 2000, noWarnings);
+    const own = new RateLimitRepository({ ...scratch.admin, database: scratch.database }, 2000, noWarnings);
     const storage = new SharedThrottlerStorage(own, { warn: noWarnings, log: noWarnings });
     const answers = [];
     try {
