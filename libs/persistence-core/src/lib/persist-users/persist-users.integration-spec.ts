@@ -83,6 +83,8 @@ function rowAsUser(row: Record<string, unknown>, like: EnrichedUser): Record<str
       const value = row[column(field)];
       if (value instanceof Date) return [field, value.toISOString()];
       if (field === 'userId') return [field, String(value)];
+      // Cassandra stores an empty collection as no cell: it reads back null.
+      if (field === 'qualityReasons') return [field, value ?? []];
       return [field, value];
     }),
   );
@@ -95,7 +97,8 @@ async function cells(client: Client, users: EnrichedUser[]): Promise<string[]> {
     const row = (
       await client.execute('SELECT * FROM users WHERE user_id = ?', [u.userId], { prepare: true })
     ).first();
-    const names = row.keys().filter((c) => c !== 'user_id');
+    // quality_reasons, the appendable list no longer written, has no single write time.
+    const names = row.keys().filter((c) => c !== 'user_id' && c !== 'quality_reasons');
     const times = (
       await client.execute(
         `SELECT ${names.map((c) => `WRITETIME(${c})`).join(', ')} FROM users WHERE user_id = ?`,
@@ -105,7 +108,9 @@ async function cells(client: Client, users: EnrichedUser[]): Promise<string[]> {
     ).first();
     out.push(JSON.stringify(row), JSON.stringify(times));
     const day = await client.execute(
-      'SELECT *, WRITETIME(full_name) AS t FROM users_by_country_day WHERE country_code = ? AND event_day = ? AND user_id = ?',
+      'SELECT country_code, event_day, user_id, full_name, gender, age_band, email_domain, quality_score, updated_at, ' +
+        'WRITETIME(full_name), WRITETIME(quality_score) FROM users_by_country_day ' +
+        'WHERE country_code = ? AND event_day = ? AND user_id = ?',
       [u.countryCode, row['event_day'], u.userId],
       { prepare: true },
     );
