@@ -135,7 +135,7 @@ export function markdown(r: BenchResults): string {
     '',
     '| measurement | records/s | notes |',
     '|---|---:|---|',
-    `| raw Cassandra writes (limit) | ${n(cl?.recordsPerSec)} | cassandra-driver, UsersRepository.upsert (SparkFlow's own schema), concurrency ${n(cl?.concurrency)} |`,
+    `| raw Cassandra writes (limit) | ${n(cl?.recordsPerSec)} | cassandra-driver, UsersRepository.upsertMany, UNLOGGED batches of ≤ ${n(cl?.recordsPerBatch)} users (SparkFlow's own schema), ${n(cl?.concurrency)} users in flight |`,
     `| raw Kafka produce (limit) | ${n(kl?.recordsPerSec)} | kafkajs, acks=all, ${n(kl?.messagesPerSend)} msgs/send × ${n(kl?.sendsInFlight)} in flight, ${kl ? (kl.bytes / 1e6).toFixed(1) : '—'} MB |`,
     `| tutorial baseline (Spark) | ${n(bl?.recordsPerSec)} | N / wall of \`run-job.sh tutorial_baseline_stream --available-now\` incl. JVM + SparkSession start (${n(bl?.wallMs, ' ms')}); excluding start-up: ${n(bl?.recordsPerSecExcludingStartup)} |`,
     `| **SparkFlow end to end** | **${n(sf?.saturation.audit.throughputPerSec)}** | audit: first ingest → last persisted; ${n(sf?.saturation.usersPerPost)} users/POST × ${n(sf?.saturation.postsInFlight)} in flight; ingestion accepted ${n(sf?.saturation.acceptedPerSec)}/s |`,

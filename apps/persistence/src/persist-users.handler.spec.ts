@@ -23,7 +23,10 @@ function enrichedRecord(offset: number, value: string): InboundMessage {
 describe('PersistUsersHandler', () => {
   it('writes each valid person once, acknowledges it on users.persisted, and fails a record it cannot read', async () => {
     const writes: UserWrite[] = [];
-    const users = { upsert: async (w: UserWrite) => void writes.push(w) } as unknown as UsersRepository;
+    const users = {
+      upsert: async (w: UserWrite) => void writes.push(w),
+      upsertMany: async (ws: readonly UserWrite[]) => void writes.push(...ws),
+    } as unknown as UsersRepository;
     const { producer, sent } = recordingProducer<PersistedEvent>();
     const module = await Test.createTestingModule({
       controllers: [PersistUsersHandler],

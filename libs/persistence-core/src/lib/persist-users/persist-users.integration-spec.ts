@@ -72,6 +72,53 @@ async function consume(
   await producer.disconnect();
 }
 
+/** The users table's column for each field of an EnrichedUser. */
+const column = (field: string) =>
+  field === 'qualityReasons' ? 'quality_reason_codes' : field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** A row of `users` read back as the EnrichedUser it was written from. */
+function rowAsUser(row: Record<string, unknown>, like: EnrichedUser): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.keys(like).map((field) => {
+      const value = row[column(field)];
+      if (value instanceof Date) return [field, value.toISOString()];
+      if (field === 'userId') return [field, String(value)];
+      // Cassandra stores an empty collection as no cell: it reads back null.
+      if (field === 'qualityReasons') return [field, value ?? []];
+      return [field, value];
+    }),
+  );
+}
+
+/** Every cell of these users' rows in both tables, with its write time, as text. */
+async function cells(client: Client, users: EnrichedUser[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const u of users) {
+    const row = (
+      await client.execute('SELECT * FROM users WHERE user_id = ?', [u.userId], { prepare: true })
+    ).first();
+    // quality_reasons, the appendable list no longer written, has no single write time.
+    const names = row.keys().filter((c) => c !== 'user_id' && c !== 'quality_reasons');
+    const times = (
+      await client.execute(
+        `SELECT ${names.map((c) => `WRITETIME(${c})`).join(', ')} FROM users WHERE user_id = ?`,
+        [u.userId],
+        { prepare: true },
+      )
+    ).first();
+    out.push(JSON.stringify(row), JSON.stringify(times));
+    const day = await client.execute(
+      'SELECT country_code, event_day, user_id, full_name, gender, age_band, email_domain, quality_score, updated_at, ' +
+        'WRITETIME(full_name), WRITETIME(quality_score) FROM users_by_country_day ' +
+        'WHERE country_code = ? AND event_day = ? AND user_id = ?',
+      [u.countryCode, row['event_day'], u.userId],
+      { prepare: true },
+    );
+    out.push(JSON.stringify(day.rows));
+  }
+  return out;
+}
+
 async function deadLetterOf(topic: string): Promise<DeadLetterEvent> {
   const reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
   await reader.connect();
@@ -121,6 +168,53 @@ describe('PersistUsersUseCase behind a BatchConsumer, on the real broker and Cas
       (await client.execute('SELECT user_id FROM users WHERE user_id = ?', [fine.userId], { prepare: true }))
         .rowLength,
     ).toBe(1);
+  });
+
+  it('writes a batch holding a user Cassandra refuses: that one dead-lettered alone, the others whole; a replay changes no cell', async () => {
+    // 9,000 bytes of e-mail: over the e-mail index's term guardrail (8 KiB), small enough to share a batch.
+    const refused = user(randomUUID(), { email: `${'x'.repeat(9_000)}@example.com` });
+    const fine = [
+      user(randomUUID()),
+      user(randomUUID(), {
+        fullName: 'Zoë Ærøskøbing',
+        pictureUrl: 'https://example.com/p.jpg',
+        qualityReasons: [],
+      }),
+      user(randomUUID(), { countryCode: 'FR', country: 'France', phoneE164: '+33123456789' }),
+    ];
+    const topic = await topicWith([fine[0], refused, fine[1], fine[2]]);
+    const producer = new EventProducer(kafka);
+    const useCase = new PersistUsersUseCase(users, producer);
+    const batches = jest.spyOn(users, 'upsertMany');
+    const singles = jest.spyOn(users, 'upsert');
+    const notices: RetryNotice[] = [];
+    await consume(topic, (m) => useCase.execute(m), { onRetry: (n) => notices.push(n) });
+
+    expect(notices).toEqual([]);
+    // One batch of all four, refused whole, then each written alone to learn which.
+    expect(batches.mock.calls.map(([writes]) => writes.length)).toEqual([4]);
+    expect(singles.mock.calls.map(([w]) => w.user.userId).sort()).toEqual(
+      [refused, ...fine].map((u) => u.userId).sort(),
+    );
+    const dead = await deadLetterOf(topic);
+    expect(dead.payload).toMatchObject({ stage: 'persistence', key: refused.userId, attempts: 1 });
+    expect(dead.payload.reasons[0]).toMatchObject({ code: 'CASSANDRA_REJECTED' });
+    expect(dead.payload.reasons[0].message).toMatch(/0x2200.*sai_string_term_size/);
+    expect(await users.findById(refused.userId)).toBeNull();
+    for (const u of fine) {
+      const row = await users.findById(u.userId);
+      expect(row && rowAsUser(row, u)).toEqual(u);
+    }
+    const before = await cells(client, fine);
+    expect(before.filter((c) => c === '[]')).toEqual([]); // each has its users_by_country_day row
+
+    batches.mockClear();
+    await consume(topic, (m) => useCase.execute(m), {});
+    await producer.disconnect();
+    expect(batches).toHaveBeenCalled();
+    expect(await cells(client, fine)).toEqual(before);
+    batches.mockRestore();
+    singles.mockRestore();
   });
 
   it('waits out Cassandra being unreachable: every round logged with its code, readiness says so, the budget bounds it', async () => {

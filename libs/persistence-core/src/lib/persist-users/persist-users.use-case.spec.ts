@@ -50,82 +50,135 @@ const enriched = (userId: string) => ({
   },
 });
 
-const message = (value: unknown): InboundMessage => ({
+const message = (value: unknown, key: string | null = null): InboundMessage => ({
   topic: 'users.enriched',
   partition: 0,
   offset: '0',
-  key: null,
+  key,
   value: Buffer.from(JSON.stringify(value)),
   headers: {},
   timestamp: 0,
   traceHeaders: {},
 });
 
-function setup(upsert: (w: UserWrite) => Promise<void>, onWritten?: (ingestedAt: string) => void) {
+/**
+ * Stands in for UsersRepository with Cassandra's answers: a batch holding a statement Cassandra refuses
+ * is refused whole (it does not say which), a refused record written alone is refused with its own
+ * reason, and an outage fails everything.
+ */
+class CassandraLike {
+  readonly refused = new Set<string>();
+  down = false;
+  readonly rows: UserWrite[] = [];
+  readonly batches: string[][] = [];
+  readonly singles: string[] = [];
+
+  async upsertMany(writes: readonly UserWrite[]): Promise<void> {
+    this.batches.push(writes.map((w) => w.user.userId));
+    if (this.down) throw new errors.NoHostAvailableError({});
+    if (writes.some((w) => this.refused.has(w.user.userId)))
+      throw new errors.ResponseError(types.responseErrorCodes.invalid, 'Batch too large');
+    this.rows.push(...writes);
+  }
+
+  async upsert(w: UserWrite): Promise<void> {
+    this.singles.push(w.user.userId);
+    if (this.down) throw new errors.NoHostAvailableError({});
+    if (this.refused.has(w.user.userId))
+      throw new errors.ResponseError(types.responseErrorCodes.invalid, 'Key may not be empty');
+    this.rows.push(w);
+  }
+}
+
+function setup(onWritten?: (ingestedAt: string) => void) {
   const sent: OutboundEvent[] = [];
   const producer = {
     send: async (_t: string, events: readonly OutboundEvent[]) => (sent.push(...events), []),
   };
+  const cassandra = new CassandraLike();
   const useCase = new PersistUsersUseCase(
-    { upsert } as unknown as UsersRepository,
+    cassandra as unknown as UsersRepository,
     producer as never,
     4,
     onWritten,
+    { maxRecords: 2, maxBytes: 64 * 1024 },
   );
-  return { sent, useCase };
+  const acked = () => sent.map((e) => PersistedEvent.parse(e.event).payload.userId);
+  return { sent, acked, cassandra, useCase };
 }
 
+const codeOf = (outcome: unknown) => (outcome as { error: SparkflowException }).error.code;
+
 describe('PersistUsersUseCase', () => {
-  it('acknowledges exactly the users it wrote, after writing them', async () => {
-    const written: string[] = [];
-    const ok = randomUUID();
-    const { sent, useCase } = setup(async (w) => {
-      if (w.user.userId !== ok) throw new errors.NoHostAvailableError({});
-      written.push(w.user.userId);
-    });
-    const outcomes = await useCase.execute([message(enriched(ok)), message(enriched(randomUUID()))]);
-    expect(outcomes[0]).toEqual({ status: 'ok' });
-    const error = (outcomes[1] as { error: SparkflowException }).error;
-    expect(error.code).toBe(SparkflowErrorCode.CassandraUnavailable);
-    expect(written).toEqual([ok]);
-    expect(sent.map((e) => PersistedEvent.parse(e.event).payload.userId)).toEqual([ok]);
+  it('writes a batch of users in Cassandra batches of at most maxRecords, acknowledging each user written', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const { acked, cassandra, useCase } = setup();
+    const outcomes = await useCase.execute(ids.map((id) => message(enriched(id), id)));
+    expect(outcomes).toEqual([{ status: 'ok' }, { status: 'ok' }, { status: 'ok' }]);
+    expect(cassandra.batches).toEqual([ids.slice(0, 2), ids.slice(2)]);
+    expect(acked()).toEqual(ids);
+  });
+
+  it('dead-letters only the record Cassandra refuses, with its own reason, and writes the rest of its chunk', async () => {
+    const [bad, good, other] = [randomUUID(), randomUUID(), randomUUID()];
+    const { acked, cassandra, useCase } = setup();
+    cassandra.refused.add(bad);
+    const outcomes = await useCase.execute([bad, good, other].map((id) => message(enriched(id), id)));
+    expect(codeOf(outcomes[0])).toBe(SparkflowErrorCode.CassandraRejected);
+    expect((outcomes[0] as { error: SparkflowException }).error.message).toMatch(/Key may not be empty/);
+    expect(outcomes.slice(1)).toEqual([{ status: 'ok' }, { status: 'ok' }]);
+    expect(cassandra.singles.sort()).toEqual([bad, good].sort());
+    expect(cassandra.rows.map((w) => w.user.userId).sort()).toEqual([good, other].sort());
+    expect(acked().sort()).toEqual([good, other].sort());
+  });
+
+  it('fails every record of a chunk as retriable on an outage, and acknowledges none', async () => {
+    const { sent, cassandra, useCase } = setup();
+    cassandra.down = true;
+    const outcomes = await useCase.execute([
+      message(enriched(randomUUID())),
+      message(enriched(randomUUID())),
+    ]);
+    expect(outcomes.map(codeOf)).toEqual([
+      SparkflowErrorCode.CassandraUnavailable,
+      SparkflowErrorCode.CassandraUnavailable,
+    ]);
+    expect(cassandra.singles).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it('writes the records of one key one after another, in their order', async () => {
+    const id = randomUUID();
+    const first = { ...enriched(id), producedAt: '2026-11-25T12:00:00.000Z' };
+    const second = { ...enriched(id), producedAt: '2026-11-25T12:00:01.000Z' };
+    const { cassandra, useCase } = setup();
+    await useCase.execute([message(first, id), message(second, id)]);
+    expect(cassandra.batches).toEqual([[id], [id]]);
+    expect(cassandra.rows.map((w) => w.producedAt)).toEqual([first.producedAt, second.producedAt]);
   });
 
   it('reports the ingestion time of each event it wrote, and none of those it could not write', async () => {
     const ok = randomUUID();
+    const bad = randomUUID();
     const times: string[] = [];
-    const { useCase } = setup(
-      async (w) => {
-        if (w.user.userId !== ok) throw new errors.NoHostAvailableError({});
-      },
-      (t) => times.push(t),
-    );
-    await useCase.execute([message(enriched(ok)), message(enriched(randomUUID()))]);
+    const { cassandra, useCase } = setup((t) => times.push(t));
+    cassandra.refused.add(bad);
+    await useCase.execute([message(enriched(ok)), message(enriched(bad))]);
     expect(times).toEqual(['2026-11-25T12:00:00.000Z']);
   });
 
-  it('fails a record Cassandra refuses as CASSANDRA_REJECTED, dead-lettered at once', async () => {
-    const { useCase } = setup(async () => {
-      throw new errors.ResponseError(types.responseErrorCodes.invalid, 'Key may not be empty');
-    });
-    const [outcome] = await useCase.execute([message(enriched(randomUUID()))]);
-    expect((outcome as { error: SparkflowException }).error.code).toBe(SparkflowErrorCode.CassandraRejected);
-  });
-
   it('uses the event time as the write time, so an older event never overwrites a newer one', async () => {
-    const writes: UserWrite[] = [];
-    const { useCase } = setup(async (w) => void writes.push(w));
+    const { cassandra, useCase } = setup();
     await useCase.execute([message(enriched(randomUUID()))]);
-    expect(writes[0].producedAt).toBe('2026-11-25T12:00:00.000Z');
+    expect(cassandra.rows[0].producedAt).toBe('2026-11-25T12:00:00.000Z');
   });
 
   it('fails a record that does not match the contract as SCHEMA_INVALID without writing it', async () => {
-    const upsert = jest.fn();
-    const { useCase } = setup(upsert);
+    const { cassandra, useCase } = setup();
     const [outcome] = await useCase.execute([
       message({ ...enriched(randomUUID()), payload: { userId: 'x' } }),
     ]);
-    expect((outcome as { error: SparkflowException }).error.code).toBe(SparkflowErrorCode.SchemaInvalid);
-    expect(upsert).not.toHaveBeenCalled();
+    expect(codeOf(outcome)).toBe(SparkflowErrorCode.SchemaInvalid);
+    expect(cassandra.batches).toEqual([]);
   });
 });

@@ -1,85 +1,162 @@
-import { EnrichedUserEvent, SCHEMA_VERSION, TOPICS, type PersistedEvent } from '@sparkflow/contracts';
+import {
+  EnrichedUserEvent,
+  SCHEMA_VERSION,
+  SparkflowErrorCode,
+  TOPICS,
+  type PersistedEvent,
+} from '@sparkflow/contracts';
 import {
   type EventProducer,
   type InboundMessage,
   type MessageOutcome,
   OK,
   failed,
-  inRecord,
   mapByKey,
   parseEvent,
 } from '@sparkflow/kafka';
 import { fromCassandraError } from '@sparkflow/cassandra';
 import { SpanKind, contextFromHeaders, inSpan } from '@sparkflow/telemetry';
-import type { UsersRepository } from '../users/users.repository';
+import { estimatedWriteBytes, type UserWrite, type UsersRepository } from '../users/users.repository';
+import { type ChunkLimits, writeRounds } from './write-chunks';
+
+/** A record that parsed, waiting for its write. */
+interface Pending {
+  index: number;
+  message: InboundMessage;
+  event: EnrichedUserEvent;
+  write: UserWrite;
+}
+
+/**
+ * Users per Cassandra batch, and the estimated bytes of one (`estimatedWriteBytes`): under the
+ * `batch_size_warn_threshold` and `unlogged_batch_across_partitions_warn_threshold` the Cassandra
+ * configurations in deploy/ set (48 KiB, 64 partitions; each user is at most two partitions).
+ */
+export const WRITE_CHUNK_LIMITS: ChunkLimits = { maxRecords: 16, maxBytes: 32 * 1024 };
+
+/** Whether a record's trace is sampled (the W3C `traceparent` flags), without building its context. */
+function sampled(headers: Readonly<Record<string, string>>): boolean {
+  const flags = headers['traceparent']?.split('-')[3];
+  return flags !== undefined && (Number.parseInt(flags, 16) & 1) === 1;
+}
 
 /**
  * users.enriched → Cassandra → users.persisted. The acknowledgement is produced only after the
  * user's rows are written, and the batch's offsets are committed only after the acknowledgements are.
+ * A Kafka batch's users are written several to an UNLOGGED Cassandra batch (ADR 0012); each record's
+ * outcome stays its own.
  */
 export class PersistUsersUseCase {
   constructor(
     private readonly users: UsersRepository,
     private readonly producer: EventProducer,
+    /** Records being written at once (in batches of up to `limits.maxRecords`). */
     private readonly concurrency = 32,
     /** Told the ingestion time of each event written (for the ingest → persisted latency metric). */
     private readonly onWritten: (ingestedAt: string) => void = () => undefined,
+    private readonly limits: ChunkLimits = WRITE_CHUNK_LIMITS,
   ) {}
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
+    const outcomes = new Array<MessageOutcome>(messages.length);
+    const pending: Pending[] = [];
+    messages.forEach((m, index) => {
+      try {
+        const event = parseEvent(EnrichedUserEvent, m);
+        const write = {
+          user: event.payload,
+          source: event.source,
+          batchId: event.batchId,
+          eventId: event.eventId,
+          producedAt: event.producedAt,
+        };
+        pending.push({ index, message: m, event, write });
+      } catch (error) {
+        outcomes[index] = failed(error);
+      }
+    });
     const written: { event: PersistedEvent; trace: Readonly<Record<string, string>> }[] = [];
-    const outcomes = await mapByKey(
-      messages,
-      (m) => m.key,
-      this.concurrency,
-      // Each record is worked in its own context: whatever is logged meanwhile carries its trace and ids.
-      (m) =>
-        inRecord(m, async (): Promise<MessageOutcome> => {
-          let event: EnrichedUserEvent;
-          try {
-            event = parseEvent(EnrichedUserEvent, m);
-          } catch (error) {
-            return failed(error);
-          }
-          try {
-            const write = {
-              user: event.payload,
-              source: event.source,
-              batchId: event.batchId,
-              eventId: event.eventId,
-              producedAt: event.producedAt,
-            };
-            await inSpan('upsert users', SpanKind.CLIENT, contextFromHeaders(m.traceHeaders), () =>
-              this.users.upsert(write),
-            );
-          } catch (cause) {
-            // From the driver's typed errors: an invalid request is dead-lettered at once, an outage waited out.
-            return failed(fromCassandraError(cause, 'Cassandra write failed'));
-          }
-          this.onWritten(event.producedAt);
-          written.push({
-            trace: m.traceHeaders,
-            event: {
-              eventId: event.eventId,
-              schemaVersion: SCHEMA_VERSION,
-              source: event.source,
-              batchId: event.batchId,
-              producedAt: new Date().toISOString(),
-              payload: {
-                userId: event.payload.userId,
-                enrichedEventId: event.eventId,
-                writtenAt: new Date().toISOString(),
-              },
-            },
-          });
-          return OK;
-        }),
+    const chunksAtOnce = Math.max(1, Math.ceil(this.concurrency / this.limits.maxRecords));
+    const rounds = writeRounds(
+      pending,
+      (p) => p.message.key,
+      (p) => estimatedWriteBytes(p.write),
+      this.limits,
     );
+    for (const round of rounds) {
+      await mapByKey(
+        round,
+        () => null,
+        chunksAtOnce,
+        async (chunk) => {
+          const results = await this.writeChunk(chunk);
+          const writtenAt = new Date().toISOString();
+          chunk.forEach(({ index, message: m, event }, i) => {
+            outcomes[index] = results[i];
+            if (results[i] !== OK) return;
+            this.onWritten(event.producedAt);
+            written.push({
+              trace: m.traceHeaders,
+              event: {
+                eventId: event.eventId,
+                schemaVersion: SCHEMA_VERSION,
+                source: event.source,
+                batchId: event.batchId,
+                producedAt: writtenAt,
+                payload: {
+                  userId: event.payload.userId,
+                  enrichedEventId: event.eventId,
+                  writtenAt,
+                },
+              },
+            });
+          });
+        },
+      );
+    }
     // If this send fails the whole batch is retried: upserts are idempotent, acks are deduplicated by the audit.
     await this.producer.send(
       TOPICS.usersPersisted,
       written.map(({ event, trace }) => ({ key: event.payload.userId, event, headers: { ...trace } })),
     );
     return outcomes;
+  }
+
+  /**
+   * One batch for the chunk. Cassandra refusing the batch says one of its statements is refused, not
+   * which: each record is then written alone, so only the refused one is dead-lettered (with its own
+   * reason) and the others are written and acknowledged. An outage fails every record of the chunk as
+   * retriable, from the driver's typed errors.
+   */
+  private async writeChunk(chunk: readonly Pending[]): Promise<MessageOutcome[]> {
+    try {
+      await this.traced(chunk, () => this.users.upsertMany(chunk.map((p) => p.write)));
+      return chunk.map(() => OK);
+    } catch (cause) {
+      const error = fromCassandraError(cause, 'Cassandra write failed');
+      if (chunk.length === 1 || error.code !== SparkflowErrorCode.CassandraRejected)
+        return chunk.map(() => failed(error));
+    }
+    return Promise.all(
+      chunk.map(async (p) => {
+        try {
+          await this.traced([p], () => this.users.upsert(p.write));
+          return OK;
+        } catch (cause) {
+          return failed(fromCassandraError(cause, 'Cassandra write failed'));
+        }
+      }),
+    );
+  }
+
+  /** An `upsert users` span in the trace of each sampled record of the chunk; none for the others. */
+  private traced(chunk: readonly Pending[], write: () => Promise<void>): Promise<void> {
+    return chunk
+      .filter((p) => sampled(p.message.traceHeaders))
+      .reduce<() => Promise<void>>(
+        (inner, p) => () =>
+          inSpan('upsert users', SpanKind.CLIENT, contextFromHeaders(p.message.traceHeaders), inner),
+        write,
+      )();
   }
 }

@@ -122,4 +122,44 @@ describe('UsersRepository on the local Cassandra', () => {
     expect(await users.findByEmail(`old-${id}@example.com`)).toEqual([]);
     expect((await users.findByEmail(`new-${id}@example.com`)).map((r) => String(r['user_id']))).toEqual([id]);
   });
+
+  it('writes in one batch the very cells it writes user by user, each at its own event time', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const eventIds = [randomUUID(), randomUUID()];
+    const at = ['2026-11-25T10:00:00.000001Z', '2026-11-25T11:00:00.000002Z'];
+    await write(user(a), at[0], eventIds[0]);
+    await write(user(b, { countryCode: 'FR' }), at[1], eventIds[1]);
+    const one = [await users.findById(a), await users.findById(b)];
+    const times = [await writeTimes(a), await writeTimes(b)];
+    // The same events again, as one batch: every cell the same, with the same write time.
+    await users.upsertMany([
+      { user: user(a), source: 'synthetic', batchId: 'b', eventId: eventIds[0], producedAt: at[0] },
+      {
+        user: user(b, { countryCode: 'FR' }),
+        source: 'synthetic',
+        batchId: 'b',
+        eventId: eventIds[1],
+        producedAt: at[1],
+      },
+    ]);
+    expect([await users.findById(a), await users.findById(b)]).toEqual(one);
+    expect([await writeTimes(a), await writeTimes(b)]).toEqual(times);
+    expect(times[1]).toEqual({ city: '1795604400000002', reasons: '1795604400000002' });
+  });
+
+  it('keeps the newer of two versions of a person in one batch, whichever comes first in it', async () => {
+    const id = randomUUID();
+    const w = (city: string, producedAt: string) => ({
+      user: user(id, { city }),
+      source: 'synthetic',
+      batchId: 'b',
+      eventId: randomUUID(),
+      producedAt,
+    });
+    await users.upsertMany([
+      w('Newer', '2026-11-25T10:00:00.000002Z'),
+      w('Older', '2026-11-25T10:00:00.000001Z'),
+    ]);
+    expect((await users.findById(id))!['city']).toBe('Newer');
+  });
 });

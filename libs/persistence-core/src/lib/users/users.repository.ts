@@ -33,6 +33,138 @@ export interface UserWrite {
 /** Country partition for users whose country was not recognised. */
 export const UNKNOWN_COUNTRY = 'ZZ';
 
+const STATEMENT_OPTIONS = { prepare: true };
+const BATCH_OPTIONS = { prepare: true, logged: false };
+
+/** Bytes counted for each cell beyond its value (timestamp, flags, column id), rounded up. */
+const CELL_OVERHEAD_BYTES = 16;
+/** Cells written per user: 40 in users, 9 in users_by_country_day. */
+const CELLS_PER_USER = 49;
+
+function textBytes(value: string | null): number {
+  return value === null ? 0 : Buffer.byteLength(value, 'utf8');
+}
+
+/**
+ * An upper estimate of what one user adds to a batch as Cassandra measures it against
+ * `batch_size_warn_threshold` / `batch_size_fail_threshold` (the data size of the mutations: values
+ * plus per-cell overhead). Text values are counted in UTF-8, those the second table repeats twice,
+ * every other value as 8 bytes plus overhead.
+ */
+export function estimatedWriteBytes(w: UserWrite): number {
+  const u = w.user;
+  const repeated =
+    textBytes(u.userId) +
+    textBytes(u.countryCode) +
+    textBytes(u.fullName) +
+    textBytes(u.gender) +
+    textBytes(u.ageBand) +
+    textBytes(u.emailDomain);
+  let text = repeated * 2 + textBytes(w.source) + textBytes(w.batchId) + textBytes(w.eventId);
+  for (const v of [
+    u.username,
+    u.title,
+    u.firstName,
+    u.lastName,
+    u.email,
+    u.registrationCohort,
+    u.nationality,
+    u.country,
+    u.state,
+    u.city,
+    u.street,
+    u.postcode,
+    u.geohash,
+    u.timezoneDescription,
+    u.phone,
+    u.phoneE164,
+    u.cell,
+    u.cellE164,
+    u.nationalIdName,
+    u.nationalIdValue,
+    u.pictureUrl,
+    ...u.qualityReasons,
+  ]) {
+    text += textBytes(v);
+  }
+  return text + CELLS_PER_USER * (8 + CELL_OVERHEAD_BYTES);
+}
+
+/** The two upserts of one user, each with the event time as its write timestamp. */
+function userStatements(
+  w: UserWrite,
+): [{ query: string; params: unknown[] }, { query: string; params: unknown[] }] {
+  const u = w.user;
+  const eventMicros = eventTimeMicros(w.producedAt);
+  const micros = types.Long.fromString(String(eventMicros));
+  const eventTime = new Date(Number(eventMicros / 1000n));
+  const day = types.LocalDate.fromDate(eventTime);
+  // Look-up by e-mail is the users table's own index, so there is no third table to keep in step.
+  return [
+    {
+      query: UPSERT_USER,
+      params: [
+        u.userId,
+        u.username,
+        u.title,
+        u.firstName,
+        u.lastName,
+        u.fullName,
+        u.gender,
+        u.email,
+        u.emailDomain,
+        u.dob === null ? null : new Date(u.dob),
+        u.age,
+        u.ageBand,
+        u.registeredAt === null ? null : new Date(u.registeredAt),
+        u.registrationCohort,
+        u.nationality,
+        u.countryCode,
+        u.country,
+        u.state,
+        u.city,
+        u.street,
+        u.postcode,
+        u.latitude,
+        u.longitude,
+        u.geohash,
+        u.timezoneOffsetMinutes,
+        u.timezoneDescription,
+        u.phone,
+        u.phoneE164,
+        u.cell,
+        u.cellE164,
+        u.nationalIdName,
+        u.nationalIdValue,
+        u.pictureUrl,
+        u.qualityScore,
+        u.qualityReasons,
+        w.source,
+        w.batchId,
+        w.eventId,
+        day,
+        eventTime,
+        micros,
+      ],
+    },
+    {
+      query: UPSERT_BY_COUNTRY_DAY,
+      params: [
+        u.countryCode ?? UNKNOWN_COUNTRY,
+        day,
+        u.userId,
+        u.fullName,
+        u.gender,
+        u.ageBand,
+        u.emailDomain,
+        u.qualityScore,
+        eventTime,
+        micros,
+      ],
+    },
+  ];
+}
+
 /**
  * Every write is an upsert keyed by the user id (login.uuid) with the event's own time as the cell
  * timestamp and nothing taken from the clock: redelivery, replay and reordering all converge to the
@@ -41,81 +173,33 @@ export const UNKNOWN_COUNTRY = 'ZZ';
 export class UsersRepository {
   constructor(private readonly client: Client) {}
 
+  /**
+   * One user's two upserts (users, users_by_country_day) in parallel rather than a logged batch: the
+   * batchlog doubled the write cost, and a partial failure is harmless because the record is retried (or
+   * dead-lettered) whole. Each statement alone, so a refusal names the statement's own cause.
+   */
   async upsert(w: UserWrite): Promise<void> {
-    const u = w.user;
-    const eventMicros = eventTimeMicros(w.producedAt);
-    const micros = types.Long.fromString(String(eventMicros));
-    const eventTime = new Date(Number(eventMicros / 1000n));
-    const day = types.LocalDate.fromDate(eventTime);
-    // Two idempotent upserts in parallel rather than a logged batch: the batchlog doubled the write
-    // cost, and a partial failure is harmless because the record is retried (or dead-lettered) whole.
-    // Look-up by e-mail is the users table's own index, so there is no third table to keep in step.
-    const options = { prepare: true };
+    const [user, byCountryDay] = userStatements(w);
     await Promise.all([
-      this.client.execute(
-        UPSERT_USER,
-        [
-          u.userId,
-          u.username,
-          u.title,
-          u.firstName,
-          u.lastName,
-          u.fullName,
-          u.gender,
-          u.email,
-          u.emailDomain,
-          u.dob === null ? null : new Date(u.dob),
-          u.age,
-          u.ageBand,
-          u.registeredAt === null ? null : new Date(u.registeredAt),
-          u.registrationCohort,
-          u.nationality,
-          u.countryCode,
-          u.country,
-          u.state,
-          u.city,
-          u.street,
-          u.postcode,
-          u.latitude,
-          u.longitude,
-          u.geohash,
-          u.timezoneOffsetMinutes,
-          u.timezoneDescription,
-          u.phone,
-          u.phoneE164,
-          u.cell,
-          u.cellE164,
-          u.nationalIdName,
-          u.nationalIdValue,
-          u.pictureUrl,
-          u.qualityScore,
-          u.qualityReasons,
-          w.source,
-          w.batchId,
-          w.eventId,
-          day,
-          eventTime,
-          micros,
-        ],
-        options,
-      ),
-      this.client.execute(
-        UPSERT_BY_COUNTRY_DAY,
-        [
-          u.countryCode ?? UNKNOWN_COUNTRY,
-          day,
-          u.userId,
-          u.fullName,
-          u.gender,
-          u.ageBand,
-          u.emailDomain,
-          u.qualityScore,
-          eventTime,
-          micros,
-        ],
-        options,
-      ),
+      this.client.execute(user.query, user.params, STATEMENT_OPTIONS),
+      this.client.execute(byCountryDay.query, byCountryDay.params, STATEMENT_OPTIONS),
     ]);
+  }
+
+  /**
+   * Several users' upserts in one UNLOGGED batch: one request instead of two per user, each statement
+   * still stamped with its own event time, so what is written is exactly what `upsert` writes. Not atomic
+   * (no batchlog): like `upsert`, a failure means "retry or dead-letter these records whole". The caller
+   * keeps a batch under Cassandra's `batch_size_fail_threshold` (see `estimatedWriteBytes`); a
+   * refusal fails the whole batch, so the caller writes its records one by one to learn which.
+   */
+  async upsertMany(writes: readonly UserWrite[]): Promise<void> {
+    if (writes.length === 1) return this.upsert(writes[0]);
+    if (writes.length === 0) return;
+    await this.client.batch(
+      writes.flatMap((w) => userStatements(w)),
+      BATCH_OPTIONS,
+    );
   }
 
   findById(userId: string): Promise<Record<string, unknown> | null> {
