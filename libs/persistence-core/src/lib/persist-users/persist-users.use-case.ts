@@ -69,6 +69,7 @@ export class PersistUsersUseCase {
                 userId: event.payload.userId,
                 enrichedEventId: event.eventId,
                 writtenAt: new Date().toISOString(),
+                enriched: { partition: m.partition, offset: m.offset, producedAt: event.producedAt },
               },
             },
           });
