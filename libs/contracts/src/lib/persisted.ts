@@ -5,7 +5,8 @@ import { z } from 'zod';
  * event's enriched stage from it instead of reading users.enriched, the largest records of the pipeline.
  */
 export const PersistedFrom = z.object({
-  partition: z.number().int().min(0),
+  /** Kafka partitions are 32-bit, as the audit's column. */
+  partition: z.number().int().min(0).max(2_147_483_647),
   /** A 64-bit offset, as text. */
   offset: z.string().regex(/^\d+$/),
   producedAt: z.iso.datetime({ offset: true }),
