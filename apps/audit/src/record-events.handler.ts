@@ -4,18 +4,16 @@ import { TOPICS } from '@sparkflow/contracts';
 import { RecordEventsUseCase } from '@sparkflow/audit-store';
 import type { InboundMessage, MessageOutcome } from '@sparkflow/kafka';
 
-/** Every topic's records land in the audit; one use case handles them all. */
+/**
+ * The topics that settle or start an event land in the audit; one use case handles them all. users.enriched
+ * is not read: each event's enriched stage comes with persistence's ack or dead letter (ADR 0013).
+ */
 @Controller()
 export class RecordEventsHandler {
   constructor(private readonly recordEvents: RecordEventsUseCase) {}
 
   @EventPattern(TOPICS.usersRaw)
   raw(@Payload() batch: InboundMessage[]): Promise<MessageOutcome[]> {
-    return this.recordEvents.execute(batch);
-  }
-
-  @EventPattern(TOPICS.usersEnriched)
-  enriched(@Payload() batch: InboundMessage[]): Promise<MessageOutcome[]> {
     return this.recordEvents.execute(batch);
   }
 

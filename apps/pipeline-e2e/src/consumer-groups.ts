@@ -17,7 +17,7 @@ export const PIPELINE_GROUPS: readonly { service: string; groupId: string; topic
   {
     service: 'audit',
     groupId: 'sparkflow-audit',
-    topics: [TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersDlq, TOPICS.usersPersisted],
+    topics: [TOPICS.usersRaw, TOPICS.usersDlq, TOPICS.usersPersisted],
   },
 ];
 

@@ -223,7 +223,7 @@ interface Letter {
 /** The groups that consume each topic (the services' default group ids). */
 export const CONSUMERS: Record<TopicName, string[]> = {
   [TOPICS.usersRaw]: ['sparkflow-enrichment', 'sparkflow-audit'],
-  [TOPICS.usersEnriched]: ['sparkflow-persistence', 'sparkflow-audit'],
+  [TOPICS.usersEnriched]: ['sparkflow-persistence'],
   [TOPICS.usersDlq]: ['sparkflow-audit'],
   [TOPICS.usersPersisted]: ['sparkflow-audit'],
 };

@@ -42,8 +42,8 @@ describe('the stage that holds a batch', () => {
 
   it('is read from the counts alone while no group is stalled yet', () => {
     const b = { expected: 10, ingested: 10, enriched: 4, persisted: 4, deadLettered: 1, complete: false };
-    expect(waitingFor(b)).toBe('enrichment');
-    expect(waitingFor({ ...b, enriched: 9 })).toBe('persistence');
+    expect(waitingFor(b)).toBe('enrichment or persistence');
+    expect(waitingFor({ ...b, persisted: 9 })).toBe('audit');
     expect(waitingFor({ ...b, ingested: 7 })).toBe('ingestion');
   });
 });

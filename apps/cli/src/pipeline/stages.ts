@@ -15,7 +15,7 @@ export function stageReaders(cfg: Pick<CliConfig, 'groups'>): StageReader[] {
   return [
     { stage: 'enrichment', groupId: cfg.groups.enrichment, topic: TOPICS.usersRaw },
     { stage: 'persistence', groupId: cfg.groups.persistence, topic: TOPICS.usersEnriched },
-    ...[TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersDlq, TOPICS.usersPersisted].map((topic) => ({
+    ...[TOPICS.usersRaw, TOPICS.usersDlq, TOPICS.usersPersisted].map((topic) => ({
       stage: 'audit' as const,
       groupId: cfg.groups.audit,
       topic,
@@ -75,13 +75,14 @@ export function batchProgress(b: BatchProgressCounts): { done: number; total: nu
 }
 
 /**
- * Where a batch that stopped moving waits, from its counts alone (used when no group is stalled yet):
- * records not yet enriched or dead-lettered wait for enrichment, enriched ones for persistence.
+ * Where a batch that stopped moving waits, from its counts alone (used when no group is stalled yet). The
+ * audit records an event's enriched stage with persistence's ack or dead letter, so the counts cannot
+ * tell a record waiting for enrichment from one waiting for persistence.
  */
-export function waitingFor(b: BatchProgressCounts): PipelineStage | 'ingestion' {
+export function waitingFor(b: BatchProgressCounts): 'ingestion' | 'enrichment or persistence' | 'audit' {
   if (b.expected !== null && b.ingested < b.expected) return 'ingestion';
   if (b.persisted + b.deadLettered >= b.ingested) return 'audit';
-  return b.enriched + b.deadLettered < b.ingested ? 'enrichment' : 'persistence';
+  return 'enrichment or persistence';
 }
 
 /** The trace id of a W3C `traceparent` header (`00-<trace id>-<span id>-<flags>`), or null. */

@@ -72,7 +72,7 @@ const FLOW: Record<ServiceName, string> = {
   ingestion: 'HTTP → users.raw',
   enrichment: 'users.raw → users.enriched',
   persistence: 'users.enriched → users.persisted',
-  audit: 'all four topics → PostgreSQL',
+  audit: 'raw, dlq, persisted → PostgreSQL',
 };
 
 /** What `top` remembers between refreshes: when each committed offset was first seen, and process start times. */

@@ -56,7 +56,7 @@ export class TopSampler {
     return [
       [this.cfg.groups.enrichment, [TOPICS.usersRaw]],
       [this.cfg.groups.persistence, [TOPICS.usersEnriched]],
-      [this.cfg.groups.audit, PIPELINE_TOPICS],
+      [this.cfg.groups.audit, [TOPICS.usersRaw, TOPICS.usersDlq, TOPICS.usersPersisted]],
     ];
   }
 

@@ -47,8 +47,6 @@ export const SPARK_GROUP_PREFIX = 'spark-kafka-source-';
 /** The bench writes to and deletes topics of its own, never the pipeline's. */
 export const BENCH_TOPIC_PREFIX = 'bench.';
 
-const ALL_TOPICS: readonly TopicName[] = Object.values(TOPICS);
-
 const principal = (p: Partial<KafkaPrincipal> & Pick<KafkaPrincipal, 'role'>): KafkaPrincipal => ({
   user: `sparkflow-${p.role}`,
   consumes: [],
@@ -75,10 +73,11 @@ export const KAFKA_PRINCIPALS: readonly KafkaPrincipal[] = [
     produces: [TOPICS.usersPersisted, TOPICS.usersDlq],
     groups: [CONSUMER_GROUPS.persistence],
   }),
-  // The audit quarantines on users.dlq what it cannot store.
+  // The audit quarantines on users.dlq what it cannot store. It does not read users.enriched: an event's
+  // enriched stage comes with persistence's acknowledgement or dead letter.
   principal({
     role: 'audit',
-    consumes: ALL_TOPICS,
+    consumes: [TOPICS.usersRaw, TOPICS.usersDlq, TOPICS.usersPersisted],
     produces: [TOPICS.usersDlq],
     groups: [CONSUMER_GROUPS.audit],
   }),

@@ -45,6 +45,25 @@ const BATCHES_SINCE = `
 
 const COUNT_OUTCOMES = `SELECT outcome, count(*)::int AS n FROM audit_events WHERE batch_id = $1 GROUP BY outcome`;
 
+const STAGE_ORDER: Record<AuditOutcome, number> = {
+  ingested: 0,
+  enriched: 1,
+  persisted: 2,
+  'dead-lettered': 2,
+};
+
+/**
+ * Oldest first. An event's enriched row is stored with the ack or dead letter that settles it, in one
+ * statement and so at one `recorded_at`: the pipeline's order breaks the tie.
+ */
+function inStageOrder(rows: AuditEventEntity[]): AuditEventEntity[] {
+  return rows.sort(
+    (a, b) =>
+      new Date(a.recordedAt).getTime() - new Date(b.recordedAt).getTime() ||
+      STAGE_ORDER[a.outcome] - STAGE_ORDER[b.outcome],
+  );
+}
+
 /** All SQL of the audit store. Inserts are idempotent on (event_id, topic), so redelivery counts once. */
 export class AuditEventsRepository {
   constructor(private readonly ds: DataSource) {}
@@ -85,11 +104,11 @@ export class AuditEventsRepository {
   }
 
   async lineage(eventId: string): Promise<AuditEventEntity[]> {
-    return this.ds.getRepository(AuditEventEntity).find({ where: { eventId }, order: { recordedAt: 'ASC' } });
+    return inStageOrder(await this.ds.getRepository(AuditEventEntity).find({ where: { eventId } }));
   }
 
   async userHistory(userId: string): Promise<AuditEventEntity[]> {
-    return this.ds.getRepository(AuditEventEntity).find({ where: { userId }, order: { recordedAt: 'ASC' } });
+    return inStageOrder(await this.ds.getRepository(AuditEventEntity).find({ where: { userId } }));
   }
 
   /** Any one user of the batch that reached Cassandra, to show people where to look. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseError } from 'pg';
 import type { InboundMessage } from '@sparkflow/kafka';
-import { auditRowOf, RecordEventsUseCase } from './record-events.use-case';
+import { auditRowsOf, RecordEventsUseCase } from './record-events.use-case';
 import type { AuditEventsRepository } from './audit-events.repository';
 
 const env = (eventId: string, payload: unknown) => ({
@@ -26,7 +26,7 @@ const msg = (topic: string, value: unknown, headers: Record<string, string> = {}
   traceHeaders: {},
 });
 
-describe('auditRowOf', () => {
+describe('auditRowsOf', () => {
   const eventId = randomUUID();
   const userId = randomUUID();
 
@@ -36,12 +36,48 @@ describe('auditRowOf', () => {
       enrichedEventId: eventId,
       writtenAt: '2026-11-26T04:00:01.000Z',
     });
-    expect(auditRowOf(msg('users.persisted', ack))).toMatchObject({
-      eventId,
+    expect(auditRowsOf(msg('users.persisted', ack))).toEqual([
+      expect.objectContaining({ eventId, userId, outcome: 'persisted', batchId: 'b-1' }),
+    ]);
+  });
+
+  it('records the enriched stage from an acknowledgement that says where the enriched record was', () => {
+    const ack = env(randomUUID(), {
       userId,
-      outcome: 'persisted',
-      batchId: 'b-1',
+      enrichedEventId: eventId,
+      writtenAt: '2026-11-26T04:00:01.000Z',
+      enriched: { partition: 4, offset: '9000000000', producedAt: '2026-11-26T03:59:59.123456Z' },
     });
+    expect(auditRowsOf(msg('users.persisted', ack))).toEqual([
+      {
+        eventId,
+        topic: 'users.enriched',
+        outcome: 'enriched',
+        partition: 4,
+        offset: '9000000000',
+        batchId: 'b-1',
+        source: 'synthetic',
+        producedAt: new Date('2026-11-26T03:59:59.123456Z'),
+        userId,
+        reasons: null,
+      },
+      {
+        eventId,
+        topic: 'users.persisted',
+        outcome: 'persisted',
+        partition: 1,
+        offset: '42',
+        batchId: 'b-1',
+        source: 'synthetic',
+        producedAt: new Date('2026-11-26T04:00:00.000Z'),
+        userId,
+        reasons: null,
+      },
+    ]);
+  });
+
+  it('reads nothing of users.enriched itself', () => {
+    expect(auditRowsOf(msg('users.enriched', env(eventId, { userId })))).toBeNull();
   });
 
   it('records a dead letter under the original event id, with its reasons and batch', () => {
@@ -60,28 +96,83 @@ describe('auditRowOf', () => {
       attempts: 1,
       failedAt: '2026-11-26T04:00:01.000Z',
     });
-    expect(auditRowOf(msg('users.dlq', dead))).toMatchObject({
-      eventId,
-      outcome: 'dead-lettered',
+    expect(auditRowsOf(msg('users.dlq', dead))).toEqual([
+      expect.objectContaining({ eventId, outcome: 'dead-lettered', batchId: 'b-7', reasons, userId }),
+    ]);
+  });
+
+  const persistenceLetter = (payload: string, extra: Record<string, unknown> = {}) =>
+    env(randomUUID(), {
+      stage: 'persistence',
+      reasons: [{ code: 'CASSANDRA_REJECTED', message: 'Key may not be empty', path: null }],
+      originalTopic: 'users.enriched',
+      partition: 2,
+      offset: '77',
+      key: userId,
+      originalEventId: eventId,
+      originalBatchId: 'b-7',
+      payload,
+      payloadEncoding: 'utf8',
+      attempts: 1,
+      failedAt: '2026-11-26T04:00:01.000Z',
+      ...extra,
+    });
+
+  it('records the enriched stage of an event persistence dead-lettered, read from the letter', () => {
+    const enriched = JSON.stringify({
+      ...env(eventId, { userId, email: 'x@example.com' }),
       batchId: 'b-7',
-      reasons,
+      source: 'http-push',
+      producedAt: '2026-11-26T03:00:00.000001Z',
+    });
+    const rows = auditRowsOf(msg('users.dlq', persistenceLetter(enriched)));
+    expect(rows?.map((r) => [r.eventId, r.topic, r.outcome, r.partition, r.offset])).toEqual([
+      [eventId, 'users.enriched', 'enriched', 2, '77'],
+      [eventId, 'users.dlq', 'dead-lettered', 1, '42'],
+    ]);
+    expect(rows?.[0]).toMatchObject({
+      batchId: 'b-7',
+      source: 'http-push',
+      producedAt: new Date('2026-11-26T03:00:00.000001Z'),
       userId,
+      reasons: null,
     });
   });
 
+  it('names the enriched record of a letter whose payload was cut by its fields, its producedAt unknown', () => {
+    const rows = auditRowsOf(msg('users.dlq', persistenceLetter('{"eventId', { payloadTruncated: true })));
+    expect(rows?.[0]).toMatchObject({
+      eventId,
+      topic: 'users.enriched',
+      partition: 2,
+      offset: '77',
+      batchId: 'b-7',
+      source: 'synthetic',
+      producedAt: null,
+      userId,
+    });
+    expect(rows).toHaveLength(2);
+  });
+
+  it('adds no enriched stage for an enriched record it could not have identified, nor for its own quarantine', () => {
+    expect(auditRowsOf(msg('users.dlq', persistenceLetter('not json')))).toHaveLength(1);
+    const enriched = JSON.stringify(env(eventId, { userId }));
+    expect(auditRowsOf(msg('users.dlq', persistenceLetter(enriched, { stage: 'audit' })))).toHaveLength(1);
+  });
+
   it('still records a raw record too broken to parse, from its headers', () => {
-    const row = auditRowOf(
+    const rows = auditRowsOf(
       msg('users.raw', Buffer.from([0xff, 0x00]), {
         'sparkflow-event-id': eventId,
         'sparkflow-batch-id': 'b-9',
       }),
     );
-    expect(row).toMatchObject({ eventId, outcome: 'ingested', batchId: 'b-9', userId: null });
+    expect(rows?.[0]).toMatchObject({ eventId, outcome: 'ingested', batchId: 'b-9', userId: null });
   });
 
   it('skips what it cannot identify rather than inventing an id', () => {
-    expect(auditRowOf(msg('users.raw', 'garbage'))).toBeNull();
-    expect(auditRowOf(msg('some.other.topic', env(eventId, {})))).toBeNull();
+    expect(auditRowsOf(msg('users.raw', 'garbage'))).toBeNull();
+    expect(auditRowsOf(msg('some.other.topic', env(eventId, {})))).toBeNull();
   });
 });
 

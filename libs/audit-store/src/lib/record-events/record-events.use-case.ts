@@ -15,16 +15,16 @@ import type { AuditOutcome } from '../entities/audit-event.entity';
 import type { AuditEventsRepository, AuditRow } from './audit-events.repository';
 import { fromPostgresError, postgresErrorCode } from './postgres-errors';
 
+/** The topics the audit reads. users.enriched is not one: an event's enriched row comes with its ack or dead letter. */
 const OUTCOME_BY_TOPIC: Record<string, AuditOutcome> = {
   [TOPICS.usersRaw]: 'ingested',
-  [TOPICS.usersEnriched]: 'enriched',
   [TOPICS.usersDlq]: 'dead-lettered',
   [TOPICS.usersPersisted]: 'persisted',
 };
 
 /**
- * Only what the audit keeps of raw and enriched records: their envelope and whose they are. Validating
- * the whole person is enrichment's job (a raw record it rejects reaches the audit again as a dead
+ * Only what the audit keeps of raw records and of the enriched records persistence dead-letters: their
+ * envelope and whose they are. Validating the whole person is enrichment's job (a raw record it rejects reaches the audit again as a dead
  * letter), and doing it a second time here was most of the audit's parsing cost.
  */
 const RawUserKey = eventOf(z.object({ login: z.object({ uuid: z.string() }) }));
@@ -32,19 +32,21 @@ const EnrichedUserKey = eventOf(EnrichedUser.pick({ userId: true }));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function json(m: InboundMessage): unknown {
+function parseJson(text: string): unknown {
   try {
-    return JSON.parse(m.value?.toString('utf8') ?? 'null');
+    return JSON.parse(text);
   } catch {
     return null;
   }
 }
 
+const json = (m: InboundMessage): unknown => parseJson(m.value?.toString('utf8') ?? 'null');
+
 /**
  * Topics whose records nobody but the audit reads: one the audit cannot identify is dead-lettered by the
  * audit itself (its quarantine letter on users.dlq is well-formed, so the audit records that instead).
- * An unreadable users.raw or users.enriched record is explained by the dead letter of the service that
- * consumes it (enrichment, persistence), so the audit leaves it to them rather than count it twice.
+ * An unreadable users.raw record is explained by enrichment's dead letter, so the audit leaves it to
+ * enrichment rather than count it twice.
  */
 const ONLY_THE_AUDIT_READS = new Set<string>([TOPICS.usersPersisted, TOPICS.usersDlq]);
 
@@ -56,11 +58,76 @@ function unidentified(m: InboundMessage): SparkflowException {
 }
 
 /**
- * The audit's view of one record. The event id is the same on every topic a person's event crosses
- * (raw → enriched → persisted, or → dlq), so (event_id, topic) rows form its lineage. A raw record
- * too broken to parse is still audited from its headers; its dead letter explains it.
+ * The enriched stage of an event persistence wrote, from its acknowledgement: the same row the audit once
+ * recorded from the users.enriched record itself (that record's partition, offset and producedAt; the ack
+ * repeats its envelope's source and batch and its user). An ack from before it carried `enriched` says
+ * nothing of where that record was, so the event keeps only its persisted stage.
  */
-export function auditRowOf(m: InboundMessage): AuditRow | null {
+function enrichedRowOfAck(ack: PersistedEvent): AuditRow | null {
+  const from = ack.payload.enriched;
+  if (!from) return null;
+  return {
+    eventId: ack.payload.enrichedEventId,
+    topic: TOPICS.usersEnriched,
+    outcome: 'enriched',
+    partition: from.partition,
+    offset: from.offset,
+    batchId: ack.batchId,
+    source: ack.source,
+    producedAt: new Date(from.producedAt),
+    userId: ack.payload.userId,
+    reasons: null,
+  };
+}
+
+/**
+ * The enriched stage of an event persistence dead-lettered: the record it gave up on is the dead
+ * letter's payload, read as the audit once read it on users.enriched (envelope and user id). A payload
+ * cut to fit users.dlq still names the record by the letter's fields; only its producedAt is then unknown.
+ */
+function enrichedRowOfDeadLetter(d: DeadLetterEvent): AuditRow | null {
+  const dl = d.payload;
+  if (dl.originalTopic !== TOPICS.usersEnriched || dl.stage !== 'persistence') return null;
+  if (dl.partition === null || dl.offset === null) return null;
+  const base = {
+    topic: TOPICS.usersEnriched,
+    outcome: 'enriched' as const,
+    partition: dl.partition,
+    offset: dl.offset,
+    reasons: null,
+  };
+  if (dl.payloadEncoding === 'utf8' && !dl.payloadTruncated) {
+    const e = EnrichedUserKey.safeParse(parseJson(dl.payload));
+    return e.success
+      ? {
+          ...base,
+          eventId: e.data.eventId,
+          batchId: e.data.batchId,
+          source: e.data.source,
+          producedAt: new Date(e.data.producedAt),
+          userId: e.data.payload.userId,
+        }
+      : null;
+  }
+  const eventId = dl.originalEventId;
+  if (!eventId || !UUID.test(eventId)) return null;
+  return {
+    ...base,
+    eventId,
+    batchId: dl.originalBatchId,
+    source: d.source,
+    producedAt: null,
+    userId: dl.key && UUID.test(dl.key) ? dl.key.toLowerCase() : null,
+  };
+}
+
+/**
+ * The audit's rows for one record, or null when it cannot identify it. The event id is the same on every
+ * topic a person's event crosses (raw → enriched → persisted, or → dlq), so (event_id, topic) rows form
+ * its lineage. users.enriched is not read: its stage comes with the ack or the dead letter that settles
+ * the event. A raw record too broken to parse is still audited from its headers; its dead letter explains it.
+ */
+export function auditRowsOf(m: InboundMessage): AuditRow[] | null {
   const outcome = OUTCOME_BY_TOPIC[m.topic];
   if (!outcome) return null;
   const value = json(m);
@@ -83,51 +150,36 @@ export function auditRowOf(m: InboundMessage): AuditRow | null {
       const eventId = raw.success ? raw.data.eventId : headerId;
       if (!eventId || !UUID.test(eventId)) return null;
       const uuid = raw.success ? raw.data.payload.login.uuid : '';
-      return { ...base, eventId, userId: UUID.test(uuid) ? uuid.toLowerCase() : null };
-    }
-    case TOPICS.usersEnriched: {
-      const e = EnrichedUserKey.safeParse(value);
-      return e.success ? { ...base, eventId: e.data.eventId, userId: e.data.payload.userId } : null;
+      return [{ ...base, eventId, userId: UUID.test(uuid) ? uuid.toLowerCase() : null }];
     }
     case TOPICS.usersPersisted: {
       const p = PersistedEvent.safeParse(value);
-      return p.success
-        ? { ...base, eventId: p.data.payload.enrichedEventId, userId: p.data.payload.userId }
-        : null;
+      if (!p.success) return null;
+      const persisted = { ...base, eventId: p.data.payload.enrichedEventId, userId: p.data.payload.userId };
+      const enriched = enrichedRowOfAck(p.data);
+      return enriched ? [enriched, persisted] : [persisted];
     }
     case TOPICS.usersDlq: {
       const d = DeadLetterEvent.safeParse(value);
       if (!d.success) return null;
       const original = d.data.payload.originalEventId;
-      return {
+      const row: AuditRow = {
         ...base,
         eventId: original && UUID.test(original) ? original : d.data.eventId,
         batchId: d.data.payload.originalBatchId ?? d.data.batchId,
         reasons: d.data.payload.reasons,
         userId: d.data.payload.key && UUID.test(d.data.payload.key) ? d.data.payload.key.toLowerCase() : null,
       };
+      // A person ingestion refused never reached users.raw, yet it was received and its batch counts it:
+      // recorded as ingested and dead-lettered, so the batch's account still adds up.
+      if (d.data.payload.stage === 'ingestion')
+        return [{ ...row, topic: TOPICS.usersRaw, outcome: 'ingested', reasons: null }, row];
+      const enriched = enrichedRowOfDeadLetter(d.data);
+      return enriched ? [enriched, row] : [row];
     }
     default:
       return null;
   }
-}
-
-function refusedAtIngestion(m: InboundMessage): boolean {
-  if (m.topic !== TOPICS.usersDlq) return false;
-  const d = DeadLetterEvent.safeParse(json(m));
-  return d.success && d.data.payload.stage === 'ingestion';
-}
-
-/**
- * A person ingestion refused never reached users.raw, yet it was received and its batch counts it:
- * recorded as ingested and dead-lettered, so the batch's account still adds up.
- */
-function auditRowsOf(m: InboundMessage): AuditRow[] | null {
-  const row = auditRowOf(m);
-  if (!row) return null;
-  return refusedAtIngestion(m)
-    ? [{ ...row, topic: TOPICS.usersRaw, outcome: 'ingested' as const, reasons: null }, row]
-    : [row];
 }
 
 type BatchRow = { batchId: string; source: string; expectedCount: number | null };
@@ -135,7 +187,7 @@ type BatchRow = { batchId: string; source: string; expectedCount: number | null 
 /** What one record asks the store to keep: its audit row and, for the first raw record of a batch, the batch. */
 interface Unit {
   index: number;
-  /** Its audit rows: none when the audit cannot identify it, two for a person ingestion refused. */
+  /** Its audit rows: none when the audit cannot identify it, two for a person ingestion refused or an event persistence settled. */
   rows: AuditRow[] | null;
   batch: BatchRow | null;
 }

@@ -181,4 +181,15 @@ describe('PersistUsersUseCase', () => {
     expect(codeOf(outcome)).toBe(SparkflowErrorCode.SchemaInvalid);
     expect(cassandra.batches).toEqual([]);
   });
+
+  it('tells the audit in each acknowledgement where the enriched record sat and when it was produced', async () => {
+    const event = enriched(randomUUID());
+    const { sent, useCase } = setup(async () => undefined);
+    await useCase.execute([{ ...message(event), partition: 3, offset: '1234' }]);
+    expect(PersistedEvent.parse(sent[0].event).payload).toMatchObject({
+      userId: event.payload.userId,
+      enrichedEventId: event.eventId,
+      enriched: { partition: 3, offset: '1234', producedAt: '2026-11-25T12:00:00.000Z' },
+    });
+  });
 });

@@ -107,6 +107,7 @@ export class PersistUsersUseCase {
                   userId: event.payload.userId,
                   enrichedEventId: event.eventId,
                   writtenAt,
+                  enriched: { partition: m.partition, offset: m.offset, producedAt: event.producedAt },
                 },
               },
             });
