@@ -59,7 +59,9 @@ function serviceEnv(
  * V8's old-space limit per service, in MB. Measured with `npm run bench` (30,000 users, 2 cores): without
  * a limit the services let their heaps grow to 250–340 MB RSS under load; at 160 MB the consumers peak
  * near 160 MB for about 10 % less throughput. Ingestion keeps more room, since it parses request bodies
- * of up to INGESTION_MAX_BODY several at a time. SERVICE_NODE_ARGS comes after and can override it.
+ * of up to INGESTION_MAX_BODY several at a time (INGESTION_BODIES_IN_FLIGHT bounds them). Its peak RSS is
+ * not set by this cap: at 160 MB it peaked at 219 MB as at 192 (bench/results/2026-11-30-services.md).
+ * SERVICE_NODE_ARGS comes after and can override it.
  */
 const HEAP_MB: Record<ServiceName, number> = {
   ingestion: 192,
@@ -73,6 +75,8 @@ const HEAP_MB: Record<ServiceName, number> = {
  * this by default, which on top of the old-space caps above put the services at 193–236 MB peak RSS in
  * `npm run bench -- --quick` and, with the old space squeezed, sent one run into GC thrashing (3× the CPU
  * per user). At 8 MB they peaked at 155–185 MB with no loss of throughput (4 MB: 150–182 MB, slightly slower).
+ * 16 and 32 MB (20,000 users, back to back with 8) raised every service's peak RSS by 13–22 and 39–51 MB
+ * for a CPU per user within the run-to-run noise of the shared machine (bench/results/2026-11-30-services.md).
  */
 const SEMI_SPACE_MB = 8;
 

@@ -1,4 +1,4 @@
-import { dottedPath, stringAt, valueAt } from './payload-path';
+import { dottedPath, stringAt, stringsReader, valueAt } from './payload-path';
 
 describe('valueAt', () => {
   const payload = { location: { postcode: 'EC1A 1BB', street: { number: 4021 } } };
@@ -32,5 +32,26 @@ describe('dottedPath', () => {
     expect(dottedPath(['location', 'postcode'])).toBe('location.postcode');
     expect(dottedPath(['results', 3, 'email'])).toBe('results.3.email');
     expect(dottedPath([])).toBeNull();
+  });
+});
+
+describe('stringsReader', () => {
+  const read = stringsReader(['email', 'location.postcode', 'location.street.number', 'email', 'nat']);
+
+  it('answers as stringAt does for each of its paths', () => {
+    const payloads: unknown[] = [
+      { email: 'a@b.io', location: { postcode: 'EC1A 1BB', street: { number: 4021 } } },
+      { email: 42, location: ['EC1A 1BB'], nat: 'GB' },
+      { location: null },
+      Object.create({ email: 'inherited@b.io' }),
+      null,
+      'text',
+    ];
+    for (const payload of payloads) {
+      const at = read(payload);
+      for (const path of ['email', 'location.postcode', 'location.street.number', 'nat'] as const) {
+        expect(at(path)).toBe(stringAt(payload, path));
+      }
+    }
   });
 });

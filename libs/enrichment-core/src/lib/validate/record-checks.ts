@@ -1,7 +1,7 @@
 import { RandomUserDated, SparkflowErrorCode, type DeadLetterReason } from '@sparkflow/contracts';
 import { yearsBefore } from '../derive/calendar';
 import { hasControlCharacter, normaliseEmail } from '../normalise/text';
-import { stringAt } from './payload-path';
+import { stringsReader } from './payload-path';
 
 export const MAX_TEXT_LENGTH = 1000;
 export const MAX_AGE_YEARS = 130;
@@ -28,6 +28,16 @@ const NON_BLANK_PATHS = ['name.first', 'name.last', 'email', 'login.username', '
 
 const CONTROL_CHECKED_PATHS = ['name.title', 'name.first', 'name.last', 'email'] as const;
 
+// Every string the checks read, each read once per record (several checks look at the same field).
+const readStrings = stringsReader([
+  ...LENGTH_CAPPED_PATHS,
+  ...NON_BLANK_PATHS,
+  ...CONTROL_CHECKED_PATHS,
+  'nat',
+  'dob.date',
+  'registered.date',
+]);
+
 // Exactly one "@", a non-empty local part, and a domain of at least two non-empty dot-separated labels.
 const EMAIL = /^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$/;
 
@@ -43,8 +53,7 @@ const semanticInvalid = (path: string, message: string): DeadLetterReason => ({
 });
 
 /** A date the contract accepts, or undefined (the schema reasons already report a malformed one). */
-function dateAt(payload: unknown, path: string): Date | undefined {
-  const value = stringAt(payload, path);
+function dateOf(value: string | undefined): Date | undefined {
   return value !== undefined && RandomUserDated.shape.date.safeParse(value).success
     ? new Date(value)
     : undefined;
@@ -56,43 +65,44 @@ function dateAt(payload: unknown, path: string): Date | undefined {
  */
 export function recordReasons(payload: unknown, now: Date): DeadLetterReason[] {
   const reasons: DeadLetterReason[] = [];
+  const stringAt = readStrings(payload);
 
   for (const path of LENGTH_CAPPED_PATHS) {
-    const value = stringAt(payload, path);
+    const value = stringAt(path);
     if (value !== undefined && value.length > MAX_TEXT_LENGTH) {
       reasons.push(schemaInvalid(path, `Longer than ${MAX_TEXT_LENGTH} characters (${value.length})`));
     }
   }
 
   for (const path of NON_BLANK_PATHS) {
-    const value = stringAt(payload, path);
+    const value = stringAt(path);
     // An empty string is already a schema issue (min 1); only whitespace-only values are new here.
     if (value !== undefined && value.length > 0 && value.trim() === '') {
       reasons.push(schemaInvalid(path, 'Blank: only whitespace'));
     }
   }
 
-  const nat = stringAt(payload, 'nat');
+  const nat = stringAt('nat');
   if (nat !== undefined && nat.length === 2 && !/^[A-Za-z]{2}$/.test(nat)) {
     reasons.push(schemaInvalid('nat', 'Nationality must be two letters'));
   }
 
   for (const path of CONTROL_CHECKED_PATHS) {
-    const value = stringAt(payload, path);
+    const value = stringAt(path);
     if (value !== undefined && hasControlCharacter(value)) {
       reasons.push(semanticInvalid(path, 'Contains a control character (U+0000–U+001F or U+007F)'));
     }
   }
 
-  const email = stringAt(payload, 'email');
+  const email = stringAt('email');
   if (email !== undefined && email.trim() !== '' && !EMAIL.test(normaliseEmail(email))) {
     reasons.push(
       semanticInvalid('email', 'Not an e-mail address: needs exactly one "@" and a dotted domain'),
     );
   }
 
-  const dob = dateAt(payload, 'dob.date');
-  const registered = dateAt(payload, 'registered.date');
+  const dob = dateOf(stringAt('dob.date'));
+  const registered = dateOf(stringAt('registered.date'));
   if (dob !== undefined && dob.getTime() > now.getTime()) {
     reasons.push(semanticInvalid('dob.date', `Date of birth is in the future (after ${now.toISOString()})`));
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FullRandomUser, RandomUserResponse } from '@sparkflow/contracts';
-import { allLocales, base, en, Faker } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
 import {
   asciiLocalPart,
   type Gender,
@@ -43,6 +43,9 @@ const fakers = new Map<Nationality, Faker>();
 function fakerFor(nat: Nationality): Faker {
   let faker = fakers.get(nat);
   if (!faker) {
+    // Loaded on first use: the package brings every locale (~40 MB resident), which a service that only
+    // takes pushed users never needs.
+    const { allLocales, base, en, Faker } = require('@faker-js/faker') as typeof import('@faker-js/faker');
     const locale = allLocales[PROFILES[nat].locale as keyof typeof allLocales];
     faker = new Faker({ locale: [locale, en, base], randomizer });
     fakers.set(nat, faker);
