@@ -184,7 +184,7 @@ describe('PersistUsersUseCase', () => {
 
   it('tells the audit in each acknowledgement where the enriched record sat and when it was produced', async () => {
     const event = enriched(randomUUID());
-    const { sent, useCase } = setup(async () => undefined);
+    const { sent, useCase } = setup();
     await useCase.execute([{ ...message(event), partition: 3, offset: '1234' }]);
     expect(PersistedEvent.parse(sent[0].event).payload).toMatchObject({
       userId: event.payload.userId,
