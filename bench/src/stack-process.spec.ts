@@ -1,4 +1,14 @@
-import { baseName, cpuMsPerRecord, sumByBase } from './stack-process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { baseName, cpuMsPerRecord, meterLimit, sumByBase } from './stack-process';
+
+function burn(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
 
 describe('baseName', () => {
   it('drops the node or replica number', () => {
@@ -36,5 +46,38 @@ describe('cpuMsPerRecord', () => {
   it('turns CPU seconds over records into CPU-ms per record, to 3 decimals', () => {
     expect(cpuMsPerRecord(1.5, 3000)).toBe(0.5);
     expect(cpuMsPerRecord(1, 3)).toBe(333.333);
+  });
+});
+
+describe('meterLimit', () => {
+  it("splits the work's CPU between the engine's process and the harness's own", async () => {
+    const home = await mkdtemp(join(tmpdir(), 'sparkflow-meter-'));
+    // The "engine": a process that burns 600 ms of CPU when told to, then waits to be stopped.
+    const engine = spawn(
+      process.execPath,
+      [
+        '-e',
+        `process.stdin.once('data', () => { const t = Date.now(); while (Date.now() - t < 600); process.stdout.write('done'); })`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    try {
+      await mkdir(join(home, 'run'));
+      await writeFile(join(home, 'run', 'kafka.pid'), String(engine.pid));
+      const { result, cpu } = await meterLimit(home, 'kafka', 1, async () => {
+        const done = once(engine.stdout, 'data');
+        engine.stdin.write('go');
+        await done;
+        burn(150); // the "client"
+        return 'written';
+      });
+      expect(result).toBe('written');
+      expect(cpu.engineCpuMsPerRecord).toBeGreaterThanOrEqual(550);
+      expect(cpu.clientCpuMsPerRecord).toBeGreaterThanOrEqual(140);
+      expect(cpu.clientCpuMsPerRecord).toBeLessThan(550);
+    } finally {
+      engine.kill();
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });

@@ -206,3 +206,34 @@ export const sumOf = (perProcess: Partial<Record<string, number>>) =>
       .reduce<number>((a, b) => a + (b ?? 0), 0)
       .toFixed(3),
   );
+
+/**
+ * What a raw-limit stage's work cost, in CPU-ms per record: the engine that did it (its pid file in the
+ * stack's home) and the harness's own process, which ran the client (kafkajs, cassandra-driver) and
+ * nothing else meanwhile. With nothing else of the pipeline's in them, these are the floor of what that
+ * engine and one client hop cost per user.
+ */
+export interface LimitCpu {
+  engineCpuMsPerRecord: number;
+  clientCpuMsPerRecord: number;
+}
+
+export async function meterLimit<T>(
+  home: string,
+  engine: Engine,
+  records: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; cpu: LimitCpu }> {
+  const meter = await CpuMeter.start([await StackProcess.find(home, engine)]);
+  const client = process.cpuUsage();
+  const result = await work();
+  const { user, system } = process.cpuUsage(client);
+  const engineSeconds = (await meter.seconds())[engine] ?? 0;
+  return {
+    result,
+    cpu: {
+      engineCpuMsPerRecord: cpuMsPerRecord(engineSeconds, records),
+      clientCpuMsPerRecord: cpuMsPerRecord((user + system) / 1e6, records),
+    },
+  };
+}

@@ -11,6 +11,7 @@ import {
 } from '@sparkflow/persistence-core';
 import { cassandraConnection } from '@sparkflow/testing';
 import { forEachConcurrent, perSecond, type RunContext } from '../run-context';
+import { meterLimit, type LimitCpu } from '../stack-process';
 
 export interface CassandraLimitResult {
   records: number;
@@ -22,6 +23,8 @@ export interface CassandraLimitResult {
   concurrency: number;
   wallMs: number;
   recordsPerSec: number;
+  /** Over the full write: Cassandra's CPU, and cassandra-driver's (the harness), per user. */
+  cpu: LimitCpu;
 }
 
 export function benchCassandra(ctx: RunContext): Client {
@@ -82,9 +85,15 @@ export async function cassandraLimit(ctx: RunContext): Promise<CassandraLimitRes
       ctx.log(`cassandra-limit: probe concurrency ${concurrency}: ${perSecond(probeSize, ms)} records/s`);
     }
     const best = probes.reduce((a, b) => (b.recordsPerSec > a.recordsPerSec ? b : a));
-    const wallMs = await timedWrites(repo, writes, best.concurrency);
+    const { result: wallMs, cpu } = await meterLimit(
+      ctx.opts.settings.SPARKFLOW_HOME,
+      'cassandra',
+      writes.length,
+      () => timedWrites(repo, writes, best.concurrency),
+    );
     ctx.log(
-      `cassandra-limit: ${writes.length} records at concurrency ${best.concurrency} in ${Math.round(wallMs)} ms`,
+      `cassandra-limit: ${writes.length} records at concurrency ${best.concurrency} in ${Math.round(wallMs)} ms; ` +
+        `CPU-ms per user: cassandra ${cpu.engineCpuMsPerRecord}, driver ${cpu.clientCpuMsPerRecord}`,
     );
     return {
       records: writes.length,
@@ -94,6 +103,7 @@ export async function cassandraLimit(ctx: RunContext): Promise<CassandraLimitRes
       concurrency: best.concurrency,
       wallMs: Math.round(wallMs),
       recordsPerSec: perSecond(writes.length, wallMs),
+      cpu,
     };
   } finally {
     await client.shutdown();

@@ -10,6 +10,7 @@ import {
   type RawUserEvent,
 } from '@sparkflow/contracts';
 import { chunks, forEachConcurrent, perSecond, type RunContext } from '../run-context';
+import { meterLimit, type LimitCpu } from '../stack-process';
 
 export interface KafkaLimitResult {
   topic: string;
@@ -20,6 +21,8 @@ export interface KafkaLimitResult {
   sendsInFlight: number;
   wallMs: number;
   recordsPerSec: number;
+  /** Over the timed produce: the broker's CPU, and the kafkajs producer's (the harness), per record. */
+  cpu: LimitCpu;
 }
 
 /** users.raw envelopes exactly as ingestion writes them: key login.uuid, JSON value, batch-size header. */
@@ -103,13 +106,22 @@ export async function kafkaLimit(ctx: RunContext, topic: string): Promise<KafkaL
   try {
     // Warm-up: metadata and connections to every partition leader are not part of the rate.
     await producer.send({ topic, acks: -1, messages: messages.slice(0, 1) });
-    const started = performance.now();
-    await forEachConcurrent(chunks(messages.slice(1), MESSAGES_PER_SEND), SENDS_IN_FLIGHT, async (batch) => {
-      await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: batch });
-    });
-    const wallMs = performance.now() - started;
+    const timed = messages.slice(1);
+    const { result: wallMs, cpu } = await meterLimit(
+      ctx.opts.settings.SPARKFLOW_HOME,
+      'kafka',
+      timed.length,
+      async () => {
+        const started = performance.now();
+        await forEachConcurrent(chunks(timed, MESSAGES_PER_SEND), SENDS_IN_FLIGHT, async (batch) => {
+          await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: batch });
+        });
+        return performance.now() - started;
+      },
+    );
     ctx.log(
-      `kafka-limit: ${messages.length} records, ${(bytes / 1e6).toFixed(1)} MB in ${Math.round(wallMs)} ms`,
+      `kafka-limit: ${messages.length} records, ${(bytes / 1e6).toFixed(1)} MB in ${Math.round(wallMs)} ms; ` +
+        `CPU-ms per record: kafka ${cpu.engineCpuMsPerRecord}, producer ${cpu.clientCpuMsPerRecord}`,
     );
     return {
       topic,
@@ -120,6 +132,7 @@ export async function kafkaLimit(ctx: RunContext, topic: string): Promise<KafkaL
       sendsInFlight: SENDS_IN_FLIGHT,
       wallMs: Math.round(wallMs),
       recordsPerSec: perSecond(messages.length - 1, wallMs),
+      cpu,
     };
   } finally {
     await producer.disconnect();
