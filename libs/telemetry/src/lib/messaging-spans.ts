@@ -23,6 +23,31 @@ export function headersFromContext(ctx: Context): Record<string, string> {
   return carrier;
 }
 
+/** version-traceId-parentId-flags: version not ff, neither id all zeros (W3C Trace Context, `traceparent`). */
+const TRACEPARENT =
+  /^\s?((?!ff)[0-9a-f]{2})-((?!0{32})[0-9a-f]{32})-((?!0{16})[0-9a-f]{16})-([0-9a-f]{2})(-.*)?\s?$/;
+
+/**
+ * Whether a record's trace is sampled, read from its W3C `traceparent` flags without building a context;
+ * undefined when it has no (well-formed) traceparent, so the root sampler decides. A record whose trace
+ * is not sampled gets nothing from the services' parent-based sampler: its spans record and export nothing.
+ */
+export function sampledInHeaders(headers: Readonly<Record<string, string>>): boolean | undefined {
+  const header = headers['traceparent'];
+  const m = header === undefined ? null : TRACEPARENT.exec(header);
+  // Version 00 has exactly four fields; a later version may add more (W3C Trace Context, "Versioning").
+  if (!m || (m[1] === '00' && m[5] !== undefined)) return undefined;
+  return (Number.parseInt(m[4], 16) & 1) === 1;
+}
+
+/** The W3C trace headers among a record's headers, as they are, to pass on to the records made from it. */
+export function traceHeadersOf(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers['traceparent']) out['traceparent'] = headers['traceparent'];
+  if (headers['tracestate']) out['tracestate'] = headers['tracestate'];
+  return out;
+}
+
 /** A `process <topic>` span continuing the trace found in the record's headers. */
 export function startProcessSpan(
   topic: string,

@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { HEADERS, type SparkflowErrorCode, type Stage } from '@sparkflow/contracts';
-import { endSpan, headersFromContext, startProcessSpan, withLogIds } from '@sparkflow/telemetry';
+import {
+  endSpan,
+  headersFromContext,
+  sampledInHeaders,
+  startProcessSpan,
+  traceHeadersOf,
+  withLogIds,
+} from '@sparkflow/telemetry';
 import { assertNever } from '@sparkflow/contracts';
 import { type Disposition, disposition, reasonsOf } from '@sparkflow/errors';
 import { failureCode } from '../errors/kafka-errors';
@@ -11,7 +18,13 @@ import { type PartitionLag, PartitionProgress } from '../lag/partition-progress'
 import { BatchHeartbeat } from './batch-heartbeat';
 import type { ConsumerHealth } from './consumer-health';
 import { DLQ_MAX_MESSAGE_BYTES, DLQ_TOPIC, deadLetterFor } from './dead-letters';
-import { type BatchHandler, type InboundMessage, type MessageOutcome, failed, toInbound } from './inbound-message';
+import {
+  type BatchHandler,
+  type InboundMessage,
+  type MessageOutcome,
+  failed,
+  toInbound,
+} from './inbound-message';
 import { batchLogIds, inRecord } from './record-context';
 
 export interface RetryPolicy {
@@ -261,7 +274,10 @@ export class BatchConsumer {
 
   private async run(consumer: Consumer): Promise<void> {
     await consumer.connect();
-    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.subscribe({
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -300,7 +316,8 @@ export class BatchConsumer {
     const idleMs = Date.now() - this.lastActivity;
     if (idleMs < this.watchdog.stallAfterMs || !lags) return;
     const waiting = lags.reduce((n, l) => n + l.lag, 0);
-    if (waiting) await this.restart(`no batch for ${Math.round(idleMs / 1000)} s while ${waiting} records wait`);
+    if (waiting)
+      await this.restart(`no batch for ${Math.round(idleMs / 1000)} s while ${waiting} records wait`);
   }
 
   private restart(reason: string): Promise<void> {
@@ -358,7 +375,10 @@ export class BatchConsumer {
     const admin = this.admin;
     const now = Date.now();
     const out: PartitionLag[] = [];
-    const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics: this.options.topics });
+    const committed = await admin.fetchOffsets({
+      groupId: this.options.groupId,
+      topics: this.options.topics,
+    });
     for (const { topic, partitions } of committed) {
       const owned = this.assignment ? new Set(this.assignment[topic] ?? []) : null;
       for (const end of await admin.fetchTopicOffsets(topic)) {
@@ -374,7 +394,8 @@ export class BatchConsumer {
               committed: at,
               low,
               high: BigInt(end.high),
-              oldestUnreadTimestampMs: inHand && inHand.offset === (at < low ? low : at) ? inHand.timestampMs : null,
+              oldestUnreadTimestampMs:
+                inHand && inHand.offset === (at < low ? low : at) ? inHand.timestampMs : null,
             },
             now,
           ),
@@ -427,12 +448,17 @@ export class BatchConsumer {
           const outcome = outcomes[i];
           if (outcome.status === 'ok') return;
           const code = failureCode(outcome.error);
-          if (this.exhausted(disposition(code), attempt, started)) dead.push({ message, traced: traced[i], error: outcome.error });
+          if (this.exhausted(disposition(code), attempt, started))
+            dead.push({ message, traced: traced[i], error: outcome.error });
           else retry.push({ message, code, error: outcome.error });
         });
         if (dead.length) {
           if (!(await this.sendDeadLetters(dead, attempt, payload, revoked, heartbeat))) return;
-          this.options.observer?.deadLettered?.(topic, dead.length, dead.map((d) => failureCode(d.error)));
+          this.options.observer?.deadLettered?.(
+            topic,
+            dead.length,
+            dead.map((d) => failureCode(d.error)),
+          );
           this.noticeDeadLetters(dead, attempt);
         }
         pending = retry.map((r) => r.message);
@@ -458,7 +484,11 @@ export class BatchConsumer {
     await this.commitBefore(consumer, payload, (BigInt(last) + 1n).toString());
     this.lastActivity = Date.now();
     this.options.observer?.processed?.(topic, total, Date.now() - started);
-    this.options.observer?.lag?.(topic, partition, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
+    this.options.observer?.lag?.(
+      topic,
+      partition,
+      Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)),
+    );
   }
 
   /**
@@ -472,11 +502,17 @@ export class BatchConsumer {
     if (BigInt(next) <= BigInt(messages[0].offset)) return;
     payload.resolveOffset((BigInt(next) - 1n).toString());
     if (payload.isRunning()) await consumer.commitOffsets([{ topic, partition, offset: next }]);
-    else await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+    else
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: next }] }],
+      });
   }
 
   /** One notice per dead letter, in the context of the attempt that gave the record up (its span, its ids). */
-  private noticeDeadLetters(dead: readonly { traced: InboundMessage; error: unknown }[], attempts: number): void {
+  private noticeDeadLetters(
+    dead: readonly { traced: InboundMessage; error: unknown }[],
+    attempts: number,
+  ): void {
     const observe = this.options.observer?.recordDeadLettered;
     if (!observe) return;
     for (const { traced, error } of dead) {
@@ -521,7 +557,7 @@ export class BatchConsumer {
     attempt: number,
     waitMs: number,
   ): void {
-    const byCode = new Map<SparkflowErrorCode, typeof failures[number][]>();
+    const byCode = new Map<SparkflowErrorCode, (typeof failures)[number][]>();
     for (const f of failures) byCode.set(f.code, [...(byCode.get(f.code) ?? []), f]);
     let outage: string | null = null;
     const notices: RetryNotice[] = [];
@@ -539,7 +575,8 @@ export class BatchConsumer {
         waitMs,
       };
       notices.push(notice);
-      if (notice.disposition !== 'retry') outage ??= `waiting out an outage: ${where} ${code}: ${notice.reason}`;
+      if (notice.disposition !== 'retry')
+        outage ??= `waiting out an outage: ${where} ${code}: ${notice.reason}`;
     }
     // Readiness first, so whoever hears of the retry already sees it there.
     this.options.health?.outage(where, outage);
@@ -565,9 +602,12 @@ export class BatchConsumer {
     const where = `${topic}[${partition}]`;
     let maxBytes = DLQ_MAX_MESSAGE_BYTES;
     for (let round = 1; ; round++) {
-      const letters = dead.map((d) => deadLetterFor(d.message, this.options.stage, d.error, attempt, new Date(), maxBytes));
+      const letters = dead.map((d) =>
+        deadLetterFor(d.message, this.options.stage, d.error, attempt, new Date(), maxBytes),
+      );
       try {
-        for (const chunk of bySize(letters, DLQ_MAX_MESSAGE_BYTES)) await this.options.producer.send(DLQ_TOPIC, chunk);
+        for (const chunk of bySize(letters, DLQ_MAX_MESSAGE_BYTES))
+          await this.options.producer.send(DLQ_TOPIC, chunk);
         return true;
       } catch (error) {
         const code = failureCode(error);
@@ -575,7 +615,13 @@ export class BatchConsumer {
           maxBytes = MINIMAL_DEAD_LETTER_BYTES;
         }
         const waitMs = backoffMs(this.retry, Math.min(round, 10));
-        this.noticeRetries(where, 'dead letters', dead.map((d) => ({ ...d, code })), round, waitMs);
+        this.noticeRetries(
+          where,
+          'dead letters',
+          dead.map((d) => ({ ...d, code })),
+          round,
+          waitMs,
+        );
         if (revoked()) return false;
         await sleep(waitMs);
         if (revoked()) return false;
@@ -584,19 +630,28 @@ export class BatchConsumer {
     }
   }
 
-  /** Runs the handler with one `process <topic>` span per record, each continuing the record's own trace. */
+  /**
+   * Runs the handler with one `process <topic>` span per record, each continuing the record's own trace.
+   * A record whose trace is not sampled gets no span (it would record and export nothing): its trace
+   * headers are passed on as they came, so its logs and the records made from it keep its trace id.
+   */
   private async handle(
     messages: InboundMessage[],
   ): Promise<{ outcomes: readonly MessageOutcome[]; traced: readonly InboundMessage[] }> {
     const spans = messages.map((m) =>
-      startProcessSpan(m.topic, m.headers, {
-        'messaging.kafka.partition': m.partition,
-        'messaging.kafka.offset': m.offset,
-        'sparkflow.event_id': m.headers[HEADERS.eventId] ?? '',
-        'sparkflow.stage': this.options.stage,
-      }),
+      sampledInHeaders(m.headers) === false
+        ? null
+        : startProcessSpan(m.topic, m.headers, {
+            'messaging.kafka.partition': m.partition,
+            'messaging.kafka.offset': m.offset,
+            'sparkflow.event_id': m.headers[HEADERS.eventId] ?? '',
+            'sparkflow.stage': this.options.stage,
+          }),
     );
-    const traced = messages.map((m, i) => ({ ...m, traceHeaders: headersFromContext(spans[i].ctx) }));
+    const traced = messages.map((m, i) => {
+      const span = spans[i];
+      return { ...m, traceHeaders: span ? headersFromContext(span.ctx) : traceHeadersOf(m.headers) };
+    });
     let outcomes: readonly MessageOutcome[];
     try {
       outcomes = await this.options.handler(traced);
@@ -609,7 +664,8 @@ export class BatchConsumer {
     const processed = this.options.observer?.recordProcessed;
     outcomes.forEach((o, i) => {
       if (processed && o.status === 'ok') inRecord(traced[i], () => processed(traced[i]));
-      endSpan(spans[i].span, o.status === 'failed' ? o.error : undefined);
+      const span = spans[i];
+      if (span) endSpan(span.span, o.status === 'failed' ? o.error : undefined);
     });
     return { outcomes, traced };
   }
@@ -621,7 +677,8 @@ export class BatchConsumer {
    * fails every record alike.
    */
   private async isolate(messages: readonly InboundMessage[], error: unknown): Promise<MessageOutcome[]> {
-    if (messages.length < 2 || disposition(failureCode(error)) !== 'dead-letter') return messages.map(() => failed(error));
+    if (messages.length < 2 || disposition(failureCode(error)) !== 'dead-letter')
+      return messages.map(() => failed(error));
     const outcomes: MessageOutcome[] = [];
     for (const m of messages) {
       try {

@@ -15,7 +15,7 @@ import {
   parseEvent,
 } from '@sparkflow/kafka';
 import { fromCassandraError } from '@sparkflow/cassandra';
-import { SpanKind, contextFromHeaders, inSpan } from '@sparkflow/telemetry';
+import { SpanKind, contextFromHeaders, inSpan, sampledInHeaders } from '@sparkflow/telemetry';
 import { estimatedWriteBytes, type UserWrite, type UsersRepository } from '../users/users.repository';
 import { type ChunkLimits, writeRounds } from './write-chunks';
 
@@ -33,12 +33,6 @@ interface Pending {
  * configurations in deploy/ set (48 KiB, 64 partitions; each user is at most two partitions).
  */
 export const WRITE_CHUNK_LIMITS: ChunkLimits = { maxRecords: 16, maxBytes: 32 * 1024 };
-
-/** Whether a record's trace is sampled (the W3C `traceparent` flags), without building its context. */
-function sampled(headers: Readonly<Record<string, string>>): boolean {
-  const flags = headers['traceparent']?.split('-')[3];
-  return flags !== undefined && (Number.parseInt(flags, 16) & 1) === 1;
-}
 
 /**
  * users.enriched → Cassandra → users.persisted. The acknowledgement is produced only after the
@@ -153,7 +147,7 @@ export class PersistUsersUseCase {
   /** An `upsert users` span in the trace of each sampled record of the chunk; none for the others. */
   private traced(chunk: readonly Pending[], write: () => Promise<void>): Promise<void> {
     return chunk
-      .filter((p) => sampled(p.message.traceHeaders))
+      .filter((p) => sampledInHeaders(p.message.traceHeaders) === true)
       .reduce<() => Promise<void>>(
         (inner, p) => () =>
           inSpan('upsert users', SpanKind.CLIENT, contextFromHeaders(p.message.traceHeaders), inner),
