@@ -208,32 +208,19 @@ export const sumOf = (perProcess: Partial<Record<string, number>>) =>
   );
 
 /**
- * What a raw-limit stage's work cost, in CPU-ms per record: the engine that did it (its pid file in the
- * stack's home) and the harness's own process, which ran the client (kafkajs, cassandra-driver) and
- * nothing else meanwhile. With nothing else of the pipeline's in them, these are the floor of what that
- * engine and one client hop cost per user.
+ * The CPU-ms per record of the engine that did a raw-limit stage's work (its pid file in the stack's
+ * home). With none of the pipeline's other work in it, it is the floor of what that engine costs per
+ * user. The harness's own CPU is not reported: it holds every user and payload of the run in its heap,
+ * so its garbage collection, not the client, would dominate the figure.
  */
-export interface LimitCpu {
-  engineCpuMsPerRecord: number;
-  clientCpuMsPerRecord: number;
-}
-
-export async function meterLimit<T>(
+export async function meterEngine<T>(
   home: string,
   engine: Engine,
   records: number,
   work: () => Promise<T>,
-): Promise<{ result: T; cpu: LimitCpu }> {
+): Promise<{ result: T; engineCpuMsPerRecord: number }> {
   const meter = await CpuMeter.start([await StackProcess.find(home, engine)]);
-  const client = process.cpuUsage();
   const result = await work();
-  const { user, system } = process.cpuUsage(client);
-  const engineSeconds = (await meter.seconds())[engine] ?? 0;
-  return {
-    result,
-    cpu: {
-      engineCpuMsPerRecord: cpuMsPerRecord(engineSeconds, records),
-      clientCpuMsPerRecord: cpuMsPerRecord((user + system) / 1e6, records),
-    },
-  };
+  const seconds = (await meter.seconds())[engine] ?? 0;
+  return { result, engineCpuMsPerRecord: cpuMsPerRecord(seconds, records) };
 }

@@ -11,7 +11,7 @@ import {
 } from '@sparkflow/persistence-core';
 import { cassandraConnection } from '@sparkflow/testing';
 import { forEachConcurrent, perSecond, type RunContext } from '../run-context';
-import { meterLimit, type LimitCpu } from '../stack-process';
+import { meterEngine } from '../stack-process';
 
 export interface CassandraLimitResult {
   records: number;
@@ -23,8 +23,8 @@ export interface CassandraLimitResult {
   concurrency: number;
   wallMs: number;
   recordsPerSec: number;
-  /** Over the full write: Cassandra's CPU, and cassandra-driver's (the harness), per user. */
-  cpu: LimitCpu;
+  /** Cassandra's CPU over the full write, per user. */
+  cassandraCpuMsPerUser: number;
 }
 
 export function benchCassandra(ctx: RunContext): Client {
@@ -85,7 +85,7 @@ export async function cassandraLimit(ctx: RunContext): Promise<CassandraLimitRes
       ctx.log(`cassandra-limit: probe concurrency ${concurrency}: ${perSecond(probeSize, ms)} records/s`);
     }
     const best = probes.reduce((a, b) => (b.recordsPerSec > a.recordsPerSec ? b : a));
-    const { result: wallMs, cpu } = await meterLimit(
+    const { result: wallMs, engineCpuMsPerRecord } = await meterEngine(
       ctx.opts.settings.SPARKFLOW_HOME,
       'cassandra',
       writes.length,
@@ -93,7 +93,7 @@ export async function cassandraLimit(ctx: RunContext): Promise<CassandraLimitRes
     );
     ctx.log(
       `cassandra-limit: ${writes.length} records at concurrency ${best.concurrency} in ${Math.round(wallMs)} ms; ` +
-        `CPU-ms per user: cassandra ${cpu.engineCpuMsPerRecord}, driver ${cpu.clientCpuMsPerRecord}`,
+        `Cassandra ${engineCpuMsPerRecord} CPU-ms per user`,
     );
     return {
       records: writes.length,
@@ -103,7 +103,7 @@ export async function cassandraLimit(ctx: RunContext): Promise<CassandraLimitRes
       concurrency: best.concurrency,
       wallMs: Math.round(wallMs),
       recordsPerSec: perSecond(writes.length, wallMs),
-      cpu,
+      cassandraCpuMsPerUser: engineCpuMsPerRecord,
     };
   } finally {
     await client.shutdown();
