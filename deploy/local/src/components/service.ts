@@ -35,6 +35,11 @@ function serviceEnv(
   port: number,
 ): NodeJS.ProcessEnv {
   return {
+    // glibc's malloc arenas (by default up to 8 per core) each keep freed memory of their own. At 2,
+    // 200,000-user saturation runs back to back with the default (bench/results/2026-12-01-malloc-arenas.md)
+    // enrichment peaked at 192–193 MB instead of 201–202 and the audit at 165 instead of 171–173, for the
+    // same CPU per user within the noise. A value set outside wins.
+    MALLOC_ARENA_MAX: '2',
     ...process.env,
     OTEL_SERVICE_NAME: name,
     OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${instance}`,
