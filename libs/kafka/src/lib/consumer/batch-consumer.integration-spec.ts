@@ -113,59 +113,6 @@ describe('BatchConsumer on the real broker', () => {
     expect(committed.partitions[0].offset).toBe('5');
   });
 
-  it("gives a sampled record its own process span and passes an unsampled record's trace headers on as they came", async () => {
-    // The services' context manager and W3C propagator, with the spans kept in memory.
-    const spans = new InMemorySpanExporter();
-    const sdk = new NodeSDK({
-      spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
-      instrumentations: [],
-    });
-    sdk.start();
-    const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-    const sampled = { trace: hex(16), parent: hex(8) };
-    const unsampled = { traceparent: `00-${hex(16)}-${hex(8)}-00`, tracestate: 'vendor=1' };
-    const topic = await topicHolding(kafka, 'it-trace', [
-      { key: 'sampled', value: '{}', headers: { traceparent: `00-${sampled.trace}-${sampled.parent}-01` } },
-      { key: 'unsampled', value: '{}', headers: unsampled },
-    ]);
-    const producer = new EventProducer(kafka);
-    const seen = new Map<string, Readonly<Record<string, string>>>();
-    const { done, open } = latch();
-    const consumer = new BatchConsumer({
-      kafka,
-      groupId: uniqueName('it-trace-group'),
-      topics: [topic],
-      stage: 'enrichment',
-      producer,
-      handler: async (messages: readonly InboundMessage[]) => {
-        for (const m of messages) seen.set(m.key!, m.traceHeaders);
-        if (seen.size === 2) open();
-        return messages.map(() => OK);
-      },
-    });
-    let processSpans: ReadableSpan[];
-    try {
-      try {
-        await consumer.start();
-        await done;
-      } finally {
-        await consumer.stop(); // the batch's spans have ended once it returns
-        await producer.disconnect();
-      }
-      processSpans = spans.getFinishedSpans().filter((s) => s.name === `process ${topic}`);
-    } finally {
-      await sdk.shutdown(); // clears the exporter
-    }
-
-    expect(seen.get('unsampled')).toEqual(unsampled);
-    const [, trace, spanId, flags] = seen.get('sampled')!['traceparent'].split('-');
-    expect([trace, flags]).toEqual([sampled.trace, '01']);
-    // One span, the sampled record's, continuing its trace; its id is the parent the next record names.
-    expect(processSpans).toHaveLength(1);
-    expect(processSpans[0].spanContext()).toMatchObject({ traceId: sampled.trace, spanId });
-    expect(processSpans[0].parentSpanContext?.spanId).toBe(sampled.parent);
-  });
-
   it('waits out an outage for its budget, then dead-letters the record with the attempt count', async () => {
     const topic = await topicHolding(kafka, 'it-exhaust', [
       { key: 'stuck', value: '{"n":1}' },
@@ -372,5 +319,58 @@ describe('BatchConsumer on the real broker', () => {
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     await admin.disconnect();
     expect(committed.partitions[0].offset).toBe('20');
+  });
+
+  it("gives a sampled record its own process span and passes an unsampled record's trace headers on as they came", async () => {
+    // The services' context manager and W3C propagator, with the spans kept in memory.
+    const spans = new InMemorySpanExporter();
+    const sdk = new NodeSDK({
+      spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+      instrumentations: [],
+    });
+    sdk.start();
+    const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+    const sampled = { trace: hex(16), parent: hex(8) };
+    const unsampled = { traceparent: `00-${hex(16)}-${hex(8)}-00`, tracestate: 'vendor=1' };
+    const topic = await topicHolding(kafka, 'it-trace', [
+      { key: 'sampled', value: '{}', headers: { traceparent: `00-${sampled.trace}-${sampled.parent}-01` } },
+      { key: 'unsampled', value: '{}', headers: unsampled },
+    ]);
+    const producer = new EventProducer(kafka);
+    const seen = new Map<string, Readonly<Record<string, string>>>();
+    const { done, open } = latch();
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId: uniqueName('it-trace-group'),
+      topics: [topic],
+      stage: 'enrichment',
+      producer,
+      handler: async (messages: readonly InboundMessage[]) => {
+        for (const m of messages) seen.set(m.key!, m.traceHeaders);
+        if (seen.size === 2) open();
+        return messages.map(() => OK);
+      },
+    });
+    let processSpans: ReadableSpan[];
+    try {
+      try {
+        await consumer.start();
+        await done;
+      } finally {
+        await consumer.stop(); // the batch's spans have ended once it returns
+        await producer.disconnect();
+      }
+      processSpans = spans.getFinishedSpans().filter((s) => s.name === `process ${topic}`);
+    } finally {
+      await sdk.shutdown(); // clears the exporter
+    }
+
+    expect(seen.get('unsampled')).toEqual(unsampled);
+    const [, trace, spanId, flags] = seen.get('sampled')!['traceparent'].split('-');
+    expect([trace, flags]).toEqual([sampled.trace, '01']);
+    // One span, the sampled record's, continuing its trace; its id is the parent the next record names.
+    expect(processSpans).toHaveLength(1);
+    expect(processSpans[0].spanContext()).toMatchObject({ traceId: sampled.trace, spanId });
+    expect(processSpans[0].parentSpanContext?.spanId).toBe(sampled.parent);
   });
 });
