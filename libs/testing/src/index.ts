@@ -10,3 +10,4 @@ export * from './lib/service-config';
 export * from './lib/test-topics';
 export * from './lib/cluster-stack';
 export * from './lib/scratch-database';
+export * from './lib/dead-letters';

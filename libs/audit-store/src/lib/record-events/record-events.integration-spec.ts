@@ -3,7 +3,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { DeadLetterEvent, HEADERS, TOPICS } from '@sparkflow/contracts';
 import { BatchConsumer, EventProducer, type RetryNotice } from '@sparkflow/kafka';
-import { integrationSettings, kafkaConnection, postgresConnection, uniqueName } from '@sparkflow/testing';
+import {
+  deadLettersWhere,
+  integrationSettings,
+  kafkaConnection,
+  postgresConnection,
+  uniqueName,
+} from '@sparkflow/testing';
 import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
 import { AuditEventsRepository } from './audit-events.repository';
 import { RecordEventsUseCase } from './record-events.use-case';
@@ -156,34 +162,14 @@ describe('the audit on the real broker and PostgreSQL', () => {
 
 /** The audit's dead letter for `eventId`, read from users.dlq. */
 async function readDeadLetter(eventId: string): Promise<DeadLetterEvent> {
-  const reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
-  await reader.connect();
-  await reader.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
-  try {
-    return await new Promise<DeadLetterEvent>((resolve) => {
-      void reader.run({
-        eachMessage: async ({ message }) => {
-          let json: unknown = null;
-          try {
-            json = JSON.parse(message.value?.toString() ?? 'null');
-          } catch {
-            return; // users.dlq may hold raw bytes other specs wrote onto it
-          }
-          const parsed = DeadLetterEvent.safeParse(json);
-          // The running stack's enrichment enriches the same raw record and its audit quarantines the
-          // enriched one too: the letter under test is the one for users.raw.
-          if (
-            parsed.success &&
-            parsed.data.payload.stage === 'audit' &&
-            parsed.data.payload.originalEventId === eventId &&
-            parsed.data.payload.originalTopic === TOPICS.usersRaw
-          ) {
-            resolve(parsed.data);
-          }
-        },
-      });
-    });
-  } finally {
-    await reader.disconnect();
-  }
+  // The running stack's enrichment enriches the same raw record and its audit quarantines the
+  // enriched one too: the letter under test is the one for users.raw.
+  const [letter] = await deadLettersWhere(
+    kafka,
+    (d) =>
+      d.payload.stage === 'audit' &&
+      d.payload.originalEventId === eventId &&
+      d.payload.originalTopic === TOPICS.usersRaw,
+  );
+  return letter;
 }

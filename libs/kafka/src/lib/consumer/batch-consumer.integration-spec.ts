@@ -2,8 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Kafka, logLevel } from 'kafkajs';
-import { DeadLetterEvent, SparkflowErrorCode, TOPICS, topicSpec } from '@sparkflow/contracts';
-import { integrationSettings, kafkaConnection, topicHolding, uniqueName } from '@sparkflow/testing';
+import { SparkflowErrorCode, TOPICS, topicSpec } from '@sparkflow/contracts';
+import {
+  deadLettersWhere,
+  integrationSettings,
+  kafkaConnection,
+  topicHolding,
+  uniqueName,
+} from '@sparkflow/testing';
 import { ensureTopics } from '../topics/ensure-topics';
 import { SparkflowException } from '@sparkflow/errors';
 import { EventProducer } from '../producer/event-producer';
@@ -25,24 +31,9 @@ function latch(): { done: Promise<void>; open: () => void } {
   return { done, open };
 }
 
-/** Reads users.dlq from the start and returns the dead letters whose original topic is `topic`. */
-async function deadLettersFrom(topic: string, expected: number): Promise<DeadLetterEvent[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
-  const found: DeadLetterEvent[] = [];
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        const event = DeadLetterEvent.parse(JSON.parse(message.value!.toString()));
-        if (event.payload.originalTopic === topic) found.push(event);
-        if (found.length === expected) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return found;
-}
+/** The dead letters whose original topic is `topic`, read from users.dlq's start. */
+const deadLettersFrom = (topic: string, expected: number) =>
+  deadLettersWhere(kafka, (d) => d.payload.originalTopic === topic, expected);
 
 describe('BatchConsumer on the real broker', () => {
   it('retries a transient failure, dead-letters a poison record with its reason, and commits past both', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Client } from 'cassandra-driver';
-import { DeadLetterEvent, TOPICS, type EnrichedUser } from '@sparkflow/contracts';
+import type { DeadLetterEvent, EnrichedUser } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import {
   BatchConsumer,
@@ -18,6 +18,7 @@ import {
   kafkaConnection,
   topicHolding,
   uniqueName,
+  deadLettersWhere,
 } from '@sparkflow/testing';
 import { UsersRepository } from '../users/users.repository';
 import { PersistUsersUseCase } from './persist-users.use-case';
@@ -120,21 +121,8 @@ async function cells(client: Client, users: EnrichedUser[]): Promise<string[]> {
 }
 
 async function deadLetterOf(topic: string): Promise<DeadLetterEvent> {
-  const reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
-  await reader.connect();
-  await reader.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
-  try {
-    return await new Promise<DeadLetterEvent>((resolve) => {
-      void reader.run({
-        eachMessage: async ({ message }) => {
-          const parsed = DeadLetterEvent.safeParse(JSON.parse(message.value?.toString() ?? 'null'));
-          if (parsed.success && parsed.data.payload.originalTopic === topic) resolve(parsed.data);
-        },
-      });
-    });
-  } finally {
-    await reader.disconnect();
-  }
+  const [letter] = await deadLettersWhere(kafka, (d) => d.payload.originalTopic === topic);
+  return letter;
 }
 
 describe('PersistUsersUseCase behind a BatchConsumer, on the real broker and Cassandra', () => {

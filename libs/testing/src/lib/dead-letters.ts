@@ -1,0 +1,47 @@
+import type { Kafka } from 'kafkajs';
+import { DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
+import { uniqueName } from './unique';
+
+/**
+ * A users.dlq record as a dead letter, or null for anything else the topic holds: the hostile-input
+ * specs write arbitrary bytes onto it, and a long-lived home keeps letters of older shapes.
+ */
+export function asDeadLetter(value: Buffer | null): DeadLetterEvent | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(value?.toString() ?? 'null');
+  } catch {
+    return null;
+  }
+  const parsed = DeadLetterEvent.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * The first `count` dead letters on users.dlq, read from its start, that `matches` accepts. Every other
+ * record is passed over, so what earlier specs left on the topic can neither stall nor fool the reader.
+ */
+export async function deadLettersWhere(
+  kafka: Kafka,
+  matches: (letter: DeadLetterEvent) => boolean,
+  count = 1,
+): Promise<DeadLetterEvent[]> {
+  const reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
+  await reader.connect();
+  await reader.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
+  try {
+    return await new Promise<DeadLetterEvent[]>((resolve) => {
+      const found: DeadLetterEvent[] = [];
+      void reader.run({
+        eachMessage: async ({ message }) => {
+          const letter = asDeadLetter(message.value);
+          if (!letter || found.length >= count || !matches(letter)) return;
+          found.push(letter);
+          if (found.length === count) resolve(found);
+        },
+      });
+    });
+  } finally {
+    await reader.disconnect();
+  }
+}
