@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { IntegrationSettings } from '@sparkflow/testing';
+import type { Journey } from './latency-profile';
 
 // The audit's own batch SQL (libs/audit-store AuditEventsRepository) over a set of batches: the
 // pipeline stages push many small batches, and percentiles of the union cannot be merged from the
@@ -14,6 +15,11 @@ const TIMING = `
     percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM p.produced_at - r.produced_at) * 1000) AS p95,
     percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM p.produced_at - r.produced_at) * 1000) AS p99,
     max(extract(epoch FROM p.produced_at - r.produced_at) * 1000) AS max
+  FROM audit_events r
+  JOIN audit_events p ON p.event_id = r.event_id AND p.topic = 'users.persisted'
+  WHERE r.batch_id = ANY($1) AND r.topic = 'users.raw'`;
+const JOURNEYS = `
+  SELECT extract(epoch FROM r.produced_at) * 1000 AS ingested_ms, extract(epoch FROM p.produced_at) * 1000 AS persisted_ms
   FROM audit_events r
   JOIN audit_events p ON p.event_id = r.event_id AND p.topic = 'users.persisted'
   WHERE r.batch_id = ANY($1) AND r.topic = 'users.raw'`;
@@ -83,6 +89,14 @@ export class AuditTimingRepository {
         max: Math.round(Number(r.max)),
       },
     };
+  }
+
+  /** When each persisted record of these batches was ingested and persisted, on the services' wall clock. */
+  async journeys(batchIds: string[]): Promise<Journey[]> {
+    const { rows } = await this.client.query<{ ingested_ms: string; persisted_ms: string }>(JOURNEYS, [
+      batchIds,
+    ]);
+    return rows.map((r) => ({ ingestedMs: Number(r.ingested_ms), persistedMs: Number(r.persisted_ms) }));
   }
 
   async close(): Promise<void> {

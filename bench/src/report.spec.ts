@@ -34,6 +34,14 @@ const latency = (p99: number): LatencyResult => ({
   maxSendLagMs: 0,
   deadLettered: 0,
   audit: timing(500, p99),
+  profile: {
+    slowestFromMs: p99,
+    slowestRecords: 30,
+    stageCores: { cassandra: 0.4, kafka: 0.2 },
+    slowestCores: { cassandra: 1.1, kafka: 0.2 },
+    stagePressure: { cpu: 0.4, io: 0.02 },
+    slowestPressure: { cpu: 0.9, io: 0.3 },
+  },
 });
 
 const usage = (cpuMsPerUser: number) => ({

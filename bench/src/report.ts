@@ -4,6 +4,7 @@ import { CLUSTER_ENGINES } from './cluster-stack';
 import type { CassandraLimitResult } from './stages/cassandra-limit';
 import type { ClusterResult } from './stages/cluster';
 import type { KafkaLimitResult } from './stages/kafka-limit';
+import { profileLine } from './latency-profile';
 import { ENGINES, SERVICES } from './stack-process';
 import type { SparkflowResult } from './stages/sparkflow';
 
@@ -152,6 +153,8 @@ export function markdown(r: BenchResults): string {
     '',
     `Latency ingest → persisted at ${n(sf?.latency.targetPerSec)}/s (50 % of the maximum; offered ${n(sf?.latency.offeredPerSec)}/s in POSTs of ${n(sf?.latency.usersPerPost)}, ${n(sf?.latency.records)} records): ` +
       `p50 ${n(sf?.latency.audit.latencyMs.p50, ' ms')} · p95 ${n(sf?.latency.audit.latencyMs.p95, ' ms')} · p99 ${n(sf?.latency.audit.latencyMs.p99, ' ms')}`,
+    '',
+    profileLine(sf?.latency.profile),
     '',
     '| service | peak RSS during the run | peak RSS before the run (start-up, earlier work) | CPU-ms per user |',
     '|---|---:|---:|---:|',

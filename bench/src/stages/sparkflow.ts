@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RandomUser } from '@sparkflow/contracts';
 import type { IntegrationSettings } from '@sparkflow/testing';
 import { AuditTimingRepository, type BatchesTiming } from '../audit-timing.repository';
+import { CpuTimeline, profileLatency, profileLine, type LatencyProfile } from '../latency-profile';
 import { chunks, forEachConcurrent, perSecond, type RunContext } from '../run-context';
 import {
   CpuMeter,
@@ -59,6 +60,8 @@ export interface LatencyResult {
   maxSendLagMs: number;
   deadLettered: number;
   audit: BatchesTiming;
+  /** The cores each process used over the stage and while its slowest 1 % were in flight. */
+  profile: LatencyProfile;
 }
 
 export interface SparkflowResult {
@@ -195,14 +198,18 @@ export async function measurePipeline(
     const targetPerSec = Math.max(1, Math.round(satTiming.throughputPerSec / 2));
     const size = ctx.opts.latencyChunk;
     const users = ctx.users.slice(0, ctx.opts.latencyRecords);
+    const timeline = await new CpuTimeline(procs).start();
     const latStarted = performance.now();
     const lat = await pushPaced(settings, users, size, targetPerSec);
     const offeredMs = performance.now() - latStarted;
     const latStatus = await waitComplete(audit, lat.batchIds, users.length);
+    const cores = await timeline.stop();
     const latTiming = await audit.timing(lat.batchIds);
+    const profile = profileLatency(cores, await audit.journeys(lat.batchIds));
     ctx.log(
       `${label}: at ${targetPerSec}/s p50 ${latTiming.latencyMs.p50} p95 ${latTiming.latencyMs.p95} p99 ${latTiming.latencyMs.p99} ms`,
     );
+    ctx.log(`${label}: ${profileLine(profile)}`);
     return {
       saturation: {
         records: ctx.users.length,
@@ -224,6 +231,7 @@ export async function measurePipeline(
         maxSendLagMs: lat.maxSendLagMs,
         deadLettered: latStatus.deadLettered,
         audit: latTiming,
+        profile,
       },
       cpuMsPerProcess,
     };
