@@ -136,7 +136,7 @@ export function markdown(r: BenchResults): string {
     '',
     '| measurement | records/s | notes |',
     '|---|---:|---|',
-    `| raw Cassandra writes (limit) | ${n(cl?.recordsPerSec)} | cassandra-driver, UsersRepository.upsertMany, UNLOGGED batches of ≤ ${n(cl?.recordsPerBatch)} users (SparkFlow's own schema), ${n(cl?.concurrency)} users in flight; Cassandra's CPU: ${n(cl?.cassandraCpuMsPerUser)} ms per user |`,
+    `| raw Cassandra writes (limit) | ${n(cl?.recordsPerSec)} | cassandra-driver, UsersRepository.upsertMany, UNLOGGED batches of ≤ ${n(cl?.recordsPerBatch)} users (SparkFlow's own schema), ${n(cl?.concurrency)} users in flight; Cassandra's CPU: ${n(cl?.cassandraCpuMsPerUser)} ms per user; batches written again after a write timeout: ${n(cl?.writeTimeoutsRetried)} |`,
     `| raw Kafka produce (limit) | ${n(kl?.recordsPerSec)} | kafkajs, acks=all, ${n(kl?.messagesPerSend)} msgs/send × ${n(kl?.sendsInFlight)} in flight, ${kl ? (kl.bytes / 1e6).toFixed(1) : '—'} MB; the broker's CPU: ${n(kl?.kafkaCpuMsPerRecord)} ms per record |`,
     `| tutorial baseline (Spark) | ${n(bl?.recordsPerSec)} | N / wall of \`run-job.sh tutorial_baseline_stream --available-now\` incl. JVM + SparkSession start (${n(bl?.wallMs, ' ms')}); excluding start-up: ${n(bl?.recordsPerSecExcludingStartup)} |`,
     `| **SparkFlow end to end** | **${n(sf?.saturation.audit.throughputPerSec)}** | audit: first ingest → last persisted; ${n(sf?.saturation.usersPerPost)} users/POST × ${n(sf?.saturation.postsInFlight)} in flight; ingestion accepted ${n(sf?.saturation.acceptedPerSec)}/s |`,
