@@ -81,7 +81,12 @@ export interface BatchConsumerOptions {
   /** Writes dead letters; the same producer the service uses for its output. */
   producer: EventProducer;
   retry?: Partial<RetryPolicy>;
-  /** Partitions processed at once; each partition's batches stay in order. */
+  /**
+   * Partitions processed at once; each partition's batches stay in order. The default, 6, is the
+   * partition count of users.raw and users.enriched: kafkajs fetches again only once every batch of the
+   * last fetch is done, so with fewer workers than partitions a fetch is worked in waves and a record
+   * waits for the waves before its own (bench/results/2026-12-01-p99.md).
+   */
   partitionsConsumedConcurrently?: number;
   fromBeginning?: boolean;
   observer?: ConsumerObserver;
@@ -281,7 +286,7 @@ export class BatchConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
       eachBatch: async (payload) => {
         const key = `${payload.batch.topic}:${payload.batch.partition}`;
         const first = payload.batch.messages[0];
