@@ -1,4 +1,5 @@
-import { CoresOver, profileLatency, profileLine, type Journey } from './latency-profile';
+import { CoresOver, CpuTimeline, profileLatency, profileLine, type Journey } from './latency-profile';
+import type { StackProcess } from './stack-process';
 
 const T0 = Date.parse('2026-12-01T06:00:00.000Z');
 const at = (s: number) => T0 + s * 1000;
@@ -34,6 +35,58 @@ describe('CoresOver', () => {
     const cores = timeline();
     expect(cores.window(at(12.2), at(12.2)).slice(0, 2)).toEqual([1, 2]);
     expect(cores.window(at(-5), at(30)).slice(0, 2)).toEqual([1, 0.5]);
+  });
+});
+
+describe('CoresOver on uneven samples', () => {
+  // Samples at 0, 0.5, 2 and 5 s; the process used 1 core, then 2, then none.
+  const cores = new CoresOver(
+    ['p'],
+    [
+      { atMs: at(0), seconds: [0] },
+      { atMs: at(0.5), seconds: [0.5] },
+      { atMs: at(2), seconds: [3.5] },
+      { atMs: at(5), seconds: [3.5] },
+    ],
+  );
+
+  it('weighs each part of a window by the time it covers', () => {
+    // 0.25 s at 1 core, 1.5 s at 2 cores, 1 s at none: 3.25 CPU-s over 2.75 s.
+    expect(cores.window(at(0.25), at(3))[0]).toBeCloseTo(3.25 / 2.75, 10);
+    expect(cores.window(at(2), at(5))[0]).toBe(0);
+  });
+});
+
+describe('CpuTimeline', () => {
+  beforeEach(() => jest.useFakeTimers({ now: T0 }));
+  afterEach(() => jest.useRealTimers());
+
+  const process = (name: string, cpu: () => Promise<number>) =>
+    ({ name, cpuSeconds: cpu }) as unknown as StackProcess;
+
+  it('samples every second and keeps a process that exited at what it had used', async () => {
+    let calls = 0;
+    // Uses a core for two samples, then exits: /proc has nothing more to say about it.
+    const exiting = process('exiting', async () => {
+      if (++calls > 3) throw new Error('ENOENT');
+      return calls - 1;
+    });
+    const neverSeen = process('never-seen', () => Promise.reject(new Error('ENOENT')));
+    // Pressure as a kernel without /proc/pressure reports it, answered at once.
+    const timeline = await new CpuTimeline([exiting, neverSeen], 1000, async () => Number.NaN).start();
+    await jest.advanceTimersByTimeAsync(4000);
+    const cores = await timeline.stop();
+
+    expect(cores.fromMs).toBe(T0);
+    expect(cores.toMs).toBe(at(4));
+    expect(cores.window(at(0), at(2)).slice(0, 2)).toEqual([1, 0]);
+    expect(cores.window(at(2), at(4)).slice(0, 2)).toEqual([0, 0]);
+    expect(cores.window(at(0), at(4)).slice(2).every(Number.isNaN)).toBe(true);
+  });
+
+  it('drops a sample taken in the same millisecond as the last, which would make a window of no length', async () => {
+    const timeline = await new CpuTimeline([process('idle', async () => 1)], 1000, async () => 0).start();
+    await expect(timeline.stop()).rejects.toThrow('two samples');
   });
 });
 

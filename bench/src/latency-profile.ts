@@ -60,6 +60,7 @@ export class CpuTimeline {
   constructor(
     private readonly procs: readonly StackProcess[],
     private readonly everyMs = 1000,
+    private readonly stalled: (resource: Pressure) => Promise<number> = stalledSeconds,
   ) {}
 
   async start(): Promise<this> {
@@ -80,9 +81,13 @@ export class CpuTimeline {
 
   private async sample(): Promise<void> {
     const atMs = Date.now();
+    const last = this.samples[this.samples.length - 1];
+    // A sample in the same millisecond as the last one would make a window of no length.
+    if (last && atMs <= last.atMs) return;
     const seconds = await Promise.all([
-      ...this.procs.map((p) => p.cpuSeconds().catch(() => Number.NaN)),
-      ...PRESSURE.map(stalledSeconds),
+      // A process that exited (or was restarted under a new pid) is seen to use nothing more.
+      ...this.procs.map((p, i) => p.cpuSeconds().catch(() => last?.seconds[i] ?? 0)),
+      ...PRESSURE.map(this.stalled),
     ]);
     this.samples.push({ atMs, seconds });
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errors, types, type Client } from 'cassandra-driver';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { enrichUser } from '@sparkflow/enrichment-core';
@@ -19,13 +20,13 @@ export interface CassandraLimitResult {
   statementsPerRecord: number;
   /** At most this many records' statements per UNLOGGED batch, as persistence writes them. */
   recordsPerBatch: number;
-  probes: { concurrency: number; records: number; recordsPerSec: number }[];
+  probes: { concurrency: number; records: number; recordsPerSec: number; writeTimeoutsRetried: number }[];
   concurrency: number;
   wallMs: number;
   recordsPerSec: number;
   /** Cassandra's CPU over the full write, per user. */
   cassandraCpuMsPerUser: number;
-  /** Batches Cassandra timed out (it was saturated) and the stage wrote again, over probes and full run. */
+  /** Batches Cassandra timed out (it was saturated) and the stage wrote again, over the probes and the full run. */
   writeTimeoutsRetried: number;
 }
 
@@ -47,6 +48,8 @@ class RetryingWriter {
           e instanceof errors.ResponseError && e.code === types.responseErrorCodes.writeTimeout;
         if (!timedOut || retries === TIMEOUT_RETRIES) throw e;
         this.timeoutsRetried++;
+        // Not straight back into a saturated node: 100, 200, … ms.
+        await sleep(100 * (retries + 1));
       }
     }
   }
@@ -106,8 +109,14 @@ export async function cassandraLimit(ctx: RunContext): Promise<CassandraLimitRes
     const probeSize = Math.min(writes.length, ctx.opts.quick ? 1000 : 10_000);
     const probes: CassandraLimitResult['probes'] = [];
     for (const concurrency of ctx.opts.cassandraConcurrencies) {
+      const retriedBefore = repo.timeoutsRetried;
       const ms = await timedWrites(repo, writes.slice(0, probeSize), concurrency);
-      probes.push({ concurrency, records: probeSize, recordsPerSec: perSecond(probeSize, ms) });
+      probes.push({
+        concurrency,
+        records: probeSize,
+        recordsPerSec: perSecond(probeSize, ms),
+        writeTimeoutsRetried: repo.timeoutsRetried - retriedBefore,
+      });
       ctx.log(`cassandra-limit: probe concurrency ${concurrency}: ${perSecond(probeSize, ms)} records/s`);
     }
     const best = probes.reduce((a, b) => (b.recordsPerSec > a.recordsPerSec ? b : a));

@@ -1,8 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RandomUser } from '@sparkflow/contracts';
 import type { IntegrationSettings } from '@sparkflow/testing';
-import { AuditTimingRepository, type BatchesTiming } from '../audit-timing.repository';
-import { CpuTimeline, profileLatency, profileLine, type LatencyProfile } from '../latency-profile';
+import { AuditTimingRepository, type BatchesStatus, type BatchesTiming } from '../audit-timing.repository';
+import {
+  CpuTimeline,
+  profileLatency,
+  profileLine,
+  type CoresOver,
+  type LatencyProfile,
+} from '../latency-profile';
 import { chunks, forEachConcurrent, perSecond, type RunContext } from '../run-context';
 import {
   CpuMeter,
@@ -60,8 +66,8 @@ export interface LatencyResult {
   maxSendLagMs: number;
   deadLettered: number;
   audit: BatchesTiming;
-  /** The cores each process used over the stage and while its slowest 1 % were in flight. */
-  profile: LatencyProfile;
+  /** The cores each process used over the stage and while its slowest 1 % were in flight (none if it failed). */
+  profile?: LatencyProfile;
 }
 
 export interface SparkflowResult {
@@ -200,12 +206,30 @@ export async function measurePipeline(
     const users = ctx.users.slice(0, ctx.opts.latencyRecords);
     const timeline = await new CpuTimeline(procs).start();
     const latStarted = performance.now();
-    const lat = await pushPaced(settings, users, size, targetPerSec);
-    const offeredMs = performance.now() - latStarted;
-    const latStatus = await waitComplete(audit, lat.batchIds, users.length);
-    const cores = await timeline.stop();
+    let cores: CoresOver | undefined;
+    let lat: Pushed;
+    let offeredMs: number;
+    let latStatus: BatchesStatus;
+    try {
+      lat = await pushPaced(settings, users, size, targetPerSec);
+      offeredMs = performance.now() - latStarted;
+      latStatus = await waitComplete(audit, lat.batchIds, users.length);
+    } finally {
+      // Stopped whatever happened, so it samples into no later stage; its own failure hides no other.
+      cores = await timeline.stop().catch(() => undefined);
+    }
     const latTiming = await audit.timing(lat.batchIds);
-    const profile = profileLatency(cores, await audit.journeys(lat.batchIds));
+    // The profile explains the figures; a failure in it loses the explanation, not the stage.
+    const profile = await audit
+      .journeys(lat.batchIds)
+      .then((journeys) => {
+        if (!cores) throw new Error('the CPU timeline has fewer than two samples');
+        return profileLatency(cores, journeys);
+      })
+      .catch((e: unknown) => {
+        ctx.log(`${label}: no latency profile: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      });
     ctx.log(
       `${label}: at ${targetPerSec}/s p50 ${latTiming.latencyMs.p50} p95 ${latTiming.latencyMs.p95} p99 ${latTiming.latencyMs.p99} ms`,
     );
