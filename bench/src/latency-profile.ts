@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { Every } from './every';
 import type { PidFileName, StackProcess } from './stack-process';
 
 /** Linux's pressure stall information: the share of time some task waited for a CPU, or for I/O. */
@@ -54,27 +55,25 @@ export interface LatencyProfile {
  */
 export class CpuTimeline {
   private readonly samples: CpuSample[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private sampling: Promise<void> = Promise.resolve();
+  private readonly every: Every;
 
   constructor(
     private readonly procs: readonly StackProcess[],
-    private readonly everyMs = 1000,
+    everyMs = 1000,
     private readonly stalled: (resource: Pressure) => Promise<number> = stalledSeconds,
-  ) {}
+  ) {
+    this.every = new Every(everyMs, () => this.sample());
+  }
 
   async start(): Promise<this> {
     await this.sample();
-    this.timer = setInterval(() => {
-      this.sampling = this.sampling.then(() => this.sample());
-    }, this.everyMs);
+    this.every.start();
     return this;
   }
 
   /** Stops sampling (after one last sample) and returns the mean cores per process over any window. */
   async stop(): Promise<CoresOver> {
-    clearInterval(this.timer);
-    await this.sampling;
+    await this.every.stop();
     await this.sample();
     return new CoresOver([...this.procs.map((p) => p.name), ...PRESSURE_SERIES], this.samples);
   }

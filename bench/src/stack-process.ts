@@ -1,5 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Every } from './every';
 
 export const SERVICES = ['ingestion', 'enrichment', 'persistence', 'audit'] as const;
 export type Service = (typeof SERVICES)[number];
@@ -69,25 +70,23 @@ async function childrenOf(pid: number): Promise<number[]> {
  */
 export class ProcessTreeCpu {
   private readonly seconds = new Map<number, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private sampling: Promise<void> = Promise.resolve();
+  private readonly every: Every;
 
   constructor(
     private readonly root: number,
-    private readonly everyMs = 500,
-  ) {}
+    everyMs = 500,
+  ) {
+    this.every = new Every(everyMs, () => this.sample());
+  }
 
   start(): this {
-    this.timer = setInterval(() => {
-      this.sampling = this.sampling.then(() => this.sample());
-    }, this.everyMs);
+    this.every.start();
     return this;
   }
 
   /** Stops sampling; the CPU seconds of the whole tree as last seen. */
   async stop(): Promise<number> {
-    clearInterval(this.timer);
-    await this.sampling;
+    await this.every.stop();
     return [...this.seconds.values()].reduce((a, b) => a + b, 0);
   }
 
