@@ -52,12 +52,13 @@ describe('cpuMsPerRecord', () => {
 describe('meterEngine', () => {
   it("counts the engine's CPU over the work, not the harness's", async () => {
     const home = await mkdtemp(join(tmpdir(), 'sparkflow-meter-'));
-    // The "engine": a process that burns 600 ms of CPU when told to, then waits to be stopped.
+    // The "engine": a process that burns 600 ms of CPU when told to, then waits to be stopped. Counted in
+    // CPU time, not wall time: on a busy machine 600 ms of wall clock can be far less CPU.
     const engine = spawn(
       process.execPath,
       [
         '-e',
-        `process.stdin.once('data', () => { const t = Date.now(); while (Date.now() - t < 600); process.stdout.write('done'); })`,
+        `process.stdin.once('data', () => { const t = process.cpuUsage(); const used = () => { const u = process.cpuUsage(t); return (u.user + u.system) / 1000; }; while (used() < 600); process.stdout.write('done'); })`,
       ],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );

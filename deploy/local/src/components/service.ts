@@ -40,6 +40,13 @@ function serviceEnv(
     // enrichment peaked at 192–193 MB instead of 201–202 and the audit at 165 instead of 171–173, for the
     // same CPU per user within the noise. A value set outside wins.
     MALLOC_ARENA_MAX: '2',
+    // glibc serves a block above this from its own mapping, returned on free. By default the threshold
+    // rises to the largest block freed so far (up to 32 MB), after which a request body, a Kafka batch or
+    // a fetch lands in the heap and its pages stay. Fixed at 128 KB, two pairs of 200,000-user runs peaked
+    // lower in ingestion (221, 216 against 228, 227 MB), enrichment (202, 201 against 221, 208) and
+    // persistence (195, 193 against 205, 206), for the same CPU per user within the noise
+    // (bench/results/2026-12-01-rss.md).
+    MALLOC_MMAP_THRESHOLD_: '131072',
     ...process.env,
     OTEL_SERVICE_NAME: name,
     OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${instance}`,

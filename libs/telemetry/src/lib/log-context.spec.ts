@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import { SpanKind, context, propagation, trace } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import pino from 'pino';
 import { headersFromContext, contextFromHeaders } from './messaging-spans';
 import { inRecordContext, logCorrelation, traceSampled, withLogIds } from './log-context';
+import { installOpenTelemetry, type InstalledOpenTelemetry } from './open-telemetry';
 
 /** A pino logger with the correlation mixin, writing its lines into `lines`. */
 function capture() {
@@ -21,12 +21,13 @@ function capture() {
 
 describe('log correlation', () => {
   // The same context manager and propagator the services run with; spans kept in memory.
-  const sdk = new NodeSDK({
-    spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],
-    instrumentations: [],
+  let otel: InstalledOpenTelemetry;
+  beforeAll(() => {
+    otel = installOpenTelemetry({
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],
+    });
   });
-  beforeAll(() => sdk.start());
-  afterAll(() => sdk.shutdown());
+  afterAll(() => otel.shutdown());
 
   const tracer = () => trace.getTracer('log-context.spec');
 
@@ -53,7 +54,10 @@ describe('log correlation', () => {
     const span = tracer().startSpan('process users.enriched');
     const headers = headersFromContext(trace.setSpan(context.active(), span));
     inRecordContext(contextFromHeaders(headers), { event_id: 'ev-2' }, () => log.warn('dead-lettered'));
-    expect(lines[0]).toMatchObject({ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId });
+    expect(lines[0]).toMatchObject({
+      trace_id: span.spanContext().traceId,
+      span_id: span.spanContext().spanId,
+    });
     expect(propagation.fields()).toContain('traceparent');
   });
 
@@ -85,7 +89,11 @@ describe('log correlation', () => {
     });
     expect(lines[0]).toMatchObject({ batch_id: 'batch-1', trace_id: 'f'.repeat(32) });
     expect(lines[0]).not.toHaveProperty('event_id');
-    expect(lines[1]).toMatchObject({ batch_id: 'batch-1', event_id: 'ev-3', trace_id: span.spanContext().traceId });
+    expect(lines[1]).toMatchObject({
+      batch_id: 'batch-1',
+      event_id: 'ev-3',
+      trace_id: span.spanContext().traceId,
+    });
   });
 
   it('tells a sampled trace from one that is not', () => {

@@ -1,8 +1,8 @@
 import { ROOT_CONTEXT, TraceFlags, isSpanContextValid, propagation, trace } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import fc from 'fast-check';
 import { sampledInHeaders, traceHeadersOf } from './messaging-spans';
+import { installOpenTelemetry, type InstalledOpenTelemetry } from './open-telemetry';
 
 /** What the services' own propagator and parent-based sampler make of a record's traceparent. */
 function sdkSampled(traceparent: string): boolean | undefined {
@@ -31,12 +31,13 @@ const traceparents = fc.oneof(
 );
 
 describe('sampledInHeaders', () => {
-  const sdk = new NodeSDK({
-    spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],
-    instrumentations: [],
+  let otel: InstalledOpenTelemetry;
+  beforeAll(() => {
+    otel = installOpenTelemetry({
+      spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],
+    });
   });
-  beforeAll(() => sdk.start());
-  afterAll(() => sdk.shutdown());
+  afterAll(() => otel.shutdown());
 
   it('decides every traceparent as the services’ W3C propagator does (a span is skipped only where the SDK would not sample)', () => {
     fc.assert(

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
 /**
- * Telemetry settings. The OpenTelemetry SDK reads its own standard variables too (OTEL_TRACES_SAMPLER,
- * OTEL_EXPORTER_OTLP_ENDPOINT, …); these are SparkFlow's additions.
+ * Telemetry settings. Of OpenTelemetry's standard variables, the parts SparkFlow installs read
+ * OTEL_RESOURCE_ATTRIBUTES (the resource) and the OTLP exporter's own (OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+ * …_TIMEOUT, …); which sampler and exporters run is set here alone, so OTEL_TRACES_SAMPLER,
+ * OTEL_TRACES_EXPORTER and OTEL_SDK_DISABLED are not read (SPARKFLOW_TELEMETRY=off turns it all off).
  */
 const Env = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),

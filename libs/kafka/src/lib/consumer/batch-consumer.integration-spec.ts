@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Kafka, logLevel } from 'kafkajs';
 import { SparkflowErrorCode, TOPICS, topicSpec } from '@sparkflow/contracts';
@@ -10,6 +9,7 @@ import {
   topicHolding,
   uniqueName,
 } from '@sparkflow/testing';
+import { installOpenTelemetry } from '@sparkflow/telemetry';
 import { ensureTopics } from '../topics/ensure-topics';
 import { SparkflowException } from '@sparkflow/errors';
 import { EventProducer } from '../producer/event-producer';
@@ -315,11 +315,7 @@ describe('BatchConsumer on the real broker', () => {
   it("gives a sampled record its own process span and passes an unsampled record's trace headers on as they came", async () => {
     // The services' context manager and W3C propagator, with the spans kept in memory.
     const spans = new InMemorySpanExporter();
-    const sdk = new NodeSDK({
-      spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
-      instrumentations: [],
-    });
-    sdk.start();
+    const otel = installOpenTelemetry({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
     const hex = (bytes: number) => randomBytes(bytes).toString('hex');
     const sampled = { trace: hex(16), parent: hex(8) };
     const unsampled = { traceparent: `00-${hex(16)}-${hex(8)}-00`, tracestate: 'vendor=1' };
@@ -353,7 +349,7 @@ describe('BatchConsumer on the real broker', () => {
       }
       processSpans = spans.getFinishedSpans().filter((s) => s.name === `process ${topic}`);
     } finally {
-      await sdk.shutdown(); // clears the exporter
+      await otel.shutdown(); // clears the exporter
     }
 
     expect(seen.get('unsampled')).toEqual(unsampled);
