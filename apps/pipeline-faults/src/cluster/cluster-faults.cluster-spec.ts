@@ -16,8 +16,8 @@ import { CLUSTER_COMPONENTS, CLUSTER_ENV, CLUSTER_HOME as HOME, clusterSettings 
 /**
  * The cluster topology's promise, on a real three-broker, three-node cluster with two replicas of every
  * service behind HAProxy: while 50,000 users and a backfill flow, one Kafka broker, one Cassandra node
- * (down for a minute) and one replica of each service are killed with SIGKILL, among them the ingestion
- * replica working the backfill. Afterwards every person is in Cassandra once with every column as a run
+ * (down for a minute, longer until a user is persisted without it) and one replica of each service are
+ * killed with SIGKILL, among them the ingestion replica working the backfill. Afterwards every person is in Cassandra once with every column as a run
  * without faults stores it, every batch and the backfill are complete, no group has lag, and the
  * pipeline went on persisting while the Cassandra node was down.
  */
@@ -28,6 +28,16 @@ const PER_DAY = 2500;
 const FROM = '2025-04-01';
 const TO = '2025-04-04';
 const CASSANDRA_OUTAGE_MS = 60_000;
+/**
+ * How long the node stays down at most, waiting for a first user persisted without it. The broker and a
+ * persistence replica are killed in the same minute: kafkajs restarts a consumer that a broker's death
+ * crashed ("Broker 2 not found in the cached metadata") without leaving the group, so the group waits out
+ * the session timeout (30 s) for the crashed members, and again for the killed replica if it was chosen
+ * into the next generation. That stalled persistence for 68 s in one run, longer than the minute. The
+ * promise tested here is that Cassandra at LOCAL_QUORUM takes writes with a node down, so the node stays
+ * down until the group has been able to use it.
+ */
+const CASSANDRA_OUTAGE_MAX_MS = 180_000;
 const INGESTION = `http://127.0.0.1:${s.INGESTION_HTTP_PORT}`;
 const AUDIT = `http://127.0.0.1:${s.AUDIT_HTTP_PORT}`;
 const ingestHeaders = { 'content-type': 'application/json', 'x-api-key': s.INGESTION_API_KEYS.split(',')[0] };
@@ -178,10 +188,18 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
         faults.push(
           (async () => {
             await kill9('cassandra-3');
+            const downAt = Date.now();
             const before = await persistedOf(batchIds);
             await sleep(CASSANDRA_OUTAGE_MS);
-            persistingWhileDown = { before, after: await persistedOf(batchIds) };
-            note(`while cassandra-3 was down: persisted ${before} -> ${persistingWhileDown.after}`);
+            let after = await persistedOf(batchIds);
+            while (after <= before && Date.now() - downAt < CASSANDRA_OUTAGE_MAX_MS) {
+              await sleep(2000);
+              after = await persistedOf(batchIds);
+            }
+            persistingWhileDown = { before, after };
+            note(
+              `while cassandra-3 was down (${Math.round((Date.now() - downAt) / 1000)} s): persisted ${before} -> ${after}`,
+            );
             stack('up', 'cassandra-3');
             note('cassandra-3 back');
           })(),
