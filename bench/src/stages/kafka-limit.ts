@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CompressionTypes, Kafka, logLevel, type Message, type SASLOptions } from 'kafkajs';
+import { CompressionTypes, Kafka, Partitioners, logLevel, type Message, type SASLOptions } from 'kafkajs';
 import {
   HEADERS,
   SCHEMA_VERSION,
@@ -98,6 +98,7 @@ export async function kafkaLimit(ctx: RunContext, topic: string): Promise<KafkaL
   const messages = rawEnvelopes(ctx, `bench-${ctx.runId}-kafka`);
   const bytes = messages.reduce((n, m) => n + Buffer.byteLength(m.value as string), 0);
   const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner, // EventProducer's, named as it names it
     idempotent: false,
     maxInFlightRequests: 5,
     allowAutoTopicCreation: false,

@@ -1,4 +1,4 @@
-import type { Kafka, Message } from 'kafkajs';
+import { type Kafka, type Message, Partitioners } from 'kafkajs';
 import { uniqueName } from './unique';
 
 /**
@@ -34,7 +34,7 @@ export async function topicHolding(
     await admin.disconnect();
   }
   if (messages.length) {
-    const producer = kafka.producer();
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
       await producer.send({ topic, acks: -1, messages: [...messages] });

@@ -1,4 +1,11 @@
-import { type Kafka, type Message, Partitioners, type PartitionMetadata, type ProducerRecord } from 'kafkajs';
+import {
+  Kafka,
+  type LogEntry,
+  type Message,
+  Partitioners,
+  type PartitionMetadata,
+  type ProducerRecord,
+} from 'kafkajs';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
 import { kafkaErrorCode } from '../errors/kafka-errors';
 import { EventProducer } from './event-producer';
@@ -45,6 +52,13 @@ function kafkaLeavingOut(script: number[][]) {
 const records = Array.from({ length: 60 }, (_, i) => ({ key: `person-${i}`, value: `v${i}` }));
 
 describe('EventProducer', () => {
+  it('starts without kafkajs warning that its default partitioner changed', () => {
+    const logged: LogEntry[] = [];
+    const kafka = new Kafka({ brokers: ['127.0.0.1:1'], logCreator: () => (entry) => logged.push(entry) });
+    new EventProducer(kafka);
+    expect(logged.map((e) => e.log.message)).toEqual([]);
+  });
+
   it('puts each record where kafkajs would have put its key', async () => {
     const { kafka, sends } = kafkaLeavingOut([]);
     await new EventProducer(kafka).sendRecords('t', records);

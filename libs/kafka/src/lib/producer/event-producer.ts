@@ -80,6 +80,9 @@ export class EventProducer {
   ) {
     this.compression = CODECS[options.compression ?? 'none'];
     this.producer = kafka.producer({
+      // Named, so kafkajs does not warn at start-up that v2 changed its default: it is that default, the
+      // Java client's murmur2, and the one `partitionOf` places each record with.
+      createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: false,
       maxInFlightRequests: 5,
       allowAutoTopicCreation: false,
