@@ -25,8 +25,9 @@ const Env = serviceBaseEnv('ingestion')
     INGESTION_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(200),
     INGESTION_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
     /**
-     * The limit is kept in PostgreSQL, shared by every replica; a statement (or a connection) taking longer
-     * than this is abandoned and the request limited in process instead.
+     * The limit is kept in PostgreSQL, shared by every replica; a request whose statement (a connection
+     * included) has no answer within this is limited in process instead. PostgreSQL cancels the statement
+     * at the same time; a connection being opened goes on opening for the next request.
      */
     INGESTION_RATE_LIMIT_STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(500),
     INGESTION_MAX_USERS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(5000),

@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { type Socket, connect, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
 import { type ScratchDatabase, scratchPostgresDatabase } from '@sparkflow/testing';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit-migrations';
@@ -16,6 +17,36 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * A TCP relay to PostgreSQL whose every new connection waits `delayMs` before a byte passes: a backend
+ * slow to start, as on a saturated machine.
+ */
+async function slowToConnect(to: { host: string; port: number }, delayMs: number) {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    client.pause();
+    const upstream = connect(to.port, to.host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined).on('close', () => sockets.delete(s));
+    }
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    setTimeout(() => {
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 describe('the rate limit on the stack’s PostgreSQL', () => {
@@ -108,6 +139,63 @@ describe('the rate limit on the stack’s PostgreSQL', () => {
       expect(warnings[0]).toMatch(/PostgreSQL did not answer.*limiting in this process alone/);
     } finally {
       await storage.onApplicationShutdown();
+    }
+  });
+
+  it('keeps its connection when PostgreSQL cancels a statement, so the next request needs no new one', async () => {
+    const ownPids = async () =>
+      (
+        (await ds.query(
+          `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sparkflow-rate-limit'`,
+          [scratch.database],
+        )) as { pid: number }[]
+      ).map((r) => r.pid);
+    const before = new Set(await ownPids());
+    const a = new RateLimitRepository({ ...scratch.admin, database: scratch.database }, 300, noWarnings);
+    replicas.push(a);
+    expect((await a.hit('locked', 60_000, 5)).allowed).toBe(true);
+    const mine = (await ownPids()).filter((pid) => !before.has(pid));
+    expect(mine).toHaveLength(1);
+
+    // Another transaction holds the key's row: the next hit waits on its lock until PostgreSQL cancels it.
+    const holder = ds.createQueryRunner();
+    await holder.startTransaction();
+    try {
+      await holder.query(`SELECT * FROM ingestion.rate_limit_hits WHERE key = 'locked' FOR UPDATE`);
+      await expect(a.hit('locked', 60_000, 5)).rejects.toThrow();
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+
+    expect((await a.hit('locked', 60_000, 5)).allowed).toBe(true);
+    expect((await ownPids()).filter((pid) => !before.has(pid))).toEqual(mine);
+  });
+
+  it('keeps opening a connection that is slower than a request may wait, and answers through it once open', async () => {
+    const relay = await slowToConnect({ host: scratch.admin.host, port: scratch.admin.port }, 1500);
+    const a = new RateLimitRepository(
+      { ...scratch.admin, database: scratch.database, port: relay.port },
+      300,
+      noWarnings,
+    );
+    try {
+      // The request does not wait for the connection: it is refused an answer at its 300 ms.
+      await expect(a.hit('slow-start', 60_000, 5)).rejects.toThrow('no answer within 300 ms');
+      // The connection opens in the background, and a later request answers through it: every connection
+      // takes 1.5 s to open, so a request answered within its 300 ms used one opened before it.
+      let answered = false;
+      for (let i = 0; i < 20 && !answered; i++) {
+        await sleep(250);
+        answered = await a.hit('slow-start', 60_000, 5).then(
+          (h) => h.allowed,
+          () => false,
+        );
+      }
+      expect(answered).toBe(true);
+    } finally {
+      await a.close();
+      await relay.close();
     }
   });
 
