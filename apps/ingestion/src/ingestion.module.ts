@@ -8,7 +8,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { BackfillStore, createBackfillDataSource } from '@sparkflow/backfill-store';
+import { BackfillStore, createBackfillPool } from '@sparkflow/backfill-store';
 import { TOPICS } from '@sparkflow/contracts';
 import { EventProducer } from '@sparkflow/kafka';
 import { deadLetteredAtIngestion } from '@sparkflow/telemetry';
@@ -59,7 +59,9 @@ const backfillLog = new Logger('backfills');
       useFactory: (c: IngestionConfig) =>
         new BackfillStore(
           // Connected on first use: ingestion starts, and takes pushes, while PostgreSQL is down.
-          createBackfillDataSource(postgresSettings(c)),
+          createBackfillPool(postgresSettings(c), (err) =>
+            backfillLog.warn(`backfills: an idle PostgreSQL connection failed: ${err.message}`),
+          ),
           // This process's name in leases: a restarted process is another holder.
           `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
           c.INGESTION_BACKFILL_LEASE_S,

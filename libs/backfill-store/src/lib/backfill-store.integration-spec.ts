@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { type ScratchDatabase, integrationSettings, scratchPostgresDatabase } from '@sparkflow/testing';
 import { BACKFILL_MIGRATIONS } from './backfill-migrations';
-import { BackfillStore, createBackfillDataSource } from './backfill-store';
+import { BackfillStore, createBackfillPool } from './backfill-store';
 
 const s = integrationSettings();
+
+const noIdleErrors = (err: Error) => {
+  throw new Error(`unexpected idle connection error: ${err.message}`);
+};
 
 const REQUESTED_AT = new Date('2026-01-07T23:59:59.999Z');
 const batches = [
@@ -15,8 +18,16 @@ const batches = [
 describe('BackfillStore on the stack’s PostgreSQL', () => {
   // A database of its own: the stack's ingestion would take over the backfills these tests release.
   let scratch: ScratchDatabase;
-  let ds: DataSource;
-  const replica = (name: string, leaseSeconds = 30) => new BackfillStore(ds, name, leaseSeconds);
+  const stores: BackfillStore[] = [];
+  const replica = (name: string, leaseSeconds = 30) => {
+    const store = new BackfillStore(
+      createBackfillPool({ ...scratch.admin, database: scratch.database }, noIdleErrors),
+      name,
+      leaseSeconds,
+    );
+    stores.push(store);
+    return store;
+  };
   const newBackfill = async (store: BackfillStore) => {
     const id = randomUUID();
     await store.create({
@@ -30,9 +41,11 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
 
   beforeAll(async () => {
     scratch = await scratchPostgresDatabase('backfill_it', BACKFILL_MIGRATIONS);
-    ds = scratch.ds;
   });
-  afterAll(() => scratch?.drop());
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    await scratch?.drop();
+  });
 
   it('stores a backfill with its batches in order, its lease held by the replica that created it', async () => {
     const a = replica('replica-a');
@@ -126,19 +139,23 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     await expect(a.recordProgress(id, 0, 1001)).rejects.toThrow(/check constraint/);
   });
 
-  it('connects as the services’ role through createBackfillDataSource', async () => {
-    const app = await createBackfillDataSource({
-      host: s.POSTGRES_HOST,
-      port: s.POSTGRES_PORT,
-      username: s.POSTGRES_USER,
-      password: s.POSTGRES_PASSWORD,
-      database: s.POSTGRES_DB,
-    }).initialize();
+  it('connects as the services’ role through createBackfillPool', async () => {
+    const app = createBackfillPool(
+      {
+        host: s.POSTGRES_HOST,
+        port: s.POSTGRES_PORT,
+        username: s.POSTGRES_USER,
+        password: s.POSTGRES_PASSWORD,
+        database: s.POSTGRES_DB,
+      },
+      noIdleErrors,
+    );
     try {
       // The stack's database has the schema (provisioned by `stack up`) and the app role may use it.
-      expect(await app.query('SELECT count(*) >= 0 AS ok FROM ingestion.backfills')).toEqual([{ ok: true }]);
+      const { rows } = await app.query('SELECT count(*) >= 0 AS ok FROM ingestion.backfills');
+      expect(rows).toEqual([{ ok: true }]);
     } finally {
-      await app.destroy();
+      await app.end();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 
 export interface StoredBatch {
   day: string;
@@ -26,28 +26,40 @@ export interface StoredBackfill {
 }
 
 /** Where the store connects: the services' PostgreSQL role on the stack's database. */
-export type PostgresSettings = Required<
-  Pick<
-    Extract<DataSourceOptions, { type: 'postgres' }>,
-    'host' | 'port' | 'username' | 'password' | 'database'
-  >
->;
-
-/**
- * A data source for the backfill store only: no entities, the schema comes from `provisionPostgres`. A
- * connection attempt or a statement that hangs fails within seconds, so a partition between ingestion and
- * PostgreSQL ends a backfill's work (its lease then lapses) instead of holding it.
- */
-export function createBackfillDataSource(s: PostgresSettings): DataSource {
-  return new DataSource({
-    type: 'postgres',
-    ...s,
-    synchronize: false,
-    extra: { max: 4, connectionTimeoutMillis: 5000, query_timeout: 10_000, keepAlive: true },
-  });
+export interface PostgresSettings {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
 }
 
-type Row = Record<string, unknown>;
+/**
+ * The backfill store's connections: a pool of its own, no ORM (the schema comes from `provisionPostgres`,
+ * and every statement is SQL written here). Connections open on first use, so ingestion starts, and
+ * takes pushes, while PostgreSQL is down; only backfills wait for it. A connection attempt or a statement
+ * that hangs fails within seconds, so a partition between ingestion and PostgreSQL ends a backfill's work
+ * (its lease then lapses) instead of holding it. An idle connection PostgreSQL closed (a restart) is
+ * reported to `onIdleError` and replaced on next use.
+ */
+export function createBackfillPool(s: PostgresSettings, onIdleError: (err: Error) => void): Pool {
+  const pool = new Pool({
+    host: s.host,
+    port: s.port,
+    user: s.username,
+    password: s.password,
+    database: s.database,
+    max: 4,
+    application_name: 'sparkflow-backfills',
+    connectionTimeoutMillis: 5000,
+    query_timeout: 10_000,
+    keepAlive: true,
+  });
+  pool.on('error', onIdleError);
+  return pool;
+}
+
+type Row = QueryResultRow;
 
 const SELECT_BACKFILL = `
   SELECT id, request, status, error, attempts, lease_owner, lease_until, requested_at
@@ -102,30 +114,22 @@ export class BackfillStore {
    * @param leaseSeconds how long a lease lasts without progress or renewal
    */
   constructor(
-    private readonly ds: DataSource,
+    private readonly pool: Pool,
     readonly owner: string,
     readonly leaseSeconds: number,
   ) {}
 
-  private connecting: Promise<DataSource> | undefined;
-
-  /**
-   * The data source, connected on first use and again after a failed attempt: ingestion starts, and takes
-   * pushes, while PostgreSQL is down; only backfills wait for it.
-   */
-  private db(): Promise<DataSource> {
-    if (this.ds.isInitialized) return Promise.resolve(this.ds);
-    this.connecting ??= this.ds.initialize().finally(() => (this.connecting = undefined));
-    return this.connecting;
-  }
+  private closed = false;
 
   /** Answers once PostgreSQL does (a readiness probe of the backfill routes). */
   async ping(): Promise<void> {
-    await (await this.db()).query('SELECT 1');
+    await this.pool.query('SELECT 1');
   }
 
   async close(): Promise<void> {
-    if (this.ds.isInitialized) await this.ds.destroy();
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
   }
 
   /** Stores a new backfill, its lease already held by this replica. */
@@ -135,9 +139,7 @@ export class BackfillStore {
     requestedAt: Date;
     batches: readonly Omit<StoredBatch, 'produced'>[];
   }) {
-    await (
-      await this.db()
-    ).transaction(async (tx) => {
+    await this.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO ingestion.backfills (id, request, status, lease_owner, lease_until, requested_at)
          VALUES ($1, $2, 'running', $3, now() + make_interval(secs => $4), $5)`,
@@ -157,9 +159,9 @@ export class BackfillStore {
   }
 
   async get(id: string): Promise<StoredBackfill | null> {
-    const [row] = (await (await this.db()).query(SELECT_BACKFILL, [id])) as Row[];
+    const [row] = await this.rows(SELECT_BACKFILL, [id]);
     if (!row) return null;
-    const batches = (await (await this.db()).query(SELECT_BATCHES, [id])) as Row[];
+    const batches = await this.rows(SELECT_BATCHES, [id]);
     return {
       id: String(row['id']),
       request: row['request'],
@@ -180,10 +182,8 @@ export class BackfillStore {
 
   /** Takes over the oldest running backfill nobody holds a live lease on; null when there is none. */
   async claimExpired(): Promise<StoredBackfill | null> {
-    const rows = (await (await this.db()).query(CLAIM_EXPIRED, [this.owner, this.leaseSeconds])) as
-      Row[][] | Row[];
-    const id = firstReturned(rows);
-    return id === null ? null : this.get(id);
+    const [claimed] = await this.rows(CLAIM_EXPIRED, [this.owner, this.leaseSeconds]);
+    return claimed ? this.get(String(claimed['id'])) : null;
   }
 
   /** Records that batch `position` has `produced` people acknowledged by Kafka; false when the lease is lost. */
@@ -205,15 +205,28 @@ export class BackfillStore {
     return this.changed(RELEASE, [id, this.owner]);
   }
 
+  /** True when the statement changed a row (it returns the rows it changed). */
   private async changed(sql: string, params: unknown[]): Promise<boolean> {
-    return firstReturned((await (await this.db()).query(sql, params)) as Row[][] | Row[]) !== null;
+    return (await this.rows(sql, params)).length > 0;
   }
-}
 
-/** TypeORM answers an UPDATE … RETURNING with [rows, count] on postgres; a SELECT with rows. */
-function firstReturned(result: Row[][] | Row[]): string | null {
-  const rows = (Array.isArray(result[0]) ? result[0] : result) as Row[];
-  const first = rows[0];
-  if (!first) return null;
-  return String(Object.values(first)[0]);
+  private async rows(sql: string, params: unknown[]): Promise<Row[]> {
+    return (await this.pool.query<Row>(sql, params)).rows;
+  }
+
+  /** `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+  private async transaction(work: (tx: PoolClient) => Promise<void>): Promise<void> {
+    const tx = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await tx.query('BEGIN');
+      await work(tx);
+      await tx.query('COMMIT');
+    } catch (err) {
+      await tx.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+      throw err;
+    } finally {
+      tx.release(broken);
+    }
+  }
 }
