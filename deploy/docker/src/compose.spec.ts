@@ -187,6 +187,16 @@ describe('docker-compose.yml', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'deploy', 'docker', 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^ARG APP$/m);
     expect(dockerfile).toMatch(/^USER (?!root)\w+$/m);
+    // The services' memory was measured with glibc's malloc set as the native stack sets it; the image
+    // (Compose and Kubernetes) sets the same.
+    const native = readFileSync(
+      join(REPO_ROOT, 'deploy', 'local', 'src', 'components', 'service.ts'),
+      'utf8',
+    );
+    const nativeMalloc = [...native.matchAll(/^\s*(MALLOC_\w+): '(\w+)',$/gm)].map(([, k, v]) => `${k}=${v}`);
+    expect(nativeMalloc).toEqual(['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072']);
+    const imageMalloc = [...dockerfile.matchAll(/\b(MALLOC_\w+)=(\w+)/g)].map(([, k, v]) => `${k}=${v}`);
+    expect(imageMalloc).toEqual(nativeMalloc);
     const init = compose.services['init'];
     expect(init.command).toEqual(['node', 'deploy/docker/init/bootstrap.js']);
     expect(existsSync(join(REPO_ROOT, 'deploy', 'docker', 'init', 'bootstrap.ts'))).toBe(true);
