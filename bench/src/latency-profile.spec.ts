@@ -107,12 +107,15 @@ describe('profileLatency', () => {
 
     expect(p.slowestFromMs).toBe(4000);
     expect(p.slowestRecords).toBe(2);
+    // Both ingested in second 10; the others in seconds 1–8 and 16–18.
+    expect([p.slowestSeconds, p.stageSeconds]).toEqual([1, 12]);
     expect(p.stageCores).toEqual({ steady: 1, bursty: 0.5 });
     expect(p.slowestCores).toEqual({ steady: 1, bursty: 2 });
     expect(p.stagePressure).toEqual({ cpu: 0.31, io: null });
     expect(p.slowestPressure).toEqual({ cpu: 0.5, io: null });
     expect(profileLine(p)).toBe(
-      'Where the slowest 1 % (2 records, ≥ 4,000 ms) waited, in cores used while they were in flight against ' +
+      "Where the slowest 1 % (2 records, ≥ 4,000 ms, ingested in 1 of the stage's 12 seconds) waited, in cores " +
+        'used while they were in flight against ' +
         "the stage's mean: bursty 2.00 (0.50), steady 1.00 (1.00); all 3.00 (1.50). " +
         'Some task waited for a CPU 50 % of that time (31 %), for I/O — (—).',
     );

@@ -37,6 +37,12 @@ export interface LatencyProfile {
   /** The latency at and above which a record counts among the slowest 1 % (the stage's p99). */
   slowestFromMs: number;
   slowestRecords: number;
+  /**
+   * In how many distinct seconds of the wall clock the slowest records were ingested, against the seconds
+   * in which any record was: a few seconds point at one event (a flush, a compaction), many at the load.
+   */
+  slowestSeconds: number;
+  stageSeconds: number;
   /** Mean cores each process used over the whole stage. */
   stageCores: Record<PidFileName, number>;
   /** Mean cores each process used while the slowest records were in flight (over their journeys). */
@@ -172,9 +178,12 @@ export function profileLatency(cores: CoresOver, journeys: readonly Journey[]): 
     cores.names,
     sum.map((s) => s / slowest.length),
   );
+  const seconds = (js: readonly Journey[]) => new Set(js.map((j) => Math.floor(j.ingestedMs / 1000))).size;
   return {
     slowestFromMs: Math.round(slowestFromMs),
     slowestRecords: slowest.length,
+    slowestSeconds: seconds(slowest),
+    stageSeconds: seconds(journeys),
     stageCores: stage.cores,
     slowestCores: slow.cores,
     stagePressure: stage.pressure,
@@ -197,7 +206,8 @@ export function profileLine(p: LatencyProfile | undefined): string {
       .reduce((a, b) => a + b, 0)
       .toFixed(2);
   return (
-    `Where the slowest 1 % (${p.slowestRecords.toLocaleString('en-US')} records, ≥ ${p.slowestFromMs.toLocaleString('en-US')} ms) waited, in cores used while they were in flight ` +
+    `Where the slowest 1 % (${p.slowestRecords.toLocaleString('en-US')} records, ≥ ${p.slowestFromMs.toLocaleString('en-US')} ms, ` +
+    `ingested in ${p.slowestSeconds} of the stage's ${p.stageSeconds} seconds) waited, in cores used while they were in flight ` +
     `against the stage's mean: ${grew.map((g) => `${g.name} ${g.slowest.toFixed(2)} (${g.stage.toFixed(2)})`).join(', ')}; ` +
     `all ${total(p.slowestCores)} (${total(p.stageCores)}). ` +
     `Some task waited for a CPU ${share(p.slowestPressure.cpu)} of that time (${share(p.stagePressure.cpu)}), ` +

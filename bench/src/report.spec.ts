@@ -37,6 +37,8 @@ const latency = (p99: number): LatencyResult => ({
   profile: {
     slowestFromMs: p99,
     slowestRecords: 30,
+    slowestSeconds: 3,
+    stageSeconds: 6,
     stageCores: { cassandra: 0.4, kafka: 0.2 },
     slowestCores: { cassandra: 1.1, kafka: 0.2 },
     stagePressure: { cpu: 0.4, io: 0.02 },
