@@ -60,7 +60,7 @@ const backfillLog = new Logger('backfills');
         new BackfillStore(
           // Connected on first use: ingestion starts, and takes pushes, while PostgreSQL is down.
           createBackfillPool(postgresSettings(c), (err) =>
-            backfillLog.warn(`backfills: an idle PostgreSQL connection failed: ${err.message}`),
+            backfillLog.warn(`an idle PostgreSQL connection failed: ${err.message}`),
           ),
           // This process's name in leases: a restarted process is another holder.
           `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,

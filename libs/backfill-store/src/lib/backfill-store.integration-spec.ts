@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ScratchDatabase, integrationSettings, scratchPostgresDatabase } from '@sparkflow/testing';
 import { BACKFILL_MIGRATIONS } from './backfill-migrations';
 import { BackfillStore, createBackfillPool } from './backfill-store';
@@ -131,6 +132,44 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     const lapsed = Date.now() + 1000;
     while (Date.now() < lapsed) expect((await a.claimExpired())?.id).not.toBe(id);
     expect((await replica('replica-b').claimExpired())?.id).toBe(id);
+  });
+
+  it('survives PostgreSQL ending its connection mid-transaction (a restart): that call fails, the next one succeeds', async () => {
+    const a = replica('replica-a');
+    const id = randomUUID();
+    const create = () =>
+      a.create({ id, request: { perDay: 1 }, requestedAt: REQUESTED_AT, batches: batches.slice(0, 1) });
+    // Another transaction inserts the same id and stays open: the store's INSERT waits on it.
+    const holder = scratch.ds.createQueryRunner();
+    await holder.startTransaction();
+    try {
+      await holder.query(
+        `INSERT INTO ingestion.backfills (id, request, status, requested_at) VALUES ($1, '{}', 'failed', now())`,
+        [id],
+      );
+      const waiting = create().then(
+        () => 'created',
+        (err: Error) => err.message,
+      );
+      let pid: number | undefined;
+      for (let i = 0; i < 50 && pid === undefined; i++) {
+        const [row] = (await scratch.ds.query(
+          `SELECT pid FROM pg_stat_activity
+           WHERE datname = $1 AND application_name = 'sparkflow-backfills' AND wait_event_type = 'Lock'`,
+          [scratch.database],
+        )) as { pid: number }[];
+        if (row) pid = row.pid;
+        else await sleep(20);
+      }
+      expect(pid).toBeDefined();
+      await scratch.ds.query(`SELECT pg_terminate_backend($1)`, [pid]);
+      expect(await waiting).toMatch(/terminat/);
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+    await create();
+    expect((await a.get(id))?.batches).toHaveLength(1);
   });
 
   it('refuses progress beyond what a batch expects (a bug, not data to keep)', async () => {

@@ -214,18 +214,26 @@ export class BackfillStore {
     return (await this.pool.query<Row>(sql, params)).rows;
   }
 
-  /** `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+  /**
+   * `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. The
+   * connection is closed if it broke or the rollback failed. pg-pool stops listening to a connection while
+   * it is lent out, and pg reports a broken socket as an `error` event before it fails the statement:
+   * unheard, that event would end the process.
+   */
   private async transaction(work: (tx: PoolClient) => Promise<void>): Promise<void> {
     const tx = await this.pool.connect();
     let broken: Error | undefined;
+    const onError = (err: Error) => (broken ??= err);
+    tx.on('error', onError);
     try {
       await tx.query('BEGIN');
       await work(tx);
       await tx.query('COMMIT');
     } catch (err) {
-      await tx.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
+      await tx.query('ROLLBACK').catch((rollback: Error) => (broken ??= rollback));
       throw err;
     } finally {
+      tx.off('error', onError);
       tx.release(broken);
     }
   }

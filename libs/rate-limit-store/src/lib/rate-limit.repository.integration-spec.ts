@@ -199,6 +199,75 @@ describe('the rate limit on the stack’s PostgreSQL', () => {
     }
   });
 
+  it('survives PostgreSQL ending its connection mid-statement (a restart): that request fails, the next one answers', async () => {
+    const a = new RateLimitRepository({ ...scratch.admin, database: scratch.database }, 5000, noWarnings);
+    replicas.push(a);
+    expect((await a.hit('terminated', 60_000, 5)).allowed).toBe(true);
+    const holder = ds.createQueryRunner();
+    await holder.startTransaction();
+    let waiting: Promise<unknown> | undefined;
+    let terminated: number | undefined;
+    try {
+      await holder.query(`SELECT * FROM ingestion.rate_limit_hits WHERE key = 'terminated' FOR UPDATE`);
+      waiting = a.hit('terminated', 60_000, 5).then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+      // The hit waits on the row's lock; its backend is ended as a fast shutdown ends every backend.
+      for (let i = 0; i < 50 && terminated === undefined; i++) {
+        const [row] = (await ds.query(
+          `SELECT pid FROM pg_stat_activity
+           WHERE datname = $1 AND application_name = 'sparkflow-rate-limit' AND wait_event_type = 'Lock'`,
+          [scratch.database],
+        )) as { pid: number }[];
+        if (row) terminated = row.pid;
+        else await sleep(20);
+      }
+      expect(terminated).toBeDefined();
+      await ds.query(`SELECT pg_terminate_backend($1)`, [terminated]);
+      expect(await waiting).toMatch(/terminat/);
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+    // The ended connection is not lent again: the next request answers, on another backend.
+    expect((await a.hit('terminated', 60_000, 5)).allowed).toBe(true);
+  });
+
+  it('never counts a request that stopped waiting before a connection came', async () => {
+    const relay = await slowToConnect({ host: scratch.admin.host, port: scratch.admin.port }, 1000);
+    const a = new RateLimitRepository(
+      { ...scratch.admin, database: scratch.database, port: relay.port },
+      200,
+      noWarnings,
+    );
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          a.hit('abandoned', 60_000, 100).then(
+            () => 'answered',
+            (err: Error) => err.message,
+          ),
+        ),
+      );
+      expect(new Set(answers)).toEqual(new Set(['no answer within 200 ms']));
+      // The connections open meanwhile, and the requests queued for them are past their deadline.
+      let answered = false;
+      for (let i = 0; i < 20 && !answered; i++) {
+        await sleep(250);
+        answered = await a.hit('abandoned-after', 60_000, 100).then(
+          () => true,
+          () => false,
+        );
+      }
+      expect(answered).toBe(true);
+      expect(await rowOf('abandoned')).toBeUndefined();
+    } finally {
+      await a.close();
+      await relay.close();
+    }
+  });
+
   it('answers through PostgreSQL as Throttler expects: the refusal blocked, with the wait in seconds', async () => {
     const own = new RateLimitRepository({ ...scratch.admin, database: scratch.database }, 2000, noWarnings);
     const storage = new SharedThrottlerStorage(own, { warn: noWarnings, log: noWarnings });

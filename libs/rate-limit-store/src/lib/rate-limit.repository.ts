@@ -112,12 +112,16 @@ export class RateLimitRepository {
   }
 
   async hit(key: string, windowMs: number, limit: number): Promise<RateLimitHit> {
+    const deadline = Date.now() + this.timeoutMs;
     const { rows } = await this.withinTimeout(
-      this.run<{ allowed: boolean; in_window: number; ms_until_first_leaves: string | null }>({
-        name: 'rate-limit-hit', // named: parsed and planned once per connection
-        text: HIT,
-        values: [key, windowMs, limit],
-      }),
+      this.run<{ allowed: boolean; in_window: number; ms_until_first_leaves: string | null }>(
+        {
+          name: 'rate-limit-hit', // named: parsed and planned once per connection
+          text: HIT,
+          values: [key, windowMs, limit],
+        },
+        deadline,
+      ),
     );
     const row = rows[0];
     // No row at all: refused while the key's first request was being inserted (a limit of 1), unseen yet.
@@ -136,19 +140,34 @@ export class RateLimitRepository {
   }
 
   /**
-   * One statement on a pooled connection. A connection goes back to the pool after an error PostgreSQL
-   * answered (a cancelled statement, a lock timeout), and is closed after any other (it broke, or the
-   * client gave up on it mid-answer).
+   * One statement on a pooled connection.
+   * - A connection that comes after `deadline` goes back to the pool unused: its request was already
+   *   decided in process, and counting it now would count it twice.
+   * - It goes back to the pool after an error PostgreSQL answered and survived (severity ERROR: a
+   *   cancelled statement, a lock timeout). After any other error it is closed: it broke, the client gave
+   *   up on it mid-answer, or its backend is ending (FATAL: a restart, `pg_terminate_backend`).
+   * - pg-pool stops listening to a connection while it is lent out, and pg reports a broken socket as an
+   *   `error` event before it fails the statement: unheard, that event would end the process.
    */
-  private async run<R extends QueryResultRow>(query: QueryConfig): Promise<QueryResult<R>> {
+  private async run<R extends QueryResultRow>(
+    query: QueryConfig,
+    deadline = Infinity,
+  ): Promise<QueryResult<R>> {
     const client = await this.pool.connect();
+    if (Date.now() > deadline) {
+      client.release();
+      throw new Error(`no answer within ${this.timeoutMs} ms`);
+    }
     let broken: Error | undefined;
+    const onError = (err: Error) => (broken ??= err);
+    client.on('error', onError);
     try {
       return await client.query<R>(query);
     } catch (err) {
-      if (!(err instanceof DatabaseError)) broken = err as Error;
+      if (!(err instanceof DatabaseError && err.severity === 'ERROR')) broken ??= err as Error;
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
