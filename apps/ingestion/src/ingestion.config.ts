@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflow/ingestion-core';
 
 const Env = serviceBaseEnv('ingestion')
-  // Backfills and their progress, and the rate limit, live in PostgreSQL, where every replica reads them.
+  // Backfills and their progress, the rate limit and Idempotency-Keys live in PostgreSQL, where every replica reads them.
   .extend(PostgresEnv.shape)
   .extend({
     /** How long a replica's hold on a backfill lasts without progress; then another replica takes it over. */
@@ -30,6 +30,11 @@ const Env = serviceBaseEnv('ingestion')
      * at the same time; a connection being opened goes on opening for the next request.
      */
     INGESTION_RATE_LIMIT_STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(500),
+    /**
+     * A push with an Idempotency-Key waits at most this for PostgreSQL, where keys are kept (a connection
+     * included); then 503 + Retry-After, and nothing is produced.
+     */
+    INGESTION_IDEMPOTENCY_STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(1000),
     INGESTION_MAX_USERS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(5000),
     /** Bytes of JSON one person may take (default 256 KB, a quarter of Kafka's 1 MB message); beyond it 413. */
     INGESTION_MAX_PERSON_BYTES: z.coerce

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { BackfillStore, createBackfillPool } from '@sparkflow/backfill-store';
+import { IdempotencyKeysRepository } from '@sparkflow/idempotency-store';
 import { TOPICS } from '@sparkflow/contracts';
 import { EventProducer } from '@sparkflow/kafka';
 import { deadLetteredAtIngestion } from '@sparkflow/telemetry';
@@ -37,6 +38,7 @@ import { SourcesController } from './sources.controller';
 import { UsersController } from './users.controller';
 
 const backfillLog = new Logger('backfills');
+const idempotencyLog = new Logger('idempotency-keys');
 
 @Module({
   imports: serviceImports(INGESTION_CONFIG, validateIngestionConfig),
@@ -79,14 +81,38 @@ const backfillLog = new Logger('backfills');
         ),
     },
     {
+      provide: IdempotencyKeysRepository,
+      inject: [INGESTION_CONFIG],
+      useFactory: (c: IngestionConfig) => {
+        // Connected on first use: only pushes with an Idempotency-Key need it.
+        const keys = new IdempotencyKeysRepository(
+          postgresSettings(c),
+          c.INGESTION_IDEMPOTENCY_STORE_TIMEOUT_MS,
+          (err) =>
+            idempotencyLog.warn(`idempotency keys: an idle PostgreSQL connection failed: ${err.message}`),
+        );
+        keys.sweepEvery(60_000, (m) => idempotencyLog.warn(m));
+        return keys;
+      },
+    },
+    {
       provide: PushUsersUseCase,
-      inject: [IngestUsersUseCase, EventProducer, INGESTION_CONFIG],
-      useFactory: (i: IngestUsersUseCase, p: EventProducer, c: IngestionConfig) =>
+      inject: [IngestUsersUseCase, EventProducer, IdempotencyKeysRepository, INGESTION_CONFIG],
+      useFactory: (
+        i: IngestUsersUseCase,
+        p: EventProducer,
+        keys: IdempotencyKeysRepository,
+        c: IngestionConfig,
+      ) =>
         new PushUsersUseCase(
           i,
           p,
           { maxUsers: c.INGESTION_MAX_USERS_PER_REQUEST, maxPersonBytes: c.INGESTION_MAX_PERSON_BYTES },
-          deadLetteredAtIngestion(TOPICS.usersRaw),
+          {
+            deadLettered: deadLetteredAtIngestion(TOPICS.usersRaw),
+            keys,
+            warn: (m) => idempotencyLog.warn(m),
+          },
         ),
     },
     {
@@ -122,9 +148,9 @@ const backfillLog = new Logger('backfills');
     {
       provide: READINESS_CHECKS,
       inject: [KAFKA],
-      // PostgreSQL holds backfills and the shared rate limit: while it is down the backfill routes answer
-      // 503, backfills wait and the limit is kept per replica, but pushes go on, so it does not make
-      // ingestion unready.
+      // PostgreSQL holds backfills, the shared rate limit and Idempotency-Keys: while it is down the
+      // backfill routes and pushes with an Idempotency-Key answer 503, backfills wait and the limit is kept
+      // per replica, but pushes without a key go on, so it does not make ingestion unready.
       useFactory: (k: Kafka) => ({
         kafka: kafkaReady(k),
       }),
@@ -138,6 +164,7 @@ export class IngestionModule
     private readonly producer: EventProducer,
     private readonly backfills: BackfillsService,
     private readonly store: BackfillStore,
+    private readonly keys: IdempotencyKeysRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -152,5 +179,6 @@ export class IngestionModule
   async onApplicationShutdown(): Promise<void> {
     await this.producer.disconnect();
     await this.store.close();
+    await this.keys.close();
   }
 }

@@ -106,4 +106,22 @@ describe('POST /v1/users', () => {
     expect((await post('{"results": [')).status).toBe(400);
     expect((await post(JSON.stringify({ padding: 'x'.repeat(100_000) }))).status).toBe(413);
   });
+
+  it('answers 400 naming Idempotency-Key for a key that is not 1 to 255 visible ASCII characters, and produces nothing', async () => {
+    const body = JSON.stringify(generateUsers({ seed: 'unit', count: 1 }));
+    for (const key of ['', 'two words', 'k'.repeat(256)]) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': 'dev-ingestion-key',
+          'idempotency-key': key,
+        },
+        body,
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toMatch(/^Idempotency-Key /);
+    }
+    expect(sent).toHaveLength(0);
+  });
 });

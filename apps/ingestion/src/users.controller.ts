@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { PushUsersUseCase } from '@sparkflow/ingestion-core';
-import { ApiKeyGuard } from '@sparkflow/service-kit';
+import { IDEMPOTENCY_KEY_HEADER, PushUsersUseCase } from '@sparkflow/ingestion-core';
+import { API_KEY_HEADER, ApiKeyGuard } from '@sparkflow/service-kit';
 import { RateLimitGuard } from './rate-limit.guard';
 import { reply } from './reply';
 
@@ -10,10 +11,21 @@ import { reply } from './reply';
 export class UsersController {
   constructor(private readonly pushUsers: PushUsersUseCase) {}
 
-  /** 202 once Kafka has acknowledged every valid person and the dead letter of every invalid one. */
+  /**
+   * 202 once Kafka has acknowledged every valid person and the dead letter of every invalid one; with an
+   * Idempotency-Key, the same 202 and the same events for every request sent under it.
+   */
   @Post()
   @HttpCode(202)
-  async push(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    return reply(res, await this.pushUsers.execute(body));
+  async push(
+    @Body() body: unknown,
+    @Headers() headers: IncomingHttpHeaders,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const pushed = await this.pushUsers.execute(body, {
+      apiKey: String(headers[API_KEY_HEADER]),
+      idempotencyKey: headers[IDEMPOTENCY_KEY_HEADER],
+    });
+    return reply(res, pushed);
   }
 }

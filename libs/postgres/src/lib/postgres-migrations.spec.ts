@@ -1,19 +1,21 @@
 import { ANALYTICS_MIGRATIONS } from '@sparkflow/analytics-store';
 import { AUDIT_MIGRATIONS } from '@sparkflow/audit-store';
 import { BACKFILL_MIGRATIONS } from '@sparkflow/backfill-store';
+import { IDEMPOTENCY_MIGRATIONS } from '@sparkflow/idempotency-store';
 import { RATE_LIMIT_MIGRATIONS } from '@sparkflow/rate-limit-store';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations';
 
 const names = (ms: readonly { name: string }[]) => ms.map((m) => m.name);
 
 describe('POSTGRES_MIGRATIONS', () => {
-  it('holds every migration of the audit store, the analytics schema, the backfills and the rate limit, once', () => {
+  it('holds every migration of the audit store, the analytics schema, the backfills, the rate limit and the Idempotency-Keys, once', () => {
     expect([...names(POSTGRES_MIGRATIONS)].sort()).toEqual(
       [
         ...names(AUDIT_MIGRATIONS),
         ...names(ANALYTICS_MIGRATIONS),
         ...names(BACKFILL_MIGRATIONS),
         ...names(RATE_LIMIT_MIGRATIONS),
+        ...names(IDEMPOTENCY_MIGRATIONS),
       ].sort(),
     );
   });

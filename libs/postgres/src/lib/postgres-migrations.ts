@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ANALYTICS_MIGRATIONS } from '@sparkflow/analytics-store';
 import { AUDIT_MIGRATIONS, AUDIT_MIGRATIONS_TABLE, type PostgresSettings } from '@sparkflow/audit-store';
 import { BACKFILL_MIGRATIONS } from '@sparkflow/backfill-store';
+import { IDEMPOTENCY_MIGRATIONS } from '@sparkflow/idempotency-store';
 import { RATE_LIMIT_MIGRATIONS } from '@sparkflow/rate-limit-store';
 
 /** TypeORM reads a migration's timestamp from the last 13 digits of its class name. */
@@ -9,7 +10,7 @@ const timestampOf = (migration: { name: string }) => Number(/(\d{13})$/.exec(mig
 
 /**
  * Every migration of the database, in timestamp order: the audit store's (`public`), the analytics
- * schema's, ingestion's backfills and rate limit share one history table, so a database migrated before they were
+ * schema's, ingestion's backfills, rate limit and Idempotency-Keys share one history table, so a database migrated before they were
  * split keeps its history as it is.
  */
 export const POSTGRES_MIGRATIONS = [
@@ -17,6 +18,7 @@ export const POSTGRES_MIGRATIONS = [
   ...ANALYTICS_MIGRATIONS,
   ...BACKFILL_MIGRATIONS,
   ...RATE_LIMIT_MIGRATIONS,
+  ...IDEMPOTENCY_MIGRATIONS,
 ].sort((a, b) => timestampOf(a) - timestampOf(b));
 
 /** Applies pending migrations of both schemas as `s`, which must be the database's owner role; returns the names applied. */

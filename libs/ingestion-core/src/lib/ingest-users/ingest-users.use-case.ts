@@ -59,6 +59,10 @@ function wallClockMicros(): bigint {
   return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
 }
 
+/** A batch id of `source` made now: unique, and readable as when and where it came from. */
+export const newBatchId = (source: EventSource) =>
+  `${source}-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+
 /** One clock per process: every request of this process draws from it. */
 const PROCESS_CLOCK = new EventClock();
 
@@ -81,7 +85,7 @@ export class IngestUsersUseCase {
    * full size on every call so the audit's `complete` waits for all of it.
    */
   async execute(req: IngestRequest, batchSize: number = req.users.length): Promise<IngestReceipt> {
-    const batchId = req.batchId ?? `${req.source}-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+    const batchId = req.batchId ?? newBatchId(req.source);
     // One distinct event time per event, in request order: the last version of a person in a request wins.
     const eventTimeAt = req.eventTimeAt ?? this.clockTimes(req.users.length);
     const events: RawUserEvent[] = req.users.map((payload, i) => ({
@@ -103,6 +107,14 @@ export class IngestUsersUseCase {
       );
     }
     return { batchId, accepted: events.length, eventIds: events.map((e) => e.eventId) };
+  }
+
+  /**
+   * The first of `count` microseconds of this process's event clock, for a request that fixes its event
+   * times before producing them (a push with an Idempotency-Key, whose times are kept with the key).
+   */
+  reserveEventTimes(count: number): bigint {
+    return this.clock.reserve(count);
   }
 
   private clockTimes(count: number): (i: number) => bigint {

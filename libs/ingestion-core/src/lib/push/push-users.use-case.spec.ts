@@ -1,7 +1,8 @@
 import { DeadLetterEvent, SparkflowErrorCode, TOPICS } from '@sparkflow/contracts';
 import type { EventProducer } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
-import { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
+import { EventClock, IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
+import type { KeyedPush, KeyedPushStore } from './idempotency-key';
 import { PushUsersUseCase } from './push-users.use-case';
 
 /** A producer that keeps what it was asked to send, as the broker would have acknowledged it. */
@@ -23,7 +24,7 @@ function pushUseCase() {
     new IngestUsersUseCase(producer),
     producer,
     { maxUsers: 100, maxPersonBytes: 256 * 1024 },
-    (codes) => counted.push(...codes),
+    { deadLettered: (codes) => counted.push(...codes) },
   );
   return { push, sent, counted };
 }
@@ -63,5 +64,121 @@ describe('PushUsersUseCase', () => {
     const outcome = await push.execute(generateUsers({ seed: 'push-spec', count: 3 }));
     expect(outcome).toMatchObject({ status: 202, body: { accepted: 3, rejected: [] } });
     expect(counted).toEqual([]);
+  });
+});
+
+/** The key store's contract in memory: the first proposal under a scope stands. */
+function memoryKeys(): KeyedPushStore & { entries: Map<string, KeyedPush> } {
+  const entries = new Map<string, KeyedPush>();
+  return {
+    entries,
+    claim: async (scope, proposed) => {
+      if (!entries.has(scope)) entries.set(scope, proposed);
+      return entries.get(scope)!;
+    },
+  };
+}
+
+/** A replica: its own producer and its own event clock, sharing the key store. */
+function replica(keys: KeyedPushStore | undefined, nowMicros: bigint) {
+  const { sent, producer } = recordingProducer();
+  const push = new PushUsersUseCase(
+    new IngestUsersUseCase(producer, new EventClock(() => nowMicros)),
+    producer,
+    { maxUsers: 100, maxPersonBytes: 256 * 1024 },
+    { keys },
+  );
+  // What reached Kafka, as bytes: a retry must send exactly these again.
+  const wire = () =>
+    sent.flatMap((s) => s.messages.map((m) => `${s.topic} ${m.key} ${JSON.stringify(m.event)}`)).sort();
+  return { push, sent, wire };
+}
+
+describe('PushUsersUseCase with an Idempotency-Key', () => {
+  const people = () => {
+    const users: unknown[] = generateUsers({ seed: 'push-keyed', count: 4 });
+    users[2] = { ...(users[2] as object), email: 42 };
+    return users;
+  };
+  const headers = { apiKey: 'dev-ingestion-key', idempotencyKey: 'push-keyed-1' };
+
+  it('answers and produces the same for every request under the key, whichever replica and clock', async () => {
+    const keys = memoryKeys();
+    const first = replica(keys, 1_000_000n);
+    const retry = replica(keys, 9_000_000n);
+
+    const a = await first.push.execute(people(), headers);
+    const b = await retry.push.execute(people(), headers);
+
+    expect(a.status).toBe(202);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(retry.wire()).toEqual(first.wire());
+    // One raw event per valid person, one dead letter for the refused one, at the first request's times.
+    const raw = first.sent.filter((s) => s.topic === TOPICS.usersRaw).flatMap((s) => s.messages);
+    expect(raw.map((m) => (m.event as { producedAt: string }).producedAt)).toEqual([
+      '1970-01-01T00:00:01.000000Z',
+      '1970-01-01T00:00:01.000001Z',
+      '1970-01-01T00:00:01.000003Z',
+    ]);
+    const [letter] = first.sent.filter((s) => s.topic === TOPICS.usersDlq).flatMap((s) => s.messages);
+    expect(DeadLetterEvent.parse(letter.event).payload.originalEventId).toBe(
+      a.status === 202 ? a.body.rejected[0].eventId : '',
+    );
+  });
+
+  it('keeps keys of different API keys apart', async () => {
+    const keys = memoryKeys();
+    const r = replica(keys, 1_000_000n);
+    const a = await r.push.execute(people(), headers);
+    const b = await r.push.execute(people(), { ...headers, apiKey: 'another-api-key' });
+    expect(a.status === 202 && b.status === 202 && a.body.batchId !== b.body.batchId).toBe(true);
+    expect([...keys.entries.keys()].join()).not.toContain('dev-ingestion-key');
+  });
+
+  it('refuses another body under a used key with 422 naming the header, and produces nothing', async () => {
+    const keys = memoryKeys();
+    await replica(keys, 1_000_000n).push.execute(people(), headers);
+    const other = replica(keys, 2_000_000n);
+    const outcome = await other.push.execute(people().slice(1), headers);
+    expect(outcome).toMatchObject({
+      status: 422,
+      body: { message: expect.stringMatching(/Idempotency-Key/) },
+    });
+    expect(other.sent).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After naming the store, and produces nothing, when the store does not answer', async () => {
+    const down: KeyedPushStore = { claim: () => Promise.reject(new Error('no answer within 1000 ms')) };
+    for (const keys of [down, undefined]) {
+      const r = replica(keys, 1_000_000n);
+      const outcome = await r.push.execute(people(), headers);
+      expect(outcome).toMatchObject({
+        status: 503,
+        headers: { 'retry-after': '1' },
+        body: { message: expect.stringMatching(/^the idempotency store \(PostgreSQL\) did not answer/) },
+      });
+      expect(r.sent).toEqual([]);
+    }
+  });
+
+  it('refuses an invalid key with 400 naming the header before anything is produced or stored', async () => {
+    const keys = memoryKeys();
+    const r = replica(keys, 1_000_000n);
+    const outcome = await r.push.execute(people(), { ...headers, idempotencyKey: 'has space' });
+    expect(outcome).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/^Idempotency-Key/) },
+    });
+    expect(r.sent).toEqual([]);
+    expect(keys.entries.size).toBe(0);
+  });
+
+  it('never asks the store for a push without the header: two pushes are two batches, as before', async () => {
+    const keys = { claim: jest.fn() };
+    const r = replica(keys, 1_000_000n);
+    const a = await r.push.execute(people(), { apiKey: 'dev-ingestion-key' });
+    const b = await r.push.execute(people(), { apiKey: 'dev-ingestion-key' });
+    expect(keys.claim).not.toHaveBeenCalled();
+    expect(a.status === 202 && b.status === 202 && a.body.batchId !== b.body.batchId).toBe(true);
   });
 });

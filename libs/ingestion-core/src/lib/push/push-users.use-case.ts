@@ -3,11 +3,23 @@ import {
   SCHEMA_VERSION,
   SparkflowErrorCode,
   TOPICS,
+  formatEventTime,
   type DeadLetterEvent,
+  type RandomUser,
   type RawUserEvent,
 } from '@sparkflow/contracts';
 import type { EventProducer } from '@sparkflow/kafka';
-import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
+import { newBatchId, type IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
+import {
+  IDEMPOTENCY_KEY_TTL_S,
+  bodyDigest,
+  idempotencyScope,
+  parseIdempotencyKey,
+  pushDeadLetterId,
+  pushEventId,
+  type KeyedPush,
+  type KeyedPushStore,
+} from './idempotency-key';
 import { parsePushBody, type FieldError, type PushLimits, type RejectedPerson } from './parse-push-body';
 
 /** Kafka's default `max.message.bytes` (1 MB), the limit every SparkFlow topic keeps. */
@@ -29,34 +41,123 @@ export interface PushReceipt {
 
 export type PushOutcome =
   | { status: 202; body: PushReceipt }
-  | { status: 400 | 413; body: { statusCode: 400 | 413; message: string; errors: FieldError[] } };
+  | {
+      status: 400 | 413 | 422;
+      body: { statusCode: 400 | 413 | 422; message: string; errors: FieldError[] };
+    }
+  | {
+      status: 503;
+      headers: { 'retry-after': string };
+      body: { statusCode: 503; message: string; errors: FieldError[] };
+    };
+
+/** What a push carries besides its body: the API key it was accepted under, and its Idempotency-Key header. */
+export interface PushHeaders {
+  apiKey: string;
+  idempotencyKey?: string | string[];
+}
+
+export interface PushUsersOptions {
+  /** Told the failure code of each dead letter once the broker acknowledged them (the metrics). */
+  deadLettered?: (codes: readonly string[]) => void;
+  /** Where Idempotency-Keys are kept; without it a push with the header is answered 503. */
+  keys?: KeyedPushStore;
+  /** Told why the key store failed a request (answered 503). */
+  warn?: (message: string) => void;
+}
+
+const refusal = (status: 400 | 413 | 422, message: string, errors: FieldError[] = []): PushOutcome => ({
+  status,
+  body: { statusCode: status, message, errors },
+});
 
 /**
  * `POST /v1/users`: ingests the valid people of a request and dead-letters the invalid ones (stage
  * `ingestion`) in the same batch, so one bad person never refuses the good ones and the audit's account of
  * the batch still adds up. Each dead letter holds the person wrapped in the users.raw envelope it would have
  * had, with its event id, so `sparkflow dlq replay` publishes the corrected record as it stands.
+ *
+ * With an `Idempotency-Key` header a push may be sent again (after a timeout, a 503, a connection cut) and
+ * changes nothing more: the key, kept in PostgreSQL for 24 h, holds the batch id and first event time of
+ * its first request, and every request under it — a retry, a concurrent duplicate on another replica —
+ * makes the same events from them: the person at position p gets an event id derived from the batch and
+ * p and the event time first + p, and so does the dead letter of a refused one. Consumers absorb the
+ * repeats by event id, the audit counts each once, and Cassandra rewrites identical cells (its write
+ * timestamp is the event time, so a retry never overwrites a newer event of the same person). A request
+ * without the header costs nothing more than before; one whose key cannot be checked is not produced.
  */
 export class PushUsersUseCase {
+  private readonly deadLettered: (codes: readonly string[]) => void;
+
   constructor(
     private readonly ingest: IngestUsersUseCase,
     private readonly producer: EventProducer,
     private readonly limits: PushLimits,
-    /** Told the failure code of each dead letter once the broker acknowledged them (the metrics). */
-    private readonly deadLettered: (codes: readonly string[]) => void = () => undefined,
-  ) {}
+    private readonly options: PushUsersOptions = {},
+  ) {
+    this.deadLettered = options.deadLettered ?? (() => undefined);
+  }
 
-  async execute(body: unknown): Promise<PushOutcome> {
+  async execute(body: unknown, headers?: PushHeaders): Promise<PushOutcome> {
+    const header = parseIdempotencyKey(headers?.idempotencyKey);
+    if (!header.ok)
+      return refusal(400, header.message, [{ path: 'Idempotency-Key', message: header.message }]);
     const parsed = parsePushBody(body, this.limits);
-    if (!parsed.ok) {
-      return {
-        status: parsed.status,
-        body: { statusCode: parsed.status, message: parsed.message, errors: parsed.errors },
-      };
-    }
+    if (!parsed.ok) return refusal(parsed.status, parsed.message, parsed.errors);
     const { users, rejected } = parsed;
-    const receipt = await this.ingest.execute({ users, source: 'http-push' }, users.length + rejected.length);
-    const deadLetters = rejected.map((r) => deadLetterOf(r, receipt.batchId));
+    if (header.key === null || !headers) return this.produce(users, rejected, null);
+
+    const keyed = await this.claim(idempotencyScope(headers.apiKey, header.key), {
+      batchId: newBatchId('http-push'),
+      firstEventMicros: this.ingest.reserveEventTimes(users.length + rejected.length),
+      bodySha256: bodyDigest(body),
+    });
+    if ('status' in keyed) return keyed;
+    return this.produce(users, rejected, keyed);
+  }
+
+  /** The key's entry, the proposal if it is the first request under it; or why the push must not go on. */
+  private async claim(scope: string, proposed: KeyedPush): Promise<KeyedPush | PushOutcome> {
+    let kept: KeyedPush;
+    try {
+      if (!this.options.keys) throw new Error('no store is configured');
+      kept = await this.options.keys.claim(scope, proposed, IDEMPOTENCY_KEY_TTL_S);
+    } catch (err) {
+      const message = `the idempotency store (PostgreSQL) did not answer, so this push was not produced; send it again with the same Idempotency-Key: ${(err as Error).message}`;
+      this.options.warn?.(message);
+      return { status: 503, headers: { 'retry-after': '1' }, body: { statusCode: 503, message, errors: [] } };
+    }
+    if (kept.bodySha256 !== proposed.bodySha256) {
+      const message =
+        'Idempotency-Key was already used for a different request body; nothing was produced (use a new key for a new push)';
+      return refusal(422, message, [{ path: 'Idempotency-Key', message }]);
+    }
+    return kept;
+  }
+
+  private async produce(
+    users: RandomUser[],
+    rejected: RejectedPerson[],
+    keyed: KeyedPush | null,
+  ): Promise<PushOutcome> {
+    const size = users.length + rejected.length;
+    const receipt = await this.ingest.execute(
+      keyed
+        ? { users, source: 'http-push', ...keyedEvents(keyed, users.length, rejected) }
+        : { users, source: 'http-push' },
+      size,
+    );
+    const deadLetters = rejected.map((r) =>
+      deadLetterOf(
+        r,
+        receipt.batchId,
+        keyed && {
+          eventId: pushDeadLetterId(keyed.batchId, r.index),
+          originalEventId: pushEventId(keyed.batchId, r.index),
+          at: formatEventTime(keyed.firstEventMicros + BigInt(r.index)),
+        },
+      ),
+    );
     if (deadLetters.length) {
       await this.producer.send(TOPICS.usersDlq, deadLetters);
       this.deadLettered(
@@ -78,13 +179,41 @@ export class PushUsersUseCase {
   }
 }
 
+/**
+ * The batch, event ids and event times of a keyed push's valid people, by their position in the
+ * request (refused people keep theirs for their dead letters): what every attempt of the push makes.
+ */
+function keyedEvents({ batchId, firstEventMicros }: KeyedPush, valid: number, rejected: RejectedPerson[]) {
+  const refused = new Set(rejected.map((r) => r.index));
+  const positions: number[] = [];
+  for (let p = 0; positions.length < valid; p++) if (!refused.has(p)) positions.push(p);
+  return {
+    batchId,
+    eventIdAt: (i: number) => pushEventId(batchId, positions[i]),
+    eventTimeAt: (i: number) => firstEventMicros + BigInt(positions[i]),
+  };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function deadLetterOf(r: RejectedPerson, batchId: string) {
-  const now = new Date().toISOString();
+/**
+ * The dead letter of a refused person. A keyed push gives its ids and time (the same on every attempt);
+ * otherwise they are new ones and now.
+ */
+function deadLetterOf(
+  r: RejectedPerson,
+  batchId: string,
+  keyed: { eventId: string; originalEventId: string; at: string } | null,
+) {
+  const fixed = keyed ?? {
+    eventId: randomUUID(),
+    originalEventId: randomUUID(),
+    at: new Date().toISOString(),
+  };
+  const now = fixed.at;
   const key = r.loginUuid !== null && UUID.test(r.loginUuid) ? r.loginUuid.toLowerCase() : null;
   const original: Omit<RawUserEvent, 'payload'> & { payload: unknown } = {
-    eventId: randomUUID(),
+    eventId: fixed.originalEventId,
     schemaVersion: SCHEMA_VERSION,
     source: 'http-push',
     batchId,
@@ -92,7 +221,7 @@ function deadLetterOf(r: RejectedPerson, batchId: string) {
     payload: r.person,
   };
   const event: DeadLetterEvent = {
-    eventId: randomUUID(),
+    eventId: fixed.eventId,
     schemaVersion: SCHEMA_VERSION,
     source: 'http-push',
     batchId,

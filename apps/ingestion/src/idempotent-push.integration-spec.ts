@@ -1,0 +1,256 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Kafka, type Consumer, logLevel } from 'kafkajs';
+import { BACKFILL_MIGRATIONS } from '@sparkflow/backfill-store';
+import { TOPICS } from '@sparkflow/contracts';
+import { IDEMPOTENCY_MIGRATIONS } from '@sparkflow/idempotency-store';
+import { RATE_LIMIT_MIGRATIONS } from '@sparkflow/rate-limit-store';
+import { API_KEY_HEADER } from '@sparkflow/service-kit';
+import { generateUsers } from '@sparkflow/sources';
+import {
+  type ScratchDatabase,
+  integrationSettings,
+  kafkaConnection,
+  scratchPostgresDatabase,
+  uniqueName,
+} from '@sparkflow/testing';
+import { INGESTION_CONFIG, validateIngestionConfig } from './ingestion.config';
+
+/**
+ * Two ingestion replicas (the whole IngestionModule, twice) against the stack's Kafka and PostgreSQL (a
+ * database of the test's own): one push sent again and again under one Idempotency-Key, at once to
+ * both replicas and one after the other, is one batch on users.raw and users.dlq, read back with a
+ * real consumer.
+ */
+const s = integrationSettings();
+const kafka = new Kafka({
+  clientId: 'idempotent-push-it',
+  ...kafkaConnection(s),
+  logLevel: logLevel.WARN,
+});
+const API_KEY = 'idempotent-push-key';
+
+interface Seen {
+  topic: string;
+  partition: number;
+  value: string;
+  event: { eventId: string; batchId: string; producedAt: string; payload: { login?: { uuid?: string } } };
+}
+
+/** Every record users.raw and users.dlq receive from the moment `start` resolves. */
+class TopicTail {
+  readonly seen: Seen[] = [];
+  private readonly read = new Map<string, bigint>(); // topic:partition → next offset to read
+  private consumer: Consumer | null = null;
+
+  async start(): Promise<void> {
+    const topics = [TOPICS.usersRaw, TOPICS.usersDlq];
+    const ends = await this.ends(topics);
+    const consumer = kafka.consumer({ groupId: uniqueName('idempotent-push-tail'), maxWaitTimeInMs: 100 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: false });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        this.read.set(`${topic}:${partition}`, BigInt(message.offset) + 1n);
+        const value = message.value?.toString('utf8') ?? '';
+        try {
+          this.seen.push({ topic, partition, value, event: JSON.parse(value) as Seen['event'] });
+        } catch {
+          // not an event of this test
+        }
+      },
+    });
+    for (const [at, offset] of ends) {
+      const [topic, partition] = at.split(':');
+      this.read.set(at, offset);
+      consumer.seek({ topic, partition: Number(partition), offset: String(offset) });
+    }
+  }
+
+  /** Resolves once every record the topics held when called has been read. */
+  async caughtUp(): Promise<void> {
+    const ends = await this.ends([TOPICS.usersRaw, TOPICS.usersDlq]);
+    const deadline = Date.now() + 20_000;
+    while ([...ends].some(([at, end]) => (this.read.get(at) ?? 0n) < end)) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `the consumer did not reach the end of the topics: ${[...ends]
+            .filter(([at, end]) => (this.read.get(at) ?? 0n) < end)
+            .map(([at, end]) => `${at} read ${this.read.get(at)} of ${end}`)
+            .join(', ')}; seen ${this.seen.length}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  of(batchId: string, topic: string): Seen[] {
+    return this.seen.filter((r) => r.topic === topic && r.event.batchId === batchId);
+  }
+
+  private async ends(topics: string[]): Promise<Map<string, bigint>> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = new Map<string, bigint>();
+      for (const topic of topics)
+        for (const e of await admin.fetchTopicOffsets(topic))
+          ends.set(`${topic}:${e.partition}`, BigInt(e.high));
+      return ends;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+/** The records of one event id, every one of them byte for byte. */
+const byEventId = (records: Seen[]) => {
+  const groups = new Map<string, Set<string>>();
+  for (const r of records)
+    groups.set(r.event.eventId, (groups.get(r.event.eventId) ?? new Set()).add(r.value));
+  return groups;
+};
+
+describe('a push sent again under one Idempotency-Key, to two ingestion replicas', () => {
+  let scratch: ScratchDatabase;
+  const replicas: INestApplication[] = [];
+  const urls: string[] = [];
+  const tail = new TopicTail();
+
+  async function replica(postgresPort = s.POSTGRES_PORT): Promise<string> {
+    const config = validateIngestionConfig({
+      KAFKA_BROKERS: s.KAFKA_BROKERS,
+      POSTGRES_HOST: s.POSTGRES_HOST,
+      POSTGRES_PORT: String(postgresPort),
+      POSTGRES_USER: scratch.admin.username,
+      POSTGRES_PASSWORD: scratch.admin.password,
+      POSTGRES_DB: scratch.database,
+      INGESTION_API_KEYS: API_KEY,
+      INGESTION_BACKFILL_POLL_MS: '600000',
+    });
+    // Imported here, not above: the module's ConfigModule writes its defaults into the environment when
+    // loaded, which would hide the stack's ports from integrationSettings().
+    const { IngestionModule } = await import('./ingestion.module');
+    const module = await Test.createTestingModule({ imports: [IngestionModule] })
+      .overrideProvider(INGESTION_CONFIG)
+      .useValue(config)
+      .compile();
+    const app = module.createNestApplication({ logger: ['error', 'warn'] });
+    replicas.push(app);
+    await app.listen(0, '127.0.0.1');
+    return app.getUrl();
+  }
+
+  beforeAll(async () => {
+    scratch = await scratchPostgresDatabase('ingestion_idem_it', [
+      ...BACKFILL_MIGRATIONS,
+      ...RATE_LIMIT_MIGRATIONS,
+      ...IDEMPOTENCY_MIGRATIONS,
+    ]);
+    await scratch.ds.destroy();
+    urls.push(await replica(), await replica());
+  });
+  afterAll(async () => {
+    await tail.stop();
+    for (const app of replicas) await app.close();
+    await scratch?.drop();
+  });
+
+  const push = async (url: string, body: string, key?: string) => {
+    const res = await fetch(`${url}/v1/users`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [API_KEY_HEADER]: API_KEY,
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+      },
+      body,
+    });
+    return { status: res.status, text: await res.text() };
+  };
+
+  /** Seeded people, two of them invalid (dead-lettered), as one `{results}` body. */
+  const pushOf = (seed: string) => {
+    const people: unknown[] = generateUsers({ seed, count: 40 });
+    people[3] = { ...(people[3] as object), email: 42 };
+    people[17] = { ...(people[17] as object), nat: 'GBR' };
+    return JSON.stringify({ results: people });
+  };
+
+  it('is one batch of one event per person, each repeat identical, with byte-identical 202s; another body is 422; no key is a new batch', async () => {
+    // Started in the test, not in beforeAll: Jest refuses the requires kafkajs makes between the two.
+    await tail.start();
+    const body = pushOf(uniqueName('idem'));
+    const key = uniqueName('push');
+
+    // Four at once across both replicas, then three one after another, alternating.
+    const answers = await Promise.all([0, 1, 0, 1].map((r) => push(urls[r], body, key)));
+    for (const r of [1, 0, 1]) answers.push(await push(urls[r], body, key));
+
+    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 7 }, () => 202));
+    expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+    const receipt = JSON.parse(answers[0].text) as {
+      batchId: string;
+      accepted: number;
+      eventIds: string[];
+      rejected: { index: number; eventId: string }[];
+    };
+    expect(receipt.accepted).toBe(38);
+    expect(receipt.rejected.map((r) => r.index)).toEqual([3, 17]);
+
+    // The same key with another body: refused, nothing produced.
+    const otherBody = pushOf(uniqueName('idem-other'));
+    const refused = await push(urls[1], otherBody, key);
+    expect(refused.status).toBe(422);
+    expect((JSON.parse(refused.text) as { message: string }).message).toMatch(/Idempotency-Key/);
+
+    // Without a key, the same body twice is two batches, as before.
+    const [plainA, plainB] = [await push(urls[0], body), await push(urls[1], body)];
+    const plain = [plainA, plainB].map((a) => JSON.parse(a.text) as { batchId: string; eventIds: string[] });
+    expect(plain[0].batchId).not.toBe(plain[1].batchId);
+    expect(plain[0].eventIds.filter((id) => plain[1].eventIds.includes(id))).toEqual([]);
+
+    await tail.caughtUp();
+
+    // users.raw: exactly one event id per valid person, the receipt's; each of the 7 sends identical.
+    const raw = tail.of(receipt.batchId, TOPICS.usersRaw);
+    const rawIds = byEventId(raw);
+    expect([...rawIds.keys()].sort()).toEqual([...receipt.eventIds].sort());
+    for (const values of rawIds.values()) expect(values.size).toBe(1);
+    expect(raw).toHaveLength(7 * 38);
+    expect(new Set(raw.map((r) => r.event.payload.login?.uuid)).size).toBe(38);
+
+    // users.dlq: one dead letter per refused person, each repeat identical.
+    const letters = byEventId(tail.of(receipt.batchId, TOPICS.usersDlq));
+    expect(letters.size).toBe(2);
+    for (const values of letters.values()) expect(values.size).toBe(1);
+
+    // The refused body produced nobody.
+    const otherPeople = new Set(
+      (JSON.parse(otherBody) as { results: { login: { uuid: string } }[] }).results.map((p) => p.login.uuid),
+    );
+    expect(tail.seen.filter((r) => otherPeople.has(r.event.payload.login?.uuid ?? ''))).toEqual([]);
+
+    // The keyless pushes: each its own batch of 38 events.
+    for (const p of plain) expect(tail.of(p.batchId, TOPICS.usersRaw)).toHaveLength(38);
+  });
+
+  it('is refused with 503 and Retry-After, naming the idempotency store, by a replica that cannot reach PostgreSQL; a push without a key still goes through', async () => {
+    const cut = await replica(1); // nothing listens on port 1
+    const body = pushOf(uniqueName('idem-cut'));
+    const res = await fetch(`${cut}/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [API_KEY_HEADER]: API_KEY, 'idempotency-key': 'k' },
+      body,
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(((await res.json()) as { message: string }).message).toMatch(/^the idempotency store/);
+    expect((await push(cut, body)).status).toBe(202);
+  });
+});

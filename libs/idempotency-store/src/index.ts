@@ -1,0 +1,3 @@
+// Ingestion's Idempotency-Keys of POST /v1/users in PostgreSQL's `ingestion` schema, shared by every replica.
+export * from './lib/idempotency-migrations';
+export * from './lib/idempotency-keys.repository';
