@@ -1,4 +1,5 @@
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { type PostgresLogin, withConnection } from '@sparkflow/postgres-pool';
 
 export interface StoredBatch {
   day: string;
@@ -26,13 +27,7 @@ export interface StoredBackfill {
 }
 
 /** Where the store connects: the services' PostgreSQL role on the stack's database. */
-export interface PostgresSettings {
-  host: string;
-  port: number;
-  username: string;
-  password: string;
-  database: string;
-}
+export type PostgresSettings = PostgresLogin;
 
 /**
  * The backfill store's connections: a pool of its own, no ORM (the schema comes from `provisionPostgres`,
@@ -214,27 +209,22 @@ export class BackfillStore {
     return (await this.pool.query<Row>(sql, params)).rows;
   }
 
-  /**
-   * `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. The
-   * connection is closed if it broke or the rollback failed. pg-pool stops listening to a connection while
-   * it is lent out, and pg reports a broken socket as an `error` event before it fails the statement:
-   * unheard, that event would end the process.
-   */
-  private async transaction(work: (tx: PoolClient) => Promise<void>): Promise<void> {
-    const tx = await this.pool.connect();
-    let broken: Error | undefined;
-    const onError = (err: Error) => (broken ??= err);
-    tx.on('error', onError);
-    try {
+  /** `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
+  private transaction(work: (tx: PoolClient) => Promise<void>): Promise<void> {
+    return withConnection(this.pool, async (tx) => {
       await tx.query('BEGIN');
-      await work(tx);
-      await tx.query('COMMIT');
-    } catch (err) {
-      await tx.query('ROLLBACK').catch((rollback: Error) => (broken ??= rollback));
-      throw err;
-    } finally {
-      tx.off('error', onError);
-      tx.release(broken);
-    }
+      try {
+        await work(tx);
+        await tx.query('COMMIT');
+      } catch (err) {
+        // A connection whose rollback failed is closed (`withConnection` closes it after a plain Error).
+        await tx.query('ROLLBACK').catch((rollback: Error) => {
+          throw new Error(`${(err as Error).message} (and the rollback failed: ${rollback.message})`, {
+            cause: err,
+          });
+        });
+        throw err;
+      }
+    });
   }
 }

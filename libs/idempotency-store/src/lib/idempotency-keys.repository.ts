@@ -1,13 +1,7 @@
-import { DatabaseError, Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { BoundedPool, type PostgresLogin } from '@sparkflow/postgres-pool';
 
 /** Where the keys are kept: the services' PostgreSQL role on the stack's database. */
-export interface IdempotencyPostgresSettings {
-  host: string;
-  port: number;
-  username: string;
-  password: string;
-  database: string;
-}
+export type IdempotencyPostgresSettings = PostgresLogin;
 
 /** What a key holds; the same shape as ingestion-core's `KeyedPush`. */
 export interface IdempotencyEntry {
@@ -40,19 +34,6 @@ const CLAIM = `
 const SWEEP = `DELETE FROM ingestion.idempotency_keys WHERE expires_at <= statement_timestamp()`;
 
 /**
- * How long opening a connection may take: longer than a request waits, since under load opening one
- * can take longer than a statement. A request that gave up leaves the attempt running, and the next
- * request finds the connection in the pool (as `RateLimitRepository` does).
- */
-const CONNECT_TIMEOUT_MS = 5000;
-
-/**
- * How much later than PostgreSQL the client gives up on a statement: one PostgreSQL cancels
- * (`statement_timeout`) leaves its connection ready for the next; one the client abandons must be closed.
- */
-const CLIENT_GRACE_MS = 1000;
-
-/**
  * Ingestion's Idempotency-Keys in PostgreSQL (`ingestion.idempotency_keys`), shared by every replica.
  * A request never waits on it longer than `timeoutMs`, getting a connection included; then it is
  * refused (503), never produced without its key checked. A claim that PostgreSQL completes after the
@@ -61,39 +42,26 @@ const CLIENT_GRACE_MS = 1000;
  * make a second batch. Connections are named `sparkflow-idempotency` in `pg_stat_activity`.
  */
 export class IdempotencyKeysRepository {
-  private readonly pool: Pool;
+  private readonly pool: BoundedPool;
   private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(
-    s: IdempotencyPostgresSettings,
-    private readonly timeoutMs: number,
-    onIdleError: (err: Error) => void,
-  ) {
-    this.pool = new Pool({
-      host: s.host,
-      port: s.port,
-      user: s.username,
-      password: s.password,
-      database: s.database,
+  constructor(s: IdempotencyPostgresSettings, timeoutMs: number, onIdleError: (err: Error) => void) {
+    this.pool = new BoundedPool(s, {
+      applicationName: 'sparkflow-idempotency',
       max: 8,
-      application_name: 'sparkflow-idempotency',
-      connectionTimeoutMillis: Math.max(timeoutMs, CONNECT_TIMEOUT_MS),
-      statement_timeout: timeoutMs,
-      query_timeout: timeoutMs + CLIENT_GRACE_MS,
-      keepAlive: true,
+      timeoutMs,
+      onIdleError,
     });
-    // An idle connection PostgreSQL closed (a restart) is reported here; unheard, it would end the process.
-    this.pool.on('error', onIdleError);
   }
 
   /** The entry of `key`: `proposed`, stored for `ttlSeconds`, unless a live one was there. */
   async claim(key: string, proposed: IdempotencyEntry, ttlSeconds: number): Promise<IdempotencyEntry> {
-    const { rows } = await this.withinTimeout(
-      this.run<{ batch_id: string; first_event_us: string; body_sha256: string }>({
+    const { rows } = await this.pool.query<{ batch_id: string; first_event_us: string; body_sha256: string }>(
+      {
         name: 'idempotency-claim', // named: parsed and planned once per connection
         text: CLAIM,
         values: [key, proposed.batchId, String(proposed.firstEventMicros), proposed.bodySha256, ttlSeconds],
-      }),
+      },
     );
     const row = rows[0];
     if (!row) throw new Error('the claim returned no row');
@@ -106,7 +74,7 @@ export class IdempotencyKeysRepository {
 
   /** Deletes the expired entries; resolves with how many. */
   async sweep(): Promise<number> {
-    return (await this.run({ text: SWEEP })).rowCount ?? 0;
+    return (await this.pool.run({ text: SWEEP })).rowCount ?? 0;
   }
 
   /** Sweeps every `everyMs` until closed; one replica's sweep serves all, so a failure is only reported. */
@@ -120,35 +88,8 @@ export class IdempotencyKeysRepository {
     this.sweeper.unref();
   }
 
-  /**
-   * One statement on a pooled connection. A connection goes back to the pool after an error PostgreSQL
-   * answered (a cancelled statement), and is closed after any other (it broke, or the client gave up).
-   */
-  private async run<R extends QueryResultRow>(query: QueryConfig): Promise<QueryResult<R>> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      return await client.query<R>(query);
-    } catch (err) {
-      if (!(err instanceof DatabaseError)) broken = err as Error;
-      throw err;
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  /** `work`, or a rejection once `timeoutMs` have passed; the work itself goes on and keeps its connection. */
-  private withinTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    work.catch(() => undefined); // failing after the request moved on concerns nobody
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
-  }
-
   async close(): Promise<void> {
     clearInterval(this.sweeper);
-    await this.pool.end();
+    await this.pool.close();
   }
 }

@@ -1,13 +1,7 @@
-import { DatabaseError, Pool, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
+import { BoundedPool, type PostgresLogin } from '@sparkflow/postgres-pool';
 
 /** Where the limit is kept: the services' PostgreSQL role on the stack's database. */
-export interface RateLimitPostgresSettings {
-  host: string;
-  port: number;
-  username: string;
-  password: string;
-  database: string;
-}
+export type RateLimitPostgresSettings = PostgresLogin;
 
 /** One request counted against a key's window, as PostgreSQL answered it. */
 export interface RateLimitHit {
@@ -60,69 +54,33 @@ const NOW_MS = `(extract(epoch FROM statement_timestamp()) * 1000)::bigint`;
 const SWEEP = `DELETE FROM ingestion.rate_limit_hits WHERE expires_at <= ${NOW_MS}`;
 
 /**
- * How long opening a connection may take: longer than a request waits for the limiter, since under load
- * opening one (a backend forked, SCRAM) can take longer than a statement. A request that gave up waiting
- * leaves the attempt running, and the next request finds the connection in the pool; were the attempt
- * cut at the request's deadline, every attempt on a busy machine would be, and the limit would stay
- * per-process for as long as the load lasts.
- */
-const CONNECT_TIMEOUT_MS = 5000;
-
-/**
- * How much later than PostgreSQL the client gives up on a statement. A statement PostgreSQL cancels
- * (`statement_timeout`) leaves its connection ready for the next one; one the client abandons leaves it
- * mid-answer, and it has to be closed.
- */
-const CLIENT_GRACE_MS = 1000;
-
-/**
  * The rate limit's rows in PostgreSQL (`ingestion.rate_limit_hits`), shared by every ingestion replica.
- * A request never waits on the limiter longer than `timeoutMs`, getting a connection included. PostgreSQL
- * itself cancels a statement after `timeoutMs` (`statement_timeout`, e.g. waiting on a row lock), and
- * the connection stays in the pool; only a connection that failed is closed. Its connections are named
- * `sparkflow-rate-limit` in `pg_stat_activity`.
+ * A request never waits on the limiter longer than `timeoutMs`, getting a connection included
+ * (`BoundedPool`: what a request gives up on keeps its connection, and a connection still opening goes
+ * on opening for the next one). Its connections are named `sparkflow-rate-limit` in `pg_stat_activity`.
  */
 export class RateLimitRepository {
-  private readonly pool: Pool;
+  private readonly pool: BoundedPool;
 
-  constructor(
-    s: RateLimitPostgresSettings,
-    private readonly timeoutMs: number,
-    onIdleError: (err: Error) => void,
-  ) {
-    this.pool = new Pool({
-      host: s.host,
-      port: s.port,
-      user: s.username,
-      password: s.password,
-      database: s.database,
+  constructor(s: RateLimitPostgresSettings, timeoutMs: number, onIdleError: (err: Error) => void) {
+    this.pool = new BoundedPool(s, {
+      applicationName: 'sparkflow-rate-limit',
       max: 8,
-      application_name: 'sparkflow-rate-limit',
-      connectionTimeoutMillis: Math.max(timeoutMs, CONNECT_TIMEOUT_MS),
-      statement_timeout: timeoutMs,
-      query_timeout: timeoutMs + CLIENT_GRACE_MS,
-      keepAlive: true,
+      timeoutMs,
+      onIdleError,
       // A hit need not survive a crash of PostgreSQL (a lost one is a request not counted, once), so its
       // commit does not wait for the WAL to reach the disk: the key's row lock is held for the statement
       // only, not for a flush, which is what serialised concurrent requests of one key.
       options: '-c synchronous_commit=off',
     });
-    // An idle connection PostgreSQL closed (a restart) is reported here; unheard, it would end the process.
-    this.pool.on('error', onIdleError);
   }
 
   async hit(key: string, windowMs: number, limit: number): Promise<RateLimitHit> {
-    const deadline = Date.now() + this.timeoutMs;
-    const { rows } = await this.withinTimeout(
-      this.run<{ allowed: boolean; in_window: number; ms_until_first_leaves: string | null }>(
-        {
-          name: 'rate-limit-hit', // named: parsed and planned once per connection
-          text: HIT,
-          values: [key, windowMs, limit],
-        },
-        deadline,
-      ),
-    );
+    const { rows } = await this.pool.query<{
+      allowed: boolean;
+      in_window: number;
+      ms_until_first_leaves: string | null;
+    }>({ name: 'rate-limit-hit', text: HIT, values: [key, windowMs, limit] }); // named: parsed and planned once per connection
     const row = rows[0];
     // No row at all: refused while the key's first request was being inserted (a limit of 1), unseen yet.
     if (!row) return { allowed: false, total: limit + 1, msUntilFirstLeaves: windowMs };
@@ -136,53 +94,10 @@ export class RateLimitRepository {
 
   /** Deletes the rows that limit nothing any more; resolves with how many. */
   async sweep(): Promise<number> {
-    return (await this.run({ text: SWEEP })).rowCount ?? 0;
-  }
-
-  /**
-   * One statement on a pooled connection.
-   * - A connection that comes after `deadline` goes back to the pool unused: its request was already
-   *   decided in process, and counting it now would count it twice.
-   * - It goes back to the pool after an error PostgreSQL answered and survived (severity ERROR: a
-   *   cancelled statement, a lock timeout). After any other error it is closed: it broke, the client gave
-   *   up on it mid-answer, or its backend is ending (FATAL: a restart, `pg_terminate_backend`).
-   * - pg-pool stops listening to a connection while it is lent out, and pg reports a broken socket as an
-   *   `error` event before it fails the statement: unheard, that event would end the process.
-   */
-  private async run<R extends QueryResultRow>(
-    query: QueryConfig,
-    deadline = Infinity,
-  ): Promise<QueryResult<R>> {
-    const client = await this.pool.connect();
-    if (Date.now() > deadline) {
-      client.release();
-      throw new Error(`no answer within ${this.timeoutMs} ms`);
-    }
-    let broken: Error | undefined;
-    const onError = (err: Error) => (broken ??= err);
-    client.on('error', onError);
-    try {
-      return await client.query<R>(query);
-    } catch (err) {
-      if (!(err instanceof DatabaseError && err.severity === 'ERROR')) broken ??= err as Error;
-      throw err;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
-  }
-
-  /** `work`, or a rejection once `timeoutMs` have passed; the work itself goes on and keeps its connection. */
-  private withinTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    work.catch(() => undefined); // failing after the request moved on concerns nobody
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+    return (await this.pool.run({ text: SWEEP })).rowCount ?? 0;
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await this.pool.close();
   }
 }
