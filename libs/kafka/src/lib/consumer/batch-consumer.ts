@@ -251,7 +251,9 @@ export class BatchConsumer {
     // A consumer the watchdog gave up on leaves once its hung batch returns (kafkajs may rejoin it first):
     // wait for that, bounded, so nothing of ours is left in the group or on the event loop.
     await withTimeout(Promise.all(this.abandoned), this.watchdog.disconnectTimeoutMs).catch(() => undefined);
-    await Promise.all(this.leaving);
+    // A LeaveGroup for a crashed consumer stops trying once stopped; the one in hand may still be retried
+    // by kafkajs while no broker answers.
+    await withTimeout(Promise.all(this.leaving), this.watchdog.disconnectTimeoutMs).catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
   }
 
