@@ -56,9 +56,7 @@ async function coordinatorOf(groupId: string): Promise<number> {
     const partitions = topics[0].partitions;
     const h = javaHash(groupId);
     const partition = (h === -2147483648 ? 0 : Math.abs(h)) % partitions.length;
-    const leader = partitions.find((p) => p.partitionId === partition)?.leader;
-    if (leader === undefined) throw new Error(`__consumer_offsets has no partition ${partition}`);
-    return leader;
+    return partitions.find((p) => p.partitionId === partition)!.leader;
   } finally {
     await admin.disconnect();
   }
