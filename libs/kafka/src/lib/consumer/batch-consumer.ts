@@ -16,7 +16,6 @@ import type { EventProducer, OutboundEvent } from '../producer/event-producer';
 import { DEFAULT_STALL_AFTER_MS } from '../lag/lag';
 import { type PartitionLag, PartitionProgress } from '../lag/partition-progress';
 import { BatchHeartbeat } from './batch-heartbeat';
-import { leaveOnBehalf } from './leave-group';
 import type { ConsumerHealth } from './consumer-health';
 import { DLQ_MAX_MESSAGE_BYTES, DLQ_TOPIC, deadLetterFor } from './dead-letters';
 import {
@@ -103,8 +102,6 @@ export interface BatchConsumerOptions {
    */
   rebalanceTimeoutMs?: number;
 }
-
-const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 
 /** How often a member heartbeats, between batches (kafkajs) and while one is worked (BatchHeartbeat). */
 const HEARTBEAT_INTERVAL_MS = 3_000;
@@ -201,8 +198,6 @@ export class BatchConsumer {
   private restarting = false;
   /** Settles when the replacement the watchdog is making (if any) has started or given up. */
   private restartInFlight: Promise<void> = Promise.resolve();
-  /** LeaveGroups still being sent for the member ids of consumers that crashed. */
-  private readonly leaving = new Set<Promise<unknown>>();
   /** Disconnects of replaced consumers that have not finished (their batch still hangs). */
   private readonly abandoned = new Set<Promise<void>>();
   /** Consumers the watchdog replaced: none of them may hold partitions again. */
@@ -251,9 +246,6 @@ export class BatchConsumer {
     // A consumer the watchdog gave up on leaves once its hung batch returns (kafkajs may rejoin it first):
     // wait for that, bounded, so nothing of ours is left in the group or on the event loop.
     await withTimeout(Promise.all(this.abandoned), this.watchdog.disconnectTimeoutMs).catch(() => undefined);
-    // A LeaveGroup for a crashed consumer stops trying once stopped; the one in hand may still be retried
-    // by kafkajs while no broker answers.
-    await withTimeout(Promise.all(this.leaving), this.watchdog.disconnectTimeoutMs).catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
   }
 
@@ -261,17 +253,14 @@ export class BatchConsumer {
     const consumer = this.options.kafka.consumer({
       groupId: this.options.groupId,
       maxWaitTimeInMs: 250,
-      sessionTimeout: this.options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       rebalanceTimeout: this.options.rebalanceTimeoutMs ?? 60_000,
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       // Bounded fetches bound the memory a batch takes: records arrive decoded, several times their size.
       maxBytesPerPartition: 512 * 1024,
       maxBytes: 2 * 1024 * 1024,
     });
-    // The member id of this consumer's latest join: kafkajs forgets it when the consumer crashes.
-    let memberId: string | null = null;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      memberId = payload.memberId;
       this.lastActivity = Date.now();
       if (consumer === this.consumer) this.assignment = payload.memberAssignment;
       else if (this.replaced.has(consumer)) {
@@ -281,29 +270,11 @@ export class BatchConsumer {
       }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      // Whether kafkajs restarts the consumer or the watchdog replaces it, it rejoins under a new member
-      // id; the old one must leave the group's current coordinator, which kafkajs's own LeaveGroup, sent
-      // to the coordinator of the last join, does not reach when that broker died.
-      if (memberId) this.leaveAfterCrash(memberId);
-      memberId = null;
       if (payload.restart || consumer !== this.consumer) return;
       this.crashed = payload.error;
       this.options.health?.report(`kafkajs stopped the consumer: ${describe(payload.error)}`);
     });
     return consumer;
-  }
-
-  /**
-   * Takes a crashed consumer's member id out of the group, in the background: a coordinator still
-   * counting it would hold the rebalance the consumer's rejoin starts until its session timed out.
-   */
-  private leaveAfterCrash(memberId: string): void {
-    const leaving = leaveOnBehalf(this.options.kafka, this.options.groupId, memberId, {
-      giveUpAfterMs: this.options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
-      cancelled: () => this.stopped,
-    }).catch(() => undefined);
-    this.leaving.add(leaving);
-    void leaving.finally(() => this.leaving.delete(leaving));
   }
 
   private async run(consumer: Consumer): Promise<void> {
