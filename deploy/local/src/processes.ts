@@ -63,6 +63,35 @@ export function runningPid(pidFile: string, marker: string): number | null {
   }
 }
 
+/** What /proc says of a process: its state letter (`R`, `S`, `Z`, …) and its command line, NULs as spaces. */
+export interface ProcView {
+  state: string;
+  cmdline: string;
+}
+
+/** `/proc/<pid>`'s view of a process, or null when it has no entry (it is gone). */
+export function procView(pid: number): ProcView | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) S …`: comm may itself hold spaces and parentheses, so the state follows the last `)`.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+    return { state, cmdline };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a process this stack has just started is still starting rather than gone. Its command line must
+ * mention `marker`, except while it reads empty: a launcher that `exec`s the server (Spark's `spark-class`
+ * execs java) has no command line for an instant during the exec, and that instant is not an exit.
+ */
+export function stillStarting(view: ProcView | null, marker: string): boolean {
+  if (!view || view.state === 'Z' || view.state === 'X' || view.state === 'x') return false;
+  return view.cmdline.trim() === '' || view.cmdline.includes(marker);
+}
+
 /**
  * SIGTERM (or the given signal) to the process group — or to the process alone with `group: false` —,
  * then SIGKILL to the group after the grace period.

@@ -18,7 +18,16 @@ import { haproxy } from './components/haproxy';
 import { airflow } from './components/airflow';
 import { sparkMaster, sparkWorker } from './components/spark';
 import { SetupError, UsageError } from './errors';
-import { portInUse, portOwner, removePidFile, runningPid, stopProcess, tail } from './processes';
+import {
+  portInUse,
+  portOwner,
+  procView,
+  removePidFile,
+  runningPid,
+  stillStarting,
+  stopProcess,
+  tail,
+} from './processes';
 import { CRASH_LOOP, describeExit, isCrashLooping, recentRestarts } from './supervisor/restart-policy';
 import { type SupervisorState, readState } from './supervisor/supervisor-state';
 
@@ -112,7 +121,7 @@ async function waitHealthy(cfg: StackConfig, c: Component, pid: number): Promise
   const deadline = Date.now() + c.startTimeoutMs(cfg);
   let lastError = 'no answer yet';
   while (Date.now() < deadline) {
-    if (!pidOf(cfg, c)) {
+    if (!pidOf(cfg, c) && !stillStarting(procView(pid), dataDir(cfg, c.name))) {
       throw new ComponentFailure(
         c.name,
         `the process (pid ${pid}) exited during start-up. Last log lines:\n${indent(tail(logFile(cfg, c.name), 15))}\n` +
