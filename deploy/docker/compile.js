@@ -13,7 +13,9 @@ if (!outDir || !dirs.length) {
   process.exit(2);
 }
 
-const skip = (f) => /\.(spec|integration-spec)\.ts$/.test(f) || f.endsWith('.d.ts');
+// Specs, and the helpers only specs import (a project's src/testing/), never reach a build.
+const skip = (rel) =>
+  /\.(spec|integration-spec)\.ts$/.test(rel) || rel.endsWith('.d.ts') || /(^|\/)src\/testing\//.test(rel);
 function* walk(dir) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
@@ -30,7 +32,7 @@ for (const dir of dirs) {
     const target = path.join(outDir, rel);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     if (file.endsWith('.ts')) {
-      if (skip(file)) continue;
+      if (skip(rel)) continue;
       const { code } = transformFileSync(file, {
         sourceMaps: false,
         module: { type: 'commonjs' },

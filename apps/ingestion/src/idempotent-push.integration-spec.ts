@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Kafka, type Consumer, logLevel } from 'kafkajs';
 import { BACKFILL_MIGRATIONS } from '@sparkflow/backfill-store';
 import { TOPICS } from '@sparkflow/contracts';
@@ -14,7 +13,7 @@ import {
   scratchPostgresDatabase,
   uniqueName,
 } from '@sparkflow/testing';
-import { INGESTION_CONFIG, validateIngestionConfig } from './ingestion.config';
+import { ingestionReplica } from './testing/ingestion-replica';
 
 /**
  * Two ingestion replicas (the whole IngestionModule, twice) against the stack's Kafka and PostgreSQL (a
@@ -122,27 +121,9 @@ describe('a push sent again under one Idempotency-Key, to two ingestion replicas
   const urls: string[] = [];
   const tail = new TopicTail();
 
-  async function replica(postgresPort = s.POSTGRES_PORT): Promise<string> {
-    const config = validateIngestionConfig({
-      KAFKA_BROKERS: s.KAFKA_BROKERS,
-      POSTGRES_HOST: s.POSTGRES_HOST,
-      POSTGRES_PORT: String(postgresPort),
-      POSTGRES_USER: scratch.admin.username,
-      POSTGRES_PASSWORD: scratch.admin.password,
-      POSTGRES_DB: scratch.database,
-      INGESTION_API_KEYS: API_KEY,
-      INGESTION_BACKFILL_POLL_MS: '600000',
-    });
-    // Imported here, not above: the module's ConfigModule writes its defaults into the environment when
-    // loaded, which would hide the stack's ports from integrationSettings().
-    const { IngestionModule } = await import('./ingestion.module');
-    const module = await Test.createTestingModule({ imports: [IngestionModule] })
-      .overrideProvider(INGESTION_CONFIG)
-      .useValue(config)
-      .compile();
-    const app = module.createNestApplication({ logger: ['error', 'warn'] });
+  async function replica(env: Record<string, string> = {}): Promise<string> {
+    const app = await ingestionReplica(scratch, { INGESTION_API_KEYS: API_KEY, ...env });
     replicas.push(app);
-    await app.listen(0, '127.0.0.1');
     return app.getUrl();
   }
 
@@ -241,7 +222,7 @@ describe('a push sent again under one Idempotency-Key, to two ingestion replicas
   });
 
   it('is refused with 503 and Retry-After, naming the idempotency store, by a replica that cannot reach PostgreSQL; a push without a key still goes through', async () => {
-    const cut = await replica(1); // nothing listens on port 1
+    const cut = await replica({ POSTGRES_PORT: '1' }); // nothing listens on port 1
     const body = pushOf(uniqueName('idem-cut'));
     const res = await fetch(`${cut}/v1/users`, {
       method: 'POST',

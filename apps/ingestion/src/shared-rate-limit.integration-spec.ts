@@ -1,17 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { BACKFILL_MIGRATIONS } from '@sparkflow/backfill-store';
 import { RATE_LIMIT_MIGRATIONS } from '@sparkflow/rate-limit-store';
 import { API_KEY_HEADER } from '@sparkflow/service-kit';
-import { type ScratchDatabase, integrationSettings, scratchPostgresDatabase } from '@sparkflow/testing';
-import { INGESTION_CONFIG, validateIngestionConfig } from './ingestion.config';
+import { type ScratchDatabase, scratchPostgresDatabase } from '@sparkflow/testing';
+import { ingestionReplica } from './testing/ingestion-replica';
 
 /**
  * Two ingestion replicas (the whole IngestionModule, twice, each with its own HTTP server and its own
  * PostgreSQL pool) against the stack's Kafka and PostgreSQL: one API key's requests alternate between
  * them, and the limit is the one limit, not one per replica.
  */
-const s = integrationSettings();
 const RATE = 1;
 const BURST = 6; // a window of 6 s: the test's requests all fall inside it
 
@@ -22,28 +20,12 @@ describe('the rate limit of two ingestion replicas', () => {
   const urls: string[] = [];
 
   async function replica(): Promise<string> {
-    const config = validateIngestionConfig({
-      KAFKA_BROKERS: s.KAFKA_BROKERS,
-      POSTGRES_HOST: s.POSTGRES_HOST,
-      POSTGRES_PORT: String(s.POSTGRES_PORT),
-      POSTGRES_USER: scratch.admin.username,
-      POSTGRES_PASSWORD: scratch.admin.password,
-      POSTGRES_DB: scratch.database,
+    const app = await ingestionReplica(scratch, {
       INGESTION_API_KEYS: 'rate-limit-key-one,rate-limit-key-two',
       INGESTION_RATE_LIMIT_PER_SECOND: String(RATE),
       INGESTION_RATE_LIMIT_BURST: String(BURST),
-      INGESTION_BACKFILL_POLL_MS: '600000',
     });
-    // Imported here, not above: the module's ConfigModule writes its defaults into the environment when
-    // loaded, which would hide the stack's ports from integrationSettings().
-    const { IngestionModule } = await import('./ingestion.module');
-    const module = await Test.createTestingModule({ imports: [IngestionModule] })
-      .overrideProvider(INGESTION_CONFIG)
-      .useValue(config)
-      .compile();
-    const app = module.createNestApplication({ logger: ['error', 'warn'] });
     replicas.push(app);
-    await app.listen(0, '127.0.0.1');
     return app.getUrl();
   }
 

@@ -10,4 +10,5 @@ export * from './lib/service-config';
 export * from './lib/test-topics';
 export * from './lib/cluster-stack';
 export * from './lib/scratch-database';
+export * from './lib/lock-waiter';
 export * from './lib/dead-letters';

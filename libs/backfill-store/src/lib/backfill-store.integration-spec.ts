@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type ScratchDatabase, integrationSettings, scratchPostgresDatabase } from '@sparkflow/testing';
+import {
+  type ScratchDatabase,
+  backendWaitingOnLock,
+  integrationSettings,
+  scratchPostgresDatabase,
+} from '@sparkflow/testing';
 import { BACKFILL_MIGRATIONS } from './backfill-migrations';
 import { BackfillStore, createBackfillPool } from './backfill-store';
 
@@ -151,17 +155,7 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
         () => 'created',
         (err: Error) => err.message,
       );
-      let pid: number | undefined;
-      for (let i = 0; i < 50 && pid === undefined; i++) {
-        const [row] = (await scratch.ds.query(
-          `SELECT pid FROM pg_stat_activity
-           WHERE datname = $1 AND application_name = 'sparkflow-backfills' AND wait_event_type = 'Lock'`,
-          [scratch.database],
-        )) as { pid: number }[];
-        if (row) pid = row.pid;
-        else await sleep(20);
-      }
-      expect(pid).toBeDefined();
+      const pid = await backendWaitingOnLock(scratch, 'sparkflow-backfills');
       await scratch.ds.query(`SELECT pg_terminate_backend($1)`, [pid]);
       expect(await waiting).toMatch(/terminat/);
     } finally {

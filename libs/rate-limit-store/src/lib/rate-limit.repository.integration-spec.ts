@@ -1,7 +1,7 @@
 import { type Socket, connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
-import { type ScratchDatabase, scratchPostgresDatabase } from '@sparkflow/testing';
+import { type ScratchDatabase, backendWaitingOnLock, scratchPostgresDatabase } from '@sparkflow/testing';
 import { RATE_LIMIT_MIGRATIONS } from './rate-limit-migrations';
 import { RateLimitRepository } from './rate-limit.repository';
 import { SharedThrottlerStorage } from './shared-throttler-storage';
@@ -206,7 +206,6 @@ describe('the rate limit on the stack’s PostgreSQL', () => {
     const holder = ds.createQueryRunner();
     await holder.startTransaction();
     let waiting: Promise<unknown> | undefined;
-    let terminated: number | undefined;
     try {
       await holder.query(`SELECT * FROM ingestion.rate_limit_hits WHERE key = 'terminated' FOR UPDATE`);
       waiting = a.hit('terminated', 60_000, 5).then(
@@ -214,17 +213,8 @@ describe('the rate limit on the stack’s PostgreSQL', () => {
         (err: Error) => err.message,
       );
       // The hit waits on the row's lock; its backend is ended as a fast shutdown ends every backend.
-      for (let i = 0; i < 50 && terminated === undefined; i++) {
-        const [row] = (await ds.query(
-          `SELECT pid FROM pg_stat_activity
-           WHERE datname = $1 AND application_name = 'sparkflow-rate-limit' AND wait_event_type = 'Lock'`,
-          [scratch.database],
-        )) as { pid: number }[];
-        if (row) terminated = row.pid;
-        else await sleep(20);
-      }
-      expect(terminated).toBeDefined();
-      await ds.query(`SELECT pg_terminate_backend($1)`, [terminated]);
+      const pid = await backendWaitingOnLock(scratch, 'sparkflow-rate-limit');
+      await ds.query(`SELECT pg_terminate_backend($1)`, [pid]);
       expect(await waiting).toMatch(/terminat/);
     } finally {
       await holder.rollbackTransaction();
