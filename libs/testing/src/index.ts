@@ -12,3 +12,4 @@ export * from './lib/cluster-stack';
 export * from './lib/scratch-database';
 export * from './lib/lock-waiter';
 export * from './lib/dead-letters';
+export * from './lib/broker-log-digest';

@@ -8,7 +8,13 @@ import { createCassandraClient } from '@sparkflow/cassandra';
 import { groupLag } from '@sparkflow/kafka';
 import { type Backfill, backfillBatchId, backfillEventId, daysBetween } from '@sparkflow/ingestion-core';
 import { generateUsers } from '@sparkflow/sources';
-import { auditHeaders, cassandraConnection, kafkaConnection, uniqueName } from '@sparkflow/testing';
+import {
+  auditHeaders,
+  brokerLogDigest,
+  cassandraConnection,
+  kafkaConnection,
+  uniqueName,
+} from '@sparkflow/testing';
 import { kill9 as killProcess, stackWith } from '../stack-control';
 import { type SentPerson, compareStoredUsers } from '../stored-users';
 import { CLUSTER_COMPONENTS, CLUSTER_ENV, CLUSTER_HOME as HOME, clusterSettings } from './cluster-stack';
@@ -140,7 +146,11 @@ beforeAll(() => {
   );
 });
 
+let passed = false;
+
 afterAll(() => {
+  // A failed run's output is what CI keeps, not the cluster's home: the brokers' view goes into it.
+  if (!passed) console.log(`The brokers' logs:\n${brokerLogDigest(HOME)}`);
   // The two cores go back to whatever runs next.
   stack('down');
 });
@@ -309,5 +319,6 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
         2,
       ),
     );
+    passed = true;
   });
 });
