@@ -136,6 +136,9 @@ async function waitFor<T>(
   return last;
 }
 
+/** When the cluster was asked to start: the brokers' log lines before it are another run's. */
+const startedAt = new Date();
+
 beforeAll(() => {
   note(
     stack('up', '--topology', 'cluster', ...CLUSTER_COMPONENTS)
@@ -149,10 +152,15 @@ beforeAll(() => {
 let passed = false;
 
 afterAll(() => {
-  // A failed run's output is what CI keeps, not the cluster's home: the brokers' view goes into it.
-  if (!passed) console.log(`The brokers' logs:\n${brokerLogDigest(HOME)}`);
-  // The two cores go back to whatever runs next.
-  stack('down');
+  try {
+    // A failed run's output is what CI keeps, not the cluster's home: the brokers' view goes into it.
+    if (!passed) console.log(`The brokers' logs:\n${brokerLogDigest(HOME, startedAt)}`);
+  } catch (error) {
+    console.log(`The brokers' logs could not be read: ${(error as Error).message}`);
+  } finally {
+    // The two cores go back to whatever runs next.
+    stack('down');
+  }
 });
 
 describe(`the cluster while ${USERS} users and a backfill flow`, () => {
