@@ -55,12 +55,8 @@ export function runningPid(pidFile: string, marker: string): number | null {
   if (!existsSync(pidFile)) return null;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    return cmdline.includes(marker) ? pid : null;
-  } catch {
-    return null; // no /proc entry: the process is gone
-  }
+  // No /proc entry: the process is gone.
+  return procView(pid)?.cmdline.includes(marker) ? pid : null;
 }
 
 /** What /proc says of a process: its state letter (`R`, `S`, `Z`, …) and its command line, NULs as spaces. */
