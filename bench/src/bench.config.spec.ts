@@ -14,4 +14,12 @@ describe('benchOptions', () => {
     expect(() => benchOptions(['--skip', 'cluster'], {})).toThrow(BenchUsageError);
     expect(() => benchOptions(['--skip', 'cluster'], {})).toThrow(/unknown stage cluster/);
   });
+
+  it('offers 50 % of the measured maximum unless --latency-rate sets the rate', () => {
+    expect(benchOptions([], {}).latencyRate).toBeNull();
+    expect(benchOptions(['--latency-rate', '400'], {}).latencyRate).toBe(400);
+    expect(() => benchOptions(['--latency-rate', '0'], {})).toThrow(
+      /--latency-rate must be a positive integer, got 0/,
+    );
+  });
 });

@@ -13,6 +13,11 @@ export interface BenchOptions {
   latencyRecords: number;
   /** Users per POST in the latency stage, offered at a steady rate. */
   latencyChunk: number;
+  /**
+   * Users/s the latency stage offers; null: 50 % of the saturated rate the same run measured. A fixed rate
+   * compares configurations at the same load, where 50 % of each run's own maximum would differ by run.
+   */
+  latencyRate: number | null;
   /** Users per POST in the saturation stage, and how many POSTs are in flight. */
   pushChunk: number;
   pushConcurrency: number;
@@ -36,6 +41,8 @@ const USAGE = `npm run bench [-- options]
   --seed S                generator seed (default sparkflow-bench)
   --latency-records N     records offered at 50 % load (default: all)
   --latency-chunk N       users per POST at 50 % load, sent at a steady rate (default 100)
+  --latency-rate N        offer N users/s instead of 50 % of the measured maximum, to compare two
+                          configurations at the same load (the p99 target is then not judged)
   --push-chunk N          users per POST when saturating ingestion (default 1000)
   --push-concurrency N    POSTs in flight when saturating ingestion (default 4)
   --no-baseline-startup   skip timing the Spark job on an empty topic
@@ -78,6 +85,7 @@ export function benchOptions(
       seed: { type: 'string', default: 'sparkflow-bench' },
       'latency-records': { type: 'string' },
       'latency-chunk': { type: 'string' },
+      'latency-rate': { type: 'string' },
       'push-chunk': { type: 'string' },
       'push-concurrency': { type: 'string' },
       'no-baseline-startup': { type: 'boolean', default: false },
@@ -105,6 +113,8 @@ export function benchOptions(
     seed: values.seed ?? 'sparkflow-bench',
     latencyRecords: Math.min(records, positive('latency-records', values['latency-records'], records)),
     latencyChunk: positive('latency-chunk', values['latency-chunk'], 100),
+    latencyRate:
+      values['latency-rate'] === undefined ? null : positive('latency-rate', values['latency-rate'], 1),
     pushChunk: positive('push-chunk', values['push-chunk'], quick ? 250 : 1000),
     pushConcurrency: positive('push-concurrency', values['push-concurrency'], 4),
     // Each in-flight upsert is 3 requests on the driver's one connection, which takes at most 2,048.

@@ -26,8 +26,9 @@ const saturation = (perSec: number): SaturationResult => ({
   lastBatchFromApi: {},
 });
 
-const latency = (p99: number): LatencyResult => ({
+const latency = (p99: number, fixedRate = false): LatencyResult => ({
   targetPerSec: 500,
+  fixedRate,
   offeredPerSec: 500,
   records: 3000,
   usersPerPost: 100,
@@ -144,5 +145,19 @@ describe('the report with a cluster stage', () => {
     const r = results({ sparkflow: single });
     expect(r.ratios).not.toHaveProperty('clusterOverSingle');
     expect(markdown(r)).not.toContain('Cluster');
+  });
+});
+
+describe('the p99 target', () => {
+  it('is judged at 50 % of the measured maximum', () => {
+    const r = results({ sparkflow: single });
+    expect(r.targets['p99AtHalfLoadMs']).toEqual({ target: '≤ 250 ms', value: 120, met: true });
+    expect(markdown(r)).toContain('at 500/s (50 % of the maximum;');
+  });
+
+  it('is reported but not judged at a rate --latency-rate set', () => {
+    const r = results({ sparkflow: { ...single, latency: latency(120, true) } });
+    expect(r.targets['p99AtHalfLoadMs']).toEqual({ target: '≤ 250 ms', value: 120, met: null });
+    expect(markdown(r)).toContain('at 500/s (set by --latency-rate, not 50 % load;');
   });
 });

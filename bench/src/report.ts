@@ -80,6 +80,8 @@ export function ratiosAndTargets(r: Pick<BenchResults, 'stages'>): Pick<BenchRes
   };
   const maxRss = sf ? Math.max(...SERVICES.map((s) => sf.services[s].peakRssMb)) : null;
   const p99 = sf?.latency.audit.latencyMs.p99 ?? null;
+  // A rate set by --latency-rate is not 50 % load: the figure is reported, the target not judged.
+  const p99AtHalfLoad = sf?.latency.fixedRate ? null : p99;
   const check = (value: number | null, ok: (v: number) => boolean) => ({
     value,
     met: value === null ? null : ok(value),
@@ -101,7 +103,8 @@ export function ratiosAndTargets(r: Pick<BenchResults, 'stages'>): Pick<BenchRes
       },
       p99AtHalfLoadMs: {
         target: `≤ ${TARGETS.p99AtHalfLoadMs} ms`,
-        ...check(p99, (v) => v <= TARGETS.p99AtHalfLoadMs),
+        ...check(p99AtHalfLoad, (v) => v <= TARGETS.p99AtHalfLoadMs),
+        value: p99,
       },
       peakRssMbPerService: {
         target: `≤ ${TARGETS.peakRssMbPerService} MB`,
@@ -151,7 +154,7 @@ export function markdown(r: BenchResults): string {
     `| p99 ingest → persisted at 50 % load | ${n(sf?.latency.audit.latencyMs.p99, ' ms')} | ${r.targets['p99AtHalfLoadMs'].target} (${met(r.targets['p99AtHalfLoadMs'].met)}) |`,
     `| peak RSS, largest service | ${n(sf ? Math.max(...SERVICES.map((s) => sf.services[s].peakRssMb)) : null, ' MB')} | ${r.targets['peakRssMbPerService'].target} (${met(r.targets['peakRssMbPerService'].met)}) |`,
     '',
-    `Latency ingest → persisted at ${n(sf?.latency.targetPerSec)}/s (50 % of the maximum; offered ${n(sf?.latency.offeredPerSec)}/s in POSTs of ${n(sf?.latency.usersPerPost)}, ${n(sf?.latency.records)} records): ` +
+    `Latency ingest → persisted at ${n(sf?.latency.targetPerSec)}/s (${sf?.latency.fixedRate ? 'set by --latency-rate, not 50 % load' : '50 % of the maximum'}; offered ${n(sf?.latency.offeredPerSec)}/s in POSTs of ${n(sf?.latency.usersPerPost)}, ${n(sf?.latency.records)} records): ` +
       `p50 ${n(sf?.latency.audit.latencyMs.p50, ' ms')} · p95 ${n(sf?.latency.audit.latencyMs.p95, ' ms')} · p99 ${n(sf?.latency.audit.latencyMs.p99, ' ms')}`,
     '',
     profileLine(sf?.latency.profile),

@@ -59,6 +59,8 @@ export interface SaturationResult {
 
 export interface LatencyResult {
   targetPerSec: number;
+  /** True when `--latency-rate` set the rate; false when it is 50 % of the saturated rate. */
+  fixedRate: boolean;
   offeredPerSec: number;
   records: number;
   usersPerPost: number;
@@ -200,8 +202,10 @@ export async function measurePipeline(
     const lastBatchFromApi: unknown = await api.json();
     ctx.log(`${label}: saturated ${satTiming.throughputPerSec} records/s end to end`);
 
-    // Latency at 50 % of the measured maximum, offered at a steady rate in POSTs of `latencyChunk` users.
-    const targetPerSec = Math.max(1, Math.round(satTiming.throughputPerSec / 2));
+    // Latency at 50 % of the measured maximum (or at --latency-rate), offered at a steady rate in POSTs of
+    // `latencyChunk` users.
+    const fixedRate = ctx.opts.latencyRate !== null;
+    const targetPerSec = ctx.opts.latencyRate ?? Math.max(1, Math.round(satTiming.throughputPerSec / 2));
     const size = ctx.opts.latencyChunk;
     const users = ctx.users.slice(0, ctx.opts.latencyRecords);
     const timeline = await new CpuTimeline(procs).start();
@@ -249,6 +253,7 @@ export async function measurePipeline(
       },
       latency: {
         targetPerSec,
+        fixedRate,
         offeredPerSec: perSecond(users.length, offeredMs),
         records: users.length,
         usersPerPost: size,
