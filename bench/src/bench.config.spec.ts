@@ -21,5 +21,6 @@ describe('benchOptions', () => {
     expect(() => benchOptions(['--latency-rate', '0'], {})).toThrow(
       /--latency-rate must be a positive integer, got 0/,
     );
+    expect(() => benchOptions(['--latency-rate', '2.5'], {})).toThrow(/got 2\.5/);
   });
 });

@@ -39,8 +39,8 @@ const USAGE = `npm run bench [-- options]
   --quick                 a smoke test of the harness: ${3000} records, under 3 minutes
   --records N             records per stage (default 200000)
   --seed S                generator seed (default sparkflow-bench)
-  --latency-records N     records offered at 50 % load (default: all)
-  --latency-chunk N       users per POST at 50 % load, sent at a steady rate (default 100)
+  --latency-records N     records the latency stage offers (default: all)
+  --latency-chunk N       users per POST in the latency stage, sent at a steady rate (default 100)
   --latency-rate N        offer N users/s instead of 50 % of the measured maximum, to compare two
                           configurations at the same load (the p99 target is then not judged)
   --push-chunk N          users per POST when saturating ingestion (default 1000)

@@ -29,6 +29,7 @@ const saturation = (perSec: number): SaturationResult => ({
 const latency = (p99: number, fixedRate = false): LatencyResult => ({
   targetPerSec: 500,
   fixedRate,
+  ofSaturated: 0.5,
   offeredPerSec: 500,
   records: 3000,
   usersPerPost: 100,
@@ -158,6 +159,22 @@ describe('the p99 target', () => {
   it('is reported but not judged at a rate --latency-rate set', () => {
     const r = results({ sparkflow: { ...single, latency: latency(120, true) } });
     expect(r.targets['p99AtHalfLoadMs']).toEqual({ target: '≤ 250 ms', value: 120, met: null });
-    expect(markdown(r)).toContain('at 500/s (set by --latency-rate, not 50 % load;');
+    const md = markdown(r);
+    expect(md).toContain('at 500/s (set by --latency-rate, not 50 % load (50 % of its maximum);');
+    expect(md).toContain('| p99 ingest → persisted at the rate --latency-rate set | 120 ms | ≤ 250 ms (—) |');
+  });
+
+  it('labels the cluster’s rows by the rate --latency-rate set, with each one’s share of its maximum', () => {
+    const fixed = { ...latency(300, true), ofSaturated: 1.25 };
+    const md = markdown(
+      results({
+        sparkflow: { ...single, latency: latency(120, true) },
+        cluster: { ...cluster, latency: fixed },
+      }),
+    );
+    expect(md).toContain(
+      '| p99 ingest → persisted at the rate --latency-rate set | 120 ms | 300 ms | 2.5× |',
+    );
+    expect(md).toContain('| rate offered | 500/s (50 % of its maximum) | 500/s (125 % of its maximum) | — |');
   });
 });

@@ -61,6 +61,8 @@ export interface LatencyResult {
   targetPerSec: number;
   /** True when `--latency-rate` set the rate; false when it is 50 % of the saturated rate. */
   fixedRate: boolean;
+  /** The rate offered over the saturated rate the same run measured: 0.5 unless `--latency-rate` set it. */
+  ofSaturated: number;
   offeredPerSec: number;
   records: number;
   usersPerPost: number;
@@ -82,6 +84,20 @@ export interface SparkflowResult {
 interface Pushed {
   batchIds: string[];
   maxSendLagMs: number;
+}
+
+/**
+ * The rate the latency stage offers: `fixed` (--latency-rate) if set, else 50 % of the saturated rate.
+ * `ofSaturated` is that rate over the saturated rate, so two runs at one fixed rate can be told apart
+ * when their maxima differ.
+ */
+export function latencyLoad(
+  fixed: number | null,
+  saturatedPerSec: number,
+): { targetPerSec: number; fixedRate: boolean; ofSaturated: number } {
+  const targetPerSec = fixed ?? Math.max(1, Math.round(saturatedPerSec / 2));
+  const ofSaturated = saturatedPerSec > 0 ? Number((targetPerSec / saturatedPerSec).toFixed(2)) : 0;
+  return { targetPerSec, fixedRate: fixed !== null, ofSaturated };
 }
 
 /** The saturation and 50 %-load figures of one pipeline, and the CPU of each of its processes. */
@@ -204,8 +220,18 @@ export async function measurePipeline(
 
     // Latency at 50 % of the measured maximum (or at --latency-rate), offered at a steady rate in POSTs of
     // `latencyChunk` users.
-    const fixedRate = ctx.opts.latencyRate !== null;
-    const targetPerSec = ctx.opts.latencyRate ?? Math.max(1, Math.round(satTiming.throughputPerSec / 2));
+    const { targetPerSec, fixedRate, ofSaturated } = latencyLoad(
+      ctx.opts.latencyRate,
+      satTiming.throughputPerSec,
+    );
+    if (fixedRate) {
+      ctx.log(
+        `${label}: offering ${targetPerSec}/s as --latency-rate set, ${Math.round(ofSaturated * 100)} % of the saturated rate` +
+          (ofSaturated >= 1
+            ? ': at or above the maximum, records will queue for as long as the stage runs'
+            : ''),
+      );
+    }
     const size = ctx.opts.latencyChunk;
     const users = ctx.users.slice(0, ctx.opts.latencyRecords);
     const timeline = await new CpuTimeline(procs).start();
@@ -254,6 +280,7 @@ export async function measurePipeline(
       latency: {
         targetPerSec,
         fixedRate,
+        ofSaturated,
         offeredPerSec: perSecond(users.length, offeredMs),
         records: users.length,
         usersPerPost: size,
