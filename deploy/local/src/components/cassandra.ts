@@ -140,6 +140,8 @@ export function cassandraNode(name: ComponentName, node: number, topology: Topol
         args: [
           ...c.CASSANDRA_HEAP.split(/\s+/),
           ...jvmOptions,
+          // Every GC pause, beside system.log: the first place to look when writes stall for a moment.
+          `-Xlog:gc:file=${f.logs}/gc.log:time,uptime:filecount=4,filesize=10m`,
           `-javaagent:${jarMatching(jars, /^jamm-.*\.jar$/)}`,
           '-Dcassandra-foreground=yes',
           `-Dcassandra.config=file://${f.yaml}`,
