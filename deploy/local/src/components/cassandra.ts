@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, auth, policies } from 'cassandra-driver';
 import { cqlMap, keyspaceReplication, migrateKeyspace } from '@sparkflow/cassandra';
 import { engineClientEnv, type StackConfig } from '../config';
+import { SetupError } from '../errors';
 import { findJava, jarMatching, resolveJars } from '../java';
 import { launch } from '../processes';
 import { TOPOLOGIES, type Topology } from '@sparkflow/contracts';
@@ -21,6 +22,21 @@ const nodeName = (topology: Topology, node: number): ComponentName =>
 export function initialToken(node: number, nodes: number): string {
   if (nodes === 1) return '0';
   return String(-(2n ** 63n) + (2n ** 64n / BigInt(nodes)) * BigInt(node - 1));
+}
+
+/**
+ * The JVM option that logs every GC pause to `<logs>/gc.log`, beside system.log: the first place to look
+ * when writes stall for a moment. The JVM keeps the live file and four older ones of 10 MB. The file name
+ * is quoted, or a ':' in the home's path would end it and fail the start; the JVM has no escape for '"'.
+ */
+export function gcLogOption(logs: string): string {
+  const file = join(logs, 'gc.log');
+  if (file.includes('"')) {
+    throw new SetupError(
+      `Cassandra's GC log cannot be written to ${file}: the JVM does not accept '"' in a file name.`,
+    );
+  }
+  return `-Xlog:gc:file="${file}":time,uptime:filecount=4,filesize=10m`;
 }
 
 /** Each node's JMX listens on 127.0.0.1, so the nodes take consecutive ports. */
@@ -140,8 +156,7 @@ export function cassandraNode(name: ComponentName, node: number, topology: Topol
         args: [
           ...c.CASSANDRA_HEAP.split(/\s+/),
           ...jvmOptions,
-          // Every GC pause, beside system.log: the first place to look when writes stall for a moment.
-          `-Xlog:gc:file=${f.logs}/gc.log:time,uptime:filecount=4,filesize=10m`,
+          gcLogOption(f.logs),
           `-javaagent:${jarMatching(jars, /^jamm-.*\.jar$/)}`,
           '-Dcassandra-foreground=yes',
           `-Dcassandra.config=file://${f.yaml}`,

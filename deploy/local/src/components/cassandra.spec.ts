@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SetupError } from '../errors';
+import { gcLogOption } from './cassandra';
+
+describe("gcLogOption: Cassandra's GC log", () => {
+  let home: string;
+  beforeEach(() => (home = mkdtempSync(join(tmpdir(), 'sparkflow-gc-'))));
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  // The JVM is the one judge of its own option syntax, so each path is handed to a real `java`.
+  it.each(['logs', 'a home: with a colon', 'C:\\odd,dir=x'])(
+    'is accepted by the JVM, which writes gc.log under %j',
+    (dir) => {
+      const logs = join(home, dir);
+      mkdirSync(logs); // as the component's prepare step does
+      const java = spawnSync(
+        'java',
+        [`-Xlog:disable`, '-Xlog:all=warning:stderr', gcLogOption(logs), '-XX:+UseSerialGC', '-version'],
+        { encoding: 'utf8' },
+      );
+      expect(java.stderr).not.toMatch(/\[(warning|error)\s*\]\[logging/);
+      expect(java.status).toBe(0);
+      expect(existsSync(join(logs, 'gc.log'))).toBe(true);
+      expect(readFileSync(join(logs, 'gc.log'), 'utf8')).toMatch(/Using Serial/);
+    },
+  );
+
+  it('names the path when it holds a double quote, which the JVM cannot take', () => {
+    expect(() => gcLogOption('/srv/"x"/logs')).toThrow(SetupError);
+    expect(() => gcLogOption('/srv/"x"/logs')).toThrow('/srv/"x"/logs/gc.log');
+  });
+});
