@@ -247,6 +247,50 @@ describe('BatchConsumer on the real broker', () => {
     expect(Buffer.byteLength(JSON.stringify(dead))).toBeLessThan(16 * 1024);
   });
 
+  it('works every partition of its topics at once by default, so a fetch is never worked in waves', async () => {
+    // Two topics, 3 + 4 partitions, a record on each. Every batch waits until all 7 are in hand at once:
+    // with fewer workers than partitions the 7th never starts and the test times out.
+    const holding = (prefix: string, partitions: number) =>
+      topicHolding(
+        kafka,
+        prefix,
+        Array.from({ length: partitions }, (_, partition) => ({
+          partition,
+          key: `p${partition}`,
+          value: '{}',
+        })),
+        { partitions },
+      );
+    const topics = [await holding('it-waves-a', 3), await holding('it-waves-b', 4)];
+    const { done: allInHand, open: openGate } = latch();
+    const { done, open: markDone } = latch();
+    let inHand = 0;
+    let mostInHand = 0;
+    let handled = 0;
+    const producer = new EventProducer(kafka);
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId: uniqueName('it-waves-group'),
+      topics,
+      stage: 'enrichment',
+      producer,
+      observer: { processed: () => handled === 7 && markDone() },
+      handler: async (messages) => {
+        mostInHand = Math.max(mostInHand, ++inHand);
+        if (inHand === 7) openGate();
+        await allInHand;
+        inHand--;
+        handled += messages.length;
+        return messages.map(() => OK);
+      },
+    });
+    await consumer.start();
+    await done;
+    await consumer.stop();
+    await producer.disconnect();
+    expect(mostInHand).toBe(7);
+  });
+
   it('replaces a consumer that stopped making progress with records waiting, and leaves an idle one alone', async () => {
     const groupId = uniqueName('it-stall-group');
     const topic = await topicHolding(

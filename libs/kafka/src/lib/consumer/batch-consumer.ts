@@ -82,9 +82,10 @@ export interface BatchConsumerOptions {
   producer: EventProducer;
   retry?: Partial<RetryPolicy>;
   /**
-   * Partitions processed at once; each partition's batches stay in order. The default, 6, is the
-   * partition count of users.raw and users.enriched: kafkajs fetches again only once every batch of the
-   * last fetch is done, so with fewer workers than partitions a fetch is worked in waves and a record
+   * Partitions processed at once; each partition's batches stay in order. By default, every partition
+   * of the subscribed topics, as the broker reports them when the consumer starts (6 for users.raw and
+   * for users.enriched, as `libs/contracts` creates them). kafkajs fetches again only once every batch of
+   * the last fetch is done, so with fewer workers than partitions a fetch is worked in waves and a record
    * waits for the waves before its own (bench/results/2026-12-01-p99.md).
    */
   partitionsConsumedConcurrently?: number;
@@ -210,6 +211,8 @@ export class BatchConsumer {
   private readonly inFlight = new Map<string, { offset: bigint; timestampMs: number }>();
   private readonly progress: PartitionProgress;
   private admin?: Admin;
+  /** Every partition of the subscribed topics, read from the broker once. */
+  private partitionCount?: number;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -286,7 +289,7 @@ export class BatchConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
+      partitionsConsumedConcurrently: await this.concurrency(),
       eachBatch: async (payload) => {
         const key = `${payload.batch.topic}:${payload.batch.partition}`;
         const first = payload.batch.messages[0];
@@ -367,17 +370,35 @@ export class BatchConsumer {
     }
   }
 
-  /**
-   * Lag of the partitions this member owns — a quiet replica with no partitions has none, whatever the
-   * rest of the group does. Before its first join it answers for every partition of its topics.
-   */
-  private async partitionLag(): Promise<PartitionLag[]> {
+  private async connectedAdmin(): Promise<Admin> {
     if (!this.admin) {
       const admin = this.options.kafka.admin();
       await admin.connect();
       this.admin = admin;
     }
-    const admin = this.admin;
+    return this.admin;
+  }
+
+  /** The options' concurrency, or one worker per partition of the subscribed topics. */
+  private async concurrency(): Promise<number> {
+    if (this.options.partitionsConsumedConcurrently) return this.options.partitionsConsumedConcurrently;
+    if (this.partitionCount === undefined) {
+      const admin = await this.connectedAdmin();
+      const { topics } = await admin.fetchTopicMetadata({ topics: this.options.topics });
+      this.partitionCount = Math.max(
+        1,
+        topics.reduce((sum, t) => sum + t.partitions.length, 0),
+      );
+    }
+    return this.partitionCount;
+  }
+
+  /**
+   * Lag of the partitions this member owns — a quiet replica with no partitions has none, whatever the
+   * rest of the group does. Before its first join it answers for every partition of its topics.
+   */
+  private async partitionLag(): Promise<PartitionLag[]> {
+    const admin = await this.connectedAdmin();
     const now = Date.now();
     const out: PartitionLag[] = [];
     const committed = await admin.fetchOffsets({
