@@ -1,4 +1,7 @@
-import { loadCliConfig } from './cli.config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCliConfig, recordedStackTopology } from './cli.config';
 
 describe('loadCliConfig', () => {
   it('defaults to the native stack on this machine', () => {
@@ -36,6 +39,37 @@ describe('loadCliConfig', () => {
     expect(cfg.cassandra.contactPoints).toEqual(['127.0.0.1:39042']);
     expect(cfg.ingestionUrl).toBe('http://127.0.0.1:33000');
     expect(cfg.auditUrl).toBe('http://127.0.0.1:33003');
+  });
+
+  it('lists every broker and Cassandra node of a cluster stack, so one node down does not stop a command', () => {
+    const every = (port: number) => [1, 2, 3].map((n) => `127.0.0.${n}:${port}`);
+    const named = loadCliConfig({
+      SPARKFLOW_TOPOLOGY: 'cluster',
+      KAFKA_PORT: '31092',
+      CASSANDRA_PORT: '31042',
+    });
+    expect(named.kafkaBrokers).toEqual(every(31092));
+    expect(named.cassandra.contactPoints).toEqual(every(31042));
+    // Without the variable, the topology the stack's home records; the usual ports by default.
+    const homes: string[] = [];
+    const recorded = loadCliConfig({ SPARKFLOW_HOME: '/srv/sf' }, {}, (raw) => {
+      homes.push(raw['SPARKFLOW_HOME']!);
+      return 'cluster';
+    });
+    expect(homes).toEqual(['/srv/sf']);
+    expect(recorded.kafkaBrokers).toEqual(every(9092));
+    expect(recorded.cassandra.contactPoints).toEqual(every(9042));
+    // The variable wins over the record, and explicit lists over both.
+    expect(loadCliConfig({ SPARKFLOW_TOPOLOGY: 'single' }, {}, () => 'cluster').kafkaBrokers).toEqual([
+      '127.0.0.1:9092',
+    ]);
+    expect(
+      loadCliConfig({ SPARKFLOW_TOPOLOGY: 'cluster', KAFKA_BROKERS: 'kafka-0:9092' }).kafkaBrokers,
+    ).toEqual(['kafka-0:9092']);
+  });
+
+  it('refuses a topology that is neither single nor cluster, naming the variable', () => {
+    expect(() => loadCliConfig({ SPARKFLOW_TOPOLOGY: 'clutser' })).toThrow(/SPARKFLOW_TOPOLOGY/);
   });
 
   it('prefers explicit address lists and URLs over ports', () => {
@@ -77,5 +111,20 @@ describe('loadCliConfig', () => {
     expect(loadCliConfig({ NO_COLOR: '1' }).color).toBe('never');
     expect(loadCliConfig({ FORCE_COLOR: '1' }).color).toBe('always');
     expect(loadCliConfig({ FORCE_COLOR: '0' }).color).toBe('auto');
+  });
+
+  it("reads the topology a stack's home records, and nothing from a home that holds none", () => {
+    const home = mkdtempSync(join(tmpdir(), 'sparkflow-home-'));
+    try {
+      expect(recordedStackTopology({ SPARKFLOW_HOME: home })).toBeNull();
+      writeFileSync(join(home, 'topology'), 'cluster\n');
+      expect(recordedStackTopology({ SPARKFLOW_HOME: home })).toBe('cluster');
+      writeFileSync(join(home, 'topology'), 'single\n');
+      expect(recordedStackTopology({ SPARKFLOW_HOME: home })).toBe('single');
+      writeFileSync(join(home, 'topology'), 'three racks\n');
+      expect(recordedStackTopology({ SPARKFLOW_HOME: home })).toBeNull();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,9 @@ import {
   parseEnv,
   splitList,
 } from '@sparkflow/service-kit';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOPOLOGIES, type TopologyName, localNodeAddresses } from '@sparkflow/contracts';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -18,6 +21,11 @@ const port = z.coerce.number().int().min(1).max(65535);
 const Env = KafkaEnv.extend(kafkaAuthEnv('cli').shape)
   .extend(CassandraEnv.shape)
   .extend({
+    /**
+     * The native stack's shape: in `cluster` the ports name three brokers and three Cassandra nodes
+     * (127.0.0.1–127.0.0.3), and the CLI lists them all, so one node down does not stop it.
+     */
+    SPARKFLOW_TOPOLOGY: z.enum(['single', 'cluster']).optional(),
     KAFKA_PORT: port.optional(),
     CASSANDRA_PORT: port.optional(),
     INGESTION_HTTP_PORT: httpPort(3000),
@@ -72,23 +80,52 @@ export interface CliConfig {
   readonly groups: { readonly enrichment: string; readonly persistence: string; readonly audit: string };
 }
 
+/** Where `npm run stack` keeps its home when SPARKFLOW_HOME is not set: `<repo>/.sparkflow`. */
+const DEFAULT_STACK_HOME = join(__dirname, '..', '..', '..', '.sparkflow');
+
+/**
+ * The topology the native stack's home was started in (`$SPARKFLOW_HOME/topology`, which `stack up`
+ * writes), or null when there is no such home on this machine.
+ */
+export function recordedStackTopology(raw: Record<string, string | undefined>): TopologyName | null {
+  const file = join(raw['SPARKFLOW_HOME'] || DEFAULT_STACK_HOME, 'topology');
+  if (!existsSync(file)) return null;
+  const name = readFileSync(file, 'utf8').trim();
+  return name === 'cluster' || name === 'single' ? name : null;
+}
+
 /** Flags that override a variable; they are validated as that variable. */
 export interface CliFlags {
   auditKey?: string;
 }
 
+/**
+ * The CLI's settings from the environment. Without explicit address lists it talks to the native stack:
+ * every node of the topology SPARKFLOW_TOPOLOGY names, or else the one the stack's home records
+ * (`recorded`; the command passes `recordedStackTopology`), or else the single node.
+ */
 export function loadCliConfig(
   raw: Record<string, string | undefined> = process.env,
   flags: CliFlags = {},
+  recorded: (raw: Record<string, string | undefined>) => TopologyName | null = () => null,
 ): CliConfig {
   const derived: Record<string, string | undefined> = {};
   if (flags.auditKey !== undefined) derived['AUDIT_API_KEYS'] = flags.auditKey;
   // The native stack keeps the CLI's password in KAFKA_CLI_PASSWORD; KAFKA_PASSWORD wins when both are set.
   if (!raw['KAFKA_PASSWORD'] && raw['KAFKA_CLI_PASSWORD'])
     derived['KAFKA_PASSWORD'] = raw['KAFKA_CLI_PASSWORD'];
-  if (!raw['KAFKA_BROKERS'] && raw['KAFKA_PORT']) derived['KAFKA_BROKERS'] = `127.0.0.1:${raw['KAFKA_PORT']}`;
-  if (!raw['CASSANDRA_CONTACT_POINTS'] && raw['CASSANDRA_PORT']) {
-    derived['CASSANDRA_CONTACT_POINTS'] = `127.0.0.1:${raw['CASSANDRA_PORT']}`;
+  // A SPARKFLOW_TOPOLOGY that is neither name is refused by parseEnv below, naming the variable.
+  const asked = raw['SPARKFLOW_TOPOLOGY'];
+  const cluster = asked ? asked === 'cluster' : recorded(raw) === 'cluster';
+  const topology = TOPOLOGIES[cluster ? 'cluster' : 'single'];
+  if (!raw['KAFKA_BROKERS'] && (raw['KAFKA_PORT'] || cluster)) {
+    derived['KAFKA_BROKERS'] = localNodeAddresses(topology.kafkaNodes, raw['KAFKA_PORT'] || 9092);
+  }
+  if (!raw['CASSANDRA_CONTACT_POINTS'] && (raw['CASSANDRA_PORT'] || cluster)) {
+    derived['CASSANDRA_CONTACT_POINTS'] = localNodeAddresses(
+      topology.cassandraNodes,
+      raw['CASSANDRA_PORT'] || 9042,
+    );
   }
   const e = parseEnv('sparkflow', Env, { ...raw, ...derived });
   return Object.freeze({

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadCliConfig, type CliConfig } from './cli.config';
+import { loadCliConfig, recordedStackTopology, type CliConfig } from './cli.config';
 import { Output } from './output/output';
 
 /** What every command gets: configuration from the environment and the output chosen by `--json`/TTY. */
@@ -10,7 +10,7 @@ export interface Context {
 
 export function contextOf(cmd: Command): Context {
   const opts = cmd.optsWithGlobals<{ json?: boolean; color?: boolean; auditKey?: string }>();
-  const cfg = loadCliConfig(undefined, { auditKey: opts.auditKey });
+  const cfg = loadCliConfig(process.env, { auditKey: opts.auditKey }, recordedStackTopology);
   const tty = Boolean(process.stdout.isTTY);
   const color = opts.color !== false && cfg.color !== 'never' && (cfg.color === 'always' || tty);
   return { cfg, out: new Output({ json: Boolean(opts.json), color, tty }) };

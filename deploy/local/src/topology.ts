@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOPOLOGIES, type Topology, type TopologyName } from '@sparkflow/contracts';
+import { TOPOLOGIES, type Topology, type TopologyName, localNodeHost } from '@sparkflow/contracts';
 import type { StackConfig } from './config';
 import { UsageError } from './errors';
 
@@ -10,7 +10,7 @@ import { UsageError } from './errors';
  * Cassandra needs that, since a cluster shares one storage port. A service replica cannot take the usual
  * port (HAProxy holds it in front of ingestion and the audit), so replica i listens 100·i above it.
  */
-export const nodeHost = (node: number) => `127.0.0.${node}`;
+export const nodeHost = localNodeHost;
 export const replicaPort = (port: number, replica: number) => port + 100 * replica;
 
 /** 1…n. */

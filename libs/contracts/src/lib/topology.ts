@@ -41,3 +41,13 @@ export const TOPOLOGIES: Readonly<Record<TopologyName, Topology>> = Object.freez
     serviceReplicas: 2,
   },
 });
+
+/**
+ * Where the native stack (`deploy/local`) puts node n of an engine on one machine: a loopback address of
+ * its own, 127.0.0.n, with the engine's usual port, as on separate machines.
+ */
+export const localNodeHost = (node: number): string => `127.0.0.${node}`;
+
+/** Every node of an engine on the native stack, as a client lists them: `127.0.0.1:9092,127.0.0.2:9092,…`. */
+export const localNodeAddresses = (nodes: number, port: number | string): string =>
+  Array.from({ length: nodes }, (_, i) => `${localNodeHost(i + 1)}:${port}`).join(',');

@@ -7,6 +7,7 @@ import {
   TOPOLOGIES,
   devKafkaPassword,
   kafkaPasswordVariable,
+  localNodeAddresses,
 } from '@sparkflow/contracts';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -54,10 +55,6 @@ const Env = z.object({
 
 export type IntegrationSettings = Readonly<z.infer<typeof Env>>;
 
-/** Node i of an engine on the native stack listens on 127.0.0.i, on the same port as the others. */
-const nodes = (count: number, port: string) =>
-  Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}:${port}`).join(',');
-
 export function integrationSettings(env: NodeJS.ProcessEnv = process.env): IntegrationSettings {
   // The stack is configured by port (KAFKA_PORT, CASSANDRA_PORT) and topology; the clients by the address
   // of every node.
@@ -66,8 +63,8 @@ export function integrationSettings(env: NodeJS.ProcessEnv = process.env): Integ
   const kafkaPort = env['KAFKA_PORT'] ?? (cluster ? '9092' : undefined);
   const cassandraPort = env['CASSANDRA_PORT'] ?? (cluster ? '9042' : undefined);
   const derived = {
-    KAFKA_BROKERS: kafkaPort ? nodes(kafkaNodes, kafkaPort) : undefined,
-    CASSANDRA_CONTACT_POINTS: cassandraPort ? nodes(cassandraNodes, cassandraPort) : undefined,
+    KAFKA_BROKERS: kafkaPort ? localNodeAddresses(kafkaNodes, kafkaPort) : undefined,
+    CASSANDRA_CONTACT_POINTS: cassandraPort ? localNodeAddresses(cassandraNodes, cassandraPort) : undefined,
   };
   return Object.freeze(Env.parse({ ...derived, ...env }));
 }
