@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import { type BatchCounts, TOPICS } from '@sparkflow/contracts';
@@ -17,7 +19,13 @@ import {
 } from '@sparkflow/testing';
 import { kill9 as killProcess, stackWith } from '../stack-control';
 import { type SentPerson, compareStoredUsers } from '../stored-users';
-import { CLUSTER_COMPONENTS, CLUSTER_ENV, CLUSTER_HOME as HOME, clusterSettings } from './cluster-stack';
+import {
+  CLUSTER_COMPONENTS,
+  CLUSTER_ENV,
+  CLUSTER_HOME as HOME,
+  SPARKFLOW_CLI,
+  clusterSettings,
+} from './cluster-stack';
 
 /**
  * The cluster topology's promise, on a real three-broker, three-node cluster with two replicas of every
@@ -54,6 +62,21 @@ const note = (line: string) => {
   console.log(line);
 };
 const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
+const execFileAsync = promisify(execFile);
+
+/** The `sparkflow` command a person runs (`apps/cli/bin/sparkflow`), with `--json`, on this cluster. */
+async function sparkflow<T>(...args: string[]): Promise<T> {
+  const env = { ...CLUSTER_ENV };
+  delete env['SPARKFLOW_TOPOLOGY'];
+  const started = Date.now();
+  const run = await execFileAsync(SPARKFLOW_CLI, [...args, '--json'], { env, maxBuffer: 16 << 20 }).catch(
+    (e: { code?: number; stderr?: string }) => {
+      throw new Error(`sparkflow ${args.join(' ')} exited ${e.code}: ${e.stderr}`);
+    },
+  );
+  note(`sparkflow ${args.join(' ')}: answered in ${Date.now() - started} ms`);
+  return JSON.parse(run.stdout) as T;
+}
 
 async function kill9(component: string): Promise<void> {
   note(`kill -9 ${component} (pid ${await killProcess(HOME, component)})`);
@@ -298,6 +321,43 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
     // Every node and replica answers again (the killed replicas came back through their supervisors).
     stack('up', ...CLUSTER_COMPONENTS);
     note(stack('status', ...CLUSTER_COMPONENTS));
+
+    // The operator's path: the `sparkflow` command answers about this run with the first broker and the
+    // first Cassandra node down, the only ones a single-node default would try. It is given the home and
+    // the ports, not the topology: it reads that from the home, as after `stack up --topology cluster`.
+    stack('down', 'kafka-1', 'cassandra-1');
+    note('kafka-1 and cassandra-1 stopped for the sparkflow command');
+    const someone = people[USERS / 2].user.login.uuid;
+    const user = await sparkflow<{ cassandra: { user_id: string } | null; history: { outcome: string }[] }>(
+      'users',
+      'get',
+      someone,
+    );
+    expect({
+      row: user.cassandra?.user_id,
+      persisted: user.history.some((e) => e.outcome === 'persisted'),
+    }).toEqual({
+      row: someone,
+      persisted: true,
+    });
+    const raw = await sparkflow<{ partitions: number; groups: { groupId: string; lag: number }[] }>(
+      'topics',
+      'describe',
+      TOPICS.usersRaw,
+    );
+    expect({
+      partitions: raw.partitions,
+      enrichment: raw.groups.find((g) => g.groupId === 'sparkflow-enrichment')?.lag,
+    }).toEqual({
+      partitions: 6,
+      enrichment: 0,
+    });
+    const last = await sparkflow<{ complete: boolean; persisted: number }>(
+      'batches',
+      'get',
+      batchIds[BATCHES - 1],
+    );
+    expect(last).toMatchObject({ complete: true, persisted: per });
 
     const reports = join(HOME, 'reports');
     mkdirSync(reports, { recursive: true });

@@ -11,6 +11,9 @@ export const CLUSTER_HOME = join(REPO, '.sparkflow-cluster');
 
 export const CLUSTER_ENV = ownClusterEnv(process.env, CLUSTER_HOME, 31);
 
+/** The `sparkflow` command as a person runs it: spawned, never imported (apps do not import apps). */
+export const SPARKFLOW_CLI = join(REPO, 'apps', 'cli', 'bin', 'sparkflow');
+
 /** How the tests' own clients reach that cluster: every broker and every Cassandra node. */
 export const clusterSettings = () => integrationSettings(CLUSTER_ENV);
 
