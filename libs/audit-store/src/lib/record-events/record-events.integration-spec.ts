@@ -100,6 +100,7 @@ describe('the audit on the real broker and PostgreSQL', () => {
       stage: 'audit',
       producer,
       fromBeginning: false,
+      partitionsConsumedConcurrently: 4, // as the audit service runs it (apps/audit/src/main.ts)
       retry: { outageBudgetMs: Number.POSITIVE_INFINITY, initialBackoffMs: 50, maxBackoffMs: 200 },
       observer: { retrying: (n) => notices.push(n) },
       handler: (messages) => new RecordEventsUseCase(repo).execute(messages),

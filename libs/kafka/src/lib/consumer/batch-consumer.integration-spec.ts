@@ -285,9 +285,15 @@ describe('BatchConsumer on the real broker', () => {
       },
     });
     await consumer.start();
-    await done;
-    await consumer.stop();
-    await producer.disconnect();
+    try {
+      // Bounded, so a consumer that works in waves fails here, saying how many it held, and is stopped.
+      const timeout = setTimeout(openGate, 20_000);
+      await done;
+      clearTimeout(timeout);
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+    }
     expect(mostInHand).toBe(7);
   });
 

@@ -83,8 +83,8 @@ export interface BatchConsumerOptions {
   retry?: Partial<RetryPolicy>;
   /**
    * Partitions processed at once; each partition's batches stay in order. By default, every partition
-   * of the subscribed topics, as the broker reports them when the consumer starts (6 for users.raw and
-   * for users.enriched, as `libs/contracts` creates them). kafkajs fetches again only once every batch of
+   * of the subscribed topics, as the broker reports them when `start()` runs (6 for users.raw and for
+   * users.enriched, as `libs/contracts` creates them); the watchdog's replacement consumers keep it. kafkajs fetches again only once every batch of
    * the last fetch is done, so with fewer workers than partitions a fetch is worked in waves and a record
    * waits for the waves before its own (bench/results/2026-12-01-p99.md).
    */
@@ -211,8 +211,8 @@ export class BatchConsumer {
   private readonly inFlight = new Map<string, { offset: bigint; timestampMs: number }>();
   private readonly progress: PartitionProgress;
   private admin?: Admin;
-  /** Every partition of the subscribed topics, read from the broker once. */
-  private partitionCount?: number;
+  /** Partitions worked at once: the options' number, or every partition of the topics when started. */
+  private concurrency = 1;
 
   constructor(private readonly options: BatchConsumerOptions) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -231,6 +231,7 @@ export class BatchConsumer {
   }
 
   async start(): Promise<void> {
+    this.concurrency = this.options.partitionsConsumedConcurrently ?? (await this.partitionsOfTopics());
     await this.options.producer.connect();
     await this.run(this.consumer);
     this.options.health?.report(null);
@@ -289,7 +290,7 @@ export class BatchConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: await this.concurrency(),
+      partitionsConsumedConcurrently: this.concurrency,
       eachBatch: async (payload) => {
         const key = `${payload.batch.topic}:${payload.batch.partition}`;
         const first = payload.batch.messages[0];
@@ -379,18 +380,23 @@ export class BatchConsumer {
     return this.admin;
   }
 
-  /** The options' concurrency, or one worker per partition of the subscribed topics. */
-  private async concurrency(): Promise<number> {
-    if (this.options.partitionsConsumedConcurrently) return this.options.partitionsConsumedConcurrently;
-    if (this.partitionCount === undefined) {
-      const admin = await this.connectedAdmin();
+  /**
+   * Every partition of the subscribed topics, as the broker counts them now, read with an admin client of
+   * its own that is gone again before the consumer connects. Read once: the watchdog's replacement
+   * consumers keep it, and partitions added later are worked from the next start of the service.
+   */
+  private async partitionsOfTopics(): Promise<number> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
       const { topics } = await admin.fetchTopicMetadata({ topics: this.options.topics });
-      this.partitionCount = Math.max(
+      return Math.max(
         1,
         topics.reduce((sum, t) => sum + t.partitions.length, 0),
       );
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
-    return this.partitionCount;
   }
 
   /**
