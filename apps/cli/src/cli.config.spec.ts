@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCliConfig, recordedStackTopology } from './cli.config';
@@ -59,10 +59,13 @@ describe('loadCliConfig', () => {
     expect(homes).toEqual(['/srv/sf']);
     expect(recorded.kafkaBrokers).toEqual(every(9092));
     expect(recorded.cassandra.contactPoints).toEqual(every(9042));
-    // The variable wins over the record, and explicit lists over both.
-    expect(loadCliConfig({ SPARKFLOW_TOPOLOGY: 'single' }, {}, () => 'cluster').kafkaBrokers).toEqual([
+    // The record wins over the variable, as in `npm run stack`, and explicit lists over both.
+    expect(loadCliConfig({ SPARKFLOW_TOPOLOGY: 'cluster' }, {}, () => 'single').kafkaBrokers).toEqual([
       '127.0.0.1:9092',
     ]);
+    expect(loadCliConfig({ SPARKFLOW_TOPOLOGY: 'single' }, {}, () => 'cluster').kafkaBrokers).toEqual(
+      every(9092),
+    );
     expect(
       loadCliConfig({ SPARKFLOW_TOPOLOGY: 'cluster', KAFKA_BROKERS: 'kafka-0:9092' }).kafkaBrokers,
     ).toEqual(['kafka-0:9092']);
@@ -122,6 +125,13 @@ describe('loadCliConfig', () => {
       writeFileSync(join(home, 'topology'), 'single\n');
       expect(recordedStackTopology({ SPARKFLOW_HOME: home })).toBe('single');
       writeFileSync(join(home, 'topology'), 'three racks\n');
+      expect(recordedStackTopology({ SPARKFLOW_HOME: home })).toBeNull();
+      // A home older than the record is told by its data folders.
+      rmSync(join(home, 'topology'));
+      mkdirSync(join(home, 'kafka-1'));
+      expect(recordedStackTopology({ SPARKFLOW_HOME: home })).toBe('cluster');
+      // A home that cannot be read tells nothing.
+      mkdirSync(join(home, 'topology'));
       expect(recordedStackTopology({ SPARKFLOW_HOME: home })).toBeNull();
     } finally {
       rmSync(home, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import {
   splitList,
 } from '@sparkflow/service-kit';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { TOPOLOGIES, type TopologyName, localNodeAddresses } from '@sparkflow/contracts';
 import { z } from 'zod';
 
@@ -22,8 +22,9 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('cli').shape)
   .extend(CassandraEnv.shape)
   .extend({
     /**
-     * The native stack's shape: in `cluster` the ports name three brokers and three Cassandra nodes
-     * (127.0.0.1–127.0.0.3), and the CLI lists them all, so one node down does not stop it.
+     * The native stack's shape when its home records none: in `cluster` the ports name three brokers and
+     * three Cassandra nodes (127.0.0.1–127.0.0.3), and the CLI lists them all, so one node down does not
+     * stop it.
      */
     SPARKFLOW_TOPOLOGY: z.enum(['single', 'cluster']).optional(),
     KAFKA_PORT: port.optional(),
@@ -80,18 +81,28 @@ export interface CliConfig {
   readonly groups: { readonly enrichment: string; readonly persistence: string; readonly audit: string };
 }
 
-/** Where `npm run stack` keeps its home when SPARKFLOW_HOME is not set: `<repo>/.sparkflow`. */
-const DEFAULT_STACK_HOME = join(__dirname, '..', '..', '..', '.sparkflow');
+/** The repository the CLI runs from; `npm run stack` resolves its home against it too. */
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 /**
- * The topology the native stack's home was started in (`$SPARKFLOW_HOME/topology`, which `stack up`
- * writes), or null when there is no such home on this machine.
+ * The topology the native stack's home was made for, read as `npm run stack` reads it: the `topology`
+ * file `stack up` writes in `$SPARKFLOW_HOME` (default `<repo>/.sparkflow`), else the data folders of an
+ * older home (`kafka` single, `kafka-1` cluster); null when there is no home, or it cannot be read.
  */
 export function recordedStackTopology(raw: Record<string, string | undefined>): TopologyName | null {
-  const file = join(raw['SPARKFLOW_HOME'] || DEFAULT_STACK_HOME, 'topology');
-  if (!existsSync(file)) return null;
-  const name = readFileSync(file, 'utf8').trim();
-  return name === 'cluster' || name === 'single' ? name : null;
+  const home = resolve(REPO_ROOT, raw['SPARKFLOW_HOME'] || '.sparkflow');
+  try {
+    const file = join(home, 'topology');
+    if (existsSync(file)) {
+      const name = readFileSync(file, 'utf8').trim();
+      if (name === 'cluster' || name === 'single') return name;
+    }
+    if (existsSync(join(home, 'kafka'))) return 'single';
+    if (existsSync(join(home, 'kafka-1'))) return 'cluster';
+  } catch {
+    // An unreadable home tells nothing; the variables decide.
+  }
+  return null;
 }
 
 /** Flags that override a variable; they are validated as that variable. */
@@ -100,9 +111,9 @@ export interface CliFlags {
 }
 
 /**
- * The CLI's settings from the environment. Without explicit address lists it talks to the native stack:
- * every node of the topology SPARKFLOW_TOPOLOGY names, or else the one the stack's home records
- * (`recorded`; the command passes `recordedStackTopology`), or else the single node.
+ * The CLI's settings from the environment. Without explicit address lists it talks to the native stack,
+ * every node of its topology, chosen as `npm run stack` chooses it: the one the stack's home records
+ * (`recorded`; the command passes `recordedStackTopology`), else SPARKFLOW_TOPOLOGY, else single.
  */
 export function loadCliConfig(
   raw: Record<string, string | undefined> = process.env,
@@ -115,8 +126,7 @@ export function loadCliConfig(
   if (!raw['KAFKA_PASSWORD'] && raw['KAFKA_CLI_PASSWORD'])
     derived['KAFKA_PASSWORD'] = raw['KAFKA_CLI_PASSWORD'];
   // A SPARKFLOW_TOPOLOGY that is neither name is refused by parseEnv below, naming the variable.
-  const asked = raw['SPARKFLOW_TOPOLOGY'];
-  const cluster = asked ? asked === 'cluster' : recorded(raw) === 'cluster';
+  const cluster = (recorded(raw) ?? raw['SPARKFLOW_TOPOLOGY']) === 'cluster';
   const topology = TOPOLOGIES[cluster ? 'cluster' : 'single'];
   if (!raw['KAFKA_BROKERS'] && (raw['KAFKA_PORT'] || cluster)) {
     derived['KAFKA_BROKERS'] = localNodeAddresses(topology.kafkaNodes, raw['KAFKA_PORT'] || 9092);
