@@ -64,18 +64,41 @@ const note = (line: string) => {
 const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
 const execFileAsync = promisify(execFile);
 
-/** The `sparkflow` command a person runs (`apps/cli/bin/sparkflow`), with `--json`, on this cluster. */
+/**
+ * The `sparkflow` command a person runs (`apps/cli/bin/sparkflow`), with `--json`, on this cluster. It is
+ * given the home and the ports, no topology and no address lists: it finds every node from the home's
+ * record. A failed call is noted with its error and tried again for up to a minute, as a person would
+ * while Kafka moves the leadership of a stopped broker's partitions.
+ */
 async function sparkflow<T>(...args: string[]): Promise<T> {
   const env = { ...CLUSTER_ENV };
-  delete env['SPARKFLOW_TOPOLOGY'];
+  for (const told of ['SPARKFLOW_TOPOLOGY', 'KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS']) delete env[told];
+  const command = `sparkflow ${args.join(' ')}`;
   const started = Date.now();
-  const run = await execFileAsync(SPARKFLOW_CLI, [...args, '--json'], { env, maxBuffer: 16 << 20 }).catch(
-    (e: { code?: number; stderr?: string }) => {
-      throw new Error(`sparkflow ${args.join(' ')} exited ${e.code}: ${e.stderr}`);
-    },
-  );
-  note(`sparkflow ${args.join(' ')}: answered in ${Date.now() - started} ms`);
-  return JSON.parse(run.stdout) as T;
+  for (;;) {
+    try {
+      const run = await execFileAsync(SPARKFLOW_CLI, [...args, '--json'], { env, maxBuffer: 16 << 20 });
+      note(`${command}: answered in ${Date.now() - started} ms`);
+      return JSON.parse(run.stdout) as T;
+    } catch (e) {
+      const { code, stderr } = e as { code?: number; stderr?: string };
+      note(`${command} exited ${code}: ${stderr?.trim().split('\n')[0]}`);
+      if (Date.now() - started > 60_000) throw new Error(`${command} exited ${code}: ${stderr}`);
+      await sleep(2000);
+    }
+  }
+}
+
+/** Whether every partition of the topics has a leader other than `broker`. */
+async function ledWithout(broker: number, topics: string[]): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+    return meta.every((t) => t.partitions.every((p) => p.leader >= 0 && p.leader !== broker));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function kill9(component: string): Promise<void> {
@@ -327,7 +350,13 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
     // the ports, not the topology: it reads that from the home, as after `stack up --topology cluster`.
     stack('down', 'kafka-1', 'cassandra-1');
     note('kafka-1 and cassandra-1 stopped for the sparkflow command');
-    const someone = people[USERS / 2].user.login.uuid;
+    await waitFor(
+      'leaders moved off kafka-1',
+      2,
+      () => ledWithout(1, [TOPICS.usersRaw, '__consumer_offsets']),
+      (moved) => moved,
+    );
+    const someone = people[Math.floor(people.length / 2)].user.login.uuid;
     const user = await sparkflow<{ cassandra: { user_id: string } | null; history: { outcome: string }[] }>(
       'users',
       'get',
@@ -377,6 +406,7 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
             'audit-1',
           ],
           cassandraOutageS: CASSANDRA_OUTAGE_MS / 1000,
+          sparkflowCommandWith: 'kafka-1 and cassandra-1 stopped',
           persistedWhileCassandraNodeDown: persistingWhileDown.after - persistingWhileDown.before,
           lost: people.length - present,
           mismatchedCells: differences.length,
