@@ -16,11 +16,13 @@ describe("gcLogOption: Cassandra's GC log", () => {
     (dir) => {
       const logs = join(home, dir);
       mkdirSync(logs); // as the component's prepare step does
+      // The stack's own Java: JAVA_HOME first, then PATH (deploy/local/src/java.ts).
       const java = spawnSync(
-        'java',
+        process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java',
         [`-Xlog:disable`, '-Xlog:all=warning:stderr', gcLogOption(logs), '-XX:+UseSerialGC', '-version'],
         { encoding: 'utf8' },
       );
+      expect(java.error).toBeUndefined(); // no Java at all: set JAVA_HOME, as for the stack
       expect(java.stderr).not.toMatch(/\[(warning|error)\s*\]\[logging/);
       expect(java.status).toBe(0);
       expect(existsSync(join(logs, 'gc.log'))).toBe(true);
