@@ -84,9 +84,10 @@ export interface BatchConsumerOptions {
   /**
    * Partitions processed at once; each partition's batches stay in order. By default, every partition
    * of the subscribed topics, as the broker reports them when `start()` runs (6 for users.raw and for
-   * users.enriched, as `libs/contracts` creates them); the watchdog's replacement consumers keep it. kafkajs fetches again only once every batch of
-   * the last fetch is done, so with fewer workers than partitions a fetch is worked in waves and a record
-   * waits for the waves before its own (bench/results/2026-12-01-p99.md).
+   * users.enriched, as `libs/contracts` creates them); the watchdog's replacement consumers keep it.
+   * kafkajs fetches again only once every batch of the last fetch is done, so with fewer workers than
+   * partitions a fetch is worked in waves and a record waits for the waves before its own
+   * (bench/results/2026-12-01-p99.md).
    */
   partitionsConsumedConcurrently?: number;
   fromBeginning?: boolean;
