@@ -11,7 +11,7 @@ describe("gcLogOption: Cassandra's GC log", () => {
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
   // The JVM is the one judge of its own option syntax, so each path is handed to a real `java`.
-  it.each(['logs', 'a home: with a colon', 'C:\\odd,dir=x'])(
+  it.each(['logs', 'a home: with a colon', 'C:\\odd,dir=x', '100%%, 50%x'])(
     'is accepted by the JVM, which writes gc.log under %j',
     (dir) => {
       const logs = join(home, dir);
@@ -34,4 +34,14 @@ describe("gcLogOption: Cassandra's GC log", () => {
     expect(() => gcLogOption('/srv/"x"/logs')).toThrow(SetupError);
     expect(() => gcLogOption('/srv/"x"/logs')).toThrow('/srv/"x"/logs/gc.log');
   });
+
+  // The JVM would fail to start on '%p' (it opens a file in a directory named after its pid) and log
+  // under another name on '%t'; '%%' is no escape, and any other '%' is taken as it is.
+  it.each(['/srv/a%pb/logs', '/srv/run-%t/logs'])(
+    'names %s, where the JVM would put its pid or time',
+    (logs) => {
+      expect(() => gcLogOption(logs)).toThrow(SetupError);
+      expect(() => gcLogOption(logs)).toThrow(/%[pt]'.*SPARKFLOW_HOME/);
+    },
+  );
 });

@@ -27,13 +27,19 @@ export function initialToken(node: number, nodes: number): string {
 /**
  * The JVM option that logs every GC pause to `<logs>/gc.log`, beside system.log: the first place to look
  * when writes stall for a moment. The JVM keeps the live file and four older ones of 10 MB. The file name
- * is quoted, or a ':' in the home's path would end it and fail the start; the JVM has no escape for '"'.
+ * is quoted, or a ':' in the home's path would end it and fail the start. The JVM has no escape for '"',
+ * and it replaces '%p' and '%t' with its pid and start time (`%%` is not an escape), so such a path is
+ * refused here rather than failing the start or logging elsewhere.
  */
 export function gcLogOption(logs: string): string {
   const file = join(logs, 'gc.log');
-  if (file.includes('"')) {
+  const refused = file.includes('"')
+    ? `'"', for which it has no escape`
+    : /%[pt]/.test(file) && `'${/%[pt]/.exec(file)?.[0]}', which it replaces with its pid or start time`;
+  if (refused) {
     throw new SetupError(
-      `Cassandra's GC log cannot be written to ${file}: the JVM does not accept '"' in a file name.`,
+      `Cassandra's GC log cannot be written to ${file}: the JVM does not take ${refused} in a file name; ` +
+        'choose a SPARKFLOW_HOME without it.',
     );
   }
   return `-Xlog:gc:file="${file}":time,uptime:filecount=4,filesize=10m`;
