@@ -66,7 +66,10 @@ export const newBatchId = (source: EventSource) =>
 /** One clock per process: every request of this process draws from it. */
 const PROCESS_CLOCK = new EventClock();
 
-/** Kafka accepts at most ~1 MB per request by default; a few hundred users fit comfortably. */
+/**
+ * People per send. The producer cuts a send whose records of one partition would not fit one record batch
+ * (1 MiB), so this bounds what one send holds in memory, not its bytes.
+ */
 const CHUNK = 500;
 
 /**

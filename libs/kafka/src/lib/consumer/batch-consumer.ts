@@ -12,7 +12,7 @@ import {
 import { assertNever } from '@sparkflow/contracts';
 import { type Disposition, disposition, reasonsOf } from '@sparkflow/errors';
 import { failureCode } from '../errors/kafka-errors';
-import type { EventProducer, OutboundEvent } from '../producer/event-producer';
+import type { EventProducer } from '../producer/event-producer';
 import { DEFAULT_STALL_AFTER_MS } from '../lag/lag';
 import { type PartitionLag, PartitionProgress } from '../lag/partition-progress';
 import { BatchHeartbeat } from './batch-heartbeat';
@@ -639,8 +639,8 @@ export class BatchConsumer {
         deadLetterFor(d.message, this.options.stage, d.error, attempt, new Date(), maxBytes),
       );
       try {
-        for (const chunk of bySize(letters, DLQ_MAX_MESSAGE_BYTES))
-          await this.options.producer.send(DLQ_TOPIC, chunk);
+        // The producer cuts the send where a partition's dead letters would not fit one record batch.
+        await this.options.producer.send(DLQ_TOPIC, letters);
         return true;
       } catch (error) {
         const code = failureCode(error);
@@ -730,22 +730,6 @@ export class BatchConsumer {
  * explanation, the original's size and SHA-256, and the first few KB of the payload.
  */
 const MINIMAL_DEAD_LETTER_BYTES = 16 * 1024;
-
-/** Groups events into sends whose values add up to at most `maxBytes`, each a record batch the topic accepts. */
-function bySize(events: readonly OutboundEvent[], maxBytes: number): OutboundEvent[][] {
-  const chunks: OutboundEvent[][] = [];
-  let size = Number.POSITIVE_INFINITY;
-  for (const e of events) {
-    const bytes = Buffer.byteLength(JSON.stringify(e.event)) + 4096;
-    if (size + bytes > maxBytes) {
-      chunks.push([]);
-      size = 0;
-    }
-    chunks[chunks.length - 1].push(e);
-    size += bytes;
-  }
-  return chunks;
-}
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,14 +1,17 @@
 import {
   Kafka,
+  KafkaJSProtocolError,
   type LogEntry,
   type Message,
   Partitioners,
   type PartitionMetadata,
   type ProducerRecord,
 } from 'kafkajs';
+import fc from 'fast-check';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
-import { kafkaErrorCode } from '../errors/kafka-errors';
-import { EventProducer } from './event-producer';
+import { SparkflowException } from '@sparkflow/errors';
+import { failureCode } from '../errors/kafka-errors';
+import { EventProducer, sendsWithin } from './event-producer';
 
 const PARTITIONS = 6;
 
@@ -96,7 +99,8 @@ describe('EventProducer', () => {
     expect((failure as Error).message).toMatch(
       /records of t partitions 2 were not acknowledged after 5 sends/,
     );
-    expect(kafkaErrorCode(failure)).toBe(SparkflowErrorCode.BrokerUnavailable);
+    expect(failure).toBeInstanceOf(SparkflowException);
+    expect(failureCode(failure)).toBe(SparkflowErrorCode.BrokerUnavailable);
     expect(sends).toHaveLength(5);
   });
 
@@ -106,5 +110,82 @@ describe('EventProducer', () => {
     await producer.sendRecords('t', records);
     await producer.sendRecords('t', records);
     expect(metadataReads()).toBe(1);
+  });
+
+  it('cuts a send whose records of one partition would not fit one record batch, keeping their order', async () => {
+    const { kafka, sends } = kafkaLeavingOut([]);
+    // Five people of 240 KB, all of one key (one partition), and one small one elsewhere: 1.2 MB of one
+    // partition in one send, which the broker would refuse whole above users.raw's 1 MiB.
+    const big = Array.from({ length: 5 }, (_, i) => ({
+      key: 'same-person',
+      value: `${i}`.padEnd(240_000, 'x'),
+    }));
+    const small = { key: 'another-person', value: 'small' };
+    const answers = await new EventProducer(kafka).sendRecords('users.raw', [...big, small]);
+
+    const bytesOf = (ms: Message[], partition: number) =>
+      ms.filter((m) => m.partition === partition).reduce((n, m) => n + String(m.value).length, 0);
+    const partition = sends[0][0].partition as number;
+    expect(sends.length).toBeGreaterThan(1);
+    for (const send of sends) expect(bytesOf(send, partition)).toBeLessThanOrEqual(1024 * 1024 - 1024);
+    const delivered = sends.flat();
+    expect(delivered.filter((m) => m.key === 'same-person').map((m) => String(m.value)[0])).toEqual([
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+    ]);
+    expect(delivered.filter((m) => m.key === 'another-person')).toHaveLength(1);
+    expect(answers.length).toBeGreaterThanOrEqual(sends.length);
+  });
+
+  it('throws a kafkajs failure as a SparkflowException with its code, a record too large as RECORD_TOO_LARGE', async () => {
+    const refused = new KafkaJSProtocolError({
+      message: 'The request included a message larger than the max message size the server will accept',
+      type: 'MESSAGE_TOO_LARGE',
+      code: 10,
+      retriable: false,
+    } as never);
+    const kafka = {
+      producer: () => ({ connect: async () => undefined, send: async () => Promise.reject(refused) }),
+      admin: () => ({
+        connect: async () => undefined,
+        fetchTopicMetadata: async () => ({ topics: [{ name: 't', partitions: [{ partitionId: 0 }] }] }),
+      }),
+    } as unknown as Kafka;
+    const failure = await new EventProducer(kafka).sendRecords('t', records).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(SparkflowException);
+    expect(failureCode(failure)).toBe(SparkflowErrorCode.RecordTooLarge);
+    expect((failure as Error).message).toMatch(/producing 60 records to t: .*MESSAGE_TOO_LARGE/);
+  });
+});
+
+describe('sendsWithin', () => {
+  // Any records, any sizes: every partition's records arrive in their order, each send's records of a
+  // partition fit unless one record alone is larger, and a run is cut only where the next would not fit.
+  it('keeps each partition in order, within the limit, cutting only where it must', () => {
+    const record = fc.record({
+      partition: fc.integer({ min: 0, max: 5 }),
+      bytes: fc.integer({ min: 1, max: 1500 }),
+    });
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 200 }), fc.integer({ min: 100, max: 3000 }), (input, max) => {
+        const rs = input.map((r, i) => ({ ...r, i }));
+        const sends = sendsWithin(rs, (r) => r.bytes, max);
+        expect(sends.every((s) => s.length > 0)).toBe(true);
+        for (let p = 0; p <= 5; p++) {
+          const runs = sends.map((s) => s.filter((r) => r.partition === p));
+          expect(runs.flat().map((r) => r.i)).toEqual(rs.filter((r) => r.partition === p).map((r) => r.i));
+          const sizes = runs.map((run) => run.reduce((n, r) => n + r.bytes, 0));
+          runs.forEach((run, k) => {
+            if (run.length > 1) expect(sizes[k]).toBeLessThanOrEqual(max);
+            const next = runs[k + 1]?.[0];
+            if (next) expect(sizes[k] + next.bytes).toBeGreaterThan(max);
+          });
+        }
+      }),
+      { seed: 17, numRuns: 300 },
+    );
   });
 });

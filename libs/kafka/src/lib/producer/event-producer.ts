@@ -10,7 +10,8 @@ import {
   type Producer,
   type RecordMetadata,
 } from 'kafkajs';
-import { HEADERS, type Envelope } from '@sparkflow/contracts';
+import { HEADERS, TOPIC_SPECS, type Envelope } from '@sparkflow/contracts';
+import { fromKafkaError } from '../errors/kafka-errors';
 
 export interface OutboundEvent {
   key: string | null;
@@ -42,6 +43,14 @@ const CODECS: Record<KafkaCompression, CompressionTypes> = {
 const PARTITION_COUNT_TTL_MS = 5 * 60_000;
 /** Sends of the records a send's answers left out (kafkajs has retried each one already) before giving up. */
 const MAX_SENDS = 5;
+/** The broker's default `max.message.bytes` (1 MiB plus 12), for a topic SparkFlow does not declare. */
+const BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
+/** Room left in a record batch for its own header (61 bytes) and the estimate's error. */
+const BATCH_OVERHEAD_BYTES = 1024;
+/** More than a record's own length, attributes, offset and timestamp deltas and counts take as varints. */
+const RECORD_OVERHEAD_BYTES = 32;
+/** More than a header's two length varints take. */
+const HEADER_OVERHEAD_BYTES = 8;
 
 export interface EventProducerOptions {
   compression?: KafkaCompression;
@@ -52,7 +61,11 @@ export interface EventProducerOptions {
 /**
  * The one way SparkFlow writes events: acks from all in-sync replicas, optional compression, and the
  * envelope plus W3C trace context in headers so consumers continue the trace. It resolves only once every
- * record's partition acknowledged it.
+ * record's partition acknowledged it. kafkajs puts all the records of one partition in a send into one
+ * record batch, which the broker refuses whole above the topic's `max.message.bytes`; so a send whose
+ * records of a partition would not fit is cut into several, in order (`sendsWithin`). A failure is thrown
+ * as a SparkflowException with its code (`fromKafkaError`): an outage is BROKER_UNAVAILABLE, a record too
+ * large for the topic RECORD_TOO_LARGE.
  *
  * Two kafkajs faults, both seen under a broker killed with SIGKILL (`producer-failover.cluster-spec.ts`),
  * shape it — see docs/adr/0011-producer-acknowledges-every-partition.md:
@@ -126,14 +139,30 @@ export class EventProducer {
    */
   async sendRecords(topic: string, records: readonly OutboundRecord[]): Promise<RecordMetadata[]> {
     if (!records.length) return [];
-    await this.connect();
-    const trace: Record<string, string> = {};
-    propagation.inject(context.active(), trace);
-    const partitionMetadata = partitionList(await this.partitionCount(topic));
-    let pending = records.map((r) => {
-      const message: Message = { key: r.key, value: r.value, headers: { ...trace, ...r.headers } };
-      return { ...message, partition: this.partitionOf({ topic, partitionMetadata, message }) };
-    });
+    try {
+      await this.connect();
+      const trace: Record<string, string> = {};
+      propagation.inject(context.active(), trace);
+      const partitionMetadata = partitionList(await this.partitionCount(topic));
+      const messages = records.map((r) => {
+        const message: Message = { key: r.key, value: r.value, headers: { ...trace, ...r.headers } };
+        return { ...message, partition: this.partitionOf({ topic, partitionMetadata, message }) };
+      });
+      const acknowledged: RecordMetadata[] = [];
+      for (const send of sendsWithin(messages, recordBytes, maxBatchBytes(topic)))
+        acknowledged.push(...(await this.sendAll(topic, send)));
+      return acknowledged;
+    } catch (error) {
+      throw fromKafkaError(error, `producing ${records.length} records to ${topic}`);
+    }
+  }
+
+  /** One kafkajs send, repeated for the records of partitions its answers left out. */
+  private async sendAll(
+    topic: string,
+    messages: (Message & { partition: number })[],
+  ): Promise<RecordMetadata[]> {
+    let pending = messages;
     const acknowledged: RecordMetadata[] = [];
     for (let sends = 1; ; sends++) {
       const answers = await this.producer.send({
@@ -187,3 +216,43 @@ const partitionList = (count: number): PartitionMetadata[] =>
     replicas: [],
     isr: [],
   }));
+
+/** The largest record batch the topic takes, less room for the batch's own header. */
+const maxBatchBytes = (topic: string): number =>
+  (TOPIC_SPECS.find((t) => t.name === topic)?.maxMessageBytes ?? BROKER_DEFAULT_MAX_MESSAGE_BYTES) -
+  BATCH_OVERHEAD_BYTES;
+
+/** What a record takes in its record batch, uncompressed: at least its key, value and headers. */
+function recordBytes(m: Message): number {
+  let bytes = RECORD_OVERHEAD_BYTES + byteLength(m.key) + byteLength(m.value);
+  for (const [name, value] of Object.entries(m.headers ?? {}))
+    bytes +=
+      HEADER_OVERHEAD_BYTES + Buffer.byteLength(name) + byteLength(value as Buffer | string | undefined);
+  return bytes;
+}
+
+const byteLength = (v: Buffer | string | null | undefined): number =>
+  v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+
+/**
+ * Cuts records into sends in which each partition's records add up to at most `maxBytes`, keeping every
+ * partition's records in their order: send k holds each partition's k-th run. A record larger than
+ * `maxBytes` goes alone, for the broker to refuse by name.
+ */
+export function sendsWithin<T extends { partition: number }>(
+  records: readonly T[],
+  bytesOf: (record: T) => number,
+  maxBytes: number,
+): T[][] {
+  const sends: T[][] = [];
+  const runs = new Map<number, { send: number; bytes: number }>();
+  for (const r of records) {
+    const bytes = bytesOf(r);
+    let run = runs.get(r.partition) ?? { send: 0, bytes: 0 };
+    if (run.bytes > 0 && run.bytes + bytes > maxBytes) run = { send: run.send + 1, bytes: 0 };
+    run.bytes += bytes;
+    runs.set(r.partition, run);
+    (sends[run.send] ??= []).push(r);
+  }
+  return sends;
+}
