@@ -4,7 +4,11 @@ import { TopState, type Sample, type ServiceProbe } from './top-model';
 const groups = { enrichment: 'g-enrichment', persistence: 'g-persistence', audit: 'g-audit' };
 const T0 = Date.parse('2026-11-30T10:00:00Z');
 
-const ready = (metrics = ''): ServiceProbe => ({ health: 'ready', detail: null, metrics: parsePrometheusText(metrics) });
+const ready = (metrics = ''): ServiceProbe => ({
+  health: 'ready',
+  detail: null,
+  metrics: parsePrometheusText(metrics),
+});
 
 /** Kafka where only users.raw has records: raw's end at `rawHigh`, enrichment committed at `enriched`. */
 function sample(atMs: number, rawHigh: number, enriched: number, extra: Partial<Sample> = {}): Sample {
@@ -51,7 +55,12 @@ describe('sparkflow top, from one sample to the next', () => {
     const view = state.next(sample(T0 + 2000, 2000, 1500));
     const enrichment = view.stages.find((s) => s.stage === 'enrichment')!;
     expect(view.stages.find((s) => s.stage === 'ingestion')?.recordsPerSec).toBe(500);
-    expect(enrichment).toMatchObject({ recordsPerSec: 300, lagMessages: 500, stalled: false, deadLettersPerMin: 0 });
+    expect(enrichment).toMatchObject({
+      recordsPerSec: 300,
+      lagMessages: 500,
+      stalled: false,
+      deadLettersPerMin: 0,
+    });
     expect(view.batchesInFlight).toBe(2);
   });
 
@@ -69,9 +78,14 @@ describe('sparkflow top, from one sample to the next', () => {
   it('says the lag in seconds is unknown until the oldest unread record was read, and believes a service that reports a stall', () => {
     const state = new TopState(groups, 60_000);
     const stalledAudit = sample(T0, 1000, 900);
-    stalledAudit.services.audit = ready('sparkflow_consumer_stalled{stage="audit",topic="users.raw",partition="0"} 1');
+    stalledAudit.services.audit = ready(
+      'sparkflow_consumer_stalled{stage="audit",topic="users.raw",partition="0"} 1',
+    );
     const view = state.next(stalledAudit);
-    expect(view.stages.find((s) => s.stage === 'enrichment')).toMatchObject({ lagMessages: 100, lagSeconds: null });
+    expect(view.stages.find((s) => s.stage === 'enrichment')).toMatchObject({
+      lagMessages: 100,
+      lagSeconds: null,
+    });
     expect(view.stages.find((s) => s.stage === 'audit')).toMatchObject({ lagSeconds: 0, stalled: true });
   });
 
@@ -79,12 +93,24 @@ describe('sparkflow top, from one sample to the next', () => {
     const state = new TopState(groups, 60_000);
     state.next(sample(T0, 1000, 1000));
     const restarted = sample(T0 + 1000, 1000, 1000, { kafka: { ok: false, reason: 'ECONNREFUSED' } });
-    restarted.services.ingestion = ready('sparkflow_process_start_time_seconds 1796000900\nsparkflow_consumer_restarts_total 0');
-    restarted.services.enrichment = { health: 'no answer', detail: 'no answer within 1500 ms', metrics: null };
+    restarted.services.ingestion = ready(
+      'sparkflow_process_start_time_seconds 1796000900\nsparkflow_consumer_restarts_total 0',
+    );
+    restarted.services.enrichment = {
+      health: 'no answer',
+      detail: 'no answer within 1500 ms',
+      metrics: null,
+    };
     const view = state.next(restarted);
     expect(view.kafka).toBe('ECONNREFUSED');
     expect(view.services.find((s) => s.service === 'ingestion')).toMatchObject({ restarts: 1 });
-    expect(view.services.find((s) => s.service === 'enrichment')).toMatchObject({ health: 'no answer', restarts: null });
-    expect(view.stages.find((s) => s.stage === 'enrichment')).toMatchObject({ recordsPerSec: null, lagMessages: null });
+    expect(view.services.find((s) => s.service === 'enrichment')).toMatchObject({
+      health: 'no answer',
+      restarts: null,
+    });
+    expect(view.stages.find((s) => s.stage === 'enrichment')).toMatchObject({
+      recordsPerSec: null,
+      lagMessages: null,
+    });
   });
 });

@@ -25,7 +25,9 @@ export interface ServiceProbe {
 /** Everything one refresh reads. */
 export interface Sample {
   atMs: number;
-  kafka: { ok: true; highs: Map<string, bigint>; groups: Map<string, PartitionOffsets[]> } | { ok: false; reason: string };
+  kafka:
+    | { ok: true; highs: Map<string, bigint>; groups: Map<string, PartitionOffsets[]> }
+    | { ok: false; reason: string };
   services: Record<ServiceName, ServiceProbe>;
   batchesInFlight: number | null;
   /** Kafka timestamps of records, keyed `topic:partition:offset` (the oldest unread of each lagging partition). */
@@ -93,7 +95,9 @@ export class TopState {
     this.prev = cur;
     const dt = prev ? (cur.atMs - prev.atMs) / 1000 : 0;
     const rate = (a: number | null | undefined, b: number | null | undefined) =>
-      a === null || a === undefined || b === null || b === undefined || dt <= 0 ? null : Math.max(0, (a - b) / dt);
+      a === null || a === undefined || b === null || b === undefined || dt <= 0
+        ? null
+        : Math.max(0, (a - b) / dt);
 
     for (const service of SERVICES) {
       const started = maxOf(cur.services[service].metrics ?? [], 'sparkflow_process_start_time_seconds');
@@ -132,7 +136,8 @@ export class TopState {
           lag += l;
           const key = `${group}:${p.topic}:${p.partition}`;
           const seen = this.committedSince.get(key);
-          if (!seen || seen.offset !== p.committed) this.committedSince.set(key, { offset: p.committed, sinceMs: cur.atMs });
+          if (!seen || seen.offset !== p.committed)
+            this.committedSince.set(key, { offset: p.committed, sinceMs: cur.atMs });
           if (l === 0) continue;
           const ts = cur.recordTimes.get(`${p.topic}:${p.partition}:${from}`) ?? null;
           if (ts === null) unknown = true;
@@ -150,7 +155,9 @@ export class TopState {
       const reported = maxOf(cur.services[stage].metrics ?? [], 'sparkflow_consumer_stalled');
       if (reported === 1) stalled = true;
       const dead = sumOf(cur.services[stage].metrics ?? [], 'sparkflow_records_dead_lettered_total');
-      const deadBefore = prev ? sumOf(prev.services[stage].metrics ?? [], 'sparkflow_records_dead_lettered_total') : null;
+      const deadBefore = prev
+        ? sumOf(prev.services[stage].metrics ?? [], 'sparkflow_records_dead_lettered_total')
+        : null;
       const perSec = rate(dead, deadBefore);
       return {
         stage,

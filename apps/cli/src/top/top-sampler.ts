@@ -4,7 +4,13 @@ import type { CliConfig } from '../cli.config';
 import { rootReason } from '../errors';
 import { recordsAt } from '../kafka/reader';
 import { parsePrometheusText } from './prometheus-text';
-import { SERVICES, type PartitionOffsets, type Sample, type ServiceName, type ServiceProbe } from './top-model';
+import {
+  SERVICES,
+  type PartitionOffsets,
+  type Sample,
+  type ServiceName,
+  type ServiceProbe,
+} from './top-model';
 
 const PIPELINE_TOPICS = [TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersDlq, TOPICS.usersPersisted];
 
@@ -72,8 +78,14 @@ export class TopSampler {
       const highs = new Map<string, bigint>();
       for (const topic of PIPELINE_TOPICS) {
         const offsets = await admin.fetchTopicOffsets(topic);
-        ends.set(topic, new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }])));
-        highs.set(topic, offsets.reduce((n, o) => n + BigInt(o.high), 0n));
+        ends.set(
+          topic,
+          new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }])),
+        );
+        highs.set(
+          topic,
+          offsets.reduce((n, o) => n + BigInt(o.high), 0n),
+        );
       }
       const groups = new Map<string, PartitionOffsets[]>();
       const wanted: typeof this.wantedTimes = [];
@@ -87,7 +99,8 @@ export class TopSampler {
             const committed = BigInt(p.offset);
             parts.push({ topic: t.topic, partition: p.partition, committed, ...end });
             const from = committed < end.low ? end.low : committed;
-            if (end.high > from) wanted.push({ topic: t.topic, partition: p.partition, offset: from, high: end.high });
+            if (end.high > from)
+              wanted.push({ topic: t.topic, partition: p.partition, offset: from, high: end.high });
           }
         }
         groups.set(groupId, parts);
@@ -104,7 +117,9 @@ export class TopSampler {
   /** Reads the timestamps of oldest unread records not known yet; one read at a time, in the background. */
   private refreshRecordTimes(): void {
     if (this.timesBusy) return;
-    const missing = this.wantedTimes.filter((w) => !this.recordTimes.has(`${w.topic}:${w.partition}:${w.offset}`));
+    const missing = this.wantedTimes.filter(
+      (w) => !this.recordTimes.has(`${w.topic}:${w.partition}:${w.offset}`),
+    );
     if (!missing.length) return;
     this.timesBusy = true;
     void (async () => {
