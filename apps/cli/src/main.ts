@@ -19,6 +19,7 @@ Environment (the same variables the services and \`npm run stack\` read):
   INGESTION_API_KEYS                    the first key is sent to ingestion as x-api-key, default dev-ingestion-key
   AUDIT_API_KEYS                        the first key is sent to the audit as x-api-key, default dev-audit-key
   ENRICHMENT_HTTP_PORT, PERSISTENCE_HTTP_PORT  the other services' /metrics and health (top), default 3001, 3002
+                                        (top probes each cluster replica at the port + 100 per replica)
   ENRICHMENT_GROUP_ID, PERSISTENCE_GROUP_ID, AUDIT_GROUP_ID   the services' consumer groups (batches watch, top)
   NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal
 

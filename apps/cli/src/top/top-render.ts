@@ -72,8 +72,9 @@ const SERVICE_COLS: Col<ServiceRow>[] = [
     header: 'HEALTH',
     priority: 8,
     align: 'left',
-    value: (r) => r.health,
-    style: (r) => (r.health === 'ready' ? 'green' : 'red'),
+    // A service of several replicas shows how many are ready (`1/2 ready`); its detail names the others.
+    value: (r) => (r.replicas.length > 1 ? `${r.replicasReady}/${r.replicas.length} ready` : r.health),
+    style: (r) => (r.health === 'ready' ? 'green' : r.replicasReady ? 'yellow' : 'red'),
   },
   {
     header: 'UP',
@@ -149,9 +150,9 @@ function table<T>(
 
 /**
  * One screen of `sparkflow top`, as lines no wider than `width`: the pipeline's stages (records/s, lag in
- * messages and seconds, dead letters per minute, a stalled group highlighted) and its services (health,
- * uptime, restarts). Columns that do not fit are dropped, least important first; a component that does
- * not answer is shown as such rather than hiding the rest.
+ * messages and seconds, dead letters per minute, a stalled group highlighted) and its services (health or
+ * replicas ready, uptime, restarts). Columns that do not fit are dropped, least important first; a
+ * component that does not answer is shown as such rather than hiding the rest.
  */
 export function renderTop(
   view: TopView,

@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { TOPICS, readinessProblems, type BatchList } from '@sparkflow/contracts';
-import type { CliConfig } from '../cli.config';
+import type { CliConfig, ServiceReplica } from '../cli.config';
 import { rootReason } from '../errors';
 import { recordsAt } from '../kafka/reader';
 import { parsePrometheusText } from './prometheus-text';
@@ -17,7 +17,7 @@ const PIPELINE_TOPICS = [TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersDlq,
 /** A busy service answers in well under this; a frozen one (or a saturated machine) not at all. */
 const PROBE_TIMEOUT_MS = 1500;
 
-async function probe(base: string): Promise<ServiceProbe> {
+async function probe({ name: replica, url: base }: ServiceReplica): Promise<ServiceProbe> {
   const get = async (path: string) => {
     const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     return { status: res.status, text: await res.text() };
@@ -27,6 +27,7 @@ async function probe(base: string): Promise<ServiceProbe> {
     // A 503 names each check that is down and why; anything else unready is shown by its status.
     const detail = ready.status === 200 ? null : readinessProblems(ready.text) || `HTTP ${ready.status}`;
     return {
+      replica,
       health: ready.status === 200 ? 'ready' : 'not ready',
       detail,
       metrics: metrics?.status === 200 ? parsePrometheusText(metrics.text) : null,
@@ -34,14 +35,19 @@ async function probe(base: string): Promise<ServiceProbe> {
   } catch (err) {
     // Timed out: the process is there but does not answer (frozen, or starved). Anything else: down.
     return err instanceof Error && err.name === 'TimeoutError'
-      ? { health: 'no answer', detail: `no answer within ${PROBE_TIMEOUT_MS} ms at ${base}`, metrics: null }
-      : { health: 'down', detail: `${base}: ${rootReason(err)}`, metrics: null };
+      ? {
+          replica,
+          health: 'no answer',
+          detail: `no answer within ${PROBE_TIMEOUT_MS} ms at ${base}`,
+          metrics: null,
+        }
+      : { replica, health: 'down', detail: `${base}: ${rootReason(err)}`, metrics: null };
   }
 }
 
 /**
  * Reads what one refresh of `sparkflow top` shows: topic ends and the stage groups' committed offsets
- * from Kafka (one admin connection for the session), each service's readiness and /metrics, and the
+ * from Kafka (one admin connection for the session), each replica's readiness and /metrics, and the
  * audit's batches in flight (every few seconds). The age of the oldest unread record of each lagging
  * partition is read in the background (a read joins a throw-away group, too slow for every second),
  * and kept per offset: while a group stands still, its lag in seconds grows with the clock.
@@ -164,14 +170,16 @@ export class TopSampler {
     const atMs = Date.now();
     const [kafka, probes, batchesInFlight] = await Promise.all([
       this.readKafka(),
-      Promise.all(SERVICES.map(async (s) => [s, await probe(this.cfg.serviceUrls[s])] as const)),
+      Promise.all(
+        SERVICES.map(async (s) => [s, await Promise.all(this.cfg.serviceReplicas[s].map(probe))] as const),
+      ),
       this.batchesInFlight(atMs),
     ]);
     this.refreshRecordTimes();
     return {
       atMs,
       kafka,
-      services: Object.fromEntries(probes) as Record<ServiceName, ServiceProbe>,
+      services: Object.fromEntries(probes) as Record<ServiceName, ServiceProbe[]>,
       batchesInFlight,
       recordTimes: new Map(this.recordTimes),
     };
