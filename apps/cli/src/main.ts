@@ -52,7 +52,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   return program;
 }
 
-function report(err: unknown, color: boolean): number {
+/** Prints a failure on stderr, once prefixed with the program's name, and returns the exit code. */
+export function report(err: unknown, color: boolean): number {
   const paint = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
   if (err instanceof CommanderError) {
     // Commander already printed the message (or the help); only the exit code is ours to decide.
@@ -65,7 +66,8 @@ function report(err: unknown, color: boolean): number {
     return err.exitCode;
   }
   if (err instanceof Error && /invalid configuration/.test(err.message)) {
-    process.stderr.write(`${paint('sparkflow:')} ${err.message}\n`);
+    // The CLI's own settings are parsed as `sparkflow`, whose name already heads the message.
+    process.stderr.write(`${paint('sparkflow:')} ${err.message.replace(/^sparkflow: /, '')}\n`);
     return EXIT.usage;
   }
   process.stderr.write(
