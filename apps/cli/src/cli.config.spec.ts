@@ -71,6 +71,37 @@ describe('loadCliConfig', () => {
     ).toEqual(['kafka-0:9092']);
   });
 
+  it('has top probe each service at its one port on a single stack, and every replica of a cluster stack', () => {
+    const urls = (cfg: ReturnType<typeof loadCliConfig>) =>
+      Object.fromEntries(
+        Object.entries(cfg.serviceReplicas).map(([s, rs]) => [s, rs.map((r) => `${r.name} ${r.url}`)]),
+      );
+    expect(urls(loadCliConfig({}))).toEqual({
+      ingestion: ['ingestion http://127.0.0.1:3000'],
+      enrichment: ['enrichment http://127.0.0.1:3001'],
+      persistence: ['persistence http://127.0.0.1:3002'],
+      audit: ['audit http://127.0.0.1:3003'],
+    });
+    // Each replica directly, 100 per replica above the service's port; not HAProxy on the port itself.
+    expect(urls(loadCliConfig({ ENRICHMENT_HTTP_PORT: '33001' }, {}, () => 'cluster'))).toEqual({
+      ingestion: ['ingestion-1 http://127.0.0.1:3100', 'ingestion-2 http://127.0.0.1:3200'],
+      enrichment: ['enrichment-1 http://127.0.0.1:33101', 'enrichment-2 http://127.0.0.1:33201'],
+      persistence: ['persistence-1 http://127.0.0.1:3102', 'persistence-2 http://127.0.0.1:3202'],
+      audit: ['audit-1 http://127.0.0.1:3103', 'audit-2 http://127.0.0.1:3203'],
+    });
+    expect(urls(loadCliConfig({ SPARKFLOW_TOPOLOGY: 'cluster' })).persistence).toEqual([
+      'persistence-1 http://127.0.0.1:3102',
+      'persistence-2 http://127.0.0.1:3202',
+    ]);
+    // An explicit URL is one address, whatever the topology.
+    const explicit = loadCliConfig({
+      SPARKFLOW_TOPOLOGY: 'cluster',
+      AUDIT_URL: 'http://audit.sparkflow.svc:3003/',
+    });
+    expect(urls(explicit).audit).toEqual(['audit http://audit.sparkflow.svc:3003']);
+    expect(urls(explicit).enrichment).toHaveLength(2);
+  });
+
   it('refuses a topology that is neither single nor cluster, naming the variable', () => {
     expect(() => loadCliConfig({ SPARKFLOW_TOPOLOGY: 'clutser' })).toThrow(/SPARKFLOW_TOPOLOGY/);
   });

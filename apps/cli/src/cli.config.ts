@@ -9,7 +9,12 @@ import {
 } from '@sparkflow/service-kit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TOPOLOGIES, type TopologyName, localNodeAddresses } from '@sparkflow/contracts';
+import {
+  TOPOLOGIES,
+  type TopologyName,
+  localNodeAddresses,
+  localServiceProcesses,
+} from '@sparkflow/contracts';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -68,17 +73,23 @@ export interface CliConfig {
   };
   readonly ingestionUrl: string;
   readonly auditUrl: string;
-  /** Every service's base URL, for `/metrics` and `/health/ready` (`sparkflow top`). */
-  readonly serviceUrls: {
-    readonly ingestion: string;
-    readonly enrichment: string;
-    readonly persistence: string;
-    readonly audit: string;
-  };
+  /**
+   * Where `sparkflow top` reads each service's `/metrics` and `/health/ready`: one base URL per process,
+   * so every replica of a cluster stack (not the one HAProxy picks); one URL when `<SERVICE>_URL` is set.
+   */
+  readonly serviceReplicas: Readonly<Record<ServiceName, readonly ServiceReplica[]>>;
   readonly apiKey: string;
   readonly auditKey: string;
   readonly color: 'auto' | 'never' | 'always';
   readonly groups: { readonly enrichment: string; readonly persistence: string; readonly audit: string };
+}
+
+export type ServiceName = 'ingestion' | 'enrichment' | 'persistence' | 'audit';
+
+/** One process of a service: its name (`enrichment`, or `enrichment-2` on a cluster stack) and base URL. */
+export interface ServiceReplica {
+  readonly name: string;
+  readonly url: string;
 }
 
 /** The repository the CLI runs from; `npm run stack` resolves its home against it too. */
@@ -127,7 +138,8 @@ export function loadCliConfig(
     derived['KAFKA_PASSWORD'] = raw['KAFKA_CLI_PASSWORD'];
   // A SPARKFLOW_TOPOLOGY that is neither name is refused by parseEnv below, naming the variable.
   const cluster = (recorded(raw) ?? raw['SPARKFLOW_TOPOLOGY']) === 'cluster';
-  const topology = TOPOLOGIES[cluster ? 'cluster' : 'single'];
+  const topologyName: TopologyName = cluster ? 'cluster' : 'single';
+  const topology = TOPOLOGIES[topologyName];
   if (!raw['KAFKA_BROKERS'] && (raw['KAFKA_PORT'] || cluster)) {
     derived['KAFKA_BROKERS'] = localNodeAddresses(topology.kafkaNodes, raw['KAFKA_PORT'] || 9092);
   }
@@ -138,6 +150,14 @@ export function loadCliConfig(
     );
   }
   const e = parseEnv('sparkflow', Env, { ...raw, ...derived });
+  // An explicit URL is one address (a load balancer, a Kubernetes Service); else every local process.
+  const replicas = (service: ServiceName, url: string | undefined, port: number): ServiceReplica[] =>
+    url
+      ? [{ name: service, url: url.replace(/\/$/, '') }]
+      : localServiceProcesses(topologyName, service, port).map((p) => ({
+          name: p.name,
+          url: `http://127.0.0.1:${p.port}`,
+        }));
   return Object.freeze({
     kafkaBrokers: splitList(e.KAFKA_BROKERS),
     kafkaLogin: Object.freeze({
@@ -154,11 +174,11 @@ export function loadCliConfig(
     }),
     ingestionUrl: (e.INGESTION_URL ?? `http://127.0.0.1:${e.INGESTION_HTTP_PORT}`).replace(/\/$/, ''),
     auditUrl: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
-    serviceUrls: Object.freeze({
-      ingestion: (e.INGESTION_URL ?? `http://127.0.0.1:${e.INGESTION_HTTP_PORT}`).replace(/\/$/, ''),
-      enrichment: (e.ENRICHMENT_URL ?? `http://127.0.0.1:${e.ENRICHMENT_HTTP_PORT}`).replace(/\/$/, ''),
-      persistence: (e.PERSISTENCE_URL ?? `http://127.0.0.1:${e.PERSISTENCE_HTTP_PORT}`).replace(/\/$/, ''),
-      audit: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
+    serviceReplicas: Object.freeze({
+      ingestion: replicas('ingestion', e.INGESTION_URL, e.INGESTION_HTTP_PORT),
+      enrichment: replicas('enrichment', e.ENRICHMENT_URL, e.ENRICHMENT_HTTP_PORT),
+      persistence: replicas('persistence', e.PERSISTENCE_URL, e.PERSISTENCE_HTTP_PORT),
+      audit: replicas('audit', e.AUDIT_URL, e.AUDIT_HTTP_PORT),
     }),
     apiKey: e.INGESTION_API_KEYS[0],
     auditKey: e.AUDIT_API_KEYS[0],

@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
-import { buildProgram } from './main';
-import { UsageError } from './errors';
+import { loadCliConfig } from './cli.config';
+import { buildProgram, report } from './main';
+import { EXIT, UsageError } from './errors';
 
 describe('the sparkflow program', () => {
   const run = (args: string[]) => {
@@ -58,5 +59,26 @@ describe('the sparkflow program', () => {
         'top',
       ]),
     );
+  });
+
+  it('names itself once before a configuration error', () => {
+    const written: string[] = [];
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      let err: unknown;
+      try {
+        loadCliConfig({ AUDIT_HTTP_PORT: 'http' });
+      } catch (e) {
+        err = e;
+      }
+      expect(report(err, false)).toBe(EXIT.usage);
+    } finally {
+      write.mockRestore();
+    }
+    expect(written.join('')).toMatch(/^sparkflow: invalid configuration\n {2}AUDIT_HTTP_PORT: /);
+    expect(written.join('')).not.toContain('sparkflow: sparkflow:');
   });
 });

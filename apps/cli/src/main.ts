@@ -19,6 +19,7 @@ Environment (the same variables the services and \`npm run stack\` read):
   INGESTION_API_KEYS                    the first key is sent to ingestion as x-api-key, default dev-ingestion-key
   AUDIT_API_KEYS                        the first key is sent to the audit as x-api-key, default dev-audit-key
   ENRICHMENT_HTTP_PORT, PERSISTENCE_HTTP_PORT  the other services' /metrics and health (top), default 3001, 3002
+                                        (top probes each cluster replica at the port + 100 per replica)
   ENRICHMENT_GROUP_ID, PERSISTENCE_GROUP_ID, AUDIT_GROUP_ID   the services' consumer groups (batches watch, top)
   NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal
 
@@ -51,7 +52,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   return program;
 }
 
-function report(err: unknown, color: boolean): number {
+/** Prints a failure on stderr, once prefixed with the program's name, and returns the exit code. */
+export function report(err: unknown, color: boolean): number {
   const paint = (s: string) => (color ? `\u001b[31m${s}\u001b[39m` : s);
   if (err instanceof CommanderError) {
     // Commander already printed the message (or the help); only the exit code is ours to decide.
@@ -64,7 +66,8 @@ function report(err: unknown, color: boolean): number {
     return err.exitCode;
   }
   if (err instanceof Error && /invalid configuration/.test(err.message)) {
-    process.stderr.write(`${paint('sparkflow:')} ${err.message}\n`);
+    // The CLI's own settings are parsed as `sparkflow`, whose name already heads the message.
+    process.stderr.write(`${paint('sparkflow:')} ${err.message.replace(/^sparkflow: /, '')}\n`);
     return EXIT.usage;
   }
   process.stderr.write(

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOPOLOGIES } from '@sparkflow/contracts';
+import { TOPOLOGIES, localServiceProcesses } from '@sparkflow/contracts';
 import { initialToken } from './components/cassandra';
 import { engineClientEnv, loadStackConfig } from './config';
 import { UsageError } from './errors';
@@ -37,6 +37,18 @@ describe('stack topologies', () => {
     expect(names).toContain('haproxy');
     expect(selectComponents(cluster, ['kafka-2']).map((c) => c.host)).toEqual(['127.0.0.2']);
     expect(() => selectComponents(cluster, ['kafka-9'])).toThrow(/unknown component "kafka-9"/);
+  });
+
+  it('runs each service replica where the shared rule says, which is where `sparkflow top` probes it', () => {
+    const cluster = settleTopology(freshHome(), 'cluster', 'up');
+    const ports = { ingestion: 3000, enrichment: 3001, persistence: 3002, audit: 3003 };
+    for (const [service, port] of Object.entries(ports)) {
+      const replicas = selectComponents(cluster, [service]).map((c) => ({
+        name: c.name,
+        port: c.mainPort(cluster),
+      }));
+      expect(replicas).toEqual(localServiceProcesses('cluster', service, port));
+    }
   });
 
   it('gives clients every broker and every Cassandra node of the cluster', () => {

@@ -1,6 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOPOLOGIES, type Topology, type TopologyName, localNodeHost } from '@sparkflow/contracts';
+import {
+  TOPOLOGIES,
+  type Topology,
+  type TopologyName,
+  localNodeHost,
+  localReplicaPort,
+  ordinals as contractOrdinals,
+} from '@sparkflow/contracts';
 import type { StackConfig } from './config';
 import { UsageError } from './errors';
 
@@ -11,10 +18,10 @@ import { UsageError } from './errors';
  * port (HAProxy holds it in front of ingestion and the audit), so replica i listens 100·i above it.
  */
 export const nodeHost = localNodeHost;
-export const replicaPort = (port: number, replica: number) => port + 100 * replica;
+export const replicaPort = localReplicaPort;
 
 /** 1…n. */
-export const ordinals = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+export const ordinals = contractOrdinals;
 
 export const topologyOf = (cfg: StackConfig): Topology => TOPOLOGIES[cfg.SPARKFLOW_TOPOLOGY];
 

@@ -37,6 +37,10 @@ export function topCommand(): Command {
 Keys: q (or Ctrl-C) quits. Narrow terminals drop the least important columns first; a component that does
 not answer is shown as down (or "?") while the rest keeps updating.
 
+On the cluster topology every replica is probed on its own port (the service's + 100 per replica, not
+HAProxy): HEALTH shows how many are ready ("1/2 ready", the detail naming the others), counters and
+restarts are summed over the replicas, and --json lists each replica. A <SERVICE>_URL probes that one URL.
+
 Examples:
   $ sparkflow top
   $ sparkflow top --once --json | jq '.stages[] | {stage, recordsPerSec, lagSeconds}'`,

@@ -15,6 +15,8 @@ export interface PartitionOffsets {
 }
 
 export interface ServiceProbe {
+  /** The process probed: the service itself (`enrichment`) or one of its replicas (`enrichment-2`). */
+  replica: string;
   /** `ready`, `not ready` (503 with its checks), `no answer` (timed out: frozen or starved) or `down` (refused). */
   health: 'ready' | 'not ready' | 'no answer' | 'down';
   detail: string | null;
@@ -25,8 +27,11 @@ export interface ServiceProbe {
 /** Everything one refresh reads. */
 export interface Sample {
   atMs: number;
-  kafka: { ok: true; highs: Map<string, bigint>; groups: Map<string, PartitionOffsets[]> } | { ok: false; reason: string };
-  services: Record<ServiceName, ServiceProbe>;
+  kafka:
+    | { ok: true; highs: Map<string, bigint>; groups: Map<string, PartitionOffsets[]> }
+    | { ok: false; reason: string };
+  /** Every process of each service, one probe per replica. */
+  services: Record<ServiceName, ServiceProbe[]>;
   batchesInFlight: number | null;
   /** Kafka timestamps of records, keyed `topic:partition:offset` (the oldest unread of each lagging partition). */
   recordTimes: ReadonlyMap<string, number>;
@@ -43,13 +48,31 @@ export interface StageRow {
   stalledSeconds: number | null;
 }
 
-export interface ServiceRow {
-  service: ServiceName;
+/** One process of a service. */
+export interface ReplicaRow {
+  replica: string;
   health: ServiceProbe['health'];
   detail: string | null;
   upSeconds: number | null;
-  /** Consumer restarts by the watchdog (its counter) plus process restarts seen while watching. */
+  /**
+   * Consumer restarts by the watchdog (its counter, plus the last count of each earlier process seen while
+   * watching) plus process restarts seen while watching; null while it does not answer and none were seen.
+   */
   restarts: number | null;
+}
+
+export interface ServiceRow {
+  service: ServiceName;
+  /** `ready` when every replica is; otherwise the replicas' health when they agree, else `not ready`. */
+  health: ServiceProbe['health'];
+  /** The unready replicas' details, each named (`enrichment-2: …`) when the service has several. */
+  detail: string | null;
+  /** The youngest answering replica's. */
+  upSeconds: number | null;
+  /** The replicas' restarts summed. */
+  restarts: number | null;
+  replicasReady: number;
+  replicas: ReplicaRow[];
 }
 
 export interface TopView {
@@ -75,11 +98,39 @@ const FLOW: Record<ServiceName, string> = {
   audit: 'raw, dlq, persisted → PostgreSQL',
 };
 
-/** What `top` remembers between refreshes: when each committed offset was first seen, and process start times. */
+const START_TIME = 'sparkflow_process_start_time_seconds';
+const CONSUMER_RESTARTS = 'sparkflow_consumer_restarts_total';
+
+/** The sum of each counter (`…_total`) a process exports. */
+function counterSums(metrics: readonly MetricSample[]): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const m of metrics) if (m.name.endsWith('_total')) sums.set(m.name, (sums.get(m.name) ?? 0) + m.value);
+  return sums;
+}
+
+/** What `top` remembers of one process (a service, or one replica of it) between refreshes. */
+interface ReplicaMemory {
+  started: number | null;
+  counters: Map<string, number>;
+  processRestarts: number;
+  /** The watchdog's consumer restarts in the current process (its counter, last seen). */
+  consumerRestarts: number | null;
+  /** The same, as last seen, of its earlier processes while watching. */
+  consumerRestartsBefore: number;
+}
+
+const combinedHealth = (probes: readonly ServiceProbe[]): ServiceProbe['health'] => {
+  if (probes.every((p) => p.health === probes[0].health)) return probes[0].health;
+  return probes.some((p) => p.health === 'ready' || p.health === 'not ready') ? 'not ready' : 'no answer';
+};
+
+/**
+ * What `top` remembers between refreshes: when each committed offset was first seen, and each process's
+ * start time and counters, by replica, so a replica that stops answering and comes back is no restart.
+ */
 export class TopState {
   private readonly committedSince = new Map<string, { offset: bigint; sinceMs: number }>();
-  private readonly starts = new Map<ServiceName, number>();
-  private readonly processRestarts = new Map<ServiceName, number>();
+  private readonly replicas = new Map<string, ReplicaMemory>();
   private prev: Sample | null = null;
 
   constructor(
@@ -93,16 +144,51 @@ export class TopState {
     this.prev = cur;
     const dt = prev ? (cur.atMs - prev.atMs) / 1000 : 0;
     const rate = (a: number | null | undefined, b: number | null | undefined) =>
-      a === null || a === undefined || b === null || b === undefined || dt <= 0 ? null : Math.max(0, (a - b) / dt);
+      a === null || a === undefined || b === null || b === undefined || dt <= 0
+        ? null
+        : Math.max(0, (a - b) / dt);
 
-    for (const service of SERVICES) {
-      const started = maxOf(cur.services[service].metrics ?? [], 'sparkflow_process_start_time_seconds');
-      if (started === null) continue;
-      const before = this.starts.get(service);
-      if (before !== undefined && before !== started)
-        this.processRestarts.set(service, (this.processRestarts.get(service) ?? 0) + 1);
-      this.starts.set(service, started);
+    // A process restarted when its start time changed or one of its counters went backwards: once each.
+    const restarted = new Set<string>();
+    for (const probe of SERVICES.flatMap((s) => cur.services[s])) {
+      if (!probe.metrics) continue;
+      const started = maxOf(probe.metrics, START_TIME);
+      const counters = counterSums(probe.metrics);
+      const consumerRestarts = counters.get(CONSUMER_RESTARTS) ?? null;
+      const mem = this.replicas.get(probe.replica);
+      if (!mem) {
+        this.replicas.set(probe.replica, {
+          started,
+          counters,
+          processRestarts: 0,
+          consumerRestarts,
+          consumerRestartsBefore: 0,
+        });
+        continue;
+      }
+      const newStart = started !== null && mem.started !== null && started !== mem.started;
+      const wentBack = [...counters].some(([name, v]) => v < (mem.counters.get(name) ?? v));
+      if (newStart || wentBack) {
+        restarted.add(probe.replica);
+        mem.processRestarts += 1;
+        mem.consumerRestartsBefore += mem.consumerRestarts ?? 0;
+      }
+      mem.started = started ?? mem.started;
+      mem.counters = counters;
+      mem.consumerRestarts = consumerRestarts;
     }
+    /** A counter's increase summed over the processes that answered both times (from 0 after a restart). */
+    const increase = (service: ServiceName, name: string): number | null => {
+      let total: number | null = null;
+      for (const probe of cur.services[service]) {
+        const was = prev?.services[service].find((p) => p.replica === probe.replica);
+        const now = sumOf(probe.metrics ?? [], name);
+        const before = was?.metrics ? sumOf(was.metrics, name) : null;
+        if (now === null || before === null) continue;
+        total = (total ?? 0) + (restarted.has(probe.replica) ? now : Math.max(0, now - before));
+      }
+      return total;
+    };
 
     const kafkaOk = cur.kafka.ok ? cur.kafka : null;
     const prevKafka = prev?.kafka.ok ? prev.kafka : null;
@@ -132,7 +218,8 @@ export class TopState {
           lag += l;
           const key = `${group}:${p.topic}:${p.partition}`;
           const seen = this.committedSince.get(key);
-          if (!seen || seen.offset !== p.committed) this.committedSince.set(key, { offset: p.committed, sinceMs: cur.atMs });
+          if (!seen || seen.offset !== p.committed)
+            this.committedSince.set(key, { offset: p.committed, sinceMs: cur.atMs });
           if (l === 0) continue;
           const ts = cur.recordTimes.get(`${p.topic}:${p.partition}:${from}`) ?? null;
           if (ts === null) unknown = true;
@@ -147,11 +234,13 @@ export class TopState {
         lagSeconds = lag === 0 ? 0 : ages.length ? Math.max(...ages) : unknown ? null : 0;
       }
       // The service's own watchdog may know better (it saw the offset stand still before top started).
-      const reported = maxOf(cur.services[stage].metrics ?? [], 'sparkflow_consumer_stalled');
+      const reported = maxOf(
+        cur.services[stage].flatMap((p) => p.metrics ?? []),
+        'sparkflow_consumer_stalled',
+      );
       if (reported === 1) stalled = true;
-      const dead = sumOf(cur.services[stage].metrics ?? [], 'sparkflow_records_dead_lettered_total');
-      const deadBefore = prev ? sumOf(prev.services[stage].metrics ?? [], 'sparkflow_records_dead_lettered_total') : null;
-      const perSec = rate(dead, deadBefore);
+      const dead = increase(stage, 'sparkflow_records_dead_lettered_total');
+      const perSec = dead === null || dt <= 0 ? null : dead / dt;
       return {
         stage,
         flow: FLOW[stage],
@@ -180,17 +269,38 @@ export class TopState {
       stageRow('audit'),
     ];
     const dlq = rate(sumHigh(kafkaOk, TOPICS.usersDlq), sumHigh(prevKafka, TOPICS.usersDlq));
-    const services: ServiceRow[] = SERVICES.map((service) => {
-      const probe = cur.services[service];
-      const started = maxOf(probe.metrics ?? [], 'sparkflow_process_start_time_seconds');
-      const consumerRestarts = sumOf(probe.metrics ?? [], 'sparkflow_consumer_restarts_total');
-      const seen = this.processRestarts.get(service) ?? 0;
+    const replicaRow = (probe: ServiceProbe): ReplicaRow => {
+      const started = maxOf(probe.metrics ?? [], START_TIME);
+      const mem = this.replicas.get(probe.replica);
+      const restarts = mem
+        ? mem.processRestarts + mem.consumerRestartsBefore + (mem.consumerRestarts ?? 0)
+        : 0;
       return {
-        service,
+        replica: probe.replica,
         health: probe.health,
         detail: probe.detail,
         upSeconds: started === null ? null : Math.max(0, cur.atMs / 1000 - started),
-        restarts: probe.metrics ? (consumerRestarts ?? 0) + seen : seen || null,
+        restarts: probe.metrics ? restarts : restarts || null,
+      };
+    };
+    const services: ServiceRow[] = SERVICES.map((service) => {
+      const probes = cur.services[service];
+      const replicas = probes.map(replicaRow);
+      const known = <T>(values: (T | null)[]) => values.filter((v): v is T => v !== null);
+      const ups = known(replicas.map((r) => r.upSeconds));
+      const restarts = known(replicas.map((r) => r.restarts));
+      const unready = replicas.filter((r) => r.health !== 'ready');
+      return {
+        service,
+        health: combinedHealth(probes),
+        detail:
+          replicas.length === 1
+            ? replicas[0].detail
+            : unready.map((r) => `${r.replica}: ${r.detail ?? r.health}`).join('; ') || null,
+        upSeconds: ups.length ? Math.min(...ups) : null,
+        restarts: restarts.length ? restarts.reduce((a, b) => a + b, 0) : null,
+        replicasReady: replicas.length - unready.length,
+        replicas,
       };
     });
     return {

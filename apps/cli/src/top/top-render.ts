@@ -1,7 +1,10 @@
 import { humanDuration } from '../output/output';
 import type { ServiceRow, StageRow, TopView } from './top-model';
 
-type Paint = (style: 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'inverse', text: string) => string;
+type Paint = (
+  style: 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'inverse',
+  text: string,
+) => string;
 
 interface Col<T> {
   header: string;
@@ -30,7 +33,14 @@ const STAGE_COLS: Col<StageRow>[] = [
     header: 'LAG (S)',
     priority: 7,
     align: 'right',
-    value: (r) => (r.stage === 'ingestion' ? '-' : r.lagSeconds === null ? (r.lagMessages === null ? '?' : '…') : r.lagSeconds.toFixed(1)),
+    value: (r) =>
+      r.stage === 'ingestion'
+        ? '-'
+        : r.lagSeconds === null
+          ? r.lagMessages === null
+            ? '?'
+            : '…'
+          : r.lagSeconds.toFixed(1),
     style: (r) => (r.stalled ? 'red' : r.lagSeconds && r.lagSeconds > 10 ? 'yellow' : undefined),
   },
   {
@@ -62,10 +72,16 @@ const SERVICE_COLS: Col<ServiceRow>[] = [
     header: 'HEALTH',
     priority: 8,
     align: 'left',
-    value: (r) => r.health,
-    style: (r) => (r.health === 'ready' ? 'green' : 'red'),
+    // A service of several replicas shows how many are ready (`1/2 ready`); its detail names the others.
+    value: (r) => (r.replicas.length > 1 ? `${r.replicasReady}/${r.replicas.length} ready` : r.health),
+    style: (r) => (r.health === 'ready' ? 'green' : r.replicasReady ? 'yellow' : 'red'),
   },
-  { header: 'UP', priority: 4, align: 'right', value: (r) => (r.upSeconds === null ? '-' : humanDuration(Math.floor(r.upSeconds) * 1000)) },
+  {
+    header: 'UP',
+    priority: 4,
+    align: 'right',
+    value: (r) => (r.upSeconds === null ? '-' : humanDuration(Math.floor(r.upSeconds) * 1000)),
+  },
   {
     header: 'RESTARTS',
     priority: 7,
@@ -77,9 +93,16 @@ const SERVICE_COLS: Col<ServiceRow>[] = [
 ];
 
 /** The columns that fit `width`, dropping the least important first; each column keeps its widest cell. */
-function table<T>(rows: readonly T[], cols: readonly Col<T>[], width: number, paint: Paint, highlight?: (row: T) => boolean): string[] {
+function table<T>(
+  rows: readonly T[],
+  cols: readonly Col<T>[],
+  width: number,
+  paint: Paint,
+  highlight?: (row: T) => boolean,
+): string[] {
   let shown = [...cols];
-  const widths = (cs: readonly Col<T>[]) => cs.map((c) => Math.max(c.header.length, ...rows.map((r) => c.value(r).length)));
+  const widths = (cs: readonly Col<T>[]) =>
+    cs.map((c) => Math.max(c.header.length, ...rows.map((r) => c.value(r).length)));
   const total = (cs: readonly Col<T>[]) => widths(cs).reduce((n, w) => n + w, 0) + 2 * (cs.length - 1);
   while (shown.length > 1 && total(shown) > width) {
     const least = shown.reduce((a, b) => (b.priority < a.priority ? b : a));
@@ -89,9 +112,24 @@ function table<T>(rows: readonly T[], cols: readonly Col<T>[], width: number, pa
   const cell = (text: string, i: number) =>
     shown[i].align === 'right' ? text.padStart(w[i]) : text.padEnd(w[i]);
   const clip = (line: string) => line.slice(0, width);
-  const out = [paint('bold', clip(shown.map((c, i) => cell(c.header, i)).join('  ').trimEnd()))];
+  const out = [
+    paint(
+      'bold',
+      clip(
+        shown
+          .map((c, i) => cell(c.header, i))
+          .join('  ')
+          .trimEnd(),
+      ),
+    ),
+  ];
   for (const r of rows) {
-    const plain = clip(shown.map((c, i) => cell(c.value(r), i)).join('  ').trimEnd());
+    const plain = clip(
+      shown
+        .map((c, i) => cell(c.value(r), i))
+        .join('  ')
+        .trimEnd(),
+    );
     if (highlight?.(r)) {
       out.push(paint('inverse', paint('red', plain)));
       continue;
@@ -112,17 +150,23 @@ function table<T>(rows: readonly T[], cols: readonly Col<T>[], width: number, pa
 
 /**
  * One screen of `sparkflow top`, as lines no wider than `width`: the pipeline's stages (records/s, lag in
- * messages and seconds, dead letters per minute, a stalled group highlighted) and its services (health,
- * uptime, restarts). Columns that do not fit are dropped, least important first; a component that does
- * not answer is shown as such rather than hiding the rest.
+ * messages and seconds, dead letters per minute, a stalled group highlighted) and its services (health or
+ * replicas ready, uptime, restarts). Columns that do not fit are dropped, least important first; a
+ * component that does not answer is shown as such rather than hiding the rest.
  */
-export function renderTop(view: TopView, width: number, paint: Paint, context: { kafka: string; stallAfterSeconds: number }): string[] {
+export function renderTop(
+  view: TopView,
+  width: number,
+  paint: Paint,
+  context: { kafka: string; stallAfterSeconds: number },
+): string[] {
   if (width < 30) return [`sparkflow top: the terminal is ${width} columns wide; it needs 30`];
   const time = new Date(view.atMs).toISOString().replace(/\.\d+Z$/, 'Z');
   const title = `SparkFlow top  ${time}`;
   const hint = '  q quits';
   const lines = [paint('bold', title) + (title.length + hint.length <= width ? paint('dim', hint) : '')];
-  if (view.kafka) lines.push(paint('red', `Kafka not reachable at ${context.kafka}: ${view.kafka}`.slice(0, width)));
+  if (view.kafka)
+    lines.push(paint('red', `Kafka not reachable at ${context.kafka}: ${view.kafka}`.slice(0, width)));
   lines.push('');
   lines.push(...table(view.stages, STAGE_COLS, width, paint, (r) => r.stalled));
   const summary = [

@@ -1,17 +1,23 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { TOPICS, readinessProblems, type BatchList } from '@sparkflow/contracts';
-import type { CliConfig } from '../cli.config';
+import type { CliConfig, ServiceReplica } from '../cli.config';
 import { rootReason } from '../errors';
 import { recordsAt } from '../kafka/reader';
 import { parsePrometheusText } from './prometheus-text';
-import { SERVICES, type PartitionOffsets, type Sample, type ServiceName, type ServiceProbe } from './top-model';
+import {
+  SERVICES,
+  type PartitionOffsets,
+  type Sample,
+  type ServiceName,
+  type ServiceProbe,
+} from './top-model';
 
 const PIPELINE_TOPICS = [TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersDlq, TOPICS.usersPersisted];
 
 /** A busy service answers in well under this; a frozen one (or a saturated machine) not at all. */
 const PROBE_TIMEOUT_MS = 1500;
 
-async function probe(base: string): Promise<ServiceProbe> {
+async function probe({ name: replica, url: base }: ServiceReplica): Promise<ServiceProbe> {
   const get = async (path: string) => {
     const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     return { status: res.status, text: await res.text() };
@@ -21,6 +27,7 @@ async function probe(base: string): Promise<ServiceProbe> {
     // A 503 names each check that is down and why; anything else unready is shown by its status.
     const detail = ready.status === 200 ? null : readinessProblems(ready.text) || `HTTP ${ready.status}`;
     return {
+      replica,
       health: ready.status === 200 ? 'ready' : 'not ready',
       detail,
       metrics: metrics?.status === 200 ? parsePrometheusText(metrics.text) : null,
@@ -28,14 +35,19 @@ async function probe(base: string): Promise<ServiceProbe> {
   } catch (err) {
     // Timed out: the process is there but does not answer (frozen, or starved). Anything else: down.
     return err instanceof Error && err.name === 'TimeoutError'
-      ? { health: 'no answer', detail: `no answer within ${PROBE_TIMEOUT_MS} ms at ${base}`, metrics: null }
-      : { health: 'down', detail: `${base}: ${rootReason(err)}`, metrics: null };
+      ? {
+          replica,
+          health: 'no answer',
+          detail: `no answer within ${PROBE_TIMEOUT_MS} ms at ${base}`,
+          metrics: null,
+        }
+      : { replica, health: 'down', detail: `${base}: ${rootReason(err)}`, metrics: null };
   }
 }
 
 /**
  * Reads what one refresh of `sparkflow top` shows: topic ends and the stage groups' committed offsets
- * from Kafka (one admin connection for the session), each service's readiness and /metrics, and the
+ * from Kafka (one admin connection for the session), each replica's readiness and /metrics, and the
  * audit's batches in flight (every few seconds). The age of the oldest unread record of each lagging
  * partition is read in the background (a read joins a throw-away group, too slow for every second),
  * and kept per offset: while a group stands still, its lag in seconds grows with the clock.
@@ -72,8 +84,14 @@ export class TopSampler {
       const highs = new Map<string, bigint>();
       for (const topic of PIPELINE_TOPICS) {
         const offsets = await admin.fetchTopicOffsets(topic);
-        ends.set(topic, new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }])));
-        highs.set(topic, offsets.reduce((n, o) => n + BigInt(o.high), 0n));
+        ends.set(
+          topic,
+          new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }])),
+        );
+        highs.set(
+          topic,
+          offsets.reduce((n, o) => n + BigInt(o.high), 0n),
+        );
       }
       const groups = new Map<string, PartitionOffsets[]>();
       const wanted: typeof this.wantedTimes = [];
@@ -87,7 +105,8 @@ export class TopSampler {
             const committed = BigInt(p.offset);
             parts.push({ topic: t.topic, partition: p.partition, committed, ...end });
             const from = committed < end.low ? end.low : committed;
-            if (end.high > from) wanted.push({ topic: t.topic, partition: p.partition, offset: from, high: end.high });
+            if (end.high > from)
+              wanted.push({ topic: t.topic, partition: p.partition, offset: from, high: end.high });
           }
         }
         groups.set(groupId, parts);
@@ -104,7 +123,9 @@ export class TopSampler {
   /** Reads the timestamps of oldest unread records not known yet; one read at a time, in the background. */
   private refreshRecordTimes(): void {
     if (this.timesBusy) return;
-    const missing = this.wantedTimes.filter((w) => !this.recordTimes.has(`${w.topic}:${w.partition}:${w.offset}`));
+    const missing = this.wantedTimes.filter(
+      (w) => !this.recordTimes.has(`${w.topic}:${w.partition}:${w.offset}`),
+    );
     if (!missing.length) return;
     this.timesBusy = true;
     void (async () => {
@@ -149,14 +170,16 @@ export class TopSampler {
     const atMs = Date.now();
     const [kafka, probes, batchesInFlight] = await Promise.all([
       this.readKafka(),
-      Promise.all(SERVICES.map(async (s) => [s, await probe(this.cfg.serviceUrls[s])] as const)),
+      Promise.all(
+        SERVICES.map(async (s) => [s, await Promise.all(this.cfg.serviceReplicas[s].map(probe))] as const),
+      ),
       this.batchesInFlight(atMs),
     ]);
     this.refreshRecordTimes();
     return {
       atMs,
       kafka,
-      services: Object.fromEntries(probes) as Record<ServiceName, ServiceProbe>,
+      services: Object.fromEntries(probes) as Record<ServiceName, ServiceProbe[]>,
       batchesInFlight,
       recordTimes: new Map(this.recordTimes),
     };

@@ -42,6 +42,9 @@ export const TOPOLOGIES: Readonly<Record<TopologyName, Topology>> = Object.freez
   },
 });
 
+/** 1…n: the numbers of a topology's nodes and replicas (`kafka-1`, `ingestion-2`). */
+export const ordinals = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
 /**
  * Where the native stack (`deploy/local`) puts node n of an engine on one machine: a loopback address of
  * its own, 127.0.0.n, with the engine's usual port, as on separate machines.
@@ -50,4 +53,34 @@ export const localNodeHost = (node: number): string => `127.0.0.${node}`;
 
 /** Every node of an engine on the native stack, as a client lists them: `127.0.0.1:9092,127.0.0.2:9092,…`. */
 export const localNodeAddresses = (nodes: number, port: number | string): string =>
-  Array.from({ length: nodes }, (_, i) => `${localNodeHost(i + 1)}:${port}`).join(',');
+  ordinals(nodes)
+    .map((n) => `${localNodeHost(n)}:${port}`)
+    .join(',');
+
+/**
+ * The port of replica r (1…) of a service on the native stack, on 127.0.0.1: 100·r above the service's
+ * usual port, which HAProxy holds in front of ingestion and the audit (and nothing holds for the others).
+ */
+export const localReplicaPort = (port: number, replica: number): number => port + 100 * replica;
+
+/** One process of a service on the native stack: its name (`enrichment`, `enrichment-2`) and HTTP port. */
+export interface LocalServiceProcess {
+  readonly name: string;
+  readonly port: number;
+}
+
+/**
+ * The processes of a service on the native stack, given the service's usual HTTP port: in `single` the
+ * service itself on that port; in `cluster` its replicas `<service>-1`… on their replica ports.
+ */
+export function localServiceProcesses(
+  topology: TopologyName,
+  service: string,
+  port: number,
+): LocalServiceProcess[] {
+  if (topology === 'single') return [{ name: service, port }];
+  return ordinals(TOPOLOGIES[topology].serviceReplicas).map((r) => ({
+    name: `${service}-${r}`,
+    port: localReplicaPort(port, r),
+  }));
+}
