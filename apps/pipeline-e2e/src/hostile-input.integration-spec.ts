@@ -8,6 +8,7 @@ import {
   anyHostileString,
   brokenJsonText,
   deepJsonText,
+  heavyVersionsOfOnePerson,
   hostileJsonValue,
   hostileNumber,
   hostilePerson,
@@ -195,6 +196,7 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
     );
     const body = fc.oneof(
       { weight: 6, arbitrary: people.map(asText) },
+      { weight: 1, arbitrary: heavyVersionsOfOnePerson().map(asText) },
       { weight: 1, arbitrary: hostileJsonValue().map(asText) },
       { weight: 1, arbitrary: brokenJsonText() },
       { weight: 1, arbitrary: deepJsonText(1, 200_000) },

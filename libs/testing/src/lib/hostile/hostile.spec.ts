@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { RandomUser, TOPICS } from '@sparkflow/contracts';
 import { describeHostile } from './describe';
-import { aPerson, hostilePerson, mutated } from './people';
+import { aPerson, heavyVersionsOfOnePerson, hostilePerson, mutated } from './people';
 import { hostileRecord, recordBytes } from './records';
 import { hostileString, hugeString } from './strings';
 
@@ -15,6 +15,16 @@ describe('hostile arbitraries', () => {
     );
     const ids = fc.sample(aPerson(), { numRuns: 300, seed: 2 }).map((p) => p.login.uuid);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('makes bodies of one person over 1 MiB, each version under the 256 KB a person may take', () => {
+    const bodies = fc.sample(heavyVersionsOfOnePerson(), { numRuns: 40, seed: 3 });
+    for (const versions of bodies) {
+      expect(new Set(versions.map((v) => (v as { login: { uuid: string } }).login.uuid)).size).toBe(1);
+      for (const v of versions) expect(Buffer.byteLength(JSON.stringify(v))).toBeLessThan(256 * 1024);
+    }
+    const over = bodies.filter((b) => Buffer.byteLength(JSON.stringify(b)) > 1024 * 1024);
+    expect(over.length).toBeGreaterThan(bodies.length / 2);
   });
 
   it('produces every class of hostile character', () => {

@@ -277,6 +277,42 @@ export const hostilePerson = (): fc.Arbitrary<Record<string, unknown>> =>
     },
   );
 
+/**
+ * Five to seven versions of one person (one `login.uuid`, so one partition of every topic) in one body,
+ * each with a field of 170–248 KB, under ingestion's per-person limit: together more than one record
+ * batch a topic takes (1 MiB), and more again once their text grows on the way (NFC normalisation turns
+ * U+1D160 into three code points, a dead letter escapes every `"`). Some are refused by ingestion (`nat`)
+ * or by enrichment (`email`), so large records reach users.dlq from both.
+ */
+export const heavyVersionsOfOnePerson = (): fc.Arbitrary<Record<string, unknown>[]> =>
+  fc
+    .tuple(
+      fc.uuid({ version: 4 }),
+      fc.array(
+        fc.record({
+          person: aPerson(),
+          path: fc.constantFrom('picture.large', 'login.username', 'location.timezone.description'),
+          unit: fc.constantFrom('x', '"', '\u{1D160}', 'é'),
+          bytes: fc.integer({ min: 170_000, max: 248_000 }),
+          refusedBy: fc.constantFrom(null, null, 'ingestion', 'enrichment'),
+        }),
+        { minLength: 5, maxLength: 7 },
+      ),
+    )
+    .map(([uuid, versions]) =>
+      versions.map(({ person, path, unit, bytes, refusedBy }) => {
+        // Bytes the unit takes in the body's JSON: `"` is escaped, the others are UTF-8.
+        const unitBytes = unit === '"' ? 2 : Buffer.byteLength(unit);
+        const sets: Mutation[] = [
+          { path: 'login.uuid', op: 'set', value: uuid },
+          { path, op: 'set', value: unit.repeat(Math.floor(bytes / unitBytes)) },
+        ];
+        if (refusedBy === 'ingestion') sets.push({ path: 'nat', op: 'set', value: 'X' });
+        if (refusedBy === 'enrichment') sets.push({ path: 'email', op: 'set', value: 'not an address' });
+        return mutated(person, sets);
+      }),
+    );
+
 /** `login.uuid` of a generated person, when it still has a string one. */
 export function loginUuidOf(person: unknown): string | undefined {
   const login = (person as { login?: { uuid?: unknown } } | null)?.login;
