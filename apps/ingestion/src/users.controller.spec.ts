@@ -1,9 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { gzipSync } from 'node:zlib';
 import { Test } from '@nestjs/testing';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
 import type { DeadLetterEvent } from '@sparkflow/contracts';
+import { jsonBodyOptions } from '@sparkflow/service-kit';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of ingestion, with the Kafka producer replaced by one that records what it was asked to send. */
@@ -29,7 +31,8 @@ describe('POST /v1/users', () => {
       bodyParser: false,
       logger: false,
     });
-    express.useBodyParser('json', { limit: '64kb' });
+    // As bootstrapService sets it up.
+    express.useBodyParser('json', jsonBodyOptions('64kb'));
     app = express;
     await app.listen(0, '127.0.0.1');
     url = `${await app.getUrl()}/v1/users`;
@@ -105,6 +108,53 @@ describe('POST /v1/users', () => {
   it('answers 400 for malformed JSON and 413 above the body limit', async () => {
     expect((await post('{"results": [')).status).toBe(400);
     expect((await post(JSON.stringify({ padding: 'x'.repeat(100_000) }))).status).toBe(413);
+  });
+
+  describe('a body that is empty or not JSON', () => {
+    const send = (headers: Record<string, string>, body: string | Uint8Array) =>
+      fetch(url, { method: 'POST', headers: { 'x-api-key': 'dev-ingestion-key', ...headers }, body });
+    const answer = async (res: Response) => [res.status, await res.json()];
+    const empty = {
+      statusCode: 400,
+      message: 'the request body is empty',
+      errors: [{ path: '', message: expect.stringMatching(/^the request body is empty: expected /) }],
+    };
+    const unsupported = (got: string) => ({
+      statusCode: 415,
+      message: 'Unsupported Media Type: send the body as application/json',
+      errors: [{ path: 'Content-Type', message: expect.stringMatching(new RegExp(`, got ${got}$`)) }],
+    });
+
+    it('answers an empty body 400 saying it is empty, with or without a Content-Type', async () => {
+      expect(await answer(await send({ 'content-type': 'application/json' }, ''))).toEqual([400, empty]);
+      expect(await answer(await send({}, new Uint8Array()))).toEqual([400, empty]);
+      const gzipped = { 'content-type': 'application/json', 'content-encoding': 'gzip' };
+      expect(await answer(await send(gzipped, gzipSync('')))).toEqual([400, empty]);
+      expect(sent).toHaveLength(0);
+    });
+
+    it('answers JSON sent as text/plain, or with no Content-Type, 415 naming Content-Type', async () => {
+      const json = JSON.stringify(generateUsers({ seed: 'unit', count: 1 }));
+      expect(await answer(await send({ 'content-type': 'text/plain' }, json))).toEqual([
+        415,
+        unsupported('"text/plain"'),
+      ]);
+      expect(await answer(await send({}, new TextEncoder().encode(json)))).toEqual([
+        415,
+        unsupported('none'),
+      ]);
+      expect(sent).toHaveLength(0);
+    });
+
+    it('still takes gzip-encoded JSON', async () => {
+      const users = generateUsers({ seed: 'unit-gzip', count: 2 });
+      const res = await send(
+        { 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'gzip' },
+        gzipSync(JSON.stringify(users)),
+      );
+      expect(res.status).toBe(202);
+      expect(((await res.json()) as { accepted: number }).accepted).toBe(2);
+    });
   });
 
   it('answers 400 naming Idempotency-Key for a key that is not 1 to 255 visible ASCII characters, and produces nothing', async () => {

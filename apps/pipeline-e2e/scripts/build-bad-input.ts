@@ -49,7 +49,7 @@ const cases: Case[] = [
   { name: 'http: empty results', channel: 'http', body: { results: [] }, expect: { status: 400 } },
   { name: 'http: deep nesting', channel: 'http', nestingDepth: 5000, expect: { status: 400 } },
   { name: 'http: invalid UTF-8 body', channel: 'http', bytesBase64: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]).toString('base64'), expect: { status: 400 } },
-  { name: 'http: wrong content type', channel: 'http', text: JSON.stringify(users[0]), headers: { 'content-type': 'text/plain' }, expect: { status: 400 } },
+  { name: 'http: wrong content type', channel: 'http', text: JSON.stringify(users[0]), headers: { 'content-type': 'text/plain' }, expect: { status: 415 } },
   { name: 'http: no API key', channel: 'http', body: user(), headers: { 'x-api-key': '' }, expect: { status: 401 } },
   { name: 'http: wrong API key', channel: 'http', body: user(), headers: { 'x-api-key': 'not-a-real-key' }, expect: { status: 401 } },
   { name: 'http: oversized body', channel: 'http', body: user(), padFirstNameTo: 6 * 1024 * 1024, expect: { status: 413 } },

@@ -59,6 +59,11 @@ describe('monthCohort', () => {
     expect(monthCohort(utc('2012-08-02T22:01:53.512Z'))).toBe('2012-08');
   });
 
+  it("zero-pads the year to four digits, as the contract's YYYY-MM needs", () => {
+    expect(monthCohort(utc('0999-03-01T00:00:00.000Z'))).toBe('0999-03');
+    expect(monthCohort(utc('0000-01-01T00:00:00.000Z'))).toBe('0000-01');
+  });
+
   it('uses UTC, not local time, at a month boundary', () => {
     expect(monthCohort(utc('2010-12-31T23:30:00.000-02:00'))).toBe('2011-01');
   });

@@ -27,9 +27,9 @@ export function ageBand(age: number): AgeBand {
   return BANDS_OLDEST_FIRST.find((band) => age >= LOWER_BOUND[band]) ?? 'under-18';
 }
 
-/** `YYYY-MM` of the instant, in UTC. */
+/** `YYYY-MM` of the instant, in UTC, the year zero-padded (for years 0–9999; enrichment's dates are well inside). */
 export function monthCohort(date: Date): string {
-  return `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+  return `${String(date.getUTCFullYear()).padStart(4, '0')}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
 /** The same instant `years` calendar years earlier (UTC). */

@@ -412,6 +412,34 @@ describe('enrichUser', () => {
       expect(codesAndPaths(rejected(raw))).toEqual([[SemanticInvalid, 'registered.date']]);
     });
 
+    it.each(['0000-01-01T00:00:00+01:00', '0000-01-01T00:00:00Z', '0999-12-31T23:59:59Z'])(
+      'rejects a registration date (%s) more than 130 years ago when there is no date of birth to compare',
+      (date) => {
+        const raw = withValue(without(aRandomUser('GB'), 'dob'), 'registered.date', date);
+        const reasons = rejected(raw);
+        expect(codesAndPaths(reasons)).toEqual([[SemanticInvalid, 'registered.date']]);
+        expect(reasons[0].message).toBe(
+          'Registration date is more than 130 years ago, before the oldest date of birth accepted',
+        );
+      },
+    );
+
+    it('accepts a registration exactly 130 years ago without a date of birth, not a millisecond earlier', () => {
+      const noDob = without(aRandomUser('GB'), 'dob');
+      expect(enriched(withValue(noDob, 'registered.date', '1896-05-01T00:00:00.000Z'))).toMatchObject({
+        registeredAt: '1896-05-01T00:00:00.000Z',
+        registrationCohort: '1896-05',
+      });
+      expect(
+        codesAndPaths(rejected(withValue(noDob, 'registered.date', '1896-04-30T23:59:59.999Z'))),
+      ).toEqual([[SemanticInvalid, 'registered.date']]);
+    });
+
+    it('names a registration both too old and before the date of birth once', () => {
+      const raw = withValue(aRandomUser('GB'), 'registered.date', '1800-01-01T00:00:00.000Z');
+      expect(codesAndPaths(rejected(raw))).toEqual([[SemanticInvalid, 'registered.date']]);
+    });
+
     it('rejects registration before birth', () => {
       const raw = aRandomUser('GB');
       raw.registered.date = '1979-03-14T06:24:46.610Z';

@@ -4,6 +4,11 @@ import { hasControlCharacter, normaliseEmail } from '../normalise/text';
 import { stringsReader } from './payload-path';
 
 export const MAX_TEXT_LENGTH = 1000;
+/**
+ * The oldest date of birth accepted, in years before `now`; also the oldest registration date, with or
+ * without a date of birth beside it, since nobody registers before being born. It keeps every date
+ * enrichment writes (registeredAt, registrationCohort) in four-digit years, as EnrichedUser needs.
+ */
 export const MAX_AGE_YEARS = 130;
 
 // Free text a sender controls; capped so one record cannot bloat every store and index downstream.
@@ -61,7 +66,7 @@ function dateOf(value: string | undefined): Date | undefined {
 
 /**
  * Checks the schema cannot express: lengths, blanks, control characters, e-mail shape, and dates against
- * each other and `now`. Runs on the raw payload so a record with schema faults still gets these reported.
+ * each other and `now` (neither in the future nor more than MAX_AGE_YEARS before it). Runs on the raw payload so a record with schema faults still gets these reported.
  */
 export function recordReasons(payload: unknown, now: Date): DeadLetterReason[] {
   const reasons: DeadLetterReason[] = [];
@@ -103,10 +108,11 @@ export function recordReasons(payload: unknown, now: Date): DeadLetterReason[] {
 
   const dob = dateOf(stringAt('dob.date'));
   const registered = dateOf(stringAt('registered.date'));
+  const oldest = yearsBefore(now, MAX_AGE_YEARS).getTime();
   if (dob !== undefined && dob.getTime() > now.getTime()) {
     reasons.push(semanticInvalid('dob.date', `Date of birth is in the future (after ${now.toISOString()})`));
   }
-  if (dob !== undefined && dob.getTime() < yearsBefore(now, MAX_AGE_YEARS).getTime()) {
+  if (dob !== undefined && dob.getTime() < oldest) {
     reasons.push(semanticInvalid('dob.date', `Date of birth is more than ${MAX_AGE_YEARS} years ago`));
   }
   if (registered !== undefined && registered.getTime() > now.getTime()) {
@@ -114,7 +120,15 @@ export function recordReasons(payload: unknown, now: Date): DeadLetterReason[] {
       semanticInvalid('registered.date', `Registration date is in the future (after ${now.toISOString()})`),
     );
   }
-  if (dob !== undefined && registered !== undefined && registered.getTime() < dob.getTime()) {
+  // Checked whether or not a date of birth is given: without one, nothing else bounds it from below.
+  if (registered !== undefined && registered.getTime() < oldest) {
+    reasons.push(
+      semanticInvalid(
+        'registered.date',
+        `Registration date is more than ${MAX_AGE_YEARS} years ago, before the oldest date of birth accepted`,
+      ),
+    );
+  } else if (dob !== undefined && registered !== undefined && registered.getTime() < dob.getTime()) {
     reasons.push(semanticInvalid('registered.date', 'Registered before the date of birth'));
   }
 

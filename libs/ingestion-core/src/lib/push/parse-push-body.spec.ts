@@ -71,6 +71,51 @@ describe('parsePushBody', () => {
     ]);
   });
 
+  it('names the person too large to cross the pipeline in its errors, by its place in the body', () => {
+    const big = structuredClone(response);
+    (big.results[2]['name'] as Record<string, unknown>)['first'] = '"'.repeat(5000);
+    const parsed = parsePushBody(big, limits(10, 4000));
+    expect(!parsed.ok && parsed.errors).toEqual([
+      {
+        path: 'results.2',
+        message: expect.stringMatching(/^\d+ bytes of JSON; at most 4000 bytes per person$/),
+      },
+    ]);
+    const alone = parsePushBody(big.results[2], limits(10, 4000));
+    expect(!alone.ok && alone.errors.map((e) => e.path)).toEqual(['']);
+  });
+
+  it('refuses a person nested too deeply to read with 400, naming the person and the field that is', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const people = [response.results[0], { login: { uuid: 'x' }, gender: deep }];
+    const parsed = parsePushBody(people, limits());
+    expect(!parsed.ok && [parsed.status, parsed.message, parsed.errors]).toEqual([
+      400,
+      'person 1 is nested too deeply to read',
+      [{ path: '1.gender', message: 'nested 200001 levels deep, too deep to read' }],
+    ]);
+    const wrapped = parsePushBody({ results: people }, limits());
+    expect(!wrapped.ok && wrapped.errors.map((e) => e.path)).toEqual(['results.1.gender']);
+  });
+
+  it.each([[{ results: { login: { uuid: 'x' } } }], [{ results: null }], [{ results: 'people' }]])(
+    'refuses %j with 400 naming results, not the wrapper as one person',
+    (body) => {
+      const parsed = parsePushBody(body, limits());
+      expect(!parsed.ok && [parsed.status, parsed.message, parsed.errors]).toEqual([
+        400,
+        'results: expected an array of people',
+        [
+          {
+            path: 'results',
+            message: expect.stringMatching(/^expected an array of people, got (an object|null|a string)$/),
+          },
+        ],
+      ]);
+    },
+  );
+
   it.each([[null], ['a string'], [42], [[]], [{ results: [] }]])(
     'rejects %j with a 400 saying what it expects',
     (body) => {

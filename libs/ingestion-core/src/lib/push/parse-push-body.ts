@@ -41,6 +41,39 @@ const refused = (status: 400 | 413, message: string, errors: FieldError[] = []):
   errors,
 });
 
+/** Levels of arrays and objects in `value`, counted without recursion (it may be too deep for the stack). */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [v, depth] = next;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** The person's own field (key or index) holding its deepest nesting, and how deep that goes. */
+function deepestField(person: unknown): { field: string | null; depth: number } {
+  if (typeof person !== 'object' || person === null) return { field: null, depth: 0 };
+  let deepest: { field: string | null; depth: number } = { field: null, depth: 0 };
+  for (const [field, value] of Object.entries(person)) {
+    const depth = nestingDepth(value);
+    if (depth > deepest.depth) deepest = { field, depth };
+  }
+  return deepest;
+}
+
+const kindOf = (value: unknown): string =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'object'
+        ? 'an object'
+        : `a ${typeof value}`;
+
 /** Bytes of the item's JSON, or null when it is nested too deeply to serialise (stack exhausted). */
 function jsonBytes(item: unknown): number | null {
   try {
@@ -59,8 +92,9 @@ function loginUuidOf(item: unknown): string | null {
 /**
  * `POST /v1/users` takes one user, an array of users, or a whole `{results:[…]}` API response. Each person
  * is judged alone: the valid ones are ingested and the invalid ones come back as `rejected`, each with every
- * invalid field. Only the request as a whole is refused: not a list of people (400), more people than
- * `maxUsers` (400), or one person too large to cross the pipeline (413, naming it).
+ * invalid field. Only the request as a whole is refused: not a list of people or a `results` that is not
+ * an array (400), more people than `maxUsers` (400), one person nested too deeply to read (400), or one
+ * too large to cross the pipeline (413); each refusal's errors name where in the body the fault is.
  */
 export function parsePushBody(body: unknown, limits: PushLimits): PushParse {
   const shape = Body.safeParse(body);
@@ -69,13 +103,19 @@ export function parsePushBody(body: unknown, limits: PushLimits): PushParse {
       { path: '', message: 'expected a user object, an array of users or {"results": [...]}' },
     ]);
   }
-  const isResponse = !Array.isArray(body) && Array.isArray((body as { results?: unknown }).results);
-  const items: unknown[] = Array.isArray(body)
-    ? body
-    : isResponse
-      ? (body as { results: unknown[] }).results
-      : [body];
+  // A `results` key makes the body an API response (no person has one), whatever it holds.
+  const isResponse = !Array.isArray(body) && Object.hasOwn(body as object, 'results');
+  const results = isResponse ? (body as { results: unknown }).results : undefined;
+  if (isResponse && !Array.isArray(results)) {
+    return refused(400, 'results: expected an array of people', [
+      { path: 'results', message: `expected an array of people, got ${kindOf(results)}` },
+    ]);
+  }
+  const items: unknown[] = Array.isArray(body) ? body : isResponse ? (results as unknown[]) : [body];
   const prefix = Array.isArray(body) ? '' : isResponse ? 'results.' : null;
+  // Where a person, or one of its fields, is in the body: `results.3.email`, `3.email`, or `email` alone.
+  const at = (index: number, path: string) =>
+    [prefix === null ? null : `${prefix}${index}`, path || null].filter((p) => p !== null).join('.');
   if (!items.length)
     return refused(400, 'no users in the request', [{ path: '', message: 'no users in the request' }]);
   if (items.length > limits.maxUsers) {
@@ -84,13 +124,20 @@ export function parsePushBody(body: unknown, limits: PushLimits): PushParse {
   }
   for (const [index, item] of items.entries()) {
     const bytes = jsonBytes(item);
-    if (bytes === null) return refused(400, `person ${index} is nested too deeply to read`);
+    if (bytes === null) {
+      const { field, depth } = deepestField(item);
+      return refused(400, `person ${index} is nested too deeply to read`, [
+        { path: at(index, field ?? ''), message: `nested ${depth} levels deep, too deep to read` },
+      ]);
+    }
     if (bytes > limits.maxPersonBytes) {
       const uuid = loginUuidOf(item);
+      const size = `${bytes} bytes of JSON; at most ${limits.maxPersonBytes} bytes per person`;
       return refused(
         413,
-        `person ${index}${uuid === null ? '' : ` (login.uuid ${uuid})`} is ${bytes} bytes of JSON; ` +
-          `at most ${limits.maxPersonBytes} bytes per person cross the pipeline (INGESTION_MAX_PERSON_BYTES)`,
+        `person ${index}${uuid === null ? '' : ` (login.uuid ${uuid})`} is ${size} ` +
+          `cross the pipeline (INGESTION_MAX_PERSON_BYTES)`,
+        [{ path: at(index, ''), message: size }],
       );
     }
   }
@@ -109,12 +156,10 @@ export function parsePushBody(body: unknown, limits: PushLimits): PushParse {
   });
   if (users.length === 0) {
     // Nobody to ingest: refusing the request loses nothing, and the sender learns at once what to fix.
-    const at = (r: RejectedPerson, path: string) =>
-      [prefix === null ? null : `${prefix}${r.index}`, path || null].filter((p) => p !== null).join('.');
     return refused(
       400,
       'invalid users',
-      rejected.flatMap((r) => r.reasons.map((e) => ({ path: at(r, e.path), message: e.message }))),
+      rejected.flatMap((r) => r.reasons.map((e) => ({ path: at(r.index, e.path), message: e.message }))),
     );
   }
   return { ok: true, users, rejected };

@@ -65,6 +65,63 @@ describe('PushUsersUseCase', () => {
     expect(outcome).toMatchObject({ status: 202, body: { accepted: 3, rejected: [] } });
     expect(counted).toEqual([]);
   });
+
+  describe('a body it cannot read as people', () => {
+    const apiKey = 'dev-ingestion-key';
+
+    it('answers an empty body 400 saying it is empty, not as a person without login', async () => {
+      const { push, sent } = pushUseCase();
+      const outcome = await push.execute({}, { apiKey, contentType: 'application/json', emptyBody: true });
+      expect(outcome).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          message: 'the request body is empty',
+          errors: [
+            {
+              path: '',
+              message:
+                'the request body is empty: expected a user object, an array of users or {"results": [...]}',
+            },
+          ],
+        },
+      });
+      expect(sent).toEqual([]);
+    });
+
+    it.each([
+      ['text/plain', 'got "text/plain"'],
+      ['application/x-www-form-urlencoded', 'got "application/x-www-form-urlencoded"'],
+      [null, 'got none'],
+    ])('answers a body sent as %p 415 naming Content-Type and what it accepts', async (contentType, got) => {
+      const { push, sent } = pushUseCase();
+      const outcome = await push.execute(undefined, { apiKey, contentType });
+      expect(outcome).toEqual({
+        status: 415,
+        body: {
+          statusCode: 415,
+          message: 'Unsupported Media Type: send the body as application/json',
+          errors: [
+            {
+              path: 'Content-Type',
+              message: expect.stringMatching(new RegExp(`^expected application/json .*gzip.*, ${got}$`)),
+            },
+          ],
+        },
+      });
+      expect(sent).toEqual([]);
+    });
+
+    it('takes application/json whatever its case and parameters', async () => {
+      const { push } = pushUseCase();
+      const users = generateUsers({ seed: 'push-spec', count: 1 });
+      for (const contentType of ['application/json', 'Application/JSON; charset=utf-8']) {
+        expect(await push.execute(users, { apiKey, contentType, emptyBody: false })).toMatchObject({
+          status: 202,
+        });
+      }
+    });
+  });
 });
 
 /** The key store's contract in memory: the first proposal under a scope stands. */

@@ -42,8 +42,8 @@ export interface PushReceipt {
 export type PushOutcome =
   | { status: 202; body: PushReceipt }
   | {
-      status: 400 | 413 | 422;
-      body: { statusCode: 400 | 413 | 422; message: string; errors: FieldError[] };
+      status: 400 | 413 | 415 | 422;
+      body: { statusCode: 400 | 413 | 415 | 422; message: string; errors: FieldError[] };
     }
   | {
       status: 503;
@@ -51,10 +51,17 @@ export type PushOutcome =
       body: { statusCode: 503; message: string; errors: FieldError[] };
     };
 
-/** What a push carries besides its body: the API key it was accepted under, and its Idempotency-Key header. */
+/**
+ * What a push carries besides its body: the API key it was accepted under, its Idempotency-Key header
+ * and, when the caller knows them, its Content-Type and whether it sent a body at all.
+ */
 export interface PushHeaders {
   apiKey: string;
   idempotencyKey?: string | string[];
+  /** The Content-Type header, null when none was sent: a body that is not application/json is answered 415. */
+  contentType?: string | null;
+  /** True when the request had no body or an empty one (answered 400 saying so, not read as `{}`). */
+  emptyBody?: boolean;
 }
 
 export interface PushUsersOptions {
@@ -66,10 +73,33 @@ export interface PushUsersOptions {
   warn?: (message: string) => void;
 }
 
-const refusal = (status: 400 | 413 | 422, message: string, errors: FieldError[] = []): PushOutcome => ({
+const refusal = (status: 400 | 413 | 415 | 422, message: string, errors: FieldError[] = []): PushOutcome => ({
   status,
   body: { statusCode: status, message, errors },
 });
+
+/** The Content-Type a push must have (any charset parameter is the JSON parser's to judge). */
+export const PUSH_CONTENT_TYPE = 'application/json';
+
+const PUSH_SHAPES = 'a user object, an array of users or {"results": [...]}';
+
+/** Why the request's body cannot be read as people at all, before looking at it: empty, or not JSON. */
+export function pushBodyRefusal(headers: PushHeaders | undefined): PushOutcome | null {
+  if (headers?.emptyBody) {
+    const message = `the request body is empty: expected ${PUSH_SHAPES}`;
+    return refusal(400, 'the request body is empty', [{ path: '', message }]);
+  }
+  const type = headers?.contentType;
+  if (type === undefined) return null;
+  const mediaType = type?.split(';')[0].trim().toLowerCase();
+  if (mediaType === PUSH_CONTENT_TYPE) return null;
+  const message =
+    `expected ${PUSH_CONTENT_TYPE} (charset UTF-8, UTF-16 or UTF-32; Content-Encoding gzip, deflate or br ` +
+    `accepted), got ${type === null ? 'none' : JSON.stringify(type.slice(0, 100))}`;
+  return refusal(415, `Unsupported Media Type: send the body as ${PUSH_CONTENT_TYPE}`, [
+    { path: 'Content-Type', message },
+  ]);
+}
 
 /**
  * `POST /v1/users`: ingests the valid people of a request and dead-letters the invalid ones (stage
@@ -99,6 +129,8 @@ export class PushUsersUseCase {
   }
 
   async execute(body: unknown, headers?: PushHeaders): Promise<PushOutcome> {
+    const unreadable = pushBodyRefusal(headers);
+    if (unreadable) return unreadable;
     const header = parseIdempotencyKey(headers?.idempotencyKey);
     if (!header.ok)
       return refusal(400, header.message, [{ path: 'Idempotency-Key', message: header.message }]);

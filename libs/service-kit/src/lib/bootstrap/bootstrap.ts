@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
+import { jsonBodyOptions } from '../http/json-body';
 import { serviceLoggerModule } from '../observability/service-logger';
 import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
 
@@ -58,7 +59,7 @@ export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INest
       bodyBudget(sizeInBytes(s.bodiesInFlight), sizeInBytes(s.bodyLimit ?? '100kb'), s.bodyIdleTimeoutMs),
     );
   }
-  app.useBodyParser('json', { limit: s.bodyLimit ?? '100kb' });
+  app.useBodyParser('json', jsonBodyOptions(s.bodyLimit ?? '100kb'));
   // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500.
   app.useGlobalFilters(new SparkflowExceptionFilter());
   app.enableShutdownHooks();

@@ -1,5 +1,6 @@
 export * from './strings';
 export * from './numbers';
+export * from './dates';
 export * from './json';
 export * from './people';
 export * from './records';

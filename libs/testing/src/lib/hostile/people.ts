@@ -1,5 +1,6 @@
 import * as fc from 'fast-check';
 import type { FullRandomUser } from '@sparkflow/contracts';
+import { hostileIsoDate } from './dates';
 import { hostileJsonValue } from './json';
 import { hostileNumber } from './numbers';
 import { anyHostileString, hostileString, hugeString } from './strings';
@@ -222,9 +223,31 @@ export function mutated(person: FullRandomUser, mutations: readonly Mutation[]):
 }
 
 /**
+ * A person whose date of birth and registration date are any date-times the contract's format allows
+ * (years 0000–9999, any offset, just now, 130 years back), each sometimes left out: a registration with
+ * no date of birth to be compared with is checked against nothing else.
+ */
+export const datedPerson = (): fc.Arbitrary<Record<string, unknown>> =>
+  fc
+    .tuple(
+      aPerson(),
+      fc.option(hostileIsoDate(), { nil: undefined }),
+      fc.option(hostileIsoDate(), { nil: undefined }),
+      fc.constantFrom('keep', 'drop-dob', 'drop-registered'),
+    )
+    .map(([p, dob, registered, drop]) => {
+      const ms: Mutation[] = [];
+      if (dob !== undefined) ms.push({ path: 'dob.date', op: 'set', value: dob });
+      if (registered !== undefined) ms.push({ path: 'registered.date', op: 'set', value: registered });
+      if (drop === 'drop-dob') ms.push({ path: 'dob', op: 'delete' });
+      if (drop === 'drop-registered') ms.push({ path: 'registered', op: 'delete' });
+      return mutated(p, ms);
+    });
+
+/**
  * A person with hostile values: most often in the free-text fields a sender controls (which should be
  * stored or refused with a reason), sometimes anywhere (wrong types, missing parts, extra keys), sometimes
- * one field of megabytes.
+ * with dates at the ends of what the format allows, sometimes one field of megabytes.
  */
 export const hostilePerson = (): fc.Arbitrary<Record<string, unknown>> =>
   fc.oneof(
@@ -265,6 +288,7 @@ export const hostilePerson = (): fc.Arbitrary<Record<string, unknown>> =>
         .tuple(aPerson(), fc.array(personMutation(), { minLength: 1, maxLength: 4 }))
         .map(([p, ms]) => mutated(p, ms)),
     },
+    { weight: 2, arbitrary: datedPerson() },
     {
       weight: 2,
       arbitrary: fc
