@@ -27,8 +27,9 @@ async function kafkaRecords(
 ): Promise<Map<string, KafkaMessage>> {
   const kafka = cliKafka(cfg);
   const found = new Map<string, KafkaMessage>();
-  const byTopic = new Map<string, AuditTrailEvent[]>();
-  for (const s of steps) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
+  const byTopic = new Map<string, Placed[]>();
+  // A person ingestion refused has no place on users.raw: there is no record to read.
+  for (const s of steps.filter(placed)) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s]);
   const highs = await withAdmin(cfg, kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const out = new Map<string, Map<number, bigint>>();
@@ -58,6 +59,9 @@ async function kafkaRecords(
   }
   return found;
 }
+
+type Placed = AuditTrailEvent & { partition: number; offset: string };
+const placed = (s: AuditTrailEvent): s is Placed => s.partition !== null && s.offset !== null;
 
 function stepOf(s: AuditTrailEvent, m: KafkaMessage | undefined): LineageStep {
   let deadLetterStage: string | null = null;

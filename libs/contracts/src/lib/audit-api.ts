@@ -64,9 +64,10 @@ export interface AuditTrailEvent {
   userId: string | null;
   batchId: string | null;
   source: string | null;
-  partition: number;
-  /** The record's offset on `topic` (a 64-bit integer, as text). */
-  offset: string;
+  /** The record's partition of `topic`; null for a person ingestion refused, which never reached users.raw. */
+  partition: number | null;
+  /** The record's offset on `topic` (a 64-bit integer, as text); null where `partition` is. */
+  offset: string | null;
   producedAt: string | null;
   recordedAt: string;
   /** Why it was dead-lettered, when `outcome` is `dead-lettered`. */

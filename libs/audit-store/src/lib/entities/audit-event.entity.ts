@@ -30,11 +30,12 @@ export class AuditEventEntity {
   @Column({ type: 'text', nullable: true })
   source!: string | null;
 
-  @Column({ type: 'int' })
-  partition!: number;
+  /** Where the record is on `topic`; null for a person ingestion refused, which never reached users.raw. */
+  @Column({ type: 'int', nullable: true })
+  partition!: number | null;
 
-  @Column({ type: 'bigint' })
-  offset!: string;
+  @Column({ type: 'bigint', nullable: true })
+  offset!: string | null;
 
   @Column({ name: 'produced_at', type: 'timestamptz', nullable: true })
   producedAt!: Date | null;

@@ -12,7 +12,7 @@ export function auditTrailEventOf(e: AuditEventEntity): AuditTrailEvent {
     batchId: e.batchId,
     source: e.source,
     partition: e.partition,
-    offset: String(e.offset),
+    offset: e.offset === null ? null : String(e.offset),
     producedAt: e.producedAt ? new Date(e.producedAt).toISOString() : null,
     recordedAt: new Date(e.recordedAt).toISOString(),
     reasons: e.reasons,

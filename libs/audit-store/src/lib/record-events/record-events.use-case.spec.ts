@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DatabaseError } from 'pg';
 import type { InboundMessage } from '@sparkflow/kafka';
 import { auditRowsOf, RecordEventsUseCase } from './record-events.use-case';
-import type { AuditEventsRepository } from './audit-events.repository';
+import type { AuditEventsRepository, AuditRow } from './audit-events.repository';
 
 const env = (eventId: string, payload: unknown) => ({
   eventId,
@@ -216,10 +216,15 @@ describe('RecordEventsUseCase', () => {
     await new RecordEventsUseCase({ record } as unknown as AuditEventsRepository).execute([
       msg('users.dlq', refused),
     ]);
-    const rows = record.mock.calls[0][0] as { eventId: string; topic: string; outcome: string }[];
+    const rows = record.mock.calls[0][0] as AuditRow[];
     expect(rows.map((r) => [r.eventId, r.topic, r.outcome])).toEqual([
       [original, 'users.raw', 'ingested'],
       [original, 'users.dlq', 'dead-lettered'],
+    ]);
+    // It never reached users.raw: no place there, not the dead letter's place on users.dlq.
+    expect(rows.map((r) => [r.partition, r.offset])).toEqual([
+      [null, null],
+      [1, '42'],
     ]);
   });
 

@@ -171,9 +171,11 @@ export function auditRowsOf(m: InboundMessage): AuditRow[] | null {
         userId: d.data.payload.key && UUID.test(d.data.payload.key) ? d.data.payload.key.toLowerCase() : null,
       };
       // A person ingestion refused never reached users.raw, yet it was received and its batch counts it:
-      // recorded as ingested and dead-lettered, so the batch's account still adds up.
-      if (d.data.payload.stage === 'ingestion')
-        return [{ ...row, topic: TOPICS.usersRaw, outcome: 'ingested', reasons: null }, row];
+      // recorded as ingested (at no place on users.raw) and dead-lettered, so the batch's account adds up.
+      if (d.data.payload.stage === 'ingestion') {
+        const received: AuditRow = { ...row, topic: TOPICS.usersRaw, outcome: 'ingested', reasons: null };
+        return [{ ...received, partition: null, offset: null }, row];
+      }
       const enriched = enrichedRowOfDeadLetter(d.data);
       return enriched ? [enriched, row] : [row];
     }
