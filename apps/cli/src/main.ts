@@ -8,6 +8,7 @@ import { topCommand } from './commands/top.command';
 import { topicsCommand } from './commands/topics.command';
 import { usersCommand } from './commands/users.command';
 import { CliError, EXIT } from './errors';
+import { exitWhenFlushed } from './exit';
 
 const ENVIRONMENT_HELP = `
 Environment (the same variables the services and \`npm run stack\` read):
@@ -88,6 +89,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  // kafkajs and the Cassandra driver keep sockets and timers; exit explicitly once the command is done.
-  void main(process.argv.slice(2)).then((code) => process.exit(code));
+  // kafkajs and the Cassandra driver keep sockets and timers; exit explicitly once the output is flushed.
+  void main(process.argv.slice(2)).then((code) => exitWhenFlushed(code));
 }
