@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { exitWhenFlushed } from './exit';
+import { exitOnClosedPipe, exitWhenFlushed } from './exit';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -48,5 +48,29 @@ describe('exitWhenFlushed', () => {
     child.stdout.on('data', (d: Buffer) => (bytes += d.length));
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect({ code, bytes }).toEqual({ code: 0, bytes: 300000 });
+  }, 20_000);
+
+  it('ends quietly when the reader of stdout goes away, as `| head` does', async () => {
+    const script = `
+      setInterval(() => undefined, 60000);
+      const exit = require(${JSON.stringify(join(__dirname, 'exit.ts'))});
+      exit.exitOnClosedPipe();
+      let i = 0;
+      const more = () => { process.stdout.write('line ' + i++ + '\\n'); if (i < 200000) setImmediate(more); else exit.exitWhenFlushed(0); };
+      more();
+    `;
+    const child = spawn(
+      process.execPath,
+      ['-r', join(ROOT, 'node_modules/@swc-node/register/index.js'), '-e', script],
+      {
+        env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   }, 20_000);
 });

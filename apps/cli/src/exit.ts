@@ -20,3 +20,18 @@ export function exitWhenFlushed(
     });
   return Promise.all(streams.map(flushed)).then(() => exit(code));
 }
+
+/**
+ * Ends the process quietly when the reader of stdout or stderr has gone (`sparkflow topics list | head`):
+ * nothing more can be delivered, so the command stops, as it would on SIGPIPE, without a stack trace.
+ */
+export function exitOnClosedPipe(
+  streams: readonly Writable[] = [process.stdout, process.stderr],
+  exit: (code: number) => void = (c) => process.exit(c),
+): void {
+  for (const s of streams)
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      else throw err;
+    });
+}

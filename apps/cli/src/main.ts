@@ -8,7 +8,7 @@ import { topCommand } from './commands/top.command';
 import { topicsCommand } from './commands/topics.command';
 import { usersCommand } from './commands/users.command';
 import { CliError, EXIT } from './errors';
-import { exitWhenFlushed } from './exit';
+import { exitOnClosedPipe, exitWhenFlushed } from './exit';
 
 const ENVIRONMENT_HELP = `
 Environment (the same variables the services and \`npm run stack\` read):
@@ -90,5 +90,6 @@ async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   // kafkajs and the Cassandra driver keep sockets and timers; exit explicitly once the output is flushed.
+  exitOnClosedPipe();
   void main(process.argv.slice(2)).then((code) => exitWhenFlushed(code));
 }
