@@ -82,3 +82,26 @@ describe('the sparkflow program', () => {
     expect(written.join('')).not.toContain('sparkflow: sparkflow:');
   });
 });
+
+describe('option bounds', () => {
+  const run = (args: string[]) => {
+    const program = buildProgram(() => undefined);
+    const quiet = (c: typeof program): void => {
+      c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+      c.commands.forEach(quiet);
+    };
+    quiet(program);
+    return program.parseAsync(args, { from: 'user' });
+  };
+
+  it('refuses a batches list --limit above the audit bound before asking the audit', async () => {
+    await expect(run(['batches', 'list', '--limit', '5000'])).rejects.toThrow(/--limit "5000": at most 1000/);
+    await expect(run(['batches', 'list', '--limit', '5000'])).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('refuses a backfill day the calendar does not have', async () => {
+    await expect(
+      run(['backfill', '--from', '2026-02-30', '--to', '2026-03-01', '--per-day', '1']),
+    ).rejects.toThrow(/--from "2026-02-30"/);
+  });
+});
