@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { backfillCommand } from './commands/backfill.command';
 import { batchesCommand } from './commands/batches.command';
 import { dlqCommand } from './commands/dlq.command';
@@ -47,10 +47,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addCommand(benchCommand(setExitCode));
   const configure = (cmd: Command) => {
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);
+    cmd.configureHelp({ optionDescription: describeOption });
     cmd.commands.forEach(configure);
   };
   configure(program);
   return program;
+}
+
+/** Commander's description of an option, marking those a command cannot run without. */
+function describeOption(option: Option): string {
+  const text = new Help().optionDescription(option);
+  return option.mandatory ? `${text} (required)` : text;
 }
 
 /** Prints a failure on stderr, once prefixed with the program's name, and returns the exit code. */
