@@ -50,6 +50,16 @@ describe('exitWhenFlushed', () => {
     expect({ code, bytes }).toEqual({ code: 0, bytes: 300000 });
   }, 20_000);
 
+  it('exits with the code so far on EPIPE, and leaves other stream errors alone', () => {
+    const stream = new Writable({ write: (_c, _e, done) => done() });
+    const exits: number[] = [];
+    exitOnClosedPipe([stream], (code) => exits.push(code));
+    process.exitCode = 2;
+    stream.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    expect(exits).toEqual([2]);
+    expect(() => stream.emit('error', Object.assign(new Error('boom'), { code: 'EIO' }))).toThrow('boom');
+  });
+
   it('ends quietly when the reader of stdout goes away, as `| head` does', async () => {
     const script = `
       setInterval(() => undefined, 60000);
