@@ -135,6 +135,33 @@ describe('loadCliConfig', () => {
     expect(() => loadCliConfig({}, { auditKey: 'short' })).toThrow(/AUDIT_API_KEYS/);
   });
 
+  it('refuses a broker that is not host:port, naming the variable and the entry', () => {
+    expect(() => loadCliConfig({ KAFKA_BROKERS: 'nonsense' })).toThrow(
+      /KAFKA_BROKERS: "nonsense" is not host:port/,
+    );
+    expect(() => loadCliConfig({ KAFKA_BROKERS: 'kafka-0:9092,localhost:99999' })).toThrow(
+      /KAFKA_BROKERS: "localhost:99999" is not host:port with a port from 1 to 65535/,
+    );
+    expect(() => loadCliConfig({ KAFKA_BROKERS: 'localhost:0' })).toThrow(/KAFKA_BROKERS/);
+    expect(() => loadCliConfig({ KAFKA_BROKERS: ' , ' })).toThrow(/KAFKA_BROKERS/);
+    expect(loadCliConfig({ KAFKA_BROKERS: '[::1]:9092, 10.0.0.7:19092' }).kafkaBrokers).toEqual([
+      '[::1]:9092',
+      '10.0.0.7:19092',
+    ]);
+  });
+
+  it('takes Cassandra contact points with or without a port, and refuses a bad port', () => {
+    expect(
+      loadCliConfig({ CASSANDRA_CONTACT_POINTS: 'cassandra-0, cassandra-1:9043' }).cassandra.contactPoints,
+    ).toEqual(['cassandra-0', 'cassandra-1:9043']);
+    expect(() => loadCliConfig({ CASSANDRA_CONTACT_POINTS: 'cassandra-0:99999' })).toThrow(
+      /CASSANDRA_CONTACT_POINTS: "cassandra-0:99999"/,
+    );
+    expect(() => loadCliConfig({ CASSANDRA_CONTACT_POINTS: 'cassandra-0:nine' })).toThrow(
+      /CASSANDRA_CONTACT_POINTS/,
+    );
+  });
+
   it('names every bad variable', () => {
     expect(() => loadCliConfig({ AUDIT_HTTP_PORT: 'http', INGESTION_API_KEYS: 'short' })).toThrow(
       /AUDIT_HTTP_PORT[\s\S]*INGESTION_API_KEYS/,

@@ -20,6 +20,31 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(1).max(65535);
 
 /**
+ * A comma-separated list of `host:port` (`host[:port]` when the port may be left out), each port 1–65535;
+ * a bad entry is named, instead of surfacing later as "not reachable" from the client.
+ */
+const addressList = (defaultValue: string, portRequired: boolean) =>
+  z
+    .string()
+    .min(1)
+    .default(defaultValue)
+    .superRefine((value, ctx) => {
+      const entries = splitList(value);
+      if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one address' });
+      const shape = portRequired ? 'host:port' : 'host or host:port';
+      for (const entry of entries) {
+        const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d+))?$/.exec(entry);
+        const p = m?.[2] === undefined ? undefined : Number(m[2]);
+        const ok = m && (p === undefined ? !portRequired : p >= 1 && p <= 65535);
+        if (!ok)
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${entry}" is not ${shape} with a port from 1 to 65535`,
+          });
+      }
+    });
+
+/**
  * The CLI reads the variables the services and the native stack read, so `KAFKA_PORT=39092 npx sparkflow …`
  * talks to the stack `KAFKA_PORT=39092 npm run stack -- up` started. Explicit address lists win over ports.
  */
@@ -31,6 +56,10 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('cli').shape)
      * three Cassandra nodes (127.0.0.1–127.0.0.3), and the CLI lists them all, so one node down does not
      * stop it.
      */
+    /** Kafka's bootstrap brokers, `host:port,…`. */
+    KAFKA_BROKERS: addressList('127.0.0.1:9092', true),
+    /** Cassandra's contact points, `host[:port],…` (the driver's port, 9042, when left out). */
+    CASSANDRA_CONTACT_POINTS: addressList('127.0.0.1:9042', false),
     SPARKFLOW_TOPOLOGY: z.enum(['single', 'cluster']).optional(),
     KAFKA_PORT: port.optional(),
     CASSANDRA_PORT: port.optional(),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { loadCliConfig } from './cli.config';
 import { buildProgram, report } from './main';
@@ -80,5 +82,67 @@ describe('the sparkflow program', () => {
     }
     expect(written.join('')).toMatch(/^sparkflow: invalid configuration\n {2}AUDIT_HTTP_PORT: /);
     expect(written.join('')).not.toContain('sparkflow: sparkflow:');
+  });
+});
+
+describe('option bounds', () => {
+  const run = (args: string[]) => {
+    const program = buildProgram(() => undefined);
+    const quiet = (c: typeof program): void => {
+      c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+      c.commands.forEach(quiet);
+    };
+    quiet(program);
+    return program.parseAsync(args, { from: 'user' });
+  };
+
+  it('refuses a batches list --limit above the audit bound before asking the audit', async () => {
+    await expect(run(['batches', 'list', '--limit', '5000'])).rejects.toThrow(/--limit "5000": at most 1000/);
+    await expect(run(['batches', 'list', '--limit', '5000'])).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('refuses a backfill day the calendar does not have', async () => {
+    await expect(
+      run(['backfill', '--from', '2026-02-30', '--to', '2026-03-01', '--per-day', '1']),
+    ).rejects.toThrow(/--from "2026-02-30"/);
+  });
+});
+
+describe('help texts', () => {
+  const helpOf = (...path: string[]): string => {
+    let cmd = buildProgram(() => undefined);
+    for (const name of path) cmd = cmd.commands.find((c) => c.name() === name)!;
+    let text = '';
+    cmd.configureOutput({ writeOut: (s) => (text += s) });
+    cmd.outputHelp();
+    return text;
+  };
+  const every = (cmd = buildProgram(() => undefined)): ReturnType<typeof buildProgram>[] => [
+    cmd,
+    ...cmd.commands.flatMap((c) => every(c)),
+  ];
+
+  it('states each default once', () => {
+    for (const cmd of every()) expect(cmd.helpInformation()).not.toMatch(/\(default\s[^:)]*\)\s*\(default:/);
+  });
+
+  it('marks the options backfill cannot run without as required', () => {
+    const help = helpOf('backfill').replace(/\s+/g, ' ');
+    expect(help).toMatch(/--from <day> first day, e\.g\. 2026-11-01 \(required\)/);
+    expect(help).toMatch(/--to <day> last day \(inclusive\) \(required\)/);
+    expect(help).toMatch(/--per-day <n> users per day \(required\)/);
+    expect(help).not.toMatch(/--seed[^-]*\(required\)/);
+  });
+
+  it('lists every component the native stack takes', () => {
+    const usage = readFileSync(
+      join(__dirname, '..', '..', '..', 'deploy', 'local', 'src', 'main.ts'),
+      'utf8',
+    );
+    const paragraph = /\nComponents: ([\s\S]*?)\nDefault:/.exec(usage)![1];
+    const names = paragraph.replace(/\([^)]*\)/g, '').match(/[a-z][a-z-]+/g)!;
+    expect(names).toEqual(expect.arrayContaining(['kafka', 'spark-master', 'spark-worker', 'airflow']));
+    const help = helpOf('stack');
+    for (const name of names) expect(help).toMatch(new RegExp(`\\b${name}\\b`));
   });
 });

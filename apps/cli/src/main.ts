@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { backfillCommand } from './commands/backfill.command';
 import { batchesCommand } from './commands/batches.command';
 import { dlqCommand } from './commands/dlq.command';
@@ -8,6 +8,7 @@ import { topCommand } from './commands/top.command';
 import { topicsCommand } from './commands/topics.command';
 import { usersCommand } from './commands/users.command';
 import { CliError, EXIT } from './errors';
+import { exitOnClosedPipe, exitWhenFlushed } from './exit';
 
 const ENVIRONMENT_HELP = `
 Environment (the same variables the services and \`npm run stack\` read):
@@ -46,10 +47,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addCommand(benchCommand(setExitCode));
   const configure = (cmd: Command) => {
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);
+    cmd.configureHelp({ optionDescription: describeOption });
     cmd.commands.forEach(configure);
   };
   configure(program);
   return program;
+}
+
+/** Commander's description of an option, marking those a command cannot run without. */
+function describeOption(option: Option): string {
+  const text = new Help().optionDescription(option);
+  return option.mandatory ? `${text} (required)` : text;
 }
 
 /** Prints a failure on stderr, once prefixed with the program's name, and returns the exit code. */
@@ -88,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  // kafkajs and the Cassandra driver keep sockets and timers; exit explicitly once the command is done.
-  void main(process.argv.slice(2)).then((code) => process.exit(code));
+  // kafkajs and the Cassandra driver keep sockets and timers; exit explicitly once the output is flushed.
+  exitOnClosedPipe();
+  void main(process.argv.slice(2)).then((code) => exitWhenFlushed(code));
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import type { BatchList, BatchReport, BatchSummary } from '@sparkflow/contracts';
+import { BatchListQuery, type BatchList, type BatchReport, type BatchSummary } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError } from '../errors';
@@ -10,6 +10,12 @@ import type { Output } from '../output/output';
 import { stageLag } from '../pipeline/stage-lag';
 import { batchProgress, waitingFor, type StalledStage } from '../pipeline/stages';
 import { parsePositiveInt, parseSince } from './options';
+
+/** The audit's default and bound for `limit`, from the contract it validates the query with. */
+const LIST_LIMIT = {
+  default: BatchListQuery.parse({}).limit,
+  max: BatchListQuery.shape.limit.unwrap().maxValue,
+};
 
 async function fetchBatch(cfg: CliConfig, batchId: string): Promise<BatchReport | null> {
   const { status, body } = await callApi<BatchReport>(
@@ -87,7 +93,11 @@ export function batchesCommand(): Command {
     )
     .option('--since <time>', 'registered within 30m, 2h, 1d, or after an ISO date-time (default 1d)')
     .option('--incomplete', 'only batches not complete yet (in flight or stuck)')
-    .option('--limit <n>', 'at most n batches (default 100, at most 1000)', parsePositiveInt('--limit'))
+    .option(
+      '--limit <n>',
+      `at most n batches (default ${LIST_LIMIT.default}, at most ${LIST_LIMIT.max})`,
+      parsePositiveInt('--limit', LIST_LIMIT.max ?? undefined),
+    )
     .addHelpText(
       'after',
       `

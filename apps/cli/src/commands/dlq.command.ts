@@ -71,7 +71,7 @@ export function dlqCommand(): Command {
   dlq
     .command('stats')
     .description('dead letters counted by stage and by reason code, with the fields each reason named most')
-    .option('--since <time>', 'failed within 10m, 2h, 1d, or after an ISO date-time (default 1h)', '1h')
+    .option('--since <time>', 'failed within 10m, 2h, 1d, or after an ISO date-time', '1h')
     .addOption(stageOption())
     .addHelpText(
       'after',

@@ -18,6 +18,21 @@ describe('option parsers', () => {
     expect(() => parseDay('--from')('2026-13-45')).toThrow(UsageError);
   });
 
+  it('refuses a day the calendar does not have, which Date.parse would roll over', () => {
+    expect(parseDay('--from')('2026-02-28')).toBe('2026-02-28');
+    expect(parseDay('--from')('2028-02-29')).toBe('2028-02-29');
+    expect(() => parseDay('--from')('2026-02-30')).toThrow(/--from "2026-02-30"/);
+    expect(() => parseDay('--to')('2026-02-29')).toThrow(UsageError);
+    expect(() => parseDay('--to')('2026-04-31')).toThrow(UsageError);
+    expect(() => parseSince('2026-02-30T00:00:00Z', now)).toThrow(/--since "2026-02-30T00:00:00Z"/);
+  });
+
+  it('holds a number to the bound the server enforces', () => {
+    expect(parsePositiveInt('--limit', 1000)('1000')).toBe(1000);
+    expect(() => parsePositiveInt('--limit', 1000)('5000')).toThrow(/--limit "5000": at most 1000/);
+    expect(() => parsePositiveInt('--limit', 1000)('5000')).toThrow(UsageError);
+  });
+
   it('reads --offset as partition:offset', () => {
     expect(parseOffsetSpec('2:1500')).toEqual({ partition: 2, offset: 1500n });
   });

@@ -39,7 +39,8 @@ export function stackCommand(setExitCode: (code: number) => void): Command {
     .addHelpText(
       'after',
       `
-Components: kafka, cassandra, postgres, ingestion, enrichment, persistence, audit (default: all).
+Components: kafka, cassandra, postgres, spark-master (engines); ingestion, enrichment, persistence, audit
+(services); spark-worker, airflow. Default: all of them.
 Ports and data folder come from the environment (KAFKA_PORT, CASSANDRA_PORT, …, SPARKFLOW_HOME); see deploy/local/README.md.`,
     );
   const pass = (name: string, description: string, extra: string[] = []) =>

@@ -274,20 +274,39 @@ async function tail({ cfg, out }: Context, topic: string, opts: TailOptions): Pr
   }
 
   // Bounded read: collect, order by time, keep the newest `limit` (or the first `limit` from a start point).
-  const collected: { r: ShownRecord; m: KafkaMessage }[] = [];
-  await readMatching(
-    (r, m) => {
-      collected.push({ r, m });
-      return 'continue';
-    },
-    { idleTimeoutMs: 120_000 },
-  );
-  collected.sort((a, b) => Number(a.m.timestamp) - Number(b.m.timestamp) || a.r.partition - b.r.partition);
   const explicitStart = opts.fromBeginning || since !== undefined || at !== undefined;
-  const shown = (explicitStart ? collected.slice(0, limit) : collected.slice(-limit)).map((c) => c.r);
+  const collector = boundedTail(limit, explicitStart);
+  await readMatching(collector.onMatch, { idleTimeoutMs: 120_000 });
+  const shown = collector.shown();
   if (out.json) return out.data(shown);
   if (!shown.length) out.note(out.paint('dim', `no records in ${topic} match`));
   for (const r of shown) printRecord(out, r);
+}
+
+/**
+ * Collects a bounded tail's matches and picks what it shows, ordered by time: the newest `limit`, or from an
+ * explicit start the first `limit`. From a start, each partition stops being read once it has given `limit`
+ * matches (its offsets run forward in time, so later ones cannot be among the first `limit`), instead of
+ * reading every partition to its end.
+ */
+export function boundedTail(limit: number, explicitStart: boolean) {
+  const collected: { r: ShownRecord; m: KafkaMessage }[] = [];
+  const perPartition = new Map<number, number>();
+  return {
+    onMatch(r: ShownRecord, m: KafkaMessage): Directive {
+      collected.push({ r, m });
+      if (!explicitStart) return 'continue';
+      const n = (perPartition.get(r.partition) ?? 0) + 1;
+      perPartition.set(r.partition, n);
+      return n >= limit ? 'stop-partition' : 'continue';
+    },
+    shown(): ShownRecord[] {
+      const sorted = [...collected].sort(
+        (a, b) => Number(a.m.timestamp) - Number(b.m.timestamp) || a.r.partition - b.r.partition,
+      );
+      return (explicitStart ? sorted.slice(0, limit) : sorted.slice(-limit)).map((c) => c.r);
+    },
+  };
 }
 
 export function printRecord(out: Output, r: ShownRecord): void {

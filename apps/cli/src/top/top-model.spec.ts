@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parsePrometheusText } from './prometheus-text';
-import { TopState, type Sample, type ServiceProbe } from './top-model';
+import { FLOW, TopState, type Sample, type ServiceProbe } from './top-model';
 
 const groups = { enrichment: 'g-enrichment', persistence: 'g-persistence', audit: 'g-audit' };
 const T0 = Date.parse('2026-11-30T10:00:00Z');
@@ -205,5 +207,16 @@ describe('sparkflow top on a stack of two replicas per service', () => {
     expect(back.service).toMatchObject({ health: 'ready', replicasReady: 2, restarts: 0 });
     // Replica 2's 20 since it last answered are not counted as this second's.
     expect(back.stage.deadLettersPerMin).toBe(120);
+  });
+});
+
+describe("the root README's sample of sparkflow top", () => {
+  it('shows each stage with the flow the tool prints', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', '..', 'README.md'), 'utf8');
+    const sample = /SparkFlow top {2}[\s\S]*?```/.exec(readme)![0];
+    for (const [stage, flow] of Object.entries(FLOW))
+      expect(sample).toMatch(
+        new RegExp(`^${stage} +${flow.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\d`, 'm'),
+      );
   });
 });

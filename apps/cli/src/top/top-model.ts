@@ -91,7 +91,8 @@ export interface StageGroups {
   audit: string;
 }
 
-const FLOW: Record<ServiceName, string> = {
+/** What each stage reads and writes, as the FLOW column shows it. */
+export const FLOW: Record<ServiceName, string> = {
   ingestion: 'HTTP → users.raw',
   enrichment: 'users.raw → users.enriched',
   persistence: 'users.enriched → users.persisted',

@@ -52,7 +52,7 @@ const view: TopView = {
     },
     {
       stage: 'audit',
-      flow: 'all four topics → PostgreSQL',
+      flow: 'raw, dlq, persisted → PostgreSQL',
       recordsPerSec: 1900,
       lagMessages: 3,
       lagSeconds: 0.2,
