@@ -1,6 +1,6 @@
 import { SparkflowException } from '@sparkflow/errors';
 import { isBatchComplete } from './batch-complete';
-import { ListBatchesUseCase } from './list-batches.use-case';
+import { BATCH_SCAN_LIMIT, ListBatchesUseCase } from './list-batches.use-case';
 
 const counts = (o: Partial<Parameters<typeof isBatchComplete>[0]> = {}) => ({
   expected: 3,
@@ -46,11 +46,13 @@ describe('listing batches', () => {
     },
   ];
   let asked: Date | undefined;
+  let askedLimit: number | undefined;
   const useCase = new ListBatchesUseCase(
     {
-      batchesSince: async (since: Date) => {
+      batchesSince: async (since: Date, limit: number) => {
         asked = since;
-        return rows;
+        askedLimit = limit;
+        return rows.slice(0, limit);
       },
     },
     () => now,
@@ -69,6 +71,16 @@ describe('listing batches', () => {
       incompleteOnly: false,
       truncated: false,
     });
+  });
+
+  it('counts only the newest limit and one more, unless it has to tell the incomplete ones', async () => {
+    const list = await useCase.execute({ limit: '2' });
+    expect(askedLimit).toBe(3);
+    expect(list.batches.map((b) => b.batchId)).toEqual(['b3', 'b2']);
+    expect(list.truncated).toBe(true);
+    expect((await useCase.execute({ limit: '3' })).truncated).toBe(false);
+    await useCase.execute({ limit: '2', incomplete: 'true' });
+    expect(askedLimit).toBe(BATCH_SCAN_LIMIT);
   });
 
   it('keeps only the incomplete ones with incomplete=true, and says when the limit cut the list', async () => {

@@ -35,7 +35,10 @@ export class ListBatchesUseCase {
     const q = parsed.data;
     const since = q.since ? new Date(q.since) : new Date(this.now() - DEFAULT_WINDOW_MS);
     const incompleteOnly = q.incomplete === 'true';
-    const rows = await this.repository.batchesSince(since, BATCH_SCAN_LIMIT);
+    // Every batch is counted to tell the incomplete ones; otherwise the newest `limit` (and one more, to
+    // know whether there are more) are all that is counted.
+    const scan = incompleteOnly ? BATCH_SCAN_LIMIT : q.limit + 1;
+    const rows = await this.repository.batchesSince(since, scan);
     const matching = rows
       .map((r) => ({ ...r, complete: isBatchComplete(r) }))
       .filter((b) => !incompleteOnly || !b.complete);
@@ -43,7 +46,7 @@ export class ListBatchesUseCase {
       since: since.toISOString(),
       incompleteOnly,
       batches: matching.slice(0, q.limit),
-      truncated: matching.length > q.limit || rows.length >= BATCH_SCAN_LIMIT,
+      truncated: matching.length > q.limit || (incompleteOnly && rows.length >= BATCH_SCAN_LIMIT),
     };
   }
 }

@@ -27,11 +27,17 @@ const INSERT_BATCHES = `
   ON CONFLICT DO NOTHING`;
 
 /** Each batch registered since $1 with its counts by outcome (one index range per batch), newest first. */
+// The newest batches first, cut to the limit before any is counted: counting is the cost (every event row).
 const BATCHES_SINCE = `
   SELECT b.batch_id, b.source, b.expected_count, b.created_at,
     coalesce(c.ingested, 0) AS ingested, coalesce(c.enriched, 0) AS enriched,
     coalesce(c.dead_lettered, 0) AS dead_lettered, coalesce(c.persisted, 0) AS persisted
-  FROM batches b
+  FROM (
+    SELECT batch_id, source, expected_count, created_at FROM batches
+    WHERE created_at >= $1
+    ORDER BY created_at DESC, batch_id
+    LIMIT $2
+  ) b
   LEFT JOIN LATERAL (
     SELECT count(*) FILTER (WHERE outcome = 'ingested')::int AS ingested,
       count(*) FILTER (WHERE outcome = 'enriched')::int AS enriched,
@@ -39,9 +45,7 @@ const BATCHES_SINCE = `
       count(*) FILTER (WHERE outcome = 'persisted')::int AS persisted
     FROM audit_events e WHERE e.batch_id = b.batch_id
   ) c ON true
-  WHERE b.created_at >= $1
-  ORDER BY b.created_at DESC, b.batch_id
-  LIMIT $2`;
+  ORDER BY b.created_at DESC, b.batch_id`;
 
 const COUNT_OUTCOMES = `SELECT outcome, count(*)::int AS n FROM audit_events WHERE batch_id = $1 GROUP BY outcome`;
 
