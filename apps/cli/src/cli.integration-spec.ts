@@ -223,8 +223,26 @@ describe('sparkflow topics on a test topic', () => {
       const failing = await sparkflow(['topics', 'describe', topic, '--stall-after', '3', '--fail-on-stall']);
       expect(failing.code).toBe(1);
       expect(failing.stderr).toContain(`${frozenGroup} (partitions 0`);
-      // The long-stopped test group from beforeAll is stalled too (records wait, its offsets never moved).
-      expect(failing.stderr).toContain(groupId);
+      // The test group from beforeAll is stalled too (records wait, its offsets never moved), but it has no
+      // members left and is no stage's: shown, judged only when named.
+      expect(failing.stderr).not.toContain(groupId);
+      expect(text.stdout).toContain(`${groupId}: `);
+      const named = await sparkflow([
+        'topics',
+        'describe',
+        topic,
+        '--stall-after',
+        '3',
+        '--fail-on-stall',
+        '--group',
+        groupId,
+      ]);
+      expect(named.code).toBe(1);
+      expect(named.stderr).toContain(`${groupId} (partitions`);
+      expect(named.stdout).not.toContain(frozenGroup);
+      const unknown = await sparkflow(['topics', 'describe', topic, '--group', 'no-such-group']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('no committed offsets on');
     } finally {
       thaw();
       await consumer.disconnect();

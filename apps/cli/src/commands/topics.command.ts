@@ -5,9 +5,15 @@ import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError, withAdmin } from '../kafka/connection';
 import { readRanges, type Directive, type PartitionRange } from '../kafka/reader';
 import { searchableText, showRecord, type ShownRecord } from '../kafka/records';
-import { describeTopic, listTopics, topicExists } from '../kafka/topics';
+import { describeTopic, judgedGroups, listTopics, topicExists } from '../kafka/topics';
 import { humanDuration, type Output } from '../output/output';
 import { parseOffsetSpec, parsePositiveInt, parseSince } from './options';
+
+interface DescribeOptions {
+  stallAfter: number;
+  failOnStall?: boolean;
+  group: string[];
+}
 
 export function topicsCommand(): Command {
   const topics = new Command('topics').description('inspect Kafka topics: sizes, consumer lag, records');
@@ -49,8 +55,18 @@ export function topicsCommand(): Command {
       parsePositiveInt('--stall-after'),
       60,
     )
-    .option('--fail-on-stall', 'exit 1 when a group is stalled (for scripts and probes)')
-    .action(async (topic: string, opts: { stallAfter: number; failOnStall?: boolean }, cmd: Command) => {
+    .option(
+      '--fail-on-stall',
+      "exit 1 when a judged group is stalled (for scripts and probes): the pipeline's stage groups and " +
+        'every group with members, or those named with --group; a group with no members left is shown only',
+    )
+    .option(
+      '--group <groupId>',
+      'show and judge only this group (repeat for more); a named group without offsets on the topic fails',
+      (id: string, ids: string[]) => [...ids, id],
+      [] as string[],
+    )
+    .action(async (topic: string, opts: DescribeOptions, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const kafka = cliKafka(cfg);
       const detail = await withAdmin(cfg, kafka, async (admin) => {
@@ -58,7 +74,13 @@ export function topicsCommand(): Command {
           throw new UsageError(`no topic "${topic}"; \`sparkflow topics list\` shows them`);
         return describeTopic(admin, kafka, topic, opts.stallAfter * 1000);
       });
-      const stalled = detail.groups.filter((g) => g.stalled);
+      const missing = opts.group.filter((id) => !detail.groups.some((g) => g.groupId === id));
+      if (missing.length)
+        throw new CliError(`no committed offsets on ${topic} for group ${missing.join(', ')}`);
+      if (opts.group.length) detail.groups = detail.groups.filter((g) => opts.group.includes(g.groupId));
+      const stages = Object.values(cfg.groups);
+      const judged = judgedGroups(detail.groups, opts.group, stages);
+      const stalled = judged.filter((g) => g.stalled);
       const failOnStall = () => {
         if (opts.failOnStall && stalled.length) {
           throw new CliError(
@@ -135,6 +157,9 @@ export function topicsCommand(): Command {
             ` (${g.members} member(s), ${g.state})` +
             (g.stalled
               ? ` — ${out.paint('red', 'STALLED')}: committed offset unmoved for ${worst.toFixed(0)} s`
+              : '') +
+            (g.stalled && !judged.includes(g)
+              ? out.paint('dim', ' (no members left: --fail-on-stall judges it only with --group)')
               : ''),
         );
       }

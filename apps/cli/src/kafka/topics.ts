@@ -270,3 +270,18 @@ export async function describeTopic(
     stallAfterSeconds: stallAfterMs / 1000,
   };
 }
+
+/**
+ * The groups `topics describe --fail-on-stall` judges. Named ones (`--group`), whatever their state;
+ * otherwise the pipeline's stage groups and any group with members. A group nobody consumes in any more
+ * (no members, not a stage's: a test's or a one-off reader's) keeps its committed offsets until Kafka
+ * expires them; it is shown, STALLED if records wait, but does not fail the probe for a week.
+ */
+export function judgedGroups(
+  groups: readonly GroupLag[],
+  named: readonly string[],
+  stageGroups: readonly string[],
+): GroupLag[] {
+  if (named.length) return groups.filter((g) => named.includes(g.groupId));
+  return groups.filter((g) => stageGroups.includes(g.groupId) || g.members > 0);
+}
