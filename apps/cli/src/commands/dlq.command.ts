@@ -11,7 +11,12 @@ import {
 import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError } from '../kafka/connection';
-import { readDeadLetters, type DeadLetterFilter, type DeadLetterRecord } from '../kafka/dead-letters';
+import {
+  originOf,
+  readDeadLetters,
+  type DeadLetterFilter,
+  type DeadLetterRecord,
+} from '../kafka/dead-letters';
 import { decodeValue } from '../kafka/records';
 import { deadLetterStats } from '../pipeline/dead-letter-stats';
 import { parseSince } from './options';
@@ -61,7 +66,7 @@ export function dlqCommand(): Command {
         { header: 'STAGE', value: (d) => d.deadLetter.stage, style: () => 'yellow' },
         {
           header: 'ORIGIN',
-          value: (d) => `${d.deadLetter.originalTopic}[${d.deadLetter.partition}]@${d.deadLetter.offset}`,
+          value: (d) => originOf(d.deadLetter),
         },
         { header: 'KEY', value: (d) => d.deadLetter.key },
         { header: 'REASONS', value: reasonsText, style: () => 'red' },
@@ -142,7 +147,7 @@ Examples:
         ['stage', d.deadLetter.stage],
         ['failed at', d.deadLetter.failedAt],
         ['attempts', d.deadLetter.attempts],
-        ['origin', `${d.deadLetter.originalTopic}[${d.deadLetter.partition}]@${d.deadLetter.offset}`],
+        ['origin', originOf(d.deadLetter)],
         ['key', d.deadLetter.key],
         ['event id', d.deadLetter.originalEventId],
         ['batch id', d.deadLetter.originalBatchId],

@@ -1,5 +1,5 @@
 import { aDeadLetterRecord } from '@sparkflow/testing';
-import { matchesFilter, type DeadLetterRecord } from './dead-letters';
+import { matchesFilter, originOf, type DeadLetterRecord } from './dead-letters';
 
 const aDeadLetter = (over: Partial<DeadLetterRecord['deadLetter']> = {}): DeadLetterRecord =>
   aDeadLetterRecord(over);
@@ -12,5 +12,14 @@ describe('matchesFilter', () => {
     expect(matchesFilter(d, { since: Date.parse('2026-11-26T11:00:00Z') })).toBe(false);
     expect(matchesFilter(d, { batchId: 'batch-1', eventIds: [d.dlqEventId] })).toBe(true);
     expect(matchesFilter(d, { eventIds: ['another'] })).toBe(false);
+  });
+});
+
+describe('originOf', () => {
+  it('names the place of the failed record, or says a person refused at ingestion never got there', () => {
+    expect(originOf({ originalTopic: 'users.raw', partition: 2, offset: '78' })).toBe('users.raw[2]@78');
+    expect(originOf({ originalTopic: 'users.raw', partition: null, offset: null })).toBe(
+      'never on users.raw (refused before it)',
+    );
   });
 });

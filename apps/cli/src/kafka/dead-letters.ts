@@ -169,3 +169,9 @@ async function findDeadLetters(
   records.sort((a, b) => a.deadLetter.failedAt.localeCompare(b.deadLetter.failedAt));
   return { records, unreadable };
 }
+
+/** Where the failed record was: `users.raw[2]@78`, or, for a person ingestion refused, that it never got there. */
+export function originOf(d: Pick<DeadLetter, 'originalTopic' | 'partition' | 'offset'>): string {
+  if (d.partition === null || d.offset === null) return `never on ${d.originalTopic} (refused before it)`;
+  return `${d.originalTopic}[${d.partition}]@${d.offset}`;
+}
