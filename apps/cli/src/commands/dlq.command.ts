@@ -12,6 +12,7 @@ import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError } from '../kafka/connection';
 import {
+  newestOf,
   originOf,
   readDeadLetters,
   type DeadLetterFilter,
@@ -19,7 +20,7 @@ import {
 } from '../kafka/dead-letters';
 import { decodeValue } from '../kafka/records';
 import { deadLetterStats } from '../pipeline/dead-letter-stats';
-import { parseSince } from './options';
+import { parsePositiveInt, parseSince } from './options';
 
 interface FilterOptions {
   stage?: string;
@@ -49,11 +50,16 @@ export function dlqCommand(): Command {
     .addOption(stageOption())
     .option('--since <time>', 'failed within 10m, 2h, 1d, or after an ISO date-time')
     .option('--batch <batchId>', 'only dead letters of this batch')
-    .action(async (opts: FilterOptions, cmd: Command) => {
+    .option('--limit <n>', 'show the newest n of those that match', parsePositiveInt('--limit'), 100)
+    .action(async (opts: FilterOptions & { limit: number }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      const { records, unreadable } = await readDeadLetters(cfg, cliKafka(cfg), filterOf(opts)).catch(
-        (e: unknown) => explainKafkaError(cfg, e),
+      const read = await readDeadLetters(cfg, cliKafka(cfg), filterOf(opts)).catch((e: unknown) =>
+        explainKafkaError(cfg, e),
       );
+      const { unreadable } = read;
+      const { records, cut } = newestOf(read.records, opts.limit);
+      // On stderr, so a script reading the list still gets a list.
+      if (cut) out.note(cut);
       if (out.json) return out.data(records);
       if (unreadable)
         out.note(

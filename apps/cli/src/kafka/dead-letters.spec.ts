@@ -1,5 +1,5 @@
 import { aDeadLetterRecord } from '@sparkflow/testing';
-import { matchesFilter, originOf, type DeadLetterRecord } from './dead-letters';
+import { matchesFilter, newestOf, originOf, type DeadLetterRecord } from './dead-letters';
 
 const aDeadLetter = (over: Partial<DeadLetterRecord['deadLetter']> = {}): DeadLetterRecord =>
   aDeadLetterRecord(over);
@@ -21,5 +21,15 @@ describe('originOf', () => {
     expect(originOf({ originalTopic: 'users.raw', partition: null, offset: null })).toBe(
       'never on users.raw (refused before it)',
     );
+  });
+});
+
+describe('newestOf', () => {
+  it('keeps the newest of a list read oldest first, in that order, and says what it left out', () => {
+    expect(newestOf([1, 2, 3, 4], 2)).toEqual({
+      records: [3, 4],
+      cut: 'showing the newest 2 of 4 dead letters that match; --limit, --since, --stage or --batch shows others',
+    });
+    expect(newestOf([1, 2], 2)).toEqual({ records: [1, 2], cut: null });
   });
 });

@@ -175,3 +175,16 @@ export function originOf(d: Pick<DeadLetter, 'originalTopic' | 'partition' | 'of
   if (d.partition === null || d.offset === null) return `never on ${d.originalTopic} (refused before it)`;
   return `${d.originalTopic}[${d.partition}]@${d.offset}`;
 }
+
+/** The newest `limit` of records read oldest first, still oldest first, and what was left out if any. */
+export function newestOf<T>(records: readonly T[], limit: number): { records: T[]; cut: string | null } {
+  const shown = records.slice(-limit);
+  return {
+    records: shown,
+    cut:
+      shown.length < records.length
+        ? `showing the newest ${shown.length} of ${records.length} dead letters that match; ` +
+          '--limit, --since, --stage or --batch shows others'
+        : null,
+  };
+}
