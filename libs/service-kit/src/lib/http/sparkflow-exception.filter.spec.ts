@@ -5,8 +5,11 @@ import { SparkflowException } from '@sparkflow/errors';
 import { SparkflowExceptionFilter } from './sparkflow-exception.filter';
 
 function httpHost() {
-  const sent: { status?: number; body?: unknown } = {};
+  const sent: { status?: number; body?: unknown; headers: Record<string, string> } = { headers: {} };
   const res = {
+    setHeader(name: string, value: string) {
+      sent.headers[name] = value;
+    },
     status(code: number) {
       sent.status = code;
       return res;
@@ -51,6 +54,23 @@ describe('SparkflowExceptionFilter', () => {
       host,
     );
     expect(sent.status).toBe(400);
+  });
+
+  it('asks the client to send again (Retry-After) when a dependency is down, and only then', () => {
+    const down = httpHost();
+    new SparkflowExceptionFilter().catch(
+      new SparkflowException(SparkflowErrorCode.BrokerUnavailable, 'producing 1000 records to users.raw: …'),
+      down.host,
+    );
+    expect(down.sent.status).toBe(503);
+    expect(down.sent.headers).toEqual({ 'retry-after': '1' });
+    const refused = httpHost();
+    new SparkflowExceptionFilter().catch(
+      new SparkflowException(SparkflowErrorCode.RecordTooLarge, 'too large'),
+      refused.host,
+    );
+    expect(refused.sent.status).toBe(413);
+    expect(refused.sent.headers).toEqual({});
   });
 
   it('hands the exception back unchanged outside HTTP (a Kafka handler)', async () => {

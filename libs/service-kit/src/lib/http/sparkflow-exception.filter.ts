@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs
 import type { Response } from 'express';
 import { type Observable, throwError } from 'rxjs';
 import type { DeadLetterReason, SparkflowErrorCode } from '@sparkflow/contracts';
-import { SparkflowException, httpStatus } from '@sparkflow/errors';
+import { SparkflowException, disposition, httpStatus } from '@sparkflow/errors';
 
 export interface SparkflowErrorBody {
   statusCode: number;
@@ -13,10 +13,14 @@ export interface SparkflowErrorBody {
 
 /**
  * Answers a SparkflowException thrown by any route with the status its code maps to (`httpStatus`) and
- * `{code, message, reasons}`, so an upstream API that is down is a 502 SOURCE_UNAVAILABLE, not a bare 500.
+ * `{code, message, reasons}`, so an upstream API that is down is a 502 SOURCE_UNAVAILABLE, not a bare 500,
+ * and a failure that waits for a dependency (a Kafka outage: 503 BROKER_UNAVAILABLE) carries Retry-After.
  * In a Kafka handler (the transport inherits the app's filters) the exception goes back unchanged: the
  * consumer decides from the same code what to do with the record.
  */
+/** Seconds a client waits before sending again a request a dependency's outage failed. */
+const RETRY_AFTER_S = '1';
+
 @Catch(SparkflowException)
 export class SparkflowExceptionFilter implements ExceptionFilter<SparkflowException> {
   private readonly logger = new Logger('SparkflowExceptionFilter');
@@ -31,6 +35,9 @@ export class SparkflowExceptionFilter implements ExceptionFilter<SparkflowExcept
       reasons: exception.reasons,
     };
     if (status >= 500) this.logger.warn(`${exception.code}: ${exception.message}`);
-    host.switchToHttp().getResponse<Response>().status(status).json(body);
+    const res = host.switchToHttp().getResponse<Response>();
+    // A dependency that is down (Kafka, Cassandra, PostgreSQL) comes back: the client may send it again.
+    if (disposition(exception.code) === 'wait') res.setHeader('retry-after', RETRY_AFTER_S);
+    res.status(status).json(body);
   }
 }
