@@ -17,16 +17,82 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
   });
   afterAll(() => ds.destroy());
 
+  it('gives a refused person its place on users.raw once its corrected record is replayed there', async () => {
+    const batchId = uniqueName('batch');
+    const eventId = randomUUID();
+    const base = { eventId, batchId, source: 'http-push', userId: null, producedAt: null };
+    // Refused by ingestion: received (at no place on users.raw) and dead-lettered.
+    await repo.record(
+      [
+        { ...base, topic: 'users.raw', outcome: 'ingested', partition: null, offset: null, reasons: null },
+        {
+          ...base,
+          topic: 'users.dlq',
+          outcome: 'dead-lettered',
+          partition: 1,
+          offset: '40',
+          reasons: [{ code: SparkflowErrorCode.SchemaInvalid, message: 'Invalid email', path: 'email' }],
+        },
+      ],
+      [{ batchId, source: 'http-push', expectedCount: 1 }],
+    );
+    const before = await repo.lineage(eventId);
+    expect(before.map((e) => [e.topic, e.partition, e.offset])).toEqual([
+      ['users.raw', null, null],
+      ['users.dlq', 1, '40'],
+    ]);
+    // `sparkflow dlq replay` publishes the corrected person to users.raw under the same event id.
+    const replayed: AuditRow = {
+      ...base,
+      topic: 'users.raw',
+      outcome: 'ingested',
+      partition: 4,
+      offset: '1234',
+      reasons: null,
+    };
+    await repo.record([replayed, replayed], []);
+    const after = await repo.lineage(eventId);
+    expect(after.map((e) => [e.topic, e.partition, e.offset])).toEqual([
+      ['users.raw', 4, '1234'],
+      ['users.dlq', 1, '40'],
+    ]);
+    // Once placed, a later copy moves it no more.
+    await repo.record([{ ...replayed, partition: 5, offset: '99' }], []);
+    expect((await repo.lineage(eventId))[0]).toMatchObject({ partition: 4, offset: '1234' });
+  });
+
   it('stores every column verbatim, counts a redelivered event once, and reconciles the batch', async () => {
     const batchId = uniqueName('batch');
     const [a, b] = [randomUUID(), randomUUID()];
     const userId = randomUUID();
     const base = { batchId, source: 'synthetic', partition: 3, userId, reasons: null };
     const rows: AuditRow[] = [
-      { ...base, eventId: a, topic: 'users.raw', outcome: 'ingested', offset: '9007199254740993', producedAt: new Date('2026-11-26T04:00:00.123Z') },
+      {
+        ...base,
+        eventId: a,
+        topic: 'users.raw',
+        outcome: 'ingested',
+        offset: '9007199254740993',
+        producedAt: new Date('2026-11-26T04:00:00.123Z'),
+      },
       { ...base, eventId: a, topic: 'users.enriched', outcome: 'enriched', offset: '7', producedAt: null },
-      { ...base, eventId: a, topic: 'users.persisted', outcome: 'persisted', offset: '8', producedAt: new Date('2026-11-26T04:00:00.456Z') },
-      { ...base, eventId: b, topic: 'users.raw', outcome: 'ingested', offset: '9', producedAt: null, userId: null },
+      {
+        ...base,
+        eventId: a,
+        topic: 'users.persisted',
+        outcome: 'persisted',
+        offset: '8',
+        producedAt: new Date('2026-11-26T04:00:00.456Z'),
+      },
+      {
+        ...base,
+        eventId: b,
+        topic: 'users.raw',
+        outcome: 'ingested',
+        offset: '9',
+        producedAt: null,
+        userId: null,
+      },
       {
         ...base,
         eventId: b,
@@ -36,7 +102,11 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
         producedAt: null,
         userId: null,
         reasons: [
-          { code: SparkflowErrorCode.SchemaInvalid, message: `name: "O'Brien", {a,b} \\ é ✓ NULL`, path: 'name.first' },
+          {
+            code: SparkflowErrorCode.SchemaInvalid,
+            message: `name: "O'Brien", {a,b} \\ é ✓ NULL`,
+            path: 'name.first',
+          },
           { code: SparkflowErrorCode.MalformedJson, message: 'not JSON', path: null },
         ],
       },
@@ -56,7 +126,9 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
       complete: true,
     });
     const lineage = await repo.lineage(a);
-    expect(lineage.map((e) => [e.topic, e.offset, e.partition, e.userId, e.producedAt?.toISOString() ?? null])).toEqual(
+    expect(
+      lineage.map((e) => [e.topic, e.offset, e.partition, e.userId, e.producedAt?.toISOString() ?? null]),
+    ).toEqual(
       expect.arrayContaining([
         ['users.raw', '9007199254740993', 3, userId, '2026-11-26T04:00:00.123Z'],
         ['users.enriched', '7', 3, userId, null],
@@ -71,7 +143,20 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
   it('leaves a batch without a declared size with a null expected count', async () => {
     const batchId = uniqueName('batch');
     await repo.record(
-      [{ eventId: randomUUID(), topic: 'users.raw', outcome: 'ingested', batchId, source: 'push', partition: 0, offset: '1', producedAt: null, userId: null, reasons: null }],
+      [
+        {
+          eventId: randomUUID(),
+          topic: 'users.raw',
+          outcome: 'ingested',
+          batchId,
+          source: 'push',
+          partition: 0,
+          offset: '1',
+          producedAt: null,
+          userId: null,
+          reasons: null,
+        },
+      ],
       [{ batchId, source: 'push', expectedCount: null }],
     );
     expect(await repo.batchCounts(batchId)).toMatchObject({ expected: null, source: 'push', ingested: 1 });
@@ -80,22 +165,56 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
   it('lists the batches registered since a time, newest first, each with its counts by outcome', async () => {
     const since = new Date(Date.now() - 1000);
     const [older, newer] = [uniqueName('batch-older'), uniqueName('batch-newer')];
-    const row = (batchId: string, topic: string, outcome: AuditRow['outcome'], eventId = randomUUID()): AuditRow => ({
-      eventId, topic, outcome, batchId, source: 'synthetic', partition: 0, offset: '1', producedAt: null, userId: null, reasons: null,
+    const row = (
+      batchId: string,
+      topic: string,
+      outcome: AuditRow['outcome'],
+      eventId = randomUUID(),
+    ): AuditRow => ({
+      eventId,
+      topic,
+      outcome,
+      batchId,
+      source: 'synthetic',
+      partition: 0,
+      offset: '1',
+      producedAt: null,
+      userId: null,
+      reasons: null,
     });
     const e = randomUUID();
-    await repo.record([row(older, 'users.raw', 'ingested', e), row(older, 'users.persisted', 'persisted', e)], [
-      { batchId: older, source: 'synthetic', expectedCount: 1 },
-    ]);
-    await repo.record([row(newer, 'users.raw', 'ingested'), row(newer, 'users.raw', 'ingested')], [
-      { batchId: newer, source: 'synthetic', expectedCount: 3 },
-    ]);
-    const listed = (await repo.batchesSince(since, 1000)).filter((b) => b.batchId === older || b.batchId === newer);
+    await repo.record(
+      [row(older, 'users.raw', 'ingested', e), row(older, 'users.persisted', 'persisted', e)],
+      [{ batchId: older, source: 'synthetic', expectedCount: 1 }],
+    );
+    await repo.record(
+      [row(newer, 'users.raw', 'ingested'), row(newer, 'users.raw', 'ingested')],
+      [{ batchId: newer, source: 'synthetic', expectedCount: 3 }],
+    );
+    const listed = (await repo.batchesSince(since, 1000)).filter(
+      (b) => b.batchId === older || b.batchId === newer,
+    );
     expect(listed).toEqual([
-      expect.objectContaining({ batchId: newer, expected: 3, ingested: 2, enriched: 0, persisted: 0, deadLettered: 0 }),
-      expect.objectContaining({ batchId: older, expected: 1, ingested: 1, enriched: 0, persisted: 1, deadLettered: 0 }),
+      expect.objectContaining({
+        batchId: newer,
+        expected: 3,
+        ingested: 2,
+        enriched: 0,
+        persisted: 0,
+        deadLettered: 0,
+      }),
+      expect.objectContaining({
+        batchId: older,
+        expected: 1,
+        ingested: 1,
+        enriched: 0,
+        persisted: 1,
+        deadLettered: 0,
+      }),
     ]);
     expect(Date.parse(listed[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(listed[1].createdAt));
-    expect((await repo.batchesSince(new Date(Date.now() + 60_000), 1000)).map((b) => b.batchId)).not.toContain(newer);
+    expect(
+      (await repo.batchesSince(new Date(Date.now() + 60_000), 1000)).map((b) => b.batchId),
+    ).not.toContain(newer);
   });
 });

@@ -1,5 +1,5 @@
-import type { DataSource } from 'typeorm';
-import type { BatchCounts, BatchSummary, BatchTiming } from '@sparkflow/contracts';
+import type { DataSource, QueryResult } from 'typeorm';
+import { TOPICS, type BatchCounts, type BatchSummary, type BatchTiming } from '@sparkflow/contracts';
 import { isBatchComplete } from '../batches/batch-complete';
 import { AuditEventEntity, type AuditOutcome } from '../entities/audit-event.entity';
 import { BatchEntity } from '../entities/batch.entity';
@@ -20,6 +20,15 @@ const INSERT_EVENTS = `
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::int[],
     $8::bigint[], $9::timestamptz[], $10::jsonb[])
   ON CONFLICT DO NOTHING`;
+
+/**
+ * A person ingestion refused is recorded on users.raw at no place; replayed, corrected, from its dead
+ * letter, it reaches users.raw under the same event id, and its row takes the record's place.
+ */
+const PLACE_RECEIVED = `
+  UPDATE audit_events e SET partition = v.partition, "offset" = v."offset"
+  FROM unnest($1::uuid[], $2::int[], $3::bigint[]) AS v(event_id, partition, "offset")
+  WHERE e.event_id = v.event_id AND e.topic = 'users.raw' AND e.partition IS NULL`;
 
 const INSERT_BATCHES = `
   INSERT INTO batches (batch_id, source, expected_count)
@@ -92,18 +101,32 @@ export class AuditEventsRepository {
           sorted.map((b) => b.expectedCount),
         ]);
       }
-      await tx.query(INSERT_EVENTS, [
-        rows.map((r) => r.eventId),
-        rows.map((r) => r.topic),
-        rows.map((r) => r.outcome),
-        rows.map((r) => r.userId),
-        rows.map((r) => r.batchId),
-        rows.map((r) => r.source),
-        rows.map((r) => r.partition),
-        rows.map((r) => r.offset),
-        rows.map((r) => r.producedAt?.toISOString() ?? null),
-        rows.map((r) => (r.reasons ? JSON.stringify(r.reasons) : null)),
-      ]);
+      const inserted: QueryResult = await tx.queryRunner!.query(
+        INSERT_EVENTS,
+        [
+          rows.map((r) => r.eventId),
+          rows.map((r) => r.topic),
+          rows.map((r) => r.outcome),
+          rows.map((r) => r.userId),
+          rows.map((r) => r.batchId),
+          rows.map((r) => r.source),
+          rows.map((r) => r.partition),
+          rows.map((r) => r.offset),
+          rows.map((r) => r.producedAt?.toISOString() ?? null),
+          rows.map((r) => (r.reasons ? JSON.stringify(r.reasons) : null)),
+        ],
+        true,
+      );
+      // Only rows already there (a redelivery, a replay) cost a second statement.
+      if (inserted.affected !== rows.length) {
+        const placed = rows.filter((r) => r.topic === TOPICS.usersRaw && r.partition !== null);
+        if (placed.length)
+          await tx.query(PLACE_RECEIVED, [
+            placed.map((r) => r.eventId),
+            placed.map((r) => r.partition),
+            placed.map((r) => r.offset),
+          ]);
+      }
     });
   }
 
