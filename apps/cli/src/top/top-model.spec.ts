@@ -210,6 +210,47 @@ describe('sparkflow top on a stack of two replicas per service', () => {
   });
 });
 
+describe('sparkflow top on one address behind a load balancer (an explicit URL)', () => {
+  /** The one address answered by pod `host`, its start time and dead letters. */
+  const pod = (host: string, started: number, dead: number) =>
+    ready(
+      'enrichment',
+      [
+        `target_info{service_name="enrichment",host_name="${host}"} 1`,
+        `sparkflow_process_start_time_seconds ${started}`,
+        `sparkflow_records_dead_lettered_total{stage="enrichment"} ${dead}`,
+      ].join('\n'),
+    );
+  const at = (t: number, probe: ServiceProbe) => {
+    const s = sample(T0 + t, 1000, 1000);
+    s.services.enrichment = [probe];
+    return s;
+  };
+  const enrichment = (v: ReturnType<TopState['next']>) => ({
+    restarts: v.services.find((s) => s.service === 'enrichment')!.restarts,
+    perMin: v.stages.find((s) => s.stage === 'enrichment')!.deadLettersPerMin,
+  });
+
+  it('sees no restart and no burst when another pod answers, and a restart when one pod starts again', () => {
+    const state = new TopState(groups, 60_000);
+    state.next(at(0, pod('enrichment-a', 1796000000, 10)));
+    // Pod b has dead-lettered 500 since it started: none of them in this second.
+    expect(enrichment(state.next(at(1000, pod('enrichment-b', 1796000050, 500))))).toEqual({
+      restarts: 0,
+      perMin: null,
+    });
+    expect(enrichment(state.next(at(2000, pod('enrichment-b', 1796000050, 502))))).toEqual({
+      restarts: 0,
+      perMin: 120,
+    });
+    // The same pod with a new start time did restart.
+    expect(enrichment(state.next(at(3000, pod('enrichment-b', 1796000900, 1))))).toEqual({
+      restarts: 1,
+      perMin: 60,
+    });
+  });
+});
+
 describe("the root README's sample of sparkflow top", () => {
   it('shows each stage with the flow the tool prints', () => {
     const readme = readFileSync(join(__dirname, '..', '..', '..', '..', 'README.md'), 'utf8');

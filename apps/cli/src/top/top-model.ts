@@ -109,8 +109,16 @@ function counterSums(metrics: readonly MetricSample[]): Map<string, number> {
   return sums;
 }
 
+/**
+ * The host a process runs on, from OpenTelemetry's `target_info` (a pod's name on Kubernetes): an address
+ * behind a load balancer answers from several, and a restart is a new start time on the same one.
+ */
+const hostOf = (metrics: readonly MetricSample[]): string | null =>
+  metrics.find((m) => m.name === 'target_info')?.labels['host_name'] ?? null;
+
 /** What `top` remembers of one process (a service, or one replica of it) between refreshes. */
 interface ReplicaMemory {
+  host: string | null;
   started: number | null;
   counters: Map<string, number>;
   processRestarts: number;
@@ -151,14 +159,23 @@ export class TopState {
 
     // A process restarted when its start time changed or one of its counters went backwards: once each.
     const restarted = new Set<string>();
+    // Answered by another host than last time (a load balancer in front): no restart, and no rate this time.
+    const switched = new Set<string>();
     for (const probe of SERVICES.flatMap((s) => cur.services[s])) {
       if (!probe.metrics) continue;
+      const host = hostOf(probe.metrics);
       const started = maxOf(probe.metrics, START_TIME);
       const counters = counterSums(probe.metrics);
       const consumerRestarts = counters.get(CONSUMER_RESTARTS) ?? null;
       const mem = this.replicas.get(probe.replica);
+      if (mem && host !== null && mem.host !== null && host !== mem.host) {
+        switched.add(probe.replica);
+        Object.assign(mem, { host, started, counters, consumerRestarts });
+        continue;
+      }
       if (!mem) {
         this.replicas.set(probe.replica, {
+          host,
           started,
           counters,
           processRestarts: 0,
@@ -185,7 +202,7 @@ export class TopState {
         const was = prev?.services[service].find((p) => p.replica === probe.replica);
         const now = sumOf(probe.metrics ?? [], name);
         const before = was?.metrics ? sumOf(was.metrics, name) : null;
-        if (now === null || before === null) continue;
+        if (now === null || before === null || switched.has(probe.replica)) continue;
         total = (total ?? 0) + (restarted.has(probe.replica) ? now : Math.max(0, now - before));
       }
       return total;
