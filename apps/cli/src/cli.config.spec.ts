@@ -140,14 +140,16 @@ describe('loadCliConfig', () => {
       /KAFKA_BROKERS: "nonsense" is not host:port/,
     );
     expect(() => loadCliConfig({ KAFKA_BROKERS: 'kafka-0:9092,localhost:99999' })).toThrow(
-      /KAFKA_BROKERS: "localhost:99999" is not host:port with a port from 1 to 65535/,
+      /KAFKA_BROKERS: "localhost:99999" is not host:port \(a name or an IPv4 address, and a port from 1 to 65535\)/,
     );
     expect(() => loadCliConfig({ KAFKA_BROKERS: 'localhost:0' })).toThrow(/KAFKA_BROKERS/);
     expect(() => loadCliConfig({ KAFKA_BROKERS: ' , ' })).toThrow(/KAFKA_BROKERS/);
-    expect(loadCliConfig({ KAFKA_BROKERS: '[::1]:9092, 10.0.0.7:19092' }).kafkaBrokers).toEqual([
-      '[::1]:9092',
+    expect(loadCliConfig({ KAFKA_BROKERS: 'kafka-0.svc:9092, 10.0.0.7:19092' }).kafkaBrokers).toEqual([
+      'kafka-0.svc:9092',
       '10.0.0.7:19092',
     ]);
+    // kafkajs cuts a broker at its first ':', so it cannot reach an IPv6 address: refused by name.
+    expect(() => loadCliConfig({ KAFKA_BROKERS: '[::1]:9092' })).toThrow(/KAFKA_BROKERS: "\[::1\]:9092"/);
   });
 
   it('takes Cassandra contact points with or without a port, and refuses a bad port', () => {
@@ -158,6 +160,16 @@ describe('loadCliConfig', () => {
       /CASSANDRA_CONTACT_POINTS: "cassandra-0:99999"/,
     );
     expect(() => loadCliConfig({ CASSANDRA_CONTACT_POINTS: 'cassandra-0:nine' })).toThrow(
+      /CASSANDRA_CONTACT_POINTS/,
+    );
+    // cassandra-driver takes an IPv6 address bare or as [address]:port, not bracketed without a port.
+    expect(
+      loadCliConfig({ CASSANDRA_CONTACT_POINTS: '::1, fe80::1, [::1]:9043' }).cassandra.contactPoints,
+    ).toEqual(['::1', 'fe80::1', '[::1]:9043']);
+    expect(() => loadCliConfig({ CASSANDRA_CONTACT_POINTS: '[::1]' })).toThrow(
+      /CASSANDRA_CONTACT_POINTS: "\[::1\]"/,
+    );
+    expect(() => loadCliConfig({ CASSANDRA_CONTACT_POINTS: '[not-v6]:9042' })).toThrow(
       /CASSANDRA_CONTACT_POINTS/,
     );
   });

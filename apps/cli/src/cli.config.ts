@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   CassandraEnv,
   KafkaEnv,
@@ -19,11 +20,38 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+const HOST = /^[A-Za-z0-9._-]+$/;
+const validPort = (p: string | undefined) => p !== undefined && /^\d+$/.test(p) && +p >= 1 && +p <= 65535;
+
 /**
- * A comma-separated list of `host:port` (`host[:port]` when the port may be left out), each port 1–65535;
- * a bad entry is named, instead of surfacing later as "not reachable" from the client.
+ * What each client takes: kafkajs splits a broker at its first `:`, so a broker is a name or an IPv4
+ * address and a port; cassandra-driver also takes an IPv6 address, bare or as `[address]:port`.
  */
-const addressList = (defaultValue: string, portRequired: boolean) =>
+const ADDRESSES = {
+  kafka: {
+    shape: 'host:port (a name or an IPv4 address, and a port from 1 to 65535)',
+    ok: (entry: string) => {
+      const [host, p, ...rest] = entry.split(':');
+      return HOST.test(host) && validPort(p) && !rest.length;
+    },
+  },
+  cassandra: {
+    shape: 'host, host:port or [IPv6]:port, with a port from 1 to 65535',
+    ok: (entry: string) => {
+      if (isIP(entry) === 6) return true;
+      const v6 = /^\[([^\]]+)\]:(.*)$/.exec(entry);
+      if (v6) return isIP(v6[1]) === 6 && validPort(v6[2]);
+      const [host, p, ...rest] = entry.split(':');
+      return HOST.test(host) && (p === undefined || validPort(p)) && !rest.length;
+    },
+  },
+};
+
+/**
+ * A comma-separated list of addresses one client takes (`ADDRESSES`); a bad entry is named, instead of
+ * surfacing later as "not reachable" from the client.
+ */
+const addressList = (defaultValue: string, client: keyof typeof ADDRESSES) =>
   z
     .string()
     .min(1)
@@ -31,17 +59,9 @@ const addressList = (defaultValue: string, portRequired: boolean) =>
     .superRefine((value, ctx) => {
       const entries = splitList(value);
       if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one address' });
-      const shape = portRequired ? 'host:port' : 'host or host:port';
-      for (const entry of entries) {
-        const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d+))?$/.exec(entry);
-        const p = m?.[2] === undefined ? undefined : Number(m[2]);
-        const ok = m && (p === undefined ? !portRequired : p >= 1 && p <= 65535);
-        if (!ok)
-          ctx.addIssue({
-            code: 'custom',
-            message: `"${entry}" is not ${shape} with a port from 1 to 65535`,
-          });
-      }
+      const { shape, ok } = ADDRESSES[client];
+      for (const entry of entries)
+        if (!ok(entry)) ctx.addIssue({ code: 'custom', message: `"${entry}" is not ${shape}` });
     });
 
 /**
@@ -57,9 +77,9 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('cli').shape)
      * stop it.
      */
     /** Kafka's bootstrap brokers, `host:port,…`. */
-    KAFKA_BROKERS: addressList('127.0.0.1:9092', true),
+    KAFKA_BROKERS: addressList('127.0.0.1:9092', 'kafka'),
     /** Cassandra's contact points, `host[:port],…` (the driver's port, 9042, when left out). */
-    CASSANDRA_CONTACT_POINTS: addressList('127.0.0.1:9042', false),
+    CASSANDRA_CONTACT_POINTS: addressList('127.0.0.1:9042', 'cassandra'),
     SPARKFLOW_TOPOLOGY: z.enum(['single', 'cluster']).optional(),
     KAFKA_PORT: port.optional(),
     CASSANDRA_PORT: port.optional(),
