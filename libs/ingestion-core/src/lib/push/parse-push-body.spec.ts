@@ -116,6 +116,11 @@ describe('parsePushBody', () => {
     },
   );
 
+  it('reads a person that carries a results key as that person', () => {
+    const person = { ...response.results[0], results: 'x' };
+    expect(parsePushBody(person, limits())).toMatchObject({ ok: true, rejected: [] });
+  });
+
   it.each([[null], ['a string'], [42], [[]], [{ results: [] }]])(
     'rejects %j with a 400 saying what it expects',
     (body) => {

@@ -103,8 +103,12 @@ export function parsePushBody(body: unknown, limits: PushLimits): PushParse {
       { path: '', message: 'expected a user object, an array of users or {"results": [...]}' },
     ]);
   }
-  // A `results` key makes the body an API response (no person has one), whatever it holds.
-  const isResponse = !Array.isArray(body) && Object.hasOwn(body as object, 'results');
+  // A `results` key without a `login` makes the body an API response, whatever `results` holds; a person
+  // (it has a `login`) may carry any extra key, which the contract drops.
+  const isResponse =
+    !Array.isArray(body) &&
+    Object.hasOwn(body as object, 'results') &&
+    !Object.hasOwn(body as object, 'login');
   const results = isResponse ? (body as { results: unknown }).results : undefined;
   if (isResponse && !Array.isArray(results)) {
     return refused(400, 'results: expected an array of people', [
