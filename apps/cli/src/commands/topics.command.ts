@@ -7,6 +7,7 @@ import { readRanges, type Directive, type PartitionRange } from '../kafka/reader
 import { searchableText, showRecord, type ShownRecord } from '../kafka/records';
 import { describeTopic, judgedGroups, listTopics, topicExists } from '../kafka/topics';
 import { humanDuration, type Output } from '../output/output';
+import { stageReaders } from '../pipeline/stages';
 import { parseOffsetSpec, parsePositiveInt, parseSince } from './options';
 
 interface DescribeOptions {
@@ -57,8 +58,9 @@ export function topicsCommand(): Command {
     )
     .option(
       '--fail-on-stall',
-      "exit 1 when a judged group is stalled (for scripts and probes): the pipeline's stage groups and " +
-        'every group with members, or those named with --group; a group with no members left is shown only',
+      'exit 1 when a judged group is stalled (for scripts and probes): the groups of the stages that read ' +
+        'the topic and every group with members, or those named with --group; a group with no members left ' +
+        'is shown only',
     )
     .option(
       '--group <groupId>',
@@ -78,7 +80,10 @@ export function topicsCommand(): Command {
       if (missing.length)
         throw new CliError(`no committed offsets on ${topic} for group ${missing.join(', ')}`);
       if (opts.group.length) detail.groups = detail.groups.filter((g) => opts.group.includes(g.groupId));
-      const stages = Object.values(cfg.groups);
+      // A stage's group is judged on the topics it reads, not on one it has left offsets on.
+      const stages = stageReaders(cfg)
+        .filter((r) => r.topic === topic)
+        .map((r) => r.groupId);
       const judged = judgedGroups(detail.groups, opts.group, stages);
       const stalled = judged.filter((g) => g.stalled);
       const failOnStall = () => {
@@ -181,7 +186,8 @@ export function topicsCommand(): Command {
     .option('--offset <partition:offset>', 'read one partition from an offset, e.g. 0:42')
     .option(
       '--limit <n>',
-      'print at most n records (default 20; unlimited with --follow)',
+      'print at most n records (default 20; unlimited with --follow); from a start point, the first n of ' +
+        "each partition's records in offset order, then ordered by time",
       parsePositiveInt('--limit'),
     )
     .option('-f, --follow', 'keep printing new records until Ctrl-C (or --limit)')

@@ -273,7 +273,7 @@ export async function describeTopic(
 
 /**
  * The groups `topics describe --fail-on-stall` judges. Named ones (`--group`), whatever their state;
- * otherwise the pipeline's stage groups and any group with members. A group nobody consumes in any more
+ * otherwise the groups of the stages that read the topic and any group with members. A group nobody consumes in any more
  * (no members, not a stage's: a test's or a one-off reader's) keeps its committed offsets until Kafka
  * expires them; it is shown, STALLED if records wait, but does not fail the probe for a week.
  */
