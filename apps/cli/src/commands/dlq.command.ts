@@ -12,6 +12,7 @@ import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError } from '../kafka/connection';
 import {
+  failingOriginals,
   newestOf,
   originOf,
   readDeadLetters,
@@ -181,7 +182,10 @@ Examples:
       '--payload-file <file>',
       'with one --event: publish this corrected record value (JSON) instead of the original',
     )
-    .option('--no-validate', 'publish a corrected value even when it fails the topic contract')
+    .option(
+      '--no-validate',
+      "publish a record even when it fails its topic's contract (a corrected value, or an original one)",
+    )
     .option('--dry-run', 'say what would be replayed, publish nothing')
     .addHelpText(
       'after',
@@ -226,6 +230,20 @@ Examples:
               )
               .join('\n') +
             '\nreplay each with --event <id> --payload-file <corrected value>',
+        );
+      }
+      // An original that fails its topic's contract would only be dead-lettered again: it needs correcting.
+      const failing = corrected || opts.validate === false ? [] : failingOriginals(records);
+      if (failing.length) {
+        throw new CliError(
+          `${failing.length} dead letter(s) hold a record that fails its topic's contract and would be dead-lettered again:\n` +
+            failing
+              .slice(0, 20)
+              .map((f) => `  ${f.dlqEventId}: ${f.issues.slice(0, 3).join('; ')}`)
+              .join('\n') +
+            (failing.length > 20 ? `\n  … and ${failing.length - 20} more` : '') +
+            '\nreplay each with --event <id> --payload-file <corrected value>, or leave them out ' +
+            '(--no-validate publishes them anyway)',
         );
       }
       if (corrected && opts.validate !== false) {

@@ -1,5 +1,7 @@
-import { aDeadLetterRecord } from '@sparkflow/testing';
-import { matchesFilter, newestOf, originOf, type DeadLetterRecord } from './dead-letters';
+import { randomUUID } from 'node:crypto';
+import { SCHEMA_VERSION } from '@sparkflow/contracts';
+import { aDeadLetterRecord, aRandomUser, withValue } from '@sparkflow/testing';
+import { failingOriginals, matchesFilter, newestOf, originOf, type DeadLetterRecord } from './dead-letters';
 
 const aDeadLetter = (over: Partial<DeadLetterRecord['deadLetter']> = {}): DeadLetterRecord =>
   aDeadLetterRecord(over);
@@ -31,5 +33,35 @@ describe('newestOf', () => {
       cut: 'showing the newest 2 of 4 dead letters that match; --limit, --since, --stage or --batch shows others',
     });
     expect(newestOf([1, 2], 2)).toEqual({ records: [1, 2], cut: null });
+  });
+});
+
+describe('failingOriginals', () => {
+  it('names the dead letters whose original record fails its topic contract, with the issues', () => {
+    const unreadable = aDeadLetter({ payload: '{"not":"an envelope"}' });
+    const notJson = aDeadLetter({ payload: 'garbage' });
+    const acknowledgement = aDeadLetter({ originalTopic: 'users.persisted', payload: '{"any":"json"}' });
+    const event = (payload: unknown) =>
+      JSON.stringify({
+        eventId: randomUUID(),
+        schemaVersion: SCHEMA_VERSION,
+        source: 'http-push',
+        batchId: 'batch-1',
+        producedAt: '2026-11-26T10:00:00.000Z',
+        payload,
+      });
+    // Refused by enrichment for its e-mail, which the raw contract takes: replayed, enrichment judges it.
+    const valid = aDeadLetter({ payload: event(withValue(aRandomUser(), 'email', 'not-an-email')) });
+    // Refused by ingestion: its nationality fails the raw contract.
+    const refused = aDeadLetter({ stage: 'ingestion', payload: event(withValue(aRandomUser(), 'nat', 'X')) });
+    const failing = failingOriginals([unreadable, notJson, acknowledgement, valid, refused]);
+    expect(failing.map((f) => f.dlqEventId)).toEqual([
+      unreadable.dlqEventId,
+      notJson.dlqEventId,
+      refused.dlqEventId,
+    ]);
+    expect(failing[2].issues.join()).toMatch(/^payload\.nat/);
+    expect(failing[1].issues[0]).toMatch(/^not JSON/);
+    expect(failing[0].issues.length).toBeGreaterThan(0);
   });
 });

@@ -1,4 +1,5 @@
 import { DeadLetterEvent, TOPICS, type DeadLetter } from '@sparkflow/contracts';
+import { contractIssues, originalValue } from '@sparkflow/kafka';
 import type { Kafka } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError } from '../errors';
@@ -187,4 +188,19 @@ export function newestOf<T>(records: readonly T[], limit: number): { records: T[
           '--limit, --since, --stage or --batch shows others'
         : null,
   };
+}
+
+/**
+ * The dead letters whose original record fails its topic's contract (a person ingestion refused, a record
+ * no stage could read), with the issues: replayed as they are, they would only be dead-lettered again.
+ */
+export function failingOriginals(
+  records: readonly DeadLetterRecord[],
+): { dlqEventId: string; issues: string[] }[] {
+  return records
+    .map((r) => ({
+      dlqEventId: r.dlqEventId,
+      issues: contractIssues(r.deadLetter.originalTopic, originalValue(r.deadLetter)),
+    }))
+    .filter((f) => f.issues.length > 0);
 }
