@@ -132,7 +132,8 @@ describe('loadCliConfig', () => {
   });
 
   it('refuses a short --audit-key as it refuses a short AUDIT_API_KEYS', () => {
-    expect(() => loadCliConfig({}, { auditKey: 'short' })).toThrow(/AUDIT_API_KEYS/);
+    expect(() => loadCliConfig({}, { auditKey: 'short' })).toThrow(/^ {2}--audit-key: /m);
+    expect(() => loadCliConfig({ AUDIT_API_KEYS: 'short' })).toThrow(/^ {2}AUDIT_API_KEYS: /m);
   });
 
   it('refuses a broker that is not host:port, naming the variable and the entry', () => {

@@ -198,7 +198,14 @@ export function loadCliConfig(
       raw['CASSANDRA_PORT'] || 9042,
     );
   }
-  const e = parseEnv('sparkflow', Env, { ...raw, ...derived });
+  let e: z.infer<typeof Env>;
+  try {
+    e = parseEnv('sparkflow', Env, { ...raw, ...derived });
+  } catch (err) {
+    // The key came from the flag: the message names the flag, not the variable the user did not set.
+    if (flags.auditKey === undefined) throw err;
+    throw new Error((err as Error).message.replace(/^ {2}AUDIT_API_KEYS:/m, '  --audit-key:'));
+  }
   // An explicit URL is one address (a load balancer, a Kubernetes Service); else every local process.
   const replicas = (service: ServiceName, url: string | undefined, port: number): ServiceReplica[] =>
     url
