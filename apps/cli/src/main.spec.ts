@@ -5,17 +5,18 @@ import { loadCliConfig } from './cli.config';
 import { buildProgram, report } from './main';
 import { EXIT, UsageError } from './errors';
 
-describe('the sparkflow program', () => {
-  const run = (args: string[]) => {
-    const program = buildProgram(() => undefined);
-    const quiet = (c: typeof program): void => {
-      c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
-      c.commands.forEach(quiet);
-    };
-    quiet(program);
-    return program.parseAsync(args, { from: 'user' });
+/** Parses `args` as the built program would, its help and errors kept quiet. */
+const run = (args: string[]) => {
+  const program = buildProgram(() => undefined);
+  const quiet = (c: typeof program): void => {
+    c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    c.commands.forEach(quiet);
   };
+  quiet(program);
+  return program.parseAsync(args, { from: 'user' });
+};
 
+describe('the sparkflow program', () => {
   it('rejects an unknown command as a usage error', async () => {
     await expect(run(['topics', 'lsit'])).rejects.toBeInstanceOf(CommanderError);
   });
@@ -86,16 +87,6 @@ describe('the sparkflow program', () => {
 });
 
 describe('option bounds', () => {
-  const run = (args: string[]) => {
-    const program = buildProgram(() => undefined);
-    const quiet = (c: typeof program): void => {
-      c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
-      c.commands.forEach(quiet);
-    };
-    quiet(program);
-    return program.parseAsync(args, { from: 'user' });
-  };
-
   it('refuses a batches list --limit above the audit bound before asking the audit', async () => {
     await expect(run(['batches', 'list', '--limit', '5000'])).rejects.toThrow(/--limit "5000": at most 1000/);
     await expect(run(['batches', 'list', '--limit', '5000'])).rejects.toBeInstanceOf(UsageError);
