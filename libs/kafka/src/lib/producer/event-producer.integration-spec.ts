@@ -14,6 +14,19 @@ const kafka = new Kafka({
 /** The broker's default, which every SparkFlow topic keeps: the largest record batch it takes. */
 const MAX_MESSAGE_BYTES = 1_048_588;
 
+/** A topic of the test's own, with the broker's default record-batch limit. */
+const createTopic = (name: string, partitions: number) =>
+  ensureTopics(kafka.admin(), [
+    {
+      name: name as TopicName,
+      partitions,
+      retentionMs: 3_600_000,
+      cleanupPolicy: 'delete',
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      description: 'integration test topic',
+    },
+  ]);
+
 /** Every record of the topic, from the beginning, in each partition's order. */
 async function readAll(topic: string, count: number): Promise<{ key: string; value: string }[]> {
   const consumer = kafka.consumer({ groupId: uniqueName('it-producer-read'), maxWaitTimeInMs: 100 });
@@ -38,16 +51,7 @@ describe('EventProducer against the broker', () => {
 
   it('writes, in order, records of one partition adding up to more than one record batch the topic takes', async () => {
     const topic = uniqueName('it-producer-big');
-    await ensureTopics(kafka.admin(), [
-      {
-        name: topic as TopicName,
-        partitions: 2,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete',
-        maxMessageBytes: MAX_MESSAGE_BYTES,
-        description: 'integration test topic',
-      },
-    ]);
+    await createTopic(topic, 2);
     // 1.2 MB of one key in one send: kafkajs would put it in one record batch, refused whole.
     const big = Array.from({ length: 5 }, (_, i) => ({
       key: 'same-person',
@@ -63,16 +67,7 @@ describe('EventProducer against the broker', () => {
 
   it('refuses a record the topic cannot take as RECORD_TOO_LARGE, naming the topic', async () => {
     const topic = uniqueName('it-producer-too-big');
-    await ensureTopics(kafka.admin(), [
-      {
-        name: topic as TopicName,
-        partitions: 1,
-        retentionMs: 3_600_000,
-        cleanupPolicy: 'delete',
-        maxMessageBytes: MAX_MESSAGE_BYTES,
-        description: 'integration test topic',
-      },
-    ]);
+    await createTopic(topic, 1);
     const failure = await producer
       .sendRecords(topic, [{ key: 'k', value: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }])
       .catch((e: unknown) => e);
