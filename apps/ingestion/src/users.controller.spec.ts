@@ -105,6 +105,33 @@ describe('POST /v1/users', () => {
     expect(sent).toHaveLength(0);
   });
 
+  it('answers 400 for a body that is not UTF-8, naming the byte, and produces nothing', async () => {
+    const [user] = generateUsers({ seed: 'unit', count: 1 });
+    const text = JSON.stringify(user);
+    const [before, after] = [
+      text.slice(0, text.indexOf(user.name.first)),
+      text.slice(text.indexOf(user.name.first)),
+    ];
+    const at = Buffer.byteLength(before);
+    const body = Buffer.concat([Buffer.from(before), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(after)]);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'dev-ingestion-key' },
+      body,
+    });
+    expect([res.status, await res.json()]).toEqual([
+      400,
+      {
+        statusCode: 400,
+        message: 'the request body is not valid UTF-8',
+        errors: [
+          { path: '', message: expect.stringMatching(new RegExp(`^at byte ${at} \\(0xed 0xa0 0x80 `)) },
+        ],
+      },
+    ]);
+    expect(sent).toHaveLength(0);
+  });
+
   it('answers 400 for malformed JSON and 413 above the body limit', async () => {
     expect((await post('{"results": [')).status).toBe(400);
     expect((await post(JSON.stringify({ padding: 'x'.repeat(100_000) }))).status).toBe(413);

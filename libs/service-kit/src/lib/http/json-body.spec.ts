@@ -1,8 +1,10 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { isUtf8 } from 'node:buffer';
 import express from 'express';
-import { bodyIsEmpty, jsonBodyOptions } from './json-body';
+import fc from 'fast-check';
+import { bodyIsEmpty, firstInvalidUtf8, jsonBodyOptions } from './json-body';
 
 describe('bodyIsEmpty, behind the JSON parser of jsonBodyOptions', () => {
   let server: Server;
@@ -25,7 +27,9 @@ describe('bodyIsEmpty, behind the JSON parser of jsonBodyOptions', () => {
       const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers }, (res) => {
         let text = '';
         res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve(JSON.parse(text)));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode}`)),
+        );
       });
       req.on('error', reject);
       req.end(body);
@@ -54,5 +58,101 @@ describe('bodyIsEmpty, behind the JSON parser of jsonBodyOptions', () => {
     });
     expect(await send({ 'transfer-encoding': 'chunked' }, 'x')).toEqual({ empty: false, body: null });
     expect(await send({})).toEqual({ empty: true, body: null });
+  });
+});
+
+describe('a JSON body that is not UTF-8', () => {
+  let server: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(express.json(jsonBodyOptions('1kb')));
+    app.post('/', (req, res) => res.json(req.body));
+    // What the parser passes on; Nest answers it with the error's response.
+    app.use(
+      (
+        err: { status: number; getResponse?: () => unknown },
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => void res.status(err.status).json(err.getResponse?.() ?? null),
+    );
+    server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const post = (contentType: string, body: Buffer, encoding = 'identity') =>
+    new Promise<[number, unknown]>((resolve, reject) => {
+      const headers = { 'content-type': contentType, 'content-encoding': encoding };
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers }, (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve([res.statusCode ?? 0, JSON.parse(text)]));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it('is a 400 naming the byte its first bad sequence starts at, however the body is compressed', async () => {
+    const body = Buffer.concat([Buffer.from('{"name":"Zo'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const answer = [
+      400,
+      {
+        statusCode: 400,
+        message: 'the request body is not valid UTF-8',
+        errors: [{ path: '', message: 'at byte 11 (0xc3 0x28 0x22 0x7d): no UTF-8 character starts there' }],
+      },
+    ];
+    expect(await post('application/json', body)).toEqual(answer);
+    expect(await post('application/json; charset=UTF-8', body)).toEqual(answer);
+    expect(await post('application/json', gzipSync(body), 'gzip')).toEqual(answer);
+  });
+
+  it('still reads UTF-8, and a body the client says is UTF-16 as UTF-16', async () => {
+    expect(await post('application/json', Buffer.from('{"name":"Zoë 🐳"}'))).toEqual([
+      200,
+      { name: 'Zoë 🐳' },
+    ]);
+    const utf16 = Buffer.from('{"name":"Zoë"}', 'utf16le');
+    expect(await post('application/json; charset=utf-16le', utf16)).toEqual([200, { name: 'Zoë' }]);
+  });
+});
+
+describe('firstInvalidUtf8', () => {
+  // Mostly UTF-8 with a few bytes changed, so bad sequences sit among good ones of every length.
+  const damaged = fc
+    .tuple(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+    )
+    .map(([text, changes]) => {
+      const bytes = Buffer.from(text, 'utf8');
+      for (const [at, byte] of changes) if (bytes.length) bytes[at % bytes.length] = byte;
+      return bytes;
+    });
+
+  // Short runs of the bytes where UTF-8's rules change: overlong forms, surrogates, the end of Unicode.
+  const EDGES = [
+    0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5,
+  ];
+  const edges = fc.array(fc.constantFrom(...EDGES), { maxLength: 5 }).map((b) => Uint8Array.from(b));
+
+  it('finds a bad sequence exactly when the bytes are not UTF-8, and everything before it is', () => {
+    fc.assert(
+      fc.property(fc.oneof(damaged, edges, fc.uint8Array({ maxLength: 12 })), (bytes) => {
+        const at = firstInvalidUtf8(bytes);
+        expect(at === -1).toBe(isUtf8(bytes));
+        if (at === -1) return;
+        expect(isUtf8(bytes.subarray(0, at))).toBe(true);
+        // No UTF-8 character, of any length, starts at `at`.
+        for (let end = at + 1; end <= Math.min(at + 4, bytes.length); end++) {
+          expect(isUtf8(bytes.subarray(at, end))).toBe(false);
+        }
+      }),
+      { seed: 20261202, numRuns: 3_000 },
+    );
   });
 });

@@ -1,20 +1,72 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
+import { BadRequestException } from '@nestjs/common';
 
 // The size of each body the JSON parser read, after its Content-Encoding was undone.
 const bytesRead = new WeakMap<IncomingMessage, number>();
 
 /**
- * The JSON body parser's options: its size limit, and a note of how many bytes each body it reads
- * holds once decompressed (nothing else changes), so `bodyIsEmpty` can tell an empty body from `{}`:
- * the parser answers both with `{}`.
+ * The JSON body parser's options: its size limit; a note of how many bytes each body it reads holds once
+ * decompressed, so `bodyIsEmpty` can tell an empty body from `{}` (the parser answers both with `{}`); and
+ * a 400 for a body sent as UTF-8 that is not, which the parser would otherwise read with U+FFFD in place
+ * of each bad sequence, so a name would be stored other than it was sent.
  */
 export function jsonBodyOptions(limit: string) {
   return {
     limit,
-    verify: (req: IncomingMessage, _res: unknown, body: Buffer) => {
+    verify: (req: IncomingMessage, _res: unknown, body: Buffer, encoding: string) => {
       bytesRead.set(req, body.length);
+      if (encoding.toLowerCase() === 'utf-8' && !isUtf8(body)) throw notUtf8(body);
     },
   };
+}
+
+/**
+ * The answer to a body that is not UTF-8, naming where its first bad sequence starts. The parser keeps the
+ * status (http-errors reads it from the error), and Nest answers an HttpException with its response.
+ */
+function notUtf8(body: Buffer): BadRequestException {
+  const at = firstInvalidUtf8(body);
+  const bytes = [...body.subarray(at, at + 4)].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+  return new BadRequestException({
+    statusCode: 400,
+    message: 'the request body is not valid UTF-8',
+    errors: [{ path: '', message: `at byte ${at} (${bytes}): no UTF-8 character starts there` }],
+  });
+}
+
+/**
+ * The offset of the first byte of the first ill-formed sequence in `bytes` (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF), or -1 when all of it is UTF-8.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
+    const [length, low, high] = sequenceOf(lead);
+    if (length === 0 || i + length > bytes.length) return i;
+    // The second byte's range depends on the lead (it rules out overlong forms, surrogates and > U+10FFFF).
+    if (bytes[i + 1] < low || bytes[i + 1] > high) return i;
+    for (let k = 2; k < length; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += length;
+  }
+  return -1;
+}
+
+/** A lead byte's sequence length and the range of the byte after it; length 0 for a byte no sequence starts with. */
+function sequenceOf(lead: number): [number, number, number] {
+  if (lead >= 0xc2 && lead <= 0xdf) return [2, 0x80, 0xbf];
+  if (lead === 0xe0) return [3, 0xa0, 0xbf];
+  if (lead === 0xed) return [3, 0x80, 0x9f];
+  if (lead >= 0xe1 && lead <= 0xef) return [3, 0x80, 0xbf];
+  if (lead === 0xf0) return [4, 0x90, 0xbf];
+  if (lead >= 0xf1 && lead <= 0xf3) return [4, 0x80, 0xbf];
+  if (lead === 0xf4) return [4, 0x80, 0x8f];
+  return [0, 0, 0];
 }
 
 /**
