@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import * as fc from 'fast-check';
 import { RandomUser, TOPICS } from '@sparkflow/contracts';
 import { describeHostile } from './describe';
+import { withBytesNotUtf8InAString } from './json';
 import { aPerson, heavyVersionsOfOnePerson, hostilePerson, mutated } from './people';
 import { hostileRecord, recordBytes } from './records';
 import { hostileString, hugeString } from './strings';
@@ -25,6 +27,17 @@ describe('hostile arbitraries', () => {
     }
     const over = bodies.filter((b) => Buffer.byteLength(JSON.stringify(b)) > 1024 * 1024);
     expect(over.length).toBeGreaterThan(bodies.length / 2);
+  });
+
+  it('makes people whose text is not UTF-8 only inside a string value', () => {
+    for (const body of fc.sample(withBytesNotUtf8InAString(aPerson().map((p) => JSON.stringify(p))), {
+      numRuns: 200,
+      seed: 4,
+    })) {
+      expect(isUtf8(body)).toBe(false);
+      // Read leniently, the text is still a person's JSON.
+      expect(() => JSON.parse(Buffer.from(body).toString('utf8'))).not.toThrow();
+    }
   });
 
   it('produces every class of hostile character', () => {
