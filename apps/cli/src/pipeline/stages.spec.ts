@@ -28,7 +28,15 @@ describe('the stage that holds a batch', () => {
       ['users.enriched', [group('g-persistence', [])]],
     ]);
     expect(stalledStages(stageReaders(cfg), byTopic)).toEqual([
-      { stage: 'enrichment', groupId: 'g-enrichment', topic: 'users.raw', partitions: [0, 2], lag: 5, stalledSeconds: 42, lagSeconds: 12.5 },
+      {
+        stage: 'enrichment',
+        groupId: 'g-enrichment',
+        topic: 'users.raw',
+        partitions: [0, 2],
+        lag: 5,
+        stalledSeconds: 42,
+        lagSeconds: 12.5,
+      },
     ]);
   });
 
@@ -37,7 +45,9 @@ describe('the stage that holds a batch', () => {
       ['users.raw', [group('someone-else', [1])]],
       ['users.persisted', [group('g-audit', [1])]],
     ]);
-    expect(stalledStages(stageReaders(cfg), byTopic).map((s) => [s.stage, s.topic])).toEqual([['audit', 'users.persisted']]);
+    expect(stalledStages(stageReaders(cfg), byTopic).map((s) => [s.stage, s.topic])).toEqual([
+      ['audit', 'users.persisted'],
+    ]);
   });
 
   it('is read from the counts alone while no group is stalled yet', () => {
@@ -62,7 +72,9 @@ describe('batch progress', () => {
 
 describe('trace ids', () => {
   it('come from a W3C traceparent', () => {
-    expect(traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe(
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+    );
   });
 
   it('are unknown without a valid header or with the all-zero id', () => {

@@ -35,7 +35,10 @@ export interface StalledStage {
 }
 
 /** The stages whose group is stalled on the topic it reads, in pipeline order, from `topics describe`'s view of each topic. */
-export function stalledStages(readers: readonly StageReader[], groupsByTopic: ReadonlyMap<string, readonly GroupLag[]>): StalledStage[] {
+export function stalledStages(
+  readers: readonly StageReader[],
+  groupsByTopic: ReadonlyMap<string, readonly GroupLag[]>,
+): StalledStage[] {
   const out: StalledStage[] = [];
   for (const r of readers) {
     const g = groupsByTopic.get(r.topic)?.find((x) => x.groupId === r.groupId);
