@@ -1,5 +1,5 @@
 import type { GroupLag } from '../kafka/topics';
-import { batchProgress, stageReaders, stalledStages, traceIdOf, waitingFor } from './stages';
+import { batchProgress, stageGroups, stageReaders, stalledStages, traceIdOf, waitingFor } from './stages';
 
 const cfg = { groups: { enrichment: 'g-enrichment', persistence: 'g-persistence', audit: 'g-audit' } };
 
@@ -19,6 +19,16 @@ const group = (groupId: string, stalled: number[], lag = 5): GroupLag => ({
     stalledSeconds: stalled.includes(partition) ? 40 + partition : null,
     stalled: stalled.includes(partition),
   })),
+});
+
+describe('the stages and what they read', () => {
+  it("gives each stage's group with every topic it reads, in pipeline order", () => {
+    expect(stageGroups(cfg)).toEqual([
+      { stage: 'enrichment', groupId: 'g-enrichment', topics: ['users.raw'] },
+      { stage: 'persistence', groupId: 'g-persistence', topics: ['users.enriched'] },
+      { stage: 'audit', groupId: 'g-audit', topics: ['users.raw', 'users.dlq', 'users.persisted'] },
+    ]);
+  });
 });
 
 describe('the stage that holds a batch', () => {

@@ -23,6 +23,19 @@ export function stageReaders(cfg: Pick<CliConfig, 'groups'>): StageReader[] {
   ];
 }
 
+/** Each stage's group and every topic it reads, in pipeline order: what `sparkflow top` fetches offsets for. */
+export function stageGroups(
+  cfg: Pick<CliConfig, 'groups'>,
+): { stage: PipelineStage; groupId: string; topics: string[] }[] {
+  const out: { stage: PipelineStage; groupId: string; topics: string[] }[] = [];
+  for (const r of stageReaders(cfg)) {
+    const known = out.find((g) => g.stage === r.stage);
+    if (known) known.topics.push(r.topic);
+    else out.push({ stage: r.stage, groupId: r.groupId, topics: [r.topic] });
+  }
+  return out;
+}
+
 export interface StalledStage {
   stage: PipelineStage;
   groupId: string;

@@ -3,6 +3,7 @@ import { TOPICS, readinessProblems, type BatchList } from '@sparkflow/contracts'
 import type { CliConfig, ServiceReplica } from '../cli.config';
 import { rootReason } from '../errors';
 import { recordsAt } from '../kafka/reader';
+import { stageGroups } from '../pipeline/stages';
 import { parsePrometheusText } from './prometheus-text';
 import {
   SERVICES,
@@ -64,14 +65,6 @@ export class TopSampler {
     private readonly kafka: Kafka,
   ) {}
 
-  private groupTopics(): [string, string[]][] {
-    return [
-      [this.cfg.groups.enrichment, [TOPICS.usersRaw]],
-      [this.cfg.groups.persistence, [TOPICS.usersEnriched]],
-      [this.cfg.groups.audit, [TOPICS.usersRaw, TOPICS.usersDlq, TOPICS.usersPersisted]],
-    ];
-  }
-
   private async readKafka(): Promise<Sample['kafka']> {
     try {
       if (!this.admin) {
@@ -95,7 +88,7 @@ export class TopSampler {
       }
       const groups = new Map<string, PartitionOffsets[]>();
       const wanted: typeof this.wantedTimes = [];
-      for (const [groupId, topics] of this.groupTopics()) {
+      for (const { groupId, topics } of stageGroups(this.cfg)) {
         const fetched = await admin.fetchOffsets({ groupId, topics });
         const parts: PartitionOffsets[] = [];
         for (const t of fetched) {
