@@ -1,8 +1,10 @@
-import { TOPICS } from '@sparkflow/contracts';
+import { kafkaPrincipal } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import type { GroupLag } from '../kafka/topics';
 
 export type PipelineStage = 'enrichment' | 'persistence' | 'audit';
+
+const PIPELINE_STAGES: readonly PipelineStage[] = ['enrichment', 'persistence', 'audit'];
 
 /** Which group reads which topic: the stage that holds a record is the one whose group has not read it. */
 export interface StageReader {
@@ -11,16 +13,14 @@ export interface StageReader {
   topic: string;
 }
 
+/**
+ * Every topic each stage reads, in pipeline order, as libs/contracts declares it (the topics its Kafka
+ * principal consumes), with the stage's group as configured.
+ */
 export function stageReaders(cfg: Pick<CliConfig, 'groups'>): StageReader[] {
-  return [
-    { stage: 'enrichment', groupId: cfg.groups.enrichment, topic: TOPICS.usersRaw },
-    { stage: 'persistence', groupId: cfg.groups.persistence, topic: TOPICS.usersEnriched },
-    ...[TOPICS.usersRaw, TOPICS.usersDlq, TOPICS.usersPersisted].map((topic) => ({
-      stage: 'audit' as const,
-      groupId: cfg.groups.audit,
-      topic,
-    })),
-  ];
+  return PIPELINE_STAGES.flatMap((stage) =>
+    kafkaPrincipal(stage).consumes.map((topic) => ({ stage, groupId: cfg.groups[stage], topic })),
+  );
 }
 
 /** Each stage's group and every topic it reads, in pipeline order: what `sparkflow top` fetches offsets for. */
