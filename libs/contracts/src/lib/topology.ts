@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
  * The two shapes SparkFlow runs in, declared once. The native stack (`npm run stack -- up --topology
  * cluster`), the Compose file and the Kubernetes manifests are checked against these numbers, so the
@@ -83,4 +86,27 @@ export function localServiceProcesses(
     name: `${service}-${r}`,
     port: localReplicaPort(port, r),
   }));
+}
+
+/** The file in a native stack's home (`$SPARKFLOW_HOME`) recording which topology its data folders were made for. */
+export const localTopologyFile = (home: string): string => join(home, 'topology');
+
+/**
+ * The topology a native stack's home was made for: the one its `topology` file names (`stack up` writes
+ * it), else, for a home older than the record, the one its data folders fit (`kafka` single, `kafka-1`
+ * cluster); null when the home has neither, or cannot be read (it tells nothing then).
+ */
+export function recordedLocalTopology(home: string): TopologyName | null {
+  try {
+    const file = localTopologyFile(home);
+    if (existsSync(file)) {
+      const name = readFileSync(file, 'utf8').trim();
+      if (name === 'single' || name === 'cluster') return name;
+    }
+    if (existsSync(join(home, 'kafka'))) return 'single';
+    if (existsSync(join(home, 'kafka-1'))) return 'cluster';
+  } catch {
+    // An unreadable record is no record, and the folders beside it are not trusted over it.
+  }
+  return null;
 }
