@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPOLOGIES, localServiceProcesses } from '@sparkflow/contracts';
@@ -19,6 +19,14 @@ describe('stack topologies', () => {
     expect(settleTopology(cfg, undefined, 'status').SPARKFLOW_TOPOLOGY).toBe('cluster');
     expect(() => settleTopology(cfg, 'single', 'up')).toThrow(UsageError);
     expect(() => settleTopology(cfg, 'single', 'up')).toThrow(/holds a cluster stack.*reset/);
+  });
+
+  it('takes a home whose record cannot be read for a home without one, and leaves the record as it is', () => {
+    const cfg = freshHome();
+    mkdirSync(join(cfg.home, 'topology'));
+    expect(settleTopology(cfg, undefined, 'status').SPARKFLOW_TOPOLOGY).toBe('single');
+    expect(settleTopology(cfg, 'cluster', 'up').SPARKFLOW_TOPOLOGY).toBe('cluster');
+    expect(statSync(join(cfg.home, 'topology')).isDirectory()).toBe(true);
   });
 
   it('has one of everything in the single topology and the declared counts in the cluster', () => {

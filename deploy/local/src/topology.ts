@@ -1,12 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import {
   TOPOLOGIES,
   type Topology,
   type TopologyName,
   localNodeHost,
   localReplicaPort,
+  localTopologyFile,
   ordinals as contractOrdinals,
+  recordedLocalTopology,
 } from '@sparkflow/contracts';
 import type { StackConfig } from './config';
 import { UsageError } from './errors';
@@ -26,18 +27,7 @@ export const ordinals = contractOrdinals;
 export const topologyOf = (cfg: StackConfig): Topology => TOPOLOGIES[cfg.SPARKFLOW_TOPOLOGY];
 
 /** The file in the stack's home recording which topology its data folders were made for. */
-const topologyFile = (cfg: StackConfig) => join(cfg.home, 'topology');
-
-/** The topology the home's data folders were made for; a home older than the record is told by its folders. */
-export function recordedTopology(cfg: StackConfig): TopologyName | null {
-  if (existsSync(topologyFile(cfg))) {
-    const name = readFileSync(topologyFile(cfg), 'utf8').trim();
-    if (name === 'single' || name === 'cluster') return name;
-  }
-  if (existsSync(join(cfg.home, 'kafka'))) return 'single';
-  if (existsSync(join(cfg.home, 'kafka-1'))) return 'cluster';
-  return null;
-}
+const topologyFile = (cfg: StackConfig) => localTopologyFile(cfg.home);
 
 /**
  * The topology a command works on: the one asked for, else the one the home was made for, else single.
@@ -49,7 +39,7 @@ export function settleTopology(
   asked: TopologyName | undefined,
   command: string,
 ): StackConfig {
-  const recorded = recordedTopology(cfg);
+  const recorded = recordedLocalTopology(cfg.home);
   const chosen = asked ?? recorded ?? cfg.SPARKFLOW_TOPOLOGY;
   if (recorded && chosen !== recorded) {
     throw new UsageError(
