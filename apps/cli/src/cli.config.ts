@@ -8,13 +8,13 @@ import {
   parseEnv,
   splitList,
 } from '@sparkflow/service-kit';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   TOPOLOGIES,
   type TopologyName,
   localNodeAddresses,
   localServiceProcesses,
+  recordedLocalTopology,
 } from '@sparkflow/contracts';
 import { z } from 'zod';
 
@@ -150,19 +150,7 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..');
  * older home (`kafka` single, `kafka-1` cluster); null when there is no home, or it cannot be read.
  */
 export function recordedStackTopology(raw: Record<string, string | undefined>): TopologyName | null {
-  const home = resolve(REPO_ROOT, raw['SPARKFLOW_HOME'] || '.sparkflow');
-  try {
-    const file = join(home, 'topology');
-    if (existsSync(file)) {
-      const name = readFileSync(file, 'utf8').trim();
-      if (name === 'cluster' || name === 'single') return name;
-    }
-    if (existsSync(join(home, 'kafka'))) return 'single';
-    if (existsSync(join(home, 'kafka-1'))) return 'cluster';
-  } catch {
-    // An unreadable home tells nothing; the variables decide.
-  }
-  return null;
+  return recordedLocalTopology(resolve(REPO_ROOT, raw['SPARKFLOW_HOME'] || '.sparkflow'));
 }
 
 /** Flags that override a variable; they are validated as that variable. */
