@@ -150,7 +150,12 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..');
  * older home (`kafka` single, `kafka-1` cluster); null when there is no home, or it cannot be read.
  */
 export function recordedStackTopology(raw: Record<string, string | undefined>): TopologyName | null {
-  return recordedLocalTopology(resolve(REPO_ROOT, raw['SPARKFLOW_HOME'] || '.sparkflow'));
+  try {
+    return recordedLocalTopology(resolve(REPO_ROOT, raw['SPARKFLOW_HOME'] || '.sparkflow'));
+  } catch {
+    // A home whose record cannot be read tells nothing; the variables decide.
+    return null;
+  }
 }
 
 /** Flags that override a variable; they are validated as that variable. */

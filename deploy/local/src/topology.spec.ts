@@ -21,11 +21,10 @@ describe('stack topologies', () => {
     expect(() => settleTopology(cfg, 'single', 'up')).toThrow(/holds a cluster stack.*reset/);
   });
 
-  it('takes a home whose record cannot be read for a home without one, and leaves the record as it is', () => {
+  it('refuses a home whose record is there but cannot be read, naming it, and leaves it as it is', () => {
     const cfg = freshHome();
     mkdirSync(join(cfg.home, 'topology'));
-    expect(settleTopology(cfg, undefined, 'status').SPARKFLOW_TOPOLOGY).toBe('single');
-    expect(settleTopology(cfg, 'cluster', 'up').SPARKFLOW_TOPOLOGY).toBe('cluster');
+    expect(() => settleTopology(cfg, 'cluster', 'up')).toThrow(`cannot read ${join(cfg.home, 'topology')}`);
     expect(statSync(join(cfg.home, 'topology')).isDirectory()).toBe(true);
   });
 

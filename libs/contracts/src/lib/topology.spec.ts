@@ -56,9 +56,9 @@ describe("the topology a native stack's home records", () => {
     expect(recordedLocalTopology(home)).toBe('single');
   });
 
-  it('is none, not an error, when the record cannot be read', () => {
+  it('is an error naming the record when it is there but cannot be read', () => {
     mkdirSync(join(home, 'kafka-1'));
     mkdirSync(localTopologyFile(home));
-    expect(recordedLocalTopology(home)).toBeNull();
+    expect(() => recordedLocalTopology(home)).toThrow(`cannot read ${localTopologyFile(home)}`);
   });
 });

@@ -94,19 +94,26 @@ export const localTopologyFile = (home: string): string => join(home, 'topology'
 /**
  * The topology a native stack's home was made for: the one its `topology` file names (`stack up` writes
  * it), else, for a home older than the record, the one its data folders fit (`kafka` single, `kafka-1`
- * cluster); null when the home has neither, or cannot be read (it tells nothing then).
+ * cluster); null when the home has neither. A record that is there but cannot be read is an error naming
+ * it: the folders beside it are not trusted over it.
  */
 export function recordedLocalTopology(home: string): TopologyName | null {
-  try {
-    const file = localTopologyFile(home);
-    if (existsSync(file)) {
-      const name = readFileSync(file, 'utf8').trim();
-      if (name === 'single' || name === 'cluster') return name;
+  const file = localTopologyFile(home);
+  if (existsSync(file)) {
+    let name: string;
+    try {
+      name = readFileSync(file, 'utf8').trim();
+    } catch (cause) {
+      throw new Error(
+        `cannot read ${file}, which records the stack's topology: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
     }
-    if (existsSync(join(home, 'kafka'))) return 'single';
-    if (existsSync(join(home, 'kafka-1'))) return 'cluster';
-  } catch {
-    // An unreadable record is no record, and the folders beside it are not trusted over it.
+    if (name === 'single' || name === 'cluster') return name;
   }
+  if (existsSync(join(home, 'kafka'))) return 'single';
+  if (existsSync(join(home, 'kafka-1'))) return 'cluster';
   return null;
 }
