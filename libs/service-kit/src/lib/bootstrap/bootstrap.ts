@@ -8,6 +8,7 @@ import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
 import { jsonBodyOptions } from '../http/json-body';
 import { serviceLoggerModule } from '../observability/service-logger';
 import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
+import { PassErrorsToConsumer } from './pass-errors-to-consumer';
 
 /** How a service serves HTTP, read from its parsed configuration. */
 export interface ServiceSettings {
@@ -60,10 +61,18 @@ export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INest
     );
   }
   app.useBodyParser('json', jsonBodyOptions(s.bodyLimit ?? '100kb'));
-  // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500.
-  app.useGlobalFilters(new SparkflowExceptionFilter());
+  // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500, and
+  // whatever a Kafka handler of any class throws reaches the consumer as thrown (PassErrorsToConsumer;
+  // over HTTP it is Nest's own filter). Order matters: Nest lists a handler's filters global, class, method,
+  // reverses the list and takes the first whose @Catch() matches (`create` of @nestjs/core's
+  // RouterExceptionFilters and @nestjs/microservices' ExceptionFiltersContext, then
+  // selectExceptionFilterMetadata), so of these two the one registered last, SparkflowExceptionFilter,
+  // is tried first and the catch-all takes only what it does not.
+  app.useGlobalFilters(new PassErrorsToConsumer(app.getHttpAdapter()), new SparkflowExceptionFilter());
   app.enableShutdownHooks();
   if (b.transport) {
+    // inheritAppConfig: the transport gets this app's ApplicationConfig object itself, so the global filters
+    // above; its handlers' filters are read now, as it is connected, so they must be registered before.
     app.connectMicroservice({ strategy: b.transport(app, config) }, { inheritAppConfig: true });
     await app.startAllMicroservices();
   }
