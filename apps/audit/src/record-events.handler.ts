@@ -1,16 +1,14 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { TOPICS } from '@sparkflow/contracts';
 import { RecordEventsUseCase } from '@sparkflow/audit-store';
-import { type InboundMessage, type MessageOutcome, PassErrorsToConsumer } from '@sparkflow/kafka';
+import type { InboundMessage, MessageOutcome } from '@sparkflow/kafka';
 
 /**
  * The topics that settle or start an event land in the audit; one use case handles them all. users.enriched
  * is not read: each event's enriched stage comes with persistence's ack or dead letter (ADR 0013).
  */
 @Controller()
-// What a handler throws reaches the consumer as thrown, so its code decides the record's fate.
-@UseFilters(PassErrorsToConsumer)
 export class RecordEventsHandler {
   constructor(private readonly recordEvents: RecordEventsUseCase) {}
 

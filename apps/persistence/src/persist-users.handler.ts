@@ -1,12 +1,10 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { TOPICS } from '@sparkflow/contracts';
-import { type InboundMessage, type MessageOutcome, PassErrorsToConsumer } from '@sparkflow/kafka';
+import type { InboundMessage, MessageOutcome } from '@sparkflow/kafka';
 import { PersistUsersUseCase } from '@sparkflow/persistence-core';
 
 @Controller()
-// What a handler throws reaches the consumer as thrown, so its code decides the record's fate.
-@UseFilters(PassErrorsToConsumer)
 export class PersistUsersHandler {
   constructor(private readonly persistUsers: PersistUsersUseCase) {}
 
