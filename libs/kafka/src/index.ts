@@ -14,4 +14,3 @@ export * from './lib/kafka-client';
 export * from './lib/lag';
 export * from './lib/nest/kafka-batch.server';
 export * from './lib/access/kafka-acls';
-export * from './lib/nest/pass-errors-to-consumer';
