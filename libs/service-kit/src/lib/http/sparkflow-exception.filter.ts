@@ -11,6 +11,9 @@ export interface SparkflowErrorBody {
   reasons: DeadLetterReason[];
 }
 
+/** Seconds a client waits before sending again a request a dependency's outage failed. */
+const RETRY_AFTER_S = '1';
+
 /**
  * Answers a SparkflowException thrown by any route with the status its code maps to (`httpStatus`) and
  * `{code, message, reasons}`, so an upstream API that is down is a 502 SOURCE_UNAVAILABLE, not a bare 500,
@@ -18,9 +21,6 @@ export interface SparkflowErrorBody {
  * In a Kafka handler (the transport inherits the app's filters) the exception goes back unchanged: the
  * consumer decides from the same code what to do with the record.
  */
-/** Seconds a client waits before sending again a request a dependency's outage failed. */
-const RETRY_AFTER_S = '1';
-
 @Catch(SparkflowException)
 export class SparkflowExceptionFilter implements ExceptionFilter<SparkflowException> {
   private readonly logger = new Logger('SparkflowExceptionFilter');
