@@ -13,7 +13,7 @@ import {
   type ServiceProbe,
 } from './top-model';
 
-const PIPELINE_TOPICS = [TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersDlq, TOPICS.usersPersisted];
+const PIPELINE_TOPICS = Object.values(TOPICS);
 
 /** A busy service answers in well under this; a frozen one (or a saturated machine) not at all. */
 const PROBE_TIMEOUT_MS = 1500;
