@@ -2,13 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Kafka, logLevel } from 'kafkajs';
 import { SparkflowErrorCode, TOPICS, topicSpec } from '@sparkflow/contracts';
-import {
-  deadLettersWhere,
-  integrationSettings,
-  kafkaConnection,
-  topicHolding,
-  uniqueName,
-} from '@sparkflow/testing';
+import { deadLettersWhere, integrationSettings, kafkaConnection, scratchKafka } from '@sparkflow/testing';
 import { installOpenTelemetry } from '@sparkflow/telemetry';
 import { ensureTopics } from '../topics/ensure-topics';
 import { SparkflowException } from '@sparkflow/errors';
@@ -23,6 +17,7 @@ const kafka = new Kafka({
   ...kafkaConnection(settings),
   logLevel: logLevel.NOTHING,
 });
+const scratch = scratchKafka(kafka);
 
 /** A promise and the function that resolves it. */
 function latch(): { done: Promise<void>; open: () => void } {
@@ -37,10 +32,9 @@ const deadLettersFrom = (topic: string, expected: number) =>
 
 describe('BatchConsumer on the real broker', () => {
   it('retries a transient failure, dead-letters a poison record with its reason, and commits past both', async () => {
-    const groupId = uniqueName('it-consume-group');
+    const groupId = scratch.group('it-consume-group');
     const values = ['{"n":1}', '{"n":2}', 'not json {', '{"n":4}', '{"n":5}'];
-    const topic = await topicHolding(
-      kafka,
+    const topic = await scratch.topic(
       'it-consume',
       values.map((value, i) => ({ key: `k${i}`, value })),
     );
@@ -105,7 +99,7 @@ describe('BatchConsumer on the real broker', () => {
   });
 
   it('waits out an outage for its budget, then dead-letters the record with the attempt count', async () => {
-    const topic = await topicHolding(kafka, 'it-exhaust', [
+    const topic = await scratch.topic('it-exhaust', [
       { key: 'stuck', value: '{"n":1}' },
       { key: 'fine', value: '{"n":2}' },
     ]);
@@ -114,7 +108,7 @@ describe('BatchConsumer on the real broker', () => {
     const { done, open: markDone } = latch();
     const consumer = new BatchConsumer({
       kafka,
-      groupId: uniqueName('it-exhaust-group'),
+      groupId: scratch.group('it-exhaust-group'),
       topics: [topic],
       stage: 'persistence',
       producer,
@@ -141,10 +135,10 @@ describe('BatchConsumer on the real broker', () => {
   });
 
   it('dead-letters a record whose dead letter would exceed max.message.bytes, cut with its size and SHA-256, and keeps consuming', async () => {
-    const groupId = uniqueName('it-too-large-group');
+    const groupId = scratch.group('it-too-large-group');
     // The incident: a name of `"` characters fits users.raw once escaped, but not users.dlq escaped twice.
     const huge = Buffer.from(JSON.stringify({ name: { first: '"'.repeat(480_000) } }));
-    const topic = await topicHolding(kafka, 'it-too-large', [
+    const topic = await scratch.topic('it-too-large', [
       { key: 'huge', value: huge },
       ...Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })),
     ]);
@@ -202,7 +196,7 @@ describe('BatchConsumer on the real broker', () => {
 
   it('rebuilds a dead letter the broker refuses as too large and keeps consuming, never crashing', async () => {
     const big = Buffer.from(JSON.stringify({ name: 'x'.repeat(300_000) }));
-    const topic = await topicHolding(kafka, 'it-dlq-refused', [
+    const topic = await scratch.topic('it-dlq-refused', [
       { key: 'big', value: big },
       { key: 'next', value: '{"n":1}' },
     ]);
@@ -215,7 +209,7 @@ describe('BatchConsumer on the real broker', () => {
     const { done, open: markDone } = latch();
     const consumer = new BatchConsumer({
       kafka,
-      groupId: uniqueName('it-dlq-refused-group'),
+      groupId: scratch.group('it-dlq-refused-group'),
       topics: [topic],
       stage: 'enrichment',
       producer,
@@ -251,8 +245,7 @@ describe('BatchConsumer on the real broker', () => {
     // Two topics, 3 + 4 partitions, a record on each. Every batch waits until all 7 are in hand at once:
     // with fewer workers than partitions the 7th never starts and the test times out.
     const holding = (prefix: string, partitions: number) =>
-      topicHolding(
-        kafka,
+      scratch.topic(
         prefix,
         Array.from({ length: partitions }, (_, partition) => ({
           partition,
@@ -270,7 +263,7 @@ describe('BatchConsumer on the real broker', () => {
     const producer = new EventProducer(kafka);
     const consumer = new BatchConsumer({
       kafka,
-      groupId: uniqueName('it-waves-group'),
+      groupId: scratch.group('it-waves-group'),
       topics,
       stage: 'enrichment',
       producer,
@@ -298,9 +291,8 @@ describe('BatchConsumer on the real broker', () => {
   });
 
   it('replaces a consumer that stopped making progress with records waiting, and leaves an idle one alone', async () => {
-    const groupId = uniqueName('it-stall-group');
-    const topic = await topicHolding(
-      kafka,
+    const groupId = scratch.group('it-stall-group');
+    const topic = await scratch.topic(
       'it-stall',
       Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `{"n":${i}}` })),
     );
@@ -369,7 +361,7 @@ describe('BatchConsumer on the real broker', () => {
     const hex = (bytes: number) => randomBytes(bytes).toString('hex');
     const sampled = { trace: hex(16), parent: hex(8) };
     const unsampled = { traceparent: `00-${hex(16)}-${hex(8)}-00`, tracestate: 'vendor=1' };
-    const topic = await topicHolding(kafka, 'it-trace', [
+    const topic = await scratch.topic('it-trace', [
       { key: 'sampled', value: '{}', headers: { traceparent: `00-${sampled.trace}-${sampled.parent}-01` } },
       { key: 'unsampled', value: '{}', headers: unsampled },
     ]);
@@ -378,7 +370,7 @@ describe('BatchConsumer on the real broker', () => {
     const { done, open } = latch();
     const consumer = new BatchConsumer({
       kafka,
-      groupId: uniqueName('it-trace-group'),
+      groupId: scratch.group('it-trace-group'),
       topics: [topic],
       stage: 'enrichment',
       producer,

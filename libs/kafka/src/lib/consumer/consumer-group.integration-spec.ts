@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { integrationSettings, kafkaConnection, topicHolding, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, scratchKafka } from '@sparkflow/testing';
 import type { PartitionLag } from '../lag/partition-progress';
 import { EventProducer } from '../producer/event-producer';
 import { BatchConsumer, type BatchConsumerOptions } from './batch-consumer';
@@ -12,6 +12,7 @@ const kafka = new Kafka({
   ...kafkaConnection(settings),
   logLevel: logLevel.NOTHING,
 });
+const scratch = scratchKafka(kafka);
 
 /** A promise and the function that resolves it. */
 function latch<T = void>(): { done: Promise<T>; open: (value: T) => void } {
@@ -119,8 +120,8 @@ describe('BatchConsumer members of one group on the real broker', () => {
 
   it("judges each member on its own partitions: a quiet member stays ready while another member's partitions stall", async () => {
     const partitions = 4;
-    const topic = await topicHolding(kafka, 'it-group-judge', [], { partitions });
-    const groupId = uniqueName('it-group-judge-group');
+    const topic = await scratch.topic('it-group-judge', [], { partitions });
+    const groupId = scratch.group('it-group-judge-group');
     // The quiet member would call itself stuck sooner than the busy one stalls, were it judged on the
     // group's lag: idle for longer than its stallAfterMs while records wait (on the other's partitions).
     const quietWatchdog = { checkEveryMs: 250, stallAfterMs: 1000, disconnectTimeoutMs: 500 };
@@ -201,8 +202,7 @@ describe('BatchConsumer members of one group on the real broker', () => {
     const perPartition = 10;
     const sessionTimeoutMs = 6_000; // the broker's group.min.session.timeout.ms
     const handlerMs = 1.5 * sessionTimeoutMs;
-    const topic = await topicHolding(
-      kafka,
+    const topic = await scratch.topic(
       'it-group-long',
       Array.from({ length: partitions * perPartition }, (_, i) => ({
         partition: i % partitions,
@@ -211,7 +211,7 @@ describe('BatchConsumer members of one group on the real broker', () => {
       })),
       { partitions },
     );
-    const groupId = uniqueName('it-group-long-group');
+    const groupId = scratch.group('it-group-long-group');
     const deliveries = new Deliveries();
     const { done: working, open: startedWork } = latch();
 
@@ -262,8 +262,8 @@ describe('BatchConsumer members of one group on the real broker', () => {
   it('hands the partitions of a member stopped mid-batch over without redelivering a record: the batch in hand finishes and commits, then the member leaves', async () => {
     const partitions = 2;
     const perPartition = 150;
-    const topic = await topicHolding(kafka, 'it-group-stop', [], { partitions });
-    const groupId = uniqueName('it-group-stop-group');
+    const topic = await scratch.topic('it-group-stop', [], { partitions });
+    const groupId = scratch.group('it-group-stop-group');
     const deliveries = new Deliveries();
     const handle = async (messages: readonly InboundMessage[]) => {
       deliveries.record(messages);

@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { integrationSettings, kafkaConnection, topicHolding, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, scratchKafka } from '@sparkflow/testing';
 import type { PartitionLag } from '../lag/partition-progress';
 import { EventProducer } from '../producer/event-producer';
 import { BatchConsumer } from './batch-consumer';
@@ -11,11 +11,11 @@ const kafka = new Kafka({
   ...kafkaConnection(settings),
   logLevel: logLevel.NOTHING,
 });
+const scratch = scratchKafka(kafka);
 
 describe('BatchConsumer stall reporting on the real broker', () => {
   it('reports a frozen consumer: lag seconds keep growing, the metrics observer and readiness name the stalled partition', async () => {
-    const topic = await topicHolding(
-      kafka,
+    const topic = await scratch.topic(
       'it-frozen',
       Array.from({ length: 5 }, (_, i) => ({ partition: 0, key: `k${i}`, value: '{}' })),
       { partitions: 2 },
@@ -32,7 +32,7 @@ describe('BatchConsumer stall reporting on the real broker', () => {
     const producer = new EventProducer(kafka);
     const consumer = new BatchConsumer({
       kafka,
-      groupId: uniqueName('it-frozen-group'),
+      groupId: scratch.group('it-frozen-group'),
       topics: [topic],
       stage: 'enrichment',
       producer,

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { SparkflowErrorCode, type TopicName } from '@sparkflow/contracts';
-import { integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, scratchKafka } from '@sparkflow/testing';
 import { failureCode } from '../errors/kafka-errors';
 import { ensureTopics } from '../topics/ensure-topics';
 import { EventProducer } from './event-producer';
@@ -11,6 +11,7 @@ const kafka = new Kafka({
   ...kafkaConnection(settings),
   logLevel: logLevel.NOTHING,
 });
+const scratch = scratchKafka(kafka);
 /** The broker's default, which every SparkFlow topic keeps: the largest record batch it takes. */
 const MAX_MESSAGE_BYTES = 1_048_588;
 
@@ -29,7 +30,7 @@ const createTopic = (name: string, partitions: number) =>
 
 /** Every record of the topic, from the beginning, in each partition's order. */
 async function readAll(topic: string, count: number): Promise<{ key: string; value: string }[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('it-producer-read'), maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({ groupId: scratch.group('it-producer-read'), maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const read: { key: string; value: string }[] = [];
@@ -50,7 +51,7 @@ describe('EventProducer against the broker', () => {
   afterAll(() => producer.disconnect());
 
   it('writes, in order, records of one partition adding up to more than one record batch the topic takes', async () => {
-    const topic = uniqueName('it-producer-big');
+    const topic = scratch.topicName('it-producer-big');
     await createTopic(topic, 2);
     // 1.2 MB of one key in one send: kafkajs would put it in one record batch, refused whole.
     const big = Array.from({ length: 5 }, (_, i) => ({
@@ -66,7 +67,7 @@ describe('EventProducer against the broker', () => {
   });
 
   it('refuses a record the topic cannot take as RECORD_TOO_LARGE, naming the topic', async () => {
-    const topic = uniqueName('it-producer-too-big');
+    const topic = scratch.topicName('it-producer-too-big');
     await createTopic(topic, 1);
     const failure = await producer
       .sendRecords(topic, [{ key: 'k', value: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }])

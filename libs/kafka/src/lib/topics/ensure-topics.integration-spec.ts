@@ -1,6 +1,6 @@
 import { ConfigResourceTypes, Kafka, logLevel, CompressionTypes, type EachBatchPayload } from 'kafkajs';
 import type { TopicSpec, TopicName } from '@sparkflow/contracts';
-import { integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
+import { integrationSettings, kafkaConnection, scratchKafka } from '@sparkflow/testing';
 import { ensureTopics } from './ensure-topics';
 
 const settings = integrationSettings();
@@ -9,6 +9,7 @@ const kafka = new Kafka({
   ...kafkaConnection(settings),
   logLevel: logLevel.NOTHING,
 });
+const scratch = scratchKafka(kafka);
 
 const specFor = (name: string, overrides: Partial<TopicSpec> = {}): TopicSpec => ({
   name: name as TopicName,
@@ -25,7 +26,7 @@ describe('Kafka on the local stack', () => {
   afterAll(() => admin.disconnect());
 
   it('creates missing topics once and reports nothing the second time', async () => {
-    const spec = specFor(uniqueName('it-topics'));
+    const spec = specFor(scratch.topicName('it-topics'));
     expect(await ensureTopics(kafka.admin(), [spec])).toEqual([`created topic ${spec.name} (3 partitions)`]);
     expect(await ensureTopics(kafka.admin(), [spec])).toEqual([]);
     await admin.connect();
@@ -34,7 +35,7 @@ describe('Kafka on the local stack', () => {
   });
 
   it('adds partitions and fixes drifted retention on an existing topic', async () => {
-    const name = uniqueName('it-drift');
+    const name = scratch.topicName('it-drift');
     await ensureTopics(kafka.admin(), [specFor(name)]);
     const changes = await ensureTopics(kafka.admin(), [
       specFor(name, { partitions: 4, retentionMs: 7_200_000 }),
@@ -43,7 +44,7 @@ describe('Kafka on the local stack', () => {
   });
 
   it('sets max.message.bytes from the spec and fixes it when it drifts', async () => {
-    const name = uniqueName('it-max-bytes');
+    const name = scratch.topicName('it-max-bytes');
     await ensureTopics(kafka.admin(), [specFor(name)]);
     const changes = await ensureTopics(kafka.admin(), [specFor(name, { maxMessageBytes: 2_000_000 })]);
     expect(changes).toEqual([`topic ${name}: max.message.bytes=2000000`]);
@@ -56,8 +57,8 @@ describe('Kafka on the local stack', () => {
   });
 
   it('round-trips messages through an idempotent producer and a consumer group, committing offsets', async () => {
-    const topic = uniqueName('it-roundtrip');
-    const groupId = uniqueName('it-group');
+    const topic = scratch.topicName('it-roundtrip');
+    const groupId = scratch.group('it-group');
     await ensureTopics(kafka.admin(), [specFor(topic)]);
 
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
