@@ -10,6 +10,7 @@ import {
   type ScratchDatabase,
   integrationSettings,
   kafkaConnection,
+  scratchKafka,
   scratchPostgresDatabase,
   uniqueName,
 } from '@sparkflow/testing';
@@ -27,6 +28,7 @@ const kafka = new Kafka({
   ...kafkaConnection(s),
   logLevel: logLevel.WARN,
 });
+const scratch = scratchKafka(kafka);
 const API_KEY = 'idempotent-push-key';
 
 interface Seen {
@@ -45,7 +47,10 @@ class TopicTail {
   async start(): Promise<void> {
     const topics = [TOPICS.usersRaw, TOPICS.usersDlq];
     const ends = await this.ends(topics);
-    const consumer = kafka.consumer({ groupId: uniqueName('idempotent-push-tail'), maxWaitTimeInMs: 100 });
+    const consumer = kafka.consumer({
+      groupId: scratch.group('it-idempotent-push-tail'),
+      maxWaitTimeInMs: 100,
+    });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: false });

@@ -8,6 +8,7 @@ import {
   integrationSettings,
   kafkaConnection,
   postgresConnection,
+  scratchKafka,
   uniqueName,
 } from '@sparkflow/testing';
 import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
@@ -16,6 +17,7 @@ import { RecordEventsUseCase } from './record-events.use-case';
 
 const s = integrationSettings();
 const kafka = new Kafka({ clientId: 'audit-poison-it', ...kafkaConnection(s), logLevel: logLevel.NOTHING });
+const scratch = scratchKafka(kafka);
 const TOPICS_READ = [TOPICS.usersRaw, TOPICS.usersDlq];
 
 /** A raw event as ingestion writes it: envelope in the value, the same ids in headers. */
@@ -84,7 +86,7 @@ describe('the audit on the real broker and PostgreSQL', () => {
   afterAll(() => ds.destroy());
 
   it('quarantines a record PostgreSQL refuses (a NUL byte in its batch id), commits it, and completes the healthy batch behind it', async () => {
-    const groupId = uniqueName('audit-poison');
+    const groupId = scratch.group('it-audit-poison');
     await startAtEnd(groupId);
     const poisonBatch = `synthetic-seed\u0000-${uniqueName('p')}`;
     const healthyBatch = uniqueName('healthy');

@@ -16,8 +16,7 @@ import {
   cassandraConnection,
   integrationSettings,
   kafkaConnection,
-  topicHolding,
-  uniqueName,
+  scratchKafka,
   deadLettersWhere,
 } from '@sparkflow/testing';
 import { UsersRepository } from '../users/users.repository';
@@ -25,6 +24,7 @@ import { PersistUsersUseCase } from './persist-users.use-case';
 
 const s = integrationSettings();
 const kafka = new Kafka({ clientId: 'persist-users-it', ...kafkaConnection(s), logLevel: logLevel.NOTHING });
+const scratch = scratchKafka(kafka);
 
 const user = buildEnrichedUser;
 
@@ -40,8 +40,7 @@ const enrichedEvent = (u: EnrichedUser) =>
 
 /** A one-partition topic holding `users`, keyed by their ids, in order. */
 async function topicWith(users: EnrichedUser[]): Promise<string> {
-  return topicHolding(
-    kafka,
+  return scratch.topic(
     'it-persist',
     users.map((u) => ({ key: u.userId, value: enrichedEvent(u) })),
   );
@@ -58,7 +57,7 @@ async function consume(
   const done = new Promise<void>((resolve) => (committed = resolve));
   const consumer = new BatchConsumer({
     kafka,
-    groupId: uniqueName('it-persist-group'),
+    groupId: scratch.group('it-persist-group'),
     topics: [topic],
     stage: 'persistence',
     producer,
