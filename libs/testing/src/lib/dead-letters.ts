@@ -1,6 +1,5 @@
 import type { Kafka } from 'kafkajs';
 import { DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
-import { uniqueName } from './unique';
 
 /**
  * A users.dlq record as a dead letter, or null for anything else the topic holds: the hostile-input
@@ -18,15 +17,17 @@ export function asDeadLetter(value: Buffer | null): DeadLetterEvent | null {
 }
 
 /**
- * The first `count` dead letters on users.dlq, read from its start, that `matches` accepts. Every other
- * record is passed over, so what earlier specs left on the topic can neither stall nor fool the reader.
+ * The first `count` dead letters on users.dlq, read from its start as `groupId` (a scratch group: the
+ * reader has left it once this resolves), that `matches` accepts. Every other record is passed over, so
+ * what earlier specs left on the topic can neither stall nor fool the reader.
  */
 export async function deadLettersWhere(
   kafka: Kafka,
+  groupId: string,
   matches: (letter: DeadLetterEvent) => boolean,
   count = 1,
 ): Promise<DeadLetterEvent[]> {
-  const reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });
+  const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await reader.connect();
   await reader.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
   try {

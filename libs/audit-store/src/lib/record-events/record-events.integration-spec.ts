@@ -169,6 +169,7 @@ async function readDeadLetter(eventId: string): Promise<DeadLetterEvent> {
   // enriched one too: the letter under test is the one for users.raw.
   const [letter] = await deadLettersWhere(
     kafka,
+    scratch.group('it-dlq-reader'),
     (d) =>
       d.payload.stage === 'audit' &&
       d.payload.originalEventId === eventId &&

@@ -28,7 +28,7 @@ function latch(): { done: Promise<void>; open: () => void } {
 
 /** The dead letters whose original topic is `topic`, read from users.dlq's start. */
 const deadLettersFrom = (topic: string, expected: number) =>
-  deadLettersWhere(kafka, (d) => d.payload.originalTopic === topic, expected);
+  deadLettersWhere(kafka, scratch.group('it-dlq-reader'), (d) => d.payload.originalTopic === topic, expected);
 
 describe('BatchConsumer on the real broker', () => {
   it('retries a transient failure, dead-letters a poison record with its reason, and commits past both', async () => {
