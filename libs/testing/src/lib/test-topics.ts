@@ -86,21 +86,6 @@ export async function deleteFromBroker(
   if (failures.length) throw new Error(`left on the broker: ${failures.join('; ')}`);
 }
 
-/**
- * A fresh topic of the integration specs' own (a unique name from `prefix`, one-hour retention, the
- * broker's 1 MB message limit), holding `messages` once every one was acknowledged. Resolves to its name.
- */
-export async function topicHolding(
-  kafka: Kafka,
-  prefix: string,
-  messages: readonly Message[],
-  opts: { partitions?: number } = {},
-): Promise<string> {
-  const topic = uniqueName(prefix);
-  await createTopicHolding(kafka, topic, messages, opts.partitions ?? 1);
-  return topic;
-}
-
 async function createTopicHolding(
   kafka: Kafka,
   topic: string,
