@@ -3,23 +3,23 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IHeaders } from 'kafkajs';
-import { TOPICS } from '@sparkflow/contracts';
+import { CONSUMER_GROUPS, kafkaPrincipal } from '@sparkflow/contracts';
 import { groupLag } from '@sparkflow/kafka';
 import { uniqueName } from '@sparkflow/testing';
 import { kafka } from './pipeline-client';
 
 const REPO = resolve(__dirname, '..', '..', '..');
 
-/** The services' consumer groups (their defaults) and the topics each reads. */
-export const PIPELINE_GROUPS: readonly { service: string; groupId: string; topics: string[] }[] = [
-  { service: 'enrichment', groupId: 'sparkflow-enrichment', topics: [TOPICS.usersRaw] },
-  { service: 'persistence', groupId: 'sparkflow-persistence', topics: [TOPICS.usersEnriched] },
-  {
-    service: 'audit',
-    groupId: 'sparkflow-audit',
-    topics: [TOPICS.usersRaw, TOPICS.usersDlq, TOPICS.usersPersisted],
-  },
-];
+/** The services' consumer groups (their defaults) and the topics each reads, as libs/contracts declares them. */
+export const PIPELINE_GROUPS: readonly {
+  service: keyof typeof CONSUMER_GROUPS;
+  groupId: string;
+  topics: string[];
+}[] = (Object.keys(CONSUMER_GROUPS) as (keyof typeof CONSUMER_GROUPS)[]).map((service) => ({
+  service,
+  groupId: CONSUMER_GROUPS[service],
+  topics: [...kafkaPrincipal(service).consumes],
+}));
 
 /** Runs `stack <args>` without blocking the event loop (a blocked loop breaks ingestion's keep-alive sockets). */
 export async function stack(...args: string[]): Promise<void> {

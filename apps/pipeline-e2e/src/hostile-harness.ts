@@ -15,6 +15,7 @@ import {
   settings,
   userIdsPresent,
 } from './pipeline-client';
+import { PIPELINE_GROUPS } from './consumer-groups';
 
 /**
  * The machinery of the hostile-input properties: fixed-seed runs bounded in time, the HTTP contract
@@ -221,12 +222,12 @@ interface Letter {
 }
 
 /** The groups that consume each topic (the services' default group ids). */
-export const CONSUMERS: Record<TopicName, string[]> = {
-  [TOPICS.usersRaw]: ['sparkflow-enrichment', 'sparkflow-audit'],
-  [TOPICS.usersEnriched]: ['sparkflow-persistence'],
-  [TOPICS.usersDlq]: ['sparkflow-audit'],
-  [TOPICS.usersPersisted]: ['sparkflow-audit'],
-};
+export const CONSUMERS = Object.fromEntries(
+  Object.values(TOPICS).map((topic) => [
+    topic,
+    PIPELINE_GROUPS.filter((g) => g.topics.includes(topic)).map((g) => g.groupId),
+  ]),
+) as Record<TopicName, string[]>;
 
 /**
  * Reads users.dlq from where it ended when the run began, and answers whether each tracked item is
