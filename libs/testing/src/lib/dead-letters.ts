@@ -27,17 +27,31 @@ export async function deadLettersWhere(
   matches: (letter: DeadLetterEvent) => boolean,
   count = 1,
 ): Promise<DeadLetterEvent[]> {
+  return (await deadLetterRecordsWhere(kafka, groupId, matches, count)).map((r) => r.letter);
+}
+
+/** As `deadLettersWhere`, each dead letter with the headers of its record. */
+export async function deadLetterRecordsWhere(
+  kafka: Kafka,
+  groupId: string,
+  matches: (letter: DeadLetterEvent) => boolean,
+  count = 1,
+): Promise<{ letter: DeadLetterEvent; headers: Record<string, string> }[]> {
   const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await reader.connect();
   await reader.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
   try {
-    return await new Promise<DeadLetterEvent[]>((resolve) => {
-      const found: DeadLetterEvent[] = [];
+    return await new Promise((resolve) => {
+      const found: { letter: DeadLetterEvent; headers: Record<string, string> }[] = [];
       void reader.run({
         eachMessage: async ({ message }) => {
           const letter = asDeadLetter(message.value);
           if (!letter || found.length >= count || !matches(letter)) return;
-          found.push(letter);
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(message.headers ?? {})) {
+            if (value !== undefined) headers[name] = (Array.isArray(value) ? value[0] : value).toString();
+          }
+          found.push({ letter, headers });
           if (found.length === count) resolve(found);
         },
       });

@@ -2,7 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Kafka, logLevel } from 'kafkajs';
 import { SparkflowErrorCode, TOPICS, topicSpec } from '@sparkflow/contracts';
-import { deadLettersWhere, integrationSettings, kafkaConnection, scratchKafka } from '@sparkflow/testing';
+import {
+  deadLetterRecordsWhere,
+  deadLettersWhere,
+  integrationSettings,
+  kafkaConnection,
+  scratchKafka,
+} from '@sparkflow/testing';
 import { installOpenTelemetry } from '@sparkflow/telemetry';
 import { ensureTopics } from '../topics/ensure-topics';
 import { SparkflowException } from '@sparkflow/errors';
@@ -401,5 +407,52 @@ describe('BatchConsumer on the real broker', () => {
     expect(processSpans).toHaveLength(1);
     expect(processSpans[0].spanContext()).toMatchObject({ traceId: sampled.trace, spanId });
     expect(processSpans[0].parentSpanContext?.spanId).toBe(sampled.parent);
+  });
+  it('gives a dead letter the trace of the record it stands for, sampled or not', async () => {
+    const otel = installOpenTelemetry({ spanProcessors: [] });
+    const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+    const sampled = { trace: hex(16), parent: hex(8) };
+    const unsampled = { traceparent: `00-${hex(16)}-${hex(8)}-00`, tracestate: 'vendor=1' };
+    const topic = await scratch.topic('it-trace-dead', [
+      { key: 'sampled', value: '{}', headers: { traceparent: `00-${sampled.trace}-${sampled.parent}-01` } },
+      { key: 'unsampled', value: '{}', headers: unsampled },
+    ]);
+    const producer = new EventProducer(kafka);
+    const seen = new Map<string, Readonly<Record<string, string>>>();
+    const { done, open } = latch();
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId: scratch.group('it-trace-dead-group'),
+      topics: [topic],
+      stage: 'enrichment',
+      producer,
+      observer: { deadLettered: () => open() },
+      handler: async (messages: readonly InboundMessage[]) => {
+        for (const m of messages) seen.set(m.key!, m.traceHeaders);
+        return messages.map(() =>
+          failed(new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'refused')),
+        );
+      },
+    });
+    try {
+      await consumer.start();
+      await done;
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+      await otel.shutdown();
+    }
+
+    const letters = await deadLetterRecordsWhere(
+      kafka,
+      scratch.group('it-trace-dead-reader'),
+      (d) => d.payload.originalTopic === topic,
+      2,
+    );
+    const headersOf = (key: string) => letters.find((l) => l.letter.payload.key === key)!.headers;
+    // The sampled record's letter continues its process span; the unsampled one's carries its headers as they came.
+    expect(headersOf('sampled')['traceparent']).toBe(seen.get('sampled')!['traceparent']);
+    expect(headersOf('sampled')['traceparent'].split('-')[1]).toBe(sampled.trace);
+    expect(headersOf('unsampled')).toMatchObject(unsampled);
   });
 });

@@ -476,13 +476,13 @@ export class BatchConsumer {
         const { outcomes, traced } = await this.handle(pending);
         if (revoked()) return;
         const retry: { message: InboundMessage; code: SparkflowErrorCode; error: unknown }[] = [];
-        const dead: { message: InboundMessage; traced: InboundMessage; error: unknown }[] = [];
+        const dead: { traced: InboundMessage; error: unknown }[] = [];
         pending.forEach((message, i) => {
           const outcome = outcomes[i];
           if (outcome.status === 'ok') return;
           const code = failureCode(outcome.error);
           if (this.exhausted(disposition(code), attempt, started))
-            dead.push({ message, traced: traced[i], error: outcome.error });
+            dead.push({ traced: traced[i], error: outcome.error });
           else retry.push({ message, code, error: outcome.error });
         });
         if (dead.length) {
@@ -625,7 +625,7 @@ export class BatchConsumer {
    * failed dead letter never crashes the consumer.
    */
   private async sendDeadLetters(
-    dead: readonly { message: InboundMessage; error: unknown }[],
+    dead: readonly { traced: InboundMessage; error: unknown }[],
     attempt: number,
     payload: EachBatchPayload,
     revoked: () => boolean,
@@ -636,7 +636,8 @@ export class BatchConsumer {
     let maxBytes = DLQ_MAX_MESSAGE_BYTES;
     for (let round = 1; ; round++) {
       const letters = dead.map((d) =>
-        deadLetterFor(d.message, this.options.stage, d.error, attempt, new Date(), maxBytes),
+        // The record as the handler saw it: its trace headers are the ones the letter carries on.
+        deadLetterFor(d.traced, this.options.stage, d.error, attempt, new Date(), maxBytes),
       );
       try {
         // The producer cuts the send where a partition's dead letters would not fit one record batch.
@@ -651,7 +652,7 @@ export class BatchConsumer {
         this.noticeRetries(
           where,
           'dead letters',
-          dead.map((d) => ({ ...d, code })),
+          dead.map((d) => ({ message: d.traced, error: d.error, code })),
           round,
           waitMs,
         );
