@@ -8,6 +8,7 @@ backends on every parse.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import sparkflow_contracts as contracts
 
@@ -24,12 +25,35 @@ def _hook(method: str, conn_id: str):
     return HttpHook(method=method, http_conn_id=conn_id)
 
 
+def api_path(*segments: str) -> str:
+    """An API path from its segments, each percent-encoded whole (`encodeURIComponent`, as the CLI does): a
+    batch id holding `/`, `#`, `?` or `%` (seeds are free text) reaches the server as one segment, unchanged."""
+    return "".join(f"/{quote(str(s), safe='')}" for s in segments)
+
+
+# A 4xx is the request's fault and is refused again however often it is sent, except these: 408 (the body
+# was too slow) and 429 (over the rate limit) pass with time.
+_RETRYABLE_4XX = frozenset({408, 429})
+
+
+def _refused(message: str) -> Exception:
+    """An error that fails the task at once, without its retries (Airflow's AirflowFailException)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    return AirflowFailException(message)
+
+
 def _raise_for_status(res, conn_id: str) -> None:
-    """A refused key names the connection to fix instead of a bare 401 (the key itself is never shown)."""
-    if res.status_code == 401:
-        raise PermissionError(
+    """Raises for an answer that is not 2xx. A 4xx that no retry can change fails the task at once, naming
+    the status and the server's message (a refused key also names the connection to fix, never the key);
+    a 5xx (503 included), 408 or 429 is raised as requests' HTTPError, which the task's retries apply to."""
+    status = res.status_code
+    if status == 401:
+        raise _refused(
             f"{res.url} answered 401: connection {conn_id!r} needs a valid `x-api-key` in its extra ({res.text})"
         )
+    if 400 <= status < 500 and status not in _RETRYABLE_4XX:
+        raise _refused(f"{res.request.method} {res.url} answered {status} (not retried: {res.text[:1000]})")
     res.raise_for_status()
 
 
@@ -52,6 +76,13 @@ def _get_or_none(conn_id: str, path: str) -> dict[str, Any] | None:
     return res.json()
 
 
+def _post(conn_id: str, path: str, body: Any) -> dict[str, Any]:
+    """POST `body` as JSON: the answer's JSON body, or raised as `_raise_for_status` says."""
+    res = _hook("POST", conn_id).run(path, json=body, extra_options={**_TIMEOUT, "check_response": False})
+    _raise_for_status(res, conn_id)
+    return res.json()
+
+
 class IngestionClient:
     """ingestion's write API; the api key travels as the `x-api-key` extra of the connection."""
 
@@ -60,14 +91,14 @@ class IngestionClient:
 
     def start_backfill(self, *, day: str, per_day: int, seed: str, source: str) -> dict[str, Any]:
         body = {"from": day, "to": day, "perDay": per_day, "seed": seed, "source": source}
-        return _hook("POST", self.conn_id).run("/v1/backfills", json=body, extra_options=_TIMEOUT).json()
+        return _post(self.conn_id, "/v1/backfills", body)
 
     def backfill(self, backfill_id: str) -> dict[str, Any] | None:
         """The backfill as every ingestion replica reads it (they keep backfills in PostgreSQL); None on 404."""
-        return _get_or_none(self.conn_id, f"/v1/backfills/{backfill_id}")
+        return _get_or_none(self.conn_id, api_path("v1", "backfills", backfill_id))
 
     def push_users(self, results: list[dict[str, Any]]) -> dict[str, Any]:
-        return _hook("POST", self.conn_id).run("/v1/users", json={"results": results}, extra_options=_TIMEOUT).json()
+        return _post(self.conn_id, "/v1/users", {"results": results})
 
 
 class AuditClient:
@@ -78,7 +109,7 @@ class AuditClient:
 
     def batch(self, batch_id: str) -> dict[str, Any] | None:
         """The batch's reconciliation counts, or None while the audit has not recorded any of its events."""
-        return _get_or_none(self.conn_id, f"/v1/batches/{batch_id}")
+        return _get_or_none(self.conn_id, api_path("v1", "batches", batch_id))
 
 
 class RandomUserClient:
@@ -92,4 +123,6 @@ class RandomUserClient:
         params: dict[str, Any] = {"results": size, "seed": seed, "page": page}
         if nat:
             params["nat"] = nat
-        return randomuser_people(_hook("GET", self.conn_id).run("", data=params, extra_options=_TIMEOUT).json())
+        res = _hook("GET", self.conn_id).run("", data=params, extra_options={**_TIMEOUT, "check_response": False})
+        _raise_for_status(res, self.conn_id)
+        return randomuser_people(res.json())

@@ -1,0 +1,140 @@
+"""The DAGs' HTTP clients against a local server standing in for the services: every path segment reaches
+the server whole whatever a seed holds, and an answer no retry can change fails the task at once while one
+that passes with time is left to the task's retries."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
+
+import pytest
+import requests
+
+# The characters a URL gives a meaning to, or that a server may decode or refuse, and some that need UTF-8.
+HOSTILE = "/#?%&+=;:@!$'()*,[] \\\"<>^`{|}~.-_é€😀\u00a0"
+
+
+def hostile_ids(n: int, seed: int = 20261202) -> list[str]:
+    """Seeded, bounded: batch ids as ingestion names them (`backfill-<seed>-<day>`) with free-text seeds."""
+    rnd = random.Random(seed)
+    ids = ["backfill-x/a#f-2026-11-12", "backfill-%-2026-11-12", "backfill-?a=b&c-2026-11-12", "backfill-..-2026-11-12",
+           "backfill-%2F%zz-2026-11-12"]
+    for _ in range(n):
+        seed_text = "".join(rnd.choice(HOSTILE + "ab") for _ in range(rnd.randint(1, 12)))
+        ids.append(f"backfill-{seed_text}-2026-11-{rnd.randint(1, 30):02d}")
+    return ids
+
+
+class Server:
+    """Answers every request with the next (status, body) of `answers` (200 `{}` once they run out) and
+    records each raw request line's path."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.answers: list[tuple[int, dict]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                self.rfile.read(length)
+                outer.paths.append(self.path)
+                status, body = outer.answers.pop(0) if outer.answers else (200, {"path": self.path})
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _answer  # noqa: N815 - http.server's naming
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.port = self.httpd.server_address[1]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server(monkeypatch) -> Iterator[Server]:
+    s = Server()
+    conn = json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": s.port, "extra": {"x-api-key": "k"}})
+    for name in ("SPARKFLOW_AUDIT", "SPARKFLOW_INGESTION", "SPARKFLOW_RANDOMUSER"):
+        monkeypatch.setenv(f"AIRFLOW_CONN_{name}", conn)
+    yield s
+    s.close()
+
+
+def test_every_batch_id_reaches_the_audit_as_one_whole_segment(server):
+    from sparkflow_airflow.clients import AuditClient, IngestionClient
+
+    ids = hostile_ids(200)
+    for batch in ids:
+        AuditClient().batch(batch)
+    IngestionClient().backfill("a/b#c?d%e")
+    assert len(server.paths) == len(ids) + 1
+    for batch, raw in zip([*ids, "a/b#c?d%e"], server.paths, strict=True):
+        assert "?" not in raw and "#" not in raw, raw
+        _, v1, resource, segment = raw.split("/")
+        assert (v1, resource) in {("v1", "batches"), ("v1", "backfills")}
+        # What the server's router decodes (decodeURIComponent) is the id, byte for byte.
+        assert unquote(segment, errors="strict") == batch, raw
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 413, 415, 422])
+def test_a_refused_backfill_request_fails_at_once(server, status):
+    from airflow.sdk.exceptions import AirflowFailException
+    from sparkflow_airflow.clients import IngestionClient
+
+    server.answers.append((status, {"statusCode": status, "message": "to must not be before from"}))
+    with pytest.raises(AirflowFailException, match=f"answered {status}"):
+        IngestionClient().start_backfill(day="2026-11-01", per_day=5, seed="s", source="synthetic")
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_an_answer_that_can_pass_is_left_to_the_retries(server, status):
+    from airflow.sdk.exceptions import AirflowFailException
+    from sparkflow_airflow.clients import AuditClient, IngestionClient
+
+    server.answers += [(status, {"statusCode": status})] * 3
+    for call in (
+        lambda: IngestionClient().start_backfill(day="2026-11-01", per_day=5, seed="s", source="synthetic"),
+        lambda: IngestionClient().push_users([]),
+        lambda: AuditClient().batch("b"),
+    ):
+        with pytest.raises(requests.HTTPError) as raised:
+            call()
+        assert not isinstance(raised.value, AirflowFailException)
+
+
+def test_a_connection_error_is_left_to_the_retries(monkeypatch):
+    from sparkflow_airflow.clients import AuditClient
+
+    closed = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    port = closed.server_address[1]
+    closed.server_close()
+    monkeypatch.setenv("AIRFLOW_CONN_SPARKFLOW_AUDIT", json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": port}))
+    with pytest.raises(requests.ConnectionError):
+        AuditClient().batch("b")
+
+
+def test_a_missing_batch_is_none_and_a_refused_key_names_the_connection(server):
+    from airflow.sdk.exceptions import AirflowFailException
+    from sparkflow_airflow.clients import AuditClient
+
+    server.answers.append((404, {"statusCode": 404}))
+    assert AuditClient().batch("not-yet") is None
+    server.answers.append((401, {"statusCode": 401}))
+    with pytest.raises(AirflowFailException, match="connection 'sparkflow_audit' needs a valid `x-api-key`"):
+        AuditClient().batch("b")
