@@ -17,7 +17,7 @@ from sparkflow_airflow.dag_defaults import dag_settings
 
 
 @dag(
-    **dag_settings(daily=True, tags=["randomuser"], retry_delay=timedelta(seconds=20)),
+    **dag_settings(schedule="daily", tags=["randomuser"], retry_delay=timedelta(seconds=20)),
     params={
         "count": Param(500, type="integer", minimum=1, maximum=5000, title="Users to pull"),
         "page_size": Param(100, type="integer", minimum=1, maximum=5000, title="Users per request"),

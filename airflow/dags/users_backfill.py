@@ -21,7 +21,7 @@ SENSOR_TIMEOUT_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_TIMEOUT_SECONDS"
 
 
 @dag(
-    **dag_settings(daily=False, tags=["backfill"], retry_delay=timedelta(seconds=10)),
+    **dag_settings(schedule="manual", tags=["backfill"], retry_delay=timedelta(seconds=10)),
     params={
         "from": Param(type="string", format="date", title="First day (UTC)"),
         "to": Param(type="string", format="date", title="Last day (UTC), inclusive"),

@@ -1,11 +1,20 @@
 """Daily aggregates: the Spark job reads one UTC day of users from Cassandra and replaces that day's rows
-in PostgreSQL (`analytics.daily_user_counts`); the second task proves the rows are there.
+in PostgreSQL (`analytics.daily_user_counts`, `analytics.daily_user_summary`); the second task proves
+the job's output for that day is there.
 
-`aggregate_day` is `spark-submit` of spark-jobs' `daily_user_aggregates --date {{ ds }}` on the
+Which day: the run the scheduler starts at 00:00 UTC on D+1 aggregates D, the day that just ended (its
+data interval is D → D+1 and its logical date, `ds`, is D). A manual run aggregates its `day` param
+(conf `{"day": "2026-11-25"}`), else the day of its logical date; with neither it fails at once.
+
+`aggregate_day` is `spark-submit` of spark-jobs' `daily_user_aggregates --date <day>` on the
 `sparkflow_spark` connection (deploy/local: its standalone master; Compose: spark-master). Its jars and
 Spark settings come from spark-jobs' own launcher (`sparkflow_airflow.spark.SparkJobOperator`), so it runs
 exactly what `bash spark-jobs/scripts/submit-job.sh daily_user_aggregates --date D` runs. `spark-submit`
 comes from PATH (the stack puts pyspark's venv there).
+
+A quiet day is a success: the job writes the day's summary row with 0 users and no count rows, and
+`check_rows` asks for exactly that — the summary row, and count rows that add up to its users in every
+dimension.
 
 A task that cannot succeed (jars or settings missing, a connector not on the class path) fails at once
 with the cause in its log's last lines; other failures (a store or the master away) are retried.
@@ -15,49 +24,66 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
+from sparkflow_airflow.aggregates import aggregation_day
 from sparkflow_airflow.dag_defaults import dag_settings
 from sparkflow_airflow.spark import SparkJobOperator
 
 ANALYTICS_CONN_ID = "sparkflow_analytics"
+SUMMARY_TABLE = "analytics.daily_user_summary"
 COUNTS_TABLE = "analytics.daily_user_counts"
+# The day this run aggregates (sparkflow_airflow.aggregates.aggregation_day), rendered when a task runs.
+DAY = "{{ aggregation_day(params.day, dag_run.logical_date) }}"
 
 
 @dag(
     **dag_settings(
-        daily=True,
+        schedule="day_before",
         tags=["spark", "analytics"],
         retries=2,
         retry_delay=timedelta(minutes=1),
         max_retry_delay=timedelta(minutes=10),
     ),
+    params={
+        "day": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="Day to aggregate (UTC); empty: the run's logical date (scheduled: the day that just ended)",
+        ),
+    },
+    user_defined_macros={"aggregation_day": aggregation_day},
     doc_md=__doc__,
 )
 def users_daily_aggregates():
     aggregate_day = SparkJobOperator(
         task_id="aggregate_day",
         job="daily_user_aggregates",
-        job_args=["--date", "{{ ds }}"],
-        name="daily_user_aggregates_{{ ds_nodash }}",
+        job_args=["--date", DAY],
+        name="daily_user_aggregates_" + DAY,
         execution_timeout=timedelta(minutes=30),
     )
 
     @task(retries=3, retry_delay=timedelta(seconds=30))
-    def check_rows(ds: str | None = None) -> int:
+    def check_rows(day: str) -> int:
         from airflow.providers.postgres.hooks.postgres import PostgresHook
         from airflow.sdk.exceptions import AirflowFailException
+        from sparkflow_airflow.aggregates import summary_problem
 
-        row = PostgresHook(postgres_conn_id=ANALYTICS_CONN_ID).get_first(
-            f"SELECT count(*) FROM {COUNTS_TABLE} WHERE day = %s", parameters=(ds,)
+        hook = PostgresHook(postgres_conn_id=ANALYTICS_CONN_ID)
+        summary = hook.get_first(f"SELECT users FROM {SUMMARY_TABLE} WHERE day = %s", parameters=(day,))
+        totals = hook.get_records(
+            f"SELECT dimension, sum(users) FROM {COUNTS_TABLE} WHERE day = %s GROUP BY dimension", parameters=(day,)
         )
-        rows = int(row[0]) if row else 0
-        if rows == 0:
-            # The job has just run and succeeded: asking again cannot make rows appear.
-            raise AirflowFailException(f"{COUNTS_TABLE} has no rows for {ds} after the Spark job ran")
-        print(f"{COUNTS_TABLE}: {rows} rows for {ds}")
-        return rows
+        users = int(summary[0]) if summary else None
+        problem = summary_problem(day, users, {d: int(n) for d, n in totals})
+        if problem or users is None:
+            # The job has just run and succeeded: asking again cannot make its rows appear.
+            raise AirflowFailException(f"{problem} after the Spark job ran")
+        print(f"{SUMMARY_TABLE}: {users} users on {day}, {COUNTS_TABLE}: {len(totals)} dimensions")
+        return users
 
-    aggregate_day >> check_rows()
+    aggregate_day >> check_rows(day=DAY)
 
 
 users_daily_aggregates()

@@ -155,6 +155,33 @@ class TestUsersBackfill:
                 validate({**({} if bad == {} else good), **bad})
 
 
+def _scheduled(dag):
+    """The DAG as the scheduler holds it (serialized by the DAG processor, read back): its timetable is the
+    one that decides each run's data interval and logical date."""
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    return DagSerialization.from_dict(DagSerialization.to_dict(dag))
+
+
+def _run_context(dag, *, logical_date, conf=None):
+    """The template context of a run as Airflow's task runner builds it (the keys these DAGs use)."""
+    import copy
+    from types import SimpleNamespace
+
+    params = copy.deepcopy(dag.params)
+    for k, v in (conf or {}).items():
+        params[k] = v
+    context = {"params": params.validate(), "dag_run": SimpleNamespace(logical_date=logical_date, conf=conf or {})}
+    if logical_date is not None:
+        context.update(ds=logical_date.strftime("%Y-%m-%d"), ds_nodash=logical_date.strftime("%Y%m%d"),
+                       logical_date=logical_date)
+    return context
+
+
+def _render(dag, task_id, value, context):
+    return dag.get_task(task_id).render_template(value, context, jinja_env=dag.get_template_env())
+
+
 class TestUsersDailyAggregates:
     @pytest.fixture
     def dag(self, bag):
@@ -162,10 +189,61 @@ class TestUsersDailyAggregates:
 
     def test_tasks_dependencies_and_schedule(self, dag):
         assert _deps(dag) == {"aggregate_day": ["check_rows"], "check_rows": []}
-        assert dag.schedule == "@daily" and type(dag.timetable).__name__ == "CronTriggerTimetable"
+        assert type(dag.timetable).__name__ == "CronTriggerTimetable"
+        assert _scheduled(dag).timetable.summary == "0 0 * * *"
         assert dag.catchup is False and dag.max_active_runs == 1
 
-    def test_spark_submit_of_the_job_for_the_logical_date(self, dag):
+    @pytest.mark.parametrize("fires", ["2026-12-03T00:00:00+00:00", "2027-01-01T00:00:00+00:00", "2028-03-01T00:00:00+00:00"])
+    def test_the_run_firing_at_midnight_aggregates_the_day_that_just_ended(self, dag, fires):
+        from datetime import datetime
+
+        from airflow.timetables.base import DataInterval, TimeRestriction
+
+        fires_at = datetime.fromisoformat(fires)
+        previous = DataInterval(fires_at - timedelta(days=2), fires_at - timedelta(days=1))
+        # What the scheduler asks the DAG's own timetable for its next run after the previous one.
+        info = _scheduled(dag).timetable.next_dagrun_info(
+            last_automated_data_interval=previous,
+            restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=True),
+        )
+        assert info.run_after == fires_at
+        day_before = (fires_at - timedelta(days=1)).date().isoformat()
+        # The run's logical date is what the scheduler gives it (DagRunInfo.logical_date); the rest follows.
+        context = _run_context(dag, logical_date=info.logical_date)
+        args = _render(dag, "aggregate_day", dag.get_task("aggregate_day").application_args, context)
+        assert args == ["daily_user_aggregates", "--date", day_before]
+        # The UI and the API show that day as the run's data interval.
+        assert (info.data_interval.start, info.data_interval.end) == (fires_at - timedelta(days=1), fires_at)
+        # check_rows looks for the output of that same day.
+        assert _render(dag, "check_rows", dag.get_task("check_rows").op_kwargs, context) == {"day": day_before}
+
+    def test_a_manual_run_aggregates_its_day_param_else_its_logical_date(self, dag):
+        from datetime import UTC, datetime
+
+        args = dag.get_task("aggregate_day").application_args
+        chosen = _run_context(dag, logical_date=None, conf={"day": "2026-11-25"})
+        assert _render(dag, "aggregate_day", args, chosen)[-1] == "2026-11-25"
+        both = _run_context(dag, logical_date=datetime(2026, 11, 30, tzinfo=UTC), conf={"day": "2026-11-25"})
+        assert _render(dag, "aggregate_day", args, both)[-1] == "2026-11-25"
+        dated = _run_context(dag, logical_date=datetime(2026, 11, 25, 23, 59, tzinfo=UTC))
+        assert _render(dag, "aggregate_day", args, dated)[-1] == "2026-11-25"
+
+    def test_a_manual_run_without_a_day_fails_at_once_naming_the_param(self, dag):
+        from airflow.sdk.exceptions import AirflowFailException
+
+        with pytest.raises(AirflowFailException, match='conf {"day": "YYYY-MM-DD"}'):
+            _render(dag, "aggregate_day", dag.get_task("aggregate_day").application_args,
+                    _run_context(dag, logical_date=None))
+
+    def test_day_param_is_an_optional_date(self, dag):
+        from airflow.sdk.exceptions import ParamValidationError
+
+        assert _default(dag, "day") is None
+        for bad in ("yesterday", "2026-02-30", 20261125):
+            with pytest.raises(ParamValidationError):
+                _run_context(dag, logical_date=None, conf={"day": bad})
+
+    def test_spark_submit_of_the_job(self, dag):
         from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
         from sparkflow_airflow.spark import SparkJobOperator
 
@@ -174,7 +252,7 @@ class TestUsersDailyAggregates:
         assert op._conn_id == "sparkflow_spark"
         # The same application file spark-jobs' own `submit` runs, not a copy of it in airflow/.
         assert op.application.endswith("spark-jobs/scripts/spark_app.py")
-        assert op.application_args == ["daily_user_aggregates", "--date", "{{ ds }}"]
+        assert op.application_args[:2] == ["daily_user_aggregates", "--date"]
         # Jars and settings are filled in at run time from sparkflow_jobs.launch, never written in the DAG.
         assert op.jars is None and not op.conf
 
@@ -190,8 +268,17 @@ class TestUserAutomation:
         return bag.dags["user_automation"]
 
     def test_tasks_dependencies_and_schedule(self, dag):
+        from airflow.timetables.base import TimeRestriction
+
         assert _deps(dag) == {"plan_pages": ["pull_page"], "pull_page": ["summarize"], "summarize": []}
-        assert dag.schedule == "@daily" and type(dag.timetable).__name__ == "CronTriggerTimetable"
+        # Airflow 3's @daily: the run at midnight has that moment as its logical date (its pull's seed).
+        timetable = _scheduled(dag).timetable
+        assert type(timetable).__name__ == "CronTriggerTimetable" and timetable.summary == "0 0 * * *"
+        info = timetable.next_dagrun_info(
+            last_automated_data_interval=None,
+            restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=True),
+        )
+        assert info.logical_date == info.run_after == dag.start_date
         assert dag.catchup is False
 
     def test_pages_are_mapped_and_retried(self, dag):

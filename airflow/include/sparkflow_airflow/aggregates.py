@@ -1,0 +1,41 @@
+"""Pure logic of the users_daily_aggregates DAG: which day a run aggregates, and whether the Spark job's
+output for that day is all there. No I/O here (tests/unit/test_aggregates_logic.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+
+# spark-jobs' daily_user_aggregates counts every user of a day once under each of these dimensions.
+DIMENSIONS = ("country", "gender", "age_band", "email_domain", "seen")
+
+
+def aggregation_day(day: str | None, logical_date: datetime | None) -> str:
+    """The UTC day a run aggregates: the `day` param when given (a manual run of any day), else the run's
+    logical date, which the `day_before` timetable sets to the day that ended when the run fired. A manual
+    run with neither cannot know which day is meant and fails at once, naming the param to give."""
+    if day:
+        return date.fromisoformat(day).isoformat()
+    if logical_date is not None:
+        return logical_date.astimezone(UTC).date().isoformat()
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException(
+        'no day to aggregate: trigger with conf {"day": "YYYY-MM-DD"} or with a logical date on that day'
+    )
+
+
+def summary_problem(day: str, summary_users: int | None, totals: Mapping[str, int]) -> str | None:
+    """What is wrong with the job's output for `day`, or None when it is whole: the job always writes one
+    `analytics.daily_user_summary` row (0 users on a quiet day, which then has no count rows), and the
+    count rows of each dimension add up to the summary's users."""
+    if summary_users is None:
+        return f"analytics.daily_user_summary has no row for {day}: the Spark job wrote nothing for that day"
+    expected = {d: summary_users for d in DIMENSIONS} if summary_users > 0 else {}
+    got = {d: n for d, n in totals.items() if n}
+    if got != expected:
+        return (
+            f"analytics.daily_user_counts for {day} does not add up to the summary's {summary_users} users "
+            f"in every dimension: {dict(sorted(got.items()))}"
+        )
+    return None

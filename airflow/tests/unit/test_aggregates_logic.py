@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+from sparkflow_airflow.aggregates import DIMENSIONS, summary_problem
+
+
+def test_a_quiet_day_is_whole_with_its_summary_row_and_no_counts():
+    # What daily_user_aggregates writes for a day without users: the summary row (0 users), no count rows.
+    assert summary_problem("2026-12-02", 0, {}) is None
+
+
+def test_no_summary_row_means_the_job_wrote_nothing_for_the_day():
+    problem = summary_problem("2026-12-02", None, {})
+    assert problem == "analytics.daily_user_summary has no row for 2026-12-02: the Spark job wrote nothing for that day"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_counts_must_add_up_to_the_summary_in_every_dimension(seed):
+    rnd = random.Random(seed)
+    users = rnd.randint(1, 500)
+    whole = dict.fromkeys(DIMENSIONS, users)
+    assert summary_problem("2026-12-02", users, whole) is None
+    broken = dict(whole)
+    dim = rnd.choice(DIMENSIONS)
+    if rnd.random() < 0.5:
+        del broken[dim]
+    else:
+        broken[dim] += rnd.choice([-1, 1]) * rnd.randint(1, users)
+    assert "does not add up to the summary's" in summary_problem("2026-12-02", users, broken)
+    # A day with users and no count rows at all, or count rows beside a summary of 0 users.
+    assert summary_problem("2026-12-02", users, {}) is not None
+    assert summary_problem("2026-12-02", 0, whole) is not None
