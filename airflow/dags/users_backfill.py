@@ -2,8 +2,19 @@
 
 One mapped task per day asks ingestion for that day's deterministic batch (`backfill-<seed>-<day>`,
 generated from seed `<seed>-<day>`), then one sensor per batch polls the audit until every event of the
-batch is persisted or dead-lettered. Rerunning with the same params sends the same people again, and
-persistence upserts by login.uuid, so Cassandra ends up exactly as before.
+batch is persisted or dead-lettered.
+
+What a rerun with the same params guarantees: it sends the same people (the same seed and day generate
+them again, under the same batch id), and persistence upserts by login.uuid, so each person is still stored
+once, with the same attributes. It is a new backfill, though, not a replay: its events get new ids and the
+event time of the new request, so each person's `users` row then carries the rerun's `event_id`,
+`updated_at` and `event_day` (and `age` / `age_band`, derived at the event time, may have moved on), the
+person gets a `users_by_country_day` row on the rerun's day as well (the earlier day's row stays, so the
+daily aggregation counts them on both days, as re-seen on the later one), and the audit counts the batch's
+events of both runs (this run's own are what the sensor waits for).
+
+Bad params (`from` after `to`, a range over 366 days) and a request ingestion refuses with a 4xx fail the
+run at once; only what can pass with time (a 5xx or 503, 408, 429, a connection error) is retried.
 """
 
 from __future__ import annotations
@@ -47,28 +58,36 @@ SENSOR_TIMEOUT_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_TIMEOUT_SECONDS"
 def users_backfill():
     @task
     def plan_days(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        from airflow.sdk.exceptions import AirflowFailException
         from sparkflow_airflow.backfill import plan_days as days_between
 
         assert params is not None
+        try:
+            days = days_between(params["from"], params["to"])
+        except ValueError as err:
+            # The run's conf cannot change between tries: retrying would only hold up the backfills queued behind.
+            raise AirflowFailException(f"bad params: {err}") from err
         return [
             {"day": day, "per_day": params["per_day"], "seed": params["seed"], "source": params["source"]}
-            for day in days_between(params["from"], params["to"])
+            for day in days
         ]
 
     @task(map_index_template="{{ request['day'] }}")
     def request_day(request: dict[str, Any]) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
         from sparkflow_airflow.backfill import Baseline, batch_id
         from sparkflow_airflow.clients import AuditClient, IngestionClient
 
         expected_batch = batch_id(request["seed"], request["day"])
-        # Counted before asking, so the sensor waits for this run's events, not a previous run's.
+        # Counted before asking, so the sensor waits for this run's events, not a previous run's. A 4xx from
+        # either service fails the task at once (clients.py); a 5xx or a connection error is retried.
         baseline = Baseline.from_counts(AuditClient().batch(expected_batch))
         accepted = IngestionClient().start_backfill(
             day=request["day"], per_day=request["per_day"], seed=request["seed"], source=request["source"]
         )
         [batch] = accepted["batches"]
         if batch["batchId"] != expected_batch:
-            raise ValueError(f"ingestion named the batch {batch['batchId']!r}, expected {expected_batch!r}")
+            raise AirflowFailException(f"ingestion named the batch {batch['batchId']!r}, expected {expected_batch!r}")
         return {
             "backfill_id": accepted["id"],
             "day": batch["day"],
@@ -85,7 +104,7 @@ def users_backfill():
     )
     def wait_for_batch(requested: dict[str, Any], params: dict[str, Any] | None = None) -> PokeReturnValue:
         from airflow.sdk.exceptions import AirflowFailException
-        from sparkflow_airflow.backfill import Baseline, judge_batch
+        from sparkflow_airflow.backfill import Baseline, dead_letters_command, judge_batch
         from sparkflow_airflow.clients import AuditClient, IngestionClient
         from sparkflow_contracts import topic
 
@@ -111,7 +130,7 @@ def users_backfill():
         if state.verdict == "fail":
             raise AirflowFailException(
                 f"{state.message}. The reasons are on topic {topic('usersDlq')} "
-                f"(`sparkflow dlq inspect`) and in the audit."
+                f"(`{dead_letters_command(requested['batch_id'])}`) and in the audit."
             )
         return PokeReturnValue(is_done=state.verdict == "done", xcom_value=state.message)
 

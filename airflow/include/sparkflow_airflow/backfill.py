@@ -5,6 +5,7 @@ No Airflow and no I/O here, so every rule is unit-tested in milliseconds (tests/
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -26,6 +27,11 @@ def plan_days(start: str, end: str) -> list[str]:
 def batch_id(seed: str, day: str) -> str:
     """Ingestion's deterministic batch id for one backfill day (backfillBatchId in libs/ingestion-core)."""
     return f"backfill-{seed}-{day}"
+
+
+def dead_letters_command(batch: str) -> str:
+    """The CLI command that lists a batch's dead letters with their reasons, ready to paste into a shell."""
+    return f"npx sparkflow dlq list --batch {shlex.quote(batch)}"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from sparkflow_airflow.automation import plan_pages
-from sparkflow_airflow.backfill import Baseline, batch_id, judge_batch, plan_days
+from sparkflow_airflow.backfill import Baseline, batch_id, dead_letters_command, judge_batch, plan_days
 
 
 def counts(ingested, persisted, dead=0, expected=None, complete=None):
@@ -68,3 +68,11 @@ def test_plan_pages_bounds_the_request_count():
     with pytest.raises(ValueError):
         plan_pages(0, 100)
 
+
+
+def test_dead_letters_command_is_one_the_cli_has_and_survives_the_shell():
+    import shlex
+
+    batch = "backfill-x/a#f 'b' $HOME-2026-11-12"
+    command = dead_letters_command(batch)
+    assert shlex.split(command) == ["npx", "sparkflow", "dlq", "list", "--batch", batch]
