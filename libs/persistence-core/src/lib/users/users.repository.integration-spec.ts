@@ -57,6 +57,30 @@ describe('UsersRepository on the local Cassandra', () => {
     expect(byDay.rowLength).toBe(1);
   });
 
+  it('writes nothing of a version Cassandra refuses in one of its tables, and keeps the version before it whole', async () => {
+    const id = randomUUID();
+    const rowsOf = async () => ({
+      user: await users.findById(id),
+      byDay: (
+        await client.execute(
+          'SELECT * FROM users_by_country_day WHERE country_code = ? AND event_day = ? AND user_id = ?',
+          ['GB', '2026-11-25', id],
+          { prepare: true },
+        )
+      ).rows.map((r) => ({ ...r })),
+    });
+    // An e-mail over the e-mail index's term limit (sai_string_term_size_fail_threshold, 8 KiB): only the
+    // users table refuses it; users_by_country_day keeps the domain alone.
+    const refused = user(id, { email: `${'x'.repeat(9_000)}@example.com`, city: 'Refused' });
+    await expect(write(refused, '2026-11-25T10:00:05.000Z')).rejects.toThrow(/term|size|guardrail/i);
+    expect(await rowsOf()).toEqual({ user: null, byDay: [] });
+
+    await write(user(id), '2026-11-25T10:00:00.000Z');
+    const before = await rowsOf();
+    await expect(write(refused, '2026-11-25T10:00:05.000Z')).rejects.toThrow(/term|size|guardrail/i);
+    expect(await rowsOf()).toEqual(before);
+  });
+
   it('keeps the newer event when an older one arrives late', async () => {
     const id = randomUUID();
     await write(user(id, { city: 'Newer' }), '2026-11-25T10:00:05.000Z');

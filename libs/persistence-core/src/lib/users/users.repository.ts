@@ -33,7 +33,6 @@ export interface UserWrite {
 /** Country partition for users whose country was not recognised. */
 export const UNKNOWN_COUNTRY = 'ZZ';
 
-const STATEMENT_OPTIONS = { prepare: true };
 const BATCH_OPTIONS = { prepare: true, logged: false };
 
 /** Bytes counted for each cell beyond its value (timestamp, flags, column id), rounded up. */
@@ -174,27 +173,25 @@ export class UsersRepository {
   constructor(private readonly client: Client) {}
 
   /**
-   * One user's two upserts (users, users_by_country_day) in parallel rather than a logged batch: the
-   * batchlog doubled the write cost, and a partial failure is harmless because the record is retried (or
-   * dead-lettered) whole. Each statement alone, so a refusal names the statement's own cause.
+   * One user's two upserts (users, users_by_country_day) in one UNLOGGED batch, so Cassandra validates
+   * both before it applies either: a version it refuses (an e-mail over the index's term limit refuses
+   * only the users statement) leaves no cell in either table, and the person's previous version stays
+   * whole. Two statements sent in parallel left the users_by_country_day row of a dead-lettered version,
+   * which the daily aggregates counted. Not logged: the batchlog doubled the write cost, and a write that
+   * times out half-applied is retried whole (each statement carries the event's own time, so a retry
+   * rewrites the same cells).
    */
   async upsert(w: UserWrite): Promise<void> {
-    const [user, byCountryDay] = userStatements(w);
-    await Promise.all([
-      this.client.execute(user.query, user.params, STATEMENT_OPTIONS),
-      this.client.execute(byCountryDay.query, byCountryDay.params, STATEMENT_OPTIONS),
-    ]);
+    await this.client.batch(userStatements(w), BATCH_OPTIONS);
   }
 
   /**
-   * Several users' upserts in one UNLOGGED batch: one request instead of two per user, each statement
-   * still stamped with its own event time, so what is written is exactly what `upsert` writes. Not atomic
-   * (no batchlog): like `upsert`, a failure means "retry or dead-letter these records whole". The caller
-   * keeps a batch under Cassandra's `batch_size_fail_threshold` (see `estimatedWriteBytes`); a
-   * refusal fails the whole batch, so the caller writes its records one by one to learn which.
+   * Several users' upserts in one UNLOGGED batch: one request, each statement stamped with its own event
+   * time. Not atomic once applied (no batchlog), but validated whole: a refusal fails every record of the
+   * batch, and the caller writes them one by one to learn which. The caller keeps a batch under
+   * Cassandra's `batch_size_fail_threshold` (see `estimatedWriteBytes`).
    */
   async upsertMany(writes: readonly UserWrite[]): Promise<void> {
-    if (writes.length === 1) return this.upsert(writes[0]);
     if (writes.length === 0) return;
     await this.client.batch(
       writes.flatMap((w) => userStatements(w)),
