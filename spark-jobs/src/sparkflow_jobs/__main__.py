@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from types import ModuleType
 
 from .config import ConfigError, JobConfig
 from .launch import EXIT_MISSING_CLASS, EXIT_USAGE, FATAL_PREFIX, submit_settings, under_spark_submit
@@ -27,22 +28,33 @@ def _fatal(job: str, cause: str, code: int) -> int:
     return code
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def checked_job(argv: list[str]) -> ModuleType | int:
+    """The job `argv` names, its arguments checked without a JVM; else the exit code to end with (0 after
+    `--help`). Both launchers call it first, so spark-submit is never started for a call that cannot run."""
     if not argv or argv[0] not in JOBS:
         print(f"usage: python -m sparkflow_jobs {{{'|'.join(JOBS)}}} [options]", file=sys.stderr)
         return _fatal(argv[0] if argv else "(none)", f"the job must be one of {', '.join(JOBS)}", EXIT_USAGE)
     name, job_args = argv[0], argv[1:]
     job = importlib.import_module(f"sparkflow_jobs.jobs.{name}")
     try:
+        job.parse_args(job_args)
+    except SystemExit as err:  # argparse has printed the help, or what is wrong with the arguments
+        return _fatal(name, f"bad arguments {job_args}", EXIT_USAGE) if err.code else 0
+    return job
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    job = checked_job(argv)
+    if isinstance(job, int):
+        return job
+    name, job_args = argv[0], argv[1:]
+    try:
         cfg = JobConfig.from_env()
         if not under_spark_submit():
             submit_settings(cfg)  # the same checks spark-submit's launchers make: jars present, settings sane
-        job.parse_args(job_args)
     except ConfigError as err:
         return _fatal(name, f"bad configuration: {err}", EXIT_USAGE)
-    except SystemExit as err:  # argparse has printed the help, or what is wrong with the arguments
-        return _fatal(name, f"bad arguments {job_args}", EXIT_USAGE) if err.code else 0
 
     from .session import build_session  # pyspark only once the job will run
 

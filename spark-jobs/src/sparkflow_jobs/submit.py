@@ -9,6 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from .__main__ import checked_job
 from .config import ConfigError, JobConfig
 from .launch import EXIT_USAGE, FATAL_PREFIX, spark_submit_argv
 
@@ -20,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         print("usage: python -m sparkflow_jobs.submit [--print] <job> [options]", file=sys.stderr)
         return EXIT_USAGE
+    job = checked_job(argv)
+    if isinstance(job, int):
+        return job
     try:
         cmd = spark_submit_argv(JobConfig.from_env(), argv[0], argv[1:])
     except ConfigError as err:

@@ -50,6 +50,13 @@ def test_a_jar_folder_without_the_cassandra_connector_fails_before_any_jvm_start
 
 
 def test_bad_arguments_fail_before_any_jvm_starts():
-    proc = run_job("module", "daily_user_aggregates", "--date", "yesterday", expect=EXIT_USAGE)
-    assert last_line(proc).startswith(f"{FATAL_PREFIX} daily_user_aggregates: bad arguments")
-    assert "JVM" not in proc.stderr and "SparkContext" not in proc.stderr
+    started = time.monotonic()
+    for launcher in ("module", "submit-local", "submit-standalone"):
+        for args, names in ((("daily_user_aggregates", "--date", "2026-13-01"), "daily_user_aggregates: bad arguments"),
+                            (("daily_user_aggregates",), "daily_user_aggregates: bad arguments"),
+                            (("daily_user_aggregates", "--date", "2026-11-30", "extra"), "daily_user_aggregates: bad arguments"),
+                            (("no_such_job",), "no_such_job: the job must be one of")):
+            proc = run_job(launcher, *args, expect=EXIT_USAGE)
+            assert last_line(proc).startswith(f"{FATAL_PREFIX} {names}"), (launcher, args, proc.stderr)
+            assert "JVM" not in proc.stderr and "SparkContext" not in proc.stderr, (launcher, args)
+    assert time.monotonic() - started < 60, "no JVM was needed to find out"
