@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { HEADERS } from '@sparkflow/contracts';
-import { aDeadLetterRecord } from '@sparkflow/testing';
+import fc from 'fast-check';
+import { HEADERS, RawUserEvent, eventTimeMicros, formatEventTime } from '@sparkflow/contracts';
+import { aDeadLetterRecord, aRandomUser } from '@sparkflow/testing';
 import type { OutboundRecord } from '../producer/event-producer';
 import {
   contractIssues,
+  correctedValue,
   originalValue,
   replayDeadLetters,
   replayMessage,
@@ -104,6 +106,7 @@ describe('replayDeadLetters', () => {
         topic: 'users.raw',
         key: 'user-key',
         eventId: 'header-event-id',
+        producedAt: null,
         corrected: false,
         partition: 3,
         offset: '0',
@@ -113,6 +116,7 @@ describe('replayDeadLetters', () => {
         topic: 'users.enriched',
         key: null,
         eventId: 'header-event-id',
+        producedAt: null,
         corrected: false,
         partition: 3,
         offset: '1',
@@ -120,12 +124,21 @@ describe('replayDeadLetters', () => {
     ]);
   });
 
-  it('publishes a corrected value in place of the original, and refuses one for several dead letters', async () => {
+  it('publishes a corrected value in place of the original, stamped at the replay, and refuses one for several dead letters', async () => {
     const publisher = new RecordingPublisher();
     const d = aDeadLetter();
-    const [result] = await replayDeadLetters(publisher, [d], { corrected: Buffer.from('{"fixed":true}') });
-    expect(publisher.sent[0].record.value.toString()).toBe('{"fixed":true}');
-    expect(result.corrected).toBe(true);
+    const now = eventTimeMicros('2026-11-27T08:00:00.000123Z');
+    const [result] = await replayDeadLetters(publisher, [d], {
+      corrected: Buffer.from('{"fixed":true}'),
+      now: () => now,
+    });
+    expect(JSON.parse(publisher.sent[0].record.value.toString())).toEqual({
+      fixed: true,
+      eventId: 'header-event-id',
+      batchId: 'batch-1',
+      producedAt: '2026-11-27T08:00:00.000123Z',
+    });
+    expect(result).toMatchObject({ corrected: true, producedAt: '2026-11-27T08:00:00.000123Z' });
 
     await expect(
       replayDeadLetters(publisher, [d, aDeadLetter()], { corrected: Buffer.from('{}') }),
@@ -145,5 +158,120 @@ describe('replayDeadLetters', () => {
       }),
     ]);
     expect(publisher.sent).toEqual([]);
+  });
+});
+
+/** A users.raw dead letter holding a whole person, as enrichment writes one. */
+function aRawDeadLetter(): { letter: ReplayableDeadLetter; original: RawUserEvent } {
+  const original: RawUserEvent = {
+    eventId: randomUUID(),
+    schemaVersion: 1,
+    source: 'http-push',
+    batchId: 'batch-7',
+    producedAt: '2026-11-26T10:00:00.123456Z',
+    payload: aRandomUser(),
+  };
+  const letter = aDeadLetter({
+    key: original.payload.login.uuid,
+    originalEventId: original.eventId,
+    originalBatchId: original.batchId,
+    payload: JSON.stringify(original),
+  });
+  return { letter, original };
+}
+
+const envelope = (r: OutboundRecord) => JSON.parse(Buffer.from(r.value).toString('utf8')) as RawUserEvent;
+const timeOf = (r: OutboundRecord) => eventTimeMicros(envelope(r).producedAt);
+
+describe('correctedValue', () => {
+  it("keeps the event's identity whatever the file says, and never stamps at or before the original", () => {
+    const { letter, original } = aRawDeadLetter();
+    const edited = { ...original, eventId: randomUUID(), batchId: 'other', source: 'synthetic' };
+    const behind = eventTimeMicros(original.producedAt) - 5_000_000n;
+    const value = JSON.parse(correctedValue(letter, Buffer.from(JSON.stringify(edited)), behind).toString());
+    expect(value).toEqual({
+      ...original,
+      producedAt: formatEventTime(eventTimeMicros(original.producedAt) + 1n),
+    });
+    expect(correctedValue(letter, Buffer.from('[1]'), behind).toString()).toBe('[1]');
+    expect(correctedValue(letter, Buffer.from('{'), behind).toString()).toBe('{');
+  });
+});
+
+describe('replaying one dead letter again and again (property)', () => {
+  // Each step: replay the original, or a correction of it (one of a few, so corrections recur),
+  // the replay clock having moved on by `after` microseconds.
+  const step = fc.record({
+    correction: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
+    after: fc.integer({ min: 1, max: 1_000_000_000 }),
+  });
+  const corrections = fc.array(
+    fc.record({ firstName: fc.string(), lastName: fc.string(), email: fc.emailAddress() }),
+    { minLength: 4, maxLength: 4 },
+  );
+
+  it('publishes each correction after every earlier record of the person, and the same input as the same record', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        corrections,
+        fc.array(step, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 1_000_000_000_000 }),
+        async (edits, steps, start) => {
+          const { letter, original } = aRawDeadLetter();
+          const fixes = edits.map((e) =>
+            Buffer.from(
+              JSON.stringify({
+                ...original,
+                payload: {
+                  ...original.payload,
+                  name: { ...original.payload.name, first: e.firstName, last: e.lastName },
+                  email: e.email,
+                },
+              }),
+            ),
+          );
+          let clock = eventTimeMicros(original.producedAt) + BigInt(start);
+          const published: OutboundRecord[] = [];
+          let latest: Buffer | null = null;
+          for (const { correction, after } of steps) {
+            clock += BigInt(after);
+            const now = clock;
+            const corrected = correction === null ? null : fixes[correction];
+            const replay = async () => {
+              const publisher = new RecordingPublisher();
+              await replayDeadLetters(publisher, [letter], { corrected, now: () => now });
+              return publisher.sent[0].record;
+            };
+            const record = await replay();
+            // The same dead letter, value and clock publish the same record.
+            expect(await replay()).toEqual(record);
+            expect(record.key).toBe(letter.deadLetter.key);
+            expect(record.headers?.[HEADERS.eventId]).toBe(original.eventId);
+            const { producedAt, ...identity } = envelope(record);
+            expect({ ...identity, payload: undefined }).toEqual({
+              ...original,
+              producedAt: undefined,
+              payload: undefined,
+            });
+            if (corrected === null) {
+              // The original, byte for byte: replaying it again rewrites identical cells.
+              expect(Buffer.from(record.value)).toEqual(originalValue(letter.deadLetter));
+            } else {
+              const earlier = [eventTimeMicros(original.producedAt), ...published.map(timeOf)];
+              for (const t of earlier) expect(eventTimeMicros(producedAt)).toBeGreaterThan(t);
+              expect(envelope(record).payload).toEqual(JSON.parse(corrected.toString()).payload);
+              latest = corrected;
+            }
+            published.push(record);
+          }
+          // What persistence keeps (the newest event time, whole) is the last correction, or the original.
+          const newest = published.reduce((a, b) => (timeOf(b) > timeOf(a) ? b : a));
+          expect(envelope(newest).payload).toEqual(
+            latest ? JSON.parse(latest.toString()).payload : original.payload,
+          );
+        },
+      ),
+      { seed: 20261202, numRuns: 50 },
+    );
   });
 });

@@ -4,6 +4,8 @@ import {
   HEADERS,
   RawUserEvent,
   TOPICS,
+  eventTimeMicros,
+  formatEventTime,
   type DeadLetter,
 } from '@sparkflow/contracts';
 import type { OutboundRecord } from '../producer/event-producer';
@@ -28,6 +30,8 @@ export interface ReplayResult {
   topic: string;
   key: string | null;
   eventId: string | null;
+  /** The event time of the record published (a correction's is the replay's); null when it has no envelope. */
+  producedAt: string | null;
   corrected: boolean;
   /** Where the record landed; null on a dry run. */
   partition: number | null;
@@ -39,6 +43,70 @@ export function originalValue(d: DeadLetter): Buffer {
   return d.payloadEncoding === 'base64' ? Buffer.from(d.payload, 'base64') : Buffer.from(d.payload, 'utf8');
 }
 
+/** The wall clock in microseconds since the epoch, never going back within the process. */
+export function replayClock(): bigint {
+  return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+}
+
+function envelopeOf(value: Buffer): Envelope | null {
+  try {
+    const e = Envelope.safeParse(JSON.parse(value.toString('utf8')));
+    return e.success ? e.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function producedAtOf(value: Buffer): string | null {
+  try {
+    const at = (JSON.parse(value.toString('utf8')) as { producedAt?: unknown } | null)?.producedAt;
+    return typeof at === 'string' ? at : null;
+  } catch {
+    return null;
+  }
+}
+
+function microsOf(producedAt: string | undefined): bigint | null {
+  if (producedAt === undefined) return null;
+  try {
+    return eventTimeMicros(producedAt);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The value a corrected replay publishes: the corrected record as a new version of the event, stamped
+ * `now` (microseconds) — or one microsecond after the original event time if the clock is behind it —
+ * so it orders after the original and after every correction replayed before it, and persistence writes
+ * it whole over them (a correction keeping the original `producedAt` tied with the others at one write
+ * timestamp, and Cassandra merged them cell by cell). It keeps the identity of the event it corrects:
+ * event id, batch and source are the dead letter's, whatever the file says, so the audit counts the
+ * event once and joins the correction to its history. A value that is not a JSON object is returned as
+ * it is (it has no event time to set, and fails its topic's contract).
+ */
+export function correctedValue(d: ReplayableDeadLetter, corrected: Buffer, now: bigint): Buffer {
+  let json: unknown;
+  try {
+    json = JSON.parse(corrected.toString('utf8'));
+  } catch {
+    return corrected;
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return corrected;
+  const record = json as Record<string, unknown>;
+  const original = d.deadLetter.payloadTruncated ? null : envelopeOf(originalValue(d.deadLetter));
+  const identity: Record<string, unknown> = {};
+  const eventId = original?.eventId ?? d.deadLetter.originalEventId;
+  const batchId = original?.batchId ?? d.deadLetter.originalBatchId;
+  if (eventId) identity['eventId'] = eventId;
+  if (batchId) identity['batchId'] = batchId;
+  if (original) identity['source'] = original.source;
+  const given = typeof record['producedAt'] === 'string' ? record['producedAt'] : undefined;
+  const floor = microsOf(original?.producedAt) ?? microsOf(given);
+  const at = floor !== null && now <= floor ? floor + 1n : now;
+  return Buffer.from(JSON.stringify({ ...record, ...identity, producedAt: formatEventTime(at) }), 'utf8');
+}
+
 /**
  * The record a replay publishes: the original (or corrected) value to the original topic under the
  * original key, marked with the dead letter it replays. Envelope headers come from the value when it
@@ -46,13 +114,8 @@ export function originalValue(d: DeadLetter): Buffer {
  * dead letter. No batch-size header: a replay must not redefine how big the original batch was.
  */
 export function replayMessage(d: ReplayableDeadLetter, value: Buffer): OutboundRecord {
-  let envelope: Envelope | null = null;
-  try {
-    const e = Envelope.safeParse(JSON.parse(value.toString('utf8')));
-    if (e.success) envelope = e.data;
-  } catch {
-    /* not JSON: replayed as bytes */
-  }
+  // Not an envelope: replayed as bytes.
+  const envelope = envelopeOf(value);
   const headers: Record<string, string> = { [HEADERS.replayOf]: d.dlqEventId };
   const eventId = envelope?.eventId ?? d.deadLetter.originalEventId;
   const batchId = envelope?.batchId ?? d.deadLetter.originalBatchId;
@@ -80,13 +143,15 @@ export function contractIssues(topic: string, value: Buffer): string[] {
 
 /**
  * Re-publishes dead letters to their original topics, one at a time and in the order given, each
- * acknowledged before the next: what `sparkflow dlq replay` does. `corrected` replaces the value of the
- * (single) dead letter; `dryRun` publishes nothing and says what would be published.
+ * acknowledged before the next: what `sparkflow dlq replay` does. An original is published byte for
+ * byte, so replaying it again changes nothing downstream. `corrected` replaces the value of the (single)
+ * dead letter, published as `correctedValue` stamps it at `now` (`replayClock` unless given); `dryRun`
+ * publishes nothing and says what would be published.
  */
 export async function replayDeadLetters(
   publisher: RecordPublisher,
   letters: readonly ReplayableDeadLetter[],
-  options: { corrected?: Buffer | null; dryRun?: boolean } = {},
+  options: { corrected?: Buffer | null; dryRun?: boolean; now?: () => bigint } = {},
 ): Promise<ReplayResult[]> {
   const corrected = options.corrected ?? null;
   if (corrected && letters.length !== 1) {
@@ -94,12 +159,16 @@ export async function replayDeadLetters(
   }
   const results: ReplayResult[] = [];
   for (const d of letters) {
-    const record = replayMessage(d, corrected ?? originalValue(d.deadLetter));
+    const value = corrected
+      ? correctedValue(d, corrected, (options.now ?? replayClock)())
+      : originalValue(d.deadLetter);
+    const record = replayMessage(d, value);
     const result: ReplayResult = {
       dlqEventId: d.dlqEventId,
       topic: d.deadLetter.originalTopic,
       key: d.deadLetter.key,
       eventId: record.headers?.[HEADERS.eventId] ?? null,
+      producedAt: corrected ? producedAtOf(value) : (envelopeOf(value)?.producedAt ?? null),
       corrected: corrected !== null,
       partition: null,
       offset: null,
