@@ -3,8 +3,10 @@ import { Command, Option } from 'commander';
 import { STAGES } from '@sparkflow/contracts';
 import {
   contractIssues,
+  correctedValue,
   EventProducer,
   originalValue,
+  replayClock,
   replayDeadLetters,
   type ReplayResult,
 } from '@sparkflow/kafka';
@@ -180,7 +182,8 @@ Examples:
     .option('--all', 'every dead letter (a selector is required so a bare `replay` does nothing by accident)')
     .option(
       '--payload-file <file>',
-      'with one --event: publish this corrected record value (JSON) instead of the original',
+      'with one --event: publish this corrected record value (JSON) instead of the original, as the ' +
+        "event's newest version (its producedAt is the replay's time; event id, batch and source stay)",
     )
     .option(
       '--no-validate',
@@ -193,7 +196,11 @@ Examples:
 Examples:
   $ sparkflow dlq replay --stage persistence --since 1h --dry-run
   $ sparkflow dlq show 2f0c…e9 --original > fixed.json     # edit fixed.json, then:
-  $ sparkflow dlq replay --event 2f0c…e9 --payload-file fixed.json`,
+  $ sparkflow dlq replay --event 2f0c…e9 --payload-file fixed.json
+
+An original is published byte for byte: replaying it again changes nothing. A correction is stamped with
+the time of the replay, so the last one replayed is what Cassandra keeps, whole — also over a version of
+the person ingested after the dead letter (\`sparkflow users get <userId>\` shows the current row).`,
     )
     .action(async (opts: ReplayOptions, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
@@ -247,7 +254,10 @@ Examples:
         );
       }
       if (corrected && opts.validate !== false) {
-        const issues = contractIssues(records[0].deadLetter.originalTopic, corrected);
+        const issues = contractIssues(
+          records[0].deadLetter.originalTopic,
+          correctedValue(records[0], corrected, replayClock()),
+        );
         if (issues.length) {
           throw new UsageError(
             `the corrected record would fail again:\n${issues.map((i) => `  ${i}`).join('\n')}\n(--no-validate publishes it anyway)`,
@@ -275,6 +285,7 @@ Examples:
         },
         { header: 'KEY', value: (r) => r.key },
         { header: 'EVENT ID', value: (r) => r.eventId },
+        { header: 'PRODUCED AT', value: (r) => r.producedAt },
         { header: 'VALUE', value: (r) => (r.corrected ? 'corrected' : 'original') },
       ]);
       out.note(
