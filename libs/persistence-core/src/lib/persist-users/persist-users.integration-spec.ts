@@ -8,6 +8,8 @@ import {
   ConsumerHealth,
   EventProducer,
   describeRetry,
+  originalValue,
+  replayDeadLetters,
   type BatchHandler,
   type RetryNotice,
 } from '@sparkflow/kafka';
@@ -46,14 +48,20 @@ async function topicWith(users: EnrichedUser[]): Promise<string> {
   );
 }
 
-/** Runs a persistence consumer over `topic` until its one batch is committed. */
+/** Runs a persistence consumer over `topic` until `records` of it (by default its first batch) are committed. */
 async function consume(
   topic: string,
   handler: BatchHandler,
-  options: { health?: ConsumerHealth; outageBudgetMs?: number; onRetry?: (n: RetryNotice) => void },
+  options: {
+    health?: ConsumerHealth;
+    outageBudgetMs?: number;
+    onRetry?: (n: RetryNotice) => void;
+    records?: number;
+  },
 ) {
   const producer = new EventProducer(kafka);
   let committed!: () => void;
+  let count = 0;
   const done = new Promise<void>((resolve) => (committed = resolve));
   const consumer = new BatchConsumer({
     kafka,
@@ -63,7 +71,13 @@ async function consume(
     producer,
     health: options.health,
     retry: { outageBudgetMs: options.outageBudgetMs ?? 600_000, initialBackoffMs: 50, maxBackoffMs: 200 },
-    observer: { processed: () => committed(), retrying: (n) => options.onRetry?.(n) },
+    observer: {
+      processed: (_topic, n) => {
+        count += n;
+        if (count >= (options.records ?? 1)) committed();
+      },
+      retrying: (n) => options.onRetry?.(n),
+    },
     handler,
   });
   await consumer.start();
@@ -206,6 +220,66 @@ describe('PersistUsersUseCase behind a BatchConsumer, on the real broker and Cas
     expect(await cells(client, fine)).toEqual(before);
     batches.mockRestore();
     singles.mockRestore();
+  });
+
+  it('writes the last of two corrections replayed from a dead letter over every column, whole', async () => {
+    // Refused by Cassandra (an e-mail over the index's term guardrail): a persistence dead letter.
+    const refused = user(randomUUID(), {
+      firstName: 'Xavier',
+      lastName: 'Harris',
+      fullName: 'Xavier Harris',
+      email: `${'x'.repeat(9_000)}@example.com`,
+    });
+    const topic = await topicWith([refused]);
+    const producer = new EventProducer(kafka);
+    const useCase = new PersistUsersUseCase(users, producer);
+    await consume(topic, (m) => useCase.execute(m), {});
+    const dead = await deadLetterOf(topic);
+    expect(dead.payload).toMatchObject({ stage: 'persistence', key: refused.userId });
+    const letter = { dlqEventId: dead.eventId, source: dead.source, deadLetter: dead.payload };
+    const original = JSON.parse(originalValue(dead.payload).toString('utf8')) as {
+      eventId: string;
+      batchId: string;
+      source: string;
+      payload: EnrichedUser;
+    };
+
+    // Two corrections, the second with every edited value smaller than the first's: tied at one write
+    // timestamp, Cassandra would keep the larger value of each cell and mix them.
+    const local = refused.userId.slice(0, 8);
+    const fixes: EnrichedUser[] = [
+      { ...refused, firstName: 'Zed', fullName: 'Zed Harris', email: `zzz.${local}@example.com` },
+      {
+        ...refused,
+        firstName: 'Adam',
+        lastName: 'Aaron',
+        fullName: 'Adam Aaron',
+        email: `aaa.${local}@example.com`,
+        emailDomain: 'a.example.com',
+      },
+    ];
+    const published: string[] = [];
+    for (const fix of fixes) {
+      const corrected = Buffer.from(JSON.stringify({ ...original, payload: fix }));
+      const [r] = await replayDeadLetters(producer, [letter], { corrected });
+      expect(r).toMatchObject({ topic, eventId: original.eventId, partition: 0 });
+      published.push(r.producedAt!);
+    }
+    // The topic holds the refused original and both corrections: the original fails again, both are written.
+    await consume(topic, (m) => useCase.execute(m), { records: 3 });
+    await producer.disconnect();
+
+    const last = fixes[1];
+    const row = await users.findById(refused.userId);
+    expect(row && rowAsUser(row, last)).toEqual(last);
+    expect({ ...row, event_id: String(row?.['event_id']) }).toMatchObject({
+      event_id: original.eventId,
+      batch_id: original.batchId,
+      source: original.source,
+      updated_at: new Date(published[1]),
+    });
+    expect(published[1] > published[0]).toBe(true);
+    expect(await users.findByEmail(fixes[0].email)).toEqual([]);
   });
 
   it('waits out Cassandra being unreachable: every round logged with its code, readiness says so, the budget bounds it', async () => {
