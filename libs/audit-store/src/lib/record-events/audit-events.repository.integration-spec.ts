@@ -140,6 +140,56 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
     expect(dead?.userId).toBeNull();
   });
 
+  it('counts an event dead-lettered and then persisted (its dead letter replayed) once, as persisted', async () => {
+    const batchId = uniqueName('batch');
+    const [kept, fixed, lost] = [randomUUID(), randomUUID(), randomUUID()];
+    const row = (eventId: string, topic: string, outcome: AuditRow['outcome'], offset: string): AuditRow => ({
+      eventId,
+      topic,
+      outcome,
+      batchId,
+      source: 'http-push',
+      partition: 0,
+      offset,
+      producedAt: null,
+      userId: null,
+      reasons: null,
+    });
+    const persisted = (eventId: string, offset: string) => [
+      row(eventId, 'users.enriched', 'enriched', offset),
+      row(eventId, 'users.persisted', 'persisted', offset),
+    ];
+    const batch = [{ batchId, source: 'http-push', expectedCount: 3 }];
+    await repo.record(
+      [
+        row(kept, 'users.raw', 'ingested', '1'),
+        row(fixed, 'users.raw', 'ingested', '2'),
+        row(lost, 'users.raw', 'ingested', '3'),
+        ...persisted(kept, '1'),
+        row(fixed, 'users.dlq', 'dead-lettered', '1'),
+        row(lost, 'users.dlq', 'dead-lettered', '2'),
+      ],
+      batch,
+    );
+    const before = { batchId, source: 'http-push', expected: 3, ingested: 3, enriched: 1 };
+    expect(await repo.batchCounts(batchId)).toEqual({
+      ...before,
+      deadLettered: 2,
+      persisted: 1,
+      complete: true,
+    });
+    // The dead letter replayed: its event on users.raw again, enriched and persisted; the ack redelivered.
+    await repo.record([row(fixed, 'users.raw', 'ingested', '4'), ...persisted(fixed, '2')], []);
+    await repo.record(persisted(fixed, '2'), []);
+    expect(await repo.batchCounts(batchId)).toEqual({
+      ...before,
+      enriched: 2,
+      deadLettered: 1,
+      persisted: 2,
+      complete: true,
+    });
+  });
+
   it('leaves a batch without a declared size with a null expected count', async () => {
     const batchId = uniqueName('batch');
     await repo.record(

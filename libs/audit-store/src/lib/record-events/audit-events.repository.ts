@@ -56,7 +56,19 @@ const BATCHES_SINCE = `
   ) c ON true
   ORDER BY b.created_at DESC, b.batch_id`;
 
-const COUNT_OUTCOMES = `SELECT outcome, count(*)::int AS n FROM audit_events WHERE batch_id = $1 GROUP BY outcome`;
+/**
+ * A batch's rows by outcome, and how many of its dead-lettered events were persisted afterwards (a dead
+ * letter replayed, verbatim or corrected, keeps its event id): each event counts once, by its latest
+ * fate. Nothing dead-letters an event once it is persisted, so persisted is always the latest. The
+ * second count looks up only the batch's dead letters, each by primary key: the cost stays that of the
+ * first, and nothing is written for it.
+ */
+const COUNT_OUTCOMES = `
+  SELECT outcome, count(*)::int AS n FROM audit_events WHERE batch_id = $1 GROUP BY outcome
+  UNION ALL
+  SELECT 'persisted-after-dead-letter', count(*)::int FROM audit_events d
+  WHERE d.batch_id = $1 AND d.outcome = 'dead-lettered'
+    AND EXISTS (SELECT 1 FROM audit_events p WHERE p.event_id = d.event_id AND p.topic = 'users.persisted')`;
 
 const STAGE_ORDER: Record<AuditOutcome, number> = {
   ingested: 0,
@@ -173,17 +185,20 @@ export class AuditEventsRepository {
     // Counts first: a batch's row is written once, in the transaction of its first events, so when the
     // counts see those events the later read sees the row too. The other order could pair a batch row not
     // yet committed (no `expected`) with counts committed just after it.
-    const rows: { outcome: AuditOutcome; n: number }[] = await this.ds.query(COUNT_OUTCOMES, [batchId]);
+    const rows: { outcome: AuditOutcome | 'persisted-after-dead-letter'; n: number }[] = await this.ds.query(
+      COUNT_OUTCOMES,
+      [batchId],
+    );
     const batch = await this.ds.getRepository(BatchEntity).findOneBy({ batchId });
-    if (!batch && !rows.length) return null;
-    const n = (o: AuditOutcome) => rows.find((r) => r.outcome === o)?.n ?? 0;
+    const n = (o: (typeof rows)[number]['outcome']) => rows.find((r) => r.outcome === o)?.n ?? 0;
+    if (!batch && !rows.some((r) => r.outcome !== 'persisted-after-dead-letter')) return null;
     const counts = {
       batchId,
       source: batch?.source ?? null,
       expected: batch?.expectedCount ?? null,
       ingested: n('ingested'),
       enriched: n('enriched'),
-      deadLettered: n('dead-lettered'),
+      deadLettered: n('dead-lettered') - n('persisted-after-dead-letter'),
       persisted: n('persisted'),
     };
     return { ...counts, complete: isBatchComplete(counts) };
