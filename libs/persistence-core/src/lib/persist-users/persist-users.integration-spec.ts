@@ -247,8 +247,9 @@ describe('PersistUsersUseCase behind a BatchConsumer, on the real broker and Cas
     // Two corrections, the second with every edited value smaller than the first's: tied at one write
     // timestamp, Cassandra would keep the larger value of each cell and mix them.
     const local = refused.userId.slice(0, 8);
+    const firstEmail = `zzz.${local}@example.com`;
     const fixes: EnrichedUser[] = [
-      { ...refused, firstName: 'Zed', fullName: 'Zed Harris', email: `zzz.${local}@example.com` },
+      { ...refused, firstName: 'Zed', fullName: 'Zed Harris', email: firstEmail },
       {
         ...refused,
         firstName: 'Adam',
@@ -279,7 +280,7 @@ describe('PersistUsersUseCase behind a BatchConsumer, on the real broker and Cas
       updated_at: new Date(published[1]),
     });
     expect(published[1] > published[0]).toBe(true);
-    expect(await users.findByEmail(fixes[0].email)).toEqual([]);
+    expect(await users.findByEmail(firstEmail)).toEqual([]);
   });
 
   it('waits out Cassandra being unreachable: every round logged with its code, readiness says so, the budget bounds it', async () => {
