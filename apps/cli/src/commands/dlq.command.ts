@@ -198,7 +198,7 @@ Examples:
   $ sparkflow dlq show 2f0c…e9 --original > fixed.json     # edit fixed.json, then:
   $ sparkflow dlq replay --event 2f0c…e9 --payload-file fixed.json
 
-An original is published byte for byte: replaying it again changes nothing. A correction is stamped with
+An original is published byte for byte: replaying it again changes no cell. A correction is stamped with
 the time of the replay, so the last one replayed is what Cassandra keeps, whole — also over a version of
 the person ingested after the dead letter (\`sparkflow users get <userId>\` shows the current row).`,
     )

@@ -59,9 +59,9 @@ const BATCHES_SINCE = `
 /**
  * A batch's rows by outcome, and how many of its dead-lettered events were persisted afterwards (a dead
  * letter replayed, verbatim or corrected, keeps its event id): each event counts once, by its latest
- * fate. Nothing dead-letters an event once it is persisted, so persisted is always the latest. The
- * second count looks up only the batch's dead letters, each by primary key: the cost stays that of the
- * first, and nothing is written for it.
+ * fate. An event with a persisted row counts as persisted whatever dead letter it also has, since its
+ * person is in Cassandra. The second count looks up only the batch's dead letters, each by primary key:
+ * the cost stays that of the first, and nothing is written for it.
  */
 const COUNT_OUTCOMES = `
   SELECT outcome, count(*)::int AS n FROM audit_events WHERE batch_id = $1 GROUP BY outcome

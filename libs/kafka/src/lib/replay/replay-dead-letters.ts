@@ -144,7 +144,7 @@ export function contractIssues(topic: string, value: Buffer): string[] {
 /**
  * Re-publishes dead letters to their original topics, one at a time and in the order given, each
  * acknowledged before the next: what `sparkflow dlq replay` does. An original is published byte for
- * byte, so replaying it again changes nothing downstream. `corrected` replaces the value of the (single)
+ * byte, so replaying it again rewrites identical cells. `corrected` replaces the value of the (single)
  * dead letter, published as `correctedValue` stamps it at `now` (`replayClock` unless given); `dryRun`
  * publishes nothing and says what would be published.
  */
