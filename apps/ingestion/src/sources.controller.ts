@@ -6,14 +6,26 @@ import {
   NotFoundException,
   Param,
   Post,
+  Req,
   Res,
   UseGuards,
 } from '@nestjs/common';
-import type { Response } from 'express';
-import { BackfillsService, PullUsersUseCase, SyntheticUsersUseCase } from '@sparkflow/ingestion-core';
-import { ApiKeyGuard } from '@sparkflow/service-kit';
+import type { Request, Response } from 'express';
+import {
+  BackfillsService,
+  PullUsersUseCase,
+  SyntheticUsersUseCase,
+  type BodyHeaders,
+} from '@sparkflow/ingestion-core';
+import { ApiKeyGuard, bodyIsEmpty } from '@sparkflow/service-kit';
 import { RateLimitGuard } from './rate-limit.guard';
 import { reply } from './reply';
+
+/** What the use cases need to refuse a body that is empty (400) or not JSON (415), as `POST /v1/users` does. */
+const bodyHeaders = (req: Request): BodyHeaders => ({
+  contentType: req.headers['content-type'] ?? null,
+  emptyBody: bodyIsEmpty(req),
+});
 
 /** The other ways users enter: the seeded generator, a randomuser-compatible API, and backfills. */
 @Controller('v1')
@@ -27,20 +39,20 @@ export class SourcesController {
 
   @Post('synthetic')
   @HttpCode(202)
-  async synthetic(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    return reply(res, await this.syntheticUsers.execute(body));
+  async synthetic(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return reply(res, await this.syntheticUsers.execute(body, bodyHeaders(req)));
   }
 
   @Post('pulls')
   @HttpCode(202)
-  async pull(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    return reply(res, await this.pullUsers.execute(body));
+  async pull(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return reply(res, await this.pullUsers.execute(body, bodyHeaders(req)));
   }
 
   @Post('backfills')
   @HttpCode(202)
-  async backfill(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    return reply(res, await this.backfills.request(body));
+  async backfill(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    return reply(res, await this.backfills.request(body, bodyHeaders(req)));
   }
 
   /** Answered from PostgreSQL, so every replica answers for every backfill. */

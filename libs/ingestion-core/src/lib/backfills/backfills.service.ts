@@ -4,7 +4,7 @@ import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import { nameBasedEventId, SparkflowErrorCode, type RandomUser } from '@sparkflow/contracts';
 import { SparkflowException } from '@sparkflow/errors';
 import { ingestInChunks, slices } from '../sources/ingest-in-chunks';
-import { parseRequest, type RequestOutcome } from '../request/request-outcome';
+import { parseRequest, type BodyHeaders, type RequestOutcome } from '../request/request-outcome';
 import { z } from 'zod';
 
 const isoDay = z.iso.date();
@@ -185,9 +185,12 @@ export class BackfillsService {
     private readonly options: BackfillWorkerOptions = { pollMs: 2000 },
   ) {}
 
-  /** `POST /v1/backfills`: 202 with the backfill it started, or 400 naming every bad field. */
-  async request(body: unknown): Promise<RequestOutcome<Backfill>> {
-    const parsed = parseRequest(BackfillRequest, body);
+  /**
+   * `POST /v1/backfills`: 202 with the backfill it started; 400 for an empty body, 415 for one that is not
+   * JSON, 400 naming every bad field.
+   */
+  async request(body: unknown, headers?: BodyHeaders): Promise<RequestOutcome<Backfill>> {
+    const parsed = parseRequest(BackfillRequest, body, headers);
     return parsed.ok ? { status: 202, body: await this.start(parsed.data) } : parsed.refusal;
   }
 

@@ -20,6 +20,7 @@ import {
   type KeyedPush,
   type KeyedPushStore,
 } from './idempotency-key';
+import { unreadableBody, type BodyHeaders } from '../request/request-outcome';
 import { parsePushBody, type FieldError, type PushLimits, type RejectedPerson } from './parse-push-body';
 
 /** Kafka's default `max.message.bytes` (1 MB), the limit every SparkFlow topic keeps. */
@@ -55,13 +56,9 @@ export type PushOutcome =
  * What a push carries besides its body: the API key it was accepted under, its Idempotency-Key header
  * and, when the caller knows them, its Content-Type and whether it sent a body at all.
  */
-export interface PushHeaders {
+export interface PushHeaders extends BodyHeaders {
   apiKey: string;
   idempotencyKey?: string | string[];
-  /** The Content-Type header, null when none was sent: a body that is not application/json is answered 415. */
-  contentType?: string | null;
-  /** True when the request had no body or an empty one (answered 400 saying so, not read as `{}`). */
-  emptyBody?: boolean;
 }
 
 export interface PushUsersOptions {
@@ -78,28 +75,11 @@ const refusal = (status: 400 | 413 | 415 | 422, message: string, errors: FieldEr
   body: { statusCode: status, message, errors },
 });
 
-/** The Content-Type a push must have (any charset parameter is the JSON parser's to judge). */
-export const PUSH_CONTENT_TYPE = 'application/json';
-
 const PUSH_SHAPES = 'a user object, an array of users or {"results": [...]}';
 
 /** Why the request's body cannot be read as people at all, before looking at it: empty, or not JSON. */
-export function pushBodyRefusal(headers: PushHeaders | undefined): PushOutcome | null {
-  if (headers?.emptyBody) {
-    const message = `the request body is empty: expected ${PUSH_SHAPES}`;
-    return refusal(400, 'the request body is empty', [{ path: '', message }]);
-  }
-  const type = headers?.contentType;
-  if (type === undefined) return null;
-  const mediaType = type?.split(';')[0].trim().toLowerCase();
-  if (mediaType === PUSH_CONTENT_TYPE) return null;
-  const message =
-    `expected ${PUSH_CONTENT_TYPE} (charset UTF-8, UTF-16 or UTF-32; Content-Encoding gzip, deflate or br ` +
-    `accepted), got ${type === null ? 'none' : JSON.stringify(type.slice(0, 100))}`;
-  return refusal(415, `Unsupported Media Type: send the body as ${PUSH_CONTENT_TYPE}`, [
-    { path: 'Content-Type', message },
-  ]);
-}
+export const pushBodyRefusal = (headers: PushHeaders | undefined): PushOutcome | null =>
+  unreadableBody(headers, PUSH_SHAPES);
 
 /**
  * `POST /v1/users`: ingests the valid people of a request and dead-letters the invalid ones (stage

@@ -3,21 +3,65 @@ import type { FieldError } from '../push/parse-push-body';
 
 /** What an HTTP request to ingestion comes to: the status to answer and its body. */
 export type Refusal = {
-  status: 400 | 404 | 413;
-  body: { statusCode: 400 | 404 | 413; message: string; errors: FieldError[] };
+  status: 400 | 404 | 413 | 415;
+  body: { statusCode: 400 | 404 | 413 | 415; message: string; errors: FieldError[] };
 };
 export type RequestOutcome<T> = { status: 200 | 202; body: T } | Refusal;
 
-export const refusal = (status: Refusal['status'], message: string, errors: FieldError[] = []): Refusal => ({
+export const refusal = <S extends Refusal['status']>(
+  status: S,
+  message: string,
+  errors: FieldError[] = [],
+) => ({
   status,
   body: { statusCode: status, message, errors },
 });
 
-/** The request body through its schema, or a 400 naming every bad field. */
+/**
+ * What a request carries besides its body, when the caller knows it: its Content-Type (null when none was
+ * sent) and whether it sent a body at all (the JSON parser reads an empty body as `{}`).
+ */
+export interface BodyHeaders {
+  contentType?: string | null;
+  emptyBody?: boolean;
+}
+
+/** The Content-Type every request body to ingestion must have (any charset parameter is the JSON parser's to judge). */
+export const JSON_CONTENT_TYPE = 'application/json';
+
+/**
+ * Why a request's body cannot be read at all, before looking at it: empty (400), or not JSON (415 naming
+ * `Content-Type`, which the JSON parser left unread). `expected` says what the body should hold.
+ */
+export function unreadableBody(headers: BodyHeaders | undefined, expected: string) {
+  if (headers?.emptyBody) {
+    const message = `the request body is empty: expected ${expected}`;
+    return refusal(400, 'the request body is empty', [{ path: '', message }]);
+  }
+  const type = headers?.contentType;
+  if (type === undefined) return null;
+  const mediaType = type?.split(';')[0].trim().toLowerCase();
+  if (mediaType === JSON_CONTENT_TYPE) return null;
+  const message =
+    `expected ${JSON_CONTENT_TYPE} (charset UTF-8, UTF-16 or UTF-32; Content-Encoding gzip, deflate or br ` +
+    `accepted), got ${type === null ? 'none' : JSON.stringify(type.slice(0, 100))}`;
+  return refusal(415, `Unsupported Media Type: send the body as ${JSON_CONTENT_TYPE}`, [
+    { path: 'Content-Type', message },
+  ]);
+}
+
+/**
+ * The request body through its schema, or why not: the refusals of `unreadableBody` for an empty body or
+ * one that is not JSON, else a 400 naming every bad field (the whole body, path `""`, when it is not an
+ * object).
+ */
 export function parseRequest<S extends z.ZodType>(
   schema: S,
   body: unknown,
+  headers?: BodyHeaders,
 ): { ok: true; data: z.infer<S> } | { ok: false; refusal: Refusal } {
+  const unreadable = unreadableBody(headers, 'a JSON object');
+  if (unreadable) return { ok: false, refusal: unreadable };
   const r = schema.safeParse(body);
   if (r.success) return { ok: true, data: r.data };
   const errors = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));

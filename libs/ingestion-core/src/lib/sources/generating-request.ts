@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import { parseRequest, type RequestOutcome } from '../request/request-outcome';
+import { parseRequest, type BodyHeaders, type RequestOutcome } from '../request/request-outcome';
 import { ingestInChunks, type ChunkedBatch, type ChunkedReceipt } from './ingest-in-chunks';
 
 /** How many people a synthetic or pull request asks for: at most `maxUsers`, and `forMore` says where to go beyond. */
@@ -14,7 +14,8 @@ export const generatedCount = (maxUsers: number, forMore: string) =>
     });
 
 /**
- * A request that makes people (synthetic, pull): parsed against `schema` (400 naming each bad field), then
+ * A request that makes people (synthetic, pull): its body read as `parseRequest` does (400 for an empty
+ * body, 415 for one that is not JSON, 400 naming each bad field), then
  * the batch `toBatch` describes is produced chunk by chunk and answered 202 with its receipt.
  */
 export async function ingestGeneratingRequest<S extends z.ZodType>(
@@ -22,8 +23,9 @@ export async function ingestGeneratingRequest<S extends z.ZodType>(
   schema: S,
   body: unknown,
   toBatch: (request: z.infer<S>) => ChunkedBatch,
+  headers?: BodyHeaders,
 ): Promise<RequestOutcome<ChunkedReceipt>> {
-  const parsed = parseRequest(schema, body);
+  const parsed = parseRequest(schema, body, headers);
   if (!parsed.ok) return parsed.refusal;
   return { status: 202, body: await ingestInChunks(ingest, toBatch(parsed.data)) };
 }

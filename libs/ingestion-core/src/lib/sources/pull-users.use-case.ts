@@ -2,7 +2,7 @@ import { Seed } from './seed';
 import { z } from 'zod';
 import type { RandomUserClient } from '@sparkflow/sources';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import type { RequestOutcome } from '../request/request-outcome';
+import type { BodyHeaders, RequestOutcome } from '../request/request-outcome';
 import { generatedCount, ingestGeneratingRequest } from './generating-request';
 import type { ChunkedReceipt } from './ingest-in-chunks';
 
@@ -30,12 +30,18 @@ export class PullUsersUseCase {
     this.request = pullRequest(maxUsers);
   }
 
-  execute(body: unknown): Promise<RequestOutcome<ChunkedReceipt>> {
-    return ingestGeneratingRequest(this.ingest, this.request, body, ({ seed, count, nat }) => ({
-      source: 'randomuser-api',
-      batchId: pullBatchId(seed, count),
-      total: count,
-      chunks: this.client.pages({ count, seed, nat }),
-    }));
+  execute(body: unknown, headers?: BodyHeaders): Promise<RequestOutcome<ChunkedReceipt>> {
+    return ingestGeneratingRequest(
+      this.ingest,
+      this.request,
+      body,
+      ({ seed, count, nat }) => ({
+        source: 'randomuser-api',
+        batchId: pullBatchId(seed, count),
+        total: count,
+        chunks: this.client.pages({ count, seed, nat }),
+      }),
+      headers,
+    );
   }
 }

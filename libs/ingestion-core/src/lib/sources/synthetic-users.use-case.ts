@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { nameBasedEventId } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import type { RequestOutcome } from '../request/request-outcome';
+import type { BodyHeaders, RequestOutcome } from '../request/request-outcome';
 import { generatedCount, ingestGeneratingRequest } from './generating-request';
 import { slices, type ChunkedReceipt } from './ingest-in-chunks';
 
@@ -47,16 +47,22 @@ export class SyntheticUsersUseCase {
     this.request = syntheticRequest(maxUsers);
   }
 
-  execute(body: unknown): Promise<RequestOutcome<ChunkedReceipt>> {
-    return ingestGeneratingRequest(this.ingest, this.request, body, ({ seed, page, count }) => {
-      const batchId = syntheticBatchId(seed, page, count);
-      return {
-        source: 'synthetic',
-        batchId,
-        total: count,
-        chunks: slices(count, (from, n) => generateUsers({ seed, page, from, count: n })),
-        eventIdOf: (index) => syntheticEventId(batchId, index),
-      };
-    });
+  execute(body: unknown, headers?: BodyHeaders): Promise<RequestOutcome<ChunkedReceipt>> {
+    return ingestGeneratingRequest(
+      this.ingest,
+      this.request,
+      body,
+      ({ seed, page, count }) => {
+        const batchId = syntheticBatchId(seed, page, count);
+        return {
+          source: 'synthetic',
+          batchId,
+          total: count,
+          chunks: slices(count, (from, n) => generateUsers({ seed, page, from, count: n })),
+          eventIdOf: (index) => syntheticEventId(batchId, index),
+        };
+      },
+      headers,
+    );
   }
 }

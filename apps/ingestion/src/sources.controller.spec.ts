@@ -1,0 +1,132 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { BackfillStore } from '@sparkflow/backfill-store';
+import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
+import { jsonBodyOptions } from '@sparkflow/service-kit';
+import { IngestionModule } from './ingestion.module';
+
+/** The HTTP contract of the generating routes, over a producer and a backfill store that record what they are asked. */
+describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
+  let app: INestApplication;
+  let base: string;
+  const sent: { topic: string; events: readonly OutboundEvent[] }[] = [];
+  const created: unknown[] = [];
+
+  beforeAll(async () => {
+    const producer = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      send: async (topic: string, events: readonly OutboundEvent[]) => {
+        sent.push({ topic, events });
+        return [];
+      },
+    };
+    const store = {
+      owner: 'spec',
+      leaseSeconds: 30,
+      create: async (b: unknown) => void created.push(b),
+      get: async () => null,
+      claimExpired: async () => null,
+      recordProgress: async () => true,
+      renew: async () => true,
+      finish: async () => true,
+      release: async () => true,
+      close: async () => undefined,
+    };
+    const module = await Test.createTestingModule({ imports: [IngestionModule] })
+      .overrideProvider(EventProducer)
+      .useValue(producer)
+      .overrideProvider(BackfillStore)
+      .useValue(store)
+      .compile();
+    const express = module.createNestApplication<NestExpressApplication>({
+      bodyParser: false,
+      logger: false,
+    });
+    // As bootstrapService sets it up.
+    express.useBodyParser('json', jsonBodyOptions('64kb'));
+    app = express;
+    await app.listen(0, '127.0.0.1');
+    base = `${await app.getUrl()}/v1`;
+  });
+  afterAll(() => app.close());
+  beforeEach(() => {
+    sent.length = 0;
+    created.length = 0;
+  });
+
+  const send = (route: string, headers: Record<string, string>, body: string | Uint8Array) =>
+    fetch(`${base}/${route}`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'dev-ingestion-key', ...headers },
+      body,
+    });
+  const answer = async (res: Response) => [res.status, await res.json()];
+  const requests = {
+    synthetic: { count: 2, seed: 'unit' },
+    pulls: { count: 2, seed: 'unit' },
+    backfills: { from: '2026-01-01', to: '2026-01-01', perDay: 1 },
+  };
+
+  describe.each(Object.entries(requests))('POST /v1/%s, as POST /v1/users', (route, request) => {
+    it('answers an empty body 400 saying it is empty, with or without a Content-Type', async () => {
+      const empty = {
+        statusCode: 400,
+        message: 'the request body is empty',
+        errors: [{ path: '', message: 'the request body is empty: expected a JSON object' }],
+      };
+      expect(await answer(await send(route, { 'content-type': 'application/json' }, ''))).toEqual([
+        400,
+        empty,
+      ]);
+      expect(await answer(await send(route, {}, new Uint8Array()))).toEqual([400, empty]);
+      expect([sent, created]).toEqual([[], []]);
+    });
+
+    it('answers JSON sent as text/plain, or with no Content-Type, 415 naming Content-Type', async () => {
+      const json = JSON.stringify(request);
+      for (const [headers, got] of [
+        [{ 'content-type': 'text/plain' }, '"text/plain"'],
+        [{}, 'none'],
+      ] as const) {
+        expect(await answer(await send(route, headers, new TextEncoder().encode(json)))).toEqual([
+          415,
+          {
+            statusCode: 415,
+            message: 'Unsupported Media Type: send the body as application/json',
+            errors: [{ path: 'Content-Type', message: expect.stringMatching(new RegExp(`, got ${got}$`)) }],
+          },
+        ]);
+      }
+      expect([sent, created]).toEqual([[], []]);
+    });
+
+    it('answers a body that is not an object 400 naming the whole body', async () => {
+      for (const body of ['[]', `[${JSON.stringify(request)}]`]) {
+        const [status, refusal] = await answer(
+          await send(route, { 'content-type': 'application/json' }, body),
+        );
+        expect([status, refusal]).toEqual([
+          400,
+          {
+            statusCode: 400,
+            message: 'invalid request',
+            errors: [{ path: '', message: expect.any(String) }],
+          },
+        ]);
+      }
+      expect([sent, created]).toEqual([[], []]);
+    });
+  });
+
+  it('still takes a backfill sent as JSON', async () => {
+    const res = await send(
+      'backfills',
+      { 'content-type': 'application/json; charset=utf-8' },
+      JSON.stringify(requests.backfills),
+    );
+    expect(res.status).toBe(202);
+    expect(created).toHaveLength(1);
+  });
+});
