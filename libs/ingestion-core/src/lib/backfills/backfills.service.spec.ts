@@ -1,4 +1,9 @@
-import { formatEventTime, type RandomUser, type RawUserEvent } from '@sparkflow/contracts';
+import {
+  SparkflowErrorCode,
+  formatEventTime,
+  type RandomUser,
+  type RawUserEvent,
+} from '@sparkflow/contracts';
 import type { EventProducer } from '@sparkflow/kafka';
 import { EventClock, IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import {
@@ -306,5 +311,41 @@ describe('BackfillsService', () => {
     const row = LeaseBook.rows.get(b.id)!;
     expect(row).toMatchObject({ status: 'running', holder: null });
     expect(row.batches[0].produced).toBe(500);
+  });
+});
+
+describe('BackfillsService when the store fails', () => {
+  const failingStore = (err: Error) => {
+    const repo = new LeaseBook('a');
+    repo.create = () => Promise.reject(err);
+    repo.get = () => Promise.reject(err);
+    return repo;
+  };
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'resolved',
+      (e: { code?: unknown }) => e.code,
+    );
+
+  it('answers a statement PostgreSQL refused as an error of its own, not as PostgreSQL being down', async () => {
+    const refused = Object.assign(new Error('date/time field value out of range: "0000-01-01"'), {
+      code: '22008',
+      severity: 'ERROR',
+    });
+    const service = new BackfillsService(recordingIngest().ingest, people, failingStore(refused));
+    expect(await codeOf(service.start(request))).toBe(SparkflowErrorCode.Unknown);
+    expect(await codeOf(service.get('00000000-0000-4000-8000-000000000000'))).toBe(
+      SparkflowErrorCode.Unknown,
+    );
+  });
+
+  it('answers PostgreSQL starting up or unreachable as POSTGRES_UNAVAILABLE, to be sent again', async () => {
+    for (const down of [
+      Object.assign(new Error('the database system is starting up'), { code: '57P03', severity: 'FATAL' }),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ]) {
+      const service = new BackfillsService(recordingIngest().ingest, people, failingStore(down));
+      expect(await codeOf(service.start(request))).toBe(SparkflowErrorCode.PostgresUnavailable);
+    }
   });
 });

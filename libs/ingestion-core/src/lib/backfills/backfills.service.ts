@@ -1,9 +1,9 @@
 import { Seed } from '../sources/seed';
 import { randomUUID } from 'node:crypto';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import { nameBasedEventId, SparkflowErrorCode, type RandomUser } from '@sparkflow/contracts';
-import { SparkflowException } from '@sparkflow/errors';
+import { nameBasedEventId, type RandomUser } from '@sparkflow/contracts';
 import { ingestInChunks, slices } from '../sources/ingest-in-chunks';
+import { backfillStoreError } from './store-errors';
 import { parseRequest, type BodyHeaders, type RequestOutcome } from '../request/request-outcome';
 import { z } from 'zod';
 
@@ -150,15 +150,6 @@ export interface BackfillWorkerOptions {
   now?: () => number;
 }
 
-/** The store did not answer: 503, so a client (Airflow) retries instead of treating it as a bug. */
-function storeUnavailable(err: unknown): never {
-  throw new SparkflowException(
-    SparkflowErrorCode.PostgresUnavailable,
-    `backfills are kept in PostgreSQL, which did not answer: ${(err as Error).message}`,
-    { cause: err },
-  );
-}
-
 /**
  * Produces one deterministic batch per day, generated and produced in chunks so memory stays flat
  * whatever `perDay` is. Progress here is what ingestion produced; whether each batch went all the way
@@ -210,7 +201,7 @@ export class BackfillsService {
         produced: 0,
       })),
     };
-    await this.repository.create({ ...backfill, requestedAt }).catch(storeUnavailable);
+    await this.repository.create({ ...backfill, requestedAt }).catch(backfillStoreError);
     this.work(backfill);
     return backfill;
   }
@@ -218,7 +209,7 @@ export class BackfillsService {
   async get(id: string): Promise<Backfill | undefined> {
     // Backfill ids are UUIDs: anything else names no backfill (and is never sent to the store).
     if (!BACKFILL_ID.safeParse(id).success) return undefined;
-    const stored = await this.repository.get(id).catch(storeUnavailable);
+    const stored = await this.repository.get(id).catch(backfillStoreError);
     return stored ? toBackfill(stored) : undefined;
   }
 
