@@ -10,6 +10,8 @@ import {
   SparkflowExceptionFilter,
 } from '@sparkflow/service-kit';
 import { AuditQueryController } from './audit-query.controller';
+import { BATCH_LIST_SINCE_RANGE } from '@sparkflow/contracts';
+import fc from 'fast-check';
 
 /** The query API's HTTP contract; the repository (PostgreSQL) is not what this is about, so it answers from memory. */
 describe('audit query API', () => {
@@ -17,6 +19,8 @@ describe('audit query API', () => {
   let base: string;
   const userId = '6f1c2a9e-4b7d-4e3a-9c1f-2d8e5b7a0c11';
   const eventId = '0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40';
+  /** Every `since` the batch list asked PostgreSQL for. */
+  const sinceAsked: Date[] = [];
 
   beforeAll(async () => {
     const row = (topic: string, outcome: AuditEventEntity['outcome']): AuditEventEntity => ({
@@ -58,7 +62,15 @@ describe('audit query API', () => {
       controllers: [AuditQueryController, HealthController],
       providers: [
         { provide: AuditQueriesUseCase, useValue: new AuditQueriesUseCase(audit) },
-        { provide: ListBatchesUseCase, useValue: new ListBatchesUseCase({ batchesSince: async () => [] }) },
+        {
+          provide: ListBatchesUseCase,
+          useValue: new ListBatchesUseCase({
+            batchesSince: async (since: Date) => {
+              sinceAsked.push(since);
+              return [];
+            },
+          }),
+        },
         { provide: API_KEYS, useValue: ['dev-audit-key'] },
         { provide: READINESS_CHECKS, useValue: {} },
         ApiKeyGuard,
@@ -112,6 +124,86 @@ describe('audit query API', () => {
     });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain('since');
+  });
+
+  describe('GET /v1/batches?since=', () => {
+    const list = async (since: string) => {
+      const res = await fetch(`${base}/v1/batches?since=${encodeURIComponent(since)}`, {
+        headers: { 'x-api-key': 'dev-audit-key' },
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { since?: string; reasons?: { path: string }[] },
+      };
+    };
+    const namesSince = (body: { reasons?: { path: string }[] }) =>
+      (body.reasons ?? []).some((r) => r.path === 'since');
+    const { from, to } = BATCH_LIST_SINCE_RANGE;
+
+    it.each([
+      ['year 0000, which PostgreSQL has not', '0000-01-01T00:00:00Z'],
+      ['year 0001 at +01:00, year 0000 in UTC', '0001-01-01T00:30:00+01:00'],
+      ['a millisecond before the epoch', '1969-12-31T23:59:59.999Z'],
+      ['year 9999 at -01:00, year 10000 in UTC', '9999-12-31T23:30:00-01:00'],
+      ['29 February of a common year', '2026-02-29T00:00:00Z'],
+      ['a leap second', '2026-06-30T23:59:60Z'],
+    ])('answers %s with 400 naming since, and asks PostgreSQL nothing', async (_, since) => {
+      sinceAsked.length = 0;
+      const { status, body } = await list(since);
+      expect([status, namesSince(body)]).toEqual([400, true]);
+      expect(sinceAsked).toEqual([]);
+    });
+
+    it.each([from, to, '2026-12-02T03:00:00+14:00'])('answers %s, at or within the bounds', async (since) => {
+      const { status, body } = await list(since);
+      expect([status, body.since]).toEqual([200, new Date(since).toISOString()]);
+    });
+
+    it('answers any since it is sent with 400 naming it, or lists from that very instant within the bounds', async () => {
+      const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+      const year = fc
+        .oneof(fc.constantFrom(0, 1, 1969, 1970, 9999), fc.integer({ min: 0, max: 9999 }))
+        .map((y) => String(y).padStart(4, '0'));
+      const offset = fc.oneof(
+        fc.constant('Z'),
+        fc.tuple(fc.constantFrom('+', '-'), two(24), two(59)).map(([sign, h, m]) => `${sign}${h}:${m}`),
+      );
+      const isoLike = fc
+        .tuple(
+          year,
+          two(13),
+          two(32),
+          two(25),
+          two(60),
+          two(61),
+          fc.option(fc.stringMatching(/^\d{1,9}$/)),
+          offset,
+        )
+        .map(
+          ([y, mo, d, h, mi, s, frac, off]) =>
+            `${y}-${mo}-${d}T${h}:${mi}:${s}${frac ? `.${frac}` : ''}${off}`,
+        );
+      const since = fc.oneof(
+        { weight: 4, arbitrary: isoLike },
+        { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+      );
+      await fc.assert(
+        fc.asyncProperty(since, async (value) => {
+          sinceAsked.length = 0;
+          const { status, body } = await list(value);
+          if (status === 400) return namesSince(body) && sinceAsked.length === 0;
+          const asked = sinceAsked[0];
+          return (
+            status === 200 &&
+            asked.getTime() === Date.parse(value) &&
+            asked >= new Date(from) &&
+            asked <= new Date(to) &&
+            body.since === asked.toISOString()
+          );
+        }),
+        { seed: 20261202, numRuns: 300 },
+      );
+    });
   });
 
   it.each([

@@ -33,10 +33,31 @@ export interface BatchReport extends BatchCounts {
   sampleUserId: string | null;
 }
 
+/**
+ * The instants a batch list's `since` may name: from the Unix epoch, before which the audit (stamping each
+ * batch with its clock) registered nothing, to the last of year 9999 in UTC, so the `since` the answer
+ * echoes is a four-digit-year ISO date-time. PostgreSQL holds every instant between; a `since` outside,
+ * such as year 0000 (which neither PostgreSQL nor the proleptic calendar it keeps has), is refused.
+ */
+export const BATCH_LIST_SINCE_RANGE = {
+  from: '1970-01-01T00:00:00.000Z',
+  to: '9999-12-31T23:59:59.999Z',
+} as const;
+
+const inSinceRange = (since: string) => {
+  const t = Date.parse(since);
+  return t >= Date.parse(BATCH_LIST_SINCE_RANGE.from) && t <= Date.parse(BATCH_LIST_SINCE_RANGE.to);
+};
+
 /** `GET /v1/batches?since=&incomplete=&limit=`: the batches the audit registered since a time, newest first. */
 export const BatchListQuery = z.object({
-  /** ISO date-time; default 24 hours before the request. */
-  since: z.iso.datetime({ offset: true }).optional(),
+  /** ISO date-time with its offset, within BATCH_LIST_SINCE_RANGE once in UTC; default 24 hours before the request. */
+  since: z.iso
+    .datetime({ offset: true })
+    .refine(inSinceRange, {
+      message: `must be from ${BATCH_LIST_SINCE_RANGE.from} to ${BATCH_LIST_SINCE_RANGE.to} (in UTC)`,
+    })
+    .optional(),
   /** `true`: only batches that are not complete yet. */
   incomplete: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
