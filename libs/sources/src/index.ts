@@ -1,4 +1,9 @@
-export { generateResponse, generateUsers, type SyntheticOptions } from './lib/synthetic/user.generator';
+export {
+  earliestBirthOn,
+  generateResponse,
+  generateUsers,
+  type SyntheticOptions,
+} from './lib/synthetic/user.generator';
 export { NATIONALITIES, type Nationality } from './lib/synthetic/nationalities';
 export {
   RandomUserClient,

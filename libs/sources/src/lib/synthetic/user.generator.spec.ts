@@ -1,6 +1,8 @@
 import { RandomUser, RandomUserResponse } from '@sparkflow/contracts';
 import { NATIONALITIES } from './nationalities';
-import { generateResponse, generateUsers } from './user.generator';
+import { earliestBirthOn, generateResponse, generateUsers } from './user.generator';
+
+const DAY = 86_400_000;
 
 const COUNTRIES: Record<string, string> = {
   AU: 'Australia',
@@ -165,6 +167,34 @@ describe('generateUsers', () => {
       expect(u.registered.date.slice(0, 10)).toBe('2024-02-29');
       expect(u.registered.age).toBe(0);
       expect(u.dob.age).toBe(yearsBetween(u.dob.date, '2024-02-29T23:59:59.999Z'));
+    }
+  });
+
+  it('registers the people of a day no later than registeredBy, and as before when the day is over by then', () => {
+    const day = '2026-12-02';
+    const by = Date.parse('2026-12-02T02:59:00.000Z');
+    const users = generateUsers({ seed: 'today', count: 300, day, registeredBy: by });
+    for (const u of users) {
+      expect(Date.parse(u.registered.date)).toBeGreaterThanOrEqual(Date.parse(`${day}T00:00:00.000Z`));
+      expect(Date.parse(u.registered.date)).toBeLessThanOrEqual(by);
+    }
+    const dayOver = Date.parse('2026-12-03T00:00:00.000Z');
+    expect(generateUsers({ seed: 'today', count: 50, day, registeredBy: dayOver })).toEqual(
+      generateUsers({ seed: 'today', count: 50, day }),
+    );
+    expect(generateUsers({ seed: 'today', count: 50, day, registeredBy: dayOver - 1 })).toEqual(
+      generateUsers({ seed: 'today', count: 50, day }),
+    );
+    expect(() => generateUsers({ seed: 's', count: 1, day, registeredBy: by - DAY })).toThrow(RangeError);
+  });
+
+  it('is born no earlier than earliestBirthOn the day', () => {
+    for (const day of ['1973-12-02', '2024-02-29']) {
+      const users = generateUsers({ seed: 'oldest', count: 500, day });
+      const earliest = Math.min(...users.map((u) => Date.parse(u.dob.date)));
+      expect(earliest).toBeGreaterThanOrEqual(earliestBirthOn(day));
+      // The bound is tight: the oldest of 500 people is within a year of it.
+      expect(earliest - earliestBirthOn(day)).toBeLessThan(365 * DAY);
     }
   });
 

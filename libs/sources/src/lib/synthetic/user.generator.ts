@@ -25,11 +25,19 @@ export interface SyntheticOptions {
   nat?: string[];
   /** 'YYYY-MM-DD': when given, every registered.date falls on this UTC day. */
   day?: string;
+  /**
+   * With `day`, the latest registered.date (ms since the epoch): registrations fall between the start of the
+   * day and this instant, so the people of a day not over yet have all registered by it. A `registeredBy`
+   * at or after the day's end changes nothing; one before the day's start is refused.
+   */
+  registeredBy?: number;
 }
 
 const DAY_MS = 86_400_000;
 const YEAR_MS = 365.2425 * DAY_MS;
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+// Ages at the reference instant: people are 21 to 77 years old.
+const AGE_MS = { youngest: Math.ceil(21 * YEAR_MS), oldest: Math.floor(77 * YEAR_MS) };
 // Reference "now" for ages: a seed-derived instant in [2024-01-01, 2026-01-01), never the wall clock,
 // so the same seed yields byte-identical users on every machine and every day.
 const REFERENCE_FROM = Date.UTC(2024, 0, 1);
@@ -62,14 +70,16 @@ function fakerFor(nat: Nationality): Faker {
  * alone, a large page can be generated in slices (`from`) with constant memory.
  */
 export function generateUsers(opts: SyntheticOptions): FullRandomUser[] {
-  const { seed, count, page, from, nats, day } = validate(opts);
+  const { seed, count, page, from, nats, day, registeredBy } = validate(opts);
   const reference = day === undefined ? referenceInstant(seed) : day + DAY_MS - 1;
+  // Registrations fall in the first `window` ms of the day: all of it, or up to `registeredBy`.
+  const window = day === undefined ? DAY_MS : Math.min(DAY_MS, registeredBy - day + 1);
   const users: FullRandomUser[] = [];
   for (let index = from; index < from + count; index++) {
     const words = seedWords(seed, page, index);
     const nat = nats[words[0] % nats.length];
     randomizer.seed(words);
-    users.push(generateUser(fakerFor(nat), nat, reference, day));
+    users.push(generateUser(fakerFor(nat), nat, reference, day, window));
   }
   return users;
 }
@@ -87,6 +97,7 @@ function generateUser(
   nat: Nationality,
   reference: number,
   day: number | undefined,
+  window: number,
 ): FullRandomUser {
   // Localised text comes from the nationality's faker; everything else straight from the shared
   // randomizer it draws from, which is the same seeded stream.
@@ -120,9 +131,10 @@ function generateUser(
   };
 
   // Both instants are drawn whether or not `day` is set, so `day` moves dates and nothing else.
-  const dob = reference - r.int(Math.ceil(21 * YEAR_MS), Math.floor(77 * YEAR_MS));
+  const dob = reference - r.int(AGE_MS.youngest, AGE_MS.oldest);
   const registeredOffset = r.int(0, Math.floor(20 * YEAR_MS));
-  const registered = day === undefined ? reference - registeredOffset : day + msOfDay(registeredOffset);
+  // A whole day for a window keeps the registrations of days that are over as they always were.
+  const registered = day === undefined ? reference - registeredOffset : day + (registeredOffset % window);
 
   const phone = r.fill(profile.phone);
   const cell = r.fill(profile.cell);
@@ -158,6 +170,7 @@ interface Validated {
   from: number;
   nats: readonly Nationality[];
   day: number | undefined;
+  registeredBy: number;
 }
 
 function validate(opts: SyntheticOptions): Validated {
@@ -167,14 +180,19 @@ function validate(opts: SyntheticOptions): Validated {
   if (!Number.isInteger(page) || page < 1) throw new RangeError(`page must be an integer >= 1, got ${page}`);
   const from = opts.from ?? 0;
   if (!Number.isInteger(from) || from < 0) throw new RangeError(`from must be an integer >= 0, got ${from}`);
-  return {
-    seed: opts.seed,
-    count: opts.count,
-    page,
-    from,
-    nats: parseNats(opts.nat),
-    day: parseDay(opts.day),
-  };
+  const day = parseDay(opts.day);
+  const registeredBy = opts.registeredBy ?? Infinity;
+  if (day !== undefined && !(registeredBy >= day))
+    throw new RangeError(`registeredBy must not be before the start of day ${opts.day}, got ${registeredBy}`);
+  return { seed: opts.seed, count: opts.count, page, from, nats: parseNats(opts.nat), day, registeredBy };
+}
+
+/**
+ * The earliest date of birth (ms since the epoch) of anyone `generateUsers` makes for `day`: its people
+ * are at most 77 years old at the end of it.
+ */
+export function earliestBirthOn(day: string): number {
+  return (parseDay(day) as number) + DAY_MS - 1 - AGE_MS.oldest;
 }
 
 export function parseNats(nat: readonly string[] | undefined): readonly Nationality[] {
