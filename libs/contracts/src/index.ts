@@ -2,6 +2,7 @@ export * from './lib/topics';
 export * from './lib/headers';
 export * from './lib/envelope';
 export * from './lib/randomuser';
+export * from './lib/person-dates';
 export * from './lib/enriched-user';
 export * from './lib/errors';
 export * from './lib/dead-letter';
