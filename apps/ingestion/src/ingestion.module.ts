@@ -15,6 +15,7 @@ import { EventProducer } from '@sparkflow/kafka';
 import { deadLetteredAtIngestion } from '@sparkflow/telemetry';
 import {
   BackfillsService,
+  backfillPeople,
   IngestUsersUseCase,
   PullUsersUseCase,
   PushUsersUseCase,
@@ -31,7 +32,7 @@ import {
   postgresSettings,
   serviceProviders,
 } from '@sparkflow/service-kit';
-import { RandomUserClient, generateUsers } from '@sparkflow/sources';
+import { RandomUserClient } from '@sparkflow/sources';
 import { RATE_LIMIT_PROVIDERS, RATE_LIMIT_STORE_PROVIDERS } from './rate-limit.guard';
 import { INGESTION_CONFIG, type IngestionConfig, validateIngestionConfig } from './ingestion.config';
 import { SourcesController } from './sources.controller';
@@ -73,12 +74,10 @@ const idempotencyLog = new Logger('idempotency-keys');
       provide: BackfillsService,
       inject: [IngestUsersUseCase, BackfillStore, INGESTION_CONFIG],
       useFactory: (i: IngestUsersUseCase, store: BackfillStore, c: IngestionConfig) =>
-        new BackfillsService(
-          i,
-          (seed, day, from, count) => generateUsers({ seed: `${seed}-${day}`, from, count, day }),
-          store,
-          { pollMs: c.INGESTION_BACKFILL_POLL_MS, log: (m) => backfillLog.log(m) },
-        ),
+        new BackfillsService(i, backfillPeople, store, {
+          pollMs: c.INGESTION_BACKFILL_POLL_MS,
+          log: (m) => backfillLog.log(m),
+        }),
     },
     {
       provide: IdempotencyKeysRepository,

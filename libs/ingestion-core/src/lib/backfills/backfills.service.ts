@@ -1,10 +1,12 @@
 import { Seed } from '../sources/seed';
 import { randomUUID } from 'node:crypto';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import { nameBasedEventId, type RandomUser } from '@sparkflow/contracts';
+import { nameBasedEventId, oldestPersonDate, MAX_AGE_YEARS, type RandomUser } from '@sparkflow/contracts';
+import { earliestBirthOn, generateUsers } from '@sparkflow/sources';
 import { ingestInChunks, slices } from '../sources/ingest-in-chunks';
 import { backfillStoreError } from './store-errors';
-import { parseRequest, type BodyHeaders, type RequestOutcome } from '../request/request-outcome';
+import { parseRequest, refusal, type BodyHeaders, type RequestOutcome } from '../request/request-outcome';
+import type { FieldError } from '../push/parse-push-body';
 import { z } from 'zod';
 
 const isoDay = z.iso.date();
@@ -116,8 +118,63 @@ export const backfillEventId = (backfillId: string, batchId: string, index: numb
 export const backfillEventTime = (requestedAt: Date, perDay: number, position: number, index: number) =>
   BigInt(requestedAt.getTime()) * 1000n + BigInt(position * perDay + index);
 
-/** People `from`..`from + count - 1` of one backfill day; the same arguments always give the same people. */
-export type DayGenerator = (seed: string, day: string, from: number, count: number) => RandomUser[];
+/**
+ * People `from`..`from + count - 1` of one backfill day, registered no later than `registeredBy` (the time the
+ * backfill was requested); the same arguments always give the same people.
+ */
+export type DayGenerator = (
+  seed: string,
+  day: string,
+  from: number,
+  count: number,
+  registeredBy: Date,
+) => RandomUser[];
+
+/** The people of a backfill day: seeded by the backfill's seed and the day, registered on that day. */
+export const backfillPeople: DayGenerator = (seed, day, from, count, registeredBy) =>
+  generateUsers({ seed: `${seed}-${day}`, from, count, day, registeredBy: registeredBy.getTime() });
+
+const DAY_MS = 86_400_000;
+const isoDayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The days, both included, a backfill of `people` people requested at `requestedAt` may cover: those whose
+ * every person `backfillPeople` makes passes enrichment's checks of dates at the person's event time (from
+ * `requestedAt` to `people` µs later; enrichment reads no later time). `latest` is the day of `requestedAt`
+ * (UTC), whose people register no later than `requestedAt`; a later day's would register in the future.
+ * `earliest` is the first day whose oldest possible person (`earliestBirthOn`) is born no more than
+ * MAX_AGE_YEARS before the last event time; its registrations, on the day, come after every birth.
+ */
+export function backfillDayRange(requestedAt: Date, people: number): { earliest: string; latest: string } {
+  const lastEventTime = new Date(requestedAt.getTime() + Math.ceil(people / 1000));
+  const oldest = oldestPersonDate(lastEventTime).getTime();
+  // earliestBirthOn moves with the day, a day for a day: start at the day it names and step to the first that fits.
+  let day = Math.ceil((oldest - earliestBirthOn('1970-01-01')) / DAY_MS) * DAY_MS - DAY_MS;
+  while (earliestBirthOn(isoDayOf(day)) < oldest) day += DAY_MS;
+  return { earliest: isoDayOf(day), latest: isoDayOf(requestedAt.getTime()) };
+}
+
+/** Each end of the request outside `backfillDayRange`, named (400): its people could not all be enriched. */
+export function backfillDayErrors(request: BackfillRequest, requestedAt: Date): FieldError[] {
+  const people = daysBetween(request.from, request.to).length * request.perDay;
+  const { earliest, latest } = backfillDayRange(requestedAt, people);
+  const errors: FieldError[] = [];
+  for (const field of ['from', 'to'] as const) {
+    const day = request[field];
+    if (day > latest) {
+      errors.push({
+        path: field,
+        message: `${day} is after today (${latest} UTC): its people would register in the future, which enrichment refuses`,
+      });
+    } else if (day < earliest) {
+      errors.push({
+        path: field,
+        message: `${day} is before ${earliest}: some of its people would be born more than ${MAX_AGE_YEARS} years ago, which enrichment refuses`,
+      });
+    }
+  }
+  return errors;
+}
 
 /** What a backfill was stored with, back as the API shows it; a request that no longer parses is named. */
 function toBackfill(stored: StoredBackfill): Backfill {
@@ -182,12 +239,22 @@ export class BackfillsService {
    */
   async request(body: unknown, headers?: BodyHeaders): Promise<RequestOutcome<Backfill>> {
     const parsed = parseRequest(BackfillRequest, body, headers);
-    return parsed.ok ? { status: 202, body: await this.start(parsed.data) } : parsed.refusal;
+    if (!parsed.ok) return parsed.refusal;
+    const requestedAt = this.clock();
+    const days = backfillDayErrors(parsed.data, requestedAt);
+    if (days.length) return refusal(400, 'invalid request', days);
+    return { status: 202, body: await this.start(parsed.data, requestedAt) };
   }
 
-  /** Stores the backfill with this replica's lease and starts working it. */
-  async start(request: BackfillRequest): Promise<Backfill> {
-    const requestedAt = new Date((this.options.now ?? Date.now)());
+  private clock(): Date {
+    return new Date((this.options.now ?? Date.now)());
+  }
+
+  /**
+   * Stores the backfill with this replica's lease and starts working it; `requestedAt` is the time its
+   * people's event times follow from (and the latest of their registrations).
+   */
+  async start(request: BackfillRequest, requestedAt = this.clock()): Promise<Backfill> {
     const backfill: Backfill = {
       id: randomUUID(),
       request,
@@ -322,7 +389,7 @@ export class BackfillsService {
             eventTimeOf: (index) => backfillEventTime(requestedAt, b.request.perDay, position, index),
             chunks: slices(
               batch.expected,
-              (from, n) => this.generate(b.request.seed, batch.day, from, n),
+              (from, n) => this.generate(b.request.seed, batch.day, from, n, requestedAt),
               undefined,
               batch.produced,
             ),
