@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { BackfillStore } from '@sparkflow/backfill-store';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
-import { jsonBodyOptions } from '@sparkflow/service-kit';
+import { SparkflowExceptionFilter, jsonBodyOptions } from '@sparkflow/service-kit';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of the generating routes, over a producer and a backfill store that record what they are asked. */
@@ -12,6 +12,8 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
   let base: string;
   const sent: { topic: string; events: readonly OutboundEvent[] }[] = [];
   const created: unknown[] = [];
+  /** What the backfill store fails `create` with, if anything. */
+  let storeFails: Error | null = null;
 
   beforeAll(async () => {
     const producer = {
@@ -25,7 +27,10 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     const store = {
       owner: 'spec',
       leaseSeconds: 30,
-      create: async (b: unknown) => void created.push(b),
+      create: async (b: unknown) => {
+        if (storeFails) throw storeFails;
+        created.push(b);
+      },
       get: async () => null,
       claimExpired: async () => null,
       recordProgress: async () => true,
@@ -46,6 +51,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     });
     // As bootstrapService sets it up.
     express.useBodyParser('json', jsonBodyOptions('64kb'));
+    express.useGlobalFilters(new SparkflowExceptionFilter());
     app = express;
     await app.listen(0, '127.0.0.1');
     base = `${await app.getUrl()}/v1`;
@@ -54,6 +60,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
   beforeEach(() => {
     sent.length = 0;
     created.length = 0;
+    storeFails = null;
   });
 
   const send = (route: string, headers: Record<string, string>, body: string | Uint8Array) =>
@@ -118,6 +125,21 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       }
       expect([sent, created]).toEqual([[], []]);
     });
+  });
+
+  it('answers 503 with Retry-After only while PostgreSQL does not answer, and a statement it refused 500 without', async () => {
+    const post = () =>
+      send('backfills', { 'content-type': 'application/json' }, JSON.stringify(requests.backfills));
+    storeFails = Object.assign(new Error('the database system is starting up'), { code: '57P03' });
+    const down = await post();
+    expect([
+      down.status,
+      down.headers.get('retry-after'),
+      ((await down.json()) as { code: string }).code,
+    ]).toEqual([503, '1', 'POSTGRES_UNAVAILABLE']);
+    storeFails = Object.assign(new Error('date/time field value out of range'), { code: '22008' });
+    const refused = await post();
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([500, null]);
   });
 
   it('still takes a backfill sent as JSON', async () => {
