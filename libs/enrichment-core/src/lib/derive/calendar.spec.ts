@@ -1,5 +1,5 @@
 import { AGE_BANDS } from '@sparkflow/contracts';
-import { ageBand, ageInYears, monthCohort, yearsBefore } from './calendar';
+import { ageBand, ageInYears, monthCohort } from './calendar';
 
 const utc = (iso: string) => new Date(iso);
 
@@ -66,11 +66,5 @@ describe('monthCohort', () => {
 
   it('uses UTC, not local time, at a month boundary', () => {
     expect(monthCohort(utc('2010-12-31T23:30:00.000-02:00'))).toBe('2011-01');
-  });
-});
-
-describe('yearsBefore', () => {
-  it('moves back whole calendar years', () => {
-    expect(yearsBefore(utc('2026-05-01T10:00:00.000Z'), 130).toISOString()).toBe('1896-05-01T10:00:00.000Z');
   });
 });

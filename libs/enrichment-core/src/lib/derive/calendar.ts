@@ -31,10 +31,3 @@ export function ageBand(age: number): AgeBand {
 export function monthCohort(date: Date): string {
   return `${String(date.getUTCFullYear()).padStart(4, '0')}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
 }
-
-/** The same instant `years` calendar years earlier (UTC). */
-export function yearsBefore(date: Date, years: number): Date {
-  const earlier = new Date(date.getTime());
-  earlier.setUTCFullYear(date.getUTCFullYear() - years);
-  return earlier;
-}

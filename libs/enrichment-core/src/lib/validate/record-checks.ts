@@ -1,15 +1,18 @@
-import { RandomUserDated, SparkflowErrorCode, type DeadLetterReason } from '@sparkflow/contracts';
-import { yearsBefore } from '../derive/calendar';
+import {
+  MAX_AGE_YEARS,
+  RandomUserDated,
+  SparkflowErrorCode,
+  oldestPersonDate,
+  type DeadLetterReason,
+} from '@sparkflow/contracts';
 import { hasControlCharacter, normaliseEmail } from '../normalise/text';
 import { stringsReader } from './payload-path';
 
 export const MAX_TEXT_LENGTH = 1000;
-/**
- * The oldest date of birth accepted, in years before `now`; also the oldest registration date, with or
- * without a date of birth beside it, since nobody registers before being born. It keeps every date
- * enrichment writes (registeredAt, registrationCohort) in four-digit years, as EnrichedUser needs.
- */
-export const MAX_AGE_YEARS = 130;
+// MAX_AGE_YEARS (libs/contracts) bounds a date of birth, and a registration date with or without a date of
+// birth beside it, since nobody registers before being born. It keeps every date enrichment writes
+// (registeredAt, registrationCohort) in four-digit years, as EnrichedUser needs, and backfills make no
+// person it would refuse.
 
 // Free text a sender controls; capped so one record cannot bloat every store and index downstream.
 const LENGTH_CAPPED_PATHS = [
@@ -108,7 +111,7 @@ export function recordReasons(payload: unknown, now: Date): DeadLetterReason[] {
 
   const dob = dateOf(stringAt('dob.date'));
   const registered = dateOf(stringAt('registered.date'));
-  const oldest = yearsBefore(now, MAX_AGE_YEARS).getTime();
+  const oldest = oldestPersonDate(now).getTime();
   if (dob !== undefined && dob.getTime() > now.getTime()) {
     reasons.push(semanticInvalid('dob.date', `Date of birth is in the future (after ${now.toISOString()})`));
   }
