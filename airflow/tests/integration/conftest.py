@@ -12,6 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -52,7 +53,9 @@ def http_headers(name: str) -> dict[str, str]:
 def batch_counts(batch_id: str) -> dict:
     """The audit's report of one batch (`GET /v1/batches/:id`), as the CLI and Airflow's clients read it."""
     res = requests.get(
-        f"{http_base('sparkflow_audit')}/v1/batches/{batch_id}", headers=http_headers("sparkflow_audit"), timeout=10
+        f"{http_base('sparkflow_audit')}/v1/batches/{quote(batch_id, safe='')}",
+        headers=http_headers("sparkflow_audit"),
+        timeout=10,
     )
     res.raise_for_status()
     return res.json()

@@ -10,6 +10,7 @@ then counts. Each DAG is paused again afterwards, as the stack starts them.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections import Counter
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import http_base, http_headers
+from conftest import batch_counts
 from randomuser_fixture import RandomUserServer, person
 
 TERMINAL = {"success", "failed"}
@@ -28,6 +29,11 @@ TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 # registered in the future; yesterday's batch is as good: its events, like every event, land on today's
 # event day (the day they were produced), the day the scheduled aggregation counts.
 BACKFILL_DAY = (TODAY - timedelta(days=1)).date().isoformat()
+# Seeds are free text: the batch id `backfill-<seed>-<day>` holds what a URL gives a meaning to, and the
+# sensor must still find it in the audit (`/v1/batches/<id>`, the id percent-encoded).
+BACKFILL_SEED = f"{SEED}/a#b?c%d e%zz"
+# A day before SparkFlow ever ran: no event can be on it (an event's day is the day it was ingested).
+QUIET_DAY = "2001-01-01"
 
 
 class AirflowApi:
@@ -123,21 +129,19 @@ def unpaused(api):
 
 
 def test_users_backfill_triggered_through_the_api_completes_its_batch(api, unpaused):
-    triggered = api.trigger("users_backfill", {"from": BACKFILL_DAY, "to": BACKFILL_DAY, "per_day": 20, "seed": SEED},
-                            logical_date=None)
+    conf = {"from": BACKFILL_DAY, "to": BACKFILL_DAY, "per_day": 20, "seed": BACKFILL_SEED}
+    triggered = api.trigger("users_backfill", conf, logical_date=None)
     assert triggered is not None
     run_id = triggered["dag_run_id"]
     unpaused("users_backfill")
     started = time.monotonic()
     run = api.wait("users_backfill", run_id, timeout=600)
     print(f"users_backfill: {run['state']} in {time.monotonic() - started:.0f}s (trigger → success)")
-    assert run["run_type"] == "manual" and run["conf"]["seed"] == SEED
+    assert run["run_type"] == "manual" and run["conf"]["seed"] == BACKFILL_SEED
     assert {(ti["task_id"], ti["state"]) for ti in api.task_instances("users_backfill", run_id)} == {
         ("plan_days", "success"), ("request_day", "success"), ("wait_for_batch", "success")}
 
-    batch = f"backfill-{SEED}-{BACKFILL_DAY}"
-    report = requests.get(f"{http_base('sparkflow_audit')}/v1/batches/{batch}", headers=http_headers("sparkflow_audit"),
-                          timeout=10).json()
+    report = batch_counts(f"backfill-{BACKFILL_SEED}-{BACKFILL_DAY}")
     assert (report["expected"], report["ingested"], report["persisted"], report["deadLettered"], report["complete"]) == (
         20, 20, 20, 0, True), report
 
@@ -156,49 +160,82 @@ def independent_counts(cassandra, day) -> tuple[int, Counter]:
     return len(newest), Counter(c for _, c in newest.values())
 
 
-def test_users_daily_aggregates_unpaused_runs_spark_for_today_and_counts_every_user(api, unpaused, cassandra, analytics_db):
-    dag_id = "users_daily_aggregates"
-    before = datetime.now(UTC)
+def aggregated_day(api, dag_id: str, run_id: str) -> dict:
+    """The Spark job's result, the last line of `aggregate_day`'s log, which also names the master it ran on."""
+    [agg] = [ti for ti in api.task_instances(dag_id, run_id) if ti["task_id"] == "aggregate_day"]
+    log = api.log(dag_id, run_id, "aggregate_day", agg["try_number"])
+    assert "spark://127.0.0.1" in log, log[-3000:]
+    [result] = [line for line in log.splitlines() if line.startswith('{"job": "daily_user_aggregates"')]
+    return json.loads(result)
 
-    def todays_run():
-        return next((r for r in api.runs(dag_id) if r["logical_date"] and
-                     datetime.fromisoformat(r["logical_date"].replace("Z", "+00:00")) == TODAY), None)
 
-    existing = todays_run()
-    unpaused(dag_id)
-    if existing is not None and existing["state"] in TERMINAL:
-        # The stack ran today's aggregation before (a rerun on a developer's stack): clear it to run again,
-        # so it counts the users the backfill above just added.
-        api.clear(dag_id, existing["dag_run_id"])
+def wait_for_run(api, dag_id: str, run_after: datetime) -> dict:
+    """The scheduled run the scheduler creates for `run_after`, once it has."""
     deadline = time.monotonic() + 120
-    while (run := todays_run()) is None and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        for run in api.runs(dag_id):
+            if run["run_type"] == "scheduled" and datetime.fromisoformat(run["run_after"].replace("Z", "+00:00")) == run_after:
+                return run
         time.sleep(2)
-    assert run is not None, "the scheduler made no run for today after the DAG was unpaused"
-    assert run["run_type"] == "scheduled"
+    raise AssertionError(f"the scheduler made no run due at {run_after} after {dag_id} was unpaused")
+
+
+def stored_day(analytics_db, day) -> tuple[list[tuple[int]], list[tuple]]:
+    with analytics_db.cursor() as cur:
+        cur.execute("SELECT users FROM analytics.daily_user_summary WHERE day = %s", (day,))
+        summary = cur.fetchall()
+        cur.execute("SELECT dimension, value, users FROM analytics.daily_user_counts WHERE day = %s", (day,))
+        return summary, cur.fetchall()
+
+
+def test_users_daily_aggregates_aggregates_the_day_that_ended_a_chosen_day_and_a_quiet_day(
+    api, unpaused, cassandra, analytics_db
+):
+    dag_id = "users_daily_aggregates"
+    # The scheduler's next run, as the API reports it (read before unpausing, which may start it): it fires
+    # at midnight for the day that then ends.
+    dag = api.call("GET", f"/dags/{dag_id}").json()
+    run_after = datetime.fromisoformat(dag["next_dagrun_run_after"].replace("Z", "+00:00"))
+    assert (run_after.hour, run_after.minute) == (0, 0), dag
+    for field in ("next_dagrun_logical_date", "next_dagrun_data_interval_start"):
+        assert datetime.fromisoformat(dag[field].replace("Z", "+00:00")) == run_after - timedelta(days=1), dag
+    assert datetime.fromisoformat(dag["next_dagrun_data_interval_end"].replace("Z", "+00:00")) == run_after, dag
+
+    # Both queue at once (one run at a time): a day with the backfill's users and a day nobody can be on.
+    today_run = api.trigger(dag_id, {"day": TODAY.date().isoformat()}, logical_date=None)
+    quiet_run = api.trigger(dag_id, {"day": QUIET_DAY}, logical_date=None)
+    assert today_run is not None and quiet_run is not None
+    unpaused(dag_id)
+
+    # On a stack that has not run it today, the run due at 00:00 today starts now: it must aggregate yesterday.
+    if run_after <= datetime.now(UTC):
+        due = wait_for_run(api, dag_id, run_after)
+        api.wait(dag_id, due["dag_run_id"], timeout=1800)
+        assert aggregated_day(api, dag_id, due["dag_run_id"])["day"] == (run_after - timedelta(days=1)).date().isoformat()
 
     started = time.monotonic()
-    run = api.wait(dag_id, run["dag_run_id"], timeout=1800)
-    print(f"users_daily_aggregates: {run['state']} in {time.monotonic() - started:.0f}s")
-    assert datetime.fromisoformat(run["end_date"].replace("Z", "+00:00")) > before
+    for run in (today_run, quiet_run):
+        api.wait(dag_id, run["dag_run_id"], timeout=1800)
+    print(f"users_daily_aggregates: two runs in {time.monotonic() - started:.0f}s")
 
-    # The Spark job's task log ends with its result, and names the master it ran on.
-    [agg] = [ti for ti in api.task_instances(dag_id, run["dag_run_id"]) if ti["task_id"] == "aggregate_day"]
-    log = api.log(dag_id, run["dag_run_id"], "aggregate_day", agg["try_number"])
-    assert '"job": "daily_user_aggregates"' in log and "spark://127.0.0.1" in log, log[-3000:]
-
+    # A day with users: the analytics rows equal a count made straight from Cassandra.
+    assert aggregated_day(api, dag_id, today_run["dag_run_id"])["day"] == TODAY.date().isoformat()
     users, by_country = independent_counts(cassandra, TODAY.date())
     assert users >= 20  # at least the backfill's
-    with analytics_db.cursor() as cur:
-        cur.execute("SELECT dimension, value, users FROM analytics.daily_user_counts WHERE day = %s", (TODAY.date(),))
-        rows = cur.fetchall()
-        cur.execute("SELECT users FROM analytics.daily_user_summary WHERE day = %s", (TODAY.date(),))
-        [(summary_users,)] = cur.fetchall()
+    [(summary_users,)], rows = stored_day(analytics_db, TODAY.date())
     totals = Counter()
     for dimension, _, n in rows:
         totals[dimension] += n
     assert summary_users == users
     assert totals == {d: users for d in ("country", "gender", "age_band", "email_domain", "seen")}
     assert {v: n for d, v, n in rows if d == "country"} == dict(by_country)
+
+    # A quiet day succeeds with what the job writes for it: a summary of 0 users and no count rows.
+    result = aggregated_day(api, dag_id, quiet_run["dag_run_id"])
+    assert (result["day"], result["users"]) == (QUIET_DAY, 0), result
+    assert stored_day(analytics_db, QUIET_DAY) == ([(0,)], [])
+    [check] = [ti for ti in api.task_instances(dag_id, quiet_run["dag_run_id"]) if ti["task_id"] == "check_rows"]
+    assert (check["state"], check["try_number"]) == ("success", 1)
 
 
 def test_user_automation_triggered_through_the_api_pulls_from_the_fixture_server(api, unpaused, cassandra):
