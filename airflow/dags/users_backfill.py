@@ -6,12 +6,13 @@ batch is persisted or dead-lettered.
 
 What a rerun with the same params guarantees: it sends the same people (the same seed and day generate
 them again, under the same batch id), and persistence upserts by login.uuid, so each person is still stored
-once, with the same attributes. It is a new backfill, though, not a replay: its events get new ids and the
-event time of the new request, so each person's `users` row then carries the rerun's `event_id`,
-`updated_at` and `event_day` (and `age` / `age_band`, derived at the event time, may have moved on), the
-person gets a `users_by_country_day` row on the rerun's day as well (the earlier day's row stays, so the
-daily aggregation counts them on both days, as re-seen on the later one), and the audit counts the batch's
-events of both runs (this run's own are what the sensor waits for).
+once in `users` (one row per login.uuid), with the same attributes. It is a new backfill, though, not a
+replay: its events get new ids and the event time of the new request, so each person's `users` row then
+carries the rerun's `event_id`, `updated_at` and `event_day` (and `age` / `age_band`, derived at the event
+time, may have moved on), the person gets a `users_by_country_day` row on the rerun's day (a rerun on a
+later day leaves the earlier day's row, so the daily aggregation counts them on both days, as re-seen on the
+later one), and the audit counts the batch's events of both runs (this run's own are what the sensor waits
+for).
 
 Bad params (`from` after `to`, a range over 366 days) and a request ingestion refuses with a 4xx fail the
 run at once; only what can pass with time (a 5xx or 503, 408, 429, a connection error) is retried.
