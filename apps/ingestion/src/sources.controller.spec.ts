@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { BackfillStore } from '@sparkflow/backfill-store';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
-import { SparkflowExceptionFilter, jsonBodyOptions } from '@sparkflow/service-kit';
+import { SparkflowExceptionFilter, answerBodyFaults, jsonBodyOptions } from '@sparkflow/service-kit';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of the generating routes, over a producer and a backfill store that record what they are asked. */
@@ -51,6 +51,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     });
     // As bootstrapService sets it up.
     express.useBodyParser('json', jsonBodyOptions('64kb'));
+    express.use(answerBodyFaults);
     express.useGlobalFilters(new SparkflowExceptionFilter());
     app = express;
     await app.listen(0, '127.0.0.1');

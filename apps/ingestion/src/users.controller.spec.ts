@@ -5,7 +5,7 @@ import { Test } from '@nestjs/testing';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
 import type { DeadLetterEvent } from '@sparkflow/contracts';
-import { jsonBodyOptions } from '@sparkflow/service-kit';
+import { answerBodyFaults, jsonBodyOptions } from '@sparkflow/service-kit';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of ingestion, with the Kafka producer replaced by one that records what it was asked to send. */
@@ -33,6 +33,7 @@ describe('POST /v1/users', () => {
     });
     // As bootstrapService sets it up.
     express.useBodyParser('json', jsonBodyOptions('64kb'));
+    express.use(answerBodyFaults);
     app = express;
     await app.listen(0, '127.0.0.1');
     url = `${await app.getUrl()}/v1/users`;
@@ -132,9 +133,45 @@ describe('POST /v1/users', () => {
     expect(sent).toHaveLength(0);
   });
 
-  it('answers 400 for malformed JSON and 413 above the body limit', async () => {
-    expect((await post('{"results": [')).status).toBe(400);
-    expect((await post(JSON.stringify({ padding: 'x'.repeat(100_000) }))).status).toBe(413);
+  it('answers malformed JSON, a top level that is no object or array, and a body above the limit with errors', async () => {
+    const answer = async (res: Response) => [res.status, await res.json()];
+    const fault = (statusCode: number, message: string, detail: string | RegExp, path = '') => [
+      statusCode,
+      {
+        statusCode,
+        message,
+        errors: [{ path, message: typeof detail === 'string' ? detail : expect.stringMatching(detail) }],
+      },
+    ];
+    expect(await answer(await post('{"results": ['))).toEqual(
+      fault(400, 'the request body is not JSON', /JSON/),
+    );
+    expect(await answer(await post('null'))).toEqual(
+      fault(400, 'the request body must be a JSON object or array', 'got null'),
+    );
+    expect(await answer(await post(' 42 '))).toEqual(
+      fault(400, 'the request body must be a JSON object or array', 'got number'),
+    );
+    const big = JSON.stringify({ padding: 'x'.repeat(100_000) });
+    expect(await answer(await post(big))).toEqual(
+      fault(413, 'the request body is too large', `${big.length} bytes, over the limit of 65536`),
+    );
+    const send = (headers: Record<string, string>) =>
+      fetch(url, { method: 'POST', headers: { 'x-api-key': 'dev-ingestion-key', ...headers }, body: '{}' });
+    expect(await answer(await send({ 'content-type': 'application/json; charset=latin1' }))).toEqual(
+      fault(415, 'Unsupported Media Type: send the body as UTF-8', /LATIN1/, 'Content-Type'),
+    );
+    expect(
+      await answer(await send({ 'content-type': 'application/json', 'content-encoding': 'zstd2' })),
+    ).toEqual(
+      fault(
+        415,
+        'Unsupported Media Type: send the body uncompressed, or with gzip, deflate or br',
+        /zstd2/,
+        'Content-Encoding',
+      ),
+    );
+    expect(sent).toHaveLength(0);
   });
 
   describe('a body that is empty or not JSON', () => {

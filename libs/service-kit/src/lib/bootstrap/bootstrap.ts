@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
-import { jsonBodyOptions } from '../http/json-body';
+import { answerBodyFaults, jsonBodyOptions } from '../http/json-body';
 import { serviceLoggerModule } from '../observability/service-logger';
 import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
 import { PassErrorsToConsumer } from './pass-errors-to-consumer';
@@ -61,6 +61,7 @@ export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INest
     );
   }
   app.useBodyParser('json', jsonBodyOptions(s.bodyLimit ?? '100kb'));
+  app.use(answerBodyFaults);
   // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500, and
   // whatever a Kafka handler of any class throws reaches the consumer as thrown (PassErrorsToConsumer;
   // over HTTP it is Nest's own filter). Order matters: Nest lists a handler's filters global, class, method,

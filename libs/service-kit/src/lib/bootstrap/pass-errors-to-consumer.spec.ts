@@ -170,7 +170,7 @@ describe("a service's errors, as bootstrapService sets it up", () => {
       expect(await missing.json()).toEqual({ statusCode: 404, message: 'Not Found' });
     });
 
-    it('answers what fails before a route (no such route, a malformed body) as Nest does', async () => {
+    it('answers no such route as Nest does, and a malformed body as every 4xx, with errors', async () => {
       const nowhere = await get('nowhere');
       expect(nowhere.status).toBe(404);
       expect(await nowhere.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
@@ -180,7 +180,11 @@ describe("a service's errors, as bootstrapService sets it up", () => {
         body: '{"name":',
       });
       expect(malformed.status).toBe(400);
-      expect(await malformed.json()).toMatchObject({ statusCode: 400 });
+      expect(await malformed.json()).toEqual({
+        statusCode: 400,
+        message: 'the request body is not JSON',
+        errors: [{ path: '', message: expect.stringMatching(/JSON/) }],
+      });
     });
 
     it("answers any other error with Nest's 500, and the service goes on answering", async () => {

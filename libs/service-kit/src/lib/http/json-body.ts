@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestException } from '@nestjs/common';
 
 // The size of each body the JSON parser read, after its Content-Encoding was undone.
@@ -79,4 +79,74 @@ export function bodyIsEmpty(req: IncomingMessage): boolean {
   if (read !== undefined) return read === 0;
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] === undefined && (length === undefined || Number(length) === 0);
+}
+
+/** The faults the JSON parser finds in a request (its error's `type`), and the part of the request each names. */
+const REQUEST_FAULTS: Readonly<Record<string, string>> = {
+  'entity.parse.failed': '',
+  'entity.too.large': '',
+  'request.size.invalid': 'Content-Length',
+  'charset.unsupported': 'Content-Type',
+  'encoding.unsupported': 'Content-Encoding',
+};
+
+interface ParserError {
+  type?: unknown;
+  status?: unknown;
+  message: string;
+  body?: unknown;
+  length?: unknown;
+  limit?: unknown;
+}
+
+/**
+ * Express error middleware, right behind the JSON parser: answers a fault it found in the request as every
+ * other 4xx is answered, `{statusCode, message, errors: [{path, message}]}`, naming the part of the request
+ * at fault. Anything else goes on to Nest.
+ */
+export function answerBodyFaults(
+  err: unknown,
+  _req: IncomingMessage,
+  res: ServerResponse & { status(code: number): { json(body: unknown): void } },
+  next: (err: unknown) => void,
+): void {
+  const fault = err as ParserError;
+  const path = typeof fault?.type === 'string' ? REQUEST_FAULTS[fault.type] : undefined;
+  if (path === undefined || typeof fault.status !== 'number' || res.headersSent) return next(err);
+  const [message, detail] = describeFault(fault);
+  res.status(fault.status).json({ statusCode: fault.status, message, errors: [{ path, message: detail }] });
+}
+
+function describeFault(fault: ParserError): [string, string] {
+  switch (fault.type) {
+    case 'entity.parse.failed': {
+      // In strict mode the parser refuses JSON whose top level is not an object or an array.
+      const topLevel = typeof fault.body === 'string' ? parsedOrUndefined(fault.body) : undefined;
+      return topLevel === undefined
+        ? ['the request body is not JSON', fault.message]
+        : [
+            'the request body must be a JSON object or array',
+            `got ${topLevel === null ? 'null' : typeof topLevel}`,
+          ];
+    }
+    case 'entity.too.large':
+      return ['the request body is too large', `${fault.length} bytes, over the limit of ${fault.limit}`];
+    case 'request.size.invalid':
+      return ['the request body is not as long as Content-Length says', fault.message];
+    case 'charset.unsupported':
+      return ['Unsupported Media Type: send the body as UTF-8', fault.message];
+    default:
+      return [
+        'Unsupported Media Type: send the body uncompressed, or with gzip, deflate or br',
+        fault.message,
+      ];
+  }
+}
+
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
