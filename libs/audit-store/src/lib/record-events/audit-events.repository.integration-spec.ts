@@ -188,6 +188,11 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
       persisted: 2,
       complete: true,
     });
+    // The batch list counts it the same way.
+    const listed = (await repo.batchesSince(new Date(Date.now() - 60_000), 1_000)).find(
+      (b) => b.batchId === batchId,
+    );
+    expect(listed).toMatchObject({ ingested: 3, enriched: 2, deadLettered: 1, persisted: 2 });
   });
 
   it('leaves a batch without a declared size with a null expected count', async () => {

@@ -35,7 +35,10 @@ const INSERT_BATCHES = `
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
   ON CONFLICT DO NOTHING`;
 
-/** Each batch registered since $1 with its counts by outcome (one index range per batch), newest first. */
+/**
+ * Each batch registered since $1 with its counts by outcome (one index range per batch), newest first; a
+ * dead-lettered event later persisted counts as persisted only, as in COUNT_OUTCOMES.
+ */
 // The newest batches first, cut to the limit before any is counted: counting is the cost (every event row).
 const BATCHES_SINCE = `
   SELECT b.batch_id, b.source, b.expected_count, b.created_at,
@@ -50,7 +53,9 @@ const BATCHES_SINCE = `
   LEFT JOIN LATERAL (
     SELECT count(*) FILTER (WHERE outcome = 'ingested')::int AS ingested,
       count(*) FILTER (WHERE outcome = 'enriched')::int AS enriched,
-      count(*) FILTER (WHERE outcome = 'dead-lettered')::int AS dead_lettered,
+      count(*) FILTER (WHERE outcome = 'dead-lettered' AND NOT EXISTS (
+        SELECT 1 FROM audit_events p WHERE p.event_id = e.event_id AND p.topic = 'users.persisted'
+      ))::int AS dead_lettered,
       count(*) FILTER (WHERE outcome = 'persisted')::int AS persisted
     FROM audit_events e WHERE e.batch_id = b.batch_id
   ) c ON true
