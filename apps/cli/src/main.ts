@@ -24,6 +24,7 @@ Environment (the same variables the services and \`npm run stack\` read):
   ENRICHMENT_GROUP_ID, PERSISTENCE_GROUP_ID, AUDIT_GROUP_ID   the services' consumer groups (batches watch, top)
   NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal
 
+Times (--since): 30s, 10m, 2h, 1d, 1w ago, or an ISO date-time; one before 1970 reads from the beginning.
 Output: tables and colour on a terminal, plain text when piped, JSON with --json.
 Exit codes: 0 ok, 1 failure (including a component that is down), 2 bad usage or settings.`;
 

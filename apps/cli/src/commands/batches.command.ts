@@ -9,7 +9,7 @@ import { cliKafka } from '../kafka/connection';
 import type { Output } from '../output/output';
 import { stageLag } from '../pipeline/stage-lag';
 import { batchProgress, waitingFor, type StalledStage } from '../pipeline/stages';
-import { parsePositiveInt, parseSince } from './options';
+import { MAX_INTERVAL_MS, parseBatchId, parsePositiveInt, parseSince } from './options';
 
 /** The audit's default and bound for `limit`, from the contract it validates the query with. */
 const LIST_LIMIT = {
@@ -150,7 +150,7 @@ Examples:
     .description(
       'one batch: ingested, enriched, persisted, dead-lettered, complete, throughput and latency percentiles',
     )
-    .argument('<batchId>')
+    .argument('<batchId>', 'the batch id (`batches list` shows them)', parseBatchId)
     .addHelpText(
       'after',
       `
@@ -158,7 +158,7 @@ Examples:
   $ sparkflow batches get synthetic-run-20261130-p1-n10000
   $ sparkflow batches get <batchId> --json | jq .timing.latencyMs.p99
 
-Exit codes: 0 found, 1 the audit has no such batch.`,
+Exit codes: 0 found, 1 the audit has no such batch, 2 not a batch id (empty, over 200 characters, . or ..).`,
     )
     .action(async (batchId: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
@@ -175,7 +175,7 @@ Exit codes: 0 found, 1 the audit has no such batch.`,
       "follow a batch until it is complete (exit 0), or until it stops moving and a stage's consumer group is stalled " +
         '(exit 1, naming the stage that holds it)',
     )
-    .argument('<batchId>')
+    .argument('<batchId>', 'the batch id (`batches list` shows them)', parseBatchId)
     .option(
       '--stall-after <seconds>',
       'no progress for this long, and a consumer group with records behind a committed offset unmoved for as long, is a stall',
@@ -188,7 +188,12 @@ Exit codes: 0 found, 1 the audit has no such batch.`,
       parsePositiveInt('--timeout'),
       3600,
     )
-    .option('--interval <ms>', 'how often to ask the audit', parsePositiveInt('--interval'), 1000)
+    .option(
+      '--interval <ms>',
+      `how often to ask the audit (at most ${MAX_INTERVAL_MS})`,
+      parsePositiveInt('--interval', MAX_INTERVAL_MS),
+      1000,
+    )
     .addHelpText(
       'after',
       `
@@ -198,7 +203,7 @@ Examples:
   $ sparkflow batches watch synthetic-run-20261130-p1-n10000
   $ sparkflow batches watch <batchId> --stall-after 30 --json
 
-Exit codes: 0 complete, 1 stalled (the stage that holds it is named) or timed out.`,
+Exit codes: 0 complete, 1 stalled (the stage that holds it is named) or timed out, 2 bad usage.`,
     )
     .action(async (batchId: string, opts: WatchOptions, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);

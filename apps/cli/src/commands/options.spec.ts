@@ -1,5 +1,5 @@
 import { UsageError } from '../errors';
-import { parseDay, parseOffsetSpec, parsePositiveInt, parseSince } from './options';
+import { parseBatchId, parseDay, parseOffsetSpec, parsePositiveInt, parseSince } from './options';
 
 describe('option parsers', () => {
   const now = Date.parse('2026-11-26T12:00:00Z');
@@ -31,6 +31,34 @@ describe('option parsers', () => {
     expect(parsePositiveInt('--limit', 1000)('1000')).toBe(1000);
     expect(() => parsePositiveInt('--limit', 1000)('5000')).toThrow(/--limit "5000": at most 1000/);
     expect(() => parsePositiveInt('--limit', 1000)('5000')).toThrow(UsageError);
+  });
+
+  it('reads a time before 1970, or a duration reaching past it, as the epoch: from the beginning', () => {
+    expect(parseSince('1960-01-01T00:00:00Z', now)).toBe(0);
+    expect(parseSince('0000-01-01', now)).toBe(0);
+    expect(parseSince('99999999999999999999d', now)).toBe(0);
+    expect(parseSince(`${'9'.repeat(400)}w`, now)).toBe(0);
+    expect(new Date(parseSince('99999999999999999999d', now)).toISOString()).toBe('1970-01-01T00:00:00.000Z');
+    expect(parseSince('9999-12-31T23:59:59Z', now)).toBe(Date.parse('9999-12-31T23:59:59Z'));
+  });
+
+  it('takes a whole number only in decimal digits, and no larger than a number holds exactly', () => {
+    expect(parsePositiveInt('--limit')(' 42 ')).toBe(42);
+    for (const text of ['1e3', '0x10', '4.0', '', ' ', '-1', 'NaN', 'Infinity', '١٢'])
+      expect(() => parsePositiveInt('--limit')(text)).toThrow(/--limit ".*": expected a whole number/);
+    expect(() => parsePositiveInt('--timeout')('99999999999999999999')).toThrow(
+      /--timeout "99999999999999999999": at most 9007199254740991/,
+    );
+  });
+
+  it('refuses a batch id the audit cannot be asked for, naming the argument', () => {
+    expect(parseBatchId('backfill-demo-2026-11-01')).toBe('backfill-demo-2026-11-01');
+    expect(parseBatchId(' ')).toBe(' ');
+    expect(() => parseBatchId('')).toThrow(/^<batchId> "": a batch id has 1–200 characters, this one 0$/);
+    expect(() => parseBatchId('x'.repeat(201))).toThrow(UsageError);
+    expect(() => parseBatchId('a\u0000b')).toThrow(/<batchId> .*NUL/);
+    expect(() => parseBatchId('.')).toThrow(/<batchId> "\.": a URL reads it as a step in the path/);
+    expect(() => parseBatchId('..')).toThrow(UsageError);
   });
 
   it('reads --offset as partition:offset', () => {

@@ -1,3 +1,4 @@
+import { batchIdProblem } from '@sparkflow/contracts';
 import { UsageError } from '../errors';
 
 const UNIT_MS: Record<string, number> = {
@@ -9,13 +10,18 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
 };
 
-/** `--since 10m` / `2h` / `1d` (ago), or an ISO date-time; returns epoch milliseconds. */
+/**
+ * `--since 10m` / `2h` / `1d` (ago), or an ISO date-time; returns epoch milliseconds. A time before
+ * 1970-01-01T00:00:00Z reads as that instant: no Kafka record or audited batch is older, so it means
+ * "from the beginning", and Kafka cannot look up an offset for a time before it (it answers a protocol
+ * error), nor can a date far enough back be written as one.
+ */
 export function parseSince(text: string, now = Date.now()): number {
   const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(text.trim());
-  if (m) return now - Number(m[1]) * UNIT_MS[m[2]];
+  if (m) return Math.max(0, now - Number(m[1]) * UNIT_MS[m[2]]);
   if (/^\d{4}-\d{2}-\d{2}/.test(text) && isCalendarDay(text.slice(0, 10))) {
     const t = Date.parse(text);
-    if (!Number.isNaN(t)) return t;
+    if (!Number.isNaN(t)) return Math.max(0, t);
   }
   throw new UsageError(
     `--since "${text}": expected a duration such as 30s, 10m, 2h, 1d, or an ISO date-time`,
@@ -29,16 +35,24 @@ export function parseOffsetSpec(text: string): { partition: number; offset: bigi
   return { partition: Number(m[1]), offset: BigInt(m[2]) };
 }
 
-/** A whole number of at least 1 and, when `max` is given, at most `max` (the bound the server enforces). */
-export function parsePositiveInt(name: string, max?: number) {
+/**
+ * A whole number in decimal digits, of at least 1 and at most `max` (the bound the server enforces, or
+ * what a timer can wait), else at most the largest integer a number holds exactly.
+ */
+export function parsePositiveInt(name: string, max: number = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
-    const n = Number(text);
+    const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
     if (!Number.isInteger(n) || n < 1)
       throw new UsageError(`${name} "${text}": expected a whole number of at least 1`);
-    if (max !== undefined && n > max) throw new UsageError(`${name} "${text}": at most ${max}`);
+    if (n > max) throw new UsageError(`${name} "${text}": at most ${max}`);
     return n;
   };
 }
+
+/** The longest `--interval` (ms) between two polls: an hour, well within what a Node.js timer can wait. */
+export const MAX_INTERVAL_MS = 3_600_000;
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `YYYY-MM-DD` naming a day of the calendar: `Date.parse` takes 2026-02-30 (as 2026-03-02), so the day
@@ -56,4 +70,18 @@ export function parseDay(name: string) {
     }
     return text;
   };
+}
+
+/**
+ * `<batchId>` as the audit can be asked for it: the envelope's rule (1–200 characters, no NUL), and not
+ * `.` or `..`, which a URL reads as a step in the path, not a name (`/v1/batches/.` is the list of batches).
+ */
+export function parseBatchId(text: string): string {
+  const problem = batchIdProblem(text);
+  if (problem) throw new UsageError(`<batchId> "${text}": ${problem.replace(/^batchId: /, '')}`);
+  if (text === '.' || text === '..')
+    throw new UsageError(
+      `<batchId> "${text}": a URL reads it as a step in the path, so the audit cannot be asked for it`,
+    );
+  return text;
 }

@@ -6,7 +6,7 @@ import { TopState, type TopView } from '../top/top-model';
 import { renderTop } from '../top/top-render';
 import { TopSampler } from '../top/top-sampler';
 import type { Style } from '../output/output';
-import { parsePositiveInt } from './options';
+import { MAX_INTERVAL_MS, parsePositiveInt } from './options';
 
 interface TopOptions {
   interval: number;
@@ -20,7 +20,12 @@ export function topCommand(): Command {
       'a live view of the pipeline, refreshed every second: records/s per stage, lag in messages and seconds, ' +
         "dead letters per minute, batches in flight, each service's health and restarts; a stalled group stands out",
     )
-    .option('--interval <ms>', 'refresh every this many milliseconds', parsePositiveInt('--interval'), 1000)
+    .option(
+      '--interval <ms>',
+      `refresh every this many milliseconds (at most ${MAX_INTERVAL_MS})`,
+      parsePositiveInt('--interval', MAX_INTERVAL_MS),
+      1000,
+    )
     .option(
       '--stall-after <seconds>',
       'a group with records behind a committed offset unmoved for this long (while watching) is stalled',
