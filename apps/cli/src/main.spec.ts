@@ -120,7 +120,7 @@ describe('help texts', () => {
   it('marks the options backfill cannot run without as required', () => {
     const help = helpOf('backfill').replace(/\s+/g, ' ');
     expect(help).toMatch(/--from <day> first day, e\.g\. 2026-11-01 \(required\)/);
-    expect(help).toMatch(/--to <day> last day \(inclusive\) \(required\)/);
+    expect(help).toMatch(/--to <day> last day \(inclusive; at most 366 days\) \(required\)/);
     expect(help).toMatch(/--per-day <n> users per day \(required\)/);
     expect(help).not.toMatch(/--seed[^-]*\(required\)/);
   });

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
+import type { BatchCounts } from '@sparkflow/contracts';
+import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { callApi } from '../http/api';
+import type { Output } from '../output/output';
 import { parseDay, parsePositiveInt } from './options';
-import type { BatchCounts } from '@sparkflow/contracts';
 
 interface BackfillResponse {
   id: string;
@@ -13,22 +15,112 @@ interface BackfillResponse {
   batches: { day: string; batchId: string; expected: number; produced: number }[];
 }
 
-interface BatchProgress {
+/** Days per backfill at most: ingestion's bound, checked first, as every day's batch is read before the request. */
+export const MAX_BACKFILL_DAYS = 366;
+
+/** The batch id of one backfill day, as ingestion names it (`backfillBatchId` in libs/ingestion-core). */
+export const backfillBatchId = (seed: string, day: string) => `backfill-${seed}-${day}`;
+
+/** Every day from `from` to `to`, inclusive (both `YYYY-MM-DD`). */
+export function backfillDays(from: string, to: string): string[] {
+  const days: string[] = [];
+  const last = Date.parse(`${to}T00:00:00Z`);
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= last; t += 86_400_000)
+    days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}
+
+/** A batch's counts in the audit before this run asked for it (zero for a batch it never saw). */
+export interface BatchBaseline {
+  ingested: number;
+  persisted: number;
+  deadLettered: number;
+}
+
+export const baselineOf = (c: BatchCounts | null): BatchBaseline => ({
+  ingested: c?.ingested ?? 0,
+  persisted: c?.persisted ?? 0,
+  deadLettered: c?.deadLettered ?? 0,
+});
+
+/** One batch as this run sees it: the audit's counts less the baseline. */
+export interface RunBatch {
   day: string;
   batchId: string;
   expected: number;
+  ingested: number;
   persisted: number;
   deadLettered: number;
   complete: boolean;
 }
 
+/**
+ * This run's share of a batch. A backfill's batch id is the same for every run of a seed and day, and the
+ * audit counts events (new ids per run), so a rerun adds to the counts an earlier run left: this run's are
+ * the counts less the baseline read before the request. The batch is complete for this run once its own
+ * `expected` events arrived and every event of the batch is persisted or dead-lettered. The audit's
+ * `complete` is not used: it compares with the size the batch's first run declared, so on a rerun it is
+ * true before any event of this run arrived.
+ */
+export function runProgress(
+  batch: Pick<RunBatch, 'day' | 'batchId' | 'expected'>,
+  baseline: BatchBaseline,
+  counts: BatchCounts | null,
+): RunBatch {
+  if (!counts) return { ...batch, ingested: 0, persisted: 0, deadLettered: 0, complete: false };
+  const ingested = counts.ingested - baseline.ingested;
+  return {
+    ...batch,
+    ingested,
+    persisted: counts.persisted - baseline.persisted,
+    deadLettered: counts.deadLettered - baseline.deadLettered,
+    complete: ingested >= batch.expected && counts.persisted + counts.deadLettered >= counts.ingested,
+  };
+}
+
+async function batchCounts(cfg: CliConfig, batchId: string): Promise<BatchCounts | null> {
+  const { status, body } = await callApi<BatchCounts>(
+    'audit API',
+    cfg.auditUrl,
+    `/v1/batches/${encodeURIComponent(batchId)}`,
+    { headers: { 'x-api-key': cfg.auditKey }, okStatuses: [200, 404] },
+  );
+  return status === 404 ? null : body;
+}
+
+/** The request's fields as the command's options, to name them in ingestion's refusal. */
+const OPTION_OF: Record<string, string> = { from: '--from', to: '--to', perDay: '--per-day', seed: '--seed' };
+
+/** Ingestion's 400 (`{message, errors: [{path, message}]}`) as a usage error naming the options. */
+function refusal(body: unknown): UsageError {
+  const errors = (body as { errors?: { path?: string; message?: string }[] } | null)?.errors;
+  const lines = Array.isArray(errors)
+    ? errors.map((e) => `  ${OPTION_OF[e.path ?? ''] ?? e.path ?? '?'}: ${e.message ?? ''}`)
+    : [`  ${typeof body === 'string' ? body : JSON.stringify(body)}`];
+  return new UsageError(`ingestion refused the backfill:\n${lines.join('\n')}`);
+}
+
+/** `text` as one word of a shell command, quoted when it has to be (a seed may hold spaces or quotes). */
+export const shellWord = (text: string) =>
+  /^[\w.,:/@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+
+interface BackfillOptions {
+  from: string;
+  to: string;
+  perDay: number;
+  seed: string;
+  timeout: number;
+  wait: boolean;
+}
+
 export function backfillCommand(): Command {
   return new Command('backfill')
     .description(
-      'ask ingestion for one synthetic batch per day, then follow the audit until every batch is complete',
+      'ask ingestion for one synthetic batch per day, then follow the audit until every user of this run is ' +
+        'persisted or dead-lettered',
     )
     .requiredOption('--from <day>', 'first day, e.g. 2026-11-01', parseDay('--from'))
-    .requiredOption('--to <day>', 'last day (inclusive)', parseDay('--to'))
+    .requiredOption('--to <day>', `last day (inclusive; at most ${MAX_BACKFILL_DAYS} days)`, parseDay('--to'))
     .requiredOption('--per-day <n>', 'users per day', parsePositiveInt('--per-day'))
     .option('--seed <seed>', 'generator seed: the same seed and day always make the same people', 'sparkflow')
     .option('--timeout <seconds>', 'give up after this long', parsePositiveInt('--timeout'), 600)
@@ -36,119 +128,176 @@ export function backfillCommand(): Command {
     .addHelpText(
       'after',
       `
+A day's batch id is backfill-<seed>-<day>, the same for every run of a seed and day, and the audit adds each
+run's events to it: before the request the command reads each batch's counts, and follows this run's on top
+of them (progress on stderr: a bar on a terminal, a line per change and every 10 s when piped).
+
 Example:
   $ sparkflow backfill --from 2026-11-01 --to 2026-11-07 --per-day 500 --seed demo
 
-Exit code 0 once the audit reports every batch complete (each user persisted or dead-lettered), 1 on timeout.`,
+Exit codes: 0 every user of this run persisted; 1 some were dead-lettered (how many, and the
+\`sparkflow dlq list --batch <batchId> --since <start>\` that shows why), ingestion failed the backfill,
+or --timeout passed; 2 bad usage, or ingestion refused the request (naming the option).`,
     )
-    .action(
-      async (
-        opts: { from: string; to: string; perDay: number; seed: string; timeout: number; wait: boolean },
-        cmd: Command,
-      ) => {
-        const { cfg, out } = contextOf(cmd);
-        if (opts.from > opts.to) throw new UsageError('--from must not be after --to');
-        const { body: backfill } = await callApi<BackfillResponse>(
-          'ingestion API',
-          cfg.ingestionUrl,
-          '/v1/backfills',
-          {
-            method: 'POST',
-            headers: { 'x-api-key': cfg.apiKey },
-            body: { from: opts.from, to: opts.to, perDay: opts.perDay, seed: opts.seed },
-          },
+    .action(async (opts: BackfillOptions, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      if (opts.from > opts.to) throw new UsageError('--from must not be after --to');
+      const span = (Date.parse(opts.to) - Date.parse(opts.from)) / 86_400_000 + 1;
+      if (span > MAX_BACKFILL_DAYS)
+        throw new UsageError(
+          `--from ${opts.from} --to ${opts.to}: ${span} days; at most ${MAX_BACKFILL_DAYS} per backfill`,
         );
-        if (!out.json)
-          out.note(`backfill ${backfill.id}: ${backfill.batches.length} batch(es) of ${opts.perDay}`);
-        if (!opts.wait)
-          return out.json
-            ? out.data(backfill)
-            : backfill.batches.forEach((b) => out.line(`${b.day}  ${b.batchId}`));
-
-        const total = backfill.batches.reduce((n, b) => n + b.expected, 0);
-        const progress = new Map<string, BatchProgress>(
-          backfill.batches.map((b) => [
-            b.batchId,
-            {
-              day: b.day,
-              batchId: b.batchId,
-              expected: b.expected,
-              persisted: 0,
-              deadLettered: 0,
-              complete: false,
-            },
-          ]),
-        );
-        const deadline = Date.now() + opts.timeout * 1000;
-        const started = Date.now();
-        for (;;) {
-          for (const p of progress.values()) {
-            if (p.complete) continue;
-            const { status, body } = await callApi<BatchCounts>(
-              'audit API',
-              cfg.auditUrl,
-              `/v1/batches/${encodeURIComponent(p.batchId)}`,
-              {
-                headers: { 'x-api-key': cfg.auditKey },
-                okStatuses: [200, 404],
-              },
-            );
-            if (status === 404) continue; // the audit has not seen the batch yet
-            // A batch re-run (same seed and day) accumulates; the audit's own verdict says when it settled.
-            p.persisted = body.persisted;
-            p.deadLettered = body.deadLettered;
-            p.complete = body.complete;
-          }
-          const all = [...progress.values()];
-          const settled = all.reduce(
-            (n, p) => n + (p.complete ? p.expected : Math.min(p.expected, p.persisted + p.deadLettered)),
-            0,
-          );
-          const completeCount = all.filter((p) => p.complete).length;
-          if (!out.json)
-            out.progress(settled, total, `users settled, ${completeCount}/${all.length} batches complete`);
-          if (completeCount === all.length) break;
-          const { body: state } = await callApi<BackfillResponse>(
-            'ingestion API',
-            cfg.ingestionUrl,
-            `/v1/backfills/${backfill.id}`,
-            {
-              headers: { 'x-api-key': cfg.apiKey },
-              okStatuses: [200, 404],
-            },
-          );
-          if (state.status === 'failed') {
-            if (!out.json) out.endProgress();
-            throw new CliError(
-              `backfill ${backfill.id} failed in ingestion: ${state.error ?? 'no reason given'}`,
-            );
-          }
-          if (Date.now() > deadline) {
-            if (!out.json) out.endProgress();
-            throw new CliError(
-              `backfill ${backfill.id}: ${completeCount}/${all.length} batches complete after ${opts.timeout}s; ` +
-                `\`sparkflow topics describe users.raw\` shows whether the consumers are lagging`,
-            );
-          }
-          await sleep(500);
+      const days = backfillDays(opts.from, opts.to);
+      const started = Date.now();
+      const baselines = new Map<string, BatchBaseline>();
+      if (opts.wait)
+        for (const day of days) {
+          const batchId = backfillBatchId(opts.seed, day);
+          baselines.set(batchId, baselineOf(await batchCounts(cfg, batchId)));
         }
-        const seconds = (Date.now() - started) / 1000;
-        const batches = [...progress.values()];
-        if (out.json) return out.data({ id: backfill.id, seconds, batches });
-        out.endProgress();
-        out.table(batches, [
-          { header: 'DAY', value: (b) => b.day },
-          { header: 'BATCH', value: (b) => b.batchId },
-          { header: 'EXPECTED', value: (b) => b.expected, align: 'right' },
-          { header: 'PERSISTED', value: (b) => b.persisted, align: 'right', style: () => 'green' },
-          {
-            header: 'DEAD-LETTERED',
-            value: (b) => b.deadLettered,
-            align: 'right',
-            style: (b) => (b.deadLettered ? 'yellow' : undefined),
-          },
-        ]);
-        out.note(`every batch complete in ${seconds.toFixed(1)} s`);
-      },
+      const { status, body: backfill } = await callApi<BackfillResponse>(
+        'ingestion API',
+        cfg.ingestionUrl,
+        '/v1/backfills',
+        {
+          method: 'POST',
+          headers: { 'x-api-key': cfg.apiKey },
+          body: { from: opts.from, to: opts.to, perDay: opts.perDay, seed: opts.seed },
+          okStatuses: [202, 400],
+        },
+      );
+      if (status === 400) throw refusal(backfill);
+      if (!out.json)
+        out.note(`backfill ${backfill.id}: ${backfill.batches.length} batch(es) of ${opts.perDay}`);
+      if (!opts.wait)
+        return out.json
+          ? out.data(backfill)
+          : backfill.batches.forEach((b) => out.line(`${b.day}  ${b.batchId}`));
+      const unknown = backfill.batches.filter((b) => !baselines.has(b.batchId));
+      if (unknown.length)
+        throw new CliError(
+          `ingestion named batch ${unknown[0].batchId}, not ${backfillBatchId(opts.seed, unknown[0].day)}: ` +
+            'its counts before this run were not read, so this run cannot be told from an earlier one. ' +
+            `Backfill ${backfill.id} runs on; \`sparkflow batches watch <batchId>\` follows each batch.`,
+        );
+      await follow(cfg, out, backfill, baselines, { ...opts, started });
+    });
+}
+
+async function follow(
+  cfg: CliConfig,
+  out: Output,
+  backfill: BackfillResponse,
+  baselines: ReadonlyMap<string, BatchBaseline>,
+  opts: BackfillOptions & { started: number },
+): Promise<void> {
+  const batches = new Map<string, RunBatch>(
+    backfill.batches.map((b) => [
+      b.batchId,
+      runProgress({ day: b.day, batchId: b.batchId, expected: b.expected }, baselines.get(b.batchId)!, null),
+    ]),
+  );
+  const total = backfill.batches.reduce((n, b) => n + b.expected, 0);
+  const deadline = opts.started + opts.timeout * 1000;
+  const summary = (complete: boolean) => {
+    const all = [...batches.values()];
+    const sum = (f: (b: RunBatch) => number) => all.reduce((n, b) => n + f(b), 0);
+    return {
+      id: backfill.id,
+      seconds: (Date.now() - opts.started) / 1000,
+      complete,
+      expected: total,
+      persisted: sum((b) => b.persisted),
+      deadLettered: sum((b) => b.deadLettered),
+      batches: all,
+    };
+  };
+  let shown = '';
+  let shownAt = 0;
+  for (;;) {
+    for (const b of batches.values())
+      if (!b.complete)
+        batches.set(b.batchId, runProgress(b, baselines.get(b.batchId)!, await batchCounts(cfg, b.batchId)));
+    const s = summary(false);
+    const done = [...batches.values()].filter((b) => b.complete).length;
+    const settled = s.batches.reduce(
+      (n, b) => n + Math.min(b.expected, Math.max(0, b.persisted + b.deadLettered)),
+      0,
     );
+    const label =
+      `users settled (${s.persisted} persisted, ${s.deadLettered} dead-lettered), ` +
+      `${done}/${batches.size} batches complete`;
+    // A terminal's bar is redrawn each round; piped, a line per change, and one every 10 s while nothing moves.
+    const now = Date.now();
+    if (!out.json && (out.options.tty || label !== shown || now - shownAt >= 10_000)) {
+      out.progress(settled, total, `${label}, ${Math.round((now - opts.started) / 1000)} s`);
+      shown = label;
+      shownAt = now;
+    }
+    if (done === batches.size) break;
+    const { body: state } = await callApi<BackfillResponse>(
+      'ingestion API',
+      cfg.ingestionUrl,
+      `/v1/backfills/${backfill.id}`,
+      { headers: { 'x-api-key': cfg.apiKey }, okStatuses: [200, 404] },
+    );
+    if (state.status === 'failed' || Date.now() > deadline) {
+      if (!out.json) out.endProgress();
+      if (out.json) out.data(s);
+      throw new CliError(
+        state.status === 'failed'
+          ? `backfill ${backfill.id} failed in ingestion: ${state.error ?? 'no reason given'}`
+          : `backfill ${backfill.id}: ${done}/${batches.size} batches complete after ${opts.timeout}s; ` +
+              `\`sparkflow topics describe users.raw\` shows whether the consumers are lagging`,
+      );
+    }
+    await sleep(500);
+  }
+  const s = summary(true);
+  const since = new Date(opts.started).toISOString();
+  const dead = s.batches.filter((b) => b.deadLettered > 0);
+  const others = s.batches.filter((b) => b.ingested > b.expected);
+  if (out.json) out.data(s);
+  else {
+    out.endProgress();
+    out.table(s.batches, [
+      { header: 'DAY', value: (b) => b.day },
+      { header: 'BATCH', value: (b) => b.batchId },
+      { header: 'EXPECTED', value: (b) => b.expected, align: 'right' },
+      { header: 'PERSISTED', value: (b) => b.persisted, align: 'right', style: () => 'green' },
+      {
+        header: 'DEAD-LETTERED',
+        value: (b) => b.deadLettered,
+        align: 'right',
+        style: (b) => (b.deadLettered ? 'yellow' : undefined),
+      },
+    ]);
+    for (const b of others)
+      out.note(
+        out.paint(
+          'yellow',
+          `${b.batchId}: ${b.ingested - b.expected} more event(s) arrived than this run produced — another run of ` +
+            'the same seed and day was ingested meanwhile, and these counts include its events',
+        ),
+      );
+  }
+  if (!dead.length) {
+    if (!out.json)
+      out.note(`every batch complete in ${s.seconds.toFixed(1)} s: ${s.persisted} users persisted`);
+    return;
+  }
+  throw new CliError(
+    `every batch settled in ${s.seconds.toFixed(1)} s, but ${s.deadLettered} of ${s.expected} users were ` +
+      `dead-lettered, not stored (${s.persisted} persisted). Why:\n` +
+      dead
+        .slice(0, 5)
+        .map(
+          (b) =>
+            `  ${b.deadLettered} of ${b.batchId}: sparkflow dlq list --batch ${shellWord(b.batchId)} --since ${since}`,
+        )
+        .join('\n') +
+      (dead.length > 5
+        ? `\n  … and ${dead.length - 5} more batches (sparkflow dlq stats --since ${since})`
+        : ''),
+  );
 }

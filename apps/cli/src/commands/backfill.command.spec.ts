@@ -1,0 +1,251 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BatchCounts } from '@sparkflow/contracts';
+import { CliError, EXIT, UsageError } from '../errors';
+import { buildProgram } from '../main';
+import { backfillBatchId, backfillDays, runProgress, shellWord } from './backfill.command';
+
+jest.mock('node:timers/promises', () => ({ setTimeout: () => Promise.resolve() }));
+
+const counts = (c: Partial<BatchCounts> & Pick<BatchCounts, 'batchId'>): BatchCounts => ({
+  source: 'backfill',
+  expected: null,
+  ingested: 0,
+  enriched: 0,
+  deadLettered: 0,
+  persisted: 0,
+  complete: false,
+  ...c,
+});
+
+/**
+ * Ingestion and the audit as the command sees them: `audit(batchId, polls)` answers the batch's counts on
+ * its `polls`-th read since the backfill was requested (0 before it), null for 404.
+ */
+function fakeApis(
+  audit: (batchId: string, polls: number) => BatchCounts | null,
+  days: string[],
+  seed: string,
+) {
+  let requested = false;
+  const polls = new Map<string, number>();
+  const reads: { batchId: string; requested: boolean }[] = [];
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  jest.spyOn(global, 'fetch').mockImplementation(async (input, init) => {
+    const url = new URL(String(input));
+    if (url.pathname === '/v1/backfills' && init?.method === 'POST') {
+      requested = true;
+      return json(202, {
+        id: 'b1',
+        status: 'running',
+        batches: days.map((day) => ({
+          day,
+          batchId: `backfill-${seed}-${day}`,
+          expected: 300,
+          produced: 0,
+        })),
+      });
+    }
+    if (url.pathname === '/v1/backfills/b1') return json(200, { id: 'b1', status: 'produced', batches: [] });
+    const batchId = decodeURIComponent(url.pathname.replace(/^\/v1\/batches\//, ''));
+    const n = requested ? (polls.get(batchId) ?? 0) + 1 : 0;
+    if (requested) polls.set(batchId, n);
+    reads.push({ batchId, requested });
+    if (reads.length > 1000) throw new Error(`the command kept asking for ${batchId}`);
+    const c = audit(batchId, n);
+    return c ? json(200, c) : json(404, { statusCode: 404 });
+  });
+  return { reads };
+}
+
+async function runBackfill(
+  args: string[],
+  json = true,
+): Promise<{ stdout: string; stderr: string; error?: unknown }> {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    stdout += String(s);
+    return true;
+  });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    stderr += String(s);
+    return true;
+  });
+  try {
+    await buildProgram(() => undefined).parseAsync([...(json ? ['--json'] : []), 'backfill', ...args], {
+      from: 'user',
+    });
+    return { stdout, stderr };
+  } catch (error) {
+    return { stdout, stderr, error };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('sparkflow backfill', () => {
+  const args = ['--from', '2026-11-05', '--to', '2026-11-05', '--per-day', '300', '--seed', 'again'];
+  const batchId = 'backfill-again-2026-11-05';
+
+  it("follows this run's events on top of what an earlier run of the same seed and day left", async () => {
+    // The earlier run's 300 are complete in the audit; this run's arrive 100 per read.
+    const { reads } = fakeApis(
+      (id, polls) => {
+        const n = 300 + Math.min(300, polls * 100);
+        return counts({ batchId: id, expected: 300, ingested: n, enriched: n, persisted: n, complete: true });
+      },
+      ['2026-11-05'],
+      'again',
+    );
+    const { stdout, error } = await runBackfill(args);
+    expect(error).toBeUndefined();
+    expect(reads[0]).toEqual({ batchId, requested: false });
+    expect(reads.filter((r) => r.requested)).toHaveLength(3);
+    expect(JSON.parse(stdout)).toMatchObject({
+      complete: true,
+      expected: 300,
+      persisted: 300,
+      deadLettered: 0,
+      batches: [{ batchId, expected: 300, ingested: 300, persisted: 300, deadLettered: 0, complete: true }],
+    });
+  });
+
+  it('exits 1 when people were dead-lettered, saying how many and the command that shows why', async () => {
+    fakeApis(
+      (id, polls) =>
+        polls === 0
+          ? null
+          : counts({
+              batchId: id,
+              expected: 300,
+              ingested: 300,
+              persisted: 295,
+              deadLettered: 5,
+              complete: true,
+            }),
+      ['2026-11-05'],
+      'again',
+    );
+    const { stdout, error } = await runBackfill(args);
+    expect(JSON.parse(stdout)).toMatchObject({ complete: true, persisted: 295, deadLettered: 5 });
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(EXIT.failure);
+    expect((error as Error).message).toMatch(/5 of 300 users were dead-lettered, not stored/);
+    expect((error as Error).message).toMatch(
+      new RegExp(`sparkflow dlq list --batch ${batchId} --since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z`),
+    );
+  });
+
+  it('says when another run of the same batch was counted alongside this one', async () => {
+    const twoRuns = () =>
+      fakeApis(
+        (id, polls) =>
+          polls === 0
+            ? null
+            : counts({ batchId: id, expected: 300, ingested: 600, persisted: 600, complete: true }),
+        ['2026-11-05'],
+        'again',
+      );
+    twoRuns();
+    const json = await runBackfill(args);
+    expect(json.error).toBeUndefined();
+    expect(JSON.parse(json.stdout).batches[0]).toMatchObject({
+      expected: 300,
+      ingested: 600,
+      persisted: 600,
+    });
+    jest.restoreAllMocks();
+    twoRuns();
+    const text = await runBackfill(args, false);
+    expect(text.stderr).toMatch(
+      /backfill-again-2026-11-05: 300 more event\(s\) arrived than this run produced — another run of the same seed/,
+    );
+  });
+
+  it('names the option ingestion refused, as a usage error', async () => {
+    jest.spyOn(global, 'fetch').mockImplementation(async (_input, init) =>
+      init?.method === 'POST'
+        ? new Response(
+            JSON.stringify({
+              statusCode: 400,
+              message: 'bad request',
+              errors: [{ path: 'perDay', message: 'Too big: expected number to be <=100000' }],
+            }),
+            { status: 400 },
+          )
+        : new Response('{}', { status: 404 }),
+    );
+    const { error } = await runBackfill([
+      '--from',
+      '2026-11-05',
+      '--to',
+      '2026-11-05',
+      '--per-day',
+      '100001',
+    ]);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/--per-day: Too big/);
+  });
+
+  it('refuses more days than ingestion takes before asking anything', async () => {
+    const fetch = jest.spyOn(global, 'fetch');
+    const { error } = await runBackfill(['--from', '0001-01-01', '--to', '9999-12-31', '--per-day', '1']);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/3652059 days; at most 366 per backfill/);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+});
+
+describe("a backfill batch's progress for this run", () => {
+  const batch = { day: '2026-11-05', batchId: 'b', expected: 300 };
+
+  it('is not complete while only an earlier run is counted, though the audit says complete', () => {
+    const before = { ingested: 300, persisted: 300, deadLettered: 0 };
+    const audit = counts({ batchId: 'b', expected: 300, ingested: 300, persisted: 300, complete: true });
+    expect(runProgress(batch, before, audit)).toMatchObject({ ingested: 0, persisted: 0, complete: false });
+  });
+
+  it('waits for every event of the batch to settle, and is complete with what was dead-lettered', () => {
+    const none = { ingested: 0, persisted: 0, deadLettered: 0 };
+    expect(runProgress(batch, none, counts({ batchId: 'b', ingested: 300, persisted: 290 })).complete).toBe(
+      false,
+    );
+    expect(
+      runProgress(batch, none, counts({ batchId: 'b', ingested: 300, persisted: 290, deadLettered: 10 })),
+    ).toMatchObject({ persisted: 290, deadLettered: 10, complete: true });
+  });
+
+  it("names each day's batch as ingestion does", () => {
+    expect(backfillDays('2028-02-28', '2028-03-01')).toEqual(['2028-02-28', '2028-02-29', '2028-03-01']);
+    const source = readFileSync(
+      join(
+        __dirname,
+        '..',
+        '..',
+        '..',
+        '..',
+        'libs',
+        'ingestion-core',
+        'src',
+        'lib',
+        'backfills',
+        'backfills.service.ts',
+      ),
+      'utf8',
+    );
+    expect(source).toContain(
+      'export const backfillBatchId = (seed: string, day: string) => `backfill-${seed}-${day}`;',
+    );
+    expect(backfillBatchId('demo', '2026-11-01')).toBe('backfill-demo-2026-11-01');
+  });
+
+  it('quotes a batch id for the shell when it has to', () => {
+    expect(shellWord('backfill-demo-2026-11-01')).toBe('backfill-demo-2026-11-01');
+    expect(shellWord("backfill-it's me-2026-11-01")).toBe(`'backfill-it'\\''s me-2026-11-01'`);
+  });
+});
