@@ -131,6 +131,17 @@ describe('loadCliConfig', () => {
     );
   });
 
+  it('refuses a key the x-api-key header cannot carry, naming the flag or the variable', () => {
+    expect(() => loadCliConfig({}, { auditKey: 'ключ-ключ-ключ' })).toThrow(
+      /^ {2}--audit-key: .*visible ASCII/m,
+    );
+    expect(() => loadCliConfig({}, { auditKey: 'audit\u0000key-0001' })).toThrow(/--audit-key/);
+    expect(() => loadCliConfig({ INGESTION_API_KEYS: 'ingestion-key-é' })).toThrow(
+      /^ {2}INGESTION_API_KEYS: /m,
+    );
+    expect(loadCliConfig({}, { auditKey: 'a key with spaces' }).auditKey).toBe('a key with spaces');
+  });
+
   it('refuses a short --audit-key as it refuses a short AUDIT_API_KEYS', () => {
     expect(() => loadCliConfig({}, { auditKey: 'short' })).toThrow(/^ {2}--audit-key: /m);
     expect(() => loadCliConfig({ AUDIT_API_KEYS: 'short' })).toThrow(/^ {2}AUDIT_API_KEYS: /m);

@@ -20,6 +20,16 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/**
+ * The services' API keys, as they take them; the CLI sends one in the `x-api-key` header, which carries
+ * visible ASCII (spaces inside) and nothing else, so any other key could not even be sent.
+ */
+const headerKeys = (devDefault: string) =>
+  apiKeysEnv(devDefault).refine(
+    (keys) => keys.every((k) => /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(k)),
+    'sent in the x-api-key header: visible ASCII characters only (no control characters, no other scripts)',
+  );
+
 const HOST = /^[A-Za-z0-9._-]+$/;
 const validPort = (p: string | undefined) => p !== undefined && /^\d+$/.test(p) && +p >= 1 && +p <= 65535;
 
@@ -93,9 +103,9 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('cli').shape)
     ENRICHMENT_URL: z.url().optional(),
     PERSISTENCE_URL: z.url().optional(),
     /** Comma-separated; the CLI sends the first in `x-api-key`. */
-    INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
+    INGESTION_API_KEYS: headerKeys('dev-ingestion-key'),
     /** Comma-separated; the CLI sends the first in `x-api-key` to the audit (`--audit-key` wins). */
-    AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
+    AUDIT_API_KEYS: headerKeys('dev-audit-key'),
     /** The services' consumer groups (their own defaults), to tell which stage holds a batch. */
     ENRICHMENT_GROUP_ID: z.string().min(1).default('sparkflow-enrichment'),
     PERSISTENCE_GROUP_ID: z.string().min(1).default('sparkflow-persistence'),
