@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import type { BatchCounts } from '@sparkflow/contracts';
+import { batchIdProblem, type BatchCounts } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { callApi } from '../http/api';
 import type { Output } from '../output/output';
-import { parseDay, parsePositiveInt } from './options';
+import { parseDay, parsePositiveInt, urlTextProblem } from './options';
 
 interface BackfillResponse {
   id: string;
@@ -28,6 +28,18 @@ export function backfillDays(from: string, to: string): string[] {
   for (let t = Date.parse(`${from}T00:00:00Z`); t <= last; t += 86_400_000)
     days.push(new Date(t).toISOString().slice(0, 10));
   return days;
+}
+
+/**
+ * `--seed`: it names the batches (`backfill-<seed>-<day>`), which are asked for by URL before the request, so
+ * they must be batch ids a URL can carry; ingestion judges the rest of it.
+ */
+function parseSeed(text: string): string {
+  const problem =
+    urlTextProblem(text) ??
+    batchIdProblem(backfillBatchId(text, '2026-01-01'))?.replace(/^batchId: /, 'as a batch id, ');
+  if (problem) throw new UsageError(`--seed "${text}": ${problem}`);
+  return text;
 }
 
 /** A batch's counts in the audit before this run asked for it (zero for a batch it never saw). */
@@ -122,7 +134,12 @@ export function backfillCommand(): Command {
     .requiredOption('--from <day>', 'first day, e.g. 2026-11-01', parseDay('--from'))
     .requiredOption('--to <day>', `last day (inclusive; at most ${MAX_BACKFILL_DAYS} days)`, parseDay('--to'))
     .requiredOption('--per-day <n>', 'users per day', parsePositiveInt('--per-day'))
-    .option('--seed <seed>', 'generator seed: the same seed and day always make the same people', 'sparkflow')
+    .option(
+      '--seed <seed>',
+      'generator seed: the same seed and day always make the same people',
+      parseSeed,
+      'sparkflow',
+    )
     .option('--timeout <seconds>', 'give up after this long', parsePositiveInt('--timeout'), 600)
     .option('--no-wait', 'print the backfill id and batches, do not follow them')
     .addHelpText(

@@ -23,7 +23,7 @@ import {
 } from '../kafka/dead-letters';
 import { decodeValue } from '../kafka/records';
 import { deadLetterStats } from '../pipeline/dead-letter-stats';
-import { parsePositiveInt, parseSince } from './options';
+import { UUID, parsePositiveInt, parseSince } from './options';
 
 interface FilterOptions {
   stage?: string;
@@ -133,6 +133,10 @@ Examples:
     )
     .action(async (eventId: string, opts: { original?: boolean }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
+      if (!UUID.test(eventId))
+        throw new UsageError(
+          `<dlqEventId> "${eventId}": not a dead letter's event id (a UUID, from \`dlq list\`)`,
+        );
       const { records } = await readDeadLetters(cfg, cliKafka(cfg), { eventIds: [eventId] }).catch(
         (e: unknown) => explainKafkaError(cfg, e),
       );

@@ -3,14 +3,13 @@ import type { KafkaMessage } from 'kafkajs';
 import { DeadLetterEvent, HEADERS, TOPICS, type AuditTrailEvent } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
+import { UUID } from './options';
 import { CliError, UsageError } from '../errors';
 import { callApi } from '../http/api';
 import { cliKafka, withAdmin } from '../kafka/connection';
 import { recordsAt } from '../kafka/reader';
 import { headersOf } from '../kafka/records';
 import { traceIdOf } from '../pipeline/stages';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface LineageStep extends AuditTrailEvent {
   /** The record's Kafka timestamp, read from the topic (null when retention removed it). */

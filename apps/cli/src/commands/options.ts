@@ -77,11 +77,16 @@ export function parseDay(name: string) {
  * `.` or `..`, which a URL reads as a step in the path, not a name (`/v1/batches/.` is the list of batches).
  */
 export function parseBatchId(text: string): string {
-  const problem = batchIdProblem(text);
+  const problem = urlTextProblem(text) ?? batchIdProblem(text);
   if (problem) throw new UsageError(`<batchId> "${text}": ${problem.replace(/^batchId: /, '')}`);
   if (text === '.' || text === '..')
     throw new UsageError(
       `<batchId> "${text}": a URL reads it as a step in the path, so the audit cannot be asked for it`,
     );
   return text;
+}
+
+/** Why `text` cannot be part of a URL, or null: a lone surrogate is not text UTF-8 can encode. */
+export function urlTextProblem(text: string): string | null {
+  return /\p{Cs}/u.test(text) ? 'holds a lone surrogate, which is not text a URL can carry' : null;
 }

@@ -2,12 +2,11 @@ import { Command } from 'commander';
 import { createCassandraClient, findUserRow } from '@sparkflow/cassandra';
 import type { UserHistory } from '@sparkflow/contracts';
 import { contextOf } from '../context';
+import { UUID } from './options';
 import { CliError, ComponentDownError, UsageError, rootReason } from '../errors';
 import type { CliConfig } from '../cli.config';
 import { callApi } from '../http/api';
 import { format, visibleLength } from '../output/output';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Driver values (Uuid, LocalDate, Long, …) as plain JSON. */
 function plain(value: unknown): unknown {
