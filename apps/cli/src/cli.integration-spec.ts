@@ -397,6 +397,45 @@ describe('backfill, dead letters and users on the running pipeline', () => {
     expect(rawUser).toHaveProperty('login.uuid');
   });
 
+  it("backfill run again with the same seed and days follows its own events, not the first run's", async () => {
+    const again = await json<{
+      complete: boolean;
+      expected: number;
+      persisted: number;
+      deadLettered: number;
+      batches: { ingested: number; persisted: number; complete: boolean }[];
+    }>(['backfill', '--from', '2026-10-01', '--to', '2026-10-02', '--per-day', '20', '--seed', seed]);
+    expect(again).toMatchObject({ complete: true, expected: 40, persisted: 40, deadLettered: 0 });
+    expect(again.batches.map((b) => [b.ingested, b.persisted, b.complete])).toEqual([
+      [20, 20, true],
+      [20, 20, true],
+    ]);
+  });
+
+  it('backfill whose people were dead-lettered exits 1, saying how many and the command that shows why', async () => {
+    // Registration dates on a day to come: enrichment refuses every one of them.
+    const r = await sparkflow([
+      'backfill',
+      '--from',
+      '2030-11-01',
+      '--to',
+      '2030-11-01',
+      '--per-day',
+      '3',
+      '--seed',
+      seed,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/3 of 3 users were dead-lettered, not stored \(0 persisted\)/);
+    const shown = /sparkflow (dlq list --batch \S+ --since \S+)/.exec(r.stderr);
+    expect(shown).not.toBeNull();
+    const letters = await json<{ deadLetter: { stage: string; originalBatchId: string } }[]>(
+      shown![1].split(' '),
+    );
+    expect(letters).toHaveLength(3);
+    expect(letters.every((d) => d.deadLetter.originalBatchId === `backfill-${seed}-2030-11-01`)).toBe(true);
+  });
+
   it('replays a dead letter with a corrected payload into Cassandra, audited, marked as a replay', async () => {
     // A person whose e-mail is broken, pushed straight to users.raw as a producer would.
     const userId = randomUUID();
