@@ -14,3 +14,4 @@ export * from './lib/audit-api';
 export * from './lib/health-api';
 export * from './lib/kafka-access';
 export * from './lib/topology';
+export * from './lib/backfills';

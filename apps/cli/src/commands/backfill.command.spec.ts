@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BatchCounts } from '@sparkflow/contracts';
+import { backfillBatchId, type BatchCounts } from '@sparkflow/contracts';
 import { CliError, EXIT, UsageError } from '../errors';
 import { buildProgram } from '../main';
-import { backfillBatchId, backfillDays, runProgress, shellWord } from './backfill.command';
+import { backfillDays, runProgress, shellWord } from './backfill.command';
 
 jest.mock('node:timers/promises', () => ({ setTimeout: () => Promise.resolve() }));
 
@@ -222,25 +220,6 @@ describe("a backfill batch's progress for this run", () => {
 
   it("names each day's batch as ingestion does", () => {
     expect(backfillDays('2028-02-28', '2028-03-01')).toEqual(['2028-02-28', '2028-02-29', '2028-03-01']);
-    const source = readFileSync(
-      join(
-        __dirname,
-        '..',
-        '..',
-        '..',
-        '..',
-        'libs',
-        'ingestion-core',
-        'src',
-        'lib',
-        'backfills',
-        'backfills.service.ts',
-      ),
-      'utf8',
-    );
-    expect(source).toContain(
-      'export const backfillBatchId = (seed: string, day: string) => `backfill-${seed}-${day}`;',
-    );
     expect(backfillBatchId('demo', '2026-11-01')).toBe('backfill-demo-2026-11-01');
   });
 

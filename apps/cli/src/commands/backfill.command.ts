@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import { batchIdProblem, type BatchCounts } from '@sparkflow/contracts';
+import { backfillBatchId, batchIdProblem, type BatchCounts } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
@@ -17,9 +17,6 @@ interface BackfillResponse {
 
 /** Days per backfill at most: ingestion's bound, checked first, as every day's batch is read before the request. */
 export const MAX_BACKFILL_DAYS = 366;
-
-/** The batch id of one backfill day, as ingestion names it (`backfillBatchId` in libs/ingestion-core). */
-export const backfillBatchId = (seed: string, day: string) => `backfill-${seed}-${day}`;
 
 /** Every day from `from` to `to`, inclusive (both `YYYY-MM-DD`). */
 export function backfillDays(from: string, to: string): string[] {

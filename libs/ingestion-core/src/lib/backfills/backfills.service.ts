@@ -1,7 +1,13 @@
 import { Seed } from '../sources/seed';
 import { randomUUID } from 'node:crypto';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import { nameBasedEventId, oldestPersonDate, MAX_AGE_YEARS, type RandomUser } from '@sparkflow/contracts';
+import {
+  backfillBatchId,
+  nameBasedEventId,
+  oldestPersonDate,
+  MAX_AGE_YEARS,
+  type RandomUser,
+} from '@sparkflow/contracts';
 import { earliestBirthOn, generateUsers } from '@sparkflow/sources';
 import { ingestInChunks, slices } from '../sources/ingest-in-chunks';
 import { backfillStoreError } from './store-errors';
@@ -92,8 +98,7 @@ export function daysBetween(from: string, to: string): string[] {
   return days;
 }
 
-/** The batch id of one backfill day: the same request always names (and generates) the same batch. */
-export const backfillBatchId = (seed: string, day: string) => `backfill-${seed}-${day}`;
+export { backfillBatchId };
 
 /**
  * The event id of a backfill batch's `index`-th person: the same each time this backfill produces them (a
