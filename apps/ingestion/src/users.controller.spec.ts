@@ -156,6 +156,19 @@ describe('POST /v1/users', () => {
     expect(await answer(await post(big))).toEqual(
       fault(413, 'the request body is too large', `${big.length} bytes, over the limit of 65536`),
     );
+    const gzipped = gzipSync(big);
+    const inflated = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'x-api-key': 'dev-ingestion-key',
+      },
+      body: gzipped,
+    });
+    expect(await answer(inflated)).toEqual(
+      fault(413, 'the request body is too large', /^over the limit of 65536 bytes \(\d+ read\)$/),
+    );
     const send = (headers: Record<string, string>) =>
       fetch(url, { method: 'POST', headers: { 'x-api-key': 'dev-ingestion-key', ...headers }, body: '{}' });
     expect(await answer(await send({ 'content-type': 'application/json; charset=latin1' }))).toEqual(
@@ -166,7 +179,7 @@ describe('POST /v1/users', () => {
     ).toEqual(
       fault(
         415,
-        'Unsupported Media Type: send the body uncompressed, or with gzip, deflate or br',
+        'Unsupported Media Type: send the body uncompressed, or with gzip, deflate, br or zstd',
         /zstd2/,
         'Content-Encoding',
       ),

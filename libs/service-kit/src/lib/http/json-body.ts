@@ -96,6 +96,7 @@ interface ParserError {
   message: string;
   body?: unknown;
   length?: unknown;
+  received?: unknown;
   limit?: unknown;
 }
 
@@ -130,14 +131,20 @@ function describeFault(fault: ParserError): [string, string] {
           ];
     }
     case 'entity.too.large':
-      return ['the request body is too large', `${fault.length} bytes, over the limit of ${fault.limit}`];
+      // The length its Content-Length announced, or, read while decompressing, the bytes when it stopped.
+      return [
+        'the request body is too large',
+        typeof fault.length === 'number'
+          ? `${fault.length} bytes, over the limit of ${fault.limit}`
+          : `over the limit of ${fault.limit} bytes${typeof fault.received === 'number' ? ` (${fault.received} read)` : ''}`,
+      ];
     case 'request.size.invalid':
       return ['the request body is not as long as Content-Length says', fault.message];
     case 'charset.unsupported':
       return ['Unsupported Media Type: send the body as UTF-8', fault.message];
     default:
       return [
-        'Unsupported Media Type: send the body uncompressed, or with gzip, deflate or br',
+        'Unsupported Media Type: send the body uncompressed, or with gzip, deflate, br or zstd',
         fault.message,
       ];
   }
