@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { STAGES } from '@sparkflow/contracts';
 import {
   contractIssues,
+  identityIssue,
   correctedValue,
   EventProducer,
   originalValue,
@@ -257,6 +258,9 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
             '(--no-validate publishes them anyway)',
         );
       }
+      // Not even --no-validate publishes a correction that is about another person.
+      const identity = corrected ? identityIssue(records[0], corrected) : null;
+      if (identity) throw new UsageError(`the corrected record ${identity}`);
       if (corrected && opts.validate !== false) {
         const issues = contractIssues(
           records[0].deadLetter.originalTopic,

@@ -5,6 +5,7 @@ import { aDeadLetterRecord, aRandomUser } from '@sparkflow/testing';
 import type { OutboundRecord } from '../producer/event-producer';
 import {
   contractIssues,
+  identityIssue,
   correctedValue,
   originalValue,
   replayDeadLetters,
@@ -69,6 +70,32 @@ describe('replayMessage', () => {
       payloadEncoding: 'base64',
     });
     expect(originalValue(d.deadLetter)).toEqual(Buffer.from([0xc3, 0x28, 0xff]));
+  });
+});
+
+describe('a correction about another person', () => {
+  const person = '6f864acc-f90c-46d4-b667-0539b047525f';
+  const value = (uuid: string) =>
+    Buffer.from(JSON.stringify({ eventId: 'e', payload: { login: { uuid }, name: { first: 'Zed' } } }));
+  const d = aDeadLetter({ originalTopic: 'users.raw', key: person });
+
+  it('is refused, naming login.uuid and both people, and nothing is published', async () => {
+    const other = '8276ead7-602c-471b-9fd9-9a14e45ecd37';
+    expect(identityIssue(d, value(other))).toMatch(
+      new RegExp(
+        `^payload\\.login\\.uuid: ${other} is not the person this dead letter is about \\(${person}\\)`,
+      ),
+    );
+    const publisher = new RecordingPublisher();
+    await expect(replayDeadLetters(publisher, [d], { corrected: value(other) })).rejects.toThrow(
+      /login\.uuid/,
+    );
+    expect(publisher.sent).toEqual([]);
+  });
+
+  it('passes when it keeps the person, in any case, or the original had no key', () => {
+    expect(identityIssue(d, value(person.toUpperCase()))).toBeNull();
+    expect(identityIssue(aDeadLetter({ originalTopic: 'users.raw', key: null }), value(person))).toBeNull();
   });
 });
 

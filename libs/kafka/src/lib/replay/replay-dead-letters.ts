@@ -126,6 +126,38 @@ export function replayMessage(d: ReplayableDeadLetter, value: Buffer): OutboundR
   return { key: d.deadLetter.key, value, headers };
 }
 
+/** Who a users.raw or users.enriched record is about (its key: login.uuid or userId, lower case); null when unsaid. */
+function personOf(topic: string, value: Buffer): string | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch {
+    return null;
+  }
+  const payload = (json as { payload?: { login?: { uuid?: unknown }; userId?: unknown } } | null)?.payload;
+  const id =
+    topic === TOPICS.usersRaw
+      ? payload?.login?.uuid
+      : topic === TOPICS.usersEnriched
+        ? payload?.userId
+        : undefined;
+  return typeof id === 'string' ? id.toLowerCase() : null;
+}
+
+/**
+ * Why a correction may not be published whatever else it fixes: it names another person than the record
+ * it corrects. Published under the original key it would be stored as a second person, in the first
+ * one's partition, with the first one's event. Null when it keeps the person, or the original had none.
+ */
+export function identityIssue(d: ReplayableDeadLetter, corrected: Buffer): string | null {
+  const key = d.deadLetter.key?.toLowerCase() ?? null;
+  const topic = d.deadLetter.originalTopic;
+  const person = personOf(topic, corrected);
+  if (key === null || person === null || person === key) return null;
+  const field = topic === TOPICS.usersRaw ? 'payload.login.uuid' : 'payload.userId';
+  return `${field}: ${person} is not the person this dead letter is about (${key}); a correction keeps the person (push another person to POST /v1/users)`;
+}
+
 /** Issues of a corrected value against its topic's contract; empty when it passes (or the topic has none). */
 export function contractIssues(topic: string, value: Buffer): string[] {
   const schema =
@@ -162,6 +194,8 @@ export async function replayDeadLetters(
     const value = corrected
       ? correctedValue(d, corrected, (options.now ?? replayClock)())
       : originalValue(d.deadLetter);
+    const identity = corrected ? identityIssue(d, value) : null;
+    if (identity) throw new Error(identity);
     const record = replayMessage(d, value);
     const result: ReplayResult = {
       dlqEventId: d.dlqEventId,
