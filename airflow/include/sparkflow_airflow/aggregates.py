@@ -5,24 +5,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import NoReturn
 
 # spark-jobs' daily_user_aggregates counts every user of a day once under each of these dimensions.
 DIMENSIONS = ("country", "gender", "age_band", "email_domain", "seen")
 
 
-def aggregation_day(day: str | None, logical_date: datetime | None) -> str:
-    """The UTC day a run aggregates: the `day` param when given (a manual run of any day), else the run's
-    logical date, which the `day_before` timetable sets to the day that ended when the run fired. A manual
-    run with neither cannot know which day is meant and fails at once, naming the param to give."""
+def aggregation_day(day: str | None, logical_date: datetime | None, today: date | None = None) -> str:
+    """The UTC day a run aggregates: the `day` param when given (a manual run of any day up to today), else
+    the run's logical date, which the `day_before` timetable sets to the day that ended when the run fired.
+    A `day` after today has nothing to count yet, and a manual run with neither cannot know which day is
+    meant: both fail at once, saying why, rather than write a summary of 0 users for a day to come."""
     if day:
-        return date.fromisoformat(day).isoformat()
+        chosen = date.fromisoformat(day)
+        today = today or datetime.now(UTC).date()
+        if chosen > today:
+            _fail(f"day {chosen.isoformat()} has not begun (today is {today.isoformat()} UTC): nothing to aggregate yet")
+        return chosen.isoformat()
     if logical_date is not None:
         return logical_date.astimezone(UTC).date().isoformat()
+    _fail('no day to aggregate: trigger with conf {"day": "YYYY-MM-DD"} or with a logical date on that day')
+
+
+def _fail(message: str) -> NoReturn:
     from airflow.sdk.exceptions import AirflowFailException
 
-    raise AirflowFailException(
-        'no day to aggregate: trigger with conf {"day": "YYYY-MM-DD"} or with a logical date on that day'
-    )
+    raise AirflowFailException(message)
 
 
 def summary_problem(day: str, summary_users: int | None, totals: Mapping[str, int]) -> str | None:

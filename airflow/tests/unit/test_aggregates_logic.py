@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from sparkflow_airflow.aggregates import DIMENSIONS, summary_problem
+from sparkflow_airflow.aggregates import DIMENSIONS, aggregation_day, summary_problem
 
 
 def test_a_quiet_day_is_whole_with_its_summary_row_and_no_counts():
@@ -32,3 +32,18 @@ def test_counts_must_add_up_to_the_summary_in_every_dimension(seed):
     # A day with users and no count rows at all, or count rows beside a summary of 0 users.
     assert summary_problem("2026-12-02", users, {}) is not None
     assert summary_problem("2026-12-02", 0, whole) is not None
+
+
+def test_the_day_is_the_param_else_the_logical_date_and_never_one_to_come():
+    from datetime import UTC, date, datetime
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    today = date(2026, 12, 2)
+    assert aggregation_day("2026-11-25", None, today) == "2026-11-25"
+    assert aggregation_day(None, datetime(2026, 12, 1, tzinfo=UTC), today) == "2026-12-01"
+    assert aggregation_day("2026-12-02", None, today) == "2026-12-02"
+    with pytest.raises(AirflowFailException, match="day 2026-12-03 has not begun"):
+        aggregation_day("2026-12-03", None, today)
+    with pytest.raises(AirflowFailException, match="no day to aggregate"):
+        aggregation_day(None, None, today)

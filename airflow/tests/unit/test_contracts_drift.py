@@ -33,4 +33,5 @@ def test_backfill_request_fields_match_ingestion():
     assert body, "BackfillRequest zod object not found"
     fields = set(re.findall(r"^\s*(\w+):", body.group(1), re.M))
     assert fields == {"from", "to", "perDay", "seed", "source"}
-    assert "backfill-${seed}-${day}" in src, "batch ids are backfill-<seed>-<day> (sparkflow_airflow.backfill.batch_id)"
+    ids = (REPO_ROOT / "libs/contracts/src/lib/backfills.ts").read_text()
+    assert "backfill-${seed}-${day}" in ids, "batch ids are backfill-<seed>-<day> (sparkflow_airflow.backfill.batch_id)"
