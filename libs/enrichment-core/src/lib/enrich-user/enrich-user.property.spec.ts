@@ -24,4 +24,31 @@ describe('enrichUser, whatever the person', () => {
       { seed: 20261130, numRuns: 400 },
     );
   });
+
+  it('accepts no text a store would change: every string it returns is well-formed Unicode', () => {
+    // encodeURIComponent refuses exactly the strings UTF-8 cannot encode.
+    const encodable = (v: string) => {
+      try {
+        encodeURIComponent(v);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const illFormed = (v: unknown, path: string): string[] =>
+      typeof v === 'string'
+        ? encodable(v)
+          ? []
+          : [path]
+        : v !== null && typeof v === 'object'
+          ? Object.entries(v).flatMap(([k, x]) => illFormed(x, path ? `${path}.${k}` : k))
+          : [];
+    fc.assert(
+      fc.property(hostilePerson(), (person) => {
+        const result = enrichUser(person, new Date());
+        if (result.ok) expect(illFormed(result.user, '')).toEqual([]);
+      }),
+      { seed: 20261202, numRuns: 400 },
+    );
+  });
 });

@@ -11,6 +11,25 @@ describe('recordReasons', () => {
     expect(paths(aRandomUser('IE'))).toEqual([]);
   });
 
+  it('names every string holding an unpaired surrogate, which a UTF-8 store would replace', () => {
+    const user = withValue(
+      withValue(aRandomUser('GB'), 'name.first', 'Zo\ud800'),
+      'location.street.name',
+      '\udfffX',
+    );
+    expect(paths(user)).toEqual([
+      [SparkflowErrorCode.SemanticInvalid, 'name.first'],
+      [SparkflowErrorCode.SemanticInvalid, 'location.street.name'],
+    ]);
+    expect(paths(withValue(aRandomUser('GB'), 'name.first', 'Zoë 🐳'))).toEqual([]);
+  });
+
+  it('reads a payload nested far deeper than any stack without failing', () => {
+    let deep: unknown = '\ud800';
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    expect(() => recordReasons({ ...aRandomUser('GB'), extra: deep }, NOW)).not.toThrow();
+  });
+
   it('caps a string postcode at 1,000 characters', () => {
     expect(paths(withValue(aRandomUser('GB'), 'location.postcode', '1'.repeat(1001)))).toEqual([
       [SparkflowErrorCode.SchemaInvalid, 'location.postcode'],

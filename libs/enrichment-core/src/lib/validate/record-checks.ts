@@ -5,7 +5,7 @@ import {
   oldestPersonDate,
   type DeadLetterReason,
 } from '@sparkflow/contracts';
-import { hasControlCharacter, normaliseEmail } from '../normalise/text';
+import { hasControlCharacter, hasUnpairedSurrogate, normaliseEmail } from '../normalise/text';
 import { stringsReader } from './payload-path';
 
 export const MAX_TEXT_LENGTH = 1000;
@@ -67,8 +67,32 @@ function dateOf(value: string | undefined): Date | undefined {
     : undefined;
 }
 
+/** Reasons for ill-formed text reported at most, so a payload of many such strings stays one bounded letter. */
+const MAX_ILL_FORMED_PATHS = 10;
+/** How deep the walk looks: the contract's deepest string (location.street.name) is at 3; nothing deeper is stored. */
+const MAX_TEXT_DEPTH = 6;
+
 /**
- * Checks the schema cannot express: lengths, blanks, control characters, e-mail shape, and dates against
+ * The paths of the payload's strings that are not well-formed UTF-16 (a `\ud800` escape in the JSON): UTF-8
+ * cannot encode them, so Cassandra and PostgreSQL would store U+FFFD in their place.
+ */
+function illFormedTextPaths(payload: unknown): string[] {
+  const found: string[] = [];
+  // A hostile record may nest far deeper than any stack: the walk stops at the contract's depth.
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (found.length >= MAX_ILL_FORMED_PATHS) return;
+    if (typeof value === 'string') {
+      if (hasUnpairedSurrogate(value)) found.push(path);
+    } else if (value !== null && typeof value === 'object' && depth < MAX_TEXT_DEPTH) {
+      for (const [key, inner] of Object.entries(value)) walk(inner, path ? `${path}.${key}` : key, depth + 1);
+    }
+  };
+  walk(payload, '', 0);
+  return found;
+}
+
+/**
+ * Checks the schema cannot express: lengths, blanks, control characters, unpaired surrogates, e-mail shape, and dates against
  * each other and `now` (neither in the future nor more than MAX_AGE_YEARS before it). Runs on the raw payload so a record with schema faults still gets these reported.
  */
 export function recordReasons(payload: unknown, now: Date): DeadLetterReason[] {
@@ -100,6 +124,15 @@ export function recordReasons(payload: unknown, now: Date): DeadLetterReason[] {
     if (value !== undefined && hasControlCharacter(value)) {
       reasons.push(semanticInvalid(path, 'Contains a control character (U+0000–U+001F or U+007F)'));
     }
+  }
+
+  for (const path of illFormedTextPaths(payload)) {
+    reasons.push(
+      semanticInvalid(
+        path,
+        'Holds an unpaired UTF-16 surrogate (U+D800–U+DFFF alone), which no store keeps as sent',
+      ),
+    );
   }
 
   const email = stringAt('email');
