@@ -205,10 +205,16 @@ async function follow(
   baselines: ReadonlyMap<string, BatchBaseline>,
   opts: BackfillOptions & { started: number },
 ): Promise<void> {
+  // Every batch ingestion named had its baseline taken: a batch id the CLI did not expect stopped the run.
+  const baselineOf = (batchId: string): BatchBaseline => {
+    const baseline = baselines.get(batchId);
+    if (!baseline) throw new CliError(`no counts were read for batch ${batchId} before the backfill`);
+    return baseline;
+  };
   const batches = new Map<string, RunBatch>(
     backfill.batches.map((b) => [
       b.batchId,
-      runProgress({ day: b.day, batchId: b.batchId, expected: b.expected }, baselines.get(b.batchId)!, null),
+      runProgress({ day: b.day, batchId: b.batchId, expected: b.expected }, baselineOf(b.batchId), null),
     ]),
   );
   const total = backfill.batches.reduce((n, b) => n + b.expected, 0);
@@ -231,7 +237,7 @@ async function follow(
   for (;;) {
     for (const b of batches.values())
       if (!b.complete)
-        batches.set(b.batchId, runProgress(b, baselines.get(b.batchId)!, await batchCounts(cfg, b.batchId)));
+        batches.set(b.batchId, runProgress(b, baselineOf(b.batchId), await batchCounts(cfg, b.batchId)));
     const s = summary(false);
     const done = [...batches.values()].filter((b) => b.complete).length;
     const settled = s.batches.reduce(
