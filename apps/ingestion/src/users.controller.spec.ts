@@ -169,6 +169,18 @@ describe('POST /v1/users', () => {
     expect(await answer(inflated)).toEqual(
       fault(413, 'the request body is too large', /^over the limit of 65536 bytes \(\d+ read\)$/),
     );
+    const corrupt = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'x-api-key': 'dev-ingestion-key',
+      },
+      body: '[{}]',
+    });
+    expect(await answer(corrupt)).toEqual(
+      fault(400, 'the request body is not valid gzip', /^gzip could not be decompressed/, 'Content-Encoding'),
+    );
     const send = (headers: Record<string, string>) =>
       fetch(url, { method: 'POST', headers: { 'x-api-key': 'dev-ingestion-key', ...headers }, body: '{}' });
     expect(await answer(await send({ 'content-type': 'application/json; charset=latin1' }))).toEqual(

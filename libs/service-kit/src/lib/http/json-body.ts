@@ -107,13 +107,24 @@ interface ParserError {
  */
 export function answerBodyFaults(
   err: unknown,
-  _req: IncomingMessage,
+  req: IncomingMessage,
   res: ServerResponse & { status(code: number): { json(body: unknown): void } },
   next: (err: unknown) => void,
 ): void {
   const fault = err as ParserError;
-  const path = typeof fault?.type === 'string' ? REQUEST_FAULTS[fault.type] : undefined;
-  if (path === undefined || typeof fault.status !== 'number' || res.headersSent) return next(err);
+  if (fault === null || typeof fault !== 'object' || typeof fault.status !== 'number' || res.headersSent) {
+    return next(err);
+  }
+  const encoding = req.headers['content-encoding'];
+  if (fault.type === undefined && fault.status === 400 && encoding && encoding !== 'identity') {
+    // An error of no kind the parser names, on a compressed body: its decompression failed.
+    const why = fault.message && fault.message !== 'Bad Request' ? `: ${fault.message}` : '';
+    const errors = [{ path: 'Content-Encoding', message: `${encoding} could not be decompressed${why}` }];
+    res.status(400).json({ statusCode: 400, message: `the request body is not valid ${encoding}`, errors });
+    return;
+  }
+  const path = typeof fault.type === 'string' ? REQUEST_FAULTS[fault.type] : undefined;
+  if (path === undefined) return next(err);
   const [message, detail] = describeFault(fault);
   res.status(fault.status).json({ statusCode: fault.status, message, errors: [{ path, message: detail }] });
 }
