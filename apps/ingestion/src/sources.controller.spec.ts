@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { BackfillStore } from '@sparkflow/backfill-store';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
-import { SparkflowExceptionFilter, answerBodyFaults, jsonBodyOptions } from '@sparkflow/service-kit';
+import { useServiceHttp } from '@sparkflow/service-kit';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of the generating routes, over a producer and a backfill store that record what they are asked. */
@@ -49,10 +49,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       bodyParser: false,
       logger: false,
     });
-    // As bootstrapService sets it up.
-    express.useBodyParser('json', jsonBodyOptions('64kb'));
-    express.use(answerBodyFaults);
-    express.useGlobalFilters(new SparkflowExceptionFilter());
+    useServiceHttp(express, '64kb');
     app = express;
     await app.listen(0, '127.0.0.1');
     base = `${await app.getUrl()}/v1`;

@@ -5,7 +5,7 @@ import { Test } from '@nestjs/testing';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
 import type { DeadLetterEvent } from '@sparkflow/contracts';
-import { answerBodyFaults, jsonBodyOptions } from '@sparkflow/service-kit';
+import { useServiceHttp } from '@sparkflow/service-kit';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of ingestion, with the Kafka producer replaced by one that records what it was asked to send. */
@@ -31,9 +31,7 @@ describe('POST /v1/users', () => {
       bodyParser: false,
       logger: false,
     });
-    // As bootstrapService sets it up.
-    express.useBodyParser('json', jsonBodyOptions('64kb'));
-    express.use(answerBodyFaults);
+    useServiceHttp(express, '64kb');
     app = express;
     await app.listen(0, '127.0.0.1');
     url = `${await app.getUrl()}/v1/users`;

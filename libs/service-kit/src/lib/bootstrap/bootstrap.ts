@@ -60,16 +60,7 @@ export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INest
       bodyBudget(sizeInBytes(s.bodiesInFlight), sizeInBytes(s.bodyLimit ?? '100kb'), s.bodyIdleTimeoutMs),
     );
   }
-  app.useBodyParser('json', jsonBodyOptions(s.bodyLimit ?? '100kb'));
-  app.use(answerBodyFaults);
-  // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500, and
-  // whatever a Kafka handler of any class throws reaches the consumer as thrown (PassErrorsToConsumer;
-  // over HTTP it is Nest's own filter). Order matters: Nest lists a handler's filters global, class, method,
-  // reverses the list and takes the first whose @Catch() matches (`create` of @nestjs/core's
-  // RouterExceptionFilters and @nestjs/microservices' ExceptionFiltersContext, then
-  // selectExceptionFilterMetadata), so of these two the one registered last, SparkflowExceptionFilter,
-  // is tried first and the catch-all takes only what it does not.
-  app.useGlobalFilters(new PassErrorsToConsumer(app.getHttpAdapter()), new SparkflowExceptionFilter());
+  useServiceHttp(app, s.bodyLimit ?? '100kb');
   app.enableShutdownHooks();
   if (b.transport) {
     // inheritAppConfig: the transport gets this app's ApplicationConfig object itself, so the global filters
@@ -83,4 +74,22 @@ export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INest
   await app.listen(s.port, s.host);
   logger.log(`${b.name} listening on http://${s.host}:${s.port}`);
   return app;
+}
+
+/**
+ * How every service reads and answers HTTP, after what must refuse a request before its body is read:
+ * the JSON body parser and the answer to its faults, and the one error model. Specs that build a module's
+ * app by hand call it too, so they answer as the service does.
+ */
+export function useServiceHttp(app: NestExpressApplication, bodyLimit: string): void {
+  app.useBodyParser('json', jsonBodyOptions(bodyLimit));
+  app.use(answerBodyFaults);
+  // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500, and
+  // whatever a Kafka handler of any class throws reaches the consumer as thrown (PassErrorsToConsumer;
+  // over HTTP it is Nest's own filter). Order matters: Nest lists a handler's filters global, class, method,
+  // reverses the list and takes the first whose @Catch() matches (`create` of @nestjs/core's
+  // RouterExceptionFilters and @nestjs/microservices' ExceptionFiltersContext, then
+  // selectExceptionFilterMetadata), so of these two the one registered last, SparkflowExceptionFilter,
+  // is tried first and the catch-all takes only what it does not.
+  app.useGlobalFilters(new PassErrorsToConsumer(app.getHttpAdapter()), new SparkflowExceptionFilter());
 }
