@@ -36,6 +36,18 @@ function latch(): { done: Promise<void>; open: () => void } {
 const deadLettersFrom = (topic: string, expected: number) =>
   deadLettersWhere(kafka, scratch.group('it-dlq-reader'), (d) => d.payload.originalTopic === topic, expected);
 
+/** A topic holding two records: `sampled`, whose traceparent is sampled, and `unsampled`, with a tracestate. */
+async function tracedRecords(prefix: string) {
+  const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+  const sampled = { trace: hex(16), parent: hex(8) };
+  const unsampled = { traceparent: `00-${hex(16)}-${hex(8)}-00`, tracestate: 'vendor=1' };
+  const topic = await scratch.topic(prefix, [
+    { key: 'sampled', value: '{}', headers: { traceparent: `00-${sampled.trace}-${sampled.parent}-01` } },
+    { key: 'unsampled', value: '{}', headers: unsampled },
+  ]);
+  return { topic, sampled, unsampled };
+}
+
 describe('BatchConsumer on the real broker', () => {
   it('retries a transient failure, dead-letters a poison record with its reason, and commits past both', async () => {
     const groupId = scratch.group('it-consume-group');
@@ -364,13 +376,7 @@ describe('BatchConsumer on the real broker', () => {
     // The services' context manager and W3C propagator, with the spans kept in memory.
     const spans = new InMemorySpanExporter();
     const otel = installOpenTelemetry({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
-    const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-    const sampled = { trace: hex(16), parent: hex(8) };
-    const unsampled = { traceparent: `00-${hex(16)}-${hex(8)}-00`, tracestate: 'vendor=1' };
-    const topic = await scratch.topic('it-trace', [
-      { key: 'sampled', value: '{}', headers: { traceparent: `00-${sampled.trace}-${sampled.parent}-01` } },
-      { key: 'unsampled', value: '{}', headers: unsampled },
-    ]);
+    const { topic, sampled, unsampled } = await tracedRecords('it-trace');
     const producer = new EventProducer(kafka);
     const seen = new Map<string, Readonly<Record<string, string>>>();
     const { done, open } = latch();
@@ -408,15 +414,10 @@ describe('BatchConsumer on the real broker', () => {
     expect(processSpans[0].spanContext()).toMatchObject({ traceId: sampled.trace, spanId });
     expect(processSpans[0].parentSpanContext?.spanId).toBe(sampled.parent);
   });
+
   it('gives a dead letter the trace of the record it stands for, sampled or not', async () => {
     const otel = installOpenTelemetry({ spanProcessors: [] });
-    const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-    const sampled = { trace: hex(16), parent: hex(8) };
-    const unsampled = { traceparent: `00-${hex(16)}-${hex(8)}-00`, tracestate: 'vendor=1' };
-    const topic = await scratch.topic('it-trace-dead', [
-      { key: 'sampled', value: '{}', headers: { traceparent: `00-${sampled.trace}-${sampled.parent}-01` } },
-      { key: 'unsampled', value: '{}', headers: unsampled },
-    ]);
+    const { topic, sampled, unsampled } = await tracedRecords('it-trace-dead');
     const producer = new EventProducer(kafka);
     const seen = new Map<string, Readonly<Record<string, string>>>();
     const { done, open } = latch();
