@@ -266,6 +266,28 @@ describe('the cluster topology on Kubernetes (deploy/k8s)', () => {
       });
     });
 
+    it("warns of batches as the native stack and Compose do, above persistence's UNLOGGED batches", () => {
+      const native = readFileSync(
+        join(REPO_ROOT, 'deploy', 'local', 'cassandra', 'cassandra.yaml.template'),
+        'utf8',
+      );
+      const keys = ['batch_size_warn_threshold', 'unlogged_batch_across_partitions_warn_threshold'];
+      const expected = Object.fromEntries(
+        keys.map((k) => [k, new RegExp(`^${k}: (\\S+)$`, 'm').exec(native)?.[1]]),
+      );
+      expect(expected).toEqual({
+        batch_size_warn_threshold: expect.stringMatching(/^\d+KiB$/),
+        unlogged_batch_across_partitions_warn_threshold: expect.stringMatching(/^\d+$/),
+      });
+      const config = (cassandra as unknown as { config: { cassandraYaml?: Record<string, unknown> } }).config;
+      const k8s = config.cassandraYaml ?? {};
+      expect(Object.fromEntries(keys.map((k) => [k, String(k8s[k])]))).toEqual(expected);
+      const entrypoint = [loadComposeStack(env, [COMPOSE_FILE]).services['cassandra'].entrypoint ?? []]
+        .flat()
+        .join(' ');
+      for (const k of keys) expect(entrypoint).toContain(`s/^${k}:.*/${k}: ${expected[k]}/`);
+    });
+
     it("creates the keyspace at TOPOLOGIES' replication factor and leaves Kafka to Strimzi", () => {
       expect(Object.keys(jobEnv).filter((k) => !(k in BootstrapEnv.shape))).toEqual([]);
       expect({
