@@ -64,6 +64,25 @@ describe('replayMessage', () => {
     });
   });
 
+  it("continues the dead letter's trace, and starts none from a malformed or absent one", () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const traced = { ...aDeadLetter(), trace: { traceparent, tracestate: 'vendor=1' } };
+    expect(replayMessage(traced, originalValue(traced.deadLetter)).headers).toMatchObject({
+      [HEADERS.traceparent]: traceparent,
+      [HEADERS.tracestate]: 'vendor=1',
+    });
+    for (const trace of [
+      undefined,
+      { tracestate: 'vendor=1' },
+      { traceparent: 'not-a-traceparent', tracestate: 'vendor=1' },
+      { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' },
+    ]) {
+      const d = { ...aDeadLetter(), trace };
+      const headers = replayMessage(d, originalValue(d.deadLetter)).headers ?? {};
+      expect([HEADERS.traceparent, HEADERS.tracestate].filter((h) => h in headers)).toEqual([]);
+    }
+  });
+
   it('restores bytes that were kept as base64', () => {
     const d = aDeadLetter({
       payload: Buffer.from([0xc3, 0x28, 0xff]).toString('base64'),

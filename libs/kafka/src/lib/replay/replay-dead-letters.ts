@@ -15,6 +15,12 @@ export interface ReplayableDeadLetter {
   dlqEventId: string;
   source: string;
   deadLetter: DeadLetter;
+  /**
+   * The dead letter's W3C trace context (its `traceparent` and `tracestate` headers: the context of the
+   * record the stage gave up on). A replay carries it on, so the event's second attempt is in the same
+   * trace as its first; without it the replay starts a trace of its own.
+   */
+  trace?: { traceparent?: string; tracestate?: string };
 }
 
 /** Where a replay publishes: `EventProducer` (acks from all in-sync replicas, every partition checked). */
@@ -37,6 +43,9 @@ export interface ReplayResult {
   partition: number | null;
   offset: string | null;
 }
+
+/** A W3C `traceparent` of version 00: version, trace id, parent span id, flags. */
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** The bytes the failed stage received, exactly: UTF-8 text or base64-decoded. */
 export function originalValue(d: DeadLetter): Buffer {
@@ -111,7 +120,8 @@ export function correctedValue(d: ReplayableDeadLetter, corrected: Buffer, now: 
  * The record a replay publishes: the original (or corrected) value to the original topic under the
  * original key, marked with the dead letter it replays. Envelope headers come from the value when it
  * has a readable envelope (it keeps its event id, so the audit joins it to its history), else from the
- * dead letter. No batch-size header: a replay must not redefine how big the original batch was.
+ * dead letter. It continues the dead letter's trace when the letter has one. No batch-size header: a
+ * replay must not redefine how big the original batch was.
  */
 export function replayMessage(d: ReplayableDeadLetter, value: Buffer): OutboundRecord {
   // Not an envelope: replayed as bytes.
@@ -123,6 +133,11 @@ export function replayMessage(d: ReplayableDeadLetter, value: Buffer): OutboundR
   if (batchId) headers[HEADERS.batchId] = batchId;
   headers[HEADERS.source] = envelope?.source ?? d.source;
   if (envelope) headers[HEADERS.schemaVersion] = String(envelope.schemaVersion);
+  const traceparent = d.trace?.traceparent;
+  if (traceparent && TRACEPARENT.test(traceparent)) {
+    headers[HEADERS.traceparent] = traceparent;
+    if (d.trace?.tracestate) headers[HEADERS.tracestate] = d.trace.tracestate;
+  }
   return { key: d.deadLetter.key, value, headers };
 }
 
