@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as fc from 'fast-check';
 import type { Consumer } from 'kafkajs';
 import { DeadLetterEvent, PersistedEvent, TOPICS, type TopicName } from '@sparkflow/contracts';
-import { describeHostile, type HostileRecord, uniqueName } from '@sparkflow/testing';
+import { deleteFromBroker, describeHostile, type HostileRecord, uniqueName } from '@sparkflow/testing';
 import {
   API_KEY,
   AUDIT,
@@ -238,13 +238,14 @@ export class Ledger {
   private readonly letters: Letter[] = [];
   private readonly ownDlqPositions = new Set<string>();
   private consumer: Consumer | null = null;
+  private readonly groupId = uniqueName('e2e-hostile-dlq');
   private readonly db = cassandra();
   private readonly admin = kafka.admin();
 
   async start(): Promise<void> {
     await Promise.all([this.db.connect(), this.admin.connect()]);
     const ends = await this.admin.fetchTopicOffsets(TOPICS.usersDlq);
-    const consumer = kafka.consumer({ groupId: uniqueName('e2e-hostile-dlq'), maxWaitTimeInMs: 100 });
+    const consumer = kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100 });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: TOPICS.usersDlq, fromBeginning: false });
@@ -275,6 +276,7 @@ export class Ledger {
 
   async stop(): Promise<void> {
     await Promise.allSettled([this.consumer?.disconnect(), this.db.shutdown(), this.admin.disconnect()]);
+    if (this.consumer) await deleteFromBroker(kafka, { groups: [this.groupId], topics: [] });
   }
 
   track(item: Tracked): void {

@@ -5,6 +5,7 @@ import { createCassandraClient } from '@sparkflow/cassandra';
 import {
   auditHeaders,
   cassandraConnection,
+  deleteFromBroker,
   integrationSettings,
   kafkaConnection,
   uniqueName,
@@ -78,7 +79,8 @@ export async function deadLettersOfBatch(
   expected: number,
   timeoutMs = 60_000,
 ): Promise<DeadLetterEvent[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('e2e-dlq-reader'), maxWaitTimeInMs: 100 });
+  const groupId = uniqueName('e2e-dlq-reader');
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
   const found: DeadLetterEvent[] = [];
@@ -102,6 +104,7 @@ export async function deadLettersOfBatch(
     });
   } finally {
     await consumer.disconnect();
+    await deleteFromBroker(kafka, { groups: [groupId], topics: [] });
   }
   return found;
 }

@@ -6,7 +6,13 @@ import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts'
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { groupLag } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
-import { cassandraConnection, integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
+import {
+  cassandraConnection,
+  deleteFromBroker,
+  integrationSettings,
+  kafkaConnection,
+  uniqueName,
+} from '@sparkflow/testing';
 import { kill9 as killStackProcess, stack } from './stack-control';
 import { type SentPerson, compareStoredUsers } from './stored-users';
 
@@ -165,7 +171,8 @@ describe(`faults while ${USERS} users flow`, () => {
     expect(mismatched.slice(0, 5)).toEqual([]);
 
     // users.dlq holds nothing from these batches.
-    const consumer = kafka.consumer({ groupId: uniqueName('faults-dlq'), maxWaitTimeInMs: 100 });
+    const dlqGroup = uniqueName('faults-dlq');
+    const consumer = kafka.consumer({ groupId: dlqGroup, maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
     const admin = kafka.admin();
@@ -192,6 +199,7 @@ describe(`faults while ${USERS} users flow`, () => {
       });
     });
     await consumer.disconnect();
+    await deleteFromBroker(kafka, { groups: [dlqGroup], topics: [] });
     expect(ours).toBe(0);
 
     // And no consumer group is left behind.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOPOLOGIES, type TopicSpec } from '@sparkflow/contracts';
 import { EventProducer, createKafka, ensureTopics } from '@sparkflow/kafka';
-import { uniqueName } from '@sparkflow/testing';
+import { deleteFromBroker, uniqueName } from '@sparkflow/testing';
 import { kill9, stackWith } from '../stack-control';
 import { CLUSTER_ENV, CLUSTER_HOME, clusterSettings } from './cluster-stack';
 
@@ -49,7 +49,8 @@ async function idsIn(topic: string): Promise<{ ids: Set<string>; records: number
   const left = new Map(ends.map((e) => [e.partition, Number(e.high)]));
   const ids = new Set<string>();
   let records = 0;
-  const consumer = kafka.consumer({ groupId: uniqueName('producer-failover-read') });
+  const groupId = uniqueName('producer-failover-read');
+  const consumer = kafka.consumer({ groupId });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve) => {
@@ -68,6 +69,7 @@ async function idsIn(topic: string): Promise<{ ids: Set<string>; records: number
     });
   });
   await consumer.disconnect();
+  await deleteFromBroker(kafka, { groups: [groupId], topics: [] });
   return { ids, records };
 }
 
