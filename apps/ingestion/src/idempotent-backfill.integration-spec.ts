@@ -80,7 +80,11 @@ describe('a backfill requested again under one Idempotency-Key, to two ingestion
       },
       body: JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as Answer['body'] };
+    return {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      body: (await res.json()) as Answer['body'],
+    };
   };
   const backfill = (url: string, body: unknown, key?: string) => post(url, '/v1/backfills', body, key);
 
@@ -196,5 +200,17 @@ describe('a backfill requested again under one Idempotency-Key, to two ingestion
     expect((await backfill(urls[0], { ...body, seed: uniqueName('idem-backfill') }, key)).status).toBe(202);
     const pushed = await post(urls[1], '/v1/users', generateUsers({ seed: key, count: 1 })[0], key);
     expect(pushed.status).toBe(202);
+  });
+
+  it('is refused with 503 and Retry-After, naming the idempotency store, by a replica that cannot reach PostgreSQL', async () => {
+    const app = await ingestionReplica(scratch, { INGESTION_API_KEYS: API_KEY, POSTGRES_PORT: '1' }); // nothing listens on port 1
+    replicas.push(app);
+    const seed = uniqueName('idem-backfill-cut');
+    const res = await backfill(await app.getUrl(), { ...days(), perDay: PER_DAY, seed }, 'k');
+    expect([res.status, res.retryAfter]).toEqual([503, '1']);
+    expect(res.body.message).toMatch(
+      /^the idempotency store \(PostgreSQL\) did not answer, so this backfill was not started/,
+    );
+    expect(await storedOf(seed)).toEqual([]);
   });
 });
