@@ -2,7 +2,14 @@
 
 One mapped task per day asks ingestion for that day's deterministic batch (`backfill-<seed>-<day>`,
 generated from seed `<seed>-<day>`), then one sensor per batch polls the audit until every event of the
-batch is persisted or dead-lettered.
+batch is persisted or dead-lettered. `plan_days` reads each batch's audit counts before any day is asked
+for, once: the sensor measures this run's events from them.
+
+A retry of a day's request is not a new backfill: the task sends an `Idempotency-Key` derived from the DAG
+id, run id, task id and map index (never the try number), so every try of the task instance gets the
+backfill the first one started (ingestion keeps the key 24 h, ADR 15) and the audit counts its events once.
+Clearing a day's request within the same run is a retry too (within 24 h, the same backfill); a new run of
+the DAG is a new backfill.
 
 What a rerun with the same params guarantees: it sends the same people (the same seed and day generate
 them again, under the same batch id), and persistence upserts by login.uuid, so each person is still stored
@@ -60,7 +67,9 @@ def users_backfill():
     @task
     def plan_days(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         from airflow.sdk.exceptions import AirflowFailException
+        from sparkflow_airflow.backfill import Baseline, batch_id
         from sparkflow_airflow.backfill import plan_days as days_between
+        from sparkflow_airflow.clients import AuditClient
 
         assert params is not None
         try:
@@ -68,23 +77,41 @@ def users_backfill():
         except ValueError as err:
             # The run's conf cannot change between tries: retrying would only hold up the backfills queued behind.
             raise AirflowFailException(f"bad params: {err}") from err
-        return [
-            {"day": day, "per_day": params["per_day"], "seed": params["seed"], "source": params["source"]}
-            for day in days
-        ]
+        audit = AuditClient()
+        planned = []
+        for day in days:
+            # Counted before any day is asked for, so the sensor waits for this run's events, not a previous
+            # run's; counted here, once, not in request_day, whose retry would count the events of the
+            # backfill its earlier try started (and resumes) as a previous run's. A 4xx fails the task at once
+            # (clients.py); a 5xx or a connection error is retried.
+            baseline = Baseline.from_counts(audit.batch(batch_id(params["seed"], day)))
+            planned.append(
+                {
+                    "day": day,
+                    "per_day": params["per_day"],
+                    "seed": params["seed"],
+                    "source": params["source"],
+                    "baseline": {"ingested": baseline.ingested, "dead_lettered": baseline.dead_lettered},
+                }
+            )
+        return planned
 
     @task(map_index_template="{{ request['day'] }}")
-    def request_day(request: dict[str, Any]) -> dict[str, Any]:
+    def request_day(request: dict[str, Any], ti: Any = None) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
-        from sparkflow_airflow.backfill import Baseline, batch_id
-        from sparkflow_airflow.clients import AuditClient, IngestionClient
+        from sparkflow_airflow.backfill import backfill_idempotency_key, batch_id
+        from sparkflow_airflow.clients import IngestionClient
 
+        assert ti is not None
         expected_batch = batch_id(request["seed"], request["day"])
-        # Counted before asking, so the sensor waits for this run's events, not a previous run's. A 4xx from
-        # either service fails the task at once (clients.py); a 5xx or a connection error is retried.
-        baseline = Baseline.from_counts(AuditClient().batch(expected_batch))
+        # Every try of this task instance sends the same key: a retry after a timeout, a 5xx or a lost worker
+        # gets the backfill its earlier try started, never a second one.
         accepted = IngestionClient().start_backfill(
-            day=request["day"], per_day=request["per_day"], seed=request["seed"], source=request["source"]
+            day=request["day"],
+            per_day=request["per_day"],
+            seed=request["seed"],
+            source=request["source"],
+            idempotency_key=backfill_idempotency_key(ti.dag_id, ti.run_id, ti.task_id, ti.map_index),
         )
         [batch] = accepted["batches"]
         if batch["batchId"] != expected_batch:
@@ -94,7 +121,7 @@ def users_backfill():
             "day": batch["day"],
             "batch_id": batch["batchId"],
             "expected": batch["expected"],
-            "baseline": {"ingested": baseline.ingested, "dead_lettered": baseline.dead_lettered},
+            "baseline": request["baseline"],
         }
 
     @task.sensor(

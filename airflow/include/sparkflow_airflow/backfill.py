@@ -5,6 +5,8 @@ No Airflow and no I/O here, so every rule is unit-tested in milliseconds (tests/
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shlex
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +29,15 @@ def plan_days(start: str, end: str) -> list[str]:
 def batch_id(seed: str, day: str) -> str:
     """Ingestion's deterministic batch id for one backfill day (backfillBatchId in libs/ingestion-core)."""
     return f"backfill-{seed}-{day}"
+
+
+def backfill_idempotency_key(dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
+    """The `Idempotency-Key` a task instance starts its backfill under: the same on every try of the task
+    instance (so a retry resumes the backfill its earlier try may have started), another for another DAG run,
+    task or mapped day. Never the try number. A digest, so whatever a run id holds (users name manual runs)
+    the key is 1-255 visible ASCII characters, as ingestion requires."""
+    identity = json.dumps([dag_id, run_id, task_id, map_index], ensure_ascii=True)
+    return "airflow-" + hashlib.sha256(identity.encode()).hexdigest()
 
 
 def dead_letters_command(batch: str) -> str:

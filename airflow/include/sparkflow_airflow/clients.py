@@ -76,9 +76,12 @@ def _get_or_none(conn_id: str, path: str) -> dict[str, Any] | None:
     return res.json()
 
 
-def _post(conn_id: str, path: str, body: Any) -> dict[str, Any]:
-    """POST `body` as JSON: the answer's JSON body, or raised as `_raise_for_status` says."""
-    res = _hook("POST", conn_id).run(path, json=body, extra_options={**_TIMEOUT, "check_response": False})
+def _post(conn_id: str, path: str, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """POST `body` as JSON (with `headers` besides the connection's): the answer's JSON body, or raised as
+    `_raise_for_status` says."""
+    res = _hook("POST", conn_id).run(
+        path, json=body, headers=headers, extra_options={**_TIMEOUT, "check_response": False}
+    )
     _raise_for_status(res, conn_id)
     return res.json()
 
@@ -89,9 +92,15 @@ class IngestionClient:
     def __init__(self, conn_id: str = INGESTION_CONN_ID) -> None:
         self.conn_id = conn_id
 
-    def start_backfill(self, *, day: str, per_day: int, seed: str, source: str) -> dict[str, Any]:
+    def start_backfill(
+        self, *, day: str, per_day: int, seed: str, source: str, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Starts a backfill of one day. Under an `idempotency_key` (ingestion's `Idempotency-Key`) the same
+        request sent again, after a timeout or by a retry of the task, answers the backfill the first one
+        started and starts nothing more; the same key with another body is refused (422)."""
         body = {"from": day, "to": day, "perDay": per_day, "seed": seed, "source": source}
-        return _post(self.conn_id, "/v1/backfills", body)
+        headers = None if idempotency_key is None else {"Idempotency-Key": idempotency_key}
+        return _post(self.conn_id, "/v1/backfills", body, headers)
 
     def backfill(self, backfill_id: str) -> dict[str, Any] | None:
         """The backfill as every ingestion replica reads it (they keep backfills in PostgreSQL); None on 404."""

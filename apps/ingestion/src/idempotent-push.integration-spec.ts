@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, type Consumer, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { BACKFILL_MIGRATIONS } from '@sparkflow/backfill-store';
 import { TOPICS } from '@sparkflow/contracts';
 import { IDEMPOTENCY_MIGRATIONS } from '@sparkflow/idempotency-store';
@@ -15,6 +15,7 @@ import {
   uniqueName,
 } from '@sparkflow/testing';
 import { ingestionReplica } from './testing/ingestion-replica';
+import { TopicTail, byEventId } from './testing/topic-tail';
 
 /**
  * Two ingestion replicas (the whole IngestionModule, twice) against the stack's Kafka and PostgreSQL (a
@@ -28,103 +29,14 @@ const kafka = new Kafka({
   ...kafkaConnection(s),
   logLevel: logLevel.WARN,
 });
-const scratch = scratchKafka(kafka);
+const scratchTopics = scratchKafka(kafka);
 const API_KEY = 'idempotent-push-key';
-
-interface Seen {
-  topic: string;
-  partition: number;
-  value: string;
-  event: { eventId: string; batchId: string; producedAt: string; payload: { login?: { uuid?: string } } };
-}
-
-/** Every record users.raw and users.dlq receive from the moment `start` resolves. */
-class TopicTail {
-  readonly seen: Seen[] = [];
-  private readonly read = new Map<string, bigint>(); // topic:partition → next offset to read
-  private consumer: Consumer | null = null;
-
-  async start(): Promise<void> {
-    const topics = [TOPICS.usersRaw, TOPICS.usersDlq];
-    const ends = await this.ends(topics);
-    const consumer = kafka.consumer({
-      groupId: scratch.group('it-idempotent-push-tail'),
-      maxWaitTimeInMs: 100,
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: false });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
-        this.read.set(`${topic}:${partition}`, BigInt(message.offset) + 1n);
-        const value = message.value?.toString('utf8') ?? '';
-        try {
-          this.seen.push({ topic, partition, value, event: JSON.parse(value) as Seen['event'] });
-        } catch {
-          // not an event of this test
-        }
-      },
-    });
-    for (const [at, offset] of ends) {
-      const [topic, partition] = at.split(':');
-      this.read.set(at, offset);
-      consumer.seek({ topic, partition: Number(partition), offset: String(offset) });
-    }
-  }
-
-  /** Resolves once every record the topics held when called has been read. */
-  async caughtUp(): Promise<void> {
-    const ends = await this.ends([TOPICS.usersRaw, TOPICS.usersDlq]);
-    const deadline = Date.now() + 20_000;
-    while ([...ends].some(([at, end]) => (this.read.get(at) ?? 0n) < end)) {
-      if (Date.now() > deadline)
-        throw new Error(
-          `the consumer did not reach the end of the topics: ${[...ends]
-            .filter(([at, end]) => (this.read.get(at) ?? 0n) < end)
-            .map(([at, end]) => `${at} read ${this.read.get(at)} of ${end}`)
-            .join(', ')}; seen ${this.seen.length}`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  of(batchId: string, topic: string): Seen[] {
-    return this.seen.filter((r) => r.topic === topic && r.event.batchId === batchId);
-  }
-
-  private async ends(topics: string[]): Promise<Map<string, bigint>> {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const ends = new Map<string, bigint>();
-      for (const topic of topics)
-        for (const e of await admin.fetchTopicOffsets(topic))
-          ends.set(`${topic}:${e.partition}`, BigInt(e.high));
-      return ends;
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-  }
-}
-
-/** The records of one event id, every one of them byte for byte. */
-const byEventId = (records: Seen[]) => {
-  const groups = new Map<string, Set<string>>();
-  for (const r of records)
-    groups.set(r.event.eventId, (groups.get(r.event.eventId) ?? new Set()).add(r.value));
-  return groups;
-};
 
 describe('a push sent again under one Idempotency-Key, to two ingestion replicas', () => {
   let scratch: ScratchDatabase;
   const replicas: INestApplication[] = [];
   const urls: string[] = [];
-  const tail = new TopicTail();
+  const tail = new TopicTail(kafka, scratchTopics, 'it-idempotent-push-tail');
 
   async function replica(env: Record<string, string> = {}): Promise<string> {
     const app = await ingestionReplica(scratch, { INGESTION_API_KEYS: API_KEY, ...env });

@@ -72,18 +72,25 @@ const idempotencyLog = new Logger('idempotency-keys');
     },
     {
       provide: BackfillsService,
-      inject: [IngestUsersUseCase, BackfillStore, INGESTION_CONFIG],
-      useFactory: (i: IngestUsersUseCase, store: BackfillStore, c: IngestionConfig) =>
+      inject: [IngestUsersUseCase, BackfillStore, IdempotencyKeysRepository, INGESTION_CONFIG],
+      useFactory: (
+        i: IngestUsersUseCase,
+        store: BackfillStore,
+        keys: IdempotencyKeysRepository,
+        c: IngestionConfig,
+      ) =>
         new BackfillsService(i, backfillPeople, store, {
           pollMs: c.INGESTION_BACKFILL_POLL_MS,
           log: (m) => backfillLog.log(m),
+          keys,
+          warn: (m) => idempotencyLog.warn(m),
         }),
     },
     {
       provide: IdempotencyKeysRepository,
       inject: [INGESTION_CONFIG],
       useFactory: (c: IngestionConfig) => {
-        // Connected on first use: only pushes with an Idempotency-Key need it.
+        // Connected on first use: only pushes and backfills with an Idempotency-Key need it.
         const keys = new IdempotencyKeysRepository(
           postgresSettings(c),
           c.INGESTION_IDEMPOTENCY_STORE_TIMEOUT_MS,

@@ -30,6 +30,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       create: async (b: unknown) => {
         if (storeFails) throw storeFails;
         created.push(b);
+        return true;
       },
       get: async () => null,
       claimExpired: async () => null,

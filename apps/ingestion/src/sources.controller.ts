@@ -13,11 +13,12 @@ import {
 import type { Request, Response } from 'express';
 import {
   BackfillsService,
+  IDEMPOTENCY_KEY_HEADER,
   PullUsersUseCase,
   SyntheticUsersUseCase,
   type BodyHeaders,
 } from '@sparkflow/ingestion-core';
-import { ApiKeyGuard, bodyIsEmpty } from '@sparkflow/service-kit';
+import { API_KEY_HEADER, ApiKeyGuard, bodyIsEmpty } from '@sparkflow/service-kit';
 import { RateLimitGuard } from './rate-limit.guard';
 import { reply } from './reply';
 
@@ -49,10 +50,21 @@ export class SourcesController {
     return reply(res, await this.pullUsers.execute(body, bodyHeaders(req)));
   }
 
+  /**
+   * 202 with the backfill started; with an Idempotency-Key, the same backfill (id) for every request sent
+   * under it, started once (ADR 15).
+   */
   @Post('backfills')
   @HttpCode(202)
   async backfill(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return reply(res, await this.backfills.request(body, bodyHeaders(req)));
+    return reply(
+      res,
+      await this.backfills.request(body, {
+        ...bodyHeaders(req),
+        apiKey: String(req.headers[API_KEY_HEADER]),
+        idempotencyKey: req.headers[IDEMPOTENCY_KEY_HEADER],
+      }),
+    );
   }
 
   /** Answered from PostgreSQL, so every replica answers for every backfill. */

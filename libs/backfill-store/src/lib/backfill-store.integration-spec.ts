@@ -72,6 +72,28 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     expect(await a.get(randomUUID())).toBeNull();
   });
 
+  it('stores a backfill of one id once, however many replicas create it at once or later; only one is told it stored it', async () => {
+    const id = randomUUID();
+    const create = (store: BackfillStore, perDay: number) =>
+      store.create({ id, request: { perDay }, requestedAt: REQUESTED_AT, batches });
+    const [a, b, c] = [replica('replica-a'), replica('replica-b'), replica('replica-c')];
+    const created = await Promise.all([create(a, 1), create(b, 2), create(c, 3)]);
+    expect(created.filter(Boolean)).toHaveLength(1);
+    expect(await create(b, 4)).toBe(false);
+    const winner = ['replica-a', 'replica-b', 'replica-c'][created.indexOf(true)];
+    expect(await a.get(id)).toMatchObject({
+      request: { perDay: created.indexOf(true) + 1 },
+      leaseOwner: winner,
+      attempts: 1,
+      batches: batches.map((x) => ({ ...x, produced: 0 })),
+    });
+    const [{ n }] = (await scratch.ds.query(
+      `SELECT count(*)::int AS n FROM ingestion.backfill_batches WHERE backfill_id = $1`,
+      [id],
+    )) as { n: number }[];
+    expect(n).toBe(batches.length);
+  });
+
   it('lets no other replica take a backfill while its lease is live, and exactly one once it is released', async () => {
     const a = replica('replica-a');
     const id = await newBackfill(a);

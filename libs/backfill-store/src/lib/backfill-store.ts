@@ -127,19 +127,25 @@ export class BackfillStore {
     await this.pool.end();
   }
 
-  /** Stores a new backfill, its lease already held by this replica. */
+  /**
+   * Stores a new backfill, its lease already held by this replica: true. False, storing nothing, when a
+   * backfill of this id is already stored — the one a request sent again under the same Idempotency-Key
+   * (same id) started, which its own replica works; a concurrent insert of the id is waited for first.
+   */
   async create(b: {
     id: string;
     request: unknown;
     requestedAt: Date;
     batches: readonly Omit<StoredBatch, 'produced'>[];
-  }) {
-    await this.transaction(async (tx) => {
-      await tx.query(
+  }): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const inserted = await tx.query(
         `INSERT INTO ingestion.backfills (id, request, status, lease_owner, lease_until, requested_at)
-         VALUES ($1, $2, 'running', $3, now() + make_interval(secs => $4), $5)`,
+         VALUES ($1, $2, 'running', $3, now() + make_interval(secs => $4), $5)
+         ON CONFLICT (id) DO NOTHING`,
         [b.id, JSON.stringify(b.request), this.owner, this.leaseSeconds, b.requestedAt],
       );
+      if (inserted.rowCount !== 1) return false;
       await tx.query(
         `INSERT INTO ingestion.backfill_batches (backfill_id, position, day, batch_id, expected)
          SELECT $1, p - 1, d, id, n FROM unnest($2::date[], $3::text[], $4::int[]) WITH ORDINALITY AS t(d, id, n, p)`,
@@ -150,6 +156,7 @@ export class BackfillStore {
           b.batches.map((x) => x.expected),
         ],
       );
+      return true;
     });
   }
 
@@ -210,12 +217,13 @@ export class BackfillStore {
   }
 
   /** `work` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
-  private transaction(work: (tx: PoolClient) => Promise<void>): Promise<void> {
+  private transaction<T>(work: (tx: PoolClient) => Promise<T>): Promise<T> {
     return withConnection(this.pool, async (tx) => {
       await tx.query('BEGIN');
       try {
-        await work(tx);
+        const result = await work(tx);
         await tx.query('COMMIT');
+        return result;
       } catch (err) {
         // A connection whose rollback failed is closed (`withConnection` closes it after a plain Error).
         await tx.query('ROLLBACK').catch((rollback: Error) => {

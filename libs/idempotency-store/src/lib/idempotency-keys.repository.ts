@@ -3,7 +3,10 @@ import { BoundedPool, type PostgresLogin } from '@sparkflow/postgres-pool';
 /** Where the keys are kept: the services' PostgreSQL role on the stack's database. */
 export type IdempotencyPostgresSettings = PostgresLogin;
 
-/** What a key holds; the same shape as ingestion-core's `KeyedPush`. */
+/**
+ * What a key holds; the same shape as ingestion-core's `KeyedPush`. A backfill's key (scoped apart from
+ * pushes' in the key's digest) holds the backfill's id as `batchId` and its request time as `firstEventMicros`.
+ */
 export interface IdempotencyEntry {
   batchId: string;
   /** Microseconds since the epoch. */

@@ -23,7 +23,7 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const acceptingStore = (): BackfillRepository => ({
   owner: 'spec',
   leaseSeconds: 30,
-  create: async () => undefined,
+  create: async () => true,
   get: async (): Promise<StoredBackfill | null> => null,
   claimExpired: async (): Promise<StoredBackfill | null> => null,
   recordProgress: async () => true,

@@ -13,11 +13,13 @@ import {
   backfillEventId,
   backfillEventTime,
   daysBetween,
+  type Backfill,
   type BackfillBatch,
   type BackfillRepository,
   type DayGenerator,
   type StoredBackfill,
 } from './backfills.service';
+import { idempotencyScope, type KeyedPush, type KeyedPushStore } from '../push/idempotency-key';
 
 describe('backfills', () => {
   it('lists every UTC day from `from` to `to`, both included, across a month end', () => {
@@ -80,6 +82,7 @@ class LeaseBook implements BackfillRepository {
     requestedAt: Date;
     batches: readonly Omit<BackfillBatch, 'produced'>[];
   }) {
+    if (LeaseBook.rows.has(b.id)) return false;
     const batches = b.batches.map((x) => ({ ...x, produced: 0 }));
     LeaseBook.rows.set(b.id, {
       id: b.id,
@@ -91,6 +94,7 @@ class LeaseBook implements BackfillRepository {
       batches,
       holder: this.owner,
     });
+    return true;
   }
   async get(id: string) {
     const row = LeaseBook.rows.get(id);
@@ -347,5 +351,162 @@ describe('BackfillsService when the store fails', () => {
       const service = new BackfillsService(recordingIngest().ingest, people, failingStore(down));
       expect(await codeOf(service.start(request))).toBe(SparkflowErrorCode.PostgresUnavailable);
     }
+  });
+});
+
+describe('BackfillsService.request under an Idempotency-Key', () => {
+  /** The key store's contract in memory: the first proposal under a scope stands. */
+  const memoryKeys = (): KeyedPushStore & { scopes: string[] } => {
+    const entries = new Map<string, KeyedPush>();
+    const scopes: string[] = [];
+    return {
+      scopes,
+      claim: async (scope, proposed) => {
+        scopes.push(scope);
+        if (!entries.has(scope)) entries.set(scope, proposed);
+        return entries.get(scope)!;
+      },
+    };
+  };
+  const JSON_BODY = { contentType: 'application/json' };
+  const keyed = (key: string | string[], apiKey = 'api-key-a') => ({
+    ...JSON_BODY,
+    apiKey,
+    idempotencyKey: key,
+  });
+  const DAY = Date.parse('2026-02-01T10:00:00.000Z');
+  /** A replica: its own lease holder, producer and clock; `keys` is shared by all of them. */
+  const replica = (owner: string, keys: KeyedPushStore | undefined, now: number) => {
+    const recorded = recordingIngest();
+    const repo = new LeaseBook(owner);
+    const service = new BackfillsService(recorded.ingest, people, repo, {
+      pollMs: 60_000,
+      keys,
+      now: () => now,
+    });
+    return { service, sent: recorded.sent };
+  };
+  const body = { from: '2026-01-05', to: '2026-01-06', perDay: 700, seed: uniqueSeed() };
+  function uniqueSeed() {
+    return `idem-${Math.random().toString(36).slice(2)}`;
+  }
+  const storedOf = (seed: string) =>
+    [...LeaseBook.rows.values()].filter((r) => (r.request as { seed: string }).seed === seed);
+
+  it('starts one backfill for every request under the key, on any replica, at once or later: same id, same time, produced once', async () => {
+    const keys = memoryKeys();
+    const [a, b] = [replica('a', keys, DAY), replica('b', keys, DAY + 5_000)];
+    const first = await Promise.all([
+      a.service.request(body, keyed('k-1')),
+      b.service.request(body, keyed('k-1')),
+    ]);
+    const later = await b.service.request(JSON.parse(JSON.stringify(body)), keyed('k-1'));
+    const answers = [...first, later];
+    expect(answers.map((x) => x.status)).toEqual([202, 202, 202]);
+    const ids = answers.map((x) => (x.body as Backfill).id);
+    expect(new Set(ids).size).toBe(1);
+    expect(new Set(answers.map((x) => (x.body as Backfill).requestedAt))).toEqual(
+      new Set([new Date(DAY).toISOString()]),
+    );
+    await Promise.all([a.service.settled(ids[0]), b.service.settled(ids[0])]);
+
+    expect(storedOf(body.seed)).toHaveLength(1);
+    expect(storedOf(body.seed)[0]).toMatchObject({ id: ids[0], status: 'produced', attempts: 1 });
+    // Only the replica whose insert won worked it: every person once.
+    const sent = [...a.sent, ...b.sent];
+    expect(sent).toHaveLength(1400);
+    expect(new Set(sent.map((e) => e.eventId)).size).toBe(1400);
+  });
+
+  it('refuses the key with another body as 422 naming the header, starting nothing', async () => {
+    const keys = memoryKeys();
+    const a = replica('a', keys, DAY);
+    const started = await a.service.request(body, keyed('k-2'));
+    const other = { ...body, seed: uniqueSeed() };
+    const refused = await a.service.request(other, keyed('k-2'));
+    expect(refused).toMatchObject({
+      status: 422,
+      body: { statusCode: 422, errors: [{ path: 'Idempotency-Key' }] },
+    });
+    expect(refused.body).toHaveProperty(
+      'message',
+      expect.stringMatching(/^Idempotency-Key was already used/),
+    );
+    expect(storedOf(other.seed)).toEqual([]);
+    await a.service.settled((started.body as Backfill).id);
+  });
+
+  it('keeps a backfill key apart from a push key and from another API key', async () => {
+    const keys = memoryKeys();
+    const a = replica('a', keys, DAY);
+    const one = await a.service.request(body, keyed('k-3', 'api-key-a'));
+    const two = await a.service.request(body, keyed('k-3', 'api-key-b'));
+    expect((one.body as Backfill).id).not.toBe((two.body as Backfill).id);
+    expect(keys.scopes).toEqual([
+      idempotencyScope('api-key-a', 'k-3', 'backfill'),
+      idempotencyScope('api-key-b', 'k-3', 'backfill'),
+    ]);
+    expect(keys.scopes).not.toContain(idempotencyScope('api-key-a', 'k-3'));
+    await Promise.all([one, two].map((x) => a.service.settled((x.body as Backfill).id)));
+  });
+
+  it('starts a new backfill per request without the header, as before, and never asks the key store', async () => {
+    const keys = memoryKeys();
+    const a = replica('a', keys, DAY);
+    const seed = uniqueSeed();
+    const [one, two] = [
+      await a.service.request({ ...body, seed }, JSON_BODY),
+      await a.service.request({ ...body, seed }, JSON_BODY),
+    ];
+    expect((one.body as Backfill).id).not.toBe((two.body as Backfill).id);
+    expect(storedOf(seed)).toHaveLength(2);
+    expect(keys.scopes).toEqual([]);
+    await Promise.all([one, two].map((x) => a.service.settled((x.body as Backfill).id)));
+  });
+
+  it('refuses a malformed key with 400 naming it, and a key the store cannot check with 503 and Retry-After', async () => {
+    const seed = uniqueSeed();
+    const a = replica('a', memoryKeys(), DAY);
+    expect(await a.service.request({ ...body, seed }, keyed('two words'))).toMatchObject({
+      status: 400,
+      body: { errors: [{ path: 'Idempotency-Key' }] },
+    });
+    const down = replica('a', { claim: () => Promise.reject(new Error('no answer within 1000 ms')) }, DAY);
+    const refused = await down.service.request({ ...body, seed }, keyed('k-4'));
+    expect(refused).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    expect(refused.body).toHaveProperty(
+      'message',
+      expect.stringMatching(/^the idempotency store .*no answer/),
+    );
+    const unconfigured = replica('a', undefined, DAY);
+    expect((await unconfigured.service.request({ ...body, seed }, keyed('k-4'))).status).toBe(503);
+    expect(storedOf(seed)).toEqual([]);
+  });
+
+  it('completes, on a retry, a first request that claimed the key but could not store its backfill', async () => {
+    const keys = memoryKeys();
+    const seed = uniqueSeed();
+    const a = replica('a', keys, DAY);
+    const failing = new BackfillsService(
+      recordingIngest().ingest,
+      people,
+      {
+        ...new LeaseBook('a'),
+        owner: 'a',
+        leaseSeconds: 30,
+        create: () =>
+          Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+      } as unknown as BackfillRepository,
+      { pollMs: 60_000, keys, now: () => DAY },
+    );
+    await expect(failing.request({ ...body, seed }, keyed('k-5'))).rejects.toMatchObject({
+      code: SparkflowErrorCode.PostgresUnavailable,
+    });
+    expect(storedOf(seed)).toEqual([]);
+    const retried = await a.service.request({ ...body, seed }, keyed('k-5'));
+    expect(retried.status).toBe(202);
+    await a.service.settled((retried.body as Backfill).id);
+    expect(storedOf(seed)).toMatchObject([{ id: (retried.body as Backfill).id, status: 'produced' }]);
+    expect(a.sent).toHaveLength(1400);
   });
 });

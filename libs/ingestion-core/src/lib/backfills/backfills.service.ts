@@ -13,6 +13,14 @@ import { ingestInChunks, slices } from '../sources/ingest-in-chunks';
 import { backfillStoreError } from './store-errors';
 import { parseRequest, refusal, type BodyHeaders, type RequestOutcome } from '../request/request-outcome';
 import type { FieldError } from '../push/parse-push-body';
+import {
+  bodyDigest,
+  claimIdempotencyKey,
+  idempotencyScope,
+  parseIdempotencyKey,
+  type KeyRefusal,
+  type KeyedPushStore,
+} from '../push/idempotency-key';
 import { z } from 'zod';
 
 const isoDay = z.iso.date();
@@ -62,12 +70,13 @@ export interface Backfill {
 export interface BackfillRepository {
   readonly owner: string;
   readonly leaseSeconds: number;
+  /** Stores a new backfill leased to this replica: true; false, storing nothing, when its id is already stored. */
   create(b: {
     id: string;
     request: unknown;
     requestedAt: Date;
     batches: readonly Omit<BackfillBatch, 'produced'>[];
-  }): Promise<void>;
+  }): Promise<boolean>;
   get(id: string): Promise<StoredBackfill | null>;
   claimExpired(): Promise<StoredBackfill | null>;
   recordProgress(id: string, position: number, produced: number): Promise<boolean>;
@@ -210,7 +219,19 @@ export interface BackfillWorkerOptions {
   log?: (message: string) => void;
   /** The clock a request's time is read from (ms since the epoch). */
   now?: () => number;
+  /** Where Idempotency-Keys are kept (`libs/idempotency-store`); without it a request with the header is 503. */
+  keys?: KeyedPushStore;
+  /** Told why the key store failed a request (answered 503). */
+  warn?: (message: string) => void;
 }
+
+/** What `POST /v1/backfills` carries besides its body: the API key it was accepted under and its Idempotency-Key. */
+export interface BackfillHeaders extends BodyHeaders {
+  apiKey?: string;
+  idempotencyKey?: string | string[];
+}
+
+export type BackfillOutcome = RequestOutcome<Backfill> | KeyRefusal;
 
 /**
  * Produces one deterministic batch per day, generated and produced in chunks so memory stays flat
@@ -240,15 +261,43 @@ export class BackfillsService {
 
   /**
    * `POST /v1/backfills`: 202 with the backfill it started; 400 for an empty body, 415 for one that is not
-   * JSON, 400 naming every bad field.
+   * JSON, 400 naming every bad field or a malformed Idempotency-Key.
+   *
+   * With an `Idempotency-Key` (the header of `POST /v1/users`, ADR 15) a request may be sent again and
+   * starts nothing more: the key, kept for 24 h in `libs/idempotency-store` under a scope of its own
+   * (a backfill's key never meets a push's), holds the backfill id and request time of its first
+   * request, and every request under it — a retry, a concurrent duplicate on another replica — stores that
+   * backfill if it is not stored yet (only the one whose insert wins works it) and answers 202 with it as it
+   * stands. The same key with another body is 422 naming the header; a key the store cannot check is 503.
    */
-  async request(body: unknown, headers?: BodyHeaders): Promise<RequestOutcome<Backfill>> {
+  async request(body: unknown, headers?: BackfillHeaders): Promise<BackfillOutcome> {
     const parsed = parseRequest(BackfillRequest, body, headers);
     if (!parsed.ok) return parsed.refusal;
+    const header = parseIdempotencyKey(headers?.idempotencyKey);
+    if (!header.ok)
+      return refusal(400, header.message, [{ path: 'Idempotency-Key', message: header.message }]);
     const requestedAt = this.clock();
     const days = backfillDayErrors(parsed.data, requestedAt);
     if (days.length) return refusal(400, 'invalid request', days);
-    return { status: 202, body: await this.start(parsed.data, requestedAt) };
+    if (header.key === null) return { status: 202, body: await this.start(parsed.data, requestedAt) };
+
+    const claimed = await claimIdempotencyKey(
+      this.options.keys,
+      idempotencyScope(headers?.apiKey ?? '', header.key, 'backfill'),
+      {
+        batchId: randomUUID(),
+        firstEventMicros: BigInt(requestedAt.getTime()) * 1000n,
+        bodySha256: bodyDigest(body),
+      },
+      'backfill',
+      this.options.warn,
+    );
+    if (!claimed.ok) return claimed.refusal;
+    const { batchId: id, firstEventMicros } = claimed.kept;
+    return {
+      status: 202,
+      body: await this.start(parsed.data, new Date(Number(firstEventMicros / 1000n)), id),
+    };
   }
 
   private clock(): Date {
@@ -257,11 +306,16 @@ export class BackfillsService {
 
   /**
    * Stores the backfill with this replica's lease and starts working it; `requestedAt` is the time its
-   * people's event times follow from (and the latest of their registrations).
+   * people's event times follow from (and the latest of their registrations). Given the `id` of a backfill
+   * already stored (an Idempotency-Key's), it stores and starts nothing and answers that backfill as it stands.
    */
-  async start(request: BackfillRequest, requestedAt = this.clock()): Promise<Backfill> {
+  async start(
+    request: BackfillRequest,
+    requestedAt = this.clock(),
+    id: string = randomUUID(),
+  ): Promise<Backfill> {
     const backfill: Backfill = {
-      id: randomUUID(),
+      id,
       request,
       status: 'running',
       attempts: 1,
@@ -273,9 +327,14 @@ export class BackfillsService {
         produced: 0,
       })),
     };
-    await this.repository.create({ ...backfill, requestedAt }).catch(backfillStoreError);
-    this.work(backfill);
-    return backfill;
+    const created = await this.repository.create({ ...backfill, requestedAt }).catch(backfillStoreError);
+    if (created) {
+      this.work(backfill);
+      return backfill;
+    }
+    const stored = await this.repository.get(id).catch(backfillStoreError);
+    if (!stored) throw new Error(`backfill ${id} was stored by another request but cannot be read back`);
+    return toBackfill(stored);
   }
 
   async get(id: string): Promise<Backfill | undefined> {

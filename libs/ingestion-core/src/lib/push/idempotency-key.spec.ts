@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   bodyDigest,
   idempotencyScope,
@@ -43,6 +44,21 @@ describe('idempotencyScope', () => {
     expect(scope).not.toBe(idempotencyScope('api-key-one', 'push-2'));
     // The pair cannot be shifted across the boundary between the two.
     expect(idempotencyScope('a:b', 'c')).not.toBe(idempotencyScope('a', 'b:c'));
+  });
+
+  it('keeps a backfill key apart from a push key of the same API key and value, and leaves push keys as they were', () => {
+    const push = idempotencyScope('api-key-one', 'k');
+    expect(idempotencyScope('api-key-one', 'k', 'push')).toBe(push);
+    // The digest push keys were stored under before backfills took keys: they stay valid across an upgrade.
+    expect(push).toBe(
+      createHash('sha256')
+        .update(JSON.stringify(['sparkflow-idempotency-key', 'api-key-one', 'k']))
+        .digest('hex'),
+    );
+    const backfill = idempotencyScope('api-key-one', 'k', 'backfill');
+    expect(backfill).toMatch(/^[0-9a-f]{64}$/);
+    expect(backfill).not.toBe(push);
+    expect(backfill).not.toBe(idempotencyScope('api-key-two', 'k', 'backfill'));
   });
 });
 

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { nameBasedEventId } from '@sparkflow/contracts';
 
 /**
- * The request header that makes `POST /v1/users` safe to send again (draft-ietf-httpapi-idempotency-key-header).
- * Node lower-cases header names.
+ * The request header that makes `POST /v1/users` and `POST /v1/backfills` safe to send again
+ * (draft-ietf-httpapi-idempotency-key-header). Node lower-cases header names.
  */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 
-/** How long a key holds its batch: a push sent again within it is the same events. */
+/** How long a key holds its batch (or backfill): a request sent again within it is the same events. */
 export const IDEMPOTENCY_KEY_TTL_S = 24 * 60 * 60;
 
 const VISIBLE_ASCII = /^[\x21-\x7e]{1,255}$/;
@@ -29,12 +29,22 @@ export function parseIdempotencyKey(
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** What a key guards: a push (`POST /v1/users`) or a backfill (`POST /v1/backfills`). */
+export type IdempotentRequest = 'push' | 'backfill';
+
+/** The name each kind of request's keys are digested under; a push's is the one its keys always had. */
+const SCOPE_NAMES: Record<IdempotentRequest, string> = {
+  push: 'sparkflow-idempotency-key',
+  backfill: 'sparkflow-backfill-idempotency-key',
+};
+
 /**
- * Where a key is kept: a digest of the API key and the idempotency key together, so two clients' keys
- * never meet and the store never holds an API key. JSON keeps the pair unambiguous whatever either holds.
+ * Where a key is kept: a digest of the kind of request, the API key and the idempotency key together, so
+ * two clients' keys never meet, a push's key never meets a backfill's, and the store never holds an API
+ * key. JSON keeps the triple unambiguous whatever each holds.
  */
-export const idempotencyScope = (apiKey: string, key: string) =>
-  sha256(JSON.stringify(['sparkflow-idempotency-key', apiKey, key]));
+export const idempotencyScope = (apiKey: string, key: string, request: IdempotentRequest = 'push') =>
+  sha256(JSON.stringify([SCOPE_NAMES[request], apiKey, key]));
 
 /**
  * The request's body as parsed: the same JSON sent again (whatever its whitespace) has the same digest,
@@ -59,11 +69,67 @@ export interface KeyedPush {
 }
 
 /**
- * Where keys are kept, shared by every replica (`libs/idempotency-store`). `claim` stores `proposed` under
+ * Where keys are kept, shared by every replica (`libs/idempotency-store`). A backfill's key keeps the
+ * backfill's id as `batchId` and the time it was requested (µs, whole milliseconds) as `firstEventMicros`. `claim` stores `proposed` under
  * `scope` unless a live entry is there, and answers the entry that stands: the proposal for the first
  * request, the first request's for any other, concurrent ones on other replicas included. It rejects when
  * the store does not answer in time.
  */
 export interface KeyedPushStore {
   claim(scope: string, proposed: KeyedPush, ttlSeconds: number): Promise<KeyedPush>;
+}
+
+/** Why a keyed request must not go on: its key was used for another body (422), or the store did not answer (503). */
+export type KeyRefusal =
+  | {
+      status: 422;
+      body: { statusCode: 422; message: string; errors: { path: string; message: string }[] };
+    }
+  | {
+      status: 503;
+      headers: { 'retry-after': string };
+      body: { statusCode: 503; message: string; errors: { path: string; message: string }[] };
+    };
+
+/**
+ * Claims `scope` in `keys` with `proposed`, as `POST /v1/users` and `POST /v1/backfills` both do: the entry
+ * that stands (the proposal for the first request under the key), or the refusal to answer — 422 naming
+ * the header when the key was used for another body, 503 with Retry-After naming the store when it did not
+ * answer (or none is configured), so nothing is done without the key checked. `what` names the request in
+ * the messages ("push", "backfill").
+ */
+export async function claimIdempotencyKey(
+  keys: KeyedPushStore | undefined,
+  scope: string,
+  proposed: KeyedPush,
+  what: IdempotentRequest,
+  warn?: (message: string) => void,
+): Promise<{ ok: true; kept: KeyedPush } | { ok: false; refusal: KeyRefusal }> {
+  let kept: KeyedPush;
+  try {
+    if (!keys) throw new Error('no store is configured');
+    kept = await keys.claim(scope, proposed, IDEMPOTENCY_KEY_TTL_S);
+  } catch (err) {
+    const message = `the idempotency store (PostgreSQL) did not answer, so this ${what} was not ${what === 'push' ? 'produced' : 'started'}; send it again with the same Idempotency-Key: ${(err as Error).message}`;
+    warn?.(message);
+    return {
+      ok: false,
+      refusal: {
+        status: 503,
+        headers: { 'retry-after': '1' },
+        body: { statusCode: 503, message, errors: [] },
+      },
+    };
+  }
+  if (kept.bodySha256 !== proposed.bodySha256) {
+    const message = `Idempotency-Key was already used for a different request body; nothing was ${what === 'push' ? 'produced' : 'started'} (use a new key for a new ${what})`;
+    return {
+      ok: false,
+      refusal: {
+        status: 422,
+        body: { statusCode: 422, message, errors: [{ path: 'Idempotency-Key', message }] },
+      },
+    };
+  }
+  return { ok: true, kept };
 }

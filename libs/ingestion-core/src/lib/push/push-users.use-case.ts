@@ -11,8 +11,8 @@ import {
 import type { EventProducer } from '@sparkflow/kafka';
 import { newBatchId, type IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import {
-  IDEMPOTENCY_KEY_TTL_S,
   bodyDigest,
+  claimIdempotencyKey,
   idempotencyScope,
   parseIdempotencyKey,
   pushDeadLetterId,
@@ -130,21 +130,8 @@ export class PushUsersUseCase {
 
   /** The key's entry, the proposal if it is the first request under it; or why the push must not go on. */
   private async claim(scope: string, proposed: KeyedPush): Promise<KeyedPush | PushOutcome> {
-    let kept: KeyedPush;
-    try {
-      if (!this.options.keys) throw new Error('no store is configured');
-      kept = await this.options.keys.claim(scope, proposed, IDEMPOTENCY_KEY_TTL_S);
-    } catch (err) {
-      const message = `the idempotency store (PostgreSQL) did not answer, so this push was not produced; send it again with the same Idempotency-Key: ${(err as Error).message}`;
-      this.options.warn?.(message);
-      return { status: 503, headers: { 'retry-after': '1' }, body: { statusCode: 503, message, errors: [] } };
-    }
-    if (kept.bodySha256 !== proposed.bodySha256) {
-      const message =
-        'Idempotency-Key was already used for a different request body; nothing was produced (use a new key for a new push)';
-      return refusal(422, message, [{ path: 'Idempotency-Key', message }]);
-    }
-    return kept;
+    const claimed = await claimIdempotencyKey(this.options.keys, scope, proposed, 'push', this.options.warn);
+    return claimed.ok ? claimed.kept : claimed.refusal;
   }
 
   private async produce(

@@ -1,0 +1,128 @@
+"""users_backfill's request_day against a local server standing in for ingestion: every try of one task
+instance starts its backfill under the same Idempotency-Key, so a retry resumes it instead of starting a
+second one; another run, or another day of the run, has a key of its own."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+
+import pytest
+from conftest import DAGS_DIR
+from sparkflow_airflow.backfill import backfill_idempotency_key
+
+
+class Ingestion:
+    """Answers POST /v1/backfills with a backfill of the day asked for, GET /v1/batches/... with 404, and
+    records every request's method, path and headers."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = json.loads(self.rfile.read(length) or b"null")
+                outer.requests.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+                if self.command == "POST":
+                    status, answer = 202, {
+                        "id": f"backfill-{len(outer.requests)}",
+                        "batches": [{"day": body["from"], "batchId": f"backfill-{body['seed']}-{body['from']}",
+                                     "expected": body["perDay"], "produced": 0}],
+                    }
+                else:
+                    status, answer = 404, {"statusCode": 404}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _answer  # noqa: N815 - http.server's naming
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def keys(self) -> list[str | None]:
+        return [h.get("idempotency-key") for method, _, h in self.requests if method == "POST"]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def ingestion(monkeypatch) -> Iterator[Ingestion]:
+    server = Ingestion()
+    port = server.httpd.server_address[1]
+    conn = json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": port, "extra": {"x-api-key": "k"}})
+    for name in ("SPARKFLOW_AUDIT", "SPARKFLOW_INGESTION"):
+        monkeypatch.setenv(f"AIRFLOW_CONN_{name}", conn)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_DIR)).dags["users_backfill"]
+
+
+RUN = "manual__2026-12-01T06:00:00.123456+00:00"
+
+
+def ti(run_id: str = RUN, try_number: int = 1, map_index: int = 0) -> SimpleNamespace:
+    return SimpleNamespace(dag_id="users_backfill", run_id=run_id, task_id="request_day", map_index=map_index,
+                           try_number=try_number)
+
+
+def day(d: str = "2026-11-01") -> dict:
+    return {"day": d, "per_day": 5, "seed": "s", "source": "synthetic",
+            "baseline": {"ingested": 7, "dead_lettered": 1}}
+
+
+def test_a_retry_of_the_task_sends_the_key_of_its_first_try_and_another_run_another_key(dag, ingestion):
+    request_day = dag.get_task("request_day").python_callable
+    first = request_day(request=day(), ti=ti(try_number=1))
+    retry = request_day(request=day(), ti=ti(try_number=2))
+    other_run = request_day(request=day(), ti=ti(run_id="manual__2026-12-01T07:00:00+00:00"))
+    other_day = request_day(request=day("2026-11-02"), ti=ti(map_index=1))
+
+    keys = ingestion.keys()
+    assert len(keys) == 4 and all(keys)
+    assert keys[0] == keys[1] == backfill_idempotency_key("users_backfill", RUN, "request_day", 0)
+    assert len({keys[0], keys[2], keys[3]}) == 3
+    # The baseline is the one plan_days read before any try: a retry does not count again.
+    assert [m for m, _, _ in ingestion.requests] == ["POST"] * 4
+    for out in (first, retry, other_run, other_day):
+        assert out["baseline"] == {"ingested": 7, "dead_lettered": 1}
+
+
+def test_plan_days_reads_each_days_baseline_once_before_any_request(dag, ingestion):
+    plan_days = dag.get_task("plan_days").python_callable
+    planned = plan_days(params={"from": "2026-11-01", "to": "2026-11-02", "per_day": 5, "seed": "a/b",
+                                "source": "synthetic"})
+    assert [p["day"] for p in planned] == ["2026-11-01", "2026-11-02"]
+    assert all(p["baseline"] == {"ingested": 0, "dead_lettered": 0} for p in planned)
+    # The batch id travels as one whole path segment, as the client encodes it.
+    assert [p for m, p, _ in ingestion.requests] == ["/v1/batches/backfill-a%2Fb-2026-11-01",
+                                                     "/v1/batches/backfill-a%2Fb-2026-11-02"]
+
+
+@pytest.mark.parametrize("run_id", [RUN, "scheduled__2026-12-01T00:00:00+00:00", "my run: été 😀", "r" * 250])
+def test_the_key_is_a_header_value_ingestion_takes_whatever_the_run_id_holds(run_id):
+    key = backfill_idempotency_key("users_backfill", run_id, "request_day", 3)
+    assert key.isascii() and key.isprintable() and " " not in key and 1 <= len(key) <= 255
+    assert key == backfill_idempotency_key("users_backfill", run_id, "request_day", 3)
+    assert key != backfill_idempotency_key("users_backfill", run_id, "request_day", 4)
+    assert key != backfill_idempotency_key("users_backfill", run_id + "x", "request_day", 3)
+    assert key != backfill_idempotency_key("users_backfill_other", run_id, "request_day", 3)
