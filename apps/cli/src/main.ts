@@ -26,7 +26,16 @@ Environment (the same variables the services and \`npm run stack\` read):
 
 Times (--since): 30s, 10m, 2h, 1d, 1w ago, or an ISO date-time; one before 1970 reads from the beginning.
 Output: tables and colour on a terminal, plain text when piped, JSON with --json.
-Exit codes: 0 ok, 1 failure (including a component that is down), 2 bad usage or settings.`;
+
+Exit codes, the same for every command:
+  0  done
+  1  the system failed: a component down or refusing, a batch, event, user, dead letter, topic, partition or
+     group it does not have, a stalled group (batches watch, topics describe --fail-on-stall), a timeout,
+     or users dead-lettered (backfill)
+  2  the command line is wrong, and the message names what: an unknown command or option, a missing argument
+     or value, a malformed value (not a UUID, a date, a whole number in range, one of the choices, ...),
+     a --payload-file that cannot be read or holds a record that would fail again, a request ingestion
+     refused for an option's value (backfill), or a malformed setting in the environment`;
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sparkflow')
