@@ -15,7 +15,7 @@ Environment (the same variables the services and \`npm run stack\` read):
   KAFKA_BROKERS or KAFKA_PORT           Kafka, default 127.0.0.1:9092 (every broker, 127.0.0.1-3, on the cluster topology)
   KAFKA_USERNAME, KAFKA_PASSWORD        Kafka login (SASL SCRAM-SHA-512, or KAFKA_SASL_MECHANISM), default sparkflow-cli, sparkflow-cli-dev
   CASSANDRA_CONTACT_POINTS or _PORT     Cassandra, default 127.0.0.1:9042, every node on the cluster topology (CASSANDRA_USERNAME, _PASSWORD, _KEYSPACE, _LOCAL_DC)
-  SPARKFLOW_HOME, SPARKFLOW_TOPOLOGY    the native stack's home (default <repo>/.sparkflow), whose recorded topology wins; else SPARKFLOW_TOPOLOGY (single, cluster)
+  SPARKFLOW_HOME, SPARKFLOW_TOPOLOGY    the native stack's home (default <repo>/.sparkflow; a relative path is from the working directory), whose recorded topology wins; else SPARKFLOW_TOPOLOGY (single, cluster)
   INGESTION_HTTP_PORT, AUDIT_HTTP_PORT  the APIs on 127.0.0.1, default 3000 and 3003 (or INGESTION_URL, AUDIT_URL)
   INGESTION_API_KEYS                    the first key is sent to ingestion as x-api-key, default dev-ingestion-key
   AUDIT_API_KEYS                        the first key is sent to the audit as x-api-key, default dev-audit-key
