@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import fc from 'fast-check';
-import { BatchListQuery, batchIdProblem, type BatchReport } from '@sparkflow/contracts';
+import { BatchListQuery, STAGES, batchIdProblem, type BatchReport } from '@sparkflow/contracts';
 import { EXIT } from './errors';
 import { buildProgram, report } from './main';
 
@@ -484,8 +484,11 @@ const KINDS = {
     valid: fc.string({ minLength: 1, maxLength: 200 }).filter((s) => !s.includes('\u0000')),
   },
   stage: {
-    malformed: anyText.filter((s) => !['ingestion', 'enrichment', 'persistence'].includes(s)),
-    valid: fc.constantFrom('ingestion', 'enrichment', 'persistence'),
+    malformed: fc.oneof(
+      fc.constantFrom('', 'Enrichment', 'enrichment ', 'users.raw', 'all'),
+      anyText.filter((s) => !(STAGES as readonly string[]).includes(s)),
+    ),
+    valid: fc.constantFrom(...STAGES),
   },
   /** A name Kafka takes for a topic: 1–249 of [a-zA-Z0-9._-], not `.` or `..`. */
   topic: {
