@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCliConfig, recordedStackTopology } from './cli.config';
+import { loadCliConfig, recordedStackTopology, stackHome } from './cli.config';
 
 describe('loadCliConfig', () => {
   it('defaults to the native stack on this machine', () => {
@@ -217,6 +217,28 @@ describe('loadCliConfig', () => {
       expect(recordedStackTopology({ SPARKFLOW_HOME: home })).toBeNull();
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('resolves a relative SPARKFLOW_HOME from the working directory, as the stack does', () => {
+    const repoHome = join(__dirname, '..', '..', '..', '.sparkflow');
+    expect(stackHome({}, '/elsewhere')).toBe(repoHome);
+    expect(stackHome({ SPARKFLOW_HOME: 'homes/a' }, '/work/x')).toBe('/work/x/homes/a');
+    expect(stackHome({ SPARKFLOW_HOME: '../a' }, '/work/x')).toBe('/work/a');
+    expect(stackHome({ SPARKFLOW_HOME: '/srv/sf' }, '/work/x')).toBe('/srv/sf');
+    // An empty one is the working directory for the stack (Node's resolve of ""), so for the CLI too.
+    expect(stackHome({ SPARKFLOW_HOME: '' }, '/work/x')).toBe('/work/x');
+
+    const cwd = mkdtempSync(join(tmpdir(), 'sparkflow-cwd-'));
+    try {
+      mkdirSync(join(cwd, 'home'));
+      writeFileSync(join(cwd, 'home', 'topology'), 'cluster\n');
+      expect(recordedStackTopology({ SPARKFLOW_HOME: 'home' }, cwd)).toBe('cluster');
+      expect(recordedStackTopology({ SPARKFLOW_HOME: './home' }, cwd)).toBe('cluster');
+      // The same relative path from another directory names another home.
+      expect(recordedStackTopology({ SPARKFLOW_HOME: 'home' }, tmpdir())).toBeNull();
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
     }
   });
 });

@@ -8,7 +8,7 @@ import {
   parseEnv,
   splitList,
 } from '@sparkflow/service-kit';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   TOPOLOGIES,
   type TopologyName,
@@ -151,17 +151,30 @@ export interface ServiceReplica {
   readonly url: string;
 }
 
-/** The repository the CLI runs from; `npm run stack` resolves its home against it too. */
+/** The repository the CLI runs from, where the native stack keeps its home by default. */
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 /**
- * The topology the native stack's home was made for, read as `npm run stack` reads it: the `topology`
- * file `stack up` writes in `$SPARKFLOW_HOME` (default `<repo>/.sparkflow`), else the data folders of an
- * older home (`kafka` single, `kafka-1` cluster); null when there is no home, or it cannot be read.
+ * The native stack's home, found as the stack finds it (`deploy/local`'s config): `$SPARKFLOW_HOME`, a
+ * relative path resolved from the working directory like any path on a command line, else
+ * `<repo>/.sparkflow`.
  */
-export function recordedStackTopology(raw: Record<string, string | undefined>): TopologyName | null {
+export function stackHome(raw: Record<string, string | undefined>, cwd: string = process.cwd()): string {
+  const home = raw['SPARKFLOW_HOME'];
+  return home === undefined ? join(REPO_ROOT, '.sparkflow') : resolve(cwd, home);
+}
+
+/**
+ * The topology the native stack's home was made for, read as `npm run stack` reads it: the `topology`
+ * file `stack up` writes in its home (`stackHome`), else the data folders of an older home (`kafka`
+ * single, `kafka-1` cluster); null when there is no home, or it cannot be read.
+ */
+export function recordedStackTopology(
+  raw: Record<string, string | undefined>,
+  cwd: string = process.cwd(),
+): TopologyName | null {
   try {
-    return recordedLocalTopology(resolve(REPO_ROOT, raw['SPARKFLOW_HOME'] || '.sparkflow'));
+    return recordedLocalTopology(stackHome(raw, cwd));
   } catch {
     // A home whose record cannot be read tells nothing; the variables decide.
     return null;

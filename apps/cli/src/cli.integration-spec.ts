@@ -295,10 +295,19 @@ describe('sparkflow topics on a test topic', () => {
     expect(r.stdout).toContain('"note": "needle"');
   });
 
-  it('exits 2 naming a topic that does not exist', async () => {
+  it('exits 1 naming a topic Kafka does not have, 2 for a name no topic can have', async () => {
     const r = await sparkflow(['topics', 'describe', 'no.such.topic']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain('no topic "no.such.topic"');
+    const bad = await sparkflow(['topics', 'describe', 'users/raw']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('<topic> "users/raw": not a topic name');
+  });
+
+  it('exits 2 naming --event for a value that is not a dead letter id, before reading users.dlq', async () => {
+    const r = await sparkflow(['dlq', 'replay', '--event', 'not-a-uuid']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--event "not-a-uuid"');
   });
 });
 

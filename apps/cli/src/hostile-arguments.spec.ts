@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
 import fc from 'fast-check';
-import { BatchListQuery, batchIdProblem, type BatchReport } from '@sparkflow/contracts';
+import { BatchListQuery, STAGES, batchIdProblem, type BatchReport } from '@sparkflow/contracts';
 import { EXIT } from './errors';
 import { buildProgram, report } from './main';
 
@@ -238,7 +242,7 @@ const SLOTS: { args: (v: string) => string[]; names: RegExp }[] = [
   { args: (v) => ['batches', 'list', '--since', v], names: /--since/ },
   { args: (v) => ['batches', 'list', '--limit', v], names: /--limit/ },
   { args: (v) => ['batches', 'get', v], names: /batchId|batch/ },
-  { args: (v) => ['batches', 'watch', v, '--timeout', '1'], names: /batchId|batch/ },
+  { args: (v) => ['batches', 'watch', '--timeout', '1', '--', v], names: /batchId|batch/ },
   { args: (v) => ['batches', 'watch', 'b1', '--timeout', v], names: /--timeout/ },
   { args: (v) => ['batches', 'watch', 'b1', '--stall-after', v], names: /--stall-after/ },
   { args: (v) => ['batches', 'watch', 'b1', '--interval', v], names: /--interval/ },
@@ -253,10 +257,10 @@ const SLOTS: { args: (v: string) => string[]; names: RegExp }[] = [
   { args: (v) => ['dlq', 'show', v], names: /dlqEventId|dead letter/ },
   { args: (v) => ['dlq', 'replay', '--since', v, '--dry-run'], names: /--since/ },
   { args: (v) => ['dlq', 'replay', '--batch', v, '--dry-run'], names: /--batch/ },
-  { args: (v) => ['topics', 'describe', v], names: /topic/ },
+  { args: (v) => ['topics', 'describe', '--', v], names: /topic/ },
   { args: (v) => ['topics', 'describe', 'users.raw', '--stall-after', v], names: /--stall-after/ },
   { args: (v) => ['topics', 'describe', 'users.raw', '--group', v], names: /--group|group/ },
-  { args: (v) => ['topics', 'tail', v], names: /topic/ },
+  { args: (v) => ['topics', 'tail', '--', v], names: /topic/ },
   { args: (v) => ['topics', 'tail', 'users.dlq', '--since', v], names: /--since/ },
   { args: (v) => ['topics', 'tail', 'users.dlq', '--offset', v], names: /--offset/ },
   { args: (v) => ['topics', 'tail', 'users.dlq', '--limit', v], names: /--limit/ },
@@ -337,5 +341,534 @@ describe('every command, given hostile argument values', () => {
     [['topics', 'tail', 'users.dlq', '--since', '1969-12-31T23:59:59Z'], { kind: 'ok' }],
   ])('sparkflow %j ends in %j', async (args, expected) => {
     expect((await run(args)).outcome).toMatchObject(expected);
+  });
+});
+
+/**
+ * The exit-code contract, per value: a value no run of the command could use is the user's mistake — exit 2,
+ * the message naming the option or argument — and a value it can use never is (it may still fail, exit 1,
+ * when the world lacks what it names). Each slot says what is malformed and what is valid for it, and every
+ * option and argument that takes a value has a slot.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+const anyText = fc.string({ unit: 'binary', maxLength: 40 });
+/** Text holding a lone surrogate: no UTF-8 record, key or header, and no URL, can hold it. */
+const withLoneSurrogate = fc
+  .tuple(anyText, fc.integer({ min: 0xd800, max: 0xdfff }), anyText)
+  .map(([a, s, b]) => `${a.replace(/\p{Cs}/gu, '')}${String.fromCharCode(s)}${b.replace(/\p{Cs}/gu, '')}`);
+/** Text without one (what a shell can pass). */
+const wellFormedText = (minLength = 0) =>
+  fc.string({ unit: 'binary', minLength, maxLength: 40 }).filter((s) => !LONE_SURROGATE.test(s));
+
+const KINDS = {
+  uuid: {
+    malformed: fc.oneof(
+      fc.constantFrom(
+        'not-a-uuid',
+        '',
+        ' ',
+        '3f1e2d4c-5b6a-4978-8695-a4b3c2d1e0f',
+        '3f1e2d4c-5b6a-4978-8695-a4b3c2d1e0f9a',
+        '3f1e2d4c5b6a49788695a4b3c2d1e0f9',
+        '{3f1e2d4c-5b6a-4978-8695-a4b3c2d1e0f9}',
+        'g3f1e2d4-5b6a-4978-8695-a4b3c2d1e0f9',
+      ),
+      anyText.filter((s) => !isUuid(s)),
+    ),
+    valid: fc.uuid().chain((u) => fc.constantFrom(u, u.toUpperCase())),
+  },
+  positiveInt: (max: number = Number.MAX_SAFE_INTEGER) => ({
+    malformed: fc.oneof(
+      fc.constantFrom(
+        '0',
+        '-0',
+        '-1',
+        '1.5',
+        '1e3',
+        '0x10',
+        '+1',
+        'NaN',
+        'Infinity',
+        '-Infinity',
+        '',
+        ' ',
+        '١٢',
+      ),
+      fc.constantFrom(String(max + 1), '99999999999999999999', '9'.repeat(400)),
+      fc.integer({ max: 0 }).map(String),
+      fc
+        .double({ noNaN: false })
+        .filter((d) => !Number.isInteger(d) || d < 1)
+        .map(String),
+      fc.bigInt({ min: BigInt(max) + 1n, max: 10n ** 30n }).map(String),
+      anyText.filter((s) => !/^\s*\d+\s*$/.test(s)),
+    ),
+    valid: fc.integer({ min: 1, max }).map(String),
+  }),
+  since: {
+    malformed: fc.oneof(
+      fc.constantFrom(
+        '',
+        ' ',
+        'yesterday',
+        'now',
+        '10',
+        '-1h',
+        '1.5h',
+        '10 m',
+        '1y',
+        'NaN',
+        '2026-02-30',
+        '2026-13-01',
+        '2026-11-05T25:00:00Z',
+        '26-11-05',
+        '+275760-09-13T00:00:00Z',
+      ),
+      anyText.filter((s) => !/^\s*\d+(ms|s|m|h|d|w)\s*$/.test(s) && !/^\d{4}-\d{2}-\d{2}/.test(s)),
+    ),
+    valid: fc.oneof(
+      fc
+        .tuple(fc.bigInt({ min: 0n, max: 10n ** 25n }), fc.constantFrom('ms', 's', 'm', 'h', 'd', 'w'))
+        .map(([n, u]) => `${n}${u}`),
+      fc
+        .date({
+          min: new Date('0000-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59.999Z'),
+          noInvalidDate: true,
+        })
+        .chain((d) => fc.constantFrom(d.toISOString(), d.toISOString().slice(0, 10))),
+    ),
+  },
+  /** A day within `span` days after (or before, negative) `anchor`, or a string that is no calendar day. */
+  day: (anchor: string, span: number) => ({
+    malformed: fc.oneof(
+      fc.constantFrom(
+        '',
+        'today',
+        '2026-02-30',
+        '2026-11-5',
+        '2026-13-01',
+        '2026-00-10',
+        '20261105',
+        '2026-11-05T00:00:00Z',
+        ' 2026-11-05',
+      ),
+      anyText.filter((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s)),
+    ),
+    valid: fc
+      .integer({ min: Math.min(0, span), max: Math.max(0, span) })
+      .map((d) => new Date(Date.parse(`${anchor}T00:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10)),
+  }),
+  /** A batch id the audit can be asked for: 1–200 characters, no NUL, a URL can carry it, not `.` or `..`. */
+  batchIdInUrl: {
+    malformed: fc.oneof(
+      fc.constantFrom('', '.', '..', 'x'.repeat(201), 'a\u0000b'),
+      fc.string({ minLength: 201, maxLength: 300 }),
+      withLoneSurrogate,
+    ),
+    valid: fc
+      .string({
+        unit: fc.constantFrom('a', 'Z', '0', '-', '_', '.', ':', '/', ' ', '%', '?', '#', 'é', 'ж', '🙂'),
+        minLength: 1,
+        maxLength: 100,
+      })
+      .filter((s) => s !== '.' && s !== '..'),
+  },
+  /** A batch id as a dead letter carries it: 1–200 characters, no NUL. */
+  batchId: {
+    malformed: fc.oneof(
+      fc.constantFrom('', 'x'.repeat(201), 'a\u0000b'),
+      fc.string({ minLength: 201, maxLength: 300 }),
+    ),
+    valid: fc.string({ minLength: 1, maxLength: 200 }).filter((s) => !s.includes('\u0000')),
+  },
+  stage: {
+    malformed: fc.oneof(
+      fc.constantFrom('', 'Enrichment', 'enrichment ', 'users.raw', 'all'),
+      anyText.filter((s) => !(STAGES as readonly string[]).includes(s)),
+    ),
+    valid: fc.constantFrom(...STAGES),
+  },
+  /** A name Kafka takes for a topic: 1–249 of [a-zA-Z0-9._-], not `.` or `..`. */
+  topic: {
+    malformed: fc.oneof(
+      fc.constantFrom('', '.', '..', 'a/b', 'users raw', 'users.raw\n', 'é', 'a\u0000', 'x'.repeat(250)),
+      anyText.filter((s) => !/^[a-zA-Z0-9._-]{1,249}$/.test(s) || s === '.' || s === '..'),
+    ),
+    valid: fc.oneof(
+      fc.constantFrom('users.raw', 'users.dlq', 'no.such.topic', '__consumer_offsets'),
+      fc.stringMatching(/^[a-zA-Z0-9._-]{1,249}$/).filter((s) => s !== '.' && s !== '..'),
+    ),
+  },
+  /** `<partition>:<offset>`: a partition is an int32, an offset an int64, neither negative. */
+  offset: {
+    malformed: fc.oneof(
+      fc.constantFrom('', '0', ':1', '1:', '0:-1', '-1:0', 'a:b', '1:2:3', '0x1:0', '1.5:0', '2147483648:0'),
+      fc.constantFrom('0:9223372036854775808', '0:99999999999999999999999'),
+      fc.bigInt({ min: 2n ** 31n, max: 10n ** 20n }).map((p) => `${p}:0`),
+      fc.bigInt({ min: 2n ** 63n, max: 10n ** 30n }).map((o) => `0:${o}`),
+      anyText.filter((s) => !/^\s*\d+:\d+\s*$/.test(s)),
+    ),
+    valid: fc
+      .tuple(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }))
+      .chain(([p, o]) => fc.constantFrom(`0:${o}`, `${p}:${o}`)),
+  },
+  /** Text a record or a group can hold: anything but a lone surrogate (and, where `nonEmpty`, not ''). */
+  text: (nonEmpty: boolean) => ({
+    malformed: nonEmpty ? fc.oneof(fc.constant(''), withLoneSurrogate) : withLoneSurrogate,
+    valid: wellFormedText(nonEmpty ? 1 : 0),
+  }),
+  /** A key the services take (8 characters or more) and the x-api-key header carries (visible ASCII). */
+  apiKey: {
+    malformed: fc.oneof(
+      fc.constantFrom('', ' ', 'short', 'ключ-ключ-ключ', 'a\tbcdefghi', 'a\u0000bcdefghi', 'abcdefg\nhi'),
+      fc.string({ minLength: 8, maxLength: 20 }).map((s) => `k${s}\u00e9`),
+    ),
+    valid: fc.stringMatching(/^[\x21-\x2b\x2d-\x7e]{8,64}$/),
+  },
+  /** --seed names batches `backfill-<seed>-<day>`: at most 180 characters, no NUL, no lone surrogate. */
+  seed: {
+    malformed: fc.oneof(
+      fc.constantFrom('x'.repeat(181), 'a\u0000b'),
+      fc.string({ minLength: 181, maxLength: 260 }),
+      withLoneSurrogate,
+    ),
+    valid: wellFormedText(1).filter((s) => !s.includes('\u0000')),
+  },
+};
+
+/** A corrected record on disk for `--payload-file`, and a folder where nothing is. */
+const FILES = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'sparkflow-cli-hostile-'));
+  const fixed = join(dir, 'fixed.json');
+  writeFileSync(fixed, '{"login":{"uuid":"3f1e2d4c-5b6a-4978-8695-a4b3c2d1e0f9"}}');
+  return { dir, fixed };
+})();
+afterAll(() => rmSync(FILES.dir, { recursive: true, force: true }));
+
+const EVENT = '3f1e2d4c-5b6a-4978-8695-a4b3c2d1e0f9';
+const BACKFILL = (o: Partial<Record<'from' | 'to' | 'per-day' | 'seed' | 'timeout', string>>) =>
+  Object.entries({ from: '2026-11-05', to: '2026-11-05', 'per-day': '1', timeout: '1', ...o }).flatMap(
+    ([k, v]) => [`--${k}`, v],
+  );
+
+interface TypedSlot {
+  /** The command's path, e.g. `dlq replay` (empty: the program's own options). */
+  command: string;
+  /** The option (`--event`) or argument (`<dlqEventId>`) the value is given to. */
+  target: string;
+  args: (v: string) => string[];
+  malformed: fc.Arbitrary<string>;
+  valid: fc.Arbitrary<string>;
+}
+
+const TYPED_SLOTS: TypedSlot[] = [
+  {
+    command: '',
+    target: '--audit-key',
+    args: (v) => ['--audit-key', v, 'batches', 'get', 'b1'],
+    ...KINDS.apiKey,
+  },
+  {
+    command: 'batches list',
+    target: '--since',
+    args: (v) => ['batches', 'list', '--since', v],
+    ...KINDS.since,
+  },
+  {
+    command: 'batches list',
+    target: '--limit',
+    args: (v) => ['batches', 'list', '--limit', v],
+    ...KINDS.positiveInt(BatchListQuery.shape.limit.unwrap().maxValue ?? undefined),
+  },
+  {
+    command: 'batches get',
+    target: '<batchId>',
+    args: (v) => ['batches', 'get', '--', v],
+    ...KINDS.batchIdInUrl,
+  },
+  {
+    command: 'batches watch',
+    target: '<batchId>',
+    args: (v) => ['batches', 'watch', '--timeout', '1', '--', v],
+    ...KINDS.batchIdInUrl,
+  },
+  ...['--stall-after', '--timeout'].map((o) => ({
+    command: 'batches watch',
+    target: o,
+    args: (v: string) => ['batches', 'watch', 'b1', o, v],
+    ...KINDS.positiveInt(),
+  })),
+  {
+    command: 'batches watch',
+    target: '--interval',
+    args: (v) => ['batches', 'watch', 'b1', '--interval', v],
+    ...KINDS.positiveInt(3_600_000),
+  },
+  { command: 'events get', target: '<eventId>', args: (v) => ['events', 'get', '--', v], ...KINDS.uuid },
+  { command: 'users get', target: '<userId>', args: (v) => ['users', 'get', '--', v], ...KINDS.uuid },
+  { command: 'dlq list', target: '--since', args: (v) => ['dlq', 'list', '--since', v], ...KINDS.since },
+  {
+    command: 'dlq list',
+    target: '--limit',
+    args: (v) => ['dlq', 'list', '--limit', v],
+    ...KINDS.positiveInt(),
+  },
+  { command: 'dlq list', target: '--stage', args: (v) => ['dlq', 'list', '--stage', v], ...KINDS.stage },
+  { command: 'dlq list', target: '--batch', args: (v) => ['dlq', 'list', '--batch', v], ...KINDS.batchId },
+  { command: 'dlq stats', target: '--since', args: (v) => ['dlq', 'stats', '--since', v], ...KINDS.since },
+  { command: 'dlq stats', target: '--stage', args: (v) => ['dlq', 'stats', '--stage', v], ...KINDS.stage },
+  { command: 'dlq show', target: '<dlqEventId>', args: (v) => ['dlq', 'show', '--', v], ...KINDS.uuid },
+  {
+    command: 'dlq replay',
+    target: '--event',
+    args: (v) => ['dlq', 'replay', '--event', v, '--dry-run'],
+    ...KINDS.uuid,
+  },
+  {
+    command: 'dlq replay',
+    target: '--stage',
+    args: (v) => ['dlq', 'replay', '--stage', v, '--dry-run'],
+    ...KINDS.stage,
+  },
+  {
+    command: 'dlq replay',
+    target: '--since',
+    args: (v) => ['dlq', 'replay', '--since', v, '--dry-run'],
+    ...KINDS.since,
+  },
+  {
+    command: 'dlq replay',
+    target: '--batch',
+    args: (v) => ['dlq', 'replay', '--batch', v, '--dry-run'],
+    ...KINDS.batchId,
+  },
+  {
+    command: 'dlq replay',
+    target: '--payload-file',
+    args: (v) => ['dlq', 'replay', '--event', EVENT, '--payload-file', v, '--dry-run'],
+    malformed: fc.oneof(
+      fc.constantFrom('', '/', FILES.dir, join(FILES.dir, 'missing.json'), 'a\u0000b'),
+      fc.stringMatching(/^[a-z0-9._-]{1,20}$/).map((name) => join(FILES.dir, `missing-${name}`)),
+    ),
+    valid: fc.constant(FILES.fixed),
+  },
+  {
+    command: 'topics describe',
+    target: '<topic>',
+    args: (v) => ['topics', 'describe', '--', v],
+    ...KINDS.topic,
+  },
+  {
+    command: 'topics describe',
+    target: '--stall-after',
+    args: (v) => ['topics', 'describe', 'users.raw', '--stall-after', v],
+    ...KINDS.positiveInt(),
+  },
+  {
+    command: 'topics describe',
+    target: '--group',
+    args: (v) => ['topics', 'describe', 'users.raw', '--group', v],
+    ...KINDS.text(true),
+  },
+  { command: 'topics tail', target: '<topic>', args: (v) => ['topics', 'tail', '--', v], ...KINDS.topic },
+  ...(
+    [
+      ['--since', KINDS.since],
+      ['--offset', KINDS.offset],
+      ['--limit', KINDS.positiveInt()],
+      ['--key', KINDS.text(false)],
+      ['--grep', KINDS.text(false)],
+    ] as const
+  ).map(([o, kind]) => ({
+    command: 'topics tail',
+    target: o,
+    args: (v: string) => ['topics', 'tail', 'users.dlq', o, v],
+    ...kind,
+  })),
+  {
+    command: 'backfill',
+    target: '--from',
+    args: (v) => ['backfill', ...BACKFILL({ from: v })],
+    ...KINDS.day('2026-11-05', -365),
+  },
+  {
+    command: 'backfill',
+    target: '--to',
+    args: (v) => ['backfill', ...BACKFILL({ to: v })],
+    ...KINDS.day('2026-11-05', 365),
+  },
+  {
+    command: 'backfill',
+    target: '--per-day',
+    args: (v) => ['backfill', ...BACKFILL({ 'per-day': v })],
+    ...KINDS.positiveInt(100_000),
+  },
+  {
+    command: 'backfill',
+    target: '--seed',
+    args: (v) => ['backfill', ...BACKFILL({ seed: v })],
+    ...KINDS.seed,
+  },
+  {
+    command: 'backfill',
+    target: '--timeout',
+    args: (v) => ['backfill', ...BACKFILL({ timeout: v })],
+    ...KINDS.positiveInt(),
+  },
+  {
+    command: 'top',
+    target: '--interval',
+    args: (v) => ['top', '--once', '--interval', v],
+    ...KINDS.positiveInt(3_600_000),
+  },
+  {
+    command: 'top',
+    target: '--stall-after',
+    args: (v) => ['top', '--once', '--stall-after', v],
+    ...KINDS.positiveInt(),
+  },
+];
+
+/** The commands a person runs, by path; `stack` and `bench` hand their arguments to the repository's scripts. */
+function leafCommands(): { path: string; cmd: Command }[] {
+  const walk = (cmd: Command, path: string[]): { path: string; cmd: Command }[] =>
+    cmd.commands.length
+      ? cmd.commands.flatMap((c) => walk(c, [...path, c.name()]))
+      : [{ path: path.join(' '), cmd }];
+  return buildProgram(() => undefined)
+    .commands.filter((c) => !['stack', 'bench'].includes(c.name()))
+    .flatMap((c) => walk(c, [c.name()]));
+}
+
+/** What names `target` in a message: the option itself, or the argument as `<name>` or commander's `'name'`. */
+const naming = (target: string) => {
+  const arg = /^<(.+)>$/.exec(target);
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return arg ? new RegExp(`<${escape(arg[1])}>|'${escape(arg[1])}'`) : new RegExp(`${escape(target)}\\b`);
+};
+
+/** A slot (shown by its command and target, should a value fail) and one of its malformed or valid values. */
+const slotAnd = (which: 'malformed' | 'valid'): fc.Arbitrary<[TypedSlot, string]> =>
+  fc
+    .constantFrom(
+      ...TYPED_SLOTS.map((slot) => Object.assign(slot, { toString: () => `${slot.command} ${slot.target}` })),
+    )
+    .chain((slot) => fc.tuple(fc.constant(slot), slot[which]));
+
+const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
+
+describe('the exit-code contract, for every value a command takes', () => {
+  beforeEach(fakeApis);
+  afterEach(() => jest.restoreAllMocks());
+
+  it('has a slot for every option and argument that takes a value', () => {
+    const taken = new Set<string>();
+    for (const o of buildProgram(() => undefined).options)
+      if (o.required || o.optional) taken.add(` ${o.long}`);
+    for (const { path, cmd } of leafCommands()) {
+      for (const o of cmd.options) if (o.required || o.optional) taken.add(`${path} ${o.long}`);
+      for (const a of cmd.registeredArguments) taken.add(`${path} <${a.name()}>`);
+    }
+    expect(new Set(TYPED_SLOTS.map((s) => `${s.command} ${s.target}`))).toEqual(taken);
+  });
+
+  it('a malformed value exits 2 naming its option or argument, without a stack trace', async () => {
+    await fc.assert(
+      fc.asyncProperty(slotAnd('malformed'), async ([slot, value]) => {
+        const args = slot.args(value);
+        const { outcome, written } = await run(args);
+        const context = `sparkflow ${JSON.stringify(args)} (${slot.target} ${JSON.stringify(value)})`;
+        if (outcome.kind !== 'refused' || outcome.code !== EXIT.usage)
+          throw new Error(`${context} should exit 2, got ${JSON.stringify(outcome)}\n${written}`);
+        if (!naming(slot.target).test(outcome.message))
+          throw new Error(`${context} was refused without naming ${slot.target}: ${outcome.message}`);
+        if (STACK_TRACE.test(written)) throw new Error(`${context} printed a stack trace:\n${written}`);
+      }),
+      { seed: 20261202, numRuns: 1500 },
+    );
+  }, 120_000);
+
+  it('a valid value never exits 2: the command acts on it, or fails (exit 1) for what the world lacks', async () => {
+    await fc.assert(
+      fc.asyncProperty(slotAnd('valid'), async ([slot, value]) => {
+        const args = slot.args(value);
+        const { outcome, written } = await run(args);
+        const context = `sparkflow ${JSON.stringify(args)} (${slot.target} ${JSON.stringify(value)})`;
+        if (outcome.kind === 'crashed')
+          throw new Error(`${context} failed unexpectedly: ${String((outcome.error as Error)?.stack)}`);
+        if (outcome.kind === 'refused' && outcome.code !== EXIT.failure)
+          throw new Error(`${context} exited ${outcome.code}: ${outcome.message}`);
+        if (STACK_TRACE.test(written)) throw new Error(`${context} printed a stack trace:\n${written}`);
+      }),
+      { seed: 20261202, numRuns: 1000 },
+    );
+  }, 120_000);
+
+  it.each(leafCommands().map(({ path }) => [path]))(
+    "sparkflow %s: commander's own errors (unknown option, missing value or argument) exit 2 naming what",
+    async (path) => {
+      const slots = TYPED_SLOTS.filter((s) => s.command === path);
+      // The command with a valid value for every argument, then with one thing wrong.
+      const base = path.split(' ');
+      const { cmd } = leafCommands().find((c) => c.path === path)!;
+      const argsFilled = cmd.registeredArguments.map(
+        (a) => fc.sample(slots.find((s) => s.target === `<${a.name()}>`)!.valid, { seed: 1, numRuns: 1 })[0],
+      );
+      const required = cmd.options
+        .filter((o) => o.mandatory)
+        .flatMap((o) => {
+          const slot = slots.find((s) => s.target === o.long)!;
+          return [o.long!, fc.sample(slot.valid, { seed: 1, numRuns: 1 })[0]];
+        });
+      const cases: [string[], RegExp][] = [
+        [[...base, ...argsFilled, ...required, '--no-such-option'], /--no-such-option/],
+      ];
+      for (const o of cmd.options.filter((x) => x.required))
+        cases.push([[...base, ...argsFilled, ...required, o.long!], naming(o.long!)]);
+      for (const a of cmd.registeredArguments.filter((x) => x.required))
+        cases.push([[...base, ...required], naming(`<${a.name()}>`)]);
+      for (const [args, names] of cases) {
+        const { outcome, written } = await run(args);
+        expect({
+          args,
+          outcome: outcome.kind,
+          code: outcome.kind === 'refused' ? outcome.code : null,
+        }).toEqual({
+          args,
+          outcome: 'refused',
+          code: EXIT.usage,
+        });
+        expect(written).toMatch(names);
+      }
+    },
+  );
+
+  it.each([
+    [['dlq', 'replay', '--event', 'not-a-uuid'], /--event "not-a-uuid"/],
+    [['dlq', 'show', 'not-a-uuid'], /<dlqEventId> "not-a-uuid"/],
+    [['events', 'get', 'not-a-uuid'], /<eventId> "not-a-uuid"/],
+    [['users', 'get', 'not-a-uuid'], /<userId> "not-a-uuid"/],
+  ])('sparkflow %j exits 2: %s', async (args, message) => {
+    const { outcome } = await run(args);
+    expect(outcome).toMatchObject({
+      kind: 'refused',
+      code: EXIT.usage,
+      message: expect.stringMatching(message),
+    });
+  });
+
+  it.each([
+    [['topics', 'describe', 'no.such.topic'], /no topic "no.such.topic"/],
+    [['topics', 'tail', 'no.such.topic'], /no topic "no.such.topic"/],
+    [['topics', 'tail', 'users.dlq', '--offset', '5:0'], /no partition 5/],
+  ])('sparkflow %j names what Kafka lacks and exits 1', async (args, message) => {
+    const { outcome } = await run(args);
+    expect(outcome).toMatchObject({
+      kind: 'refused',
+      code: EXIT.failure,
+      message: expect.stringMatching(message),
+    });
   });
 });

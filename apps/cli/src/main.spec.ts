@@ -64,6 +64,22 @@ describe('the sparkflow program', () => {
     );
   });
 
+  it('states the exit codes in --help and in the README, one line each for the codes scripts rely on', () => {
+    let written = '';
+    const program = buildProgram(() => undefined);
+    program.configureOutput({ writeOut: (s) => (written += s) });
+    program.outputHelp();
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    for (const [code, meaning] of [
+      [EXIT.ok, 'done'],
+      [EXIT.failure, 'the system failed'],
+      [EXIT.usage, 'the command line is wrong'],
+    ] as const) {
+      expect(written).toMatch(new RegExp(`^  ${code}  ${meaning}`, 'm'));
+      expect(readme).toMatch(new RegExp(`^- \`${code}\` ${meaning}`, 'm'));
+    }
+  });
+
   it('names itself once before a configuration error', () => {
     const written: string[] = [];
     const write = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {

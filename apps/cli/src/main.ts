@@ -15,7 +15,7 @@ Environment (the same variables the services and \`npm run stack\` read):
   KAFKA_BROKERS or KAFKA_PORT           Kafka, default 127.0.0.1:9092 (every broker, 127.0.0.1-3, on the cluster topology)
   KAFKA_USERNAME, KAFKA_PASSWORD        Kafka login (SASL SCRAM-SHA-512, or KAFKA_SASL_MECHANISM), default sparkflow-cli, sparkflow-cli-dev
   CASSANDRA_CONTACT_POINTS or _PORT     Cassandra, default 127.0.0.1:9042, every node on the cluster topology (CASSANDRA_USERNAME, _PASSWORD, _KEYSPACE, _LOCAL_DC)
-  SPARKFLOW_HOME, SPARKFLOW_TOPOLOGY    the native stack's home (default <repo>/.sparkflow), whose recorded topology wins; else SPARKFLOW_TOPOLOGY (single, cluster)
+  SPARKFLOW_HOME, SPARKFLOW_TOPOLOGY    the native stack's home (default <repo>/.sparkflow; a relative path is from the working directory), whose recorded topology wins; else SPARKFLOW_TOPOLOGY (single, cluster)
   INGESTION_HTTP_PORT, AUDIT_HTTP_PORT  the APIs on 127.0.0.1, default 3000 and 3003 (or INGESTION_URL, AUDIT_URL)
   INGESTION_API_KEYS                    the first key is sent to ingestion as x-api-key, default dev-ingestion-key
   AUDIT_API_KEYS                        the first key is sent to the audit as x-api-key, default dev-audit-key
@@ -26,7 +26,16 @@ Environment (the same variables the services and \`npm run stack\` read):
 
 Times (--since): 30s, 10m, 2h, 1d, 1w ago, or an ISO date-time; one before 1970 reads from the beginning.
 Output: tables and colour on a terminal, plain text when piped, JSON with --json.
-Exit codes: 0 ok, 1 failure (including a component that is down), 2 bad usage or settings.`;
+
+Exit codes, the same for every command:
+  0  done
+  1  the system failed: a component down or refusing, a batch, event, user, dead letter, topic, partition or
+     group it does not have, a stalled group (batches watch, topics describe --fail-on-stall), a timeout,
+     or users dead-lettered (backfill)
+  2  the command line is wrong, and the message names what: an unknown command or option, a missing argument
+     or value, a malformed value (not a UUID, a date, a whole number in range, one of the choices, ...),
+     a --payload-file that cannot be read or holds a record that would fail again, a request ingestion
+     refused for an option's value (backfill), or a malformed setting in the environment`;
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sparkflow')

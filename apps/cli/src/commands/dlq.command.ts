@@ -24,7 +24,7 @@ import {
 } from '../kafka/dead-letters';
 import { decodeValue } from '../kafka/records';
 import { deadLetterStats } from '../pipeline/dead-letter-stats';
-import { UUID, parsePositiveInt, parseSince } from './options';
+import { parseBatchFilter, parsePositiveInt, parseSince, parseUuid } from './options';
 
 interface FilterOptions {
   stage?: string;
@@ -38,6 +38,8 @@ const filterOf = (o: FilterOptions, eventIds?: string[]): DeadLetterFilter => ({
   batchId: o.batch,
   eventIds,
 });
+
+const parseDlqEventId = (name: string) => parseUuid(name, "a dead letter's event id (from `dlq list`)");
 
 const stageOption = () =>
   new Option('--stage <stage>', 'only dead letters of this stage').choices([...STAGES]);
@@ -53,7 +55,7 @@ export function dlqCommand(): Command {
     .description('dead letters with their stage, origin and reasons, oldest first')
     .addOption(stageOption())
     .option('--since <time>', 'failed within 10m, 2h, 1d, or after an ISO date-time')
-    .option('--batch <batchId>', 'only dead letters of this batch')
+    .option('--batch <batchId>', 'only dead letters of this batch', parseBatchFilter)
     .option('--limit <n>', 'show the newest n of those that match', parsePositiveInt('--limit'), 100)
     .action(async (opts: FilterOptions & { limit: number }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
@@ -127,17 +129,17 @@ Examples:
   dlq
     .command('show')
     .description('one dead letter in full: reasons, origin and the original record decoded')
-    .argument('<dlqEventId>', 'the event id of the users.dlq record (first column of `dlq list`)')
+    .argument(
+      '<dlqEventId>',
+      'the event id of the users.dlq record (first column of `dlq list`)',
+      parseDlqEventId('<dlqEventId>'),
+    )
     .option(
       '--original',
       'print only the original record value, ready to edit and pass to `dlq replay --payload-file`',
     )
     .action(async (eventId: string, opts: { original?: boolean }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      if (!UUID.test(eventId))
-        throw new UsageError(
-          `<dlqEventId> "${eventId}": not a dead letter's event id (a UUID, from \`dlq list\`)`,
-        );
       const { records } = await readDeadLetters(cfg, cliKafka(cfg), { eventIds: [eventId] }).catch(
         (e: unknown) => explainKafkaError(cfg, e),
       );
@@ -180,10 +182,14 @@ Examples:
     .description(
       're-publish dead letters to their original topic, under their original key, marked sparkflow-replay-of',
     )
-    .option('--event <dlqEventId...>', 'replay these dead letters')
+    .option(
+      '--event <dlqEventId...>',
+      'replay these dead letters (their event ids, from `dlq list`)',
+      (id: string, ids: string[] | undefined) => [...(ids ?? []), parseDlqEventId('--event')(id)],
+    )
     .addOption(stageOption())
     .option('--since <time>', 'dead letters that failed within 10m, 2h, 1d, or after an ISO date-time')
-    .option('--batch <batchId>', 'dead letters of this batch')
+    .option('--batch <batchId>', 'dead letters of this batch', parseBatchFilter)
     .option('--all', 'every dead letter (a selector is required so a bare `replay` does nothing by accident)')
     .option(
       '--payload-file <file>',

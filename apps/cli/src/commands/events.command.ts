@@ -3,8 +3,8 @@ import type { KafkaMessage } from 'kafkajs';
 import { DeadLetterEvent, HEADERS, TOPICS, type AuditTrailEvent } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
-import { UUID } from './options';
-import { CliError, UsageError } from '../errors';
+import { parseUuid } from './options';
+import { CliError } from '../errors';
 import { callApi } from '../http/api';
 import { cliKafka, withAdmin } from '../kafka/connection';
 import { recordsAt } from '../kafka/reader';
@@ -105,7 +105,11 @@ export function eventsCommand(): Command {
     .description(
       "an event's lineage across topics: each record's topic, partition, offset, time and trace id, and the reasons where it was dead-lettered",
     )
-    .argument('<eventId>', 'the event id (the same on every topic the event crosses)')
+    .argument(
+      '<eventId>',
+      'the event id (the same on every topic the event crosses)',
+      parseUuid('<eventId>', 'an event id'),
+    )
     .addHelpText(
       'after',
       `
@@ -118,7 +122,6 @@ Exit codes: 0 found, 1 the audit has no such event, 2 not an event id.`,
     )
     .action(async (eventId: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      if (!UUID.test(eventId)) throw new UsageError(`"${eventId}" is not an event id (a UUID)`);
       const { status, body } = await callApi<{ stages: AuditTrailEvent[] }>(
         'audit API',
         cfg.auditUrl,

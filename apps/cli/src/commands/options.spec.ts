@@ -1,5 +1,15 @@
 import { UsageError } from '../errors';
-import { parseBatchId, parseDay, parseOffsetSpec, parsePositiveInt, parseSince } from './options';
+import {
+  parseBatchFilter,
+  parseBatchId,
+  parseDay,
+  parseOffsetSpec,
+  parsePositiveInt,
+  parseSince,
+  parseText,
+  parseTopic,
+  parseUuid,
+} from './options';
 
 describe('option parsers', () => {
   const now = Date.parse('2026-11-26T12:00:00Z');
@@ -63,5 +73,31 @@ describe('option parsers', () => {
 
   it('reads --offset as partition:offset', () => {
     expect(parseOffsetSpec('2:1500')).toEqual({ partition: 2, offset: 1500n });
+  });
+
+  it('holds --offset to what Kafka numbers: an int32 partition, an int64 offset', () => {
+    expect(parseOffsetSpec('2147483647:9223372036854775807')).toEqual({
+      partition: 2147483647,
+      offset: 9223372036854775807n,
+    });
+    expect(() => parseOffsetSpec('2147483648:0')).toThrow(/--offset "2147483648:0": a partition is at most/);
+    expect(() => parseOffsetSpec('0:9223372036854775808')).toThrow(UsageError);
+  });
+
+  it('names the option or argument a malformed id, topic or text was given to', () => {
+    expect(parseUuid('--event', 'an id')('3F1E2D4C-5B6A-4978-8695-A4B3C2D1E0F9')).toBe(
+      '3F1E2D4C-5B6A-4978-8695-A4B3C2D1E0F9',
+    );
+    expect(() => parseUuid('--event', 'an id')('not-a-uuid')).toThrow(
+      /^--event "not-a-uuid": expected an id, a UUID$/,
+    );
+    expect(parseTopic('users.raw')).toBe('users.raw');
+    expect(() => parseTopic('users/raw')).toThrow(/^<topic> "users\/raw": not a topic name/);
+    expect(() => parseTopic('..')).toThrow(UsageError);
+    expect(parseBatchFilter('.')).toBe('.');
+    expect(() => parseBatchFilter('')).toThrow(/^--batch "": a batch id has 1–200 characters/);
+    expect(parseText('--key')('')).toBe('');
+    expect(() => parseText('--group', true)('')).toThrow(/^--group "": expected a non-empty value$/);
+    expect(() => parseText('--grep')('a\ud800')).toThrow(/^--grep .*lone surrogate/);
   });
 });

@@ -28,11 +28,61 @@ export function parseSince(text: string, now = Date.now()): number {
   );
 }
 
+/** The largest partition number (an int32) and offset (an int64) Kafka has. */
+const MAX_PARTITION = 2 ** 31 - 1;
+const MAX_OFFSET = 2n ** 63n - 1n;
+
 /** `--offset 2:1500` → partition 2 from offset 1500. */
 export function parseOffsetSpec(text: string): { partition: number; offset: bigint } {
   const m = /^(\d+):(\d+)$/.exec(text.trim());
   if (!m) throw new UsageError(`--offset "${text}": expected <partition>:<offset>, e.g. 0:42`);
-  return { partition: Number(m[1]), offset: BigInt(m[2]) };
+  const partition = Number(m[1]);
+  const offset = BigInt(m[2]);
+  if (partition > MAX_PARTITION || offset > MAX_OFFSET)
+    throw new UsageError(
+      `--offset "${text}": a partition is at most ${MAX_PARTITION} and an offset at most ${MAX_OFFSET}`,
+    );
+  return { partition, offset };
+}
+
+/** `name` (`--event`, `<eventId>`) as a parser of a UUID, `what` saying whose (`a dead letter's event id`). */
+export function parseUuid(name: string, what: string) {
+  return (text: string): string => {
+    if (!UUID.test(text)) throw new UsageError(`${name} "${text}": expected ${what}, a UUID`);
+    return text;
+  };
+}
+
+/** `<topic>` as Kafka names a topic: 1–249 letters, digits, `.`, `_` and `-`, and not `.` or `..`. */
+export function parseTopic(text: string): string {
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(text) || text === '.' || text === '..')
+    throw new UsageError(
+      `<topic> "${text}": not a topic name (1–249 letters, digits, ".", "_" and "-"; not "." or "..")`,
+    );
+  return text;
+}
+
+/**
+ * `--batch <batchId>` as a filter on dead letters: the envelope's rule for a batch id (1–200 characters,
+ * no NUL), which every dead letter's batch id follows.
+ */
+export function parseBatchFilter(text: string): string {
+  const problem = batchIdProblem(text);
+  if (problem) throw new UsageError(`--batch "${text}": ${problem.replace(/^batchId: /, '')}`);
+  return text;
+}
+
+/**
+ * Text a record or a consumer group can hold (`--key`, `--grep`, `--group`): not a lone surrogate, which no
+ * UTF-8 text holds, so it could match nothing; and with `nonEmpty`, not empty.
+ */
+export function parseText(name: string, nonEmpty = false) {
+  return (text: string): string => {
+    if (nonEmpty && text === '') throw new UsageError(`${name} "": expected a non-empty value`);
+    if (/\p{Cs}/u.test(text))
+      throw new UsageError(`${name} "${text}": holds a lone surrogate, which no UTF-8 text holds`);
+    return text;
+  };
 }
 
 /**

@@ -1,16 +1,30 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { stackHome } from '../cli.config';
 import { CliError } from '../errors';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 export const STACK_SCRIPT = join(REPO_ROOT, 'deploy', 'local', 'bin', 'stack');
 export const BENCH_SCRIPT = join(REPO_ROOT, 'bench', 'run.sh');
 
+/**
+ * The environment a script runs with: this one, with a relative SPARKFLOW_HOME made absolute from the
+ * working directory the command was run in, as the CLI reads it (`stackHome`), since the script runs from
+ * the repository.
+ */
+export function scriptEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): NodeJS.ProcessEnv {
+  return env['SPARKFLOW_HOME'] === undefined ? env : { ...env, SPARKFLOW_HOME: stackHome(env, cwd) };
+}
+
 /** Runs one of the repository's scripts (ops code: spawned, never imported) and passes its exit code on. */
 export function runScript(script: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script, ...args], { stdio: 'inherit', cwd: REPO_ROOT });
+    const child = spawn('bash', [script, ...args], {
+      stdio: 'inherit',
+      cwd: REPO_ROOT,
+      env: scriptEnv(process.env),
+    });
     child.on('error', (err) => reject(new CliError(`cannot run ${script}: ${err.message}`)));
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });

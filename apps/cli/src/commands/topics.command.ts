@@ -1,14 +1,14 @@
 import { Command, Option } from 'commander';
 import type { KafkaMessage } from 'kafkajs';
 import { contextOf, type Context } from '../context';
-import { CliError, UsageError } from '../errors';
+import { CliError } from '../errors';
 import { cliKafka, explainKafkaError, withAdmin } from '../kafka/connection';
 import { readRanges, type Directive, type PartitionRange } from '../kafka/reader';
 import { searchableText, showRecord, type ShownRecord } from '../kafka/records';
 import { describeTopic, judgedGroups, listTopics, topicExists } from '../kafka/topics';
 import { humanDuration, type Output } from '../output/output';
 import { stageReaders } from '../pipeline/stages';
-import { parseOffsetSpec, parsePositiveInt, parseSince } from './options';
+import { parseOffsetSpec, parsePositiveInt, parseSince, parseText, parseTopic } from './options';
 
 interface DescribeOptions {
   stallAfter: number;
@@ -49,7 +49,7 @@ export function topicsCommand(): Command {
       'per-partition offsets and every consumer group: lag in messages, lag in seconds (the age of the ' +
         'oldest unread record) and STALLED when records wait behind a committed offset that has not moved',
     )
-    .argument('<topic>')
+    .argument('<topic>', 'the topic (`topics list` shows them)', parseTopic)
     .option(
       '--stall-after <seconds>',
       'a group with lag whose committed offset has not moved for this long is stalled',
@@ -65,7 +65,7 @@ export function topicsCommand(): Command {
     .option(
       '--group <groupId>',
       'show and judge only this group (repeat for more); a named group without offsets on the topic fails',
-      (id: string, ids: string[]) => [...ids, id],
+      (id: string, ids: string[]) => [...ids, parseText('--group', true)(id)],
       [] as string[],
     )
     .action(async (topic: string, opts: DescribeOptions, cmd: Command) => {
@@ -73,7 +73,7 @@ export function topicsCommand(): Command {
       const kafka = cliKafka(cfg);
       const detail = await withAdmin(cfg, kafka, async (admin) => {
         if (!(await topicExists(admin, topic)))
-          throw new UsageError(`no topic "${topic}"; \`sparkflow topics list\` shows them`);
+          throw new CliError(`no topic "${topic}"; \`sparkflow topics list\` shows them`);
         return describeTopic(admin, kafka, topic, opts.stallAfter * 1000);
       });
       const missing = opts.group.filter((id) => !detail.groups.some((g) => g.groupId === id));
@@ -174,7 +174,7 @@ export function topicsCommand(): Command {
   topics
     .command('tail')
     .description('print records: envelope, headers and payload (default: the newest --limit records)')
-    .argument('<topic>')
+    .argument('<topic>', 'the topic (`topics list` shows them)', parseTopic)
     .addOption(
       new Option('--from-beginning', 'start at the oldest retained record').conflicts(['since', 'offset']),
     )
@@ -183,7 +183,7 @@ export function topicsCommand(): Command {
         'offset',
       ),
     )
-    .option('--offset <partition:offset>', 'read one partition from an offset, e.g. 0:42')
+    .option('--offset <partition:offset>', 'read one partition from an offset, e.g. 0:42', parseOffsetSpec)
     .option(
       '--limit <n>',
       'print at most n records (default 20; unlimited with --follow); from a start point, the first n of ' +
@@ -191,8 +191,8 @@ export function topicsCommand(): Command {
       parsePositiveInt('--limit'),
     )
     .option('-f, --follow', 'keep printing new records until Ctrl-C (or --limit)')
-    .option('--key <key>', 'only records with this key')
-    .option('--grep <text>', 'only records whose key, headers or value contain text')
+    .option('--key <key>', 'only records with this key', parseText('--key'))
+    .option('--grep <text>', 'only records whose key, headers or value contain text', parseText('--grep'))
     .addHelpText(
       'after',
       `
@@ -215,7 +215,7 @@ With --json: a JSON array, or one JSON object per line with --follow.`,
 interface TailOptions {
   fromBeginning?: boolean;
   since?: string;
-  offset?: string;
+  offset?: { partition: number; offset: bigint };
   limit?: number;
   follow?: boolean;
   key?: string;
@@ -225,11 +225,11 @@ interface TailOptions {
 async function tail({ cfg, out }: Context, topic: string, opts: TailOptions): Promise<void> {
   const limit = opts.limit ?? (opts.follow ? Infinity : 20);
   const since = opts.since === undefined ? undefined : parseSince(opts.since);
-  const at = opts.offset === undefined ? undefined : parseOffsetSpec(opts.offset);
+  const at = opts.offset;
   const kafka = cliKafka(cfg);
   const { ranges, partitions } = await withAdmin(cfg, kafka, async (admin) => {
     if (!(await topicExists(admin, topic)))
-      throw new UsageError(`no topic "${topic}"; \`sparkflow topics list\` shows them`);
+      throw new CliError(`no topic "${topic}"; \`sparkflow topics list\` shows them`);
     const offsets = await admin.fetchTopicOffsets(topic);
     const partitions = offsets.map((o) => o.partition);
     const bySince = since === undefined ? null : await admin.fetchTopicOffsetsByTimestamp(topic, since);
@@ -256,9 +256,7 @@ async function tail({ cfg, out }: Context, topic: string, opts: TailOptions): Pr
       }
     }
     if (at && !ranges.length)
-      throw new UsageError(
-        `--offset: ${topic} has no partition ${at.partition} (it has ${partitions.length})`,
-      );
+      throw new CliError(`--offset: ${topic} has no partition ${at.partition} (it has ${partitions.length})`);
     return { ranges, partitions };
   });
 

@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { createCassandraClient, findUserRow } from '@sparkflow/cassandra';
 import type { UserHistory } from '@sparkflow/contracts';
 import { contextOf } from '../context';
-import { UUID } from './options';
-import { CliError, ComponentDownError, UsageError, rootReason } from '../errors';
+import { parseUuid } from './options';
+import { CliError, ComponentDownError, rootReason } from '../errors';
 import type { CliConfig } from '../cli.config';
 import { callApi } from '../http/api';
 import { format, visibleLength } from '../output/output';
@@ -41,10 +41,9 @@ export function usersCommand(): Command {
   users
     .command('get')
     .description("a person's Cassandra row and audit history side by side")
-    .argument('<userId>', "the person's login.uuid")
+    .argument('<userId>', "the person's login.uuid", parseUuid('<userId>', "a person's login.uuid"))
     .action(async (raw: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      if (!UUID.test(raw)) throw new UsageError(`"${raw}" is not a user id (a login.uuid such as 3f1e…-…)`);
       const userId = raw.toLowerCase();
       const [row, history] = await Promise.all([
         cassandraRow(cfg, userId),
