@@ -444,6 +444,7 @@ describe('backfill, dead letters and users on the running pipeline', () => {
     const userId = randomUUID();
     const batchId = uniqueName('cli-it-dlq');
     const eventId = randomUUID();
+    const traceId = randomUUID().replaceAll('-', '');
     const broken = {
       ...rawUser,
       email: 'not-an-email',
@@ -466,7 +467,12 @@ describe('backfill, dead letters and users on the running pipeline', () => {
         {
           key: userId,
           value: JSON.stringify(envelope),
-          headers: { [HEADERS.eventId]: eventId, [HEADERS.batchId]: batchId, [HEADERS.source]: 'http-push' },
+          headers: {
+            [HEADERS.eventId]: eventId,
+            [HEADERS.batchId]: batchId,
+            [HEADERS.source]: 'http-push',
+            [HEADERS.traceparent]: `00-${traceId}-00f067aa0ba902b7-01`,
+          },
         },
       ],
     });
@@ -547,6 +553,8 @@ describe('backfill, dead letters and users on the running pipeline', () => {
     ]);
     expect(onRaw.headers[HEADERS.replayOf]).toBe(dead.dlqEventId);
     expect(onRaw.key).toBe(userId);
+    // The second attempt is in the event's trace: the replay carries on the dead letter's trace context.
+    expect(onRaw.headers[HEADERS.traceparent]?.split('-')[1]).toBe(traceId);
 
     // It ends in Cassandra …
     const client = createCassandraClient(cassandraConnection(settings));

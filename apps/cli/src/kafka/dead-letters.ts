@@ -1,10 +1,11 @@
-import { DeadLetterEvent, TOPICS, type DeadLetter } from '@sparkflow/contracts';
+import { DeadLetterEvent, HEADERS, TOPICS, type DeadLetter } from '@sparkflow/contracts';
 import { contractIssues, originalValue } from '@sparkflow/kafka';
 import type { Kafka } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError } from '../errors';
 import { withAdmin } from './connection';
 import { readRanges, type PartitionRange } from './reader';
+import { headersOf } from './records';
 
 /** One record of `users.dlq`, with where it sits. */
 export interface DeadLetterRecord {
@@ -15,6 +16,8 @@ export interface DeadLetterRecord {
   batchId: string;
   producedAt: string;
   deadLetter: DeadLetter;
+  /** The letter's W3C trace context headers, when it has them: a replay carries them on (ADR 16). */
+  trace?: { traceparent?: string; tracestate?: string };
 }
 
 export interface DeadLetterFilter {
@@ -89,7 +92,7 @@ async function scanDeadLetters(
         return 'continue';
       }
       const { payload, eventId, source, batchId, producedAt } = parsed.data;
-      const record = {
+      const record: DeadLetterRecord = {
         dlqEventId: eventId,
         partition,
         offset: m.offset,
@@ -98,6 +101,11 @@ async function scanDeadLetters(
         producedAt,
         deadLetter: payload,
       };
+      const headers = headersOf(m);
+      if (headers[HEADERS.traceparent]) {
+        record.trace = { traceparent: headers[HEADERS.traceparent] };
+        if (headers[HEADERS.tracestate]) record.trace.tracestate = headers[HEADERS.tracestate];
+      }
       return keep(record) ? 'stop' : 'continue';
     },
     { idleTimeoutMs: 30_000, allPartitions: partitions },
