@@ -26,7 +26,11 @@ const KAFKA_PORT = Number(process.env['KAFKA_PORT'] ?? 9092) + 1100;
 
 describe('npm run stack (bad setups and recovery)', () => {
   const home = mkdtempSync(join(tmpdir(), 'sparkflow-stack-it-'));
-  const env = { SPARKFLOW_HOME: home, KAFKA_PORT: String(KAFKA_PORT), KAFKA_CONTROLLER_PORT: String(KAFKA_PORT + 1) };
+  const env = {
+    SPARKFLOW_HOME: home,
+    KAFKA_PORT: String(KAFKA_PORT),
+    KAFKA_CONTROLLER_PORT: String(KAFKA_PORT + 1),
+  };
 
   afterAll(async () => {
     await stack(['down'], env);
@@ -83,7 +87,12 @@ describe('npm run stack (bad setups and recovery)', () => {
     expect(again.stdout).toMatch(/kafka: already running/);
 
     const status = await stack(['status', 'kafka', '--json'], env);
-    const [row] = JSON.parse(status.stdout) as { component: string; port: number; pid: number; state: string }[];
+    const [row] = JSON.parse(status.stdout) as {
+      component: string;
+      port: number;
+      pid: number;
+      state: string;
+    }[];
     expect(row).toMatchObject({ component: 'kafka', port: KAFKA_PORT, state: 'healthy' });
     expect(row.pid).toBeGreaterThan(0);
 
@@ -165,11 +174,22 @@ describe('npm run stack (supervised services)', () => {
       crashLooping: false,
     });
     expect(after.supervision?.lastExit).toMatch(/^signal SIGKILL at /);
+    // The supervisor's lines share the service's log, in its format: one level filter reads both.
+    const lines = readFileSync(join(home, 'logs', 'enrichment.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: unknown; service?: string; msg?: string });
+    const supervisor = lines.filter((l) => l.service === 'supervisor');
+    expect(supervisor.map((l) => l.msg)).toContainEqual(expect.stringMatching(/SIGKILL/));
+    expect(lines.filter((l) => ![30, 40, 50, 60].includes(l.level as number))).toEqual([]);
     const text = await stack(['status', 'enrichment'], env);
     expect(text.stdout).toMatch(/enrichment +healthy .* restarts 1 /);
 
     expect((await stack(['down', 'enrichment'], env)).code).toBe(0);
-    expect(readState(join(home, 'run', 'enrichment.state.json'))).toMatchObject({ state: 'stopped', restarts: 1 });
+    expect(readState(join(home, 'run', 'enrichment.state.json'))).toMatchObject({
+      state: 'stopped',
+      restarts: 1,
+    });
     expect(processesUsing(join(home, 'enrichment'))).toEqual([]);
   });
 

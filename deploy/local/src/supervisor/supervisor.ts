@@ -13,11 +13,18 @@ import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } f
 import { describeExit, exitsInARow, restartDelayMs } from './restart-policy';
 import { type SupervisorSpec, type SupervisorState, writeState } from './supervisor-state';
 
+/** pino's numeric levels, which the services' log lines carry. */
+const LEVELS = { info: 30, warn: 40, error: 50 } as const;
+
 function main(specFile: string): void {
   const spec = JSON.parse(readFileSync(specFile, 'utf8')) as SupervisorSpec;
   const logFd = openSync(spec.logFile, 'a');
-  const say = (level: 'info' | 'warn' | 'error', msg: string) =>
-    writeSync(logFd, `${JSON.stringify({ level, time: new Date().toISOString(), service: 'supervisor', msg })}\n`);
+  // A line of the service's own log format (pino's numeric levels), so one filter reads both.
+  const say = (level: keyof typeof LEVELS, msg: string) =>
+    writeSync(
+      logFd,
+      `${JSON.stringify({ level: LEVELS[level], time: new Date().toISOString(), service: 'supervisor', msg })}\n`,
+    );
 
   const state: SupervisorState = {
     service: spec.service,
@@ -49,11 +56,20 @@ function main(specFile: string): void {
   const startChild = () => {
     timer = null;
     const started = Date.now();
-    const c = spawn(spec.command, spec.args, { cwd: spec.cwd, env: process.env, stdio: ['ignore', logFd, logFd] });
+    const c = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: process.env,
+      stdio: ['ignore', logFd, logFd],
+    });
     child = c;
     c.once('error', (err) => say('error', `could not start ${spec.service}: ${err.message}`));
     if (c.pid !== undefined) writeFileSync(spec.childPidFile, `${c.pid}\n`);
-    Object.assign(state, { state: 'running', childPid: c.pid ?? null, startedAt: started, nextStartAt: null });
+    Object.assign(state, {
+      state: 'running',
+      childPid: c.pid ?? null,
+      startedAt: started,
+      nextStartAt: null,
+    });
     save();
     c.once('close', (code, signal) => {
       child = null;
