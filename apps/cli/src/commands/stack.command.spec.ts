@@ -1,3 +1,4 @@
+import { spawn as spawnChild } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,8 +8,7 @@ import { EXIT } from '../errors';
 import { STACK_SCRIPT, clusterComponentNames, scriptEnv } from './stack.command';
 
 jest.mock('node:child_process', () => ({ spawn: jest.fn() }));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { spawn } = require('node:child_process') as { spawn: jest.Mock };
+const spawn = jest.mocked(spawnChild) as unknown as jest.Mock;
 
 describe('the environment `sparkflow stack` and `sparkflow bench` run their scripts with', () => {
   it('makes a relative SPARKFLOW_HOME absolute from the working directory, as the CLI reads it', () => {
