@@ -82,8 +82,8 @@ Examples:
   $ sparkflow topics describe users.raw
   $ sparkflow topics describe users.enriched --group sparkflow-persistence --fail-on-stall
 
-Exit codes: 0 shown (no judged group stalled, with --fail-on-stall), 1 no such topic, a named group without
-offsets on it, or a judged group stalled with --fail-on-stall, 2 not a topic name.`,
+Exit codes: 0 shown (no judged group stalled, with --fail-on-stall), 1 Kafka down, no such topic, a named
+group without offsets on it, or a judged group stalled with --fail-on-stall, 2 not a topic name.`,
     )
     .action(async (topic: string, { group = [], ...rest }: DescribeOptions, cmd: Command) => {
       const opts = { ...rest, group };
