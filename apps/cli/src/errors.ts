@@ -38,7 +38,7 @@ export class ComponentDownError extends CliError {
     super(
       `${component} is not reachable at ${address} (${reason}).\n` +
         `  Start the stack with \`npx sparkflow stack up\` (or just this part: \`npx sparkflow stack up ${STACK_NAME[component]}\`);\n` +
-        `  \`npx sparkflow stack status\` shows what is running. Other ports? Set the same variables the stack uses (see --help).`,
+        `  \`npx sparkflow stack status\` shows what is running. Other ports? Set the same variables the stack uses (see \`npx sparkflow help\`).`,
       EXIT.failure,
     );
     this.name = 'ComponentDownError';

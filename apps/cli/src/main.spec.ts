@@ -137,7 +137,9 @@ describe('help texts', () => {
     const help = helpOf('backfill').replace(/\s+/g, ' ');
     expect(help).toMatch(/--from <day> first day, e\.g\. 2026-11-01 \(required\)/);
     expect(help).toMatch(/--to <day> last day \(inclusive; at most 366 days\) \(required\)/);
-    expect(help).toMatch(/--per-day <n> users per day \(required\)/);
+    expect(help).toMatch(
+      /--per-day <n> users per day, at most 100000 \(ingestion refuses more, exit 2\) \(required\)/,
+    );
     expect(help).not.toMatch(/--seed[^-]*\(required\)/);
   });
 

@@ -7,6 +7,7 @@ import { benchCommand, stackCommand } from './commands/stack.command';
 import { topCommand } from './commands/top.command';
 import { topicsCommand } from './commands/topics.command';
 import { usersCommand } from './commands/users.command';
+import { SINCE_FORMS } from './commands/options';
 import { CliError, EXIT } from './errors';
 import { exitOnClosedPipe, exitWhenFlushed } from './exit';
 
@@ -14,6 +15,7 @@ const ENVIRONMENT_HELP = `
 Environment (the same variables the services and \`npm run stack\` read):
   KAFKA_BROKERS or KAFKA_PORT           Kafka, default 127.0.0.1:9092 (every broker, 127.0.0.1-3, on the cluster topology)
   KAFKA_USERNAME, KAFKA_PASSWORD        Kafka login (SASL SCRAM-SHA-512, or KAFKA_SASL_MECHANISM), default sparkflow-cli, sparkflow-cli-dev
+  KAFKA_CLI_PASSWORD                    the password the native stack keeps for the CLI, used when KAFKA_PASSWORD is unset
   CASSANDRA_CONTACT_POINTS or _PORT     Cassandra, default 127.0.0.1:9042, every node on the cluster topology (CASSANDRA_USERNAME, _PASSWORD, _KEYSPACE, _LOCAL_DC)
   SPARKFLOW_HOME, SPARKFLOW_TOPOLOGY    the native stack's home (default <repo>/.sparkflow; a relative path is from the working directory), whose recorded topology wins; else SPARKFLOW_TOPOLOGY (single, cluster)
   INGESTION_HTTP_PORT, AUDIT_HTTP_PORT  the APIs on 127.0.0.1, default 3000 and 3003 (or INGESTION_URL, AUDIT_URL)
@@ -24,7 +26,7 @@ Environment (the same variables the services and \`npm run stack\` read):
   ENRICHMENT_GROUP_ID, PERSISTENCE_GROUP_ID, AUDIT_GROUP_ID   the services' consumer groups (batches watch, top)
   NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal
 
-Times (--since): 30s, 10m, 2h, 1d, 1w ago, or an ISO date-time; one before 1970 reads from the beginning.
+Times (--since): ${SINCE_FORMS}; one before 1970 reads from the beginning.
 Output: tables and colour on a terminal, plain text when piped, JSON with --json.
 
 Exit codes, the same for every command:
@@ -57,7 +59,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addCommand(benchCommand(setExitCode));
   const configure = (cmd: Command) => {
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);
-    cmd.configureHelp({ optionDescription: describeOption });
+    // Every command's help shows the global options, unless the command says otherwise (bench).
+    cmd.configureHelp({ showGlobalOptions: true, ...cmd.configureHelp(), optionDescription: describeOption });
     cmd.commands.forEach(configure);
   };
   configure(program);

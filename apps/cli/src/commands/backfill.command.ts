@@ -130,7 +130,11 @@ export function backfillCommand(): Command {
     )
     .requiredOption('--from <day>', 'first day, e.g. 2026-11-01', parseDay('--from'))
     .requiredOption('--to <day>', `last day (inclusive; at most ${MAX_BACKFILL_DAYS} days)`, parseDay('--to'))
-    .requiredOption('--per-day <n>', 'users per day', parsePositiveInt('--per-day'))
+    .requiredOption(
+      '--per-day <n>',
+      'users per day, at most 100000 (ingestion refuses more, exit 2)',
+      parsePositiveInt('--per-day'),
+    )
     .option(
       '--seed <seed>',
       'generator seed: the same seed and day always make the same people',

@@ -9,7 +9,7 @@ import { cliKafka } from '../kafka/connection';
 import type { Output } from '../output/output';
 import { stageLag } from '../pipeline/stage-lag';
 import { batchProgress, waitingFor, type StalledStage } from '../pipeline/stages';
-import { MAX_INTERVAL_MS, parseBatchId, parsePositiveInt, parseSince } from './options';
+import { MAX_INTERVAL_MS, SINCE_FORMS, parseBatchId, parsePositiveInt, parseSince } from './options';
 
 /** The audit's default and bound for `limit`, from the contract it validates the query with. */
 const LIST_LIMIT = {
@@ -91,7 +91,7 @@ export function batchesCommand(): Command {
     .description(
       'batches the audit registered since a time, newest first, with their counts and whether each is complete',
     )
-    .option('--since <time>', 'registered within 30m, 2h, 1d, or after an ISO date-time (default 1d)')
+    .option('--since <time>', `registered since ${SINCE_FORMS} (default 1d)`)
     .option('--incomplete', 'only batches not complete yet (in flight or stuck)')
     .option(
       '--limit <n>',

@@ -24,7 +24,14 @@ import {
 } from '../kafka/dead-letters';
 import { decodeValue } from '../kafka/records';
 import { deadLetterStats } from '../pipeline/dead-letter-stats';
-import { parseBatchFilter, parsePositiveInt, parseSince, parseUuid } from './options';
+import {
+  SINCE_FORMS,
+  parseBatchFilter,
+  parsePositiveInt,
+  parseSince,
+  parseStage,
+  parseUuid,
+} from './options';
 
 interface FilterOptions {
   stage?: string;
@@ -42,7 +49,9 @@ const filterOf = (o: FilterOptions, eventIds?: string[]): DeadLetterFilter => ({
 const parseDlqEventId = (name: string) => parseUuid(name, "a dead letter's event id (from `dlq list`)");
 
 const stageOption = () =>
-  new Option('--stage <stage>', 'only dead letters of this stage').choices([...STAGES]);
+  new Option('--stage <stage>', `only dead letters of this stage: ${STAGES.join(', ')}`).argParser(
+    parseStage,
+  );
 
 const reasonsText = (d: DeadLetterRecord) =>
   d.deadLetter.reasons.map((r) => (r.path ? `${r.code} ${r.path}` : r.code)).join('; ');
@@ -54,9 +63,16 @@ export function dlqCommand(): Command {
     .command('list')
     .description('dead letters with their stage, origin and reasons, oldest first')
     .addOption(stageOption())
-    .option('--since <time>', 'failed within 10m, 2h, 1d, or after an ISO date-time')
+    .option('--since <time>', `failed since ${SINCE_FORMS} (default: any time, the whole topic is read)`)
     .option('--batch <batchId>', 'only dead letters of this batch', parseBatchFilter)
     .option('--limit <n>', 'show the newest n of those that match', parsePositiveInt('--limit'), 100)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sparkflow dlq list --since 1h --stage enrichment
+  $ sparkflow dlq list --batch backfill-sparkflow-2026-11-01 --limit 20`,
+    )
     .action(async (opts: FilterOptions & { limit: number }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const read = await readDeadLetters(cfg, cliKafka(cfg), filterOf(opts)).catch((e: unknown) =>
@@ -88,7 +104,7 @@ export function dlqCommand(): Command {
   dlq
     .command('stats')
     .description('dead letters counted by stage and by reason code, with the fields each reason named most')
-    .option('--since <time>', 'failed within 10m, 2h, 1d, or after an ISO date-time', '1h')
+    .option('--since <time>', `failed since ${SINCE_FORMS}`, '1h')
     .addOption(stageOption())
     .addHelpText(
       'after',
@@ -137,6 +153,13 @@ Examples:
     .option(
       '--original',
       'print only the original record value, ready to edit and pass to `dlq replay --payload-file`',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sparkflow dlq show 3f0c2a9e-8d1b-4c5e-9a7f-2b6d4e8c1a03
+  $ sparkflow dlq show 3f0c2a9e-8d1b-4c5e-9a7f-2b6d4e8c1a03 --original > fixed.json`,
     )
     .action(async (eventId: string, opts: { original?: boolean }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
@@ -188,7 +211,7 @@ Examples:
       (id: string, ids: string[] | undefined) => [...(ids ?? []), parseDlqEventId('--event')(id)],
     )
     .addOption(stageOption())
-    .option('--since <time>', 'dead letters that failed within 10m, 2h, 1d, or after an ISO date-time')
+    .option('--since <time>', `dead letters that failed since ${SINCE_FORMS}`)
     .option('--batch <batchId>', 'dead letters of this batch', parseBatchFilter)
     .option('--all', 'every dead letter (a selector is required so a bare `replay` does nothing by accident)')
     .option(

@@ -1,4 +1,4 @@
-import { batchIdProblem } from '@sparkflow/contracts';
+import { STAGES, batchIdProblem } from '@sparkflow/contracts';
 import { UsageError } from '../errors';
 
 const UNIT_MS: Record<string, number> = {
@@ -9,6 +9,9 @@ const UNIT_MS: Record<string, number> = {
   d: 86_400_000,
   w: 604_800_000,
 };
+
+/** The forms `--since` takes, as every help text and message names them. */
+export const SINCE_FORMS = '30s, 10m, 2h, 1d or 1w ago, or an ISO date-time';
 
 /**
  * `--since 10m` / `2h` / `1d` (ago), or an ISO date-time; returns epoch milliseconds. A time before
@@ -23,9 +26,14 @@ export function parseSince(text: string, now = Date.now()): number {
     const t = Date.parse(text);
     if (!Number.isNaN(t)) return Math.max(0, t);
   }
-  throw new UsageError(
-    `--since "${text}": expected a duration such as 30s, 10m, 2h, 1d, or an ISO date-time`,
-  );
+  throw new UsageError(`--since "${text}": expected ${SINCE_FORMS}`);
+}
+
+/** `--stage <stage>`: one of the pipeline's stages. */
+export function parseStage(text: string): string {
+  if (!(STAGES as readonly string[]).includes(text))
+    throw new UsageError(`--stage "${text}": expected a stage, one of ${STAGES.join(', ')}`);
+  return text;
 }
 
 /** The largest partition number (an int32) and offset (an int64) Kafka has. */

@@ -1,4 +1,14 @@
-import { scriptEnv } from './stack.command';
+import { spawn as spawnChild } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOPOLOGIES } from '@sparkflow/contracts';
+import { buildProgram, report } from '../main';
+import { EXIT } from '../errors';
+import { STACK_SCRIPT, clusterComponentNames, scriptEnv } from './stack.command';
+
+jest.mock('node:child_process', () => ({ spawn: jest.fn() }));
+const spawn = jest.mocked(spawnChild) as unknown as jest.Mock;
 
 describe('the environment `sparkflow stack` and `sparkflow bench` run their scripts with', () => {
   it('makes a relative SPARKFLOW_HOME absolute from the working directory, as the CLI reads it', () => {
@@ -12,5 +22,113 @@ describe('the environment `sparkflow stack` and `sparkflow bench` run their scri
 
   it('leaves an unset SPARKFLOW_HOME unset, for the stack to take its default', () => {
     expect(scriptEnv({ KAFKA_PORT: '39092' }, '/work/x')).toEqual({ KAFKA_PORT: '39092' });
+  });
+});
+
+/**
+ * Runs `sparkflow <args>` as main does, with the script spawned by a fake that exits 0 at once; answers
+ * the exit code and the arguments the stack script was given (null when it was not run).
+ */
+async function sparkflow(args: string[]): Promise<{ code: number; scriptArgs: string[] | null }> {
+  spawn.mockReset().mockImplementation(() => {
+    const child = new EventEmitter();
+    setImmediate(() => child.emit('exit', 0, null));
+    return child;
+  });
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => (code = c));
+  const quiet = (c: typeof program): void => {
+    c.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    c.commands.forEach(quiet);
+  };
+  quiet(program);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    code = report(err, false);
+  } finally {
+    stderr.mockRestore();
+  }
+  const call = spawn.mock.calls[0] as [string, string[]] | undefined;
+  if (call) expect(call.slice(0, 2)).toEqual(['bash', [STACK_SCRIPT, ...call[1].slice(1)]]);
+  return { code, scriptArgs: call ? call[1].slice(1) : null };
+}
+
+describe('`sparkflow stack` hands the stack (deploy/local/bin/stack) what `npm run stack` takes', () => {
+  it.each([
+    [
+      ['stack', 'up', '--topology', 'cluster'],
+      ['up', '--topology', 'cluster'],
+    ],
+    [
+      ['stack', 'up', 'kafka', '--topology=single'],
+      ['up', 'kafka', '--topology', 'single'],
+    ],
+    [['stack', 'reset'], ['reset']],
+    [
+      ['stack', 'reset', 'cassandra-2'],
+      ['reset', 'cassandra-2'],
+    ],
+    [
+      ['stack', 'status', '--json'],
+      ['status', '--json'],
+    ],
+    [
+      ['--json', 'stack', 'status', 'kafka'],
+      ['status', 'kafka', '--json'],
+    ],
+    [
+      ['stack', 'logs', 'audit', '-f'],
+      ['logs', 'audit', '-f'],
+    ],
+    [
+      ['stack', 'down', 'ingestion-2'],
+      ['down', 'ingestion-2'],
+    ],
+  ])('sparkflow %j runs the stack with %j', async (args, expected) => {
+    expect(await sparkflow(args)).toEqual({ code: EXIT.ok, scriptArgs: expected });
+  });
+
+  it('passes --json only to status, the one stack command that prints JSON', async () => {
+    for (const command of ['up', 'down', 'logs', 'reset'])
+      expect(await sparkflow(['--json', 'stack', command])).toEqual({ code: EXIT.ok, scriptArgs: [command] });
+  });
+
+  it('refuses a topology the stack does not have as a usage error, before running the stack', async () => {
+    expect(await sparkflow(['stack', 'up', '--topology', 'triple'])).toEqual({
+      code: EXIT.usage,
+      scriptArgs: null,
+    });
+  });
+
+  it('hands on every component name of the cluster topology, numbered from libs/contracts TOPOLOGIES', async () => {
+    const { kafkaNodes, cassandraNodes, serviceReplicas } = TOPOLOGIES.cluster;
+    const names = clusterComponentNames();
+    expect(names.filter((n) => /^kafka-\d$/.test(n))).toHaveLength(kafkaNodes);
+    expect(names.filter((n) => /^cassandra-\d$/.test(n))).toHaveLength(cassandraNodes);
+    expect(names.filter((n) => /^audit-\d$/.test(n))).toHaveLength(serviceReplicas);
+    expect(names).toEqual(expect.arrayContaining(['kafka-2', 'haproxy', 'ingestion-2', 'spark-worker']));
+    expect(await sparkflow(['stack', 'status', ...names])).toEqual({
+      code: EXIT.ok,
+      scriptArgs: ['status', ...names],
+    });
+  });
+
+  it("names the stack's components in its help as the stack's own usage does", () => {
+    let help = '';
+    const stack = buildProgram(() => undefined).commands.find((c) => c.name() === 'stack')!;
+    stack.configureOutput({ writeOut: (s) => (help += s) });
+    stack.outputHelp();
+    for (const name of clusterComponentNames()) expect(help).toContain(name);
+    // deploy/local's usage text (read, not imported: the CLI spawns the stack) names the same components.
+    const usage = readFileSync(join(__dirname, '../../../../deploy/local/src/main.ts'), 'utf8');
+    const listed = /^Components: ([\s\S]*?)\nDefault:/m.exec(usage)![1];
+    const stackNames = [...listed.matchAll(/(?:^|[\s,;])([a-z]+(?:-[a-z]+)?)(?=,|\s\(|\.$)/gm)].map(
+      (m) => m[1],
+    );
+    expect(stackNames.length).toBeGreaterThan(8);
+    for (const name of stackNames) expect(help).toMatch(new RegExp(`\\b${name}\\b`));
+    expect(usage).toMatch(/haproxy/);
   });
 });

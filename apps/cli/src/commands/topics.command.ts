@@ -8,12 +8,12 @@ import { searchableText, showRecord, type ShownRecord } from '../kafka/records';
 import { describeTopic, judgedGroups, listTopics, topicExists } from '../kafka/topics';
 import { humanDuration, type Output } from '../output/output';
 import { stageReaders } from '../pipeline/stages';
-import { parseOffsetSpec, parsePositiveInt, parseSince, parseText, parseTopic } from './options';
+import { SINCE_FORMS, parseOffsetSpec, parsePositiveInt, parseSince, parseText, parseTopic } from './options';
 
 interface DescribeOptions {
   stallAfter: number;
   failOnStall?: boolean;
-  group: string[];
+  group?: string[];
 }
 
 export function topicsCommand(): Command {
@@ -22,6 +22,13 @@ export function topicsCommand(): Command {
   topics
     .command('list')
     .description('every topic with its partitions, retained messages and retention')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sparkflow topics list
+  $ sparkflow topics list --json | jq -r '.[] | select(.messages > 0) | .topic'`,
+    )
     .action(async (_opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const rows = await withAdmin(cfg, cliKafka(cfg), (admin) => listTopics(admin));
@@ -65,10 +72,21 @@ export function topicsCommand(): Command {
     .option(
       '--group <groupId>',
       'show and judge only this group (repeat for more); a named group without offsets on the topic fails',
-      (id: string, ids: string[]) => [...ids, parseText('--group', true)(id)],
-      [] as string[],
+      // No default: commander would print an empty list as `(default: [])`.
+      (id: string, ids: string[] | undefined) => [...(ids ?? []), parseText('--group', true)(id)],
     )
-    .action(async (topic: string, opts: DescribeOptions, cmd: Command) => {
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sparkflow topics describe users.raw
+  $ sparkflow topics describe users.enriched --group sparkflow-persistence --fail-on-stall
+
+Exit codes: 0 shown (no judged group stalled, with --fail-on-stall), 1 Kafka down, no such topic, a named
+group without offsets on it, or a judged group stalled with --fail-on-stall, 2 not a topic name.`,
+    )
+    .action(async (topic: string, { group = [], ...rest }: DescribeOptions, cmd: Command) => {
+      const opts = { ...rest, group };
       const { cfg, out } = contextOf(cmd);
       const kafka = cliKafka(cfg);
       const detail = await withAdmin(cfg, kafka, async (admin) => {
@@ -178,11 +196,7 @@ export function topicsCommand(): Command {
     .addOption(
       new Option('--from-beginning', 'start at the oldest retained record').conflicts(['since', 'offset']),
     )
-    .addOption(
-      new Option('--since <time>', 'start at records newer than 10m, 2h, 1d or an ISO date-time').conflicts(
-        'offset',
-      ),
-    )
+    .addOption(new Option('--since <time>', `start at records newer than ${SINCE_FORMS}`).conflicts('offset'))
     .option('--offset <partition:offset>', 'read one partition from an offset, e.g. 0:42', parseOffsetSpec)
     .option(
       '--limit <n>',

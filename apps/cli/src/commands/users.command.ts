@@ -42,6 +42,16 @@ export function usersCommand(): Command {
     .command('get')
     .description("a person's Cassandra row and audit history side by side")
     .argument('<userId>', "the person's login.uuid", parseUuid('<userId>', "a person's login.uuid"))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sparkflow users get 7a1d5c3e-2b4f-4e8a-9c6d-0f1e2a3b4c5d
+  $ sparkflow users get <userId> --json | jq '.history[] | {outcome, topic}'
+
+Exit codes: 0 a Cassandra row or audit history found, 1 neither (or Cassandra or the audit down, or the
+audit refusing the key), 2 not a UUID.`,
+    )
     .action(async (raw: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const userId = raw.toLowerCase();
