@@ -17,16 +17,17 @@ export type ReadinessChecks = Record<string, () => Promise<unknown>>;
 /**
  * How long one readiness check may take before it is reported down (`no answer within … ms`). The checks
  * run at once, so this bounds the whole `/health/ready` answer too: a dependency that does not answer
- * makes the service unready, it must not make its readiness probe go unanswered (`sparkflow top` waits
- * 1.5 s, the native stack's status 2 s, Kubernetes 3 s).
+ * makes the service unready, it must not leave its readiness probe unanswered (the native stack's status
+ * waits 2 s, Kubernetes 3 s, HAProxy 5 s). It is not tighter because on a busy machine a healthy round
+ * trip has taken over a second, and a false 503 takes a replica out of HAProxy.
  */
-export const READINESS_TIMEOUT_MS = 1250;
+export const READINESS_TIMEOUT_MS = 1750;
 
 /**
  * How long the Kafka check waits for its round trip: within `READINESS_TIMEOUT_MS`, so that its own
  * reason, naming the brokers, is the one reported.
  */
-export const KAFKA_READY_TIMEOUT_MS = 1000;
+export const KAFKA_READY_TIMEOUT_MS = 1500;
 
 /**
  * A Terminus health indicator over one named readiness probe: `{status: 'up'}`, or `{status: 'down',
