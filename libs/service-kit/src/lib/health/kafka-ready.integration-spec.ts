@@ -53,6 +53,12 @@ describe('kafkaReady', () => {
     expect(outcome).toMatchObject({ status: 'fulfilled', value: { brokers: expect.any(Array) } });
   });
 
+  it('is up while the first broker of the list refuses connections and another answers', async () => {
+    const brokers = [`127.0.0.1:${await closedPort()}`, ...s.KAFKA_BROKERS.split(',')];
+    const { outcome } = await timed(kafkaReady(client(brokers)));
+    expect(outcome).toMatchObject({ status: 'fulfilled', value: { brokers: expect.any(Array) } });
+  });
+
   it('is down with the reason, naming the broker, soon after the connection is refused', async () => {
     const broker = `127.0.0.1:${await closedPort()}`;
     const { outcome, ms } = await timed(kafkaReady(client([broker])));
