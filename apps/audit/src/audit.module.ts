@@ -1,4 +1,5 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import {
   AuditEventsRepository,
@@ -11,7 +12,9 @@ import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
 import {
   API_KEYS,
   ApiKeyGuard,
+  KAFKA,
   READINESS_CHECKS,
+  kafkaReady,
   SERVICE_CONTROLLERS,
   serviceImports,
   postgresSettings,
@@ -57,8 +60,11 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
     },
     {
       provide: READINESS_CHECKS,
-      inject: [DATA_SOURCE, ConsumerHealth],
-      useFactory: (ds: DataSource, consumer: ConsumerHealth) => ({
+      inject: [DATA_SOURCE, KAFKA, ConsumerHealth],
+      // kafkajs rides out a lost broker connection inside the consumer without telling it, so the consumer
+      // check alone would say up through a broker outage: the Kafka round trip is checked on its own.
+      useFactory: (ds: DataSource, k: Kafka, consumer: ConsumerHealth) => ({
+        kafka: kafkaReady(k),
         postgres: () => ds.query('SELECT 1'),
         consumer: () => consumer.check(),
       }),

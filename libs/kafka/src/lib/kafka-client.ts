@@ -30,18 +30,57 @@ export const kafkaCredentials = (e: {
   password: e.KAFKA_PASSWORD,
 });
 
+/** Where a client's kafkajs log lines go; without one, warnings and errors go to stderr as JSON lines. */
+export type KafkaLog = (level: 'error' | 'warn' | 'info', message: string, extra: object) => void;
+
+/** How long a client waits and how often it tries again. */
+export interface KafkaClientBounds {
+  /** How long opening a TCP connection to one broker may take. */
+  connectionTimeoutMs: number;
+  /** How long SASL authentication on a new connection may take. */
+  authenticationTimeoutMs: number;
+  /** How long one request may wait for the broker's answer. */
+  requestTimeoutMs: number;
+  /** Retries of a failed operation; a failed connection to the seed broker is retried on the next broker. */
+  retries: number;
+  initialRetryTimeMs: number;
+}
+
+/** What the services' clients wait and retry: long enough to ride out a broker restart. */
+export const SERVICE_CLIENT_BOUNDS: KafkaClientBounds = {
+  connectionTimeoutMs: 3000,
+  authenticationTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  retries: 8,
+  initialRetryTimeMs: 300,
+};
+
+/** The settings and log each client made by `createKafka` was made with. */
+const origins = new WeakMap<object, { settings: KafkaSettings; log?: KafkaLog }>();
+
+/**
+ * The settings (brokers, client id, principal) and log a client was made with by `createKafka`, so that a
+ * client with other bounds can be made for the same cluster and principal; undefined for any other client.
+ */
+export function kafkaOrigin(kafka: object): { settings: KafkaSettings; log?: KafkaLog } | undefined {
+  return origins.get(kafka);
+}
+
 /** A kafkajs client whose log lines go to the given logger instead of the console. */
 export function createKafka(
   s: KafkaSettings,
-  log?: (level: 'error' | 'warn' | 'info', message: string, extra: object) => void,
+  log?: KafkaLog,
+  bounds: Partial<KafkaClientBounds> = {},
 ): Kafka {
-  return new Kafka({
+  const b = { ...SERVICE_CLIENT_BOUNDS, ...bounds };
+  const kafka = new Kafka({
     clientId: s.clientId,
     brokers: s.brokers,
     sasl: saslOptions(s.credentials),
-    connectionTimeout: 3000,
-    requestTimeout: 30000,
-    retry: { initialRetryTime: 300, retries: 8 },
+    connectionTimeout: b.connectionTimeoutMs,
+    authenticationTimeout: b.authenticationTimeoutMs,
+    requestTimeout: b.requestTimeoutMs,
+    retry: { initialRetryTime: b.initialRetryTimeMs, retries: b.retries },
     logLevel: logLevel.WARN,
     logCreator:
       () =>
@@ -56,4 +95,6 @@ export function createKafka(
           );
       },
   });
+  origins.set(kafka, { settings: s, log });
+  return kafka;
 }

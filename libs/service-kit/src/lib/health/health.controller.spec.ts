@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ConsumerHealth } from '@sparkflow/kafka';
 import { HealthController, ServiceHealthModule } from './health.controller';
-import { READINESS_CHECKS, type ReadinessChecks } from './readiness.indicator';
+import { READINESS_CHECKS, READINESS_TIMEOUT_MS, type ReadinessChecks } from './readiness.indicator';
 
 describe('HealthController', () => {
   let app: INestApplication | undefined;
@@ -64,6 +64,22 @@ describe('HealthController', () => {
     expect(await res.json()).toMatchObject({
       error: { consumer: { status: 'down', message: 'not started' } },
     });
+  });
+
+  it('answers 503 within the deadline when a check never answers, naming it, with the others as they are', async () => {
+    const base = await serve({
+      kafka: async () => undefined,
+      postgres: () => new Promise(() => undefined),
+    });
+    const started = Date.now();
+    const res = await fetch(`${base}/health/ready`);
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      info: { kafka: { status: 'up' } },
+      error: { postgres: { status: 'down', message: `no answer within ${READINESS_TIMEOUT_MS} ms` } },
+    });
+    expect(elapsed).toBeLessThan(READINESS_TIMEOUT_MS + 1000);
   });
 
   it('answers live without asking any dependency', async () => {
