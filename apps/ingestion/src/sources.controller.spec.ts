@@ -108,6 +108,22 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       expect([sent, created]).toEqual([[], []]);
     });
 
+    it('answers a field it does not declare 400 naming it, and a misspelt one with the field meant', async () => {
+      const body = JSON.stringify({ ...request, extra: true, Seed: 'x' });
+      expect(await answer(await send(route, { 'content-type': 'application/json' }, body))).toEqual([
+        400,
+        {
+          statusCode: 400,
+          message: 'invalid request',
+          errors: [
+            { path: 'extra', message: expect.stringMatching(/^unknown field: expected "/) },
+            { path: 'Seed', message: 'unknown field: did you mean "seed"?' },
+          ],
+        },
+      ]);
+      expect([sent, created]).toEqual([[], []]);
+    });
+
     it('answers a body that is not an object 400 naming the whole body', async () => {
       for (const body of ['[]', `[${JSON.stringify(request)}]`]) {
         const [status, refusal] = await answer(

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { FieldError } from '../push/parse-push-body';
 
 /** What an HTTP request to ingestion comes to: the status to answer and its body. */
@@ -53,7 +53,7 @@ export function unreadableBody(headers: BodyHeaders | undefined, expected: strin
 /**
  * The request body through its schema, or why not: the refusals of `unreadableBody` for an empty body or
  * one that is not JSON, else a 400 naming every bad field (the whole body, path `""`, when it is not an
- * object).
+ * object), and each field a strict object's schema does not declare, by its name.
  */
 export function parseRequest<S extends z.ZodType>(
   schema: S,
@@ -64,6 +64,27 @@ export function parseRequest<S extends z.ZodType>(
   if (unreadable) return { ok: false, refusal: unreadable };
   const r = schema.safeParse(body);
   if (r.success) return { ok: true, data: r.data };
-  const errors = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const errors = r.error.issues.flatMap((i): FieldError[] =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => unknownField([...i.path, key].join('.'), key, knownFields(schema)))
+      : [{ path: i.path.join('.'), message: i.message }],
+  );
   return { ok: false, refusal: refusal(400, 'invalid request', errors) };
+}
+
+/** The fields a body's schema declares (a strict object's shape), for naming them to a field it does not. */
+function knownFields(schema: z.ZodType): string[] {
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
+}
+
+/**
+ * The error of a field the body's schema does not declare: it names the known field that differs from it
+ * only by case (`Seed` for `seed`), else all of them.
+ */
+export function unknownField(path: string, key: string, known: readonly string[]): FieldError {
+  const meant = known.find((k) => k.toLowerCase() === key.toLowerCase());
+  const message = meant
+    ? `unknown field: did you mean "${meant}"?`
+    : `unknown field: expected ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'no other'}`;
+  return { path, message };
 }
