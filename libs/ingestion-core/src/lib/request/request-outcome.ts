@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCEPTED_BODIES } from '@sparkflow/service-kit';
 import type { FieldError } from '../push/parse-push-body';
 
 /** What an HTTP request to ingestion comes to: the status to answer and its body. */
@@ -43,8 +44,8 @@ export function unreadableBody(headers: BodyHeaders | undefined, expected: strin
   const mediaType = type?.split(';')[0].trim().toLowerCase();
   if (mediaType === JSON_CONTENT_TYPE) return null;
   const message =
-    `expected ${JSON_CONTENT_TYPE} (charset UTF-8, UTF-16 or UTF-32; Content-Encoding gzip, deflate or br ` +
-    `accepted), got ${type === null ? 'none' : JSON.stringify(type.slice(0, 100))}`;
+    `expected ${JSON_CONTENT_TYPE} (${ACCEPTED_BODIES} accepted), ` +
+    `got ${type === null ? 'none' : JSON.stringify(type.slice(0, 100))}`;
   return refusal(415, `Unsupported Media Type: send the body as ${JSON_CONTENT_TYPE}`, [
     { path: 'Content-Type', message },
   ]);

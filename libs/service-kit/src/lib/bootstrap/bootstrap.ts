@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
-import { answerBodyFaults, jsonBodyOptions } from '../http/json-body';
+import { acceptedBodiesOnly, answerBodyFaults, jsonBodyOptions } from '../http/json-body';
 import { type RoutedApp, answerWrongMethod } from '../http/method-not-allowed';
 import { serviceLoggerModule } from '../observability/service-logger';
 import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
@@ -94,6 +94,7 @@ export function useServiceHttp(
     const budget = sizeInBytes(before.bodiesInFlight);
     app.use(bodyBudget(budget, sizeInBytes(bodyLimit), before.bodyIdleTimeoutMs));
   }
+  app.use(acceptedBodiesOnly);
   app.useBodyParser('json', jsonBodyOptions(bodyLimit));
   app.use(answerBodyFaults);
   // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500, and
