@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
 import { acceptedBodiesOnly, answerBodyFaults, jsonBodyOptions } from '../http/json-body';
 import { type RoutedApp, answerWrongMethod } from '../http/method-not-allowed';
+import { noteRefusals } from '../http/refusal-note';
 import { serviceLoggerModule } from '../observability/service-logger';
 import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
 import { PassErrorsToConsumer } from './pass-errors-to-consumer';
@@ -74,19 +75,21 @@ export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INest
 export type BeforeBody = Pick<ServiceSettings, 'apiKeys' | 'bodiesInFlight' | 'bodyIdleTimeoutMs'>;
 
 /**
- * How every service reads and answers HTTP: the 405 of a method a path's routes do not take, what must
- * refuse a request before its body is read, the JSON body parser and the answer to its faults, and the one
- * error model. Specs that build a module's
- * app by hand call it too, so they answer as the service does.
+ * How every service reads and answers HTTP: the note of each 4xx for its log line, the 405 of a method a
+ * path's routes do not take, what must refuse a request before its body is read, the JSON body parser and
+ * the answer to its faults, and the one error model. Specs that build a module's app by hand call it too,
+ * so they answer as the service does.
  */
 export function useServiceHttp(
   app: NestExpressApplication,
   bodyLimit: string,
   before: BeforeBody = {},
 ): void {
-  // First of all, so a method no route of the path takes is answered 405 before the API key is checked or
-  // a body read: it tells a caller without a key only that the path exists (see answerWrongMethod).
-  // (Express's types leave the router's layers untyped: RoutedApp names what is read of them.)
+  // So the log line of a 4xx says why (see serviceLoggerOptions); before anything that may answer one.
+  app.use(noteRefusals);
+  // Before anything else answers, so a method no route of the path takes is answered 405 before the API key
+  // is checked or a body read: it tells a caller without a key only that the path exists (see
+  // answerWrongMethod). Express's types leave the router's layers untyped: RoutedApp names what is read.
   app.use(answerWrongMethod(app.getHttpAdapter().getInstance() as unknown as RoutedApp));
   // Before the parser, so a request without a key or over the budget is refused before its body is read.
   if (before.apiKeys) app.use(keyBeforeBody(before.apiKeys));
