@@ -35,6 +35,7 @@ const Env = serviceBaseEnv('ingestion')
      * included); then 503 + Retry-After, and nothing is produced.
      */
     INGESTION_IDEMPOTENCY_STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(1000),
+    /** People one `POST /v1/users` may hold; beyond it 400 naming `results` (the body, for an array). */
     INGESTION_MAX_USERS_PER_REQUEST: z.coerce.number().int().min(1).max(100_000).default(5000),
     /** Bytes of JSON one person may take (default 256 KB, a quarter of Kafka's 1 MB message); beyond it 413. */
     INGESTION_MAX_PERSON_BYTES: z.coerce

@@ -108,6 +108,22 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       expect([sent, created]).toEqual([[], []]);
     });
 
+    it('answers a field it does not declare 400 naming it, and a misspelt one with the field meant', async () => {
+      const body = JSON.stringify({ ...request, extra: true, Seed: 'x' });
+      expect(await answer(await send(route, { 'content-type': 'application/json' }, body))).toEqual([
+        400,
+        {
+          statusCode: 400,
+          message: 'invalid request',
+          errors: [
+            { path: 'extra', message: expect.stringMatching(/^unknown field: expected "/) },
+            { path: 'Seed', message: 'unknown field: did you mean "seed"?' },
+          ],
+        },
+      ]);
+      expect([sent, created]).toEqual([[], []]);
+    });
+
     it('answers a body that is not an object 400 naming the whole body', async () => {
       for (const body of ['[]', `[${JSON.stringify(request)}]`]) {
         const [status, refusal] = await answer(
@@ -149,5 +165,24 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     );
     expect(res.status).toBe(202);
     expect(created).toHaveLength(1);
+  });
+
+  it("answers a method no route of ingestion's paths takes 405 with Allow, and an unknown path 404", async () => {
+    const call = (method: string, path: string) =>
+      fetch(`${base}/${path}`, { method, headers: { 'x-api-key': 'dev-ingestion-key' } });
+    for (const [method, path, allow] of [
+      ['DELETE', 'users', 'POST'],
+      ['GET', 'users', 'POST'],
+      ['OPTIONS', 'users', 'POST'],
+      ['PUT', 'backfills', 'POST'],
+      ['GET', 'synthetic', 'POST'],
+      ['DELETE', 'backfills/2026-01-01', 'GET, HEAD'],
+    ] as const) {
+      const res = await call(method, path);
+      expect([method, path, res.status, res.headers.get('allow')]).toEqual([method, path, 405, allow]);
+      expect(await res.json()).toMatchObject({ statusCode: 405, errors: [{ path: 'method' }] });
+    }
+    const unknown = await call('DELETE', 'nothing');
+    expect([unknown.status, unknown.headers.get('allow')]).toEqual([404, null]);
   });
 });

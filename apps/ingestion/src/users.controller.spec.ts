@@ -5,7 +5,7 @@ import { Test } from '@nestjs/testing';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
 import type { DeadLetterEvent } from '@sparkflow/contracts';
-import { useServiceHttp } from '@sparkflow/service-kit';
+import { ACCEPTED_CHARSETS, ACCEPTED_CONTENT_ENCODINGS, oneOf, useServiceHttp } from '@sparkflow/service-kit';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of ingestion, with the Kafka producer replaced by one that records what it was asked to send. */
@@ -182,18 +182,32 @@ describe('POST /v1/users', () => {
     const send = (headers: Record<string, string>) =>
       fetch(url, { method: 'POST', headers: { 'x-api-key': 'dev-ingestion-key', ...headers }, body: '{}' });
     expect(await answer(await send({ 'content-type': 'application/json; charset=latin1' }))).toEqual(
-      fault(415, 'Unsupported Media Type: send the body as UTF-8', /LATIN1/, 'Content-Type'),
+      fault(
+        415,
+        `Unsupported Media Type: send the body in charset ${oneOf(ACCEPTED_CHARSETS)}`,
+        /LATIN1/,
+        'Content-Type',
+      ),
     );
     expect(
       await answer(await send({ 'content-type': 'application/json', 'content-encoding': 'zstd2' })),
     ).toEqual(
       fault(
         415,
-        'Unsupported Media Type: send the body uncompressed, or with gzip, deflate, br or zstd',
+        `Unsupported Media Type: send the body with Content-Encoding ${oneOf(ACCEPTED_CONTENT_ENCODINGS)}`,
         /zstd2/,
         'Content-Encoding',
       ),
     );
+    // A body that is not JSON at all: its 415 names every charset and Content-Encoding a JSON body may have.
+    const [status, plain] = (await answer(await send({ 'content-type': 'text/plain' }))) as [
+      number,
+      { errors: { message: string }[] },
+    ];
+    expect(status).toBe(415);
+    for (const accepted of [...ACCEPTED_CHARSETS, ...ACCEPTED_CONTENT_ENCODINGS]) {
+      expect(plain.errors[0].message).toContain(accepted);
+    }
     expect(sent).toHaveLength(0);
   });
 

@@ -6,6 +6,8 @@ export * from './lib/config/service-config.module';
 export * from './lib/http/api-key.guard';
 export * from './lib/http/body-budget';
 export * from './lib/http/json-body';
+export * from './lib/http/method-not-allowed';
+export * from './lib/http/refusal-note';
 export * from './lib/http/sparkflow-exception.filter';
 // health — /health/live and /health/ready (Terminus) over the service's readiness checks;
 export * from './lib/health/health.controller';

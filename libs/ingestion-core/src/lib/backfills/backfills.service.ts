@@ -28,8 +28,9 @@ const BACKFILL_ID = z.uuid();
 const bothDays = (r: { from: string; to: string }) =>
   isoDay.safeParse(r.from).success && isoDay.safeParse(r.to).success;
 
+// An unknown field (a misspelt `Seed`, `perday`) is refused, not left to a default.
 export const BackfillRequest = z
-  .object({
+  .strictObject({
     from: isoDay,
     to: isoDay,
     perDay: z.number().int().min(1).max(100_000),

@@ -51,9 +51,23 @@ describe('parsePushBody', () => {
     ]);
   });
 
-  it('refuses more users than the per-request limit', () => {
-    const parsed = parsePushBody(response.results, limits(2));
-    expect(!parsed.ok && parsed.message).toBe('at most 2 users per request, got 5');
+  it('refuses more users than the per-request limit, naming the variable and the list at fault', () => {
+    const message =
+      'at most 2 users per request (INGESTION_MAX_USERS_PER_REQUEST), got 5; send them in several requests';
+    // A bare array is the body itself; an API response's list is its `results`.
+    expect(parsePushBody(response.results, limits(2))).toEqual({
+      ok: false,
+      status: 400,
+      message,
+      errors: [{ path: '', message }],
+    });
+    expect(parsePushBody(response, limits(2))).toEqual({
+      ok: false,
+      status: 400,
+      message,
+      errors: [{ path: 'results', message }],
+    });
+    expect(parsePushBody(response.results, limits(5)).ok).toBe(true);
   });
 
   it('refuses with 413 a person too large to cross the pipeline, naming its index, login.uuid and the limit', () => {

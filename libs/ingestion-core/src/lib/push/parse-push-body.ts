@@ -123,8 +123,11 @@ export function parsePushBody(body: unknown, limits: PushLimits): PushParse {
   if (!items.length)
     return refused(400, 'no users in the request', [{ path: '', message: 'no users in the request' }]);
   if (items.length > limits.maxUsers) {
-    const message = `at most ${limits.maxUsers} users per request, got ${items.length}`;
-    return refused(400, message, [{ path: '', message }]);
+    const message =
+      `at most ${limits.maxUsers} users per request (INGESTION_MAX_USERS_PER_REQUEST), ` +
+      `got ${items.length}; send them in several requests`;
+    // The list at fault: `results` of an API response, else the body itself (an array).
+    return refused(400, message, [{ path: isResponse ? 'results' : '', message }]);
   }
   for (const [index, item] of items.entries()) {
     const bytes = jsonBytes(item);

@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { ACCEPTED_BODIES } from '@sparkflow/service-kit';
 import type { FieldError } from '../push/parse-push-body';
 
 /** What an HTTP request to ingestion comes to: the status to answer and its body. */
@@ -43,8 +44,8 @@ export function unreadableBody(headers: BodyHeaders | undefined, expected: strin
   const mediaType = type?.split(';')[0].trim().toLowerCase();
   if (mediaType === JSON_CONTENT_TYPE) return null;
   const message =
-    `expected ${JSON_CONTENT_TYPE} (charset UTF-8, UTF-16 or UTF-32; Content-Encoding gzip, deflate or br ` +
-    `accepted), got ${type === null ? 'none' : JSON.stringify(type.slice(0, 100))}`;
+    `expected ${JSON_CONTENT_TYPE} (${ACCEPTED_BODIES} accepted), ` +
+    `got ${type === null ? 'none' : JSON.stringify(type.slice(0, 100))}`;
   return refusal(415, `Unsupported Media Type: send the body as ${JSON_CONTENT_TYPE}`, [
     { path: 'Content-Type', message },
   ]);
@@ -53,7 +54,7 @@ export function unreadableBody(headers: BodyHeaders | undefined, expected: strin
 /**
  * The request body through its schema, or why not: the refusals of `unreadableBody` for an empty body or
  * one that is not JSON, else a 400 naming every bad field (the whole body, path `""`, when it is not an
- * object).
+ * object), and each field a strict object's schema does not declare, by its name.
  */
 export function parseRequest<S extends z.ZodType>(
   schema: S,
@@ -64,6 +65,27 @@ export function parseRequest<S extends z.ZodType>(
   if (unreadable) return { ok: false, refusal: unreadable };
   const r = schema.safeParse(body);
   if (r.success) return { ok: true, data: r.data };
-  const errors = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const errors = r.error.issues.flatMap((i): FieldError[] =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => unknownField([...i.path, key].join('.'), key, knownFields(schema)))
+      : [{ path: i.path.join('.'), message: i.message }],
+  );
   return { ok: false, refusal: refusal(400, 'invalid request', errors) };
+}
+
+/** The fields a body's schema declares (a strict object's shape), for naming them to a field it does not. */
+function knownFields(schema: z.ZodType): string[] {
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
+}
+
+/**
+ * The error of a field the body's schema does not declare: it names the known field that differs from it
+ * only by case (`Seed` for `seed`), else all of them.
+ */
+export function unknownField(path: string, key: string, known: readonly string[]): FieldError {
+  const meant = known.find((k) => k.toLowerCase() === key.toLowerCase());
+  const message = meant
+    ? `unknown field: did you mean "${meant}"?`
+    : `unknown field: expected ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'no other'}`;
+  return { path, message };
 }

@@ -6,8 +6,9 @@ import type { BodyHeaders, RequestOutcome } from '../request/request-outcome';
 import { generatedCount, ingestGeneratingRequest } from './generating-request';
 import type { ChunkedReceipt } from './ingest-in-chunks';
 
+/** A pull request's body: an unknown field is refused. */
 export const pullRequest = (maxUsers: number) =>
-  z.object({
+  z.strictObject({
     count: generatedCount(maxUsers, 'pull with several seeds for more'),
     seed: Seed,
     nat: z.array(z.string().length(2)).optional(),

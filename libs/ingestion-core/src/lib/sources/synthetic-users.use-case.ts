@@ -10,8 +10,9 @@ import { slices, type ChunkedReceipt } from './ingest-in-chunks';
 /** Default cap on the people one synthetic or pull request makes; more is a backfill's job. */
 export const DEFAULT_MAX_GENERATED_USERS = 200_000;
 
+/** A synthetic request's body: an unknown field (a misspelt `Seed`) is refused, not left to a default. */
 export const syntheticRequest = (maxUsers: number) =>
-  z.object({
+  z.strictObject({
     count: generatedCount(maxUsers, 'send several pages, or POST /v1/backfills for more'),
     seed: Seed.default('sparkflow'),
     page: z.number().int().min(1).default(1),

@@ -5,7 +5,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
-import { answerBodyFaults, jsonBodyOptions } from '../http/json-body';
+import { acceptedBodiesOnly, answerBodyFaults, jsonBodyOptions } from '../http/json-body';
+import { type RoutedApp, answerWrongMethod } from '../http/method-not-allowed';
+import { noteRefusals } from '../http/refusal-note';
 import { serviceLoggerModule } from '../observability/service-logger';
 import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
 import { PassErrorsToConsumer } from './pass-errors-to-consumer';
@@ -53,14 +55,7 @@ export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INest
   app.useLogger(logger);
   const config = app.get<C>(b.config);
   const s = b.settings(config);
-  // Registered before the parser, so a request without a key or over the budget is refused before its body is read.
-  if (s.apiKeys) app.use(keyBeforeBody(s.apiKeys));
-  if (s.bodiesInFlight) {
-    app.use(
-      bodyBudget(sizeInBytes(s.bodiesInFlight), sizeInBytes(s.bodyLimit ?? '100kb'), s.bodyIdleTimeoutMs),
-    );
-  }
-  useServiceHttp(app, s.bodyLimit ?? '100kb');
+  useServiceHttp(app, s.bodyLimit ?? '100kb', s);
   app.enableShutdownHooks();
   if (b.transport) {
     // inheritAppConfig: the transport gets this app's ApplicationConfig object itself, so the global filters
@@ -76,12 +71,33 @@ export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INest
   return app;
 }
 
+/** What refuses a request before its body is read, from the service's settings. */
+export type BeforeBody = Pick<ServiceSettings, 'apiKeys' | 'bodiesInFlight' | 'bodyIdleTimeoutMs'>;
+
 /**
- * How every service reads and answers HTTP, after what must refuse a request before its body is read:
- * the JSON body parser and the answer to its faults, and the one error model. Specs that build a module's
- * app by hand call it too, so they answer as the service does.
+ * How every service reads and answers HTTP: the note of each 4xx for its log line, the 405 of a method a
+ * path's routes do not take, what must refuse a request before its body is read, the JSON body parser and
+ * the answer to its faults, and the one error model. Specs that build a module's app by hand call it too,
+ * so they answer as the service does.
  */
-export function useServiceHttp(app: NestExpressApplication, bodyLimit: string): void {
+export function useServiceHttp(
+  app: NestExpressApplication,
+  bodyLimit: string,
+  before: BeforeBody = {},
+): void {
+  // So the log line of a 4xx says why (see serviceLoggerOptions); before anything that may answer one.
+  app.use(noteRefusals);
+  // Before anything else answers, so a method no route of the path takes is answered 405 before the API key
+  // is checked or a body read: it tells a caller without a key only that the path exists (see
+  // answerWrongMethod). Express's types leave the router's layers untyped: RoutedApp names what is read.
+  app.use(answerWrongMethod(app.getHttpAdapter().getInstance() as unknown as RoutedApp));
+  // Before the parser, so a request without a key or over the budget is refused before its body is read.
+  if (before.apiKeys) app.use(keyBeforeBody(before.apiKeys));
+  if (before.bodiesInFlight) {
+    const budget = sizeInBytes(before.bodiesInFlight);
+    app.use(bodyBudget(budget, sizeInBytes(bodyLimit), before.bodyIdleTimeoutMs));
+  }
+  app.use(acceptedBodiesOnly);
   app.useBodyParser('json', jsonBodyOptions(bodyLimit));
   app.use(answerBodyFaults);
   // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500, and

@@ -1,10 +1,19 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as zlib from 'node:zlib';
 import { gzipSync } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
 import express from 'express';
 import fc from 'fast-check';
-import { bodyIsEmpty, firstInvalidUtf8, jsonBodyOptions } from './json-body';
+import {
+  ACCEPTED_CHARSETS,
+  ACCEPTED_CONTENT_ENCODINGS,
+  acceptedBodiesOnly,
+  answerBodyFaults,
+  bodyIsEmpty,
+  firstInvalidUtf8,
+  jsonBodyOptions,
+} from './json-body';
 
 describe('bodyIsEmpty, behind the JSON parser of jsonBodyOptions', () => {
   let server: Server;
@@ -118,6 +127,103 @@ describe('a JSON body that is not UTF-8', () => {
     ]);
     const utf16 = Buffer.from('{"name":"Zoë"}', 'utf16le');
     expect(await post('application/json; charset=utf-16le', utf16)).toEqual([200, { name: 'Zoë' }]);
+  });
+});
+
+describe('the charsets and Content-Encodings of a JSON body, as useServiceHttp reads them', () => {
+  let server: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(acceptedBodiesOnly);
+    app.use(express.json(jsonBodyOptions('1kb')));
+    app.use(answerBodyFaults);
+    app.post('/', (req, res) => res.json(req.body));
+    server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const post = (headers: Record<string, string>, body: Buffer) =>
+    new Promise<[number, { message?: string; errors?: { path: string }[]; name?: string }]>(
+      (resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers }, (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve([res.statusCode ?? 0, JSON.parse(text)]));
+        });
+        req.on('error', reject);
+        req.end(body);
+      },
+    );
+
+  const TEXT = '{"name":"Zoë 🐳"}';
+  const utf32 = (text: string, le: boolean) => {
+    const points = [...text].map((c) => c.codePointAt(0) ?? 0);
+    const out = Buffer.alloc(points.length * 4);
+    points.forEach((p, i) => (le ? out.writeUInt32LE(p, i * 4) : out.writeUInt32BE(p, i * 4)));
+    return out;
+  };
+  const ENCODED: Record<string, (text: string) => Buffer> = {
+    'utf-8': (t) => Buffer.from(t),
+    'utf-16le': (t) => Buffer.from(t, 'utf16le'),
+    'utf-16be': (t) => Buffer.from(t, 'utf16le').swap16(),
+    'utf-16': (t) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(t, 'utf16le')]),
+    'utf-32le': (t) => utf32(t, true),
+    'utf-32be': (t) => utf32(t, false),
+    'utf-32': (t) => Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), utf32(t, true)]),
+  };
+  const COMPRESSED: Record<string, (body: Buffer) => Buffer> = {
+    identity: (b) => b,
+    gzip: (b) => zlib.gzipSync(b),
+    deflate: (b) => zlib.deflateSync(b),
+    br: (b) => zlib.brotliCompressSync(b),
+    zstd: (b) => (zlib as unknown as { zstdCompressSync: (b: Buffer) => Buffer }).zstdCompressSync(b),
+  };
+
+  it('reads a body in every accepted charset', async () => {
+    for (const charset of ACCEPTED_CHARSETS) {
+      const headers = { 'content-type': `application/json; charset=${charset}` };
+      expect([charset, await post(headers, ENCODED[charset](TEXT))]).toEqual([
+        charset,
+        [200, { name: 'Zoë 🐳' }],
+      ]);
+    }
+  });
+
+  it('reads a body with every accepted Content-Encoding', async () => {
+    for (const encoding of ACCEPTED_CONTENT_ENCODINGS) {
+      const headers = { 'content-type': 'application/json', 'content-encoding': encoding };
+      expect([encoding, await post(headers, COMPRESSED[encoding](Buffer.from(TEXT)))]).toEqual([
+        encoding,
+        [200, { name: 'Zoë 🐳' }],
+      ]);
+    }
+  });
+
+  it('refuses any other charset 415, its message naming every accepted one', async () => {
+    for (const charset of ['latin1', 'utf-7', 'UTF-16x']) {
+      const [status, answer] = await post(
+        { 'content-type': `application/json; charset=${charset}` },
+        Buffer.from('{}'),
+      );
+      expect([status, answer.errors]).toEqual([415, [{ path: 'Content-Type', message: expect.any(String) }]]);
+      for (const accepted of ACCEPTED_CHARSETS) expect(answer.message).toContain(accepted);
+    }
+  });
+
+  it('refuses any other Content-Encoding 415, its message naming every accepted one', async () => {
+    for (const encoding of ['zstd2', 'gzip, br', 'compress']) {
+      const headers = { 'content-type': 'application/json', 'content-encoding': encoding };
+      const [status, answer] = await post(headers, Buffer.from('{}'));
+      expect([status, answer.errors]).toEqual([
+        415,
+        [{ path: 'Content-Encoding', message: expect.any(String) }],
+      ]);
+      for (const accepted of ACCEPTED_CONTENT_ENCODINGS) expect(answer.message).toContain(accepted);
+    }
   });
 });
 

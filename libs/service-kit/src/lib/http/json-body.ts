@@ -1,6 +1,74 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as zlib from 'node:zlib';
 import { BadRequestException } from '@nestjs/common';
+
+/**
+ * The Content-Encodings a JSON body may be sent with: those the JSON parser (body-parser) undoes, zstd only
+ * where this Node's zlib has it, as the parser decides. `acceptedBodiesOnly` refuses any other before the
+ * parser sees it, and every 415 lists these.
+ */
+export const ACCEPTED_CONTENT_ENCODINGS: readonly string[] = [
+  'identity',
+  'gzip',
+  'deflate',
+  'br',
+  ...('createZstdDecompress' in zlib ? ['zstd'] : []),
+];
+
+/**
+ * The charsets a JSON body may be sent in (RFC 8259 allows UTF-8; the parser also decodes UTF-16 and
+ * UTF-32). `acceptedBodiesOnly` refuses any other, so the parser never decodes e.g. UTF-7, and every 415
+ * lists these.
+ */
+export const ACCEPTED_CHARSETS: readonly string[] = [
+  'utf-8',
+  'utf-16',
+  'utf-16le',
+  'utf-16be',
+  'utf-32',
+  'utf-32le',
+  'utf-32be',
+];
+
+/** `a, b or c`. */
+export const oneOf = (items: readonly string[]) =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+
+/** What a 415 says is accepted: the charsets and Content-Encodings above, every one of them. */
+export const ACCEPTED_BODIES =
+  `charset ${oneOf(ACCEPTED_CHARSETS)}; ` + `Content-Encoding ${oneOf(ACCEPTED_CONTENT_ENCODINGS)}`;
+
+const JSON_MEDIA_TYPE = 'application/json';
+
+/** A 415 as the JSON parser makes one (its `type` is what `answerBodyFaults` answers by). */
+const unsupported = (message: string, type: string) =>
+  Object.assign(new Error(message), { status: 415, statusCode: 415, expose: true, type });
+
+/**
+ * Express middleware, right before the JSON parser: a JSON body whose charset or Content-Encoding is not
+ * one of the accepted ones is refused 415, as the parser refuses one it cannot read, so the lists above are
+ * what is read and what every 415 names.
+ */
+export function acceptedBodiesOnly(req: IncomingMessage, _res: unknown, next: (err?: unknown) => void): void {
+  const [mediaType, ...params] = (req.headers['content-type'] ?? '').split(';');
+  if (mediaType.trim().toLowerCase() !== JSON_MEDIA_TYPE) return next();
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (!ACCEPTED_CONTENT_ENCODINGS.includes(encoding)) {
+    return next(unsupported(`unsupported content encoding "${encoding}"`, 'encoding.unsupported'));
+  }
+  const charset = params
+    .map((p) => p.trim().split('='))
+    .find(([name]) => name.trim().toLowerCase() === 'charset')?.[1];
+  const name = charset
+    ?.trim()
+    .replace(/^"(.*)"$/, '$1')
+    .toLowerCase();
+  if (name !== undefined && !ACCEPTED_CHARSETS.includes(name)) {
+    return next(unsupported(`unsupported charset "${name.toUpperCase()}"`, 'charset.unsupported'));
+  }
+  next();
+}
 
 // The size of each body the JSON parser read, after its Content-Encoding was undone.
 const bytesRead = new WeakMap<IncomingMessage, number>();
@@ -152,10 +220,10 @@ function describeFault(fault: ParserError): [string, string] {
     case 'request.size.invalid':
       return ['the request body is not as long as Content-Length says', fault.message];
     case 'charset.unsupported':
-      return ['Unsupported Media Type: send the body as UTF-8', fault.message];
+      return [`Unsupported Media Type: send the body in charset ${oneOf(ACCEPTED_CHARSETS)}`, fault.message];
     default:
       return [
-        'Unsupported Media Type: send the body uncompressed, or with gzip, deflate, br or zstd',
+        `Unsupported Media Type: send the body with Content-Encoding ${oneOf(ACCEPTED_CONTENT_ENCODINGS)}`,
         fault.message,
       ];
   }
