@@ -60,7 +60,7 @@ export function arrivalOrder(a: AuditRow, b: AuditRow): number {
 function newestPerKey(rows: AuditRow[]): AuditRow[] {
   const newest = new Map<string, AuditRow>();
   for (const r of rows) {
-    const key = `${r.eventId}\u0000${r.topic}`;
+    const key = `${r.eventId.toLowerCase()}\u0000${r.topic}`; // a uuid, whatever its case
     const held = newest.get(key);
     if (!held || arrivalOrder(r, held) > 0) newest.set(key, r);
   }

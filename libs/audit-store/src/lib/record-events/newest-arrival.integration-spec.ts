@@ -156,6 +156,26 @@ describe('the audit keeps the newest arrival of an event on each topic, on the l
     expect(await cells([eventId])).toEqual(placed);
   });
 
+  it('keeps the newest of two dead letters of one event in one call, its id written in either case', async () => {
+    const eventId = randomUUID();
+    const letter = (id: string, offset: string, message: string): AuditRow => ({
+      eventId: id,
+      topic: 'users.dlq',
+      outcome: 'dead-lettered',
+      userId: null,
+      batchId: uniqueName('batch'),
+      source: 'http-push',
+      partition: 0,
+      offset,
+      producedAt: new Date('2026-12-02T01:00:00.000Z'),
+      reasons: [reason('email', message)],
+    });
+    await repo.record([letter(eventId, '8', 'later'), letter(eventId.toUpperCase(), '7', 'earlier')], []);
+    expect((await repo.lineage(eventId)).map((e) => [e.offset, e.reasons?.[0].message])).toEqual([
+      ['8', 'later'],
+    ]);
+  });
+
   it('ends in the rows of the arrivals applied in offset order, whatever their order and redeliveries', async () => {
     const topics = [
       { topic: 'users.raw', outcome: 'ingested' },
