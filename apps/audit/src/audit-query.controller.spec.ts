@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { AuditQueriesUseCase, ListBatchesUseCase, type AuditEventEntity } from '@sparkflow/audit-store';
 import {
@@ -7,7 +7,7 @@ import {
   HealthController,
   READINESS_CHECKS,
   ServiceHealthModule,
-  SparkflowExceptionFilter,
+  useServiceHttp,
 } from '@sparkflow/service-kit';
 import { AuditQueryController } from './audit-query.controller';
 import { BATCH_LIST_SINCE_RANGE } from '@sparkflow/contracts';
@@ -15,7 +15,7 @@ import fc from 'fast-check';
 
 /** The query API's HTTP contract; the repository (PostgreSQL) is not what this is about, so it answers from memory. */
 describe('audit query API', () => {
-  let app: INestApplication;
+  let app: NestExpressApplication;
   let base: string;
   const userId = '6f1c2a9e-4b7d-4e3a-9c1f-2d8e5b7a0c11';
   const eventId = '0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40';
@@ -76,8 +76,8 @@ describe('audit query API', () => {
         ApiKeyGuard,
       ],
     }).compile();
-    app = module.createNestApplication({ logger: false });
-    app.useGlobalFilters(new SparkflowExceptionFilter());
+    app = module.createNestApplication<NestExpressApplication>({ logger: false });
+    useServiceHttp(app, '100kb');
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
   });
@@ -199,6 +199,127 @@ describe('audit query API', () => {
             asked >= new Date(from) &&
             asked <= new Date(to) &&
             body.since === asked.toISOString()
+          );
+        }),
+        { seed: 20261202, numRuns: 300 },
+      );
+    });
+  });
+
+  describe('hostile query strings', () => {
+    /** Status, and the parameters the answer names, of a GET with this query string (already encoded). */
+    const ask = async (path: string, query: string) => {
+      const res = await fetch(`${base}${path}?${query}`, { headers: { 'x-api-key': 'dev-audit-key' } });
+      const body = (await res.json()) as { reasons?: { path: string }[] };
+      return { status: res.status, named: [...new Set((body.reasons ?? []).map((r) => r.path))] };
+    };
+    const q = (key: string, value: string) => `${key}=${encodeURIComponent(value)}`;
+    const idRoutes = ['/v1/batches/b1', `/v1/events/${eventId}`, `/v1/users/${userId}/history`];
+
+    it.each([
+      ['since as an object', 'since[a]=1', 'since'],
+      ['since as an array', 'since[]=2026-12-01T00:00:00Z', 'since'],
+      ['since twice', `${q('since', '2026-12-01T00:00:00Z')}&${q('since', '2026-12-01T00:00:00Z')}`, 'since'],
+      ['an empty since', 'since=', 'since'],
+      ['since without its offset', q('since', '2026-12-01T00:00:00'), 'since'],
+      ['since as a number', 'since=1764547200000', 'since'],
+      ['limit in exponent notation', 'limit=1e3', 'limit'],
+      ['limit in exponent notation, signed exponent', q('limit', '1e+2'), 'limit'],
+      ['a fractional limit', 'limit=1.5', 'limit'],
+      ['a whole limit written as a fraction', 'limit=10.0', 'limit'],
+      ['a negative limit', 'limit=-1', 'limit'],
+      ['a signed limit', q('limit', '+5'), 'limit'],
+      ['a hexadecimal limit', 'limit=0x10', 'limit'],
+      ['a limit with a leading 0', 'limit=05', 'limit'],
+      ['a limit padded with a space', q('limit', ' 5'), 'limit'],
+      ['limit 0', 'limit=0', 'limit'],
+      ['limit above 1000', 'limit=1001', 'limit'],
+      ['a limit past 2^64', 'limit=99999999999999999999999', 'limit'],
+      ['an empty limit', 'limit=', 'limit'],
+      ['limit Infinity', 'limit=Infinity', 'limit'],
+      ['limit twice', 'limit=5&limit=5', 'limit'],
+      ['limit as an object', 'limit[max]=5', 'limit'],
+      ['incomplete as yes', 'incomplete=yes', 'incomplete'],
+      ['incomplete in capitals', 'incomplete=TRUE', 'incomplete'],
+      ['an empty incomplete', 'incomplete', 'incomplete'],
+      ['incomplete as an array', 'incomplete[]=true', 'incomplete'],
+      ['a misspelt parameter', 'limt=5', 'limt'],
+      ['a parameter the list does not read', 'page=2', 'page'],
+    ])('GET /v1/batches answers %s with 400 naming it, asking PostgreSQL nothing', async (_, query, name) => {
+      sinceAsked.length = 0;
+      expect(await ask('/v1/batches', query)).toEqual({ status: 400, named: [name] });
+      expect(sinceAsked).toEqual([]);
+    });
+
+    it('names every parameter at fault at once', async () => {
+      expect(await ask('/v1/batches', 'since[a]=1&limit=1e3&incomplete=1')).toEqual({
+        status: 400,
+        named: ['since', 'limit', 'incomplete'],
+      });
+    });
+
+    it.each(['limit=1', 'limit=1000', 'incomplete=true&limit=250', 'incomplete=false'])(
+      'GET /v1/batches still answers %s',
+      async (query) => expect((await ask('/v1/batches', query)).status).toBe(200),
+    );
+
+    it.each(idRoutes)('%s reads no query parameter and answers one with 400 naming it', async (path) => {
+      expect(await ask(path, 'since=2026-12-01T00:00:00Z')).toEqual({ status: 400, named: ['since'] });
+      expect(await ask(path, 'pretty[a]=1')).toEqual({ status: 400, named: ['pretty'] });
+      expect((await ask(path, '')).status).toBe(200);
+    });
+
+    it('answers any malformed value of any parameter of any route with 400 naming it, never a default or a 500', async () => {
+      const digits = fc.integer({ min: 1, max: 1000 });
+      const badLimit = fc.oneof(
+        digits.map((n) => n.toExponential()),
+        digits.map((n) => `${n}e0`),
+        fc.tuple(digits, fc.integer({ min: 1, max: 99 })).map(([n, f]) => `${n}.${f}`),
+        digits.map((n) => `${n}.0`),
+        fc.integer({ min: 1001 }).map(String),
+        fc.integer({ max: 0 }).map(String),
+        fc.tuple(fc.constantFrom('+', '0', ' ', '0x', '-'), digits).map(([p, n]) => `${p}${n}`),
+        digits.map((n) => `${n} `),
+        fc.string({ maxLength: 12 }).filter((v) => !/^[1-9][0-9]*$/.test(v)),
+      );
+      const badSince = fc.oneof(
+        fc.string({ maxLength: 30 }).filter((v) => Number.isNaN(Date.parse(v)) || !v.includes('T')),
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString().replace('Z', '')),
+        fc.integer().map(String),
+      );
+      const badIncomplete = fc.string({ maxLength: 12 }).filter((v) => v !== 'true' && v !== 'false');
+      const goodValue = fc.constantFrom('2026-12-01T00:00:00Z', '10', 'true');
+      /** A key and its value as sent: malformed, or well-formed but sent as a structure or twice. */
+      const malformed = fc.oneof(
+        fc.tuple(fc.constant('limit'), badLimit).map(([k, v]) => ({ k, query: q(k, v) })),
+        fc.tuple(fc.constant('since'), badSince).map(([k, v]) => ({ k, query: q(k, v) })),
+        fc.tuple(fc.constant('incomplete'), badIncomplete).map(([k, v]) => ({ k, query: q(k, v) })),
+        fc
+          .tuple(
+            fc.constantFrom('since', 'limit', 'incomplete'),
+            fc.stringMatching(/^[a-z0-9]{0,6}$/),
+            goodValue,
+          )
+          .map(([k, sub, v]) => ({ k, query: `${k}[${sub}]=${encodeURIComponent(v)}` })),
+        fc
+          .tuple(fc.constantFrom('since', 'limit', 'incomplete'), goodValue)
+          .map(([k, v]) => ({ k, query: `${q(k, v)}&${q(k, v)}` })),
+        fc
+          .stringMatching(/^[a-z_]{1,10}$/)
+          .filter((k) => !['since', 'limit', 'incomplete'].includes(k))
+          .map((k) => ({ k, query: q(k, '1') })),
+      );
+      await fc.assert(
+        fc.asyncProperty(malformed, async ({ k, query }) => {
+          sinceAsked.length = 0;
+          const list = await ask('/v1/batches', query);
+          const one = await ask('/v1/batches/b1', query);
+          return (
+            list.status === 400 &&
+            list.named.includes(k) &&
+            sinceAsked.length === 0 &&
+            one.status === 400 &&
+            one.named.includes(k)
           );
         }),
         { seed: 20261202, numRuns: 300 },

@@ -7,3 +7,4 @@ export * from './lib/record-events/postgres-errors';
 export * from './lib/batches/batch-complete';
 export * from './lib/batches/list-batches.use-case';
 export * from './lib/queries/audit-queries.use-case';
+export * from './lib/queries/query-parameters';

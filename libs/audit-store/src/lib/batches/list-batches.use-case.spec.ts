@@ -95,4 +95,14 @@ describe('listing batches', () => {
     await expect(useCase.execute({ limit: '0' })).rejects.toThrow(/limit/);
     await expect(useCase.execute({ incomplete: 'yes' })).rejects.toThrow(/incomplete/);
   });
+
+  it('refuses a value in another shape than the one it reads, never falling back to a default', async () => {
+    asked = undefined;
+    await expect(useCase.execute({ 'since[a]': '1' })).rejects.toThrow(/^bad query: since: /);
+    await expect(useCase.execute({ since: ['2026-11-30T11:00:00Z'] })).rejects.toThrow(/^bad query: since: /);
+    await expect(useCase.execute({ limit: '1e3' })).rejects.toThrow(/^bad query: limit: /);
+    await expect(useCase.execute({ limit: '2.0' })).rejects.toThrow(/^bad query: limit: /);
+    await expect(useCase.execute({ until: '2026-11-30T11:00:00Z' })).rejects.toThrow(/^bad query: until: /);
+    expect(asked).toBeUndefined();
+  });
 });

@@ -1,7 +1,10 @@
 import { BatchListQuery, SparkflowErrorCode, type BatchList } from '@sparkflow/contracts';
-import { SparkflowException } from '@sparkflow/errors';
 import type { AuditEventsRepository } from '../record-events/audit-events.repository';
+import { badQuery, queryShapeProblems } from '../queries/query-parameters';
 import { isBatchComplete } from './batch-complete';
+
+/** The parameters `GET /v1/batches` reads: any other is refused. */
+const LIST_PARAMETERS = Object.keys(BatchListQuery.shape);
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 /** Batches counted per request at most: the window is what bounds the work, this guards a huge one. */
@@ -10,7 +13,8 @@ export const BATCH_SCAN_LIMIT = 10_000;
 /**
  * The batches registered since a time, newest first, each with its counts and whether it is complete;
  * `incomplete=true` keeps the ones still in flight (or stuck). Query values are checked against the
- * contract: a bad one is a 400 naming the parameter.
+ * contract, and first for their shape (`queryShapeProblems`): a bad one is a 400 naming the parameter,
+ * never a default.
  */
 export class ListBatchesUseCase {
   constructor(
@@ -19,19 +23,21 @@ export class ListBatchesUseCase {
   ) {}
 
   async execute(raw: Record<string, unknown>): Promise<BatchList> {
-    const parsed = BatchListQuery.safeParse(raw);
-    if (!parsed.success) {
-      const reasons = parsed.error.issues.map((i) => ({
+    // Every parameter at fault is named at once: the shape's faults, and the contract's for the others.
+    const shape = queryShapeProblems(raw, 'GET /v1/batches', LIST_PARAMETERS);
+    const faulted = new Set(shape.map((r) => r.path));
+    const parsed = BatchListQuery.safeParse(
+      Object.fromEntries(Object.entries(raw).filter(([k]) => !faulted.has(k))),
+    );
+    const reasons = [
+      ...shape,
+      ...(parsed.error?.issues ?? []).map((i) => ({
         code: SparkflowErrorCode.SchemaInvalid,
         message: i.message,
         path: i.path.join('.'),
-      }));
-      throw new SparkflowException(
-        SparkflowErrorCode.SchemaInvalid,
-        `bad query: ${reasons.map((r) => `${r.path}: ${r.message}`).join('; ')}`,
-        { reasons },
-      );
-    }
+      })),
+    ];
+    if (!parsed.success || reasons.length) throw badQuery(reasons);
     const q = parsed.data;
     const since = q.since ? new Date(q.since) : new Date(this.now() - DEFAULT_WINDOW_MS);
     const incompleteOnly = q.incomplete === 'true';

@@ -5,8 +5,8 @@ export const AUDIT_OUTCOMES = ['ingested', 'enriched', 'dead-lettered', 'persist
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /**
- * One row per event per topic it was seen on: the fate of every event, step by step.
- * The key (event_id, topic) makes recording idempotent, so a redelivered message is counted once.
+ * One row per event per topic it was seen on: the fate of every event, step by step. The row holds the
+ * event's newest arrival on the topic (ADR 17): a redelivered message is counted once and changes nothing.
  */
 @Entity({ name: 'audit_events' })
 @Index('audit_events_batch_idx', ['batchId', 'outcome'])

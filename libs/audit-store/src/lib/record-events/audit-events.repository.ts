@@ -1,5 +1,5 @@
-import type { DataSource, QueryResult } from 'typeorm';
-import { TOPICS, type BatchCounts, type BatchSummary, type BatchTiming } from '@sparkflow/contracts';
+import type { DataSource } from 'typeorm';
+import { type BatchCounts, type BatchSummary, type BatchTiming } from '@sparkflow/contracts';
 import { isBatchComplete } from '../batches/batch-complete';
 import { AuditEventEntity, type AuditOutcome } from '../entities/audit-event.entity';
 import { BatchEntity } from '../entities/batch.entity';
@@ -15,20 +15,57 @@ const BATCH_TIMING = `
   JOIN audit_events p ON p.event_id = r.event_id AND p.topic = 'users.persisted'
   WHERE r.batch_id = $1 AND r.topic = 'users.raw'`;
 
+/**
+ * Each (event, topic) row holds the event's newest arrival on that topic: the greatest by `arrivalOrder`
+ * (a placed record after an unplaced received row, then produced_at, partition, offset). A redelivery of
+ * the same record is no newer, so it changes no cell; a later dead letter of a replayed event, or the
+ * replayed record itself, takes the row's place, stamped at the time it is recorded. A greatest is the same
+ * whatever order the arrivals come in (ADR 17).
+ */
+const NEWER_THAN_STORED = `
+  (excluded.partition IS NOT NULL, coalesce(excluded.produced_at, '-infinity'),
+    coalesce(excluded.partition, -1), coalesce(excluded."offset", -1))
+  > (e.partition IS NOT NULL, coalesce(e.produced_at, '-infinity'),
+    coalesce(e.partition, -1), coalesce(e."offset", -1))`;
+
 const INSERT_EVENTS = `
-  INSERT INTO audit_events (event_id, topic, outcome, user_id, batch_id, source, partition, "offset", produced_at, reasons)
+  INSERT INTO audit_events AS e (event_id, topic, outcome, user_id, batch_id, source, partition, "offset",
+    produced_at, reasons)
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::int[],
     $8::bigint[], $9::timestamptz[], $10::jsonb[])
-  ON CONFLICT DO NOTHING`;
+  ON CONFLICT (event_id, topic) DO UPDATE SET outcome = excluded.outcome, user_id = excluded.user_id,
+    batch_id = excluded.batch_id, source = excluded.source, partition = excluded.partition,
+    "offset" = excluded."offset", produced_at = excluded.produced_at, reasons = excluded.reasons,
+    recorded_at = now()
+  WHERE ${NEWER_THAN_STORED}`;
+
+/** `NEWER_THAN_STORED` in TypeScript: negative when `a` arrived before `b`, 0 for the same record. */
+export function arrivalOrder(a: AuditRow, b: AuditRow): number {
+  const placed = (r: AuditRow) => (r.partition === null ? 0 : 1);
+  const time = (r: AuditRow) => (r.producedAt ? r.producedAt.getTime() : Number.MIN_SAFE_INTEGER);
+  const offset = (r: AuditRow) => (r.offset === null ? -1n : BigInt(r.offset));
+  const byOffset = offset(a) - offset(b);
+  return (
+    placed(a) - placed(b) ||
+    Math.sign(time(a) - time(b)) ||
+    (a.partition ?? -1) - (b.partition ?? -1) ||
+    (byOffset > 0n ? 1 : byOffset < 0n ? -1 : 0)
+  );
+}
 
 /**
- * A person ingestion refused is recorded on users.raw at no place; replayed, corrected, from its dead
- * letter, it reaches users.raw under the same event id, and its row takes the record's place.
+ * One row per (event, topic), the newest by `arrivalOrder`: PostgreSQL refuses to update one row twice
+ * in a statement, and the newest is what the row would hold after the rows one by one. One pass, no sort.
  */
-const PLACE_RECEIVED = `
-  UPDATE audit_events e SET partition = v.partition, "offset" = v."offset"
-  FROM unnest($1::uuid[], $2::int[], $3::bigint[]) AS v(event_id, partition, "offset")
-  WHERE e.event_id = v.event_id AND e.topic = 'users.raw' AND e.partition IS NULL`;
+function newestPerKey(rows: AuditRow[]): AuditRow[] {
+  const newest = new Map<string, AuditRow>();
+  for (const r of rows) {
+    const key = `${r.eventId.toLowerCase()}\u0000${r.topic}`; // a uuid, whatever its case
+    const held = newest.get(key);
+    if (!held || arrivalOrder(r, held) > 0) newest.set(key, r);
+  }
+  return newest.size === rows.length ? rows : [...newest.values()];
+}
 
 const INSERT_BATCHES = `
   INSERT INTO batches (batch_id, source, expected_count)
@@ -94,7 +131,10 @@ function inStageOrder(rows: AuditEventEntity[]): AuditEventEntity[] {
   );
 }
 
-/** All SQL of the audit store. Inserts are idempotent on (event_id, topic), so redelivery counts once. */
+/**
+ * All SQL of the audit store. An event has one row per topic, its newest arrival there: a redelivery counts
+ * once and changes nothing, a later arrival (a replayed event failing again) is the row's current state.
+ */
 export class AuditEventsRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -118,32 +158,19 @@ export class AuditEventsRepository {
           sorted.map((b) => b.expectedCount),
         ]);
       }
-      const inserted: QueryResult = await tx.queryRunner!.query(
-        INSERT_EVENTS,
-        [
-          rows.map((r) => r.eventId),
-          rows.map((r) => r.topic),
-          rows.map((r) => r.outcome),
-          rows.map((r) => r.userId),
-          rows.map((r) => r.batchId),
-          rows.map((r) => r.source),
-          rows.map((r) => r.partition),
-          rows.map((r) => r.offset),
-          rows.map((r) => r.producedAt?.toISOString() ?? null),
-          rows.map((r) => (r.reasons ? JSON.stringify(r.reasons) : null)),
-        ],
-        true,
-      );
-      // Only rows already there (a redelivery, a replay) cost a second statement.
-      if (inserted.affected !== rows.length) {
-        const placed = rows.filter((r) => r.topic === TOPICS.usersRaw && r.partition !== null);
-        if (placed.length)
-          await tx.query(PLACE_RECEIVED, [
-            placed.map((r) => r.eventId),
-            placed.map((r) => r.partition),
-            placed.map((r) => r.offset),
-          ]);
-      }
+      const stored = newestPerKey(rows);
+      await tx.query(INSERT_EVENTS, [
+        stored.map((r) => r.eventId),
+        stored.map((r) => r.topic),
+        stored.map((r) => r.outcome),
+        stored.map((r) => r.userId),
+        stored.map((r) => r.batchId),
+        stored.map((r) => r.source),
+        stored.map((r) => r.partition),
+        stored.map((r) => r.offset),
+        stored.map((r) => r.producedAt?.toISOString() ?? null),
+        stored.map((r) => (r.reasons ? JSON.stringify(r.reasons) : null)),
+      ]);
     });
   }
 

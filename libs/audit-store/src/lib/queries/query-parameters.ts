@@ -1,0 +1,56 @@
+import { SparkflowErrorCode, type DeadLetterReason } from '@sparkflow/contracts';
+import { SparkflowException } from '@sparkflow/errors';
+
+/** A query parameter's name as a reason path: at most this many characters of what was sent. */
+const NAME_SHOWN = 100;
+
+/** `limit=` as the CLI writes it: a whole number in plain digits, no sign, exponent, fraction or leading 0. */
+const DIGITS = /^[1-9][0-9]*$/;
+
+function reason(path: string, message: string): DeadLetterReason {
+  return { code: SparkflowErrorCode.SchemaInvalid, message, path: path.slice(0, NAME_SHOWN) };
+}
+
+/** A 400 in the audit's shape, naming every parameter at fault. */
+export function badQuery(reasons: DeadLetterReason[]): SparkflowException {
+  return new SparkflowException(
+    SparkflowErrorCode.SchemaInvalid,
+    `bad query: ${reasons.map((r) => `${r.path}: ${r.message}`).join('; ')}`,
+    { reasons },
+  );
+}
+
+/**
+ * What is wrong with a request's query before any value is read: a parameter the route does not read, one
+ * sent more than once or as a structure (`since[a]=1`, `since[]=…`), or a `limit` that is not plain digits;
+ * each named by what precedes a bracket. A value the route would ignore is refused, never defaulted.
+ */
+export function queryShapeProblems(
+  query: Record<string, unknown>,
+  route: string,
+  reads: readonly string[],
+): DeadLetterReason[] {
+  const reasons = new Map<string, DeadLetterReason>();
+  const add = (r: DeadLetterReason) => {
+    if (!reasons.has(r.path ?? '')) reasons.set(r.path ?? '', r);
+  };
+  const readList = reads.length ? `it reads ${reads.join(', ')}` : 'it reads none';
+  for (const [key, value] of Object.entries(query)) {
+    const bracket = key.indexOf('[');
+    const name = bracket > 0 ? key.slice(0, bracket) : key;
+    if (!reads.includes(name)) add(reason(name, `is not a parameter of ${route} (${readList})`));
+    else if (name !== key || typeof value !== 'string')
+      add(reason(name, 'must be given once, as one plain value'));
+    else if (name === 'limit' && !DIGITS.test(value))
+      add(
+        reason(name, 'must be a whole number written in digits (no sign, exponent, fraction or leading 0)'),
+      );
+  }
+  return [...reasons.values()];
+}
+
+/** Refuses with a 400 any query parameter sent to a route that reads none. */
+export function refuseQuery(query: Record<string, unknown>, route: string): void {
+  const problems = queryShapeProblems(query, route, []);
+  if (problems.length) throw badQuery(problems);
+}
