@@ -266,17 +266,22 @@ describe('the cluster topology on Kubernetes (deploy/k8s)', () => {
       });
     });
 
-    it("warns of batches as the native stack and Compose do, above persistence's UNLOGGED batches", () => {
+    it("warns of and refuses batches as the native stack and Compose do, above persistence's UNLOGGED batches", () => {
       const native = readFileSync(
         join(REPO_ROOT, 'deploy', 'local', 'cassandra', 'cassandra.yaml.template'),
         'utf8',
       );
-      const keys = ['batch_size_warn_threshold', 'unlogged_batch_across_partitions_warn_threshold'];
+      const keys = [
+        'batch_size_warn_threshold',
+        'batch_size_fail_threshold',
+        'unlogged_batch_across_partitions_warn_threshold',
+      ];
       const expected = Object.fromEntries(
         keys.map((k) => [k, new RegExp(`^${k}: (\\S+)$`, 'm').exec(native)?.[1]]),
       );
       expect(expected).toEqual({
         batch_size_warn_threshold: expect.stringMatching(/^\d+KiB$/),
+        batch_size_fail_threshold: expect.stringMatching(/^\d+KiB$/),
         unlogged_batch_across_partitions_warn_threshold: expect.stringMatching(/^\d+$/),
       });
       const config = (cassandra as unknown as { config: { cassandraYaml?: Record<string, unknown> } }).config;

@@ -3,7 +3,7 @@ import type { Client } from 'cassandra-driver';
 import type { EnrichedUser } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { buildEnrichedUser, cassandraConnection, integrationSettings } from '@sparkflow/testing';
-import { UsersRepository } from './users.repository';
+import { UsersRepository, estimatedWriteBytes } from './users.repository';
 
 const s = integrationSettings();
 
@@ -79,6 +79,43 @@ describe('UsersRepository on the local Cassandra', () => {
     const before = await rowsOf();
     await expect(write(refused, '2026-11-25T10:00:05.000Z')).rejects.toThrow(/term|size|guardrail/i);
     expect(await rowsOf()).toEqual(before);
+  });
+
+  it('writes a person as large as ingestion accepts in one batch, both tables whole', async () => {
+    // Ingestion takes a person of up to 256 KB; enrichment caps most text at 1,000 characters, not every
+    // field. Cassandra's default batch_size_fail_threshold (50 KiB) refused this batch as "Batch too large".
+    const id = randomUUID();
+    const wide = '\u{1D11E}'.repeat(1000); // 1,000 characters of 4 bytes in UTF-8
+    const big = user(id, {
+      firstName: wide,
+      lastName: wide,
+      fullName: wide,
+      street: wide,
+      city: wide,
+      state: wide,
+      timezoneDescription: wide,
+      pictureUrl: `https://example.com/${'p'.repeat(150_000)}`,
+    });
+    const w = {
+      user: big,
+      source: 'synthetic',
+      batchId: 'b',
+      eventId: randomUUID(),
+      producedAt: '2026-11-25T10:00:00.000Z',
+    };
+    expect(estimatedWriteBytes(w)).toBeGreaterThan(180_000);
+    await users.upsert(w);
+    expect(await users.findById(id)).toMatchObject({
+      full_name: wide,
+      street: wide,
+      picture_url: big.pictureUrl,
+    });
+    const byDay = await client.execute(
+      'SELECT full_name FROM users_by_country_day WHERE country_code = ? AND event_day = ? AND user_id = ?',
+      ['GB', '2026-11-25', id],
+      { prepare: true },
+    );
+    expect(byDay.first()?.['full_name']).toBe(wide);
   });
 
   it('keeps the newer event when an older one arrives late', async () => {
