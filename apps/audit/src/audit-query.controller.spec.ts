@@ -69,6 +69,7 @@ describe('audit query API', () => {
               sinceAsked.push(since);
               return [];
             },
+            markComplete: async () => 0,
           }),
         },
         { provide: API_KEYS, useValue: ['dev-audit-key'] },

@@ -3,6 +3,7 @@ import { AuditEventEntity } from './entities/audit-event.entity';
 import { BatchEntity } from './entities/batch.entity';
 import { CreateAuditTables1764129600000 } from './migrations/1764129600000-create-audit-tables';
 import { CoordinatesOfRefusedPeople1796342400000 } from './migrations/1796342400000-coordinates-of-refused-people';
+import { BatchesNotYetComplete1796428800000 } from './migrations/1796428800000-batches-not-yet-complete';
 
 export interface PostgresSettings {
   host: string;
@@ -16,7 +17,11 @@ export const AUDIT_ENTITIES = [AuditEventEntity, BatchEntity];
 /** The database's one migration history, shared with the `analytics` schema's migrations (`@sparkflow/postgres`). */
 export const AUDIT_MIGRATIONS_TABLE = 'typeorm_migrations';
 /** In order. Append new migrations here; never reorder or edit one that has shipped. */
-export const AUDIT_MIGRATIONS = [CreateAuditTables1764129600000, CoordinatesOfRefusedPeople1796342400000];
+export const AUDIT_MIGRATIONS = [
+  CreateAuditTables1764129600000,
+  CoordinatesOfRefusedPeople1796342400000,
+  BatchesNotYetComplete1796428800000,
+];
 
 /** The audit store's DataSource: schema only ever changes through migrations (`synchronize` stays off). */
 export function createAuditDataSource(s: PostgresSettings): DataSource {

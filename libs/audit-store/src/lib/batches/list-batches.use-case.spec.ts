@@ -1,5 +1,5 @@
 import { SparkflowException } from '@sparkflow/errors';
-import { isBatchComplete } from './batch-complete';
+import { isBatchComplete, isBatchMarkable } from './batch-complete';
 import { BATCH_SCAN_LIMIT, ListBatchesUseCase } from './list-batches.use-case';
 
 const counts = (o: Partial<Parameters<typeof isBatchComplete>[0]> = {}) => ({
@@ -28,6 +28,18 @@ describe('a batch is complete', () => {
   });
 });
 
+describe('a batch may be recorded complete for good', () => {
+  it('only when complete, with a declared size, from a source that never reuses a batch id', () => {
+    expect(isBatchMarkable({ source: 'http-push', ...counts() })).toBe(true);
+    expect(isBatchMarkable({ source: 'synthetic', ...counts() })).toBe(true);
+    expect(isBatchMarkable({ source: 'http-push', ...counts({ persisted: 2 }) })).toBe(false);
+    expect(isBatchMarkable({ source: 'http-push', ...counts({ expected: null }) })).toBe(false);
+    expect(isBatchMarkable({ source: 'randomuser-api', ...counts() })).toBe(false);
+    expect(isBatchMarkable({ source: 'backfill', ...counts() })).toBe(false);
+    expect(isBatchMarkable({ source: null, ...counts() })).toBe(false);
+  });
+});
+
 describe('listing batches', () => {
   const now = Date.parse('2026-11-30T12:00:00Z');
   const rows = [
@@ -47,12 +59,19 @@ describe('listing batches', () => {
   ];
   let asked: Date | undefined;
   let askedLimit: number | undefined;
+  let askedUnmarkedOnly: boolean | undefined;
+  const marked: string[][] = [];
   const useCase = new ListBatchesUseCase(
     {
-      batchesSince: async (since: Date, limit: number) => {
+      batchesSince: async (since: Date, limit: number, unmarkedOnly?: boolean) => {
         asked = since;
         askedLimit = limit;
+        askedUnmarkedOnly = unmarkedOnly;
         return rows.slice(0, limit);
+      },
+      markComplete: async (ids: string[]) => {
+        marked.push(ids);
+        return ids.length;
       },
     },
     () => now,
@@ -88,6 +107,39 @@ describe('listing batches', () => {
     expect(asked?.toISOString()).toBe('2026-11-30T11:00:00.000Z');
     expect(list.batches.map((b) => b.batchId)).toEqual(['b3']);
     expect(list.truncated).toBe(true);
+  });
+
+  it('with incomplete=true reads only unmarked batches and marks the complete ones that declared a size', async () => {
+    marked.length = 0;
+    await useCase.execute({ incomplete: 'true' });
+    expect(askedUnmarkedOnly).toBe(true);
+    expect(marked).toEqual([['b2']]);
+  });
+
+  it('marks nothing and reads every batch when listing them all', async () => {
+    marked.length = 0;
+    await useCase.execute({});
+    expect(askedUnmarkedOnly).toBe(false);
+    expect(marked).toEqual([]);
+  });
+
+  it('says truncated with incomplete=true only when the unmarked batches filled the scan', async () => {
+    const many = Array.from({ length: BATCH_SCAN_LIMIT }, (_, i) => ({
+      batchId: `c${i}`,
+      source: 'http-push',
+      createdAt: '2026-11-30T11:00:00.000Z',
+      ...counts(),
+    }));
+    const full = new ListBatchesUseCase(
+      { batchesSince: async () => many, markComplete: async (ids: string[]) => ids.length },
+      () => now,
+    );
+    expect(await full.execute({ incomplete: 'true' })).toMatchObject({ batches: [], truncated: true });
+    const short = new ListBatchesUseCase(
+      { batchesSince: async () => many.slice(1), markComplete: async (ids: string[]) => ids.length },
+      () => now,
+    );
+    expect(await short.execute({ incomplete: 'true' })).toMatchObject({ batches: [], truncated: false });
   });
 
   it('refuses a bad parameter by name', async () => {

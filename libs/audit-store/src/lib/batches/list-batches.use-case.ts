@@ -1,24 +1,29 @@
 import { BatchListQuery, SparkflowErrorCode, type BatchList } from '@sparkflow/contracts';
 import type { AuditEventsRepository } from '../record-events/audit-events.repository';
 import { badQuery, queryShapeProblems } from '../queries/query-parameters';
-import { isBatchComplete } from './batch-complete';
+import { isBatchComplete, isBatchMarkable } from './batch-complete';
 
 /** The parameters `GET /v1/batches` reads: any other is refused. */
 const LIST_PARAMETERS = Object.keys(BatchListQuery.shape);
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
-/** Batches counted per request at most: the window is what bounds the work, this guards a huge one. */
+/**
+ * Batches counted per request at most: the window bounds the work of a full listing, and the batches not
+ * recorded complete that of `incomplete=true`; this guards a huge one.
+ */
 export const BATCH_SCAN_LIMIT = 10_000;
 
 /**
  * The batches registered since a time, newest first, each with its counts and whether it is complete;
- * `incomplete=true` keeps the ones still in flight (or stuck). Query values are checked against the
+ * `incomplete=true` keeps the ones still in flight (or stuck). That listing counts only the batches not
+ * recorded complete, and records complete those it finds complete for good (`isBatchMarkable`), so each
+ * is counted until then and never again (ADR 18). Query values are checked against the
  * contract, and first for their shape (`queryShapeProblems`): a bad one is a 400 naming the parameter,
  * never a default.
  */
 export class ListBatchesUseCase {
   constructor(
-    private readonly repository: Pick<AuditEventsRepository, 'batchesSince'>,
+    private readonly repository: Pick<AuditEventsRepository, 'batchesSince' | 'markComplete'>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -41,13 +46,14 @@ export class ListBatchesUseCase {
     const q = parsed.data;
     const since = q.since ? new Date(q.since) : new Date(this.now() - DEFAULT_WINDOW_MS);
     const incompleteOnly = q.incomplete === 'true';
-    // Every batch is counted to tell the incomplete ones; otherwise the newest `limit` (and one more, to
-    // know whether there are more) are all that is counted.
+    // The incomplete listing counts every batch not recorded complete; otherwise the newest `limit` (and one
+    // more, to know whether there are more) are all that is counted, live, and none is marked.
     const scan = incompleteOnly ? BATCH_SCAN_LIMIT : q.limit + 1;
-    const rows = await this.repository.batchesSince(since, scan);
-    const matching = rows
-      .map((r) => ({ ...r, complete: isBatchComplete(r) }))
-      .filter((b) => !incompleteOnly || !b.complete);
+    const rows = await this.repository.batchesSince(since, scan, incompleteOnly);
+    const counted = rows.map((r) => ({ ...r, complete: isBatchComplete(r) }));
+    const matching = counted.filter((b) => !incompleteOnly || !b.complete);
+    if (incompleteOnly)
+      await this.repository.markComplete(counted.filter(isBatchMarkable).map((b) => b.batchId));
     return {
       since: since.toISOString(),
       incompleteOnly,

@@ -74,16 +74,18 @@ const INSERT_BATCHES = `
 
 /**
  * Each batch registered since $1 with its counts by outcome (one index range per batch), newest first; a
- * dead-lettered event later persisted counts as persisted only, as in COUNT_OUTCOMES.
+ * dead-lettered event later persisted counts as persisted only, as in COUNT_OUTCOMES. With `unmarkedOnly`,
+ * the batches recorded complete (`completed_at`) are left out before any is counted or cut to the limit:
+ * the partial index `batches_not_complete_created_at` holds just the others (ADR 18).
  */
 // The newest batches first, cut to the limit before any is counted: counting is the cost (every event row).
-const BATCHES_SINCE = `
+const batchesSinceQuery = (unmarkedOnly: boolean) => `
   SELECT b.batch_id, b.source, b.expected_count, b.created_at,
     coalesce(c.ingested, 0) AS ingested, coalesce(c.enriched, 0) AS enriched,
     coalesce(c.dead_lettered, 0) AS dead_lettered, coalesce(c.persisted, 0) AS persisted
   FROM (
     SELECT batch_id, source, expected_count, created_at FROM batches
-    WHERE created_at >= $1
+    WHERE created_at >= $1${unmarkedOnly ? ' AND completed_at IS NULL' : ''}
     ORDER BY created_at DESC, batch_id
     LIMIT $2
   ) b
@@ -97,6 +99,12 @@ const BATCHES_SINCE = `
     FROM audit_events e WHERE e.batch_id = b.batch_id
   ) c ON true
   ORDER BY b.created_at DESC, b.batch_id`;
+const BATCHES_SINCE = batchesSinceQuery(false);
+const UNMARKED_BATCHES_SINCE = batchesSinceQuery(true);
+
+/** Marks batches complete, each once: a batch already marked keeps the time it was first found complete. */
+const MARK_COMPLETE = `
+  UPDATE batches SET completed_at = now() WHERE batch_id = ANY($1::text[]) AND completed_at IS NULL`;
 
 /**
  * A batch's rows by outcome, and how many of its dead-lettered events were persisted afterwards (a dead
@@ -236,8 +244,15 @@ export class AuditEventsRepository {
     return { ...counts, complete: isBatchComplete(counts) };
   }
 
-  /** Batches registered at or after `since`, newest first, at most `limit`; `complete` is left to the caller. */
-  async batchesSince(since: Date, limit: number): Promise<Omit<BatchSummary, 'complete'>[]> {
+  /**
+   * Batches registered at or after `since`, newest first, at most `limit`; `complete` is left to the caller.
+   * With `unmarkedOnly`, only those not recorded complete by `markComplete`.
+   */
+  async batchesSince(
+    since: Date,
+    limit: number,
+    unmarkedOnly = false,
+  ): Promise<Omit<BatchSummary, 'complete'>[]> {
     const rows: {
       batch_id: string;
       source: string;
@@ -247,7 +262,10 @@ export class AuditEventsRepository {
       enriched: number;
       dead_lettered: number;
       persisted: number;
-    }[] = await this.ds.query(BATCHES_SINCE, [since.toISOString(), limit]);
+    }[] = await this.ds.query(unmarkedOnly ? UNMARKED_BATCHES_SINCE : BATCHES_SINCE, [
+      since.toISOString(),
+      limit,
+    ]);
     return rows.map((r) => ({
       batchId: r.batch_id,
       source: r.source,
@@ -258,5 +276,15 @@ export class AuditEventsRepository {
       deadLettered: r.dead_lettered,
       persisted: r.persisted,
     }));
+  }
+
+  /**
+   * Records these batches complete, those not recorded yet; returns how many it marked. The caller passes
+   * only batches that cannot become incomplete again (`isBatchMarkable`).
+   */
+  async markComplete(batchIds: string[]): Promise<number> {
+    if (!batchIds.length) return 0;
+    const [, affected]: [unknown, number] = await this.ds.query(MARK_COMPLETE, [batchIds]);
+    return affected;
   }
 }
