@@ -276,4 +276,42 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
       (await repo.batchesSince(new Date(Date.now() + 60_000), 1000)).map((b) => b.batchId),
     ).not.toContain(newer);
   });
+
+  /**
+   * Two statements that share keys but list them in opposite orders (an event's enriched row written from
+   * a users.persisted partition and from a users.dlq partition, in each one's offset order) lock the rows
+   * in one order, so neither waits on the other in a cycle: PostgreSQL would otherwise fail one with
+   * 40P01 deadlock detected.
+   */
+  it('stores two concurrent calls that share keys in opposite orders without a deadlock', async () => {
+    const batchId = uniqueName('batch');
+    const rowsOf = (offsetBase: number, ids: string[]): AuditRow[] =>
+      ids.map((eventId, i) => ({
+        eventId,
+        topic: 'users.enriched',
+        outcome: 'enriched',
+        userId: null,
+        batchId,
+        source: 'http-push',
+        partition: 0,
+        offset: String(offsetBase + i),
+        producedAt: new Date(Date.UTC(2026, 11, 2, 0, 0, 0, offsetBase + i)),
+        reasons: null,
+      }));
+    for (let round = 0; round < 4; round++) {
+      const ids = Array.from({ length: 3000 }, () => randomUUID());
+      // Stored once, so both calls below update existing rows and hold each row's lock to the commit.
+      await repo.record(rowsOf(0, ids), []);
+      const results = await Promise.allSettled([
+        repo.record(rowsOf(10_000, ids), []),
+        repo.record(rowsOf(20_000, [...ids].reverse()), []),
+      ]);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      const [{ n }]: { n: number }[] = await ds.query(
+        `SELECT count(*)::int AS n FROM audit_events WHERE event_id = ANY($1::uuid[]) AND "offset" >= 20000`,
+        [ids],
+      );
+      expect(n).toBe(ids.length); // the later arrivals won every row
+    }
+  });
 });

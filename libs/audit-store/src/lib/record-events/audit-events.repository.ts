@@ -54,17 +54,20 @@ export function arrivalOrder(a: AuditRow, b: AuditRow): number {
 }
 
 /**
- * One row per (event, topic), the newest by `arrivalOrder`: PostgreSQL refuses to update one row twice
- * in a statement, and the newest is what the row would hold after the rows one by one. One pass, no sort.
+ * One row per (event, topic), the newest by `arrivalOrder`, in key order. PostgreSQL refuses to update one
+ * row twice in a statement, and the newest is what the row would hold after the rows one by one. Key order
+ * is the order the statement locks rows in: two transactions that share keys (a users.persisted and a
+ * users.dlq partition both writing an event's enriched row, two replicas during a rebalance) then wait on
+ * each other in one direction and never deadlock, which PostgreSQL would break by failing one of them.
  */
-function newestPerKey(rows: AuditRow[]): AuditRow[] {
+export function storedInKeyOrder(rows: AuditRow[]): AuditRow[] {
   const newest = new Map<string, AuditRow>();
   for (const r of rows) {
     const key = `${r.eventId.toLowerCase()}\u0000${r.topic}`; // a uuid, whatever its case
     const held = newest.get(key);
     if (!held || arrivalOrder(r, held) > 0) newest.set(key, r);
   }
-  return newest.size === rows.length ? rows : [...newest.values()];
+  return [...newest.keys()].sort().map((key) => newest.get(key) as AuditRow);
 }
 
 const INSERT_BATCHES = `
@@ -166,7 +169,7 @@ export class AuditEventsRepository {
           sorted.map((b) => b.expectedCount),
         ]);
       }
-      const stored = newestPerKey(rows);
+      const stored = storedInKeyOrder(rows);
       await tx.query(INSERT_EVENTS, [
         stored.map((r) => r.eventId),
         stored.map((r) => r.topic),
