@@ -14,8 +14,8 @@ export function isBatchComplete(c: Omit<BatchCounts, 'complete' | 'batchId' | 's
 /**
  * The sources whose batch ids never gain an event once every declared one arrived: a push's batch id is
  * new per push, and a keyed push re-produced whole reuses its event ids; a synthetic batch's event ids
- * follow from its batch id and index. A pull's (`randomuser-<seed>-n<count>`) and a backfill's
- * (`backfill-<seed>-<day>`) batch ids are reused by another request with the same seed, under new event
+ * follow from its batch id and index. A pull's (`randomuser-<seed>-n<count>[-nat-<codes>]`) and a
+ * backfill's (`backfill-<seed>-<day>`) batch ids are reused by another such request, under new event
  * ids, so those are never marked (ADR 18). A source not named here is never marked.
  */
 const SOURCES_WITH_CLOSED_BATCHES: ReadonlySet<string> = new Set(['http-push', 'synthetic']);
