@@ -121,6 +121,13 @@ describe('enrichUser', () => {
       expect(user.qualityScore).toBe(0);
     });
 
+    it.each(['', ' ', '\t \u00a0'])('counts a blank gender (%j) as missing, not as a value', (blank) => {
+      const user = enriched(withValue(aRandomUser('GB'), 'gender', blank));
+      expect(user.gender).toBeNull();
+      expect(user.qualityReasons).toContain('missing-gender');
+      expect(enriched(withValue(aRandomUser('GB'), 'gender', ' Female ')).gender).toBe('Female');
+    });
+
     it('still rejects a field that is present but malformed', () => {
       const reasons = rejected(withValue(without(aRandomUser('US'), 'registered'), 'dob.date', 'yesterday'));
       expect(codesAndPaths(reasons)).toEqual([[SchemaInvalid, 'dob.date']]);

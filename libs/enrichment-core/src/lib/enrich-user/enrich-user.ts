@@ -48,7 +48,10 @@ function toEnrichedUser(raw: RandomUser, now: Date): EnrichedUser {
   const lastName = name && normaliseName(name.last);
   const email = present(raw.email, 'missing-email') ? normaliseEmail(raw.email) : null;
   const username = present(raw.login.username, 'missing-username') ? normaliseText(raw.login.username) : null;
-  const gender = present(raw.gender, 'missing-gender') ? normaliseText(raw.gender) : null;
+  // Gender is free text the schema lets be empty: a blank one says nothing, so it is missing, as if
+  // filtered out, never a value of its own ('') that aggregations would count beside `unknown`.
+  const givenGender = raw.gender === undefined ? undefined : normaliseText(raw.gender) || undefined;
+  const gender = present(givenGender, 'missing-gender') ? givenGender : null;
   const dob = present(raw.dob, 'missing-dob') ? new Date(raw.dob.date) : null;
   const registeredAt = present(raw.registered, 'missing-registered') ? new Date(raw.registered.date) : null;
   const age = dob && ageInYears(dob, now);
