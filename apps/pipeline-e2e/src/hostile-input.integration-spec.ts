@@ -170,6 +170,10 @@ function pushedPeople(a: Answer, sent: readonly Sent[]): Tracked[] {
     throw new Error(
       `${via}: ${eventIds.length} event id(s) for the ${taken.length} of ${sent.length} people not refused`,
     );
+  // Said in the property's summary: whether large valid people (the ones Cassandra once refused) got through.
+  for (const s of taken)
+    if (s.mustStore && Buffer.byteLength(asText(s.person)) > 100_000)
+      note('accepted: valid person over 100 KB');
   return [
     ...eventIds.map((eventId, k): Tracked => ({
       type: 'event',
