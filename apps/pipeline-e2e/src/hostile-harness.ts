@@ -412,7 +412,7 @@ export class Ledger {
       if (
         await this.auditHasReasons(isUuid(letter.originalEventId) ? letter.originalEventId : letter.eventId)
       )
-        return accounted('dead-lettered');
+        return accounted(`dead-lettered (${whyDeadLettered(letter)})`);
     }
     if (letters.length)
       return `dead-lettered (users.dlq ${letters.map((l) => l.at).join(', ')}) but the audit shows no reason for it`;
@@ -451,8 +451,9 @@ export class Ledger {
     const persisted = stages.find((s) => s.topic === TOPICS.usersPersisted && isUuid(s.userId));
     if (persisted && (await userIdsPresent(this.db, [String(persisted.userId)])).size)
       return accounted(mustStore ? 'valid person stored' : 'stored');
-    if (!mustStore && stages.some(hasReasons) && this.lettersFor((l) => l.originalEventId === eventId).length)
-      return accounted('dead-lettered');
+    const [letter] = this.lettersFor((l) => l.originalEventId === eventId);
+    if (!mustStore && stages.some(hasReasons) && letter)
+      return accounted(`dead-lettered (${whyDeadLettered(letter)})`);
     return `event ${eventId}: audit stages ${JSON.stringify(stages.map((s) => s.outcome))}, ${this.lettersFor((l) => l.originalEventId === eventId).length} dead letters`;
   }
 
@@ -542,6 +543,10 @@ export class Ledger {
     }
   }
 }
+
+/** A dead letter's stage and codes, as a property's summary counts them: which refusals a run exercised. */
+const whyDeadLettered = (l: Letter): string =>
+  `${l.stage} ${[...new Set(l.reasons.map((r) => r.code))].join('+')}`;
 
 function accounted(how: string): null {
   note(`accounted: ${how}`);
