@@ -351,12 +351,14 @@ export class Ledger {
 
   /**
    * Why the item's dead letters fail the run, or null: a valid item has none; any other item's dead
-   * letters each give reasons about the record's own value (`deadLetterProblem`), never a store, broker
-   * or unexplained failure.
+   * letters each come from a stage that read it as sent and give reasons about the record's own value
+   * (`deadLetterProblem`), never a store, broker or unexplained failure.
    */
   private deadLetterFailure(t: Tracked): Failed | null {
     const letters = this.lettersOf(t);
     const mustStore = (t.type === 'event' || t.type === 'batch') && t.mustStore;
+    // Events and batches came in through ingestion; a record was written straight onto its topic.
+    const entry = t.type === 'record' ? t.record.topic : 'ingestion';
     const problems = letters.flatMap((l) => {
       const about = l.originalEventId ? ` (event ${l.originalEventId})` : '';
       if (mustStore)
@@ -367,7 +369,7 @@ export class Ledger {
             )
             .join('; ')}`,
         ];
-      const problem = deadLetterProblem(l);
+      const problem = deadLetterProblem(l, entry);
       return problem ? [`${problem}${about}`] : [];
     });
     return problems.length ? new Failed(problems.join('\n  ')) : null;

@@ -44,11 +44,13 @@ import { AUDIT, INGESTION, kafka, post, waitForBatch } from './pipeline-client';
  * canary batch completes within 60 s, (c) each hostile record is in Cassandra or accounted for on
  * users.dlq and in the audit with a reason, (d) no partition is stalled.
  *
- * (c) holds a dead letter to its reasons: a record may be dead-lettered only for what it is. Every reason
- * must judge the record's own value (`judgesInput` in @sparkflow/testing, an exhaustive switch over the
- * contracts' SparkflowErrorCode): MALFORMED_JSON, SCHEMA_INVALID, UNSUPPORTED_SCHEMA_VERSION or
- * SEMANTIC_INVALID at any stage (ingestion refusing a person, a consumer refusing an envelope, enrichment
- * refusing a field); RECORD_TOO_LARGE from enrichment (a record written straight onto users.raw whose
+ * (c) holds a dead letter to its stage and reasons: a record may be dead-lettered only for what it is, by
+ * a stage that read it as it was sent (`firstReaders` in @sparkflow/testing: ingestion or enrichment for
+ * what came through ingestion, the consumer of the topic a record was written onto), since a later stage
+ * refusing it refuses what an earlier one made. Every reason must judge the record's own value
+ * (`judgesInput`, an exhaustive switch over the contracts' SparkflowErrorCode): MALFORMED_JSON,
+ * SCHEMA_INVALID, UNSUPPORTED_SCHEMA_VERSION or SEMANTIC_INVALID (ingestion refusing a person, a consumer
+ * refusing an envelope, enrichment refusing a field); RECORD_TOO_LARGE from enrichment (a record written straight onto users.raw whose
  * enriched form outgrows users.enriched); POSTGRES_REJECTED from the audit (its quarantine of a value its
  * columns cannot hold). Any other reason — Cassandra refusing a statement ("Batch too large"), an outage
  * or timeout outlasting the wait, a broker or upstream failure, UNKNOWN, a code the contracts do not

@@ -1,4 +1,11 @@
-import { STAGES, SparkflowErrorCode, assertNever, type Stage } from '@sparkflow/contracts';
+import {
+  STAGES,
+  SparkflowErrorCode,
+  TOPICS,
+  assertNever,
+  type Stage,
+  type TopicName,
+} from '@sparkflow/contracts';
 
 /**
  * Whether a dead letter is a judgement on the record it holds, or the pipeline failing a record.
@@ -66,17 +73,49 @@ export interface DeadLetterSeen {
   reasons: readonly { code: string; message: string; path: string | null }[];
 }
 
+/** Where an input entered the pipeline: through ingestion's HTTP API, or written straight onto a topic. */
+export type Entry = 'ingestion' | TopicName;
+
 /**
- * Null when every reason of the dead letter judges the record's own value; otherwise the failure, naming
- * the dead letter's event id, its stage and each reason that does not.
+ * The stages that read an input as it was sent, the only ones whose refusal judges it. A later stage
+ * refusing it refuses what an earlier stage made of it (enrichment's output, ingestion's headers): the
+ * pipeline failing its own output, whatever the code.
  */
-export function deadLetterProblem(letter: DeadLetterSeen): string | null {
-  if (!letter.reasons.length)
-    return `dead letter ${letter.eventId} (stage ${letter.stage}) gives no reason for failing the record`;
+export function firstReaders(entry: Entry): readonly Stage[] {
+  switch (entry) {
+    // Ingestion refuses a person of a push; enrichment reads the raw record ingestion made of it.
+    case 'ingestion':
+      return ['ingestion', 'enrichment'];
+    case TOPICS.usersRaw:
+      return ['enrichment', 'audit'];
+    case TOPICS.usersEnriched:
+      return ['persistence'];
+    case TOPICS.usersPersisted:
+    case TOPICS.usersDlq:
+      return ['audit'];
+    default:
+      return assertNever(entry);
+  }
+}
+
+/**
+ * Null when the dead letter judges the input that entered at `entry`: written by a stage that read the
+ * input as sent, with every reason about the record's own value. Otherwise the failure, naming the dead
+ * letter's event id, its stage and each reason.
+ */
+export function deadLetterProblem(letter: DeadLetterSeen, entry: Entry): string | null {
+  const reasons = letter.reasons
+    .map((r) => `${r.code}${r.path ? ` at ${r.path}` : ''}: ${JSON.stringify(r.message.slice(0, 300))}`)
+    .join('; ');
+  const which = `dead letter ${letter.eventId} (stage ${letter.stage})`;
+  if (!letter.reasons.length) return `${which} gives no reason for failing the record`;
+  const readers = firstReaders(entry);
+  if (!readers.some((s) => s === letter.stage))
+    return `${which} failed a record that entered at ${entry}, which only ${readers.join(' or ')} may refuse: ${reasons}`;
   const wrong = letter.reasons.filter((r) => !judgesInput(letter.stage, r.code));
   if (!wrong.length) return null;
   const listed = wrong
     .map((r) => `${r.code}${r.path ? ` at ${r.path}` : ''}: ${JSON.stringify(r.message.slice(0, 300))}`)
     .join('; ');
-  return `dead letter ${letter.eventId} (stage ${letter.stage}) failed the record for a reason not about its value: ${listed}`;
+  return `${which} failed the record for a reason not about its value: ${listed}`;
 }
