@@ -9,7 +9,7 @@ import {
   anyHostileString,
   brokenJsonText,
   deepJsonText,
-  heavyVersionsOfOnePerson,
+  heavyVersionsOfOne,
   hostileJsonValue,
   hostileNumber,
   hostilePerson,
@@ -43,6 +43,20 @@ import { AUDIT, INGESTION, kafka, post, waitForBatch } from './pipeline-client';
  * every topic; after each run, and again at the end: (a) every service keeps its pid, (b) a healthy
  * canary batch completes within 60 s, (c) each hostile record is in Cassandra or accounted for on
  * users.dlq and in the audit with a reason, (d) no partition is stalled.
+ *
+ * (c) holds a dead letter to its stage and reasons: a record may be dead-lettered only for what it is, by
+ * a stage that read it as it was sent (`firstReaders` in @sparkflow/testing: ingestion or enrichment for
+ * what came through ingestion, the consumer of the topic a record was written onto), since a later stage
+ * refusing it refuses what an earlier one made. Every reason must judge the record's own value
+ * (`judgesInput`, an exhaustive switch over the contracts' SparkflowErrorCode): MALFORMED_JSON,
+ * SCHEMA_INVALID, UNSUPPORTED_SCHEMA_VERSION or SEMANTIC_INVALID (ingestion refusing a person, a consumer
+ * refusing an envelope, enrichment refusing a field); RECORD_TOO_LARGE from enrichment (a record written straight onto users.raw whose
+ * enriched form outgrows users.enriched); POSTGRES_REJECTED from the audit (its quarantine of a value its
+ * columns cannot hold). Any other reason — Cassandra refusing a statement ("Batch too large"), an outage
+ * or timeout outlasting the wait, a broker or upstream failure, UNKNOWN, a code the contracts do not
+ * know — is the pipeline failing a record, and fails the run naming the dead letter's event id, stage
+ * and reason. A person valid as generated (`aPerson`, a heavy version no stage refuses, a synthetic
+ * batch) must be stored: refused by ingestion or dead-lettered for any reason, it fails the run.
  *
  * Seeded (SPARKFLOW_PROPERTY_SEED, default in hostile-harness.ts) and bounded in time; see docs/RELIABILITY.md.
  */
@@ -78,7 +92,7 @@ async function settleRun(items: Tracked[]): Promise<void> {
   const crashed = changedPids(pidsAtStart);
   const problems = [
     ...crashed.map((c) => `(a) service replaced or gone: ${c}`),
-    ...missing.map((m) => `(c) not accounted for within ${waitMs} ms: ${m}`),
+    ...missing.map((m) => `(c) not accounted for (waited up to ${waitMs} ms): ${m}`),
     ...behind.map((b) => `(d) not consumed: ${b}`),
   ];
   if (problems.length) throw new Error(problems.join('\n'));
@@ -103,17 +117,74 @@ async function call(send: () => Promise<Answer>, track: (a: Answer) => Tracked[]
 const asText = (v: unknown) => JSON.stringify(v) ?? 'null';
 const bytes = (u: Uint8Array) => Buffer.from(u);
 
-/** What an accepted ingestion request produced: its event ids, or its batch. */
+/**
+ * What an accepted batch request produced: its batch. The synthetic source makes only valid people, so
+ * each of its batches must be stored whole.
+ */
 function acceptedBy(via: string) {
   return (a: Answer): Tracked[] => {
-    const body = a.json as { batchId?: unknown; eventIds?: unknown };
-    if (via === 'POST /v1/users' && Array.isArray(body.eventIds))
-      return body.eventIds.map((eventId) => ({ type: 'event', eventId: String(eventId), via }));
-    const accepted = Number((a.json as { accepted?: unknown }).accepted);
+    const body = a.json as { batchId?: unknown; accepted?: unknown };
+    const accepted = Number(body.accepted);
     return typeof body.batchId === 'string'
-      ? [{ type: 'batch', batchId: body.batchId, via, accepted: Number.isFinite(accepted) ? accepted : 0 }]
+      ? [
+          {
+            type: 'batch',
+            batchId: body.batchId,
+            via,
+            accepted: Number.isFinite(accepted) ? accepted : 0,
+            mustStore: via === 'POST /v1/synthetic',
+          },
+        ]
       : [];
   };
+}
+
+/** A person as a body sends it, and whether it is valid as generated (then it must be stored). */
+interface Sent {
+  person: unknown;
+  mustStore: boolean;
+}
+
+/**
+ * What an accepted push produced: an event for each person. The receipt lists the event ids of the people
+ * it took in the order they were sent and, apart, each refused one by its index with its own event id (its
+ * dead letter's). When the people of the body are known (`sent`), each event is matched to its person, so a
+ * valid one must be stored and must not have been refused.
+ */
+function pushedPeople(a: Answer, sent: readonly Sent[]): Tracked[] {
+  const via = 'POST /v1/users';
+  const body = a.json as { eventIds?: unknown; rejected?: unknown };
+  const eventIds = Array.isArray(body.eventIds) ? body.eventIds.map(String) : [];
+  const rejected = (Array.isArray(body.rejected) ? body.rejected : []) as {
+    index?: unknown;
+    eventId?: unknown;
+    reasons?: unknown;
+  }[];
+  const refused = new Map(rejected.map((r) => [Number(r.index), r]));
+  const wronglyRefused = sent.flatMap((s, i) =>
+    s.mustStore && refused.has(i)
+      ? [`person ${i} is valid, yet refused: ${JSON.stringify(refused.get(i)?.reasons).slice(0, 300)}`]
+      : [],
+  );
+  if (wronglyRefused.length) throw new Error(`${via}: ${wronglyRefused.join('\n')}`);
+  const taken = sent.filter((_, i) => !refused.has(i));
+  if (sent.length && taken.length !== eventIds.length)
+    throw new Error(
+      `${via}: ${eventIds.length} event id(s) for the ${taken.length} of ${sent.length} people not refused`,
+    );
+  // Said in the property's summary: whether large valid people (the ones Cassandra once refused) got through.
+  for (const s of taken)
+    if (s.mustStore && Buffer.byteLength(asText(s.person)) > 100_000)
+      note('accepted: valid person over 100 KB');
+  return [
+    ...eventIds.map((eventId, k): Tracked => ({
+      type: 'event',
+      eventId,
+      via,
+      mustStore: taken[k]?.mustStore ?? false,
+    })),
+    ...rejected.map((r): Tracked => ({ type: 'event', eventId: String(r.eventId), via, mustStore: false })),
+  ];
 }
 
 /** Any JSON-ish body, hostile at any depth; the keys an endpoint reads get hostile values more often. */
@@ -191,19 +262,35 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
   );
 
   it('POST /v1/users answers any body with 202 or a 4xx naming the problem, and what it accepts settles', async () => {
+    // `aPerson` is valid as generated; a hostile person may be valid or not, which only the pipeline says.
+    const valid = aPerson().map((person): Sent => ({ person, mustStore: true }));
+    const hostile = hostilePerson().map((person): Sent => ({ person, mustStore: false }));
+    const some = (minLength: number) => fc.array(fc.oneof(hostile, valid), { minLength, maxLength: 5 });
     const people = fc.oneof(
-      hostilePerson(),
-      fc.array(fc.oneof(hostilePerson(), aPerson()), { minLength: 1, maxLength: 5 }),
-      fc.record({ results: fc.array(fc.oneof(hostilePerson(), aPerson()), { minLength: 0, maxLength: 5 }) }),
+      hostile.map((s) => ({ body: s.person as unknown, sent: [s] })),
+      some(1).map((sent) => ({ body: sent.map((s) => s.person) as unknown, sent })),
+      some(0).map((sent) => ({ body: { results: sent.map((s) => s.person) } as unknown, sent })),
+      heavyVersionsOfOne().map((versions) => ({
+        body: versions.map((v) => v.person) as unknown,
+        sent: versions.map((v): Sent => ({ person: v.person, mustStore: v.refusedBy === null })),
+      })),
     );
+    // A body of people keeps them as `sent`; any other body's people (if it has any) are not known.
+    const unknown = (payload: fc.Arbitrary<string | Buffer>) =>
+      payload.map((p) => ({ payload: p, sent: [] as Sent[] }));
     const body = fc.oneof(
-      { weight: 6, arbitrary: people.map(asText) },
-      { weight: 1, arbitrary: heavyVersionsOfOnePerson().map(asText) },
-      { weight: 1, arbitrary: hostileJsonValue().map(asText) },
-      { weight: 1, arbitrary: brokenJsonText() },
-      { weight: 1, arbitrary: deepJsonText(1, 200_000) },
-      { weight: 1, arbitrary: invalidUtf8().map(bytes) },
-      { weight: 1, arbitrary: withBytesNotUtf8InAString(people.map(asText)).map(bytes) },
+      {
+        weight: 7,
+        arbitrary: people.map((p) => ({ payload: asText(p.body) as string | Buffer, sent: p.sent })),
+      },
+      { weight: 1, arbitrary: unknown(hostileJsonValue().map(asText)) },
+      { weight: 1, arbitrary: unknown(brokenJsonText()) },
+      { weight: 1, arbitrary: unknown(deepJsonText(1, 200_000)) },
+      { weight: 1, arbitrary: unknown(invalidUtf8().map(bytes)) },
+      {
+        weight: 1,
+        arbitrary: unknown(withBytesNotUtf8InAString(people.map((p) => asText(p.body))).map(bytes)),
+      },
     );
     const contentType = fc.constantFrom(
       'application/json',
@@ -215,16 +302,17 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
     await checkProperty(
       'POST /v1/users',
       fc.tuple(body, contentType),
-      ([b, type]) =>
+      ([{ payload, sent }, type]) =>
         call(
-          () => request('POST', INGESTION, '/v1/users', b, { 'content-type': type }),
+          () => request('POST', INGESTION, '/v1/users', payload, { 'content-type': type }),
           (a) => {
             // Read with U+FFFD in place of its bad bytes, a name would be stored other than it was sent.
-            if (type === 'application/json' && typeof b !== 'string' && !isUtf8(b))
+            if (type === 'application/json' && typeof payload !== 'string' && !isUtf8(payload))
               throw new Error(
                 `POST /v1/users: ${a.status} for a body that is not UTF-8: ${a.text.slice(0, 300)}`,
               );
-            return acceptedBy('POST /v1/users')(a);
+            // Under another content type the body may have been read otherwise: its people are not known.
+            return pushedPeople(a, type === 'application/json' ? sent : []);
           },
         ),
       { numRuns: 40, timeLimitMs: 25_000 },
@@ -363,7 +451,7 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
       });
     }, 90_000);
 
-    it('(c) every hostile record is in Cassandra, or on users.dlq and in the audit with a reason', async () => {
+    it('(c) every hostile record is in Cassandra, or on users.dlq for a reason about its value and in the audit with it; every valid person is in Cassandra', async () => {
       const missing = await ledger.settle(ledger.tracked, 60_000);
       expect({ tracked: ledger.tracked.length, unaccounted: missing }).toEqual({
         tracked: ledger.tracked.length,

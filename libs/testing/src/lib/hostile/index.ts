@@ -5,3 +5,4 @@ export * from './json';
 export * from './people';
 export * from './records';
 export * from './describe';
+export * from './dead-letter-verdict';
