@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { DeadLetterEvent, HEADERS, TOPICS } from '@sparkflow/contracts';
-import { BatchConsumer, EventProducer, type RetryNotice } from '@sparkflow/kafka';
+import { BatchConsumer, EventProducer, OK, type RetryNotice } from '@sparkflow/kafka';
 import {
   deadLettersWhere,
   integrationSettings,
@@ -84,6 +84,26 @@ describe('the audit on the real broker and PostgreSQL', () => {
     repo = new AuditEventsRepository(ds);
   });
   afterAll(() => ds.destroy());
+
+  it('stores a raw record whose batch-size header PostgreSQL integer cannot hold, its batch of no declared size', async () => {
+    const batchId = uniqueName('huge-size');
+    const { eventId, message } = rawRecord(batchId, 1);
+    const outcomes = await new RecordEventsUseCase(repo).execute([
+      {
+        topic: TOPICS.usersRaw,
+        partition: 0,
+        offset: '7',
+        key: message.key,
+        value: Buffer.from(message.value),
+        headers: { ...message.headers, [HEADERS.batchSize]: '1e+135' },
+        timestamp: Date.now(),
+        traceHeaders: {},
+      },
+    ]);
+    expect(outcomes).toEqual([OK]);
+    expect(await repo.batchCounts(batchId)).toMatchObject({ expected: null, ingested: 1 });
+    expect((await repo.lineage(eventId)).map((r) => r.outcome)).toEqual(['ingested']);
+  });
 
   it('quarantines a record PostgreSQL refuses (a NUL byte in its batch id), commits it, and completes the healthy batch behind it', async () => {
     const groupId = scratch.group('it-audit-poison');

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseError } from 'pg';
 import type { InboundMessage } from '@sparkflow/kafka';
-import { auditRowsOf, RecordEventsUseCase } from './record-events.use-case';
+import fc from 'fast-check';
+import { auditRowsOf, declaredBatchSize, RecordEventsUseCase } from './record-events.use-case';
 import type { AuditEventsRepository, AuditRow } from './audit-events.repository';
 
 const env = (eventId: string, payload: unknown) => ({
@@ -276,5 +277,38 @@ describe('RecordEventsUseCase', () => {
       outcomes.map((o) => (o.status === 'failed' ? (o.error as { code: string }).code : o.status)),
     ).toEqual(['SCHEMA_INVALID', 'SCHEMA_INVALID', 'ok']);
     expect(record).not.toHaveBeenCalled();
+  });
+});
+
+describe('declaredBatchSize', () => {
+  const SEED = Number(process.env['SPARKFLOW_PROPERTY_SEED'] ?? 20261202);
+
+  it('reads any header as a size PostgreSQL integer holds, or as none', () => {
+    const header = fc.oneof(
+      fc.string(),
+      fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
+      fc.double().map(String),
+      fc.constantFrom('1e+135', '1.7976931348623157e+308', '2147483648', '0x10', ' 5', '5 ', '+5', '007'),
+    );
+    fc.assert(
+      fc.property(header, (h) => {
+        const size = declaredBatchSize(h);
+        if (size === null) return;
+        expect(Number.isSafeInteger(size) && size >= 0 && size <= 2_147_483_647).toBe(true);
+        expect(h).toMatch(/^\d+$/);
+        expect(BigInt(h)).toBe(BigInt(size));
+      }),
+      { seed: SEED, numRuns: 5000 },
+    );
+    expect([declaredBatchSize('100'), declaredBatchSize('2147483647'), declaredBatchSize(undefined)]).toEqual(
+      [100, 2_147_483_647, null],
+    );
+    expect(['1e+135', '2147483648', '10.5', '-1', ''].map(declaredBatchSize)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 });

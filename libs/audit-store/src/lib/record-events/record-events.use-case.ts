@@ -30,6 +30,20 @@ const OUTCOME_BY_TOPIC: Record<string, AuditOutcome> = {
 const RawUserKey = eventOf(z.object({ login: z.object({ uuid: z.string() }) }));
 const EnrichedUserKey = eventOf(EnrichedUser.pick({ userId: true }));
 
+/** PostgreSQL's `integer`, the type of `batches.expected_count`. */
+const MAX_EXPECTED_COUNT = 2_147_483_647;
+
+/**
+ * The size a raw record's batch header declares, or null for none: plain decimal digits up to what
+ * `batches.expected_count` holds. Anything else (`1e+135`, `10.5`, `-1`, a size past 2^31 − 1) declares
+ * no size, so the batch is judged by what arrives instead of quarantining its records for a header.
+ */
+export function declaredBatchSize(header: string | undefined): number | null {
+  if (header === undefined || !/^\d{1,10}$/.test(header)) return null;
+  const size = Number(header);
+  return size <= MAX_EXPECTED_COUNT ? size : null;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function parseJson(text: string): unknown {
@@ -213,11 +227,10 @@ export class RecordEventsUseCase {
       const rows = auditRowsOf(m);
       let batch: BatchRow | null = null;
       if (m.topic === TOPICS.usersRaw && batchId && rows !== null) {
-        const size = Number(m.headers[HEADERS.batchSize]);
         batch = {
           batchId,
           source: m.headers[HEADERS.source] ?? 'unknown',
-          expectedCount: Number.isInteger(size) && size >= 0 ? size : null,
+          expectedCount: declaredBatchSize(m.headers[HEADERS.batchSize]),
         };
       }
       return { index, rows, batch };
