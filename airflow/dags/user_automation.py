@@ -4,7 +4,8 @@ API, fetched in pages and pushed through ingestion's HTTP API (never straight to
 The tutorial looped for 60 s with one request per user, minted a fresh uuid4 per record and swallowed
 every error. Here the count is a param, pages are mapped tasks with retries, the API's `seed` plus the
 logical date make a rerun fetch the same people, and their natural id (login.uuid) is kept, so the
-upserts downstream never duplicate anyone.
+upserts downstream never duplicate anyone. A conf key no param declares (`pageSize` for `page_size`) fails
+`plan_pages` at once, naming the key and the param it most likely meant, before any page is pulled.
 """
 
 from __future__ import annotations
@@ -15,29 +16,37 @@ from typing import Any
 from airflow.sdk import Param, dag, task
 from sparkflow_airflow.dag_defaults import dag_settings
 
+# The params a run takes; `plan_pages` refuses a conf key that is not one of them (sparkflow_airflow.run_conf).
+PARAMS = {
+    "count": Param(500, type="integer", minimum=1, maximum=5000, title="Users to pull"),
+    "page_size": Param(100, type="integer", minimum=1, maximum=5000, title="Users per request"),
+    "seed": Param("sparkflow", type="string", minLength=1, maxLength=80, title="Seed prefix (the logical date is appended)"),
+    "nat": Param(None, type=["null", "string"], title="Nationalities, e.g. gb,fr (optional)"),
+    "randomuser_conn_id": Param(
+        "sparkflow_randomuser",
+        type="string",
+        pattern="^[A-Za-z0-9_.-]+$",
+        title="Airflow connection of the randomuser-compatible API (another one: a mirror, a fixture server)",
+    ),
+}
+
 
 @dag(
     **dag_settings(schedule="daily", tags=["randomuser"], retry_delay=timedelta(seconds=20)),
-    params={
-        "count": Param(500, type="integer", minimum=1, maximum=5000, title="Users to pull"),
-        "page_size": Param(100, type="integer", minimum=1, maximum=5000, title="Users per request"),
-        "seed": Param("sparkflow", type="string", minLength=1, maxLength=80, title="Seed prefix (the logical date is appended)"),
-        "nat": Param(None, type=["null", "string"], title="Nationalities, e.g. gb,fr (optional)"),
-        "randomuser_conn_id": Param(
-            "sparkflow_randomuser",
-            type="string",
-            pattern="^[A-Za-z0-9_.-]+$",
-            title="Airflow connection of the randomuser-compatible API (another one: a mirror, a fixture server)",
-        ),
-    },
+    params=PARAMS,
     doc_md=__doc__,
 )
 def user_automation():
     @task
-    def plan_pages(params: dict[str, Any] | None = None, ds: str | None = None) -> list[dict[str, Any]]:
+    def plan_pages(
+        params: dict[str, Any] | None = None, ds: str | None = None, dag_run: Any = None
+    ) -> list[dict[str, Any]]:
         from sparkflow_airflow.automation import plan_pages as pages_of
+        from sparkflow_airflow.run_conf import refuse_unknown_conf
 
-        assert params is not None
+        assert params is not None and dag_run is not None
+        # A misspelt param (`pageSize`) would leave its default in force: refused before any page is pulled.
+        refuse_unknown_conf(dag_run.conf, PARAMS, "user_automation")
         seed = f"{params['seed']}-{ds}"
         return [
             {**p, "seed": seed, "nat": params["nat"], "conn_id": params["randomuser_conn_id"]}

@@ -21,8 +21,10 @@ later day leaves the earlier day's row, so the daily aggregation counts them on 
 later one), and the audit counts the batch's events of both runs (this run's own are what the sensor waits
 for).
 
-Bad params (`from` after `to`, a range over 366 days) and a request ingestion refuses with a 4xx fail the
-run at once; only what can pass with time (a 5xx or 503, 408, 429, a connection error) is retried.
+Bad params (a conf key no param declares, such as `perDay` for `per_day`, named with the param it most
+likely meant; `from` after `to`; a range over 366 days) fail the run at once in `plan_days`, before any
+service is asked; a request ingestion refuses with a 4xx fails it at once too. Only what can pass with time
+(a 5xx or 503, 408, 429, a connection error) is retried.
 """
 
 from __future__ import annotations
@@ -39,39 +41,46 @@ POKE_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_POKE_SECONDS", "15"))
 SENSOR_TIMEOUT_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_TIMEOUT_SECONDS", str(60 * 60)))
 
 
+# The params a run takes; `plan_days` refuses a conf key that is not one of them (sparkflow_airflow.run_conf).
+PARAMS = {
+    "from": Param(type="string", format="date", title="First day (UTC)"),
+    "to": Param(type="string", format="date", title="Last day (UTC), inclusive"),
+    "per_day": Param(100, type="integer", minimum=1, maximum=100_000, title="Users per day"),
+    "seed": Param(
+        "sparkflow",
+        type="string",
+        minLength=1,
+        maxLength=100,
+        title="Seed: the same seed and day always generate the same people",
+    ),
+    "source": Param("synthetic", type="string", enum=["synthetic"], title="Generator"),
+    "max_dead_letter_ratio": Param(
+        0.05,
+        type="number",
+        minimum=0,
+        maximum=1,
+        title="Fail a day when dead-lettered / ingested exceeds this",
+    ),
+}
+
+
 @dag(
     **dag_settings(schedule="manual", tags=["backfill"], retry_delay=timedelta(seconds=10)),
-    params={
-        "from": Param(type="string", format="date", title="First day (UTC)"),
-        "to": Param(type="string", format="date", title="Last day (UTC), inclusive"),
-        "per_day": Param(100, type="integer", minimum=1, maximum=100_000, title="Users per day"),
-        "seed": Param(
-            "sparkflow",
-            type="string",
-            minLength=1,
-            maxLength=100,
-            title="Seed: the same seed and day always generate the same people",
-        ),
-        "source": Param("synthetic", type="string", enum=["synthetic"], title="Generator"),
-        "max_dead_letter_ratio": Param(
-            0.05,
-            type="number",
-            minimum=0,
-            maximum=1,
-            title="Fail a day when dead-lettered / ingested exceeds this",
-        ),
-    },
+    params=PARAMS,
     doc_md=__doc__,
 )
 def users_backfill():
     @task
-    def plan_days(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def plan_days(params: dict[str, Any] | None = None, dag_run: Any = None) -> list[dict[str, Any]]:
         from airflow.sdk.exceptions import AirflowFailException
         from sparkflow_airflow.backfill import Baseline, batch_id
         from sparkflow_airflow.backfill import plan_days as days_between
         from sparkflow_airflow.clients import AuditClient
+        from sparkflow_airflow.run_conf import refuse_unknown_conf
 
-        assert params is not None
+        assert params is not None and dag_run is not None
+        # A misspelt param (`perDay`) would leave its default in force: refused before any service is asked.
+        refuse_unknown_conf(dag_run.conf, PARAMS, "users_backfill")
         try:
             days = days_between(params["from"], params["to"])
         except ValueError as err:

@@ -4,7 +4,9 @@ the job's output for that day is there.
 
 Which day: the run the scheduler starts at 00:00 UTC on D+1 aggregates D, the day that just ended (its
 data interval is D → D+1 and its logical date, `ds`, is D). A manual run aggregates its `day` param
-(conf `{"day": "2026-11-25"}`), else the day of its logical date; with neither it fails at once.
+(conf `{"day": "2026-11-25"}`), else (`day` omitted or null) the day of its logical date; with neither it
+fails at once. A conf key other than `day` (`{"dayy": …}`) fails `aggregate_day` at once too, naming the key
+and suggesting `day`, before the Spark job is submitted.
 
 `aggregate_day` is `spark-submit` of spark-jobs' `daily_user_aggregates --date <day>` on the
 `sparkflow_spark` connection (deploy/local: its standalone master; Compose: spark-master). Its jars and
@@ -23,17 +25,39 @@ with the cause in its log's last lines; other failures (a store or the master aw
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from airflow.sdk import Param, dag, task
 from sparkflow_airflow.aggregates import aggregation_day
 from sparkflow_airflow.dag_defaults import dag_settings
+from sparkflow_airflow.run_conf import refuse_unknown_conf
 from sparkflow_airflow.spark import SparkJobOperator
 
 ANALYTICS_CONN_ID = "sparkflow_analytics"
 SUMMARY_TABLE = "analytics.daily_user_summary"
 COUNTS_TABLE = "analytics.daily_user_counts"
-# The day this run aggregates (sparkflow_airflow.aggregates.aggregation_day), rendered when a task runs.
-DAY = "{{ aggregation_day(params.day, dag_run.logical_date) }}"
+
+# The params a run takes; a conf key that is not one of them fails the run (run_day).
+PARAMS = {
+    "day": Param(
+        None,
+        type=["null", "string"],
+        format="date",
+        title="Day to aggregate (UTC), YYYY-MM-DD; omit it (or null) for the run's logical date "
+        "(scheduled: the day that just ended)",
+    ),
+}
+
+
+def run_day(params: Any, dag_run: Any) -> str:
+    """The day this run aggregates (sparkflow_airflow.aggregates.aggregation_day), once its conf is known
+    to hold only declared params: a misspelt `day` would otherwise leave the logical date in force."""
+    refuse_unknown_conf(dag_run.conf, PARAMS, "users_daily_aggregates")
+    return aggregation_day(params["day"], dag_run.logical_date)
+
+
+# Rendered when a task runs: aggregate_day, the first, fails there on a bad conf before Spark is asked.
+DAY = "{{ run_day(params, dag_run) }}"
 
 
 @dag(
@@ -44,15 +68,8 @@ DAY = "{{ aggregation_day(params.day, dag_run.logical_date) }}"
         retry_delay=timedelta(minutes=1),
         max_retry_delay=timedelta(minutes=10),
     ),
-    params={
-        "day": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            title="Day to aggregate (UTC); empty: the run's logical date (scheduled: the day that just ended)",
-        ),
-    },
-    user_defined_macros={"aggregation_day": aggregation_day},
+    params=PARAMS,
+    user_defined_macros={"run_day": run_day},
     doc_md=__doc__,
 )
 def users_daily_aggregates():

@@ -109,8 +109,8 @@ def test_a_retry_of_the_task_sends_the_key_of_its_first_try_and_another_run_anot
 
 def test_plan_days_reads_each_days_baseline_once_before_any_request(dag, ingestion):
     plan_days = dag.get_task("plan_days").python_callable
-    planned = plan_days(params={"from": "2026-11-01", "to": "2026-11-02", "per_day": 5, "seed": "a/b",
-                                "source": "synthetic"})
+    params = {"from": "2026-11-01", "to": "2026-11-02", "per_day": 5, "seed": "a/b", "source": "synthetic"}
+    planned = plan_days(params=params, dag_run=SimpleNamespace(conf=params))
     assert [p["day"] for p in planned] == ["2026-11-01", "2026-11-02"]
     assert all(p["baseline"] == {"ingested": 0, "dead_lettered": 0} for p in planned)
     # The batch id travels as one whole path segment, as the client encodes it.

@@ -139,11 +139,14 @@ class TestUsersBackfill:
 
     @pytest.mark.parametrize("start,end", [("2026-11-03", "2026-11-01"), ("2025-01-01", "2026-01-05")])
     def test_a_range_plan_days_refuses_fails_at_once_without_retries(self, dag, start, end):
+        from types import SimpleNamespace
+
         from airflow.sdk.exceptions import AirflowFailException
 
         plan_days = dag.get_task("plan_days").python_callable
+        params = {"from": start, "to": end, "per_day": 5, "seed": "s", "source": "synthetic"}
         with pytest.raises(AirflowFailException, match="bad params: "):
-            plan_days(params={"from": start, "to": end, "per_day": 5, "seed": "s", "source": "synthetic"})
+            plan_days(params=params, dag_run=SimpleNamespace(conf=params))
 
     def test_params_accept_a_range_and_reject_bad_input(self, dag):
         import copy
