@@ -2,7 +2,11 @@
 
 Definitions (what the numbers mean):
 - A user counts once per day, even when they appear in two country partitions on D (their country
-  changed): the row with the newest `updated_at` wins, ties broken by country code.
+  changed): the row written last wins, by Cassandra's write time of its `updated_at` cell. Persistence
+  writes every cell of a version with the event time in microseconds (`USING TIMESTAMP`), which is also
+  what decides the `users` row, while `updated_at` itself is a CQL timestamp (milliseconds): two versions
+  in one millisecond share it. `updated_at`, then the country code, only break a tie of write times
+  (or order rows whose `updated_at` cell is null and so has no write time).
 - `new` on D: D is the first event day on which the user appears in `users_by_country_day` at all;
   `re-seen`: they appear on an earlier day too. (randomuser's `registered_at` is a made-up past
   date, so it cannot tell who is new to SparkFlow.) Computing it reads every earlier day's user
@@ -23,7 +27,7 @@ import datetime as dt
 from pyspark.sql import DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
 
-from ..cassandra_io import read_table, upsert
+from ..cassandra_io import read_table, upsert, write_time
 from ..config import JobConfig
 
 JOB = "daily_user_aggregates"
@@ -49,7 +53,7 @@ def extract(spark: SparkSession, cfg: JobConfig, day: dt.date) -> DataFrame:
     return (
         read_table(spark, cfg, SOURCE_TABLE)
         .select("country_code", "event_day", "user_id", "gender", "age_band", "email_domain",
-                "quality_score", "updated_at")
+                "quality_score", "updated_at", write_time("updated_at").alias("write_time"))
         .where(F.col("event_day") <= F.lit(day))
     )
 
@@ -57,18 +61,20 @@ def extract(spark: SparkSession, cfg: JobConfig, day: dt.date) -> DataFrame:
 # ---- transforms (pure) ------------------------------------------------------------------------------
 
 def users_of_day(rows: DataFrame, day: dt.date) -> DataFrame:
-    """One row per user seen on D (their newest row that day), with `seen` = 'new' | 're-seen'
-    ('re-seen': the user has a row on an earlier day). Both windows partition by user_id, so this
-    costs one shuffle of the rows read."""
+    """One row per user seen on D (their row written last that day: greatest `write_time`, in
+    microseconds), with `seen` = 'new' | 're-seen' ('re-seen': the user has a row on an earlier day).
+    Both windows partition by user_id, so this costs one shuffle of the rows read."""
     by_user = Window.partitionBy("user_id")
-    newest_first = by_user.orderBy(F.col("updated_at").desc_nulls_last(), F.col("country_code"))
+    newest_first = by_user.orderBy(
+        F.col("write_time").desc_nulls_last(), F.col("updated_at").desc_nulls_last(), F.col("country_code")
+    )
     return (
         rows.withColumn("_first_day", F.min("event_day").over(by_user))
         .where(F.col("event_day") == F.lit(day))
         .withColumn("_rank", F.row_number().over(newest_first))
         .where("_rank = 1")
         .withColumn("seen", F.when(F.col("_first_day") < F.lit(day), F.lit("re-seen")).otherwise(F.lit("new")))
-        .drop("_rank", "_first_day")
+        .drop("_rank", "_first_day", "write_time")
     )
 
 
