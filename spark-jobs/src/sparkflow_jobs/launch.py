@@ -19,6 +19,10 @@ from pathlib import Path
 
 from .config import ConfigError, JobConfig
 
+# The connector's session extensions: Spark SQL functions writetime(col) and ttl(col) on Cassandra reads
+# (cassandra_io.write_time). A static setting, so it must be there when the session is made.
+CASSANDRA_SQL_EXTENSIONS = "com.datastax.spark.connector.CassandraSparkExtensions"
+
 SPARK_JOBS_DIR = Path(__file__).resolve().parents[2]
 # spark-submit needs a file; it hands over to the same `main` the module runner runs.
 APP_FILE = SPARK_JOBS_DIR / "scripts" / "spark_app.py"
@@ -48,6 +52,7 @@ def spark_conf(cfg: JobConfig) -> dict[str, str]:
     """Everything a job's session needs except the master, the jars and the credentials."""
     return {
         "spark.sql.session.timeZone": "UTC",
+        "spark.sql.extensions": CASSANDRA_SQL_EXTENSIONS,
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": str(cfg.shuffle_partitions),
         "spark.cassandra.connection.host": ",".join(cfg.cassandra_hosts),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import time
 import uuid
 from collections import defaultdict
 
@@ -16,6 +17,8 @@ from .conftest import result_of, run_cli, run_job
 INSERT_BY_DAY = """INSERT INTO users_by_country_day (country_code, event_day, user_id, full_name, gender, age_band,
   email_domain, quality_score, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"""
 INSERT_USER = "INSERT INTO users (user_id, country_code, gender, age_band, email_domain, quality_score, event_day, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+INSERT_BY_DAY_AT = INSERT_BY_DAY + " USING TIMESTAMP %s"
+INSERT_USER_AT = INSERT_USER + " USING TIMESTAMP %s"
 
 
 def make_input(day: dt.date, rnd: random.Random):
@@ -48,8 +51,8 @@ def make_input(day: dt.date, rnd: random.Random):
 def expected_from(rows, day):
     """Recomputed in plain Python: the test's own reading of the definitions in the job's docstring."""
     latest = {}
-    for r in sorted((r for r in rows if r[1] == day), key=lambda r: (r[7], [-ord(c) for c in r[0]])):
-        latest[r[2]] = r  # newest updated_at wins; on a tie the smaller country code (sorted last) wins
+    for r in sorted((r for r in rows if r[1] == day), key=lambda r: r[7]):
+        latest[r[2]] = r  # the row written last wins; test_day writes rows in the order of their updated_at
     earlier = {r[2] for r in rows if r[1] < day}
     groups = defaultdict(list)
     for uid, r in latest.items():
@@ -87,9 +90,12 @@ def test_day(cql, pg):
     rnd = random.Random()
     day = dt.date(1975, 1, 1) + dt.timedelta(days=rnd.randrange(9000))  # far from real traffic (event_day = today)
     rows = make_input(day, rnd)
-    for r in rows:
-        cql.execute(INSERT_BY_DAY, (r[0], r[1], r[2], "Test User", r[3], r[4], r[5], r[6], r[7]))
-        cql.execute(INSERT_USER, (r[2], r[0], r[3], r[4], r[5], r[6], r[1], r[7]))
+    # As persistence does, a later updated_at gets a later write timestamp (each row its own microsecond).
+    # They follow the clock, not `day`: a tombstone an earlier run left on a partition must not shadow them.
+    base = time.time_ns() // 1000
+    for n, r in enumerate(sorted(rows, key=lambda r: r[7])):
+        cql.execute(INSERT_BY_DAY_AT, (r[0], r[1], r[2], "Test User", r[3], r[4], r[5], r[6], r[7], base + n))
+        cql.execute(INSERT_USER_AT, (r[2], r[0], r[3], r[4], r[5], r[6], r[1], r[7], base + n))
     yield day, rows
     for country, event_day in {(r[0], r[1]) for r in rows}:
         cql.execute("DELETE FROM users_by_country_day WHERE country_code = %s AND event_day = %s", (country, event_day))
@@ -139,3 +145,77 @@ def test_aggregates_match_the_input_and_a_rerun_changes_nothing(spark, cfg, cql,
         .load().collect()
     )
     assert [(r.users, r.new_users) for r in via_jdbc] == [(want_summary[0], want_summary[3])]
+
+
+# ---- the newest version of a user is the one written last ----------------------------------------------
+
+
+def same_millisecond_versions(day: dt.date, rnd: random.Random):
+    """Users written on `day` in two or three versions (countries differ) within one millisecond, the way
+    persistence writes them: every cell of a version carries its event time in microseconds as its write
+    timestamp, while `updated_at` (a CQL timestamp) keeps only the millisecond, so every version of a user
+    has the same `updated_at`. The first user is one push holding one person twice: DE born 1950, then FR
+    born 1995. Returns (user_id, versions in write order), a version being (micros, country, age_band, quality)."""
+    # Write times from the clock, not from `day`: a tombstone an earlier run left on the same partition
+    # (written at its own now) must never shadow these cells.
+    base_ms = time.time_ns() // 1_000_000
+    users = [(uuid.uuid4(), [(base_ms * 1000 + 100, "DE", "75+", 0.2), (base_ms * 1000 + 900, "FR", "25-34", 0.8)])]
+    countries, bands = ["DE", "FR", "GB", "NL", "ZZ", "AU"], ["18-24", "25-34", "35-44", "75+"]
+    for i in range(1, 12):
+        ms = (base_ms + i) * 1000
+        offsets = sorted(rnd.sample(range(1000), rnd.choice((2, 3))))
+        picked = rnd.sample(countries, len(offsets))
+        versions = [(ms + o, c, rnd.choice(bands), round(rnd.random(), 2)) for o, c in zip(offsets, picked, strict=True)]
+        users.append((uuid.uuid4(), versions))
+    return users
+
+
+@pytest.fixture
+def tied_day(cql, pg):
+    rnd = random.Random()
+    day = dt.date(1975, 1, 1) + dt.timedelta(days=rnd.randrange(9000))
+    users = same_millisecond_versions(day, rnd)
+    for uid, versions in users:
+        updated_at = dt.datetime.fromtimestamp(versions[0][0] // 1000 / 1000, dt.UTC).replace(tzinfo=None)
+        for micros, country, band, quality in versions:
+            assert micros // 1000 == versions[0][0] // 1000  # every version in one millisecond
+            cql.execute(INSERT_BY_DAY_AT, (country, day, uid, "Test User", "female", band, "example.org", quality, updated_at, micros))
+            cql.execute(INSERT_USER_AT, (uid, country, "female", band, "example.org", quality, day, updated_at, micros))
+    yield day, users
+    for country in {v[1] for _, versions in users for v in versions}:
+        cql.execute("DELETE FROM users_by_country_day WHERE country_code = %s AND event_day = %s", (country, day))
+    for uid, _ in users:
+        cql.execute("DELETE FROM users WHERE user_id = %s", (uid,))
+    cql.execute("DELETE FROM daily_summary WHERE day = %s", (day,))
+    pg.execute("DELETE FROM analytics.daily_user_counts WHERE day = %s", (day,))
+    pg.execute("DELETE FROM analytics.daily_user_summary WHERE day = %s", (day,))
+
+
+def test_each_user_counts_as_the_version_written_last_as_users_says(cql, pg, tied_day):
+    """For every user, the job counts the version with the greatest write time: the one `users` holds."""
+    day, users = tied_day
+    current = {}
+    for uid, versions in users:
+        row = cql.execute("SELECT country_code, age_band, quality_score FROM users WHERE user_id = %s", (uid,)).one()
+        current[uid] = (row.country_code, row.age_band, row.quality_score)
+        newest = max(versions)
+        assert current[uid] == newest[1:], "users does not hold the version written last"
+    assert current[users[0][0]][:2] == ("FR", "25-34")
+
+    result = result_of(run_job("submit-standalone", "daily_user_aggregates", "--date", day.isoformat()))
+    assert result["users"] == len(users)
+
+    want = defaultdict(list)
+    for country, band, quality in current.values():
+        for key in (("country", country), ("age_band", band), ("gender", "female"), ("email_domain", "example.org"),
+                    ("seen", "new")):
+            want[key].append(quality)
+    counts, summary = read_pg(pg, day)
+    approx_equal(counts, {k: (len(v), round(sum(v) / len(v), 6)) for k, v in want.items()})
+    known = {c for c, _, _ in current.values() if c != "ZZ"}
+    mean = round(sum(q for _, _, q in current.values()) / len(current), 6)
+    assert summary[:2] == (len(users), len(known)) and summary[3:] == (len(users), 0)
+    assert summary[2] == pytest.approx(mean, abs=1e-6)
+    c = cql.execute("SELECT users, countries, avg_quality, new_users FROM daily_summary WHERE day = %s", (day,)).one()
+    assert (c.users, c.countries, c.new_users) == (len(users), len(known), len(users))
+    assert c.avg_quality == pytest.approx(mean, abs=1e-6)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sparkflow_jobs.launch import APP_FILE, EXIT_MISSING_CLASS, EXIT_USAGE, FATAL_PREFIX
@@ -51,12 +52,22 @@ def test_a_jar_folder_without_the_cassandra_connector_fails_before_any_jvm_start
 
 def test_bad_arguments_fail_before_any_jvm_starts():
     started = time.monotonic()
+    tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
     for launcher in ("module", "submit-local", "submit-standalone"):
         for args, names in ((("daily_user_aggregates", "--date", "2026-13-01"), "daily_user_aggregates: bad arguments"),
+                            (("daily_user_aggregates", "--date", tomorrow), "daily_user_aggregates: bad arguments"),
+                            (("daily_user_aggregates", "--date", "9999-12-31"), "daily_user_aggregates: bad arguments"),
+                            (("daily_user_aggregates", "--date", "0001-01-01"), "daily_user_aggregates: bad arguments"),
+                            (("daily_user_aggregates", "--date", "20261125"), "daily_user_aggregates: bad arguments"),
+                            (("daily_user_aggregates", "--date", "2026-11-25", "--date", "2026-11-26"),
+                             "daily_user_aggregates: bad arguments"),
                             (("daily_user_aggregates",), "daily_user_aggregates: bad arguments"),
                             (("daily_user_aggregates", "--date", "2026-11-30", "extra"), "daily_user_aggregates: bad arguments"),
                             (("no_such_job",), "no_such_job: the job must be one of")):
             proc = run_job(launcher, *args, expect=EXIT_USAGE)
             assert last_line(proc).startswith(f"{FATAL_PREFIX} {names}"), (launcher, args, proc.stderr)
+            if args[0] == "daily_user_aggregates":
+                assert "error: argument --date" in proc.stderr or "required: --date" in proc.stderr \
+                    or "unrecognized arguments" in proc.stderr, (launcher, args, proc.stderr)
             assert "JVM" not in proc.stderr and "SparkContext" not in proc.stderr, (launcher, args)
     assert time.monotonic() - started < 60, "no JVM was needed to find out"

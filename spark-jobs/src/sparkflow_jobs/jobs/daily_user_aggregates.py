@@ -2,7 +2,11 @@
 
 Definitions (what the numbers mean):
 - A user counts once per day, even when they appear in two country partitions on D (their country
-  changed): the row with the newest `updated_at` wins, ties broken by country code.
+  changed): the row written last wins, by Cassandra's write time of its `updated_at` cell. Persistence
+  writes every cell of a version with the event time in microseconds (`USING TIMESTAMP`), which is also
+  what decides the `users` row, while `updated_at` itself is a CQL timestamp (milliseconds): two versions
+  in one millisecond share it. `updated_at`, then the country code, only break a tie of write times
+  (or order rows whose `updated_at` cell is null and so has no write time).
 - `new` on D: D is the first event day on which the user appears in `users_by_country_day` at all;
   `re-seen`: they appear on an earlier day too. (randomuser's `registered_at` is a made-up past
   date, so it cannot tell who is new to SparkFlow.) Computing it reads every earlier day's user
@@ -19,11 +23,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 
 from pyspark.sql import DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
 
-from ..cassandra_io import read_table, upsert
+from ..cassandra_io import read_table, upsert, write_time
 from ..config import JobConfig
 
 JOB = "daily_user_aggregates"
@@ -49,7 +54,7 @@ def extract(spark: SparkSession, cfg: JobConfig, day: dt.date) -> DataFrame:
     return (
         read_table(spark, cfg, SOURCE_TABLE)
         .select("country_code", "event_day", "user_id", "gender", "age_band", "email_domain",
-                "quality_score", "updated_at")
+                "quality_score", "updated_at", write_time("updated_at").alias("write_time"))
         .where(F.col("event_day") <= F.lit(day))
     )
 
@@ -57,18 +62,20 @@ def extract(spark: SparkSession, cfg: JobConfig, day: dt.date) -> DataFrame:
 # ---- transforms (pure) ------------------------------------------------------------------------------
 
 def users_of_day(rows: DataFrame, day: dt.date) -> DataFrame:
-    """One row per user seen on D (their newest row that day), with `seen` = 'new' | 're-seen'
-    ('re-seen': the user has a row on an earlier day). Both windows partition by user_id, so this
-    costs one shuffle of the rows read."""
+    """One row per user seen on D (their row written last that day: greatest `write_time`, in
+    microseconds), with `seen` = 'new' | 're-seen' ('re-seen': the user has a row on an earlier day).
+    Both windows partition by user_id, so this costs one shuffle of the rows read."""
     by_user = Window.partitionBy("user_id")
-    newest_first = by_user.orderBy(F.col("updated_at").desc_nulls_last(), F.col("country_code"))
+    newest_first = by_user.orderBy(
+        F.col("write_time").desc_nulls_last(), F.col("updated_at").desc_nulls_last(), F.col("country_code")
+    )
     return (
         rows.withColumn("_first_day", F.min("event_day").over(by_user))
         .where(F.col("event_day") == F.lit(day))
         .withColumn("_rank", F.row_number().over(newest_first))
         .where("_rank = 1")
         .withColumn("seen", F.when(F.col("_first_day") < F.lit(day), F.lit("re-seen")).otherwise(F.lit("new")))
-        .drop("_rank", "_first_day")
+        .drop("_rank", "_first_day", "write_time")
     )
 
 
@@ -142,9 +149,58 @@ def run(spark: SparkSession, cfg: JobConfig, day: dt.date) -> dict[str, object]:
     return {"job": JOB, "day": day.isoformat(), **{k: v for k, v in summary_row.asDict().items() if k != "day"}}
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
+# How far back a day may be: MAX_AGE_YEARS of libs/contracts (src/lib/person-dates.ts), the bound enrichment
+# puts on a person's dates of birth and registration; tests/unit checks the two agree.
+MAX_AGE_YEARS = 130
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def earliest_day(today: dt.date) -> dt.date:
+    """`today` MAX_AGE_YEARS calendar years earlier; 29 February becomes 1 March in a common year, as
+    libs/contracts' oldestPersonDate does."""
+    try:
+        return today.replace(year=today.year - MAX_AGE_YEARS)
+    except ValueError:
+        return dt.date(today.year - MAX_AGE_YEARS, 3, 1)
+
+
+def aggregation_day(text: str, today: dt.date) -> dt.date:
+    """The day `--date` names: YYYY-MM-DD, from earliest_day(today) to today (UTC). A later day has not
+    begun, and the job would write a summary of 0 users for it; ArgumentTypeError says which rule failed."""
+    if not ISO_DAY.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day in the form YYYY-MM-DD")
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a calendar day ({err})") from None
+    if day > today:
+        raise argparse.ArgumentTypeError(
+            f"{text} has not begun (today is {today.isoformat()} UTC): there is nothing to aggregate yet")
+    if day < earliest_day(today):
+        raise argparse.ArgumentTypeError(
+            f"{text} is more than {MAX_AGE_YEARS} years before today (the earliest day is {earliest_day(today).isoformat()})")
+    return day
+
+
+class _Once(argparse.Action):
+    """Stores the option's value, refusing a second occurrence instead of keeping the last one."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, self.dest, None) is not None:
+            raise argparse.ArgumentError(self, "given more than once: name one day per run")
+        setattr(namespace, self.dest, values)
+
+
+def parse_args(argv: list[str], today: dt.date | None = None) -> argparse.Namespace:
+    """Exit 2 (argparse), with a message naming --date, for a missing, repeated, malformed or out-of-range day."""
+    today = today or dt.datetime.now(dt.UTC).date()
     p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0])
-    p.add_argument("--date", required=True, type=dt.date.fromisoformat, help="UTC event day, YYYY-MM-DD")
+    p.add_argument(
+        "--date", required=True, action=_Once, type=lambda text: aggregation_day(text, today), metavar="YYYY-MM-DD",
+        help=f"UTC event day to aggregate, given once: from {MAX_AGE_YEARS} years before today "
+             f"(libs/contracts' MAX_AGE_YEARS; now {earliest_day(today).isoformat()}) to today "
+             f"({today.isoformat()}); a day to come is refused",
+    )
     return p.parse_args(argv)
 
 
