@@ -84,11 +84,17 @@ class AirflowApi:
         return self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
 
     def log(self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1) -> str:
-        """The task log as the UI shows it: one line per event."""
+        """The task log as the UI shows it: one line per event, and under an error the exception's message."""
         res = self.call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
                         params={"map_index": map_index, "full_content": True})
-        content = res.json()["content"]
-        return "\n".join(e.get("event", "") if isinstance(e, dict) else str(e) for e in content)
+        lines = []
+        for e in res.json()["content"]:
+            if not isinstance(e, dict):
+                lines.append(str(e))
+                continue
+            lines.append(e.get("event", ""))
+            lines += [f"  {d.get('exc_type')}: {d.get('exc_value')}" for d in e.get("error_detail") or [] if isinstance(d, dict)]
+        return "\n".join(lines)
 
     def wait(self, dag_id: str, run_id: str, timeout: float) -> dict[str, Any]:
         """Polls the run's state until it is final; on failure, the failed tasks' last log lines."""
@@ -266,3 +272,46 @@ def test_user_automation_triggered_through_the_api_pulls_from_the_fixture_server
     finally:
         api.call("DELETE", f"/connections/{conn_id}", ok=(204,))
         server.close()
+
+
+def final_run(api: AirflowApi, dag_id: str, run_id: str, timeout: float) -> dict[str, Any]:
+    """The run once it is final, whichever way it ended."""
+    deadline = time.monotonic() + timeout
+    while (run := api.run(dag_id, run_id))["state"] not in TERMINAL:
+        assert time.monotonic() < deadline, f"{dag_id} run {run_id} is still {run['state']} after {timeout}s"
+        time.sleep(2)
+    return run
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "first_task", "conf", "named"),
+    [
+        (
+            "users_backfill",
+            "plan_days",
+            {"from": BACKFILL_DAY, "to": BACKFILL_DAY, "perDay": 5, "seed": f"{SEED}-misspelt"},
+            'unknown conf key "perDay" (did you mean "per_day"?)',
+        ),
+        ("users_daily_aggregates", "aggregate_day", {"dayy": QUIET_DAY}, 'unknown conf key "dayy" (did you mean "day"?)'),
+    ],
+)
+def test_a_conf_key_no_param_declares_fails_the_first_task_once_and_nothing_runs(
+    api, unpaused, dag_id, first_task, conf, named
+):
+    # Airflow's trigger endpoint takes any key (it adds an unknown one as a param of its own), so the
+    # scheduler's run is where a misspelt parameter must stop, before any service is asked anything.
+    triggered = api.trigger(dag_id, conf, logical_date=None)
+    assert triggered is not None
+    run_id = triggered["dag_run_id"]
+    unpaused(dag_id)
+    assert final_run(api, dag_id, run_id, timeout=600)["state"] == "failed"
+
+    tis = {ti["task_id"]: ti for ti in api.task_instances(dag_id, run_id)}
+    first = tis.pop(first_task)
+    assert (first["state"], first["try_number"]) == ("failed", 1), first
+    assert named in api.log(dag_id, run_id, first_task, 1)
+    assert {ti["state"] for ti in tis.values()} <= {"upstream_failed", None}, tis
+    if dag_id == "users_backfill":
+        with pytest.raises(requests.HTTPError) as missing:
+            batch_counts(f"backfill-{conf['seed']}-{BACKFILL_DAY}")
+        assert missing.value.response.status_code == 404

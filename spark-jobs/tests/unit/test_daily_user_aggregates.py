@@ -3,7 +3,13 @@ import random
 from functools import partial
 
 from chispa import assert_df_equality
-from sparkflow_jobs.jobs.daily_user_aggregates import daily_summary, dimension_counts, transform, users_of_day
+from sparkflow_jobs.jobs.daily_user_aggregates import (
+    daily_summary,
+    dimension_counts,
+    storable_text,
+    transform,
+    users_of_day,
+)
 
 D = dt.date(2026, 11, 20)
 BEFORE = dt.date(2026, 11, 19)
@@ -127,3 +133,10 @@ def test_dimension_counts_and_summary_are_pure_functions_of_users(spark):
     assert {(r.dimension, r.value, r.users) for r in dimension_counts(users, D).collect()} == {
         ("country", "NL", 1), ("gender", "unknown", 1), ("age_band", "unknown", 1), ("email_domain", "unknown", 1), ("seen", "new", 1)}
     assert daily_summary(users, D).first().countries == 1
+
+
+def test_a_dimension_value_holding_a_nul_is_written_as_postgresql_text_holds_it():
+    assert storable_text("fe\x00male") == "fe\\u0000male"
+    assert storable_text("\x00\x00") == "\\u0000\\u0000"
+    for value in ("female", "", "ñ é 日本", "a\\u0000"):
+        assert storable_text(value) == value

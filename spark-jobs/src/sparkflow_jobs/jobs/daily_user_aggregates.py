@@ -119,13 +119,20 @@ def transform(rows: DataFrame, day: dt.date) -> tuple[DataFrame, DataFrame]:
 SUMMARY_SCHEMA = "day date, users int, countries int, avg_quality double, new_users int, computed_at timestamp"
 
 
+def storable_text(value: str) -> str:
+    """A dimension value as PostgreSQL's text can hold it. Cassandra's text holds a NUL, PostgreSQL's
+    does not: a NUL is written as the six characters `\\u0000`, as the audit writes one, so a value
+    stored before enrichment refused control characters in it is still counted, not the whole day lost."""
+    return value.replace("\x00", "\\u0000")
+
+
 def load(spark: SparkSession, counts: list[Row], summary: Row, cfg: JobConfig, day: dt.date, computed_at: dt.datetime) -> None:
     """Replaces D's rows. Takes collected rows: a day has at most a few hundred (dimension, value)
     rows, and collecting them lets the delete and the inserts commit in one PostgreSQL transaction
     (Spark's JDBC writer can only append or overwrite whole tables)."""
     import psycopg  # imported here so unit tests of the transforms do not need it
 
-    count_rows = [(r.day, r.dimension, r.value, r.users, r.avg_quality, computed_at) for r in counts]
+    count_rows = [(r.day, r.dimension, storable_text(r.value), r.users, r.avg_quality, computed_at) for r in counts]
     s = summary
     with psycopg.connect(**cfg.postgres_conninfo) as conn:  # commits on success, rolls back on error
         with conn.cursor() as cur:

@@ -121,7 +121,7 @@ describe('enrichUser', () => {
       expect(user.qualityScore).toBe(0);
     });
 
-    it.each(['', ' ', '\t \u00a0'])('counts a blank gender (%j) as missing, not as a value', (blank) => {
+    it.each(['', ' ', ' \u00a0\u2003 '])('counts a blank gender (%j) as missing, not as a value', (blank) => {
       const user = enriched(withValue(aRandomUser('GB'), 'gender', blank));
       expect(user.gender).toBeNull();
       expect(user.qualityReasons).toContain('missing-gender');
@@ -502,6 +502,15 @@ describe('enrichUser', () => {
         [SchemaInvalid, 'login.username'],
       ]);
     });
+
+    it.each(['\u0000', 'fe\u0007male', 'male\u007f'])(
+      'rejects a gender holding a control character (%j)',
+      (gender) => {
+        expect(codesAndPaths(rejected(withValue(aRandomUser('GB'), 'gender', gender)))).toEqual([
+          [SemanticInvalid, 'gender'],
+        ]);
+      },
+    );
 
     it('rejects a nationality that is not two letters', () => {
       expect(codesAndPaths(rejected(withValue(aRandomUser('GB'), 'nat', 'G1')))).toEqual([

@@ -34,7 +34,8 @@ const LENGTH_CAPPED_PATHS = [
 // The contract only says min(1); "   " passes it but is empty once trimmed, and EnrichedUser needs these non-empty.
 const NON_BLANK_PATHS = ['name.first', 'name.last', 'email', 'login.username', 'location.country'] as const;
 
-const CONTROL_CHECKED_PATHS = ['name.title', 'name.first', 'name.last', 'email'] as const;
+// Gender is free text that the daily aggregation writes to PostgreSQL as a value, and PostgreSQL's text holds no NUL.
+const CONTROL_CHECKED_PATHS = ['name.title', 'name.first', 'name.last', 'email', 'gender'] as const;
 
 // Every string the checks read, each read once per record (several checks look at the same field).
 const readStrings = stringsReader([
