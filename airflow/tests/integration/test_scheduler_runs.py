@@ -153,14 +153,16 @@ def test_users_backfill_triggered_through_the_api_completes_its_batch(api, unpau
 
 
 def independent_counts(cassandra, day) -> tuple[int, Counter]:
-    """Users on event day D and each one's country, straight from Cassandra (newest row per user wins)."""
+    """Users on event day D and each one's country, straight from Cassandra: the row written last per user
+    wins, by its write time in microseconds (persistence's event order; `updated_at` holds milliseconds)."""
     rows = cassandra.execute(
-        "SELECT user_id, country_code, updated_at FROM users_by_country_day WHERE event_day = %s ALLOW FILTERING",
+        "SELECT user_id, country_code, updated_at, writetime(updated_at) AS written FROM users_by_country_day"
+        " WHERE event_day = %s ALLOW FILTERING",
         (day,),
     )
     newest: dict[uuid.UUID, tuple] = {}
     for r in rows:
-        key = (r.updated_at, [-ord(c) for c in r.country_code])
+        key = (r.written, r.updated_at, [-ord(c) for c in r.country_code])
         if r.user_id not in newest or key > newest[r.user_id][0]:
             newest[r.user_id] = (key, r.country_code)
     return len(newest), Counter(c for _, c in newest.values())
