@@ -120,15 +120,16 @@ def test_aggregates_match_the_input_and_a_rerun_changes_nothing(spark, cfg, cql,
     assert summary[:2] == want_summary[:2] and summary[3:] == want_summary[3:]
     assert summary[2] == pytest.approx(want_summary[2], abs=1e-6)
 
-    c = cql.execute("SELECT users, countries, avg_quality, new_users FROM daily_summary WHERE day = %s", (day,)).one()
-    assert (c.users, c.countries, c.new_users) == (want_summary[0], want_summary[1], want_summary[3])
+    c = cql.execute("SELECT users, countries, avg_quality, new_users, reseen_users FROM daily_summary WHERE day = %s", (day,)).one()
+    assert (c.users, c.countries, c.new_users, c.reseen_users) == (
+        want_summary[0], want_summary[1], want_summary[3], want_summary[4])
     assert c.avg_quality == pytest.approx(want_summary[2], abs=1e-6)
 
     # Second run, through the runner in its own JVM: the same rows, bit for bit (computed_at aside).
     out = run_cli("daily_user_aggregates", "--date", day.isoformat())
     assert json.loads(out.strip().splitlines()[-1])["users"] == want_summary[0]
     assert read_pg(pg, day) == (counts, summary)
-    c2 = cql.execute("SELECT users, countries, avg_quality, new_users FROM daily_summary WHERE day = %s", (day,)).one()
+    c2 = cql.execute("SELECT users, countries, avg_quality, new_users, reseen_users FROM daily_summary WHERE day = %s", (day,)).one()
     assert tuple(c2) == tuple(c)
 
     # Third run, by spark-submit on the standalone master, as Airflow and Compose run it: the same rows again.
@@ -216,6 +217,6 @@ def test_each_user_counts_as_the_version_written_last_as_users_says(cql, pg, tie
     mean = round(sum(q for _, _, q in current.values()) / len(current), 6)
     assert summary[:2] == (len(users), len(known)) and summary[3:] == (len(users), 0)
     assert summary[2] == pytest.approx(mean, abs=1e-6)
-    c = cql.execute("SELECT users, countries, avg_quality, new_users FROM daily_summary WHERE day = %s", (day,)).one()
-    assert (c.users, c.countries, c.new_users) == (len(users), len(known), len(users))
+    c = cql.execute("SELECT users, countries, avg_quality, new_users, reseen_users FROM daily_summary WHERE day = %s", (day,)).one()
+    assert (c.users, c.countries, c.new_users, c.reseen_users) == (len(users), len(known), len(users), 0)
     assert c.avg_quality == pytest.approx(mean, abs=1e-6)

@@ -116,7 +116,9 @@ def transform(rows: DataFrame, day: dt.date) -> tuple[DataFrame, DataFrame]:
 
 # ---- load -------------------------------------------------------------------------------------------
 
-SUMMARY_SCHEMA = "day date, users int, countries int, avg_quality double, new_users int, computed_at timestamp"
+SUMMARY_SCHEMA = (
+    "day date, users int, countries int, avg_quality double, new_users int, reseen_users int, computed_at timestamp"
+)
 
 
 def storable_text(value: str) -> str:
@@ -141,7 +143,9 @@ def load(spark: SparkSession, counts: list[Row], summary: Row, cfg: JobConfig, d
             cur.executemany(INSERT_COUNTS, count_rows)
             cur.execute(INSERT_SUMMARY, (day, s.users, s.countries, s.avg_quality, s.new_users, s.reseen_users, computed_at))
     upsert(
-        spark.createDataFrame([(day, s.users, s.countries, s.avg_quality, s.new_users, computed_at)], SUMMARY_SCHEMA),
+        spark.createDataFrame(
+            [(day, s.users, s.countries, s.avg_quality, s.new_users, s.reseen_users, computed_at)], SUMMARY_SCHEMA
+        ),
         cfg,
         SUMMARY_TABLE,
     )
