@@ -15,12 +15,13 @@ from typing import Any
 
 from airflow.sdk import Param, dag, task
 from sparkflow_airflow.dag_defaults import dag_settings
+from sparkflow_airflow.run_conf import PRINTABLE_TEXT
 
 # The params a run takes; `plan_pages` refuses a conf key that is not one of them (sparkflow_airflow.run_conf).
 PARAMS = {
     "count": Param(500, type="integer", minimum=1, maximum=5000, title="Users to pull"),
     "page_size": Param(100, type="integer", minimum=1, maximum=5000, title="Users per request"),
-    "seed": Param("sparkflow", type="string", minLength=1, maxLength=80, title="Seed prefix (the logical date is appended)"),
+    "seed": Param("sparkflow", type="string", minLength=1, maxLength=80, pattern=PRINTABLE_TEXT, title="Seed prefix (the logical date is appended)"),
     "nat": Param(None, type=["null", "string"], title="Nationalities, e.g. gb,fr (optional)"),
     "randomuser_conn_id": Param(
         "sparkflow_randomuser",

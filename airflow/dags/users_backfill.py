@@ -35,6 +35,7 @@ from typing import Any
 
 from airflow.sdk import Param, PokeReturnValue, dag, task
 from sparkflow_airflow.dag_defaults import dag_settings
+from sparkflow_airflow.run_conf import PRINTABLE_TEXT
 
 # Read from the environment (never the metadata DB) so tests can poll every few seconds.
 POKE_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_POKE_SECONDS", "15"))
@@ -51,6 +52,7 @@ PARAMS = {
         type="string",
         minLength=1,
         maxLength=100,
+        pattern=PRINTABLE_TEXT,
         title="Seed: the same seed and day always generate the same people",
     ),
     "source": Param("synthetic", type="string", enum=["synthetic"], title="Generator"),

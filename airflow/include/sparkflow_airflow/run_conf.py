@@ -65,3 +65,10 @@ def refuse_unknown_conf(conf: Any, declared: Collection[str], dag_id: str) -> No
         from airflow.sdk.exceptions import AirflowFailException
 
         raise AirflowFailException(problem)
+
+
+# Ingestion's rule for a seed (libs/ingestion-core `Seed`): text without control characters (Unicode's Cc:
+# U+0000–U+001F, U+007F–U+009F) or lone surrogates, which no store or URL downstream holds. As a Param's
+# pattern it refuses such a seed at trigger with a 400 naming the param, before a run exists; without it,
+# Airflow's own database refused a lone surrogate with a 422 that names nothing.
+PRINTABLE_TEXT = r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]+$"

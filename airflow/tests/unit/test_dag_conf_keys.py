@@ -239,3 +239,18 @@ def test_the_first_task_refuses_exactly_the_confs_with_a_key_no_param_declares(d
         assert audit.asked == [], context
     # Both outcomes were drawn often enough to mean something.
     assert 30 < refused_runs < 120
+
+
+@pytest.mark.parametrize("dag_id", ["users_backfill", "user_automation"])
+def test_the_trigger_refuses_a_seed_ingestion_would_refuse_naming_seed(dags, dag_id):
+    """As the scheduler holds the DAG (serialized, then read back): a seed holding a lone surrogate or a
+    control character is refused at trigger, naming `seed`, before a run exists."""
+    from airflow.sdk.exceptions import ParamValidationError
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    scheduled = DagSerialization.from_dict(DagSerialization.to_dict(dags[dag_id]))
+    days = {"from": "2026-11-01", "to": "2026-11-01"} if dag_id == "users_backfill" else {}
+    for seed in ("a\ud800b", "a\x00b", "line\nbreak"):
+        with pytest.raises(ParamValidationError, match="seed"):
+            scheduled.params.deep_merge({**days, "seed": seed}).validate()
+    assert scheduled.params.deep_merge({**days, "seed": "démo 日本 😀"}).validate()["seed"] == "démo 日本 😀"

@@ -131,3 +131,34 @@ def test_refused_exactly_when_a_key_is_not_declared(declared):
         with pytest.raises(AirflowFailException) as refused:
             refuse_unknown_conf(conf, declared, "a_dag")
         assert str(refused.value) == problem, context
+
+
+def test_a_seed_param_refuses_exactly_the_text_ingestion_refuses():
+    """Ingestion's `Seed` (libs/ingestion-core seed.ts) refuses Unicode's control characters (Cc) and lone
+    surrogates (Cs); the DAGs' seed params refuse the same at trigger. Checked over every code point of the
+    BMP, and a seeded sample of longer strings."""
+    import random
+    import unicodedata
+
+    from airflow.sdk import Param
+    from airflow.sdk.exceptions import ParamValidationError
+    from sparkflow_airflow.run_conf import PRINTABLE_TEXT
+
+    def accepted(value: str) -> bool:
+        try:
+            Param("x", type="string", minLength=1, maxLength=100, pattern=PRINTABLE_TEXT).resolve(value)
+        except ParamValidationError:
+            return False
+        return True
+
+    def ingestion_takes(value: str) -> bool:
+        return 1 <= len(value) <= 100 and all(unicodedata.category(c) not in ("Cc", "Cs") for c in value)
+
+    for code in range(0x10000):
+        c = chr(code)
+        assert accepted(f"a{c}b") == ingestion_takes(f"a{c}b"), hex(code)
+    rng = random.Random(20261202)
+    alphabet = ["a", "-", " ", "é", "日", "😀", "\x00", "\x1f", "\x7f", "\x85", "\ud800", "\udfff", "\u200f"]
+    for _ in range(500):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        assert accepted(value) == ingestion_takes(value), ascii(value)
