@@ -1,5 +1,5 @@
 /**
- * Writes the contracts the Python side reads: one JSON Schema per topic value and `topics.json`.
+ * Writes the contracts the Python side reads: one JSON Schema per topic value, `topics.json` and `limits.json`.
  * `nx run contracts:generate` rewrites them; the drift spec fails when the committed files are stale.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';

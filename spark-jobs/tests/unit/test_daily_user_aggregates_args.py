@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 
 import pytest
 from sparkflow_jobs.__main__ import checked_job
-from sparkflow_jobs.config import REPO_ROOT
 from sparkflow_jobs.jobs import daily_user_aggregates as job
 
 TODAY = dt.date(2026, 12, 2)
@@ -25,9 +23,11 @@ def refused(argv: list[str], capsys, today: dt.date = TODAY) -> str:
     return error
 
 
-def test_max_age_years_is_the_contracts_bound():
-    source = (REPO_ROOT / "libs" / "contracts" / "src" / "lib" / "person-dates.ts").read_text()
-    assert re.search(r"export const MAX_AGE_YEARS = (\d+);", source).group(1) == str(job.MAX_AGE_YEARS)
+def test_the_earliest_day_follows_the_contracts_bound(monkeypatch):
+    """The bound is read from the generated contracts at each call, not copied into the job."""
+    monkeypatch.setattr(job, "max_age_years", lambda: 3)
+    assert job.earliest_day(TODAY) == dt.date(2023, 12, 2)
+    assert job.earliest_day(dt.date(2028, 2, 29)) == dt.date(2025, 3, 1)
 
 
 @pytest.mark.parametrize("text, day", [

@@ -1,4 +1,4 @@
-"""SparkFlow's contracts for Python: topic names and JSON Schemas, read from `libs/contracts/generated/`.
+"""SparkFlow's contracts for Python: topic names, JSON Schemas and shared limits, read from `libs/contracts/generated/`.
 
 The generated files are written from the TypeScript zod contracts (`npx nx run contracts:generate`) and
 committed; Airflow's DAGs and the Spark jobs read them only through this package, so a renamed topic or
@@ -22,6 +22,7 @@ __all__ = [
     "Violation",
     "field_paths",
     "generated_dir",
+    "max_age_years",
     "required_paths",
     "schema",
     "schema_names",
@@ -68,6 +69,14 @@ def topic(key: str) -> str:
     if key not in names:
         raise KeyError(f"no topic {key!r} in topics.json; known: {sorted(names)}")
     return names[key]
+
+
+def max_age_years() -> int:
+    """How many calendar years before an event a person's dates may go (MAX_AGE_YEARS of person-dates.ts)."""
+    value = _load("limits.json")["maxAgeYears"]
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"maxAgeYears in {generated_dir() / 'limits.json'} is {value!r}, not a positive whole number")
+    return value
 
 
 def schema_names() -> list[str]:

@@ -133,3 +133,12 @@ def test_not_an_object_at_all_is_reported_at_the_root():
     assert contracts.violations("users.raw", ["not", "an", "event"]) == [
         Violation("(root)", "['not', 'an', 'event'] is not of type 'object'")
     ]
+
+
+def test_max_age_years_is_the_generated_bound(monkeypatch, tmp_path):
+    assert contracts.max_age_years() == json.loads((CONTRACTS_DIR / "generated/limits.json").read_text())["maxAgeYears"]
+    (tmp_path / "limits.json").write_text(json.dumps({"maxAgeYears": "130"}))
+    contracts._load.cache_clear()
+    monkeypatch.setenv("SPARKFLOW_CONTRACTS_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match=r"maxAgeYears in .*limits.json is '130', not a positive whole number"):
+        contracts.max_age_years()

@@ -2,6 +2,7 @@ import { jsonSchemas } from './json-schemas';
 import { TOPIC_SPECS, TOPICS } from './topics';
 import { HEADERS } from './headers';
 import { SCHEMA_VERSION } from './envelope';
+import { MAX_AGE_YEARS } from './person-dates';
 
 /** File name → exact content of everything under `libs/contracts/generated/`. */
 export function generatedFiles(): Record<string, string> {
@@ -13,6 +14,8 @@ export function generatedFiles(): Record<string, string> {
     specs: TOPIC_SPECS,
     headers: HEADERS,
   });
+  // Bounds a Python job checks the same way a service does (the Spark aggregation's earliest --date).
+  files['limits.json'] = json({ maxAgeYears: MAX_AGE_YEARS });
   for (const [name, schema] of Object.entries(jsonSchemas())) files[name] = json(schema);
   return files;
 }

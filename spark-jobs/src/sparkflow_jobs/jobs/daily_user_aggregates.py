@@ -27,6 +27,7 @@ import re
 
 from pyspark.sql import DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
+from sparkflow_contracts import max_age_years
 
 from ..cassandra_io import read_table, upsert, write_time
 from ..config import JobConfig
@@ -160,19 +161,18 @@ def run(spark: SparkSession, cfg: JobConfig, day: dt.date) -> dict[str, object]:
     return {"job": JOB, "day": day.isoformat(), **{k: v for k, v in summary_row.asDict().items() if k != "day"}}
 
 
-# How far back a day may be: MAX_AGE_YEARS of libs/contracts (src/lib/person-dates.ts), the bound enrichment
-# puts on a person's dates of birth and registration; tests/unit checks the two agree.
-MAX_AGE_YEARS = 130
 ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def earliest_day(today: dt.date) -> dt.date:
-    """`today` MAX_AGE_YEARS calendar years earlier; 29 February becomes 1 March in a common year, as
-    libs/contracts' oldestPersonDate does."""
+    """How far back a day may be: `today` MAX_AGE_YEARS (libs/contracts, read through its generated
+    limits.json) calendar years earlier, the bound enrichment puts on a person's dates of birth and
+    registration; 29 February becomes 1 March in a common year, as libs/contracts' oldestPersonDate does."""
+    years = max_age_years()
     try:
-        return today.replace(year=today.year - MAX_AGE_YEARS)
+        return today.replace(year=today.year - years)
     except ValueError:
-        return dt.date(today.year - MAX_AGE_YEARS, 3, 1)
+        return dt.date(today.year - years, 3, 1)
 
 
 def aggregation_day(text: str, today: dt.date) -> dt.date:
@@ -189,7 +189,7 @@ def aggregation_day(text: str, today: dt.date) -> dt.date:
             f"{text} has not begun (today is {today.isoformat()} UTC): there is nothing to aggregate yet")
     if day < earliest_day(today):
         raise argparse.ArgumentTypeError(
-            f"{text} is more than {MAX_AGE_YEARS} years before today (the earliest day is {earliest_day(today).isoformat()})")
+            f"{text} is more than {max_age_years()} years before today (the earliest day is {earliest_day(today).isoformat()})")
     return day
 
 
@@ -208,7 +208,7 @@ def parse_args(argv: list[str], today: dt.date | None = None) -> argparse.Namesp
     p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0])
     p.add_argument(
         "--date", required=True, action=_Once, type=lambda text: aggregation_day(text, today), metavar="YYYY-MM-DD",
-        help=f"UTC event day to aggregate, given once: from {MAX_AGE_YEARS} years before today "
+        help=f"UTC event day to aggregate, given once: from {max_age_years()} years before today "
              f"(libs/contracts' MAX_AGE_YEARS; now {earliest_day(today).isoformat()}) to today "
              f"({today.isoformat()}); a day to come is refused",
     )
