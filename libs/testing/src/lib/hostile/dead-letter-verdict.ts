@@ -104,18 +104,18 @@ export function firstReaders(entry: Entry): readonly Stage[] {
  * letter's event id, its stage and each reason.
  */
 export function deadLetterProblem(letter: DeadLetterSeen, entry: Entry): string | null {
-  const reasons = letter.reasons
-    .map((r) => `${r.code}${r.path ? ` at ${r.path}` : ''}: ${JSON.stringify(r.message.slice(0, 300))}`)
-    .join('; ');
   const which = `dead letter ${letter.eventId} (stage ${letter.stage})`;
   if (!letter.reasons.length) return `${which} gives no reason for failing the record`;
   const readers = firstReaders(entry);
   if (!readers.some((s) => s === letter.stage))
-    return `${which} failed a record that entered at ${entry}, which only ${readers.join(' or ')} may refuse: ${reasons}`;
+    return `${which} failed a record that entered at ${entry}, which only ${readers.join(' or ')} may refuse: ${listed(letter.reasons)}`;
   const wrong = letter.reasons.filter((r) => !judgesInput(letter.stage, r.code));
   if (!wrong.length) return null;
-  const listed = wrong
+  return `${which} failed the record for a reason not about its value: ${listed(wrong)}`;
+}
+
+function listed(reasons: DeadLetterSeen['reasons']): string {
+  return reasons
     .map((r) => `${r.code}${r.path ? ` at ${r.path}` : ''}: ${JSON.stringify(r.message.slice(0, 300))}`)
     .join('; ');
-  return `${which} failed the record for a reason not about its value: ${listed}`;
 }
