@@ -118,6 +118,46 @@ describe('a correction about another person', () => {
   });
 });
 
+describe('a dead letter without a key', () => {
+  it("is published under the person its value names, lower-cased as the topic's producer keys it", () => {
+    fc.assert(
+      fc.property(
+        fc.uuid(),
+        fc.boolean(),
+        fc.constantFrom('users.raw', 'users.enriched'),
+        (uuid, upper, topic) => {
+          const id = upper ? uuid.toUpperCase() : uuid;
+          const payload = topic === 'users.raw' ? { login: { uuid: id } } : { userId: id };
+          const value = Buffer.from(JSON.stringify({ eventId: 'e', payload }));
+          const keyless = aDeadLetter({ originalTopic: topic, key: null });
+          expect(replayMessage(keyless, value).key).toBe(uuid.toLowerCase());
+          // A key it had is kept, whatever the value says; a value naming nobody stays unkeyed.
+          expect(replayMessage(aDeadLetter({ originalTopic: topic, key: 'user-key' }), value).key).toBe(
+            'user-key',
+          );
+          expect(replayMessage(keyless, Buffer.from('{"not":"an envelope"}')).key).toBeNull();
+        },
+      ),
+      { seed: 20261202, numRuns: 200 },
+    );
+  });
+
+  it('reports the key it was published under', async () => {
+    const publisher = new RecordingPublisher();
+    const uuid = '6f864acc-f90c-46d4-b667-0539b047525f';
+    const corrected = Buffer.from(JSON.stringify({ eventId: 'e', payload: { login: { uuid } } }));
+    const [result] = await replayDeadLetters(
+      publisher,
+      [aDeadLetter({ originalTopic: 'users.raw', key: null })],
+      {
+        corrected,
+      },
+    );
+    expect(result.key).toBe(uuid);
+    expect(publisher.sent[0].record.key).toBe(uuid);
+  });
+});
+
 describe('contractIssues', () => {
   it('names the fields a corrected users.raw record still gets wrong', () => {
     const issues = contractIssues('users.raw', Buffer.from(JSON.stringify({ eventId: 'x', payload: {} })));

@@ -118,7 +118,10 @@ export function correctedValue(d: ReplayableDeadLetter, corrected: Buffer, now: 
 
 /**
  * The record a replay publishes: the original (or corrected) value to the original topic under the
- * original key, marked with the dead letter it replays. Envelope headers come from the value when it
+ * original key, marked with the dead letter it replays. A record that had no key (a person ingestion
+ * refused for their login.uuid, a hostile producer's record) is keyed by the person the value names, as
+ * ingestion and enrichment key theirs, so it lands in that person's partition, in order with their
+ * other events. Envelope headers come from the value when it
  * has a readable envelope (it keeps its event id, so the audit joins it to its history), else from the
  * dead letter. It continues the dead letter's trace when the letter has one. No batch-size header: a
  * replay must not redefine how big the original batch was.
@@ -138,7 +141,7 @@ export function replayMessage(d: ReplayableDeadLetter, value: Buffer): OutboundR
     headers[HEADERS.traceparent] = traceparent;
     if (d.trace?.tracestate) headers[HEADERS.tracestate] = d.trace.tracestate;
   }
-  return { key: d.deadLetter.key, value, headers };
+  return { key: d.deadLetter.key ?? personOf(d.deadLetter.originalTopic, value), value, headers };
 }
 
 /** Who a users.raw or users.enriched record is about (its key: login.uuid or userId, lower case); null when unsaid. */
@@ -215,7 +218,7 @@ export async function replayDeadLetters(
     const result: ReplayResult = {
       dlqEventId: d.dlqEventId,
       topic: d.deadLetter.originalTopic,
-      key: d.deadLetter.key,
+      key: record.key,
       eventId: record.headers?.[HEADERS.eventId] ?? null,
       producedAt: corrected ? producedAtOf(value) : (envelopeOf(value)?.producedAt ?? null),
       corrected: corrected !== null,
