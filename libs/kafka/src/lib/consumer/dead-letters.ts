@@ -1,5 +1,6 @@
 import {
   DeadLetterReason,
+  Envelope,
   EventSource,
   HEADERS,
   nameBasedEventId,
@@ -64,11 +65,96 @@ function storableReasons(reasons: DeadLetterReason[]): DeadLetterReason[] {
 const optionalId = (value: string | undefined | null) =>
   value === undefined || value === null ? null : storableText(value, MAX_ID_CHARS);
 
+/** What a record's source or batch is when nothing readable names it. */
+const UNKNOWN = 'unknown';
+
+/** An event id as the audit keys events (PostgreSQL `uuid`): 32 hex digits in the 8-4-4-4-12 layout. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** JSON's insignificant whitespace: what may come before the `{` of an object. */
+const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * Who a record is: the event, batch and source it belongs to, as stored (ids clamped like a dead
+ * letter keeps them). A null field is one nothing readable names.
+ */
+export interface RecordIdentity {
+  readonly eventId: string | null;
+  readonly batchId: string | null;
+  readonly source: EventSource | null;
+}
+
+/**
+ * The record's envelope when its value is a JSON object whose envelope fields are valid, else null. The
+ * value is decoded as every reader of an envelope decodes it (UTF-8, a bad byte read as U+FFFD); one
+ * whose first significant byte is not `{` is refused before anything is decoded, and only the envelope's
+ * fields are validated, never the payload.
+ */
+function readableEnvelope(value: Buffer | null): Envelope | null {
+  if (!value) return null;
+  let start = 0;
+  while (start < value.length && JSON_WHITESPACE.has(value[start])) start++;
+  if (value[start] !== 0x7b) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch {
+    return null;
+  }
+  const envelope = Envelope.safeParse(json);
+  return envelope.success ? envelope.data : null;
+}
+
+/**
+ * Who `message` is, the one rule for every stage and the audit: the envelope's eventId, batchId and
+ * source when the value holds a readable envelope (`Envelope`), otherwise each from its `sparkflow-*`
+ * header — an event id only when it is a UUID, a batch id only when not empty, a source only when it is
+ * one of the contract's — otherwise null. Headers never override a readable envelope: they are what a
+ * producer said about the value, the envelope is the value. Ids are clamped as a dead letter stores them.
+ */
+export function recordIdentity(message: Pick<InboundMessage, 'value' | 'headers'>): RecordIdentity {
+  const envelope = readableEnvelope(message.value);
+  if (envelope) {
+    return {
+      eventId: optionalId(envelope.eventId),
+      batchId: optionalId(envelope.batchId),
+      source: envelope.source,
+    };
+  }
+  const eventId = message.headers[HEADERS.eventId];
+  const batchId = message.headers[HEADERS.batchId];
+  const source = EventSource.safeParse(message.headers[HEADERS.source]);
+  return {
+    eventId: eventId !== undefined && UUID.test(eventId) ? eventId : null,
+    batchId: batchId ? optionalId(batchId) : null,
+    source: source.success ? source.data : null,
+  };
+}
+
+/**
+ * The identity a dead letter of `message` at `stage` gives the audit: `recordIdentity`, and where it
+ * names nothing, the fallbacks — the dead letter's own name-based id (`deadLetterId`), batch and
+ * source `unknown`. The audit files the letter under exactly this event and batch.
+ */
+export function deadLetterIdentity(
+  message: Pick<InboundMessage, 'value' | 'headers' | 'topic' | 'partition' | 'offset'>,
+  stage: Stage,
+): { readonly eventId: string; readonly batchId: string; readonly source: EventSource } {
+  const original = recordIdentity(message);
+  return {
+    eventId: original.eventId ?? deadLetterId(stage, message.topic, message.partition, message.offset),
+    batchId: original.batchId ?? UNKNOWN,
+    source: original.source ?? UNKNOWN,
+  };
+}
+
 const bytesOf = (event: DeadLetterEvent, key: string | null) =>
   Buffer.byteLength(JSON.stringify(event)) + (key === null ? 0 : Buffer.byteLength(key)) + FRAMING_BYTES;
 
 /**
- * Builds the `users.dlq` event that explains why `message` could not be processed at `stage`.
+ * Builds the `users.dlq` event that explains why `message` could not be processed at `stage`, under the
+ * record's identity (`recordIdentity`: its envelope's event, batch and source when it has a readable one,
+ * else its headers'), so the audit files the letter with the original's event and batch.
  *
  * It always fits the topic (`maxBytes`): when the record's value would not, the payload keeps its
  * beginning (whole characters, or whole base64 quads) and the dead letter says so with the value's
@@ -83,14 +169,13 @@ export function deadLetterFor(
   now = new Date(),
   maxBytes = DLQ_MAX_MESSAGE_BYTES,
 ): OutboundEvent {
-  const source = EventSource.safeParse(message.headers[HEADERS.source]);
-  const originalBatchId = optionalId(message.headers[HEADERS.batchId]);
+  const original = recordIdentity(message);
   const key = optionalId(message.key);
   const event: DeadLetterEvent = {
     eventId: deadLetterId(stage, message.topic, message.partition, message.offset),
     schemaVersion: SCHEMA_VERSION,
-    source: source.success ? source.data : 'unknown',
-    batchId: originalBatchId || 'unknown',
+    source: original.source ?? UNKNOWN,
+    batchId: original.batchId ?? UNKNOWN,
     producedAt: now.toISOString(),
     payload: {
       stage,
@@ -99,8 +184,8 @@ export function deadLetterFor(
       partition: message.partition,
       offset: message.offset,
       key,
-      originalEventId: optionalId(message.headers[HEADERS.eventId]),
-      originalBatchId,
+      originalEventId: original.eventId,
+      originalBatchId: original.batchId,
       ...preserve(message.value),
       attempts,
       failedAt: now.toISOString(),
