@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Kafka, logLevel } from 'kafkajs';
 import { SparkflowErrorCode, TOPICS, topicSpec } from '@sparkflow/contracts';
@@ -114,6 +114,59 @@ describe('BatchConsumer on the real broker', () => {
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     await admin.disconnect();
     expect(committed.partitions[0].offset).toBe('5');
+  });
+
+  it('dead-letters a record with an envelope but no sparkflow headers under its envelope event and batch', async () => {
+    const eventId = randomUUID();
+    const batchId = `rv7-noheaders-${randomBytes(4).toString('hex')}`;
+    const value = JSON.stringify({
+      eventId,
+      schemaVersion: 1,
+      source: 'http-push',
+      batchId,
+      producedAt: new Date().toISOString(),
+      payload: { login: { uuid: randomUUID() }, email: 'not-an-email' },
+    });
+    const topic = await scratch.topic('it-noheaders', [{ key: null, value }]);
+
+    const producer = new EventProducer(kafka);
+    const { done, open: markDone } = latch();
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId: scratch.group('it-noheaders-group'),
+      topics: [topic],
+      stage: 'enrichment',
+      producer,
+      retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
+      observer: { processed: () => markDone() },
+      handler: async (messages) =>
+        messages.map(() =>
+          failed(
+            new SparkflowException(SparkflowErrorCode.SchemaInvalid, '1 invalid field(s)', {
+              reasons: [
+                { code: SparkflowErrorCode.SchemaInvalid, message: 'Invalid email address', path: 'email' },
+              ],
+            }),
+          ),
+        ),
+    });
+    await consumer.start();
+    await done;
+    await consumer.stop();
+    await producer.disconnect();
+
+    const [{ letter, headers }] = await deadLetterRecordsWhere(
+      kafka,
+      scratch.group('it-noheaders-reader'),
+      (d) => d.payload.originalTopic === topic,
+    );
+    expect(letter.payload).toMatchObject({
+      originalEventId: eventId,
+      originalBatchId: batchId,
+      payload: value,
+    });
+    expect({ batchId: letter.batchId, source: letter.source }).toEqual({ batchId, source: 'http-push' });
+    expect(headers['sparkflow-batch-id']).toBe(batchId);
   });
 
   it('waits out an outage for its budget, then dead-letters the record with the attempt count', async () => {
