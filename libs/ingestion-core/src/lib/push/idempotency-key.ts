@@ -52,6 +52,14 @@ export const idempotencyScope = (apiKey: string, key: string, request: Idempoten
  */
 export const bodyDigest = (body: unknown) => sha256(JSON.stringify(body) ?? '');
 
+/**
+ * Where a synthetic batch's event times are kept in the same store: a digest of the batch id alone, under a
+ * name of its own, so it never meets a push's or a backfill's key. No API key takes part: the batch
+ * (`synthetic-<seed>-p<page>-n<count>`) is the same people whoever asks for it, and so are its events.
+ */
+export const syntheticTimesScope = (batchId: string) =>
+  sha256(JSON.stringify(['sparkflow-synthetic-batch-times', batchId]));
+
 /** The event id of the person at `position` in a keyed push: every attempt of the push makes the same one. */
 export const pushEventId = (batchId: string, position: number) =>
   nameBasedEventId(`sparkflow-push-event:${batchId}:${position}`);
