@@ -240,4 +240,23 @@ describe('a synthetic request sent again after a push updated some of its people
       ]).toEqual([count, count, count, count, 0]);
     }
   });
+
+  it('is refused with 503 POSTGRES_UNAVAILABLE and Retry-After, producing nothing, by a replica that cannot reach PostgreSQL', async () => {
+    const cut = await ingestionReplica(scratch, { INGESTION_API_KEYS: API_KEY, POSTGRES_PORT: '1' }); // nothing listens on port 1
+    replicas.push(cut);
+    const request = { count: 5, seed: uniqueName('syn-cut') };
+    const res = await fetch(`${await cut.getUrl()}/v1/synthetic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [API_KEY_HEADER]: API_KEY },
+      body: JSON.stringify(request),
+    });
+    const body = (await res.json()) as { code: string; message: string };
+    expect([res.status, res.headers.get('retry-after'), body.code]).toEqual([
+      503,
+      '1',
+      'POSTGRES_UNAVAILABLE',
+    ]);
+    expect(body.message).toContain(`synthetic batch synthetic-${request.seed}-p1-n5`);
+    expect(await batchCounts(`synthetic-${request.seed}-p1-n5`)).toBeNull();
+  });
 });
