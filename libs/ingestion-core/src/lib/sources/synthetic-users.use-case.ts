@@ -1,6 +1,6 @@
 import { Seed } from './seed';
 import { z } from 'zod';
-import { SparkflowErrorCode, nameBasedEventId } from '@sparkflow/contracts';
+import { SparkflowErrorCode, nameBasedEventId, syntheticBatchId } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
 import { SparkflowException } from '@sparkflow/errors';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
@@ -27,8 +27,7 @@ export const syntheticRequest = (maxUsers: number) =>
   });
 
 /** The batch of one synthetic request: the same seed, page and count always name the same batch. */
-export const syntheticBatchId = (seed: string, page: number, count: number) =>
-  `synthetic-${seed}-p${page}-n${count}`;
+export { syntheticBatchId };
 
 /**
  * The event id of a synthetic batch's `index`-th person. The same seed, page and count make the same people
