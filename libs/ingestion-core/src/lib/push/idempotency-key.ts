@@ -78,7 +78,8 @@ export interface KeyedPush {
 
 /**
  * Where keys are kept, shared by every replica (`libs/idempotency-store`). A backfill's key keeps the
- * backfill's id as `batchId` and the time it was requested (µs, whole milliseconds) as `firstEventMicros`. `claim` stores `proposed` under
+ * backfill's id as `batchId` and the time it was requested (µs, whole milliseconds) as `firstEventMicros`;
+ * a synthetic batch (`syntheticTimesScope`) keeps its batch id and first event time. `claim` stores `proposed` under
  * `scope` unless a live entry is there, and answers the entry that stands: the proposal for the first
  * request, the first request's for any other, concurrent ones on other replicas included. It rejects when
  * the store does not answer in time.
