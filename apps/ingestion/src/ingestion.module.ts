@@ -90,7 +90,7 @@ const idempotencyLog = new Logger('idempotency-keys');
       provide: IdempotencyKeysRepository,
       inject: [INGESTION_CONFIG],
       useFactory: (c: IngestionConfig) => {
-        // Connected on first use: only pushes and backfills with an Idempotency-Key need it.
+        // Connected on first use: synthetic requests and pushes and backfills with an Idempotency-Key need it.
         const keys = new IdempotencyKeysRepository(
           postgresSettings(c),
           c.INGESTION_IDEMPOTENCY_STORE_TIMEOUT_MS,
@@ -123,9 +123,10 @@ const idempotencyLog = new Logger('idempotency-keys');
     },
     {
       provide: SyntheticUsersUseCase,
-      inject: [IngestUsersUseCase, INGESTION_CONFIG],
-      useFactory: (i: IngestUsersUseCase, c: IngestionConfig) =>
-        new SyntheticUsersUseCase(i, c.INGESTION_MAX_GENERATED_USERS),
+      inject: [IngestUsersUseCase, IdempotencyKeysRepository, INGESTION_CONFIG],
+      useFactory: (i: IngestUsersUseCase, keys: IdempotencyKeysRepository, c: IngestionConfig) =>
+        // The batch's event times are kept with the Idempotency-Keys: a retry makes the same events.
+        new SyntheticUsersUseCase(i, c.INGESTION_MAX_GENERATED_USERS, keys),
     },
     {
       provide: PullUsersUseCase,
@@ -155,7 +156,7 @@ const idempotencyLog = new Logger('idempotency-keys');
       provide: READINESS_CHECKS,
       inject: [KAFKA],
       // PostgreSQL holds backfills, the shared rate limit and Idempotency-Keys: while it is down the
-      // backfill routes and pushes with an Idempotency-Key answer 503, backfills wait and the limit is kept
+      // backfill routes, synthetic requests and pushes with an Idempotency-Key answer 503, backfills wait and the limit is kept
       // per replica, but pushes without a key go on, so it does not make ingestion unready.
       useFactory: (k: Kafka) => ({
         kafka: kafkaReady(k),

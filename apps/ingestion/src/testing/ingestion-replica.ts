@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { useServiceHttp } from '@sparkflow/service-kit';
 import { type ScratchDatabase, integrationSettings } from '@sparkflow/testing';
 import { INGESTION_CONFIG, validateIngestionConfig } from '../ingestion.config';
 
@@ -8,7 +10,7 @@ const s = integrationSettings();
 
 /**
  * One ingestion replica in this process, for integration specs: the whole IngestionModule, listening on a
- * free port of 127.0.0.1, against the stack's Kafka and the scratch database `db` (as its admin role). Its
+ * free port of 127.0.0.1 with the service's HTTP setup, against the stack's Kafka and the scratch database `db` (as its admin role). Its
  * backfill poller is all but off, so it takes over none of the database's backfills. `env` adds to or
  * overrides those variables. The caller closes the replica.
  */
@@ -33,7 +35,13 @@ export async function ingestionReplica(
     .overrideProvider(INGESTION_CONFIG)
     .useValue(config)
     .compile();
-  const app = module.createNestApplication({ logger: ['error', 'warn'] });
+  const app = module.createNestApplication<NestExpressApplication>({
+    bodyParser: false,
+    logger: ['error', 'warn'],
+  });
+  // The service's HTTP as `runService` sets it up: its body parser, and its error model (a
+  // SparkflowException answered with the status its code maps to).
+  useServiceHttp(app, config.INGESTION_MAX_BODY);
   try {
     await app.listen(0, '127.0.0.1');
   } catch (error) {

@@ -5,7 +5,8 @@ export type IdempotencyPostgresSettings = PostgresLogin;
 
 /**
  * What a key holds; the same shape as ingestion-core's `KeyedPush`. A backfill's key (scoped apart from
- * pushes' in the key's digest) holds the backfill's id as `batchId` and its request time as `firstEventMicros`.
+ * pushes' in the key's digest) holds the backfill's id as `batchId` and its request time as `firstEventMicros`;
+ * a synthetic batch's entry (scoped by its batch id alone) holds the batch id and its first event time.
  */
 export interface IdempotencyEntry {
   batchId: string;
@@ -37,7 +38,7 @@ const CLAIM = `
 const SWEEP = `DELETE FROM ingestion.idempotency_keys WHERE expires_at <= statement_timestamp()`;
 
 /**
- * Ingestion's Idempotency-Keys in PostgreSQL (`ingestion.idempotency_keys`), shared by every replica.
+ * Ingestion's Idempotency-Keys (and synthetic batches' event times) in PostgreSQL (`ingestion.idempotency_keys`), shared by every replica.
  * A request never waits on it longer than `timeoutMs`, getting a connection included; then it is
  * refused (503), never produced without its key checked. A claim that PostgreSQL completes after the
  * request gave up only stores the proposal: nothing was produced, and the retry produces it. Commits

@@ -52,6 +52,14 @@ export const idempotencyScope = (apiKey: string, key: string, request: Idempoten
  */
 export const bodyDigest = (body: unknown) => sha256(JSON.stringify(body) ?? '');
 
+/**
+ * Where a synthetic batch's event times are kept in the same store: a digest of the batch id alone, under a
+ * name of its own, so it never meets a push's or a backfill's key. No API key takes part: the batch
+ * (`synthetic-<seed>-p<page>-n<count>`) is the same people whoever asks for it, and so are its events.
+ */
+export const syntheticTimesScope = (batchId: string) =>
+  sha256(JSON.stringify(['sparkflow-synthetic-batch-times', batchId]));
+
 /** The event id of the person at `position` in a keyed push: every attempt of the push makes the same one. */
 export const pushEventId = (batchId: string, position: number) =>
   nameBasedEventId(`sparkflow-push-event:${batchId}:${position}`);
@@ -70,7 +78,8 @@ export interface KeyedPush {
 
 /**
  * Where keys are kept, shared by every replica (`libs/idempotency-store`). A backfill's key keeps the
- * backfill's id as `batchId` and the time it was requested (µs, whole milliseconds) as `firstEventMicros`. `claim` stores `proposed` under
+ * backfill's id as `batchId` and the time it was requested (µs, whole milliseconds) as `firstEventMicros`;
+ * a synthetic batch (`syntheticTimesScope`) keeps its batch id and first event time. `claim` stores `proposed` under
  * `scope` unless a live entry is there, and answers the entry that stands: the proposal for the first
  * request, the first request's for any other, concurrent ones on other replicas included. It rejects when
  * the store does not answer in time.
