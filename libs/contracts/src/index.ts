@@ -15,3 +15,4 @@ export * from './lib/health-api';
 export * from './lib/kafka-access';
 export * from './lib/topology';
 export * from './lib/backfills';
+export * from './lib/event-time-bounds';
