@@ -32,6 +32,16 @@ describe('eventTimeProblem', () => {
   });
 });
 
+describe('eventTimeProblem, given what is no date-time', () => {
+  it('names producedAt instead of throwing', () => {
+    expect(eventTimeProblem('2026-12-02T23:59:60Z', NOW, 60_000)).toEqual({
+      code: SparkflowErrorCode.SchemaInvalid,
+      path: 'producedAt',
+      message: 'producedAt "2026-12-02T23:59:60Z" is not an ISO date-time',
+    });
+  });
+});
+
 describe('eventTimeMaxSkewSetting', () => {
   it('defaults to a minute and keeps whole milliseconds from one second to one day', () => {
     expect(eventTimeMaxSkewSetting().parse(undefined)).toBe(60_000);

@@ -61,7 +61,14 @@ export function eventTimeProblem(
   maxSkewMs: number,
 ): DeadLetterReason | null {
   const maxSkewMicros = BigInt(maxSkewMs) * 1000n;
-  const ahead = eventTimeAhead(eventTimeMicros(producedAt), nowMicros, maxSkewMicros);
+  let micros: bigint;
+  try {
+    micros = eventTimeMicros(producedAt);
+  } catch (error) {
+    // The envelope's schema lets no such value through; named all the same, never thrown.
+    return { code: SparkflowErrorCode.SchemaInvalid, path: 'producedAt', message: (error as Error).message };
+  }
+  const ahead = eventTimeAhead(micros, nowMicros, maxSkewMicros);
   if (ahead === null) return null;
   return {
     code: SparkflowErrorCode.SemanticInvalid,
