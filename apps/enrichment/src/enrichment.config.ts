@@ -1,10 +1,12 @@
 import { httpPort, parseEnv, serviceBaseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
-import { CONSUMER_GROUPS } from '@sparkflow/contracts';
+import { CONSUMER_GROUPS, eventTimeMaxSkewSetting } from '@sparkflow/contracts';
 
 const Env = serviceBaseEnv('enrichment').extend({
   ENRICHMENT_HTTP_PORT: httpPort(3001),
   ENRICHMENT_GROUP_ID: z.string().min(1).default(CONSUMER_GROUPS.enrichment),
+  /** How far ahead of this host's clock a record's producedAt may be before it is dead-lettered. */
+  ENRICHMENT_EVENT_TIME_MAX_SKEW_MS: eventTimeMaxSkewSetting(),
 });
 export type EnrichmentConfig = Readonly<z.infer<typeof Env>>;
 export const ENRICHMENT_CONFIG = Symbol('ENRICHMENT_CONFIG');

@@ -10,7 +10,7 @@ import {
   serviceImports,
   serviceProviders,
 } from '@sparkflow/service-kit';
-import { ENRICHMENT_CONFIG, validateEnrichmentConfig } from './enrichment.config';
+import { ENRICHMENT_CONFIG, type EnrichmentConfig, validateEnrichmentConfig } from './enrichment.config';
 import { EnrichUsersHandler } from './enrich-users.handler';
 
 @Module({
@@ -24,8 +24,9 @@ import { EnrichUsersHandler } from './enrich-users.handler';
     }),
     {
       provide: EnrichBatchUseCase,
-      inject: [EventProducer],
-      useFactory: (p: EventProducer) => new EnrichBatchUseCase(p),
+      inject: [EventProducer, ENRICHMENT_CONFIG],
+      useFactory: (p: EventProducer, c: EnrichmentConfig) =>
+        new EnrichBatchUseCase(p, () => new Date(), c.ENRICHMENT_EVENT_TIME_MAX_SKEW_MS),
     },
     {
       provide: READINESS_CHECKS,

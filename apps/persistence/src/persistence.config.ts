@@ -1,6 +1,6 @@
 import { CassandraEnv, httpPort, parseEnv, serviceBaseEnv } from '@sparkflow/service-kit';
 import { z } from 'zod';
-import { CONSUMER_GROUPS } from '@sparkflow/contracts';
+import { CONSUMER_GROUPS, eventTimeMaxSkewSetting } from '@sparkflow/contracts';
 
 const Env = serviceBaseEnv('persistence')
   .extend(CassandraEnv.shape)
@@ -8,6 +8,8 @@ const Env = serviceBaseEnv('persistence')
     PERSISTENCE_HTTP_PORT: httpPort(3002),
     PERSISTENCE_GROUP_ID: z.string().min(1).default(CONSUMER_GROUPS.persistence),
     PERSISTENCE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
+    /** How far ahead of this host's clock a record's producedAt may be before it is dead-lettered, never written. */
+    PERSISTENCE_EVENT_TIME_MAX_SKEW_MS: eventTimeMaxSkewSetting(),
   });
 export type PersistenceConfig = Readonly<z.infer<typeof Env>>;
 export const PERSISTENCE_CONFIG = Symbol('PERSISTENCE_CONFIG');

@@ -3,7 +3,7 @@ import type { Client } from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import { cassandraReady, createCassandraClient } from '@sparkflow/cassandra';
 import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
-import { PersistUsersUseCase, UsersRepository } from '@sparkflow/persistence-core';
+import { PersistUsersUseCase, UsersRepository, WRITE_CHUNK_LIMITS } from '@sparkflow/persistence-core';
 import {
   READINESS_CHECKS,
   KAFKA,
@@ -48,7 +48,17 @@ export const CASSANDRA = Symbol('CASSANDRA');
       provide: PersistUsersUseCase,
       inject: [UsersRepository, EventProducer, PERSISTENCE_CONFIG],
       useFactory: (r: UsersRepository, p: EventProducer, c: PersistenceConfig) =>
-        new PersistUsersUseCase(r, p, c.PERSISTENCE_WRITE_CONCURRENCY, ingestToPersistedRecorder()),
+        new PersistUsersUseCase(
+          r,
+          p,
+          c.PERSISTENCE_WRITE_CONCURRENCY,
+          ingestToPersistedRecorder(),
+          WRITE_CHUNK_LIMITS,
+          {
+            maxSkewMs: c.PERSISTENCE_EVENT_TIME_MAX_SKEW_MS,
+            nowMicros: () => BigInt(Date.now()) * 1000n,
+          },
+        ),
     },
     {
       provide: READINESS_CHECKS,

@@ -16,3 +16,4 @@ export * from './lib/kafka-access';
 export * from './lib/topology';
 export * from './lib/backfills';
 export * from './lib/synthetic';
+export * from './lib/event-time-bounds';

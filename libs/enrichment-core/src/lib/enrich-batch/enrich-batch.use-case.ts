@@ -1,9 +1,11 @@
 import {
+  EVENT_TIME_MAX_SKEW_MS_DEFAULT,
   Envelope,
   HEADERS,
   SCHEMA_VERSION,
   SparkflowErrorCode,
   TOPICS,
+  eventTimeProblem,
   type EnrichedUserEvent,
 } from '@sparkflow/contracts';
 import {
@@ -26,16 +28,20 @@ const RawEnvelope = Envelope.extend({ payload: z.unknown() });
 /**
  * users.raw → users.enriched, or users.dlq with every reason. The event keeps its id, so the audit
  * follows it across topics. Valid records of a batch are produced in one request and acknowledged
- * before any offset of the batch is committed.
+ * before any offset of the batch is committed. An event time (`producedAt`) further ahead of `clock` than
+ * `maxEventTimeSkewMs` is refused (SEMANTIC_INVALID at `producedAt`): persistence would write it as the
+ * write timestamp of every cell, and it would outrank each true version of the person until that time.
  */
 export class EnrichBatchUseCase {
   constructor(
     private readonly producer: EventProducer,
     private readonly clock: () => Date = () => new Date(),
+    private readonly maxEventTimeSkewMs: number = EVENT_TIME_MAX_SKEW_MS_DEFAULT,
   ) {}
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
     const now = this.clock();
+    const nowMicros = BigInt(now.getTime()) * 1000n;
     const out: { event: EnrichedUserEvent; trace: Readonly<Record<string, string>> }[] = [];
     // Each record is worked in its own context: whatever is logged meanwhile carries its trace and ids.
     const outcomes = messages.map((m) =>
@@ -46,14 +52,19 @@ export class EnrichBatchUseCase {
           // event derives the same age and band, so it rewrites identical cells.
           const eventTime = new Date(raw.producedAt);
           const result = enrichUser(raw.payload, eventTime < now ? eventTime : now);
-          if (!result.ok) {
+          const ahead = eventTimeProblem(raw.producedAt, nowMicros, this.maxEventTimeSkewMs);
+          if (ahead || !result.ok) {
+            const reasons = [
+              ...(ahead ? [ahead] : []),
+              ...(result.ok
+                ? []
+                : result.reasons.map((r) => ({ ...r, path: r.path ? `payload.${r.path}` : r.path }))),
+            ];
             return failed(
               new SparkflowException(
-                result.reasons[0]?.code ?? SparkflowErrorCode.SchemaInvalid,
-                `${result.reasons.length} problem(s) with the record`,
-                {
-                  reasons: result.reasons.map((r) => ({ ...r, path: r.path ? `payload.${r.path}` : r.path })),
-                },
+                reasons[0]?.code ?? SparkflowErrorCode.SchemaInvalid,
+                `${reasons.length} problem(s) with the record`,
+                { reasons },
               ),
             );
           }

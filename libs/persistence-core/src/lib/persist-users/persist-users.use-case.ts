@@ -1,8 +1,10 @@
 import {
+  EVENT_TIME_MAX_SKEW_MS_DEFAULT,
   EnrichedUserEvent,
   SCHEMA_VERSION,
   SparkflowErrorCode,
   TOPICS,
+  eventTimeProblem,
   type PersistedEvent,
 } from '@sparkflow/contracts';
 import {
@@ -10,6 +12,7 @@ import {
   type InboundMessage,
   type MessageOutcome,
   OK,
+  SparkflowException,
   failed,
   mapByKey,
   parseEvent,
@@ -34,11 +37,21 @@ interface Pending {
  */
 export const WRITE_CHUNK_LIMITS: ChunkLimits = { maxRecords: 16, maxBytes: 32 * 1024 };
 
+/** How far ahead of the clock an event time may be, and the clock (microseconds since the epoch). */
+export interface EventTimeBound {
+  maxSkewMs: number;
+  nowMicros: () => bigint;
+}
+
+const wallClockMicros = (): bigint => BigInt(Date.now()) * 1000n;
+
 /**
  * users.enriched → Cassandra → users.persisted. The acknowledgement is produced only after the
  * user's rows are written, and the batch's offsets are committed only after the acknowledgements are.
  * A Kafka batch's users are written several to an UNLOGGED Cassandra batch (ADR 0012); each record's
- * outcome stays its own.
+ * outcome stays its own. A record whose event time is further ahead of the clock than the bound allows
+ * is dead-lettered (SEMANTIC_INVALID at `producedAt`) and never written: written as the write timestamp
+ * of its cells, it would outrank every true version of the person until that time.
  */
 export class PersistUsersUseCase {
   constructor(
@@ -49,14 +62,24 @@ export class PersistUsersUseCase {
     /** Told the ingestion time of each event written (for the ingest → persisted latency metric). */
     private readonly onWritten: (ingestedAt: string) => void = () => undefined,
     private readonly limits: ChunkLimits = WRITE_CHUNK_LIMITS,
+    private readonly eventTime: EventTimeBound = {
+      maxSkewMs: EVENT_TIME_MAX_SKEW_MS_DEFAULT,
+      nowMicros: wallClockMicros,
+    },
   ) {}
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
     const outcomes = new Array<MessageOutcome>(messages.length);
     const pending: Pending[] = [];
+    const nowMicros = this.eventTime.nowMicros();
     messages.forEach((m, index) => {
       try {
         const event = parseEvent(EnrichedUserEvent, m);
+        const ahead = eventTimeProblem(event.producedAt, nowMicros, this.eventTime.maxSkewMs);
+        if (ahead) {
+          outcomes[index] = failed(new SparkflowException(ahead.code, ahead.message, { reasons: [ahead] }));
+          return;
+        }
         const write = {
           user: event.payload,
           source: event.source,

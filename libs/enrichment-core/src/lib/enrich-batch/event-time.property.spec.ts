@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import * as fc from 'fast-check';
+import { EnrichedUserEvent, SparkflowErrorCode, formatEventTime } from '@sparkflow/contracts';
+import { SparkflowException, type InboundMessage, type OutboundEvent } from '@sparkflow/kafka';
+import { aRandomUser } from '@sparkflow/testing';
+import { enrichUser } from '../enrich-user/enrich-user';
+import { EnrichBatchUseCase } from './enrich-batch.use-case';
+
+const NOW = new Date('2026-11-26T00:00:00.000Z');
+const NOW_MICROS = BigInt(NOW.getTime()) * 1000n;
+const SECOND = 1_000_000n;
+const DAY = 86_400n * SECOND;
+const YEAR = 365n * DAY;
+
+/**
+ * An event time's distance from the reading service's clock, in microseconds, for a given skew: at the
+ * skew's edge (to the microsecond), within days, within decades, either side of now.
+ */
+const offsetFor = (skewMicros: bigint) =>
+  fc.oneof(
+    fc.bigInt({ min: -2n * SECOND, max: 2n * SECOND }).map((d) => skewMicros + d),
+    fc.constantFrom(skewMicros - 1n, skewMicros, skewMicros + 1n, 0n, -skewMicros),
+    fc.bigInt({ min: -30n * DAY, max: 30n * DAY }),
+    fc.bigInt({ min: -70n * YEAR, max: 70n * YEAR }),
+  );
+
+const batchOf = fc.integer({ min: 1_000, max: 86_400_000 }).chain((skewMs) =>
+  fc.record({
+    skewMs: fc.constant(skewMs),
+    offsets: fc.array(offsetFor(BigInt(skewMs) * 1000n), { minLength: 1, maxLength: 6 }),
+  }),
+);
+
+const message = (value: object, offset: number): InboundMessage => ({
+  topic: 'users.raw',
+  partition: 0,
+  offset: String(offset),
+  key: null,
+  value: Buffer.from(JSON.stringify(value)),
+  headers: {},
+  timestamp: 0,
+  traceHeaders: {},
+});
+
+describe('EnrichBatchUseCase, whatever the event time', () => {
+  it('refuses a record exactly when its producedAt is ahead of the clock by more than the skew, naming producedAt', async () => {
+    const person = aRandomUser('GB');
+    await fc.assert(
+      fc.asyncProperty(batchOf, async ({ skewMs, offsets }) => {
+        const sent: OutboundEvent[] = [];
+        const producer = {
+          send: async (_t: string, events: readonly OutboundEvent[]) => (sent.push(...events), []),
+        };
+        const raws = offsets.map((offset) => ({
+          eventId: randomUUID(),
+          schemaVersion: 1,
+          source: 'synthetic',
+          batchId: 'event-time',
+          producedAt: formatEventTime(NOW_MICROS + offset),
+          payload: person,
+        }));
+        const outcomes = await new EnrichBatchUseCase(producer as never, () => NOW, skewMs).execute(
+          raws.map((r, i) => message(r, i)),
+        );
+
+        const produced: string[] = [];
+        offsets.forEach((offset, i) => {
+          const ahead = offset > BigInt(skewMs) * 1000n;
+          const eventTime = new Date(raws[i].producedAt);
+          // Whatever the payload's own fate at that time, which is enrichUser's to judge.
+          const payloadOk = enrichUser(person, eventTime < NOW ? eventTime : NOW).ok;
+          const outcome = outcomes[i];
+          const reasons = outcome.status === 'failed' ? (outcome.error as SparkflowException).reasons : [];
+          const atProducedAt = reasons.filter((r) => r.path === 'producedAt');
+          if (ahead) {
+            expect(atProducedAt).toEqual([
+              {
+                code: SparkflowErrorCode.SemanticInvalid,
+                path: 'producedAt',
+                message: expect.stringMatching(
+                  new RegExp(
+                    `^producedAt ${raws[i].producedAt} is \\d+\\.\\d{3} s( \\(\\d+ days\\))? ahead of this service's clock; ` +
+                      `an event time may be at most ${Math.floor(skewMs / 1000)}\\.${String(skewMs % 1000).padStart(3, '0')} s`,
+                  ),
+                ),
+              },
+            ]);
+            expect((outcome as { error: SparkflowException }).error.code).toBe(
+              SparkflowErrorCode.SemanticInvalid,
+            );
+          } else {
+            expect(atProducedAt).toEqual([]);
+            expect(outcome.status).toBe(payloadOk ? 'ok' : 'failed');
+            if (payloadOk) produced.push(raws[i].eventId);
+          }
+        });
+        // Only the accepted records go on, each with its event time unchanged.
+        expect(sent.map((e) => EnrichedUserEvent.parse(e.event).eventId)).toEqual(produced);
+        for (const e of sent) {
+          const event = EnrichedUserEvent.parse(e.event);
+          expect(event.producedAt).toBe(raws.find((r) => r.eventId === event.eventId)?.producedAt);
+        }
+      }),
+      { seed: 20261202, numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import * as fc from 'fast-check';
+import { PersistedEvent, SparkflowErrorCode, formatEventTime } from '@sparkflow/contracts';
+import type { InboundMessage, OutboundEvent, SparkflowException } from '@sparkflow/kafka';
+import { buildEnrichedUser } from '@sparkflow/testing';
+import type { UserWrite, UsersRepository } from '../users/users.repository';
+import { PersistUsersUseCase, WRITE_CHUNK_LIMITS } from './persist-users.use-case';
+
+const NOW_MICROS = BigInt(Date.parse('2026-11-26T00:00:00.000Z')) * 1000n + 123n;
+const SECOND = 1_000_000n;
+const DAY = 86_400n * SECOND;
+const YEAR = 365n * DAY;
+
+/** At the skew's edge (to the microsecond), within days, within decades, either side of now. */
+const offsetFor = (skewMicros: bigint) =>
+  fc.oneof(
+    fc.bigInt({ min: -2n * SECOND, max: 2n * SECOND }).map((d) => skewMicros + d),
+    fc.constantFrom(skewMicros - 1n, skewMicros, skewMicros + 1n, 0n, -skewMicros),
+    fc.bigInt({ min: -30n * DAY, max: 30n * DAY }),
+    fc.bigInt({ min: -70n * YEAR, max: 70n * YEAR }),
+  );
+
+const batchOf = fc.integer({ min: 1_000, max: 86_400_000 }).chain((skewMs) =>
+  fc.record({
+    skewMs: fc.constant(skewMs),
+    offsets: fc.array(offsetFor(BigInt(skewMs) * 1000n), { minLength: 1, maxLength: 6 }),
+  }),
+);
+
+describe('PersistUsersUseCase, whatever the event time', () => {
+  it('writes no record whose producedAt is ahead of the clock by more than the skew: dead-lettered naming producedAt; writes every other', async () => {
+    await fc.assert(
+      fc.asyncProperty(batchOf, async ({ skewMs, offsets }) => {
+        const writes: UserWrite[] = [];
+        const users = {
+          upsertMany: async (w: readonly UserWrite[]) => void writes.push(...w),
+          upsert: async (w: UserWrite) => void writes.push(w),
+        };
+        const sent: OutboundEvent[] = [];
+        const producer = { send: async (_t: string, e: readonly OutboundEvent[]) => (sent.push(...e), []) };
+        const useCase = new PersistUsersUseCase(
+          users as unknown as UsersRepository,
+          producer as never,
+          4,
+          undefined,
+          WRITE_CHUNK_LIMITS,
+          { maxSkewMs: skewMs, nowMicros: () => NOW_MICROS },
+        );
+        const events = offsets.map((offset) => {
+          const userId = randomUUID();
+          return {
+            eventId: randomUUID(),
+            schemaVersion: 1,
+            source: 'synthetic',
+            batchId: 'event-time',
+            producedAt: formatEventTime(NOW_MICROS + offset),
+            payload: buildEnrichedUser(userId),
+          };
+        });
+        const outcomes = await useCase.execute(
+          events.map((e, i): InboundMessage => ({
+            topic: 'users.enriched',
+            partition: 0,
+            offset: String(i),
+            key: e.payload.userId,
+            value: Buffer.from(JSON.stringify(e)),
+            headers: {},
+            timestamp: 0,
+            traceHeaders: {},
+          })),
+        );
+
+        const kept = events.filter((_, i) => offsets[i] <= BigInt(skewMs) * 1000n);
+        offsets.forEach((offset, i) => {
+          if (offset <= BigInt(skewMs) * 1000n) return expect(outcomes[i]).toEqual({ status: 'ok' });
+          expect(outcomes[i].status).toBe('failed');
+          const error = (outcomes[i] as { error: SparkflowException }).error;
+          expect(error.code).toBe(SparkflowErrorCode.SemanticInvalid);
+          expect(error.reasons).toEqual([
+            {
+              code: SparkflowErrorCode.SemanticInvalid,
+              path: 'producedAt',
+              message: expect.stringContaining(`producedAt ${events[i].producedAt} is `),
+            },
+          ]);
+        });
+        expect(writes.map((w) => [w.eventId, w.producedAt])).toEqual(
+          kept.map((e) => [e.eventId, e.producedAt]),
+        );
+        expect(sent.map((e) => PersistedEvent.parse(e.event).eventId)).toEqual(kept.map((e) => e.eventId));
+      }),
+      { seed: 20261202, numRuns: 300 },
+    );
+  });
+});
