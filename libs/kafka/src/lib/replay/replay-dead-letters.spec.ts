@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { HEADERS, RawUserEvent, eventTimeMicros, formatEventTime } from '@sparkflow/contracts';
+import {
+  EVENT_TIME_MAX_SKEW_MS_DEFAULT,
+  HEADERS,
+  RawUserEvent,
+  eventTimeMicros,
+  eventTimeProblem,
+  formatEventTime,
+} from '@sparkflow/contracts';
 import { aDeadLetterRecord, aRandomUser } from '@sparkflow/testing';
 import type { OutboundRecord } from '../producer/event-producer';
 import {
@@ -281,6 +288,33 @@ describe('correctedValue', () => {
     });
     expect(correctedValue(letter, Buffer.from('[1]'), behind).toString()).toBe('[1]');
     expect(correctedValue(letter, Buffer.from('{'), behind).toString()).toBe('{');
+  });
+
+  it('stamps a correction of a record refused for its future event time so that enrichment accepts it', () => {
+    const skew = BigInt(EVENT_TIME_MAX_SKEW_MS_DEFAULT) * 1000n;
+    fc.assert(
+      fc.property(
+        // Anywhere from a few days behind to years ahead, and around the skew itself.
+        fc.oneof(
+          fc.bigInt({ min: -(10n ** 12n), max: 10n ** 14n }),
+          fc.bigInt({ min: skew - 1000n, max: skew + 1000n }),
+        ),
+        (ahead) => {
+          const { letter, original } = aRawDeadLetter();
+          const now = eventTimeMicros(original.producedAt) - ahead;
+          const stamped = eventTimeMicros(
+            envelope({ key: null, value: correctedValue(letter, Buffer.from(JSON.stringify(original)), now) })
+              .producedAt,
+          );
+          // Accepted by the check enrichment and persistence run with their default skew…
+          expect(eventTimeProblem(formatEventTime(stamped), now, EVENT_TIME_MAX_SKEW_MS_DEFAULT)).toBeNull();
+          // …and after the original whenever the original was an accepted (so possibly stored) time.
+          if (ahead <= skew) expect(stamped).toBeGreaterThan(eventTimeMicros(original.producedAt));
+          else expect(stamped).toBe(now);
+        },
+      ),
+      { seed: 20261202, numRuns: 300 },
+    );
   });
 });
 

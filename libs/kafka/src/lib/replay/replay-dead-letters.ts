@@ -1,9 +1,11 @@
 import {
+  EVENT_TIME_MAX_SKEW_MS_DEFAULT,
   EnrichedUserEvent,
   Envelope,
   HEADERS,
   RawUserEvent,
   TOPICS,
+  eventTimeAhead,
   eventTimeMicros,
   formatEventTime,
   type DeadLetter,
@@ -85,8 +87,22 @@ function microsOf(producedAt: string | undefined): bigint | null {
 }
 
 /**
+ * The event time a correction must sort after: the original's, unless it is further ahead of `now` than
+ * enrichment and persistence accept by default (EVENT_TIME_MAX_SKEW_MS_DEFAULT). Such an original was
+ * refused for it and never written, so there is nothing to sort after, and a correction stamped past it
+ * would be refused again.
+ */
+function sortsAfter(original: bigint | null, now: bigint): bigint | null {
+  if (original === null) return null;
+  return eventTimeAhead(original, now, BigInt(EVENT_TIME_MAX_SKEW_MS_DEFAULT) * 1000n) === null
+    ? original
+    : null;
+}
+
+/**
  * The value a corrected replay publishes: the corrected record as a new version of the event, stamped
- * `now` (microseconds) — or one microsecond after the original event time if the clock is behind it —
+ * `now` (microseconds) — or one microsecond after the original event time if the clock is behind it and
+ * the original is not a future time enrichment refused (`sortsAfter`) —
  * so it orders after the original and after every correction replayed before it, and persistence writes
  * it whole over them (a correction keeping the original `producedAt` tied with the others at one write
  * timestamp, and Cassandra merged them cell by cell). It keeps the identity of the event it corrects:
@@ -111,7 +127,7 @@ export function correctedValue(d: ReplayableDeadLetter, corrected: Buffer, now: 
   if (batchId) identity['batchId'] = batchId;
   if (original) identity['source'] = original.source;
   const given = typeof record['producedAt'] === 'string' ? record['producedAt'] : undefined;
-  const floor = microsOf(original?.producedAt) ?? microsOf(given);
+  const floor = sortsAfter(microsOf(original?.producedAt) ?? microsOf(given), now);
   const at = floor !== null && now <= floor ? floor + 1n : now;
   return Buffer.from(JSON.stringify({ ...record, ...identity, producedAt: formatEventTime(at) }), 'utf8');
 }
