@@ -5,6 +5,10 @@ import {
   nameBasedEventId,
   SCHEMA_VERSION,
   TOPICS,
+  cutAt,
+  sha256Hex,
+  storableId as optionalId,
+  storableText,
   topicSpec,
   type DeadLetterEvent,
   type Stage,
@@ -12,7 +16,6 @@ import {
 import { reasonsOf } from '@sparkflow/errors';
 import type { OutboundEvent } from '../producer/event-producer';
 import type { InboundMessage } from './inbound-message';
-import { cutAt, sha256Hex, storableText } from './storable-text';
 
 export const DLQ_TOPIC = TOPICS.usersDlq;
 
@@ -60,9 +63,6 @@ function storableReasons(reasons: DeadLetterReason[]): DeadLetterReason[] {
   }
   return kept;
 }
-
-const optionalId = (value: string | undefined | null) =>
-  value === undefined || value === null ? null : storableText(value, MAX_ID_CHARS);
 
 const bytesOf = (event: DeadLetterEvent, key: string | null) =>
   Buffer.byteLength(JSON.stringify(event)) + (key === null ? 0 : Buffer.byteLength(key)) + FRAMING_BYTES;
