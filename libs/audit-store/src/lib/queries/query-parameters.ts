@@ -49,6 +49,27 @@ export function queryShapeProblems(
   return [...reasons.values()];
 }
 
+/**
+ * A 400 in the audit's shape naming a path parameter (`eventId`, `userId`, `batchId`); the message
+ * starts with its name, as a query parameter's reasons do.
+ */
+export function badPathParameter(path: string, problem: string): SparkflowException {
+  const message = problem.startsWith(`${path}: `) ? problem.slice(path.length + 2) : problem;
+  return new SparkflowException(SparkflowErrorCode.SchemaInvalid, `${path}: ${message}`, {
+    reasons: [{ code: SparkflowErrorCode.SchemaInvalid, message, path }],
+  });
+}
+
+/**
+ * A 404 NOT_FOUND naming the path parameter whose event, batch or person the audit has not seen. A
+ * route that does not exist is Nest's own 404, which has no `code`: a client tells the two apart by it.
+ */
+export function notInTheAudit(path: string, message: string): SparkflowException {
+  return new SparkflowException(SparkflowErrorCode.NotFound, message, {
+    reasons: [{ code: SparkflowErrorCode.NotFound, message, path }],
+  });
+}
+
 /** Refuses with a 400 any query parameter sent to a route that reads none. */
 export function refuseQuery(query: Record<string, unknown>, route: string): void {
   const problems = queryShapeProblems(query, route, []);
