@@ -250,6 +250,12 @@ describe('audit query API', () => {
       ['incomplete in capitals', 'incomplete=TRUE', 'incomplete'],
       ['an empty incomplete', 'incomplete', 'incomplete'],
       ['incomplete as an array', 'incomplete[]=true', 'incomplete'],
+      ['a cursor no answer gave', 'cursor=abc', 'cursor'],
+      [
+        'a cursor naming a batch id no batch can have',
+        `cursor=${Buffer.from('["1",""]').toString('base64url')}`,
+        'cursor',
+      ],
       ['a misspelt parameter', 'limt=5', 'limt'],
       ['a parameter the list does not read', 'page=2', 'page'],
     ])('GET /v1/batches answers %s with 400 naming it, asking PostgreSQL nothing', async (_, query, name) => {
