@@ -21,6 +21,8 @@ describe('audit query API', () => {
   const eventId = '0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40';
   /** An id the audit has never seen. */
   const unknown = 'a5e2b0c4-1d3f-4e6a-8b9c-0d1e2f3a4b5c';
+  /** Every `limit` a person's history asked PostgreSQL for. */
+  const historyLimits: number[] = [];
   /** Every `since` the batch list asked PostgreSQL for. */
   const sinceAsked: Date[] = [];
 
@@ -60,8 +62,11 @@ describe('audit query API', () => {
         latencyMs: { p50: null, p95: null, p99: null },
       }),
       sampleUser: async () => userId,
-      userHistory: async (id: string) =>
-        id === unknown ? [] : [row('users.raw', 'ingested'), row('users.persisted', 'persisted')],
+      userHistory: async (id: string, limit: number) => {
+        historyLimits.push(limit);
+        const rows = [row('users.raw', 'ingested'), row('users.persisted', 'persisted')];
+        return { rows: id === unknown ? [] : rows.slice(-limit), truncated: id !== unknown && limit < 2 };
+      },
     };
     const module = await Test.createTestingModule({
       imports: [ServiceHealthModule],
@@ -114,7 +119,32 @@ describe('audit query API', () => {
           reasons: null,
         },
       ],
+      truncated: false,
     });
+  });
+
+  it("answers a person's history up to limit (default 100, at most 1000) and says when it left rows out", async () => {
+    const history = async (query: string) => {
+      const res = await fetch(`${base}/v1/users/${userId}/history${query}`, {
+        headers: { 'x-api-key': 'dev-audit-key' },
+      });
+      const body = (await res.json()) as {
+        events?: unknown[];
+        truncated?: boolean;
+        reasons?: { path: string }[];
+      };
+      return { status: res.status, body };
+    };
+    historyLimits.length = 0;
+    expect((await history('')).status).toBe(200);
+    expect((await history('?limit=1000')).status).toBe(200);
+    expect(await history('?limit=1')).toMatchObject({ status: 200, body: { truncated: true } });
+    expect((await history('?limit=1')).body.events).toHaveLength(1);
+    expect(historyLimits).toEqual([100, 1000, 1, 1]);
+    for (const bad of ['0', '1001', '1e3', '-1', '']) {
+      const { status, body } = await history(`?limit=${bad}`);
+      expect([bad, status, body.reasons?.map((r) => r.path)]).toEqual([bad, 400, ['limit']]);
+    }
   });
 
   it.each(routes)('answers %s only with a valid x-api-key', async (path) => {

@@ -4,6 +4,7 @@ import {
   ListBatchesUseCase,
   badPathParameter,
   notInTheAudit,
+  parseQuery,
   refuseQuery,
 } from '@sparkflow/audit-store';
 import {
@@ -11,6 +12,7 @@ import {
   type BatchReport,
   type EventLineage,
   type UserHistory,
+  UserHistoryQuery,
   batchIdProblem,
 } from '@sparkflow/contracts';
 import { ApiKeyGuard } from '@sparkflow/service-kit';
@@ -18,7 +20,8 @@ import { ApiKeyGuard } from '@sparkflow/service-kit';
 /**
  * Lineage and batch reports name people and their events: every route needs an `x-api-key` (health and
  * /metrics stay open). A query parameter a route does not read, or reads in another shape, is a 400 naming
- * it: the batch list reads `since`, `incomplete` and `limit`, the other routes none. A bad path parameter
+ * it: the batch list reads `since`, `incomplete`, `limit` and `cursor`, a person's history `limit`, the
+ * other routes none. A bad path parameter
  * is a 400 naming it, and an event, batch or person the audit has not seen a 404 `NOT_FOUND` naming it,
  * both `{statusCode, code, message, reasons}`.
  */
@@ -63,10 +66,10 @@ export class AuditQueryController {
     @Param('userId') userId: string,
     @Query() query: Record<string, unknown>,
   ): Promise<UserHistory> {
-    refuseQuery(query, 'GET /v1/users/:userId/history');
+    const { limit } = parseQuery(query, 'GET /v1/users/:userId/history', UserHistoryQuery);
     uuidParameter('userId', userId);
     return found(
-      await this.queries.userHistory(userId),
+      await this.queries.userHistory(userId, limit),
       'userId',
       `no events for user ${userId} in the audit`,
     );

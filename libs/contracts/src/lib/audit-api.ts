@@ -148,8 +148,16 @@ export interface EventLineage {
   stages: AuditTrailEvent[];
 }
 
-/** `GET /v1/users/:userId/history`: every event of one person, oldest first. */
+/** `GET /v1/users/:userId/history?limit=`: at most `limit` of a person's audit rows, the newest. */
+export const UserHistoryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type UserHistoryQuery = z.infer<typeof UserHistoryQuery>;
+
+/** `GET /v1/users/:userId/history`: the newest `limit` audit rows of one person's events, oldest first. */
 export interface UserHistory {
   userId: string;
   events: AuditTrailEvent[];
+  /** The person has more rows than `limit`: the older ones are left out (ask again with a larger `limit`, up to 1000). */
+  truncated: boolean;
 }

@@ -1,16 +1,12 @@
 import {
   BatchListQuery,
-  SparkflowErrorCode,
   decodeBatchListCursor,
   encodeBatchListCursor,
   type BatchList,
 } from '@sparkflow/contracts';
 import type { AuditEventsRepository } from '../record-events/audit-events.repository';
-import { badQuery, queryShapeProblems } from '../queries/query-parameters';
+import { parseQuery } from '../queries/query-parameters';
 import { isBatchComplete, isBatchMarkable } from './batch-complete';
-
-/** The parameters `GET /v1/batches` reads: any other is refused. */
-const LIST_PARAMETERS = Object.keys(BatchListQuery.shape);
 
 const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 /**
@@ -35,22 +31,7 @@ export class ListBatchesUseCase {
   ) {}
 
   async execute(raw: Record<string, unknown>): Promise<BatchList> {
-    // Every parameter at fault is named at once: the shape's faults, and the contract's for the others.
-    const shape = queryShapeProblems(raw, 'GET /v1/batches', LIST_PARAMETERS);
-    const faulted = new Set(shape.map((r) => r.path));
-    const parsed = BatchListQuery.safeParse(
-      Object.fromEntries(Object.entries(raw).filter(([k]) => !faulted.has(k))),
-    );
-    const reasons = [
-      ...shape,
-      ...(parsed.error?.issues ?? []).map((i) => ({
-        code: SparkflowErrorCode.SchemaInvalid,
-        message: i.message,
-        path: i.path.join('.'),
-      })),
-    ];
-    if (!parsed.success || reasons.length) throw badQuery(reasons);
-    const q = parsed.data;
+    const q = parseQuery(raw, 'GET /v1/batches', BatchListQuery);
     const since = q.since ? new Date(q.since) : new Date(this.now() - DEFAULT_WINDOW_MS);
     const incompleteOnly = q.incomplete === 'true';
     const after = q.cursor === undefined ? null : decodeBatchListCursor(q.cursor);

@@ -202,8 +202,20 @@ export class AuditEventsRepository {
     return inStageOrder(await this.ds.getRepository(AuditEventEntity).find({ where: { eventId } }));
   }
 
-  async userHistory(userId: string): Promise<AuditEventEntity[]> {
-    return inStageOrder(await this.ds.getRepository(AuditEventEntity).find({ where: { userId } }));
+  /**
+   * The person's `limit` newest rows (by `recorded_at`, ties in key order), oldest first, and whether older
+   * ones were left out.
+   */
+  async userHistory(
+    userId: string,
+    limit: number,
+  ): Promise<{ rows: AuditEventEntity[]; truncated: boolean }> {
+    const newest = await this.ds.getRepository(AuditEventEntity).find({
+      where: { userId },
+      order: { recordedAt: 'DESC', eventId: 'ASC', topic: 'ASC' },
+      take: limit + 1,
+    });
+    return { rows: inStageOrder(newest.slice(0, limit)), truncated: newest.length > limit };
   }
 
   /** Any one user of the batch that reached Cassandra, to show people where to look. */
