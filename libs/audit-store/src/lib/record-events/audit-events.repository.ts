@@ -156,6 +156,15 @@ function inStageOrder(rows: AuditEventEntity[]): AuditEventEntity[] {
 }
 
 /**
+ * `count` per `seconds`, as a batch report shows it: whole units from 10 up, two significant digits below
+ * (3 users over 204 s is 0.015/s, not 0), so a slow batch's rate is never shown as none.
+ */
+export function perSecond(count: number, seconds: number): number {
+  const rate = count / seconds;
+  return rate >= 10 ? Math.round(rate) : Number(rate.toPrecision(2));
+}
+
+/**
  * All SQL of the audit store. An event has one row per topic, its newest arrival there: a redelivery counts
  * once and changes nothing, a later arrival (a replayed event failing again) is the row's current state.
  */
@@ -244,7 +253,7 @@ export class AuditEventsRepository {
     return {
       firstIngestedAt: row.first_ingested?.toISOString() ?? null,
       lastPersistedAt: row.last_persisted?.toISOString() ?? null,
-      throughputPerSec: seconds && seconds > 0 ? Math.round(row.persisted / seconds) : null,
+      throughputPerSec: seconds && seconds > 0 ? perSecond(row.persisted, seconds) : null,
       latencyMs: { p50: round(row.p50), p95: round(row.p95), p99: round(row.p99) },
     };
   }
