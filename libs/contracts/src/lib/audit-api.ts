@@ -22,7 +22,10 @@ export interface BatchCounts {
 export interface BatchTiming {
   firstIngestedAt: string | null;
   lastPersistedAt: string | null;
-  /** Persisted events per second, from the first ingest to the last persisted acknowledgement. */
+  /**
+   * Persisted events per second, from the first ingest to the last persisted acknowledgement: whole from
+   * 10 up, two significant digits below (0.015 for 3 over 204 s).
+   */
   throughputPerSec: number | null;
   /** Ingest (raw event produced) → persisted (acknowledgement produced), per event. */
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
@@ -87,8 +90,9 @@ export function decodeBatchListCursor(token: string): BatchListCursor | null {
  */
 export const BatchListQuery = z.object({
   /** ISO date-time with its offset, within BATCH_LIST_SINCE_RANGE once in UTC; default 24 hours before the request. */
+  // `abort`: a since that is no date-time is told so, not also that it is out of range.
   since: z.iso
-    .datetime({ offset: true })
+    .datetime({ offset: true, abort: true })
     .refine(inSinceRange, {
       message: `must be from ${BATCH_LIST_SINCE_RANGE.from} to ${BATCH_LIST_SINCE_RANGE.to} (in UTC)`,
     })
