@@ -224,7 +224,9 @@ export class AuditEventsRepository {
       order: { recordedAt: 'DESC', eventId: 'ASC', topic: 'ASC' },
       take: limit + 1,
     });
-    return { rows: inStageOrder(newest.slice(0, limit)), truncated: newest.length > limit };
+    // Oldest first before the stable sort: rows whose recorded_at differ only in microseconds (the Date
+    // keeps milliseconds) stay in PostgreSQL's order.
+    return { rows: inStageOrder(newest.slice(0, limit).reverse()), truncated: newest.length > limit };
   }
 
   /** Any one user of the batch that reached Cassandra, to show people where to look. */
