@@ -19,6 +19,10 @@ describe('audit query API', () => {
   let base: string;
   const userId = '6f1c2a9e-4b7d-4e3a-9c1f-2d8e5b7a0c11';
   const eventId = '0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40';
+  /** An id the audit has never seen. */
+  const unknown = 'a5e2b0c4-1d3f-4e6a-8b9c-0d1e2f3a4b5c';
+  /** Every `limit` a person's history asked PostgreSQL for. */
+  const historyLimits: number[] = [];
   /** Every `since` the batch list asked PostgreSQL for. */
   const sinceAsked: Date[] = [];
 
@@ -37,17 +41,20 @@ describe('audit query API', () => {
       reasons: null,
     });
     const audit = {
-      lineage: async () => [row('users.raw', 'ingested')],
-      batchCounts: async () => ({
-        batchId: 'b1',
-        source: 'http-push',
-        expected: 1,
-        ingested: 1,
-        enriched: 1,
-        persisted: 1,
-        deadLettered: 0,
-        complete: true,
-      }),
+      lineage: async (id: string) => (id === unknown ? [] : [row('users.raw', 'ingested')]),
+      batchCounts: async (id: string) =>
+        id === 'nope'
+          ? null
+          : {
+              batchId: 'b1',
+              source: 'http-push',
+              expected: 1,
+              ingested: 1,
+              enriched: 1,
+              persisted: 1,
+              deadLettered: 0,
+              complete: true,
+            },
       batchTiming: async () => ({
         firstIngestedAt: null,
         lastPersistedAt: null,
@@ -55,7 +62,11 @@ describe('audit query API', () => {
         latencyMs: { p50: null, p95: null, p99: null },
       }),
       sampleUser: async () => userId,
-      userHistory: async () => [row('users.raw', 'ingested'), row('users.persisted', 'persisted')],
+      userHistory: async (id: string, limit: number) => {
+        historyLimits.push(limit);
+        const rows = [row('users.raw', 'ingested'), row('users.persisted', 'persisted')];
+        return { rows: id === unknown ? [] : rows.slice(-limit), truncated: id !== unknown && limit < 2 };
+      },
     };
     const module = await Test.createTestingModule({
       imports: [ServiceHealthModule],
@@ -108,7 +119,32 @@ describe('audit query API', () => {
           reasons: null,
         },
       ],
+      truncated: false,
     });
+  });
+
+  it("answers a person's history up to limit (default 100, at most 1000) and says when it left rows out", async () => {
+    const history = async (query: string) => {
+      const res = await fetch(`${base}/v1/users/${userId}/history${query}`, {
+        headers: { 'x-api-key': 'dev-audit-key' },
+      });
+      const body = (await res.json()) as {
+        events?: unknown[];
+        truncated?: boolean;
+        reasons?: { path: string }[];
+      };
+      return { status: res.status, body };
+    };
+    historyLimits.length = 0;
+    expect((await history('')).status).toBe(200);
+    expect((await history('?limit=1000')).status).toBe(200);
+    expect(await history('?limit=1')).toMatchObject({ status: 200, body: { truncated: true } });
+    expect((await history('?limit=1')).body.events).toHaveLength(1);
+    expect(historyLimits).toEqual([100, 1000, 1, 1]);
+    for (const bad of ['0', '1001', '1e3', '-1', '']) {
+      const { status, body } = await history(`?limit=${bad}`);
+      expect([bad, status, body.reasons?.map((r) => r.path)]).toEqual([bad, 400, ['limit']]);
+    }
   });
 
   it.each(routes)('answers %s only with a valid x-api-key', async (path) => {
@@ -137,8 +173,9 @@ describe('audit query API', () => {
         body: (await res.json()) as { since?: string; reasons?: { path: string }[] },
       };
     };
+    /** The answer names since, with the one problem that applies to it. */
     const namesSince = (body: { reasons?: { path: string }[] }) =>
-      (body.reasons ?? []).some((r) => r.path === 'since');
+      (body.reasons ?? []).filter((r) => r.path === 'since').length === 1;
     const { from, to } = BATCH_LIST_SINCE_RANGE;
 
     it.each([
@@ -148,6 +185,8 @@ describe('audit query API', () => {
       ['year 9999 at -01:00, year 10000 in UTC', '9999-12-31T23:30:00-01:00'],
       ['29 February of a common year', '2026-02-29T00:00:00Z'],
       ['a leap second', '2026-06-30T23:59:60Z'],
+      ['second 60 of an ordinary minute', '2026-12-02T13:00:60Z'],
+      ['an empty since', ''],
     ])('answers %s with 400 naming since, and asks PostgreSQL nothing', async (_, since) => {
       sinceAsked.length = 0;
       const { status, body } = await list(since);
@@ -244,6 +283,12 @@ describe('audit query API', () => {
       ['incomplete in capitals', 'incomplete=TRUE', 'incomplete'],
       ['an empty incomplete', 'incomplete', 'incomplete'],
       ['incomplete as an array', 'incomplete[]=true', 'incomplete'],
+      ['a cursor no answer gave', 'cursor=abc', 'cursor'],
+      [
+        'a cursor naming a batch id no batch can have',
+        `cursor=${Buffer.from('["1",""]').toString('base64url')}`,
+        'cursor',
+      ],
       ['a misspelt parameter', 'limt=5', 'limt'],
       ['a parameter the list does not read', 'page=2', 'page'],
     ])('GET /v1/batches answers %s with 400 naming it, asking PostgreSQL nothing', async (_, query, name) => {
@@ -335,6 +380,74 @@ describe('audit query API', () => {
     const res = await fetch(`${base}/v1/batches/${id}`, { headers: { 'x-api-key': 'dev-audit-key' } });
     expect(res.status).toBe(400);
     expect(JSON.stringify(await res.json())).toContain(problem);
+  });
+
+  describe('answers a bad path parameter or an entity not in the audit in the documented error shape', () => {
+    const SEED = Number(process.env['SPARKFLOW_PROPERTY_SEED'] ?? 20261202);
+    const get = async (path: string) => {
+      const res = await fetch(`${base}${path}`, { headers: { 'x-api-key': 'dev-audit-key' } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const segment = fc
+      .string({ minLength: 1, maxLength: 60, unit: 'grapheme' })
+      .filter((s) => s !== '.' && s !== '..')
+      .map(encodeURIComponent);
+    const notUuid = segment.filter((s) => !/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(s));
+
+    it.each([
+      ['eventId', (id: string) => `/v1/events/${id}`],
+      ['userId', (id: string) => `/v1/users/${id}/history`],
+    ])('answers any %s that is not a UUID with 400 naming it', async (name, route) => {
+      await fc.assert(
+        fc.asyncProperty(notUuid, async (id) => {
+          const { status, body } = await get(route(id));
+          expect(status).toBe(400);
+          expect(body).toEqual({
+            statusCode: 400,
+            code: 'SCHEMA_INVALID',
+            message: expect.stringContaining(name),
+            reasons: [expect.objectContaining({ code: 'SCHEMA_INVALID', path: name })],
+          });
+        }),
+        { seed: SEED, numRuns: 100 },
+      );
+    });
+
+    it.each([encodeURIComponent('b\u00001'), '%00', 'b'.repeat(201)])(
+      'answers batch id %s, which no batch can have, with 400 naming batchId',
+      async (id) => {
+        const { status, body } = await get(`/v1/batches/${id}`);
+        expect(status).toBe(400);
+        expect(body).toEqual({
+          statusCode: 400,
+          code: 'SCHEMA_INVALID',
+          message: expect.stringContaining('batchId'),
+          reasons: [expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'batchId' })],
+        });
+      },
+    );
+
+    it.each([
+      ['batchId', '/v1/batches/nope', 'no batch nope in the audit'],
+      ['eventId', `/v1/events/${unknown}`, `no event ${unknown} in the audit`],
+      ['userId', `/v1/users/${unknown}/history`, `no events for user ${unknown} in the audit`],
+    ])('answers a %s the audit has not seen with 404 NOT_FOUND naming it', async (path, route, message) => {
+      expect(await get(route)).toEqual({
+        status: 404,
+        body: {
+          statusCode: 404,
+          code: 'NOT_FOUND',
+          message,
+          reasons: [{ code: 'NOT_FOUND', message, path }],
+        },
+      });
+    });
+
+    it('leaves a route that does not exist without a code, so a client tells it from an entity not found', async () => {
+      const { status, body } = await get('/v1/batchez/b1');
+      expect(status).toBe(404);
+      expect(body['code']).toBeUndefined();
+    });
   });
 
   it('keeps the health endpoints open for probes', async () => {

@@ -1,19 +1,18 @@
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import {
-  BadRequestException,
-  Controller,
-  Get,
-  NotFoundException,
-  Param,
-  ParseUUIDPipe,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
-import { AuditQueriesUseCase, ListBatchesUseCase, refuseQuery } from '@sparkflow/audit-store';
+  AuditQueriesUseCase,
+  ListBatchesUseCase,
+  badPathParameter,
+  notInTheAudit,
+  parseQuery,
+  refuseQuery,
+} from '@sparkflow/audit-store';
 import {
   type BatchList,
   type BatchReport,
   type EventLineage,
   type UserHistory,
+  UserHistoryQuery,
   batchIdProblem,
 } from '@sparkflow/contracts';
 import { ApiKeyGuard } from '@sparkflow/service-kit';
@@ -21,7 +20,10 @@ import { ApiKeyGuard } from '@sparkflow/service-kit';
 /**
  * Lineage and batch reports name people and their events: every route needs an `x-api-key` (health and
  * /metrics stay open). A query parameter a route does not read, or reads in another shape, is a 400 naming
- * it: the batch list reads `since`, `incomplete` and `limit`, the other routes none.
+ * it: the batch list reads `since`, `incomplete`, `limit` and `cursor`, a person's history `limit`, the
+ * other routes none. A bad path parameter
+ * is a 400 naming it, and an event, batch or person the audit has not seen a 404 `NOT_FOUND` naming it,
+ * both `{statusCode, code, message, reasons}`.
  */
 @Controller('v1')
 @UseGuards(ApiKeyGuard)
@@ -40,11 +42,12 @@ export class AuditQueryController {
   /** The event's path across topics: ingested → enriched → persisted, or → dead-lettered with reasons. */
   @Get('events/:eventId')
   async event(
-    @Param('eventId', new ParseUUIDPipe()) eventId: string,
+    @Param('eventId') eventId: string,
     @Query() query: Record<string, unknown>,
   ): Promise<EventLineage> {
     refuseQuery(query, 'GET /v1/events/:eventId');
-    return found(await this.queries.eventLineage(eventId), `no event ${eventId} in the audit`);
+    uuidParameter('eventId', eventId);
+    return found(await this.queries.eventLineage(eventId), 'eventId', `no event ${eventId} in the audit`);
   }
 
   @Get('batches/:batchId')
@@ -54,21 +57,33 @@ export class AuditQueryController {
   ): Promise<BatchReport> {
     refuseQuery(query, 'GET /v1/batches/:batchId');
     const problem = batchIdProblem(batchId);
-    if (problem) throw new BadRequestException(problem);
-    return found(await this.queries.batchReport(batchId), `no batch ${batchId} in the audit`);
+    if (problem) throw badPathParameter('batchId', problem);
+    return found(await this.queries.batchReport(batchId), 'batchId', `no batch ${batchId} in the audit`);
   }
 
   @Get('users/:userId/history')
   async history(
-    @Param('userId', new ParseUUIDPipe()) userId: string,
+    @Param('userId') userId: string,
     @Query() query: Record<string, unknown>,
   ): Promise<UserHistory> {
-    refuseQuery(query, 'GET /v1/users/:userId/history');
-    return found(await this.queries.userHistory(userId), `no events for user ${userId} in the audit`);
+    const { limit } = parseQuery(query, 'GET /v1/users/:userId/history', UserHistoryQuery);
+    uuidParameter('userId', userId);
+    return found(
+      await this.queries.userHistory(userId, limit),
+      'userId',
+      `no events for user ${userId} in the audit`,
+    );
   }
 }
 
-function found<T>(value: T | null, notFound: string): T {
-  if (value === null) throw new NotFoundException(notFound);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Event and user ids are UUIDs (8-4-4-4-12 hexadecimal digits): anything else is a 400 naming the parameter. */
+function uuidParameter(name: string, value: string): void {
+  if (!UUID.test(value)) throw badPathParameter(name, 'must be a UUID (8-4-4-4-12 hexadecimal digits)');
+}
+
+function found<T>(value: T | null, name: string, notFound: string): T {
+  if (value === null) throw notInTheAudit(name, notFound);
   return value;
 }

@@ -30,6 +30,8 @@ export enum SparkflowErrorCode {
   SourceUnavailable = 'SOURCE_UNAVAILABLE',
   /** The upstream API answered something unusable (not JSON, not a randomuser response, a 4xx). */
   SourceInvalidResponse = 'SOURCE_INVALID_RESPONSE',
+  /** What a request asked for is not there (an audit look-up of an event, batch or person it has not seen). */
+  NotFound = 'NOT_FOUND',
   /** Anything without a code: retried within the attempt budget, then dead-lettered. */
   Unknown = 'UNKNOWN',
 }

@@ -48,6 +48,7 @@ describe('the error tables', () => {
   it('answers bad input with 4xx', () => {
     expect(httpStatus(SparkflowErrorCode.SchemaInvalid)).toBe(400);
     expect(httpStatus(SparkflowErrorCode.RecordTooLarge)).toBe(413);
+    expect(httpStatus(SparkflowErrorCode.NotFound)).toBe(404);
   });
 });
 
@@ -63,7 +64,9 @@ describe('SparkflowException', () => {
       { code: SparkflowErrorCode.SchemaInvalid, message: 'Required', path: 'email' },
       { code: SparkflowErrorCode.SemanticInvalid, message: 'born in the future', path: 'dob.date' },
     ];
-    expect(reasonsOf(new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'invalid', { reasons }))).toEqual(reasons);
+    expect(
+      reasonsOf(new SparkflowException(SparkflowErrorCode.SchemaInvalid, 'invalid', { reasons })),
+    ).toEqual(reasons);
     expect(reasonsOf(new SparkflowException(SparkflowErrorCode.PostgresRejected, 'NUL'))).toEqual([
       { code: 'POSTGRES_REJECTED', message: 'NUL', path: null },
     ]);

@@ -2,7 +2,8 @@ import { SparkflowErrorCode, assertNever } from '@sparkflow/contracts';
 
 /**
  * What a consumer does with a record that failed with a code:
- * - `dead-letter` now: the downstream will never accept it (bad input, a value a database refuses);
+ * - `dead-letter` now: the downstream will never accept it (bad input, a value a database refuses; a
+ *   `NOT_FOUND`, an API's answer rather than a record's failure, would find the same absence again);
  * - `retry` a few times (`RetryPolicy.maxAttempts`), then dead-letter: the cause is unknown;
  * - `wait`: a dependency is down; retry for up to `RetryPolicy.outageBudgetMs`, since a valid record
  *   must not land on the DLQ because a database restarted.
@@ -20,6 +21,7 @@ export function disposition(code: SparkflowErrorCode): Disposition {
     case SparkflowErrorCode.RecordTooLarge:
     case SparkflowErrorCode.BrokerRejected:
     case SparkflowErrorCode.SourceInvalidResponse:
+    case SparkflowErrorCode.NotFound:
       return 'dead-letter';
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
@@ -46,6 +48,8 @@ export function httpStatus(code: SparkflowErrorCode): number {
       return 400;
     case SparkflowErrorCode.RecordTooLarge:
       return 413;
+    case SparkflowErrorCode.NotFound:
+      return 404;
     case SparkflowErrorCode.SemanticInvalid:
     case SparkflowErrorCode.CassandraRejected:
     case SparkflowErrorCode.PostgresRejected:

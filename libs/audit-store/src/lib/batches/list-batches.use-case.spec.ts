@@ -40,6 +40,12 @@ describe('a batch may be recorded complete for good', () => {
   });
 });
 
+/** A listed batch as the repository answers it: with the cursor of its place in the list. */
+const placed = <B extends { batchId: string; createdAt: string }>(b: B) => ({
+  ...b,
+  cursor: { createdAtMicros: BigInt(Date.parse(b.createdAt)) * 1000n, batchId: b.batchId },
+});
+
 describe('listing batches', () => {
   const now = Date.parse('2026-11-30T12:00:00Z');
   const rows = [
@@ -56,7 +62,7 @@ describe('listing batches', () => {
       createdAt: '2026-11-30T11:57:00.000Z',
       ...counts({ ingested: 1, persisted: 1 }),
     },
-  ];
+  ].map(placed);
   let asked: Date | undefined;
   let askedLimit: number | undefined;
   let askedUnmarkedOnly: boolean | undefined;
@@ -124,12 +130,14 @@ describe('listing batches', () => {
   });
 
   it('says truncated with incomplete=true only when the unmarked batches filled the scan', async () => {
-    const many = Array.from({ length: BATCH_SCAN_LIMIT }, (_, i) => ({
-      batchId: `c${i}`,
-      source: 'http-push',
-      createdAt: '2026-11-30T11:00:00.000Z',
-      ...counts(),
-    }));
+    const many = Array.from({ length: BATCH_SCAN_LIMIT }, (_, i) =>
+      placed({
+        batchId: `c${i}`,
+        source: 'http-push',
+        createdAt: '2026-11-30T11:00:00.000Z',
+        ...counts(),
+      }),
+    );
     const full = new ListBatchesUseCase(
       { batchesSince: async () => many, markComplete: async (ids: string[]) => ids.length },
       () => now,

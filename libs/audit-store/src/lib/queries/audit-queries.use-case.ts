@@ -46,8 +46,9 @@ export class AuditQueriesUseCase {
     return { ...counts, timing, sampleUserId };
   }
 
-  async userHistory(userId: string): Promise<UserHistory | null> {
-    const events = await this.repository.userHistory(userId.toLowerCase());
-    return events.length ? { userId, events: events.map(auditTrailEventOf) } : null;
+  /** The person's newest `limit` rows, oldest first, and whether older ones were left out. */
+  async userHistory(userId: string, limit: number): Promise<UserHistory | null> {
+    const { rows, truncated } = await this.repository.userHistory(userId.toLowerCase(), limit);
+    return rows.length ? { userId, events: rows.map(auditTrailEventOf), truncated } : null;
   }
 }

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { SparkflowErrorCode, type DeadLetterReason } from '@sparkflow/contracts';
 import { SparkflowException } from '@sparkflow/errors';
 
@@ -47,6 +48,44 @@ export function queryShapeProblems(
       );
   }
   return [...reasons.values()];
+}
+
+/**
+ * A 400 in the audit's shape naming a path parameter (`eventId`, `userId`, `batchId`); the message
+ * starts with its name, as a query parameter's reasons do.
+ */
+export function badPathParameter(path: string, problem: string): SparkflowException {
+  const message = problem.startsWith(`${path}: `) ? problem.slice(path.length + 2) : problem;
+  return new SparkflowException(SparkflowErrorCode.SchemaInvalid, `${path}: ${message}`, {
+    reasons: [{ code: SparkflowErrorCode.SchemaInvalid, message, path }],
+  });
+}
+
+/**
+ * A 404 NOT_FOUND naming the path parameter whose event, batch or person the audit has not seen. A
+ * route that does not exist is Nest's own 404, which has no `code`: a client tells the two apart by it.
+ */
+export function notInTheAudit(path: string, message: string): SparkflowException {
+  return new SparkflowException(SparkflowErrorCode.NotFound, message, {
+    reasons: [{ code: SparkflowErrorCode.NotFound, message, path }],
+  });
+}
+
+/**
+ * A route's query read with its contract `schema`: every parameter at fault is named at once, the shape's
+ * faults (`queryShapeProblems`) and the contract's for the others, in one 400.
+ */
+export function parseQuery<S extends z.ZodObject>(
+  raw: Record<string, unknown>,
+  route: string,
+  schema: S,
+): z.infer<S> {
+  const shape = queryShapeProblems(raw, route, Object.keys(schema.shape));
+  const faulted = new Set(shape.map((r) => r.path));
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(raw).filter(([k]) => !faulted.has(k))));
+  const reasons = [...shape, ...(parsed.error?.issues ?? []).map((i) => reason(i.path.join('.'), i.message))];
+  if (!parsed.success || reasons.length) throw badQuery(reasons);
+  return parsed.data;
 }
 
 /** Refuses with a 400 any query parameter sent to a route that reads none. */

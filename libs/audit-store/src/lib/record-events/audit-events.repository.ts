@@ -1,5 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { type BatchCounts, type BatchSummary, type BatchTiming } from '@sparkflow/contracts';
+import {
+  type BatchCounts,
+  type BatchListCursor,
+  type BatchSummary,
+  type BatchTiming,
+} from '@sparkflow/contracts';
 import { isBatchComplete } from '../batches/batch-complete';
 import { AuditEventEntity, type AuditOutcome } from '../entities/audit-event.entity';
 import { BatchEntity } from '../entities/batch.entity';
@@ -75,20 +80,30 @@ const INSERT_BATCHES = `
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
   ON CONFLICT DO NOTHING`;
 
+/** `created_at` as the microseconds since the epoch PostgreSQL keeps, exactly: a cursor's position. */
+const CREATED_MICROS = `(extract(epoch FROM created_at) * 1000000)::bigint::text`;
+
 /**
- * Each batch registered since $1 with its counts by outcome (one index range per batch), newest first; a
- * dead-lettered event later persisted counts as persisted only, as in COUNT_OUTCOMES. With `unmarkedOnly`,
- * the batches recorded complete (`completed_at`) are left out before any is counted or cut to the limit:
- * the partial index `batches_not_complete_created_at` holds just the others (ADR 18).
+ * Each batch registered since $1 with its counts by outcome (one index range per batch), newest first, ties
+ * of `created_at` by batch id; a dead-lettered event later persisted counts as persisted only, as in
+ * COUNT_OUTCOMES. With `unmarkedOnly`, the batches recorded complete (`completed_at`) are left out before
+ * any is counted or cut to the limit: the partial index `batches_not_complete_created_at` holds just the
+ * others (ADR 18). With `after`, only the batches after ($3 µs since the epoch, $4) in that order: each
+ * page of a listing starts just after the last one's last batch, two batches of one instant included.
  */
 // The newest batches first, cut to the limit before any is counted: counting is the cost (every event row).
-const batchesSinceQuery = (unmarkedOnly: boolean) => `
-  SELECT b.batch_id, b.source, b.expected_count, b.created_at,
+const batchesSinceQuery = (unmarkedOnly: boolean, after: boolean) => `
+  SELECT b.batch_id, b.source, b.expected_count, b.created_at, b.created_micros,
     coalesce(c.ingested, 0) AS ingested, coalesce(c.enriched, 0) AS enriched,
     coalesce(c.dead_lettered, 0) AS dead_lettered, coalesce(c.persisted, 0) AS persisted
   FROM (
-    SELECT batch_id, source, expected_count, created_at FROM batches
-    WHERE created_at >= $1${unmarkedOnly ? ' AND completed_at IS NULL' : ''}
+    SELECT batch_id, source, expected_count, created_at, ${CREATED_MICROS} AS created_micros FROM batches
+    WHERE created_at >= $1${unmarkedOnly ? ' AND completed_at IS NULL' : ''}${
+      after
+        ? ` AND (created_at < 'epoch'::timestamptz + $3::bigint * interval '1 microsecond'
+      OR (created_at = 'epoch'::timestamptz + $3::bigint * interval '1 microsecond' AND batch_id > $4))`
+        : ''
+    }
     ORDER BY created_at DESC, batch_id
     LIMIT $2
   ) b
@@ -102,8 +117,6 @@ const batchesSinceQuery = (unmarkedOnly: boolean) => `
     FROM audit_events e WHERE e.batch_id = b.batch_id
   ) c ON true
   ORDER BY b.created_at DESC, b.batch_id`;
-const BATCHES_SINCE = batchesSinceQuery(false);
-const UNMARKED_BATCHES_SINCE = batchesSinceQuery(true);
 
 /** Marks batches complete, each once: a batch already marked keeps the time it was first found complete. */
 const MARK_COMPLETE = `
@@ -140,6 +153,15 @@ function inStageOrder(rows: AuditEventEntity[]): AuditEventEntity[] {
       new Date(a.recordedAt).getTime() - new Date(b.recordedAt).getTime() ||
       STAGE_ORDER[a.outcome] - STAGE_ORDER[b.outcome],
   );
+}
+
+/**
+ * `count` per `seconds`, as a batch report shows it: whole units from 10 up, two significant digits below
+ * (3 users over 204 s is 0.015/s, not 0), so a slow batch's rate is never shown as none.
+ */
+export function perSecond(count: number, seconds: number): number {
+  const rate = count / seconds;
+  return rate >= 10 ? Math.round(rate) : Number(rate.toPrecision(2));
 }
 
 /**
@@ -189,8 +211,22 @@ export class AuditEventsRepository {
     return inStageOrder(await this.ds.getRepository(AuditEventEntity).find({ where: { eventId } }));
   }
 
-  async userHistory(userId: string): Promise<AuditEventEntity[]> {
-    return inStageOrder(await this.ds.getRepository(AuditEventEntity).find({ where: { userId } }));
+  /**
+   * The person's `limit` newest rows (by `recorded_at`, ties in key order), oldest first, and whether older
+   * ones were left out.
+   */
+  async userHistory(
+    userId: string,
+    limit: number,
+  ): Promise<{ rows: AuditEventEntity[]; truncated: boolean }> {
+    const newest = await this.ds.getRepository(AuditEventEntity).find({
+      where: { userId },
+      order: { recordedAt: 'DESC', eventId: 'ASC', topic: 'ASC' },
+      take: limit + 1,
+    });
+    // Oldest first before the stable sort: rows whose recorded_at differ only in microseconds (the Date
+    // keeps milliseconds) stay in PostgreSQL's order.
+    return { rows: inStageOrder(newest.slice(0, limit).reverse()), truncated: newest.length > limit };
   }
 
   /** Any one user of the batch that reached Cassandra, to show people where to look. */
@@ -219,7 +255,7 @@ export class AuditEventsRepository {
     return {
       firstIngestedAt: row.first_ingested?.toISOString() ?? null,
       lastPersistedAt: row.last_persisted?.toISOString() ?? null,
-      throughputPerSec: seconds && seconds > 0 ? Math.round(row.persisted / seconds) : null,
+      throughputPerSec: seconds && seconds > 0 ? perSecond(row.persisted, seconds) : null,
       latencyMs: { p50: round(row.p50), p95: round(row.p95), p99: round(row.p99) },
     };
   }
@@ -249,27 +285,30 @@ export class AuditEventsRepository {
 
   /**
    * Batches registered at or after `since`, newest first, at most `limit`; `complete` is left to the caller.
-   * With `unmarkedOnly`, only those not recorded complete by `markComplete`.
+   * With `unmarkedOnly`, only those not recorded complete by `markComplete`; with `after`, only those after
+   * that batch in the list's order. Each comes with its own cursor, where a list that ends with it goes on.
    */
   async batchesSince(
     since: Date,
     limit: number,
     unmarkedOnly = false,
-  ): Promise<Omit<BatchSummary, 'complete'>[]> {
+    after: BatchListCursor | null = null,
+  ): Promise<(Omit<BatchSummary, 'complete'> & { cursor: BatchListCursor })[]> {
+    const parameters: unknown[] = [since.toISOString(), limit];
+    if (after) parameters.push(after.createdAtMicros.toString(), after.batchId);
     const rows: {
       batch_id: string;
       source: string;
       expected_count: number | null;
       created_at: Date;
+      created_micros: string;
       ingested: number;
       enriched: number;
       dead_lettered: number;
       persisted: number;
-    }[] = await this.ds.query(unmarkedOnly ? UNMARKED_BATCHES_SINCE : BATCHES_SINCE, [
-      since.toISOString(),
-      limit,
-    ]);
+    }[] = await this.ds.query(batchesSinceQuery(unmarkedOnly, after !== null), parameters);
     return rows.map((r) => ({
+      cursor: { createdAtMicros: BigInt(r.created_micros), batchId: r.batch_id },
       batchId: r.batch_id,
       source: r.source,
       expected: r.expected_count,

@@ -122,7 +122,7 @@ describe('an event recorded without reading users.enriched, on the local Postgre
         'http-push',
       ],
     ]);
-    expect((await queries.userHistory(e.userId))?.events.map((x) => x.outcome)).toEqual([
+    expect((await queries.userHistory(e.userId, 100))?.events.map((x) => x.outcome)).toEqual([
       'ingested',
       'enriched',
       'persisted',

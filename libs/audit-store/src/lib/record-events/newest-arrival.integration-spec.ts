@@ -83,7 +83,7 @@ describe('the audit keeps the newest arrival of an event on each topic, on the l
       ['users.raw', '180', '2026-12-02T02:00:00.000Z', null],
       ['users.dlq', '73', '2026-12-02T02:00:00.300Z', secondFailure],
     ]);
-    expect((await repo.userHistory(userId)).map((e) => e.reasons)).toEqual([null, secondFailure]);
+    expect((await repo.userHistory(userId, 100)).rows.map((e) => e.reasons)).toEqual([null, secondFailure]);
     expect(await queries.batchReport(batchId)).toMatchObject({
       expected: 1,
       ingested: 1,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseError } from 'pg';
-import type { InboundMessage } from '@sparkflow/kafka';
+import { batchIdProblem, HEADERS, type DeadLetterEvent } from '@sparkflow/contracts';
+import { deadLetterFor, type InboundMessage } from '@sparkflow/kafka';
 import fc from 'fast-check';
 import { auditRowsOf, declaredBatchSize, RecordEventsUseCase } from './record-events.use-case';
 import type { AuditEventsRepository, AuditRow } from './audit-events.repository';
@@ -239,8 +240,8 @@ describe('RecordEventsUseCase', () => {
 
   it('stores the rows PostgreSQL accepts and fails only the ones it refuses, as POSTGRES_REJECTED', async () => {
     const stored: string[] = [];
-    const record = jest.fn(async (rows: { batchId: string | null; eventId: string }[]) => {
-      if (rows.some((r) => r.batchId?.includes('\u0000'))) {
+    const record = jest.fn(async (rows: { source: string | null; eventId: string }[]) => {
+      if (rows.some((r) => r.source?.includes('\u0000'))) {
         throw Object.assign(
           new DatabaseError('invalid byte sequence for encoding "UTF8": 0x00', 0, 'error'),
           {
@@ -256,7 +257,8 @@ describe('RecordEventsUseCase', () => {
       ids.map((id, i) =>
         msg('users.raw', 'x', {
           'sparkflow-event-id': id,
-          'sparkflow-batch-id': i === 4 ? 'seed\u0000-p1' : 'b-1',
+          'sparkflow-batch-id': 'b-1',
+          'sparkflow-source': i === 4 ? 'seed\u0000-p1' : 'synthetic',
         }),
       ),
     );
@@ -310,5 +312,43 @@ describe('declaredBatchSize', () => {
       null,
       null,
     ]);
+  });
+});
+
+describe('a raw record and its dead letter are filed under one batch', () => {
+  const SEED = Number(process.env['SPARKFLOW_PROPERTY_SEED'] ?? 20261202);
+
+  it('for any batch header, the raw row, the registered batch and the dead letter name the same id, one the API accepts', async () => {
+    const header = fc.oneof(
+      fc.string({ minLength: 1, maxLength: 400, unit: 'binary' }),
+      fc.string({ minLength: 190, maxLength: 260 }),
+      fc.string({ minLength: 1, maxLength: 20_000, unit: 'grapheme' }),
+      fc.constantFrom(
+        'review-ops-long-' + 'y'.repeat(300),
+        'a\u0000b',
+        '\ud800'.repeat(250),
+        'x'.repeat(50_009),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(header, async (batchHeader) => {
+        const raw = msg('users.raw', 'not json at all', {
+          [HEADERS.batchId]: batchHeader,
+          [HEADERS.eventId]: randomUUID(),
+          [HEADERS.source]: 'http-push',
+        });
+        const letter = deadLetterFor(raw, 'enrichment', new Error('not json'), 1);
+        const rawRows = auditRowsOf(raw);
+        const dlqRows = auditRowsOf(msg('users.dlq', letter.event));
+        const record = jest.fn().mockResolvedValue(undefined);
+        await new RecordEventsUseCase({ record } as unknown as AuditEventsRepository).execute([raw]);
+        const batchId = (letter.event as DeadLetterEvent).payload.originalBatchId;
+        expect(rawRows?.map((r) => r.batchId)).toEqual([batchId]);
+        expect(dlqRows?.map((r) => r.batchId)).toEqual([batchId]);
+        expect(record.mock.calls[0][1]).toEqual([expect.objectContaining({ batchId })]);
+        expect(batchIdProblem(batchId ?? '')).toBeNull();
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
   });
 });

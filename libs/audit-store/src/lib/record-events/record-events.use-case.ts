@@ -8,6 +8,7 @@ import {
   SparkflowErrorCode,
   TOPICS,
   eventOf,
+  storableId,
   type DeadLetterReason,
 } from '@sparkflow/contracts';
 import { type InboundMessage, type MessageOutcome, OK, SparkflowException, failed } from '@sparkflow/kafka';
@@ -151,7 +152,8 @@ export function auditRowsOf(m: InboundMessage): AuditRow[] | null {
     outcome,
     partition: m.partition,
     offset: m.offset,
-    batchId: envelope.success ? envelope.data.batchId : (m.headers[HEADERS.batchId] ?? null),
+    // A header names the batch as the record's dead letter will (`storableId`): one event, one batch.
+    batchId: envelope.success ? envelope.data.batchId : storableId(m.headers[HEADERS.batchId]),
     source: envelope.success ? envelope.data.source : (m.headers[HEADERS.source] ?? null),
     producedAt: envelope.success ? new Date(envelope.data.producedAt) : null,
     userId: null as string | null,
@@ -223,7 +225,7 @@ export class RecordEventsUseCase {
     // Every identified raw record carries its batch, so whether a batch is registered never depends on
     // how the records happened to be grouped into Kafka batches (a replay groups them differently).
     const units: Unit[] = messages.map((m, index) => {
-      const batchId = m.headers[HEADERS.batchId];
+      const batchId = storableId(m.headers[HEADERS.batchId]);
       const rows = auditRowsOf(m);
       let batch: BatchRow | null = null;
       if (m.topic === TOPICS.usersRaw && batchId && rows !== null) {

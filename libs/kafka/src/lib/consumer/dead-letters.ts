@@ -6,6 +6,10 @@ import {
   nameBasedEventId,
   SCHEMA_VERSION,
   TOPICS,
+  cutAt,
+  sha256Hex,
+  storableId as optionalId,
+  storableText,
   topicSpec,
   type DeadLetterEvent,
   type Stage,
@@ -13,7 +17,6 @@ import {
 import { reasonsOf } from '@sparkflow/errors';
 import type { OutboundEvent } from '../producer/event-producer';
 import type { InboundMessage } from './inbound-message';
-import { cutAt, sha256Hex, storableText } from './storable-text';
 
 export const DLQ_TOPIC = TOPICS.usersDlq;
 
@@ -61,9 +64,6 @@ function storableReasons(reasons: DeadLetterReason[]): DeadLetterReason[] {
   }
   return kept;
 }
-
-const optionalId = (value: string | undefined | null) =>
-  value === undefined || value === null ? null : storableText(value, MAX_ID_CHARS);
 
 /** What a record's source or batch is when nothing readable names it. */
 const UNKNOWN = 'unknown';

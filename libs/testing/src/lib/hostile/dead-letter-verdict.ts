@@ -45,7 +45,9 @@ export function stagesJudgingInput(code: SparkflowErrorCode): readonly Stage[] {
     // Cassandra refusing a statement the contracts let through (such as "Batch too large") is the
     // store's configuration disagreeing with the contracts, not the record being wrong. Outages are
     // waited out, never dead-lettered on a record's account; the upstream API's failures are answered
-    // to the caller and are never about one record; a failure nobody explained judges nothing.
+    // to the caller and are never about one record; a failure nobody explained judges nothing; a look-up
+    // that found nothing (NOT_FOUND) is an API's answer, never a record's dead letter.
+    case SparkflowErrorCode.NotFound:
     case SparkflowErrorCode.CassandraRejected:
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BATCH_ID_MAX_LENGTH } from './envelope';
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -24,3 +25,12 @@ export function storableText(text: string, max = 200): string {
   const tail = `…#${sha256Hex(text).slice(0, 16)}`;
   return cutAt(escaped, max - tail.length) + tail;
 }
+
+/**
+ * An id (event, batch, key) read from a record's headers or key, as every stage keeps it: storable and at
+ * most BATCH_ID_MAX_LENGTH characters (a longer one keeps a prefix and a hash), null for none. A dead
+ * letter names its record's ids this way and the audit files the record under the same ones, so an event
+ * whose batch header is too long or holds a NUL is still in one batch, whose id the audit API accepts.
+ */
+export const storableId = (value: string | undefined | null): string | null =>
+  value === undefined || value === null ? null : storableText(value, BATCH_ID_MAX_LENGTH);
