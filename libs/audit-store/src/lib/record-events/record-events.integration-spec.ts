@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { DeadLetterEvent, HEADERS, TOPICS } from '@sparkflow/contracts';
-import { BatchConsumer, EventProducer, OK, type RetryNotice } from '@sparkflow/kafka';
+import { BatchConsumer, EventProducer, OK, deadLetterFor, type RetryNotice } from '@sparkflow/kafka';
 import {
   deadLettersWhere,
   integrationSettings,
@@ -41,6 +41,43 @@ function rawRecord(batchId: string, batchSize: number) {
   };
   // One key: every record in one partition, the healthy batch behind the poison.
   return { eventId, message: { key: 'audit-poison-it', value, headers } };
+}
+
+/**
+ * A dead letter of enrichment for a raw event of `batchId`, as `deadLetterFor` builds it, with `reason`
+ * as its reason's message as another producer might write it (a NUL included).
+ */
+function deadLetterRecord(batchId: string, reason: string) {
+  const original = rawRecord(batchId, 3);
+  const built = deadLetterFor(
+    {
+      topic: TOPICS.usersRaw,
+      partition: 0,
+      offset: '0',
+      key: original.message.key,
+      value: Buffer.from(original.message.value),
+      headers: original.message.headers,
+      timestamp: Date.now(),
+      traceHeaders: {},
+    },
+    'enrichment',
+    new Error('refused'),
+    1,
+  );
+  const event = built.event as DeadLetterEvent;
+  const value = {
+    ...event,
+    payload: { ...event.payload, reasons: [{ ...event.payload.reasons[0], message: reason }] },
+  };
+  return {
+    eventId: event.eventId,
+    originalEventId: original.eventId,
+    message: {
+      key: 'audit-poison-it',
+      value: JSON.stringify(value),
+      headers: { [HEADERS.eventId]: event.eventId },
+    },
+  };
 }
 
 /** Starts a new group at the current end of its topics, so the test reads only what it writes. */
@@ -105,13 +142,18 @@ describe('the audit on the real broker and PostgreSQL', () => {
     expect((await repo.lineage(eventId)).map((r) => r.outcome)).toEqual(['ingested']);
   });
 
-  it('quarantines a record PostgreSQL refuses (a NUL byte in its batch id), commits it, and completes the healthy batch behind it', async () => {
+  it("quarantines a record PostgreSQL refuses (a NUL byte in a dead letter's reason), commits it, and completes the healthy batch behind it", async () => {
     const groupId = scratch.group('it-audit-poison');
     await startAtEnd(groupId);
-    const poisonBatch = `synthetic-seed\u0000-${uniqueName('p')}`;
+    // Every id a record names is stored escaped and clamped (`storableId`), so what PostgreSQL can still
+    // refuse comes from a dead letter's reasons, kept as jsonb, which holds no NUL: a letter from a
+    // producer that did not build it storable, in the partition of the healthy batch's letters.
     const healthyBatch = uniqueName('healthy');
-    const poison = rawRecord(poisonBatch, 1);
+    const poison = deadLetterRecord(healthyBatch, 'refused\u0000here');
     const healthy = Array.from({ length: 3 }, () => rawRecord(healthyBatch, 3));
+    const healthyLetters = Array.from({ length: 2 }, () =>
+      deadLetterRecord(healthyBatch, 'an honest reason'),
+    );
 
     const notices: RetryNotice[] = [];
     const producer = new EventProducer(kafka);
@@ -131,19 +173,27 @@ describe('the audit on the real broker and PostgreSQL', () => {
     try {
       const raw = kafka.producer();
       await raw.connect();
+      await raw.send({ topic: TOPICS.usersRaw, acks: -1, messages: healthy.map((h) => h.message) });
       await raw.send({
-        topic: TOPICS.usersRaw,
+        topic: TOPICS.usersDlq,
         acks: -1,
-        messages: [poison.message, ...healthy.map((h) => h.message)],
+        messages: [poison.message, ...healthyLetters.map((l) => l.message)],
       });
       await raw.disconnect();
 
-      // The healthy batch behind the poison completes.
+      // The healthy batch, and the healthy letters behind the poison, are recorded.
       const counts = await until(async () => {
         const c = await repo.batchCounts(healthyBatch);
         return c && c.ingested === 3 ? c : null;
       }, 'the healthy batch in the audit');
       expect(counts).toMatchObject({ expected: 3, ingested: 3 });
+      for (const letter of healthyLetters) {
+        const rows = await until(async () => {
+          const r = await repo.lineage(letter.originalEventId);
+          return r.length ? r : null;
+        }, 'a healthy dead letter in the audit');
+        expect(rows).toEqual([expect.objectContaining({ outcome: 'dead-lettered', batchId: healthyBatch })]);
+      }
 
       // The poison event is accounted for in the audit as dead-lettered, with PostgreSQL's reason …
       const [row] = await until(async () => {
@@ -151,29 +201,29 @@ describe('the audit on the real broker and PostgreSQL', () => {
         return rows.length ? rows : null;
       }, 'the quarantined event in the audit');
       expect(row).toMatchObject({ topic: TOPICS.usersDlq, outcome: 'dead-lettered' });
-      expect(row.batchId).toBe(poisonBatch.replace('\u0000', '\\u0000'));
       expect(row.reasons?.[0].code).toBe('POSTGRES_REJECTED');
-      expect(row.reasons?.[0].message).toMatch(/^PostgreSQL refused the audit row: 22021 /);
+      expect(row.reasons?.[0].message).toMatch(/^PostgreSQL refused the audit row: 22P05 /);
 
       // … and on users.dlq, as a quarantine dead letter of stage audit, dead-lettered at once.
       const dead = await readDeadLetter(poison.eventId);
-      expect(dead.payload).toMatchObject({ stage: 'audit', originalTopic: TOPICS.usersRaw, attempts: 1 });
-      expect(dead.payload.originalBatchId).toBe(poisonBatch.replace('\u0000', '\\u0000'));
-      expect(JSON.parse(dead.payload.payload)).toMatchObject({ batchId: poisonBatch });
+      expect(dead.payload).toMatchObject({ stage: 'audit', originalTopic: TOPICS.usersDlq, attempts: 1 });
+      expect(JSON.parse(dead.payload.payload)).toMatchObject({ eventId: poison.eventId });
 
-      // Every record of users.raw is committed: nothing is retried forever, nothing was retried at all.
+      // Every record is committed: nothing is retried forever, nothing was retried at all.
       const committed = await until(async () => {
         const a = kafka.admin();
         await a.connect();
-        const [offsets] = await a.fetchOffsets({ groupId, topics: [TOPICS.usersRaw] });
-        const ends = await a.fetchTopicOffsets(TOPICS.usersRaw);
+        const done = [];
+        for (const topic of TOPICS_READ) {
+          const [offsets] = await a.fetchOffsets({ groupId, topics: [topic] });
+          const ends = await a.fetchTopicOffsets(topic);
+          done.push(
+            ends.every((e) => offsets.partitions.find((p) => p.partition === e.partition)?.offset === e.high),
+          );
+        }
         await a.disconnect();
-        return ends.every(
-          (e) => offsets.partitions.find((p) => p.partition === e.partition)?.offset === e.high,
-        )
-          ? offsets
-          : null;
-      }, 'the group to commit users.raw to its end');
+        return done.every(Boolean) ? done : null;
+      }, 'the group to commit users.raw and users.dlq to their ends');
       expect(committed).toBeTruthy();
       expect(notices).toEqual([]);
     } finally {
@@ -185,15 +235,14 @@ describe('the audit on the real broker and PostgreSQL', () => {
 
 /** The audit's dead letter for `eventId`, read from users.dlq. */
 async function readDeadLetter(eventId: string): Promise<DeadLetterEvent> {
-  // The running stack's enrichment enriches the same raw record and its audit quarantines the
-  // enriched one too: the letter under test is the one for users.raw.
+  // The running stack's audit may quarantine the same record too: either letter is the audit's.
   const [letter] = await deadLettersWhere(
     kafka,
     scratch.group('it-dlq-reader'),
     (d) =>
       d.payload.stage === 'audit' &&
       d.payload.originalEventId === eventId &&
-      d.payload.originalTopic === TOPICS.usersRaw,
+      d.payload.originalTopic === TOPICS.usersDlq,
   );
   return letter;
 }

@@ -239,9 +239,12 @@ describe('RecordEventsUseCase', () => {
   });
 
   it('stores the rows PostgreSQL accepts and fails only the ones it refuses, as POSTGRES_REJECTED', async () => {
+    // Whatever PostgreSQL refuses in one row (here the fifth record's, as it would a value it cannot
+    // encode): the rows are split until the refused one is alone.
+    const ids = Array.from({ length: 7 }, () => randomUUID());
     const stored: string[] = [];
-    const record = jest.fn(async (rows: { source: string | null; eventId: string }[]) => {
-      if (rows.some((r) => r.source?.includes('\u0000'))) {
+    const record = jest.fn(async (rows: { eventId: string }[]) => {
+      if (rows.some((r) => r.eventId === ids[4])) {
         throw Object.assign(
           new DatabaseError('invalid byte sequence for encoding "UTF8": 0x00', 0, 'error'),
           {
@@ -252,13 +255,12 @@ describe('RecordEventsUseCase', () => {
       stored.push(...rows.map((r) => r.eventId));
     });
     const useCase = new RecordEventsUseCase({ record } as unknown as AuditEventsRepository);
-    const ids = Array.from({ length: 7 }, () => randomUUID());
     const outcomes = await useCase.execute(
-      ids.map((id, i) =>
+      ids.map((id) =>
         msg('users.raw', 'x', {
           'sparkflow-event-id': id,
           'sparkflow-batch-id': 'b-1',
-          'sparkflow-source': i === 4 ? 'seed\u0000-p1' : 'synthetic',
+          'sparkflow-source': 'synthetic',
         }),
       ),
     );
@@ -348,6 +350,66 @@ describe('a raw record and its dead letter are filed under one batch', () => {
         expect(record.mock.calls[0][1]).toEqual([expect.objectContaining({ batchId })]);
         expect(batchIdProblem(batchId ?? '')).toBeNull();
       }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+});
+
+describe('a raw record and its dead letter are one event', () => {
+  const SEED = Number(process.env['SPARKFLOW_PROPERTY_SEED'] ?? 20261202);
+  const E = randomUUID();
+
+  it('whether the envelope and the headers agree, disagree or are missing, the raw row, its batch and the dead letter name the same event, batch and source', async () => {
+    const value = fc.oneof(
+      // A readable envelope, whose person enrichment may still refuse.
+      fc
+        .record({ eventId: fc.uuid(), batchId: fc.string({ minLength: 1, maxLength: 30 }) })
+        .map(({ eventId, batchId }) =>
+          JSON.stringify({
+            ...env(eventId, { login: { uuid: randomUUID() }, email: 'not-an-email' }),
+            batchId,
+          }),
+        ),
+      fc.constant('not json at all'),
+      fc.constant(JSON.stringify({ eventId: E, payload: {} })),
+    );
+    const header = (ofValue: fc.Arbitrary<string>) =>
+      fc.option(fc.oneof(ofValue, fc.string({ maxLength: 20 })));
+    await fc.assert(
+      fc.asyncProperty(
+        value,
+        header(fc.uuid()),
+        header(fc.string({ minLength: 1, maxLength: 30 })),
+        header(fc.constantFrom('http-push', 'synthetic', 'bogus')),
+        async (body, eventId, batchId, source) => {
+          const headers: Record<string, string> = {};
+          if (eventId !== null) headers[HEADERS.eventId] = eventId;
+          if (batchId !== null) headers[HEADERS.batchId] = batchId;
+          if (source !== null) headers[HEADERS.source] = source;
+          const raw = msg('users.raw', body, headers);
+          const letter = deadLetterFor(raw, 'enrichment', new Error('refused'), 1).event as DeadLetterEvent;
+          const rawRows = auditRowsOf(raw);
+          const [dlqRow] = auditRowsOf(msg('users.dlq', letter)) ?? [];
+          const record = jest.fn().mockResolvedValue(undefined);
+          await new RecordEventsUseCase({ record } as unknown as AuditEventsRepository).execute([raw]);
+          if (rawRows === null) {
+            // Nothing names the event: the dead letter is the record's only row, under its own id.
+            expect(letter.payload.originalEventId).toBeNull();
+            return;
+          }
+          // A record that names no batch has none; its dead letter files it under `unknown`.
+          const named = (v: string) => (v === 'unknown' ? null : v);
+          expect(rawRows.map((r) => [r.eventId, r.batchId, r.source])).toEqual([
+            [dlqRow.eventId, named(dlqRow.batchId ?? 'unknown'), named(letter.source)],
+          ]);
+          const batches = record.mock.calls[0][1] as { batchId: string; source: string }[];
+          expect(batches).toEqual(
+            rawRows[0].batchId
+              ? [expect.objectContaining({ batchId: dlqRow.batchId, source: letter.source })]
+              : [],
+          );
+        },
+      ),
       { seed: SEED, numRuns: 300 },
     );
   });

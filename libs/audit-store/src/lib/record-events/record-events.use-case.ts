@@ -11,7 +11,14 @@ import {
   storableId,
   type DeadLetterReason,
 } from '@sparkflow/contracts';
-import { type InboundMessage, type MessageOutcome, OK, SparkflowException, failed } from '@sparkflow/kafka';
+import {
+  type InboundMessage,
+  type MessageOutcome,
+  OK,
+  SparkflowException,
+  failed,
+  identityOf,
+} from '@sparkflow/kafka';
 import type { AuditOutcome } from '../entities/audit-event.entity';
 import type { AuditEventsRepository, AuditRow } from './audit-events.repository';
 import { fromPostgresError, postgresErrorCode } from './postgres-errors';
@@ -129,7 +136,7 @@ function enrichedRowOfDeadLetter(d: DeadLetterEvent): AuditRow | null {
   return {
     ...base,
     eventId,
-    batchId: dl.originalBatchId,
+    batchId: storableId(dl.originalBatchId),
     source: d.source,
     producedAt: null,
     userId: dl.key && UUID.test(dl.key) ? dl.key.toLowerCase() : null,
@@ -147,24 +154,24 @@ export function auditRowsOf(m: InboundMessage): AuditRow[] | null {
   if (!outcome) return null;
   const value = json(m);
   const envelope = Envelope.safeParse(value);
+  // Who the record is by the rule its dead letter follows (`identityOf`): one event, one batch.
+  const identity = identityOf(envelope.success ? envelope.data : null, m.headers);
   const base = {
     topic: m.topic,
     outcome,
     partition: m.partition,
     offset: m.offset,
-    // A header names the batch as the record's dead letter will (`storableId`): one event, one batch.
-    batchId: envelope.success ? envelope.data.batchId : storableId(m.headers[HEADERS.batchId]),
-    source: envelope.success ? envelope.data.source : (m.headers[HEADERS.source] ?? null),
+    batchId: identity.batchId,
+    source: identity.source,
     producedAt: envelope.success ? new Date(envelope.data.producedAt) : null,
     userId: null as string | null,
     reasons: null as DeadLetterReason[] | null,
   };
-  const headerId = m.headers[HEADERS.eventId];
   switch (m.topic) {
     case TOPICS.usersRaw: {
-      const raw = RawUserKey.safeParse(value);
-      const eventId = raw.success ? raw.data.eventId : headerId;
+      const eventId = identity.eventId;
       if (!eventId || !UUID.test(eventId)) return null;
+      const raw = RawUserKey.safeParse(value);
       const uuid = raw.success ? raw.data.payload.login.uuid : '';
       return [{ ...base, eventId, userId: UUID.test(uuid) ? uuid.toLowerCase() : null }];
     }
@@ -182,7 +189,8 @@ export function auditRowsOf(m: InboundMessage): AuditRow[] | null {
       const row: AuditRow = {
         ...base,
         eventId: original && UUID.test(original) ? original : d.data.eventId,
-        batchId: d.data.payload.originalBatchId ?? d.data.batchId,
+        // Clamped as a raw record's batch is, so a dead letter from any producer names a batch the API accepts.
+        batchId: storableId(d.data.payload.originalBatchId ?? d.data.batchId),
         reasons: d.data.payload.reasons,
         userId: d.data.payload.key && UUID.test(d.data.payload.key) ? d.data.payload.key.toLowerCase() : null,
       };
@@ -225,13 +233,14 @@ export class RecordEventsUseCase {
     // Every identified raw record carries its batch, so whether a batch is registered never depends on
     // how the records happened to be grouped into Kafka batches (a replay groups them differently).
     const units: Unit[] = messages.map((m, index) => {
-      const batchId = storableId(m.headers[HEADERS.batchId]);
       const rows = auditRowsOf(m);
+      // The batch is the one the record's row names (its envelope's, else its header's).
+      const raw = m.topic === TOPICS.usersRaw && rows !== null ? rows[0] : null;
       let batch: BatchRow | null = null;
-      if (m.topic === TOPICS.usersRaw && batchId && rows !== null) {
+      if (raw?.batchId) {
         batch = {
-          batchId,
-          source: m.headers[HEADERS.source] ?? 'unknown',
+          batchId: raw.batchId,
+          source: raw.source ?? 'unknown',
           expectedCount: declaredBatchSize(m.headers[HEADERS.batchSize]),
         };
       }

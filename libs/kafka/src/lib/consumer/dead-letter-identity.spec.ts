@@ -9,7 +9,7 @@ import {
 import { SparkflowException } from '@sparkflow/errors';
 import { deadLetterFor, deadLetterId, deadLetterIdentity, recordIdentity } from './dead-letters';
 import type { InboundMessage } from './inbound-message';
-import { storableText } from './storable-text';
+import { storableText } from '@sparkflow/contracts';
 
 const E = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 const OTHER = '0b9a8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';

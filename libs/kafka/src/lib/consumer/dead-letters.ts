@@ -113,7 +113,15 @@ function readableEnvelope(value: Buffer | null): Envelope | null {
  * producer said about the value, the envelope is the value. Ids are clamped as a dead letter stores them.
  */
 export function recordIdentity(message: Pick<InboundMessage, 'value' | 'headers'>): RecordIdentity {
-  const envelope = readableEnvelope(message.value);
+  return identityOf(readableEnvelope(message.value), message.headers);
+}
+
+/**
+ * `recordIdentity` for a reader that has already read the value's envelope (`null` when it has none that
+ * `Envelope` accepts): the audit, which parses every record once, names raw records and their batches
+ * with it, so a record and its dead letter are one event in one batch.
+ */
+export function identityOf(envelope: Envelope | null, headers: InboundMessage['headers']): RecordIdentity {
   if (envelope) {
     return {
       eventId: optionalId(envelope.eventId),
@@ -121,9 +129,9 @@ export function recordIdentity(message: Pick<InboundMessage, 'value' | 'headers'
       source: envelope.source,
     };
   }
-  const eventId = message.headers[HEADERS.eventId];
-  const batchId = message.headers[HEADERS.batchId];
-  const source = EventSource.safeParse(message.headers[HEADERS.source]);
+  const eventId = headers[HEADERS.eventId];
+  const batchId = headers[HEADERS.batchId];
+  const source = EventSource.safeParse(headers[HEADERS.source]);
   return {
     eventId: eventId !== undefined && UUID.test(eventId) ? eventId : null,
     batchId: batchId ? optionalId(batchId) : null,
