@@ -4,7 +4,7 @@ import { backfillBatchId, batchIdProblem, type BatchCounts } from '@sparkflow/co
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
-import { callApi } from '../http/api';
+import { auditEntity, callApi } from '../http/api';
 import type { Output } from '../output/output';
 import { parseDay, parsePositiveInt, urlTextProblem } from './options';
 
@@ -87,14 +87,8 @@ export function runProgress(
   };
 }
 
-async function batchCounts(cfg: CliConfig, batchId: string): Promise<BatchCounts | null> {
-  const { status, body } = await callApi<BatchCounts>(
-    'audit API',
-    cfg.auditUrl,
-    `/v1/batches/${encodeURIComponent(batchId)}`,
-    { headers: { 'x-api-key': cfg.auditKey }, okStatuses: [200, 404] },
-  );
-  return status === 404 ? null : body;
+function batchCounts(cfg: CliConfig, batchId: string): Promise<BatchCounts | null> {
+  return auditEntity<BatchCounts>(cfg, `/v1/batches/${encodeURIComponent(batchId)}`);
 }
 
 /** The request's fields as the command's options, to name them in ingestion's refusal. */

@@ -4,7 +4,7 @@ import { BatchListQuery, type BatchList, type BatchReport, type BatchSummary } f
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError } from '../errors';
-import { callApi } from '../http/api';
+import { auditEntity, callApi } from '../http/api';
 import { cliKafka } from '../kafka/connection';
 import type { Output } from '../output/output';
 import { stageLag } from '../pipeline/stage-lag';
@@ -17,17 +17,8 @@ const LIST_LIMIT = {
   max: BatchListQuery.shape.limit.unwrap().maxValue,
 };
 
-async function fetchBatch(cfg: CliConfig, batchId: string): Promise<BatchReport | null> {
-  const { status, body } = await callApi<BatchReport>(
-    'audit API',
-    cfg.auditUrl,
-    `/v1/batches/${encodeURIComponent(batchId)}`,
-    {
-      headers: { 'x-api-key': cfg.auditKey },
-      okStatuses: [200, 404],
-    },
-  );
-  return status === 404 ? null : body;
+function fetchBatch(cfg: CliConfig, batchId: string): Promise<BatchReport | null> {
+  return auditEntity<BatchReport>(cfg, `/v1/batches/${encodeURIComponent(batchId)}`);
 }
 
 const ms = (v: number | null) => (v === null ? '-' : `${v} ms`);

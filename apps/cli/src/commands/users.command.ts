@@ -5,7 +5,7 @@ import { contextOf } from '../context';
 import { parseUuid } from './options';
 import { CliError, ComponentDownError, rootReason } from '../errors';
 import type { CliConfig } from '../cli.config';
-import { callApi } from '../http/api';
+import { auditEntity } from '../http/api';
 import { format, visibleLength } from '../output/output';
 
 /** Driver values (Uuid, LocalDate, Long, …) as plain JSON. */
@@ -57,10 +57,7 @@ audit refusing the key), 2 not a UUID.`,
       const userId = raw.toLowerCase();
       const [row, history] = await Promise.all([
         cassandraRow(cfg, userId),
-        callApi<UserHistory>('audit API', cfg.auditUrl, `/v1/users/${userId}/history`, {
-          headers: { 'x-api-key': cfg.auditKey },
-          okStatuses: [200, 404],
-        }).then((r) => (r.status === 404 ? [] : r.body.events)),
+        auditEntity<UserHistory>(cfg, `/v1/users/${userId}/history`).then((h) => h?.events ?? []),
       ]);
       if (out.json) {
         out.data({ userId, cassandra: row, history });
