@@ -36,8 +36,9 @@ Exit codes, the same for every command:
      or users dead-lettered (backfill)
   2  the command line is wrong, and the message names what: an unknown command or option, a missing argument
      or value, a malformed value (not a UUID, a date, a whole number in range, one of the choices, ...),
-     a --payload-file that cannot be read or holds a record that would fail again, a request ingestion
-     refused for an option's value (backfill), or a malformed setting in the environment`;
+     a --payload-file that cannot be read or breaks its topic's contract (dlq replay --help says what is
+     checked), a request ingestion refused for an option's value (backfill), or a malformed setting in the
+     environment`;
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sparkflow')
