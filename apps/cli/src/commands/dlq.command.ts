@@ -15,6 +15,7 @@ import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError } from '../kafka/connection';
 import {
+  eventIdKey,
   failingOriginals,
   newestOf,
   originOf,
@@ -266,7 +267,9 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
       const { records } = await readDeadLetters(cfg, kafka, filterOf(opts, opts.event)).catch((e: unknown) =>
         explainKafkaError(cfg, e),
       );
-      const missing = (opts.event ?? []).filter((id) => !records.some((r) => r.dlqEventId === id));
+      const missing = (opts.event ?? []).filter(
+        (id) => !records.some((r) => eventIdKey(r.dlqEventId) === eventIdKey(id)),
+      );
       if (missing.length) throw new CliError(`no dead letter ${missing.join(', ')} in users.dlq`);
       // A cut payload is not the record: replaying it would publish a different, broken value.
       const truncated = corrected ? [] : records.filter((r) => r.deadLetter.payloadTruncated);
