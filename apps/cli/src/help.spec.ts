@@ -62,7 +62,9 @@ describe('every command’s --help', () => {
   });
 
   it('says what the options default to where the default is not obvious, and no empty-list default', () => {
-    expect(help('dlq list')).toMatch(/--since <time>[\s\S]*default: any time, the whole topic is read/);
+    expect(help('dlq list')).toMatch(
+      /--since <time>[\s\S]*default:\s+any\s+time,\s+the\s+whole\s+topic\s+is\s+read/,
+    );
     expect(help('topics describe')).not.toContain('(default: [])');
     expect(help('stack logs')).toContain('the last 60 lines of each log');
     expect(help('backfill')).toMatch(/--per-day <n>[\s\S]*at most 100000/);

@@ -119,7 +119,9 @@ function fakeApis(): void {
       if (problem) return json(400, { statusCode: 400, message: problem });
       if (id.startsWith('backfill-')) {
         const n = backfilled.get(id);
-        return n === undefined ? json(404, { statusCode: 404 }) : json(200, completeBatch(id, n));
+        return n === undefined
+          ? json(404, { statusCode: 404, code: 'NOT_FOUND', message: `no batch ${id} in the audit` })
+          : json(200, completeBatch(id, n));
       }
       return json(200, completeBatch(id, 3));
     }
@@ -246,6 +248,7 @@ const SLOTS: { args: (v: string) => string[]; names: RegExp }[] = [
   { args: (v) => ['batches', 'watch', 'b1', '--timeout', v], names: /--timeout/ },
   { args: (v) => ['batches', 'watch', 'b1', '--stall-after', v], names: /--stall-after/ },
   { args: (v) => ['batches', 'watch', 'b1', '--interval', v], names: /--interval/ },
+  { args: (v) => ['batches', 'watch', 'b1', '--unseen-after', v], names: /--unseen-after/ },
   { args: (v) => ['events', 'get', v], names: /event id|eventId/ },
   { args: (v) => ['users', 'get', v], names: /user id|userId/ },
   { args: (v) => ['dlq', 'list', '--since', v], names: /--since/ },
@@ -594,7 +597,7 @@ const TYPED_SLOTS: TypedSlot[] = [
     args: (v) => ['batches', 'watch', '--timeout', '1', '--', v],
     ...KINDS.batchIdInUrl,
   },
-  ...['--stall-after', '--timeout'].map((o) => ({
+  ...['--stall-after', '--timeout', '--unseen-after'].map((o) => ({
     command: 'batches watch',
     target: o,
     args: (v: string) => ['batches', 'watch', 'b1', o, v],

@@ -52,7 +52,7 @@ function fakeApis(
     reads.push({ batchId, requested });
     if (reads.length > 1000) throw new Error(`the command kept asking for ${batchId}`);
     const c = audit(batchId, n);
-    return c ? json(200, c) : json(404, { statusCode: 404 });
+    return c ? json(200, c) : json(404, { statusCode: 404, code: 'NOT_FOUND', message: 'no batch' });
   });
   return { reads };
 }
@@ -176,7 +176,9 @@ describe('sparkflow backfill', () => {
             }),
             { status: 400 },
           )
-        : new Response('{}', { status: 404 }),
+        : new Response(JSON.stringify({ statusCode: 404, code: 'NOT_FOUND', message: 'no batch' }), {
+            status: 404,
+          }),
     );
     const { error } = await runBackfill([
       '--from',
