@@ -97,6 +97,13 @@ function fakeApis(): void {
     const path = url.pathname;
     if (path === '/v1/backfills' && init?.method === 'POST') {
       const req = JSON.parse(String(init.body)) as { from: string; to: string; perDay: number; seed: string };
+      // Ingestion's bound on a day's people, refused as it refuses it (the CLI names --per-day).
+      if (req.perDay > 100_000)
+        return json(400, {
+          statusCode: 400,
+          message: 'bad request',
+          errors: [{ path: 'perDay', message: 'Too big: expected number to be <=100000' }],
+        });
       const batches = [];
       for (let t = Date.parse(req.from); t <= Date.parse(req.to); t += 86_400_000) {
         const day = new Date(t).toISOString().slice(0, 10);
