@@ -192,6 +192,23 @@ describe('sparkflow backfill', () => {
     expect((error as Error).message).toMatch(/--per-day: Too big/);
   });
 
+  it('refuses an empty --seed with the one reason that applies, before asking anything', async () => {
+    const fetch = jest.spyOn(global, 'fetch');
+    const { error } = await runBackfill([
+      '--from',
+      '2026-11-05',
+      '--to',
+      '2026-11-05',
+      '--per-day',
+      '1',
+      '--seed',
+      '',
+    ]);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe('--seed "": expected a non-empty seed');
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
   it('refuses more days than ingestion takes before asking anything', async () => {
     const fetch = jest.spyOn(global, 'fetch');
     const { error } = await runBackfill(['--from', '0001-01-01', '--to', '9999-12-31', '--per-day', '1']);

@@ -32,6 +32,8 @@ export function backfillDays(from: string, to: string): string[] {
  * they must be batch ids a URL can carry; ingestion judges the rest of it.
  */
 function parseSeed(text: string): string {
+  // Empty, ingestion's schema would give two reasons (too short, and not printable text): say the one that applies.
+  if (text === '') throw new UsageError('--seed "": expected a non-empty seed');
   const problem =
     urlTextProblem(text) ??
     batchIdProblem(backfillBatchId(text, '2026-01-01'))?.replace(/^batchId: /, 'as a batch id, ');
