@@ -590,7 +590,7 @@ describe('backfill, dead letters and users on the running pipeline', () => {
   it('users get exits 1 for a person nobody has seen', async () => {
     const r = await sparkflow(['users', 'get', randomUUID()]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('no user');
+    expect(r.stderr).toMatch(/^sparkflow: no user /m);
   });
 
   it('users get exits 1 naming the setting when the audit refuses the key, from the variable or --audit-key', async () => {
