@@ -49,8 +49,8 @@ Examples:
   $ sparkflow users get 7a1d5c3e-2b4f-4e8a-9c6d-0f1e2a3b4c5d
   $ sparkflow users get <userId> --json | jq '.history[] | {outcome, topic}'
 
-Exit codes: 0 a Cassandra row or audit history found, 1 neither (or Cassandra or the audit down, or the
-audit refusing the key), 2 not a UUID.`,
+Exit codes: 0 a Cassandra row or audit history found, 1 neither (or Cassandra or the audit down, the
+audit refusing the key, or another server at AUDIT_URL / AUDIT_HTTP_PORT), 2 not a UUID.`,
     )
     .action(async (raw: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
