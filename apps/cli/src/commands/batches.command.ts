@@ -4,7 +4,7 @@ import { BatchListQuery, type BatchList, type BatchReport, type BatchSummary } f
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError } from '../errors';
-import { auditEntity, callApi } from '../http/api';
+import { auditEntity, auditList } from '../http/api';
 import { cliKafka } from '../kafka/connection';
 import type { Output } from '../output/output';
 import { stageLag } from '../pipeline/stage-lag';
@@ -122,14 +122,7 @@ Examples:
       if (opts.since !== undefined) query.set('since', new Date(parseSince(opts.since)).toISOString());
       if (opts.incomplete) query.set('incomplete', 'true');
       if (opts.limit !== undefined) query.set('limit', String(opts.limit));
-      const { body } = await callApi<BatchList>(
-        'audit API',
-        cfg.auditUrl,
-        `/v1/batches?${query.toString()}`,
-        {
-          headers: { 'x-api-key': cfg.auditKey },
-        },
-      );
+      const body = await auditList<BatchList>(cfg, `/v1/batches?${query.toString()}`);
       if (out.json) return out.data(body);
       if (!body.batches.length)
         return out.note(`no ${body.incompleteOnly ? 'incomplete ' : ''}batches since ${body.since}`);

@@ -116,6 +116,18 @@ describe('asking the audit for one entity', () => {
       expect(err?.exitCode).toBe(EXIT.failure);
     });
 
+    it('names AUDIT_URL when the list of batches is asked at a wrong base URL', async () => {
+      process.env['AUDIT_URL'] = `${base}/v1`;
+      http.answer(404, routeNotFound('/v1/v1/batches'));
+      const program = buildProgram(() => undefined);
+      const err = await program.parseAsync(['batches', 'list', '--json'], { from: 'user' }).then(
+        () => null,
+        (e: unknown) => e as CliError,
+      );
+      expect(err?.exitCode).toBe(EXIT.failure);
+      expect(err?.message).toContain(`AUDIT_URL (it gave ${base}/v1)`);
+    });
+
     it('says the batch is not in the audit when the audit says so', async () => {
       process.env['AUDIT_URL'] = base;
       http.answer(404, auditNotFound('b-7'));

@@ -67,14 +67,29 @@ export interface AuditAddress {
  * something else answering at that address, so the setting it came from is named instead of "absent".
  */
 export async function auditEntity<T>(audit: AuditAddress, path: string): Promise<T | null> {
-  const { status, body } = await callApi<T>('audit API', audit.auditUrl, path, {
+  const { status, body } = await askAudit<T>(audit, path);
+  if (status !== 404) return body;
+  if (isNotFound(body)) return null;
+  throw wrongAuditAddress(audit, path, body);
+}
+
+/** The audit's answer for a route it always serves (a list): any 404 is something else at that address. */
+export async function auditList<T>(audit: AuditAddress, path: string): Promise<T> {
+  const { status, body } = await askAudit<T>(audit, path);
+  if (status === 404) throw wrongAuditAddress(audit, path, body);
+  return body;
+}
+
+function askAudit<T>(audit: AuditAddress, path: string): Promise<ApiResponse<T>> {
+  return callApi<T>('audit API', audit.auditUrl, path, {
     headers: { 'x-api-key': audit.auditKey },
     okStatuses: [200, 404],
   });
-  if (status !== 404) return body;
-  if (isNotFound(body)) return null;
+}
+
+function wrongAuditAddress(audit: AuditAddress, path: string, body: unknown): CliError {
   const detail = typeof body === 'string' ? body : JSON.stringify(body);
-  throw new CliError(
+  return new CliError(
     `the audit API's address looks wrong: GET ${audit.auditUrl}${path} answered HTTP 404 ` +
       `${detail.slice(0, 300)}, not the audit's "not found".\n` +
       `  Check ${audit.auditUrlSetting} (it gave ${audit.auditUrl}): the audit's base URL, without /v1 ` +
