@@ -132,6 +132,8 @@ export interface CliConfig {
   };
   readonly ingestionUrl: string;
   readonly auditUrl: string;
+  /** The setting `auditUrl` came from (AUDIT_URL, else AUDIT_HTTP_PORT), to name when the address is wrong. */
+  readonly auditUrlSetting: 'AUDIT_URL' | 'AUDIT_HTTP_PORT';
   /**
    * Where `sparkflow top` reads each service's `/metrics` and `/health/ready`: one base URL per process,
    * so every replica of a cluster stack (not the one HAProxy picks); one URL when `<SERVICE>_URL` is set.
@@ -246,6 +248,7 @@ export function loadCliConfig(
     }),
     ingestionUrl: (e.INGESTION_URL ?? `http://127.0.0.1:${e.INGESTION_HTTP_PORT}`).replace(/\/$/, ''),
     auditUrl: (e.AUDIT_URL ?? `http://127.0.0.1:${e.AUDIT_HTTP_PORT}`).replace(/\/$/, ''),
+    auditUrlSetting: e.AUDIT_URL ? 'AUDIT_URL' : 'AUDIT_HTTP_PORT',
     serviceReplicas: Object.freeze({
       ingestion: replicas('ingestion', e.INGESTION_URL, e.INGESTION_HTTP_PORT),
       enrichment: replicas('enrichment', e.ENRICHMENT_URL, e.ENRICHMENT_HTTP_PORT),

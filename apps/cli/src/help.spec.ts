@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -62,7 +63,9 @@ describe('every command’s --help', () => {
   });
 
   it('says what the options default to where the default is not obvious, and no empty-list default', () => {
-    expect(help('dlq list')).toMatch(/--since <time>[\s\S]*default: any time, the whole topic is read/);
+    expect(help('dlq list')).toMatch(
+      /--since <time>[\s\S]*default:\s+any\s+time,\s+the\s+whole\s+topic\s+is\s+read/,
+    );
     expect(help('topics describe')).not.toContain('(default: [])');
     expect(help('stack logs')).toContain('the last 60 lines of each log');
     expect(help('backfill')).toMatch(/--per-day <n>[\s\S]*at most 100000/);
@@ -112,8 +115,24 @@ describe('a --stage that is not a stage', () => {
 describe('apps/cli/README.md', () => {
   const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 
-  it('never tells npx users to run a bare `npx sparkflow --help`, which npx answers itself', () => {
-    expect(readme).not.toMatch(/npx sparkflow --help/);
-    expect(readme).toContain('`npx sparkflow help`');
-  });
+  it("names help forms that print the CLI's help from the command npx runs (package.json bin)", async () => {
+    const bin = join(__dirname, '..', '..', '..', 'package.json');
+    const command = join(__dirname, '..', '..', '..', JSON.parse(readFileSync(bin, 'utf8')).bin.sparkflow);
+    const forms = [...readme.matchAll(/`npx sparkflow (--help|help|-h)`/g)].map((m) => m[1]);
+    expect(forms).toContain('--help');
+    for (const form of forms) {
+      const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) =>
+        execFile(command, [form], (err, out) =>
+          err && typeof err.code !== 'number'
+            ? reject(err)
+            : resolve({ code: err ? Number(err.code) : 0, stdout: out }),
+        ),
+      );
+      expect({ form, code, usage: stdout.split('\n')[0] }).toEqual({
+        form,
+        code: 0,
+        usage: 'Usage: sparkflow [options] [command]',
+      });
+    }
+  }, 60_000);
 });

@@ -97,6 +97,13 @@ function fakeApis(): void {
     const path = url.pathname;
     if (path === '/v1/backfills' && init?.method === 'POST') {
       const req = JSON.parse(String(init.body)) as { from: string; to: string; perDay: number; seed: string };
+      // Ingestion's bound on a day's people, refused as it refuses it (the CLI names --per-day).
+      if (req.perDay > 100_000)
+        return json(400, {
+          statusCode: 400,
+          message: 'bad request',
+          errors: [{ path: 'perDay', message: 'Too big: expected number to be <=100000' }],
+        });
       const batches = [];
       for (let t = Date.parse(req.from); t <= Date.parse(req.to); t += 86_400_000) {
         const day = new Date(t).toISOString().slice(0, 10);
@@ -119,7 +126,9 @@ function fakeApis(): void {
       if (problem) return json(400, { statusCode: 400, message: problem });
       if (id.startsWith('backfill-')) {
         const n = backfilled.get(id);
-        return n === undefined ? json(404, { statusCode: 404 }) : json(200, completeBatch(id, n));
+        return n === undefined
+          ? json(404, { statusCode: 404, code: 'NOT_FOUND', message: `no batch ${id} in the audit` })
+          : json(200, completeBatch(id, n));
       }
       return json(200, completeBatch(id, 3));
     }
@@ -246,6 +255,7 @@ const SLOTS: { args: (v: string) => string[]; names: RegExp }[] = [
   { args: (v) => ['batches', 'watch', 'b1', '--timeout', v], names: /--timeout/ },
   { args: (v) => ['batches', 'watch', 'b1', '--stall-after', v], names: /--stall-after/ },
   { args: (v) => ['batches', 'watch', 'b1', '--interval', v], names: /--interval/ },
+  { args: (v) => ['batches', 'watch', 'b1', '--unseen-after', v], names: /--unseen-after/ },
   { args: (v) => ['events', 'get', v], names: /event id|eventId/ },
   { args: (v) => ['users', 'get', v], names: /user id|userId/ },
   { args: (v) => ['dlq', 'list', '--since', v], names: /--since/ },
@@ -594,7 +604,7 @@ const TYPED_SLOTS: TypedSlot[] = [
     args: (v) => ['batches', 'watch', '--timeout', '1', '--', v],
     ...KINDS.batchIdInUrl,
   },
-  ...['--stall-after', '--timeout'].map((o) => ({
+  ...['--stall-after', '--timeout', '--unseen-after'].map((o) => ({
     command: 'batches watch',
     target: o,
     args: (v: string) => ['batches', 'watch', 'b1', o, v],

@@ -31,13 +31,14 @@ Output: tables and colour on a terminal, plain text when piped, JSON with --json
 
 Exit codes, the same for every command:
   0  done
-  1  the system failed: a component down or refusing, a batch, event, user, dead letter, topic, partition or
-     group it does not have, a stalled group (batches watch, topics describe --fail-on-stall), a timeout,
-     or users dead-lettered (backfill)
+  1  the system failed: a component down or refusing, or another server at its address (the setting is
+     named), a batch, event, user, dead letter, topic, partition or group it does not have, a stalled group
+     (batches watch, topics describe --fail-on-stall), a timeout, or users dead-lettered (backfill)
   2  the command line is wrong, and the message names what: an unknown command or option, a missing argument
      or value, a malformed value (not a UUID, a date, a whole number in range, one of the choices, ...),
-     a --payload-file that cannot be read or holds a record that would fail again, a request ingestion
-     refused for an option's value (backfill), or a malformed setting in the environment`;
+     a --payload-file that cannot be read or breaks its topic's contract (dlq replay --help says what is
+     checked), a request ingestion refused for an option's value (backfill), or a malformed setting in the
+     environment`;
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sparkflow')

@@ -32,9 +32,13 @@ async function synthetic(count: number, seed: string, traceparent?: string): Pro
 
 /** The pid of a service the native stack runs, from `stack status --json`. */
 async function servicePid(component: string): Promise<number> {
-  const { stdout } = await promisify(execFile)('bash', [join(REPO, 'deploy/local/bin/stack'), 'status', component, '--json'], {
-    encoding: 'utf8',
-  });
+  const { stdout } = await promisify(execFile)(
+    'bash',
+    [join(REPO, 'deploy/local/bin/stack'), 'status', component, '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
   const [row] = JSON.parse(stdout) as { pid: number | null; state: string }[];
   if (!row?.pid || row.state !== 'healthy') throw new Error(`${component} is not running: ${stdout}`);
   return row.pid;
@@ -71,12 +75,22 @@ describe('sparkflow batches, events and dlq stats on the running pipeline', () =
     // Piped: no bar redrawn in place, no colour; the last progress line is the settled batch.
     expect(r.stderr).not.toContain('\r');
     expect(r.stderr).not.toContain('\u001b[');
-    expect(r.stderr.trim().split('\n').pop()).toBe('25/25 ingested 25/25 · enriched 25 · persisted 25 · dead-lettered 0');
+    expect(r.stderr.trim().split('\n').pop()).toBe(
+      '25/25 ingested 25/25 · enriched 25 · persisted 25 · dead-lettered 0',
+    );
   });
 
   it('batches get reports counts, completeness, throughput and latency percentiles', async () => {
     report = await runCliJson<BatchReport>(['batches', 'get', batchId]);
-    expect(report).toMatchObject({ batchId, expected: 25, ingested: 25, enriched: 25, persisted: 25, deadLettered: 0, complete: true });
+    expect(report).toMatchObject({
+      batchId,
+      expected: 25,
+      ingested: 25,
+      enriched: 25,
+      persisted: 25,
+      deadLettered: 0,
+      complete: true,
+    });
     expect(report.timing.throughputPerSec).toBeGreaterThan(0);
     const { p50, p95, p99 } = report.timing.latencyMs;
     expect(p50).toBeGreaterThanOrEqual(0);
@@ -91,28 +105,57 @@ describe('sparkflow batches, events and dlq stats on the running pipeline', () =
   it('batches get exits 1 for a batch the audit never saw', async () => {
     const r = await runCli(['batches', 'get', uniqueName('no-such-batch')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('no batch');
+    expect(r.stderr).toMatch(/^sparkflow: no batch /);
+  });
+
+  it('names the setting when the audit address is wrong, instead of saying the batch is not there', async () => {
+    const audit = `http://127.0.0.1:${settings.AUDIT_HTTP_PORT}`;
+    const doubled = await runCli(['batches', 'get', uniqueName('any-batch')], { AUDIT_URL: `${audit}/v1` });
+    expect(doubled.code).toBe(1);
+    expect(doubled.stderr).toContain(`AUDIT_URL (it gave ${audit}/v1)`);
+    expect(doubled.stderr).not.toContain('no batch');
+    // Ingestion's port: another service answers, with its own 404.
+    const other = await runCli(['events', 'get', randomUUID()], {
+      AUDIT_HTTP_PORT: String(settings.INGESTION_HTTP_PORT),
+    });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('AUDIT_HTTP_PORT');
+    expect(other.stderr).not.toContain('no event');
   });
 
   it('batches list shows the batch since a time, and leaves it out of --incomplete once complete', async () => {
     const all = await runCliJson<BatchList>(['batches', 'list', '--since', '30m']);
-    expect(all.batches.find((b) => b.batchId === batchId)).toMatchObject({ ingested: 25, persisted: 25, complete: true });
+    expect(all.batches.find((b) => b.batchId === batchId)).toMatchObject({
+      ingested: 25,
+      persisted: 25,
+      complete: true,
+    });
     const incomplete = await runCliJson<BatchList>(['batches', 'list', '--since', '30m', '--incomplete']);
     expect(incomplete.incompleteOnly).toBe(true);
     expect(incomplete.batches.map((b) => b.batchId)).not.toContain(batchId);
     expect(incomplete.batches.every((b) => !b.complete)).toBe(true);
     const text = await runCli(['batches', 'list', '--since', '30m']);
-    expect(text.stdout).toMatch(new RegExp(`${batchId}\\s+synthetic\\s+\\S+\\s+25\\s+25\\s+25\\s+25\\s+0\\s+complete`));
+    expect(text.stdout).toMatch(
+      new RegExp(`${batchId}\\s+synthetic\\s+\\S+\\s+25\\s+25\\s+25\\s+25\\s+0\\s+complete`),
+    );
     const bad = await runCli(['batches', 'list', '--since', 'yesterday']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--since "yesterday"');
   });
 
   it('events get shows the lineage across topics with partition, offset, time and the trace id', async () => {
-    const history = await runCliJson<{ history: { eventId: string; topic: string }[] }>(['users', 'get', report.sampleUserId ?? '']);
+    const history = await runCliJson<{ history: { eventId: string; topic: string }[] }>([
+      'users',
+      'get',
+      report.sampleUserId ?? '',
+    ]);
     const eventId = history.history.find((e) => e.topic === TOPICS.usersRaw)!.eventId;
     const got = await runCliJson<Lineage>(['events', 'get', eventId]);
-    expect(got.lineage.map((s) => s.topic)).toEqual([TOPICS.usersRaw, TOPICS.usersEnriched, TOPICS.usersPersisted]);
+    expect(got.lineage.map((s) => s.topic)).toEqual([
+      TOPICS.usersRaw,
+      TOPICS.usersEnriched,
+      TOPICS.usersPersisted,
+    ]);
     for (const s of got.lineage) {
       expect(s.partition).toBeGreaterThanOrEqual(0);
       expect(Number(s.offset)).toBeGreaterThanOrEqual(0);
@@ -121,7 +164,9 @@ describe('sparkflow batches, events and dlq stats on the running pipeline', () =
       expect(s.traceId).toBe(traceId);
     }
     const text = await runCli(['events', 'get', eventId]);
-    expect(text.stdout).toMatch(new RegExp(`users\\.persisted\\s+persisted\\s+\\d+\\s+\\d+\\s+\\S+\\s+${traceId}`));
+    expect(text.stdout).toMatch(
+      new RegExp(`users\\.persisted\\s+persisted\\s+\\d+\\s+\\d+\\s+\\S+\\s+${traceId}`),
+    );
     expect((await runCli(['events', 'get', 'not-an-id'])).code).toBe(2);
     expect((await runCli(['events', 'get', randomUUID()])).code).toBe(1);
   });
@@ -160,9 +205,17 @@ describe('sparkflow batches, events and dlq stats on the running pipeline', () =
             source: 'http-push',
             batchId: brokenBatch,
             producedAt: new Date().toISOString(),
-            payload: { ...record.value.payload, email: 'not-an-email', login: { ...(record.value.payload['login'] as object), uuid: userId } },
+            payload: {
+              ...record.value.payload,
+              email: 'not-an-email',
+              login: { ...(record.value.payload['login'] as object), uuid: userId },
+            },
           }),
-          headers: { [HEADERS.eventId]: eventId, [HEADERS.batchId]: brokenBatch, [HEADERS.source]: 'http-push' },
+          headers: {
+            [HEADERS.eventId]: eventId,
+            [HEADERS.batchId]: brokenBatch,
+            [HEADERS.source]: 'http-push',
+          },
         },
       ],
     });
@@ -176,7 +229,9 @@ describe('sparkflow batches, events and dlq stats on the running pipeline', () =
     expect(dead).toMatchObject({ outcome: 'dead-lettered', deadLetterStage: 'enrichment' });
     expect(dead.reasons).toContainEqual(expect.objectContaining({ path: 'payload.email' }));
     const text = await runCli(['events', 'get', eventId]);
-    expect(text.stdout).toMatch(/dead-lettered by enrichment \(users\.dlq\[\d+\]@\d+\):\n\s+\S+ payload\.email: /);
+    expect(text.stdout).toMatch(
+      /dead-lettered by enrichment \(users\.dlq\[\d+\]@\d+\):\n\s+\S+ payload\.email: /,
+    );
 
     const stats = await runCliJson<{
       total: number;
@@ -186,7 +241,12 @@ describe('sparkflow batches, events and dlq stats on the running pipeline', () =
     expect(stats.byStage['enrichment']).toBeGreaterThanOrEqual(1);
     const code = dead.reasons!.find((r) => r.path === 'payload.email')!.code;
     expect(stats.reasons).toContainEqual(
-      expect.objectContaining({ stage: 'enrichment', code, count: expect.any(Number), paths: expect.arrayContaining(['payload.email']) }),
+      expect.objectContaining({
+        stage: 'enrichment',
+        code,
+        count: expect.any(Number),
+        paths: expect.arrayContaining(['payload.email']),
+      }),
     );
     const table = await runCli(['dlq', 'stats', '--since', '5m']);
     expect(table.code).toBe(0);
@@ -203,15 +263,22 @@ describe('sparkflow batches, events and dlq stats on the running pipeline', () =
       const r = await runCli(['batches', 'watch', frozenBatch, '--stall-after', '5', '--interval', '500']);
       expect(r.code).toBe(1);
       expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
-      expect(r.stderr).toContain(`batch ${frozenBatch} stalled at enrichment (group sparkflow-enrichment on users.raw, partitions`);
+      expect(r.stderr).toContain(
+        `batch ${frozenBatch} stalled at enrichment (group sparkflow-enrichment on users.raw, partitions`,
+      );
       expect(r.stderr).toMatch(/ingested 10\/10 · enriched 0 · persisted 0 · dead-lettered 0/);
       expect(r.stderr).not.toMatch(/stalled at .*persistence/);
 
       const json = await runCli(['batches', 'watch', frozenBatch, '--stall-after', '5', '--json']);
       expect(json.code).toBe(1);
-      const body = JSON.parse(json.stdout) as { complete: boolean; stalled: { stage: string; topic: string; lag: number }[] };
+      const body = JSON.parse(json.stdout) as {
+        complete: boolean;
+        stalled: { stage: string; topic: string; lag: number }[];
+      };
       expect(body.complete).toBe(false);
-      expect(body.stalled).toEqual([expect.objectContaining({ stage: 'enrichment', topic: TOPICS.usersRaw })]);
+      expect(body.stalled).toEqual([
+        expect.objectContaining({ stage: 'enrichment', topic: TOPICS.usersRaw }),
+      ]);
       expect(body.stalled[0].lag).toBeGreaterThanOrEqual(10);
     } finally {
       process.kill(pid, 'SIGCONT');

@@ -52,7 +52,7 @@ function fakeApis(
     reads.push({ batchId, requested });
     if (reads.length > 1000) throw new Error(`the command kept asking for ${batchId}`);
     const c = audit(batchId, n);
-    return c ? json(200, c) : json(404, { statusCode: 404 });
+    return c ? json(200, c) : json(404, { statusCode: 404, code: 'NOT_FOUND', message: 'no batch' });
   });
   return { reads };
 }
@@ -176,7 +176,9 @@ describe('sparkflow backfill', () => {
             }),
             { status: 400 },
           )
-        : new Response('{}', { status: 404 }),
+        : new Response(JSON.stringify({ statusCode: 404, code: 'NOT_FOUND', message: 'no batch' }), {
+            status: 404,
+          }),
     );
     const { error } = await runBackfill([
       '--from',
@@ -188,6 +190,23 @@ describe('sparkflow backfill', () => {
     ]);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(/--per-day: Too big/);
+  });
+
+  it('refuses an empty --seed with the one reason that applies, before asking anything', async () => {
+    const fetch = jest.spyOn(global, 'fetch');
+    const { error } = await runBackfill([
+      '--from',
+      '2026-11-05',
+      '--to',
+      '2026-11-05',
+      '--per-day',
+      '1',
+      '--seed',
+      '',
+    ]);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe('--seed "": expected a non-empty seed');
+    expect(fetch).not.toHaveBeenCalled();
   });
 
   it('refuses more days than ingestion takes before asking anything', async () => {

@@ -4,7 +4,7 @@ import { backfillBatchId, batchIdProblem, type BatchCounts } from '@sparkflow/co
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
-import { callApi } from '../http/api';
+import { auditEntity, callApi } from '../http/api';
 import type { Output } from '../output/output';
 import { parseDay, parsePositiveInt, urlTextProblem } from './options';
 
@@ -32,6 +32,8 @@ export function backfillDays(from: string, to: string): string[] {
  * they must be batch ids a URL can carry; ingestion judges the rest of it.
  */
 function parseSeed(text: string): string {
+  // Empty, ingestion's schema would give two reasons (too short, and not printable text): say the one that applies.
+  if (text === '') throw new UsageError('--seed "": expected a non-empty seed');
   const problem =
     urlTextProblem(text) ??
     batchIdProblem(backfillBatchId(text, '2026-01-01'))?.replace(/^batchId: /, 'as a batch id, ');
@@ -87,14 +89,8 @@ export function runProgress(
   };
 }
 
-async function batchCounts(cfg: CliConfig, batchId: string): Promise<BatchCounts | null> {
-  const { status, body } = await callApi<BatchCounts>(
-    'audit API',
-    cfg.auditUrl,
-    `/v1/batches/${encodeURIComponent(batchId)}`,
-    { headers: { 'x-api-key': cfg.auditKey }, okStatuses: [200, 404] },
-  );
-  return status === 404 ? null : body;
+function batchCounts(cfg: CliConfig, batchId: string): Promise<BatchCounts | null> {
+  return auditEntity<BatchCounts>(cfg, `/v1/batches/${encodeURIComponent(batchId)}`);
 }
 
 /** The request's fields as the command's options, to name them in ingestion's refusal. */

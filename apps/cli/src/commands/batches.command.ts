@@ -4,7 +4,7 @@ import { BatchListQuery, type BatchList, type BatchReport, type BatchSummary } f
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError } from '../errors';
-import { callApi } from '../http/api';
+import { auditEntity, auditList } from '../http/api';
 import { cliKafka } from '../kafka/connection';
 import type { Output } from '../output/output';
 import { stageLag } from '../pipeline/stage-lag';
@@ -17,17 +17,8 @@ const LIST_LIMIT = {
   max: BatchListQuery.shape.limit.unwrap().maxValue,
 };
 
-async function fetchBatch(cfg: CliConfig, batchId: string): Promise<BatchReport | null> {
-  const { status, body } = await callApi<BatchReport>(
-    'audit API',
-    cfg.auditUrl,
-    `/v1/batches/${encodeURIComponent(batchId)}`,
-    {
-      headers: { 'x-api-key': cfg.auditKey },
-      okStatuses: [200, 404],
-    },
-  );
-  return status === 404 ? null : body;
+function fetchBatch(cfg: CliConfig, batchId: string): Promise<BatchReport | null> {
+  return auditEntity<BatchReport>(cfg, `/v1/batches/${encodeURIComponent(batchId)}`);
 }
 
 const ms = (v: number | null) => (v === null ? '-' : `${v} ms`);
@@ -75,10 +66,30 @@ function stallMessage(
   return `batch ${batchId} stalled at ${where}${counts}. No progress for ${stallAfter} s or more; \`sparkflow topics describe ${stalled[0].topic}\` shows the group.`;
 }
 
-interface WatchOptions {
+export interface WatchOptions {
   stallAfter: number;
   timeout: number;
   interval: number;
+  /** Seconds to wait for the audit to see a batch at all before giving up on it as unknown. */
+  unseenAfter: number;
+}
+
+/** What `watch` polls and how it waits: the audit, the consumer groups and the clock. */
+export interface WatchDeps {
+  fetchBatch: () => Promise<BatchReport | null>;
+  stalledStages: (stallAfterMs: number) => Promise<readonly StalledStage[]>;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+function liveWatchDeps(cfg: CliConfig, batchId: string): WatchDeps {
+  const kafka = cliKafka(cfg);
+  return {
+    fetchBatch: () => fetchBatch(cfg, batchId),
+    stalledStages: async (stallAfterMs) => (await stageLag(cfg, kafka, stallAfterMs)).stalled,
+    now: Date.now,
+    sleep: (ms) => sleep(ms).then(() => undefined),
+  };
 }
 
 export function batchesCommand(): Command {
@@ -111,14 +122,7 @@ Examples:
       if (opts.since !== undefined) query.set('since', new Date(parseSince(opts.since)).toISOString());
       if (opts.incomplete) query.set('incomplete', 'true');
       if (opts.limit !== undefined) query.set('limit', String(opts.limit));
-      const { body } = await callApi<BatchList>(
-        'audit API',
-        cfg.auditUrl,
-        `/v1/batches?${query.toString()}`,
-        {
-          headers: { 'x-api-key': cfg.auditKey },
-        },
-      );
+      const body = await auditList<BatchList>(cfg, `/v1/batches?${query.toString()}`);
       if (out.json) return out.data(body);
       if (!body.batches.length)
         return out.note(`no ${body.incompleteOnly ? 'incomplete ' : ''}batches since ${body.since}`);
@@ -194,6 +198,13 @@ Exit codes: 0 found, 1 the audit has no such batch, 2 not a batch id (empty, ove
       parsePositiveInt('--interval', MAX_INTERVAL_MS),
       1000,
     )
+    .option(
+      '--unseen-after <seconds>',
+      'give up (exit 1) after this long if the audit has not seen the batch at all (a mistyped id); ' +
+        'a batch it has seen is followed until --timeout',
+      parsePositiveInt('--unseen-after'),
+      60,
+    )
     .addHelpText(
       'after',
       `
@@ -203,28 +214,38 @@ Examples:
   $ sparkflow batches watch synthetic-run-20261130-p1-n10000
   $ sparkflow batches watch <batchId> --stall-after 30 --json
 
-Exit codes: 0 complete, 1 stalled (the stage that holds it is named) or timed out, 2 bad usage.`,
+Exit codes: 0 complete, 1 stalled (the stage that holds it is named), timed out, or not seen by the audit
+within --unseen-after, 2 bad usage.`,
     )
     .action(async (batchId: string, opts: WatchOptions, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      await watch(cfg, out, batchId, opts);
+      await watch(out, batchId, opts, liveWatchDeps(cfg, batchId));
     });
 
   return batches;
 }
 
-async function watch(cfg: CliConfig, out: Output, batchId: string, opts: WatchOptions): Promise<void> {
-  const kafka = cliKafka(cfg);
-  const started = Date.now();
+/**
+ * Follows a batch until it is complete; throws once a consumer group holding it is stalled, after
+ * `timeout`, or after `unseenAfter` when the audit has never seen it.
+ */
+export async function watch(
+  out: Output,
+  batchId: string,
+  opts: WatchOptions,
+  deps: WatchDeps,
+): Promise<void> {
+  const started = deps.now();
   let lastMove = started;
   let lastState = '';
   let lastLagCheck = 0;
   let announced = false;
+  let seen = false;
   let b: BatchReport | null = null;
   const stallAfterMs = opts.stallAfter * 1000;
   for (;;) {
-    b = await fetchBatch(cfg, batchId);
-    const now = Date.now();
+    b = await deps.fetchBatch();
+    const now = deps.now();
     if (b) {
       const state = `${b.ingested}/${b.enriched}/${b.persisted}/${b.deadLettered}`;
       const p = batchProgress(b);
@@ -242,13 +263,21 @@ async function watch(cfg: CliConfig, out: Output, batchId: string, opts: WatchOp
     // Only once the batch stood still for the stall time are the groups asked (it reads the commit log).
     if (now - lastMove >= stallAfterMs && now - lastLagCheck >= Math.max(opts.interval, 3000)) {
       lastLagCheck = now;
-      const { stalled } = await stageLag(cfg, kafka, stallAfterMs);
+      const stalled = await deps.stalledStages(stallAfterMs);
       if (stalled.length) {
         if (!out.json && out.options.tty) out.endProgress();
         const message = stallMessage(batchId, b, stalled, opts.stallAfter);
         if (out.json) out.data({ batchId, complete: false, stalled, batch: b });
         throw new CliError(message);
       }
+    }
+    seen ||= b !== null;
+    if (!seen && now - started >= opts.unseenAfter * 1000) {
+      if (out.json) out.data({ batchId, complete: false, stalled: [], batch: null });
+      throw new CliError(
+        `the audit has not seen batch ${batchId} in ${opts.unseenAfter} s of watching: is the id right? ` +
+          '`sparkflow batches list` shows recent ones (--unseen-after waits longer for a batch not started yet)',
+      );
     }
     if (now - started >= opts.timeout * 1000) {
       if (!out.json && out.options.tty) out.endProgress();
@@ -260,14 +289,14 @@ async function watch(cfg: CliConfig, out: Output, batchId: string, opts: WatchOp
           : `the audit has not seen batch ${batchId} after ${opts.timeout} s; \`sparkflow batches list\` shows recent ones`,
       );
     }
-    await sleep(opts.interval);
+    await deps.sleep(opts.interval);
   }
   if (!out.json && out.options.tty) out.endProgress();
   if (out.json) return out.data(b);
   out.line(
     out.paint(
       'green',
-      `batch ${batchId} complete in ${((Date.now() - started) / 1000).toFixed(1)} s of watching`,
+      `batch ${batchId} complete in ${((deps.now() - started) / 1000).toFixed(1)} s of watching`,
     ),
   );
   printBatch(out, b);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { STAGES } from '@sparkflow/contracts';
+import { MAX_AGE_YEARS, STAGES } from '@sparkflow/contracts';
 import {
   contractIssues,
   identityIssue,
@@ -15,6 +15,7 @@ import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError } from '../kafka/connection';
 import {
+  eventIdKey,
   failingOriginals,
   newestOf,
   originOf,
@@ -232,6 +233,15 @@ Examples:
   $ sparkflow dlq show 2f0c…e9 --original > fixed.json     # edit fixed.json, then:
   $ sparkflow dlq replay --event 2f0c…e9 --payload-file fixed.json
 
+What is checked before anything is published (exit 2 for a --payload-file, exit 1 for originals): that
+the record is JSON and meets its topic's contract (users.raw: the RawUserEvent schema, i.e. the envelope and
+the person's fields, their types and formats). Enrichment's own rules are not checked here: a date of birth
+in the future or more than ${MAX_AGE_YEARS} years ago, a registration date outside the same bounds or before the
+birth, blank,
+over-long or control-character text, an e-mail that is not one address, a nationality that is not two
+letters, or text UTF-8 cannot carry. A correction that breaks one of them is published (exit 0) and comes
+back as a new dead letter naming the field (\`sparkflow dlq list --since 5m\`).
+
 An original is published byte for byte: replaying it again changes no cell. A correction is stamped with
 the time of the replay, so the last one replayed is what Cassandra keeps, whole — also over a version of
 the person ingested after the dead letter (\`sparkflow users get <userId>\` shows the current row).`,
@@ -257,7 +267,9 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
       const { records } = await readDeadLetters(cfg, kafka, filterOf(opts, opts.event)).catch((e: unknown) =>
         explainKafkaError(cfg, e),
       );
-      const missing = (opts.event ?? []).filter((id) => !records.some((r) => r.dlqEventId === id));
+      const missing = (opts.event ?? []).filter(
+        (id) => !records.some((r) => eventIdKey(r.dlqEventId) === eventIdKey(id)),
+      );
       if (missing.length) throw new CliError(`no dead letter ${missing.join(', ')} in users.dlq`);
       // A cut payload is not the record: replaying it would publish a different, broken value.
       const truncated = corrected ? [] : records.filter((r) => r.deadLetter.payloadTruncated);

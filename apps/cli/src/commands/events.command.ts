@@ -5,7 +5,7 @@ import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { parseUuid } from './options';
 import { CliError } from '../errors';
-import { callApi } from '../http/api';
+import { auditEntity } from '../http/api';
 import { cliKafka, withAdmin } from '../kafka/connection';
 import { recordsAt } from '../kafka/reader';
 import { headersOf } from '../kafka/records';
@@ -122,16 +122,11 @@ Exit codes: 0 found, 1 the audit has no such event, 2 not an event id.`,
     )
     .action(async (eventId: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      const { status, body } = await callApi<{ stages: AuditTrailEvent[] }>(
-        'audit API',
-        cfg.auditUrl,
+      const body = await auditEntity<{ stages: AuditTrailEvent[] }>(
+        cfg,
         `/v1/events/${eventId.toLowerCase()}`,
-        {
-          headers: { 'x-api-key': cfg.auditKey },
-          okStatuses: [200, 404],
-        },
       );
-      if (status === 404) throw new CliError(`no event ${eventId} in the audit`);
+      if (!body) throw new CliError(`no event ${eventId} in the audit`);
       const records = await kafkaRecords(cfg, body.stages);
       const lineage = inPipelineOrder(
         body.stages.map((s) => stepOf(s, records.get(`${s.topic}:${s.partition}:${s.offset}`))),

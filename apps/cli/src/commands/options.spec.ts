@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import fc from 'fast-check';
 import { UsageError } from '../errors';
 import {
   parseBatchFilter,
@@ -11,6 +14,25 @@ import {
   parseUuid,
 } from './options';
 
+const ROOT = join(__dirname, '..', '..', '..', '..');
+
+/** `parseSince` of each text, run in a Node process whose time zone is `tz`. */
+function parseSinceIn(tz: string, texts: string[], now: number): Promise<number[]> {
+  const script =
+    `const { parseSince } = require(${JSON.stringify(join(__dirname, 'options.ts'))});` +
+    `const texts = JSON.parse(process.argv[1]);` +
+    `process.stdout.write(JSON.stringify(texts.map((t) => parseSince(t, ${now}))));`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-r', join(ROOT, 'node_modules/@swc-node/register/index.js'), '-e', script, JSON.stringify(texts)],
+      { env: { ...process.env, TZ: tz, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json') } },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+    );
+  });
+}
+
 describe('option parsers', () => {
   const now = Date.parse('2026-11-26T12:00:00Z');
 
@@ -20,6 +42,63 @@ describe('option parsers', () => {
     expect(parseSince('1d', now)).toBe(now - 86_400_000);
     expect(parseSince('2026-11-25T00:00:00Z', now)).toBe(Date.parse('2026-11-25T00:00:00Z'));
   });
+
+  it('reads a date-time as UTC unless it gives an offset, whatever the time zone', async () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    // Generated times written as a person would, each with the instant it names computed field by field.
+    const written = fc
+      .record({
+        d: fc.date({
+          min: new Date('1970-01-02T00:00:00Z'),
+          max: new Date('9999-12-30T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        precision: fc.constantFrom('day', 'minutes', 'seconds', 'millis'),
+        sep: fc.constantFrom('T', ' '),
+        offsetMinutes: fc.option(fc.integer({ min: -14 * 60, max: 14 * 60 }), { nil: undefined }),
+      })
+      .map(({ d, precision, sep, offsetMinutes }) => {
+        const day = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+        const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+        if (precision === 'day') return { text: day, instant: midnight };
+        let time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+        let instant = midnight + d.getUTCHours() * 3_600_000 + d.getUTCMinutes() * 60_000;
+        if (precision !== 'minutes') {
+          time += `:${pad(d.getUTCSeconds())}`;
+          instant += d.getUTCSeconds() * 1000;
+        }
+        if (precision === 'millis') {
+          time += `.${pad(d.getUTCMilliseconds(), 3)}`;
+          instant += d.getUTCMilliseconds();
+        }
+        let offset = '';
+        if (offsetMinutes !== undefined) {
+          const a = Math.abs(offsetMinutes);
+          offset = `${offsetMinutes < 0 ? '-' : '+'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+          instant -= offsetMinutes * 60_000;
+        }
+        return { text: `${day}${sep}${time}${offset}`, instant };
+      });
+    const cases = fc.sample(written, { seed: 0x715e, numRuns: 300 });
+    // The time zone is the process's: each one is a process of its own, reading every case.
+    for (const tz of [
+      'UTC',
+      'America/New_York',
+      'Asia/Kolkata',
+      'Pacific/Chatham',
+      'Etc/GMT+12',
+      'Pacific/Kiritimati',
+    ]) {
+      const got = await parseSinceIn(
+        tz,
+        cases.map((c) => c.text),
+        now,
+      );
+      expect(got.map((instant, i) => ({ tz, text: cases[i].text, instant }))).toEqual(
+        cases.map((c) => ({ tz, text: c.text, instant: Math.max(0, c.instant) })),
+      );
+    }
+  }, 60_000);
 
   it('rejects what it cannot read as a usage error', () => {
     expect(() => parseSince('yesterday', now)).toThrow(UsageError);

@@ -11,10 +11,14 @@ const UNIT_MS: Record<string, number> = {
 };
 
 /** The forms `--since` takes, as every help text and message names them. */
-export const SINCE_FORMS = '30s, 10m, 2h, 1d or 1w ago, or an ISO date-time';
+export const SINCE_FORMS = '30s, 10m, 2h, 1d or 1w ago, or an ISO date-time (UTC unless it gives an offset)';
+
+/** An offset ending a date-time: `Z`, `+01:00`, `-0500`, `+05`. */
+const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 /**
- * `--since 10m` / `2h` / `1d` (ago), or an ISO date-time; returns epoch milliseconds. A time before
+ * `--since 10m` / `2h` / `1d` (ago), or an ISO date-time; returns epoch milliseconds. A date or a
+ * date-time without an offset is UTC, whatever the machine's time zone, as the audit reads times. A time before
  * 1970-01-01T00:00:00Z reads as that instant: no Kafka record or audited batch is older, so it means
  * "from the beginning", and Kafka cannot look up an offset for a time before it (it answers a protocol
  * error), nor can a date far enough back be written as one.
@@ -23,7 +27,9 @@ export function parseSince(text: string, now = Date.now()): number {
   const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(text.trim());
   if (m) return Math.max(0, now - Number(m[1]) * UNIT_MS[m[2]]);
   if (/^\d{4}-\d{2}-\d{2}/.test(text) && isCalendarDay(text.slice(0, 10))) {
-    const t = Date.parse(text);
+    // Date.parse reads a bare date as UTC but a date-time without an offset as local time: one rule, UTC.
+    const time = text.slice(10);
+    const t = Date.parse(time && !OFFSET.test(time) ? `${text}Z` : text);
     if (!Number.isNaN(t)) return Math.max(0, t);
   }
   throw new UsageError(`--since "${text}": expected ${SINCE_FORMS}`);

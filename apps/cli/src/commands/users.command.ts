@@ -5,7 +5,7 @@ import { contextOf } from '../context';
 import { parseUuid } from './options';
 import { CliError, ComponentDownError, rootReason } from '../errors';
 import type { CliConfig } from '../cli.config';
-import { callApi } from '../http/api';
+import { auditEntity } from '../http/api';
 import { format, visibleLength } from '../output/output';
 
 /** Driver values (Uuid, LocalDate, Long, …) as plain JSON. */
@@ -49,18 +49,15 @@ Examples:
   $ sparkflow users get 7a1d5c3e-2b4f-4e8a-9c6d-0f1e2a3b4c5d
   $ sparkflow users get <userId> --json | jq '.history[] | {outcome, topic}'
 
-Exit codes: 0 a Cassandra row or audit history found, 1 neither (or Cassandra or the audit down, or the
-audit refusing the key), 2 not a UUID.`,
+Exit codes: 0 a Cassandra row or audit history found, 1 neither (or Cassandra or the audit down, the
+audit refusing the key, or another server at AUDIT_URL / AUDIT_HTTP_PORT), 2 not a UUID.`,
     )
     .action(async (raw: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const userId = raw.toLowerCase();
       const [row, history] = await Promise.all([
         cassandraRow(cfg, userId),
-        callApi<UserHistory>('audit API', cfg.auditUrl, `/v1/users/${userId}/history`, {
-          headers: { 'x-api-key': cfg.auditKey },
-          okStatuses: [200, 404],
-        }).then((r) => (r.status === 404 ? [] : r.body.events)),
+        auditEntity<UserHistory>(cfg, `/v1/users/${userId}/history`).then((h) => h?.events ?? []),
       ]);
       if (out.json) {
         out.data({ userId, cassandra: row, history });

@@ -43,10 +43,61 @@ export async function callApi<T>(
   const ok = init.okStatuses ?? [200, 201, 202];
   if (!ok.includes(res.status)) {
     const detail = typeof body === 'string' ? body : JSON.stringify(body);
-    const hint = res.status === 401 && KEY_SETTING[component] ? `\n  The key sent is not one it accepts: set ${KEY_SETTING[component]}.` : '';
+    const hint =
+      res.status === 401 && KEY_SETTING[component]
+        ? `\n  The key sent is not one it accepts: set ${KEY_SETTING[component]}.`
+        : '';
     throw new CliError(
       `${component} answered ${init.method ?? 'GET'} ${path} with HTTP ${res.status}: ${detail}${hint}`,
     );
   }
   return { status: res.status, body: body as T };
+}
+
+/** Where the audit is asked, and the setting that address came from. */
+export interface AuditAddress {
+  readonly auditUrl: string;
+  readonly auditUrlSetting: string;
+  readonly auditKey: string;
+}
+
+/**
+ * The audit's answer for one entity, or null when the audit says it has none: a 404 whose JSON body
+ * carries `code: "NOT_FOUND"`. Any other 404 (a route it does not serve, a body that is not its JSON) is
+ * something else answering at that address, so the setting it came from is named instead of "absent".
+ */
+export async function auditEntity<T>(audit: AuditAddress, path: string): Promise<T | null> {
+  const { status, body } = await askAudit<T>(audit, path);
+  if (status !== 404) return body;
+  if (isNotFound(body)) return null;
+  throw wrongAuditAddress(audit, path, body);
+}
+
+/** The audit's answer for a route it always serves (a list): any 404 is something else at that address. */
+export async function auditList<T>(audit: AuditAddress, path: string): Promise<T> {
+  const { status, body } = await askAudit<T>(audit, path);
+  if (status === 404) throw wrongAuditAddress(audit, path, body);
+  return body;
+}
+
+function askAudit<T>(audit: AuditAddress, path: string): Promise<ApiResponse<T>> {
+  return callApi<T>('audit API', audit.auditUrl, path, {
+    headers: { 'x-api-key': audit.auditKey },
+    okStatuses: [200, 404],
+  });
+}
+
+function wrongAuditAddress(audit: AuditAddress, path: string, body: unknown): CliError {
+  const detail = typeof body === 'string' ? body : JSON.stringify(body);
+  return new CliError(
+    `the audit API's address looks wrong: GET ${audit.auditUrl}${path} answered HTTP 404 ` +
+      `${detail.slice(0, 300)}, not the audit's "not found".\n` +
+      `  Check ${audit.auditUrlSetting} (it gave ${audit.auditUrl}): the audit's base URL, without /v1 ` +
+      `(e.g. http://127.0.0.1:3003), on the audit's port, not another service's.`,
+  );
+}
+
+/** The audit's "I do not have it": a JSON object whose `code` is `NOT_FOUND`. */
+function isNotFound(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { code?: unknown }).code === 'NOT_FOUND';
 }

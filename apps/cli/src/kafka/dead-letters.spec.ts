@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { SCHEMA_VERSION } from '@sparkflow/contracts';
 import { aDeadLetterRecord, aRandomUser, withValue } from '@sparkflow/testing';
-import { failingOriginals, matchesFilter, newestOf, originOf, type DeadLetterRecord } from './dead-letters';
+import fc from 'fast-check';
+import {
+  eventIdKey,
+  failingOriginals,
+  matchesFilter,
+  newestOf,
+  originOf,
+  type DeadLetterRecord,
+} from './dead-letters';
 
 const aDeadLetter = (over: Partial<DeadLetterRecord['deadLetter']> = {}): DeadLetterRecord =>
   aDeadLetterRecord(over);
@@ -14,6 +22,31 @@ describe('matchesFilter', () => {
     expect(matchesFilter(d, { since: Date.parse('2026-11-26T11:00:00Z') })).toBe(false);
     expect(matchesFilter(d, { batchId: 'batch-1', eventIds: [d.dlqEventId] })).toBe(true);
     expect(matchesFilter(d, { eventIds: ['another'] })).toBe(false);
+  });
+});
+
+describe('selecting dead letters by event id', () => {
+  // Any mix of upper and lower case of a UUID, as a person may paste it.
+  const anyCase = (id: string) =>
+    fc
+      .array(fc.boolean(), { minLength: id.length, maxLength: id.length })
+      .map((up) => [...id].map((c, i) => (up[i] ? c.toUpperCase() : c.toLowerCase())).join(''));
+
+  it('selects a dead letter by its id in any case, and by no other id', () => {
+    fc.assert(
+      fc.property(
+        fc.uuid().chain((stored) => fc.tuple(fc.constant(stored), anyCase(stored), fc.uuid())),
+        ([stored, asked, other]) => {
+          const d = aDeadLetterRecord();
+          const letter = { ...d, dlqEventId: stored };
+          expect(matchesFilter(letter, { eventIds: [asked] })).toBe(true);
+          expect(eventIdKey(asked)).toBe(eventIdKey(stored));
+          fc.pre(other.toLowerCase() !== stored.toLowerCase());
+          expect(matchesFilter(letter, { eventIds: [other] })).toBe(false);
+        },
+      ),
+      { seed: 0x1d5, numRuns: 300 },
+    );
   });
 });
 

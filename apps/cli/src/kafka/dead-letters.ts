@@ -28,12 +28,16 @@ export interface DeadLetterFilter {
   eventIds?: readonly string[];
 }
 
+/** An event id as compared: a UUID names the same event in either case (`events get` takes both). */
+export const eventIdKey = (id: string): string => id.toLowerCase();
+
 export function matchesFilter(d: DeadLetterRecord, f: DeadLetterFilter): boolean {
   if (f.stage !== undefined && d.deadLetter.stage !== f.stage) return false;
   if (f.since !== undefined && Date.parse(d.deadLetter.failedAt) < f.since) return false;
   if (f.batchId !== undefined && d.deadLetter.originalBatchId !== f.batchId && d.batchId !== f.batchId)
     return false;
-  if (f.eventIds?.length && !f.eventIds.includes(d.dlqEventId)) return false;
+  if (f.eventIds?.length && !f.eventIds.some((id) => eventIdKey(id) === eventIdKey(d.dlqEventId)))
+    return false;
   return true;
 }
 
@@ -148,7 +152,7 @@ async function findDeadLetters(
   kafka: Kafka,
   filter: DeadLetterFilter,
 ): Promise<{ records: DeadLetterRecord[]; unreadable: number }> {
-  const wanted = new Set(filter.eventIds);
+  const wanted = new Set(filter.eventIds?.map(eventIdKey));
   const records: DeadLetterRecord[] = [];
   let unreadable = 0;
   const bounds = await dlqBounds(cfg, kafka);
@@ -168,8 +172,8 @@ async function findDeadLetters(
       ranges,
       bounds.map((b) => b.partition),
       (d) => {
-        if (!wanted.has(d.dlqEventId) || !matchesFilter(d, filter)) return false;
-        wanted.delete(d.dlqEventId);
+        if (!wanted.has(eventIdKey(d.dlqEventId)) || !matchesFilter(d, filter)) return false;
+        wanted.delete(eventIdKey(d.dlqEventId));
         records.push(d);
         return wanted.size === 0;
       },

@@ -1,0 +1,139 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { buildProgram } from '../main';
+import { CliError, EXIT } from '../errors';
+import { auditEntity } from './api';
+
+/** A local HTTP server answering every request with what `answer` says, and the paths it was asked. */
+function server() {
+  let answer: { status: number; body: string } = { status: 200, body: '{}' };
+  const asked: string[] = [];
+  const srv: Server = createServer((req, res) => {
+    asked.push(req.url ?? '');
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+  });
+  return {
+    asked,
+    answer: (status: number, body: unknown) =>
+      (answer = { status, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    start: () =>
+      new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as AddressInfo).port))),
+    stop: () => new Promise<void>((r) => srv.close(() => r())),
+  };
+}
+
+/** Nest's answer for a route it does not have: what a wrong base URL or another service's port gets. */
+const routeNotFound = (path: string) => ({
+  message: `Cannot GET ${path}`,
+  error: 'Not Found',
+  statusCode: 404,
+});
+const auditNotFound = (id: string) => ({
+  statusCode: 404,
+  code: 'NOT_FOUND',
+  message: `no batch ${id} in the audit`,
+  reasons: [{ path: 'batchId', message: `no batch ${id} in the audit` }],
+});
+
+describe('asking the audit for one entity', () => {
+  const http = server();
+  let base = '';
+  beforeAll(async () => (base = `http://127.0.0.1:${await http.start()}`));
+  afterAll(() => http.stop());
+  const audit = (setting: string) => ({ auditUrl: base, auditUrlSetting: setting, auditKey: 'k' });
+
+  it('reads a 404 as "absent" only when its JSON body is the audit\'s NOT_FOUND', async () => {
+    // Any other 404 (Nest's route 404, a proxy's page, JSON with another code, no body) is a wrong address.
+    const otherBody = fc.oneof(
+      fc.string(),
+      fc.string().map(routeNotFound),
+      fc.dictionary(fc.string(), fc.jsonValue()).filter((o) => o['code'] !== 'NOT_FOUND'),
+      fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)),
+      fc.string().map((c) => ({ statusCode: 404, code: c === 'NOT_FOUND' ? 'not_found' : c })),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.record({ absent: fc.constant(true), body: fc.string().map(auditNotFound) }),
+          fc.record({ absent: fc.constant(false), body: otherBody }),
+        ),
+        fc.constantFrom('AUDIT_URL', 'AUDIT_HTTP_PORT'),
+        async ({ absent, body }, setting) => {
+          http.answer(404, body);
+          const got = auditEntity(audit(setting), '/v1/batches/b-1');
+          if (absent) return expect(await got).toBeNull();
+          const err = await got.then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(CliError);
+          expect((err as CliError).exitCode).toBe(EXIT.failure);
+          expect((err as CliError).message).toContain(setting);
+          expect((err as CliError).message).toContain(`${base}/v1/batches/b-1`);
+        },
+      ),
+      { seed: 0x5eed, numRuns: 150 },
+    );
+  });
+
+  it('returns what the audit found', async () => {
+    http.answer(200, { batchId: 'b-1' });
+    await expect(auditEntity(audit('AUDIT_URL'), '/v1/batches/b-1')).resolves.toEqual({ batchId: 'b-1' });
+  });
+
+  describe('`batches get` with the address the user set', () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+      for (const k of ['AUDIT_URL', 'AUDIT_HTTP_PORT']) delete process.env[k];
+      Object.assign(process.env, saved);
+    });
+    const get = (id: string) => {
+      const program = buildProgram(() => undefined);
+      return program.parseAsync(['batches', 'get', id, '--json'], { from: 'user' }).then(
+        () => null,
+        (e: unknown) => e as CliError,
+      );
+    };
+
+    it('names AUDIT_URL when a base URL ending in /v1 reaches a route the audit does not have', async () => {
+      process.env['AUDIT_URL'] = `${base}/v1`;
+      http.answer(404, routeNotFound('/v1/v1/batches/b-7'));
+      const err = await get('b-7');
+      expect(err).toBeInstanceOf(CliError);
+      expect(err?.exitCode).toBe(EXIT.failure);
+      expect(err?.message).toContain(`AUDIT_URL (it gave ${base}/v1)`);
+      expect(err?.message).not.toMatch(/no batch/);
+      expect(http.asked.at(-1)).toBe('/v1/v1/batches/b-7');
+    });
+
+    it('names AUDIT_HTTP_PORT when another service answers on that port', async () => {
+      delete process.env['AUDIT_URL'];
+      process.env['AUDIT_HTTP_PORT'] = base.split(':').at(-1);
+      http.answer(404, routeNotFound('/v1/batches/b-7'));
+      const err = await get('b-7');
+      expect(err?.message).toContain('AUDIT_HTTP_PORT');
+      expect(err?.exitCode).toBe(EXIT.failure);
+    });
+
+    it('names AUDIT_URL when the list of batches is asked at a wrong base URL', async () => {
+      process.env['AUDIT_URL'] = `${base}/v1`;
+      http.answer(404, routeNotFound('/v1/v1/batches'));
+      const program = buildProgram(() => undefined);
+      const err = await program.parseAsync(['batches', 'list', '--json'], { from: 'user' }).then(
+        () => null,
+        (e: unknown) => e as CliError,
+      );
+      expect(err?.exitCode).toBe(EXIT.failure);
+      expect(err?.message).toContain(`AUDIT_URL (it gave ${base}/v1)`);
+    });
+
+    it('says the batch is not in the audit when the audit says so', async () => {
+      process.env['AUDIT_URL'] = base;
+      http.answer(404, auditNotFound('b-7'));
+      const err = await get('b-7');
+      expect(err?.message).toMatch(/^no batch b-7 in the audit/);
+      expect(err?.exitCode).toBe(EXIT.failure);
+    });
+  });
+});
