@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import fc from 'fast-check';
-import { BatchListQuery, STAGES, batchIdProblem, type BatchReport } from '@sparkflow/contracts';
+import {
+  BatchListQuery,
+  STAGES,
+  batchIdProblem,
+  decodeBatchListCursor,
+  encodeBatchListCursor,
+  type BatchReport,
+} from '@sparkflow/contracts';
 import { EXIT } from './errors';
 import { buildProgram, report } from './main';
 
@@ -371,6 +378,11 @@ const withLoneSurrogate = fc
 const wellFormedText = (minLength = 0) =>
   fc.string({ unit: 'binary', minLength, maxLength: 40 }).filter((s) => !LONE_SURROGATE.test(s));
 
+/** A batch id a cursor may name. */
+const KINDS_BATCH_ID_VALID = fc
+  .string({ minLength: 1, maxLength: 200 })
+  .filter((s) => batchIdProblem(s) === null);
+
 const KINDS = {
   uuid: {
     malformed: fc.oneof(
@@ -485,6 +497,16 @@ const KINDS = {
       })
       .filter((s) => s !== '.' && s !== '..'),
   },
+  /** The `next` of a batch listing: a token the audit decodes, anything else refused. */
+  cursor: {
+    malformed: fc.oneof(
+      fc.constantFrom('', '=', 'WyIxIiwiIl0', 'bm90IGpzb24'),
+      anyText.filter((s) => decodeBatchListCursor(s) === null),
+    ),
+    valid: fc
+      .tuple(fc.bigInt({ min: 0n, max: 2n ** 62n }), KINDS_BATCH_ID_VALID)
+      .map(([createdAtMicros, batchId]) => encodeBatchListCursor({ createdAtMicros, batchId })),
+  },
   /** A batch id as a dead letter carries it: 1–200 characters, no NUL. */
   batchId: {
     malformed: fc.oneof(
@@ -591,6 +613,12 @@ const TYPED_SLOTS: TypedSlot[] = [
     target: '--limit',
     args: (v) => ['batches', 'list', '--limit', v],
     ...KINDS.positiveInt(BatchListQuery.shape.limit.unwrap().maxValue ?? undefined),
+  },
+  {
+    command: 'batches list',
+    target: '--cursor',
+    args: (v) => ['batches', 'list', '--cursor', v],
+    ...KINDS.cursor,
   },
   {
     command: 'batches get',

@@ -1,6 +1,9 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import type { BatchReport } from '@sparkflow/contracts';
+import { decodeBatchListCursor, encodeBatchListCursor, type BatchReport } from '@sparkflow/contracts';
 import { CliError } from '../errors';
+import { buildProgram } from '../main';
 import { Output } from '../output/output';
 import { watch, type WatchDeps } from './batches.command';
 
@@ -72,6 +75,89 @@ describe('batches watch', () => {
         },
       ),
       { seed: 0xba7c4, numRuns: 200 },
+    );
+  });
+});
+
+describe('batches list, page after page', () => {
+  // An audit holding `total` batches that pages them as GET /v1/batches does: `limit` at a time, `next`
+  // naming where the following page starts, `cursor` taking it back.
+  let total = 0;
+  const asked: URLSearchParams[] = [];
+  const srv: Server = createServer((req, res) => {
+    const query = new URL(req.url ?? '/', 'http://audit').searchParams;
+    asked.push(query);
+    const cursor = query.get('cursor');
+    const from = cursor === null ? 0 : Number(decodeBatchListCursor(cursor)?.createdAtMicros ?? -1);
+    const limit = Number(query.get('limit') ?? '50');
+    const ids = Array.from({ length: total }, (_, i) => `b-${i}`).slice(from, from + limit);
+    const truncated = from + limit < total;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        since: query.get('since') ?? '2026-12-01T00:00:00.000Z',
+        incompleteOnly: query.get('incomplete') === 'true',
+        batches: ids.map((batchId) => ({ ...incomplete(batchId), createdAt: '2026-12-02T00:00:00.000Z' })),
+        truncated,
+        next: truncated
+          ? encodeBatchListCursor({ createdAtMicros: BigInt(from + limit), batchId: 'b' })
+          : null,
+      }),
+    );
+  });
+  let base = '';
+  const saved = process.env['AUDIT_URL'];
+  beforeAll(
+    () =>
+      new Promise<void>((r) =>
+        srv.listen(0, '127.0.0.1', () => {
+          base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+          r();
+        }),
+      ),
+  );
+  afterAll(() => {
+    process.env['AUDIT_URL'] = saved;
+    return new Promise<void>((r) => srv.close(() => r()));
+  });
+
+  /** Runs the CLI with `args` and returns what it printed (the table on stdout, notes on stderr). */
+  async function run(args: string[]): Promise<string> {
+    process.env['AUDIT_URL'] = base;
+    let printed = '';
+    const capture = (chunk: string | Uint8Array) => {
+      printed += chunk.toString();
+      return true;
+    };
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      await buildProgram(() => undefined).parseAsync(args, { from: 'user' });
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    return printed;
+  }
+
+  it('reads every batch of the window exactly once by following the command each cut page prints', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 9 }), async (n, limit) => {
+        total = n;
+        const seen: string[] = [];
+        let args = ['--no-color', 'batches', 'list', '--since', '2026-12-01', '--limit', String(limit)];
+        for (let pages = 0; pages <= n; pages++) {
+          const printed = await run(args);
+          seen.push(...[...printed.matchAll(/^(b-\d+)\s/gm)].map((m) => m[1]));
+          const hint = /the next page: sparkflow (batches list .*)$/m.exec(printed);
+          if (!hint) break;
+          args = ['--no-color', ...hint[1].trim().split(/\s+/)];
+        }
+        expect(seen).toEqual(Array.from({ length: n }, (_, i) => `b-${i}`));
+        // Every page asked for the window the first one resolved, never a moving default.
+        expect(new Set(asked.map((q) => q.get('since')))).toEqual(new Set(['2026-12-01T00:00:00.000Z']));
+        asked.length = 0;
+      }),
+      { seed: 20261202, numRuns: 40 },
     );
   });
 });

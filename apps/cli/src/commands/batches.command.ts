@@ -9,7 +9,14 @@ import { cliKafka } from '../kafka/connection';
 import type { Output } from '../output/output';
 import { stageLag } from '../pipeline/stage-lag';
 import { batchProgress, waitingFor, type StalledStage } from '../pipeline/stages';
-import { MAX_INTERVAL_MS, SINCE_FORMS, parseBatchId, parsePositiveInt, parseSince } from './options';
+import {
+  MAX_INTERVAL_MS,
+  SINCE_FORMS,
+  parseBatchId,
+  parseCursor,
+  parsePositiveInt,
+  parseSince,
+} from './options';
 
 /** The audit's default and bound for `limit`, from the contract it validates the query with. */
 const LIST_LIMIT = {
@@ -66,6 +73,19 @@ function stallMessage(
   return `batch ${batchId} stalled at ${where}${counts}. No progress for ${stallAfter} s or more; \`sparkflow topics describe ${stalled[0].topic}\` shows the group.`;
 }
 
+/** The command that lists the page after a cut one: the same window (its resolved since), from `next`. */
+export function nextPageHint(
+  body: Pick<BatchList, 'since' | 'incompleteOnly' | 'next'>,
+  limit?: number,
+): string {
+  if (!body.next) return 'more batches match: narrow --since or raise --limit';
+  const args = ['sparkflow batches list', `--since ${body.since}`];
+  if (body.incompleteOnly) args.push('--incomplete');
+  if (limit !== undefined) args.push(`--limit ${limit}`);
+  args.push(`--cursor ${body.next}`);
+  return `more batches match; the next page: ${args.join(' ')}`;
+}
+
 export interface WatchOptions {
   stallAfter: number;
   timeout: number;
@@ -109,45 +129,59 @@ export function batchesCommand(): Command {
       `at most n batches (default ${LIST_LIMIT.default}, at most ${LIST_LIMIT.max})`,
       parsePositiveInt('--limit', LIST_LIMIT.max ?? undefined),
     )
+    .option(
+      '--cursor <token>',
+      'the page after the one whose listing printed this token (its `next`); give the same --since and --incomplete',
+      parseCursor,
+    )
     .addHelpText(
       'after',
       `
+A listing cut at --limit ends with the command that prints the next page (its --cursor), so every batch
+of the window can be read, each once, however many there are.
+
 Examples:
   $ sparkflow batches list --since 1h
   $ sparkflow batches list --incomplete --json | jq -r '.batches[].batchId'`,
     )
-    .action(async (opts: { since?: string; incomplete?: boolean; limit?: number }, cmd: Command) => {
-      const { cfg, out } = contextOf(cmd);
-      const query = new URLSearchParams();
-      if (opts.since !== undefined) query.set('since', new Date(parseSince(opts.since)).toISOString());
-      if (opts.incomplete) query.set('incomplete', 'true');
-      if (opts.limit !== undefined) query.set('limit', String(opts.limit));
-      const body = await auditList<BatchList>(cfg, `/v1/batches?${query.toString()}`);
-      if (out.json) return out.data(body);
-      if (!body.batches.length)
-        return out.note(`no ${body.incompleteOnly ? 'incomplete ' : ''}batches since ${body.since}`);
-      out.table<BatchSummary>(body.batches, [
-        { header: 'BATCH', value: (b) => b.batchId },
-        { header: 'SOURCE', value: (b) => b.source },
-        { header: 'REGISTERED', value: (b) => b.createdAt },
-        { header: 'EXPECTED', value: (b) => b.expected, align: 'right' },
-        { header: 'INGESTED', value: (b) => b.ingested, align: 'right' },
-        { header: 'ENRICHED', value: (b) => b.enriched, align: 'right' },
-        { header: 'PERSISTED', value: (b) => b.persisted, align: 'right' },
-        {
-          header: 'DEAD',
-          value: (b) => b.deadLettered,
-          align: 'right',
-          style: (b) => (b.deadLettered ? 'yellow' : undefined),
-        },
-        {
-          header: 'STATUS',
-          value: (b) => (b.complete ? 'complete' : 'in flight'),
-          style: (b) => (b.complete ? 'green' : 'yellow'),
-        },
-      ]);
-      if (body.truncated) out.note(out.paint('dim', 'more batches match: narrow --since or raise --limit'));
-    });
+    .action(
+      async (
+        opts: { since?: string; incomplete?: boolean; limit?: number; cursor?: string },
+        cmd: Command,
+      ) => {
+        const { cfg, out } = contextOf(cmd);
+        const query = new URLSearchParams();
+        if (opts.since !== undefined) query.set('since', new Date(parseSince(opts.since)).toISOString());
+        if (opts.incomplete) query.set('incomplete', 'true');
+        if (opts.limit !== undefined) query.set('limit', String(opts.limit));
+        if (opts.cursor !== undefined) query.set('cursor', opts.cursor);
+        const body = await auditList<BatchList>(cfg, `/v1/batches?${query.toString()}`);
+        if (out.json) return out.data(body);
+        if (!body.batches.length)
+          return out.note(`no ${body.incompleteOnly ? 'incomplete ' : ''}batches since ${body.since}`);
+        out.table<BatchSummary>(body.batches, [
+          { header: 'BATCH', value: (b) => b.batchId },
+          { header: 'SOURCE', value: (b) => b.source },
+          { header: 'REGISTERED', value: (b) => b.createdAt },
+          { header: 'EXPECTED', value: (b) => b.expected, align: 'right' },
+          { header: 'INGESTED', value: (b) => b.ingested, align: 'right' },
+          { header: 'ENRICHED', value: (b) => b.enriched, align: 'right' },
+          { header: 'PERSISTED', value: (b) => b.persisted, align: 'right' },
+          {
+            header: 'DEAD',
+            value: (b) => b.deadLettered,
+            align: 'right',
+            style: (b) => (b.deadLettered ? 'yellow' : undefined),
+          },
+          {
+            header: 'STATUS',
+            value: (b) => (b.complete ? 'complete' : 'in flight'),
+            style: (b) => (b.complete ? 'green' : 'yellow'),
+          },
+        ]);
+        if (body.truncated) out.note(out.paint('dim', nextPageHint(body, opts.limit)));
+      },
+    );
 
   batches
     .command('get')

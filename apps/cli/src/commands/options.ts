@@ -1,4 +1,4 @@
-import { STAGES, batchIdProblem } from '@sparkflow/contracts';
+import { STAGES, batchIdProblem, decodeBatchListCursor } from '@sparkflow/contracts';
 import { UsageError } from '../errors';
 
 const UNIT_MS: Record<string, number> = {
@@ -146,6 +146,15 @@ export function parseBatchId(text: string): string {
   if (text === '.' || text === '..')
     throw new UsageError(
       `<batchId> "${text}": a URL reads it as a step in the path, so the audit cannot be asked for it`,
+    );
+  return text;
+}
+
+/** A `--cursor`: the `next` token of an earlier `batches list`, as the audit reads it. */
+export function parseCursor(text: string): string {
+  if (decodeBatchListCursor(text) === null)
+    throw new UsageError(
+      `--cursor "${text}": not the \`next\` of an earlier \`batches list\` (copy it whole from the command that listing printed)`,
     );
   return text;
 }
