@@ -23,7 +23,7 @@ function rawRecord(offset: number, payload: unknown): InboundMessage {
     key: null,
     value: Buffer.from(JSON.stringify(event)),
     headers: { [HEADERS.eventId]: event.eventId, [HEADERS.batchId]: event.batchId },
-    timestamp: Date.parse(event.producedAt) / 1000,
+    timestamp: Date.parse(event.producedAt),
     traceHeaders: {},
   };
 }

@@ -17,11 +17,11 @@ describe('eventTimeProblem', () => {
       code: SparkflowErrorCode.SemanticInvalid,
       path: 'producedAt',
       message:
-        "producedAt 2026-12-02T14:00:00.000123Z is 3600.000 s ahead of this service's clock; " +
+        "producedAt 2026-12-02T14:00:00.000123Z is 3600.000 s ahead of when the broker took the record; " +
         'an event time may be at most 60.000 s ahead',
     });
     expect(eventTimeProblem('2099-01-01T00:00:00Z', NOW, 60_000)?.message).toBe(
-      "producedAt 2099-01-01T00:00:00Z is 2274692400.000 s (26327 days) ahead of this service's clock; " +
+      "producedAt 2099-01-01T00:00:00Z is 2274692400.000 s (26327 days) ahead of when the broker took the record; " +
         'an event time may be at most 60.000 s ahead',
     );
   });

@@ -53,7 +53,9 @@ function duration(micros: bigint): string {
 /**
  * The dead-letter reason for an envelope whose `producedAt` is further ahead of the reading service's
  * clock (`nowMicros`) than `maxSkewMs`, or null when it is not. Enrichment and persistence both ask it
- * before using the event time, so a future-dated record is refused, never written.
+ * before using the event time, so a future-dated record is refused, never written. Their clock is the
+ * record's own broker timestamp (`recordTimeMicros`), not the time it is read: a record judged again (a
+ * replay of the topic, a consumer that lagged) is judged the same.
  */
 export function eventTimeProblem(
   producedAt: string,
@@ -74,7 +76,16 @@ export function eventTimeProblem(
     code: SparkflowErrorCode.SemanticInvalid,
     path: 'producedAt',
     message:
-      `producedAt ${producedAt} is ${duration(ahead)} ahead of this service's clock; ` +
+      `producedAt ${producedAt} is ${duration(ahead)} ahead of when the broker took the record; ` +
       `an event time may be at most ${duration(maxSkewMicros)} ahead`,
   };
+}
+
+/**
+ * The time a record is judged against: when the broker took it (its Kafka timestamp; SparkFlow's topics
+ * stamp records with the broker's clock, `message.timestamp.type=LogAppendTime`), in microseconds. A
+ * record without one (a timestamp of 0 or less) is judged against `fallbackMicros`, the reader's clock.
+ */
+export function recordTimeMicros(timestampMs: number, fallbackMicros: bigint): bigint {
+  return Number.isSafeInteger(timestampMs) && timestampMs > 0 ? BigInt(timestampMs) * 1000n : fallbackMicros;
 }

@@ -6,6 +6,7 @@ import {
   SparkflowErrorCode,
   TOPICS,
   eventTimeProblem,
+  recordTimeMicros,
   type EnrichedUserEvent,
 } from '@sparkflow/contracts';
 import {
@@ -28,8 +29,9 @@ const RawEnvelope = Envelope.extend({ payload: z.unknown() });
 /**
  * users.raw → users.enriched, or users.dlq with every reason. The event keeps its id, so the audit
  * follows it across topics. Valid records of a batch are produced in one request and acknowledged
- * before any offset of the batch is committed. An event time (`producedAt`) further ahead of `clock` than
- * `maxEventTimeSkewMs` is refused (SEMANTIC_INVALID at `producedAt`): persistence would write it as the
+ * before any offset of the batch is committed. An event time (`producedAt`) further ahead than
+ * `maxEventTimeSkewMs` of when the broker took the record (`recordTimeMicros`; `clock` for a record
+ * without a timestamp) is refused (SEMANTIC_INVALID at `producedAt`): persistence would write it as the
  * write timestamp of every cell, and it would outrank each true version of the person until that time.
  */
 export class EnrichBatchUseCase {
@@ -52,7 +54,11 @@ export class EnrichBatchUseCase {
           // event derives the same age and band, so it rewrites identical cells.
           const eventTime = new Date(raw.producedAt);
           const result = enrichUser(raw.payload, eventTime < now ? eventTime : now);
-          const ahead = eventTimeProblem(raw.producedAt, nowMicros, this.maxEventTimeSkewMs);
+          const ahead = eventTimeProblem(
+            raw.producedAt,
+            recordTimeMicros(m.timestamp, nowMicros),
+            this.maxEventTimeSkewMs,
+          );
           if (ahead || !result.ok) {
             const reasons = [
               ...(ahead ? [ahead] : []),

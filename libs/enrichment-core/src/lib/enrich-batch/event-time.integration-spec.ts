@@ -157,7 +157,7 @@ describe('EnrichBatchUseCase and event times ahead of its clock, on the real bro
           path: 'producedAt',
           message: expect.stringMatching(
             new RegExp(
-              `^producedAt ${refused.producedAt} is \\d+\\.\\d{3} s( \\(\\d+ days\\))? ahead of this service's clock; ` +
+              `^producedAt ${refused.producedAt} is \\d+\\.\\d{3} s( \\(\\d+ days\\))? ahead of when the broker took the record; ` +
                 'an event time may be at most 60\\.000 s ahead$',
             ),
           ),

@@ -6,8 +6,11 @@ import { aRandomUser } from '@sparkflow/testing';
 import { enrichUser } from '../enrich-user/enrich-user';
 import { EnrichBatchUseCase } from './enrich-batch.use-case';
 
+/** When the broker took every record of the sample. */
 const NOW = new Date('2026-11-26T00:00:00.000Z');
 const NOW_MICROS = BigInt(NOW.getTime()) * 1000n;
+/** When enrichment reads them: a day later (a lagging consumer, a replay), which must not change a verdict. */
+const READ_AT = new Date(NOW.getTime() + 86_400_000);
 const SECOND = 1_000_000n;
 const DAY = 86_400n * SECOND;
 const YEAR = 365n * DAY;
@@ -38,12 +41,12 @@ const message = (value: object, offset: number): InboundMessage => ({
   key: null,
   value: Buffer.from(JSON.stringify(value)),
   headers: {},
-  timestamp: 0,
+  timestamp: NOW.getTime(),
   traceHeaders: {},
 });
 
 describe('EnrichBatchUseCase, whatever the event time', () => {
-  it('refuses a record exactly when its producedAt is ahead of the clock by more than the skew, naming producedAt', async () => {
+  it('refuses a record exactly when its producedAt is ahead of its broker timestamp by more than the skew, however late it is read, naming producedAt', async () => {
     const person = aRandomUser('GB');
     await fc.assert(
       fc.asyncProperty(batchOf, async ({ skewMs, offsets }) => {
@@ -59,7 +62,7 @@ describe('EnrichBatchUseCase, whatever the event time', () => {
           producedAt: formatEventTime(NOW_MICROS + offset),
           payload: person,
         }));
-        const outcomes = await new EnrichBatchUseCase(producer as never, () => NOW, skewMs).execute(
+        const outcomes = await new EnrichBatchUseCase(producer as never, () => READ_AT, skewMs).execute(
           raws.map((r, i) => message(r, i)),
         );
 
@@ -68,7 +71,7 @@ describe('EnrichBatchUseCase, whatever the event time', () => {
           const ahead = offset > BigInt(skewMs) * 1000n;
           const eventTime = new Date(raws[i].producedAt);
           // Whatever the payload's own fate at that time, which is enrichUser's to judge.
-          const payloadOk = enrichUser(person, eventTime < NOW ? eventTime : NOW).ok;
+          const payloadOk = enrichUser(person, eventTime < READ_AT ? eventTime : READ_AT).ok;
           const outcome = outcomes[i];
           const reasons = outcome.status === 'failed' ? (outcome.error as SparkflowException).reasons : [];
           const atProducedAt = reasons.filter((r) => r.path === 'producedAt');
@@ -79,7 +82,7 @@ describe('EnrichBatchUseCase, whatever the event time', () => {
                 path: 'producedAt',
                 message: expect.stringMatching(
                   new RegExp(
-                    `^producedAt ${raws[i].producedAt} is \\d+\\.\\d{3} s( \\(\\d+ days\\))? ahead of this service's clock; ` +
+                    `^producedAt ${raws[i].producedAt} is \\d+\\.\\d{3} s( \\(\\d+ days\\))? ahead of when the broker took the record; ` +
                       `an event time may be at most ${Math.floor(skewMs / 1000)}\\.${String(skewMs % 1000).padStart(3, '0')} s`,
                   ),
                 ),

@@ -1,11 +1,10 @@
 import {
-  EVENT_TIME_MAX_SKEW_MS_DEFAULT,
   EnrichedUserEvent,
   Envelope,
   HEADERS,
   RawUserEvent,
   TOPICS,
-  eventTimeAhead,
+  SparkflowErrorCode,
   eventTimeMicros,
   formatEventTime,
   type DeadLetter,
@@ -87,16 +86,16 @@ function microsOf(producedAt: string | undefined): bigint | null {
 }
 
 /**
- * The event time a correction must sort after: the original's, unless it is further ahead of `now` than
- * enrichment and persistence accept by default (EVENT_TIME_MAX_SKEW_MS_DEFAULT). Such an original was
- * refused for it and never written, so there is nothing to sort after, and a correction stamped past it
- * would be refused again.
+ * The event time a correction must sort after: the original's, unless the original was refused for it
+ * (a `producedAt` reason: too far ahead of when the broker took it). Such an original was never written,
+ * so there is nothing to sort after, and a correction stamped past it could outrank a true version of the
+ * person written since.
  */
-function sortsAfter(original: bigint | null, now: bigint): bigint | null {
-  if (original === null) return null;
-  return eventTimeAhead(original, now, BigInt(EVENT_TIME_MAX_SKEW_MS_DEFAULT) * 1000n) === null
-    ? original
-    : null;
+function sortsAfter(d: ReplayableDeadLetter, original: bigint | null): bigint | null {
+  const refusedForTime = d.deadLetter.reasons.some(
+    (r) => r.code === SparkflowErrorCode.SemanticInvalid && r.path === 'producedAt',
+  );
+  return refusedForTime ? null : original;
 }
 
 /**
@@ -127,7 +126,7 @@ export function correctedValue(d: ReplayableDeadLetter, corrected: Buffer, now: 
   if (batchId) identity['batchId'] = batchId;
   if (original) identity['source'] = original.source;
   const given = typeof record['producedAt'] === 'string' ? record['producedAt'] : undefined;
-  const floor = sortsAfter(microsOf(original?.producedAt) ?? microsOf(given), now);
+  const floor = sortsAfter(d, microsOf(original?.producedAt) ?? microsOf(given));
   const at = floor !== null && now <= floor ? floor + 1n : now;
   return Buffer.from(JSON.stringify({ ...record, ...identity, producedAt: formatEventTime(at) }), 'utf8');
 }

@@ -17,6 +17,9 @@ const configEntries = (spec: TopicSpec, replication: TopicReplication) => [
   { name: 'cleanup.policy', value: spec.cleanupPolicy },
   // What producers build their records to fit (dead letters cut their payload to it), stated on the topic.
   { name: 'max.message.bytes', value: String(spec.maxMessageBytes) },
+  // Every record carries the time the broker took it, whatever its producer said: the reference an event
+  // time (`producedAt`) is judged against (`recordTimeMicros`), the same each time the record is read.
+  { name: 'message.timestamp.type', value: 'LogAppendTime' },
 ];
 
 /** How long new topics may take to have a leader for every partition. */

@@ -6,7 +6,11 @@ import { buildEnrichedUser } from '@sparkflow/testing';
 import type { UserWrite, UsersRepository } from '../users/users.repository';
 import { PersistUsersUseCase, WRITE_CHUNK_LIMITS } from './persist-users.use-case';
 
-const NOW_MICROS = BigInt(Date.parse('2026-11-26T00:00:00.000Z')) * 1000n + 123n;
+/** When the broker took every record of the sample (its timestamp has milliseconds). */
+const TAKEN_MS = Date.parse('2026-11-26T00:00:00.000Z');
+const NOW_MICROS = BigInt(TAKEN_MS) * 1000n;
+/** When persistence reads them: a day later (a lagging consumer, a replay), which must not change a verdict. */
+const READ_AT_MICROS = NOW_MICROS + 86_400_000_000n;
 const SECOND = 1_000_000n;
 const DAY = 86_400n * SECOND;
 const YEAR = 365n * DAY;
@@ -28,7 +32,7 @@ const batchOf = fc.integer({ min: 1_000, max: 86_400_000 }).chain((skewMs) =>
 );
 
 describe('PersistUsersUseCase, whatever the event time', () => {
-  it('writes no record whose producedAt is ahead of the clock by more than the skew: dead-lettered naming producedAt; writes every other', async () => {
+  it('writes no record whose producedAt is ahead of its broker timestamp by more than the skew, however late it is read: dead-lettered naming producedAt; writes every other', async () => {
     await fc.assert(
       fc.asyncProperty(batchOf, async ({ skewMs, offsets }) => {
         const writes: UserWrite[] = [];
@@ -44,7 +48,7 @@ describe('PersistUsersUseCase, whatever the event time', () => {
           4,
           undefined,
           WRITE_CHUNK_LIMITS,
-          { maxSkewMs: skewMs, nowMicros: () => NOW_MICROS },
+          { maxSkewMs: skewMs, nowMicros: () => READ_AT_MICROS },
         );
         const events = offsets.map((offset) => {
           const userId = randomUUID();
@@ -65,7 +69,7 @@ describe('PersistUsersUseCase, whatever the event time', () => {
             key: e.payload.userId,
             value: Buffer.from(JSON.stringify(e)),
             headers: {},
-            timestamp: 0,
+            timestamp: TAKEN_MS,
             traceHeaders: {},
           })),
         );

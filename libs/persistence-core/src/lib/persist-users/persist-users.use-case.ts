@@ -5,6 +5,7 @@ import {
   SparkflowErrorCode,
   TOPICS,
   eventTimeProblem,
+  recordTimeMicros,
   type PersistedEvent,
 } from '@sparkflow/contracts';
 import {
@@ -37,7 +38,10 @@ interface Pending {
  */
 export const WRITE_CHUNK_LIMITS: ChunkLimits = { maxRecords: 16, maxBytes: 32 * 1024 };
 
-/** How far ahead of the clock an event time may be, and the clock (microseconds since the epoch). */
+/**
+ * How far ahead of when the broker took a record its event time may be, and the clock (microseconds since
+ * the epoch) a record without a broker timestamp is judged against.
+ */
 export interface EventTimeBound {
   maxSkewMs: number;
   nowMicros: () => bigint;
@@ -75,7 +79,11 @@ export class PersistUsersUseCase {
     messages.forEach((m, index) => {
       try {
         const event = parseEvent(EnrichedUserEvent, m);
-        const ahead = eventTimeProblem(event.producedAt, nowMicros, this.eventTime.maxSkewMs);
+        const ahead = eventTimeProblem(
+          event.producedAt,
+          recordTimeMicros(m.timestamp, nowMicros),
+          this.eventTime.maxSkewMs,
+        );
         if (ahead) {
           outcomes[index] = failed(new SparkflowException(ahead.code, ahead.message, { reasons: [ahead] }));
           return;
