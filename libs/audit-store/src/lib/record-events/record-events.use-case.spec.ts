@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseError } from 'pg';
-import { batchIdProblem, HEADERS, type DeadLetterEvent } from '@sparkflow/contracts';
+import { batchIdProblem, Envelope, HEADERS, type DeadLetterEvent } from '@sparkflow/contracts';
 import { deadLetterFor, type InboundMessage } from '@sparkflow/kafka';
 import fc from 'fast-check';
 import { auditRowsOf, declaredBatchSize, RecordEventsUseCase } from './record-events.use-case';
@@ -410,6 +410,43 @@ describe('a raw record and its dead letter are one event', () => {
           );
         },
       ),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+});
+
+describe('every row of a persisted event is in one batch', () => {
+  const SEED = Number(process.env['SPARKFLOW_PROPERTY_SEED'] ?? 20261202);
+
+  it('whatever its batch id holds (NUL, lone surrogates), the raw, enriched and persisted rows name the same storable batch', () => {
+    // Any batch id an envelope may carry (one it refuses leaves the record unidentified, as it should).
+    const batch = fc
+      .oneof(
+        fc.string({ minLength: 1, maxLength: 300, unit: 'binary' }),
+        fc.constantFrom('b-nul\u0000x', 'b-surr\ud800x', 'y'.repeat(200)),
+      )
+      .filter((b) => Envelope.shape.batchId.safeParse(b).success);
+    fc.assert(
+      fc.property(batch, (batchId) => {
+        const eventId = randomUUID();
+        const userId = randomUUID();
+        // Each record crosses Kafka as JSON, as the services write it.
+        const raw = msg('users.raw', { ...env(eventId, { login: { uuid: userId } }), batchId });
+        const ack = msg('users.persisted', {
+          ...env(randomUUID(), {
+            userId,
+            enrichedEventId: eventId,
+            writtenAt: '2026-11-26T04:00:01.000Z',
+            enriched: { partition: 4, offset: '9', producedAt: '2026-11-26T03:59:59.123456Z' },
+          }),
+          batchId,
+        });
+        const rows = [...(auditRowsOf(raw) ?? []), ...(auditRowsOf(ack) ?? [])];
+        expect(rows.map((r) => r.topic)).toEqual(['users.raw', 'users.enriched', 'users.persisted']);
+        const batches = new Set(rows.map((r) => r.batchId));
+        expect(batches.size).toBe(1);
+        expect(batchIdProblem([...batches][0] ?? '')).toBeNull();
+      }),
       { seed: SEED, numRuns: 300 },
     );
   });

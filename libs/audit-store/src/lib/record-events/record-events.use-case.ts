@@ -94,7 +94,8 @@ function enrichedRowOfAck(ack: PersistedEvent): AuditRow | null {
     outcome: 'enriched',
     partition: from.partition,
     offset: from.offset,
-    batchId: ack.batchId,
+    // Every batch id the audit stores is clamped and escaped alike (`storableId`): one event, one batch.
+    batchId: storableId(ack.batchId),
     source: ack.source,
     producedAt: new Date(from.producedAt),
     userId: ack.payload.userId,
@@ -124,7 +125,7 @@ function enrichedRowOfDeadLetter(d: DeadLetterEvent): AuditRow | null {
       ? {
           ...base,
           eventId: e.data.eventId,
-          batchId: e.data.batchId,
+          batchId: storableId(e.data.batchId),
           source: e.data.source,
           producedAt: new Date(e.data.producedAt),
           userId: e.data.payload.userId,
