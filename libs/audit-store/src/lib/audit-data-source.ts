@@ -4,6 +4,7 @@ import { BatchEntity } from './entities/batch.entity';
 import { CreateAuditTables1764129600000 } from './migrations/1764129600000-create-audit-tables';
 import { CoordinatesOfRefusedPeople1796342400000 } from './migrations/1796342400000-coordinates-of-refused-people';
 import { BatchesNotYetComplete1796428800000 } from './migrations/1796428800000-batches-not-yet-complete';
+import { BatchIdsAsStored1796515200000 } from './migrations/1796515200000-batch-ids-as-stored';
 
 export interface PostgresSettings {
   host: string;
@@ -21,6 +22,7 @@ export const AUDIT_MIGRATIONS = [
   CreateAuditTables1764129600000,
   CoordinatesOfRefusedPeople1796342400000,
   BatchesNotYetComplete1796428800000,
+  BatchIdsAsStored1796515200000,
 ];
 
 /** The audit store's DataSource: schema only ever changes through migrations (`synchronize` stays off). */
