@@ -451,3 +451,33 @@ describe('every row of a persisted event is in one batch', () => {
     );
   });
 });
+
+describe("a raw record's batch-size header", () => {
+  it('declares the size of the batch its batch header names, and of no other batch', async () => {
+    const record = jest.fn().mockResolvedValue(undefined);
+    const useCase = new RecordEventsUseCase({ record } as unknown as AuditEventsRepository);
+    const eventId = randomUUID();
+    const value = { ...env(eventId, { login: { uuid: randomUUID() } }), batchId: 'env-batch' };
+    await useCase.execute([
+      msg('users.raw', value, { [HEADERS.batchId]: 'header-batch', [HEADERS.batchSize]: '3' }),
+      msg(
+        'users.raw',
+        { ...value, eventId: randomUUID(), batchId: 'same' },
+        {
+          [HEADERS.batchId]: 'same',
+          [HEADERS.batchSize]: '2',
+        },
+      ),
+      msg(
+        'users.raw',
+        { ...value, eventId: randomUUID(), batchId: 'no-header' },
+        { [HEADERS.batchSize]: '4' },
+      ),
+    ]);
+    expect(record.mock.calls[0][1]).toEqual([
+      { batchId: 'env-batch', source: 'synthetic', expectedCount: null },
+      { batchId: 'same', source: 'synthetic', expectedCount: 2 },
+      { batchId: 'no-header', source: 'synthetic', expectedCount: 4 },
+    ]);
+  });
+});

@@ -209,6 +209,12 @@ export function auditRowsOf(m: InboundMessage): AuditRow[] | null {
   }
 }
 
+/** Whether a raw record's batch-size header is about `batchId`: its batch header names that batch, or none. */
+function sizeHeaderSpeaksFor(m: InboundMessage, batchId: string): boolean {
+  const header = m.headers[HEADERS.batchId];
+  return header === undefined || storableId(header) === batchId;
+}
+
 type BatchRow = { batchId: string; source: string; expectedCount: number | null };
 
 /** What one record asks the store to keep: its audit row and, for the first raw record of a batch, the batch. */
@@ -242,7 +248,10 @@ export class RecordEventsUseCase {
         batch = {
           batchId: raw.batchId,
           source: raw.source ?? 'unknown',
-          expectedCount: declaredBatchSize(m.headers[HEADERS.batchSize]),
+          // The size header speaks for the header's batch: counted only when that is the record's batch.
+          expectedCount: sizeHeaderSpeaksFor(m, raw.batchId)
+            ? declaredBatchSize(m.headers[HEADERS.batchSize])
+            : null,
         };
       }
       return { index, rows, batch };
