@@ -9,6 +9,7 @@ import {
   batchIdProblem,
   decodeBatchListCursor,
   encodeBatchListCursor,
+  UserHistoryQuery,
   type BatchReport,
 } from '@sparkflow/contracts';
 import { EXIT } from './errors';
@@ -613,6 +614,12 @@ const TYPED_SLOTS: TypedSlot[] = [
     target: '--limit',
     args: (v) => ['batches', 'list', '--limit', v],
     ...KINDS.positiveInt(BatchListQuery.shape.limit.unwrap().maxValue ?? undefined),
+  },
+  {
+    command: 'users get',
+    target: '--limit',
+    args: (v) => ['users', 'get', '7a1d5c3e-2b4f-4e8a-9c6d-0f1e2a3b4c5d', '--limit', v],
+    ...KINDS.positiveInt(UserHistoryQuery.shape.limit.unwrap().maxValue ?? undefined),
   },
   {
     command: 'batches list',

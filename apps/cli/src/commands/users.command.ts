@@ -1,12 +1,18 @@
 import { Command } from 'commander';
 import { createCassandraClient, findUserRow } from '@sparkflow/cassandra';
-import type { UserHistory } from '@sparkflow/contracts';
+import { UserHistoryQuery, type UserHistory } from '@sparkflow/contracts';
 import { contextOf } from '../context';
-import { parseUuid } from './options';
+import { parsePositiveInt, parseUuid } from './options';
 import { CliError, ComponentDownError, rootReason } from '../errors';
 import type { CliConfig } from '../cli.config';
 import { auditEntity } from '../http/api';
 import { format, visibleLength } from '../output/output';
+
+/** The audit's default and bound for a history's `limit`, from the contract it validates the query with. */
+const HISTORY_LIMIT = {
+  default: UserHistoryQuery.parse({}).limit,
+  max: UserHistoryQuery.shape.limit.unwrap().maxValue ?? 1000,
+};
 
 /** Driver values (Uuid, LocalDate, Long, …) as plain JSON. */
 function plain(value: unknown): unknown {
@@ -42,6 +48,11 @@ export function usersCommand(): Command {
     .command('get')
     .description("a person's Cassandra row and audit history side by side")
     .argument('<userId>', "the person's login.uuid", parseUuid('<userId>', "a person's login.uuid"))
+    .option(
+      '--limit <n>',
+      `the newest n audit rows (default ${HISTORY_LIMIT.default}, at most ${HISTORY_LIMIT.max})`,
+      parsePositiveInt('--limit', HISTORY_LIMIT.max),
+    )
     .addHelpText(
       'after',
       `
@@ -52,15 +63,18 @@ Examples:
 Exit codes: 0 a Cassandra row or audit history found, 1 neither (or Cassandra or the audit down, the
 audit refusing the key, or another server at AUDIT_URL / AUDIT_HTTP_PORT), 2 not a UUID.`,
     )
-    .action(async (raw: string, _opts: object, cmd: Command) => {
+    .action(async (raw: string, opts: { limit?: number }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const userId = raw.toLowerCase();
-      const [row, history] = await Promise.all([
+      const limit = opts.limit ?? HISTORY_LIMIT.default;
+      const [row, found] = await Promise.all([
         cassandraRow(cfg, userId),
-        auditEntity<UserHistory>(cfg, `/v1/users/${userId}/history`).then((h) => h?.events ?? []),
+        auditEntity<UserHistory>(cfg, `/v1/users/${userId}/history?limit=${limit}`),
       ]);
+      const history = found?.events ?? [];
+      const historyTruncated = found?.truncated ?? false;
       if (out.json) {
-        out.data({ userId, cassandra: row, history });
+        out.data({ userId, cassandra: row, history, historyTruncated });
       } else {
         const left = [out.paint('bold', 'Cassandra (sparkflow.users)')];
         if (row) {
@@ -69,6 +83,13 @@ audit refusing the key, or another server at AUDIT_URL / AUDIT_HTTP_PORT), 2 not
             if (v !== null) left.push(`${out.paint('dim', k.padEnd(width))}  ${format(v)}`);
         } else left.push(out.paint('yellow', 'no row'));
         const right = [out.paint('bold', 'Audit history')];
+        if (historyTruncated)
+          right.push(
+            out.paint(
+              'yellow',
+              `the newest ${limit} rows; older ones left out${limit < HISTORY_LIMIT.max ? ` (--limit up to ${HISTORY_LIMIT.max})` : ''}`,
+            ),
+          );
         if (!history.length) right.push(out.paint('yellow', 'no events'));
         for (const e of history) {
           const style = e.outcome === 'dead-lettered' ? 'red' : e.outcome === 'persisted' ? 'green' : 'cyan';
