@@ -6,6 +6,7 @@ import {
   KAFKA_ADMIN_USER,
   KAFKA_PRINCIPALS,
   TOPIC_SPECS,
+  TOPIC_TIMESTAMP_TYPE,
   TOPICS,
   type TopicName,
 } from '@sparkflow/contracts';
@@ -163,7 +164,7 @@ describe('deploy/k8s/strimzi', () => {
     expect(declared).toEqual(expected);
   });
 
-  it('declares every contract topic with its partitions, retention and cleanup policy', () => {
+  it('declares every contract topic with its partitions, retention, cleanup policy and timestamp type', () => {
     const topics = docs('strimzi/kafka-topics.yaml').filter((d) => d.kind === 'KafkaTopic');
     const declared = topics.map((t) => {
       const spec = t.spec as { partitions: number; config: Record<string, string> };
@@ -172,6 +173,7 @@ describe('deploy/k8s/strimzi', () => {
         partitions: spec.partitions,
         retentionMs: Number(spec.config['retention.ms']),
         cleanupPolicy: spec.config['cleanup.policy'],
+        timestampType: spec.config['message.timestamp.type'],
       };
     });
     expect(declared.sort((a, b) => a.name.localeCompare(b.name))).toEqual(
@@ -180,6 +182,7 @@ describe('deploy/k8s/strimzi', () => {
         partitions: s.partitions,
         retentionMs: s.retentionMs,
         cleanupPolicy: s.cleanupPolicy,
+        timestampType: TOPIC_TIMESTAMP_TYPE,
       })).sort((a, b) => a.name.localeCompare(b.name)),
     );
   });

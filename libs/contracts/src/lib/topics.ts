@@ -30,6 +30,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** The broker's default (1 MiB, plus the 12-byte log overhead it allows), stated so it is ours to change. */
 const ONE_MB = 1024 * 1024 + 12;
 
+/**
+ * Every SparkFlow topic stamps its records with the broker's clock (`message.timestamp.type`), whatever
+ * their producer said: the time an event's `producedAt` is judged against (`recordTimeMicros`), the same
+ * each time the record is read. Set by ensure-topics and declared on the Strimzi KafkaTopics.
+ */
+export const TOPIC_TIMESTAMP_TYPE = 'LogAppendTime';
+
 export const TOPIC_SPECS: readonly TopicSpec[] = [
   {
     name: TOPICS.usersRaw,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Admin, ConfigResourceTypes, KafkaJSError } from 'kafkajs';
-import type { TopicSpec } from '@sparkflow/contracts';
+import { TOPIC_TIMESTAMP_TYPE, type TopicSpec } from '@sparkflow/contracts';
 
 /** How many brokers hold each partition, and how many must have a write before it is acknowledged. */
 export interface TopicReplication {
@@ -17,9 +17,8 @@ const configEntries = (spec: TopicSpec, replication: TopicReplication) => [
   { name: 'cleanup.policy', value: spec.cleanupPolicy },
   // What producers build their records to fit (dead letters cut their payload to it), stated on the topic.
   { name: 'max.message.bytes', value: String(spec.maxMessageBytes) },
-  // Every record carries the time the broker took it, whatever its producer said: the reference an event
-  // time (`producedAt`) is judged against (`recordTimeMicros`), the same each time the record is read.
-  { name: 'message.timestamp.type', value: 'LogAppendTime' },
+  // Every record carries the time the broker took it (TOPIC_TIMESTAMP_TYPE, libs/contracts).
+  { name: 'message.timestamp.type', value: TOPIC_TIMESTAMP_TYPE },
 ];
 
 /** How long new topics may take to have a leader for every partition. */
