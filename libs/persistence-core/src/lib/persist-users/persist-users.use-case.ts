@@ -53,8 +53,8 @@ const wallClockMicros = (): bigint => BigInt(Date.now()) * 1000n;
  * users.enriched → Cassandra → users.persisted. The acknowledgement is produced only after the
  * user's rows are written, and the batch's offsets are committed only after the acknowledgements are.
  * A Kafka batch's users are written several to an UNLOGGED Cassandra batch (ADR 0012); each record's
- * outcome stays its own. A record whose event time is further ahead of the clock than the bound allows
- * is dead-lettered (SEMANTIC_INVALID at `producedAt`) and never written: written as the write timestamp
+ * outcome stays its own. A record whose event time is further ahead of when the broker took it than the
+ * bound allows (`recordTimeMicros`) is dead-lettered (SEMANTIC_INVALID at `producedAt`) and never written: written as the write timestamp
  * of its cells, it would outrank every true version of the person until that time.
  */
 export class PersistUsersUseCase {
