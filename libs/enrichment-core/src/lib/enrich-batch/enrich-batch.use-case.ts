@@ -42,18 +42,17 @@ export class EnrichBatchUseCase {
   ) {}
 
   async execute(messages: readonly InboundMessage[]): Promise<MessageOutcome[]> {
-    const now = this.clock();
-    const nowMicros = BigInt(now.getTime()) * 1000n;
+    const nowMicros = BigInt(this.clock().getTime()) * 1000n;
     const out: { event: EnrichedUserEvent; trace: Readonly<Record<string, string>> }[] = [];
     // Each record is worked in its own context: whatever is logged meanwhile carries its trace and ids.
     const outcomes = messages.map((m) =>
       inRecord(m, (): MessageOutcome => {
         try {
           const raw = parseEvent(RawEnvelope, m);
-          // Derived at the event's own time (never later than now), not at the clock: a replay of the
-          // event derives the same age and band, so it rewrites identical cells.
-          const eventTime = new Date(raw.producedAt);
-          const result = enrichUser(raw.payload, eventTime < now ? eventTime : now);
+          // Judged and derived at the event's own time, never at the clock: a record read at once and
+          // its replay a day later get the same verdict, age and band, so the replay rewrites identical
+          // cells. An event time far ahead is refused below; one within the skew is the person's time.
+          const result = enrichUser(raw.payload, new Date(raw.producedAt));
           const ahead = eventTimeProblem(
             raw.producedAt,
             recordTimeMicros(m.timestamp, nowMicros),
