@@ -1,3 +1,6 @@
+// First: loads @nestjs/common without building its console logger's date format (5.4 MB of ICU pages per service).
+import './lib/bootstrap/nest-date-format';
+
 // What every SparkFlow service is built from, by role:
 // configuration — the environment fragments each service's config composes, and the module that parses it once;
 export * from './lib/config/service-env';
