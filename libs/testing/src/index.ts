@@ -13,3 +13,4 @@ export * from './lib/scratch-database';
 export * from './lib/lock-waiter';
 export * from './lib/dead-letters';
 export * from './lib/broker-log-digest';
+export * from './lib/event-time-offsets';

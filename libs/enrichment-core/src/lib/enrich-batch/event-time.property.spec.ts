@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as fc from 'fast-check';
 import { EnrichedUserEvent, SparkflowErrorCode, formatEventTime } from '@sparkflow/contracts';
 import { SparkflowException, type InboundMessage, type OutboundEvent } from '@sparkflow/kafka';
-import { aRandomUser } from '@sparkflow/testing';
+import { MICROS, aRandomUser, skewedBatch } from '@sparkflow/testing';
 import { enrichUser } from '../enrich-user/enrich-user';
 import { EnrichBatchUseCase } from './enrich-batch.use-case';
 
@@ -11,28 +11,6 @@ const NOW = new Date('2026-11-26T00:00:00.000Z');
 const NOW_MICROS = BigInt(NOW.getTime()) * 1000n;
 /** When enrichment reads them: a day later (a lagging consumer, a replay), which must not change a verdict. */
 const READ_AT = new Date(NOW.getTime() + 86_400_000);
-const SECOND = 1_000_000n;
-const DAY = 86_400n * SECOND;
-const YEAR = 365n * DAY;
-
-/**
- * An event time's distance from the reading service's clock, in microseconds, for a given skew: at the
- * skew's edge (to the microsecond), within days, within decades, either side of now.
- */
-const offsetFor = (skewMicros: bigint) =>
-  fc.oneof(
-    fc.bigInt({ min: -2n * SECOND, max: 2n * SECOND }).map((d) => skewMicros + d),
-    fc.constantFrom(skewMicros - 1n, skewMicros, skewMicros + 1n, 0n, -skewMicros),
-    fc.bigInt({ min: -30n * DAY, max: 30n * DAY }),
-    fc.bigInt({ min: -70n * YEAR, max: 70n * YEAR }),
-  );
-
-const batchOf = fc.integer({ min: 1_000, max: 86_400_000 }).chain((skewMs) =>
-  fc.record({
-    skewMs: fc.constant(skewMs),
-    offsets: fc.array(offsetFor(BigInt(skewMs) * 1000n), { minLength: 1, maxLength: 6 }),
-  }),
-);
 
 const message = (value: object, offset: number): InboundMessage => ({
   topic: 'users.raw',
@@ -49,7 +27,7 @@ describe('EnrichBatchUseCase, whatever the event time', () => {
   it('refuses a record exactly when its producedAt is ahead of its broker timestamp by more than the skew, however late it is read, naming producedAt', async () => {
     const person = aRandomUser('GB');
     await fc.assert(
-      fc.asyncProperty(batchOf, async ({ skewMs, offsets }) => {
+      fc.asyncProperty(skewedBatch, async ({ skewMs, offsets }) => {
         const sent: OutboundEvent[] = [];
         const producer = {
           send: async (_t: string, events: readonly OutboundEvent[]) => (sent.push(...events), []),
@@ -137,7 +115,7 @@ const readingsOf = fc.integer({ min: 1_000, max: 3_600_000 }).chain((skewMs) => 
     skewMs: fc.constant(skewMs),
     records: fc.array(
       fc
-        .bigInt({ min: -2n * DAY, max: skew })
+        .bigInt({ min: -2n * MICROS.day, max: skew })
         .chain((offset) => fc.tuple(fc.constant(offset), personNear(NOW_MICROS + offset, skew))),
       { minLength: 1, maxLength: 6 },
     ),

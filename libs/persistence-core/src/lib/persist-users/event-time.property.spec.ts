@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as fc from 'fast-check';
 import { PersistedEvent, SparkflowErrorCode, formatEventTime } from '@sparkflow/contracts';
 import type { InboundMessage, OutboundEvent, SparkflowException } from '@sparkflow/kafka';
-import { buildEnrichedUser } from '@sparkflow/testing';
+import { buildEnrichedUser, skewedBatch } from '@sparkflow/testing';
 import type { UserWrite, UsersRepository } from '../users/users.repository';
 import { PersistUsersUseCase, WRITE_CHUNK_LIMITS } from './persist-users.use-case';
 
@@ -11,30 +11,10 @@ const TAKEN_MS = Date.parse('2026-11-26T00:00:00.000Z');
 const NOW_MICROS = BigInt(TAKEN_MS) * 1000n;
 /** When persistence reads them: a day later (a lagging consumer, a replay), which must not change a verdict. */
 const READ_AT_MICROS = NOW_MICROS + 86_400_000_000n;
-const SECOND = 1_000_000n;
-const DAY = 86_400n * SECOND;
-const YEAR = 365n * DAY;
-
-/** At the skew's edge (to the microsecond), within days, within decades, either side of now. */
-const offsetFor = (skewMicros: bigint) =>
-  fc.oneof(
-    fc.bigInt({ min: -2n * SECOND, max: 2n * SECOND }).map((d) => skewMicros + d),
-    fc.constantFrom(skewMicros - 1n, skewMicros, skewMicros + 1n, 0n, -skewMicros),
-    fc.bigInt({ min: -30n * DAY, max: 30n * DAY }),
-    fc.bigInt({ min: -70n * YEAR, max: 70n * YEAR }),
-  );
-
-const batchOf = fc.integer({ min: 1_000, max: 86_400_000 }).chain((skewMs) =>
-  fc.record({
-    skewMs: fc.constant(skewMs),
-    offsets: fc.array(offsetFor(BigInt(skewMs) * 1000n), { minLength: 1, maxLength: 6 }),
-  }),
-);
-
 describe('PersistUsersUseCase, whatever the event time', () => {
   it('writes no record whose producedAt is ahead of its broker timestamp by more than the skew, however late it is read: dead-lettered naming producedAt; writes every other', async () => {
     await fc.assert(
-      fc.asyncProperty(batchOf, async ({ skewMs, offsets }) => {
+      fc.asyncProperty(skewedBatch, async ({ skewMs, offsets }) => {
         const writes: UserWrite[] = [];
         const users = {
           upsertMany: async (w: readonly UserWrite[]) => void writes.push(...w),
