@@ -148,10 +148,20 @@ describe('audit query API', () => {
   });
 
   it.each(routes)('answers %s only with a valid x-api-key', async (path) => {
-    expect((await fetch(`${base}${path}`)).status).toBe(401);
-    expect((await fetch(`${base}${path}`, { headers: { 'x-api-key': 'not-the-audit-key' } })).status).toBe(
-      401,
-    );
+    const message = 'a valid x-api-key header is required';
+    const refused = {
+      status: 401,
+      body: {
+        statusCode: 401,
+        code: 'UNAUTHORIZED',
+        message,
+        reasons: [{ code: 'UNAUTHORIZED', message, path: 'x-api-key' }],
+      },
+    };
+    for (const headers of [{}, { 'x-api-key': 'not-the-audit-key' }]) {
+      const res = await fetch(`${base}${path}`, { headers });
+      expect({ status: res.status, body: (await res.json()) as unknown }).toEqual(refused);
+    }
     expect((await fetch(`${base}${path}`, { headers: { 'x-api-key': 'dev-audit-key' } })).status).toBe(200);
   });
 
@@ -423,6 +433,28 @@ describe('audit query API', () => {
           code: 'SCHEMA_INVALID',
           message: expect.stringContaining('batchId'),
           reasons: [expect.objectContaining({ code: 'SCHEMA_INVALID', path: 'batchId' })],
+        });
+      },
+    );
+
+    it.each([
+      ['batchId', '/v1/batches/%ZZ', '%ZZ'],
+      ['eventId', '/v1/events/%E2%82', '%E2%82'],
+      ['userId', '/v1/users/a%/history', 'a%'],
+    ])(
+      'answers a %s whose path segment does not decode with 400 naming both',
+      async (path, route, segment) => {
+        const problem =
+          `the path segment "${segment}" could not be decoded: a % must start an escape of two hexadecimal ` +
+          'digits, and the escapes must spell UTF-8 characters';
+        expect(await get(route)).toEqual({
+          status: 400,
+          body: {
+            statusCode: 400,
+            code: 'SCHEMA_INVALID',
+            message: `${path}: ${problem}`,
+            reasons: [{ code: 'SCHEMA_INVALID', message: problem, path }],
+          },
         });
       },
     );

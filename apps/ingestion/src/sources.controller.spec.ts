@@ -167,6 +167,22 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     expect(created).toHaveLength(1);
   });
 
+  it('answers a backfill id whose path segment does not decode with 400 naming it, in the documented shape', async () => {
+    const res = await fetch(`${base}/backfills/%E2%82`, { headers: { 'x-api-key': 'dev-ingestion-key' } });
+    const problem =
+      'the path segment "%E2%82" could not be decoded: a % must start an escape of two hexadecimal ' +
+      'digits, and the escapes must spell UTF-8 characters';
+    expect({ status: res.status, body: (await res.json()) as unknown }).toEqual({
+      status: 400,
+      body: {
+        statusCode: 400,
+        code: 'SCHEMA_INVALID',
+        message: `id: ${problem}`,
+        reasons: [{ code: 'SCHEMA_INVALID', message: problem, path: 'id' }],
+      },
+    });
+  });
+
   it("answers a method no route of ingestion's paths takes 405 with Allow, and an unknown path 404", async () => {
     const call = (method: string, path: string) =>
       fetch(`${base}/${path}`, { method, headers: { 'x-api-key': 'dev-ingestion-key' } });

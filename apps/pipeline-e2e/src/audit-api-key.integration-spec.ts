@@ -25,7 +25,12 @@ describe("the audit's query API on the real stack", () => {
       expect({ path, status: res.status, body: await res.json() }).toMatchObject({
         path,
         status: 401,
-        body: { message: 'a valid x-api-key header is required' },
+        body: {
+          statusCode: 401,
+          code: 'UNAUTHORIZED',
+          message: 'a valid x-api-key header is required',
+          reasons: [{ code: 'UNAUTHORIZED', path: 'x-api-key' }],
+        },
       });
     }
   });

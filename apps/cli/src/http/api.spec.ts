@@ -43,6 +43,27 @@ describe('asking the audit for one entity', () => {
   afterAll(() => http.stop());
   const audit = (setting: string) => ({ auditUrl: base, auditUrlSetting: setting, auditKey: 'k' });
 
+  it("shows the audit's 401 UNAUTHORIZED as sent and names the key's setting", async () => {
+    const message = 'a valid x-api-key header is required';
+    const refused = {
+      statusCode: 401,
+      code: 'UNAUTHORIZED',
+      message,
+      reasons: [{ code: 'UNAUTHORIZED', message, path: 'x-api-key' }],
+    };
+    http.answer(401, refused);
+    const err = await auditEntity(audit('AUDIT_URL'), '/v1/batches/b-1').then(
+      () => null,
+      (e: unknown) => e as CliError,
+    );
+    expect(err).toBeInstanceOf(CliError);
+    expect(err?.exitCode).toBe(EXIT.failure);
+    expect(err?.message).toBe(
+      `audit API answered GET /v1/batches/b-1 with HTTP 401: ${JSON.stringify(refused)}\n` +
+        '  The key sent is not one it accepts: set AUDIT_API_KEYS or --audit-key.',
+    );
+  });
+
   it('reads a 404 as "absent" only when its JSON body is the audit\'s NOT_FOUND', async () => {
     // Any other 404 (Nest's route 404, a proxy's page, JSON with another code, no body) is a wrong address.
     const otherBody = fc.oneof(

@@ -32,6 +32,8 @@ export enum SparkflowErrorCode {
   SourceInvalidResponse = 'SOURCE_INVALID_RESPONSE',
   /** What a request asked for is not there (an audit look-up of an event, batch or person it has not seen). */
   NotFound = 'NOT_FOUND',
+  /** A request to an API without one of its keys in `x-api-key`: an HTTP answer, never a record's failure. */
+  Unauthorized = 'UNAUTHORIZED',
   /** Anything without a code: retried within the attempt budget, then dead-lettered. */
   Unknown = 'UNKNOWN',
 }

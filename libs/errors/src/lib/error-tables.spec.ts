@@ -49,6 +49,7 @@ describe('the error tables', () => {
     expect(httpStatus(SparkflowErrorCode.SchemaInvalid)).toBe(400);
     expect(httpStatus(SparkflowErrorCode.RecordTooLarge)).toBe(413);
     expect(httpStatus(SparkflowErrorCode.NotFound)).toBe(404);
+    expect(httpStatus(SparkflowErrorCode.Unauthorized)).toBe(401);
   });
 });
 

@@ -3,7 +3,7 @@ import { SparkflowErrorCode, assertNever } from '@sparkflow/contracts';
 /**
  * What a consumer does with a record that failed with a code:
  * - `dead-letter` now: the downstream will never accept it (bad input, a value a database refuses; a
- *   `NOT_FOUND`, an API's answer rather than a record's failure, would find the same absence again);
+ *   `NOT_FOUND` or `UNAUTHORIZED`, an API's answer rather than a record's failure, would be the same again);
  * - `retry` a few times (`RetryPolicy.maxAttempts`), then dead-letter: the cause is unknown;
  * - `wait`: a dependency is down; retry for up to `RetryPolicy.outageBudgetMs`, since a valid record
  *   must not land on the DLQ because a database restarted.
@@ -22,6 +22,7 @@ export function disposition(code: SparkflowErrorCode): Disposition {
     case SparkflowErrorCode.BrokerRejected:
     case SparkflowErrorCode.SourceInvalidResponse:
     case SparkflowErrorCode.NotFound:
+    case SparkflowErrorCode.Unauthorized:
       return 'dead-letter';
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
@@ -46,6 +47,8 @@ export function httpStatus(code: SparkflowErrorCode): number {
     case SparkflowErrorCode.SchemaInvalid:
     case SparkflowErrorCode.UnsupportedSchemaVersion:
       return 400;
+    case SparkflowErrorCode.Unauthorized:
+      return 401;
     case SparkflowErrorCode.RecordTooLarge:
       return 413;
     case SparkflowErrorCode.NotFound:

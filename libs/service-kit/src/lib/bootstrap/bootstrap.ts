@@ -8,6 +8,7 @@ import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
 import { acceptedBodiesOnly, answerBodyFaults, jsonBodyOptions } from '../http/json-body';
 import { type RoutedApp, answerWrongMethod } from '../http/method-not-allowed';
 import { noteRefusals } from '../http/refusal-note';
+import { answerUndecodablePath } from '../http/undecodable-path';
 import { serviceLoggerModule } from '../observability/service-logger';
 import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
 import { PassErrorsToConsumer } from './pass-errors-to-consumer';
@@ -76,8 +77,8 @@ export type BeforeBody = Pick<ServiceSettings, 'apiKeys' | 'bodiesInFlight' | 'b
 
 /**
  * How every service reads and answers HTTP: the note of each 4xx for its log line, the 405 of a method a
- * path's routes do not take, what must refuse a request before its body is read, the JSON body parser and
- * the answer to its faults, and the one error model. Specs that build a module's app by hand call it too,
+ * path's routes do not take, what must refuse a request before its body is read (no key, a path that does
+ * not decode, over the budget), the JSON body parser and the answer to its faults, and the one error model. Specs that build a module's app by hand call it too,
  * so they answer as the service does.
  */
 export function useServiceHttp(
@@ -90,9 +91,13 @@ export function useServiceHttp(
   // Before anything else answers, so a method no route of the path takes is answered 405 before the API key
   // is checked or a body read: it tells a caller without a key only that the path exists (see
   // answerWrongMethod). Express's types leave the router's layers untyped: RoutedApp names what is read.
-  app.use(answerWrongMethod(app.getHttpAdapter().getInstance() as unknown as RoutedApp));
+  const routed = app.getHttpAdapter().getInstance() as unknown as RoutedApp;
+  app.use(answerWrongMethod(routed));
   // Before the parser, so a request without a key or over the budget is refused before its body is read.
   if (before.apiKeys) app.use(keyBeforeBody(before.apiKeys));
+  // A path segment that does not decode is a 400 in the error model, naming it, before a body is read;
+  // left to the router, decoding a route's parameter fails with Express's own 400, which has no `code`.
+  app.use(answerUndecodablePath(routed));
   if (before.bodiesInFlight) {
     const budget = sizeInBytes(before.bodiesInFlight);
     app.use(bodyBudget(budget, sizeInBytes(bodyLimit), before.bodyIdleTimeoutMs));

@@ -1,13 +1,9 @@
-import {
-  type CanActivate,
-  type ExecutionContext,
-  Inject,
-  Injectable,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { SparkflowException } from '@sparkflow/errors';
 import { splitList } from '../config/service-env';
 
 export const API_KEY_HEADER = 'x-api-key';
@@ -26,13 +22,25 @@ export const apiKeysEnv = (devDefault: string) =>
       'one or more keys of at least 8 characters',
     );
 
+/**
+ * The refusal of a request without one of the keys: 401 UNAUTHORIZED naming the header, in the documented
+ * error shape (SparkflowExceptionFilter answers it). It says nothing of what was sent, so a key is never
+ * echoed into a response or a log line.
+ */
+export function apiKeyRequired(): SparkflowException {
+  const message = `a valid ${API_KEY_HEADER} header is required`;
+  return new SparkflowException(SparkflowErrorCode.Unauthorized, message, {
+    reasons: [{ code: SparkflowErrorCode.Unauthorized, message, path: API_KEY_HEADER }],
+  });
+}
+
 // Digests have one length whatever the key's, so neither the comparison's time nor an early length check
 // tells a caller how close a guess was.
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * Routes behind it need one of the configured keys in `x-api-key`; anything else is 401 naming the header.
- * The key is never logged or echoed back.
+ * Routes behind it need one of the configured keys in `x-api-key`; anything else is 401 UNAUTHORIZED
+ * naming the header (`apiKeyRequired`). The key is never logged or echoed back.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -47,6 +55,6 @@ export class ApiKeyGuard implements CanActivate {
     // Every key is compared, so the time taken does not depend on which one matched.
     const ok = this.accepted.reduce((found, key) => timingSafeEqual(key, sent) || found, false);
     if (ok) return true;
-    throw new UnauthorizedException(`a valid ${API_KEY_HEADER} header is required`);
+    throw apiKeyRequired();
   }
 }

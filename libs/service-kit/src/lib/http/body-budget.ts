@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { API_KEY_HEADER } from './api-key.guard';
+import { API_KEY_HEADER, apiKeyRequired } from './api-key.guard';
+import { sparkflowErrorBody } from './sparkflow-exception.filter';
 
 /** Bytes of a size written the way body-parser takes it: `512kb`, `5mb`. */
 export function sizeInBytes(size: string): number {
@@ -12,23 +13,24 @@ export function sizeInBytes(size: string): number {
 const hasBody = (req: IncomingMessage) =>
   req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
 
-/** Answers and closes the connection, so a body the server will not read is not read either. */
+/** Answers `body` and closes the connection, so a body the server will not read is not read either. */
 function refuse(
   res: ServerResponse,
   status: number,
-  message: string,
+  body: object,
   headers: Record<string, string> = {},
 ): void {
   res.writeHead(status, { 'content-type': 'application/json', connection: 'close', ...headers });
-  res.end(JSON.stringify({ statusCode: status, message }));
+  res.end(JSON.stringify(body));
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * Express middleware, before the body parser: a request that carries a body and no valid `x-api-key` gets
- * 401 before a byte of its body is read or parsed (the ApiKeyGuard runs only after Nest parsed it). Requests
- * without a body (health, metrics, reads) go on to the guards as before.
+ * the ApiKeyGuard's 401 UNAUTHORIZED (`apiKeyRequired`) before a byte of its body is read or parsed (the
+ * guard runs only after Nest parsed it). Requests without a body (health, metrics, reads) go on to the
+ * guards as before.
  */
 export function keyBeforeBody(keys: readonly string[]) {
   const accepted = keys.map(digest);
@@ -38,7 +40,7 @@ export function keyBeforeBody(keys: readonly string[]) {
     const given = digest(typeof sent === 'string' ? sent : '');
     // Every key is compared, so the time taken does not depend on which one matched.
     if (accepted.reduce((found, key) => timingSafeEqual(key, given) || found, false)) return next();
-    refuse(res, 401, `a valid ${API_KEY_HEADER} header is required`);
+    refuse(res, 401, sparkflowErrorBody(apiKeyRequired()));
   };
 }
 
@@ -57,12 +59,8 @@ export function bodyBudget(budgetBytes: number, maxBodyBytes: number, bodyIdleTi
     if (!hasBody(req)) return next();
     const size = Number.isFinite(declared) ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
     if (inFlight > 0 && inFlight + size > budgetBytes) {
-      return refuse(
-        res,
-        503,
-        `busy: ${Math.round(inFlight / 1024)} KB of request bodies are being processed (budget ${Math.round(budgetBytes / 1024)} KB); retry after 1 s`,
-        { 'retry-after': '1' },
-      );
+      const message = `busy: ${Math.round(inFlight / 1024)} KB of request bodies are being processed (budget ${Math.round(budgetBytes / 1024)} KB); retry after 1 s`;
+      return refuse(res, 503, { statusCode: 503, message }, { 'retry-after': '1' });
     }
     inFlight += size;
     let released = false;

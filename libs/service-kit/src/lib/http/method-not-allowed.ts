@@ -24,7 +24,7 @@ function matches(layer: RouterLayer, path: string): boolean {
 // A route that takes every method Node knows (the router's `all` registers each of node:http's METHODS) is what Nest mounts its middleware (pino-http, forRoutes) as,
 // with `app.all`, on every path or on a module's: it is not an endpoint and says nothing of the methods a
 // path answers. An `@All()` handler is such a route too, and answers whatever reaches it.
-const EVERY_METHOD = METHODS.length;
+export const EVERY_METHOD = METHODS.length;
 
 /**
  * The methods the routes registered for `path` answer (as Express dispatches them: a GET route also
@@ -43,7 +43,7 @@ export function allowedMethods(app: RoutedApp, path: string): string[] {
 }
 
 // As the router reads it: the request target up to its query.
-const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0];
+export const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0];
 
 /**
  * Express middleware: a request whose path has routes, none of them for its method, is answered

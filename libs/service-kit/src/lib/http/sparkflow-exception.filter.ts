@@ -11,6 +11,16 @@ export interface SparkflowErrorBody {
   reasons: DeadLetterReason[];
 }
 
+/** The documented error body of a SparkflowException: `{statusCode, code, message, reasons}`. */
+export function sparkflowErrorBody(exception: SparkflowException): SparkflowErrorBody {
+  return {
+    statusCode: httpStatus(exception.code),
+    code: exception.code,
+    message: exception.message,
+    reasons: exception.reasons,
+  };
+}
+
 /** Seconds a client waits before sending again a request a dependency's outage failed. */
 const RETRY_AFTER_S = '1';
 
@@ -27,13 +37,8 @@ export class SparkflowExceptionFilter implements ExceptionFilter<SparkflowExcept
 
   catch(exception: SparkflowException, host: ArgumentsHost): void | Observable<never> {
     if (host.getType() !== 'http') return throwError(() => exception);
-    const status = httpStatus(exception.code);
-    const body: SparkflowErrorBody = {
-      statusCode: status,
-      code: exception.code,
-      message: exception.message,
-      reasons: exception.reasons,
-    };
+    const body = sparkflowErrorBody(exception);
+    const status = body.statusCode;
     if (status >= 500) this.logger.warn(`${exception.code}: ${exception.message}`);
     const res = host.switchToHttp().getResponse<Response>();
     // A dependency that is down (Kafka, Cassandra, PostgreSQL) comes back: the client may send it again.
