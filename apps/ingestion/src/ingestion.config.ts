@@ -11,7 +11,7 @@ const Env = serviceBaseEnv('ingestion')
     /** How often a replica looks for a backfill whose replica is gone. */
     INGESTION_BACKFILL_POLL_MS: z.coerce.number().int().min(100).default(2000),
     INGESTION_HTTP_PORT: httpPort(3000),
-    /** Comma-separated keys accepted in the `x-api-key` header of write endpoints. */
+    /** Comma-separated keys accepted in the `x-api-key` header of every endpoint but health and metrics. */
     INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
     INGESTION_MAX_BODY: z
       .string()

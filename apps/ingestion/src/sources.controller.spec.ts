@@ -183,6 +183,21 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     });
   });
 
+  it('answers a backfill id no backfill has 404 NOT_FOUND naming id, in the documented shape', async () => {
+    for (const id of ['5f0c7d1e-8a43-4b6e-9b0e-3c2a1d4e5f60', 'not-a-uuid']) {
+      const res = await fetch(`${base}/backfills/${id}`, { headers: { 'x-api-key': 'dev-ingestion-key' } });
+      expect({ status: res.status, body: (await res.json()) as unknown }).toEqual({
+        status: 404,
+        body: {
+          statusCode: 404,
+          code: 'NOT_FOUND',
+          message: `no backfill ${id}`,
+          reasons: [{ code: 'NOT_FOUND', message: `no backfill ${id}`, path: 'id' }],
+        },
+      });
+    }
+  });
+
   it("answers a method no route of ingestion's paths takes 405 with Allow, and an unknown path 404", async () => {
     const call = (method: string, path: string) =>
       fetch(`${base}/${path}`, { method, headers: { 'x-api-key': 'dev-ingestion-key' } });

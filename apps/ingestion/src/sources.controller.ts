@@ -1,16 +1,7 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Post,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { SparkflowException } from '@sparkflow/errors';
 import {
   BackfillsService,
   IDEMPOTENCY_KEY_HEADER,
@@ -67,11 +58,19 @@ export class SourcesController {
     );
   }
 
-  /** Answered from PostgreSQL, so every replica answers for every backfill. */
+  /**
+   * Answered from PostgreSQL, so every replica answers for every backfill; an id no backfill has is 404
+   * NOT_FOUND naming `id`, in the documented error shape (as the audit answers an absent batch).
+   */
   @Get('backfills/:id')
   async progress(@Param('id') id: string) {
     const backfill = await this.backfills.get(id);
-    if (!backfill) throw new NotFoundException(`no backfill ${id}`);
+    if (!backfill) {
+      const message = `no backfill ${id}`;
+      throw new SparkflowException(SparkflowErrorCode.NotFound, message, {
+        reasons: [{ code: SparkflowErrorCode.NotFound, message, path: 'id' }],
+      });
+    }
     return backfill;
   }
 }
