@@ -37,6 +37,7 @@ describe('audit query API', () => {
       partition: 2,
       offset: '41',
       producedAt: new Date('2026-11-30T08:00:00.000Z'),
+      appendedAt: new Date('2026-11-30T08:00:00.004Z'),
       recordedAt: new Date('2026-11-30T08:00:01.000Z'),
       reasons: null,
     });

@@ -43,6 +43,7 @@ describe('audit store on the local PostgreSQL', () => {
       partition: 2,
       offset: '9007199254740993',
       producedAt: new Date('2026-11-26T04:00:00.000Z'),
+      appendedAt: new Date('2026-11-26T04:00:00.007Z'),
       reasons: [
         {
           code: SparkflowErrorCode.SchemaInvalid,
@@ -63,6 +64,7 @@ describe('audit store on the local PostgreSQL', () => {
       ],
     });
     expect(event.producedAt?.toISOString()).toBe('2026-11-26T04:00:00.000Z');
+    expect(event.appendedAt?.toISOString()).toBe('2026-11-26T04:00:00.007Z');
     expect((await ds.getRepository(BatchEntity).findOneByOrFail({ batchId })).expectedCount).toBe(3);
   });
 

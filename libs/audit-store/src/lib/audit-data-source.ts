@@ -5,6 +5,7 @@ import { CreateAuditTables1764129600000 } from './migrations/1764129600000-creat
 import { CoordinatesOfRefusedPeople1796342400000 } from './migrations/1796342400000-coordinates-of-refused-people';
 import { BatchesNotYetComplete1796428800000 } from './migrations/1796428800000-batches-not-yet-complete';
 import { BatchIdsAsStored1796515200000 } from './migrations/1796515200000-batch-ids-as-stored';
+import { BrokerAppendTimes1796601600000 } from './migrations/1796601600000-broker-append-times';
 
 export interface PostgresSettings {
   host: string;
@@ -23,6 +24,7 @@ export const AUDIT_MIGRATIONS = [
   CoordinatesOfRefusedPeople1796342400000,
   BatchesNotYetComplete1796428800000,
   BatchIdsAsStored1796515200000,
+  BrokerAppendTimes1796601600000,
 ];
 
 /** The audit store's DataSource: schema only ever changes through migrations (`synchronize` stays off). */

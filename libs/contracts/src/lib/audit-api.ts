@@ -27,7 +27,11 @@ export interface BatchTiming {
    * 10 up, two significant digits below (0.015 for 3 over 204 s).
    */
   throughputPerSec: number | null;
-  /** Ingest (raw event produced) → persisted (acknowledgement produced), per event. */
+  /**
+   * Ingest → persisted, per event: from when the broker appended the raw record the audit keeps to when it
+   * appended the acknowledgement it keeps (their Kafka timestamps), so a batch produced again is timed by its
+   * newest pass. Rows recorded before the audit kept those timestamps are measured by their producedAt.
+   */
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
 }
 

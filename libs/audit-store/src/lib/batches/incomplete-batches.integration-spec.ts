@@ -52,6 +52,7 @@ describe('the incomplete batch listing, on a PostgreSQL database of its own', ()
       partition: 0,
       offset: '1',
       producedAt: new Date(),
+      appendedAt: null,
       reasons: null,
     });
     return {

@@ -40,6 +40,14 @@ export class AuditEventEntity {
   @Column({ name: 'produced_at', type: 'timestamptz', nullable: true })
   producedAt!: Date | null;
 
+  /**
+   * When the broker appended the record this row was read from (its Kafka timestamp, `LogAppendTime`): when
+   * this arrival entered `topic`. Null for a row derived from another topic's record (an enriched row from
+   * its ack or dead letter, the received row of a person ingestion refused) and for rows recorded before it.
+   */
+  @Column({ name: 'appended_at', type: 'timestamptz', nullable: true })
+  appendedAt!: Date | null;
+
   @Column({ name: 'recorded_at', type: 'timestamptz', default: () => 'now()' })
   recordedAt!: Date;
 

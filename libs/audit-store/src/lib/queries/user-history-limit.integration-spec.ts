@@ -38,6 +38,7 @@ describe("a person's history, bounded by limit, on a PostgreSQL database of its 
     partition: 0,
     offset: '1',
     producedAt: new Date('2026-12-01T10:00:00Z'),
+    appendedAt: null,
     reasons: null,
   });
 

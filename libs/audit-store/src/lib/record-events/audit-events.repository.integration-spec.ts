@@ -20,7 +20,7 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
   it('gives a refused person its place on users.raw once its corrected record is replayed there', async () => {
     const batchId = uniqueName('batch');
     const eventId = randomUUID();
-    const base = { eventId, batchId, source: 'http-push', userId: null, producedAt: null };
+    const base = { eventId, batchId, source: 'http-push', userId: null, producedAt: null, appendedAt: null };
     // Refused by ingestion: received (at no place on users.raw) and dead-lettered.
     await repo.record(
       [
@@ -78,8 +78,17 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
         outcome: 'ingested',
         offset: '9007199254740993',
         producedAt: new Date('2026-11-26T04:00:00.123Z'),
+        appendedAt: null,
       },
-      { ...base, eventId: a, topic: 'users.enriched', outcome: 'enriched', offset: '7', producedAt: null },
+      {
+        ...base,
+        eventId: a,
+        topic: 'users.enriched',
+        outcome: 'enriched',
+        offset: '7',
+        producedAt: null,
+        appendedAt: null,
+      },
       {
         ...base,
         eventId: a,
@@ -87,6 +96,7 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
         outcome: 'persisted',
         offset: '8',
         producedAt: new Date('2026-11-26T04:00:00.456Z'),
+        appendedAt: null,
       },
       {
         ...base,
@@ -95,6 +105,7 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
         outcome: 'ingested',
         offset: '9',
         producedAt: null,
+        appendedAt: null,
         userId: null,
       },
       {
@@ -104,6 +115,7 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
         outcome: 'dead-lettered',
         offset: '10',
         producedAt: null,
+        appendedAt: null,
         userId: null,
         reasons: [
           {
@@ -156,6 +168,7 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
       partition: 0,
       offset,
       producedAt: null,
+      appendedAt: null,
       userId: null,
       reasons: null,
     });
@@ -212,6 +225,7 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
           partition: 0,
           offset: '1',
           producedAt: null,
+          appendedAt: null,
           userId: null,
           reasons: null,
         },
@@ -238,6 +252,7 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
       partition: 0,
       offset: '1',
       producedAt: null,
+      appendedAt: null,
       userId: null,
       reasons: null,
     });
@@ -296,6 +311,7 @@ describe('AuditEventsRepository.record on the local PostgreSQL', () => {
         partition: 0,
         offset: String(offsetBase + i),
         producedAt: new Date(Date.UTC(2026, 11, 2, 0, 0, 0, offsetBase + i)),
+        appendedAt: null,
         reasons: null,
       }));
     for (let round = 0; round < 4; round++) {

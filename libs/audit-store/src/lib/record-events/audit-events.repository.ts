@@ -11,14 +11,28 @@ import { BatchEntity } from '../entities/batch.entity';
 
 export type AuditRow = Omit<AuditEventEntity, 'recordedAt'>;
 
+/**
+ * A batch's timing, each persisted event measured from when the broker appended the raw arrival the audit
+ * keeps to when it appended the acknowledgement the audit keeps (both `appended_at`, one clock). A batch
+ * produced again under the same event ids and event times (a retry, a replayed dead letter) is so timed by
+ * its newest pass, never by the gap since the first pass's event time. A row recorded before `appended_at`
+ * existed is measured by its `produced_at`, as before. An event whose kept acknowledgement was appended
+ * before its kept raw arrival answers an earlier pass: it was sent again and is not acknowledged yet, so
+ * it is left out until it is (ADR 20).
+ */
 const BATCH_TIMING = `
-  SELECT min(r.produced_at) AS first_ingested, max(p.produced_at) AS last_persisted, count(*)::int AS persisted,
-    percentile_cont(0.50) WITHIN GROUP (ORDER BY extract(epoch FROM p.produced_at - r.produced_at) * 1000) AS p50,
-    percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM p.produced_at - r.produced_at) * 1000) AS p95,
-    percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM p.produced_at - r.produced_at) * 1000) AS p99
-  FROM audit_events r
-  JOIN audit_events p ON p.event_id = r.event_id AND p.topic = 'users.persisted'
-  WHERE r.batch_id = $1 AND r.topic = 'users.raw'`;
+  WITH timed AS (
+    SELECT coalesce(r.appended_at, r.produced_at) AS ingested_at,
+      coalesce(p.appended_at, p.produced_at) AS persisted_at
+    FROM audit_events r
+    JOIN audit_events p ON p.event_id = r.event_id AND p.topic = 'users.persisted'
+    WHERE r.batch_id = $1 AND r.topic = 'users.raw'
+  )
+  SELECT min(ingested_at) AS first_ingested, max(persisted_at) AS last_persisted, count(*)::int AS persisted,
+    percentile_cont(0.50) WITHIN GROUP (ORDER BY extract(epoch FROM persisted_at - ingested_at) * 1000) AS p50,
+    percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM persisted_at - ingested_at) * 1000) AS p95,
+    percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM persisted_at - ingested_at) * 1000) AS p99
+  FROM timed WHERE persisted_at >= ingested_at`;
 
 /**
  * Each (event, topic) row holds the event's newest arrival on that topic: the greatest by `arrivalOrder`
@@ -35,13 +49,13 @@ const NEWER_THAN_STORED = `
 
 const INSERT_EVENTS = `
   INSERT INTO audit_events AS e (event_id, topic, outcome, user_id, batch_id, source, partition, "offset",
-    produced_at, reasons)
+    produced_at, reasons, appended_at)
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::int[],
-    $8::bigint[], $9::timestamptz[], $10::jsonb[])
+    $8::bigint[], $9::timestamptz[], $10::jsonb[], $11::timestamptz[])
   ON CONFLICT (event_id, topic) DO UPDATE SET outcome = excluded.outcome, user_id = excluded.user_id,
     batch_id = excluded.batch_id, source = excluded.source, partition = excluded.partition,
     "offset" = excluded."offset", produced_at = excluded.produced_at, reasons = excluded.reasons,
-    recorded_at = now()
+    appended_at = excluded.appended_at, recorded_at = now()
   WHERE ${NEWER_THAN_STORED}`;
 
 /** `NEWER_THAN_STORED` in TypeScript: negative when `a` arrived before `b`, 0 for the same record. */
@@ -203,6 +217,7 @@ export class AuditEventsRepository {
         stored.map((r) => r.offset),
         stored.map((r) => r.producedAt?.toISOString() ?? null),
         stored.map((r) => (r.reasons ? JSON.stringify(r.reasons) : null)),
+        stored.map((r) => r.appendedAt?.toISOString() ?? null),
       ]);
     });
   }

@@ -35,33 +35,42 @@ const record = (
   traceHeaders: {},
 });
 
+/** The record as the broker stamped it on appending it (LogAppendTime). */
+const appendedAt = (at: string, m: InboundMessage): InboundMessage => ({ ...m, timestamp: Date.parse(at) });
+
 /** The records one person's event leaves on users.raw and users.persisted, as the services write them. */
 function personEvent(batchId: string, batchSize: number, ackHasEnriched = true) {
   const eventId = randomUUID();
   const userId = randomUUID();
-  const raw = record(
-    TOPICS.usersRaw,
-    1,
-    '100',
-    { ...envelope(eventId, batchId, '2026-11-30T10:00:00.000001Z'), payload: { login: { uuid: userId } } },
-    {
-      [HEADERS.eventId]: eventId,
-      [HEADERS.batchId]: batchId,
-      [HEADERS.batchSize]: String(batchSize),
-      [HEADERS.source]: 'http-push',
-    },
+  const raw = appendedAt(
+    '2026-11-30T10:00:00.005Z',
+    record(
+      TOPICS.usersRaw,
+      1,
+      '100',
+      { ...envelope(eventId, batchId, '2026-11-30T10:00:00.000001Z'), payload: { login: { uuid: userId } } },
+      {
+        [HEADERS.eventId]: eventId,
+        [HEADERS.batchId]: batchId,
+        [HEADERS.batchSize]: String(batchSize),
+        [HEADERS.source]: 'http-push',
+      },
+    ),
   );
-  const ack = record(TOPICS.usersPersisted, 4, '300', {
-    ...envelope(randomUUID(), batchId, '2026-11-30T10:00:00.300Z'),
-    payload: {
-      userId,
-      enrichedEventId: eventId,
-      writtenAt: '2026-11-30T10:00:00.290Z',
-      ...(ackHasEnriched
-        ? { enriched: { partition: 2, offset: '9007199254740993', producedAt: '2026-11-30T10:00:00.200Z' } }
-        : {}),
-    },
-  });
+  const ack = appendedAt(
+    '2026-11-30T10:00:00.305Z',
+    record(TOPICS.usersPersisted, 4, '300', {
+      ...envelope(randomUUID(), batchId, '2026-11-30T10:00:00.300Z'),
+      payload: {
+        userId,
+        enrichedEventId: eventId,
+        writtenAt: '2026-11-30T10:00:00.290Z',
+        ...(ackHasEnriched
+          ? { enriched: { partition: 2, offset: '9007199254740993', producedAt: '2026-11-30T10:00:00.200Z' } }
+          : {}),
+      },
+    }),
+  );
   return { eventId, userId, raw, ack };
 }
 

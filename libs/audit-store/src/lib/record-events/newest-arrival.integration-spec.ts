@@ -64,6 +64,7 @@ describe('the audit keeps the newest arrival of an event on each topic, on the l
       partition,
       offset,
       producedAt,
+      appendedAt: null,
       reasons,
     });
     const raw = row('users.raw', 'ingested', 2, '100', at('1:00:00.000'));
@@ -137,6 +138,7 @@ describe('the audit keeps the newest arrival of an event on each topic, on the l
       partition: null,
       offset: null,
       producedAt: new Date('2026-12-02T01:00:00.500Z'),
+      appendedAt: null,
       reasons: null,
     };
     await repo.record([received], [{ batchId, source: 'http-push', expectedCount: 1 }]);
@@ -146,6 +148,7 @@ describe('the audit keeps the newest arrival of an event on each topic, on the l
       partition: 4,
       offset: '12',
       producedAt: new Date('2026-12-02T01:00:00.000Z'),
+      appendedAt: null,
     };
     await repo.record([replayed], []);
     const placed = await cells([eventId]);
@@ -168,6 +171,7 @@ describe('the audit keeps the newest arrival of an event on each topic, on the l
       partition: 0,
       offset,
       producedAt: new Date('2026-12-02T01:00:00.000Z'),
+      appendedAt: null,
       reasons: [reason('email', message)],
     });
     await repo.record([letter(eventId, '8', 'later'), letter(eventId.toUpperCase(), '7', 'earlier')], []);
@@ -242,6 +246,7 @@ describe('the audit keeps the newest arrival of an event on each topic, on the l
             partition: a.partition,
             offset: a.offset,
             producedAt: new Date(a.time),
+            appendedAt: null,
             reasons: a.topic === 'users.dlq' ? [reason('email', `failure ${a.n}`)] : null,
           });
           for (let i = 0, c = 0; i < order.length; c++) {

@@ -15,6 +15,9 @@ const env = (eventId: string, payload: unknown) => ({
   payload,
 });
 
+/** The broker's clock when it appended a test record: after its envelope's producedAt, as on a live topic. */
+const APPENDED_AT = '2026-11-26T04:00:00.250Z';
+
 const msg = (topic: string, value: unknown, headers: Record<string, string> = {}): InboundMessage => ({
   topic,
   partition: 1,
@@ -24,7 +27,7 @@ const msg = (topic: string, value: unknown, headers: Record<string, string> = {}
     ? value
     : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
   headers,
-  timestamp: 0,
+  timestamp: Date.parse(APPENDED_AT),
   traceHeaders: {},
 });
 
@@ -60,6 +63,8 @@ describe('auditRowsOf', () => {
         batchId: 'b-1',
         source: 'synthetic',
         producedAt: new Date('2026-11-26T03:59:59.123456Z'),
+        // Read from the ack: when the enriched record was appended is not known.
+        appendedAt: null,
         userId,
         reasons: null,
       },
@@ -72,6 +77,7 @@ describe('auditRowsOf', () => {
         batchId: 'b-1',
         source: 'synthetic',
         producedAt: new Date('2026-11-26T04:00:00.000Z'),
+        appendedAt: new Date(APPENDED_AT),
         userId,
         reasons: null,
       },
@@ -136,9 +142,12 @@ describe('auditRowsOf', () => {
       batchId: 'b-7',
       source: 'http-push',
       producedAt: new Date('2026-11-26T03:00:00.000001Z'),
+      // The letter's broker timestamp is when the letter was appended, not the enriched record.
+      appendedAt: null,
       userId,
       reasons: null,
     });
+    expect(rows?.[1].appendedAt).toEqual(new Date(APPENDED_AT));
   });
 
   it('names the enriched record of a letter whose payload was cut by its fields, its producedAt unknown', () => {
@@ -170,6 +179,18 @@ describe('auditRowsOf', () => {
       }),
     );
     expect(rows?.[0]).toMatchObject({ eventId, outcome: 'ingested', batchId: 'b-9', userId: null });
+  });
+
+  it("keeps a raw record's broker timestamp beside its event time, so a batch is timed from this arrival", () => {
+    const raw = env(eventId, { login: { uuid: userId } });
+    const [row] =
+      auditRowsOf({ ...msg('users.raw', raw), timestamp: Date.parse('2026-11-26T05:00:00.000Z') }) ?? [];
+    expect([row.producedAt, row.appendedAt]).toEqual([
+      new Date('2026-11-26T04:00:00.000Z'),
+      new Date('2026-11-26T05:00:00.000Z'),
+    ]);
+    // Kafka's -1 is a record without a timestamp: unknown, not 1969.
+    expect(auditRowsOf({ ...msg('users.raw', raw), timestamp: -1 })?.[0].appendedAt).toBeNull();
   });
 
   it('skips what it cannot identify rather than inventing an id', () => {
@@ -224,9 +245,9 @@ describe('RecordEventsUseCase', () => {
       [original, 'users.dlq', 'dead-lettered'],
     ]);
     // It never reached users.raw: no place there, not the dead letter's place on users.dlq.
-    expect(rows.map((r) => [r.partition, r.offset])).toEqual([
-      [null, null],
-      [1, '42'],
+    expect(rows.map((r) => [r.partition, r.offset, r.appendedAt])).toEqual([
+      [null, null, null],
+      [1, '42', new Date(APPENDED_AT)],
     ]);
   });
 

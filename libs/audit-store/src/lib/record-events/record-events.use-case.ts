@@ -98,6 +98,8 @@ function enrichedRowOfAck(ack: PersistedEvent): AuditRow | null {
     batchId: storableId(ack.batchId),
     source: ack.source,
     producedAt: new Date(from.producedAt),
+    // The ack's broker timestamp is not the enriched record's.
+    appendedAt: null,
     userId: ack.payload.userId,
     reasons: null,
   };
@@ -117,6 +119,8 @@ function enrichedRowOfDeadLetter(d: DeadLetterEvent): AuditRow | null {
     outcome: 'enriched' as const,
     partition: dl.partition,
     offset: dl.offset,
+    // The dead letter's broker timestamp is not the enriched record's.
+    appendedAt: null,
     reasons: null,
   };
   if (dl.payloadEncoding === 'utf8' && !dl.payloadTruncated) {
@@ -145,6 +149,14 @@ function enrichedRowOfDeadLetter(d: DeadLetterEvent): AuditRow | null {
 }
 
 /**
+ * When the broker appended the record: its Kafka timestamp, the broker's clock on every SparkFlow topic
+ * (`TOPIC_TIMESTAMP_TYPE`). Kafka's -1 (no timestamp) is unknown.
+ */
+function appendedAtOf(m: InboundMessage): Date | null {
+  return Number.isFinite(m.timestamp) && m.timestamp >= 0 ? new Date(m.timestamp) : null;
+}
+
+/**
  * The audit's rows for one record, or null when it cannot identify it. The event id is the same on every
  * topic a person's event crosses (raw → enriched → persisted, or → dlq), so (event_id, topic) rows form
  * its lineage. users.enriched is not read: its stage comes with the ack or the dead letter that settles
@@ -165,6 +177,7 @@ export function auditRowsOf(m: InboundMessage): AuditRow[] | null {
     batchId: identity.batchId,
     source: identity.source,
     producedAt: envelope.success ? new Date(envelope.data.producedAt) : null,
+    appendedAt: appendedAtOf(m),
     userId: null as string | null,
     reasons: null as DeadLetterReason[] | null,
   };
@@ -199,7 +212,7 @@ export function auditRowsOf(m: InboundMessage): AuditRow[] | null {
       // recorded as ingested (at no place on users.raw) and dead-lettered, so the batch's account adds up.
       if (d.data.payload.stage === 'ingestion') {
         const received: AuditRow = { ...row, topic: TOPICS.usersRaw, outcome: 'ingested', reasons: null };
-        return [{ ...received, partition: null, offset: null }, row];
+        return [{ ...received, partition: null, offset: null, appendedAt: null }, row];
       }
       const enriched = enrichedRowOfDeadLetter(d.data);
       return enriched ? [enriched, row] : [row];
