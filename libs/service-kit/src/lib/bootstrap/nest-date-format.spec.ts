@@ -18,11 +18,12 @@ describe('loading @nestjs/common through service-kit', () => {
 
   it('builds no date format while Nest loads, gives the platform its own constructor back, and formats as Nest did on first use', () => {
     let built = 0;
-    const counting = function (locales?: string | string[], options?: Intl.DateTimeFormatOptions) {
-      built += 1;
-      return new platform(locales, options);
-    } as unknown as typeof Intl.DateTimeFormat;
-    counting.prototype = platform.prototype;
+    const counting = new Proxy(platform, {
+      construct(target, args, newTarget) {
+        built += 1;
+        return Reflect.construct(target, args, newTarget) as object;
+      },
+    });
     Intl.DateTimeFormat = counting;
 
     let logger: typeof ConsoleLogger | undefined;
