@@ -78,4 +78,22 @@ describe('refusalNote', () => {
     expect(refusalNote('not json')).toBeUndefined();
     expect(refusalNote('[1]')).toBeUndefined();
   });
+
+  it("reads the error model's reasons as it reads errors, leaving out a reason about no field", () => {
+    const reasons = (paths: (string | null)[]) =>
+      paths.map((path) => ({ code: 'SCHEMA_INVALID', message: 'bad', path }));
+    expect(
+      refusalNote(
+        JSON.stringify({
+          statusCode: 400,
+          code: 'SCHEMA_INVALID',
+          message: 'batchId: bad',
+          reasons: reasons(['batchId', null]),
+        }),
+      ),
+    ).toEqual({ message: 'batchId: bad', paths: ['batchId'] });
+    expect(
+      refusalNote(JSON.stringify({ message: 'many', reasons: reasons(['a', 'b', 'c', 'd', 'e', 'f', 'g']) })),
+    ).toEqual({ message: 'many', paths: ['a', 'b', 'c', 'd', 'e'], morePaths: 2 });
+  });
 });

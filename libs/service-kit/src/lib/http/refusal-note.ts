@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** What the request log line of a 4xx says of the answer: its message and the first error paths. */
 export interface RefusalNote {
   message: string;
-  /** The first `MAX_PATHS` of its `errors` paths (`""`: the whole body). */
+  /** The first `MAX_PATHS` of its `errors` (or the error model's `reasons`) paths (`""`: the whole body). */
   paths: string[];
   /** How many more paths the answer named. */
   morePaths?: number;
@@ -19,7 +19,10 @@ const notes = new WeakMap<ServerResponse, RefusalNote>();
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-/** The note of a 4xx answer's JSON `{message, errors: [{path}]}`, or undefined for anything else. */
+/**
+ * The note of a 4xx answer's JSON, `{message, errors: [{path}]}` or the error model's
+ * `{message, reasons: [{path}]}`, or undefined for anything else.
+ */
 export function refusalNote(answer: string): RefusalNote | undefined {
   let body: unknown;
   try {
@@ -28,11 +31,11 @@ export function refusalNote(answer: string): RefusalNote | undefined {
     return undefined;
   }
   if (typeof body !== 'object' || body === null) return undefined;
-  const { message, errors } = body as { message?: unknown; errors?: unknown };
+  const { message, errors, reasons } = body as { message?: unknown; errors?: unknown; reasons?: unknown };
   // Nest's own 400 of a validation pipe says each fault in a message of its own.
   const text = Array.isArray(message) ? message.filter((m) => typeof m === 'string').join('; ') : message;
   if (typeof text !== 'string') return undefined;
-  const paths = (Array.isArray(errors) ? errors : [])
+  const paths = [...(Array.isArray(errors) ? errors : []), ...(Array.isArray(reasons) ? reasons : [])]
     .map((e) => (e as { path?: unknown } | null)?.path)
     .filter((p): p is string => typeof p === 'string');
   return {
