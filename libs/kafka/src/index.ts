@@ -9,6 +9,7 @@ export * from './lib/consumer/batch-consumer';
 export * from './lib/consumer/consumer-health';
 export * from './lib/consumer/consumer-metrics';
 export * from './lib/producer/event-producer';
+export type { KafkaCompression, KafkaProducerClient } from './lib/producer/record-senders';
 export * from './lib/replay/replay-dead-letters';
 export * from './lib/kafka-client';
 export * from './lib/lag';

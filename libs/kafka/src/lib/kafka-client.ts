@@ -56,13 +56,21 @@ export const SERVICE_CLIENT_BOUNDS: KafkaClientBounds = {
 };
 
 /** The settings and log each client made by `createKafka` was made with. */
-const origins = new WeakMap<object, { settings: KafkaSettings; log?: KafkaLog }>();
+const origins = new WeakMap<object, KafkaOrigin>();
+
+/** What a client made by `createKafka` was made with. */
+export interface KafkaOrigin {
+  settings: KafkaSettings;
+  log?: KafkaLog;
+  bounds: KafkaClientBounds;
+}
 
 /**
- * The settings (brokers, client id, principal) and log a client was made with by `createKafka`, so that a
- * client with other bounds can be made for the same cluster and principal; undefined for any other client.
+ * The settings (brokers, client id, principal), log and bounds a client was made with by `createKafka`, so
+ * that a client with other bounds, or of another library, can be made for the same cluster and principal;
+ * undefined for any other client.
  */
-export function kafkaOrigin(kafka: object): { settings: KafkaSettings; log?: KafkaLog } | undefined {
+export function kafkaOrigin(kafka: object): KafkaOrigin | undefined {
   return origins.get(kafka);
 }
 
@@ -95,6 +103,6 @@ export function createKafka(
           );
       },
   });
-  origins.set(kafka, { settings: s, log });
+  origins.set(kafka, { settings: s, log, bounds: b });
   return kafka;
 }

@@ -18,29 +18,79 @@ function rootOf(error: KafkaJSError): KafkaJSError {
 }
 
 /**
- * The code of a kafkajs failure, from its types and the broker's error type (never its message):
- * a record or batch too large for the topic is RECORD_TOO_LARGE; any other protocol error the broker
- * calls not retriable is BROKER_REJECTED; everything else — connection refused or closed, request
- * timeouts, retries exhausted on a retriable error, missing leaders, refused credentials — is the
- * broker being unavailable. Null when the value is not a kafkajs error.
+ * A @platformatic/kafka error, known by its code's prefix and its `findBy` (a failure may hold several,
+ * one per broker). Recognised without loading the client, which only a producer that chose it loads.
+ */
+interface PlatformaticError extends Error {
+  code: string;
+  findBy(property: string, value: unknown): (Error & Record<string, unknown>) | null;
+}
+const isPlatformaticError = (e: unknown): e is PlatformaticError =>
+  e instanceof Error &&
+  typeof (e as Partial<PlatformaticError>).code === 'string' &&
+  (e as PlatformaticError).code.startsWith('PLT_KFK_') &&
+  typeof (e as Partial<PlatformaticError>).findBy === 'function';
+
+/** What stopped a client: its error's name, and the broker's error type and whether it is retriable. */
+interface ClientFailure {
+  name: string;
+  message: string;
+  type?: string;
+  retriable?: boolean;
+}
+
+/** A @platformatic/kafka failure, named by its code, and the broker's error in it, if any. */
+function platformaticFailure(error: unknown): ClientFailure | null {
+  if (!isPlatformaticError(error)) return null;
+  const protocol = error.findBy('code', 'PLT_KFK_PROTOCOL');
+  if (!protocol) return { name: error.code, message: error.message };
+  return {
+    name: 'PLT_KFK_PROTOCOL',
+    message: protocol.message,
+    type: protocol['apiId'] as string,
+    retriable: protocol['canRetry'] as boolean,
+  };
+}
+
+/** The failure of either client; null when neither made it. */
+function failureOf(error: unknown): ClientFailure | null {
+  if (error instanceof KafkaJSError) {
+    const root = rootOf(error);
+    const { name, message } = root;
+    return root instanceof KafkaJSProtocolError
+      ? { name, message, type: root.type, retriable: root.retriable }
+      : { name, message };
+  }
+  return platformaticFailure(error);
+}
+
+/**
+ * The code of a Kafka client's failure (kafkajs or @platformatic/kafka), from its types and the broker's
+ * error type (never its message): a record or batch too large for the topic is RECORD_TOO_LARGE; any other
+ * protocol error the broker calls not retriable is BROKER_REJECTED; everything else — connection refused
+ * or closed, request timeouts, retries exhausted on a retriable error, missing leaders, refused
+ * credentials — is the broker being unavailable. Null when the value is not a Kafka client's error.
  */
 export function kafkaErrorCode(error: unknown): SparkflowErrorCode | null {
-  if (!(error instanceof KafkaJSError)) return null;
-  const root = rootOf(error);
-  if (root instanceof KafkaJSProtocolError) {
-    if (TOO_LARGE.has(root.type)) return SparkflowErrorCode.RecordTooLarge;
-    if (root.retriable === false && !ACCESS.test(root.type)) return SparkflowErrorCode.BrokerRejected;
+  const failure = failureOf(error);
+  if (!failure) return null;
+  const { type, retriable } = failure;
+  if (type !== undefined) {
+    if (TOO_LARGE.has(type)) return SparkflowErrorCode.RecordTooLarge;
+    if (retriable === false && !ACCESS.test(type)) return SparkflowErrorCode.BrokerRejected;
   }
   return SparkflowErrorCode.BrokerUnavailable;
 }
 
-/** A kafkajs failure as a SparkflowException with its code; any other value passes through. */
+/** A Kafka client's failure as a SparkflowException with its code; any other value passes through. */
 export function fromKafkaError(error: unknown, doing: string): unknown {
   const code = kafkaErrorCode(error);
-  if (code === null) return error;
-  const root = rootOf(error as KafkaJSError);
-  const type = root instanceof KafkaJSProtocolError ? ` (${root.type})` : '';
-  return new SparkflowException(code, `${doing}: ${root.name}${type}: ${root.message}`, { cause: error });
+  const failure = failureOf(error);
+  if (code === null || !failure) return error;
+  const type = failure.type === undefined ? '' : ` (${failure.type})`;
+  return new SparkflowException(code, `${doing}: ${failure.name}${type}: ${failure.message}`, {
+    cause: error,
+  });
 }
 
 /** What a consumer makes of any failure: our code, a kafkajs failure classified, or UNKNOWN. */

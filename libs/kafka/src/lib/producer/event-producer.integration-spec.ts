@@ -1,16 +1,26 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import { SparkflowErrorCode, type TopicName } from '@sparkflow/contracts';
-import { integrationSettings, kafkaConnection, scratchKafka } from '@sparkflow/testing';
+import { integrationSettings, scratchKafka } from '@sparkflow/testing';
 import { failureCode } from '../errors/kafka-errors';
+import { createKafka } from '../kafka-client';
 import { ensureTopics } from '../topics/ensure-topics';
 import { EventProducer } from './event-producer';
+import type { KafkaProducerClient } from './record-senders';
 
 const settings = integrationSettings();
-const kafka = new Kafka({
-  clientId: 'producer-integration',
-  ...kafkaConnection(settings),
-  logLevel: logLevel.NOTHING,
-});
+// Made by createKafka, so that a producer of either client finds the brokers and principal in it.
+const kafka = createKafka(
+  {
+    brokers: settings.KAFKA_BROKERS.split(','),
+    clientId: 'producer-integration',
+    credentials: {
+      mechanism: settings.KAFKA_SASL_MECHANISM,
+      username: settings.KAFKA_USERNAME,
+      password: settings.KAFKA_ADMIN_PASSWORD,
+    },
+  },
+  () => undefined,
+);
 const scratch = scratchKafka(kafka);
 /** The broker's default, which every SparkFlow topic keeps: the largest record batch it takes. */
 const MAX_MESSAGE_BYTES = 1_048_588;
@@ -28,16 +38,24 @@ const createTopic = (name: string, partitions: number) =>
     },
   ]);
 
-/** Every record of the topic, from the beginning, in each partition's order. */
-async function readAll(topic: string, count: number): Promise<{ key: string; value: string }[]> {
+/** Every record of the topic, from the beginning, in each partition's order, with where it was written. */
+async function readAllWithPartitions(
+  topic: string,
+  count: number,
+): Promise<{ key: string; value: string; partition: number; offset: number }[]> {
   const consumer = kafka.consumer({ groupId: scratch.group('it-producer-read'), maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const read: { key: string; value: string }[] = [];
+  const read: { key: string; value: string; partition: number; offset: number }[] = [];
   await new Promise<void>((resolve) => {
     void consumer.run({
-      eachMessage: async ({ message }) => {
-        read.push({ key: String(message.key), value: String(message.value) });
+      eachMessage: async ({ partition, message }) => {
+        read.push({
+          key: String(message.key),
+          value: String(message.value),
+          partition,
+          offset: Number(message.offset),
+        });
         if (read.length === count) resolve();
       },
     });
@@ -46,12 +64,49 @@ async function readAll(topic: string, count: number): Promise<{ key: string; val
   return read;
 }
 
-describe('EventProducer against the broker', () => {
-  const producer = new EventProducer(kafka);
+/** Every record of the topic, from the beginning, in each partition's order. */
+const readAll = async (topic: string, count: number): Promise<{ key: string; value: string }[]> =>
+  (await readAllWithPartitions(topic, count)).map(({ key, value }) => ({ key, value }));
+
+/** The partition kafkajs's default partitioner (Java's murmur2) gives a key in a 6-partition topic. */
+const partitionOf = (key: string): number =>
+  Partitioners.DefaultPartitioner()({
+    topic: 't',
+    partitionMetadata: Array.from({ length: 6 }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [],
+      isr: [],
+    })),
+    message: { key, value: null },
+  });
+
+describe.each<KafkaProducerClient>(['kafkajs', 'platformatic'])('EventProducer writing with %s', (client) => {
+  const producer = new EventProducer(kafka, { client });
   afterAll(() => producer.disconnect());
 
+  it('places each record where the key always went, and answers with an offset per partition written', async () => {
+    const topic = scratch.topicName(`it-producer-keys-${client}`);
+    await createTopic(topic, 6);
+    const records = Array.from({ length: 60 }, (_, i) => ({ key: `person-${i % 20}`, value: `v${i}` }));
+    const answers = await producer.sendRecords(topic, records);
+
+    const read = await readAllWithPartitions(topic, records.length);
+    // The same key in the same partition, whichever client wrote it (kafkajs's murmur2, as Java's).
+    for (const r of read) expect(r.partition).toBe(partitionOf(r.key));
+    // Every partition the records went to answered once, at the offset its first record got.
+    const partitions = [...new Set(read.map((r) => r.partition))].sort();
+    expect(answers.map((a) => a.partition).sort()).toEqual(partitions);
+    for (const a of answers)
+      expect(Number(a.baseOffset)).toBe(
+        Math.min(...read.filter((r) => r.partition === a.partition).map((r) => r.offset)),
+      );
+    expect(read.map((r) => r.value).sort()).toEqual(records.map((r) => r.value).sort());
+  });
+
   it('writes, in order, records of one partition adding up to more than one record batch the topic takes', async () => {
-    const topic = scratch.topicName('it-producer-big');
+    const topic = scratch.topicName(`it-producer-big-${client}`);
     await createTopic(topic, 2);
     // 1.2 MB of one key in one send: kafkajs would put it in one record batch, refused whole.
     const big = Array.from({ length: 5 }, (_, i) => ({
@@ -67,7 +122,7 @@ describe('EventProducer against the broker', () => {
   });
 
   it('refuses a record the topic cannot take as RECORD_TOO_LARGE, naming the topic', async () => {
-    const topic = scratch.topicName('it-producer-too-big');
+    const topic = scratch.topicName(`it-producer-too-big-${client}`);
     await createTopic(topic, 1);
     const failure = await producer
       .sendRecords(topic, [{ key: 'k', value: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }])

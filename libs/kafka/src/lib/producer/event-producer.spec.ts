@@ -62,6 +62,13 @@ describe('EventProducer', () => {
     expect(logged.map((e) => e.log.message)).toEqual([]);
   });
 
+  it('refuses the platformatic client over a kafkajs client it cannot read brokers and principal from, naming the setting', () => {
+    const kafka = new Kafka({ brokers: ['127.0.0.1:1'] });
+    expect(() => new EventProducer(kafka, { client: 'platformatic' })).toThrow(
+      /KAFKA_PRODUCER_CLIENT=platformatic/,
+    );
+  });
+
   it('puts each record where kafkajs would have put its key', async () => {
     const { kafka, sends } = kafkaLeavingOut([]);
     await new EventProducer(kafka).sendRecords('t', records);

@@ -1,17 +1,23 @@
 import { context, propagation } from '@opentelemetry/api';
 import {
   type Admin,
-  CompressionTypes,
   type Kafka,
   KafkaJSError,
   type Message,
   type PartitionMetadata,
   Partitioners,
-  type Producer,
   type RecordMetadata,
 } from 'kafkajs';
 import { HEADERS, TOPIC_SPECS, type Envelope } from '@sparkflow/contracts';
 import { fromKafkaError } from '../errors/kafka-errors';
+import {
+  type KafkaCompression,
+  type KafkaProducerClient,
+  KafkajsSender,
+  type PartitionedMessage,
+  platformaticSender,
+  type RecordSender,
+} from './record-senders';
 
 export interface OutboundEvent {
   key: string | null;
@@ -27,18 +33,6 @@ export interface OutboundRecord {
   headers?: Record<string, string>;
 }
 
-/**
- * Record-batch compression. `none` by default: on one machine or a LAN, GZIP (the only codec kafkajs
- * ships) cost the producing and consuming services more CPU than the bytes it saved — measured in
- * bench/README.md. Choose `gzip` where the network, not the CPU, is the scarce resource.
- */
-export type KafkaCompression = 'none' | 'gzip';
-
-const CODECS: Record<KafkaCompression, CompressionTypes> = {
-  none: CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
-};
-
 /** How long a topic's partition count is trusted before it is read again: kafkajs's own metadata age. */
 const PARTITION_COUNT_TTL_MS = 5 * 60_000;
 /** Sends of the records a send's answers left out (kafkajs has retried each one already) before giving up. */
@@ -53,7 +47,14 @@ const RECORD_OVERHEAD_BYTES = 32;
 const HEADER_OVERHEAD_BYTES = 8;
 
 export interface EventProducerOptions {
+  /**
+   * Record-batch compression. `none` by default: on one machine or a LAN, GZIP (the only codec kafkajs
+   * ships) cost the producing and consuming services more CPU than the bytes it saved — measured in
+   * bench/README.md. Choose `gzip` where the network, not the CPU, is the scarce resource.
+   */
   compression?: KafkaCompression;
+  /** The client that writes the records (`kafkajs` by default). */
+  client?: KafkaProducerClient;
   /** Told when a send is repeated for records whose partitions went unacknowledged. */
   warn?: (message: string, extra: object) => void;
 }
@@ -80,9 +81,8 @@ export interface EventProducerOptions {
  *   absorbs by event id (the audit's key, Cassandra's row at the event's own time), and loses none.
  */
 export class EventProducer {
-  private readonly producer: Producer;
+  private readonly sender: RecordSender;
   private readonly admin: Admin;
-  private readonly compression: CompressionTypes;
   private readonly partitionOf = Partitioners.DefaultPartitioner();
   private readonly partitionCounts = new Map<string, { count: Promise<number>; readAt: number }>();
   private connected = false;
@@ -91,28 +91,24 @@ export class EventProducer {
     kafka: Kafka,
     private readonly options: EventProducerOptions = {},
   ) {
-    this.compression = CODECS[options.compression ?? 'none'];
-    this.producer = kafka.producer({
-      // Named, so kafkajs does not warn at start-up that v2 changed its default: it is that default, the
-      // Java client's murmur2, and the one `partitionOf` places each record with.
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: false,
-      maxInFlightRequests: 5,
-      allowAutoTopicCreation: false,
-    });
+    const compression = options.compression ?? 'none';
+    this.sender =
+      options.client === 'platformatic'
+        ? platformaticSender(kafka, compression)
+        : new KafkajsSender(kafka, compression);
     this.admin = kafka.admin();
   }
 
   async connect(): Promise<void> {
     if (this.connected) return;
-    await Promise.all([this.producer.connect(), this.admin.connect()]);
+    await Promise.all([this.sender.connect(), this.admin.connect()]);
     this.connected = true;
   }
 
   async disconnect(): Promise<void> {
     if (!this.connected) return;
     this.connected = false;
-    await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.all([this.sender.disconnect(), this.admin.disconnect()]);
   }
 
   /** Resolves once every event's partition acknowledged it (acks=all). */
@@ -157,20 +153,12 @@ export class EventProducer {
     }
   }
 
-  /** One kafkajs send, repeated for the records of partitions its answers left out. */
-  private async sendAll(
-    topic: string,
-    messages: (Message & { partition: number })[],
-  ): Promise<RecordMetadata[]> {
+  /** One client send, repeated for the records of partitions its answers left out. */
+  private async sendAll(topic: string, messages: PartitionedMessage[]): Promise<RecordMetadata[]> {
     let pending = messages;
     const acknowledged: RecordMetadata[] = [];
     for (let sends = 1; ; sends++) {
-      const answers = await this.producer.send({
-        topic,
-        acks: -1,
-        compression: this.compression,
-        messages: pending,
-      });
+      const answers = await this.sender.send(topic, pending);
       const written = answers.filter((a) => a.topicName === topic && a.errorCode === 0);
       const partitions = new Set(written.map((a) => a.partition));
       acknowledged.push(...written);
@@ -181,7 +169,7 @@ export class EventProducer {
       const what = `${pending.length} records of ${topic} partitions ${missing.join(', ')}`;
       if (sends === MAX_SENDS)
         throw new KafkaJSError(`${what} were not acknowledged after ${sends} sends`, { retriable: true });
-      this.options.warn?.(`kafkajs answered without ${what}; sending them again`, {
+      this.options.warn?.(`the broker's answers left out ${what}; sending them again`, {
         topic,
         partitions: missing,
         records: pending.length,

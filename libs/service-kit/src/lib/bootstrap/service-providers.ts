@@ -5,6 +5,7 @@ import {
   EventProducer,
   createKafka,
   kafkaCredentials,
+  type KafkaProducerClient,
   type KafkaSaslMechanism,
 } from '@sparkflow/kafka';
 import { HealthController, ServiceHealthModule } from '../health/health.controller';
@@ -25,6 +26,7 @@ const kafkajsLog = (level: 'error' | 'warn' | 'info', message: string, extra: ob
 interface KafkaServiceConfig {
   KAFKA_BROKERS: string;
   KAFKA_COMPRESSION: 'none' | 'gzip';
+  KAFKA_PRODUCER_CLIENT: KafkaProducerClient;
   KAFKA_SASL_MECHANISM: KafkaSaslMechanism;
   KAFKA_USERNAME: string;
   KAFKA_PASSWORD: string;
@@ -56,6 +58,7 @@ export function kafkaProviders(
       useFactory: async (k: Kafka, c: KafkaServiceConfig) => {
         const producer = new EventProducer(k, {
           compression: c.KAFKA_COMPRESSION,
+          client: c.KAFKA_PRODUCER_CLIENT,
           warn: (message, extra) => kafkajsLogger.warn({ msg: message, ...extra }),
         });
         if (opts.connectProducer) await producer.connect();

@@ -9,6 +9,8 @@ export const KafkaEnv = z.object({
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
   /** Compression of the record batches the service produces (see EventProducer). */
   KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
+  /** The client the service's EventProducer writes with; consumers are kafkajs either way (see EventProducer). */
+  KAFKA_PRODUCER_CLIENT: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
   /** A partition whose committed offset has not moved for this long while records wait is stalled (readiness 503, /metrics). */
   KAFKA_STALL_AFTER_S: z.coerce.number().int().min(5).default(60),
   /** The broker refuses anonymous clients: every client authenticates with SASL (SCRAM on the stack). */
