@@ -31,7 +31,6 @@ export class PlatformaticSender implements RecordSender {
       retries: bounds.retries,
       retryDelay: bounds.initialRetryTimeMs,
       idempotent: false,
-      acks: ProduceAcks.ALL,
       compression,
       autocreateTopics: false,
       serializers: { key: bytes, value: bytes, headerKey: bytes, headerValue: bytes },
@@ -44,6 +43,9 @@ export class PlatformaticSender implements RecordSender {
 
   async send(topic: string, messages: PartitionedMessage[]): Promise<RecordMetadata[]> {
     const { offsets = [] } = await this.producer.send({
+      // Per send: @platformatic/kafka 2.12 reads `acks` from the send's options only, and defaults a
+      // non-idempotent send to the leader's acknowledgement alone (its constructor's `acks` is not read).
+      acks: ProduceAcks.ALL,
       messages: messages.map((m) => ({
         topic,
         partition: m.partition,
