@@ -73,8 +73,10 @@ function failureOf(error: unknown): ClientFailure | null {
  */
 export function kafkaErrorCode(error: unknown): SparkflowErrorCode | null {
   const failure = failureOf(error);
-  if (!failure) return null;
-  const { type, retriable } = failure;
+  return failure && codeOf(failure);
+}
+
+function codeOf({ type, retriable }: ClientFailure): SparkflowErrorCode {
   if (type !== undefined) {
     if (TOO_LARGE.has(type)) return SparkflowErrorCode.RecordTooLarge;
     if (retriable === false && !ACCESS.test(type)) return SparkflowErrorCode.BrokerRejected;
@@ -84,11 +86,10 @@ export function kafkaErrorCode(error: unknown): SparkflowErrorCode | null {
 
 /** A Kafka client's failure as a SparkflowException with its code; any other value passes through. */
 export function fromKafkaError(error: unknown, doing: string): unknown {
-  const code = kafkaErrorCode(error);
   const failure = failureOf(error);
-  if (code === null || !failure) return error;
+  if (!failure) return error;
   const type = failure.type === undefined ? '' : ` (${failure.type})`;
-  return new SparkflowException(code, `${doing}: ${failure.name}${type}: ${failure.message}`, {
+  return new SparkflowException(codeOf(failure), `${doing}: ${failure.name}${type}: ${failure.message}`, {
     cause: error,
   });
 }

@@ -1,6 +1,8 @@
 import { Producer, type SendOptions } from '@platformatic/kafka';
 import { SERVICE_CLIENT_BOUNDS } from '../kafka-client';
+import { createKafka } from '../kafka-client';
 import { PlatformaticSender } from './platformatic-sender';
+import { platformaticSender } from './record-senders';
 
 const origin = {
   settings: {
@@ -34,5 +36,29 @@ describe('PlatformaticSender', () => {
     ]);
     expect(answers).toEqual([{ topicName: 't', partition: 4, errorCode: 0, baseOffset: '17' }]);
     await sender.disconnect();
+  });
+
+  it('sends through a new client after a disconnect, as the kafkajs producer connects again', async () => {
+    const sentBy: object[] = [];
+    const closed: object[] = [];
+    jest.spyOn(Producer.prototype, 'send').mockImplementation(async function (this: object) {
+      sentBy.push(this);
+      return { offsets: [] };
+    } as never);
+    jest.spyOn(Producer.prototype, 'close').mockImplementation(async function (this: object) {
+      closed.push(this);
+    } as never);
+    const sender = platformaticSender(
+      createKafka(origin.settings, () => undefined),
+      'none',
+    );
+    const record = { key: 'k', value: 'v', partition: 0 };
+
+    await sender.send('t', [record]);
+    await sender.disconnect();
+    await sender.send('t', [record]);
+
+    expect(closed).toEqual([sentBy[0]]);
+    expect(sentBy[1]).not.toBe(sentBy[0]);
   });
 });

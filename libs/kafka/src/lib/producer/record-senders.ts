@@ -61,7 +61,8 @@ export class KafkajsSender implements RecordSender {
 /**
  * A @platformatic/kafka sender for the cluster and principal `kafka` was made for by `createKafka`. The
  * library (an ES module that loads every protocol API it knows, 16–22 MB of a service's RSS) is loaded
- * at the first send, so a service that rarely produces (the audit, only dead letters) never loads it.
+ * at the first send, so a service that rarely produces (the audit, only dead letters) loads it only then.
+ * After `disconnect` the next send makes a new client, as kafkajs's producer connects again.
  */
 export function platformaticSender(kafka: Kafka, compression: KafkaCompression): RecordSender {
   const origin = kafkaOrigin(kafka);
@@ -77,7 +78,11 @@ export function platformaticSender(kafka: Kafka, compression: KafkaCompression):
   return {
     // The client connects on its first send.
     connect: async () => undefined,
-    disconnect: async () => sender?.disconnect(),
+    disconnect: async () => {
+      const open = sender;
+      sender = undefined;
+      await open?.disconnect();
+    },
     send: (topic, messages) => (sender ??= load()).send(topic, messages),
   };
 }
