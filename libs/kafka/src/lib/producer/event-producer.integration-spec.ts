@@ -50,6 +50,8 @@ async function readAllWithPartitions(
   await new Promise<void>((resolve) => {
     void consumer.run({
       eachMessage: async ({ partition, message }) => {
+        // A rebalance may deliver a record again: count each (partition, offset) once.
+        if (read.some((r) => r.partition === partition && r.offset === Number(message.offset))) return;
         read.push({
           key: String(message.key),
           value: String(message.value),
