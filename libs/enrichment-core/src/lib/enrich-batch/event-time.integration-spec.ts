@@ -64,11 +64,13 @@ async function recordsOf(topic: string): Promise<string[]> {
   await reader.subscribe({ topic, fromBeginning: true });
   try {
     return await new Promise((resolve) => {
-      const seen: string[] = [];
+      // Kept by offset: a rebalance may deliver a record again, and the read ends at the last offset.
+      const seen = new Map<number, string>();
       void reader.run({
         eachMessage: async ({ message }) => {
-          seen.push(message.value?.toString('utf8') ?? '');
-          if (seen.length === count) resolve(seen);
+          seen.set(Number(message.offset), message.value?.toString('utf8') ?? '');
+          if (Number(message.offset) === count - 1)
+            resolve([...seen.entries()].sort(([a], [b]) => a - b).map(([, v]) => v));
         },
       });
     });
