@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, auth, policies } from 'cassandra-driver';
-import { cqlMap, keyspaceReplication, migrateKeyspace } from '@sparkflow/cassandra';
+import { cqlMap, keyspaceReplication, migrateKeyspace, sameReplication } from '@sparkflow/cassandra';
 import { engineClientEnv, type StackConfig } from '../config';
 import { SetupError } from '../errors';
 import { findJava, jarMatching, resolveJars } from '../java';
@@ -92,14 +92,28 @@ async function withClient<T>(c: Client, fn: (c: Client) => Promise<T>): Promise<
   }
 }
 
+const authFailed = (err: unknown) =>
+  (err as Error).message.includes('Provided username') || (err as Error).name === 'AuthenticationError';
+
+/** Whether `user` signs in with `password`: a role that already does is not altered again. */
+async function signsIn(cfg: StackConfig, user: string, password: string): Promise<boolean> {
+  try {
+    await withClient(client(cfg, user, password), (c) =>
+      c.execute('SELECT release_version FROM system.local'),
+    );
+    return true;
+  } catch (err) {
+    if (authFailed(err)) return false;
+    throw err;
+  }
+}
+
 /** Connects as the configured superuser; on a fresh node that still has the default password, rotates it first. */
 async function withAdmin<T>(cfg: StackConfig, fn: (c: Client) => Promise<T>): Promise<T> {
   try {
     return await withClient(client(cfg, cfg.CASSANDRA_ADMIN_USER, cfg.CASSANDRA_ADMIN_PASSWORD), fn);
   } catch (err) {
-    const authFailed =
-      (err as Error).message.includes('Provided username') || (err as Error).name === 'AuthenticationError';
-    if (!authFailed || cfg.CASSANDRA_ADMIN_PASSWORD === DEFAULT_SUPERUSER_PASSWORD) throw err;
+    if (!authFailed(err) || cfg.CASSANDRA_ADMIN_PASSWORD === DEFAULT_SUPERUSER_PASSWORD) throw err;
     await withClient(client(cfg, 'cassandra', DEFAULT_SUPERUSER_PASSWORD), (c) =>
       c.execute(`ALTER ROLE cassandra WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`),
     );
@@ -210,17 +224,29 @@ export function cassandraNode(name: ComponentName, node: number, topology: Topol
  * roles' own keyspace (system_auth, one copy by default) gets as many copies as the data: otherwise a
  * sign-in fails whenever the one node holding the role is down. Each role is then written again, which
  * puts it on every replica.
+ *
+ * A role is altered only when that is needed (its password is not the configured one, or system_auth was
+ * just given its copies): Cassandra refuses a second password change of a role within
+ * `cassandra.role_password_update_min_interval_in_ms` (5 s), which failed a `stack up` run right after another.
  */
 async function bootstrapCassandra(cfg: StackConfig): Promise<string[]> {
   const topology = topologyOf(cfg);
   return withAdmin(cfg, async (c) => {
     const changes: string[] = [];
+    let rewriteRoles = false;
     if (topology.cassandraNodes > 1) {
       const replication = keyspaceReplication(topology.keyspaceReplicationFactor, LOCAL_DATA_CENTER);
-      await c.execute(`ALTER KEYSPACE system_auth WITH replication = ${cqlMap(replication)}`);
-      await c.execute(
-        `ALTER ROLE ${cfg.CASSANDRA_ADMIN_USER} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`,
+      const current = await c.execute(
+        "SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = 'system_auth'",
       );
+      if (!sameReplication(current.first()['replication'] as Record<string, string>, replication)) {
+        await c.execute(`ALTER KEYSPACE system_auth WITH replication = ${cqlMap(replication)}`);
+        await c.execute(
+          `ALTER ROLE ${cfg.CASSANDRA_ADMIN_USER} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`,
+        );
+        rewriteRoles = true;
+        changes.push(`system_auth kept on ${topology.keyspaceReplicationFactor} nodes`);
+      }
     }
     changes.push(
       ...(await migrateKeyspace(c, cfg.CASSANDRA_KEYSPACE, {
@@ -240,10 +266,11 @@ async function bootstrapCassandra(cfg: StackConfig): Promise<string[]> {
         `CREATE ROLE ${role} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_PASSWORD)} AND LOGIN = true AND SUPERUSER = false`,
       );
       changes.push(`created role ${role}`);
-    } else {
+    } else if (rewriteRoles || !(await signsIn(cfg, role, cfg.CASSANDRA_PASSWORD))) {
       await c.execute(
         `ALTER ROLE ${role} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_PASSWORD)} AND LOGIN = true`,
       );
+      changes.push(`set role ${role}'s password`);
     }
     // Least privilege: the services read and write rows; only the stack's admin role changes schema.
     for (const permission of ['SELECT', 'MODIFY']) {

@@ -66,7 +66,8 @@ export const cqlMap = (m: Record<string, string>) =>
     .map(([k, v]) => `'${k}': '${v}'`)
     .join(', ')}}`;
 
-const sameReplication = (a: Record<string, string>, b: Record<string, string>) =>
+/** Whether a keyspace's replication map (as `system_schema.keyspaces` reads it) is `b`. */
+export const sameReplication = (a: Record<string, string>, b: Record<string, string>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v);
 
 /**
