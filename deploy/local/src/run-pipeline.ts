@@ -19,6 +19,20 @@ Starts Kafka, Cassandra, PostgreSQL and the four services, ingests N synthetic u
 account of every user. The same N and S again are the same batch: the same events, at the same
 event times within 24 h of its first run, so nothing changes and no time is measured.`;
 
+const positiveWhole = (value: string | undefined) => /^\d+$/.test(value ?? '') && Number(value) > 0;
+
+/** What an option takes, for the error that refuses it. */
+const TAKES: Record<string, string> = {
+  '--users': 'a whole number of users above 0',
+  '--seed': 'a seed (any text not starting with --)',
+  '--timeout': 'a whole number of seconds above 0',
+};
+
+function refuse(problem: string): never {
+  console.error(`npm start: ${problem}\n\n${USAGE}`);
+  process.exit(2);
+}
+
 function args(argv: string[]) {
   const opts = { users: 10_000, seed: `run-${new Date().toISOString().replace(/[:.]/g, '-')}`, timeout: 600 };
   for (let i = 0; i < argv.length; i++) {
@@ -27,15 +41,13 @@ function args(argv: string[]) {
       console.log(USAGE);
       process.exit(0);
     }
-    if (flag === '--users' && /^\d+$/.test(value ?? '') && Number(value) > 0) opts.users = Number(value);
-    else if (flag === '--seed' && value) opts.seed = value;
-    else if (flag === '--timeout' && /^\d+$/.test(value ?? '')) opts.timeout = Number(value);
-    else {
-      console.error(
-        `unknown or malformed option ${flag}${value === undefined ? '' : ` ${value}`}\n\n${USAGE}`,
-      );
-      process.exit(2);
-    }
+    if (!(flag in TAKES)) refuse(`unknown option ${flag}`);
+    if (flag === '--users' && positiveWhole(value)) opts.users = Number(value);
+    // A seed that looks like an option is one forgotten: `--seed --users 5` would seed with "--users".
+    else if (flag === '--seed' && value && !value.startsWith('--')) opts.seed = value;
+    else if (flag === '--timeout' && positiveWhole(value)) opts.timeout = Number(value);
+    else
+      refuse(`${flag} takes ${TAKES[flag]}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
     i++;
   }
   return opts;
