@@ -15,12 +15,12 @@ const Env = serviceBaseEnv('ingestion')
     INGESTION_API_KEYS: apiKeysEnv('dev-ingestion-key'),
     INGESTION_MAX_BODY: z
       .string()
-      .regex(/^\d+(kb|mb)$/, 'a size such as 5mb or 512kb')
+      .regex(/^[1-9]\d*(kb|mb)$/, 'a size above 0 such as 5mb or 512kb (kb or mb, lower case)')
       .default('5mb'),
     /** Request bodies read and parsed at once (their heap is several times their size); beyond it 503. */
     INGESTION_BODIES_IN_FLIGHT: z
       .string()
-      .regex(/^\d+(kb|mb)$/, 'a size such as 20mb')
+      .regex(/^[1-9]\d*(kb|mb)$/, 'a size above 0 such as 20mb (kb or mb, lower case)')
       .default('20mb'),
     INGESTION_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(200),
     INGESTION_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(400),
@@ -52,7 +52,9 @@ const Env = serviceBaseEnv('ingestion')
     INGESTION_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
     /** A body that stays silent this long is cut off (408) and its share of the body budget released. */
     INGESTION_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-    RANDOMUSER_URL: z.url().default('https://randomuser.me/api/'),
+    RANDOMUSER_URL: z
+      .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
+      .default('https://randomuser.me/api/'),
     RANDOMUSER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     RANDOMUSER_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   })

@@ -14,7 +14,9 @@ describe('stack settings', () => {
   });
 
   it('names each malformed variable', () => {
-    expect(() => loadStackConfig({ KAFKA_PORT: 'ninety', CASSANDRA_KEYSPACE: 'Bad-Name' })).toThrow(UsageError);
+    expect(() => loadStackConfig({ KAFKA_PORT: 'ninety', CASSANDRA_KEYSPACE: 'Bad-Name' })).toThrow(
+      UsageError,
+    );
     expect(() => loadStackConfig({ KAFKA_PORT: 'ninety', CASSANDRA_KEYSPACE: 'Bad-Name' })).toThrow(
       /KAFKA_PORT[\s\S]*CASSANDRA_KEYSPACE/,
     );
@@ -31,8 +33,20 @@ describe('stack settings', () => {
     });
   });
 
+  it('refuses an API key list holding a key the services would refuse, naming the variable', () => {
+    expect(() => loadStackConfig({ INGESTION_API_KEYS: 'dev-ingestion-key,x' })).toThrow(
+      /INGESTION_API_KEYS: one or more comma-separated keys of at least 8 characters/,
+    );
+    expect(() => loadStackConfig({ AUDIT_API_KEYS: ' , ' })).toThrow(/AUDIT_API_KEYS/);
+    expect(loadStackConfig({ AUDIT_API_KEYS: 'audit-key-one, audit-key-two' }).AUDIT_API_KEYS).toBe(
+      'audit-key-one, audit-key-two',
+    );
+  });
+
   it('refuses a Kafka password the JAAS line or the SCRAM tools cannot carry, naming it', () => {
-    expect(() => loadStackConfig({ KAFKA_ADMIN_PASSWORD: 'has"quote-and,comma' })).toThrow(/KAFKA_ADMIN_PASSWORD/);
+    expect(() => loadStackConfig({ KAFKA_ADMIN_PASSWORD: 'has"quote-and,comma' })).toThrow(
+      /KAFKA_ADMIN_PASSWORD/,
+    );
     expect(() => loadStackConfig({ KAFKA_AUDIT_PASSWORD: 'short' })).toThrow(/KAFKA_AUDIT_PASSWORD/);
   });
 });

@@ -17,6 +17,23 @@ import { nodeHost, ordinals } from './topology';
  * default for a developer machine and can be overridden; the services read the same variable names.
  */
 const port = z.coerce.number().int().min(1).max(65535);
+/**
+ * A `<SERVICE>_API_KEYS` list as the services take it (service-kit's `apiKeysEnv`): every comma-separated
+ * key at least 8 characters, checked here so that `stack up` refuses it with exit 2 instead of starting a
+ * service that exits on it. It stays one string: the stack passes it to the services as it is.
+ */
+const apiKeys = (devDefault: string) =>
+  z
+    .string()
+    .default(devDefault)
+    .refine((value) => {
+      const keys = value
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
+      return keys.length > 0 && keys.every((k) => k.length >= 8);
+    }, 'one or more comma-separated keys of at least 8 characters');
+
 const seconds = z.coerce.number().int().min(1);
 
 /**
@@ -86,9 +103,9 @@ const Env = z.object({
   SERVICE_RESTART_MAX_MS: z.coerce.number().int().min(100).default(30_000),
   SERVICE_RESTART_STABLE_S: seconds.default(60),
   /** Keys ingestion accepts in `x-api-key`; the first is the one `npm start` sends. */
-  INGESTION_API_KEYS: z.string().min(8).default('dev-ingestion-key'),
+  INGESTION_API_KEYS: apiKeys('dev-ingestion-key'),
   /** Keys the audit's query API accepts in `x-api-key`; the first is the one `npm start` and Airflow send. */
-  AUDIT_API_KEYS: z.string().min(8).default('dev-audit-key'),
+  AUDIT_API_KEYS: apiKeys('dev-audit-key'),
   /** Unix user that owns the PostgreSQL cluster when the stack runs as root (initdb refuses root). */
   POSTGRES_OS_USER: z.string().default('postgres'),
 

@@ -11,9 +11,15 @@ const Env = z.object({
   /** Append finished spans as JSON lines to this file (the native stack sets one per service). */
   SPARKFLOW_TRACE_FILE: z.string().min(1).optional(),
   /** Send spans over OTLP/HTTP (Jaeger in Compose), e.g. http://jaeger:4318/v1/traces. */
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
+    .optional(),
   /** Share of traces started here (HTTP requests without a sampled parent) that are recorded. */
-  SPARKFLOW_TRACE_RATIO: z.coerce.number().min(0).max(1).default(0.01),
+  SPARKFLOW_TRACE_RATIO: z.preprocess(
+    // Set and empty (`SPARKFLOW_TRACE_RATIO=` in an env file) is the default, not 0, which would sample nothing.
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().min(0).max(1).default(0.01),
+  ),
   SPARKFLOW_TELEMETRY: z.enum(['on', 'off']).default('on'),
 });
 export type TelemetryConfig = Readonly<z.infer<typeof Env>>;

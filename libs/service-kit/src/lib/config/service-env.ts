@@ -1,12 +1,58 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { devKafkaPassword, kafkaPrincipal, type KafkaRole } from '@sparkflow/contracts';
+
+const HOST = /^[A-Za-z0-9._-]+$/;
+const validPort = (p: string | undefined) => p !== undefined && /^\d+$/.test(p) && +p >= 1 && +p <= 65535;
+
+/**
+ * What each client takes: kafkajs splits a broker at its first `:`, so a broker is a name or an IPv4
+ * address and a port; cassandra-driver also takes an IPv6 address, bare or as `[address]:port`.
+ */
+const ADDRESSES = {
+  kafka: {
+    shape: 'host:port (a name or an IPv4 address, and a port from 1 to 65535)',
+    ok: (entry: string) => {
+      const [host, p, ...rest] = entry.split(':');
+      return HOST.test(host) && validPort(p) && !rest.length;
+    },
+  },
+  cassandra: {
+    shape: 'host, host:port or [IPv6]:port, with a port from 1 to 65535',
+    ok: (entry: string) => {
+      if (isIP(entry) === 6) return true;
+      const v6 = /^\[([^\]]+)\]:(.*)$/.exec(entry);
+      if (v6) return isIP(v6[1]) === 6 && validPort(v6[2]);
+      const [host, p, ...rest] = entry.split(':');
+      return HOST.test(host) && (p === undefined || validPort(p)) && !rest.length;
+    },
+  },
+};
+
+/**
+ * A comma-separated list of addresses one client takes (`ADDRESSES`); a bad entry is named, instead of
+ * surfacing later as "not reachable" from the client.
+ */
+export const addressList = (defaultValue: string, client: keyof typeof ADDRESSES) =>
+  z
+    .string()
+    .min(1)
+    .default(defaultValue)
+    .superRefine((value, ctx) => {
+      const entries = splitList(value);
+      if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one address' });
+      const { shape, ok } = ADDRESSES[client];
+      for (const entry of entries)
+        if (!ok(entry)) ctx.addIssue({ code: 'custom', message: `"${entry}" is not ${shape}` });
+    });
 
 /**
  * Environment fragments every service's `<app>.config.ts` composes into its schema; the environment is
  * parsed once, by `ConfigModule.forRoot({ validate })` (see `serviceConfigModule`).
  */
 export const KafkaEnv = z.object({
-  KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+  /** Kafka's bootstrap brokers, `host:port,…`. */
+  KAFKA_BROKERS: addressList('127.0.0.1:9092', 'kafka'),
   /** Compression of the record batches the service produces (see EventProducer). */
   KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('none'),
   /** The client the service's EventProducer writes with; consumers are kafkajs either way (see EventProducer). */
@@ -30,7 +76,8 @@ export const kafkaAuthEnv = (role: KafkaRole) => {
 };
 
 export const CassandraEnv = z.object({
-  CASSANDRA_CONTACT_POINTS: z.string().min(1).default('127.0.0.1:9042'),
+  /** Cassandra's contact points, `host[:port],…` (the driver's port, 9042, when left out). */
+  CASSANDRA_CONTACT_POINTS: addressList('127.0.0.1:9042', 'cassandra'),
   CASSANDRA_LOCAL_DC: z.string().min(1).default('datacenter1'),
   CASSANDRA_KEYSPACE: z
     .string()
