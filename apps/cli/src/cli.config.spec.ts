@@ -164,6 +164,30 @@ describe('loadCliConfig', () => {
     expect(() => loadCliConfig({ KAFKA_BROKERS: '[::1]:9092' })).toThrow(/KAFKA_BROKERS: "\[::1\]:9092"/);
   });
 
+  it('refuses a service URL without http:// or https://, naming the variable', () => {
+    expect(() => loadCliConfig({ AUDIT_URL: 'localhost:3003' })).toThrow(
+      /^ {2}AUDIT_URL: an http:\/\/ or https:\/\/ URL$/m,
+    );
+    expect(() => loadCliConfig({ INGESTION_URL: 'ftp://ingestion' })).toThrow(/INGESTION_URL/);
+    expect(loadCliConfig({ AUDIT_URL: 'https://audit.example:8443/' }).auditUrl).toBe(
+      'https://audit.example:8443',
+    );
+  });
+
+  it("takes the stall time and the producer of dlq replay from the services' Kafka settings", () => {
+    expect(loadCliConfig({})).toMatchObject({
+      stallAfterSeconds: 60,
+      producer: { client: 'kafkajs', compression: 'none' },
+    });
+    expect(
+      loadCliConfig({
+        KAFKA_STALL_AFTER_S: '30',
+        KAFKA_PRODUCER_CLIENT: 'platformatic',
+        KAFKA_COMPRESSION: 'gzip',
+      }),
+    ).toMatchObject({ stallAfterSeconds: 30, producer: { client: 'platformatic', compression: 'gzip' } });
+  });
+
   it('takes Cassandra contact points with or without a port, and refuses a bad port', () => {
     expect(
       loadCliConfig({ CASSANDRA_CONTACT_POINTS: 'cassandra-0, cassandra-1:9043' }).cassandra.contactPoints,
@@ -192,10 +216,10 @@ describe('loadCliConfig', () => {
     );
   });
 
-  it('turns colour off for NO_COLOR and on for FORCE_COLOR', () => {
+  it('turns colour off for NO_COLOR and FORCE_COLOR=0, and on for any other FORCE_COLOR', () => {
     expect(loadCliConfig({ NO_COLOR: '1' }).color).toBe('never');
     expect(loadCliConfig({ FORCE_COLOR: '1' }).color).toBe('always');
-    expect(loadCliConfig({ FORCE_COLOR: '0' }).color).toBe('auto');
+    expect(loadCliConfig({ FORCE_COLOR: '0' }).color).toBe('never');
   });
 
   it("reads the topology a stack's home records, and nothing from a home that holds none", () => {

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import {
   CassandraEnv,
   KafkaEnv,
@@ -30,50 +29,6 @@ const headerKeys = (devDefault: string) =>
     'sent in the x-api-key header: visible ASCII characters only (no control characters, no other scripts)',
   );
 
-const HOST = /^[A-Za-z0-9._-]+$/;
-const validPort = (p: string | undefined) => p !== undefined && /^\d+$/.test(p) && +p >= 1 && +p <= 65535;
-
-/**
- * What each client takes: kafkajs splits a broker at its first `:`, so a broker is a name or an IPv4
- * address and a port; cassandra-driver also takes an IPv6 address, bare or as `[address]:port`.
- */
-const ADDRESSES = {
-  kafka: {
-    shape: 'host:port (a name or an IPv4 address, and a port from 1 to 65535)',
-    ok: (entry: string) => {
-      const [host, p, ...rest] = entry.split(':');
-      return HOST.test(host) && validPort(p) && !rest.length;
-    },
-  },
-  cassandra: {
-    shape: 'host, host:port or [IPv6]:port, with a port from 1 to 65535',
-    ok: (entry: string) => {
-      if (isIP(entry) === 6) return true;
-      const v6 = /^\[([^\]]+)\]:(.*)$/.exec(entry);
-      if (v6) return isIP(v6[1]) === 6 && validPort(v6[2]);
-      const [host, p, ...rest] = entry.split(':');
-      return HOST.test(host) && (p === undefined || validPort(p)) && !rest.length;
-    },
-  },
-};
-
-/**
- * A comma-separated list of addresses one client takes (`ADDRESSES`); a bad entry is named, instead of
- * surfacing later as "not reachable" from the client.
- */
-const addressList = (defaultValue: string, client: keyof typeof ADDRESSES) =>
-  z
-    .string()
-    .min(1)
-    .default(defaultValue)
-    .superRefine((value, ctx) => {
-      const entries = splitList(value);
-      if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'expected at least one address' });
-      const { shape, ok } = ADDRESSES[client];
-      for (const entry of entries)
-        if (!ok(entry)) ctx.addIssue({ code: 'custom', message: `"${entry}" is not ${shape}` });
-    });
-
 /**
  * The CLI reads the variables the services and the native stack read, so `KAFKA_PORT=39092 npx sparkflow …`
  * talks to the stack `KAFKA_PORT=39092 npm run stack -- up` started. Explicit address lists win over ports.
@@ -86,10 +41,6 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('cli').shape)
      * three Cassandra nodes (127.0.0.1–127.0.0.3), and the CLI lists them all, so one node down does not
      * stop it.
      */
-    /** Kafka's bootstrap brokers, `host:port,…`. */
-    KAFKA_BROKERS: addressList('127.0.0.1:9092', 'kafka'),
-    /** Cassandra's contact points, `host[:port],…` (the driver's port, 9042, when left out). */
-    CASSANDRA_CONTACT_POINTS: addressList('127.0.0.1:9042', 'cassandra'),
     SPARKFLOW_TOPOLOGY: z.enum(['single', 'cluster']).optional(),
     KAFKA_PORT: port.optional(),
     CASSANDRA_PORT: port.optional(),
@@ -98,10 +49,10 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('cli').shape)
     ENRICHMENT_HTTP_PORT: httpPort(3001),
     PERSISTENCE_HTTP_PORT: httpPort(3002),
     /** Base URLs when the APIs are not on this machine (Compose, Kubernetes); default http://127.0.0.1:<port>. */
-    INGESTION_URL: z.url().optional(),
-    AUDIT_URL: z.url().optional(),
-    ENRICHMENT_URL: z.url().optional(),
-    PERSISTENCE_URL: z.url().optional(),
+    INGESTION_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+    AUDIT_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+    ENRICHMENT_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+    PERSISTENCE_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
     /** Comma-separated; the CLI sends the first in `x-api-key`. */
     INGESTION_API_KEYS: headerKeys('dev-ingestion-key'),
     /** Comma-separated; the CLI sends the first in `x-api-key` to the audit (`--audit-key` wins). */
@@ -142,6 +93,10 @@ export interface CliConfig {
   readonly apiKey: string;
   readonly auditKey: string;
   readonly color: 'auto' | 'never' | 'always';
+  /** KAFKA_STALL_AFTER_S: the stall time of `top`, `topics describe` and `batches watch` without --stall-after. */
+  readonly stallAfterSeconds: number;
+  /** How `dlq replay` produces: KAFKA_PRODUCER_CLIENT and KAFKA_COMPRESSION, as the services do. */
+  readonly producer: { readonly client: 'kafkajs' | 'platformatic'; readonly compression: 'none' | 'gzip' };
   readonly groups: { readonly enrichment: string; readonly persistence: string; readonly audit: string };
 }
 
@@ -262,6 +217,9 @@ export function loadCliConfig(
       persistence: e.PERSISTENCE_GROUP_ID,
       audit: e.AUDIT_GROUP_ID,
     }),
-    color: e.NO_COLOR ? 'never' : e.FORCE_COLOR && e.FORCE_COLOR !== '0' ? 'always' : 'auto',
+    // FORCE_COLOR=0 asks for none, as most tools read it; any other value for colour.
+    color: e.NO_COLOR || e.FORCE_COLOR === '0' ? 'never' : e.FORCE_COLOR ? 'always' : 'auto',
+    stallAfterSeconds: e.KAFKA_STALL_AFTER_S,
+    producer: Object.freeze({ client: e.KAFKA_PRODUCER_CLIENT, compression: e.KAFKA_COMPRESSION }),
   });
 }

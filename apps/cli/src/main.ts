@@ -24,7 +24,9 @@ Environment (the same variables the services and \`npm run stack\` read):
   ENRICHMENT_HTTP_PORT, PERSISTENCE_HTTP_PORT  the other services' /metrics and health (top), default 3001, 3002
                                         (top probes each cluster replica at the port + 100 per replica)
   ENRICHMENT_GROUP_ID, PERSISTENCE_GROUP_ID, AUDIT_GROUP_ID   the services' consumer groups (batches watch, top)
-  NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal
+  KAFKA_STALL_AFTER_S                   the stall time of top, topics describe and batches watch without --stall-after, default 60
+  KAFKA_PRODUCER_CLIENT, KAFKA_COMPRESSION  how dlq replay produces (kafkajs or platformatic; none or gzip), as the services
+  NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal (FORCE_COLOR=0 is off)
 
 Times (--since): ${SINCE_FORMS}; one before 1970 reads from the beginning.
 Output: tables and colour on a terminal, plain text when piped, JSON with --json.

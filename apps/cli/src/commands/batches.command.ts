@@ -216,9 +216,9 @@ Exit codes: 0 found, 1 the audit has no such batch, 2 not a batch id (empty, ove
     .argument('<batchId>', 'the batch id (`batches list` shows them)', parseBatchId)
     .option(
       '--stall-after <seconds>',
-      'no progress for this long, and a consumer group with records behind a committed offset unmoved for as long, is a stall',
+      'no progress for this long, and a consumer group with records behind a committed offset unmoved for as long, is a stall ' +
+        '(default: KAFKA_STALL_AFTER_S, 60)',
       parsePositiveInt('--stall-after'),
-      60,
     )
     .option(
       '--timeout <seconds>',
@@ -251,9 +251,10 @@ Examples:
 Exit codes: 0 complete, 1 stalled (the stage that holds it is named), timed out, or not seen by the audit
 within --unseen-after, 2 bad usage.`,
     )
-    .action(async (batchId: string, opts: WatchOptions, cmd: Command) => {
+    .action(async (batchId: string, opts: Partial<WatchOptions>, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      await watch(out, batchId, opts, liveWatchDeps(cfg, batchId));
+      const options = { ...opts, stallAfter: opts.stallAfter ?? cfg.stallAfterSeconds } as WatchOptions;
+      await watch(out, batchId, options, liveWatchDeps(cfg, batchId));
     });
 
   return batches;

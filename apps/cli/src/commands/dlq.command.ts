@@ -314,7 +314,7 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
         }
       }
 
-      const producer = new EventProducer(kafka);
+      const producer = new EventProducer(kafka, cfg.producer);
       let replayed: ReplayResult[] = [];
       try {
         replayed = await replayDeadLetters(producer, records, { corrected, dryRun: opts.dryRun });

@@ -10,7 +10,7 @@ import { MAX_INTERVAL_MS, parsePositiveInt } from './options';
 
 interface TopOptions {
   interval: number;
-  stallAfter: number;
+  stallAfter?: number;
   once?: boolean;
 }
 
@@ -28,9 +28,9 @@ export function topCommand(): Command {
     )
     .option(
       '--stall-after <seconds>',
-      'a group with records behind a committed offset unmoved for this long (while watching) is stalled',
+      'a group with records behind a committed offset unmoved for this long (while watching) is stalled ' +
+        '(default: KAFKA_STALL_AFTER_S, 60)',
       parsePositiveInt('--stall-after'),
-      60,
     )
     .option(
       '--once',
@@ -53,9 +53,10 @@ Examples:
     .action(async (opts: TopOptions, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const sampler = new TopSampler(cfg, cliKafka(cfg));
-      const state = new TopState(cfg.groups, opts.stallAfter * 1000);
+      const stallAfter = opts.stallAfter ?? cfg.stallAfterSeconds;
+      const state = new TopState(cfg.groups, stallAfter * 1000);
       const paint = (style: Style, text: string) => out.paint(style, text);
-      const context = { kafka: cfg.kafkaBrokers.join(','), stallAfterSeconds: opts.stallAfter };
+      const context = { kafka: cfg.kafkaBrokers.join(','), stallAfterSeconds: stallAfter };
       const interactive =
         !opts.once && !out.json && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY);
       try {

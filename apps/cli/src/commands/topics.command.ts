@@ -11,7 +11,7 @@ import { stageReaders } from '../pipeline/stages';
 import { SINCE_FORMS, parseOffsetSpec, parsePositiveInt, parseSince, parseText, parseTopic } from './options';
 
 interface DescribeOptions {
-  stallAfter: number;
+  stallAfter?: number;
   failOnStall?: boolean;
   group?: string[];
 }
@@ -59,9 +59,9 @@ Examples:
     .argument('<topic>', 'the topic (`topics list` shows them)', parseTopic)
     .option(
       '--stall-after <seconds>',
-      'a group with lag whose committed offset has not moved for this long is stalled',
+      'a group with lag whose committed offset has not moved for this long is stalled ' +
+        '(default: KAFKA_STALL_AFTER_S, 60)',
       parsePositiveInt('--stall-after'),
-      60,
     )
     .option(
       '--fail-on-stall',
@@ -86,8 +86,8 @@ Exit codes: 0 shown (no judged group stalled, with --fail-on-stall), 1 Kafka dow
 group without offsets on it, or a judged group stalled with --fail-on-stall, 2 not a topic name.`,
     )
     .action(async (topic: string, { group = [], ...rest }: DescribeOptions, cmd: Command) => {
-      const opts = { ...rest, group };
       const { cfg, out } = contextOf(cmd);
+      const opts = { ...rest, group, stallAfter: rest.stallAfter ?? cfg.stallAfterSeconds };
       const kafka = cliKafka(cfg);
       const detail = await withAdmin(cfg, kafka, async (admin) => {
         if (!(await topicExists(admin, topic)))
