@@ -178,9 +178,9 @@ describe(`faults while ${USERS} users flow`, () => {
     const admin = kafka.admin();
     await admin.connect();
     // Read to each partition's end offset, not to a count: a rebalance may deliver a record again.
-    const unread = new Map(
+    const unread = new Map<number, number>(
       (await admin.fetchTopicOffsets(TOPICS.usersDlq))
-        .map((p) => [p.partition, Number(p.high)])
+        .map((p) => [p.partition, Number(p.high)] as const)
         .filter(([, high]) => high > 0),
     );
     await admin.disconnect();

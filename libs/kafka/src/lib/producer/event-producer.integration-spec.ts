@@ -54,7 +54,9 @@ async function readTopic(topic: string): Promise<ReadRecord[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const unread = new Map(ends.map((e) => [e.partition, Number(e.high)]).filter(([, high]) => high > 0));
+  const unread = new Map<number, number>(
+    ends.map((e) => [e.partition, Number(e.high)] as const).filter(([, high]) => high > 0),
+  );
   const read: ReadRecord[] = [];
   if (!unread.size) return read;
 
