@@ -17,6 +17,20 @@ const run = (args: string[]) => {
 };
 
 describe('the sparkflow program', () => {
+  it('prints the release of its repository for --version, exit 0', async () => {
+    const release = (
+      JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    const printed: string[] = [];
+    const program = buildProgram(() => undefined).exitOverride();
+    program.configureOutput({ writeOut: (s) => printed.push(s) });
+    const err = await program.parseAsync(['--version'], { from: 'user' }).catch((e: unknown) => e);
+    expect(printed.join('')).toBe(`${release}\n`);
+    expect(report(err, false)).toBe(EXIT.ok);
+  });
+
   it('rejects an unknown command as a usage error', async () => {
     await expect(run(['topics', 'lsit'])).rejects.toBeInstanceOf(CommanderError);
   });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Help, type Option } from 'commander';
 import { backfillCommand } from './commands/backfill.command';
 import { batchesCommand } from './commands/batches.command';
@@ -42,8 +44,16 @@ Exit codes, the same for every command:
      checked), a request ingestion refused for an option's value (backfill), or a malformed setting in the
      environment`;
 
+/** The release of the repository the command runs from (its package.json; the CLI runs from source). */
+const RELEASE = (
+  JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sparkflow')
+    .version(RELEASE, '-V, --version', 'the SparkFlow release this command belongs to')
     .description(
       'Operate the SparkFlow pipeline: the stack, Kafka topics and lag, batches, events, dead letters, backfills, users.',
     )
