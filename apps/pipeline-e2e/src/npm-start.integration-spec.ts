@@ -14,10 +14,10 @@ interface Run {
   stderr: string;
 }
 
-/** `npm start -- <args>` as a user runs it from the repository's root, against the stack already up. */
-function npmStart(args: string[]): Promise<Run> {
+/** `command args` from the repository's root, where a user types it, with the test's environment. */
+function fromRoot(command: string, args: string[]): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn('npm', ['start', '--silent', '--', ...args], { cwd: ROOT, env: process.env });
+    const child = spawn(command, args, { cwd: ROOT, env: process.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -25,6 +25,12 @@ function npmStart(args: string[]): Promise<Run> {
     child.on('exit', (code) => done({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** `npm start -- <args>` as a user runs it, against the stack already up. */
+const npmStart = (args: string[]) => fromRoot('npm', ['start', '--silent', '--', ...args]);
+
+/** `npx <args>`, as the summary tells the user to run it. */
+const npx = (args: string[]) => fromRoot('npx', args);
 
 /** The number the summary prints after `label` (`  persisted       400   (Cassandra …)`). */
 const summaryCount = (stdout: string, label: string): number | null => {
@@ -84,8 +90,12 @@ describe('npm start', () => {
 
     first = await rowsOfSeed();
     expect([...first.keys()].sort()).toEqual([...ids].sort());
-    // The look-up it prints names one of the seed's users.
-    expect(ids).toContain(/\/v1\/users\/([0-9a-f-]{36})\/history/.exec(run.stdout)?.[1]);
+    // The look-up it prints names one of the seed's users, and the CLI answers it.
+    const sample = /npx sparkflow users get ([0-9a-f-]{36})/.exec(run.stdout)?.[1];
+    expect(ids).toContain(sample);
+    const lookUp = await npx(['sparkflow', '--json', 'users', 'get', String(sample)]);
+    expect(lookUp.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(lookUp.stdout))).toContain(String(sample));
   });
 
   it('runs the same seed and size again as the same batch: no cell and no count changes, and it says so', async () => {

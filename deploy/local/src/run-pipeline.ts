@@ -140,9 +140,10 @@ SparkFlow run ${earlier ? 'repeated' : 'complete'} — batch ${batchId}
   dead-lettered   ${batch.deadLettered}   (users.dlq, each with its reasons)
 ${timing}
 
-Look a user up (the key is the first of AUDIT_API_KEYS, dev-audit-key on a developer's stack):
-  curl -s -H "x-api-key: $AUDIT_KEY" ${audit}/v1/users/${batch.sampleUserId ?? '<userId>'}/history
-  curl -s -H "x-api-key: $AUDIT_KEY" ${audit}/v1/batches/${batchId}
+Look it up (the CLI sends the first of AUDIT_API_KEYS to the audit, as the services read it):
+  npx sparkflow users get ${batch.sampleUserId ?? '<userId>'}     # the Cassandra row and the audit's history
+  npx sparkflow batches get ${batchId}
+  curl -s -H "x-api-key: <a key of AUDIT_API_KEYS>" ${audit}/v1/batches/${batchId}
 The stack keeps running; stop it with: npm run stack -- down`);
 }
 
