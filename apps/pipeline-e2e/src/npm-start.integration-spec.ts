@@ -121,7 +121,7 @@ describe('npm start', () => {
     [['--timeout', '0'], '--timeout takes a whole number of seconds above 0, got "0"'],
     [['--timeout'], '--timeout takes a whole number of seconds above 0, got nothing'],
     [['--seed', '--users', '5'], '--seed takes a seed (any text not starting with --), got "--users"'],
-    [['--user', '5'], 'unknown option --user'],
+    [['--user', '5'], 'unknown option "--user"'],
   ])('refuses %j with exit code 2, naming the option, before starting anything', async (args, problem) => {
     const run = await npmStart(args);
     expect(run.code).toBe(2);

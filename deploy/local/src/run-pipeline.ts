@@ -9,49 +9,9 @@ import { selectComponents, up } from './stack';
 import { settleTopology } from './topology';
 import { SetupError } from './errors';
 import { syntheticBatchId, type BatchReport } from '@sparkflow/contracts';
+import { parseRunArgs, USAGE } from './run-pipeline-args';
 
 type Batch = BatchReport;
-
-const USAGE = `Usage: npm start -- [--users N] [--seed S] [--timeout SECONDS]
-
-Starts Kafka, Cassandra, PostgreSQL and the four services, ingests N synthetic users
-(default 10000) generated from seed S (default: a new one per run), and reports the audit's
-account of every user. The same N and S again are the same batch: the same events, at the same
-event times within 24 h of its first run, so nothing changes and no time is measured.`;
-
-const positiveWhole = (value: string | undefined) => /^\d+$/.test(value ?? '') && Number(value) > 0;
-
-/** What an option takes, for the error that refuses it. */
-const TAKES: Record<string, string> = {
-  '--users': 'a whole number of users above 0',
-  '--seed': 'a seed (any text not starting with --)',
-  '--timeout': 'a whole number of seconds above 0',
-};
-
-function refuse(problem: string): never {
-  console.error(`npm start: ${problem}\n\n${USAGE}`);
-  process.exit(2);
-}
-
-function args(argv: string[]) {
-  const opts = { users: 10_000, seed: `run-${new Date().toISOString().replace(/[:.]/g, '-')}`, timeout: 600 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === '--help' || flag === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (!(flag in TAKES)) refuse(`unknown option ${flag}`);
-    if (flag === '--users' && positiveWhole(value)) opts.users = Number(value);
-    // A seed that looks like an option is one forgotten: `--seed --users 5` would seed with "--users".
-    else if (flag === '--seed' && value && !value.startsWith('--')) opts.seed = value;
-    else if (flag === '--timeout' && positiveWhole(value)) opts.timeout = Number(value);
-    else
-      refuse(`${flag} takes ${TAKES[flag]}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
-    i++;
-  }
-  return opts;
-}
 
 function bar(done: number, total: number, width = 30): string {
   const filled = Math.min(width, Math.round((done / Math.max(total, 1)) * width));
@@ -59,7 +19,16 @@ function bar(done: number, total: number, width = 30): string {
 }
 
 async function main(): Promise<void> {
-  const opts = args(process.argv.slice(2));
+  const parsed = parseRunArgs(process.argv.slice(2), new Date());
+  if (parsed.kind === 'help') {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (parsed.kind === 'refused') {
+    console.error(`npm start: ${parsed.problem}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const opts = parsed.options;
   const cfg = settleTopology(loadStackConfig(), undefined, 'up');
   await up(cfg, selectComponents(cfg, []), (line) => console.log(line));
 
