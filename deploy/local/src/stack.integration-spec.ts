@@ -193,13 +193,34 @@ describe('npm run stack (supervised services)', () => {
     expect(processesUsing(join(home, 'enrichment'))).toEqual([]);
   });
 
+  it('stops a service that refuses its settings instead of restarting it: `up` exits 2 naming the setting, and takes new settings on the next `up`', async () => {
+    const up = await stack(['up', 'enrichment'], { ...env, KAFKA_COMPRESSION: 'bogus' });
+    expect(up.code).toBe(2);
+    expect(up.stderr).toContain('enrichment: refused its settings');
+    expect(up.stderr).toMatch(/KAFKA_COMPRESSION: Invalid option: expected one of "none"\|"gzip"/);
+    // Its supervisor stopped with it: nothing keeps starting it with the settings it refused.
+    expect(processesUsing(join(home, 'enrichment'))).toEqual([]);
+    const row = await statusOf('enrichment');
+    expect(row).toMatchObject({ state: 'stopped', pid: null });
+    expect(row.detail).toContain('refused its settings');
+    expect(readState(join(home, 'run', 'enrichment.state.json'))).toMatchObject({
+      state: 'refused-settings',
+      lastExit: { code: 78 },
+    });
+
+    const fixed = await stack(['up', 'enrichment'], env);
+    expect(fixed.code).toBe(0);
+    expect((await statusOf('enrichment')).state).toBe('healthy');
+    expect((await stack(['down', 'enrichment'], env)).code).toBe(0);
+  });
+
   it('reports a service that exits at once on every start as crash-looping, in `up` and in `status`', async () => {
-    // A setting the service refuses at boot: it exits with code 1 every time it is started.
-    const badEnv = { ...env, KAFKA_COMPRESSION: 'bogus' };
+    // Node itself fails before the service runs (a preload that is not there): exit code 1 on every start.
+    const badEnv = { ...env, SERVICE_NODE_ARGS: `--require=${join(home, 'no-such-preload.js')}` };
     const up = await stack(['up', 'enrichment'], badEnv);
     expect(up.code).toBe(1);
     expect(up.stderr).toMatch(/enrichment: crash-looping: \d+ restarts within 5 min, last exit code 1/);
-    expect(up.stderr).toContain('KAFKA_COMPRESSION');
+    expect(up.stderr).toContain("code: 'MODULE_NOT_FOUND'");
 
     const row = await statusOf('enrichment');
     expect(row.state).toBe('unhealthy');

@@ -117,10 +117,23 @@ function crashLoop(s: SupervisorState | null, now = Date.now()): string | null {
   return `crash-looping: ${recentRestarts(s.restartTimes, now)} restarts within ${CRASH_LOOP.windowMs / 60_000} min${last}`;
 }
 
+/** A service that exited refusing its settings: its supervisor stopped, and `up` is a usage error (exit 2). */
+class SettingsRefused extends UsageError {
+  constructor(cfg: StackConfig, c: Component) {
+    super(
+      `${c.name}: ${REFUSED_SETTINGS(c)}. Last log lines:\n${indent(tail(logFile(cfg, c.name), 15))}\n  log: ${logFile(cfg, c.name)}`,
+    );
+  }
+}
+
+const REFUSED_SETTINGS = (c: Component) =>
+  `refused its settings (the log names each), so it was not restarted; set them right and run \`npm run stack -- up ${c.name}\``;
+
 async function waitHealthy(cfg: StackConfig, c: Component, pid: number): Promise<string> {
   const deadline = Date.now() + c.startTimeoutMs(cfg);
   let lastError = 'no answer yet';
   while (Date.now() < deadline) {
+    if (supervision(cfg, c)?.state === 'refused-settings') throw new SettingsRefused(cfg, c);
     if (!pidOf(cfg, c) && !stillStarting(procView(pid), dataDir(cfg, c.name))) {
       throw new ComponentFailure(
         c.name,
@@ -231,7 +244,9 @@ async function upAll(cfg: StackConfig, components: Component[], log: (line: stri
   );
   const failures = failuresOf(results);
   if (failures.length) {
-    throw new SetupError(failures.map((f) => f.message).join('\n'));
+    const message = failures.map((f) => f.message).join('\n');
+    // Exit 2 when every failure is the user's settings, as a bad setting the stack reads itself is.
+    throw failures.every((f) => f instanceof UsageError) ? new UsageError(message) : new SetupError(message);
   }
 }
 
@@ -336,15 +351,18 @@ export async function status(cfg: StackConfig, components: Component[]): Promise
       const base = { component: c.name, port: c.mainPort(cfg), log: logFile(cfg, c.name) };
       const orphan = c.supervised && !pid ? serverPidOf(cfg, c) : null;
       if (orphan) return { ...base, pid: orphan, state: 'unhealthy', detail: UNSUPERVISED(c) };
+      const s = supervision(cfg, c);
       if (!pid) {
         return {
           ...base,
           pid: null,
           state: 'stopped',
-          detail: `start it with \`npm run stack -- up ${c.name}\``,
+          detail:
+            s?.state === 'refused-settings'
+              ? REFUSED_SETTINGS(c)
+              : `start it with \`npm run stack -- up ${c.name}\``,
         };
       }
-      const s = supervision(cfg, c);
       const serverPid = c.supervised ? serverPidOf(cfg, c) : pid;
       const supervised = s && {
         supervision: {

@@ -6,6 +6,7 @@ export * from './lib/randomuser';
 export * from './lib/person-dates';
 export * from './lib/enriched-user';
 export * from './lib/errors';
+export * from './lib/exit-codes';
 export * from './lib/dead-letter';
 export * from './lib/persisted';
 export * from './lib/events';

@@ -1,4 +1,12 @@
-import { describeExit, exitsInARow, isCrashLooping, recentRestarts, restartDelayMs } from './restart-policy';
+import { EXIT_INVALID_CONFIGURATION } from '@sparkflow/contracts';
+import {
+  EXIT_REFUSED_SETTINGS,
+  describeExit,
+  exitsInARow,
+  isCrashLooping,
+  recentRestarts,
+  restartDelayMs,
+} from './restart-policy';
 
 const policy = { initialBackoffMs: 1000, maxBackoffMs: 30_000, stableAfterMs: 60_000 };
 
@@ -30,5 +38,9 @@ describe('restart policy', () => {
   it('describes an exit by its signal, or else its code', () => {
     expect(describeExit({ code: null, signal: 'SIGKILL' })).toBe('signal SIGKILL');
     expect(describeExit({ code: 1, signal: null })).toBe('exit code 1');
+  });
+
+  it('does not restart the exit the services give for settings they refuse (the code in contracts, copied into this Node-only module)', () => {
+    expect(EXIT_REFUSED_SETTINGS).toBe(EXIT_INVALID_CONFIGURATION);
   });
 });

@@ -12,6 +12,12 @@ export interface RestartPolicy {
   stableAfterMs: number;
 }
 
+/**
+ * The exit of a service that refused its settings (contracts' EXIT_INVALID_CONFIGURATION, which this
+ * Node-only module cannot import): not restarted, since the same settings would be refused again.
+ */
+export const EXIT_REFUSED_SETTINGS = 78;
+
 /** Restarts within the window that make a service crash-looping. */
 export const CRASH_LOOP = { restarts: 3, windowMs: 5 * 60_000 } as const;
 

@@ -20,7 +20,8 @@ export interface SupervisorState {
   supervisorPid: number;
   /** The running service's pid; null while it waits to be restarted. */
   childPid: number | null;
-  state: 'running' | 'backoff' | 'stopping' | 'stopped';
+  /** `refused-settings`: the service exited refusing its settings, and the supervisor stopped with it. */
+  state: 'running' | 'backoff' | 'stopping' | 'stopped' | 'refused-settings';
   /** When the current run started (ms since the epoch). */
   startedAt: number | null;
   /** Restarts since the supervisor started (an exit that `stack down` asked for is not one). */

@@ -2,7 +2,7 @@
  * The supervisor of one service of the native stack: `node supervisor.js <spec.json>`, started detached
  * by `stack up`. It runs the service as its child (same process group, output to the service's log),
  * restarts it whenever it exits with a backoff that doubles up to a ceiling and resets after a stable
- * run, and records restarts and the last exit in a state file for `stack status`. SIGTERM (what
+ * run (but not after an exit refusing its settings, which would only repeat), and records restarts and the last exit in a state file for `stack status`. SIGTERM (what
  * `stack down` sends it) is passed to the service, and its exit then is a stop, not a crash.
  *
  * Only Node's own modules: it is compiled alone and must outlive any change to the repository.
@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { describeExit, exitsInARow, restartDelayMs } from './restart-policy';
+import { EXIT_REFUSED_SETTINGS, describeExit, exitsInARow, restartDelayMs } from './restart-policy';
 import { type SupervisorSpec, type SupervisorState, writeState } from './supervisor-state';
 
 /** pino's numeric levels, which the services' log lines carry. */
@@ -43,8 +43,8 @@ function main(specFile: string): void {
   let inARow = 0;
   let stopping = false;
 
-  const finish = () => {
-    state.state = 'stopped';
+  const finish = (final: 'stopped' | 'refused-settings' = 'stopped') => {
+    state.state = final;
     state.childPid = null;
     state.nextStartAt = null;
     save();
@@ -79,6 +79,15 @@ function main(specFile: string): void {
       if (stopping) {
         say('info', `${spec.service} stopped (${describeExit(state.lastExit)})`);
         finish();
+        return;
+      }
+      if (code === EXIT_REFUSED_SETTINGS) {
+        say(
+          'error',
+          `${spec.service} refused its settings (${describeExit(state.lastExit)}; the lines above name them): ` +
+            `not restarted, as the same settings would be refused again; set them right and run \`npm run stack -- up ${spec.service}\``,
+        );
+        finish('refused-settings');
         return;
       }
       inARow = exitsInARow(inARow, at - started, spec.policy);

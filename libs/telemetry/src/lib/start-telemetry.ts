@@ -9,7 +9,8 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { FileSpanExporter } from './file-span-exporter';
 import { installOpenTelemetry, type InstalledOpenTelemetry } from './open-telemetry';
 import { registerProcessStart } from './service-metrics';
-import { loadTelemetryConfig } from './telemetry.config';
+import { EXIT_INVALID_CONFIGURATION } from '@sparkflow/contracts';
+import { loadTelemetryConfig, type TelemetryConfig } from './telemetry.config';
 
 let sdk: InstalledOpenTelemetry | undefined;
 let prometheus: PrometheusExporter | undefined;
@@ -26,7 +27,14 @@ export function prometheusExporter(): PrometheusExporter | undefined {
  */
 export function startTelemetry(service: string): void {
   if (sdk) return;
-  const cfg = loadTelemetryConfig();
+  let cfg: TelemetryConfig;
+  try {
+    cfg = loadTelemetryConfig();
+  } catch (err) {
+    // Loaded before the service's module: a bad setting here stops it as the service's own would.
+    console.error((err as Error).message);
+    process.exit(EXIT_INVALID_CONFIGURATION);
+  }
   if (cfg.SPARKFLOW_TELEMETRY === 'off') return;
   const name = cfg.OTEL_SERVICE_NAME ?? service;
   const processors: SpanProcessor[] = [];

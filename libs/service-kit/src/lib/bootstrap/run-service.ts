@@ -5,16 +5,25 @@ import {
   KafkaBatchServer,
   type KafkaBatchServerOptions,
 } from '@sparkflow/kafka';
+import { EXIT_INVALID_CONFIGURATION } from '@sparkflow/contracts';
+import { InvalidConfigurationError } from '../config/service-env';
 import { bootstrapService, type ServiceBootstrap } from './bootstrap';
 import { KAFKA } from './service-providers';
 
-/** A service's `main.ts`: starts it, or says why it could not on stderr and exits 1 for its supervisor. */
+/**
+ * A service's `main.ts`: starts it, or says why it could not on stderr and exits for its supervisor:
+ * `EXIT_INVALID_CONFIGURATION` (78) for settings it refuses, which a restart would not change; 1 otherwise.
+ */
 export function runService<C>(b: ServiceBootstrap<C>): void {
   bootstrapService(b).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+    process.exit(exitCodeOf(err));
   });
 }
+
+/** The exit code of a start that failed with `err`. */
+export const exitCodeOf = (err: unknown): number =>
+  err instanceof InvalidConfigurationError ? EXIT_INVALID_CONFIGURATION : 1;
 
 export interface ConsumerServiceBootstrap<C extends { KAFKA_STALL_AFTER_S: number }> extends Omit<
   ServiceBootstrap<C>,

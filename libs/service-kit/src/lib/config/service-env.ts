@@ -130,6 +130,14 @@ export const postgresSettings = (c: z.infer<typeof PostgresEnv>) => ({
 export const httpPort = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 /**
+ * A service's settings that it cannot run with. Its `main` exits with contracts' `EXIT_INVALID_CONFIGURATION`,
+ * which the native stack's supervisor does not restart: the same settings would be refused again.
+ */
+export class InvalidConfigurationError extends Error {
+  override readonly name = 'InvalidConfigurationError';
+}
+
+/**
  * Parses the environment once and freezes it. A bad or missing variable stops the process at boot
  * with every offending name and what it expects.
  */
@@ -141,7 +149,7 @@ export function parseEnv<S extends z.ZodType>(
   const result = schema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`${service}: invalid configuration\n${lines.join('\n')}`);
+    throw new InvalidConfigurationError(`${service}: invalid configuration\n${lines.join('\n')}`);
   }
   return Object.freeze(result.data);
 }
