@@ -28,7 +28,7 @@ describeServiceConfig(
 
     it('refuses an API key shorter than 8 characters, naming the variable', () => {
       expect(() => loadWith({ AUDIT_API_KEYS: 'short' })).toThrow(
-        /AUDIT_API_KEYS: one or more keys of at least 8 characters/,
+        /AUDIT_API_KEYS: one or more comma-separated keys of at least 8 characters/,
       );
     });
   },

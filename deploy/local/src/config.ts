@@ -2,6 +2,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
+  API_KEYS_RULE,
+  apiKeysOf,
+  followsApiKeysRule,
   KAFKA_ADMIN_USER,
   KAFKA_PRINCIPALS,
   TOPOLOGIES,
@@ -18,21 +21,14 @@ import { nodeHost, ordinals } from './topology';
  */
 const port = z.coerce.number().int().min(1).max(65535);
 /**
- * A `<SERVICE>_API_KEYS` list as the services take it (service-kit's `apiKeysEnv`): every comma-separated
- * key at least 8 characters, checked here so that `stack up` refuses it with exit 2 instead of starting a
+ * A `<SERVICE>_API_KEYS` list under the services' rule (`followsApiKeysRule` of libs/contracts), checked here so that `stack up` refuses it with exit 2 instead of starting a
  * service that exits on it. It stays one string: the stack passes it to the services as it is.
  */
 const apiKeys = (devDefault: string) =>
   z
     .string()
     .default(devDefault)
-    .refine((value) => {
-      const keys = value
-        .split(',')
-        .map((k) => k.trim())
-        .filter(Boolean);
-      return keys.length > 0 && keys.every((k) => k.length >= 8);
-    }, 'one or more comma-separated keys of at least 8 characters');
+    .refine((value) => followsApiKeysRule(apiKeysOf(value)), API_KEYS_RULE);
 
 const seconds = z.coerce.number().int().min(1);
 

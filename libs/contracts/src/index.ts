@@ -19,3 +19,4 @@ export * from './lib/topology';
 export * from './lib/backfills';
 export * from './lib/synthetic';
 export * from './lib/event-time-bounds';
+export * from './lib/api-keys';

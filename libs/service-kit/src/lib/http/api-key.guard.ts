@@ -2,9 +2,8 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { API_KEYS_RULE, apiKeysOf, followsApiKeysRule, SparkflowErrorCode } from '@sparkflow/contracts';
 import { SparkflowException } from '@sparkflow/errors';
-import { splitList } from '../config/service-env';
 
 export const API_KEY_HEADER = 'x-api-key';
 
@@ -13,14 +12,7 @@ export const API_KEYS = Symbol('API_KEYS');
 
 /** A `<SERVICE>_API_KEYS` variable: comma-separated keys (several, so a key can be rotated without downtime). */
 export const apiKeysEnv = (devDefault: string) =>
-  z
-    .string()
-    .default(devDefault)
-    .transform(splitList)
-    .refine(
-      (keys) => keys.length > 0 && keys.every((k) => k.length >= 8),
-      'one or more keys of at least 8 characters',
-    );
+  z.string().default(devDefault).transform(apiKeysOf).refine(followsApiKeysRule, API_KEYS_RULE);
 
 /**
  * The refusal of a request without one of the keys: 401 UNAUTHORIZED naming the header, in the documented
