@@ -14,3 +14,4 @@ export * from './lib/lock-waiter';
 export * from './lib/dead-letters';
 export * from './lib/broker-log-digest';
 export * from './lib/event-time-offsets';
+export * from './lib/topic-reader';

@@ -1,0 +1,160 @@
+import type { IHeaders, Kafka } from 'kafkajs';
+import { deleteFromBroker } from './test-topics';
+import { uniqueName } from './unique';
+
+/** An offset in each partition of one topic, by partition number. */
+export type PartitionOffsets = ReadonlyMap<number, number>;
+
+/** One record of a topic as the broker holds it, its key and value undecoded. */
+export interface TopicRecord {
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  /** When the record was created or appended (the topic's timestamp type decides), ms since the epoch. */
+  timestamp: number;
+}
+
+export interface ReadTopicOptions {
+  /**
+   * Where each partition's read starts: `'beginning'` (the default) for everything the broker still
+   * holds, or the offsets `topicEndOffsets` gave before a step, for exactly the records written since.
+   * A partition the map does not name starts at its beginning.
+   */
+  from?: 'beginning' | PartitionOffsets;
+  /** How long the read may take before it fails, naming the partitions it did not reach. 60 s by default. */
+  timeoutMs?: number;
+  /** The prefix of the throw-away consumer group's name, to tell the reader apart in the broker's logs. */
+  groupPrefix?: string;
+}
+
+/**
+ * The end offset (the offset the next record will take) of each partition of `topic`, as the broker
+ * gives it now: pass it as `from` to `readTopicToEnd` to read only what a later step writes.
+ */
+export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
+  return new Map((await topicOffsets(kafka, topic)).map((p) => [p.partition, p.end]));
+}
+
+/**
+ * Every record of `topic` from `from` to the end offset the broker gives for each partition when this is
+ * called, each (partition, offset) once, in partition then offset order.
+ *
+ * Integration tests read a topic this way rather than until a count of records arrived: producers are at
+ * least once and a consumer group's rebalance delivers records again, so a count can be reached by
+ * duplicates before every partition was read. Records written after the call may or may not be included.
+ *
+ * The read is a consumer of a fresh group of its own, which starts each partition at `from` (its
+ * offsets committed to the group before the consumer joins) and is deleted once the read is over.
+ * Rejects once `timeoutMs` has passed, naming each partition not read to its end and how far it got.
+ */
+export async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+  { from = 'beginning', timeoutMs = 60_000, groupPrefix = 'it-read-to-end' }: ReadTopicOptions = {},
+): Promise<TopicRecord[]> {
+  const partitions = (await topicOffsets(kafka, topic)).map((p) => ({
+    partition: p.partition,
+    // Below the log start the broker no longer holds the records, and the consumer starts at the first one.
+    start: Math.max(p.start, from === 'beginning' ? 0 : (from.get(p.partition) ?? 0)),
+    end: p.end,
+  }));
+  // The position is the offset of the next record to read: the read is over when it is each partition's end.
+  const position = new Map(partitions.map((p) => [p.partition, p.start]));
+  const ends: PartitionOffsets = new Map(partitions.map((p) => [p.partition, p.end]));
+  if (!unreached(ends, position).length) return [];
+
+  const groupId = uniqueName(groupPrefix);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.start) })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+
+  const read = new Map<string, TopicRecord>();
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${topic} not read to its end offsets within ${timeoutMs} ms: ` +
+                describeUnreached(ends, position),
+            ),
+          ),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const m of batch.messages) {
+              const offset = Number(m.offset);
+              // A rebalance may deliver a record again: it is kept once.
+              read.set(`${batch.partition}:${offset}`, {
+                partition: batch.partition,
+                offset,
+                key: m.key ?? null,
+                value: m.value ?? null,
+                headers: m.headers ?? {},
+                timestamp: Number(m.timestamp),
+              });
+            }
+            // The batch's last offset counts the records kafkajs does not hand over (control records).
+            const next = Number(batch.lastOffset()) + 1;
+            if (next > (position.get(batch.partition) ?? 0)) position.set(batch.partition, next);
+            if (!unreached(ends, position).length) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+    await deleteFromBroker(kafka, { groups: [groupId] });
+  }
+  return [...read.values()].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/** The partitions whose position is short of their end offset. */
+export function unreached(ends: PartitionOffsets, positions: PartitionOffsets): number[] {
+  return [...ends]
+    .filter(([partition, end]) => (positions.get(partition) ?? 0) < end)
+    .map(([partition]) => partition)
+    .sort((a, b) => a - b);
+}
+
+/** Each partition short of its end offset, as `partition 3 at offset 12 of 40`, for a failure's message. */
+export function describeUnreached(ends: PartitionOffsets, positions: PartitionOffsets): string {
+  return unreached(ends, positions)
+    .map((p) => `partition ${p} at offset ${positions.get(p) ?? 0} of ${ends.get(p)}`)
+    .join(', ');
+}
+
+async function topicOffsets(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ partition: number; start: number; end: number }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map((p) => ({
+      partition: p.partition,
+      start: Number(p.low),
+      end: Number(p.high),
+    }));
+  } finally {
+    await admin.disconnect();
+  }
+}
