@@ -13,6 +13,7 @@ import {
   deadLettersWhere,
   integrationSettings,
   kafkaConnection,
+  readTopicToEnd,
   scratchKafka,
 } from '@sparkflow/testing';
 import { enrichUser } from '../enrich-user/enrich-user';
@@ -51,33 +52,11 @@ const raw = (person: FullRandomUser, producedAt: string) => ({
   payload: person,
 });
 
-/** Every record of a one-partition `topic`, read from its start as a scratch group. */
-async function recordsOf(topic: string): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const [{ high }] = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const count = Number(high);
-  if (count === 0) return [];
-  const reader = kafka.consumer({ groupId: scratch.group('it-enriched-reader'), maxWaitTimeInMs: 100 });
-  await reader.connect();
-  await reader.subscribe({ topic, fromBeginning: true });
-  try {
-    return await new Promise((resolve) => {
-      // Kept by offset: a rebalance may deliver a record again, and the read ends at the last offset.
-      const seen = new Map<number, string>();
-      void reader.run({
-        eachMessage: async ({ message }) => {
-          seen.set(Number(message.offset), message.value?.toString('utf8') ?? '');
-          if (Number(message.offset) === count - 1)
-            resolve([...seen.entries()].sort(([a], [b]) => a - b).map(([, v]) => v));
-        },
-      });
-    });
-  } finally {
-    await reader.disconnect();
-  }
-}
+/** The value of every record of a one-partition `topic`, read from its start to its end, as text. */
+const valuesOf = async (topic: string): Promise<string[]> =>
+  (await readTopicToEnd(kafka, topic, { groupPrefix: 'it-enriched-reader' })).map(
+    (r) => r.value?.toString('utf8') ?? '',
+  );
 
 describe('EnrichBatchUseCase and event times ahead of its clock, on the real broker', () => {
   it('dead-letters a users.raw record dated ahead (an hour, 2099) naming producedAt, and passes the later true version on', async () => {
@@ -125,7 +104,7 @@ describe('EnrichBatchUseCase and event times ahead of its clock, on the real bro
     await producer.disconnect();
 
     // Only the true version goes on, with its event time unchanged and the person enriched at it.
-    const out = (await recordsOf(enriched)).map((v) => EnrichedUserEvent.parse(JSON.parse(v)));
+    const out = (await valuesOf(enriched)).map((v) => EnrichedUserEvent.parse(JSON.parse(v)));
     const expected = enrichUser(truth.payload, new Date(truth.producedAt));
     expect(expected.ok).toBe(true);
     expect(out).toEqual([

@@ -1,6 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { SparkflowErrorCode, type TopicName } from '@sparkflow/contracts';
-import { integrationSettings, scratchKafka } from '@sparkflow/testing';
+import { integrationSettings, readTopicToEnd, scratchKafka } from '@sparkflow/testing';
 import { failureCode } from '../errors/kafka-errors';
 import { createKafka } from '../kafka-client';
 import { ensureTopics } from '../topics/ensure-topics';
@@ -38,48 +38,16 @@ const createTopic = (name: string, partitions: number) =>
     },
   ]);
 
-interface ReadRecord {
-  key: string;
-  value: string;
-  partition: number;
-  offset: number;
-}
-
 /**
  * Every record the topic holds once the sends have been answered, from each partition's start to the end
- * offset the broker gives after them, in each partition's order. The producer is at least once (a retried
- * request may write a record twice), so the reader stops at the topic's end, not at a count of records.
+ * offset the broker gives after them, in each partition's order, key and value as text.
  */
-async function readTopic(topic: string): Promise<ReadRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const unread = new Map<number, number>(
-    ends.map((e) => [e.partition, Number(e.high)] as const).filter(([, high]) => high > 0),
-  );
-  const read: ReadRecord[] = [];
-  if (!unread.size) return read;
-
-  const consumer = kafka.consumer({ groupId: scratch.group('it-producer-read'), maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen = new Set<string>();
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        // A rebalance may deliver a record again: keep each (partition, offset) once.
-        const offset = Number(message.offset);
-        if (seen.has(`${partition}:${offset}`)) return;
-        seen.add(`${partition}:${offset}`);
-        read.push({ key: String(message.key), value: String(message.value), partition, offset });
-        if (offset + 1 >= (unread.get(partition) ?? 0)) unread.delete(partition);
-        if (!unread.size) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return read.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-}
+const readTopic = async (topic: string) =>
+  (await readTopicToEnd(kafka, topic, { groupPrefix: 'it-producer-read' })).map((r) => ({
+    ...r,
+    key: String(r.key),
+    value: String(r.value),
+  }));
 
 /** The values in the order they were first written, each once: what an at-least-once writer promises. */
 const firstOccurrences = (values: string[]): string[] => [...new Set(values)];
