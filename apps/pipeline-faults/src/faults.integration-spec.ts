@@ -2,15 +2,16 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
+import { type BatchCounts, TOPICS } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { groupLag } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
 import {
+  asDeadLetter,
   cassandraConnection,
-  deleteFromBroker,
   integrationSettings,
   kafkaConnection,
+  readTopicToEnd,
   uniqueName,
 } from '@sparkflow/testing';
 import { kill9 as killStackProcess, stack } from './stack-control';
@@ -170,41 +171,17 @@ describe(`faults while ${USERS} users flow`, () => {
     expect(lost).toBe(0);
     expect(mismatched.slice(0, 5)).toEqual([]);
 
-    // users.dlq holds nothing from these batches.
-    const dlqGroup = uniqueName('faults-dlq');
-    const consumer = kafka.consumer({ groupId: dlqGroup, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
-    const admin = kafka.admin();
-    await admin.connect();
-    // Read to each partition's end offset, not to a count: a rebalance may deliver a record again.
-    const unread = new Map<number, number>(
-      (await admin.fetchTopicOffsets(TOPICS.usersDlq))
-        .map((p) => [p.partition, Number(p.high)] as const)
-        .filter(([, high]) => high > 0),
-    );
-    await admin.disconnect();
-    const ourOffsets = new Set<string>();
-    await new Promise<void>((done) => {
-      if (!unread.size) return done();
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          let json: unknown = null;
-          try {
-            json = JSON.parse(message.value?.toString() ?? 'null');
-          } catch {
-            // users.dlq may hold raw bytes another test wrote onto it; they are not this run's dead letters.
-          }
-          const d = DeadLetterEvent.safeParse(json);
-          if (d.success && batchIds.includes(d.data.payload.originalBatchId ?? ''))
-            ourOffsets.add(`${partition}:${message.offset}`);
-          if (Number(message.offset) + 1 >= (unread.get(partition) ?? 0)) unread.delete(partition);
-          if (!unread.size) done();
-        },
-      });
+    // users.dlq holds nothing from these batches: every record on it to its end offsets is read (it may also
+    // hold raw bytes another test wrote onto it, which are not this run's dead letters).
+    const dlq = await readTopicToEnd(kafka, TOPICS.usersDlq, {
+      groupPrefix: 'faults-dlq',
+      timeoutMs: 5 * 60_000,
     });
-    await consumer.disconnect();
-    await deleteFromBroker(kafka, { groups: [dlqGroup], topics: [] });
+    const ourOffsets = new Set(
+      dlq
+        .filter((r) => batchIds.includes(asDeadLetter(r.value)?.payload.originalBatchId ?? ''))
+        .map((r) => `${r.partition}:${r.offset}`),
+    );
     expect(ourOffsets.size).toBe(0);
 
     // And no consumer group is left behind.

@@ -8,7 +8,7 @@ import {
   ensureTopics,
   failureCode,
 } from '@sparkflow/kafka';
-import { deleteFromBroker, uniqueName } from '@sparkflow/testing';
+import { readTopicToEnd, uniqueName } from '@sparkflow/testing';
 import { kill9, stackWith } from '../stack-control';
 import { CLUSTER_ENV, CLUSTER_HOME, clusterSettings } from './cluster-stack';
 
@@ -47,37 +47,16 @@ const spec = (name: string): TopicSpec => ({
   description: 'records of the producer failover test',
 });
 
-/** Every record id in the topic, read from the start to each partition's end, and how many records that took. */
+/**
+ * Every record id in the topic, read from the start to each partition's end, and how many records hold
+ * them (each position once: more records than ids are records written twice).
+ */
 async function idsIn(topic: string): Promise<{ ids: Set<string>; records: number }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const left = new Map(ends.map((e) => [e.partition, Number(e.high)]));
-  const ids = new Set<string>();
-  let records = 0;
-  const groupId = uniqueName('producer-failover-read');
-  const consumer = kafka.consumer({ groupId });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    const check = () => {
-      if ([...left.values()].every((high) => high <= 0)) resolve();
-    };
-    check();
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) ids.add(String(m.value));
-        records += batch.messages.length;
-        const high = Number(ends.find((e) => e.partition === batch.partition)?.high);
-        left.set(batch.partition, high - Number(batch.lastOffset()) - 1);
-        check();
-      },
-    });
+  const records = await readTopicToEnd(kafka, topic, {
+    groupPrefix: 'producer-failover-read',
+    timeoutMs: 10 * 60_000,
   });
-  await consumer.disconnect();
-  await deleteFromBroker(kafka, { groups: [groupId], topics: [] });
-  return { ids, records };
+  return { ids: new Set(records.map((r) => String(r.value))), records: records.length };
 }
 
 beforeAll(() => {
