@@ -11,12 +11,11 @@ import {
   type ScratchDatabase,
   integrationSettings,
   kafkaConnection,
-  scratchKafka,
   scratchPostgresDatabase,
   uniqueName,
 } from '@sparkflow/testing';
 import { ingestionReplica } from './testing/ingestion-replica';
-import { TopicTail, byEventId } from './testing/topic-tail';
+import { byEventId, markTopics, ofBatch, producedSince } from './testing/topic-tail';
 
 /**
  * Two ingestion replicas (the whole IngestionModule, twice) against the stack's Kafka and PostgreSQL (a
@@ -30,7 +29,6 @@ const kafka = new Kafka({
   ...kafkaConnection(s),
   logLevel: logLevel.WARN,
 });
-const scratchTopics = scratchKafka(kafka);
 const API_KEY = 'idempotent-backfill-key';
 const PER_DAY = 30;
 
@@ -50,7 +48,6 @@ describe('a backfill requested again under one Idempotency-Key, to two ingestion
   let scratch: ScratchDatabase;
   const replicas: INestApplication[] = [];
   const urls: string[] = [];
-  const tail = new TopicTail(kafka, scratchTopics, 'it-idempotent-backfill-tail');
 
   beforeAll(async () => {
     scratch = await scratchPostgresDatabase('ingestion_idem_backfill_it', [
@@ -65,7 +62,6 @@ describe('a backfill requested again under one Idempotency-Key, to two ingestion
     }
   });
   afterAll(async () => {
-    await tail.stop();
     for (const app of replicas) await app.close();
     await scratch?.drop();
   });
@@ -125,8 +121,8 @@ describe('a backfill requested again under one Idempotency-Key, to two ingestion
   };
 
   it('is one backfill, worked once, whose events reach users.raw once each, for every request under the key', async () => {
-    // Started in the test, not in beforeAll: Jest refuses the requires kafkajs makes between the two.
-    await tail.start();
+    // Taken in the test, not in beforeAll: Jest refuses the requires kafkajs makes between the two.
+    const mark = await markTopics(kafka);
     const seed = uniqueName('idem-backfill');
     const body = { ...days(), perDay: PER_DAY, seed };
     const key = uniqueName('backfill');
@@ -157,9 +153,9 @@ describe('a backfill requested again under one Idempotency-Key, to two ingestion
     expect(keys).toBe(1);
 
     // users.raw: each batch's people once, under the one backfill's event ids.
-    await tail.caughtUp();
+    const seen = await producedSince(kafka, mark);
     for (const batch of stored[0].batches) {
-      const raw = tail.of(batch.batchId, TOPICS.usersRaw);
+      const raw = ofBatch(seen, batch.batchId, TOPICS.usersRaw);
       expect(raw).toHaveLength(PER_DAY);
       expect([...byEventId(raw).keys()].sort()).toEqual(
         Array.from({ length: PER_DAY }, (_, i) => backfillEventId(id, batch.batchId, i)).sort(),

@@ -10,12 +10,11 @@ import {
   type ScratchDatabase,
   integrationSettings,
   kafkaConnection,
-  scratchKafka,
   scratchPostgresDatabase,
   uniqueName,
 } from '@sparkflow/testing';
 import { ingestionReplica } from './testing/ingestion-replica';
-import { TopicTail, byEventId } from './testing/topic-tail';
+import { byEventId, markTopics, ofBatch, producedSince } from './testing/topic-tail';
 
 /**
  * Two ingestion replicas (the whole IngestionModule, twice) against the stack's Kafka and PostgreSQL (a
@@ -29,14 +28,12 @@ const kafka = new Kafka({
   ...kafkaConnection(s),
   logLevel: logLevel.WARN,
 });
-const scratchTopics = scratchKafka(kafka);
 const API_KEY = 'idempotent-push-key';
 
 describe('a push sent again under one Idempotency-Key, to two ingestion replicas', () => {
   let scratch: ScratchDatabase;
   const replicas: INestApplication[] = [];
   const urls: string[] = [];
-  const tail = new TopicTail(kafka, scratchTopics, 'it-idempotent-push-tail');
 
   async function replica(env: Record<string, string> = {}): Promise<string> {
     const app = await ingestionReplica(scratch, { INGESTION_API_KEYS: API_KEY, ...env });
@@ -54,7 +51,6 @@ describe('a push sent again under one Idempotency-Key, to two ingestion replicas
     urls.push(await replica(), await replica());
   });
   afterAll(async () => {
-    await tail.stop();
     for (const app of replicas) await app.close();
     await scratch?.drop();
   });
@@ -81,8 +77,8 @@ describe('a push sent again under one Idempotency-Key, to two ingestion replicas
   };
 
   it('is one batch of one event per person, each repeat identical, with byte-identical 202s; another body is 422; no key is a new batch', async () => {
-    // Started in the test, not in beforeAll: Jest refuses the requires kafkajs makes between the two.
-    await tail.start();
+    // Taken in the test, not in beforeAll: Jest refuses the requires kafkajs makes between the two.
+    const mark = await markTopics(kafka);
     const body = pushOf(uniqueName('idem'));
     const key = uniqueName('push');
 
@@ -113,10 +109,10 @@ describe('a push sent again under one Idempotency-Key, to two ingestion replicas
     expect(plain[0].batchId).not.toBe(plain[1].batchId);
     expect(plain[0].eventIds.filter((id) => plain[1].eventIds.includes(id))).toEqual([]);
 
-    await tail.caughtUp();
+    const seen = await producedSince(kafka, mark);
 
     // users.raw: exactly one event id per valid person, the receipt's; each of the 7 sends identical.
-    const raw = tail.of(receipt.batchId, TOPICS.usersRaw);
+    const raw = ofBatch(seen, receipt.batchId, TOPICS.usersRaw);
     const rawIds = byEventId(raw);
     expect([...rawIds.keys()].sort()).toEqual([...receipt.eventIds].sort());
     for (const values of rawIds.values()) expect(values.size).toBe(1);
@@ -124,7 +120,7 @@ describe('a push sent again under one Idempotency-Key, to two ingestion replicas
     expect(new Set(raw.map((r) => r.event.payload.login?.uuid)).size).toBe(38);
 
     // users.dlq: one dead letter per refused person, each repeat identical.
-    const letters = byEventId(tail.of(receipt.batchId, TOPICS.usersDlq));
+    const letters = byEventId(ofBatch(seen, receipt.batchId, TOPICS.usersDlq));
     expect(letters.size).toBe(2);
     for (const values of letters.values()) expect(values.size).toBe(1);
 
@@ -132,10 +128,10 @@ describe('a push sent again under one Idempotency-Key, to two ingestion replicas
     const otherPeople = new Set(
       (JSON.parse(otherBody) as { results: { login: { uuid: string } }[] }).results.map((p) => p.login.uuid),
     );
-    expect(tail.seen.filter((r) => otherPeople.has(r.event.payload.login?.uuid ?? ''))).toEqual([]);
+    expect(seen.filter((r) => otherPeople.has(r.event.payload.login?.uuid ?? ''))).toEqual([]);
 
     // The keyless pushes: each its own batch of 38 events.
-    for (const p of plain) expect(tail.of(p.batchId, TOPICS.usersRaw)).toHaveLength(38);
+    for (const p of plain) expect(ofBatch(seen, p.batchId, TOPICS.usersRaw)).toHaveLength(38);
   });
 
   it('is refused with 503 and Retry-After, naming the idempotency store, by a replica that cannot reach PostgreSQL; a push without a key still goes through', async () => {

@@ -1,7 +1,7 @@
 // What ingestion produced, read back with a real consumer: the integration specs of idempotent requests.
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { TOPICS } from '@sparkflow/contracts';
-import type { ScratchKafka } from '@sparkflow/testing';
+import { type PartitionOffsets, readTopicToEnd, topicEndOffsets } from '@sparkflow/testing';
 
 export interface Seen {
   topic: string;
@@ -10,85 +10,44 @@ export interface Seen {
   event: { eventId: string; batchId: string; producedAt: string; payload: { login?: { uuid?: string } } };
 }
 
-/** Every record users.raw and users.dlq receive from the moment `start` resolves. */
-export class TopicTail {
-  readonly seen: Seen[] = [];
-  private readonly read = new Map<string, bigint>(); // topic:partition → next offset to read
-  private consumer: Consumer | null = null;
-
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly scratch: ScratchKafka,
-    private readonly group: string,
-  ) {}
-
-  async start(): Promise<void> {
-    const topics = [TOPICS.usersRaw, TOPICS.usersDlq];
-    const ends = await this.ends(topics);
-    const consumer = this.kafka.consumer({
-      groupId: this.scratch.group(this.group),
-      maxWaitTimeInMs: 100,
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: false });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
-        this.read.set(`${topic}:${partition}`, BigInt(message.offset) + 1n);
-        const value = message.value?.toString('utf8') ?? '';
-        try {
-          this.seen.push({ topic, partition, value, event: JSON.parse(value) as Seen['event'] });
-        } catch {
-          // not an event of this test
-        }
-      },
-    });
-    for (const [at, offset] of ends) {
-      const [topic, partition] = at.split(':');
-      this.read.set(at, offset);
-      consumer.seek({ topic, partition: Number(partition), offset: String(offset) });
-    }
-  }
-
-  /** Resolves once every record the topics held when called has been read. */
-  async caughtUp(): Promise<void> {
-    const ends = await this.ends([TOPICS.usersRaw, TOPICS.usersDlq]);
-    const deadline = Date.now() + 20_000;
-    while ([...ends].some(([at, end]) => (this.read.get(at) ?? 0n) < end)) {
-      if (Date.now() > deadline)
-        throw new Error(
-          `the consumer did not reach the end of the topics: ${[...ends]
-            .filter(([at, end]) => (this.read.get(at) ?? 0n) < end)
-            .map(([at, end]) => `${at} read ${this.read.get(at)} of ${end}`)
-            .join(', ')}; seen ${this.seen.length}`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  of(batchId: string, topic: string): Seen[] {
-    return this.seen.filter((r) => r.topic === topic && r.event.batchId === batchId);
-  }
-
-  private async ends(topics: string[]): Promise<Map<string, bigint>> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const ends = new Map<string, bigint>();
-      for (const topic of topics)
-        for (const e of await admin.fetchTopicOffsets(topic))
-          ends.set(`${topic}:${e.partition}`, BigInt(e.high));
-      return ends;
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-  }
+/** Where users.raw and users.dlq end when it resolves: what `producedSince` reads from. */
+export interface TopicMark {
+  readonly raw: PartitionOffsets;
+  readonly dlq: PartitionOffsets;
 }
+
+export async function markTopics(kafka: Kafka): Promise<TopicMark> {
+  const [raw, dlq] = await Promise.all([
+    topicEndOffsets(kafka, TOPICS.usersRaw),
+    topicEndOffsets(kafka, TOPICS.usersDlq),
+  ]);
+  return { raw, dlq };
+}
+
+/**
+ * Every record users.raw and users.dlq received after `mark`, up to where they end when this is called,
+ * each record once; a value that is not JSON is not an event of these tests and is passed over.
+ */
+export async function producedSince(kafka: Kafka, mark: TopicMark): Promise<Seen[]> {
+  const readFrom = async (topic: string, from: PartitionOffsets) =>
+    (await readTopicToEnd(kafka, topic, { from, groupPrefix: 'it-ingestion-read' })).map((r) => ({
+      topic,
+      ...r,
+    }));
+  const read = await Promise.all([readFrom(TOPICS.usersRaw, mark.raw), readFrom(TOPICS.usersDlq, mark.dlq)]);
+  return read.flat().flatMap(({ topic, partition, value: bytes }) => {
+    const value = bytes?.toString('utf8') ?? '';
+    try {
+      return [{ topic, partition, value, event: JSON.parse(value) as Seen['event'] }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The records of one batch on one topic. */
+export const ofBatch = (seen: readonly Seen[], batchId: string, topic: string): Seen[] =>
+  seen.filter((r) => r.topic === topic && r.event.batchId === batchId);
 
 /** The records of one event id, every one of them byte for byte. */
 export const byEventId = (records: Seen[]) => {
