@@ -81,6 +81,7 @@ export async function readTopicToEnd(
   const read = new Map<string, TopicRecord>();
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   let timer: NodeJS.Timeout | undefined;
+  let failure: unknown;
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -119,10 +120,18 @@ export async function readTopicToEnd(
         })
         .catch(reject);
     });
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
     clearTimeout(timer);
-    await consumer.disconnect();
-    await deleteFromBroker(kafka, { groups: [groupId] });
+    // Leaving the group and deleting it must not hide why the read failed.
+    await consumer
+      .disconnect()
+      .then(() => deleteFromBroker(kafka, { groups: [groupId] }))
+      .catch((error: unknown) => {
+        if (failure === undefined) throw error;
+      });
   }
   return [...read.values()].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
