@@ -15,7 +15,7 @@ import {
   uniqueName,
 } from '@sparkflow/testing';
 import { ingestionReplica } from './testing/ingestion-replica';
-import { byEventId, markTopics, ofBatch, producedSince } from './testing/topic-tail';
+import { byEventId, markTopics, ofBatch, producedSince } from './testing/produced-since';
 
 /**
  * Two ingestion replicas (the whole IngestionModule, twice) against the stack's Kafka and PostgreSQL (a
