@@ -8,6 +8,7 @@ export type PartitionOffsets = ReadonlyMap<number, number>;
 /** One record of a topic as the broker holds it, its key and value undecoded. */
 export interface TopicRecord {
   partition: number;
+  /** A number: a test topic's offsets stay far below 2^53. */
   offset: number;
   key: Buffer | null;
   value: Buffer | null;
@@ -44,9 +45,11 @@ export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<
  * Integration tests read a topic this way rather than until a count of records arrived: producers are at
  * least once and a consumer group's rebalance delivers records again, so a count can be reached by
  * duplicates before every partition was read. Records written after the call may or may not be included.
+ * A record a producer wrote twice is there twice, at two offsets: what the test counts is its own choice.
  *
  * The read is a consumer of a fresh group of its own, which starts each partition at `from` (its
- * offsets committed to the group before the consumer joins) and is deleted once the read is over.
+ * offsets committed to the group before the consumer joins) and is deleted once the read is over (kafkajs
+ * has no consumer without a group).
  * Rejects once `timeoutMs` has passed, naming each partition not read to its end and how far it got.
  */
 export async function readTopicToEnd(
@@ -112,7 +115,8 @@ export async function readTopicToEnd(
                 timestamp: Number(m.timestamp),
               });
             }
-            // The batch's last offset counts the records kafkajs does not hand over (control records).
+            // The batch's last offset counts the control records kafkajs does not hand over. (A fetch of
+            // nothing but control records never reaches eachBatch: no producer here writes transactions.)
             const next = Number(batch.lastOffset()) + 1;
             if (next > (position.get(batch.partition) ?? 0)) position.set(batch.partition, next);
             if (!unreached(ends, position).length) resolve();
