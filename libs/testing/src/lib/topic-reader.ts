@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IHeaders, Kafka } from 'kafkajs';
 import { deleteFromBroker } from './test-topics';
 import { uniqueName } from './unique';
@@ -24,10 +25,24 @@ export interface ReadTopicOptions {
    * A partition the map does not name starts at its beginning.
    */
   from?: 'beginning' | PartitionOffsets;
-  /** How long the read may take before it fails, naming the partitions it did not reach. 60 s by default. */
+  /**
+   * How long the read may take before it fails, naming the partitions it did not reach (and what
+   * `missing` still names). 60 s by default.
+   */
   timeoutMs?: number;
   /** The prefix of the throw-away consumer group's name, to tell the reader apart in the broker's logs. */
   groupPrefix?: string;
+  /**
+   * What the caller still waits for among the records read so far (each (partition, offset) once, in
+   * partition then offset order), or null once nothing: a wait for records that a step writes later.
+   * Given, the read does not end at the end offsets of the call while this names something: it takes the
+   * end offsets again every `pollMs` and reads on to them with the same consumer, and on the deadline fails
+   * quoting what this names (what was wanted, what was found). Without it the read ends at the end offsets
+   * of the call.
+   */
+  missing?: (records: readonly TopicRecord[]) => string | null;
+  /** How long a read that `missing` holds up waits at the end offsets before taking them again. 250 ms by default. */
+  pollMs?: number;
 }
 
 /**
@@ -35,7 +50,7 @@ export interface ReadTopicOptions {
  * gives it now: pass it as `from` to `readTopicToEnd` to read only what a later step writes.
  */
 export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
-  return new Map((await topicOffsets(kafka, topic)).map((p) => [p.partition, p.end]));
+  return endOffsetsOf(await topicOffsets(kafka, topic));
 }
 
 /**
@@ -46,17 +61,27 @@ export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<
  * least once and a consumer group's rebalance delivers records again, so a count can be reached by
  * duplicates before every partition was read. Records written after the call may or may not be included.
  * A record a producer wrote twice is there twice, at two offsets: what the test counts is its own choice.
+ * A test waiting for records a step writes later gives `missing`, which says what it waits for: the read
+ * then goes on to the end offsets of later calls, until `missing` names nothing.
  *
  * The read is a consumer of a fresh group of its own (kafkajs has no consumer without a group), deleted
  * once the read is over. It seeks each partition to where `from` starts it whenever it joins the group,
  * before its first fetch, and passes over any record before that: committing the start offsets to the group
- * first (kafkajs's admin `setOffsets`) would cost every read a 5 s wait.
- * Rejects once `timeoutMs` has passed, naming each partition not read to its end and how far it got.
+ * first (kafkajs's admin `setOffsets`) would cost every read a 5 s wait. A read held up by `missing` keeps
+ * its consumer, so waiting costs no group per poll.
+ * Rejects once `timeoutMs` has passed, naming each partition not read to its end and how far it got, and
+ * what `missing` still names.
  */
 export async function readTopicToEnd(
   kafka: Kafka,
   topic: string,
-  { from = 'beginning', timeoutMs = 60_000, groupPrefix = 'it-read-to-end' }: ReadTopicOptions = {},
+  {
+    from = 'beginning',
+    timeoutMs = 60_000,
+    groupPrefix = 'it-read-to-end',
+    missing = () => null,
+    pollMs = 250,
+  }: ReadTopicOptions = {},
 ): Promise<TopicRecord[]> {
   const partitions = (await topicOffsets(kafka, topic)).map((p) => ({
     partition: p.partition,
@@ -66,11 +91,20 @@ export async function readTopicToEnd(
   }));
   // The position is the offset of the next record to read: the read is over when it is each partition's end.
   const position = new Map(partitions.map((p) => [p.partition, p.start]));
-  const ends: PartitionOffsets = new Map(partitions.map((p) => [p.partition, p.end]));
-  if (!unreached(ends, position).length) return [];
+  let ends: PartitionOffsets = new Map(partitions.map((p) => [p.partition, p.end]));
+  if (!unreached(ends, position).length && missing([]) === null) return [];
 
   const starts: PartitionOffsets = new Map(partitions.map((p) => [p.partition, p.start]));
   const read = new Map<string, TopicRecord>();
+  const records = () => [...read.values()].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  // Resolves the wait for the end offsets `ends` holds now, once each partition's position is there.
+  let atEnds: (() => void) | undefined;
+  const reachEnds = () =>
+    new Promise<void>((resolve) => {
+      if (!unreached(ends, position).length) resolve();
+      else atEnds = resolve;
+    });
+  let over = false;
   const groupId = uniqueName(groupPrefix);
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   // The group commits no offsets: on every join (a rebalance's too) each partition starts over at its start.
@@ -83,16 +117,16 @@ export async function readTopicToEnd(
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `${topic} not read to its end offsets within ${timeoutMs} ms: ` +
-                describeUnreached(ends, position),
-            ),
-          ),
-        timeoutMs,
-      );
+      timer = setTimeout(() => {
+        const lacking = missing(records());
+        if (!unreached(ends, position).length) {
+          if (lacking === null) resolve();
+          else reject(new Error(`${topic} read to its end offsets for ${timeoutMs} ms: ${lacking}`));
+          return;
+        }
+        const short = `${topic} not read to its end offsets within ${timeoutMs} ms: ${describeUnreached(ends, position)}`;
+        reject(new Error(lacking === null ? short : `${short}; ${lacking}`));
+      }, timeoutMs);
       consumer
         .run({
           autoCommit: false,
@@ -115,15 +149,27 @@ export async function readTopicToEnd(
             // nothing but control records never reaches eachBatch: no producer here writes transactions.)
             const next = Number(batch.lastOffset()) + 1;
             if (next > (position.get(batch.partition) ?? 0)) position.set(batch.partition, next);
-            if (!unreached(ends, position).length) resolve();
+            if (atEnds && !unreached(ends, position).length) atEnds();
           },
         })
         .catch(reject);
+      // At each end offsets, asks `missing`; while it names something, takes the end offsets again.
+      const readOn = async () => {
+        for (;;) {
+          await reachEnds();
+          if (over || missing(records()) === null) return;
+          await sleep(pollMs);
+          if (over) return;
+          ends = endOffsetsOf(await topicOffsets(kafka, topic));
+        }
+      };
+      readOn().then(resolve, reject);
     });
   } catch (error) {
     failure = error;
     throw error;
   } finally {
+    over = true;
     clearTimeout(timer);
     // Leaving the group and deleting it must not hide why the read failed.
     await consumer
@@ -133,7 +179,7 @@ export async function readTopicToEnd(
         if (failure === undefined) throw error;
       });
   }
-  return [...read.values()].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  return records();
 }
 
 /** The partitions whose position is short of their end offset. */
@@ -150,6 +196,9 @@ export function describeUnreached(ends: PartitionOffsets, positions: PartitionOf
     .map((p) => `partition ${p} at offset ${positions.get(p) ?? 0} of ${ends.get(p)}`)
     .join(', ');
 }
+
+const endOffsetsOf = (offsets: readonly { partition: number; end: number }[]): Map<number, number> =>
+  new Map(offsets.map((p) => [p.partition, p.end]));
 
 async function topicOffsets(
   kafka: Kafka,
