@@ -238,7 +238,6 @@ async function readDeadLetter(eventId: string): Promise<DeadLetterEvent> {
   // The running stack's audit may quarantine the same record too: either letter is the audit's.
   const [letter] = await deadLettersWhere(
     kafka,
-    scratch.group('it-dlq-reader'),
     (d) =>
       d.payload.stage === 'audit' &&
       d.payload.originalEventId === eventId &&

@@ -118,12 +118,7 @@ describe('EnrichBatchUseCase and event times ahead of its clock, on the real bro
       },
     ]);
 
-    const letters = await deadLettersWhere(
-      kafka,
-      scratch.group('it-dlq-reader'),
-      (d) => d.payload.originalTopic === topic,
-      2,
-    );
+    const letters = await deadLettersWhere(kafka, (d) => d.payload.originalTopic === topic, 2);
     const eventIdOf = (d: (typeof letters)[number]) =>
       (JSON.parse(originalValue(d.payload).toString('utf8')) as { eventId: string }).eventId;
     expect(letters.map(eventIdOf).sort()).toEqual([hourAhead.eventId, year2099.eventId].sort());

@@ -34,7 +34,7 @@ function latch(): { done: Promise<void>; open: () => void } {
 
 /** The dead letters whose original topic is `topic`, read from users.dlq's start. */
 const deadLettersFrom = (topic: string, expected: number) =>
-  deadLettersWhere(kafka, scratch.group('it-dlq-reader'), (d) => d.payload.originalTopic === topic, expected);
+  deadLettersWhere(kafka, (d) => d.payload.originalTopic === topic, expected);
 
 /** A topic holding two records: `sampled`, whose traceparent is sampled, and `unsampled`, with a tracestate. */
 async function tracedRecords(prefix: string) {
@@ -157,7 +157,6 @@ describe('BatchConsumer on the real broker', () => {
 
     const [{ letter, headers }] = await deadLetterRecordsWhere(
       kafka,
-      scratch.group('it-noheaders-reader'),
       (d) => d.payload.originalTopic === topic,
     );
     expect(letter.payload).toMatchObject({
@@ -497,12 +496,7 @@ describe('BatchConsumer on the real broker', () => {
       await otel.shutdown();
     }
 
-    const letters = await deadLetterRecordsWhere(
-      kafka,
-      scratch.group('it-trace-dead-reader'),
-      (d) => d.payload.originalTopic === topic,
-      2,
-    );
+    const letters = await deadLetterRecordsWhere(kafka, (d) => d.payload.originalTopic === topic, 2);
     const headersOf = (key: string) => letters.find((l) => l.letter.payload.key === key)!.headers;
     // The sampled record's letter continues its process span; the unsampled one's carries its headers as they came.
     expect(headersOf('sampled')['traceparent']).toBe(seen.get('sampled')!['traceparent']);

@@ -155,12 +155,7 @@ describe('PersistUsersUseCase and event times ahead of its clock, on the real br
       },
     ]);
 
-    const letters = await deadLettersWhere(
-      kafka,
-      scratch.group('it-dlq-reader'),
-      (d) => d.payload.originalTopic === topic,
-      2,
-    );
+    const letters = await deadLettersWhere(kafka, (d) => d.payload.originalTopic === topic, 2);
     // Each holds the refused record exactly as it was read, to replay once corrected.
     const eventIdOf = (d: (typeof letters)[number]) =>
       (JSON.parse(originalValue(d.payload).toString('utf8')) as { eventId: string }).eventId;

@@ -134,11 +134,7 @@ async function cells(client: Client, users: EnrichedUser[]): Promise<string[]> {
 }
 
 async function deadLetterOf(topic: string): Promise<DeadLetterEvent> {
-  const [letter] = await deadLettersWhere(
-    kafka,
-    scratch.group('it-dlq-reader'),
-    (d) => d.payload.originalTopic === topic,
-  );
+  const [letter] = await deadLettersWhere(kafka, (d) => d.payload.originalTopic === topic);
   return letter;
 }
 
