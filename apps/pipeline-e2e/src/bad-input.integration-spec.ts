@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEADERS, SCHEMA_VERSION, TOPICS } from '@sparkflow/contracts';
-import { uniqueName } from '@sparkflow/testing';
+import { topicEndOffsets, uniqueName } from '@sparkflow/testing';
 import type { BadInputCase } from './bad-input-case';
 import { API_KEY, INGESTION, cassandra, deadLettersOfBatch, kafka, settings } from './pipeline-client';
 
@@ -60,6 +60,7 @@ describe(`the bad-input corpus (${cases.length} cases)`, () => {
   it('dead-letters every bad record written to the topics with its reason, and stores the hostile-but-valid ones verbatim', async () => {
     const batchId = uniqueName('bad-input');
     const kafkaCases = cases.filter((c) => c.channel !== 'http');
+    const dlqFrom = await topicEndOffsets(kafka, TOPICS.usersDlq);
     const producer = kafka.producer();
     await producer.connect();
     for (const [i, c] of kafkaCases.entries()) {
@@ -82,7 +83,7 @@ describe(`the bad-input corpus (${cases.length} cases)`, () => {
     await producer.disconnect();
 
     const expectedDead = kafkaCases.filter((c) => c.expect.deadLetter);
-    const dead = await deadLettersOfBatch(batchId, expectedDead.length);
+    const dead = await deadLettersOfBatch(batchId, expectedDead.length, { from: dlqFrom });
     const missing = kafkaCases.flatMap((c, i) => {
       const want = c.expect.deadLetter;
       if (!want) return [];

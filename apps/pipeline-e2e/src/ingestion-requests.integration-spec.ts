@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { request, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import type { Client } from 'cassandra-driver';
-import { randomUserResponse } from '@sparkflow/testing';
+import { TOPICS } from '@sparkflow/contracts';
+import { randomUserResponse, topicEndOffsets } from '@sparkflow/testing';
 import {
   API_KEY,
   INGESTION,
   cassandra,
   deadLettersOfBatch,
+  kafka,
   post,
   settings,
   waitForBatch,
@@ -102,6 +104,7 @@ describe('ingestion requests on the real stack', () => {
     const good = [aPerson(0), aPerson(2), aPerson(3)];
     const badEmail = { ...aPerson(1), email: 42 };
     const badNat = { ...aPerson(4), nat: 'GBR', dob: { date: 'yesterday', age: 1 } };
+    const dlqFrom = await topicEndOffsets(kafka, TOPICS.usersDlq);
     const res = await post('/v1/users', [good[0], badEmail, good[1], badNat, good[2]]);
     expect(res.status).toBe(202);
     const receipt = res.json as {
@@ -128,7 +131,7 @@ describe('ingestion requests on the real stack', () => {
       good.map((p) => p.login.uuid).sort(),
     );
 
-    const letters = await deadLettersOfBatch(receipt.batchId, 2);
+    const letters = await deadLettersOfBatch(receipt.batchId, 2, { from: dlqFrom });
     const letterOf = (uuid: string) => letters.find((l) => l.payload.key === uuid)!.payload;
     expect(letterOf(badEmail.login.uuid)).toMatchObject({
       stage: 'ingestion',

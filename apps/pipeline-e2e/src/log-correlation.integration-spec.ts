@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEADERS, TOPICS } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
-import { uniqueName } from '@sparkflow/testing';
+import { topicEndOffsets, uniqueName } from '@sparkflow/testing';
 import { deadLettersOfBatch, kafka, post, waitForBatch } from './pipeline-client';
 import { exportedSpans as spans, logLines } from './stack-files';
 
@@ -67,6 +67,7 @@ describe('log lines and traces of one record lead to each other', () => {
     const traceId = randomBytes(16).toString('hex');
     const eventId = randomUUID();
     const batchId = uniqueName('e2e-logs-dlq');
+    const dlqFrom = await topicEndOffsets(kafka, TOPICS.usersDlq);
     const producer = kafka.producer();
     await producer.connect();
     try {
@@ -87,7 +88,7 @@ describe('log lines and traces of one record lead to each other', () => {
     } finally {
       await producer.disconnect();
     }
-    await deadLettersOfBatch(batchId, 1);
+    await deadLettersOfBatch(batchId, 1, { from: dlqFrom });
 
     const find = () => ({
       span: spans('enrichment', traceId).find((s) => s.name === 'process users.raw'),

@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TOPICS } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
-import { uniqueName } from '@sparkflow/testing';
-import { cassandra, deadLettersOfBatch, post, userIdsPresent, waitForBatch } from './pipeline-client';
+import { topicEndOffsets, uniqueName } from '@sparkflow/testing';
+import { cassandra, deadLettersOfBatch, kafka, post, userIdsPresent, waitForBatch } from './pipeline-client';
 
 const REPO = resolve(__dirname, '..', '..', '..');
 
@@ -29,6 +30,7 @@ describe('a Cassandra outage while users flow', () => {
   it('ends every user either in Cassandra or on users.dlq with stage persistence — none vanish', async () => {
     const seed = uniqueName('e2e-outage');
     const users = generateUsers({ seed, count: 300 });
+    const dlqFrom = await topicEndOffsets(kafka, TOPICS.usersDlq);
     await stack('down', 'cassandra');
     const res = await post('/v1/synthetic', { count: 300, seed });
     expect(res.status).toBe(202);
@@ -50,7 +52,7 @@ describe('a Cassandra outage while users flow', () => {
       );
       expect(present.size).toBe(counts.persisted);
       if (counts.deadLettered) {
-        const dead = await deadLettersOfBatch(batchId, counts.deadLettered);
+        const dead = await deadLettersOfBatch(batchId, counts.deadLettered, { from: dlqFrom });
         expect(new Set(dead.map((d) => d.payload.stage))).toEqual(new Set(['persistence']));
         expect(dead.every((d) => d.payload.reasons[0].code === 'CASSANDRA_UNAVAILABLE')).toBe(true);
         // Every user is accounted for exactly once: written, or explained on the DLQ.

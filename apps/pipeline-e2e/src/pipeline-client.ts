@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { type BatchCounts, DeadLetterEvent, TOPICS } from '@sparkflow/contracts';
+import type { BatchCounts, DeadLetterEvent } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import {
+  type PartitionOffsets,
   auditHeaders,
   cassandraConnection,
-  deleteFromBroker,
+  deadLettersWhere,
   integrationSettings,
   kafkaConnection,
-  uniqueName,
 } from '@sparkflow/testing';
 
 /** Talks to the running pipeline the way its users do: ingestion's and audit's HTTP APIs, Kafka, Cassandra. */
@@ -65,49 +65,22 @@ export async function waitForBatch(batchId: string, timeoutMs = 180_000): Promis
   );
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-/** Reads users.dlq from the beginning and keeps the dead letters of one batch, until `expected` arrived. */
-export async function deadLettersOfBatch(
+/**
+ * The dead letters of one batch on users.dlq, each event once (`deadLettersWhere`), once at least `expected`
+ * events of the batch were dead-lettered: every one read is returned, so a caller's count of them is a
+ * count of the people refused. `from`, the end offsets taken before the batch was sent, spares reading the
+ * letters older specs left.
+ */
+export const deadLettersOfBatch = (
   batchId: string,
   expected: number,
-  timeoutMs = 60_000,
-): Promise<DeadLetterEvent[]> {
-  const groupId = uniqueName('e2e-dlq-reader');
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.usersDlq, fromBeginning: true });
-  const found: DeadLetterEvent[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${found.length}/${expected} dead letters of ${batchId}`)),
-        timeoutMs,
-      );
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          // users.dlq may hold anything a producer wrote (the hostile-input spec writes raw bytes onto it).
-          const parsed = DeadLetterEvent.safeParse(parseJson(message.value?.toString() ?? 'null'));
-          if (parsed.success && parsed.data.payload.originalBatchId === batchId) found.push(parsed.data);
-          if (found.length >= expected) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-    await deleteFromBroker(kafka, { groups: [groupId], topics: [] });
-  }
-  return found;
-}
+  { from, timeoutMs = 60_000 }: { from?: PartitionOffsets; timeoutMs?: number } = {},
+): Promise<DeadLetterEvent[]> =>
+  deadLettersWhere(kafka, (d) => d.payload.originalBatchId === batchId, expected, {
+    from,
+    timeoutMs,
+    what: `dead letters of batch ${batchId}`,
+  });
 
 export async function userIdsPresent(
   client: ReturnType<typeof cassandra>,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HEADERS, SCHEMA_VERSION, TOPICS, type FullRandomUser } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
-import { uniqueName } from '@sparkflow/testing';
+import { topicEndOffsets, uniqueName } from '@sparkflow/testing';
 import {
   AUDIT,
   AUDIT_HEADERS,
@@ -160,6 +160,7 @@ describe('the pipeline on the real stack', () => {
           value: b.bytes ?? JSON.stringify(envelope(batchId, b.user)),
         })),
       ];
+      const dlqFrom = await topicEndOffsets(kafka, TOPICS.usersDlq);
       const producer = kafka.producer({ idempotent: true });
       await producer.connect();
       await producer.send({
@@ -181,7 +182,7 @@ describe('the pipeline on the real stack', () => {
       const counts = await waitForBatch(batchId);
       expect(counts).toMatchObject({ ingested: records.length, persisted: 201, deadLettered: bad.length });
 
-      const dead = await deadLettersOfBatch(batchId, bad.length);
+      const dead = await deadLettersOfBatch(batchId, bad.length, { from: dlqFrom });
       expect(dead).toHaveLength(bad.length);
       for (const b of bad) {
         const match = dead.find((d) =>
