@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IHeaders } from 'kafkajs';
-import { CONSUMER_GROUPS, kafkaPrincipal } from '@sparkflow/contracts';
+import { CONSUMER_GROUPS, Envelope, kafkaPrincipal } from '@sparkflow/contracts';
 import { groupLag } from '@sparkflow/kafka';
-import { uniqueName } from '@sparkflow/testing';
+import { type PartitionOffsets, type TopicRecord, readTopicToEnd } from '@sparkflow/testing';
 import { kafka } from './pipeline-client';
 
 const REPO = resolve(__dirname, '..', '..', '..');
@@ -65,69 +64,69 @@ export async function resetPipelineGroupsToEarliest(): Promise<void> {
   }
 }
 
-export interface StoredRecord {
+/** A record of one person's event as the broker holds it: its key, value and headers, to produce again. */
+export interface StoredRecord extends Omit<TopicRecord, 'key' | 'value'> {
   topic: string;
-  partition: number;
-  offset: string;
   key: string;
   value: Buffer;
-  headers: IHeaders;
+  eventId: string;
 }
 
 /**
- * The records of `topic` under `key` written since `sinceMs`, read with a throw-away group, in offset
- * order; waits until `expected` of them arrived.
+ * The records of `topic` under `key` written since `from` (end offsets taken before the records were
+ * sent), one per event of `eventIds`, in offset order. Reads to the end offsets, and again every 250 ms
+ * until every event is there (`readTopicToEnd`), for at most 60 s: an event is one record however many
+ * times it was written (a retried produce, a stage that worked a redelivered record again) or read (a
+ * rebalance), the first one kept. Fails naming what was wanted and found, or when the key holds records
+ * of any other event.
  */
 export async function recordsOf(
   topic: string,
   key: string,
-  sinceMs: number,
-  expected: number,
+  from: PartitionOffsets,
+  eventIds: readonly string[],
 ): Promise<StoredRecord[]> {
-  const groupId = uniqueName('e2e-records');
-  const admin = kafka.admin();
-  await admin.connect();
+  // By event id; a record under the key without a readable envelope by its place, so it is reported.
+  const eventsOf = (records: readonly TopicRecord[]) => {
+    const events = new Map<string, StoredRecord>();
+    for (const r of records) {
+      if (r.key?.toString() !== key || !r.value) continue;
+      const eventId = eventIdOf(r.value) ?? `no event (${r.partition}:${r.offset})`;
+      if (!events.has(eventId)) events.set(eventId, { ...r, topic, key, value: r.value, eventId });
+    }
+    return events;
+  };
+  const others = (events: Map<string, StoredRecord>) =>
+    [...events.keys()].filter((id) => !eventIds.includes(id));
+  const events = eventsOf(
+    await readTopicToEnd(kafka, topic, {
+      from,
+      groupPrefix: 'e2e-records',
+      missing: (read) => {
+        const found = eventsOf(read);
+        const lacking = eventIds.filter((id) => !found.has(id));
+        if (!lacking.length) return null;
+        const other = others(found);
+        return (
+          `wanted ${eventIds.length} events of ${key}, found ${found.size - other.length}; missing ${lacking.join(', ')}` +
+          (other.length ? `; others ${other.join(', ')}` : '')
+        );
+      },
+    }),
+  );
+  const other = others(events);
+  if (other.length)
+    throw new Error(
+      `${topic} holds records of ${key} not among its ${eventIds.length} events: ${other.join(', ')}`,
+    );
+  return [...events.values()];
+}
+
+/** The event id of a record's envelope, or null when its value holds none. */
+function eventIdOf(value: Buffer): string | null {
   try {
-    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, e.high]));
-    // A partition with nothing written since then answers -1: start it at its end.
-    const partitions = (await admin.fetchTopicOffsetsByTimestamp(topic, sinceMs)).map((p) => ({
-      partition: p.partition,
-      offset: Number(p.offset) < 0 ? (ends.get(p.partition) ?? p.offset) : p.offset,
-    }));
-    await admin.setOffsets({ groupId, topic, partitions });
-  } finally {
-    await admin.disconnect();
+    return Envelope.parse(JSON.parse(value.toString('utf8'))).eventId;
+  } catch {
+    return null;
   }
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic });
-  const found: StoredRecord[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${found.length}/${expected} records of ${key} on ${topic}`)),
-        60_000,
-      );
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          if (message.key?.toString() !== key || !message.value) return;
-          found.push({
-            topic,
-            partition,
-            offset: message.offset,
-            key,
-            value: message.value,
-            headers: message.headers ?? {},
-          });
-          if (found.length >= expected) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return found.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
 }

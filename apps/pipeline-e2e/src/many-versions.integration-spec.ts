@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RawUserEvent, TOPICS, eventTimeMicros, type RandomUser } from '@sparkflow/contracts';
 import { enrichUser } from '@sparkflow/enrichment-core';
 import { generateUsers } from '@sparkflow/sources';
-import { expectedUsersRow, plainRow } from '@sparkflow/testing';
+import { type PartitionOffsets, expectedUsersRow, plainRow, topicEndOffsets } from '@sparkflow/testing';
 import { cassandra, kafka, post, waitForBatch } from './pipeline-client';
 import { recordsOf, waitForNoLag, type StoredRecord } from './consumer-groups';
 
@@ -64,29 +64,39 @@ async function expectOnlyCurrentEmail(
 describe('one person, many versions', () => {
   const N = 6;
   let client: Client;
-  const since = Date.now() - 1000;
+  // Where users.raw and users.enriched ended before the first version was sent: each is read from there.
+  let rawFrom: PartitionOffsets;
+  let enrichedFrom: PartitionOffsets;
   beforeAll(async () => {
     client = cassandra();
     await client.connect();
+    [rawFrom, enrichedFrom] = await Promise.all([
+      topicEndOffsets(kafka, TOPICS.usersRaw),
+      topicEndOffsets(kafka, TOPICS.usersEnriched),
+    ]);
   });
   afterAll(() => client.shutdown());
 
   const userId = randomUUID();
   const inOneRequest = versionsOf(userId, 'many-versions-in-one-request', N);
   const acrossRequests = versionsOf(userId, 'many-versions-across-requests', N);
+  /** The event ids ingestion gave the versions, in the order they were sent. */
+  const sent: string[] = [];
 
   it(`keeps exactly the last of ${N} versions sent in one request, every column`, async () => {
     const res = await post('/v1/users', inOneRequest);
     expect(res.status).toBe(202);
+    const eventIds = res.json['eventIds'] as string[];
+    sent.push(...eventIds);
     await waitForBatch(res.json['batchId'] as string);
-    const raws = await recordsOf(TOPICS.usersRaw, userId, since, N);
+    const raws = await recordsOf(TOPICS.usersRaw, userId, rawFrom, eventIds);
     const times = raws.map((r) =>
       eventTimeMicros(RawUserEvent.parse(JSON.parse(r.value.toString('utf8'))).producedAt),
     );
     expect(new Set(times).size).toBe(N); // no two versions share a write timestamp
     const { row, writeTimes } = await stored(client, userId);
     expect(row).toEqual(expectedRow(raws));
-    expect(row!['event_id']).toBe((res.json['eventIds'] as string[])[N - 1]); // last in the request is last in event order
+    expect(row!['event_id']).toBe(eventIds[N - 1]); // last in the request is last in event order
     expect([...writeTimes]).toEqual([String(times.reduce((a, b) => (b > a ? b : a)))]);
     await expectOnlyCurrentEmail(client, userId, inOneRequest, String(row!['email']));
   });
@@ -99,7 +109,8 @@ describe('one person, many versions', () => {
       eventIds.push(...(res.json['eventIds'] as string[]));
       await waitForBatch(res.json['batchId'] as string);
     }
-    const raws = await recordsOf(TOPICS.usersRaw, userId, since, 2 * N);
+    sent.push(...eventIds);
+    const raws = await recordsOf(TOPICS.usersRaw, userId, rawFrom, sent);
     const { row, writeTimes } = await stored(client, userId);
     expect(row).toEqual(expectedRow(raws));
     expect(row!['event_id']).toBe(eventIds[N - 1]);
@@ -109,8 +120,8 @@ describe('one person, many versions', () => {
 
   it('is not changed by every one of those events delivered again, raw and enriched, newest first', async () => {
     const before = await stored(client, userId);
-    const raws = await recordsOf(TOPICS.usersRaw, userId, since, 2 * N);
-    const enriched = await recordsOf(TOPICS.usersEnriched, userId, since, 2 * N);
+    const raws = await recordsOf(TOPICS.usersRaw, userId, rawFrom, sent);
+    const enriched = await recordsOf(TOPICS.usersEnriched, userId, enrichedFrom, sent);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     try {
