@@ -116,6 +116,7 @@ describe('audit query API', () => {
           partition: 2,
           offset: '41',
           producedAt: '2026-11-30T08:00:00.000Z',
+          appendedAt: '2026-11-30T08:00:00.004Z',
           recordedAt: '2026-11-30T08:00:01.000Z',
           reasons: null,
         },

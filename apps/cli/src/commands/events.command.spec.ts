@@ -1,6 +1,11 @@
 import { inPipelineOrder, type LineageStep } from './events.command';
 
-const step = (topic: string, timestamp: string | null, producedAt: string | null = null): LineageStep => ({
+const step = (
+  topic: string,
+  timestamp: string | null,
+  producedAt: string | null = null,
+  appendedAt: string | null = null,
+): LineageStep => ({
   eventId: '0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40',
   topic,
   outcome: 'enriched',
@@ -10,6 +15,7 @@ const step = (topic: string, timestamp: string | null, producedAt: string | null
   partition: 0,
   offset: '0',
   producedAt,
+  appendedAt,
   recordedAt: '2026-11-30T10:00:09.000Z',
   reasons: null,
   timestamp,
@@ -38,5 +44,19 @@ describe('an event lineage', () => {
       step('users.raw', '2026-11-30T10:00:00.000Z'),
     ];
     expect(inPipelineOrder(steps).map((s) => s.topic)).toEqual(['users.raw', 'users.enriched', 'users.dlq']);
+  });
+
+  it("orders records Kafka no longer holds by when the audit says the broker appended them, before their producers' clocks", () => {
+    // The producers' clocks disagree by a second; the broker's append times are one clock.
+    const steps = [
+      step('users.persisted', null, '2026-11-30T10:00:00.000Z', '2026-11-30T10:00:00.300Z'),
+      step('users.enriched', null, '2026-11-30T10:00:01.000Z', '2026-11-30T10:00:00.200Z'),
+      step('users.raw', null, '2026-11-30T10:00:00.500Z', '2026-11-30T10:00:00.100Z'),
+    ];
+    expect(inPipelineOrder(steps).map((s) => s.topic)).toEqual([
+      'users.raw',
+      'users.enriched',
+      'users.persisted',
+    ]);
   });
 });

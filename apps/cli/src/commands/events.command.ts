@@ -92,7 +92,7 @@ const TOPIC_RANK: Record<string, number> = {
  * the one it came from: order by record time, then by the topics' place in the pipeline.
  */
 export function inPipelineOrder(steps: readonly LineageStep[]): LineageStep[] {
-  const time = (s: LineageStep) => Date.parse(s.timestamp ?? s.producedAt ?? s.recordedAt);
+  const time = (s: LineageStep) => Date.parse(s.timestamp ?? s.appendedAt ?? s.producedAt ?? s.recordedAt);
   return [...steps].sort(
     (a, b) => time(a) - time(b) || (TOPIC_RANK[a.topic] ?? 9) - (TOPIC_RANK[b.topic] ?? 9),
   );
@@ -141,7 +141,7 @@ Exit codes: 0 found, 1 the audit has no such event, 2 not an event id.`,
         { header: 'OUTCOME', value: (s) => s.outcome },
         { header: 'PARTITION', value: (s) => s.partition, align: 'right' },
         { header: 'OFFSET', value: (s) => s.offset, align: 'right' },
-        { header: 'TIME', value: (s) => s.timestamp ?? s.producedAt },
+        { header: 'TIME', value: (s) => s.timestamp ?? s.appendedAt ?? s.producedAt },
         { header: 'TRACE ID', value: (s) => s.traceId },
         { header: 'BATCH', value: (s) => s.batchId },
       ]);

@@ -144,7 +144,14 @@ export interface AuditTrailEvent {
   partition: number | null;
   /** The record's offset on `topic` (a 64-bit integer, as text); null where `partition` is. */
   offset: string | null;
+  /** When the stage that wrote the record made it (that stage's clock); null where the audit never read one. */
   producedAt: string | null;
+  /**
+   * When the broker appended the record (its Kafka timestamp, the broker's one clock for every stage), so
+   * the gaps between an event's stages are measured on one clock; null for a person ingestion refused, and
+   * for rows recorded before the audit kept it.
+   */
+  appendedAt: string | null;
   recordedAt: string;
   /** Why it was dead-lettered, when `outcome` is `dead-lettered`. */
   reasons: DeadLetterReason[] | null;

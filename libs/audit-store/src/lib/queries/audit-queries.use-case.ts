@@ -14,6 +14,7 @@ export function auditTrailEventOf(e: AuditEventEntity): AuditTrailEvent {
     partition: e.partition,
     offset: e.offset === null ? null : String(e.offset),
     producedAt: e.producedAt ? new Date(e.producedAt).toISOString() : null,
+    appendedAt: e.appendedAt ? new Date(e.appendedAt).toISOString() : null,
     recordedAt: new Date(e.recordedAt).toISOString(),
     reasons: e.reasons,
   };
