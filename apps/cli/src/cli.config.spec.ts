@@ -174,6 +174,23 @@ describe('loadCliConfig', () => {
     );
   });
 
+  it('refuses a service URL holding a user or password, naming the variable and never the password', () => {
+    for (const url of [
+      'http://user:s3cret-pw@127.0.0.1:3003',
+      'https://user@audit.example',
+      'http://:s3cret-pw@a:1',
+    ]) {
+      let message = '';
+      try {
+        loadCliConfig({ AUDIT_URL: url });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/^ {2}AUDIT_URL: a URL without a user or password/m);
+      expect(message).not.toContain('s3cret-pw');
+    }
+  });
+
   it("takes the stall time and the producer of dlq replay from the services' Kafka settings", () => {
     expect(loadCliConfig({})).toMatchObject({
       stallAfterSeconds: 60,

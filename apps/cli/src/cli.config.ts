@@ -20,6 +20,15 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(1).max(65535);
 
 /**
+ * A SparkFlow API's base URL: http(s), without a user or password (Node's fetch refuses to send a request
+ * to a URL holding them, and the API key goes in `x-api-key`). The message never repeats the URL.
+ */
+const apiUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).refine((url) => {
+  const { username, password } = new URL(url);
+  return !username && !password;
+}, 'a URL without a user or password (the API key is sent in x-api-key, from the API_KEYS settings)');
+
+/**
  * The services' API keys, as they take them; the CLI sends one in the `x-api-key` header, which carries
  * visible ASCII (spaces inside) and nothing else, so any other key could not even be sent.
  */
@@ -49,10 +58,10 @@ const Env = KafkaEnv.extend(kafkaAuthEnv('cli').shape)
     ENRICHMENT_HTTP_PORT: httpPort(3001),
     PERSISTENCE_HTTP_PORT: httpPort(3002),
     /** Base URLs when the APIs are not on this machine (Compose, Kubernetes); default http://127.0.0.1:<port>. */
-    INGESTION_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
-    AUDIT_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
-    ENRICHMENT_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
-    PERSISTENCE_URL: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional(),
+    INGESTION_URL: apiUrl.optional(),
+    AUDIT_URL: apiUrl.optional(),
+    ENRICHMENT_URL: apiUrl.optional(),
+    PERSISTENCE_URL: apiUrl.optional(),
     /** Comma-separated; the CLI sends the first in `x-api-key`. */
     INGESTION_API_KEYS: headerKeys('dev-ingestion-key'),
     /** Comma-separated; the CLI sends the first in `x-api-key` to the audit (`--audit-key` wins). */

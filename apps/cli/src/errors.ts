@@ -45,13 +45,66 @@ export class ComponentDownError extends CliError {
   }
 }
 
+/**
+ * Whether `e` is an error, from any realm: fetch's errors and DOMExceptions are made by Node's own code,
+ * which a test sandbox's `Error` is not the class of.
+ */
+const isError = (e: unknown): e is Error & { cause?: unknown; code?: unknown; errors?: unknown } =>
+  e instanceof Error ||
+  (typeof e === 'object' &&
+    e !== null &&
+    typeof (e as Error).message === 'string' &&
+    typeof (e as Error).name === 'string');
+
+/** The settings an API's address comes from, to name when the address cannot be used. */
+const ADDRESS_SETTINGS: Partial<Record<ComponentLabel, string>> = {
+  'ingestion API': 'INGESTION_URL or INGESTION_HTTP_PORT',
+  'audit API': 'AUDIT_URL or AUDIT_HTTP_PORT',
+};
+
+/**
+ * Why an HTTP request to `address` got no answer, in words, or null when it is the component being down.
+ * Node's fetch never connects to a port the Fetch standard blocks (6000, 6665–6669, 10080 and others:
+ * https://fetch.spec.whatwg.org/#port-blocking) and says only "bad port"; starting the stack would not help.
+ */
+export function unusableAddress(address: string, err: unknown): string | null {
+  if (rootReason(err) !== 'bad port') return null;
+  return `Node's HTTP client refuses port ${new URL(address).port}, one the Fetch standard blocks (https://fetch.spec.whatwg.org/#port-blocking)`;
+}
+
+/**
+ * The error of an HTTP request to a SparkFlow API that got no answer: a port it cannot be asked on is a
+ * setting to change (exit 2, naming it); a request that timed out names the time; anything else is the
+ * component being down.
+ */
+export function unanswered(
+  component: ComponentLabel,
+  address: string,
+  timeoutMs: number,
+  err: unknown,
+): CliError {
+  const unusable = unusableAddress(address, err);
+  if (unusable) {
+    const settings = ADDRESS_SETTINGS[component] ?? 'its address setting';
+    return new UsageError(
+      `${component} at ${address} cannot be asked: ${unusable}. Serve it on another port and set ${settings}.`,
+    );
+  }
+  if (isError(err) && err.name === 'TimeoutError')
+    return new CliError(
+      `${component} at ${address} did not answer within ${timeoutMs / 1000} s.\n` +
+        `  \`npx sparkflow stack status\` shows whether it is running and ready; \`npx sparkflow top\` shows how busy it is.`,
+    );
+  return new ComponentDownError(component, address, rootReason(err));
+}
+
 /** The innermost message of an error chain: `fetch failed` says little, its cause `ECONNREFUSED` says it all. */
 export function rootReason(err: unknown): string {
   let e: unknown = err;
-  for (let i = 0; i < 5 && e instanceof Error && e.cause instanceof Error; i++) e = e.cause;
-  if (e instanceof AggregateError && e.errors.length) e = e.errors[0];
-  if (e instanceof Error) {
-    const code = (e as NodeJS.ErrnoException).code;
+  for (let i = 0; i < 5 && isError(e) && isError(e.cause); i++) e = e.cause;
+  if (isError(e) && Array.isArray(e.errors) && e.errors.length) e = e.errors[0];
+  if (isError(e)) {
+    const code = typeof e.code === 'string' ? e.code : undefined;
     return code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
   }
   return String(e);

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { buildProgram } from '../main';
-import { CliError, EXIT } from '../errors';
-import { auditEntity } from './api';
+import { CliError, ComponentDownError, EXIT, unanswered } from '../errors';
+import { auditEntity, callApi } from './api';
 
 /** A local HTTP server answering every request with what `answer` says, and the paths it was asked. */
 function server() {
@@ -156,5 +156,36 @@ describe('asking the audit for one entity', () => {
       expect(err?.message).toMatch(/^no batch b-7 in the audit/);
       expect(err?.exitCode).toBe(EXIT.failure);
     });
+  });
+});
+
+describe('an API call that gets no answer', () => {
+  it('names the settings of an address on a port Node will not connect to, as a setting to change', async () => {
+    // 6000 is on the Fetch standard's list of blocked ports: fetch refuses it before connecting.
+    const err = await callApi('audit API', 'http://127.0.0.1:6000', '/v1/batches').then(
+      () => null,
+      (e: unknown) => e as CliError,
+    );
+    expect(err?.exitCode).toBe(EXIT.usage);
+    expect(err?.message).toContain('refuses port 6000');
+    expect(err?.message).toContain('AUDIT_URL or AUDIT_HTTP_PORT');
+    expect(err?.message).not.toContain('Start the stack');
+  });
+
+  it('says how long it waited when the API did not answer in time, not that it is down', () => {
+    const timedOut = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    const err = unanswered('ingestion API', 'http://127.0.0.1:3000', 15_000, timedOut);
+    expect(err.message).toMatch(/^ingestion API at http:\/\/127\.0\.0\.1:3000 did not answer within 15 s\./);
+    expect(err.message).not.toContain('Start the stack');
+    expect(err.exitCode).toBe(EXIT.failure);
+  });
+
+  it('is the component being down when the connection is refused', () => {
+    const refused = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+    });
+    const err = unanswered('audit API', 'http://127.0.0.1:1', 15_000, refused);
+    expect(err).toBeInstanceOf(ComponentDownError);
+    expect(err.message).toContain('ECONNREFUSED');
   });
 });

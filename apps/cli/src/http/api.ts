@@ -1,4 +1,7 @@
-import { CliError, ComponentDownError, rootReason, type ComponentLabel } from '../errors';
+import { CliError, unanswered, type ComponentLabel } from '../errors';
+
+/** How long an API call may take before the CLI gives up on it. */
+const API_TIMEOUT_MS = 15_000;
 
 /** Where the key an API refused comes from, so a 401 says what to change. */
 const KEY_SETTING: Partial<Record<ComponentLabel, string>> = {
@@ -28,10 +31,10 @@ export async function callApi<T>(
         ...init.headers,
       },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
     });
   } catch (err) {
-    throw new ComponentDownError(component, base, rootReason(err));
+    throw unanswered(component, base, API_TIMEOUT_MS, err);
   }
   const text = await res.text();
   let body: unknown = text;

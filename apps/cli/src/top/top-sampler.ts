@@ -1,7 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { TOPICS, readinessProblems, type BatchList } from '@sparkflow/contracts';
 import type { CliConfig, ServiceReplica } from '../cli.config';
-import { rootReason } from '../errors';
+import { rootReason, unusableAddress } from '../errors';
 import { recordsAt } from '../kafka/reader';
 import { stageGroups } from '../pipeline/stages';
 import { parsePrometheusText } from './prometheus-text';
@@ -42,7 +42,12 @@ async function probe({ name: replica, url: base }: ServiceReplica): Promise<Serv
           detail: `no answer within ${PROBE_TIMEOUT_MS} ms at ${base}`,
           metrics: null,
         }
-      : { replica, health: 'down', detail: `${base}: ${rootReason(err)}`, metrics: null };
+      : {
+          replica,
+          health: 'down',
+          detail: `${base}: ${unusableAddress(base, err) ?? rootReason(err)}`,
+          metrics: null,
+        };
   }
 }
 
