@@ -58,9 +58,12 @@ const isAuthorizationError = (err: unknown) =>
 
 /**
  * Rethrows a broker that cannot be reached as the error that says how to start it, and a refused login
- * or a refused operation as one that names the settings to check.
+ * or a refused operation as one that names the settings to check; an error the CLI already explained
+ * passes through unchanged.
  */
 export function explainKafkaError(cfg: CliConfig, err: unknown): never {
+  // Already explained (by `withAdmin` under a read, say): explaining it again would nest the message.
+  if (err instanceof CliError) throw err;
   if (isAuthenticationError(err))
     throw new CliError(
       `Kafka at ${cfg.kafkaBrokers.join(',')} refused the login of ${cfg.kafkaLogin.username} ` +
