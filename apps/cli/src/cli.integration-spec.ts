@@ -3,7 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { HEADERS, SCHEMA_VERSION, TOPICS, TOPIC_SPECS } from '@sparkflow/contracts';
+import {
+  HEADERS,
+  SCHEMA_VERSION,
+  TOPICS,
+  TOPIC_SPECS,
+  devKafkaPassword,
+  kafkaPrincipal,
+} from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import {
   auditHeaders,
@@ -607,4 +614,24 @@ describe('backfill, dead letters and users on the running pipeline', () => {
       });
     }
   });
+});
+
+describe("sparkflow with a service's Kafka login, which may read a topic but not use the CLI's groups", () => {
+  const { user } = kafkaPrincipal('enrichment');
+  const login = { KAFKA_USERNAME: user, KAFKA_PASSWORD: devKafkaPassword(user) };
+
+  it.each([
+    ['dlq list', ['dlq', 'list', '--limit', '1']],
+    ['dlq stats', ['dlq', 'stats']],
+    ['topics tail', ['topics', 'tail', TOPICS.usersDlq, '--limit', '1']],
+  ])(
+    '%s exits 1 naming the principal and the group it was refused, without a stack trace',
+    async (_, args) => {
+      const r = await sparkflow(args, login);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`Kafka refused ${user} the consumer group the CLI reads with`);
+      expect(r.stderr).toContain('KAFKA_USERNAME');
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    },
+  );
 });

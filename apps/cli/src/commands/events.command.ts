@@ -6,7 +6,7 @@ import { contextOf } from '../context';
 import { parseUuid } from './options';
 import { CliError } from '../errors';
 import { auditEntity } from '../http/api';
-import { cliKafka, withAdmin } from '../kafka/connection';
+import { cliKafka, explainKafkaError, withAdmin } from '../kafka/connection';
 import { recordsAt } from '../kafka/reader';
 import { headersOf } from '../kafka/records';
 import { traceIdOf } from '../pipeline/stages';
@@ -49,7 +49,7 @@ async function kafkaRecords(
       topic,
       list.map((s) => ({ partition: s.partition, offset: BigInt(s.offset) })),
       high,
-    );
+    ).catch((err: unknown) => explainKafkaError(cfg, err));
     for (const s of list) {
       const m = got.get(`${s.partition}:${s.offset}`);
       // recordsAt answers the first record at or after the offset; only the exact one is this event's.

@@ -1,12 +1,17 @@
-import { KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
+import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError, ComponentDownError } from '../errors';
 import { explainKafkaError } from './connection';
+import { GroupJoinError } from './reader';
 
 const cfg = {
   kafkaBrokers: ['127.0.0.1:39092'],
   kafkaLogin: { mechanism: 'scram-sha-512', username: 'sparkflow-enrichment', password: 'pw' },
 } as CliConfig;
+
+/** A broker's refusal as kafkajs makes it (its typings take only a message, its code takes the broker's error). */
+const protocolError = (type: string, code: number, message: string) =>
+  new KafkaJSProtocolError({ type, code, retriable: false, message } as unknown as Error);
 
 const explained = (err: unknown): unknown => {
   try {
@@ -34,6 +39,29 @@ describe('explainKafkaError', () => {
     );
     expect(err).toBeInstanceOf(ComponentDownError);
     expect((err as Error).message.match(/not reachable/g)).toHaveLength(1);
+  });
+
+  it("names the principal and the CLI's consumer group when kafkajs found no coordinator for it", () => {
+    const err = explained(
+      new GroupJoinError(
+        'sparkflow-cli-1',
+        Object.assign(new Error('Failed to find group coordinator'), {
+          name: 'KafkaJSGroupCoordinatorNotFound',
+        }),
+      ),
+    );
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(1);
+    expect((err as Error).message).toMatch(
+      /^Kafka refused sparkflow-enrichment the consumer group .*sparkflow-cli-1/,
+    );
+    expect((err as Error).message).toContain('KAFKA_USERNAME');
+  });
+
+  it('explains a group the broker refused by name like any refused operation', () => {
+    const refused = protocolError('GROUP_AUTHORIZATION_FAILED', 30, 'Not authorized to access group');
+    const err = explained(new GroupJoinError('sparkflow-cli-1', refused));
+    expect((err as Error).message).toMatch(/^Kafka refused sparkflow-enrichment this operation .*ACLs/);
   });
 
   it('rethrows what is not a Kafka failure as it is', () => {

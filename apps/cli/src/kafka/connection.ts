@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError, ComponentDownError, rootReason } from '../errors';
+import { CLI_GROUP_PREFIX, GroupJoinError } from './reader';
 
 /**
  * A kafkajs client for a person waiting at a prompt: short timeouts and few retries, so a stopped broker
@@ -78,6 +79,15 @@ export function explainKafkaError(cfg: CliConfig, err: unknown): never {
     );
   if (isConnectionError(err))
     throw new ComponentDownError('Kafka', cfg.kafkaBrokers.join(','), rootReason(err));
+  // kafkajs drops the broker's answer when it looks for a group's coordinator, so its GROUP_AUTHORIZATION_FAILED
+  // comes out as "Failed to find group coordinator", from a broker that has just answered the CLI.
+  if (err instanceof GroupJoinError && causes(err).some((e) => e.name === 'KafkaJSGroupCoordinatorNotFound'))
+    throw new CliError(
+      `Kafka refused ${cfg.kafkaLogin.username} the consumer group the CLI reads with (${err.groupId}: no ` +
+        `coordinator was given, as when its ACLs do not allow the group). The CLI reads with groups named ` +
+        `${CLI_GROUP_PREFIX}…, which the sparkflow-cli principal is granted: check KAFKA_USERNAME; the ` +
+        'principals and their ACLs are declared in libs/contracts (kafka-access.ts).',
+    );
   throw err;
 }
 

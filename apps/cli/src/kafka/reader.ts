@@ -9,6 +9,20 @@ export interface PartitionRange {
   to?: bigint;
 }
 
+/**
+ * The reader's consumer could not join its throw-away group: kafkajs reports that as a crash, after which
+ * the read cannot start. `cause` is kafkajs's error.
+ */
+export class GroupJoinError extends Error {
+  constructor(
+    readonly groupId: string,
+    cause: Error,
+  ) {
+    super(`joining consumer group ${groupId}: ${cause.message}`, { cause });
+    this.name = 'GroupJoinError';
+  }
+}
+
 /** What the handler wants next on this partition. */
 export type Directive = 'continue' | 'stop-partition' | 'stop' | { seek: bigint };
 
@@ -44,8 +58,9 @@ export async function readRanges(
   }
   if (!open.size) return;
 
+  const groupId = `${CLI_GROUP_PREFIX}${randomUUID()}`;
   const consumer = kafka.consumer({
-    groupId: `${CLI_GROUP_PREFIX}${randomUUID()}`,
+    groupId,
     maxWaitTimeInMs: 250,
     // The broker already answered the admin client; joining a group may still meet a coordinator that is
     // loading or rebalancing under load, which is worth a few retries.
@@ -58,6 +73,8 @@ export async function readRanges(
     finish = resolve;
     fail = reject;
   });
+  // A failure before `done` is awaited (the group could not be joined) is thrown from the start-up instead.
+  done.catch(() => undefined);
   const close = (p: number) => {
     open.delete(p);
     consumer.pause([{ topic, partitions: [p] }]);
@@ -76,7 +93,9 @@ export async function readRanges(
   };
   stillMoving();
 
+  let startFailure: Error | undefined;
   const offCrash = consumer.on(consumer.events.CRASH, (e) => {
+    startFailure = e.payload.error;
     // kafkajs restarts itself after retriable errors; only a crash it gives up on ends the read.
     if (!e.payload.restart) fail(e.payload.error);
   });
@@ -120,6 +139,10 @@ export async function readRanges(
         if (to !== undefined && (position.get(p) ?? 0n) >= to) close(p);
       },
     });
+    // run() resolves even when joining the group failed (a login that may read the topic but not use the
+    // group, say): kafkajs reports it as a crash and has already let go of the group, so a seek would only
+    // fail with "consumer#run must be called first". The crash is the reason.
+    if (startFailure) throw new GroupJoinError(groupId, startFailure);
     const wanted = new Set(ranges.map((r) => r.partition));
     for (const r of ranges) consumer.seek({ topic, partition: r.partition, offset: r.from.toString() });
     const others = (opts.allPartitions ?? []).filter((x) => !wanted.has(x));
