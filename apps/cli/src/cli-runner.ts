@@ -30,13 +30,17 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   });
 }
 
-export async function runCliJson<T>(args: readonly string[]): Promise<T> {
-  const r = await runCli([...args, '--json']);
+export async function runCliJson<T>(args: readonly string[], env: Record<string, string> = {}): Promise<T> {
+  const r = await runCli([...args, '--json'], env);
   if (r.code !== 0) throw new Error(`sparkflow ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs = 90_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -536,8 +536,16 @@ describe('backfill, dead letters and users on the running pipeline', () => {
       '--dry-run',
     ]);
     expect(dry).toEqual({ dryRun: true, replayed: [expect.objectContaining({ partition: null })] });
-
-    // … and the fixed one is replayed under the original key, keeping the event id.
+    // With the other producer client, a dry run still makes no producer: it neither fails nor publishes.
+    const platformatic = { KAFKA_PRODUCER_CLIENT: 'platformatic' };
+    const dryPlatformatic = await sparkflow(
+      ['dlq', 'replay', '--event', dead.dlqEventId, '--dry-run', '--json'],
+      platformatic,
+    );
+    expect(dryPlatformatic.code).toBe(0);
+    expect(JSON.parse(dryPlatformatic.stdout)).toEqual(dry);
+    // … and the fixed one is replayed under the original key, keeping the event id (sent by
+    // @platformatic/kafka, which the CLI's client gives the brokers and principal).
     const replay = await json<{
       replayed: {
         dlqEventId: string;
@@ -547,7 +555,10 @@ describe('backfill, dead letters and users on the running pipeline', () => {
         partition: number;
         offset: string;
       }[];
-    }>(['dlq', 'replay', '--event', dead.dlqEventId, '--payload-file', join(dir, 'fixed.json')]);
+    }>(
+      ['dlq', 'replay', '--event', dead.dlqEventId, '--payload-file', join(dir, 'fixed.json')],
+      platformatic,
+    );
     expect(replay.replayed).toEqual([
       expect.objectContaining({ dlqEventId: dead.dlqEventId, topic: TOPICS.usersRaw, key: userId, eventId }),
     ]);

@@ -9,6 +9,7 @@ import {
   originalValue,
   replayClock,
   replayDeadLetters,
+  type RecordPublisher,
   type ReplayResult,
 } from '@sparkflow/kafka';
 import { contextOf } from '../context';
@@ -314,14 +315,18 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
         }
       }
 
-      const producer = new EventProducer(kafka, cfg.producer);
+      // A dry run publishes nothing, so it makes no producer (nor connects one).
+      const producer = opts.dryRun ? null : new EventProducer(kafka, cfg.producer);
       let replayed: ReplayResult[] = [];
       try {
-        replayed = await replayDeadLetters(producer, records, { corrected, dryRun: opts.dryRun });
+        replayed = await replayDeadLetters(producer ?? PUBLISHES_NOTHING, records, {
+          corrected,
+          dryRun: opts.dryRun,
+        });
       } catch (err) {
         explainKafkaError(cfg, err);
       } finally {
-        await producer.disconnect().catch(() => undefined);
+        await producer?.disconnect().catch(() => undefined);
       }
 
       if (out.json) return out.data({ dryRun: Boolean(opts.dryRun), replayed });
@@ -346,6 +351,11 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
 
   return dlq;
 }
+
+/** What a dry run hands `replayDeadLetters`, which never sends on a dry run. */
+const PUBLISHES_NOTHING: RecordPublisher = {
+  sendRecords: () => Promise.reject(new Error('a dry run publishes nothing')),
+};
 
 interface ReplayOptions extends FilterOptions {
   event?: string[];

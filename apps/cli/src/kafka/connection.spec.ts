@@ -1,7 +1,8 @@
+import { kafkaOrigin } from '@sparkflow/kafka';
 import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError, ComponentDownError } from '../errors';
-import { explainKafkaError } from './connection';
+import { cliKafka, explainKafkaError } from './connection';
 import { GroupJoinError } from './reader';
 
 const cfg = {
@@ -21,6 +22,18 @@ const explained = (err: unknown): unknown => {
   }
   throw new Error('explainKafkaError returned');
 };
+
+describe('cliKafka', () => {
+  it('is a client a producer can send with through either library: its brokers and principal are recorded', () => {
+    const origin = kafkaOrigin(cliKafka(cfg));
+    expect(origin?.settings).toEqual({
+      clientId: 'sparkflow-cli',
+      brokers: cfg.kafkaBrokers,
+      credentials: cfg.kafkaLogin,
+    });
+    expect(origin?.bounds).toMatchObject({ connectionTimeoutMs: 2000, retries: 2 });
+  });
+});
 
 describe('explainKafkaError', () => {
   it('passes an error the CLI already explained through unchanged, so it is not nested in another', () => {

@@ -1,22 +1,28 @@
-import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
+import { createKafka, type KafkaClientBounds } from '@sparkflow/kafka';
+import type { Admin, Kafka } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError, ComponentDownError, rootReason } from '../errors';
 import { CLI_GROUP_PREFIX, GroupJoinError } from './reader';
 
+/** Short timeouts and few retries: a stopped broker is reported in seconds, not after the services' patience. */
+export const CLI_KAFKA_BOUNDS: Partial<KafkaClientBounds> = {
+  connectionTimeoutMs: 2000,
+  requestTimeoutMs: 15000,
+  retries: 2,
+  initialRetryTimeMs: 200,
+};
+
 /**
- * A kafkajs client for a person waiting at a prompt: short timeouts and few retries, so a stopped broker
- * is reported in seconds, not after the services' patient retry budget.
+ * A kafkajs client for a person waiting at a prompt, made by `createKafka` so that a producer may send
+ * with either client (KAFKA_PRODUCER_CLIENT=platformatic reads the brokers and principal it records).
+ * kafkajs's own log lines are dropped: a failure reaches the person as one explained message.
  */
 export function cliKafka(cfg: CliConfig): Kafka {
-  return new Kafka({
-    clientId: 'sparkflow-cli',
-    brokers: cfg.kafkaBrokers,
-    sasl: { ...cfg.kafkaLogin } as SASLOptions,
-    connectionTimeout: 2000,
-    requestTimeout: 15000,
-    retry: { initialRetryTime: 200, retries: 2 },
-    logLevel: logLevel.NOTHING,
-  });
+  return createKafka(
+    { clientId: 'sparkflow-cli', brokers: cfg.kafkaBrokers, credentials: { ...cfg.kafkaLogin } },
+    () => undefined,
+    CLI_KAFKA_BOUNDS,
+  );
 }
 
 const CONNECTION_ERRORS = new Set([
