@@ -544,6 +544,28 @@ describe('backfill, dead letters and users on the running pipeline', () => {
     );
     expect(dryPlatformatic.code).toBe(0);
     expect(JSON.parse(dryPlatformatic.stdout)).toEqual(dry);
+    // A correction that meets the contract but is larger than users.raw takes is the file's fault: exit 2,
+    // whether the CLI sees it (3 MB) or only the broker does (a value just within max.message.bytes, which
+    // its headers and the batch's framing take over).
+    const limit = TOPIC_SPECS.find((t) => t.name === TOPICS.usersRaw)!.maxMessageBytes;
+    const withNote = (note: string) => JSON.stringify({ ...fixed, payload: { ...fixed.payload, note } });
+    const within = limit - 40 - Buffer.byteLength(withNote(''));
+    for (const [name, noteBytes] of [
+      ['huge.json', 3_000_000],
+      ['just-within.json', within],
+    ] as const) {
+      writeFileSync(join(dir, name), withNote('x'.repeat(noteBytes)));
+      const huge = await sparkflow(
+        ['dlq', 'replay', '--event', dead.dlqEventId, '--payload-file', join(dir, name)],
+        platformatic,
+      );
+      expect({ name, code: huge.code }).toEqual({ name, code: 2 });
+      expect(huge.stderr).toMatch(
+        /--payload-file: .* makes a record of \d+ bytes, larger than users\.raw takes \(max\.message\.bytes \d+\)/,
+      );
+      expect(huge.stderr).not.toContain('unexpected error');
+    }
+
     // … and the fixed one is replayed under the original key, keeping the event id (sent by
     // @platformatic/kafka, which the CLI's client gives the brokers and principal).
     const replay = await json<{

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { MAX_AGE_YEARS, STAGES } from '@sparkflow/contracts';
+import { MAX_AGE_YEARS, STAGES, SparkflowErrorCode, TOPIC_SPECS } from '@sparkflow/contracts';
 import {
   contractIssues,
   identityIssue,
@@ -9,6 +9,7 @@ import {
   originalValue,
   replayClock,
   replayDeadLetters,
+  SparkflowException,
   type RecordPublisher,
   type ReplayResult,
 } from '@sparkflow/kafka';
@@ -236,7 +237,8 @@ Examples:
 
 What is checked before anything is published (exit 2 for a --payload-file, exit 1 for originals): that
 the record is JSON and meets its topic's contract (users.raw: the RawUserEvent schema, i.e. the envelope and
-the person's fields, their types and formats). Enrichment's own rules are not checked here: a date of birth
+the person's fields, their types and formats), and that a --payload-file's record is no larger than its
+topic takes (max.message.bytes). Enrichment's own rules are not checked here: a date of birth
 in the future or more than ${MAX_AGE_YEARS} years ago, a registration date outside the same bounds or before the
 birth, blank,
 over-long or control-character text, an e-mail that is not one address, a nationality that is not two
@@ -315,6 +317,14 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
         }
       }
 
+      // Checked here when the topic is ours (its limit is in libs/contracts); the broker's refusal still is
+      // explained below, as headers and the batch's framing count too.
+      const topic = records[0]?.deadLetter.originalTopic;
+      const limit = TOPIC_SPECS.find((t) => t.name === topic)?.maxMessageBytes;
+      const bytes = corrected ? correctedValue(records[0], corrected, replayClock()).length : 0;
+      if (corrected && limit !== undefined && bytes > limit)
+        throw tooLarge(opts.payloadFile, topic, bytes, limit);
+
       // A dry run publishes nothing, so it makes no producer (nor connects one).
       const producer = opts.dryRun ? null : new EventProducer(kafka, cfg.producer);
       let replayed: ReplayResult[] = [];
@@ -324,6 +334,8 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
           dryRun: opts.dryRun,
         });
       } catch (err) {
+        if (corrected && err instanceof SparkflowException && err.code === SparkflowErrorCode.RecordTooLarge)
+          throw tooLarge(opts.payloadFile, topic, bytes, limit);
         explainKafkaError(cfg, err);
       } finally {
         await producer?.disconnect().catch(() => undefined);
@@ -356,6 +368,15 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
 const PUBLISHES_NOTHING: RecordPublisher = {
   sendRecords: () => Promise.reject(new Error('a dry run publishes nothing')),
 };
+
+/** A corrected record Kafka does not take: the person's file to shrink, so a usage error naming it. */
+export function tooLarge(file: string | undefined, topic: string, bytes: number, limit?: number): UsageError {
+  return new UsageError(
+    `--payload-file: ${file} makes a record of ${bytes} bytes, larger than ${topic} takes` +
+      (limit === undefined ? '' : ` (max.message.bytes ${limit})`) +
+      '; shorten the corrected value',
+  );
+}
 
 interface ReplayOptions extends FilterOptions {
   event?: string[];

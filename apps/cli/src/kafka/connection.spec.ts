@@ -1,4 +1,5 @@
-import { kafkaOrigin } from '@sparkflow/kafka';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { kafkaOrigin, SparkflowException } from '@sparkflow/kafka';
 import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError, ComponentDownError } from '../errors';
@@ -75,6 +76,23 @@ describe('explainKafkaError', () => {
     const refused = protocolError('GROUP_AUTHORIZATION_FAILED', 30, 'Not authorized to access group');
     const err = explained(new GroupJoinError('sparkflow-cli-1', refused));
     expect((err as Error).message).toMatch(/^Kafka refused sparkflow-enrichment this operation .*ACLs/);
+  });
+
+  it('gives any other Kafka failure in one line, not as an unexpected error', () => {
+    const cause = protocolError('INVALID_REQUEST', 42, 'the request was malformed');
+    const err = explained(
+      new SparkflowException(
+        SparkflowErrorCode.BrokerRejected,
+        'producing 1 records to users.raw: bad\nmore',
+        {
+          cause,
+        },
+      ),
+    );
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as Error).message).toBe(
+      'Kafka at 127.0.0.1:39092 failed: producing 1 records to users.raw: bad',
+    );
   });
 
   it('rethrows what is not a Kafka failure as it is', () => {

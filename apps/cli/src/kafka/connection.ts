@@ -1,4 +1,4 @@
-import { createKafka, type KafkaClientBounds } from '@sparkflow/kafka';
+import { createKafka, kafkaErrorCode, SparkflowException, type KafkaClientBounds } from '@sparkflow/kafka';
 import type { Admin, Kafka } from 'kafkajs';
 import type { CliConfig } from '../cli.config';
 import { CliError, ComponentDownError, rootReason } from '../errors';
@@ -64,9 +64,9 @@ const isAuthorizationError = (err: unknown) =>
   causes(err).some((e) => /_AUTHORIZATION_FAILED$/.test((e as { type?: string }).type ?? ''));
 
 /**
- * Rethrows a broker that cannot be reached as the error that says how to start it, and a refused login
- * or a refused operation as one that names the settings to check; an error the CLI already explained
- * passes through unchanged.
+ * Rethrows a broker that cannot be reached as the error that says how to start it, a refused login
+ * or a refused operation as one that names the settings to check, and any other failure of a Kafka client
+ * as one line; an error the CLI already explained passes through unchanged.
  */
 export function explainKafkaError(cfg: CliConfig, err: unknown): never {
   // Already explained (by `withAdmin` under a read, say): explaining it again would nest the message.
@@ -93,6 +93,11 @@ export function explainKafkaError(cfg: CliConfig, err: unknown): never {
         `coordinator was given, as when its ACLs do not allow the group). The CLI reads with groups named ` +
         `${CLI_GROUP_PREFIX}…, which the sparkflow-cli principal is granted: check KAFKA_USERNAME; the ` +
         'principals and their ACLs are declared in libs/contracts (kafka-access.ts).',
+    );
+  // Any other failure of a Kafka client (a record refused, a broker's protocol error): what it said, in a line.
+  if (err instanceof SparkflowException || kafkaErrorCode(err) !== null)
+    throw new CliError(
+      `Kafka at ${cfg.kafkaBrokers.join(',')} failed: ${(err as Error).message.split('\n')[0]}`,
     );
   throw err;
 }
