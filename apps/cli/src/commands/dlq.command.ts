@@ -17,10 +17,12 @@ import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { cliKafka, explainKafkaError } from '../kafka/connection';
 import {
+  distinctDeadLetters,
   eventIdKey,
   failingOriginals,
   newestOf,
   originOf,
+  placeOf,
   readDeadLetters,
   type DeadLetterFilter,
   type DeadLetterRecord,
@@ -171,6 +173,13 @@ Examples:
       );
       const d = records[0];
       if (!d) throw new CliError(`no dead letter ${eventId} in users.dlq; \`sparkflow dlq list\` shows them`);
+      // On stderr: a dead letter written twice is one dead letter, whose first record is shown.
+      const [copies] = distinctDeadLetters(records).repeated;
+      if (copies)
+        out.note(
+          `${copies.length} records of users.dlq hold dead letter ${eventId} (${copies.map(placeOf).join(', ')}); ` +
+            `showing the first that failed, ${placeOf(d)}`,
+        );
       const value = originalValue(d.deadLetter);
       const decoded = decodeValue(value);
       if (opts.original) {
@@ -267,9 +276,12 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
         }
       }
       const kafka = cliKafka(cfg);
-      const { records } = await readDeadLetters(cfg, kafka, filterOf(opts, opts.event)).catch((e: unknown) =>
+      const read = await readDeadLetters(cfg, kafka, filterOf(opts, opts.event)).catch((e: unknown) =>
         explainKafkaError(cfg, e),
       );
+      // A dead letter written twice is replayed once.
+      const { letters: records, repeated } = distinctDeadLetters(read.records);
+      const passedOver = repeated.reduce((n, copies) => n + copies.length - 1, 0);
       const missing = (opts.event ?? []).filter(
         (id) => !records.some((r) => eventIdKey(r.dlqEventId) === eventIdKey(id)),
       );
@@ -341,6 +353,10 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
         await producer?.disconnect().catch(() => undefined);
       }
 
+      if (passedOver)
+        out.note(
+          `${passedOver} record(s) of users.dlq repeat a dead letter already counted (written twice) and were passed over`,
+        );
       if (out.json) return out.data({ dryRun: Boolean(opts.dryRun), replayed });
       if (!replayed.length) return out.note('no dead letters match; nothing replayed');
       out.table(replayed, [

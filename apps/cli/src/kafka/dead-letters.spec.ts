@@ -3,11 +3,13 @@ import { SCHEMA_VERSION } from '@sparkflow/contracts';
 import { aDeadLetterRecord, aRandomUser, withValue } from '@sparkflow/testing';
 import fc from 'fast-check';
 import {
+  distinctDeadLetters,
   eventIdKey,
   failingOriginals,
   matchesFilter,
   newestOf,
   originOf,
+  placeOf,
   type DeadLetterRecord,
 } from './dead-letters';
 
@@ -96,5 +98,17 @@ describe('failingOriginals', () => {
     expect(failing[2].issues.join()).toMatch(/^payload\.nat/);
     expect(failing[1].issues[0]).toMatch(/^not JSON/);
     expect(failing[0].issues.length).toBeGreaterThan(0);
+  });
+});
+
+describe('distinctDeadLetters', () => {
+  it('counts a dead letter two records hold once, keeping the first read, and names its records', () => {
+    const once = { ...aDeadLetter(), partition: 0, offset: '3' };
+    const first = { ...aDeadLetter(), partition: 1, offset: '7' };
+    const again = { ...first, dlqEventId: first.dlqEventId.toUpperCase(), partition: 2, offset: '9' };
+    const { letters, repeated } = distinctDeadLetters([first, once, again]);
+    expect(letters).toEqual([first, once]);
+    expect(repeated).toEqual([[first, again]]);
+    expect(repeated[0].map(placeOf)).toEqual(['users.dlq[1]@7', 'users.dlq[2]@9']);
   });
 });

@@ -144,7 +144,8 @@ export const FIRST_SEARCH_WINDOW = 512n;
 
 /**
  * Dead letters by id, newest first: the last FIRST_SEARCH_WINDOW records of every partition, then the
- * 8× larger window before them, and so on, stopping once every id is found. Ids usually come from a
+ * 8× larger window before them, and so on, stopping after the window in which the last id was found (every
+ * record of that window holding a wanted id is kept). Ids usually come from a
  * recent `dlq list`, so a topic holding gigabytes of old letters is not read from its start.
  */
 async function findDeadLetters(
@@ -154,6 +155,7 @@ async function findDeadLetters(
 ): Promise<{ records: DeadLetterRecord[]; unreadable: number }> {
   const wanted = new Set(filter.eventIds?.map(eventIdKey));
   const records: DeadLetterRecord[] = [];
+  const found = new Set<string>();
   let unreadable = 0;
   const bounds = await dlqBounds(cfg, kafka);
   const upper = new Map(bounds.map((b) => [b.partition, b.high]));
@@ -173,14 +175,39 @@ async function findDeadLetters(
       bounds.map((b) => b.partition),
       (d) => {
         if (!wanted.has(eventIdKey(d.dlqEventId)) || !matchesFilter(d, filter)) return false;
-        wanted.delete(eventIdKey(d.dlqEventId));
+        // The window is read to its end: a dead letter written twice is held by two records.
+        found.add(eventIdKey(d.dlqEventId));
         records.push(d);
-        return wanted.size === 0;
+        return false;
       },
     );
+    for (const id of found) wanted.delete(id);
   }
   records.sort((a, b) => a.deadLetter.failedAt.localeCompare(b.deadLetter.failedAt));
   return { records, unreadable };
+}
+
+/** Where a dead letter's own record is: `users.dlq[1]@40`. */
+export const placeOf = (d: Pick<DeadLetterRecord, 'partition' | 'offset'>): string =>
+  `users.dlq[${d.partition}]@${d.offset}`;
+
+/**
+ * One record per dead letter, the first of those read (oldest first), and the dead letters more than one
+ * record holds, with those records: a dead letter written twice (a send retried after the broker wrote it)
+ * is one dead letter.
+ */
+export function distinctDeadLetters(records: readonly DeadLetterRecord[]): {
+  letters: DeadLetterRecord[];
+  repeated: DeadLetterRecord[][];
+} {
+  const byId = new Map<string, DeadLetterRecord[]>();
+  for (const r of records) {
+    const same = byId.get(eventIdKey(r.dlqEventId));
+    if (same) same.push(r);
+    else byId.set(eventIdKey(r.dlqEventId), [r]);
+  }
+  const all = [...byId.values()];
+  return { letters: all.map((same) => same[0]), repeated: all.filter((same) => same.length > 1) };
 }
 
 /** Where the failed record was: `users.raw[2]@78`, or, for a person ingestion refused, that it never got there. */
