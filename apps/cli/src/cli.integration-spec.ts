@@ -649,6 +649,31 @@ describe('backfill, dead letters and users on the running pipeline', () => {
   });
 });
 
+describe('sparkflow users get, when Cassandra answers and refuses the settings', () => {
+  it.each([
+    [
+      'a wrong password',
+      { CASSANDRA_PASSWORD: 'not-the-password' },
+      /refused the login of sparkflow_app[\s\S]*Check CASSANDRA_USERNAME and CASSANDRA_PASSWORD/,
+    ],
+    [
+      'a keyspace it does not have',
+      { CASSANDRA_KEYSPACE: 'no_such_keyspace' },
+      /has no keyspace "no_such_keyspace"[\s\S]*Check CASSANDRA_KEYSPACE/,
+    ],
+    [
+      'a data centre it does not have',
+      { CASSANDRA_LOCAL_DC: 'dc9' },
+      /has no data centre "dc9"[\s\S]*Check CASSANDRA_LOCAL_DC/,
+    ],
+  ])('names the setting for %s, exit 1, instead of "start the stack"', async (_what, env, says) => {
+    const r = await sparkflow(['users', 'get', randomUUID()], env);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(says) });
+    expect(r.stderr).not.toContain('Start the stack');
+    expect(r.stderr).not.toContain('not-the-password');
+  });
+});
+
 describe("sparkflow with a service's Kafka login, which may read a topic but not use the CLI's groups", () => {
   const { user } = kafkaPrincipal('enrichment');
   const login = { KAFKA_USERNAME: user, KAFKA_PASSWORD: devKafkaPassword(user) };

@@ -23,17 +23,50 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/** The errors a failed connect carries: its own, and each host's when none of them could be used. */
+function connectErrors(err: unknown): { name?: string; code?: number; message?: string }[] {
+  const inner = (err as { innerErrors?: Record<string, unknown> } | null)?.innerErrors;
+  return [...Object.values(inner ?? {}), err].filter((e): e is object => typeof e === 'object' && e !== null);
+}
+
+/**
+ * Why the CLI could not connect to Cassandra, naming the setting to check where Cassandra answered and
+ * refused it (a login, a keyspace, a data centre): only a Cassandra that does not answer is "start the stack".
+ */
+export function explainCassandraConnect(cfg: Pick<CliConfig, 'cassandra'>, err: unknown): CliError {
+  const { contactPoints, username, keyspace, localDataCenter } = cfg.cassandra;
+  const at = contactPoints.join(',');
+  const errors = connectErrors(err);
+  const reason = (e: { message?: string }) => (e.message ?? '').split('\n')[0].slice(0, 300);
+  const login = errors.find((e) => e.name === 'AuthenticationError');
+  if (login)
+    return new CliError(
+      `Cassandra at ${at} refused the login of ${username} (${reason(login)}).\n` +
+        "  Check CASSANDRA_USERNAME and CASSANDRA_PASSWORD; on the native stack they are the stack's (see `npx sparkflow help`).",
+    );
+  // 0x2200: Invalid, which is what Cassandra answers a USE of a keyspace it does not have.
+  const noKeyspace = errors.find((e) => e.code === 0x2200 && /keyspace/i.test(e.message ?? ''));
+  if (noKeyspace)
+    return new CliError(
+      `Cassandra at ${at} has no keyspace ${JSON.stringify(keyspace)} (${reason(noKeyspace)}).\n` +
+        '  Check CASSANDRA_KEYSPACE (sparkflow unless the stack was started with another).',
+    );
+  const wrongDc = errors.find((e) => /localDataCenter/.test(e.message ?? ''));
+  if (wrongDc)
+    return new CliError(
+      `Cassandra at ${at} has no data centre ${JSON.stringify(localDataCenter)} (${reason(wrongDc)}).\n` +
+        "  Check CASSANDRA_LOCAL_DC: it names the data centre of the nodes the CLI talks to (the stack's is datacenter1).",
+    );
+  return new ComponentDownError('Cassandra', at, rootReason(err).split('\n')[0].slice(0, 300));
+}
+
 async function cassandraRow(cfg: CliConfig, userId: string): Promise<Record<string, unknown> | null> {
   const client = createCassandraClient({ ...cfg.cassandra });
   try {
     try {
       await client.connect();
     } catch (err) {
-      throw new ComponentDownError(
-        'Cassandra',
-        cfg.cassandra.contactPoints.join(','),
-        rootReason(err).split('\n')[0].slice(0, 300),
-      );
+      throw explainCassandraConnect(cfg, err);
     }
     const row = await findUserRow(client, userId);
     return row && Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)]));
