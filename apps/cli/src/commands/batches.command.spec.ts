@@ -79,6 +79,37 @@ describe('batches watch', () => {
   });
 });
 
+describe('batches watch --json', () => {
+  const jsonOut = (printed: string[]) =>
+    new Output(
+      { json: true, color: false, tty: false },
+      (text) => printed.push(text),
+      () => undefined,
+    );
+  const complete = { ...incomplete('b-1'), ingested: 10, enriched: 10, persisted: 10, complete: true };
+  const opts = { interval: 500, unseenAfter: 5, timeout: 10, stallAfter: 60 };
+
+  it('prints one shape however the watch ends: complete, timed out or never seen', async () => {
+    const ends = [
+      { fetched: complete, expected: { batchId: 'b-1', complete: true, stalled: [], batch: complete } },
+      {
+        fetched: incomplete('b-1'),
+        expected: { batchId: 'b-1', complete: false, stalled: [], batch: incomplete('b-1') },
+      },
+      { fetched: null, expected: { batchId: 'b-1', complete: false, stalled: [], batch: null } },
+    ];
+    for (const { fetched, expected } of ends) {
+      const printed: string[] = [];
+      const { deps } = world(0);
+      await watch(jsonOut(printed), 'b-1', opts, {
+        ...deps,
+        fetchBatch: () => Promise.resolve(fetched),
+      }).catch(() => undefined);
+      expect(printed.map((line) => JSON.parse(line) as unknown)).toEqual([expected]);
+    }
+  });
+});
+
 describe('batches list, page after page', () => {
   // An audit holding `total` batches that pages them as GET /v1/batches does: `limit` at a time, `next`
   // naming where the following page starts, `cursor` taking it back.

@@ -327,7 +327,7 @@ export async function watch(
     await deps.sleep(opts.interval);
   }
   if (!out.json && out.options.tty) out.endProgress();
-  if (out.json) return out.data(b);
+  if (out.json) return out.data({ batchId, complete: true, stalled: [], batch: b });
   out.line(
     out.paint(
       'green',
