@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import fc from 'fast-check';
 import { buildProgram, report } from './main';
 import { EXIT } from './errors';
 
@@ -135,4 +136,77 @@ describe('apps/cli/README.md', () => {
       });
     }
   }, 60_000);
+});
+
+describe('sparkflow help <command>', () => {
+  /** Runs `sparkflow <args>` in-process: what it printed on stdout, and the exit code `report` gives. */
+  async function run(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+    const program = buildProgram(() => undefined);
+    let stdout = '';
+    const capture = (cmd: Command): void => {
+      cmd.configureOutput({ writeOut: (s) => (stdout += s), writeErr: () => undefined });
+      cmd.commands.forEach(capture);
+    };
+    capture(program);
+    let stderr = '';
+    const write = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((s) => ((stderr += String(s)), true));
+    try {
+      const code = await program.parseAsync(args, { from: 'user' }).then(
+        () => EXIT.ok,
+        (err: unknown) => report(err, false),
+      );
+      return { stdout, stderr, code };
+    } finally {
+      write.mockRestore();
+    }
+  }
+
+  it.each([
+    [['help', 'nosuch'], /^sparkflow: no command "nosuch": the commands are stack, topics, .*\n$/],
+    [
+      ['help', 'topics', 'nosuch'],
+      /^sparkflow: no command "nosuch" in sparkflow topics: the commands are list, describe, tail\n$/,
+    ],
+    [['topics', 'help', 'nosuch'], /^sparkflow: no command "nosuch" in sparkflow topics: /],
+    [
+      ['help', 'users', 'get', 'extra'],
+      /^sparkflow: no command "extra" in sparkflow users get: sparkflow users get takes no subcommand/,
+    ],
+  ])('sparkflow %j names the command it does not have, exit 2', async (args, says) => {
+    const r = await run(args);
+    expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({
+      code: EXIT.usage,
+      stderr: expect.stringMatching(says),
+      stdout: '',
+    });
+  });
+
+  it('refuses any word that is not a command, exit 2, quoting it, and prints nothing on stdout', async () => {
+    const commands = new Set(buildProgram(() => undefined).commands.map((c) => c.name()));
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
+          .filter((w) => !commands.has(w) && !w.startsWith('-')),
+        async (word) => {
+          const r = await run(['help', word]);
+          expect({ code: r.code, stdout: r.stdout }).toEqual({ code: EXIT.usage, stdout: '' });
+          expect(r.stderr).toContain(`no command ${JSON.stringify(word)}`);
+        },
+      ),
+      { seed: 20261203, numRuns: 200 },
+    );
+  });
+
+  it.each([
+    [['help'], 'Usage: sparkflow [options] [command]'],
+    [['help', 'topics'], 'Usage: sparkflow topics [options] [command]'],
+    [['help', 'topics', 'tail'], 'Usage: sparkflow topics tail [options] <topic>'],
+    [['topics', 'help', 'tail'], 'Usage: sparkflow topics tail [options] <topic>'],
+  ])('sparkflow %j prints that help on stdout, exit 0', async (args, usage) => {
+    const r = await run(args);
+    expect({ code: r.code, first: r.stdout.split('\n')[0] }).toEqual({ code: EXIT.ok, first: usage });
+  });
 });

@@ -778,12 +778,13 @@ const TYPED_SLOTS: TypedSlot[] = [
 
 /** The commands a person runs, by path; `stack` and `bench` hand their arguments to the repository's scripts. */
 function leafCommands(): { path: string; cmd: Command }[] {
+  // `help [command...]` acts on nothing but the program itself: help.spec.ts holds it to the same contract.
   const walk = (cmd: Command, path: string[]): { path: string; cmd: Command }[] =>
     cmd.commands.length
-      ? cmd.commands.flatMap((c) => walk(c, [...path, c.name()]))
+      ? cmd.commands.filter((c) => c.name() !== 'help').flatMap((c) => walk(c, [...path, c.name()]))
       : [{ path: path.join(' '), cmd }];
   return buildProgram(() => undefined)
-    .commands.filter((c) => !['stack', 'bench'].includes(c.name()))
+    .commands.filter((c) => !['stack', 'bench', 'help'].includes(c.name()))
     .flatMap((c) => walk(c, [c.name()]));
 }
 

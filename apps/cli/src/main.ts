@@ -10,7 +10,7 @@ import { topCommand } from './commands/top.command';
 import { topicsCommand } from './commands/topics.command';
 import { usersCommand } from './commands/users.command';
 import { SINCE_FORMS } from './commands/options';
-import { CliError, EXIT } from './errors';
+import { CliError, EXIT, UsageError } from './errors';
 import { exitOnClosedPipe, exitWhenFlushed } from './exit';
 
 const ENVIRONMENT_HELP = `
@@ -71,6 +71,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addCommand(topCommand())
     .addCommand(benchCommand(setExitCode));
   const configure = (cmd: Command) => {
+    if (cmd.commands.length) cmd.helpCommand(false).addCommand(helpCommandOf(cmd));
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);
     // Every command's help shows the global options, unless the command says otherwise (bench).
     cmd.configureHelp({ showGlobalOptions: true, ...cmd.configureHelp(), optionDescription: describeOption });
@@ -78,6 +79,44 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   };
   configure(program);
   return program;
+}
+
+/** The words that run `cmd`: `sparkflow topics` for the topics command. */
+const commandPath = (cmd: Command): string => {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+};
+
+/**
+ * `help [command...]` under a command with subcommands, in place of commander's, which answered a command it
+ * does not have with the whole help and exit 2 without naming it, and ignored words after a command it has.
+ */
+function helpCommandOf(parent: Command): Command {
+  const path = commandPath(parent);
+  const example = parent.commands[0]?.name() ?? '';
+  return new Command('help')
+    .description('show the help of a command')
+    .argument('[command...]', 'the command, and a subcommand of it')
+    .addHelpText('after', `\nExamples:\n  $ ${path} help\n  $ ${path} help ${example}`)
+    .action((names: string[]) => {
+      let cmd = parent;
+      for (const name of names) {
+        const next = cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!next || next.name() === 'help') {
+          const known = cmd.commands.map((c) => c.name()).filter((n) => n !== 'help');
+          const where = cmd === parent && parent.parent === null ? '' : ` in ${commandPath(cmd)}`;
+          throw new UsageError(
+            `no command ${JSON.stringify(name)}${where}: ` +
+              (known.length
+                ? `the commands are ${known.join(', ')}`
+                : `${commandPath(cmd)} takes no subcommand`),
+          );
+        }
+        cmd = next;
+      }
+      cmd.outputHelp();
+    });
 }
 
 /** Commander's description of an option, marking those a command cannot run without. */
