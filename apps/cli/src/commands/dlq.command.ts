@@ -28,6 +28,7 @@ import {
   type DeadLetterRecord,
 } from '../kafka/dead-letters';
 import { decodeValue } from '../kafka/records';
+import { jsonText, visible } from '../output/output';
 import { deadLetterStats } from '../pipeline/dead-letter-stats';
 import {
   SINCE_FORMS,
@@ -187,9 +188,10 @@ Examples:
           throw new CliError('the original value is not UTF-8; `dlq show --json` has it as base64');
         const text = value.toString('utf8');
         try {
-          return out.line(JSON.stringify(JSON.parse(text), null, 2));
+          return out.line(jsonText(JSON.parse(text), 2));
         } catch {
-          return out.line(text);
+          // Not JSON: the bytes as they are for a pipe, their control characters escaped on a terminal.
+          return out.line(out.options.tty ? visible(text) : text);
         }
       }
       if (out.json) return out.data({ ...d, original: decoded });
@@ -206,10 +208,10 @@ Examples:
       ]);
       out.line(out.paint('bold', 'reasons'));
       for (const r of d.deadLetter.reasons)
-        out.line(`  ${out.paint('red', r.code)} ${r.path ?? ''} ${r.message}`);
+        out.line(`  ${out.paint('red', r.code)} ${visible(r.path ?? '')} ${visible(r.message)}`);
       out.line(out.paint('bold', `original (${d.deadLetter.payloadEncoding})`));
       const body = decoded.kind === 'envelope' ? { ...decoded.envelope, payload: decoded.payload } : decoded;
-      for (const l of JSON.stringify(body, null, 2).split('\n')) out.line(`  ${l}`);
+      for (const l of jsonText(body, 2).split('\n')) out.line(`  ${l}`);
     });
 
   dlq

@@ -6,7 +6,7 @@ import { cliKafka, explainKafkaError, withAdmin } from '../kafka/connection';
 import { readRanges, type Directive, type PartitionRange } from '../kafka/reader';
 import { searchableText, showRecord, type ShownRecord } from '../kafka/records';
 import { describeTopic, judgedGroups, listTopics, topicExists } from '../kafka/topics';
-import { humanDuration, type Output } from '../output/output';
+import { humanDuration, jsonText, visible, type Output } from '../output/output';
 import { stageReaders } from '../pipeline/stages';
 import { SINCE_FORMS, parseOffsetSpec, parsePositiveInt, parseSince, parseText, parseTopic } from './options';
 
@@ -369,11 +369,11 @@ export function printRecord(out: Output, r: ShownRecord): void {
     );
   const body =
     v.kind === 'envelope'
-      ? JSON.stringify(v.payload, null, 2)
+      ? jsonText(v.payload, 2)
       : v.kind === 'json'
-        ? JSON.stringify(v.json, null, 2)
+        ? jsonText(v.json, 2)
         : v.kind === 'text'
-          ? v.text
+          ? visible(v.text)
           : v.kind === 'base64'
             ? `(not UTF-8, base64) ${v.base64}`
             : '(empty)';

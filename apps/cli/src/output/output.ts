@@ -24,6 +24,25 @@ const CODES: Record<Style, [number, number]> = {
 const ANSI = /\u001b\[[0-9;]*m/g;
 export const visibleLength = (s: string) => s.replace(ANSI, '').length;
 
+// C0 controls, DEL and C1 controls. A value the CLI prints comes from the pipeline (a batch id from a Kafka
+// header, a name in a payload), and any producer can put in it what would move the cursor, recolour or
+// retitle the terminal (ESC, CSI as U+009B, OSC as U+009D): it is shown escaped instead.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// JSON.stringify escapes C0 itself; DEL and C1 it writes as they are.
+const JSON_UNESCAPED = /[\u007f-\u009f]/g;
+const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** A value as text a terminal shows as it is: every control character escaped as `\uXXXX`. */
+export const visible = (s: string): string => s.replace(CONTROL, escaped);
+
+/**
+ * `JSON.stringify`, with DEL and the C1 controls escaped as well (`\u009b`): the same JSON to a parser,
+ * nothing a terminal acts on when it is printed.
+ */
+export const jsonText = (value: unknown, indent?: number): string =>
+  (JSON.stringify(value, null, indent) ?? 'undefined').replace(JSON_UNESCAPED, escaped);
+
 export interface Column<T> {
   header: string;
   value: (row: T) => string | number | null | undefined;
@@ -54,12 +73,12 @@ export class Output {
 
   /** Pretty JSON on a terminal, one compact document per line when piped (easy for `jq`, `grep`). */
   data(value: unknown): void {
-    this.out(`${JSON.stringify(value, null, this.options.tty ? 2 : undefined)}\n`);
+    this.out(`${jsonText(value, this.options.tty ? 2 : undefined)}\n`);
   }
 
   /** One JSON document per line, for streams (`tail --follow --json`). */
   ndjson(value: unknown): void {
-    this.out(`${JSON.stringify(value)}\n`);
+    this.out(`${jsonText(value)}\n`);
   }
 
   note(text: string): void {
@@ -123,8 +142,8 @@ export class Output {
 export function format(v: unknown): string {
   if (v === null || v === undefined) return '-';
   if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (typeof v === 'object') return jsonText(v);
+  return visible(String(v));
 }
 
 /** 604800000 → `7d`, 90000 → `1m30s`; `-1` (Kafka's "forever") → `forever`. */
