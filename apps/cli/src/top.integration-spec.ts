@@ -221,6 +221,7 @@ describe('sparkflow top in a terminal', () => {
       expect(screen).toMatch(/^audit\s+down/m);
       expect(screen).toMatch(/^enrichment\s+ready/m);
       expect(screen).toContain('batches in flight ?');
+      expect(screen).toMatch(/^batches in flight: http:\/\/127\.0\.0\.1:\d+/m);
       keep('narrow-kafka-down', screen);
     } finally {
       expect(await top.quit()).toBe(0);

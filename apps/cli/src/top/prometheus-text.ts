@@ -18,19 +18,32 @@ export function parsePrometheusText(text: string): MetricSample[] {
     const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
     if (Number.isNaN(value)) continue;
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(LABEL))
+      labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     out.push({ name: m[1], labels, value });
   }
   return out;
 }
 
 /** The sum of a metric's samples whose labels match `where`. */
-export function sumOf(samples: readonly MetricSample[], name: string, where: Record<string, string> = {}): number | null {
-  const hits = samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v));
+export function sumOf(
+  samples: readonly MetricSample[],
+  name: string,
+  where: Record<string, string> = {},
+): number | null {
+  const hits = samples.filter(
+    (s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v),
+  );
   return hits.length ? hits.reduce((n, s) => n + s.value, 0) : null;
 }
 
-export function maxOf(samples: readonly MetricSample[], name: string, where: Record<string, string> = {}): number | null {
-  const hits = samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v));
+export function maxOf(
+  samples: readonly MetricSample[],
+  name: string,
+  where: Record<string, string> = {},
+): number | null {
+  const hits = samples.filter(
+    (s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v),
+  );
   return hits.length ? Math.max(...hits.map((s) => s.value)) : null;
 }

@@ -45,7 +45,7 @@ function sample(atMs: number, rawHigh: number, enriched: number, extra: Partial<
       persistence: [ready('persistence')],
       audit: [ready('audit')],
     },
-    batchesInFlight: 2,
+    batchesInFlight: { count: 2, more: false },
     recordTimes: new Map(),
     ...extra,
   };
@@ -65,7 +65,7 @@ describe('sparkflow top, from one sample to the next', () => {
       stalled: false,
       deadLettersPerMin: 0,
     });
-    expect(view.batchesInFlight).toBe(2);
+    expect(view.batchesInFlight).toEqual({ count: 2, more: false });
   });
 
   it('ages the lag in seconds with the clock while the group stands still, and calls it stalled after the stall time', () => {

@@ -24,6 +24,13 @@ export interface ServiceProbe {
   metrics: MetricSample[] | null;
 }
 
+/**
+ * The audit's count of batches not complete in the last hour, `more` when it listed only its page limit of
+ * them; or why it could not be read (a refused key, a wrong address, the audit down), to show instead of a
+ * bare "?".
+ */
+export type BatchesInFlight = { count: number; more: boolean } | { problem: string };
+
 /** Everything one refresh reads. */
 export interface Sample {
   atMs: number;
@@ -32,7 +39,7 @@ export interface Sample {
     | { ok: false; reason: string };
   /** Every process of each service, one probe per replica. */
   services: Record<ServiceName, ServiceProbe[]>;
-  batchesInFlight: number | null;
+  batchesInFlight: BatchesInFlight;
   /** Kafka timestamps of records, keyed `topic:partition:offset` (the oldest unread of each lagging partition). */
   recordTimes: ReadonlyMap<string, number>;
 }
@@ -80,7 +87,7 @@ export interface TopView {
   kafka: string | null;
   stages: StageRow[];
   services: ServiceRow[];
-  batchesInFlight: number | null;
+  batchesInFlight: BatchesInFlight;
   deadLettersPerMin: number | null;
 }
 

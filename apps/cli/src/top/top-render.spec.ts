@@ -73,7 +73,7 @@ const view: TopView = {
     single({ service: 'persistence', health: 'ready', detail: null, upSeconds: 3700, restarts: 2 }),
     single({ service: 'audit', health: 'ready', detail: null, upSeconds: 3700, restarts: 0 }),
   ],
-  batchesInFlight: 3,
+  batchesInFlight: { count: 3, more: false },
   deadLettersPerMin: 1.5,
 };
 const plain = (_style: string, text: string) => text;
@@ -96,6 +96,19 @@ describe('the top screen', () => {
       expect.stringMatching(/^enrichment\s+no answer\s+-\s+\?\s+no answer within 1500 ms/),
     );
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(120);
+  });
+
+  it('says how many batches are in flight past the page the audit lists, and why there is no count', () => {
+    const many = renderTop({ ...view, batchesInFlight: { count: 1000, more: true } }, 120, plain, context);
+    expect(many).toContain('batches in flight 1000+ · dead letters 1.5/min · stalled after 60s');
+    const refused = renderTop(
+      { ...view, batchesInFlight: { problem: 'the audit refused the key (HTTP 401): set AUDIT_API_KEYS' } },
+      120,
+      plain,
+      context,
+    );
+    expect(refused).toContain('batches in flight ? · dead letters 1.5/min · stalled after 60s');
+    expect(refused).toContain('batches in flight: the audit refused the key (HTTP 401): set AUDIT_API_KEYS');
   });
 
   it('drops the least important columns first on a narrow terminal, never the stage, rate, lag or status', () => {

@@ -169,8 +169,9 @@ export function renderTop(
     lines.push(paint('red', `Kafka not reachable at ${context.kafka}: ${view.kafka}`.slice(0, width)));
   lines.push('');
   lines.push(...table(view.stages, STAGE_COLS, width, paint, (r) => r.stalled));
+  const inFlight = view.batchesInFlight;
   const summary = [
-    `batches in flight ${view.batchesInFlight === null ? '?' : view.batchesInFlight}`,
+    `batches in flight ${'problem' in inFlight ? '?' : `${inFlight.count}${inFlight.more ? '+' : ''}`}`,
     `dead letters ${num(view.deadLettersPerMin)}/min`,
     `stalled after ${context.stallAfterSeconds}s`,
   ];
@@ -180,7 +181,10 @@ export function renderTop(
     if (next.length > width) break;
     line = next;
   }
-  lines.push(line, '');
+  lines.push(line);
+  if ('problem' in inFlight)
+    lines.push(paint('red', `batches in flight: ${inFlight.problem}`.slice(0, width)));
+  lines.push('');
   lines.push(...table(view.services, SERVICE_COLS, width, paint));
   return lines;
 }

@@ -7,6 +7,7 @@ import { stageGroups } from '../pipeline/stages';
 import { parsePrometheusText } from './prometheus-text';
 import {
   SERVICES,
+  type BatchesInFlight,
   type PartitionOffsets,
   type Sample,
   type ServiceName,
@@ -17,6 +18,9 @@ const PIPELINE_TOPICS = Object.values(TOPICS);
 
 /** A busy service answers in well under this; a frozen one (or a saturated machine) not at all. */
 const PROBE_TIMEOUT_MS = 1500;
+
+/** The most batches one answer of the audit lists (its page limit); beyond it `top` shows `1000+`. */
+const BATCH_PAGE = 1000;
 
 async function probe({ name: replica, url: base }: ServiceReplica): Promise<ServiceProbe> {
   const get = async (path: string) => {
@@ -51,6 +55,34 @@ async function probe({ name: replica, url: base }: ServiceReplica): Promise<Serv
   }
 }
 
+/** The audit's batches not complete in the last hour before `now`, or why they could not be read. */
+export async function readBatchesInFlight(
+  audit: Pick<CliConfig, 'auditUrl' | 'auditUrlSetting' | 'auditKey'>,
+  now: number,
+): Promise<BatchesInFlight> {
+  const { auditUrl, auditUrlSetting } = audit;
+  const since = new Date(now - 3_600_000).toISOString();
+  try {
+    const res = await fetch(`${auditUrl}/v1/batches?incomplete=true&limit=${BATCH_PAGE}&since=${since}`, {
+      headers: { 'x-api-key': audit.auditKey },
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    });
+    if (res.ok) {
+      const list = (await res.json()) as BatchList;
+      return { count: list.batches.length, more: list.truncated };
+    }
+    if (res.status === 401)
+      return { problem: 'the audit refused the key (HTTP 401): set AUDIT_API_KEYS or --audit-key' };
+    if (res.status === 404)
+      return { problem: `no batch list at ${auditUrl} (HTTP 404): check ${auditUrlSetting}` };
+    return { problem: `the audit answered HTTP ${res.status}` };
+  } catch (err) {
+    if (err instanceof Error && err.name === 'TimeoutError')
+      return { problem: `the audit did not answer within ${PROBE_TIMEOUT_MS} ms at ${auditUrl}` };
+    return { problem: `${auditUrl}: ${unusableAddress(auditUrl, err) ?? rootReason(err)}` };
+  }
+}
+
 /**
  * Reads what one refresh of `sparkflow top` shows: topic ends and the stage groups' committed offsets
  * from Kafka (one admin connection for the session), each replica's readiness and /metrics, and the
@@ -63,7 +95,7 @@ export class TopSampler {
   private readonly recordTimes = new Map<string, number>();
   private wantedTimes: { topic: string; partition: number; offset: bigint; high: bigint }[] = [];
   private timesBusy = false;
-  private batches: { atMs: number; value: number | null } = { atMs: 0, value: null };
+  private batches: { atMs: number; value: BatchesInFlight } = { atMs: 0, value: { problem: 'not read yet' } };
 
   constructor(
     private readonly cfg: CliConfig,
@@ -148,19 +180,10 @@ export class TopSampler {
     })();
   }
 
-  private async batchesInFlight(now: number): Promise<number | null> {
+  private async batchesInFlight(now: number): Promise<BatchesInFlight> {
     if (now - this.batches.atMs < 5000) return this.batches.value;
     this.batches.atMs = now;
-    try {
-      const since = new Date(now - 3_600_000).toISOString();
-      const res = await fetch(`${this.cfg.auditUrl}/v1/batches?incomplete=true&limit=1000&since=${since}`, {
-        headers: { 'x-api-key': this.cfg.auditKey },
-        signal: AbortSignal.timeout(1500),
-      });
-      this.batches.value = res.ok ? ((await res.json()) as BatchList).batches.length : null;
-    } catch {
-      this.batches.value = null;
-    }
+    this.batches.value = await readBatchesInFlight(this.cfg, now);
     return this.batches.value;
   }
 
