@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBatchesInFlight } from './top-sampler';
+import { probe, readBatchesInFlight } from './top-sampler';
 
 describe("top's batches in flight", () => {
   let answer: { status: number; body: unknown } = { status: 200, body: {} };
@@ -47,5 +47,52 @@ describe("top's batches in flight", () => {
       Date.now(),
     );
     expect(blocked).toEqual({ problem: expect.stringContaining('refuses port 6000') });
+  });
+});
+
+describe("top's probe of a service", () => {
+  let serviceName = 'persistence';
+  const srv: Server = createServer((req, res) => {
+    if (req.url === '/metrics')
+      return res
+        .writeHead(200, { 'content-type': 'text/plain' })
+        .end(
+          `target_info{service_name="${serviceName}"} 1\nsparkflow_process_start_time_seconds 1796000000\n`,
+        );
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+  });
+  let url = '';
+  beforeAll(
+    () =>
+      new Promise<void>((r) =>
+        srv.listen(0, '127.0.0.1', () => {
+          url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+          r();
+        }),
+      ),
+  );
+  afterAll(() => new Promise<void>((r) => srv.close(() => r())));
+
+  it('is ready when the service answers, under its own name or a name of its own choosing', async () => {
+    for (const name of ['persistence', 'sparkflow-persistence-eu']) {
+      serviceName = name;
+      const p = await probe('persistence', { name: 'persistence', url });
+      expect({ health: p.health, detail: p.detail, metrics: p.metrics?.length }).toEqual({
+        health: 'ready',
+        detail: null,
+        metrics: 2,
+      });
+    }
+  });
+
+  it('names the other service answering at its address, and the setting, and counts none of its metrics', async () => {
+    serviceName = 'audit';
+    const p = await probe('persistence', { name: 'persistence', url });
+    expect(p).toEqual({
+      replica: 'persistence',
+      health: 'not ready',
+      detail: `audit answers at ${url}, not persistence: check PERSISTENCE_URL or PERSISTENCE_HTTP_PORT`,
+      metrics: null,
+    });
   });
 });

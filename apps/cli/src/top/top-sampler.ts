@@ -22,7 +22,23 @@ const PROBE_TIMEOUT_MS = 1500;
 /** The most batches one answer of the audit lists (its page limit); beyond it `top` shows `1000+`. */
 const BATCH_PAGE = 1000;
 
-async function probe({ name: replica, url: base }: ServiceReplica): Promise<ServiceProbe> {
+/** The variables a service's address comes from, to name when another service answers there. */
+const ADDRESS_SETTING: Record<ServiceName, string> = {
+  ingestion: 'INGESTION_URL or INGESTION_HTTP_PORT',
+  enrichment: 'ENRICHMENT_URL or ENRICHMENT_HTTP_PORT',
+  persistence: 'PERSISTENCE_URL or PERSISTENCE_HTTP_PORT',
+  audit: 'AUDIT_URL or AUDIT_HTTP_PORT',
+};
+
+/**
+ * One replica's readiness and /metrics. A process whose /metrics names another of the four services
+ * (`target_info`'s `service_name`) is that service at a wrong address: it is shown as not ready, naming what answers and the
+ * setting, and its counters are not counted as this service's.
+ */
+export async function probe(
+  service: ServiceName,
+  { name: replica, url: base }: ServiceReplica,
+): Promise<ServiceProbe> {
   const get = async (path: string) => {
     const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     return { status: res.status, text: await res.text() };
@@ -31,11 +47,21 @@ async function probe({ name: replica, url: base }: ServiceReplica): Promise<Serv
     const [ready, metrics] = await Promise.all([get('/health/ready'), get('/metrics').catch(() => null)]);
     // A 503 names each check that is down and why; anything else unready is shown by its status.
     const detail = ready.status === 200 ? null : readinessProblems(ready.text) || `HTTP ${ready.status}`;
+    const samples = metrics?.status === 200 ? parsePrometheusText(metrics.text) : null;
+    const answering = samples?.find((m) => m.name === 'target_info')?.labels['service_name'];
+    // Only another SparkFlow service's own name counts: OTEL_SERVICE_NAME may rename a service's telemetry.
+    if (answering && answering !== service && (SERVICES as readonly string[]).includes(answering))
+      return {
+        replica,
+        health: 'not ready',
+        detail: `${answering} answers at ${base}, not ${service}: check ${ADDRESS_SETTING[service]}`,
+        metrics: null,
+      };
     return {
       replica,
       health: ready.status === 200 ? 'ready' : 'not ready',
       detail,
-      metrics: metrics?.status === 200 ? parsePrometheusText(metrics.text) : null,
+      metrics: samples,
     };
   } catch (err) {
     // Timed out: the process is there but does not answer (frozen, or starved). Anything else: down.
@@ -192,7 +218,9 @@ export class TopSampler {
     const [kafka, probes, batchesInFlight] = await Promise.all([
       this.readKafka(),
       Promise.all(
-        SERVICES.map(async (s) => [s, await Promise.all(this.cfg.serviceReplicas[s].map(probe))] as const),
+        SERVICES.map(
+          async (s) => [s, await Promise.all(this.cfg.serviceReplicas[s].map((r) => probe(s, r)))] as const,
+        ),
       ),
       this.batchesInFlight(atMs),
     ]);
