@@ -122,6 +122,29 @@ describe('loadCliConfig', () => {
     );
   });
 
+  it('names a refused port by its own variable, not by the address list it would have made', () => {
+    for (const [name, value, derived] of [
+      ['KAFKA_PORT', 'abc', 'KAFKA_BROKERS'],
+      ['KAFKA_PORT', '70000', 'KAFKA_BROKERS'],
+      ['CASSANDRA_PORT', '0', 'CASSANDRA_CONTACT_POINTS'],
+    ]) {
+      let message = '';
+      try {
+        loadCliConfig({ [name]: value });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(new RegExp(`^ {2}${name}: a port number from 1 to 65535$`, 'm'));
+      expect(message).not.toContain(derived);
+    }
+  });
+
+  it('says a short --audit-key is one key, not a list', () => {
+    expect(() => loadCliConfig({}, { auditKey: 'short' })).toThrow(
+      /^ {2}--audit-key: a key of at least 8 characters$/m,
+    );
+  });
+
   it('sends the first of AUDIT_API_KEYS to the audit, unless --audit-key names another', () => {
     expect(loadCliConfig({ AUDIT_API_KEYS: 'audit-key-0001,audit-key-0002' }).auditKey).toBe(
       'audit-key-0001',

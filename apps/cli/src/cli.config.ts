@@ -9,6 +9,8 @@ import {
 } from '@sparkflow/service-kit';
 import { join, resolve } from 'node:path';
 import {
+  API_KEY_MIN_LENGTH,
+  API_KEYS_RULE,
   TOPOLOGIES,
   type TopologyName,
   localNodeAddresses,
@@ -17,7 +19,8 @@ import {
 } from '@sparkflow/contracts';
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(1).max(65535);
+const PORT = 'a port number from 1 to 65535';
+const port = z.coerce.number({ error: PORT }).int(PORT).min(1, PORT).max(65535, PORT);
 
 /**
  * A SparkFlow API's base URL: http(s), without a user or password (Node's fetch refuses to send a request
@@ -171,10 +174,16 @@ export function loadCliConfig(
   const cluster = (recorded(raw) ?? raw['SPARKFLOW_TOPOLOGY']) === 'cluster';
   const topologyName: TopologyName = cluster ? 'cluster' : 'single';
   const topology = TOPOLOGIES[topologyName];
-  if (!raw['KAFKA_BROKERS'] && (raw['KAFKA_PORT'] || cluster)) {
+  // A port that is refused (named below by its own variable) derives no address list to refuse as well.
+  const usablePort = (name: string) => !raw[name] || port.safeParse(raw[name]).success;
+  if (!raw['KAFKA_BROKERS'] && (raw['KAFKA_PORT'] || cluster) && usablePort('KAFKA_PORT')) {
     derived['KAFKA_BROKERS'] = localNodeAddresses(topology.kafkaNodes, raw['KAFKA_PORT'] || 9092);
   }
-  if (!raw['CASSANDRA_CONTACT_POINTS'] && (raw['CASSANDRA_PORT'] || cluster)) {
+  if (
+    !raw['CASSANDRA_CONTACT_POINTS'] &&
+    (raw['CASSANDRA_PORT'] || cluster) &&
+    usablePort('CASSANDRA_PORT')
+  ) {
     derived['CASSANDRA_CONTACT_POINTS'] = localNodeAddresses(
       topology.cassandraNodes,
       raw['CASSANDRA_PORT'] || 9042,
@@ -186,7 +195,11 @@ export function loadCliConfig(
   } catch (err) {
     // The key came from the flag: the message names the flag, not the variable the user did not set.
     if (flags.auditKey === undefined) throw err;
-    throw new Error((err as Error).message.replace(/^ {2}AUDIT_API_KEYS:/m, '  --audit-key:'));
+    throw new Error(
+      (err as Error).message
+        .replace(/^ {2}AUDIT_API_KEYS:/m, '  --audit-key:')
+        .replace(API_KEYS_RULE, `a key of at least ${API_KEY_MIN_LENGTH} characters`),
+    );
   }
   // An explicit URL is one address (a load balancer, a Kubernetes Service); else every local process.
   const replicas = (service: ServiceName, url: string | undefined, port: number): ServiceReplica[] =>
