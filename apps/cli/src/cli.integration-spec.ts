@@ -19,7 +19,7 @@ import {
   kafkaConnection,
   uniqueName,
 } from '@sparkflow/testing';
-import { eventually, runCli, runCliJson } from './cli-runner';
+import { closedPort, eventually, runCli, runCliJson } from './cli-runner';
 
 /**
  * The real `sparkflow` command, as a child process with real argv and exit codes, against the real stack
@@ -343,11 +343,22 @@ describe('sparkflow when parts of the stack are down', () => {
   });
 
   it('names the ingestion API when it does not answer', async () => {
+    const port = await closedPort();
+    const r = await sparkflow(['backfill', '--from', '2026-11-01', '--to', '2026-11-01', '--per-day', '1'], {
+      INGESTION_HTTP_PORT: String(port),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`ingestion API is not reachable at http://127.0.0.1:${port}`);
+  });
+
+  it('names the settings of an API on a port Node will not connect to (1, on the Fetch standard list); exit 2', async () => {
     const r = await sparkflow(['backfill', '--from', '2026-11-01', '--to', '2026-11-01', '--per-day', '1'], {
       INGESTION_HTTP_PORT: '1',
     });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('ingestion API is not reachable at http://127.0.0.1:1');
+    expect({ code: r.code, stderr: r.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(/refuses port 1, .*set INGESTION_URL or INGESTION_HTTP_PORT/),
+    });
   });
 
   it('names Cassandra when it does not answer', async () => {

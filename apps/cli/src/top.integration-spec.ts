@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { integrationSettings, uniqueName } from '@sparkflow/testing';
-import { CLI_BIN, eventually } from './cli-runner';
+import { CLI_BIN, closedPort, eventually } from './cli-runner';
 
 /**
  * `sparkflow top` in a real terminal: tmux runs it in a detached session of a chosen size, the test reads
@@ -104,18 +103,6 @@ async function enrichmentPid(): Promise<number> {
   const [row] = JSON.parse(stdout) as { pid: number | null }[];
   if (!row?.pid) throw new Error(`enrichment is not running: ${stdout}`);
   return row.pid;
-}
-
-/** A port nothing listens on: one the system just handed out and took back. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function keep(name: string, screen: string): void {
