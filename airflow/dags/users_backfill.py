@@ -11,6 +11,17 @@ backfill the first one started (ingestion keeps the key 24 h, ADR 15) and the au
 Clearing a day's request within the same run is a retry too (within 24 h, the same backfill); a new run of
 the DAG is a new backfill.
 
+A cleared run (or one deleted and re-created under the same run id) reads the audit's counts again in
+`plan_days`, now holding its own events; measured from those, the backfill ingestion answers again would
+never look done. So the first try that gets a backfill keeps the baseline it was measured from in an Airflow
+Variable, `sparkflow.users_backfill.baseline.<backfill id>` (Variables survive a clear and a deleted run;
+XComs do not). A later try that gets the same backfill id says it found the backfill it already made and is
+measured from that kept baseline: it succeeds once the batch holds its `expected` events on top of it and
+every event of the batch is settled, never earlier, and no person is produced twice. After the key's 24 h
+ingestion starts a new backfill (a new id): nothing is kept for it, so it is measured from the counts read
+in that try's `plan_days`, like a new run. A clear between ingestion's answer and the Variable being written
+(a worker lost at that instant) is measured from the new counts and waits for the sensor's timeout.
+
 What a rerun with the same params guarantees: it sends the same people (the same seed and day generate
 them again, under the same batch id), and persistence upserts by login.uuid, so each person is still stored
 once in `users` (one row per login.uuid), with the same attributes. It is a new backfill, though, not a
@@ -110,7 +121,8 @@ def users_backfill():
     @task(map_index_template="{{ request['day'] }}")
     def request_day(request: dict[str, Any], ti: Any = None) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
-        from sparkflow_airflow.backfill import backfill_idempotency_key, batch_id
+        from sparkflow_airflow import backfill
+        from sparkflow_airflow.backfill import backfill_idempotency_key, batch_id, measure_from
         from sparkflow_airflow.clients import IngestionClient
 
         assert ti is not None
@@ -127,12 +139,25 @@ def users_backfill():
         [batch] = accepted["batches"]
         if batch["batchId"] != expected_batch:
             raise AirflowFailException(f"ingestion named the batch {batch['batchId']!r}, expected {expected_batch!r}")
+        # A clear (or a run deleted and re-created under the same id) gets the backfill it already made, under
+        # the same key: its events are in the baseline plan_days just read, so it is measured from the baseline
+        # kept with the backfill when it was first answered.
+        store = backfill.BaselineStore()
+        baseline, made_before = measure_from(store.get(accepted["id"]), request["baseline"])
+        if made_before:
+            print(
+                f"ingestion answered backfill {accepted['id']}, which an earlier try of this run made: its "
+                f"events are counted from the baseline read before it started, {baseline}"
+            )
+        else:
+            store.set(accepted["id"], {"baseline": baseline, "batch_id": expected_batch, "run_id": ti.run_id})
         return {
             "backfill_id": accepted["id"],
             "day": batch["day"],
             "batch_id": batch["batchId"],
             "expected": batch["expected"],
-            "baseline": request["baseline"],
+            "baseline": baseline,
+            "made_before": made_before,
         }
 
     @task.sensor(
@@ -143,7 +168,7 @@ def users_backfill():
     )
     def wait_for_batch(requested: dict[str, Any], params: dict[str, Any] | None = None) -> PokeReturnValue:
         from airflow.sdk.exceptions import AirflowFailException
-        from sparkflow_airflow.backfill import Baseline, dead_letters_command, judge_batch
+        from sparkflow_airflow.backfill import Baseline, BatchState, dead_letters_command, judge_batch
         from sparkflow_airflow.clients import AuditClient, IngestionClient
         from sparkflow_contracts import topic
 
@@ -165,6 +190,10 @@ def users_backfill():
             baseline=Baseline(**requested["baseline"]),
             max_dead_letter_ratio=float(params["max_dead_letter_ratio"]),
         )
+        if requested.get("made_before"):
+            state = BatchState(
+                state.verdict, f"{state.message} (backfill {requested['backfill_id']} made by an earlier try of this run)"
+            )
         print(state.message)
         if state.verdict == "fail":
             raise AirflowFailException(

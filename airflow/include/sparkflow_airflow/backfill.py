@@ -60,6 +60,46 @@ class Baseline:
         return cls(ingested=int(counts.get("ingested") or 0), dead_lettered=int(counts.get("deadLettered") or 0))
 
 
+def baseline_key(backfill_id: str) -> str:
+    """The Airflow Variable that keeps the baseline a backfill is measured from (`BaselineStore`)."""
+    return f"sparkflow.users_backfill.baseline.{backfill_id}"
+
+
+def measure_from(kept: dict[str, Any] | None, planned: dict[str, int]) -> tuple[dict[str, int], bool]:
+    """The baseline a backfill's progress is measured from, and whether an earlier try made the backfill.
+
+    `kept` is what the first try that got this backfill from ingestion stored under its id (`baseline_key`);
+    `planned` is what this try's `plan_days` read. A cleared run (or one deleted and re-created with the same
+    run id) reads its baseline again, after its own events: the backfill ingestion answers under the same
+    Idempotency-Key is the one it already made, so the baseline kept with it, read before it started, still
+    holds, and the run waits for exactly its events again. A backfill nobody kept a baseline for is new (or
+    its key expired after 24 h and ingestion started another one, with another id): `planned` holds."""
+    if kept and isinstance(kept.get("baseline"), dict):
+        base = kept["baseline"]
+        return {"ingested": int(base.get("ingested") or 0), "dead_lettered": int(base.get("dead_lettered") or 0)}, True
+    return dict(planned), False
+
+
+class BaselineStore:
+    """Baselines kept per backfill id in Airflow Variables, which survive a clear or a deleted run (XComs do
+    not). Tests replace it."""
+
+    def get(self, backfill_id: str) -> dict[str, Any] | None:
+        from airflow.sdk import Variable
+
+        return Variable.get(baseline_key(backfill_id), default=None, deserialize_json=True)
+
+    def set(self, backfill_id: str, value: dict[str, Any]) -> None:
+        from airflow.sdk import Variable
+
+        Variable.set(
+            baseline_key(backfill_id),
+            value,
+            description="users_backfill: the audit's counts before this backfill started",
+            serialize_json=True,
+        )
+
+
 Verdict = Literal["wait", "done", "fail"]
 
 

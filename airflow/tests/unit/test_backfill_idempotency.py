@@ -21,6 +21,7 @@ class Ingestion:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.ids: dict[str | None, str] = {}  # one backfill per Idempotency-Key, as ingestion keeps them
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,8 +30,11 @@ class Ingestion:
                 body = json.loads(self.rfile.read(length) or b"null")
                 outer.requests.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
                 if self.command == "POST":
+                    key = self.headers.get("idempotency-key")
+                    backfill = outer.ids.setdefault(key, f"backfill-{len(outer.requests)}") if key else (
+                        f"backfill-{len(outer.requests)}")
                     status, answer = 202, {
-                        "id": f"backfill-{len(outer.requests)}",
+                        "id": backfill,
                         "batches": [{"day": body["from"], "batchId": f"backfill-{body['seed']}-{body['from']}",
                                      "expected": body["perDay"], "produced": 0}],
                     }
@@ -68,6 +72,17 @@ def ingestion(monkeypatch) -> Iterator[Ingestion]:
         monkeypatch.setenv(f"AIRFLOW_CONN_{name}", conn)
     yield server
     server.close()
+
+
+@pytest.fixture(autouse=True)
+def kept(monkeypatch) -> dict:
+    """The Airflow Variables request_day keeps baselines in, as a dict."""
+    from sparkflow_airflow import backfill
+
+    store: dict = {}
+    monkeypatch.setattr(backfill.BaselineStore, "get", lambda self, i: store.get(i))
+    monkeypatch.setattr(backfill.BaselineStore, "set", lambda self, i, v: store.__setitem__(i, v))
+    return store
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +141,40 @@ def test_the_key_is_a_header_value_ingestion_takes_whatever_the_run_id_holds(run
     assert key != backfill_idempotency_key("users_backfill", run_id, "request_day", 4)
     assert key != backfill_idempotency_key("users_backfill", run_id + "x", "request_day", 3)
     assert key != backfill_idempotency_key("users_backfill_other", run_id, "request_day", 3)
+
+
+def test_a_cleared_run_gets_its_backfill_again_and_measures_it_from_the_baseline_kept_before_it_started(
+    dag, ingestion, kept, capsys
+):
+    request_day = dag.get_task("request_day").python_callable
+    first = request_day(request=day(), ti=ti())
+    # The clear re-runs plan_days, whose baseline now holds the first try's 5 events.
+    again = {**day(), "baseline": {"ingested": 12, "dead_lettered": 1}}
+    cleared = request_day(request=again, ti=ti(try_number=2))
+
+    assert cleared["backfill_id"] == first["backfill_id"]
+    assert first["made_before"] is False and cleared["made_before"] is True
+    assert cleared["baseline"] == first["baseline"] == {"ingested": 7, "dead_lettered": 1}
+    assert f"backfill {first['backfill_id']}, which an earlier try of this run made" in capsys.readouterr().out
+    assert list(kept) == [first["backfill_id"]]
+
+
+def test_a_new_backfill_under_an_expired_key_is_measured_from_the_new_baseline(dag, ingestion, kept):
+    request_day = dag.get_task("request_day").python_callable
+    first = request_day(request=day(), ti=ti())
+    ingestion.ids.clear()  # 24 h later: ingestion forgot the key and starts another backfill
+    later = request_day(request={**day(), "baseline": {"ingested": 12, "dead_lettered": 1}}, ti=ti(try_number=2))
+    assert later["backfill_id"] != first["backfill_id"]
+    assert later["made_before"] is False and later["baseline"] == {"ingested": 12, "dead_lettered": 1}
+
+
+def test_a_cleared_run_passes_only_once_its_events_are_settled_on_top_of_the_kept_baseline():
+    from sparkflow_airflow.backfill import Baseline, judge_batch, measure_from
+
+    baseline, made_before = measure_from({"baseline": {"ingested": 0, "dead_lettered": 0}},
+                                         {"ingested": 100, "dead_lettered": 0})
+    assert made_before
+    counts = {"batchId": "b", "ingested": 100, "persisted": 100, "deadLettered": 0, "complete": True}
+    assert judge_batch(counts, expected=100, baseline=Baseline(**baseline), max_dead_letter_ratio=0).verdict == "done"
+    in_flight = {**counts, "persisted": 90, "complete": False}
+    assert judge_batch(in_flight, expected=100, baseline=Baseline(**baseline), max_dead_letter_ratio=0).verdict == "wait"
