@@ -3,7 +3,7 @@ API, fetched in pages and pushed through ingestion's HTTP API (never straight to
 
 The tutorial looped for 60 s with one request per user, minted a fresh uuid4 per record and swallowed
 every error. Here the count is a param, pages are mapped tasks with retries, the API's `seed` plus the
-logical date make a rerun fetch the same people, and their natural id (login.uuid) is kept, so the
+day of the logical date (of `run_after` for a run triggered without one) make a rerun fetch the same people, and their natural id (login.uuid) is kept, so the
 upserts downstream never duplicate anyone. A conf key no param declares (`pageSize` for `page_size`) fails
 `plan_pages` at once, naming the key and the param it most likely meant, before any page is pulled.
 """
@@ -39,16 +39,16 @@ PARAMS = {
 )
 def user_automation():
     @task
-    def plan_pages(
-        params: dict[str, Any] | None = None, ds: str | None = None, dag_run: Any = None
-    ) -> list[dict[str, Any]]:
+    def plan_pages(params: dict[str, Any] | None = None, dag_run: Any = None) -> list[dict[str, Any]]:
         from sparkflow_airflow.automation import plan_pages as pages_of
+        from sparkflow_airflow.automation import run_seed
         from sparkflow_airflow.run_conf import refuse_unknown_conf
 
         assert params is not None and dag_run is not None
         # A misspelt param (`pageSize`) would leave its default in force: refused before any page is pulled.
         refuse_unknown_conf(dag_run.conf, PARAMS, "user_automation")
-        seed = f"{params['seed']}-{ds}"
+        # A run triggered without a logical date (`airflow dags trigger`, REST `logical_date: null`) has its run_after.
+        seed = run_seed(params["seed"], dag_run.logical_date, dag_run.run_after)
         return [
             {**p, "seed": seed, "nat": params["nat"], "conn_id": params["randomuser_conn_id"]}
             for p in pages_of(params["count"], params["page_size"])

@@ -3,7 +3,16 @@ What the randomuser-compatible API returned is checked against its contract by c
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+
+
+def run_seed(prefix: str, logical_date: datetime | None, run_after: datetime) -> str:
+    """The randomuser seed of a run: `<prefix>-<day>`, the day (UTC) of its logical date, or of its `run_after`
+    when it has none (Airflow 3 triggers `airflow dags trigger` and a REST run with `logical_date: null` without
+    one), so every day's run gets its own people and a rerun of a run the same ones."""
+    when = logical_date if logical_date is not None else run_after
+    return f"{prefix}-{when.astimezone(UTC).date().isoformat()}"
 
 
 def plan_pages(count: int, page_size: int) -> list[dict[str, int]]:

@@ -16,6 +16,8 @@ import pytest
 from conftest import DAGS_DIR
 
 LOGICAL_DATE = datetime(2026, 11, 30, tzinfo=UTC)
+# When a run triggered without a logical date was queued: Airflow 3 gives every run one.
+RUN_AFTER = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +35,7 @@ def _context(dag, task, conf: Any, logical_date: datetime | None) -> dict[str, A
                             SimpleNamespace(params=copy.deepcopy(task.params)), conf, suppress_exception=False)
     return {
         "params": params,
-        "dag_run": SimpleNamespace(conf=conf, logical_date=logical_date),
+        "dag_run": SimpleNamespace(conf=conf, logical_date=logical_date, run_after=logical_date or RUN_AFTER),
         "ds": logical_date.date().isoformat() if logical_date else None,
         "logical_date": logical_date,
     }
@@ -64,10 +66,10 @@ def run_plan_days(dags, conf: Any) -> list[dict[str, Any]]:
     return task.execute(_context(dag, task, conf, None))
 
 
-def run_plan_pages(dags, conf: Any) -> list[dict[str, Any]]:
+def run_plan_pages(dags, conf: Any, logical_date: datetime | None = LOGICAL_DATE) -> list[dict[str, Any]]:
     dag = dags["user_automation"]
     task = copy.deepcopy(dag.get_task("plan_pages"))
-    return task.execute(_context(dag, task, conf, LOGICAL_DATE))
+    return task.execute(_context(dag, task, conf, logical_date))
 
 
 def render_aggregate_day(dags, conf: Any, logical_date: datetime | None = LOGICAL_DATE) -> list[str]:
@@ -254,3 +256,10 @@ def test_the_trigger_refuses_a_seed_ingestion_would_refuse_naming_seed(dags, dag
         with pytest.raises(ParamValidationError, match="seed"):
             scheduled.params.deep_merge({**days, "seed": seed}).validate()
     assert scheduled.params.deep_merge({**days, "seed": "démo 日本 😀"}).validate()["seed"] == "démo 日本 😀"
+
+
+def test_user_automation_seeds_a_run_triggered_without_a_logical_date_with_its_run_after_day(dags):
+    """`airflow dags trigger` and REST with `logical_date: null` give no logical date: the seed was
+    `sparkflow-None` for every such run, whatever its day."""
+    assert {p["seed"] for p in run_plan_pages(dags, {"count": 3}, logical_date=None)} == {"sparkflow-2026-12-02"}
+    assert {p["seed"] for p in run_plan_pages(dags, {"count": 3})} == {"sparkflow-2026-11-30"}
