@@ -33,7 +33,9 @@ later one), and the audit counts the batch's events of both runs (this run's own
 for).
 
 Bad params (a conf key no param declares, such as `perDay` for `per_day`, named with the param it most
-likely meant; `from` after `to`; a range over 366 days) fail the run at once in `plan_days`, before any
+likely meant; `from` after `to`; a range over 366 days; a
+day ingestion would refuse: after today UTC, or so far back that its people could be born more than
+MAX_AGE_YEARS (libs/contracts' generated limits) before their events, refused a day early at that end) fail the run at once in `plan_days`, before any
 service is asked; a request ingestion refuses with a 4xx fails it at once too. Only what can pass with time
 (a 5xx or 503, 408, 429, a connection error) is retried.
 """
@@ -41,7 +43,7 @@ service is asked; a request ingestion refuses with a 4xx fails it at once too. O
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import Param, PokeReturnValue, dag, task
@@ -86,16 +88,21 @@ def users_backfill():
     @task
     def plan_days(params: dict[str, Any] | None = None, dag_run: Any = None) -> list[dict[str, Any]]:
         from airflow.sdk.exceptions import AirflowFailException
-        from sparkflow_airflow.backfill import Baseline, batch_id
+        from sparkflow_airflow.backfill import Baseline, batch_id, refuse_days_ingestion_refuses
         from sparkflow_airflow.backfill import plan_days as days_between
         from sparkflow_airflow.clients import AuditClient
         from sparkflow_airflow.run_conf import refuse_unknown_conf
+        from sparkflow_contracts import max_age_years
 
         assert params is not None and dag_run is not None
         # A misspelt param (`perDay`) would leave its default in force: refused before any service is asked.
         refuse_unknown_conf(dag_run.conf, PARAMS, "users_backfill")
         try:
             days = days_between(params["from"], params["to"])
+            # Before any request: a day ingestion refuses would fail the run after the others had started.
+            refuse_days_ingestion_refuses(
+                params["from"], params["to"], int(params["per_day"]), datetime.now(UTC), max_age_years()
+            )
         except ValueError as err:
             # The run's conf cannot change between tries: retrying would only hold up the backfills queued behind.
             raise AirflowFailException(f"bad params: {err}") from err

@@ -36,3 +36,11 @@ def test_backfill_request_fields_match_ingestion():
     assert fields == {"from", "to", "perDay", "seed", "source"}
     ids = (REPO_ROOT / "libs/contracts/src/lib/backfills.ts").read_text()
     assert "backfill-${seed}-${day}" in ids, "batch ids are backfill-<seed>-<day> (sparkflow_airflow.backfill.batch_id)"
+
+
+def test_the_oldest_synthetic_age_is_the_generators():
+    from sparkflow_airflow.backfill import OLDEST_AGE_YEARS
+
+    src = (REPO_ROOT / "libs/sources/src/lib/synthetic/user.generator.ts").read_text()
+    assert f"oldest: Math.floor({OLDEST_AGE_YEARS} * YEAR_MS)" in src
+    assert "const YEAR_MS = 365.2425 * DAY_MS;" in src

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -263,3 +264,15 @@ def test_user_automation_seeds_a_run_triggered_without_a_logical_date_with_its_r
     `sparkflow-None` for every such run, whatever its day."""
     assert {p["seed"] for p in run_plan_pages(dags, {"count": 3}, logical_date=None)} == {"sparkflow-2026-12-02"}
     assert {p["seed"] for p in run_plan_pages(dags, {"count": 3})} == {"sparkflow-2026-11-30"}
+
+
+@pytest.mark.parametrize(("start", "end", "named"), [("2026-12-01", "2027-01-01", "`to` (2027-01-01) is after today"),
+                                                      ("1890-01-01", "1890-01-02", "`from` (1890-01-01) is before")])
+def test_users_backfill_refuses_a_range_with_a_day_ingestion_refuses_before_asking_any_service(
+    dags, audit, start, end, named
+):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    with pytest.raises(AirflowFailException, match=r"^bad params: .*" + re.escape(named)):
+        run_plan_days(dags, {"from": start, "to": end, "per_day": 5})
+    assert audit.asked == []
