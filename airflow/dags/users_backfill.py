@@ -88,15 +88,19 @@ def users_backfill():
     @task
     def plan_days(params: dict[str, Any] | None = None, dag_run: Any = None) -> list[dict[str, Any]]:
         from airflow.sdk.exceptions import AirflowFailException
-        from sparkflow_airflow.backfill import Baseline, batch_id, refuse_days_ingestion_refuses
+        from sparkflow_airflow.backfill import Baseline, batch_id, refuse_days_ingestion_refuses, seed_problem
         from sparkflow_airflow.backfill import plan_days as days_between
         from sparkflow_airflow.clients import AuditClient
         from sparkflow_airflow.run_conf import refuse_unknown_conf
-        from sparkflow_contracts import max_age_years
+        from sparkflow_contracts import max_age_years, schema
 
         assert params is not None and dag_run is not None
         # A misspelt param (`perDay`) would leave its default in force: refused before any service is asked.
         refuse_unknown_conf(dag_run.conf, PARAMS, "users_backfill")
+        # Airflow's maxLength counts code points, the audit's batch-id limit UTF-16 units.
+        problem = seed_problem(params["seed"], schema("users.raw")["properties"]["batchId"]["maxLength"])
+        if problem:
+            raise AirflowFailException(f"bad params: {problem}")
         try:
             days = days_between(params["from"], params["to"])
             # Before any request: a day ingestion refuses would fail the run after the others had started.

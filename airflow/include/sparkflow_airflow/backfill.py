@@ -91,6 +91,26 @@ def batch_id(seed: str, day: str) -> str:
     return f"backfill-{seed}-{day}"
 
 
+def utf16_units(text: str) -> int:
+    """The length of `text` as JavaScript (and the audit's batch-id limit) counts it: UTF-16 code units, 2 for a
+    character outside the Basic Multilingual Plane (an emoji), where a Param's maxLength counts 1."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def seed_problem(seed: str, batch_id_max: int) -> str | None:
+    """Why `seed` cannot name a backfill's batches, or None: `backfill-<seed>-<day>` must fit the batch id's
+    `batch_id_max` UTF-16 units (the envelope's maxLength in libs/contracts/generated)."""
+    longest = utf16_units(batch_id(seed, "2000-01-01"))
+    if longest <= batch_id_max:
+        return None
+    room = batch_id_max - utf16_units(batch_id("", "2000-01-01"))
+    return (
+        f"`seed` is {utf16_units(seed)} UTF-16 units long; at most {room} fit, since its batch ids "
+        f"backfill-<seed>-<day> may have at most {batch_id_max} UTF-16 units (a character outside the Basic "
+        "Multilingual Plane, such as an emoji, counts 2)"
+    )
+
+
 def backfill_idempotency_key(dag_id: str, run_id: str, task_id: str, map_index: int) -> str:
     """The `Idempotency-Key` a task instance starts its backfill under: the same on every try of the task
     instance (so a retry resumes the backfill its earlier try may have started), another for another DAG run,

@@ -276,3 +276,15 @@ def test_users_backfill_refuses_a_range_with_a_day_ingestion_refuses_before_aski
     with pytest.raises(AirflowFailException, match=r"^bad params: .*" + re.escape(named)):
         run_plan_days(dags, {"from": start, "to": end, "per_day": 5})
     assert audit.asked == []
+
+
+def test_users_backfill_refuses_at_once_a_seed_whose_batch_ids_are_too_long_in_utf16_units(dags, audit):
+    """Airflow's maxLength (100) counts code points: 91 emoji pass it, but are 182 UTF-16 units, and the
+    audit's batch ids (backfill-<seed>-<day>) hold at most 200."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    with pytest.raises(AirflowFailException, match=r"^bad params: `seed` is 182 UTF-16 units long; at most 180 fit"):
+        run_plan_days(dags, {"from": "2026-11-01", "to": "2026-11-01", "seed": "😀" * 91})
+    assert audit.asked == []
+    run_plan_days(dags, {"from": "2026-11-01", "to": "2026-11-01", "seed": "😀" * 90})
+    assert len(audit.asked) == 1
