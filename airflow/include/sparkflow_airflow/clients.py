@@ -25,6 +25,31 @@ def _hook(method: str, conn_id: str):
     return HttpHook(method=method, http_conn_id=conn_id)
 
 
+def _not_found_errors() -> tuple[type[BaseException], ...]:
+    """AirflowNotFoundException as the Task SDK and, when it is another class, Airflow core raise it."""
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    found: list[type[BaseException]] = [AirflowNotFoundException]
+    try:
+        from airflow.exceptions import AirflowNotFoundException as CoreNotFound
+
+        found.append(CoreNotFound)
+    except ImportError:  # pragma: no cover - the core class is the SDK's in some releases
+        pass
+    return tuple(found)
+
+
+def _run(method: str, conn_id: str, endpoint: str, **kwargs: Any):  # noqa: ANN202 - requests.Response
+    """The hook's request on `conn_id`; a connection that does not exist fails the task at once, naming it
+    (no retry defines it)."""
+    try:
+        return _hook(method, conn_id).run(endpoint, **kwargs)
+    except _not_found_errors() as err:
+        raise _refused(
+            f"Airflow connection {conn_id!r} does not exist (not retried: define it or pass another): {err}"
+        ) from err
+
+
 def api_path(*segments: str) -> str:
     """An API path from its segments, each percent-encoded whole (`encodeURIComponent`, as the CLI does): a
     batch id holding `/`, `#`, `?` or `%` (seeds are free text) reaches the server as one segment, unchanged."""
@@ -69,7 +94,7 @@ def randomuser_people(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _get_or_none(conn_id: str, path: str) -> dict[str, Any] | None:
     """GET `path`: its JSON body, None on 404 (not there, or not yet), and any other failure raised."""
-    res = _hook("GET", conn_id).run(path, extra_options={**_TIMEOUT, "check_response": False})
+    res = _run("GET", conn_id, path, extra_options={**_TIMEOUT, "check_response": False})
     if res.status_code == 404:
         return None
     _raise_for_status(res, conn_id)
@@ -79,9 +104,7 @@ def _get_or_none(conn_id: str, path: str) -> dict[str, Any] | None:
 def _post(conn_id: str, path: str, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
     """POST `body` as JSON (with `headers` besides the connection's): the answer's JSON body, or raised as
     `_raise_for_status` says."""
-    res = _hook("POST", conn_id).run(
-        path, json=body, headers=headers, extra_options={**_TIMEOUT, "check_response": False}
-    )
+    res = _run("POST", conn_id, path, json=body, headers=headers, extra_options={**_TIMEOUT, "check_response": False})
     _raise_for_status(res, conn_id)
     return res.json()
 
@@ -132,6 +155,6 @@ class RandomUserClient:
         params: dict[str, Any] = {"results": size, "seed": seed, "page": page}
         if nat:
             params["nat"] = nat
-        res = _hook("GET", self.conn_id).run("", data=params, extra_options={**_TIMEOUT, "check_response": False})
+        res = _run("GET", self.conn_id, "", data=params, extra_options={**_TIMEOUT, "check_response": False})
         _raise_for_status(res, self.conn_id)
         return randomuser_people(res.json())

@@ -138,3 +138,13 @@ def test_a_missing_batch_is_none_and_a_refused_key_names_the_connection(server):
     server.answers.append((401, {"statusCode": 401}))
     with pytest.raises(AirflowFailException, match="connection 'sparkflow_audit' needs a valid `x-api-key`"):
         AuditClient().batch("b")
+
+
+def test_a_randomuser_connection_that_does_not_exist_fails_at_once_naming_it(monkeypatch):
+    """A `randomuser_conn_id` nobody defined: AirflowNotFoundException was retried 4 times."""
+    from airflow.sdk.exceptions import AirflowFailException
+    from sparkflow_airflow.clients import RandomUserClient
+
+    monkeypatch.delenv("AIRFLOW_CONN_NO_SUCH_MIRROR", raising=False)
+    with pytest.raises(AirflowFailException, match=r"^Airflow connection 'no_such_mirror' does not exist \(not retried"):
+        RandomUserClient("no_such_mirror").page(seed="s", page=1, size=1)
