@@ -9,7 +9,9 @@ the class path) ends with one `sparkflow_jobs: cannot run …` line on stderr an
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import sys
 from types import ModuleType
@@ -36,11 +38,26 @@ def checked_job(argv: list[str]) -> ModuleType | int:
         return _fatal(argv[0] if argv else "(none)", f"the job must be one of {', '.join(JOBS)}", EXIT_USAGE)
     name, job_args = argv[0], argv[1:]
     job = importlib.import_module(f"sparkflow_jobs.jobs.{name}")
+    said = io.StringIO()
     try:
-        job.parse_args(job_args)
+        with contextlib.redirect_stderr(said):
+            job.parse_args(job_args)
     except SystemExit as err:  # argparse has printed the help, or what is wrong with the arguments
-        return _fatal(name, f"bad arguments {job_args}", EXIT_USAGE) if err.code else 0
+        print(said.getvalue(), end="", file=sys.stderr)
+        if not err.code:
+            return 0
+        # The last line is the job's own: what argparse found wrong travels with it (to Airflow's exception).
+        reason = argparse_reason(said.getvalue(), name)
+        return _fatal(name, f"bad arguments {job_args}" + (f": {reason}" if reason else ""), EXIT_USAGE)
+    print(said.getvalue(), end="", file=sys.stderr)
     return job
+
+
+def argparse_reason(stderr: str, prog: str) -> str | None:
+    """What argparse said was wrong (`<prog>: error: <reason>`), the last such line of `stderr`."""
+    marker = f"{prog}: error: "
+    found = [line.split(marker, 1)[1].strip() for line in stderr.splitlines() if marker in line]
+    return found[-1] if found else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -205,7 +205,8 @@ class _Once(argparse.Action):
 def parse_args(argv: list[str], today: dt.date | None = None) -> argparse.Namespace:
     """Exit 2 (argparse), with a message naming --date, for a missing, repeated, malformed or out-of-range day."""
     today = today or dt.datetime.now(dt.UTC).date()
-    p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0])
+    # allow_abbrev=False: no prefix of an option is taken for it (`--dat` for `--date`, `--avail` for `--available-now`).
+    p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument(
         "--date", required=True, action=_Once, type=lambda text: aggregation_day(text, today), metavar="YYYY-MM-DD",
         help=f"UTC event day to aggregate, given once: from {max_age_years()} years before today "

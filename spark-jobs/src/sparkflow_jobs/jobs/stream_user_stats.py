@@ -97,7 +97,8 @@ def start(spark: SparkSession, cfg: JobConfig, args: argparse.Namespace):
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0])
+    # allow_abbrev=False: no prefix of an option is taken for it (`--dat` for `--date`, `--avail` for `--available-now`).
+    p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument("--topic", default=topic("usersEnriched"))
     p.add_argument("--starting-offsets", default="earliest", help="for a new checkpoint only")
     p.add_argument("--watermark", default="10 minutes", help="how late an event may arrive and still count")

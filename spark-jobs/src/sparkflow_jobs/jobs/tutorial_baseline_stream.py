@@ -88,7 +88,8 @@ def start(spark: SparkSession, cfg: JobConfig, args: argparse.Namespace):
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0])
+    # allow_abbrev=False: no prefix of an option is taken for it (`--dat` for `--date`, `--avail` for `--available-now`).
+    p = argparse.ArgumentParser(prog=JOB, description=__doc__.splitlines()[0], allow_abbrev=False)
     p.add_argument("--topic", default=topic("usersRaw"))
     p.add_argument("--checkpoint", default=None, help="default $SPARKFLOW_HOME/spark/checkpoints/" + JOB)
     p.add_argument("--available-now", action="store_true", help="process what is in the topic, then stop")
