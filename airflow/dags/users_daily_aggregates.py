@@ -5,7 +5,8 @@ the job's output for that day is there.
 Which day: the run the scheduler starts at 00:00 UTC on D+1 aggregates D, the day that just ended (its
 data interval is D → D+1 and its logical date, `ds`, is D). A manual run aggregates its `day` param
 (conf `{"day": "2026-11-25"}`), else (`day` omitted or null) the day of its logical date; with neither it
-fails at once. A conf key other than `day` (`{"dayy": …}`) fails `aggregate_day` at once too, naming the key
+fails at once, as does a day (or logical date) more than MAX_AGE_YEARS (libs/contracts) back, which the Spark
+job refuses, before spark-submit starts. A conf key other than `day` (`{"dayy": …}`) fails `aggregate_day` at once too, naming the key
 and suggesting `day`, before the Spark job is submitted.
 
 `aggregate_day` is `spark-submit` of spark-jobs' `daily_user_aggregates --date <day>` on the
@@ -18,8 +19,9 @@ A quiet day is a success: the job writes the day's summary row with 0 users and 
 `check_rows` asks for exactly that — the summary row, and count rows that add up to its users in every
 dimension.
 
-A task that cannot succeed (jars or settings missing, a connector not on the class path) fails at once
-with the cause in its log's last lines; other failures (a store or the master away) are retried.
+A task that cannot succeed (jars or settings missing, a connector not on the class path, arguments the job
+refuses) fails at once with the cause in its exception (the job's one `cannot run` line, with argparse's
+reason for bad arguments) and its log's last lines; other failures (a store or the master away) are retried.
 """
 
 from __future__ import annotations

@@ -16,15 +16,40 @@ def aggregation_day(day: str | None, logical_date: datetime | None, today: date 
     the run's logical date, which the `day_before` timetable sets to the day that ended when the run fired.
     A `day` after today has nothing to count yet, and a manual run with neither cannot know which day is
     meant: both fail at once, saying why, rather than write a summary of 0 users for a day to come."""
+    today = today or datetime.now(UTC).date()
     if day:
         chosen = date.fromisoformat(day)
-        today = today or datetime.now(UTC).date()
         if chosen > today:
             _fail(f"day {chosen.isoformat()} has not begun (today is {today.isoformat()} UTC): nothing to aggregate yet")
+        _refuse_too_far_back(chosen, today, "day")
         return chosen.isoformat()
     if logical_date is not None:
-        return logical_date.astimezone(UTC).date().isoformat()
+        chosen = logical_date.astimezone(UTC).date()
+        _refuse_too_far_back(chosen, today, "logical date")
+        return chosen.isoformat()
     _fail('no day to aggregate: trigger with conf {"day": "YYYY-MM-DD"} or with a logical date on that day')
+
+
+def earliest_day(today: date, max_age_years: int | None = None) -> date:
+    """The earliest day spark-jobs' daily_user_aggregates takes: `today` MAX_AGE_YEARS (libs/contracts'
+    generated limits) calendar years earlier, 29 February becoming 1 March (its `earliest_day`)."""
+    if max_age_years is None:
+        from sparkflow_contracts import max_age_years as generated
+
+        max_age_years = generated()
+    try:
+        return today.replace(year=today.year - max_age_years)
+    except ValueError:
+        return date(today.year - max_age_years, 3, 1)
+
+
+def _refuse_too_far_back(chosen: date, today: date, what: str) -> None:
+    earliest = earliest_day(today)
+    if chosen < earliest:
+        _fail(
+            f"{what} {chosen.isoformat()} is more than {today.year - earliest.year} years before today "
+            f"(the earliest day is {earliest.isoformat()}): the Spark job refuses it, so it is not submitted"
+        )
 
 
 def _fail(message: str) -> NoReturn:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, date, datetime
 
 import pytest
 from sparkflow_airflow.aggregates import DIMENSIONS, aggregation_day, summary_problem
@@ -47,3 +48,19 @@ def test_the_day_is_the_param_else_the_logical_date_and_never_one_to_come():
         aggregation_day("2026-12-03", None, today)
     with pytest.raises(AirflowFailException, match="no day to aggregate"):
         aggregation_day(None, None, today)
+
+
+def test_a_day_further_back_than_the_job_takes_fails_before_spark_submit():
+    """spark-jobs' daily_user_aggregates refuses a day more than MAX_AGE_YEARS back (after spark-submit had
+    started); Airflow refuses it first, with the same bound from the generated contracts."""
+    from airflow.sdk.exceptions import AirflowFailException
+    from sparkflow_airflow.aggregates import earliest_day
+
+    today = date(2026, 12, 2)
+    assert earliest_day(today) == date(1896, 12, 2)
+    assert earliest_day(date(2028, 2, 29), 130) == date(1898, 3, 1)
+    assert aggregation_day("1896-12-02", None, today) == "1896-12-02"
+    with pytest.raises(AirflowFailException, match=r"^day 1896-12-01 is more than 130 years before today \(the earliest day is 1896-12-02\)"):
+        aggregation_day("1896-12-01", None, today)
+    with pytest.raises(AirflowFailException, match=r"^logical date 1890-01-01 is more than 130 years"):
+        aggregation_day(None, datetime(1890, 1, 1, tzinfo=UTC), today)
