@@ -32,6 +32,11 @@ later day leaves the earlier day's row, so the daily aggregation counts them on 
 later one), and the audit counts the batch's events of both runs (this run's own are what the sensor waits
 for).
 
+How long a day's batch may take: from its request, the run's whole work (per_day × days, every day being
+requested at once) at a conservative 100 people/s, never less than SPARKFLOW_SENSOR_TIMEOUT_SECONDS (1 h):
+100 × 2 days get 1 h, 100,000 × 366 days about 4.2 days. The sensor fails, naming what it counted, once a
+batch is still not settled after that; its own Airflow timeout is the largest the params allow.
+
 Bad params (a conf key no param declares, such as `perDay` for `per_day`, named with the param it most
 likely meant; `from` after `to`; a range over 366 days; a
 day ingestion would refuse: after today UTC, or so far back that its people could be born more than
@@ -47,19 +52,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import Param, PokeReturnValue, dag, task
+from sparkflow_airflow.backfill import MAX_DAYS, MAX_PER_DAY, sensor_timeout
 from sparkflow_airflow.dag_defaults import dag_settings
 from sparkflow_airflow.run_conf import PRINTABLE_TEXT
 
 # Read from the environment (never the metadata DB) so tests can poll every few seconds.
 POKE_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_POKE_SECONDS", "15"))
+# The least a day's batch is given to settle; a larger backfill gets more (sparkflow_airflow.backfill.sensor_timeout).
 SENSOR_TIMEOUT_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_TIMEOUT_SECONDS", str(60 * 60)))
+# The sensor's own bound: the largest run the params allow. Each run is held to its own, smaller one in the poke.
+SENSOR_MAX_TIMEOUT_SECONDS = sensor_timeout(MAX_PER_DAY, MAX_DAYS, SENSOR_TIMEOUT_SECONDS) + SENSOR_TIMEOUT_SECONDS
 
 
 # The params a run takes; `plan_days` refuses a conf key that is not one of them (sparkflow_airflow.run_conf).
 PARAMS = {
     "from": Param(type="string", format="date", title="First day (UTC)"),
     "to": Param(type="string", format="date", title="Last day (UTC), inclusive"),
-    "per_day": Param(100, type="integer", minimum=1, maximum=100_000, title="Users per day"),
+    "per_day": Param(100, type="integer", minimum=1, maximum=MAX_PER_DAY, title="Users per day"),
     "seed": Param(
         "sparkflow",
         type="string",
@@ -125,6 +134,7 @@ def users_backfill():
                     "seed": params["seed"],
                     "source": params["source"],
                     "baseline": {"ingested": baseline.ingested, "dead_lettered": baseline.dead_lettered},
+                    "timeout_seconds": sensor_timeout(params["per_day"], len(days), SENSOR_TIMEOUT_SECONDS),
                 }
             )
         return planned
@@ -169,17 +179,27 @@ def users_backfill():
             "expected": batch["expected"],
             "baseline": baseline,
             "made_before": made_before,
+            # The wait for this batch is bounded from here (a clear asks again, and starts the clock again).
+            "requested_at": datetime.now(UTC).isoformat(),
+            "timeout_seconds": request.get("timeout_seconds", SENSOR_TIMEOUT_SECONDS),
         }
 
     @task.sensor(
         poke_interval=POKE_SECONDS,
-        timeout=SENSOR_TIMEOUT_SECONDS,
+        timeout=SENSOR_MAX_TIMEOUT_SECONDS,
         mode="reschedule",
         map_index_template="{{ requested['day'] }}",
     )
     def wait_for_batch(requested: dict[str, Any], params: dict[str, Any] | None = None) -> PokeReturnValue:
         from airflow.sdk.exceptions import AirflowFailException
-        from sparkflow_airflow.backfill import Baseline, BatchState, dead_letters_command, judge_batch
+        from sparkflow_airflow.backfill import (
+            CONSERVATIVE_PEOPLE_PER_SECOND,
+            Baseline,
+            BatchState,
+            dead_letters_command,
+            judge_batch,
+            overdue,
+        )
         from sparkflow_airflow.clients import AuditClient, IngestionClient
         from sparkflow_contracts import topic
 
@@ -206,6 +226,14 @@ def users_backfill():
                 state.verdict, f"{state.message} (backfill {requested['backfill_id']} made by an earlier try of this run)"
             )
         print(state.message)
+        allowed = float(requested.get("timeout_seconds", SENSOR_TIMEOUT_SECONDS))
+        late = overdue(requested.get("requested_at", datetime.now(UTC).isoformat()), allowed, datetime.now(UTC))
+        if state.verdict == "wait" and late is not None:
+            raise AirflowFailException(
+                f"{state.message}: not settled {late:.0f} s after the request, over the "
+                f"{allowed:.0f} s allowed (per_day × days at {CONSERVATIVE_PEOPLE_PER_SECOND} "
+                f"people/s, at least {SENSOR_TIMEOUT_SECONDS:.0f} s)"
+            )
         if state.verdict == "fail":
             raise AirflowFailException(
                 f"{state.message}. The reasons are on topic {topic('usersDlq')} "

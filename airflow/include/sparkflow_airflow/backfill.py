@@ -86,6 +86,27 @@ def plan_days(start: str, end: str) -> list[str]:
     return days
 
 
+# How fast a backfill is assumed to go through the whole pipeline when its wait is bounded: well under what
+# the stack reaches on a laptop (about 1,000-2,500 people/s in the README's benchmarks), so a busy or small
+# machine still finishes in time.
+CONSERVATIVE_PEOPLE_PER_SECOND = 100
+# The largest backfill the params allow (per_day's maximum, over MAX_DAYS days).
+MAX_PER_DAY = 100_000
+
+
+def sensor_timeout(per_day: int, days: int, floor_seconds: float) -> float:
+    """How long a day's batch may take to settle, from its request: the whole run's people (every day is
+    requested at once, and ingestion works a few backfills at a time) at CONSERVATIVE_PEOPLE_PER_SECOND, and
+    never less than `floor_seconds` (SPARKFLOW_SENSOR_TIMEOUT_SECONDS, 1 h by default)."""
+    return max(float(floor_seconds), math.ceil(per_day * days / CONSERVATIVE_PEOPLE_PER_SECOND))
+
+
+def overdue(requested_at: str, timeout_seconds: float, now: datetime) -> float | None:
+    """Seconds waited since `requested_at` (ISO) when more than `timeout_seconds`, else None."""
+    waited = (now - datetime.fromisoformat(requested_at)).total_seconds()
+    return waited if waited > timeout_seconds else None
+
+
 def batch_id(seed: str, day: str) -> str:
     """Ingestion's deterministic batch id for one backfill day (backfillBatchId in libs/ingestion-core)."""
     return f"backfill-{seed}-{day}"

@@ -98,3 +98,29 @@ def test_refuses_before_any_request_every_day_ingestion_refuses():
         refuse_days_ingestion_refuses("2026-12-01", "2026-12-04", 100, now, 130)
     with pytest.raises(ValueError, match=r"`from` \(1900-01-01\) is before 19\d\d-\d\d-\d\d: .* more than 130 years"):
         refuse_days_ingestion_refuses("1900-01-01", "1900-01-02", 100, now, 130)
+
+
+def test_the_wait_scales_with_the_work_with_a_floor_of_the_configured_timeout():
+    """A fixed 1 h could not see 100,000 people a day over 366 days through; whatever the params allow is
+    given its time at a conservative rate."""
+    from datetime import UTC, datetime, timedelta
+
+    from sparkflow_airflow.backfill import MAX_DAYS, MAX_PER_DAY, overdue, sensor_timeout
+
+    assert sensor_timeout(100, 2, 3600) == 3600
+    assert sensor_timeout(100_000, 10, 3600) == 10_000
+    assert sensor_timeout(MAX_PER_DAY, MAX_DAYS, 3600) == 366_000
+    at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    assert overdue(at.isoformat(), 3600, at + timedelta(seconds=3600)) is None
+    assert overdue(at.isoformat(), 3600, at + timedelta(seconds=3601)) == 3601
+
+
+def test_the_sensor_allows_the_largest_backfill_the_params_accept():
+    from airflow.dag_processing.dagbag import DagBag
+    from conftest import DAGS_DIR
+    from sparkflow_airflow.backfill import MAX_DAYS, sensor_timeout
+
+    dag = DagBag(dag_folder=str(DAGS_DIR)).dags["users_backfill"]
+    sensor = dag.get_task("wait_for_batch")
+    largest = sensor_timeout(dag.params.get_param("per_day").schema["maximum"], MAX_DAYS, 3600)
+    assert sensor.partial_kwargs["timeout"] >= largest
