@@ -152,6 +152,31 @@ def test_users_backfill_triggered_through_the_api_completes_its_batch(api, unpau
         20, 20, 20, 0, True), report
 
 
+def test_users_backfill_cleared_after_success_finds_its_backfill_and_succeeds_without_producing_again(api, unpaused):
+    """A clear re-runs plan_days, whose baseline then holds the run's own events: measured from it, the
+    backfill ingestion answers again (same Idempotency-Key) never looked done and the sensor waited its hour,
+    holding up every run behind it. It finds the baseline kept with the backfill and succeeds, and ingestion
+    produces nobody again."""
+    day = "2026-11-20"
+    seed = f"{BACKFILL_SEED}-clear"
+    triggered = api.trigger("users_backfill", {"from": day, "to": day, "per_day": 20, "seed": seed}, logical_date=None)
+    assert triggered is not None
+    run_id = triggered["dag_run_id"]
+    unpaused("users_backfill")
+    api.wait("users_backfill", run_id, timeout=600)
+    first = batch_counts(f"backfill-{seed}-{day}")
+
+    api.clear("users_backfill", run_id)
+    started = time.monotonic()
+    api.wait("users_backfill", run_id, timeout=300)
+    print(f"users_backfill cleared: success in {time.monotonic() - started:.0f}s")
+    [request] = [ti for ti in api.task_instances("users_backfill", run_id) if ti["task_id"] == "request_day"]
+    assert "which an earlier try of this run made" in api.log(
+        "users_backfill", run_id, "request_day", request["try_number"], request["map_index"])
+    again = batch_counts(f"backfill-{seed}-{day}")
+    assert (again["ingested"], again["persisted"]) == (first["ingested"], first["persisted"]) == (20, 20), again
+
+
 def independent_counts(cassandra, day) -> tuple[int, Counter]:
     """Users on event day D and each one's country, straight from Cassandra: the row written last per user
     wins, by its write time in microseconds (persistence's event order; `updated_at` holds milliseconds)."""
