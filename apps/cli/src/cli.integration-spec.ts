@@ -547,6 +547,21 @@ describe('backfill, dead letters and users on the running pipeline', () => {
       '--dry-run',
     ]);
     expect(dry).toEqual({ dryRun: true, replayed: [expect.objectContaining({ partition: null })] });
+    // A correction saved with a UTF-8 byte-order mark is the JSON after it: taken, and said so.
+    writeFileSync(join(dir, 'fixed-bom.json'), `\ufeff${JSON.stringify(fixed)}`);
+    const bom = await sparkflow([
+      'dlq',
+      'replay',
+      '--event',
+      dead.dlqEventId,
+      '--payload-file',
+      join(dir, 'fixed-bom.json'),
+      '--dry-run',
+    ]);
+    expect({ code: bom.code, stderr: bom.stderr }).toEqual({
+      code: 0,
+      stderr: expect.stringContaining('starts with a UTF-8 byte-order mark, left out of the record'),
+    });
     // With the other producer client, a dry run still makes no producer: it neither fails nor publishes.
     const platformatic = { KAFKA_PRODUCER_CLIENT: 'platformatic' };
     const dryPlatformatic = await sparkflow(

@@ -62,6 +62,9 @@ const stageOption = () =>
 const reasonsText = (d: DeadLetterRecord) =>
   d.deadLetter.reasons.map((r) => (r.path ? `${r.code} ${r.path}` : r.code)).join('; ');
 
+/** The bytes a UTF-8 byte-order mark (U+FEFF) takes at the start of a file. */
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 export function dlqCommand(): Command {
   const dlq = new Command('dlq').description('inspect and replay dead letters (users.dlq)');
 
@@ -275,6 +278,13 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
           corrected = readFileSync(opts.payloadFile);
         } catch (err) {
           throw new UsageError(`--payload-file: cannot read ${opts.payloadFile}: ${(err as Error).message}`);
+        }
+        // Editors on some systems save UTF-8 with a byte-order mark, which is no part of the JSON it holds.
+        if (corrected.subarray(0, 3).equals(UTF8_BOM)) {
+          corrected = corrected.subarray(3);
+          out.note(
+            `--payload-file: ${opts.payloadFile} starts with a UTF-8 byte-order mark, left out of the record`,
+          );
         }
       }
       const kafka = cliKafka(cfg);
