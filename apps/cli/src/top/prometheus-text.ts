@@ -25,25 +25,31 @@ export function parsePrometheusText(text: string): MetricSample[] {
   return out;
 }
 
+/** A metric's samples whose labels match `where`. */
+function matching(
+  samples: readonly MetricSample[],
+  name: string,
+  where: Record<string, string>,
+): MetricSample[] {
+  return samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v));
+}
+
 /** The sum of a metric's samples whose labels match `where`. */
 export function sumOf(
   samples: readonly MetricSample[],
   name: string,
   where: Record<string, string> = {},
 ): number | null {
-  const hits = samples.filter(
-    (s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v),
-  );
+  const hits = matching(samples, name, where);
   return hits.length ? hits.reduce((n, s) => n + s.value, 0) : null;
 }
 
+/** The largest of a metric's samples whose labels match `where`. */
 export function maxOf(
   samples: readonly MetricSample[],
   name: string,
   where: Record<string, string> = {},
 ): number | null {
-  const hits = samples.filter(
-    (s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v),
-  );
+  const hits = matching(samples, name, where);
   return hits.length ? Math.max(...hits.map((s) => s.value)) : null;
 }
