@@ -56,10 +56,12 @@ const isError = (e: unknown): e is Error & { cause?: unknown; code?: unknown; er
     typeof (e as Error).message === 'string' &&
     typeof (e as Error).name === 'string');
 
-/** The settings an API's address comes from, to name when the address cannot be used. */
-const ADDRESS_SETTINGS: Partial<Record<ComponentLabel, string>> = {
-  'ingestion API': 'INGESTION_URL or INGESTION_HTTP_PORT',
-  'audit API': 'AUDIT_URL or AUDIT_HTTP_PORT',
+/** The settings each service's address comes from, to name when the address cannot be used. */
+export const ADDRESS_SETTINGS: Readonly<Record<string, string>> = {
+  ingestion: 'INGESTION_URL or INGESTION_HTTP_PORT',
+  enrichment: 'ENRICHMENT_URL or ENRICHMENT_HTTP_PORT',
+  persistence: 'PERSISTENCE_URL or PERSISTENCE_HTTP_PORT',
+  audit: 'AUDIT_URL or AUDIT_HTTP_PORT',
 };
 
 /**
@@ -85,7 +87,7 @@ export function unanswered(
 ): CliError {
   const unusable = unusableAddress(address, err);
   if (unusable) {
-    const settings = ADDRESS_SETTINGS[component] ?? 'its address setting';
+    const settings = ADDRESS_SETTINGS[STACK_NAME[component]] ?? 'its address setting';
     return new UsageError(
       `${component} at ${address} cannot be asked: ${unusable}. Serve it on another port and set ${settings}.`,
     );

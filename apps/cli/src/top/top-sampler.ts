@@ -1,7 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { TOPICS, readinessProblems, type BatchList } from '@sparkflow/contracts';
 import type { CliConfig, ServiceReplica } from '../cli.config';
-import { rootReason, unusableAddress } from '../errors';
+import { ADDRESS_SETTINGS, rootReason, unusableAddress } from '../errors';
 import { recordsAt } from '../kafka/reader';
 import { stageGroups } from '../pipeline/stages';
 import { parsePrometheusText } from './prometheus-text';
@@ -21,14 +21,6 @@ const PROBE_TIMEOUT_MS = 1500;
 
 /** The most batches one answer of the audit lists (its page limit); beyond it `top` shows `1000+`. */
 const BATCH_PAGE = 1000;
-
-/** The variables a service's address comes from, to name when another service answers there. */
-const ADDRESS_SETTING: Record<ServiceName, string> = {
-  ingestion: 'INGESTION_URL or INGESTION_HTTP_PORT',
-  enrichment: 'ENRICHMENT_URL or ENRICHMENT_HTTP_PORT',
-  persistence: 'PERSISTENCE_URL or PERSISTENCE_HTTP_PORT',
-  audit: 'AUDIT_URL or AUDIT_HTTP_PORT',
-};
 
 /**
  * One replica's readiness and /metrics. A process whose /metrics names another of the four services
@@ -54,7 +46,7 @@ export async function probe(
       return {
         replica,
         health: 'not ready',
-        detail: `${answering} answers at ${base}, not ${service}: check ${ADDRESS_SETTING[service]}`,
+        detail: `${answering} answers at ${base}, not ${service}: check ${ADDRESS_SETTINGS[service]}`,
         metrics: null,
       };
     return {
