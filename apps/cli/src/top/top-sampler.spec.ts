@@ -2,21 +2,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { probe, readBatchesInFlight } from './top-sampler';
 
+/** Starts `srv` on a free loopback port; its base URL. */
+const listen = (srv: Server) =>
+  new Promise<string>((r) =>
+    srv.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`)),
+  );
+
 describe("top's batches in flight", () => {
   let answer: { status: number; body: unknown } = { status: 200, body: {} };
   const srv: Server = createServer((_req, res) =>
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body)),
   );
   let auditUrl = '';
-  beforeAll(
-    () =>
-      new Promise<void>((r) =>
-        srv.listen(0, '127.0.0.1', () => {
-          auditUrl = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-          r();
-        }),
-      ),
-  );
+  beforeAll(async () => (auditUrl = await listen(srv)));
   afterAll(() => new Promise<void>((r) => srv.close(() => r())));
   const read = () =>
     readBatchesInFlight({ auditUrl, auditUrlSetting: 'AUDIT_HTTP_PORT', auditKey: 'k' }, Date.now());
@@ -62,15 +60,7 @@ describe("top's probe of a service", () => {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
   });
   let url = '';
-  beforeAll(
-    () =>
-      new Promise<void>((r) =>
-        srv.listen(0, '127.0.0.1', () => {
-          url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-          r();
-        }),
-      ),
-  );
+  beforeAll(async () => (url = await listen(srv)));
   afterAll(() => new Promise<void>((r) => srv.close(() => r())));
 
   it('is ready when the service answers, under its own name or a name of its own choosing', async () => {
