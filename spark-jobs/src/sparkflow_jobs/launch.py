@@ -9,13 +9,15 @@ Both launchers therefore take them from `submit_settings`, and `session.build_se
 `spark_conf`, so the two paths cannot drift. Credentials are not part of it: they would show in the
 process list and in Airflow's task log; the job reads them from the environment when it builds its session.
 
-Only the standard library here: Airflow imports this module without pyspark.
+Only the standard library and the contracts' reader here: Airflow imports this module without pyspark.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from sparkflow_contracts import cassandra_consistency
 
 from .config import ConfigError, JobConfig
 
@@ -57,6 +59,11 @@ def spark_conf(cfg: JobConfig) -> dict[str, str]:
         "spark.sql.shuffle.partitions": str(cfg.shuffle_partitions),
         "spark.cassandra.connection.host": ",".join(cfg.cassandra_hosts),
         "spark.cassandra.connection.port": str(cfg.cassandra_port),
+        # The level every SparkFlow client reads and writes at (libs/contracts). The connector reads at
+        # LOCAL_ONE by default: with three copies, one node that missed writes while it was down (and has
+        # not had its hints yet) would answer alone for its token ranges, and the day's counts would be short.
+        "spark.cassandra.input.consistency.level": cassandra_consistency(),
+        "spark.cassandra.output.consistency.level": cassandra_consistency(),
     }
 
 

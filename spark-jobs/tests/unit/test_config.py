@@ -58,3 +58,17 @@ def test_explicit_endpoints_win_over_ports():
 def test_bad_settings_fail_loudly(env):
     with pytest.raises(ConfigError):
         JobConfig.from_env(env)
+
+
+def test_every_cassandra_read_and_write_is_at_the_contracts_level():
+    """The connector reads at LOCAL_ONE unless told: with three copies, a node that missed writes while it
+    was down would answer alone for its ranges and a day's counts would be short."""
+    from sparkflow_contracts import cassandra_consistency
+    from sparkflow_jobs.launch import spark_conf
+
+    conf = spark_conf(JobConfig.from_env({"CASSANDRA_CONTACT_POINTS": "10.0.0.1,10.0.0.2,10.0.0.3"}))
+    assert cassandra_consistency() == "LOCAL_QUORUM"
+    assert {k: v for k, v in conf.items() if "consistency" in k} == {
+        "spark.cassandra.input.consistency.level": "LOCAL_QUORUM",
+        "spark.cassandra.output.consistency.level": "LOCAL_QUORUM",
+    }

@@ -1,4 +1,5 @@
 import { Client, auth, types } from 'cassandra-driver';
+import { CASSANDRA_CONSISTENCY_LEVEL, CASSANDRA_SERIAL_CONSISTENCY_LEVEL } from '@sparkflow/contracts';
 
 export interface CassandraSettings {
   contactPoints: string[];
@@ -8,14 +9,21 @@ export interface CassandraSettings {
   keyspace?: string;
 }
 
+/** The driver's codes for the level names `libs/contracts` gives. */
+const LEVELS = {
+  LOCAL_QUORUM: types.consistencies.localQuorum,
+  LOCAL_SERIAL: types.consistencies.localSerial,
+} as const;
+
 /**
- * Every read and write of SparkFlow's clients: a majority of the replicas in the local data centre. On one
+ * Every read and write of SparkFlow's clients, at the levels `libs/contracts` sets for every Cassandra
+ * client (the Spark jobs read the same names): a majority of the replicas in the local data centre. On one
  * node (replication factor 1) that is the node; with three replicas a write is acknowledged by two, so it
  * survives one node going down (or losing its unsynced commit log), and a read always meets the latest
  * acknowledged write. The driver's default, LOCAL_ONE, would acknowledge a write one replica holds.
  */
-export const CASSANDRA_CONSISTENCY = types.consistencies.localQuorum;
-export const CASSANDRA_SERIAL_CONSISTENCY = types.consistencies.localSerial;
+export const CASSANDRA_CONSISTENCY = LEVELS[CASSANDRA_CONSISTENCY_LEVEL];
+export const CASSANDRA_SERIAL_CONSISTENCY = LEVELS[CASSANDRA_SERIAL_CONSISTENCY_LEVEL];
 
 /** One shared Client per process (the driver pools connections itself); prepared statements everywhere. */
 export function createCassandraClient(s: CassandraSettings): Client {

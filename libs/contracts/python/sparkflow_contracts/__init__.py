@@ -20,6 +20,7 @@ __all__ = [
     "ContractViolation",
     "ContractsMissing",
     "Violation",
+    "cassandra_consistency",
     "field_paths",
     "generated_dir",
     "max_age_years",
@@ -77,6 +78,18 @@ def max_age_years() -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"maxAgeYears in {generated_dir() / 'limits.json'} is {value!r}, not a positive whole number")
     return value
+
+
+# The levels a Cassandra client may be told to use for every read and write (the driver's names).
+CONSISTENCY_LEVELS = frozenset({"ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM", "EACH_QUORUM", "LOCAL_ONE"})
+
+
+def cassandra_consistency() -> str:
+    """The consistency level of every Cassandra read and write (CASSANDRA_CONSISTENCY_LEVEL of topology.ts)."""
+    value = _load("cassandra.json")["consistency"]
+    if value not in CONSISTENCY_LEVELS:
+        raise ValueError(f"consistency in {generated_dir() / 'cassandra.json'} is {value!r}, not a Cassandra consistency level")
+    return str(value)
 
 
 def schema_names() -> list[str]:

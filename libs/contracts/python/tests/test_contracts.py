@@ -142,3 +142,12 @@ def test_max_age_years_is_the_generated_bound(monkeypatch, tmp_path):
     monkeypatch.setenv("SPARKFLOW_CONTRACTS_DIR", str(tmp_path))
     with pytest.raises(ValueError, match=r"maxAgeYears in .*limits.json is '130', not a positive whole number"):
         contracts.max_age_years()
+
+
+def test_cassandra_consistency_is_the_generated_level(monkeypatch, tmp_path):
+    assert contracts.cassandra_consistency() == "LOCAL_QUORUM"
+    (tmp_path / "cassandra.json").write_text(json.dumps({"consistency": "local_quorum"}))
+    contracts._load.cache_clear()
+    monkeypatch.setenv("SPARKFLOW_CONTRACTS_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match=r"consistency in .*cassandra.json is 'local_quorum', not a Cassandra"):
+        contracts.cassandra_consistency()

@@ -3,6 +3,7 @@ import { TOPIC_SPECS, TOPICS } from './topics';
 import { HEADERS } from './headers';
 import { SCHEMA_VERSION } from './envelope';
 import { MAX_AGE_YEARS } from './person-dates';
+import { CASSANDRA_CONSISTENCY_LEVEL, CASSANDRA_SERIAL_CONSISTENCY_LEVEL } from './topology';
 
 /** File name → exact content of everything under `libs/contracts/generated/`. */
 export function generatedFiles(): Record<string, string> {
@@ -16,6 +17,11 @@ export function generatedFiles(): Record<string, string> {
   });
   // Bounds a Python job checks the same way a service does (the Spark aggregation's earliest --date).
   files['limits.json'] = json({ maxAgeYears: MAX_AGE_YEARS });
+  // The consistency level the Spark jobs give the Spark Cassandra Connector, as the services' driver uses.
+  files['cassandra.json'] = json({
+    consistency: CASSANDRA_CONSISTENCY_LEVEL,
+    serialConsistency: CASSANDRA_SERIAL_CONSISTENCY_LEVEL,
+  });
   for (const [name, schema] of Object.entries(jsonSchemas())) files[name] = json(schema);
   return files;
 }

@@ -45,6 +45,18 @@ export const TOPOLOGIES: Readonly<Record<TopologyName, Topology>> = Object.freez
   },
 });
 
+/**
+ * The consistency level of every Cassandra read and write SparkFlow makes, in every topology: the services
+ * and the CLI (`libs/cassandra`) and the Spark jobs (the Spark Cassandra Connector, through the generated
+ * `cassandra.json`). A majority of the replicas in the local data centre: on one node that is the node; with
+ * three copies a write is acknowledged by two, and a read asks two, so it always meets the latest
+ * acknowledged write, even while a node is down or a returning node has not caught up. Either driver's
+ * default would be weaker for reads (LOCAL_ONE): one replica, which may be the one that missed writes.
+ */
+export const CASSANDRA_CONSISTENCY_LEVEL = 'LOCAL_QUORUM';
+/** The consistency of the serial phase of a conditional (`IF …`) write. */
+export const CASSANDRA_SERIAL_CONSISTENCY_LEVEL = 'LOCAL_SERIAL';
+
 /** 1…n: the numbers of a topology's nodes and replicas (`kafka-1`, `ingestion-2`). */
 export const ordinals = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
