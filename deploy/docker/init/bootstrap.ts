@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KAFKA_PRINCIPALS, TOPIC_SPECS } from '@sparkflow/contracts';
 import { createKafka, ensureAcls, ensureTopics, kafkaCredentials } from '@sparkflow/kafka';
-import { cqlMap, createCassandraClient, keyspaceReplication, migrateKeyspace } from '@sparkflow/cassandra';
+import {
+  cqlIdentifier,
+  cqlMap,
+  cqlString,
+  createCassandraClient,
+  keyspaceReplication,
+  migrateKeyspace,
+} from '@sparkflow/cassandra';
 import { provisionPostgres } from '@sparkflow/postgres';
 import { splitList } from '@sparkflow/service-kit';
 import { loadBootstrapConfig, type BootstrapConfig } from './bootstrap.config';
@@ -14,7 +21,6 @@ import { loadBootstrapConfig, type BootstrapConfig } from './bootstrap.config';
  * (The Kafka and Cassandra steps repeat deploy/local's because that ops app cannot be imported; see deploy/docker/README.md.)
  */
 const IDENT = /^[a-z_][a-z0-9_]*$/;
-const cqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 async function retry<T>(what: string, timeoutS: number, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + timeoutS * 1000;
@@ -65,7 +71,7 @@ async function cassandraSchema(cfg: BootstrapConfig): Promise<string[]> {
         const copies = keyspaceReplication(cfg.CASSANDRA_REPLICATION_FACTOR, cfg.CASSANDRA_LOCAL_DC);
         await client.execute(`ALTER KEYSPACE system_auth WITH replication = ${cqlMap(copies)}`);
         await client.execute(
-          `ALTER ROLE ${cfg.CASSANDRA_ADMIN_USER} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`,
+          `ALTER ROLE ${cqlIdentifier(cfg.CASSANDRA_ADMIN_USER)} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`,
         );
       }
       changes.push(

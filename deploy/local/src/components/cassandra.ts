@@ -2,7 +2,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, auth, policies } from 'cassandra-driver';
-import { cqlMap, keyspaceReplication, migrateKeyspace, sameReplication } from '@sparkflow/cassandra';
+import {
+  cqlIdentifier,
+  cqlMap,
+  cqlString,
+  keyspaceReplication,
+  migrateKeyspace,
+  sameReplication,
+} from '@sparkflow/cassandra';
 import { engineClientEnv, type StackConfig } from '../config';
 import { SetupError } from '../errors';
 import { findJava, jarMatching, resolveJars } from '../java';
@@ -129,8 +136,6 @@ async function withAdmin<T>(cfg: StackConfig, fn: (c: Client) => Promise<T>): Pr
   }
 }
 
-const cqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
 /** One Cassandra node: the only one in the single topology, node 1–3 of the cluster. */
 export function cassandraNode(name: ComponentName, node: number, topology: Topology): Component {
   const host = nodeHost(node);
@@ -242,7 +247,7 @@ async function bootstrapCassandra(cfg: StackConfig): Promise<string[]> {
       if (!sameReplication(current.first()['replication'] as Record<string, string>, replication)) {
         await c.execute(`ALTER KEYSPACE system_auth WITH replication = ${cqlMap(replication)}`);
         await c.execute(
-          `ALTER ROLE ${cfg.CASSANDRA_ADMIN_USER} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`,
+          `ALTER ROLE ${cqlIdentifier(cfg.CASSANDRA_ADMIN_USER)} WITH PASSWORD = ${cqlString(cfg.CASSANDRA_ADMIN_PASSWORD)}`,
         );
         rewriteRoles = true;
         changes.push(`system_auth kept on ${topology.keyspaceReplicationFactor} nodes`);

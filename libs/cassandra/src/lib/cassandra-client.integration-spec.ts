@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { types, type Client } from 'cassandra-driver';
+import { auth, Client as DriverClient, types, type Client } from 'cassandra-driver';
 import { cassandraConnection, integrationSettings } from '@sparkflow/testing';
 import { createCassandraClient } from './cassandra-client';
+import { cqlIdentifier, cqlString } from './cql-migrations';
 
 const s = integrationSettings();
 
@@ -51,5 +52,44 @@ describe('Cassandra on the local stack, as the application role', () => {
     await expect(client.execute('CREATE TABLE not_allowed (id int PRIMARY KEY)')).rejects.toThrow(
       /permission/i,
     );
+  });
+});
+
+describe('role statements on the local stack, as its superuser', () => {
+  const connection = cassandraConnection(s);
+  const signIn = async (user: string, password: string) => {
+    const client = new DriverClient({
+      contactPoints: connection.contactPoints,
+      localDataCenter: connection.localDataCenter,
+      authProvider: new auth.PlainTextAuthProvider(user, password),
+    });
+    try {
+      await client.connect();
+      return (await client.execute('SELECT release_version FROM system.local')).rowLength;
+    } finally {
+      await client.shutdown();
+    }
+  };
+
+  it('creates, alters and drops a role whose name an unquoted identifier cannot hold', async () => {
+    // K8ssandra's superuser is `<cluster>-superuser`; a bootstrap that altered it unquoted failed to parse.
+    const name = `sparkflow-it-${randomUUID().slice(0, 8)}-Super"user`;
+    const admin = new DriverClient({
+      contactPoints: connection.contactPoints,
+      localDataCenter: connection.localDataCenter,
+      authProvider: new auth.PlainTextAuthProvider('cassandra', s.CASSANDRA_ADMIN_PASSWORD),
+    });
+    await admin.connect();
+    try {
+      // Made without a password: Cassandra refuses a second password change within 5 s.
+      await admin.execute(`CREATE ROLE ${cqlIdentifier(name)} WITH LOGIN = false`);
+      await admin.execute(
+        `ALTER ROLE ${cqlIdentifier(name)} WITH PASSWORD = ${cqlString("it's-pw")} AND LOGIN = true`,
+      );
+      await expect(signIn(name, "it's-pw")).resolves.toBe(1);
+      await expect(signIn(name, 'another-pw')).rejects.toThrow(/credentials|Authentication/i);
+    } finally {
+      await admin.execute(`DROP ROLE IF EXISTS ${cqlIdentifier(name)}`).finally(() => admin.shutdown());
+    }
   });
 });

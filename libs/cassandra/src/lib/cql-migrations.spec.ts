@@ -1,4 +1,4 @@
-import { loadMigrations, parseCql } from './cql-migrations';
+import { cqlIdentifier, cqlString, loadMigrations, parseCql } from './cql-migrations';
 
 describe('CQL migrations', () => {
   it('splits statements and drops comments', () => {
@@ -19,5 +19,13 @@ describe('CQL migrations', () => {
       expect(statement).toMatch(/^(CREATE|ALTER) /);
       expect(statement).toContain('{{keyspace}}.');
     }
+  });
+});
+
+describe('CQL literals for statements without bind markers', () => {
+  it('quotes a name as an identifier and a text as a string, doubling the quote inside', () => {
+    expect(cqlIdentifier('sparkflow-superuser')).toBe('"sparkflow-superuser"');
+    expect(cqlIdentifier('a"b')).toBe('"a""b"');
+    expect(cqlString("it's")).toBe("'it''s'");
   });
 });

@@ -60,6 +60,16 @@ export function keyspaceReplication(rf: number, dataCenter?: string): Record<str
     : { class: 'org.apache.cassandra.locator.SimpleStrategy', replication_factor: String(rf) };
 }
 
+/** A CQL string literal: `'it''s'`. */
+export const cqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/**
+ * A name as a quoted CQL identifier, for statements that take no bind marker (role DDL): `"sparkflow-superuser"`.
+ * An unquoted name may hold only letters, digits and `_` and is lower-cased; a role made elsewhere may hold
+ * any character (K8ssandra names its superuser `<cluster>-superuser`), and a login matches it exactly.
+ */
+export const cqlIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
 /** A CQL map literal: `{'class': '…', 'datacenter1': '3'}`. */
 export const cqlMap = (m: Record<string, string>) =>
   `{${Object.entries(m)
