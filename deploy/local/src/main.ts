@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { loadStackConfig } from './config';
 import { logFile } from './components/component';
+import { nodetoolCommand } from './components/cassandra';
 import { SetupError, UsageError } from './errors';
 import { down, reset, selectComponents, status, up } from './stack';
 import { forgetTopology, settleTopology } from './topology';
@@ -16,6 +17,9 @@ Commands:
   down [c…]     stop components; no process is left behind
   status [c…]   each component's port, pid and health (--json for scripts)
   logs [c…]     the last lines of each component's log (-f to follow)
+  nodetool <node> <args…>
+                Cassandra's nodetool against one node (cassandra, or cassandra-1…3 in the cluster), e.g.
+                \`nodetool cassandra-2 status\`, \`nodetool cassandra-1 repair sparkflow\`
   reset [c…]    stop and wipe the data of components (fixes a damaged data folder)
 
 Components: kafka, cassandra, postgres, spark-master (engines); ingestion, enrichment, persistence, audit
@@ -30,6 +34,15 @@ Topologies (--topology on the first \`up\` of a home, or SPARKFLOW_TOPOLOGY; lat
                 service (ingestion-1, ingestion-2, …) and haproxy in front of ingestion and the audit.
                 A name without its number (kafka, ingestion) selects all of its nodes or replicas.
 Exit codes: 0 ok, 1 a component failed, 2 bad usage or settings.`;
+
+/** Runs a command on this terminal and answers with its exit code. */
+function run({ command, args }: { command: string; args: string[] }): Promise<number> {
+  const child = spawn(command, args, { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
 
 /** `--topology cluster` or `--topology=cluster`, taken out of the arguments. */
 function takeTopology(argv: string[]): { rest: string[]; topology?: 'single' | 'cluster' } {
@@ -49,6 +62,11 @@ function takeTopology(argv: string[]): { rest: string[]; topology?: 'single' | '
 
 async function main(argv: string[]): Promise<number> {
   const { rest, topology } = takeTopology(argv);
+  if (rest[0] === 'nodetool') {
+    // nodetool's own options (-pr, --full) pass through untouched.
+    const [, node = '', ...args] = rest;
+    return run(nodetoolCommand(settleTopology(loadStackConfig(), topology, 'nodetool'), node, args));
+  }
   const flags = new Set(rest.filter((a) => a.startsWith('-')));
   const [command, ...names] = rest.filter((a) => !a.startsWith('-'));
   if (!command || flags.has('--help') || flags.has('-h')) {
@@ -85,10 +103,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'logs': {
       const files = components.map((c) => logFile(cfg, c.name));
-      const child = spawn('tail', ['-n', '60', ...(flags.has('-f') ? ['-F'] : []), ...files], {
-        stdio: 'inherit',
-      });
-      return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+      return run({ command: 'tail', args: ['-n', '60', ...(flags.has('-f') ? ['-F'] : []), ...files] });
     }
     default:
       console.error(`unknown command "${command}"\n\n${USAGE}`);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPOLOGIES, localServiceProcesses } from '@sparkflow/contracts';
-import { initialToken } from './components/cassandra';
+import { initialToken, nodetoolCommand } from './components/cassandra';
 import { engineClientEnv, loadStackConfig } from './config';
 import { UsageError } from './errors';
 import { componentsOf, selectComponents } from './stack';
@@ -19,6 +19,20 @@ describe('stack topologies', () => {
     expect(settleTopology(cfg, undefined, 'status').SPARKFLOW_TOPOLOGY).toBe('cluster');
     expect(() => settleTopology(cfg, 'single', 'up')).toThrow(UsageError);
     expect(() => settleTopology(cfg, 'single', 'up')).toThrow(/holds a cluster stack.*reset/);
+  });
+
+  it("runs nodetool only against one of the topology's Cassandra nodes, naming them when it is not one", () => {
+    const cluster = settleTopology(freshHome(), 'cluster', 'up');
+    const single = settleTopology(freshHome(), 'single', 'up');
+    for (const name of ['', 'cassandra', 'cassandra-4', 'kafka-1']) {
+      expect(() => nodetoolCommand(cluster, name, ['status'])).toThrow(UsageError);
+    }
+    expect(() => nodetoolCommand(cluster, 'cassandra', ['status'])).toThrow(
+      'a Cassandra node of this cluster stack (cassandra-1, cassandra-2, cassandra-3), got "cassandra"',
+    );
+    expect(() => nodetoolCommand(single, 'cassandra-1', [])).toThrow(
+      'a Cassandra node of this single stack (cassandra), got "cassandra-1"',
+    );
   });
 
   it('refuses a home whose record is there but cannot be read, naming it, and leaves it as it is', () => {

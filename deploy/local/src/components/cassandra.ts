@@ -11,7 +11,7 @@ import {
   sameReplication,
 } from '@sparkflow/cassandra';
 import { engineClientEnv, type StackConfig } from '../config';
-import { SetupError } from '../errors';
+import { SetupError, UsageError } from '../errors';
 import { findJava, jarMatching, resolveJars } from '../java';
 import { launch } from '../processes';
 import { TOPOLOGIES, type Topology } from '@sparkflow/contracts';
@@ -134,6 +134,49 @@ async function withAdmin<T>(cfg: StackConfig, fn: (c: Client) => Promise<T>): Pr
       }
     }
   }
+}
+
+/**
+ * Cassandra's own `nodetool` for one node of this stack (`cassandra`, or `cassandra-1`… in the cluster):
+ * the class from the jars the node runs, over the node's JMX port on 127.0.0.1.
+ */
+export function nodetoolCommand(
+  cfg: StackConfig,
+  name: string,
+  args: readonly string[],
+): { command: string; args: string[] } {
+  const topology = topologyOf(cfg);
+  const node = ordinals(topology.cassandraNodes).find((n) => nodeName(topology, n) === name);
+  if (node === undefined) {
+    const names = ordinals(topology.cassandraNodes).map((n) => nodeName(topology, n));
+    throw new UsageError(
+      `nodetool: the first argument names a Cassandra node of this ${cfg.SPARKFLOW_TOPOLOGY} stack ` +
+        `(${names.join(', ')}), got ${name ? `"${name}"` : 'nothing'}`,
+    );
+  }
+  const f = files(cfg, node);
+  const jars = resolveJars(cfg, 'cassandra', f.pom);
+  // The tool touches the same JDK internals as the node (Cassandra's jvm17-clients.options).
+  const modules = readFileSync(f.jvmOptions, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('--add-'));
+  return {
+    command: findJava(cfg),
+    args: [
+      ...modules,
+      '-Xmx256m',
+      `-Dlogback.configurationFile=file://${join(cfg.deployDir, 'cassandra', 'logback-tools.xml')}`,
+      '-cp',
+      `${jars}/*`,
+      'org.apache.cassandra.tools.NodeTool',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(jmxPort(cfg, node)),
+      ...args,
+    ],
+  };
 }
 
 /** One Cassandra node: the only one in the single topology, node 1–3 of the cluster. */
