@@ -78,15 +78,17 @@ describe('the SparkFlow dashboard and alert rules', () => {
     }
     const prometheus = parse(readFileSync(join(MONITORING, 'prometheus', 'prometheus.yml'), 'utf8')) as {
       rule_files: string[];
-      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; type: string; port: number }[] }[];
     };
     const mounted = compose.services['prometheus'].volumes ?? [];
     for (const f of prometheus.rule_files) expect(mounted.some((v) => v.endsWith(`:${f}:ro`))).toBe(true);
-    expect(prometheus.scrape_configs.map((c) => [c.job_name, c.static_configs[0].targets[0]])).toEqual([
-      ['ingestion', 'ingestion:3000'],
-      ['enrichment', 'enrichment:3001'],
-      ['persistence', 'persistence:3002'],
-      ['audit', 'audit:3003'],
+    // Every replica of a service is a target of its own (the cluster file runs two under one name).
+    const discovery = prometheus.scrape_configs.map((c) => [c.job_name, c.dns_sd_configs.map((d) => [d.names, d.type, d.port])]);
+    expect(discovery).toEqual([
+      ['ingestion', [[['ingestion'], 'A', 3000]]],
+      ['enrichment', [[['enrichment'], 'A', 3001]]],
+      ['persistence', [[['persistence'], 'A', 3002]]],
+      ['audit', [[['audit'], 'A', 3003]]],
     ]);
     const datasource = parse(
       readFileSync(join(MONITORING, 'grafana', 'provisioning', 'datasources', 'prometheus.yml'), 'utf8'),
