@@ -109,6 +109,45 @@ describe.each([
     }
   });
 
+  it('gives every client of Kafka or Cassandra every node, and Airflow the replicas behind HAProxy', () => {
+    const hosts = (list: string) =>
+      list
+        .split(',')
+        .map((a) => a.trim().split(':')[0])
+        .sort();
+    const kafka = kafkaNodes(compose)
+      .map(([service]) => service)
+      .sort();
+    const cassandra = cassandraNodes(compose)
+      .map(([service]) => service)
+      .sort();
+    const clients = Object.entries(compose.services).flatMap(([service, s]) => {
+      const e = environmentOf(s);
+      return [
+        ...['KAFKA_BROKERS', 'KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS']
+          .filter((key) => e[key])
+          .map((key) => ({ service, key, hosts: hosts(e[key]), nodes: kafka })),
+        ...['CASSANDRA_CONTACT_POINTS']
+          .filter((key) => e[key])
+          .map((key) => ({ service, key, hosts: hosts(e[key]), nodes: cassandra })),
+      ];
+    });
+    expect(clients.length).toBeGreaterThan(8);
+    for (const c of clients) expect({ ...c, hosts: c.hosts }).toEqual({ ...c, hosts: c.nodes });
+    // Airflow's calls to ingestion and the audit go where HAProxy sends only to a ready replica.
+    const front = 'haproxy' in compose.services ? 'haproxy' : null;
+    for (const [service, s] of Object.entries(compose.services).filter(([n]) => n.startsWith('airflow-'))) {
+      for (const key of ['AIRFLOW_CONN_SPARKFLOW_INGESTION', 'AIRFLOW_CONN_SPARKFLOW_AUDIT']) {
+        const host = (JSON.parse(environmentOf(s)[key]) as { host: string }).host;
+        expect({ service, key, host }).toEqual({
+          service,
+          key,
+          host: front ?? key.split('_').pop()?.toLowerCase(),
+        });
+      }
+    }
+  });
+
   it('publishes no host port twice, and ingestion and audit on their usual ports', () => {
     const published = Object.values(compose.services).flatMap((s) =>
       (s.ports ?? []).map((p) => p.split(':').slice(0, -1).join(':')),
