@@ -19,7 +19,8 @@ Commands:
   logs [c…]     the last lines of each component's log (-f to follow)
   nodetool <node> <args…>
                 Cassandra's nodetool against one node (cassandra, or cassandra-1…3 in the cluster), e.g.
-                \`nodetool cassandra-2 status\`, \`nodetool cassandra-1 repair sparkflow\`
+                \`nodetool cassandra-2 status\`, \`nodetool cassandra-1 repair sparkflow\`; exits with
+                nodetool's own code
   reset [c…]    stop and wipe the data of components (fixes a damaged data folder)
 
 Components: kafka, cassandra, postgres, spark-master (engines); ingestion, enrichment, persistence, audit
@@ -62,10 +63,16 @@ function takeTopology(argv: string[]): { rest: string[]; topology?: 'single' | '
 
 async function main(argv: string[]): Promise<number> {
   const { rest, topology } = takeTopology(argv);
-  if (rest[0] === 'nodetool') {
-    // nodetool's own options (-pr, --full) pass through untouched.
-    const [, node = '', ...args] = rest;
-    return run(nodetoolCommand(settleTopology(loadStackConfig(), topology, 'nodetool'), node, args));
+  const at = rest.findIndex((a) => !a.startsWith('-'));
+  if (rest[at] === 'nodetool') {
+    if (topology) {
+      throw new UsageError(
+        'nodetool takes no --topology: it works on the nodes of the topology the home was made for',
+      );
+    }
+    // Everything after the node is nodetool's own (-pr, --full), passed through untouched.
+    const [node = '', ...args] = rest.slice(at + 1);
+    return run(nodetoolCommand(settleTopology(loadStackConfig(), undefined, 'nodetool'), node, args));
   }
   const flags = new Set(rest.filter((a) => a.startsWith('-')));
   const [command, ...names] = rest.filter((a) => !a.startsWith('-'));
