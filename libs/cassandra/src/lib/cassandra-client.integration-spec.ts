@@ -77,7 +77,7 @@ describe('role statements on the local stack, as its superuser', () => {
     const admin = new DriverClient({
       contactPoints: connection.contactPoints,
       localDataCenter: connection.localDataCenter,
-      authProvider: new auth.PlainTextAuthProvider('cassandra', s.CASSANDRA_ADMIN_PASSWORD),
+      authProvider: new auth.PlainTextAuthProvider(s.CASSANDRA_ADMIN_USER, s.CASSANDRA_ADMIN_PASSWORD),
     });
     await admin.connect();
     try {

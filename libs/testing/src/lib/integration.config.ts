@@ -48,6 +48,7 @@ const Env = z.object({
   SPARKFLOW_HOME: z.string().default(join(REPO_ROOT, '.sparkflow')),
   POSTGRES_ADMIN_USER: z.string().default('postgres'),
   POSTGRES_ADMIN_PASSWORD: z.string().default('sparkflow-admin-dev'),
+  CASSANDRA_ADMIN_USER: z.string().default('cassandra'),
   CASSANDRA_ADMIN_PASSWORD: z.string().default('cassandra'),
   AIRFLOW_ADMIN_PASSWORD: z.string().default('sparkflow-airflow-dev'),
   AIRFLOW_DB_PASSWORD: z.string().default('airflow-dev'),
