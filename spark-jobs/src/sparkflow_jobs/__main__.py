@@ -17,7 +17,7 @@ import sys
 from types import ModuleType
 
 from .config import ConfigError, JobConfig
-from .launch import EXIT_MISSING_CLASS, EXIT_USAGE, FATAL_PREFIX, submit_settings, under_spark_submit
+from .launch import EXIT_MISSING_CLASS, EXIT_USAGE, FATAL_PREFIX, spark_conf, submit_settings, under_spark_submit
 
 JOBS = ("daily_user_aggregates", "stream_user_stats", "tutorial_baseline_stream")
 
@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     name, job_args = argv[0], argv[1:]
     try:
         cfg = JobConfig.from_env()
+        spark_conf(cfg)  # the settings every session is built with, the contracts' among them
         if not under_spark_submit():
             submit_settings(cfg)  # the same checks spark-submit's launchers make: jars present, settings sane
     except ConfigError as err:

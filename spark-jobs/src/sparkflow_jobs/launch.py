@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sparkflow_contracts import cassandra_consistency
+from sparkflow_contracts import ContractsMissing, cassandra_consistency
 
 from .config import ConfigError, JobConfig
 
@@ -50,8 +50,17 @@ class SubmitSettings:
     conf: dict[str, str]
 
 
+def consistency_level() -> str:
+    """The contracts' Cassandra consistency level; ConfigError (not a retry) when they cannot be read."""
+    try:
+        return cassandra_consistency()
+    except (ContractsMissing, ValueError) as err:
+        raise ConfigError(str(err)) from err
+
+
 def spark_conf(cfg: JobConfig) -> dict[str, str]:
     """Everything a job's session needs except the master, the jars and the credentials."""
+    level = consistency_level()
     return {
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.extensions": CASSANDRA_SQL_EXTENSIONS,
@@ -62,8 +71,8 @@ def spark_conf(cfg: JobConfig) -> dict[str, str]:
         # The level every SparkFlow client reads and writes at (libs/contracts). The connector reads at
         # LOCAL_ONE by default: with three copies, one node that missed writes while it was down (and has
         # not had its hints yet) would answer alone for its token ranges, and the day's counts would be short.
-        "spark.cassandra.input.consistency.level": cassandra_consistency(),
-        "spark.cassandra.output.consistency.level": cassandra_consistency(),
+        "spark.cassandra.input.consistency.level": level,
+        "spark.cassandra.output.consistency.level": level,
     }
 
 

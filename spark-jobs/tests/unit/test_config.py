@@ -72,3 +72,17 @@ def test_every_cassandra_read_and_write_is_at_the_contracts_level():
         "spark.cassandra.input.consistency.level": "LOCAL_QUORUM",
         "spark.cassandra.output.consistency.level": "LOCAL_QUORUM",
     }
+
+
+def test_contracts_that_cannot_be_read_are_a_configuration_error(monkeypatch, tmp_path):
+    """Airflow fails a ConfigError without retrying, and the job prints its one "cannot run" line."""
+    import sparkflow_contracts
+    from sparkflow_jobs.launch import spark_conf
+
+    monkeypatch.setenv("SPARKFLOW_CONTRACTS_DIR", str(tmp_path / "nowhere"))
+    sparkflow_contracts._load.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match=r"cassandra.json is missing"):
+            spark_conf(JobConfig.from_env({}))
+    finally:
+        sparkflow_contracts._load.cache_clear()
