@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Client as PgClient } from 'pg';
-import { type Client, types } from 'cassandra-driver';
+import { Client, auth, policies, types } from 'cassandra-driver';
 import { localNodeHost } from '@sparkflow/contracts';
-import { createCassandraClient } from '@sparkflow/cassandra';
+import { CASSANDRA_CONSISTENCY, createCassandraClient } from '@sparkflow/cassandra';
 import { cassandraConnection, uniqueName } from '@sparkflow/testing';
 import { stackWith } from '../stack-control';
 import { CLUSTER_ENV, clusterSettings } from './cluster-stack';
@@ -14,10 +13,10 @@ import { CLUSTER_ENV, clusterSettings } from './cluster-stack';
 /**
  * The daily Spark aggregation on the cluster topology counts every person written at LOCAL_QUORUM, when one
  * of the three Cassandra nodes missed those writes and has not caught up: it was down while they were made,
- * and the others hold its hints (handoff paused, as when it comes back before they are delivered, or after
- * the hint window). The job runs as Airflow runs it, through `spark-submit`. Reading at the connector's
- * default, LOCAL_ONE, the stale node answered alone for the ranges it was asked for and the counts were
- * short.
+ * and the others have not handed it their hints (handoff paused, as when it comes back before they are
+ * delivered, or after the hint window). The job runs as Airflow runs it, through `spark-submit`. Reading
+ * at the connector's default, LOCAL_ONE, the stale node answered alone for the partitions it was asked for
+ * and their counts were 0.
  */
 const REPO = resolve(__dirname, '..', '..', '..', '..');
 const SUBMIT = join(REPO, 'spark-jobs', 'scripts', 'submit-job.sh');
@@ -25,8 +24,14 @@ const s = clusterSettings();
 const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
 const execFileAsync = promisify(execFile);
 
-const COUNTRIES = ['GB', 'FR', 'DE', 'NL', 'ES', 'IT'];
-const PER_COUNTRY = 500;
+/**
+ * Thirty partitions of the day, one per country. Each token range is read from one replica, chosen by the
+ * connector: at LOCAL_ONE it missed cassandra-1 for five of six partitions in one run, so with thirty every
+ * node answers for some of them whatever it chooses.
+ */
+const COUNTRIES =
+  'GB FR DE NL ES IT PT BE AT CH DK SE NO FI IE PL CZ HU GR RO BG HR SI SK LT LV EE LU MT CY'.split(' ');
+const PER_COUNTRY = 100;
 const INSERT = `INSERT INTO users_by_country_day (country_code, event_day, user_id, full_name, gender, age_band,
   email_domain, quality_score, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const PARTITION = 'SELECT user_id FROM users_by_country_day WHERE country_code = ? AND event_day = ?';
@@ -71,14 +76,26 @@ async function countedByCountry(day: string): Promise<Record<string, number>> {
   }
 }
 
-/** Until the client has seen node n go down, so that no write is sent to it. */
-async function downFor(client: Client, node: number): Promise<void> {
-  const host = () => client.hosts.values().find((h) => h.address.startsWith(`${localNodeHost(node)}:`));
-  const deadline = Date.now() + 60_000;
-  while (host()?.isUp()) {
-    if (Date.now() > deadline) throw new Error(`the driver still sees cassandra-${node} up after 60 s`);
-    await sleep(200);
-  }
+/**
+ * A client of cassandra-2 and cassandra-3 alone, at LOCAL_QUORUM: it never sends a request to cassandra-1,
+ * so its writes need not wait for the driver to notice the node stopped.
+ */
+function clientWithoutNodeOne(): Client {
+  const c = cassandraConnection(s);
+  const others = c.contactPoints.filter((p) => !p.startsWith(`${localNodeHost(1)}:`));
+  return new Client({
+    contactPoints: others,
+    localDataCenter: c.localDataCenter,
+    keyspace: c.keyspace,
+    authProvider: new auth.PlainTextAuthProvider(c.username, c.password),
+    policies: {
+      loadBalancing: new policies.loadBalancing.AllowListPolicy(
+        new policies.loadBalancing.DCAwareRoundRobinPolicy(c.localDataCenter),
+        others,
+      ),
+    },
+    queryOptions: { consistency: CASSANDRA_CONSISTENCY, prepare: true },
+  });
 }
 
 beforeAll(() => {
@@ -98,17 +115,18 @@ describe('the daily Spark aggregation on three Cassandra nodes', () => {
       let day = dayOf(uniqueName('spark-quorum'));
       while (!none(await rowsByCountry(quorum, day))) day = nextDay(day);
 
-      // cassandra-1 misses the day's writes: down while they are made, and the others keep its hints.
+      // cassandra-1 misses the day's writes: down while they are made, and the others do not hand it the
+      // hints they write for it.
       stack('nodetool', 'cassandra-2', 'pausehandoff');
       stack('nodetool', 'cassandra-3', 'pausehandoff');
       stack('down', 'cassandra-1');
-      await downFor(quorum, 1);
-      for (const country of COUNTRIES) {
-        await Promise.all(
-          Array.from({ length: PER_COUNTRY }, (_, i) =>
-            quorum.execute(
-              INSERT,
-              [
+      const writer = clientWithoutNodeOne();
+      await writer.connect();
+      try {
+        for (const country of COUNTRIES) {
+          await Promise.all(
+            Array.from({ length: PER_COUNTRY }, (_, i) =>
+              writer.execute(INSERT, [
                 country,
                 day,
                 types.Uuid.fromString(randomUUID()),
@@ -118,20 +136,17 @@ describe('the daily Spark aggregation on three Cassandra nodes', () => {
                 'example.org',
                 0.5,
                 new Date(`${day}T12:00:00Z`),
-              ],
-              // The same row again if a try is retried on another node.
-              { prepare: true, isIdempotent: true },
+              ]),
             ),
-          ),
-        );
+          );
+        }
+      } finally {
+        await writer.shutdown();
       }
       stack('up', 'cassandra-1');
-      // No read of the day before the job's: a quorum read that met cassandra-1 would repair its copy.
-      // The coordinators the driver chose hold hints for cassandra-1: it has not had them.
-      const pending = ['cassandra-2', 'cassandra-3'].map((node) =>
-        stack('nodetool', node, 'listpendinghints'),
-      );
-      expect(pending.join('\n')).toContain(`${localNodeHost(1)}:`);
+      // Nothing has given cassandra-1 the day's rows: the hints the others may hold wait, no repair runs,
+      // and there is no read of the day before the job's (a quorum read that met cassandra-1 would repair
+      // its copy of the partition).
 
       // The job as Airflow submits it, given all three nodes.
       const env: NodeJS.ProcessEnv = { ...CLUSTER_ENV, CASSANDRA_CONTACT_POINTS: s.CASSANDRA_CONTACT_POINTS };
