@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { generateUsers } from '@sparkflow/sources';
-import { plainRow, postgresConnection, uniqueName } from '@sparkflow/testing';
+import { pgClientConfig, plainRow, uniqueName } from '@sparkflow/testing';
 import { cassandra, post, settings, waitForBatch } from './pipeline-client';
 import {
   PIPELINE_GROUPS,
@@ -41,14 +41,7 @@ async function cassandraSnapshot(client: Client): Promise<Record<string, string[
 
 /** The audit's account: events per batch and outcome, and every batch with its expected size. */
 async function auditSnapshot(): Promise<{ counts: string[]; batches: string[] }> {
-  const c = postgresConnection(settings);
-  const pg = new PgClient({
-    host: c.host,
-    port: c.port,
-    user: c.username,
-    password: c.password,
-    database: c.database,
-  });
+  const pg = new PgClient(pgClientConfig(settings));
   await pg.connect();
   try {
     const counts = await pg.query(

@@ -15,6 +15,7 @@ import {
   brokerLogDigest,
   cassandraConnection,
   kafkaConnection,
+  pgClientConfig,
   uniqueName,
 } from '@sparkflow/testing';
 import { kill9 as killProcess, stackWith } from '../stack-control';
@@ -140,13 +141,7 @@ const persistedOf = async (ids: string[]) =>
 
 /** The ingestion replica holding the backfill's lease, from its owner (`host/pid/…`) and the replicas' pid files. */
 async function leaseHolder(id: string): Promise<string | null> {
-  const pg = new PgClient({
-    host: s.POSTGRES_HOST,
-    port: s.POSTGRES_PORT,
-    user: s.POSTGRES_USER,
-    password: s.POSTGRES_PASSWORD,
-    database: s.POSTGRES_DB,
-  });
+  const pg = new PgClient(pgClientConfig(s));
   await pg.connect();
   try {
     const rs = await pg.query<{ lease_owner: string | null }>(

@@ -6,7 +6,7 @@ import { Client as PgClient } from 'pg';
 import { Client, auth, policies, types } from 'cassandra-driver';
 import { localNodeHost } from '@sparkflow/contracts';
 import { CASSANDRA_CONSISTENCY, createCassandraClient } from '@sparkflow/cassandra';
-import { cassandraConnection, uniqueName } from '@sparkflow/testing';
+import { cassandraConnection, pgClientConfig, uniqueName } from '@sparkflow/testing';
 import { stackWith } from '../stack-control';
 import { CLUSTER_ENV, clusterSettings } from './cluster-stack';
 
@@ -57,13 +57,7 @@ const none = (counts: Record<string, number>) => Object.values(counts).every((n)
 
 /** The day's users in each of the countries, as the job counted them into PostgreSQL. */
 async function countedByCountry(day: string): Promise<Record<string, number>> {
-  const pg = new PgClient({
-    host: s.POSTGRES_HOST,
-    port: s.POSTGRES_PORT,
-    user: s.POSTGRES_USER,
-    password: s.POSTGRES_PASSWORD,
-    database: s.POSTGRES_DB,
-  });
+  const pg = new PgClient(pgClientConfig(s));
   await pg.connect();
   try {
     const rs = await pg.query<{ value: string; users: number }>(

@@ -86,6 +86,12 @@ export function postgresConnection(s: IntegrationSettings, role: 'app' | 'owner'
   };
 }
 
+/** The same login in the shape `pg`'s `new Client(…)` takes (`user`, where TypeORM says `username`). */
+export function pgClientConfig(s: IntegrationSettings, role: 'app' | 'owner' = 'app') {
+  const { username, ...rest } = postgresConnection(s, role);
+  return { ...rest, user: username };
+}
+
 /** How tests and the bench reach the stack's Cassandra: as the services' application role. */
 export function cassandraConnection(s: IntegrationSettings) {
   return {
