@@ -35,9 +35,15 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every metric an instrument in libs/ or apps/ declares, by exposed name, with the file that declares it. */
+/** The series Prometheus writes itself for every target it scrapes (1 when the scrape answered). */
+export const SCRAPE_SERIES = ['up'] as const;
+
+/**
+ * Every metric an instrument in libs/ or apps/ declares, by exposed name, with the file that declares it,
+ * and the series Prometheus makes for each scrape (`SCRAPE_SERIES`).
+ */
 export function declaredMetrics(): Map<string, string> {
-  const out = new Map<string, string>();
+  const out = new Map<string, string>(SCRAPE_SERIES.map((name) => [name, 'Prometheus, per scrape target']));
   for (const root of ['libs', 'apps']) {
     for (const file of sourceFiles(join(REPO_ROOT, root))) {
       for (const m of readFileSync(file, 'utf8').matchAll(INSTRUMENT)) {

@@ -3,6 +3,7 @@ import { loadStackConfig } from './config';
 import { logFile } from './components/component';
 import { nodetoolCommand } from './components/cassandra';
 import { SetupError, UsageError } from './errors';
+import { promtoolCommand } from './promtool';
 import { down, reset, selectComponents, status, up } from './stack';
 import { forgetTopology, settleTopology } from './topology';
 
@@ -21,6 +22,10 @@ Commands:
                 Cassandra's nodetool against one node (cassandra, or cassandra-1…3 in the cluster), e.g.
                 \`nodetool cassandra-2 status\`, \`nodetool cassandra-1 repair sparkflow\`; exits with
                 nodetool's own code
+  promtool <args…>
+                Prometheus's promtool (Debian's prometheus package, fetched on first use), e.g.
+                \`promtool test rules deploy/monitoring/prometheus/sparkflow-alerts.test.yml\` runs the alert
+                rules' unit tests; exits with promtool's own code
   reset [c…]    stop and wipe the data of components (fixes a damaged data folder)
 
 Components: kafka, cassandra, postgres, spark-master (engines); ingestion, enrichment, persistence, audit
@@ -73,6 +78,11 @@ async function main(argv: string[]): Promise<number> {
     // Everything after the node is nodetool's own (-pr, --full), passed through untouched.
     const [node = '', ...args] = rest.slice(at + 1);
     return run(nodetoolCommand(settleTopology(loadStackConfig(), undefined, 'nodetool'), node, args));
+  }
+  if (rest[at] === 'promtool') {
+    if (topology) throw new UsageError('promtool takes no --topology: it runs no server');
+    // Everything after promtool is its own (test rules, check config, --help), passed through untouched.
+    return run(promtoolCommand(loadStackConfig(), rest.slice(at + 1)));
   }
   const flags = new Set(rest.filter((a) => a.startsWith('-')));
   const [command, ...names] = rest.filter((a) => !a.startsWith('-'));

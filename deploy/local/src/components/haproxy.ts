@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackConfig } from '../config';
-import { SetupError } from '../errors';
+import { debianProgram } from '../debian';
 import { launch, run } from '../processes';
 import { ordinals, replicaPort, topologyOf } from '../topology';
 import { type Component, dataDir, logFile, pidFile } from './component';
@@ -22,39 +21,14 @@ const FRONTED = ['ingestion', 'audit'] as const;
 
 const files = (cfg: StackConfig) => {
   const dir = dataDir(cfg, NAME);
-  return { dir, config: join(dir, 'haproxy.cfg'), unpacked: join(cfg.cache, 'debian', 'haproxy') };
+  return { dir, config: join(dir, 'haproxy.cfg'), unpacked: join(cfg.cache, 'debian', NAME) };
 };
 
 const binary = (cfg: StackConfig) => join(files(cfg).unpacked, 'usr', 'sbin', 'haproxy');
 const libraryPath = (cfg: StackConfig) => join(files(cfg).unpacked, 'usr', 'lib', 'x86_64-linux-gnu');
 
-/**
- * Fetches the packages with `apt-get download` and unpacks them with `dpkg -x` into the cache: no root,
- * nothing installed on the system, and the first `up --topology cluster` on a machine is the only one
- * that downloads.
- */
 function ensureBinary(cfg: StackConfig): void {
-  if (existsSync(binary(cfg))) return;
-  const staging = mkdtempSync(join(tmpdir(), 'sparkflow-haproxy-'));
-  try {
-    console.log(
-      `  ${NAME}: fetching ${PACKAGES.join(', ')} from Debian into ${files(cfg).unpacked} (first run only)…`,
-    );
-    run('apt-get', ['download', ...PACKAGES], { cwd: staging });
-    const root = join(staging, 'root');
-    for (const deb of readdirSync(staging).filter((f) => f.endsWith('.deb')))
-      run('dpkg', ['-x', join(staging, deb), root]);
-    mkdirSync(join(cfg.cache, 'debian'), { recursive: true });
-    rmSync(files(cfg).unpacked, { recursive: true, force: true });
-    renameSync(root, files(cfg).unpacked);
-  } catch (err) {
-    throw new SetupError(
-      `${NAME}: could not fetch HAProxy from Debian's packages (${(err as Error).message.split('\n')[0]}). ` +
-        'Install it (apt-get install -y haproxy) or check that the Debian mirror is reachable.',
-    );
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+  debianProgram(cfg.cache, NAME, PACKAGES, 'usr/sbin/haproxy', 'apt-get install -y haproxy');
 }
 
 const PORT = {
