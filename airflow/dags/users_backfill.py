@@ -171,7 +171,17 @@ def users_backfill():
                 f"events are counted from the baseline read before it started, {baseline}"
             )
         else:
-            store.set(accepted["id"], {"baseline": baseline, "batch_id": expected_batch, "run_id": ti.run_id})
+            # kept_at tells an operator when nothing reads it any more (airflow/README.md, "What a successful
+            # run leaves behind"): Airflow's task API cannot list Variables, so no task deletes it.
+            store.set(
+                accepted["id"],
+                {
+                    "baseline": baseline,
+                    "batch_id": expected_batch,
+                    "run_id": ti.run_id,
+                    "kept_at": datetime.now(UTC).isoformat(),
+                },
+            )
         return {
             "backfill_id": accepted["id"],
             "day": batch["day"],

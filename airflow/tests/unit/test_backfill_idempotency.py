@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
@@ -100,6 +101,10 @@ def ti(run_id: str = RUN, try_number: int = 1, map_index: int = 0) -> SimpleName
                            try_number=try_number)
 
 
+def request_day_of(dag):
+    return dag.get_task("request_day").python_callable
+
+
 def day(d: str = "2026-11-01") -> dict:
     return {"day": d, "per_day": 5, "seed": "s", "source": "synthetic",
             "baseline": {"ingested": 7, "dead_lettered": 1}}
@@ -157,6 +162,19 @@ def test_a_cleared_run_gets_its_backfill_again_and_measures_it_from_the_baseline
     assert cleared["baseline"] == first["baseline"] == {"ingested": 7, "dead_lettered": 1}
     assert f"backfill {first['backfill_id']}, which an earlier try of this run made" in capsys.readouterr().out
     assert list(kept) == [first["backfill_id"]]
+
+
+def test_the_kept_baseline_names_its_batch_run_and_when_it_was_kept(dag, ingestion, kept):
+    before = datetime.now(UTC)
+    first = request_day_of(dag)(request=day(), ti=ti())
+    record = kept[first["backfill_id"]]
+    assert {k: v for k, v in record.items() if k != "kept_at"} == {
+        "baseline": {"ingested": 7, "dead_lettered": 1},
+        "batch_id": "backfill-s-2026-11-01",
+        "run_id": RUN,
+    }
+    # When it was kept, with its offset: what an operator deletes old Variables by.
+    assert before <= datetime.fromisoformat(record["kept_at"]) <= datetime.now(UTC)
 
 
 def test_a_new_backfill_under_an_expired_key_is_measured_from_the_new_baseline(dag, ingestion, kept):
