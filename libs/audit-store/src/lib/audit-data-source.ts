@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { poolSize, type PoolSizes } from '@sparkflow/postgres-pool';
 import { AuditEventEntity } from './entities/audit-event.entity';
 import { BatchEntity } from './entities/batch.entity';
 import { CreateAuditTables1764129600000 } from './migrations/1764129600000-create-audit-tables';
@@ -13,7 +14,14 @@ export interface PostgresSettings {
   username: string;
   password: string;
   database: string;
+  /** Each of the process's pools' share of its `POSTGRES_POOL_MAX`; without it, `AUDIT_POOL_MAX`. */
+  pools?: PoolSizes;
 }
+
+/** The audit store's pool: its name in `pg_stat_activity` and in a process's `POSTGRES_POOL_MAX` split. */
+export const AUDIT_POOL = 'sparkflow-audit';
+/** Its size when the process sets no `POSTGRES_POOL_MAX`. */
+export const AUDIT_POOL_MAX = 10;
 
 export const AUDIT_ENTITIES = [AuditEventEntity, BatchEntity];
 /** The database's one migration history, shared with the `analytics` schema's migrations (`@sparkflow/postgres`). */
@@ -27,7 +35,10 @@ export const AUDIT_MIGRATIONS = [
   BrokerAppendTimes1796601600000,
 ];
 
-/** The audit store's DataSource: schema only ever changes through migrations (`synchronize` stays off). */
+/**
+ * The audit store's DataSource: schema only ever changes through migrations (`synchronize` stays off). Its
+ * pool holds at most its share of the process's `POSTGRES_POOL_MAX` (`s.pools`), `AUDIT_POOL_MAX` without one.
+ */
 export function createAuditDataSource(s: PostgresSettings): DataSource {
   return new DataSource({
     type: 'postgres',
@@ -41,7 +52,8 @@ export function createAuditDataSource(s: PostgresSettings): DataSource {
     migrationsTableName: AUDIT_MIGRATIONS_TABLE,
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 10 },
+    applicationName: AUDIT_POOL,
+    extra: { max: poolSize(s.pools, AUDIT_POOL, AUDIT_POOL_MAX) },
   });
 }
 

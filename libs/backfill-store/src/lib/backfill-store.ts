@@ -1,5 +1,5 @@
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
-import { type PostgresLogin, withConnection } from '@sparkflow/postgres-pool';
+import { poolSize, type PostgresLogin, withConnection } from '@sparkflow/postgres-pool';
 
 export interface StoredBatch {
   day: string;
@@ -29,13 +29,19 @@ export interface StoredBackfill {
 /** Where the store connects: the services' PostgreSQL role on the stack's database. */
 export type PostgresSettings = PostgresLogin;
 
+/** The backfill pool's name in `pg_stat_activity` and in a process's `POSTGRES_POOL_MAX` split. */
+export const BACKFILL_POOL = 'sparkflow-backfills';
+/** Its size when the process sets no `POSTGRES_POOL_MAX`. */
+export const BACKFILL_POOL_MAX = 4;
+
 /**
  * The backfill store's connections: a pool of its own, no ORM (the schema comes from `provisionPostgres`,
  * and every statement is SQL written here). Connections open on first use, so ingestion starts, and
  * takes pushes, while PostgreSQL is down; only backfills wait for it. A connection attempt or a statement
  * that hangs fails within seconds, so a partition between ingestion and PostgreSQL ends a backfill's work
  * (its lease then lapses) instead of holding it. An idle connection PostgreSQL closed (a restart) is
- * reported to `onIdleError` and replaced on next use.
+ * reported to `onIdleError` and replaced on next use. It holds at most its share of the process's
+ * `POSTGRES_POOL_MAX` (`s.pools`), `BACKFILL_POOL_MAX` without one.
  */
 export function createBackfillPool(s: PostgresSettings, onIdleError: (err: Error) => void): Pool {
   const pool = new Pool({
@@ -44,8 +50,8 @@ export function createBackfillPool(s: PostgresSettings, onIdleError: (err: Error
     user: s.username,
     password: s.password,
     database: s.database,
-    max: 4,
-    application_name: 'sparkflow-backfills',
+    max: poolSize(s.pools, BACKFILL_POOL, BACKFILL_POOL_MAX),
+    application_name: BACKFILL_POOL,
     connectionTimeoutMillis: 5000,
     query_timeout: 10_000,
     keepAlive: true,

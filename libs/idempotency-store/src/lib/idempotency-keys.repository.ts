@@ -1,7 +1,12 @@
-import { BoundedPool, type PostgresLogin } from '@sparkflow/postgres-pool';
+import { BoundedPool, poolSize, type PostgresLogin } from '@sparkflow/postgres-pool';
 
 /** Where the keys are kept: the services' PostgreSQL role on the stack's database. */
 export type IdempotencyPostgresSettings = PostgresLogin;
+
+/** The key store's pool: its name in `pg_stat_activity` and in a process's `POSTGRES_POOL_MAX` split. */
+export const IDEMPOTENCY_POOL = 'sparkflow-idempotency';
+/** Its size when the process sets no `POSTGRES_POOL_MAX`. */
+export const IDEMPOTENCY_POOL_MAX = 8;
 
 /**
  * What a key holds; the same shape as ingestion-core's `KeyedPush`. A backfill's key (scoped apart from
@@ -43,7 +48,8 @@ const SWEEP = `DELETE FROM ingestion.idempotency_keys WHERE expires_at <= statem
  * refused (503), never produced without its key checked. A claim that PostgreSQL completes after the
  * request gave up only stores the proposal: nothing was produced, and the retry produces it. Commits
  * wait for the WAL (`synchronous_commit` left on): a key lost in a crash of PostgreSQL would let a retry
- * make a second batch. Connections are named `sparkflow-idempotency` in `pg_stat_activity`.
+ * make a second batch. Connections are named `sparkflow-idempotency` in `pg_stat_activity`; there are at
+ * most the pool's share of the process's `POSTGRES_POOL_MAX` (`s.pools`), `IDEMPOTENCY_POOL_MAX` without one.
  */
 export class IdempotencyKeysRepository {
   private readonly pool: BoundedPool;
@@ -51,8 +57,8 @@ export class IdempotencyKeysRepository {
 
   constructor(s: IdempotencyPostgresSettings, timeoutMs: number, onIdleError: (err: Error) => void) {
     this.pool = new BoundedPool(s, {
-      applicationName: 'sparkflow-idempotency',
-      max: 8,
+      applicationName: IDEMPOTENCY_POOL,
+      max: poolSize(s.pools, IDEMPOTENCY_POOL, IDEMPOTENCY_POOL_MAX),
       timeoutMs,
       onIdleError,
     });

@@ -1,4 +1,5 @@
 import { DatabaseError, type Pool, type PoolClient } from 'pg';
+import type { PoolSizes } from './pool-budget';
 
 /** Where a store connects: a role on a database. */
 export interface PostgresLogin {
@@ -7,6 +8,8 @@ export interface PostgresLogin {
   username: string;
   password: string;
   database: string;
+  /** Each of the process's pools' share of its `POSTGRES_POOL_MAX`; without it, each pool's default size. */
+  pools?: PoolSizes;
 }
 
 /** A connection came after the request that asked for it had stopped waiting. */

@@ -1,7 +1,12 @@
-import { BoundedPool, type PostgresLogin } from '@sparkflow/postgres-pool';
+import { BoundedPool, poolSize, type PostgresLogin } from '@sparkflow/postgres-pool';
 
 /** Where the limit is kept: the services' PostgreSQL role on the stack's database. */
 export type RateLimitPostgresSettings = PostgresLogin;
+
+/** The limiter's pool: its name in `pg_stat_activity` and in a process's `POSTGRES_POOL_MAX` split. */
+export const RATE_LIMIT_POOL = 'sparkflow-rate-limit';
+/** Its size when the process sets no `POSTGRES_POOL_MAX`. */
+export const RATE_LIMIT_POOL_MAX = 8;
 
 /** One request counted against a key's window, as PostgreSQL answered it. */
 export interface RateLimitHit {
@@ -57,15 +62,17 @@ const SWEEP = `DELETE FROM ingestion.rate_limit_hits WHERE expires_at <= ${NOW_M
  * The rate limit's rows in PostgreSQL (`ingestion.rate_limit_hits`), shared by every ingestion replica.
  * A request never waits on the limiter longer than `timeoutMs`, getting a connection included
  * (`BoundedPool`: what a request gives up on keeps its connection, and a connection still opening goes
- * on opening for the next one). Its connections are named `sparkflow-rate-limit` in `pg_stat_activity`.
+ * on opening for the next one). Its connections are named `sparkflow-rate-limit` in `pg_stat_activity`;
+ * there are at most the pool's share of the process's `POSTGRES_POOL_MAX` (`s.pools`), `RATE_LIMIT_POOL_MAX`
+ * without one.
  */
 export class RateLimitRepository {
   private readonly pool: BoundedPool;
 
   constructor(s: RateLimitPostgresSettings, timeoutMs: number, onIdleError: (err: Error) => void) {
     this.pool = new BoundedPool(s, {
-      applicationName: 'sparkflow-rate-limit',
-      max: 8,
+      applicationName: RATE_LIMIT_POOL,
+      max: poolSize(s.pools, RATE_LIMIT_POOL, RATE_LIMIT_POOL_MAX),
       timeoutMs,
       onIdleError,
       // A hit need not survive a crash of PostgreSQL (a lost one is a request not counted, once), so its
