@@ -1,4 +1,6 @@
 import { describeServiceConfig } from '@sparkflow/testing';
+import { postgresSettings } from '@sparkflow/service-kit';
+import { createAuditDataSource } from '@sparkflow/audit-store';
 import { validateAuditConfig } from './audit.config';
 
 describeServiceConfig(
@@ -12,13 +14,32 @@ describeServiceConfig(
       POSTGRES_DB: 'sparkflow',
       AUDIT_HTTP_PORT: 3003,
       AUDIT_API_KEYS: ['dev-audit-key'],
+      // Today's one pool of 10.
+      POSTGRES_POOL_MAX: 10,
+      postgresPools: { 'sparkflow-audit': 10 },
     },
     invalid: {
-      env: { AUDIT_HTTP_PORT: 'http', POSTGRES_PORT: '99999' },
-      says: [/POSTGRES_PORT: Too big[\s\S]*AUDIT_HTTP_PORT: Invalid input/],
+      env: { AUDIT_HTTP_PORT: 'http', POSTGRES_PORT: '99999', POSTGRES_POOL_MAX: '0' },
+      says: [
+        /POSTGRES_PORT: Too big[\s\S]*AUDIT_HTTP_PORT: Invalid input/,
+        /POSTGRES_POOL_MAX: at least 1, one connection for each of the process's pools \(sparkflow-audit\)/,
+      ],
     },
   },
   (loadWith) => {
+    it("gives its one pool the whole of POSTGRES_POOL_MAX, and the audit store's DataSource opens it at that", () => {
+      const c = loadWith({ POSTGRES_POOL_MAX: '4' });
+      expect(c.postgresPools).toEqual({ 'sparkflow-audit': 4 });
+      const ds = createAuditDataSource(postgresSettings(c));
+      expect(ds.options).toMatchObject({ applicationName: 'sparkflow-audit', extra: { max: 4 } });
+    });
+
+    it.each(['four', '2.5', '-1', '10001'])('refuses POSTGRES_POOL_MAX=%s, naming it', (value) => {
+      expect(() => loadWith({ POSTGRES_POOL_MAX: value })).toThrow(
+        /audit: invalid configuration\n {2}POSTGRES_POOL_MAX: /,
+      );
+    });
+
     it('accepts several comma-separated API keys, so one can be rotated without downtime', () => {
       expect(loadWith({ AUDIT_API_KEYS: 'new-audit-key-0001, old-audit-key-0002' }).AUDIT_API_KEYS).toEqual([
         'new-audit-key-0001',

@@ -1,6 +1,18 @@
-import { apiKeysEnv, httpPort, parseEnv, PostgresEnv, serviceBaseEnv } from '@sparkflow/service-kit';
+import {
+  apiKeysEnv,
+  httpPort,
+  parseEnv,
+  PostgresEnv,
+  serviceBaseEnv,
+  postgresPoolEnv,
+  postgresPoolSplit,
+} from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { CONSUMER_GROUPS } from '@sparkflow/contracts';
+import { AUDIT_POOL, AUDIT_POOL_MAX } from '@sparkflow/audit-store';
+
+/** The audit's one PostgreSQL pool: `POSTGRES_POOL_MAX` (default 10) is all its own. */
+export const AUDIT_POSTGRES_POOLS = { [AUDIT_POOL]: AUDIT_POOL_MAX };
 
 const Env = serviceBaseEnv('audit')
   .extend(PostgresEnv.shape)
@@ -9,7 +21,9 @@ const Env = serviceBaseEnv('audit')
     AUDIT_GROUP_ID: z.string().min(1).default(CONSUMER_GROUPS.audit),
     /** Comma-separated keys accepted in the `x-api-key` header of the query API (/v1/…). */
     AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
-  });
+  })
+  .extend(postgresPoolEnv(AUDIT_POSTGRES_POOLS).shape)
+  .transform(postgresPoolSplit(AUDIT_POSTGRES_POOLS));
 export type AuditConfig = Readonly<z.infer<typeof Env>>;
 export const AUDIT_CONFIG = Symbol('AUDIT_CONFIG');
 

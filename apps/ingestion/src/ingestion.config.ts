@@ -1,6 +1,27 @@
-import { apiKeysEnv, httpPort, parseEnv, PostgresEnv, serviceBaseEnv } from '@sparkflow/service-kit';
+import {
+  apiKeysEnv,
+  httpPort,
+  parseEnv,
+  PostgresEnv,
+  serviceBaseEnv,
+  postgresPoolEnv,
+  postgresPoolSplit,
+} from '@sparkflow/service-kit';
 import { z } from 'zod';
 import { DEFAULT_MAX_GENERATED_USERS, DEFAULT_MAX_PERSON_BYTES } from '@sparkflow/ingestion-core';
+import { BACKFILL_POOL, BACKFILL_POOL_MAX } from '@sparkflow/backfill-store';
+import { IDEMPOTENCY_POOL, IDEMPOTENCY_POOL_MAX } from '@sparkflow/idempotency-store';
+import { RATE_LIMIT_POOL, RATE_LIMIT_POOL_MAX } from '@sparkflow/rate-limit-store';
+
+/**
+ * Ingestion's PostgreSQL pools at their default sizes (4 + 8 + 8): `POSTGRES_POOL_MAX` (default 20) is
+ * split among them in these proportions.
+ */
+export const INGESTION_POSTGRES_POOLS = {
+  [BACKFILL_POOL]: BACKFILL_POOL_MAX,
+  [IDEMPOTENCY_POOL]: IDEMPOTENCY_POOL_MAX,
+  [RATE_LIMIT_POOL]: RATE_LIMIT_POOL_MAX,
+};
 
 const Env = serviceBaseEnv('ingestion')
   // Backfills and their progress, the rate limit and Idempotency-Keys live in PostgreSQL, where every replica reads them.
@@ -58,10 +79,12 @@ const Env = serviceBaseEnv('ingestion')
     RANDOMUSER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     RANDOMUSER_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   })
+  .extend(postgresPoolEnv(INGESTION_POSTGRES_POOLS).shape)
   .refine((c) => c.INGESTION_HEADERS_TIMEOUT_MS <= c.INGESTION_REQUEST_TIMEOUT_MS, {
     message: 'must not be longer than INGESTION_REQUEST_TIMEOUT_MS',
     path: ['INGESTION_HEADERS_TIMEOUT_MS'],
-  });
+  })
+  .transform(postgresPoolSplit(INGESTION_POSTGRES_POOLS));
 export type IngestionConfig = Readonly<z.infer<typeof Env>>;
 export const INGESTION_CONFIG = Symbol('INGESTION_CONFIG');
 

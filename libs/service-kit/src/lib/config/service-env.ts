@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { devKafkaPassword, kafkaPrincipal, type KafkaRole } from '@sparkflow/contracts';
+import { type PoolSizes, splitPoolBudget } from '@sparkflow/postgres-pool';
 
 const HOST = /^[A-Za-z0-9._-]+$/;
 const validPort = (p: string | undefined) => p !== undefined && /^\d+$/.test(p) && +p >= 1 && +p <= 65535;
@@ -95,6 +96,34 @@ export const PostgresEnv = z.object({
   POSTGRES_DB: z.string().min(1).default('sparkflow'),
 });
 
+/**
+ * `POSTGRES_POOL_MAX`: the most connections the process holds to PostgreSQL, all its pools together.
+ * `pools` are the process's pools at their default sizes, by name: the budget is split among them in
+ * these proportions (`splitPoolBudget`, each pool at least one connection), and its default, their sum,
+ * gives each pool its default. A config extends its schema with it, then adds the split with
+ * `postgresPoolSplit(pools)` (`.transform`), which `postgresSettings` hands to the stores.
+ */
+export const postgresPoolEnv = (pools: PoolSizes) => {
+  const names = Object.keys(pools);
+  const atLeast = `at least ${names.length}, one connection for each of the process's pools (${names.join(', ')})`;
+  return z.object({
+    POSTGRES_POOL_MAX: z.coerce
+      .number({ error: `a whole number of connections, ${atLeast}` })
+      .int(`a whole number of connections, ${atLeast}`)
+      .min(names.length, atLeast)
+      .max(10_000)
+      .default(names.reduce((total, name) => total + pools[name], 0)),
+  });
+};
+
+/** The parsed config with `postgresPools`: its `POSTGRES_POOL_MAX` split among `pools` (`postgresPoolEnv`). */
+export const postgresPoolSplit =
+  (pools: PoolSizes) =>
+  <C extends { POSTGRES_POOL_MAX: number }>(c: C): C & { postgresPools: PoolSizes } => ({
+    ...c,
+    postgresPools: splitPoolBudget(c.POSTGRES_POOL_MAX, pools),
+  });
+
 /** Where a service's HTTP server binds: loopback natively; 0.0.0.0 in a container or pod. */
 export const HttpEnv = z.object({
   HTTP_HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default('127.0.0.1'),
@@ -118,14 +147,27 @@ export const LogEnv = z.object({
 export const serviceBaseEnv = (role: KafkaRole) =>
   KafkaEnv.extend(kafkaAuthEnv(role).shape).extend(HttpEnv.shape).extend(LogEnv.shape);
 
-/** A service's PostgreSQL connection settings, as the data sources of `@sparkflow/audit-store` and `@sparkflow/backfill-store` take them. */
-export const postgresSettings = (c: z.infer<typeof PostgresEnv>) => ({
-  host: c.POSTGRES_HOST,
-  port: c.POSTGRES_PORT,
-  username: c.POSTGRES_USER,
-  password: c.POSTGRES_PASSWORD,
-  database: c.POSTGRES_DB,
-});
+/**
+ * A service's PostgreSQL connection settings, as the stores (`@sparkflow/audit-store`, `@sparkflow/backfill-store`,
+ * …) take them, with each pool's share of `POSTGRES_POOL_MAX` when the config has one (`postgresPoolEnv`, `postgresPoolSplit`).
+ */
+export const postgresSettings = (
+  c: z.infer<typeof PostgresEnv> & { POSTGRES_POOL_MAX?: number; postgresPools?: PoolSizes },
+) => {
+  if (c.POSTGRES_POOL_MAX !== undefined && c.postgresPools === undefined) {
+    throw new Error(
+      'POSTGRES_POOL_MAX is set but not split among the pools: add postgresPoolSplit to the config',
+    );
+  }
+  return {
+    host: c.POSTGRES_HOST,
+    port: c.POSTGRES_PORT,
+    username: c.POSTGRES_USER,
+    password: c.POSTGRES_PASSWORD,
+    database: c.POSTGRES_DB,
+    pools: c.postgresPools,
+  };
+};
 
 export const httpPort = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
