@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { CassandraEnv, KafkaEnv, parseEnv } from './service-env';
+import {
+  CassandraEnv,
+  KafkaEnv,
+  parseEnv,
+  PostgresEnv,
+  postgresPoolEnv,
+  postgresPoolSplit,
+  postgresSettings,
+} from './service-env';
 
 /** What a client needs of an address, read by the platform's URL parser: a host, and a port in range. */
 function hostAndPort(entry: string): { host: string; port: number | null } | null {
@@ -97,5 +105,43 @@ describe('KAFKA_BROKERS and CASSANDRA_CONTACT_POINTS', () => {
       load<{ KAFKA_BROKERS: string }>(KafkaEnv, { KAFKA_BROKERS: 'kafka-0:9092, 10.0.0.7:19092' })()
         .KAFKA_BROKERS,
     ).toBe('kafka-0:9092, 10.0.0.7:19092');
+  });
+});
+
+describe('POSTGRES_POOL_MAX', () => {
+  const POOLS = { 'sparkflow-a': 2, 'sparkflow-b': 6 };
+  const Env = PostgresEnv.extend(postgresPoolEnv(POOLS).shape).transform(postgresPoolSplit(POOLS));
+  const parse = (env: Record<string, string>) => parseEnv('svc', Env, env);
+
+  it("defaults to the pools' sum, each pool at its own size, which postgresSettings hands to the stores", () => {
+    const c = parse({});
+    expect(c.POSTGRES_POOL_MAX).toBe(8);
+    expect(postgresSettings(c).pools).toEqual(POOLS);
+  });
+
+  it('is split among the pools in proportion to their sizes', () => {
+    expect(postgresSettings(parse({ POSTGRES_POOL_MAX: '4' })).pools).toEqual({
+      'sparkflow-a': 1,
+      'sparkflow-b': 3,
+    });
+  });
+
+  it.each([
+    [
+      '1',
+      /POSTGRES_POOL_MAX: at least 2, one connection for each of the process's pools \(sparkflow-a, sparkflow-b\)/,
+    ],
+    ['', /POSTGRES_POOL_MAX: at least 2/],
+    ['3.5', /POSTGRES_POOL_MAX: a whole number of connections, at least 2/],
+    ['eight', /POSTGRES_POOL_MAX: a whole number of connections, at least 2/],
+    ['10001', /POSTGRES_POOL_MAX: at most 10,000 connections/],
+  ])('refuses %j, naming the variable and what it takes', (value, says) => {
+    expect(() => parse({ POSTGRES_POOL_MAX: value })).toThrow(says);
+  });
+
+  it('is not silently ignored by a config that does not split it', () => {
+    const unsplit = parseEnv('svc', PostgresEnv.extend(postgresPoolEnv(POOLS).shape), {});
+    expect(() => postgresSettings(unsplit)).toThrow(/POSTGRES_POOL_MAX is set but not split among the pools/);
+    expect(postgresSettings(parseEnv('svc', PostgresEnv, {})).pools).toBeUndefined();
   });
 });

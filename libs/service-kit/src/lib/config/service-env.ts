@@ -111,7 +111,7 @@ export const postgresPoolEnv = (pools: PoolSizes) => {
       .number({ error: `a whole number of connections, ${atLeast}` })
       .int(`a whole number of connections, ${atLeast}`)
       .min(names.length, atLeast)
-      .max(10_000)
+      .max(10_000, 'at most 10,000 connections')
       .default(names.reduce((total, name) => total + pools[name], 0)),
   });
 };
