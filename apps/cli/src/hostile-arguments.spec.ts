@@ -379,6 +379,21 @@ const withLoneSurrogate = fc
 const wellFormedText = (minLength = 0) =>
   fc.string({ unit: 'binary', minLength, maxLength: 40 }).filter((s) => !LONE_SURROGATE.test(s));
 
+/**
+ * `value` with a space around it (any character `\s` matches: a shell passes what was quoted), on one side
+ * or both: a quoting mistake, refused where a value is a number.
+ */
+const spaced = (value: fc.Arbitrary<string>) => {
+  const space = fc.string({
+    unit: fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\u3000', '\ufeff'),
+    maxLength: 3,
+  });
+  return fc
+    .tuple(space, value, space)
+    .filter(([before, , after]) => before + after !== '')
+    .map(([before, v, after]) => `${before}${v}${after}`);
+};
+
 /** A batch id a cursor may name. */
 const KINDS_BATCH_ID_VALID = fc
   .string({ minLength: 1, maxLength: 200 })
@@ -402,6 +417,7 @@ const KINDS = {
     valid: fc.uuid().chain((u) => fc.constantFrom(u, u.toUpperCase())),
   },
   positiveInt: (max: number = Number.MAX_SAFE_INTEGER) => ({
+    digits: true,
     malformed: fc.oneof(
       fc.constantFrom(
         '0',
@@ -425,11 +441,13 @@ const KINDS = {
         .filter((d) => !Number.isInteger(d) || d < 1)
         .map(String),
       fc.bigInt({ min: BigInt(max) + 1n, max: 10n ** 30n }).map(String),
-      anyText.filter((s) => !/^\s*\d+\s*$/.test(s)),
+      spaced(fc.integer({ min: 1, max }).map(String)),
+      anyText.filter((s) => !/^\d+$/.test(s)),
     ),
     valid: fc.integer({ min: 1, max }).map(String),
   }),
   since: {
+    digits: true,
     malformed: fc.oneof(
       fc.constantFrom(
         '',
@@ -448,7 +466,8 @@ const KINDS = {
         '26-11-05',
         '+275760-09-13T00:00:00Z',
       ),
-      anyText.filter((s) => !/^\s*\d+(ms|s|m|h|d|w)\s*$/.test(s) && !/^\d{4}-\d{2}-\d{2}/.test(s)),
+      spaced(fc.constantFrom('10m', '1h', '2026-11-05', '2026-11-05T10:00:00Z', '2026-11-05 10:00')),
+      anyText.filter((s) => !/^\d+(ms|s|m|h|d|w)$/.test(s) && !/^\d{4}-\d{2}-\d{2}/.test(s)),
     ),
     valid: fc.oneof(
       fc
@@ -536,12 +555,14 @@ const KINDS = {
   },
   /** `<partition>:<offset>`: a partition is an int32, an offset an int64, neither negative. */
   offset: {
+    digits: true,
     malformed: fc.oneof(
       fc.constantFrom('', '0', ':1', '1:', '0:-1', '-1:0', 'a:b', '1:2:3', '0x1:0', '1.5:0', '2147483648:0'),
       fc.constantFrom('0:9223372036854775808', '0:99999999999999999999999'),
       fc.bigInt({ min: 2n ** 31n, max: 10n ** 20n }).map((p) => `${p}:0`),
       fc.bigInt({ min: 2n ** 63n, max: 10n ** 30n }).map((o) => `0:${o}`),
-      anyText.filter((s) => !/^\s*\d+:\d+\s*$/.test(s)),
+      spaced(fc.constantFrom('0:0', '0:42', '2:1500')),
+      anyText.filter((s) => !/^\d+:\d+$/.test(s)),
     ),
     valid: fc
       .tuple(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }))
@@ -594,6 +615,8 @@ interface TypedSlot {
   args: (v: string) => string[];
   malformed: fc.Arbitrary<string>;
   valid: fc.Arbitrary<string>;
+  /** Its value is, or holds, a number: decimal digits, nothing around them. */
+  digits?: boolean;
 }
 
 const TYPED_SLOTS: TypedSlot[] = [
@@ -833,6 +856,39 @@ describe('the exit-code contract, for every value a command takes', () => {
         if (STACK_TRACE.test(written)) throw new Error(`${context} printed a stack trace:\n${written}`);
       }),
       { seed: 20261202, numRuns: 1500 },
+    );
+  }, 120_000);
+
+  it('a number with a space around it (a quoting mistake) exits 2, naming the option and the value as given', async () => {
+    const numeric = TYPED_SLOTS.filter((slot) => slot.digits);
+    expect(numeric.map((s) => `${s.command} ${s.target}`)).toEqual(
+      expect.arrayContaining([
+        'batches list --limit',
+        'topics tail --offset',
+        'top --interval',
+        'dlq list --since',
+      ]),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...numeric).chain((slot) => fc.tuple(fc.constant(slot), spaced(slot.valid))),
+        async ([slot, value]) => {
+          const args = slot.args(value);
+          const { outcome } = await run(args);
+          expect({ args, outcome }).toEqual({
+            args,
+            outcome: {
+              kind: 'refused',
+              code: EXIT.usage,
+              // The value as given, what is around it escaped (`"\\t5"`, `"5\\u00a0"`) so it can be seen.
+              message: expect.stringContaining(
+                `${slot.target} ${JSON.stringify(value).replace(/(?! )\s/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}`,
+              ),
+            },
+          });
+        },
+      ),
+      { seed: 20261203, numRuns: 300 },
     );
   }, 120_000);
 

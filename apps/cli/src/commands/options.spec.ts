@@ -132,9 +132,14 @@ describe('option parsers', () => {
   });
 
   it('takes a whole number only in decimal digits, and no larger than a number holds exactly', () => {
-    expect(parsePositiveInt('--limit')(' 42 ')).toBe(42);
-    for (const text of ['1e3', '0x10', '4.0', '', ' ', '-1', 'NaN', 'Infinity', '١٢'])
+    expect(parsePositiveInt('--limit')('42')).toBe(42);
+    for (const text of ['1e3', '0x10', '4.0', '', ' ', '-1', 'NaN', 'Infinity', '١٢', ' 42', '42 '])
       expect(() => parsePositiveInt('--limit')(text)).toThrow(/--limit ".*": expected a whole number/);
+    // What is around the digits is shown escaped, to be seen.
+    expect(() => parsePositiveInt('--limit')('\t42\n')).toThrow(
+      /^--limit "\\t42\\n": expected a whole number of at least 1$/,
+    );
+    expect(() => parsePositiveInt('--limit')('42\u00a0')).toThrow(/^--limit "42\\u00a0": expected/);
     expect(() => parsePositiveInt('--timeout')('99999999999999999999')).toThrow(
       /--timeout "99999999999999999999": at most 9007199254740991/,
     );
@@ -152,6 +157,24 @@ describe('option parsers', () => {
 
   it('reads --offset as partition:offset', () => {
     expect(parseOffsetSpec('2:1500')).toEqual({ partition: 2, offset: 1500n });
+  });
+
+  it('refuses a space around a number, --offset and --since included: a quoting mistake', () => {
+    for (const [text, shown] of [
+      [' 2:1500', '" 2:1500"'],
+      ['2:1500 ', '"2:1500 "'],
+      ['2:1500\n', '"2:1500\\n"'],
+    ])
+      expect(() => parseOffsetSpec(text)).toThrow(`--offset ${shown}: expected <partition>:<offset>`);
+    for (const [text, shown] of [
+      [' 10m', '" 10m"'],
+      ['10m\u00a0', '"10m\\u00a0"'],
+      ['2026-11-05 ', '"2026-11-05 "'],
+      ['\t2026-11-05', '"\\t2026-11-05"'],
+      ['2026-11-05T10:00:00Z\ufeff', '"2026-11-05T10:00:00Z\\ufeff"'],
+    ])
+      expect(() => parseSince(text, now)).toThrow(`--since ${shown}: expected`);
+    expect(parseSince('2026-11-05 10:00', now)).toBe(Date.parse('2026-11-05T10:00:00Z'));
   });
 
   it('holds --offset to what Kafka numbers: an int32 partition, an int64 offset', () => {

@@ -10,6 +10,16 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
 };
 
+/**
+ * A value as a message quotes it: in double quotes, every control character and every space but ' ' escaped
+ * (`" 5\t"` as `" 5\\t"`, a no-break space as `\\u00a0`), so what was around a number can be seen.
+ */
+export const quoted = (text: string): string =>
+  JSON.stringify(text).replace(
+    /[\u007f-\u009f]|(?! )\s/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
 /** The forms `--since` takes, as every help text and message names them. */
 export const SINCE_FORMS = '30s, 10m, 2h, 1d or 1w ago, or an ISO date-time (UTC unless it gives an offset)';
 
@@ -24,15 +34,16 @@ const OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
  * error), nor can a date far enough back be written as one.
  */
 export function parseSince(text: string, now = Date.now()): number {
-  const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(text.trim());
+  // A space around the value is a quoting mistake (`--since " 1h"`), refused as every number is.
+  const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(text);
   if (m) return Math.max(0, now - Number(m[1]) * UNIT_MS[m[2]]);
-  if (/^\d{4}-\d{2}-\d{2}/.test(text) && isCalendarDay(text.slice(0, 10))) {
+  if (/^\d{4}-\d{2}-\d{2}/.test(text) && !/\s$/.test(text) && isCalendarDay(text.slice(0, 10))) {
     // Date.parse reads a bare date as UTC but a date-time without an offset as local time: one rule, UTC.
     const time = text.slice(10);
     const t = Date.parse(time && !OFFSET.test(time) ? `${text}Z` : text);
     if (!Number.isNaN(t)) return Math.max(0, t);
   }
-  throw new UsageError(`--since "${text}": expected ${SINCE_FORMS}`);
+  throw new UsageError(`--since ${quoted(text)}: expected ${SINCE_FORMS}`);
 }
 
 /** `--stage <stage>`: one of the pipeline's stages. */
@@ -48,8 +59,8 @@ const MAX_OFFSET = 2n ** 63n - 1n;
 
 /** `--offset 2:1500` → partition 2 from offset 1500. */
 export function parseOffsetSpec(text: string): { partition: number; offset: bigint } {
-  const m = /^(\d+):(\d+)$/.exec(text.trim());
-  if (!m) throw new UsageError(`--offset "${text}": expected <partition>:<offset>, e.g. 0:42`);
+  const m = /^(\d+):(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--offset ${quoted(text)}: expected <partition>:<offset>, e.g. 0:42`);
   const partition = Number(m[1]);
   const offset = BigInt(m[2]);
   if (partition > MAX_PARTITION || offset > MAX_OFFSET)
@@ -100,15 +111,16 @@ export function parseText(name: string, nonEmpty = false) {
 }
 
 /**
- * A whole number in decimal digits, of at least 1 and at most `max` (the bound the server enforces, or
- * what a timer can wait), else at most the largest integer a number holds exactly.
+ * A whole number in decimal digits and nothing else (no sign, no space around it: `--limit " 5"` is a
+ * quoting mistake), of at least 1 and at most `max` (the bound the server enforces, or what a timer can
+ * wait), else at most the largest integer a number holds exactly.
  */
 export function parsePositiveInt(name: string, max: number = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
-    const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+    const n = /^\d+$/.test(text) ? Number(text) : NaN;
     if (!Number.isInteger(n) || n < 1)
-      throw new UsageError(`${name} "${text}": expected a whole number of at least 1`);
-    if (n > max) throw new UsageError(`${name} "${text}": at most ${max}`);
+      throw new UsageError(`${name} ${quoted(text)}: expected a whole number of at least 1`);
+    if (n > max) throw new UsageError(`${name} ${quoted(text)}: at most ${max}`);
     return n;
   };
 }

@@ -1,0 +1,30 @@
+import { runCli } from './cli-runner';
+import { EXIT } from './errors';
+
+/**
+ * The command line as a person types it, through the command npx runs (bin/sparkflow): what is refused here
+ * is refused before anything is asked of the stack, so none needs to run.
+ */
+describe('sparkflow, run as bin/sparkflow', () => {
+  it.each([
+    [
+      ['batches', 'list', '--limit', ' 5'],
+      'sparkflow: --limit " 5": expected a whole number of at least 1\n',
+    ],
+    [
+      ['top', '--once', '--interval', '1000\t'],
+      'sparkflow: --interval "1000\\t": expected a whole number of at least 1\n',
+    ],
+    [
+      ['topics', 'tail', 'users.dlq', '--offset', '0:1 '],
+      'sparkflow: --offset "0:1 ": expected <partition>:<offset>, e.g. 0:42\n',
+    ],
+  ])(
+    'sparkflow %j exits 2 naming the option and the value',
+    async (args, stderr) => {
+      const r = await runCli(args);
+      expect(r).toEqual({ code: EXIT.usage, stdout: '', stderr });
+    },
+    60_000,
+  );
+});
