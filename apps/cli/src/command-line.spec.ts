@@ -19,8 +19,12 @@ describe('sparkflow, run as bin/sparkflow', () => {
       ['topics', 'tail', 'users.dlq', '--offset', '0:1 '],
       'sparkflow: --offset "0:1 ": expected <partition>:<offset>, e.g. 0:42\n',
     ],
+    [
+      ['batches', 'list', '--limit', '5', '--limit', '7'],
+      'sparkflow: --limit is given more than once: it takes one value\n',
+    ],
   ])(
-    'sparkflow %j exits 2 naming the option and the value',
+    'sparkflow %j exits 2 naming the option',
     async (args, stderr) => {
       const r = await runCli(args);
       expect(r).toEqual({ code: EXIT.usage, stdout: '', stderr });

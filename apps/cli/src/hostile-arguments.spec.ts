@@ -892,6 +892,42 @@ describe('the exit-code contract, for every value a command takes', () => {
     );
   }, 120_000);
 
+  it('an option given twice exits 2 naming it, unless it is one a command takes more than once', async () => {
+    // The options whose help says they are repeated: every other one takes a single value.
+    const REPEATED = ['topics describe --group', 'dlq replay --event'];
+    const options = TYPED_SLOTS.filter((slot) => slot.target.startsWith('--'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .constantFrom(...options)
+          .chain((slot) => fc.tuple(fc.constant(slot), slot.valid, slot.valid, fc.boolean())),
+        async ([slot, first, second, joined]) => {
+          // The second time as `--limit 7` or `--limit=7`: commander reads both as the option's value.
+          const args = [
+            ...slot.args(first),
+            ...(joined ? [`${slot.target}=${second}`] : [slot.target, second]),
+          ];
+          const { outcome, written } = await run(args);
+          const context = `sparkflow ${JSON.stringify(args)}`;
+          if (REPEATED.includes(`${slot.command} ${slot.target}`)) {
+            if (outcome.kind === 'crashed' || (outcome.kind === 'refused' && outcome.code !== EXIT.failure))
+              throw new Error(`${context} refused a repeated ${slot.target}: ${JSON.stringify(outcome)}`);
+          } else
+            expect({ args, outcome }).toEqual({
+              args,
+              outcome: {
+                kind: 'refused',
+                code: EXIT.usage,
+                message: `${slot.target} is given more than once: it takes one value`,
+              },
+            });
+          if (STACK_TRACE.test(written)) throw new Error(`${context} printed a stack trace:\n${written}`);
+        },
+      ),
+      { seed: 20261203, numRuns: 400 },
+    );
+  }, 120_000);
+
   it('a valid value never exits 2: the command acts on it, or fails (exit 1) for what the world lacks', async () => {
     await fc.assert(
       fc.asyncProperty(slotAnd('valid'), async ([slot, value]) => {

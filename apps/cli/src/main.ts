@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Help, type Option } from 'commander';
@@ -9,7 +10,7 @@ import { benchCommand, stackCommand } from './commands/stack.command';
 import { topCommand } from './commands/top.command';
 import { topicsCommand } from './commands/topics.command';
 import { usersCommand } from './commands/users.command';
-import { SINCE_FORMS } from './commands/options';
+import { SINCE_FORMS, isRepeatable } from './commands/options';
 import { CliError, EXIT, UsageError } from './errors';
 import { exitOnClosedPipe, exitWhenFlushed } from './exit';
 
@@ -73,6 +74,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   const configure = (cmd: Command) => {
     if (cmd.commands.length) cmd.helpCommand(false).addCommand(helpCommandOf(cmd));
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);
+    for (const option of cmd.options)
+      if ((option.required || option.optional) && !isRepeatable(option)) refuseRepeated(cmd, option);
     // Every command's help shows the global options, unless the command says otherwise (bench).
     cmd.configureHelp({ showGlobalOptions: true, ...cmd.configureHelp(), optionDescription: describeOption });
     cmd.commands.forEach(configure);
@@ -117,6 +120,18 @@ function helpCommandOf(parent: Command): Command {
       }
       cmd.outputHelp();
     });
+}
+
+/**
+ * Refuses `option` given a second time (`--limit 5 --limit 7`), which commander reads as its last value: a
+ * command line that says two things is wrong. Runs before commander takes the second value.
+ */
+function refuseRepeated(cmd: Command, option: Option): void {
+  // A command is an EventEmitter (commander's types declare only `on`): this listener goes before commander's.
+  (cmd as unknown as EventEmitter).prependListener(`option:${option.name()}`, () => {
+    if (cmd.getOptionValueSource(option.attributeName()) === 'cli')
+      throw new UsageError(`${option.long ?? option.short} is given more than once: it takes one value`);
+  });
 }
 
 /** Commander's description of an option, marking those a command cannot run without. */

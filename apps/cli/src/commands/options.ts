@@ -1,4 +1,5 @@
 import { STAGES, batchIdProblem, decodeBatchListCursor } from '@sparkflow/contracts';
+import type { Option } from 'commander';
 import { UsageError } from '../errors';
 
 const UNIT_MS: Record<string, number> = {
@@ -19,6 +20,21 @@ export const quoted = (text: string): string =>
     /[\u007f-\u009f]|(?! )\s/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+
+const REPEATABLE = new WeakSet<Option>();
+
+/** `option`, taken more than once, each value added to the others (`--group a --group b`). */
+export function repeatable(option: Option): Option {
+  REPEATABLE.add(option);
+  return option;
+}
+
+/**
+ * Whether a command takes `option` more than once: one marked `repeatable`, or one taking a list
+ * (`--event <id...>`). Any other option that takes a value is refused when given twice, not read as its last
+ * value.
+ */
+export const isRepeatable = (option: Option): boolean => option.variadic || REPEATABLE.has(option);
 
 /** The forms `--since` takes, as every help text and message names them. */
 export const SINCE_FORMS = '30s, 10m, 2h, 1d or 1w ago, or an ISO date-time (UTC unless it gives an offset)';

@@ -8,7 +8,15 @@ import { searchableText, showRecord, type ShownRecord } from '../kafka/records';
 import { describeTopic, judgedGroups, listTopics, topicExists } from '../kafka/topics';
 import { humanDuration, jsonText, visible, type Output } from '../output/output';
 import { stageReaders } from '../pipeline/stages';
-import { SINCE_FORMS, parseOffsetSpec, parsePositiveInt, parseSince, parseText, parseTopic } from './options';
+import {
+  SINCE_FORMS,
+  parseOffsetSpec,
+  parsePositiveInt,
+  parseSince,
+  parseText,
+  parseTopic,
+  repeatable,
+} from './options';
 
 interface DescribeOptions {
   stallAfter?: number;
@@ -69,11 +77,17 @@ Examples:
         'the topic and every group with members, or those named with --group; a group with no members left ' +
         'is shown only',
     )
-    .option(
-      '--group <groupId>',
-      'show and judge only this group (repeat for more); a named group without offsets on the topic fails',
+    .addOption(
       // No default: commander would print an empty list as `(default: [])`.
-      (id: string, ids: string[] | undefined) => [...(ids ?? []), parseText('--group', true)(id)],
+      repeatable(
+        new Option(
+          '--group <groupId>',
+          'show and judge only this group (repeat for more); a named group without offsets on the topic fails',
+        ).argParser((id: string, ids: string[] | undefined) => [
+          ...(ids ?? []),
+          parseText('--group', true)(id),
+        ]),
+      ),
     )
     .addHelpText(
       'after',
