@@ -31,4 +31,13 @@ describe('sparkflow, run as bin/sparkflow', () => {
     },
     60_000,
   );
+
+  it('sparkflow --version --json prints the release as JSON, as --json prints everything on stdout', async () => {
+    const r = await runCli(['--version', '--json']);
+    expect({ code: r.code, stderr: r.stderr, stdout: JSON.parse(r.stdout) }).toEqual({
+      code: EXIT.ok,
+      stderr: '',
+      stdout: { version: expect.stringMatching(/^\d+\.\d+\.\d+/) },
+    });
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
+import fc from 'fast-check';
 import { loadCliConfig } from './cli.config';
 import { buildProgram, report } from './main';
 import { EXIT, UsageError } from './errors';
@@ -29,6 +30,36 @@ describe('the sparkflow program', () => {
     const err = await program.parseAsync(['--version'], { from: 'user' }).catch((e: unknown) => e);
     expect(printed.join('')).toBe(`${release}\n`);
     expect(report(err, false)).toBe(EXIT.ok);
+  });
+
+  it('prints the release as JSON for --version with --json, whichever comes first and wherever they are', async () => {
+    const release = (
+      JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom([], ['batches', 'list'], ['topics', 'tail', 'users.dlq'], ['top']),
+        fc.shuffledSubarray(['--no-color', '--audit-key=dev-audit-key'], { minLength: 0 }),
+        fc.constantFrom('--version', '-V'),
+        fc.boolean(),
+        async (command, others, version, jsonFirst) => {
+          const flags = jsonFirst ? ['--json', version] : [version, '--json'];
+          const args = [...others.slice(0, 1), ...command, ...flags, ...others.slice(1)];
+          const printed: string[] = [];
+          const program = buildProgram(() => undefined);
+          program.configureOutput({ writeOut: (s) => printed.push(s) });
+          const err = await program.parseAsync(args, { from: 'user' }).catch((e: unknown) => e);
+          expect({ args, printed: printed.join(''), code: report(err, false) }).toEqual({
+            args,
+            printed: `${JSON.stringify({ version: release })}\n`,
+            code: EXIT.ok,
+          });
+        },
+      ),
+      { seed: 20261203, numRuns: 100 },
+    );
   });
 
   it('rejects an unknown command as a usage error', async () => {

@@ -13,6 +13,7 @@ import { usersCommand } from './commands/users.command';
 import { SINCE_FORMS, isRepeatable } from './commands/options';
 import { CliError, EXIT, UsageError } from './errors';
 import { exitOnClosedPipe, exitWhenFlushed } from './exit';
+import { jsonText } from './output/output';
 
 const ENVIRONMENT_HELP = `
 Environment (the same variables the services and \`npm run stack\` read):
@@ -71,6 +72,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addCommand(usersCommand())
     .addCommand(topCommand())
     .addCommand(benchCommand(setExitCode));
+  versionAsJson(program);
   const configure = (cmd: Command) => {
     if (cmd.commands.length) cmd.helpCommand(false).addCommand(helpCommandOf(cmd));
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);
@@ -82,6 +84,30 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   };
   configure(program);
   return program;
+}
+
+/**
+ * `--version` prints the release once every program option is read, so that with `--json`, before or after
+ * it, the release is JSON as everything on stdout is then: `{"version":"0.1.0"}`. Commander's own printed
+ * the text as soon as it met `--version`, before a `--json` after it was read.
+ */
+function versionAsJson(program: Command): void {
+  const name = 'version'; // -V, --version
+  (program as unknown as EventEmitter).removeAllListeners(`option:${name}`);
+  program.on(`option:${name}`, () => program.setOptionValueWithSource(name, true, 'cli'));
+  const parseOptions = program.parseOptions.bind(program);
+  program.parseOptions = (argv) => {
+    const parsed = parseOptions(argv);
+    if (program.getOptionValue(name) === true) {
+      const json = program.getOptionValue('json') === true;
+      const tty = Boolean(process.stdout.isTTY);
+      program
+        .configureOutput()
+        .writeOut?.(`${json ? jsonText({ version: RELEASE }, tty ? 2 : undefined) : RELEASE}\n`);
+      throw new CommanderError(EXIT.ok, 'commander.version', RELEASE);
+    }
+    return parsed;
+  };
 }
 
 /** The words that run `cmd`: `sparkflow topics` for the topics command. */
