@@ -20,6 +20,14 @@ describe('sparkflow, run as bin/sparkflow', () => {
       'sparkflow: --offset "0:1 ": expected <partition>:<offset>, e.g. 0:42\n',
     ],
     [
+      ['batches', 'list', '--json=true'],
+      'sparkflow: --json takes no value, given "--json=true": give --json alone\n',
+    ],
+    [
+      ['batches', 'list', '--json', 'true'],
+      'sparkflow: too many arguments for sparkflow batches list: "true" (it takes none; --json takes no value)\n',
+    ],
+    [
       ['batches', 'list', '--limit', '5', '--limit', '7'],
       'sparkflow: --limit is given more than once: it takes one value\n',
     ],

@@ -983,6 +983,72 @@ describe('the exit-code contract, for every value a command takes', () => {
     },
   );
 
+  it('a flag given a value (--json=true, --json true) exits 2 naming the flag, which takes none', async () => {
+    // Each command run as it would be, with a valid value for every argument and required option.
+    const valid = (slot: TypedSlot) => fc.sample(slot.valid, { seed: 1, numRuns: 1 })[0];
+    const commands = leafCommands().map(({ path, cmd }) => {
+      const slots = TYPED_SLOTS.filter((s) => s.command === path);
+      const base = [
+        ...path.split(' '),
+        ...cmd.registeredArguments.map((a) => valid(slots.find((s) => s.target === `<${a.name()}>`)!)),
+        ...cmd.options
+          .filter((o) => o.mandatory)
+          .flatMap((o) => [o.long!, valid(slots.find((s) => s.target === o.long)!)]),
+      ];
+      const flags = [...cmd.options, ...buildProgram(() => undefined).options]
+        .filter((o) => !o.required && !o.optional && o.long)
+        .map((o) => o.long!);
+      return { path, base, flags };
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .constantFrom(...commands)
+          .chain((c) =>
+            fc.tuple(
+              fc.constant(c),
+              fc.constantFrom(...c.flags),
+              fc.oneof(fc.constantFrom('true', 'false', '1', '0', 'yes', ''), fc.string({ maxLength: 12 })),
+              fc.boolean(),
+            ),
+          )
+          // `--version word` prints the release, whatever follows it (`--version=word` is refused).
+          .filter(([, flag, value, joined]) => joined || (!value.startsWith('-') && flag !== '--version')),
+        async ([{ base }, flag, value, joined]) => {
+          const args = [...base, ...(joined ? [`${flag}=${value}`] : [flag, value])];
+          const { outcome } = await run(args);
+          expect({ args, outcome }).toEqual({
+            args,
+            outcome: {
+              kind: 'refused',
+              code: EXIT.usage,
+              message: expect.stringContaining(`${flag} takes no value`),
+            },
+          });
+        },
+      ),
+      { seed: 20261203, numRuns: 300 },
+    );
+  }, 120_000);
+
+  it.each([
+    [
+      ['batches', 'get', 'b1', 'b2'],
+      /^too many arguments for sparkflow batches get: "b2" \(it takes <batchId>\)$/,
+    ],
+    [
+      ['topics', 'list', 'users.raw'],
+      /^too many arguments for sparkflow topics list: "users.raw" \(it takes none\)$/,
+    ],
+    [['batches', 'get', 'b1', '--json', 'b1'], /: "b1" \(it takes <batchId>; --json takes no value\)$/],
+  ])('sparkflow %j exits 2 naming the words it does not take', async (args, message) => {
+    expect((await run(args)).outcome).toMatchObject({
+      kind: 'refused',
+      code: EXIT.usage,
+      message: expect.stringMatching(message),
+    });
+  });
+
   it.each([
     [['dlq', 'replay', '--event', 'not-a-uuid'], /--event "not-a-uuid"/],
     [['dlq', 'show', 'not-a-uuid'], /<dlqEventId> "not-a-uuid"/],

@@ -10,7 +10,7 @@ import { benchCommand, stackCommand } from './commands/stack.command';
 import { topCommand } from './commands/top.command';
 import { topicsCommand } from './commands/topics.command';
 import { usersCommand } from './commands/users.command';
-import { SINCE_FORMS, isRepeatable } from './commands/options';
+import { SINCE_FORMS, isRepeatable, quoted } from './commands/options';
 import { CliError, EXIT, UsageError } from './errors';
 import { exitOnClosedPipe, exitWhenFlushed } from './exit';
 import { jsonText } from './output/output';
@@ -75,7 +75,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   versionAsJson(program);
   const configure = (cmd: Command) => {
     if (cmd.commands.length) cmd.helpCommand(false).addCommand(helpCommandOf(cmd));
-    cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(false);
+    // Words past a command's arguments are refused by `refuseExcessArguments`, naming them.
+    cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(true);
+    refuseFlagValues(cmd);
     for (const option of cmd.options)
       if ((option.required || option.optional) && !isRepeatable(option)) refuseRepeated(cmd, option);
     // Every command's help shows the global options, unless the command says otherwise (bench).
@@ -83,7 +85,60 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     cmd.commands.forEach(configure);
   };
   configure(program);
+  // The words as given, the program's to read first: to tell which flag an excess word followed.
+  let given: readonly string[] = [];
+  const parseOptions = program.parseOptions.bind(program);
+  program.parseOptions = (argv) => {
+    given = [...argv];
+    return parseOptions(argv);
+  };
+  program.hook('preAction', (_program, action) => refuseExcessArguments(action, given));
   return program;
+}
+
+/** The option `--name` that takes no value (a flag: `--json`, `--no-color`), of `cmd` or a command above it. */
+function flagOf(cmd: Command, name: string): Option | undefined {
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    const option = c.options.find((o) => o.long === name);
+    if (option) return option.required || option.optional ? undefined : option;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a flag given a value (`--json=true`), which commander called an unknown option, though the
+ * command has it. Words after `--` are arguments, whatever they look like.
+ */
+function refuseFlagValues(cmd: Command): void {
+  const parseOptions = cmd.parseOptions.bind(cmd);
+  cmd.parseOptions = (argv) => {
+    const parsed = parseOptions(argv);
+    const end = parsed.unknown.indexOf('--');
+    for (const arg of end < 0 ? parsed.unknown : parsed.unknown.slice(0, end)) {
+      const name = /^(--[^=]+)=/.exec(arg)?.[1];
+      if (name && flagOf(cmd, name))
+        throw new UsageError(`${name} takes no value, given ${quoted(arg)}: give ${name} alone`);
+    }
+    return parsed;
+  };
+}
+
+/**
+ * Refuses words after the arguments `cmd` takes, naming them, where commander said only how many there were;
+ * one right after a flag (`--json true`) is named as the flag's value, which a flag does not take.
+ */
+function refuseExcessArguments(cmd: Command, given: readonly string[]): void {
+  const takes = cmd.registeredArguments;
+  if (takes.at(-1)?.variadic || cmd.args.length <= takes.length) return;
+  const extra = cmd.args.slice(takes.length);
+  const at = given.findIndex((word, i) => i > 0 && extra.includes(word) && flagOf(cmd, given[i - 1]));
+  const flag = at > 0 ? flagOf(cmd, given[at - 1]) : undefined;
+  const expected = takes.length ? `it takes ${takes.map((a) => `<${a.name()}>`).join(' ')}` : 'it takes none';
+  throw new UsageError(
+    `too many arguments for ${commandPath(cmd)}: ${extra.map(quoted).join(' ')} (${expected}` +
+      (flag ? `; ${flag.long} takes no value` : '') +
+      ')',
+  );
 }
 
 /**
