@@ -33,7 +33,10 @@ Environment (the same variables the services and \`npm run stack\` read):
   NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal (FORCE_COLOR=0 is off)
 
 Times (--since): ${SINCE_FORMS}; one before 1970 reads from the beginning.
-Output: tables and colour on a terminal, plain text when piped, JSON with --json.
+Output: tables and colour on a terminal, plain text when piped, JSON with --json (--version too); messages
+and errors go to stderr as lines.
+Options: one that takes a value is given once (--group and --event repeat); a flag (--json, --follow, ...)
+takes no value; numbers are decimal digits with nothing around them.
 
 Exit codes, the same for every command:
   0  done
@@ -41,7 +44,8 @@ Exit codes, the same for every command:
      named), a batch, event, user, dead letter, topic, partition or group it does not have, a stalled group
      (batches watch, topics describe --fail-on-stall), a timeout, or users dead-lettered (backfill)
   2  the command line is wrong, and the message names what: an unknown command or option, a missing argument
-     or value, a malformed value (not a UUID, a date, a whole number in range, one of the choices, ...),
+     or value, a malformed value (not a UUID, a date, a whole number in range, one of the choices, ...), an
+     option given twice, a flag given a value, a word the command takes no argument for,
      a --payload-file that cannot be read or breaks its topic's contract (dlq replay --help says what is
      checked), a request ingestion refused for an option's value (backfill), or a malformed setting in the
      environment`;
@@ -55,11 +59,11 @@ const RELEASE = (
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('sparkflow')
-    .version(RELEASE, '-V, --version', 'the SparkFlow release this command belongs to')
+    .version(RELEASE, '-V, --version', 'the SparkFlow release this command belongs to (JSON with --json)')
     .description(
       'Operate the SparkFlow pipeline: the stack, Kafka topics and lag, batches, events, dead letters, backfills, users.',
     )
-    .option('--json', 'machine-readable JSON on stdout')
+    .option('--json', 'machine-readable JSON on stdout, --version included')
     .option('--no-color', 'no colour, even on a terminal')
     .option('--audit-key <key>', "the audit API's x-api-key, instead of the first of AUDIT_API_KEYS")
     .addHelpText('after', ENVIRONMENT_HELP)
