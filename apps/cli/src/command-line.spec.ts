@@ -28,6 +28,10 @@ describe('sparkflow, run as bin/sparkflow', () => {
       'sparkflow: too many arguments for sparkflow batches list: "true" (it takes none; --json takes no value)\n',
     ],
     [
+      ['batches', 'list', '--since', '--incomplete'],
+      'sparkflow: --since is missing its value: "--incomplete" after it is an option (a value that starts so is written --since=--incomplete)\n',
+    ],
+    [
       ['batches', 'list', '--limit', '5', '--limit', '7'],
       'sparkflow: --limit is given more than once: it takes one value\n',
     ],

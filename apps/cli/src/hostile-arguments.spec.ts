@@ -1031,6 +1031,47 @@ describe('the exit-code contract, for every value a command takes', () => {
     );
   }, 120_000);
 
+  it('an option followed by another option, its value left out, exits 2 naming the one missing its value', async () => {
+    const program = buildProgram(() => undefined);
+    const leaves = leafCommands();
+    // The options each command has, its own and the program's (but --version, which prints the release).
+    const optionsOf = (command: string) =>
+      [...(leaves.find((l) => l.path === command)?.cmd.options ?? []), ...program.options]
+        .map((o) => o.long!)
+        .filter((long) => long !== '--version');
+    const options = TYPED_SLOTS.filter((slot) => slot.target.startsWith('--'));
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .constantFrom(...options)
+          .chain((slot) =>
+            fc.tuple(
+              fc.constant(slot),
+              fc.constantFrom(...optionsOf(slot.command).filter((o) => o !== slot.target)),
+            ),
+          ),
+        async ([slot, next]) => {
+          const args = slot.args(next);
+          const { outcome } = await run(args);
+          // The program reads its own options anywhere: one after a command's option leaves that one without
+          // a value (commander's "argument missing"), and --audit-key takes the option after it for its own.
+          // Any other option is taken for the value, and refused naming the option left without one.
+          expect({ args, outcome }).toEqual({
+            args,
+            outcome: {
+              kind: 'refused',
+              code: EXIT.usage,
+              message: expect.stringMatching(
+                new RegExp(`(${slot.target}|${next})( <[^>]+>' argument missing| is missing its value)`),
+              ),
+            },
+          });
+        },
+      ),
+      { seed: 20261203, numRuns: 300 },
+    );
+  }, 120_000);
+
   it.each([
     [
       ['batches', 'get', 'b1', 'b2'],

@@ -77,20 +77,23 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addCommand(topCommand())
     .addCommand(benchCommand(setExitCode));
   versionAsJson(program);
+  // The words as given, the program's to read first: to tell which flag an excess word followed, and
+  // whether an option's value was written apart from it.
+  let given: readonly string[] = [];
   const configure = (cmd: Command) => {
     if (cmd.commands.length) cmd.helpCommand(false).addCommand(helpCommandOf(cmd));
     // Words past a command's arguments are refused by `refuseExcessArguments`, naming them.
     cmd.exitOverride().showHelpAfterError('(add --help for usage)').allowExcessArguments(true);
     refuseFlagValues(cmd);
-    for (const option of cmd.options)
-      if ((option.required || option.optional) && !isRepeatable(option)) refuseRepeated(cmd, option);
+    for (const option of cmd.options.filter((o) => o.required || o.optional)) {
+      if (!isRepeatable(option)) refuseRepeated(cmd, option);
+      refuseOptionAsValue(cmd, option, () => given);
+    }
     // Every command's help shows the global options, unless the command says otherwise (bench).
     cmd.configureHelp({ showGlobalOptions: true, ...cmd.configureHelp(), optionDescription: describeOption });
     cmd.commands.forEach(configure);
   };
   configure(program);
-  // The words as given, the program's to read first: to tell which flag an excess word followed.
-  let given: readonly string[] = [];
   const parseOptions = program.parseOptions.bind(program);
   program.parseOptions = (argv) => {
     given = [...argv];
@@ -216,6 +219,32 @@ function refuseRepeated(cmd: Command, option: Option): void {
   (cmd as unknown as EventEmitter).prependListener(`option:${option.name()}`, () => {
     if (cmd.getOptionValueSource(option.attributeName()) === 'cli')
       throw new UsageError(`${option.long ?? option.short} is given more than once: it takes one value`);
+  });
+}
+
+/**
+ * Refuses an option whose value is missing, which commander filled with the option after it
+ * (`tail --key --follow` searched for the key "--follow" and did not follow): a value that names an option
+ * is one only when written joined to its own (`--key=--follow`).
+ */
+function refuseOptionAsValue(cmd: Command, option: Option, given: () => readonly string[]): void {
+  // An option of any command: the program's own take theirs from the words after a command's.
+  const known = (word: string): boolean => {
+    const name = word.split('=')[0];
+    if (name === '--help' || name === '-h') return true;
+    let root = cmd;
+    while (root.parent) root = root.parent;
+    const has = (c: Command): boolean =>
+      c.options.some((o) => o.long === name || o.short === name) || c.commands.some(has);
+    return has(root);
+  };
+  (cmd as unknown as EventEmitter).prependListener(`option:${option.name()}`, (value: string | null) => {
+    if (typeof value !== 'string' || !known(value)) return;
+    if (!given().includes(`${option.long}=${value}`))
+      throw new UsageError(
+        `${option.long} is missing its value: ${quoted(value)} after it is an option ` +
+          `(a value that starts so is written ${option.long}=${value})`,
+      );
   });
 }
 
