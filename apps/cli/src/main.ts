@@ -35,8 +35,9 @@ Environment (the same variables the services and \`npm run stack\` read):
 Times (--since): ${SINCE_FORMS}; one before 1970 reads from the beginning.
 Output: tables and colour on a terminal, plain text when piped, JSON with --json (--version too); messages
 and errors go to stderr as lines.
-Options: one that takes a value is given once (--group and --event repeat); a flag (--json, --follow, ...)
-takes no value; numbers are decimal digits with nothing around them.
+Options: one that takes a value is given once (--group and --event repeat), and a value that starts with -
+written joined (--key=-x); a flag (--json, --follow, ...) takes no value; numbers are decimal digits with
+nothing around them.
 
 Exit codes, the same for every command:
   0  done
