@@ -1,8 +1,9 @@
 """The application file spark-submit runs for every job: `spark-submit [settings] spark_app.py <job> [options]`.
 spark-submit needs a file, and the jobs' one runner is a module (`python -m sparkflow_jobs`), so this file
 puts the package, and the contracts' reader it imports (libs/contracts/python), on the driver's path and
-hands over to the same `main`. Executors need neither: the jobs run no Python on them (no UDFs;
-foreachBatch runs on the driver). Build the settings with `python -m sparkflow_jobs.submit` (or
+hands over to the same `main`. Executors need neither: the jobs run no Python on them (no UDFs, no
+DataFrame made of Python values; foreachBatch runs on the driver), which the integration test holds by
+giving executors a Python that does not exist. Build the settings with `python -m sparkflow_jobs.submit` (or
 sparkflow_jobs.launch), never by hand."""
 
 import sys

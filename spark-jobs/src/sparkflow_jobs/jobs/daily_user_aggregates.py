@@ -117,8 +117,15 @@ def transform(rows: DataFrame, day: dt.date) -> tuple[DataFrame, DataFrame]:
 
 # ---- load -------------------------------------------------------------------------------------------
 
-SUMMARY_SCHEMA = (
-    "day date, users int, countries int, avg_quality double, new_users int, reseen_users int, computed_at timestamp"
+# The daily_summary row's columns and their Spark SQL types.
+SUMMARY_COLUMNS = (
+    ("day", "date"),
+    ("users", "int"),
+    ("countries", "int"),
+    ("avg_quality", "double"),
+    ("new_users", "int"),
+    ("reseen_users", "int"),
+    ("computed_at", "timestamp"),
 )
 
 
@@ -144,11 +151,19 @@ def load(spark: SparkSession, counts: list[Row], summary: Row, cfg: JobConfig, d
             cur.executemany(INSERT_COUNTS, count_rows)
             cur.execute(INSERT_SUMMARY, (day, s.users, s.countries, s.avg_quality, s.new_users, s.reseen_users, computed_at))
     upsert(
-        spark.createDataFrame(
-            [(day, s.users, s.countries, s.avg_quality, s.new_users, s.reseen_users, computed_at)], SUMMARY_SCHEMA
-        ),
+        jvm_row(spark, SUMMARY_COLUMNS, (day, s.users, s.countries, s.avg_quality, s.new_users, s.reseen_users, computed_at)),
         cfg,
         SUMMARY_TABLE,
+    )
+
+
+def jvm_row(spark: SparkSession, columns: tuple[tuple[str, str], ...], values: tuple[object, ...]) -> DataFrame:
+    """One row of `columns` (name, Spark SQL type) made of literals on the JVM. `spark.createDataFrame` of
+    Python values would have an executor start a Python worker, at the driver's PYSPARK_PYTHON, to unpickle
+    them, and the Spark workers of Compose and Kubernetes (the Spark image) have no such Python: the jobs
+    run no Python on executors."""
+    return spark.range(1).select(
+        *[F.lit(value).cast(kind).alias(name) for (name, kind), value in zip(columns, values, strict=True)]
     )
 
 
