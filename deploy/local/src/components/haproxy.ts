@@ -28,7 +28,7 @@ const binary = (cfg: StackConfig) => join(files(cfg).unpacked, 'usr', 'sbin', 'h
 const libraryPath = (cfg: StackConfig) => join(files(cfg).unpacked, 'usr', 'lib', 'x86_64-linux-gnu');
 
 function ensureBinary(cfg: StackConfig): void {
-  debianProgram(cfg.cache, NAME, PACKAGES, 'usr/sbin/haproxy', 'apt-get install -y haproxy');
+  debianProgram(cfg.cache, NAME, PACKAGES, 'usr/sbin/haproxy');
 }
 
 const PORT = {
