@@ -63,8 +63,8 @@ describe('the alert rules, evaluated by Prometheus', () => {
       const broken = readFileSync(RULE_TESTS, 'utf8')
         .replace('rule_files:\n  - sparkflow-alerts.yml', `rule_files:\n  - ${COMPOSE_RULES}`)
         .replace(
-          'exp_labels: { severity: critical, job: audit }',
-          'exp_labels: { severity: critical, job: ingestion }',
+          'exp_labels: { severity: critical, namespace: sparkflow, job: audit }',
+          'exp_labels: { severity: critical, namespace: sparkflow, job: ingestion }',
         );
       writeFileSync(join(dir, 'broken.test.yml'), broken);
       const r = promtool('test', 'rules', join(dir, 'broken.test.yml'));
@@ -80,8 +80,10 @@ describe('the alert rules, evaluated by Prometheus', () => {
     const down = rules.find((r) => r.alert === 'SparkflowServiceDown');
     const absent = rules.find((r) => r.alert === 'SparkflowServiceAbsent');
     for (const job of scrapeJobs()) {
-      expect(down?.expr).toMatch(new RegExp(`up\\{job=~"([^"]*\\|)?${job}(\\|[^"]*)?"\\} == 0`));
-      expect(absent?.expr).toContain(`absent(up{job="${job}"})`);
+      expect(down?.expr).toMatch(
+        new RegExp(`up\\{namespace="sparkflow", job=~"([^"]*\\|)?${job}(\\|[^"]*)?"\\} == 0`),
+      );
+      expect(absent?.expr).toContain(`absent(up{namespace="sparkflow", job="${job}"})`);
     }
   });
 
