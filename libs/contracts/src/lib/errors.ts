@@ -34,6 +34,8 @@ export enum SparkflowErrorCode {
   NotFound = 'NOT_FOUND',
   /** A request to an API without one of its keys in `x-api-key`: an HTTP answer, never a record's failure. */
   Unauthorized = 'UNAUTHORIZED',
+  /** A request body sent as another media type than `application/json`: an HTTP answer, never a record's failure. */
+  UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   /** Anything without a code: retried within the attempt budget, then dead-lettered. */
   Unknown = 'UNKNOWN',
 }

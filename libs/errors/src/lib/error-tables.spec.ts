@@ -20,6 +20,7 @@ describe('the error tables', () => {
       SparkflowErrorCode.PostgresRejected,
       SparkflowErrorCode.RecordTooLarge,
       SparkflowErrorCode.BrokerRejected,
+      SparkflowErrorCode.UnsupportedMediaType,
     ])
       expect(disposition(code)).toBe('dead-letter');
   });
@@ -50,6 +51,7 @@ describe('the error tables', () => {
     expect(httpStatus(SparkflowErrorCode.RecordTooLarge)).toBe(413);
     expect(httpStatus(SparkflowErrorCode.NotFound)).toBe(404);
     expect(httpStatus(SparkflowErrorCode.Unauthorized)).toBe(401);
+    expect(httpStatus(SparkflowErrorCode.UnsupportedMediaType)).toBe(415);
   });
 });
 

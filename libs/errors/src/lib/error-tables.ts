@@ -3,7 +3,8 @@ import { SparkflowErrorCode, assertNever } from '@sparkflow/contracts';
 /**
  * What a consumer does with a record that failed with a code:
  * - `dead-letter` now: the downstream will never accept it (bad input, a value a database refuses; a
- *   `NOT_FOUND` or `UNAUTHORIZED`, an API's answer rather than a record's failure, would be the same again);
+ *   `NOT_FOUND`, `UNAUTHORIZED` or `UNSUPPORTED_MEDIA_TYPE`, an API's answer rather than a record's
+ *   failure, would be the same again);
  * - `retry` a few times (`RetryPolicy.maxAttempts`), then dead-letter: the cause is unknown;
  * - `wait`: a dependency is down; retry for up to `RetryPolicy.outageBudgetMs`, since a valid record
  *   must not land on the DLQ because a database restarted.
@@ -23,6 +24,7 @@ export function disposition(code: SparkflowErrorCode): Disposition {
     case SparkflowErrorCode.SourceInvalidResponse:
     case SparkflowErrorCode.NotFound:
     case SparkflowErrorCode.Unauthorized:
+    case SparkflowErrorCode.UnsupportedMediaType:
       return 'dead-letter';
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
@@ -53,6 +55,8 @@ export function httpStatus(code: SparkflowErrorCode): number {
       return 413;
     case SparkflowErrorCode.NotFound:
       return 404;
+    case SparkflowErrorCode.UnsupportedMediaType:
+      return 415;
     case SparkflowErrorCode.SemanticInvalid:
     case SparkflowErrorCode.CassandraRejected:
     case SparkflowErrorCode.PostgresRejected:
