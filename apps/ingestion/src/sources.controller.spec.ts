@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { BackfillStore } from '@sparkflow/backfill-store';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
 import { useServiceHttp } from '@sparkflow/service-kit';
+import { refusedBody } from '@sparkflow/testing';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of the generating routes, over a producer and a backfill store that record what they are asked. */
@@ -77,11 +78,9 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
 
   describe.each(Object.entries(requests))('POST /v1/%s, as POST /v1/users', (route, request) => {
     it('answers an empty body 400 saying it is empty, with or without a Content-Type', async () => {
-      const empty = {
-        statusCode: 400,
-        message: 'the request body is empty',
-        errors: [{ path: '', message: 'the request body is empty: expected a JSON object' }],
-      };
+      const empty = refusedBody(400, 'MALFORMED_JSON', 'the request body is empty', [
+        { path: '', message: 'the request body is empty: expected a JSON object' },
+      ]);
       expect(await answer(await send(route, { 'content-type': 'application/json' }, ''))).toEqual([
         400,
         empty,
@@ -98,11 +97,12 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       ] as const) {
         expect(await answer(await send(route, headers, new TextEncoder().encode(json)))).toEqual([
           415,
-          {
-            statusCode: 415,
-            message: 'Unsupported Media Type: send the body as application/json',
-            errors: [{ path: 'Content-Type', message: expect.stringMatching(new RegExp(`, got ${got}$`)) }],
-          },
+          refusedBody(
+            415,
+            'UNSUPPORTED_MEDIA_TYPE',
+            'Unsupported Media Type: send the body as application/json',
+            [{ path: 'Content-Type', message: expect.stringMatching(new RegExp(`, got ${got}$`)) }],
+          ),
         ]);
       }
       expect([sent, created]).toEqual([[], []]);
@@ -112,14 +112,10 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       const body = JSON.stringify({ ...request, extra: true, Seed: 'x' });
       expect(await answer(await send(route, { 'content-type': 'application/json' }, body))).toEqual([
         400,
-        {
-          statusCode: 400,
-          message: 'invalid request',
-          errors: [
-            { path: 'extra', message: expect.stringMatching(/^unknown field: expected "/) },
-            { path: 'Seed', message: 'unknown field: did you mean "seed"?' },
-          ],
-        },
+        refusedBody(400, 'SCHEMA_INVALID', 'invalid request', [
+          { path: 'extra', message: expect.stringMatching(/^unknown field: expected "/) },
+          { path: 'Seed', message: 'unknown field: did you mean "seed"?' },
+        ]),
       ]);
       expect([sent, created]).toEqual([[], []]);
     });
@@ -131,11 +127,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
         );
         expect([status, refusal]).toEqual([
           400,
-          {
-            statusCode: 400,
-            message: 'invalid request',
-            errors: [{ path: '', message: expect.any(String) }],
-          },
+          refusedBody(400, 'SCHEMA_INVALID', 'invalid request', [{ path: '', message: expect.any(String) }]),
         ]);
       }
       expect([sent, created]).toEqual([[], []]);

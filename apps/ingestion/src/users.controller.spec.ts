@@ -6,6 +6,7 @@ import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
 import type { DeadLetterEvent } from '@sparkflow/contracts';
 import { ACCEPTED_CHARSETS, ACCEPTED_CONTENT_ENCODINGS, oneOf, useServiceHttp } from '@sparkflow/service-kit';
+import { refusedBody } from '@sparkflow/testing';
 import { IngestionModule } from './ingestion.module';
 
 /** The HTTP contract of ingestion, with the Kafka producer replaced by one that records what it was asked to send. */
@@ -99,8 +100,12 @@ describe('POST /v1/users', () => {
     const [user] = generateUsers({ seed: 'unit', count: 1 });
     const res = await post(JSON.stringify({ ...user, email: null, nat: 'GBR' }));
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { errors: { path: string }[] };
-    expect(body.errors.map((e) => e.path).sort()).toEqual(['email', 'nat']);
+    const body = (await res.json()) as { code: string; reasons: { code: string; path: string }[] };
+    expect(body.code).toBe('SCHEMA_INVALID');
+    expect(body.reasons.map((r) => [r.code, r.path]).sort()).toEqual([
+      ['SCHEMA_INVALID', 'email'],
+      ['SCHEMA_INVALID', 'nat'],
+    ]);
     expect(sent).toHaveLength(0);
   });
 
@@ -215,16 +220,16 @@ describe('POST /v1/users', () => {
     const send = (headers: Record<string, string>, body: string | Uint8Array) =>
       fetch(url, { method: 'POST', headers: { 'x-api-key': 'dev-ingestion-key', ...headers }, body });
     const answer = async (res: Response) => [res.status, await res.json()];
-    const empty = {
-      statusCode: 400,
-      message: 'the request body is empty',
-      errors: [{ path: '', message: expect.stringMatching(/^the request body is empty: expected /) }],
-    };
-    const unsupported = (got: string) => ({
-      statusCode: 415,
-      message: 'Unsupported Media Type: send the body as application/json',
-      errors: [{ path: 'Content-Type', message: expect.stringMatching(new RegExp(`, got ${got}$`)) }],
-    });
+    const empty = refusedBody(400, 'MALFORMED_JSON', 'the request body is empty', [
+      { path: '', message: expect.stringMatching(/^the request body is empty: expected /) },
+    ]);
+    const unsupported = (got: string) =>
+      refusedBody(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Unsupported Media Type: send the body as application/json',
+        [{ path: 'Content-Type', message: expect.stringMatching(new RegExp(`, got ${got}$`)) }],
+      );
 
     it('answers an empty body 400 saying it is empty, with or without a Content-Type', async () => {
       expect(await answer(await send({ 'content-type': 'application/json' }, ''))).toEqual([400, empty]);
@@ -271,7 +276,12 @@ describe('POST /v1/users', () => {
         body,
       });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { message: string }).message).toMatch(/^Idempotency-Key /);
+      const refused = (await res.json()) as { message: string; code: string; reasons: unknown[] };
+      expect(refused.message).toMatch(/^Idempotency-Key /);
+      expect([refused.code, refused.reasons]).toEqual([
+        'SCHEMA_INVALID',
+        [{ code: 'SCHEMA_INVALID', message: refused.message, path: 'Idempotency-Key' }],
+      ]);
     }
     expect(sent).toHaveLength(0);
   });

@@ -15,3 +15,4 @@ export * from './lib/dead-letters';
 export * from './lib/broker-log-digest';
 export * from './lib/event-time-offsets';
 export * from './lib/topic-reader';
+export * from './lib/refusal';

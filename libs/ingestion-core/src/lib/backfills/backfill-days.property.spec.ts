@@ -54,7 +54,12 @@ const refusedByEnrichment = (events: RawUserEvent[]) =>
     .map(({ e, result }) => ({ registered: e.payload.registered, dob: e.payload.dob, result }));
 
 const namedFields = (outcome: Awaited<ReturnType<typeof backfill>>['outcome']) =>
-  outcome.status === 400 ? outcome.body.errors.map((e) => e.path).sort() : [];
+  outcome.status === 400 && outcome.body.code === 'SCHEMA_INVALID'
+    ? outcome.body.reasons
+        .filter((r) => r.code === 'SCHEMA_INVALID')
+        .map((r) => r.path)
+        .sort()
+    : [];
 
 describe('POST /v1/backfills and enrichment', () => {
   const at0259 = Date.parse('2026-12-02T02:59:00.000Z');

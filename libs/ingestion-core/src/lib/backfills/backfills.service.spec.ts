@@ -426,7 +426,12 @@ describe('BackfillsService.request under an Idempotency-Key', () => {
     const refused = await a.service.request(other, keyed('k-2'));
     expect(refused).toMatchObject({
       status: 422,
-      body: { statusCode: 422, errors: [{ path: 'Idempotency-Key' }] },
+      body: {
+        statusCode: 422,
+        code: 'SEMANTIC_INVALID',
+        reasons: [{ code: 'SEMANTIC_INVALID', path: 'Idempotency-Key' }],
+        errors: [{ path: 'Idempotency-Key' }],
+      },
     });
     expect(refused.body).toHaveProperty(
       'message',
@@ -469,11 +474,19 @@ describe('BackfillsService.request under an Idempotency-Key', () => {
     const a = replica('a', memoryKeys(), DAY);
     expect(await a.service.request({ ...body, seed }, keyed('two words'))).toMatchObject({
       status: 400,
-      body: { errors: [{ path: 'Idempotency-Key' }] },
+      body: {
+        code: 'SCHEMA_INVALID',
+        reasons: [{ code: 'SCHEMA_INVALID', path: 'Idempotency-Key' }],
+        errors: [{ path: 'Idempotency-Key' }],
+      },
     });
     const down = replica('a', { claim: () => Promise.reject(new Error('no answer within 1000 ms')) }, DAY);
     const refused = await down.service.request({ ...body, seed }, keyed('k-4'));
-    expect(refused).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    expect(refused).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '1' },
+      body: { code: 'POSTGRES_UNAVAILABLE', reasons: [{ code: 'POSTGRES_UNAVAILABLE', path: null }] },
+    });
     expect(refused.body).toHaveProperty(
       'message',
       expect.stringMatching(/^the idempotency store .*no answer/),

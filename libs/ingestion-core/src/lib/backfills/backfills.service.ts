@@ -6,6 +6,7 @@ import {
   nameBasedEventId,
   oldestPersonDate,
   MAX_AGE_YEARS,
+  SparkflowErrorCode,
   type RandomUser,
 } from '@sparkflow/contracts';
 import { earliestBirthOn, generateUsers } from '@sparkflow/sources';
@@ -261,8 +262,9 @@ export class BackfillsService {
   ) {}
 
   /**
-   * `POST /v1/backfills`: 202 with the backfill it started; 400 for an empty body, 415 for one that is not
-   * JSON, 400 naming every bad field or a malformed Idempotency-Key.
+   * `POST /v1/backfills`: 202 with the backfill it started; 400 `MALFORMED_JSON` for an empty body, 415
+   * `UNSUPPORTED_MEDIA_TYPE` for one that is not JSON, 400 `SCHEMA_INVALID` naming every bad field (a day
+   * out of range among them) or a malformed Idempotency-Key.
    *
    * With an `Idempotency-Key` (the header of `POST /v1/users`, ADR 15) a request may be sent again and
    * starts nothing more: the key, kept for 24 h in `libs/idempotency-store` under a scope of its own
@@ -276,10 +278,12 @@ export class BackfillsService {
     if (!parsed.ok) return parsed.refusal;
     const header = parseIdempotencyKey(headers?.idempotencyKey);
     if (!header.ok)
-      return refusal(400, header.message, [{ path: 'Idempotency-Key', message: header.message }]);
+      return refusal(400, SparkflowErrorCode.SchemaInvalid, header.message, [
+        { path: 'Idempotency-Key', message: header.message },
+      ]);
     const requestedAt = this.clock();
     const days = backfillDayErrors(parsed.data, requestedAt);
-    if (days.length) return refusal(400, 'invalid request', days);
+    if (days.length) return refusal(400, SparkflowErrorCode.SchemaInvalid, 'invalid request', days);
     if (header.key === null) return { status: 202, body: await this.start(parsed.data, requestedAt) };
 
     const claimed = await claimIdempotencyKey(

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { nameBasedEventId } from '@sparkflow/contracts';
+import { SparkflowErrorCode, nameBasedEventId } from '@sparkflow/contracts';
+import { refusalBody, type RefusalBody } from '@sparkflow/errors';
 
 /**
  * The request header that makes `POST /v1/users` and `POST /v1/backfills` safe to send again
@@ -88,17 +89,13 @@ export interface KeyedPushStore {
   claim(scope: string, proposed: KeyedPush, ttlSeconds: number): Promise<KeyedPush>;
 }
 
-/** Why a keyed request must not go on: its key was used for another body (422), or the store did not answer (503). */
+/**
+ * Why a keyed request must not go on: its key was used for another body (422 `SEMANTIC_INVALID` naming the
+ * header), or the store did not answer (503 `POSTGRES_UNAVAILABLE`).
+ */
 export type KeyRefusal =
-  | {
-      status: 422;
-      body: { statusCode: 422; message: string; errors: { path: string; message: string }[] };
-    }
-  | {
-      status: 503;
-      headers: { 'retry-after': string };
-      body: { statusCode: 503; message: string; errors: { path: string; message: string }[] };
-    };
+  | { status: 422; body: RefusalBody<422> }
+  | { status: 503; headers: { 'retry-after': string }; body: RefusalBody<503> };
 
 /**
  * Claims `scope` in `keys` with `proposed`, as `POST /v1/users` and `POST /v1/backfills` both do: the entry
@@ -126,7 +123,7 @@ export async function claimIdempotencyKey(
       refusal: {
         status: 503,
         headers: { 'retry-after': '1' },
-        body: { statusCode: 503, message, errors: [] },
+        body: refusalBody(503, SparkflowErrorCode.PostgresUnavailable, message),
       },
     };
   }
@@ -136,7 +133,9 @@ export async function claimIdempotencyKey(
       ok: false,
       refusal: {
         status: 422,
-        body: { statusCode: 422, message, errors: [{ path: 'Idempotency-Key', message }] },
+        body: refusalBody(422, SparkflowErrorCode.SemanticInvalid, message, [
+          { path: 'Idempotency-Key', message },
+        ]),
       },
     };
   }

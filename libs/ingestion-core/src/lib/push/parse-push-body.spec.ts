@@ -45,8 +45,9 @@ describe('parsePushBody', () => {
     delete bad[0]['login'];
     bad[1]['email'] = '';
     const parsed = parsePushBody(bad, limits());
-    expect(!parsed.ok && [parsed.status, parsed.errors.map((e) => e.path)]).toEqual([
+    expect(!parsed.ok && [parsed.status, parsed.code, parsed.errors.map((e) => e.path)]).toEqual([
       400,
+      'SCHEMA_INVALID',
       ['0.login', '1.email'],
     ]);
   });
@@ -58,12 +59,14 @@ describe('parsePushBody', () => {
     expect(parsePushBody(response.results, limits(2))).toEqual({
       ok: false,
       status: 400,
+      code: 'SCHEMA_INVALID',
       message,
       errors: [{ path: '', message }],
     });
     expect(parsePushBody(response, limits(2))).toEqual({
       ok: false,
       status: 400,
+      code: 'SCHEMA_INVALID',
       message,
       errors: [{ path: 'results', message }],
     });
@@ -75,8 +78,9 @@ describe('parsePushBody', () => {
     (big[2]['name'] as Record<string, unknown>)['first'] = '"'.repeat(5000);
     const parsed = parsePushBody(big, limits(10, 4000));
     const uuid = (big[2]['login'] as { uuid: string }).uuid;
-    expect(!parsed.ok && [parsed.status, parsed.message]).toEqual([
+    expect(!parsed.ok && [parsed.status, parsed.code, parsed.message]).toEqual([
       413,
+      'RECORD_TOO_LARGE',
       expect.stringMatching(
         new RegExp(
           `^person 2 \\(login.uuid ${uuid}\\) is \\d+ bytes of JSON; at most 4000 bytes per person .*INGESTION_MAX_PERSON_BYTES`,
@@ -104,8 +108,9 @@ describe('parsePushBody', () => {
     for (let i = 0; i < 200_000; i++) deep = [deep];
     const people = [response.results[0], { login: { uuid: 'x' }, gender: deep }];
     const parsed = parsePushBody(people, limits());
-    expect(!parsed.ok && [parsed.status, parsed.message, parsed.errors]).toEqual([
+    expect(!parsed.ok && [parsed.status, parsed.code, parsed.message, parsed.errors]).toEqual([
       400,
+      'SCHEMA_INVALID',
       'person 1 is nested too deeply to read',
       [{ path: '1.gender', message: 'nested 200001 levels deep, too deep to read' }],
     ]);
@@ -117,8 +122,9 @@ describe('parsePushBody', () => {
     'refuses %j with 400 naming results, not the wrapper as one person',
     (body) => {
       const parsed = parsePushBody(body, limits());
-      expect(!parsed.ok && [parsed.status, parsed.message, parsed.errors]).toEqual([
+      expect(!parsed.ok && [parsed.status, parsed.code, parsed.message, parsed.errors]).toEqual([
         400,
+        'SCHEMA_INVALID',
         'results: expected an array of people',
         [
           {

@@ -1,4 +1,4 @@
-import { RandomUser } from '@sparkflow/contracts';
+import { RandomUser, SparkflowErrorCode } from '@sparkflow/contracts';
 import { z } from 'zod';
 
 export interface FieldError {
@@ -26,7 +26,14 @@ export interface PushLimits {
 
 export type PushParse =
   | { ok: true; users: RandomUser[]; rejected: RejectedPerson[] }
-  | { ok: false; status: 400 | 413; message: string; errors: FieldError[] };
+  | {
+      ok: false;
+      status: 400 | 413;
+      /** `RECORD_TOO_LARGE` for a 413, else `SCHEMA_INVALID`. */
+      code: SparkflowErrorCode;
+      message: string;
+      errors: FieldError[];
+    };
 
 const Body = z.union([
   z.object({ results: z.array(z.unknown()) }).loose(),
@@ -37,6 +44,7 @@ const Body = z.union([
 const refused = (status: 400 | 413, message: string, errors: FieldError[] = []): PushParse => ({
   ok: false,
   status,
+  code: status === 413 ? SparkflowErrorCode.RecordTooLarge : SparkflowErrorCode.SchemaInvalid,
   message,
   errors,
 });

@@ -1,6 +1,7 @@
 import { DeadLetterEvent, SparkflowErrorCode, TOPICS } from '@sparkflow/contracts';
 import type { EventProducer } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
+import { refusedBody } from '@sparkflow/testing';
 import { EventClock, IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import type { KeyedPush, KeyedPushStore } from './idempotency-key';
 import { PushUsersUseCase } from './push-users.use-case';
@@ -74,17 +75,13 @@ describe('PushUsersUseCase', () => {
       const outcome = await push.execute({}, { apiKey, contentType: 'application/json', emptyBody: true });
       expect(outcome).toEqual({
         status: 400,
-        body: {
-          statusCode: 400,
-          message: 'the request body is empty',
-          errors: [
-            {
-              path: '',
-              message:
-                'the request body is empty: expected a user object, an array of users or {"results": [...]}',
-            },
-          ],
-        },
+        body: refusedBody(400, 'MALFORMED_JSON', 'the request body is empty', [
+          {
+            path: '',
+            message:
+              'the request body is empty: expected a user object, an array of users or {"results": [...]}',
+          },
+        ]),
       });
       expect(sent).toEqual([]);
     });
@@ -98,16 +95,17 @@ describe('PushUsersUseCase', () => {
       const outcome = await push.execute(undefined, { apiKey, contentType });
       expect(outcome).toEqual({
         status: 415,
-        body: {
-          statusCode: 415,
-          message: 'Unsupported Media Type: send the body as application/json',
-          errors: [
+        body: refusedBody(
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Unsupported Media Type: send the body as application/json',
+          [
             {
               path: 'Content-Type',
               message: expect.stringMatching(new RegExp(`^expected application/json .*gzip.*, ${got}$`)),
             },
           ],
-        },
+        ),
       });
       expect(sent).toEqual([]);
     });
@@ -197,9 +195,10 @@ describe('PushUsersUseCase with an Idempotency-Key', () => {
     await replica(keys, 1_000_000n).push.execute(people(), headers);
     const other = replica(keys, 2_000_000n);
     const outcome = await other.push.execute(people().slice(1), headers);
-    expect(outcome).toMatchObject({
+    const reused = expect.stringMatching(/^Idempotency-Key was already used for a different request body/);
+    expect(outcome).toEqual({
       status: 422,
-      body: { message: expect.stringMatching(/Idempotency-Key/) },
+      body: refusedBody(422, 'SEMANTIC_INVALID', reused, [{ path: 'Idempotency-Key', message: reused }]),
     });
     expect(other.sent).toEqual([]);
   });
@@ -209,10 +208,11 @@ describe('PushUsersUseCase with an Idempotency-Key', () => {
     for (const keys of [down, undefined]) {
       const r = replica(keys, 1_000_000n);
       const outcome = await r.push.execute(people(), headers);
-      expect(outcome).toMatchObject({
+      const unanswered = expect.stringMatching(/^the idempotency store \(PostgreSQL\) did not answer/);
+      expect(outcome).toEqual({
         status: 503,
         headers: { 'retry-after': '1' },
-        body: { message: expect.stringMatching(/^the idempotency store \(PostgreSQL\) did not answer/) },
+        body: refusedBody(503, 'POSTGRES_UNAVAILABLE', unanswered, [{ path: null, message: unanswered }]),
       });
       expect(r.sent).toEqual([]);
     }
@@ -222,9 +222,10 @@ describe('PushUsersUseCase with an Idempotency-Key', () => {
     const keys = memoryKeys();
     const r = replica(keys, 1_000_000n);
     const outcome = await r.push.execute(people(), { ...headers, idempotencyKey: 'has space' });
-    expect(outcome).toMatchObject({
+    const invalid = expect.stringMatching(/^Idempotency-Key must be one value/);
+    expect(outcome).toEqual({
       status: 400,
-      body: { message: expect.stringMatching(/^Idempotency-Key/) },
+      body: refusedBody(400, 'SCHEMA_INVALID', invalid, [{ path: 'Idempotency-Key', message: invalid }]),
     });
     expect(r.sent).toEqual([]);
     expect(keys.entries.size).toBe(0);

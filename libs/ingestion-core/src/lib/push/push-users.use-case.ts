@@ -20,6 +20,7 @@ import {
   type KeyedPush,
   type KeyedPushStore,
 } from './idempotency-key';
+import { refusalBody, type RefusalBody } from '@sparkflow/errors';
 import { unreadableBody, type BodyHeaders } from '../request/request-outcome';
 import { parsePushBody, type FieldError, type PushLimits, type RejectedPerson } from './parse-push-body';
 
@@ -40,17 +41,11 @@ export interface PushReceipt {
   rejected: { index: number; loginUuid: string | null; eventId: string; reasons: FieldError[] }[];
 }
 
+/** A push's answer: its receipt, or a refusal in the one error model (`RefusalBody`). */
 export type PushOutcome =
   | { status: 202; body: PushReceipt }
-  | {
-      status: 400 | 413 | 415 | 422;
-      body: { statusCode: 400 | 413 | 415 | 422; message: string; errors: FieldError[] };
-    }
-  | {
-      status: 503;
-      headers: { 'retry-after': string };
-      body: { statusCode: 503; message: string; errors: FieldError[] };
-    };
+  | { status: 400 | 413 | 415 | 422; body: RefusalBody<400 | 413 | 415 | 422> }
+  | { status: 503; headers: { 'retry-after': string }; body: RefusalBody<503> };
 
 /**
  * What a push carries besides its body: the API key it was accepted under, its Idempotency-Key header
@@ -70,10 +65,12 @@ export interface PushUsersOptions {
   warn?: (message: string) => void;
 }
 
-const refusal = (status: 400 | 413 | 415 | 422, message: string, errors: FieldError[] = []): PushOutcome => ({
-  status,
-  body: { statusCode: status, message, errors },
-});
+const refusal = (
+  status: 400 | 413,
+  code: SparkflowErrorCode,
+  message: string,
+  fields: FieldError[],
+): PushOutcome => ({ status, body: refusalBody(status, code, message, fields) });
 
 const PUSH_SHAPES = 'a user object, an array of users or {"results": [...]}';
 
@@ -113,9 +110,11 @@ export class PushUsersUseCase {
     if (unreadable) return unreadable;
     const header = parseIdempotencyKey(headers?.idempotencyKey);
     if (!header.ok)
-      return refusal(400, header.message, [{ path: 'Idempotency-Key', message: header.message }]);
+      return refusal(400, SparkflowErrorCode.SchemaInvalid, header.message, [
+        { path: 'Idempotency-Key', message: header.message },
+      ]);
     const parsed = parsePushBody(body, this.limits);
-    if (!parsed.ok) return refusal(parsed.status, parsed.message, parsed.errors);
+    if (!parsed.ok) return refusal(parsed.status, parsed.code, parsed.message, parsed.errors);
     const { users, rejected } = parsed;
     if (header.key === null || !headers) return this.produce(users, rejected, null);
 

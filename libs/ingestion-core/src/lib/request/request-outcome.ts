@@ -1,21 +1,27 @@
 import { z } from 'zod';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { refusalBody, type RefusalBody } from '@sparkflow/errors';
 import { ACCEPTED_BODIES } from '@sparkflow/service-kit';
 import type { FieldError } from '../push/parse-push-body';
 
-/** What an HTTP request to ingestion comes to: the status to answer and its body. */
+/**
+ * What an HTTP request to ingestion comes to: the status to answer and its body, a refusal's in the one
+ * error model (`refusalBody` of `libs/errors`: a code, and a reason naming each field at fault).
+ */
 export type Refusal = {
   status: 400 | 404 | 413 | 415;
-  body: { statusCode: 400 | 404 | 413 | 415; message: string; errors: FieldError[] };
+  body: RefusalBody<400 | 404 | 413 | 415>;
 };
 export type RequestOutcome<T> = { status: 200 | 202; body: T } | Refusal;
 
 export const refusal = <S extends Refusal['status']>(
   status: S,
+  code: SparkflowErrorCode,
   message: string,
-  errors: FieldError[] = [],
+  fields: readonly FieldError[] = [],
 ) => ({
   status,
-  body: { statusCode: status, message, errors },
+  body: refusalBody(status, code, message, fields),
 });
 
 /**
@@ -31,13 +37,15 @@ export interface BodyHeaders {
 export const JSON_CONTENT_TYPE = 'application/json';
 
 /**
- * Why a request's body cannot be read at all, before looking at it: empty (400), or not JSON (415 naming
- * `Content-Type`, which the JSON parser left unread). `expected` says what the body should hold.
+ * Why a request's body cannot be read at all, before looking at it: empty (400 `MALFORMED_JSON`), or not
+ * JSON (415 `UNSUPPORTED_MEDIA_TYPE` naming `Content-Type`, which the JSON parser left unread). `expected` says what the body should hold.
  */
 export function unreadableBody(headers: BodyHeaders | undefined, expected: string) {
   if (headers?.emptyBody) {
     const message = `the request body is empty: expected ${expected}`;
-    return refusal(400, 'the request body is empty', [{ path: '', message }]);
+    return refusal(400, SparkflowErrorCode.MalformedJson, 'the request body is empty', [
+      { path: '', message },
+    ]);
   }
   const type = headers?.contentType;
   if (type === undefined) return null;
@@ -46,14 +54,17 @@ export function unreadableBody(headers: BodyHeaders | undefined, expected: strin
   const message =
     `expected ${JSON_CONTENT_TYPE} (${ACCEPTED_BODIES} accepted), ` +
     `got ${type === null ? 'none' : JSON.stringify(type.slice(0, 100))}`;
-  return refusal(415, `Unsupported Media Type: send the body as ${JSON_CONTENT_TYPE}`, [
-    { path: 'Content-Type', message },
-  ]);
+  return refusal(
+    415,
+    SparkflowErrorCode.UnsupportedMediaType,
+    `Unsupported Media Type: send the body as ${JSON_CONTENT_TYPE}`,
+    [{ path: 'Content-Type', message }],
+  );
 }
 
 /**
  * The request body through its schema, or why not: the refusals of `unreadableBody` for an empty body or
- * one that is not JSON, else a 400 naming every bad field (the whole body, path `""`, when it is not an
+ * one that is not JSON, else a 400 `SCHEMA_INVALID` naming every bad field (the whole body, path `""`, when it is not an
  * object), and each field a strict object's schema does not declare, by its name.
  */
 export function parseRequest<S extends z.ZodType>(
@@ -70,7 +81,7 @@ export function parseRequest<S extends z.ZodType>(
       ? i.keys.map((key) => unknownField([...i.path, key].join('.'), key, knownFields(schema)))
       : [{ path: i.path.join('.'), message: i.message }],
   );
-  return { ok: false, refusal: refusal(400, 'invalid request', errors) };
+  return { ok: false, refusal: refusal(400, SparkflowErrorCode.SchemaInvalid, 'invalid request', errors) };
 }
 
 /** The fields a body's schema declares (a strict object's shape), for naming them to a field it does not. */

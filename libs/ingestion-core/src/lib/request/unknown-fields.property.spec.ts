@@ -39,7 +39,8 @@ describe.each(BODIES)('the body of POST /v1/%s', (_route, schema, valid, known) 
           expect(r.ok).toBe(false);
           if (r.ok) return;
           expect(r.refusal.status).toBe(400);
-          expect(r.refusal.body.errors).toContainEqual({
+          expect(r.refusal.body.reasons).toContainEqual({
+            code: 'SCHEMA_INVALID',
             path: field,
             message: expect.stringMatching(/^unknown field/),
           });
@@ -53,7 +54,8 @@ describe.each(BODIES)('the body of POST /v1/%s', (_route, schema, valid, known) 
     for (const field of known) {
       const wrong = field === field.toUpperCase() ? field.toLowerCase() : field.toUpperCase();
       const r = parseRequest(schema, asParsed(valid, wrong, 1));
-      expect(r.ok || r.refusal.body.errors).toContainEqual({
+      expect(r.ok || r.refusal.body.reasons).toContainEqual({
+        code: 'SCHEMA_INVALID',
         path: wrong,
         message: `unknown field: did you mean "${field}"?`,
       });
@@ -68,8 +70,8 @@ describe.each(BODIES)('the body of POST /v1/%s', (_route, schema, valid, known) 
         (fields, values) => {
           const body = { ...valid, ...Object.fromEntries(fields.map((f, i) => [f, values[i]])) };
           const r = parseRequest(schema, body);
-          const errors = r.ok ? [] : r.refusal.body.errors;
-          expect(errors.filter((e) => e.message.startsWith('unknown field'))).toEqual([]);
+          const reasons = r.ok ? [] : r.refusal.body.reasons;
+          expect(reasons.filter((e) => e.message.startsWith('unknown field'))).toEqual([]);
         },
       ),
       { seed: 4, numRuns: 200 },
