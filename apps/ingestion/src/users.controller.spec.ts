@@ -125,26 +125,25 @@ describe('POST /v1/users', () => {
     });
     expect([res.status, await res.json()]).toEqual([
       400,
-      {
-        statusCode: 400,
-        message: 'the request body is not valid UTF-8',
-        errors: [
-          { path: '', message: expect.stringMatching(new RegExp(`^at byte ${at} \\(0xed 0xa0 0x80 `)) },
-        ],
-      },
+      refusedBody(400, 'MALFORMED_JSON', 'the request body is not valid UTF-8', [
+        { path: '', message: expect.stringMatching(new RegExp(`^at byte ${at} \\(0xed 0xa0 0x80 `)) },
+      ]),
     ]);
     expect(sent).toHaveLength(0);
   });
 
-  it('answers malformed JSON, a top level that is no object or array, and a body above the limit with errors', async () => {
+  it('answers malformed JSON, a top level that is no object or array, and a body above the limit in the error model', async () => {
     const answer = async (res: Response) => [res.status, await res.json()];
+    const CODES: Record<number, string> = {
+      400: 'MALFORMED_JSON',
+      413: 'RECORD_TOO_LARGE',
+      415: 'UNSUPPORTED_MEDIA_TYPE',
+    };
     const fault = (statusCode: number, message: string, detail: string | RegExp, path = '') => [
       statusCode,
-      {
-        statusCode,
-        message,
-        errors: [{ path, message: typeof detail === 'string' ? detail : expect.stringMatching(detail) }],
-      },
+      refusedBody(statusCode, CODES[statusCode], message, [
+        { path, message: typeof detail === 'string' ? detail : expect.stringMatching(detail) },
+      ]),
     ];
     expect(await answer(await post('{"results": ['))).toEqual(
       fault(400, 'the request body is not JSON', /JSON/),
@@ -207,11 +206,15 @@ describe('POST /v1/users', () => {
     // A body that is not JSON at all: its 415 names every charset and Content-Encoding a JSON body may have.
     const [status, plain] = (await answer(await send({ 'content-type': 'text/plain' }))) as [
       number,
-      { errors: { message: string }[] },
+      { code: string; reasons: { code: string; message: string }[] },
     ];
-    expect(status).toBe(415);
+    expect([status, plain.code, plain.reasons[0].code]).toEqual([
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'UNSUPPORTED_MEDIA_TYPE',
+    ]);
     for (const accepted of [...ACCEPTED_CHARSETS, ...ACCEPTED_CONTENT_ENCODINGS]) {
-      expect(plain.errors[0].message).toContain(accepted);
+      expect(plain.reasons[0].message).toContain(accepted);
     }
     expect(sent).toHaveLength(0);
   });

@@ -170,7 +170,7 @@ describe("a service's errors, as bootstrapService sets it up", () => {
       expect(await missing.json()).toEqual({ statusCode: 404, message: 'Not Found' });
     });
 
-    it('answers no such route as Nest does, and a malformed body as every 4xx, with errors', async () => {
+    it('answers no such route as Nest does, and a malformed body in the error model, MALFORMED_JSON', async () => {
       const nowhere = await get('nowhere');
       expect(nowhere.status).toBe(404);
       expect(await nowhere.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
@@ -180,10 +180,13 @@ describe("a service's errors, as bootstrapService sets it up", () => {
         body: '{"name":',
       });
       expect(malformed.status).toBe(400);
+      const detail = expect.stringMatching(/JSON/);
       expect(await malformed.json()).toEqual({
         statusCode: 400,
+        code: 'MALFORMED_JSON',
         message: 'the request body is not JSON',
-        errors: [{ path: '', message: expect.stringMatching(/JSON/) }],
+        reasons: [{ code: 'MALFORMED_JSON', message: detail, path: '' }],
+        errors: [{ path: '', message: detail }],
       });
     });
 

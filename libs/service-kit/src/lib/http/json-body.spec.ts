@@ -107,12 +107,15 @@ describe('a JSON body that is not UTF-8', () => {
 
   it('is a 400 naming the byte its first bad sequence starts at, however the body is compressed', async () => {
     const body = Buffer.concat([Buffer.from('{"name":"Zo'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const detail = 'at byte 11 (0xc3 0x28 0x22 0x7d): no UTF-8 character starts there';
     const answer = [
       400,
       {
         statusCode: 400,
+        code: 'MALFORMED_JSON',
         message: 'the request body is not valid UTF-8',
-        errors: [{ path: '', message: 'at byte 11 (0xc3 0x28 0x22 0x7d): no UTF-8 character starts there' }],
+        reasons: [{ code: 'MALFORMED_JSON', message: detail, path: '' }],
+        errors: [{ path: '', message: detail }],
       },
     ];
     expect(await post('application/json', body)).toEqual(answer);
@@ -147,17 +150,20 @@ describe('the charsets and Content-Encodings of a JSON body, as useServiceHttp r
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const post = (headers: Record<string, string>, body: Buffer) =>
-    new Promise<[number, { message?: string; errors?: { path: string }[]; name?: string }]>(
-      (resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers }, (res) => {
-          let text = '';
-          res.on('data', (chunk) => (text += chunk));
-          res.on('end', () => resolve([res.statusCode ?? 0, JSON.parse(text)]));
-        });
-        req.on('error', reject);
-        req.end(body);
-      },
-    );
+    new Promise<
+      [
+        number,
+        { message?: string; code?: string; reasons?: unknown[]; errors?: { path: string }[]; name?: string },
+      ]
+    >((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers }, (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve([res.statusCode ?? 0, JSON.parse(text)]));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
 
   const TEXT = '{"name":"Zoë 🐳"}';
   const utf32 = (text: string, le: boolean) => {
@@ -209,7 +215,12 @@ describe('the charsets and Content-Encodings of a JSON body, as useServiceHttp r
         { 'content-type': `application/json; charset=${charset}` },
         Buffer.from('{}'),
       );
-      expect([status, answer.errors]).toEqual([415, [{ path: 'Content-Type', message: expect.any(String) }]]);
+      expect([status, answer.code, answer.reasons]).toEqual([
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        [{ code: 'UNSUPPORTED_MEDIA_TYPE', path: 'Content-Type', message: expect.any(String) }],
+      ]);
+      expect(answer.errors).toEqual([{ path: 'Content-Type', message: expect.any(String) }]);
       for (const accepted of ACCEPTED_CHARSETS) expect(answer.message).toContain(accepted);
     }
   });
@@ -218,10 +229,12 @@ describe('the charsets and Content-Encodings of a JSON body, as useServiceHttp r
     for (const encoding of ['zstd2', 'gzip, br', 'compress']) {
       const headers = { 'content-type': 'application/json', 'content-encoding': encoding };
       const [status, answer] = await post(headers, Buffer.from('{}'));
-      expect([status, answer.errors]).toEqual([
+      expect([status, answer.code, answer.reasons]).toEqual([
         415,
-        [{ path: 'Content-Encoding', message: expect.any(String) }],
+        'UNSUPPORTED_MEDIA_TYPE',
+        [{ code: 'UNSUPPORTED_MEDIA_TYPE', path: 'Content-Encoding', message: expect.any(String) }],
       ]);
+      expect(answer.errors).toEqual([{ path: 'Content-Encoding', message: expect.any(String) }]);
       for (const accepted of ACCEPTED_CONTENT_ENCODINGS) expect(answer.message).toContain(accepted);
     }
   });

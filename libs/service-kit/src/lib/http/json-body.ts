@@ -2,6 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as zlib from 'node:zlib';
 import { BadRequestException } from '@nestjs/common';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { refusalBody } from '@sparkflow/errors';
 
 /**
  * The Content-Encodings a JSON body may be sent with: those the JSON parser (body-parser) undoes, zstd only
@@ -96,11 +98,11 @@ export function jsonBodyOptions(limit: string) {
 function notUtf8(body: Buffer): BadRequestException {
   const at = firstInvalidUtf8(body);
   const bytes = [...body.subarray(at, at + 4)].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
-  return new BadRequestException({
-    statusCode: 400,
-    message: 'the request body is not valid UTF-8',
-    errors: [{ path: '', message: `at byte ${at} (${bytes}): no UTF-8 character starts there` }],
-  });
+  return new BadRequestException(
+    refusalBody(400, SparkflowErrorCode.MalformedJson, 'the request body is not valid UTF-8', [
+      { path: '', message: `at byte ${at} (${bytes}): no UTF-8 character starts there` },
+    ]),
+  );
 }
 
 /**
@@ -149,13 +151,16 @@ export function bodyIsEmpty(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] === undefined && (length === undefined || Number(length) === 0);
 }
 
-/** The faults the JSON parser finds in a request (its error's `type`), and the part of the request each names. */
-const REQUEST_FAULTS: Readonly<Record<string, string>> = {
-  'entity.parse.failed': '',
-  'entity.too.large': '',
-  'request.size.invalid': 'Content-Length',
-  'charset.unsupported': 'Content-Type',
-  'encoding.unsupported': 'Content-Encoding',
+/**
+ * The faults the JSON parser finds in a request (its error's `type`): the part of the request each names,
+ * and its code, whose HTTP status is the one the parser gives it.
+ */
+const REQUEST_FAULTS: Readonly<Record<string, { path: string; code: SparkflowErrorCode }>> = {
+  'entity.parse.failed': { path: '', code: SparkflowErrorCode.MalformedJson },
+  'entity.too.large': { path: '', code: SparkflowErrorCode.RecordTooLarge },
+  'request.size.invalid': { path: 'Content-Length', code: SparkflowErrorCode.MalformedJson },
+  'charset.unsupported': { path: 'Content-Type', code: SparkflowErrorCode.UnsupportedMediaType },
+  'encoding.unsupported': { path: 'Content-Encoding', code: SparkflowErrorCode.UnsupportedMediaType },
 };
 
 interface ParserError {
@@ -169,9 +174,11 @@ interface ParserError {
 }
 
 /**
- * Express error middleware, right behind the JSON parser: answers a fault it found in the request as every
- * other 4xx is answered, `{statusCode, message, errors: [{path, message}]}`, naming the part of the request
- * at fault. Anything else goes on to Nest.
+ * Express error middleware, right behind the JSON parser: answers a fault it found in the request in the one
+ * error model, `{statusCode, code, message, reasons: [{code, message, path}]}` (`refusalBody`, with
+ * `errors` beside it for one release), naming the part of the request at fault: `MALFORMED_JSON` for a body
+ * that cannot be read as JSON, `RECORD_TOO_LARGE` for one above the limit, `UNSUPPORTED_MEDIA_TYPE` for a
+ * charset or Content-Encoding not accepted. Anything else goes on to Nest.
  */
 export function answerBodyFaults(
   err: unknown,
@@ -187,14 +194,20 @@ export function answerBodyFaults(
   if (fault.type === undefined && fault.status === 400 && encoding && encoding !== 'identity') {
     // An error of no kind the parser names, on a compressed body: its decompression failed.
     const why = fault.message && fault.message !== 'Bad Request' ? `: ${fault.message}` : '';
-    const errors = [{ path: 'Content-Encoding', message: `${encoding} could not be decompressed${why}` }];
-    res.status(400).json({ statusCode: 400, message: `the request body is not valid ${encoding}`, errors });
+    const faults = [{ path: 'Content-Encoding', message: `${encoding} could not be decompressed${why}` }];
+    const message = `the request body is not valid ${encoding}`;
+    res.status(400).json(refusalBody(400, SparkflowErrorCode.MalformedJson, message, faults));
     return;
   }
-  const path = typeof fault.type === 'string' ? REQUEST_FAULTS[fault.type] : undefined;
-  if (path === undefined) return next(err);
+  const known =
+    typeof fault.type === 'string' && Object.hasOwn(REQUEST_FAULTS, fault.type)
+      ? REQUEST_FAULTS[fault.type]
+      : undefined;
+  if (known === undefined) return next(err);
   const [message, detail] = describeFault(fault);
-  res.status(fault.status).json({ statusCode: fault.status, message, errors: [{ path, message: detail }] });
+  res
+    .status(fault.status)
+    .json(refusalBody(fault.status, known.code, message, [{ path: known.path, message: detail }]));
 }
 
 function describeFault(fault: ParserError): [string, string] {
