@@ -165,17 +165,26 @@ describe('sparkflow backfill', () => {
     );
   });
 
-  it('names the option ingestion refused, as a usage error', async () => {
+  it.each([
+    [
+      'in the error model',
+      {
+        code: 'SCHEMA_INVALID',
+        reasons: [
+          { code: 'SCHEMA_INVALID', path: 'perDay', message: 'Too big: expected number to be <=100000' },
+        ],
+      },
+    ],
+    [
+      'as an ingestion older than the error model',
+      { errors: [{ path: 'perDay', message: 'Too big: expected number to be <=100000' }] },
+    ],
+  ])('names the option ingestion refused %s, as a usage error', async (_shape, faults) => {
     jest.spyOn(global, 'fetch').mockImplementation(async (_input, init) =>
       init?.method === 'POST'
-        ? new Response(
-            JSON.stringify({
-              statusCode: 400,
-              message: 'bad request',
-              errors: [{ path: 'perDay', message: 'Too big: expected number to be <=100000' }],
-            }),
-            { status: 400 },
-          )
+        ? new Response(JSON.stringify({ statusCode: 400, message: 'bad request', ...faults }), {
+            status: 400,
+          })
         : new Response(JSON.stringify({ statusCode: 404, code: 'NOT_FOUND', message: 'no batch' }), {
             status: 404,
           }),

@@ -96,11 +96,16 @@ function batchCounts(cfg: CliConfig, batchId: string): Promise<BatchCounts | nul
 /** The request's fields as the command's options, to name them in ingestion's refusal. */
 const OPTION_OF: Record<string, string> = { from: '--from', to: '--to', perDay: '--per-day', seed: '--seed' };
 
-/** Ingestion's 400 (`{message, errors: [{path, message}]}`) as a usage error naming the options. */
+/**
+ * Ingestion's 400 (`{code, message, reasons: [{code, message, path}]}`; an ingestion older than the error
+ * model answers `errors: [{path, message}]` instead) as a usage error naming the options.
+ */
 function refusal(body: unknown): UsageError {
-  const errors = (body as { errors?: { path?: string; message?: string }[] } | null)?.errors;
-  const lines = Array.isArray(errors)
-    ? errors.map((e) => `  ${OPTION_OF[e.path ?? ''] ?? e.path ?? '?'}: ${e.message ?? ''}`)
+  type Fault = { path?: string | null; message?: string };
+  const answer = body as { reasons?: Fault[]; errors?: Fault[] } | null;
+  const faults = Array.isArray(answer?.reasons) ? answer.reasons : answer?.errors;
+  const lines = Array.isArray(faults)
+    ? faults.map((e) => `  ${OPTION_OF[e.path ?? ''] ?? e.path ?? '?'}: ${e.message ?? ''}`)
     : [`  ${typeof body === 'string' ? body : JSON.stringify(body)}`];
   return new UsageError(`ingestion refused the backfill:\n${lines.join('\n')}`);
 }
