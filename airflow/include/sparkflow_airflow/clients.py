@@ -68,17 +68,37 @@ def _refused(message: str) -> Exception:
     return AirflowFailException(message)
 
 
+def _refusal_detail(res) -> str:
+    """What a refused request's body says. In SparkFlow's error model (`{statusCode, code, message, reasons:
+    [{code, message, path}]}`), its code, message and each reason's path and message
+    (`SCHEMA_INVALID: invalid request (perDay: Too big: …)`, `""` naming the whole body); any other body as
+    sent. At most 1,000 characters either way."""
+    try:
+        body = res.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("code"), str) and isinstance(body.get("reasons"), list):
+        reasons = "; ".join(
+            f"{r.get('path')}: {r.get('message')}" if isinstance(r.get("path"), str) else str(r.get("message"))
+            for r in body["reasons"]
+            if isinstance(r, dict)
+        )
+        return f"{body['code']}: {body.get('message')} ({reasons})"[:1000]
+    return res.text[:1000]
+
+
 def _raise_for_status(res, conn_id: str) -> None:
     """Raises for an answer that is not 2xx. A 4xx that no retry can change fails the task at once, naming
-    the status and the server's message (a refused key also names the connection to fix, never the key);
-    a 5xx (503 included), 408 or 429 is raised as requests' HTTPError, which the task's retries apply to."""
+    the status and the server's refusal (`_refusal_detail`: its code and the field at fault; a refused key
+    also names the connection to fix, never the key); a 5xx (503 included), 408 or 429 is raised as
+    requests' HTTPError, which the task's retries apply to."""
     status = res.status_code
     if status == 401:
         raise _refused(
             f"{res.url} answered 401: connection {conn_id!r} needs a valid `x-api-key` in its extra ({res.text})"
         )
     if 400 <= status < 500 and status not in _RETRYABLE_4XX:
-        raise _refused(f"{res.request.method} {res.url} answered {status} (not retried: {res.text[:1000]})")
+        raise _refused(f"{res.request.method} {res.url} answered {status} (not retried: {_refusal_detail(res)})")
     res.raise_for_status()
 
 

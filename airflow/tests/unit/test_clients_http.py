@@ -102,6 +102,24 @@ def test_a_refused_backfill_request_fails_at_once(server, status):
         IngestionClient().start_backfill(day="2026-11-01", per_day=5, seed="s", source="synthetic")
 
 
+def test_a_refusal_in_the_error_model_fails_naming_its_code_and_each_field(server):
+    from airflow.sdk.exceptions import AirflowFailException
+    from sparkflow_airflow.clients import IngestionClient
+
+    too_big = "Too big: expected number to be <=100000"
+    reasons = [
+        {"code": "SCHEMA_INVALID", "message": too_big, "path": "perDay"},
+        {"code": "SCHEMA_INVALID", "message": "Invalid ISO date", "path": "from"},
+    ]
+    body = {"statusCode": 400, "code": "SCHEMA_INVALID", "message": "invalid request", "reasons": reasons}
+    server.answers.append((400, {**body, "errors": [{"path": r["path"], "message": r["message"]} for r in reasons]}))
+    with pytest.raises(AirflowFailException) as raised:
+        IngestionClient().start_backfill(day="2026-11-01", per_day=100_001, seed="s", source="synthetic")
+    assert str(raised.value).endswith(
+        f"answered 400 (not retried: SCHEMA_INVALID: invalid request (perDay: {too_big}; from: Invalid ISO date))"
+    )
+
+
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 def test_an_answer_that_can_pass_is_left_to_the_retries(server, status):
     from airflow.sdk.exceptions import AirflowFailException
