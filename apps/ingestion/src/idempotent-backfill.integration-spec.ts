@@ -40,7 +40,8 @@ interface Answer {
     status: string;
     batches: { day: string; batchId: string; expected: number; produced: number }[];
     message?: string;
-    errors?: { path: string }[];
+    code?: string;
+    reasons?: { code: string; message: string; path: string | null }[];
   };
 }
 
@@ -179,7 +180,10 @@ describe('a backfill requested again under one Idempotency-Key, to two ingestion
     expect(refused.body.message).toBe(
       'Idempotency-Key was already used for a different request body; nothing was started (use a new key for a new backfill)',
     );
-    expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'Idempotency-Key' })]);
+    expect([refused.body.code, refused.body.reasons]).toEqual([
+      'SEMANTIC_INVALID',
+      [{ code: 'SEMANTIC_INVALID', message: refused.body.message, path: 'Idempotency-Key' }],
+    ]);
     expect(await storedOf(otherSeed)).toEqual([]);
     expect(await settled(seed)).toHaveLength(1);
   });
@@ -207,6 +211,7 @@ describe('a backfill requested again under one Idempotency-Key, to two ingestion
     expect(res.body.message).toMatch(
       /^the idempotency store \(PostgreSQL\) did not answer, so this backfill was not started/,
     );
+    expect(res.body.code).toBe('POSTGRES_UNAVAILABLE');
     expect(await storedOf(seed)).toEqual([]);
   });
 });

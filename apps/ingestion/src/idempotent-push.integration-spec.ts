@@ -101,7 +101,12 @@ describe('a push sent again under one Idempotency-Key, to two ingestion replicas
     const otherBody = pushOf(uniqueName('idem-other'));
     const refused = await push(urls[1], otherBody, key);
     expect(refused.status).toBe(422);
-    expect((JSON.parse(refused.text) as { message: string }).message).toMatch(/Idempotency-Key/);
+    const reused = JSON.parse(refused.text) as { message: string; code: string; reasons: unknown[] };
+    expect(reused.message).toMatch(/Idempotency-Key/);
+    expect([reused.code, reused.reasons]).toEqual([
+      'SEMANTIC_INVALID',
+      [{ code: 'SEMANTIC_INVALID', message: reused.message, path: 'Idempotency-Key' }],
+    ]);
 
     // Without a key, the same body twice is two batches, as before.
     const [plainA, plainB] = [await push(urls[0], body), await push(urls[1], body)];
@@ -144,7 +149,11 @@ describe('a push sent again under one Idempotency-Key, to two ingestion replicas
     });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
-    expect(((await res.json()) as { message: string }).message).toMatch(/^the idempotency store/);
+    const unanswered = (await res.json()) as { message: string; code: string };
+    expect([unanswered.code, unanswered.message]).toEqual([
+      'POSTGRES_UNAVAILABLE',
+      expect.stringMatching(/^the idempotency store/),
+    ]);
     expect((await push(cut, body)).status).toBe(202);
   });
 });

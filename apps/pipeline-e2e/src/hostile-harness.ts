@@ -161,10 +161,15 @@ export function encodeSegment(s: string): string {
 
 function namesProblem(json: unknown): boolean {
   if (typeof json !== 'object' || json === null) return false;
-  const { message, errors, error } = json as { message?: unknown; errors?: unknown; error?: unknown };
+  const { message, reasons, errors, error } = json as {
+    message?: unknown;
+    reasons?: unknown;
+    errors?: unknown;
+    error?: unknown;
+  };
   const nonEmpty = (v: unknown) =>
     (typeof v === 'string' && v.trim() !== '') || (Array.isArray(v) && v.length > 0);
-  return nonEmpty(message) || nonEmpty(errors) || nonEmpty(error);
+  return nonEmpty(message) || nonEmpty(reasons) || nonEmpty(errors) || nonEmpty(error);
 }
 
 /**

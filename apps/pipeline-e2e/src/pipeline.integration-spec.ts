@@ -218,9 +218,10 @@ describe('the pipeline on the real stack', () => {
       };
       const res = await post('/v1/users', body);
       expect(res.status).toBe(400);
-      expect((res.json['errors'] as { path: string }[]).map((e) => e.path)).toEqual([
-        'results.0.email',
-        'results.1.login.uuid',
+      expect(res.json['code']).toBe('SCHEMA_INVALID');
+      expect((res.json['reasons'] as { code: string; path: string }[]).map((r) => [r.code, r.path])).toEqual([
+        ['SCHEMA_INVALID', 'results.0.email'],
+        ['SCHEMA_INVALID', 'results.1.login.uuid'],
       ]);
     });
 
