@@ -60,9 +60,13 @@ describe('RateLimitGuard', () => {
     const refused = await send('k');
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('2'); // 3 requests per 1.5 s window, rounded up
+    const message = 'rate limit of 2 requests/s (burst 3) exceeded; retry after 2 s';
     expect(await refused.json()).toEqual({
       statusCode: 429,
-      message: 'rate limit of 2 requests/s (burst 3) exceeded; retry after 2 s',
+      code: 'RATE_LIMITED',
+      message,
+      reasons: [{ code: 'RATE_LIMITED', message, path: 'x-api-key' }],
+      errors: [{ path: 'x-api-key', message }],
     });
   });
 

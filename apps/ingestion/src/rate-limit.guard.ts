@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Logger, type Provider } from '@nestjs/common';
+import { type ExecutionContext, HttpException, Injectable, Logger, type Provider } from '@nestjs/common';
 import {
   ThrottlerGuard,
   ThrottlerStorageService,
   getOptionsToken,
   getStorageToken,
+  type ThrottlerLimitDetail,
   type ThrottlerModuleOptions,
 } from '@nestjs/throttler';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { refusalBody } from '@sparkflow/errors';
 import { RateLimitRepository, SharedThrottlerStorage } from '@sparkflow/rate-limit-store';
 import { API_KEY_HEADER, postgresSettings } from '@sparkflow/service-kit';
 import { INGESTION_CONFIG, type IngestionConfig } from './ingestion.config';
@@ -40,9 +43,24 @@ export function rateLimitOptions(perSecond: number, burst: number): ThrottlerMod
   };
 }
 
-/** Runs after the ApiKeyGuard (`@UseGuards(ApiKeyGuard, RateLimitGuard)`), so only valid keys are counted. */
+/**
+ * Runs after the ApiKeyGuard (`@UseGuards(ApiKeyGuard, RateLimitGuard)`), so only valid keys are counted.
+ * Its 429 is in the one error model: `RATE_LIMITED`, its reason naming the header whose key is over its limit
+ * (never the key), with the Retry-After Throttler set.
+ */
 @Injectable()
-export class RateLimitGuard extends ThrottlerGuard {}
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override async throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const message = await this.getErrorMessage(context, detail);
+    throw new HttpException(
+      refusalBody(429, SparkflowErrorCode.RateLimited, message, [{ path: API_KEY_HEADER, message }]),
+      429,
+    );
+  }
+}
 
 /**
  * The guard, its options from the ingestion's configuration, and where the hits are stored: PostgreSQL

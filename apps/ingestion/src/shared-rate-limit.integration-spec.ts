@@ -63,11 +63,15 @@ describe('the rate limit of two ingestion replicas', () => {
       expect(refused.status).toBe(429);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(BURST / RATE);
+      const message = expect.stringMatching(
+        new RegExp(`^rate limit of ${RATE} requests/s \\(burst ${BURST}\\) exceeded; retry after \\d s$`),
+      ) as unknown;
       expect(await refused.json()).toEqual({
         statusCode: 429,
-        message: expect.stringMatching(
-          new RegExp(`^rate limit of ${RATE} requests/s \\(burst ${BURST}\\) exceeded; retry after \\d s$`),
-        ) as unknown,
+        code: 'RATE_LIMITED',
+        message,
+        reasons: [{ code: 'RATE_LIMITED', message, path: 'x-api-key' }],
+        errors: [{ path: 'x-api-key', message }],
       });
       expect((await push(urls[(last + 1) % 2], key)).status).toBe(429);
     },

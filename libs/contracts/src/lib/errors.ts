@@ -36,6 +36,8 @@ export enum SparkflowErrorCode {
   Unauthorized = 'UNAUTHORIZED',
   /** A request body sent as another media type than `application/json`: an HTTP answer, never a record's failure. */
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
+  /** A request over its API key's rate limit: an HTTP answer that passes with time, never a record's failure. */
+  RateLimited = 'RATE_LIMITED',
   /** Anything without a code: retried within the attempt budget, then dead-lettered. */
   Unknown = 'UNKNOWN',
 }

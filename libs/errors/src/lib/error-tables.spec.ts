@@ -36,6 +36,10 @@ describe('the error tables', () => {
     }
   });
 
+  it('waits out a rate limit, as an outage', () => {
+    expect(disposition(SparkflowErrorCode.RateLimited)).toBe('wait');
+  });
+
   it('retries an unexplained failure a bounded number of times', () => {
     expect(disposition(SparkflowErrorCode.Unknown)).toBe('retry');
     expect(httpStatus(SparkflowErrorCode.Unknown)).toBe(500);
@@ -52,6 +56,7 @@ describe('the error tables', () => {
     expect(httpStatus(SparkflowErrorCode.NotFound)).toBe(404);
     expect(httpStatus(SparkflowErrorCode.Unauthorized)).toBe(401);
     expect(httpStatus(SparkflowErrorCode.UnsupportedMediaType)).toBe(415);
+    expect(httpStatus(SparkflowErrorCode.RateLimited)).toBe(429);
   });
 });
 

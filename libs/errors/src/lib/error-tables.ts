@@ -7,7 +7,8 @@ import { SparkflowErrorCode, assertNever } from '@sparkflow/contracts';
  *   failure, would be the same again);
  * - `retry` a few times (`RetryPolicy.maxAttempts`), then dead-letter: the cause is unknown;
  * - `wait`: a dependency is down; retry for up to `RetryPolicy.outageBudgetMs`, since a valid record
- *   must not land on the DLQ because a database restarted.
+ *   must not land on the DLQ because a database restarted (a `RATE_LIMITED`, an API's answer, passes with
+ *   time the same way).
  */
 export type Disposition = 'retry' | 'wait' | 'dead-letter';
 
@@ -29,6 +30,7 @@ export function disposition(code: SparkflowErrorCode): Disposition {
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
     case SparkflowErrorCode.BrokerUnavailable:
+    case SparkflowErrorCode.RateLimited:
       return 'wait';
     case SparkflowErrorCode.SourceUnavailable:
     case SparkflowErrorCode.Unknown:
@@ -57,6 +59,8 @@ export function httpStatus(code: SparkflowErrorCode): number {
       return 404;
     case SparkflowErrorCode.UnsupportedMediaType:
       return 415;
+    case SparkflowErrorCode.RateLimited:
+      return 429;
     case SparkflowErrorCode.SemanticInvalid:
     case SparkflowErrorCode.CassandraRejected:
     case SparkflowErrorCode.PostgresRejected:

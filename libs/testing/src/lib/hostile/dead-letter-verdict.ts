@@ -46,11 +46,13 @@ export function stagesJudgingInput(code: SparkflowErrorCode): readonly Stage[] {
     // store's configuration disagreeing with the contracts, not the record being wrong. Outages are
     // waited out, never dead-lettered on a record's account; the upstream API's failures are answered
     // to the caller and are never about one record; a failure nobody explained judges nothing; a look-up
-    // that found nothing (NOT_FOUND), a request without a valid key (UNAUTHORIZED) and a body that is not
-    // JSON (UNSUPPORTED_MEDIA_TYPE) are an API's answers, never a record's dead letter.
+    // that found nothing (NOT_FOUND), a request without a valid key (UNAUTHORIZED), a body that is not
+    // JSON (UNSUPPORTED_MEDIA_TYPE) and one over its key's rate limit (RATE_LIMITED) are an API's answers,
+    // never a record's dead letter.
     case SparkflowErrorCode.NotFound:
     case SparkflowErrorCode.Unauthorized:
     case SparkflowErrorCode.UnsupportedMediaType:
+    case SparkflowErrorCode.RateLimited:
     case SparkflowErrorCode.CassandraRejected:
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
