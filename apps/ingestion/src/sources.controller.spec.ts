@@ -203,7 +203,11 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     ] as const) {
       const res = await call(method, path);
       expect([method, path, res.status, res.headers.get('allow')]).toEqual([method, path, 405, allow]);
-      expect(await res.json()).toMatchObject({ statusCode: 405, errors: [{ path: 'method' }] });
+      expect(await res.json()).toMatchObject({
+        statusCode: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        reasons: [{ code: 'METHOD_NOT_ALLOWED', path: 'method' }],
+      });
     }
     const unknown = await call('DELETE', 'nothing');
     expect([unknown.status, unknown.headers.get('allow')]).toEqual([404, null]);

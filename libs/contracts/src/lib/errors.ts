@@ -38,6 +38,12 @@ export enum SparkflowErrorCode {
   UnsupportedMediaType = 'UNSUPPORTED_MEDIA_TYPE',
   /** A request over its API key's rate limit: an HTTP answer that passes with time, never a record's failure. */
   RateLimited = 'RATE_LIMITED',
+  /** A request with a method its path's routes do not take: an HTTP answer, never a record's failure. */
+  MethodNotAllowed = 'METHOD_NOT_ALLOWED',
+  /** A request body whose sender fell silent while it was read: an HTTP answer, never a record's failure. */
+  RequestTimeout = 'REQUEST_TIMEOUT',
+  /** A service reading as many request bodies as it takes at once: an HTTP answer that passes with time. */
+  ServiceBusy = 'SERVICE_BUSY',
   /** Anything without a code: retried within the attempt budget, then dead-lettered. */
   Unknown = 'UNKNOWN',
 }

@@ -36,8 +36,10 @@ describe('the error tables', () => {
     }
   });
 
-  it('waits out a rate limit, as an outage', () => {
+  it('waits out a rate limit or a busy service, as an outage', () => {
     expect(disposition(SparkflowErrorCode.RateLimited)).toBe('wait');
+    expect(disposition(SparkflowErrorCode.ServiceBusy)).toBe('wait');
+    expect(httpStatus(SparkflowErrorCode.ServiceBusy)).toBe(503);
   });
 
   it('retries an unexplained failure a bounded number of times', () => {
@@ -57,6 +59,8 @@ describe('the error tables', () => {
     expect(httpStatus(SparkflowErrorCode.Unauthorized)).toBe(401);
     expect(httpStatus(SparkflowErrorCode.UnsupportedMediaType)).toBe(415);
     expect(httpStatus(SparkflowErrorCode.RateLimited)).toBe(429);
+    expect(httpStatus(SparkflowErrorCode.MethodNotAllowed)).toBe(405);
+    expect(httpStatus(SparkflowErrorCode.RequestTimeout)).toBe(408);
   });
 });
 

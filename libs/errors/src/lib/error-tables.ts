@@ -3,12 +3,12 @@ import { SparkflowErrorCode, assertNever } from '@sparkflow/contracts';
 /**
  * What a consumer does with a record that failed with a code:
  * - `dead-letter` now: the downstream will never accept it (bad input, a value a database refuses; a
- *   `NOT_FOUND`, `UNAUTHORIZED` or `UNSUPPORTED_MEDIA_TYPE`, an API's answer rather than a record's
- *   failure, would be the same again);
+ *   `NOT_FOUND`, `UNAUTHORIZED`, `UNSUPPORTED_MEDIA_TYPE` or `METHOD_NOT_ALLOWED`, an API's answer rather
+ *   than a record's failure, would be the same again);
  * - `retry` a few times (`RetryPolicy.maxAttempts`), then dead-letter: the cause is unknown;
  * - `wait`: a dependency is down; retry for up to `RetryPolicy.outageBudgetMs`, since a valid record
- *   must not land on the DLQ because a database restarted (a `RATE_LIMITED`, an API's answer, passes with
- *   time the same way).
+ *   must not land on the DLQ because a database restarted (a `RATE_LIMITED` or `SERVICE_BUSY`, an API's
+ *   answer, passes with time the same way); a `REQUEST_TIMEOUT` is retried.
  */
 export type Disposition = 'retry' | 'wait' | 'dead-letter';
 
@@ -26,13 +26,16 @@ export function disposition(code: SparkflowErrorCode): Disposition {
     case SparkflowErrorCode.NotFound:
     case SparkflowErrorCode.Unauthorized:
     case SparkflowErrorCode.UnsupportedMediaType:
+    case SparkflowErrorCode.MethodNotAllowed:
       return 'dead-letter';
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
     case SparkflowErrorCode.BrokerUnavailable:
     case SparkflowErrorCode.RateLimited:
+    case SparkflowErrorCode.ServiceBusy:
       return 'wait';
     case SparkflowErrorCode.SourceUnavailable:
+    case SparkflowErrorCode.RequestTimeout:
     case SparkflowErrorCode.Unknown:
       return 'retry';
     default:
@@ -57,6 +60,10 @@ export function httpStatus(code: SparkflowErrorCode): number {
       return 413;
     case SparkflowErrorCode.NotFound:
       return 404;
+    case SparkflowErrorCode.MethodNotAllowed:
+      return 405;
+    case SparkflowErrorCode.RequestTimeout:
+      return 408;
     case SparkflowErrorCode.UnsupportedMediaType:
       return 415;
     case SparkflowErrorCode.RateLimited:
@@ -71,6 +78,7 @@ export function httpStatus(code: SparkflowErrorCode): number {
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
     case SparkflowErrorCode.BrokerUnavailable:
+    case SparkflowErrorCode.ServiceBusy:
       return 503;
     case SparkflowErrorCode.BrokerRejected:
     case SparkflowErrorCode.Unknown:

@@ -40,7 +40,12 @@ describe('bodyBudget over real HTTP', () => {
     const refused = await post(6_000);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
-    expect(((await refused.json()) as { message: string }).message).toMatch(/^busy: 6 KB of request bodies/);
+    const busy = (await refused.json()) as { message: string; code: string; reasons: unknown[] };
+    expect(busy.message).toMatch(/^busy: 6 KB of request bodies/);
+    expect([busy.code, busy.reasons]).toEqual([
+      'SERVICE_BUSY',
+      [{ code: 'SERVICE_BUSY', message: busy.message, path: null }],
+    ]);
 
     const small = post(3_000); // 6,000 + 3,000 fits in 10,000
     await whenHeld(2);
@@ -62,6 +67,43 @@ describe('bodyBudget over real HTTP', () => {
     held.splice(0).forEach((release) => release());
     expect((await get).status).toBe(200);
     expect((await lone).status).toBe(200);
+  });
+});
+
+describe('bodyBudget, a sender that stalls mid-body', () => {
+  let server: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    const budget = bodyBudget(10_000, 8_000, 50);
+    server = createServer((req, res) => budget(req, res, () => req.on('end', () => res.end('ok'))));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('is answered 408 REQUEST_TIMEOUT naming the body, in the error model', async () => {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', headers: { 'content-length': '1000' } });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write('{"a":'); // and nothing more
+    });
+    const message = 'request body idle for 50 ms; connection closed';
+    expect({ status: answer.status, body: JSON.parse(answer.body) as unknown }).toEqual({
+      status: 408,
+      body: {
+        statusCode: 408,
+        code: 'REQUEST_TIMEOUT',
+        message,
+        reasons: [{ code: 'REQUEST_TIMEOUT', message, path: '' }],
+        errors: [{ path: '', message }],
+      },
+    });
   });
 });
 

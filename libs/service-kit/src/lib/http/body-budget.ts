@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { refusalBody } from '@sparkflow/errors';
 import { API_KEY_HEADER, apiKeyRequired } from './api-key.guard';
 import { sparkflowErrorBody } from './sparkflow-exception.filter';
 
@@ -48,8 +50,8 @@ export function keyBeforeBody(keys: readonly string[]) {
  * Express middleware that bounds the request bodies being read and parsed at once. A parsed JSON body
  * takes several times its size on the heap, so a few large requests arriving together could exhaust a
  * service with a capped heap; beyond `budgetBytes` a request gets 503 with Retry-After before its body is
- * read. A body without Content-Length counts as `maxBodyBytes`. A sender silent for `bodyIdleTimeoutMs`
- * while its body is read is answered 408 and disconnected, which releases its share: a slow or stalled
+ * read (`SERVICE_BUSY`). A body without Content-Length counts as `maxBodyBytes`. A sender silent for
+ * `bodyIdleTimeoutMs` while its body is read is answered 408 (`REQUEST_TIMEOUT`) and disconnected, which releases its share: a slow or stalled
  * sender cannot hold the budget.
  */
 export function bodyBudget(budgetBytes: number, maxBodyBytes: number, bodyIdleTimeoutMs = 0) {
@@ -60,7 +62,9 @@ export function bodyBudget(budgetBytes: number, maxBodyBytes: number, bodyIdleTi
     const size = Number.isFinite(declared) ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
     if (inFlight > 0 && inFlight + size > budgetBytes) {
       const message = `busy: ${Math.round(inFlight / 1024)} KB of request bodies are being processed (budget ${Math.round(budgetBytes / 1024)} KB); retry after 1 s`;
-      return refuse(res, 503, { statusCode: 503, message }, { 'retry-after': '1' });
+      return refuse(res, 503, refusalBody(503, SparkflowErrorCode.ServiceBusy, message), {
+        'retry-after': '1',
+      });
     }
     inFlight += size;
     let released = false;
@@ -86,8 +90,9 @@ function cutOffWhenIdle(req: IncomingMessage, res: ServerResponse, ms: number): 
     if (res.headersSent) return void req.socket.destroy();
     res.writeHead(408, { 'content-type': 'application/json', connection: 'close' });
     // Destroyed once the answer is flushed: the rest of the body is never read.
+    const message = `request body idle for ${ms} ms; connection closed`;
     res.end(
-      JSON.stringify({ statusCode: 408, message: `request body idle for ${ms} ms; connection closed` }),
+      JSON.stringify(refusalBody(408, SparkflowErrorCode.RequestTimeout, message, [{ path: '', message }])),
       () => req.socket.destroy(),
     );
   };

@@ -90,13 +90,15 @@ describe('a method no route of the path takes, as bootstrapService sets it up', 
   const send = (method: string, path: string, init: RequestInit = {}) =>
     fetch(`${url}${path}`, { method, ...init, headers: { 'x-api-key': KEY, ...init.headers } });
 
-  it('answers 405 with Allow and the error model of every 4xx', async () => {
+  it('answers 405 with Allow, METHOD_NOT_ALLOWED naming the method in the error model', async () => {
     const res = await send('DELETE', '/v1/things');
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
     expect(await res.json()).toEqual({
       statusCode: 405,
+      code: 'METHOD_NOT_ALLOWED',
       message: 'Method Not Allowed: /v1/things answers POST',
+      reasons: [{ code: 'METHOD_NOT_ALLOWED', message: 'DELETE is not one of POST', path: 'method' }],
       errors: [{ path: 'method', message: 'DELETE is not one of POST' }],
     });
     const put = await send('PUT', '/v1/things/42?x=1');

@@ -1,4 +1,6 @@
 import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
+import { SparkflowErrorCode } from '@sparkflow/contracts';
+import { refusalBody } from '@sparkflow/errors';
 
 /** What this middleware reads of an Express router's layer (router 2.x, Express 5). */
 interface RouterLayer {
@@ -48,7 +50,7 @@ export const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0];
 /**
  * Express middleware: a request whose path has routes, none of them for its method, is answered
  * `405 Method Not Allowed` with an `Allow` header listing the methods those routes answer, in the error
- * model of every 4xx (`{statusCode, message, errors: [{path, message}]}`). The methods are read from the
+ * model (`refusalBody`: `METHOD_NOT_ALLOWED`, its reason naming `method`). The methods are read from the
  * routes Nest registered on the Express router, at the time of the request, so no list is kept by hand. A
  * path no route has goes on, to Nest's 404; so does a request to a path only an `@All()` route takes.
  *
@@ -68,10 +70,15 @@ export function answerWrongMethod(app: RoutedApp) {
     if (allowed.length === 0 || allowed.includes(method)) return next();
     const allow = allowed.join(', ');
     res.setHeader('allow', allow);
-    res.status(405).json({
-      statusCode: 405,
-      message: `Method Not Allowed: ${path} answers ${allow}`,
-      errors: [{ path: 'method', message: `${method} is not one of ${allow}` }],
-    });
+    res
+      .status(405)
+      .json(
+        refusalBody(
+          405,
+          SparkflowErrorCode.MethodNotAllowed,
+          `Method Not Allowed: ${path} answers ${allow}`,
+          [{ path: 'method', message: `${method} is not one of ${allow}` }],
+        ),
+      );
   };
 }

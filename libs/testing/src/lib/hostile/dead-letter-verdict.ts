@@ -47,12 +47,16 @@ export function stagesJudgingInput(code: SparkflowErrorCode): readonly Stage[] {
     // waited out, never dead-lettered on a record's account; the upstream API's failures are answered
     // to the caller and are never about one record; a failure nobody explained judges nothing; a look-up
     // that found nothing (NOT_FOUND), a request without a valid key (UNAUTHORIZED), a body that is not
-    // JSON (UNSUPPORTED_MEDIA_TYPE) and one over its key's rate limit (RATE_LIMITED) are an API's answers,
-    // never a record's dead letter.
+    // JSON (UNSUPPORTED_MEDIA_TYPE), one over its key's rate limit (RATE_LIMITED), a method no route takes
+    // (METHOD_NOT_ALLOWED), a stalled body (REQUEST_TIMEOUT) and a busy service (SERVICE_BUSY) are an
+    // API's answers, never a record's dead letter.
     case SparkflowErrorCode.NotFound:
     case SparkflowErrorCode.Unauthorized:
     case SparkflowErrorCode.UnsupportedMediaType:
     case SparkflowErrorCode.RateLimited:
+    case SparkflowErrorCode.MethodNotAllowed:
+    case SparkflowErrorCode.RequestTimeout:
+    case SparkflowErrorCode.ServiceBusy:
     case SparkflowErrorCode.CassandraRejected:
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
