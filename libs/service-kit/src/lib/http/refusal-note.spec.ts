@@ -96,4 +96,22 @@ describe('refusalNote', () => {
       refusalNote(JSON.stringify({ message: 'many', reasons: reasons(['a', 'b', 'c', 'd', 'e', 'f', 'g']) })),
     ).toEqual({ message: 'many', paths: ['a', 'b', 'c', 'd', 'e'], morePaths: 2 });
   });
+
+  it('names each fault once when the answer carries errors beside its reasons', () => {
+    const faults = [
+      { path: 'email', message: 'bad' },
+      { path: 'nat', message: 'bad' },
+    ];
+    const answer = {
+      statusCode: 400,
+      code: 'SCHEMA_INVALID',
+      message: 'invalid users',
+      reasons: faults.map((f) => ({ code: 'SCHEMA_INVALID', ...f })),
+      errors: faults,
+    };
+    expect(refusalNote(JSON.stringify(answer))).toEqual({
+      message: 'invalid users',
+      paths: ['email', 'nat'],
+    });
+  });
 });

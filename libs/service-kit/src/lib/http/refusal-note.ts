@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** What the request log line of a 4xx says of the answer: its message and the first error paths. */
 export interface RefusalNote {
   message: string;
-  /** The first `MAX_PATHS` of its `errors` (or the error model's `reasons`) paths (`""`: the whole body). */
+  /** The first `MAX_PATHS` of its `reasons` (or, without them, `errors`) paths (`""`: the whole body). */
   paths: string[];
   /** How many more paths the answer named. */
   morePaths?: number;
@@ -20,8 +20,9 @@ const notes = new WeakMap<ServerResponse, RefusalNote>();
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /**
- * The note of a 4xx answer's JSON, `{message, errors: [{path}]}` or the error model's
- * `{message, reasons: [{path}]}`, or undefined for anything else.
+ * The note of a 4xx answer's JSON, the error model's `{message, reasons: [{path}]}` (whose `errors`, kept
+ * beside them for one release, are the same faults) or `{message, errors: [{path}]}`, or undefined for
+ * anything else.
  */
 export function refusalNote(answer: string): RefusalNote | undefined {
   let body: unknown;
@@ -35,7 +36,8 @@ export function refusalNote(answer: string): RefusalNote | undefined {
   // Nest's own 400 of a validation pipe says each fault in a message of its own.
   const text = Array.isArray(message) ? message.filter((m) => typeof m === 'string').join('; ') : message;
   if (typeof text !== 'string') return undefined;
-  const paths = [...(Array.isArray(errors) ? errors : []), ...(Array.isArray(reasons) ? reasons : [])]
+  const faults: unknown[] = Array.isArray(reasons) ? reasons : Array.isArray(errors) ? errors : [];
+  const paths = faults
     .map((e) => (e as { path?: unknown } | null)?.path)
     .filter((p): p is string => typeof p === 'string');
   return {
