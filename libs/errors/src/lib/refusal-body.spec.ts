@@ -22,13 +22,19 @@ describe('refusalBody', () => {
     });
   });
 
-  it('gives a refusal about no part of the request one reason with path null', () => {
+  it('gives a refusal about no part of the request one reason with path null, and errors none, as before', () => {
     expect(refusalBody(503, SparkflowErrorCode.PostgresUnavailable, 'the store did not answer')).toEqual({
       statusCode: 503,
       code: 'POSTGRES_UNAVAILABLE',
       message: 'the store did not answer',
       reasons: [{ code: 'POSTGRES_UNAVAILABLE', message: 'the store did not answer', path: null }],
-      errors: [{ path: null, message: 'the store did not answer' }],
+      errors: [],
     });
+  });
+
+  it("refuses a status that is not the code's own", () => {
+    expect(() => refusalBody(400, SparkflowErrorCode.PostgresUnavailable, 'x')).toThrow(
+      'refusalBody: POSTGRES_UNAVAILABLE is answered with 503, not 400',
+    );
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The body a spec expects of a refused request, in the one error model: `code`, a reason of that code
- * for each part of the request at fault (`faults`, in order; matchers allowed), and `errors`, the same
- * faults without codes, which these refusals keep for one release.
+ * for each part of the request at fault (`faults`, in order; matchers allowed; one with path `null` when no
+ * part is), and `errors`, the faults that name a part without codes, which these refusals keep for one release.
  */
 export const refusedBody = (
   statusCode: number,
@@ -13,5 +13,5 @@ export const refusedBody = (
   code,
   message,
   reasons: faults.map((f) => ({ code, message: f.message, path: f.path })),
-  errors: faults.map((f) => ({ path: f.path, message: f.message })),
+  errors: faults.filter((f) => f.path !== null).map((f) => ({ path: f.path, message: f.message })),
 });
