@@ -1,11 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import fc from 'fast-check';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
 import { httpStatus } from '@sparkflow/errors';
 import { EventProducer } from '@sparkflow/kafka';
-import { useServiceHttp } from '@sparkflow/service-kit';
 import {
   brokenJsonText,
   deepJsonText,
@@ -14,7 +11,7 @@ import {
   invalidUtf8,
   withBytesNotUtf8InAString,
 } from '@sparkflow/testing';
-import { IngestionModule } from './ingestion.module';
+import { listenIngestion } from './testing/ingestion-app';
 
 const CODES = new Set<string>(Object.values(SparkflowErrorCode));
 
@@ -64,19 +61,10 @@ describe('every refusal of POST /v1/users', () => {
       disconnect: async () => undefined,
       send: async () => [],
     };
-    const module = await Test.createTestingModule({ imports: [IngestionModule] })
-      .overrideProvider(EventProducer)
-      .useValue(producer)
-      .compile();
-    const express = module.createNestApplication<NestExpressApplication>({
-      bodyParser: false,
-      logger: false,
-    });
     // Room for one person above INGESTION_MAX_PERSON_BYTES (256 KB), so ingestion's own 413 is reached too.
-    useServiceHttp(express, '2mb');
-    app = express;
-    await app.listen(0, '127.0.0.1');
-    url = `${await app.getUrl()}/v1/users`;
+    let base: string;
+    ({ app, base } = await listenIngestion([[EventProducer, producer]], '2mb'));
+    url = `${base}/v1/users`;
   });
   afterAll(() => app.close());
 

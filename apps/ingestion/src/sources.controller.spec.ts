@@ -1,11 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import { BackfillStore } from '@sparkflow/backfill-store';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
-import { useServiceHttp } from '@sparkflow/service-kit';
 import { refusedBody } from '@sparkflow/testing';
-import { IngestionModule } from './ingestion.module';
+import { listenIngestion } from './testing/ingestion-app';
 
 /** The HTTP contract of the generating routes, over a producer and a backfill store that record what they are asked. */
 describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
@@ -41,20 +38,15 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       release: async () => true,
       close: async () => undefined,
     };
-    const module = await Test.createTestingModule({ imports: [IngestionModule] })
-      .overrideProvider(EventProducer)
-      .useValue(producer)
-      .overrideProvider(BackfillStore)
-      .useValue(store)
-      .compile();
-    const express = module.createNestApplication<NestExpressApplication>({
-      bodyParser: false,
-      logger: false,
-    });
-    useServiceHttp(express, '64kb');
-    app = express;
-    await app.listen(0, '127.0.0.1');
-    base = `${await app.getUrl()}/v1`;
+    let root: string;
+    ({ app, base: root } = await listenIngestion(
+      [
+        [EventProducer, producer],
+        [BackfillStore, store],
+      ],
+      '64kb',
+    ));
+    base = `${root}/v1`;
   });
   afterAll(() => app.close());
   beforeEach(() => {

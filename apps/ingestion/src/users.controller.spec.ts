@@ -1,13 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { gzipSync } from 'node:zlib';
-import { Test } from '@nestjs/testing';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
 import type { DeadLetterEvent } from '@sparkflow/contracts';
-import { ACCEPTED_CHARSETS, ACCEPTED_CONTENT_ENCODINGS, oneOf, useServiceHttp } from '@sparkflow/service-kit';
+import { ACCEPTED_CHARSETS, ACCEPTED_CONTENT_ENCODINGS, oneOf } from '@sparkflow/service-kit';
 import { refusedBody } from '@sparkflow/testing';
-import { IngestionModule } from './ingestion.module';
+import { listenIngestion } from './testing/ingestion-app';
 
 /** The HTTP contract of ingestion, with the Kafka producer replaced by one that records what it was asked to send. */
 describe('POST /v1/users', () => {
@@ -24,18 +22,9 @@ describe('POST /v1/users', () => {
         return [];
       },
     };
-    const module = await Test.createTestingModule({ imports: [IngestionModule] })
-      .overrideProvider(EventProducer)
-      .useValue(producer)
-      .compile();
-    const express = module.createNestApplication<NestExpressApplication>({
-      bodyParser: false,
-      logger: false,
-    });
-    useServiceHttp(express, '64kb');
-    app = express;
-    await app.listen(0, '127.0.0.1');
-    url = `${await app.getUrl()}/v1/users`;
+    let base: string;
+    ({ app, base } = await listenIngestion([[EventProducer, producer]], '64kb'));
+    url = `${base}/v1/users`;
   });
   afterAll(() => app.close());
   beforeEach(() => (sent.length = 0));
