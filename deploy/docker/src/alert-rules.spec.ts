@@ -24,6 +24,21 @@ function promtool(...args: string[]): { status: number | null; output: string } 
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
+/** promtool run on `text`, written to a scratch file named `name` (its other arguments before the file). */
+function promtoolOn(
+  name: string,
+  text: string,
+  ...args: string[]
+): { status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sparkflow-promtool-'));
+  try {
+    writeFileSync(join(dir, name), text);
+    return promtool(...args, join(dir, name));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The names of the scrape jobs Compose's prometheus.yml defines: one per service. */
 const scrapeJobs = () =>
   (
@@ -58,21 +73,15 @@ describe('the alert rules, evaluated by Prometheus', () => {
 
   it('fail a rule test whose expected alert is wrong', () => {
     // The same tests with one expected label changed: promtool must say so, or the pass above proves nothing.
-    const dir = mkdtempSync(join(tmpdir(), 'sparkflow-alerts-'));
-    try {
-      const broken = readFileSync(RULE_TESTS, 'utf8')
-        .replace('rule_files:\n  - sparkflow-alerts.yml', `rule_files:\n  - ${COMPOSE_RULES}`)
-        .replace(
-          'exp_labels: { severity: critical, namespace: sparkflow, job: audit }',
-          'exp_labels: { severity: critical, namespace: sparkflow, job: ingestion }',
-        );
-      writeFileSync(join(dir, 'broken.test.yml'), broken);
-      const r = promtool('test', 'rules', join(dir, 'broken.test.yml'));
-      expect(r.output).toContain('SparkflowServiceAbsent');
-      expect(r.status).toBe(1);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const broken = readFileSync(RULE_TESTS, 'utf8')
+      .replace('rule_files:\n  - sparkflow-alerts.yml', `rule_files:\n  - ${COMPOSE_RULES}`)
+      .replace(
+        'exp_labels: { severity: critical, namespace: sparkflow, job: audit }',
+        'exp_labels: { severity: critical, namespace: sparkflow, job: ingestion }',
+      );
+    const r = promtoolOn('broken.test.yml', broken, 'test', 'rules');
+    expect(r.output).toContain('SparkflowServiceAbsent');
+    expect(r.status).toBe(1);
   });
 
   it("page when a service's replica stops answering and when none is left, for every scraped service", () => {
@@ -89,18 +98,12 @@ describe('the alert rules, evaluated by Prometheus', () => {
 
   it("accept Compose's Prometheus configuration, with the rules it mounts", () => {
     // prometheus.yml names the rules where Compose mounts them (/etc/prometheus); here they are in the repo.
-    const dir = mkdtempSync(join(tmpdir(), 'sparkflow-prometheus-'));
-    try {
-      const config = readFileSync(join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8').replace(
-        '/etc/prometheus/sparkflow-alerts.yml',
-        COMPOSE_RULES,
-      );
-      writeFileSync(join(dir, 'prometheus.yml'), config);
-      const r = promtool('check', 'config', join(dir, 'prometheus.yml'));
-      expect(r.output).toContain('is valid prometheus config file syntax');
-      expect(r.status).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const config = readFileSync(join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8').replace(
+      '/etc/prometheus/sparkflow-alerts.yml',
+      COMPOSE_RULES,
+    );
+    const r = promtoolOn('prometheus.yml', config, 'check', 'config');
+    expect(r.output).toContain('is valid prometheus config file syntax');
+    expect(r.status).toBe(0);
   });
 });
