@@ -5,12 +5,26 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# Each step's wall time, printed when the next one starts and summed up at the end, so a slow run says
+# which step grew.
+step_name="" step_started=$SECONDS timings=()
+finish_step() {
+  [[ -n $step_name ]] || return 0
+  local took=$((SECONDS - step_started))
+  timings+=("$(printf '%4dm%02ds  %s' $((took / 60)) $((took % 60)) "$step_name")")
+  printf '=== %s: %dm%02ds\n' "$step_name" $((took / 60)) $((took % 60))
+}
+step() {
+  finish_step
+  step_name="$*" step_started=$SECONDS
+  printf '\n=== %s\n' "$*"
+}
+
+step "Node and the npm packages"
 source scripts/node-runtime.sh
 bash scripts/ensure-node-deps.sh
 echo "node $(node --version), npm $(npm --version)"
 nx=(node_modules/.bin/nx)
-
-step() { printf '\n=== %s\n' "$*"; }
 
 step "lint, typecheck and unit tests (no servers)"
 "${nx[@]}" run-many -t lint typecheck test --outputStyle=static
@@ -41,4 +55,7 @@ fi
 step "cluster fault test: 50,000 users and a backfill through a broker, a Cassandra node and a replica of each service killed"
 "${nx[@]}" run pipeline-faults:cluster --outputStyle=static
 
-step "all tests passed"
+finish_step
+step_name=""
+printf '\n=== all tests passed in %dm%02ds\n' $((SECONDS / 60)) $((SECONDS % 60))
+printf '%s\n' "${timings[@]}"
