@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the Spark jobs' Python venv and connector jars exist, both cached outside the repo:
-#   venv: $SPARKFLOW_CACHE/venvs/spark-<sha256(requirements.txt)[:12]>   (pip, from PyPI)
+#   venv: $SPARKFLOW_CACHE/venvs/spark-<sha256(requirements*.txt)[:12]>  (pip, from PyPI; the jobs'
+#         requirements and the tests')
 #   jars: $SPARKFLOW_CACHE/jars/spark-<sha256(pom.xml)[:12]>             (mvn, from Maven Central)
-# SPARKFLOW_CACHE defaults to ~/.cache/sparkflow. A changed requirements.txt or pom.xml gets a new
+# SPARKFLOW_CACHE defaults to ~/.cache/sparkflow. A changed requirements file or pom.xml gets a new
 # folder; an unchanged one is reused, so the second run costs nothing. Source it to get:
 #   SPARKFLOW_PYTHON (the venv's python), SPARKFLOW_SPARK_JARS (the jar folder), JAVA_HOME.
 # Usage: source spark-jobs/scripts/ensure-env.sh [--no-jars]
@@ -10,9 +11,9 @@ set -euo pipefail
 
 _sf_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 _sf_cache="${SPARKFLOW_CACHE:-$HOME/.cache/sparkflow}"
-_sf_req="$_sf_root/spark-jobs/requirements.txt"
+_sf_req="$_sf_root/spark-jobs/requirements-test.txt"  # -r requirements.txt
 _sf_pom="$_sf_root/deploy/local/spark/pom.xml"
-_sf_hash() { sha256sum "$1" | cut -c1-12; }
+_sf_hash() { cat "$@" | sha256sum | cut -c1-12; }
 _sf_log() { printf 'spark-jobs: %s\n' "$*" >&2; }
 
 mkdir -p "$_sf_cache/venvs" "$_sf_cache/jars"
@@ -24,7 +25,7 @@ if [[ -z "${JAVA_HOME:-}" ]]; then
 fi
 
 # --- venv -------------------------------------------------------------------------------------------
-_sf_venv="$_sf_cache/venvs/spark-$(_sf_hash "$_sf_req")"
+_sf_venv="$_sf_cache/venvs/spark-$(_sf_hash "$_sf_root/spark-jobs/requirements.txt" "$_sf_req")"
 if [[ ! -f "$_sf_venv/.complete" ]]; then
   (
     # One installer at a time per cache; a venv cannot be moved after creation (absolute shebangs),

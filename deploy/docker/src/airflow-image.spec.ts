@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV_EXAMPLE, REPO_ROOT, loadRawCompose, parseDotEnv } from './compose-file';
 
@@ -57,6 +57,29 @@ describe('the Airflow image (deploy/docker/airflow/Dockerfile)', () => {
     expect(venvRun).toContain('import os, pyspark; print(os.path.dirname(pyspark.__file__))');
     expect(venvRun).toContain(`/opt/airflow/spark-home`);
     expect(env['SPARK_HOME']).toBe('/opt/airflow/spark-home');
+  });
+
+  it('installs what the jobs import and none of the tools only their tests import', () => {
+    // Top-level modules a folder's Python files import, the jobs' own package and the tests' left out.
+    const imported = (folder: string) => {
+      const files = readdirSync(join(REPO_ROOT, 'spark-jobs', folder), { recursive: true, encoding: 'utf8' });
+      const modules = files
+        .filter((f) => f.endsWith('.py'))
+        .flatMap((f) => [...read('spark-jobs', folder, f).matchAll(/^\s*(?:from|import)\s+([A-Za-z_]\w*)/gm)])
+        .map((m) => m[1]);
+      return new Set(modules.filter((m) => !['sparkflow_jobs', 'tests', 'conftest'].includes(m)));
+    };
+    const jobs = imported('src');
+    const testsOnly = [...imported('tests')].filter((m) => !jobs.has(m));
+    expect(testsOnly).toEqual(expect.arrayContaining(['pytest', 'chispa']));
+    const pinned = [...read('spark-jobs', 'requirements.txt').matchAll(/^([A-Za-z][\w.-]*)/gm)].map((m) =>
+      m[1].toLowerCase().replace(/-/g, '_'),
+    );
+    expect(pinned).toEqual(expect.arrayContaining(['pyspark', 'cassandra_driver']));
+    expect(pinned.filter((p) => testsOnly.includes(p))).toEqual([]);
+    // The native venv has the tests' tools on top, from a file the image never copies.
+    expect(read('spark-jobs', 'requirements-test.txt')).toMatch(/^-r requirements\.txt$/m);
+    expect(text).not.toContain('requirements-test');
   });
 
   it('puts spark-submit, and only it, on PATH after Airflow’s own programs', () => {
