@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { HEADERS, SCHEMA_VERSION, TOPICS, type FullRandomUser } from '@sparkflow/contracts';
+import {
+  type EventLineage,
+  HEADERS,
+  SCHEMA_VERSION,
+  TOPICS,
+  type FullRandomUser,
+} from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
 import { topicEndOffsets, uniqueName } from '@sparkflow/testing';
 import {
@@ -245,6 +251,24 @@ describe('the pipeline on the real stack', () => {
           )
         ).size,
       ).toBe(3);
+      // Each step of each event's lineage is timed by the one clock, the broker's, in the order it took.
+      for (const eventId of res.json['eventIds'] as string[]) {
+        const lineage = (await (
+          await fetch(`${AUDIT}/v1/events/${eventId}`, { headers: AUDIT_HEADERS })
+        ).json()) as EventLineage;
+        const steps = lineage.stages.map((st) => [
+          st.topic,
+          st.appendedAt === null ? null : Date.parse(st.appendedAt),
+        ]);
+        expect(steps.map(([topic]) => topic)).toEqual([
+          TOPICS.usersRaw,
+          TOPICS.usersEnriched,
+          TOPICS.usersPersisted,
+        ]);
+        const times = steps.map(([, t]) => t as number);
+        expect(times.every((t) => Number.isFinite(t))).toBe(true);
+        expect([...times].sort((a, b) => a - b)).toEqual(times);
+      }
     });
   });
 });

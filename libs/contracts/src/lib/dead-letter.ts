@@ -43,6 +43,11 @@ export const DeadLetter = z.object({
   payloadBytes: z.number().int().min(0).optional(),
   /** SHA-256 (hex) of the record's value as received. */
   payloadSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /**
+   * The record's Kafka timestamp (the broker's clock on every SparkFlow topic), null when it had none or
+   * the record never reached `originalTopic`; absent on dead letters written before it was added.
+   */
+  originalAppendedAt: z.iso.datetime({ offset: true }).nullable().optional(),
   attempts: z.number().int().min(1),
   failedAt: z.iso.datetime({ offset: true }),
 });

@@ -63,7 +63,7 @@ describe('auditRowsOf', () => {
         batchId: 'b-1',
         source: 'synthetic',
         producedAt: new Date('2026-11-26T03:59:59.123456Z'),
-        // Read from the ack: when the enriched record was appended is not known.
+        // An ack from before it named the enriched record's append time: unknown.
         appendedAt: null,
         userId,
         reasons: null,
@@ -82,6 +82,27 @@ describe('auditRowsOf', () => {
         reasons: null,
       },
     ]);
+  });
+
+  it("times the enriched stage by the enriched record's own append time, which the ack names", () => {
+    const ackNaming = (appendedAt: string | null) =>
+      env(randomUUID(), {
+        userId,
+        enrichedEventId: eventId,
+        writtenAt: '2026-11-26T04:00:01.000Z',
+        enriched: {
+          partition: 4,
+          offset: '9000000000',
+          producedAt: '2026-11-26T03:59:59.123456Z',
+          appendedAt,
+        },
+      });
+    const rows = auditRowsOf(msg('users.persisted', ackNaming('2026-11-26T03:59:59.500Z')));
+    expect(rows?.map((r) => [r.topic, r.appendedAt])).toEqual([
+      ['users.enriched', new Date('2026-11-26T03:59:59.500Z')],
+      ['users.persisted', new Date(APPENDED_AT)],
+    ]);
+    expect(auditRowsOf(msg('users.persisted', ackNaming(null)))?.[0].appendedAt).toBeNull();
   });
 
   it('reads nothing of users.enriched itself', () => {
@@ -142,12 +163,20 @@ describe('auditRowsOf', () => {
       batchId: 'b-7',
       source: 'http-push',
       producedAt: new Date('2026-11-26T03:00:00.000001Z'),
-      // The letter's broker timestamp is when the letter was appended, not the enriched record.
+      // The letter's broker timestamp is when the letter was appended, not the enriched record; a letter
+      // from before it named the record's own append time leaves it unknown.
       appendedAt: null,
       userId,
       reasons: null,
     });
     expect(rows?.[1].appendedAt).toEqual(new Date(APPENDED_AT));
+    const named = auditRowsOf(
+      msg('users.dlq', persistenceLetter(enriched, { originalAppendedAt: '2026-11-26T03:00:00.250Z' })),
+    );
+    expect(named?.map((r) => [r.topic, r.appendedAt])).toEqual([
+      ['users.enriched', new Date('2026-11-26T03:00:00.250Z')],
+      ['users.dlq', new Date(APPENDED_AT)],
+    ]);
   });
 
   it('names the enriched record of a letter whose payload was cut by its fields, its producedAt unknown', () => {

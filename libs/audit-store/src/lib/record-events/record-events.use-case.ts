@@ -16,6 +16,7 @@ import {
   type MessageOutcome,
   OK,
   SparkflowException,
+  appendedAtOf,
   failed,
   identityOf,
 } from '@sparkflow/kafka';
@@ -98,8 +99,8 @@ function enrichedRowOfAck(ack: PersistedEvent): AuditRow | null {
     batchId: storableId(ack.batchId),
     source: ack.source,
     producedAt: new Date(from.producedAt),
-    // The ack's broker timestamp is not the enriched record's.
-    appendedAt: null,
+    // The enriched record's own broker timestamp, which persistence read (the ack's is not it).
+    appendedAt: from.appendedAt ? new Date(from.appendedAt) : null,
     userId: ack.payload.userId,
     reasons: null,
   };
@@ -119,8 +120,8 @@ function enrichedRowOfDeadLetter(d: DeadLetterEvent): AuditRow | null {
     outcome: 'enriched' as const,
     partition: dl.partition,
     offset: dl.offset,
-    // The dead letter's broker timestamp is not the enriched record's.
-    appendedAt: null,
+    // The enriched record's own broker timestamp, which the dead letter names (its own is not it).
+    appendedAt: dl.originalAppendedAt ? new Date(dl.originalAppendedAt) : null,
     reasons: null,
   };
   if (dl.payloadEncoding === 'utf8' && !dl.payloadTruncated) {
@@ -146,14 +147,6 @@ function enrichedRowOfDeadLetter(d: DeadLetterEvent): AuditRow | null {
     producedAt: null,
     userId: dl.key && UUID.test(dl.key) ? dl.key.toLowerCase() : null,
   };
-}
-
-/**
- * When the broker appended the record: its Kafka timestamp, the broker's clock on every SparkFlow topic
- * (`TOPIC_TIMESTAMP_TYPE`). Kafka's -1 (no timestamp) is unknown.
- */
-function appendedAtOf(m: InboundMessage): Date | null {
-  return Number.isFinite(m.timestamp) && m.timestamp >= 0 ? new Date(m.timestamp) : null;
 }
 
 /**

@@ -50,6 +50,15 @@ describe('deadLetterFor', () => {
     expect(dlq.payload.reasons.map((r) => r.path)).toEqual(['email', 'login.uuid']);
   });
 
+  it("names when the broker appended the record, the clock the audit times the record's step by", () => {
+    const at = (timestamp: number) =>
+      DeadLetterEvent.parse(
+        deadLetterFor({ ...message(Buffer.from('{')), timestamp }, 'persistence', new Error('x'), 1).event,
+      ).payload.originalAppendedAt;
+    expect(at(Date.parse('2026-11-25T12:00:00.250Z'))).toBe('2026-11-25T12:00:00.250Z');
+    expect(at(-1)).toBeNull();
+  });
+
   it('keeps bytes that are not UTF-8 as base64 so a replay sends the very same bytes', () => {
     const poison = Buffer.from([0xff, 0xfe, 0x00, 0x41]);
     const dlq = DeadLetterEvent.parse(

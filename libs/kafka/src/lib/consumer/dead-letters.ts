@@ -16,7 +16,7 @@ import {
 } from '@sparkflow/contracts';
 import { reasonsOf } from '@sparkflow/errors';
 import type { OutboundEvent } from '../producer/event-producer';
-import type { InboundMessage } from './inbound-message';
+import { type InboundMessage, appendedAtOf } from './inbound-message';
 
 export const DLQ_TOPIC = TOPICS.usersDlq;
 
@@ -195,6 +195,7 @@ export function deadLetterFor(
       originalEventId: original.eventId,
       originalBatchId: original.batchId,
       ...preserve(message.value),
+      originalAppendedAt: appendedAtOf(message)?.toISOString() ?? null,
       attempts,
       failedAt: now.toISOString(),
     },

@@ -17,6 +17,14 @@ export interface InboundMessage {
   readonly traceHeaders: Readonly<Record<string, string>>;
 }
 
+/**
+ * When the broker appended the record: its Kafka timestamp, the broker's clock on every SparkFlow topic
+ * (`TOPIC_TIMESTAMP_TYPE`), so one clock times every step of an event. Kafka's -1 (no timestamp) is unknown.
+ */
+export function appendedAtOf(m: Pick<InboundMessage, 'timestamp'>): Date | null {
+  return Number.isFinite(m.timestamp) && m.timestamp >= 0 ? new Date(m.timestamp) : null;
+}
+
 export type MessageOutcome =
   { readonly status: 'ok' } | { readonly status: 'failed'; readonly error: unknown };
 

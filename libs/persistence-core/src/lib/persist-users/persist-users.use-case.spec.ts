@@ -182,14 +182,25 @@ describe('PersistUsersUseCase', () => {
     expect(cassandra.batches).toEqual([]);
   });
 
-  it('tells the audit in each acknowledgement where the enriched record sat and when it was produced', async () => {
+  it('tells the audit in each acknowledgement where the enriched record sat, when it was produced and appended', async () => {
     const event = enriched(randomUUID());
     const { sent, useCase } = setup();
-    await useCase.execute([{ ...message(event), partition: 3, offset: '1234' }]);
+    const appended = Date.parse('2026-11-25T12:00:00.250Z');
+    await useCase.execute([
+      { ...message(event), partition: 3, offset: '1234', timestamp: appended },
+      // Kafka's -1: a record without a timestamp.
+      { ...message(enriched(randomUUID())), partition: 3, offset: '1235', timestamp: -1 },
+    ]);
     expect(PersistedEvent.parse(sent[0].event).payload).toMatchObject({
       userId: event.payload.userId,
       enrichedEventId: event.eventId,
-      enriched: { partition: 3, offset: '1234', producedAt: '2026-11-25T12:00:00.000Z' },
+      enriched: {
+        partition: 3,
+        offset: '1234',
+        producedAt: '2026-11-25T12:00:00.000Z',
+        appendedAt: '2026-11-25T12:00:00.250Z',
+      },
     });
+    expect(PersistedEvent.parse(sent[1].event).payload.enriched?.appendedAt).toBeNull();
   });
 });

@@ -11,6 +11,7 @@ import {
 import {
   type EventProducer,
   type InboundMessage,
+  appendedAtOf,
   type MessageOutcome,
   OK,
   SparkflowException,
@@ -132,7 +133,12 @@ export class PersistUsersUseCase {
                   userId: event.payload.userId,
                   enrichedEventId: event.eventId,
                   writtenAt,
-                  enriched: { partition: m.partition, offset: m.offset, producedAt: event.producedAt },
+                  enriched: {
+                    partition: m.partition,
+                    offset: m.offset,
+                    producedAt: event.producedAt,
+                    appendedAt: appendedAtOf(m)?.toISOString() ?? null,
+                  },
                 },
               },
             });
