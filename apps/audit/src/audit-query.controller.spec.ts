@@ -149,6 +149,30 @@ describe('audit query API', () => {
     }
   });
 
+  it('says what is wrong with a limit: its range when it is written in plain digits, its writing when not', async () => {
+    const range = 'must be from 1 to 1000';
+    const writing = 'must be a whole number written in digits (no sign, exponent, fraction or leading 0)';
+    const said = (value: string) =>
+      Promise.all(
+        [`/v1/users/${userId}/history`, '/v1/batches'].map(async (path) => {
+          const res = await fetch(`${base}${path}?limit=${value}`, {
+            headers: { 'x-api-key': 'dev-audit-key' },
+          });
+          const body = (await res.json()) as { reasons?: { message: string }[] };
+          return body.reasons?.[0]?.message;
+        }),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.constant(0), fc.integer({ min: 1001 }), fc.bigInt({ min: 10n ** 20n, max: 10n ** 40n })),
+        async (n) => expect(await said(String(n))).toEqual([range, range]),
+      ),
+      { seed: 20261203, numRuns: 30 },
+    );
+    for (const value of ['05', '00', '1e3', '+5', '10.0'])
+      expect([value, ...(await said(value))]).toEqual([value, writing, writing]);
+  });
+
   it.each(routes)('answers %s only with a valid x-api-key', async (path) => {
     const message = 'a valid x-api-key header is required';
     const refused = {

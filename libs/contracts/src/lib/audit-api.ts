@@ -89,6 +89,12 @@ export function decodeBatchListCursor(token: string): BatchListCursor | null {
 }
 
 /**
+ * What is wrong with a `limit` in plain digits (the audit refuses any other writing first), a number past
+ * 2^53 included, which zod's `int` would call too big for an integer.
+ */
+const LIMIT_RANGE = 'must be from 1 to 1000';
+
+/**
  * `GET /v1/batches?since=&incomplete=&limit=&cursor=`: the batches the audit registered since a time, newest
  * first (ties of `created_at` by batch id).
  */
@@ -103,7 +109,7 @@ export const BatchListQuery = z.object({
     .optional(),
   /** `true`: only batches that are not complete yet. */
   incomplete: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int(LIMIT_RANGE).min(1, LIMIT_RANGE).max(1000, LIMIT_RANGE).default(100),
   /**
    * The `next` of an earlier answer: this page starts just after its last batch, with the same `since`
    * and `incomplete`. Paging so visits every batch of the window once, two registered at one instant too.
@@ -165,7 +171,7 @@ export interface EventLineage {
 
 /** `GET /v1/users/:userId/history?limit=`: at most `limit` of a person's audit rows, the newest. */
 export const UserHistoryQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int(LIMIT_RANGE).min(1, LIMIT_RANGE).max(1000, LIMIT_RANGE).default(100),
 });
 export type UserHistoryQuery = z.infer<typeof UserHistoryQuery>;
 

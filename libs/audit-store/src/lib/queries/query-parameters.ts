@@ -5,8 +5,11 @@ import { SparkflowException } from '@sparkflow/errors';
 /** A query parameter's name as a reason path: at most this many characters of what was sent. */
 const NAME_SHOWN = 100;
 
-/** `limit=` as the CLI writes it: a whole number in plain digits, no sign, exponent, fraction or leading 0. */
-const DIGITS = /^[1-9][0-9]*$/;
+/**
+ * `limit=` as the CLI writes it: a whole number in plain digits, no sign, exponent, fraction or leading 0
+ * (0 itself is written so, and refused by the route's range, with the range in its message).
+ */
+const DIGITS = /^(0|[1-9][0-9]*)$/;
 
 function reason(path: string, message: string): DeadLetterReason {
   return { code: SparkflowErrorCode.SchemaInvalid, message, path: path.slice(0, NAME_SHOWN) };
