@@ -56,14 +56,18 @@ describe('POST /v1/users', () => {
     const receipt = (await res.json()) as {
       batchId: string;
       accepted: number;
-      rejected: { index: number; loginUuid: string; reasons: { path: string }[] }[];
+      rejected: {
+        index: number;
+        loginUuid: string;
+        reasons: { code: string; message: string; path: string }[];
+      }[];
     };
     expect(receipt.accepted).toBe(2);
     expect(receipt.rejected).toEqual([
       expect.objectContaining({
         index: 1,
         loginUuid: (users[1]['login'] as { uuid: string }).uuid,
-        reasons: [expect.objectContaining({ path: 'email' })],
+        reasons: [{ code: 'SCHEMA_INVALID', message: expect.any(String), path: 'email' }],
       }),
     ]);
     const raw = sent.find((s) => s.topic === 'users.raw')!;

@@ -7,13 +7,21 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * Why a person cannot be ingested, in the one error model: the code of the failure (the code its dead
+ * letter carries), the message, and the field of the person at fault (`""` for the person itself).
+ */
+export interface PersonFault extends FieldError {
+  code: SparkflowErrorCode;
+}
+
 /** A person of the request that cannot be ingested, and why: each reason names a field of the person. */
 export interface RejectedPerson {
   /** Position in the request's list of people (0 for a body that is one person). */
   index: number;
   /** The person's `login.uuid` when it sent a string there, valid or not. */
   loginUuid: string | null;
-  reasons: FieldError[];
+  reasons: PersonFault[];
   /** The person as received, dead-lettered so it can be corrected and replayed. */
   person: unknown;
 }
@@ -163,6 +171,7 @@ export function parsePushBody(body: unknown, limits: PushLimits): PushParse {
     if (parsed.success) users.push(parsed.data);
     else {
       const reasons = parsed.error.issues.map((issue) => ({
+        code: SparkflowErrorCode.SchemaInvalid,
         path: issue.path.map(String).join('.'),
         message: issue.message,
       }));

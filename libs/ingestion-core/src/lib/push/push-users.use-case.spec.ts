@@ -60,6 +60,28 @@ describe('PushUsersUseCase', () => {
     expect(counted).toEqual([SparkflowErrorCode.SchemaInvalid]);
   });
 
+  it("gives each reason of a refused person in the receipt the code, message and path of its dead letter's", async () => {
+    const { push, sent } = pushUseCase();
+    const [good, bad] = generateUsers({ seed: 'push-spec', count: 2 });
+    const outcome = await push.execute([good, { ...bad, email: 42, gender: 7 }]);
+    if (outcome.status !== 202) throw new Error(`expected 202, got ${outcome.status}`);
+    const [letter] = sent.filter((s) => s.topic === TOPICS.usersDlq).flatMap((s) => s.messages);
+    const { reasons } = DeadLetterEvent.parse(letter.event).payload;
+    const [receipt] = outcome.body.rejected;
+    expect(receipt.reasons.map((r) => Object.keys(r).sort())).toEqual([
+      ['code', 'message', 'path'],
+      ['code', 'message', 'path'],
+    ]);
+    // The dead letter names the field inside the users.raw envelope it holds; the receipt, in the person sent.
+    expect(receipt.reasons).toEqual(
+      reasons.map((r) => ({ code: r.code, message: r.message, path: r.path?.replace(/^payload\.?/, '') })),
+    );
+    expect(receipt.reasons.map((r) => [r.code, r.path]).sort()).toEqual([
+      ['SCHEMA_INVALID', 'email'],
+      ['SCHEMA_INVALID', 'gender'],
+    ]);
+  });
+
   it('counts nothing when everyone is valid', async () => {
     const { push, counted } = pushUseCase();
     const outcome = await push.execute(generateUsers({ seed: 'push-spec', count: 3 }));

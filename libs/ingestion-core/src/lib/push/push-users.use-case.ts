@@ -22,7 +22,13 @@ import {
 } from './idempotency-key';
 import { refusalBody, type RefusalBody } from '@sparkflow/errors';
 import { unreadableBody, type BodyHeaders } from '../request/request-outcome';
-import { parsePushBody, type FieldError, type PushLimits, type RejectedPerson } from './parse-push-body';
+import {
+  parsePushBody,
+  type FieldError,
+  type PersonFault,
+  type PushLimits,
+  type RejectedPerson,
+} from './parse-push-body';
 
 /** Kafka's default `max.message.bytes` (1 MB), the limit every SparkFlow topic keeps. */
 export const TOPIC_MAX_MESSAGE_BYTES = 1_048_576;
@@ -34,11 +40,16 @@ export const TOPIC_MAX_MESSAGE_BYTES = 1_048_576;
  */
 export const DEFAULT_MAX_PERSON_BYTES = TOPIC_MAX_MESSAGE_BYTES / 4;
 
+/**
+ * A push's 202: its batch, the people accepted and their event ids, and each person refused with the id of
+ * its event and its reasons in the one error model, `{code, message, path}` (`path` into the person, `""`
+ * the person itself), each with the code its dead letter carries.
+ */
 export interface PushReceipt {
   batchId: string;
   accepted: number;
   eventIds: string[];
-  rejected: { index: number; loginUuid: string | null; eventId: string; reasons: FieldError[] }[];
+  rejected: { index: number; loginUuid: string | null; eventId: string; reasons: PersonFault[] }[];
 }
 
 /** A push's answer: its receipt, or a refusal in the one error model (`RefusalBody`). */
@@ -170,7 +181,7 @@ export class PushUsersUseCase {
           index: r.index,
           loginUuid: r.loginUuid,
           eventId: deadLetters[i].event.payload.originalEventId ?? '',
-          reasons: r.reasons,
+          reasons: r.reasons.map(({ code, message, path }) => ({ code, message, path })),
         })),
       },
     };
@@ -227,7 +238,7 @@ function deadLetterOf(
     payload: {
       stage: 'ingestion',
       reasons: r.reasons.map((e) => ({
-        code: SparkflowErrorCode.SchemaInvalid,
+        code: e.code,
         message: e.message,
         path: e.path ? `payload.${e.path}` : 'payload',
       })),
