@@ -102,3 +102,100 @@ describe('every refusal of POST /v1/users', () => {
     );
   }, 120_000);
 });
+
+/** JSON whose top level is no object or array, as a client may send it: with spaces around, any value. */
+const jsonScalarText = (): fc.Arbitrary<string> =>
+  fc
+    .tuple(
+      fc.constantFrom('', ' ', '\n', '\t '),
+      fc.oneof(
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.string({ maxLength: 40 }),
+        fc.boolean(),
+        fc.constant(null),
+      ),
+      fc.constantFrom('', ' ', '\r\n'),
+    )
+    .map(([before, value, after]) => `${before}${JSON.stringify(value)}${after}`);
+
+/**
+ * A body that is JSON, but not of a shape any JSON route of ingestion takes, is no malformed JSON: each route
+ * answers it 400 SCHEMA_INVALID naming the whole body (path `""`) and what the route takes, and produces
+ * nothing; bytes that are not JSON stay MALFORMED_JSON.
+ */
+describe('a JSON scalar sent to every JSON route of ingestion', () => {
+  let app: INestApplication;
+  let base: string;
+  const produced: unknown[] = [];
+
+  beforeAll(async () => {
+    const producer = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      send: async (...args: unknown[]) => {
+        produced.push(args);
+        return [];
+      },
+    };
+    ({ app, base } = await listenIngestion([[EventProducer, producer]], '64kb'));
+  });
+  afterAll(() => app.close());
+
+  const ROUTES: Record<string, RegExp> = {
+    users: /^expected a user object, an array of users or \{"results": \[\.\.\.\]\}, got /,
+    synthetic: /^expected a JSON object \{"count", "seed", "page"\}, got /,
+    pulls: /^expected a JSON object \{"count", "seed", "nat"\}, got /,
+    backfills: /^expected a JSON object \{"from", "to", "perDay", "seed", "source"\}, got /,
+  };
+  const post = (route: string, body: string) =>
+    fetch(`${base}/v1/${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'dev-ingestion-key' },
+      body,
+    });
+
+  it('is 400 SCHEMA_INVALID naming the body and the shape the route takes, and produces nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...Object.keys(ROUTES)), jsonScalarText(), async (route, body) => {
+        const res = await post(route, body);
+        const answer = (await res.json()) as { code: string; reasons: { path: string; message: string }[] };
+        expect([res.status, answer.code]).toEqual([400, 'SCHEMA_INVALID']);
+        expect(answer.reasons).toEqual([
+          { code: 'SCHEMA_INVALID', path: '', message: expect.stringMatching(ROUTES[route]) },
+        ]);
+      }),
+      { seed: 20261203, numRuns: 120 },
+    );
+    expect(produced).toEqual([]);
+  }, 60_000);
+
+  it('stays MALFORMED_JSON for bytes that are not JSON, and for an empty body', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...Object.keys(ROUTES)),
+        fc.oneof(brokenJsonText(), fc.constant('')),
+        async (route, body) => {
+          // The parser drops a byte order mark, so text that is JSON after one is JSON.
+          fc.pre(!isJson(body.replace(/^\ufeff/, '')));
+          const res = await post(route, body);
+          expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([
+            400,
+            'MALFORMED_JSON',
+          ]);
+        },
+      ),
+      { seed: 20261203, numRuns: 80 },
+    );
+    expect(produced).toEqual([]);
+  }, 60_000);
+});
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

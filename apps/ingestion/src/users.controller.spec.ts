@@ -125,7 +125,7 @@ describe('POST /v1/users', () => {
     expect(sent).toHaveLength(0);
   });
 
-  it('answers malformed JSON, a top level that is no object or array, and a body above the limit in the error model', async () => {
+  it('answers malformed JSON and a body above the limit in the error model', async () => {
     const answer = async (res: Response) => [res.status, await res.json()];
     const CODES: Record<number, string> = {
       400: 'MALFORMED_JSON',
@@ -141,12 +141,22 @@ describe('POST /v1/users', () => {
     expect(await answer(await post('{"results": ['))).toEqual(
       fault(400, 'the request body is not JSON', /JSON/),
     );
-    expect(await answer(await post('null'))).toEqual(
-      fault(400, 'the request body must be a JSON object or array', 'got null'),
-    );
-    expect(await answer(await post(' 42 '))).toEqual(
-      fault(400, 'the request body must be a JSON object or array', 'got number'),
-    );
+    const shapes = 'a user object, an array of users or {"results": [...]}';
+    for (const [text, kind] of [
+      ['null', 'null'],
+      [' 42 ', 'a number'],
+      ['"x"', 'a string'],
+      ['true', 'a boolean'],
+    ]) {
+      // JSON, of a shape the route does not take: the body named, with the shapes it takes.
+      expect(await answer(await post(text))).toEqual([
+        400,
+        refusedBody(400, 'SCHEMA_INVALID', `expected ${shapes}`, [
+          { path: '', message: `expected ${shapes}, got ${kind}` },
+        ]),
+      ]);
+    }
+    expect(sent).toHaveLength(0);
     const big = JSON.stringify({ padding: 'x'.repeat(100_000) });
     expect(await answer(await post(big))).toEqual(
       fault(413, 'the request body is too large', `${big.length} bytes, over the limit of 65536`),

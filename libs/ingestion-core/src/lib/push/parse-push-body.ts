@@ -43,6 +43,9 @@ export type PushParse =
       errors: FieldError[];
     };
 
+/** The shapes `POST /v1/users` takes. */
+export const PUSH_SHAPES = 'a user object, an array of users or {"results": [...]}';
+
 const Body = z.union([
   z.object({ results: z.array(z.unknown()) }).loose(),
   z.array(z.unknown()),
@@ -81,7 +84,8 @@ function deepestField(person: unknown): { field: string | null; depth: number } 
   return deepest;
 }
 
-const kindOf = (value: unknown): string =>
+/** What a JSON value is, for a message: `null`, `an array`, `an object`, `a number`, `a string`, `a boolean`. */
+export const kindOf = (value: unknown): string =>
   value === null
     ? 'null'
     : Array.isArray(value)
@@ -115,8 +119,9 @@ function loginUuidOf(item: unknown): string | null {
 export function parsePushBody(body: unknown, limits: PushLimits): PushParse {
   const shape = Body.safeParse(body);
   if (!shape.success || body === null) {
-    return refused(400, 'expected a user object, an array of users or {"results": [...]}', [
-      { path: '', message: 'expected a user object, an array of users or {"results": [...]}' },
+    // A JSON value of another shape (`42`, `"x"`, `true`, `null`) is named as what it is.
+    return refused(400, `expected ${PUSH_SHAPES}`, [
+      { path: '', message: `expected ${PUSH_SHAPES}, got ${kindOf(body)}` },
     ]);
   }
   // A `results` key without a `login` makes the body an API response, whatever `results` holds; a person

@@ -23,6 +23,7 @@ import {
 import { refusalBody, type RefusalBody } from '@sparkflow/errors';
 import { unreadableBody, type BodyHeaders } from '../request/request-outcome';
 import {
+  PUSH_SHAPES,
   parsePushBody,
   type FieldError,
   type PersonFault,
@@ -82,8 +83,6 @@ const refusal = (
   message: string,
   fields: FieldError[],
 ): PushOutcome => ({ status, body: refusalBody(status, code, message, fields) });
-
-const PUSH_SHAPES = 'a user object, an array of users or {"results": [...]}';
 
 /** Why the request's body cannot be read as people at all, before looking at it: empty, or not JSON. */
 export const pushBodyRefusal = (headers: PushHeaders | undefined): PushOutcome | null =>

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
 import { refusalBody, type RefusalBody } from '@sparkflow/errors';
 import { ACCEPTED_BODIES } from '@sparkflow/service-kit';
-import type { FieldError } from '../push/parse-push-body';
+import { kindOf, type FieldError } from '../push/parse-push-body';
 
 /**
  * What an HTTP request to ingestion comes to: the status to answer and its body, a refusal's in the one
@@ -64,8 +64,10 @@ export function unreadableBody(headers: BodyHeaders | undefined, expected: strin
 
 /**
  * The request body through its schema, or why not: the refusals of `unreadableBody` for an empty body or
- * one that is not JSON, else a 400 `SCHEMA_INVALID` naming every bad field (the whole body, path `""`, when it is not an
- * object), and each field a strict object's schema does not declare, by its name.
+ * one that is not JSON; a 400 `SCHEMA_INVALID` naming the whole body (path `""`) and the object the route
+ * takes, with its fields, when an object's schema is given JSON of another shape (`42`, `"x"`, `true`,
+ * `null`, an array); else a 400 `SCHEMA_INVALID` naming every bad field, and each field a strict object's
+ * schema does not declare, by its name.
  */
 export function parseRequest<S extends z.ZodType>(
   schema: S,
@@ -74,6 +76,16 @@ export function parseRequest<S extends z.ZodType>(
 ): { ok: true; data: z.infer<S> } | { ok: false; refusal: Refusal } {
   const unreadable = unreadableBody(headers, 'a JSON object');
   if (unreadable) return { ok: false, refusal: unreadable };
+  if (schema instanceof z.ZodObject && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+    const fields = knownFields(schema).map((k) => `"${k}"`);
+    const message = `expected a JSON object {${fields.join(', ')}}, got ${kindOf(body)}`;
+    return {
+      ok: false,
+      refusal: refusal(400, SparkflowErrorCode.SchemaInvalid, 'the request body must be a JSON object', [
+        { path: '', message },
+      ]),
+    };
+  }
   const r = schema.safeParse(body);
   if (r.success) return { ok: true, data: r.data };
   const errors = r.error.issues.flatMap((i): FieldError[] =>

@@ -209,6 +209,28 @@ describe('the charsets and Content-Encodings of a JSON body, as useServiceHttp r
     }
   });
 
+  it('hands the route any JSON value, whatever its top level, and refuses only bytes that are not JSON', async () => {
+    // A JSON scalar is JSON: the route, which knows the shape it takes, judges it (SCHEMA_INVALID).
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 2 }), async (value) => {
+        const text = JSON.stringify(value);
+        expect(await post({ 'content-type': 'application/json' }, Buffer.from(text))).toEqual([
+          200,
+          JSON.parse(text),
+        ]);
+      }),
+      { seed: 20261203, numRuns: 100 },
+    );
+    for (const text of ['{', 'NaN', "{'a':1}", ' ']) {
+      const [status, answer] = await post({ 'content-type': 'application/json' }, Buffer.from(text));
+      expect([status, answer.code, answer.message]).toEqual([
+        400,
+        'MALFORMED_JSON',
+        'the request body is not JSON',
+      ]);
+    }
+  });
+
   it('refuses any other charset 415, its message naming every accepted one', async () => {
     for (const charset of ['latin1', 'utf-7', 'UTF-16x']) {
       const [status, answer] = await post(

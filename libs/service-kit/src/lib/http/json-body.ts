@@ -80,10 +80,16 @@ const bytesRead = new WeakMap<IncomingMessage, number>();
  * decompressed, so `bodyIsEmpty` can tell an empty body from `{}` (the parser answers both with `{}`); and
  * a 400 for a body sent as UTF-8 that is not, which the parser would otherwise read with U+FFFD in place
  * of each bad sequence, so a name would be stored other than it was sent.
+ *
+ * Not strict: a body that is JSON whatever its top level (`42`, `"x"`, `true`, `null`) is parsed and
+ * handed to the route, which refuses a shape it does not take 400 `SCHEMA_INVALID` naming the body and
+ * the shape it takes, as it refuses an array or an object it does not take. Strict, the parser would
+ * call such a body not JSON (`MALFORMED_JSON`), which it is.
  */
 export function jsonBodyOptions(limit: string) {
   return {
     limit,
+    strict: false,
     verify: (req: IncomingMessage, _res: unknown, body: Buffer, encoding: string) => {
       bytesRead.set(req, body.length);
       if (encoding.toLowerCase() === 'utf-8' && !isUtf8(body)) throw notUtf8(body);
@@ -167,7 +173,6 @@ interface ParserError {
   type?: unknown;
   status?: unknown;
   message: string;
-  body?: unknown;
   length?: unknown;
   received?: unknown;
   limit?: unknown;
@@ -212,16 +217,9 @@ export function answerBodyFaults(
 
 function describeFault(fault: ParserError): [string, string] {
   switch (fault.type) {
-    case 'entity.parse.failed': {
-      // In strict mode the parser refuses JSON whose top level is not an object or an array.
-      const topLevel = typeof fault.body === 'string' ? parsedOrUndefined(fault.body) : undefined;
-      return topLevel === undefined
-        ? ['the request body is not JSON', fault.message]
-        : [
-            'the request body must be a JSON object or array',
-            `got ${topLevel === null ? 'null' : typeof topLevel}`,
-          ];
-    }
+    case 'entity.parse.failed':
+      // Not strict (`jsonBodyOptions`), the parser fails only on bytes that are not JSON.
+      return ['the request body is not JSON', fault.message];
     case 'entity.too.large':
       // The length its Content-Length announced, or, read while decompressing, the bytes when it stopped.
       return [
@@ -239,13 +237,5 @@ function describeFault(fault: ParserError): [string, string] {
         `Unsupported Media Type: send the body with Content-Encoding ${oneOf(ACCEPTED_CONTENT_ENCODINGS)}`,
         fault.message,
       ];
-  }
-}
-
-function parsedOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
