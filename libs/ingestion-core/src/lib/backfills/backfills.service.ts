@@ -263,8 +263,8 @@ export class BackfillsService {
 
   /**
    * `POST /v1/backfills`: 202 with the backfill it started; 400 `MALFORMED_JSON` for an empty body, 415
-   * `UNSUPPORTED_MEDIA_TYPE` for one that is not JSON, 400 `SCHEMA_INVALID` naming the body when it is no object, every bad field (a day
-   * out of range among them) or a malformed Idempotency-Key.
+   * `UNSUPPORTED_MEDIA_TYPE` for one that is not JSON, 400 `SCHEMA_INVALID` naming the body when it is no
+   * object, every bad field (a day out of range among them) or a malformed Idempotency-Key.
    *
    * With an `Idempotency-Key` (the header of `POST /v1/users`, ADR 15) a request may be sent again and
    * starts nothing more: the key, kept for 24 h in `libs/idempotency-store` under a scope of its own
