@@ -501,10 +501,18 @@ describe('audit query API', () => {
       });
     });
 
-    it('leaves a route that does not exist without a code, so a client tells it from an entity not found', async () => {
-      const { status, body } = await get('/v1/batchez/b1');
-      expect(status).toBe(404);
-      expect(body['code']).toBeUndefined();
+    it('answers a route that does not exist 404 NOT_FOUND naming the path, where an entity not found names its parameter', async () => {
+      const message = 'no route takes "/v1/batchez/b1"';
+      expect(await get('/v1/batchez/b1?cursor=secret')).toEqual({
+        status: 404,
+        body: {
+          statusCode: 404,
+          code: 'NOT_FOUND',
+          message: `Not Found: no route takes GET "/v1/batchez/b1"`,
+          reasons: [{ code: 'NOT_FOUND', message, path: 'path' }],
+          errors: [{ path: 'path', message }],
+        },
+      });
     });
   });
 

@@ -6,13 +6,14 @@ import './lib/bootstrap/nest-date-format';
 export * from './lib/config/service-env';
 export * from './lib/config/service-config.module';
 // http — the API key guard, the request-body budget, the JSON body's options, the 400 of a path that does not
-// decode and the error model's exception filter;
+// decode, the 404 of a path no route takes and the error model's exception filter;
 export * from './lib/http/api-key.guard';
 export * from './lib/http/body-budget';
 export * from './lib/http/json-body';
 export * from './lib/http/method-not-allowed';
 export * from './lib/http/refusal-note';
 export * from './lib/http/undecodable-path';
+export * from './lib/http/unknown-route';
 export * from './lib/http/sparkflow-exception.filter';
 // health — /health/live and /health/ready (Terminus) over the service's readiness checks;
 export * from './lib/health/health.controller';

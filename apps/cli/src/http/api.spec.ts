@@ -29,6 +29,14 @@ const routeNotFound = (path: string) => ({
   error: 'Not Found',
   statusCode: 404,
 });
+/** A SparkFlow service's answer for a route it does not have, in the one error model: its reason names `path`. */
+const noRoute = (path: string) => ({
+  statusCode: 404,
+  code: 'NOT_FOUND',
+  message: `Not Found: no route takes GET ${JSON.stringify(path)}`,
+  reasons: [{ code: 'NOT_FOUND', message: `no route takes ${JSON.stringify(path)}`, path: 'path' }],
+  errors: [{ path: 'path', message: `no route takes ${JSON.stringify(path)}` }],
+});
 const auditNotFound = (id: string) => ({
   statusCode: 404,
   code: 'NOT_FOUND',
@@ -65,10 +73,12 @@ describe('asking the audit for one entity', () => {
   });
 
   it('reads a 404 as "absent" only when its JSON body is the audit\'s NOT_FOUND', async () => {
-    // Any other 404 (Nest's route 404, a proxy's page, JSON with another code, no body) is a wrong address.
+    // Any other 404 (a route 404, Nest's or in the error model, a proxy's page, JSON with another code, no
+    // body) is a wrong address.
     const otherBody = fc.oneof(
       fc.string(),
       fc.string().map(routeNotFound),
+      fc.string().map(noRoute),
       fc.dictionary(fc.string(), fc.jsonValue()).filter((o) => o['code'] !== 'NOT_FOUND'),
       fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v)),
       fc.string().map((c) => ({ statusCode: 404, code: c === 'NOT_FOUND' ? 'not_found' : c })),
@@ -131,10 +141,13 @@ describe('asking the audit for one entity', () => {
     it('names AUDIT_HTTP_PORT when another service answers on that port', async () => {
       delete process.env['AUDIT_URL'];
       process.env['AUDIT_HTTP_PORT'] = base.split(':').at(-1);
-      http.answer(404, routeNotFound('/v1/batches/b-7'));
-      const err = await get('b-7');
-      expect(err?.message).toContain('AUDIT_HTTP_PORT');
-      expect(err?.exitCode).toBe(EXIT.failure);
+      for (const answer of [routeNotFound('/v1/batches/b-7'), noRoute('/v1/batches/b-7')]) {
+        http.answer(404, answer);
+        const err = await get('b-7');
+        expect(err?.message).toContain('AUDIT_HTTP_PORT');
+        expect(err?.message).not.toMatch(/^no /);
+        expect(err?.exitCode).toBe(EXIT.failure);
+      }
     });
 
     it('names AUDIT_URL when the list of batches is asked at a wrong base URL', async () => {

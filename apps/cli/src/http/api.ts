@@ -1,3 +1,4 @@
+import { NO_ROUTE_REASON_PATH, SparkflowErrorCode } from '@sparkflow/contracts';
 import { CliError, unanswered, type ComponentLabel } from '../errors';
 
 /** How long an API call may take before the CLI gives up on it. */
@@ -66,8 +67,9 @@ export interface AuditAddress {
 
 /**
  * The audit's answer for one entity, or null when the audit says it has none: a 404 whose JSON body
- * carries `code: "NOT_FOUND"`. Any other 404 (a route it does not serve, a body that is not its JSON) is
- * something else answering at that address, so the setting it came from is named instead of "absent".
+ * carries `code: "NOT_FOUND"` for the entity. Any other 404 (a route it does not serve, a body that is not
+ * its JSON) is something else answering at that address, so the setting it came from is named instead of
+ * "absent".
  */
 export async function auditEntity<T>(audit: AuditAddress, path: string): Promise<T | null> {
   const { status, body } = await askAudit<T>(audit, path);
@@ -100,7 +102,16 @@ function wrongAuditAddress(audit: AuditAddress, path: string, body: unknown): Cl
   );
 }
 
-/** The audit's "I do not have it": a JSON object whose `code` is `NOT_FOUND`. */
+/**
+ * The audit's "I do not have it": a JSON object whose `code` is `NOT_FOUND`, and not the `NOT_FOUND` every
+ * service answers a request no route takes, whose reason names the request's path (`NO_ROUTE_REASON_PATH`)
+ * where the audit's names the entity's parameter.
+ */
 function isNotFound(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && (body as { code?: unknown }).code === 'NOT_FOUND';
+  if (typeof body !== 'object' || body === null) return false;
+  const { code, reasons } = body as { code?: unknown; reasons?: unknown };
+  const noRoute =
+    Array.isArray(reasons) &&
+    reasons.some((r) => (r as { path?: unknown } | null)?.path === NO_ROUTE_REASON_PATH);
+  return code === SparkflowErrorCode.NotFound && !noRoute;
 }

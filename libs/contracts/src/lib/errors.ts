@@ -48,6 +48,13 @@ export enum SparkflowErrorCode {
   Unknown = 'UNKNOWN',
 }
 
+/**
+ * The `path` of the one reason of the 404 `NOT_FOUND` every service answers a request no route takes: the
+ * request's path is what is at fault. A route's own 404, of an entity it does not have, names the route
+ * parameter instead, so a client tells an address that is wrong from an entity that is absent.
+ */
+export const NO_ROUTE_REASON_PATH = 'path';
+
 export function assertNever(value: never): never {
   throw new Error(`unhandled value: ${JSON.stringify(value)}`);
 }

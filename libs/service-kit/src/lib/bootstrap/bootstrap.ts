@@ -9,6 +9,7 @@ import { acceptedBodiesOnly, answerBodyFaults, jsonBodyOptions } from '../http/j
 import { type RoutedApp, answerWrongMethod } from '../http/method-not-allowed';
 import { noteRefusals } from '../http/refusal-note';
 import { answerUndecodablePath } from '../http/undecodable-path';
+import { answerUnknownRoutes } from '../http/unknown-route';
 import { serviceLoggerModule } from '../observability/service-logger';
 import { SparkflowExceptionFilter } from '../http/sparkflow-exception.filter';
 import { PassErrorsToConsumer } from './pass-errors-to-consumer';
@@ -78,8 +79,9 @@ export type BeforeBody = Pick<ServiceSettings, 'apiKeys' | 'bodiesInFlight' | 'b
 /**
  * How every service reads and answers HTTP: the note of each 4xx for its log line, the 405 of a method a
  * path's routes do not take, what must refuse a request before its body is read (no key, a path that does
- * not decode, over the budget), the JSON body parser and the answer to its faults, and the one error model. Specs that build a module's app by hand call it too,
- * so they answer as the service does.
+ * not decode, over the budget), the JSON body parser and the answer to its faults, the 404 of a path no
+ * route takes, and the one error model. Specs that build a module's app by hand call it too, before the
+ * app starts, so they answer as the service does.
  */
 export function useServiceHttp(
   app: NestExpressApplication,
@@ -105,6 +107,9 @@ export function useServiceHttp(
   app.use(acceptedBodiesOnly);
   app.useBodyParser('json', jsonBodyOptions(bodyLimit));
   app.use(answerBodyFaults);
+  // A request no route takes is 404 NOT_FOUND in the error model, in place of Nest's own 404 without a code
+  // (registered as the app starts, so this must come before).
+  answerUnknownRoutes(app);
   // One error model: a SparkflowException becomes the HTTP status its code maps to, never a bare 500, and
   // whatever a Kafka handler of any class throws reaches the consumer as thrown (PassErrorsToConsumer;
   // over HTTP it is Nest's own filter). Order matters: Nest lists a handler's filters global, class, method,

@@ -170,10 +170,17 @@ describe("a service's errors, as bootstrapService sets it up", () => {
       expect(await missing.json()).toEqual({ statusCode: 404, message: 'Not Found' });
     });
 
-    it('answers no such route as Nest does, and a malformed body in the error model, MALFORMED_JSON', async () => {
+    it('answers no such route in the error model, NOT_FOUND naming the path, and a malformed body, MALFORMED_JSON', async () => {
       const nowhere = await get('nowhere');
       expect(nowhere.status).toBe(404);
-      expect(await nowhere.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      const message = 'no route takes "/nowhere"';
+      expect(await nowhere.json()).toEqual({
+        statusCode: 404,
+        code: 'NOT_FOUND',
+        message: 'Not Found: no route takes GET "/nowhere"',
+        reasons: [{ code: 'NOT_FOUND', message, path: 'path' }],
+        errors: [{ path: 'path', message }],
+      });
       const malformed = await fetch(`${url}/echo`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
