@@ -5,10 +5,12 @@ import './lib/bootstrap/nest-date-format';
 // configuration — the environment fragments each service's config composes, and the module that parses it once;
 export * from './lib/config/service-env';
 export * from './lib/config/service-config.module';
-// http — the API key guard, the request-body budget, the JSON body's options, the 400 of a path that does not
-// decode, the 404 of a path no route takes and the error model's exception filter;
+// http — the answer to a request Node cannot read, the API key guard, the request-body budget, the JSON body's
+// options, the 400 of a path that does not decode, the 404 of a path no route takes and the error model's
+// exception filter;
 export * from './lib/http/api-key.guard';
 export * from './lib/http/body-budget';
+export * from './lib/http/client-error';
 export * from './lib/http/json-body';
 export * from './lib/http/method-not-allowed';
 export * from './lib/http/refusal-note';

@@ -42,6 +42,10 @@ export enum SparkflowErrorCode {
   MethodNotAllowed = 'METHOD_NOT_ALLOWED',
   /** A request body whose sender fell silent while it was read: an HTTP answer, never a record's failure. */
   RequestTimeout = 'REQUEST_TIMEOUT',
+  /** A request that is not HTTP the server can read (its request line or a header malformed): an HTTP answer. */
+  MalformedRequest = 'MALFORMED_REQUEST',
+  /** A request whose headers are larger than the server reads: an HTTP answer, never a record's failure. */
+  HeadersTooLarge = 'HEADERS_TOO_LARGE',
   /** A service reading as many request bodies as it takes at once: an HTTP answer that passes with time. */
   ServiceBusy = 'SERVICE_BUSY',
   /** Anything without a code: retried within the attempt budget, then dead-lettered. */

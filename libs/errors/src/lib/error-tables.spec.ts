@@ -21,6 +21,8 @@ describe('the error tables', () => {
       SparkflowErrorCode.RecordTooLarge,
       SparkflowErrorCode.BrokerRejected,
       SparkflowErrorCode.UnsupportedMediaType,
+      SparkflowErrorCode.MalformedRequest,
+      SparkflowErrorCode.HeadersTooLarge,
     ])
       expect(disposition(code)).toBe('dead-letter');
   });
@@ -61,6 +63,8 @@ describe('the error tables', () => {
     expect(httpStatus(SparkflowErrorCode.RateLimited)).toBe(429);
     expect(httpStatus(SparkflowErrorCode.MethodNotAllowed)).toBe(405);
     expect(httpStatus(SparkflowErrorCode.RequestTimeout)).toBe(408);
+    expect(httpStatus(SparkflowErrorCode.MalformedRequest)).toBe(400);
+    expect(httpStatus(SparkflowErrorCode.HeadersTooLarge)).toBe(431);
   });
 });
 

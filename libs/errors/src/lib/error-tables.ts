@@ -3,8 +3,8 @@ import { SparkflowErrorCode, assertNever } from '@sparkflow/contracts';
 /**
  * What a consumer does with a record that failed with a code:
  * - `dead-letter` now: the downstream will never accept it (bad input, a value a database refuses; a
- *   `NOT_FOUND`, `UNAUTHORIZED`, `UNSUPPORTED_MEDIA_TYPE` or `METHOD_NOT_ALLOWED`, an API's answer rather
- *   than a record's failure, would be the same again);
+ *   `NOT_FOUND`, `UNAUTHORIZED`, `UNSUPPORTED_MEDIA_TYPE`, `METHOD_NOT_ALLOWED`, `MALFORMED_REQUEST` or
+ *   `HEADERS_TOO_LARGE`, an API's answer rather than a record's failure, would be the same again);
  * - `retry` a few times (`RetryPolicy.maxAttempts`), then dead-letter: the cause is unknown;
  * - `wait`: a dependency is down; retry for up to `RetryPolicy.outageBudgetMs`, since a valid record
  *   must not land on the DLQ because a database restarted (a `RATE_LIMITED` or `SERVICE_BUSY`, an API's
@@ -27,6 +27,8 @@ export function disposition(code: SparkflowErrorCode): Disposition {
     case SparkflowErrorCode.Unauthorized:
     case SparkflowErrorCode.UnsupportedMediaType:
     case SparkflowErrorCode.MethodNotAllowed:
+    case SparkflowErrorCode.MalformedRequest:
+    case SparkflowErrorCode.HeadersTooLarge:
       return 'dead-letter';
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
@@ -53,6 +55,7 @@ export function httpStatus(code: SparkflowErrorCode): number {
     case SparkflowErrorCode.MalformedJson:
     case SparkflowErrorCode.SchemaInvalid:
     case SparkflowErrorCode.UnsupportedSchemaVersion:
+    case SparkflowErrorCode.MalformedRequest:
       return 400;
     case SparkflowErrorCode.Unauthorized:
       return 401;
@@ -68,6 +71,8 @@ export function httpStatus(code: SparkflowErrorCode): number {
       return 415;
     case SparkflowErrorCode.RateLimited:
       return 429;
+    case SparkflowErrorCode.HeadersTooLarge:
+      return 431;
     case SparkflowErrorCode.SemanticInvalid:
     case SparkflowErrorCode.CassandraRejected:
     case SparkflowErrorCode.PostgresRejected:

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { bodyBudget, keyBeforeBody, sizeInBytes } from '../http/body-budget';
+import { answerClientErrors } from '../http/client-error';
 import { acceptedBodiesOnly, answerBodyFaults, jsonBodyOptions } from '../http/json-body';
 import { type RoutedApp, answerWrongMethod } from '../http/method-not-allowed';
 import { noteRefusals } from '../http/refusal-note';
@@ -77,7 +78,8 @@ export async function bootstrapService<C>(b: ServiceBootstrap<C>): Promise<INest
 export type BeforeBody = Pick<ServiceSettings, 'apiKeys' | 'bodiesInFlight' | 'bodyIdleTimeoutMs'>;
 
 /**
- * How every service reads and answers HTTP: the note of each 4xx for its log line, the 405 of a method a
+ * How every service reads and answers HTTP: the answer to a request Node cannot read, the note of each 4xx
+ * for its log line, the 405 of a method a
  * path's routes do not take, what must refuse a request before its body is read (no key, a path that does
  * not decode, over the budget), the JSON body parser and the answer to its faults, the 404 of a path no
  * route takes, and the one error model. Specs that build a module's app by hand call it too, before the
@@ -88,6 +90,9 @@ export function useServiceHttp(
   bodyLimit: string,
   before: BeforeBody = {},
 ): void {
+  // A request Node cannot read (a malformed request line or header, headers too large, a timeout) never
+  // reaches express: the server answers it in the error model, in place of Node's bare 400 without a body.
+  answerClientErrors(app.getHttpServer() as Server);
   // So the log line of a 4xx says why (see serviceLoggerOptions); before anything that may answer one.
   app.use(noteRefusals);
   // Before anything else answers, so a method no route of the path takes is answered 405 before the API key

@@ -10,6 +10,7 @@ import {
   Post,
 } from '@nestjs/common';
 import { type CustomTransportStrategy, EventPattern, Server } from '@nestjs/microservices';
+import { connect } from 'node:net';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
 import { SparkflowException } from '@sparkflow/errors';
@@ -204,6 +205,32 @@ describe("a service's errors, as bootstrapService sets it up", () => {
       const after = await get('fine');
       expect(after.status).toBe(200);
       expect(await after.json()).toEqual({ ok: true });
+    });
+
+    it("answers a request Node cannot read in the error model, MALFORMED_REQUEST, not Node's bare 400", async () => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      socket.write('GET /fine HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n');
+      await closed;
+      const [head, body] = Buffer.concat(chunks).toString().split('\r\n\r\n');
+      expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      expect(JSON.parse(body)).toEqual({
+        statusCode: 400,
+        code: 'MALFORMED_REQUEST',
+        message: 'a header is malformed',
+        reasons: [
+          {
+            code: 'MALFORMED_REQUEST',
+            message: 'a header name or value holds a character HTTP does not allow',
+            path: 'headers',
+          },
+        ],
+        errors: [
+          { path: 'headers', message: 'a header name or value holds a character HTTP does not allow' },
+        ],
+      });
     });
   });
 });
