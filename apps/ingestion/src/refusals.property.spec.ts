@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
@@ -199,3 +200,65 @@ function isJson(text: string): boolean {
     return false;
   }
 }
+
+/** What the server sends on a new connection for `bytes`, until it closes it. */
+function sendRaw(port: number, bytes: string): Promise<{ head: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head, ...body] = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n');
+      resolve({ head, body: body.join('\r\n\r\n') });
+    });
+    socket.write(Buffer.from(bytes, 'latin1'));
+  });
+}
+
+/**
+ * A push Node's HTTP parser cannot read (a header it refuses, a length that is not one, headers too large)
+ * never reaches ingestion's routes: the server answers it in the one error model and closes the connection.
+ */
+describe('a push Node cannot read', () => {
+  let app: INestApplication;
+  let port: number;
+
+  beforeAll(async () => {
+    const producer = {
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      send: async () => [],
+    };
+    let base: string;
+    ({ app, base } = await listenIngestion([[EventProducer, producer]], '64kb'));
+    port = Number(new URL(base).port);
+  });
+  afterAll(() => app.close());
+
+  it('is 400 MALFORMED_REQUEST, or 431 HEADERS_TOO_LARGE, in the one error model, quoting nothing sent', async () => {
+    const fault = fc.oneof(
+      fc.constantFrom('Bad Header: ', 'X-(a): ', 'X-A: a\u0000').map((h) => [400, `${h}MARK`] as const),
+      fc.constantFrom('abc', '-1', '1, 2').map((n) => [400, `Content-Length: ${n}\r\nX-M: MARK`] as const),
+      fc.integer({ min: 17_000, max: 40_000 }).map((n) => [431, `X-Big: MARK${'a'.repeat(n)}`] as const),
+    );
+    await fc.assert(
+      fc.asyncProperty(fault, fc.stringMatching(/^[a-z]{10}$/), async ([status, header], mark) => {
+        const request =
+          'POST /v1/users HTTP/1.1\r\nHost: x\r\nx-api-key: dev-ingestion-key\r\n' +
+          `content-type: application/json\r\n${header.replace('MARK', mark)}\r\n\r\n{}`;
+        const { head, body } = await sendRaw(port, request);
+        expect(head.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        const answer = JSON.parse(body) as { statusCode: number; code: string; reasons: { code: string }[] };
+        expect([answer.statusCode, answer.code]).toEqual([
+          status,
+          status === 431 ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST',
+        ]);
+        expect(httpStatus(answer.code as SparkflowErrorCode)).toBe(status);
+        expect(answer.reasons.every((r) => r.code === answer.code)).toBe(true);
+        expect(body).not.toContain(mark);
+      }),
+      { seed: 20261203, numRuns: 40 },
+    );
+  }, 60_000);
+});
