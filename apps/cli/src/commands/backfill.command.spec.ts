@@ -201,6 +201,31 @@ describe('sparkflow backfill', () => {
     expect((error as Error).message).toMatch(/--per-day: Too big/);
   });
 
+  it('says a reason about the whole request (path "", or none) as its message alone, beside the options named', async () => {
+    const reasons = [
+      { code: 'MALFORMED_JSON', path: '', message: 'the body is not a JSON object' },
+      { code: 'SCHEMA_INVALID', path: null, message: 'one more thing' },
+      { code: 'SCHEMA_INVALID', path: 'perDay', message: 'Too big: expected number to be <=100000' },
+    ];
+    jest.spyOn(global, 'fetch').mockImplementation(async (_input, init) =>
+      init?.method === 'POST'
+        ? new Response(JSON.stringify({ statusCode: 400, code: 'MALFORMED_JSON', message: 'bad', reasons }), {
+            status: 400,
+          })
+        : new Response(JSON.stringify({ statusCode: 404, code: 'NOT_FOUND', message: 'no batch' }), {
+            status: 404,
+          }),
+    );
+    const { error } = await runBackfill(['--from', '2026-11-05', '--to', '2026-11-05', '--per-day', '1']);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(
+      'ingestion refused the backfill:\n' +
+        '  the body is not a JSON object\n' +
+        '  one more thing\n' +
+        '  --per-day: Too big: expected number to be <=100000',
+    );
+  });
+
   it('refuses an empty --seed with the one reason that applies, before asking anything', async () => {
     const fetch = jest.spyOn(global, 'fetch');
     const { error } = await runBackfill([

@@ -6,6 +6,7 @@ import { contextOf } from '../context';
 import { CliError, UsageError } from '../errors';
 import { auditEntity, callApi } from '../http/api';
 import type { Output } from '../output/output';
+import { faultLine, type ReasonLike } from '../output/reasons';
 import { parseDay, parsePositiveInt, urlTextProblem } from './options';
 
 interface BackfillResponse {
@@ -101,11 +102,11 @@ const OPTION_OF: Record<string, string> = { from: '--from', to: '--to', perDay: 
  * model answers `errors: [{path, message}]` instead) as a usage error naming the options.
  */
 function refusal(body: unknown): UsageError {
-  type Fault = { path?: string | null; message?: string };
-  const answer = body as { reasons?: Fault[]; errors?: Fault[] } | null;
+  const answer = body as { reasons?: ReasonLike[]; errors?: ReasonLike[] } | null;
   const faults = Array.isArray(answer?.reasons) ? answer.reasons : answer?.errors;
+  // A reason about the whole request (`path: ""`) or naming no field is its message alone.
   const lines = Array.isArray(faults)
-    ? faults.map((e) => `  ${OPTION_OF[e.path ?? ''] ?? e.path ?? '?'}: ${e.message ?? ''}`)
+    ? faults.map((e) => `  ${faultLine(e, (path) => OPTION_OF[path] ?? path)}`)
     : [`  ${typeof body === 'string' ? body : JSON.stringify(body)}`];
   return new UsageError(`ingestion refused the backfill:\n${lines.join('\n')}`);
 }

@@ -10,6 +10,7 @@ import { cliKafka, explainKafkaError, withAdmin } from '../kafka/connection';
 import { recordsAt } from '../kafka/reader';
 import { headersOf } from '../kafka/records';
 import { traceIdOf } from '../pipeline/stages';
+import { reasonLine } from '../output/reasons';
 
 export interface LineageStep extends AuditTrailEvent {
   /** The record's Kafka timestamp, read from the topic (null when retention removed it). */
@@ -153,7 +154,7 @@ Exit codes: 0 found, 1 the audit has no such event, 2 not an event id.`,
             `dead-lettered${s.deadLetterStage ? ` by ${s.deadLetterStage}` : ''} (${s.topic}[${s.partition}]@${s.offset}):`,
           ),
         );
-        for (const r of s.reasons ?? []) out.line(`  ${r.code}${r.path ? ` ${r.path}` : ''}: ${r.message}`);
+        for (const r of s.reasons ?? []) out.line(`  ${reasonLine(r)}`);
       }
     });
   return events;

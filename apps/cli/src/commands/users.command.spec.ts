@@ -8,6 +8,12 @@ jest.mock('@sparkflow/cassandra', () => ({
 }));
 
 const USER = '7a1d5c3e-2b4f-4e8a-9c6d-0f1e2a3b4c5d';
+/** A dead letter's reasons: one about the whole record (path ""), one naming no part (null), one a field. */
+const REASONS = [
+  { code: 'MALFORMED_JSON', path: '', message: 'the record is not JSON' },
+  { code: 'SCHEMA_INVALID', path: null, message: 'no envelope' },
+  { code: 'SCHEMA_INVALID', path: 'email', message: 'not an e-mail address' },
+];
 
 describe('users get, for a person with more history than it shows', () => {
   // An audit holding `held` rows of the person, answering the newest `limit` as GET /v1/users/:id/history does.
@@ -23,7 +29,7 @@ describe('users get, for a person with more history than it shows', () => {
       outcome: 'ingested',
       batchId: `b-${i}`,
       recordedAt: '2026-12-02T00:00:00.000Z',
-      reasons: null,
+      reasons: i === 0 ? REASONS : null,
     }));
     res
       .writeHead(200, { 'content-type': 'application/json' })
@@ -69,5 +75,14 @@ describe('users get, for a person with more history than it shows', () => {
     const whole = JSON.parse(await run(['--json', 'users', 'get', USER, '--limit', '1000']));
     expect(whole.history).toHaveLength(held);
     expect(whole.historyTruncated).toBe(false);
+  });
+
+  it('prints a reason naming no part as its code and message, and one naming a field with the field', async () => {
+    const screen = await run(['--no-color', 'users', 'get', USER, '--limit', '1']);
+    expect(screen.split('\n').filter((l) => /^ {2}[A-Z_]+ /.test(l))).toEqual([
+      '  MALFORMED_JSON the record is not JSON',
+      '  SCHEMA_INVALID no envelope',
+      '  SCHEMA_INVALID email not an e-mail address',
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { CliError, ComponentDownError, rootReason } from '../errors';
 import type { CliConfig } from '../cli.config';
 import { auditEntity } from '../http/api';
 import { format, visibleLength } from '../output/output';
+import { reasonWords } from '../output/reasons';
 
 /** The audit's default and bound for a history's `limit`, from the contract it validates the query with. */
 const HISTORY_LIMIT = {
@@ -129,7 +130,7 @@ audit refusing the key, or another server at AUDIT_URL / AUDIT_HTTP_PORT), 2 not
           right.push(`${out.paint(style, e.outcome.padEnd(13))} ${e.topic.padEnd(15)} ${e.recordedAt}`);
           right.push(`  ${out.paint('dim', `event ${e.eventId} batch ${e.batchId ?? '-'}`)}`);
           for (const r of e.reasons ?? [])
-            right.push(`  ${out.paint('red', r.code)} ${r.path ?? ''} ${r.message}`);
+            right.push(`  ${reasonWords(r, (code) => out.paint('red', code))}`);
         }
         const columns = process.stdout.columns ?? 0;
         const leftWidth = Math.min(70, Math.max(...left.map(visibleLength)));
