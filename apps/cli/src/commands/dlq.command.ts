@@ -27,8 +27,9 @@ import {
   type DeadLetterFilter,
   type DeadLetterRecord,
 } from '../kafka/dead-letters';
-import { decodeValue } from '../kafka/records';
+import { decodeValue, parseJsonExactly, valueAsJson } from '../kafka/records';
 import { jsonText, visible } from '../output/output';
+import { reasonWords } from '../output/reasons';
 import { deadLetterStats } from '../pipeline/dead-letter-stats';
 import {
   SINCE_FORMS,
@@ -161,14 +162,21 @@ Examples:
     )
     .option(
       '--original',
-      'print only the original record value, ready to edit and pass to `dlq replay --payload-file`',
+      'print only the original record value, ready to edit and pass to `dlq replay --payload-file` ' +
+        '(with --json, one JSON object saying what the value is, below)',
     )
     .addHelpText(
       'after',
       `
 Examples:
   $ sparkflow dlq show 3f0c2a9e-8d1b-4c5e-9a7f-2b6d4e8c1a03
-  $ sparkflow dlq show 3f0c2a9e-8d1b-4c5e-9a7f-2b6d4e8c1a03 --original > fixed.json`,
+  $ sparkflow dlq show 3f0c2a9e-8d1b-4c5e-9a7f-2b6d4e8c1a03 --original > fixed.json
+  $ sparkflow dlq show 3f0c2a9e-8d1b-4c5e-9a7f-2b6d4e8c1a03 --original --json | jq .kind
+
+--original --json prints the original as one JSON object, whatever its bytes:
+  {"kind":"json","json":<value>}      the value is JSON (a scalar too), its numbers as written
+  {"kind":"text","text":"<text>"}     it is UTF-8 but not JSON (an empty value included)
+  {"kind":"base64","base64":"<b64>"}  it is not UTF-8: its bytes in base64`,
     )
     .action(async (eventId: string, opts: { original?: boolean }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
@@ -187,11 +195,13 @@ Examples:
       const value = originalValue(d.deadLetter);
       const decoded = decodeValue(value);
       if (opts.original) {
+        // With --json, one JSON value whatever the bytes: the original's JSON, else its text, else base64.
+        if (out.json) return out.data(valueAsJson(value));
         if (decoded.kind === 'base64')
           throw new CliError('the original value is not UTF-8; `dlq show --json` has it as base64');
         const text = value.toString('utf8');
         try {
-          return out.line(jsonText(JSON.parse(text), 2));
+          return out.line(jsonText(parseJsonExactly(text), 2));
         } catch {
           // Not JSON: the bytes as they are for a pipe, their control characters escaped on a terminal.
           return out.line(out.options.tty ? visible(text) : text);
@@ -210,8 +220,7 @@ Examples:
         ['source', d.source],
       ]);
       out.line(out.paint('bold', 'reasons'));
-      for (const r of d.deadLetter.reasons)
-        out.line(`  ${out.paint('red', r.code)} ${visible(r.path ?? '')} ${visible(r.message)}`);
+      for (const r of d.deadLetter.reasons) out.line(`  ${reasonWords(r, (code) => out.paint('red', code))}`);
       out.line(out.paint('bold', `original (${d.deadLetter.payloadEncoding})`));
       const body = decoded.kind === 'envelope' ? { ...decoded.envelope, payload: decoded.payload } : decoded;
       for (const l of jsonText(body, 2).split('\n')) out.line(`  ${l}`);

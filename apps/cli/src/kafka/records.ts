@@ -66,3 +66,34 @@ export function searchableText(r: ShownRecord): string {
     JSON.stringify(r.value),
   ].join('\n');
 }
+
+/**
+ * A record value as one JSON value, whatever its bytes (`dlq show --original --json`): `{kind: "json", json}`
+ * when the value is JSON (a scalar too), its numbers exactly as written; `{kind: "text", text}` when it is
+ * UTF-8 but not JSON (empty included); `{kind: "base64", base64}` when it is not UTF-8.
+ */
+export type ValueAsJson =
+  { kind: 'json'; json: unknown } | { kind: 'text'; text: string } | { kind: 'base64'; base64: string };
+
+export function valueAsJson(value: Buffer): ValueAsJson {
+  const text = value.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(value)) return { kind: 'base64', base64: value.toString('base64') };
+  try {
+    return { kind: 'json', json: parseJsonExactly(text) };
+  } catch {
+    return { kind: 'text', text };
+  }
+}
+
+/** `JSON.rawJSON` (Node 21 and later), which the TypeScript library this repository targets does not declare. */
+const rawJson = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON;
+
+/**
+ * `JSON.parse`, keeping each number as its source text, so that printing it again writes the same number:
+ * `12345678901234567890` is not rounded to a double, nor `1.50` shortened.
+ */
+export function parseJsonExactly(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' && context?.source !== undefined ? rawJson(context.source) : value,
+  );
+}
