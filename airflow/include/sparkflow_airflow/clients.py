@@ -68,21 +68,26 @@ def _refused(message: str) -> Exception:
     return AirflowFailException(message)
 
 
+def reason_text(reason: dict[str, Any]) -> str:
+    """One reason of the error model as a task's failure names it: `path: message` for a reason about a
+    field (`perDay: Too big: …`), its message alone for one about the whole body (`path: ""`) or naming no
+    part (`null`, or no path), as the CLI prints them."""
+    path = reason.get("path")
+    message = reason.get("message")
+    return f"{path}: {message}" if isinstance(path, str) and path else str(message)
+
+
 def _refusal_detail(res) -> str:
     """What a refused request's body says. In SparkFlow's error model (`{statusCode, code, message, reasons:
-    [{code, message, path}]}`), its code, message and each reason's path and message
-    (`SCHEMA_INVALID: invalid request (perDay: Too big: …)`, `""` naming the whole body); any other body as
-    sent. At most 1,000 characters either way."""
+    [{code, message, path}]}`), its code, message and each reason (`reason_text`:
+    `SCHEMA_INVALID: invalid request (perDay: Too big: …)`, `MALFORMED_JSON: … (the body is empty)` for one
+    about the whole body); any other body as sent. At most 1,000 characters either way."""
     try:
         body = res.json()
     except ValueError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("code"), str) and isinstance(body.get("reasons"), list):
-        reasons = "; ".join(
-            f"{r.get('path')}: {r.get('message')}" if isinstance(r.get("path"), str) else str(r.get("message"))
-            for r in body["reasons"]
-            if isinstance(r, dict)
-        )
+        reasons = "; ".join(reason_text(r) for r in body["reasons"] if isinstance(r, dict))
         return f"{body['code']}: {body.get('message')} ({reasons})"[:1000]
     return res.text[:1000]
 

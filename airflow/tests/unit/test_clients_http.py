@@ -120,6 +120,55 @@ def test_a_refusal_in_the_error_model_fails_naming_its_code_and_each_field(serve
     )
 
 
+def test_a_refusal_about_the_whole_body_names_its_message_alone(server):
+    from airflow.sdk.exceptions import AirflowFailException
+    from sparkflow_airflow.clients import IngestionClient
+
+    reasons = [
+        {"code": "MALFORMED_JSON", "message": "the body is empty", "path": ""},
+        {"code": "SCHEMA_INVALID", "message": "no part named", "path": None},
+        {"code": "SCHEMA_INVALID", "message": "Invalid ISO date", "path": "from"},
+    ]
+    server.answers.append((400, {"statusCode": 400, "code": "MALFORMED_JSON", "message": "bad", "reasons": reasons}))
+    with pytest.raises(AirflowFailException) as raised:
+        IngestionClient().start_backfill(day="2026-11-01", per_day=1, seed="s", source="synthetic")
+    assert str(raised.value).endswith(
+        "answered 400 (not retried: MALFORMED_JSON: bad (the body is empty; no part named; from: Invalid ISO date))"
+    )
+
+
+# Reasons as a server may send them, seeded: a path naming a field, the whole body (""), none (null), left
+# out, or not text; messages of any characters, colons and semicolons included.
+_NO_PART: list[object] = ["", None, 0, [], {}]
+_TEXT = "abc:; _.-0é😀\t"
+
+
+def _generated_reasons(n: int, seed: int = 20261203) -> list[tuple[dict, bool]]:
+    rnd = random.Random(seed)
+    cases: list[tuple[dict, bool]] = []
+    for i in range(n):
+        message = "".join(rnd.choice(_TEXT) for _ in range(rnd.randint(0, 12)))
+        reason: dict = {"code": rnd.choice(["SCHEMA_INVALID", "MALFORMED_JSON"]), "message": message}
+        kind = i % 3
+        if kind == 0:
+            reason["path"] = "".join(rnd.choice(_TEXT) for _ in range(rnd.randint(1, 8)))
+        elif kind == 1:
+            reason["path"] = rnd.choice(_NO_PART)
+        cases.append((reason, kind == 0))
+    return cases
+
+
+@pytest.mark.parametrize(("reason", "names_a_part"), _generated_reasons(300))
+def test_a_reason_names_its_part_before_its_message_or_is_its_message_alone(reason, names_a_part):
+    from sparkflow_airflow.clients import reason_text
+
+    text = reason_text(reason)
+    if names_a_part:
+        assert text == f"{reason['path']}: {reason['message']}"
+    else:
+        assert text == reason["message"]
+
+
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 def test_an_answer_that_can_pass_is_left_to_the_retries(server, status):
     from airflow.sdk.exceptions import AirflowFailException
