@@ -31,6 +31,20 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   });
 }
 
+/** Runs `sparkflow` once per argument list, `at` at a time (each run starts a Node process). */
+export async function runEach(argLists: readonly (readonly string[])[], at = 2): Promise<CliRun[]> {
+  const runs: CliRun[] = new Array(argLists.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < argLists.length) {
+      const i = next++;
+      runs[i] = await runCli(argLists[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: at }, worker));
+  return runs;
+}
+
 export async function runCliJson<T>(args: readonly string[], env: Record<string, string> = {}): Promise<T> {
   const r = await runCli([...args, '--json'], env);
   if (r.code !== 0) throw new Error(`sparkflow ${args.join(' ')} exited ${r.code}: ${r.stderr}`);

@@ -1,4 +1,4 @@
-import { runCli } from './cli-runner';
+import { runCli, runEach } from './cli-runner';
 import { EXIT } from './errors';
 
 /**
@@ -50,6 +50,79 @@ describe('sparkflow, run as bin/sparkflow', () => {
       code: EXIT.ok,
       stderr: '',
       stdout: { version: expect.stringMatching(/^\d+\.\d+\.\d+/) },
+    });
+  }, 60_000);
+});
+
+describe('sparkflow <command> --help --json, run as bin/sparkflow', () => {
+  // A process per run: a command of each kind here, both orders; help.spec.ts runs every command's in-process.
+  it.each(['', 'topics', 'topics tail', 'dlq show', 'stack up', 'bench', 'dlq help'])(
+    'sparkflow %s --help prints its help as one JSON document, --json before or after --help, exit 0',
+    async (words) => {
+      const path = words ? words.split(' ') : [];
+      const argLists = [
+        [...path, '--help', '--json'],
+        ['--json', ...path, '--help'],
+      ];
+      for (const [i, r] of (await runEach(argLists, 2)).entries()) {
+        expect({ args: argLists[i], code: r.code, stderr: r.stderr }).toEqual({
+          args: argLists[i],
+          code: EXIT.ok,
+          stderr: '',
+        });
+        const doc = JSON.parse(r.stdout) as { command: string; usage: string };
+        expect(doc.command).toBe(['sparkflow', ...path].join(' '));
+        expect(doc.usage.startsWith(doc.command)).toBe(true);
+      }
+    },
+    60_000,
+  );
+
+  it('describes the command from its commander objects: arguments, options with defaults, subcommands', async () => {
+    const [list, topics, program, help] = await runEach([
+      ['dlq', 'list', '--help', '--json'],
+      ['--json', 'topics', '--help'],
+      ['--json', '-h'],
+      ['help', 'topics', 'tail', '--json'],
+    ]);
+    expect(JSON.parse(list.stdout)).toMatchObject({
+      command: 'sparkflow dlq list',
+      name: 'list',
+      description: 'dead letters with their stage, origin and reasons, oldest first',
+      usage: 'sparkflow dlq list [options]',
+      arguments: [],
+      options: expect.arrayContaining([
+        expect.objectContaining({ flags: '--limit <n>', long: '--limit', takesValue: true, default: 100 }),
+        expect.objectContaining({ flags: '-h, --help', short: '-h', takesValue: false }),
+      ]),
+      globalOptions: expect.arrayContaining([
+        expect.objectContaining({ flags: '--json', description: expect.stringContaining('JSON') }),
+      ]),
+      commands: [],
+      helpText: expect.stringMatching(/^Examples:\n {2}\$ sparkflow dlq list/),
+    });
+    expect(JSON.parse(topics.stdout).commands.map((c: { name: string }) => c.name)).toEqual([
+      'list',
+      'describe',
+      'tail',
+      'help',
+    ]);
+    expect(JSON.parse(program.stdout)).toMatchObject({
+      command: 'sparkflow',
+      usage: 'sparkflow [options] [command]',
+      helpText: expect.stringContaining('Exit codes, the same for every command'),
+    });
+    expect(JSON.parse(help.stdout)).toMatchObject({
+      command: 'sparkflow topics tail',
+      arguments: [expect.objectContaining({ name: 'topic', required: true, variadic: false })],
+    });
+  }, 120_000);
+
+  it('prints the text help without --json, as before', async () => {
+    const [r] = await runEach([['batches', 'list', '--help']]);
+    expect({ code: r.code, first: r.stdout.split('\n')[0] }).toEqual({
+      code: EXIT.ok,
+      first: 'Usage: sparkflow batches list [options]',
     });
   }, 60_000);
 });

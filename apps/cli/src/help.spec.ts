@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import fc from 'fast-check';
 import { buildProgram, report } from './main';
 import { EXIT } from './errors';
+import type { HelpDocument } from './help-json';
 
 /** Every command a person runs (a command without subcommands), by path, with the program it belongs to. */
 function leafCommands(): { path: string; cmd: Command }[] {
@@ -208,5 +209,98 @@ describe('sparkflow help <command>', () => {
   ])('sparkflow %j prints that help on stdout, exit 0', async (args, usage) => {
     const r = await run(args);
     expect({ code: r.code, first: r.stdout.split('\n')[0] }).toEqual({ code: EXIT.ok, first: usage });
+  });
+});
+
+describe('sparkflow <command> --help --json, every command', () => {
+  /** Every command, the program, groups and `help` commands included, by the words that run it. */
+  const walk = (cmd: Command, path: string[]): { path: string[]; cmd: Command }[] => [
+    { path, cmd },
+    ...cmd.commands.flatMap((c) => walk(c, [...path, c.name()])),
+  ];
+  const all = walk(
+    buildProgram(() => undefined),
+    [],
+  );
+
+  /** `sparkflow <args>` in-process, as `main` runs it: stdout (commander's and the commands'), exit code. */
+  async function run(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+    const program = buildProgram(() => undefined);
+    let stdout = '';
+    let stderr = '';
+    const capture = (cmd: Command): void => {
+      cmd.configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
+      cmd.commands.forEach(capture);
+    };
+    capture(program);
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+    try {
+      const code = await program.parseAsync(args, { from: 'user' }).then(
+        () => EXIT.ok,
+        (e: unknown) => report(e, false),
+      );
+      return { stdout, stderr, code };
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  }
+
+  it('covers the program, the groups, the commands people run and the help commands', () => {
+    expect(all.map((c) => c.path.join(' '))).toEqual(
+      expect.arrayContaining([
+        '',
+        'topics',
+        'topics tail',
+        'dlq show',
+        'stack up',
+        'bench',
+        'help',
+        'dlq help',
+      ]),
+    );
+  });
+
+  it.each(all.map(({ path }) => [path.join(' ') || '(the program)', path] as const))(
+    'sparkflow %s: one JSON document, --json before or after --help, exit 0, describing what the text help does',
+    async (_name, path) => {
+      const cmd = all.find((c) => c.path === path)!.cmd;
+      const text = helpOf(cmd);
+      for (const args of [
+        [...path, '--help', '--json'],
+        ['--json', ...path, '--help'],
+      ]) {
+        const r = await run(args);
+        expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: EXIT.ok, stderr: '' });
+        const doc = JSON.parse(r.stdout) as HelpDocument;
+        expect(doc.command).toBe(['sparkflow', ...path].join(' '));
+        // What the text help shows, the JSON holds: its usage, options, subcommands and closing text.
+        expect(text).toContain(`Usage: ${doc.usage}\n`);
+        for (const o of [...doc.options, ...doc.globalOptions]) expect(text).toContain(o.flags);
+        for (const c of doc.commands) expect(text).toContain(c.usage);
+        for (const a of doc.arguments) expect(doc.usage).toContain(a.name);
+        expect(text.replace(/\s+/g, ' ')).toContain(doc.helpText.replace(/\s+/g, ' '));
+      }
+    },
+  );
+
+  it('help <command> --json and --json help <command> print that command’s JSON help', async () => {
+    for (const args of [
+      ['help', 'topics', 'tail', '--json'],
+      ['--json', 'topics', 'help', 'tail'],
+    ]) {
+      const r = await run(args);
+      expect({ code: r.code, command: JSON.parse(r.stdout).command }).toEqual({
+        code: EXIT.ok,
+        command: 'sparkflow topics tail',
+      });
+    }
+  });
+
+  it('keeps help printed for a mistake (a group without its subcommand) as text on stderr, exit 2', async () => {
+    const r = await run(['--json', 'topics']);
+    expect({ code: r.code, stdout: r.stdout }).toEqual({ code: EXIT.usage, stdout: '' });
+    expect(r.stderr).toMatch(/^Usage: sparkflow topics /);
   });
 });

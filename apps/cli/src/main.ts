@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError, Help, type Option } from 'commander';
+import { Command, CommanderError, Help, type HelpContext, type Option } from 'commander';
 import { backfillCommand } from './commands/backfill.command';
 import { batchesCommand } from './commands/batches.command';
 import { dlqCommand } from './commands/dlq.command';
@@ -13,6 +13,7 @@ import { usersCommand } from './commands/users.command';
 import { SINCE_FORMS, isRepeatable, quoted } from './commands/options';
 import { CliError, EXIT, UsageError } from './errors';
 import { exitOnClosedPipe, exitWhenFlushed } from './exit';
+import { helpDocument } from './help-json';
 import { jsonText } from './output/output';
 
 const ENVIRONMENT_HELP = `
@@ -33,8 +34,8 @@ Environment (the same variables the services and \`npm run stack\` read):
   NO_COLOR / FORCE_COLOR                colour off / on regardless of the terminal (FORCE_COLOR=0 is off)
 
 Times (--since): ${SINCE_FORMS}; one before 1970 reads from the beginning.
-Output: tables and colour on a terminal, plain text when piped, JSON with --json (--version too); messages
-and errors go to stderr as lines.
+Output: tables and colour on a terminal, plain text when piped, JSON with --json (--version and --help too:
+\`sparkflow <command> --help --json\` describes the command); messages and errors go to stderr as lines.
 Options: one that takes a value is given once (--group and --event repeat), and a value that starts with -
 written joined (--key=-x); a flag (--json, --follow, ...) takes no value; numbers are decimal digits with
 nothing around them.
@@ -64,7 +65,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description(
       'Operate the SparkFlow pipeline: the stack, Kafka topics and lag, batches, events, dead letters, backfills, users.',
     )
-    .option('--json', 'machine-readable JSON on stdout, --version included')
+    .option('--json', 'machine-readable JSON on stdout, --version and --help included')
     .option('--no-color', 'no colour, even on a terminal')
     .option('--audit-key <key>', "the audit API's x-api-key, instead of the first of AUDIT_API_KEYS")
     .addHelpText('after', ENVIRONMENT_HELP)
@@ -92,6 +93,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     }
     // Every command's help shows the global options, unless the command says otherwise (bench).
     cmd.configureHelp({ showGlobalOptions: true, ...cmd.configureHelp(), optionDescription: describeOption });
+    helpAsJson(cmd);
     cmd.commands.forEach(configure);
   };
   configure(program);
@@ -171,6 +173,22 @@ function versionAsJson(program: Command): void {
     }
     return parsed;
   };
+}
+
+/**
+ * `--help` with `--json`, before or after it (and `help <command> --json`), prints the command's help as one
+ * JSON document on stdout (`helpDocument`), as everything on stdout is JSON under --json; without --json the
+ * text help is unchanged. Help printed for a mistake (`sparkflow topics` without a subcommand) stays text on
+ * stderr, as every error does.
+ */
+function helpAsJson(cmd: Command): void {
+  const outputHelp = cmd.outputHelp.bind(cmd);
+  cmd.outputHelp = ((context?: HelpContext) => {
+    if ((typeof context === 'object' && context?.error) || cmd.optsWithGlobals().json !== true)
+      return outputHelp(context);
+    const tty = Boolean(process.stdout.isTTY);
+    cmd.configureOutput().writeOut?.(`${jsonText(helpDocument(cmd), tty ? 2 : undefined)}\n`);
+  }) as Command['outputHelp'];
 }
 
 /** The words that run `cmd`: `sparkflow topics` for the topics command. */

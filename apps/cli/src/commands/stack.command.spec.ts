@@ -43,12 +43,14 @@ async function sparkflow(args: string[]): Promise<{ code: number; scriptArgs: st
   };
   quiet(program);
   const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (err) {
     code = report(err, false);
   } finally {
     stderr.mockRestore();
+    stdout.mockRestore();
   }
   const call = spawn.mock.calls[0] as [string, string[]] | undefined;
   if (call) expect(call.slice(0, 2)).toEqual(['bash', [STACK_SCRIPT, ...call[1].slice(1)]]);
@@ -130,5 +132,68 @@ describe('`sparkflow stack` hands the stack (deploy/local/bin/stack) what `npm r
     expect(stackNames.length).toBeGreaterThan(8);
     for (const name of stackNames) expect(help).toMatch(new RegExp(`\\b${name}\\b`));
     expect(usage).toMatch(/haproxy/);
+  });
+});
+
+describe('`sparkflow stack` and `sparkflow bench` under --json', () => {
+  /** `sparkflow <args>` with the script exiting `exitCode`: stdout, and how the script was spawned. */
+  async function run(args: string[], exitCode = 0) {
+    spawn.mockReset().mockImplementation(() => {
+      const child = new EventEmitter();
+      setImmediate(() => child.emit('exit', exitCode, null));
+      return child;
+    });
+    let stdout = '';
+    let code: number = EXIT.ok;
+    const program = buildProgram((c) => (code = c));
+    program.configureOutput({ writeOut: (s) => (stdout += s) });
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+    try {
+      await program.parseAsync(args, { from: 'user' });
+    } finally {
+      out.mockRestore();
+    }
+    const call = spawn.mock.calls[0] as [string, string[], { stdio: unknown }] | undefined;
+    return { code, stdout, spawned: call ? { args: call[1].slice(1), stdio: call[2].stdio } : null };
+  }
+
+  it.each(['up', 'down', 'logs', 'reset'])(
+    'sparkflow --json stack %s prints the stack’s progress on stderr and how it ended as JSON on stdout',
+    async (command) => {
+      const r = await run(['--json', 'stack', command, 'kafka'], 3);
+      expect(r.spawned?.stdio).toEqual(['inherit', 2, 'inherit']);
+      expect({ code: r.code, stdout: JSON.parse(r.stdout) }).toEqual({
+        code: 3,
+        stdout: { command, components: ['kafka'], exitCode: 3 },
+      });
+    },
+  );
+
+  it('sparkflow stack status --json leaves stdout to the stack’s own JSON', async () => {
+    const r = await run(['stack', 'status', '--json']);
+    expect(r).toEqual({ code: 0, stdout: '', spawned: { args: ['status', '--json'], stdio: 'inherit' } });
+  });
+
+  it('sparkflow bench --json runs the harness with its report on stderr, and prints how it ended', async () => {
+    const r = await run(['bench', '--quick', '--json']);
+    expect(r.spawned).toEqual({ args: ['--quick'], stdio: ['inherit', 2, 'inherit'] });
+    expect(JSON.parse(r.stdout)).toEqual({ command: 'bench', arguments: ['--quick'], exitCode: 0 });
+  });
+
+  it.each([
+    ['bench', '--help', '--json'],
+    ['--json', 'bench', '-h'],
+  ])('sparkflow %s %s %s prints the command’s help as JSON and runs nothing', async (...args) => {
+    const r = await run(args);
+    expect(r.spawned).toBeNull();
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      command: 'sparkflow bench',
+      usage: 'sparkflow bench [options...]',
+    });
+  });
+
+  it('without --json runs the scripts as before, stdout theirs', async () => {
+    expect((await run(['stack', 'up'])).spawned).toEqual({ args: ['up'], stdio: 'inherit' });
+    expect((await run(['bench', '--help'])).spawned).toEqual({ args: ['--help'], stdio: 'inherit' });
   });
 });

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { TOPOLOGIES, ordinals, type TopologyName } from '@sparkflow/contracts';
 import { stackHome } from '../cli.config';
 import { CliError, UsageError } from '../errors';
+import { jsonText } from '../output/output';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 export const STACK_SCRIPT = join(REPO_ROOT, 'deploy', 'local', 'bin', 'stack');
@@ -18,11 +19,16 @@ export function scriptEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): 
   return env['SPARKFLOW_HOME'] === undefined ? env : { ...env, SPARKFLOW_HOME: stackHome(env, cwd) };
 }
 
-/** Runs one of the repository's scripts (ops code: spawned, never imported) and passes its exit code on. */
-export function runScript(script: string, args: string[]): Promise<number> {
+/**
+ * Runs one of the repository's scripts (ops code: spawned, never imported) and passes its exit code on.
+ * `textToStderr`: what the script prints on stdout (its progress, as text) goes to stderr instead, so that
+ * under --json stdout holds only the JSON the command prints.
+ */
+export function runScript(script: string, args: string[], textToStderr = false): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [script, ...args], {
-      stdio: 'inherit',
+      // fd 2: the child writes its stdout to this process's stderr.
+      stdio: textToStderr ? ['inherit', 2, 'inherit'] : 'inherit',
       cwd: REPO_ROOT,
       env: scriptEnv(process.env),
     });
@@ -31,7 +37,12 @@ export function runScript(script: string, args: string[]): Promise<number> {
   });
 }
 
-const runStack = (args: string[]) => runScript(STACK_SCRIPT, args);
+/** What a script-running command prints on stdout under --json: how the script ended, as JSON. */
+function printScriptEnd(end: Record<string, unknown>): void {
+  process.stdout.write(`${jsonText(end, process.stdout.isTTY ? 2 : undefined)}\n`);
+}
+
+const isHelpWord = (word: string) => word === '--help' || word === '-h';
 
 /** `sparkflow bench [options]`: the benchmark harness (bench/run.sh) with its own options, e.g. --quick. */
 export function benchCommand(setExitCode: (code: number) => void): Command {
@@ -51,12 +62,23 @@ export function benchCommand(setExitCode: (code: number) => void): Command {
         `
 \`sparkflow bench --help\` prints the harness's own usage, written for \`npm run bench [-- options]\`;
 \`sparkflow bench [options]\` takes the same options. bench/README.md says what each stage measures.
+With --json, \`--help\` prints this help as JSON, and a run prints the harness's progress and report on
+stderr and, on stdout, how it ended: {"command":"bench","arguments":["--quick"],"exitCode":0}.
 
 Examples:
   $ sparkflow bench --quick
   $ sparkflow bench --skip cassandra-limit --records 50000`,
       )
-      .action(async (options: string[]) => setExitCode(await runScript(BENCH_SCRIPT, options)))
+      .action(async (options: string[], _opts: object, cmd: Command) => {
+        if (cmd.optsWithGlobals<{ json?: boolean }>().json !== true)
+          return setExitCode(await runScript(BENCH_SCRIPT, options));
+        // Under --json: this command's help as JSON (the harness's usage is text), or the harness with its
+        // progress and report on stderr and how it ended on stdout.
+        if (options.some(isHelpWord)) return cmd.outputHelp();
+        const exitCode = await runScript(BENCH_SCRIPT, options, true);
+        printScriptEnd({ command: 'bench', arguments: options, exitCode });
+        setExitCode(exitCode);
+      })
   );
 }
 
@@ -121,7 +143,8 @@ Components: ${ENGINES.join(', ')} (engines); ${SERVICES.join(', ')} (services); 
 On the cluster topology: ${cluster.join(', ')};
 a name without its number (kafka, ingestion) is all of its nodes or replicas. Default: all of them.
 Names are handed to the stack, which refuses one it does not have (exit 2).
---json applies to \`stack status\` only; the other stack commands print the stack's progress as text.
+With --json, \`stack status\` prints the stack's JSON; the other stack commands print their progress on
+stderr and, on stdout, how they ended: {"command":"up","components":[],"exitCode":0}.
 Ports and data folder come from the environment (KAFKA_PORT, CASSANDRA_PORT, …, SPARKFLOW_HOME); see deploy/local/README.md.`;
 
 export function stackCommand(setExitCode: (code: number) => void): Command {
@@ -138,7 +161,12 @@ export function stackCommand(setExitCode: (code: number) => void): Command {
       .addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ sparkflow stack ${e}`).join('\n')}`)
       .action(async (components: string[], _opts: object, cmd: Command) => {
         const given = cmd.optsWithGlobals<StackInvocation>();
-        setExitCode(await runStack(stackArgs(name, components, given)));
+        // `status --json` is the stack's own JSON; the other commands' progress is text, kept off stdout
+        // under --json, where how the command ended is printed instead.
+        const textOnly = given.json === true && name !== 'status';
+        const exitCode = await runScript(STACK_SCRIPT, stackArgs(name, components, given), textOnly);
+        if (textOnly) printScriptEnd({ command: name, components, exitCode });
+        setExitCode(exitCode);
       });
   pass('up', 'start what is not running, wait until healthy, apply topics and schemas', [
     'up',
