@@ -32,13 +32,17 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
 }
 
 /** Runs `sparkflow` once per argument list, `at` at a time (each run starts a Node process). */
-export async function runEach(argLists: readonly (readonly string[])[], at = 2): Promise<CliRun[]> {
+export async function runEach(
+  argLists: readonly (readonly string[])[],
+  at = 2,
+  env: Record<string, string> = {},
+): Promise<CliRun[]> {
   const runs: CliRun[] = new Array(argLists.length);
   let next = 0;
   const worker = async () => {
     while (next < argLists.length) {
       const i = next++;
-      runs[i] = await runCli(argLists[i]);
+      runs[i] = await runCli(argLists[i], env);
     }
   };
   await Promise.all(Array.from({ length: at }, worker));
