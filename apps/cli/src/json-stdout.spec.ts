@@ -31,7 +31,7 @@ const runsScript = (path: string[]) => path[0] === 'stack' || path[0] === 'bench
 const leaves = commands.filter((c) => c.path.length && !c.cmd.commands.length && c.path.at(-1) !== 'help');
 
 /** Command lines, without --json, each refused before anything is asked, or answered from the CLI alone. */
-const lines: fc.Arbitrary<string[]> = fc.oneof(
+const lines: fc.Arbitrary<readonly string[]> = fc.oneof(
   // Help, every command's, in each form.
   fc
     .constantFrom(...commands)
