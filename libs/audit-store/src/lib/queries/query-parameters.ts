@@ -66,7 +66,8 @@ export function badPathParameter(path: string, problem: string): SparkflowExcept
 
 /**
  * A 404 NOT_FOUND naming the path parameter whose event, batch or person the audit has not seen. A
- * route that does not exist is Nest's own 404, which has no `code`: a client tells the two apart by it.
+ * route that does not exist is 404 NOT_FOUND too, its reason naming `path` (`NO_ROUTE_REASON_PATH`): a
+ * client tells the two apart by the reason's path.
  */
 export function notInTheAudit(path: string, message: string): SparkflowException {
   return new SparkflowException(SparkflowErrorCode.NotFound, message, {

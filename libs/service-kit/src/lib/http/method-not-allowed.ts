@@ -52,7 +52,8 @@ export const pathOf = (req: IncomingMessage) => (req.url ?? '/').split('?')[0];
  * `405 Method Not Allowed` with an `Allow` header listing the methods those routes answer, in the error
  * model (`refusalBody`: `METHOD_NOT_ALLOWED`, its reason naming `method`). The methods are read from the
  * routes Nest registered on the Express router, at the time of the request, so no list is kept by hand. A
- * path no route has goes on, to Nest's 404; so does a request to a path only an `@All()` route takes.
+ * path no route has goes on, to the 404 NOT_FOUND of `unknown-route.ts`; so does a request to a path only an
+ * `@All()` route takes.
  *
  * It is registered first, before the API key is checked and before a body is read: a 405 tells a caller
  * without a key only that the path exists, which a 404 for the other paths tells as well, and no body is
