@@ -89,8 +89,11 @@ Examples:
         explainKafkaError(cfg, e),
       );
       const { unreadable } = read;
-      const { records, cut } = newestOf(read.records, opts.limit);
+      // A dead letter written twice is one dead letter, listed once, by its first record.
+      const { letters, repeated } = distinctDeadLetters(read.records);
+      const { records, cut } = newestOf(letters, opts.limit);
       // On stderr, so a script reading the list still gets a list.
+      if (repeated.length) out.note(repeatedNote(repeated));
       if (cut) out.note(cut);
       if (out.json) return out.data(records);
       if (unreadable)
@@ -130,7 +133,10 @@ Examples:
         ...filterOf(opts),
         since,
       }).catch((e: unknown) => explainKafkaError(cfg, e));
-      const stats = deadLetterStats(records);
+      // A dead letter written twice is one dead letter, counted once.
+      const { letters, repeated } = distinctDeadLetters(records);
+      if (repeated.length) out.note(repeatedNote(repeated));
+      const stats = deadLetterStats(letters);
       if (out.json) return out.data({ since: new Date(since).toISOString(), unreadable, ...stats });
       if (unreadable)
         out.note(
@@ -407,6 +413,12 @@ const PUBLISHES_NOTHING: RecordPublisher = {
 };
 
 /** A corrected record Kafka does not take: the person's file to shrink, so a usage error naming it. */
+/** On stderr: how many records held a dead letter another record already holds, each counted once. */
+function repeatedNote(repeated: readonly (readonly unknown[])[]): string {
+  const extra = repeated.reduce((n, copies) => n + copies.length - 1, 0);
+  return `${extra} record(s) of users.dlq repeat ${repeated.length} dead letter(s) written twice; each counts once`;
+}
+
 export function tooLarge(file: string | undefined, topic: string, bytes: number, limit?: number): UsageError {
   return new UsageError(
     `--payload-file: ${file} makes a record of ${bytes} bytes, larger than ${topic} takes` +
