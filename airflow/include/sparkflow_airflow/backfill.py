@@ -218,24 +218,29 @@ def judge_batch(
     max_dead_letter_ratio: float,
 ) -> BatchState:
     """Reads the audit's `GET /v1/batches/:id` answer: done once this run's `expected` events arrived and
-    every event of the batch settled (persisted or dead-lettered); fail when too many dead-lettered."""
+    every event of the batch settled (persisted or dead-lettered); fail when too many dead-lettered: once
+    every event settled, by dead-lettered / ingested; before, only when that is certain already, the dead
+    letters so far being over the threshold of every event the run will have. The events that arrived first
+    are a sample, not the batch: a few bad ones among them must not fail a day whose whole is under it."""
     if not counts:
         return BatchState("wait", "the audit has not seen the batch yet")
     ingested = int(counts.get("ingested") or 0) - baseline.ingested
     dead = int(counts.get("deadLettered") or 0) - baseline.dead_lettered
     settled_total = int(counts.get("persisted") or 0) + int(counts.get("deadLettered") or 0)
     ingested_total = int(counts.get("ingested") or 0)
-    ratio = dead / ingested if ingested > 0 else 0.0
     summary = (
         f"{counts.get('batchId')}: ingested {ingested}/{expected} this run, dead-lettered {dead}, "
         f"settled {settled_total}/{ingested_total} in total"
     )
+    # `complete` is the audit's own reconciliation; the deltas make it about this run, not an earlier one.
+    settled = bool(counts.get("complete")) and ingested >= expected and settled_total >= ingested_total
+    # Settled, the run's events are all in; before, they will be at least `expected`, so dead letters over
+    # the threshold of that many already fail the run whatever the rest become.
+    ratio = dead / max(ingested, 1) if settled else dead / max(ingested, expected, 1)
     if ratio > max_dead_letter_ratio:
         return BatchState(
             "fail",
-            f"{summary}: dead-letter ratio {ratio:.1%} exceeds the threshold {max_dead_letter_ratio:.1%}",
+            f"{summary}: dead-letter ratio {ratio:.1%} exceeds the threshold {max_dead_letter_ratio:.1%}"
+            + ("" if settled else f" of the {max(ingested, expected)} events this run will have"),
         )
-    # `complete` is the audit's own reconciliation; the deltas make it about this run, not an earlier one.
-    if counts.get("complete") and ingested >= expected and settled_total >= ingested_total:
-        return BatchState("done", summary)
-    return BatchState("wait", summary)
+    return BatchState("done" if settled else "wait", summary)

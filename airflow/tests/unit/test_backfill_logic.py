@@ -124,3 +124,50 @@ def test_the_sensor_allows_the_largest_backfill_the_params_accept():
     sensor = dag.get_task("wait_for_batch")
     largest = sensor_timeout(dag.params.get_param("per_day").schema["maximum"], MAX_DAYS, 3600)
     assert sensor.partial_kwargs["timeout"] >= largest
+
+
+def test_a_few_dead_letters_among_the_first_events_do_not_fail_a_day_under_the_threshold():
+    # 3 of the first 10 dead-lettered (30 %), 3 of the day's 100 in the end (3 %, under 5 %).
+    early = judge_batch(counts(10, 7, dead=3, expected=100), expected=100, baseline=Baseline(), max_dead_letter_ratio=0.05)
+    assert early.verdict == "wait"
+    end = judge_batch(counts(100, 97, dead=3, expected=100), expected=100, baseline=Baseline(), max_dead_letter_ratio=0.05)
+    assert end.verdict == "done"
+
+
+def test_fails_before_the_end_once_the_dead_letters_so_far_exceed_the_threshold_of_the_whole_run():
+    state = judge_batch(counts(20, 9, dead=11, expected=100), expected=100, baseline=Baseline(), max_dead_letter_ratio=0.1)
+    assert state.verdict == "fail"
+    assert "dead-letter ratio 11.0% exceeds the threshold 10.0% of the 100 events this run will have" in state.message
+
+
+def test_the_verdict_on_any_progress_is_the_verdict_on_the_whole_batch():
+    """Seeded property: a batch of `expected` events, some bad, observed at any point while its events
+    arrive and settle in any order. No observation fails a batch whose whole is under the threshold, none
+    says done before every event settled, and the last says what the whole batch is."""
+    import random
+
+    rng = random.Random(20261203)
+    for _ in range(400):
+        expected = rng.randint(1, 60)
+        bad = set(rng.sample(range(expected), rng.randint(0, expected)))
+        threshold = rng.choice([0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.99])
+        whole_fails = len(bad) / expected > threshold
+        arrival = list(range(expected))
+        rng.shuffle(arrival)
+        # Events settle in any order, often the dead letters first (enrichment refuses before persistence
+        # writes), each once it arrived.
+        settle = list(arrival)
+        rng.shuffle(settle)
+        if rng.random() < 0.5:
+            settle.sort(key=lambda e: e not in bad)
+        lag = rng.randint(0, expected)
+        for step in range(3 * expected + 1):
+            ingested = arrival[: min(step, expected)]
+            settled = [e for e in settle[: max(0, step - lag)] if e in set(ingested)]
+            dead = sum(1 for e in settled if e in bad)
+            observed = counts(len(ingested), len(settled) - dead, dead=dead, expected=expected)
+            verdict = judge_batch(observed, expected=expected, baseline=Baseline(), max_dead_letter_ratio=threshold).verdict
+            everything_settled = len(ingested) == expected and len(settled) == expected
+            assert not (verdict == "fail" and not whole_fails), (expected, len(bad), threshold, step)
+            assert not (verdict == "done" and not everything_settled), (expected, len(bad), threshold, step)
+        assert verdict == ("fail" if whole_fails else "done"), (expected, len(bad), threshold)
