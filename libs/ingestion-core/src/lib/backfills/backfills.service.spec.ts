@@ -19,7 +19,12 @@ import {
   type DayGenerator,
   type StoredBackfill,
 } from './backfills.service';
-import { idempotencyScope, type KeyedPush, type KeyedPushStore } from '../push/idempotency-key';
+import {
+  formerBodyDigest,
+  idempotencyScope,
+  type KeyedPush,
+  type KeyedPushStore,
+} from '../push/idempotency-key';
 
 describe('backfills', () => {
   it('lists every UTC day from `from` to `to`, both included, across a month end', () => {
@@ -416,6 +421,36 @@ describe('BackfillsService.request under an Idempotency-Key', () => {
     const sent = [...a.sent, ...b.sent];
     expect(sent).toHaveLength(1400);
     expect(new Set(sent.map((e) => e.eventId)).size).toBe(1400);
+  });
+
+  it('answers the same JSON with its keys in another order, or a default sent explicitly, as the same request', async () => {
+    const keys = memoryKeys();
+    const a = replica('a', keys, DAY);
+    const seed = uniqueSeed();
+    const sent = JSON.parse(`{"from":"2026-01-05","to":"2026-01-05","perDay":3,"seed":"${seed}"}`);
+    const reordered = JSON.parse(`{"seed":"${seed}","perDay":3,"to":"2026-01-05","from":"2026-01-05"}`);
+    const explicit = { ...reordered, source: 'synthetic' };
+    const answers = [];
+    for (const b of [sent, reordered, explicit]) answers.push(await a.service.request(b, keyed('k-order')));
+    expect(answers.map((x) => x.status)).toEqual([202, 202, 202]);
+    expect(new Set(answers.map((x) => (x.body as Backfill).id)).size).toBe(1);
+    await a.service.settled((answers[0].body as Backfill).id);
+    expect(storedOf(seed)).toHaveLength(1);
+  });
+
+  it('answers a retry under a key stored with the former digest (the body as sent) as the same request', async () => {
+    const keys = memoryKeys();
+    const a = replica('a', keys, DAY);
+    const seed = uniqueSeed();
+    const sent = { perDay: 3, to: '2026-01-05', from: '2026-01-05', seed };
+    const first = await a.service.request(sent, keyed('k-former'));
+    await a.service.settled((first.body as Backfill).id);
+    const [scope] = keys.scopes;
+    const entry = await keys.claim(scope, {} as KeyedPush, 0);
+    entry.bodySha256 = formerBodyDigest(sent);
+    const retry = await a.service.request({ ...sent }, keyed('k-former'));
+    expect(retry).toMatchObject({ status: 202, body: { id: (first.body as Backfill).id } });
+    expect(await a.service.request({ ...sent, perDay: 4 }, keyed('k-former'))).toMatchObject({ status: 422 });
   });
 
   it('refuses the key with another body as 422 naming the header, starting nothing', async () => {

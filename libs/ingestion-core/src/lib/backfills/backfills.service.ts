@@ -17,6 +17,7 @@ import type { FieldError } from '../push/parse-push-body';
 import {
   bodyDigest,
   claimIdempotencyKey,
+  formerBodyDigest,
   idempotencyScope,
   parseIdempotencyKey,
   type KeyRefusal,
@@ -292,10 +293,12 @@ export class BackfillsService {
       {
         batchId: randomUUID(),
         firstEventMicros: BigInt(requestedAt.getTime()) * 1000n,
-        bodySha256: bodyDigest(body),
+        // The request as parsed, defaults applied: an omitted `source` is the same request as `"synthetic"`.
+        bodySha256: bodyDigest(parsed.data),
       },
       'backfill',
       this.options.warn,
+      [formerBodyDigest(body)],
     );
     if (!claimed.ok) return claimed.refusal;
     const { batchId: id, firstEventMicros } = claimed.kept;

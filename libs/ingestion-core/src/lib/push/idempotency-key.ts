@@ -48,10 +48,38 @@ export const idempotencyScope = (apiKey: string, key: string, request: Idempoten
   sha256(JSON.stringify([SCOPE_NAMES[request], apiKey, key]));
 
 /**
- * The request's body as parsed: the same JSON sent again (whatever its whitespace) has the same digest,
- * and a different one under the same key is refused (422) instead of answered with the first one's batch.
+ * `value` as JSON in one form whatever order its objects' keys came in: every object's keys sorted, at
+ * every depth (arrays keep their order, which means something). The same JSON value, however it was
+ * spaced or its keys ordered, gives the same text; another value gives other text.
  */
-export const bodyDigest = (body: unknown) => sha256(JSON.stringify(body) ?? '');
+export function canonicalJson(value: unknown): string {
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, (v as Record<string, unknown>)[k]]),
+          )
+        : v,
+    ) ?? ''
+  );
+}
+
+/**
+ * The request's body as parsed, in its canonical form (`canonicalJson`): the same JSON sent again, whatever
+ * its whitespace or the order of its keys, has the same digest, and a different one under the same key is
+ * refused (422) instead of answered with the first one's batch.
+ */
+export const bodyDigest = (body: unknown) => sha256(canonicalJson(body));
+
+/**
+ * The digest keys stored before `bodyDigest` was canonical hold: of the body as `JSON.stringify` wrote it,
+ * keys in the order they came. A retry of such a request is matched against it too (`claimIdempotencyKey`'s
+ * `formerDigests`); no key lives longer than `IDEMPOTENCY_KEY_TTL_S` (24 h), so this form can be dropped
+ * once a release with canonical digests has run for 24 hours.
+ */
+export const formerBodyDigest = (body: unknown) => sha256(JSON.stringify(body) ?? '');
 
 /**
  * Where a synthetic batch's event times are kept in the same store: a digest of the batch id alone, under a
@@ -100,7 +128,8 @@ export type KeyRefusal =
 /**
  * Claims `scope` in `keys` with `proposed`, as `POST /v1/users` and `POST /v1/backfills` both do: the entry
  * that stands (the proposal for the first request under the key), or the refusal to answer — 422 naming
- * the header when the key was used for another body, 503 with Retry-After naming the store when it did not
+ * the header when the key was used for another body (one whose digest is neither `proposed.bodySha256` nor
+ * one of `formerDigests`, this body's digests in the forms keys stored earlier held: `formerBodyDigest`), 503 with Retry-After naming the store when it did not
  * answer (or none is configured), so nothing is done without the key checked. `what` names the request in
  * the messages ("push", "backfill").
  */
@@ -110,6 +139,7 @@ export async function claimIdempotencyKey(
   proposed: KeyedPush,
   what: IdempotentRequest,
   warn?: (message: string) => void,
+  formerDigests: readonly string[] = [],
 ): Promise<{ ok: true; kept: KeyedPush } | { ok: false; refusal: KeyRefusal }> {
   let kept: KeyedPush;
   try {
@@ -127,7 +157,7 @@ export async function claimIdempotencyKey(
       },
     };
   }
-  if (kept.bodySha256 !== proposed.bodySha256) {
+  if (kept.bodySha256 !== proposed.bodySha256 && !formerDigests.includes(kept.bodySha256)) {
     const message = `Idempotency-Key was already used for a different request body; nothing was ${what === 'push' ? 'produced' : 'started'} (use a new key for a new ${what})`;
     return {
       ok: false,

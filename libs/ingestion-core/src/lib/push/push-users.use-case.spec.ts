@@ -3,7 +3,7 @@ import type { EventProducer } from '@sparkflow/kafka';
 import { generateUsers } from '@sparkflow/sources';
 import { refusedBody } from '@sparkflow/testing';
 import { EventClock, IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
-import type { KeyedPush, KeyedPushStore } from './idempotency-key';
+import { formerBodyDigest, type KeyedPush, type KeyedPushStore } from './idempotency-key';
 import { PushUsersUseCase } from './push-users.use-case';
 
 /** A producer that keeps what it was asked to send, as the broker would have acknowledged it. */
@@ -210,6 +210,45 @@ describe('PushUsersUseCase with an Idempotency-Key', () => {
     const b = await r.push.execute(people(), { ...headers, apiKey: 'another-api-key' });
     expect(a.status === 202 && b.status === 202 && a.body.batchId !== b.body.batchId).toBe(true);
     expect([...keys.entries.keys()].join()).not.toContain('dev-ingestion-key');
+  });
+
+  it('answers a retry whose JSON has its keys in another order as the same push, not 422', async () => {
+    const keys = memoryKeys();
+    const first = replica(keys, 1_000_000n);
+    const retry = replica(keys, 9_000_000n);
+    const reordered = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(reordered)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .reverse()
+                .map((k) => [k, reordered((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    const a = await first.push.execute(people(), headers);
+    const b = await retry.push.execute(reordered(people()), headers);
+    expect(b.status).toBe(202);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    // The same events; a dead letter carries the refused person as it was sent, its keys in their order.
+    const raw = (r: ReturnType<typeof replica>) =>
+      r.wire().filter((line) => line.startsWith(TOPICS.usersRaw));
+    expect(raw(retry)).toEqual(raw(first));
+    const ids = (r: ReturnType<typeof replica>) =>
+      r.sent.flatMap((s) => s.messages.map((m) => (m.event as { eventId: string }).eventId));
+    expect(ids(retry)).toEqual(ids(first));
+  });
+
+  it('answers a retry of a push whose key was stored with the former digest (keys in the order sent)', async () => {
+    const keys = memoryKeys();
+    const first = replica(keys, 1_000_000n);
+    const a = await first.push.execute(people(), headers);
+    // The entry as a release before canonical digests stored it.
+    for (const entry of keys.entries.values()) entry.bodySha256 = formerBodyDigest(people());
+    const b = await replica(keys, 9_000_000n).push.execute(people(), headers);
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    const c = await replica(keys, 9_000_000n).push.execute(people().slice(1), headers);
+    expect(c.status).toBe(422);
   });
 
   it('refuses another body under a used key with 422 naming the header, and produces nothing', async () => {

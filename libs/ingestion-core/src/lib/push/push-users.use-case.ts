@@ -13,6 +13,7 @@ import { newBatchId, type IngestUsersUseCase } from '../ingest-users/ingest-user
 import {
   bodyDigest,
   claimIdempotencyKey,
+  formerBodyDigest,
   idempotencyScope,
   parseIdempotencyKey,
   pushDeadLetterId,
@@ -128,18 +129,36 @@ export class PushUsersUseCase {
     const { users, rejected } = parsed;
     if (header.key === null || !headers) return this.produce(users, rejected, null);
 
-    const keyed = await this.claim(idempotencyScope(headers.apiKey, header.key), {
-      batchId: newBatchId('http-push'),
-      firstEventMicros: this.ingest.reserveEventTimes(users.length + rejected.length),
-      bodySha256: bodyDigest(body),
-    });
+    const keyed = await this.claim(
+      idempotencyScope(headers.apiKey, header.key),
+      {
+        batchId: newBatchId('http-push'),
+        firstEventMicros: this.ingest.reserveEventTimes(users.length + rejected.length),
+        bodySha256: bodyDigest(body),
+      },
+      [formerBodyDigest(body)],
+    );
     if ('status' in keyed) return keyed;
     return this.produce(users, rejected, keyed);
   }
 
-  /** The key's entry, the proposal if it is the first request under it; or why the push must not go on. */
-  private async claim(scope: string, proposed: KeyedPush): Promise<KeyedPush | PushOutcome> {
-    const claimed = await claimIdempotencyKey(this.options.keys, scope, proposed, 'push', this.options.warn);
+  /**
+   * The key's entry, the proposal if it is the first request under it; or why the push must not go on.
+   * `formerDigests`: the body's digests as keys stored by earlier releases hold them.
+   */
+  private async claim(
+    scope: string,
+    proposed: KeyedPush,
+    formerDigests: readonly string[],
+  ): Promise<KeyedPush | PushOutcome> {
+    const claimed = await claimIdempotencyKey(
+      this.options.keys,
+      scope,
+      proposed,
+      'push',
+      this.options.warn,
+      formerDigests,
+    );
     return claimed.ok ? claimed.kept : claimed.refusal;
   }
 
