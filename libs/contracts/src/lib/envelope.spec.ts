@@ -1,4 +1,4 @@
-import { Envelope, eventTimeMicros, formatEventTime } from './envelope';
+import { Envelope, batchIdProblem, eventTimeMicros, formatEventTime } from './envelope';
 
 describe('event time', () => {
   it('reads the microseconds ingestion stamps', () => {
@@ -20,5 +20,31 @@ describe('event time', () => {
 
   it('names a producedAt that is not a date-time', () => {
     expect(() => eventTimeMicros('yesterday')).toThrow('producedAt "yesterday"');
+  });
+});
+
+describe('the envelope’s batch id', () => {
+  const envelope = (batchId: string) => ({
+    eventId: '7f0c5a52-3a5e-4f55-9c39-3b1f1d1f6a10',
+    schemaVersion: 1,
+    source: 'synthetic',
+    batchId,
+    producedAt: '2026-12-01T00:00:00.000Z',
+  });
+
+  it('counts what batchIdProblem and the audit count, UTF-16 code units: an emoji is 2', () => {
+    for (const batchId of [
+      'a'.repeat(200),
+      '\u{1F600}'.repeat(100),
+      'a' + '\u{1F600}'.repeat(99) + 'b',
+      'x',
+    ]) {
+      expect(batchIdProblem(batchId)).toBeNull();
+      expect(Envelope.safeParse(envelope(batchId)).success).toBe(true);
+    }
+    for (const batchId of ['a'.repeat(201), '\u{1F600}'.repeat(101), 'a' + '\u{1F600}'.repeat(100), '']) {
+      expect(batchIdProblem(batchId)).not.toBeNull();
+      expect(Envelope.safeParse(envelope(batchId)).success).toBe(false);
+    }
   });
 });

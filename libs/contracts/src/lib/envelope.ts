@@ -15,10 +15,15 @@ export const EVENT_SOURCES = [
 export const EventSource = z.enum(EVENT_SOURCES);
 export type EventSource = z.infer<typeof EventSource>;
 
+/**
+ * The longest batch id, in UTF-16 code units (JavaScript's `length`: a character outside the Basic
+ * Multilingual Plane, such as an emoji, counts 2), the unit the audit's look-up and the envelope count it in.
+ */
 export const BATCH_ID_MAX_LENGTH = 200;
 
 /**
- * Why no stored batch can have this id, or null when one may: the envelope allows 1–200 characters, and
+ * Why no stored batch can have this id, or null when one may: the envelope allows 1–200 characters
+ * (UTF-16 code units, `BATCH_ID_MAX_LENGTH`), and
  * the audit (PostgreSQL text) holds no NUL, so a batch id with one was quarantined, never recorded.
  * Lets a look-up answer 400 naming the problem instead of asking the database.
  */
@@ -37,7 +42,15 @@ export const Envelope = z.object({
   eventId: z.uuid(),
   schemaVersion: z.literal(SCHEMA_VERSION),
   source: EventSource,
-  batchId: z.string().min(1).max(BATCH_ID_MAX_LENGTH),
+  // `max` counts code points (it is the JSON Schema's maxLength, which does too); the refinement counts what
+  // batchIdProblem and the audit count, UTF-16 code units, which are never fewer.
+  batchId: z
+    .string()
+    .min(1)
+    .max(BATCH_ID_MAX_LENGTH)
+    .refine((id) => id.length <= BATCH_ID_MAX_LENGTH, {
+      message: `a batch id has at most ${BATCH_ID_MAX_LENGTH} UTF-16 code units (a character outside the Basic Multilingual Plane, such as an emoji, counts 2)`,
+    }),
   producedAt: z.iso.datetime({ offset: true }),
 });
 export type Envelope = z.infer<typeof Envelope>;
