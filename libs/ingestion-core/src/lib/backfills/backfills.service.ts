@@ -1,4 +1,5 @@
-import { Seed } from '../sources/seed';
+import { Seed, validSeed } from '../sources/seed';
+import { batchIdFieldProblem } from '../sources/batch-id-fits';
 import { randomUUID } from 'node:crypto';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import {
@@ -44,6 +45,17 @@ export const BackfillRequest = z
   .refine((r) => !bothDays(r) || daysBetween(r.from, r.to).length <= 366, {
     message: 'at most 366 days per backfill',
     path: ['to'],
+  })
+  // Every day's batch id, backfill-<seed>-<YYYY-MM-DD>, has the same length: one stands for them all.
+  .superRefine(({ seed }, ctx) => {
+    if (!validSeed(seed)) return; // already named
+    const problem = batchIdFieldProblem(
+      backfillBatchId(seed, '2000-01-01'),
+      'seed',
+      seed,
+      'backfill-<seed>-<day>',
+    );
+    if (problem) ctx.addIssue({ code: 'custom', path: ['seed'], message: problem });
   });
 export type BackfillRequest = z.infer<typeof BackfillRequest>;
 

@@ -1,4 +1,4 @@
-import { Seed } from './seed';
+import { Seed, validSeed } from './seed';
 import { z } from 'zod';
 import { SparkflowErrorCode, nameBasedEventId, syntheticBatchId } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
@@ -13,18 +13,34 @@ import {
 } from '../push/idempotency-key';
 import { storeDidNotAnswer } from '../backfills/store-errors';
 import { generatedCount } from './generating-request';
+import { batchIdFieldProblem } from './batch-id-fits';
 import { ingestInChunks, slices, type ChunkedReceipt } from './ingest-in-chunks';
 
 /** Default cap on the people one synthetic or pull request makes; more is a backfill's job. */
 export const DEFAULT_MAX_GENERATED_USERS = 200_000;
 
-/** A synthetic request's body: an unknown field (a misspelt `Seed`) is refused, not left to a default. */
+/**
+ * A synthetic request's body: an unknown field (a misspelt `Seed`) is refused, not left to a default, and so
+ * is a seed too long for the batch id it names (`synthetic-<seed>-p<page>-n<count>`, `batchIdProblem`).
+ */
 export const syntheticRequest = (maxUsers: number) =>
-  z.strictObject({
-    count: generatedCount(maxUsers, 'send several pages, or POST /v1/backfills for more'),
-    seed: Seed.default('sparkflow'),
-    page: z.number().int().min(1).default(1),
-  });
+  z
+    .strictObject({
+      count: generatedCount(maxUsers, 'send several pages, or POST /v1/backfills for more'),
+      seed: Seed.default('sparkflow'),
+      page: z.number().int().min(1).default(1),
+    })
+    .superRefine(({ seed, page, count }, ctx) => {
+      // A seed refused on its own (or a page or count that is no number) is already named.
+      if (!validSeed(seed) || !Number.isSafeInteger(page) || !Number.isSafeInteger(count)) return;
+      const problem = batchIdFieldProblem(
+        syntheticBatchId(seed, page, count),
+        'seed',
+        seed,
+        `synthetic-<seed>-p${page}-n${count}`,
+      );
+      if (problem) ctx.addIssue({ code: 'custom', path: ['seed'], message: problem });
+    });
 
 /** The batch of one synthetic request: the same seed, page and count always name the same batch. */
 export { syntheticBatchId };
