@@ -32,7 +32,7 @@ const bothDays = (r: { from: string; to: string }) =>
   isoDay.safeParse(r.from).success && isoDay.safeParse(r.to).success;
 
 // An unknown field (a misspelt `Seed`, `perday`) is refused, not left to a default.
-export const BackfillRequest = z
+const BackfillFields = z
   .strictObject({
     from: isoDay,
     to: isoDay,
@@ -45,7 +45,16 @@ export const BackfillRequest = z
   .refine((r) => !bothDays(r) || daysBetween(r.from, r.to).length <= 366, {
     message: 'at most 366 days per backfill',
     path: ['to'],
-  })
+  });
+
+/**
+ * A backfill as it was stored, read back: a request stored before seeds were checked against the batch-id
+ * limit (below) is still read, so its backfill is still answered and worked.
+ */
+const StoredBackfillRequest = BackfillFields;
+
+/** `POST /v1/backfills`'s body: also refused when the batch ids its seed names would not fit the audit's limit. */
+export const BackfillRequest = BackfillFields
   // Every day's batch id, backfill-<seed>-<YYYY-MM-DD>, has the same length: one stands for them all.
   .superRefine(({ seed }, ctx) => {
     if (!validSeed(seed)) return; // already named
@@ -207,7 +216,7 @@ export function backfillDayErrors(request: BackfillRequest, requestedAt: Date): 
 
 /** What a backfill was stored with, back as the API shows it; a request that no longer parses is named. */
 function toBackfill(stored: StoredBackfill): Backfill {
-  const request = BackfillRequest.safeParse(stored.request);
+  const request = StoredBackfillRequest.safeParse(stored.request);
   if (!request.success) {
     throw new Error(
       `backfill ${stored.id} holds a request this ingestion cannot read: ${request.error.message}`,

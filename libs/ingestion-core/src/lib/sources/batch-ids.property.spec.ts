@@ -255,3 +255,37 @@ describe('a request whose batch id would not fit', () => {
     expect(touched).toEqual([]);
   });
 });
+
+describe('a backfill stored before its seed was checked against the batch-id limit', () => {
+  it('is still read back and answered (GET /v1/backfills/:id)', async () => {
+    const stored = {
+      id: '3b2f6c1e-4a7d-4c1e-9a55-0d6b2a7e9f10',
+      request: {
+        from: '2026-12-01',
+        to: '2026-12-01',
+        perDay: 1,
+        seed: EMOJI.repeat(100),
+        source: 'synthetic',
+      },
+      status: 'produced' as const,
+      error: null,
+      attempts: 1,
+      requestedAt: new Date('2026-12-02T00:00:00Z'),
+      batches: [
+        { day: '2026-12-01', batchId: `backfill-${EMOJI.repeat(100)}-2026-12-01`, expected: 1, produced: 1 },
+      ],
+    };
+    const store = {
+      owner: 'spec',
+      leaseSeconds: 30,
+      get: async () => stored,
+    } as unknown as BackfillRepository;
+    const { producer } = recordingProducer<RawUserEvent>();
+    const service = new BackfillsService(
+      new IngestUsersUseCase(producer as unknown as EventProducer),
+      () => [],
+      store,
+    );
+    await expect(service.get(stored.id)).resolves.toMatchObject({ id: stored.id, status: 'produced' });
+  });
+});
