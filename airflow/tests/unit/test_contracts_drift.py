@@ -30,8 +30,10 @@ def test_backfill_request_fields_match_ingestion():
     # The backfill request is not (yet) exported to generated/; until it is, read its zod object.
     src = (REPO_ROOT / "libs/ingestion-core/src/lib/backfills/backfills.service.ts").read_text()
     # A strict object since ingestion refuses unknown fields: what the DAG sends must be exactly these.
-    body = re.search(r"BackfillRequest = z\s*\.(?:strictObject|object)\(\{(.*?)\}\)", src, re.S)
-    assert body, "BackfillRequest zod object not found"
+    # `BackfillRequest` refines `BackfillFields`, the object that lists the fields.
+    assert re.search(r"export const BackfillRequest = BackfillFields\b", src), "BackfillRequest is not BackfillFields"
+    body = re.search(r"BackfillFields = z\s*\.(?:strictObject|object)\(\{(.*?)\}\)", src, re.S)
+    assert body, "BackfillFields zod object not found"
     fields = set(re.findall(r"^\s*(\w+):", body.group(1), re.M))
     assert fields == {"from", "to", "perDay", "seed", "source"}
     ids = (REPO_ROOT / "libs/contracts/src/lib/backfills.ts").read_text()
