@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { buildProgram } from './main';
 
 /**
  * Runs the real `sparkflow` command (bin/sparkflow) as a child process with real argv, pipes and exit
@@ -79,4 +80,34 @@ export function closedPort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * `sparkflow <args>` as `main` runs it, in this process, stdout and stderr captured (piped, not a terminal):
+ * what it printed, and what it threw. For unit specs that replace a module with `jest.mock`, which a child
+ * process would not see.
+ */
+export async function runInProcess(
+  args: readonly string[],
+): Promise<{ stdout: string; stderr: string; error?: unknown }> {
+  let stdout = '';
+  let stderr = '';
+  const writes = { out: process.stdout.write, err: process.stderr.write };
+  process.stdout.write = ((s: string | Uint8Array) => (
+    (stdout += String(s)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => (
+    (stderr += String(s)),
+    true
+  )) as typeof process.stderr.write;
+  try {
+    await buildProgram(() => undefined).parseAsync([...args], { from: 'user' });
+    return { stdout, stderr };
+  } catch (error) {
+    return { stdout, stderr, error };
+  } finally {
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+  }
 }

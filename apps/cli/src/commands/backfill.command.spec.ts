@@ -1,6 +1,6 @@
 import { backfillBatchId, type BatchCounts } from '@sparkflow/contracts';
 import { CliError, EXIT, UsageError } from '../errors';
-import { buildProgram } from '../main';
+import { runInProcess } from '../cli-runner';
 import { backfillDays, runProgress, shellWord } from './backfill.command';
 
 jest.mock('node:timers/promises', () => ({ setTimeout: () => Promise.resolve() }));
@@ -57,32 +57,9 @@ function fakeApis(
   return { reads };
 }
 
-async function runBackfill(
-  args: string[],
-  json = true,
-): Promise<{ stdout: string; stderr: string; error?: unknown }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    stdout += String(s);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    stderr += String(s);
-    return true;
-  });
-  try {
-    await buildProgram(() => undefined).parseAsync([...(json ? ['--json'] : []), 'backfill', ...args], {
-      from: 'user',
-    });
-    return { stdout, stderr };
-  } catch (error) {
-    return { stdout, stderr, error };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+/** `sparkflow [--json] backfill <args>` in this process: what it printed, and what it threw. */
+const runBackfill = (args: string[], json = true) =>
+  runInProcess([...(json ? ['--json'] : []), 'backfill', ...args]);
 
 afterEach(() => jest.restoreAllMocks());
 

@@ -1,7 +1,7 @@
 import { SparkflowErrorCode, type DeadLetter } from '@sparkflow/contracts';
 import fc from 'fast-check';
 import type { DeadLetterRecord } from '../kafka/dead-letters';
-import { buildProgram } from '../main';
+import { runInProcess } from '../cli-runner';
 
 /** What users.dlq holds, as `readDeadLetters` finds it. */
 let held: DeadLetterRecord[] = [];
@@ -54,16 +54,9 @@ function letter(i: number, at: number): DeadLetterRecord {
 
 /** `sparkflow <args> --json`: the JSON it printed on stdout. */
 async function json(args: string[]): Promise<unknown> {
-  let stdout = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await buildProgram(() => undefined).parseAsync([...args, '--json'], { from: 'user' });
-    return JSON.parse(stdout);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  const { stdout, error } = await runInProcess([...args, '--json']);
+  if (error) throw error;
+  return JSON.parse(stdout);
 }
 
 describe('dlq list and dlq stats on a topic holding some dead letters more than once', () => {

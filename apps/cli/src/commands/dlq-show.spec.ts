@@ -1,7 +1,7 @@
 import { SparkflowErrorCode, type DeadLetter } from '@sparkflow/contracts';
 import fc from 'fast-check';
 import type { DeadLetterRecord } from '../kafka/dead-letters';
-import { buildProgram } from '../main';
+import { runInProcess } from '../cli-runner';
 
 const ID = '3f0c2a9e-8d1b-4c5e-9a7f-2b6d4e8c1a03';
 
@@ -49,22 +49,7 @@ const REASONS: DeadLetter['reasons'] = [
   { code: SparkflowErrorCode.SchemaInvalid, path: 'email', message: 'not an e-mail address' },
 ];
 
-/** `sparkflow <args>` as `main` runs it, stdout piped: what it printed, and what it threw. */
-async function run(args: string[]): Promise<{ stdout: string; stderr: string; error?: unknown }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    await buildProgram(() => undefined).parseAsync(args, { from: 'user' });
-    return { stdout, stderr };
-  } catch (error) {
-    return { stdout, stderr, error };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runInProcess;
 
 const showOriginal = async (original: Buffer) => {
   held = deadLetterOf(original);
