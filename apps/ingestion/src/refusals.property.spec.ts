@@ -48,6 +48,13 @@ const pushHeaders = (): fc.Arbitrary<Record<string, string>> =>
     )
     .map((headers) => ({ 'x-api-key': 'dev-ingestion-key', ...headers }));
 
+/** A producer Kafka acknowledges at once: these specs look at what ingestion answers, not at what it sends. */
+const acceptingProducer = {
+  connect: async () => undefined,
+  disconnect: async () => undefined,
+  send: async () => [],
+};
+
 /**
  * Whatever a push holds, each refusal ingestion answers is in the one error model (`libs/errors`): a code
  * whose status is the one answered, and reasons each with a code, a message and a path.
@@ -57,14 +64,9 @@ describe('every refusal of POST /v1/users', () => {
   let url: string;
 
   beforeAll(async () => {
-    const producer = {
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      send: async () => [],
-    };
     // Room for one person above INGESTION_MAX_PERSON_BYTES (256 KB), so ingestion's own 413 is reached too.
     let base: string;
-    ({ app, base } = await listenIngestion([[EventProducer, producer]], '2mb'));
+    ({ app, base } = await listenIngestion([[EventProducer, acceptingProducer]], '2mb'));
     url = `${base}/v1/users`;
   });
   afterAll(() => app.close());
@@ -225,13 +227,8 @@ describe('a push Node cannot read', () => {
   let port: number;
 
   beforeAll(async () => {
-    const producer = {
-      connect: async () => undefined,
-      disconnect: async () => undefined,
-      send: async () => [],
-    };
     let base: string;
-    ({ app, base } = await listenIngestion([[EventProducer, producer]], '64kb'));
+    ({ app, base } = await listenIngestion([[EventProducer, acceptingProducer]], '64kb'));
     port = Number(new URL(base).port);
   });
   afterAll(() => app.close());
