@@ -129,9 +129,9 @@ export type KeyRefusal =
  * Claims `scope` in `keys` with `proposed`, as `POST /v1/users` and `POST /v1/backfills` both do: the entry
  * that stands (the proposal for the first request under the key), or the refusal to answer — 422 naming
  * the header when the key was used for another body (one whose digest is neither `proposed.bodySha256` nor
- * one of `formerDigests`, this body's digests in the forms keys stored earlier held: `formerBodyDigest`), 503 with Retry-After naming the store when it did not
- * answer (or none is configured), so nothing is done without the key checked. `what` names the request in
- * the messages ("push", "backfill").
+ * one of `formerDigests`, this body's digests in the forms keys stored earlier held: `formerBodyDigest`),
+ * 503 with Retry-After naming the store when it did not answer (or none is configured), so nothing is done
+ * without the key checked. `what` names the request in the messages ("push", "backfill").
  */
 export async function claimIdempotencyKey(
   keys: KeyedPushStore | undefined,
