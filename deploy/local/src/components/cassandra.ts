@@ -5,6 +5,7 @@ import { Client, auth, policies } from 'cassandra-driver';
 import {
   cqlIdentifier,
   cqlMap,
+  cqlPortOf,
   cqlString,
   keyspaceReplication,
   migrateKeyspace,
@@ -76,6 +77,8 @@ function client(cfg: StackConfig, user: string, password: string, onlyNode?: num
   const contactPoints = onlyNode ? [`${nodeHost(onlyNode)}:${cfg.CASSANDRA_PORT}`] : all;
   return new Client({
     contactPoints,
+    // The port the nodes learnt from peers are reached at: the cluster's, never another stack's 9042.
+    protocolOptions: { port: cqlPortOf(contactPoints) },
     localDataCenter: LOCAL_DATA_CENTER,
     ...(onlyNode && {
       policies: {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { auth, Client as DriverClient, types, type Client } from 'cassandra-driver';
 import { cassandraConnection, integrationSettings } from '@sparkflow/testing';
-import { createCassandraClient } from './cassandra-client';
-import { cqlIdentifier, cqlString } from './cql-migrations';
+import { cassandraReady, createCassandraClient } from './cassandra-client';
+import { cqlIdentifier, cqlMap, cqlString, keyspaceReplication, migrateKeyspace } from './cql-migrations';
 
 const s = integrationSettings();
 
@@ -91,5 +91,54 @@ describe('role statements on the local stack, as its superuser', () => {
     } finally {
       await admin.execute(`DROP ROLE IF EXISTS ${cqlIdentifier(name)}`).finally(() => admin.shutdown());
     }
+  });
+});
+
+describe('a keyspace with more copies than the stack has nodes (one)', () => {
+  const connection = cassandraConnection(s);
+  const keyspace = `sparkflow_it_rf_${randomUUID().slice(0, 8)}`;
+  const asAdmin = (ks?: string) =>
+    createCassandraClient({
+      ...connection,
+      keyspace: ks,
+      username: s.CASSANDRA_ADMIN_USER,
+      password: s.CASSANDRA_ADMIN_PASSWORD,
+    });
+  let admin: Client;
+  beforeAll(async () => {
+    admin = asAdmin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).finally(() => admin.shutdown());
+  });
+
+  it('is refused by the migration, naming the factor and the nodes, before any keyspace is made', async () => {
+    await expect(
+      migrateKeyspace(admin, keyspace, { replicationFactor: 3, dataCenter: connection.localDataCenter }),
+    ).rejects.toThrow(`replication factor 3 for keyspace ${keyspace} is more than the 1 node(s)`);
+    const made = await admin.execute(
+      'SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?',
+      [keyspace],
+    );
+    expect(made.rowLength).toBe(0);
+  });
+
+  it("makes persistence's readiness check fail, where the application keyspace's passes", async () => {
+    await expect(cassandraReady(admin)()).rejects.toThrow(); // no keyspace chosen: no `users` to read
+    const app = createCassandraClient(connection);
+    await app.connect();
+    await expect(cassandraReady(app)().finally(() => app.shutdown())).resolves.toBeDefined();
+
+    // Made by hand, as an operator's ALTER would leave it: Cassandra only warns.
+    await admin.execute(
+      `CREATE KEYSPACE ${keyspace} WITH replication = ${cqlMap(keyspaceReplication(3, connection.localDataCenter))}`,
+    );
+    await admin.execute(`CREATE TABLE ${keyspace}.users (user_id uuid PRIMARY KEY)`);
+    const overReplicated = asAdmin(keyspace);
+    await overReplicated.connect();
+    await expect(cassandraReady(overReplicated)().finally(() => overReplicated.shutdown())).rejects.toThrow(
+      /replicas|Cannot achieve consistency/i,
+    );
   });
 });

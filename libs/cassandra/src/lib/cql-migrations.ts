@@ -81,6 +81,24 @@ export const sameReplication = (a: Record<string, string>, b: Record<string, str
   Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v);
 
 /**
+ * Refuses a replication factor above the nodes the client knows of in the data centre (all of them without
+ * one): Cassandra only warns, and then refuses every read and write at LOCAL_QUORUM until it is altered back.
+ */
+function refuseMoreCopiesThanNodes(
+  client: Pick<Client, 'hosts'>,
+  keyspace: string,
+  replicationFactor: number,
+  dataCenter?: string,
+): void {
+  const nodes = client.hosts.values().filter((h) => !dataCenter || h.datacenter === dataCenter).length;
+  if (replicationFactor > nodes) {
+    throw new Error(
+      `replication factor ${replicationFactor} for keyspace ${keyspace} is more than the ${nodes} node(s) ${dataCenter ? `of data centre ${dataCenter} ` : ''}the cluster has: every read and write at LOCAL_QUORUM would fail`,
+    );
+  }
+}
+
+/**
  * Creates the keyspace if needed (or alters its replication when it differs) and applies, in order, the migrations the keyspace has not seen.
  * A migration whose file changed after it was applied is an error: history is append-only.
  * The client must be connected as a role allowed to create tables (the stack's admin role).
@@ -92,7 +110,9 @@ export async function migrateKeyspace(
 ): Promise<string[]> {
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(keyspace)) throw new Error(`invalid keyspace name "${keyspace}"`);
   const done: string[] = [];
-  const replication = keyspaceReplication(options.replicationFactor ?? 1, options.dataCenter);
+  const replicationFactor = options.replicationFactor ?? 1;
+  refuseMoreCopiesThanNodes(client, keyspace, replicationFactor, options.dataCenter);
+  const replication = keyspaceReplication(replicationFactor, options.dataCenter);
   const current = await client.execute(
     'SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?',
     [keyspace],
