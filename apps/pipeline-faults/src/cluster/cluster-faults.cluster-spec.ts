@@ -27,6 +27,7 @@ import {
   SPARKFLOW_CLI,
   clusterSettings,
 } from './cluster-stack';
+import { elapsedLog } from './elapsed-log';
 
 /**
  * The cluster topology's promise, on a real three-broker, three-node cluster with two replicas of every
@@ -58,9 +59,10 @@ const AUDIT = `http://127.0.0.1:${s.AUDIT_HTTP_PORT}`;
 const ingestHeaders = { 'content-type': 'application/json', 'x-api-key': s.INGESTION_API_KEYS.split(',')[0] };
 const kafka = new Kafka({ clientId: 'cluster-faults', ...kafkaConnection(s), logLevel: logLevel.NOTHING });
 const log: string[] = [];
+const print = elapsedLog();
 const note = (line: string) => {
   log.push(`${new Date().toISOString()} ${line}`);
-  console.log(line);
+  print(line);
 };
 const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
 const execFileAsync = promisify(execFile);
@@ -181,6 +183,7 @@ async function waitFor<T>(
 const startedAt = new Date();
 
 beforeAll(() => {
+  note(`stack up --topology cluster ${CLUSTER_COMPONENTS.join(' ')}`);
   note(
     stack('up', '--topology', 'cluster', ...CLUSTER_COMPONENTS)
       .trim()
@@ -200,7 +203,9 @@ afterAll(() => {
     console.log(`The brokers' logs could not be read: ${(error as Error).message}`);
   } finally {
     // The two cores go back to whatever runs next.
+    note('stack down');
     stack('down');
+    note('cluster stopped');
   }
 });
 
@@ -313,6 +318,7 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
         ),
       ),
     ];
+    note(`comparing ${people.length} people with Cassandra`);
     const client = createCassandraClient(cassandraConnection(s));
     await client.connect();
     const { present, differences } = await compareStoredUsers(client, people, {
@@ -335,6 +341,8 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
     ]) {
       expect({ group, lag: await lagOf(group, topic) }).toEqual({ group, lag: 0 });
     }
+
+    note('no group has lag');
 
     // Every node and replica answers again (the killed replicas came back through their supervisors).
     stack('up', ...CLUSTER_COMPONENTS);

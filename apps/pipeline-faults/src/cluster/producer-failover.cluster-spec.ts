@@ -11,6 +11,7 @@ import {
 import { readTopicToEnd, uniqueName } from '@sparkflow/testing';
 import { kill9, stackWith } from '../stack-control';
 import { CLUSTER_ENV, CLUSTER_HOME, clusterSettings } from './cluster-stack';
+import { elapsedLog } from './elapsed-log';
 
 /**
  * The producer's promise through a broker failover, on the cluster's three real brokers: every record
@@ -24,6 +25,7 @@ const s = clusterSettings();
 const SENDERS = 4;
 const CHUNK = 500;
 const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
+const note = elapsedLog();
 const kafka = createKafka(
   {
     brokers: s.KAFKA_BROKERS.split(','),
@@ -60,11 +62,15 @@ async function idsIn(topic: string): Promise<{ ids: Set<string>; records: number
 }
 
 beforeAll(() => {
+  note('stack up --topology cluster kafka');
   stack('up', '--topology', 'cluster', 'kafka');
+  note('three brokers up');
 });
 
 afterAll(() => {
+  note('stack down');
   stack('down');
+  note('cluster stopped');
 });
 
 describe.each<KafkaProducerClient>(['kafkajs', 'platformatic'])(
@@ -103,19 +109,20 @@ describe.each<KafkaProducerClient>(['kafkajs', 'platformatic'])(
       await sleep(3000);
       const pid = await kill9(CLUSTER_HOME, 'kafka-2');
       killed = true;
-      console.log(`${client}: kill -9 kafka-2 (pid ${pid}) with ${acknowledged.length} records acknowledged`);
+      note(`${client}: kill -9 kafka-2 (pid ${pid}) with ${acknowledged.length} records acknowledged`);
       // Past the broker session timeout, so the controller moves kafka-2's partitions to the others.
       await sleep(20_000);
       stack('up', 'kafka-2');
-      console.log('kafka-2 back');
+      note('kafka-2 back');
       await sleep(5000);
       stop = true;
       await Promise.all(senders);
       await producer.disconnect();
+      note(`${client}: load stopped, reading ${topic} to its end`);
 
       const present = await idsIn(topic);
       const missing = acknowledged.filter((id) => !present.ids.has(id));
-      console.log(
+      note(
         `${client}: ${acknowledged.length} acknowledged (${sendsAfterKill} sends after the kill), ` +
           `${failures.length} sends failed, ${resends} sends repeated for partitions left unanswered, ` +
           `${present.records - present.ids.size} records written twice, ` +

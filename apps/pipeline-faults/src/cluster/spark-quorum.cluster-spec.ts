@@ -9,6 +9,7 @@ import { CASSANDRA_CONSISTENCY, createCassandraClient } from '@sparkflow/cassand
 import { cassandraConnection, pgClientConfig, uniqueName } from '@sparkflow/testing';
 import { stackWith } from '../stack-control';
 import { CLUSTER_ENV, clusterSettings } from './cluster-stack';
+import { elapsedLog } from './elapsed-log';
 
 /**
  * The daily Spark aggregation on the cluster topology counts every person written at LOCAL_QUORUM, when one
@@ -23,6 +24,7 @@ const SUBMIT = join(REPO, 'spark-jobs', 'scripts', 'submit-job.sh');
 const s = clusterSettings();
 const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
 const execFileAsync = promisify(execFile);
+const note = elapsedLog();
 
 /**
  * Thirty partitions of the day, one per country. Each token range is read from one replica, chosen by the
@@ -93,11 +95,15 @@ function clientWithoutNodeOne(): Client {
 }
 
 beforeAll(() => {
+  note('stack up --topology cluster cassandra postgres');
   stack('up', '--topology', 'cluster', 'cassandra', 'postgres');
+  note('three Cassandra nodes and PostgreSQL up');
 });
 
 afterAll(() => {
+  note('stack down');
   stack('down');
+  note('cluster stopped');
 });
 
 describe('the daily Spark aggregation on three Cassandra nodes', () => {
@@ -108,12 +114,14 @@ describe('the daily Spark aggregation on three Cassandra nodes', () => {
       // A day no earlier run of this home wrote in these countries.
       let day = dayOf(uniqueName('spark-quorum'));
       while (!none(await rowsByCountry(quorum, day))) day = nextDay(day);
+      note(`day ${day}`);
 
       // cassandra-1 misses the day's writes: down while they are made, and the others do not hand it the
       // hints they write for it.
       stack('nodetool', 'cassandra-2', 'pausehandoff');
       stack('nodetool', 'cassandra-3', 'pausehandoff');
       stack('down', 'cassandra-1');
+      note('cassandra-1 stopped, handoff paused on the others');
       const writer = clientWithoutNodeOne();
       await writer.connect();
       try {
@@ -137,7 +145,9 @@ describe('the daily Spark aggregation on three Cassandra nodes', () => {
       } finally {
         await writer.shutdown();
       }
+      note(`${COUNTRIES.length * PER_COUNTRY} rows written without cassandra-1`);
       stack('up', 'cassandra-1');
+      note('cassandra-1 back');
       // Nothing has given cassandra-1 the day's rows: the hints the others may hold wait, no repair runs,
       // and there is no read of the day before the job's (a quorum read that met cassandra-1 would repair
       // its copy of the partition).
@@ -150,6 +160,7 @@ describe('the daily Spark aggregation on three Cassandra nodes', () => {
         maxBuffer: 64 << 20,
         timeout: 15 * 60_000,
       });
+      note('daily_user_aggregates done');
 
       const written = Object.fromEntries(COUNTRIES.map((c) => [c, PER_COUNTRY]));
       expect(await countedByCountry(day)).toEqual(written);
