@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +15,24 @@ export function stackWith(env: NodeJS.ProcessEnv, ...args: string[]): string {
   const run = spawnSync('bash', [join(REPO, 'deploy/local/bin/stack'), ...args], { encoding: 'utf8', env });
   if (run.status !== 0) throw new Error(`stack ${args.join(' ')} failed:\n${run.stdout}${run.stderr}`);
   return run.stdout;
+}
+
+/**
+ * The same, without holding up the test's own work while it runs (starting a Cassandra node takes minutes):
+ * resolves with its output once the command is done.
+ */
+export function stackWithAsync(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      'bash',
+      [join(REPO, 'deploy/local/bin/stack'), ...args],
+      { encoding: 'utf8', env, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`stack ${args.join(' ')} failed:\n${stdout}${stderr}`));
+        else resolvePromise(stdout);
+      },
+    );
+  });
 }
 
 function statusOf(pid: number): string {
