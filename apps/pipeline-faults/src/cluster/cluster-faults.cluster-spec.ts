@@ -381,12 +381,21 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
       () => ledWithout(1, [TOPICS.usersRaw, '__consumer_offsets']),
       (moved) => moved,
     );
+    // The three commands at once, as three operators would run them: each is a process of its own.
     const someone = people[Math.floor(people.length / 2)].user.login.uuid;
-    const user = await sparkflow<{ cassandra: { user_id: string } | null; history: { outcome: string }[] }>(
-      'users',
-      'get',
-      someone,
-    );
+    const [user, raw, last] = await Promise.all([
+      sparkflow<{ cassandra: { user_id: string } | null; history: { outcome: string }[] }>(
+        'users',
+        'get',
+        someone,
+      ),
+      sparkflow<{ partitions: number; groups: { groupId: string; lag: number }[] }>(
+        'topics',
+        'describe',
+        TOPICS.usersRaw,
+      ),
+      sparkflow<{ complete: boolean; persisted: number }>('batches', 'get', batchIds[BATCHES - 1]),
+    ]);
     expect({
       row: user.cassandra?.user_id,
       persisted: user.history.some((e) => e.outcome === 'persisted'),
@@ -394,11 +403,6 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
       row: someone,
       persisted: true,
     });
-    const raw = await sparkflow<{ partitions: number; groups: { groupId: string; lag: number }[] }>(
-      'topics',
-      'describe',
-      TOPICS.usersRaw,
-    );
     expect({
       partitions: raw.partitions,
       enrichment: raw.groups.find((g) => g.groupId === 'sparkflow-enrichment')?.lag,
@@ -406,11 +410,6 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
       partitions: 6,
       enrichment: 0,
     });
-    const last = await sparkflow<{ complete: boolean; persisted: number }>(
-      'batches',
-      'get',
-      batchIds[BATCHES - 1],
-    );
     expect(last).toMatchObject({ complete: true, persisted: per });
 
     const reports = join(HOME, 'reports');
