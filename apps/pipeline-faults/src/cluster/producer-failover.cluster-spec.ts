@@ -9,7 +9,7 @@ import {
   failureCode,
 } from '@sparkflow/kafka';
 import { readTopicToEnd, uniqueName } from '@sparkflow/testing';
-import { kill9, stackWith } from '../stack-control';
+import { kill9, stackWith, stackWithAsync } from '../stack-control';
 import { CLUSTER_ENV, CLUSTER_HOME, clusterSettings } from './cluster-stack';
 import { elapsedLog } from './elapsed-log';
 
@@ -25,7 +25,11 @@ const s = clusterSettings();
 const SENDERS = 4;
 const CHUNK = 500;
 const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
+/** A `stack` command the senders go on beside (`stack` would hold up the event loop, and with it the load). */
+const stackAsync = (...args: string[]) => stackWithAsync(CLUSTER_ENV, ...args);
 const note = elapsedLog();
+/** kafka-2's node id. */
+const KAFKA_2 = 2;
 const kafka = createKafka(
   {
     brokers: s.KAFKA_BROKERS.split(','),
@@ -61,6 +65,36 @@ async function idsIn(topic: string): Promise<{ ids: Set<string>; records: number
   return { ids: new Set(records.map((r) => String(r.value))), records: records.length };
 }
 
+/** Each partition's leader and in-sync replicas, as the brokers answer now. */
+async function partitionsOf(topic: string): Promise<{ leader: number; isr: number[] }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0].partitions.map((p) => ({ leader: p.leader, isr: p.isr }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until `done` holds, asking every 250 ms; a probe that fails (a broker gone mid-request) is asked
+ * again. Fails after two minutes, naming what it waited for.
+ */
+async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (
+      await Promise.resolve()
+        .then(done)
+        .catch(() => false)
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`${what}: not within two minutes`);
+    await sleep(250);
+  }
+}
+
 beforeAll(() => {
   note('stack up --topology cluster kafka');
   stack('up', '--topology', 'cluster', 'kafka');
@@ -86,6 +120,7 @@ describe.each<KafkaProducerClient>(['kafkajs', 'platformatic'])(
       const producer = new EventProducer(kafka, { client, warn: () => void resends++ });
       const acknowledged: string[] = [];
       const failures: string[] = [];
+      let sends = 0;
       let sendsAfterKill = 0;
       let killed = false;
       let stop = false;
@@ -98,6 +133,7 @@ describe.each<KafkaProducerClient>(['kafkajs', 'platformatic'])(
               ids.map((id) => ({ key: id, value: id })),
             );
             acknowledged.push(...ids);
+            sends++;
             if (killed) sendsAfterKill++;
           } catch (err) {
             failures.push(`${failureCode(err)}: ${(err as Error).message}`);
@@ -105,19 +141,37 @@ describe.each<KafkaProducerClient>(['kafkajs', 'platformatic'])(
         }
       };
       const senders = Array.from({ length: SENDERS }, sender);
+      // Until as many more sends as there are senders were acknowledged: the load goes on through each step.
+      const moreSends = () => {
+        const from = sends;
+        return until(`${SENDERS} more sends acknowledged`, () => sends >= from + SENDERS);
+      };
 
-      await sleep(3000);
-      const pid = await kill9(CLUSTER_HOME, 'kafka-2');
-      killed = true;
-      note(`${client}: kill -9 kafka-2 (pid ${pid}) with ${acknowledged.length} records acknowledged`);
-      // Past the broker session timeout, so the controller moves kafka-2's partitions to the others.
-      await sleep(20_000);
-      stack('up', 'kafka-2');
-      note('kafka-2 back');
-      await sleep(5000);
-      stop = true;
-      await Promise.all(senders);
-      await producer.disconnect();
+      try {
+        await moreSends();
+        const pid = await kill9(CLUSTER_HOME, 'kafka-2');
+        killed = true;
+        note(`${client}: kill -9 kafka-2 (pid ${pid}) with ${acknowledged.length} records acknowledged`);
+        // Past the broker session timeout the controller moves kafka-2's partitions to the others; the
+        // senders go on to the new leaders.
+        await until('no partition led by kafka-2', async () =>
+          (await partitionsOf(topic)).every((p) => p.leader >= 0 && p.leader !== KAFKA_2),
+        );
+        note(`${client}: kafka-2's partitions led by the others`);
+        await moreSends();
+        // Restarted under the load, which goes on until kafka-2 has caught up (back in every partition's ISR).
+        await stackAsync('up', 'kafka-2');
+        note('kafka-2 back');
+        await until('kafka-2 in every ISR', async () =>
+          (await partitionsOf(topic)).every((p) => p.isr.includes(KAFKA_2)),
+        );
+        note(`${client}: kafka-2 in every partition's ISR`);
+        await moreSends();
+      } finally {
+        stop = true;
+        await Promise.all(senders);
+        await producer.disconnect();
+      }
       note(`${client}: load stopped, reading ${topic} to its end`);
 
       const present = await idsIn(topic);
