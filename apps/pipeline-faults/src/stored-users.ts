@@ -19,6 +19,12 @@ export interface CellDifference {
   expected: unknown;
 }
 
+/** When the run was, in ms since the epoch: a stored row's event time must fall within it. */
+export interface RunWindow {
+  from: number;
+  to: number;
+}
+
 /** Keys per read: each one is a quorum read on two of three nodes, which a busy two-core machine can time out. */
 const PAGE = 50;
 const READS_IN_FLIGHT = 4;
@@ -50,11 +56,7 @@ const readPage = (client: Client, ids: string[]) =>
  * error of the read; so is a row of someone the run did not send, unless `others` passes them over (a read
  * of the whole table meets other runs' people).
  */
-function storedUsersCheck(
-  people: readonly SentPerson[],
-  run: { from: number; to: number },
-  others: 'error' | 'pass over',
-) {
+function storedUsersCheck(people: readonly SentPerson[], run: RunWindow, others: 'error' | 'pass over') {
   const byId = new Map(people.map((p) => [p.user.login.uuid.toLowerCase(), p]));
   const met = new Set<string>();
   const differences: CellDifference[] = [];
@@ -89,7 +91,7 @@ function storedUsersCheck(
         }
       }
     },
-    result: () => ({ present: met.size, differences }),
+    result: (): { present: number; differences: CellDifference[] } => ({ present: met.size, differences }),
   };
 }
 
@@ -97,11 +99,7 @@ function storedUsersCheck(
  * Reads every sent person's row from Cassandra by key (at the clients' LOCAL_QUORUM) and compares every
  * column with what a run without faults stores (`storedUsersCheck`). For a table other runs share.
  */
-export async function compareStoredUsers(
-  client: Client,
-  people: readonly SentPerson[],
-  run: { from: number; to: number },
-): Promise<{ present: number; differences: CellDifference[] }> {
+export async function compareStoredUsers(client: Client, people: readonly SentPerson[], run: RunWindow) {
   const stored = storedUsersCheck(people, run, 'error');
   const { ids } = stored;
   const pages = Array.from({ length: Math.ceil(ids.length / PAGE) }, (_, p) =>
@@ -144,11 +142,7 @@ const RANGE_READ = 'SELECT * FROM users WHERE token(user_id) > ? AND token(user_
  * a read by key is one per person, so 60,000 people take seconds, not minutes. For a keyspace that only
  * the test's own runs write (the cluster's own home): every row is read, another run's passed over.
  */
-export async function compareWholeTable(
-  client: Client,
-  people: readonly SentPerson[],
-  run: { from: number; to: number },
-): Promise<{ present: number; differences: CellDifference[] }> {
+export async function compareWholeTable(client: Client, people: readonly SentPerson[], run: RunWindow) {
   const stored = storedUsersCheck(people, run, 'pass over');
   const queue = tokenRanges(RANGES);
   const reader = async () => {
