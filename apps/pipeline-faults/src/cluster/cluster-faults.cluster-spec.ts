@@ -6,14 +6,12 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import { type BatchCounts, TOPICS } from '@sparkflow/contracts';
-import { createCassandraClient } from '@sparkflow/cassandra';
 import { groupLag } from '@sparkflow/kafka';
 import { type Backfill, backfillBatchId, backfillEventId, daysBetween } from '@sparkflow/ingestion-core';
 import { generateUsers } from '@sparkflow/sources';
 import {
   auditHeaders,
   brokerLogDigest,
-  cassandraConnection,
   kafkaConnection,
   pgClientConfig,
   uniqueName,
@@ -25,6 +23,7 @@ import {
   CLUSTER_ENV,
   CLUSTER_HOME as HOME,
   SPARKFLOW_CLI,
+  clusterCassandraClient,
   clusterSettings,
 } from './cluster-stack';
 import { elapsedLog } from './elapsed-log';
@@ -340,7 +339,7 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
       ),
     ];
     note(`comparing ${people.length} people with Cassandra`);
-    const client = createCassandraClient(cassandraConnection(s));
+    const client = clusterCassandraClient();
     await client.connect();
     const { present, differences } = await compareWholeTable(client, people, {
       from: started,

@@ -1,5 +1,12 @@
 import { join, resolve } from 'node:path';
-import { CLUSTER_PIPELINE_COMPONENTS, integrationSettings, ownClusterEnv } from '@sparkflow/testing';
+import { Client, auth, policies } from 'cassandra-driver';
+import { CASSANDRA_CONSISTENCY, CASSANDRA_SERIAL_CONSISTENCY } from '@sparkflow/cassandra';
+import {
+  CLUSTER_PIPELINE_COMPONENTS,
+  cassandraConnection,
+  integrationSettings,
+  ownClusterEnv,
+} from '@sparkflow/testing';
 
 const REPO = resolve(__dirname, '..', '..', '..', '..');
 
@@ -19,3 +26,33 @@ export const clusterSettings = () => integrationSettings(CLUSTER_ENV);
 
 /** What the fault test needs of the cluster. */
 export const CLUSTER_COMPONENTS = CLUSTER_PIPELINE_COMPONENTS;
+
+/**
+ * The tests' own Cassandra client of the cluster, as `createCassandraClient` makes one (LOCAL_QUORUM,
+ * prepared statements), and told the cluster's port: the driver reaches each node it learns of from a
+ * node's peers at `protocolOptions.port`, 9042 unless told, not at the contact points' port. Without it a
+ * client whose first node was cassandra-2 or -3 took 127.0.0.1:9042 for cassandra-1: refused in CI (each
+ * request then went to the one node it had), and on a machine where the single-node stack runs, that
+ * stack's own Cassandra, which answered. Given `only`, the client sends nothing to the other nodes.
+ */
+export function clusterCassandraClient(only?: (contactPoint: string) => boolean): Client {
+  const c = cassandraConnection(clusterSettings());
+  const contactPoints = only ? c.contactPoints.filter(only) : c.contactPoints;
+  const nearest = new policies.loadBalancing.DCAwareRoundRobinPolicy(c.localDataCenter);
+  return new Client({
+    contactPoints,
+    localDataCenter: c.localDataCenter,
+    keyspace: c.keyspace,
+    authProvider: new auth.PlainTextAuthProvider(c.username, c.password),
+    protocolOptions: { port: Number(CLUSTER_ENV['CASSANDRA_PORT']) },
+    socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
+    queryOptions: {
+      prepare: true,
+      consistency: CASSANDRA_CONSISTENCY,
+      serialConsistency: CASSANDRA_SERIAL_CONSISTENCY,
+    },
+    ...(only && {
+      policies: { loadBalancing: new policies.loadBalancing.AllowListPolicy(nearest, contactPoints) },
+    }),
+  });
+}

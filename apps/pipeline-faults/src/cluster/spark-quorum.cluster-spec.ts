@@ -3,12 +3,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client as PgClient } from 'pg';
-import { Client, auth, policies, types } from 'cassandra-driver';
+import { type Client, types } from 'cassandra-driver';
 import { localNodeHost } from '@sparkflow/contracts';
-import { CASSANDRA_CONSISTENCY, createCassandraClient } from '@sparkflow/cassandra';
-import { cassandraConnection, pgClientConfig, uniqueName } from '@sparkflow/testing';
+import { pgClientConfig, uniqueName } from '@sparkflow/testing';
 import { stackWith } from '../stack-control';
-import { CLUSTER_ENV, clusterSettings } from './cluster-stack';
+import { CLUSTER_ENV, clusterCassandraClient, clusterSettings } from './cluster-stack';
 import { elapsedLog } from './elapsed-log';
 
 /**
@@ -72,28 +71,6 @@ async function countedByCountry(day: string): Promise<Record<string, number>> {
   }
 }
 
-/**
- * A client of cassandra-2 and cassandra-3 alone, at LOCAL_QUORUM: it never sends a request to cassandra-1,
- * so its writes need not wait for the driver to notice the node stopped.
- */
-function clientWithoutNodeOne(): Client {
-  const c = cassandraConnection(s);
-  const others = c.contactPoints.filter((p) => !p.startsWith(`${localNodeHost(1)}:`));
-  return new Client({
-    contactPoints: others,
-    localDataCenter: c.localDataCenter,
-    keyspace: c.keyspace,
-    authProvider: new auth.PlainTextAuthProvider(c.username, c.password),
-    policies: {
-      loadBalancing: new policies.loadBalancing.AllowListPolicy(
-        new policies.loadBalancing.DCAwareRoundRobinPolicy(c.localDataCenter),
-        others,
-      ),
-    },
-    queryOptions: { consistency: CASSANDRA_CONSISTENCY, prepare: true },
-  });
-}
-
 beforeAll(() => {
   note('stack up --topology cluster cassandra postgres');
   stack('up', '--topology', 'cluster', 'cassandra', 'postgres');
@@ -108,7 +85,7 @@ afterAll(() => {
 
 describe('the daily Spark aggregation on three Cassandra nodes', () => {
   it('counts every person written at LOCAL_QUORUM while a node that missed them is back', async () => {
-    const quorum = createCassandraClient(cassandraConnection(s));
+    const quorum = clusterCassandraClient();
     await quorum.connect();
     try {
       // A day no earlier run of this home wrote in these countries.
@@ -122,7 +99,9 @@ describe('the daily Spark aggregation on three Cassandra nodes', () => {
       stack('nodetool', 'cassandra-3', 'pausehandoff');
       stack('down', 'cassandra-1');
       note('cassandra-1 stopped, handoff paused on the others');
-      const writer = clientWithoutNodeOne();
+      // A client of cassandra-2 and cassandra-3 alone: it never sends a request to cassandra-1, so its
+      // writes need not wait for the driver to notice the node stopped.
+      const writer = clusterCassandraClient((p) => !p.startsWith(`${localNodeHost(1)}:`));
       await writer.connect();
       try {
         for (const country of COUNTRIES) {
