@@ -6,7 +6,7 @@ import { Client as PgClient } from 'pg';
 import { type Client, types } from 'cassandra-driver';
 import { localNodeHost } from '@sparkflow/contracts';
 import { pgClientConfig, uniqueName } from '@sparkflow/testing';
-import { stackWith } from '../stack-control';
+import { stackWith, stackWithAsync } from '../stack-control';
 import { CLUSTER_ENV, clusterCassandraClient, clusterSettings } from './cluster-stack';
 import { elapsedLog } from './elapsed-log';
 
@@ -22,6 +22,7 @@ const REPO = resolve(__dirname, '..', '..', '..', '..');
 const SUBMIT = join(REPO, 'spark-jobs', 'scripts', 'submit-job.sh');
 const s = clusterSettings();
 const stack = (...args: string[]) => stackWith(CLUSTER_ENV, ...args);
+const stackAsync = (...args: string[]) => stackWithAsync(CLUSTER_ENV, ...args);
 const execFileAsync = promisify(execFile);
 const note = elapsedLog();
 
@@ -95,8 +96,11 @@ describe('the daily Spark aggregation on three Cassandra nodes', () => {
 
       // cassandra-1 misses the day's writes: down while they are made, and the others do not hand it the
       // hints they write for it.
-      stack('nodetool', 'cassandra-2', 'pausehandoff');
-      stack('nodetool', 'cassandra-3', 'pausehandoff');
+      // Both at once: each nodetool is a JVM of its own.
+      await Promise.all([
+        stackAsync('nodetool', 'cassandra-2', 'pausehandoff'),
+        stackAsync('nodetool', 'cassandra-3', 'pausehandoff'),
+      ]);
       stack('down', 'cassandra-1');
       note('cassandra-1 stopped, handoff paused on the others');
       // A client of cassandra-2 and cassandra-3 alone: it never sends a request to cassandra-1, so its
