@@ -101,8 +101,9 @@ describe('the daily Spark aggregation on three Cassandra nodes', () => {
         stackAsync('nodetool', 'cassandra-2', 'pausehandoff'),
         stackAsync('nodetool', 'cassandra-3', 'pausehandoff'),
       ]);
+      note('handoff paused on cassandra-2 and cassandra-3');
       stack('down', 'cassandra-1');
-      note('cassandra-1 stopped, handoff paused on the others');
+      note('cassandra-1 stopped');
       // A client of cassandra-2 and cassandra-3 alone: it never sends a request to cassandra-1, so its
       // writes need not wait for the driver to notice the node stopped.
       const writer = clusterCassandraClient((p) => !p.startsWith(`${localNodeHost(1)}:`));
