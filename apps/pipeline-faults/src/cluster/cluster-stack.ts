@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Client, auth, policies } from 'cassandra-driver';
-import { CASSANDRA_CONSISTENCY, CASSANDRA_SERIAL_CONSISTENCY } from '@sparkflow/cassandra';
+import { CASSANDRA_CONSISTENCY, CASSANDRA_SERIAL_CONSISTENCY, cqlPortOf } from '@sparkflow/cassandra';
 import {
   CLUSTER_PIPELINE_COMPONENTS,
   cassandraConnection,
@@ -29,11 +29,8 @@ export const CLUSTER_COMPONENTS = CLUSTER_PIPELINE_COMPONENTS;
 
 /**
  * The tests' own Cassandra client of the cluster, as `createCassandraClient` makes one (LOCAL_QUORUM,
- * prepared statements), and told the cluster's port: the driver reaches each node it learns of from a
- * node's peers at `protocolOptions.port`, 9042 unless told, not at the contact points' port. Without it a
- * client whose first node was cassandra-2 or -3 took 127.0.0.1:9042 for cassandra-1: refused in CI (each
- * request then went to the one node it had), and on a machine where the single-node stack runs, that
- * stack's own Cassandra, which answered. Given `only`, the client sends nothing to the other nodes.
+ * prepared statements, the other nodes sought at the contact points' port). Given `only`, it sends nothing
+ * to the nodes the filter leaves out.
  */
 export function clusterCassandraClient(only?: (contactPoint: string) => boolean): Client {
   const c = cassandraConnection(clusterSettings());
@@ -44,7 +41,7 @@ export function clusterCassandraClient(only?: (contactPoint: string) => boolean)
     localDataCenter: c.localDataCenter,
     keyspace: c.keyspace,
     authProvider: new auth.PlainTextAuthProvider(c.username, c.password),
-    protocolOptions: { port: Number(CLUSTER_ENV['CASSANDRA_PORT']) },
+    protocolOptions: { port: cqlPortOf(contactPoints) },
     socketOptions: { connectTimeout: 5000, readTimeout: 12000 },
     queryOptions: {
       prepare: true,
