@@ -48,6 +48,11 @@ export enum SparkflowErrorCode {
   HeadersTooLarge = 'HEADERS_TOO_LARGE',
   /** A service reading as many request bodies as it takes at once: an HTTP answer that passes with time. */
   ServiceBusy = 'SERVICE_BUSY',
+  /**
+   * A request the state of what it names rules out (cancelling a backfill that already finished): an HTTP
+   * answer, never a record's failure.
+   */
+  Conflict = 'CONFLICT',
   /** Anything without a code: retried within the attempt budget, then dead-lettered. */
   Unknown = 'UNKNOWN',
 }

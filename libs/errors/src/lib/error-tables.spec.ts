@@ -65,6 +65,7 @@ describe('the error tables', () => {
     expect(httpStatus(SparkflowErrorCode.RequestTimeout)).toBe(408);
     expect(httpStatus(SparkflowErrorCode.MalformedRequest)).toBe(400);
     expect(httpStatus(SparkflowErrorCode.HeadersTooLarge)).toBe(431);
+    expect(httpStatus(SparkflowErrorCode.Conflict)).toBe(409);
   });
 });
 

@@ -3,8 +3,8 @@ import { SparkflowErrorCode, assertNever } from '@sparkflow/contracts';
 /**
  * What a consumer does with a record that failed with a code:
  * - `dead-letter` now: the downstream will never accept it (bad input, a value a database refuses; a
- *   `NOT_FOUND`, `UNAUTHORIZED`, `UNSUPPORTED_MEDIA_TYPE`, `METHOD_NOT_ALLOWED`, `MALFORMED_REQUEST` or
- *   `HEADERS_TOO_LARGE`, an API's answer rather than a record's failure, would be the same again);
+ *   `NOT_FOUND`, `UNAUTHORIZED`, `UNSUPPORTED_MEDIA_TYPE`, `METHOD_NOT_ALLOWED`, `MALFORMED_REQUEST`,
+ *   `HEADERS_TOO_LARGE` or `CONFLICT`, an API's answer rather than a record's failure, would be the same again);
  * - `retry` a few times (`RetryPolicy.maxAttempts`), then dead-letter: the cause is unknown;
  * - `wait`: a dependency is down; retry for up to `RetryPolicy.outageBudgetMs`, since a valid record
  *   must not land on the DLQ because a database restarted (a `RATE_LIMITED` or `SERVICE_BUSY`, an API's
@@ -29,6 +29,7 @@ export function disposition(code: SparkflowErrorCode): Disposition {
     case SparkflowErrorCode.MethodNotAllowed:
     case SparkflowErrorCode.MalformedRequest:
     case SparkflowErrorCode.HeadersTooLarge:
+    case SparkflowErrorCode.Conflict:
       return 'dead-letter';
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
@@ -67,6 +68,8 @@ export function httpStatus(code: SparkflowErrorCode): number {
       return 405;
     case SparkflowErrorCode.RequestTimeout:
       return 408;
+    case SparkflowErrorCode.Conflict:
+      return 409;
     case SparkflowErrorCode.UnsupportedMediaType:
       return 415;
     case SparkflowErrorCode.RateLimited:

@@ -49,8 +49,8 @@ export function stagesJudgingInput(code: SparkflowErrorCode): readonly Stage[] {
     // that found nothing (NOT_FOUND), a request without a valid key (UNAUTHORIZED), a body that is not
     // JSON (UNSUPPORTED_MEDIA_TYPE), one over its key's rate limit (RATE_LIMITED), a method no route takes
     // (METHOD_NOT_ALLOWED), a stalled body (REQUEST_TIMEOUT), a busy service (SERVICE_BUSY) and a request
-    // that is not HTTP the server reads (MALFORMED_REQUEST, HEADERS_TOO_LARGE) are an API's answers, never
-    // a record's dead letter.
+    // that is not HTTP the server reads (MALFORMED_REQUEST, HEADERS_TOO_LARGE) and a request the state of
+    // what it names rules out (CONFLICT) are an API's answers, never a record's dead letter.
     case SparkflowErrorCode.NotFound:
     case SparkflowErrorCode.Unauthorized:
     case SparkflowErrorCode.UnsupportedMediaType:
@@ -60,6 +60,7 @@ export function stagesJudgingInput(code: SparkflowErrorCode): readonly Stage[] {
     case SparkflowErrorCode.ServiceBusy:
     case SparkflowErrorCode.MalformedRequest:
     case SparkflowErrorCode.HeadersTooLarge:
+    case SparkflowErrorCode.Conflict:
     case SparkflowErrorCode.CassandraRejected:
     case SparkflowErrorCode.CassandraUnavailable:
     case SparkflowErrorCode.PostgresUnavailable:
