@@ -43,6 +43,13 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     });
     return id;
   };
+  /** The ids of every backfill `store` takes over, taking until there is none left to take. */
+  const everyBackfillTakenBy = async (store: BackfillStore) => {
+    const taken: string[] = [];
+    for (let claim = await store.claimExpired(); claim; claim = await store.claimExpired())
+      taken.push(claim.id);
+    return taken;
+  };
 
   beforeAll(async () => {
     scratch = await scratchPostgresDatabase('backfill_it', BACKFILL_MIGRATIONS);
@@ -145,11 +152,57 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     });
     expect(await a.recordProgress(id, 0, 1)).toBe(false);
     // Take every backfill there is to take: the failed one is never among them.
-    const b = replica('replica-b');
-    const taken: string[] = [];
-    for (let claim = await b.claimExpired(); claim; claim = await b.claimExpired()) taken.push(claim.id);
-    expect(taken).not.toContain(id);
+    expect(await everyBackfillTakenBy(replica('replica-b'))).not.toContain(id);
     expect(await a.get(id)).toMatchObject({ status: 'failed', leaseOwner: null });
+  });
+
+  it('cancels a running backfill from any replica: nobody takes it over, and its holder records the chunk it had in flight, then nothing', async () => {
+    const a = replica('replica-a');
+    const id = await newBackfill(a);
+    expect(await a.recordProgress(id, 0, 500)).toBe(true);
+    const b = replica('replica-b');
+    expect(await b.cancel(id)).toBe(true);
+    expect(await b.get(id)).toMatchObject({ status: 'cancelled', error: null, leaseUntil: null });
+    // Cancelled again: nothing changes, and the caller is told it was not this call.
+    expect(await a.cancel(id)).toBe(false);
+
+    // The holder's chunk in flight reached Kafka: its progress is kept, and the holder is told to stop.
+    expect(await a.recordProgress(id, 0, 1000)).toBe(false);
+    // Any other replica's progress is not.
+    expect(await b.recordProgress(id, 1, 500)).toBe(false);
+    expect(await a.renew(id)).toBe(false);
+    expect(await a.finish(id, 'produced')).toBe(false);
+    expect(await a.release(id)).toBe(false);
+    expect(await b.get(id)).toMatchObject({
+      status: 'cancelled',
+      leaseUntil: null,
+      batches: [{ produced: 1000 }, { produced: 0 }],
+    });
+
+    // However long after, no replica takes it up again.
+    expect(await everyBackfillTakenBy(replica('replica-c'))).not.toContain(id);
+    expect((await a.get(id))?.status).toBe('cancelled');
+  });
+
+  it('cancels no backfill that ended or does not exist', async () => {
+    const a = replica('replica-a');
+    const [produced, failed] = [await newBackfill(a), await newBackfill(a)];
+    expect(await a.finish(produced, 'produced')).toBe(true);
+    expect(await a.finish(failed, 'failed', 'Kafka refused the batch')).toBe(true);
+    expect(await a.cancel(produced)).toBe(false);
+    expect(await a.cancel(failed)).toBe(false);
+    expect(await a.cancel(randomUUID())).toBe(false);
+    expect((await a.get(produced))?.status).toBe('produced');
+    expect(await a.get(failed)).toMatchObject({ status: 'failed', error: 'Kafka refused the batch' });
+  });
+
+  it('cancels a backfill nobody holds (its replica died) as well', async () => {
+    const a = replica('replica-a');
+    const id = await newBackfill(a);
+    expect(await a.release(id)).toBe(true);
+    expect(await replica('replica-b').cancel(id)).toBe(true);
+    expect(await everyBackfillTakenBy(replica('replica-c'))).not.toContain(id);
+    expect(await a.get(id)).toMatchObject({ status: 'cancelled', leaseOwner: null });
   });
 
   it('never hands a replica back its own lapsed lease: its run of the backfill may still be going', async () => {

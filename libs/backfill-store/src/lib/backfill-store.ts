@@ -12,7 +12,8 @@ export interface StoredBatch {
 export interface StoredBackfill {
   id: string;
   request: unknown;
-  status: 'running' | 'produced' | 'failed';
+  /** `running` until it ends: `produced`, `failed`, or `cancelled` (`cancel`); none of those ever changes. */
+  status: 'running' | 'produced' | 'failed' | 'cancelled';
   error: string | null;
   /** How many times a replica took it up: 1 for its start, one more for each takeover. */
   attempts: number;
@@ -82,14 +83,28 @@ const CLAIM_EXPIRED = `
     ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING id`;
 
-/** Progress and lease renewal in one statement: nothing changes unless this replica still holds the lease. */
+/**
+ * Progress and lease renewal in one statement: nothing changes unless this replica still holds the lease.
+ * A backfill cancelled while this replica held it still takes the progress of the chunk that was in flight
+ * (Kafka acknowledged it), and renews nothing; the statement returns whether the backfill still runs.
+ */
 const RECORD_PROGRESS = `
   WITH lease AS (
-    UPDATE ingestion.backfills SET lease_until = now() + make_interval(secs => $5), updated_at = now()
-    WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id)
+    UPDATE ingestion.backfills SET updated_at = now(),
+      lease_until = CASE WHEN status = 'running' THEN now() + make_interval(secs => $5) END
+    WHERE id = $1 AND lease_owner = $2 AND status IN ('running', 'cancelled') RETURNING id, status)
   UPDATE ingestion.backfill_batches SET produced = greatest(produced, $4)
   WHERE backfill_id = (SELECT id FROM lease) AND position = $3
-  RETURNING backfill_id`;
+  RETURNING (SELECT status FROM lease) = 'running' AS running`;
+
+/**
+ * Ends a running backfill, whoever holds it: no replica takes a cancelled backfill over. Its holder keeps
+ * its name in lease_owner, so the chunk it has in flight is still counted (RECORD_PROGRESS), and it stops
+ * there; nobody's lease on it is live any more.
+ */
+const CANCEL = `
+  UPDATE ingestion.backfills SET status = 'cancelled', lease_until = NULL, updated_at = now()
+  WHERE id = $1 AND status = 'running' RETURNING id`;
 
 const RENEW = `
   UPDATE ingestion.backfills SET lease_until = now() + make_interval(secs => $3), updated_at = now()
@@ -194,9 +209,22 @@ export class BackfillStore {
     return claimed ? this.get(String(claimed['id'])) : null;
   }
 
-  /** Records that batch `position` has `produced` people acknowledged by Kafka; false when the lease is lost. */
+  /**
+   * Records that batch `position` has `produced` people acknowledged by Kafka; false when the lease is lost,
+   * or when the backfill was cancelled (the progress is recorded then, as long as this replica held it).
+   */
   async recordProgress(id: string, position: number, produced: number): Promise<boolean> {
-    return this.changed(RECORD_PROGRESS, [id, this.owner, position, produced, this.leaseSeconds]);
+    const [row] = await this.rows(RECORD_PROGRESS, [id, this.owner, position, produced, this.leaseSeconds]);
+    return row?.['running'] === true;
+  }
+
+  /**
+   * Cancels a running backfill, on whichever replica works it: true when this call cancelled it; false when
+   * it is not running (already cancelled, produced or failed, or not stored). Its holder stops after the
+   * chunk it has in flight, the first time it records progress or renews its lease.
+   */
+  async cancel(id: string): Promise<boolean> {
+    return this.changed(CANCEL, [id]);
   }
 
   /** Extends the lease; false when another replica holds it now. */
@@ -204,6 +232,7 @@ export class BackfillStore {
     return this.changed(RENEW, [id, this.owner, this.leaseSeconds]);
   }
 
+  /** Ends the backfill this replica holds; false when it no longer holds it or it was cancelled. */
   async finish(id: string, status: 'produced' | 'failed', error: string | null = null): Promise<boolean> {
     return this.changed(FINISH, [id, this.owner, status, error]);
   }
