@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { BackfillStore } from '@sparkflow/backfill-store';
+import { BackfillStore, type StoredBackfill } from '@sparkflow/backfill-store';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
 import { refusedBody } from '@sparkflow/testing';
 import { listenIngestion } from './testing/ingestion-app';
@@ -12,6 +12,9 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
   const created: unknown[] = [];
   /** What the backfill store fails `create` with, if anything. */
   let storeFails: Error | null = null;
+  /** The backfills the store holds, by id, as it reads them back. */
+  const stored = new Map<string, StoredBackfill>();
+  const cancels: string[] = [];
 
   beforeAll(async () => {
     const producer = {
@@ -30,7 +33,14 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
         created.push(b);
         return true;
       },
-      get: async () => null,
+      get: async (id: string) => structuredClone(stored.get(id) ?? null),
+      cancel: async (id: string) => {
+        cancels.push(id);
+        const b = stored.get(id);
+        if (b?.status !== 'running') return false;
+        b.status = 'cancelled';
+        return true;
+      },
       claimExpired: async () => null,
       recordProgress: async () => true,
       renew: async () => true,
@@ -53,6 +63,8 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     sent.length = 0;
     created.length = 0;
     storeFails = null;
+    stored.clear();
+    cancels.length = 0;
   });
 
   const send = (route: string, headers: Record<string, string>, body: string | Uint8Array) =>
@@ -193,6 +205,98 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     }
   });
 
+  describe('DELETE /v1/backfills/:id', () => {
+    const ID = '5f0c7d1e-8a43-4b6e-9b0e-3c2a1d4e5f60';
+    const store = (status: StoredBackfill['status'], error: string | null = null) =>
+      stored.set(ID, {
+        id: ID,
+        request: { from: '2026-01-05', to: '2026-01-06', perDay: 1000, seed: 'unit', source: 'synthetic' },
+        status,
+        error,
+        attempts: 1,
+        batches: [
+          { day: '2026-01-05', batchId: 'backfill-unit-2026-01-05', expected: 1000, produced: 1000 },
+          { day: '2026-01-06', batchId: 'backfill-unit-2026-01-06', expected: 1000, produced: 500 },
+        ],
+        leaseOwner: 'spec',
+        leaseUntil: null,
+        requestedAt: new Date('2026-01-07T10:00:00.000Z'),
+      });
+    const call = async (method: string, id: string, key = 'dev-ingestion-key') => {
+      const res = await fetch(`${base}/backfills/${id}`, { method, headers: { 'x-api-key': key } });
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+
+    it('answers 202 with the backfill as GET then shows it, cancelled, its progress kept; again, the same', async () => {
+      store('running');
+      const first = await call('DELETE', ID);
+      expect(first).toEqual({
+        status: 202,
+        body: {
+          id: ID,
+          request: { from: '2026-01-05', to: '2026-01-06', perDay: 1000, seed: 'unit', source: 'synthetic' },
+          status: 'cancelled',
+          attempts: 1,
+          requestedAt: '2026-01-07T10:00:00.000Z',
+          batches: [
+            { day: '2026-01-05', batchId: 'backfill-unit-2026-01-05', expected: 1000, produced: 1000 },
+            { day: '2026-01-06', batchId: 'backfill-unit-2026-01-06', expected: 1000, produced: 500 },
+          ],
+        },
+      });
+      expect(await call('GET', ID)).toEqual({ status: 200, body: first.body });
+      expect(await call('DELETE', ID)).toEqual(first);
+      expect(cancels).toEqual([ID, ID]);
+    });
+
+    it('answers a backfill that already ended 409 CONFLICT naming its state, and leaves it as it was', async () => {
+      for (const [status, error] of [
+        ['produced', null],
+        ['failed', 'gave up after 5 attempts: broker unreachable'],
+      ] as const) {
+        store(status, error);
+        const message = `backfill ${ID} is already ${status}: only a running backfill can be cancelled`;
+        expect(await call('DELETE', ID)).toEqual({
+          status: 409,
+          body: {
+            statusCode: 409,
+            code: 'CONFLICT',
+            message,
+            reasons: [{ code: 'CONFLICT', message, path: 'id' }],
+          },
+        });
+        expect(await call('GET', ID)).toMatchObject({ status: 200, body: { status } });
+      }
+    });
+
+    it('answers an id no backfill has 404 NOT_FOUND naming id, as GET does; a non-UUID never reaches the store', async () => {
+      for (const id of [ID, 'not-a-uuid']) {
+        const message = `no backfill ${id}`;
+        const notFound = {
+          status: 404,
+          body: {
+            statusCode: 404,
+            code: 'NOT_FOUND',
+            message,
+            reasons: [{ code: 'NOT_FOUND', message, path: 'id' }],
+          },
+        };
+        expect(await call('DELETE', id)).toEqual(notFound);
+        expect(await call('GET', id)).toEqual(notFound);
+      }
+      expect(cancels).toEqual([ID]);
+    });
+
+    it('is under the API key as every route: without a valid one, 401 and nothing is cancelled', async () => {
+      store('running');
+      expect(await call('DELETE', ID, 'wrong-key')).toMatchObject({
+        status: 401,
+        body: { code: 'UNAUTHORIZED', reasons: [{ code: 'UNAUTHORIZED', path: 'x-api-key' }] },
+      });
+      expect([cancels, stored.get(ID)?.status]).toEqual([[], 'running']);
+    });
+  });
+
   it("answers a method no route of ingestion's paths takes 405 with Allow, and an unknown path 404", async () => {
     const call = (method: string, path: string) =>
       fetch(`${base}/${path}`, { method, headers: { 'x-api-key': 'dev-ingestion-key' } });
@@ -202,7 +306,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       ['OPTIONS', 'users', 'POST'],
       ['PUT', 'backfills', 'POST'],
       ['GET', 'synthetic', 'POST'],
-      ['DELETE', 'backfills/2026-01-01', 'GET, HEAD'],
+      ['PUT', 'backfills/2026-01-01', 'DELETE, GET, HEAD'],
     ] as const) {
       const res = await call(method, path);
       expect([method, path, res.status, res.headers.get('allow')]).toEqual([method, path, 405, allow]);

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
 import { SparkflowException } from '@sparkflow/errors';
 import {
   BackfillsService,
   IDEMPOTENCY_KEY_HEADER,
+  type Backfill,
   PullUsersUseCase,
   SyntheticUsersUseCase,
   type BodyHeaders,
@@ -60,17 +61,36 @@ export class SourcesController {
 
   /**
    * Answered from PostgreSQL, so every replica answers for every backfill; an id no backfill has is 404
-   * NOT_FOUND naming `id`, in the documented error shape (as the audit answers an absent batch).
+   * NOT_FOUND naming `id`.
    */
   @Get('backfills/:id')
   async progress(@Param('id') id: string) {
-    const backfill = await this.backfills.get(id);
-    if (!backfill) {
-      const message = `no backfill ${id}`;
-      throw new SparkflowException(SparkflowErrorCode.NotFound, message, {
-        reasons: [{ code: SparkflowErrorCode.NotFound, message, path: 'id' }],
-      });
-    }
-    return backfill;
+    return found(id, await this.backfills.get(id));
   }
+
+  /**
+   * Cancels a running backfill, from any replica (ADR 22): 202 with the backfill as `GET` then answers it,
+   * `cancelled`; the replica working it stops after the chunk it has in flight, whose people are still
+   * counted in `produced`. Cancelling it again answers the same; a backfill that already ended `produced`
+   * or `failed` is 409 CONFLICT naming its state; an id no backfill has 404 NOT_FOUND, as `GET` answers.
+   */
+  @Delete('backfills/:id')
+  @HttpCode(202)
+  async cancel(@Param('id') id: string) {
+    return found(id, await this.backfills.cancel(id));
+  }
+}
+
+/**
+ * The backfill `id` names; when there is none, 404 NOT_FOUND naming `id`, in the documented error shape (as
+ * the audit answers an absent batch).
+ */
+function found(id: string, backfill: Backfill | undefined): Backfill {
+  if (!backfill) {
+    const message = `no backfill ${id}`;
+    throw new SparkflowException(SparkflowErrorCode.NotFound, message, {
+      reasons: [{ code: SparkflowErrorCode.NotFound, message, path: 'id' }],
+    });
+  }
+  return backfill;
 }

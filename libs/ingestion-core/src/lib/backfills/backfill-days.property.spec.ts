@@ -28,6 +28,7 @@ const acceptingStore = (): BackfillRepository => ({
   claimExpired: async (): Promise<StoredBackfill | null> => null,
   recordProgress: async () => true,
   renew: async () => true,
+  cancel: async () => false,
   finish: async () => true,
   release: async () => true,
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   SparkflowErrorCode,
   formatEventTime,
@@ -55,16 +56,22 @@ describe('backfills', () => {
 
 /**
  * Records every event ingestion would produce, in order; `failAfter` sends make the next one throw.
- * `clock` is the process's event clock (µs), which a backfill's events must not depend on.
+ * `clock` is the process's event clock (µs), which a backfill's events must not depend on. `during` is
+ * called with each send's number (from 0) while that send is in flight, before Kafka acknowledges it.
  */
-function recordingIngest(failAfter = Infinity, clock?: () => bigint) {
+function recordingIngest(
+  failAfter = Infinity,
+  clock?: () => bigint,
+  during?: (send: number) => Promise<void>,
+) {
   const sent: RawUserEvent[] = [];
   let sends = 0;
   const producer = {
-    send: (_topic: string, messages: { event: RawUserEvent }[]) => {
-      if (sends++ >= failAfter) return Promise.reject(new Error('broker unreachable'));
+    send: async (_topic: string, messages: { event: RawUserEvent }[]) => {
+      const send = sends++;
+      if (send >= failAfter) throw new Error('broker unreachable');
+      await during?.(send);
       sent.push(...messages.map((m) => m.event));
-      return Promise.resolve();
     },
   } as unknown as EventProducer;
   return { ingest: new IngestUsersUseCase(producer, clock && new EventClock(clock)), sent };
@@ -118,12 +125,20 @@ class LeaseBook implements BackfillRepository {
   }
   async recordProgress(id: string, position: number, produced: number) {
     if (this.progress.length >= this.failProgressAfter) throw new Error('PostgreSQL went away');
-    const row = this.mine(id);
-    if (row) {
+    // The holder of a backfill cancelled meanwhile still records the chunk it had in flight.
+    const row = LeaseBook.rows.get(id);
+    const held = row?.holder === this.owner && ['running', 'cancelled'].includes(row.status);
+    if (held) {
       row.batches[position].produced = produced;
       this.progress.push([position, produced]);
     }
-    return row !== undefined;
+    return held && row.status === 'running';
+  }
+  async cancel(id: string) {
+    const row = LeaseBook.rows.get(id);
+    if (row?.status !== 'running') return false;
+    row.status = 'cancelled';
+    return true;
   }
   async renew(id: string) {
     return this.mine(id) !== undefined;
@@ -321,6 +336,113 @@ describe('BackfillsService', () => {
     expect(row).toMatchObject({ status: 'running', holder: null });
     expect(row.batches[0].produced).toBe(500);
   });
+});
+
+describe('BackfillsService.cancel', () => {
+  /** Backfill `request` on replica a, cancelled from replica b while a's `at`-th send is in flight. */
+  async function cancelledDuring(at: number) {
+    const other = new BackfillsService(recordingIngest().ingest, people, new LeaseBook('b'));
+    let answer: Promise<Backfill | undefined> | undefined;
+    let id = '';
+    const a = recordingIngest(Infinity, undefined, async (send) => {
+      if (send === at) answer = other.cancel(id);
+      await answer;
+    });
+    const book = new LeaseBook('a');
+    const holder = new BackfillsService(a.ingest, people, book);
+    const backfill = await holder.start(request);
+    id = backfill.id;
+    await holder.settled(id);
+    return { id, answer: await answer, sent: a.sent, book, holder, other };
+  }
+
+  it('stops the holder after the chunk in flight, which stays produced and counted; nobody resumes it', async () => {
+    const { id, answer, sent, book, other } = await cancelledDuring(3);
+    // The fourth chunk was on its way to Kafka when the backfill was cancelled: it lands, and is the last.
+    expect(sent).toHaveLength(1700);
+    expect(book.progress).toEqual([
+      [0, 500],
+      [0, 1000],
+      [0, 1200],
+      [1, 500],
+    ]);
+    // The answer is the backfill as it stood when cancelled: the chunk in flight is not counted yet.
+    expect(answer).toMatchObject({ id, status: 'cancelled', batches: [{ produced: 1200 }, { produced: 0 }] });
+    expect(await other.get(id)).toMatchObject({
+      status: 'cancelled',
+      batches: [{ produced: 1200 }, { produced: 500 }],
+    });
+
+    // The holder is gone; another replica looking for abandoned backfills never takes this one up.
+    LeaseBook.expireAllOf('a');
+    const c = recordingIngest();
+    const takeover = new BackfillsService(c.ingest, people, new LeaseBook('c'));
+    for (let taken = await takeover.takeOverOne(); taken; taken = await takeover.takeOverOne()) {
+      expect(taken).not.toBe(id);
+      await takeover.settled(taken);
+    }
+    expect(c.sent.filter((e) => allEventIdsOf(id).has(e.eventId))).toEqual([]);
+    expect(await takeover.get(id)).toMatchObject({ status: 'cancelled', attempts: 1 });
+  });
+
+  it('answers a cancelled backfill the same again, whoever asks; no chunk is produced twice', async () => {
+    const { id, sent, holder, other } = await cancelledDuring(0);
+    const again = [await holder.cancel(id), await other.cancel(id)];
+    expect(again).toEqual([await other.get(id), await other.get(id)]);
+    expect(again[0]).toMatchObject({ status: 'cancelled', batches: [{ produced: 500 }, { produced: 0 }] });
+    expect(sent).toHaveLength(500);
+  });
+
+  it('whatever chunk is in flight, stops right after it: what was produced is what progress counts, and no more', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 5 }), async (at) => {
+        const { id, sent, other } = await cancelledDuring(at);
+        const stored = (await other.get(id))!;
+        const produced = stored.batches.reduce((n, b) => n + b.produced, 0);
+        // Six chunks make the backfill (500, 500, 200 a day): the one in flight is the last produced.
+        const chunks = [500, 500, 200, 500, 500, 200];
+        expect(sent).toHaveLength(chunks.slice(0, at + 1).reduce((n, c) => n + c, 0));
+        expect(produced).toBe(sent.length);
+        expect(stored.status).toBe('cancelled');
+        expect(new Set(sent.map((e) => e.eventId)).size).toBe(sent.length);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('refuses a backfill that already ended with CONFLICT naming its state; an unknown id is undefined', async () => {
+    const service = new BackfillsService(recordingIngest().ingest, people, new LeaseBook('a'));
+    const done = await service.start(request);
+    await service.settled(done.id);
+    await expect(service.cancel(done.id)).rejects.toMatchObject({
+      code: SparkflowErrorCode.Conflict,
+      message: `backfill ${done.id} is already produced: only a running backfill can be cancelled`,
+    });
+    expect((await service.get(done.id))?.status).toBe('produced');
+
+    const failing = new BackfillsService(recordingIngest(0).ingest, people, new LeaseBook('a'), {
+      pollMs: 60_000,
+      maxAttempts: 1,
+    });
+    const failed = await failing.start(request);
+    await failing.settled(failed.id);
+    await expect(failing.cancel(failed.id)).rejects.toMatchObject({
+      code: SparkflowErrorCode.Conflict,
+      message: expect.stringMatching(/ is already failed: /),
+    });
+    expect(await service.cancel('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    expect(await service.cancel('not-a-uuid')).toBeUndefined();
+  });
+
+  /** Every event id a whole run of backfill `id` produces. */
+  const allEventIdsOf = (id: string) =>
+    new Set(
+      daysBetween(request.from, request.to).flatMap((day) =>
+        Array.from({ length: request.perDay }, (_, i) =>
+          backfillEventId(id, backfillBatchId('resume', day), i),
+        ),
+      ),
+    );
 });
 
 describe('BackfillsService when the store fails', () => {

@@ -12,6 +12,7 @@ import {
 } from '@sparkflow/contracts';
 import { earliestBirthOn, generateUsers } from '@sparkflow/sources';
 import { ingestInChunks, slices } from '../sources/ingest-in-chunks';
+import { SparkflowException } from '@sparkflow/errors';
 import { backfillStoreError } from './store-errors';
 import { parseRequest, refusal, type BodyHeaders, type RequestOutcome } from '../request/request-outcome';
 import type { FieldError } from '../push/parse-push-body';
@@ -75,10 +76,16 @@ export interface BackfillBatch {
   produced: number;
 }
 
+/**
+ * `running` until it ends: `produced` (every batch produced), `failed` (an error kept coming back) or
+ * `cancelled` (`DELETE /v1/backfills/:id`, ADR 22). None of the three ever changes.
+ */
+export type BackfillStatus = 'running' | 'produced' | 'failed' | 'cancelled';
+
 export interface Backfill {
   id: string;
   request: BackfillRequest;
-  status: 'running' | 'produced' | 'failed';
+  status: BackfillStatus;
   /** How many times a replica took it up: 1 for its start, one more for each takeover after a crash or error. */
   attempts: number;
   /** When it was requested (ISO, whole milliseconds): its people's event times follow from it. */
@@ -103,8 +110,11 @@ export interface BackfillRepository {
   }): Promise<boolean>;
   get(id: string): Promise<StoredBackfill | null>;
   claimExpired(): Promise<StoredBackfill | null>;
+  /** False when the lease is lost or the backfill was cancelled (whose progress is still recorded by its holder). */
   recordProgress(id: string, position: number, produced: number): Promise<boolean>;
   renew(id: string): Promise<boolean>;
+  /** Cancels a running backfill, whoever holds it: true when this call did; false when it is not running. */
+  cancel(id: string): Promise<boolean>;
   finish(id: string, status: 'produced' | 'failed', error?: string | null): Promise<boolean>;
   release(id: string): Promise<boolean>;
 }
@@ -373,6 +383,28 @@ export class BackfillsService {
     return stored ? toBackfill(stored) : undefined;
   }
 
+  /**
+   * `DELETE /v1/backfills/:id`: the backfill, `cancelled`, as `get` answers it then; undefined when no
+   * backfill has the id. Cancelling one already cancelled answers it the same way (a retry is no error); one
+   * that already ended otherwise, `produced` or `failed`, is refused with CONFLICT naming its state.
+   *
+   * The state is PostgreSQL's, so any replica cancels any backfill: the one holding it stops after the
+   * chunk it has in flight (what Kafka acknowledged stays produced, and counted in `produced`), and no
+   * replica takes a cancelled backfill over. `produced` may still grow by that one chunk after this answers.
+   */
+  async cancel(id: string): Promise<Backfill | undefined> {
+    if (!BACKFILL_ID.safeParse(id).success) return undefined;
+    await this.repository.cancel(id).catch(backfillStoreError);
+    const backfill = await this.get(id);
+    if (backfill && backfill.status !== 'cancelled') {
+      const message = `backfill ${id} is already ${backfill.status}: only a running backfill can be cancelled`;
+      throw new SparkflowException(SparkflowErrorCode.Conflict, message, {
+        reasons: [{ code: SparkflowErrorCode.Conflict, message, path: 'id' }],
+      });
+    }
+    return backfill;
+  }
+
   /** Looks every `pollMs` for a backfill whose replica is gone, and resumes it. */
   startWorker(): void {
     this.poller = setInterval(() => {
@@ -489,14 +521,22 @@ export class BackfillsService {
           },
           async (produced) => {
             batch.produced = produced;
-            held = held && (await repo.recordProgress(b.id, position, produced));
+            // Recorded even once the renewal found the lease gone: a backfill cancelled meanwhile still
+            // counts the chunk its holder had in flight (the store refuses any other replica's progress).
+            const running = await repo.recordProgress(b.id, position, produced);
+            held &&= running;
             return held && !this.stopping;
           },
         );
         if (!held || this.stopping) break;
       }
       if (!held) {
-        this.options.log?.(`backfill ${b.id} is held by another replica now; stopped working it`);
+        const now = await repo.get(b.id).catch(() => null);
+        this.options.log?.(
+          now?.status === 'cancelled'
+            ? `backfill ${b.id} was cancelled; stopped working it after ${now.batches.reduce((n, x) => n + x.produced, 0)} produced`
+            : `backfill ${b.id} is held by another replica now; stopped working it`,
+        );
       } else if (this.stopping) {
         await repo.release(b.id);
       } else {
