@@ -35,7 +35,9 @@ for).
 How long a day's batch may take: from its request, the run's whole work (per_day × days, every day being
 requested at once) at a conservative 100 people/s, never less than SPARKFLOW_SENSOR_TIMEOUT_SECONDS (1 h):
 100 × 2 days get 1 h, 100,000 × 366 days about 4.2 days. The sensor fails, naming what it counted, once a
-batch is still not settled after that; its own Airflow timeout is the largest the params allow.
+batch is still not settled after that; its own Airflow timeout is the largest the params allow. A backfill
+ingestion failed, or one cancelled there (`DELETE /v1/backfills/:id`, `sparkflow` ADR 22), fails its sensor at
+once, saying so and how many people were produced before the cancel: the rest of the batch never comes.
 
 Bad params (a conf key no param declares, such as `perDay` for `per_day`, named with the param it most
 likely meant; `from` after `to`; a range over 366 days; a
@@ -207,6 +209,7 @@ def users_backfill():
             Baseline,
             BatchState,
             dead_letters_command,
+            ingestion_stopped,
             judge_batch,
             overdue,
         )
@@ -221,10 +224,10 @@ def users_backfill():
             raise AirflowFailException(
                 f"ingestion does not know backfill {requested['backfill_id']} it started for {requested['batch_id']}"
             )
-        if progress.get("status") == "failed":
-            raise AirflowFailException(
-                f"ingestion failed to produce {requested['batch_id']}: {progress.get('error', 'no reason given')}"
-            )
+        stopped = ingestion_stopped(progress, requested["batch_id"])
+        if stopped:
+            # Failed or cancelled: ingestion will produce no more of the batch, so it is never settled.
+            raise AirflowFailException(stopped)
         state = judge_batch(
             AuditClient().batch(requested["batch_id"]),
             expected=requested["expected"],

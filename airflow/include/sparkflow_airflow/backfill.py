@@ -141,6 +141,25 @@ def backfill_idempotency_key(dag_id: str, run_id: str, task_id: str, map_index: 
     return "airflow-" + hashlib.sha256(identity.encode()).hexdigest()
 
 
+def ingestion_stopped(progress: dict[str, Any], batch: str) -> str | None:
+    """Why a batch's sensor must fail at once because of its backfill as ingestion answers it, or None.
+
+    A `failed` backfill names ingestion's error; a `cancelled` one (`DELETE /v1/backfills/:id`, ADR 22)
+    will never produce the rest of the batch, so waiting for the audit would only end at the timeout.
+    """
+    status = progress.get("status")
+    if status == "failed":
+        return f"ingestion failed to produce {batch}: {progress.get('error', 'no reason given')}"
+    if status == "cancelled":
+        produced = sum(int(b.get("produced", 0)) for b in progress.get("batches", []))
+        expected = sum(int(b.get("expected", 0)) for b in progress.get("batches", []))
+        return (
+            f"backfill {progress.get('id')} of {batch} was cancelled in ingestion after {produced} of "
+            f"{expected} people were produced: the batch will not be completed (the people produced flow on)"
+        )
+    return None
+
+
 def dead_letters_command(batch: str) -> str:
     """The CLI command that lists a batch's dead letters with their reasons, ready to paste into a shell."""
     return f"npx sparkflow dlq list --batch {shlex.quote(batch)}"

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 from sparkflow_airflow.automation import plan_pages
-from sparkflow_airflow.backfill import Baseline, batch_id, dead_letters_command, judge_batch, plan_days
+from sparkflow_airflow.backfill import (
+    Baseline,
+    batch_id,
+    dead_letters_command,
+    ingestion_stopped,
+    judge_batch,
+    plan_days,
+)
 
 
 def counts(ingested, persisted, dead=0, expected=None, complete=None):
@@ -171,3 +178,22 @@ def test_the_verdict_on_any_progress_is_the_verdict_on_the_whole_batch():
             assert not (verdict == "fail" and not whole_fails), (expected, len(bad), threshold, step)
             assert not (verdict == "done" and not everything_settled), (expected, len(bad), threshold, step)
         assert verdict == ("fail" if whole_fails else "done"), (expected, len(bad), threshold)
+
+
+def test_a_cancelled_backfill_fails_its_sensor_at_once_saying_so():
+    progress = {
+        "id": "b1",
+        "status": "cancelled",
+        "batches": [{"batchId": "backfill-s-2026-01-01", "expected": 1000, "produced": 500}],
+    }
+    assert ingestion_stopped(progress, "backfill-s-2026-01-01") == (
+        "backfill b1 of backfill-s-2026-01-01 was cancelled in ingestion after 500 of 1000 people were produced: "
+        "the batch will not be completed (the people produced flow on)"
+    )
+
+
+def test_a_failed_backfill_fails_its_sensor_naming_the_error_and_a_running_or_produced_one_does_not():
+    assert ingestion_stopped({"status": "failed", "error": "gave up"}, "b") == "ingestion failed to produce b: gave up"
+    assert ingestion_stopped({"status": "failed"}, "b") == "ingestion failed to produce b: no reason given"
+    for status in ("running", "produced"):
+        assert ingestion_stopped({"status": status, "batches": []}, "b") is None
