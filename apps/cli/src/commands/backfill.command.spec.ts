@@ -24,6 +24,7 @@ function fakeApis(
   audit: (batchId: string, polls: number) => BatchCounts | null,
   days: string[],
   seed: string,
+  state: Record<string, unknown> = { id: 'b1', status: 'produced', batches: [] },
 ) {
   let requested = false;
   const polls = new Map<string, number>();
@@ -45,7 +46,7 @@ function fakeApis(
         })),
       });
     }
-    if (url.pathname === '/v1/backfills/b1') return json(200, { id: 'b1', status: 'produced', batches: [] });
+    if (url.pathname === '/v1/backfills/b1') return json(200, state);
     const batchId = decodeURIComponent(url.pathname.replace(/^\/v1\/batches\//, ''));
     const n = requested ? (polls.get(batchId) ?? 0) + 1 : 0;
     if (requested) polls.set(batchId, n);
@@ -114,6 +115,31 @@ describe('sparkflow backfill', () => {
     expect((error as Error).message).toMatch(
       new RegExp(`sparkflow dlq list --batch ${batchId} --since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z`),
     );
+  });
+
+  it('exits 1 at once when the backfill was cancelled in ingestion, saying how many were produced', async () => {
+    const cancelled = {
+      id: 'b1',
+      status: 'cancelled',
+      batches: [{ day: '2026-11-05', batchId, expected: 300, produced: 100 }],
+    };
+    const { reads } = fakeApis(
+      (id, polls) =>
+        polls === 0 ? null : counts({ batchId: id, ingested: 100, enriched: 100, persisted: 100 }),
+      ['2026-11-05'],
+      'again',
+      cancelled,
+    );
+    const { stdout, error } = await runBackfill([...args, '--timeout', '3600']);
+    expect(JSON.parse(stdout)).toMatchObject({ complete: false, expected: 300, persisted: 100 });
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(EXIT.failure);
+    expect((error as Error).message).toBe(
+      'backfill b1 was cancelled in ingestion after 100 of 300 users were produced: the rest never comes ' +
+        '(those produced go on through the pipeline)',
+    );
+    // One look at the audit after the request, then ingestion's answer ends the wait.
+    expect(reads.filter((r) => r.requested)).toHaveLength(1);
   });
 
   it('says when another run of the same batch was counted alongside this one', async () => {

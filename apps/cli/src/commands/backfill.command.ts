@@ -11,7 +11,7 @@ import { parseDay, parsePositiveInt, urlTextProblem } from './options';
 
 interface BackfillResponse {
   id: string;
-  status: 'running' | 'produced' | 'failed';
+  status: 'running' | 'produced' | 'failed' | 'cancelled';
   error?: string;
   batches: { day: string; batchId: string; expected: number; produced: number }[];
 }
@@ -157,7 +157,7 @@ Example:
 
 Exit codes: 0 every user of this run persisted; 1 some were dead-lettered (how many, and the
 \`sparkflow dlq list --batch <batchId> --since <start>\` that shows why), ingestion failed the backfill,
-or --timeout passed; 2 bad usage, or ingestion refused the request (naming the option).`,
+ingestion's backfill was cancelled (DELETE /v1/backfills/<id>), or --timeout passed; 2 bad usage, or ingestion refused the request (naming the option).`,
     )
     .action(async (opts: BackfillOptions, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
@@ -267,13 +267,16 @@ async function follow(
       `/v1/backfills/${backfill.id}`,
       { headers: { 'x-api-key': cfg.apiKey }, okStatuses: [200, 404] },
     );
-    if (state.status === 'failed' || Date.now() > deadline) {
+    if (state.status === 'failed' || state.status === 'cancelled' || Date.now() > deadline) {
       if (!out.json) out.endProgress();
       if (out.json) out.data(s);
       throw new CliError(
         state.status === 'failed'
           ? `backfill ${backfill.id} failed in ingestion: ${state.error ?? 'no reason given'}`
-          : `backfill ${backfill.id}: ${done}/${batches.size} batches complete after ${opts.timeout}s; ` +
+          : state.status === 'cancelled'
+            ? `backfill ${backfill.id} was cancelled in ingestion after ${state.batches.reduce((n, b) => n + b.produced, 0)} ` +
+              `of ${total} users were produced: the rest never comes (those produced go on through the pipeline)`
+            : `backfill ${backfill.id}: ${done}/${batches.size} batches complete after ${opts.timeout}s; ` +
               `\`sparkflow topics describe users.raw\` shows whether the consumers are lagging`,
       );
     }
