@@ -36,7 +36,7 @@ How long a day's batch may take: from its request, the run's whole work (per_day
 requested at once) at a conservative 100 people/s, never less than SPARKFLOW_SENSOR_TIMEOUT_SECONDS (1 h):
 100 × 2 days get 1 h, 100,000 × 366 days about 4.2 days. The sensor fails, naming what it counted, once a
 batch is still not settled after that; its own Airflow timeout is the largest the params allow. A backfill
-ingestion failed, or one cancelled there (`DELETE /v1/backfills/:id`, `sparkflow` ADR 22), fails its sensor at
+ingestion failed, or one cancelled there (`DELETE /v1/backfills/:id`, ADR 22 in docs/adr), fails its sensor at
 once, saying so and how many people were produced before the cancel: the rest of the batch never comes.
 
 Bad params (a conf key no param declares, such as `perDay` for `per_day`, named with the param it most
