@@ -8,6 +8,7 @@ import { RATE_LIMIT_MIGRATIONS } from '@sparkflow/rate-limit-store';
 import { API_KEY_HEADER } from '@sparkflow/service-kit';
 import {
   type ScratchDatabase,
+  exceptionBody,
   integrationSettings,
   kafkaConnection,
   scratchPostgresDatabase,
@@ -137,12 +138,7 @@ describe('a backfill cancelled through another ingestion replica', () => {
     const message = `backfill ${body.id} is already produced: only a running backfill can be cancelled`;
     expect(await call(app, 'DELETE', `/v1/backfills/${body.id}`)).toEqual({
       status: 409,
-      body: {
-        statusCode: 409,
-        code: 'CONFLICT',
-        message,
-        reasons: [{ code: 'CONFLICT', message, path: 'id' }],
-      },
+      body: exceptionBody(409, 'CONFLICT', message, 'id'),
     });
     const unknown = '5f0c7d1e-8a43-4b6e-9b0e-3c2a1d4e5f60';
     expect(await call(app, 'DELETE', `/v1/backfills/${unknown}`)).toMatchObject({

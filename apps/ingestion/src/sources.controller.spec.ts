@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { BackfillStore, type StoredBackfill } from '@sparkflow/backfill-store';
 import { EventProducer, type OutboundEvent } from '@sparkflow/kafka';
-import { refusedBody } from '@sparkflow/testing';
+import { exceptionBody, refusedBody } from '@sparkflow/testing';
 import { listenIngestion } from './testing/ingestion-app';
 
 /** The HTTP contract of the generating routes, over a producer and a backfill store that record what they are asked. */
@@ -258,12 +258,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
         const message = `backfill ${ID} is already ${status}: only a running backfill can be cancelled`;
         expect(await call('DELETE', ID)).toEqual({
           status: 409,
-          body: {
-            statusCode: 409,
-            code: 'CONFLICT',
-            message,
-            reasons: [{ code: 'CONFLICT', message, path: 'id' }],
-          },
+          body: exceptionBody(409, 'CONFLICT', message, 'id'),
         });
         expect(await call('GET', ID)).toMatchObject({ status: 200, body: { status } });
       }
@@ -271,16 +266,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
 
     it('answers an id no backfill has 404 NOT_FOUND naming id, as GET does; a non-UUID never reaches the store', async () => {
       for (const id of [ID, 'not-a-uuid']) {
-        const message = `no backfill ${id}`;
-        const notFound = {
-          status: 404,
-          body: {
-            statusCode: 404,
-            code: 'NOT_FOUND',
-            message,
-            reasons: [{ code: 'NOT_FOUND', message, path: 'id' }],
-          },
-        };
+        const notFound = { status: 404, body: exceptionBody(404, 'NOT_FOUND', `no backfill ${id}`, 'id') };
         expect(await call('DELETE', id)).toEqual(notFound);
         expect(await call('GET', id)).toEqual(notFound);
       }

@@ -15,3 +15,14 @@ export const refusedBody = (
   reasons: faults.map((f) => ({ code, message: f.message, path: f.path })),
   errors: faults.filter((f) => f.path !== null).map((f) => ({ path: f.path, message: f.message })),
 });
+
+/**
+ * The body of a `SparkflowException` a route threw with one reason of its code naming `path` (an absent
+ * entity's 404, a state's 409): the error model without `errors`, which only the refusals above keep.
+ */
+export const exceptionBody = (statusCode: number, code: string, message: unknown, path: string | null) => ({
+  statusCode,
+  code,
+  message,
+  reasons: [{ code, message, path }],
+});
