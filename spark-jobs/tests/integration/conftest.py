@@ -98,11 +98,6 @@ def run_job(launcher: str, *args: str, timeout: int = 900, expect: int = 0,
     return proc
 
 
-def run_cli(*args: str, timeout: int = 900) -> str:
-    """Runs a job the way operators do: `python -m sparkflow_jobs <job> …` in its own JVM."""
-    return run_job("module", *args, timeout=timeout).stdout
-
-
 def result_of(proc: subprocess.CompletedProcess) -> dict:
     """The job's one JSON line (its result), the last line on stdout whichever launcher ran it."""
     import json

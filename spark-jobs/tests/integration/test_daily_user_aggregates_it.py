@@ -3,17 +3,16 @@ job's PostgreSQL and Cassandra rows compared with numbers computed here from tha
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import sys
 import time
 import uuid
 from collections import defaultdict
+from types import SimpleNamespace
 
 import pytest
-from sparkflow_jobs.jobs import daily_user_aggregates as job
 
-from .conftest import result_of, run_cli, run_job
+from .conftest import result_of, run_job
 
 INSERT_BY_DAY = """INSERT INTO users_by_country_day (country_code, event_day, user_id, full_name, gender, age_band,
   email_domain, quality_score, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"""
@@ -49,12 +48,23 @@ def make_input(day: dt.date, rnd: random.Random):
     return rows
 
 
-def expected_from(rows, day):
-    """Recomputed in plain Python: the test's own reading of the definitions in the job's docstring."""
+def newest_by_write_order(rows, day):
+    """Each user's row of `day` written last; make_input's rows are written in the order of their updated_at."""
     latest = {}
     for r in sorted((r for r in rows if r[1] == day), key=lambda r: r[7]):
-        latest[r[2]] = r  # the row written last wins; test_day writes rows in the order of their updated_at
-    earlier = {r[2] for r in rows if r[1] < day}
+        latest[r[2]] = r
+    return latest
+
+
+def tied_row(uid, day, version):
+    """A same_millisecond_versions version as a make_input row (every tied user is female at example.org)."""
+    _, country, band, quality = version
+    return (country, day, uid, "female", band, "example.org", quality, None)
+
+
+def expected_from(latest, earlier):
+    """Recomputed in plain Python from each user's row of the day (`latest`, by user id) and the ids seen on
+    an earlier day: the test's own reading of the definitions in the job's docstring."""
     groups = defaultdict(list)
     for uid, r in latest.items():
         seen = "re-seen" if uid in earlier else "new"
@@ -86,73 +96,6 @@ def approx_equal(got, want):
         assert got[k][1] == pytest.approx(want[k][1], abs=1e-6), k
 
 
-@pytest.fixture
-def test_day(cql, pg):
-    rnd = random.Random()
-    day = dt.date(1975, 1, 1) + dt.timedelta(days=rnd.randrange(9000))  # far from real traffic (event_day = today)
-    rows = make_input(day, rnd)
-    # As persistence does, a later updated_at gets a later write timestamp (each row its own microsecond).
-    # They follow the clock, not `day`: a tombstone an earlier run left on a partition must not shadow them.
-    base = time.time_ns() // 1000
-    for n, r in enumerate(sorted(rows, key=lambda r: r[7])):
-        cql.execute(INSERT_BY_DAY_AT, (r[0], r[1], r[2], "Test User", r[3], r[4], r[5], r[6], r[7], base + n))
-        cql.execute(INSERT_USER_AT, (r[2], r[0], r[3], r[4], r[5], r[6], r[1], r[7], base + n))
-    yield day, rows
-    for country, event_day in {(r[0], r[1]) for r in rows}:
-        cql.execute("DELETE FROM users_by_country_day WHERE country_code = %s AND event_day = %s", (country, event_day))
-    for uid in {r[2] for r in rows}:
-        cql.execute("DELETE FROM users WHERE user_id = %s", (uid,))
-    cql.execute("DELETE FROM daily_summary WHERE day = %s", (day,))
-    pg.execute("DELETE FROM analytics.daily_user_counts WHERE day = %s", (day,))
-    pg.execute("DELETE FROM analytics.daily_user_summary WHERE day = %s", (day,))
-
-
-def test_aggregates_match_the_input_and_a_rerun_changes_nothing(spark, cfg, cql, pg, test_day):
-    day, rows = test_day
-    want_counts, want_summary = expected_from(rows, day)
-    # a stale row for D from an "earlier run" must be replaced, not kept
-    pg.execute("INSERT INTO analytics.daily_user_counts VALUES (%s, 'country', 'XX', 99, NULL, now())", (day,))
-
-    result = job.run(spark, cfg, day)
-    assert result["users"] == want_summary[0]
-
-    counts, summary = read_pg(pg, day)
-    approx_equal(counts, want_counts)
-    assert summary[:2] == want_summary[:2] and summary[3:] == want_summary[3:]
-    assert summary[2] == pytest.approx(want_summary[2], abs=1e-6)
-
-    c = cql.execute("SELECT users, countries, avg_quality, new_users, reseen_users FROM daily_summary WHERE day = %s", (day,)).one()
-    assert (c.users, c.countries, c.new_users, c.reseen_users) == (
-        want_summary[0], want_summary[1], want_summary[3], want_summary[4])
-    assert c.avg_quality == pytest.approx(want_summary[2], abs=1e-6)
-
-    # Second run, through the runner in its own JVM: the same rows, bit for bit (computed_at aside).
-    out = run_cli("daily_user_aggregates", "--date", day.isoformat())
-    assert json.loads(out.strip().splitlines()[-1])["users"] == want_summary[0]
-    assert read_pg(pg, day) == (counts, summary)
-    c2 = cql.execute("SELECT users, countries, avg_quality, new_users, reseen_users FROM daily_summary WHERE day = %s", (day,)).one()
-    assert tuple(c2) == tuple(c)
-
-    # Third run, by spark-submit on the standalone master, as Airflow and Compose run it: the same rows again.
-    # Its executors are given a Python that does not exist, as the Spark image's workers of Compose and
-    # Kubernetes have none of the driver's venv: the job must start no Python worker on them.
-    no_python = {"PYSPARK_PYTHON": "/nonexistent/executors-run-no-python", "PYSPARK_DRIVER_PYTHON": sys.executable}
-    third = run_job("submit-standalone", "daily_user_aggregates", "--date", day.isoformat(), env=no_python)
-    assert result_of(third)["users"] == want_summary[0]
-    assert read_pg(pg, day) == (counts, summary)
-
-    # The PostgreSQL JDBC jar from deploy/local/spark/pom.xml is on Spark's classpath and reads the same rows.
-    via_jdbc = (
-        spark.read.format("jdbc")
-        .option("url", f"jdbc:postgresql://{cfg.postgres_host}:{cfg.postgres_port}/{cfg.postgres_db}")
-        .option("driver", "org.postgresql.Driver")  # jars from spark.jars are not visible to DriverManager
-        .option("user", cfg.postgres_user).option("password", cfg.postgres_password)
-        .option("query", f"SELECT users, new_users FROM analytics.daily_user_summary WHERE day = DATE '{day.isoformat()}'")
-        .load().collect()
-    )
-    assert [(r.users, r.new_users) for r in via_jdbc] == [(want_summary[0], want_summary[3])]
-
-
 # ---- the newest version of a user is the one written last ----------------------------------------------
 
 
@@ -176,52 +119,126 @@ def same_millisecond_versions(day: dt.date, rnd: random.Random):
     return users
 
 
-@pytest.fixture
-def tied_day(cql, pg):
+def summary_row(cql, day):
+    """daily_summary's row of `day`, every column."""
+    return cql.execute("SELECT users, countries, avg_quality, new_users, reseen_users, computed_at FROM daily_summary WHERE day = %s",
+                       (day,)).one()
+
+
+def computed_at(pg, day):
+    """The computed_at of every PostgreSQL row of `day` (the one column a rerun changes)."""
+    return {t for (t,) in pg.execute("SELECT computed_at FROM analytics.daily_user_counts WHERE day = %s UNION ALL "
+                                     "SELECT computed_at FROM analytics.daily_user_summary WHERE day = %s", (day, day))}
+
+
+@pytest.fixture(scope="module")
+def aggregated_day(cql, pg):
+    """One test day, aggregated twice — the two ways operators start the job — and what each run left.
+
+    The day holds make_input's users (re-seen ones, a mover, neighbours on other days) and, in the same
+    partitions, same_millisecond_versions' users (several versions of one person within one millisecond).
+    The job takes one --date per run, so sharing the day lets one pair of runs serve both tests:
+    1. the module runner, in its own JVM (run-job.sh): the rows both tests check;
+    2. spark-submit on the standalone master, as Airflow and Compose run it, its executors given a Python
+       that does not exist (the Spark image's workers of Compose and Kubernetes have none of the driver's
+       venv: the job must start no Python worker on them) — a rerun, which must leave the same rows."""
     rnd = random.Random()
-    day = dt.date(1975, 1, 1) + dt.timedelta(days=rnd.randrange(9000))
-    users = same_millisecond_versions(day, rnd)
-    for uid, versions in users:
-        updated_at = dt.datetime.fromtimestamp(versions[0][0] // 1000 / 1000, dt.UTC).replace(tzinfo=None)
-        for micros, country, band, quality in versions:
-            assert micros // 1000 == versions[0][0] // 1000  # every version in one millisecond
-            cql.execute(INSERT_BY_DAY_AT, (country, day, uid, "Test User", "female", band, "example.org", quality, updated_at, micros))
-            cql.execute(INSERT_USER_AT, (uid, country, "female", band, "example.org", quality, day, updated_at, micros))
-    yield day, users
-    for country in {v[1] for _, versions in users for v in versions}:
-        cql.execute("DELETE FROM users_by_country_day WHERE country_code = %s AND event_day = %s", (country, day))
-    for uid, _ in users:
-        cql.execute("DELETE FROM users WHERE user_id = %s", (uid,))
-    cql.execute("DELETE FROM daily_summary WHERE day = %s", (day,))
-    pg.execute("DELETE FROM analytics.daily_user_counts WHERE day = %s", (day,))
-    pg.execute("DELETE FROM analytics.daily_user_summary WHERE day = %s", (day,))
+    day = dt.date(1975, 1, 1) + dt.timedelta(days=rnd.randrange(9000))  # far from real traffic (event_day = today)
+    rows, tied = make_input(day, rnd), same_millisecond_versions(day, rnd)
+    try:
+        # As persistence does, a later updated_at gets a later write timestamp (each row its own microsecond).
+        # They follow the clock, not `day`: a tombstone an earlier run left on a partition must not shadow them.
+        base = time.time_ns() // 1000
+        for n, r in enumerate(sorted(rows, key=lambda r: r[7])):
+            cql.execute(INSERT_BY_DAY_AT, (r[0], r[1], r[2], "Test User", r[3], r[4], r[5], r[6], r[7], base + n))
+            cql.execute(INSERT_USER_AT, (r[2], r[0], r[3], r[4], r[5], r[6], r[1], r[7], base + n))
+        for uid, versions in tied:
+            updated_at = dt.datetime.fromtimestamp(versions[0][0] // 1000 / 1000, dt.UTC).replace(tzinfo=None)
+            for micros, country, band, quality in versions:
+                assert micros // 1000 == versions[0][0] // 1000  # every version in one millisecond
+                cql.execute(INSERT_BY_DAY_AT, (country, day, uid, "Test User", "female", band, "example.org", quality, updated_at, micros))
+                cql.execute(INSERT_USER_AT, (uid, country, "female", band, "example.org", quality, day, updated_at, micros))
+        # a stale row for D from an "earlier run" must be replaced, not kept
+        pg.execute("INSERT INTO analytics.daily_user_counts VALUES (%s, 'country', 'XX', 99, NULL, now())", (day,))
+        first = result_of(run_job("module", "daily_user_aggregates", "--date", day.isoformat()))
+        after_first = (read_pg(pg, day), summary_row(cql, day), computed_at(pg, day))
+        no_python = {"PYSPARK_PYTHON": "/nonexistent/executors-run-no-python", "PYSPARK_DRIVER_PYTHON": sys.executable}
+        second = result_of(run_job("submit-standalone", "daily_user_aggregates", "--date", day.isoformat(), env=no_python))
+        after_second = (read_pg(pg, day), summary_row(cql, day), computed_at(pg, day))
+        yield SimpleNamespace(day=day, rows=rows, tied=tied, first=first, after_first=after_first,
+                              second=second, after_second=after_second)
+    finally:
+        countries = {r[0] for r in rows} | {v[1] for _, versions in tied for v in versions}
+        for country, event_day in {(r[0], r[1]) for r in rows} | {(c, day) for c in countries}:
+            cql.execute("DELETE FROM users_by_country_day WHERE country_code = %s AND event_day = %s", (country, event_day))
+        for uid in {r[2] for r in rows} | {uid for uid, _ in tied}:
+            cql.execute("DELETE FROM users WHERE user_id = %s", (uid,))
+        cql.execute("DELETE FROM daily_summary WHERE day = %s", (day,))
+        pg.execute("DELETE FROM analytics.daily_user_counts WHERE day = %s", (day,))
+        pg.execute("DELETE FROM analytics.daily_user_summary WHERE day = %s", (day,))
 
 
-def test_each_user_counts_as_the_version_written_last_as_users_says(cql, pg, tied_day):
-    """For every user, the job counts the version with the greatest write time: the one `users` holds."""
-    day, users = tied_day
+def test_aggregates_match_the_input_and_a_rerun_changes_nothing(spark, cfg, aggregated_day):
+    a = aggregated_day
+    day = a.day
+    latest = newest_by_write_order(a.rows, day)
+    latest.update({uid: tied_row(uid, day, max(versions)) for uid, versions in a.tied})
+    want_counts, want_summary = expected_from(latest, {r[2] for r in a.rows if r[1] < day})
+
+    # First run, by the module runner: the numbers computed here, the stale row gone.
+    assert a.first["users"] == want_summary[0]
+    (counts, summary), c, first_at = a.after_first
+    approx_equal(counts, want_counts)
+    assert summary[:2] == want_summary[:2] and summary[3:] == want_summary[3:]
+    assert summary[2] == pytest.approx(want_summary[2], abs=1e-6)
+    assert (c.users, c.countries, c.new_users, c.reseen_users) == (
+        want_summary[0], want_summary[1], want_summary[3], want_summary[4])
+    assert c.avg_quality == pytest.approx(want_summary[2], abs=1e-6)
+
+    # Second run, by spark-submit on the standalone master (no Python on its executors): the same rows,
+    # bit for bit, every column but computed_at — which shows the rerun did rewrite them.
+    assert a.second["users"] == want_summary[0]
+    (counts2, summary2), c2, second_at = a.after_second
+    assert (counts2, summary2) == (counts, summary)
+    assert tuple(c2)[:-1] == tuple(c)[:-1]
+    assert len(first_at) == 1 and len(second_at) == 1 and second_at != first_at, (first_at, second_at)
+    assert c2.computed_at > c.computed_at
+
+    # The PostgreSQL JDBC jar from deploy/local/spark/pom.xml is on Spark's classpath and reads the same rows.
+    via_jdbc = (
+        spark.read.format("jdbc")
+        .option("url", f"jdbc:postgresql://{cfg.postgres_host}:{cfg.postgres_port}/{cfg.postgres_db}")
+        .option("driver", "org.postgresql.Driver")  # jars from spark.jars are not visible to DriverManager
+        .option("user", cfg.postgres_user).option("password", cfg.postgres_password)
+        .option("query", f"SELECT users, new_users FROM analytics.daily_user_summary WHERE day = DATE '{day.isoformat()}'")
+        .load().collect()
+    )
+    assert [(r.users, r.new_users) for r in via_jdbc] == [(want_summary[0], want_summary[3])]
+
+
+def test_each_user_counts_as_the_version_written_last_as_users_says(cql, aggregated_day):
+    """For every user, the job counts the version with the greatest write time: the one `users` holds.
+    same_millisecond_versions' users share the day with make_input's (see aggregated_day), so the
+    expected rows are those users' versions as `users` holds them plus make_input's users."""
+    a = aggregated_day
+    day = a.day
     current = {}
-    for uid, versions in users:
+    for uid, versions in a.tied:
         row = cql.execute("SELECT country_code, age_band, quality_score FROM users WHERE user_id = %s", (uid,)).one()
         current[uid] = (row.country_code, row.age_band, row.quality_score)
         newest = max(versions)
         assert current[uid] == newest[1:], "users does not hold the version written last"
-    assert current[users[0][0]][:2] == ("FR", "25-34")
+    assert current[a.tied[0][0]][:2] == ("FR", "25-34")
 
-    result = result_of(run_job("submit-standalone", "daily_user_aggregates", "--date", day.isoformat()))
-    assert result["users"] == len(users)
-
-    want = defaultdict(list)
-    for country, band, quality in current.values():
-        for key in (("country", country), ("age_band", band), ("gender", "female"), ("email_domain", "example.org"),
-                    ("seen", "new")):
-            want[key].append(quality)
-    counts, summary = read_pg(pg, day)
-    approx_equal(counts, {k: (len(v), round(sum(v) / len(v), 6)) for k, v in want.items()})
-    known = {c for c, _, _ in current.values() if c != "ZZ"}
-    mean = round(sum(q for _, _, q in current.values()) / len(current), 6)
-    assert summary[:2] == (len(users), len(known)) and summary[3:] == (len(users), 0)
-    assert summary[2] == pytest.approx(mean, abs=1e-6)
-    c = cql.execute("SELECT users, countries, avg_quality, new_users, reseen_users FROM daily_summary WHERE day = %s", (day,)).one()
-    assert (c.users, c.countries, c.new_users, c.reseen_users) == (len(users), len(known), len(users), 0)
-    assert c.avg_quality == pytest.approx(mean, abs=1e-6)
+    latest = newest_by_write_order(a.rows, day)
+    latest.update({uid: tied_row(uid, day, (None, *version)) for uid, version in current.items()})
+    want_counts, want_summary = expected_from(latest, {r[2] for r in a.rows if r[1] < day})
+    # No tied user has an earlier day: they count as new (new_users and seen=new), none as re-seen.
+    for result, ((counts, summary), c, _) in ((a.first, a.after_first), (a.second, a.after_second)):
+        assert result["users"] == want_summary[0]
+        approx_equal(counts, want_counts)
+        assert summary[:2] == want_summary[:2] and summary[3:] == want_summary[3:]
+        assert summary[2] == pytest.approx(want_summary[2], abs=1e-6)
+        assert (c.users, c.countries, c.new_users, c.reseen_users) == (
+            want_summary[0], want_summary[1], want_summary[3], want_summary[4])
+        assert c.avg_quality == pytest.approx(want_summary[2], abs=1e-6)
