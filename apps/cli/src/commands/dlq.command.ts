@@ -20,6 +20,7 @@ import {
   distinctDeadLetters,
   eventIdKey,
   failingOriginals,
+  latestPerEvent,
   newestOf,
   originOf,
   placeOf,
@@ -46,8 +47,11 @@ interface FilterOptions {
   batch?: string;
 }
 
+/**
+ * What is read of users.dlq for these options: every stage, as an event's newest dead letter is found
+ * before `--stage` is applied (`latestPerEvent`).
+ */
 const filterOf = (o: FilterOptions, eventIds?: string[]): DeadLetterFilter => ({
-  stage: o.stage,
   since: o.since === undefined ? undefined : parseSince(o.since),
   batchId: o.batch,
   eventIds,
@@ -89,10 +93,11 @@ Examples:
         explainKafkaError(cfg, e),
       );
       const { unreadable } = read;
-      // A dead letter written twice is one dead letter, listed once, by its first record.
-      const { letters, repeated } = distinctDeadLetters(read.records);
+      // An event is listed once, by its newest dead letter; a dead letter written twice, by its first record.
+      const { letters, superseded, repeated } = latestPerEvent(read.records, opts.stage);
       const { records, cut } = newestOf(letters, opts.limit);
       // On stderr, so a script reading the list still gets a list.
+      if (superseded.length) out.note(supersededNote(superseded.length));
       if (repeated.length) out.note(repeatedNote(repeated));
       if (cut) out.note(cut);
       if (out.json) return out.data(records);
@@ -133,8 +138,9 @@ Examples:
         ...filterOf(opts),
         since,
       }).catch((e: unknown) => explainKafkaError(cfg, e));
-      // A dead letter written twice is one dead letter, counted once.
-      const { letters, repeated } = distinctDeadLetters(records);
+      // An event is counted once, by its newest dead letter; a dead letter written twice, once.
+      const { letters, superseded, repeated } = latestPerEvent(records, opts.stage);
+      if (superseded.length) out.note(supersededNote(superseded.length));
       if (repeated.length) out.note(repeatedNote(repeated));
       const stats = deadLetterStats(letters);
       if (out.json) return out.data({ since: new Date(since).toISOString(), unreadable, ...stats });
@@ -306,11 +312,16 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
       const read = await readDeadLetters(cfg, kafka, filterOf(opts, opts.event)).catch((e: unknown) =>
         explainKafkaError(cfg, e),
       );
-      // A dead letter written twice is replayed once.
-      const { letters: records, repeated } = distinctDeadLetters(read.records);
+      // An event is replayed once, by its newest dead letter of those selected; one written twice, once.
+      const { letters: records, superseded, repeated } = latestPerEvent(read.records, opts.stage);
       const passedOver = repeated.reduce((n, copies) => n + copies.length - 1, 0);
       const missing = (opts.event ?? []).filter(
-        (id) => !records.some((r) => eventIdKey(r.dlqEventId) === eventIdKey(id)),
+        (id) =>
+          !read.records.some(
+            (r) =>
+              eventIdKey(r.dlqEventId) === eventIdKey(id) &&
+              (opts.stage === undefined || r.deadLetter.stage === opts.stage),
+          ),
       );
       if (missing.length) throw new CliError(`no dead letter ${missing.join(', ')} in users.dlq`);
       // A cut payload is not the record: replaying it would publish a different, broken value.
@@ -380,6 +391,7 @@ the person ingested after the dead letter (\`sparkflow users get <userId>\` show
         await producer?.disconnect().catch(() => undefined);
       }
 
+      if (superseded.length) out.note(supersededNote(superseded.length));
       if (passedOver)
         out.note(
           `${passedOver} record(s) of users.dlq repeat a dead letter already counted (written twice) and were passed over`,
@@ -412,13 +424,17 @@ const PUBLISHES_NOTHING: RecordPublisher = {
   sendRecords: () => Promise.reject(new Error('a dry run publishes nothing')),
 };
 
-/** A corrected record Kafka does not take: the person's file to shrink, so a usage error naming it. */
 /** On stderr: how many records held a dead letter another record already holds, each counted once. */
 function repeatedNote(repeated: readonly (readonly unknown[])[]): string {
   const extra = repeated.reduce((n, copies) => n + copies.length - 1, 0);
   return `${extra} record(s) of users.dlq repeat ${repeated.length} dead letter(s) written twice; each counts once`;
 }
 
+/** On stderr: how many older dead letters of events that failed again were passed over for their newest. */
+const supersededNote = (n: number): string =>
+  `${n} older dead letter(s) of events dead-lettered again were passed over; each event counts once, by its newest`;
+
+/** A corrected record Kafka does not take: the person's file to shrink, so a usage error naming it. */
 export function tooLarge(file: string | undefined, topic: string, bytes: number, limit?: number): UsageError {
   return new UsageError(
     `--payload-file: ${file} makes a record of ${bytes} bytes, larger than ${topic} takes` +

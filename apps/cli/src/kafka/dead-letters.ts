@@ -210,6 +210,49 @@ export function distinctDeadLetters(records: readonly DeadLetterRecord[]): {
   return { letters: all.map((same) => same[0]), repeated: all.filter((same) => same.length > 1) };
 }
 
+/**
+ * The event a dead letter is about, as the audit files it: its original event id, or the letter's own id
+ * when the record never named an event (bytes that did not parse have nothing else). A replayed record
+ * that fails again lands at a new offset, so it is a new dead letter with a new id, about the same event.
+ */
+export const originalEventOf = (d: DeadLetterRecord): string =>
+  eventIdKey(d.deadLetter.originalEventId ?? d.dlqEventId);
+
+/** Whether dead letter `a` was written after `b`: by the time it failed, then by its place on users.dlq. */
+function isNewer(a: DeadLetterRecord, b: DeadLetterRecord): boolean {
+  const byTime = Date.parse(a.deadLetter.failedAt) - Date.parse(b.deadLetter.failedAt);
+  if (byTime) return byTime > 0;
+  if (a.partition !== b.partition) return a.partition > b.partition;
+  return BigInt(a.offset) > BigInt(b.offset);
+}
+
+/**
+ * One dead letter per original event (`originalEventOf`), the newest, in the order read, of those of
+ * `stage` when given; the older letters of an event it kept (`superseded`: the event failed again, after a
+ * replay or a redelivery) and the dead letters more than one record holds (`repeated`, as
+ * `distinctDeadLetters`). An event counts once, as the audit counts it, and a replay republishes it once.
+ * Which letter is an event's newest is decided before `stage` is applied, so an event that failed at
+ * another stage since is that stage's.
+ */
+export function latestPerEvent(
+  records: readonly DeadLetterRecord[],
+  stage?: string,
+): { letters: DeadLetterRecord[]; superseded: DeadLetterRecord[]; repeated: DeadLetterRecord[][] } {
+  const { letters, repeated } = distinctDeadLetters(records);
+  const newest = new Map<string, DeadLetterRecord>();
+  for (const d of letters) {
+    const held = newest.get(originalEventOf(d));
+    if (!held || isNewer(d, held)) newest.set(originalEventOf(d), d);
+  }
+  const kept = new Set(newest.values());
+  const ofStage = (d: DeadLetterRecord) => stage === undefined || d.deadLetter.stage === stage;
+  return {
+    letters: letters.filter((d) => kept.has(d) && ofStage(d)),
+    superseded: letters.filter((d) => !kept.has(d) && ofStage(d)),
+    repeated: repeated.filter((copies) => ofStage(copies[0])),
+  };
+}
+
 /** Where the failed record was: `users.raw[2]@78`, or, for a person ingestion refused, that it never got there. */
 export function originOf(d: Pick<DeadLetter, 'originalTopic' | 'partition' | 'offset'>): string {
   if (d.partition === null || d.offset === null) return `never on ${d.originalTopic} (refused before it)`;
