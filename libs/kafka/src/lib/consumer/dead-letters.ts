@@ -36,8 +36,11 @@ const MAX_ID_CHARS = 200;
 
 /**
  * The dead letter's event id, derived from where the record failed (stage, topic, partition, offset):
- * a redelivered or replayed record that fails again gets the same id, so the audit (which keys a dead
- * letter without an original event id by this id) counts it once. A name-based UUID (RFC 9562 v5 layout).
+ * a redelivered record that fails again at the same place gets the same id, so the audit (which keys a
+ * dead letter without an original event id by this id) counts it once. A replayed record is a new record
+ * at a new offset: when it fails again its dead letter has a new id, and names the same original event
+ * (`originalEventId`), under which the audit files both and `sparkflow dlq` takes the newest for the
+ * event. A name-based UUID (RFC 9562 v5 layout).
  */
 export function deadLetterId(stage: Stage, topic: string, partition: number, offset: string): string {
   return nameBasedEventId(`sparkflow-dead-letter:${stage}:${topic}:${partition}:${offset}`);
