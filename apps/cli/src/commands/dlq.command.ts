@@ -280,6 +280,10 @@ over-long or control-character text, an e-mail that is not one address, a nation
 letters, or text UTF-8 cannot carry. A correction that breaks one of them is published (exit 0) and comes
 back as a new dead letter naming the field (\`sparkflow dlq list --since 5m\`).
 
+Each original event is replayed once, by its newest dead letter of those selected: the older ones (left by
+earlier replays that failed again) are passed over and counted on stderr, so an event replayed again
+unfixed gains one dead letter per round. \`dlq list\` and \`dlq stats\` count events the same way.
+
 An original is published byte for byte: replaying it again changes no cell. A correction is stamped with
 the time of the replay, so the last one replayed is what Cassandra keeps, whole — also over a version of
 the person ingested after the dead letter (\`sparkflow users get <userId>\` shows the current row).`,
