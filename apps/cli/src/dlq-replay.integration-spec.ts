@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import type { BatchReport } from '@sparkflow/contracts';
-import { HEADERS, SCHEMA_VERSION, TOPICS } from '@sparkflow/contracts';
-import { auditHeaders, integrationSettings, kafkaConnection, uniqueName } from '@sparkflow/testing';
+import { TOPICS } from '@sparkflow/contracts';
+import { auditHeaders, integrationSettings, uniqueName } from '@sparkflow/testing';
 import { eventually, runCli, runCliJson } from './cli-runner';
 
 /**
@@ -10,11 +9,6 @@ import { eventually, runCli, runCliJson } from './cli-runner';
  * running stack (`npm run stack -- up`, the same KAFKA_PORT/… overrides for both).
  */
 const settings = integrationSettings();
-const kafka = new Kafka({
-  clientId: 'cli-dlq-replay-it',
-  ...kafkaConnection(settings),
-  logLevel: logLevel.NOTHING,
-});
 
 interface Tailed {
   value: { payload?: { originalEventId?: string | null; stage?: string } };
@@ -29,18 +23,23 @@ async function auditBatch(batchId: string): Promise<BatchReport | null> {
   return res.status === 200 ? ((await res.json()) as BatchReport) : null;
 }
 
-/** A person users.raw takes: one synthetic person, read back from users.raw by its batch id. */
-async function validPerson(): Promise<Record<string, unknown>> {
-  const res = await fetch(`http://127.0.0.1:${settings.INGESTION_HTTP_PORT}/v1/synthetic`, {
+/** POST `body` to ingestion's `path` under its API key; its 202 answer. */
+async function ingest(path: string, body: unknown): Promise<{ batchId: string }> {
+  const res = await fetch(`http://127.0.0.1:${settings.INGESTION_HTTP_PORT}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'x-api-key': settings.INGESTION_API_KEYS.split(',')[0].trim(),
     },
-    body: JSON.stringify({ count: 1, seed: uniqueName('cli-dlq-replay') }),
+    body: JSON.stringify(body),
   });
   expect(res.status).toBe(202);
-  const { batchId } = (await res.json()) as { batchId: string };
+  return (await res.json()) as { batchId: string };
+}
+
+/** A person users.raw takes: one synthetic person, read back from users.raw by its batch id. */
+async function validPerson(): Promise<Record<string, unknown>> {
+  const { batchId } = await ingest('/v1/synthetic', { count: 1, seed: uniqueName('cli-dlq-replay') });
   const [record] = await eventually('the synthetic person on users.raw', () =>
     runCliJson<{ value: { payload: Record<string, unknown> } }[]>([
       'topics',
@@ -60,40 +59,30 @@ async function validPerson(): Promise<Record<string, unknown>> {
 
 describe('dlq replay of an event that fails again', () => {
   it('adds one dead letter per round, never doubling, and dlq list --batch counts what the audit counts', async () => {
-    // A person born in 2099, produced to users.raw as a producer would: enrichment dead-letters it.
+    // A person born in 2099, pushed to ingestion: enrichment dead-letters it.
     const person = await validPerson();
     const userId = randomUUID();
-    const eventId = randomUUID();
-    const batchId = uniqueName('cli-it-dlq-replay');
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: TOPICS.usersRaw,
-      acks: -1,
-      messages: [
-        {
-          key: userId,
-          value: JSON.stringify({
-            eventId,
-            schemaVersion: SCHEMA_VERSION,
-            source: 'http-push',
-            batchId,
-            producedAt: new Date().toISOString(),
-            payload: {
-              ...person,
-              dob: { ...(person['dob'] as object), date: '2099-01-01T00:00:00.000Z' },
-              login: { ...(person['login'] as object), uuid: userId },
-            },
-          }),
-          headers: {
-            [HEADERS.eventId]: eventId,
-            [HEADERS.batchId]: batchId,
-            [HEADERS.source]: 'http-push',
-          },
-        },
-      ],
+    const { batchId } = await ingest('/v1/users', [
+      {
+        ...person,
+        dob: { ...(person['dob'] as object), date: '2099-01-01T00:00:00.000Z' },
+        login: { ...(person['login'] as object), uuid: userId },
+      },
+    ]);
+    const listed = () =>
+      runCli(['dlq', 'list', '--batch', batchId, '--since', '30m', '--json']).then((r) => {
+        expect(r.code).toBe(0);
+        return {
+          rows: JSON.parse(r.stdout) as { dlqEventId: string; deadLetter: { originalEventId: string } }[],
+          stderr: r.stderr,
+        };
+      });
+    const { rows: firstRows } = await eventually('the dead letter', async () => {
+      const l = await listed();
+      return l.rows.length ? l : null;
     });
-    await producer.disconnect();
+    expect(firstRows).toHaveLength(1);
+    const eventId = firstRows[0].deadLetter.originalEventId;
 
     // Every record of users.dlq about the event, read by its key: what the CLI's counting is checked against.
     const lettersOnTopic = async () => {
@@ -110,11 +99,6 @@ describe('dlq replay of an event that fails again', () => {
       ]);
       return tailed.filter((r) => r.value.payload?.originalEventId === eventId);
     };
-    const listed = () =>
-      runCli(['dlq', 'list', '--batch', batchId, '--since', '30m', '--json']).then((r) => {
-        expect(r.code).toBe(0);
-        return { rows: JSON.parse(r.stdout) as { dlqEventId: string }[], stderr: r.stderr };
-      });
     const lettersAfter = (n: number) =>
       eventually(`${n} dead letter(s) of the event`, async () => {
         const letters = await lettersOnTopic();
@@ -122,30 +106,23 @@ describe('dlq replay of an event that fails again', () => {
       });
 
     expect(await lettersAfter(1)).toHaveLength(1);
-    const first = await listed();
-    expect(first.rows).toHaveLength(1);
 
+    const replay = (more: string[]) =>
+      runCliJson<{ replayed: { dlqEventId: string; eventId: string | null; partition: number | null }[] }>([
+        'dlq',
+        'replay',
+        '--batch',
+        batchId,
+        '--since',
+        '30m',
+        ...more,
+      ]);
     for (const round of [1, 2]) {
       const { rows } = await listed();
       // The dry run shows what the run publishes: the event once, by its newest dead letter.
-      const dry = await runCliJson<{ replayed: { dlqEventId: string; eventId: string }[] }>([
-        'dlq',
-        'replay',
-        '--batch',
-        batchId,
-        '--since',
-        '30m',
-        '--dry-run',
-      ]);
+      const dry = await replay(['--dry-run']);
       expect(dry.replayed).toEqual([expect.objectContaining({ dlqEventId: rows[0].dlqEventId, eventId })]);
-      const real = await runCliJson<{ replayed: { dlqEventId: string; partition: number | null }[] }>([
-        'dlq',
-        'replay',
-        '--batch',
-        batchId,
-        '--since',
-        '30m',
-      ]);
+      const real = await replay([]);
       expect(real.replayed).toEqual([
         expect.objectContaining({ dlqEventId: rows[0].dlqEventId, partition: expect.any(Number) }),
       ]);
