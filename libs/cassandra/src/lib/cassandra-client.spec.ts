@@ -1,3 +1,4 @@
+import type { ClientOptions } from 'cassandra-driver';
 import fc from 'fast-check';
 import { cqlPortOf, createCassandraClient } from './cassandra-client';
 
@@ -44,6 +45,8 @@ describe('createCassandraClient', () => {
       username: 'u',
       password: 'p',
     });
-    expect(client.options.protocolOptions?.port).toBe(31042);
+    // The options the driver runs with (public on the instance, absent from its typings).
+    const { options } = client as unknown as { options: ClientOptions };
+    expect(options.protocolOptions?.port).toBe(31042);
   });
 });
