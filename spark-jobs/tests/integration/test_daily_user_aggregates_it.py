@@ -96,6 +96,19 @@ def approx_equal(got, want):
         assert got[k][1] == pytest.approx(want[k][1], abs=1e-6), k
 
 
+def assert_run_stored(result, stored, want_counts, want_summary):
+    """One run's JSON result and what it stored (PostgreSQL's counts and summary, Cassandra's summary row)
+    against the numbers computed here."""
+    (counts, summary), c, _ = stored
+    assert result["users"] == want_summary[0]
+    approx_equal(counts, want_counts)
+    assert summary[:2] == want_summary[:2] and summary[3:] == want_summary[3:]
+    assert summary[2] == pytest.approx(want_summary[2], abs=1e-6)
+    assert (c.users, c.countries, c.new_users, c.reseen_users) == (
+        want_summary[0], want_summary[1], want_summary[3], want_summary[4])
+    assert c.avg_quality == pytest.approx(want_summary[2], abs=1e-6)
+
+
 # ---- the newest version of a user is the one written last ----------------------------------------------
 
 
@@ -186,14 +199,8 @@ def test_aggregates_match_the_input_and_a_rerun_changes_nothing(spark, cfg, aggr
     want_counts, want_summary = expected_from(latest, {r[2] for r in a.rows if r[1] < day})
 
     # First run, by the module runner: the numbers computed here, the stale row gone.
-    assert a.first["users"] == want_summary[0]
+    assert_run_stored(a.first, a.after_first, want_counts, want_summary)
     (counts, summary), c, first_at = a.after_first
-    approx_equal(counts, want_counts)
-    assert summary[:2] == want_summary[:2] and summary[3:] == want_summary[3:]
-    assert summary[2] == pytest.approx(want_summary[2], abs=1e-6)
-    assert (c.users, c.countries, c.new_users, c.reseen_users) == (
-        want_summary[0], want_summary[1], want_summary[3], want_summary[4])
-    assert c.avg_quality == pytest.approx(want_summary[2], abs=1e-6)
 
     # Second run, by spark-submit on the standalone master (no Python on its executors): the same rows,
     # bit for bit, every column but computed_at — which shows the rerun did rewrite them.
@@ -234,11 +241,5 @@ def test_each_user_counts_as_the_version_written_last_as_users_says(cql, aggrega
     latest.update({uid: tied_row(uid, day, (None, *version)) for uid, version in current.items()})
     want_counts, want_summary = expected_from(latest, {r[2] for r in a.rows if r[1] < day})
     # No tied user has an earlier day: they count as new (new_users and seen=new), none as re-seen.
-    for result, ((counts, summary), c, _) in ((a.first, a.after_first), (a.second, a.after_second)):
-        assert result["users"] == want_summary[0]
-        approx_equal(counts, want_counts)
-        assert summary[:2] == want_summary[:2] and summary[3:] == want_summary[3:]
-        assert summary[2] == pytest.approx(want_summary[2], abs=1e-6)
-        assert (c.users, c.countries, c.new_users, c.reseen_users) == (
-            want_summary[0], want_summary[1], want_summary[3], want_summary[4])
-        assert c.avg_quality == pytest.approx(want_summary[2], abs=1e-6)
+    for result, stored in ((a.first, a.after_first), (a.second, a.after_second)):
+        assert_run_stored(result, stored, want_counts, want_summary)
