@@ -71,6 +71,15 @@ export function eventTimeMicros(producedAt: string): bigint {
   return BigInt(ms) * 1000n + BigInt(fraction.slice(3, 6).padEnd(3, '0'));
 }
 
+/**
+ * The wall clock in microseconds since the epoch: what every event time is drawn from. Not
+ * `performance.timeOrigin + performance.now()`: that is a monotonic clock, which stops while the machine
+ * is suspended and is not stepped with the wall clock, so a long-running process's times fall behind
+ * every other process's — its later events would lose to older ones, and fall before the run they
+ * belong to.
+ */
+export const wallClockMicros = (): bigint => BigInt(Date.now()) * 1000n;
+
 /** `micros` as the envelope writes it: UTC, six fraction digits (`2026-11-30T03:00:00.123456Z`). */
 export function formatEventTime(micros: bigint): string {
   const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n);

@@ -51,4 +51,15 @@ describe('event times stamped at ingestion', () => {
     now = 5_000n;
     expect(clock.reserve(1)).toBe(5_000n);
   });
+
+  it('reads the wall clock other processes read, also after it stepped ahead of the monotonic clock', () => {
+    // A machine resumed from suspend: Date.now() jumped an hour, performance.now() did not move.
+    const stepped = Date.now() + 3_600_000;
+    const wall = jest.spyOn(Date, 'now').mockReturnValue(stepped);
+    try {
+      expect(new EventClock().reserve(1)).toBe(BigInt(stepped) * 1000n);
+    } finally {
+      wall.mockRestore();
+    }
+  });
 });

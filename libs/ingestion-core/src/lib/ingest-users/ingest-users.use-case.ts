@@ -4,6 +4,7 @@ import {
   SCHEMA_VERSION,
   TOPICS,
   formatEventTime,
+  wallClockMicros,
   type EventSource,
   type RandomUser,
   type RawUserEvent,
@@ -36,7 +37,9 @@ export interface IngestReceipt {
 
 /**
  * Event times in microseconds, strictly increasing within this process: each call reserves one
- * microsecond per event, starting after the last one handed out and never before the wall clock.
+ * microsecond per event, starting after the last one handed out and never before the wall clock
+ * (`wallClockMicros`, the clock every process reads, so events of different processes order by when
+ * they were made).
  * `producedAt` becomes the Cassandra write timestamp, so two events of one person never tie: a later
  * event in the same request, backfill or partition wins whole, instead of Cassandra merging two
  * versions cell by cell.
@@ -53,10 +56,6 @@ export class EventClock {
     this.last = first + BigInt(Math.max(count, 1)) - 1n;
     return first;
   }
-}
-
-function wallClockMicros(): bigint {
-  return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
 }
 
 /** A batch id of `source` made now: unique, and readable as when and where it came from. */

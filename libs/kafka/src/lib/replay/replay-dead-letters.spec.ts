@@ -18,6 +18,7 @@ import {
   originalValue,
   replayDeadLetters,
   replayMessage,
+  replayClock,
   type RecordPublisher,
   type ReplayableDeadLetter,
 } from './replay-dead-letters';
@@ -409,5 +410,20 @@ describe('replaying one dead letter again and again (property)', () => {
       ),
       { seed: 20261202, numRuns: 50 },
     );
+  });
+});
+
+describe('replayClock', () => {
+  it('reads the wall clock, also after it stepped ahead of the monotonic clock, and never repeats itself', () => {
+    // A machine resumed from suspend: Date.now() jumped an hour, performance.now() did not move.
+    const stepped = Date.now() + 3_600_000;
+    const wall = jest.spyOn(Date, 'now').mockReturnValue(stepped);
+    try {
+      const [first, second] = [replayClock(), replayClock()];
+      expect(first).toBe(BigInt(stepped) * 1000n);
+      expect(second).toBe(first + 1n);
+    } finally {
+      wall.mockRestore();
+    }
   });
 });

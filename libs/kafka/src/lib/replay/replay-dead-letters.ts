@@ -7,6 +7,7 @@ import {
   SparkflowErrorCode,
   eventTimeMicros,
   formatEventTime,
+  wallClockMicros,
   type DeadLetter,
 } from '@sparkflow/contracts';
 import type { OutboundRecord } from '../producer/event-producer';
@@ -53,9 +54,16 @@ export function originalValue(d: DeadLetter): Buffer {
   return d.payloadEncoding === 'base64' ? Buffer.from(d.payload, 'base64') : Buffer.from(d.payload, 'utf8');
 }
 
-/** The wall clock in microseconds since the epoch, never going back within the process. */
+let lastReplayMicros = 0n;
+
+/**
+ * The wall clock in microseconds since the epoch (`wallClockMicros`), strictly increasing within the
+ * process: two corrections stamped in one millisecond, or across a step back of the clock, never tie.
+ */
 export function replayClock(): bigint {
-  return BigInt(Math.floor((performance.timeOrigin + performance.now()) * 1000));
+  const now = wallClockMicros();
+  lastReplayMicros = now > lastReplayMicros ? now : lastReplayMicros + 1n;
+  return lastReplayMicros;
 }
 
 function envelopeOf(value: Buffer): Envelope | null {

@@ -6,6 +6,7 @@ import {
   TOPICS,
   eventTimeProblem,
   recordTimeMicros,
+  wallClockMicros,
   type PersistedEvent,
 } from '@sparkflow/contracts';
 import {
@@ -47,8 +48,6 @@ export interface EventTimeBound {
   maxSkewMs: number;
   nowMicros: () => bigint;
 }
-
-const wallClockMicros = (): bigint => BigInt(Date.now()) * 1000n;
 
 /**
  * users.enriched → Cassandra → users.persisted. The acknowledgement is produced only after the
