@@ -155,7 +155,7 @@ describe('dlq replay, list and stats on events dead-lettered again after a repla
           // list and stats count each event once, as the audit's deadLettered does, under its newest stage.
           const list = await json<DeadLetterRecord[]>(['dlq', 'list', '--since', SINCE]);
           expect(ids(list.data)).toEqual(ids(newest));
-          const stats = await json<{ total: number; byStage: Record<string, number> }>([
+          const stats = await json<{ total: number; superseded: number; byStage: Record<string, number> }>([
             'dlq',
             'stats',
             '--since',
@@ -176,8 +176,9 @@ describe('dlq replay, list and stats on events dead-lettered again after a repla
             expect(ids(listed.data)).toEqual(ids(ofStage));
           }
 
-          // What was passed over is said on stderr.
+          // What was passed over is said on stderr, and counted in stats' JSON.
           const older = new Set(held.map((d) => d.dlqEventId)).size - newest.length;
+          expect(stats.data.superseded).toBe(older);
           if (older)
             expect(list.stderr).toContain(`${older} older dead letter(s) of events dead-lettered again`);
           else expect(list.stderr).not.toContain('older dead letter');

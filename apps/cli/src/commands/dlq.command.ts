@@ -129,7 +129,10 @@ Examples:
       `
 Examples:
   $ sparkflow dlq stats --since 24h
-  $ sparkflow dlq stats --stage enrichment --json | jq '.reasons[0]'`,
+  $ sparkflow dlq stats --stage enrichment --json | jq '.reasons[0]'
+
+An event is counted once, by its newest dead letter; its older letters (left by replays that failed again)
+are superseded: stderr says how many, and --json has the number as "superseded" (not part of "total").`,
     )
     .action(async (opts: FilterOptions, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
@@ -143,7 +146,14 @@ Examples:
       if (superseded.length) out.note(supersededNote(superseded.length));
       if (repeated.length) out.note(repeatedNote(repeated));
       const stats = deadLetterStats(letters);
-      if (out.json) return out.data({ since: new Date(since).toISOString(), unreadable, ...stats });
+      // `superseded`: the older letters passed over, which `total` does not count (the stderr note's number).
+      if (out.json)
+        return out.data({
+          since: new Date(since).toISOString(),
+          unreadable,
+          superseded: superseded.length,
+          ...stats,
+        });
       if (unreadable)
         out.note(
           out.paint('yellow', `${unreadable} record(s) of users.dlq are not dead letters and were skipped`),
