@@ -176,6 +176,35 @@ describe('dlq replay, list and stats on events dead-lettered again after a repla
             expect(ids(listed.data)).toEqual(ids(ofStage));
           }
 
+          // `dlq show` marks every other letter superseded, by its event's newest: the one replayed.
+          const newestOfEvent = new Map(
+            newest.map((d) => [d.deadLetter.originalEventId ?? d.dlqEventId, d.dlqEventId]),
+          );
+          for (const id of new Set(held.map((d) => d.dlqEventId))) {
+            const d = held.find((r) => r.dlqEventId === id)!;
+            const shown = await json<{ supersededBy: { dlqEventId: string } | null }>(['dlq', 'show', id]);
+            const newestId = newestOfEvent.get(d.deadLetter.originalEventId ?? id);
+            expect({ id, supersededBy: shown.data.supersededBy?.dlqEventId ?? null }).toEqual({
+              id,
+              supersededBy: newestId === id ? null : newestId,
+            });
+          }
+
+          // `dlq list --superseded` lists every letter once, marked as `dlq show` marks it.
+          const all = await json<{ dlqEventId: string; supersededBy: { dlqEventId: string } | null }[]>([
+            'dlq',
+            'list',
+            '--since',
+            SINCE,
+            '--superseded',
+          ]);
+          expect(ids(all.data)).toEqual([...new Set(held.map((d) => d.dlqEventId))].sort());
+          for (const row of all.data) {
+            const d = held.find((r) => r.dlqEventId === row.dlqEventId)!;
+            const newestId = newestOfEvent.get(d.deadLetter.originalEventId ?? d.dlqEventId);
+            expect(row.supersededBy?.dlqEventId ?? null).toBe(newestId === d.dlqEventId ? null : newestId);
+          }
+
           // What was passed over is said on stderr, and counted in stats' JSON.
           const older = new Set(held.map((d) => d.dlqEventId)).size - newest.length;
           expect(stats.data.superseded).toBe(older);

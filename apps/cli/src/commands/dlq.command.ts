@@ -25,6 +25,7 @@ import {
   originOf,
   placeOf,
   readDeadLetters,
+  supersedingLetter,
   type DeadLetterFilter,
   type DeadLetterRecord,
 } from '../kafka/dead-letters';
@@ -80,24 +81,45 @@ export function dlqCommand(): Command {
     .option('--since <time>', `failed since ${SINCE_FORMS} (default: any time, the whole topic is read)`)
     .option('--batch <batchId>', 'only dead letters of this batch', parseBatchFilter)
     .option('--limit <n>', 'show the newest n of those that match', parsePositiveInt('--limit'), 100)
+    .option(
+      '--superseded',
+      'list the superseded dead letters too (older letters of events dead-lettered again), each with the ' +
+        'newer letter that supersedes it',
+    )
     .addHelpText(
       'after',
       `
 Examples:
   $ sparkflow dlq list --since 1h --stage enrichment
-  $ sparkflow dlq list --batch backfill-sparkflow-2026-11-01 --limit 20`,
+  $ sparkflow dlq list --batch backfill-sparkflow-2026-11-01 --limit 20
+  $ sparkflow dlq list --since 1d --superseded
+
+An event is listed once, by its newest dead letter, as \`dlq replay\` selects it; its older letters (left by
+replays that failed again) are superseded, counted on stderr and left out. --superseded lists them too,
+marked: a SUPERSEDED BY column with the newer letter's id (with --json every row has "supersededBy", null
+for an event's newest letter, else {dlqEventId, failedAt, stage, partition, offset} of the newer one).`,
     )
-    .action(async (opts: FilterOptions & { limit: number }, cmd: Command) => {
+    .action(async (opts: FilterOptions & { limit: number; superseded?: boolean }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
       const read = await readDeadLetters(cfg, cliKafka(cfg), filterOf(opts)).catch((e: unknown) =>
         explainKafkaError(cfg, e),
       );
       const { unreadable } = read;
       // An event is listed once, by its newest dead letter; a dead letter written twice, by its first record.
-      const { letters, superseded, repeated } = latestPerEvent(read.records, opts.stage);
-      const { records, cut } = newestOf(letters, opts.limit);
+      const {
+        letters,
+        superseded,
+        repeated,
+        newestOf: newestOfEvent,
+      } = latestPerEvent(read.records, opts.stage);
+      // With --superseded, the older letters too, in the order read, each marked with its event's newest.
+      const order = new Map(read.records.map((r, i) => [r, i]));
+      const listed = (opts.superseded ? [...letters, ...superseded] : letters)
+        .sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))
+        .map((d) => ({ ...d, supersededBy: supersededByOf(d, newestOfEvent(d)) }));
+      const { records, cut } = newestOf(listed, opts.limit);
       // On stderr, so a script reading the list still gets a list.
-      if (superseded.length) out.note(supersededNote(superseded.length));
+      if (superseded.length && !opts.superseded) out.note(supersededNote(superseded.length));
       if (repeated.length) out.note(repeatedNote(repeated));
       if (cut) out.note(cut);
       if (out.json) return out.data(records);
@@ -116,6 +138,9 @@ Examples:
         },
         { header: 'KEY', value: (d) => d.deadLetter.key },
         { header: 'REASONS', value: reasonsText, style: () => 'red' },
+        ...(opts.superseded
+          ? [{ header: 'SUPERSEDED BY', value: (d: (typeof records)[number]) => d.supersededBy?.dlqEventId }]
+          : []),
       ]);
     });
 
@@ -198,15 +223,44 @@ Examples:
 --original --json prints the original as one JSON object, whatever its bytes:
   {"kind":"json","json":<value>}      the value is JSON (a scalar too), its numbers as written
   {"kind":"text","text":"<text>"}     it is UTF-8 but not JSON (an empty value included)
-  {"kind":"base64","base64":"<b64>"}  it is not UTF-8: its bytes in base64`,
+  {"kind":"base64","base64":"<b64>"}  it is not UTF-8: its bytes in base64
+
+A dead letter is superseded when its event failed again since (a replay dead-lettered anew): the newer
+letter is the one \`dlq list\`, \`stats\` and \`replay\` take. \`dlq show\` reads the letters that failed since
+the one shown to tell, says so on stderr, shows "superseded by" with the newer letter's id, and with --json
+has "supersededBy": {dlqEventId, failedAt, stage, partition, offset} (null when it is its event's newest).`,
     )
     .action(async (eventId: string, opts: { original?: boolean }, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      const { records } = await readDeadLetters(cfg, cliKafka(cfg), { eventIds: [eventId] }).catch(
-        (e: unknown) => explainKafkaError(cfg, e),
+      const kafka = cliKafka(cfg);
+      const { records } = await readDeadLetters(cfg, kafka, { eventIds: [eventId] }).catch((e: unknown) =>
+        explainKafkaError(cfg, e),
       );
       const d = records[0];
       if (!d) throw new CliError(`no dead letter ${eventId} in users.dlq; \`sparkflow dlq list\` shows them`);
+      // A newer letter of the same event supersedes this one: it is the one list, stats and replay take. Only
+      // the letters that failed since this one are read; a letter naming no event is its own event's only one.
+      const newer =
+        d.deadLetter.originalEventId === null
+          ? null
+          : supersedingLetter(
+              d,
+              (
+                await readDeadLetters(cfg, kafka, { since: Date.parse(d.deadLetter.failedAt) }).catch(
+                  (e: unknown) => explainKafkaError(cfg, e),
+                )
+              ).records,
+            );
+      const supersededBy = supersededByOf(d, newer ?? d);
+      if (newer)
+        out.note(
+          out.paint(
+            'yellow',
+            `dead letter ${d.dlqEventId} is superseded: event ${d.deadLetter.originalEventId} failed again since, ` +
+              `as dead letter ${newer.dlqEventId} (${newer.deadLetter.failedAt}, ${newer.deadLetter.stage}), ` +
+              'which `dlq list`, `stats` and `replay` take in its place',
+          ),
+        );
       // On stderr: a dead letter written twice is one dead letter, whose first record is shown.
       const [copies] = distinctDeadLetters(records).repeated;
       if (copies)
@@ -229,9 +283,18 @@ Examples:
           return out.line(out.options.tty ? visible(text) : text);
         }
       }
-      if (out.json) return out.data({ ...d, original: decoded });
+      if (out.json) return out.data({ ...d, supersededBy, original: decoded });
       out.fields([
         ['dlq event', `${d.dlqEventId} (users.dlq[${d.partition}]@${d.offset})`],
+        ...(newer
+          ? [
+              [
+                'superseded by',
+                `${newer.dlqEventId} (${placeOf(newer)}), failed ${newer.deadLetter.failedAt} at ` +
+                  newer.deadLetter.stage,
+              ] as const,
+            ]
+          : []),
         ['stage', d.deadLetter.stage],
         ['failed at', d.deadLetter.failedAt],
         ['attempts', d.deadLetter.attempts],
@@ -442,6 +505,16 @@ const PUBLISHES_NOTHING: RecordPublisher = {
 function repeatedNote(repeated: readonly (readonly unknown[])[]): string {
   const extra = repeated.reduce((n, copies) => n + copies.length - 1, 0);
   return `${extra} record(s) of users.dlq repeat ${repeated.length} dead letter(s) written twice; each counts once`;
+}
+
+/**
+ * What `dlq list` and `dlq show` say of a letter whose event's newest letter is `newest`: null when that is
+ * the letter itself, else where the newer letter is and when and where it failed.
+ */
+function supersededByOf(d: DeadLetterRecord, newest: DeadLetterRecord) {
+  if (newest === d) return null;
+  const { dlqEventId, partition, offset, deadLetter } = newest;
+  return { dlqEventId, failedAt: deadLetter.failedAt, stage: deadLetter.stage, partition, offset };
 }
 
 /** On stderr: how many older dead letters of events that failed again were passed over for their newest. */

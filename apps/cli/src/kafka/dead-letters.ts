@@ -232,12 +232,18 @@ function isNewer(a: DeadLetterRecord, b: DeadLetterRecord): boolean {
  * replay or a redelivery) and the dead letters more than one record holds (`repeated`, as
  * `distinctDeadLetters`). An event counts once, as the audit counts it, and a replay republishes it once.
  * Which letter is an event's newest is decided before `stage` is applied, so an event that failed at
- * another stage since is that stage's.
+ * another stage since is that stage's. `newestOf(d)` is the newest letter of `d`'s event, `d` itself when
+ * it is not superseded.
  */
 export function latestPerEvent(
   records: readonly DeadLetterRecord[],
   stage?: string,
-): { letters: DeadLetterRecord[]; superseded: DeadLetterRecord[]; repeated: DeadLetterRecord[][] } {
+): {
+  letters: DeadLetterRecord[];
+  superseded: DeadLetterRecord[];
+  repeated: DeadLetterRecord[][];
+  newestOf: (d: DeadLetterRecord) => DeadLetterRecord;
+} {
   const { letters, repeated } = distinctDeadLetters(records);
   const newest = new Map<string, DeadLetterRecord>();
   for (const d of letters) {
@@ -250,7 +256,24 @@ export function latestPerEvent(
     letters: letters.filter((d) => kept.has(d) && ofStage(d)),
     superseded: letters.filter((d) => !kept.has(d) && ofStage(d)),
     repeated: repeated.filter((copies) => ofStage(copies[0])),
+    newestOf: (d) => newest.get(originalEventOf(d)) ?? d,
   };
+}
+
+/**
+ * The dead letter that supersedes `d`: the newest letter of `d`'s original event among `records`, as
+ * `latestPerEvent` picks it (so as `dlq replay` selects it), when that is another letter; null when `d` is
+ * its event's newest of those. A record holding `d` again (written twice) is `d`, not a newer letter.
+ */
+export function supersedingLetter(
+  d: DeadLetterRecord,
+  records: readonly DeadLetterRecord[],
+): DeadLetterRecord | null {
+  const same = records.filter(
+    (r) => originalEventOf(r) === originalEventOf(d) && eventIdKey(r.dlqEventId) !== eventIdKey(d.dlqEventId),
+  );
+  const newest = latestPerEvent([d, ...same]).newestOf(d);
+  return newest === d ? null : newest;
 }
 
 /** Where the failed record was: `users.raw[2]@78`, or, for a person ingestion refused, that it never got there. */
