@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
 import { buildProgram } from './main';
 
 /**
@@ -111,3 +112,10 @@ export async function runInProcess(
     process.stderr.write = writes.err;
   }
 }
+
+/**
+ * Whether a person runs `cmd` itself: a command without subcommands, or one that acts besides having them
+ * (`backfill` starts a backfill; `backfill cancel` is its subcommand). Commander keeps the action unexposed.
+ */
+export const runsItself = (cmd: Command): boolean =>
+  !cmd.commands.length || (cmd as unknown as { _actionHandler: unknown })._actionHandler != null;

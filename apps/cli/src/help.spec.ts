@@ -3,17 +3,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import fc from 'fast-check';
+import { runsItself } from './cli-runner';
 import { buildProgram, report } from './main';
 import { EXIT } from './errors';
 import type { HelpDocument } from './help-json';
 
-/** Every command a person runs (a command without subcommands), by path, with the program it belongs to. */
+/** Every command a person runs (`runsItself`), by path, with the program it belongs to. */
 function leafCommands(): { path: string; cmd: Command }[] {
   const program = buildProgram(() => undefined);
-  const walk = (cmd: Command, path: string[]): { path: string; cmd: Command }[] =>
-    cmd.commands.length
-      ? cmd.commands.flatMap((c) => walk(c, [...path, c.name()]))
-      : [{ path: path.join(' '), cmd }];
+  const walk = (cmd: Command, path: string[]): { path: string; cmd: Command }[] => [
+    ...(runsItself(cmd) ? [{ path: path.join(' '), cmd }] : []),
+    ...cmd.commands.flatMap((c) => walk(c, [...path, c.name()])),
+  ];
   return program.commands.flatMap((c) => walk(c, [c.name()]));
 }
 

@@ -12,6 +12,7 @@ import {
   UserHistoryQuery,
   type BatchReport,
 } from '@sparkflow/contracts';
+import { runsItself } from './cli-runner';
 import { EXIT } from './errors';
 import { buildProgram, report } from './main';
 
@@ -121,6 +122,8 @@ function fakeApis(): void {
       }
       return json(202, { id: 'b1', status: 'produced', batches });
     }
+    if (path.startsWith('/v1/backfills/') && init?.method === 'DELETE')
+      return json(202, { id: path.split('/').at(-1), status: 'cancelled', batches: [] });
     if (path.startsWith('/v1/backfills/')) return json(200, { id: 'b1', status: 'produced', batches: [] });
     if (/^\/v1\/batches\/?$/.test(path)) {
       const q = BatchListQuery.safeParse(Object.fromEntries(url.searchParams));
@@ -786,6 +789,12 @@ const TYPED_SLOTS: TypedSlot[] = [
     ...KINDS.positiveInt(),
   },
   {
+    command: 'backfill cancel',
+    target: '<backfillId>',
+    args: (v) => ['backfill', 'cancel', '--', v],
+    ...KINDS.uuid,
+  },
+  {
     command: 'top',
     target: '--interval',
     args: (v) => ['top', '--once', '--interval', v],
@@ -802,10 +811,10 @@ const TYPED_SLOTS: TypedSlot[] = [
 /** The commands a person runs, by path; `stack` and `bench` hand their arguments to the repository's scripts. */
 function leafCommands(): { path: string; cmd: Command }[] {
   // `help [command...]` acts on nothing but the program itself: help.spec.ts holds it to the same contract.
-  const walk = (cmd: Command, path: string[]): { path: string; cmd: Command }[] =>
-    cmd.commands.length
-      ? cmd.commands.filter((c) => c.name() !== 'help').flatMap((c) => walk(c, [...path, c.name()]))
-      : [{ path: path.join(' '), cmd }];
+  const walk = (cmd: Command, path: string[]): { path: string; cmd: Command }[] => [
+    ...(runsItself(cmd) ? [{ path: path.join(' '), cmd }] : []),
+    ...cmd.commands.filter((c) => c.name() !== 'help').flatMap((c) => walk(c, [...path, c.name()])),
+  ];
   return buildProgram(() => undefined)
     .commands.filter((c) => !['stack', 'bench', 'help'].includes(c.name()))
     .flatMap((c) => walk(c, [c.name()]));

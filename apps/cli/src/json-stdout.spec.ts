@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import fc from 'fast-check';
-import { closedPort, runEach } from './cli-runner';
+import { closedPort, runEach, runsItself } from './cli-runner';
 import { EXIT } from './errors';
 import { buildProgram } from './main';
 
@@ -28,7 +28,7 @@ walk(
 
 /** Commands that hand their words to a script (the stack's, the benchmark's): only their help is asked. */
 const runsScript = (path: string[]) => path[0] === 'stack' || path[0] === 'bench';
-const leaves = commands.filter((c) => c.path.length && !c.cmd.commands.length && c.path.at(-1) !== 'help');
+const leaves = commands.filter((c) => c.path.length && runsItself(c.cmd) && c.path.at(-1) !== 'help');
 
 /** Command lines, without --json, each refused before anything is asked, or answered from the CLI alone. */
 const lines: fc.Arbitrary<readonly string[]> = fc.oneof(

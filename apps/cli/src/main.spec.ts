@@ -103,6 +103,7 @@ describe('the sparkflow program', () => {
         'batches watch',
         'events get',
         'backfill',
+        'backfill cancel',
         'users get',
         'top',
       ]),

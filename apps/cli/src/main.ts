@@ -43,8 +43,9 @@ nothing around them.
 Exit codes, the same for every command:
   0  done
   1  the system failed: a component down or refusing, or another server at its address (the setting is
-     named), a batch, event, user, dead letter, topic, partition or group it does not have, a stalled group
-     (batches watch, topics describe --fail-on-stall), a timeout, or users dead-lettered (backfill)
+     named), a batch, event, user, dead letter, backfill, topic, partition or group it does not have, a
+     backfill that already ended (backfill cancel), a stalled group (batches watch, topics describe
+     --fail-on-stall), a timeout, or users dead-lettered (backfill)
   2  the command line is wrong, and the message names what: an unknown command or option, a missing argument
      or value, a malformed value (not a UUID, a date, a whole number in range, one of the choices, ...), an
      option given twice, a flag given a value, a word the command takes no argument for,

@@ -1,4 +1,5 @@
 import { backfillBatchId, type BatchCounts } from '@sparkflow/contracts';
+import { loadCliConfig } from '../cli.config';
 import { CliError, EXIT, UsageError } from '../errors';
 import { runInProcess } from '../cli-runner';
 import { backfillDays, runProgress, shellWord } from './backfill.command';
@@ -282,5 +283,149 @@ describe("a backfill batch's progress for this run", () => {
   it('quotes a batch id for the shell when it has to', () => {
     expect(shellWord('backfill-demo-2026-11-01')).toBe('backfill-demo-2026-11-01');
     expect(shellWord("backfill-it's me-2026-11-01")).toBe(`'backfill-it'\\''s me-2026-11-01'`);
+  });
+});
+
+describe('sparkflow backfill cancel <backfillId>', () => {
+  const ID = '0b4c6f3e-2a51-4d8e-9f7a-6c1d2e3b4a59';
+  const cancelled = {
+    id: ID,
+    request: { from: '2026-11-05', to: '2026-11-06', perDay: 300, seed: 'again' },
+    status: 'cancelled',
+    attempts: 1,
+    requestedAt: '2026-12-04T04:00:00.000Z',
+    batches: [
+      { day: '2026-11-05', batchId: 'backfill-again-2026-11-05', expected: 300, produced: 300 },
+      { day: '2026-11-06', batchId: 'backfill-again-2026-11-06', expected: 300, produced: 100 },
+    ],
+  };
+  const error = (status: number, code: string, message: string) => ({
+    statusCode: status,
+    code,
+    message,
+    reasons: [{ code, message, path: 'id' }],
+  });
+
+  /** Ingestion answering DELETE /v1/backfills/:id with `status` and `body`; the requests it was sent. */
+  function ingestion(status: number, body: unknown) {
+    const asked: { method: string; path: string; key: string | null }[] = [];
+    jest.spyOn(global, 'fetch').mockImplementation(async (input, init) => {
+      asked.push({
+        method: init?.method ?? 'GET',
+        path: new URL(String(input)).pathname,
+        key: new Headers(init?.headers).get('x-api-key'),
+      });
+      return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    });
+    return asked;
+  }
+
+  it('asks ingestion to DELETE the backfill, with its key, and prints what was cancelled', async () => {
+    const asked = ingestion(202, cancelled);
+    const { stdout, stderr, error: failed } = await runInProcess(['--no-color', 'backfill', 'cancel', ID]);
+    expect(failed).toBeUndefined();
+    expect(asked).toEqual([{ method: 'DELETE', path: `/v1/backfills/${ID}`, key: loadCliConfig().apiKey }]);
+    const lines = stdout.split('\n');
+    expect(lines.slice(0, 4).map((l) => l.split(/ {2,}/))).toEqual([
+      ['backfill', ID],
+      ['status', 'cancelled'],
+      ['requested at', '2026-12-04T04:00:00.000Z'],
+      ['produced', '400 of 600 users'],
+    ]);
+    expect(lines.slice(5, 8).map((l) => l.split(/\s+/))).toEqual([
+      ['DAY', 'BATCH', 'EXPECTED', 'PRODUCED'],
+      ['2026-11-05', 'backfill-again-2026-11-05', '300', '300'],
+      ['2026-11-06', 'backfill-again-2026-11-06', '300', '100'],
+    ]);
+    expect(stderr).toBe(
+      `backfill ${ID} cancelled after 400 of 600 users were produced; the chunk in flight may still add to ` +
+        'them, and those produced go on through the pipeline\n',
+    );
+  });
+
+  it('prints ingestion’s answer as the JSON document with --json, before or after the command', async () => {
+    for (const args of [
+      ['--json', 'backfill', 'cancel', ID],
+      ['backfill', 'cancel', ID, '--json'],
+    ]) {
+      ingestion(202, cancelled);
+      const { stdout, stderr, error: failed } = await runInProcess(args);
+      expect({ failed, stderr }).toEqual({ failed: undefined, stderr: '' });
+      expect(JSON.parse(stdout)).toEqual(cancelled);
+      jest.restoreAllMocks();
+    }
+  });
+
+  it('asks for an id given in capitals as ingestion names it', async () => {
+    const asked = ingestion(202, cancelled);
+    expect((await runInProcess(['--json', 'backfill', 'cancel', ID.toUpperCase()])).error).toBeUndefined();
+    expect(asked.map((a) => a.path)).toEqual([`/v1/backfills/${ID}`]);
+  });
+
+  it.each([
+    [
+      409,
+      error(409, 'CONFLICT', `backfill ${ID} is already produced: only a running backfill can be cancelled`),
+      `CONFLICT: backfill ${ID} is already produced: only a running backfill can be cancelled`,
+    ],
+    [404, error(404, 'NOT_FOUND', `no backfill ${ID}`), `NOT_FOUND: no backfill ${ID}`],
+  ])('exits 1 on %i with ingestion’s message, printing nothing on stdout', async (status, body, says) => {
+    ingestion(status, body);
+    for (const json of [false, true]) {
+      const { stdout, error: failed } = await runInProcess([
+        ...(json ? ['--json'] : []),
+        'backfill',
+        'cancel',
+        ID,
+      ]);
+      expect(stdout).toBe('');
+      expect(failed).toBeInstanceOf(CliError);
+      expect((failed as CliError).exitCode).toBe(EXIT.failure);
+      expect((failed as Error).message).toBe(`ingestion did not cancel backfill ${ID}: ${says}`);
+    }
+  });
+
+  it('refuses an id that is not a UUID, and the options that start a backfill, before asking anything', async () => {
+    const fetch = jest.spyOn(global, 'fetch');
+    const cases: [string[], string][] = [
+      [
+        ['backfill', 'cancel', 'b1'],
+        '<backfillId> "b1": expected a backfill id (printed by `sparkflow backfill`), a UUID',
+      ],
+      [
+        ['backfill', 'cancel', ID, '--per-day', '5'],
+        '--per-day is an option of `sparkflow backfill` (starting a backfill), not of `sparkflow backfill cancel`',
+      ],
+      [
+        ['backfill', '--from', '2026-11-05', '--to', '2026-11-05', 'cancel', ID],
+        '--from, --to are options of `sparkflow backfill` (starting a backfill), not of `sparkflow backfill cancel`',
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const { error: failed } = await runInProcess(args);
+      expect({ args, failed }).toEqual({ args, failed: expect.any(UsageError) });
+      expect((failed as Error).message).toBe(message);
+    }
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('leaves `backfill` as it was: its options still required to start one, the cancel id not asked of it', async () => {
+    const fetch = jest.spyOn(global, 'fetch');
+    const missing = await runInProcess(['backfill', '--to', '2026-11-05', '--per-day', '1']);
+    expect(missing.stderr).toContain("error: required option '--from <day>' not specified");
+    const excess = await runInProcess([
+      'backfill',
+      ID,
+      '--from',
+      '2026-11-05',
+      '--to',
+      '2026-11-05',
+      '--per-day',
+      '1',
+    ]);
+    expect((excess.error as Error).message).toBe(
+      `too many arguments for sparkflow backfill: "${ID}" (it takes none)`,
+    );
+    expect(fetch).not.toHaveBeenCalled();
   });
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Command } from 'commander';
+import { Command, Help, type Option } from 'commander';
 import { backfillBatchId, batchIdProblem, type BatchCounts } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
@@ -7,12 +7,13 @@ import { CliError, UsageError } from '../errors';
 import { auditEntity, callApi } from '../http/api';
 import type { Output } from '../output/output';
 import { faultLine, type ReasonLike } from '../output/reasons';
-import { parseDay, parsePositiveInt, urlTextProblem } from './options';
+import { parseDay, parsePositiveInt, parseUuid, urlTextProblem } from './options';
 
 interface BackfillResponse {
   id: string;
   status: 'running' | 'produced' | 'failed' | 'cancelled';
   error?: string;
+  requestedAt?: string;
   batches: { day: string; batchId: string; expected: number; produced: number }[];
 }
 
@@ -125,7 +126,7 @@ interface BackfillOptions {
 }
 
 export function backfillCommand(): Command {
-  return new Command('backfill')
+  const backfill = new Command('backfill')
     .description(
       'ask ingestion for one synthetic batch per day, then follow the audit until every user of this run is ' +
         'persisted or dead-lettered',
@@ -155,9 +156,11 @@ of them (progress on stderr: a bar on a terminal, a line per change and every 10
 Example:
   $ sparkflow backfill --from 2026-11-01 --to 2026-11-07 --per-day 500 --seed demo
 
+A running backfill is stopped with \`sparkflow backfill cancel <backfillId>\` (the id this command prints).
+
 Exit codes: 0 every user of this run persisted; 1 some were dead-lettered (how many, and the
 \`sparkflow dlq list --batch <batchId> --since <start>\` that shows why), ingestion failed the backfill,
-ingestion's backfill was cancelled (DELETE /v1/backfills/<id>), or --timeout passed; 2 bad usage, or ingestion refused the request (naming the option).`,
+ingestion's backfill was cancelled (\`backfill cancel\`, DELETE /v1/backfills/<id>), or --timeout passed; 2 bad usage, or ingestion refused the request (naming the option).`,
     )
     .action(async (opts: BackfillOptions, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
@@ -202,6 +205,98 @@ ingestion's backfill was cancelled (DELETE /v1/backfills/<id>), or --timeout pas
         );
       await follow(cfg, out, backfill, baselines, { ...opts, started });
     });
+  backfill.addCommand(cancelCommand(backfill.options));
+  // `backfill` starts a backfill itself and has subcommands (`cancel`, `help`): its options, required to start
+  // one, are no subcommand's. Commander checks a parent's required options before a subcommand runs, so they
+  // are required of `backfill` alone: not while a subcommand is parsed, again before it acts (`backfill help`
+  // prints them as required).
+  backfill.hook('preSubcommand', (_backfill, subcommand) => {
+    const given = backfill.options.filter((o) => backfill.getOptionValueSource(o.attributeName()) === 'cli');
+    if (given.length)
+      throw new UsageError(
+        `${given.map((o) => o.long).join(', ')} ${given.length > 1 ? 'are options' : 'is an option'} of ` +
+          `\`sparkflow backfill\` (starting a backfill), not of \`sparkflow backfill ${subcommand.name()}\``,
+      );
+    const required = backfill.options.filter((o) => o.mandatory);
+    for (const o of required) o.makeOptionMandatory(false);
+    subcommand.hook('preAction', () => required.forEach((o) => o.makeOptionMandatory(true)));
+  });
+  return backfill;
+}
+
+/**
+ * `backfill cancel <backfillId>`: ingestion's `DELETE /v1/backfills/:id` (ADR 22). 202 is the backfill,
+ * now cancelled (a second cancel answers the same); 409 CONFLICT one that already ended; 404 an id no
+ * backfill has. Its help shows the program's options as global ones, not `backfill`'s, which it does not take.
+ */
+function cancelCommand(startOptions: readonly Option[]): Command {
+  return new Command('cancel')
+    .description(
+      'cancel a running backfill: ingestion produces none of it after the chunk in flight, on any replica',
+    )
+    .argument(
+      '<backfillId>',
+      'the id `sparkflow backfill` printed (`backfill <id>: …`, or "id" with --json)',
+      parseUuid('<backfillId>', 'a backfill id (printed by `sparkflow backfill`)'),
+    )
+    .configureHelp({
+      visibleGlobalOptions(cmd) {
+        return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((o) => !startOptions.includes(o));
+      },
+    })
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ sparkflow backfill cancel 0b4c6f3e-2a51-4d8e-9f7a-6c1d2e3b4a59
+
+Prints the backfill as ingestion then has it (with --json, ingestion's answer as it is: id, status
+"cancelled", batches with each day's expected and produced users). The replica producing it stops after the
+chunk it has in flight, which is not taken back: "produced" may still grow by that chunk (at most 500 users
+a batch), and what was produced goes on through the pipeline. A day's batch cut short stays incomplete in
+the audit. Cancelling a cancelled backfill again answers the same.
+
+Exit codes: 0 cancelled; 1 the backfill already ended (produced or failed: only a running one can be
+cancelled) or ingestion has no backfill of that id, with ingestion's message; 2 not a UUID.`,
+    )
+    .action(async (id: string, _opts: object, cmd: Command) => {
+      const { cfg, out } = contextOf(cmd);
+      const path = `/v1/backfills/${id.toLowerCase()}`;
+      const { status, body } = await callApi<BackfillResponse>('ingestion API', cfg.ingestionUrl, path, {
+        method: 'DELETE',
+        headers: { 'x-api-key': cfg.apiKey },
+        okStatuses: [202, 404, 409],
+      });
+      if (status !== 202) throw new CliError(`ingestion did not cancel backfill ${id}: ${messageOf(body)}`);
+      if (out.json) return out.data(body);
+      const produced = body.batches.reduce((n, b) => n + b.produced, 0);
+      const expected = body.batches.reduce((n, b) => n + b.expected, 0);
+      out.fields([
+        ['backfill', body.id],
+        ['status', body.status],
+        ['requested at', body.requestedAt],
+        ['produced', `${produced} of ${expected} users`],
+      ]);
+      out.line();
+      out.table(body.batches, [
+        { header: 'DAY', value: (b) => b.day },
+        { header: 'BATCH', value: (b) => b.batchId },
+        { header: 'EXPECTED', value: (b) => b.expected, align: 'right' },
+        { header: 'PRODUCED', value: (b) => b.produced, align: 'right' },
+      ]);
+      out.note(
+        `backfill ${body.id} cancelled after ${produced} of ${expected} users were produced; the chunk in ` +
+          'flight may still add to them, and those produced go on through the pipeline',
+      );
+    });
+}
+
+/** The message of ingestion's error answer (`{code, message, reasons}`), else the answer as it came. */
+function messageOf(body: unknown): string {
+  const answer = body as { code?: unknown; message?: unknown } | null;
+  if (typeof answer?.message === 'string')
+    return typeof answer.code === 'string' ? `${answer.code}: ${answer.message}` : answer.message;
+  return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
 async function follow(
