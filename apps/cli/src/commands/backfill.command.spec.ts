@@ -411,18 +411,10 @@ describe('sparkflow backfill cancel <backfillId>', () => {
 
   it('leaves `backfill` as it was: its options still required to start one, the cancel id not asked of it', async () => {
     const fetch = jest.spyOn(global, 'fetch');
-    const missing = await runInProcess(['backfill', '--to', '2026-11-05', '--per-day', '1']);
+    const args = ['--to', '2026-11-05', '--per-day', '1'];
+    const missing = { args, ...(await runInProcess(['backfill', ...args])) };
     expect(missing.stderr).toContain("error: required option '--from <day>' not specified");
-    const excess = await runInProcess([
-      'backfill',
-      ID,
-      '--from',
-      '2026-11-05',
-      '--to',
-      '2026-11-05',
-      '--per-day',
-      '1',
-    ]);
+    const excess = await runInProcess(['backfill', ID, '--from', '2026-11-05', ...missing.args]);
     expect((excess.error as Error).message).toBe(
       `too many arguments for sparkflow backfill: "${ID}" (it takes none)`,
     );
