@@ -75,6 +75,17 @@ describe('every command’s --help', () => {
     expect(help('users get')).toMatch(/^Exit codes: 0 .*1 .*\n.*2 not a UUID/m);
   });
 
+  it('shows a subcommand the program’s options as global ones, not those of the command above it', () => {
+    const globals = (path: string) => {
+      const text = help(path);
+      return text.slice(text.indexOf('Global Options:')).match(/^ {2}(?:-\w, )?--[\w-]+/gm);
+    };
+    const program = ['  -V, --version', '  --json', '  --no-color', '  --audit-key'];
+    expect(globals('backfill cancel')).toEqual(program);
+    expect(globals('backfill')).toEqual(program);
+    expect(help('backfill')).toMatch(/^Options:\n {2}--from <day>/m);
+  });
+
   it('lists KAFKA_CLI_PASSWORD among the environment it reads', () => {
     let written = '';
     const program = buildProgram(() => undefined);

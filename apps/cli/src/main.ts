@@ -93,7 +93,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       refuseOptionAsValue(cmd, option, () => given);
     }
     // Every command's help shows the global options, unless the command says otherwise (bench).
-    cmd.configureHelp({ showGlobalOptions: true, ...cmd.configureHelp(), optionDescription: describeOption });
+    cmd.configureHelp({
+      showGlobalOptions: true,
+      visibleGlobalOptions: programOptions,
+      ...cmd.configureHelp(),
+      optionDescription: describeOption,
+    });
     helpAsJson(cmd);
     cmd.commands.forEach(configure);
   };
@@ -266,6 +271,18 @@ function refuseOptionAsValue(cmd: Command, option: Option, given: () => readonly
           `(a value that starts so is written ${option.long}=${value})`,
       );
   });
+}
+
+/**
+ * The global options a command's help shows: the program's, which every command takes. Commander's would
+ * add those of every command above it, and a subcommand does not take its parent's (`backfill cancel`
+ * refuses `backfill`'s `--from`).
+ */
+function programOptions(this: Help, cmd: Command): Option[] {
+  if (!this.showGlobalOptions || !cmd.parent) return [];
+  let program = cmd.parent;
+  while (program.parent) program = program.parent;
+  return program.options.filter((o) => !o.hidden);
 }
 
 /** Commander's description of an option, marking those a command cannot run without. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Command, Help, type Option } from 'commander';
+import { Command } from 'commander';
 import { backfillBatchId, batchIdProblem, type BatchCounts } from '@sparkflow/contracts';
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
@@ -205,7 +205,7 @@ ingestion's backfill was cancelled (\`backfill cancel\`, DELETE /v1/backfills/<i
         );
       await follow(cfg, out, backfill, baselines, { ...opts, started });
     });
-  backfill.addCommand(cancelCommand(backfill.options));
+  backfill.addCommand(cancelCommand());
   // `backfill` starts a backfill itself and has subcommands (`cancel`, `help`): its options, required to start
   // one, are no subcommand's. Commander checks a parent's required options before a subcommand runs, so they
   // are required of `backfill` alone: not while a subcommand is parsed, again before it acts (`backfill help`
@@ -227,9 +227,9 @@ ingestion's backfill was cancelled (\`backfill cancel\`, DELETE /v1/backfills/<i
 /**
  * `backfill cancel <backfillId>`: ingestion's `DELETE /v1/backfills/:id` (ADR 22). 202 is the backfill,
  * now cancelled (a second cancel answers the same); 409 CONFLICT one that already ended; 404 an id no
- * backfill has. Its help shows the program's options as global ones, not `backfill`'s, which it does not take.
+ * backfill has.
  */
-function cancelCommand(startOptions: readonly Option[]): Command {
+function cancelCommand(): Command {
   return new Command('cancel')
     .description(
       'cancel a running backfill: ingestion produces none of it after the chunk in flight, on any replica',
@@ -239,11 +239,6 @@ function cancelCommand(startOptions: readonly Option[]): Command {
       'the id `sparkflow backfill` printed (`backfill <id>: …`, or "id" with --json)',
       parseUuid('<backfillId>', 'a backfill id (printed by `sparkflow backfill`)'),
     )
-    .configureHelp({
-      visibleGlobalOptions(cmd) {
-        return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((o) => !startOptions.includes(o));
-      },
-    })
     .addHelpText(
       'after',
       `
