@@ -7,6 +7,7 @@ import { CoordinatesOfRefusedPeople1796342400000 } from './migrations/1796342400
 import { BatchesNotYetComplete1796428800000 } from './migrations/1796428800000-batches-not-yet-complete';
 import { BatchIdsAsStored1796515200000 } from './migrations/1796515200000-batch-ids-as-stored';
 import { BrokerAppendTimes1796601600000 } from './migrations/1796601600000-broker-append-times';
+import { RawEventsByEventTime1796774400000 } from './migrations/1796774400000-raw-events-by-event-time';
 
 export interface PostgresSettings {
   host: string;
@@ -33,6 +34,7 @@ export const AUDIT_MIGRATIONS = [
   BatchesNotYetComplete1796428800000,
   BatchIdsAsStored1796515200000,
   BrokerAppendTimes1796601600000,
+  RawEventsByEventTime1796774400000,
 ];
 
 /**

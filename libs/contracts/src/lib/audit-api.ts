@@ -182,3 +182,63 @@ export interface UserHistory {
   /** The person has more rows than `limit`: the older ones are left out (ask again with a larger `limit`, up to 1000). */
   truncated: boolean;
 }
+
+/** The longest window `GET /v1/events/settled` answers for: a month, so its query stays bounded. */
+export const SETTLED_WINDOW_MAX_DAYS = 31;
+const DAY_MS = 86_400_000;
+
+/** An instant `from` / `to` may name: an ISO date-time with its offset, within BATCH_LIST_SINCE_RANGE in UTC. */
+const settledInstant = z.iso.datetime({ offset: true, abort: true }).refine(inSinceRange, {
+  message: `must be from ${BATCH_LIST_SINCE_RANGE.from} to ${BATCH_LIST_SINCE_RANGE.to} (in UTC)`,
+});
+
+/**
+ * `GET /v1/events/settled?from=&to=`: whether every event with an event time (`producedAt`) in [from, to) has
+ * reached a terminal state. Both are required; `from` before `to`, at most SETTLED_WINDOW_MAX_DAYS apart.
+ */
+export const SettledQuery = z
+  .object({ from: settledInstant, to: settledInstant })
+  .superRefine(({ from, to }, ctx) => {
+    // Each out of its range is told so already; how far apart they are says nothing more.
+    if (!inSinceRange(from) || !inSinceRange(to)) return;
+    const span = Date.parse(to) - Date.parse(from);
+    if (span <= 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after `from`' });
+    else if (span > SETTLED_WINDOW_MAX_DAYS * DAY_MS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `must be at most ${SETTLED_WINDOW_MAX_DAYS} days after \`from\``,
+      });
+  });
+export type SettledQuery = z.infer<typeof SettledQuery>;
+
+/** The oldest event of a window the audit saw ingested and not yet persisted or dead-lettered. */
+export interface PendingEvent {
+  eventId: string;
+  batchId: string | null;
+  /** Its event time. */
+  producedAt: string;
+}
+
+/**
+ * `GET /v1/events/settled`: whether the events with an event time in [from, to) have all reached a terminal
+ * state, so a consumer of Cassandra (the daily aggregation) may count them. `settled` is true exactly when the
+ * window has ended (`to` ≤ `checkedAt`), the audit's consumer has read every users.raw record the broker
+ * appended before `to` (`rawBehind` 0), and none of the window's events it read is still pending.
+ */
+export interface SettledReport {
+  from: string;
+  to: string;
+  settled: boolean;
+  /** Events of the window the audit recorded as ingested that are neither persisted nor dead-lettered yet. */
+  pending: number;
+  /** The oldest of them by event time; null when none is pending. */
+  oldestPending: PendingEvent | null;
+  /**
+   * users.raw records the broker appended before `to` (by its timestamps) that the audit's consumer group has
+   * not committed yet, summed over the partitions: events the audit cannot count as pending until it reads them.
+   */
+  rawBehind: number;
+  /** When the audit answered: a window whose `to` is later has not ended and is never settled. */
+  checkedAt: string;
+}

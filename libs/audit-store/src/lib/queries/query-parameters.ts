@@ -87,7 +87,9 @@ export function parseQuery<S extends z.ZodObject>(
   const shape = queryShapeProblems(raw, route, Object.keys(schema.shape));
   const faulted = new Set(shape.map((r) => r.path));
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(raw).filter(([k]) => !faulted.has(k))));
-  const reasons = [...shape, ...(parsed.error?.issues ?? []).map((i) => reason(i.path.join('.'), i.message))];
+  // A parameter whose shape is at fault was left out of the parse: a required one is not also "missing".
+  const issues = (parsed.error?.issues ?? []).filter((i) => !faulted.has(i.path.join('.')));
+  const reasons = [...shape, ...issues.map((i) => reason(i.path.join('.'), i.message))];
   if (!parsed.success || reasons.length) throw badQuery(reasons);
   return parsed.data;
 }

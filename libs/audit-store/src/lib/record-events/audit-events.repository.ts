@@ -4,6 +4,7 @@ import {
   type BatchListCursor,
   type BatchSummary,
   type BatchTiming,
+  type PendingEvent,
 } from '@sparkflow/contracts';
 import { isBatchComplete } from '../batches/batch-complete';
 import { AuditEventEntity, type AuditOutcome } from '../entities/audit-event.entity';
@@ -149,6 +150,22 @@ const COUNT_OUTCOMES = `
   SELECT 'persisted-after-dead-letter', count(*)::int FROM audit_events d
   WHERE d.batch_id = $1 AND d.outcome = 'dead-lettered'
     AND EXISTS (SELECT 1 FROM audit_events p WHERE p.event_id = d.event_id AND p.topic = 'users.persisted')`;
+
+/**
+ * The raw rows whose event time is in [$1, $2) with neither a persisted nor a dead-lettered row (each looked up
+ * by primary key): how many, and the oldest by event time. `audit_events_raw_produced_at` holds just the raw
+ * rows, in event-time order, so both read the window's rows and no others.
+ */
+const PENDING_IN_WINDOW = `
+  WITH pending AS (
+    SELECT r.event_id, r.batch_id, r.produced_at FROM audit_events r
+    WHERE r.topic = 'users.raw' AND r.produced_at >= $1 AND r.produced_at < $2
+      AND NOT EXISTS (SELECT 1 FROM audit_events t
+        WHERE t.event_id = r.event_id AND t.topic IN ('users.persisted', 'users.dlq'))
+  )
+  SELECT (SELECT count(*)::int FROM pending) AS pending, o.event_id, o.batch_id, o.produced_at
+  FROM (SELECT 1) one
+  LEFT JOIN LATERAL (SELECT * FROM pending ORDER BY produced_at, event_id LIMIT 1) o ON true`;
 
 const STAGE_ORDER: Record<AuditOutcome, number> = {
   ingested: 0,
@@ -333,6 +350,24 @@ export class AuditEventsRepository {
       deadLettered: r.dead_lettered,
       persisted: r.persisted,
     }));
+  }
+
+  /**
+   * Events with an event time in [from, to) the audit recorded as ingested and as nothing terminal yet
+   * (persisted or dead-lettered): how many, and the oldest.
+   */
+  async pendingIn(from: Date, to: Date): Promise<{ pending: number; oldest: PendingEvent | null }> {
+    const [row]: {
+      pending: number;
+      event_id: string | null;
+      batch_id: string | null;
+      produced_at: Date | null;
+    }[] = await this.ds.query(PENDING_IN_WINDOW, [from.toISOString(), to.toISOString()]);
+    const oldest =
+      row.event_id && row.produced_at
+        ? { eventId: row.event_id, batchId: row.batch_id, producedAt: row.produced_at.toISOString() }
+        : null;
+    return { pending: row.pending, oldest };
   }
 
   /**
