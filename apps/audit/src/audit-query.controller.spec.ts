@@ -1,6 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { AuditQueriesUseCase, ListBatchesUseCase, type AuditEventEntity } from '@sparkflow/audit-store';
+import {
+  AuditQueriesUseCase,
+  ListBatchesUseCase,
+  SettledUseCase,
+  type AuditEventEntity,
+} from '@sparkflow/audit-store';
 import {
   API_KEYS,
   ApiKeyGuard,
@@ -25,6 +30,15 @@ describe('audit query API', () => {
   const historyLimits: number[] = [];
   /** Every `since` the batch list asked PostgreSQL for. */
   const sinceAsked: Date[] = [];
+  /** What the settled check's fakes answer, and what they were asked. */
+  const settledState = {
+    pending: 0,
+    rawBehind: 0,
+    windows: [] as [string, string][],
+    behindAt: [] as number[],
+  };
+  /** The audit's clock for the settled check. */
+  const settledNow = new Date('2026-12-04T00:30:00.000Z');
 
   beforeAll(async () => {
     const row = (topic: string, outcome: AuditEventEntity['outcome']): AuditEventEntity => ({
@@ -84,6 +98,27 @@ describe('audit query API', () => {
             markComplete: async () => 0,
           }),
         },
+        {
+          provide: SettledUseCase,
+          useValue: new SettledUseCase(
+            {
+              pendingIn: async (from: Date, to: Date) => {
+                settledState.windows.push([from.toISOString(), to.toISOString()]);
+                const oldest = {
+                  eventId,
+                  batchId: 'b1',
+                  producedAt: '2026-12-03T23:59:59.999Z',
+                };
+                return { pending: settledState.pending, oldest: settledState.pending ? oldest : null };
+              },
+            },
+            async (beforeMs) => {
+              settledState.behindAt.push(beforeMs);
+              return settledState.rawBehind;
+            },
+            () => settledNow,
+          ),
+        },
         { provide: API_KEYS, useValue: ['dev-audit-key'] },
         { provide: READINESS_CHECKS, useValue: {} },
         ApiKeyGuard,
@@ -96,7 +131,96 @@ describe('audit query API', () => {
   });
   afterAll(() => app.close());
 
-  const routes = ['/v1/batches', '/v1/batches/b1', `/v1/events/${eventId}`, `/v1/users/${userId}/history`];
+  const settledDay = '/v1/events/settled?from=2026-12-03T00:00:00Z&to=2026-12-04T00:00:00Z';
+  const routes = [
+    '/v1/batches',
+    '/v1/batches/b1',
+    `/v1/events/${eventId}`,
+    `/v1/users/${userId}/history`,
+    settledDay,
+  ];
+
+  const getSettled = async (query: string) => {
+    const res = await fetch(`${base}/v1/events/settled${query}`, {
+      headers: { 'x-api-key': 'dev-audit-key' },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('answers a day as settled when it has ended, the consumer read users.raw up to its end and nothing is pending', async () => {
+    Object.assign(settledState, { pending: 0, rawBehind: 0, windows: [], behindAt: [] });
+    expect(await getSettled('?from=2026-12-03T00:00:00Z&to=2026-12-04T01:00:00%2B01:00')).toEqual({
+      status: 200,
+      body: {
+        from: '2026-12-03T00:00:00.000Z',
+        to: '2026-12-04T00:00:00.000Z',
+        settled: true,
+        pending: 0,
+        oldestPending: null,
+        rawBehind: 0,
+        checkedAt: '2026-12-04T00:30:00.000Z',
+      },
+    });
+    expect(settledState.windows).toEqual([['2026-12-03T00:00:00.000Z', '2026-12-04T00:00:00.000Z']]);
+    expect(settledState.behindAt).toEqual([Date.parse('2026-12-04T00:00:00Z')]);
+  });
+
+  it('answers not settled, saying why, while an event is pending, the consumer is behind, or the window is open', async () => {
+    Object.assign(settledState, { pending: 3, rawBehind: 0 });
+    expect(await getSettled('?from=2026-12-03T00:00:00Z&to=2026-12-04T00:00:00Z')).toMatchObject({
+      status: 200,
+      body: {
+        settled: false,
+        pending: 3,
+        oldestPending: { eventId, batchId: 'b1', producedAt: '2026-12-03T23:59:59.999Z' },
+      },
+    });
+    Object.assign(settledState, { pending: 0, rawBehind: 12 });
+    expect(await getSettled('?from=2026-12-03T00:00:00Z&to=2026-12-04T00:00:00Z')).toMatchObject({
+      status: 200,
+      body: { settled: false, pending: 0, rawBehind: 12 },
+    });
+    Object.assign(settledState, { pending: 0, rawBehind: 0 });
+    // The audit's clock reads 00:30: a window ending at 00:30:00.001 has not ended.
+    expect(await getSettled('?from=2026-12-04T00:00:00Z&to=2026-12-04T00:30:00.001Z')).toMatchObject({
+      status: 200,
+      body: { settled: false, pending: 0, rawBehind: 0 },
+    });
+    expect((await getSettled('?from=2026-12-04T00:00:00Z&to=2026-12-04T00:30:00Z')).body['settled']).toBe(
+      true,
+    );
+  });
+
+  it('answers a bad or missing settled parameter with 400 naming it, before anything is read', async () => {
+    Object.assign(settledState, { windows: [], behindAt: [] });
+    const day = { from: '2026-12-03T00:00:00Z', to: '2026-12-04T00:00:00Z' };
+    const cases: [string, string[]][] = [
+      ['', ['from', 'to']],
+      [`?from=${day.from}`, ['to']],
+      [`?to=${day.to}`, ['from']],
+      [`?from=2026-12-03&to=${day.to}`, ['from']],
+      [`?from=${day.from}&to=tomorrow`, ['to']],
+      [`?from=${day.from}&to=${day.from}`, ['to']],
+      [`?from=${day.to}&to=${day.from}`, ['to']],
+      [`?from=2026-11-01T00:00:00Z&to=2026-12-02T00:00:01Z`, ['to']],
+      [`?from=0000-01-01T00:00:00Z&to=${day.to}`, ['from']],
+      [`?from=${day.from}&to=${day.to}&day=2026-12-03`, ['day']],
+      [`?from=${day.from}&from=${day.from}&to=${day.to}`, ['from']],
+    ];
+    for (const [query, paths] of cases) {
+      const { status, body } = await getSettled(query);
+      const reasons = body['reasons'] as { path: string }[] | undefined;
+      expect([query, status, body['code'], reasons?.map((r) => r.path)]).toEqual([
+        query,
+        400,
+        'SCHEMA_INVALID',
+        paths,
+      ]);
+    }
+    expect(settledState).toMatchObject({ windows: [], behindAt: [] });
+    // A month is the longest window answered.
+    expect((await getSettled('?from=2026-11-02T00:00:00Z&to=2026-12-03T00:00:00Z')).status).toBe(200);
+  });
 
   it("answers a person's history as the contract's AuditTrailEvent list", async () => {
     const res = await fetch(`${base}/v1/users/${userId}/history`, {

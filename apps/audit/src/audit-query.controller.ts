@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import {
   AuditQueriesUseCase,
   ListBatchesUseCase,
+  SettledUseCase,
   badPathParameter,
   notInTheAudit,
   parseQuery,
@@ -11,6 +12,7 @@ import {
   type BatchList,
   type BatchReport,
   type EventLineage,
+  type SettledReport,
   type UserHistory,
   UserHistoryQuery,
   batchIdProblem,
@@ -21,7 +23,7 @@ import { ApiKeyGuard } from '@sparkflow/service-kit';
  * Lineage and batch reports name people and their events: every route needs an `x-api-key` (health and
  * /metrics stay open). A query parameter a route does not read, or reads in another shape, is a 400 naming
  * it: the batch list reads `since`, `incomplete`, `limit` and `cursor`, a person's history `limit`, the
- * other routes none. A bad path parameter
+ * settled check `from` and `to`, the other routes none. A bad path parameter
  * is a 400 naming it, and an event, batch or person the audit has not seen a 404 `NOT_FOUND` naming it,
  * both `{statusCode, code, message, reasons}`.
  */
@@ -31,12 +33,22 @@ export class AuditQueryController {
   constructor(
     private readonly queries: AuditQueriesUseCase,
     private readonly listBatches: ListBatchesUseCase,
+    private readonly settled: SettledUseCase,
   ) {}
 
   /** Batches registered since `since` (default: the last 24 hours), newest first; `incomplete=true` for those in flight. */
   @Get('batches')
   batches(@Query() query: Record<string, unknown>): Promise<BatchList> {
     return this.listBatches.execute(query);
+  }
+
+  /**
+   * Whether every event with an event time in [from, to) is persisted or dead-lettered, and what is not yet
+   * (ADR 23). Declared before `events/:eventId`, which would otherwise take `settled` for an event id.
+   */
+  @Get('events/settled')
+  eventsSettled(@Query() query: Record<string, unknown>): Promise<SettledReport> {
+    return this.settled.execute(query);
   }
 
   /** The event's path across topics: ingested → enriched → persisted, or → dead-lettered with reasons. */

@@ -6,9 +6,11 @@ import {
   AuditQueriesUseCase,
   ListBatchesUseCase,
   RecordEventsUseCase,
+  SettledUseCase,
   createAuditDataSource,
 } from '@sparkflow/audit-store';
-import { ConsumerHealth, EventProducer } from '@sparkflow/kafka';
+import { TOPICS } from '@sparkflow/contracts';
+import { ConsumerHealth, EventProducer, groupBehindAt } from '@sparkflow/kafka';
 import {
   API_KEYS,
   ApiKeyGuard,
@@ -52,6 +54,13 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
       provide: ListBatchesUseCase,
       inject: [AuditEventsRepository],
       useFactory: (r: AuditEventsRepository) => new ListBatchesUseCase(r),
+    },
+    {
+      provide: SettledUseCase,
+      inject: [AuditEventsRepository, KAFKA, AUDIT_CONFIG],
+      // The audit's own consumer group on users.raw: what it has not read, it cannot count as pending.
+      useFactory: (r: AuditEventsRepository, k: Kafka, c: AuditConfig) =>
+        new SettledUseCase(r, (beforeMs) => groupBehindAt(k, c.AUDIT_GROUP_ID, TOPICS.usersRaw, beforeMs)),
     },
     {
       provide: RecordEventsUseCase,

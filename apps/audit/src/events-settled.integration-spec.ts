@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import {
+  AUDIT_MIGRATIONS,
+  AuditEventsRepository,
+  createAuditDataSource,
+  type AuditRow,
+} from '@sparkflow/audit-store';
+import { CONSUMER_GROUPS, TOPICS, type SettledReport } from '@sparkflow/contracts';
+import {
+  auditHeaders,
+  integrationSettings,
+  kafkaConnection,
+  kafkaPrincipalPasswords,
+  scratchKafka,
+  scratchPostgresDatabase,
+  type ScratchDatabase,
+} from '@sparkflow/testing';
+import { AUDIT_CONFIG, validateAuditConfig } from './audit.config';
+
+// Read before the module loads: its ConfigModule writes its defaults into the environment.
+const s = integrationSettings();
+const kafka = new Kafka({ clientId: 'events-settled-it', ...kafkaConnection(s), logLevel: logLevel.NOTHING });
+const scratch = scratchKafka(kafka);
+
+/**
+ * `GET /v1/events/settled` of the whole AuditModule over real HTTP, on a PostgreSQL database of its own
+ * (every audit migration applied) and the stack's Kafka. The module's consumer is not started (the service's
+ * bootstrap starts it): the audit rows are written as its consumer writes them, and where its group stands on
+ * users.raw is set through the broker.
+ */
+describe('the settled check of the audit API', () => {
+  let db: ScratchDatabase;
+  let ds: DataSource;
+  let repo: AuditEventsRepository;
+  const apps: INestApplication[] = [];
+  beforeAll(async () => {
+    db = await scratchPostgresDatabase('audit_settled', AUDIT_MIGRATIONS);
+    ds = await createAuditDataSource({ ...db.admin, database: db.database }).initialize();
+    repo = new AuditEventsRepository(ds);
+  });
+  afterAll(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  /** The audit in-process as `kafkaUser` with group `groupId`; its base URL. */
+  async function audit(kafkaUser: { user: string; password: string }, groupId: string): Promise<string> {
+    const config = validateAuditConfig({
+      KAFKA_BROKERS: s.KAFKA_BROKERS,
+      KAFKA_USERNAME: kafkaUser.user,
+      KAFKA_PASSWORD: kafkaUser.password,
+      AUDIT_GROUP_ID: groupId,
+      POSTGRES_HOST: db.admin.host,
+      POSTGRES_PORT: String(db.admin.port),
+      POSTGRES_USER: db.admin.username,
+      POSTGRES_PASSWORD: db.admin.password,
+      POSTGRES_DB: db.database,
+    });
+    const { AuditModule } = await import('./audit.module');
+    const module = await Test.createTestingModule({ imports: [AuditModule] })
+      .overrideProvider(AUDIT_CONFIG)
+      .useValue(config)
+      .compile();
+    const app = module.createNestApplication({ logger: ['error'] });
+    apps.push(app);
+    await app.listen(0, '127.0.0.1');
+    return app.getUrl();
+  }
+
+  const settled = async (base: string, from: Date, to: Date) => {
+    const query = `from=${from.toISOString()}&to=${to.toISOString()}`;
+    const res = await fetch(`${base}/v1/events/settled?${query}`, { headers: auditHeaders(s) });
+    return { status: res.status, body: (await res.json()) as SettledReport };
+  };
+
+  const row = (eventId: string, topic: string, producedAt: Date): AuditRow => ({
+    eventId,
+    topic,
+    outcome:
+      topic === TOPICS.usersRaw ? 'ingested' : topic === TOPICS.usersDlq ? 'dead-lettered' : 'persisted',
+    userId: randomUUID(),
+    batchId: 'settled-it',
+    source: 'http-push',
+    partition: 0,
+    offset: '1',
+    producedAt,
+    appendedAt: producedAt,
+    reasons: null,
+  });
+
+  it("answers with the audit's own principal and consumer group, which may read the group's offsets", async () => {
+    const base = await audit(
+      { user: `sparkflow-audit`, password: kafkaPrincipalPasswords()['KAFKA_AUDIT_PASSWORD'] },
+      CONSUMER_GROUPS.audit,
+    );
+    // No record is older than 1970: nothing of users.raw is before this window's end, whatever the group read.
+    const answer = await settled(base, new Date(0), new Date(1000));
+    expect(answer).toEqual({
+      status: 200,
+      body: expect.objectContaining({ settled: true, pending: 0, rawBehind: 0, oldestPending: null }),
+    });
+  });
+
+  it('is not settled while an event of the window is pending, and is once its ack is recorded', async () => {
+    const group = scratch.group('audit-settled');
+    // The window ended a second ago; the group stands where users.raw ends now, past every record before it.
+    const to = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+    const from = new Date(to.getTime() - 86_400_000);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(TOPICS.usersRaw);
+      await admin.setOffsets({
+        groupId: group,
+        topic: TOPICS.usersRaw,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    const base = await audit({ user: s.KAFKA_USERNAME, password: s.KAFKA_ADMIN_PASSWORD }, group);
+
+    const [pending, persistedLater, deadLettered, before, atTheEnd] = [1, 2, 3, 4, 5].map(() => randomUUID());
+    const inWindow = new Date(to.getTime() - 60_000);
+    await repo.record(
+      [
+        row(pending, TOPICS.usersRaw, new Date(to.getTime() - 1)),
+        row(persistedLater, TOPICS.usersRaw, inWindow),
+        row(deadLettered, TOPICS.usersRaw, new Date(from.getTime())),
+        row(deadLettered, TOPICS.usersDlq, new Date(from.getTime() + 5)),
+        // Outside the window, at either end: never counted, though neither is settled.
+        row(before, TOPICS.usersRaw, new Date(from.getTime() - 1)),
+        row(atTheEnd, TOPICS.usersRaw, to),
+      ],
+      [],
+    );
+
+    expect(await settled(base, from, to)).toEqual({
+      status: 200,
+      body: {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        settled: false,
+        pending: 2,
+        oldestPending: { eventId: persistedLater, batchId: 'settled-it', producedAt: inWindow.toISOString() },
+        rawBehind: 0,
+        checkedAt: expect.any(String),
+      },
+    });
+
+    await repo.record([row(persistedLater, TOPICS.usersPersisted, new Date())], []);
+    expect((await settled(base, from, to)).body).toMatchObject({
+      settled: false,
+      pending: 1,
+      oldestPending: { eventId: pending },
+    });
+
+    await repo.record([row(pending, TOPICS.usersPersisted, new Date())], []);
+    expect((await settled(base, from, to)).body).toMatchObject({
+      settled: true,
+      pending: 0,
+      oldestPending: null,
+      rawBehind: 0,
+    });
+  });
+
+  it("is not settled while the audit's group has users.raw records from before the window's end to read", async () => {
+    const group = scratch.group('audit-settled-behind');
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // One record short of the end on the partition that has any: the group has that one still to read.
+      const ends = await admin.fetchTopicOffsets(TOPICS.usersRaw);
+      const held = ends.find((e) => BigInt(e.high) > BigInt(e.low));
+      if (!held) throw new Error('users.raw holds no record: run the stack (any person pushed) first');
+      await admin.setOffsets({
+        groupId: group,
+        topic: TOPICS.usersRaw,
+        partitions: ends.map((e) => ({
+          partition: e.partition,
+          offset: e === held ? String(BigInt(e.high) - 1n) : e.high,
+        })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    const base = await audit({ user: s.KAFKA_USERNAME, password: s.KAFKA_ADMIN_PASSWORD }, group);
+    // The window ends now, after that record was appended (the broker's clock is this host's), and has ended
+    // when the audit answers. Records appended since the offsets were read only add to what is behind.
+    const to = new Date();
+    const { body } = await settled(base, new Date(to.getTime() - 3_600_000), to);
+    expect(body).toMatchObject({ settled: false, pending: 0 });
+    expect(body.rawBehind).toBeGreaterThanOrEqual(1);
+  });
+});
