@@ -6,8 +6,21 @@ Which day: the run the scheduler starts at 00:00 UTC on D+1 aggregates D, the da
 data interval is D → D+1 and its logical date, `ds`, is D). A manual run aggregates its `day` param
 (conf `{"day": "2026-11-25"}`), else (`day` omitted or null) the day of its logical date; with neither it
 fails at once, as does a day (or logical date) more than MAX_AGE_YEARS (libs/contracts) back, which the Spark
-job refuses, before spark-submit starts. A conf key other than `day` (`{"dayy": …}`) fails `aggregate_day` at once too, naming the key
-and suggesting `day`, before the Spark job is submitted.
+job refuses, before spark-submit starts. A conf key other than `day` (`{"dayy": …}`) fails `wait_settled`, the first task, at once too, naming the key
+and suggesting `day`, before the audit is asked or the Spark job is submitted.
+
+`wait_settled` comes first: the Spark job counts what is in Cassandra, and at 00:00 some of D's events may still
+be on their way there (on users.raw or users.enriched). It asks the audit (`GET /v1/events/settled` on the
+`sparkflow_audit` connection, ADR 23 in docs/adr) whether every event with an event time in D has reached a
+terminal state: the audit has read every users.raw record appended before D's end, and each of D's events it
+read is persisted (written to Cassandra) or dead-lettered. A manual run of today waits for the events produced
+before the run began. It is a sensor in reschedule mode (no worker slot held between pokes), poking every
+SPARKFLOW_SENSOR_POKE_SECONDS (15 s) and logging what is still pending each time; a run of a past, settled day
+passes on its first poke. Still not settled SPARKFLOW_SETTLE_TIMEOUT_SECONDS (2 h) after the window ended, it
+fails naming how many events are pending, the oldest (with the `npx sparkflow events get <id>` that shows where
+it is) and how many users.raw records the audit has still to read. An audit that does not answer (down, a 5xx,
+a timeout) is asked again at each poke and, past the same bound, named as the cause; one that refuses the
+request (a 4xx, a bad key) fails the task at once.
 
 `aggregate_day` is `spark-submit` of spark-jobs' `daily_user_aggregates --date <day>` on the
 `sparkflow_spark` connection (deploy/local: its standalone master; Compose: spark-master). Its jars and
@@ -26,10 +39,11 @@ reason for bad arguments) and its log's last lines; other failures (a store or t
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, PokeReturnValue, dag, task
 from sparkflow_airflow.aggregates import aggregation_day
 from sparkflow_airflow.dag_defaults import dag_settings
 from sparkflow_airflow.run_conf import refuse_unknown_conf
@@ -38,6 +52,11 @@ from sparkflow_airflow.spark import SparkJobOperator
 ANALYTICS_CONN_ID = "sparkflow_analytics"
 SUMMARY_TABLE = "analytics.daily_user_summary"
 COUNTS_TABLE = "analytics.daily_user_counts"
+
+# How often wait_settled asks the audit (the environment, never the metadata DB, so tests can poll fast).
+POKE_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_POKE_SECONDS", "15"))
+# How long after its window ends a day's events may take to settle before wait_settled fails naming them.
+SETTLE_TIMEOUT_SECONDS = float(os.environ.get("SPARKFLOW_SETTLE_TIMEOUT_SECONDS", str(2 * 60 * 60)))
 
 # The params a run takes; a conf key that is not one of them fails the run (run_day).
 PARAMS = {
@@ -58,7 +77,7 @@ def run_day(params: Any, dag_run: Any) -> str:
     return aggregation_day(params["day"], dag_run.logical_date)
 
 
-# Rendered when a task runs: aggregate_day, the first, fails there on a bad conf before Spark is asked.
+# Rendered when a task runs: wait_settled, the first, fails there on a bad conf before the audit or Spark is asked.
 DAY = "{{ run_day(params, dag_run) }}"
 
 
@@ -75,6 +94,33 @@ DAY = "{{ run_day(params, dag_run) }}"
     doc_md=__doc__,
 )
 def users_daily_aggregates():
+    # Its own bound is a backstop: each poke fails first, naming what is pending, SETTLE_TIMEOUT_SECONDS after
+    # the window ended (a run of a past day whose events settled long ago passes on its first poke).
+    @task.sensor(poke_interval=POKE_SECONDS, timeout=SETTLE_TIMEOUT_SECONDS + 60 * 60, mode="reschedule")
+    def wait_settled(day: str, dag_run: Any = None) -> PokeReturnValue:
+        from datetime import UTC, datetime
+
+        import requests
+        from airflow.sdk.exceptions import AirflowFailException
+        from sparkflow_airflow.clients import AUDIT_CONN_ID, AuditClient
+        from sparkflow_airflow.settle import iso, judge_settlement, settle_window
+
+        assert dag_run is not None
+        start, end = settle_window(day, dag_run.start_date or datetime.now(UTC))
+        report, error = None, None
+        try:
+            report = AuditClient().settled(iso(start), iso(end))
+        except requests.RequestException as err:
+            # Down, a 5xx or a timeout: asked again at the next poke, until the bound (a 4xx fails at once).
+            error = f"connection {AUDIT_CONN_ID!r}: {type(err).__name__}: {err}"
+        state = judge_settlement(
+            report, audit_error=error, window_end=end, now=datetime.now(UTC), timeout_seconds=SETTLE_TIMEOUT_SECONDS
+        )
+        print(state.message)
+        if state.verdict == "fail":
+            raise AirflowFailException(state.message)
+        return PokeReturnValue(is_done=state.verdict == "done", xcom_value=state.message)
+
     aggregate_day = SparkJobOperator(
         task_id="aggregate_day",
         job="daily_user_aggregates",
@@ -102,7 +148,7 @@ def users_daily_aggregates():
         print(f"{SUMMARY_TABLE}: {users} users on {day}, {COUNTS_TABLE}: {len(totals)} dimensions")
         return users
 
-    aggregate_day >> check_rows(day=DAY)
+    wait_settled(day=DAY) >> aggregate_day >> check_rows(day=DAY)
 
 
 users_daily_aggregates()

@@ -168,6 +168,19 @@ class AuditClient:
         """The batch's reconciliation counts, or None while the audit has not recorded any of its events."""
         return _get_or_none(self.conn_id, api_path("v1", "batches", batch_id))
 
+    def settled(self, start: str, end: str) -> dict[str, Any]:
+        """Whether every event with an event time in [start, end) (ISO date-times) is persisted or
+        dead-lettered, and what is not yet (`GET /v1/events/settled`, ADR 23)."""
+        res = _run(
+            "GET",
+            self.conn_id,
+            "/v1/events/settled",
+            data={"from": start, "to": end},
+            extra_options={**_TIMEOUT, "check_response": False},
+        )
+        _raise_for_status(res, self.conn_id)
+        return res.json()
+
 
 class RandomUserClient:
     """A randomuser-compatible API: `?results=N&seed=S&page=P` returns the same people for the same

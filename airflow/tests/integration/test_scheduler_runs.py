@@ -193,6 +193,16 @@ def independent_counts(cassandra, day) -> tuple[int, Counter]:
     return len(newest), Counter(c for _, c in newest.values())
 
 
+def settled_before_aggregating(api, dag_id: str, run_id: str, day: str) -> str:
+    """What `wait_settled` said when it let the run go on: the audit's answer for the day's window, settled."""
+    [wait] = [ti for ti in api.task_instances(dag_id, run_id) if ti["task_id"] == "wait_settled"]
+    assert wait["state"] == "success", wait
+    log = api.log(dag_id, run_id, "wait_settled", wait["try_number"])
+    [said] = [line for line in log.splitlines() if "settled (every one persisted or dead-lettered)" in line]
+    assert f"events of {day}T00:00:00.000Z → " in said, said
+    return said
+
+
 def aggregated_day(api, dag_id: str, run_id: str) -> dict:
     """The Spark job's result, the last line of `aggregate_day`'s log, which also names the master it ran on."""
     [agg] = [ti for ti in api.task_instances(dag_id, run_id) if ti["task_id"] == "aggregate_day"]
@@ -244,12 +254,21 @@ def test_users_daily_aggregates_aggregates_the_day_that_ended_a_chosen_day_and_a
     if run_after <= datetime.now(UTC):
         due = wait_for_run(api, dag_id, run_after)
         api.wait(dag_id, due["dag_run_id"], timeout=1800)
-        assert aggregated_day(api, dag_id, due["dag_run_id"])["day"] == (run_after - timedelta(days=1)).date().isoformat()
+        yesterday = (run_after - timedelta(days=1)).date().isoformat()
+        assert aggregated_day(api, dag_id, due["dag_run_id"])["day"] == yesterday
+        # It waited for the whole of yesterday, which has ended: its events had all settled.
+        said = settled_before_aggregating(api, dag_id, due["dag_run_id"], yesterday)
+        assert f"→ {run_after.strftime('%Y-%m-%dT00:00:00.000Z')}: settled" in said, said
 
     started = time.monotonic()
     for run in (today_run, quiet_run):
         api.wait(dag_id, run["dag_run_id"], timeout=1800)
     print(f"users_daily_aggregates: two runs in {time.monotonic() - started:.0f}s")
+
+    # Both waited for their day's events before the job ran: today's up to when its run began (the backfill's
+    # were settled before), the quiet day's at once (it has none).
+    settled_before_aggregating(api, dag_id, today_run["dag_run_id"], TODAY.date().isoformat())
+    settled_before_aggregating(api, dag_id, quiet_run["dag_run_id"], QUIET_DAY)
 
     # A day with users: the analytics rows equal a count made straight from Cassandra.
     assert aggregated_day(api, dag_id, today_run["dag_run_id"])["day"] == TODAY.date().isoformat()
@@ -319,7 +338,7 @@ def final_run(api: AirflowApi, dag_id: str, run_id: str, timeout: float) -> dict
             {"from": BACKFILL_DAY, "to": BACKFILL_DAY, "perDay": 5, "seed": f"{SEED}-misspelt"},
             'unknown conf key "perDay" (did you mean "per_day"?)',
         ),
-        ("users_daily_aggregates", "aggregate_day", {"dayy": QUIET_DAY}, 'unknown conf key "dayy" (did you mean "day"?)'),
+        ("users_daily_aggregates", "wait_settled", {"dayy": QUIET_DAY}, 'unknown conf key "dayy" (did you mean "day"?)'),
     ],
 )
 def test_a_conf_key_no_param_declares_fails_the_first_task_once_and_nothing_runs(

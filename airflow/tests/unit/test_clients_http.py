@@ -215,3 +215,26 @@ def test_a_randomuser_connection_that_does_not_exist_fails_at_once_naming_it(mon
     monkeypatch.delenv("AIRFLOW_CONN_NO_SUCH_MIRROR", raising=False)
     with pytest.raises(AirflowFailException, match=r"^Airflow connection 'no_such_mirror' does not exist \(not retried"):
         RandomUserClient("no_such_mirror").page(seed="s", page=1, size=1)
+
+
+def test_the_settled_check_asks_the_audit_for_the_window_and_a_refusal_fails_at_once(server):
+    from urllib.parse import parse_qs, urlsplit
+
+    from airflow.sdk.exceptions import AirflowFailException
+    from sparkflow_airflow.clients import AuditClient
+
+    server.answers.append((200, {"settled": True, "pending": 0}))
+    assert AuditClient().settled("2026-12-03T00:00:00.000Z", "2026-12-04T09:30:15.123Z") == {"settled": True, "pending": 0}
+    url = urlsplit(server.paths[-1])
+    assert url.path == "/v1/events/settled"
+    assert parse_qs(url.query, strict_parsing=True) == {
+        "from": ["2026-12-03T00:00:00.000Z"],
+        "to": ["2026-12-04T09:30:15.123Z"],
+    }
+    reasons = [{"code": "SCHEMA_INVALID", "message": "must be after `from`", "path": "to"}]
+    server.answers.append((400, {"statusCode": 400, "code": "SCHEMA_INVALID", "message": "bad query", "reasons": reasons}))
+    with pytest.raises(AirflowFailException, match=r"answered 400 \(not retried: SCHEMA_INVALID: bad query \(to: must be after `from`\)\)"):
+        AuditClient().settled("2026-12-04T00:00:00.000Z", "2026-12-03T00:00:00.000Z")
+    server.answers.append((503, {"statusCode": 503}))
+    with pytest.raises(requests.HTTPError):
+        AuditClient().settled("2026-12-03T00:00:00.000Z", "2026-12-04T00:00:00.000Z")

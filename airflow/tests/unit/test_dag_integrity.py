@@ -199,7 +199,7 @@ class TestUsersDailyAggregates:
         return bag.dags["users_daily_aggregates"]
 
     def test_tasks_dependencies_and_schedule(self, dag):
-        assert _deps(dag) == {"aggregate_day": ["check_rows"], "check_rows": []}
+        assert _deps(dag) == {"wait_settled": ["aggregate_day"], "aggregate_day": ["check_rows"], "check_rows": []}
         assert type(dag.timetable).__name__ == "CronTriggerTimetable"
         assert _scheduled(dag).timetable.summary == "0 0 * * *"
         assert dag.catchup is False and dag.max_active_runs == 1
@@ -225,8 +225,9 @@ class TestUsersDailyAggregates:
         assert args == ["daily_user_aggregates", "--date", day_before]
         # The UI and the API show that day as the run's data interval.
         assert (info.data_interval.start, info.data_interval.end) == (fires_at - timedelta(days=1), fires_at)
-        # check_rows looks for the output of that same day.
+        # check_rows looks for the output of that same day, and wait_settled waited for its events.
         assert _render(dag, "check_rows", dag.get_task("check_rows").op_kwargs, context) == {"day": day_before}
+        assert _render(dag, "wait_settled", dag.get_task("wait_settled").op_kwargs, context) == {"day": day_before}
 
     def test_a_manual_run_aggregates_its_day_param_else_its_logical_date(self, dag):
         from datetime import UTC, datetime
@@ -245,6 +246,12 @@ class TestUsersDailyAggregates:
         with pytest.raises(AirflowFailException, match='conf {"day": "YYYY-MM-DD"}'):
             _render(dag, "aggregate_day", dag.get_task("aggregate_day").application_args,
                     _run_context(dag, logical_date=None))
+        # The first task renders the day too: a bad conf fails there, before the audit is asked.
+        with pytest.raises(AirflowFailException, match='conf {"day": "YYYY-MM-DD"}'):
+            _render(dag, "wait_settled", dag.get_task("wait_settled").op_kwargs, _run_context(dag, logical_date=None))
+        with pytest.raises(AirflowFailException, match='unknown conf key "dayy"'):
+            _render(dag, "wait_settled", dag.get_task("wait_settled").op_kwargs,
+                    _run_context(dag, logical_date=None, conf={"dayy": "2026-11-25"}))
 
     def test_day_param_is_an_optional_date(self, dag):
         from airflow.sdk.exceptions import ParamValidationError
@@ -266,6 +273,58 @@ class TestUsersDailyAggregates:
         assert op.application_args[:2] == ["daily_user_aggregates", "--date"]
         # Jars and settings are filled in at run time from sparkflow_jobs.launch, never written in the DAG.
         assert op.jars is None and not op.conf
+
+    def test_wait_settled_is_a_rescheduling_sensor_bounded_after_its_own_deadline(self, dag):
+        sensor = dag.get_task("wait_settled")
+        assert sensor.mode == "reschedule"
+        assert sensor.poke_interval == 15
+        # Each poke fails naming what is pending 2 h after the window ended; the sensor's own bound comes later.
+        assert sensor.timeout > 2 * 60 * 60
+
+    def test_wait_settled_waits_for_the_audit_then_fails_naming_what_is_pending(self, dag, monkeypatch):
+        from datetime import UTC, datetime, timedelta
+        from types import SimpleNamespace
+
+        import requests
+        from airflow.sdk.exceptions import AirflowFailException
+        from sparkflow_airflow import clients
+        from sparkflow_airflow.settle import iso
+
+        asked: list[tuple[str, str]] = []
+        answers: list[object] = []
+
+        def settled(self, start, end):
+            asked.append((start, end))
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        monkeypatch.setattr(clients.AuditClient, "settled", settled)
+        poke = dag.get_task("wait_settled").python_callable
+        now = datetime.now(UTC)
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        # A manual run of today that began a minute ago waits for what was produced before it began.
+        began = SimpleNamespace(start_date=now - timedelta(minutes=1))
+        pending = {"from": "f", "to": "t", "settled": False, "pending": 2, "rawBehind": 0,
+                   "oldestPending": {"eventId": "e1", "batchId": "b1", "producedAt": "p"}}
+
+        # Pending, then the audit down, then settled: two pokes wait, the third is done.
+        answers += [pending, requests.ConnectionError("refused"), {**pending, "settled": True, "pending": 0}]
+        first, second, third = (poke(day=today.date().isoformat(), dag_run=began) for _ in range(3))
+        assert (first.is_done, second.is_done, third.is_done) == (False, False, True)
+        assert "2 pending" in first.xcom_value
+        assert "the audit did not answer: connection 'sparkflow_audit': ConnectionError: refused" in second.xcom_value
+        window = (today.strftime("%Y-%m-%dT00:00:00.000Z"), iso(began.start_date))
+        assert asked == [window] * 3
+
+        # A run of a day that ended more than 2 h ago with events still pending fails at once, naming them.
+        answers.append(pending)
+        old = (today - timedelta(days=3)).date().isoformat()
+        with pytest.raises(AirflowFailException, match=r"2 pending .* the oldest e1 of batch b1"):
+            poke(day=old, dag_run=began)
+        assert asked[-1] == ((today - timedelta(days=3)).strftime("%Y-%m-%dT00:00:00.000Z"),
+                             (today - timedelta(days=2)).strftime("%Y-%m-%dT00:00:00.000Z"))
 
     def test_retries(self, dag):
         assert dag.get_task("aggregate_day").retries == 2

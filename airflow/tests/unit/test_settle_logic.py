@@ -1,0 +1,100 @@
+"""users_daily_aggregates waits until the audit says the day's events have all reached a terminal state, and
+fails naming what is pending once that takes too long (sparkflow_airflow.settle)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sparkflow_airflow.settle import iso, judge_settlement, settle_window, what_is_pending
+
+DAY_END = datetime(2026, 12, 4, tzinfo=UTC)
+HOUR = 3600.0
+
+
+def _report(**over):
+    report = {
+        "from": "2026-12-03T00:00:00.000Z",
+        "to": "2026-12-04T00:00:00.000Z",
+        "settled": False,
+        "pending": 0,
+        "oldestPending": None,
+        "rawBehind": 0,
+        "checkedAt": "2026-12-04T00:00:05.000Z",
+    }
+    return {**report, **over}
+
+
+PENDING = _report(
+    pending=3,
+    oldestPending={"eventId": "0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40", "batchId": "b1", "producedAt": "2026-12-03T23:59:59.998Z"},
+)
+
+
+def test_the_scheduled_run_waits_for_the_whole_day_that_ended():
+    # The run fires at 00:00 on D+1 (and may start late): the whole of D.
+    for started in (DAY_END, DAY_END + timedelta(seconds=3), DAY_END + timedelta(days=2)):
+        assert settle_window("2026-12-03", started) == (DAY_END - timedelta(days=1), DAY_END)
+
+
+def test_a_manual_run_of_today_waits_for_what_was_produced_before_it_started():
+    started = datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=UTC)
+    assert settle_window("2026-12-04", started) == (DAY_END, started)
+    # Whatever zone the run's start is given in.
+    assert settle_window("2026-12-04", started.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo")))[1] == started
+
+
+def test_the_window_is_sent_as_utc_iso_date_times():
+    assert iso(DAY_END) == "2026-12-04T00:00:00.000Z"
+    assert iso(datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=UTC)) == "2026-12-04T09:30:15.123Z"
+
+
+def test_settled_is_done_at_once_however_late():
+    for now in (DAY_END, DAY_END + timedelta(days=30)):
+        state = judge_settlement(_report(settled=True), audit_error=None, window_end=DAY_END, now=now, timeout_seconds=2 * HOUR)
+        assert state.verdict == "done"
+        assert "settled" in state.message
+
+
+@pytest.mark.parametrize("report", [PENDING, _report(rawBehind=12), _report(pending=1, rawBehind=4, oldestPending={})])
+def test_not_settled_waits_within_the_bound_saying_what_is_pending(report):
+    state = judge_settlement(report, audit_error=None, window_end=DAY_END, now=DAY_END + timedelta(minutes=5),
+                             timeout_seconds=2 * HOUR)
+    assert state.verdict == "wait"
+    assert state.message.startswith("events of 2026-12-03T00:00:00.000Z → 2026-12-04T00:00:00.000Z: not settled: ")
+
+
+def test_past_the_bound_it_fails_naming_the_pending_events_and_how_to_see_them():
+    late = DAY_END + timedelta(hours=2, seconds=1)
+    state = judge_settlement(PENDING, audit_error=None, window_end=DAY_END, now=late, timeout_seconds=2 * HOUR)
+    assert state.verdict == "fail"
+    assert "3 pending (neither persisted nor dead-lettered)" in state.message
+    assert "the oldest 0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40 of batch b1 at 2026-12-03T23:59:59.998Z" in state.message
+    assert "`npx sparkflow events get 0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40`" in state.message
+    assert "7201 s after 2026-12-04T00:00:00.000Z, over the 7200 s allowed" in state.message
+    # Exactly at the bound it still waits.
+    at_bound = judge_settlement(PENDING, audit_error=None, window_end=DAY_END, now=DAY_END + timedelta(hours=2),
+                                timeout_seconds=2 * HOUR)
+    assert at_bound.verdict == "wait"
+
+
+def test_an_audit_behind_on_users_raw_is_named_with_its_count():
+    message = what_is_pending(_report(rawBehind=12))
+    assert message.endswith("not settled: the audit has 12 users.raw records from before 2026-12-04T00:00:00.000Z still to read")
+    both = what_is_pending({**PENDING, "rawBehind": 2})
+    assert "3 pending" in both and "2 users.raw records" in both
+
+
+def test_a_window_the_audit_says_has_not_ended_says_so():
+    assert what_is_pending(_report()).endswith("the window has not ended when the audit answered (2026-12-04T00:00:05.000Z)")
+
+
+def test_an_audit_that_does_not_answer_is_waited_for_then_named():
+    error = "connection 'sparkflow_audit': ConnectionError: refused"
+    soon = judge_settlement(None, audit_error=error, window_end=DAY_END, now=DAY_END + timedelta(minutes=1),
+                            timeout_seconds=2 * HOUR)
+    assert soon == type(soon)("wait", f"the audit did not answer: {error}")
+    late = judge_settlement(None, audit_error=error, window_end=DAY_END, now=DAY_END + timedelta(hours=3),
+                            timeout_seconds=2 * HOUR)
+    assert late.verdict == "fail"
+    assert late.message.startswith(f"the audit did not answer: {error}; still so 10800 s after")
