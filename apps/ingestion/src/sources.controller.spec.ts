@@ -34,6 +34,13 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
         return true;
       },
       get: async (id: string) => structuredClone(stored.get(id) ?? null),
+      running: async (limit: number) =>
+        structuredClone(
+          [...stored.values()]
+            .filter((b) => b.status === 'running')
+            .sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime())
+            .slice(0, limit),
+        ),
       cancel: async (id: string) => {
         cancels.push(id);
         const b = stored.get(id);
@@ -205,6 +212,72 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     }
   });
 
+  describe('GET /v1/backfills?status=running', () => {
+    const backfill = (id: string, status: StoredBackfill['status'], requestedAt: string): StoredBackfill => ({
+      id,
+      request: { from: '2026-01-05', to: '2026-01-05', perDay: 10, seed: 'unit', source: 'synthetic' },
+      status,
+      error: null,
+      attempts: 1,
+      batches: [{ day: '2026-01-05', batchId: 'backfill-unit-2026-01-05', expected: 10, produced: 3 }],
+      leaseOwner: 'spec',
+      leaseUntil: null,
+      requestedAt: new Date(requestedAt),
+    });
+    const list = async (query: string) => {
+      const res = await fetch(`${base}/backfills${query}`, { headers: { 'x-api-key': 'dev-ingestion-key' } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+
+    it('answers the running backfills alone, the oldest request first', async () => {
+      const [a, b, c] = [
+        '11111111-1111-4111-8111-111111111111',
+        '22222222-2222-4222-8222-222222222222',
+        '33333333-3333-4333-8333-333333333333',
+      ];
+      stored.set(a, backfill(a, 'running', '2026-01-07T10:00:00.000Z'));
+      stored.set(b, backfill(b, 'produced', '2026-01-06T10:00:00.000Z'));
+      stored.set(c, backfill(c, 'running', '2026-01-05T23:59:59.999Z'));
+      const { status, body } = await list('?status=running');
+      expect(status).toBe(200);
+      expect(body['truncated']).toBe(false);
+      expect(
+        (body['backfills'] as { id: string; status: string; requestedAt: string }[]).map((x) => [
+          x.id,
+          x.status,
+          x.requestedAt,
+        ]),
+      ).toEqual([
+        [c, 'running', '2026-01-05T23:59:59.999Z'],
+        [a, 'running', '2026-01-07T10:00:00.000Z'],
+      ]);
+      stored.clear();
+      expect(await list('?status=running')).toEqual({
+        status: 200,
+        body: { backfills: [], truncated: false },
+      });
+    });
+
+    it('answers a missing or other status, and any other parameter, 400 naming it', async () => {
+      for (const [query, paths] of [
+        ['', ['status']],
+        ['?status=produced', ['status']],
+        ['?status=running&status=running', ['status']],
+        ['?status[a]=running', ['status[a]', 'status']],
+        ['?status=running&limit=5', ['limit']],
+      ] as const) {
+        const { status, body } = await list(query);
+        const reasons = body['reasons'] as { path: string; code: string }[];
+        expect([query, status, body['code'], reasons.map((r) => r.path)]).toEqual([
+          query,
+          400,
+          'SCHEMA_INVALID',
+          paths,
+        ]);
+      }
+    });
+  });
+
   describe('DELETE /v1/backfills/:id', () => {
     const ID = '5f0c7d1e-8a43-4b6e-9b0e-3c2a1d4e5f60';
     const store = (status: StoredBackfill['status'], error: string | null = null) =>
@@ -290,7 +363,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
       ['DELETE', 'users', 'POST'],
       ['GET', 'users', 'POST'],
       ['OPTIONS', 'users', 'POST'],
-      ['PUT', 'backfills', 'POST'],
+      ['PUT', 'backfills', 'GET, HEAD, POST'],
       ['GET', 'synthetic', 'POST'],
       ['PUT', 'backfills/2026-01-01', 'DELETE, GET, HEAD'],
     ] as const) {

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
 import { SparkflowException } from '@sparkflow/errors';
@@ -6,6 +18,7 @@ import {
   BackfillsService,
   IDEMPOTENCY_KEY_HEADER,
   type Backfill,
+  type RunningBackfills,
   PullUsersUseCase,
   SyntheticUsersUseCase,
   type BodyHeaders,
@@ -57,6 +70,31 @@ export class SourcesController {
         idempotencyKey: req.headers[IDEMPOTENCY_KEY_HEADER],
       }),
     );
+  }
+
+  /**
+   * `?status=running`: the backfills still producing, the oldest request first (at most 100, `truncated`
+   * when more run), from PostgreSQL as every replica reads them. `status` is required and `running` is the
+   * one it takes; it and any other parameter are otherwise 400 naming it.
+   */
+  @Get('backfills')
+  async running(@Query() query: Record<string, unknown>): Promise<RunningBackfills> {
+    const reasons = Object.entries(query).flatMap(([key, value]) =>
+      key !== 'status'
+        ? [{ path: key.slice(0, 100), message: 'is not a parameter of GET /v1/backfills (it reads status)' }]
+        : value !== 'running'
+          ? [{ path: 'status', message: 'must be `running`, given once' }]
+          : [],
+    );
+    if (!('status' in query)) reasons.push({ path: 'status', message: 'is required: `running`' });
+    if (reasons.length) {
+      throw new SparkflowException(
+        SparkflowErrorCode.SchemaInvalid,
+        `bad query: ${reasons.map((r) => `${r.path}: ${r.message}`).join('; ')}`,
+        { reasons: reasons.map((r) => ({ code: SparkflowErrorCode.SchemaInvalid, ...r })) },
+      );
+    }
+    return this.backfills.running();
   }
 
   /**

@@ -266,4 +266,31 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
       await app.end();
     }
   });
+
+  it('lists the running backfills alone, the oldest request first, up to the limit', async () => {
+    const a = replica('lister');
+    // Requested before every other backfill of this database, so they are the oldest.
+    const at = (day: number) => new Date(Date.UTC(2025, 0, day));
+    const made: string[] = [];
+    for (const day of [1, 2, 3, 4]) {
+      const id = randomUUID();
+      await a.create({
+        id,
+        request: { from: '2025-01-01', to: '2025-01-01', perDay: 1 },
+        requestedAt: at(day),
+        batches,
+      });
+      made.push(id);
+    }
+    const [first, cancelled, produced, fourth] = made;
+    expect(await a.cancel(cancelled)).toBe(true);
+    expect(await a.finish(produced, 'produced')).toBe(true);
+    const listed = await a.running(2);
+    expect(listed.map((b) => [b.id, b.status, b.requestedAt.toISOString()])).toEqual([
+      [first, 'running', at(1).toISOString()],
+      [fourth, 'running', at(4).toISOString()],
+    ]);
+    expect(listed[0].batches.map((b) => b.batchId)).toEqual(batches.map((b) => b.batchId));
+    expect((await a.running(1)).map((b) => b.id)).toEqual([first]);
+  });
 });

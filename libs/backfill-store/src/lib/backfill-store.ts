@@ -66,6 +66,9 @@ type Row = QueryResultRow;
 const SELECT_BACKFILL = `
   SELECT id, request, status, error, attempts, lease_owner, lease_until, requested_at
   FROM ingestion.backfills WHERE id = $1`;
+/** The running backfills, oldest request first (ties by id), at most $1. */
+const SELECT_RUNNING = `
+  SELECT id FROM ingestion.backfills WHERE status = 'running' ORDER BY requested_at, id LIMIT $1`;
 const SELECT_BATCHES = `
   SELECT to_char(day, 'YYYY-MM-DD') AS day, batch_id, expected, produced
   FROM ingestion.backfill_batches WHERE backfill_id = $1 ORDER BY position`;
@@ -201,6 +204,16 @@ export class BackfillStore {
       leaseUntil: (row['lease_until'] as Date | null) ?? null,
       requestedAt: row['requested_at'] as Date,
     };
+  }
+
+  /**
+   * The backfills still `running`, the oldest request first, at most `limit`: each as `get` reads it (one
+   * that ends between the two reads is left out).
+   */
+  async running(limit: number): Promise<StoredBackfill[]> {
+    const ids = await this.rows(SELECT_RUNNING, [limit]);
+    const found = await Promise.all(ids.map((r) => this.get(String(r['id']))));
+    return found.filter((b): b is StoredBackfill => b !== null && b.status === 'running');
   }
 
   /** Takes over the oldest running backfill nobody holds a live lease on; null when there is none. */

@@ -25,6 +25,7 @@ const acceptingStore = (): BackfillRepository => ({
   leaseSeconds: 30,
   create: async () => true,
   get: async (): Promise<StoredBackfill | null> => null,
+  running: async (): Promise<StoredBackfill[]> => [],
   claimExpired: async (): Promise<StoredBackfill | null> => null,
   recordProgress: async () => true,
   renew: async () => true,

@@ -19,6 +19,7 @@ import {
   type BackfillRepository,
   type DayGenerator,
   type StoredBackfill,
+  RUNNING_BACKFILLS_LISTED,
 } from './backfills.service';
 import {
   formerBodyDigest,
@@ -111,6 +112,11 @@ class LeaseBook implements BackfillRepository {
   async get(id: string) {
     const row = LeaseBook.rows.get(id);
     return row ? structuredClone({ ...row, holder: undefined }) : null;
+  }
+  async running(limit: number) {
+    const rows = [...LeaseBook.rows.values()].filter((r) => r.status === 'running');
+    rows.sort((x, y) => x.requestedAt.getTime() - y.requestedAt.getTime() || (x.id < y.id ? -1 : 1));
+    return Promise.all(rows.slice(0, limit).map(async (r) => (await this.get(r.id)) as StoredBackfill));
   }
   async claimExpired() {
     const row = [...LeaseBook.rows.values()].find((r) => r.status === 'running' && r.holder === null);
@@ -335,6 +341,48 @@ describe('BackfillsService', () => {
     const row = LeaseBook.rows.get(b.id)!;
     expect(row).toMatchObject({ status: 'running', holder: null });
     expect(row.batches[0].produced).toBe(500);
+  });
+});
+
+describe('BackfillsService.running', () => {
+  it('lists the running backfills, the oldest request first, at most RUNNING_BACKFILLS_LISTED', async () => {
+    // Requested before any other backfill of this file, held by a replica that works none of them.
+    const mine = Array.from({ length: RUNNING_BACKFILLS_LISTED + 1 }, (_, i) => ({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      request: { ...request, from: '2000-01-01', to: '2000-01-01' },
+      status: 'running' as const,
+      error: null,
+      attempts: 1,
+      requestedAt: new Date(Date.UTC(2000, 0, 1, 0, 0, RUNNING_BACKFILLS_LISTED - i)),
+      batches: [],
+      holder: 'listing',
+    }));
+    for (const row of mine) LeaseBook.rows.set(row.id, row);
+    try {
+      const service = new BackfillsService(recordingIngest().ingest, people, new LeaseBook('a'));
+      const listed = await service.running();
+      // The newest of them (index 0, requested last) is the one left out.
+      expect(listed.truncated).toBe(true);
+      expect(listed.backfills.map((b) => b.id)).toEqual(
+        mine
+          .slice(1)
+          .reverse()
+          .map((b) => b.id),
+      );
+      expect(listed.backfills[0]).toMatchObject({
+        status: 'running',
+        requestedAt: '2000-01-01T00:00:00.000Z',
+      });
+      // One ended is listed no more, and with room for all, nothing is left out.
+      LeaseBook.rows.get(mine[1].id)!.status = 'cancelled';
+      LeaseBook.rows.get(mine[2].id)!.status = 'produced';
+      const after = await service.running();
+      expect(after.backfills.map((b) => b.id)).not.toContain(mine[1].id);
+      expect(after.backfills.map((b) => b.id)).not.toContain(mine[2].id);
+      expect(after.backfills.map((b) => b.id)).toContain(mine[0].id);
+    } finally {
+      for (const row of mine) LeaseBook.rows.delete(row.id);
+    }
   });
 });
 

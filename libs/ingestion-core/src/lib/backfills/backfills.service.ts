@@ -109,6 +109,8 @@ export interface BackfillRepository {
     batches: readonly Omit<BackfillBatch, 'produced'>[];
   }): Promise<boolean>;
   get(id: string): Promise<StoredBackfill | null>;
+  /** The backfills still running, the oldest request first, at most `limit`. */
+  running(limit: number): Promise<StoredBackfill[]>;
   claimExpired(): Promise<StoredBackfill | null>;
   /** False when the lease is lost or the backfill was cancelled (whose progress is still recorded by its holder). */
   recordProgress(id: string, position: number, produced: number): Promise<boolean>;
@@ -117,6 +119,15 @@ export interface BackfillRepository {
   cancel(id: string): Promise<boolean>;
   finish(id: string, status: 'produced' | 'failed', error?: string | null): Promise<boolean>;
   release(id: string): Promise<boolean>;
+}
+
+/** The most running backfills `GET /v1/backfills?status=running` lists, the oldest requests. */
+export const RUNNING_BACKFILLS_LISTED = 100;
+
+export interface RunningBackfills {
+  backfills: Backfill[];
+  /** More backfills are running than RUNNING_BACKFILLS_LISTED: the newer ones are left out. */
+  truncated: boolean;
 }
 
 export interface StoredBackfill {
@@ -381,6 +392,20 @@ export class BackfillsService {
     if (!BACKFILL_ID.safeParse(id).success) return undefined;
     const stored = await this.repository.get(id).catch(backfillStoreError);
     return stored ? toBackfill(stored) : undefined;
+  }
+
+  /**
+   * `GET /v1/backfills?status=running`: the backfills still producing, the oldest request first, at most
+   * RUNNING_BACKFILLS_LISTED; `truncated` when more are running. Every event of a backfill carries the time
+   * it was requested, so one requested before an instant that is still running may yet produce events
+   * stamped before it (what `users_daily_aggregates` waits for, ADR 23).
+   */
+  async running(): Promise<RunningBackfills> {
+    const stored = await this.repository.running(RUNNING_BACKFILLS_LISTED + 1).catch(backfillStoreError);
+    return {
+      backfills: stored.slice(0, RUNNING_BACKFILLS_LISTED).map(toBackfill),
+      truncated: stored.length > RUNNING_BACKFILLS_LISTED,
+    };
   }
 
   /**
