@@ -13,14 +13,17 @@ and suggesting `day`, before the audit is asked or the Spark job is submitted.
 be on their way there (on users.raw or users.enriched). It asks the audit (`GET /v1/events/settled` on the
 `sparkflow_audit` connection, ADR 23 in docs/adr) whether every event with an event time in D has reached a
 terminal state: the audit has read every users.raw record appended before D's end, and each of D's events it
-read is persisted (written to Cassandra) or dead-lettered. A manual run of today waits for the events produced
-before the run began. It is a sensor in reschedule mode (no worker slot held between pokes), poking every
+read is persisted (written to Cassandra) or dead-lettered. It also asks ingestion for its running backfills
+(`GET /v1/backfills?status=running` on `sparkflow_ingestion`): every event of a backfill carries the time it was
+requested, so one requested before D's end and still producing has events of D to come that the audit cannot
+know of yet; the wait goes on until none is. A manual run of today waits for the events produced before the run
+began. It is a sensor in reschedule mode (no worker slot held between pokes), poking every
 SPARKFLOW_SENSOR_POKE_SECONDS (15 s) and logging what is still pending each time; a run of a past, settled day
 passes on its first poke. Still not settled SPARKFLOW_SETTLE_TIMEOUT_SECONDS (2 h) after the window ended, it
 fails naming how many events are pending, the oldest (with the `npx sparkflow events get <id>` that shows where
-it is) and how many users.raw records the audit has still to read. An audit that does not answer (down, a 5xx,
-a timeout) is asked again at each poke and, past the same bound, named as the cause; one that refuses the
-request (a 4xx, a bad key) fails the task at once.
+it is), how many users.raw records the audit has still to read, and the backfills still running. An audit or
+an ingestion that does not answer (down, a 5xx, a timeout) is asked again at each poke and, past the same bound,
+named as the cause; one that refuses the request (a 4xx, a bad key) fails the task at once.
 
 `aggregate_day` is `spark-submit` of spark-jobs' `daily_user_aggregates --date <day>` on the
 `sparkflow_spark` connection (deploy/local: its standalone master; Compose: spark-master). Its jars and
@@ -102,19 +105,31 @@ def users_daily_aggregates():
 
         import requests
         from airflow.sdk.exceptions import AirflowFailException
-        from sparkflow_airflow.clients import AUDIT_CONN_ID, AuditClient
-        from sparkflow_airflow.settle import iso, judge_settlement, settle_window
+        from sparkflow_airflow.clients import AUDIT_CONN_ID, INGESTION_CONN_ID, AuditClient, IngestionClient
+        from sparkflow_airflow.settle import backfills_in_window, iso, judge_settlement, settle_window
 
         assert dag_run is not None
         start, end = settle_window(day, dag_run.start_date or datetime.now(UTC))
-        report, error = None, None
+        report, audit_error, backfills, ingestion_error = None, None, None, None
+        # Down, a 5xx or a timeout: asked again at the next poke, until the bound (a 4xx fails at once).
         try:
             report = AuditClient().settled(iso(start), iso(end))
         except requests.RequestException as err:
-            # Down, a 5xx or a timeout: asked again at the next poke, until the bound (a 4xx fails at once).
-            error = f"connection {AUDIT_CONN_ID!r}: {type(err).__name__}: {err}"
+            audit_error = f"connection {AUDIT_CONN_ID!r}: {type(err).__name__}: {err}"
+        try:
+            # A backfill still producing carries its request's time on every event: the audit has not seen
+            # the ones to come.
+            backfills = backfills_in_window(IngestionClient().running_backfills()["backfills"], start, end)
+        except requests.RequestException as err:
+            ingestion_error = f"connection {INGESTION_CONN_ID!r}: {type(err).__name__}: {err}"
         state = judge_settlement(
-            report, audit_error=error, window_end=end, now=datetime.now(UTC), timeout_seconds=SETTLE_TIMEOUT_SECONDS
+            report,
+            audit_error=audit_error,
+            backfills=backfills,
+            ingestion_error=ingestion_error,
+            window_end=end,
+            now=datetime.now(UTC),
+            timeout_seconds=SETTLE_TIMEOUT_SECONDS,
         )
         print(state.message)
         if state.verdict == "fail":

@@ -154,6 +154,19 @@ class IngestionClient:
         """The backfill as every ingestion replica reads it (they keep backfills in PostgreSQL); None on 404."""
         return _get_or_none(self.conn_id, api_path("v1", "backfills", backfill_id))
 
+    def running_backfills(self) -> dict[str, Any]:
+        """The backfills still producing, the oldest request first (`GET /v1/backfills?status=running`):
+        `{backfills: [...], truncated}`."""
+        res = _run(
+            "GET",
+            self.conn_id,
+            "/v1/backfills",
+            data={"status": "running"},
+            extra_options={**_TIMEOUT, "check_response": False},
+        )
+        _raise_for_status(res, self.conn_id)
+        return res.json()
+
     def push_users(self, results: list[dict[str, Any]]) -> dict[str, Any]:
         return _post(self.conn_id, "/v1/users", {"results": results})
 

@@ -1,5 +1,5 @@
 """Pure logic of users_daily_aggregates' `wait_settled`: which event-time window a run waits for, and what the
-audit's answer (`GET /v1/events/settled`, ADR 23) means for the wait. No Airflow and no I/O here, so every rule
+audit's answer (`GET /v1/events/settled`, ADR 23) and ingestion's running backfills mean for the wait. No Airflow and no I/O here, so every rule
 is unit-tested in milliseconds (tests/unit/test_settle_logic.py)."""
 
 from __future__ import annotations
@@ -52,20 +52,60 @@ def what_is_pending(report: dict[str, Any]) -> str:
     return f"{window}: not settled: " + "; ".join(parts)
 
 
+def backfills_in_window(running: list[dict[str, Any]], start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The running backfills (ingestion's `GET /v1/backfills?status=running`) that may still produce events in
+    [start, end): a backfill's events carry the time it was requested plus their place in it, one microsecond
+    each (`backfillEventTime`), so they span [requestedAt, requestedAt + its people µs]."""
+    found = []
+    for b in running:
+        first = datetime.fromisoformat(str(b["requestedAt"]).replace("Z", "+00:00"))
+        people = sum(int(x.get("expected") or 0) for x in b.get("batches") or [])
+        if first < end and first + timedelta(microseconds=people) >= start:
+            found.append(b)
+    return found
+
+
+def what_is_running(backfills: list[dict[str, Any]], end: datetime) -> str:
+    """The backfills still producing events stamped before `end`, named with their progress."""
+    named = []
+    for b in backfills[:5]:
+        produced = sum(int(x.get("produced") or 0) for x in b.get("batches") or [])
+        expected = sum(int(x.get("expected") or 0) for x in b.get("batches") or [])
+        named.append(f"{b.get('id')} (requested {b.get('requestedAt')}, {produced} of {expected} produced)")
+    more = f" and {len(backfills) - 5} more" if len(backfills) > 5 else ""
+    return (
+        f"{len(backfills)} backfill(s) still running whose events carry times before {iso(end)}: "
+        + ", ".join(named)
+        + more
+    )
+
+
 def judge_settlement(
     report: dict[str, Any] | None,
     *,
     audit_error: str | None,
+    backfills: list[dict[str, Any]] | None,
+    ingestion_error: str | None,
     window_end: datetime,
     now: datetime,
     timeout_seconds: float,
 ) -> Settlement:
-    """What one poke decides: done once the audit says the window is settled; wait while it is not (or the
-    audit cannot be asked) and less than `timeout_seconds` have passed since the window ended; past that,
-    fail saying what is still pending, or that the audit did not answer and why."""
-    if report is not None and report.get("settled"):
-        return Settlement("done", what_is_pending(report))
-    state = what_is_pending(report) if report is not None else f"the audit did not answer: {audit_error}"
+    """What one poke decides: done once the audit says the window is settled and no backfill that may still
+    produce events of the window is running (`backfills`, already `backfills_in_window`); wait while either is
+    not so (or the audit or ingestion cannot be asked) and less than `timeout_seconds` have passed since the
+    window ended; past that, fail saying what is still pending, or which service did not answer and why."""
+    blockers = []
+    if report is None:
+        blockers.append(f"the audit did not answer: {audit_error}")
+    elif not report.get("settled"):
+        blockers.append(what_is_pending(report))
+    if backfills is None:
+        blockers.append(f"ingestion did not answer: {ingestion_error}")
+    elif backfills:
+        blockers.append(what_is_running(backfills, window_end))
+    if not blockers:
+        return Settlement("done", f"{what_is_pending(report or {})}; no backfill producing events of it is running")
+    state = "; ".join(blockers)
     waited = (now - window_end).total_seconds()
     if waited > timeout_seconds:
         return Settlement(

@@ -238,3 +238,17 @@ def test_the_settled_check_asks_the_audit_for_the_window_and_a_refusal_fails_at_
     server.answers.append((503, {"statusCode": 503}))
     with pytest.raises(requests.HTTPError):
         AuditClient().settled("2026-12-03T00:00:00.000Z", "2026-12-04T00:00:00.000Z")
+
+
+def test_ingestion_is_asked_for_its_running_backfills(server):
+    from urllib.parse import parse_qs, urlsplit
+
+    from sparkflow_airflow.clients import IngestionClient
+
+    server.answers.append((200, {"backfills": [], "truncated": False}))
+    assert IngestionClient().running_backfills() == {"backfills": [], "truncated": False}
+    url = urlsplit(server.paths[-1])
+    assert (url.path, parse_qs(url.query, strict_parsing=True)) == ("/v1/backfills", {"status": ["running"]})
+    server.answers.append((502, {"statusCode": 502}))
+    with pytest.raises(requests.HTTPError):
+        IngestionClient().running_backfills()

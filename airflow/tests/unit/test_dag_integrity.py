@@ -301,6 +301,15 @@ class TestUsersDailyAggregates:
             return answer
 
         monkeypatch.setattr(clients.AuditClient, "settled", settled)
+        running: list[object] = []
+
+        def running_backfills(self):
+            answer = running.pop(0) if running else {"backfills": [], "truncated": False}
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        monkeypatch.setattr(clients.IngestionClient, "running_backfills", running_backfills)
         poke = dag.get_task("wait_settled").python_callable
         now = datetime.now(UTC)
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -317,6 +326,17 @@ class TestUsersDailyAggregates:
         assert "the audit did not answer: connection 'sparkflow_audit': ConnectionError: refused" in second.xcom_value
         window = (today.strftime("%Y-%m-%dT00:00:00.000Z"), iso(began.start_date))
         assert asked == [window] * 3
+
+        # Settled in the audit, but a backfill requested before the run began is still producing: it waits;
+        # ingestion down: it waits, naming it; the backfill done: settled.
+        backfill = {"id": "bf-1", "status": "running", "requestedAt": iso(began.start_date - timedelta(seconds=5)),
+                    "batches": [{"day": "d", "batchId": "b", "expected": 100, "produced": 40}]}
+        answers += [{**pending, "settled": True, "pending": 0}] * 3
+        running += [{"backfills": [backfill], "truncated": False}, requests.ReadTimeout("30 s")]
+        waits, down, done = (poke(day=today.date().isoformat(), dag_run=began) for _ in range(3))
+        assert (waits.is_done, down.is_done, done.is_done) == (False, False, True)
+        assert "bf-1 (requested" in waits.xcom_value and "40 of 100 produced" in waits.xcom_value
+        assert "ingestion did not answer: connection 'sparkflow_ingestion': ReadTimeout: 30 s" in down.xcom_value
 
         # A run of a day that ended more than 2 h ago with events still pending fails at once, naming them.
         answers.append(pending)

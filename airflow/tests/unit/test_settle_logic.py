@@ -6,9 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sparkflow_airflow.settle import iso, judge_settlement, settle_window, what_is_pending
+from sparkflow_airflow.settle import backfills_in_window, iso, judge_settlement, settle_window, what_is_pending
 
 DAY_END = datetime(2026, 12, 4, tzinfo=UTC)
+
+
+def judge(report, *, audit_error, window_end, now, timeout_seconds, backfills=(), ingestion_error=None):
+    """judge_settlement with no backfill running, unless one is given."""
+    running = None if backfills is None else list(backfills)
+    return judge_settlement(report, audit_error=audit_error, backfills=running, ingestion_error=ingestion_error,
+                            window_end=window_end, now=now, timeout_seconds=timeout_seconds)
 HOUR = 3600.0
 
 
@@ -51,14 +58,14 @@ def test_the_window_is_sent_as_utc_iso_date_times():
 
 def test_settled_is_done_at_once_however_late():
     for now in (DAY_END, DAY_END + timedelta(days=30)):
-        state = judge_settlement(_report(settled=True), audit_error=None, window_end=DAY_END, now=now, timeout_seconds=2 * HOUR)
+        state = judge(_report(settled=True), audit_error=None, window_end=DAY_END, now=now, timeout_seconds=2 * HOUR)
         assert state.verdict == "done"
         assert "settled" in state.message
 
 
 @pytest.mark.parametrize("report", [PENDING, _report(rawBehind=12), _report(pending=1, rawBehind=4, oldestPending={})])
 def test_not_settled_waits_within_the_bound_saying_what_is_pending(report):
-    state = judge_settlement(report, audit_error=None, window_end=DAY_END, now=DAY_END + timedelta(minutes=5),
+    state = judge(report, audit_error=None, window_end=DAY_END, now=DAY_END + timedelta(minutes=5),
                              timeout_seconds=2 * HOUR)
     assert state.verdict == "wait"
     assert state.message.startswith("events of 2026-12-03T00:00:00.000Z → 2026-12-04T00:00:00.000Z: not settled: ")
@@ -66,14 +73,14 @@ def test_not_settled_waits_within_the_bound_saying_what_is_pending(report):
 
 def test_past_the_bound_it_fails_naming_the_pending_events_and_how_to_see_them():
     late = DAY_END + timedelta(hours=2, seconds=1)
-    state = judge_settlement(PENDING, audit_error=None, window_end=DAY_END, now=late, timeout_seconds=2 * HOUR)
+    state = judge(PENDING, audit_error=None, window_end=DAY_END, now=late, timeout_seconds=2 * HOUR)
     assert state.verdict == "fail"
     assert "3 pending (neither persisted nor dead-lettered)" in state.message
     assert "the oldest 0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40 of batch b1 at 2026-12-03T23:59:59.998Z" in state.message
     assert "`npx sparkflow events get 0b7e3c1a-9d2f-4a6b-8e5c-1f3a7d9b2e40`" in state.message
     assert "7201 s after 2026-12-04T00:00:00.000Z, over the 7200 s allowed" in state.message
     # Exactly at the bound it still waits.
-    at_bound = judge_settlement(PENDING, audit_error=None, window_end=DAY_END, now=DAY_END + timedelta(hours=2),
+    at_bound = judge(PENDING, audit_error=None, window_end=DAY_END, now=DAY_END + timedelta(hours=2),
                                 timeout_seconds=2 * HOUR)
     assert at_bound.verdict == "wait"
 
@@ -91,10 +98,70 @@ def test_a_window_the_audit_says_has_not_ended_says_so():
 
 def test_an_audit_that_does_not_answer_is_waited_for_then_named():
     error = "connection 'sparkflow_audit': ConnectionError: refused"
-    soon = judge_settlement(None, audit_error=error, window_end=DAY_END, now=DAY_END + timedelta(minutes=1),
+    soon = judge(None, audit_error=error, window_end=DAY_END, now=DAY_END + timedelta(minutes=1),
                             timeout_seconds=2 * HOUR)
     assert soon == type(soon)("wait", f"the audit did not answer: {error}")
-    late = judge_settlement(None, audit_error=error, window_end=DAY_END, now=DAY_END + timedelta(hours=3),
+    late = judge(None, audit_error=error, window_end=DAY_END, now=DAY_END + timedelta(hours=3),
                             timeout_seconds=2 * HOUR)
     assert late.verdict == "fail"
     assert late.message.startswith(f"the audit did not answer: {error}; still so 10800 s after")
+
+
+def _backfill(requested_at: str, *batches: tuple[int, int], id_: str = "bf-1"):
+    return {
+        "id": id_,
+        "status": "running",
+        "requestedAt": requested_at,
+        "batches": [{"day": "2026-12-02", "batchId": "b", "expected": e, "produced": p} for e, p in batches],
+    }
+
+
+def test_a_running_backfill_counts_when_its_events_can_fall_in_the_window():
+    start, end = DAY_END - timedelta(days=1), DAY_END
+    # Its events span [requestedAt, requestedAt + its people µs].
+    just_before_midnight = _backfill("2026-12-03T23:59:59.999Z", (2000, 10))
+    after = _backfill("2026-12-04T00:00:00.000Z", (2000, 0))
+    # Requested a moment before the window with 2,000 people: its last events are 1 ms into it.
+    straddles_start = _backfill("2026-12-02T23:59:59.999Z", (1000, 0), (1000, 0))
+    ends_before = _backfill("2026-12-02T23:59:59.990Z", (1000, 0))
+    listed = [ends_before, straddles_start, just_before_midnight, after]
+    assert backfills_in_window(listed, start, end) == [straddles_start, just_before_midnight]
+
+
+def test_a_settled_audit_with_a_backfill_of_the_window_still_running_waits_then_fails_naming_it():
+    running = [_backfill("2026-12-03T23:59:30.000Z", (4000, 1500), (4000, 0), id_="bf-late")]
+    soon = judge(_report(settled=True), audit_error=None, backfills=running, window_end=DAY_END,
+                 now=DAY_END + timedelta(minutes=1), timeout_seconds=2 * HOUR)
+    assert soon.verdict == "wait"
+    assert soon.message == ("1 backfill(s) still running whose events carry times before 2026-12-04T00:00:00.000Z: "
+                            "bf-late (requested 2026-12-03T23:59:30.000Z, 1500 of 8000 produced)")
+    late = judge(_report(settled=True), audit_error=None, backfills=running, window_end=DAY_END,
+                 now=DAY_END + timedelta(hours=3), timeout_seconds=2 * HOUR)
+    assert late.verdict == "fail" and late.message.startswith(soon.message + "; still so 10800 s after")
+
+
+def test_both_blockers_are_named_and_done_needs_neither():
+    running = [_backfill("2026-12-03T23:59:30.000Z", (10, 1))]
+    both = judge(PENDING, audit_error=None, backfills=running, window_end=DAY_END, now=DAY_END, timeout_seconds=HOUR)
+    assert "3 pending" in both.message and "bf-1 (requested" in both.message
+    done = judge(_report(settled=True), audit_error=None, window_end=DAY_END, now=DAY_END, timeout_seconds=HOUR)
+    assert done.verdict == "done"
+    assert done.message.endswith("; no backfill producing events of it is running")
+
+
+def test_ingestion_that_does_not_answer_is_waited_for_then_named():
+    error = "connection 'sparkflow_ingestion': ReadTimeout: 30 s"
+    soon = judge(_report(settled=True), audit_error=None, backfills=None, ingestion_error=error, window_end=DAY_END,
+                 now=DAY_END, timeout_seconds=HOUR)
+    assert soon.verdict == "wait" and soon.message == f"ingestion did not answer: {error}"
+    late = judge(_report(settled=True), audit_error=None, backfills=None, ingestion_error=error, window_end=DAY_END,
+                 now=DAY_END + timedelta(hours=2), timeout_seconds=HOUR)
+    assert late.verdict == "fail" and late.message.startswith(f"ingestion did not answer: {error}; still so")
+
+
+def test_at_most_five_backfills_are_named():
+    running = [_backfill("2026-12-03T12:00:00.000Z", (10, 1), id_=f"bf-{i}") for i in range(7)]
+    message = judge(_report(settled=True), audit_error=None, backfills=running, window_end=DAY_END, now=DAY_END,
+                    timeout_seconds=HOUR).message
+    assert message.startswith("7 backfill(s) still running")
+    assert "bf-4 (" in message and "bf-5 (" not in message and message.endswith(" and 2 more")
