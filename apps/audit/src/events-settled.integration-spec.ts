@@ -9,7 +9,7 @@ import {
   createAuditDataSource,
   type AuditRow,
 } from '@sparkflow/audit-store';
-import { CONSUMER_GROUPS, TOPICS, type SettledReport } from '@sparkflow/contracts';
+import { CONSUMER_GROUPS, TOPICS, kafkaPrincipal, type SettledReport } from '@sparkflow/contracts';
 import {
   auditHeaders,
   integrationSettings,
@@ -95,7 +95,7 @@ describe('the settled check of the audit API', () => {
 
   it("answers with the audit's own principal and consumer group, which may read the group's offsets", async () => {
     const base = await audit(
-      { user: `sparkflow-audit`, password: kafkaPrincipalPasswords()['KAFKA_AUDIT_PASSWORD'] },
+      { user: kafkaPrincipal('audit').user, password: kafkaPrincipalPasswords()['KAFKA_AUDIT_PASSWORD'] },
       CONSUMER_GROUPS.audit,
     );
     // No record is older than 1970: nothing of users.raw is before this window's end, whatever the group read.
