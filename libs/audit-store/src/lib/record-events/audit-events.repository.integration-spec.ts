@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
-import { integrationSettings, postgresConnection, uniqueName } from '@sparkflow/testing';
-import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
+import { scratchPostgresDatabase, uniqueName, type ScratchDatabase } from '@sparkflow/testing';
+import { AUDIT_MIGRATIONS, createAuditDataSource } from '../audit-data-source';
 import { AuditEventsRepository, type AuditRow } from './audit-events.repository';
 
-const s = integrationSettings();
-
 describe('AuditEventsRepository.record on the local PostgreSQL', () => {
+  let db: ScratchDatabase;
   let ds: DataSource;
   let repo: AuditEventsRepository;
   beforeAll(async () => {
-    await migrateAuditStore(postgresConnection(s, 'owner'));
-    ds = await createAuditDataSource(postgresConnection(s)).initialize();
+    db = await scratchPostgresDatabase('audit_record', AUDIT_MIGRATIONS);
+    ds = await createAuditDataSource({ ...db.admin, database: db.database }).initialize();
     repo = new AuditEventsRepository(ds);
   });
-  afterAll(() => ds.destroy());
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
 
   it('gives a refused person its place on users.raw once its corrected record is replayed there', async () => {
     const batchId = uniqueName('batch');

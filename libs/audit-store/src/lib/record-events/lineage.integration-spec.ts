@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { HEADERS, TOPICS } from '@sparkflow/contracts';
 import { OK, type InboundMessage } from '@sparkflow/kafka';
-import { integrationSettings, postgresConnection, uniqueName } from '@sparkflow/testing';
-import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
+import { scratchPostgresDatabase, uniqueName, type ScratchDatabase } from '@sparkflow/testing';
+import { AUDIT_MIGRATIONS, createAuditDataSource } from '../audit-data-source';
 import { AuditQueriesUseCase } from '../queries/audit-queries.use-case';
 import { AuditEventsRepository } from './audit-events.repository';
 import { RecordEventsUseCase } from './record-events.use-case';
-
-const s = integrationSettings();
 
 const envelope = (eventId: string, batchId: string, producedAt: string) => ({
   eventId,
@@ -75,18 +73,22 @@ function personEvent(batchId: string, batchSize: number, ackHasEnriched = true) 
 }
 
 describe('an event recorded without reading users.enriched, on the local PostgreSQL', () => {
+  let db: ScratchDatabase;
   let ds: DataSource;
   let repo: AuditEventsRepository;
   let recordEvents: RecordEventsUseCase;
   let queries: AuditQueriesUseCase;
   beforeAll(async () => {
-    await migrateAuditStore(postgresConnection(s, 'owner'));
-    ds = await createAuditDataSource(postgresConnection(s)).initialize();
+    db = await scratchPostgresDatabase('audit_lineage', AUDIT_MIGRATIONS);
+    ds = await createAuditDataSource({ ...db.admin, database: db.database }).initialize();
     repo = new AuditEventsRepository(ds);
     recordEvents = new RecordEventsUseCase(repo);
     queries = new AuditQueriesUseCase(repo);
   });
-  afterAll(() => ds.destroy());
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
 
   it('answers the lineage of a persisted event with its ingested, enriched and persisted stages, in order', async () => {
     const batchId = uniqueName('lineage');

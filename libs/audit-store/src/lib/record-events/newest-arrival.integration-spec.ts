@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import fc from 'fast-check';
 import { SparkflowErrorCode, type DeadLetterReason } from '@sparkflow/contracts';
-import { integrationSettings, postgresConnection, uniqueName } from '@sparkflow/testing';
-import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
+import { scratchPostgresDatabase, uniqueName, type ScratchDatabase } from '@sparkflow/testing';
+import { AUDIT_MIGRATIONS, createAuditDataSource } from '../audit-data-source';
 import { AuditQueriesUseCase } from '../queries/audit-queries.use-case';
 import { AuditEventsRepository, type AuditRow } from './audit-events.repository';
-
-const s = integrationSettings();
 
 const reason = (path: string, message: string): DeadLetterReason => ({
   code: SparkflowErrorCode.SchemaInvalid,
@@ -22,16 +20,20 @@ const reason = (path: string, message: string): DeadLetterReason => ({
  * that applying them one by one in offset order gives.
  */
 describe('the audit keeps the newest arrival of an event on each topic, on the local PostgreSQL', () => {
+  let db: ScratchDatabase;
   let ds: DataSource;
   let repo: AuditEventsRepository;
   let queries: AuditQueriesUseCase;
   beforeAll(async () => {
-    await migrateAuditStore(postgresConnection(s, 'owner'));
-    ds = await createAuditDataSource(postgresConnection(s)).initialize();
+    db = await scratchPostgresDatabase('audit_newest_arrival', AUDIT_MIGRATIONS);
+    ds = await createAuditDataSource({ ...db.admin, database: db.database }).initialize();
     repo = new AuditEventsRepository(ds);
     queries = new AuditQueriesUseCase(repo);
   });
-  afterAll(() => ds.destroy());
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
 
   /** Every column of every row of the events, as PostgreSQL holds it, in a fixed order. */
   const cells = async (eventIds: string[]): Promise<Record<string, unknown>[]> =>

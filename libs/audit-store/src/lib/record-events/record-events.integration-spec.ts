@@ -7,11 +7,12 @@ import {
   deadLettersWhere,
   integrationSettings,
   kafkaConnection,
-  postgresConnection,
   scratchKafka,
+  scratchPostgresDatabase,
   uniqueName,
+  type ScratchDatabase,
 } from '@sparkflow/testing';
-import { createAuditDataSource, migrateAuditStore } from '../audit-data-source';
+import { AUDIT_MIGRATIONS, createAuditDataSource } from '../audit-data-source';
 import { AuditEventsRepository } from './audit-events.repository';
 import { RecordEventsUseCase } from './record-events.use-case';
 
@@ -113,14 +114,18 @@ async function until<T>(
 }
 
 describe('the audit on the real broker and PostgreSQL', () => {
+  let db: ScratchDatabase;
   let ds: DataSource;
   let repo: AuditEventsRepository;
   beforeAll(async () => {
-    await migrateAuditStore(postgresConnection(s, 'owner'));
-    ds = await createAuditDataSource(postgresConnection(s)).initialize();
+    db = await scratchPostgresDatabase('audit_poison', AUDIT_MIGRATIONS);
+    ds = await createAuditDataSource({ ...db.admin, database: db.database }).initialize();
     repo = new AuditEventsRepository(ds);
   });
-  afterAll(() => ds.destroy());
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
 
   it('stores a raw record whose batch-size header PostgreSQL integer cannot hold, its batch of no declared size', async () => {
     const batchId = uniqueName('huge-size');
