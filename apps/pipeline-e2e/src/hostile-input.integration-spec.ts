@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as fc from 'fast-check';
 import { Partitioners } from 'kafkajs';
-import { TOPICS, type TopicName } from '@sparkflow/contracts';
+import { TOPICS, type SettledReport, type TopicName } from '@sparkflow/contracts';
 import { generateUsers } from '@sparkflow/sources';
 import {
   aPerson,
@@ -34,7 +34,7 @@ import {
   request,
   servicePids,
 } from './hostile-harness';
-import { AUDIT, INGESTION, kafka, post, waitForBatch } from './pipeline-client';
+import { AUDIT, AUDIT_HEADERS, INGESTION, kafka, post, waitForBatch } from './pipeline-client';
 
 /**
  * Hostile input, generated: strings with NUL, lone surrogates, combining marks, RTL, emoji and
@@ -62,6 +62,8 @@ import { AUDIT, INGESTION, kafka, post, waitForBatch } from './pipeline-client';
  */
 
 const ledger = new Ledger();
+/** Where the hostile run's event times begin: the audit's settled check is asked about this window at the end. */
+const runStartedAt = new Date();
 const pidsAtStart = servicePids();
 const producer = kafka.producer({
   createPartitioner: Partitioners.DefaultPartitioner,
@@ -467,6 +469,21 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
         await sleep(1_000);
       }
       expect(behind).toEqual([]);
+    }, 90_000);
+
+    it("(e) the audit settles the run's window: every event stamped in it persisted or dead-lettered, users.raw read to its end", async () => {
+      // What users_daily_aggregates waits for before it counts a day (ADR 23): hostile bytes must not keep a
+      // day from being counted. The window ends now; what other specs left in it must have settled too.
+      const query = `from=${runStartedAt.toISOString()}&to=${new Date().toISOString()}`;
+      let report: SettledReport | undefined;
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+        const res = await fetch(`${AUDIT}/v1/events/settled?${query}`, { headers: AUDIT_HEADERS });
+        expect(res.status).toBe(200);
+        report = (await res.json()) as SettledReport;
+        if (report.settled) break;
+        await sleep(1_000);
+      }
+      expect(report).toMatchObject({ settled: true, pending: 0, oldestPending: null, rawBehind: 0 });
     }, 90_000);
   });
 });
