@@ -206,6 +206,9 @@ describe('audit query API', () => {
       [`?from=0000-01-01T00:00:00Z&to=${day.to}`, ['from']],
       [`?from=${day.from}&to=${day.to}&day=2026-12-03`, ['day']],
       [`?from=${day.from}&from=${day.from}&to=${day.to}`, ['from']],
+      // Finer than the millisecond event times are kept to: cut silently, this window would be empty.
+      [`?from=2026-12-01T00:00:00.0001Z&to=2026-12-01T00:00:00.0009Z`, ['from', 'to']],
+      [`?from=${day.from}&to=2026-12-04T00:00:00.000000001Z`, ['to']],
     ];
     for (const [query, paths] of cases) {
       const { status, body } = await getSettled(query);
@@ -218,6 +221,13 @@ describe('audit query API', () => {
       ]);
     }
     expect(settledState).toMatchObject({ windows: [], behindAt: [] });
+    // A parameter not sent is told so, and a millisecond instant with an offset is taken.
+    expect((await getSettled(`?to=${day.to}`)).body['reasons']).toEqual([
+      { code: 'SCHEMA_INVALID', message: 'is required', path: 'from' },
+    ]);
+    expect(
+      (await getSettled('?from=2026-12-03T01:00:00.123%2B01:00&to=2026-12-04T00:00:00.999Z')).status,
+    ).toBe(200);
     // A month is the longest window answered.
     expect((await getSettled('?from=2026-11-02T00:00:00Z&to=2026-12-03T00:00:00Z')).status).toBe(200);
   });

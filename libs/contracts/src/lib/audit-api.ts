@@ -188,9 +188,16 @@ export const SETTLED_WINDOW_MAX_DAYS = 31;
 const DAY_MS = 86_400_000;
 
 /** An instant `from` / `to` may name: an ISO date-time with its offset, within BATCH_LIST_SINCE_RANGE in UTC. */
-const settledInstant = z.iso.datetime({ offset: true, abort: true }).refine(inSinceRange, {
-  message: `must be from ${BATCH_LIST_SINCE_RANGE.from} to ${BATCH_LIST_SINCE_RANGE.to} (in UTC)`,
-});
+const settledInstant = z.iso
+  .datetime({ offset: true, abort: true })
+  // Event times are kept to the millisecond: a finer instant would be cut to one silently.
+  .refine((at) => !/\.[0-9]{4,}/.test(at), {
+    message: 'has at most three decimals (milliseconds)',
+    abort: true,
+  })
+  .refine(inSinceRange, {
+    message: `must be from ${BATCH_LIST_SINCE_RANGE.from} to ${BATCH_LIST_SINCE_RANGE.to} (in UTC)`,
+  });
 
 /**
  * `GET /v1/events/settled?from=&to=`: whether every event with an event time (`producedAt`) in [from, to) has

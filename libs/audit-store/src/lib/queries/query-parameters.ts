@@ -89,7 +89,10 @@ export function parseQuery<S extends z.ZodObject>(
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(raw).filter(([k]) => !faulted.has(k))));
   // A parameter whose shape is at fault was left out of the parse: a required one is not also "missing".
   const issues = (parsed.error?.issues ?? []).filter((i) => !faulted.has(i.path.join('.')));
-  const reasons = [...shape, ...issues.map((i) => reason(i.path.join('.'), i.message))];
+  // A parameter not sent at all is told so plainly, not as a type the parse expected.
+  const told = (i: z.core.$ZodIssue) =>
+    i.path.length === 1 && raw[String(i.path[0])] === undefined ? 'is required' : i.message;
+  const reasons = [...shape, ...issues.map((i) => reason(i.path.join('.'), told(i)))];
   if (!parsed.success || reasons.length) throw badQuery(reasons);
   return parsed.data;
 }
