@@ -106,11 +106,17 @@ def users_daily_aggregates():
         import requests
         from airflow.sdk.exceptions import AirflowFailException
         from sparkflow_airflow.clients import AUDIT_CONN_ID, INGESTION_CONN_ID, AuditClient, IngestionClient
-        from sparkflow_airflow.settle import backfills_in_window, iso, judge_settlement, settle_window
+        from sparkflow_airflow.settle import (
+            backfills_in_window,
+            iso,
+            judge_settlement,
+            settle_window,
+            unlisted_backfills,
+        )
 
         assert dag_run is not None
         start, end = settle_window(day, dag_run.start_date or datetime.now(UTC))
-        report, audit_error, backfills, ingestion_error = None, None, None, None
+        report, audit_error, backfills, ingestion_error, unlisted = None, None, None, None, None
         # Down, a 5xx or a timeout: asked again at the next poke, until the bound (a 4xx fails at once).
         try:
             report = AuditClient().settled(iso(start), iso(end))
@@ -119,7 +125,9 @@ def users_daily_aggregates():
         try:
             # A backfill still producing carries its request's time on every event: the audit has not seen
             # the ones to come.
-            backfills = backfills_in_window(IngestionClient().running_backfills()["backfills"], start, end)
+            listing = IngestionClient().running_backfills()
+            backfills = backfills_in_window(listing["backfills"], start, end)
+            unlisted = unlisted_backfills(listing, end)
         except requests.RequestException as err:
             ingestion_error = f"connection {INGESTION_CONN_ID!r}: {type(err).__name__}: {err}"
         state = judge_settlement(
@@ -127,6 +135,7 @@ def users_daily_aggregates():
             audit_error=audit_error,
             backfills=backfills,
             ingestion_error=ingestion_error,
+            unlisted=unlisted,
             window_end=end,
             now=datetime.now(UTC),
             timeout_seconds=SETTLE_TIMEOUT_SECONDS,

@@ -65,13 +65,32 @@ def backfills_in_window(running: list[dict[str, Any]], start: datetime, end: dat
     return found
 
 
+def unlisted_backfills(listing: dict[str, Any], end: datetime) -> str | None:
+    """What to say of the backfills ingestion did not list, or None when none can matter. The list is cut at
+    its limit (`truncated`), oldest request first, so those not listed were requested no earlier than the last
+    one listed: they may produce events of a window that ends after that request."""
+    listed = listing.get("backfills") or []
+    if not listing.get("truncated"):
+        return None
+    last = str(listed[-1]["requestedAt"]) if listed else None
+    if last is not None and datetime.fromisoformat(last.replace("Z", "+00:00")) >= end:
+        return None
+    since = f", requested at or after {last}," if last else ""
+    return (
+        f"more backfills are running than ingestion lists ({len(listed)}): those not listed{since} may produce "
+        f"events stamped before {iso(end)}"
+    )
+
+
 def what_is_running(backfills: list[dict[str, Any]], end: datetime) -> str:
     """The backfills still producing events stamped before `end`, named with their progress."""
     named = []
     for b in backfills[:5]:
         produced = sum(int(x.get("produced") or 0) for x in b.get("batches") or [])
         expected = sum(int(x.get("expected") or 0) for x in b.get("batches") or [])
-        named.append(f"{b.get('id')} (requested {b.get('requestedAt')}, {produced} of {expected} produced)")
+        # A cancelled one is listed while its holder finishes the chunk it had in flight.
+        ending = ", cancelled, finishing its last chunk" if b.get("status") == "cancelled" else ""
+        named.append(f"{b.get('id')} (requested {b.get('requestedAt')}, {produced} of {expected} produced{ending})")
     more = f" and {len(backfills) - 5} more" if len(backfills) > 5 else ""
     return (
         f"{len(backfills)} backfill(s) still running whose events carry times before {iso(end)}: "
@@ -86,13 +105,15 @@ def judge_settlement(
     audit_error: str | None,
     backfills: list[dict[str, Any]] | None,
     ingestion_error: str | None,
+    unlisted: str | None = None,
     window_end: datetime,
     now: datetime,
     timeout_seconds: float,
 ) -> Settlement:
     """What one poke decides: done once the audit says the window is settled and no backfill that may still
     produce events of the window is running (`backfills`, already `backfills_in_window`); wait while either is
-    not so (or the audit or ingestion cannot be asked) and less than `timeout_seconds` have passed since the
+    not so (or the audit or ingestion cannot be asked, or ingestion's list was cut short: `unlisted`,
+    from `unlisted_backfills`) and less than `timeout_seconds` have passed since the
     window ended; past that, fail saying what is still pending, or which service did not answer and why."""
     blockers = []
     if report is None:
@@ -103,6 +124,8 @@ def judge_settlement(
         blockers.append(f"ingestion did not answer: {ingestion_error}")
     elif backfills:
         blockers.append(what_is_running(backfills, window_end))
+    if unlisted:
+        blockers.append(unlisted)
     if not blockers:
         return Settlement("done", f"{what_is_pending(report or {})}; no backfill producing events of it is running")
     state = "; ".join(blockers)

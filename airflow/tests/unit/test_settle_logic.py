@@ -6,16 +6,23 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sparkflow_airflow.settle import backfills_in_window, iso, judge_settlement, settle_window, what_is_pending
+from sparkflow_airflow.settle import (
+    backfills_in_window,
+    iso,
+    judge_settlement,
+    settle_window,
+    unlisted_backfills,
+    what_is_pending,
+)
 
 DAY_END = datetime(2026, 12, 4, tzinfo=UTC)
 
 
-def judge(report, *, audit_error, window_end, now, timeout_seconds, backfills=(), ingestion_error=None):
+def judge(report, *, audit_error, window_end, now, timeout_seconds, backfills=(), ingestion_error=None, unlisted=None):
     """judge_settlement with no backfill running, unless one is given."""
     running = None if backfills is None else list(backfills)
     return judge_settlement(report, audit_error=audit_error, backfills=running, ingestion_error=ingestion_error,
-                            window_end=window_end, now=now, timeout_seconds=timeout_seconds)
+                            unlisted=unlisted, window_end=window_end, now=now, timeout_seconds=timeout_seconds)
 HOUR = 3600.0
 
 
@@ -165,3 +172,35 @@ def test_at_most_five_backfills_are_named():
                     timeout_seconds=HOUR).message
     assert message.startswith("7 backfill(s) still running")
     assert "bf-4 (" in message and "bf-5 (" not in message and message.endswith(" and 2 more")
+
+
+def test_a_list_cut_at_its_limit_waits_while_a_backfill_not_listed_can_fall_in_the_window():
+    end = DAY_END
+    # Oldest first: those not listed were requested at or after the last one listed.
+    early = [_backfill("2026-12-01T10:00:00.000Z", (10, 1), id_=f"bf-{i}") for i in range(3)]
+    assert unlisted_backfills({"backfills": early, "truncated": False}, end) is None
+    said = unlisted_backfills({"backfills": early, "truncated": True}, end)
+    assert said == ("more backfills are running than ingestion lists (3): those not listed, requested at or after "
+                    "2026-12-01T10:00:00.000Z, may produce events stamped before 2026-12-04T00:00:00.000Z")
+    # The listed ones end before the window: only the unlisted ones keep it waiting, named, then failing.
+    assert backfills_in_window(early, end - timedelta(days=1), end) == []
+    soon = judge(_report(settled=True), audit_error=None, unlisted=said, window_end=end, now=end,
+                 timeout_seconds=HOUR)
+    assert soon.verdict == "wait" and soon.message == said
+    late = judge(_report(settled=True), audit_error=None, unlisted=said, window_end=end,
+                 now=end + timedelta(hours=2), timeout_seconds=HOUR)
+    assert late.verdict == "fail" and late.message.startswith(said + "; still so")
+    # Cut short after a request made at or after the window's end: nothing unlisted can fall in it.
+    after = [*early, _backfill("2026-12-04T00:00:00.000Z", (10, 1))]
+    assert unlisted_backfills({"backfills": after, "truncated": True}, end) is None
+    assert unlisted_backfills({"backfills": [], "truncated": True}, end).startswith(
+        "more backfills are running than ingestion lists (0): those not listed may produce")
+
+
+def test_a_cancelled_backfill_finishing_its_last_chunk_is_named_so():
+    cancelled = {**_backfill("2026-12-03T23:59:30.000Z", (4000, 1500), id_="bf-cut"), "status": "cancelled"}
+    said = judge(_report(settled=True), audit_error=None, backfills=[cancelled], window_end=DAY_END, now=DAY_END,
+                 timeout_seconds=HOUR)
+    assert said.verdict == "wait"
+    assert "bf-cut (requested 2026-12-03T23:59:30.000Z, 1500 of 4000 produced, cancelled, finishing its last chunk)" \
+        in said.message
