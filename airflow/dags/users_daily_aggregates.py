@@ -61,6 +61,19 @@ POKE_SECONDS = float(os.environ.get("SPARKFLOW_SENSOR_POKE_SECONDS", "15"))
 # How long after its window ends a day's events may take to settle before wait_settled fails naming them.
 SETTLE_TIMEOUT_SECONDS = float(os.environ.get("SPARKFLOW_SETTLE_TIMEOUT_SECONDS", str(2 * 60 * 60)))
 
+# wait_settled's own bound, a backstop to the failure its pokes give SETTLE_TIMEOUT_SECONDS after the window.
+SENSOR_TIMEOUT_SECONDS = SETTLE_TIMEOUT_SECONDS + 60 * 60
+# One try of the Spark job (the scan of users_by_country_day took 22 min under load).
+AGGREGATE_TIMEOUT = timedelta(minutes=30)
+# How long a run may last before the scheduler fails it: the longest a run can take (wait_settled to its bound,
+# aggregate_day's three tries with their delays) with an hour to spare. It also frees the DAG of a run that
+# never starts a task: Airflow's scheduler leaves a manual run whose logical date is in the future running with
+# nothing scheduled ("Logical date is in future" in its log), and one run at a time would hold every later run,
+# the midnight one too, behind it for good.
+DAGRUN_TIMEOUT = (
+    timedelta(seconds=SENSOR_TIMEOUT_SECONDS) + 3 * (AGGREGATE_TIMEOUT + timedelta(minutes=10)) + timedelta(hours=1)
+)
+
 # The params a run takes; a conf key that is not one of them fails the run (run_day).
 PARAMS = {
     "day": Param(
@@ -92,6 +105,7 @@ DAY = "{{ run_day(params, dag_run) }}"
         retry_delay=timedelta(minutes=1),
         max_retry_delay=timedelta(minutes=10),
     ),
+    dagrun_timeout=DAGRUN_TIMEOUT,
     params=PARAMS,
     user_defined_macros={"run_day": run_day},
     doc_md=__doc__,
@@ -99,7 +113,7 @@ DAY = "{{ run_day(params, dag_run) }}"
 def users_daily_aggregates():
     # Its own bound is a backstop: each poke fails first, naming what is pending, SETTLE_TIMEOUT_SECONDS after
     # the window ended (a run of a past day whose events settled long ago passes on its first poke).
-    @task.sensor(poke_interval=POKE_SECONDS, timeout=SETTLE_TIMEOUT_SECONDS + 60 * 60, mode="reschedule")
+    @task.sensor(poke_interval=POKE_SECONDS, timeout=SENSOR_TIMEOUT_SECONDS, mode="reschedule")
     def wait_settled(day: str, dag_run: Any = None) -> PokeReturnValue:
         from datetime import UTC, datetime
 
@@ -150,7 +164,7 @@ def users_daily_aggregates():
         job="daily_user_aggregates",
         job_args=["--date", DAY],
         name="daily_user_aggregates_" + DAY,
-        execution_timeout=timedelta(minutes=30),
+        execution_timeout=AGGREGATE_TIMEOUT,
     )
 
     @task(retries=3, retry_delay=timedelta(seconds=30))

@@ -204,6 +204,22 @@ class TestUsersDailyAggregates:
         assert _scheduled(dag).timetable.summary == "0 0 * * *"
         assert dag.catchup is False and dag.max_active_runs == 1
 
+    def test_a_run_is_failed_only_past_the_longest_its_tasks_can_take_and_within_a_day(self, dag):
+        # What each task may take, every try to its bound and every retry delay at its longest; wait_settled
+        # counts once (its timeout is measured from its first poke, and it does not retry a timeout).
+        longest = timedelta()
+        for task in dag.tasks:
+            if task.task_id == "wait_settled":
+                longest += timedelta(seconds=task.timeout)
+            elif task.execution_timeout is not None:
+                tries = task.retries + 1
+                longest += tries * task.execution_timeout + task.retries * task.max_retry_delay
+        assert longest >= timedelta(hours=4)  # 3 h of waiting, 3 × 30 min of Spark job
+        assert dag.dagrun_timeout >= longest
+        # A run that never starts a task (a logical date in the future, which the scheduler leaves running)
+        # holds the next ones back at most this long: the midnight run still happens the same day.
+        assert dag.dagrun_timeout <= timedelta(hours=12)
+
     @pytest.mark.parametrize("fires", ["2026-12-03T00:00:00+00:00", "2027-01-01T00:00:00+00:00", "2028-03-01T00:00:00+00:00"])
     def test_the_run_firing_at_midnight_aggregates_the_day_that_just_ended(self, dag, fires):
         from datetime import datetime
