@@ -43,6 +43,9 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     });
     return id;
   };
+  /** The ids `GET /v1/backfills?status=running` would list now, with their status as stored. */
+  const listed = async (store: BackfillStore) =>
+    new Map((await store.running(1000)).map((b) => [b.id, b.status] as const));
   /** The ids of every backfill `store` takes over, taking until there is none left to take. */
   const everyBackfillTakenBy = async (store: BackfillStore) => {
     const taken: string[] = [];
@@ -162,19 +165,25 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     expect(await a.recordProgress(id, 0, 500)).toBe(true);
     const b = replica('replica-b');
     expect(await b.cancel(id)).toBe(true);
-    expect(await b.get(id)).toMatchObject({ status: 'cancelled', error: null, leaseUntil: null });
+    // Its holder keeps it (its chunk in flight may still land), for a lease from the cancel at most.
+    const cancelled = await b.get(id);
+    expect(cancelled).toMatchObject({ status: 'cancelled', error: null, leaseOwner: 'replica-a' });
+    expect(cancelled?.leaseUntil).toEqual(expect.any(Date));
     // Cancelled again: nothing changes, and the caller is told it was not this call.
     expect(await a.cancel(id)).toBe(false);
+    // Any other replica's progress is not recorded, and renewing leaves the holder's lease as it is.
+    expect(await b.recordProgress(id, 1, 500)).toBe(false);
+    expect(await a.renew(id)).toBe(false);
+    expect(await b.get(id)).toMatchObject({ leaseOwner: 'replica-a', leaseUntil: cancelled?.leaseUntil });
 
     // The holder's chunk in flight reached Kafka: its progress is kept, and the holder is told to stop.
     expect(await a.recordProgress(id, 0, 1000)).toBe(false);
-    // Any other replica's progress is not.
-    expect(await b.recordProgress(id, 1, 500)).toBe(false);
     expect(await a.renew(id)).toBe(false);
     expect(await a.finish(id, 'produced')).toBe(false);
     expect(await a.release(id)).toBe(false);
     expect(await b.get(id)).toMatchObject({
       status: 'cancelled',
+      leaseOwner: null,
       leaseUntil: null,
       batches: [{ produced: 1000 }, { produced: 0 }],
     });
@@ -182,6 +191,57 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     // However long after, no replica takes it up again.
     expect(await everyBackfillTakenBy(replica('replica-c'))).not.toContain(id);
     expect((await a.get(id))?.status).toBe('cancelled');
+  });
+
+  it('keeps a cancelled backfill in the running list, as cancelled, until its holder has recorded the chunk it had in flight', async () => {
+    const a = replica('replica-a');
+    const id = await newBackfill(a);
+    expect(await a.recordProgress(id, 0, 500)).toBe(true);
+    expect((await listed(a)).get(id)).toBe('running');
+    expect(await replica('replica-b').cancel(id)).toBe(true);
+    // The holder's chunk in flight may yet land, its events stamped with the backfill's request time.
+    expect((await listed(a)).get(id)).toBe('cancelled');
+    expect((await listed(replica('replica-c'))).get(id)).toBe('cancelled');
+    // It landed and is recorded: the holder stopped, and the backfill produces nothing more.
+    expect(await a.recordProgress(id, 0, 1000)).toBe(false);
+    expect((await listed(a)).has(id)).toBe(false);
+    expect(await a.get(id)).toMatchObject({
+      status: 'cancelled',
+      batches: [{ produced: 1000 }, { produced: 0 }],
+    });
+  });
+
+  it('drops a cancelled backfill from the running list once its holder releases it (it stopped with nothing in flight)', async () => {
+    const a = replica('replica-a');
+    const id = await newBackfill(a);
+    expect(await a.cancel(id)).toBe(true);
+    expect((await listed(a)).get(id)).toBe('cancelled');
+    expect(await replica('replica-b').release(id)).toBe(false);
+    expect((await listed(a)).get(id)).toBe('cancelled');
+    expect(await a.release(id)).toBe(true);
+    expect((await listed(a)).has(id)).toBe(false);
+    expect(await a.get(id)).toMatchObject({ status: 'cancelled', leaseOwner: null, leaseUntil: null });
+    expect(await everyBackfillTakenBy(replica('replica-c'))).not.toContain(id);
+  });
+
+  it('drops a cancelled backfill whose holder never records from the running list once a lease from the cancel ran out', async () => {
+    const a = replica('replica-a');
+    const id = await newBackfill(a);
+    // The replicas' lease is a second: the cancel gives the holder that long to record its chunk in flight.
+    const canceller = replica('replica-b', 1);
+    expect(await canceller.cancel(id)).toBe(true);
+    const { leaseUntil } = (await a.get(id))!;
+    expect((await listed(a)).get(id)).toBe('cancelled');
+    // The holder died and records nothing: the backfill leaves the list when its lease runs out, no sooner.
+    let stillListed = true;
+    for (const started = Date.now(); stillListed && Date.now() - started < 10_000;) {
+      stillListed = (await listed(a)).has(id);
+      const [{ now }] = (await scratch.ds.query('SELECT now() AS now')) as { now: Date }[];
+      if (!stillListed) expect(now.getTime()).toBeGreaterThan(leaseUntil!.getTime());
+    }
+    expect(stillListed).toBe(false);
+    expect(await a.get(id)).toMatchObject({ status: 'cancelled', leaseOwner: 'replica-a' });
+    expect(await everyBackfillTakenBy(replica('replica-c'))).not.toContain(id);
   });
 
   it('cancels no backfill that ended or does not exist', async () => {
@@ -202,7 +262,9 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     expect(await a.release(id)).toBe(true);
     expect(await replica('replica-b').cancel(id)).toBe(true);
     expect(await everyBackfillTakenBy(replica('replica-c'))).not.toContain(id);
-    expect(await a.get(id)).toMatchObject({ status: 'cancelled', leaseOwner: null });
+    expect(await a.get(id)).toMatchObject({ status: 'cancelled', leaseOwner: null, leaseUntil: null });
+    // Nobody held it, so nothing of it is in flight: it is no longer listed as producing.
+    expect((await listed(a)).has(id)).toBe(false);
   });
 
   it('never hands a replica back its own lapsed lease: its run of the backfill may still be going', async () => {
@@ -267,7 +329,7 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     }
   });
 
-  it('lists the running backfills alone, the oldest request first, up to the limit', async () => {
+  it('lists the backfills still producing, the oldest request first, up to the limit', async () => {
     const a = replica('lister');
     // Requested before every other backfill of this database, so they are the oldest.
     const at = (day: number) => new Date(Date.UTC(2025, 0, day));
@@ -285,12 +347,24 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     const [first, cancelled, produced, fourth] = made;
     expect(await a.cancel(cancelled)).toBe(true);
     expect(await a.finish(produced, 'produced')).toBe(true);
-    const listed = await a.running(2);
-    expect(listed.map((b) => [b.id, b.status, b.requestedAt.toISOString()])).toEqual([
+    // The cancelled one's holder has not recorded its chunk in flight yet: it is listed, as it stands.
+    const row = (b: { id: string; status: string; requestedAt: Date }) => [
+      b.id,
+      b.status,
+      b.requestedAt.toISOString(),
+    ];
+    expect((await a.running(3)).map(row)).toEqual([
+      [first, 'running', at(1).toISOString()],
+      [cancelled, 'cancelled', at(2).toISOString()],
+      [fourth, 'running', at(4).toISOString()],
+    ]);
+    expect(await a.recordProgress(cancelled, 0, 1)).toBe(false);
+    const listing = await a.running(2);
+    expect(listing.map(row)).toEqual([
       [first, 'running', at(1).toISOString()],
       [fourth, 'running', at(4).toISOString()],
     ]);
-    expect(listed[0].batches.map((b) => b.batchId)).toEqual(batches.map((b) => b.batchId));
+    expect(listing[0].batches.map((b) => b.batchId)).toEqual(batches.map((b) => b.batchId));
     expect((await a.running(1)).map((b) => b.id)).toEqual([first]);
   });
 });

@@ -66,9 +66,14 @@ type Row = QueryResultRow;
 const SELECT_BACKFILL = `
   SELECT id, request, status, error, attempts, lease_owner, lease_until, requested_at
   FROM ingestion.backfills WHERE id = $1`;
-/** The running backfills, oldest request first (ties by id), at most $1. */
+/**
+ * The backfills still producing, oldest request first (ties by id), at most $1: the running ones, and the
+ * cancelled ones whose holder may still have a chunk in flight (CANCEL leaves them a lease for that).
+ */
 const SELECT_RUNNING = `
-  SELECT id FROM ingestion.backfills WHERE status = 'running' ORDER BY requested_at, id LIMIT $1`;
+  SELECT id FROM ingestion.backfills
+  WHERE status = 'running' OR (status = 'cancelled' AND lease_until > now())
+  ORDER BY requested_at, id LIMIT $1`;
 const SELECT_BATCHES = `
   SELECT to_char(day, 'YYYY-MM-DD') AS day, batch_id, expected, produced
   FROM ingestion.backfill_batches WHERE backfill_id = $1 ORDER BY position`;
@@ -89,11 +94,14 @@ const CLAIM_EXPIRED = `
 /**
  * Progress and lease renewal in one statement: nothing changes unless this replica still holds the lease.
  * A backfill cancelled while this replica held it still takes the progress of the chunk that was in flight
- * (Kafka acknowledged it), and renews nothing; the statement returns whether the backfill still runs.
+ * (Kafka acknowledged it), and its holder lets it go (lease_owner and lease_until cleared: it stops there,
+ * so the backfill produces nothing more and leaves the running list); the statement returns whether the
+ * backfill still runs.
  */
 const RECORD_PROGRESS = `
   WITH lease AS (
     UPDATE ingestion.backfills SET updated_at = now(),
+      lease_owner = CASE WHEN status = 'running' THEN lease_owner END,
       lease_until = CASE WHEN status = 'running' THEN now() + make_interval(secs => $5) END
     WHERE id = $1 AND lease_owner = $2 AND status IN ('running', 'cancelled') RETURNING id, status)
   UPDATE ingestion.backfill_batches SET produced = greatest(produced, $4)
@@ -101,14 +109,19 @@ const RECORD_PROGRESS = `
   RETURNING (SELECT status FROM lease) = 'running' AS running`;
 
 /**
- * Ends a running backfill, whoever holds it: no replica takes a cancelled backfill over. Its holder keeps
- * its name in lease_owner, so the chunk it has in flight is still counted (RECORD_PROGRESS), and it stops
- * there; nobody's lease on it is live any more.
+ * Ends a running backfill, whoever holds it: no replica takes a cancelled backfill over (CLAIM_EXPIRED
+ * takes running ones only). Its holder keeps its name in lease_owner, so the chunk it has in flight is
+ * still counted (RECORD_PROGRESS), and it stops there. Until it has recorded that chunk (or released the
+ * backfill), the backfill may still produce events, so it stays in the running list (SELECT_RUNNING):
+ * lease_until is set a lease ($2 seconds) ahead, which bounds the wait for a holder that died. One nobody
+ * holds (released: its holder stopped) has nothing in flight, and leaves the list at once.
  */
 const CANCEL = `
-  UPDATE ingestion.backfills SET status = 'cancelled', lease_until = NULL, updated_at = now()
+  UPDATE ingestion.backfills SET status = 'cancelled', updated_at = now(),
+    lease_until = CASE WHEN lease_owner IS NULL THEN NULL ELSE now() + make_interval(secs => $2) END
   WHERE id = $1 AND status = 'running' RETURNING id`;
 
+// A cancelled backfill is not renewed, and its lease is left as it is: its holder may have a chunk in flight.
 const RENEW = `
   UPDATE ingestion.backfills SET lease_until = now() + make_interval(secs => $3), updated_at = now()
   WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
@@ -117,10 +130,11 @@ const FINISH = `
   UPDATE ingestion.backfills SET status = $3, error = $4, lease_owner = NULL, lease_until = NULL, updated_at = now()
   WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
 
-// The owner goes too: a renewal of the old holder still in flight then finds no lease to extend.
+// The owner goes too: a renewal of the old holder still in flight then finds no lease to extend. A backfill
+// cancelled while this replica held it is let go the same way (its holder stopped: it leaves the running list).
 const RELEASE = `
   UPDATE ingestion.backfills SET lease_owner = NULL, lease_until = NULL, updated_at = now()
-  WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
+  WHERE id = $1 AND lease_owner = $2 AND status IN ('running', 'cancelled') RETURNING id`;
 
 /**
  * Backfills in PostgreSQL, shared by every ingestion replica: any replica answers for any backfill, and
@@ -207,13 +221,19 @@ export class BackfillStore {
   }
 
   /**
-   * The backfills still `running`, the oldest request first, at most `limit`: each as `get` reads it (one
-   * that ends between the two reads is left out).
+   * The backfills still producing, the oldest request first, at most `limit`: the `running` ones, and the
+   * `cancelled` ones whose holder has not yet recorded the chunk it had in flight when they were cancelled
+   * (nor released them) — each for at most a lease (`leaseSeconds`) after its cancel, so a holder that died
+   * holds none up longer. Each as `get` reads it, its status as stored; one that ends, or whose holder lets
+   * it go, between the two reads is left out.
    */
   async running(limit: number): Promise<StoredBackfill[]> {
     const ids = await this.rows(SELECT_RUNNING, [limit]);
     const found = await Promise.all(ids.map((r) => this.get(String(r['id']))));
-    return found.filter((b): b is StoredBackfill => b !== null && b.status === 'running');
+    return found.filter(
+      (b): b is StoredBackfill =>
+        b !== null && (b.status === 'running' || (b.status === 'cancelled' && b.leaseUntil !== null)),
+    );
   }
 
   /** Takes over the oldest running backfill nobody holds a live lease on; null when there is none. */
@@ -224,7 +244,8 @@ export class BackfillStore {
 
   /**
    * Records that batch `position` has `produced` people acknowledged by Kafka; false when the lease is lost,
-   * or when the backfill was cancelled (the progress is recorded then, as long as this replica held it).
+   * or when the backfill was cancelled (the progress is recorded then, as long as this replica held it, and
+   * this replica no longer holds it: the backfill leaves the running list).
    */
   async recordProgress(id: string, position: number, produced: number): Promise<boolean> {
     const [row] = await this.rows(RECORD_PROGRESS, [id, this.owner, position, produced, this.leaseSeconds]);
@@ -234,13 +255,17 @@ export class BackfillStore {
   /**
    * Cancels a running backfill, on whichever replica works it: true when this call cancelled it; false when
    * it is not running (already cancelled, produced or failed, or not stored). Its holder stops after the
-   * chunk it has in flight, the first time it records progress or renews its lease.
+   * chunk it has in flight, the first time it records progress or renews its lease. It stays in `running`
+   * until its holder records that chunk or releases it, at most `leaseSeconds` from now.
    */
   async cancel(id: string): Promise<boolean> {
-    return this.changed(CANCEL, [id]);
+    return this.changed(CANCEL, [id, this.leaseSeconds]);
   }
 
-  /** Extends the lease; false when another replica holds it now. */
+  /**
+   * Extends the lease; false when another replica holds it now, or when it was cancelled (its lease is then
+   * left to run out, or to be cleared when its holder records its last chunk).
+   */
   async renew(id: string): Promise<boolean> {
     return this.changed(RENEW, [id, this.owner, this.leaseSeconds]);
   }
@@ -250,7 +275,11 @@ export class BackfillStore {
     return this.changed(FINISH, [id, this.owner, status, error]);
   }
 
-  /** Gives the lease up at once (on shutdown), so another replica — or this one restarted — resumes it. */
+  /**
+   * Gives the lease up at once (on shutdown, or after an error), so another replica — or this one
+   * restarted — resumes it. On a backfill cancelled while this replica held it, says this replica stopped
+   * working it: it leaves the running list at once.
+   */
   async release(id: string): Promise<boolean> {
     return this.changed(RELEASE, [id, this.owner]);
   }
