@@ -113,8 +113,11 @@ class LeaseBook implements BackfillRepository {
     const row = LeaseBook.rows.get(id);
     return row ? structuredClone({ ...row, holder: undefined }) : null;
   }
+  /** Running, or cancelled while its holder has not let it go (recorded its last chunk, released it, died). */
   async running(limit: number) {
-    const rows = [...LeaseBook.rows.values()].filter((r) => r.status === 'running');
+    const rows = [...LeaseBook.rows.values()].filter(
+      (r) => r.status === 'running' || (r.status === 'cancelled' && r.holder !== null),
+    );
     rows.sort((x, y) => x.requestedAt.getTime() - y.requestedAt.getTime() || (x.id < y.id ? -1 : 1));
     return Promise.all(rows.slice(0, limit).map(async (r) => (await this.get(r.id)) as StoredBackfill));
   }
@@ -137,6 +140,8 @@ class LeaseBook implements BackfillRepository {
     if (held) {
       row.batches[position].produced = produced;
       this.progress.push([position, produced]);
+      // Told it was cancelled, the holder stops here: the backfill produces nothing more.
+      if (row.status === 'cancelled') row.holder = null;
     }
     return held && row.status === 'running';
   }
@@ -155,9 +160,10 @@ class LeaseBook implements BackfillRepository {
     return row !== undefined;
   }
   async release(id: string) {
-    const row = this.mine(id);
-    if (row) row.holder = null;
-    return row !== undefined;
+    const row = LeaseBook.rows.get(id);
+    const mine = row?.holder === this.owner && ['running', 'cancelled'].includes(row.status);
+    if (mine) row.holder = null;
+    return mine;
   }
   /** What happens to a replica's leases when it dies: they run out. */
   static expireAllOf(owner: string) {
@@ -373,13 +379,16 @@ describe('BackfillsService.running', () => {
         status: 'running',
         requestedAt: '2000-01-01T00:00:00.000Z',
       });
-      // One ended is listed no more, and with room for all, nothing is left out.
+      // One ended is listed no more, so the newest fits again; one cancelled is listed, as such, while its
+      // holder may still have a chunk in flight, and no more once it let it go.
       LeaseBook.rows.get(mine[1].id)!.status = 'cancelled';
       LeaseBook.rows.get(mine[2].id)!.status = 'produced';
       const after = await service.running();
-      expect(after.backfills.map((b) => b.id)).not.toContain(mine[1].id);
+      expect(after.backfills.find((b) => b.id === mine[1].id)?.status).toBe('cancelled');
       expect(after.backfills.map((b) => b.id)).not.toContain(mine[2].id);
       expect(after.backfills.map((b) => b.id)).toContain(mine[0].id);
+      LeaseBook.rows.get(mine[1].id)!.holder = null;
+      expect((await service.running()).backfills.map((b) => b.id)).not.toContain(mine[1].id);
     } finally {
       for (const row of mine) LeaseBook.rows.delete(row.id);
     }
@@ -456,6 +465,81 @@ describe('BackfillsService.cancel', () => {
       }),
       { numRuns: 12 },
     );
+  });
+
+  it('lists a cancelled backfill as still producing until its holder recorded the chunk in flight, then no more', async () => {
+    const other = new BackfillsService(recordingIngest().ingest, people, new LeaseBook('b'));
+    let id = '';
+    let whileInFlight: Backfill[] = [];
+    const a = recordingIngest(Infinity, undefined, async (send) => {
+      if (send !== 1) return;
+      await other.cancel(id);
+      whileInFlight = (await other.running()).backfills.filter((b) => b.id === id);
+    });
+    const holder = new BackfillsService(a.ingest, people, new LeaseBook('a'));
+    id = (await holder.start(request)).id;
+    await holder.settled(id);
+    // Cancelled while its second chunk was on its way to Kafka: listed, as cancelled, with what it had recorded.
+    expect(whileInFlight).toMatchObject([
+      { id, status: 'cancelled', batches: [{ produced: 500 }, { produced: 0 }] },
+    ]);
+    // The chunk landed and was recorded: the holder stopped, and the backfill is listed no more.
+    expect(a.sent).toHaveLength(1000);
+    expect((await other.running()).backfills.map((b) => b.id)).not.toContain(id);
+    expect(await other.get(id)).toMatchObject({
+      status: 'cancelled',
+      batches: [{ produced: 1000 }, { produced: 0 }],
+    });
+  });
+
+  it('records the chunk in flight when its renewal told the holder of the cancel first, then lists it no more', async () => {
+    // Renewed every 10 ms: the renewal finds the cancel while the chunk is still on its way to Kafka.
+    class QuickLease extends LeaseBook {
+      override readonly leaseSeconds = 0.03;
+      refused!: () => void;
+      readonly renewalRefused = new Promise<void>((resolve) => (this.refused = resolve));
+      override async renew(id: string) {
+        const ok = await super.renew(id);
+        if (!ok) this.refused();
+        return ok;
+      }
+    }
+    const book = new QuickLease('a');
+    const other = new BackfillsService(recordingIngest().ingest, people, new LeaseBook('b'));
+    let id = '';
+    const a = recordingIngest(Infinity, undefined, async (send) => {
+      if (send !== 1) return;
+      await other.cancel(id);
+      await book.renewalRefused;
+    });
+    const holder = new BackfillsService(a.ingest, people, book);
+    id = (await holder.start(request)).id;
+    await holder.settled(id);
+    expect(a.sent).toHaveLength(1000);
+    expect(book.progress).toEqual([
+      [0, 500],
+      [0, 1000],
+    ]);
+    expect((await other.running()).backfills.map((b) => b.id)).not.toContain(id);
+  });
+
+  it('lists no more a backfill cancelled after its last chunk was recorded, once its holder stopped', async () => {
+    // The cancel comes between the holder recording the backfill's last chunk and finishing it.
+    class CancelledAtTheEnd extends LeaseBook {
+      override async recordProgress(id: string, position: number, produced: number) {
+        const running = await super.recordProgress(id, position, produced);
+        if (position === 1 && produced === request.perDay) await new LeaseBook('b').cancel(id);
+        return running;
+      }
+    }
+    const holder = new BackfillsService(recordingIngest().ingest, people, new CancelledAtTheEnd('a'));
+    const b = await holder.start(request);
+    await holder.settled(b.id);
+    expect(await holder.get(b.id)).toMatchObject({
+      status: 'cancelled',
+      batches: [{ produced: 1200 }, { produced: 1200 }],
+    });
+    expect((await holder.running()).backfills.map((x) => x.id)).not.toContain(b.id);
   });
 
   it('refuses a backfill that already ended with CONFLICT naming its state; an unknown id is undefined', async () => {

@@ -109,24 +109,33 @@ export interface BackfillRepository {
     batches: readonly Omit<BackfillBatch, 'produced'>[];
   }): Promise<boolean>;
   get(id: string): Promise<StoredBackfill | null>;
-  /** The backfills still running, the oldest request first, at most `limit`. */
+  /**
+   * The backfills still producing, the oldest request first, at most `limit`: the running ones, and the
+   * cancelled ones whose holder has neither recorded the chunk it had in flight nor released them (for at
+   * most `leaseSeconds` after the cancel), with their status as stored.
+   */
   running(limit: number): Promise<StoredBackfill[]>;
   claimExpired(): Promise<StoredBackfill | null>;
-  /** False when the lease is lost or the backfill was cancelled (whose progress is still recorded by its holder). */
+  /**
+   * False when the lease is lost or the backfill was cancelled (whose progress is still recorded by its
+   * holder, which then no longer holds it: the backfill leaves `running`).
+   */
   recordProgress(id: string, position: number, produced: number): Promise<boolean>;
+  /** False when another replica holds it or it was cancelled (the holder's hold on it is left as it is). */
   renew(id: string): Promise<boolean>;
   /** Cancels a running backfill, whoever holds it: true when this call did; false when it is not running. */
   cancel(id: string): Promise<boolean>;
   finish(id: string, status: 'produced' | 'failed', error?: string | null): Promise<boolean>;
+  /** Gives up this replica's lease; on a backfill cancelled while it held it, lets it leave `running`. */
   release(id: string): Promise<boolean>;
 }
 
-/** The most running backfills `GET /v1/backfills?status=running` lists, the oldest requests. */
+/** The most backfills `GET /v1/backfills?status=running` lists, the oldest requests. */
 export const RUNNING_BACKFILLS_LISTED = 100;
 
 export interface RunningBackfills {
   backfills: Backfill[];
-  /** More backfills are running than RUNNING_BACKFILLS_LISTED: the newer ones are left out. */
+  /** More backfills are still producing than RUNNING_BACKFILLS_LISTED: the newer ones are left out. */
   truncated: boolean;
 }
 
@@ -396,9 +405,12 @@ export class BackfillsService {
 
   /**
    * `GET /v1/backfills?status=running`: the backfills still producing, the oldest request first, at most
-   * RUNNING_BACKFILLS_LISTED; `truncated` when more are running. Every event of a backfill carries the time
-   * it was requested, so one requested before an instant that is still running may yet produce events
-   * stamped before it (what `users_daily_aggregates` waits for, ADR 23).
+   * RUNNING_BACKFILLS_LISTED; `truncated` when more are. Every event of a backfill carries the time it was
+   * requested, so one requested before an instant that is still producing may yet produce events stamped
+   * before it (what `users_daily_aggregates` waits for, ADR 23). Still producing: `running`, or `cancelled`
+   * while the replica that held it may still have a chunk in flight — listed, as `cancelled`, until that
+   * replica has recorded the chunk (or stopped without one), at most a lease (`leaseSeconds`) after the
+   * cancel when it died; so `produced` no longer grows once a backfill has left the list.
    */
   async running(): Promise<RunningBackfills> {
     const stored = await this.repository.running(RUNNING_BACKFILLS_LISTED + 1).catch(backfillStoreError);
@@ -415,7 +427,8 @@ export class BackfillsService {
    *
    * The state is PostgreSQL's, so any replica cancels any backfill: the one holding it stops after the
    * chunk it has in flight (what Kafka acknowledged stays produced, and counted in `produced`), and no
-   * replica takes a cancelled backfill over. `produced` may still grow by that one chunk after this answers.
+   * replica takes a cancelled backfill over. `produced` may still grow by that one chunk after this answers;
+   * until it is recorded, `running` still lists the backfill (as `cancelled`).
    */
   async cancel(id: string): Promise<Backfill | undefined> {
     if (!BACKFILL_ID.safeParse(id).success) return undefined;
@@ -502,7 +515,13 @@ export class BackfillsService {
     const max = this.options.maxAttempts ?? 5;
     if (b.attempts >= max) {
       this.options.log?.(`backfill ${b.id} failed after ${b.attempts} attempts: ${message}`);
-      await this.repository.finish(b.id, 'failed', `gave up after ${b.attempts} attempts: ${message}`);
+      const failed = await this.repository.finish(
+        b.id,
+        'failed',
+        `gave up after ${b.attempts} attempts: ${message}`,
+      );
+      // Cancelled meanwhile: this replica stopped working it, so it is no longer producing.
+      if (!failed) await this.repository.release(b.id);
     } else {
       this.options.log?.(
         `backfill ${b.id} stopped (attempt ${b.attempts} of ${max}), handed back: ${message}`,
@@ -557,6 +576,9 @@ export class BackfillsService {
       }
       if (!held) {
         const now = await repo.get(b.id).catch(() => null);
+        // Cancelled once the last chunk was recorded (the renewal found out): nothing of it is in flight,
+        // so let it go at once rather than leave it listed as producing until its lease runs out.
+        if (now?.status === 'cancelled') await repo.release(b.id);
         this.options.log?.(
           now?.status === 'cancelled'
             ? `backfill ${b.id} was cancelled; stopped working it after ${now.batches.reduce((n, x) => n + x.produced, 0)} produced`
@@ -564,8 +586,10 @@ export class BackfillsService {
         );
       } else if (this.stopping) {
         await repo.release(b.id);
-      } else {
-        await repo.finish(b.id, 'produced');
+      } else if (!(await repo.finish(b.id, 'produced'))) {
+        // Cancelled after its last chunk was recorded (or held by another replica now, whose lease this
+        // leaves alone): this replica has stopped working it.
+        await repo.release(b.id);
       }
     } catch (err) {
       // When PostgreSQL is what failed, this fails too and the lease lapses: the same hand-back, later.
