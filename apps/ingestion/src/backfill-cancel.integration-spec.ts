@@ -20,8 +20,9 @@ import { markTopics, ofBatch, producedSince } from './testing/produced-since';
 /**
  * Two ingestion replicas (the whole IngestionModule, twice) against the stack's Kafka and PostgreSQL (a
  * database of the test's own): a large backfill worked by one is cancelled through the other; its holder
- * stops after the chunk it had in flight, what reached users.raw is what its progress counts, and neither
- * replica takes the cancelled backfill up again once its holder is gone.
+ * stops after the chunk it had in flight, what reached users.raw is what its progress counts, it leaves
+ * `GET /v1/backfills?status=running` only once that chunk is counted, and neither replica takes the
+ * cancelled backfill up again once its holder is gone.
  */
 const s = integrationSettings();
 const kafka = new Kafka({ clientId: 'backfill-cancel-it', ...kafkaConnection(s), logLevel: logLevel.WARN });
@@ -66,6 +67,13 @@ describe('a backfill cancelled through another ingestion replica', () => {
     return { status: res.status, body: (await res.json()) as Backfill & { code?: string; message?: string } };
   };
   const producedOf = (b: Backfill) => b.batches.reduce((n, x) => n + x.produced, 0);
+  const listedAsRunning = async (app: INestApplication, id: string) => {
+    const res = await fetch(`${await app.getUrl()}/v1/backfills?status=running`, {
+      headers: { [API_KEY_HEADER]: API_KEY },
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { backfills: Backfill[] }).backfills.find((b) => b.id === id);
+  };
 
   it('stops producing after the chunk in flight, keeps what was produced, and is never resumed', async () => {
     const mark = await markTopics(kafka);
@@ -92,6 +100,16 @@ describe('a backfill cancelled through another ingestion replica', () => {
     const atCancel = producedOf(cancelled.body);
     expect(atCancel).toBeGreaterThan(0);
 
+    // Listed as still producing (as cancelled) until the chunk in flight is counted: once it leaves the
+    // list, what it produced is final (what users_daily_aggregates relies on, ADR 23).
+    let producedWhenLeft: number | undefined;
+    for (const asked = Date.now(); producedWhenLeft === undefined && Date.now() - asked < 30_000;) {
+      const listed = await listedAsRunning(other, id);
+      if (listed) expect(listed.status).toBe('cancelled');
+      else producedWhenLeft = producedOf((await call(other, 'GET', `/v1/backfills/${id}`)).body);
+    }
+    expect(producedWhenLeft).toBeDefined();
+
     // The holder stops after the chunk it had in flight (chunks of 500), and records it.
     await holder.get(BackfillsService).settled(id);
     const stopped = await call(holder, 'GET', `/v1/backfills/${id}`);
@@ -100,6 +118,7 @@ describe('a backfill cancelled through another ingestion replica', () => {
     expect(produced).toBeGreaterThanOrEqual(atCancel);
     expect(produced).toBeLessThanOrEqual(atCancel + 500);
     expect(produced).toBeLessThan(total);
+    expect(produced).toBe(producedWhenLeft);
     // Cancelling again answers the backfill as it stands, from either replica.
     for (const app of replicas)
       expect(await call(app, 'DELETE', `/v1/backfills/${id}`)).toEqual({ status: 202, body: stopped.body });

@@ -74,8 +74,10 @@ export class SourcesController {
 
   /**
    * `?status=running`: the backfills still producing, the oldest request first (at most 100, `truncated`
-   * when more run), from PostgreSQL as every replica reads them. `status` is required and `running` is the
-   * one it takes; it and any other parameter are otherwise 400 naming it.
+   * when more are), from PostgreSQL as every replica reads them: the running ones, and a cancelled one (its
+   * status `cancelled`) until the replica that held it has recorded the chunk it had in flight — at most the
+   * backfill lease after the cancel, when that replica died. `status` is required and `running` is the one
+   * it takes; it and any other parameter are otherwise 400 naming it.
    */
   @Get('backfills')
   async running(@Query() query: Record<string, unknown>): Promise<RunningBackfills> {
