@@ -84,7 +84,7 @@ function recordingIngest(
  */
 class LeaseBook implements BackfillRepository {
   static readonly rows = new Map<string, StoredBackfill & { holder: string | null }>();
-  readonly leaseSeconds = 30;
+  readonly leaseSeconds: number = 30;
   progress: [number, number][] = [];
   /** Progress writes that fail after the chunk was produced, as when PostgreSQL goes away mid-backfill. */
   failProgressAfter = Infinity;
