@@ -93,7 +93,7 @@ def what_is_running(backfills: list[dict[str, Any]], end: datetime) -> str:
         named.append(f"{b.get('id')} (requested {b.get('requestedAt')}, {produced} of {expected} produced{ending})")
     more = f" and {len(backfills) - 5} more" if len(backfills) > 5 else ""
     return (
-        f"{len(backfills)} backfill(s) still running whose events carry times before {iso(end)}: "
+        f"{len(backfills)} backfill(s) still producing whose events carry times before {iso(end)}: "
         + ", ".join(named)
         + more
     )

@@ -140,7 +140,7 @@ def test_a_settled_audit_with_a_backfill_of_the_window_still_running_waits_then_
     soon = judge(_report(settled=True), audit_error=None, backfills=running, window_end=DAY_END,
                  now=DAY_END + timedelta(minutes=1), timeout_seconds=2 * HOUR)
     assert soon.verdict == "wait"
-    assert soon.message == ("1 backfill(s) still running whose events carry times before 2026-12-04T00:00:00.000Z: "
+    assert soon.message == ("1 backfill(s) still producing whose events carry times before 2026-12-04T00:00:00.000Z: "
                             "bf-late (requested 2026-12-03T23:59:30.000Z, 1500 of 8000 produced)")
     late = judge(_report(settled=True), audit_error=None, backfills=running, window_end=DAY_END,
                  now=DAY_END + timedelta(hours=3), timeout_seconds=2 * HOUR)
@@ -170,7 +170,7 @@ def test_at_most_five_backfills_are_named():
     running = [_backfill("2026-12-03T12:00:00.000Z", (10, 1), id_=f"bf-{i}") for i in range(7)]
     message = judge(_report(settled=True), audit_error=None, backfills=running, window_end=DAY_END, now=DAY_END,
                     timeout_seconds=HOUR).message
-    assert message.startswith("7 backfill(s) still running")
+    assert message.startswith("7 backfill(s) still producing")
     assert "bf-4 (" in message and "bf-5 (" not in message and message.endswith(" and 2 more")
 
 
