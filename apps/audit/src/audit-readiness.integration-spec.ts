@@ -1,8 +1,8 @@
 import { type AddressInfo, createServer } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { integrationSettings, kafkaPrincipalPasswords } from '@sparkflow/testing';
-import { AUDIT_CONFIG, validateAuditConfig } from './audit.config';
+import { validateAuditConfig } from './audit.config';
+import { listenAudit } from './testing/audit-app';
 
 // Read before the module loads: its ConfigModule writes its defaults into the environment.
 const s = integrationSettings();
@@ -29,15 +29,9 @@ describe("the audit's readiness", () => {
       POSTGRES_PASSWORD: s.POSTGRES_PASSWORD,
       POSTGRES_DB: s.POSTGRES_DB,
     });
-    const { AuditModule } = await import('./audit.module');
-    const module = await Test.createTestingModule({ imports: [AuditModule] })
-      .overrideProvider(AUDIT_CONFIG)
-      .useValue(config)
-      .compile();
-    const app = module.createNestApplication({ logger: ['error'] });
+    const { app, base } = await listenAudit(config);
     apps.push(app);
-    await app.listen(0, '127.0.0.1');
-    return app.getUrl();
+    return base;
   }
 
   async function closedPort(): Promise<number> {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import {
@@ -19,7 +18,8 @@ import {
   scratchPostgresDatabase,
   type ScratchDatabase,
 } from '@sparkflow/testing';
-import { AUDIT_CONFIG, validateAuditConfig } from './audit.config';
+import { validateAuditConfig } from './audit.config';
+import { listenAudit } from './testing/audit-app';
 
 // Read before the module loads: its ConfigModule writes its defaults into the environment.
 const s = integrationSettings();
@@ -61,15 +61,9 @@ describe('the settled check of the audit API', () => {
       POSTGRES_PASSWORD: db.admin.password,
       POSTGRES_DB: db.database,
     });
-    const { AuditModule } = await import('./audit.module');
-    const module = await Test.createTestingModule({ imports: [AuditModule] })
-      .overrideProvider(AUDIT_CONFIG)
-      .useValue(config)
-      .compile();
-    const app = module.createNestApplication({ logger: ['error'] });
+    const { app, base } = await listenAudit(config);
     apps.push(app);
-    await app.listen(0, '127.0.0.1');
-    return app.getUrl();
+    return base;
   }
 
   const settled = async (base: string, from: Date, to: Date) => {
