@@ -34,13 +34,12 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
         return true;
       },
       get: async (id: string) => structuredClone(stored.get(id) ?? null),
-      running: async (limit: number) =>
-        structuredClone(
-          [...stored.values()]
-            .filter((b) => b.status === 'running')
-            .sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime())
-            .slice(0, limit),
-        ),
+      running: async (limit: number) => {
+        const producing = [...stored.values()]
+          .filter((b) => b.status === 'running')
+          .sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime());
+        return { backfills: structuredClone(producing.slice(0, limit)), more: producing.length > limit };
+      },
       cancel: async (id: string) => {
         cancels.push(id);
         const b = stored.get(id);

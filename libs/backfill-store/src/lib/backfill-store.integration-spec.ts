@@ -45,7 +45,7 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
   };
   /** The ids `GET /v1/backfills?status=running` would list now, with their status as stored. */
   const listed = async (store: BackfillStore) =>
-    new Map((await store.running(1000)).map((b) => [b.id, b.status] as const));
+    new Map((await store.running(1000)).backfills.map((b) => [b.id, b.status] as const));
   /** The ids of every backfill `store` takes over, taking until there is none left to take. */
   const everyBackfillTakenBy = async (store: BackfillStore) => {
     const taken: string[] = [];
@@ -171,10 +171,15 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     expect(cancelled?.leaseUntil).toEqual(expect.any(Date));
     // Cancelled again: nothing changes, and the caller is told it was not this call.
     expect(await a.cancel(id)).toBe(false);
-    // Any other replica's progress is not recorded, and renewing leaves the holder's lease as it is.
+    // Any other replica's progress is not recorded, nor its renewal; the holder's renewal keeps its lease
+    // (its chunk may be slow to land) and tells it the backfill no longer runs.
     expect(await b.recordProgress(id, 1, 500)).toBe(false);
-    expect(await a.renew(id)).toBe(false);
+    expect(await b.renew(id)).toBe(false);
     expect(await b.get(id)).toMatchObject({ leaseOwner: 'replica-a', leaseUntil: cancelled?.leaseUntil });
+    expect(await a.renew(id)).toBe(false);
+    const renewed = await b.get(id);
+    expect(renewed?.leaseOwner).toBe('replica-a');
+    expect(renewed!.leaseUntil!.getTime()).toBeGreaterThanOrEqual(cancelled!.leaseUntil!.getTime());
 
     // The holder's chunk in flight reached Kafka: its progress is kept, and the holder is told to stop.
     expect(await a.recordProgress(id, 0, 1000)).toBe(false);
@@ -242,6 +247,27 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     expect(stillListed).toBe(false);
     expect(await a.get(id)).toMatchObject({ status: 'cancelled', leaseOwner: 'replica-a' });
     expect(await everyBackfillTakenBy(replica('replica-c'))).not.toContain(id);
+  });
+
+  it('keeps a cancelled backfill listed past a lease while its live holder renews, its chunk in flight slow to land', async () => {
+    const a = replica('replica-a', 1);
+    const id = await newBackfill(a);
+    expect(await replica('replica-b', 1).cancel(id)).toBe(true);
+    // The holder is alive: its renewal timer keeps the lease (told each time the backfill no longer runs)
+    // while Kafka has not acknowledged the chunk, however long past a lease from the cancel that takes.
+    const { leaseUntil: fromCancel } = (await a.get(id))!;
+    for (;;) {
+      expect(await a.renew(id)).toBe(false);
+      expect((await listed(a)).get(id)).toBe('cancelled');
+      const [{ now }] = (await scratch.ds.query('SELECT now() AS now')) as { now: Date }[];
+      if (now.getTime() > fromCancel!.getTime() + 500) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // The chunk lands and is recorded: the holder lets it go, and nothing renews it any more.
+    expect(await a.recordProgress(id, 0, 300)).toBe(false);
+    expect((await listed(a)).has(id)).toBe(false);
+    expect(await a.renew(id)).toBe(false);
+    expect(await a.get(id)).toMatchObject({ status: 'cancelled', leaseOwner: null, leaseUntil: null });
   });
 
   it('cancels no backfill that ended or does not exist', async () => {
@@ -353,18 +379,19 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
       b.status,
       b.requestedAt.toISOString(),
     ];
-    expect((await a.running(3)).map(row)).toEqual([
+    expect((await a.running(3)).backfills.map(row)).toEqual([
       [first, 'running', at(1).toISOString()],
       [cancelled, 'cancelled', at(2).toISOString()],
       [fourth, 'running', at(4).toISOString()],
     ]);
     expect(await a.recordProgress(cancelled, 0, 1)).toBe(false);
-    const listing = await a.running(2);
+    const listing = (await a.running(2)).backfills;
     expect(listing.map(row)).toEqual([
       [first, 'running', at(1).toISOString()],
       [fourth, 'running', at(4).toISOString()],
     ]);
     expect(listing[0].batches.map((b) => b.batchId)).toEqual(batches.map((b) => b.batchId));
-    expect((await a.running(1)).map((b) => b.id)).toEqual([first]);
+    // Cut at its limit: it says more are producing, though they are not listed.
+    expect(await a.running(1)).toMatchObject({ backfills: [{ id: first }], more: true });
   });
 });

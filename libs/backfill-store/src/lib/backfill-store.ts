@@ -121,10 +121,12 @@ const CANCEL = `
     lease_until = CASE WHEN lease_owner IS NULL THEN NULL ELSE now() + make_interval(secs => $2) END
   WHERE id = $1 AND status = 'running' RETURNING id`;
 
-// A cancelled backfill is not renewed, and its lease is left as it is: its holder may have a chunk in flight.
+// A backfill cancelled while this replica held it is renewed too, as long as the replica has not let it go:
+// a chunk in flight may outlast a lease when Kafka is slow, and the backfill stays listed as producing until
+// it is recorded. The answer is still "not running", so the holder starts no other chunk.
 const RENEW = `
   UPDATE ingestion.backfills SET lease_until = now() + make_interval(secs => $3), updated_at = now()
-  WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`;
+  WHERE id = $1 AND lease_owner = $2 AND status IN ('running', 'cancelled') RETURNING status = 'running' AS running`;
 
 const FINISH = `
   UPDATE ingestion.backfills SET status = $3, error = $4, lease_owner = NULL, lease_until = NULL, updated_at = now()
@@ -227,13 +229,15 @@ export class BackfillStore {
    * holds none up longer. Each as `get` reads it, its status as stored; one that ends, or whose holder lets
    * it go, between the two reads is left out.
    */
-  async running(limit: number): Promise<StoredBackfill[]> {
-    const ids = await this.rows(SELECT_RUNNING, [limit]);
-    const found = await Promise.all(ids.map((r) => this.get(String(r['id']))));
-    return found.filter(
+  async running(limit: number): Promise<{ backfills: StoredBackfill[]; more: boolean }> {
+    // One more than asked: whether more are producing is the list's answer, not what is left of it below.
+    const ids = await this.rows(SELECT_RUNNING, [limit + 1]);
+    const found = await Promise.all(ids.slice(0, limit).map((r) => this.get(String(r['id']))));
+    const backfills = found.filter(
       (b): b is StoredBackfill =>
         b !== null && (b.status === 'running' || (b.status === 'cancelled' && b.leaseUntil !== null)),
     );
+    return { backfills, more: ids.length > limit };
   }
 
   /** Takes over the oldest running backfill nobody holds a live lease on; null when there is none. */
@@ -263,11 +267,13 @@ export class BackfillStore {
   }
 
   /**
-   * Extends the lease; false when another replica holds it now, or when it was cancelled (its lease is then
-   * left to run out, or to be cleared when its holder records its last chunk).
+   * Extends the lease; false when another replica holds it now, or when it was cancelled. A cancelled
+   * backfill this replica has not let go is extended all the same (its chunk in flight may outlast a lease),
+   * until its holder records that chunk or releases it.
    */
   async renew(id: string): Promise<boolean> {
-    return this.changed(RENEW, [id, this.owner, this.leaseSeconds]);
+    const [row] = await this.rows(RENEW, [id, this.owner, this.leaseSeconds]);
+    return row?.['running'] === true;
   }
 
   /** Ends the backfill this replica holds; false when it no longer holds it or it was cancelled. */

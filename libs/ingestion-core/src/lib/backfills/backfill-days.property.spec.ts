@@ -25,7 +25,7 @@ const acceptingStore = (): BackfillRepository => ({
   leaseSeconds: 30,
   create: async () => true,
   get: async (): Promise<StoredBackfill | null> => null,
-  running: async (): Promise<StoredBackfill[]> => [],
+  running: async () => ({ backfills: [], more: false }),
   claimExpired: async (): Promise<StoredBackfill | null> => null,
   recordProgress: async () => true,
   renew: async () => true,

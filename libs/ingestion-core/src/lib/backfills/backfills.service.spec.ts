@@ -119,7 +119,10 @@ class LeaseBook implements BackfillRepository {
       (r) => r.status === 'running' || (r.status === 'cancelled' && r.holder !== null),
     );
     rows.sort((x, y) => x.requestedAt.getTime() - y.requestedAt.getTime() || (x.id < y.id ? -1 : 1));
-    return Promise.all(rows.slice(0, limit).map(async (r) => (await this.get(r.id)) as StoredBackfill));
+    const backfills = await Promise.all(
+      rows.slice(0, limit).map(async (r) => (await this.get(r.id)) as StoredBackfill),
+    );
+    return { backfills, more: rows.length > limit };
   }
   async claimExpired() {
     const row = [...LeaseBook.rows.values()].find((r) => r.status === 'running' && r.holder === null);

@@ -112,16 +112,19 @@ export interface BackfillRepository {
   /**
    * The backfills still producing, the oldest request first, at most `limit`: the running ones, and the
    * cancelled ones whose holder has neither recorded the chunk it had in flight nor released them (for at
-   * most `leaseSeconds` after the cancel), with their status as stored.
+   * most `leaseSeconds` after the cancel), with their status as stored; `more` when more than `limit` are.
    */
-  running(limit: number): Promise<StoredBackfill[]>;
+  running(limit: number): Promise<{ backfills: StoredBackfill[]; more: boolean }>;
   claimExpired(): Promise<StoredBackfill | null>;
   /**
    * False when the lease is lost or the backfill was cancelled (whose progress is still recorded by its
    * holder, which then no longer holds it: the backfill leaves `running`).
    */
   recordProgress(id: string, position: number, produced: number): Promise<boolean>;
-  /** False when another replica holds it or it was cancelled (the holder's hold on it is left as it is). */
+  /**
+   * False when another replica holds it or it was cancelled; a cancelled one this replica has not let go is
+   * renewed all the same, so it stays listed while its chunk in flight is slow to land.
+   */
   renew(id: string): Promise<boolean>;
   /** Cancels a running backfill, whoever holds it: true when this call did; false when it is not running. */
   cancel(id: string): Promise<boolean>;
@@ -409,15 +412,12 @@ export class BackfillsService {
    * requested, so one requested before an instant that is still producing may yet produce events stamped
    * before it (what `users_daily_aggregates` waits for, ADR 23). Still producing: `running`, or `cancelled`
    * while the replica that held it may still have a chunk in flight — listed, as `cancelled`, until that
-   * replica has recorded the chunk (or stopped without one), at most a lease (`leaseSeconds`) after the
-   * cancel when it died; so `produced` no longer grows once a backfill has left the list.
+   * replica has recorded the chunk (or stopped without one), its lease renewed meanwhile, at most a lease
+   * (`leaseSeconds`) after the cancel when it died; so `produced` no longer grows once a backfill has left the list.
    */
   async running(): Promise<RunningBackfills> {
-    const stored = await this.repository.running(RUNNING_BACKFILLS_LISTED + 1).catch(backfillStoreError);
-    return {
-      backfills: stored.slice(0, RUNNING_BACKFILLS_LISTED).map(toBackfill),
-      truncated: stored.length > RUNNING_BACKFILLS_LISTED,
-    };
+    const stored = await this.repository.running(RUNNING_BACKFILLS_LISTED).catch(backfillStoreError);
+    return { backfills: stored.backfills.map(toBackfill), truncated: stored.more };
   }
 
   /**
