@@ -8,12 +8,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
+MILLISECOND = timedelta(milliseconds=1)
+
 
 def settle_window(day: str, run_started: datetime) -> tuple[datetime, datetime]:
     """The event times a run of `day` waits for: from the day's start (UTC) to its end, or to when the run
-    started if that is earlier (a manual run of today counts what was produced before it began)."""
+    started if that is earlier (a manual run of today counts what was produced before it began). The audit
+    takes whole milliseconds, as event times are kept, and a window that ends after it starts: a run's start
+    is rounded up to the next millisecond (waiting for a moment more, never less), at least one past the
+    day's start."""
     start = datetime.combine(date.fromisoformat(day), time(), tzinfo=UTC)
-    return start, min(start + timedelta(days=1), run_started.astimezone(UTC))
+    started = run_started.astimezone(UTC)
+    past_ms = started.microsecond % 1000
+    if past_ms:
+        started += timedelta(microseconds=1000 - past_ms)
+    return start, min(start + timedelta(days=1), max(started, start + MILLISECOND))
 
 
 def iso(when: datetime) -> str:

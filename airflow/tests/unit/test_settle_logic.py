@@ -53,9 +53,22 @@ def test_the_scheduled_run_waits_for_the_whole_day_that_ended():
 
 def test_a_manual_run_of_today_waits_for_what_was_produced_before_it_started():
     started = datetime(2026, 12, 4, 9, 30, 15, 123456, tzinfo=UTC)
-    assert settle_window("2026-12-04", started) == (DAY_END, started)
+    # To the millisecond the audit takes, rounded up: what was produced before the run began is all in it.
+    upto = datetime(2026, 12, 4, 9, 30, 15, 124000, tzinfo=UTC)
+    assert settle_window("2026-12-04", started) == (DAY_END, upto)
+    assert iso(upto) == "2026-12-04T09:30:15.124Z"
+    on_the_ms = started.replace(microsecond=123000)
+    assert settle_window("2026-12-04", on_the_ms) == (DAY_END, on_the_ms)
     # Whatever zone the run's start is given in.
-    assert settle_window("2026-12-04", started.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo")))[1] == started
+    assert settle_window("2026-12-04", started.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Tokyo")))[1] == upto
+
+
+def test_a_manual_run_of_today_started_in_its_first_millisecond_asks_for_a_window_the_audit_takes():
+    # The audit refuses a window that does not end after it starts.
+    for micros in (0, 1, 999):
+        start, end = settle_window("2026-12-04", DAY_END.replace(microsecond=micros))
+        assert (start, end) == (DAY_END, DAY_END + timedelta(milliseconds=1))
+        assert iso(start) < iso(end)
 
 
 def test_the_window_is_sent_as_utc_iso_date_times():
