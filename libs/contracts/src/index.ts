@@ -1,6 +1,7 @@
 export * from './lib/topics';
 export * from './lib/headers';
 export * from './lib/envelope';
+export * from './lib/first-event-day';
 export * from './lib/storable-text';
 export * from './lib/randomuser';
 export * from './lib/person-dates';

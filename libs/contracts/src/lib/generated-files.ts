@@ -4,6 +4,7 @@ import { HEADERS } from './headers';
 import { SCHEMA_VERSION } from './envelope';
 import { MAX_AGE_YEARS } from './person-dates';
 import { CASSANDRA_CONSISTENCY_LEVEL, CASSANDRA_SERIAL_CONSISTENCY_LEVEL } from './topology';
+import { FIRST_EVENT_DAY_TIMESTAMP_BASE } from './first-event-day';
 
 /** File name → exact content of everything under `libs/contracts/generated/`. */
 export function generatedFiles(): Record<string, string> {
@@ -17,10 +18,12 @@ export function generatedFiles(): Record<string, string> {
   });
   // Bounds a Python job checks the same way a service does (the Spark aggregation's earliest --date).
   files['limits.json'] = json({ maxAgeYears: MAX_AGE_YEARS });
-  // The consistency level the Spark jobs give the Spark Cassandra Connector, as the services' driver uses.
+  // The consistency level the Spark jobs give the Spark Cassandra Connector, as the services' driver uses,
+  // and the base of first_event_day's write timestamps (a string: it is past JSON's exact integers).
   files['cassandra.json'] = json({
     consistency: CASSANDRA_CONSISTENCY_LEVEL,
     serialConsistency: CASSANDRA_SERIAL_CONSISTENCY_LEVEL,
+    firstEventDayTimestampBase: String(FIRST_EVENT_DAY_TIMESTAMP_BASE),
   });
   for (const [name, schema] of Object.entries(jsonSchemas())) files[name] = json(schema);
   return files;
