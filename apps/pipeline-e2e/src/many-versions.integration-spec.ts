@@ -12,15 +12,21 @@ type Client = ReturnType<typeof cassandra>;
 const versionsOf = (userId: string, seed: string, count: number): RandomUser[] =>
   generateUsers({ seed, count }).map((u) => ({ ...u, login: { ...u.login, uuid: userId } }));
 
-/** What the users row must be after these raw events: the version with the latest event time, whole. */
+/**
+ * What the users row must be after these raw events: the version with the latest event time, whole, and
+ * the day of the earliest as `first_event_day`.
+ */
 function expectedRow(raws: readonly StoredRecord[]): Record<string, unknown> {
   const events = raws.map((r) => RawUserEvent.parse(JSON.parse(r.value.toString('utf8'))));
   const last = events.reduce((a, b) =>
     eventTimeMicros(b.producedAt) > eventTimeMicros(a.producedAt) ? b : a,
   );
+  const first = events.reduce((a, b) =>
+    eventTimeMicros(b.producedAt) < eventTimeMicros(a.producedAt) ? b : a,
+  );
   const enriched = enrichUser(last.payload, new Date(last.producedAt));
   if (!enriched.ok) throw new Error(`version does not enrich: ${JSON.stringify(enriched.reasons)}`);
-  return expectedUsersRow(enriched.user, last);
+  return expectedUsersRow(enriched.user, { ...last, firstProducedAt: first.producedAt });
 }
 
 async function stored(client: Client, userId: string) {

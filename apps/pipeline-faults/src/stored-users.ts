@@ -84,9 +84,18 @@ function storedUsersCheck(people: readonly SentPerson[], run: RunWindow, others:
             })
           : { enrichment: enriched.reasons };
         const inRun = Date.parse(eventTime) >= run.from && Date.parse(eventTime) <= run.to;
+        // A person sent again under a new event time keeps the day of their earliest version: a day of the
+        // run, not after the stored version's.
+        const firstDay = String(row['first_event_day']);
+        const firstInRun =
+          firstDay >= new Date(run.from).toISOString().slice(0, 10) && firstDay <= eventTime.slice(0, 10);
         for (const column of new Set([...Object.keys(row), ...Object.keys(want), 'updated_at'])) {
           const same =
-            column === 'updated_at' ? inRun : JSON.stringify(row[column]) === JSON.stringify(want[column]);
+            column === 'updated_at'
+              ? inRun
+              : column === 'first_event_day' && enriched.ok
+                ? firstInRun
+                : JSON.stringify(row[column]) === JSON.stringify(want[column]);
           if (!same) differences.push({ userId, column, stored: row[column], expected: want[column] });
         }
       }

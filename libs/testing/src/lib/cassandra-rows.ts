@@ -25,6 +25,11 @@ export interface StoredEvent {
   eventId: string;
   /** The event time; `updated_at` and `event_day` come from it (milliseconds are what a timestamp keeps). */
   producedAt: string;
+  /**
+   * The earliest event time of any version of the person persistence has written, whose day is
+   * `first_event_day`; this event's own when not given (the person's only version).
+   */
+  firstProducedAt?: string;
 }
 
 /**
@@ -75,6 +80,9 @@ export function expectedUsersRow(u: EnrichedUser, e: StoredEvent): Record<string
     batch_id: e.batchId,
     event_id: e.eventId,
     event_day: at.toISOString().slice(0, 10),
+    first_event_day: (e.firstProducedAt === undefined ? at : new Date(Date.parse(e.firstProducedAt)))
+      .toISOString()
+      .slice(0, 10),
     updated_at: at,
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import type { Client } from 'cassandra-driver';
-import type { EnrichedUser } from '@sparkflow/contracts';
+import { eventTimeMicros, firstEventDayTimestamp, type EnrichedUser } from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { buildEnrichedUser, cassandraConnection, integrationSettings } from '@sparkflow/testing';
 import { UsersRepository, estimatedWriteBytes } from './users.repository';
@@ -174,6 +175,71 @@ describe('UsersRepository on the local Cassandra', () => {
       full_name: 'Zoe Newer',
       quality_reason_codes: ['phone-not-e164'],
     });
+  });
+
+  it('keeps the earliest day as first_event_day and the newest version whole, whatever the order of versions and redeliveries', async () => {
+    // Versions of one person over four days, written in a generated order, some twice (redeliveries),
+    // one by one or several to a batch as persistence does.
+    const version = fc.record({
+      day: fc.integer({ min: 0, max: 3 }),
+      micros: fc.integer({ min: 0, max: 86_400_000_000 - 1 }),
+    });
+    const plan = fc.record({
+      versions: fc.uniqueArray(version, {
+        minLength: 1,
+        maxLength: 6,
+        selector: (v) => `${v.day}:${v.micros}`,
+      }),
+      redeliveries: fc.array(fc.nat(), { maxLength: 6 }),
+      // One sort key per write: the order they are sent in.
+      keys: fc.array(fc.double({ noNaN: true }), { minLength: 12, maxLength: 12 }),
+      batched: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(plan, async ({ versions, redeliveries, keys, batched }) => {
+        const id = randomUUID();
+        const writes = versions.map((v, i) => {
+          const at = new Date(Date.UTC(2026, 10, 20 + v.day) + Math.floor(v.micros / 1000));
+          return {
+            user: user(id, { city: `City ${i}` }),
+            source: 'synthetic',
+            batchId: 'b',
+            eventId: randomUUID(),
+            producedAt: `${at.toISOString().slice(0, 23)}${String(v.micros % 1000).padStart(3, '0')}Z`,
+          };
+        });
+        const sequence = [...writes, ...redeliveries.map((n) => writes[n % writes.length])]
+          .map((w, i) => ({ w, key: keys[i] }))
+          .sort((a, b) => a.key - b.key)
+          .map(({ w }) => w);
+        if (batched) await users.upsertMany(sequence);
+        else for (const w of sequence) await users.upsert(w);
+
+        const byTime = [...writes].sort((a, b) =>
+          eventTimeMicros(a.producedAt) < eventTimeMicros(b.producedAt) ? -1 : 1,
+        );
+        const [earliest, newest] = [byTime[0], byTime[byTime.length - 1]];
+        const row = (
+          await client.execute(
+            'SELECT city, event_day, first_event_day, WRITETIME(first_event_day) AS first_at FROM users WHERE user_id = ?',
+            [id],
+            { prepare: true },
+          )
+        ).first();
+        expect({
+          city: row['city'],
+          eventDay: String(row['event_day']),
+          firstEventDay: String(row['first_event_day']),
+          firstAt: String(row['first_at']),
+        }).toEqual({
+          city: newest.user.city,
+          eventDay: newest.producedAt.slice(0, 10),
+          firstEventDay: earliest.producedAt.slice(0, 10),
+          firstAt: String(firstEventDayTimestamp(eventTimeMicros(earliest.producedAt))),
+        });
+      }),
+      { seed: 17, numRuns: 40 },
+    );
   });
 
   it('finds a person only by the current e-mail once it changed', async () => {

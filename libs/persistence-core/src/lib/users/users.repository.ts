@@ -1,6 +1,6 @@
 import type { Client } from 'cassandra-driver';
 import { types } from 'cassandra-driver';
-import { eventTimeMicros, type EnrichedUser } from '@sparkflow/contracts';
+import { eventTimeMicros, firstEventDayTimestamp, type EnrichedUser } from '@sparkflow/contracts';
 import { findUserRow } from '@sparkflow/cassandra';
 
 const UPSERT_USER = `INSERT INTO users (user_id, username, title, first_name, last_name, full_name, gender, email,
@@ -10,6 +10,10 @@ const UPSERT_USER = `INSERT INTO users (user_id, username, title, first_name, la
   source, batch_id, event_id, event_day, updated_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   USING TIMESTAMP ?`;
+// The person's earliest event day: a timestamp that falls as the event time rises keeps the earliest
+// version's cell whatever order versions arrive in (libs/contracts' firstEventDayTimestamp, migration 0005).
+// It is a cell of the users row, so the batch merges it into that row's mutation.
+const SET_FIRST_EVENT_DAY = 'UPDATE users USING TIMESTAMP ? SET first_event_day = ? WHERE user_id = ?';
 const UPSERT_BY_COUNTRY_DAY = `INSERT INTO users_by_country_day (country_code, event_day, user_id, full_name, gender,
   age_band, email_domain, quality_score, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`;
 const COUNT_BY_IDS = 'SELECT user_id FROM users WHERE user_id IN ?';
@@ -37,8 +41,8 @@ const BATCH_OPTIONS = { prepare: true, logged: false };
 
 /** Bytes counted for each cell beyond its value (timestamp, flags, column id), rounded up. */
 const CELL_OVERHEAD_BYTES = 16;
-/** Cells written per user: 40 in users, 9 in users_by_country_day. */
-const CELLS_PER_USER = 49;
+/** Cells written per user: 41 in users (first_event_day among them), 9 in users_by_country_day. */
+const CELLS_PER_USER = 50;
 
 function textBytes(value: string | null): number {
   return value === null ? 0 : Buffer.byteLength(value, 'utf8');
@@ -89,10 +93,16 @@ export function estimatedWriteBytes(w: UserWrite): number {
   return text + CELLS_PER_USER * (8 + CELL_OVERHEAD_BYTES);
 }
 
-/** The two upserts of one user, each with the event time as its write timestamp. */
-function userStatements(
-  w: UserWrite,
-): [{ query: string; params: unknown[] }, { query: string; params: unknown[] }] {
+interface Statement {
+  query: string;
+  params: unknown[];
+}
+
+/**
+ * The statements of one user: the two upserts, each with the event time as its write timestamp, and the
+ * earliest event day, with a timestamp that falls as the event time rises.
+ */
+function userStatements(w: UserWrite): [Statement, Statement, Statement] {
   const u = w.user;
   const eventMicros = eventTimeMicros(w.producedAt);
   const micros = types.Long.fromString(String(eventMicros));
@@ -161,6 +171,10 @@ function userStatements(
         micros,
       ],
     },
+    {
+      query: SET_FIRST_EVENT_DAY,
+      params: [types.Long.fromString(String(firstEventDayTimestamp(eventMicros))), day, u.userId],
+    },
   ];
 }
 
@@ -173,8 +187,8 @@ export class UsersRepository {
   constructor(private readonly client: Client) {}
 
   /**
-   * One user's two upserts (users, users_by_country_day) in one UNLOGGED batch, so Cassandra validates
-   * both before it applies either: a version it refuses (an e-mail over the index's term limit refuses
+   * One user's statements (users, users_by_country_day, the earliest event day) in one UNLOGGED batch, so
+   * Cassandra validates all before it applies any: a version it refuses (an e-mail over the index's term limit refuses
    * only the users statement) leaves no cell in either table, and the person's previous version stays
    * whole. Two statements sent in parallel left the users_by_country_day row of a dead-lettered version,
    * which the daily aggregates counted. Not logged: the batchlog doubled the write cost, and a write that
