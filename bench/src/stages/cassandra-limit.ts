@@ -4,6 +4,7 @@ import { errors, types, type Client } from 'cassandra-driver';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { enrichUser } from '@sparkflow/enrichment-core';
 import {
+  STATEMENTS_PER_USER,
   UsersRepository,
   WRITE_CHUNK_LIMITS,
   estimatedWriteBytes,
@@ -16,7 +17,7 @@ import { meterEngine } from '../stack-process';
 
 export interface CassandraLimitResult {
   records: number;
-  /** Statements per record: the upserts persistence makes (users, users_by_country_day). */
+  /** Statements per record: those persistence makes (users, users_by_country_day, users.first_event_day). */
   statementsPerRecord: number;
   /** At most this many records' statements per UNLOGGED batch, as persistence writes them. */
   recordsPerBatch: number;
@@ -132,7 +133,7 @@ export async function cassandraLimit(ctx: RunContext): Promise<CassandraLimitRes
     );
     return {
       records: writes.length,
-      statementsPerRecord: 2,
+      statementsPerRecord: STATEMENTS_PER_USER,
       recordsPerBatch: WRITE_CHUNK_LIMITS.maxRecords,
       probes,
       concurrency: best.concurrency,

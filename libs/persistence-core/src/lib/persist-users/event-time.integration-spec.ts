@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Client } from 'cassandra-driver';
-import { type EnrichedUser, eventTimeMicros, formatEventTime } from '@sparkflow/contracts';
+import {
+  type EnrichedUser,
+  eventTimeMicros,
+  firstEventDayTimestamp,
+  formatEventTime,
+} from '@sparkflow/contracts';
 import { createCassandraClient } from '@sparkflow/cassandra';
 import { BatchConsumer, EventProducer, originalValue, replayClock } from '@sparkflow/kafka';
 import {
@@ -123,7 +128,10 @@ describe('PersistUsersUseCase and event times ahead of its clock, on the real br
       await client.execute('SELECT * FROM users WHERE user_id = ?', [userId], { prepare: true })
     ).first();
     expect(plainRow(row)).toEqual(expectedUsersRow(truth.user, truth));
-    const names = row.keys().filter((c) => c !== 'user_id' && c !== 'quality_reasons' && row.get(c) !== null);
+    // Every cell at the true version's event time; first_event_day at the timestamp that keeps the earliest.
+    const names = row
+      .keys()
+      .filter((c) => !['user_id', 'quality_reasons', 'first_event_day'].includes(c) && row.get(c) !== null);
     const times = (
       await client.execute(
         `SELECT ${names.map((c) => `WRITETIME(${c}) AS ${c}`).join(', ')} FROM users WHERE user_id = ?`,
@@ -134,6 +142,12 @@ describe('PersistUsersUseCase and event times ahead of its clock, on the real br
     expect(new Set(names.map((c) => String(times.get(c))))).toEqual(
       new Set([String(eventTimeMicros(truth.producedAt))]),
     );
+    const first = (
+      await client.execute('SELECT WRITETIME(first_event_day) AS t FROM users WHERE user_id = ?', [userId], {
+        prepare: true,
+      })
+    ).first();
+    expect(String(first.get('t'))).toBe(String(firstEventDayTimestamp(eventTimeMicros(truth.producedAt))));
     // No day partition of a refused version: not 2099 in France, not the hour ahead (which may be tomorrow).
     const dayRows = async (country: string, day: string) =>
       (

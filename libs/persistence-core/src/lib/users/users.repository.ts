@@ -93,6 +93,9 @@ export function estimatedWriteBytes(w: UserWrite): number {
   return text + CELLS_PER_USER * (8 + CELL_OVERHEAD_BYTES);
 }
 
+/** Statements persistence writes per user, one UNLOGGED batch holding them all (`userStatements`). */
+export const STATEMENTS_PER_USER = 3;
+
 interface Statement {
   query: string;
   params: unknown[];
