@@ -22,6 +22,7 @@ __all__ = [
     "Violation",
     "cassandra_consistency",
     "field_paths",
+    "first_event_day_timestamp_base",
     "generated_dir",
     "max_age_years",
     "required_paths",
@@ -90,6 +91,25 @@ def cassandra_consistency() -> str:
     if value not in CONSISTENCY_LEVELS:
         raise ValueError(f"consistency in {generated_dir() / 'cassandra.json'} is {value!r}, not a Cassandra consistency level")
     return str(value)
+
+
+# 10000-01-01T00:00:00Z in microseconds: the base first-event-day.ts counts down from.
+_MAX_TIMESTAMP_BASE = 253_402_300_800_000_000
+
+
+def first_event_day_timestamp_base() -> int:
+    """FIRST_EVENT_DAY_TIMESTAMP_BASE of first-event-day.ts, in microseconds: `users.first_event_day` is
+    written with the timestamp base - event time, so the earliest version's day has the highest timestamp
+    and wins. Generated as a decimal string (a JSON number would lose digits past 2^53)."""
+    path = generated_dir() / "cassandra.json"
+    value = _load("cassandra.json").get("firstEventDayTimestampBase")
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        raise ValueError(f"firstEventDayTimestampBase in {path} is {value!r}, not a whole number of microseconds as a string")
+    base = int(value)
+    if not 0 < base <= _MAX_TIMESTAMP_BASE:
+        raise ValueError(
+            f"firstEventDayTimestampBase in {path} is {base}, not between 1 and {_MAX_TIMESTAMP_BASE} (10000-01-01 in µs)")
+    return base
 
 
 def schema_names() -> list[str]:
