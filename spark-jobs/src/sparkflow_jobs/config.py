@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,12 @@ _JAAS_MODULES = {
     "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
     "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
 }
+
+
+# data_backfills' row that says users.first_event_day was filled (daily_user_aggregates). Tests name another
+# row so that a fill they start never writes or removes the one real data relies on.
+FIRST_EVENT_DAY_FILL = "users.first_event_day"
+_FILL_NAME = re.compile(r"[a-z0-9_.:-]{1,100}")
 
 
 class ConfigError(ValueError):
@@ -66,6 +73,7 @@ class JobConfig:
     home: Path
     jars: tuple[str, ...]
     shuffle_partitions: int
+    first_event_day_fill: str = FIRST_EVENT_DAY_FILL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> JobConfig:
@@ -87,6 +95,10 @@ class JobConfig:
         mechanism = (env.get("KAFKA_SASL_MECHANISM") or "scram-sha-512").upper()
         if mechanism not in _JAAS_MODULES:
             raise ConfigError(f"KAFKA_SASL_MECHANISM must be one of {sorted(m.lower() for m in _JAAS_MODULES)}, got {mechanism.lower()!r}")
+        fill_name = env.get("SPARKFLOW_FIRST_EVENT_DAY_FILL") or FIRST_EVENT_DAY_FILL
+        if not _FILL_NAME.fullmatch(fill_name):
+            raise ConfigError(
+                f"SPARKFLOW_FIRST_EVENT_DAY_FILL must be 1-100 of a-z 0-9 _ . : -, got {fill_name!r}")
         kafka_password = env.get("KAFKA_PASSWORD") or "sparkflow-spark-dev"
         if '"' in kafka_password or "\\" in kafka_password:
             raise ConfigError("KAFKA_PASSWORD must not contain a double quote or a backslash (it goes into a JAAS line)")
@@ -110,6 +122,7 @@ class JobConfig:
             home=Path(env.get("SPARKFLOW_HOME") or REPO_ROOT / ".sparkflow").resolve(),
             jars=jars,
             shuffle_partitions=int(env.get("SPARK_SHUFFLE_PARTITIONS") or 4),
+            first_event_day_fill=fill_name,
         )
 
     def kafka_options(self) -> dict[str, str]:

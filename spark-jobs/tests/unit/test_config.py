@@ -12,6 +12,7 @@ def test_defaults_match_the_stack():
     assert c.kafka_brokers == "127.0.0.1:9092"
     assert c.postgres_conninfo == {"host": "127.0.0.1", "port": 5432, "user": "sparkflow_app", "password": "sparkflow-app-dev", "dbname": "sparkflow"}
     assert c.checkpoint_dir("j") == str(REPO_ROOT / ".sparkflow" / "spark" / "checkpoints" / "j")
+    assert c.first_event_day_fill == "users.first_event_day"
 
 
 def test_jobs_sign_in_to_kafka_as_the_spark_principal_by_default():
@@ -54,6 +55,7 @@ def test_explicit_endpoints_win_over_ports():
     {"SPARKFLOW_SPARK_JARS": "/nonexistent-dir"},
     {"KAFKA_SASL_MECHANISM": "gssapi"},
     {"KAFKA_PASSWORD": 'has"quote'},
+    {"SPARKFLOW_FIRST_EVENT_DAY_FILL": "Has Space"},
 ])
 def test_bad_settings_fail_loudly(env):
     with pytest.raises(ConfigError):
@@ -86,3 +88,10 @@ def test_contracts_that_cannot_be_read_are_a_configuration_error(monkeypatch, tm
             spark_conf(JobConfig.from_env({}))
     finally:
         sparkflow_contracts._load.cache_clear()
+
+
+def test_a_fill_marker_name_other_than_the_real_one_is_taken_and_a_bad_one_named():
+    assert JobConfig.from_env({"SPARKFLOW_FIRST_EVENT_DAY_FILL": "test.first_event_day.1a2b"}).first_event_day_fill == \
+        "test.first_event_day.1a2b"
+    with pytest.raises(ConfigError, match="SPARKFLOW_FIRST_EVENT_DAY_FILL must be"):
+        JobConfig.from_env({"SPARKFLOW_FIRST_EVENT_DAY_FILL": "x" * 101})

@@ -3,12 +3,17 @@ import random
 from functools import partial
 
 from chispa import assert_df_equality
+from sparkflow_contracts import first_event_day_timestamp_base
 from sparkflow_jobs.jobs.daily_user_aggregates import (
+    FILL_WRITE_TIME,
     daily_summary,
     dimension_counts,
+    first_days,
     storable_text,
     transform,
     users_of_day,
+    with_fill_write_time,
+    with_seen,
 )
 
 D = dt.date(2026, 11, 20)
@@ -45,7 +50,8 @@ def rows(spark):
 
 
 def test_users_of_day_keeps_one_row_per_user_the_newest(spark):
-    got = users_of_day(rows(spark), D).select("user_id", "country_code")
+    r = rows(spark)
+    got = users_of_day(r, first_days(r), D).select("user_id", "country_code")
     assertDataFrameEqual(got, spark.createDataFrame([("u1", "GB"), ("u2", "FR"), ("u3", "ZZ")], "user_id string, country_code string"))
 
 
@@ -61,7 +67,7 @@ def test_versions_in_one_millisecond_count_as_the_one_written_last(spark):
         ("NL", D, "b", "female", "75+", "gmail.com", 0.2, t, micros(t, 100)),
         ("AU", D, "b", "female", "18-24", "gmail.com", 0.8, t, micros(t, 101)),
     ], ROWS_SCHEMA)
-    got = users_of_day(r, D).select("user_id", "country_code", "age_band", "quality_score")
+    got = users_of_day(r, first_days(r), D).select("user_id", "country_code", "age_band", "quality_score")
     assertDataFrameEqual(got, spark.createDataFrame([("a", "FR", "25-34", 0.8), ("b", "AU", "18-24", 0.8)],
                                                     "user_id string, country_code string, age_band string, quality_score double"))
 
@@ -86,7 +92,8 @@ def test_the_row_counted_is_the_one_with_the_greatest_write_time(spark):
     for row in data:
         if row[1] == D and (row[2] not in want or row[8] > want[row[2]][8]):
             want[row[2]] = row
-    got = {r.user_id: r for r in users_of_day(spark.createDataFrame(data, ROWS_SCHEMA), D).collect()}
+    df = spark.createDataFrame(data, ROWS_SCHEMA)
+    got = {r.user_id: r for r in users_of_day(df, first_days(df), D).collect()}
     assert got.keys() == want.keys()
     for uid, w in want.items():
         g = got[uid]
@@ -96,12 +103,13 @@ def test_the_row_counted_is_the_one_with_the_greatest_write_time(spark):
 
 def test_new_means_no_earlier_day(spark):
     r = rows(spark)
-    got = users_of_day(r, D).select("user_id", "seen")
+    got = users_of_day(r, first_days(r), D).select("user_id", "seen")
     assertDataFrameEqual(got, spark.createDataFrame([("u1", "re-seen"), ("u2", "new"), ("u3", "new")], "user_id string, seen string"))
 
 
 def test_dimension_counts_by_hand(spark):
-    counts, _ = transform(rows(spark), D)
+    r = rows(spark)
+    counts, _ = transform(r, first_days(r), D)
     expected = spark.createDataFrame([
         (D, "country", "GB", 1, 0.9), (D, "country", "FR", 1, 0.5), (D, "country", "ZZ", 1, 0.7),
         (D, "gender", "male", 1, 0.9), (D, "gender", "female", 1, 0.5), (D, "gender", "unknown", 1, 0.7),
@@ -113,7 +121,8 @@ def test_dimension_counts_by_hand(spark):
 
 
 def test_summary_by_hand(spark):
-    _, summary = transform(rows(spark), D)
+    r = rows(spark)
+    _, summary = transform(r, first_days(r), D)
     # 3 users; GB and FR are countries, ZZ (unrecognised) is not; (0.9 + 0.5 + 0.7) / 3 = 0.7
     expected = spark.createDataFrame([(D, 3, 2, 0.7, 2, 1)],
                                      "day date, users int, countries int, avg_quality double, new_users int, reseen_users int")
@@ -122,7 +131,7 @@ def test_summary_by_hand(spark):
 
 def test_an_empty_day_gives_a_zero_summary_and_no_counts(spark):
     empty = rows(spark).where("event_day < '2000-01-01'")
-    counts, summary = transform(empty, D)
+    counts, summary = transform(empty, first_days(empty), D)
     assert counts.count() == 0
     assert summary.collect()[0].asDict() == {"day": D, "users": 0, "countries": 0, "avg_quality": None, "new_users": 0, "reseen_users": 0}
 
@@ -140,3 +149,57 @@ def test_a_dimension_value_holding_a_nul_is_written_as_postgresql_text_holds_it(
     assert storable_text("\x00\x00") == "\\u0000\\u0000"
     for value in ("female", "", "ñ é 日本", "a\\u0000"):
         assert storable_text(value) == value
+
+
+# ---- first_event_day ------------------------------------------------------------------------------------
+
+def test_first_days_is_each_users_earliest_event_day(spark):
+    r = rows(spark)
+    got = {x.user_id: x.first_event_day for x in first_days(r).collect()}
+    assert got == {"u1": BEFORE, "u2": D, "u3": D, "u4": BEFORE}
+
+
+def test_the_fill_writes_at_base_minus_the_start_of_the_day_so_the_earliest_day_wins(spark):
+    """The fill's timestamp against persistence's (BASE - event time): an event later on the same day is
+    lower or equal (same value, either may stay), an event of an earlier day is higher (it wins), of a
+    later day lower (the fill wins) — the max timestamp is always the earliest day's."""
+    base = first_event_day_timestamp_base()
+    firsts = spark.createDataFrame([("a", D), ("b", dt.date(1970, 1, 1)), ("c", dt.date(9999, 12, 31))],
+                                   "user_id string, first_event_day date")
+    got = {x.user_id: x[FILL_WRITE_TIME] for x in with_fill_write_time(firsts, base).collect()}
+    start_of_d = micros(dt.datetime(2026, 11, 20))
+    assert got == {"a": base - start_of_d, "b": base, "c": base - micros(dt.datetime(9999, 12, 31))}
+    assert base - micros(ts(0)) <= got["a"] and base - micros(ts(23)) < got["a"]  # same day: persistence ≤ fill
+    assert base - micros(dt.datetime(2026, 11, 19, 23, 59, 59)) > got["a"]  # the day before wins
+    assert base - micros(dt.datetime(2026, 11, 21)) < got["a"]  # the day after loses
+
+
+def test_seen_follows_first_event_day_and_a_missing_or_later_one_counts_as_new(spark):
+    users = spark.createDataFrame([("e", 0.1), ("s", 0.2), ("n", 0.3), ("l", 0.4), ("x", 0.5)],
+                                  "user_id string, quality_score double")
+    firsts = spark.createDataFrame([("e", BEFORE), ("s", D), ("n", None), ("l", dt.date(2026, 11, 21))],
+                                   "user_id string, first_event_day date")
+    got = {x.user_id: x.seen for x in with_seen(users, firsts, D).collect()}
+    assert got == {"e": "re-seen", "s": "new", "n": "new", "l": "new", "x": "new"}
+
+
+def test_first_days_and_a_day_alone_give_what_the_full_history_gives(spark):
+    """Seeded, bounded: random users over ten days. For every day D, D's rows with first_days of every row
+    (what users.first_event_day holds) give the summary computed here from the whole history: a user is
+    new on D iff no row of theirs is on an earlier day."""
+    rnd = random.Random(20261204)
+    days = [dt.date(2026, 11, 11) + dt.timedelta(days=i) for i in range(10)]
+    data = []
+    for u in range(80):
+        for day in rnd.sample(days, rnd.randint(1, 4)):
+            t = dt.datetime.combine(day, dt.time(rnd.randrange(24), rnd.randrange(60)))
+            data.append((rnd.choice(["GB", "FR", "ZZ"]), day, f"u{u}", "female", "25-34", "gmail.com", 0.5, t, micros(t)))
+    everything = spark.createDataFrame(data, ROWS_SCHEMA)
+    firsts = first_days(everything).cache()
+    for day in days:
+        on_day = {r[2] for r in data if r[1] == day}
+        earlier = {r[2] for r in data if r[1] < day}
+        only_day = everything.where(everything.event_day == day)
+        summary = transform(only_day, firsts, day)[1].first()
+        assert (summary.users, summary.new_users, summary.reseen_users) == \
+            (len(on_day), len(on_day - earlier), len(on_day & earlier)), day

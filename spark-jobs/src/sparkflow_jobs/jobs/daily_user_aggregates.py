@@ -9,12 +9,37 @@ Definitions (what the numbers mean):
   (or order rows whose `updated_at` cell is null and so has no write time).
 - `new` on D: D is the first event day on which the user appears in `users_by_country_day` at all;
   `re-seen`: they appear on an earlier day too. (randomuser's `registered_at` is a made-up past
-  date, so it cannot tell who is new to SparkFlow.) Computing it reads every earlier day's user
-  ids: a full-table scan of (user_id, event_day), fine at this scale and documented in README.
+  date, so it cannot tell who is new to SparkFlow.)
 - Missing dimension values are counted under "unknown"; country "ZZ" is the persistence service's
   partition for an unrecognised country and is not counted in `countries`.
 - avg_quality is rounded to 6 decimals so reruns give identical values regardless of the order
   Spark adds partial sums in.
+
+What it reads (path "targeted"), so that a run costs D's users and not all history:
+- D's partitions of `users_by_country_day` only: their keys come from `SELECT DISTINCT country_code,
+  event_day` on the driver (partition keys, not rows), and the read is `country_code IN (…) AND
+  event_day = D`, which the connector pushes into its CQL. Every country code of D is read, "ZZ" too.
+- `users.first_event_day` of D's users, one CQL read per user (the connector's Direct Join). It is the
+  earliest event day of the person's versions: persistence writes it with the timestamp
+  FIRST_EVENT_DAY_TIMESTAMP_BASE - event time (libs/contracts), so the earliest version's cell has the
+  highest timestamp and wins in any order of arrival. re-seen iff first_event_day < D, new iff = D.
+- A value that cannot be right — null (a version written by a persistence that does not write the column
+  yet), or after D (the user is on D, so their first day is D or earlier) — is repaired: those users'
+  first day is taken from a scan of users_by_country_day, as the fill below does, written back with the
+  fill's timestamp, and used. A warning names how many. With persistence writing the column there are none.
+
+The one-off fill (path "fill"): rows written before migration 0005 have no first_event_day, and a
+person of that time whose next version was written after it holds that version's later day, so no value
+is trustworthy until every user has been given their earliest day once. While `data_backfills` has no
+row named `users.first_event_day` (SPARKFLOW_FIRST_EVENT_DAY_FILL, for tests), the run first scans all of
+users_by_country_day, takes each user's earliest event_day, writes it to `users.first_event_day` with the
+write timestamp BASE - (start of that day, UTC, in µs), then writes the marker row (rows filled,
+finished_at); D is then computed by the targeted path. That timestamp keeps the "earliest day wins"
+rule with persistence's own cells: an event on the same day happens at or after its start, so its cell
+has a lower or equal timestamp and holds the same day (either may stay: same value); an event on an
+earlier day has a timestamp above the start of any later day, so it wins over the fill's cell, as it
+must; an event on a later day has a lower timestamp, so it loses, as it must. A fill that stops half-way
+wrote no marker and the next run does it again (it writes the same cells: idempotent).
 
 Writes replace D only: PostgreSQL rows of D are deleted and inserted in one transaction; the
 Cassandra summary row for D is an upsert of the whole row.
@@ -24,21 +49,33 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import sys
 
 from pyspark.sql import DataFrame, Row, SparkSession, Window
 from pyspark.sql import functions as F
-from sparkflow_contracts import max_age_years
+from sparkflow_contracts import first_event_day_timestamp_base, max_age_years
 
-from ..cassandra_io import read_table, upsert, write_time
+from ..cassandra_io import cql_session, read_table, upsert, write_time
 from ..config import JobConfig
 
 JOB = "daily_user_aggregates"
 SOURCE_TABLE = "users_by_country_day"
+USERS_TABLE = "users"
+BACKFILLS_TABLE = "data_backfills"
 SUMMARY_TABLE = "daily_summary"
 UNKNOWN = "unknown"
 UNKNOWN_COUNTRY = "ZZ"
 DIMENSIONS = {"country": "country_code", "gender": "gender", "age_band": "age_band", "email_domain": "email_domain"}
 QUALITY_DECIMALS = 6
+MICROS_PER_DAY = 86_400_000_000
+# The column holding each filled row's write timestamp (the connector's `writetime` write option).
+FILL_WRITE_TIME = "fill_write_time"
+# The read of D's rows: the columns users_of_day needs.
+DAY_COLUMNS = ("country_code", "event_day", "user_id", "gender", "age_band", "email_domain", "quality_score", "updated_at")
+
+SELECT_PARTITIONS = f"SELECT DISTINCT country_code, event_day FROM {SOURCE_TABLE}"
+SELECT_FILL = f"SELECT name, rows, finished_at FROM {BACKFILLS_TABLE} WHERE name = %s"
+INSERT_FILL = f"INSERT INTO {BACKFILLS_TABLE} (name, rows, finished_at) VALUES (%s, %s, %s)"
 
 DELETE_COUNTS = "DELETE FROM analytics.daily_user_counts WHERE day = %s"
 DELETE_SUMMARY = "DELETE FROM analytics.daily_user_summary WHERE day = %s"
@@ -48,36 +85,91 @@ INSERT_SUMMARY = """INSERT INTO analytics.daily_user_summary
   (day, users, countries, avg_quality, new_users, reseen_users, computed_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"""
 
 
+def log(message: str) -> None:
+    """One line on stderr (stdout carries the job's JSON result alone); Airflow keeps it in the task log."""
+    print(f"{JOB}: {message}", file=sys.stderr, flush=True)
+
+
 # ---- extract ---------------------------------------------------------------------------------------
 
-def extract(spark: SparkSession, cfg: JobConfig, day: dt.date) -> DataFrame:
-    """Every users_by_country_day row up to and including D (earlier days decide new vs re-seen)."""
+def countries_of_day(session, day: dt.date) -> list[str]:
+    """The country codes with a users_by_country_day partition of D, from the table's partition keys
+    (SELECT DISTINCT reads one key per partition, never the rows). Sorted, for a stable plan."""
+    return sorted({r.country_code for r in session.execute(SELECT_PARTITIONS) if r.event_day.date() == day})
+
+
+def extract_day(spark: SparkSession, cfg: JobConfig, day: dt.date, countries: list[str]) -> DataFrame:
+    """D's rows of users_by_country_day: its partitions named in full (`country_code IN countries AND
+    event_day = D`), which the connector turns into CQL reads of those partitions only."""
+    rows = read_table(spark, cfg, SOURCE_TABLE)
+    if not countries:  # no partition of D: nothing to read (an IN of nothing would not be pushed down)
+        return rows.select(*DAY_COLUMNS, write_time("updated_at").alias("write_time")).limit(0)
     return (
-        read_table(spark, cfg, SOURCE_TABLE)
-        .select("country_code", "event_day", "user_id", "gender", "age_band", "email_domain",
-                "quality_score", "updated_at", write_time("updated_at").alias("write_time"))
-        .where(F.col("event_day") <= F.lit(day))
+        rows.where((F.col("event_day") == F.lit(day)) & F.col("country_code").isin(countries))
+        .select(*DAY_COLUMNS, write_time("updated_at").alias("write_time"))
     )
+
+
+def extract_all(spark: SparkSession, cfg: JobConfig) -> DataFrame:
+    """(user_id, event_day) of every users_by_country_day row: the full-table scan the fill needs."""
+    return read_table(spark, cfg, SOURCE_TABLE).select("user_id", "event_day")
+
+
+def stored_first_days(spark: SparkSession, cfg: JobConfig, users: DataFrame) -> DataFrame:
+    """(user_id, first_event_day) of each of `users`' user ids as `users` holds it (null when the cell
+    or the row is missing): a Direct Join, one read by key per user, never a scan of `users`."""
+    stored = read_table(spark, cfg, USERS_TABLE, direct_join=True).select("user_id", "first_event_day")
+    return users.select("user_id").join(stored, "user_id", "left")
 
 
 # ---- transforms (pure) ------------------------------------------------------------------------------
 
-def users_of_day(rows: DataFrame, day: dt.date) -> DataFrame:
-    """One row per user seen on D (their row written last that day: greatest `write_time`, in
-    microseconds), with `seen` = 'new' | 're-seen' ('re-seen': the user has a row on an earlier day).
-    Both windows partition by user_id, so this costs one shuffle of the rows read."""
-    by_user = Window.partitionBy("user_id")
-    newest_first = by_user.orderBy(
+def first_days(rows: DataFrame) -> DataFrame:
+    """(user_id, first_event_day): each user's earliest event_day among `rows` — the definition of
+    first_event_day, which the fill writes and the unit tests compare with."""
+    return rows.groupBy("user_id").agg(F.min("event_day").alias("first_event_day"))
+
+
+def with_fill_write_time(firsts: DataFrame, base: int) -> DataFrame:
+    """`firsts` plus FILL_WRITE_TIME = base - the start of first_event_day (00:00 UTC) in microseconds:
+    the fill's write timestamp (module docstring: why it keeps the earliest day)."""
+    start_micros = F.expr("unix_date(first_event_day)").cast("long") * F.lit(MICROS_PER_DAY)
+    return firsts.withColumn(FILL_WRITE_TIME, F.lit(base).cast("long") - start_micros)
+
+
+def newest_of_day(rows: DataFrame, day: dt.date) -> DataFrame:
+    """One row per user seen on D: their row written last that day (greatest `write_time`, in
+    microseconds; module docstring for the tie-breaks). Rows of other days in `rows` are ignored."""
+    newest_first = Window.partitionBy("user_id").orderBy(
         F.col("write_time").desc_nulls_last(), F.col("updated_at").desc_nulls_last(), F.col("country_code")
     )
     return (
-        rows.withColumn("_first_day", F.min("event_day").over(by_user))
-        .where(F.col("event_day") == F.lit(day))
+        rows.where(F.col("event_day") == F.lit(day))
         .withColumn("_rank", F.row_number().over(newest_first))
         .where("_rank = 1")
-        .withColumn("seen", F.when(F.col("_first_day") < F.lit(day), F.lit("re-seen")).otherwise(F.lit("new")))
-        .drop("_rank", "_first_day", "write_time")
+        .drop("_rank", "write_time")
     )
+
+
+def suspect_first_day(day: dt.date):
+    """A first_event_day that cannot be right for a user seen on D: missing, or after D."""
+    return F.col("first_event_day").isNull() | (F.col("first_event_day") > F.lit(day))
+
+
+def with_seen(users: DataFrame, firsts: DataFrame, day: dt.date) -> DataFrame:
+    """`users` (one row per user of D) with `seen` = 're-seen' when the user's first_event_day (from
+    `firsts`, by user_id) is before D, else 'new'. run() has repaired any suspect value before; should
+    one still be there, a missing day counts as new, as does a later one."""
+    return (
+        users.join(firsts.select("user_id", "first_event_day"), "user_id", "left")
+        .withColumn("seen", F.when(F.col("first_event_day") < F.lit(day), F.lit("re-seen")).otherwise(F.lit("new")))
+        .drop("first_event_day")
+    )
+
+
+def users_of_day(rows: DataFrame, firsts: DataFrame, day: dt.date) -> DataFrame:
+    """One row per user seen on D (newest_of_day) with `seen` = 'new' | 're-seen' (with_seen)."""
+    return with_seen(newest_of_day(rows, day), firsts, day)
 
 
 def dimension_counts(users: DataFrame, day: dt.date) -> DataFrame:
@@ -110,10 +202,54 @@ def daily_summary(users: DataFrame, day: dt.date) -> DataFrame:
     ).select(F.lit(day).alias("day"), "*")
 
 
-def transform(rows: DataFrame, day: dt.date) -> tuple[DataFrame, DataFrame]:
-    users = users_of_day(rows, day).cache()
+def summarise(users: DataFrame, day: dt.date) -> tuple[DataFrame, DataFrame]:
+    users = users.cache()
     return dimension_counts(users, day), daily_summary(users, day)
 
+
+def transform(rows: DataFrame, firsts: DataFrame, day: dt.date) -> tuple[DataFrame, DataFrame]:
+    """Counts and summary of D from D's rows and the users' first event days."""
+    return summarise(users_of_day(rows, firsts, day), day)
+
+
+# ---- first_event_day: the fill and repairs -----------------------------------------------------------
+
+def write_first_days(firsts: DataFrame, cfg: JobConfig) -> None:
+    """Writes each (user_id, first_event_day) to `users` at the fill's write timestamp."""
+    upsert(with_fill_write_time(firsts, first_event_day_timestamp_base()), cfg, USERS_TABLE, FILL_WRITE_TIME)
+
+
+def fill_done(session, cfg: JobConfig) -> bool:
+    return session.execute(SELECT_FILL, (cfg.first_event_day_fill,)).one() is not None
+
+
+def fill(spark: SparkSession, session, cfg: JobConfig) -> int:
+    """The one-off fill (module docstring): every user's earliest day from a scan of users_by_country_day,
+    written to users.first_event_day, then the marker row. Returns how many users it wrote."""
+    firsts = first_days(extract_all(spark, cfg)).cache()
+    try:
+        filled = firsts.count()
+        write_first_days(firsts, cfg)
+    finally:
+        firsts.unpersist()
+    session.execute(INSERT_FILL, (cfg.first_event_day_fill, filled, dt.datetime.now(dt.UTC)))
+    return filled
+
+
+def repaired_first_days(spark: SparkSession, cfg: JobConfig, firsts: DataFrame, day: dt.date) -> tuple[DataFrame, int]:
+    """`firsts` with every suspect value (suspect_first_day) replaced by the user's earliest day from a scan
+    of users_by_country_day, which is also written back; and how many were replaced (0: no scan)."""
+    suspect = firsts.where(suspect_first_day(day)).select("user_id").cache()
+    count = suspect.count()
+    if count == 0:
+        suspect.unpersist()
+        return firsts, 0
+    fixed = first_days(extract_all(spark, cfg).join(suspect, "user_id", "left_semi")).cache()
+    write_first_days(fixed, cfg)
+    return firsts.where(~suspect_first_day(day)).unionByName(fixed), count
+
+
+# ---- load -------------------------------------------------------------------------------------------
 
 # ---- load -------------------------------------------------------------------------------------------
 
@@ -169,11 +305,27 @@ def jvm_row(spark: SparkSession, columns: tuple[tuple[str, str], ...], values: t
 
 def run(spark: SparkSession, cfg: JobConfig, day: dt.date) -> dict[str, object]:
     computed_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    counts, summary = transform(extract(spark, cfg, day), day)
+    with cql_session(cfg) as session:
+        if fill_done(session, cfg):
+            path, filled = "targeted", 0
+        else:
+            log(f"no {cfg.first_event_day_fill!r} row in {BACKFILLS_TABLE}: filling users.first_event_day "
+                f"from a full scan of {SOURCE_TABLE} (once)")
+            path, filled = "fill", fill(spark, session, cfg)
+            log(f"filled users.first_event_day of {filled} users; {BACKFILLS_TABLE} row {cfg.first_event_day_fill!r} written")
+        countries = countries_of_day(session, day)
+    log(f"path {path}: reading {len(countries)} partitions of {SOURCE_TABLE} for {day.isoformat()}: {', '.join(countries) or 'none'}")
+    users = newest_of_day(extract_day(spark, cfg, day, countries), day).cache()
+    firsts, repaired = repaired_first_days(spark, cfg, stored_first_days(spark, cfg, users), day)
+    if repaired:
+        log(f"WARNING: {repaired} users of {day.isoformat()} had no first_event_day or one after the day; "
+            f"repaired from a scan of {SOURCE_TABLE} (is persistence writing first_event_day?)")
+    counts, summary = summarise(with_seen(users, firsts, day), day)
     count_rows = sorted(counts.collect(), key=lambda r: (r.dimension, r.value))
     summary_row = summary.collect()[0]
     load(spark, count_rows, summary_row, cfg, day, computed_at)
-    return {"job": JOB, "day": day.isoformat(), **{k: v for k, v in summary_row.asDict().items() if k != "day"}}
+    return {"job": JOB, "day": day.isoformat(), **{k: v for k, v in summary_row.asDict().items() if k != "day"},
+            "path": path, "filled": filled, "repaired": repaired}
 
 
 ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
