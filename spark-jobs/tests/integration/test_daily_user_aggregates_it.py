@@ -11,6 +11,7 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 import pytest
+from sparkflow_contracts import first_event_day_timestamp_base
 
 from .conftest import result_of, run_job
 
@@ -19,6 +20,21 @@ INSERT_BY_DAY = """INSERT INTO users_by_country_day (country_code, event_day, us
 INSERT_USER = "INSERT INTO users (user_id, country_code, gender, age_band, email_domain, quality_score, event_day, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
 INSERT_BY_DAY_AT = INSERT_BY_DAY + " USING TIMESTAMP %s"
 INSERT_USER_AT = INSERT_USER + " USING TIMESTAMP %s"
+# As persistence writes it (libs/contracts' first-event-day.ts): the version's event day at BASE - event time.
+SET_FIRST_DAY_AT = "UPDATE users USING TIMESTAMP %s SET first_event_day = %s WHERE user_id = %s"
+BASE = first_event_day_timestamp_base()
+# Removes a test user's row, first_event_day too: that cell's timestamp is far past the clock's.
+DELETE_USER = f"DELETE FROM users USING TIMESTAMP {BASE} WHERE user_id = %s"
+
+
+def event_micros(t: dt.datetime) -> int:
+    """An event time (naive, read as UTC) in microseconds."""
+    return int(t.replace(tzinfo=dt.UTC).timestamp()) * 1_000_000 + t.microsecond
+
+
+def write_first_day(cql, uid, event_time: dt.datetime) -> None:
+    """users.first_event_day of one version, as persistence writes it."""
+    cql.execute(SET_FIRST_DAY_AT, (BASE - event_micros(event_time), event_time.date(), uid))
 
 
 def make_input(day: dt.date, rnd: random.Random):
@@ -165,12 +181,14 @@ def aggregated_day(cql, pg):
         for n, r in enumerate(sorted(rows, key=lambda r: r[7])):
             cql.execute(INSERT_BY_DAY_AT, (r[0], r[1], r[2], "Test User", r[3], r[4], r[5], r[6], r[7], base + n))
             cql.execute(INSERT_USER_AT, (r[2], r[0], r[3], r[4], r[5], r[6], r[1], r[7], base + n))
+            write_first_day(cql, r[2], r[7])
         for uid, versions in tied:
             updated_at = dt.datetime.fromtimestamp(versions[0][0] // 1000 / 1000, dt.UTC).replace(tzinfo=None)
             for micros, country, band, quality in versions:
                 assert micros // 1000 == versions[0][0] // 1000  # every version in one millisecond
                 cql.execute(INSERT_BY_DAY_AT, (country, day, uid, "Test User", "female", band, "example.org", quality, updated_at, micros))
                 cql.execute(INSERT_USER_AT, (uid, country, "female", band, "example.org", quality, day, updated_at, micros))
+                write_first_day(cql, uid, dt.datetime.combine(day, dt.time(12)))
         # a stale row for D from an "earlier run" must be replaced, not kept
         pg.execute("INSERT INTO analytics.daily_user_counts VALUES (%s, 'country', 'XX', 99, NULL, now())", (day,))
         first = result_of(run_job("module", "daily_user_aggregates", "--date", day.isoformat()))
@@ -185,7 +203,7 @@ def aggregated_day(cql, pg):
         for country, event_day in {(r[0], r[1]) for r in rows} | {(c, day) for c in countries}:
             cql.execute("DELETE FROM users_by_country_day WHERE country_code = %s AND event_day = %s", (country, event_day))
         for uid in {r[2] for r in rows} | {uid for uid, _ in tied}:
-            cql.execute("DELETE FROM users WHERE user_id = %s", (uid,))
+            cql.execute(DELETE_USER, (uid,))
         cql.execute("DELETE FROM daily_summary WHERE day = %s", (day,))
         pg.execute("DELETE FROM analytics.daily_user_counts WHERE day = %s", (day,))
         pg.execute("DELETE FROM analytics.daily_user_summary WHERE day = %s", (day,))
@@ -200,11 +218,14 @@ def test_aggregates_match_the_input_and_a_rerun_changes_nothing(spark, cfg, aggr
 
     # First run, by the module runner: the numbers computed here, the stale row gone.
     assert_run_stored(a.first, a.after_first, want_counts, want_summary)
+    assert a.first["repaired"] == 0, a.first
     (counts, summary), c, first_at = a.after_first
 
     # Second run, by spark-submit on the standalone master (no Python on its executors): the same rows,
-    # bit for bit, every column but computed_at — which shows the rerun did rewrite them.
+    # bit for bit, every column but computed_at — which shows the rerun did rewrite them. The first run
+    # filled users.first_event_day if the stack had not had it filled yet; the second reads D alone.
     assert a.second["users"] == want_summary[0]
+    assert (a.second["path"], a.second["repaired"]) == ("targeted", 0), a.second
     (counts2, summary2), c2, second_at = a.after_second
     assert (counts2, summary2) == (counts, summary)
     assert tuple(c2)[:-1] == tuple(c)[:-1]
