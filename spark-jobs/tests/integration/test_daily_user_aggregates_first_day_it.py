@@ -189,6 +189,41 @@ def test_the_fill_gives_every_user_their_earliest_day_then_the_targeted_path_giv
         clean(cql, pg, written)
 
 
+# ---- a value that cannot be right is repaired ------------------------------------------------------------
+
+
+def test_a_missing_or_later_first_day_is_repaired_from_the_full_history(spark, cfg, cql, pg):
+    """With the fill done (a data_backfills row of this test's own, so the real one is not touched): a user
+    on D and D-2 whose versions wrote no first_event_day (a persistence without the column), a user on D
+    alone holding a day after D, and a user whose value is right. The two wrong ones are taken from the
+    scan, written back (the earliest day now stored), and D is counted by the full-history definition."""
+    rnd = random.Random(20261207)
+    day = far_day(random.Random())
+    before, later = day - dt.timedelta(days=2), day + dt.timedelta(days=3)
+    unset, ahead, right = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    rows = sorted([a_row(rnd, unset, dt.datetime.combine(before, dt.time(8))), a_row(rnd, unset, dt.datetime.combine(day, dt.time(9))),
+                   a_row(rnd, ahead, dt.datetime.combine(day, dt.time(10))),
+                   a_row(rnd, right, dt.datetime.combine(before, dt.time(11))), a_row(rnd, right, dt.datetime.combine(day, dt.time(12)))],
+                  key=lambda r: r[7])
+    written = Written(rows=rows, days={day})
+    name = f"test.users.first_event_day.{uuid.uuid4().hex[:12]}"
+    try:
+        write_rows(cql, [r for r in rows if r[2] != right], first_day=False)
+        write_rows(cql, [r for r in rows if r[2] == right], first_day=True)
+        write_first_day(cql, ahead, dt.datetime.combine(later, dt.time(7)))
+        cql.execute("INSERT INTO data_backfills (name, rows, finished_at) VALUES (%s, 0, toTimestamp(now()))", (name,))
+        result = job.run(spark, dataclasses.replace(cfg, first_event_day_fill=name), day)
+        assert (result["path"], result["repaired"]) == ("targeted", 2), result
+        assert (result["new_users"], result["reseen_users"]) == (1, 2), result
+        assert_stored(pg, day, full_history_expectation(rows, day))
+        stored = {uid: cql.execute("SELECT first_event_day FROM users WHERE user_id = %s", (uid,)).one().first_event_day.date()
+                  for uid in (unset, ahead, right)}
+        assert stored == {unset: before, ahead: day, right: before}
+    finally:
+        cql.execute("DELETE FROM data_backfills WHERE name = %s", (name,))
+        clean(cql, pg, written)
+
+
 # ---- the targeted path against the full-history definition ---------------------------------------------------
 
 

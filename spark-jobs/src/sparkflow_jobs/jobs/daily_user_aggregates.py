@@ -246,7 +246,10 @@ def repaired_first_days(spark: SparkSession, cfg: JobConfig, firsts: DataFrame, 
         return firsts, 0
     fixed = first_days(extract_all(spark, cfg).join(suspect, "user_id", "left_semi")).cache()
     write_first_days(fixed, cfg)
-    return firsts.where(~suspect_first_day(day)).unionByName(fixed), count
+    # A left join keeps one row per user even if `firsts`, read again, no longer matches `suspect`.
+    merged = firsts.join(fixed.withColumnRenamed("first_event_day", "_fixed"), "user_id", "left").select(
+        "user_id", F.coalesce("_fixed", "first_event_day").alias("first_event_day"))
+    return merged, count
 
 
 # ---- load -------------------------------------------------------------------------------------------
@@ -316,7 +319,7 @@ def run(spark: SparkSession, cfg: JobConfig, day: dt.date) -> dict[str, object]:
         countries = countries_of_day(session, day)
     log(f"path {path}: reading {len(countries)} partitions of {SOURCE_TABLE} for {day.isoformat()}: {', '.join(countries) or 'none'}")
     users = newest_of_day(extract_day(spark, cfg, day, countries), day).cache()
-    firsts, repaired = repaired_first_days(spark, cfg, stored_first_days(spark, cfg, users), day)
+    firsts, repaired = repaired_first_days(spark, cfg, stored_first_days(spark, cfg, users).cache(), day)
     if repaired:
         log(f"WARNING: {repaired} users of {day.isoformat()} had no first_event_day or one after the day; "
             f"repaired from a scan of {SOURCE_TABLE} (is persistence writing first_event_day?)")
