@@ -63,7 +63,8 @@ SETTLE_TIMEOUT_SECONDS = float(os.environ.get("SPARKFLOW_SETTLE_TIMEOUT_SECONDS"
 
 # wait_settled's own bound, a backstop to the failure its pokes give SETTLE_TIMEOUT_SECONDS after the window.
 SENSOR_TIMEOUT_SECONDS = SETTLE_TIMEOUT_SECONDS + 60 * 60
-# One try of the Spark job (the scan of users_by_country_day took 22 min under load).
+# One try of the Spark job. It reads its day's users (ADR 24); the one-off fill of first_event_day after migration
+# 0005 scans users_by_country_day once (a scan of every day took 22 min under load before ADR 24).
 AGGREGATE_TIMEOUT = timedelta(minutes=30)
 # How long a run may last before the scheduler fails it: the longest a run can take (wait_settled to its bound,
 # aggregate_day's three tries with their delays) with an hour to spare. It also frees the DAG of a run that

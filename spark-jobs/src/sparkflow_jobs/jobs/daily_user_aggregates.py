@@ -254,8 +254,6 @@ def repaired_first_days(spark: SparkSession, cfg: JobConfig, firsts: DataFrame, 
 
 # ---- load -------------------------------------------------------------------------------------------
 
-# ---- load -------------------------------------------------------------------------------------------
-
 # The daily_summary row's columns and their Spark SQL types.
 SUMMARY_COLUMNS = (
     ("day", "date"),
