@@ -17,13 +17,27 @@ describe('eventTimeProblem', () => {
       code: SparkflowErrorCode.SemanticInvalid,
       path: 'producedAt',
       message:
-        "producedAt 2026-12-02T14:00:00.000123Z is 3600.000 s ahead of when the broker took the record; " +
+        'producedAt 2026-12-02T14:00:00.000123Z is 3600.000 s ahead of when the broker took the record; ' +
         'an event time may be at most 60.000 s ahead',
     });
     expect(eventTimeProblem('2099-01-01T00:00:00Z', NOW, 60_000)?.message).toBe(
-      "producedAt 2099-01-01T00:00:00Z is 2274692400.000 s (26327 days) ahead of when the broker took the record; " +
+      'producedAt 2099-01-01T00:00:00Z is 2274692400.000 s (26327 days) ahead of when the broker took the record; ' +
         'an event time may be at most 60.000 s ahead',
     );
+  });
+
+  it('refuses an event time before the epoch, which no write timestamp can carry, and takes the epoch itself', () => {
+    for (const producedAt of [
+      '1969-12-31T23:59:59.999999Z',
+      '0001-01-01T00:00:00Z',
+      '1970-01-01T00:59:59+01:00',
+    ])
+      expect(eventTimeProblem(producedAt, NOW, 60_000)).toEqual({
+        code: SparkflowErrorCode.SemanticInvalid,
+        path: 'producedAt',
+        message: `producedAt ${producedAt} is before 1970-01-01T00:00:00Z, the earliest event time SparkFlow stores`,
+      });
+    expect(eventTimeProblem('1970-01-01T00:00:00.000000Z', NOW, 60_000)).toBeNull();
   });
 
   it('reads an offset as the instant it names', () => {

@@ -52,7 +52,7 @@ function duration(micros: bigint): string {
 
 /**
  * The dead-letter reason for an envelope whose `producedAt` is further ahead of the reading service's
- * clock (`nowMicros`) than `maxSkewMs`, or null when it is not. Enrichment and persistence both ask it
+ * clock (`nowMicros`) than `maxSkewMs`, or before the epoch, or null when it is neither. Enrichment and persistence both ask it
  * before using the event time, so a future-dated record is refused, never written. Their clock is the
  * record's own broker timestamp (`recordTimeMicros`), not the time it is read: a record judged again (a
  * replay of the topic, a consumer that lagged) is judged the same.
@@ -70,6 +70,14 @@ export function eventTimeProblem(
     // The envelope's schema lets no such value through; named all the same, never thrown.
     return { code: SparkflowErrorCode.SchemaInvalid, path: 'producedAt', message: (error as Error).message };
   }
+  if (micros < 0n)
+    // Written as a Cassandra write timestamp, it would be negative, and first_event_day's would be past
+    // its base (firstEventDayTimestamp): no version of a person can be stored from before the epoch.
+    return {
+      code: SparkflowErrorCode.SemanticInvalid,
+      path: 'producedAt',
+      message: `producedAt ${producedAt} is before 1970-01-01T00:00:00Z, the earliest event time SparkFlow stores`,
+    };
   const ahead = eventTimeAhead(micros, nowMicros, maxSkewMicros);
   if (ahead === null) return null;
   return {

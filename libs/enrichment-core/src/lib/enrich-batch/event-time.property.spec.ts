@@ -24,7 +24,7 @@ const message = (value: object, offset: number): InboundMessage => ({
 });
 
 describe('EnrichBatchUseCase, whatever the event time', () => {
-  it('refuses a record exactly when its producedAt is ahead of its broker timestamp by more than the skew, however late it is read, naming producedAt', async () => {
+  it('refuses a record exactly when its producedAt is ahead of its broker timestamp by more than the skew, however late it is read, or before the epoch, naming producedAt', async () => {
     const person = aRandomUser('GB');
     await fc.assert(
       fc.asyncProperty(skewedBatch, async ({ skewMs, offsets }) => {
@@ -69,6 +69,14 @@ describe('EnrichBatchUseCase, whatever the event time', () => {
             expect((outcome as { error: SparkflowException }).error.code).toBe(
               SparkflowErrorCode.SemanticInvalid,
             );
+          } else if (NOW_MICROS + offset < 0n) {
+            expect(atProducedAt).toEqual([
+              {
+                code: SparkflowErrorCode.SemanticInvalid,
+                path: 'producedAt',
+                message: `producedAt ${raws[i].producedAt} is before 1970-01-01T00:00:00Z, the earliest event time SparkFlow stores`,
+              },
+            ]);
           } else {
             expect(atProducedAt).toEqual([]);
             expect(outcome.status).toBe(payloadOk ? 'ok' : 'failed');

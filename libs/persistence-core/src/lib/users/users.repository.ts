@@ -93,6 +93,16 @@ export function estimatedWriteBytes(w: UserWrite): number {
   return text + CELLS_PER_USER * (8 + CELL_OVERHEAD_BYTES);
 }
 
+/**
+ * The UTC calendar day of an instant, as a CQL date: the day `event_day`, `users_by_country_day` and
+ * `first_event_day` file an event under, the day the daily aggregation counts. The driver's
+ * `LocalDate.fromDate` takes the host's local day, which on a host not set to UTC moves the events of some
+ * hours to the day before or after.
+ */
+export function utcDay(instant: Date): types.LocalDate {
+  return new types.LocalDate(instant.getUTCFullYear(), instant.getUTCMonth() + 1, instant.getUTCDate());
+}
+
 /** Statements persistence writes per user, one UNLOGGED batch holding them all (`userStatements`). */
 export const STATEMENTS_PER_USER = 3;
 
@@ -110,7 +120,7 @@ function userStatements(w: UserWrite): [Statement, Statement, Statement] {
   const eventMicros = eventTimeMicros(w.producedAt);
   const micros = types.Long.fromString(String(eventMicros));
   const eventTime = new Date(Number(eventMicros / 1000n));
-  const day = types.LocalDate.fromDate(eventTime);
+  const day = utcDay(eventTime);
   // Look-up by e-mail is the users table's own index, so there is no third table to keep in step.
   return [
     {
