@@ -258,3 +258,54 @@ def test_the_targeted_path_counts_every_day_as_the_full_history_does(spark, cfg,
     finally:
         clean(cql, pg, written)
 
+
+
+# ---- no users row is created --------------------------------------------------------------------------------
+
+
+def test_a_user_of_the_day_without_a_users_row_is_counted_and_given_no_row(spark, cfg, cql, pg, fill_marker):
+    """users_by_country_day rows and no `users` row: one user never had one (a half-applied batch), on D-2
+    and D; another had theirs deleted at the current time, on D alone; a third has both. The fill (a marker
+    of the test's own) and then a repair (the targeted path finds no first_event_day for the two) count
+    them as the full-history definition does (re-seen, new) but create no `users` row for them: the
+    connector's INSERT at a timestamp far past the clock's would leave one no DELETE at the current time
+    removes."""
+    rnd = random.Random(20261208)
+    day = far_day(random.Random())
+    before = day - dt.timedelta(days=2)
+    never, deleted, whole = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    rows = sorted([a_row(rnd, never, dt.datetime.combine(before, dt.time(8))), a_row(rnd, never, dt.datetime.combine(day, dt.time(9))),
+                   a_row(rnd, deleted, dt.datetime.combine(day, dt.time(10))),
+                   a_row(rnd, whole, dt.datetime.combine(before, dt.time(11))), a_row(rnd, whole, dt.datetime.combine(day, dt.time(12)))],
+                  key=lambda r: r[7])
+    written = Written(rows=rows, days={day})
+    want = full_history_expectation(rows, day)
+    assert want[1][3:] == (1, 2)  # deleted is new; never and whole re-seen
+
+    def users_row(uid):
+        return cql.execute("SELECT * FROM users WHERE user_id = %s", (uid,)).one()
+
+    try:
+        write_rows(cql, [r for r in rows if r[2] == whole], first_day=True)
+        write_rows(cql, [r for r in rows if r[2] == deleted], first_day=False)
+        cql.execute("DELETE FROM users WHERE user_id = %s", (deleted,))  # at the current time
+        base = time.time_ns() // 1000
+        for n, r in enumerate(r for r in rows if r[2] == never):  # users_by_country_day only
+            cql.execute(INSERT_BY_DAY_AT, (r[0], r[1], r[2], "Test User", r[3], r[4], r[5], r[6], r[7], base + n))
+        assert users_row(never) is None and users_row(deleted) is None and users_row(whole) is not None
+        own = dataclasses.replace(cfg, first_event_day_fill=fill_marker)
+
+        filled = job.run(spark, own, day)
+        assert filled["path"] == "fill", filled
+        assert (filled["new_users"], filled["reseen_users"]) == want[1][3:], filled
+        assert_stored(pg, day, want)
+        assert users_row(never) is None and users_row(deleted) is None
+        assert users_row(whole).first_event_day.date() == before
+
+        repaired = job.run(spark, own, day)
+        assert (repaired["path"], repaired["repaired"]) == ("targeted", 2), repaired
+        assert (repaired["new_users"], repaired["reseen_users"]) == want[1][3:], repaired
+        assert_stored(pg, day, want)
+        assert users_row(never) is None and users_row(deleted) is None
+    finally:
+        clean(cql, pg, written)

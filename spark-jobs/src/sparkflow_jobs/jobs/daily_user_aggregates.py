@@ -24,16 +24,21 @@ What it reads (path "targeted"), so that a run costs D's users and not all histo
   FIRST_EVENT_DAY_TIMESTAMP_BASE - event time (libs/contracts), so the earliest version's cell has the
   highest timestamp and wins in any order of arrival. re-seen iff first_event_day < D, new iff = D.
 - A value that cannot be right — null (a version written by a persistence that does not write the column
-  yet), or after D (the user is on D, so their first day is D or earlier) — is repaired: those users'
-  first day is taken from a scan of users_by_country_day, as the fill below does, written back with the
-  fill's timestamp, and used. A warning names how many. With persistence writing the column there are none.
+  yet, or no `users` row at all), or after D (the user is on D, so their first day is D or earlier) — is
+  repaired: those users' first day is taken from a scan of users_by_country_day, as the fill below does,
+  and used; it is written back with the fill's timestamp only where the `users` row exists (the same
+  Direct Join reads `updated_at`, set in every row persistence writes). The connector writes with INSERT,
+  which also writes the row's liveness: writing for a user whose row is missing (a half-applied batch)
+  would create a row of user_id and first_event_day alone that no DELETE at the current time removes.
+  A warning names how many were repaired. With persistence writing the column there are none.
 
 The one-off fill (path "fill"): rows written before migration 0005 have no first_event_day, and a
 person of that time whose next version was written after it holds that version's later day, so no value
 is trustworthy until every user has been given their earliest day once. While `data_backfills` has no
 row named `users.first_event_day` (SPARKFLOW_FIRST_EVENT_DAY_FILL, for tests), the run first scans all of
-users_by_country_day, takes each user's earliest event_day, writes it to `users.first_event_day` with the
-write timestamp BASE - (start of that day, UTC, in µs), then writes the marker row (rows filled,
+users_by_country_day, takes each user's earliest event_day, keeps the users that have a `users` row
+(Direct Join by key of those ids, `updated_at` set; no row is created, as above), writes it to
+`users.first_event_day` with the write timestamp BASE - (start of that day, UTC, in µs), then writes the marker row (rows filled,
 finished_at); D is then computed by the targeted path. That timestamp keeps the "earliest day wins"
 rule with persistence's own cells: an event on the same day happens at or after its start, so its cell
 has a lower or equal timestamp and holds the same day (either may stay: same value); an event on an
@@ -70,6 +75,8 @@ QUALITY_DECIMALS = 6
 MICROS_PER_DAY = 86_400_000_000
 # The column holding each filled row's write timestamp (the connector's `writetime` write option).
 FILL_WRITE_TIME = "fill_write_time"
+# stored_first_days' column: whether the user has a `users` row (first_event_day is written only then).
+HAS_ROW = "has_row"
 # The read of D's rows: the columns users_of_day needs.
 DAY_COLUMNS = ("country_code", "event_day", "user_id", "gender", "age_band", "email_domain", "quality_score", "updated_at")
 
@@ -116,10 +123,20 @@ def extract_all(spark: SparkSession, cfg: JobConfig) -> DataFrame:
 
 
 def stored_first_days(spark: SparkSession, cfg: JobConfig, users: DataFrame) -> DataFrame:
-    """(user_id, first_event_day) of each of `users`' user ids as `users` holds it (null when the cell
-    or the row is missing): a Direct Join, one read by key per user, never a scan of `users`."""
-    stored = read_table(spark, cfg, USERS_TABLE, direct_join=True).select("user_id", "first_event_day")
-    return users.select("user_id").join(stored, "user_id", "left")
+    """(user_id, first_event_day, has_row) of each of `users`' user ids as `users` holds it: first_event_day
+    null when the cell or the row is missing, has_row whether the row exists (persistence writes
+    `updated_at` in every row it writes). A Direct Join, one read by key per user, never a scan of `users`."""
+    stored = read_table(spark, cfg, USERS_TABLE, direct_join=True).select("user_id", "first_event_day", "updated_at")
+    return (
+        users.select("user_id").join(stored, "user_id", "left")
+        .select("user_id", "first_event_day", F.col("updated_at").isNotNull().alias(HAS_ROW))
+    )
+
+
+def with_users_row(spark: SparkSession, cfg: JobConfig, firsts: DataFrame) -> DataFrame:
+    """The rows of `firsts` whose user has a `users` row (its `updated_at` is set), read by key (Direct Join)."""
+    stored = read_table(spark, cfg, USERS_TABLE, direct_join=True).select("user_id", "updated_at")
+    return firsts.join(stored, "user_id", "inner").where(F.col("updated_at").isNotNull()).drop("updated_at")
 
 
 # ---- transforms (pure) ------------------------------------------------------------------------------
@@ -215,8 +232,12 @@ def transform(rows: DataFrame, firsts: DataFrame, day: dt.date) -> tuple[DataFra
 # ---- first_event_day: the fill and repairs -----------------------------------------------------------
 
 def write_first_days(firsts: DataFrame, cfg: JobConfig) -> None:
-    """Writes each (user_id, first_event_day) to `users` at the fill's write timestamp."""
-    upsert(with_fill_write_time(firsts, first_event_day_timestamp_base()), cfg, USERS_TABLE, FILL_WRITE_TIME)
+    """Writes each (user_id, first_event_day) to `users` at the fill's write timestamp. The connector's
+    write is an INSERT, which also writes the row's liveness at that timestamp: `firsts` must hold only
+    users whose `users` row exists, or it would create a row of user_id and first_event_day alone that
+    no DELETE at the current time removes (callers keep only those: with_users_row, HAS_ROW)."""
+    upsert(with_fill_write_time(firsts.select("user_id", "first_event_day"), first_event_day_timestamp_base()),
+           cfg, USERS_TABLE, FILL_WRITE_TIME)
 
 
 def fill_done(session, cfg: JobConfig) -> bool:
@@ -225,8 +246,9 @@ def fill_done(session, cfg: JobConfig) -> bool:
 
 def fill(spark: SparkSession, session, cfg: JobConfig) -> int:
     """The one-off fill (module docstring): every user's earliest day from a scan of users_by_country_day,
-    written to users.first_event_day, then the marker row. Returns how many users it wrote."""
-    firsts = first_days(extract_all(spark, cfg)).cache()
+    written to users.first_event_day of the users that have a `users` row (write_first_days: no row is
+    created), then the marker row. Returns how many users it wrote."""
+    firsts = with_users_row(spark, cfg, first_days(extract_all(spark, cfg))).cache()
     try:
         filled = firsts.count()
         write_first_days(firsts, cfg)
@@ -237,17 +259,19 @@ def fill(spark: SparkSession, session, cfg: JobConfig) -> int:
 
 
 def repaired_first_days(spark: SparkSession, cfg: JobConfig, firsts: DataFrame, day: dt.date) -> tuple[DataFrame, int]:
-    """`firsts` with every suspect value (suspect_first_day) replaced by the user's earliest day from a scan
-    of users_by_country_day, which is also written back; and how many were replaced (0: no scan)."""
-    suspect = firsts.where(suspect_first_day(day)).select("user_id").cache()
+    """`firsts` (stored_first_days) with every suspect value (suspect_first_day) replaced by the user's
+    earliest day from a scan of users_by_country_day, which is also written back for users with a `users`
+    row (HAS_ROW; a user of D without one is counted by the scan's day, and no row is created for them);
+    and how many were replaced (0: no scan)."""
+    suspect = firsts.where(suspect_first_day(day)).select("user_id", HAS_ROW).cache()
     count = suspect.count()
     if count == 0:
         suspect.unpersist()
         return firsts, 0
-    fixed = first_days(extract_all(spark, cfg).join(suspect, "user_id", "left_semi")).cache()
-    write_first_days(fixed, cfg)
+    fixed = first_days(extract_all(spark, cfg).join(suspect, "user_id", "left_semi")).join(suspect, "user_id").cache()
+    write_first_days(fixed.where(F.col(HAS_ROW)), cfg)
     # A left join keeps one row per user even if `firsts`, read again, no longer matches `suspect`.
-    merged = firsts.join(fixed.withColumnRenamed("first_event_day", "_fixed"), "user_id", "left").select(
+    merged = firsts.join(fixed.select("user_id", F.col("first_event_day").alias("_fixed")), "user_id", "left").select(
         "user_id", F.coalesce("_fixed", "first_event_day").alias("first_event_day"))
     return merged, count
 
