@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -43,6 +44,33 @@ def cql(cfg: JobConfig):
     session.default_timeout = 30
     yield session
     cluster.shutdown()
+
+
+def own_fill_marker(cql, filled: bool) -> Iterator[str]:
+    """A data_backfills row name of the caller's own for daily_user_aggregates' one-off fill
+    (SPARKFLOW_FIRST_EVENT_DAY_FILL, JobConfig.first_event_day_fill), so no test run of the job writes the
+    real `users.first_event_day` row. Absent before; `filled`: inserted now, so runs take the targeted path
+    (else the run fills and writes it). Deleted afterwards either way."""
+    name = f"test.users.first_event_day.{uuid.uuid4().hex[:12]}"
+    assert cql.execute("SELECT name FROM data_backfills WHERE name = %s", (name,)).one() is None
+    if filled:
+        cql.execute("INSERT INTO data_backfills (name, rows, finished_at) VALUES (%s, 0, toTimestamp(now()))", (name,))
+    try:
+        yield name
+    finally:
+        cql.execute("DELETE FROM data_backfills WHERE name = %s", (name,))
+
+
+@pytest.fixture
+def fill_marker(cql):
+    """A marker of the test's own, absent: the job's first run with it fills (own_fill_marker)."""
+    yield from own_fill_marker(cql, filled=False)
+
+
+@pytest.fixture(scope="module")
+def filled_marker(cql):
+    """A marker of the module's own, present: runs with it take the targeted path (own_fill_marker)."""
+    yield from own_fill_marker(cql, filled=True)
 
 
 @pytest.fixture(scope="module")

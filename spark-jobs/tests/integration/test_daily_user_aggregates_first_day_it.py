@@ -3,10 +3,12 @@ partitions, users is read by key), the one-off fill of rows persisted before mig
 seeded comparison of the targeted path with the full-history definition over several days.
 
 Isolation: every test day is far in the past (real traffic lands on today), every user id is new, and
-everything written is deleted afterwards (users at timestamp FIRST_EVENT_DAY_TIMESTAMP_BASE, above every first_event_day cell). The
-fill test names its own data_backfills row (SPARKFLOW_FIRST_EVENT_DAY_FILL), so the real
-`users.first_event_day` row is never written or removed by it; its fill does scan and fill every user of
-the shared keyspace, which is what the real fill would write too (each user's earliest day)."""
+everything written is deleted afterwards (users at timestamp FIRST_EVENT_DAY_TIMESTAMP_BASE, above every
+first_event_day cell and the fill's row liveness). Every run of the job names a data_backfills row of its
+test's own (conftest's fill_marker, absent, for the fill; filled_marker, present, for the targeted path),
+so the real `users.first_event_day` row is never written or removed by these tests. A fill here does scan
+and fill every user of the shared keyspace that has a users row, which is what the real fill would write
+too (each user's earliest day)."""
 from __future__ import annotations
 
 import dataclasses
@@ -130,15 +132,6 @@ def test_the_read_of_a_day_names_its_partitions_and_users_is_read_by_key(spark, 
 # ---- the one-off fill ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fill_marker(cql):
-    """A data_backfills row name of this test's own, absent before the run and deleted after it."""
-    name = f"test.users.first_event_day.{uuid.uuid4().hex[:12]}"
-    assert cql.execute("SELECT name FROM data_backfills WHERE name = %s", (name,)).one() is None
-    yield name
-    cql.execute("DELETE FROM data_backfills WHERE name = %s", (name,))
-
-
 def test_the_fill_gives_every_user_their_earliest_day_then_the_targeted_path_gives_the_same(cql, pg, fill_marker):
     """Legacy input, persisted before migration 0005: rows on five days, users rows with no
     first_event_day; and a legacy person whose next version (on D, after the migration) wrote
@@ -192,8 +185,8 @@ def test_the_fill_gives_every_user_their_earliest_day_then_the_targeted_path_giv
 # ---- a value that cannot be right is repaired ------------------------------------------------------------
 
 
-def test_a_missing_or_later_first_day_is_repaired_from_the_full_history(spark, cfg, cql, pg):
-    """With the fill done (a data_backfills row of this test's own, so the real one is not touched): a user
+def test_a_missing_or_later_first_day_is_repaired_from_the_full_history(spark, cfg, cql, pg, filled_marker):
+    """With the fill done (a data_backfills row of this module's own, so the real one is not touched): a user
     on D and D-2 whose versions wrote no first_event_day (a persistence without the column), a user on D
     alone holding a day after D, and a user whose value is right. The two wrong ones are taken from the
     scan, written back (the earliest day now stored), and D is counted by the full-history definition."""
@@ -206,13 +199,11 @@ def test_a_missing_or_later_first_day_is_repaired_from_the_full_history(spark, c
                    a_row(rnd, right, dt.datetime.combine(before, dt.time(11))), a_row(rnd, right, dt.datetime.combine(day, dt.time(12)))],
                   key=lambda r: r[7])
     written = Written(rows=rows, days={day})
-    name = f"test.users.first_event_day.{uuid.uuid4().hex[:12]}"
     try:
         write_rows(cql, [r for r in rows if r[2] != right], first_day=False)
         write_rows(cql, [r for r in rows if r[2] == right], first_day=True)
         write_first_day(cql, ahead, dt.datetime.combine(later, dt.time(7)))
-        cql.execute("INSERT INTO data_backfills (name, rows, finished_at) VALUES (%s, 0, toTimestamp(now()))", (name,))
-        result = job.run(spark, dataclasses.replace(cfg, first_event_day_fill=name), day)
+        result = job.run(spark, dataclasses.replace(cfg, first_event_day_fill=filled_marker), day)
         assert (result["path"], result["repaired"]) == ("targeted", 2), result
         assert (result["new_users"], result["reseen_users"]) == (1, 2), result
         assert_stored(pg, day, full_history_expectation(rows, day))
@@ -220,19 +211,19 @@ def test_a_missing_or_later_first_day_is_repaired_from_the_full_history(spark, c
                   for uid in (unset, ahead, right)}
         assert stored == {unset: before, ahead: day, right: before}
     finally:
-        cql.execute("DELETE FROM data_backfills WHERE name = %s", (name,))
         clean(cql, pg, written)
 
 
 # ---- the targeted path against the full-history definition ---------------------------------------------------
 
 
-def test_the_targeted_path_counts_every_day_as_the_full_history_does(spark, cfg, cql, pg):
+def test_the_targeted_path_counts_every_day_as_the_full_history_does(spark, cfg, cql, pg, filled_marker):
     """Seeded and bounded: 60 people over eight consecutive days, one to four versions each (some two on a
     day, in two countries), persisted as persistence does — users_by_country_day in event order, and
     first_event_day of every version at BASE - event time, in a shuffled order of arrival (the earliest
     must still win). The job, run in this process for each day, stores what the full-history definition
-    gives. A day repaired or filled would say so in its result."""
+    gives, on the targeted path (a data_backfills row of the module's own, present). A day repaired or
+    filled would say so in its result."""
     seed = 20261206
     rnd = random.Random(seed)
     start = far_day(random.Random())
@@ -251,9 +242,10 @@ def test_the_targeted_path_counts_every_day_as_the_full_history_does(spark, cfg,
         rnd.shuffle(arrivals)
         for r in arrivals:
             write_first_day(cql, r[2], r[7])
+        own = dataclasses.replace(cfg, first_event_day_fill=filled_marker)
         for day in days:
-            result = job.run(spark, cfg, day)
-            assert result["repaired"] == 0, (seed, result)
+            result = job.run(spark, own, day)
+            assert (result["path"], result["repaired"]) == ("targeted", 0), (seed, result)
             assert_stored(pg, day, full_history_expectation(events, day))
     finally:
         clean(cql, pg, written)

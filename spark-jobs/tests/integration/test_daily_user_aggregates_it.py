@@ -161,7 +161,7 @@ def computed_at(pg, day):
 
 
 @pytest.fixture(scope="module")
-def aggregated_day(cql, pg):
+def aggregated_day(cql, pg, filled_marker):
     """One test day, aggregated twice — the two ways operators start the job — and what each run left.
 
     The day holds make_input's users (re-seen ones, a mover, neighbours on other days) and, in the same
@@ -170,7 +170,9 @@ def aggregated_day(cql, pg):
     1. the module runner, in its own JVM (run-job.sh): the rows both tests check;
     2. spark-submit on the standalone master, as Airflow and Compose run it, its executors given a Python
        that does not exist (the Spark image's workers of Compose and Kubernetes have none of the driver's
-       venv: the job must start no Python worker on them) — a rerun, which must leave the same rows."""
+       venv: the job must start no Python worker on them) — a rerun, which must leave the same rows.
+    Both runs name a data_backfills row of the module's own, present (filled_marker): they take the
+    targeted path and never fill or write the real `users.first_event_day` row."""
     rnd = random.Random()
     day = dt.date(1975, 1, 1) + dt.timedelta(days=rnd.randrange(9000))  # far from real traffic (event_day = today)
     rows, tied = make_input(day, rnd), same_millisecond_versions(day, rnd)
@@ -191,9 +193,11 @@ def aggregated_day(cql, pg):
                 write_first_day(cql, uid, dt.datetime.combine(day, dt.time(12)))
         # a stale row for D from an "earlier run" must be replaced, not kept
         pg.execute("INSERT INTO analytics.daily_user_counts VALUES (%s, 'country', 'XX', 99, NULL, now())", (day,))
-        first = result_of(run_job("module", "daily_user_aggregates", "--date", day.isoformat()))
+        marker = {"SPARKFLOW_FIRST_EVENT_DAY_FILL": filled_marker}
+        first = result_of(run_job("module", "daily_user_aggregates", "--date", day.isoformat(), env=marker))
         after_first = (read_pg(pg, day), summary_row(cql, day), computed_at(pg, day))
-        no_python = {"PYSPARK_PYTHON": "/nonexistent/executors-run-no-python", "PYSPARK_DRIVER_PYTHON": sys.executable}
+        no_python = {"PYSPARK_PYTHON": "/nonexistent/executors-run-no-python", "PYSPARK_DRIVER_PYTHON": sys.executable,
+                     **marker}
         second = result_of(run_job("submit-standalone", "daily_user_aggregates", "--date", day.isoformat(), env=no_python))
         after_second = (read_pg(pg, day), summary_row(cql, day), computed_at(pg, day))
         yield SimpleNamespace(day=day, rows=rows, tied=tied, first=first, after_first=after_first,
@@ -218,12 +222,11 @@ def test_aggregates_match_the_input_and_a_rerun_changes_nothing(spark, cfg, aggr
 
     # First run, by the module runner: the numbers computed here, the stale row gone.
     assert_run_stored(a.first, a.after_first, want_counts, want_summary)
-    assert a.first["repaired"] == 0, a.first
+    assert (a.first["path"], a.first["repaired"]) == ("targeted", 0), a.first
     (counts, summary), c, first_at = a.after_first
 
     # Second run, by spark-submit on the standalone master (no Python on its executors): the same rows,
-    # bit for bit, every column but computed_at — which shows the rerun did rewrite them. The first run
-    # filled users.first_event_day if the stack had not had it filled yet; the second reads D alone.
+    # bit for bit, every column but computed_at — which shows the rerun did rewrite them. Both read D alone.
     assert a.second["users"] == want_summary[0]
     assert (a.second["path"], a.second["repaired"]) == ("targeted", 0), a.second
     (counts2, summary2), c2, second_at = a.after_second
