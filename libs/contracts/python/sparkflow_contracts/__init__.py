@@ -93,8 +93,10 @@ def cassandra_consistency() -> str:
     return str(value)
 
 
-# 10000-01-01T00:00:00Z in microseconds: the base first-event-day.ts counts down from.
-_MAX_TIMESTAMP_BASE = 253_402_300_800_000_000
+# 10000-01-01T00:00:00Z in microseconds: the base first-event-day.ts counts down from (it hard-codes it, as
+# FIRST_EVENT_DAY_TIMESTAMP_BASE; so does every cell persistence has written).
+_TIMESTAMP_BASE = 253_402_300_800_000_000
+_TIMESTAMP_BASE_SOURCE = "libs/contracts/src/lib/first-event-day.ts"
 
 
 def first_event_day_timestamp_base() -> int:
@@ -106,9 +108,10 @@ def first_event_day_timestamp_base() -> int:
     if not isinstance(value, str) or not value.isascii() or not value.isdigit():
         raise ValueError(f"firstEventDayTimestampBase in {path} is {value!r}, not a whole number of microseconds as a string")
     base = int(value)
-    if not 0 < base <= _MAX_TIMESTAMP_BASE:
+    if base != _TIMESTAMP_BASE:
         raise ValueError(
-            f"firstEventDayTimestampBase in {path} is {base}, not between 1 and {_MAX_TIMESTAMP_BASE} (10000-01-01 in µs)")
+            f"firstEventDayTimestampBase in {path} is {base}, not {_TIMESTAMP_BASE} (10000-01-01 in µs), "
+            f"FIRST_EVENT_DAY_TIMESTAMP_BASE of {_TIMESTAMP_BASE_SOURCE}")
     return base
 
 

@@ -158,8 +158,9 @@ def test_first_event_day_timestamp_base_is_the_generated_microseconds(monkeypatc
     assert contracts.first_event_day_timestamp_base() == int(generated) == 253_402_300_800_000_000
     monkeypatch.setenv("SPARKFLOW_CONTRACTS_DIR", str(tmp_path))
     for bad, reason in ((253402300800000000, "not a whole number"), ("2.5e17", "not a whole number"),
-                        (None, "not a whole number"), ("0", "not between 1 and"),
-                        ("253402300800000001", "not between 1 and")):
+                        (None, "not a whole number"), ("0", "not 253402300800000000 .*first-event-day.ts"),
+                        ("253402300799999999", "not 253402300800000000 .*first-event-day.ts"),
+                        ("253402300800000001", "not 253402300800000000 .*first-event-day.ts")):
         (tmp_path / "cassandra.json").write_text(json.dumps({"consistency": "LOCAL_QUORUM", "firstEventDayTimestampBase": bad}))
         contracts._load.cache_clear()
         with pytest.raises(ValueError, match=rf"firstEventDayTimestampBase in .*cassandra.json is .*{reason}"):
