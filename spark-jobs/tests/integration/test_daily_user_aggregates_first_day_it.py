@@ -96,6 +96,11 @@ def a_row(rnd, uid, when: dt.datetime, country=None):
             rnd.choice(["18-24", "75+"]), rnd.choice(["gmail.com", "mail.fr"]), quality, when)
 
 
+def rows_in_time_order(rnd, visits):
+    """a_row of each (user id, day, hour) in `visits`, in the order of their times (the order they are written)."""
+    return sorted((a_row(rnd, uid, dt.datetime.combine(d, dt.time(hour))) for uid, d, hour in visits), key=lambda r: r[7])
+
+
 # ---- the reads of D are targeted ---------------------------------------------------------------------------
 
 
@@ -194,10 +199,7 @@ def test_a_missing_or_later_first_day_is_repaired_from_the_full_history(spark, c
     day = far_day(random.Random())
     before, later = day - dt.timedelta(days=2), day + dt.timedelta(days=3)
     unset, ahead, right = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    rows = sorted([a_row(rnd, unset, dt.datetime.combine(before, dt.time(8))), a_row(rnd, unset, dt.datetime.combine(day, dt.time(9))),
-                   a_row(rnd, ahead, dt.datetime.combine(day, dt.time(10))),
-                   a_row(rnd, right, dt.datetime.combine(before, dt.time(11))), a_row(rnd, right, dt.datetime.combine(day, dt.time(12)))],
-                  key=lambda r: r[7])
+    rows = rows_in_time_order(rnd, [(unset, before, 8), (unset, day, 9), (ahead, day, 10), (right, before, 11), (right, day, 12)])
     written = Written(rows=rows, days={day})
     try:
         write_rows(cql, [r for r in rows if r[2] != right], first_day=False)
@@ -266,10 +268,7 @@ def test_a_user_of_the_day_without_a_users_row_is_counted_and_given_no_row(spark
     day = far_day(random.Random())
     before = day - dt.timedelta(days=2)
     never, deleted, whole = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    rows = sorted([a_row(rnd, never, dt.datetime.combine(before, dt.time(8))), a_row(rnd, never, dt.datetime.combine(day, dt.time(9))),
-                   a_row(rnd, deleted, dt.datetime.combine(day, dt.time(10))),
-                   a_row(rnd, whole, dt.datetime.combine(before, dt.time(11))), a_row(rnd, whole, dt.datetime.combine(day, dt.time(12)))],
-                  key=lambda r: r[7])
+    rows = rows_in_time_order(rnd, [(never, before, 8), (never, day, 9), (deleted, day, 10), (whole, before, 11), (whole, day, 12)])
     written = Written(rows=rows, days={day})
     want = full_history_expectation(rows, day)
     assert want[1][3:] == (1, 2)  # deleted is new; never and whole re-seen
