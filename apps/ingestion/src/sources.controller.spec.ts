@@ -310,6 +310,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
           status: 'cancelled',
           attempts: 1,
           requestedAt: '2026-01-07T10:00:00.000Z',
+          eventTimes: { first: '2026-01-05T23:59:59.999000Z', last: '2026-01-06T23:59:59.999999Z' },
           batches: [
             { day: '2026-01-05', batchId: 'backfill-unit-2026-01-05', expected: 1000, produced: 1000 },
             { day: '2026-01-06', batchId: 'backfill-unit-2026-01-06', expected: 1000, produced: 500 },

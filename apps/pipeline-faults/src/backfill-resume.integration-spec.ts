@@ -7,9 +7,10 @@ import {
   backfillBatchId,
   backfillEventId,
   backfillEventTime,
+  backfillPeople,
+  backfillRegisteredBy,
   daysBetween,
 } from '@sparkflow/ingestion-core';
-import { generateUsers } from '@sparkflow/sources';
 import {
   cassandraConnection,
   expectedUsersRow,
@@ -120,7 +121,7 @@ describe('a backfill whose ingestion process is killed mid-way', () => {
     );
 
     // Cassandra: every person once, every column what enrichment makes of them, with the event id and the
-    // event time (the write timestamp, `updated_at`, `event_day`) their position in the backfill gives them.
+    // event time (the write timestamp, `updated_at`, `event_day`) their day and place in the backfill give them.
     const requestedAt = new Date(finished!.requestedAt);
     const client = createCassandraClient(cassandraConnection(s));
     await client.connect();
@@ -128,7 +129,7 @@ describe('a backfill whose ingestion process is killed mid-way', () => {
     let present = 0;
     try {
       for (const [d, day] of days.entries()) {
-        const people = generateUsers({ seed: `${seed}-${day}`, from: 0, count: PER_DAY, day });
+        const people = backfillPeople(seed, day, 0, PER_DAY, backfillRegisteredBy(requestedAt, day, PER_DAY));
         const index = new Map(people.map((u, i) => [u.login.uuid.toLowerCase(), { user: u, i }]));
         const ids = [...index.keys()];
         for (let i = 0; i < ids.length; i += 200) {
@@ -151,7 +152,7 @@ describe('a backfill whose ingestion process is killed mid-way', () => {
               const ok =
                 column === 'updated_at'
                   ? Date.parse(eventTime) ===
-                    Number(backfillEventTime(requestedAt, PER_DAY, d, position) / 1000n)
+                    Number(backfillEventTime(requestedAt, day, PER_DAY, position) / 1000n)
                   : JSON.stringify(row[column]) === JSON.stringify(want[column]);
               if (!ok)
                 mismatched.push({ user: row['user_id'], column, stored: row[column], want: want[column] });

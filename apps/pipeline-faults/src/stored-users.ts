@@ -10,6 +10,11 @@ export interface SentPerson {
   batchId: string;
   /** Null when ingestion made it at random: then any stored id is accepted, and the others are checked. */
   eventId: string | null;
+  /**
+   * The event time it was sent with, in µs, when the sender chose it (a backfill's person, stamped on their
+   * day): the stored row must carry exactly it. Without it, any time within the run.
+   */
+  eventTimeMicros?: bigint;
 }
 
 export interface CellDifference {
@@ -83,12 +88,18 @@ function storedUsersCheck(people: readonly SentPerson[], run: RunWindow, others:
               producedAt: eventTime,
             })
           : { enrichment: enriched.reasons };
-        const inRun = Date.parse(eventTime) >= run.from && Date.parse(eventTime) <= run.to;
+        const sentAt = sent.eventTimeMicros === undefined ? null : Number(sent.eventTimeMicros / 1000n);
+        const inRun =
+          sentAt === null
+            ? Date.parse(eventTime) >= run.from && Date.parse(eventTime) <= run.to
+            : Date.parse(eventTime) === sentAt;
         // A person sent again under a new event time keeps the day of their earliest version: a day of the
-        // run, not after the stored version's.
+        // run, not after the stored version's; a person sent at a chosen time, that time's day.
         const firstDay = String(row['first_event_day']);
         const firstInRun =
-          firstDay >= new Date(run.from).toISOString().slice(0, 10) && firstDay <= eventTime.slice(0, 10);
+          sentAt === null
+            ? firstDay >= new Date(run.from).toISOString().slice(0, 10) && firstDay <= eventTime.slice(0, 10)
+            : firstDay === new Date(sentAt).toISOString().slice(0, 10);
         for (const column of new Set([...Object.keys(row), ...Object.keys(want), 'updated_at'])) {
           const same =
             column === 'updated_at'

@@ -7,7 +7,15 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import { type BatchCounts, TOPICS } from '@sparkflow/contracts';
 import { groupLag } from '@sparkflow/kafka';
-import { type Backfill, backfillBatchId, backfillEventId, daysBetween } from '@sparkflow/ingestion-core';
+import {
+  type Backfill,
+  backfillBatchId,
+  backfillEventId,
+  backfillEventTime,
+  backfillPeople,
+  backfillRegisteredBy,
+  daysBetween,
+} from '@sparkflow/ingestion-core';
 import { generateUsers } from '@sparkflow/sources';
 import {
   auditHeaders,
@@ -236,7 +244,9 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
 
     // A backfill, and the replica working it killed mid-way.
     const seed = `${runId}-backfill`;
-    const { id } = await post<Backfill>('/v1/backfills', { from: FROM, to: TO, perDay: PER_DAY, seed });
+    const requested = await post<Backfill>('/v1/backfills', { from: FROM, to: TO, perDay: PER_DAY, seed });
+    const { id } = requested;
+    const requestedAt = new Date(requested.requestedAt);
     const days = daysBetween(FROM, TO);
     const backfillBatches = days.map((day) => backfillBatchId(seed, day));
     const midway = await waitFor(
@@ -311,12 +321,13 @@ describe(`the cluster while ${USERS} users and a backfill flow`, () => {
         })),
       ),
       ...days.flatMap((day, d) =>
-        generateUsers({ seed: `${seed}-${day}`, from: 0, count: PER_DAY, day }).map(
+        backfillPeople(seed, day, 0, PER_DAY, backfillRegisteredBy(requestedAt, day, PER_DAY)).map(
           (user, position): SentPerson => ({
             user,
             source: 'backfill',
             batchId: backfillBatches[d],
             eventId: backfillEventId(id, backfillBatches[d], position),
+            eventTimeMicros: backfillEventTime(requestedAt, day, PER_DAY, position),
           }),
         ),
       ),

@@ -11,12 +11,12 @@ import {
   BackfillsService,
   backfillDayRange,
   backfillPeople,
+  type Backfill,
   type BackfillRepository,
   type StoredBackfill,
 } from './backfills.service';
 
 const DAY_MS = 86_400_000;
-const YEAR_MS = 365.2425 * DAY_MS;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** A store that takes every backfill and its progress, so the service produces it all at once. */
@@ -66,7 +66,7 @@ const namedFields = (outcome: Awaited<ReturnType<typeof backfill>>['outcome']) =
 describe('POST /v1/backfills and enrichment', () => {
   const at0259 = Date.parse('2026-12-02T02:59:00.000Z');
 
-  it.each(['2030-06-01', '1850-06-01', '9999-12-31', '0000-01-01', '2026-12-03'])(
+  it.each(['2030-06-01', '1850-06-01', '1969-12-31', '9999-12-31', '0000-01-01', '2026-12-03'])(
     'refuses a backfill of %s with 400 naming from and to, and produces nothing',
     async (day) => {
       const { outcome, events } = await backfill({ from: day, to: day, perDay: 1 }, at0259);
@@ -75,30 +75,37 @@ describe('POST /v1/backfills and enrichment', () => {
     },
   );
 
-  it('makes today’s people registered by the time the backfill was requested, so enrichment takes all of them', async () => {
+  it('stamps each day’s people on that day, today’s after the request, and enrichment takes all of them', async () => {
     const { outcome, events } = await backfill({ from: '2026-12-01', to: '2026-12-02', perDay: 10 }, at0259);
     expect(outcome.status).toBe(202);
-    expect(events).toHaveLength(20);
+    expect(events.map((e) => e.producedAt)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `2026-12-01T23:59:59.9999${90 + i}Z`),
+      ...Array.from({ length: 10 }, (_, i) => `2026-12-02T02:59:00.00000${i}Z`),
+    ]);
     expect(refusedByEnrichment(events)).toEqual([]);
   });
 
-  it('for any request it accepts, makes only people enrichment takes; any day after today or too far back is a 400 naming it', async () => {
+  it('for any request it accepts, stamps every person on their own day and makes only people enrichment takes; a day after today or before 1970 is a 400 naming it', async () => {
     const now = fc.oneof(
-      fc.constantFrom(at0259, Date.parse('2024-02-29T23:59:59.999Z'), Date.parse('2028-03-01T00:00:00.000Z')),
-      fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2200, 0, 1) }),
+      fc.constantFrom(
+        at0259,
+        Date.parse('2024-02-29T23:59:59.999Z'),
+        Date.parse('2028-03-01T00:00:00.000Z'),
+        Date.parse('1970-01-02T00:00:00.500Z'),
+      ),
+      fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2200, 0, 1) }),
     );
     const request = now.chain((t) => {
-      const { earliest, latest } = backfillDayRange(new Date(t), 12);
+      const { earliest, latest } = backfillDayRange(new Date(t));
       const [first, last] = [Date.parse(earliest), Date.parse(latest)];
       const edge = fc.constantFrom(first - DAY_MS, first, first + DAY_MS, last - DAY_MS, last, last + DAY_MS);
       const anyDay = fc.integer({ min: -400, max: Math.round((last - first) / DAY_MS) + 400 });
-      const from = fc.oneof(
-        edge,
-        anyDay.map((d) => first + d * DAY_MS),
-      );
       return fc.record({
         now: fc.constant(t),
-        from,
+        from: fc.oneof(
+          edge,
+          anyDay.map((d) => first + d * DAY_MS),
+        ),
         days: fc.integer({ min: 1, max: 3 }),
         perDay: fc.integer({ min: 1, max: 4 }),
         seed: fc
@@ -110,29 +117,29 @@ describe('POST /v1/backfills and enrichment', () => {
       fc.asyncProperty(request, async ({ now: t, from, days, perDay, seed }) => {
         const body = { from: dayOf(from), to: dayOf(from + (days - 1) * DAY_MS), perDay, seed };
         const { outcome, events } = await backfill(body, t);
-        const today = dayOf(t);
-        // Judged apart from the service's own range: after today, or well beyond 130 - 77 years back.
-        const tooLate = (day: string) => day > today;
-        const tooEarly = (day: string) => Date.parse(day) < t - 53.1 * YEAR_MS;
-        const surelyFine = (day: string) => !tooLate(day) && Date.parse(day) > t - 52.9 * YEAR_MS;
-        const bad = (['from', 'to'] as const).filter((f) => tooLate(body[f]) || tooEarly(body[f]));
+        // Judged apart from the service's own range: after today, or before the epoch's day.
+        const bad = (['from', 'to'] as const).filter((f) => body[f] > dayOf(t) || body[f] < '1970-01-01');
         if (outcome.status === 202) {
           expect(bad).toEqual([]);
           expect(events).toHaveLength(days * perDay);
           expect(refusedByEnrichment(events)).toEqual([]);
-          // The oldest person any seed may make for the first day, at the backfill's last event time.
-          const [person] = generateUsers({ seed, count: 1, day: body.from, registeredBy: t });
-          const oldest = {
-            ...person,
-            dob: { ...person.dob, date: new Date(earliestBirthOn(body.from)).toISOString() },
-          };
-          const last = new Date(t + Math.ceil((days * perDay) / 1000));
-          expect(enrichUser(oldest, last)).toMatchObject({ ok: true });
+          const { eventTimes } = outcome.body as Backfill;
+          events.forEach((e, i) => {
+            // Each person on the day of their batch, in order, never after the request was answered.
+            expect(e.producedAt.slice(0, 10)).toBe(e.batchId.slice(-10));
+            if (i > 0) expect(e.producedAt > events[i - 1].producedAt).toBe(true);
+            expect(Date.parse(e.producedAt)).toBeLessThanOrEqual(t + 1);
+            expect(e.producedAt >= eventTimes.first && e.producedAt <= eventTimes.last).toBe(true);
+          });
+          expect([events[0].producedAt, events.at(-1)?.producedAt]).toEqual([
+            eventTimes.first,
+            eventTimes.last,
+          ]);
         } else {
           expect(outcome.status).toBe(400);
           expect(events).toEqual([]);
+          expect(bad.length).toBeGreaterThan(0);
           expect(namedFields(outcome)).toEqual(expect.arrayContaining(bad));
-          expect(surelyFine(body.from) && surelyFine(body.to)).toBe(false);
         }
         return true;
       }),
@@ -140,13 +147,17 @@ describe('POST /v1/backfills and enrichment', () => {
     );
   }, 120_000);
 
-  it('could not take the day before the earliest one: a person it may hold is born too long ago', () => {
-    const now = new Date(at0259);
-    const { earliest } = backfillDayRange(now, 1);
-    const dayBefore = dayOf(Date.parse(earliest) - DAY_MS);
-    const [person] = generateUsers({ seed: 'edge', count: 1, day: dayBefore });
-    const oldest = new Date(Date.parse(`${earliest}T23:59:59.999Z`) - Math.floor(77 * YEAR_MS) - DAY_MS);
-    const result = enrichUser({ ...person, dob: { ...person.dob, date: oldest.toISOString() } }, now);
-    expect(result.ok ? [] : result.reasons.map((r) => r.path)).toEqual(['dob.date']);
+  it('takes the first day of 1970, whose oldest people were born 77 years before it', async () => {
+    const { outcome, events } = await backfill({ from: '1970-01-01', to: '1970-01-01', perDay: 50 }, at0259);
+    expect(outcome.status).toBe(202);
+    expect(events[0].producedAt).toBe('1970-01-01T23:59:59.999950Z');
+    expect(refusedByEnrichment(events)).toEqual([]);
+    // The oldest person any seed may make for the day is taken at its events' time too.
+    const [person] = generateUsers({ seed: 'edge', count: 1, day: '1970-01-01' });
+    const oldest = {
+      ...person,
+      dob: { ...person.dob, date: new Date(earliestBirthOn('1970-01-01')).toISOString() },
+    };
+    expect(enrichUser(oldest, new Date(events[0].producedAt))).toMatchObject({ ok: true });
   });
 });

@@ -13,6 +13,8 @@ import {
   backfillBatchId,
   backfillEventId,
   backfillEventTime,
+  backfillEventTimes,
+  backfillRegisteredBy,
   daysBetween,
   type Backfill,
   type BackfillBatch,
@@ -278,28 +280,42 @@ describe('BackfillsService', () => {
 
     // The chunk produced twice: the same events, every field (the event time Cassandra writes at included).
     expect(JSON.stringify(r.sent.slice(0, 500))).toBe(JSON.stringify(a.sent.slice(1200)));
-    // Each time is the request's, plus the person's place in the backfill, microsecond by microsecond.
+    // Each time is on its own day, the last perDay microseconds of it, in order.
     const all = [...a.sent.slice(0, 1200), ...r.sent];
     expect(all.map((e) => e.producedAt)).toEqual(
-      [0, 1].flatMap((position) =>
+      [request.from, request.to].flatMap((day) =>
         Array.from({ length: request.perDay }, (_, i) =>
-          formatEventTime(backfillEventTime(new Date(requestedAt), request.perDay, position, i)),
+          formatEventTime(backfillEventTime(new Date(requestedAt), day, request.perDay, i)),
         ),
       ),
     );
-    expect(all[0].producedAt).toBe('2026-11-30T23:59:58.123000Z');
-    expect(all[2399].producedAt).toBe('2026-11-30T23:59:58.125399Z');
+    expect(all[0].producedAt).toBe('2026-01-05T23:59:59.998800Z');
+    expect(all[2399].producedAt).toBe('2026-01-06T23:59:59.999999Z');
     expect((await second.get(b.id))?.requestedAt).toBe('2026-11-30T23:59:58.123Z');
+    expect((await second.get(b.id))?.eventTimes).toEqual({
+      first: '2026-01-05T23:59:59.998800Z',
+      last: '2026-01-06T23:59:59.999999Z',
+    });
   });
 
-  it('times a rerun of the same days after the first run, so its versions win whole', () => {
-    const one = backfillEventTime(new Date('2026-11-30T10:00:00.000Z'), 100_000, 365, 99_999);
-    const rerun = backfillEventTime(new Date('2026-11-30T10:00:00.001Z'), 100_000, 0, 0);
-    expect(one).toBe(1_796_032_800_000_000n + 36_599_999n);
-    expect(rerun).toBe(1_796_032_800_001_000n);
-    // Within one backfill, every person its own microsecond, in order of day and place.
+  it('stamps a past day at its end, the same for every request, and the request’s own day from the request on', () => {
     const at = new Date('2026-11-30T10:00:00.000Z');
-    expect(backfillEventTime(at, 10, 0, 9) < backfillEventTime(at, 10, 1, 0)).toBe(true);
+    const later = new Date('2026-12-03T08:00:00.000Z');
+    // A day that has ended: its last perDay µs, whenever it is asked for, so a rerun rewrites the same cells.
+    expect(backfillEventTime(at, '2026-11-29', 100_000, 0)).toBe(1_795_996_800_000_000n - 100_000n);
+    expect(backfillEventTime(at, '2026-11-29', 100_000, 99_999)).toBe(1_795_996_800_000_000n - 1n);
+    expect(backfillEventTime(later, '2026-11-29', 100_000, 7)).toBe(
+      backfillEventTime(at, '2026-11-29', 100_000, 7),
+    );
+    // The day of the request has not ended: from the request on, one µs each.
+    expect(backfillEventTime(at, '2026-11-30', 10, 9)).toBe(1_796_032_800_000_009n);
+    // Registrations end where the day's events start.
+    expect(backfillRegisteredBy(at, '2026-11-29', 100_000).toISOString()).toBe('2026-11-29T23:59:59.900Z');
+    expect(backfillRegisteredBy(at, '2026-11-30', 10)).toEqual(at);
+    expect(backfillEventTimes(at, { from: '2026-11-28', to: '2026-11-30', perDay: 3 })).toEqual({
+      first: '2026-11-28T23:59:59.999997Z',
+      last: '2026-11-30T10:00:00.000002Z',
+    });
   });
 
   it('fails a backfill whose error keeps coming back, once it was taken up maxAttempts times', async () => {

@@ -4,13 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { IngestUsersUseCase } from '../ingest-users/ingest-users.use-case';
 import {
   backfillBatchId,
+  formatEventTime,
   nameBasedEventId,
-  oldestPersonDate,
-  MAX_AGE_YEARS,
   SparkflowErrorCode,
   type RandomUser,
 } from '@sparkflow/contracts';
-import { earliestBirthOn, generateUsers } from '@sparkflow/sources';
+import { generateUsers } from '@sparkflow/sources';
 import { ingestInChunks, slices } from '../sources/ingest-in-chunks';
 import { SparkflowException } from '@sparkflow/errors';
 import { backfillStoreError } from './store-errors';
@@ -88,8 +87,13 @@ export interface Backfill {
   status: BackfillStatus;
   /** How many times a replica took it up: 1 for its start, one more for each takeover after a crash or error. */
   attempts: number;
-  /** When it was requested (ISO, whole milliseconds): its people's event times follow from it. */
+  /** When it was requested (ISO, whole milliseconds). */
   requestedAt: string;
+  /**
+   * The first and the last of its people's event times (ISO, microseconds; `backfillEventTime`), both
+   * included: every event it produces, now or after a takeover, falls between them.
+   */
+  eventTimes: { first: string; last: string };
   batches: BackfillBatch[];
   error?: string;
 }
@@ -174,24 +178,56 @@ export { backfillBatchId };
 export const backfillEventId = (backfillId: string, batchId: string, index: number) =>
   nameBasedEventId(`sparkflow-backfill-event:${backfillId}:${batchId}:${index}`);
 
-/**
- * The event time, in microseconds, of a backfill batch's `index`-th person: the time the backfill was
- * requested, as recorded with it, plus the person's place in the whole backfill (batch `position` of
- * `perDay` people each) in microseconds. It is what persistence writes every Cassandra cell at and takes
- * `users_by_country_day`'s day from, so it must not come from the clock at production: a chunk produced
- * again after a crash would be written later than the first time — over a push of the same person made
- * since, or into the next day's partition past midnight. From the recorded request it is the same on every
- * replica and every attempt, and distinct and in order within the backfill; a rerun is requested later,
- * so its versions win whole. The backfill's events land on the day it was requested (the day the daily
- * aggregation counts them), not on the day they stand for, which their registration dates carry: an event
- * time at the start of that day would come before those dates, and enrichment refuses a registration after it.
- */
-export const backfillEventTime = (requestedAt: Date, perDay: number, position: number, index: number) =>
-  BigInt(requestedAt.getTime()) * 1000n + BigInt(position * perDay + index);
+const DAY_MICROS = 86_400_000_000n;
+const dayEndMicros = (day: string) => BigInt(Date.parse(`${day}T00:00:00.000Z`)) * 1000n + DAY_MICROS;
 
 /**
- * People `from`..`from + count - 1` of one backfill day, registered no later than `registeredBy` (the time the
- * backfill was requested); the same arguments always give the same people.
+ * The event time, in microseconds, of the `index`-th person of a backfill's batch for `day`: what persistence
+ * writes every Cassandra cell at and takes `event_day` (the day the daily aggregation counts a person on) from.
+ * - **A day that ended before the backfill was requested**: the last `perDay` µs of that day, one per person in
+ *   order. The events land on the day they stand for, after every registration of it (`backfillRegisteredBy`),
+ *   so a backfill of last month is counted on last month's days, and a person already seen since keeps their
+ *   newer version.
+ * - **The day it was requested on**, which has not ended: the request's time plus the person's place, one µs
+ *   each. That day's people register no later than the request.
+ *
+ * It never comes from the clock at production: a chunk produced again after a crash must be written at the
+ * same time as the first time, or it would be written over a push of the same person made since, or into the
+ * next day's partition past midnight. A rerun of a past day (the same seed: the same people) is stamped at the
+ * same times as the first run, so it rewrites the same cells.
+ */
+export function backfillEventTime(requestedAt: Date, day: string, perDay: number, index: number): bigint {
+  const end = dayEndMicros(day);
+  const requested = BigInt(requestedAt.getTime()) * 1000n;
+  return end <= requested ? end - BigInt(perDay) + BigInt(index) : requested + BigInt(index);
+}
+
+/**
+ * The latest registration a backfill's people of `day` may have: the batch's first event time (whole ms,
+ * rounded down), so no person registers after their event, which enrichment refuses.
+ */
+export const backfillRegisteredBy = (requestedAt: Date, day: string, perDay: number) =>
+  new Date(Number(backfillEventTime(requestedAt, day, perDay, 0) / 1000n));
+
+/** The first and the last event time of a backfill's people, ISO with microseconds. */
+export function backfillEventTimes(
+  requestedAt: Date,
+  request: Pick<BackfillRequest, 'from' | 'to' | 'perDay'>,
+): Backfill['eventTimes'] {
+  const times = daysBetween(request.from, request.to).flatMap((day) => [
+    backfillEventTime(requestedAt, day, request.perDay, 0),
+    backfillEventTime(requestedAt, day, request.perDay, request.perDay - 1),
+  ]);
+  const [first, last] = times.reduce(
+    ([lo, hi], t) => [t < lo ? t : lo, t > hi ? t : hi],
+    [times[0], times[0]],
+  );
+  return { first: formatEventTime(first), last: formatEventTime(last) };
+}
+
+/**
+ * People `from`..`from + count - 1` of one backfill day, registered no later than `registeredBy`
+ * (`backfillRegisteredBy`); the same arguments always give the same people.
  */
 export type DayGenerator = (
   seed: string,
@@ -205,30 +241,24 @@ export type DayGenerator = (
 export const backfillPeople: DayGenerator = (seed, day, from, count, registeredBy) =>
   generateUsers({ seed: `${seed}-${day}`, from, count, day, registeredBy: registeredBy.getTime() });
 
-const DAY_MS = 86_400_000;
-const isoDayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/**
+ * The first day a backfill may cover: its events are stamped on their day, and SparkFlow stores no event time
+ * before the epoch (`eventTimeProblem`). Every person `backfillPeople` makes is 21 to 77 years old on their day,
+ * well inside what enrichment takes (MAX_AGE_YEARS), whatever the day.
+ */
+export const EARLIEST_BACKFILL_DAY = '1970-01-01';
 
 /**
- * The days, both included, a backfill of `people` people requested at `requestedAt` may cover: those whose
- * every person `backfillPeople` makes passes enrichment's checks of dates at the person's event time (from
- * `requestedAt` to `people` µs later; enrichment reads no later time). `latest` is the day of `requestedAt`
- * (UTC), whose people register no later than `requestedAt`; a later day's would register in the future.
- * `earliest` is the first day whose oldest possible person (`earliestBirthOn`) is born no more than
- * MAX_AGE_YEARS before the last event time; its registrations, on the day, come after every birth.
+ * The days, both included, a backfill requested at `requestedAt` may cover: from EARLIEST_BACKFILL_DAY to the
+ * day of `requestedAt` (UTC). A later day's people would register, and be stamped, in the future.
  */
-export function backfillDayRange(requestedAt: Date, people: number): { earliest: string; latest: string } {
-  const lastEventTime = new Date(requestedAt.getTime() + Math.ceil(people / 1000));
-  const oldest = oldestPersonDate(lastEventTime).getTime();
-  // earliestBirthOn moves with the day, a day for a day: start at the day it names and step to the first that fits.
-  let day = Math.ceil((oldest - earliestBirthOn('1970-01-01')) / DAY_MS) * DAY_MS - DAY_MS;
-  while (earliestBirthOn(isoDayOf(day)) < oldest) day += DAY_MS;
-  return { earliest: isoDayOf(day), latest: isoDayOf(requestedAt.getTime()) };
+export function backfillDayRange(requestedAt: Date): { earliest: string; latest: string } {
+  return { earliest: EARLIEST_BACKFILL_DAY, latest: requestedAt.toISOString().slice(0, 10) };
 }
 
 /** Each end of the request outside `backfillDayRange`, named (400): its people could not all be enriched. */
 export function backfillDayErrors(request: BackfillRequest, requestedAt: Date): FieldError[] {
-  const people = daysBetween(request.from, request.to).length * request.perDay;
-  const { earliest, latest } = backfillDayRange(requestedAt, people);
+  const { earliest, latest } = backfillDayRange(requestedAt);
   const errors: FieldError[] = [];
   for (const field of ['from', 'to'] as const) {
     const day = request[field];
@@ -240,7 +270,7 @@ export function backfillDayErrors(request: BackfillRequest, requestedAt: Date): 
     } else if (day < earliest) {
       errors.push({
         path: field,
-        message: `${day} is before ${earliest}: some of its people would be born more than ${MAX_AGE_YEARS} years ago, which enrichment refuses`,
+        message: `${day} is before ${earliest}: its people's events would be stamped on it, and SparkFlow stores no event time before 1970-01-01T00:00:00Z`,
       });
     }
   }
@@ -261,6 +291,7 @@ function toBackfill(stored: StoredBackfill): Backfill {
     status: stored.status,
     attempts: stored.attempts,
     requestedAt: stored.requestedAt.toISOString(),
+    eventTimes: backfillEventTimes(stored.requestedAt, request.data),
     batches: stored.batches,
     ...(stored.error === null ? {} : { error: stored.error }),
   };
@@ -368,7 +399,7 @@ export class BackfillsService {
 
   /**
    * Stores the backfill with this replica's lease and starts working it; `requestedAt` is the time its
-   * people's event times follow from (and the latest of their registrations). Given the `id` of a backfill
+   * people's event times follow from (`backfillEventTime`). Given the `id` of a backfill
    * already stored (an Idempotency-Key's), it stores and starts nothing and answers that backfill as it stands.
    */
   async start(
@@ -382,6 +413,7 @@ export class BackfillsService {
       status: 'running',
       attempts: 1,
       requestedAt: requestedAt.toISOString(),
+      eventTimes: backfillEventTimes(requestedAt, request),
       batches: daysBetween(request.from, request.to).map((day) => ({
         day,
         batchId: backfillBatchId(request.seed, day),
@@ -408,9 +440,9 @@ export class BackfillsService {
 
   /**
    * `GET /v1/backfills?status=running`: the backfills still producing, the oldest request first, at most
-   * RUNNING_BACKFILLS_LISTED; `truncated` when more are. Every event of a backfill carries the time it was
-   * requested, so one requested before an instant that is still producing may yet produce events stamped
-   * before it (what `users_daily_aggregates` waits for, ADR 23). Still producing: `running`, or `cancelled`
+   * RUNNING_BACKFILLS_LISTED; `truncated` when more are. Each names the span of its events' times
+   * (`eventTimes`): one still producing may yet produce events of any day that span meets, past days
+   * included (what `users_daily_aggregates` waits for, ADR 23). Still producing: `running`, or `cancelled`
    * while the replica that held it may still have a chunk in flight — listed, as `cancelled`, until that
    * replica has recorded the chunk (or stopped without one), its lease renewed meanwhile, at most a lease
    * (`leaseSeconds`) after the cancel when it died; so `produced` no longer grows once a backfill has left the list.
@@ -555,10 +587,17 @@ export class BackfillsService {
             total: batch.expected,
             startAt: batch.produced,
             eventIdOf: (index) => backfillEventId(b.id, batch.batchId, index),
-            eventTimeOf: (index) => backfillEventTime(requestedAt, b.request.perDay, position, index),
+            eventTimeOf: (index) => backfillEventTime(requestedAt, batch.day, b.request.perDay, index),
             chunks: slices(
               batch.expected,
-              (from, n) => this.generate(b.request.seed, batch.day, from, n, requestedAt),
+              (from, n) =>
+                this.generate(
+                  b.request.seed,
+                  batch.day,
+                  from,
+                  n,
+                  backfillRegisteredBy(requestedAt, batch.day, b.request.perDay),
+                ),
               undefined,
               batch.produced,
             ),
