@@ -22,15 +22,17 @@ ingestion starts a new backfill (a new id): nothing is kept for it, so it is mea
 in that try's `plan_days`, like a new run. A clear between ingestion's answer and the Variable being written
 (a worker lost at that instant) is measured from the new counts and waits for the sensor's timeout.
 
+Each person's event is stamped on the day they are backfilled for (ingestion's `backfillEventTime`, ADR 25 in
+docs/adr): a past day's people at the end of that day, after every registration of it, today's from the
+request on. So `users_daily_aggregates` of the day counts them (a day it aggregated before the backfill needs
+a run of it again), and a person seen since keeps their newer version.
+
 What a rerun with the same params guarantees: it sends the same people (the same seed and day generate
-them again, under the same batch id), and persistence upserts by login.uuid, so each person is still stored
-once in `users` (one row per login.uuid), with the same attributes. It is a new backfill, though, not a
-replay: its events get new ids and the event time of the new request, so each person's `users` row then
-carries the rerun's `event_id`, `updated_at` and `event_day` (and `age` / `age_band`, derived at the event
-time, may have moved on), the person gets a `users_by_country_day` row on the rerun's day (a rerun on a
-later day leaves the earlier day's row, so the daily aggregation counts them on both days, as re-seen on the
-later one), and the audit counts the batch's events of both runs (this run's own are what the sensor waits
-for).
+them), and persistence upserts by login.uuid, so each person is still stored once in `users`. It is a new
+backfill, though, not a replay: its events get new ids. A past day's people get the same event times as in
+the first run, so their cells stay the same (of two `event_id`s written at one time, Cassandra keeps the
+greater); today's get the rerun's request time, so their `event_id` and `updated_at` become the rerun's. The
+audit counts the batch's events of both runs (this run's own are what the sensor waits for).
 
 How long a day's batch may take: from its request, the run's whole work (per_day × days, every day being
 requested at once) at a conservative 100 people/s, never less than SPARKFLOW_SENSOR_TIMEOUT_SECONDS (1 h):
@@ -40,10 +42,9 @@ ingestion failed, or one cancelled there (`DELETE /v1/backfills/:id`, ADR 22 in 
 once, saying so and how many people were produced before the cancel: the rest of the batch never comes.
 
 Bad params (a conf key no param declares, such as `perDay` for `per_day`, named with the param it most
-likely meant; `from` after `to`; a range over 366 days; a
-day ingestion would refuse: after today UTC, or so far back that its people could be born more than
-MAX_AGE_YEARS (libs/contracts' generated limits) before their events, refused a day early at that end) fail the run at once in `plan_days`, before any
-service is asked; a request ingestion refuses with a 4xx fails it at once too. Only what can pass with time
+likely meant; `from` after `to`; a range over 366 days; a day ingestion would refuse: after today UTC, or
+before 1970-01-01) fail the run at once in `plan_days`, before any service is asked; a request ingestion
+refuses with a 4xx fails it at once too. Only what can pass with time
 (a 5xx or 503, 408, 429, a connection error) is retried.
 """
 
@@ -103,7 +104,7 @@ def users_backfill():
         from sparkflow_airflow.backfill import plan_days as days_between
         from sparkflow_airflow.clients import AuditClient
         from sparkflow_airflow.run_conf import refuse_unknown_conf
-        from sparkflow_contracts import max_age_years, schema
+        from sparkflow_contracts import schema
 
         assert params is not None and dag_run is not None
         # A misspelt param (`perDay`) would leave its default in force: refused before any service is asked.
@@ -115,9 +116,7 @@ def users_backfill():
         try:
             days = days_between(params["from"], params["to"])
             # Before any request: a day ingestion refuses would fail the run after the others had started.
-            refuse_days_ingestion_refuses(
-                params["from"], params["to"], int(params["per_day"]), datetime.now(UTC), max_age_years()
-            )
+            refuse_days_ingestion_refuses(params["from"], params["to"], datetime.now(UTC))
         except ValueError as err:
             # The run's conf cannot change between tries: retrying would only hold up the backfills queued behind.
             raise AirflowFailException(f"bad params: {err}") from err

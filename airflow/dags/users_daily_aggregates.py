@@ -138,11 +138,11 @@ def users_daily_aggregates():
         except requests.RequestException as err:
             audit_error = f"connection {AUDIT_CONN_ID!r}: {type(err).__name__}: {err}"
         try:
-            # A backfill still producing carries its request's time on every event: the audit has not seen
-            # the ones to come.
+            # A backfill still producing names the span of its events' times (a past day's people are stamped
+            # on that day): the audit has not seen the ones to come.
             listing = IngestionClient().running_backfills()
             backfills = backfills_in_window(listing["backfills"], start, end)
-            unlisted = unlisted_backfills(listing, end)
+            unlisted = unlisted_backfills(listing)
         except requests.RequestException as err:
             ingestion_error = f"connection {INGESTION_CONN_ID!r}: {type(err).__name__}: {err}"
         state = judge_settlement(

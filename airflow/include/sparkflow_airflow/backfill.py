@@ -15,50 +15,18 @@ from typing import Any, Literal
 
 MAX_DAYS = 366  # ingestion refuses longer backfills; failing here names the param instead of an HTTP 400
 
-# The oldest age the synthetic generator gives a person, as libs/sources' user.generator.ts has it
-# (`AGE_MS.oldest = Math.floor(77 * YEAR_MS)`, YEAR_MS = 365.2425 days); not exported to
-# libs/contracts/generated, so tests/unit/test_contracts_drift.py reads it there. MAX_AGE_YEARS is generated.
-OLDEST_AGE_YEARS = 77
-_DAY_MS = 86_400_000
-_OLDEST_AGE_MS = math.floor(OLDEST_AGE_YEARS * 365.2425 * _DAY_MS)
-# A day ingestion would refuse by the time a request of the run reaches it: its lower bound moves with the
-# clock, so a day that passes now by less than this is refused here too.
-DAY_RANGE_MARGIN = timedelta(days=1)
+# The first day ingestion takes in a backfill (EARLIEST_BACKFILL_DAY in libs/ingestion-core's
+# backfills.service.ts): each person's event is stamped on their day, and SparkFlow stores no event time
+# before the epoch.
+EARLIEST_DAY = "1970-01-01"
 
 
-def _ms(when: datetime) -> int:
-    return int(when.timestamp() * 1000)
-
-
-def _years_before(when: datetime, years: int) -> datetime:
-    """`when` `years` calendar years earlier, as JavaScript's setUTCFullYear does (29 February → 1 March)."""
-    try:
-        return when.replace(year=when.year - years)
-    except ValueError:
-        return when.replace(year=when.year - years, month=3, day=1)
-
-
-def backfill_day_range(requested_at: datetime, people: int, max_age_years: int) -> tuple[str, str]:
-    """The days, both included, ingestion takes in a backfill of `people` requested at `requested_at`
-    (backfillDayRange in libs/ingestion-core's backfills.service.ts): none after the day of `requested_at`
-    (UTC), whose people would register in the future, and none whose oldest possible person is born more
-    than `max_age_years` before the backfill's last event time."""
-    last_event = requested_at + timedelta(milliseconds=math.ceil(people / 1000))
-    oldest = _ms(_years_before(last_event.astimezone(UTC), max_age_years))
-    # earliestBirthOn(day) = day's start + 1 day - 1 ms - the oldest age: the first day it reaches `oldest`.
-    first = math.ceil((oldest + _OLDEST_AGE_MS - _DAY_MS + 1) / _DAY_MS) * _DAY_MS
-    return (
-        datetime.fromtimestamp(first / 1000, UTC).date().isoformat(),
-        requested_at.astimezone(UTC).date().isoformat(),
-    )
-
-
-def refuse_days_ingestion_refuses(start: str, end: str, per_day: int, now: datetime, max_age_years: int) -> None:
-    """Raises ValueError naming `from` / `to` when a day of the range is one ingestion refuses (each day is its
-    own request of `per_day` people): a day after today (UTC), or one whose people could be born more than
-    `max_age_years` years before their events (with DAY_RANGE_MARGIN, so it is not refused a moment later)."""
-    _, latest = backfill_day_range(now, per_day, max_age_years)
-    earliest, _ = backfill_day_range(now + DAY_RANGE_MARGIN, per_day, max_age_years)
+def refuse_days_ingestion_refuses(start: str, end: str, now: datetime) -> None:
+    """Raises ValueError naming `from` / `to` when a day of the range is one ingestion refuses
+    (backfillDayErrors in libs/ingestion-core): a day after today (UTC), whose people would register in the
+    future, or one before EARLIEST_DAY. Today's bound only moves later, so a day that passes now passes when a
+    request of the run reaches ingestion."""
+    latest = now.astimezone(UTC).date().isoformat()
     problems = []
     for name, day in (("from", start), ("to", end)):
         if day > latest:
@@ -66,10 +34,10 @@ def refuse_days_ingestion_refuses(start: str, end: str, per_day: int, now: datet
                 f"`{name}` ({day}) is after today ({latest} UTC): its people would register in the future, "
                 "which ingestion refuses"
             )
-        elif day < earliest:
+        elif day < EARLIEST_DAY:
             problems.append(
-                f"`{name}` ({day}) is before {earliest}: some of its people could be born more than "
-                f"{max_age_years} years before their events, which ingestion refuses"
+                f"`{name}` ({day}) is before {EARLIEST_DAY}: its people's events would be stamped on it, and "
+                "SparkFlow stores no event time before 1970-01-01T00:00:00Z"
             )
     if problems:
         raise ValueError("; ".join(problems) + " (no day was requested)")

@@ -63,31 +63,35 @@ def what_is_pending(report: dict[str, Any]) -> str:
 
 def backfills_in_window(running: list[dict[str, Any]], start: datetime, end: datetime) -> list[dict[str, Any]]:
     """The running backfills (ingestion's `GET /v1/backfills?status=running`) that may still produce events in
-    [start, end): a backfill's events carry the time it was requested plus their place in it, one microsecond
-    each (`backfillEventTime`), so they span [requestedAt, requestedAt + its people µs]."""
+    [start, end): each names the first and the last of its events' times (`eventTimes`; a past day's people
+    are stamped on that day, the request's own day's from the request on: `backfillEventTime`), and every
+    event it produces falls between them. One that does not name them may produce events of any day."""
     found = []
     for b in running:
-        first = datetime.fromisoformat(str(b["requestedAt"]).replace("Z", "+00:00"))
-        people = sum(int(x.get("expected") or 0) for x in b.get("batches") or [])
-        if first < end and first + timedelta(microseconds=people) >= start:
+        times = b.get("eventTimes") or {}
+        try:
+            first = datetime.fromisoformat(str(times["first"]).replace("Z", "+00:00"))
+            last = datetime.fromisoformat(str(times["last"]).replace("Z", "+00:00"))
+        except (KeyError, ValueError):
+            found.append(b)
+            continue
+        if first < end and last >= start:
             found.append(b)
     return found
 
 
-def unlisted_backfills(listing: dict[str, Any], end: datetime) -> str | None:
-    """What to say of the backfills ingestion did not list, or None when none can matter. The list is cut at
-    its limit (`truncated`), oldest request first, so those not listed were requested no earlier than the last
-    one listed: they may produce events of a window that ends after that request."""
+def unlisted_backfills(listing: dict[str, Any]) -> str | None:
+    """What to say of the backfills ingestion did not list, or None when it listed every one. The list is cut
+    at its limit (`truncated`); a backfill left out may be of any day, past days included, so while any is left
+    out no window can be called settled."""
     listed = listing.get("backfills") or []
     if not listing.get("truncated"):
         return None
     last = str(listed[-1]["requestedAt"]) if listed else None
-    if last is not None and datetime.fromisoformat(last.replace("Z", "+00:00")) >= end:
-        return None
     since = f", requested at or after {last}," if last else ""
     return (
         f"more backfills are running than ingestion lists ({len(listed)}): those not listed{since} may produce "
-        f"events stamped before {iso(end)}"
+        "events of any day up to today"
     )
 
 
@@ -99,7 +103,11 @@ def what_is_running(backfills: list[dict[str, Any]], end: datetime) -> str:
         expected = sum(int(x.get("expected") or 0) for x in b.get("batches") or [])
         # A cancelled one is listed while its holder finishes the chunk it had in flight.
         ending = ", cancelled, finishing its last chunk" if b.get("status") == "cancelled" else ""
-        named.append(f"{b.get('id')} (requested {b.get('requestedAt')}, {produced} of {expected} produced{ending})")
+        times = b.get("eventTimes") or {}
+        span = f", events {times.get('first')} → {times.get('last')}" if times else ""
+        named.append(
+            f"{b.get('id')} (requested {b.get('requestedAt')}{span}, {produced} of {expected} produced{ending})"
+        )
     more = f" and {len(backfills) - 5} more" if len(backfills) > 5 else ""
     return (
         f"{len(backfills)} backfill(s) still producing whose events carry times before {iso(end)}: "

@@ -4,17 +4,18 @@ state read back from the API as monitoring would. Then what the run left behind 
 the audit's batch report, PostgreSQL's analytics rows against a count made straight from Cassandra, the
 people in Cassandra.
 
-The tests run in file order: the backfill puts users on today's event day, which the daily aggregation
-then counts. Each DAG is paused again afterwards, as the stack starts them.
+The tests run in file order: the backfill puts users on a past day, which the daily aggregation then counts.
+Each DAG is paused again afterwards, as the stack starts them.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,15 +26,16 @@ from randomuser_fixture import RandomUserServer, person
 TERMINAL = {"success", "failed"}
 SEED = f"sched-{int(time.time())}"
 TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-# A backfill of today would generate people registered later today, which enrichment rightly refuses as
-# registered in the future; yesterday's batch is as good: its events, like every event, land on today's
-# event day (the day they were produced), the day the scheduled aggregation counts.
-BACKFILL_DAY = (TODAY - timedelta(days=1)).date().isoformat()
+# A past day of this run's own, which no other test backfills: its people are stamped on it, so the
+# aggregation of that day counts them, and only them on a stack no earlier run drew the same day on.
+BACKFILL_DAY = (date(1990, 1, 1) + timedelta(days=random.Random(SEED).randrange(11_000))).isoformat()
 # Seeds are free text: the batch id `backfill-<seed>-<day>` holds what a URL gives a meaning to, and the
 # sensor must still find it in the audit (`/v1/batches/<id>`, the id percent-encoded).
 BACKFILL_SEED = f"{SEED}/a#b?c%d e%zz"
-# A day before SparkFlow ever ran: no event can be on it (an event's day is the day it was ingested).
+# A day no test puts an event on (BACKFILL_DAY is drawn from 1990-2020 and is never it).
 QUIET_DAY = "2001-01-01"
+if BACKFILL_DAY == QUIET_DAY:
+    BACKFILL_DAY = "2001-01-02"
 
 
 class AirflowApi:
@@ -177,7 +179,7 @@ def test_users_backfill_cleared_after_success_finds_its_backfill_and_succeeds_wi
     assert (again["ingested"], again["persisted"]) == (first["ingested"], first["persisted"]) == (20, 20), again
 
 
-def independent_counts(cassandra, day) -> tuple[int, Counter]:
+def independent_counts(cassandra, day) -> tuple[set[uuid.UUID], Counter]:
     """Users on event day D and each one's country, straight from Cassandra: the row written last per user
     wins, by its write time in microseconds (persistence's event order; `updated_at` holds milliseconds)."""
     rows = cassandra.execute(
@@ -190,7 +192,7 @@ def independent_counts(cassandra, day) -> tuple[int, Counter]:
         key = (r.written, r.updated_at, [-ord(c) for c in r.country_code])
         if r.user_id not in newest or key > newest[r.user_id][0]:
             newest[r.user_id] = (key, r.country_code)
-    return len(newest), Counter(c for _, c in newest.values())
+    return set(newest), Counter(c for _, c in newest.values())
 
 
 def settled_before_aggregating(api, dag_id: str, run_id: str, day: str) -> str:
@@ -231,7 +233,7 @@ def stored_day(analytics_db, day) -> tuple[list[tuple[int]], list[tuple]]:
         return summary, cur.fetchall()
 
 
-def test_users_daily_aggregates_aggregates_the_day_that_ended_a_chosen_day_and_a_quiet_day(
+def test_users_daily_aggregates_aggregates_the_day_that_ended_today_a_backfilled_day_and_a_quiet_day(
     api, unpaused, cassandra, analytics_db
 ):
     dag_id = "users_daily_aggregates"
@@ -244,10 +246,12 @@ def test_users_daily_aggregates_aggregates_the_day_that_ended_a_chosen_day_and_a
         assert datetime.fromisoformat(dag[field].replace("Z", "+00:00")) == run_after - timedelta(days=1), dag
     assert datetime.fromisoformat(dag["next_dagrun_data_interval_end"].replace("Z", "+00:00")) == run_after, dag
 
-    # Both queue at once (one run at a time): a day with the backfill's users and a day nobody can be on.
+    # All queue at once (one run at a time): today, the day the backfill stamped its people on, and a day
+    # nobody can be on.
     today_run = api.trigger(dag_id, {"day": TODAY.date().isoformat()}, logical_date=None)
+    backfill_run = api.trigger(dag_id, {"day": BACKFILL_DAY}, logical_date=None)
     quiet_run = api.trigger(dag_id, {"day": QUIET_DAY}, logical_date=None)
-    assert today_run is not None and quiet_run is not None
+    assert today_run is not None and backfill_run is not None and quiet_run is not None
     unpaused(dag_id)
 
     # On a stack that has not run it today, the run due at 00:00 today starts now: it must aggregate yesterday.
@@ -261,26 +265,41 @@ def test_users_daily_aggregates_aggregates_the_day_that_ended_a_chosen_day_and_a
         assert f"→ {run_after.strftime('%Y-%m-%dT00:00:00.000Z')}: settled" in said, said
 
     started = time.monotonic()
-    for run in (today_run, quiet_run):
+    for run in (today_run, backfill_run, quiet_run):
         api.wait(dag_id, run["dag_run_id"], timeout=1800)
-    print(f"users_daily_aggregates: two runs in {time.monotonic() - started:.0f}s")
+    print(f"users_daily_aggregates: three runs in {time.monotonic() - started:.0f}s")
 
-    # Both waited for their day's events before the job ran: today's up to when its run began (the backfill's
-    # were settled before), the quiet day's at once (it has none).
+    # Each waited for its day's events before the job ran: today's up to when its run began, the past days'
+    # at once (the backfill's had settled before).
     settled_before_aggregating(api, dag_id, today_run["dag_run_id"], TODAY.date().isoformat())
+    settled_before_aggregating(api, dag_id, backfill_run["dag_run_id"], BACKFILL_DAY)
     settled_before_aggregating(api, dag_id, quiet_run["dag_run_id"], QUIET_DAY)
 
     # A day with users: the analytics rows equal a count made straight from Cassandra.
-    assert aggregated_day(api, dag_id, today_run["dag_run_id"])["day"] == TODAY.date().isoformat()
-    users, by_country = independent_counts(cassandra, TODAY.date())
-    assert users >= 20  # at least the backfill's
-    [(summary_users,)], rows = stored_day(analytics_db, TODAY.date())
-    totals = Counter()
-    for dimension, _, n in rows:
-        totals[dimension] += n
-    assert summary_users == users
-    assert totals == {d: users for d in ("country", "gender", "age_band", "email_domain", "seen")}
-    assert {v: n for d, v, n in rows if d == "country"} == dict(by_country)
+    for run, day in ((today_run, TODAY.date()), (backfill_run, date.fromisoformat(BACKFILL_DAY))):
+        assert aggregated_day(api, dag_id, run["dag_run_id"])["day"] == day.isoformat()
+        users, by_country = independent_counts(cassandra, day)
+        [(summary_users,)], rows = stored_day(analytics_db, day)
+        totals = Counter()
+        for dimension, _, n in rows:
+            totals[dimension] += n
+        assert summary_users == len(users), day
+        assert totals == {d: len(users) for d in ("country", "gender", "age_band", "email_domain", "seen")}, day
+        assert {v: n for d, v, n in rows if d == "country"} == dict(by_country), day
+
+    # The backfilled day counts every person the backfill persisted, each new on it: a backfill of a past day
+    # is aggregated on that day.
+    with analytics_db.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT user_id FROM audit_events WHERE batch_id = %s AND outcome = 'persisted'",
+            (f"backfill-{BACKFILL_SEED}-{BACKFILL_DAY}",),
+        )
+        backfilled = {uuid.UUID(str(r[0])) for r in cur.fetchall()}
+        cur.execute("SELECT new_users FROM analytics.daily_user_summary WHERE day = %s", (BACKFILL_DAY,))
+        [(new_users,)] = cur.fetchall()
+    users, _ = independent_counts(cassandra, date.fromisoformat(BACKFILL_DAY))
+    assert len(backfilled) == 20 and backfilled <= users, (len(backfilled), len(users))
+    assert new_users >= 20, new_users
 
     # A quiet day succeeds with what the job writes for it: a summary of 0 users and no count rows.
     result = aggregated_day(api, dag_id, quiet_run["dag_run_id"])

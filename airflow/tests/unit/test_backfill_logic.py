@@ -86,25 +86,22 @@ def test_dead_letters_command_is_one_the_cli_has_and_survives_the_shell():
 
 
 def test_refuses_before_any_request_every_day_ingestion_refuses():
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta, timezone
 
-    from sparkflow_airflow.backfill import backfill_day_range, refuse_days_ingestion_refuses
+    from sparkflow_airflow.backfill import refuse_days_ingestion_refuses
 
     now = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
-    # What ingestion's backfillDayRange gives at that instant for 100 people (77-year-olds, 130 years at most),
-    # and on 29 February (JavaScript's setUTCFullYear moves it to 1 March), as computed by its code in node.
-    assert backfill_day_range(now, 100, 130) == ("1973-12-04", "2026-12-03")
-    leap = datetime(2024, 2, 29, 23, 59, 59, 999000, tzinfo=UTC)
-    assert backfill_day_range(leap, 100_000, 130) == ("1971-03-01", "2024-02-29")
-    refuse_days_ingestion_refuses("2026-12-01", "2026-12-03", 100, now, 130)
-    # The lower bound a day later, when the run's last request may reach ingestion.
-    refuse_days_ingestion_refuses("1973-12-05", "1973-12-06", 100, now, 130)
-    with pytest.raises(ValueError, match=r"`from` \(1973-12-04\) is before 1973-12-05"):
-        refuse_days_ingestion_refuses("1973-12-04", "1973-12-06", 100, now, 130)
+    refuse_days_ingestion_refuses("2026-12-01", "2026-12-03", now)
+    refuse_days_ingestion_refuses("1970-01-01", "1970-12-31", now)
     with pytest.raises(ValueError, match=r"`to` \(2026-12-04\) is after today \(2026-12-03 UTC\)"):
-        refuse_days_ingestion_refuses("2026-12-01", "2026-12-04", 100, now, 130)
-    with pytest.raises(ValueError, match=r"`from` \(1900-01-01\) is before 19\d\d-\d\d-\d\d: .* more than 130 years"):
-        refuse_days_ingestion_refuses("1900-01-01", "1900-01-02", 100, now, 130)
+        refuse_days_ingestion_refuses("2026-12-01", "2026-12-04", now)
+    # Today is UTC's, whatever the clock's zone.
+    late = datetime(2026, 12, 3, 23, 30, tzinfo=UTC).astimezone(timezone(timedelta(hours=5)))
+    refuse_days_ingestion_refuses("2026-12-03", "2026-12-03", late)
+    with pytest.raises(ValueError, match=r"`from` \(1969-12-31\) is before 1970-01-01: .*no event time before"):
+        refuse_days_ingestion_refuses("1969-12-31", "1970-01-02", now)
+    with pytest.raises(ValueError, match=r"`from` \(1900-01-01\).*; `to` \(2030-01-01\) is after today"):
+        refuse_days_ingestion_refuses("1900-01-01", "2030-01-01", now)
 
 
 def test_the_wait_scales_with_the_work_with_a_floor_of_the_configured_timeout():

@@ -40,9 +40,8 @@ def test_backfill_request_fields_match_ingestion():
     assert "backfill-${seed}-${day}" in ids, "batch ids are backfill-<seed>-<day> (sparkflow_airflow.backfill.batch_id)"
 
 
-def test_the_oldest_synthetic_age_is_the_generators():
-    from sparkflow_airflow.backfill import OLDEST_AGE_YEARS
+def test_the_earliest_backfill_day_is_ingestions():
+    from sparkflow_airflow.backfill import EARLIEST_DAY
 
-    src = (REPO_ROOT / "libs/sources/src/lib/synthetic/user.generator.ts").read_text()
-    assert f"oldest: Math.floor({OLDEST_AGE_YEARS} * YEAR_MS)" in src
-    assert "const YEAR_MS = 365.2425 * DAY_MS;" in src
+    src = (REPO_ROOT / "libs/ingestion-core/src/lib/backfills/backfills.service.ts").read_text()
+    assert f"export const EARLIEST_BACKFILL_DAY = '{EARLIEST_DAY}';" in src

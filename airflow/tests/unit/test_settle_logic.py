@@ -127,25 +127,34 @@ def test_an_audit_that_does_not_answer_is_waited_for_then_named():
     assert late.message.startswith(f"the audit did not answer: {error}; still so 10800 s after")
 
 
-def _backfill(requested_at: str, *batches: tuple[int, int], id_: str = "bf-1"):
+def _backfill(requested_at: str, *batches: tuple[int, int], id_: str = "bf-1", events: tuple[str, str] | None = None):
+    first, last = events or (requested_at, requested_at)
     return {
         "id": id_,
         "status": "running",
         "requestedAt": requested_at,
+        "eventTimes": {"first": first, "last": last},
         "batches": [{"day": "2026-12-02", "batchId": "b", "expected": e, "produced": p} for e, p in batches],
     }
 
 
 def test_a_running_backfill_counts_when_its_events_can_fall_in_the_window():
     start, end = DAY_END - timedelta(days=1), DAY_END
-    # Its events span [requestedAt, requestedAt + its people µs].
-    just_before_midnight = _backfill("2026-12-03T23:59:59.999Z", (2000, 10))
-    after = _backfill("2026-12-04T00:00:00.000Z", (2000, 0))
-    # Requested a moment before the window with 2,000 people: its last events are 1 ms into it.
-    straddles_start = _backfill("2026-12-02T23:59:59.999Z", (1000, 0), (1000, 0))
-    ends_before = _backfill("2026-12-02T23:59:59.990Z", (1000, 0))
-    listed = [ends_before, straddles_start, just_before_midnight, after]
-    assert backfills_in_window(listed, start, end) == [straddles_start, just_before_midnight]
+    # Its events span eventTimes, both ends included, whenever it was requested.
+    of_the_day = _backfill("2026-12-05T10:00:00.000Z", (10, 0),
+                           events=("2026-12-03T23:59:59.999990Z", "2026-12-03T23:59:59.999999Z"))
+    of_days_before = _backfill("2026-12-05T10:00:00.000Z", (10, 0), (10, 0),
+                               events=("2026-12-01T23:59:59.999990Z", "2026-12-02T23:59:59.999999Z"))
+    across_it = _backfill("2026-12-05T10:00:00.000Z", (10, 0), (10, 0),
+                          events=("2026-12-01T23:59:59.999990Z", "2026-12-05T10:00:00.000009Z"))
+    from_its_end = _backfill("2026-12-04T00:00:00.000Z", (2000, 0),
+                             events=("2026-12-04T00:00:00.000000Z", "2026-12-04T00:00:00.001999Z"))
+    into_its_start = _backfill("2026-12-02T23:59:59.999Z", (2000, 0),
+                               events=("2026-12-02T23:59:59.999000Z", "2026-12-03T00:00:00.000999Z"))
+    # An answer without the span (another ingestion's) may be of any day: it counts.
+    unnamed = {k: v for k, v in _backfill("2026-12-01T10:00:00.000Z", (10, 0)).items() if k != "eventTimes"}
+    listed = [of_the_day, of_days_before, across_it, from_its_end, into_its_start, unnamed]
+    assert backfills_in_window(listed, start, end) == [of_the_day, across_it, into_its_start, unnamed]
 
 
 def test_a_settled_audit_with_a_backfill_of_the_window_still_running_waits_then_fails_naming_it():
@@ -154,7 +163,8 @@ def test_a_settled_audit_with_a_backfill_of_the_window_still_running_waits_then_
                  now=DAY_END + timedelta(minutes=1), timeout_seconds=2 * HOUR)
     assert soon.verdict == "wait"
     assert soon.message == ("1 backfill(s) still producing whose events carry times before 2026-12-04T00:00:00.000Z: "
-                            "bf-late (requested 2026-12-03T23:59:30.000Z, 1500 of 8000 produced)")
+                            "bf-late (requested 2026-12-03T23:59:30.000Z, events 2026-12-03T23:59:30.000Z → "
+                            "2026-12-03T23:59:30.000Z, 1500 of 8000 produced)")
     late = judge(_report(settled=True), audit_error=None, backfills=running, window_end=DAY_END,
                  now=DAY_END + timedelta(hours=3), timeout_seconds=2 * HOUR)
     assert late.verdict == "fail" and late.message.startswith(soon.message + "; still so 10800 s after")
@@ -187,26 +197,25 @@ def test_at_most_five_backfills_are_named():
     assert "bf-4 (" in message and "bf-5 (" not in message and message.endswith(" and 2 more")
 
 
-def test_a_list_cut_at_its_limit_waits_while_a_backfill_not_listed_can_fall_in_the_window():
+def test_a_list_cut_at_its_limit_waits_while_any_backfill_is_left_out():
     end = DAY_END
-    # Oldest first: those not listed were requested at or after the last one listed.
-    early = [_backfill("2026-12-01T10:00:00.000Z", (10, 1), id_=f"bf-{i}") for i in range(3)]
-    assert unlisted_backfills({"backfills": early, "truncated": False}, end) is None
-    said = unlisted_backfills({"backfills": early, "truncated": True}, end)
+    listed = [_backfill("2026-12-01T10:00:00.000Z", (10, 1), id_=f"bf-{i}") for i in range(3)]
+    assert unlisted_backfills({"backfills": listed, "truncated": False}) is None
+    said = unlisted_backfills({"backfills": listed, "truncated": True})
     assert said == ("more backfills are running than ingestion lists (3): those not listed, requested at or after "
-                    "2026-12-01T10:00:00.000Z, may produce events stamped before 2026-12-04T00:00:00.000Z")
+                    "2026-12-01T10:00:00.000Z, may produce events of any day up to today")
     # The listed ones end before the window: only the unlisted ones keep it waiting, named, then failing.
-    assert backfills_in_window(early, end - timedelta(days=1), end) == []
+    assert backfills_in_window(listed, end - timedelta(days=1), end) == []
     soon = judge(_report(settled=True), audit_error=None, unlisted=said, window_end=end, now=end,
                  timeout_seconds=HOUR)
     assert soon.verdict == "wait" and soon.message == said
     late = judge(_report(settled=True), audit_error=None, unlisted=said, window_end=end,
                  now=end + timedelta(hours=2), timeout_seconds=HOUR)
     assert late.verdict == "fail" and late.message.startswith(said + "; still so")
-    # Cut short after a request made at or after the window's end: nothing unlisted can fall in it.
-    after = [*early, _backfill("2026-12-04T00:00:00.000Z", (10, 1))]
-    assert unlisted_backfills({"backfills": after, "truncated": True}, end) is None
-    assert unlisted_backfills({"backfills": [], "truncated": True}, end).startswith(
+    # Requested after the window ended, a backfill left out may still be of a day in it.
+    after = [*listed, _backfill("2026-12-04T00:00:00.000Z", (10, 1))]
+    assert unlisted_backfills({"backfills": after, "truncated": True}) is not None
+    assert unlisted_backfills({"backfills": [], "truncated": True}).startswith(
         "more backfills are running than ingestion lists (0): those not listed may produce")
 
 
@@ -215,5 +224,6 @@ def test_a_cancelled_backfill_finishing_its_last_chunk_is_named_so():
     said = judge(_report(settled=True), audit_error=None, backfills=[cancelled], window_end=DAY_END, now=DAY_END,
                  timeout_seconds=HOUR)
     assert said.verdict == "wait"
-    assert "bf-cut (requested 2026-12-03T23:59:30.000Z, 1500 of 4000 produced, cancelled, finishing its last chunk)" \
+    assert ("bf-cut (requested 2026-12-03T23:59:30.000Z, events 2026-12-03T23:59:30.000Z → 2026-12-03T23:59:30.000Z, "
+            "1500 of 4000 produced, cancelled, finishing its last chunk)") \
         in said.message
