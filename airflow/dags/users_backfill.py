@@ -24,8 +24,10 @@ in that try's `plan_days`, like a new run. A clear between ingestion's answer an
 
 Each person's event is stamped on the day they are backfilled for (ingestion's `backfillEventTime`, ADR 25 in
 docs/adr): a past day's people at the end of that day, after every registration of it, today's from the
-request on. So `users_daily_aggregates` of the day counts them (a day it aggregated before the backfill needs
-a run of it again), and a person seen since keeps their newer version.
+request on. So `users_daily_aggregates` of the day counts them, and a person seen since keeps their newer
+version. Once every day's batch settled, the run queues one `users_daily_aggregates` run for each of its days
+that has ended (param `aggregate`, default true), named after the run and the day so a retry or a clear makes
+none twice; today's is the scheduled run's after midnight.
 
 What a rerun with the same params guarantees: it sends the same people (the same seed and day generate
 them), and persistence upserts by login.uuid, so each person is still stored once in `users`. It is a new
@@ -54,8 +56,9 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import Param, PokeReturnValue, dag, task
-from sparkflow_airflow.backfill import MAX_DAYS, MAX_PER_DAY, sensor_timeout
+from sparkflow_airflow.backfill import MAX_DAYS, MAX_PER_DAY, aggregation_run_id, sensor_timeout
 from sparkflow_airflow.dag_defaults import dag_settings
 from sparkflow_airflow.run_conf import PRINTABLE_TEXT
 
@@ -88,7 +91,15 @@ PARAMS = {
         maximum=1,
         title="Fail a day when dead-lettered / ingested exceeds this",
     ),
+    "aggregate": Param(
+        True,
+        type="boolean",
+        title="Once every day settled, run users_daily_aggregates for each backfilled day that has ended",
+    ),
 }
+
+# The DAG that counts a day; a backfilled person is stamped on their day (ADR 25), so that day's counts change.
+AGGREGATES_DAG_ID = "users_daily_aggregates"
 
 
 @dag(
@@ -253,7 +264,33 @@ def users_backfill():
             )
         return PokeReturnValue(is_done=state.verdict == "done", xcom_value=state.message)
 
-    wait_for_batch.expand(requested=request_day.expand(request=plan_days()))
+    @task
+    def aggregation_runs(
+        planned: list[dict[str, Any]], params: dict[str, Any] | None = None, dag_run: Any = None
+    ) -> list[dict[str, Any]]:
+        """One run of users_daily_aggregates for each backfilled day that has ended, named after this run and
+        the day: a retry or a clear of this run finds it made and makes no other. Today is left to the
+        scheduled run after midnight, which counts the whole day."""
+        assert params is not None and dag_run is not None
+        if not params["aggregate"]:
+            print("aggregate is false: no day is aggregated again")
+            return []
+        today = datetime.now(UTC).date().isoformat()
+        days = [p["day"] for p in planned if p["day"] < today]
+        print(f"aggregating again {len(days)} day(s) with {AGGREGATES_DAG_ID}: {', '.join(days) or 'none'}")
+        return [{"trigger_run_id": aggregation_run_id(dag_run.run_id, day), "conf": {"day": day}} for day in days]
+
+    planned = plan_days()
+    settled = wait_for_batch.expand(requested=request_day.expand(request=planned))
+    runs = aggregation_runs(planned)
+    settled >> runs
+    # Queued, not waited for: a paused users_daily_aggregates runs them once it is unpaused.
+    TriggerDagRunOperator.partial(
+        task_id="aggregate_day",
+        trigger_dag_id=AGGREGATES_DAG_ID,
+        logical_date=None,
+        skip_when_already_exists=True,
+    ).expand_kwargs(runs)
 
 
 users_backfill()

@@ -75,6 +75,12 @@ def overdue(requested_at: str, timeout_seconds: float, now: datetime) -> float |
     return waited if waited > timeout_seconds else None
 
 
+def aggregation_run_id(run_id: str, day: str) -> str:
+    """The run of users_daily_aggregates a users_backfill run makes for one of its days: the same for every
+    try and clear of that run, so it is made once."""
+    return f"backfill__{run_id}__{day}"
+
+
 def batch_id(seed: str, day: str) -> str:
     """Ingestion's deterministic batch id for one backfill day (backfillBatchId in libs/ingestion-core)."""
     return f"backfill-{seed}-{day}"

@@ -136,7 +136,11 @@ def unpaused(api):
         api.set_paused(dag_id, True)
 
 
-def test_users_backfill_triggered_through_the_api_completes_its_batch(api, unpaused):
+# The run of users_daily_aggregates the backfill made for its day, which the aggregation test waits for.
+AGGREGATION_OF_THE_BACKFILL: dict[str, str] = {}
+
+
+def test_users_backfill_triggered_through_the_api_completes_its_batch_and_queues_the_days_aggregation(api, unpaused):
     conf = {"from": BACKFILL_DAY, "to": BACKFILL_DAY, "per_day": 20, "seed": BACKFILL_SEED}
     triggered = api.trigger("users_backfill", conf, logical_date=None)
     assert triggered is not None
@@ -147,11 +151,17 @@ def test_users_backfill_triggered_through_the_api_completes_its_batch(api, unpau
     print(f"users_backfill: {run['state']} in {time.monotonic() - started:.0f}s (trigger → success)")
     assert run["run_type"] == "manual" and run["conf"]["seed"] == BACKFILL_SEED
     assert {(ti["task_id"], ti["state"]) for ti in api.task_instances("users_backfill", run_id)} == {
-        ("plan_days", "success"), ("request_day", "success"), ("wait_for_batch", "success")}
+        ("plan_days", "success"), ("request_day", "success"), ("wait_for_batch", "success"),
+        ("aggregation_runs", "success"), ("aggregate_day", "success")}
 
     report = batch_counts(f"backfill-{BACKFILL_SEED}-{BACKFILL_DAY}")
     assert (report["expected"], report["ingested"], report["persisted"], report["deadLettered"], report["complete"]) == (
         20, 20, 20, 0, True), report
+
+    # The day it backfilled is queued for aggregation again (the aggregation DAG is paused, so it waits).
+    made = api.run("users_daily_aggregates", f"backfill__{run_id}__{BACKFILL_DAY}")
+    assert (made["run_type"], made["conf"], made["logical_date"]) == ("operator_triggered", {"day": BACKFILL_DAY}, None), made
+    AGGREGATION_OF_THE_BACKFILL["run_id"] = made["dag_run_id"]
 
 
 def test_users_backfill_cleared_after_success_finds_its_backfill_and_succeeds_without_producing_again(api, unpaused):
@@ -161,7 +171,8 @@ def test_users_backfill_cleared_after_success_finds_its_backfill_and_succeeds_wi
     produces nobody again."""
     day = "2026-11-20"
     seed = f"{BACKFILL_SEED}-clear"
-    triggered = api.trigger("users_backfill", {"from": day, "to": day, "per_day": 20, "seed": seed}, logical_date=None)
+    conf = {"from": day, "to": day, "per_day": 20, "seed": seed, "aggregate": False}
+    triggered = api.trigger("users_backfill", conf, logical_date=None)
     assert triggered is not None
     run_id = triggered["dag_run_id"]
     unpaused("users_backfill")
@@ -246,10 +257,10 @@ def test_users_daily_aggregates_aggregates_the_day_that_ended_today_a_backfilled
         assert datetime.fromisoformat(dag[field].replace("Z", "+00:00")) == run_after - timedelta(days=1), dag
     assert datetime.fromisoformat(dag["next_dagrun_data_interval_end"].replace("Z", "+00:00")) == run_after, dag
 
-    # All queue at once (one run at a time): today, the day the backfill stamped its people on, and a day
-    # nobody can be on.
+    # All queue at once (one run at a time): the backfill's own run of the day it stamped its people on, today
+    # and a day nobody can be on.
+    backfill_run = api.run(dag_id, AGGREGATION_OF_THE_BACKFILL["run_id"])
     today_run = api.trigger(dag_id, {"day": TODAY.date().isoformat()}, logical_date=None)
-    backfill_run = api.trigger(dag_id, {"day": BACKFILL_DAY}, logical_date=None)
     quiet_run = api.trigger(dag_id, {"day": QUIET_DAY}, logical_date=None)
     assert today_run is not None and backfill_run is not None and quiet_run is not None
     unpaused(dag_id)
@@ -265,7 +276,7 @@ def test_users_daily_aggregates_aggregates_the_day_that_ended_today_a_backfilled
         assert f"→ {run_after.strftime('%Y-%m-%dT00:00:00.000Z')}: settled" in said, said
 
     started = time.monotonic()
-    for run in (today_run, backfill_run, quiet_run):
+    for run in (backfill_run, today_run, quiet_run):
         api.wait(dag_id, run["dag_run_id"], timeout=1800)
     print(f"users_daily_aggregates: three runs in {time.monotonic() - started:.0f}s")
 

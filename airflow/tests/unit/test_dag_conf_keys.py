@@ -81,7 +81,7 @@ def render_aggregate_day(dags, conf: Any, logical_date: datetime | None = LOGICA
     return task.application_args
 
 
-BACKFILL_PARAMS = '"from", "to", "per_day", "seed", "source", "max_dead_letter_ratio"'
+BACKFILL_PARAMS = '"from", "to", "per_day", "seed", "source", "max_dead_letter_ratio", "aggregate"'
 
 
 def test_the_trigger_takes_a_key_no_param_declares_so_the_first_task_must_refuse_it(dags):
@@ -181,7 +181,7 @@ def test_user_automation_with_declared_keys_or_a_scheduled_runs_conf_plans_its_p
 # A value each declared param takes, and the params a run cannot do without.
 VALID = {
     "users_backfill": {"from": "2026-11-01", "to": "2026-11-03", "per_day": 7, "seed": "s", "source": "synthetic",
-                       "max_dead_letter_ratio": 0.5},
+                       "max_dead_letter_ratio": 0.5, "aggregate": False},
     "users_daily_aggregates": {"day": "2026-11-25"},
     "user_automation": {"count": 30, "page_size": 10, "seed": "s", "nat": "gb", "randomuser_conn_id": "c"},
 }

@@ -3,7 +3,7 @@ DAG has the shape the runbook relies on: tasks, dependencies, schedule, retries 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -104,7 +104,14 @@ class TestUsersBackfill:
         return bag.dags["users_backfill"]
 
     def test_tasks_and_dependencies(self, dag):
-        assert _deps(dag) == {"plan_days": ["request_day"], "request_day": ["wait_for_batch"], "wait_for_batch": []}
+        # The days are aggregated again only once every day's batch settled.
+        assert _deps(dag) == {
+            "plan_days": ["aggregation_runs", "request_day"],
+            "request_day": ["wait_for_batch"],
+            "wait_for_batch": ["aggregation_runs"],
+            "aggregation_runs": ["aggregate_day"],
+            "aggregate_day": [],
+        }
 
     def test_one_request_and_one_sensor_per_day(self, dag):
         from airflow.sdk.definitions.mappedoperator import MappedOperator
@@ -127,7 +134,7 @@ class TestUsersBackfill:
             assert t.retry_delay == timedelta(seconds=10)
 
     def test_typed_params(self, dag):
-        assert set(dag.params.keys()) == {"from", "to", "per_day", "seed", "source", "max_dead_letter_ratio"}
+        assert set(dag.params.keys()) == {"from", "to", "per_day", "seed", "source", "max_dead_letter_ratio", "aggregate"}
         for day in ("from", "to"):
             assert _param_schema(dag, day) == {"type": "string", "format": "date", "title": mock.ANY}
             assert not dag.params.get_param(day).has_value, "no default day: a backfill names its range"
@@ -136,6 +143,27 @@ class TestUsersBackfill:
         assert _param_schema(dag, "source")["enum"] == ["synthetic"]
         ratio = _param_schema(dag, "max_dead_letter_ratio")
         assert (ratio["type"], ratio["minimum"], ratio["maximum"]) == ("number", 0, 1)
+        assert _param_schema(dag, "aggregate")["type"] == "boolean" and _default(dag, "aggregate") is True
+
+    def test_the_backfilled_days_that_ended_are_aggregated_again_once_each(self, dag):
+        from types import SimpleNamespace
+
+        from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+        trigger = dag.get_task("aggregate_day")
+        assert isinstance(trigger, MappedOperator) and trigger.operator_class.__name__ == "TriggerDagRunOperator"
+        assert trigger.partial_kwargs["trigger_dag_id"] == "users_daily_aggregates"
+        # Made once per run and day: a retry or a clear finds the run it made.
+        assert trigger.partial_kwargs["skip_when_already_exists"] is True
+        assert trigger.partial_kwargs["logical_date"] is None
+        runs = dag.get_task("aggregation_runs").python_callable
+        today = datetime.now(UTC).date()
+        planned = [{"day": (today - timedelta(days=n)).isoformat()} for n in (2, 1, 0)]
+        made = runs(planned, params={"aggregate": True}, dag_run=SimpleNamespace(run_id="manual__r1"))
+        assert made == [
+            {"trigger_run_id": f"backfill__manual__r1__{p['day']}", "conf": {"day": p["day"]}} for p in planned[:2]
+        ]
+        assert runs(planned, params={"aggregate": False}, dag_run=SimpleNamespace(run_id="manual__r1")) == []
 
     @pytest.mark.parametrize("start,end", [("2026-11-03", "2026-11-01"), ("2025-01-01", "2026-01-05")])
     def test_a_range_plan_days_refuses_fails_at_once_without_retries(self, dag, start, end):
