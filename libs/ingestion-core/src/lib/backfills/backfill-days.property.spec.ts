@@ -147,6 +147,27 @@ describe('POST /v1/backfills and enrichment', () => {
     );
   }, 120_000);
 
+  it('keeps a large batch of the request’s own day on that day when it is asked for just before midnight', async () => {
+    const { outcome, events } = await backfill(
+      { from: '2026-12-02', to: '2026-12-02', perDay: 20_000, seed: 'midnight' },
+      Date.parse('2026-12-02T23:59:59.990Z'),
+    );
+    expect(outcome.status).toBe(202);
+    expect(events).toHaveLength(20_000);
+    expect(events.filter((e) => !e.producedAt.startsWith('2026-12-02'))).toEqual([]);
+    expect(refusedByEnrichment(events)).toEqual([]);
+  }, 60_000);
+
+  it('makes the same people for the same seed and past day whatever the batch size', async () => {
+    const at = Date.parse('2026-12-02T10:00:00.000Z');
+    const small = await backfill({ from: '2026-11-01', to: '2026-11-01', perDay: 3, seed: 'sizes' }, at);
+    const large = await backfill(
+      { from: '2026-11-01', to: '2026-11-01', perDay: 1500, seed: 'sizes' },
+      at + 5000,
+    );
+    expect(large.events.slice(0, 3).map((e) => e.payload)).toEqual(small.events.map((e) => e.payload));
+  }, 60_000);
+
   it('takes the first day of 1970, whose oldest people were born 77 years before it', async () => {
     const { outcome, events } = await backfill({ from: '1970-01-01', to: '1970-01-01', perDay: 50 }, at0259);
     expect(outcome.status).toBe(202);

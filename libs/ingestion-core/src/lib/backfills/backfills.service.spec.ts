@@ -307,11 +307,22 @@ describe('BackfillsService', () => {
     expect(backfillEventTime(later, '2026-11-29', 100_000, 7)).toBe(
       backfillEventTime(at, '2026-11-29', 100_000, 7),
     );
-    // The day of the request has not ended: from the request on, one µs each.
+    // The day of the request has not ended: from the request on, one µs each…
     expect(backfillEventTime(at, '2026-11-30', 10, 9)).toBe(1_796_032_800_000_009n);
-    // Registrations end where the day's events start.
-    expect(backfillRegisteredBy(at, '2026-11-29', 100_000).toISOString()).toBe('2026-11-29T23:59:59.900Z');
+    // …unless that would spill past midnight: then the day's last perDay µs, as a past day's.
+    const late = new Date('2026-11-30T23:59:59.990Z');
+    expect(formatEventTime(backfillEventTime(late, '2026-11-30', 20_000, 0))).toBe(
+      '2026-11-30T23:59:59.980000Z',
+    );
+    expect(formatEventTime(backfillEventTime(late, '2026-11-30', 20_000, 19_999))).toBe(
+      '2026-11-30T23:59:59.999999Z',
+    );
+    // A past day's registrations end 100 ms before the day does, however many people the batch has; the
+    // request's own day's at the batch's first event.
+    for (const perDay of [1, 1200, 100_000])
+      expect(backfillRegisteredBy(at, '2026-11-29', perDay).toISOString()).toBe('2026-11-29T23:59:59.900Z');
     expect(backfillRegisteredBy(at, '2026-11-30', 10)).toEqual(at);
+    expect(backfillRegisteredBy(late, '2026-11-30', 20_000).toISOString()).toBe('2026-11-30T23:59:59.980Z');
     expect(backfillEventTimes(at, { from: '2026-11-28', to: '2026-11-30', perDay: 3 })).toEqual({
       first: '2026-11-28T23:59:59.999997Z',
       last: '2026-11-30T10:00:00.000002Z',

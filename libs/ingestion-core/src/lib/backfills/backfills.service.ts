@@ -27,6 +27,8 @@ import {
 import { z } from 'zod';
 
 const isoDay = z.iso.date();
+/** The most people a backfill makes per day: at one µs each, a past day's take at most its last 100 ms. */
+export const BACKFILL_MAX_PER_DAY = 100_000;
 const BACKFILL_ID = z.uuid();
 const bothDays = (r: { from: string; to: string }) =>
   isoDay.safeParse(r.from).success && isoDay.safeParse(r.to).success;
@@ -36,7 +38,7 @@ const BackfillFields = z
   .strictObject({
     from: isoDay,
     to: isoDay,
-    perDay: z.number().int().min(1).max(100_000),
+    perDay: z.number().int().min(1).max(BACKFILL_MAX_PER_DAY),
     seed: Seed.default('sparkflow'),
     source: z.enum(['synthetic']).default('synthetic'),
   })
@@ -188,8 +190,9 @@ const dayEndMicros = (day: string) => BigInt(Date.parse(`${day}T00:00:00.000Z`))
  *   order. The events land on the day they stand for, after every registration of it (`backfillRegisteredBy`),
  *   so a backfill of last month is counted on last month's days, and a person already seen since keeps their
  *   newer version.
- * - **The day it was requested on**, which has not ended: the request's time plus the person's place, one µs
- *   each. That day's people register no later than the request.
+ * - **The day it was requested on**, which has not ended: from the request's time on, one µs each, or from
+ *   `perDay` µs before the day's end when the request came later than that, so that none spills into the next
+ *   day. That day's people register no later than their first event.
  *
  * It never comes from the clock at production: a chunk produced again after a crash must be written at the
  * same time as the first time, or it would be written over a push of the same person made since, or into the
@@ -199,15 +202,22 @@ const dayEndMicros = (day: string) => BigInt(Date.parse(`${day}T00:00:00.000Z`))
 export function backfillEventTime(requestedAt: Date, day: string, perDay: number, index: number): bigint {
   const end = dayEndMicros(day);
   const requested = BigInt(requestedAt.getTime()) * 1000n;
-  return end <= requested ? end - BigInt(perDay) + BigInt(index) : requested + BigInt(index);
+  const last = end - BigInt(perDay);
+  return (end <= requested || last < requested ? last : requested) + BigInt(index);
 }
 
 /**
- * The latest registration a backfill's people of `day` may have: the batch's first event time (whole ms,
- * rounded down), so no person registers after their event, which enrichment refuses.
+ * The latest registration a backfill's people of `day` may have, so that none registers after their event,
+ * which enrichment refuses. A past day's: 100 ms before its end (before the last BACKFILL_MAX_PER_DAY µs, where
+ * its events are), whatever `perDay` is, so the same seed and day make the same people in any backfill. The
+ * request's own day's: the batch's first event time (whole ms, rounded down), at the latest the request.
  */
-export const backfillRegisteredBy = (requestedAt: Date, day: string, perDay: number) =>
-  new Date(Number(backfillEventTime(requestedAt, day, perDay, 0) / 1000n));
+export function backfillRegisteredBy(requestedAt: Date, day: string, perDay: number): Date {
+  const end = dayEndMicros(day);
+  if (end <= BigInt(requestedAt.getTime()) * 1000n)
+    return new Date(Number((end - BigInt(BACKFILL_MAX_PER_DAY)) / 1000n));
+  return new Date(Number(backfillEventTime(requestedAt, day, perDay, 0) / 1000n));
+}
 
 /** The first and the last event time of a backfill's people, ISO with microseconds. */
 export function backfillEventTimes(

@@ -137,7 +137,8 @@ function generateUser(
   // Both instants are drawn whether or not `day` is set, so `day` moves dates and nothing else.
   const dob = reference - r.int(AGE_MS.youngest, AGE_MS.oldest);
   const registeredOffset = r.int(0, Math.floor(20 * YEAR_MS));
-  // A whole day for a window keeps the registrations of days that are over as they always were.
+  // The same window always gives the same registrations; a backfill of a day that is over passes the same
+  // `registeredBy` whatever its size (`backfillRegisteredBy`), so its people do not depend on it.
   const registered = day === undefined ? reference - registeredOffset : day + (registeredOffset % window);
 
   const phone = r.fill(profile.phone);
