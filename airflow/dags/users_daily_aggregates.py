@@ -154,6 +154,7 @@ def users_daily_aggregates():
             window_end=end,
             now=datetime.now(UTC),
             timeout_seconds=SETTLE_TIMEOUT_SECONDS,
+            waiting_since=dag_run.start_date,
         )
         print(state.message)
         if state.verdict == "fail":

@@ -126,12 +126,15 @@ def judge_settlement(
     window_end: datetime,
     now: datetime,
     timeout_seconds: float,
+    waiting_since: datetime | None = None,
 ) -> Settlement:
     """What one poke decides: done once the audit says the window is settled and no backfill that may still
     produce events of the window is running (`backfills`, already `backfills_in_window`); wait while either is
     not so (or the audit or ingestion cannot be asked, or ingestion's list was cut short: `unlisted`,
-    from `unlisted_backfills`) and less than `timeout_seconds` have passed since the
-    window ended; past that, fail saying what is still pending, or which service did not answer and why."""
+    from `unlisted_backfills`) and less than `timeout_seconds` have passed since the window ended, or since
+    `waiting_since` (the run's start) when that is later: a past day can still be receiving events, a backfill
+    of it among them (ADR 25), so a run of it gets as long as the run of a day that just ended. Past that, fail
+    saying what is still pending, or which service did not answer and why."""
     blockers = []
     if report is None:
         blockers.append(f"the audit did not answer: {audit_error}")
@@ -146,11 +149,13 @@ def judge_settlement(
     if not blockers:
         return Settlement("done", f"{what_is_pending(report or {})}; no backfill producing events of it is running")
     state = "; ".join(blockers)
-    waited = (now - window_end).total_seconds()
+    since = max(window_end, waiting_since) if waiting_since is not None else window_end
+    waited = (now - since).total_seconds()
     if waited > timeout_seconds:
+        after = iso(window_end) if since == window_end else f"the run started at {iso(since)}"
         return Settlement(
             "fail",
-            f"{state}; still so {waited:.0f} s after {iso(window_end)}, over the {timeout_seconds:.0f} s allowed "
+            f"{state}; still so {waited:.0f} s after {after}, over the {timeout_seconds:.0f} s allowed "
             "(SPARKFLOW_SETTLE_TIMEOUT_SECONDS): the day is not aggregated with events missing",
         )
     return Settlement("wait", state)

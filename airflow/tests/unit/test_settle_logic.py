@@ -18,11 +18,13 @@ from sparkflow_airflow.settle import (
 DAY_END = datetime(2026, 12, 4, tzinfo=UTC)
 
 
-def judge(report, *, audit_error, window_end, now, timeout_seconds, backfills=(), ingestion_error=None, unlisted=None):
+def judge(report, *, audit_error, window_end, now, timeout_seconds, backfills=(), ingestion_error=None, unlisted=None,
+          waiting_since=None):
     """judge_settlement with no backfill running, unless one is given."""
     running = None if backfills is None else list(backfills)
     return judge_settlement(report, audit_error=audit_error, backfills=running, ingestion_error=ingestion_error,
-                            unlisted=unlisted, window_end=window_end, now=now, timeout_seconds=timeout_seconds)
+                            unlisted=unlisted, window_end=window_end, now=now, timeout_seconds=timeout_seconds,
+                            waiting_since=waiting_since)
 HOUR = 3600.0
 
 
@@ -227,3 +229,20 @@ def test_a_cancelled_backfill_finishing_its_last_chunk_is_named_so():
     assert ("bf-cut (requested 2026-12-03T23:59:30.000Z, events 2026-12-03T23:59:30.000Z → 2026-12-03T23:59:30.000Z, "
             "1500 of 4000 produced, cancelled, finishing its last chunk)") \
         in said.message
+
+
+def test_a_run_started_after_its_window_ended_is_bounded_from_its_start():
+    """A past day can still be receiving events (a backfill of it, ADR 25): its run waits as long as the run of
+    a day that just ended would, counted from when it started."""
+    started = DAY_END + timedelta(days=10)
+    soon = judge(PENDING, audit_error=None, window_end=DAY_END, now=started + timedelta(minutes=5),
+                 timeout_seconds=2 * HOUR, waiting_since=started)
+    assert soon.verdict == "wait"
+    late = judge(PENDING, audit_error=None, window_end=DAY_END, now=started + timedelta(hours=3),
+                 timeout_seconds=2 * HOUR, waiting_since=started)
+    assert late.verdict == "fail"
+    assert "still so 10800 s after the run started at 2026-12-14T00:00:00.000Z" in late.message
+    # A run that started before its window ended (a scheduled one) is still bounded from the window's end.
+    early = judge(PENDING, audit_error=None, window_end=DAY_END, now=DAY_END + timedelta(hours=3),
+                  timeout_seconds=2 * HOUR, waiting_since=DAY_END - timedelta(hours=1))
+    assert early.verdict == "fail" and f"after {DAY_END.strftime('%Y-%m-%dT%H:%M:%S.000Z')}," in early.message
