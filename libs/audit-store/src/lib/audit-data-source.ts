@@ -8,6 +8,7 @@ import { BatchesNotYetComplete1796428800000 } from './migrations/1796428800000-b
 import { BatchIdsAsStored1796515200000 } from './migrations/1796515200000-batch-ids-as-stored';
 import { BrokerAppendTimes1796601600000 } from './migrations/1796601600000-broker-append-times';
 import { RawEventsByEventTime1796774400000 } from './migrations/1796774400000-raw-events-by-event-time';
+import { TerminalRowsByAppendTime1796860800000 } from './migrations/1796860800000-terminal-rows-by-append-time';
 
 export interface PostgresSettings {
   host: string;
@@ -35,6 +36,7 @@ export const AUDIT_MIGRATIONS = [
   BatchIdsAsStored1796515200000,
   BrokerAppendTimes1796601600000,
   RawEventsByEventTime1796774400000,
+  TerminalRowsByAppendTime1796860800000,
 ];
 
 /**

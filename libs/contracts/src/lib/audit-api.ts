@@ -249,3 +249,40 @@ export interface SettledReport {
   /** When the audit answered: a window whose `to` is later has not ended and is never settled. */
   checkedAt: string;
 }
+
+/**
+ * `GET /v1/events/late-days?from=&to=`: an interval of broker append times, read with SettledQuery's rules
+ * (both required, `from` before `to`, at most SETTLED_WINDOW_MAX_DAYS apart, millisecond instants).
+ */
+export const LateDaysQuery = SettledQuery;
+export type LateDaysQuery = z.infer<typeof LateDaysQuery>;
+
+/** One event day of the terminal rows appended in a late-days interval. */
+export interface LateDay {
+  /** The UTC day (`YYYY-MM-DD`) of the events' event time. */
+  day: string;
+  /** Terminal rows (persisted, dead-lettered) of that day appended in the interval. */
+  events: number;
+  /** The latest broker append time among them. */
+  lastAppendedAt: string;
+}
+
+/**
+ * `GET /v1/events/late-days`: the event days of the persisted and dead-lettered records the broker appended in
+ * [from, to), so a day aggregated before they arrived can be aggregated again. `complete` is true exactly when
+ * the interval has ended (`to` ≤ `checkedAt`) and the audit's consumer has read every users.persisted and
+ * users.dlq record appended before `to` (`behind` 0): until then a later answer may add days or events.
+ */
+export interface LateDaysReport {
+  from: string;
+  to: string;
+  complete: boolean;
+  /**
+   * users.persisted and users.dlq records the broker appended before `to` that the audit's consumer group has
+   * not committed yet, summed over both topics' partitions.
+   */
+  behind: number;
+  /** Ascending by day. */
+  days: LateDay[];
+  checkedAt: string;
+}

@@ -4,6 +4,7 @@ import {
   type BatchListCursor,
   type BatchSummary,
   type BatchTiming,
+  type LateDay,
   type PendingEvent,
 } from '@sparkflow/contracts';
 import { isBatchComplete } from '../batches/batch-complete';
@@ -166,6 +167,28 @@ const PENDING_IN_WINDOW = `
   SELECT (SELECT count(*)::int FROM pending) AS pending, o.event_id, o.batch_id, o.produced_at
   FROM (SELECT 1) one
   LEFT JOIN LATERAL (SELECT * FROM pending ORDER BY produced_at, event_id LIMIT 1) o ON true`;
+
+/**
+ * The terminal rows (users.persisted, users.dlq) the broker appended in [$1, $2), by the UTC day of their
+ * event's event time. A terminal row's own `produced_at` is not it: an ack is stamped when persistence wrote
+ * it, a dead letter when it failed (a backfill of a past day is acknowledged today). The event time is the
+ * event's enriched row's `produced_at` (the version persistence wrote or gave up on, which a corrected replay
+ * restamps), else its raw row's; each is looked up by primary key. The BRIN index on `appended_at`
+ * (`TerminalRowsByAppendTime1796860800000`) reads the interval's blocks only. Rows with no `appended_at`
+ * (recorded before the audit kept broker times) or no event time known are left out.
+ */
+const TERMINAL_DAYS_APPENDED_IN = `
+  SELECT to_char(day, 'YYYY-MM-DD') AS day, count(*)::int AS events, max(appended_at) AS last_appended_at
+  FROM (
+    SELECT (coalesce(e.produced_at, r.produced_at) AT TIME ZONE 'UTC')::date AS day, t.appended_at
+    FROM audit_events t
+    LEFT JOIN audit_events e ON e.event_id = t.event_id AND e.topic = 'users.enriched'
+    LEFT JOIN audit_events r ON r.event_id = t.event_id AND r.topic = 'users.raw'
+    WHERE t.topic IN ('users.persisted', 'users.dlq') AND t.appended_at >= $1 AND t.appended_at < $2
+  ) terminal
+  WHERE day IS NOT NULL
+  GROUP BY day
+  ORDER BY day`;
 
 const STAGE_ORDER: Record<AuditOutcome, number> = {
   ingested: 0,
@@ -368,6 +391,19 @@ export class AuditEventsRepository {
         ? { eventId: row.event_id, batchId: row.batch_id, producedAt: row.produced_at.toISOString() }
         : null;
     return { pending: row.pending, oldest };
+  }
+
+  /** The event days of the terminal rows appended in [from, to), ascending (`TERMINAL_DAYS_APPENDED_IN`). */
+  async terminalDaysAppendedIn(from: Date, to: Date): Promise<LateDay[]> {
+    const rows: { day: string; events: number; last_appended_at: Date }[] = await this.ds.query(
+      TERMINAL_DAYS_APPENDED_IN,
+      [from.toISOString(), to.toISOString()],
+    );
+    return rows.map((r) => ({
+      day: r.day,
+      events: r.events,
+      lastAppendedAt: r.last_appended_at.toISOString(),
+    }));
   }
 
   /**
