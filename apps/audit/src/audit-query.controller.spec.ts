@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import {
   AuditQueriesUseCase,
+  LateDaysUseCase,
   ListBatchesUseCase,
   SettledUseCase,
   type AuditEventEntity,
@@ -37,6 +38,13 @@ describe('audit query API', () => {
     windows: [] as [string, string][],
     behindAt: [] as number[],
   };
+  /** What the late-days check's fakes answer, and what they were asked. */
+  const lateState = {
+    behind: 0,
+    intervals: [] as [string, string][],
+    behindAt: [] as number[],
+  };
+  const lateDay = { day: '2026-11-30', events: 2, lastAppendedAt: '2026-12-04T00:10:00.123Z' };
   /** The audit's clock for the settled check. */
   const settledNow = new Date('2026-12-04T00:30:00.000Z');
 
@@ -119,6 +127,22 @@ describe('audit query API', () => {
             () => settledNow,
           ),
         },
+        {
+          provide: LateDaysUseCase,
+          useValue: new LateDaysUseCase(
+            {
+              terminalDaysAppendedIn: async (from: Date, to: Date) => {
+                lateState.intervals.push([from.toISOString(), to.toISOString()]);
+                return [lateDay];
+              },
+            },
+            async (beforeMs) => {
+              lateState.behindAt.push(beforeMs);
+              return lateState.behind;
+            },
+            () => settledNow,
+          ),
+        },
         { provide: API_KEYS, useValue: ['dev-audit-key'] },
         { provide: READINESS_CHECKS, useValue: {} },
         ApiKeyGuard,
@@ -138,6 +162,7 @@ describe('audit query API', () => {
     `/v1/events/${eventId}`,
     `/v1/users/${userId}/history`,
     settledDay,
+    '/v1/events/late-days?from=2026-12-04T00:00:00Z&to=2026-12-04T00:30:00Z',
   ];
 
   const getSettled = async (query: string) => {
@@ -230,6 +255,83 @@ describe('audit query API', () => {
     ).toBe(200);
     // A month is the longest window answered.
     expect((await getSettled('?from=2026-11-02T00:00:00Z&to=2026-12-03T00:00:00Z')).status).toBe(200);
+  });
+
+  const getLateDays = async (query: string) => {
+    const res = await fetch(`${base}/v1/events/late-days${query}`, {
+      headers: { 'x-api-key': 'dev-audit-key' },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('answers the late days of an interval, complete once it has ended and the consumer read it to its end', async () => {
+    Object.assign(lateState, { behind: 0, intervals: [], behindAt: [] });
+    expect(await getLateDays('?from=2026-12-04T00:00:00Z&to=2026-12-04T01:30:00%2B01:00')).toEqual({
+      status: 200,
+      body: {
+        from: '2026-12-04T00:00:00.000Z',
+        to: '2026-12-04T00:30:00.000Z',
+        complete: true,
+        behind: 0,
+        days: [lateDay],
+        checkedAt: '2026-12-04T00:30:00.000Z',
+      },
+    });
+    expect(lateState.intervals).toEqual([['2026-12-04T00:00:00.000Z', '2026-12-04T00:30:00.000Z']]);
+    expect(lateState.behindAt).toEqual([Date.parse('2026-12-04T00:30:00Z')]);
+    Object.assign(lateState, { behind: 4 });
+    expect(await getLateDays('?from=2026-12-04T00:00:00Z&to=2026-12-04T00:30:00Z')).toMatchObject({
+      status: 200,
+      body: { complete: false, behind: 4, days: [lateDay] },
+    });
+    Object.assign(lateState, { behind: 0 });
+    // The audit's clock reads 00:30: an interval ending at 00:30:00.001 has not ended.
+    expect(await getLateDays('?from=2026-12-04T00:00:00Z&to=2026-12-04T00:30:00.001Z')).toMatchObject({
+      status: 200,
+      body: { complete: false, behind: 0 },
+    });
+  });
+
+  it('answers a bad or missing late-days parameter with 400 naming it, before anything is read', async () => {
+    Object.assign(lateState, { intervals: [], behindAt: [] });
+    const hour = { from: '2026-12-03T23:00:00Z', to: '2026-12-04T00:00:00Z' };
+    const cases: [string, string[]][] = [
+      ['', ['from', 'to']],
+      [`?from=${hour.from}`, ['to']],
+      [`?to=${hour.to}`, ['from']],
+      [`?from=2026-12-03&to=${hour.to}`, ['from']],
+      [`?from=2026-12-03T23:00:00&to=${hour.to}`, ['from']],
+      [`?from=${hour.from}&to=now`, ['to']],
+      [`?from=${hour.from}&to=${hour.from}`, ['to']],
+      [`?from=${hour.to}&to=${hour.from}`, ['to']],
+      [`?from=2026-11-01T00:00:00Z&to=2026-12-02T00:00:01Z`, ['to']],
+      [`?from=1969-12-31T23:59:59.999Z&to=${hour.to}`, ['from']],
+      [`?from=9999-12-31T23:00:00Z&to=9999-12-31T23:30:00-01:00`, ['to']],
+      [`?from=${hour.from}&to=${hour.to}&day=2026-12-03`, ['day']],
+      [`?from=${hour.from}&to=${hour.to}&to=${hour.to}`, ['to']],
+      [`?from[a]=1&to=${hour.to}`, ['from']],
+      [`?from=${hour.from}&to=2026-12-04T00:00:00.0001Z`, ['to']],
+    ];
+    for (const [query, paths] of cases) {
+      const { status, body } = await getLateDays(query);
+      const reasons = body['reasons'] as { path: string }[] | undefined;
+      expect([query, status, body['code'], reasons?.map((r) => r.path)]).toEqual([
+        query,
+        400,
+        'SCHEMA_INVALID',
+        paths,
+      ]);
+    }
+    expect(lateState).toMatchObject({ intervals: [], behindAt: [] });
+    expect((await getLateDays(`?from=${hour.from}&to=${hour.to}&day=x`)).body['reasons']).toEqual([
+      {
+        code: 'SCHEMA_INVALID',
+        message: 'is not a parameter of GET /v1/events/late-days (it reads from, to)',
+        path: 'day',
+      },
+    ]);
+    // A month is the longest interval answered.
+    expect((await getLateDays('?from=2026-11-02T00:00:00Z&to=2026-12-03T00:00:00Z')).status).toBe(200);
   });
 
   it("answers a person's history as the contract's AuditTrailEvent list", async () => {

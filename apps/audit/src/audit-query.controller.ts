@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import {
   AuditQueriesUseCase,
+  LateDaysUseCase,
   ListBatchesUseCase,
   SettledUseCase,
   badPathParameter,
@@ -12,6 +13,7 @@ import {
   type BatchList,
   type BatchReport,
   type EventLineage,
+  type LateDaysReport,
   type SettledReport,
   type UserHistory,
   UserHistoryQuery,
@@ -23,7 +25,7 @@ import { ApiKeyGuard } from '@sparkflow/service-kit';
  * Lineage and batch reports name people and their events: every route needs an `x-api-key` (health and
  * /metrics stay open). A query parameter a route does not read, or reads in another shape, is a 400 naming
  * it: the batch list reads `since`, `incomplete`, `limit` and `cursor`, a person's history `limit`, the
- * settled check `from` and `to`, the other routes none. A bad path parameter
+ * settled and late-days checks `from` and `to`, the other routes none. A bad path parameter
  * is a 400 naming it, and an event, batch or person the audit has not seen a 404 `NOT_FOUND` naming it,
  * both `{statusCode, code, message, reasons}`.
  */
@@ -34,6 +36,7 @@ export class AuditQueryController {
     private readonly queries: AuditQueriesUseCase,
     private readonly listBatches: ListBatchesUseCase,
     private readonly settled: SettledUseCase,
+    private readonly lateDays: LateDaysUseCase,
   ) {}
 
   /** Batches registered since `since` (default: the last 24 hours), newest first; `incomplete=true` for those in flight. */
@@ -49,6 +52,16 @@ export class AuditQueryController {
   @Get('events/settled')
   eventsSettled(@Query() query: Record<string, unknown>): Promise<SettledReport> {
     return this.settled.execute(query);
+  }
+
+  /**
+   * The event days of the persisted and dead-lettered records the broker appended in [from, to), and whether
+   * the audit has read all of them, so a day aggregated before they arrived is aggregated again. Declared
+   * before `events/:eventId`, as `events/settled` is.
+   */
+  @Get('events/late-days')
+  eventsLateDays(@Query() query: Record<string, unknown>): Promise<LateDaysReport> {
+    return this.lateDays.execute(query);
   }
 
   /** The event's path across topics: ingested → enriched → persisted, or → dead-lettered with reasons. */

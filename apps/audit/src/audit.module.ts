@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import {
   AuditEventsRepository,
   AuditQueriesUseCase,
+  LateDaysUseCase,
   ListBatchesUseCase,
   RecordEventsUseCase,
   SettledUseCase,
@@ -61,6 +62,20 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
       // The audit's own consumer group on users.raw: what it has not read, it cannot count as pending.
       useFactory: (r: AuditEventsRepository, k: Kafka, c: AuditConfig) =>
         new SettledUseCase(r, (beforeMs) => groupBehindAt(k, c.AUDIT_GROUP_ID, TOPICS.usersRaw, beforeMs)),
+    },
+    {
+      provide: LateDaysUseCase,
+      inject: [AuditEventsRepository, KAFKA, AUDIT_CONFIG],
+      // The audit's own consumer group on both terminal topics: what it has not read, it cannot list.
+      useFactory: (r: AuditEventsRepository, k: Kafka, c: AuditConfig) =>
+        new LateDaysUseCase(r, async (beforeMs) => {
+          const behind = await Promise.all(
+            [TOPICS.usersPersisted, TOPICS.usersDlq].map((topic) =>
+              groupBehindAt(k, c.AUDIT_GROUP_ID, topic, beforeMs),
+            ),
+          );
+          return behind.reduce((a, b) => a + b, 0);
+        }),
     },
     {
       provide: RecordEventsUseCase,
