@@ -184,12 +184,16 @@ class AuditClient:
     def settled(self, start: str, end: str) -> dict[str, Any]:
         """Whether every event with an event time in [start, end) (ISO date-times) is persisted or
         dead-lettered, and what is not yet (`GET /v1/events/settled`, ADR 23)."""
+        return self._window("/v1/events/settled", start, end)
+
+    def late_days(self, start: str, end: str) -> dict[str, Any]:
+        """The days whose events were persisted or dead-lettered with a broker append time in [start, end), and
+        whether the audit has read every such record appended before `end` (`GET /v1/events/late-days`)."""
+        return self._window("/v1/events/late-days", start, end)
+
+    def _window(self, path: str, start: str, end: str) -> dict[str, Any]:
         res = _run(
-            "GET",
-            self.conn_id,
-            "/v1/events/settled",
-            data={"from": start, "to": end},
-            extra_options={**_TIMEOUT, "check_response": False},
+            "GET", self.conn_id, path, data={"from": start, "to": end}, extra_options={**_TIMEOUT, "check_response": False}
         )
         _raise_for_status(res, self.conn_id)
         return res.json()

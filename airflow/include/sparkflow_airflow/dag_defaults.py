@@ -9,7 +9,9 @@ from typing import Any, Literal
 DAILY_START = datetime(2026, 11, 1, tzinfo=UTC)
 MIDNIGHT_UTC = "0 0 * * *"
 
-Schedule = Literal["manual", "daily", "day_before"]
+HOURLY = "0 * * * *"
+
+Schedule = Literal["manual", "daily", "day_before", "hourly"]
 
 
 def timetable(schedule: Schedule):  # noqa: ANN201 - an Airflow Timetable, or None for manual DAGs
@@ -19,12 +21,16 @@ def timetable(schedule: Schedule):  # noqa: ANN201 - an Airflow Timetable, or No
     - `daily`: a run at 00:00 UTC whose logical date is that moment (Airflow 3's `@daily`: a zero-length
       data interval), for a DAG that acts on the day it runs (user_automation pulls people);
     - `day_before`: a run at 00:00 UTC on D+1 whose data interval is the day D that just ended and whose
-      logical date (`ds`) is D, for a DAG that processes a finished day (users_daily_aggregates).
+      logical date (`ds`) is D, for a DAG that processes a finished day (users_daily_aggregates);
+    - `hourly`: a run at the top of each hour whose data interval is the hour that just ended
+      (users_late_days).
     """
     if schedule == "manual":
         return None
     from airflow.sdk import CronTriggerTimetable
 
+    if schedule == "hourly":
+        return CronTriggerTimetable(HOURLY, timezone="UTC", interval=timedelta(hours=1))
     interval = timedelta(days=1) if schedule == "day_before" else timedelta()
     return CronTriggerTimetable(MIDNIGHT_UTC, timezone="UTC", interval=interval)
 

@@ -81,6 +81,12 @@ def render_aggregate_day(dags, conf: Any, logical_date: datetime | None = LOGICA
     return task.application_args
 
 
+def run_plan_window(dags, conf: Any) -> dict[str, str]:
+    dag = dags["users_late_days"]
+    task = copy.deepcopy(dag.get_task("plan_window"))
+    return task.execute(_context(dag, task, conf, None))
+
+
 BACKFILL_PARAMS = '"from", "to", "per_day", "seed", "source", "max_dead_letter_ratio", "aggregate"'
 
 
@@ -184,8 +190,10 @@ VALID = {
                        "max_dead_letter_ratio": 0.5, "aggregate": False},
     "users_daily_aggregates": {"day": "2026-11-25"},
     "user_automation": {"count": 30, "page_size": 10, "seed": "s", "nat": "gb", "randomuser_conn_id": "c"},
+    "users_late_days": {"from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00+00:00"},
 }
-REQUIRED = {"users_backfill": ["from", "to"], "users_daily_aggregates": [], "user_automation": []}
+REQUIRED = {"users_backfill": ["from", "to"], "users_daily_aggregates": [], "user_automation": [],
+            "users_late_days": []}
 
 
 def _unknown_key(rnd: random.Random, declared: list[str]) -> str:
@@ -206,6 +214,12 @@ def _as_asked(dag_id: str, conf: dict[str, Any], out: list[Any], audit: Audit) -
         return [p["per_day"] for p in out] == [per_day] * 3 and len(audit.asked) == 3
     if dag_id == "users_daily_aggregates":
         return out[-1] == (conf.get("day") or LOGICAL_DATE.date().isoformat())
+    if dag_id == "users_late_days":
+        # A manual run without `to` asks up to when it was queued; without `from`, the hour before `to`.
+        to = "2026-12-02T00:00:00.000Z" if "to" in conf else "2026-12-02T09:30:00.000Z"
+        start = "2026-12-01T00:00:00.000Z" if "from" in conf else ("2026-12-01T23:00:00.000Z" if "to" in conf else
+                                                                    "2026-12-02T08:30:00.000Z")
+        return out == {"from": start, "to": to}
     return sum(p["size"] for p in out) == conf.get("count", 500)
 
 
@@ -217,7 +231,7 @@ def test_the_first_task_refuses_exactly_the_confs_with_a_key_no_param_declares(d
     declared = list(dags[dag_id].params.keys())
     assert sorted(declared) == sorted(VALID[dag_id])
     first_task = {"users_backfill": run_plan_days, "users_daily_aggregates": render_aggregate_day,
-                  "user_automation": run_plan_pages}[dag_id]
+                  "user_automation": run_plan_pages, "users_late_days": run_plan_window}[dag_id]
     refused_runs = 0
     for seed in range(150):
         rnd = random.Random(seed)

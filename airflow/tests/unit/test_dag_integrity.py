@@ -3,13 +3,15 @@ DAG has the shape the runbook relies on: tasks, dependencies, schedule, retries 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from conftest import DAGS_DIR
 
-EXPECTED_DAGS = {"users_backfill", "users_daily_aggregates", "user_automation"}
+EXPECTED_DAGS = {"users_backfill", "users_daily_aggregates", "user_automation", "users_late_days"}
 
 
 class _ParseGuard:
@@ -383,11 +385,16 @@ class TestUsersDailyAggregates:
         assert "bf-1 (requested" in waits.xcom_value and "40 of 100 produced" in waits.xcom_value
         assert "ingestion did not answer: connection 'sparkflow_ingestion': ReadTimeout: 30 s" in down.xcom_value
 
-        # A run of a day that ended more than 2 h ago with events still pending fails at once, naming them.
+        # A run of a day that ended long ago waits as long as the run of a day that just ended: a past day can
+        # still be receiving events (a backfill of it, ADR 25)…
         answers.append(pending)
         old = (today - timedelta(days=3)).date().isoformat()
-        with pytest.raises(AirflowFailException, match=r"2 pending .* the oldest e1 of batch b1"):
-            poke(day=old, dag_run=began)
+        assert poke(day=old, dag_run=began).is_done is False
+        # …then fails, naming them, 2 h after the run started.
+        answers.append(pending)
+        long_ago = SimpleNamespace(start_date=now - timedelta(hours=3))
+        with pytest.raises(AirflowFailException, match=r"2 pending .* the oldest e1 of batch b1.*after the run started at"):
+            poke(day=old, dag_run=long_ago)
         assert asked[-1] == ((today - timedelta(days=3)).strftime("%Y-%m-%dT00:00:00.000Z"),
                              (today - timedelta(days=2)).strftime("%Y-%m-%dT00:00:00.000Z"))
 
@@ -395,6 +402,87 @@ class TestUsersDailyAggregates:
         assert dag.get_task("aggregate_day").retries == 2
         assert dag.get_task("check_rows").retries == 3
         assert all(t.retry_exponential_backoff for t in dag.tasks)
+
+
+class TestUsersLateDays:
+    @pytest.fixture
+    def dag(self, bag):
+        return bag.dags["users_late_days"]
+
+    def test_tasks_dependencies_and_schedule(self, dag):
+        from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+        assert _deps(dag) == {"plan_window": ["wait_read"], "wait_read": ["aggregation_runs"],
+                              "aggregation_runs": ["aggregate_day"], "aggregate_day": []}
+        assert _scheduled(dag).timetable.summary == "0 * * * *"
+        assert dag.catchup is False and dag.max_active_runs == 1
+        sensor = dag.get_task("wait_read")
+        assert sensor.mode == "reschedule" and sensor.timeout >= 2 * 60 * 60
+        trigger = dag.get_task("aggregate_day")
+        assert isinstance(trigger, MappedOperator) and trigger.operator_class.__name__ == "TriggerDagRunOperator"
+        assert trigger.partial_kwargs["trigger_dag_id"] == "users_daily_aggregates"
+        assert trigger.partial_kwargs["skip_when_already_exists"] is True
+
+    def test_the_run_firing_at_the_top_of_an_hour_asks_about_the_hour_that_ended(self, dag):
+        import pendulum
+        from airflow.timetables.base import DataInterval, TimeRestriction
+
+        fires_at = pendulum.datetime(2026, 12, 4, 15, 0, tz="UTC")
+        previous = DataInterval(fires_at - timedelta(hours=2), fires_at - timedelta(hours=1))
+        info = _scheduled(dag).timetable.next_dagrun_info(
+            last_automated_data_interval=previous,
+            restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=True),
+        )
+        assert (info.run_after, info.data_interval.start, info.data_interval.end) == (
+            fires_at, fires_at - timedelta(hours=1), fires_at)
+        plan = dag.get_task("plan_window").python_callable
+        run = SimpleNamespace(conf={}, run_after=fires_at)
+        assert plan(params={"from": None, "to": None}, dag_run=run, data_interval_end=info.data_interval.end,
+                    prev_data_interval_end_success=previous.end) == {
+            "from": "2026-12-04T14:00:00.000Z", "to": "2026-12-04T15:00:00.000Z"}
+
+    def test_a_manual_run_asks_its_window_and_refuses_a_bad_one_naming_it(self, dag):
+        from airflow.sdk.exceptions import AirflowFailException
+
+        plan = dag.get_task("plan_window").python_callable
+        conf = {"from": "2026-12-01T00:00:00+02:00", "to": "2026-12-02T00:00:00Z"}
+        run = SimpleNamespace(conf=conf, run_after=datetime(2026, 12, 4, 15, 7, tzinfo=UTC))
+        assert plan(params=conf, dag_run=run) == {"from": "2026-11-30T22:00:00.000Z", "to": "2026-12-02T00:00:00.000Z"}
+        for bad, said in [({"from": "2026-12-01T00:00:00"}, "`from` (2026-12-01T00:00:00) has no offset"),
+                          ({"to": "yesterday"}, "`to` (yesterday) is no ISO date-time"),
+                          ({"from": "2026-12-04T15:07:00Z"}, "is not before `to`")]:
+            params = {"from": None, "to": None, **bad}
+            with pytest.raises(AirflowFailException, match=re.escape(said)):
+                plan(params=params, dag_run=SimpleNamespace(conf=bad, run_after=run.run_after))
+
+    def test_wait_read_waits_until_the_audit_has_read_the_window_then_hands_on_its_days(self, dag, monkeypatch):
+        import requests
+        from airflow.sdk.exceptions import AirflowFailException
+        from sparkflow_airflow import clients
+
+        answers: list[object] = []
+
+        def late_days(self, start, end):
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        monkeypatch.setattr(clients.AuditClient, "late_days", late_days)
+        poke = dag.get_task("wait_read").python_callable
+        now = datetime.now(UTC)
+        window = {"from": (now - timedelta(hours=1)).isoformat(), "to": now.isoformat()}
+        days = [{"day": "2026-11-19", "events": 3, "lastAppendedAt": "2026-12-04T14:10:00.000Z"}]
+        answers += [{"complete": False, "behind": 7, "days": []}, requests.ConnectionError("refused"),
+                    {"complete": True, "behind": 0, "days": days}]
+        behind, down, done = (poke(window=window) for _ in range(3))
+        assert (behind.is_done, down.is_done, done.is_done) == (False, False, True)
+        assert done.xcom_value == {**window, "days": days}
+        # Still behind past the bound after the window's end: it fails, naming what the audit has to read.
+        old = {"from": (now - timedelta(hours=4)).isoformat(), "to": (now - timedelta(hours=3)).isoformat()}
+        answers.append({"complete": False, "behind": 7, "days": []})
+        with pytest.raises(AirflowFailException, match="the audit has 7 users.persisted / users.dlq records"):
+            poke(window=old)
 
 
 class TestUserAutomation:
