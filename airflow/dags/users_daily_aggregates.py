@@ -14,12 +14,16 @@ be on their way there (on users.raw or users.enriched). It asks the audit (`GET 
 `sparkflow_audit` connection, ADR 23 in docs/adr) whether every event with an event time in D has reached a
 terminal state: the audit has read every users.raw record appended before D's end, and each of D's events it
 read is persisted (written to Cassandra) or dead-lettered. It also asks ingestion for its running backfills
-(`GET /v1/backfills?status=running` on `sparkflow_ingestion`): every event of a backfill carries the time it was
-requested, so one requested before D's end and still producing has events of D to come that the audit cannot
-know of yet; the wait goes on until none is. A manual run of today waits for the events produced before the run
+(`GET /v1/backfills?status=running` on `sparkflow_ingestion`): each names the span of its events' times
+(`eventTimes`; a backfill of a past day stamps its people on that day, ADR 25), so one still producing whose
+span meets D has events of D to come that the audit cannot know of yet; the wait goes on until none is. What
+reaches D after its run counted it (a dead letter replayed, a backfill that ended while the audit had not read
+it yet, a request still producing at the deciding poke) is counted by a run of D that `users_late_days` queues
+within the hour. A manual run of today waits for the events produced before the run
 began. It is a sensor in reschedule mode (no worker slot held between pokes), poking every
 SPARKFLOW_SENSOR_POKE_SECONDS (15 s) and logging what is still pending each time; a run of a past, settled day
-passes on its first poke. Still not settled SPARKFLOW_SETTLE_TIMEOUT_SECONDS (2 h) after the window ended, it
+passes on its first poke. Still not settled SPARKFLOW_SETTLE_TIMEOUT_SECONDS (2 h) after the window ended (or
+after the run started, for a run of a past day started later), it
 fails naming how many events are pending, the oldest (with the `npx sparkflow events get <id>` that shows where
 it is), how many users.raw records the audit has still to read, and the backfills still running. An audit or
 an ingestion that does not answer (down, a 5xx, a timeout) is asked again at each poke and, past the same bound,
