@@ -64,6 +64,8 @@ import { AUDIT, AUDIT_HEADERS, INGESTION, kafka, post, waitForBatch } from './pi
 const ledger = new Ledger();
 /** Where the hostile run's event times begin: the audit's settled check is asked about this window at the end. */
 const runStartedAt = new Date();
+/** The days the backfills the hostile requests started have batches on. */
+const backfilledDays = new Set<string>();
 const pidsAtStart = servicePids();
 const producer = kafka.producer({
   createPartitioner: Partitioners.DefaultPartitioner,
@@ -408,10 +410,11 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
           (a) => {
             const backfill = a.json as {
               id?: unknown;
-              batches?: { batchId?: unknown; expected?: unknown }[];
+              batches?: { batchId?: unknown; expected?: unknown; day?: unknown }[];
             };
             if (typeof backfill.id !== 'string') return [];
             started.push(backfill.id);
+            for (const b of backfill.batches ?? []) if (typeof b.day === 'string') backfilledDays.add(b.day);
             return [
               {
                 type: 'backfill',
@@ -484,6 +487,29 @@ describe(`hostile input against the running pipeline (seed ${SEED})`, () => {
         await sleep(1_000);
       }
       expect(report).toMatchObject({ settled: true, pending: 0, oldestPending: null, rawBehind: 0 });
+    }, 90_000);
+
+    it('(f) the audit settles every past day the accepted backfills stamped their people on', async () => {
+      // A backfill of a past day stamps its people on that day (ADR 25): the day's aggregation must not be
+      // held back by them once they went through.
+      const today = new Date().toISOString().slice(0, 10);
+      const days = [...backfilledDays].filter((d) => d < today).sort();
+      expect(days.length).toBeGreaterThan(0);
+      // Other specs may be adding to one of these days meanwhile: asked again until all settle, as (e) is.
+      let unsettled: unknown[] = [];
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(1_000)) {
+        unsettled = [];
+        for (const day of days) {
+          const to = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
+          const res = await fetch(`${AUDIT}/v1/events/settled?from=${day}T00:00:00Z&to=${to}`, {
+            headers: AUDIT_HEADERS,
+          });
+          const report = (await res.json()) as SettledReport;
+          if (res.status !== 200 || !report.settled) unsettled.push({ day, status: res.status, report });
+        }
+        if (!unsettled.length) break;
+      }
+      expect(unsettled).toEqual([]);
     }, 90_000);
   });
 });
