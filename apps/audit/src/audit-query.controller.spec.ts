@@ -235,16 +235,7 @@ describe('audit query API', () => {
       [`?from=2026-12-01T00:00:00.0001Z&to=2026-12-01T00:00:00.0009Z`, ['from', 'to']],
       [`?from=${day.from}&to=2026-12-04T00:00:00.000000001Z`, ['to']],
     ];
-    for (const [query, paths] of cases) {
-      const { status, body } = await getSettled(query);
-      const reasons = body['reasons'] as { path: string }[] | undefined;
-      expect([query, status, body['code'], reasons?.map((r) => r.path)]).toEqual([
-        query,
-        400,
-        'SCHEMA_INVALID',
-        paths,
-      ]);
-    }
+    await expectRefusedNaming(getSettled, cases);
     expect(settledState).toMatchObject({ windows: [], behindAt: [] });
     // A parameter not sent is told so, and a millisecond instant with an offset is taken.
     expect((await getSettled(`?to=${day.to}`)).body['reasons']).toEqual([
@@ -312,16 +303,7 @@ describe('audit query API', () => {
       [`?from[a]=1&to=${hour.to}`, ['from']],
       [`?from=${hour.from}&to=2026-12-04T00:00:00.0001Z`, ['to']],
     ];
-    for (const [query, paths] of cases) {
-      const { status, body } = await getLateDays(query);
-      const reasons = body['reasons'] as { path: string }[] | undefined;
-      expect([query, status, body['code'], reasons?.map((r) => r.path)]).toEqual([
-        query,
-        400,
-        'SCHEMA_INVALID',
-        paths,
-      ]);
-    }
+    await expectRefusedNaming(getLateDays, cases);
     expect(lateState).toMatchObject({ intervals: [], behindAt: [] });
     expect((await getLateDays(`?from=${hour.from}&to=${hour.to}&day=x`)).body['reasons']).toEqual([
       {
@@ -757,3 +739,20 @@ describe('audit query API', () => {
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
   });
 });
+
+/** Each query answered 400 SCHEMA_INVALID, its reasons naming exactly the parameters listed with it. */
+async function expectRefusedNaming(
+  get: (query: string) => Promise<{ status: number; body: Record<string, unknown> }>,
+  cases: readonly (readonly [string, readonly string[]])[],
+): Promise<void> {
+  for (const [query, paths] of cases) {
+    const { status, body } = await get(query);
+    const reasons = body['reasons'] as { path: string }[] | undefined;
+    expect([query, status, body['code'], reasons?.map((r) => r.path)]).toEqual([
+      query,
+      400,
+      'SCHEMA_INVALID',
+      paths,
+    ]);
+  }
+}

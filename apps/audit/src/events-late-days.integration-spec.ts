@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
-import type { DataSource } from 'typeorm';
-import {
-  AUDIT_MIGRATIONS,
-  AuditEventsRepository,
-  createAuditDataSource,
-  type AuditRow,
-} from '@sparkflow/audit-store';
+import type { AuditRow } from '@sparkflow/audit-store';
 import { CONSUMER_GROUPS, TOPICS, kafkaPrincipal, type LateDaysReport } from '@sparkflow/contracts';
 import {
   auditHeaders,
@@ -15,11 +8,8 @@ import {
   kafkaConnection,
   kafkaPrincipalPasswords,
   scratchKafka,
-  scratchPostgresDatabase,
-  type ScratchDatabase,
 } from '@sparkflow/testing';
-import { validateAuditConfig } from './audit.config';
-import { listenAudit } from './testing/audit-app';
+import { ScratchAudit } from './testing/scratch-audit';
 
 // Read before the module loads: its ConfigModule writes its defaults into the environment.
 const s = integrationSettings();
@@ -38,38 +28,11 @@ const TERMINAL_TOPICS = [TOPICS.usersPersisted, TOPICS.usersDlq];
  * through the broker.
  */
 describe('the late-days check of the audit API', () => {
-  let db: ScratchDatabase;
-  let ds: DataSource;
-  let repo: AuditEventsRepository;
-  const apps: INestApplication[] = [];
-  beforeAll(async () => {
-    db = await scratchPostgresDatabase('audit_late_days', AUDIT_MIGRATIONS);
-    ds = await createAuditDataSource({ ...db.admin, database: db.database }).initialize();
-    repo = new AuditEventsRepository(ds);
-  });
-  afterAll(async () => {
-    for (const app of apps.splice(0)) await app.close();
-    await ds?.destroy();
-    await db?.drop();
-  });
-
-  /** The audit in-process as `kafkaUser` with group `groupId`; its base URL. */
-  async function audit(kafkaUser: { user: string; password: string }, groupId: string): Promise<string> {
-    const config = validateAuditConfig({
-      KAFKA_BROKERS: s.KAFKA_BROKERS,
-      KAFKA_USERNAME: kafkaUser.user,
-      KAFKA_PASSWORD: kafkaUser.password,
-      AUDIT_GROUP_ID: groupId,
-      POSTGRES_HOST: db.admin.host,
-      POSTGRES_PORT: String(db.admin.port),
-      POSTGRES_USER: db.admin.username,
-      POSTGRES_PASSWORD: db.admin.password,
-      POSTGRES_DB: db.database,
-    });
-    const { app, base } = await listenAudit(config);
-    apps.push(app);
-    return base;
-  }
+  const scratchAudit = new ScratchAudit('audit_late_days', s);
+  beforeAll(() => scratchAudit.open());
+  afterAll(() => scratchAudit.close());
+  const audit = (kafkaUser: { user: string; password: string }, groupId: string) =>
+    scratchAudit.listen(kafkaUser, groupId);
   const asAdmin = { user: s.KAFKA_USERNAME, password: s.KAFKA_ADMIN_PASSWORD };
 
   const lateDays = async (base: string, query: string) => {
@@ -166,7 +129,7 @@ describe('the late-days check of the audit API', () => {
     const [atTheStart, deadLettered, persisted, before, atTheEnd, noAppendTime, noEventTime, corrected, raw] =
       Array.from({ length: 9 }, () => randomUUID());
     const toEnd = to.getTime() - from.getTime();
-    await repo.record(
+    await scratchAudit.repo.record(
       [
         // Persisted at the interval's first millisecond, an event of the last one of 29 November: the ack
         // itself is stamped when persistence wrote it, on 1 December.

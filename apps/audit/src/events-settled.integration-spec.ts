@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
-import type { DataSource } from 'typeorm';
-import {
-  AUDIT_MIGRATIONS,
-  AuditEventsRepository,
-  createAuditDataSource,
-  type AuditRow,
-} from '@sparkflow/audit-store';
+import type { AuditRow } from '@sparkflow/audit-store';
 import { CONSUMER_GROUPS, TOPICS, kafkaPrincipal, type SettledReport } from '@sparkflow/contracts';
 import {
   auditHeaders,
@@ -15,11 +8,8 @@ import {
   kafkaConnection,
   kafkaPrincipalPasswords,
   scratchKafka,
-  scratchPostgresDatabase,
-  type ScratchDatabase,
 } from '@sparkflow/testing';
-import { validateAuditConfig } from './audit.config';
-import { listenAudit } from './testing/audit-app';
+import { ScratchAudit } from './testing/scratch-audit';
 
 // Read before the module loads: its ConfigModule writes its defaults into the environment.
 const s = integrationSettings();
@@ -33,38 +23,11 @@ const scratch = scratchKafka(kafka);
  * users.raw is set through the broker.
  */
 describe('the settled check of the audit API', () => {
-  let db: ScratchDatabase;
-  let ds: DataSource;
-  let repo: AuditEventsRepository;
-  const apps: INestApplication[] = [];
-  beforeAll(async () => {
-    db = await scratchPostgresDatabase('audit_settled', AUDIT_MIGRATIONS);
-    ds = await createAuditDataSource({ ...db.admin, database: db.database }).initialize();
-    repo = new AuditEventsRepository(ds);
-  });
-  afterAll(async () => {
-    for (const app of apps.splice(0)) await app.close();
-    await ds?.destroy();
-    await db?.drop();
-  });
-
-  /** The audit in-process as `kafkaUser` with group `groupId`; its base URL. */
-  async function audit(kafkaUser: { user: string; password: string }, groupId: string): Promise<string> {
-    const config = validateAuditConfig({
-      KAFKA_BROKERS: s.KAFKA_BROKERS,
-      KAFKA_USERNAME: kafkaUser.user,
-      KAFKA_PASSWORD: kafkaUser.password,
-      AUDIT_GROUP_ID: groupId,
-      POSTGRES_HOST: db.admin.host,
-      POSTGRES_PORT: String(db.admin.port),
-      POSTGRES_USER: db.admin.username,
-      POSTGRES_PASSWORD: db.admin.password,
-      POSTGRES_DB: db.database,
-    });
-    const { app, base } = await listenAudit(config);
-    apps.push(app);
-    return base;
-  }
+  const scratchAudit = new ScratchAudit('audit_settled', s);
+  beforeAll(() => scratchAudit.open());
+  afterAll(() => scratchAudit.close());
+  const audit = (kafkaUser: { user: string; password: string }, groupId: string) =>
+    scratchAudit.listen(kafkaUser, groupId);
 
   const settled = async (base: string, from: Date, to: Date) => {
     const query = `from=${from.toISOString()}&to=${to.toISOString()}`;
@@ -121,7 +84,7 @@ describe('the settled check of the audit API', () => {
 
     const [pending, persistedLater, deadLettered, before, atTheEnd] = [1, 2, 3, 4, 5].map(() => randomUUID());
     const inWindow = new Date(to.getTime() - 60_000);
-    await repo.record(
+    await scratchAudit.repo.record(
       [
         row(pending, TOPICS.usersRaw, new Date(to.getTime() - 1)),
         row(persistedLater, TOPICS.usersRaw, inWindow),
@@ -147,14 +110,14 @@ describe('the settled check of the audit API', () => {
       },
     });
 
-    await repo.record([row(persistedLater, TOPICS.usersPersisted, new Date())], []);
+    await scratchAudit.repo.record([row(persistedLater, TOPICS.usersPersisted, new Date())], []);
     expect((await settled(base, from, to)).body).toMatchObject({
       settled: false,
       pending: 1,
       oldestPending: { eventId: pending },
     });
 
-    await repo.record([row(pending, TOPICS.usersPersisted, new Date())], []);
+    await scratchAudit.repo.record([row(pending, TOPICS.usersPersisted, new Date())], []);
     expect((await settled(base, from, to)).body).toMatchObject({
       settled: true,
       pending: 0,
