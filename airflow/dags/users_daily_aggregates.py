@@ -131,6 +131,7 @@ def users_daily_aggregates():
             judge_settlement,
             settle_window,
             unlisted_backfills,
+            window_days,
         )
 
         assert dag_run is not None
@@ -143,10 +144,12 @@ def users_daily_aggregates():
             audit_error = f"connection {AUDIT_CONN_ID!r}: {type(err).__name__}: {err}"
         try:
             # A backfill still producing names the span of its events' times (a past day's people are stamped
-            # on that day): the audit has not seen the ones to come.
-            listing = IngestionClient().running_backfills()
+            # on that day): the audit has not seen the ones to come. Only those with a batch on the window's days
+            # are asked for, so a run of many one-day backfills cuts no other day's list short.
+            first_day, last_day = window_days(start, end)
+            listing = IngestionClient().running_backfills(first_day, last_day)
             backfills = backfills_in_window(listing["backfills"], start, end)
-            unlisted = unlisted_backfills(listing)
+            unlisted = unlisted_backfills(listing, first_day, last_day)
         except requests.RequestException as err:
             ingestion_error = f"connection {INGESTION_CONN_ID!r}: {type(err).__name__}: {err}"
         state = judge_settlement(

@@ -154,14 +154,20 @@ class IngestionClient:
         """The backfill as every ingestion replica reads it (they keep backfills in PostgreSQL); None on 404."""
         return _get_or_none(self.conn_id, api_path("v1", "backfills", backfill_id))
 
-    def running_backfills(self) -> dict[str, Any]:
+    def running_backfills(self, first_day: str | None = None, last_day: str | None = None) -> dict[str, Any]:
         """The backfills still producing, the oldest request first (`GET /v1/backfills?status=running`):
-        `{backfills: [...], truncated}`."""
+        `{backfills: [...], truncated}`. Given `first_day` and/or `last_day` (ISO days, both included), only
+        those with a batch on a day between them (`from`, `to`), `truncated` then counting those alone."""
+        params = {"status": "running"}
+        if first_day is not None:
+            params["from"] = first_day
+        if last_day is not None:
+            params["to"] = last_day
         res = _run(
             "GET",
             self.conn_id,
             "/v1/backfills",
-            data={"status": "running"},
+            data=params,
             extra_options={**_TIMEOUT, "check_response": False},
         )
         _raise_for_status(res, self.conn_id)

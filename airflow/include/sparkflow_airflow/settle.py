@@ -25,6 +25,13 @@ def settle_window(day: str, run_started: datetime) -> tuple[datetime, datetime]:
     return start, min(start + timedelta(days=1), max(started, start + MILLISECOND))
 
 
+def window_days(start: datetime, end: datetime) -> tuple[str, str]:
+    """The UTC days [start, end) touches, as ingestion's `from` and `to` take them (both included): `start`'s
+    day to the day of the last instant before `end` (a window ending at midnight stops on the day before)."""
+    last = end.astimezone(UTC) - timedelta(microseconds=1)
+    return start.astimezone(UTC).date().isoformat(), max(last, start.astimezone(UTC)).date().isoformat()
+
+
 def iso(when: datetime) -> str:
     """`when` as the audit's query parameters take it: an ISO date-time in UTC, with a `Z`."""
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -80,18 +87,21 @@ def backfills_in_window(running: list[dict[str, Any]], start: datetime, end: dat
     return found
 
 
-def unlisted_backfills(listing: dict[str, Any]) -> str | None:
-    """What to say of the backfills ingestion did not list, or None when it listed every one. The list is cut
-    at its limit (`truncated`); a backfill left out may be of any day, past days included, so while any is left
-    out no window can be called settled."""
+def unlisted_backfills(listing: dict[str, Any], first_day: str, last_day: str) -> str | None:
+    """What to say of the backfills ingestion did not list, or None when it listed every one. Asked for the
+    backfills with a batch on a day from `first_day` to `last_day` (a backfill's events fall on its batches'
+    days, ADR 25), ingestion cuts that list at its limit (`truncated`): a backfill left out may produce events
+    of those days, so while any is left out the window cannot be called settled. Backfills of other days
+    never cut it."""
     listed = listing.get("backfills") or []
     if not listing.get("truncated"):
         return None
+    days = first_day if first_day == last_day else f"{first_day} to {last_day}"
     last = str(listed[-1]["requestedAt"]) if listed else None
     since = f", requested at or after {last}," if last else ""
     return (
-        f"more backfills are running than ingestion lists ({len(listed)}): those not listed{since} may produce "
-        "events of any day up to today"
+        f"more backfills with a batch on {days} are running than ingestion lists ({len(listed)}): those not "
+        f"listed{since} may produce events of those days"
     )
 
 

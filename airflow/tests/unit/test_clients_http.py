@@ -249,6 +249,16 @@ def test_ingestion_is_asked_for_its_running_backfills(server):
     assert IngestionClient().running_backfills() == {"backfills": [], "truncated": False}
     url = urlsplit(server.paths[-1])
     assert (url.path, parse_qs(url.query, strict_parsing=True)) == ("/v1/backfills", {"status": ["running"]})
+    # Kept to the backfills with a batch on some days: each end sent when given, alone or both.
+    for days, sent in [
+        (("2026-12-03", "2026-12-04"), {"from": ["2026-12-03"], "to": ["2026-12-04"]}),
+        (("2026-12-03", None), {"from": ["2026-12-03"]}),
+        ((None, "2026-12-04"), {"to": ["2026-12-04"]}),
+    ]:
+        server.answers.append((200, {"backfills": [], "truncated": True}))
+        assert IngestionClient().running_backfills(*days) == {"backfills": [], "truncated": True}
+        url = urlsplit(server.paths[-1])
+        assert (url.path, parse_qs(url.query, strict_parsing=True)) == ("/v1/backfills", {"status": ["running"], **sent})
     server.answers.append((502, {"statusCode": 502}))
     with pytest.raises(requests.HTTPError):
         IngestionClient().running_backfills()

@@ -348,8 +348,10 @@ class TestUsersDailyAggregates:
 
         monkeypatch.setattr(clients.AuditClient, "settled", settled)
         running: list[object] = []
+        days_asked: list[tuple[str | None, str | None]] = []
 
-        def running_backfills(self):
+        def running_backfills(self, first_day=None, last_day=None):
+            days_asked.append((first_day, last_day))
             answer = running.pop(0) if running else {"backfills": [], "truncated": False}
             if isinstance(answer, Exception):
                 raise answer
@@ -373,6 +375,8 @@ class TestUsersDailyAggregates:
         # To the run's start, rounded up to the millisecond the audit takes.
         window = (today.strftime("%Y-%m-%dT00:00:00.000Z"), iso(settle_window(today.date().isoformat(), began.start_date)[1]))
         assert asked == [window] * 3
+        # Ingestion is asked for the backfills with a batch on the window's days: today's alone.
+        assert days_asked == [(today.date().isoformat(), today.date().isoformat())] * 3
 
         # Settled in the audit, but a backfill requested before the run began is still producing: it waits;
         # ingestion down: it waits, naming it; the backfill done: settled.
@@ -384,6 +388,14 @@ class TestUsersDailyAggregates:
         assert (waits.is_done, down.is_done, done.is_done) == (False, False, True)
         assert "bf-1 (requested" in waits.xcom_value and "40 of 100 produced" in waits.xcom_value
         assert "ingestion did not answer: connection 'sparkflow_ingestion': ReadTimeout: 30 s" in down.xcom_value
+
+        # More backfills with a batch on the day than ingestion lists: it waits, saying so of that day.
+        answers.append({**pending, "settled": True, "pending": 0})
+        running.append({"backfills": [backfill], "truncated": True})
+        cut = poke(day=today.date().isoformat(), dag_run=began)
+        assert cut.is_done is False
+        assert f"more backfills with a batch on {today.date().isoformat()} are running than ingestion lists (1)" \
+            in cut.xcom_value
 
         # A run of a day that ended long ago waits as long as the run of a day that just ended: a past day can
         # still be receiving events (a backfill of it, ADR 25)…
@@ -397,6 +409,8 @@ class TestUsersDailyAggregates:
             poke(day=old, dag_run=long_ago)
         assert asked[-1] == ((today - timedelta(days=3)).strftime("%Y-%m-%dT00:00:00.000Z"),
                              (today - timedelta(days=2)).strftime("%Y-%m-%dT00:00:00.000Z"))
+        # A whole past day: that day alone, its end (the next midnight) excluded.
+        assert days_asked[-1] == (old, old)
 
     def test_retries(self, dag):
         assert dag.get_task("aggregate_day").retries == 2

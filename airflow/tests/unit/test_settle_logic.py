@@ -3,7 +3,7 @@ fails naming what is pending once that takes too long (sparkflow_airflow.settle)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sparkflow_airflow.settle import (
@@ -13,6 +13,7 @@ from sparkflow_airflow.settle import (
     settle_window,
     unlisted_backfills,
     what_is_pending,
+    window_days,
 )
 
 DAY_END = datetime(2026, 12, 4, tzinfo=UTC)
@@ -199,13 +200,13 @@ def test_at_most_five_backfills_are_named():
     assert "bf-4 (" in message and "bf-5 (" not in message and message.endswith(" and 2 more")
 
 
-def test_a_list_cut_at_its_limit_waits_while_any_backfill_is_left_out():
+def test_a_list_cut_at_its_limit_waits_while_any_backfill_of_the_window_days_is_left_out():
     end = DAY_END
     listed = [_backfill("2026-12-01T10:00:00.000Z", (10, 1), id_=f"bf-{i}") for i in range(3)]
-    assert unlisted_backfills({"backfills": listed, "truncated": False}) is None
-    said = unlisted_backfills({"backfills": listed, "truncated": True})
-    assert said == ("more backfills are running than ingestion lists (3): those not listed, requested at or after "
-                    "2026-12-01T10:00:00.000Z, may produce events of any day up to today")
+    assert unlisted_backfills({"backfills": listed, "truncated": False}, "2026-12-03", "2026-12-03") is None
+    said = unlisted_backfills({"backfills": listed, "truncated": True}, "2026-12-03", "2026-12-03")
+    assert said == ("more backfills with a batch on 2026-12-03 are running than ingestion lists (3): those not "
+                    "listed, requested at or after 2026-12-01T10:00:00.000Z, may produce events of those days")
     # The listed ones end before the window: only the unlisted ones keep it waiting, named, then failing.
     assert backfills_in_window(listed, end - timedelta(days=1), end) == []
     soon = judge(_report(settled=True), audit_error=None, unlisted=said, window_end=end, now=end,
@@ -216,9 +217,27 @@ def test_a_list_cut_at_its_limit_waits_while_any_backfill_is_left_out():
     assert late.verdict == "fail" and late.message.startswith(said + "; still so")
     # Requested after the window ended, a backfill left out may still be of a day in it.
     after = [*listed, _backfill("2026-12-04T00:00:00.000Z", (10, 1))]
-    assert unlisted_backfills({"backfills": after, "truncated": True}) is not None
-    assert unlisted_backfills({"backfills": [], "truncated": True}).startswith(
-        "more backfills are running than ingestion lists (0): those not listed may produce")
+    assert unlisted_backfills({"backfills": after, "truncated": True}, "2026-12-03", "2026-12-03") is not None
+    assert unlisted_backfills({"backfills": [], "truncated": True}, "2026-12-02", "2026-12-03") == (
+        "more backfills with a batch on 2026-12-02 to 2026-12-03 are running than ingestion lists (0): those not "
+        "listed may produce events of those days")
+
+
+def test_the_days_asked_of_ingestion_are_those_the_window_touches_its_end_excluded():
+    day = datetime(2026, 12, 3, tzinfo=UTC)
+    # A whole day: its end, midnight, is the next day's first instant, not one of its own.
+    assert window_days(*settle_window("2026-12-03", day + timedelta(days=2))) == ("2026-12-03", "2026-12-03")
+    # A manual run of today: to the run's start.
+    assert window_days(*settle_window("2026-12-03", day + timedelta(hours=9, microseconds=1))) == (
+        "2026-12-03", "2026-12-03")
+    # The smallest window the audit takes, a millisecond from the day's start.
+    assert window_days(day, day + timedelta(milliseconds=1)) == ("2026-12-03", "2026-12-03")
+    # Across days, and given in another zone: UTC days (02:00 at +02:00 is midnight UTC, the end excluded).
+    assert window_days(day - timedelta(microseconds=1), day + timedelta(days=1, microseconds=1)) == (
+        "2026-12-02", "2026-12-04")
+    plus_two = timezone(timedelta(hours=2))
+    assert window_days(datetime(2026, 12, 4, 1, tzinfo=plus_two), datetime(2026, 12, 5, 2, tzinfo=plus_two)) == (
+        "2026-12-03", "2026-12-04")
 
 
 def test_a_cancelled_backfill_finishing_its_last_chunk_is_named_so():

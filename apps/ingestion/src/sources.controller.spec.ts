@@ -15,6 +15,8 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
   /** The backfills the store holds, by id, as it reads them back. */
   const stored = new Map<string, StoredBackfill>();
   const cancels: string[] = [];
+  /** The days each listing of running backfills asked the store for. */
+  const listings: { from?: string; to?: string }[] = [];
 
   beforeAll(async () => {
     const producer = {
@@ -34,9 +36,11 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
         return true;
       },
       get: async (id: string) => structuredClone(stored.get(id) ?? null),
-      running: async (limit: number) => {
+      running: async (limit: number, days: { from?: string; to?: string } = {}) => {
+        listings.push(days);
         const producing = [...stored.values()]
           .filter((b) => b.status === 'running')
+          .filter((b) => b.batches.some((x) => x.day >= (days.from ?? '') && x.day <= (days.to ?? '9')))
           .sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime());
         return { backfills: structuredClone(producing.slice(0, limit)), more: producing.length > limit };
       },
@@ -71,6 +75,7 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
     storeFails = null;
     stored.clear();
     cancels.length = 0;
+    listings.length = 0;
   });
 
   const send = (route: string, headers: Record<string, string>, body: string | Uint8Array) =>
@@ -274,6 +279,84 @@ describe('POST /v1/synthetic, /v1/pulls and /v1/backfills', () => {
           paths,
         ]);
       }
+      expect((await list('?status=running&limit=5')).body['reasons']).toEqual([
+        {
+          code: 'SCHEMA_INVALID',
+          path: 'limit',
+          message: 'is not a parameter of GET /v1/backfills (it reads status, from and to)',
+        },
+      ]);
+      expect(listings).toEqual([]);
+    });
+
+    it('passes the days asked for to the store, each end alone or both, and lists only backfills with a batch on one', async () => {
+      const [on5th, on6th, on7th] = [
+        '11111111-1111-4111-8111-111111111111',
+        '22222222-2222-4222-8222-222222222222',
+        '33333333-3333-4333-8333-333333333333',
+      ];
+      for (const [id, day] of [
+        [on5th, '2026-01-05'],
+        [on6th, '2026-01-06'],
+        [on7th, '2026-01-07'],
+      ] as const) {
+        const b = backfill(id, 'running', `${day}T10:00:00.000Z`);
+        stored.set(id, { ...b, batches: [{ ...b.batches[0], day, batchId: `backfill-unit-${day}` }] });
+      }
+      const ids = async (query: string) => {
+        const { status, body } = await list(query);
+        expect([query, status, body['truncated']]).toEqual([query, 200, false]);
+        return (body['backfills'] as { id: string }[]).map((b) => b.id);
+      };
+      expect(await ids('?status=running&from=2026-01-06&to=2026-01-06')).toEqual([on6th]);
+      expect(await ids('?from=2026-01-06&status=running')).toEqual([on6th, on7th]);
+      expect(await ids('?status=running&to=2026-01-06')).toEqual([on5th, on6th]);
+      expect(await ids('?status=running&from=2024-02-29&to=2026-01-05')).toEqual([on5th]);
+      expect(await ids('?status=running')).toEqual([on5th, on6th, on7th]);
+      expect(listings).toEqual([
+        { from: '2026-01-06', to: '2026-01-06' },
+        { from: '2026-01-06' },
+        { to: '2026-01-06' },
+        { from: '2024-02-29', to: '2026-01-05' },
+        {},
+      ]);
+    });
+
+    it('answers a day that is not a real ISO date, given twice, or `from` after `to`, 400 naming each', async () => {
+      const notADay = 'must be a day, YYYY-MM-DD (a real date), given once';
+      for (const [query, reasons] of [
+        ['?status=running&from=2026-02-30', [['from', notADay]]],
+        ['?status=running&to=2026-1-5', [['to', notADay]]],
+        [
+          '?status=running&from=yesterday&to=2026-01-05T00:00:00Z',
+          [
+            ['from', notADay],
+            ['to', notADay],
+          ],
+        ],
+        ['?status=running&from=0000-01-01', [['from', notADay]]],
+        ['?status=running&from=2026-01-05&from=2026-01-05', [['from', notADay]]],
+        ['?status=running&to=2026-01-05&to=2026-01-06', [['to', notADay]]],
+        ['?status=running&to=', [['to', notADay]]],
+        ['?status=running&from=2026-01-06&to=2026-01-05', [['to', '`from` must not be after `to`']]],
+        [
+          '?status=done&from=2026-01-06&to=2026-01-05&day=2026-01-05',
+          [
+            ['status', 'must be `running`, given once'],
+            ['day', 'is not a parameter of GET /v1/backfills (it reads status, from and to)'],
+            ['to', '`from` must not be after `to`'],
+          ],
+        ],
+      ] as const) {
+        const { status, body } = await list(query);
+        expect([query, status, body['code'], body['reasons']]).toEqual([
+          query,
+          400,
+          'SCHEMA_INVALID',
+          reasons.map(([path, message]) => ({ code: 'SCHEMA_INVALID', path, message })),
+        ]);
+      }
+      expect(listings).toEqual([]);
     });
   });
 

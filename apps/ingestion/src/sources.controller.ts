@@ -12,11 +12,13 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { SparkflowErrorCode } from '@sparkflow/contracts';
 import { SparkflowException } from '@sparkflow/errors';
 import {
   BackfillsService,
   IDEMPOTENCY_KEY_HEADER,
+  type BackfillDays,
   type Backfill,
   type RunningBackfills,
   PullUsersUseCase,
@@ -77,26 +79,13 @@ export class SourcesController {
    * when more are), from PostgreSQL as every replica reads them: the running ones, and a cancelled one (its
    * status `cancelled`) until the replica that held it has recorded the chunk it had in flight — at most the
    * backfill lease after the cancel, when that replica died. `status` is required and `running` is the one
-   * it takes; it and any other parameter are otherwise 400 naming it.
+   * it takes. Optional `from` and `to` (ISO days, both included, each no bound when absent) keep only the
+   * backfills with a batch on a day between them, the limit and `truncated` applying to those alone. Any of
+   * them malformed or given twice, `from` after `to`, or any other parameter, is 400 naming it.
    */
   @Get('backfills')
   async running(@Query() query: Record<string, unknown>): Promise<RunningBackfills> {
-    const reasons = Object.entries(query).flatMap(([key, value]) =>
-      key !== 'status'
-        ? [{ path: key.slice(0, 100), message: 'is not a parameter of GET /v1/backfills (it reads status)' }]
-        : value !== 'running'
-          ? [{ path: 'status', message: 'must be `running`, given once' }]
-          : [],
-    );
-    if (!('status' in query)) reasons.push({ path: 'status', message: 'is required: `running`' });
-    if (reasons.length) {
-      throw new SparkflowException(
-        SparkflowErrorCode.SchemaInvalid,
-        `bad query: ${reasons.map((r) => `${r.path}: ${r.message}`).join('; ')}`,
-        { reasons: reasons.map((r) => ({ code: SparkflowErrorCode.SchemaInvalid, ...r })) },
-      );
-    }
-    return this.backfills.running();
+    return this.backfills.running(runningDays(query));
   }
 
   /**
@@ -119,6 +108,49 @@ export class SourcesController {
   async cancel(@Param('id') id: string) {
     return found(id, await this.backfills.cancel(id));
   }
+}
+
+/** `from` and `to` of GET /v1/backfills: a real ISO day PostgreSQL takes (it has no year 0), given once. */
+const QUERY_DAY = z.iso.date().refine((day) => day >= '0001-01-01');
+
+/**
+ * The days `GET /v1/backfills?status=running` is kept to; 400 SCHEMA_INVALID naming every parameter at fault
+ * (one given twice arrives as an array, `status[a]=` as an object).
+ */
+function runningDays(query: Record<string, unknown>): BackfillDays {
+  const reasons = Object.entries(query).flatMap(([key, value]) => {
+    if (key === 'status')
+      return value === 'running' ? [] : [{ path: key, message: 'must be `running`, given once' }];
+    if (key === 'from' || key === 'to') {
+      return QUERY_DAY.safeParse(value).success
+        ? []
+        : [{ path: key, message: 'must be a day, YYYY-MM-DD (a real date), given once' }];
+    }
+    return [
+      {
+        path: key.slice(0, 100),
+        message: 'is not a parameter of GET /v1/backfills (it reads status, from and to)',
+      },
+    ];
+  });
+  if (!('status' in query)) reasons.push({ path: 'status', message: 'is required: `running`' });
+  const day = (key: 'from' | 'to') => {
+    const parsed = QUERY_DAY.safeParse(query[key]);
+    return parsed.success ? { [key]: parsed.data } : {};
+  };
+  const days: BackfillDays = { ...day('from'), ...day('to') };
+  // Only when both are days: a malformed one is already named on its own.
+  if (days.from !== undefined && days.to !== undefined && days.from > days.to) {
+    reasons.push({ path: 'to', message: '`from` must not be after `to`' });
+  }
+  if (reasons.length) {
+    throw new SparkflowException(
+      SparkflowErrorCode.SchemaInvalid,
+      `bad query: ${reasons.map((r) => `${r.path}: ${r.message}`).join('; ')}`,
+      { reasons: reasons.map((r) => ({ code: SparkflowErrorCode.SchemaInvalid, ...r })) },
+    );
+  }
+  return days;
 }
 
 /**

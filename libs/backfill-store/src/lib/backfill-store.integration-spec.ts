@@ -394,4 +394,51 @@ describe('BackfillStore on the stack’s PostgreSQL', () => {
     // Cut at its limit: it says more are producing, though they are not listed.
     expect(await a.running(1)).toMatchObject({ backfills: [{ id: first }], more: true });
   });
+  it('lists only the backfills with a batch on a day from `from` to `to`, both included, the limit and `more` applying to those alone', async () => {
+    const a = replica('day-lister');
+    // Days no other backfill of this database has a batch on, requested before every other one.
+    const made = async (requested: string, ...days: string[]) => {
+      const id = randomUUID();
+      await a.create({
+        id,
+        request: { from: days[0], to: days[days.length - 1], perDay: 1 },
+        requestedAt: new Date(requested),
+        batches: days.map((day) => ({ day, batchId: `backfill-days-${day}`, expected: 1 })),
+      });
+      return id;
+    };
+    const across = await made('2024-03-05T10:00:00.000Z', '2024-03-01', '2024-03-02', '2024-03-03');
+    const after = await made('2024-03-05T11:00:00.000Z', '2024-03-04');
+    const before = await made('2024-03-05T12:00:00.000Z', '2024-02-28', '2024-02-29');
+    const ended = await made('2024-03-05T09:00:00.000Z', '2024-03-02');
+    expect(await a.finish(ended, 'produced')).toBe(true);
+    const of = async (limit: number, days: { from?: string; to?: string }) => {
+      const { backfills, more } = await a.running(limit, days);
+      return { ids: backfills.map((b) => b.id), more };
+    };
+
+    expect(await of(10, { from: '2024-03-02', to: '2024-03-02' })).toEqual({ ids: [across], more: false });
+    expect(await of(10, { from: '2024-03-03', to: '2024-03-04' })).toEqual({
+      ids: [across, after],
+      more: false,
+    });
+    expect(await of(10, { from: '2024-02-29', to: '2024-03-01' })).toEqual({
+      ids: [across, before],
+      more: false,
+    });
+    expect(await of(10, { from: '2024-03-05', to: '2024-12-31' })).toEqual({ ids: [], more: false });
+    // One end alone bounds one side only: every other backfill here is of 2026.
+    expect(await of(10, { to: '2024-02-29' })).toEqual({ ids: [before], more: false });
+    expect((await of(1000, { from: '2024-03-04' })).ids).toEqual(expect.arrayContaining([after]));
+    expect((await of(1000, { from: '2024-03-04' })).ids).not.toContain(across);
+    // Requested before every other backfill of this database: the whole list cut at one is `across`, the
+    // rest left out. Kept to a day `across` has no batch on, the limit counts only that day's backfills.
+    expect(await of(1, {})).toEqual({ ids: [across], more: true });
+    expect(await of(1, { from: '2024-03-03', to: '2024-03-04' })).toEqual({ ids: [across], more: true });
+    expect(await of(1, { from: '2024-03-04', to: '2024-03-04' })).toEqual({ ids: [after], more: false });
+    expect(await of(2, { from: '2024-03-03', to: '2024-03-04' })).toEqual({
+      ids: [across, after],
+      more: false,
+    });
+  });
 });

@@ -68,12 +68,19 @@ const SELECT_BACKFILL = `
   FROM ingestion.backfills WHERE id = $1`;
 /**
  * The backfills still producing, oldest request first (ties by id), at most $1: the running ones, and the
- * cancelled ones whose holder may still have a chunk in flight (CANCEL leaves them a lease for that).
+ * cancelled ones whose holder may still have a chunk in flight (CANCEL leaves them a lease for that). Given a
+ * day $2 and/or $3 (null: no bound), only those with a batch on a day in [$2, $3], before the limit: their
+ * events fall on their batches' days (ADR 25). The EXISTS probes backfill_batches by its primary key's
+ * leading column (backfill_id), so each candidate costs its own batches (at most 366), never a scan of them all.
  */
 const SELECT_RUNNING = `
-  SELECT id FROM ingestion.backfills
-  WHERE status = 'running' OR (status = 'cancelled' AND lease_until > now())
-  ORDER BY requested_at, id LIMIT $1`;
+  SELECT b.id FROM ingestion.backfills b
+  WHERE (b.status = 'running' OR (b.status = 'cancelled' AND b.lease_until > now()))
+    AND (($2::date IS NULL AND $3::date IS NULL) OR EXISTS (
+      SELECT 1 FROM ingestion.backfill_batches x
+      WHERE x.backfill_id = b.id
+        AND ($2::date IS NULL OR x.day >= $2::date) AND ($3::date IS NULL OR x.day <= $3::date)))
+  ORDER BY b.requested_at, b.id LIMIT $1`;
 const SELECT_BATCHES = `
   SELECT to_char(day, 'YYYY-MM-DD') AS day, batch_id, expected, produced
   FROM ingestion.backfill_batches WHERE backfill_id = $1 ORDER BY position`;
@@ -227,11 +234,16 @@ export class BackfillStore {
    * `cancelled` ones whose holder has not yet recorded the chunk it had in flight when they were cancelled
    * (nor released them) — each for at most a lease (`leaseSeconds`) after its cancel, so a holder that died
    * holds none up longer. Each as `get` reads it, its status as stored; one that ends, or whose holder lets
-   * it go, between the two reads is left out.
+   * it go, between the two reads is left out. With `days.from` and/or `days.to` (ISO days, both included; an
+   * absent one is no bound), only those with a batch on a day in that range, the limit and `more` applying to
+   * them alone.
    */
-  async running(limit: number): Promise<{ backfills: StoredBackfill[]; more: boolean }> {
+  async running(
+    limit: number,
+    days: { from?: string; to?: string } = {},
+  ): Promise<{ backfills: StoredBackfill[]; more: boolean }> {
     // One more than asked: whether more are producing is the list's answer, not what is left of it below.
-    const ids = await this.rows(SELECT_RUNNING, [limit + 1]);
+    const ids = await this.rows(SELECT_RUNNING, [limit + 1, days.from ?? null, days.to ?? null]);
     const found = await Promise.all(ids.slice(0, limit).map((r) => this.get(String(r['id']))));
     const backfills = found.filter(
       (b): b is StoredBackfill =>

@@ -18,6 +18,7 @@ import {
   daysBetween,
   type Backfill,
   type BackfillBatch,
+  type BackfillDays,
   type BackfillRepository,
   type DayGenerator,
   type StoredBackfill,
@@ -115,10 +116,17 @@ class LeaseBook implements BackfillRepository {
     const row = LeaseBook.rows.get(id);
     return row ? structuredClone({ ...row, holder: undefined }) : null;
   }
-  /** Running, or cancelled while its holder has not let it go (recorded its last chunk, released it, died). */
-  async running(limit: number) {
+  /**
+   * Running, or cancelled while its holder has not let it go (recorded its last chunk, released it, died);
+   * given `days`, only those with a batch on a day in them, before the limit.
+   */
+  async running(limit: number, days: BackfillDays = {}) {
+    const { from, to } = days;
     const rows = [...LeaseBook.rows.values()].filter(
-      (r) => r.status === 'running' || (r.status === 'cancelled' && r.holder !== null),
+      (r) =>
+        (r.status === 'running' || (r.status === 'cancelled' && r.holder !== null)) &&
+        ((from === undefined && to === undefined) ||
+          r.batches.some((b) => (from === undefined || b.day >= from) && (to === undefined || b.day <= to))),
     );
     rows.sort((x, y) => x.requestedAt.getTime() - y.requestedAt.getTime() || (x.id < y.id ? -1 : 1));
     const backfills = await Promise.all(
@@ -421,6 +429,91 @@ describe('BackfillsService.running', () => {
       expect((await service.running()).backfills.map((b) => b.id)).not.toContain(mine[1].id);
     } finally {
       for (const row of mine) LeaseBook.rows.delete(row.id);
+    }
+  });
+});
+
+describe('BackfillsService.running of some days', () => {
+  /** A backfill held by a replica that works none of them, with one batch per day, requested `second`s into 1999. */
+  const held = (n: number, second: number, ...days: string[]) => ({
+    id: `00000000-0000-4000-9000-${String(n).padStart(12, '0')}`,
+    request: { ...request, from: days[0], to: days[days.length - 1] },
+    status: 'running' as const,
+    error: null,
+    attempts: 1,
+    requestedAt: new Date(Date.UTC(1999, 0, 1, 0, 0, second)),
+    batches: days.map((day) => ({ day, batchId: backfillBatchId('unit', day), expected: 10, produced: 0 })),
+    holder: 'listing',
+  });
+  const listed = async (service: BackfillsService, days: BackfillDays) => {
+    const { backfills, truncated } = await service.running(days);
+    return { ids: backfills.map((b) => b.id), truncated };
+  };
+
+  it('lists only the backfills with a batch on a day from `from` to `to`, both included, each end optional', async () => {
+    const rows = [
+      held(1, 1, '1998-03-01', '1998-03-02', '1998-03-03'),
+      held(2, 2, '1998-03-04'),
+      held(3, 3, '1998-02-27', '1998-02-28'),
+    ];
+    const [across, after, before] = rows.map((r) => r.id);
+    for (const row of rows) LeaseBook.rows.set(row.id, row);
+    try {
+      const service = new BackfillsService(recordingIngest().ingest, people, new LeaseBook('a'));
+      const of = (days: BackfillDays) => listed(service, days);
+      expect(await of({ from: '1998-03-02', to: '1998-03-02' })).toEqual({ ids: [across], truncated: false });
+      expect(await of({ from: '1998-03-03', to: '1998-03-04' })).toEqual({
+        ids: [across, after],
+        truncated: false,
+      });
+      expect(await of({ from: '1998-02-28', to: '1998-03-01' })).toEqual({
+        ids: [across, before],
+        truncated: false,
+      });
+      expect(await of({ from: '1998-03-05', to: '1998-12-31' })).toEqual({ ids: [], truncated: false });
+      // One end alone bounds one side only.
+      expect(await of({ from: '1998-03-04' })).toMatchObject({ ids: expect.arrayContaining([after]) });
+      expect((await of({ from: '1998-03-04' })).ids).not.toContain(across);
+      expect((await of({ to: '1998-02-28' })).ids).toEqual([before]);
+      // A cancelled one whose holder may still have a chunk in flight counts; one ended never does.
+      LeaseBook.rows.get(across)!.status = 'cancelled';
+      LeaseBook.rows.get(after)!.status = 'produced';
+      expect(await of({ from: '1998-02-01', to: '1998-03-31' })).toEqual({
+        ids: [across, before],
+        truncated: false,
+      });
+    } finally {
+      for (const row of rows) LeaseBook.rows.delete(row.id);
+    }
+  });
+
+  it('applies the limit and `truncated` to the backfills of those days alone', async () => {
+    // One backfill per day for more days than are listed, as users_backfill makes them, and one of another day.
+    const perDay = Array.from({ length: RUNNING_BACKFILLS_LISTED + 1 }, (_, i) =>
+      held(100 + i, 100 + i, new Date(Date.UTC(1997, 0, 1 + i)).toISOString().slice(0, 10)),
+    );
+    const lastDay = perDay[perDay.length - 1].batches[0].day;
+    const rows = [...perDay, held(999, 999, '1996-06-01')];
+    for (const row of rows) LeaseBook.rows.set(row.id, row);
+    try {
+      const service = new BackfillsService(recordingIngest().ingest, people, new LeaseBook('a'));
+      const all = await listed(service, { from: '1997-01-01', to: lastDay });
+      expect(all).toEqual({ ids: perDay.slice(0, -1).map((r) => r.id), truncated: true });
+      // A day none of the first hundred touches: its one backfill, and nothing left out.
+      expect(await listed(service, { from: lastDay, to: lastDay })).toEqual({
+        ids: [perDay[perDay.length - 1].id],
+        truncated: false,
+      });
+      expect(await listed(service, { from: '1996-06-01', to: '1996-06-01' })).toEqual({
+        ids: [rows[rows.length - 1].id],
+        truncated: false,
+      });
+      expect(await listed(service, { from: '1997-01-02', to: lastDay })).toEqual({
+        ids: perDay.slice(1).map((r) => r.id),
+        truncated: false,
+      });
+    } finally {
+      for (const row of rows) LeaseBook.rows.delete(row.id);
     }
   });
 });

@@ -119,8 +119,9 @@ export interface BackfillRepository {
    * The backfills still producing, the oldest request first, at most `limit`: the running ones, and the
    * cancelled ones whose holder has neither recorded the chunk it had in flight nor released them (for at
    * most `leaseSeconds` after the cancel), with their status as stored; `more` when more than `limit` are.
+   * Given `days`, only those with a batch on a day in it, `limit` and `more` applying to them alone.
    */
-  running(limit: number): Promise<{ backfills: StoredBackfill[]; more: boolean }>;
+  running(limit: number, days?: BackfillDays): Promise<{ backfills: StoredBackfill[]; more: boolean }>;
   claimExpired(): Promise<StoredBackfill | null>;
   /**
    * False when the lease is lost or the backfill was cancelled (whose progress is still recorded by its
@@ -137,6 +138,16 @@ export interface BackfillRepository {
   finish(id: string, status: 'produced' | 'failed', error?: string | null): Promise<boolean>;
   /** Gives up this replica's lease; on a backfill cancelled while it held it, lets it leave `running`. */
   release(id: string): Promise<boolean>;
+}
+
+/**
+ * Days a listing of running backfills is kept to (`GET /v1/backfills?status=running&from=…&to=…`): ISO days,
+ * both included, an absent end no bound. A backfill's events fall on its batches' days (ADR 25), so one
+ * with no batch in them produces none of their events.
+ */
+export interface BackfillDays {
+  from?: string;
+  to?: string;
 }
 
 /** The most backfills `GET /v1/backfills?status=running` lists, the oldest requests. */
@@ -456,9 +467,12 @@ export class BackfillsService {
    * while the replica that held it may still have a chunk in flight — listed, as `cancelled`, until that
    * replica has recorded the chunk (or stopped without one), its lease renewed meanwhile, at most a lease
    * (`leaseSeconds`) after the cancel when it died; so `produced` no longer grows once a backfill has left the list.
+   * Given `days`, only the backfills with a batch on one of them (each batch's events are stamped on its
+   * day, ADR 25), the limit and `truncated` applying to those alone: a run of many one-day backfills is no
+   * longer cut short for the days none of them touches.
    */
-  async running(): Promise<RunningBackfills> {
-    const stored = await this.repository.running(RUNNING_BACKFILLS_LISTED).catch(backfillStoreError);
+  async running(days: BackfillDays = {}): Promise<RunningBackfills> {
+    const stored = await this.repository.running(RUNNING_BACKFILLS_LISTED, days).catch(backfillStoreError);
     return { backfills: stored.backfills.map(toBackfill), truncated: stored.more };
   }
 
