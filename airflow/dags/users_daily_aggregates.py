@@ -14,7 +14,8 @@ be on their way there (on users.raw or users.enriched). It asks the audit (`GET 
 `sparkflow_audit` connection, ADR 23 in docs/adr) whether every event with an event time in D has reached a
 terminal state: the audit has read every users.raw record appended before D's end, and each of D's events it
 read is persisted (written to Cassandra) or dead-lettered. It also asks ingestion for its running backfills
-(`GET /v1/backfills?status=running` on `sparkflow_ingestion`): each names the span of its events' times
+with a batch on D (`GET /v1/backfills?status=running&from=D&to=D` on `sparkflow_ingestion`): each names the
+span of its events' times
 (`eventTimes`; a backfill of a past day stamps its people on that day, ADR 25), so one still producing whose
 span meets D has events of D to come that the audit cannot know of yet; the wait goes on until none is. What
 reaches D after its run counted it (a dead letter replayed, a backfill that ended while the audit had not read
