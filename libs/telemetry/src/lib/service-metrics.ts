@@ -16,9 +16,11 @@ export function registerProcessStart(startedAtMs = Date.now() - process.uptime()
 
 /**
  * Records the end-to-end latency of each event the service settles: from its ingestion (the envelope's
- * `producedAt`, kept by every stage) to now. Persistence records it once the row is written.
+ * `producedAt`, kept by every stage) to now, under the event's `source`. Persistence records it once the row
+ * is written. A backfill of a past day stamps its people on that day (ADR 25), so its events read days or
+ * years here: the dashboards leave `source="backfill"` out of the pipeline's latency.
  */
-export function ingestToPersistedRecorder(): (ingestedAt: string, nowMs?: number) => void {
+export function ingestToPersistedRecorder(): (ingestedAt: string, source: string, nowMs?: number) => void {
   const histogram = metrics
     .getMeter('sparkflow-service')
     .createHistogram('sparkflow_ingest_to_persisted_ms', {
@@ -27,9 +29,9 @@ export function ingestToPersistedRecorder(): (ingestedAt: string, nowMs?: number
       unit: 'ms',
       advice: { explicitBucketBoundaries: [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000] },
     });
-  return (ingestedAt, nowMs = Date.now()) => {
+  return (ingestedAt, source, nowMs = Date.now()) => {
     const t = Date.parse(ingestedAt);
-    if (Number.isFinite(t)) histogram.record(Math.max(0, nowMs - t));
+    if (Number.isFinite(t)) histogram.record(Math.max(0, nowMs - t), { source });
   };
 }
 

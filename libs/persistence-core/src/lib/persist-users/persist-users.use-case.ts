@@ -63,8 +63,8 @@ export class PersistUsersUseCase {
     private readonly producer: EventProducer,
     /** Records being written at once (in batches of up to `limits.maxRecords`). */
     private readonly concurrency = 32,
-    /** Told the ingestion time of each event written (for the ingest → persisted latency metric). */
-    private readonly onWritten: (ingestedAt: string) => void = () => undefined,
+    /** Told the ingestion time and source of each event written (for the ingest → persisted latency metric). */
+    private readonly onWritten: (ingestedAt: string, source: string) => void = () => undefined,
     private readonly limits: ChunkLimits = WRITE_CHUNK_LIMITS,
     private readonly eventTime: EventTimeBound = {
       maxSkewMs: EVENT_TIME_MAX_SKEW_MS_DEFAULT,
@@ -119,7 +119,7 @@ export class PersistUsersUseCase {
           chunk.forEach(({ index, message: m, event }, i) => {
             outcomes[index] = results[i];
             if (results[i] !== OK) return;
-            this.onWritten(event.producedAt);
+            this.onWritten(event.producedAt, event.source);
             written.push({
               trace: m.traceHeaders,
               event: {
