@@ -215,10 +215,10 @@ def _as_asked(dag_id: str, conf: dict[str, Any], out: list[Any], audit: Audit) -
     if dag_id == "users_daily_aggregates":
         return out[-1] == (conf.get("day") or LOGICAL_DATE.date().isoformat())
     if dag_id == "users_late_days":
-        # A manual run without `to` asks up to when it was queued; without `from`, the hour before `to`.
+        # A manual run without `to` asks up to when it was queued; without `from`, the day before `to`.
         to = "2026-12-02T00:00:00.000Z" if "to" in conf else "2026-12-02T09:30:00.000Z"
-        start = "2026-12-01T00:00:00.000Z" if "from" in conf else ("2026-12-01T23:00:00.000Z" if "to" in conf else
-                                                                    "2026-12-02T08:30:00.000Z")
+        start = "2026-12-01T00:00:00.000Z" if "from" in conf else ("2026-12-01T00:00:00.000Z" if "to" in conf else
+                                                                    "2026-12-01T09:30:00.000Z")
         return out == {"from": start, "to": to}
     return sum(p["size"] for p in out) == conf.get("count", 500)
 

@@ -437,7 +437,7 @@ class TestUsersLateDays:
         assert trigger.partial_kwargs["trigger_dag_id"] == "users_daily_aggregates"
         assert trigger.partial_kwargs["skip_when_already_exists"] is True
 
-    def test_the_run_firing_at_the_top_of_an_hour_asks_about_the_hour_that_ended(self, dag):
+    def test_the_run_firing_at_the_top_of_an_hour_looks_back_a_day_from_its_end(self, dag):
         import pendulum
         from airflow.timetables.base import DataInterval, TimeRestriction
 
@@ -451,9 +451,8 @@ class TestUsersLateDays:
             fires_at, fires_at - timedelta(hours=1), fires_at)
         plan = dag.get_task("plan_window").python_callable
         run = SimpleNamespace(conf={}, run_after=fires_at)
-        assert plan(params={"from": None, "to": None}, dag_run=run, data_interval_end=info.data_interval.end,
-                    prev_data_interval_end_success=previous.end) == {
-            "from": "2026-12-04T14:00:00.000Z", "to": "2026-12-04T15:00:00.000Z"}
+        assert plan(params={"from": None, "to": None}, dag_run=run, data_interval_end=info.data_interval.end) == {
+            "from": "2026-12-03T15:00:00.000Z", "to": "2026-12-04T15:00:00.000Z"}
 
     def test_a_manual_run_asks_its_window_and_refuses_a_bad_one_naming_it(self, dag):
         from airflow.sdk.exceptions import AirflowFailException
@@ -489,14 +488,18 @@ class TestUsersLateDays:
         days = [{"day": "2026-11-19", "events": 3, "lastAppendedAt": "2026-12-04T14:10:00.000Z"}]
         answers += [{"complete": False, "behind": 7, "days": []}, requests.ConnectionError("refused"),
                     {"complete": True, "behind": 0, "days": days}]
-        behind, down, done = (poke(window=window) for _ in range(3))
+        began = SimpleNamespace(start_date=now - timedelta(minutes=1))
+        behind, down, done = (poke(window=window, dag_run=began) for _ in range(3))
         assert (behind.is_done, down.is_done, done.is_done) == (False, False, True)
         assert done.xcom_value == {**window, "days": days}
         # Still behind past the bound after the window's end: it fails, naming what the audit has to read.
         old = {"from": (now - timedelta(hours=4)).isoformat(), "to": (now - timedelta(hours=3)).isoformat()}
         answers.append({"complete": False, "behind": 7, "days": []})
         with pytest.raises(AirflowFailException, match="the audit has 7 users.persisted / users.dlq records"):
-            poke(window=old)
+            poke(window=old, dag_run=SimpleNamespace(start_date=now - timedelta(hours=3)))
+        # A manual run of a window that ended long ago is bounded from its own start: it waits.
+        answers.append(requests.ConnectionError("refused"))
+        assert poke(window=old, dag_run=began).is_done is False
 
 
 class TestUserAutomation:
