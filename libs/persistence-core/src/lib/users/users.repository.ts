@@ -106,24 +106,31 @@ export function utcDay(instant: Date): types.LocalDate {
 /** Statements persistence writes per user, one UNLOGGED batch holding them all (`userStatements`). */
 export const STATEMENTS_PER_USER = 3;
 
-interface Statement {
+export interface UserWriteStatement {
   query: string;
   params: unknown[];
+}
+
+/** One user's statements, by what each writes (`bench/src/schema-options.ts` composes other schemas from them). */
+export interface UserStatements {
+  users: UserWriteStatement;
+  byCountryDay: UserWriteStatement;
+  firstEventDay: UserWriteStatement;
 }
 
 /**
  * The statements of one user: the two upserts, each with the event time as its write timestamp, and the
  * earliest event day, with a timestamp that falls as the event time rises.
  */
-function userStatements(w: UserWrite): [Statement, Statement, Statement] {
+export function userWriteStatements(w: UserWrite): UserStatements {
   const u = w.user;
   const eventMicros = eventTimeMicros(w.producedAt);
   const micros = types.Long.fromString(String(eventMicros));
   const eventTime = new Date(Number(eventMicros / 1000n));
   const day = utcDay(eventTime);
   // Look-up by e-mail is the users table's own index, so there is no third table to keep in step.
-  return [
-    {
+  return {
+    users: {
       query: UPSERT_USER,
       params: [
         u.userId,
@@ -169,7 +176,7 @@ function userStatements(w: UserWrite): [Statement, Statement, Statement] {
         micros,
       ],
     },
-    {
+    byCountryDay: {
       query: UPSERT_BY_COUNTRY_DAY,
       params: [
         u.countryCode ?? UNKNOWN_COUNTRY,
@@ -184,11 +191,16 @@ function userStatements(w: UserWrite): [Statement, Statement, Statement] {
         micros,
       ],
     },
-    {
+    firstEventDay: {
       query: SET_FIRST_EVENT_DAY,
       params: [types.Long.fromString(String(firstEventDayTimestamp(eventMicros))), day, u.userId],
     },
-  ];
+  };
+}
+
+function userStatements(w: UserWrite): UserWriteStatement[] {
+  const s = userWriteStatements(w);
+  return [s.users, s.byCountryDay, s.firstEventDay];
 }
 
 /**
