@@ -3,6 +3,7 @@ import { UsersRepository, userWriteStatements } from '@sparkflow/persistence-cor
 import {
   SCHEMA_OPTIONS,
   markdownTable,
+  checkAnswers,
   roundOrders,
   sampleOf,
   spreadWrites,
@@ -95,25 +96,38 @@ describe('schema options', () => {
     }
   });
 
+  const oneTableRun = (): OptionRun => ({
+    option: 'one-table',
+    round: 1,
+    records: 10,
+    statementsPerUser: 2,
+    writeMs: 5,
+    usersPerSec: 2000,
+    cassandraCpuMsPerUser: 0.2,
+    cassandraCpuMsPerUserWithFlush: 0.25,
+    writeTimeoutsRetried: 0,
+    restBeforeWrites: { reached: true, cores: 0.02 },
+    restBeforeLookUps: { reached: true, cores: 0.03 },
+    byId: { calls: 5, rows: 5, rowsPerCall: 1, p50Ms: 0.8, p99Ms: 2.1 },
+    byEmail: null,
+    byCountryDay: null,
+  });
+
   it('says which option cannot answer a look-up', () => {
-    const run: OptionRun = {
-      option: 'one-table',
-      round: 1,
-      records: 10,
-      statementsPerUser: 2,
-      writeMs: 5,
-      usersPerSec: 2000,
-      cassandraCpuMsPerUser: 0.2,
-      cassandraCpuMsPerUserWithFlush: 0.25,
-      writeTimeoutsRetried: 0,
-      restBeforeWrites: { reached: true, cores: 0.02 },
-      restBeforeLookUps: { reached: true, cores: 0.03 },
-      byId: { calls: 5, rowsPerCall: 1, p50Ms: 0.8, p99Ms: 2.1 },
-      byEmail: null,
-      byCountryDay: null,
-    };
-    expect(markdownTable([run]).split('\n')[2]).toBe(
+    expect(markdownTable([oneTableRun()]).split('\n')[2]).toBe(
       '| one-table | 1 | 2 | 2,000 | 0.2 | 0.25 | 0.8 / 2.1 ms (1 rows) | cannot answer | cannot answer |',
     );
+  });
+
+  it('refuses a run whose look-ups did not find every person written', () => {
+    const sample = { ids: ['a', 'b', 'c', 'd', 'e'], emails: [], countryDays: [] };
+    expect(checkAnswers(oneTableRun(), sample)).toEqual(oneTableRun());
+    const short = { ...oneTableRun(), byId: { ...oneTableRun().byId, rows: 4 } };
+    expect(() => checkAnswers(short, sample)).toThrow('option one-table, round 1: found 4 of 5 people by id');
+    const lostDay = {
+      ...oneTableRun(),
+      byCountryDay: { calls: 2, rows: 9, rowsPerCall: 5, p50Ms: 1, p99Ms: 2 },
+    };
+    expect(() => checkAnswers(lostDay, sample)).toThrow('found 9 of 10 people by country and day');
   });
 });

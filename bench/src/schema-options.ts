@@ -149,6 +149,8 @@ const quantile = (sorted: readonly number[], q: number) =>
 
 interface LookUpResult {
   calls: number;
+  /** Rows over every call. */
+  rows: number;
   rowsPerCall: number;
   p50Ms: number;
   p99Ms: number;
@@ -177,6 +179,7 @@ async function timeLookUp(client: Client, look: LookUp, sample: Sample): Promise
   const round = (ms: number) => Number(ms.toFixed(2));
   return {
     calls: calls.length,
+    rows,
     rowsPerCall: Math.round(rows / Math.max(1, calls.length)),
     p50Ms: round(quantile(times, 0.5)),
     p99Ms: round(quantile(times, 0.99)),
@@ -294,26 +297,49 @@ async function runOption(
     const withFlushCpu = (await meter.seconds())[cassandra.name] ?? 0;
     const restBeforeLookUps = await cassandraAtRest(cassandra);
     const statements = writes.reduce((n, w) => n + option.statements(userWriteStatements(w), w).length, 0);
-    return {
-      option: option.name,
-      round,
-      records: writes.length,
-      statementsPerUser: Number((statements / writes.length).toFixed(2)),
-      writeMs: Math.round(writeMs),
-      usersPerSec: perSecond(writes.length, writeMs),
-      cassandraCpuMsPerUser: cpuMsPerRecord(writeCpu, writes.length),
-      cassandraCpuMsPerUserWithFlush: cpuMsPerRecord(withFlushCpu, writes.length),
-      writeTimeoutsRetried: retried,
-      restBeforeWrites,
-      restBeforeLookUps,
-      byId: await timeLookUp(client, BY_ID, sample),
-      byEmail: option.byEmail && (await timeLookUp(client, option.byEmail, sample)),
-      byCountryDay: option.byCountryDay && (await timeLookUp(client, option.byCountryDay, sample)),
-    };
+    return checkAnswers(
+      {
+        option: option.name,
+        round,
+        records: writes.length,
+        statementsPerUser: Number((statements / writes.length).toFixed(2)),
+        writeMs: Math.round(writeMs),
+        usersPerSec: perSecond(writes.length, writeMs),
+        cassandraCpuMsPerUser: cpuMsPerRecord(writeCpu, writes.length),
+        cassandraCpuMsPerUserWithFlush: cpuMsPerRecord(withFlushCpu, writes.length),
+        writeTimeoutsRetried: retried,
+        restBeforeWrites,
+        restBeforeLookUps,
+        byId: await timeLookUp(client, BY_ID, sample),
+        byEmail: option.byEmail && (await timeLookUp(client, option.byEmail, sample)),
+        byCountryDay: option.byCountryDay && (await timeLookUp(client, option.byCountryDay, sample)),
+      },
+      sample,
+    );
   } finally {
     await client.shutdown();
     await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
   }
+}
+
+/**
+ * A run whose look-ups did not find what was written measured something else (a write lost, a query that
+ * reads the wrong thing): each sampled person is found by id once, each sampled e-mail finds someone, and the
+ * (country, day) partitions hold every person once, each written on one day.
+ */
+export function checkAnswers(run: OptionRun, sample: Sample): OptionRun {
+  const problems = [
+    run.byId.rows === sample.ids.length ? null : `${run.byId.rows} of ${sample.ids.length} people by id`,
+    run.byEmail === null || run.byEmail.rows >= sample.emails.length
+      ? null
+      : `${run.byEmail.rows} people for ${sample.emails.length} e-mails`,
+    run.byCountryDay === null || run.byCountryDay.rows === run.records
+      ? null
+      : `${run.byCountryDay.rows} of ${run.records} people by country and day`,
+  ].filter((p): p is string => p !== null);
+  if (problems.length > 0)
+    throw new Error(`option ${run.option}, round ${run.round}: found ${problems.join(', ')}`);
+  return run;
 }
 
 /** The look-ups' arguments: `lookUps` people spread over the run, and every (country, day) written. */
