@@ -397,7 +397,8 @@ Writes the same people into a scratch keyspace per schema option (bench_schema_<
 on the running stack's Cassandra, and reports each option's write rate, Cassandra's CPU per user and the
 latency of the look-ups the CLI and the daily job make. Before the rounds, one option's run is made and
 discarded (a warm-up); in the rounds the options' order follows a Williams design (each option once in
-each position, after each other option once, over as many rounds as options).
+each position and after each other option equally often, over as many rounds as options, twice as many
+when their number is odd).
 
   --records N       users per option and round (default 60000)
   --rounds N        rounds (default 4)
