@@ -10,21 +10,19 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { errors, types, type Client } from 'cassandra-driver';
+import { types, type Client } from 'cassandra-driver';
 import { createCassandraClient, migrateKeyspace } from '@sparkflow/cassandra';
 import { enrichUser } from '@sparkflow/enrichment-core';
 import {
-  WRITE_CHUNK_LIMITS,
-  estimatedWriteBytes,
   userWriteStatements,
-  writeRounds,
   type UserWriteStatement as Statement,
   type UserStatements,
   type UserWrite,
 } from '@sparkflow/persistence-core';
 import { generateUsers } from '@sparkflow/sources';
 import { cassandraConnection, integrationSettings } from '@sparkflow/testing';
-import { forEachConcurrent, perSecond } from './run-context';
+import { perSecond } from './run-context';
+import { RetryingWriter, timedWrites } from './stages/cassandra-limit';
 import { CpuMeter, StackProcess, cpuMsPerRecord } from './stack-process';
 
 /** A look-up: its CQL and the values of each call. */
@@ -239,26 +237,12 @@ async function writeAll(
   writes: readonly UserWrite[],
   concurrency: number,
 ) {
-  let retried = 0;
-  const chunksAtOnce = Math.max(1, Math.ceil(concurrency / WRITE_CHUNK_LIMITS.maxRecords));
-  const started = performance.now();
-  for (const round of writeRounds(writes, (w) => w.user.userId, estimatedWriteBytes, WRITE_CHUNK_LIMITS)) {
-    await forEachConcurrent(round, chunksAtOnce, async (chunk) => {
-      const statements = chunk.flatMap((w) => option.statements(userWriteStatements(w), w));
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return void (await client.batch(statements, { prepare: true, logged: false }));
-        } catch (e) {
-          const timedOut =
-            e instanceof errors.ResponseError && e.code === types.responseErrorCodes.writeTimeout;
-          if (!timedOut || attempt === 5) throw e;
-          retried++;
-          await sleep(100 * (attempt + 1));
-        }
-      }
-    });
-  }
-  return { writeMs: performance.now() - started, retried };
+  const writer = new RetryingWriter(async (chunk) => {
+    const statements = chunk.flatMap((w) => option.statements(userWriteStatements(w), w));
+    await client.batch(statements, { prepare: true, logged: false });
+  });
+  const writeMs = await timedWrites(writer, writes, concurrency);
+  return { writeMs, retried: writer.timeoutsRetried };
 }
 
 /** The stack's admin role: only it may create and drop the scratch keyspaces. */

@@ -34,16 +34,19 @@ export interface CassandraLimitResult {
 /** A batch may be written again this many times after a write timeout before the stage gives up. */
 const TIMEOUT_RETRIES = 5;
 
-/** Writes the chunk, again after each server-side write timeout: persistence does the same (it is retriable). */
-class RetryingWriter {
+/**
+ * Writes a chunk with `write`, again after each server-side write timeout: persistence does the same (it is
+ * retriable). Used by this stage and by `schema-options.ts`.
+ */
+export class RetryingWriter {
   timeoutsRetried = 0;
 
-  constructor(private readonly repo: UsersRepository) {}
+  constructor(private readonly write: (chunk: readonly UserWrite[]) => Promise<void>) {}
 
   async upsertMany(chunk: readonly UserWrite[]): Promise<void> {
     for (let retries = 0; ; retries++) {
       try {
-        return await this.repo.upsertMany(chunk);
+        return await this.write(chunk);
       } catch (e) {
         const timedOut =
           e instanceof errors.ResponseError && e.code === types.responseErrorCodes.writeTimeout;
@@ -79,7 +82,8 @@ function userWrites(ctx: RunContext): UserWrite[] {
   });
 }
 
-async function timedWrites(
+/** Writes as persistence groups a Kafka batch, `concurrency` records in flight; the wall time in ms. */
+export async function timedWrites(
   repo: RetryingWriter,
   writes: readonly UserWrite[],
   concurrency: number,
@@ -105,7 +109,8 @@ export async function cassandraLimit(ctx: RunContext): Promise<CassandraLimitRes
   await client.connect();
   try {
     // A saturating concurrency can time out a batch; the limit is what Cassandra sustains, so it is written again.
-    const repo = new RetryingWriter(new UsersRepository(client));
+    const users = new UsersRepository(client);
+    const repo = new RetryingWriter((chunk) => users.upsertMany(chunk));
     await timedWrites(repo, writes.slice(0, 200), 32); // prepares the statements, opens the pool
     const probeSize = Math.min(writes.length, ctx.opts.quick ? 1000 : 10_000);
     const probes: CassandraLimitResult['probes'] = [];
