@@ -65,7 +65,12 @@ const Env = z.object({
   CASSANDRA_PORT: port.default(9042),
   CASSANDRA_STORAGE_PORT: port.default(7000),
   CASSANDRA_JMX_PORT: port.default(7199),
-  CASSANDRA_HEAP: z.string().default('-Xms256m -Xmx1g'),
+  /**
+   * 2 GiB: at 1 GiB the old generation sat at 600-800 MiB under load and G1 collected every 50-100 ms for
+   * seconds at a time (bench/results/2026-12-04-cassandra-heap.md). The memtables are off heap and sized
+   * in the template (cassandra.yaml.template), so the heap no longer sizes them.
+   */
+  CASSANDRA_HEAP: z.string().default('-Xms256m -Xmx2g'),
   CASSANDRA_START_TIMEOUT_S: seconds.default(180),
   CASSANDRA_ADMIN_USER: z.string().min(1).default('cassandra'),
   CASSANDRA_ADMIN_PASSWORD: z.string().min(1).default('cassandra'),
