@@ -66,9 +66,10 @@ const Env = z.object({
   CASSANDRA_STORAGE_PORT: port.default(7000),
   CASSANDRA_JMX_PORT: port.default(7199),
   /**
-   * 2 GiB: at 1 GiB the old generation sat at 600-800 MiB under load and G1 collected every 50-100 ms for
-   * seconds at a time (bench/results/2026-12-04-cassandra-heap.md). The memtables are off heap and sized
-   * in the template (cassandra.yaml.template), so the heap no longer sizes them.
+   * 2 GiB: at 1 GiB, in the benchmark's slowest seconds, the old generation held 600-800 MiB and G1
+   * collected every 50-100 ms for seconds at a time (bench/results/2026-12-04-cassandra-heap.md). The
+   * memtable spaces are set in cassandra.yaml.template (their cells off heap), so the heap no longer sizes
+   * them. Every node of the cluster topology gets it too; on a small machine set `-Xms256m -Xmx1g`.
    */
   CASSANDRA_HEAP: z.string().default('-Xms256m -Xmx2g'),
   CASSANDRA_START_TIMEOUT_S: seconds.default(180),
