@@ -36,7 +36,8 @@ const depConstraints = [
     sourceTag: 'scope:e2e',
     onlyDependOnLibsWithTags: ['scope:shared', 'scope:contracts', 'scope:ingestion', 'scope:enrichment'],
   },
-  // bench/ measures each stage with the libs the services use (generator, enrichment, the users repository).
+  // bench/ measures each stage with the libs the services use (generator, enrichment, the users repository,
+  // the audit's store).
   {
     sourceTag: 'scope:bench',
     onlyDependOnLibsWithTags: [
@@ -45,6 +46,7 @@ const depConstraints = [
       'scope:ingestion',
       'scope:enrichment',
       'scope:persistence',
+      'scope:audit',
     ],
   },
   // airflow/ and spark-jobs/ are Python: they read libs/contracts/generated/ as files and import no TypeScript project.

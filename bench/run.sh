@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench [-- --quick]`: SparkFlow against its limits and the tutorial's design, on the running stack.
 # Options and what each stage measures: bench/README.md. `--entry schema-options` (first) runs
-# bench/src/schema-options.ts instead (`npm run bench:schema-options`).
+# bench/src/schema-options.ts instead (`npm run bench:schema-options`), `--entry audit-store-options`
+# bench/src/audit-store-options.ts (`npm run bench:audit-store-options`).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

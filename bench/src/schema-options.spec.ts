@@ -4,11 +4,11 @@ import {
   SCHEMA_OPTIONS,
   markdownTable,
   checkAnswers,
-  roundOrders,
   sampleOf,
   spreadWrites,
   type OptionRun,
 } from './schema-options';
+import { roundOrders } from './option-series';
 
 const option = (name: string) => {
   const found = SCHEMA_OPTIONS.find((o) => o.name === name);

@@ -4,12 +4,9 @@
  * (`userWriteStatements`), into a scratch keyspace of the running stack's Cassandra, then read the ways the
  * CLI and the daily Spark job read. Run with `npm run bench:schema-options -- --help`.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
 import { types, type Client } from 'cassandra-driver';
 import { createCassandraClient, migrateKeyspace } from '@sparkflow/cassandra';
 import { enrichUser } from '@sparkflow/enrichment-core';
@@ -21,9 +18,18 @@ import {
 } from '@sparkflow/persistence-core';
 import { generateUsers } from '@sparkflow/sources';
 import { cassandraConnection, integrationSettings } from '@sparkflow/testing';
+import {
+  SERIES_ARGS,
+  positiveWhole as positive,
+  pickOptions,
+  quantile,
+  runMain,
+  runSeries,
+  writeSeries,
+} from './option-series';
 import { perSecond } from './run-context';
 import { RetryingWriter, timedWrites } from './stages/cassandra-limit';
-import { CpuMeter, StackProcess, cpuMsPerRecord } from './stack-process';
+import { CpuMeter, StackProcess, cpuMsPerRecord, untilAtRest, type Rest } from './stack-process';
 
 /** A look-up: its CQL and the values of each call. */
 interface LookUp {
@@ -142,9 +148,6 @@ export function spreadWrites(count: number, seed: string, days: number, now = ne
   });
 }
 
-const quantile = (sorted: readonly number[], q: number) =>
-  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-
 interface LookUpResult {
   calls: number;
   /** Rows over every call. */
@@ -203,27 +206,6 @@ export interface OptionRun {
   byCountryDay: LookUpResult | null;
 }
 
-/** Whether Cassandra came to rest, and the cores it used in the last second looked at. */
-export interface Rest {
-  reached: boolean;
-  cores: number;
-}
-
-/**
- * Waits, at most a minute, until Cassandra uses under a tenth of a core for a second: no compaction or
- * collection left from earlier work is then charged to what is measured next. Says whether it got there.
- */
-async function cassandraAtRest(cassandra: StackProcess): Promise<Rest> {
-  let cores = 0;
-  for (let i = 0; i < 60; i++) {
-    const meter = await CpuMeter.start([cassandra]);
-    await sleep(1000);
-    cores = Number(((await meter.seconds())[cassandra.name] ?? 0).toFixed(2));
-    if (cores < 0.1) return { reached: true, cores };
-  }
-  return { reached: false, cores };
-}
-
 function flush(keyspace: string): void {
   const r = spawnSync('bash', ['deploy/local/bin/stack', 'nodetool', 'cassandra', 'flush', keyspace], {
     encoding: 'utf8',
@@ -273,13 +255,13 @@ async function runOption(
   await client.connect();
   try {
     const cassandra = await StackProcess.find(settings.SPARKFLOW_HOME, 'cassandra');
-    const restBeforeWrites = await cassandraAtRest(cassandra);
+    const restBeforeWrites = await untilAtRest(cassandra);
     const meter = await CpuMeter.start([cassandra]);
     const { writeMs, retried } = await writeAll(client, option, writes, concurrency);
     const writeCpu = (await meter.seconds())[cassandra.name] ?? 0;
     flush(keyspace);
     const withFlushCpu = (await meter.seconds())[cassandra.name] ?? 0;
-    const restBeforeLookUps = await cassandraAtRest(cassandra);
+    const restBeforeLookUps = await untilAtRest(cassandra);
     const statements = writes.reduce((n, w) => n + option.statements(userWriteStatements(w), w).length, 0);
     return checkAnswers(
       {
@@ -360,21 +342,6 @@ export function markdownTable(runs: readonly OptionRun[]): string {
   return lines.join('\n');
 }
 
-/**
- * The order of `n` options in each round: a Williams design, so over `n` rounds (2n when n is odd) each
- * option runs once in every position and follows every other option once, and neither a warm machine nor
- * the option before it favours one option.
- */
-export function roundOrders(n: number, rounds: number): number[][] {
-  const first: number[] = [];
-  for (let i = 0, lo = 0, hi = n - 1; i < n; i++) first.push(i % 2 === 0 ? lo++ : hi--);
-  return Array.from({ length: rounds }, (_, r) => {
-    const row = first.map((k) => (k + r) % n);
-    // For an odd n the second n rounds run the first n backwards, which balances who follows whom.
-    return n % 2 === 1 && Math.floor(r / n) % 2 === 1 ? row.reverse() : row;
-  });
-}
-
 const HELP = `npm run bench:schema-options -- [options]
 
 Writes the same people into a scratch keyspace per schema option (bench_schema_<option>, dropped after),
@@ -396,53 +363,37 @@ when their number is odd).
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      records: { type: 'string', default: '60000' },
-      rounds: { type: 'string', default: '4' },
+      ...SERIES_ARGS,
       days: { type: 'string', default: '10' },
       concurrency: { type: 'string', default: '64' },
-      'look-ups': { type: 'string', default: '500' },
-      only: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  const positive = (name: string, text: string) => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text) || n < 1)
-      throw new Error(`--${name} must be a positive whole number, got "${text}"`);
-    return n;
-  };
   const records = positive('records', values.records);
   const rounds = positive('rounds', values.rounds);
   const concurrency = positive('concurrency', values.concurrency);
-  const wanted = values.only?.split(',') ?? SCHEMA_OPTIONS.map((o) => o.name);
-  const unknown = wanted.filter((n) => !SCHEMA_OPTIONS.some((o) => o.name === n));
-  if (unknown.length > 0) throw new Error(`--only: no option named ${unknown.join(', ')}`);
-  const options = SCHEMA_OPTIONS.filter((o) => wanted.includes(o.name));
+  const options = pickOptions(SCHEMA_OPTIONS, values.only);
 
   const startedAt = new Date().toISOString();
   const writes = spreadWrites(records, 'sparkflow-bench', positive('days', values.days));
   const sample = sampleOf(writes, positive('look-ups', values['look-ups']));
   const admin = createCassandraClient(adminConnection());
   await admin.connect();
-  const runs: OptionRun[] = [];
   const log = (run: OptionRun, label: string) =>
     console.error(
       `[schema-options ${new Date().toISOString().slice(11, 19)}] ${label} ${run.option}: ${run.usersPerSec} users/s, Cassandra ${run.cassandraCpuMsPerUser} CPU-ms per user (${run.cassandraCpuMsPerUserWithFlush} with the flush)${run.restBeforeWrites.reached ? '' : `; Cassandra was not at rest before the writes (${run.restBeforeWrites.cores} cores)`}`,
     );
+  let runs: OptionRun[];
   try {
-    log(await runOption(admin, options[0], 0, writes, sample, concurrency), 'warm-up, discarded:');
-    for (const [r, order] of roundOrders(options.length, rounds).entries()) {
-      for (const k of order) {
-        const run = await runOption(admin, options[k], r + 1, writes, sample, concurrency);
-        log(run, `round ${r + 1}`);
-        runs.push(run);
-      }
-    }
+    runs = await runSeries(
+      options,
+      rounds,
+      (option, round) => runOption(admin, option, round, writes, sample, concurrency),
+      log,
+    );
   } finally {
     await admin.shutdown();
   }
@@ -452,26 +403,9 @@ async function main(): Promise<number> {
     console.log(`- **${o.name}**: ${o.what}${o.caveat ? `; by country and day: ${o.caveat}` : ''}`);
   if (values.out) {
     const settings = { records, rounds, days: values.days, concurrency, lookUps: values['look-ups'] };
-    const finishedAt = new Date().toISOString();
-    const machine = {
-      cores: cpus().length,
-      cpuModel: cpus()[0]?.model ?? null,
-      loadAverage1mAtEnd: loadavg()[0],
-    };
-    await writeFile(
-      values.out,
-      JSON.stringify({ startedAt, finishedAt, settings, machine, runs }, null, 2) + '\n',
-    );
+    await writeSeries(values.out, startedAt, settings, runs);
   }
   return 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(`schema-options: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain('schema-options', main);

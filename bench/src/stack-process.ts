@@ -1,5 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Every } from './every';
 
 export const SERVICES = ['ingestion', 'enrichment', 'persistence', 'audit'] as const;
@@ -222,4 +223,25 @@ export async function meterEngine<T>(
   const result = await work();
   const seconds = (await meter.seconds())[engine] ?? 0;
   return { result, engineCpuMsPerRecord: cpuMsPerRecord(seconds, records) };
+}
+
+/** Whether a process came to rest, and the cores it used in the last second looked at. */
+export interface Rest {
+  reached: boolean;
+  cores: number;
+}
+
+/**
+ * Waits, at most a minute, until `proc` uses under a tenth of a core for a second: no compaction, vacuum or
+ * collection left from earlier work is then charged to what is measured next. Says whether it got there.
+ */
+export async function untilAtRest(proc: StackProcess): Promise<Rest> {
+  let cores = 0;
+  for (let i = 0; i < 60; i++) {
+    const meter = await CpuMeter.start([proc]);
+    await sleep(1000);
+    cores = Number(((await meter.seconds())[proc.name] ?? 0).toFixed(2));
+    if (cores < 0.1) return { reached: true, cores };
+  }
+  return { reached: false, cores };
 }

@@ -43,7 +43,7 @@ const BATCH_TIMING = `
  * replayed record itself, takes the row's place, stamped at the time it is recorded. A greatest is the same
  * whatever order the arrivals come in (ADR 17).
  */
-const NEWER_THAN_STORED = `
+export const NEWER_THAN_STORED = `
   (excluded.partition IS NOT NULL, coalesce(excluded.produced_at, '-infinity'),
     coalesce(excluded.partition, -1), coalesce(excluded."offset", -1))
   > (e.partition IS NOT NULL, coalesce(e.produced_at, '-infinity'),
