@@ -49,4 +49,14 @@ describe('stack settings', () => {
     );
     expect(() => loadStackConfig({ KAFKA_AUDIT_PASSWORD: 'short' })).toThrow(/KAFKA_AUDIT_PASSWORD/);
   });
+
+  it("takes PostgreSQL's sizes only as a whole number and a unit PostgreSQL reads, naming the variable", () => {
+    const cfg = loadStackConfig({ POSTGRES_SHARED_BUFFERS: '2GB', POSTGRES_MAX_WAL_SIZE: '512MB' });
+    expect([cfg.POSTGRES_SHARED_BUFFERS, cfg.POSTGRES_MAX_WAL_SIZE]).toEqual(['2GB', '512MB']);
+    // A bare number is in 8 kB pages to PostgreSQL, `gb` is no unit of its, and the value is one argument.
+    for (const bad of ['1024', '1gb', '1 GB', '0MB', '1.5GB', '1GB -c fsync=off', '']) {
+      expect(() => loadStackConfig({ POSTGRES_SHARED_BUFFERS: bad })).toThrow(/POSTGRES_SHARED_BUFFERS/);
+      expect(() => loadStackConfig({ POSTGRES_MAX_WAL_SIZE: bad })).toThrow(/POSTGRES_MAX_WAL_SIZE/);
+    }
+  });
 });

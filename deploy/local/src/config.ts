@@ -31,6 +31,10 @@ const apiKeys = (devDefault: string) =>
     .refine((value) => followsApiKeysRule(apiKeysOf(value)), API_KEYS_RULE);
 
 const seconds = z.coerce.number().int().min(1);
+/** A PostgreSQL memory or file size setting: a whole number and its unit, as postgresql.conf writes it. */
+const postgresSize = z
+  .string()
+  .regex(/^[1-9]\d*(kB|MB|GB|TB)$/, 'a whole number and kB, MB, GB or TB, such as 1GB');
 
 /**
  * A password that goes into the broker's JAAS line and the SCRAM tools' `[name=…,password=…]` lists
@@ -84,6 +88,16 @@ const Env = z.object({
 
   POSTGRES_PORT: port.default(5432),
   POSTGRES_START_TIMEOUT_S: seconds.default(60),
+  /**
+   * PostgreSQL's `shared_buffers` and `max_wal_size`. PostgreSQL's defaults (128MB, 1GB) held a small part
+   * of the audit's indexes, whose keys are random UUIDs, and requested a checkpoint about every 45 s under
+   * the benchmark's load, each followed by a full image of every page written again: with 1GB and 4GB the
+   * database wrote half the WAL per user and cost less CPU per user
+   * (bench/results/2026-12-05-audit-store-options.md). The cache is shared memory PostgreSQL fills as it
+   * reads; on a small machine set `POSTGRES_SHARED_BUFFERS=256MB`.
+   */
+  POSTGRES_SHARED_BUFFERS: postgresSize.default('1GB'),
+  POSTGRES_MAX_WAL_SIZE: postgresSize.default('4GB'),
   POSTGRES_ADMIN_PASSWORD: z.string().min(1).default('sparkflow-admin-dev'),
   /** Owns the database, its schemas and tables; runs the migrations at `up`. The services never see it. */
   POSTGRES_OWNER_USER: z.string().min(1).default('sparkflow_owner'),
