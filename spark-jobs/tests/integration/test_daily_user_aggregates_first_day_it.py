@@ -26,6 +26,7 @@ from .test_daily_user_aggregates_it import (
     DELETE_USER,
     INSERT_BY_DAY_AT,
     INSERT_USER_AT,
+    ROUNDED_AVG,
     approx_equal,
     expected_from,
     read_pg,
@@ -87,7 +88,7 @@ def assert_stored(pg, day, want):
     want_counts, want_summary = want
     approx_equal(counts, want_counts)
     assert summary[:2] == want_summary[:2] and summary[3:] == want_summary[3:], (day, summary, want_summary)
-    assert summary[2] == pytest.approx(want_summary[2], abs=1e-6)
+    assert summary[2] == pytest.approx(want_summary[2], abs=ROUNDED_AVG)
 
 
 def a_row(rnd, uid, when: dt.datetime, country=None):
