@@ -128,8 +128,10 @@ const TWO_ROWS: AuditStoreOption = {
     const acks = byEventId(events.map((e) => ({ ...e, eventId: e.persisted.eventId })));
     const p = acks.map((e) => e.persisted);
     const en = acks.map((e) => e.enriched);
-    await ds.query(
-      `INSERT INTO audit_events AS e (event_id, topic, outcome, user_id, batch_id, source, partition, "offset",
+    // In a transaction, as the audit's own `record` writes a batch: the same statements per batch.
+    await ds.transaction((tx) =>
+      tx.query(
+        `INSERT INTO audit_events AS e (event_id, topic, outcome, user_id, batch_id, source, partition, "offset",
          produced_at, reasons, appended_at, enriched_partition, enriched_offset, enriched_produced_at,
          enriched_appended_at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::int[],
@@ -142,23 +144,24 @@ const TWO_ROWS: AuditStoreOption = {
          enriched_offset = excluded.enriched_offset, enriched_produced_at = excluded.enriched_produced_at,
          enriched_appended_at = excluded.enriched_appended_at, recorded_at = now()
        WHERE ${NEWER_THAN_STORED}`,
-      [
-        p.map((r) => r.eventId),
-        p.map((r) => r.topic),
-        p.map((r) => r.outcome),
-        p.map((r) => r.userId),
-        p.map((r) => r.batchId),
-        p.map((r) => r.source),
-        p.map((r) => r.partition),
-        p.map((r) => r.offset),
-        p.map((r) => iso(r.producedAt)),
-        p.map(() => null),
-        p.map((r) => iso(r.appendedAt)),
-        en.map((r) => r.partition),
-        en.map((r) => r.offset),
-        en.map((r) => iso(r.producedAt)),
-        en.map((r) => iso(r.appendedAt)),
-      ],
+        [
+          p.map((r) => r.eventId),
+          p.map((r) => r.topic),
+          p.map((r) => r.outcome),
+          p.map((r) => r.userId),
+          p.map((r) => r.batchId),
+          p.map((r) => r.source),
+          p.map((r) => r.partition),
+          p.map((r) => r.offset),
+          p.map((r) => iso(r.producedAt)),
+          p.map(() => null),
+          p.map((r) => iso(r.appendedAt)),
+          en.map((r) => r.partition),
+          en.map((r) => r.offset),
+          en.map((r) => iso(r.producedAt)),
+          en.map((r) => iso(r.appendedAt)),
+        ],
+      ),
     );
   },
   answers: {
@@ -202,6 +205,9 @@ const AUDIT_COLUMNS = `event_id, topic, outcome, user_id, batch_id, source, part
  * Rows streamed with COPY into a temporary table of the transaction, then moved into `audit_events` by one
  * INSERT … SELECT with the store's own conflict rule: COPY cannot resolve a conflict itself.
  */
+/** The pool's connections that hold the temporary table already (it lives as long as its connection). */
+const withCopyTable = new WeakSet<PoolClient>();
+
 async function copyRows(ds: DataSource, rows: AuditRow[], batches: BatchRow[]): Promise<void> {
   const [client, release] = (await (ds.driver as PostgresDriver).obtainMasterConnection()) as [
     PoolClient,
@@ -210,9 +216,12 @@ async function copyRows(ds: DataSource, rows: AuditRow[], batches: BatchRow[]): 
   try {
     await client.query('BEGIN');
     await insertBatches((sql, params) => client.query(sql, params), batches);
-    await client.query(
-      `CREATE TEMP TABLE IF NOT EXISTS audit_copy (LIKE audit_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
-    );
+    if (!withCopyTable.has(client)) {
+      await client.query(
+        'CREATE TEMP TABLE audit_copy (LIKE audit_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS',
+      );
+      withCopyTable.add(client);
+    }
     const lines = storedInKeyOrder(rows).map(
       (r) =>
         [
@@ -324,8 +333,10 @@ const ONE_ROW: AuditStoreOption = {
     const acks = byEventId(events.map((e) => ({ ...e, eventId: e.persisted.eventId })));
     const p = acks.map((e) => e.persisted);
     const en = acks.map((e) => e.enriched);
-    await ds.query(
-      `INSERT INTO audit_fates AS f (event_id, user_id, batch_id, source, enriched_partition, enriched_offset,
+    // In a transaction, as the audit's own `record` writes a batch: the same statements per batch.
+    await ds.transaction((tx) =>
+      tx.query(
+        `INSERT INTO audit_fates AS f (event_id, user_id, batch_id, source, enriched_partition, enriched_offset,
          enriched_produced_at, enriched_appended_at, terminal_outcome, terminal_partition, terminal_offset,
          terminal_produced_at, terminal_appended_at)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[],
@@ -342,21 +353,22 @@ const ONE_ROW: AuditStoreOption = {
            excluded.terminal_offset)
          > (coalesce(f.terminal_produced_at, '-infinity'), coalesce(f.terminal_partition, -1),
            coalesce(f.terminal_offset, -1))`,
-      [
-        p.map((x) => x.eventId),
-        p.map((x) => x.userId),
-        p.map((x) => x.batchId),
-        p.map((x) => x.source),
-        en.map((x) => x.partition),
-        en.map((x) => x.offset),
-        en.map((x) => iso(x.producedAt)),
-        en.map((x) => iso(x.appendedAt)),
-        p.map((x) => x.outcome),
-        p.map((x) => x.partition),
-        p.map((x) => x.offset),
-        p.map((x) => iso(x.producedAt)),
-        p.map((x) => iso(x.appendedAt)),
-      ],
+        [
+          p.map((x) => x.eventId),
+          p.map((x) => x.userId),
+          p.map((x) => x.batchId),
+          p.map((x) => x.source),
+          en.map((x) => x.partition),
+          en.map((x) => x.offset),
+          en.map((x) => iso(x.producedAt)),
+          en.map((x) => iso(x.appendedAt)),
+          p.map((x) => x.outcome),
+          p.map((x) => x.partition),
+          p.map((x) => x.offset),
+          p.map((x) => iso(x.producedAt)),
+          p.map((x) => iso(x.appendedAt)),
+        ],
+      ),
     );
   },
   answers: {
@@ -409,17 +421,20 @@ const FLOOR: AuditStoreOption = {
   writeRaw: async () => undefined,
   writeAcks: async (ds, events) => {
     const p = byEventId(events.map((e) => e.persisted));
-    await ds.query(
-      `INSERT INTO audit_floor (event_id, outcome, user_id, batch_id, produced_at)
+    // In a transaction, as the audit's own `record` writes a batch: the same statements per batch.
+    await ds.transaction((tx) =>
+      tx.query(
+        `INSERT INTO audit_floor (event_id, outcome, user_id, batch_id, produced_at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[])
        ON CONFLICT DO NOTHING`,
-      [
-        p.map((x) => x.eventId),
-        p.map((x) => x.outcome),
-        p.map((x) => x.userId),
-        p.map((x) => x.batchId),
-        p.map((x) => iso(x.producedAt)),
-      ],
+        [
+          p.map((x) => x.eventId),
+          p.map((x) => x.outcome),
+          p.map((x) => x.userId),
+          p.map((x) => x.batchId),
+          p.map((x) => iso(x.producedAt)),
+        ],
+      ),
     );
   },
   answers: {
@@ -624,6 +639,8 @@ async function runOption(
     for (const sql of option.setup) await ds.query(sql);
     const postgres = await StackProcess.find(integrationSettings().SPARKFLOW_HOME, 'postgres');
     const chunks = chunksOf(events, batches, settings.chunk);
+    // Every connection the writes will use, opened and signed in before anything is timed.
+    await Promise.all(Array.from({ length: settings.concurrency }, () => ds.query('SELECT 1')));
     await ds.query('CHECKPOINT');
     const restBeforeWrites = await untilAtRest(postgres);
     const wal0 = await walPosition(ds);
@@ -686,6 +703,8 @@ async function runOption(
           'stages of person',
         )),
     };
+  } catch (e) {
+    throw new Error(`option ${option.name}, round ${round}: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     if (ds.isInitialized) await ds.destroy();
     await scratch.drop();
@@ -717,7 +736,7 @@ WAL and stored bytes per event, and the latency of the look-ups the audit's API 
 and discarded first (a warm-up); the rounds then follow a Williams order, as in bench:schema-options.
 
   --records N       events per option and round (default 60000)
-  --rounds N        rounds (default 4)
+  --rounds N        rounds (default 10: with five options the order is balanced over ten)
   --batch N         people per ingestion batch, one batch id each (default 100, a POST of the latency stage)
   --chunk N         records per Kafka batch the audit writes in one statement (default 100)
   --concurrency N   statements in flight: the audit's partitionsConsumedConcurrently (default 4)
@@ -729,6 +748,8 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       ...SERIES_ARGS,
+      // Five options: a Williams order is balanced over ten rounds (twice their number, it being odd).
+      rounds: { type: 'string', default: '10' },
       batch: { type: 'string', default: '100' },
       chunk: { type: 'string', default: '100' },
       concurrency: { type: 'string', default: '4' },

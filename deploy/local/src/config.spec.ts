@@ -54,6 +54,13 @@ describe('stack settings', () => {
     const cfg = loadStackConfig({ POSTGRES_SHARED_BUFFERS: '2GB', POSTGRES_MAX_WAL_SIZE: '512MB' });
     expect([cfg.POSTGRES_SHARED_BUFFERS, cfg.POSTGRES_MAX_WAL_SIZE]).toEqual(['2GB', '512MB']);
     // A bare number is in 8 kB pages to PostgreSQL, `gb` is no unit of its, and the value is one argument.
+    expect(() => loadStackConfig({ POSTGRES_MAX_WAL_SIZE: '16MB' })).toThrow(
+      /POSTGRES_MAX_WAL_SIZE: at least 32MB/,
+    );
+    expect(() => loadStackConfig({ POSTGRES_SHARED_BUFFERS: '64kB' })).toThrow(
+      /POSTGRES_SHARED_BUFFERS: at least 128kB/,
+    );
+    expect(loadStackConfig({ POSTGRES_MAX_WAL_SIZE: '32MB' }).POSTGRES_MAX_WAL_SIZE).toBe('32MB');
     for (const bad of ['1024', '1gb', '1 GB', '0MB', '1.5GB', '1GB -c fsync=off', '']) {
       expect(() => loadStackConfig({ POSTGRES_SHARED_BUFFERS: bad })).toThrow(/POSTGRES_SHARED_BUFFERS/);
       expect(() => loadStackConfig({ POSTGRES_MAX_WAL_SIZE: bad })).toThrow(/POSTGRES_MAX_WAL_SIZE/);

@@ -31,10 +31,22 @@ const apiKeys = (devDefault: string) =>
     .refine((value) => followsApiKeysRule(apiKeysOf(value)), API_KEYS_RULE);
 
 const seconds = z.coerce.number().int().min(1);
-/** A PostgreSQL memory or file size setting: a whole number and its unit, as postgresql.conf writes it. */
-const postgresSize = z
-  .string()
-  .regex(/^[1-9]\d*(kB|MB|GB|TB)$/, 'a whole number and kB, MB, GB or TB, such as 1GB');
+/** kB in one of each unit PostgreSQL's size settings take. */
+const KB_PER_UNIT: Record<string, number> = { kB: 1, MB: 1024, GB: 1024 ** 2, TB: 1024 ** 3 };
+/**
+ * A PostgreSQL memory or file size setting: a whole number and its unit, as postgresql.conf writes it, at
+ * least PostgreSQL's own minimum for the setting (`least`, e.g. `32MB`), which it would otherwise refuse
+ * only at start.
+ */
+const postgresSize = (least: string) =>
+  z
+    .string()
+    .regex(/^[1-9]\d*(kB|MB|GB|TB)$/, 'a whole number and kB, MB, GB or TB, such as 1GB')
+    .refine((v) => kilobytes(v) >= kilobytes(least), `at least ${least}, PostgreSQL's minimum`);
+const kilobytes = (size: string) => {
+  const [, n, unit] = /^(\d+)(kB|MB|GB|TB)$/.exec(size) ?? [];
+  return Number(n) * (KB_PER_UNIT[unit] ?? Number.NaN);
+};
 
 /**
  * A password that goes into the broker's JAAS line and the SCRAM tools' `[name=…,password=…]` lists
@@ -96,8 +108,8 @@ const Env = z.object({
    * (bench/results/2026-12-05-audit-store-options.md). The cache is shared memory PostgreSQL fills as it
    * reads; on a small machine set `POSTGRES_SHARED_BUFFERS=256MB`.
    */
-  POSTGRES_SHARED_BUFFERS: postgresSize.default('1GB'),
-  POSTGRES_MAX_WAL_SIZE: postgresSize.default('4GB'),
+  POSTGRES_SHARED_BUFFERS: postgresSize('128kB').default('1GB'),
+  POSTGRES_MAX_WAL_SIZE: postgresSize('32MB').default('4GB'),
   POSTGRES_ADMIN_PASSWORD: z.string().min(1).default('sparkflow-admin-dev'),
   /** Owns the database, its schemas and tables; runs the migrations at `up`. The services never see it. */
   POSTGRES_OWNER_USER: z.string().min(1).default('sparkflow_owner'),
