@@ -1,3 +1,11 @@
+-- Whether PostgreSQL 15 makes the `one-row` option's ack update heap-only (2026-12-05-audit-store-options.md).
+-- Run as the stack's admin role on a scratch database it makes and drops:
+--   PGPASSWORD=sparkflow-admin-dev psql -h 127.0.0.1 -U postgres -d postgres -q -At -f bench/results/2026-12-05-hot-updates.sql
+-- Each block updates 20,000 rows as an ack does (terminal outcome and append time) and prints
+-- n_tup_upd | n_tup_hot_upd. On 2026-12-05 it printed 20000|0, 20000|15476 and 20000|0:
+--   1. the four indexes of `audit_fates`, BRIN included, fillfactor 100: none heap-only;
+--   2. the three B-tree indexes, no BRIN, fillfactor 50 (room on every page): 15,476 heap-only;
+--   3. the BRIN index alone, fillfactor 50: none heap-only.
 DROP DATABASE IF EXISTS hotcheck;
 CREATE DATABASE hotcheck;
 \c hotcheck
