@@ -61,6 +61,10 @@ describe('stack settings', () => {
       /POSTGRES_SHARED_BUFFERS: at least 128kB/,
     );
     expect(loadStackConfig({ POSTGRES_MAX_WAL_SIZE: '32MB' }).POSTGRES_MAX_WAL_SIZE).toBe('32MB');
+    // A malformed size gets the format's message alone, not a minimum it was never compared with.
+    expect(() => loadStackConfig({ POSTGRES_SHARED_BUFFERS: '1gb' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('at least') }),
+    );
     for (const bad of ['1024', '1gb', '1 GB', '0MB', '1.5GB', '1GB -c fsync=off', '']) {
       expect(() => loadStackConfig({ POSTGRES_SHARED_BUFFERS: bad })).toThrow(/POSTGRES_SHARED_BUFFERS/);
       expect(() => loadStackConfig({ POSTGRES_MAX_WAL_SIZE: bad })).toThrow(/POSTGRES_MAX_WAL_SIZE/);

@@ -42,7 +42,8 @@ const postgresSize = (least: string) =>
   z
     .string()
     .regex(/^[1-9]\d*(kB|MB|GB|TB)$/, 'a whole number and kB, MB, GB or TB, such as 1GB')
-    .refine((v) => kilobytes(v) >= kilobytes(least), `at least ${least}, PostgreSQL's minimum`);
+    // A malformed size is left to the message above; only a well-formed one is held to the minimum.
+    .refine((v) => !(kilobytes(v) < kilobytes(least)), `at least ${least}, PostgreSQL's minimum`);
 const kilobytes = (size: string) => {
   const [, n, unit] = /^(\d+)(kB|MB|GB|TB)$/.exec(size) ?? [];
   return Number(n) * (KB_PER_UNIT[unit] ?? Number.NaN);
