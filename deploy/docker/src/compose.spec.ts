@@ -20,7 +20,7 @@ import {
   type ComposeService,
 } from './compose-file';
 import { appConfigKeys } from './app-config-keys';
-import { nativeComponents } from './native-components';
+import { nativeComponents, nativeDefault } from './native-components';
 
 /**
  * No Docker engine runs on these machines, so the Compose file is checked statically: against the
@@ -218,6 +218,24 @@ describe('docker-compose.yml', () => {
     const init = compose.services['init'];
     expect(init.command).toEqual(['node', 'deploy/docker/init/bootstrap.js']);
     expect(existsSync(join(REPO_ROOT, 'deploy', 'docker', 'init', 'bootstrap.ts'))).toBe(true);
+  });
+
+  it("runs PostgreSQL with the native stack's settings, read from the same variables with the same defaults", () => {
+    const settings = ['POSTGRES_SHARED_BUFFERS', 'POSTGRES_MAX_WAL_SIZE'].map((name) => ({
+      name,
+      native: nativeDefault(name),
+      example: env[name],
+    }));
+    expect(settings.map((s) => s.native)).toEqual(['1GB', '4GB']);
+    for (const s of settings) expect(s.example).toBe(s.native);
+    const [sharedBuffers, maxWal] = settings.map((s) => `\${${s.name}:-${s.native}}`);
+    expect(raw.services['postgres'].command).toEqual([
+      'postgres',
+      '-c',
+      `shared_buffers=${sharedBuffers}`,
+      '-c',
+      `max_wal_size=${maxWal}`,
+    ]);
   });
 
   it('has the components of the native stack, and only Compose-only extras besides', () => {

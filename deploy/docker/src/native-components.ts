@@ -39,3 +39,14 @@ export function nativeComponents(): string[] {
       return constant[1];
     });
 }
+
+/**
+ * The default the native stack gives one of its settings, read from its schema in deploy/local/src/config.ts
+ * (`NAME: <schema>.default('<value>')`), so Compose can be held to the same value.
+ */
+export function nativeDefault(name: string): string {
+  const source = readFileSync(join(STACK_DIR, 'config.ts'), 'utf8');
+  const found = new RegExp(`^\\s*${name}:[^\\n]*\\.default\\(\\s*['"]([^'"]+)['"]\\s*\\)`, 'm').exec(source);
+  if (!found) throw new Error(`deploy/local/src/config.ts gives ${name} no string default`);
+  return found[1];
+}
