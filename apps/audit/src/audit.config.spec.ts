@@ -1,6 +1,7 @@
 import { describeServiceConfig } from '@sparkflow/testing';
 import { postgresSettings } from '@sparkflow/service-kit';
 import { createAuditDataSource } from '@sparkflow/audit-store';
+import { TOPICS, topicSpec } from '@sparkflow/contracts';
 import { validateAuditConfig } from './audit.config';
 
 describeServiceConfig(
@@ -17,6 +18,8 @@ describeServiceConfig(
       // Today's one pool of 10.
       POSTGRES_POOL_MAX: 10,
       postgresPools: { 'sparkflow-audit': 10 },
+      AUDIT_RETENTION_DAYS: 30,
+      AUDIT_RETENTION_EVERY_S: 3600,
     },
     invalid: {
       env: { AUDIT_HTTP_PORT: 'http', POSTGRES_PORT: '99999', POSTGRES_POOL_MAX: '0' },
@@ -37,6 +40,24 @@ describeServiceConfig(
     it.each(['four', '2.5', '-1', '10001'])('refuses POSTGRES_POOL_MAX=%s, naming it', (value) => {
       expect(() => loadWith({ POSTGRES_POOL_MAX: value })).toThrow(
         /audit: invalid configuration\n {2}POSTGRES_POOL_MAX: /,
+      );
+    });
+
+    it('keeps a batch at least as long as users.dlq keeps a dead letter that could still be replayed into it', () => {
+      expect(loadWith({}).AUDIT_RETENTION_DAYS * 86_400_000).toBeGreaterThanOrEqual(
+        topicSpec(TOPICS.usersDlq).retentionMs,
+      );
+      expect(loadWith({ AUDIT_RETENTION_DAYS: '0' }).AUDIT_RETENTION_DAYS).toBe(0);
+    });
+
+    it.each([
+      ['AUDIT_RETENTION_DAYS', '-1'],
+      ['AUDIT_RETENTION_DAYS', '7.5'],
+      ['AUDIT_RETENTION_DAYS', 'month'],
+      ['AUDIT_RETENTION_EVERY_S', '0'],
+    ])('refuses %s=%s, naming it', (name, value) => {
+      expect(() => loadWith({ [name]: value })).toThrow(
+        new RegExp(`audit: invalid configuration\\n {2}${name}: `),
       );
     });
 

@@ -21,6 +21,13 @@ const Env = serviceBaseEnv('audit')
     AUDIT_GROUP_ID: z.string().min(1).default(CONSUMER_GROUPS.audit),
     /** Comma-separated keys accepted in the `x-api-key` header of the query API (/v1/…). */
     AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
+    /**
+     * Days the audit answers for a complete batch after its last row arrived; 0 keeps every batch for good
+     * (ADR 27). At least users.dlq's 30 days, so a dead letter that can still be replayed still has its batch.
+     */
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+    /** Seconds between two passes of retention (the first runs at start). */
+    AUDIT_RETENTION_EVERY_S: z.coerce.number().int().min(1).max(86_400).default(3_600),
   })
   .extend(postgresPoolEnv(AUDIT_POSTGRES_POOLS).shape)
   .transform(postgresPoolSplit(AUDIT_POSTGRES_POOLS));

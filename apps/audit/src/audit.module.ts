@@ -1,9 +1,10 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import {
   AuditEventsRepository,
   AuditQueriesUseCase,
+  ForgetSettledBatches,
   LateDaysUseCase,
   ListBatchesUseCase,
   RecordEventsUseCase,
@@ -26,6 +27,7 @@ import {
 import { AUDIT_CONFIG, type AuditConfig, validateAuditConfig } from './audit.config';
 import { RecordEventsHandler } from './record-events.handler';
 import { AuditQueryController } from './audit-query.controller';
+import { AuditRetention } from './audit-retention';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
@@ -78,6 +80,16 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
         }),
     },
     {
+      provide: AuditRetention,
+      inject: [AuditEventsRepository, AUDIT_CONFIG],
+      useFactory: (r: AuditEventsRepository, c: AuditConfig) =>
+        new AuditRetention(
+          new ForgetSettledBatches(r),
+          c.AUDIT_RETENTION_DAYS,
+          c.AUDIT_RETENTION_EVERY_S * 1000,
+        ),
+    },
+    {
       provide: RecordEventsUseCase,
       inject: [AuditEventsRepository],
       useFactory: (r: AuditEventsRepository) => new RecordEventsUseCase(r),
@@ -95,13 +107,19 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
     },
   ],
 })
-export class AuditModule implements OnApplicationShutdown {
+export class AuditModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly producer: EventProducer,
+    private readonly retention: AuditRetention,
   ) {}
 
+  onApplicationBootstrap(): void {
+    this.retention.start();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    await this.retention.stop();
     await this.producer.disconnect();
     await this.ds.destroy();
   }

@@ -10,3 +10,4 @@ export * from './lib/queries/audit-queries.use-case';
 export * from './lib/queries/query-parameters';
 export * from './lib/queries/settled.use-case';
 export * from './lib/queries/late-days.use-case';
+export * from './lib/retention/forget-settled-batches';

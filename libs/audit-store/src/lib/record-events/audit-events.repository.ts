@@ -13,6 +13,17 @@ import { BatchEntity } from '../entities/batch.entity';
 
 export type AuditRow = Omit<AuditEventEntity, 'recordedAt'>;
 
+/** A batch as retention reads it: where it is in registration order, its counts, its newest row's record. */
+export interface RegisteredBatch {
+  cursor: BatchListCursor;
+  expected: number | null;
+  lastRecordedAt: Date | null;
+  ingested: number;
+  enriched: number;
+  deadLettered: number;
+  persisted: number;
+}
+
 /**
  * A batch's timing, each persisted event measured from when the broker appended the raw arrival the audit
  * keeps to when it appended the acknowledgement the audit keeps (both `appended_at`, one clock). A batch
@@ -189,6 +200,57 @@ const TERMINAL_DAYS_APPENDED_IN = `
   WHERE day IS NOT NULL
   GROUP BY day
   ORDER BY day`;
+
+/**
+ * Batches registered before $1, oldest first, after ($2 µs since the epoch, $3) in that order (from the
+ * first when $2 is null), at most $4:
+ * each with its counts as `batchesSince` counts them, and the last time the audit recorded any of its rows
+ * (`recorded_at`, the audit's own clock, restamped by every newer arrival). Retention reads them page by
+ * page (`ForgetSettledBatches`).
+ */
+const BATCHES_REGISTERED_BEFORE = `
+  SELECT b.batch_id, b.expected_count, b.created_micros, c.last_recorded_at,
+    coalesce(c.ingested, 0) AS ingested, coalesce(c.enriched, 0) AS enriched,
+    coalesce(c.dead_lettered, 0) AS dead_lettered, coalesce(c.persisted, 0) AS persisted
+  FROM (
+    SELECT batch_id, expected_count, created_at, ${CREATED_MICROS} AS created_micros FROM batches
+    WHERE created_at < $1
+      AND ($2::bigint IS NULL OR created_at > 'epoch'::timestamptz + $2::bigint * interval '1 microsecond'
+        OR (created_at = 'epoch'::timestamptz + $2::bigint * interval '1 microsecond' AND batch_id > $3))
+    ORDER BY created_at, batch_id
+    LIMIT $4
+  ) b
+  LEFT JOIN LATERAL (
+    SELECT max(recorded_at) AS last_recorded_at,
+      count(*) FILTER (WHERE outcome = 'ingested')::int AS ingested,
+      count(*) FILTER (WHERE outcome = 'enriched')::int AS enriched,
+      count(*) FILTER (WHERE outcome = 'dead-lettered' AND NOT EXISTS (
+        SELECT 1 FROM audit_events p WHERE p.event_id = e.event_id AND p.topic = 'users.persisted'
+      ))::int AS dead_lettered,
+      count(*) FILTER (WHERE outcome = 'persisted')::int AS persisted
+    FROM audit_events e WHERE e.batch_id = b.batch_id
+  ) c ON true
+  ORDER BY b.created_at, b.batch_id`;
+
+/**
+ * Of the batches $1, those still registered before $2 none of whose rows was recorded at or after $2, locked
+ * (a second replica's pass skips them), then their rows and themselves. A row the audit records while this
+ * runs is kept: a new one is not in the statement's snapshot, and an arrival that replaced a row is
+ * recorded after $2, which the delete checks again on the row it would remove. Its batch's registration
+ * (source, declared size) may then be gone; the batch is counted from its rows as before.
+ */
+const FORGET_BATCHES = `
+  WITH doomed AS (
+    SELECT b.batch_id FROM batches b
+    WHERE b.batch_id = ANY($1::text[]) AND b.created_at < $2
+      AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id AND e.recorded_at >= $2)
+    FOR UPDATE SKIP LOCKED
+  ), events AS (
+    DELETE FROM audit_events e USING doomed d WHERE e.batch_id = d.batch_id AND e.recorded_at < $2 RETURNING 1
+  ), forgotten AS (
+    DELETE FROM batches b USING doomed d WHERE b.batch_id = d.batch_id RETURNING b.batch_id
+  )
+  SELECT (SELECT count(*)::int FROM forgotten) AS batches, (SELECT count(*)::int FROM events) AS rows`;
 
 const STAGE_ORDER: Record<AuditOutcome, number> = {
   ingested: 0,
@@ -404,6 +466,54 @@ export class AuditEventsRepository {
       events: r.events,
       lastAppendedAt: r.last_appended_at.toISOString(),
     }));
+  }
+
+  /**
+   * Batches registered before `before`, oldest first, after `after` in that order (from the first with
+   * null), at most `limit`; each with its counts and when the audit last recorded one of its rows.
+   */
+  async batchesRegisteredBefore(
+    before: Date,
+    after: BatchListCursor | null,
+    limit: number,
+  ): Promise<RegisteredBatch[]> {
+    const rows: {
+      batch_id: string;
+      expected_count: number | null;
+      created_micros: string;
+      last_recorded_at: Date | null;
+      ingested: number;
+      enriched: number;
+      dead_lettered: number;
+      persisted: number;
+    }[] = await this.ds.query(BATCHES_REGISTERED_BEFORE, [
+      before.toISOString(),
+      after?.createdAtMicros.toString() ?? null,
+      after?.batchId ?? null,
+      limit,
+    ]);
+    return rows.map((r) => ({
+      cursor: { createdAtMicros: BigInt(r.created_micros), batchId: r.batch_id },
+      expected: r.expected_count,
+      lastRecordedAt: r.last_recorded_at,
+      ingested: r.ingested,
+      enriched: r.enriched,
+      deadLettered: r.dead_lettered,
+      persisted: r.persisted,
+    }));
+  }
+
+  /**
+   * Deletes these batches and every row filed under them, those still registered before `before` with no
+   * row recorded since (`FORGET_BATCHES`); returns how many batches and rows it deleted.
+   */
+  async forgetBatches(batchIds: string[], before: Date): Promise<{ batches: number; rows: number }> {
+    if (!batchIds.length) return { batches: 0, rows: 0 };
+    const [row]: { batches: number; rows: number }[] = await this.ds.query(FORGET_BATCHES, [
+      batchIds,
+      before.toISOString(),
+    ]);
+    return row;
   }
 
   /**

@@ -1,0 +1,82 @@
+import { Logger } from '@nestjs/common';
+import type { ForgetSettledBatches, RetentionPass } from '@sparkflow/audit-store';
+import { AuditRetention } from './audit-retention';
+
+const DAY_MS = 86_400_000;
+const done = (before: Date): RetentionPass => ({
+  before: before.toISOString(),
+  examined: 3,
+  forgottenBatches: 2,
+  forgottenRows: 9,
+  kept: 1,
+});
+
+/** The schedule around the pass; what a pass deletes is tested against PostgreSQL in libs/audit-store. */
+describe('AuditRetention', () => {
+  const now = Date.parse('2026-12-05T12:00:00Z');
+  const forgetting = (execute: ForgetSettledBatches['execute']) =>
+    ({ execute: jest.fn(execute) }) as unknown as ForgetSettledBatches & { execute: jest.Mock };
+
+  it('forgets what was registered before now minus the retention days', async () => {
+    const forget = forgetting(async (before) => done(before));
+    await new AuditRetention(forget, 30, 3_600_000, () => now).runOnce();
+    expect(forget.execute.mock.calls[0][0]).toEqual(new Date(now - 30 * DAY_MS));
+  });
+
+  it('never runs a pass with AUDIT_RETENTION_DAYS=0', async () => {
+    const forget = forgetting(async (before) => done(before));
+    const retention = new AuditRetention(forget, 0, 1, () => now);
+    retention.start();
+    await retention.stop();
+    expect(forget.execute).not.toHaveBeenCalled();
+  });
+
+  it('reports a failed pass without throwing, and runs the next one', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const forget = forgetting(async () => {
+      throw new Error('connection terminated');
+    });
+    const retention = new AuditRetention(forget, 30, 3_600_000, () => now);
+    await expect(retention.runOnce()).resolves.toBeUndefined();
+    await expect(retention.runOnce()).resolves.toBeUndefined();
+    expect(forget.execute).toHaveBeenCalledTimes(2);
+    expect(warn.mock.calls.map(([m]) => m)).toEqual([
+      'retention: the pass failed, and runs again in 3600 s: connection terminated',
+      'retention: the pass failed, and runs again in 3600 s: connection terminated',
+    ]);
+    warn.mockRestore();
+  });
+
+  it('says what a pass forgot and kept, against which cutoff', async () => {
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    await new AuditRetention(
+      forgetting(async (before) => done(before)),
+      30,
+      3_600_000,
+      () => now,
+    ).runOnce();
+    expect(log.mock.calls.map(([m]) => m)).toEqual([
+      'retention: 2 batches and 9 rows forgotten, 1 kept (not complete, or a row recorded since), of 3 ' +
+        'registered before 2026-11-05T12:00:00.000Z, in 0 ms',
+    ]);
+    log.mockRestore();
+  });
+
+  it('runs one pass at a time, and stop ends the pass in hand and waits for it', async () => {
+    let release: () => void = () => undefined;
+    let signal: AbortSignal | undefined;
+    const forget = forgetting(async (before, options) => {
+      signal = options?.signal;
+      await new Promise<void>((resolve) => (release = resolve));
+      return done(before);
+    });
+    const retention = new AuditRetention(forget, 30, 3_600_000, () => now);
+    const first = retention.runOnce();
+    expect(retention.runOnce()).toBe(first);
+    const stopped = retention.stop();
+    expect(signal?.aborted).toBe(true);
+    release();
+    await stopped;
+    expect(forget.execute).toHaveBeenCalledTimes(1);
+  });
+});

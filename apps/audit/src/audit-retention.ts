@@ -1,0 +1,75 @@
+import { Logger } from '@nestjs/common';
+import { ForgetSettledBatches, type RetentionPass } from '@sparkflow/audit-store';
+
+const DAY_MS = 86_400_000;
+/** A long pass says how far it got at most this often. */
+const PROGRESS_EVERY_MS = 10_000;
+
+const summary = (p: Readonly<RetentionPass>) =>
+  `${p.forgottenBatches} batches and ${p.forgottenRows} rows forgotten, ${p.kept} kept (not complete, or ` +
+  `a row recorded since), of ${p.examined} registered before ${p.before}`;
+
+/**
+ * Runs the audit's retention (ADR 27) at start and every `everyMs`: one pass at a time per process, a pass
+ * on every replica (they skip each other's batches). A pass that fails is reported and tried again at the
+ * next turn; it never stops the service. `stop` ends the pass in hand after its page and waits for it.
+ */
+export class AuditRetention {
+  private readonly log = new Logger('retention');
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> | null = null;
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly forget: ForgetSettledBatches,
+    private readonly days: number,
+    private readonly everyMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(): void {
+    if (this.days === 0) {
+      this.log.log('retention off (AUDIT_RETENTION_DAYS=0): every batch is kept');
+      return;
+    }
+    this.log.log(
+      `retention: a complete batch is forgotten ${this.days} days after its last row arrived; checked now ` +
+        `and every ${this.everyMs / 1000} s`,
+    );
+    void this.runOnce();
+    this.timer = setInterval(() => void this.runOnce(), this.everyMs);
+    this.timer.unref();
+  }
+
+  /** One pass, unless one is running; resolves when it ends, failed or not. */
+  runOnce(): Promise<void> {
+    this.running ??= this.pass().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.stopping.abort();
+    await this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const started = this.now();
+    let said = started;
+    try {
+      const pass = await this.forget.execute(new Date(started - this.days * DAY_MS), {
+        signal: this.stopping.signal,
+        progress: (p) => {
+          if (this.now() - said < PROGRESS_EVERY_MS) return;
+          said = this.now();
+          this.log.log(`retention: so far ${summary(p)}`);
+        },
+      });
+      if (pass.examined) this.log.log(`retention: ${summary(pass)}, in ${this.now() - started} ms`);
+    } catch (err) {
+      this.log.warn(
+        `retention: the pass failed, and runs again in ${this.everyMs / 1000} s: ${(err as Error).message}`,
+      );
+    }
+  }
+}
