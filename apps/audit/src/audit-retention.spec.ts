@@ -47,6 +47,23 @@ describe('AuditRetention', () => {
     warn.mockRestore();
   });
 
+  it('runs no pass while another replica holds the lock, and says so only at debug', async () => {
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    await new AuditRetention(
+      forgetting(async () => null),
+      30,
+      3_600_000,
+      () => now,
+    ).runOnce();
+    expect(log).not.toHaveBeenCalled();
+    expect(debug.mock.calls.map(([m]) => m)).toEqual([
+      'retention: another replica is running a pass; this one waits its turn',
+    ]);
+    log.mockRestore();
+    debug.mockRestore();
+  });
+
   it('says what a pass forgot and kept, against which cutoff', async () => {
     const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     await new AuditRetention(

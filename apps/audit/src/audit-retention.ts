@@ -10,8 +10,8 @@ const summary = (p: Readonly<RetentionPass>) =>
   `a row recorded since), of ${p.examined} registered before ${p.before}`;
 
 /**
- * Runs the audit's retention (ADR 27) at start and every `everyMs`: one pass at a time per process, a pass
- * on every replica (they skip each other's batches). A pass that fails is reported and tried again at the
+ * Runs the audit's retention (ADR 27) at start and every `everyMs`: one pass at a time per process, and
+ * one across replicas (the others find its lock held and wait for their next turn). A pass that fails is reported and tried again at the
  * next turn; it never stops the service. `stop` ends the pass in hand after its page and waits for it.
  */
 export class AuditRetention {
@@ -56,19 +56,23 @@ export class AuditRetention {
   private async pass(): Promise<void> {
     const started = this.now();
     let said = started;
+    const last: { sofar?: Readonly<RetentionPass> } = {};
     try {
       const pass = await this.forget.execute(new Date(started - this.days * DAY_MS), {
         signal: this.stopping.signal,
         progress: (p) => {
+          last.sofar = p;
           if (this.now() - said < PROGRESS_EVERY_MS) return;
           said = this.now();
           this.log.log(`retention: so far ${summary(p)}`);
         },
       });
-      if (pass.examined) this.log.log(`retention: ${summary(pass)}, in ${this.now() - started} ms`);
+      if (!pass) this.log.debug('retention: another replica is running a pass; this one waits its turn');
+      else if (pass.examined) this.log.log(`retention: ${summary(pass)}, in ${this.now() - started} ms`);
     } catch (err) {
+      const done = last.sofar ? ` (before it failed: ${summary(last.sofar)})` : '';
       this.log.warn(
-        `retention: the pass failed, and runs again in ${this.everyMs / 1000} s: ${(err as Error).message}`,
+        `retention: the pass failed, and runs again in ${this.everyMs / 1000} s: ${(err as Error).message}${done}`,
       );
     }
   }

@@ -23,7 +23,8 @@ const Env = serviceBaseEnv('audit')
     AUDIT_API_KEYS: apiKeysEnv('dev-audit-key'),
     /**
      * Days the audit answers for a complete batch after its last row arrived; 0 keeps every batch for good
-     * (ADR 27). At least users.dlq's 30 days, so a dead letter that can still be replayed still has its batch.
+     * (ADR 27). The default is users.dlq's 30 days, so a dead letter that can still be replayed still has its
+     * batch; with fewer, such a replay registers its batch anew.
      */
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
     /** Seconds between two passes of retention (the first runs at start). */

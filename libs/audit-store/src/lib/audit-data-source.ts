@@ -9,6 +9,7 @@ import { BatchIdsAsStored1796515200000 } from './migrations/1796515200000-batch-
 import { BrokerAppendTimes1796601600000 } from './migrations/1796601600000-broker-append-times';
 import { RawEventsByEventTime1796774400000 } from './migrations/1796774400000-raw-events-by-event-time';
 import { TerminalRowsByAppendTime1796860800000 } from './migrations/1796860800000-terminal-rows-by-append-time';
+import { BatchesByRegistration1796947200000 } from './migrations/1796947200000-batches-by-registration';
 
 export interface PostgresSettings {
   host: string;
@@ -37,6 +38,7 @@ export const AUDIT_MIGRATIONS = [
   BrokerAppendTimes1796601600000,
   RawEventsByEventTime1796774400000,
   TerminalRowsByAppendTime1796860800000,
+  BatchesByRegistration1796947200000,
 ];
 
 /**

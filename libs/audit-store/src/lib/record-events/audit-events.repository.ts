@@ -233,24 +233,38 @@ const BATCHES_REGISTERED_BEFORE = `
   ORDER BY b.created_at, b.batch_id`;
 
 /**
- * Of the batches $1, those still registered before $2 none of whose rows was recorded at or after $2, locked
- * (a second replica's pass skips them), then their rows and themselves. A row the audit records while this
- * runs is kept: a new one is not in the statement's snapshot, and an arrival that replaced a row is
- * recorded after $2, which the delete checks again on the row it would remove. Its batch's registration
- * (source, declared size) may then be gone; the batch is counted from its rows as before.
+ * Retention's delete (ADR 27), statements in one transaction, each reading what committed before it began:
+ * - of the batches $1, those still registered before $2 none of whose rows was recorded at or after $2,
+ *   locked, skipping any another pass holds;
+ * - every row filed under them, locked in key order, the order the recording path locks rows in, so the
+ *   two wait on each other in one direction and never deadlock;
+ * - the batches again, keeping only those still quiet: a row the audit replaced while the pass waited for
+ *   its lock is recorded after $2 now, and keeps its batch whole;
+ * - their rows deleted, and then the batches under which no row is left. A row recorded since the rows were
+ *   locked is a new one (every old one is locked), recorded after $2 and kept, with its batch: the batch
+ *   counts what arrived since, as one registered anew.
+ * The batch locks keep other passes out, not the recording path (its registration takes no lock on a
+ * batch that exists): a row committed after the last statement began, in a transaction that found the
+ * batch still registered, is left without a registration (ADR 27, "Not covered").
  */
-const FORGET_BATCHES = `
-  WITH doomed AS (
-    SELECT b.batch_id FROM batches b
-    WHERE b.batch_id = ANY($1::text[]) AND b.created_at < $2
-      AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id AND e.recorded_at >= $2)
-    FOR UPDATE SKIP LOCKED
-  ), events AS (
-    DELETE FROM audit_events e USING doomed d WHERE e.batch_id = d.batch_id AND e.recorded_at < $2 RETURNING 1
-  ), forgotten AS (
-    DELETE FROM batches b USING doomed d WHERE b.batch_id = d.batch_id RETURNING b.batch_id
-  )
-  SELECT (SELECT count(*)::int FROM forgotten) AS batches, (SELECT count(*)::int FROM events) AS rows`;
+const LOCK_FORGETTABLE_BATCHES = `
+  SELECT b.batch_id FROM batches b
+  WHERE b.batch_id = ANY($1::text[]) AND b.created_at < $2
+    AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id AND e.recorded_at >= $2)
+  ORDER BY b.batch_id
+  FOR UPDATE SKIP LOCKED`;
+const LOCK_THEIR_ROWS = `
+  SELECT 1 FROM audit_events WHERE batch_id = ANY($1::text[]) ORDER BY event_id, topic FOR UPDATE`;
+const STILL_QUIET = `
+  SELECT b.batch_id FROM batches b WHERE b.batch_id = ANY($1::text[])
+    AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id AND e.recorded_at >= $2)`;
+const DELETE_THEIR_ROWS = `DELETE FROM audit_events WHERE batch_id = ANY($1::text[]) AND recorded_at < $2`;
+const DELETE_EMPTY_BATCHES = `
+  DELETE FROM batches b WHERE b.batch_id = ANY($1::text[])
+    AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id)`;
+
+/** The session lock one retention pass holds, so that one replica forgets while the others wait their turn. */
+const RETENTION_LOCK = `hashtext('sparkflow-audit-retention')`;
 
 const STAGE_ORDER: Record<AuditOutcome, number> = {
   ingested: 0,
@@ -505,15 +519,48 @@ export class AuditEventsRepository {
 
   /**
    * Deletes these batches and every row filed under them, those still registered before `before` with no
-   * row recorded since (`FORGET_BATCHES`); returns how many batches and rows it deleted.
+   * row recorded since, in one transaction (`LOCK_FORGETTABLE_BATCHES`); returns how many batches and rows
+   * it deleted.
    */
   async forgetBatches(batchIds: string[], before: Date): Promise<{ batches: number; rows: number }> {
     if (!batchIds.length) return { batches: 0, rows: 0 };
-    const [row]: { batches: number; rows: number }[] = await this.ds.query(FORGET_BATCHES, [
-      batchIds,
-      before.toISOString(),
-    ]);
-    return row;
+    const cutoff = before.toISOString();
+    return this.ds.transaction(async (tx) => {
+      const locked: { batch_id: string }[] = await tx.query(LOCK_FORGETTABLE_BATCHES, [batchIds, cutoff]);
+      if (!locked.length) return { batches: 0, rows: 0 };
+      await tx.query(LOCK_THEIR_ROWS, [locked.map((b) => b.batch_id)]);
+      const quiet: { batch_id: string }[] = await tx.query(STILL_QUIET, [
+        locked.map((b) => b.batch_id),
+        cutoff,
+      ]);
+      if (!quiet.length) return { batches: 0, rows: 0 };
+      const ids = quiet.map((b) => b.batch_id);
+      const [, rows]: [unknown, number] = await tx.query(DELETE_THEIR_ROWS, [ids, cutoff]);
+      const [, batches]: [unknown, number] = await tx.query(DELETE_EMPTY_BATCHES, [ids]);
+      return { batches, rows };
+    });
+  }
+
+  /**
+   * Runs `work` holding retention's session lock, on a connection of its own, or answers null at once when
+   * another process holds it.
+   */
+  async whileHoldingRetentionLock<T>(work: () => Promise<T>): Promise<T | null> {
+    const session = this.ds.createQueryRunner();
+    await session.connect();
+    try {
+      const [{ held }]: { held: boolean }[] = await session.query(
+        `SELECT pg_try_advisory_lock(${RETENTION_LOCK}) AS held`,
+      );
+      if (!held) return null;
+      try {
+        return await work();
+      } finally {
+        await session.query(`SELECT pg_advisory_unlock(${RETENTION_LOCK})`);
+      }
+    } finally {
+      await session.release();
+    }
   }
 
   /**

@@ -2,8 +2,13 @@ import type { BatchListCursor } from '@sparkflow/contracts';
 import { isBatchComplete } from '../batches/batch-complete';
 import type { AuditEventsRepository, RegisteredBatch } from '../record-events/audit-events.repository';
 
-/** Batches read, judged and deleted per transaction: each page holds its batches' row locks that long. */
+/** Batches read and judged per page. */
 export const RETENTION_PAGE = 200;
+/**
+ * Rows deleted per transaction at most, as counted when judged: a page's batches are deleted in groups of
+ * at most this many rows, and a larger batch alone, so one transaction's WAL and row locks stay bounded.
+ */
+export const RETENTION_ROWS_PER_DELETE = 50_000;
 
 /** What one pass of retention did, so far or in all. */
 export interface RetentionPass {
@@ -14,7 +19,7 @@ export interface RetentionPass {
   forgottenBatches: number;
   /** Rows of `audit_events` deleted with them. */
   forgottenRows: number;
-  /** Batches registered before the cutoff and kept: not complete, or a row of theirs recorded since. */
+  /** Batches registered before the cutoff not forgotten: not complete, a row recorded since, or the pass stopped first. */
   kept: number;
 }
 
@@ -27,23 +32,52 @@ export function isForgettable(b: RegisteredBatch, before: Date): boolean {
   return isBatchComplete(b) && b.lastRecordedAt !== null && b.lastRecordedAt.getTime() < before.getTime();
 }
 
+const rowsOf = (b: RegisteredBatch) => b.ingested + b.enriched + b.deadLettered + b.persisted;
+
+/** Consecutive groups of batches of at most `budget` rows each, a larger batch in a group of its own. */
+export function deleteGroups(batches: RegisteredBatch[], budget: number): RegisteredBatch[][] {
+  const groups: RegisteredBatch[][] = [];
+  let rows = Number.POSITIVE_INFINITY;
+  for (const b of batches) {
+    if (rows + rowsOf(b) > budget) {
+      groups.push([]);
+      rows = 0;
+    }
+    groups[groups.length - 1].push(b);
+    rows += rowsOf(b);
+  }
+  return groups;
+}
+
 /**
  * The audit's retention (ADR 27): forgets the batches registered before a cutoff that are complete and
  * quiet since it, a batch at a time and whole — its registration and every row filed under it — so that a
- * batch the audit still answers for is answered in full. Batches are read oldest first in pages, each page
- * judged and deleted in one statement that checks again, under the batches' row locks, that none gained a
- * row since the cutoff; a second replica's pass skips the batches this one holds. `signal` stops the pass
- * after the page in hand.
+ * batch the audit still answers for is answered in full. One pass runs at a time across replicas (a
+ * PostgreSQL session lock; another replica's pass answers null). Batches are read oldest first in pages and
+ * deleted in groups of a bounded number of rows, each group in a transaction that checks again that none
+ * gained a row since the cutoff. `signal` stops the pass after the group in hand.
  */
 export class ForgetSettledBatches {
   constructor(
-    private readonly repository: Pick<AuditEventsRepository, 'batchesRegisteredBefore' | 'forgetBatches'>,
+    private readonly repository: Pick<
+      AuditEventsRepository,
+      'batchesRegisteredBefore' | 'forgetBatches' | 'whileHoldingRetentionLock'
+    >,
     private readonly pageSize = RETENTION_PAGE,
+    private readonly rowsPerDelete = RETENTION_ROWS_PER_DELETE,
   ) {}
 
-  async execute(
+  /** The pass, or null when another process's pass holds the lock. */
+  execute(
     before: Date,
     options: { signal?: AbortSignal; progress?: (pass: Readonly<RetentionPass>) => void } = {},
+  ): Promise<RetentionPass | null> {
+    return this.repository.whileHoldingRetentionLock(() => this.pass(before, options));
+  }
+
+  private async pass(
+    before: Date,
+    options: { signal?: AbortSignal; progress?: (pass: Readonly<RetentionPass>) => void },
   ): Promise<RetentionPass> {
     const pass: RetentionPass = {
       before: before.toISOString(),
@@ -56,12 +90,22 @@ export class ForgetSettledBatches {
     while (!options.signal?.aborted) {
       const page = await this.repository.batchesRegisteredBefore(before, after, this.pageSize);
       if (!page.length) break;
-      const doomed = page.filter((b) => isForgettable(b, before)).map((b) => b.cursor.batchId);
-      const forgotten = await this.repository.forgetBatches(doomed, before);
       pass.examined += page.length;
-      pass.forgottenBatches += forgotten.batches;
-      pass.forgottenRows += forgotten.rows;
-      pass.kept += page.length - forgotten.batches;
+      pass.kept += page.length;
+      for (const group of deleteGroups(
+        page.filter((b) => isForgettable(b, before)),
+        this.rowsPerDelete,
+      )) {
+        if (options.signal?.aborted) break;
+        const forgotten = await this.repository.forgetBatches(
+          group.map((b) => b.cursor.batchId),
+          before,
+        );
+        pass.forgottenBatches += forgotten.batches;
+        pass.forgottenRows += forgotten.rows;
+        pass.kept -= forgotten.batches;
+        options.progress?.(pass);
+      }
       options.progress?.(pass);
       if (page.length < this.pageSize) break;
       after = page[page.length - 1].cursor;
