@@ -111,6 +111,21 @@ const INSERT_BATCHES = `
 const CREATED_MICROS = `(extract(epoch FROM created_at) * 1000000)::bigint::text`;
 
 /**
+ * A batch's counts by outcome over its rows `e`, each event once by its latest fate as in COUNT_OUTCOMES (a
+ * dead-lettered event later persisted counts as persisted only): the columns of a LATERAL `c`.
+ */
+const OUTCOME_COUNTS = `
+      count(*) FILTER (WHERE outcome = 'ingested')::int AS ingested,
+      count(*) FILTER (WHERE outcome = 'enriched')::int AS enriched,
+      count(*) FILTER (WHERE outcome = 'dead-lettered' AND NOT EXISTS (
+        SELECT 1 FROM audit_events p WHERE p.event_id = e.event_id AND p.topic = 'users.persisted'
+      ))::int AS dead_lettered,
+      count(*) FILTER (WHERE outcome = 'persisted')::int AS persisted`;
+/** Those counts as read from `c`, 0 for a batch without rows. */
+const OUTCOME_COUNT_COLUMNS = `coalesce(c.ingested, 0) AS ingested, coalesce(c.enriched, 0) AS enriched,
+    coalesce(c.dead_lettered, 0) AS dead_lettered, coalesce(c.persisted, 0) AS persisted`;
+
+/**
  * Each batch registered since $1 with its counts by outcome (one index range per batch), newest first, ties
  * of `created_at` by batch id; a dead-lettered event later persisted counts as persisted only, as in
  * COUNT_OUTCOMES. With `unmarkedOnly`, the batches recorded complete (`completed_at`) are left out before
@@ -121,8 +136,7 @@ const CREATED_MICROS = `(extract(epoch FROM created_at) * 1000000)::bigint::text
 // The newest batches first, cut to the limit before any is counted: counting is the cost (every event row).
 const batchesSinceQuery = (unmarkedOnly: boolean, after: boolean) => `
   SELECT b.batch_id, b.source, b.expected_count, b.created_at, b.created_micros,
-    coalesce(c.ingested, 0) AS ingested, coalesce(c.enriched, 0) AS enriched,
-    coalesce(c.dead_lettered, 0) AS dead_lettered, coalesce(c.persisted, 0) AS persisted
+    ${OUTCOME_COUNT_COLUMNS}
   FROM (
     SELECT batch_id, source, expected_count, created_at, ${CREATED_MICROS} AS created_micros FROM batches
     WHERE created_at >= $1${unmarkedOnly ? ' AND completed_at IS NULL' : ''}${
@@ -135,12 +149,7 @@ const batchesSinceQuery = (unmarkedOnly: boolean, after: boolean) => `
     LIMIT $2
   ) b
   LEFT JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE outcome = 'ingested')::int AS ingested,
-      count(*) FILTER (WHERE outcome = 'enriched')::int AS enriched,
-      count(*) FILTER (WHERE outcome = 'dead-lettered' AND NOT EXISTS (
-        SELECT 1 FROM audit_events p WHERE p.event_id = e.event_id AND p.topic = 'users.persisted'
-      ))::int AS dead_lettered,
-      count(*) FILTER (WHERE outcome = 'persisted')::int AS persisted
+    SELECT ${OUTCOME_COUNTS}
     FROM audit_events e WHERE e.batch_id = b.batch_id
   ) c ON true
   ORDER BY b.created_at DESC, b.batch_id`;
@@ -210,8 +219,7 @@ const TERMINAL_DAYS_APPENDED_IN = `
  */
 const BATCHES_REGISTERED_BEFORE = `
   SELECT b.batch_id, b.expected_count, b.created_micros, c.last_recorded_at,
-    coalesce(c.ingested, 0) AS ingested, coalesce(c.enriched, 0) AS enriched,
-    coalesce(c.dead_lettered, 0) AS dead_lettered, coalesce(c.persisted, 0) AS persisted
+    ${OUTCOME_COUNT_COLUMNS}
   FROM (
     SELECT batch_id, expected_count, created_at, ${CREATED_MICROS} AS created_micros FROM batches
     WHERE created_at < $1
@@ -222,12 +230,7 @@ const BATCHES_REGISTERED_BEFORE = `
   ) b
   LEFT JOIN LATERAL (
     SELECT max(recorded_at) AS last_recorded_at,
-      count(*) FILTER (WHERE outcome = 'ingested')::int AS ingested,
-      count(*) FILTER (WHERE outcome = 'enriched')::int AS enriched,
-      count(*) FILTER (WHERE outcome = 'dead-lettered' AND NOT EXISTS (
-        SELECT 1 FROM audit_events p WHERE p.event_id = e.event_id AND p.topic = 'users.persisted'
-      ))::int AS dead_lettered,
-      count(*) FILTER (WHERE outcome = 'persisted')::int AS persisted
+      ${OUTCOME_COUNTS}
     FROM audit_events e WHERE e.batch_id = b.batch_id
   ) c ON true
   ORDER BY b.created_at, b.batch_id`;
