@@ -6,13 +6,13 @@ const DAY_MS = 86_400_000;
 const PROGRESS_EVERY_MS = 10_000;
 
 const summary = (p: Readonly<RetentionPass>) =>
-  `${p.forgottenBatches} batches and ${p.forgottenRows} rows forgotten, ${p.kept} kept (not complete, or ` +
-  `a row recorded since), of ${p.examined} registered before ${p.before}`;
+  `${p.forgottenBatches} batches and ${p.forgottenRows} rows forgotten, ${p.kept} kept (not complete, a ` +
+  `row recorded since, or not reached), of ${p.examined} registered before ${p.before}`;
 
 /**
  * Runs the audit's retention (ADR 27) at start and every `everyMs`: one pass at a time per process, and
  * one across replicas (the others find its lock held and wait for their next turn). A pass that fails is reported and tried again at the
- * next turn; it never stops the service. `stop` ends the pass in hand after its page and waits for it.
+ * next turn; it never stops the service. `stop` ends the pass in hand after the group it is deleting, waits for it, and starts no other.
  */
 export class AuditRetention {
   private readonly log = new Logger('retention');
@@ -43,6 +43,7 @@ export class AuditRetention {
 
   /** One pass, unless one is running; resolves when it ends, failed or not. */
   runOnce(): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.resolve();
     this.running ??= this.pass().finally(() => (this.running = null));
     return this.running;
   }

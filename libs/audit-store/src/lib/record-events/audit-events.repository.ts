@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import {
   type BatchCounts,
   type BatchListCursor,
@@ -18,6 +18,8 @@ export interface RegisteredBatch {
   cursor: BatchListCursor;
   expected: number | null;
   lastRecordedAt: Date | null;
+  /** Its rows in `audit_events`, every topic. */
+  rows: number;
   ingested: number;
   enriched: number;
   deadLettered: number;
@@ -211,25 +213,28 @@ const TERMINAL_DAYS_APPENDED_IN = `
   ORDER BY day`;
 
 /**
- * Batches registered before $1, oldest first, after ($2 µs since the epoch, $3) in that order (from the
- * first when $2 is null), at most $4:
+ * Batches registered before $1, oldest first, at most $2, with `after` only those after ($3 µs since the
+ * epoch, $4) in that order (a row comparison, so the index `batches_created_at` starts the scan there):
  * each with its counts as `batchesSince` counts them, and the last time the audit recorded any of its rows
  * (`recorded_at`, the audit's own clock, restamped by every newer arrival). Retention reads them page by
  * page (`ForgetSettledBatches`).
  */
-const BATCHES_REGISTERED_BEFORE = `
-  SELECT b.batch_id, b.expected_count, b.created_micros, c.last_recorded_at,
+const batchesRegisteredBeforeQuery = (after: boolean) => `
+  SELECT b.batch_id, b.expected_count, b.created_micros, c.last_recorded_at, c.rows,
     ${OUTCOME_COUNT_COLUMNS}
   FROM (
     SELECT batch_id, expected_count, created_at, ${CREATED_MICROS} AS created_micros FROM batches
-    WHERE created_at < $1
-      AND ($2::bigint IS NULL OR created_at > 'epoch'::timestamptz + $2::bigint * interval '1 microsecond'
-        OR (created_at = 'epoch'::timestamptz + $2::bigint * interval '1 microsecond' AND batch_id > $3))
+    WHERE created_at < $1${
+      after
+        ? `
+      AND (created_at, batch_id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4::text)`
+        : ''
+    }
     ORDER BY created_at, batch_id
-    LIMIT $4
+    LIMIT $2
   ) b
   LEFT JOIN LATERAL (
-    SELECT max(recorded_at) AS last_recorded_at,
+    SELECT max(recorded_at) AS last_recorded_at, count(*)::int AS rows,
       ${OUTCOME_COUNTS}
     FROM audit_events e WHERE e.batch_id = b.batch_id
   ) c ON true
@@ -302,7 +307,8 @@ export function perSecond(count: number, seconds: number): number {
  * once and changes nothing, a later arrival (a replayed event failing again) is the row's current state.
  */
 export class AuditEventsRepository {
-  constructor(private readonly ds: DataSource) {}
+  /** On the pool (a DataSource), or on one connection (a query runner's manager: retention's session). */
+  constructor(private readonly ds: DataSource | EntityManager) {}
 
   /**
    * Two statements in one transaction, whatever the number of rows: each column travels as one array
@@ -503,16 +509,18 @@ export class AuditEventsRepository {
       enriched: number;
       dead_lettered: number;
       persisted: number;
-    }[] = await this.ds.query(BATCHES_REGISTERED_BEFORE, [
-      before.toISOString(),
-      after?.createdAtMicros.toString() ?? null,
-      after?.batchId ?? null,
-      limit,
-    ]);
+      rows: number | null;
+    }[] = await this.ds.query(
+      batchesRegisteredBeforeQuery(after !== null),
+      after
+        ? [before.toISOString(), limit, after.createdAtMicros.toString(), after.batchId]
+        : [before.toISOString(), limit],
+    );
     return rows.map((r) => ({
       cursor: { createdAtMicros: BigInt(r.created_micros), batchId: r.batch_id },
       expected: r.expected_count,
       lastRecordedAt: r.last_recorded_at,
+      rows: r.rows ?? 0,
       ingested: r.ingested,
       enriched: r.enriched,
       deadLettered: r.dead_lettered,
@@ -545,24 +553,37 @@ export class AuditEventsRepository {
   }
 
   /**
-   * Runs `work` holding retention's session lock, on a connection of its own, or answers null at once when
-   * another process holds it.
+   * Runs `work` holding retention's session lock, with a repository on that lock's own connection (so the
+   * pass needs no second one from the pool), or answers null at once when another process holds it. A
+   * connection whose unlock did not answer `true` is discarded, never returned to the pool holding the lock.
    */
-  async whileHoldingRetentionLock<T>(work: () => Promise<T>): Promise<T | null> {
-    const session = this.ds.createQueryRunner();
-    await session.connect();
+  async whileHoldingRetentionLock<T>(
+    work: (session: AuditEventsRepository) => Promise<T>,
+  ): Promise<T | null> {
+    const pool = 'createQueryRunner' in this.ds ? this.ds : this.ds.connection;
+    const runner = pool.createQueryRunner() as QueryRunner & {
+      releasePostgresConnection(err?: Error): Promise<void>;
+    };
+    await runner.connect();
+    let broken: Error | undefined;
     try {
-      const [{ held }]: { held: boolean }[] = await session.query(
+      const [{ held }]: { held: boolean }[] = await runner.query(
         `SELECT pg_try_advisory_lock(${RETENTION_LOCK}) AS held`,
       );
       if (!held) return null;
       try {
-        return await work();
+        return await work(new AuditEventsRepository(runner.manager));
       } finally {
-        await session.query(`SELECT pg_advisory_unlock(${RETENTION_LOCK})`);
+        let unlocked = false;
+        try {
+          [{ unlocked }] = await runner.query(`SELECT pg_advisory_unlock(${RETENTION_LOCK}) AS unlocked`);
+        } catch (err) {
+          broken = err as Error;
+        }
+        if (!unlocked) broken ??= new Error('retention: the session lock was not held at its release');
       }
     } finally {
-      await session.release();
+      await runner.releasePostgresConnection(broken);
     }
   }
 

@@ -5,8 +5,9 @@ import type { AuditEventsRepository, RegisteredBatch } from '../record-events/au
 /** Batches read and judged per page. */
 export const RETENTION_PAGE = 200;
 /**
- * Rows deleted per transaction at most, as counted when judged: a page's batches are deleted in groups of
- * at most this many rows, and a larger batch alone, so one transaction's WAL and row locks stay bounded.
+ * Rows per delete, as counted when judged: a page's batches are deleted in groups of at most this many
+ * rows, so one transaction's WAL and row locks stay bounded; a batch with more rows goes alone, whatever
+ * its size (a batch is forgotten whole).
  */
 export const RETENTION_ROWS_PER_DELETE = 50_000;
 
@@ -32,19 +33,17 @@ export function isForgettable(b: RegisteredBatch, before: Date): boolean {
   return isBatchComplete(b) && b.lastRecordedAt !== null && b.lastRecordedAt.getTime() < before.getTime();
 }
 
-const rowsOf = (b: RegisteredBatch) => b.ingested + b.enriched + b.deadLettered + b.persisted;
-
 /** Consecutive groups of batches of at most `budget` rows each, a larger batch in a group of its own. */
 export function deleteGroups(batches: RegisteredBatch[], budget: number): RegisteredBatch[][] {
   const groups: RegisteredBatch[][] = [];
   let rows = Number.POSITIVE_INFINITY;
   for (const b of batches) {
-    if (rows + rowsOf(b) > budget) {
+    if (rows + b.rows > budget) {
       groups.push([]);
       rows = 0;
     }
     groups[groups.length - 1].push(b);
-    rows += rowsOf(b);
+    rows += b.rows;
   }
   return groups;
 }
@@ -72,10 +71,11 @@ export class ForgetSettledBatches {
     before: Date,
     options: { signal?: AbortSignal; progress?: (pass: Readonly<RetentionPass>) => void } = {},
   ): Promise<RetentionPass | null> {
-    return this.repository.whileHoldingRetentionLock(() => this.pass(before, options));
+    return this.repository.whileHoldingRetentionLock((session) => this.pass(session, before, options));
   }
 
   private async pass(
+    repository: Pick<AuditEventsRepository, 'batchesRegisteredBefore' | 'forgetBatches'>,
     before: Date,
     options: { signal?: AbortSignal; progress?: (pass: Readonly<RetentionPass>) => void },
   ): Promise<RetentionPass> {
@@ -88,7 +88,7 @@ export class ForgetSettledBatches {
     };
     let after: BatchListCursor | null = null;
     while (!options.signal?.aborted) {
-      const page = await this.repository.batchesRegisteredBefore(before, after, this.pageSize);
+      const page = await repository.batchesRegisteredBefore(before, after, this.pageSize);
       if (!page.length) break;
       pass.examined += page.length;
       pass.kept += page.length;
@@ -97,7 +97,7 @@ export class ForgetSettledBatches {
         this.rowsPerDelete,
       )) {
         if (options.signal?.aborted) break;
-        const forgotten = await this.repository.forgetBatches(
+        const forgotten = await repository.forgetBatches(
           group.map((b) => b.cursor.batchId),
           before,
         );
