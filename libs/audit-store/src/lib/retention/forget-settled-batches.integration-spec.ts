@@ -86,6 +86,23 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
     await db?.drop();
   });
 
+  /** One batch registered 60 days ago, every event of it recorded 45 days ago with the fate given. */
+  const oldQuietBatch = (
+    source: Model['batches'][number]['source'],
+    ...fates: (keyof typeof FATES)[]
+  ): Model => ({
+    batches: [
+      {
+        source,
+        declared: true,
+        extraDeclared: 0,
+        registeredDaysAgo: 60,
+        events: fates.map((fate) => ({ fate, recordedDaysAgo: 45 })),
+      },
+    ],
+    unfiled: [],
+  });
+
   /** Writes the model as the audit would have recorded it, each row and batch at its own age. */
   async function write(m: Model, now: number): Promise<string[]> {
     await ds.query('TRUNCATE audit_events, batches');
@@ -202,21 +219,7 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
 
   it("runs no pass while another replica's pass holds the lock, and deletes nothing", async () => {
     const now = Date.now();
-    await write(
-      {
-        batches: [
-          {
-            source: 'http-push',
-            declared: true,
-            extraDeclared: 0,
-            registeredDaysAgo: 60,
-            events: [{ fate: 'persisted', recordedDaysAgo: 45 }],
-          },
-        ],
-        unfiled: [],
-      },
-      now,
-    );
+    await write(oldQuietBatch('http-push', 'persisted'), now);
     const forget = new ForgetSettledBatches(repo);
     const cutoff = new Date(now - RETENTION_DAYS * DAY_MS);
 
@@ -233,24 +236,7 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
 
   it('keeps a batch whole when one of its rows is replaced while the pass waits for its lock', async () => {
     const now = Date.now();
-    const [batchId] = await write(
-      {
-        batches: [
-          {
-            source: 'synthetic',
-            declared: true,
-            extraDeclared: 0,
-            registeredDaysAgo: 60,
-            events: [
-              { fate: 'persisted', recordedDaysAgo: 45 },
-              { fate: 'dead-lettered', recordedDaysAgo: 45 },
-            ],
-          },
-        ],
-        unfiled: [],
-      },
-      now,
-    );
+    const [batchId] = await write(oldQuietBatch('synthetic', 'persisted', 'dead-lettered'), now);
     const before = await ds.query(ROWS);
     // The audit records a replayed dead letter of the batch: its transaction holds the row until it commits.
     const recorder = ds.createQueryRunner();
@@ -280,21 +266,7 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
 
   it('keeps a batch that gains a row after the pass read it, and the row', async () => {
     const now = Date.now();
-    const [batchId] = await write(
-      {
-        batches: [
-          {
-            source: 'backfill',
-            declared: true,
-            extraDeclared: 0,
-            registeredDaysAgo: 60,
-            events: [{ fate: 'persisted', recordedDaysAgo: 45 }],
-          },
-        ],
-        unfiled: [],
-      },
-      now,
-    );
+    const [batchId] = await write(oldQuietBatch('backfill', 'persisted'), now);
     const cutoff = new Date(now - RETENTION_DAYS * DAY_MS);
     // Between the page read and the delete, the same backfill's batch id gains an event (a second request).
     const racingRepo = {
