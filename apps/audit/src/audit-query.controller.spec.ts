@@ -15,7 +15,8 @@ import {
   ServiceHealthModule,
   useServiceHttp,
 } from '@sparkflow/service-kit';
-import { AuditQueryController } from './audit-query.controller';
+import { AuditQueryController, notSeenMessage } from './audit-query.controller';
+import { AUDIT_CONFIG } from './audit.config';
 import { BATCH_LIST_SINCE_RANGE } from '@sparkflow/contracts';
 import fc from 'fast-check';
 
@@ -95,6 +96,7 @@ describe('audit query API', () => {
       imports: [ServiceHealthModule],
       controllers: [AuditQueryController, HealthController],
       providers: [
+        { provide: AUDIT_CONFIG, useValue: { AUDIT_RETENTION_DAYS: 30 } },
         { provide: AuditQueriesUseCase, useValue: new AuditQueriesUseCase(audit) },
         {
           provide: ListBatchesUseCase,
@@ -703,20 +705,33 @@ describe('audit query API', () => {
       },
     );
 
+    const forgotten =
+      ' (a complete batch and its events are forgotten 30 days after its last event arrived: AUDIT_RETENTION_DAYS)';
     it.each([
-      ['batchId', '/v1/batches/nope', 'no batch nope in the audit'],
-      ['eventId', `/v1/events/${unknown}`, `no event ${unknown} in the audit`],
-      ['userId', `/v1/users/${unknown}/history`, `no events for user ${unknown} in the audit`],
-    ])('answers a %s the audit has not seen with 404 NOT_FOUND naming it', async (path, route, message) => {
-      expect(await get(route)).toEqual({
-        status: 404,
-        body: {
-          statusCode: 404,
-          code: 'NOT_FOUND',
-          message,
-          reasons: [{ code: 'NOT_FOUND', message, path }],
-        },
-      });
+      ['batchId', '/v1/batches/nope', `no batch nope in the audit${forgotten}`],
+      ['eventId', `/v1/events/${unknown}`, `no event ${unknown} in the audit${forgotten}`],
+      ['userId', `/v1/users/${unknown}/history`, `no events for user ${unknown} in the audit${forgotten}`],
+    ])(
+      'answers a %s the audit has not seen with 404 NOT_FOUND naming it, and retention',
+      async (path, route, message) => {
+        expect(await get(route)).toEqual({
+          status: 404,
+          body: {
+            statusCode: 404,
+            code: 'NOT_FOUND',
+            message,
+            reasons: [{ code: 'NOT_FOUND', message, path }],
+          },
+        });
+      },
+    );
+
+    it('says nothing of retention when it is off, and counts one day as one', () => {
+      expect(notSeenMessage('no batch b', 0)).toBe('no batch b in the audit');
+      expect(notSeenMessage('no batch b', 1)).toBe(
+        'no batch b in the audit (a complete batch and its events are forgotten 1 day after its last event ' +
+          'arrived: AUDIT_RETENTION_DAYS)',
+      );
     });
 
     it('answers a route that does not exist 404 NOT_FOUND naming the path, where an entity not found names its parameter', async () => {

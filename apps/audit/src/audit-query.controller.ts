@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import {
   AuditQueriesUseCase,
   LateDaysUseCase,
@@ -20,6 +20,7 @@ import {
   batchIdProblem,
 } from '@sparkflow/contracts';
 import { ApiKeyGuard } from '@sparkflow/service-kit';
+import { AUDIT_CONFIG, type AuditConfig } from './audit.config';
 
 /**
  * Lineage and batch reports name people and their events: every route needs an `x-api-key` (health and
@@ -37,7 +38,13 @@ export class AuditQueryController {
     private readonly listBatches: ListBatchesUseCase,
     private readonly settled: SettledUseCase,
     private readonly lateDays: LateDaysUseCase,
+    @Inject(AUDIT_CONFIG) private readonly config: Pick<AuditConfig, 'AUDIT_RETENTION_DAYS'>,
   ) {}
+
+  /** A 404's message: what the audit has not seen, and what retention may have forgotten (ADR 27). */
+  private notSeen(what: string): string {
+    return notSeenMessage(what, this.config.AUDIT_RETENTION_DAYS);
+  }
 
   /** Batches registered since `since` (default: the last 24 hours), newest first; `incomplete=true` for those in flight. */
   @Get('batches')
@@ -72,7 +79,7 @@ export class AuditQueryController {
   ): Promise<EventLineage> {
     refuseQuery(query, 'GET /v1/events/:eventId');
     uuidParameter('eventId', eventId);
-    return found(await this.queries.eventLineage(eventId), 'eventId', `no event ${eventId} in the audit`);
+    return found(await this.queries.eventLineage(eventId), 'eventId', this.notSeen(`no event ${eventId}`));
   }
 
   @Get('batches/:batchId')
@@ -83,7 +90,7 @@ export class AuditQueryController {
     refuseQuery(query, 'GET /v1/batches/:batchId');
     const problem = batchIdProblem(batchId);
     if (problem) throw badPathParameter('batchId', problem);
-    return found(await this.queries.batchReport(batchId), 'batchId', `no batch ${batchId} in the audit`);
+    return found(await this.queries.batchReport(batchId), 'batchId', this.notSeen(`no batch ${batchId}`));
   }
 
   @Get('users/:userId/history')
@@ -96,12 +103,26 @@ export class AuditQueryController {
     return found(
       await this.queries.userHistory(userId, limit),
       'userId',
-      `no events for user ${userId} in the audit`,
+      this.notSeen(`no events for user ${userId}`),
     );
   }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `<what> in the audit`, and, while retention is on, that a complete batch and every event filed under it
+ * are forgotten `retentionDays` after its last row arrived: a 404 for something that was once there says
+ * why it may be gone.
+ */
+export function notSeenMessage(what: string, retentionDays: number): string {
+  if (retentionDays === 0) return `${what} in the audit`;
+  const days = retentionDays === 1 ? '1 day' : `${retentionDays} days`;
+  return (
+    `${what} in the audit (a complete batch and its events are forgotten ${days} after its last ` +
+    `event arrived: AUDIT_RETENTION_DAYS)`
+  );
+}
 
 /** Event and user ids are UUIDs (8-4-4-4-12 hexadecimal digits): anything else is a 400 naming the parameter. */
 function uuidParameter(name: string, value: string): void {

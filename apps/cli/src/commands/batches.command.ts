@@ -4,7 +4,7 @@ import { BatchListQuery, type BatchList, type BatchReport, type BatchSummary } f
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { CliError } from '../errors';
-import { auditEntity, auditList } from '../http/api';
+import { auditEntity, auditEntityOrFail, auditList } from '../http/api';
 import { cliKafka } from '../kafka/connection';
 import type { Output } from '../output/output';
 import { stageLag } from '../pipeline/stage-lag';
@@ -24,8 +24,10 @@ const LIST_LIMIT = {
   max: BatchListQuery.shape.limit.unwrap().maxValue,
 };
 
+const batchPath = (batchId: string) => `/v1/batches/${encodeURIComponent(batchId)}`;
+
 function fetchBatch(cfg: CliConfig, batchId: string): Promise<BatchReport | null> {
-  return auditEntity<BatchReport>(cfg, `/v1/batches/${encodeURIComponent(batchId)}`);
+  return auditEntity<BatchReport>(cfg, batchPath(batchId));
 }
 
 const ms = (v: number | null) => (v === null ? '-' : `${v} ms`);
@@ -200,9 +202,12 @@ Exit codes: 0 found, 1 the audit has no such batch, 2 not a batch id (empty, ove
     )
     .action(async (batchId: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      const b = await fetchBatch(cfg, batchId);
-      if (!b)
-        throw new CliError(`no batch ${batchId} in the audit; \`sparkflow batches list\` shows recent ones`);
+      const b = await auditEntityOrFail<BatchReport>(
+        cfg,
+        batchPath(batchId),
+        `no batch ${batchId} in the audit`,
+        '; `sparkflow batches list` shows recent ones',
+      );
       if (out.json) return out.data(b);
       printBatch(out, b);
     });

@@ -4,8 +4,7 @@ import { DeadLetterEvent, HEADERS, TOPICS, type AuditTrailEvent } from '@sparkfl
 import type { CliConfig } from '../cli.config';
 import { contextOf } from '../context';
 import { parseUuid } from './options';
-import { CliError } from '../errors';
-import { auditEntity } from '../http/api';
+import { auditEntityOrFail } from '../http/api';
 import { cliKafka, explainKafkaError, withAdmin } from '../kafka/connection';
 import { recordsAt } from '../kafka/reader';
 import { headersOf } from '../kafka/records';
@@ -123,11 +122,11 @@ Exit codes: 0 found, 1 the audit has no such event, 2 not an event id.`,
     )
     .action(async (eventId: string, _opts: object, cmd: Command) => {
       const { cfg, out } = contextOf(cmd);
-      const body = await auditEntity<{ stages: AuditTrailEvent[] }>(
+      const body = await auditEntityOrFail<{ stages: AuditTrailEvent[] }>(
         cfg,
         `/v1/events/${eventId.toLowerCase()}`,
+        `no event ${eventId} in the audit`,
       );
-      if (!body) throw new CliError(`no event ${eventId} in the audit`);
       const records = await kafkaRecords(cfg, body.stages);
       const lineage = inPipelineOrder(
         body.stages.map((s) => stepOf(s, records.get(`${s.topic}:${s.partition}:${s.offset}`))),

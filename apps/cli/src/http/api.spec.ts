@@ -169,6 +169,16 @@ describe('asking the audit for one entity', () => {
       expect(err?.message).toMatch(/^no batch b-7 in the audit/);
       expect(err?.exitCode).toBe(EXIT.failure);
     });
+
+    it("says it in the audit's own words, which name its retention, with where to look next", async () => {
+      process.env['AUDIT_URL'] = base;
+      const words =
+        'no batch b-7 in the audit (a complete batch and its events are forgotten 30 days after its last event arrived: AUDIT_RETENTION_DAYS)';
+      http.answer(404, { ...auditNotFound('b-7'), message: words });
+      const err = await get('b-7');
+      expect(err?.message).toBe(`${words}; \`sparkflow batches list\` shows recent ones`);
+      expect(err?.exitCode).toBe(EXIT.failure);
+    });
   });
 });
 

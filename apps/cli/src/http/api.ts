@@ -72,10 +72,34 @@ export interface AuditAddress {
  * "absent".
  */
 export async function auditEntity<T>(audit: AuditAddress, path: string): Promise<T | null> {
+  const answer = await auditAnswer<T>(audit, path);
+  return 'found' in answer ? answer.found : null;
+}
+
+/**
+ * The audit's answer for one entity; when the audit says it has none, a failure in the audit's own words
+ * (which say what its retention may have forgotten), else `notFound`, followed by `hint`.
+ */
+export async function auditEntityOrFail<T>(
+  audit: AuditAddress,
+  path: string,
+  notFound: string,
+  hint = '',
+): Promise<T> {
+  const answer = await auditAnswer<T>(audit, path);
+  if ('found' in answer) return answer.found;
+  throw new CliError(`${answer.message ?? notFound}${hint}`);
+}
+
+async function auditAnswer<T>(
+  audit: AuditAddress,
+  path: string,
+): Promise<{ found: T } | { message: string | null }> {
   const { status, body } = await askAudit<T>(audit, path);
-  if (status !== 404) return body;
-  if (isNotFound(body)) return null;
-  throw wrongAuditAddress(audit, path, body);
+  if (status !== 404) return { found: body };
+  if (!isNotFound(body)) throw wrongAuditAddress(audit, path, body);
+  const { message } = body as { message?: unknown };
+  return { message: typeof message === 'string' && message ? message : null };
 }
 
 /** The audit's answer for a route it always serves (a list): any 404 is something else at that address. */
