@@ -10,7 +10,8 @@ they arrived after (ADR 26 in docs/adr).
 
 - `plan_window`: the arrivals to ask about. A scheduled run (at the top of each hour) looks back 24 hours from
   the hour's end, so a day still stale an hour later (its run failed, or was held back) is found again. A
-  manual run may name `from` and `to` (ISO date-times with their offset), at most 31 days apart.
+  manual run may name `from` and `to` (ISO date-times with their offset), at most 31 days apart (the most the
+  audit answers for at once): a longer window fails the run, naming `from`.
 - `wait_read`: a sensor (reschedule mode) on the audit's `GET /v1/events/late-days?from=&to=` until the
   audit has read every users.persisted and users.dlq record the broker appended before `to` (`complete`), so
   no arrival of the window is missed. An audit that does not answer is asked again each poke; still not
@@ -47,7 +48,7 @@ PARAMS = {
         None,
         type=["null", "string"],
         format="date-time",
-        title="Arrivals from (ISO date-time with offset); omit it for where the last successful run stopped",
+        title="Arrivals from (ISO date-time with offset), at most 31 days before `to`; omit it for 24 hours before `to`",
     ),
     "to": Param(
         None,

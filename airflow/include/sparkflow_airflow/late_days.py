@@ -27,13 +27,19 @@ def late_window(
     *, conf_from: datetime | None, conf_to: datetime | None, interval_end: datetime
 ) -> tuple[datetime, datetime]:
     """The arrivals [start, end) a run asks about: those the conf names (`from`, `to`), or else the LOOKBACK
-    before the run's data interval end. At most MAX_WINDOW, the newest part of it. Raises ValueError naming a
-    window that ends before it starts."""
+    before the run's data interval end. Raises ValueError naming a window that ends before it starts, or one
+    longer than MAX_WINDOW, the most the audit answers for at once (a longer one is asked as several runs,
+    never cut short without a word)."""
     end = conf_to or interval_end
     start = conf_from or end - LOOKBACK
     if start >= end:
         raise ValueError(f"`from` ({start.isoformat()}) is not before `to` ({end.isoformat()})")
-    return max(start, end - MAX_WINDOW), end
+    if end - start > MAX_WINDOW:
+        raise ValueError(
+            f"`from` ({start.isoformat()}) is more than {MAX_WINDOW.days} days before `to` ({end.isoformat()}), "
+            f"the most the audit answers for at once: trigger one run per {MAX_WINDOW.days} days"
+        )
+    return start, end
 
 
 def _instant(value: str) -> datetime:

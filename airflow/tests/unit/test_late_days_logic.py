@@ -24,7 +24,12 @@ def test_a_manual_run_asks_the_window_its_conf_names_at_most_31_days():
     start = datetime(2026, 12, 1, 8, 0, tzinfo=timezone(timedelta(hours=2)))
     assert late_window(conf_from=start, conf_to=END, interval_end=END + timedelta(hours=3)) == (start, END)
     assert late_window(conf_from=start, conf_to=None, interval_end=END) == (start, END)
-    assert late_window(conf_from=END - timedelta(days=90), conf_to=None, interval_end=END) == (END - MAX_WINDOW, END)
+    assert late_window(conf_from=END - MAX_WINDOW, conf_to=None, interval_end=END) == (END - MAX_WINDOW, END)
+    # Longer is refused, naming `from`, never cut to its newest 31 days without a word.
+    with pytest.raises(ValueError, match=r"`from` \(2026-09-05T15:00:00\+00:00\) is more than 31 days before `to`"):
+        late_window(conf_from=END - timedelta(days=90), conf_to=None, interval_end=END)
+    with pytest.raises(ValueError, match="more than 31 days"):
+        late_window(conf_from=END - MAX_WINDOW - timedelta(microseconds=1), conf_to=END, interval_end=END)
     with pytest.raises(ValueError, match=r"`from` \(2026-12-04T15:00:00\+00:00\) is not before `to`"):
         late_window(conf_from=END, conf_to=END, interval_end=END)
 
