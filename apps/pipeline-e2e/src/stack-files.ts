@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import type { SpanRecord } from '@sparkflow/telemetry';
 import { settings } from './pipeline-client';
 
-/** The lines of one of the native stack's files under its home that contain `text` (none when the file is absent). */
+/**
+ * The lines of one of the native stack's files under its home that contain `text`, the file moved aside at
+ * its size cap (`<file>.1`) first (none when neither is there).
+ */
 function linesWith(relativePath: string, text: string): string[] {
   const file = join(settings.SPARKFLOW_HOME, relativePath);
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
+  return [`${file}.1`, file]
+    .filter((f) => existsSync(f))
+    .flatMap((f) => readFileSync(f, 'utf8').split('\n'))
     .filter((line) => line.includes(text));
 }
 

@@ -131,6 +131,11 @@ const Env = z.object({
   SERVICE_RESTART_INITIAL_MS: z.coerce.number().int().min(100).default(1000),
   SERVICE_RESTART_MAX_MS: z.coerce.number().int().min(100).default(30_000),
   SERVICE_RESTART_STABLE_S: seconds.default(60),
+  /**
+   * The size, in MiB, past which a service's log is moved to `<log>.1` and emptied (checked every 10 s);
+   * its sampled spans' file is bounded the same way by SPARKFLOW_TRACE_FILE_MAX_MB, read by the service.
+   */
+  SERVICE_LOG_MAX_MB: z.coerce.number().int().min(1).max(1_048_576).default(100),
   /** Keys ingestion accepts in `x-api-key`; the first is the one `npm start` sends. */
   INGESTION_API_KEYS: apiKeys('dev-ingestion-key'),
   /** Keys the audit's query API accepts in `x-api-key`; the first is the one `npm start` and Airflow send. */

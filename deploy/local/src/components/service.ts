@@ -146,6 +146,7 @@ export function service(name: ServiceName, replica?: number): Component {
         ],
         cwd: cfg.repoRoot,
         logFile: logFile(cfg, instance),
+        logMaxBytes: cfg.SERVICE_LOG_MAX_MB * 2 ** 20,
         childPidFile: pidFile(cfg, instance),
         stateFile: stateFile(cfg, instance),
         policy: {

@@ -8,6 +8,8 @@ export interface SupervisorSpec {
   args: string[];
   cwd: string;
   logFile: string;
+  /** The size past which the log's content is moved to `<logFile>.1` (`SERVICE_LOG_MAX_MB`). */
+  logMaxBytes: number;
   /** The service's pid, rewritten at every start (what tests and the bench read). */
   childPidFile: string;
   stateFile: string;

@@ -3,13 +3,15 @@
  * by `stack up`. It runs the service as its child (same process group, output to the service's log),
  * restarts it whenever it exits with a backoff that doubles up to a ceiling and resets after a stable
  * run (but not after an exit refusing its settings, which would only repeat), and records restarts and the last exit in a state file for `stack status`. SIGTERM (what
- * `stack down` sends it) is passed to the service, and its exit then is a stop, not a crash.
+ * `stack down` sends it) is passed to the service, and its exit then is a stop, not a crash. The log is kept
+ * under a size (`log-rotation.ts`).
  *
  * Only Node's own modules: it is compiled alone and must outlive any change to the repository.
  * Why a hand-made supervisor: docs/adr/0007-native-stack-supervisor.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { LOG_CHECK_EVERY_MS, rotateLogIfOver } from './log-rotation';
 import { EXIT_REFUSED_SETTINGS, describeExit, exitsInARow, restartDelayMs } from './restart-policy';
 import { type SupervisorSpec, type SupervisorState, writeState } from './supervisor-state';
 
@@ -116,6 +118,16 @@ function main(specFile: string): void {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // The log's size is bounded (`SERVICE_LOG_MAX_MB`): the newest lines are kept, in it and in `<log>.1`.
+  setInterval(() => {
+    try {
+      const moved = rotateLogIfOver(spec.logFile, logFd, spec.logMaxBytes);
+      if (moved)
+        say('info', `the log passed ${spec.logMaxBytes} bytes: its ${moved} bytes are in ${spec.logFile}.1`);
+    } catch (err) {
+      say('warn', `could not move the log aside at ${spec.logMaxBytes} bytes: ${(err as Error).message}`);
+    }
+  }, LOG_CHECK_EVERY_MS).unref();
   startChild();
 }
 

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
@@ -16,13 +16,24 @@ export interface SpanRecord {
   attributes: Record<string, unknown>;
 }
 
-/** Writes each finished span as one JSON line: readable with grep and jq, and by tests in other processes. */
+/** The size a trace file grows to before it is moved aside, when no `maxBytes` is given. */
+export const TRACE_FILE_MAX_BYTES = 100 * 1024 * 1024;
+
+/**
+ * Writes each finished span as one JSON line: readable with grep and jq, and by tests in other processes.
+ * The file stays under `maxBytes`: an export that would take it over first moves it to `<file>.1` (the one
+ * before is dropped), so a stack left running keeps at most twice that per service, the newest spans.
+ */
 export class FileSpanExporter implements SpanExporter {
+  private size: number;
+
   constructor(
     private readonly file: string,
     private readonly service: string,
+    private readonly maxBytes = TRACE_FILE_MAX_BYTES,
   ) {
     mkdirSync(dirname(file), { recursive: true });
+    this.size = sizeOf(file);
   }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
@@ -42,7 +53,7 @@ export class FileSpanExporter implements SpanExporter {
         };
         return JSON.stringify(record);
       });
-      if (lines.length) appendFileSync(this.file, `${lines.join('\n')}\n`);
+      if (lines.length) this.append(`${lines.join('\n')}\n`);
       done({ code: ExportResultCode.SUCCESS });
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error });
@@ -51,5 +62,28 @@ export class FileSpanExporter implements SpanExporter {
 
   async shutdown(): Promise<void> {
     /* nothing buffered */
+  }
+
+  private append(text: string): void {
+    const bytes = Buffer.byteLength(text);
+    if (this.size > 0 && this.size + bytes > this.maxBytes) {
+      try {
+        renameSync(this.file, `${this.file}.1`);
+      } catch (err) {
+        // Removed by hand meanwhile: there is nothing to move aside.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      this.size = 0;
+    }
+    appendFileSync(this.file, text);
+    this.size += bytes;
+  }
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }

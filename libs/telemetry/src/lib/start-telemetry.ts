@@ -40,7 +40,13 @@ export function startTelemetry(service: string): void {
   const processors: SpanProcessor[] = [];
   if (cfg.SPARKFLOW_TRACE_FILE)
     processors.push(
-      new BatchSpanProcessor({ exporter: new FileSpanExporter(cfg.SPARKFLOW_TRACE_FILE, name) }),
+      new BatchSpanProcessor({
+        exporter: new FileSpanExporter(
+          cfg.SPARKFLOW_TRACE_FILE,
+          name,
+          cfg.SPARKFLOW_TRACE_FILE_MAX_MB * 2 ** 20,
+        ),
+      }),
     );
   if (cfg.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
     // Loaded only when configured: 1.7 MB of heap that a service exporting to a file does not need.

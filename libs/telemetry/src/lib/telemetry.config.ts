@@ -10,6 +10,8 @@ const Env = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
   /** Append finished spans as JSON lines to this file (the native stack sets one per service). */
   SPARKFLOW_TRACE_FILE: z.string().min(1).optional(),
+  /** The size, in MiB, at which the trace file is moved to `<file>.1` and started afresh. */
+  SPARKFLOW_TRACE_FILE_MAX_MB: z.coerce.number().int().min(1).max(1_048_576).default(100),
   /** Send spans over OTLP/HTTP (Jaeger in Compose), e.g. http://jaeger:4318/v1/traces. */
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
     .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
