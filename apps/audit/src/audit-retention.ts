@@ -7,10 +7,7 @@ const PROGRESS_EVERY_MS = 10_000;
 
 const summary = (p: Readonly<RetentionPass>) =>
   `${p.forgottenBatches} batches and ${p.forgottenRows} rows forgotten, ${p.kept} kept (not complete, a ` +
-  `row recorded since, or not reached), of ${p.examined} registered before ${p.before}` +
-  (p.registeredAgain
-    ? `; ${p.registeredAgain} registered again (forgotten earlier as a row was recorded under them)`
-    : '');
+  `row recorded since, or not reached), of ${p.examined} registered before ${p.before}`;
 
 /**
  * Runs the audit's retention (ADR 27) at start and every `everyMs`: one pass at a time per process, and
@@ -72,8 +69,7 @@ export class AuditRetention {
         },
       });
       if (!pass) this.log.debug('retention: another replica is running a pass; this one waits its turn');
-      else if (pass.examined || pass.registeredAgain)
-        this.log.log(`retention: ${summary(pass)}, in ${this.now() - started} ms`);
+      else if (pass.examined) this.log.log(`retention: ${summary(pass)}, in ${this.now() - started} ms`);
     } catch (err) {
       const done = last.sofar ? ` (before it failed: ${summary(last.sofar)})` : '';
       this.log.warn(

@@ -10,7 +10,6 @@ import { BrokerAppendTimes1796601600000 } from './migrations/1796601600000-broke
 import { RawEventsByEventTime1796774400000 } from './migrations/1796774400000-raw-events-by-event-time';
 import { TerminalRowsByAppendTime1796860800000 } from './migrations/1796860800000-terminal-rows-by-append-time';
 import { BatchesByRegistration1796947200000 } from './migrations/1796947200000-batches-by-registration';
-import { ForgottenBatches1797033600000 } from './migrations/1797033600000-forgotten-batches';
 
 export interface PostgresSettings {
   host: string;
@@ -40,7 +39,6 @@ export const AUDIT_MIGRATIONS = [
   RawEventsByEventTime1796774400000,
   TerminalRowsByAppendTime1796860800000,
   BatchesByRegistration1796947200000,
-  ForgottenBatches1797033600000,
 ];
 
 /**

@@ -250,11 +250,10 @@ const batchesRegisteredBeforeQuery = (after: boolean) => `
  *   its lock is recorded after $2 now, and keeps its batch whole;
  * - their rows deleted, and then the batches under which no row is left. A row recorded since the rows were
  *   locked is a new one (every old one is locked), recorded after $2 and kept, with its batch: the batch
- *   counts what arrived since, as one registered anew. Each registration deleted is kept in
- *   `forgotten_batches` until a later pass (REGISTER_AGAIN).
+ *   counts what arrived since, as one registered anew.
  * The batch locks keep other passes out, not the recording path (its registration takes no lock on a
  * batch that exists): a row committed after the last statement began, in a transaction that found the
- * batch still registered, is left without a registration until REGISTER_AGAIN gives it one.
+ * batch still registered, is left without a registration (ADR 27, "Not covered").
  */
 const LOCK_FORGETTABLE_BATCHES = `
   SELECT b.batch_id FROM batches b
@@ -269,34 +268,8 @@ const STILL_QUIET = `
     AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id AND e.recorded_at >= $2)`;
 const DELETE_THEIR_ROWS = `DELETE FROM audit_events WHERE batch_id = ANY($1::text[]) AND recorded_at < $2`;
 const DELETE_EMPTY_BATCHES = `
-  WITH gone AS (
-    DELETE FROM batches b WHERE b.batch_id = ANY($1::text[])
-      AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id)
-    RETURNING b.batch_id, b.source, b.expected_count
-  )
-  INSERT INTO forgotten_batches (batch_id, source, expected_count)
-  SELECT batch_id, source, expected_count FROM gone
-  ON CONFLICT (batch_id) DO UPDATE
-    SET source = EXCLUDED.source, expected_count = EXCLUDED.expected_count, forgotten_at = now()
-  RETURNING batch_id`;
-/**
- * The registrations retention deleted more than $1 seconds ago, dropped, and each batch under which a row
- * has been recorded since registered again as it was, from its first such row: the rows a recording
- * transaction committed under a batch it found registered while retention was forgetting it. By then every
- * transaction that was in flight when that batch was forgotten has ended. A batch registered again by the
- * recording path meanwhile is left as it is.
- */
-const REGISTER_AGAIN = `
-  WITH due AS (
-    DELETE FROM forgotten_batches WHERE forgotten_at < now() - make_interval(secs => $1)
-    RETURNING batch_id, source, expected_count
-  )
-  INSERT INTO batches (batch_id, source, expected_count, created_at)
-  SELECT d.batch_id, d.source, d.expected_count, min(e.recorded_at)
-  FROM due d JOIN audit_events e ON e.batch_id = d.batch_id
-  GROUP BY d.batch_id, d.source, d.expected_count
-  ON CONFLICT DO NOTHING
-  RETURNING batch_id`;
+  DELETE FROM batches b WHERE b.batch_id = ANY($1::text[])
+    AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id)`;
 
 /** The session lock one retention pass holds, so that one replica forgets while the others wait their turn. */
 const RETENTION_LOCK = `hashtext('sparkflow-audit-retention')`;
@@ -574,19 +547,9 @@ export class AuditEventsRepository {
       if (!quiet.length) return { batches: 0, rows: 0 };
       const ids = quiet.map((b) => b.batch_id);
       const [, rows]: [unknown, number] = await tx.query(DELETE_THEIR_ROWS, [ids, cutoff]);
-      const forgotten: unknown[] = await tx.query(DELETE_EMPTY_BATCHES, [ids]);
-      return { batches: forgotten.length, rows };
+      const [, batches]: [unknown, number] = await tx.query(DELETE_EMPTY_BATCHES, [ids]);
+      return { batches, rows };
     });
-  }
-
-  /**
-   * Registers again each batch retention forgot more than `afterSeconds` ago under which a row has been
-   * recorded since, as it was registered (`REGISTER_AGAIN`), and drops those kept registrations; returns
-   * the batch ids registered again.
-   */
-  async registerForgottenAgain(afterSeconds: number): Promise<string[]> {
-    const rows: { batch_id: string }[] = await this.ds.query(REGISTER_AGAIN, [afterSeconds]);
-    return rows.map((r) => r.batch_id);
   }
 
   /**

@@ -65,7 +65,6 @@ type Model = typeof model extends fc.Arbitrary<infer M> ? M : never;
 const ROWS = `SELECT event_id, topic, outcome, user_id, batch_id, source, partition, "offset", produced_at,
   recorded_at, reasons, appended_at FROM audit_events ORDER BY event_id, topic`;
 const BATCHES = `SELECT batch_id, source, expected_count, created_at, completed_at FROM batches ORDER BY batch_id`;
-const FORGOTTEN = `SELECT batch_id, source, expected_count FROM forgotten_batches ORDER BY batch_id`;
 
 /**
  * Invariant: a pass of retention deletes exactly the batches registered before the cutoff that the batch
@@ -106,7 +105,7 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
 
   /** Writes the model as the audit would have recorded it, each row and batch at its own age. */
   async function write(m: Model, now: number): Promise<string[]> {
-    await ds.query('TRUNCATE audit_events, batches, forgotten_batches');
+    await ds.query('TRUNCATE audit_events, batches');
     const ago = (days: number) => new Date(now - days * DAY_MS - 60_000).toISOString();
     const rows: unknown[][] = [];
     const addEvent = (e: Model['unfiled'][number], batchId: string | null, source: string | null) => {
@@ -191,16 +190,6 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
 
           expect(await ds.query(ROWS)).toEqual(without(rowsBefore, doomed));
           expect(await ds.query(BATCHES)).toEqual(without(batchesBefore, doomed));
-          // Each forgotten registration is kept, as it was, for the next pass's look for late rows.
-          expect(await ds.query(FORGOTTEN)).toEqual(
-            batchesBefore
-              .filter((b: { batch_id: string }) => doomed.has(b.batch_id))
-              .map(({ batch_id, source, expected_count }: Record<string, unknown>) => ({
-                batch_id,
-                source,
-                expected_count,
-              })),
-          );
           const ran = passes.filter((p) => p !== null);
           const old = m.batches.filter((b) => b.registeredDaysAgo > RETENTION_DAYS).length;
           // One pass at a time: a second replica found the lock held (null), or ran after the first and
@@ -292,7 +281,6 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
         return page;
       },
       forgetBatches: (ids: string[], before: Date) => repo.forgetBatches(ids, before),
-      registerForgottenAgain: (afterSeconds: number) => repo.registerForgottenAgain(afterSeconds),
     };
     const racing = new ForgetSettledBatches({
       ...racingRepo,
@@ -305,108 +293,5 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
     expect(pass).toMatchObject({ examined: 1, forgottenBatches: 0, forgottenRows: 0, kept: 1 });
     const counts = await repo.batchCounts(batchId);
     expect(counts).toMatchObject({ source: 'backfill', expected: 1, ingested: 2, persisted: 1 });
-  });
-
-  it('registers again, at a later pass, a batch under which a row was recorded as it was forgotten', async () => {
-    const now = Date.now();
-    const [batchId] = await write(oldQuietBatch('synthetic', 'persisted'), now);
-    const cutoff = new Date(now - RETENTION_DAYS * DAY_MS);
-    // A recording transaction finds the batch registered (its registration does nothing, and locks
-    // nothing) and records a replayed dead letter of the batch under a new event id, not yet committed.
-    const recorder = ds.createQueryRunner();
-    await recorder.connect();
-    await recorder.startTransaction();
-    await recorder.query(
-      `INSERT INTO batches (batch_id, source, expected_count) VALUES ($1, 'synthetic', 1) ON CONFLICT DO NOTHING`,
-      [batchId],
-    );
-    const late = randomUUID();
-    await recorder.query(
-      `INSERT INTO audit_events (event_id, topic, outcome, batch_id, source, partition, "offset")
-       VALUES ($1, 'users.dlq', 'dead-lettered', $2, 'synthetic', 0, 7)`,
-      [late, batchId],
-    );
-    // Retention forgets the batch meanwhile: the new row is not committed, so nothing shows it.
-    expect(await repo.forgetBatches([batchId], cutoff)).toEqual({ batches: 1, rows: 3 });
-    await recorder.commitTransaction();
-    await recorder.release();
-    // The race, as it happens: a row filed under a batch the audit no longer lists.
-    const [orphan] = await ds.query(
-      `SELECT recorded_at FROM audit_events e WHERE batch_id = $1
-         AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = e.batch_id)`,
-      [batchId],
-    );
-    expect(orphan).toBeDefined();
-    const forget = new ForgetSettledBatches(repo);
-
-    // A pass within REGISTER_AGAIN_AFTER_S of the forgetting leaves the kept registration for later.
-    expect(await forget.execute(cutoff)).toMatchObject({ registeredAgain: 0 });
-    expect(await ds.query(FORGOTTEN)).toEqual([
-      { batch_id: batchId, source: 'synthetic', expected_count: 1 },
-    ]);
-    // A later pass registers the batch again, as it was, from its first row since, and keeps nothing.
-    await ds.query(`UPDATE forgotten_batches SET forgotten_at = forgotten_at - interval '11 minutes'`);
-    expect(await forget.execute(cutoff)).toMatchObject({ registeredAgain: 1, forgottenBatches: 0 });
-
-    expect(await ds.query(BATCHES)).toEqual([
-      {
-        batch_id: batchId,
-        source: 'synthetic',
-        expected_count: 1,
-        created_at: orphan.recorded_at,
-        completed_at: null,
-      },
-    ]);
-    expect(await ds.query(FORGOTTEN)).toEqual([]);
-    expect(await repo.batchCounts(batchId)).toMatchObject({
-      source: 'synthetic',
-      expected: 1,
-      deadLettered: 1,
-    });
-    const listed = await repo.batchesSince(new Date(now - DAY_MS), 10);
-    expect(listed.map((b) => b.batchId)).toEqual([batchId]);
-  });
-
-  it('registers nothing again when no row was recorded under a forgotten batch, nor one the audit registered anew', async () => {
-    const now = Date.now();
-    const ids = await write(
-      {
-        batches: [
-          ...oldQuietBatch('http-push', 'persisted').batches,
-          ...oldQuietBatch('backfill', 'dead-lettered').batches,
-        ],
-        unfiled: [],
-      },
-      now,
-    );
-    const cutoff = new Date(now - RETENTION_DAYS * DAY_MS);
-    const forget = new ForgetSettledBatches(repo);
-    expect(await forget.execute(cutoff)).toMatchObject({ forgottenBatches: 2 });
-    // The backfill's batch id is used again by a new request: the recording path registers it anew.
-    await repo.record(
-      [
-        {
-          eventId: randomUUID(),
-          topic: 'users.raw',
-          outcome: 'ingested',
-          userId: randomUUID(),
-          batchId: ids[1],
-          source: 'backfill',
-          partition: 0,
-          offset: '1',
-          producedAt: new Date(now),
-          reasons: null,
-          appendedAt: new Date(now),
-        },
-      ],
-      [{ batchId: ids[1], source: 'backfill', expectedCount: 5 }],
-    );
-    const registered = await ds.query(BATCHES);
-    await ds.query(`UPDATE forgotten_batches SET forgotten_at = forgotten_at - interval '11 minutes'`);
-
-    expect(await forget.execute(cutoff)).toMatchObject({ registeredAgain: 0 });
-    expect(await ds.query(BATCHES)).toEqual(registered);
-    expect(registered).toMatchObject([{ batch_id: ids[1], expected_count: 5 }]);
-    expect(await ds.query(FORGOTTEN)).toEqual([]);
   });
 });

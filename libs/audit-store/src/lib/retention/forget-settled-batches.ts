@@ -10,11 +10,6 @@ export const RETENTION_PAGE = 200;
  * its size (a batch is forgotten whole).
  */
 export const RETENTION_ROWS_PER_DELETE = 50_000;
-/**
- * Seconds a forgotten batch's registration is kept before a pass looks for rows recorded under it since:
- * long after any recording transaction in flight when it was forgotten has committed or failed.
- */
-export const REGISTER_AGAIN_AFTER_S = 600;
 
 /** What one pass of retention did, so far or in all. */
 export interface RetentionPass {
@@ -27,11 +22,6 @@ export interface RetentionPass {
   forgottenRows: number;
   /** Batches registered before the cutoff not forgotten: not complete, a row recorded since, or the pass stopped first. */
   kept: number;
-  /**
-   * Batches an earlier pass forgot while a row was being recorded under them, registered again as they
-   * were, from that row (`registerForgottenAgain`).
-   */
-  registeredAgain: number;
 }
 
 /**
@@ -64,19 +54,16 @@ export function deleteGroups(batches: RegisteredBatch[], budget: number): Regist
  * batch the audit still answers for is answered in full. One pass runs at a time across replicas (a
  * PostgreSQL session lock; another replica's pass answers null). Batches are read oldest first in pages and
  * deleted in groups of a bounded number of rows, each group in a transaction that checks again that none
- * gained a row since the cutoff. `signal` stops the pass after the group in hand. A pass first registers
- * again the batches forgotten at least `registerAgainAfterS` before it under which a row was recorded after
- * all, so that no row stays filed under a batch the audit does not list.
+ * gained a row since the cutoff. `signal` stops the pass after the group in hand.
  */
 export class ForgetSettledBatches {
   constructor(
     private readonly repository: Pick<
       AuditEventsRepository,
-      'batchesRegisteredBefore' | 'forgetBatches' | 'registerForgottenAgain' | 'whileHoldingRetentionLock'
+      'batchesRegisteredBefore' | 'forgetBatches' | 'whileHoldingRetentionLock'
     >,
     private readonly pageSize = RETENTION_PAGE,
     private readonly rowsPerDelete = RETENTION_ROWS_PER_DELETE,
-    private readonly registerAgainAfterS = REGISTER_AGAIN_AFTER_S,
   ) {}
 
   /** The pass, or null when another process's pass holds the lock. */
@@ -88,10 +75,7 @@ export class ForgetSettledBatches {
   }
 
   private async pass(
-    repository: Pick<
-      AuditEventsRepository,
-      'batchesRegisteredBefore' | 'forgetBatches' | 'registerForgottenAgain'
-    >,
+    repository: Pick<AuditEventsRepository, 'batchesRegisteredBefore' | 'forgetBatches'>,
     before: Date,
     options: { signal?: AbortSignal; progress?: (pass: Readonly<RetentionPass>) => void },
   ): Promise<RetentionPass> {
@@ -101,7 +85,6 @@ export class ForgetSettledBatches {
       forgottenBatches: 0,
       forgottenRows: 0,
       kept: 0,
-      registeredAgain: (await repository.registerForgottenAgain(this.registerAgainAfterS)).length,
     };
     let after: BatchListCursor | null = null;
     while (!options.signal?.aborted) {
