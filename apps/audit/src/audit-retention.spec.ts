@@ -9,6 +9,7 @@ const done = (before: Date): RetentionPass => ({
   forgottenBatches: 2,
   forgottenRows: 9,
   kept: 1,
+  forgottenUnregistered: 0,
 });
 
 /** The schedule around the pass; what a pass deletes is tested against PostgreSQL in libs/audit-store. */
@@ -75,6 +76,54 @@ describe('AuditRetention', () => {
     expect(log.mock.calls.map(([m]) => m)).toEqual([
       'retention: 2 batches and 9 rows forgotten, 1 kept (not complete, a row recorded since, or not reached), of 3 ' +
         'registered before 2026-11-05T12:00:00.000Z, in 0 ms',
+    ]);
+    log.mockRestore();
+  });
+
+  it('looks for rows filed under no registration at its first pass, then once a day of passes that ran', async () => {
+    let clock = now;
+    let lockHeldElsewhere = false;
+    const forget = forgetting(async (before) => (lockHeldElsewhere ? null : done(before)));
+    const retention = new AuditRetention(forget, 30, 3_600_000, () => clock);
+    const hours = async (n: number) => {
+      clock += n * 3_600_000;
+      await retention.runOnce();
+    };
+    await hours(0);
+    await hours(1);
+    lockHeldElsewhere = true;
+    await hours(23);
+    lockHeldElsewhere = false;
+    await hours(1);
+    await hours(1);
+    expect(forget.execute.mock.calls.map(([, options]) => options?.unregistered)).toEqual([
+      true,
+      false,
+      true, // another replica's pass ran instead: this one looks at its next
+      true,
+      false,
+    ]);
+  });
+
+  it('says how many unregistered batch ids it forgot rows of, even when it read no batch before the cutoff', async () => {
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    await new AuditRetention(
+      forgetting(async (before) => ({
+        ...done(before),
+        examined: 0,
+        forgottenBatches: 0,
+        forgottenRows: 2,
+        kept: 0,
+        forgottenUnregistered: 1,
+      })),
+      30,
+      3_600_000,
+      () => now,
+    ).runOnce();
+    expect(log.mock.calls.map(([m]) => m)).toEqual([
+      'retention: 0 batches and 2 rows forgotten, 0 kept (not complete, a row recorded since, or not reached), of 0 ' +
+        'registered before 2026-11-05T12:00:00.000Z; of them, the rows of 1 batches no longer registered ' +
+        '(recorded after their batch was forgotten), in 0 ms',
     ]);
     log.mockRestore();
   });

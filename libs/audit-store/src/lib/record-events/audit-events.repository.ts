@@ -14,6 +14,13 @@ import { BatchEntity } from '../entities/batch.entity';
 export type AuditRow = Omit<AuditEventEntity, 'recordedAt'>;
 
 /** A batch as retention reads it: where it is in registration order, its counts, its newest row's record. */
+/** A batch id rows are filed under that no registration names, with its rows (ADR 27). */
+export interface UnregisteredBatch {
+  batchId: string;
+  /** Its rows in `audit_events`, every topic. */
+  rows: number;
+}
+
 export interface RegisteredBatch {
   cursor: BatchListCursor;
   expected: number | null;
@@ -253,7 +260,7 @@ const batchesRegisteredBeforeQuery = (after: boolean) => `
  *   counts what arrived since, as one registered anew.
  * The batch locks keep other passes out, not the recording path (its registration takes no lock on a
  * batch that exists): a row committed after the last statement began, in a transaction that found the
- * batch still registered, is left without a registration (ADR 27, "Not covered").
+ * batch still registered, is left without a registration, and forgotten as such (UNREGISTERED_QUIET).
  */
 const LOCK_FORGETTABLE_BATCHES = `
   SELECT b.batch_id FROM batches b
@@ -270,6 +277,41 @@ const DELETE_THEIR_ROWS = `DELETE FROM audit_events WHERE batch_id = ANY($1::tex
 const DELETE_EMPTY_BATCHES = `
   DELETE FROM batches b WHERE b.batch_id = ANY($1::text[])
     AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id)`;
+
+/**
+ * The batch ids rows are filed under that no registration names, none of whose rows was recorded at or
+ * after $1, each with its row count, in batch-id order. Such rows outlived their batch: rows of a batch
+ * retention forgot that were recorded after it (a dead letter replayed to users.enriched, which registers
+ * nothing; a row committed as its batch was being forgotten), or rows recorded ahead of their batch's raw
+ * records that never came. A loose index scan of `audit_events_batch_idx`: one descent per distinct batch
+ * id, not one per row.
+ */
+const UNREGISTERED_QUIET = `
+  WITH RECURSIVE ids AS (
+    (SELECT batch_id FROM audit_events WHERE batch_id IS NOT NULL ORDER BY batch_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT e.batch_id FROM audit_events e WHERE e.batch_id > ids.batch_id ORDER BY e.batch_id LIMIT 1)
+    FROM ids WHERE ids.batch_id IS NOT NULL
+  ), unregistered AS (
+    SELECT batch_id FROM ids
+    WHERE batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = ids.batch_id)
+  )
+  SELECT u.batch_id, c.rows FROM unregistered u
+  CROSS JOIN LATERAL (
+    SELECT count(*)::int AS rows, max(e.recorded_at) AS last_recorded_at FROM audit_events e
+    WHERE e.batch_id = u.batch_id
+  ) c
+  WHERE c.last_recorded_at < $1
+  ORDER BY u.batch_id`;
+/**
+ * Retention's delete of unregistered rows, as LOCK_THEIR_ROWS … DELETE_THEIR_ROWS for a batch: their rows
+ * locked in key order, the batch ids still unregistered and quiet, their rows recorded before $2 deleted. A
+ * batch the recording path registers meanwhile (a raw record of it replayed) keeps what it records.
+ */
+const STILL_UNREGISTERED_AND_QUIET = `
+  SELECT u.batch_id FROM unnest($1::text[]) AS u(batch_id)
+  WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = u.batch_id)
+    AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = u.batch_id AND e.recorded_at >= $2)`;
 
 /** The session lock one retention pass holds, so that one replica forgets while the others wait their turn. */
 const RETENTION_LOCK = `hashtext('sparkflow-audit-retention')`;
@@ -549,6 +591,36 @@ export class AuditEventsRepository {
       const [, rows]: [unknown, number] = await tx.query(DELETE_THEIR_ROWS, [ids, cutoff]);
       const [, batches]: [unknown, number] = await tx.query(DELETE_EMPTY_BATCHES, [ids]);
       return { batches, rows };
+    });
+  }
+
+  /**
+   * The batch ids rows are filed under that no registration names, none of whose rows was recorded at or
+   * after `before` (`UNREGISTERED_QUIET`).
+   */
+  async unregisteredQuietBefore(before: Date): Promise<UnregisteredBatch[]> {
+    const rows: { batch_id: string; rows: number }[] = await this.ds.query(UNREGISTERED_QUIET, [
+      before.toISOString(),
+    ]);
+    return rows.map((r) => ({ batchId: r.batch_id, rows: r.rows }));
+  }
+
+  /**
+   * Deletes the rows filed under these batch ids, those still unregistered with no row recorded since
+   * `before`, in one transaction; returns how many batch ids and rows it deleted.
+   */
+  async forgetUnregistered(batchIds: string[], before: Date): Promise<{ batches: number; rows: number }> {
+    if (!batchIds.length) return { batches: 0, rows: 0 };
+    const cutoff = before.toISOString();
+    return this.ds.transaction(async (tx) => {
+      await tx.query(LOCK_THEIR_ROWS, [batchIds]);
+      const quiet: { batch_id: string }[] = await tx.query(STILL_UNREGISTERED_AND_QUIET, [batchIds, cutoff]);
+      if (!quiet.length) return { batches: 0, rows: 0 };
+      const [, rows]: [unknown, number] = await tx.query(DELETE_THEIR_ROWS, [
+        quiet.map((b) => b.batch_id),
+        cutoff,
+      ]);
+      return { batches: quiet.length, rows };
     });
   }
 

@@ -59,6 +59,17 @@ const model = fc.record({
   batches: fc.array(batch, { maxLength: 10 }),
   /** Rows filed under no batch (a raw record neither its value nor its headers name): never forgotten. */
   unfiled: fc.array(event, { maxLength: 2 }),
+  /**
+   * Rows filed under a batch id no registration names (rows of a forgotten batch recorded after it, any
+   * topic): forgotten together once all of them are older than the cutoff.
+   */
+  unregistered: fc.array(
+    fc.record({
+      source: fc.constantFrom('http-push', 'synthetic', 'backfill'),
+      events: fc.array(event, { minLength: 1, maxLength: 3 }),
+    }),
+    { maxLength: 3 },
+  ),
 });
 type Model = typeof model extends fc.Arbitrary<infer M> ? M : never;
 
@@ -69,8 +80,9 @@ const BATCHES = `SELECT batch_id, source, expected_count, created_at, completed_
 /**
  * Invariant: a pass of retention deletes exactly the batches registered before the cutoff that the batch
  * report calls complete and none of whose rows the audit recorded since the cutoff — each with every row
- * filed under it — and changes no cell of anything else. Whatever the histories, the ages and the paging,
- * and with two replicas forgetting at once.
+ * filed under it — and the rows of each batch id no registration names that were all recorded before the
+ * cutoff, and changes no cell of anything else. Whatever the histories, the ages and the paging, and with
+ * two replicas forgetting at once.
  */
 describe('audit retention, on a PostgreSQL database of its own', () => {
   let db: ScratchDatabase;
@@ -101,7 +113,11 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
       },
     ],
     unfiled: [],
+    unregistered: [],
   });
+
+  /** The batch ids the last `write` filed rows under without registering them, in the model's order. */
+  let unregisteredIds: string[] = [];
 
   /** Writes the model as the audit would have recorded it, each row and batch at its own age. */
   async function write(m: Model, now: number): Promise<string[]> {
@@ -129,6 +145,11 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
       b.events.forEach((e) => addEvent(e, batchId, b.source));
       return batchId;
     });
+    unregisteredIds = (m.unregistered ?? []).map((u) => {
+      const batchId = `forgotten-${randomUUID()}`;
+      u.events.forEach((e) => addEvent(e, batchId, u.source));
+      return batchId;
+    });
     for (const [i, b] of m.batches.entries()) {
       const raw = b.events.length;
       await ds.query(
@@ -153,8 +174,10 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
    */
   function expectedForgotten(m: Model, ids: string[]): Set<string> {
     const settled = (e: Model['unfiled'][number]) => e.fate !== 'pending' && e.fate !== 'enriched';
-    return new Set(
-      ids.filter((_, i) => {
+    const old = (e: Model['unfiled'][number]) => e.recordedDaysAgo > RETENTION_DAYS;
+    return new Set([
+      ...unregisteredIds.filter((_, i) => m.unregistered[i].events.every(old)),
+      ...ids.filter((_, i) => {
         const b = m.batches[i];
         return (
           b.registeredDaysAgo > RETENTION_DAYS &&
@@ -164,14 +187,14 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
           b.events.every((e) => e.recordedDaysAgo > RETENTION_DAYS)
         );
       }),
-    );
+    ]);
   }
 
   const without = <T extends { batch_id: string | null }>(rows: T[], doomed: Set<string>) =>
     rows.filter((r) => r.batch_id === null || !doomed.has(r.batch_id));
 
-  it('forgets exactly the old, complete, quiet batches, whole, and no cell of anything else', async () => {
-    const seen = { forgotten: 0, keptOld: 0 };
+  it('forgets exactly the old, complete, quiet batches, whole, the quiet unregistered rows, and no cell of anything else', async () => {
+    const seen = { forgotten: 0, keptOld: 0, unregisteredForgotten: 0, unregisteredKept: 0 };
     await fc.assert(
       fc.asyncProperty(
         model,
@@ -194,20 +217,25 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
           const old = m.batches.filter((b) => b.registeredDaysAgo > RETENTION_DAYS).length;
           // One pass at a time: a second replica found the lock held (null), or ran after the first and
           // found nothing left to forget. The first did all of it, whichever of the two it was.
-          const first = ran.reduce((a, b) => (b.examined > a.examined ? b : a));
+          const first = ran.reduce((a, b) => (b.forgottenRows > a.forgottenRows ? b : a));
+          const doomedUnregistered = unregisteredIds.filter((id) => doomed.has(id)).length;
           expect(first).toMatchObject({
             examined: old,
-            forgottenBatches: doomed.size,
+            forgottenBatches: doomed.size - doomedUnregistered,
+            forgottenUnregistered: doomedUnregistered,
             forgottenRows: rowsBefore.length - without(rowsBefore, doomed).length,
           });
           for (const later of ran.filter((p) => p !== first))
             expect(later).toMatchObject({
-              examined: old - doomed.size,
+              examined: old - (doomed.size - doomedUnregistered),
               forgottenBatches: 0,
+              forgottenUnregistered: 0,
               forgottenRows: 0,
             });
-          seen.forgotten += doomed.size;
-          seen.keptOld += old - doomed.size;
+          seen.forgotten += doomed.size - doomedUnregistered;
+          seen.keptOld += old - (doomed.size - doomedUnregistered);
+          seen.unregisteredForgotten += doomedUnregistered;
+          seen.unregisteredKept += unregisteredIds.length - doomedUnregistered;
         },
       ),
       { numRuns: 40, seed: 20261205 },
@@ -215,6 +243,8 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
     // Not vacuous: the runs forgot batches and kept old ones.
     expect(seen.forgotten).toBeGreaterThan(10);
     expect(seen.keptOld).toBeGreaterThan(10);
+    expect(seen.unregisteredForgotten).toBeGreaterThan(5);
+    expect(seen.unregisteredKept).toBeGreaterThan(5);
   });
 
   it("runs no pass while another replica's pass holds the lock, and deletes nothing", async () => {
@@ -281,6 +311,8 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
         return page;
       },
       forgetBatches: (ids: string[], before: Date) => repo.forgetBatches(ids, before),
+      unregisteredQuietBefore: (before: Date) => repo.unregisteredQuietBefore(before),
+      forgetUnregistered: (ids: string[], before: Date) => repo.forgetUnregistered(ids, before),
     };
     const racing = new ForgetSettledBatches({
       ...racingRepo,
@@ -293,5 +325,72 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
     expect(pass).toMatchObject({ examined: 1, forgottenBatches: 0, forgottenRows: 0, kept: 1 });
     const counts = await repo.batchCounts(batchId);
     expect(counts).toMatchObject({ source: 'backfill', expected: 1, ingested: 2, persisted: 1 });
+  });
+
+  it('forgets, once quiet, a row recorded under a batch as the batch was forgotten, and keeps a batch registered anew', async () => {
+    const now = Date.now();
+    const [batchId, again] = await write(
+      {
+        batches: [
+          ...oldQuietBatch('synthetic', 'persisted').batches,
+          ...oldQuietBatch('backfill', 'dead-lettered').batches,
+        ],
+        unfiled: [],
+        unregistered: [],
+      },
+      now,
+    );
+    const cutoff = new Date(now - RETENTION_DAYS * DAY_MS);
+    // A recording transaction finds the batch registered (its registration does nothing and locks
+    // nothing) and records a row of the batch, not yet committed, as retention forgets the batch.
+    const recorder = ds.createQueryRunner();
+    await recorder.connect();
+    await recorder.startTransaction();
+    await recorder.query(
+      `INSERT INTO batches (batch_id, source, expected_count) VALUES ($1, 'synthetic', 1) ON CONFLICT DO NOTHING`,
+      [batchId],
+    );
+    await recorder.query(
+      `INSERT INTO audit_events (event_id, topic, outcome, batch_id, source, partition, "offset")
+       VALUES ($1, 'users.raw', 'ingested', $2, 'synthetic', 0, 7)`,
+      [randomUUID(), batchId],
+    );
+    const forget = new ForgetSettledBatches(repo);
+    expect(await forget.execute(cutoff)).toMatchObject({ forgottenBatches: 2, forgottenUnregistered: 0 });
+    await recorder.commitTransaction();
+    await recorder.release();
+    // The race, as it happens: a row filed under a batch no registration names.
+    const unregistered = `SELECT e.batch_id FROM audit_events e
+      WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = e.batch_id)`;
+    expect(await ds.query(unregistered)).toEqual([{ batch_id: batchId }]);
+    // The other batch's id is used again by a new request: the recording path registers it anew.
+    const newRequest = {
+      eventId: randomUUID(),
+      topic: 'users.raw',
+      outcome: 'ingested' as const,
+      userId: randomUUID(),
+      batchId: again,
+      source: 'backfill',
+      partition: 0,
+      offset: '1',
+      producedAt: new Date(now),
+      reasons: null,
+      appendedAt: new Date(now),
+    };
+    await repo.record([newRequest], [{ batchId: again, source: 'backfill', expectedCount: 5 }]);
+    const [rows, batches] = [await ds.query(ROWS), await ds.query(BATCHES)];
+
+    // Recorded since the cutoff, the row is kept, and so is the batch registered anew.
+    expect(await forget.execute(cutoff)).toMatchObject({ forgottenUnregistered: 0, forgottenRows: 0 });
+    expect(await ds.query(ROWS)).toEqual(rows);
+    // Once the cutoff passes it, it is forgotten; the batch registered anew is not complete, and kept.
+    expect(await forget.execute(new Date(Date.now() + 60_000))).toMatchObject({
+      forgottenBatches: 0,
+      forgottenUnregistered: 1,
+      forgottenRows: 1,
+    });
+    expect(await ds.query(ROWS)).toEqual(rows.filter((r: { batch_id: string }) => r.batch_id !== batchId));
+    expect(await ds.query(BATCHES)).toEqual(batches);
+    expect(await ds.query(unregistered)).toEqual([]);
   });
 });
