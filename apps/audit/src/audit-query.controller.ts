@@ -117,9 +117,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function notSeenMessage(what: string, retentionDays: number): string {
   if (retentionDays === 0) return `${what} in the audit`;
-  const days = retentionDays === 1 ? '1 day' : `${retentionDays} days`;
   return (
-    `${what} in the audit (a complete batch and its events are forgotten ${days} after its last ` +
+    `${what} in the audit (a complete batch and its events are forgotten ${retentionDays} days after its last ` +
     `event arrived: AUDIT_RETENTION_DAYS)`
   );
 }

@@ -122,8 +122,8 @@ describe('AuditRetention', () => {
     ).runOnce();
     expect(log.mock.calls.map(([m]) => m)).toEqual([
       'retention: 0 batches and 2 rows forgotten, 0 kept (not complete, a row recorded since, or not reached), of 0 ' +
-        'registered before 2026-11-05T12:00:00.000Z; of them, the rows of 1 batches no longer registered ' +
-        '(recorded after their batch was forgotten), in 0 ms',
+        "registered before 2026-11-05T12:00:00.000Z; of the rows, quiet events' filed under 1 batch ids " +
+        'no registration names, in 0 ms',
     ]);
     log.mockRestore();
   });

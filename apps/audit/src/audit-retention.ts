@@ -14,14 +14,15 @@ const summary = (p: Readonly<RetentionPass>) =>
   `${p.forgottenBatches} batches and ${p.forgottenRows} rows forgotten, ${p.kept} kept (not complete, a ` +
   `row recorded since, or not reached), of ${p.examined} registered before ${p.before}` +
   (p.forgottenUnregistered
-    ? `; of them, the rows of ${p.forgottenUnregistered} batches no longer registered (recorded after their batch was forgotten)`
+    ? `; of the rows, quiet events' filed under ${p.forgottenUnregistered} batch ids no registration names`
     : '');
 
 /**
  * Runs the audit's retention (ADR 27) at start and every `everyMs`: one pass at a time per process, and
- * one across replicas (the others find its lock held and wait for their next turn). A pass that fails is reported and tried again at the
- * next turn; it never stops the service. The first pass, and then one a day, also forgets the rows filed
- * under no registration (UNREGISTERED_EVERY_MS). `stop` ends the pass in hand after the group it is deleting, waits for it, and starts no other.
+ * one across replicas (the others find its lock held and wait for their next turn). A pass that fails is
+ * reported and tried again at the next turn; it never stops the service. The first pass, and then one a
+ * day, also forgets the rows filed under no registration (UNREGISTERED_EVERY_MS). `stop` ends the pass in
+ * hand after the group it is deleting, waits for it, and starts no other.
  */
 export class AuditRetention {
   private readonly log = new Logger('retention');

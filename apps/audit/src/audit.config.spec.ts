@@ -2,7 +2,7 @@ import { describeServiceConfig } from '@sparkflow/testing';
 import { postgresSettings } from '@sparkflow/service-kit';
 import { createAuditDataSource } from '@sparkflow/audit-store';
 import { TOPICS, topicSpec } from '@sparkflow/contracts';
-import { validateAuditConfig } from './audit.config';
+import { AUDIT_RETENTION_MIN_DAYS, validateAuditConfig } from './audit.config';
 
 describeServiceConfig(
   'audit',
@@ -48,6 +48,18 @@ describeServiceConfig(
         topicSpec(TOPICS.usersDlq).retentionMs,
       );
       expect(loadWith({ AUDIT_RETENTION_DAYS: '0' }).AUDIT_RETENTION_DAYS).toBe(0);
+    });
+
+    it('refuses fewer days than users.raw keeps a record, which registers its batch, naming both', () => {
+      expect(AUDIT_RETENTION_MIN_DAYS * 86_400_000).toBeGreaterThanOrEqual(
+        topicSpec(TOPICS.usersRaw).retentionMs,
+      );
+      expect(loadWith({ AUDIT_RETENTION_DAYS: String(AUDIT_RETENTION_MIN_DAYS) }).AUDIT_RETENTION_DAYS).toBe(
+        AUDIT_RETENTION_MIN_DAYS,
+      );
+      expect(() => loadWith({ AUDIT_RETENTION_DAYS: String(AUDIT_RETENTION_MIN_DAYS - 1) })).toThrow(
+        /AUDIT_RETENTION_DAYS: 0 \(keep everything\) or at least 7 days, users.raw's retention/,
+      );
     });
 
     it.each([

@@ -8,8 +8,16 @@ import {
   postgresPoolSplit,
 } from '@sparkflow/service-kit';
 import { z } from 'zod';
-import { CONSUMER_GROUPS } from '@sparkflow/contracts';
+import { CONSUMER_GROUPS, TOPICS, topicSpec } from '@sparkflow/contracts';
 import { AUDIT_POOL, AUDIT_POOL_MAX } from '@sparkflow/audit-store';
+
+/**
+ * The fewest days retention may keep (unless 0, which keeps everything): users.raw's retention. Only a
+ * users.raw record registers its batch, and the audit reads it after the same event's other rows when its
+ * consumer of users.raw is behind, by up to as long as the broker keeps the record; until then those rows
+ * are filed under no registration, which retention forgets once quiet for the period (ADR 27).
+ */
+export const AUDIT_RETENTION_MIN_DAYS = Math.ceil(topicSpec(TOPICS.usersRaw).retentionMs / 86_400_000);
 
 /** The audit's one PostgreSQL pool: `POSTGRES_POOL_MAX` (default 10) is all its own. */
 export const AUDIT_POSTGRES_POOLS = { [AUDIT_POOL]: AUDIT_POOL_MAX };
@@ -24,9 +32,18 @@ const Env = serviceBaseEnv('audit')
     /**
      * Days the audit answers for a complete batch after its last row arrived; 0 keeps every batch for good
      * (ADR 27). The default is users.dlq's 30 days, so a dead letter that can still be replayed still has its
-     * batch; with fewer, such a replay registers its batch anew.
+     * batch; with fewer, such a replay registers its batch anew. At least AUDIT_RETENTION_MIN_DAYS.
      */
-    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+    AUDIT_RETENTION_DAYS: z.coerce
+      .number()
+      .int()
+      .max(36_500)
+      .refine((days) => days === 0 || days >= AUDIT_RETENTION_MIN_DAYS, {
+        error:
+          `0 (keep everything) or at least ${AUDIT_RETENTION_MIN_DAYS} days, users.raw's retention: a batch ` +
+          'is registered by its raw records, which the audit may read that much later than its other rows',
+      })
+      .default(30),
     /** Seconds between two passes of retention (the first runs at start). */
     AUDIT_RETENTION_EVERY_S: z.coerce.number().int().min(1).max(86_400).default(3_600),
   })

@@ -14,7 +14,7 @@ import { BatchEntity } from '../entities/batch.entity';
 export type AuditRow = Omit<AuditEventEntity, 'recordedAt'>;
 
 /** A batch as retention reads it: where it is in registration order, its counts, its newest row's record. */
-/** A batch id rows are filed under that no registration names, with its rows (ADR 27). */
+/** A batch id rows are filed under that no registration names, with its rows before a cutoff (ADR 27). */
 export interface UnregisteredBatch {
   batchId: string;
   /** Its rows in `audit_events`, every topic. */
@@ -260,7 +260,7 @@ const batchesRegisteredBeforeQuery = (after: boolean) => `
  *   counts what arrived since, as one registered anew.
  * The batch locks keep other passes out, not the recording path (its registration takes no lock on a
  * batch that exists): a row committed after the last statement began, in a transaction that found the
- * batch still registered, is left without a registration, and forgotten as such (UNREGISTERED_QUIET).
+ * batch still registered, is left without a registration, and forgotten as such (UNREGISTERED_WITH_OLD_ROWS).
  */
 const LOCK_FORGETTABLE_BATCHES = `
   SELECT b.batch_id FROM batches b
@@ -279,14 +279,16 @@ const DELETE_EMPTY_BATCHES = `
     AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = b.batch_id)`;
 
 /**
- * The batch ids rows are filed under that no registration names, none of whose rows was recorded at or
- * after $1, each with its row count, in batch-id order. Such rows outlived their batch: rows of a batch
- * retention forgot that were recorded after it (a dead letter replayed to users.enriched, which registers
- * nothing; a row committed as its batch was being forgotten), or rows recorded ahead of their batch's raw
- * records that never came. A loose index scan of `audit_events_batch_idx`: one descent per distinct batch
- * id, not one per row.
+ * The batch ids rows are filed under that no registration names and that hold a row recorded before $1,
+ * each with how many, in batch-id order. A batch is registered by its users.raw records alone, so such rows
+ * are: rows of a batch retention forgot that were recorded after it (a dead letter replayed to
+ * users.enriched; a row committed as its batch was being forgotten), dead letters that named no batch (filed
+ * under `unknown`), and rows recorded ahead of their batch's raw records, which the audit reads within
+ * users.raw's retention (AUDIT_RETENTION_DAYS is at least that). A loose index scan of
+ * `audit_events_batch_idx`: one descent per distinct batch id, not one per row; the counts only for the ids
+ * no registration names.
  */
-const UNREGISTERED_QUIET = `
+const UNREGISTERED_WITH_OLD_ROWS = `
   WITH RECURSIVE ids AS (
     (SELECT batch_id FROM audit_events WHERE batch_id IS NOT NULL ORDER BY batch_id LIMIT 1)
     UNION ALL
@@ -298,20 +300,22 @@ const UNREGISTERED_QUIET = `
   )
   SELECT u.batch_id, c.rows FROM unregistered u
   CROSS JOIN LATERAL (
-    SELECT count(*)::int AS rows, max(e.recorded_at) AS last_recorded_at FROM audit_events e
-    WHERE e.batch_id = u.batch_id
+    SELECT count(*)::int AS rows FROM audit_events e WHERE e.batch_id = u.batch_id AND e.recorded_at < $1
   ) c
-  WHERE c.last_recorded_at < $1
+  WHERE c.rows > 0
   ORDER BY u.batch_id`;
 /**
- * Retention's delete of unregistered rows, as LOCK_THEIR_ROWS … DELETE_THEIR_ROWS for a batch: their rows
- * locked in key order, the batch ids still unregistered and quiet, their rows recorded before $2 deleted. A
- * batch the recording path registers meanwhile (a raw record of it replayed) keeps what it records.
+ * Retention's delete of unregistered rows, after LOCK_THEIR_ROWS: the rows under these batch ids, still
+ * unregistered, recorded before $2, of events none of whose rows (under any batch) was recorded since. An
+ * event is forgotten whole, as a batch is; the ids hold no batch to judge (`unknown` gathers events of many
+ * requests). A batch the recording path registers meanwhile (a raw record of it replayed) keeps its rows.
  */
-const STILL_UNREGISTERED_AND_QUIET = `
-  SELECT u.batch_id FROM unnest($1::text[]) AS u(batch_id)
-  WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = u.batch_id)
-    AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.batch_id = u.batch_id AND e.recorded_at >= $2)`;
+const DELETE_UNREGISTERED_QUIET_EVENTS = `
+  DELETE FROM audit_events e
+  WHERE e.batch_id = ANY($1::text[]) AND e.recorded_at < $2
+    AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = e.batch_id)
+    AND NOT EXISTS (SELECT 1 FROM audit_events x WHERE x.event_id = e.event_id AND x.recorded_at >= $2)
+  RETURNING e.batch_id`;
 
 /** The session lock one retention pass holds, so that one replica forgets while the others wait their turn. */
 const RETENTION_LOCK = `hashtext('sparkflow-audit-retention')`;
@@ -595,32 +599,30 @@ export class AuditEventsRepository {
   }
 
   /**
-   * The batch ids rows are filed under that no registration names, none of whose rows was recorded at or
-   * after `before` (`UNREGISTERED_QUIET`).
+   * The batch ids rows are filed under that no registration names and that hold a row recorded before
+   * `before` (`UNREGISTERED_WITH_OLD_ROWS`).
    */
-  async unregisteredQuietBefore(before: Date): Promise<UnregisteredBatch[]> {
-    const rows: { batch_id: string; rows: number }[] = await this.ds.query(UNREGISTERED_QUIET, [
+  async unregisteredWithRowsBefore(before: Date): Promise<UnregisteredBatch[]> {
+    const rows: { batch_id: string; rows: number }[] = await this.ds.query(UNREGISTERED_WITH_OLD_ROWS, [
       before.toISOString(),
     ]);
     return rows.map((r) => ({ batchId: r.batch_id, rows: r.rows }));
   }
 
   /**
-   * Deletes the rows filed under these batch ids, those still unregistered with no row recorded since
-   * `before`, in one transaction; returns how many batch ids and rows it deleted.
+   * Deletes, in one transaction, the rows filed under these batch ids, those still unregistered, recorded
+   * before `before`, of events with no row recorded since (`DELETE_UNREGISTERED_QUIET_EVENTS`), their rows
+   * locked first in key order; returns how many batch ids lost rows, and how many rows.
    */
   async forgetUnregistered(batchIds: string[], before: Date): Promise<{ batches: number; rows: number }> {
     if (!batchIds.length) return { batches: 0, rows: 0 };
-    const cutoff = before.toISOString();
     return this.ds.transaction(async (tx) => {
       await tx.query(LOCK_THEIR_ROWS, [batchIds]);
-      const quiet: { batch_id: string }[] = await tx.query(STILL_UNREGISTERED_AND_QUIET, [batchIds, cutoff]);
-      if (!quiet.length) return { batches: 0, rows: 0 };
-      const [, rows]: [unknown, number] = await tx.query(DELETE_THEIR_ROWS, [
-        quiet.map((b) => b.batch_id),
-        cutoff,
+      const [deleted]: [{ batch_id: string }[], number] = await tx.query(DELETE_UNREGISTERED_QUIET_EVENTS, [
+        batchIds,
+        before.toISOString(),
       ]);
-      return { batches: quiet.length, rows };
+      return { batches: new Set(deleted.map((r) => r.batch_id)).size, rows: deleted.length };
     });
   }
 

@@ -36,7 +36,7 @@ const OUTCOME: Record<string, string> = {
 
 // Settled histories and old rows are the likelier draws, so that many batches are forgettable and each
 // way of staying (a pending event, a row recorded since, a declared event missing) still comes up often.
-const event = fc.record({
+const eventFields = {
   fate: fc.oneof(
     { arbitrary: fc.constant('persisted' as const), weight: 6 },
     { arbitrary: fc.constant('dead-lettered' as const), weight: 2 },
@@ -47,7 +47,8 @@ const event = fc.record({
   ),
   /** Days before now the audit recorded each of its rows: around the cutoff, on both sides. */
   recordedDaysAgo: fc.constantFrom(0, 29, 31, 45, 45, 45, 45, 45),
-});
+};
+const event = fc.record(eventFields);
 const batch = fc.record({
   source: fc.constantFrom('http-push', 'synthetic', 'backfill', 'randomuser-api'),
   declared: fc.boolean(),
@@ -66,7 +67,11 @@ const model = fc.record({
   unregistered: fc.array(
     fc.record({
       source: fc.constantFrom('http-push', 'synthetic', 'backfill'),
-      events: fc.array(event, { minLength: 1, maxLength: 3 }),
+      events: fc.array(
+        // `replayedRecently`: the event's last row recorded today, its others at their age.
+        fc.record({ ...eventFields, replayedRecently: fc.boolean() }),
+        { minLength: 1, maxLength: 3 },
+      ),
     }),
     { maxLength: 3 },
   ),
@@ -80,8 +85,8 @@ const BATCHES = `SELECT batch_id, source, expected_count, created_at, completed_
 /**
  * Invariant: a pass of retention deletes exactly the batches registered before the cutoff that the batch
  * report calls complete and none of whose rows the audit recorded since the cutoff — each with every row
- * filed under it — and the rows of each batch id no registration names that were all recorded before the
- * cutoff, and changes no cell of anything else. Whatever the histories, the ages and the paging, and with
+ * filed under it — and, under batch ids no registration names, each event whose rows were all recorded
+ * before the cutoff, and changes no cell of anything else. Whatever the histories, the ages and the paging, and with
  * two replicas forgetting at once.
  */
 describe('audit retention, on a PostgreSQL database of its own', () => {
@@ -118,15 +123,27 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
 
   /** The batch ids the last `write` filed rows under without registering them, in the model's order. */
   let unregisteredIds: string[] = [];
+  /**
+   * The events it filed under them, and whether each is old: every row recorded before the cutoff, none
+   * replayed since.
+   */
+  let unregisteredEvents: { eventId: string; old: boolean }[] = [];
 
   /** Writes the model as the audit would have recorded it, each row and batch at its own age. */
   async function write(m: Model, now: number): Promise<string[]> {
     await ds.query('TRUNCATE audit_events, batches');
     const ago = (days: number) => new Date(now - days * DAY_MS - 60_000).toISOString();
     const rows: unknown[][] = [];
-    const addEvent = (e: Model['unfiled'][number], batchId: string | null, source: string | null) => {
+    const addEvent = (
+      e: Model['unfiled'][number] & { replayedRecently?: boolean },
+      batchId: string | null,
+      source: string | null,
+    ) => {
       const eventId = randomUUID();
-      FATES[e.fate].forEach((topic, i) =>
+      const topics = FATES[e.fate];
+      if (batchId !== null && unregisteredIds.includes(batchId))
+        unregisteredEvents.push({ eventId, old: e.recordedDaysAgo > RETENTION_DAYS && !e.replayedRecently });
+      topics.forEach((topic, i) =>
         rows.push([
           eventId,
           topic,
@@ -135,7 +152,7 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
           source,
           e.fate === 'refused at ingestion' && topic === 'users.raw' ? null : 0,
           i,
-          ago(e.recordedDaysAgo),
+          ago(e.replayedRecently && i === topics.length - 1 ? 0 : e.recordedDaysAgo),
           topic === 'users.dlq' ? JSON.stringify([{ code: 'SCHEMA_INVALID', path: 'email' }]) : null,
         ]),
       );
@@ -145,11 +162,9 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
       b.events.forEach((e) => addEvent(e, batchId, b.source));
       return batchId;
     });
-    unregisteredIds = (m.unregistered ?? []).map((u) => {
-      const batchId = `forgotten-${randomUUID()}`;
-      u.events.forEach((e) => addEvent(e, batchId, u.source));
-      return batchId;
-    });
+    unregisteredIds = m.unregistered.map(() => `forgotten-${randomUUID()}`);
+    unregisteredEvents = [];
+    m.unregistered.forEach((u, i) => u.events.forEach((e) => addEvent(e, unregisteredIds[i], u.source)));
     for (const [i, b] of m.batches.entries()) {
       const raw = b.events.length;
       await ds.query(
@@ -174,9 +189,7 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
    */
   function expectedForgotten(m: Model, ids: string[]): Set<string> {
     const settled = (e: Model['unfiled'][number]) => e.fate !== 'pending' && e.fate !== 'enriched';
-    const old = (e: Model['unfiled'][number]) => e.recordedDaysAgo > RETENTION_DAYS;
     return new Set([
-      ...unregisteredIds.filter((_, i) => m.unregistered[i].events.every(old)),
       ...ids.filter((_, i) => {
         const b = m.batches[i];
         return (
@@ -190,10 +203,16 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
     ]);
   }
 
-  const without = <T extends { batch_id: string | null }>(rows: T[], doomed: Set<string>) =>
-    rows.filter((r) => r.batch_id === null || !doomed.has(r.batch_id));
+  const without = <T extends { batch_id: string | null; event_id?: string }>(
+    rows: T[],
+    doomed: Set<string>,
+    doomedEvents: Set<string> = new Set(),
+  ) =>
+    rows.filter(
+      (r) => r.batch_id === null || (!doomed.has(r.batch_id) && !doomedEvents.has(r.event_id ?? '')),
+    );
 
-  it('forgets exactly the old, complete, quiet batches, whole, the quiet unregistered rows, and no cell of anything else', async () => {
+  it('forgets exactly the old, complete, quiet batches, whole, the quiet events filed under no registration, and no cell of anything else', async () => {
     const seen = { forgotten: 0, keptOld: 0, unregisteredForgotten: 0, unregisteredKept: 0 };
     await fc.assert(
       fc.asyncProperty(
@@ -205,37 +224,43 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
           const now = Date.now();
           const ids = await write(m, now);
           const doomed = expectedForgotten(m, ids);
+          // Unregistered rows go event by event: an old event whose rows are all old.
+          const doomedEvents = new Set(unregisteredEvents.filter((e) => e.old).map((e) => e.eventId));
           const [rowsBefore, batchesBefore] = [await ds.query(ROWS), await ds.query(BATCHES)];
           const cutoff = new Date(now - RETENTION_DAYS * DAY_MS);
           const forget = new ForgetSettledBatches(repo, pageSize, rowsPerDelete);
 
           const passes = await Promise.all((twoReplicas ? [1, 2] : [1]).map(() => forget.execute(cutoff)));
 
-          expect(await ds.query(ROWS)).toEqual(without(rowsBefore, doomed));
+          expect(await ds.query(ROWS)).toEqual(without(rowsBefore, doomed, doomedEvents));
           expect(await ds.query(BATCHES)).toEqual(without(batchesBefore, doomed));
           const ran = passes.filter((p) => p !== null);
           const old = m.batches.filter((b) => b.registeredDaysAgo > RETENTION_DAYS).length;
           // One pass at a time: a second replica found the lock held (null), or ran after the first and
           // found nothing left to forget. The first did all of it, whichever of the two it was.
           const first = ran.reduce((a, b) => (b.forgottenRows > a.forgottenRows ? b : a));
-          const doomedUnregistered = unregisteredIds.filter((id) => doomed.has(id)).length;
+          const losing = new Set(
+            rowsBefore
+              .filter((r: { event_id: string }) => doomedEvents.has(r.event_id))
+              .map((r: { batch_id: string }) => r.batch_id),
+          );
           expect(first).toMatchObject({
             examined: old,
-            forgottenBatches: doomed.size - doomedUnregistered,
-            forgottenUnregistered: doomedUnregistered,
-            forgottenRows: rowsBefore.length - without(rowsBefore, doomed).length,
+            forgottenBatches: doomed.size,
+            forgottenUnregistered: losing.size,
+            forgottenRows: rowsBefore.length - without(rowsBefore, doomed, doomedEvents).length,
           });
           for (const later of ran.filter((p) => p !== first))
             expect(later).toMatchObject({
-              examined: old - (doomed.size - doomedUnregistered),
+              examined: old - doomed.size,
               forgottenBatches: 0,
               forgottenUnregistered: 0,
               forgottenRows: 0,
             });
-          seen.forgotten += doomed.size - doomedUnregistered;
-          seen.keptOld += old - (doomed.size - doomedUnregistered);
-          seen.unregisteredForgotten += doomedUnregistered;
-          seen.unregisteredKept += unregisteredIds.length - doomedUnregistered;
+          seen.forgotten += doomed.size;
+          seen.keptOld += old - doomed.size;
+          seen.unregisteredForgotten += doomedEvents.size;
+          seen.unregisteredKept += unregisteredEvents.length - doomedEvents.size;
         },
       ),
       { numRuns: 40, seed: 20261205 },
@@ -311,7 +336,7 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
         return page;
       },
       forgetBatches: (ids: string[], before: Date) => repo.forgetBatches(ids, before),
-      unregisteredQuietBefore: (before: Date) => repo.unregisteredQuietBefore(before),
+      unregisteredWithRowsBefore: (before: Date) => repo.unregisteredWithRowsBefore(before),
       forgetUnregistered: (ids: string[], before: Date) => repo.forgetUnregistered(ids, before),
     };
     const racing = new ForgetSettledBatches({

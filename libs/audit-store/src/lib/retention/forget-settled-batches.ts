@@ -23,8 +23,8 @@ export interface RetentionPass {
   /** Batches registered before the cutoff not forgotten: not complete, a row recorded since, or the pass stopped first. */
   kept: number;
   /**
-   * Batch ids rows were filed under with no registration (rows of a forgotten batch recorded after it),
-   * forgotten with those rows, their rows counted in `forgottenRows`.
+   * Batch ids with no registration (rows of a forgotten batch recorded after it, dead letters that named no
+   * batch) whose quiet events the pass forgot, their rows counted in `forgottenRows`.
    */
   forgottenUnregistered: number;
 }
@@ -36,8 +36,9 @@ export interface PassOptions {
   progress?: (pass: Readonly<RetentionPass>) => void;
   /**
    * Whether the pass also looks for rows filed under no registration (true unless false). That look reads
-   * every batch id filed in `audit_events` (9 s for 1,000,000 of them, ADR 27), where the rest of a pass reads
-   * only the batches registered before the cutoff; such rows are rare, so a caller may look less often.
+   * every batch id filed in `audit_events` (7–8 s for 1,000,000 of them, ADR 27), where the rest of a pass
+   * reads only the batches registered before the cutoff; such rows are rare, so a caller may look less
+   * often.
    */
   unregistered?: boolean;
 }
@@ -73,8 +74,8 @@ export function deleteGroups<B extends { rows: number }>(batches: B[], budget: n
  * PostgreSQL session lock; another replica's pass answers null). Batches are read oldest first in pages and
  * deleted in groups of a bounded number of rows, each group in a transaction that checks again that none
  * gained a row since the cutoff. Then the rows filed under a batch id that is not registered (a forgotten
- * batch's rows recorded after it) are forgotten the same way, together, once none was recorded since the
- * cutoff. `signal` stops the pass after the group in hand.
+ * batch's rows recorded after it, dead letters that named no batch) are forgotten event by event, each
+ * event once none of its rows was recorded since the cutoff. `signal` stops the pass after the group in hand.
  */
 export class ForgetSettledBatches {
   constructor(
@@ -82,7 +83,7 @@ export class ForgetSettledBatches {
       AuditEventsRepository,
       | 'batchesRegisteredBefore'
       | 'forgetBatches'
-      | 'unregisteredQuietBefore'
+      | 'unregisteredWithRowsBefore'
       | 'forgetUnregistered'
       | 'whileHoldingRetentionLock'
     >,
@@ -98,7 +99,7 @@ export class ForgetSettledBatches {
   private async pass(
     repository: Pick<
       AuditEventsRepository,
-      'batchesRegisteredBefore' | 'forgetBatches' | 'unregisteredQuietBefore' | 'forgetUnregistered'
+      'batchesRegisteredBefore' | 'forgetBatches' | 'unregisteredWithRowsBefore' | 'forgetUnregistered'
     >,
     before: Date,
     options: PassOptions,
@@ -136,7 +137,7 @@ export class ForgetSettledBatches {
       after = page[page.length - 1].cursor;
     }
     if (options.signal?.aborted || options.unregistered === false) return pass;
-    const unregistered = await repository.unregisteredQuietBefore(before);
+    const unregistered = await repository.unregisteredWithRowsBefore(before);
     for (const group of deleteGroups(unregistered, this.rowsPerDelete)) {
       if (options.signal?.aborted) break;
       const forgotten = await repository.forgetUnregistered(
