@@ -12,12 +12,21 @@ import { CONSUMER_GROUPS, TOPICS, topicSpec } from '@sparkflow/contracts';
 import { AUDIT_POOL, AUDIT_POOL_MAX } from '@sparkflow/audit-store';
 
 /**
- * The fewest days retention may keep (unless 0, which keeps everything): users.raw's retention. Only a
- * users.raw record registers its batch, and the audit reads it after the same event's other rows when its
- * consumer of users.raw is behind, by up to as long as the broker keeps the record; until then those rows
- * are filed under no registration, which retention forgets once quiet for the period (ADR 27).
+ * Kafka's `log.roll.hours` (7 days), which neither the brokers nor the topics change: a record is deleted
+ * with its log segment, once the segment's newest record is older than the topic's retention, and a segment
+ * is closed at the latest this long after its first record.
  */
-export const AUDIT_RETENTION_MIN_DAYS = Math.ceil(topicSpec(TOPICS.usersRaw).retentionMs / 86_400_000);
+const KAFKA_SEGMENT_ROLL_MS = 7 * 86_400_000;
+/**
+ * The fewest days retention may keep (unless 0, which keeps everything): as long as the broker may still
+ * hold a users.raw record, its retention plus a segment's span. Only a users.raw record registers its batch,
+ * and the audit reads it after the same event's other rows when its consumer of users.raw is behind, by up
+ * to that long; until then those rows are filed under no registration, which retention forgets once quiet
+ * for the period (ADR 27).
+ */
+export const AUDIT_RETENTION_MIN_DAYS = Math.ceil(
+  (topicSpec(TOPICS.usersRaw).retentionMs + KAFKA_SEGMENT_ROLL_MS) / 86_400_000,
+);
 
 /** The audit's one PostgreSQL pool: `POSTGRES_POOL_MAX` (default 10) is all its own. */
 export const AUDIT_POSTGRES_POOLS = { [AUDIT_POOL]: AUDIT_POOL_MAX };
@@ -40,8 +49,9 @@ const Env = serviceBaseEnv('audit')
       .max(36_500)
       .refine((days) => days === 0 || days >= AUDIT_RETENTION_MIN_DAYS, {
         error:
-          `0 (keep everything) or at least ${AUDIT_RETENTION_MIN_DAYS} days, users.raw's retention: a batch ` +
-          'is registered by its raw records, which the audit may read that much later than its other rows',
+          `0 (keep everything) or at least ${AUDIT_RETENTION_MIN_DAYS} days, as long as the broker may keep a ` +
+          "users.raw record (its retention and a segment's span): a batch is registered by its raw records, " +
+          'which the audit may read that much later than its other rows',
       })
       .default(30),
     /** Seconds between two passes of retention (the first runs at start). */

@@ -283,8 +283,9 @@ const DELETE_EMPTY_BATCHES = `
  * each with how many, in batch-id order. A batch is registered by its users.raw records alone, so such rows
  * are: rows of a batch retention forgot that were recorded after it (a dead letter replayed to
  * users.enriched; a row committed as its batch was being forgotten), dead letters that named no batch (filed
- * under `unknown`), and rows recorded ahead of their batch's raw records, which the audit reads within
- * users.raw's retention (AUDIT_RETENTION_DAYS is at least that). A loose index scan of
+ * under `unknown`), a batch whose every person ingestion refused (its rows come from dead letters alone),
+ * and rows recorded ahead of their batch's raw records, which the audit reads within
+ * as long as the broker keeps users.raw records (AUDIT_RETENTION_DAYS is at least that). A loose index scan of
  * `audit_events_batch_idx`: one descent per distinct batch id, not one per row; the counts only for the ids
  * no registration names.
  */
@@ -304,17 +305,27 @@ const UNREGISTERED_WITH_OLD_ROWS = `
   ) c
   WHERE c.rows > 0
   ORDER BY u.batch_id`;
+/** The rows under these batch ids recorded before $2, locked in key order: the ones a delete may take. */
+const LOCK_THEIR_OLD_ROWS = `
+  SELECT 1 FROM audit_events WHERE batch_id = ANY($1::text[]) AND recorded_at < $2
+  ORDER BY event_id, topic FOR UPDATE`;
 /**
- * Retention's delete of unregistered rows, after LOCK_THEIR_ROWS: the rows under these batch ids, still
- * unregistered, recorded before $2, of events none of whose rows (under any batch) was recorded since. An
- * event is forgotten whole, as a batch is; the ids hold no batch to judge (`unknown` gathers events of many
- * requests). A batch the recording path registers meanwhile (a raw record of it replayed) keeps its rows.
+ * Retention's delete of unregistered rows, after LOCK_THEIR_OLD_ROWS: the rows under these batch ids of
+ * events every row of which (under any batch id) was recorded before $2 and is filed under an id no
+ * registration names. An event is forgotten whole, never part of it, as a batch is; the ids hold no batch to
+ * judge (`unknown` gathers events of many requests). An event with a row under no batch (kept for good) or
+ * under a registered batch (kept with it) keeps every row; once that batch is forgotten, its other rows go
+ * at a later look. A batch the recording path registers meanwhile (a raw record of it replayed) keeps its
+ * rows.
  */
 const DELETE_UNREGISTERED_QUIET_EVENTS = `
   DELETE FROM audit_events e
   WHERE e.batch_id = ANY($1::text[]) AND e.recorded_at < $2
-    AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = e.batch_id)
-    AND NOT EXISTS (SELECT 1 FROM audit_events x WHERE x.event_id = e.event_id AND x.recorded_at >= $2)
+    AND NOT EXISTS (
+      SELECT 1 FROM audit_events x WHERE x.event_id = e.event_id
+        AND (x.recorded_at >= $2 OR x.batch_id IS NULL
+          OR EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = x.batch_id))
+    )
   RETURNING e.batch_id`;
 
 /** The session lock one retention pass holds, so that one replica forgets while the others wait their turn. */
@@ -610,17 +621,18 @@ export class AuditEventsRepository {
   }
 
   /**
-   * Deletes, in one transaction, the rows filed under these batch ids, those still unregistered, recorded
-   * before `before`, of events with no row recorded since (`DELETE_UNREGISTERED_QUIET_EVENTS`), their rows
-   * locked first in key order; returns how many batch ids lost rows, and how many rows.
+   * Deletes, in one transaction, the rows filed under these batch ids of events all of whose rows were
+   * recorded before `before` under ids no registration names (`DELETE_UNREGISTERED_QUIET_EVENTS`), the ids'
+   * older rows locked first in key order; returns how many batch ids lost rows, and how many rows.
    */
   async forgetUnregistered(batchIds: string[], before: Date): Promise<{ batches: number; rows: number }> {
     if (!batchIds.length) return { batches: 0, rows: 0 };
+    const cutoff = before.toISOString();
     return this.ds.transaction(async (tx) => {
-      await tx.query(LOCK_THEIR_ROWS, [batchIds]);
+      await tx.query(LOCK_THEIR_OLD_ROWS, [batchIds, cutoff]);
       const [deleted]: [{ batch_id: string }[], number] = await tx.query(DELETE_UNREGISTERED_QUIET_EVENTS, [
         batchIds,
-        before.toISOString(),
+        cutoff,
       ]);
       return { batches: new Set(deleted.map((r) => r.batch_id)).size, rows: deleted.length };
     });

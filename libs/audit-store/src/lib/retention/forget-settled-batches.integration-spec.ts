@@ -418,4 +418,51 @@ describe('audit retention, on a PostgreSQL database of its own', () => {
     expect(await ds.query(BATCHES)).toEqual(batches);
     expect(await ds.query(unregistered)).toEqual([]);
   });
+
+  it('never forgets part of an event filed under several batch ids', async () => {
+    const now = Date.now();
+    const [complete, incomplete] = await write(
+      {
+        batches: [
+          ...oldQuietBatch('synthetic', 'persisted').batches,
+          { ...oldQuietBatch('http-push', 'persisted').batches[0], extraDeclared: 1 },
+        ],
+        unfiled: [],
+        unregistered: [],
+      },
+      now,
+    );
+    const old = new Date(now - 45 * DAY_MS).toISOString();
+    // Each event's raw row filed where the audit can file it, its dead letter under `unknown`: a dead letter
+    // that named no batch.
+    const events = {
+      unfiled: randomUUID(),
+      kept: randomUUID(),
+      unknown: randomUUID(),
+    };
+    for (const [eventId, rawBatch] of [
+      [events.unfiled, null], // a raw record whose headers named an event and no batch: kept for good
+      [events.kept, incomplete], // its batch is not complete: kept
+      [events.unknown, 'unknown'],
+    ] as const) {
+      for (const [topic, outcome, batchId] of [
+        ['users.raw', 'ingested', rawBatch],
+        ['users.dlq', 'dead-lettered', 'unknown'],
+      ] as const)
+        await ds.query(
+          `INSERT INTO audit_events (event_id, topic, outcome, batch_id, source, partition, "offset", recorded_at)
+           VALUES ($1, $2, $3, $4, 'synthetic', 0, 1, $5)`,
+          [eventId, topic, outcome, batchId, old],
+        );
+    }
+    const before: { event_id: string; batch_id: string | null }[] = await ds.query(ROWS);
+
+    const pass = await new ForgetSettledBatches(repo).execute(new Date(now - RETENTION_DAYS * DAY_MS));
+
+    expect(pass).toMatchObject({ forgottenBatches: 1, forgottenUnregistered: 1 });
+    const gone = new Set<string>([events.unknown]);
+    expect(await ds.query(ROWS)).toEqual(
+      before.filter((r) => !gone.has(r.event_id) && r.batch_id !== complete),
+    );
+  });
 });
