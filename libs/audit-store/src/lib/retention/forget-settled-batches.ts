@@ -36,7 +36,7 @@ export interface PassOptions {
   progress?: (pass: Readonly<RetentionPass>) => void;
   /**
    * Whether the pass also looks for rows filed under no registration (true unless false). That look reads
-   * every batch id filed in `audit_events` (7–8 s for 1,000,000 of them, ADR 27), where the rest of a pass
+   * every batch id filed in `audit_events` (7–14 s for 1,000,000 of them, ADR 27), where the rest of a pass
    * reads only the batches registered before the cutoff; such rows are rare, so a caller may look less
    * often.
    */
